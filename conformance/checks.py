@@ -1,0 +1,188 @@
+"""Declaring checks: a decorator, a registry, and the three ways a check ends early.
+
+A check is a plain async function taking the suite's context. It passes by returning (its return
+value, if not None, is its *product*, which later checks that name it in ``needs`` can read), fails
+by ``expect``/``fail``, and skips by ``skip`` when the target does not claim what it tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+CheckFn = Callable[[Any], Awaitable[Any]]
+ContextFactory = Callable[["SuiteRuntime"], Awaitable[Any]]
+
+_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
+
+
+class CheckFailed(Exception):
+    """The system under test broke the rule the check verifies."""
+
+
+class CheckSkipped(Exception):
+    """A precondition is not met: the target does not claim the capability, or a needed check failed."""
+
+
+def expect(condition: object, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+def fail(message: str) -> NoReturn:
+    raise CheckFailed(message)
+
+
+def skip(message: str) -> NoReturn:
+    raise CheckSkipped(message)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    fn: CheckFn
+    suite: str
+    group: str
+    requirements: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()
+    required: bool = True
+    needs: tuple[str, ...] = ()
+    # Ordering only: wait for these to finish, whatever their outcome (a delete after the reads).
+    after: tuple[str, ...] = ()
+    timeout: float | None = None
+    # Checks that write to the target (create/update/delete) run only against sandboxes.
+    destructive: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "suite": self.suite,
+            "group": self.group,
+            "title": self.title,
+            "requirements": list(self.requirements),
+            "capabilities": list(self.capabilities),
+            "required": self.required,
+            "needs": list(self.needs),
+            "after": list(self.after),
+            "destructive": self.destructive,
+        }
+
+
+class BaseContext:
+    """Base of every suite's context: the target, and the products of checks that already ran.
+
+    The runner fills ``products``; a check reads what an earlier check produced with
+    :meth:`product`, and must name that check in its ``needs`` so the runner orders them.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.products: dict[str, Any] = {}
+
+    def product(self, check_id: str) -> Any:
+        if check_id not in self.products:
+            raise CheckSkipped(f"{check_id} produced nothing to build on")
+        return self.products[check_id]
+
+    async def aclose(self) -> None:
+        """Release transports and clean up what the suite wrote. Runs once, after the suite's checks."""
+
+
+@dataclass
+class SuiteRuntime:
+    """What the runner hands a suite's context factory: protocol-neutral facts about the run."""
+
+    target: Any
+    run_id: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SuiteSpec:
+    id: str
+    title: str
+    context: ContextFactory
+    description: str = ""
+    checks: dict[str, CheckSpec] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "checks": [c.describe() for c in self.checks.values()],
+        }
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.suites: dict[str, SuiteSpec] = {}
+
+    def add_suite(self, spec: SuiteSpec) -> SuiteSpec:
+        if spec.id in self.suites:
+            raise ValueError(f"suite {spec.id!r} registered twice")
+        self.suites[spec.id] = spec
+        return spec
+
+    def add_check(self, spec: CheckSpec) -> None:
+        suite = self.suites.get(spec.suite)
+        if suite is None:
+            raise ValueError(f"check {spec.id!r} names unknown suite {spec.suite!r}")
+        if not _ID_RE.match(spec.id) or not spec.id.startswith(spec.suite + "."):
+            raise ValueError(f"check id {spec.id!r} must be lower-case, dotted, under {spec.suite!r}")
+        if spec.id in suite.checks:
+            raise ValueError(f"check {spec.id!r} registered twice")
+        suite.checks[spec.id] = spec
+
+    def all_checks(self) -> list[CheckSpec]:
+        return [c for s in self.suites.values() for c in s.checks.values()]
+
+
+REGISTRY = Registry()
+
+
+def suite(
+    id: str, title: str, context: ContextFactory, description: str = "", registry: Registry = REGISTRY
+) -> SuiteSpec:
+    return registry.add_suite(SuiteSpec(id=id, title=title, context=context, description=description))
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    requirements: list[str] | tuple[str, ...] = (),
+    capabilities: list[str] | tuple[str, ...] = (),
+    required: bool = True,
+    needs: list[str] | tuple[str, ...] = (),
+    after: list[str] | tuple[str, ...] = (),
+    timeout: float | None = None,
+    destructive: bool = False,
+    registry: Registry = REGISTRY,
+) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as a check. The suite is the id's first segment, the group its second."""
+
+    def decorate(fn: CheckFn) -> CheckFn:
+        parts = id.split(".")
+        registry.add_check(
+            CheckSpec(
+                id=id,
+                title=title,
+                fn=fn,
+                suite=parts[0],
+                group=".".join(parts[:2]),
+                requirements=tuple(requirements),
+                capabilities=tuple(capabilities),
+                required=required,
+                needs=tuple(needs),
+                after=tuple(after),
+                timeout=timeout,
+                destructive=destructive,
+            )
+        )
+        return fn
+
+    return decorate

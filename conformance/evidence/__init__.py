@@ -1,0 +1,1 @@
+"""Evidence: capture while checks run, and the store that keeps it."""

@@ -1,0 +1,1 @@
+"""FHIR R4: REST client, search parameters, and (later) the validator."""

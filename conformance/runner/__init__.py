@@ -1,0 +1,24 @@
+"""Plan, execute and report a run. Knows nothing of FHIR, HL7 or GS1: suites are loaded by name."""
+
+from conformance.runner.events import (
+    CheckFinished,
+    CheckStarted,
+    Event,
+    RunFinished,
+    RunStarted,
+)
+from conformance.runner.execute import Runner
+from conformance.runner.plan import Plan, SelectionError, build_plan, load_suites
+
+__all__ = [
+    "CheckFinished",
+    "CheckStarted",
+    "Event",
+    "Plan",
+    "RunFinished",
+    "RunStarted",
+    "Runner",
+    "SelectionError",
+    "build_plan",
+    "load_suites",
+]

@@ -1,0 +1,207 @@
+"""The system under test: who runs it, what it is, where it listens, and whether we may write to it.
+
+Read from a TOML file or made from a bare FHIR base URL. Unknown keys are errors, not ignored, so a
+typo cannot silently turn a sandbox into a production target or drop a claimed profile. Secrets are
+never in the file: it names environment variables, read only when a request is made.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ORG_KINDS = ("commissioner", "provider", "local-authority", "supplier")
+AUTH_TYPES = ("none", "bearer", "basic")
+
+
+class TargetError(Exception):
+    """A target that cannot be used: one line naming the file and the key (exit 2)."""
+
+
+@dataclass
+class Organisation:
+    ods_code: str = ""
+    name: str = ""
+    kind: str = ""
+
+
+@dataclass
+class SystemInfo:
+    vendor: str = ""
+    product: str = ""
+    version: str = ""
+
+
+@dataclass
+class Auth:
+    type: str = "none"
+    token_env: str = ""
+    username_env: str = ""
+    password_env: str = ""
+
+    def secrets(self) -> list[str]:
+        """Values to scrub from anything written: the resolved credentials, when set."""
+        names = [self.token_env, self.username_env, self.password_env]
+        return [v for v in (os.environ.get(n, "") for n in names if n) if v]
+
+
+@dataclass
+class HttpSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_body_bytes: int = 5_000_000
+    evidence_body_bytes: int = 64_000
+    verify_tls: bool = True
+    max_redirects: int = 5
+
+
+@dataclass
+class Target:
+    name: str
+    source: str
+    organisation: Organisation = field(default_factory=Organisation)
+    footprint: str = ""
+    system: SystemInfo = field(default_factory=SystemInfo)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    auth: Auth = field(default_factory=Auth)
+    sandbox: bool = False
+    profiles: list[str] = field(default_factory=list)
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What reports say about the target: never credential values, only where they come from."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "organisation": vars(self.organisation).copy(),
+            "footprint": self.footprint,
+            "system": vars(self.system).copy(),
+            "endpoints": dict(self.endpoints),
+            "auth": {"type": self.auth.type},
+            "sandbox": self.sandbox,
+            "profiles": list(self.profiles),
+        }
+
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "organisation": ("ods_code", "name", "kind"),
+    "system": ("vendor", "product", "version"),
+    "endpoints": ("fhir", "mllp", "openapi", "api", "notifications"),
+    "auth": ("type", "token_env", "username_env", "password_env"),
+    "claims": ("profiles",),
+    "http": tuple(HttpSettings.__dataclass_fields__),
+}
+_TOP = ("name", "footprint", "sandbox", *_SECTIONS)
+
+
+def from_url(url: str, sandbox: bool = False) -> Target:
+    _check_url(url, "the target URL")
+    return Target(name=url, source=url, endpoints={"fhir": url.rstrip("/")}, sandbox=sandbox)
+
+
+def load(path: str | Path) -> Target:
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetError(f"{p}: no such file") from None
+    except UnicodeDecodeError:
+        raise TargetError(f"{p}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetError(f"{p}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise TargetError(f"{p}: cannot be read: {exc.strerror}") from None
+    return parse(data, str(p))
+
+
+def parse(data: dict[str, Any], source: str) -> Target:
+    def err(key: str, why: str) -> TargetError:
+        return TargetError(f"{source}: {key}: {why}")
+
+    for key in data:
+        if key not in _TOP:
+            raise err(key, f"unknown key (expected one of {', '.join(_TOP)})")
+    for section, keys in _SECTIONS.items():
+        value = data.get(section, {})
+        if not isinstance(value, dict):
+            raise err(section, "must be a table ([" + section + "])")
+        for key in value:
+            if key not in keys:
+                raise err(f"{section}.{key}", f"unknown key (expected one of {', '.join(keys)})")
+
+    def text(section: str, key: str) -> str:
+        value = data.get(section, {}).get(key, "")
+        if not isinstance(value, str):
+            raise err(f"{section}.{key}", "must be a string")
+        return value.strip()
+
+    org = Organisation(*(text("organisation", k) for k in _SECTIONS["organisation"]))
+    if org.kind and org.kind not in ORG_KINDS:
+        raise err("organisation.kind", f"{org.kind!r} is not one of {', '.join(ORG_KINDS)}")
+    endpoints = {k: text("endpoints", k) for k in _SECTIONS["endpoints"] if text("endpoints", k)}
+    for key in ("fhir", "openapi", "api", "notifications"):
+        if key in endpoints and not endpoints[key].startswith(("/", ".")):
+            _check_url(endpoints[key], f"{source}: endpoints.{key}")
+    if "fhir" in endpoints:
+        endpoints["fhir"] = endpoints["fhir"].rstrip("/")
+    if not endpoints:
+        raise err("endpoints", "names no endpoint (set at least endpoints.fhir)")
+    auth = Auth(*(text("auth", k) or d for k, d in zip(_SECTIONS["auth"], ("none", "", "", ""))))
+    if auth.type not in AUTH_TYPES:
+        raise err("auth.type", f"{auth.type!r} is not one of {', '.join(AUTH_TYPES)}")
+    if auth.type == "bearer" and not auth.token_env:
+        raise err("auth.token_env", "bearer auth needs the name of the environment variable holding the token")
+    if auth.type == "basic" and not (auth.username_env and auth.password_env):
+        raise err("auth.username_env", "basic auth needs username_env and password_env")
+    sandbox = data.get("sandbox", False)
+    if not isinstance(sandbox, bool):
+        raise err("sandbox", "must be true or false")
+    profiles = data.get("claims", {}).get("profiles", [])
+    if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
+        raise err("claims.profiles", "must be a list of profile canonical URLs")
+    http = HttpSettings()
+    for key, value in data.get("http", {}).items():
+        expected = type(getattr(http, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise err(f"http.{key}", f"must be {expected.__name__}")
+        if expected is not bool and value <= 0:
+            raise err(f"http.{key}", "must be greater than 0")
+        setattr(http, key, value)
+    name = data.get("name", org.name or endpoints.get("fhir", source))
+    footprint = data.get("footprint", "")
+    if not isinstance(name, str) or not isinstance(footprint, str):
+        raise err("name" if not isinstance(name, str) else "footprint", "must be a string")
+    return Target(
+        name=name,
+        source=source,
+        organisation=org,
+        footprint=footprint,
+        system=SystemInfo(*(text("system", k) for k in _SECTIONS["system"])),
+        endpoints=endpoints,
+        auth=auth,
+        sandbox=sandbox,
+        profiles=profiles,
+        http=http,
+    )
+
+
+def resolve(spec: str, sandbox: bool = False) -> Target:
+    """``--target`` is a file path or an http(s) URL."""
+    if spec.startswith(("http://", "https://")):
+        return from_url(spec, sandbox=sandbox)
+    target = load(spec)
+    if sandbox:
+        target.sandbox = True
+    return target
+
+
+def _check_url(url: str, what: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise TargetError(f"{what}: {url!r} is not an http(s) URL")

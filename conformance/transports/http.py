@@ -1,0 +1,236 @@
+"""HTTP transport on httpx: every exchange becomes evidence, and a hostile server cannot hurt the run.
+
+Bodies are streamed and cut off at a maximum size, redirects are bounded, connect and read have their
+own timeouts, and TLS is verified unless the target says otherwise. Credentials are redacted from the
+headers and scrubbed from every text kept as evidence. For tests, pass an ``httpx`` transport (an
+``ASGITransport`` around the sandbox, or a ``MockTransport``): that is the in-memory twin.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from conformance.evidence.capture import record
+from conformance.model import Evidence
+from conformance.targets import Auth, HttpSettings
+
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
+)
+REDACTED = "[redacted]"
+
+
+class TransportError(Exception):
+    """The exchange could not complete: connection refused or reset, timeout, oversized body..."""
+
+
+@dataclass
+class HttpResponse:
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
+    elapsed_ms: float
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """Parse the body as JSON; ``ValueError`` says why not (checks turn it into a verdict)."""
+        try:
+            return json.loads(self.content)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            preview = self.text[:80].replace("\n", " ")
+            raise ValueError(f"body is not JSON ({exc}); it starts {preview!r}") from None
+
+
+class Scrubber:
+    """Removes credential values from any text that may be kept, whatever header or body carried it."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        # Short values would scrub innocent text; real tokens and passwords are longer than this.
+        self.secrets = [s for s in secrets if len(s) >= 4]
+        self.secrets += [base64.b64encode(s.encode()).decode() for s in self.secrets]
+
+    def text(self, value: str) -> str:
+        for secret in self.secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def headers(self, headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
+        items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
+        out: dict[str, str] = {}
+        for key, value in items:
+            value = REDACTED if key.lower() in SENSITIVE_HEADERS else self.text(value)
+            out[key] = f"{out[key]}, {value}" if key in out else value
+        return out
+
+
+class HttpTransport:
+    def __init__(
+        self,
+        settings: HttpSettings | None = None,
+        auth: Auth | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or HttpSettings()
+        self.auth = auth or Auth()
+        self.scrubber = Scrubber(self.auth.secrets())
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(
+                self.settings.read_timeout, connect=self.settings.connect_timeout, pool=None
+            ),
+            verify=self.settings.verify_tls,
+            follow_redirects=True,
+            max_redirects=self.settings.max_redirects,
+            transport=transport,
+            headers={"User-Agent": "conformance"},
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self.auth.type == "bearer":
+            return {"Authorization": f"Bearer {os.environ.get(self.auth.token_env, '')}"}
+        if self.auth.type == "basic":
+            user = os.environ.get(self.auth.username_env, "")
+            pwd = os.environ.get(self.auth.password_env, "")
+            return {"Authorization": "Basic " + base64.b64encode(f"{user}:{pwd}".encode()).decode()}
+        return {}
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        merged = {**self._auth_headers(), **(headers or {})}
+        request = self.client.build_request(method, url, headers=merged, content=content, params=params)
+        started = time.perf_counter()
+        limit = self.settings.max_body_bytes
+        body = bytearray()
+        digest = hashlib.sha256()
+        try:
+            response = await self.client.send(request, stream=True)
+            try:
+                headers_ms = (time.perf_counter() - started) * 1000
+                async for chunk in response.aiter_bytes():
+                    body.extend(chunk)
+                    digest.update(chunk)
+                    if len(body) > limit:
+                        raise TransportError(f"response body is larger than the {limit:,}-byte limit")
+            finally:
+                await response.aclose()
+        except TransportError as exc:
+            self._record(request, None, bytes(body), digest, started, str(exc))
+            raise
+        except httpx.HTTPError as exc:
+            message = explain(exc, self.settings)
+            self._record(request, None, b"", digest, started, message)
+            raise TransportError(message) from None
+        elapsed = (time.perf_counter() - started) * 1000
+        result = HttpResponse(
+            status_code=response.status_code,
+            headers=response.headers,
+            content=bytes(body),
+            url=str(response.url),
+            elapsed_ms=elapsed,
+        )
+        self._record(request, result, result.content, digest, started, "", headers_ms)
+        return result
+
+    def _record(
+        self,
+        request: httpx.Request,
+        response: HttpResponse | None,
+        body: bytes,
+        digest: Any,
+        started: float,
+        error: str,
+        headers_ms: float | None = None,
+    ) -> None:
+        keep = self.settings.evidence_body_bytes
+        req_body = request.content if request.stream is not None else b""
+        url = self.scrubber.text(str(request.url))
+        data: dict[str, Any] = {
+            "request": {
+                "method": request.method,
+                "url": url,
+                "headers": self.scrubber.headers(request.headers),
+                **_body(req_body, keep, hashlib.sha256(req_body), self.scrubber),
+            },
+            "timing": {"total_ms": round((time.perf_counter() - started) * 1000, 3)},
+        }
+        if headers_ms is not None:
+            data["timing"]["headers_ms"] = round(headers_ms, 3)
+        if response is not None:
+            data["response"] = {
+                "status": response.status_code,
+                "url": self.scrubber.text(response.url),
+                "headers": self.scrubber.headers(response.headers),
+                **_body(body, keep, digest, self.scrubber),
+            }
+        if error:
+            data["error"] = error
+        status = str(response.status_code) if response is not None else f"no response ({error})"
+        record(Evidence(kind="http", summary=f"{request.method} {url} -> {status}", data=data))
+
+
+def _body(body: bytes, keep: int, digest: Any, scrubber: Scrubber) -> dict[str, Any]:
+    if not body:
+        return {"body": "", "body_size": 0}
+    text = body[:keep].decode("utf-8", errors="replace")
+    out: dict[str, Any] = {
+        "body": scrubber.text(text),
+        "body_size": len(body),
+        "body_sha256": digest.hexdigest(),
+    }
+    if len(body) > keep:
+        out["body_truncated"] = True
+    return out
+
+
+def explain(exc: httpx.HTTPError, settings: HttpSettings) -> str:
+    """Say what the network did in words a user can act on."""
+    url = str(exc.request.url) if _has_request(exc) else "the server"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect to {url} within {settings.connect_timeout:g} s"
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"{url} sent no response within {settings.read_timeout:g} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{url} timed out: {exc}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect to {url}: {exc or 'connection refused'}"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return f"{url} redirected more than {settings.max_redirects} times (a redirect loop?)"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{url} closed or reset the connection mid-exchange: {exc}"
+    if isinstance(exc, httpx.DecodingError):
+        return f"{url} sent a body that cannot be decoded as its Content-Encoding says: {exc}"
+    return f"{type(exc).__name__} talking to {url}: {exc}"
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request
+    except RuntimeError:
+        return False
+    return True
