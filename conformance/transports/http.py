@@ -222,7 +222,9 @@ def explain(exc: httpx.HTTPError, settings: HttpSettings) -> str:
     if isinstance(exc, httpx.TooManyRedirects):
         return f"{url} redirected more than {settings.max_redirects} times (a redirect loop?)"
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"{url} closed or reset the connection mid-exchange: {exc}"
+        return f"{url} closed or reset the connection mid-exchange: {exc or 'no detail'}"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return f"{url}: connection reset or broken mid-exchange ({exc or type(exc).__name__})"
     if isinstance(exc, httpx.DecodingError):
         return f"{url} sent a body that cannot be decoded as its Content-Encoding says: {exc}"
     return f"{type(exc).__name__} talking to {url}: {exc}"

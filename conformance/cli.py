@@ -1,0 +1,209 @@
+"""The ``conformance`` command: parse, configure, call, map to exit codes. Nothing else lives here.
+
+Exit codes (DESIGN.md): 0 all required checks passed / input valid; 1 failures found; 2 usage or
+configuration error, with one line and no traceback; 3 the harness itself failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from conformance import __version__
+from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, execute
+
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    from conformance.evidence.store import StoreError
+    from conformance.runner import SelectionError
+    from conformance.targets import TargetError
+
+    return (TargetError, SelectionError, StoreError)
+
+
+def _guard(fn: Callable[[], int]) -> None:
+    """Run a command body; turn every failure into a message and an exit code, never a traceback."""
+    try:
+        code = fn()
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except _usage_errors() as exc:
+        click.echo(f"conformance: {exc}", err=True)
+        code = EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo("conformance: interrupted", err=True)
+        code = 130
+    except Exception as exc:
+        if os.environ.get("CONFORMANCE_DEBUG"):
+            raise
+        click.echo(f"conformance: internal error: {type(exc).__name__}: {exc} "
+                   "(set CONFORMANCE_DEBUG=1 for a traceback)", err=True)
+        code = EXIT_HARNESS
+    sys.exit(code)
+
+
+def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Selection and output options shared by ``run`` and ``demo``."""
+    options = [
+        click.option("--suite", "suites", multiple=True, metavar="ID", help="Run only this suite (repeatable)."),
+        click.option("--select", multiple=True, metavar="PATTERN",
+                     help="Run checks whose id matches a glob or dotted prefix (repeatable)."),
+        click.option("--out", "out_dir", type=click.Path(path_type=Path),
+                     help="Report directory (default reports/<run-id>/)."),
+        click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the JSON report here."),
+        click.option("--junit", "junit_path", type=click.Path(path_type=Path), help="Also write JUnit XML here."),
+        click.option("--html", "html_path", type=click.Path(path_type=Path), help="Also write the HTML report here."),
+        click.option("--store", "store_url", metavar="URL",
+                     help="Evidence store (SQLAlchemy URL; default sqlite:///reports/conformance.db)."),
+        click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64),
+                     help="Checks in flight at once against the target."),
+        click.option("--timeout", "check_timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+                     help="Seconds one check may take."),
+        click.option("-v", "--verbose", is_flag=True, help="Print every check as it finishes."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _options(kw: dict[str, Any]) -> RunOptions:
+    return RunOptions(
+        suites=list(kw["suites"]),
+        select=list(kw["select"]),
+        out_dir=kw["out_dir"],
+        json_path=kw["json_path"],
+        junit_path=kw["junit_path"],
+        html_path=kw["html_path"],
+        store_url=kw["store_url"],
+        concurrency=kw["concurrency"],
+        check_timeout=kw["check_timeout"],
+        verbose=kw["verbose"],
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conformance")
+def main() -> None:
+    """Test health IT systems for interoperability and keep the evidence."""
+
+
+@main.command()
+@click.option("--target", required=True, metavar="FILE|URL", help="A target TOML file or a FHIR base URL.")
+@click.option("--sandbox", is_flag=True,
+              help="Mark the target as a sandbox: allow checks that create, update and delete data.")
+@run_options
+def run(target: str, sandbox: bool, **kw: Any) -> None:
+    """Run suites against a system under test."""
+
+    def body() -> int:
+        from conformance.targets import resolve
+
+        return execute(resolve(target, sandbox=sandbox), _options(kw)).exit_code
+
+    _guard(body)
+
+
+@main.command()
+@click.option("--fault", "faults", multiple=True, metavar="NAME[=VALUE]",
+              help="Switch on a sandbox fault to see checks fail (repeatable; see `conformance sandbox --list-faults`).")
+@run_options
+def demo(faults: tuple[str, ...], **kw: Any) -> None:
+    """Start the built-in sandbox on loopback and run the suites against it."""
+
+    def body() -> int:
+        from conformance.sandbox.faults import parse_faults
+        from conformance.sandbox.server import SandboxServer
+        from conformance.targets import Organisation, SystemInfo, from_url
+
+        try:
+            active = parse_faults(list(faults))
+        except ValueError as exc:
+            click.echo(f"conformance: --fault: {exc}", err=True)
+            return EXIT_USAGE
+        console = Console(stderr=True)
+        with SandboxServer(active) as server:
+            target = from_url(server.base_url, sandbox=True)
+            target.name = "conformance sandbox" + (f" (faults: {', '.join(faults)})" if faults else "")
+            target.organisation = Organisation(ods_code="X26", name="Demo Sandbox Trust", kind="provider")
+            target.system = SystemInfo(vendor="conformance", product="sandbox", version=__version__)
+            console.print(f"sandbox listening on {server.base_url}")
+            outcome = execute(target, _options(kw), console)
+        click.echo(str(outcome.report_dir / "report.html"))
+        return outcome.exit_code
+
+    _guard(body)
+
+
+@main.group()
+def suites() -> None:
+    """Inspect the shipped suites."""
+
+
+@suites.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def suites_list(as_json: bool) -> None:
+    """Every suite and check with id, title, requirements, capabilities."""
+
+    def body() -> int:
+        from conformance.runner import load_suites
+
+        registry = load_suites()
+        described = [s.describe() for s in registry.suites.values()]
+        if as_json:
+            click.echo(json.dumps(described, indent=2))
+        else:
+            for s in described:
+                click.echo(f"{s['id']}  {s['title']}  ({len(s['checks'])} checks)")
+                for c in s["checks"]:
+                    flag = "" if c["required"] else "  [optional]"
+                    click.echo(f"  {c['id']}  {c['title']}{flag}")
+        return 0
+
+    _guard(body)
+
+
+@main.command()
+@click.option("--fault", "faults", multiple=True, metavar="NAME[=VALUE]", help="Switch on a fault (repeatable).")
+@click.option("--list-faults", is_flag=True, help="List the fault switches and the checks each must make fail.")
+@click.option("--json", "as_json", is_flag=True, help="With --list-faults: print JSON.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
+def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int) -> None:
+    """Serve the built-in reference FHIR server (with optional faults) on loopback."""
+
+    def body() -> int:
+        from conformance.sandbox.faults import FAULTS, parse_faults
+
+        if list_faults:
+            rows = [{"name": f.name, "description": f.description, "checks": list(f.checks)}
+                    for f in FAULTS.values()]
+            if as_json:
+                click.echo(json.dumps(rows, indent=2))
+            else:
+                for row in rows:
+                    click.echo(f"{row['name']}: {row['description']}\n    fails: {', '.join(row['checks'])}")
+            return 0
+        try:
+            active = parse_faults(list(faults))
+        except ValueError as exc:
+            click.echo(f"conformance: --fault: {exc}", err=True)
+            return EXIT_USAGE
+        from conformance.sandbox.server import serve_forever
+
+        serve_forever(active, port)
+        return 0
+
+    _guard(body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Target files: good ones load whole; a wrong one names the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.targets import TargetError, load, resolve
+
+GOOD = """
+name = "Example FHIR"
+footprint = "North Example Footprint"
+sandbox = true
+
+[organisation]
+ods_code = "RXX01"
+name = "Example Hospitals NHS Trust"
+kind = "provider"
+
+[system]
+vendor = "Acme"
+product = "Acme EPR"
+version = "5.2"
+
+[endpoints]
+fhir = "https://fhir.example.test/r4/"
+
+[auth]
+type = "bearer"
+token_env = "EXAMPLE_TOKEN"
+
+[claims]
+profiles = ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"]
+
+[http]
+read_timeout = 20
+verify_tls = false
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "target.toml"
+    p.write_text(text)
+    return p
+
+
+def test_good_file_loads_every_field(tmp_path: Path) -> None:
+    t = load(write(tmp_path, GOOD))
+    assert t.name == "Example FHIR" and t.footprint == "North Example Footprint"
+    assert t.organisation.ods_code == "RXX01" and t.organisation.kind == "provider"
+    assert (t.system.vendor, t.system.product, t.system.version) == ("Acme", "Acme EPR", "5.2")
+    assert t.endpoints["fhir"] == "https://fhir.example.test/r4"
+    assert t.auth.type == "bearer" and t.auth.token_env == "EXAMPLE_TOKEN"
+    assert t.sandbox is True
+    assert t.profiles == ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"]
+    assert t.http.read_timeout == 20.0 and t.http.verify_tls is False
+
+
+def test_report_view_never_holds_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXAMPLE_TOKEN", "s3cr3t-token-value")
+    t = load(write(tmp_path, GOOD))
+    assert "s3cr3t-token-value" not in repr(t.to_dict())
+    assert t.auth.secrets() == ["s3cr3t-token-value"]
+
+
+@pytest.mark.parametrize(
+    ("mutation", "key"),
+    [
+        (lambda s: s.replace('kind = "provider"', 'kind = "hospital"'), "organisation.kind"),
+        (lambda s: s.replace("sandbox = true", 'sandbox = "yes"'), "sandbox"),
+        (lambda s: s.replace('fhir = "https://fhir.example.test/r4/"', 'fhir = "ftp://x"'), "endpoints.fhir"),
+        (lambda s: s.replace('fhir = "https://fhir.example.test/r4/"', 'fhr = "https://x"'), "endpoints.fhr"),
+        (lambda s: 'sandboxx = true\n' + s, "sandboxx"),
+        (lambda s: s.replace('token_env = "EXAMPLE_TOKEN"', ""), "auth.token_env"),
+        (lambda s: s.replace('type = "bearer"', 'type = "magic"'), "auth.type"),
+        (lambda s: s.replace("read_timeout = 20", "read_timeout = -1"), "http.read_timeout"),
+        (lambda s: s.replace("verify_tls = false", 'verify_tls = "no"'), "http.verify_tls"),
+        (lambda s: s.replace('profiles = ["', 'profiles = "').replace('Patient"]', 'Patient"'), "claims.profiles"),
+    ],
+)
+def test_wrong_file_names_file_and_key(tmp_path: Path, mutation: object, key: str) -> None:
+    path = write(tmp_path, mutation(GOOD))  # type: ignore[operator]
+    with pytest.raises(TargetError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {key}:"), message
+    assert "\n" not in message
+
+
+def test_unparseable_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="no such file"):
+        load(tmp_path / "absent.toml")
+    with pytest.raises(TargetError, match="not valid TOML"):
+        load(write(tmp_path, "name = \n"))
+    (tmp_path / "bin.toml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(TargetError, match="not UTF-8"):
+        load(tmp_path / "bin.toml")
+    with pytest.raises(TargetError, match="names no endpoint"):
+        load(write(tmp_path, "name = 'x'\n"))
+
+
+def test_bare_url_target() -> None:
+    t = resolve("http://127.0.0.1:9/fhir/")
+    assert t.endpoints == {"fhir": "http://127.0.0.1:9/fhir"} and t.sandbox is False
+    assert resolve("http://127.0.0.1:9/fhir", sandbox=True).sandbox is True
+    with pytest.raises(TargetError):
+        resolve("localhost:8080")
