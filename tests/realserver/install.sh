@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the third-party FHIR R4 server used by the integration tests
+# (Medplum's @medplum/fhir-router + MemoryRepository, pinned in package.json /
+# package-lock.json next to this script) into tests/realserver/.node/.
+# Needs node (>= 20) and npm, and the npm registry; nothing else.
+# Idempotent: returns at once when the pinned versions are already installed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+dest="$here/.node"
+stamp="$dest/.installed"
+
+command -v node >/dev/null || { echo "install.sh: node not found" >&2; exit 1; }
+command -v npm >/dev/null || { echo "install.sh: npm not found" >&2; exit 1; }
+
+want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$dest/node_modules/@medplum/fhir-router" ]]; then
+  exit 0
+fi
+
+mkdir -p "$dest"
+cp "$here/package.json" "$here/package-lock.json" "$dest/"
+rm -f "$stamp"
+# --engine-strict=false: @medplum 5.x declares node >= 22; it runs on node 20
+# (server.js supplies the one missing global). --ignore-scripts: nothing to build.
+(cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts --engine-strict=false --loglevel=error)
+echo "$want" > "$stamp"
+echo "install.sh: installed $(node -p "require('$dest/node_modules/@medplum/fhir-router/package.json').version" 2>/dev/null || echo '?') into $dest"
