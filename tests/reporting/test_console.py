@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from conformance.model import RunResult, Status
+from conformance.reporting.console import ConsoleProgress, print_summary
+from conformance.runner.events import CheckFinished, CheckStarted, RunFinished, RunStarted
+
+
+def _console(terminal: bool) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(
+        file=out, force_terminal=terminal, width=120, color_system="standard" if terminal else None
+    ), out
+
+
+def _replay(listener: ConsoleProgress, result: RunResult) -> None:
+    listener(RunStarted(run=result.run, total=len(result.results)))
+    for check in result.results:
+        listener(CheckStarted(check_id=check.id))
+        listener(CheckFinished(result=check))
+    listener(RunFinished(result=result))
+
+
+def test_ci_output_has_no_control_codes_and_shows_failures(result: RunResult) -> None:
+    console, out = _console(terminal=False)
+    _replay(ConsoleProgress(console), result)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\r" not in text and "\x00" not in text and "\x07" not in text
+    assert "FAIL  fhir-rest.read.not-found" in text
+    assert "ERROR fhir-rest.search.by-identifier" in text
+    assert "connection refused" in text
+    assert "fhir-rest.read.patient" not in text  # passes are quiet unless verbose
+    assert "[bold]red[/bold]" in text  # markup in a server message is shown, not interpreted
+    assert "\\x1b[31m" in text  # the escape sequence is made visible
+    assert "Run run-20240101-abc: 6 checks against Trust EPR <test> é" in text
+
+
+def test_verbose_prints_every_check(result: RunResult) -> None:
+    console, out = _console(terminal=False)
+    _replay(ConsoleProgress(console, verbose=True), result)
+    text = out.getvalue()
+    for check in result.results:
+        assert check.id in text
+    assert "PASS  fhir-rest.read.patient" in text
+    assert "SKIP  fhir-rest.search.count" in text
+
+
+def test_terminal_progress_stops_and_hostile_text_cannot_escape(result: RunResult) -> None:
+    console, out = _console(terminal=True)
+    listener = ConsoleProgress(console)
+    assert listener.live
+    _replay(listener, result)
+    assert listener._progress is None
+    text = out.getvalue()
+    assert "fhir-rest.read.not-found" in text
+    # rich's own styling uses ESC[...m; the server's ESC[2J / ESC[31m must not get through raw.
+    assert "\x1b[2J" not in text and "\x1b[31mred" not in text and "\x07" not in text
+
+
+def test_close_without_run_finished_is_safe(result: RunResult) -> None:
+    console, _ = _console(terminal=True)
+    with ConsoleProgress(console) as listener:
+        listener(RunStarted(run=result.run, total=3))
+        listener(CheckFinished(result=result.results[0]))
+    assert listener._progress is None
+    listener.close()
+
+
+def test_summary_table_required_failures_and_report_path(result: RunResult, tmp_path: Path) -> None:
+    console, out = _console(terminal=False)
+    print_summary(console, result, tmp_path / "reports" / "run-1")
+    text = out.getvalue()
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    fhir = next(line for line in lines if line.strip().startswith("fhir-rest"))
+    assert fhir.split()[1:] == ["1", "2", "1", "1", "5"]
+    gs1 = next(line for line in lines if line.strip().startswith("gs1"))
+    assert gs1.split()[1:] == ["1", "0", "0", "0", "1"]
+    assert "Required checks that failed or errored:" in text
+    problems = text[text.index("Required checks") :]
+    assert "fhir-rest.read.not-found" in problems and "fhir-rest.search.by-identifier" in problems
+    assert "1 optional check failed or errored" in text
+    assert "FAILED: 2 required checks failed or errored." in text
+    assert str(tmp_path / "reports" / "run-1") in text.replace("\n", "")
+
+
+def test_summary_of_a_clean_run(result: RunResult) -> None:
+    for check in result.results:
+        check.status = Status.PASS
+    console, out = _console(terminal=False)
+    print_summary(console, result, None)
+    text = out.getvalue()
+    assert "PASSED: every required check passed." in text
+    assert "Required checks that failed" not in text and "Reports:" not in text
