@@ -20,13 +20,13 @@ from conformance import __version__
 from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, execute
 
 
-
 def _usage_errors() -> tuple[type[Exception], ...]:
     from conformance.evidence.store import StoreError
+    from conformance.reporting import ReportError
     from conformance.runner import SelectionError
     from conformance.targets import TargetError
 
-    return (TargetError, SelectionError, StoreError)
+    return (TargetError, SelectionError, StoreError, ReportError)
 
 
 def _guard(fn: Callable[[], int]) -> None:
@@ -115,7 +115,8 @@ def run(target: str, sandbox: bool, **kw: Any) -> None:
 
 @main.command()
 @click.option("--fault", "faults", multiple=True, metavar="NAME[=VALUE]",
-              help="Switch on a sandbox fault to see checks fail (repeatable; see `conformance sandbox --list-faults`).")
+              help="Switch on a sandbox fault to see checks fail (repeatable; "
+                   "see `conformance sandbox --list-faults`).")
 @run_options
 def demo(faults: tuple[str, ...], **kw: Any) -> None:
     """Start the built-in sandbox on loopback and run the suites against it."""

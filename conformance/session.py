@@ -20,7 +20,7 @@ from conformance.model import RunInfo, RunResult
 from conformance.reporting import write_reports
 from conformance.reporting.console import ConsoleProgress, print_summary
 from conformance.runner import Runner, build_plan, load_suites
-from conformance.runner.events import Listener
+from conformance.runner.events import Event, Listener, RunStarted
 from conformance.targets import Target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
@@ -74,7 +74,15 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         target=target.to_dict(),
         harness_version=__version__,
     )
-    listeners: list[Listener] = [ConsoleProgress(console, verbose=options.verbose), store.listener]
+    progress = ConsoleProgress(console, verbose=options.verbose)
+
+    def store_start(event: Event) -> None:
+        if isinstance(event, RunStarted):
+            store.on_event(event)
+
+    # The run is stored as incomplete when it starts and completed only after the reports are on disk,
+    # so a store that fails at the end cannot cost the user the run's reports.
+    listeners: list[Listener] = [progress, store_start]
     runner = Runner(
         registry,
         listeners=listeners,
@@ -82,7 +90,8 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         check_timeout=options.check_timeout,
         options=options.suite_options,
     )
-    result = asyncio.run(runner.run(plan, target, info))
+    with progress:
+        result = asyncio.run(runner.run(plan, target, info))
     report_dir = options.out_dir or Path("reports") / run_id
     written = write_reports(
         result,
@@ -92,4 +101,6 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         html_path=options.html_path,
     )
     print_summary(console, result, report_dir)
+    store.finish_run(result)
+    store.close()
     return RunOutcome(result=result, report_dir=report_dir, written=written)

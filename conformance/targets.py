@@ -150,7 +150,7 @@ def parse(data: dict[str, Any], source: str) -> Target:
         endpoints["fhir"] = endpoints["fhir"].rstrip("/")
     if not endpoints:
         raise err("endpoints", "names no endpoint (set at least endpoints.fhir)")
-    auth = Auth(*(text("auth", k) or d for k, d in zip(_SECTIONS["auth"], ("none", "", "", ""))))
+    auth = Auth(*(text("auth", k) or d for k, d in zip(_SECTIONS["auth"], ("none", "", "", ""), strict=True)))
     if auth.type not in AUTH_TYPES:
         raise err("auth.type", f"{auth.type!r} is not one of {', '.join(AUTH_TYPES)}")
     if auth.type == "bearer" and not auth.token_env:

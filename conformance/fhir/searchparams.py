@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,14 +48,14 @@ def lookup(resource_type: str, code: str) -> SearchParam | None:
 
 
 @cache
-def _compiled(expression: str) -> tuple[Callable[[Any], list[Any]], str | None]:
+def _compiled(expression: str) -> tuple[Callable[..., list[Any]], str | None]:
     """Compile once; ``.where(resolve() is X)`` cannot resolve offline, so it becomes a type filter."""
     only = None
     match = _RESOLVE_IS.search(expression)
     if match:
         only = match.group(1)
         expression = _RESOLVE_IS.sub("", expression)
-    fn: Callable[[Any], list[Any]] = fp_compile(expression, models["r4"])
+    fn: Callable[..., list[Any]] = fp_compile(expression, models["r4"])
     return fn, only
 
 
@@ -65,7 +65,7 @@ def select(resource: dict[str, Any], param: SearchParam) -> list[Any]:
     fn, only = _compiled(param.expression)
     try:
         found = fn(resource)
-    except Exception:  # fhirpathpy raises plain exceptions on data it cannot walk
+    except Exception:  # noqa: BLE001 - fhirpathpy raises plain exceptions on data it cannot walk
         return []
     if only:
         found = [v for v in found if isinstance(v, dict) and _ref_type(v) == only]
@@ -116,8 +116,8 @@ def dates(resource: dict[str, Any], param: SearchParam) -> list[tuple[datetime, 
         elif isinstance(value, dict) and ("start" in value or "end" in value):
             start = date_range(value["start"]) if "start" in value else None
             end = date_range(value["end"]) if "end" in value else None
-            out.append((start[0] if start else datetime.min.replace(tzinfo=timezone.utc),
-                        end[1] if end else datetime.max.replace(tzinfo=timezone.utc)))
+            out.append((start[0] if start else datetime.min.replace(tzinfo=UTC),
+                        end[1] if end else datetime.max.replace(tzinfo=UTC)))
     return out
 
 
@@ -136,7 +136,7 @@ def date_range(text: str) -> tuple[datetime, datetime] | None:
     if not m:
         return None
     year, month, day, hh, mm, ss, tz = m.groups()
-    tzinfo = timezone.utc
+    tzinfo = UTC
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         tzinfo = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
@@ -153,7 +153,7 @@ def date_range(text: str) -> tuple[datetime, datetime] | None:
         end = start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
     else:
         end = start.replace(year=start.year + 1)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _ref_type(value: dict[str, Any]) -> str | None:

@@ -3,7 +3,8 @@
 ``{"run": {...}, "results": [...], "summary": {"pass", "fail", "skip", "error"}}`` as
 :meth:`RunResult.to_dict` makes it. The writer only makes it safe to parse everywhere: values that are
 not JSON (NaN or infinite metrics, odd types) become ``null`` or text, and lone surrogates (which no
-UTF-8 file can hold) become U+FFFD, instead of producing a file that strict parsers reject. :func:`read_json` turns such a file back into a
+UTF-8 file can hold) become U+FFFD, instead of producing a file that strict parsers reject.
+:func:`read_json` turns such a file back into a
 :class:`RunResult`, so reports can be re-rendered and runs compared without the store.
 """
 

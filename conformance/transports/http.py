@@ -47,7 +47,8 @@ class HttpResponse:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        value: str = self.headers.get("content-type", "")
+        return value.split(";")[0].strip().lower()
 
     def json(self) -> Any:
         """Parse the body as JSON; ``ValueError`` says why not (checks turn it into a verdict)."""
@@ -232,7 +233,7 @@ def explain(exc: httpx.HTTPError, settings: HttpSettings) -> str:
 
 def _has_request(exc: httpx.HTTPError) -> bool:
     try:
-        exc.request
+        _ = exc.request
     except RuntimeError:
         return False
     return True

@@ -95,7 +95,7 @@ def test_redirect_loop_is_reported() -> None:
 def test_invalid_json_is_a_clear_value_error() -> None:
     respx.get("https://fhir.test/m").mock(return_value=httpx.Response(200, content=b"<html>oops</html>"))
     response, _ = call(HttpTransport(), "GET", "https://fhir.test/m")
-    with pytest.raises(ValueError, match="not JSON.*<html>"):
+    with pytest.raises(ValueError, match=r"not JSON.*<html>"):
         response.json()
 
 

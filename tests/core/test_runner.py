@@ -10,7 +10,7 @@ import pytest
 from conformance.checks import BaseContext, Registry, SuiteRuntime, check, expect, skip, suite
 from conformance.evidence.capture import record
 from conformance.model import Evidence, RunInfo, Status
-from conformance.runner import CheckFinished, CheckStarted, RunFinished, RunStarted, Runner, build_plan
+from conformance.runner import CheckFinished, CheckStarted, RunFinished, Runner, RunStarted, build_plan
 from conformance.runner.plan import SelectionError
 from conformance.targets import from_url
 
@@ -127,7 +127,7 @@ def test_each_check_gets_exactly_one_outcome_kept_apart() -> None:
 
 
 def test_needs_and_after_order_execution() -> None:
-    result, _ = run(build_registry(), concurrency=8)
+    run(build_registry(), concurrency=8)
     log = CONTEXTS[-1].log
     assert log.index("produce") < log.index("consume")
     assert "ordered" in log

@@ -1,0 +1,37 @@
+"""Run the shipped suites against the sandbox, in memory (ASGI) or over loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from conformance.sandbox.faults import parse_faults
+
+from conformance.model import RunInfo, RunResult
+from conformance.runner import Runner, build_plan, load_suites
+from conformance.targets import from_url
+
+SANDBOX_URL = "http://sandbox.test/fhir"
+
+
+async def run_against_sandbox(
+    faults: list[str] | None = None,
+    suites: list[str] | None = None,
+    select: list[str] | None = None,
+    sandbox: bool = True,
+    listeners: list[Any] | None = None,
+) -> RunResult:
+    from conformance.sandbox.fhir import create_app
+
+    registry = load_suites()
+    app = create_app(parse_faults(faults or []))
+    target = from_url(SANDBOX_URL, sandbox=sandbox)
+    runner = Runner(
+        registry,
+        listeners=listeners or [],
+        concurrency=4,
+        check_timeout=30,
+        options={"http_transport": httpx.ASGITransport(app=app)},
+    )
+    info = RunInfo(id="test-run", started="", target=target.to_dict(), harness_version="test")
+    return await runner.run(build_plan(registry, suites, select), target, info)

@@ -1,0 +1,84 @@
+"""The CLI contract: exit codes, one-line usage errors, listings, and the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conformance.cli import main
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_suites_list_json_describes_every_check() -> None:
+    code, out, _ = invoke("suites", "list", "--json")
+    assert code == 0
+    suites = {s["id"]: s for s in json.loads(out)}
+    checks = {c["id"]: c for c in suites["fhir-rest"]["checks"]}
+    assert "fhir-rest.capability.metadata" in checks
+    assert all(c["title"] and c["requirements"] for c in checks.values())
+
+
+def test_list_faults_json_contract() -> None:
+    code, out, _ = invoke("sandbox", "--list-faults", "--json")
+    assert code == 0
+    faults = json.loads(out)
+    assert faults and all(set(f) == {"name", "description", "checks"} and f["checks"] for f in faults)
+
+
+def test_wrong_target_file_is_exit_2_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "t.toml"
+    bad.write_text('[organisation]\nkind = "hospital"\n[endpoints]\nfhir = "http://127.0.0.1:9"\n')
+    code, _, err = invoke("run", "--target", str(bad))
+    assert code == 2
+    assert err.strip() == f"conformance: {bad}: organisation.kind: 'hospital' is not one of " \
+                          "commissioner, provider, local-authority, supplier"
+
+
+def test_unknown_fault_and_unknown_suite_are_usage_errors(tmp_path: Path) -> None:
+    code, _, err = invoke("demo", "--fault", "no-such-fault")
+    assert code == 2 and "no-such-fault" in err and len(err.strip().splitlines()) == 1
+    code, _, err = invoke("run", "--target", "http://127.0.0.1:9/fhir", "--suite", "nope")
+    assert code == 2 and "unknown suite 'nope'" in err
+
+
+def test_bad_store_url_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke("demo", "--select", "fhir-rest.capability", "--store", "nosuchdb://x",
+                          "--out", str(tmp_path / "r"))
+    assert code == 2 and err.startswith("conformance: ") and "Traceback" not in err
+
+
+def test_demo_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
+    """The README's main job, for real: sandbox on a loopback port, reports, store, exit 0."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "demo", "--out", str(tmp_path / "r"),
+         "--store", f"sqlite:///{tmp_path / 'c.db'}"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["summary"]["fail"] == 0 and report["summary"]["error"] == 0
+    assert report["summary"]["pass"] >= 100
+    assert proc.stdout.strip().endswith("report.html")
+    assert (tmp_path / "c.db").stat().st_size > 0
+
+
+def test_demo_with_a_fault_fails_and_exits_1(tmp_path: Path) -> None:
+    from conformance.sandbox.faults import FAULTS
+
+    name = sorted(FAULTS)[0]
+    code, _, _ = invoke("demo", "--fault", name, "--suite", "fhir-rest", "--out", str(tmp_path / "r"),
+                          "--store", f"sqlite:///{tmp_path / 'c.db'}")
+    assert code == 1
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    failed = {r["id"] for r in report["results"] if r["status"] == "fail"}
+    assert set(FAULTS[name].checks) <= failed
