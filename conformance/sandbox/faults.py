@@ -1,0 +1,143 @@
+"""Fault switches: each makes the sandbox break one FHIR rule the way real systems do.
+
+A fault names the check ids it must make fail (docs/fhir-rest-checks.md); the fault matrix test
+proves each does, so no check can silently pass. Faults are narrow: everything else keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+TYPES = (
+    "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
+    "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
+)
+
+# Directory resources that clinical fixtures refer to (the suite creates them first, and a failed
+# create skips everything that needs it), so each create fault breaks one side only.
+DIRECTORY_TYPES = ("Patient", "Practitioner", "Organization", "Location")
+CLINICAL_TYPES = tuple(t for t in TYPES if t not in DIRECTORY_TYPES)
+
+# Types whose search check a string/date/reference fault names: those whose fixture
+# (fixtures/fhir/<type>.json) has a value for a declared parameter of that kind, since a check with
+# nothing to search skips instead of failing (tests/sandbox/test_fixtures.py keeps this in step).
+# The token fault names all 12: every fixture has an identifier with a system.
+STRING_TYPES = ("Patient", "Practitioner", "Organization", "Location", "Device", "DocumentReference")
+DATE_TYPES = (
+    "Patient", "Encounter", "Observation", "Condition", "AllergyIntolerance", "MedicationRequest",
+    "MedicationStatement", "DocumentReference",
+)
+REFERENCE_TYPES = (
+    "Encounter", "Observation", "Condition", "AllergyIntolerance", "MedicationRequest",
+    "MedicationStatement", "DocumentReference",
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    description: str
+    checks: tuple[str, ...]
+    takes_value: bool = False
+
+
+def _per_type(kind: str, types: Iterable[str] = TYPES, group: str = "crud") -> tuple[str, ...]:
+    return tuple(f"fhir-rest.{group}.{t.lower()}.{kind}" for t in types)
+
+
+_ALL: tuple[Fault, ...] = (
+    Fault("metadata-not-capabilitystatement",
+          "GET metadata answers a DSTU2-style Conformance resource", ("fhir-rest.capability.metadata",)),
+    Fault("metadata-fhir-version-3", "the CapabilityStatement claims fhirVersion 3.0.2",
+          ("fhir-rest.capability.fhir-version",)),
+    Fault("metadata-no-json-format", "the CapabilityStatement's format lists only xml (which is not served)",
+          ("fhir-rest.capability.formats", "fhir-rest.format.xml")),
+    Fault("metadata-client-mode", "the rest entry says mode client instead of server",
+          ("fhir-rest.capability.rest-server",)),
+    Fault("metadata-unknown-resource-type", "the CapabilityStatement declares a made-up resource type 'Patients'",
+          ("fhir-rest.capability.rest-server",)),
+    Fault("create-no-location", "creating a clinical resource answers 201 without a Location header",
+          _per_type("create", CLINICAL_TYPES)),
+    Fault("create-200-not-201", "creating a directory resource (Patient, Practitioner, Organization, Location) "
+          "answers 200 instead of 201 Created",
+          # the conditional-create and If-Match checks start by creating a Patient, so they fail too
+          (*_per_type("create", DIRECTORY_TYPES), "fhir-rest.crud.conditional-create", "fhir-rest.crud.if-match")),
+    Fault("etag-missing", "read answers without an ETag header", _per_type("read")),
+    Fault("read-drops-identifier", "read loses the resource's identifier element", _per_type("read")),
+    Fault("update-keeps-version", "the update response reports the old versionId and ETag",
+          _per_type("update")),
+    Fault("vread-ignores-version", "vread answers the current version whatever version id is asked for",
+          _per_type("vread")),
+    Fault("history-oldest-first", "instance history lists the oldest version first", _per_type("history")),
+    Fault("delete-then-200", "delete answers 200 but the resource stays readable", _per_type("delete")),
+    Fault("conditional-create-duplicates", "If-None-Exist is ignored: conditional create makes a duplicate",
+          ("fhir-rest.crud.conditional-create",)),
+    Fault("if-match-ignored", "a stale If-Match is ignored and the update applied",
+          ("fhir-rest.crud.if-match",)),
+    Fault("search-string-ignored", "string search parameters are ignored (everything matches)",
+          _per_type("string", STRING_TYPES, "search")),
+    Fault("search-token-ignores-system", "token search compares only the code, not the system",
+          _per_type("token", TYPES, "search")),
+    Fault("search-date-prefix-ignored", "date search drops the prefix (gt, ge, lt, le... all mean eq)",
+          _per_type("date", DATE_TYPES, "search")),
+    Fault("search-reference-ignored", "reference search parameters are ignored (everything matches)",
+          _per_type("reference", REFERENCE_TYPES, "search")),
+    Fault("search-ignores-count", "_count is ignored: every match comes back in one page",
+          ("fhir-rest.search.paging",)),
+    Fault("paging-broken-next-link", "the next link points at a page the server does not know (404)",
+          ("fhir-rest.search.paging",)),
+    Fault("include-ignored", "_include is ignored", ("fhir-rest.search.include",)),
+    Fault("revinclude-ignored", "_revinclude is ignored", ("fhir-rest.search.revinclude",)),
+    Fault("unknown-param-500", "an unknown search parameter crashes the search (500)",
+          ("fhir-rest.search.unknown-param",)),
+    Fault("content-type-json", "responses without _format say Content-Type application/json, not fhir+json",
+          ("fhir-rest.format.accept-json", *_per_type("read"))),
+    Fault("format-param-ignored", "_format is ignored, so Accept decides (XML Accept gets 406)",
+          ("fhir-rest.format.param-json",)),
+    Fault("xml-declared-not-served", "the CapabilityStatement declares xml but XML requests get 406",
+          ("fhir-rest.format.xml",)),
+    Fault("not-found-no-outcome", "an unknown id answers 404 with an HTML page, not an OperationOutcome",
+          ("fhir-rest.errors.not-found",)),
+    Fault("accepts-invalid-resource", "no validation: unknown elements and malformed values are stored",
+          ("fhir-rest.errors.invalid-resource",)),
+    Fault("unknown-type-200", "an unknown resource type answers 200", ("fhir-rest.errors.unknown-type",)),
+    Fault("accepts-wrong-type-body", "a body whose resourceType differs from the URL's is accepted",
+          ("fhir-rest.errors.wrong-type-body",)),
+)
+
+FAULTS: dict[str, Fault] = {f.name: f for f in _ALL}
+
+
+@dataclass(frozen=True)
+class Faults:
+    """The faults switched on for one sandbox, with their values (None where a fault takes none)."""
+
+    active: dict[str, str | None] = field(default_factory=dict)
+
+    def on(self, name: str) -> bool:
+        if name not in FAULTS:
+            raise KeyError(f"unknown fault {name!r}")
+        return name in self.active
+
+    def value(self, name: str) -> str | None:
+        return self.active.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self.active)
+
+
+def parse_faults(specs: Iterable[str]) -> Faults:
+    """``["name", "name=value"]`` -> Faults; unknown names and misplaced values are usage errors."""
+    active: dict[str, str | None] = {}
+    for spec in specs:
+        name, sep, value = spec.strip().partition("=")
+        fault = FAULTS.get(name)
+        if fault is None:
+            raise ValueError(f"unknown fault {name!r} (known: {', '.join(sorted(FAULTS))})")
+        if sep and not fault.takes_value:
+            raise ValueError(f"fault {name!r} takes no value")
+        if fault.takes_value and not sep:
+            raise ValueError(f"fault {name!r} needs a value: {name}=VALUE")
+        active[name] = value if sep else None
+    return Faults(active)
