@@ -85,6 +85,9 @@ def strings(resource: dict[str, Any], param: SearchParam) -> list[str]:
     return out
 
 
+_CONTACT_SYSTEMS = frozenset({"phone", "fax", "email", "pager", "url", "sms", "other"})
+
+
 def tokens(resource: dict[str, Any], param: SearchParam) -> list[tuple[str | None, str]]:
     """(system, code) pairs; system None where the data type has none (code, boolean, string)."""
     out: list[tuple[str | None, str]] = []
@@ -96,8 +99,11 @@ def tokens(resource: dict[str, Any], param: SearchParam) -> list[tuple[str | Non
         elif isinstance(value, dict):
             for coding in value.get("coding", []) if "coding" in value else [value]:
                 code = coding.get("code", coding.get("value"))
+                system = coding.get("system")
+                if "code" not in coding and system in _CONTACT_SYSTEMS:
+                    system = None  # a ContactPoint: its system (phone, email...) is not a token system
                 if isinstance(code, str):
-                    out.append((coding.get("system"), code))
+                    out.append((system, code))
     return out
 
 

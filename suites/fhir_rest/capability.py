@@ -1,0 +1,155 @@
+"""The CapabilityStatement: fetched and parsed once, then the source of truth for every other check.
+
+Nothing the statement does not declare is tested: checks ask :class:`Capability` and skip with
+"... not declared in CapabilityStatement" when the server does not claim the behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+from conformance.checks import check, expect, fail
+from suites.fhir_rest.context import (
+    METADATA,
+    FhirContext,
+    body_json,
+    describe,
+    require_declared,
+    snippet,
+)
+from suites.fhir_rest.r4types import R4_RESOURCE_TYPES
+
+
+class Capability:
+    """Read-only questions about a CapabilityStatement (the raw JSON the server sent)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def rest(self) -> dict[str, Any]:
+        entries = [r for r in self.raw.get("rest", []) if isinstance(r, dict)]
+        servers = [r for r in entries if r.get("mode") == "server"]
+        return (servers or entries or [{}])[0]
+
+    def resource(self, resource_type: str) -> dict[str, Any] | None:
+        for item in self.rest().get("resource", []):
+            if isinstance(item, dict) and item.get("type") == resource_type:
+                return item
+        return None
+
+    def interactions(self, resource_type: str) -> set[str]:
+        found = self.resource(resource_type) or {}
+        codes = (i.get("code") for i in found.get("interaction", []) if isinstance(i, dict))
+        return {c for c in codes if isinstance(c, str)}
+
+    def require(self, resource_type: str, *interactions: str) -> dict[str, Any]:
+        """The type's entry; skips when the type or any of the interactions is not declared."""
+        found = self.resource(resource_type)
+        require_declared(found, resource_type)
+        assert found is not None
+        missing = [i for i in interactions if i not in self.interactions(resource_type)]
+        require_declared(not missing, f"interaction {', '.join(missing)} on {resource_type}")
+        return found
+
+    def search_params(self, resource_type: str) -> list[str]:
+        found = self.resource(resource_type) or {}
+        names = [p.get("name") for p in found.get("searchParam", []) if isinstance(p, dict)]
+        return [n for n in names if isinstance(n, str)]
+
+    def formats(self) -> list[str]:
+        return [f for f in self.raw.get("format", []) if isinstance(f, str)]
+
+    def declares_json(self) -> bool:
+        return any(f == "json" or "json" in f for f in self.formats())
+
+    def declares_xml(self) -> bool:
+        return any(f == "xml" or "xml" in f for f in self.formats())
+
+
+REQUIRED_ELEMENTS = ("status", "date", "kind", "fhirVersion", "format")
+
+
+def validate_r4(raw: dict[str, Any]) -> list[str]:
+    """Structural errors as ``path: message``.
+
+    Caveat: fhir.resources 8 ships R5 (default) and R4B models, not R4. R4B's CapabilityStatement has
+    the same elements and cardinalities as R4's for everything this suite reads, so the R4B model is
+    used as the R4 structure; an R4-only nuance (none known for this resource) would go unnoticed.
+    """
+    errors: list[str] = []
+    try:
+        CapabilityStatement.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        for item in exc.errors():
+            path = ".".join(str(p) for p in item["loc"]) or "(root)"
+            errors.append(f"{path}: {' '.join(str(item['msg']).split())}")
+    for name in REQUIRED_ELEMENTS:
+        if raw.get(name) in (None, "", []):
+            errors.append(f"{name}: required element missing")
+    return errors
+
+
+@check(
+    id=METADATA,
+    title="GET metadata returns a valid R4 CapabilityStatement",
+    requirements=["FHIR-R4:http.html#capabilities", "FHIR-R4:capabilitystatement.html"],
+    capabilities=["open-api", "interoperability"],
+)
+async def metadata(ctx: FhirContext) -> Capability:
+    response = await ctx.fhir.get("metadata")
+    what = "GET metadata"
+    if response.status_code != 200:
+        fail(f"{what}: expected 200, got {describe(response)}: {snippet(response)}")
+    data = body_json(response, what)
+    found = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
+    if found != "CapabilityStatement":
+        fail(f"{what}: expected resourceType CapabilityStatement, got {found!r} ({describe(response)})")
+    errors = validate_r4(data)
+    if errors:
+        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+        fail(f"the CapabilityStatement does not parse as R4 ({len(errors)} errors): {shown}")
+    return Capability(data)
+
+
+@check(
+    id="fhir-rest.capability.fhir-version",
+    title="The CapabilityStatement declares FHIR version 4.0.x",
+    requirements=["FHIR-R4:capabilitystatement-definitions.html#CapabilityStatement.fhirVersion"],
+    capabilities=["interoperability"],
+    needs=[METADATA],
+)
+async def fhir_version(ctx: FhirContext) -> None:
+    version = ctx.capability().raw.get("fhirVersion")
+    expect(isinstance(version, str) and version.startswith("4.0."), f"expected fhirVersion 4.0.x, got {version!r}")
+
+
+@check(
+    id="fhir-rest.capability.formats",
+    title="The CapabilityStatement lists JSON among its formats",
+    requirements=["FHIR-R4:capabilitystatement-definitions.html#CapabilityStatement.format", "FHIR-R4:json.html"],
+    capabilities=["interoperability"],
+    needs=[METADATA],
+)
+async def formats(ctx: FhirContext) -> None:
+    cap = ctx.capability()
+    expect(cap.declares_json(), f"expected format to list json or application/fhir+json, got {cap.formats()}")
+
+
+@check(
+    id="fhir-rest.capability.rest-server",
+    title="The CapabilityStatement has a server rest entry naming only real R4 resource types",
+    requirements=["FHIR-R4:capabilitystatement-definitions.html#CapabilityStatement.rest"],
+    capabilities=["open-api", "interoperability"],
+    needs=[METADATA],
+)
+async def rest_server(ctx: FhirContext) -> None:
+    rest = [r for r in ctx.capability().raw.get("rest", []) if isinstance(r, dict)]
+    modes = [r.get("mode") for r in rest]
+    expect("server" in modes, f"expected a rest entry with mode server, got modes {modes}")
+    server = rest[modes.index("server")]
+    types = [r.get("type") for r in server.get("resource", []) if isinstance(r, dict)]
+    unknown = [t for t in types if t not in R4_RESOURCE_TYPES]
+    expect(not unknown, f"rest.resource.type names types that are not R4 resources: {unknown}")

@@ -1,0 +1,182 @@
+"""The fhir-rest suite's context: a FHIR client on the target, the run tag, and what the suite wrote.
+
+Also the small helpers every check module shares to judge a response: parse JSON (a body that is not
+JSON is a *fail* with the status, content type and a snippet, never an error), require a resource of
+a type, an OperationOutcome, a version from an ETag.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.fhir.client import FhirClient
+from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+
+if TYPE_CHECKING:
+    from suites.fhir_rest.capability import Capability
+
+SUITE_ID = "fhir-rest"
+METADATA = "fhir-rest.capability.metadata"
+TAG_SYSTEM = "https://conformance.example/tag"
+TYPES = (
+    "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
+    "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
+)
+
+
+class FhirContext(BaseContext):
+    def __init__(self, target: Any, http: HttpTransport, run_id: str) -> None:
+        super().__init__(target)
+        self.http = http
+        self.fhir = FhirClient(target.endpoints["fhir"], http)
+        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run_id or secrets.token_hex(4)}"}
+        # Everything the suite created, in creation order: (type, id). Deleted at the end.
+        self.created: list[tuple[str, str]] = []
+
+    @property
+    def tag_param(self) -> str:
+        return f"{self.tag['system']}|{self.tag['code']}"
+
+    def unique_id(self) -> str:
+        return "cf" + secrets.token_hex(10)
+
+    def capability(self) -> Capability:
+        value: Capability = self.product(METADATA)
+        return value
+
+    def tagged(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``resource`` carrying this run's tag (so searches can be narrowed to it)."""
+        out = copy.deepcopy(resource)
+        meta = out.setdefault("meta", {})
+        meta["tag"] = [*meta.get("tag", []), dict(self.tag)]
+        return out
+
+    def remember(self, resource_type: str, resource_id: str) -> None:
+        if (resource_type, resource_id) not in self.created:
+            self.created.append((resource_type, resource_id))
+
+    def forget(self, resource_type: str, resource_id: str) -> None:
+        if (resource_type, resource_id) in self.created:
+            self.created.remove((resource_type, resource_id))
+
+    def remember_response(self, resource_type: str, response: HttpResponse) -> str | None:
+        """After a write that may have created something: keep its id for clean-up; return it."""
+        if not 200 <= response.status_code < 300:
+            return None
+        found = location_parts(response.headers.get("location", ""))
+        if found:
+            self.remember(found[0], found[1])
+            return found[1]
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            self.remember(str(body.get("resourceType") or resource_type), body["id"])
+            return str(body["id"])
+        return None
+
+    async def aclose(self) -> None:
+        try:
+            if getattr(self.target, "sandbox", False):
+                for resource_type, resource_id in reversed(list(self.created)):
+                    try:
+                        await self.fhir.delete(f"{resource_type}/{resource_id}")
+                    except TransportError:
+                        continue
+                self.created.clear()
+        finally:
+            await self.http.aclose()
+
+
+async def make_context(runtime: SuiteRuntime) -> FhirContext:
+    target = runtime.target
+    endpoints = getattr(target, "endpoints", {}) or {}
+    if not endpoints.get("fhir"):
+        raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
+    http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"))
+    return FhirContext(target, http, runtime.run_id)
+
+
+SUITE = suite(
+    id=SUITE_ID,
+    title="FHIR R4 RESTful API",
+    context=make_context,
+    description="Capability statement, CRUD, versioning, search, formats and errors of a FHIR R4 REST server, "
+    "driven by what its CapabilityStatement declares.",
+)
+
+
+# --- judging responses -------------------------------------------------------------------------------
+
+_LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?/?$")
+
+
+def location_parts(location: str) -> tuple[str, str, str | None] | None:
+    """``[base]/Type/id/_history/vid`` (or without the history part) -> (Type, id, vid)."""
+    match = _LOCATION.search(location.split("?")[0])
+    return (match.group(1), match.group(2), match.group(3)) if match else None
+
+
+def snippet(response: HttpResponse, size: int = 120) -> str:
+    text = " ".join(response.text[:size].split())
+    return repr(text) if text else "an empty body"
+
+
+def describe(response: HttpResponse) -> str:
+    return f"{response.status_code} ({response.content_type or 'no Content-Type'})"
+
+
+def body_json(response: HttpResponse, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        fail(f"{what}: answered {describe(response)} with a body that is not JSON; it starts {snippet(response)}")
+
+
+def expect_status(response: HttpResponse, allowed: tuple[int, ...], what: str) -> None:
+    if response.status_code not in allowed:
+        want = " or ".join(str(s) for s in allowed)
+        fail(f"{what}: expected {want}, got {describe(response)}: {snippet(response)}")
+
+
+def expect_resource(response: HttpResponse, resource_type: str, what: str) -> dict[str, Any]:
+    data = body_json(response, what)
+    found = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
+    if found != resource_type:
+        fail(f"{what}: expected a {resource_type}, got {found or 'no resourceType'} ({describe(response)})")
+    assert isinstance(data, dict)
+    return data
+
+
+def expect_outcome(response: HttpResponse, what: str) -> dict[str, Any]:
+    if not response.content.strip():
+        fail(f"{what}: answered {describe(response)} with no body; expected an OperationOutcome")
+    return expect_resource(response, "OperationOutcome", what)
+
+
+def expect_fhir_json(response: HttpResponse, what: str) -> None:
+    if response.content_type != "application/fhir+json":
+        fail(f"{what}: expected Content-Type application/fhir+json, got {response.content_type or 'none'}")
+
+
+def etag_version(response: HttpResponse) -> str | None:
+    """The version in ``ETag: W/"<vid>"`` (a strong ``"<vid>"`` is accepted too); None if absent."""
+    value = response.headers.get("etag", "").strip()
+    match = re.fullmatch(r'(?:W/)?"([^"]*)"', value)
+    return match.group(1) if match else None
+
+
+def version_of(resource: dict[str, Any]) -> str | None:
+    meta = resource.get("meta")
+    value = meta.get("versionId") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def require_declared(condition: object, what: str) -> None:
+    if not condition:
+        skip(f"{what} not declared in CapabilityStatement")

@@ -1,0 +1,144 @@
+"""Searching beyond single parameters: paging by next links, _include, _revinclude, unknown parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks import check, expect, fail
+from suites.fhir_rest import fixtures
+from suites.fhir_rest.context import (
+    METADATA,
+    FhirContext,
+    describe,
+    expect_outcome,
+    expect_status,
+    require_declared,
+    snippet,
+)
+from suites.fhir_rest.crud import cid, created
+from suites.fhir_rest.searching import ids_of, searchset
+
+CAPS = ["open-api", "interoperability"]
+
+
+def _next_link(bundle: dict[str, Any]) -> str | None:
+    for link in bundle.get("link", []) or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
+
+
+@check(
+    id="fhir-rest.search.paging",
+    title="Paging with _count: pages of at most _count matches, next links that resolve, all reached once",
+    requirements=["FHIR-R4:http.html#paging", "FHIR-R4:search.html#count"],
+    capabilities=CAPS,
+    needs=[METADATA, cid("Patient", "create")],
+    destructive=True,
+)
+async def paging(ctx: FhirContext) -> None:
+    ctx.capability().require("Patient", "search-type", "create")
+    known = [created(ctx, "Patient")["id"]]
+    for n in (3, 4):
+        response = await ctx.fhir.post("Patient", ctx.tagged(fixtures.extra_patient(n, ctx.unique_id())))
+        new_id = ctx.remember_response("Patient", response)
+        expect_status(response, (201,), "POST Patient (setting up paging)")
+        expect(new_id, "POST Patient (setting up paging): no id in the Location header or body")
+        known.append(str(new_id))
+    seen: list[str] = []
+    response = await ctx.fhir.get("Patient", params={"_tag": ctx.tag_param, "_count": "2"})
+    for page in range(1, 21):
+        what = f"page {page} of Patient?_tag=<run tag>&_count=2"
+        bundle = searchset(response, what)
+        ids = ids_of(bundle, "Patient")
+        expect(len(ids) <= 2, f"{what} holds {len(ids)} matches; _count=2 allows at most 2")
+        repeated = sorted(set(ids) & set(seen))
+        expect(not repeated, f"{what} repeats {repeated} from an earlier page")
+        seen += ids
+        link = _next_link(bundle)
+        if link is None:
+            break
+        response = await ctx.fhir.get(link)
+    else:
+        fail("paging did not end within 20 pages of 2 (at least 3 matches expected)")
+    missing = [i for i in known if i not in seen]
+    if missing:
+        fail(f"paging stopped after {page} page(s) and {len(seen)} matches" + ("" if link else " (no next link)")
+             + f" without reaching Patient/{', Patient/'.join(missing)}")
+
+
+@check(
+    id="fhir-rest.search.include",
+    title="_include=Observation:subject returns the Patient as an included resource",
+    requirements=["FHIR-R4:search.html#include"],
+    capabilities=CAPS,
+    needs=[METADATA, cid("Observation", "create"), cid("Patient", "create")],
+)
+async def include(ctx: FhirContext) -> None:
+    cap = ctx.capability()
+    found = cap.require("Observation", "search-type")
+    require_declared("Observation:subject" in found.get("searchInclude", []), "_include Observation:subject")
+    obs, patient = created(ctx, "Observation")["id"], created(ctx, "Patient")["id"]
+    query = f"Observation?_id={obs}&_include=Observation:subject"
+    response = await ctx.fhir.get("Observation", params={"_id": obs, "_include": "Observation:subject"})
+    bundle = searchset(response, query)
+    expect(obs in ids_of(bundle, "Observation"), f"{query} did not return Observation/{obs} as a match")
+    expect(patient in ids_of(bundle, "Patient", "include"),
+           f"{query} did not return Patient/{patient} with search.mode include")
+
+
+@check(
+    id="fhir-rest.search.revinclude",
+    title="_revinclude=Observation:subject returns the Observation as an included resource",
+    requirements=["FHIR-R4:search.html#revinclude"],
+    capabilities=CAPS,
+    needs=[METADATA, cid("Observation", "create"), cid("Patient", "create")],
+)
+async def revinclude(ctx: FhirContext) -> None:
+    cap = ctx.capability()
+    found = cap.require("Patient", "search-type")
+    require_declared("Observation:subject" in found.get("searchRevInclude", []), "_revinclude Observation:subject")
+    obs, patient = created(ctx, "Observation")["id"], created(ctx, "Patient")["id"]
+    query = f"Patient?_id={patient}&_revinclude=Observation:subject"
+    response = await ctx.fhir.get("Patient", params={"_id": patient, "_revinclude": "Observation:subject"})
+    bundle = searchset(response, query)
+    expect(patient in ids_of(bundle, "Patient"), f"{query} did not return Patient/{patient} as a match")
+    expect(obs in ids_of(bundle, "Observation", "include"),
+           f"{query} did not return Observation/{obs} with search.mode include")
+
+
+async def _judge_unknown(ctx: FhirContext, base: dict[str, str], baseline: list[str], strict: bool) -> None:
+    name = "zz-not-a-param"
+    headers = {"Prefer": "handling=strict"} if strict else {}
+    what = f"Patient?{name}=1" + (" with Prefer: handling=strict" if strict else "")
+    response = await ctx.fhir.get("Patient", params={**base, name: "1"}, headers=headers)
+    if response.status_code >= 500:
+        fail(f"{what}: expected 200 (ignored) or 400 (rejected), got {describe(response)}: {snippet(response)}")
+    if response.status_code == 400:
+        expect_outcome(response, what)
+        return
+    if response.status_code != 200:
+        fail(f"{what}: expected 200 (ignored) or 400 with an OperationOutcome, got {describe(response)}")
+    ids = sorted(ids_of(searchset(response, what), "Patient"))
+    if ids != baseline:
+        fail(f"{what}: 200 with {len(ids)} matches where the same search without it has {len(baseline)}: "
+             "the parameter was neither ignored nor rejected")
+
+
+@check(
+    id="fhir-rest.search.unknown-param",
+    title="An unknown search parameter is ignored (200, same results) or rejected (400); never a 5xx",
+    requirements=["FHIR-R4:search.html#errors"],
+    capabilities=CAPS,
+    needs=[METADATA],
+    after=[cid("Patient", "create")],
+)
+async def unknown_param(ctx: FhirContext) -> None:
+    ctx.capability().require("Patient", "search-type")
+    # Narrowed to our Patient when there is one, so concurrent writes cannot change the baseline.
+    ours = ctx.products.get(cid("Patient", "create"))
+    base = {"_id": ours["id"], "_tag": ctx.tag_param} if ours else {"_count": "5"}
+    response = await ctx.fhir.get("Patient", params=base)
+    baseline = sorted(ids_of(searchset(response, "Patient search without the unknown parameter"), "Patient"))
+    await _judge_unknown(ctx, base, baseline, strict=False)
+    await _judge_unknown(ctx, base, baseline, strict=True)

@@ -1,0 +1,44 @@
+"""Start and stop the third-party FHIR server (Medplum's fhir-router, see tests/realserver/NOTES.md)."""
+
+from __future__ import annotations
+
+import re
+import select
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1] / "realserver"
+
+
+@contextmanager
+def medplum_server() -> Iterator[str]:
+    """Yield the base URL of a fresh in-memory server on 127.0.0.1; stop it by its pid afterwards.
+
+    The server must have been installed (``bash tests/realserver/install.sh``, which .ci/run does):
+    a missing install is a test failure with that instruction, never a silent skip.
+    """
+    node = shutil.which("node")
+    if node is None or not (HERE / ".node" / "node_modules" / "@medplum" / "fhir-router").is_dir():
+        raise RuntimeError("third-party FHIR server not installed: run `bash tests/realserver/install.sh`")
+    proc = subprocess.Popen(
+        [node, str(HERE / "server.js"), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        line = proc.stdout.readline() if ready else ""
+        match = re.search(r"ready at (\S+)", line)
+        if not match:
+            raise RuntimeError(f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
