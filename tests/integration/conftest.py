@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conformance.sandbox.faults import parse_faults
 
 from conformance.model import RunInfo, RunResult
 from conformance.runner import Runner, build_plan, load_suites
+from conformance.sandbox.faults import parse_faults
 from conformance.targets import from_url
 
 SANDBOX_URL = "http://sandbox.test/fhir"

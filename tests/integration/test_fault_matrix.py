@@ -7,10 +7,10 @@ per fault against the in-memory sandbox (ASGI transport: the same app, no socket
 from __future__ import annotations
 
 import pytest
-from conformance.sandbox.faults import FAULTS
 
 from conformance.model import Status
 from conformance.runner import load_suites
+from conformance.sandbox.faults import FAULTS
 from tests.integration.conftest import run_against_sandbox
 
 
