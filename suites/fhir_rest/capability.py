@@ -17,6 +17,7 @@ from suites.fhir_rest.context import (
     FhirContext,
     body_json,
     describe,
+    judged_from_metadata,
     require_declared,
     snippet,
 )
@@ -123,6 +124,7 @@ async def metadata(ctx: FhirContext) -> Capability:
 )
 async def fhir_version(ctx: FhirContext) -> None:
     version = ctx.capability().raw.get("fhirVersion")
+    judged_from_metadata("fhirVersion", version)
     expect(isinstance(version, str) and version.startswith("4.0."), f"expected fhirVersion 4.0.x, got {version!r}")
 
 
@@ -135,6 +137,7 @@ async def fhir_version(ctx: FhirContext) -> None:
 )
 async def formats(ctx: FhirContext) -> None:
     cap = ctx.capability()
+    judged_from_metadata("format", cap.formats())
     expect(cap.declares_json(), f"expected format to list json or application/fhir+json, got {cap.formats()}")
 
 
@@ -148,6 +151,7 @@ async def formats(ctx: FhirContext) -> None:
 async def rest_server(ctx: FhirContext) -> None:
     rest = [r for r in ctx.capability().raw.get("rest", []) if isinstance(r, dict)]
     modes = [r.get("mode") for r in rest]
+    judged_from_metadata("rest.mode", modes)
     expect("server" in modes, f"expected a rest entry with mode server, got modes {modes}")
     server = rest[modes.index("server")]
     types = [r.get("type") for r in server.get("resource", []) if isinstance(r, dict)]

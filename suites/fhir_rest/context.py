@@ -13,7 +13,9 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
+from conformance.model import Evidence
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 
 if TYPE_CHECKING:
@@ -180,3 +182,18 @@ def version_of(resource: dict[str, Any]) -> str | None:
 def require_declared(condition: object, what: str) -> None:
     if not condition:
         skip(f"{what} not declared in CapabilityStatement")
+
+
+def judged_from_metadata(element: str, value: Any) -> None:
+    """Evidence for a verdict drawn from the CapabilityStatement fetched by the metadata check.
+
+    That check holds the HTTP exchange; this records which element was judged and the value seen, so
+    the verdict carries its evidence without fetching the statement again.
+    """
+    record(Evidence(kind="derived", summary=f"CapabilityStatement.{element} = {value!r}",
+                    data={"from_check": METADATA, "element": f"CapabilityStatement.{element}", "value": value}))
+
+
+def a(noun: str) -> str:
+    """``a Patient``, ``an Observation``."""
+    return ("an " if noun[:1] in "AEIOU" else "a ") + noun

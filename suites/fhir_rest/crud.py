@@ -16,6 +16,7 @@ from suites.fhir_rest.context import (
     METADATA,
     TYPES,
     FhirContext,
+    a,
     body_json,
     describe,
     etag_version,
@@ -49,7 +50,7 @@ def _register(t: str) -> None:
 
     @check(
         id=cid(t, "create"),
-        title=f"Create a {t}: 201 Created with Location, ETag and the new version",
+        title=f"Create {a(t)}: 201 Created with Location, ETag and the new version",
         requirements=["FHIR-R4:http.html#create", "FHIR-R4:http.html#versioning"],
         capabilities=CAPS,
         needs=[METADATA, *(cid(d, "create") for d in deps)],
@@ -87,7 +88,7 @@ def _register(t: str) -> None:
 
     @check(
         id=cid(t, "read"),
-        title=f"Read a {t}: 200, FHIR JSON, same id, ETag of the current version, data kept",
+        title=f"Read {a(t)}: 200, FHIR JSON, same id, ETag of the current version, data kept",
         requirements=["FHIR-R4:http.html#read", "FHIR-R4:http.html#versioning"],
         capabilities=CAPS,
         needs=[METADATA, cid(t, "create")],
@@ -111,7 +112,7 @@ def _register(t: str) -> None:
 
     @check(
         id=cid(t, "update"),
-        title=f"Update a {t}: 200/201 with a new version and ETag; a read returns the change",
+        title=f"Update {a(t)}: 200/201 with a new version and ETag; a read returns the change",
         requirements=["FHIR-R4:http.html#update", "FHIR-R4:http.html#versioning"],
         capabilities=CAPS,
         needs=[METADATA, cid(t, "create")],
@@ -144,7 +145,7 @@ def _register(t: str) -> None:
 
     @check(
         id=cid(t, "history"),
-        title=f"History of a {t}: a history Bundle with every version, newest first",
+        title=f"History of {a(t)}: a history Bundle with every version, newest first",
         requirements=["FHIR-R4:http.html#history"],
         capabilities=CAPS,
         needs=[METADATA, cid(t, "create"), cid(t, "update")],
@@ -171,7 +172,7 @@ def _register(t: str) -> None:
 
     @check(
         id=cid(t, "vread"),
-        title=f"Vread a {t}: that exact version; an unknown version is 404",
+        title=f"Vread {a(t)}: that exact version; an unknown version is 404",
         requirements=["FHIR-R4:http.html#vread"],
         capabilities=CAPS,
         needs=[METADATA, cid(t, "create")],
@@ -193,7 +194,7 @@ def _register(t: str) -> None:
 
     @check(
         id=cid(t, "delete"),
-        title=f"Delete a {t}: 200/204, then a read answers 404 or 410",
+        title=f"Delete {a(t)}: 200/204, then a read answers 404 or 410",
         requirements=["FHIR-R4:http.html#delete"],
         capabilities=CAPS,
         needs=[METADATA, cid(t, "create")],

@@ -45,3 +45,11 @@ def test_every_check_has_a_fault_that_fails_it() -> None:
     covered = {c for f in FAULTS.values() for c in f.checks}
     uncovered = sorted(c.id for c in registry.suites["fhir-rest"].checks.values() if c.id not in covered)
     assert uncovered == []
+
+
+async def test_every_verdict_carries_evidence() -> None:
+    """A pass or fail with nothing behind it is not evidence anyone can rely on."""
+    result = await run_against_sandbox(faults=["history-oldest-first"], suites=["fhir-rest"])
+    bare = [r.id for r in result.results if r.status in (Status.PASS, Status.FAIL) and not r.evidence]
+    assert bare == []
+    assert any(r.status is Status.FAIL for r in result.results)
