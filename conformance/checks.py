@@ -26,6 +26,13 @@ class CheckSkipped(Exception):
     """A precondition is not met: the target does not claim the capability, or a needed check failed."""
 
 
+class ExchangeBroken(Exception):
+    """Talking to the system under test broke (refused, reset, timed out, oversized): an ``error``.
+
+    Transports raise subclasses whose message is already a full sentence, so it is reported as is.
+    """
+
+
 def expect(condition: object, message: str) -> None:
     if not condition:
         raise CheckFailed(message)

@@ -12,7 +12,15 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks import BaseContext, CheckFailed, CheckSkipped, CheckSpec, Registry, SuiteRuntime
+from conformance.checks import (
+    BaseContext,
+    CheckFailed,
+    CheckSkipped,
+    CheckSpec,
+    ExchangeBroken,
+    Registry,
+    SuiteRuntime,
+)
 from conformance.evidence.capture import collecting
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.runner.events import (
@@ -34,6 +42,8 @@ def _now() -> str:
 
 def describe_exception(exc: BaseException) -> str:
     text = str(exc).strip()
+    if isinstance(exc, ExchangeBroken) and text:
+        return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.targets import Auth, HttpSettings
@@ -29,7 +30,7 @@ SENSITIVE_HEADERS = frozenset(
 REDACTED = "[redacted]"
 
 
-class TransportError(Exception):
+class TransportError(ExchangeBroken):
     """The exchange could not complete: connection refused or reset, timeout, oversized body..."""
 
 

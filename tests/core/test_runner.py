@@ -214,3 +214,18 @@ def test_registry_rejects_bad_ids() -> None:
     check(id="s.a.b", title="x", registry=reg)(make_ctx)
     with pytest.raises(ValueError, match="twice"):
         check(id="s.a.b", title="x", registry=reg)(make_ctx)
+
+
+def test_broken_exchange_is_an_error_with_its_own_sentence() -> None:
+    from conformance.checks import ExchangeBroken
+
+    reg = Registry()
+    suite(id="net", title="Net", context=make_ctx, registry=reg)
+
+    @check(id="net.x.down", title="down", registry=reg)
+    async def down(ctx: Ctx) -> None:
+        raise ExchangeBroken("could not connect to http://127.0.0.1:9/metadata: connection refused")
+
+    result, _ = run(reg)
+    assert result.results[0].status is Status.ERROR
+    assert result.results[0].message == "could not connect to http://127.0.0.1:9/metadata: connection refused"
