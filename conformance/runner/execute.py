@@ -127,6 +127,10 @@ class Runner:
             needed = await asyncio.shield(done[need])
             if needed.status is not Status.PASS and not setup_error:
                 status, message = Status.SKIP, f"needs {need}, which ended {needed.status.value}"
+                if needed.message:
+                    # Carry the root cause along a chain of skips: "... (writes to the target; ...)".
+                    root = needed.message.split(" -- because: ")[-1]
+                    message += f" -- because: {root}"
                 break
         if setup_error:
             status, message = Status.ERROR, setup_error

@@ -118,7 +118,8 @@ def test_each_check_gets_exactly_one_outcome_kept_apart() -> None:
     assert results["demo.b.fails"].message == "one is not two"
     assert "KeyError" in results["demo.c.boom"].message and "surprise" in results["demo.c.boom"].message
     assert "0.05" in results["demo.c.slow"].message
-    assert "demo.b.fails" in results["demo.b.after-fail"].message
+    assert results["demo.b.after-fail"].message == (
+        "needs demo.b.fails, which ended fail -- because: one is not two")
     assert results["demo.a.produce"].evidence[0].summary == "made x"
     assert results["demo.a.consume"].evidence == []
     assert results["demo.d.metrics"].metrics == {"latency_ms": {"p50": 1.0}}
