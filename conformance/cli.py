@@ -206,5 +206,87 @@ def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int
     _guard(body)
 
 
+# ---- validate gs1 (issue 6) -------------------------------------------------------------------------
+# Self-contained block: the `validate` group is created here unless another block already made it.
+
+def _validate_group() -> click.Group:
+    existing = main.commands.get("validate")
+    if isinstance(existing, click.Group):
+        return existing
+
+    @main.group("validate")
+    def validate_group() -> None:
+        """Validate data against a standard (GS1 ...): exit 0 valid, 1 invalid, 2 usage."""
+
+    return validate_group
+
+
+@_validate_group().command("gs1")
+@click.argument("text", required=False)
+@click.option("--file", "file_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Validate each line of this file (GS characters kept); results in input order.")
+@click.option("--json", "as_json", is_flag=True, help="Print {valid, ais, outcome} as JSON (an array for --file).")
+@click.option("--to", "to_form", type=click.Choice(["bracketed", "unbracketed", "digital-link"]),
+              help="Also write valid data in this form (JSON: a \"converted\" field).")
+@click.option("--dictionary", "dictionary", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this GS1 Syntax Dictionary file instead of the shipped AI table.")
+def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_form: str | None,
+                 dictionary: Path | None) -> None:
+    """Validate GS1 data: bracketed (01)..., scanner data with GS separators (]d2...), or a Digital Link URI.
+
+    Unbracketed data may be typed with ^ for each FNC1/GS separator: ^0109501101530003^10AB12.
+    """
+
+    def body() -> int:
+        from conformance.gs1 import AiTable, ConversionError, DictionaryError, convert, load_dictionary, validate
+
+        if (text is None) == (file_path is None):
+            click.echo("conformance: validate gs1: give either TEXT or --file PATH", err=True)
+            return EXIT_USAGE
+        table: AiTable | None = None
+        try:
+            if dictionary is not None:
+                table = load_dictionary(dictionary)
+            if file_path is not None:
+                raw = file_path.read_bytes().decode("utf-8", errors="replace")
+                lines = raw.split("\n")
+                if lines and lines[-1] == "":
+                    lines.pop()
+                inputs = [(f"line {n}", line.removesuffix("\r")) for n, line in enumerate(lines, 1)]
+            else:
+                inputs = [("", text or "")]
+        except (OSError, DictionaryError) as exc:
+            click.echo(f"conformance: validate gs1: {exc}", err=True)
+            return EXIT_USAGE
+        rows: list[dict[str, Any]] = []
+        all_valid = True
+        for ident, data in inputs:
+            result = validate(data, table)
+            row = result.to_dict()
+            all_valid &= result.valid
+            if to_form and result.valid:
+                try:
+                    row["converted"] = {to_form: convert(data, to_form, table=table)}
+                except ConversionError as exc:
+                    row["converted"] = {"error": str(exc)}
+            if as_json:
+                rows.append({"id": ident, "input": data, **row} if file_path is not None else row)
+                continue
+            prefix = f"{ident}: " if ident else ""
+            verdict = "valid" if result.valid else "invalid"
+            click.echo(f"{prefix}{verdict}: {json.dumps(result.ais)}" if result.ais else f"{prefix}{verdict}")
+            for issue in result.issues:
+                click.echo(f"{prefix}  {issue.line()}")
+            for form, converted in row.get("converted", {}).items():
+                click.echo(f"{prefix}  {form}: {converted!r}" if form != "error" else f"{prefix}  {converted}")
+        if as_json:
+            click.echo(json.dumps(rows if file_path is not None else rows[0], indent=2, ensure_ascii=False))
+        return 0 if all_valid else 1
+
+    _guard(body)
+
+# ---- end validate gs1 --------------------------------------------------------------------------------
+
+
 if __name__ == "__main__":
     main()
