@@ -31,6 +31,7 @@ from conformance.model import RunInfo
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import from_url
 
+
 @contextmanager
 def sandbox_process() -> Iterator[str]:
     """``conformance sandbox`` on a free loopback port, in a child process stopped by its pid."""
