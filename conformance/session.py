@@ -34,6 +34,7 @@ class RunOptions:
     json_path: Path | None = None
     junit_path: Path | None = None
     html_path: Path | None = None
+    testreport_path: Path | None = None
     store_url: str | None = None
     concurrency: int = 4
     check_timeout: float = 60.0
@@ -99,6 +100,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         json_path=options.json_path,
         junit_path=options.junit_path,
         html_path=options.html_path,
+        testreport_path=options.testreport_path,
     )
     print_summary(console, result, report_dir)
     store.finish_run(result)

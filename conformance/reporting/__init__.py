@@ -15,8 +15,17 @@ from conformance.reporting.common import ReportError
 from conformance.reporting.html import write_html
 from conformance.reporting.json_report import write_json
 from conformance.reporting.junit import write_junit
+from conformance.reporting.testreport import write_testreport
 
-__all__ = ["STANDARD_NAMES", "ReportError", "write_html", "write_json", "write_junit", "write_reports"]
+__all__ = [
+    "STANDARD_NAMES",
+    "ReportError",
+    "write_html",
+    "write_json",
+    "write_junit",
+    "write_reports",
+    "write_testreport",
+]
 
 Writer = Callable[[RunResult, Path], None]
 
@@ -33,6 +42,7 @@ def write_reports(
     json_path: Path | None = None,
     junit_path: Path | None = None,
     html_path: Path | None = None,
+    testreport_path: Path | None = None,
 ) -> dict[str, Path]:
     """Write report.json, junit.xml and report.html into ``out_dir`` and each extra path given.
 
@@ -59,6 +69,10 @@ def write_reports(
             raise ReportError(f"cannot write {extra}: it is a directory (name a file)")
         _WRITERS[fmt](result, extra)
         written[f"{fmt}_path"] = extra
+    if testreport_path is not None:
+        # Asked for by name only: FHIR tooling reads it, CI and people read the three above.
+        write_testreport(result, Path(testreport_path))
+        written["testreport_path"] = Path(testreport_path)
     return written
 
 

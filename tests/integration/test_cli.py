@@ -77,8 +77,10 @@ def test_demo_with_a_fault_fails_and_exits_1(tmp_path: Path) -> None:
 
     name = sorted(FAULTS)[0]
     code, _, _ = invoke("demo", "--fault", name, "--suite", "fhir-rest", "--out", str(tmp_path / "r"),
-                          "--store", f"sqlite:///{tmp_path / 'c.db'}")
+                          "--store", f"sqlite:///{tmp_path / 'c.db'}", "--testreport", str(tmp_path / "tr.json"))
     assert code == 1
+    testreport = json.loads((tmp_path / "tr.json").read_text())
+    assert testreport["entry"][0]["resource"]["result"] == "fail"
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     failed = {r["id"] for r in report["results"] if r["status"] == "fail"}
     assert set(FAULTS[name].checks) <= failed
