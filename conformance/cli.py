@@ -203,7 +203,11 @@ def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int
             return EXIT_USAGE
         from conformance.sandbox.server import serve_forever
 
-        serve_forever(active, port)
+        try:
+            serve_forever(active, port)
+        except OSError as exc:
+            click.echo(f"conformance: sandbox: {exc}", err=True)
+            return EXIT_USAGE
         return 0
 
     _guard(body)

@@ -63,8 +63,17 @@ def new_run_id() -> str:
 def execute(target: Target, options: RunOptions, console: Console | None = None) -> RunOutcome:
     """Run the selected suites against ``target``. Raises SelectionError / StoreError for usage errors."""
     from conformance.evidence.store import EvidenceStore, default_store_url
+    from conformance.reporting import ReportError
+    from conformance.targets import check_credentials
 
     console = console or Console(stderr=True)
+    check_credentials(target)
+    report_dir = options.out_dir
+    for path in (report_dir, options.json_path, options.junit_path, options.html_path, options.testreport_path):
+        # Refuse unusable output paths before the target is touched, not after the run.
+        if path is not None and path.exists() and path.is_dir() != (path == report_dir):
+            raise ReportError(f"cannot write {'reports into' if path == report_dir else ''} {path}: "
+                              f"it is a {'directory' if path.is_dir() else 'file'}".replace("  ", " "))
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
     store = EvidenceStore(options.store_url or default_store_url())
@@ -93,7 +102,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     )
     with progress:
         result = asyncio.run(runner.run(plan, target, info))
-    report_dir = options.out_dir or Path("reports") / run_id
+    report_dir = report_dir or Path("reports") / run_id
     written = write_reports(
         result,
         report_dir,

@@ -195,10 +195,25 @@ def resolve(spec: str, sandbox: bool = False) -> Target:
     """``--target`` is a file path or an http(s) URL."""
     if spec.startswith(("http://", "https://")):
         return from_url(spec, sandbox=sandbox)
+    if "://" in spec:
+        raise TargetError(f"{spec}: not an http(s) URL, nor a target file")
     target = load(spec)
     if sandbox:
         target.sandbox = True
     return target
+
+
+def check_credentials(target: Target) -> None:
+    """Every environment variable the auth section names is set and not empty (else exit 2).
+
+    Checked before any request, so a forgotten ``export`` is a configuration error, not a run of
+    confusing connection failures.
+    """
+    names = {"bearer": ("token_env",), "basic": ("username_env", "password_env")}.get(target.auth.type, ())
+    for key in names:
+        var = getattr(target.auth, key)
+        if not os.environ.get(var):
+            raise TargetError(f"{target.source}: auth.{key}: environment variable {var} is not set")
 
 
 def _check_url(url: str, what: str) -> None:

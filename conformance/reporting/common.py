@@ -138,3 +138,16 @@ def write_atomic(path: Path, data: bytes) -> Path:
             Path(tmp_name).unlink(missing_ok=True)
         raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
+
+
+def passed_verdict(result: RunResult) -> str:
+    """The words for a run with no required failure, honest about what did not run.
+
+    A read-only run skips most required checks; "every required check passed" alone would read as a
+    clean bill of health to a buyer.
+    """
+    skipped = sum(1 for c in result.results if c.required and c.status is Status.SKIP)
+    if not skipped:
+        return "Every required check passed."
+    noun = "check was" if skipped == 1 else "checks were"
+    return f"Every required check that ran passed; {skipped} required {noun} skipped (each says why)."

@@ -28,6 +28,7 @@ from conformance.reporting.common import (
     by_suite,
     count,
     one_line,
+    passed_verdict,
     required_problems,
     target_text,
     visible,
@@ -173,7 +174,8 @@ def print_summary(console: Console, result: RunResult, report_dir: Path | None) 
         noun = "check" if len(problems) == 1 else "checks"
         verdict = Text(f"FAILED: {len(problems)} required {noun} failed or errored.", style="bold red")
     else:
-        verdict = Text("PASSED: every required check passed.", style="bold green")
+        words = passed_verdict(result)
+        verdict = Text(f"PASSED: {words[0].lower()}{words[1:]}", style="bold green")
     console.print(verdict, highlight=False)
     if report_dir is not None:
         console.print(Text.assemble("Reports: ", (visible(report_dir), "bold")), highlight=False)

@@ -18,6 +18,7 @@ from conformance.reporting.common import (
     by_group,
     by_suite,
     count,
+    passed_verdict,
     required_problems,
     target_text,
     write_atomic,
@@ -119,7 +120,7 @@ def _counts(result: RunResult) -> str:
 def _verdict(result: RunResult) -> str:
     problems = required_problems(result)
     if not problems:
-        return '<div class="verdict ok">Every required check passed.</div>'
+        return f'<div class="verdict ok">{text(passed_verdict(result))}</div>'
     items = "".join(
         f'<li>{_badge(c.status)} <a href="#{_anchor(c)}"><code>{text(c.id)}</code></a> '
         f"{text(c.title)}{': ' + text(c.message) if c.message else ''}</li>"

@@ -82,12 +82,25 @@ class SandboxServer:
 
 
 def serve_forever(faults: Faults, port: int = 8080) -> None:
-    """Serve in the foreground on 127.0.0.1:port until Ctrl-C."""
+    """Serve in the foreground on 127.0.0.1:port until Ctrl-C.
+
+    The port is bound before anything is printed, so a taken port is an ``OSError`` the CLI reports
+    in one line, never a "listening" message followed by the server's own log.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
     active = ", ".join(faults.names()) or "none"
     print(f"conformance sandbox: FHIR R4 at http://{HOST}:{port}/fhir (faults: {active}); Ctrl-C stops",
           flush=True)
-    config = uvicorn.Config(create_app(faults), host=HOST, port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(create_app(faults), log_level="warning", lifespan="off")
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         pass

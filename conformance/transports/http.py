@@ -229,6 +229,8 @@ def explain(exc: httpx.HTTPError, settings: HttpSettings) -> str:
         return f"{url}: connection reset or broken mid-exchange ({exc or type(exc).__name__})"
     if isinstance(exc, httpx.DecodingError):
         return f"{url} sent a body that cannot be decoded as its Content-Encoding says: {exc}"
+    if isinstance(exc, httpx.LocalProtocolError):
+        return f"the request to {url} could not be sent: {exc}"
     return f"{type(exc).__name__} talking to {url}: {exc}"
 
 

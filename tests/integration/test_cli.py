@@ -84,3 +84,33 @@ def test_demo_with_a_fault_fails_and_exits_1(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     failed = {r["id"] for r in report["results"] if r["status"] == "fail"}
     assert set(FAULTS[name].checks) <= failed
+
+
+def test_config_problems_are_refused_before_any_request(tmp_path: Path) -> None:
+    """Unset credentials, a non-HTTP URL, an output path that is a file: exit 2, one line, nothing sent."""
+    target = tmp_path / "t.toml"
+    target.write_text('[endpoints]\nfhir = "http://127.0.0.1:9/fhir"\n[auth]\ntype = "bearer"\n'
+                      'token_env = "CONFORMANCE_TEST_UNSET_TOKEN"\n')
+    code, _, err = invoke("run", "--target", str(target))
+    assert code == 2
+    assert err.strip() == (f"conformance: {target}: auth.token_env: environment variable "
+                           "CONFORMANCE_TEST_UNSET_TOKEN is not set")
+    code, _, err = invoke("run", "--target", "ftp://127.0.0.1/x")
+    assert code == 2 and "not an http(s) URL" in err
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    code, out, err = invoke("run", "--target", "http://127.0.0.1:9/fhir", "--out", str(afile))
+    assert code == 2 and err.strip() == f"conformance: cannot write reports into {afile}: it is a file"
+    assert "could not connect" not in out + err
+
+
+def test_sandbox_on_a_taken_port_is_one_line_exit_2() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, out, err = invoke("sandbox", "--port", str(port))
+    assert code == 2 and out == ""
+    assert err.strip() == f"conformance: sandbox: cannot listen on 127.0.0.1:{port}: Address already in use"

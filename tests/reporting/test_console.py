@@ -96,3 +96,17 @@ def test_summary_of_a_clean_run(result: RunResult) -> None:
     text = out.getvalue()
     assert "PASSED: every required check passed." in text
     assert "Required checks that failed" not in text and "Reports:" not in text
+
+
+def test_summary_says_when_required_checks_did_not_run(result: RunResult) -> None:
+    """A read-only run that skipped required checks must not read as a clean bill of health."""
+    for check in result.results:
+        check.status = Status.PASS
+    skipped = [c for c in result.results if c.required][:2]
+    for check in skipped:
+        check.status = Status.SKIP
+    console, out = _console(terminal=False)
+    print_summary(console, result, None)
+    text = out.getvalue()
+    assert "every required check passed." not in text
+    assert "every required check that ran passed; 2 required checks were skipped" in text

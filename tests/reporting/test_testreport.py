@@ -12,14 +12,16 @@ import pytest
 
 from conformance.model import RunResult, Status
 from conformance.reporting.testreport import build_testreports, write_testreport
+from tests.shared_data import SHARED_DATA
 
-SCHEMA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fhir-r4" / "fhir.schema.json"
+SCHEMA = SHARED_DATA / "fhir-r4" / "fhir.schema.json"
 
 
 @cache
 def validator() -> Any:
     if not SCHEMA.exists():
-        pytest.fail(f"the official FHIR R4 JSON Schema is expected at {SCHEMA} (../shared/data beside the repo)")
+        pytest.fail(f"the official FHIR R4 JSON Schema is expected at {SCHEMA}: "
+                    "set CONFORMANCE_SHARED_DATA to the shared data folder")
     schema = json.loads(SCHEMA.read_text())
     return jsonschema.Draft6Validator(schema)
 
