@@ -11,9 +11,10 @@ import pytest
 
 from conformance.gs1 import DictionaryError, default_table, load_dictionary, validate
 from conformance.gs1.dictionary import parse_dictionary
+from tests.shared_data import SHARED_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT.parent / "shared" / "data" / "gs1" / "gs1-syntax-dictionary.txt"
+SOURCE = SHARED_DATA / "gs1" / "gs1-syntax-dictionary.txt"
 needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="shared GS1 dictionary not present")
 
 
