@@ -1,6 +1,7 @@
-"""Fault switches: each makes the sandbox break one FHIR rule the way real systems do.
+"""Fault switches: each makes the sandbox break one FHIR or GS1 rule the way real systems do.
 
-A fault names the check ids it must make fail (docs/fhir-rest-checks.md); the fault matrix test
+A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md); the
+fault matrix test
 proves each does, so no check can silently pass. Faults are narrow: everything else keeps working.
 """
 
@@ -13,6 +14,10 @@ TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
     "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
 )
+
+# Every type the sandbox serves: the fhir-rest fixture types above, plus Medication (which the gs1
+# suite writes: a scanned pack's GTIN, batch, expiry and serial).
+SERVED_TYPES = (*TYPES, "Medication")
 
 # Directory resources that clinical fixtures refer to (the suite creates them first, and a failed
 # create skips everything that needs it), so each create fault breaks one side only.
@@ -48,7 +53,8 @@ def _per_type(kind: str, types: Iterable[str] = TYPES, group: str = "crud") -> t
 
 _ALL: tuple[Fault, ...] = (
     Fault("metadata-not-capabilitystatement",
-          "GET metadata answers a DSTU2-style Conformance resource", ("fhir-rest.capability.metadata",)),
+          "GET metadata answers a DSTU2-style Conformance resource",
+          ("fhir-rest.capability.metadata", "gs1.capability.metadata")),
     Fault("metadata-fhir-version-3", "the CapabilityStatement claims fhirVersion 3.0.2",
           ("fhir-rest.capability.fhir-version",)),
     Fault("metadata-no-json-format", "the CapabilityStatement's format lists only xml (which is not served)",
@@ -104,6 +110,27 @@ _ALL: tuple[Fault, ...] = (
     Fault("unknown-type-200", "an unknown resource type answers 200", ("fhir-rest.errors.unknown-type",)),
     Fault("accepts-wrong-type-body", "a body whose resourceType differs from the URL's is accepted",
           ("fhir-rest.errors.wrong-type-body",)),
+    # GS1 data, as real systems mangle it (conformance/sandbox/fhir/gs1.py applies these on write).
+    Fault("gs1-gtin-leading-zero-dropped", "GTINs (Medication code of system https://www.gs1.org/gtin, "
+          "Device udiCarrier.deviceIdentifier) are stored as numbers: the leading zero is lost",
+          ("gs1.medication.gtin", "gs1.device.udi-di", "gs1.held.valid")),
+    Fault("gs1-serial-truncated", "serial numbers (Medication serial identifier, Device serialNumber) are cut "
+          "to 10 characters", ("gs1.medication.serial", "gs1.device.serial")),
+    Fault("gs1-expiry-shifted", "expiry dates are stored as local midnight and read back in UTC: one day early",
+          ("gs1.medication.expiry", "gs1.device.expiry")),
+    Fault("gs1-batch-dropped", "the batch/lot number is not stored (Medication.batch.lotNumber, "
+          "Device.lotNumber)", ("gs1.medication.batch", "gs1.device.lot")),
+    Fault("gs1-hrf-brackets-stripped", "udiCarrier.carrierHRF is stored without its AI brackets (and no GS "
+          "separators): the element strings run together", ("gs1.device.hrf", "gs1.held.valid")),
+    Fault("gs1-gln-check-digit-recomputed-wrong", "GLN identifiers get their check digit 'corrected' with the "
+          "weights swapped (1-3 instead of 3-1)", ("gs1.location.gln", "gs1.held.valid")),
+    Fault("gs1-gsrn-float-precision", "GSRN identifiers pass through a floating-point number: the last digits "
+          "of the 18-digit key change", ("gs1.patient.gsrn", "gs1.held.valid")),
+    Fault("gs1-system-rejected", "resources carrying a GS1 system (https://www.gs1.org/...) are refused with 422: "
+          "the server accepts only code systems on its own list",
+          ("gs1.medication.create", "gs1.device.create", "gs1.patient.create", "gs1.location.create")),
+    Fault("gs1-holds-invalid-gtin", "the server already holds a Medication imported from a legacy list whose "
+          "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _ALL}

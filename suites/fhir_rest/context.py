@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
@@ -31,6 +31,10 @@ TYPES = (
 
 
 class FhirContext(BaseContext):
+    # The check whose product is the parsed CapabilityStatement (another suite reusing this context
+    # registers its own metadata check, since products are kept per suite).
+    metadata_check = METADATA
+
     def __init__(self, target: Any, http: HttpTransport, run_id: str) -> None:
         super().__init__(target)
         self.http = http
@@ -47,7 +51,7 @@ class FhirContext(BaseContext):
         return "cf" + secrets.token_hex(10)
 
     def capability(self) -> Capability:
-        value: Capability = self.product(METADATA)
+        value: Capability = self.product(self.metadata_check)
         return value
 
     def tagged(self, resource: dict[str, Any]) -> dict[str, Any]:
@@ -95,13 +99,19 @@ class FhirContext(BaseContext):
             await self.http.aclose()
 
 
+    @classmethod
+    def for_runtime(cls, runtime: SuiteRuntime) -> Self:
+        """A context on the target's FHIR endpoint (what every FHIR suite's context factory does)."""
+        target = runtime.target
+        endpoints = getattr(target, "endpoints", {}) or {}
+        if not endpoints.get("fhir"):
+            raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
+        http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"))
+        return cls(target, http, runtime.run_id)
+
+
 async def make_context(runtime: SuiteRuntime) -> FhirContext:
-    target = runtime.target
-    endpoints = getattr(target, "endpoints", {}) or {}
-    if not endpoints.get("fhir"):
-        raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
-    http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"))
-    return FhirContext(target, http, runtime.run_id)
+    return FhirContext.for_runtime(runtime)
 
 
 SUITE = suite(

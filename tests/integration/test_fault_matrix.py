@@ -1,7 +1,8 @@
 """Every check can fail: each sandbox fault fails its named checks and errors none; no fault, all pass.
 
-This is the project's proof that no check is a silent pass. It runs the whole fhir-rest suite once
-per fault against the in-memory sandbox (ASGI transport: the same app, no sockets).
+This is the project's proof that no check is a silent pass. It runs, once per fault, every suite that
+the fault's checks belong to (the check id's first segment) against the in-memory sandbox (ASGI
+transport: the same app, no sockets).
 """
 
 from __future__ import annotations
@@ -14,8 +15,18 @@ from conformance.sandbox.faults import FAULTS
 from tests.integration.conftest import run_against_sandbox
 
 
+def suites_of(check_ids: tuple[str, ...]) -> list[str]:
+    return sorted({c.split(".")[0] for c in check_ids})
+
+
+def test_suites_of_derives_suites_from_check_ids() -> None:
+    assert suites_of(("fhir-rest.capability.metadata", "gs1.capability.metadata", "gs1.held.valid")) == [
+        "fhir-rest", "gs1"]
+
+
 async def test_clean_sandbox_passes_every_required_check() -> None:
-    result = await run_against_sandbox(suites=["fhir-rest"])
+    result = await run_against_sandbox(suites=sorted(load_suites().suites))
+    assert {r.suite for r in result.results} >= {"fhir-rest", "gs1"}
     bad = [(r.id, r.status.value, r.message) for r in result.results
            if r.required and r.status is not Status.PASS and r.status is not Status.SKIP]
     assert bad == []
@@ -31,7 +42,7 @@ async def test_clean_sandbox_passes_every_required_check() -> None:
 async def test_fault_fails_its_checks_and_errors_none(name: str) -> None:
     fault = FAULTS[name]
     assert fault.checks, f"fault {name} names no check"
-    result = await run_against_sandbox(faults=[name], suites=["fhir-rest"])
+    result = await run_against_sandbox(faults=[name], suites=suites_of(fault.checks))
     status = {r.id: r for r in result.results}
     not_failed = {c: (status[c].status.value, status[c].message) for c in fault.checks
                   if status[c].status is not Status.FAIL}
@@ -43,8 +54,9 @@ async def test_fault_fails_its_checks_and_errors_none(name: str) -> None:
 def test_every_check_has_a_fault_that_fails_it() -> None:
     registry = load_suites()
     covered = {c for f in FAULTS.values() for c in f.checks}
-    uncovered = sorted(c.id for c in registry.suites["fhir-rest"].checks.values() if c.id not in covered)
+    uncovered = sorted(c.id for c in registry.all_checks() if c.id not in covered)
     assert uncovered == []
+    assert {"fhir-rest", "gs1"} <= set(registry.suites)
 
 
 async def test_every_verdict_carries_evidence() -> None:

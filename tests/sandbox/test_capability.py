@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conformance.fhir.searchparams import lookup
-from conformance.sandbox.faults import TYPES
+from conformance.sandbox.faults import SERVED_TYPES, TYPES
 from conformance.sandbox.fhir import gen_elements
 from conformance.sandbox.fhir.capability import data
 from tests.sandbox.conftest import sandbox
@@ -29,7 +29,8 @@ async def test_statement_declares_the_served_types() -> None:
     assert cs["date"]
     rest = cs["rest"][0]
     assert rest["mode"] == "server"
-    assert [r["type"] for r in rest["resource"]] == list(TYPES)
+    assert [r["type"] for r in rest["resource"]] == list(SERVED_TYPES)
+    assert SERVED_TYPES == (*TYPES, "Medication")  # the fhir-rest fixture types, plus the gs1 suite's
     for resource in rest["resource"]:
         codes = {i["code"] for i in resource["interaction"]}
         assert codes == {"read", "vread", "update", "delete", "history-instance", "create", "search-type"}

@@ -11,7 +11,10 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from conformance.gs1.fhir import GTIN_SYSTEM
+from conformance.runner import load_suites
 from conformance.sandbox.faults import FAULTS, TYPES, Fault, parse_faults
+from suites.gs1 import context as gs1
 from tests.sandbox.conftest import TAG_QUERY, create, ids, observation, patient, sandbox
 
 Probe = Callable[[httpx.AsyncClient], Awaitable[bool]]
@@ -99,6 +102,37 @@ async def _unknown_id_not_outcome(client: httpx.AsyncClient) -> bool:
     return "html" in response.headers["content-type"]
 
 
+async def _gs1_changed(client: httpx.AsyncClient, build: Callable[[], dict[str, object]],
+                       get: Callable[[dict[str, object]], object]) -> bool:
+    """Write the gs1 suite's resource and read it back: did the GS1 datum ``get`` selects change?"""
+    sent = build()
+    rid = (await create(client, sent))["id"]
+    back: dict[str, object] = (await client.get(f"{sent['resourceType']}/{rid}")).json()
+    return get(back) != get(sent)
+
+
+def _path(*keys: str | int) -> Callable[[dict[str, object]], object]:
+    def get(resource: dict[str, object]) -> object:
+        value: object = resource
+        for key in keys:
+            if isinstance(value, dict):
+                value = value.get(key)
+            elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+                value = value[key]
+            else:
+                return None
+        return value
+    return get
+
+
+async def _gs1_rejected(client: httpx.AsyncClient) -> bool:
+    return (await client.post("Medication", json=gs1.medication())).status_code == 422
+
+
+async def _holds_gs1(client: httpx.AsyncClient) -> bool:
+    return bool(await _search(client, f"Medication?code={GTIN_SYSTEM}|"))
+
+
 # "<fault> (<what>)" probes must stay invisible with the fault on: a fault breaks only what it claims.
 PROBES: dict[str, Probe] = {
     "metadata-not-capabilitystatement":
@@ -139,6 +173,17 @@ PROBES: dict[str, Probe] = {
     "unknown-type-200": lambda c: _is(c.get("NotARealType/1"), 200, lambda r: r.status_code),
     "accepts-wrong-type-body": lambda c: _is(c.post("Patient", json=observation("Patient/1")), 201,
                                              lambda r: r.status_code),
+    "gs1-gtin-leading-zero-dropped": lambda c: _gs1_changed(c, gs1.medication, _path("code", "coding", 0, "code")),
+    "gs1-gtin-leading-zero-dropped (fhir-rest patient)": lambda c: _gs1_changed(c, patient, _path("identifier")),
+    "gs1-serial-truncated": lambda c: _gs1_changed(c, gs1.device, _path("serialNumber")),
+    "gs1-expiry-shifted": lambda c: _gs1_changed(c, gs1.medication, _path("batch", "expirationDate")),
+    "gs1-batch-dropped": lambda c: _gs1_changed(c, gs1.device, _path("lotNumber")),
+    "gs1-hrf-brackets-stripped": lambda c: _gs1_changed(c, gs1.device, _path("udiCarrier", 0, "carrierHRF")),
+    "gs1-gln-check-digit-recomputed-wrong": lambda c: _gs1_changed(c, gs1.location, _path("identifier")),
+    "gs1-gsrn-float-precision": lambda c: _gs1_changed(c, gs1.patient, _path("identifier")),
+    "gs1-system-rejected": _gs1_rejected,
+    "gs1-system-rejected (fhir-rest patient)": lambda c: _is(_post_status(c), 422),
+    "gs1-holds-invalid-gtin": _holds_gs1,
 }
 
 
@@ -207,8 +252,10 @@ def test_faults_name_real_checks() -> None:
              "fhir-rest.search.unknown-param", "fhir-rest.format.accept-json", "fhir-rest.format.param-json",
              "fhir-rest.format.xml", "fhir-rest.errors.not-found", "fhir-rest.errors.invalid-resource",
              "fhir-rest.errors.unknown-type", "fhir-rest.errors.wrong-type-body"}
+    gs1_checks = set(load_suites().suites["gs1"].checks)
     for fault in FAULTS.values():
-        assert isinstance(fault, Fault) and fault.checks and set(fault.checks) <= per_type | fixed, fault.name
+        assert isinstance(fault, Fault) and fault.checks, fault.name
+        assert set(fault.checks) <= per_type | fixed | gs1_checks, fault.name
     assert fixed <= {c for f in FAULTS.values() for c in f.checks}
 
 

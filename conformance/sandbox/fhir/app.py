@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.sandbox.faults import CLINICAL_TYPES, DIRECTORY_TYPES, TYPES, Faults
-from conformance.sandbox.fhir import bundles, search
+from conformance.sandbox.faults import CLINICAL_TYPES, DIRECTORY_TYPES, SERVED_TYPES, Faults
+from conformance.sandbox.fhir import bundles, gs1, search
 from conformance.sandbox.fhir.capability import is_r4_type, statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir, html_not_found, outcome, wants_json
 from conformance.sandbox.fhir.store import Store, Version
@@ -31,6 +31,7 @@ class Sandbox:
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
         self.store = Store()
+        gs1.seed(self.store, faults)
         self.started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def handle(self, request: Request) -> Response:
@@ -51,7 +52,7 @@ class Sandbox:
         if not parts or parts[0] == "metadata":
             raise FhirError(405, f"{method} {request.url.path} is not supported", "not-supported")
         rtype = parts[0]
-        if rtype not in TYPES:
+        if rtype not in SERVED_TYPES:
             if self.faults.on("unknown-type-200") and not is_r4_type(rtype):
                 return fhir(request, self.faults, {"resourceType": "Bundle", "type": "searchset", "total": 0})
             known = "is not served here" if is_r4_type(rtype) else "is not a FHIR R4 resource type"
@@ -184,7 +185,7 @@ class Sandbox:
             found = problems(body_type, resource)
             if found:
                 raise FhirError(400, "invalid resource: " + "; ".join(found), "structure")
-        return resource
+        return gs1.apply(resource, self.faults)
 
     def _headers(self, version: Version) -> dict[str, str]:
         return {"ETag": f'W/"{version.version_id}"', "Last-Modified": bundles.http_date(version.last_updated)}
@@ -224,7 +225,7 @@ def create_app(faults: Faults) -> Starlette:
 
     def _unknown_id(request: Request) -> bool:
         parts = [p for p in request.path_params.get("path", "").split("/") if p]
-        return len(parts) == 2 and parts[0] in TYPES and request.method == "GET"
+        return len(parts) == 2 and parts[0] in SERVED_TYPES and request.method == "GET"
 
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
     routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods)]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fhir.searchparams import SearchParam, lookup
-from conformance.sandbox.faults import TYPES, Faults
+from conformance.sandbox.faults import SERVED_TYPES, Faults
 
 FHIR_VERSION = "4.0.1"
 COMMON = ("_id", "_lastUpdated", "_tag")
@@ -36,9 +36,10 @@ PARAMS: dict[str, tuple[str, ...]] = {
                           "requester", "encounter"),
     "MedicationStatement": ("identifier", "code", "status", "effective", "subject", "patient", "context"),
     "Device": ("device-name", "manufacturer", "model", "identifier", "status", "type", "patient",
-               "organization"),
+               "organization", "udi-di", "udi-carrier"),
     "DocumentReference": ("description", "identifier", "type", "category", "status", "date", "subject",
                           "patient", "author", "encounter"),
+    "Medication": ("code", "identifier", "lot-number", "expiration-date", "status"),
 }
 
 
@@ -72,12 +73,12 @@ def includes(rtype: str) -> list[str]:
 
 def revincludes(rtype: str) -> list[str]:
     """``Source:param`` for every declared reference parameter elsewhere that can point at ``rtype``."""
-    return [f"{source}:{p.code}" for source in TYPES for p in params(source)
+    return [f"{source}:{p.code}" for source in SERVED_TYPES for p in params(source)
             if p.type == "reference" and rtype in p.target]
 
 
 def statement(faults: Faults, date: str) -> dict[str, Any]:
-    resources = [_resource(t) for t in TYPES]
+    resources = [_resource(t) for t in SERVED_TYPES]
     if faults.on("metadata-unknown-resource-type"):
         resources.append({**_resource("Patient"), "type": "Patients"})
     formats = ["json"]

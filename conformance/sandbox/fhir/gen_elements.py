@@ -1,4 +1,4 @@
-"""Generate ``elements.json``: the top-level elements of the sandbox's 12 resource types.
+"""Generate ``elements.json``: the top-level elements of the resource types the sandbox serves.
 
 The sandbox validates posted resources structurally (unknown elements, malformed primitives); it needs
 each type's element names, their data types and cardinality, not the whole 4 MB of profiles. Run:
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.sandbox.faults import TYPES
+from conformance.sandbox.faults import SERVED_TYPES
 
 SOURCE = Path("/work/shared/data/fhir-r4/profiles-resources.json")
 TARGET = Path(__file__).with_name("elements.json")
@@ -51,9 +51,9 @@ def generate(source: Path = SOURCE) -> dict[str, Any]:
             continue
         if not definition.get("abstract"):
             resource_types.append(definition["id"])
-        if definition["id"] in TYPES:
+        if definition["id"] in SERVED_TYPES:
             elements[definition["id"]] = _elements(definition)
-    return {"resourceTypes": sorted(resource_types), "elements": {t: elements[t] for t in TYPES}}
+    return {"resourceTypes": sorted(resource_types), "elements": {t: elements[t] for t in SERVED_TYPES}}
 
 
 def main() -> None:
