@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 
-from conformance.gs1.linters import _century
+from conformance.gs1.linters import century
 
 GTIN_SYSTEM = "https://www.gs1.org/gtin"
 GSRN_SYSTEM = "https://www.gs1.org/gsrn"
@@ -26,7 +26,7 @@ def fhir_date(yymmdd: str) -> str:
     """
     if len(yymmdd) != 6 or not (yymmdd.isascii() and yymmdd.isdigit()):
         raise ValueError(f"{yymmdd!r} is not a GS1 date (YYMMDD)")
-    year = _century(int(yymmdd[:2]))
+    year = century(int(yymmdd[:2]))
     month, day = int(yymmdd[2:4]), int(yymmdd[4:])
     if not 1 <= month <= 12:
         raise ValueError(f"{yymmdd!r}: month {month:02d} is not 01-12")

@@ -72,7 +72,7 @@ def csumalpha(data: str) -> Defect | None:
     return None
 
 
-def _century(yy: int, today: datetime.date | None = None) -> int:
+def century(yy: int, today: datetime.date | None = None) -> int:
     """GS1 General Specifications 7.12: a two-digit year is within 49 years ahead / 50 behind."""
     now = (today or datetime.date.today()).year
     diff = yy - now % 100
@@ -105,11 +105,11 @@ def _digits(data: str, n: int) -> bool:
 
 
 def yymmd0(data: str) -> Defect | None:
-    return _date(_century(int(data[:2])), data, 2, True) if _digits(data, 6) else None
+    return _date(century(int(data[:2])), data, 2, True) if _digits(data, 6) else None
 
 
 def yymmdd(data: str) -> Defect | None:
-    return _date(_century(int(data[:2])), data, 2, False) if _digits(data, 6) else None
+    return _date(century(int(data[:2])), data, 2, False) if _digits(data, 6) else None
 
 
 def yyyymmdd(data: str) -> Defect | None:
