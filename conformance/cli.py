@@ -43,6 +43,10 @@ def _guard(fn: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         click.echo("conformance: interrupted", err=True)
         code = 130
+    except BrokenPipeError:
+        # The reader went away (`conformance suites list | head`): not an error of ours to report.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     except Exception as exc:
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise
