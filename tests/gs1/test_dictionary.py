@@ -67,3 +67,11 @@ def test_load_a_newer_dictionary(tmp_path: Path) -> None:
 def test_bad_dictionary_lines_name_the_line(line: str) -> None:
     with pytest.raises(DictionaryError, match="line 1"):
         parse_dictionary(line)
+
+
+@pytest.mark.parametrize(("currency", "ok"), [("978", True), ("826", True), ("000", False), ("191", False)])
+def test_currency_codes_follow_current_iso_4217(currency: str, ok: bool) -> None:
+    """EUR and GBP are current; 000 was never assigned; HRK (191) was withdrawn when Croatia joined the euro."""
+    result = validate(f"(01)09506000134352(3912){currency}1250")
+    currency_issues = [i for i in result.issues if "ISO 4217" in i.diagnostics]
+    assert (currency_issues == []) is ok
