@@ -98,7 +98,6 @@ class FhirContext(BaseContext):
         finally:
             await self.http.aclose()
 
-
     @classmethod
     def for_runtime(cls, runtime: SuiteRuntime) -> Self:
         """A context on the target's FHIR endpoint (what every FHIR suite's context factory does)."""

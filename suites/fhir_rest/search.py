@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from conformance.checks import check, expect, fail
 from suites.fhir_rest import fixtures
@@ -28,12 +29,24 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
     return None
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+# Checks that write tagged Patients: paging runs after them, so that a server paging by offset over a
+# sort on _lastUpdated is not seen to repeat or skip a Patient that another check wrote mid-walk.
+PATIENT_WRITERS = [cid("Patient", "update"), "fhir-rest.crud.conditional-create", "fhir-rest.crud.if-match",
+                   "fhir-rest.errors.invalid-resource", "fhir-rest.errors.wrong-type-body"]
+
+
 @check(
     id="fhir-rest.search.paging",
     title="Paging with _count: pages of at most _count matches, next links that resolve, all reached once",
     requirements=["FHIR-R4:http.html#paging", "FHIR-R4:search.html#count"],
     capabilities=CAPS,
     needs=[METADATA, cid("Patient", "create")],
+    after=PATIENT_WRITERS,
     destructive=True,
 )
 async def paging(ctx: FhirContext) -> None:
@@ -58,7 +71,12 @@ async def paging(ctx: FhirContext) -> None:
         link = _next_link(bundle)
         if link is None:
             break
-        response = await ctx.fhir.get(link)
+        # Followed only on the target's own server: the request carries the target's credentials.
+        url = urljoin(response.url, link)
+        if _origin(url) != _origin(ctx.fhir.base):
+            fail(f"{what}: next link {link!r} points to another server than the base {ctx.fhir.base!r}; "
+                 "not followed")
+        response = await ctx.fhir.get(url)
     else:
         fail("paging did not end within 20 pages of 2 (at least 3 matches expected)")
     missing = [i for i in known if i not in seen]

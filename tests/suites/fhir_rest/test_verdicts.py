@@ -151,3 +151,23 @@ async def test_target_without_fhir_endpoint_is_a_clear_error() -> None:
 
     with pytest.raises(ValueError, match=r"target has no FHIR endpoint \(endpoints.fhir\)"):
         await make_context(SuiteRuntime(target=Target(name="x", source="x", endpoints={"mllp": "h:1"})))
+
+
+async def test_next_link_to_another_server_is_not_followed(server: respx.MockRouter) -> None:
+    metadata(server, capability())
+    created = iter(range(1, 10))
+
+    def create(request: httpx.Request) -> httpx.Response:
+        n = next(created)
+        return httpx.Response(201, headers={"Location": f"{BASE}/Patient/p{n}/_history/1", "ETag": 'W/"1"'})
+
+    server.post("/Patient").mock(side_effect=create)
+    server.delete(url__regex=r"/Patient/p\d$").respond(204)
+    page = {"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": {"resourceType": "Patient", "id": "p1"}, "search": {"mode": "match"}}],
+            "link": [{"relation": "next", "url": "https://elsewhere.test/fhir/Patient?page=2"}]}
+    server.get("/Patient").respond(200, json=page, headers=FHIR_JSON)
+    verdict = (await run(["fhir-rest.search.paging"]))["fhir-rest.search.paging"]
+    assert verdict.status is Status.FAIL
+    assert "next link 'https://elsewhere.test/fhir/Patient?page=2' points to another server" in verdict.message
+    assert all(c.request.url.host == "fhir.test" for c in server.calls)
