@@ -88,8 +88,12 @@ class HttpTransport:
         settings: HttpSettings | None = None,
         auth: Auth | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        origin: str | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
+        # Credentials go only to the target's own origin: a link a server hands back (a next page, a
+        # Location) may point anywhere, and following it must not hand the token to a third party.
+        self.origin = _origin(origin) if origin else None
         self.auth = auth or Auth()
         self.scrubber = Scrubber(self.auth.secrets())
         self.client = httpx.AsyncClient(
@@ -124,7 +128,8 @@ class HttpTransport:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        merged = {**self._auth_headers(), **(headers or {})}
+        send_auth = self.origin is None or _origin(url) == self.origin
+        merged = {**(self._auth_headers() if send_auth else {}), **(headers or {})}
         request = self.client.build_request(method, url, headers=merged, content=content, params=params)
         started = time.perf_counter()
         limit = self.settings.max_body_bytes
@@ -194,6 +199,11 @@ class HttpTransport:
             data["error"] = error
         status = str(response.status_code) if response is not None else f"no response ({error})"
         record(Evidence(kind="http", summary=f"{request.method} {url} -> {status}", data=data))
+
+
+def _origin(url: str) -> str:
+    parts = httpx.URL(url)
+    return f"{parts.scheme}://{parts.host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
 def _body(body: bytes, keep: int, digest: Any, scrubber: Scrubber) -> dict[str, Any]:

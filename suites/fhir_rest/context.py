@@ -105,7 +105,8 @@ class FhirContext(BaseContext):
         endpoints = getattr(target, "endpoints", {}) or {}
         if not endpoints.get("fhir"):
             raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
-        http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"))
+        http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),
+                             origin=endpoints["fhir"])
         return cls(target, http, runtime.run_id)
 
 

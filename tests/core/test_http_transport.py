@@ -157,3 +157,21 @@ def test_refused_connection_is_reported() -> None:
     port = _free_port()
     outcome, _ = call(HttpTransport(), "GET", f"http://127.0.0.1:{port}/metadata")
     assert isinstance(outcome, TransportError) and "could not connect" in str(outcome)
+
+
+@respx.mock
+def test_credentials_go_only_to_the_targets_origin(bearer: Auth) -> None:
+    ours = respx.get("https://fhir.test/Patient").mock(return_value=httpx.Response(200))
+    theirs = respx.get("https://elsewhere.test/page2").mock(return_value=httpx.Response(200))
+
+    async def go() -> None:
+        transport = HttpTransport(auth=bearer, origin="https://fhir.test/r4")
+        try:
+            await transport.request("GET", "https://fhir.test/Patient")
+            await transport.request("GET", "https://elsewhere.test/page2")
+        finally:
+            await transport.aclose()
+
+    asyncio.run(go())
+    assert ours.calls[0].request.headers["Authorization"] == f"Bearer {SECRET}"
+    assert "Authorization" not in theirs.calls[0].request.headers
