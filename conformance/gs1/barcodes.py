@@ -10,6 +10,7 @@ element string), which is what a real scanner would deliver to the system under 
 from __future__ import annotations
 
 import io
+import re
 from typing import Literal
 
 import zxingcpp
@@ -61,7 +62,7 @@ def render(data: str, symbology: str, fmt: str = "png", scale: int = 4) -> bytes
     except Exception as exc:  # noqa: BLE001 - the encoder raises plain errors for capacity limits
         raise ValueError(f"{symbology} cannot hold this data: {exc}") from None
     if fmt == "svg":
-        return barcode.to_svg().encode("utf-8")
+        return _scalable_svg(barcode.to_svg(), scale).encode("utf-8")
     image = barcode.to_image(scale=scale)
     height, width = image.shape[0], image.shape[1]
     out = io.BytesIO()
@@ -70,16 +71,29 @@ def render(data: str, symbology: str, fmt: str = "png", scale: int = 4) -> bytes
     return out.getvalue()
 
 
+def _scalable_svg(svg: str, scale: int) -> str:
+    """zint's SVG in module units with a ``viewBox``, displayed at ``scale`` pixels a module like the PNG.
+
+    zint writes only ``width``/``height`` (one unit a module), which browsers and printers show at
+    a few pixels and cannot scale; the viewBox keeps the drawing exact at any size.
+    """
+    tag = re.search(r"<svg\b[^>]*>", svg)
+    size = tag and re.search(r'\bwidth="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"', tag.group(0))
+    if tag is None or not size or "viewBox" in tag.group(0):
+        return svg
+    width, height = size.group(1), size.group(2)
+    scaled = f'width="{float(width) * scale:.12g}" height="{float(height) * scale:.12g}" viewBox="0 0 {width} {height}"'
+    return svg[: tag.start()] + tag.group(0).replace(size.group(0), scaled, 1) + svg[tag.end():]
+
+
 def scan(png: bytes) -> list[str]:
-    """Decode every GS1 barcode in a PNG to scanner data: ``]d2`` + element string with GS separators."""
+    """Decode every GS1 barcode in a PNG to what a scanner sends: ``]d2`` + element string with GS.
+
+    The symbology identifier is the one the reader reports for the symbol (``]d2``, ``]C1``, ``]Q3``
+    only when the symbol really is in GS1/FNC1 mode), and the element string is the reader's raw
+    output, not re-expressed by our parser.
+    """
     image = Image.open(io.BytesIO(png))
-    found = []
-    for barcode in zxingcpp.read_barcodes(image):
-        if barcode.content_type != zxingcpp.ContentType.GS1:
-            continue
-        identifier = next((sid for fmt, sid in SYMBOLOGIES.values() if fmt == barcode.format), "")
-        raw = barcode.bytes.decode("latin-1")
-        # Re-express through our own parser so the string is exactly what our validator accepts.
-        parsed = validate(identifier + raw)
-        found.append(to_unbracketed(parsed.elements, symbology=identifier) if parsed.valid else identifier + raw)
-    return found
+    return [barcode.symbology_identifier + barcode.bytes.decode("latin-1")
+            for barcode in zxingcpp.read_barcodes(image)
+            if barcode.content_type == zxingcpp.ContentType.GS1]
