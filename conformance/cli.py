@@ -329,5 +329,69 @@ def barcode(text: str, symbology: str, output: Path, scale: int) -> None:
     _guard(body)
 
 
+# ---- validate hl7v2 (issue 5) -----------------------------------------------------------------------
+# Self-contained block: joins the `validate` group, creating it if no other block has.
+
+def _hl7v2_validate_group() -> click.Group:
+    existing = main.commands.get("validate")
+    if isinstance(existing, click.Group):
+        return existing
+
+    @main.group("validate")
+    def validate() -> None:
+        """Validate messages and resources offline."""
+
+    return validate
+
+
+@_hl7v2_validate_group().command("hl7v2")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profile_ref", metavar="ID|PATH",
+              help="Message profile: an id under profiles/hl7v2/ (e.g. nhs-adt-a01) or a .toml file.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print an OperationOutcome (an array with an \"id\" per message when there are several).")
+def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bool) -> None:
+    """Validate HL7 v2 messages (files of one or more messages, ER7) against the standard and a profile.
+
+    Every problem is reported with its location (PID-8, PID-3[2].4, OBX[3]-5). Exit 0 when every
+    message is valid, 1 when any is not, 2 for a usage error such as an unknown profile.
+    """
+
+    def body() -> int:
+        from conformance.hl7v2 import ProfileError, load_profile, split_messages, validate
+
+        try:
+            profile = load_profile(profile_ref) if profile_ref else None
+        except ProfileError as exc:
+            click.echo(f"conformance: validate hl7v2: {exc}", err=True)
+            return EXIT_USAGE
+        inputs: list[tuple[str, str]] = []
+        for path in paths:
+            try:
+                messages = split_messages(path.read_bytes())
+            except OSError as exc:
+                click.echo(f"conformance: validate hl7v2: {path}: {exc.strerror or exc}", err=True)
+                return EXIT_USAGE
+            inputs += [(str(path) if len(messages) == 1 else f"{path}#{n}", m) for n, m in enumerate(messages, 1)]
+        rows: list[dict[str, Any]] = []
+        all_valid = True
+        for ident, text in inputs:
+            result = validate(text, profile)
+            all_valid &= result.valid
+            if as_json:
+                rows.append({"id": ident, **result.to_outcome()} if len(inputs) > 1 else result.to_outcome())
+                continue
+            click.echo(f"{ident}: {result.summary()}")
+            for issue in result.issues:
+                click.echo(f"  {issue.line_text()}")
+        if as_json:
+            click.echo(json.dumps(rows if len(inputs) > 1 else rows[0], indent=2, ensure_ascii=False))
+        return 0 if all_valid else 1
+
+    _guard(body)
+
+# ---- end validate hl7v2 ------------------------------------------------------------------------------
+
+
 if __name__ == "__main__":
     main()

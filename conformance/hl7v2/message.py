@@ -90,10 +90,35 @@ class Message:
         return msh.value(12) if msh else ""
 
 
+def decode(data: bytes | str) -> str:
+    """UTF-8 when it decodes, else ISO 8859-1 (what most v2 senders without MSH-18 use)."""
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def split_messages(data: bytes | str) -> list[str]:
+    """The messages in a file: each MSH starts one; batch envelopes (FHS, BHS, BTS, FTS) are dropped."""
+    text = decode(data).lstrip("\ufeff")
+    messages: list[list[str]] = []
+    for line in re.split(r"\r\n|\r|\n", text):
+        if line[:3] in ("FHS", "BHS", "BTS", "FTS"):
+            continue
+        if line.startswith("MSH") or not messages:
+            messages.append([line])
+        else:
+            messages[-1].append(line)
+    out = ["\r".join(m).strip("\r") for m in messages]
+    return [m for m in out if m.strip()] or [text]
+
+
 def parse(data: str | bytes) -> Message:
     """Parse what a peer sent; every problem found is in ``Message.issues``."""
     issues: list[ParseIssue] = []
-    text = data.decode("latin-1") if isinstance(data, bytes) else data
+    text = decode(data)
     if not text.strip():
         return Message([], Encoding(), [ParseIssue("error", "structure", "the message is empty", "")])
     if "\n" in text:

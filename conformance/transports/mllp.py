@@ -51,8 +51,12 @@ def frame(message: bytes) -> bytes:
 
 
 async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer: str) -> bytes | None:
-    """The next message from ``reader``; None when the peer closed cleanly between frames."""
+    """The next message from ``reader``; None when the peer closed cleanly between frames.
+
+    Reads up to the end block and no further, so frames sent back to back stay intact.
+    """
     limit = settings.max_message_bytes
+    started = False
     try:
         async with asyncio.timeout(settings.read_timeout):
             first = await reader.read(1)
@@ -62,20 +66,28 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
                 junk = first + await _drain(reader, 256)
                 raise MllpError(f"{peer} sent {len(junk)}+ bytes that are not an MLLP frame "
                                 f"(expected start block 0x0B, got {junk[:16]!r})")
+            started = True
             try:
-                data = await reader.readuntil(EB + CR)
+                data = await reader.readuntil(EB)
+                end = await reader.readexactly(1)
             except asyncio.IncompleteReadError as exc:
                 raise MllpError(f"{peer} closed the connection mid-frame after {len(exc.partial)} bytes "
                                 "(no end block 0x1C 0x0D): a truncated frame") from None
             except asyncio.LimitOverrunError:
                 raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit") from None
-            message = data[:-2]
+            if end != CR:
+                raise MllpError(f"{peer} sent end block 0x1C followed by {end!r}, not 0x0D: a malformed frame")
+            message = data[:-1]
     except TimeoutError:
-        raise MllpError(f"{peer} sent no complete frame within {settings.read_timeout:g} s") from None
+        what = ("started a frame but sent no end block 0x1C 0x0D" if started else "sent nothing")
+        raise MllpError(f"{peer} {what} within {settings.read_timeout:g} s: no complete frame within "
+                        f"{settings.read_timeout:g} s") from None
     except ConnectionError as exc:
         raise MllpError(f"{peer} reset the connection: {exc}") from None
     if len(message) > limit:
         raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit")
+    if SB in message:
+        raise MllpError(f"{peer} sent a start block 0x0B inside a frame: an earlier frame had no end block")
     return message
 
 
@@ -136,7 +148,17 @@ class MllpClient:
         return self._streams
 
     async def send(self, message: bytes | str) -> bytes:
-        raw = message.encode("latin-1") if isinstance(message, str) else message
+        """Send one message and return the peer's reply; :class:`MllpError` says what went wrong."""
+        try:
+            return await self._send(message)
+        except MllpError as exc:
+            record(Evidence(kind="mllp", summary=f"error {self.peer}: {exc}",
+                            data={"direction": "error", "peer": self.peer, "error": str(exc)}))
+            await self.aclose()  # after a broken frame the stream's position is unknown: reconnect
+            raise
+
+    async def _send(self, message: bytes | str) -> bytes:
+        raw = message.encode("utf-8") if isinstance(message, str) else message
         reader, writer = await self._connect()
         started = time.perf_counter()
         writer.write(frame(raw))
@@ -181,11 +203,18 @@ async def serve_connection(
             if message is None:
                 return
             record_frame("received", peer, message, started, settings.evidence_text_bytes)
-            reply = await handler(message)
+            try:
+                reply = await handler(message)
+            except Exception as exc:  # noqa: BLE001  a handler's bug must end this connection, not the listener
+                record(Evidence(kind="mllp", summary=f"handler failed for {peer}",
+                                data={"error": f"{type(exc).__name__}: {exc}"}))
+                return
             if reply is not None:
                 writer.write(frame(reply))
                 await writer.drain()
                 record_frame("sent", peer, reply, started, settings.evidence_text_bytes)
+    except ConnectionError as exc:
+        record(Evidence(kind="mllp", summary=f"{peer} reset the connection", data={"error": str(exc)}))
     finally:
         writer.close()
 
@@ -198,6 +227,7 @@ class MllpListener:
         self.handler, self.host, self.port = handler, host, port
         self.settings = settings or MllpSettings()
         self._server: asyncio.Server | None = None
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def start(self) -> MllpListener:
         try:
@@ -209,10 +239,22 @@ class MllpListener:
         return self
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await serve_connection(reader, writer, self.handler, self.settings)
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections[task] = writer
+        try:
+            await serve_connection(reader, writer, self.handler, self.settings)
+        finally:
+            if task is not None:
+                self._connections.pop(task, None)
 
     async def aclose(self) -> None:
+        """Stop accepting, hang up on every open connection, and wait for their handlers to end."""
         if self._server is not None:
             self._server.close()
+            for writer in list(self._connections.values()):
+                writer.close()
+            if self._connections:
+                await asyncio.wait(list(self._connections), timeout=self.settings.read_timeout)
             await self._server.wait_closed()
             self._server = None

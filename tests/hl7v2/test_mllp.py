@@ -114,3 +114,77 @@ def test_framing_refuses_framing_bytes_inside_a_message() -> None:
     assert frame(b"MSH|x") == b"\x0bMSH|x\x1c\x0d"
     with pytest.raises(ValueError, match="0x0B or 0x1C"):
         frame(b"MSH|\x1c")
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "words"),
+    [
+        (b"\x0bMSH|^~\\&|PAS\x1cX", "not 0x0D: a malformed frame"),
+        (b"\x0bMSH|^~\\&|PAS\r\x0bMSH|^~\\&|PAS\x1c\x0d", "start block 0x0B inside a frame"),
+        (b"\x0bMSH|^~\\&|PAS", "started a frame but sent no end block"),
+    ],
+)
+async def test_missing_or_broken_end_block_is_named(behaviour: bytes, words: str) -> None:
+    server, port = await raw_peer(behaviour, close=False)
+    client = MllpClient("127.0.0.1", port, MllpSettings(read_timeout=0.3))
+    try:
+        with collecting() as evidence, pytest.raises(MllpError, match=words):
+            await client.send(MSG)
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
+    assert evidence[-1].data["direction"] == "error" and words in evidence[-1].data["error"]
+
+
+async def test_a_20_mb_message_is_refused_without_buffering_it_all() -> None:
+    received: list[bytes] = []
+
+    async def keep(message: bytes) -> bytes:
+        received.append(message)
+        return ack_for(message)
+
+    listener = await MllpListener(keep, settings=MllpSettings(read_timeout=5, max_message_bytes=1_000_000)).start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        writer.write(b"\x0b" + MSG + b"\r" + b"OBX|1|ED|||" + b"A" * 20_000_000 + b"\x1c\x0d")
+        try:
+            await asyncio.wait_for(writer.drain(), 5)
+        except (ConnectionError, TimeoutError):
+            pass  # the listener hung up on us mid-send, as it should
+        try:
+            assert await asyncio.wait_for(reader.read(), 5) == b""
+        except ConnectionResetError:
+            pass  # closed with our unread data in its buffer: a reset, equally a refusal
+        writer.close()
+    finally:
+        await listener.aclose()
+    assert received == []
+
+
+async def test_frames_sent_back_to_back_are_read_one_by_one() -> None:
+    listener = await MllpListener(acker).start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        writer.write(frame(MSG) + frame(MSG.replace(b"MSG0001", b"MSG0002")))
+        await writer.drain()
+        replies = [await asyncio.wait_for(reader.readuntil(b"\x1c\x0d"), 2) for _ in range(2)]
+        writer.close()
+    finally:
+        await listener.aclose()
+    assert [r.split(b"\r")[1].rstrip(b"\x1c\r") for r in replies] == [b"MSA|AA|MSG0001", b"MSA|AA|MSG0002"]
+
+
+async def test_a_failing_handler_ends_the_connection_not_the_listener() -> None:
+    async def broken(message: bytes) -> bytes:
+        raise RuntimeError("bug in the handler")
+
+    listener = await MllpListener(broken, settings=MllpSettings(read_timeout=1)).start()
+    try:
+        for _ in range(2):
+            client = MllpClient("127.0.0.1", listener.port, MllpSettings(read_timeout=1))
+            with pytest.raises(MllpError, match="closed the connection without a reply"):
+                await client.send(MSG)
+            await client.aclose()
+    finally:
+        await listener.aclose()

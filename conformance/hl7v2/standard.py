@@ -1,0 +1,128 @@
+"""The HL7 v2 standard's definitions (segments, fields, datatypes, message structures, tables), from hl7apy.
+
+hl7apy ships the standard's structures as Python tables for each version; this module converts them
+once per version into the compact shapes the validator walks, so that validation costs dictionary
+lookups and the rest of the package does not depend on hl7apy's internals. What hl7apy lacks is added
+here: the trigger-event-to-structure map (HL7 table 0354). Code tables come from ``data/tables.json``
+(scripts/gen_hl7v2_tables.py), not from hl7apy, whose v2.3 has none.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import Any
+
+VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
+
+# HL7 table 0354 (message structure) for the events the shipped profiles cover, plus common ones.
+_EVENT_STRUCTURE = {
+    "ADT^A01": "ADT_A01", "ADT^A04": "ADT_A01", "ADT^A08": "ADT_A01", "ADT^A13": "ADT_A01",
+    "ADT^A02": "ADT_A02", "ADT^A03": "ADT_A03", "ADT^A05": "ADT_A05", "ADT^A14": "ADT_A05",
+    "ADT^A28": "ADT_A05", "ADT^A31": "ADT_A05", "ADT^A11": "ADT_A09", "ADT^A12": "ADT_A12",
+    "ADT^A39": "ADT_A39", "ADT^A40": "ADT_A39", "ADT^A41": "ADT_A39", "ADT^A42": "ADT_A39",
+    "ORU^R01": "ORU_R01", "ORM^O01": "ORM_O01", "MDM^T01": "MDM_T01", "MDM^T02": "MDM_T02",
+    "MDM^T08": "MDM_T02", "SIU^S12": "SIU_S12",
+}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A field or component: its datatype, cardinality, table, and components when composite."""
+
+    name: str
+    datatype: str
+    min: int
+    max: int  # -1: unbounded
+    table: str | None
+    components: tuple[Leaf, ...] = ()
+
+
+@dataclass(frozen=True)
+class Node:
+    """A segment or group in a message structure; ``children`` is empty for a segment."""
+
+    name: str
+    min: int
+    max: int
+    children: tuple[Node, ...] = ()
+    choice: bool = False  # exactly one of the children (hl7apy's "choice" groups, e.g. ORM_O01_CHOICE)
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.children)
+
+    @cached_property
+    def first(self) -> frozenset[str]:
+        """Segment ids that can begin this node: what tells the matcher to enter a group."""
+        if not self.is_group:
+            return frozenset({self.name})
+        out: set[str] = set()
+        for child in self.children:
+            out |= child.first
+            if child.min > 0 and not self.choice:
+                break
+        return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Standard:
+    version: str
+    segments: dict[str, tuple[Leaf, ...]]
+    structures: dict[str, Node]
+
+    def structure_for(self, code: str, trigger: str, declared: str) -> tuple[str, Node] | None:
+        """The message structure for MSH-9: MSH-9.3 when given and known, else table 0354, else CODE_EVENT."""
+        for name in (declared, _EVENT_STRUCTURE.get(f"{code}^{trigger}", ""), f"{code}_{trigger}", code):
+            if name and name in self.structures:
+                return name, self.structures[name]
+        if code == "ADT" and self.version.startswith("2.3") and "ADT_A01" in self.structures:
+            # v2.3 defines A04/A08/A28/A31 with the A01 segments; hl7apy keeps only ADT_A01.
+            if trigger in ("A04", "A05", "A08", "A13", "A14", "A28", "A31"):
+                return "ADT_A01", self.structures["ADT_A01"]
+        return None
+
+
+def normalise_version(version: str) -> str | None:
+    return version if version in VERSIONS else None
+
+
+@cache
+def load(version: str) -> Standard:
+    """The standard for one version; raises KeyError for a version this package does not cover."""
+    if version not in VERSIONS:
+        raise KeyError(version)
+    module = importlib.import_module("hl7apy.v" + version.replace(".", "_"))
+    fields: dict[str, Any] = module.FIELDS
+    segments: dict[str, tuple[Leaf, ...]] = {}
+    for seg_id, (_, children) in module.SEGMENTS.items():
+        if any(child[1] is None and child[0] not in fields for child in children):
+            continue  # hl7apy's placeholder pseudo-segments (ANYHL7SEGMENT)
+        leaves = []
+        for name, ref, (lo, hi), _kind in children:
+            leaves.append(_leaf(name, fields.get(name, ref), lo, hi))
+        segments[seg_id] = tuple(leaves)
+    groups: dict[str, Any] = module.GROUPS
+    structures = {name: Node(name, 1, 1, _children(body[1], groups)) for name, body in module.MESSAGES.items()}
+    return Standard(version, segments, structures)
+
+
+def _leaf(name: str, ref: Any, lo: int, hi: int) -> Leaf:
+    kind, sub, datatype = ref[0], ref[1], ref[2]
+    table = ref[4] if len(ref) > 4 else None
+    components: tuple[Leaf, ...] = ()
+    if kind == "sequence" and sub:
+        components = tuple(_leaf(cname, cref, clo, chi) for cname, cref, (clo, chi), _ in sub)
+    return Leaf(name, datatype, lo, hi, table, components)
+
+
+def _children(children: Any, groups: dict[str, Any]) -> tuple[Node, ...]:
+    out = []
+    for name, ref, (lo, hi), kind in children:
+        if kind == "GRP":
+            body = ref if ref is not None else groups[name]
+            out.append(Node(name, lo, hi, _children(body[1], groups), body[0] == "choice"))
+        else:
+            out.append(Node(name, lo, hi))
+    return tuple(out)

@@ -1,0 +1,291 @@
+"""Validate an HL7 v2 message against the standard and, optionally, a message profile: every problem, located.
+
+Layers, each reporting all it finds: parsing (encoding characters, escapes, segment names), the
+message structure of the version and trigger event (order, groups, required segments, Z-segments),
+every field against the standard's definition (usage, repeats, datatypes, HL7 tables for ``ID``)
+narrowed by the profile (usage R/RE/O/X/C, cardinality, length, value sets, fixed values, formats),
+then the profile's conformance statements. Locations are ``PID-8``, ``PID-3[2].4``, ``OBX[3]-5``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from conformance.hl7v2 import standard
+from conformance.hl7v2.datatypes import FORMATS, PRIMITIVES
+from conformance.hl7v2.message import Message, ParseIssue, Segment, decode, parse
+from conformance.hl7v2.outcome import Hl7Result, Issue
+from conformance.hl7v2.profile import FieldSpec, Profile
+from conformance.hl7v2.standard import Leaf
+from conformance.hl7v2.structure import match
+
+Rep = list[list[str]]
+# HL7 tables that admit local entries by design (0396 coding systems: "99zzz", "L", "HL7nnnn"...):
+# checking them against the published list would fail every message that uses a local code system.
+OPEN_TABLES = frozenset({"0396"})
+
+
+@cache
+def tables() -> dict[str, frozenset[str]]:
+    """HL7-defined tables ({"0001": codes}), generated from the v2 CodeSystems in FHIR R4."""
+    text = resources.files("conformance.hl7v2").joinpath("data/tables.json").read_text()
+    return {k: frozenset(v) for k, v in json.loads(text).items()}
+
+
+def validate(data: bytes | str | Message, profile: Profile | None = None) -> Hl7Result:
+    result = Hl7Result(profile=profile.id if profile else "")
+    if not isinstance(data, Message):
+        text = decode(data).lstrip("\ufeff")
+        bad = next((i for i, ch in enumerate(text[:100_000]) if ch < " " and ch not in "\r\n\t"), None)
+        if bad is not None:
+            result.issues.append(Issue("not-hl7v2", f"not an HL7 v2 message: control character 0x{ord(text[bad]):02X} "
+                                       f"at offset {bad} (binary data, or MLLP framing left in)", severity="fatal"))
+            return result
+        data = parse(text)
+    _Validator(data, profile, result).run()
+    return result
+
+
+def _present(rep: Rep) -> bool:
+    return any(sub != "" for comp in rep for sub in comp)
+
+
+def _parse_issue(issue: ParseIssue) -> Issue:
+    text = issue.diagnostics
+    defect = ("encoding" if issue.location == "MSH-2" else "escape" if "escape" in text
+              else "separator" if "line feed" in text else "empty" if "empty" in text else "segment-id")
+    where = "" if issue.location.startswith("segment ") else issue.location
+    line = int(issue.location.split()[1]) if issue.location.startswith("segment ") else None
+    return Issue(defect, text, where, line, issue.severity)
+
+
+class _Validator:
+    def __init__(self, message: Message, profile: Profile | None, result: Hl7Result) -> None:
+        self.m, self.p, self.r = message, profile, result
+        self.issues = result.issues
+        self.tables = tables()
+
+    def add(self, defect: str, text: str, where: str = "", seg: Segment | None = None,
+            severity: str = "error") -> None:
+        line = self.m.segments.index(seg) + 1 if seg is not None else None
+        self.issues.append(Issue(defect, text, where, line, severity))
+
+    def run(self) -> None:
+        m, p = self.m, self.p
+        self.issues.extend(_parse_issue(i) for i in m.issues)
+        if not m.segments or m.segments[0].name != "MSH" or any(i.severity == "fatal" for i in self.issues):
+            return
+        code, trigger, declared = m.type
+        version = m.version
+        self.r.message_type, self.r.version = f"{code}^{trigger}", version
+        self.r.control_id = m.segments[0].value(10)
+        if p is not None and f"{code}^{trigger}" != p.message:
+            self.add("message-type", f"MSH-9 is {code}^{trigger} but profile {p.id} is for {p.message}", "MSH-9.1",
+                     m.segments[0])
+        std = standard.load(version) if version in standard.VERSIONS else None
+        if std is not None and p is not None and p.versions and version not in p.versions:
+            self.add("version", f"MSH-12 version {version!r} is not one profile {p.id} allows "
+                     f"({', '.join(p.versions)})", "MSH-12", m.segments[0])
+        if std is None:
+            self.add("version", f"MSH-12 version {version!r} is not one this validator knows "
+                     f"({', '.join(standard.VERSIONS)}); structure and datatypes not checked", "MSH-12",
+                     m.segments[0])
+        else:
+            found = std.structure_for(code, trigger, declared)
+            if found is None:
+                self.add("message-type", f"MSH-9 {code}^{trigger} names no message structure of v{version}",
+                         "MSH-9", m.segments[0])
+            else:
+                self.r.structure = found[0]
+                self.issues.extend(match(m.segments, found[1], self._z_allowed))
+        self._segments()
+        for seg in m.segments:
+            defs = std.segments.get(seg.name, ()) if std else ()
+            self._fields(seg, defs)
+        if p is not None:
+            self._statements(p)
+
+    def _z_allowed(self, seg: Segment) -> bool:
+        return seg.name.startswith("Z") and (self.p is None or self.p.allows_z(seg.name))
+
+    def _segments(self) -> None:
+        if self.p is None:
+            return
+        reported = {i.where for i in self.issues if i.defect in ("missing-segment", "segment-order")}
+        for spec in self.p.segments:
+            found = self.m.all(spec.name)
+            if spec.usage == "R" and not found and spec.name not in reported:
+                self.add("missing-segment", f"segment {spec.name} is required by profile {self.p.id}", spec.name)
+            if spec.usage == "X":
+                for seg in found:
+                    self.add("segment-not-allowed", f"segment {spec.name} is not supported by profile "
+                             f"{self.p.id} (usage X)", seg.label, seg)
+            if spec.max not in (None, -1) and len(found) > spec.max:
+                seg = found[spec.max]
+                self.add("segment-cardinality", f"segment {spec.name} occurs {len(found)} times; profile "
+                         f"{self.p.id} allows at most {spec.max}", seg.label, seg)
+
+    def _fields(self, seg: Segment, defs: tuple[Leaf, ...]) -> None:
+        specs = self.p.fields.get(seg.name, {}) if self.p else {}
+        top = max([len(defs), len(seg.fields), *(int(k.split(".")[0]) for k in specs)])
+        for n in range(1, top + 1):
+            leaf = defs[n - 1] if n <= len(defs) else None
+            spec = specs.get(str(n))
+            reps = seg.repetitions(n)
+            where = f"{seg.label}-{n}"
+            if leaf is None and spec is None:
+                if defs and any(_present(r) for r in reps):
+                    self.add("extra-field", f"{where} is beyond the {len(defs)} fields v{self.m.version} defines "
+                             f"for {seg.name}", where, seg, "warning")
+                continue
+            usage = self._usage(spec, leaf, seg)
+            populated = [r for r in reps if _present(r)]
+            by = f" by profile {self.p.id}" if spec is not None and spec.usage and self.p else ""
+            if not populated:
+                if usage == "R":
+                    self.add("required", f"{where} is required{by} but empty", where, seg)
+                continue
+            if usage == "X":
+                self.add("not-allowed", f"{where} must not be sent{by} (usage X) but has a value", where, seg)
+                continue
+            if seg.name == "MSH" and n in (1, 2):
+                continue
+            most = spec.max if spec is not None and spec.max is not None else leaf.max if leaf else -1
+            if most != -1 and len(reps) > most:
+                self.add("cardinality", f"{where} repeats {len(reps)} times; at most {most} allowed", where, seg)
+            if spec is not None and spec.min is not None and len(populated) < spec.min:
+                self.add("cardinality", f"{where} has {len(populated)} repetition(s); at least {spec.min} "
+                         "required", where, seg)
+            subs = {k: s for k, s in specs.items() if k.startswith(f"{n}.")}
+            for r, rep in enumerate(reps, 1):
+                if _present(rep):
+                    self._rep(seg, rep, leaf, spec, subs, where + (f"[{r}]" if r > 1 else ""))
+
+    def _usage(self, spec: FieldSpec | None, leaf: Leaf | None, seg: Segment) -> str:
+        usage = spec.usage if spec is not None and spec.usage else ("R" if leaf and leaf.min > 0 else "O")
+        if usage == "C" and spec is not None:
+            hold = all(self._value_at(path, seg) in values for path, values in spec.condition.items())
+            return "R" if hold else spec.otherwise
+        return usage
+
+    def _value_at(self, path: str, here: Segment) -> str:
+        name, _, rest = path.partition("-")
+        seg = here if here.name == name else self.m.first(name)
+        if seg is None:
+            return ""
+        parts = [int(x) for x in rest.split(".")]
+        return seg.value(parts[0], 1, parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+    def _rep(self, seg: Segment, rep: Rep, leaf: Leaf | None, spec: FieldSpec | None,
+             subs: dict[str, FieldSpec], where: str) -> None:
+        dtype = (spec.type if spec is not None and spec.type else None) or (leaf.datatype if leaf else "ST")
+        if dtype == "varies" and seg.name == "OBX":
+            dtype = seg.value(2) if seg.value(2) in PRIMITIVES else "ST"  # OBX-5's type is named by OBX-2
+            leaf = None
+        if spec is not None and (spec.values or spec.table):
+            leaf = Leaf(leaf.name, leaf.datatype, leaf.min, leaf.max, None, leaf.components) if leaf else None
+        if spec is not None:
+            self._constrain(seg, "^".join("&".join(c) for c in rep), rep[0][0], spec, where)
+        if leaf is not None and leaf.components and dtype == leaf.datatype:
+            for c, comp in enumerate(rep, 1):
+                cleaf = leaf.components[c - 1] if c <= len(leaf.components) else None
+                if cleaf is None:
+                    if any(comp):
+                        self.add("extra-field", f"{where}.{c} is beyond the {len(leaf.components)} components of "
+                                 f"{leaf.datatype}", f"{where}.{c}", seg, "warning")
+                    continue
+                table = cleaf.table or (leaf.table if c == 1 else None)
+                kind = "DTM" if dtype == "TS" and c == 1 else cleaf.datatype
+                at = f"{where}.{c}" if len(rep) > 1 else where
+                if cleaf.components:
+                    for s, sub in enumerate(comp, 1):
+                        if s <= len(cleaf.components):
+                            sl = cleaf.components[s - 1]
+                            self._primitive(seg, sub, sl.datatype, sl.table, f"{where}.{c}.{s}")
+                else:
+                    self._primitive(seg, comp[0] if len(comp) == 1 else "&".join(comp), kind, table, at)
+        else:
+            if len(rep) > 1 and leaf is not None and any(any(c) for c in rep[1:]):
+                self.add("datatype", f"{where} has components, but its datatype {dtype} has none "
+                         f"({len(rep)} components sent)", where, seg)
+            self._primitive(seg, rep[0][0] if len(rep) == 1 else "", "DTM" if dtype == "TS" else dtype,
+                            leaf.table if leaf else None, where)
+        for key, cspec in subs.items():
+            parts = [int(x) for x in key.split(".")]
+            comp = rep[parts[1] - 1] if parts[1] <= len(rep) else [""]
+            value = comp[parts[2] - 1] if len(parts) > 2 and parts[2] <= len(comp) else \
+                ("" if len(parts) > 2 else "&".join(comp))
+            at = f"{where}." + ".".join(str(x) for x in parts[1:])
+            usage = self._usage(cspec, None, seg)
+            by = f" by profile {self.p.id}" if self.p else ""
+            if not value:
+                if usage == "R":
+                    self.add("required", f"{at} is required{by} but empty", at, seg)
+            elif usage == "X":
+                self.add("not-allowed", f"{at} must not be sent{by} (usage X) but has a value", at, seg)
+            else:
+                self._constrain(seg, value, value, cspec, at)
+
+    def _constrain(self, seg: Segment, whole: str, value: str, spec: FieldSpec, where: str) -> None:
+        """The profile's narrowing of one value: length, fixed value, value set or table, format, pattern."""
+        if spec.length is not None and len(whole) > spec.length:
+            self.add("length", f"{where} is {len(whole)} characters long; the profile allows {spec.length}",
+                     where, seg)
+        if not value:
+            return
+        if spec.fixed is not None and value != spec.fixed:
+            self.add("fixed-value", f"{where} is {value!r}; the profile requires {spec.fixed!r}", where, seg)
+        allowed = frozenset(spec.values) or (self.tables.get(spec.table, frozenset()) if spec.table else frozenset())
+        if allowed and value not in allowed:
+            source = f"HL7 table {spec.table}" if spec.table and not spec.values else "the profile's value set"
+            listed = ", ".join(sorted(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
+            self.add("code", f"{where} {value!r} is not in {source} ({listed})", where, seg)
+        if spec.format is not None and not FORMATS[spec.format](value):
+            self.add("datatype", f"{where} {value!r} is not a valid {spec.format}", where, seg)
+        if spec.pattern is not None and not spec.pattern.fullmatch(value):
+            self.add("datatype", f"{where} {value!r} does not match {spec.pattern.pattern}", where, seg)
+
+    def _primitive(self, seg: Segment, value: str, dtype: str, table: str | None, where: str) -> None:
+        if not value or value == '""':
+            return
+        check = PRIMITIVES.get(dtype)
+        problem = check(value) if check else None
+        if problem:
+            self.add("datatype", f"{where}: {problem} ({dtype})", where, seg)
+        elif dtype == "ID" and table and table[-4:] not in OPEN_TABLES:
+            codes = self.tables.get(table[-4:])
+            if codes and value not in codes:
+                self.add("code", f"{where} {value!r} is not in HL7 table {table[-4:]}", where, seg)
+
+    def _statements(self, p: Profile) -> None:
+        for st in p.statements:
+            name, number = st.field.split("-")
+            for seg in self.m.all(name):
+                where = f"{seg.label}-{number}"
+                reps = seg.repetitions(int(number))
+                chosen = [(r, rep) for r, rep in enumerate(reps, 1)
+                          if _present(rep) and all(_at(rep, k) == v for k, v in st.any_repetition.items())]
+                if not chosen:
+                    if st.required:
+                        self.add("statement", f"{st.id}: {st.description} (no repetition of {where} has it)",
+                                 where, seg)
+                    continue
+                for r, rep in chosen:
+                    here = where + (f"[{r}]" if r > 1 else "")
+                    for k, rx in st.pattern.items():
+                        if not rx.fullmatch(_at(rep, k)):
+                            self.add("statement", f"{st.id}: {here}.{k} {_at(rep, k)!r} does not match "
+                                     f"{rx.pattern} ({st.description})", f"{here}.{k}", seg)
+                    for k, fmt in st.check.items():
+                        if not FORMATS[fmt](_at(rep, k)):
+                            self.add("statement", f"{st.id}: {here}.{k} {_at(rep, k)!r} is not a valid {fmt} "
+                                     f"({st.description})", f"{here}.{k}", seg)
+
+
+def _at(rep: Rep, key: str) -> str:
+    parts = [int(x) for x in key.split(".")]
+    comp = rep[parts[0] - 1] if parts[0] <= len(rep) else []
+    index = parts[1] if len(parts) > 1 else 1
+    return comp[index - 1] if index <= len(comp) else ""
