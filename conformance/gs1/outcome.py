@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.outcome import operation_outcome, outcome_issue
+
 DEFECT_SYSTEM = "https://conformance.example/gs1/defect"
 
 # FHIR issue-type code for each defect code.
@@ -43,17 +45,15 @@ class Issue:
     severity: str = "error"
 
     def to_fhir(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "severity": self.severity,
-            "code": _ISSUE_TYPE.get(self.defect, "invalid"),
-            "details": {"coding": [{"system": DEFECT_SYSTEM, "code": self.defect}]},
-            "diagnostics": self.diagnostics,
-        }
-        if self.ais:
-            out["expression"] = [f"({ai})" for ai in self.ais]
-        if self.position is not None:
-            out["location"] = [f"char {self.position + 1}"]
-        return out
+        return outcome_issue(
+            severity=self.severity,
+            code=_ISSUE_TYPE.get(self.defect, "invalid"),
+            defect_system=DEFECT_SYSTEM,
+            defect=self.defect,
+            diagnostics=self.diagnostics,
+            expression=[f"({ai})" for ai in self.ais],
+            location=[f"char {self.position + 1}"] if self.position is not None else [],
+        )
 
     def line(self) -> str:
         """One human-readable line: severity, where, what."""
@@ -93,10 +93,10 @@ class Gs1Result:
         return out
 
     def outcome(self) -> dict[str, Any]:
-        issues = [i.to_fhir() for i in self.issues] or [{
-            "severity": "information", "code": "informational",
-            "diagnostics": f"valid GS1 {self.form} data: {len(self.elements)} element string(s)"}]
-        return {"resourceType": "OperationOutcome", "issue": issues}
+        return operation_outcome(
+            [i.to_fhir() for i in self.issues],
+            all_clear=f"valid GS1 {self.form} data: {len(self.elements)} element string(s)",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "ais": self.ais, "outcome": self.outcome()}

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.outcome import operation_outcome, outcome_issue
+
 DEFECT_SYSTEM = "https://conformance.example/hl7v2/defect"
 
 # FHIR issue-type code for each defect code.
@@ -36,17 +38,15 @@ class Issue:
     severity: str = "error"
 
     def to_fhir(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "severity": self.severity,
-            "code": _ISSUE_TYPE.get(self.defect, "invalid"),
-            "details": {"coding": [{"system": DEFECT_SYSTEM, "code": self.defect}]},
-            "diagnostics": self.diagnostics,
-        }
-        if self.where:
-            out["expression"] = [self.where]
-        if self.line is not None:
-            out["location"] = [f"segment {self.line}"]
-        return out
+        return outcome_issue(
+            severity=self.severity,
+            code=_ISSUE_TYPE.get(self.defect, "invalid"),
+            defect_system=DEFECT_SYSTEM,
+            defect=self.defect,
+            diagnostics=self.diagnostics,
+            expression=[self.where] if self.where else [],
+            location=[f"segment {self.line}"] if self.line is not None else [],
+        )
 
     def line_text(self) -> str:
         """One human-readable line: severity, where, what, defect code."""
@@ -80,8 +80,4 @@ class Hl7Result:
         return f"{verdict}: {what or 'message'}{against}"
 
     def to_outcome(self) -> dict[str, Any]:
-        issues = [i.to_fhir() for i in self.issues]
-        if not issues:
-            # FHIR requires at least one issue; an all-clear is stated as information.
-            issues = [{"severity": "information", "code": "informational", "diagnostics": self.summary()}]
-        return {"resourceType": "OperationOutcome", "issue": issues}
+        return operation_outcome([i.to_fhir() for i in self.issues], all_clear=self.summary())
