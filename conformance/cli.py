@@ -217,22 +217,15 @@ def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int
     _guard(body)
 
 
+@main.group()
+def validate() -> None:
+    """Validate data offline against a standard or profile: exit 0 valid, 1 invalid, 2 usage."""
+
+
 # ---- validate gs1 (issue 6) -------------------------------------------------------------------------
-# Self-contained block: the `validate` group is created here unless another block already made it.
-
-def _validate_group() -> click.Group:
-    existing = main.commands.get("validate")
-    if isinstance(existing, click.Group):
-        return existing
-
-    @main.group("validate")
-    def validate_group() -> None:
-        """Validate data against a standard (GS1 ...): exit 0 valid, 1 invalid, 2 usage."""
-
-    return validate_group
 
 
-@_validate_group().command("gs1")
+@validate.command("gs1")
 @click.argument("text", required=False)
 @click.option("--file", "file_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Validate each line of this file (GS characters kept); results in input order.")
@@ -330,21 +323,9 @@ def barcode(text: str, symbology: str, output: Path, scale: int) -> None:
 
 
 # ---- validate hl7v2 (issue 5) -----------------------------------------------------------------------
-# Self-contained block: joins the `validate` group, creating it if no other block has.
-
-def _hl7v2_validate_group() -> click.Group:
-    existing = main.commands.get("validate")
-    if isinstance(existing, click.Group):
-        return existing
-
-    @main.group("validate")
-    def validate() -> None:
-        """Validate messages and resources offline."""
-
-    return validate
 
 
-@_hl7v2_validate_group().command("hl7v2")
+@validate.command("hl7v2")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--profile", "profile_ref", metavar="ID|PATH",
               help="Message profile: an id under profiles/hl7v2/ (e.g. nhs-adt-a01) or a .toml file.")
