@@ -85,6 +85,21 @@ async def paging(ctx: FhirContext) -> None:
              + f" without reaching Patient/{', Patient/'.join(missing)}")
 
 
+async def _judge_inclusion(ctx: FhirContext, searched: str, included: str, param: str, declared_in: str) -> None:
+    """Search ``searched`` by our id with ``param=Observation:subject``: our ``included`` resource must
+    come back with search.mode include, beside the match itself."""
+    found = ctx.capability().require(searched, "search-type")
+    require_declared("Observation:subject" in found.get(declared_in, []), f"{param} Observation:subject")
+    ids = {t: created(ctx, t)["id"] for t in (searched, included)}
+    query = f"{searched}?_id={ids[searched]}&{param}=Observation:subject"
+    response = await ctx.fhir.get(searched, params={"_id": ids[searched], param: "Observation:subject"})
+    bundle = searchset(response, query)
+    expect(ids[searched] in ids_of(bundle, searched),
+           f"{query} did not return {searched}/{ids[searched]} as a match")
+    expect(ids[included] in ids_of(bundle, included, "include"),
+           f"{query} did not return {included}/{ids[included]} with search.mode include")
+
+
 @check(
     id="fhir-rest.search.include",
     title="_include=Observation:subject returns the Patient as an included resource",
@@ -93,16 +108,7 @@ async def paging(ctx: FhirContext) -> None:
     needs=[METADATA, cid("Observation", "create"), cid("Patient", "create")],
 )
 async def include(ctx: FhirContext) -> None:
-    cap = ctx.capability()
-    found = cap.require("Observation", "search-type")
-    require_declared("Observation:subject" in found.get("searchInclude", []), "_include Observation:subject")
-    obs, patient = created(ctx, "Observation")["id"], created(ctx, "Patient")["id"]
-    query = f"Observation?_id={obs}&_include=Observation:subject"
-    response = await ctx.fhir.get("Observation", params={"_id": obs, "_include": "Observation:subject"})
-    bundle = searchset(response, query)
-    expect(obs in ids_of(bundle, "Observation"), f"{query} did not return Observation/{obs} as a match")
-    expect(patient in ids_of(bundle, "Patient", "include"),
-           f"{query} did not return Patient/{patient} with search.mode include")
+    await _judge_inclusion(ctx, "Observation", "Patient", "_include", "searchInclude")
 
 
 @check(
@@ -113,16 +119,7 @@ async def include(ctx: FhirContext) -> None:
     needs=[METADATA, cid("Observation", "create"), cid("Patient", "create")],
 )
 async def revinclude(ctx: FhirContext) -> None:
-    cap = ctx.capability()
-    found = cap.require("Patient", "search-type")
-    require_declared("Observation:subject" in found.get("searchRevInclude", []), "_revinclude Observation:subject")
-    obs, patient = created(ctx, "Observation")["id"], created(ctx, "Patient")["id"]
-    query = f"Patient?_id={patient}&_revinclude=Observation:subject"
-    response = await ctx.fhir.get("Patient", params={"_id": patient, "_revinclude": "Observation:subject"})
-    bundle = searchset(response, query)
-    expect(patient in ids_of(bundle, "Patient"), f"{query} did not return Patient/{patient} as a match")
-    expect(obs in ids_of(bundle, "Observation", "include"),
-           f"{query} did not return Observation/{obs} with search.mode include")
+    await _judge_inclusion(ctx, "Patient", "Observation", "_revinclude", "searchRevInclude")
 
 
 async def _judge_unknown(ctx: FhirContext, base: dict[str, str], baseline: list[str], strict: bool) -> None:
