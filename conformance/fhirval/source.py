@@ -1,0 +1,85 @@
+"""The one interface between definition loading and validation.
+
+Definitions are kept in their FHIR JSON shape (plain dicts): that is the shape every published
+package, the spec and the reference validator use, so a reader can compare ours with theirs.
+A :class:`DefinitionSource` always hands out StructureDefinitions *with* a snapshot; loaders that read
+differential-only profiles (UK Core) generate the snapshot before handing it out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+Json = dict[str, Any]
+
+FHIR_BASE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+class DefinitionSource(Protocol):
+    """Resolves canonical URLs (optionally ``url|version``) to conformance resources."""
+
+    def structure(self, key: str) -> Json | None:
+        """A StructureDefinition with ``snapshot.element``, by canonical URL or by base type name
+        (``"Patient"``, ``"HumanName"``, ``"string"`` mean ``FHIR_BASE + name``)."""
+        ...
+
+    def value_set(self, url: str) -> Json | None: ...
+
+    def code_system(self, url: str) -> Json | None: ...
+
+
+def split_canonical(key: str) -> tuple[str, str | None]:
+    """``"http://x/SD/p|1.0"`` -> (``"http://x/SD/p"``, ``"1.0"``)."""
+    url, _, version = key.partition("|")
+    return url, version or None
+
+
+class MemorySource:
+    """Definitions held in memory, indexed by canonical URL; the simplest DefinitionSource.
+
+    Later additions win, so a profile package can override a base definition deliberately.
+    """
+
+    def __init__(self, resources: Iterable[Json] = ()) -> None:
+        self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {}}
+        for resource in resources:
+            self.add(resource)
+
+    def add(self, resource: Json) -> None:
+        kind = resource.get("resourceType")
+        url = resource.get("url")
+        if kind in self._by_kind and isinstance(url, str):
+            self._by_kind[kind][url] = resource
+            version = resource.get("version")
+            if isinstance(version, str):
+                self._by_kind[kind][f"{url}|{version}"] = resource
+
+    def _get(self, kind: str, key: str) -> Json | None:
+        table = self._by_kind[kind]
+        return table.get(key) or table.get(split_canonical(key)[0])
+
+    def structure(self, key: str) -> Json | None:
+        if "/" not in key:
+            key = FHIR_BASE + key
+        return self._get("StructureDefinition", key)
+
+    def value_set(self, url: str) -> Json | None:
+        return self._get("ValueSet", url)
+
+    def code_system(self, url: str) -> Json | None:
+        return self._get("CodeSystem", url)
+
+    def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
+        return (url for url in self._by_kind[kind] if "|" not in url)
+
+
+def bundle_resources(path: Path) -> Iterator[Json]:
+    """Resources of a FHIR Bundle JSON file (the shape of the spec's definitions downloads)."""
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    for entry in bundle.get("entry", []):
+        resource = entry.get("resource")
+        if isinstance(resource, dict):
+            yield resource
