@@ -130,6 +130,8 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
 
     def body() -> int:
         from conformance.sandbox.faults import parse_faults
+        from conformance.sandbox.hl7v2 import sandbox_hl7v2_settings
+        from conformance.sandbox.hl7v2.server import MllpSandbox
         from conformance.sandbox.server import SandboxServer
         from conformance.targets import Organisation, SystemInfo, from_url
 
@@ -139,12 +141,15 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
             click.echo(f"conformance: --fault: {exc}", err=True)
             return EXIT_USAGE
         console = Console(stderr=True)
-        with SandboxServer(active) as server:
+        with SandboxServer(active) as server, MllpSandbox(active) as mllp:
             target = from_url(server.base_url, sandbox=True)
             target.name = "conformance sandbox" + (f" (faults: {', '.join(faults)})" if faults else "")
             target.organisation = Organisation(ods_code="X26", name="Demo Sandbox Trust", kind="provider")
             target.system = SystemInfo(vendor="conformance", product="sandbox", version=__version__)
-            console.print(f"sandbox listening on {server.base_url}")
+            target.endpoints["mllp"] = mllp.address
+            target.hl7v2 = sandbox_hl7v2_settings()
+            target.hl7v2.trigger = server.base_url.removesuffix("/fhir") + "/sandbox/hl7v2/send"
+            console.print(f"sandbox listening on {server.base_url} and MLLP {mllp.address}")
             outcome = execute(target, _options(kw), console)
         click.echo(str(outcome.report_dir / "report.html"))
         return outcome.exit_code
@@ -185,7 +190,9 @@ def suites_list(as_json: bool) -> None:
 @click.option("--list-faults", is_flag=True, help="List the fault switches and the checks each must make fail.")
 @click.option("--json", "as_json", is_flag=True, help="With --list-faults: print JSON.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
-def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int) -> None:
+@click.option("--mllp-port", default=2575, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 for the HL7 v2 MLLP receiver.")
+def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int, mllp_port: int) -> None:
     """Serve the built-in reference FHIR server (with optional faults) on loopback."""
 
     def body() -> int:
@@ -208,7 +215,7 @@ def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int
         from conformance.sandbox.server import serve_forever
 
         try:
-            serve_forever(active, port)
+            serve_forever(active, port, mllp_port)
         except OSError as exc:
             click.echo(f"conformance: sandbox: {exc}", err=True)
             return EXIT_USAGE

@@ -8,6 +8,7 @@ never in the file: it names environment variables, read only when a request is m
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,22 @@ class HttpSettings:
 
 
 @dataclass
+class Hl7v2Settings:
+    """How the HL7 v2 suites talk to the target (``[hl7v2]`` in a target file)."""
+
+    application: str = "SUT"  # the target's application and facility names (our MSH-5/6)
+    facility: str = "SUT"
+    receives: list[str] = field(default_factory=lambda: ["ADT^A01"])  # message types it accepts
+    sends: list[str] = field(default_factory=list)  # message types it sends (hl7v2-sender)
+    profiles: list[str] = field(default_factory=list)  # message profile ids or paths it claims
+    listen: str = "127.0.0.1:0"  # where the harness listens for what the target sends
+    trigger: str = ""  # URL POSTed {"host", "port"} to ask the target to send now (optional)
+    ack_within: float = 5.0  # seconds an ACK may take
+    wait: float = 15.0  # seconds the sender suite waits for messages
+    version: str = "2.5.1"  # the HL7 version of the messages we send
+
+
+@dataclass
 class Target:
     name: str
     source: str
@@ -71,6 +88,7 @@ class Target:
     sandbox: bool = False
     profiles: list[str] = field(default_factory=list)
     http: HttpSettings = field(default_factory=HttpSettings)
+    hl7v2: Hl7v2Settings = field(default_factory=Hl7v2Settings)
 
     def to_dict(self) -> dict[str, Any]:
         """What reports say about the target: never credential values, only where they come from."""
@@ -94,6 +112,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "auth": ("type", "token_env", "username_env", "password_env"),
     "claims": ("profiles",),
     "http": tuple(HttpSettings.__dataclass_fields__),
+    "hl7v2": tuple(Hl7v2Settings.__dataclass_fields__),
 }
 _TOP = ("name", "footprint", "sandbox", *_SECTIONS)
 
@@ -149,7 +168,7 @@ def parse(data: dict[str, Any], source: str) -> Target:
     if "fhir" in endpoints:
         endpoints["fhir"] = endpoints["fhir"].rstrip("/")
     if not endpoints:
-        raise err("endpoints", "names no endpoint (set at least endpoints.fhir)")
+        raise err("endpoints", "names no endpoint (set endpoints.fhir or endpoints.mllp)")
     auth = Auth(*(text("auth", k) or d for k, d in zip(_SECTIONS["auth"], ("none", "", "", ""), strict=True)))
     if auth.type not in AUTH_TYPES:
         raise err("auth.type", f"{auth.type!r} is not one of {', '.join(AUTH_TYPES)}")
@@ -173,6 +192,12 @@ def parse(data: dict[str, Any], source: str) -> Target:
         if expected is not bool and value <= 0:
             raise err(f"http.{key}", "must be greater than 0")
         setattr(http, key, value)
+    if "mllp" in endpoints:
+        try:
+            mllp_address(endpoints["mllp"])
+        except ValueError as exc:
+            raise err("endpoints.mllp", str(exc)) from None
+    hl7v2 = _hl7v2(data.get("hl7v2", {}), err)
     name = data.get("name", org.name or endpoints.get("fhir", source))
     footprint = data.get("footprint", "")
     if not isinstance(name, str) or not isinstance(footprint, str):
@@ -188,6 +213,7 @@ def parse(data: dict[str, Any], source: str) -> Target:
         sandbox=sandbox,
         profiles=profiles,
         http=http,
+        hl7v2=hl7v2,
     )
 
 
@@ -220,3 +246,41 @@ def _check_url(url: str, what: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TargetError(f"{what}: {url!r} is not an http(s) URL")
+
+
+def mllp_address(spec: str) -> tuple[str, int]:
+    """``"host:port"`` (or ``mllp://host:port``) as (host, port); ValueError says what is wrong."""
+    rest = spec.removeprefix("mllp://").rstrip("/")
+    host, sep, port = rest.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{spec!r} is not host:port (e.g. 127.0.0.1:2575)")
+    return host.strip("[]"), int(port)
+
+
+def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:
+    settings = Hl7v2Settings()
+    for key, value in table.items():
+        default = getattr(settings, key)
+        where = f"hl7v2.{key}"
+        if isinstance(default, list):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise err(where, "must be a list of strings")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise err(where, "must be a number of seconds greater than 0")
+            value = float(value)
+        elif not isinstance(value, str):
+            raise err(where, "must be a string")
+        setattr(settings, key, value)
+    for key in ("receives", "sends"):
+        for kind in getattr(settings, key):
+            if not re.fullmatch(r"[A-Z0-9]{3}\^[A-Z0-9]{3}", kind):
+                raise err(f"hl7v2.{key}", f"{kind!r} is not a message type such as ADT^A01")
+    try:
+        mllp_address(settings.listen)
+    except ValueError as exc:
+        raise err("hl7v2.listen", str(exc)) from None
+    parts = urlsplit(settings.trigger)
+    if settings.trigger and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise err("hl7v2.trigger", f"{settings.trigger!r} is not an http(s) URL")
+    return settings

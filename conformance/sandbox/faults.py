@@ -1,4 +1,4 @@
-"""Fault switches: each makes the sandbox break one FHIR or GS1 rule the way real systems do.
+"""Fault switches: each makes the sandbox break one FHIR, GS1 or HL7 v2 rule the way real systems do.
 
 A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md); the
 fault matrix test
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from conformance.sandbox.hl7v2_faults import hl7v2_faults
 
 TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
@@ -133,7 +135,7 @@ _ALL: tuple[Fault, ...] = (
           "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )
 
-FAULTS: dict[str, Fault] = {f.name: f for f in _ALL}
+FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault))}
 
 
 @dataclass(frozen=True)

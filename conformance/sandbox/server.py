@@ -81,7 +81,7 @@ class SandboxServer:
         self.stop()
 
 
-def serve_forever(faults: Faults, port: int = 8080) -> None:
+def serve_forever(faults: Faults, port: int = 8080, mllp_port: int = 2575) -> None:
     """Serve in the foreground on 127.0.0.1:port until Ctrl-C.
 
     The port is bound before anything is printed, so a taken port is an ``OSError`` the CLI reports
@@ -96,11 +96,21 @@ def serve_forever(faults: Faults, port: int = 8080) -> None:
         sock.close()
         raise OSError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
+    from conformance.sandbox.hl7v2.server import MllpSandbox
+
+    try:
+        mllp = MllpSandbox(faults, HOST, mllp_port).start()
+    except RuntimeError as exc:
+        sock.close()
+        raise OSError(str(exc)) from None
     active = ", ".join(faults.names()) or "none"
-    print(f"conformance sandbox: FHIR R4 at http://{HOST}:{port}/fhir (faults: {active}); Ctrl-C stops",
+    print(f"conformance sandbox: FHIR R4 at http://{HOST}:{port}/fhir, HL7 v2 MLLP receiver at {mllp.address}, "
+          f"sender trigger POST http://{HOST}:{port}/sandbox/hl7v2/send (faults: {active}); Ctrl-C stops",
           flush=True)
     config = uvicorn.Config(create_app(faults), log_level="warning", lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
+    finally:
+        mllp.stop()

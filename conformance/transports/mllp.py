@@ -24,11 +24,28 @@ from conformance.evidence.capture import record
 from conformance.model import Evidence
 
 SB, EB, CR = b"\x0b", b"\x1c", b"\x0d"
-Handler = Callable[[bytes], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer with how to send it: ``raw`` bytes go out unframed (a sandbox fault's
+    broken framing), ``close`` hangs up after sending (a receiver that takes one message per connection)."""
+
+    data: bytes
+    raw: bool = False
+    close: bool = False
+
+
+Handler = Callable[[bytes], Awaitable["bytes | Reply | None"]]
+OnBroken = Callable[[str], None]
 
 
 class MllpError(ExchangeBroken):
     """A frame that could not be read or sent; the message says exactly what the peer did."""
+
+
+class MllpConnectError(MllpError):
+    """No connection at all: the endpoint is wrong or down (a harness error, not a protocol verdict)."""
 
 
 @dataclass
@@ -125,14 +142,22 @@ class MllpClient:
         self._server_task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def linked(cls, handler: Handler, settings: MllpSettings | None = None) -> MllpClient:
+    async def linked(cls, handler: Handler, settings: MllpSettings | None = None,
+                     on_broken: OnBroken | None = None) -> MllpClient:
         """The in-memory twin: a client wired to ``handler`` through a socket pair, no port."""
         client = cls("memory", 0, settings)
         ours, theirs = socket.socketpair()
         client._streams = await asyncio.open_connection(sock=ours, limit=client.settings.stream_limit)
         reader, writer = await asyncio.open_connection(sock=theirs, limit=client.settings.stream_limit)
-        client._server_task = asyncio.create_task(serve_connection(reader, writer, handler, client.settings))
+        client._server_task = asyncio.create_task(
+            serve_connection(reader, writer, handler, client.settings, on_broken))
         return client
+
+    async def send_raw(self, data: bytes) -> None:
+        """Write bytes as they are, no framing, no reply awaited: for peers that must misbehave."""
+        _, writer = await self._connect()
+        writer.write(data)
+        await writer.drain()
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._streams is None:
@@ -141,10 +166,10 @@ class MllpClient:
                     asyncio.open_connection(self.host, self.port, limit=self.settings.stream_limit),
                     self.settings.connect_timeout)
             except TimeoutError:
-                raise MllpError(f"could not connect to {self.peer} within "
-                                f"{self.settings.connect_timeout:g} s") from None
+                raise MllpConnectError(f"could not connect to {self.peer} within "
+                                       f"{self.settings.connect_timeout:g} s") from None
             except OSError as exc:
-                raise MllpError(f"could not connect to {self.peer}: {exc.strerror or exc}") from None
+                raise MllpConnectError(f"could not connect to {self.peer}: {exc.strerror or exc}") from None
         return self._streams
 
     async def send(self, message: bytes | str) -> bytes:
@@ -182,14 +207,21 @@ class MllpClient:
                 pass
             self._streams = None
         if self._server_task is not None:
+            # The twin's server side sees our end of file and finishes what it was sent; then stop it.
+            await asyncio.wait([self._server_task], timeout=1.0)
             self._server_task.cancel()
             await asyncio.gather(self._server_task, return_exceptions=True)
+            self._server_task = None
 
 
 async def serve_connection(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler, settings: MllpSettings
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler, settings: MllpSettings,
+    on_broken: OnBroken | None = None,
 ) -> None:
-    """Read frames until the peer closes or breaks the protocol; answer each with ``handler``'s reply."""
+    """Read frames until the peer closes or breaks the protocol; answer each with ``handler``'s reply.
+
+    ``on_broken`` hears, in one sentence, every way the peer broke the protocol (the sender suite's
+    verdict on framing)."""
     address = writer.get_extra_info("peername")
     peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else "memory"
     try:
@@ -199,6 +231,8 @@ async def serve_connection(
                 message = await read_frame(reader, settings, peer)
             except MllpError as exc:
                 record(Evidence(kind="mllp", summary=f"broken frame from {peer}", data={"error": str(exc)}))
+                if on_broken is not None:
+                    on_broken(str(exc))
                 return
             if message is None:
                 return
@@ -209,10 +243,14 @@ async def serve_connection(
                 record(Evidence(kind="mllp", summary=f"handler failed for {peer}",
                                 data={"error": f"{type(exc).__name__}: {exc}"}))
                 return
-            if reply is not None:
-                writer.write(frame(reply))
-                await writer.drain()
-                record_frame("sent", peer, reply, started, settings.evidence_text_bytes)
+            if reply is None:
+                continue
+            answer = reply if isinstance(reply, Reply) else Reply(reply)
+            writer.write(answer.data if answer.raw else frame(answer.data))
+            await writer.drain()
+            record_frame("sent", peer, answer.data, started, settings.evidence_text_bytes)
+            if answer.close:
+                return
     except ConnectionError as exc:
         record(Evidence(kind="mllp", summary=f"{peer} reset the connection", data={"error": str(exc)}))
     finally:
@@ -223,8 +261,8 @@ class MllpListener:
     """Accepts connections on loopback (or a given host) and serves each with ``handler``."""
 
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0,
-                 settings: MllpSettings | None = None) -> None:
-        self.handler, self.host, self.port = handler, host, port
+                 settings: MllpSettings | None = None, on_broken: OnBroken | None = None) -> None:
+        self.handler, self.host, self.port, self.on_broken = handler, host, port, on_broken
         self.settings = settings or MllpSettings()
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
@@ -243,7 +281,7 @@ class MllpListener:
         if task is not None:
             self._connections[task] = writer
         try:
-            await serve_connection(reader, writer, self.handler, self.settings)
+            await serve_connection(reader, writer, self.handler, self.settings, self.on_broken)
         finally:
             if task is not None:
                 self._connections.pop(task, None)

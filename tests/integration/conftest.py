@@ -10,6 +10,7 @@ from conformance.model import RunInfo, RunResult
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
 from conformance.targets import from_url
+from conformance.transports.mllp import Handler, MllpClient, OnBroken
 
 SANDBOX_URL = "http://sandbox.test/fhir"
 
@@ -22,16 +23,25 @@ async def run_against_sandbox(
     listeners: list[Any] | None = None,
 ) -> RunResult:
     from conformance.sandbox.fhir import create_app
+    from conformance.sandbox.hl7v2 import SandboxReceiver, sandbox_hl7v2_settings, send_messages
 
     registry = load_suites()
-    app = create_app(parse_faults(faults or []))
+    active = parse_faults(faults or [])
+    app = create_app(active)
     target = from_url(SANDBOX_URL, sandbox=sandbox)
+    target.endpoints["mllp"] = "memory:0"
+    target.hl7v2 = sandbox_hl7v2_settings()
+
+    async def push(handler: Handler, on_broken: OnBroken) -> int:
+        return await send_messages(active, lambda: MllpClient.linked(handler, on_broken=on_broken))
+
     runner = Runner(
         registry,
         listeners=listeners or [],
         concurrency=4,
         check_timeout=30,
-        options={"http_transport": httpx.ASGITransport(app=app)},
+        options={"http_transport": httpx.ASGITransport(app=app), "mllp_handler": SandboxReceiver(active).handle,
+                 "hl7v2_push": push},
     )
     info = RunInfo(id="test-run", started="", target=target.to_dict(), harness_version="test")
     return await runner.run(build_plan(registry, suites, select), target, info)

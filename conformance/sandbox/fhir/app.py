@@ -228,7 +228,10 @@ def create_app(faults: Faults) -> Starlette:
         return len(parts) == 2 and parts[0] in SERVED_TYPES and request.method == "GET"
 
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-    routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods)]
+    from conformance.sandbox.hl7v2.trigger import trigger_route
+
+    routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods),
+              trigger_route(faults)]
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     return app

@@ -1,0 +1,100 @@
+"""The sandbox's MLLP receiver: validates each message against its NHS profile and acknowledges it.
+
+Correct behaviour first (original mode AA/AE/AR, enhanced mode CA/CE/CR, ERR segments with HL7 table
+0357 codes, MSA-2 = MSH-10, swapped routing), then each fault switch breaks one rule the way real
+interface engines do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+from conformance.hl7v2 import Profile, load_profile, parse, validate
+from conformance.hl7v2.ack import Problem, build_ack, enhanced
+from conformance.hl7v2.message import Message
+from conformance.hl7v2.outbound import set_fields
+from conformance.sandbox.faults import Faults
+from conformance.sandbox.hl7v2_faults import TYPES
+from conformance.transports.mllp import EB, SB, Reply
+
+SLOW_SECONDS = 1.5
+# Validator defect codes -> HL7 table 0357 (message error condition codes).
+_ERROR_CODE = {"missing-segment": "100", "segment-order": "100", "unexpected-segment": "100",
+               "segment-cardinality": "100", "required": "101", "datatype": "102", "code": "103"}
+
+
+@cache
+def _profile(kind: str) -> Profile:
+    return load_profile("nhs-" + kind.lower().replace("^", "-"))
+
+
+class SandboxReceiver:
+    """``handle`` is an MLLP handler; one instance per sandbox (it remembers control ids for duplicates)."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self.seen: set[str] = set()
+        self.count = 0
+
+    def on(self, name: str) -> bool:
+        return self.faults.on(name)
+
+    async def handle(self, data: bytes) -> bytes | Reply | None:
+        message = parse(data)
+        msh = message.first("MSH")
+        control = msh.value(10) if msh else ""
+        repeated = control in self.seen
+        self.seen.add(control)
+        if self.on("hl7v2-ack-never") or (repeated and self.on("hl7v2-duplicate-unanswered")):
+            return None
+        if self.on("hl7v2-ack-slow"):
+            await asyncio.sleep(SLOW_SECONDS)
+        self.count += 1
+        code, problems = self.judge(message)
+        own_id = f"SBACK{self.count:06d}"
+        ack = build_ack(message, code, own_id, [] if self.on("hl7v2-ack-no-err") else problems)
+        ack = self.mangle(ack, message, own_id)
+        out = ack.encode("utf-8")
+        if self.on("hl7v2-ack-bad-framing"):
+            return Reply(SB + out + EB + b"\n", raw=True)
+        return Reply(out, close=self.on("hl7v2-one-message-per-connection"))
+
+    def judge(self, message: Message) -> tuple[str, list[Problem]]:
+        """The acknowledgement code and why, as a receiver that validates what it takes would answer."""
+        code, trigger, _ = message.type
+        kind = f"{code}^{trigger}"
+        accept, error, reject = ("CA", "CE", "CR") if self.enhanced(message) else ("AA", "AE", "AR")
+        if self.on("hl7v2-ack-accepts-broken"):
+            return accept, []
+        if kind not in TYPES:
+            if self.on("hl7v2-ack-accepts-unsupported"):
+                return accept, []
+            return reject, [Problem("200", f"message type {kind} is not supported", "MSH", 9)]
+        if self.on("hl7v2-ack-rejects-valid"):
+            return reject, [Problem("203", f"version {message.version} is not supported (2.3 only)", "MSH", 12)]
+        result = validate(message, _profile(kind))
+        problems = [self.problem(i.defect, i.diagnostics, i.where) for i in result.errors]
+        return (error, problems[:10]) if problems else (accept, [])
+
+    def enhanced(self, message: Message) -> bool:
+        return enhanced(message) and not self.on("hl7v2-ack-original-mode-only")
+
+    @staticmethod
+    def problem(defect: str, text: str, where: str) -> Problem:
+        segment, _, rest = where.partition("-")
+        number = rest.split("[")[0].split(".")[0]
+        return Problem(_ERROR_CODE.get(defect, "207"), text, segment.split("[")[0],
+                       int(number) if number.isdigit() else 0)
+
+    def mangle(self, ack: str, message: Message, own_id: str) -> str:
+        msh = message.first("MSH")
+        if msh is None:
+            return ack
+        if self.on("hl7v2-ack-wrong-control-id"):
+            ack = set_fields(ack, {2: own_id}, segment="MSA")
+        if self.on("hl7v2-ack-no-swap"):
+            ack = set_fields(ack, {n: msh.value(n) for n in (3, 4, 5, 6)})
+        if self.on("hl7v2-ack-echoes-type"):
+            ack = set_fields(ack, {9: "^".join(message.type[:2])})
+        return ack

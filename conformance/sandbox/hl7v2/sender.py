@@ -1,0 +1,67 @@
+"""The sandbox's MLLP sender: sends one synthetic message of each type it claims, waiting for each ACK.
+
+``connect`` makes a client (a TCP one to the harness's listener, or the in-memory twin), so the same
+code serves ``conformance demo`` and the tests. Fault switches break one rule each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields
+from conformance.sandbox.faults import Faults
+from conformance.sandbox.hl7v2.settings import APPLICATION, FACILITY
+from conformance.sandbox.hl7v2_faults import TYPES
+from conformance.transports.mllp import EB, SB, MllpClient, MllpError
+
+SENDER_ID = (APPLICATION, FACILITY)
+RECEIVER_ID = ("CONFORMANCE", "XCF01")
+Connect = Callable[[], Awaitable[MllpClient]]
+
+
+def outbound(faults: Faults) -> list[tuple[str, str]]:
+    """(message type, text) in sending order, with the switched-on faults applied."""
+    out: list[tuple[str, str]] = []
+    for n, kind in enumerate(TYPES, start=1):
+        if kind == "ADT^A03" and faults.on("hl7v2-sender-skips-type"):
+            continue
+        control = "00001" if faults.on("hl7v2-sender-reuses-control-id") else f"SB{n:08d}"
+        text = readdress(fixture_messages()[kind], sending=SENDER_ID, receiving=RECEIVER_ID, control_id=control,
+                         enhanced=False)
+        if kind == "ADT^A03" and faults.on("hl7v2-sender-breaks-standard"):
+            lines = text.split("\r")
+            evn = next(line for line in lines if line.startswith("EVN|"))
+            lines.remove(evn)
+            lines.insert(next(i for i, line in enumerate(lines) if line.startswith("PID|")) + 1, evn)
+            text = "\r".join(lines)
+        if kind == "ADT^A01" and faults.on("hl7v2-sender-out-of-profile"):
+            pid = next(line for line in text.split("\r") if line.startswith("PID|"))
+            identifiers = pid.split("|")[3].split("~")
+            text = set_fields(text, {3: "~".join(i for i in identifiers if "^NHS^" not in i)}, segment="PID")
+        out.append((kind, text))
+    return out
+
+
+async def send_messages(faults: Faults, connect: Connect) -> int:
+    """Send everything; return how many messages were acknowledged. A refused connection ends the run."""
+    if faults.on("hl7v2-sender-silent"):
+        return 0
+    acknowledged = 0
+    client = await connect()
+    try:
+        for kind, text in outbound(faults):
+            if kind == "ADT^A08" and faults.on("hl7v2-sender-bad-framing"):
+                broken = await connect()
+                try:
+                    await broken.send_raw(SB + text.encode() + EB + b"\n")
+                finally:
+                    await broken.aclose()
+                continue
+            try:
+                await client.send(text)
+            except MllpError:
+                continue  # MllpClient reconnects on the next send
+            acknowledged += 1
+    finally:
+        await client.aclose()
+    return acknowledged

@@ -1,0 +1,62 @@
+"""The HL7 v2 sandbox's fault switches (receiver and sender), each naming the checks it must fail.
+
+Kept apart from faults.py only for length; faults.py merges them into the one registry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.sandbox.faults import Fault
+
+# The message types the sandbox receives and sends: the harness's samples (fixtures/hl7v2/valid).
+TYPES = ("ADT^A01", "ADT^A02", "ADT^A03", "ADT^A04", "ADT^A08", "ADT^A28", "ADT^A31", "ADT^A40",
+         "MDM^T02", "ORM^O01", "ORU^R01")
+R = "hl7v2-receiver."
+S = "hl7v2-sender."
+ACCEPT = tuple(R + "accept." + t.lower().replace("^", "-") for t in TYPES)
+# Every receiver check that waits for an ACK to a message of its own (reject.err-segment builds on
+# reject.broken, so it skips when that fails).
+SENDING = (*ACCEPT, R + "ack.control-id", R + "ack.routing", R + "ack.header", R + "reject.broken",
+           R + "reject.unsupported-type", R + "mode.enhanced", R + "duplicate.retransmission",
+           R + "timing.ack-within", R + "connection.several-messages")
+
+
+def hl7v2_faults(fault: type[Fault]) -> tuple[Fault, ...]:
+    return (
+        fault("hl7v2-ack-never", "the MLLP receiver reads every message and never acknowledges it", SENDING),
+        fault("hl7v2-ack-bad-framing", "ACKs end 0x1C 0x0A (line feed) instead of 0x1C 0x0D", SENDING),
+        fault("hl7v2-ack-wrong-control-id", "MSA-2 carries the ACK's own control id, not the message's MSH-10",
+              (R + "ack.control-id", R + "duplicate.retransmission", R + "connection.several-messages")),
+        fault("hl7v2-ack-accepts-broken", "every message is answered AA, even one missing a required segment",
+              (R + "reject.broken",)),
+        fault("hl7v2-ack-accepts-unsupported", "message types the receiver does not know are answered AA",
+              (R + "reject.unsupported-type",)),
+        fault("hl7v2-ack-no-err", "error and reject ACKs carry no ERR segment", (R + "reject.err-segment",)),
+        fault("hl7v2-ack-no-swap", "the ACK's MSH-3..6 echo the message's instead of being swapped",
+              (R + "ack.routing",)),
+        fault("hl7v2-ack-echoes-type", "the ACK's MSH-9 repeats the message's type (ADT^A01) instead of ACK",
+              (R + "ack.header",)),
+        fault("hl7v2-ack-original-mode-only", "MSH-15/16 are ignored: enhanced mode is answered AA, not CA",
+              (R + "mode.enhanced",)),
+        fault("hl7v2-ack-rejects-valid", "valid messages are rejected AR with 203 (unsupported version): the "
+              "receiver only takes v2.3", ACCEPT),
+        fault("hl7v2-ack-slow", "every ACK is sent 1.5 s after the message (the sandbox agrees 1 s)",
+              (R + "timing.ack-within",)),
+        fault("hl7v2-duplicate-unanswered", "a message whose MSH-10 was seen before gets no reply at all",
+              (R + "duplicate.retransmission",)),
+        fault("hl7v2-one-message-per-connection", "the receiver hangs up after each ACK",
+              (R + "connection.several-messages", R + "duplicate.retransmission")),
+        fault("hl7v2-sender-silent", "the MLLP sender sends nothing", (S + "delivery.arrives",)),
+        fault("hl7v2-sender-bad-framing", "the sender ends its ADT^A08 frame 0x1C 0x0A, so that message is lost",
+              (S + "delivery.framing", S + "delivery.claimed-types")),
+        fault("hl7v2-sender-skips-type", "the sender never sends the ADT^A03 (discharge) it claims",
+              (S + "delivery.claimed-types",)),
+        fault("hl7v2-sender-breaks-standard", "the sender's ADT^A03 has EVN after PID (segment order)",
+              (S + "message.standard", S + "message.profile")),
+        fault("hl7v2-sender-out-of-profile", "the sender's ADT^A01 carries no NHS number in PID-3",
+              (S + "message.profile",)),
+        fault("hl7v2-sender-reuses-control-id", "every message the sender sends has MSH-10 00001",
+              (S + "message.control-ids",)),
+    )

@@ -1,0 +1,119 @@
+"""The hl7v2-receiver suite's context: an MLLP connection per exchange and the messages we send.
+
+A reply that never comes, comes badly framed, or is not an ACK is the *target's* failure (a receiver
+must acknowledge), so it fails the check; only a refused connection is a harness error. The in-memory
+twin (``options["mllp_handler"]``) joins a handler through a socket pair instead of a port.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.hl7v2.ack import Ack, AckError, read_ack
+from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
+from conformance.targets import mllp_address
+from conformance.transports.mllp import Handler, MllpClient, MllpConnectError, MllpError, MllpSettings
+
+SUITE_ID = "hl7v2-receiver"
+# Who we are in MSH-3/4: a synthetic application and an ODS-format facility code.
+HARNESS = ("CONFORMANCE", "XCF01")
+# A locally defined (Z) message type no receiver can know: it must be rejected, not accepted.
+UNSUPPORTED_TYPE = "ZCF^Z01^ZCF_Z01"
+
+
+@dataclass
+class Exchange:
+    sent: str
+    control_id: str
+    ack: Ack
+    elapsed: float  # seconds from sending to the complete reply
+
+
+class ReceiverContext(BaseContext):
+    def __init__(self, target: Any, handler: Handler | None) -> None:
+        super().__init__(target)
+        self.hl7 = target.hl7v2
+        self.handler = handler
+        endpoint = target.endpoints.get("mllp")
+        self.address = mllp_address(endpoint) if endpoint else None
+        # Wait a little past the ACK time limit, so "late" and "never" are told apart.
+        self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within))
+
+    async def client(self) -> MllpClient:
+        if self.handler is not None:
+            return await MllpClient.linked(self.handler, self.settings)
+        if self.address is None:
+            skip("the target names no MLLP endpoint (endpoints.mllp)")
+        return MllpClient(*self.address, settings=self.settings)
+
+    def control_id(self) -> str:
+        return "CF" + secrets.token_hex(6).upper()
+
+    def message(self, kind: str, enhanced: bool = False) -> tuple[str, str]:
+        """A valid synthetic ``kind`` message addressed to the target, and its fresh control id."""
+        text = fixture_messages().get(kind)
+        if text is None:
+            skip(f"the harness has no sample {kind} message (fixtures/hl7v2/valid)")
+        control = self.control_id()
+        return readdress(text, sending=HARNESS, receiving=(self.hl7.application, self.hl7.facility),
+                         control_id=control, enhanced=enhanced), control
+
+    def primary(self) -> str:
+        """The message type the plain checks send: the first the target claims to receive."""
+        claimed: list[str] = [k for k in self.hl7.receives if k in fixture_messages()]
+        if not claimed:
+            skip("the target claims to receive no message type the harness can send (hl7v2.receives)")
+        return claimed[0]
+
+    def unsupported(self) -> tuple[str, str]:
+        text, control = self.message(self.primary())
+        return set_fields(text, {9: UNSUPPORTED_TYPE}), control
+
+    async def send(self, text: str, control_id: str, client: MllpClient | None = None) -> Exchange:
+        own = client is None
+        conn = client or await self.client()
+        try:
+            started = time.perf_counter()
+            try:
+                reply = await conn.send(text)
+            except MllpConnectError:
+                raise
+            except MllpError as exc:
+                fail(f"no acknowledgement to {control_id}: {exc}")
+            elapsed = time.perf_counter() - started
+            try:
+                ack = read_ack(reply)
+            except AckError as exc:
+                fail(f"the reply to {control_id} is not an acknowledgement: {exc}")
+            return Exchange(text, control_id, ack, elapsed)
+        finally:
+            if own:
+                await conn.aclose()
+
+
+async def make_context(runtime: SuiteRuntime) -> ReceiverContext:
+    return ReceiverContext(runtime.target, runtime.options.get("mllp_handler"))
+
+
+SUITE = suite(
+    id=SUITE_ID,
+    title="HL7 v2 receiver: acknowledgements over MLLP",
+    context=make_context,
+    description="Valid and deliberately broken HL7 v2 messages sent to the target's MLLP endpoint; each "
+    "acknowledgement judged on code, control id, routing, error segments, mode and time.",
+)
+
+
+def describe_ack(ack: Ack) -> str:
+    errors = "; ".join(f"{e.code} {e.text} at {e.location}".strip() for e in ack.errors)
+    return f"MSA-1 {ack.code or '(empty)'}" + (f" ({ack.text})" if ack.text else "") + (
+        f", ERR: {errors}" if errors else "")
+
+
+def without_pid(text: str) -> str:
+    """The message with its PID segment removed: structurally broken for every ADT event."""
+    return without_segment(text, "PID")

@@ -1,0 +1,134 @@
+"""The hl7v2-sender suite's context: a listener the target sends to, and how to ask it to send.
+
+Where the messages come from: a real target is configured to send to ``hl7v2.listen`` (and may have
+a test hook, ``hl7v2.trigger``, that we POST {"host", "port"} to); the in-memory twin
+(``options["hl7v2_push"]``) pushes through a socket pair. The harness acknowledges each message
+(AA when it parses as HL7 v2, AR otherwise), as a receiving system would, and keeps it as evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.checks import BaseContext, SuiteRuntime, skip, suite
+from conformance.evidence.capture import record
+from conformance.hl7v2 import parse
+from conformance.hl7v2.ack import build_ack
+from conformance.hl7v2.message import decode
+from conformance.model import Evidence
+from conformance.targets import mllp_address
+from conformance.transports.http import HttpTransport, TransportError
+from conformance.transports.mllp import Handler, MllpListener, OnBroken
+
+SUITE_ID = "hl7v2-sender"
+ARRIVES = "hl7v2-sender.delivery.arrives"
+Push = Callable[[Handler, OnBroken], Awaitable[Any]]
+
+
+@dataclass
+class Received:
+    text: str
+    kind: str  # ADT^A01
+    control_id: str
+    after_s: float  # seconds after the listener started
+
+
+@dataclass
+class Delivery:
+    messages: list[Received] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # how the sender broke MLLP framing, one line each
+
+    def kinds(self) -> set[str]:
+        return {m.kind for m in self.messages}
+
+
+class SenderContext(BaseContext):
+    def __init__(self, target: Any, push: Push | None, http_transport: Any) -> None:
+        super().__init__(target)
+        self.hl7 = target.hl7v2
+        self.push = push
+        self.http_transport = http_transport
+        self.delivery = Delivery()
+        self._started = 0.0
+        self._ack_count = 0
+
+    async def handle(self, data: bytes) -> bytes:
+        message = parse(data)
+        msh = message.first("MSH")
+        code, trigger, _ = message.type
+        self.delivery.messages.append(Received(decode(data), f"{code}^{trigger}", msh.value(10) if msh else "",
+                                               round(time.perf_counter() - self._started, 3)))
+        self._ack_count += 1
+        ok = msh is not None and not any(i.severity == "fatal" for i in message.issues)
+        return build_ack(message, "AA" if ok else "AR", f"CFACK{self._ack_count:06d}").encode()
+
+    def on_broken(self, why: str) -> None:
+        self.delivery.broken.append(why)
+
+    def done(self) -> bool:
+        return bool(self.hl7.sends) and set(self.hl7.sends) <= self.delivery.kinds()
+
+    async def collect(self) -> Delivery:
+        """Listen, ask the target to send, and wait until every claimed type arrived or time is up."""
+        if not self.hl7.sends and not self.hl7.trigger:
+            skip("the target declares no HL7 v2 messages it sends (hl7v2.sends) and no trigger (hl7v2.trigger)")
+        self._started = time.perf_counter()
+        if self.push is not None:
+            await asyncio.wait_for(self.push(self.handle, self.on_broken), self.hl7.wait)
+            return self.delivery
+        host, port = mllp_address(self.hl7.listen)
+        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken).start()
+        try:
+            if self.hl7.trigger:
+                await self.trigger(host, listener.port)
+            deadline = time.monotonic() + self.hl7.wait
+            while time.monotonic() < deadline and not self.done():
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)  # let a message in flight finish
+        finally:
+            await listener.aclose()
+        return self.delivery
+
+    async def trigger(self, host: str, port: int) -> None:
+        http = HttpTransport(self.target.http, self.target.auth, transport=self.http_transport,
+                             origin=self.hl7.trigger)
+        try:
+            body = json.dumps({"host": host, "port": port}).encode()
+            response = await http.request("POST", self.hl7.trigger, content=body,
+                                          headers={"Content-Type": "application/json"})
+        except TransportError as exc:
+            raise TransportError(f"the trigger {self.hl7.trigger} could not be reached: {exc}") from None
+        finally:
+            await http.aclose()
+        if response.status_code >= 300:
+            raise TransportError(f"the trigger {self.hl7.trigger} answered {response.status_code}")
+
+    def record_delivery(self) -> None:
+        for m in self.delivery.messages:
+            raw = m.text.encode("utf-8")
+            record(Evidence(kind="mllp", summary=f"received {m.kind} {m.control_id}",
+                            data={"direction": "received", "size": len(raw),
+                                  "sha256": hashlib.sha256(raw).hexdigest(),
+                                  "text": m.text.replace("\r", "\n"), "after_s": m.after_s}))
+        for why in self.delivery.broken:
+            record(Evidence(kind="mllp", summary="broken frame", data={"error": why}))
+
+
+async def make_context(runtime: SuiteRuntime) -> SenderContext:
+    return SenderContext(runtime.target, runtime.options.get("hl7v2_push"),
+                         runtime.options.get("http_transport"))
+
+
+SUITE = suite(
+    id=SUITE_ID,
+    title="HL7 v2 sender: messages the target sends over MLLP",
+    context=make_context,
+    description="The harness listens on MLLP; every message the target sends is checked for framing, "
+    "the message types it claims, the standard, its claimed message profile, and unique control ids.",
+)
