@@ -1,4 +1,4 @@
-"""Start and stop the third-party FHIR server (Medplum's fhir-router, see tests/realserver/NOTES.md)."""
+"""Start and stop the third-party servers (Medplum's fhir-router and hl7 MLLP server, see tests/realserver/NOTES.md)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,31 @@ def medplum_server() -> Iterator[str]:
         if not match:
             raise RuntimeError(f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
         yield match.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextmanager
+def medplum_mllp(*flags: str) -> Iterator[tuple[str, int]]:
+    """Yield (host, port) of Medplum's Hl7Server (tests/realserver/mllp_server.js); stop it by its pid."""
+    node = shutil.which("node")
+    if node is None or not (HERE / ".node" / "node_modules" / "@medplum" / "hl7").is_dir():
+        raise RuntimeError("third-party MLLP receiver not installed: run `bash tests/realserver/install.sh`")
+    proc = subprocess.Popen([node, str(HERE / "mllp_server.js"), "--port", "0", *flags],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        line = proc.stdout.readline() if ready else ""
+        match = re.search(r"ready at ([0-9.]+):(\d+)", line)
+        if not match:
+            raise RuntimeError(f"MLLP receiver did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+        yield match.group(1), int(match.group(2))
     finally:
         proc.terminate()
         try:
