@@ -70,20 +70,21 @@ def read_ack(data: bytes | str) -> Ack:
         code=msa.value(1), acknowledged=msa.value(2), text=msa.value(3),
         sending=(msh.value(3), msh.value(4)), receiving=(msh.value(5), msh.value(6)),
         message_code=msh.value(9), control_id=msh.value(10), processing_id=msh.value(11),
-        version=msh.value(12), errors=[_err(s) for s in message.all("ERR")], message=message,
+        version=msh.value(12), errors=[e for s in message.all("ERR") for e in _errs(s)], message=message,
     )
 
 
-def _err(seg: Segment) -> ErrSegment:
-    # v2.5+: ERR-3 (HL7 error code, CWE) and ERR-2 (location); v2.3/2.4: ERR-1 (code and location, ELD).
+def _errs(seg: Segment) -> list[ErrSegment]:
+    """v2.5+: ERR-3 (HL7 error code, CWE) at ERR-2 (location); v2.3/2.4: each repetition of ERR-1 (ELD)."""
     if seg.value(3):
-        return ErrSegment(seg.value(3), seg.value(3, 1, 2) or seg.value(8), _location(seg, 2))
-    return ErrSegment(seg.value(1, 1, 4), seg.value(1, 1, 4, 2), _location(seg, 1))
+        where = seg.value(2, 1, 1), seg.value(2, 1, 3)
+        return [ErrSegment(seg.value(3), seg.value(3, 1, 2) or seg.value(8), _location(*where))]
+    return [ErrSegment(seg.value(1, r, 4), seg.value(1, r, 4, 2), _location(seg.value(1, r, 1), seg.value(1, r, 3)))
+            for r in range(1, len(seg.repetitions(1)) + 1)]
 
 
-def _location(seg: Segment, number: int) -> str:
+def _location(name: str, position: str) -> str:
     """ERL / ELD segment^sequence^field as ``PID-3``."""
-    name, position = seg.value(number, 1, 1), seg.value(number, 1, 3)
     return f"{name}-{position}" if name and position else name
 
 
@@ -120,12 +121,16 @@ def build_ack(message: Message, code: str, control_id: str, problems: Sequence[P
                   f"ACK^{trigger}^ACK" if trigger else "ACK", control_id, field_text(11) or "P", version]),
         "|".join(["MSA", code, msh.value(10), text]),
     ]
+    if problems and version.startswith(("2.3", "2.4")):
+        # Before v2.5 the ACK structure allows one ERR; ERR-1 (ELD) repeats, one repetition a problem:
+        # segment^sequence^field^code&text&table.
+        segments.append("ERR|" + "~".join(
+            f"{p.segment}^1^{p.field}^{p.code}&{ERROR_CODES.get(p.code, p.text)}&HL70357" if p.segment
+            else f"^^^{p.code}&{ERROR_CODES.get(p.code, p.text)}&HL70357" for p in problems))
+        problems = ()
     for problem in problems:
         where = f"{problem.segment}^1^{problem.field}" if problem.segment else ""
         name = ERROR_CODES.get(problem.code, problem.text)
-        if version.startswith(("2.3", "2.4")):  # ERR-1 (ELD): segment^sequence^field^code&text&table
-            segments.append(f"ERR|{where or '^^'}^{problem.code}&{name}&HL70357")
-        else:
-            cwe = f"{problem.code}^{name}^HL70357"
-            segments.append("|".join(["ERR", "", where, cwe, "E", "", "", "", problem.text]))
+        cwe = f"{problem.code}^{name}^HL70357"
+        segments.append("|".join(["ERR", "", where, cwe, "E", "", "", "", problem.text]))
     return "\r".join(segments)

@@ -25,6 +25,7 @@ def _register(kind: str) -> None:
         capabilities=CAPS,
     )
     async def accepted(ctx: ReceiverContext) -> None:
+        ctx.ready()
         if kind not in ctx.hl7.receives:
             skip(f"the target does not claim to receive {kind} (hl7v2.receives)")
         text, control = ctx.message(kind)

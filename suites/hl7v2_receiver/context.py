@@ -43,11 +43,15 @@ class ReceiverContext(BaseContext):
         # Wait a little past the ACK time limit, so "late" and "never" are told apart.
         self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within))
 
+    def ready(self) -> None:
+        if self.handler is None and self.address is None:
+            skip("the target names no MLLP endpoint (endpoints.mllp)")
+
     async def client(self) -> MllpClient:
+        self.ready()
         if self.handler is not None:
             return await MllpClient.linked(self.handler, self.settings)
-        if self.address is None:
-            skip("the target names no MLLP endpoint (endpoints.mllp)")
+        assert self.address is not None
         return MllpClient(*self.address, settings=self.settings)
 
     def control_id(self) -> str:
@@ -55,6 +59,7 @@ class ReceiverContext(BaseContext):
 
     def message(self, kind: str, enhanced: bool = False) -> tuple[str, str]:
         """A valid synthetic ``kind`` message addressed to the target, and its fresh control id."""
+        self.ready()
         text = fixture_messages().get(kind)
         if text is None:
             skip(f"the harness has no sample {kind} message (fixtures/hl7v2/valid)")

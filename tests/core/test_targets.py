@@ -106,3 +106,51 @@ def test_bare_url_target() -> None:
     assert resolve("http://127.0.0.1:9/fhir", sandbox=True).sandbox is True
     with pytest.raises(TargetError):
         resolve("localhost:8080")
+
+
+HL7 = """
+name = "Example PAS"
+[endpoints]
+mllp = "pas.example.test:2575"
+[hl7v2]
+application = "PAS"
+facility = "RXX01"
+receives = ["ADT^A01", "ORU^R01"]
+sends = ["ADT^A03"]
+profiles = ["nhs-adt-a03"]
+listen = "127.0.0.1:2576"
+trigger = "https://pas.example.test/test-hooks/hl7"
+ack_within = 3
+"""
+
+
+def test_hl7v2_section_loads_and_an_mllp_only_target_is_allowed(tmp_path: Path) -> None:
+    t = load(write(tmp_path, HL7))
+    assert t.endpoints == {"mllp": "pas.example.test:2575"}
+    h = t.hl7v2
+    assert (h.application, h.facility, h.receives, h.sends) == ("PAS", "RXX01", ["ADT^A01", "ORU^R01"], ["ADT^A03"])
+    assert (h.profiles, h.listen, h.ack_within) == (["nhs-adt-a03"], "127.0.0.1:2576", 3.0)
+    assert h.trigger == "https://pas.example.test/test-hooks/hl7"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('mllp = "pas.example.test:2575"', 'mllp = "pas.example.test"', "endpoints.mllp"),
+        ('mllp = "pas.example.test:2575"', 'mllp = "pas:99999"', "endpoints.mllp"),
+        ('receives = ["ADT^A01", "ORU^R01"]', 'receives = ["ADT_A01"]', "hl7v2.receives"),
+        ('receives = ["ADT^A01", "ORU^R01"]', 'receives = "ADT^A01"', "hl7v2.receives"),
+        ("ack_within = 3", "ack_within = 0", "hl7v2.ack_within"),
+        ("ack_within = 3", "ack_within = true", "hl7v2.ack_within"),
+        ('listen = "127.0.0.1:2576"', 'listen = "anywhere"', "hl7v2.listen"),
+        ('trigger = "https://pas.example.test/test-hooks/hl7"', 'trigger = "pas"', "hl7v2.trigger"),
+        ('application = "PAS"', "application = 7", "hl7v2.application"),
+        ('application = "PAS"', 'aplication = "PAS"', "hl7v2.aplication"),
+    ],
+)
+def test_wrong_hl7v2_settings_name_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    assert old in HL7
+    path = write(tmp_path, HL7.replace(old, new))
+    with pytest.raises(TargetError) as info:
+        load(path)
+    assert str(info.value).startswith(f"{path}: {key}:"), str(info.value)

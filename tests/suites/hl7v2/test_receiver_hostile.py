@@ -1,0 +1,79 @@
+"""The hl7v2-receiver suite against hostile or broken MLLP peers: a clear fail (the receiver did not
+acknowledge properly) or a clear error (nothing listens), within the time limit, never a hang or a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from conformance.model import RunInfo, RunResult, Status
+from conformance.runner import Runner, build_plan, load_suites
+from conformance.targets import Hl7v2Settings, Target
+
+Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+CHECK = "hl7v2-receiver.ack.control-id"
+
+
+async def run(port: int) -> RunResult:
+    target = Target(name="hostile", source="test", endpoints={"mllp": f"127.0.0.1:{port}"},
+                    hl7v2=Hl7v2Settings(ack_within=0.2))
+    registry = load_suites()
+    info = RunInfo(id="hostile", started="", target=target.to_dict(), harness_version="test")
+    return await Runner(registry, concurrency=2, check_timeout=20).run(build_plan(registry, None, [CHECK]),
+                                                                       target, info)
+
+
+def answering(reply: bytes, close: bool = True) -> Behaviour:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(reply)
+        await writer.drain()
+        if close:
+            writer.close()
+        else:
+            await asyncio.sleep(10)
+    return serve
+
+
+@pytest.mark.parametrize(("behaviour", "words"), [
+    (answering(b"garbage that is no frame"), "not an MLLP frame"),
+    (answering(b"\x0bMSH|^~\\&|TRUNC"), "truncated frame"),
+    (answering(b"\x0bMSH|^~\\&|NOEND", close=False), "no end block"),
+    (answering(b"", close=False), "sent nothing within"),
+    (answering(b"\x0b" + b"MSH|" + b"A" * 3_000_000 + b"\x1c\x0d"), "larger than"),
+    (answering(b"\x0b\x00\x01\x02binary\xff\x1c\x0d"), "not an acknowledgement"),
+    (answering(b"\x0bMSH|^~\\&|R|X|S|Y|20260101||ADT^A01|1|P|2.5.1\x1c\x0d"), "no MSA segment"),
+])
+async def test_hostile_receiver_fails_the_check_with_a_clear_reason(behaviour: Behaviour, words: str) -> None:
+    server = await asyncio.start_server(behaviour, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        result = await asyncio.wait_for(run(port), 15)
+    finally:
+        server.close()
+    (outcome,) = result.results
+    assert outcome.status is Status.FAIL, (outcome.status, outcome.message)
+    assert words in outcome.message and "Traceback" not in outcome.message
+    assert outcome.evidence, "the failed exchange is kept as evidence"
+
+
+async def test_nothing_listening_is_a_harness_error_not_a_verdict() -> None:
+    server = await asyncio.start_server(answering(b""), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    (outcome,) = (await run(port)).results
+    assert outcome.status is Status.ERROR and "could not connect" in outcome.message
+
+
+async def test_a_target_without_mllp_skips_the_hl7v2_suites() -> None:
+    target = Target(name="fhir only", source="test", endpoints={"fhir": "http://127.0.0.1:1/fhir"})
+    registry = load_suites()
+    info = RunInfo(id="none", started="", target=target.to_dict(), harness_version="test")
+    result = await Runner(registry).run(build_plan(registry, ["hl7v2-receiver", "hl7v2-sender"]), target, info)
+    assert {r.status for r in result.results} == {Status.SKIP}
+    assert all("endpoints.mllp" in r.message or "hl7v2.sends" in r.message for r in result.results), [
+        r.message for r in result.results]
