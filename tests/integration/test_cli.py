@@ -68,6 +68,9 @@ def test_demo_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["summary"]["fail"] == 0 and report["summary"]["error"] == 0
     assert report["summary"]["pass"] >= 100
+    # The HL7 v2 suites ran over real loopback sockets: the sender's messages arrived via the trigger.
+    passed = {r["id"] for r in report["results"] if r["status"] == "pass"}
+    assert {"hl7v2-sender.delivery.arrives", "hl7v2-sender.message.profile", "hl7v2-receiver.ack.control-id"} <= passed
     assert proc.stdout.strip().endswith("report.html")
     assert (tmp_path / "c.db").stat().st_size > 0
 
@@ -114,3 +117,18 @@ def test_sandbox_on_a_taken_port_is_one_line_exit_2() -> None:
         code, out, err = invoke("sandbox", "--port", str(port))
     assert code == 2 and out == ""
     assert err.strip() == f"conformance: sandbox: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_demo_hl7v2_faults_fail_over_loopback(tmp_path: Path) -> None:
+    """The MLLP sandbox over real sockets: a sender fault and a receiver fault fail their checks."""
+    from conformance.sandbox.faults import FAULTS
+
+    faults = ["hl7v2-sender-out-of-profile", "hl7v2-ack-wrong-control-id"]
+    code, _, _ = invoke("demo", *(x for f in faults for x in ("--fault", f)), "--suite", "hl7v2-receiver",
+                        "--suite", "hl7v2-sender", "--out", str(tmp_path / "r"),
+                        "--store", f"sqlite:///{tmp_path / 'c.db'}")
+    assert code == 1
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    status = {r["id"]: r["status"] for r in report["results"]}
+    assert all(status[c] == "fail" for f in faults for c in FAULTS[f].checks), status
+    assert "error" not in status.values()
