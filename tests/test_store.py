@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +92,8 @@ def _result(run_id: str = "run-1") -> RunResult:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store' / 'conformance.db'}"
+def url(store_url: str) -> str:
+    return store_url
 
 
 def test_round_trip_through_the_listener(url: str) -> None:
@@ -140,21 +141,30 @@ def test_finish_is_one_transaction(url: str) -> None:
     data = store.get_run("run-1")
     assert data["run"]["status"] == INCOMPLETE and data["results"] == []
     store.finish_run(result)
-    store.finish_run(result)  # storing again replaces, never duplicates
+    with pytest.raises(StoreError, match="sealed"):
+        store.finish_run(result)  # a sealed run is never rewritten
     assert len(store.get_run("run-1")["results"]) == 4
 
 
-def test_evidence_rows_carry_the_digest_of_their_canonical_json(url: str, tmp_path: Path) -> None:
+def test_evidence_is_stored_once_by_the_digest_of_its_canonical_json(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store' / 'conformance.db'}"
     result = _result()
     EvidenceStore(url).finish_run(result)
     db = sqlite3.connect(tmp_path / "store" / "conformance.db")
-    rows = db.execute("SELECT kind, summary, data, sha256 FROM evidence ORDER BY id").fetchall()
+    rows = db.execute("SELECT e.kind, e.summary, e.sha256, b.content, b.size FROM evidence e "
+                      "JOIN evidence_blobs b ON b.sha256 = e.sha256 ORDER BY e.id").fetchall()
     assert len(rows) == 3
-    for kind, summary, data, digest in rows:
-        assert digest == evidence_sha256(kind, summary, json.loads(data))
+    for kind, summary, digest, content, size in rows:
+        item = json.loads(zlib.decompress(content))
+        assert digest == evidence_sha256(kind, summary, item["data"]) and size == len(zlib.decompress(content))
     first = result.results[0].evidence[0]
-    assert rows[0][3] == evidence_sha256(first.kind, first.summary, first.data)
+    assert rows[0][2] == evidence_sha256(first.kind, first.summary, first.data)
     assert db.execute("SELECT status FROM runs").fetchone() == ("complete",)
+    # The same evidence cited by another run is not stored twice.
+    again = _result("run-2")
+    EvidenceStore(url).finish_run(again)
+    assert db.execute("SELECT count(*) FROM evidence").fetchone() == (6,)
+    assert db.execute("SELECT count(*) FROM evidence_blobs").fetchone() == (3,)
     db.close()
 
 

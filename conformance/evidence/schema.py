@@ -1,6 +1,8 @@
-"""The evidence store's tables, and the canonical JSON each evidence row's SHA-256 is taken over.
+"""The evidence store's tables, and the canonical JSON each evidence item's SHA-256 is taken over.
 
-Kept apart from the store's behaviour so that schema migrations (a later issue) have one place to read.
+Kept apart from the store's behaviour; the schema changes only through the Alembic migrations in
+``conformance/evidence/migrations/versions`` (0001 is the first released schema, 0002 added the
+record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals).
 """
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import zlib
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 COMPLETE = "complete"
@@ -19,6 +22,70 @@ INCOMPLETE = "incomplete"
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+
+    ods_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(32), default="")
+
+
+class FootprintRow(Base):
+    __tablename__ = "footprints"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+
+
+class FootprintMemberRow(Base):
+    __tablename__ = "footprint_members"
+
+    footprint_code: Mapped[str] = mapped_column(ForeignKey("footprints.code", ondelete="CASCADE"), primary_key=True)
+    ods_code: Mapped[str] = mapped_column(ForeignKey("organisations.ods_code"), primary_key=True)
+
+
+class SystemRow(Base):
+    __tablename__ = "systems"
+    __table_args__ = (UniqueConstraint("vendor", "product", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(255), default="")
+    product: Mapped[str] = mapped_column(String(255), default="")
+    version: Mapped[str] = mapped_column(String(128), default="")
+
+
+class SystemEndpointRow(Base):
+    __tablename__ = "system_endpoints"
+
+    system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # fhir, mllp, openapi...
+    address: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class AssessmentRow(Base):
+    """One self-assessment claim, as imported (a later import of the same day replaces it)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("ods_code", "capability", "assessed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ods_code: Mapped[str] = mapped_column(ForeignKey("organisations.ods_code"), index=True)
+    capability: Mapped[str] = mapped_column(String(128))
+    claim: Mapped[str] = mapped_column(String(16))
+    assessed_on: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MilestoneRow(Base):
+    """A footprint's own target date for a roadmap milestone (overrides the capability model's)."""
+
+    __tablename__ = "roadmap_milestones"
+
+    footprint_code: Mapped[str] = mapped_column(ForeignKey("footprints.code", ondelete="CASCADE"), primary_key=True)
+    milestone: Mapped[str] = mapped_column(String(128), primary_key=True)
+    target_date: Mapped[str] = mapped_column(String(10))
 
 
 class RunRow(Base):
@@ -34,6 +101,7 @@ class RunRow(Base):
     suites: Mapped[list[str]] = mapped_column(default=list)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default=INCOMPLETE)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("systems.id"), nullable=True, default=None)
 
     outcomes: Mapped[list[OutcomeRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="OutcomeRow.position"
@@ -65,6 +133,16 @@ class OutcomeRow(Base):
     )
 
 
+class BlobRow(Base):
+    """Evidence content, stored once however many outcomes cite it: zlib of its canonical JSON."""
+
+    __tablename__ = "evidence_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of the canonical JSON
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class EvidenceRow(Base):
     __tablename__ = "evidence"
 
@@ -73,10 +151,25 @@ class EvidenceRow(Base):
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blobs.sha256"), index=True)
 
     outcome: Mapped[OutcomeRow] = relationship(back_populates="evidence")
+    blob: Mapped[BlobRow] = relationship()
+
+
+class SealRow(Base):
+    """A run's digest over its outcomes and evidence, chained to the organisation's previous run."""
+
+    __tablename__ = "seals"
+    __table_args__ = (UniqueConstraint("ods_code", "sequence"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    ods_code: Mapped[str] = mapped_column(String(32), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)  # 1 for the organisation's first sealed run
+    previous_digest: Mapped[str] = mapped_column(String(64), default="")
+    digest: Mapped[str] = mapped_column(String(64))
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [check id, outcome digest] in order
+    sealed_at: Mapped[str] = mapped_column(String(40), default="")
 
 
 def plain(value: Any) -> Any:
@@ -100,3 +193,9 @@ def canonical_json(value: Any) -> bytes:
 
 def evidence_sha256(kind: str, summary: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json({"kind": kind, "summary": summary, "data": data})).hexdigest()
+
+
+def blob_content(kind: str, summary: str, data: dict[str, Any]) -> tuple[str, bytes, int]:
+    """(SHA-256, zlib-compressed canonical JSON, uncompressed size) of one evidence item."""
+    raw = canonical_json({"kind": kind, "summary": summary, "data": data})
+    return hashlib.sha256(raw).hexdigest(), zlib.compress(raw, 6), len(raw)

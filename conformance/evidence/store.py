@@ -1,13 +1,15 @@
-"""The evidence store: runs, their outcomes, and the evidence each outcome was judged on.
+"""The evidence store: organisations, systems, runs, their outcomes, and the evidence each was judged on.
 
-SQLAlchemy 2.0 ORM on three plain tables (``runs``, ``outcomes``, ``evidence``); SQLite by default
-(``reports/conformance.db`` under the working directory), any SQLAlchemy URL otherwise. The store is
-an event listener: ``RunStarted`` records the run as ``incomplete``; ``RunFinished`` writes every
-outcome and its evidence and marks the run ``complete``, all in one transaction, so a run that
-crashed or was interrupted stays visibly ``incomplete`` and never appears half-written as complete.
+SQLAlchemy 2.0 ORM (schema.py, migrated by Alembic: migrate.py); SQLite by default
+(``reports/conformance.db`` under the working directory), PostgreSQL or any SQLAlchemy URL otherwise.
+The store is an event listener: ``RunStarted`` records the run as ``incomplete`` (and its organisation
+and system); ``RunFinished`` writes every outcome and its evidence, seals the run into its
+organisation's chain (seal.py) and marks it ``complete``, all in one transaction, so a run that
+crashed or was killed stays visibly ``incomplete`` and never appears half-written as complete.
 
-Each evidence row carries the SHA-256 of its canonical JSON (``{"kind", "summary", "data"}``, keys
-sorted, no whitespace, ASCII-escaped): the base the sealing of a later issue chains over.
+Evidence content is stored once per SHA-256 of its canonical JSON (``{"kind", "summary", "data"}``,
+keys sorted, no whitespace, ASCII-escaped), zlib-compressed. SQLite transactions take the write lock
+at BEGIN (``BEGIN IMMEDIATE``) with a long busy timeout, so concurrent runners queue instead of failing.
 
 Every database problem (an unparseable URL, a missing driver, an unreachable server, a file that is
 not SQLite, a schema from something else) surfaces as :class:`StoreError` with one line; the CLI maps
@@ -16,35 +18,46 @@ it to exit code 2. Timestamps are kept as the ISO 8601 text of the report, exact
 
 from __future__ import annotations
 
+import json
 import re
+import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import (
-    Engine,
-    create_engine,
-    event,
-    inspect,
-    select,
-)
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from conformance.evidence import migrate
 from conformance.evidence.schema import (
     COMPLETE,
     INCOMPLETE,
-    Base,
+    BlobRow,
     EvidenceRow,
+    OrganisationRow,
     OutcomeRow,
     RunRow,
+    SealRow,
+    SystemEndpointRow,
+    SystemRow,
+    blob_content,
     evidence_sha256,
     plain,
 )
+from conformance.evidence.seal import RUN_FIELDS, items_of_rows, row_fields, run_digest
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.runner.events import Event, Listener, RunFinished, RunStarted
+
+__all__ = ["COMPLETE", "INCOMPLETE", "EvidenceStore", "RunNotFound", "StoreError", "default_store_url",
+           "evidence_sha256"]
+SEAL_RETRIES = 5
 
 
 class StoreError(Exception):
@@ -71,6 +84,10 @@ def _masked(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 class EvidenceStore:
     """``store = EvidenceStore(url)``; pass ``store.listener`` to the runner; read with get_run/list_runs."""
 
@@ -81,24 +98,30 @@ class EvidenceStore:
         except ArgumentError:
             raise StoreError(
                 f"store URL {_masked(raw)!r} is not a database URL "
-                "(expected e.g. sqlite:///reports/conformance.db or postgresql://host/db)"
+                "(expected e.g. sqlite:///reports/conformance.db or postgresql+psycopg://host/db)"
             ) from None
         self.url = parsed.render_as_string(hide_password=True)
+        self.backend = parsed.get_backend_name()
         self._prepare_sqlite_path(parsed)
         try:
-            self.engine: Engine = create_engine(parsed)
+            if self.backend == "sqlite":
+                self.engine: Engine = create_engine(parsed, connect_args={"timeout": 120})
+                event.listen(self.engine, "connect", _sqlite_connect)
+                event.listen(self.engine, "begin", _sqlite_begin)
+            else:
+                self.engine = create_engine(parsed, pool_pre_ping=True)
         except ImportError as exc:
             raise StoreError(
                 f"store {self.url}: the database driver for {parsed.drivername} is not installed ({exc})"
             ) from None
         except SQLAlchemyError as exc:
             raise StoreError(f"store {self.url}: cannot use this database: {_reason(exc)}") from None
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_foreign_keys)
         try:
             with self._guard("open the store"), self.engine.begin() as conn:
-                Base.metadata.create_all(conn)
-                self._check_schema(conn)
+                self.migrated = migrate.upgrade(conn)
+        except migrate.SchemaError as exc:
+            self.engine.dispose()
+            raise StoreError(f"store {self.url}: not this version's schema: it {exc}") from None
         except StoreError:
             self.engine.dispose()
             raise
@@ -117,17 +140,6 @@ class EvidenceStore:
                 f"store {self.url}: cannot create {path.parent}: {exc.strerror or exc}"
             ) from None
 
-    def _check_schema(self, conn: Any) -> None:
-        inspector = inspect(conn)
-        for table in Base.metadata.sorted_tables:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = sorted(set(table.columns.keys()) - have)
-            if missing:
-                raise StoreError(
-                    f"store {self.url}: table {table.name!r} is not this version's schema "
-                    f"(missing columns: {', '.join(missing)})"
-                )
-
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:
         try:
@@ -140,6 +152,11 @@ class EvidenceStore:
         """One transaction: committed when the block ends, rolled back whole if anything fails."""
         with self._guard(action), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def insert_ignore(self, session: Session, table: Any, values: dict[str, Any]) -> None:
+        """INSERT that does nothing when the key exists (a concurrent writer may have added it)."""
+        insert = pg_insert if self.backend == "postgresql" else sqlite_insert
+        session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -160,52 +177,110 @@ class EvidenceStore:
                 raise StoreError(f"store {self.url}: run {info.id} is already in the store")
             row = RunRow(id=info.id, status=INCOMPLETE, summary={})
             _fill_run(row, info)
+            row.system_id = self._register(session, row)
             session.add(row)
 
-    def finish_run(self, result: RunResult) -> None:
-        """Write every outcome and its evidence and mark the run complete, in one transaction.
+    def _register(self, session: Session, row: RunRow) -> int | None:
+        """Add the run's organisation and system (with its endpoints) if new; the system's id."""
+        target = row.target
 
-        Also stores a run that was never started here (an import); storing the same run again
-        replaces its outcomes.
+        def section(name: str) -> dict[str, Any]:
+            value = target.get(name)
+            return value if isinstance(value, dict) else {}
+
+        org = section("organisation")
+        if row.ods_code:
+            self.insert_ignore(session, OrganisationRow.__table__, {
+                "ods_code": row.ods_code, "name": str(org.get("name", "")), "kind": str(org.get("kind", ""))})
+        system = section("system")
+        key = {k: str(system.get(k, "")) for k in ("vendor", "product", "version")}
+        if not any(key.values()):
+            return None
+        self.insert_ignore(session, SystemRow.__table__, key)
+        system_id = session.scalars(select(SystemRow.id).filter_by(**key)).one()
+        for kind, address in section("endpoints").items():
+            self.insert_ignore(session, SystemEndpointRow.__table__,
+                               {"system_id": system_id, "kind": str(kind), "address": str(address)})
+        return system_id
+
+    def finish_run(self, result: RunResult) -> None:
+        """Write every outcome and its evidence, seal the run and mark it complete, in one transaction.
+
+        Also stores a run that was never started here (an import). A sealed run is never rewritten.
         """
+        for attempt in range(SEAL_RETRIES):
+            try:
+                self._finish(result)
+                return
+            except _SealRace:
+                time.sleep(0.05 * (attempt + 1))  # another runner sealed the same organisation's chain
+        raise StoreError(f"store {self.url}: could not seal run {result.run.id}: the chain kept moving")
+
+    def _finish(self, result: RunResult) -> None:
         info = result.run
         with self._session(f"store run {info.id}") as session:
             row = session.get(RunRow, info.id)
             if row is None:
                 row = RunRow(id=info.id)
+                _fill_run(row, info)
+                row.system_id = self._register(session, row)
                 session.add(row)
+            elif session.get(SealRow, info.id) is not None:
+                raise StoreError(f"store {self.url}: run {info.id} is sealed; it cannot be stored again")
             elif row.outcomes:
-                # Delete the old outcomes before inserting new ones with the same (run, check) keys.
                 row.outcomes.clear()
                 session.flush()
             _fill_run(row, info)
             row.summary = result.summary()
-            row.outcomes = [_outcome_row(i, check) for i, check in enumerate(result.results)]
+            row.outcomes = [self._outcome_row(session, i, check) for i, check in enumerate(result.results)]
             row.status = COMPLETE
+            session.flush()
+            self._seal(session, row)
+
+    def _outcome_row(self, session: Session, position: int, check: CheckResult) -> OutcomeRow:
+        evidence = []
+        for index, item in enumerate(check.evidence):
+            sha, content, size = blob_content(item.kind, item.summary, plain(item.data))
+            self.insert_ignore(session, BlobRow.__table__, {"sha256": sha, "size": size, "content": content})
+            evidence.append(EvidenceRow(position=index, kind=item.kind, summary=item.summary, sha256=sha))
+        return OutcomeRow(
+            position=position, check_id=check.id, suite=check.suite, group_name=check.group, title=check.title,
+            status=check.status.value, required=check.required, message=check.message,
+            duration_ms=check.duration_ms, requirements=list(check.requirements),
+            capabilities=list(check.capabilities), metrics=plain(check.metrics), evidence=evidence,
+        )
+
+    def _seal(self, session: Session, row: RunRow) -> None:
+        last = session.scalars(select(SealRow).where(SealRow.ods_code == row.ods_code)
+                               .order_by(SealRow.sequence.desc()).limit(1)).first()
+        sequence, previous = (last.sequence + 1, last.digest) if last else (1, "")
+        items = items_of_rows(row)
+        digest = run_digest(row_fields(row, RUN_FIELDS), sequence, items, previous)
+        session.add(SealRow(run_id=row.id, ods_code=row.ods_code, sequence=sequence, previous_digest=previous,
+                            digest=digest, items=items, sealed_at=now_iso()))
+        try:
+            session.flush()
+        except IntegrityError:
+            raise _SealRace from None
 
     # -- reading -----------------------------------------------------------------------------------
+
+    def load_run(self, session: Session, run_id: str) -> RunRow:
+        query = (select(RunRow).where(RunRow.id == run_id)
+                 .options(selectinload(RunRow.outcomes).selectinload(OutcomeRow.evidence)
+                          .selectinload(EvidenceRow.blob)))
+        row = session.scalars(query).first()
+        if row is None:
+            raise RunNotFound(f"store {self.url}: no run {run_id!r}")
+        return row
 
     def get_result(self, run_id: str) -> tuple[RunResult, str]:
         """The stored run as a :class:`RunResult`, and its status (``complete``/``incomplete``)."""
         with self._session(f"read run {run_id}") as session:
-            query = (
-                select(RunRow)
-                .where(RunRow.id == run_id)
-                .options(selectinload(RunRow.outcomes).selectinload(OutcomeRow.evidence))
-            )
-            row = session.scalars(query).first()
-            if row is None:
-                raise RunNotFound(f"store {self.url}: no run {run_id!r}")
-            info = RunInfo(
-                id=row.id,
-                started=row.started,
-                finished=row.finished,
-                target=dict(row.target),
-                harness_version=row.harness_version,
-                suites=list(row.suites),
-            )
+            row = self.load_run(session, run_id)
+            info = RunInfo(id=row.id, started=row.started, finished=row.finished, target=dict(row.target),
+                           harness_version=row.harness_version, suites=list(row.suites))
             return RunResult(run=info, results=[_check_result(o) for o in row.outcomes]), row.status
-
     def get_run(self, run_id: str) -> dict[str, Any]:
         """The run in the run-output JSON shape of DESIGN.md, with ``run.status`` added."""
         result, status = self.get_result(run_id)
@@ -241,10 +316,22 @@ class EvidenceStore:
         self.close()
 
 
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+class _SealRace(Exception):
+    """Another writer took the sequence number this seal wanted (PostgreSQL): retry the transaction."""
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE itself (pysqlite would begin lazily, and
+    # two writers that both read first then deadlock on the upgrade to a write lock).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=120000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _fill_run(row: RunRow, info: RunInfo) -> None:
@@ -261,36 +348,6 @@ def _fill_run(row: RunRow, info: RunInfo) -> None:
     row.suites = list(info.suites)
 
 
-def _outcome_row(position: int, check: CheckResult) -> OutcomeRow:
-    evidence = []
-    for index, item in enumerate(check.evidence):
-        data = plain(item.data)
-        evidence.append(
-            EvidenceRow(
-                position=index,
-                kind=item.kind,
-                summary=item.summary,
-                data=data,
-                sha256=evidence_sha256(item.kind, item.summary, data),
-            )
-        )
-    return OutcomeRow(
-        position=position,
-        check_id=check.id,
-        suite=check.suite,
-        group_name=check.group,
-        title=check.title,
-        status=check.status.value,
-        required=check.required,
-        message=check.message,
-        duration_ms=check.duration_ms,
-        requirements=list(check.requirements),
-        capabilities=list(check.capabilities),
-        metrics=plain(check.metrics),
-        evidence=evidence,
-    )
-
-
 def _check_result(row: OutcomeRow) -> CheckResult:
     return CheckResult(
         id=row.check_id,
@@ -303,6 +360,11 @@ def _check_result(row: OutcomeRow) -> CheckResult:
         capabilities=list(row.capabilities),
         message=row.message,
         duration_ms=row.duration_ms,
-        evidence=[Evidence(kind=e.kind, summary=e.summary, data=dict(e.data)) for e in row.evidence],
+        evidence=[_evidence(e) for e in row.evidence],
         metrics=dict(row.metrics),
     )
+
+
+def _evidence(row: EvidenceRow) -> Evidence:
+    item = json.loads(zlib.decompress(row.blob.content))
+    return Evidence(kind=row.kind, summary=row.summary, data=dict(item.get("data", {})))
