@@ -383,3 +383,7 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
 
 if __name__ == "__main__":
     main()
+
+
+# Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_records  # noqa: E402, F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,5 +24,5 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store' / 'conformance.db'}"
     server: str = request.getfixturevalue("pg_server")
-    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[-50:]
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.originalname.lower())[:40] + "_" + uuid.uuid4().hex[:8]
     return fresh_database(server, name)

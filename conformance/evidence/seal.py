@@ -31,10 +31,11 @@ def outcome_digest(outcome: dict[str, Any]) -> str:
                  "evidence": [{k: e[k] for k in EVIDENCE_FIELDS} for e in outcome["evidence"]]})
 
 
-def run_digest(run: dict[str, Any], sequence: int, items: list[list[str]], previous_digest: str) -> str:
+def run_digest(run: dict[str, Any], sequence: int, items: list[list[str]], previous_digest: str,
+               sealed_at: str) -> str:
     """``items``: [check id, outcome digest] in outcome order."""
     return _sha({"run": {k: run[k] for k in RUN_FIELDS}, "sequence": sequence, "outcomes": items,
-                 "previous": previous_digest})
+                 "previous": previous_digest, "sealed_at": sealed_at})
 
 
 def row_fields(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

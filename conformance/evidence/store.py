@@ -52,6 +52,7 @@ from conformance.evidence.schema import (
     plain,
 )
 from conformance.evidence.seal import RUN_FIELDS, items_of_rows, row_fields, run_digest
+from conformance.evidence.verify import Problem, pack_of, verify_session
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.runner.events import Event, Listener, RunFinished, RunStarted
 
@@ -255,9 +256,10 @@ class EvidenceStore:
                                .order_by(SealRow.sequence.desc()).limit(1)).first()
         sequence, previous = (last.sequence + 1, last.digest) if last else (1, "")
         items = items_of_rows(row)
-        digest = run_digest(row_fields(row, RUN_FIELDS), sequence, items, previous)
+        sealed_at = now_iso()
+        digest = run_digest(row_fields(row, RUN_FIELDS), sequence, items, previous, sealed_at)
         session.add(SealRow(run_id=row.id, ods_code=row.ods_code, sequence=sequence, previous_digest=previous,
-                            digest=digest, items=items, sealed_at=now_iso()))
+                            digest=digest, items=items, sealed_at=sealed_at))
         try:
             session.flush()
         except IntegrityError:
@@ -281,6 +283,27 @@ class EvidenceStore:
             info = RunInfo(id=row.id, started=row.started, finished=row.finished, target=dict(row.target),
                            harness_version=row.harness_version, suites=list(row.suites))
             return RunResult(run=info, results=[_check_result(o) for o in row.outcomes]), row.status
+    def verify(self) -> tuple[int, list[Problem]]:
+        """Recompute every seal, chain and evidence digest: (runs checked, problems found)."""
+        with self._session("verify the store") as session:
+            return verify_session(session)
+
+    def export(self, run_id: str, path: Path) -> int:
+        """Write the sealed run as a pack that ``verify_pack`` checks with no store; its size in bytes."""
+        with self._session(f"export run {run_id}") as session:
+            run = self.load_run(session, run_id)
+            seal = session.get(SealRow, run_id)
+            if seal is None:
+                raise StoreError(f"store {self.url}: run {run_id} is not sealed (status {run.status}): "
+                                 "only a complete run can be exported")
+            blobs = {e.sha256: e.blob.content for o in run.outcomes for e in o.evidence}
+            data = pack_of(run, seal, blobs)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return len(data)
+
     def get_run(self, run_id: str) -> dict[str, Any]:
         """The run in the run-output JSON shape of DESIGN.md, with ``run.status`` added."""
         result, status = self.get_result(run_id)

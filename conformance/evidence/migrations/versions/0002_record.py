@@ -116,7 +116,7 @@ def _seal_existing(conn: sa.Connection) -> None:
         header = {k: _json(run[k]) if k in ("target", "suites", "summary") else run[k] for k in RUN_FIELDS}
         sequence, previous = heads.get(run["ods_code"], (0, ""))
         digests = [[o["check_id"], outcome_digest(o)] for o in items]
-        digest = run_digest(header, sequence + 1, digests, previous)
+        digest = run_digest(header, sequence + 1, digests, previous, now)
         conn.execute(sa.insert(seals).values(run_id=run["id"], ods_code=run["ods_code"], sequence=sequence + 1,
                                              previous_digest=previous, digest=digest, items=digests, sealed_at=now))
         heads[run["ods_code"]] = (sequence + 1, digest)

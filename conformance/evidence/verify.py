@@ -1,0 +1,177 @@
+"""Verify sealed runs (in a store, or in an exported pack) and export a run as a self-checking pack.
+
+Verification recomputes everything from the bytes: each evidence item's SHA-256 from its content,
+each outcome's digest, each run's digest, and each organisation's chain, and says where any of it
+differs (run, outcome, evidence item). A pack is one canonical-JSON file holding a run, its outcomes,
+its evidence contents and its seal; it must re-serialise to exactly its own bytes, so no byte of it
+can change unnoticed, and it is checked with no store at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conformance.evidence.schema import BlobRow, RunRow, SealRow, canonical_json
+from conformance.evidence.seal import (
+    EVIDENCE_FIELDS,
+    OUTCOME_FIELDS,
+    RUN_FIELDS,
+    outcome_dict,
+    outcome_digest,
+    row_fields,
+    run_digest,
+)
+
+PACK_FORMAT = "conformance-evidence-pack/1"
+
+
+@dataclass(frozen=True)
+class Problem:
+    run_id: str
+    where: str  # "run", "outcome fhir-rest.x", "outcome fhir-rest.x evidence #2", "chain", "pack"
+    what: str
+
+    def line(self) -> str:
+        return f"run {self.run_id}: {self.where}: {self.what}" if self.run_id else f"{self.where}: {self.what}"
+
+
+def check_content(sha: str, content: bytes, size: int | None, run_id: str, where: str) -> Iterator[Problem]:
+    try:
+        raw = zlib.decompress(content) if size is not None else content
+    except zlib.error:
+        yield Problem(run_id, where, "stored content is corrupt (cannot be decompressed)")
+        return
+    if hashlib.sha256(raw).hexdigest() != sha:
+        yield Problem(run_id, where, f"content does not match its SHA-256 {sha[:12]}…: it was changed")
+    elif size is not None and len(raw) != size:
+        yield Problem(run_id, where, "content size differs from the size recorded with it")
+
+
+def compare_items(run_id: str, sealed: list[list[str]], actual: list[list[str]]) -> Iterator[Problem]:
+    """Say which outcome changed, disappeared, appeared or moved, from the per-outcome digests."""
+    sealed_ids = [i[0] for i in sealed]
+    actual_ids = [i[0] for i in actual]
+    for check_id in sorted(set(sealed_ids) - set(actual_ids)):
+        yield Problem(run_id, f"outcome {check_id}", "was removed")
+    for check_id in sorted(set(actual_ids) - set(sealed_ids)):
+        yield Problem(run_id, f"outcome {check_id}", "was added after sealing")
+    common = [c for c in sealed_ids if c in set(actual_ids)]
+    if common != [c for c in actual_ids if c in set(sealed_ids)]:
+        yield Problem(run_id, "outcomes", "are in a different order from when they were sealed")
+    sealed_digest = dict((i[0], i[1]) for i in sealed)
+    for check_id, digest in actual:
+        if check_id in sealed_digest and sealed_digest[check_id] != digest:
+            yield Problem(run_id, f"outcome {check_id}", "its fields or evidence references were changed, removed "
+                          "or re-ordered")
+
+
+def verify_run_row(run: RunRow, seal: SealRow) -> Iterator[Problem]:
+    actual = [[o.check_id, outcome_digest(outcome_dict(o))] for o in run.outcomes]
+    yield from compare_items(run.id, [list(i) for i in seal.items], actual)
+    header = row_fields(run, RUN_FIELDS)
+    if seal.ods_code != run.ods_code:
+        yield Problem(run.id, "seal", f"sealed for organisation {seal.ods_code!r}, the run says {run.ods_code!r}")
+    if run_digest(header, seal.sequence, [list(i) for i in seal.items], seal.previous_digest,
+                  seal.sealed_at) != seal.digest:
+        yield Problem(run.id, "seal", "the seal does not match its own record: the run's header, its outcome "
+                      "digests or its place in the chain were changed")
+
+
+def verify_session(session: Session) -> tuple[int, list[Problem]]:
+    """Every sealed run, every chain, every evidence content referenced: (runs checked, problems)."""
+    problems: list[Problem] = []
+    seals = session.scalars(select(SealRow).order_by(SealRow.ods_code, SealRow.sequence)).all()
+    sealed_ids = {s.run_id for s in seals}
+    for run_id in session.scalars(select(RunRow.id).where(RunRow.status == "complete")).all():
+        if run_id not in sealed_ids:
+            problems.append(Problem(run_id, "seal", "the run is complete but has no seal (removed?)"))
+    previous: dict[str, SealRow] = {}
+    for seal in seals:
+        before = previous.get(seal.ods_code)
+        expected = (before.sequence + 1, before.digest) if before else (1, "")
+        if (seal.sequence, seal.previous_digest) != expected:
+            org = seal.ods_code or "(no organisation)"
+            problems.append(Problem(seal.run_id, "chain", f"{org}'s chain is broken before this run (sealed as "
+                                    f"number {seal.sequence}; a run before it was removed or its seal changed)"))
+        previous[seal.ods_code] = seal
+        run = session.get(RunRow, seal.run_id)
+        if run is None:
+            problems.append(Problem(seal.run_id, "run", "the sealed run is missing"))
+            continue
+        problems.extend(verify_run_row(run, seal))
+        for outcome in run.outcomes:
+            for item in outcome.evidence:
+                blob = session.get(BlobRow, item.sha256)
+                where = f"outcome {outcome.check_id} evidence #{item.position + 1}"
+                if blob is None:
+                    problems.append(Problem(run.id, where, "its content is missing"))
+                else:
+                    problems.extend(check_content(blob.sha256, blob.content, blob.size, run.id, where))
+    return len(seals), problems
+
+
+# -- packs -------------------------------------------------------------------------------------------
+
+def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes]) -> bytes:
+    """The pack's bytes: canonical JSON of the run, outcomes, evidence contents (their canonical JSON
+    text) and seal, then a newline."""
+    body = {
+        "format": PACK_FORMAT,
+        "run": row_fields(run, RUN_FIELDS),
+        "outcomes": [outcome_dict(o) for o in run.outcomes],
+        "evidence": {sha: zlib.decompress(content).decode("ascii") for sha, content in sorted(blobs.items())},
+        "seal": {"ods_code": seal.ods_code, "sequence": seal.sequence, "previous_digest": seal.previous_digest,
+                 "digest": seal.digest, "items": seal.items, "sealed_at": seal.sealed_at},
+    }
+    return canonical_json(body) + b"\n"
+
+
+def verify_pack(path: Path) -> tuple[str, list[Problem]]:
+    """(run id, problems) of an exported pack, checked with no store."""
+    data = path.read_bytes()
+    try:
+        body = json.loads(data)
+        if not isinstance(body, dict) or body.get("format") != PACK_FORMAT:
+            return "", [Problem("", "pack", f"not a {PACK_FORMAT} file")]
+        run_id = str(body["run"]["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return "", [Problem("", "pack", f"not a readable evidence pack ({type(exc).__name__}: it was changed "
+                            "or is not a pack)")]
+    problems: list[Problem] = []
+    if canonical_json(body) + b"\n" != data:
+        problems.append(Problem(run_id, "pack", "its bytes are not the canonical form it was written in: changed"))
+    try:
+        problems.extend(_verify_pack_body(run_id, body))
+    except (KeyError, TypeError, AttributeError) as exc:
+        problems.append(Problem(run_id, "pack", f"malformed ({type(exc).__name__}: {exc}): it was changed"))
+    return run_id, problems
+
+
+def _verify_pack_body(run_id: str, body: dict[str, Any]) -> Iterator[Problem]:
+    seal, run, outcomes, evidence = body["seal"], body["run"], body["outcomes"], body["evidence"]
+    for o in outcomes:
+        for e in o["evidence"]:
+            where = f"outcome {o['check_id']} evidence #{e['position'] + 1}"
+            text = evidence.get(e["sha256"])
+            if not isinstance(text, str):
+                yield Problem(run_id, where, "its content is missing from the pack")
+            else:
+                yield from check_content(e["sha256"], text.encode("utf-8"), None, run_id, where)
+        if set(o) != {*OUTCOME_FIELDS, "evidence"} or any(set(e) != set(EVIDENCE_FIELDS) for e in o["evidence"]):
+            yield Problem(run_id, f"outcome {o.get('check_id')}", "has fields it was not sealed with")
+    actual = [[o["check_id"], outcome_digest(o)] for o in outcomes]
+    items = [list(i) for i in seal["items"]]
+    yield from compare_items(run_id, items, actual)
+    if seal["ods_code"] != run["ods_code"]:
+        yield Problem(run_id, "seal", f"sealed for organisation {seal['ods_code']!r}, the run says {run['ods_code']!r}")
+    if run_digest(run, seal["sequence"], items, seal["previous_digest"], seal["sealed_at"]) != seal["digest"]:
+        yield Problem(run_id, "seal", "the seal does not match the run's header, outcome digests or chain position")
