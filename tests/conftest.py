@@ -22,6 +22,7 @@ def pg_server() -> Iterator[str]:
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty store on SQLite (a file) and on PostgreSQL (a fresh database per test)."""
     if request.param == "sqlite":
+        (tmp_path / "store").mkdir(exist_ok=True)
         return f"sqlite:///{tmp_path / 'store' / 'conformance.db'}"
     server: str = request.getfixturevalue("pg_server")
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.originalname.lower())[:40] + "_" + uuid.uuid4().hex[:8]

@@ -68,12 +68,16 @@ def upgrade() -> None:
                     sa.Column("items", sa.JSON, nullable=False),
                     sa.Column("sealed_at", sa.String(40), nullable=False),
                     sa.UniqueConstraint("ods_code", "sequence"))
-    with op.batch_alter_table("runs") as batch:
-        batch.add_column(sa.Column("system_id", sa.Integer, sa.ForeignKey("systems.id", name="fk_runs_system"),
-                                   nullable=True))
+    # A plain ADD COLUMN, never a batch "recreate": on SQLite that drops and re-creates ``runs``, and with
+    # foreign keys on (they must be, and cannot be switched off inside the migration's transaction) the
+    # drop would cascade to every outcome and its evidence.
+    # (SQLite cannot add the foreign-key constraint to an existing table: the column goes in without it.)
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    references = () if sqlite else (sa.ForeignKey("systems.id", name="fk_runs_system"),)
+    op.add_column("runs", sa.Column("system_id", sa.Integer, *references, nullable=True))
     conn = op.get_bind()
     _move_evidence(conn)
-    with op.batch_alter_table("evidence") as batch:
+    with op.batch_alter_table("evidence") as batch:  # nothing refers to evidence rows: safe to re-create
         batch.drop_column("data")
         batch.create_index("ix_evidence_sha256", ["sha256"])
         batch.create_foreign_key("fk_evidence_blob", "evidence_blobs", ["sha256"], ["sha256"])
