@@ -154,6 +154,10 @@ class EvidenceStore:
         with self._guard(action), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    def transaction(self, action: str) -> Any:
+        """A session in one transaction for other modules of the store (records.py); ``action`` names it in errors."""
+        return self._session(action)
+
     def insert_ignore(self, session: Session, table: Any, values: dict[str, Any]) -> None:
         """INSERT that does nothing when the key exists (a concurrent writer may have added it)."""
         insert = pg_insert if self.backend == "postgresql" else sqlite_insert

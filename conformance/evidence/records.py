@@ -1,0 +1,151 @@
+"""The store side of the maturity record: organisations, footprints, self-assessments in; plain records out.
+
+Writes are one transaction each (an import either lands whole or not at all); reads hand back
+conformance.maturity.records dataclasses, so the scoring code never sees a database type. Runs are
+read in one query per table, not per organisation, so rebuilding the record of many organisations
+stays linear in the number of outcomes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+
+from conformance.evidence.schema import (
+    COMPLETE,
+    AssessmentRow,
+    FootprintMemberRow,
+    FootprintRow,
+    MilestoneRow,
+    OrganisationRow,
+    OutcomeRow,
+    RunRow,
+    SystemRow,
+)
+from conformance.evidence.store import EvidenceStore, StoreError
+from conformance.maturity.records import (
+    Footprint,
+    Organisation,
+    Outcome,
+    RunOutcomes,
+    SelfAssessment,
+    SystemRef,
+)
+
+
+def save_organisations(store: EvidenceStore, orgs: Iterable[Organisation]) -> int:
+    """Add or update organisations by ODS code; how many were given."""
+    count = 0
+    with store.transaction("save organisations") as session:
+        for org in orgs:
+            row = session.get(OrganisationRow, org.ods_code)
+            if row is None:
+                session.add(OrganisationRow(ods_code=org.ods_code, name=org.name, kind=org.kind))
+            else:
+                row.name, row.kind = org.name, org.kind
+            count += 1
+    return count
+
+
+def save_footprint(store: EvidenceStore, footprint: Footprint) -> None:
+    """Replace a footprint's name and members; every member must be a known organisation."""
+    with store.transaction(f"save footprint {footprint.code}") as session:
+        known = set(session.scalars(select(OrganisationRow.ods_code)).all())
+        unknown = sorted(set(footprint.members) - known)
+        if unknown:
+            raise StoreError(f"footprint {footprint.code}: unknown organisation(s) {', '.join(unknown)} "
+                             "(add them first)")
+        row = session.get(FootprintRow, footprint.code)
+        if row is None:
+            session.add(FootprintRow(code=footprint.code, name=footprint.name))
+        else:
+            row.name = footprint.name
+        session.execute(delete(FootprintMemberRow).where(FootprintMemberRow.footprint_code == footprint.code))
+        session.flush()
+        session.add_all(FootprintMemberRow(footprint_code=footprint.code, ods_code=m) for m in footprint.members)
+
+
+def save_assessments(store: EvidenceStore, claims: Iterable[SelfAssessment]) -> int:
+    """Store claims (one per organisation, capability and date; a re-import replaces); all or nothing."""
+    count = 0
+    with store.transaction("import self-assessments") as session:
+        known = set(session.scalars(select(OrganisationRow.ods_code)).all())
+        for claim in claims:
+            if claim.ods_code not in known:
+                raise StoreError(f"self-assessment for unknown organisation {claim.ods_code!r}: nothing imported")
+            session.execute(delete(AssessmentRow).where(
+                AssessmentRow.ods_code == claim.ods_code, AssessmentRow.capability == claim.capability,
+                AssessmentRow.assessed_on == claim.assessed_on))
+            session.add(AssessmentRow(ods_code=claim.ods_code, capability=claim.capability, claim=claim.claim,
+                                      assessed_on=claim.assessed_on, note=claim.note))
+            count += 1
+    return count
+
+
+def save_milestone(store: EvidenceStore, footprint: str, milestone: str, target_date: str) -> None:
+    with store.transaction(f"save milestone {milestone}") as session:
+        if session.get(FootprintRow, footprint) is None:
+            raise StoreError(f"no footprint {footprint!r}")
+        session.merge(MilestoneRow(footprint_code=footprint, milestone=milestone, target_date=target_date))
+
+
+def organisations(store: EvidenceStore) -> dict[str, Organisation]:
+    with store.transaction("read organisations") as session:
+        return {r.ods_code: Organisation(r.ods_code, r.name, r.kind)
+                for r in session.scalars(select(OrganisationRow).order_by(OrganisationRow.ods_code))}
+
+
+def footprints(store: EvidenceStore) -> dict[str, Footprint]:
+    with store.transaction("read footprints") as session:
+        members: dict[str, list[str]] = defaultdict(list)
+        for m in session.scalars(select(FootprintMemberRow).order_by(FootprintMemberRow.ods_code)):
+            members[m.footprint_code].append(m.ods_code)
+        return {f.code: Footprint(f.code, f.name, tuple(members[f.code]))
+                for f in session.scalars(select(FootprintRow))}
+
+
+def milestones(store: EvidenceStore, footprint: str) -> dict[str, str]:
+    with store.transaction("read milestones") as session:
+        return {m.milestone: m.target_date for m in session.scalars(
+            select(MilestoneRow).where(MilestoneRow.footprint_code == footprint))}
+
+
+def assessments(store: EvidenceStore, ods_codes: Iterable[str] | None = None) -> list[SelfAssessment]:
+    with store.transaction("read self-assessments") as session:
+        query = select(AssessmentRow).order_by(AssessmentRow.ods_code, AssessmentRow.assessed_on)
+        if ods_codes is not None:
+            query = query.where(AssessmentRow.ods_code.in_(list(ods_codes)))
+        return [SelfAssessment(r.ods_code, r.capability, r.claim, r.assessed_on, r.note)
+                for r in session.scalars(query)]
+
+
+def run_outcomes(store: EvidenceStore, ods_codes: Iterable[str] | None = None,
+                 run_ids: Iterable[str] | None = None) -> list[RunOutcomes]:
+    """Complete runs (oldest first) with every outcome, for the given organisations or runs (else all)."""
+    with store.transaction("read runs") as session:
+        query = select(RunRow, SystemRow).outerjoin(SystemRow, SystemRow.id == RunRow.system_id).where(
+            RunRow.status == COMPLETE)
+        if ods_codes is not None:
+            query = query.where(RunRow.ods_code.in_(list(ods_codes)))
+        if run_ids is not None:
+            query = query.where(RunRow.id.in_(list(run_ids)))
+        runs: dict[str, RunOutcomes] = {}
+        for run, system in session.execute(query.order_by(RunRow.finished, RunRow.id)).all():
+            ref = SystemRef(system.vendor, system.product, system.version) if system else SystemRef()
+            runs[run.id] = RunOutcomes(run.id, run.ods_code, ref, run.finished, True, [], run.target_name)
+        if not runs:
+            return []
+        outcome_query = (select(OutcomeRow.run_id, OutcomeRow.check_id, OutcomeRow.status, OutcomeRow.required,
+                                OutcomeRow.requirements, OutcomeRow.message)
+                         .join(RunRow, RunRow.id == OutcomeRow.run_id).where(RunRow.status == COMPLETE))
+        if ods_codes is not None:
+            outcome_query = outcome_query.where(RunRow.ods_code.in_(list(ods_codes)))
+        if run_ids is not None:
+            outcome_query = outcome_query.where(RunRow.id.in_(list(run_ids)))
+        for run_id, check_id, status, required, requirements, message in session.execute(
+                outcome_query.order_by(OutcomeRow.run_id, OutcomeRow.position)):
+            if run_id in runs:
+                runs[run_id].outcomes.append(Outcome(check_id, status, bool(required), tuple(requirements), message))
+        return list(runs.values())
