@@ -21,7 +21,8 @@ def run(run_id: str, ods: str = "RXX01", started: str = "2026-01-01T10:00:00.000
 
     def outcome(cid: str, status: Status, bodies: list[str]) -> CheckResult:
         return CheckResult(id=cid, suite="s", group="s.g", title=cid, status=status, required=True,
-                           requirements=["R1"], capabilities=[], evidence=[Evidence("http", f"GET {b}", {"body": b}) for b in bodies])
+                           requirements=["R1"], capabilities=[],
+                           evidence=[Evidence("http", f"GET {b}", {"body": b}) for b in bodies])
 
     return RunResult(run=info, results=[outcome("s.g.one", Status.PASS, ["a", "b"]),
                                         outcome("s.g.two", Status.FAIL, [f"c-{run_id}"]),
