@@ -29,6 +29,7 @@ from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.parser import parse_message
 
 from conformance.hl7v2 import Profile, load_profile, validate
+from conformance.hl7v2.locations import same_place
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hl7v2"
 
@@ -111,6 +112,18 @@ def main() -> None:
           f"exact defect and location {ours_exact}/{len(cases)}")
     print(f"  hl7apy strict:     caught {apy_caught}/{len(cases)} (first problem only, no location, no profile)")
     print("\n".join(rows))
+    heldout = FIXTURES / "heldout"
+    held = tomllib.loads((heldout / "manifest.toml").read_text())["files"]
+    h_caught = h_placed = h_apy = 0
+    for name, case in held.items():
+        text = (heldout / name).read_bytes().decode()
+        result = validate(text, load_profile(case["profile"]))
+        h_caught += not result.valid
+        h_placed += any(same_place(case["location"], i.where or f"segment {i.line}") for i in result.errors)
+        h_apy += hl7apy_error(text) is not None
+    print(f"\nHeld-out set (written without reading the validator): {len(held)} messages")
+    print(f"  conformance.hl7v2: caught {h_caught}/{len(held)}, at the labelled location {h_placed}/{len(held)}")
+    print(f"  hl7apy strict:     caught {h_apy}/{len(held)}")
     print(f"\nValid set: {len(valid)} messages; false rejections: ours {len(ours_rejects)}, hl7apy {len(apy_rejects)}")
     for stem, err in sorted(apy_rejects.items()):
         print(f"  hl7apy rejects valid {stem}: {err}")

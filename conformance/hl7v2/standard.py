@@ -10,21 +10,23 @@ here: the trigger-event-to-structure map (HL7 table 0354). Code tables come from
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 from functools import cache, cached_property
+from importlib import resources
 from typing import Any
 
 VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
 
 # HL7 table 0354 (message structure) for the events the shipped profiles cover, plus common ones.
-_EVENT_STRUCTURE = {
-    "ADT^A01": "ADT_A01", "ADT^A04": "ADT_A01", "ADT^A08": "ADT_A01", "ADT^A13": "ADT_A01",
-    "ADT^A02": "ADT_A02", "ADT^A03": "ADT_A03", "ADT^A05": "ADT_A05", "ADT^A14": "ADT_A05",
-    "ADT^A28": "ADT_A05", "ADT^A31": "ADT_A05", "ADT^A11": "ADT_A09", "ADT^A12": "ADT_A12",
-    "ADT^A39": "ADT_A39", "ADT^A40": "ADT_A39", "ADT^A41": "ADT_A39", "ADT^A42": "ADT_A39",
-    "ORU^R01": "ORU_R01", "ORM^O01": "ORM_O01", "MDM^T01": "MDM_T01", "MDM^T02": "MDM_T02",
-    "MDM^T08": "MDM_T02", "SIU^S12": "SIU_S12",
-}
+# Table 0354: the message structure of each trigger event (scripts/gen_hl7v2_tables.py).
+_EVENT_STRUCTURE: dict[str, str] = json.loads(
+    resources.files("conformance.hl7v2").joinpath("data/event-structures.json").read_text())
+
+
+def expected_structure(code: str, trigger: str) -> str:
+    """The structure table 0354 assigns to ``code^trigger`` ("" when the table does not say)."""
+    return _EVENT_STRUCTURE.get(f"{code}^{trigger}", "")
 
 
 @dataclass(frozen=True)

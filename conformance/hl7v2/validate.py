@@ -99,6 +99,10 @@ class _Validator:
                          "MSH-9", m.segments[0])
             else:
                 self.r.structure = found[0]
+                expected = standard.expected_structure(code, trigger)
+                if declared and expected in std.structures and declared != expected:
+                    self.add("message-type", f"MSH-9.3 is {declared}, but {code}^{trigger} messages have structure "
+                             f"{expected} (HL7 table 0354)", "MSH-9.3", m.segments[0])
                 self.issues.extend(match(m.segments, found[1], self._z_allowed))
         self._segments()
         for seg in m.segments:
@@ -150,7 +154,10 @@ class _Validator:
             if usage == "X":
                 self.add("not-allowed", f"{where} must not be sent{by} (usage X) but has a value", where, seg)
                 continue
-            if seg.name == "MSH" and n in (1, 2):
+            if seg.name == "MSH" and n in (1, 2):  # the separators themselves: only a profile's fixed value applies
+                if spec is not None and spec.fixed is not None and seg.value(n) != spec.fixed:
+                    self.add("fixed-value", f"{where} is {seg.value(n)!r}; profile {self.p.id if self.p else ''} "
+                             f"requires {spec.fixed!r}", where, seg)
                 continue
             most = spec.max if spec is not None and spec.max is not None else leaf.max if leaf else -1
             if most != -1 and len(reps) > most:
