@@ -87,6 +87,7 @@ class Target:
     auth: Auth = field(default_factory=Auth)
     sandbox: bool = False
     profiles: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)  # FHIR packages/folders defining claimed profiles
     http: HttpSettings = field(default_factory=HttpSettings)
     hl7v2: Hl7v2Settings = field(default_factory=Hl7v2Settings)
 
@@ -102,6 +103,7 @@ class Target:
             "auth": {"type": self.auth.type},
             "sandbox": self.sandbox,
             "profiles": list(self.profiles),
+            "packages": list(self.packages),
         }
 
 
@@ -110,7 +112,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "system": ("vendor", "product", "version"),
     "endpoints": ("fhir", "mllp", "openapi", "api", "notifications"),
     "auth": ("type", "token_env", "username_env", "password_env"),
-    "claims": ("profiles",),
+    "claims": ("profiles", "packages"),
     "http": tuple(HttpSettings.__dataclass_fields__),
     "hl7v2": tuple(Hl7v2Settings.__dataclass_fields__),
 }
@@ -182,6 +184,14 @@ def parse(data: dict[str, Any], source: str) -> Target:
     profiles = data.get("claims", {}).get("profiles", [])
     if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
         raise err("claims.profiles", "must be a list of profile canonical URLs")
+    packages = data.get("claims", {}).get("packages", [])
+    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+        raise err("claims.packages", "must be a list of paths to FHIR packages (.tgz or folders)")
+    base_dir = Path(source).parent if source and not source.startswith(("http://", "https://")) else Path()
+    packages = [str(base_dir / p) if not Path(p).is_absolute() else p for p in packages]
+    missing = [p for p in packages if not Path(p).exists()]
+    if missing:
+        raise err("claims.packages", f"no such file or folder: {missing[0]}")
     http = HttpSettings()
     for key, value in data.get("http", {}).items():
         expected = type(getattr(http, key))
@@ -212,6 +222,7 @@ def parse(data: dict[str, Any], source: str) -> Target:
         auth=auth,
         sandbox=sandbox,
         profiles=profiles,
+        packages=packages,
         http=http,
         hl7v2=hl7v2,
     )

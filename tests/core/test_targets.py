@@ -154,3 +154,12 @@ def test_wrong_hl7v2_settings_name_the_key(tmp_path: Path, old: str, new: str, k
     with pytest.raises(TargetError) as info:
         load(path)
     assert str(info.value).startswith(f"{path}: {key}:"), str(info.value)
+
+
+def test_claimed_packages_resolve_against_the_target_file(tmp_path: Path) -> None:
+    (tmp_path / "pkgs").mkdir()
+    good = write(tmp_path, '[endpoints]\nfhir = "https://x.test/fhir"\n[claims]\npackages = ["pkgs"]\n')
+    assert load(good).packages == [str(tmp_path / "pkgs")]
+    bad = write(tmp_path, '[endpoints]\nfhir = "https://x.test/fhir"\n[claims]\npackages = ["nope.tgz"]\n')
+    with pytest.raises(TargetError, match=r"claims\.packages: no such file or folder"):
+        load(bad)

@@ -1,0 +1,15 @@
+"""The ``fhir-profiles`` suite: resources the target returns, validated against base R4 and the profiles it
+claims, and the claimed profiles' must-support elements seen in what it returns.
+
+Registered only once the FHIR validator (conformance/fhirval/validate.py, issue 4, in progress) is in
+the tree: a suite whose every check would error is not shipped. Import order is the report order.
+"""
+
+from importlib.util import find_spec
+
+if find_spec("conformance.fhirval.validate") is not None and find_spec("conformance.fhirval.base") is not None:
+    # ruff: noqa: I001
+    from suites.fhir_profiles import context
+    from suites.fhir_profiles import checks
+
+    __all__ = ["checks", "context"]

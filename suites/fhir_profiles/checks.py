@@ -1,0 +1,126 @@
+"""Sampling what the target returns, then three verdicts on it: base R4, claimed profiles, must-support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.checks import check, expect, skip
+from conformance.evidence.capture import record
+from conformance.model import Evidence
+from suites.fhir_profiles import judge
+from suites.fhir_profiles.context import METADATA, ProfilesContext
+from suites.fhir_rest import fixtures
+from suites.fhir_rest.context import TYPES, body_json
+
+COLLECT = "fhir-profiles.sample.collect"
+CAPS = ["interoperability", "open-api"]
+PER_TYPE = 20  # resources sampled per declared type
+MAX_LINES = 8
+
+
+@dataclass
+class Samples:
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    claimed: dict[str, list[str]] = field(default_factory=dict)
+
+    def of(self, resource_type: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r.get("resourceType") == resource_type]
+
+
+def label(resource: dict[str, Any]) -> str:
+    return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
+
+
+def judged(samples: Samples, what: str) -> None:
+    record(Evidence(kind="derived", summary=f"{len(samples.resources)} resources judged: {what}",
+                    data={"from_check": COLLECT, "resources": [label(r) for r in samples.resources]}))
+
+
+async def _seed(ctx: ProfilesContext, types: list[str]) -> None:
+    """On a sandbox, write one synthetic resource of each claimed type (and what it refers to) first."""
+    ids: dict[str, str] = {}
+    for resource_type in [*{d: None for t in types for d in fixtures.dependencies(t)}, *types]:
+        if resource_type in ids:
+            continue
+        response = await ctx.fhir.post(resource_type, ctx.tagged(fixtures.build(resource_type, ids)))
+        created = ctx.remember_response(resource_type, response)
+        if created:
+            ids[resource_type] = created
+
+
+@check(id=COLLECT, title="The target returns resources to validate (a search of each declared type)",
+       requirements=["FHIR-R4:http.html#search"], capabilities=CAPS, needs=[METADATA])
+async def collect(ctx: ProfilesContext) -> Samples:
+    cap = ctx.capability()
+    claimed = ctx.claimed(cap)
+    types = [t for t in TYPES if "search-type" in cap.interactions(t)]
+    if not types:
+        skip("no resource type declares search-type in the CapabilityStatement")
+    if getattr(ctx.target, "sandbox", False):
+        await _seed(ctx, [t for t in claimed if t in TYPES])
+    samples = Samples(claimed=claimed)
+    for resource_type in types:
+        response = await ctx.fhir.get(resource_type, params={"_count": str(PER_TYPE)})
+        body = body_json(response, f"search {resource_type}")
+        for entry in (body.get("entry") or [])[:PER_TYPE] if isinstance(body, dict) else []:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(resource, dict) and resource.get("resourceType") == resource_type:
+                samples.resources.append(resource)
+    expect(samples.resources, f"searches of {len(types)} declared type(s) returned no resource to validate")
+    return samples
+
+
+@check(id="fhir-profiles.base.valid", title="Every returned resource is valid FHIR R4 (structure, types, "
+       "cardinality, invariants, required bindings)", requirements=["FHIR-R4:validation.html"],
+       capabilities=CAPS, needs=[COLLECT])
+async def base(ctx: ProfilesContext) -> dict[str, int]:
+    samples: Samples = ctx.product(COLLECT)
+    judged(samples, "base R4")
+    problems = [f"{label(r)} {line}" for r in samples.resources for line in judge.errors(r, ctx.source())]
+    expect(not problems, f"{len(problems)} error(s): " + "; ".join(problems[:MAX_LINES]))
+    return {"resources": len(samples.resources)}
+
+
+@check(id="fhir-profiles.claimed.valid", title="Every returned resource conforms to the profiles claimed for "
+       "its type (target file, CapabilityStatement supportedProfile)",
+       requirements=["FHIR-R4:profiling.html", "FHIR-R4:capabilitystatement-definitions.html#"
+                     "CapabilityStatement.rest.resource.supportedProfile"], capabilities=CAPS, needs=[COLLECT])
+async def claimed(ctx: ProfilesContext) -> dict[str, int]:
+    samples: Samples = ctx.product(COLLECT)
+    unknown = samples.claimed.get("?", [])
+    source = ctx.source()
+    unknown += [u for t, urls in samples.claimed.items() if t != "?" for u in urls if source.structure(u) is None]
+    expect(not unknown, f"claimed profile(s) not found in the loaded definitions: {', '.join(unknown)} "
+           "(give their package in claims.packages)")
+    judged_count, problems = 0, []
+    for resource_type, urls in samples.claimed.items():
+        for resource in samples.of(resource_type):
+            judged_count += 1
+            problems += [f"{label(resource)} {line}" for line in judge.errors(resource, source, urls)]
+    if not judged_count:
+        skip("no returned resource is of a type with a claimed profile")
+    judged(samples, "claimed profiles")
+    expect(not problems, f"{len(problems)} error(s): " + "; ".join(problems[:MAX_LINES]))
+    return {"resources": judged_count}
+
+
+@check(id="fhir-profiles.must-support.seen", title="Every must-support element of a claimed profile appears in "
+       "at least one returned resource", requirements=["FHIR-R4:profiling.html#mustsupport"], capabilities=CAPS,
+       needs=[COLLECT])
+async def must_support(ctx: ProfilesContext) -> None:
+    samples: Samples = ctx.product(COLLECT)
+    missing, judged_profiles = [], 0
+    for resource_type, urls in samples.claimed.items():
+        of_type = samples.of(resource_type)
+        for url in urls:
+            definition = ctx.source().structure(url)
+            if definition is None or not of_type:
+                continue
+            judged_profiles += 1
+            missing += [f"{url.rsplit('/', 1)[-1]}: {path}" for path in judge.must_support(definition)
+                        if not any(judge.present(r, path) for r in of_type)]
+    if not judged_profiles:
+        skip("no claimed profile with returned resources of its type")
+    judged(samples, "must-support elements")
+    expect(not missing, f"must-support element(s) never returned: {', '.join(missing)}")

@@ -1,0 +1,72 @@
+"""The fhir-profiles suite's context: the FHIR client (fhir-rest's), the definitions, and what is claimed.
+
+Definitions: base R4 (built in), the project's own profiles (profiles/fhir/, which the sandbox claims),
+and any package or folder the target file names in ``claims.packages``. Claims: the target file's
+``claims.profiles`` and the CapabilityStatement's ``supportedProfile``, per resource type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.checks import SuiteRuntime, check, suite
+from suites.fhir_profiles import judge
+from suites.fhir_rest import capability
+from suites.fhir_rest.capability import Capability
+from suites.fhir_rest.context import FhirContext
+
+SUITE_ID = "fhir-profiles"
+METADATA = "fhir-profiles.capability.metadata"
+OWN_PROFILES = Path(__file__).resolve().parents[2] / "profiles" / "fhir"
+
+
+class ProfilesContext(FhirContext):
+    metadata_check = METADATA
+    _source: judge.Source | None = None
+
+    def source(self) -> judge.Source:
+        """Loaded on first use (the first check that validates), once per run."""
+        if self._source is None:
+            packages = [Path(p) for p in getattr(self.target, "packages", [])]
+            self._source = judge.definitions([OWN_PROFILES, *packages])
+        return self._source
+
+    def claimed(self, cap: Capability) -> dict[str, list[str]]:
+        """Resource type -> canonical URLs of the profiles claimed for it (target file, then server)."""
+        out: dict[str, list[str]] = {}
+        source = self.source()
+        for url in getattr(self.target, "profiles", []):
+            definition = source.structure(url)
+            kind = definition.get("type") if definition else None
+            if isinstance(kind, str):
+                out.setdefault(kind, []).append(url)
+            else:
+                out.setdefault("?", []).append(url)  # unknown canonical: reported by the claimed check
+        for entry in cap.rest().get("resource", []):
+            if isinstance(entry, dict) and isinstance(entry.get("type"), str):
+                for url in entry.get("supportedProfile", []) or []:
+                    if isinstance(url, str) and url not in out.get(entry["type"], []):
+                        out.setdefault(entry["type"], []).append(url)
+        return out
+
+
+async def make_context(runtime: SuiteRuntime) -> ProfilesContext:
+    return ProfilesContext.for_runtime(runtime)
+
+
+SUITE = suite(
+    id=SUITE_ID,
+    title="FHIR profiles: base R4, claimed profiles, must-support",
+    context=make_context,
+    description="Resources the target returns are valid FHIR R4 and conform to the profiles it claims; every "
+    "must-support element of a claimed profile appears in what it returns.",
+)
+
+check(
+    id=METADATA,
+    title="GET metadata returns a valid R4 CapabilityStatement",
+    requirements=["FHIR-R4:http.html#capabilities", "FHIR-R4:capabilitystatement.html"],
+    capabilities=["open-api", "interoperability"],
+)(capability.metadata)
+
+
