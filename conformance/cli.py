@@ -150,7 +150,12 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
             target.hl7v2 = sandbox_hl7v2_settings()
             target.hl7v2.trigger = server.base_url.removesuffix("/fhir") + "/sandbox/hl7v2/send"
             console.print(f"sandbox listening on {server.base_url} and MLLP {mllp.address}")
-            outcome = execute(target, _options(kw), console)
+            options = _options(kw)
+            outcome = execute(target, options, console)
+        from conformance.cli_records import demo_record
+
+        for path in demo_record(options.store_url, outcome.report_dir):
+            console.print(f"maturity record: {path}")
         click.echo(str(outcome.report_dir / "report.html"))
         return outcome.exit_code
 

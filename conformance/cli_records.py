@@ -1,11 +1,14 @@
-"""``conformance evidence ...``: verify and export sealed evidence (the record commands live here too).
+"""``conformance evidence|org|footprint|assessments|maturity|roadmap|compare``: the evidence store's commands.
 
 Registered on the main command group by conformance/cli.py; kept apart so cli.py stays small.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -70,3 +73,284 @@ def evidence_export(run_id: str, output: Path, store_url: str | None) -> None:
         return 0
 
     _guard(body)
+
+
+# ---- the maturity and roadmap record (issue 7) ---------------------------------------------------------
+
+MODEL_HELP = "Capability model directory (default: profiles/maturity)."
+
+
+def _record_errors() -> tuple[type[Exception], ...]:
+    from conformance.maturity.compare import RequirementsError
+    from conformance.maturity.inputs import InputError
+    from conformance.maturity.model import ModelError
+
+    return (InputError, ModelError, RequirementsError)
+
+
+def _record_guard(body: Any) -> None:
+    """_guard, plus the record's own input errors as usage errors (exit 2, one line)."""
+
+    def wrapped() -> int:
+        try:
+            return int(body())
+        except _record_errors() as exc:
+            click.echo(f"conformance: {exc}", err=True)
+            return 2
+
+    _guard(wrapped)
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+
+
+def _write(path: Path | None, text: str) -> None:
+    if path is not None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+        click.echo(str(path))
+
+
+def output_options(fn: Any) -> Any:
+    for option in reversed([
+        click.option("--store", "store_url", metavar="URL", help=STORE_HELP),
+        click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False), help=MODEL_HELP),
+        click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write HTML here."),
+        click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+        click.option("--as-of", "as_of", metavar="DATE", help="Judge the evidence as of this day (default today)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@main.group("org")
+def org_group() -> None:
+    """Organisations in the evidence store."""
+
+
+@org_group.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+def org_import(path: Path, store_url: str | None) -> None:
+    """Add or update organisations from a CSV file: ods_code,name,kind."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore
+        from conformance.maturity.inputs import read_organisations
+
+        orgs = read_organisations(path)
+        with EvidenceStore(store_url) as store:
+            click.echo(f"{records.save_organisations(store, orgs)} organisation(s) saved")
+        return 0
+
+    _record_guard(body)
+
+
+@main.group("footprint")
+def footprint_group() -> None:
+    """Local digital roadmap footprints in the evidence store."""
+
+
+@footprint_group.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+def footprint_import(path: Path, store_url: str | None) -> None:
+    """Save footprints from a TOML file: [footprints.CODE] name, members = [ODS codes]."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore
+        from conformance.maturity.inputs import read_footprints
+
+        with EvidenceStore(store_url) as store:
+            footprints = read_footprints(path, set(records.organisations(store)))
+            for footprint in footprints:
+                records.save_footprint(store, footprint)
+            click.echo(f"{len(footprints)} footprint(s) saved")
+        return 0
+
+    _record_guard(body)
+
+
+@main.group("assessments")
+def assessments_group() -> None:
+    """Organisations' digital maturity self-assessments."""
+
+
+@assessments_group.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False), help=MODEL_HELP)
+def assessments_import(path: Path, store_url: str | None, model_dir: Path | None) -> None:
+    """Import claims from CSV: ods_code,capability,claim,assessed_on[,note]; all or nothing."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore
+        from conformance.maturity.inputs import read_assessments
+        from conformance.maturity.model import load_model
+
+        model = load_model(model_dir)
+        with EvidenceStore(store_url) as store:
+            claims = read_assessments(path, set(records.organisations(store)), model)
+            click.echo(f"{records.save_assessments(store, claims)} claim(s) imported")
+        return 0
+
+    _record_guard(body)
+
+
+@main.command("maturity")
+@click.argument("ods_code")
+@output_options
+def maturity(ods_code: str, store_url: str | None, model_dir: Path | None, html_path: Path | None,
+             csv_path: Path | None, as_json: bool, as_of: str | None) -> None:
+    """An organisation's capabilities by the evidence, next to what it claimed (contradictions flagged)."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore
+        from conformance.maturity import views
+        from conformance.maturity.model import load_model
+        from conformance.maturity.score import roadmap_view
+
+        model, day = load_model(model_dir), _as_of(as_of)
+        with EvidenceStore(store_url) as store:
+            (record,) = records.org_records(store, model, [ods_code], day)
+        roadmap = roadmap_view({c.capability.id: c.status for c in record.capabilities}, model, day)
+        rows = views.org_rows(record)
+        _write(html_path, views.org_html(record, roadmap))
+        _write(csv_path, views.to_csv(rows))
+        if as_json:
+            click.echo(json.dumps({"organisation": vars(record.organisation), "as_of": record.as_of,
+                                   "capabilities": rows, "roadmap": views.roadmap_rows(ods_code, roadmap)}, indent=2))
+        elif not (html_path or csv_path):
+            for row in rows:
+                flag = "  AUDIT: claim contradicted" if row["flag_for_audit"] else ""
+                claim = f" (claimed {row['claim']})" if row["claim"] else ""
+                click.echo(f"{row['status']:12} {row['capability']}{claim}{flag}")
+        return 1 if any(r["flag_for_audit"] for r in rows) else 0
+
+    _record_guard(body)
+
+
+@main.command("roadmap")
+@click.argument("subject", metavar="ORG|FOOTPRINT")
+@output_options
+def roadmap(subject: str, store_url: str | None, model_dir: Path | None, html_path: Path | None,
+            csv_path: Path | None, as_json: bool, as_of: str | None) -> None:
+    """Roadmap milestones and whether the evidence says each is on track (a footprint: its slowest members)."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore
+        from conformance.maturity import views
+        from conformance.maturity.model import load_model
+        from conformance.maturity.score import footprint_record, roadmap_view
+
+        model, day = load_model(model_dir), _as_of(as_of)
+        with EvidenceStore(store_url) as store:
+            footprints = records.footprints(store)
+            if subject in footprints:
+                footprint = footprints[subject]
+                members = records.org_records(store, model, footprint.members, day)
+                rolled = footprint_record(footprint, members, model)
+                statuses = {c: status for c, (status, _) in rolled.slowest.items()}
+                milestones = roadmap_view(statuses, model, day, records.milestones(store, subject))
+                _write(html_path, views.footprint_html(rolled, milestones))
+                _write(csv_path, views.to_csv(views.footprint_rows(rolled)))
+            else:
+                (record,) = records.org_records(store, model, [subject], day)
+                milestones = roadmap_view({c.capability.id: c.status for c in record.capabilities}, model, day)
+                _write(html_path, views.org_html(record, milestones))
+                _write(csv_path, views.to_csv(views.roadmap_rows(subject, milestones)))
+        rows = views.roadmap_rows(subject, milestones)
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+        elif not (html_path or csv_path):
+            for row in rows:
+                behind = f"  (not yet met: {row['not_yet_met']})" if row["not_yet_met"] else ""
+                click.echo(f"{row['state']:9} {row['target_date']}  {row['title']}{behind}")
+        return 0
+
+    _record_guard(body)
+
+
+@main.command("compare")
+@click.argument("run_ids", nargs=-1, required=True, metavar="RUN...")
+@click.option("--requirements", "requirements_path", required=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="The buyer's weighted requirements (TOML).")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write HTML here.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def compare(run_ids: tuple[str, ...], requirements_path: Path, store_url: str | None, html_path: Path | None,
+            csv_path: Path | None, as_json: bool) -> None:
+    """Side-by-side matrix of runs (one per vendor system), requirement by requirement, weighted must/should/could."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore, RunNotFound
+        from conformance.maturity import views
+        from conformance.maturity.compare import compare as build
+        from conformance.maturity.compare import load_requirements
+
+        requirements = load_requirements(requirements_path)
+        with EvidenceStore(store_url) as store:
+            runs = {r.run_id: r for r in records.run_outcomes(store, run_ids=run_ids)}
+        missing = [r for r in run_ids if r not in runs]
+        if missing:
+            raise RunNotFound(f"no complete run {missing[0]!r} in the store")
+        matrix = build([runs[r] for r in run_ids], requirements)
+        rows = views.compare_rows(matrix)
+        _write(html_path, views.compare_html(matrix))
+        _write(csv_path, views.to_csv(rows))
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+        elif not (html_path or csv_path):
+            for column in matrix.columns:
+                verdict = "fails a must" if column.fails_must else "meets every must"
+                click.echo(f"{column.score:6.1f}  {column.run.system.label} ({column.run.run_id}): {verdict}")
+        return 0
+
+    _record_guard(body)
+
+
+def demo_record(store_url: str | None, report_dir: Path, as_of: date | None = None) -> list[Path]:
+    """Load the demo organisations, footprint and self-assessments (fixtures/maturity/demo) into the store
+    and write the demo trust's record and the footprint's page next to the run's reports."""
+    from conformance.evidence import records
+    from conformance.evidence.store import EvidenceStore
+    from conformance.maturity import views
+    from conformance.maturity.inputs import load_demo
+    from conformance.maturity.model import load_model
+    from conformance.maturity.score import footprint_record, roadmap_view
+
+    model, day = load_model(), as_of or datetime.now(UTC).date()
+    orgs, footprints, claims = load_demo(model)
+    written = []
+    with EvidenceStore(store_url) as store:
+        records.save_organisations(store, orgs)
+        for footprint in footprints:
+            records.save_footprint(store, footprint)
+        records.save_assessments(store, claims)
+        members = records.org_records(store, model, footprints[0].members, day)
+    trust = next(r for r in members if r.organisation.ods_code == "X26")
+    trust_roadmap = roadmap_view({c.capability.id: c.status for c in trust.capabilities}, model, day)
+    rolled = footprint_record(footprints[0], members, model)
+    footprint_roadmap = roadmap_view({c: s for c, (s, _) in rolled.slowest.items()}, model, day)
+    for name, text in (("record.html", views.org_html(trust, trust_roadmap)),
+                       ("footprint.html", views.footprint_html(rolled, footprint_roadmap))):
+        path = report_dir / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

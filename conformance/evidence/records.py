@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import delete, select
 
@@ -25,6 +26,7 @@ from conformance.evidence.schema import (
     SystemRow,
 )
 from conformance.evidence.store import EvidenceStore, StoreError
+from conformance.maturity.model import CapabilityModel
 from conformance.maturity.records import (
     Footprint,
     Organisation,
@@ -33,6 +35,7 @@ from conformance.maturity.records import (
     SelfAssessment,
     SystemRef,
 )
+from conformance.maturity.score import OrgRecord, org_record
 
 
 def save_organisations(store: EvidenceStore, orgs: Iterable[Organisation]) -> int:
@@ -149,3 +152,27 @@ def run_outcomes(store: EvidenceStore, ods_codes: Iterable[str] | None = None,
             if run_id in runs:
                 runs[run_id].outcomes.append(Outcome(check_id, status, bool(required), tuple(requirements), message))
         return list(runs.values())
+
+
+def org_records(store: EvidenceStore, model: CapabilityModel, ods_codes: Iterable[str] | None,
+                as_of: date) -> list[OrgRecord]:
+    """The maturity record of each organisation (all known ones when ``ods_codes`` is None).
+
+    One read of runs, outcomes and claims for all of them, then scoring per organisation: linear in
+    the outcomes read.
+    """
+    known = organisations(store)
+    codes = sorted(known) if ods_codes is None else list(ods_codes)
+    for code in codes:
+        if code not in known:
+            raise StoreError(f"no organisation {code!r} in the store (runs register theirs; or "
+                             "`conformance org import`)")
+    runs = run_outcomes(store, ods_codes=codes)
+    claims = assessments(store, codes)
+    by_org: dict[str, list[RunOutcomes]] = defaultdict(list)
+    for run in runs:
+        by_org[run.ods_code].append(run)
+    claims_by: dict[str, list[SelfAssessment]] = defaultdict(list)
+    for claim in claims:
+        claims_by[claim.ods_code].append(claim)
+    return [org_record(known[c], by_org[c], claims_by[c], model, as_of) for c in codes]
