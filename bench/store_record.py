@@ -6,7 +6,7 @@
 Each organisation gets one run of ``--outcomes-per-run`` outcomes (default: 1,000 x 100 = 100,000),
 each outcome with one evidence item, stored through the store's normal path (one sealed transaction
 per run). Then the record is rebuilt from the store (every complete run and outcome read back as plain
-records, and scored by the maturity model when it is installed) for growing numbers of organisations;
+records, and scored by the capability model in profiles/maturity) for growing numbers of organisations;
 the per-organisation time is printed for each size, and the growth ratio (time for 1,000 / time for
 500): about 2 means linear. The store is a temporary SQLite file unless --store names one (for
 example a PostgreSQL database: postgresql+psycopg://user@127.0.0.1:5432/bench).
@@ -18,14 +18,18 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from conformance.evidence import records
 from conformance.evidence.store import EvidenceStore
+from conformance.maturity.model import load_model
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 
 STATUSES = (Status.PASS, Status.PASS, Status.PASS, Status.FAIL, Status.SKIP)
+MODEL = load_model()
+AS_OF = date(2026, 1, 2)
 
 
 def run_for(n: int, per_run: int) -> RunResult:
@@ -43,18 +47,9 @@ def run_for(n: int, per_run: int) -> RunResult:
     return RunResult(run=info, results=results)
 
 
-def scorer() -> Callable[[EvidenceStore, list[str]], Any]:
-    """The record rebuild: plain records, then the maturity model's scoring where it exists."""
-    try:
-        from conformance.maturity import rebuild  # type: ignore[attr-defined]
-    except ImportError:
-        rebuild = None
-
-    def build(store: EvidenceStore, ods: list[str]) -> Any:
-        runs = records.run_outcomes(store, ods_codes=ods)
-        return rebuild(store, runs) if rebuild is not None else runs
-
-    return build
+def build(store: EvidenceStore, codes: list[str]) -> Any:
+    """The record rebuild: every organisation's runs, outcomes and claims read, then scored by the model."""
+    return records.org_records(store, MODEL, codes, AS_OF)
 
 
 def main() -> None:
@@ -74,7 +69,6 @@ def main() -> None:
         print(f"store: {store.url.split('://')[0]}")
         print(f"stored {total:,} outcomes in {args.orgs:,} sealed runs: {stored:.1f} s "
               f"({total / stored:,.0f} outcomes/s)")
-        build = scorer()
         codes = sorted(records.organisations(store))
         times: dict[int, float] = {}
         for size in (args.orgs // 4, args.orgs // 2, args.orgs):
