@@ -182,6 +182,34 @@ def footprint_import(path: Path, store_url: str | None) -> None:
     _record_guard(body)
 
 
+@footprint_group.command("milestone")
+@click.argument("footprint")
+@click.argument("milestone")
+@click.argument("target_date", metavar="DATE")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option("--model", "model_dir", type=click.Path(path_type=Path, file_okay=False), help=MODEL_HELP)
+def footprint_milestone(footprint: str, milestone: str, target_date: str, store_url: str | None,
+                        model_dir: Path | None) -> None:
+    """Set the footprint's own target DATE for a roadmap MILESTONE (overrides the model's date)."""
+
+    def body() -> int:
+        from conformance.evidence import records
+        from conformance.evidence.store import EvidenceStore
+        from conformance.maturity.model import load_model
+
+        model = load_model(model_dir)
+        if milestone not in model.milestones:
+            raise click.BadParameter(f"unknown milestone {milestone!r} (known: {', '.join(model.milestones)})",
+                                     param_hint="MILESTONE")
+        day = _as_of(target_date)
+        with EvidenceStore(store_url) as store:
+            records.save_milestone(store, footprint, milestone, day.isoformat())
+        click.echo(f"{footprint}: {milestone} due {day.isoformat()}")
+        return 0
+
+    _record_guard(body)
+
+
 @main.group("assessments")
 def assessments_group() -> None:
     """Organisations' digital maturity self-assessments."""

@@ -72,3 +72,24 @@ def test_demo_record_pages(store_url: str, tmp_path: Path) -> None:
     pages = demo_record(store_url, tmp_path)
     assert [p.name for p in pages] == ["record.html", "footprint.html"]
     assert "Demo Sandbox Trust" in pages[0].read_text() and "flagged for audit" in pages[0].read_text()
+
+
+def test_footprint_dates_and_verify_exit_codes(store_url: str, tmp_path: Path) -> None:
+    invoke("org", "import", str(DEMO_DIR / "organisations.csv"), "--store", store_url)
+    invoke("footprint", "import", str(DEMO_DIR / "footprints.toml"), "--store", store_url)
+    code, out, _ = invoke("footprint", "milestone", "XFP01", "open-apis-gs1-2021", "2030-01-01", "--store", store_url)
+    assert code == 0 and "due 2030-01-01" in out
+    code, out, _ = invoke("roadmap", "XFP01", "--store", store_url, "--json", "--as-of", "2026-11-23")
+    state = {r["milestone"]: r for r in json.loads(out)}
+    assert state["open-apis-gs1-2021"]["target_date"] == "2030-01-01"
+    assert state["open-apis-gs1-2021"]["state"] != "missed"
+    assert invoke("footprint", "milestone", "XFP01", "nope", "2030-01-01", "--store", store_url)[0] == 2
+    stored_run(store_url, "r1", "VendorA", Status.PASS)
+    assert invoke("evidence", "verify", "--store", store_url)[0] == 0
+    pack = tmp_path / "r1.pack"
+    assert invoke("evidence", "export", "r1", "-o", str(pack), "--store", store_url)[0] == 0
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    pack.write_bytes(bytes(data))
+    code, out, err = invoke("evidence", "verify", str(pack))
+    assert code == 1 and "run r1" in out + err
