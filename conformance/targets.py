@@ -15,6 +15,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.openapi.settings import (
+    API_KEYS,
+    OAUTH_KEYS,
+    ApiSettings,
+    OAuthSettings,
+    missing_secrets,
+    parse_api,
+    parse_oauth,
+)
+from conformance.realtime.settings import RealtimeSettings, parse_realtime
+
 ORG_KINDS = ("commissioner", "provider", "local-authority", "supplier")
 AUTH_TYPES = ("none", "bearer", "basic")
 
@@ -90,6 +101,9 @@ class Target:
     packages: list[str] = field(default_factory=list)  # FHIR packages/folders defining claimed profiles
     http: HttpSettings = field(default_factory=HttpSettings)
     hl7v2: Hl7v2Settings = field(default_factory=Hl7v2Settings)
+    realtime: RealtimeSettings = field(default_factory=RealtimeSettings)  # [realtime]: the realtime suite
+    api: ApiSettings = field(default_factory=ApiSettings)  # [api]: the openapi suite
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)  # [oauth]: the security suite
 
     def to_dict(self) -> dict[str, Any]:
         """What reports say about the target: never credential values, only where they come from."""
@@ -115,6 +129,9 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "claims": ("profiles", "packages"),
     "http": tuple(HttpSettings.__dataclass_fields__),
     "hl7v2": tuple(Hl7v2Settings.__dataclass_fields__),
+    "realtime": tuple(RealtimeSettings.__dataclass_fields__),
+    "api": API_KEYS,
+    "oauth": OAUTH_KEYS,
 }
 _TOP = ("name", "footprint", "sandbox", *_SECTIONS)
 
@@ -225,6 +242,9 @@ def parse(data: dict[str, Any], source: str) -> Target:
         packages=packages,
         http=http,
         hl7v2=hl7v2,
+        realtime=parse_realtime(data.get("realtime", {}), err),
+        api=parse_api(data.get("api", {}), err),
+        oauth=parse_oauth(data.get("oauth", {}), err),
     )
 
 
@@ -251,6 +271,8 @@ def check_credentials(target: Target) -> None:
         var = getattr(target.auth, key)
         if not os.environ.get(var):
             raise TargetError(f"{target.source}: auth.{key}: environment variable {var} is not set")
+    for missing in missing_secrets(target.oauth):
+        raise TargetError(f"{target.source}: {missing}")
 
 
 def _check_url(url: str, what: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from conformance.sandbox.api_faults import api_faults
 from conformance.sandbox.hl7v2_faults import hl7v2_faults
 
 TYPES = (
@@ -135,7 +136,7 @@ _ALL: tuple[Fault, ...] = (
           "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )
 
-FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault))}
+FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault), *api_faults(Fault))}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ async def run_against_sandbox(
     target = from_url(SANDBOX_URL, sandbox=sandbox)
     target.endpoints["mllp"] = "memory:0"
     target.hl7v2 = sandbox_hl7v2_settings()
+    from conformance.sandbox.api import configure_target
+
+    configure_target(target, "https://sandbox.test")  # https in memory: the HSTS check has something to judge
 
     async def push(handler: Handler, on_broken: OnBroken) -> int:
         return await send_messages(active, lambda: MllpClient.linked(handler, on_broken=on_broken))

@@ -232,6 +232,9 @@ def create_app(faults: Faults) -> Starlette:
 
     routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods),
               trigger_route(faults)]
+    from conformance.sandbox.api import api_routes
+
+    routes += api_routes(faults, sandbox)
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     return app

@@ -1,0 +1,149 @@
+"""The harness as an OAuth2 client: client credentials by client secret (HTTP Basic) or by a signed
+JWT assertion (SMART Backend Services, RFC 7523), every exchange through the evidence-recording
+HTTP transport.
+
+The assertion is signed by Authlib (over joserfc); the key and secret are read from the environment
+variables the target names, only when a token is asked for, and every token obtained is added to the
+transport's scrubber so it never reaches evidence, reports or the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.openapi.settings import OAuthSettings
+from conformance.transports.http import HttpResponse, HttpTransport
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+class TokenError(Exception):
+    """No token: the endpoint refused, hung, or answered something that is not a token response."""
+
+
+@dataclass
+class Token:
+    access_token: str
+    token_type: str
+    expires_in: Any
+    scope: str
+    response: HttpResponse
+
+
+def protect(http: HttpTransport, *values: str) -> None:
+    """Scrub these values (and their base64) from everything this transport keeps from now on."""
+    for value in values:
+        if value and len(value) >= 4 and value not in http.scrubber.secrets:
+            http.scrubber.secrets += [value, base64.b64encode(value.encode()).decode()]
+
+
+def _form(fields: dict[str, str]) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode(fields).encode()
+
+
+def read_token(response: HttpResponse) -> Token:
+    """A successful RFC 6749 5.1 token response, or TokenError saying what is wrong with it."""
+    if response.status_code != 200:
+        detail = ""
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                detail = f": {body.get('error', '')} {body.get('error_description', '')}".rstrip()
+        except ValueError:
+            detail = f" ({response.content_type or 'no content type'}, not a JSON error)"
+        raise TokenError(f"the token endpoint answered {response.status_code}{detail}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise TokenError(f"the token endpoint answered 200 with {response.content_type or 'no content type'}, "
+                         "not a JSON token response") from None
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
+        raise TokenError("the token response has no access_token")
+    return Token(body["access_token"], str(body.get("token_type", "")), body.get("expires_in"),
+                 str(body.get("scope", "")), response)
+
+
+class OAuthClient:
+    def __init__(self, http: HttpTransport, settings: OAuthSettings, token_endpoint: str) -> None:
+        self.http = http
+        self.settings = settings
+        self.token_endpoint = token_endpoint
+        protect(http, *settings.secrets())
+
+    async def _post(self, form: dict[str, str], headers: dict[str, str]) -> Token:
+        response = await self.http.request("POST", self.token_endpoint, headers={**FORM, **headers},
+                                           content=_form(form))
+        token = read_token(response)
+        protect(self.http, token.access_token)
+        return token
+
+    async def client_secret(self, scope: str) -> Token:
+        """client_credentials, authenticated with HTTP Basic (client_secret_basic, RFC 6749 2.3.1)."""
+        secret = os.environ.get(self.settings.client_secret_env, "")
+        if not secret:
+            raise TokenError("no client secret (oauth.client_secret_env)")
+        pair = f"{self.settings.client_id}:{secret}".encode()
+        basic = "Basic " + base64.b64encode(pair).decode()
+        protect(self.http, basic.split(" ", 1)[1])
+        return await self._post({"grant_type": "client_credentials", "scope": scope}, {"Authorization": basic})
+
+    def assertion(self, key_pem: str | None = None) -> str:
+        """A SMART Backend Services client assertion (RFC 7523), signed by Authlib with our key."""
+        from authlib.oauth2.rfc7523 import private_key_jwt_sign
+        from joserfc.jwk import ECKey, KeySet, RSAKey
+
+        raw = key_pem if key_pem is not None else os.environ.get(self.settings.private_key_env, "")
+        if not raw:
+            raise TokenError("no private key (oauth.private_key_env)")
+        try:
+            if raw.lstrip().startswith("{"):
+                key: Any = KeySet.import_key_set({"keys": [_json(raw)]}).keys[0]
+            else:
+                key = ECKey.import_key(raw) if "EC " in raw or _is_ec(raw) else RSAKey.import_key(raw)
+        except Exception as exc:  # noqa: BLE001 - a bad key is a configuration problem, said plainly
+            raise TokenError(f"the private key in {self.settings.private_key_env} cannot be read: "
+                             f"{type(exc).__name__}") from None
+        alg = "ES384" if key.key_type == "EC" else "RS384"
+        header = {"kid": self.settings.key_id} if self.settings.key_id else {}
+        claims = {"jti": secrets.token_hex(16)}
+        signed = private_key_jwt_sign(key, self.settings.client_id, self.token_endpoint, alg=alg,
+                                      claims=claims, header=header)
+        return signed.decode() if isinstance(signed, bytes) else str(signed)
+
+    async def backend_services(self, scope: str, key_pem: str | None = None) -> Token:
+        return await self._post({"grant_type": "client_credentials", "scope": scope,
+                                 "client_assertion_type": ASSERTION_TYPE,
+                                 "client_assertion": self.assertion(key_pem)}, {})
+
+    async def any_token(self, scope: str) -> Token:
+        """A token by whichever flow the target configured (Backend Services first)."""
+        if self.settings.private_key_env:
+            return await self.backend_services(scope)
+        return await self.client_secret(scope)
+
+
+def _json(raw: str) -> dict[str, Any]:
+    import json
+
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("not a JWK object")
+    return value
+
+
+def _is_ec(pem: str) -> bool:
+    """Whether a PKCS#8 PEM holds an EC key (its algorithm OID 1.2.840.10045.2.1 is in the DER)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        return isinstance(load_pem_private_key(pem.encode(), password=None), ec.EllipticCurvePrivateKey)
+    except (ValueError, TypeError):
+        return False

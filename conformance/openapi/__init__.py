@@ -1,0 +1,1 @@
+"""OpenAPI documents: loading within bounds, validating, and exercising operations with schemathesis."""

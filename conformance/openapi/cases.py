@@ -1,0 +1,181 @@
+"""Exercise an API's operations with schemathesis's generated cases, sending them ourselves.
+
+schemathesis is used as a library: it reads the document, Hypothesis generates the cases (its
+strategies, derandomised so a run is repeatable), and its own response checks judge each answer.
+The requests go through the harness's HTTP transport so every case is evidence (credentials
+scrubbed) and a hostile server is bounded like any other. Each schemathesis failure becomes one kind
+of verdict: server errors (and dropped connections), response schema, status codes, content types.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.evidence.capture import collecting
+from conformance.model import Evidence
+from conformance.openapi.document import DocumentError, bounded
+from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+
+KINDS = ("server-errors", "response-schema", "status-codes", "content-types")
+
+
+@dataclass
+class CaseResult:
+    operation: str  # "GET /appointments"
+    evidence: list[Evidence]
+    failures: dict[str, str] = field(default_factory=dict)  # kind -> what schemathesis found
+
+
+@dataclass
+class CasesRun:
+    results: list[CaseResult] = field(default_factory=list)
+    exercised: list[str] = field(default_factory=list)
+    not_exercised: dict[str, str] = field(default_factory=dict)  # operation -> why
+    stopped: str = ""  # why the run stopped early (time budget), or ""
+
+    def failing(self, kind: str) -> list[CaseResult]:
+        return [r for r in self.results if kind in r.failures]
+
+
+def _checks() -> dict[str, Any]:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    return {"server-errors": not_a_server_error, "response-schema": response_schema_conformance,
+            "status-codes": status_code_conformance, "content-types": content_type_conformance}
+
+
+def load_schema(doc: dict[str, Any]) -> Any:
+    import schemathesis
+
+    # An explicit default config: never pick up a schemathesis.toml from the working directory.
+    return bounded(lambda: schemathesis.openapi.from_dict(doc, config=schemathesis.Config()), 20.0,
+                   "schemathesis reading the document")
+
+
+def generate(operation: Any, count: int, seconds: float) -> list[Any]:
+    """Up to ``count`` positive cases for one operation (Hypothesis, derandomised), within ``seconds``."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    cases: list[Any] = []
+
+    @given(operation.as_strategy())
+    @settings(max_examples=count, derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    def collect(case: Any) -> None:
+        cases.append(case)
+
+    bounded(collect, seconds, f"generating cases for {operation.label}")
+    return cases
+
+
+def _request(case: Any, base_url: str) -> tuple[str, str, dict[str, str], bytes | None, Any]:
+    kwargs = case.as_transport_kwargs(base_url=base_url)
+    headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items()
+               if k.lower() not in ("user-agent", "accept-encoding", "connection")}
+    content: bytes | None = None
+    if "json" in kwargs:
+        content = json.dumps(kwargs["json"]).encode()
+        headers.setdefault("Content-Type", "application/json")
+    elif isinstance(kwargs.get("data"), bytes | str):
+        data = kwargs["data"]
+        content = data.encode() if isinstance(data, str) else data
+    elif isinstance(kwargs.get("data"), dict):
+        from urllib.parse import urlencode
+
+        content = urlencode(kwargs["data"], doseq=True).encode()
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    cookies = kwargs.get("cookies") or {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return str(kwargs["method"]), str(kwargs["url"]), headers, content, kwargs.get("params") or None
+
+
+def judge(case: Any, method: str, url: str, headers: dict[str, str], content: bytes | None,
+          response: HttpResponse) -> dict[str, str]:
+    """schemathesis's verdict on one exchange, per kind: {} when every check passed."""
+    import requests
+    import schemathesis
+    from schemathesis.core.failures import FailureGroup
+
+    prepared = requests.Request(method, response.url or url, headers=headers, data=content).prepare()
+    wire: dict[str, list[str]] = {}
+    for key, value in response.headers.multi_items():
+        wire.setdefault(key.lower(), []).append(value)
+    st_response = schemathesis.Response(response.status_code, wire, response.content, prepared,
+                                        response.elapsed_ms / 1000, True)
+    found: dict[str, str] = {}
+    for kind, fn in _checks().items():
+        try:
+            case.validate_response(st_response, checks=[fn])
+        except FailureGroup as group:
+            found[kind] = "; ".join(f"{f.title}: {f.message.strip().splitlines()[0] if f.message.strip() else ''}"
+                                    .rstrip(": ") for f in group.exceptions)[:500]
+        except Exception as exc:  # noqa: BLE001 - a schemathesis limitation is not the target's failure
+            found.setdefault("unjudged", f"{kind}: {type(exc).__name__}: {str(exc)[:200]}")
+    return found
+
+
+async def run_cases(
+    doc: dict[str, Any],
+    base_url: str,
+    http: HttpTransport,
+    *,
+    allowed: Callable[[str, str], str | None],
+    auth_headers: Callable[[], dict[str, str]],
+    max_cases: int,
+    budget: float,
+) -> CasesRun:
+    """Generate and send cases for every operation ``allowed`` lets through (it returns why not, or None)."""
+    import asyncio
+
+    run = CasesRun()
+    deadline = time.monotonic() + budget
+    schema = await asyncio.to_thread(load_schema, doc)
+    for result in schema.get_all_operations():
+        try:
+            operation = result.ok()
+        except Exception as exc:  # noqa: BLE001 - schemathesis could not read this operation
+            run.not_exercised[str(getattr(exc, "path", "an operation"))] = f"schemathesis: {str(exc)[:200]}"
+            continue
+        label = f"{operation.method.upper()} {operation.path}"
+        why = allowed(operation.method.upper(), operation.path)
+        if why:
+            run.not_exercised[label] = why
+            continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            run.stopped = f"the {budget:g} s budget for generated cases ran out"
+            run.not_exercised[label] = run.stopped
+            continue
+        try:
+            cases = await asyncio.to_thread(generate, operation, max_cases, left)
+        except DocumentError as exc:
+            run.not_exercised[label] = str(exc)
+            continue
+        run.exercised.append(label)
+        for case in cases:
+            if time.monotonic() > deadline:
+                run.stopped = f"the {budget:g} s budget for generated cases ran out"
+                break
+            method, url, headers, content, params = _request(case, base_url)
+            with collecting() as sink:
+                try:
+                    response = await http.request(method, url, headers={**headers, **auth_headers()},
+                                                  content=content, params=params)
+                except TransportError as exc:
+                    if str(exc).startswith("could not connect"):
+                        raise
+                    run.results.append(CaseResult(label, list(sink), {"server-errors": str(exc)}))
+                    continue
+            failures = await asyncio.to_thread(judge, case, method, url, headers, content, response)
+            run.results.append(CaseResult(label, list(sink), failures))
+    return run

@@ -1,0 +1,70 @@
+"""schemathesis's generated cases, judged four ways: server errors, response schema, status codes and
+content types. One shared run (OpenApiContext.cases); each verdict records the failing exchanges, or
+on a pass one exchange per operation exercised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks import check, expect, skip
+from conformance.evidence.capture import record
+from conformance.openapi.cases import CasesRun
+from suites.openapi.context import OpenApiContext, derived
+
+CAPS = ["open-api"]
+NEEDS = ["openapi.document.valid"]
+
+
+async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
+    doc: dict[str, Any] = ctx.product("openapi.document.valid")
+    run: CasesRun = await ctx.cases(doc)
+    if not run.results:
+        why = "; ".join(f"{op}: {reason}" for op, reason in list(run.not_exercised.items())[:3])
+        skip(f"no operation was exercised ({why or 'the document declares none'})")
+    failing = run.failing(kind)
+    metrics = {"cases": len(run.results), "operations": len(run.exercised), "failing_cases": len(failing)}
+    derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: {len(failing)} broke the "
+            f"rule ({rule})", exercised=run.exercised, not_exercised=run.not_exercised, stopped=run.stopped,
+            failures=[{"operation": r.operation, "found": r.failures[kind]} for r in failing[:20]])
+    shown = failing[:5] if failing else [next(r for r in run.results if r.operation == op)
+                                         for op in run.exercised if any(r.operation == op for r in run.results)]
+    for result in shown:
+        for item in result.evidence:
+            record(item)
+    if failing:
+        ops = sorted({r.operation for r in failing})
+        first = failing[0]
+        expect(False, f"{len(failing)} of {len(run.results)} generated cases broke the rule on {', '.join(ops[:5])}"
+               f"; first, {first.operation}: {first.failures[kind]}")
+    return {"metrics": metrics}
+
+
+@check(id="openapi.cases.server-errors",
+       title="Generated requests never meet a server error (5xx) or a dropped connection",
+       requirements=["schemathesis:not_a_server_error", "OWASP-API:2023-API8 security misconfiguration"],
+       capabilities=CAPS, needs=NEEDS)
+async def server_errors(ctx: OpenApiContext) -> dict[str, Any]:
+    return await judge(ctx, "server-errors", "no 5xx, no dropped connection")
+
+
+@check(id="openapi.cases.response-schema", title="Every response body matches the schema the document gives it",
+       requirements=["schemathesis:response_schema_conformance", "OpenAPI-3.0:4.7.17 Response Object"],
+       capabilities=CAPS, needs=NEEDS)
+async def response_schema(ctx: OpenApiContext) -> dict[str, Any]:
+    return await judge(ctx, "response-schema", "bodies match their documented schema")
+
+
+@check(id="openapi.cases.status-codes", title="Every response status code is one the operation documents",
+       requirements=["schemathesis:status_code_conformance", "OpenAPI-3.0:4.7.16 Responses Object"],
+       capabilities=CAPS, needs=NEEDS)
+async def status_codes(ctx: OpenApiContext) -> dict[str, Any]:
+    return await judge(ctx, "status-codes", "documented status codes only")
+
+
+@check(id="openapi.cases.content-types",
+       title="Every response's Content-Type is one the document gives for that status",
+       requirements=["schemathesis:content_type_conformance", "OpenAPI-3.0:4.7.17 Response Object"],
+       capabilities=CAPS, needs=NEEDS)
+async def content_types(ctx: OpenApiContext) -> dict[str, Any]:
+    return await judge(ctx, "content-types", "documented content types only")
