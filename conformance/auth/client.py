@@ -123,10 +123,22 @@ class OAuthClient:
                                  "client_assertion": self.assertion(key_pem)}, {})
 
     async def any_token(self, scope: str) -> Token:
-        """A token by whichever flow the target configured (Backend Services first)."""
+        """A token by whichever configured flow gives one (Backend Services first, then the client secret).
+
+        The flows are judged one by one by their own checks; the other checks only need a token.
+        """
+        first: TokenError | None = None
         if self.settings.private_key_env:
-            return await self.backend_services(scope)
-        return await self.client_secret(scope)
+            try:
+                return await self.backend_services(scope)
+            except TokenError as exc:
+                first = exc
+        if self.settings.client_secret_env:
+            try:
+                return await self.client_secret(scope)
+            except TokenError as exc:
+                first = first or exc
+        raise first or TokenError("no client secret or private key declared")
 
 
 def _json(raw: str) -> dict[str, Any]:

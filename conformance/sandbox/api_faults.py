@@ -35,4 +35,32 @@ def api_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (OA + "cases.status-codes",)),
         fault("api-undocumented-content-type", "an unknown appointment id answers an HTML page; the document "
               "says application/json", (OA + "cases.content-types",)),
+        fault("api-anonymous-read", "GET /appointments answers 200 with the data to a caller without a token",
+              (S + "auth.missing-token", S + "auth.no-leak")),
+        fault("api-401-with-data", "the 401 to a caller without a token carries the appointments anyway",
+              (S + "auth.no-leak",)),
+        fault("oauth-any-bearer-accepted", "the API accepts any Bearer value that is not empty",
+              (S + "auth.malformed-token", S + "auth.expired-token", S + "auth.wrong-signature", S + "auth.no-leak",
+               S + "scopes.enforced")),
+        fault("oauth-expiry-unchecked", "access tokens are accepted after they expire (exp not checked)",
+              (S + "auth.expired-token",)),
+        fault("oauth-signature-unchecked", "access tokens are decoded without verifying their signature",
+              (S + "auth.wrong-signature",)),
+        fault("api-echoes-token-in-error", "a 400 error repeats the caller's Authorization header in its body",
+              (S + "token.not-echoed",)),
+        fault("oauth-basic-auth-refused", "the token endpoint reads client credentials only from the form body "
+              "and refuses HTTP Basic (client_secret_basic)", (S + "token.client-secret",)),
+        fault("oauth-backend-services-unsupported", "the token endpoint refuses signed JWT client assertions "
+              "(SMART Backend Services)", (S + "token.backend-services",)),
+        fault("oauth-assertion-signature-unchecked", "client assertions are accepted whatever key signed them",
+              (S + "token.forged-assertion",)),
+        fault("oauth-scopes-ignored", "any valid token may read and write every resource type, whatever its "
+              "scopes", (S + "scopes.enforced",)),
+        fault("smart-config-incomplete", ".well-known/smart-configuration lacks capabilities and "
+              "grant_types_supported", (S + "smart.discovery",)),
+        fault("smart-capability-disagrees", "the CapabilityStatement's security section names another token "
+              "endpoint than .well-known/smart-configuration", (S + "smart.capability-agrees",)),
+        fault("api-429-without-retry-after", "the rate limit answers 429 without Retry-After",
+              (S + "rate-limit.retry-after",)),
+        fault("api-no-hsts", "HTTPS responses carry no Strict-Transport-Security header", (S + "tls.hsts",)),
     )

@@ -1,0 +1,126 @@
+"""The security suite's context: which protected operation to knock on, the SMART-protected FHIR base,
+the token endpoint, and tokens got through the target's own flows.
+
+For an OpenAPI target the protected operation is ``api.protected`` or the first parameterless GET the
+document secures; for a FHIR target it is ``{fhir}/Patient``. Tokens are added to the transport's
+scrubber the moment they arrive, so no exchange, report or store ever holds one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.auth.client import OAuthClient, Token, TokenError
+from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.evidence.capture import record
+from conformance.model import Evidence
+from conformance.openapi.document import DocumentError, operations, parse
+from conformance.targets import Auth
+from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+
+SUITE_ID = "security"
+JSON = {"Accept": "application/json"}
+
+
+class SecurityContext(BaseContext):
+    def __init__(self, target: Any, transport: Any) -> None:
+        super().__init__(target)
+        self.oauth = target.oauth
+        self.api = target.endpoints.get("api", "").rstrip("/")
+        self.fhir = self.oauth.smart_fhir or target.endpoints.get("fhir", "")
+        # No [auth] headers: every request here says exactly which credential it carries.
+        self.http = HttpTransport(target.http, Auth(), transport=transport)
+        self._doc: dict[str, Any] | None = None
+        self._smart: dict[str, Any] | None = None
+        self._tokens: dict[str, Token] = {}
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def document(self) -> dict[str, Any]:
+        source = self.target.endpoints.get("openapi", "")
+        if self._doc is None:
+            self._doc = {}
+            if source.startswith(("http://", "https://")):
+                try:
+                    response = await self.http.request("GET", source, headers=JSON)
+                    if response.status_code == 200:
+                        self._doc = parse(response.content, source)
+                except (TransportError, DocumentError):
+                    self._doc = {}
+        return self._doc
+
+    async def protected(self) -> tuple[str, dict[str, Any]]:
+        """(URL of a protected read, its OpenAPI operation or {}); skip when the target declares none."""
+        setting = self.target.api.protected
+        if setting:
+            return (setting if "://" in setting else self.api + "/" + setting.lstrip("/")), {}
+        doc = await self.document()
+        secured = doc.get("security")
+        for method, path, op in operations(doc):
+            if method == "GET" and "{" not in path and op.get("security", secured):
+                return self.api + path, op
+        if self.fhir:
+            return f"{self.fhir}/Patient", {}
+        skip("no protected operation declared (api.protected, a secured GET in the OpenAPI document, or a FHIR base)")
+
+    async def smart(self) -> dict[str, Any]:
+        if self._smart is None:
+            if not self.fhir:
+                skip("no SMART-protected FHIR base declared (endpoints.fhir or oauth.smart_fhir)")
+            response = await self.http.request("GET", f"{self.fhir}/.well-known/smart-configuration", headers=JSON)
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if response.status_code != 200 or not isinstance(body, dict):
+                fail(f"GET {self.fhir}/.well-known/smart-configuration answered {response.status_code} "
+                     f"{response.content_type or ''}, not a JSON SMART configuration".replace("  ", " "))
+            self._smart = body
+        return self._smart
+
+    async def token_endpoint(self) -> str:
+        if self.oauth.token_endpoint:
+            return str(self.oauth.token_endpoint)
+        endpoint = (await self.smart()).get("token_endpoint")
+        if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+            fail("the SMART configuration names no usable token_endpoint")
+        return endpoint
+
+    async def client(self) -> OAuthClient:
+        if not self.oauth.configured:
+            skip("no OAuth client declared (oauth.client_id with client_secret_env or private_key_env)")
+        return OAuthClient(self.http, self.oauth, await self.token_endpoint())
+
+    async def token(self, scope: str | None = None) -> str:
+        """An access token for ``scope`` (default: oauth.scopes) by the target's configured flow."""
+        scope = scope if scope is not None else self.oauth.scopes
+        if scope not in self._tokens:
+            client = await self.client()
+            try:
+                self._tokens[scope] = await client.any_token(scope)
+            except TokenError as exc:
+                fail(f"no token for {scope!r}: {exc}")
+        return self._tokens[scope].access_token
+
+    async def get(self, url: str, authorization: str | None = None, **params: str) -> HttpResponse:
+        headers = {**JSON, **({"Authorization": authorization} if authorization is not None else {})}
+        return await self.http.request("GET", url, headers=headers, params=params or None)
+
+
+def derived(summary: str, **data: Any) -> None:
+    record(Evidence(kind="derived", summary=summary, data=data))
+
+
+async def make_context(runtime: SuiteRuntime) -> SecurityContext:
+    return SecurityContext(runtime.target, runtime.options.get("http_transport"))
+
+
+SUITE = suite(
+    id=SUITE_ID,
+    title="Security: transport, tokens, SMART discovery, scopes and rate limits",
+    context=make_context,
+    description="Protected operations refuse missing, malformed, expired and forged tokens with 401 and leak "
+    "nothing; SMART discovery agrees with the CapabilityStatement; client-secret and Backend Services flows "
+    "obtain tokens; scopes are enforced; tokens are never echoed; declared rate limits answer 429 with Retry-After.",
+)
