@@ -7,11 +7,12 @@ proves each does, so no check can silently pass. Faults are narrow: everything e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from conformance.sandbox.api_faults import api_faults
 from conformance.sandbox.hl7v2_faults import hl7v2_faults
+from conformance.sandbox.realtime_faults import realtime_faults
 
 TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
@@ -48,6 +49,10 @@ class Fault:
     description: str
     checks: tuple[str, ...]
     takes_value: bool = False
+    # For a fault that takes a value: the value a bare name means, and a check that normalises a
+    # given value or raises ValueError saying what is wrong (e.g. notification-delay=MS).
+    default: str | None = None
+    check_value: Callable[[str], str] | None = None
 
 
 def _per_type(kind: str, types: Iterable[str] = TYPES, group: str = "crud") -> tuple[str, ...]:
@@ -136,7 +141,8 @@ _ALL: tuple[Fault, ...] = (
           "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )
 
-FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault), *api_faults(Fault))}
+FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault), *realtime_faults(Fault),
+                                                    *api_faults(Fault))}
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,13 @@ def parse_faults(specs: Iterable[str]) -> Faults:
         if sep and not fault.takes_value:
             raise ValueError(f"fault {name!r} takes no value")
         if fault.takes_value and not sep:
-            raise ValueError(f"fault {name!r} needs a value: {name}=VALUE")
+            if fault.default is None:
+                raise ValueError(f"fault {name!r} needs a value: {name}=VALUE")
+            sep, value = "=", fault.default
+        if sep and fault.check_value is not None:
+            try:
+                value = fault.check_value(value)
+            except ValueError as exc:
+                raise ValueError(f"fault {name!r}: {exc}") from None
         active[name] = value if sep else None
     return Faults(active)

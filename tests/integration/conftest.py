@@ -24,6 +24,7 @@ async def run_against_sandbox(
 ) -> RunResult:
     from conformance.sandbox.fhir import create_app
     from conformance.sandbox.hl7v2 import SandboxReceiver, sandbox_hl7v2_settings, send_messages
+    from conformance.sandbox.realtime.settings import sandbox_realtime_settings
 
     registry = load_suites()
     active = parse_faults(faults or [])
@@ -31,6 +32,7 @@ async def run_against_sandbox(
     target = from_url(SANDBOX_URL, sandbox=sandbox)
     target.endpoints["mllp"] = "memory:0"
     target.hl7v2 = sandbox_hl7v2_settings()
+    target.realtime = sandbox_realtime_settings(SANDBOX_URL)
     from conformance.sandbox.api import configure_target
 
     configure_target(target, "https://sandbox.test")  # https in memory: the HSTS check has something to judge
@@ -44,7 +46,9 @@ async def run_against_sandbox(
         concurrency=4,
         check_timeout=30,
         options={"http_transport": httpx.ASGITransport(app=app), "mllp_handler": SandboxReceiver(active).handle,
-                 "hl7v2_push": push},
+                 "hl7v2_push": push,
+                 # the realtime suite's receiver, reached by the sandbox's notification sender in memory
+                 "realtime_link": lambda receiver: app.state.realtime.link(httpx.ASGITransport(app=receiver))},
     )
     info = RunInfo(id="test-run", started="", target=target.to_dict(), harness_version="test")
     return await runner.run(build_plan(registry, suites, select), target, info)

@@ -8,6 +8,7 @@ URL) still answers an OperationOutcome instead of the framework's plain-text pag
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,6 +34,8 @@ class Sandbox:
         self.store = Store()
         gs1.seed(self.store, faults)
         self.started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Called after every create and update (endpoint B's subscriptions listen here).
+        self.on_write: list[Callable[[str, Version], None]] = []
 
     async def handle(self, request: Request) -> Response:
         try:
@@ -120,6 +123,8 @@ class Sandbox:
                 assert found is not None
                 return self._written(request, rtype, found, 200)
         version = self.store.create(rtype, resource)
+        for hook in self.on_write:
+            hook(rtype, version)
         status = 200 if self.faults.on("create-200-not-201") and rtype in DIRECTORY_TYPES else 201
         omit_location = self.faults.on("create-no-location") and rtype in CLINICAL_TYPES
         return self._written(request, rtype, version, status, omit_location)
@@ -138,6 +143,8 @@ class Sandbox:
                 raise FhirError(412, f"If-Match {if_match} is stale: current version is "
                                      f"{versions[-1].version_id}", "conflict")
         version = self.store.update(rtype, rid, resource)
+        for hook in self.on_write:
+            hook(rtype, version)
         if self.faults.on("update-keeps-version") and version.resource is not None:
             stale = versions[-1].version_id
             shown = {**version.resource, "meta": {**version.resource["meta"], "versionId": stale}}
@@ -229,12 +236,16 @@ def create_app(faults: Faults) -> Starlette:
 
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
     from conformance.sandbox.hl7v2.trigger import trigger_route
+    from conformance.sandbox.realtime.routes import realtime_routes
 
     routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods),
               trigger_route(faults)]
+    b_routes, app_b = realtime_routes(sandbox, faults)
+    routes = [*b_routes, *routes]
     from conformance.sandbox.api import api_routes
 
     routes += api_routes(faults, sandbox)
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
+    app.state.realtime = app_b.subs
     return app

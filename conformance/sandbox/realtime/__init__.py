@@ -1,0 +1,1 @@
+"""The sandbox's real-time side: endpoint B (``/fhir-b``), its Subscriptions and notification sender."""

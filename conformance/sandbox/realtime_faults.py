@@ -1,0 +1,63 @@
+"""The real-time sandbox's fault switches (endpoint B: subscriptions and notification delivery).
+
+Kept apart from faults.py only for length; faults.py merges them into the one registry. Delivery
+faults (delay aside) touch events from the fourth on, as a feed under load does, so the protocol
+checks (three events each) see a clean stream and only the exchange checks see the damage.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.sandbox.faults import Fault
+
+S = "realtime.subscription."
+X = "realtime.exchange."
+L = "realtime.load.levels"
+DEFAULT_DELAY_MS = "400"  # over the sandbox's 200 ms p95 threshold
+
+
+def delay_ms(value: str) -> str:
+    """``notification-delay=MS``: a whole number of milliseconds from 0 to 60000."""
+    text = value.strip().removesuffix("ms")
+    if not text.isdigit() or int(text) > 60_000:
+        raise ValueError(f"{value!r} is not a whole number of milliseconds from 0 to 60000")
+    return str(int(text))
+
+
+def realtime_faults(fault: type[Fault]) -> tuple[Fault, ...]:
+    return (
+        fault("subscription-topic-undeclared", "endpoint B's CapabilityStatement lists Subscription but no "
+              "SubscriptionTopic canonical", (S + "declared",)),
+        fault("subscription-rest-hook-rejected", "creating a rest-hook Subscription answers 422 (the server "
+              "only does websockets)", (S + "create",)),
+        fault("subscription-accepts-unknown-topic", "a Subscription to a topic the server does not know is "
+              "accepted (and never notifies)", (S + "unknown-topic",)),
+        fault("subscription-never-notifies", "Subscriptions are accepted and stay 'requested': no handshake, "
+              "heartbeat or event notification is ever sent",
+              (S + "handshake", X + "observed")),
+        fault("notification-no-heartbeat", "no heartbeat is ever sent, whatever heartbeatPeriod says",
+              (S + "heartbeat",)),
+        fault("notification-no-focus", "notification-event parts carry no focus reference", (S + "event",)),
+        fault("notification-wrong-event-numbers", "every event is numbered 1 (the counter is never advanced)",
+              (S + "event-numbers",)),
+        fault("notification-invalid-bundle", "notification bundles are of type 'collection', their "
+              "SubscriptionStatus has no 'status' and entries have no request/response", (S + "bundle",)),
+        fault("subscription-status-stale", "$status always says 'requested' with 0 events since start",
+              (S + "status-operation",)),
+        fault("subscription-errors-unreported", "a Subscription whose endpoint answers 500 stays 'active'",
+              (S + "error-state",)),
+        fault("subscription-off-ignored", "setting a Subscription's status to 'off' is stored but "
+              "notifications keep coming", (S + "off",)),
+        fault("notification-delay", "every notification is sent MS milliseconds after its event "
+              f"(notification-delay=MS; {DEFAULT_DELAY_MS} when no value is given)", (X + "latency", L),
+              takes_value=True, default=DEFAULT_DELAY_MS, check_value=delay_ms),
+        fault("notification-drop", "every fifth event (from the fifth) is never notified", (X + "loss", L)),
+        fault("notification-duplicate", "every fourth event (from the fourth) is notified twice",
+              (X + "duplicates",)),
+        fault("notification-reorder", "every fifth event (from the fourth) is held back until the next event "
+              "of the same patient has been notified", (X + "order",)),
+        fault("notification-slow-under-load", "notifications go out one at a time, 20 ms each: above 50 events "
+              "a second the queue grows", (L,)),
+    )

@@ -1,0 +1,185 @@
+"""Checks on endpoint B's Subscriptions (R4 Subscriptions Backport IG, rest-hook channel).
+
+One Subscription (made by ``create``) is followed through its life: handshake, heartbeat, events
+and their numbers, $status, then off. Error state and unknown topics use Subscriptions of their own.
+Every wait is bounded by ``realtime.wait`` (heartbeats: twice ``realtime.heartbeat``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.checks import check, expect, fail, skip
+from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, problems
+from conformance.realtime.receiver import Inbox
+from conformance.realtime.scenario import patient
+from suites.realtime.context import DECLARED, RealtimeContext, record_notes
+
+S = "realtime.subscription."
+CREATE, HANDSHAKE, EVENT, NUMBERS = S + "create", S + "handshake", S + "event", S + "event-numbers"
+STATUS_OP, HEARTBEAT = S + "status-operation", S + "heartbeat"
+CAPS = ["real-time-exchange"]
+IG = "FHIR-Subscriptions-Backport:"
+
+
+@dataclass
+class Subscribed:
+    sid: str
+    inbox: Inbox
+    tag: dict[str, str]
+
+
+def body_of(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def subscribed(ctx: RealtimeContext) -> Subscribed:
+    value: Subscribed = ctx.product(CREATE)
+    return value
+
+
+@check(id=DECLARED, title="Endpoint B's CapabilityStatement declares Subscription with a SubscriptionTopic",
+       requirements=[IG + "CapabilityStatements", "FHIR-R4:capabilitystatement.html"], capabilities=CAPS)
+async def declared(ctx: RealtimeContext) -> str:
+    ctx.require_endpoints()
+    response = await ctx.b.get("metadata")
+    cap = body_of(response)
+    expect(response.status_code == 200 and isinstance(cap, dict), f"GET metadata answered {response.status_code}")
+    resources = [r for rest in cap.get("rest") or [] for r in rest.get("resource") or [] if isinstance(r, dict)]
+    sub = next((r for r in resources if r.get("type") == "Subscription"), None)
+    if sub is None:
+        skip("endpoint B does not declare Subscription in its CapabilityStatement")
+    topics = [str(e.get("valueCanonical")) for e in sub.get("extension") or []
+              if isinstance(e, dict) and e.get("url") == TOPIC_CANONICAL_EXT]
+    expect(topics, "Subscription is declared but no SubscriptionTopic canonical "
+                   f"({TOPIC_CANONICAL_EXT}): a client cannot know what it may subscribe to")
+    wanted = ctx.rt.topic or topics[0]
+    expect(wanted in topics, f"realtime.topic {wanted!r} is not among the declared topics: {', '.join(topics)}")
+    return wanted
+
+
+@check(id=CREATE, title="A rest-hook Subscription to a declared topic is created (201, status requested or active)",
+       requirements=[IG + "subscriptions.html", "FHIR-R4:http.html#create"], capabilities=CAPS,
+       needs=[DECLARED], destructive=True)
+async def create(ctx: RealtimeContext) -> Subscribed:
+    tag = ctx.tag("sub")
+    response, inbox, sid = await ctx.subscribe(ctx.product(DECLARED), tag, ctx.rt.heartbeat)
+    expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201")
+    data = body_of(response) or {}
+    expect(sid, "the created Subscription came back without an id")
+    expect(data.get("status") in ("requested", "active"),
+           f"the new Subscription's status is {data.get('status')!r}, not requested or active")
+    return Subscribed(sid, inbox, tag)
+
+
+@check(id=HANDSHAKE, title="A handshake notification arrives and the Subscription becomes active",
+       requirements=[IG + "subscriptions.html#handshake"], capabilities=CAPS, needs=[CREATE])
+async def handshake(ctx: RealtimeContext) -> None:
+    sub = subscribed(ctx)
+    arrived = await sub.inbox.wait_for(lambda: bool(sub.inbox.notes), ctx.rt.wait)
+    record_notes(sub.inbox.notes[:1], what="first notification")
+    expect(arrived, f"no notification arrived within {ctx.rt.wait:g} s: the Subscription was accepted "
+                    "but the target never notified")
+    first = sub.inbox.notes[0]
+    expect(first.type == "handshake", f"the first notification is of type {first.type or 'none'!r}, not handshake")
+    expect(first.subscription.split("/_history/")[0].endswith(f"Subscription/{sub.sid}"),
+           f"the handshake names subscription {first.subscription!r}, not Subscription/{sub.sid}")
+    expect(first.events_since in ("", "0"), f"the handshake says {first.events_since} events since start, not 0")
+    deadline = time.monotonic() + ctx.rt.wait
+    status = ""
+    while time.monotonic() < deadline:
+        status = str((body_of(await ctx.b.get(f"Subscription/{sub.sid}")) or {}).get("status", ""))
+        if status == "active":
+            return
+        await asyncio.sleep(0.1)
+    fail(f"after the handshake the Subscription's status is {status!r}, not active")
+
+
+@check(id=HEARTBEAT, title="Heartbeats arrive within twice the heartbeatPeriod asked for",
+       requirements=[IG + "subscriptions.html#heartbeats"], capabilities=CAPS, needs=[HANDSHAKE])
+async def heartbeat(ctx: RealtimeContext) -> None:
+    sub = subscribed(ctx)
+    period = max(1, round(ctx.rt.heartbeat))
+    bound = 2 * period + 0.5
+    # A heartbeat is owed after a period with nothing sent, so the bound runs from the last notification.
+    started = time.perf_counter()
+    while not sub.inbox.of_type("heartbeat"):
+        quiet_since = max([started, *(n.arrived for n in sub.inbox.notes)])
+        left = quiet_since + bound - time.perf_counter()
+        if left <= 0:
+            break
+        await sub.inbox.wait_for(lambda: bool(sub.inbox.of_type("heartbeat")), min(left, 0.25))
+    record_notes(sub.inbox.of_type("heartbeat")[:1], what="heartbeat")
+    expect(sub.inbox.of_type("heartbeat"), f"no heartbeat within {bound:g} s of the last notification "
+                                           f"(heartbeatPeriod {period} s)")
+
+
+async def write_and_wait(ctx: RealtimeContext, sub: Subscribed, pid: str | None, seq: int, count: int,
+                         wait: float | None = None) -> str:
+    """Write one patient in A (create when ``pid`` is None); wait until ``count`` events have arrived."""
+    body = patient(pid, sub.tag, f"{sub.tag['code']}-{seq}", seq)
+    response = await (ctx.a.put(f"Patient/{pid}", body) if pid else ctx.a.post("Patient", body))
+    expect(response.status_code < 300, f"writing the patient in A answered {response.status_code}")
+    pid = pid or str((body_of(response) or {}).get("id", ""))
+    if pid and pid not in ctx.patients:
+        ctx.patients.append(pid)
+    await sub.inbox.wait_for(lambda: len(sub.inbox.of_type("event-notification")) >= count, wait or ctx.rt.wait)
+    return pid
+
+
+@check(id=EVENT, title="Writing a matching resource in A sends an event notification whose focus is that resource",
+       requirements=[IG + "notifications.html", IG + "payloads.html#full-resource"], capabilities=CAPS,
+       needs=[HANDSHAKE], destructive=True)
+async def event(ctx: RealtimeContext) -> str:
+    sub = subscribed(ctx)
+    pid = await write_and_wait(ctx, sub, None, 1, 1)
+    events = sub.inbox.of_type("event-notification")
+    record_notes(events, what="event notification")
+    expect(events, f"no event notification within {ctx.rt.wait:g} s of writing Patient/{pid} in A")
+    foci = [e.focus for e in events[0].events]
+    expect(any(f.split("/_history/")[0].endswith(f"Patient/{pid}") for f in foci),
+           f"the event's focus is {foci or 'missing'}, not Patient/{pid}")
+    return pid
+
+
+@check(id=NUMBERS, title="Events are numbered 1, 2, 3... in order; eventsSinceSubscriptionStart agrees",
+       requirements=[IG + "notifications.html#event-numbering"], capabilities=CAPS, needs=[EVENT],
+       destructive=True)
+async def event_numbers(ctx: RealtimeContext) -> None:
+    sub = subscribed(ctx)
+    pid = ctx.product(EVENT)
+    for seq in (2, 3):
+        await write_and_wait(ctx, sub, pid, seq, seq)
+    notes = sub.inbox.of_type("event-notification")
+    record_notes(notes, what="event notification")
+    expect(len(notes) >= 3, f"{len(notes)} of 3 event notifications arrived within {ctx.rt.wait:g} s")
+    faults: list[str] = []
+    numbered: dict[str, str] = {}
+    for note in notes:
+        numbers = [e.number for e in note.events]
+        if numbers and note.events_since != max(numbers, key=lambda n: int(n) if n.isdigit() else -1):
+            faults.append(f"eventsSinceSubscriptionStart {note.events_since!r} but event number(s) {numbers}")
+        for e in note.events:
+            if numbered.setdefault(e.number, e.focus) != e.focus:
+                faults.append(f"event number {e.number} names both {numbered[e.number]} and {e.focus}")
+    order = [e.number for note in notes for e in note.events]
+    if order[:3] != ["1", "2", "3"]:
+        faults.append(f"the first three events are numbered {order[:3]}, expected ['1', '2', '3']")
+    expect(not faults, "; ".join(dict.fromkeys(faults)))
+
+
+@check(id=S + "bundle", title="Every notification is a valid notification Bundle (history, SubscriptionStatus first)",
+       requirements=[IG + "StructureDefinition-backport-subscription-notification-r4.html"], capabilities=CAPS,
+       needs=[HANDSHAKE], after=[NUMBERS, HEARTBEAT])
+async def bundle(ctx: RealtimeContext) -> None:
+    notes = subscribed(ctx).inbox.notes
+    record_notes(notes)
+    found = [f"notification {n + 1} ({note.type or 'no type'}): {p}" for n, note in enumerate(notes)
+             for p in problems(note)]
+    expect(not found, f"{len(found)} problem(s): " + "; ".join(found[:5]))
