@@ -87,6 +87,7 @@ async def handshake(ctx: RealtimeContext) -> None:
     expect(arrived, f"no notification arrived within {ctx.rt.wait:g} s: the Subscription was accepted "
                     "but the target never notified")
     first = sub.inbox.notes[0]
+    expect(not first.error, f"the first notification is not a notification Bundle: {first.error}")
     expect(first.type == "handshake", f"the first notification is of type {first.type or 'none'!r}, not handshake")
     expect(first.subscription.split("/_history/")[0].endswith(f"Subscription/{sub.sid}"),
            f"the handshake names subscription {first.subscription!r}, not Subscription/{sub.sid}")

@@ -1,0 +1,60 @@
+"""Over real loopback sockets: the sandbox (uvicorn, its own thread) notifies the harness's receiver
+(uvicorn in the test's event loop). The reported latency must match an injected delay: a check of
+the measurement's correctness (measured minus injected), not of anyone's speed."""
+
+from __future__ import annotations
+
+import socket
+
+from conformance.model import RunInfo, Status
+from conformance.runner import Runner, build_plan, load_suites
+from conformance.sandbox.faults import parse_faults
+from conformance.sandbox.realtime.settings import sandbox_realtime_settings
+from conformance.sandbox.server import SandboxServer
+from conformance.targets import from_url
+
+INJECTED_MS = 250
+
+
+async def run_realtime(faults: list[str], select: list[str] | None = None, listen: str = "127.0.0.1:0") -> dict:
+    registry = load_suites()
+    with SandboxServer(parse_faults(faults)) as server:
+        target = from_url(server.base_url, sandbox=True)
+        target.realtime = sandbox_realtime_settings(server.base_url)
+        target.realtime.listen = listen
+        runner = Runner(registry, concurrency=4, check_timeout=60)
+        info = RunInfo(id="rt-loopback", started="", target=target.to_dict(), harness_version="test")
+        result = await runner.run(build_plan(registry, ["realtime"], select), target, info)
+    return {r.id: r for r in result.results}
+
+
+async def test_reported_latency_matches_an_injected_delay_within_5_ms_at_p50() -> None:
+    results = await run_realtime([f"notification-delay={INJECTED_MS}"], ["realtime.exchange"])
+    observed = results["realtime.exchange.observed"]
+    assert observed.status is Status.PASS, observed.message
+    latency = observed.metrics["latency_ms"]
+    assert set(latency) == {"p50", "p95", "p99", "max"}
+    assert abs(latency["p50"] - INJECTED_MS) <= 5, latency
+    assert observed.metrics["observed"] == observed.metrics["events"] == 20
+    # 250 ms is over the sandbox's 200 ms p95 threshold: the latency check says so, with its figures.
+    assert results["realtime.exchange.latency"].status is Status.FAIL
+    assert "p95" in results["realtime.exchange.latency"].message
+
+
+async def test_clean_loopback_run_passes_every_check() -> None:
+    results = await run_realtime([])
+    bad = {i: (r.status.value, r.message) for i, r in results.items() if r.status is not Status.PASS}
+    assert bad == {}
+    assert results["realtime.exchange.observed"].metrics["latency_ms"]["p95"] < 200
+
+
+async def test_a_taken_receiver_port_is_a_one_sentence_error_not_a_traceback() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        results = await run_realtime([], ["realtime.subscription.create"], listen=f"127.0.0.1:{port}")
+    create = results["realtime.subscription.create"]
+    assert create.status is Status.ERROR
+    assert create.message.startswith(f"the notification receiver cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in create.message
