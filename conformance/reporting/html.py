@@ -24,6 +24,7 @@ from conformance.reporting.common import (
     write_atomic,
 )
 from conformance.reporting.html_evidence import render_evidence_list, text
+from conformance.reporting.html_latency import PLOTTED, latency_plots
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -140,8 +141,9 @@ def _anchor(check: CheckResult) -> str:
 def _metrics(check: CheckResult) -> str:
     if not check.metrics:
         return ""
-    rows = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in check.metrics.items())
-    return f'<table class="metrics">{rows}</table>'
+    rows = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in check.metrics.items()
+                   if k not in PLOTTED)
+    return f'<table class="metrics">{rows}</table>' + latency_plots(check.metrics)
 
 
 def _check(check: CheckResult) -> str:
