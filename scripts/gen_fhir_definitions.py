@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Generate the project's compact base FHIR R4 (4.0.1) definitions from the official ones.
+
+    .venv/bin/python scripts/gen_fhir_definitions.py [--source ../shared/data/fhir-r4]
+
+Reads the spec's definition Bundles (profiles-types/-resources/-others, extension-definitions,
+valuesets, v2-tables, v3-codesystems) and writes conformance/fhirval/data/fhir-r4-base.zip: one
+zip member per conformance resource (compact JSON, deflated) plus ``index.json`` mapping each kind
+and canonical URL to its member, and under ``summary`` each StructureDefinition's type, kind,
+abstract, derivation and baseDefinition (listing types parses no member). The validator reads
+only the members it needs, so a cold start that fetches Patient parses one index and a few small
+members, not 60 MB of JSON.
+
+Kept: what validation and snapshot generation need (snapshot elements with paths, cardinality,
+types and their regex / JSON-type extensions, fixed/pattern, slicing, constraints, bindings,
+mustSupport, isModifier, maxLength, XML representation; ValueSet compose/expansion codes;
+CodeSystem concept trees with codes and displays). Dropped: narrative, descriptions, mappings,
+differentials. Re-run after changing the source definitions or what is kept; the output is
+committed and is reproducible byte for byte (members are written in sorted order, fixed dates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "conformance" / "fhirval" / "data" / "fhir-r4-base.zip"
+BUNDLES = (
+    "profiles-types.json",
+    "profiles-resources.json",
+    "profiles-others.json",
+    "extension-definitions.json",
+    "valuesets.json",
+    "v2-tables.json",
+    "v3-codesystems.json",
+)
+KINDS = ("StructureDefinition", "ValueSet", "CodeSystem")
+TYPE_EXTENSIONS = (
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type",
+    "http://hl7.org/fhir/StructureDefinition/regex",
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-json-type",
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-xml-type",
+)
+SD_KEYS = (
+    "resourceType",
+    "id",
+    "url",
+    "version",
+    "name",
+    "status",
+    "fhirVersion",
+    "kind",
+    "abstract",
+    "context",
+    "contextInvariant",
+    "type",
+    "baseDefinition",
+    "derivation",
+)
+ELEMENT_KEYS = (
+    "id",
+    "path",
+    "representation",
+    "sliceName",
+    "min",
+    "max",
+    "base",
+    "contentReference",
+    "maxLength",
+    "mustSupport",
+    "isModifier",
+)
+# Per StructureDefinition, kept in the index so listing types needs no member parsed.
+SUMMARY_KEYS = ("type", "kind", "abstract", "derivation", "baseDefinition")
+Json = dict[str, Any]
+
+
+def compact_type(t: Json) -> Json:
+    out: Json = {"code": t["code"]}
+    ext = [e for e in t.get("extension", []) if e.get("url") in TYPE_EXTENSIONS]
+    if ext:
+        out["extension"] = ext
+    for key in ("profile", "targetProfile", "aggregation", "versioning"):
+        if key in t:
+            out[key] = t[key]
+    return out
+
+
+def compact_element(el: Json) -> Json:
+    out: Json = {k: el[k] for k in ELEMENT_KEYS if k in el}
+    if "type" in el:
+        out["type"] = [compact_type(t) for t in el["type"]]
+    for key, value in el.items():
+        if key.startswith(("fixed", "pattern", "minValue", "maxValue")):
+            out[key] = value
+    if "slicing" in el:
+        out["slicing"] = {k: v for k, v in el["slicing"].items() if k != "description"}
+    if "constraint" in el:
+        out["constraint"] = [
+            {k: c[k] for k in ("key", "severity", "expression", "human", "source") if k in c} for c in el["constraint"]
+        ]
+    if "binding" in el:
+        out["binding"] = {k: el["binding"][k] for k in ("strength", "valueSet") if k in el["binding"]}
+    return out
+
+
+def compact_structure(sd: Json) -> Json:
+    out: Json = {k: sd[k] for k in SD_KEYS if k in sd}
+    out["snapshot"] = {"element": [compact_element(e) for e in sd["snapshot"]["element"]]}
+    return out
+
+
+def compact_concepts(concepts: list[Json]) -> list[Json]:
+    out = []
+    for c in concepts:
+        item: Json = {"code": c["code"]}
+        if "display" in c:
+            item["display"] = c["display"]
+        if "concept" in c:
+            item["concept"] = compact_concepts(c["concept"])
+        out.append(item)
+    return out
+
+
+def compact_code_system(cs: Json) -> Json:
+    keys = (
+        "resourceType",
+        "id",
+        "url",
+        "version",
+        "name",
+        "status",
+        "content",
+        "caseSensitive",
+        "valueSet",
+        "hierarchyMeaning",
+        "supplements",
+    )
+    out: Json = {k: cs[k] for k in keys if k in cs}
+    if "concept" in cs:
+        out["concept"] = compact_concepts(cs["concept"])
+    return out
+
+
+def compact_include(inc: Json) -> Json:
+    out: Json = {k: inc[k] for k in ("system", "version", "valueSet", "filter") if k in inc}
+    if "concept" in inc:
+        out["concept"] = [{k: c[k] for k in ("code", "display") if k in c} for c in inc["concept"]]
+    return out
+
+
+def compact_contains(contains: list[Json]) -> list[Json]:
+    out = []
+    for c in contains:
+        item: Json = {k: c[k] for k in ("system", "version", "code", "display", "abstract", "inactive") if k in c}
+        if "contains" in c:
+            item["contains"] = compact_contains(c["contains"])
+        out.append(item)
+    return out
+
+
+def compact_value_set(vs: Json) -> Json:
+    out: Json = {k: vs[k] for k in ("resourceType", "id", "url", "version", "name", "status") if k in vs}
+    if "compose" in vs:
+        out["compose"] = {
+            part: [compact_include(i) for i in vs["compose"][part]]
+            for part in ("include", "exclude")
+            if part in vs["compose"]
+        }
+        if "inactive" in vs["compose"]:
+            out["compose"]["inactive"] = vs["compose"]["inactive"]
+    if "expansion" in vs:
+        out["expansion"] = {"contains": compact_contains(vs["expansion"].get("contains", []))}
+    return out
+
+
+COMPACT = {"StructureDefinition": compact_structure, "ValueSet": compact_value_set, "CodeSystem": compact_code_system}
+
+
+def build(source: Path, out: Path) -> dict[str, int]:
+    """Write the zip; returns counts per kind."""
+    members: dict[str, bytes] = {}
+    index: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+    summary: dict[str, Any] = index.setdefault("summary", {})
+    for name in BUNDLES:
+        bundle = json.loads((source / name).read_text(encoding="utf-8"))
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            kind = resource["resourceType"]
+            if kind not in KINDS:
+                continue
+            member = f"{kind}/{resource['id']}.json"
+            if member in members and index[kind].get(resource["url"]) != member:
+                member = f"{kind}/{resource['id']}-{len(members)}.json"
+            members[member] = json.dumps(COMPACT[kind](resource), separators=(",", ":"), ensure_ascii=False).encode()
+            index[kind][resource["url"]] = member
+            if kind == "StructureDefinition":
+                summary[resource["url"]] = {k: resource[k] for k in SUMMARY_KEYS if k in resource}
+            version = resource.get("version")
+            if isinstance(version, str):
+                index[kind][f"{resource['url']}|{version}"] = member
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        stamp = (2019, 11, 1, 0, 0, 0)  # R4 4.0.1's publication; fixed so the file is reproducible
+        zf.writestr(zipfile.ZipInfo("index.json", stamp), json.dumps(index, separators=(",", ":"), sort_keys=True))
+        for member in sorted(members):
+            info = zipfile.ZipInfo(member, stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, members[member], compresslevel=9)
+    return {kind: sum(1 for m in members if m.startswith(kind + "/")) for kind in KINDS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--source", type=Path, default=ROOT.parent / "shared" / "data" / "fhir-r4")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    counts = build(args.source, args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes): {counts}")
+
+
+if __name__ == "__main__":
+    main()
