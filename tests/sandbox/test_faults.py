@@ -229,8 +229,10 @@ async def _is(awaitable: Awaitable[object], expected: object,
 
 
 def test_every_fault_has_a_probe() -> None:
-    """HTTP faults here; the HL7 v2 ones in tests/sandbox/test_hl7v2_sandbox.py."""
-    assert sorted(n for n in PROBES if " " not in n) == sorted(n for n in FAULTS if not n.startswith("hl7v2-"))
+    """The FHIR REST and GS1 faults are probed here; the others next to their own sandboxes
+    (tests/sandbox/test_hl7v2_sandbox.py, tests/realtime/, tests/openapi/, tests/security/)."""
+    probed_here = {n for n, f in FAULTS.items() if all(c.startswith(("fhir-rest.", "gs1.")) for c in f.checks)}
+    assert sorted(n for n in PROBES if " " not in n) == sorted(probed_here)
 
 
 @pytest.mark.parametrize("name", sorted(PROBES))
@@ -254,7 +256,7 @@ def test_faults_name_real_checks() -> None:
              "fhir-rest.format.xml", "fhir-rest.errors.not-found", "fhir-rest.errors.invalid-resource",
              "fhir-rest.errors.unknown-type", "fhir-rest.errors.wrong-type-body"}
     suites = load_suites().suites
-    other = set(suites["gs1"].checks) | set(suites["hl7v2-receiver"].checks) | set(suites["hl7v2-sender"].checks)
+    other = {c for sid, spec in suites.items() if sid != "fhir-rest" for c in spec.checks}
     for fault in FAULTS.values():
         assert isinstance(fault, Fault) and fault.checks, fault.name
         assert set(fault.checks) <= per_type | fixed | other, fault.name
