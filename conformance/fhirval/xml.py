@@ -1,0 +1,259 @@
+"""FHIR XML -> FHIR JSON, driven by the definitions (lxml only; never string handling).
+
+One converter serves both halves: loaders read XML profiles (UK Core publishes only XML) and the
+validator reads XML instances. The JSON produced is what the same content looks like in FHIR JSON:
+
+- arrays where the base definition's max is not ``"1"``;
+- a primitive's ``@value`` becomes the JSON value (booleans, integers and decimals typed when their
+  lexical form is valid, otherwise left as the string so the validator reports the bad value); its
+  ``@id`` and ``<extension>`` go to ``_name`` (aligned with ``null`` in arrays);
+- ``xmlAttr`` elements (``Element.id``, ``Extension.url``) come from attributes;
+- ``Narrative.div`` is kept as its serialised XHTML string;
+- resource containers (``contained``, ``Bundle.entry.resource``, ``Parameters.parameter.resource``)
+  unwrap their single child resource and add ``resourceType``.
+
+Unknown elements and attributes are KEPT in the output under their own name (converted generically:
+``@value`` as a string, children as an object, repeats as an array) so the validator reports them
+at their path, as it would in JSON. Structural faults that JSON cannot express raise
+:class:`FhirXmlError` naming the line: not XML, a DTD/entity declaration, a root or child outside
+the FHIR namespace, an empty or crowded resource container.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+from conformance.fhirval.source import DefinitionSource, Json
+
+FHIR_NS = "http://hl7.org/fhir"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+_INTEGER = re.compile(r"[0]|[-+]?[1-9][0-9]*")
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_INT_TYPES = {"integer", "positiveInt", "unsignedInt"}
+
+
+class FhirXmlError(ValueError):
+    """XML that cannot be read as FHIR; the message names the line."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+def parse_xml(data: bytes) -> Any:
+    """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FhirXmlError(f"not well-formed XML: {exc.msg}", exc.lineno) from None
+    except ValueError as exc:  # e.g. a str with an encoding declaration
+        raise FhirXmlError(f"not XML: {exc}") from None
+    if root is None:
+        raise FhirXmlError("not XML: empty document")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise FhirXmlError("DOCTYPE declarations are not allowed in FHIR XML", 1)
+    return root
+
+
+def xml_to_json(
+    data: bytes,
+    source: DefinitionSource,
+    *,
+    parse_float: Callable[[str], Any] = float,
+    allow_no_namespace: bool = False,
+) -> Json:
+    """Convert one FHIR XML resource (document bytes) to its FHIR JSON form.
+
+    ``allow_no_namespace`` reads elements without any namespace as FHIR's: 9 of UK Core 2.0.2's
+    examples omit ``xmlns``. Off by default because FHIR XML requires the namespace.
+    """
+    root = parse_xml(data)
+    namespaces = (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,)
+    return _Converter(source, parse_float, namespaces).resource(root)
+
+
+def _local(el: Any) -> tuple[str | None, str]:
+    qname = etree.QName(el)
+    return qname.namespace, qname.localname
+
+
+def _type_code(t: Json) -> str:
+    """The FHIR type of an ElementDefinition type (``System.String`` ids/urls carry it in an extension)."""
+    code: str = t.get("code", "")
+    if code.startswith("http://hl7.org/fhirpath/System."):
+        for ext in t.get("extension", []):
+            if ext.get("url") == FHIR_TYPE_EXT:
+                return str(ext.get("valueUrl") or ext.get("valueUri") or code)
+    return code
+
+
+class _Converter:
+    def __init__(
+        self, source: DefinitionSource, parse_float: Callable[[str], Any], namespaces: tuple[str | None, ...]
+    ) -> None:
+        self.source = source
+        self.namespaces = namespaces
+        self.parse_float = parse_float
+        self._children: dict[str, dict[str, dict[str, Json]]] = {}
+        self._kinds: dict[str, str | None] = {}
+
+    def kind(self, code: str) -> str | None:
+        if code not in self._kinds:
+            sd = self.source.structure(code)
+            self._kinds[code] = sd.get("kind") if sd else None
+        return self._kinds[code]
+
+    def children(self, type_name: str, path: str) -> dict[str, Json]:
+        """Child element definitions of ``path`` in the type's base snapshot, by last path segment."""
+        table = self._children.get(type_name)
+        if table is None:
+            table = {}
+            sd = self.source.structure(type_name)
+            for el in (sd or {}).get("snapshot", {}).get("element", []):
+                if "sliceName" in el or ":" in el.get("id", ""):
+                    continue
+                parent, _, name = el["path"].rpartition(".")
+                table.setdefault(parent, {})[name] = el
+            self._children[type_name] = table
+        return table.get(path, {})
+
+    def resource(self, el: Any) -> Json:
+        ns, name = _local(el)
+        if ns not in self.namespaces:
+            raise FhirXmlError(f"<{name}> is not in the FHIR namespace {FHIR_NS} (found {ns or 'none'})", el.sourceline)
+        out: Json = {"resourceType": name}
+        if self.source.structure(name) is None:
+            out.update(self.generic_children(el))
+            return out
+        out.update(self.complex(el, name, name))
+        return out
+
+    def complex(self, el: Any, type_name: str, path: str) -> Json:
+        """A complex element (or resource body): attributes and child elements."""
+        defs = self.children(type_name, path)
+        out: Json = {}
+        for attr, value in el.attrib.items():
+            if attr.startswith("{"):
+                continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
+            out[attr] = value
+        groups: dict[str, list[Any]] = {}
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            groups.setdefault(etree.QName(child).localname, []).append(child)
+        if el.text and el.text.strip():
+            out["#text"] = el.text.strip()
+        for name, elements in groups.items():
+            self.member(out, name, elements, defs, type_name)
+        return out
+
+    def match(self, name: str, defs: dict[str, Json]) -> tuple[Json, str] | None:
+        """The definition and FHIR type for an XML element name, resolving choice types."""
+        el = defs.get(name)
+        if el is not None and "representation" not in el:
+            types = el.get("type", [])
+            return el, _type_code(types[0]) if len(types) == 1 else ""
+        for key, el in defs.items():
+            if key.endswith("[x]") and name.startswith(key[:-3]):
+                suffix = name[len(key) - 3 :]
+                for t in el.get("type", []):
+                    code = _type_code(t)
+                    if code[:1].upper() + code[1:] == suffix:
+                        return el, code
+        return None
+
+    def member(self, out: Json, name: str, elements: list[Any], defs: dict[str, Json], type_name: str) -> None:
+        for child in elements:
+            ns, _ = _local(child)
+            if ns not in self.namespaces and ns != XHTML_NS:
+                raise FhirXmlError(f"<{name}> is in namespace {ns or 'none'}, not FHIR's", child.sourceline)
+        found = self.match(name, defs)
+        if found is None:
+            values = [self.generic(child) for child in elements]
+            out[name] = values[0] if len(values) == 1 else values
+            return
+        el, code = found
+        many = el.get("base", {}).get("max", el.get("max")) != "1"
+        if "contentReference" in el:
+            target = el["contentReference"].split("#", 1)[1]
+            values = [self.complex(child, type_name, target) for child in elements]
+        elif code == "xhtml":
+            values = [etree.tostring(child, encoding="unicode", with_tail=False) for child in elements]
+        elif code == "Resource":
+            values = [self.contained(child) for child in elements]
+        elif code in ("BackboneElement", "Element") and self.children(type_name, el["path"]):
+            values = [self.complex(child, type_name, el["path"]) for child in elements]
+        elif self.kind(code) == "primitive-type":
+            self.primitives(out, name, elements, code, many)
+            return
+        else:
+            values = [self.complex(child, code, code) for child in elements]
+        out[name] = values if many else values[0] if len(values) == 1 else values
+
+    def primitives(self, out: Json, name: str, elements: list[Any], code: str, many: bool) -> None:
+        values: list[Any] = []
+        extras: list[Json | None] = []
+        for child in elements:
+            # Element's own definition gives @id and <extension>; anything else is kept for the validator
+            extra = self.complex(child, "Element", "Element")
+            raw = extra.pop("value", None)
+            values.append(self.typed(raw, code) if raw is not None else (None if extra else ""))
+            extras.append(extra or None)
+        if many:
+            if any(v is not None for v in values):
+                out[name] = values
+            if any(extras):
+                out["_" + name] = extras
+        else:
+            if len(values) > 1:  # too many for the definition: keep all, the validator reports cardinality
+                out[name] = values
+                return
+            if values[0] is not None:
+                out[name] = values[0]
+            if extras[0]:
+                out["_" + name] = extras[0]
+
+    def typed(self, raw: str, code: str) -> Any:
+        if code == "boolean" and raw in ("true", "false"):
+            return raw == "true"
+        if code in _INT_TYPES and _INTEGER.fullmatch(raw):
+            return int(raw)
+        if code == "decimal" and _DECIMAL.fullmatch(raw):
+            return json.loads(raw, parse_float=self.parse_float)
+        return raw
+
+    def contained(self, el: Any) -> Json:
+        inner = [child for child in el if isinstance(child.tag, str)]
+        if len(inner) != 1:
+            raise FhirXmlError(f"<{_local(el)[1]}> must hold exactly one resource, found {len(inner)}", el.sourceline)
+        return self.resource(inner[0])
+
+    def generic(self, el: Any) -> Any:
+        """An element no definition describes: keep its content in the plainest JSON shape."""
+        if len(el) == 0 and set(el.attrib) <= {"value"}:
+            return el.get("value", (el.text or "").strip())
+        out: Json = {k: v for k, v in el.attrib.items() if not k.startswith("{")}
+        out.update(self.generic_children(el))
+        return out
+
+    def generic_children(self, el: Any) -> Json:
+        out: Json = {}
+        for child in el:
+            if isinstance(child.tag, str):
+                name = etree.QName(child).localname
+                value = self.generic(child)
+                if name in out:
+                    out[name] = (out[name] if isinstance(out[name], list) else [out[name]]) + [value]
+                else:
+                    out[name] = value
+        return out
