@@ -1,0 +1,99 @@
+"""A DefinitionSource made of layers (base first, packages after): the later layer wins.
+
+It is also where differential-only profiles get their snapshot: the first time such a profile is
+asked for, its snapshot is generated against this same layered source (so a profile built on
+another loaded profile finds it) and cached. A profile whose snapshot cannot be generated raises
+:class:`~conformance.fhirval.snapshot.SnapshotError` (a DefinitionLoadError naming the profile).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from conformance.fhirval.packages import Loaded, PackageCache, load_packages
+from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json, MemorySource
+
+
+class _Listing(Protocol):
+    def urls(self, kind: str = ...) -> Iterator[str]: ...
+
+
+class LayeredSource:
+    """Layers searched last to first; StructureDefinitions are handed out with a snapshot."""
+
+    def __init__(self, layers: Sequence[DefinitionSource], loaded: Loaded | None = None) -> None:
+        self.layers = list(layers)
+        self.loaded = loaded or Loaded()
+        self._snapshots: dict[int, Json] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.loaded.warnings
+
+    def raw_structure(self, key: str) -> Json | None:
+        """The StructureDefinition as loaded (maybe differential only)."""
+        if "/" not in key:
+            key = FHIR_BASE + key
+        for layer in reversed(self.layers):
+            found = layer.structure(key)
+            if found is not None:
+                return found
+        return None
+
+    def structure(self, key: str) -> Json | None:
+        sd = self.raw_structure(key)
+        if sd is None or sd.get("snapshot", {}).get("element"):
+            return sd
+        with self._lock:
+            done = self._snapshots.get(id(sd))
+            if done is None:
+                from conformance.fhirval.snapshot import generate_snapshot
+
+                done = generate_snapshot(sd, self)
+                self._snapshots[id(sd)] = done
+            return done
+
+    def value_set(self, url: str) -> Json | None:
+        for layer in reversed(self.layers):
+            found = layer.value_set(url)
+            if found is not None:
+                return found
+        return None
+
+    def code_system(self, url: str) -> Json | None:
+        for layer in reversed(self.layers):
+            found = layer.code_system(url)
+            if found is not None:
+                return found
+        return None
+
+    def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
+        """Canonical URLs of every layer (those that can list theirs), each once."""
+        seen: set[str] = set()
+        for layer in self.layers:
+            listing: _Listing | None = layer if hasattr(layer, "urls") else None  # type: ignore[assignment]
+            for url in listing.urls(kind) if listing else ():
+                if url not in seen:
+                    seen.add(url)
+                    yield url
+
+
+def load_definitions(
+    specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True
+) -> LayeredSource:
+    """Base R4 plus the given packages/files/folders (see packages.py), later wins.
+
+    Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
+    """
+    loaded = load_packages(specs, cache)
+    layers: list[DefinitionSource] = []
+    if base:
+        from conformance.fhirval.base import base_source
+
+        layers.append(base_source())
+    layers.append(MemorySource(loaded.resources()))
+    return LayeredSource(layers, loaded)

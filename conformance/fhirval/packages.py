@@ -1,0 +1,218 @@
+"""Load definitions the ways FHIR tools do: npm packages, the package cache, files and folders.
+
+- an npm-format FHIR package: a ``.tgz`` or a folder holding ``package/package.json``; its
+  conformance resources are the JSON (or XML) files directly in ``package/`` (``example/`` and
+  other subfolders are not definitions);
+- a folder with ``package.json`` at its root (UK Core's repository layout): every file below it;
+- the FHIR package cache, ``~/.fhir/packages/<id>#<version>`` (root overridable with the
+  ``FHIR_PACKAGE_CACHE`` environment variable or ``PackageCache(root)``), by ``id#version``;
+- a Bundle, a JSON array, a single resource (JSON or XML), or a plain folder of such files.
+
+package.json's name, version and dependencies are honoured: dependencies found in the cache are
+loaded first (so the package's own definitions win); ``hl7.fhir.r4.core#4.0.1`` is the built-in
+base; a dependency missing from the cache is recorded in ``warnings``, not fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tarfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.fhirval.loaders import (
+    CONFORMANCE_KINDS,
+    NOT_RESOURCES,
+    DefinitionLoadError,
+    read_file,
+    read_folder,
+    resources_from_bytes,
+)
+from conformance.fhirval.source import Json
+
+BASE_PACKAGE = ("hl7.fhir.r4.core", "4.0.1")
+MAX_MEMBER_BYTES = 200_000_000
+
+
+@dataclass
+class Package:
+    """Conformance resources from one source, with its package identity when it has one."""
+
+    origin: str
+    name: str | None = None
+    version: str | None = None
+    dependencies: dict[str, str] = field(default_factory=dict)
+    resources: list[Json] = field(default_factory=list)
+
+
+def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[str, str]]:
+    try:
+        manifest = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DefinitionLoadError(origin, f"package.json is not JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise DefinitionLoadError(origin, "package.json is not a JSON object")
+    deps = manifest.get("dependencies") or {}
+    if not isinstance(deps, dict):
+        raise DefinitionLoadError(origin, "package.json dependencies is not an object")
+    name, version = manifest.get("name"), manifest.get("version")
+    return (
+        name if isinstance(name, str) else None,
+        version if isinstance(version, str) else None,
+        {str(k): str(v) for k, v in deps.items()},
+    )
+
+
+def read_tgz(path: Path) -> Package:
+    """An npm-format package archive: ``package/package.json`` and ``package/*.json|xml``."""
+    try:
+        archive = tarfile.open(path, "r:*")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DefinitionLoadError(path, f"not a readable .tgz package ({exc})") from None
+    with archive:
+        try:
+            members = {m.name.removeprefix("./"): m for m in archive.getmembers() if m.isfile()}
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise DefinitionLoadError(path, f"corrupt .tgz package ({exc})") from None
+        manifest = members.get("package/package.json")
+        if manifest is None:
+            raise DefinitionLoadError(path, "no package/package.json in the archive (not an npm FHIR package)")
+        package = Package(str(path), *_manifest(_read_member(archive, manifest, path), f"{path}!package.json"))
+        for name in sorted(members):
+            folder, _, base = name.rpartition("/")
+            if folder != "package" or base in NOT_RESOURCES or not base.lower().endswith((".json", ".xml")):
+                continue
+            origin = f"{path}!{name}"
+            try:
+                found = resources_from_bytes(_read_member(archive, members[name], path), origin)
+            except DefinitionLoadError as exc:
+                if "no resourceType" in exc.reason:
+                    continue  # JSON that is not a resource (openapi, ig metadata)
+                raise
+            package.resources.extend(r for r in found if r.get("resourceType") in CONFORMANCE_KINDS)
+    return package
+
+
+def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> bytes:
+    if member.size > MAX_MEMBER_BYTES:
+        raise DefinitionLoadError(path, f"{member.name} is too large ({member.size:,} bytes)")
+    try:
+        handle = archive.extractfile(member)
+        return handle.read() if handle else b""
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:  # zlib.error is not an OSError
+        raise DefinitionLoadError(path, f"corrupt .tgz package: cannot read {member.name} ({exc})") from None
+
+
+def read_package_folder(folder: Path) -> Package:
+    """A folder: npm layout (``package/package.json``), a root ``package.json``, or plain files."""
+    if (folder / "package").is_dir():
+        manifest = folder / "package" / "package.json"
+        if not manifest.is_file():
+            raise DefinitionLoadError(folder, "has a package/ folder but no package/package.json")
+        package = Package(str(folder), *_manifest(manifest.read_bytes(), str(manifest)))
+        package.resources = read_folder(folder / "package", recursive=False)
+        return package
+    manifest = folder / "package.json"
+    if manifest.is_file():
+        package = Package(str(folder), *_manifest(manifest.read_bytes(), str(manifest)))
+    else:
+        package = Package(str(folder))
+    package.resources = read_folder(folder)
+    return package
+
+
+def read_source(path: Path) -> Package:
+    """Whatever is at ``path``: a package archive, a folder, or one file of resources."""
+    if path.is_dir():
+        return read_package_folder(path)
+    if not path.exists():
+        raise DefinitionLoadError(path, "no such file or folder")
+    if path.name.endswith((".tgz", ".tar.gz", ".tar")):
+        return read_tgz(path)
+    found = read_file(path)
+    return Package(str(path), resources=[r for r in found if r.get("resourceType") in CONFORMANCE_KINDS])
+
+
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-]", version))
+
+
+class PackageCache:
+    """The FHIR package cache (``~/.fhir/packages``): folders named ``<id>#<version>``."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        env = os.environ.get("FHIR_PACKAGE_CACHE")
+        self.root = root or (Path(env) if env else Path.home() / ".fhir" / "packages")
+
+    def find(self, name: str, version: str | None = None) -> Path | None:
+        """The cached folder for ``name`` at ``version`` (exact, ``1.2.x`` wildcard, or newest if None)."""
+        if not self.root.is_dir():
+            return None
+        if version and "x" not in version and version not in ("latest", "current"):
+            exact = self.root / f"{name}#{version}"
+            return exact if exact.is_dir() else None
+        prefix = f"{name}#"
+        candidates = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith(prefix)]
+        if version and "x" in version:
+            pattern = re.compile(re.escape(version).replace("x", r"[^.]+") + "$")
+            candidates = [p for p in candidates if pattern.match(p.name[len(prefix) :])]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda p: _version_key(p.name[len(prefix) :]))
+
+
+@dataclass
+class Loaded:
+    """Packages in load order (dependencies before dependants) and what could not be honoured."""
+
+    packages: list[Package] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def resources(self) -> list[Json]:
+        return [r for p in self.packages for r in p.resources]
+
+
+def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None) -> Loaded:
+    """Load each spec (a path, or ``id#version`` from the cache) and its cached dependencies."""
+    cache = cache or PackageCache()
+    loaded = Loaded()
+    seen: set[str] = set()
+
+    def add(package: Package, chain: tuple[str, ...]) -> None:
+        key = f"{package.name}#{package.version}" if package.name else package.origin
+        if key in seen:
+            return
+        seen.add(key)
+        for dep, version in package.dependencies.items():
+            if (dep, version) == BASE_PACKAGE:
+                continue
+            if dep == BASE_PACKAGE[0]:
+                loaded.warnings.append(f"{key}: depends on {dep}#{version}; the built-in base is 4.0.1")
+                continue
+            if f"{dep}#{version}" in chain:
+                continue
+            folder = cache.find(dep, version)
+            if folder is None:
+                loaded.warnings.append(f"{key}: dependency {dep}#{version} is not in the package cache {cache.root}")
+                continue
+            add(read_package_folder(folder), (*chain, key))
+        loaded.packages.append(package)
+
+    for spec in specs:
+        path = Path(spec)
+        if path.exists():
+            add(read_source(path), ())
+            continue
+        text = str(spec)
+        name, _, version = text.partition("#")
+        if "/" in text or os.sep in text or not re.fullmatch(r"[A-Za-z0-9._\-]+", name):
+            raise DefinitionLoadError(text, "no such file or folder")
+        folder = cache.find(name, version or None)
+        if folder is None:
+            raise DefinitionLoadError(text, f"not a file or folder, and not in the FHIR package cache {cache.root}")
+        add(read_package_folder(folder), ())
+    return loaded

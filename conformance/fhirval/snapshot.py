@@ -1,0 +1,282 @@
+"""Generate a StructureDefinition's snapshot from its differential (FHIR's rules, R4).
+
+Most published profiles (UK Core among them) ship a differential only; validation needs the full
+element list. The algorithm, per the spec's "snapshot generation" rules:
+
+1. start from the base definition's snapshot (``baseDefinition``, itself generated first when it
+   has none: the source we are given generates on demand);
+2. for each differential element, in order, find its match by id (``path`` plus ``:sliceName``
+   per segment), creating what the match needs first:
+   - a new slice is a copy of the sliced element as the base has it (without ``slicing``) and its
+     children, inserted after the sliced element's subtree and its earlier slices;
+   - constraining below a complex datatype expands that element with the type's own elements (or
+     the type's profile's, e.g. an extension definition), renamed under the element's id;
+   - constraining below a ``contentReference`` copies the referenced element's children;
+   - a renamed choice (``valueQuantity``) narrows ``value[x]`` to that one type and constrains it
+     in place (HL7's R4 generator sometimes adds a one-type slice instead: same meaning);
+3. merge the differential element onto its match: every property it states replaces the base's,
+   except ``constraint`` and ``condition``, which are appended (same key replaces).
+
+Differences from HL7's Java generator are listed in tests/fhirval/test_snapshot_uscore.py.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.fhirval.loaders import DefinitionLoadError
+from conformance.fhirval.source import DefinitionSource, Json
+
+SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
+APPENDED = ("constraint", "condition")
+
+
+class SnapshotError(DefinitionLoadError):
+    """A snapshot that cannot be generated: names the profile (url) and the element."""
+
+
+def _segments(element_id: str) -> list[str]:
+    return element_id.split(".")
+
+
+def _name_slice(segment: str) -> tuple[str, str | None]:
+    name, _, slice_name = segment.partition(":")
+    return name, slice_name or None
+
+
+def _path_of(element_id: str) -> str:
+    return ".".join(_name_slice(s)[0] for s in _segments(element_id))
+
+
+def _type_name(code: str) -> str:
+    return code[:1].upper() + code[1:]
+
+
+class _Builder:
+    def __init__(self, sd: Json, source: DefinitionSource) -> None:
+        self.sd = sd
+        self.source = source
+        self.url = str(sd.get("url") or sd.get("id") or "?")
+        base_url = sd.get("baseDefinition")
+        if not base_url:
+            raise SnapshotError(self.url, "no snapshot and no baseDefinition to generate one from")
+        base = source.structure(base_url)
+        if base is None:
+            raise SnapshotError(self.url, f"base definition {base_url} is not loaded")
+        self.base_elements: list[Json] = base.get("snapshot", {}).get("element", [])
+        if not self.base_elements:
+            raise SnapshotError(self.url, f"base definition {base_url} has no snapshot")
+        self.elements: list[Json] = copy.deepcopy(self.base_elements)
+        root = self.elements[0]["path"]
+        own_type = sd.get("type") or root
+        if sd.get("derivation") == "specialization" and own_type != root:
+            self.rename_root(root, own_type)
+
+    def fail(self, element_id: str, reason: str) -> SnapshotError:
+        return SnapshotError(self.url, f"differential element {element_id}: {reason}")
+
+    def rename_root(self, old: str, new: str) -> None:
+        for el in self.elements:
+            el["id"] = new + str(el.get("id") or el["path"])[len(old) :]
+            el["path"] = new + el["path"][len(old) :]
+
+    # --- lookup -------------------------------------------------------------------------------
+
+    def index(self, element_id: str) -> int | None:
+        for i, el in enumerate(self.elements):
+            if el.get("id") == element_id:
+                return i
+        return None
+
+    def subtree_end(self, i: int) -> int:
+        """Index just past element i's descendants (ids under it, including its children's slices)."""
+        prefix = self.elements[i]["id"] + "."
+        j = i + 1
+        while j < len(self.elements) and self.elements[j]["id"].startswith(prefix):
+            j += 1
+        return j
+
+    def slices_end(self, i: int) -> int:
+        """Index just past element i's subtree and all its slices' subtrees."""
+        base_id = self.elements[i]["id"]
+        j = self.subtree_end(i)
+        while j < len(self.elements) and self.elements[j]["id"].startswith(base_id + ":"):
+            j = self.subtree_end(j)
+        return j
+
+    def resolve(self, element_id: str) -> int:
+        """The index of the element with this id, creating slices/expansions/renames on the way."""
+        segments = _segments(element_id)
+        current = segments[0]
+        if self.index(current) is None:
+            raise self.fail(element_id, f"root {current} does not match the base {self.elements[0]['id']}")
+        for segment in segments[1:]:
+            current = self.step(current, segment, element_id)
+        found = self.index(current)
+        assert found is not None
+        return found
+
+    def step(self, parent_id: str, segment: str, full_id: str) -> str:
+        name, slice_name = _name_slice(segment)
+        wanted = f"{parent_id}.{segment}"
+        if self.index(wanted) is not None:
+            return wanted
+        parent = self.index(parent_id)
+        assert parent is not None
+        if self.index(f"{parent_id}.{name}") is None and not self.has_children(parent):
+            self.expand(parent, full_id)
+        if self.index(wanted) is not None:
+            return wanted
+        unsliced = f"{parent_id}.{name}"
+        if self.index(unsliced) is not None and slice_name:
+            return self.add_slice(unsliced, slice_name)
+        if self.index(unsliced) is None:
+            return self.choice(parent_id, name, slice_name, full_id)
+        raise self.fail(full_id, f"no element {wanted} in the base")
+
+    def has_children(self, i: int) -> bool:
+        return i + 1 < len(self.elements) and self.elements[i + 1]["id"].startswith(self.elements[i]["id"] + ".")
+
+    # --- creation ------------------------------------------------------------------------------
+
+    def choice(self, parent_id: str, name: str, slice_name: str | None, full_id: str) -> str:
+        """``valueQuantity``: the ``value[x]`` element itself, narrowed to that one type."""
+        for el in self.elements:
+            el_id = el["id"]
+            if not (el_id.startswith(parent_id + ".") and el_id.endswith("[x]")):
+                continue
+            choice_name = el_id[len(parent_id) + 1 : -3]
+            if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
+                continue
+            suffix = name[len(choice_name) :]
+            matching = [t for t in el.get("type", []) if _type_name(t.get("code", "")) == suffix]
+            if not matching:
+                continue
+            if slice_name:
+                raise self.fail(full_id, "a slice of a renamed choice element is not supported")
+            el["type"] = matching
+            return str(el_id)
+        raise self.fail(full_id, f"no element {parent_id}.{name} in the base")
+
+    def add_slice(self, unsliced_id: str, slice_name: str) -> str:
+        """A new slice: the sliced element (minus slicing) and its children, after earlier slices."""
+        i = self.index(unsliced_id)
+        assert i is not None
+        template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
+        head = template[0]
+        head.pop("slicing", None)
+        head["sliceName"] = slice_name
+        new_id = f"{unsliced_id}:{slice_name}"
+        for el in template:
+            el["id"] = new_id + el["id"][len(unsliced_id) :]
+        at = self.slices_end(i)
+        self.elements[at:at] = template
+        return new_id
+
+    def base_subtree(self, element_id: str) -> list[Json]:
+        """The element and its descendants as the base definition has them (slices start from these)."""
+        for n, el in enumerate(self.base_elements):
+            if el.get("id") == element_id:
+                end = n + 1
+                while end < len(self.base_elements) and self.base_elements[end]["id"].startswith(element_id + "."):
+                    end += 1
+                return self.base_elements[n:end]
+        return []
+
+    def expand(self, i: int, full_id: str) -> None:
+        """Give element i the children of its type (or profile on the type, or contentReference)."""
+        el = self.elements[i]
+        ref = el.get("contentReference")
+        if ref:
+            target = ref.split("#", 1)[-1]
+            children = [e for e in self.elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
+            root_path, root_id = target, target
+        else:
+            types = el.get("type", [])
+            if len(types) != 1:
+                codes = ", ".join(t.get("code", "?") for t in types) or "none"
+                raise self.fail(full_id, f"cannot constrain below {el['id']}: it has {len(types)} types ({codes})")
+            type_sd = self.type_definition(types[0], full_id)
+            elements = type_sd.get("snapshot", {}).get("element", [])
+            if not elements:
+                raise self.fail(full_id, f"type {types[0].get('code')} has no snapshot")
+            root_path = root_id = elements[0]["path"]
+            children = elements[1:]
+        copied = []
+        for child in copy.deepcopy(children):
+            child["id"] = el["id"] + str(child.get("id") or child["path"])[len(root_id) :]
+            child["path"] = el["path"] + child["path"][len(root_path) :]
+            copied.append(child)
+        self.elements[i + 1 : i + 1] = copied
+
+    def type_definition(self, type_: Json, full_id: str) -> Json:
+        code = type_.get("code", "")
+        for profile in type_.get("profile", []):
+            found = self.source.structure(profile)
+            if found is not None:
+                return found
+        if code.startswith(SYSTEM_PREFIX) or not code:
+            raise self.fail(full_id, f"cannot constrain below a primitive value ({code})")
+        found = self.source.structure(code)
+        if found is None:
+            raise self.fail(full_id, f"type {code} is not loaded")
+        return found
+
+    # --- merge ---------------------------------------------------------------------------------
+
+    def merge(self, i: int, diff: Json) -> None:
+        target = self.elements[i]
+        for key, value in diff.items():
+            if key in ("id", "path"):
+                continue
+            if key in APPENDED:
+                merged = list(target.get(key, []))
+                for item in value:
+                    ident = item.get("key") if isinstance(item, dict) else item
+                    merged = [m for m in merged if (m.get("key") if isinstance(m, dict) else m) != ident]
+                    merged.append(copy.deepcopy(item))
+                target[key] = merged
+            elif key == "binding" and isinstance(value, dict):
+                target[key] = {**target.get("binding", {}), **copy.deepcopy(value)}
+                if "valueSet" not in value and value.get("strength") == "example":
+                    target[key].pop("valueSet", None)
+            elif key.startswith(("fixed", "pattern")):
+                for old in [k for k in target if k.startswith(("fixed", "pattern"))]:
+                    del target[old]
+                target[key] = copy.deepcopy(value)
+            else:
+                target[key] = copy.deepcopy(value)
+
+
+def _diff_id(diff: Json, slices: dict[str, str]) -> str:
+    """An id for differential elements written without one (older profiles): path + active slices."""
+    if isinstance(diff.get("id"), str):
+        return str(diff["id"])
+    path: str = diff["path"]
+    parts = path.split(".")
+    out = parts[0]
+    for n, part in enumerate(parts[1:], start=1):
+        out += "." + part
+        active = slices.get(".".join(parts[: n + 1]))
+        if active and n < len(parts) - 1:
+            out = active
+    if diff.get("sliceName"):
+        out = f"{out}:{diff['sliceName']}"
+        slices[path] = out
+    return out
+
+
+def generate_snapshot(sd: Json, source: DefinitionSource) -> Json:
+    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential."""
+    builder = _Builder(sd, source)
+    slices: dict[str, str] = {}
+    for diff in sd.get("differential", {}).get("element", []):
+        if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
+            raise SnapshotError(builder.url, "a differential element has no path")
+        element_id = _diff_id(diff, slices)
+        i = builder.resolve(element_id)
+        builder.merge(i, diff)
+    out: dict[str, Any] = {k: v for k, v in sd.items() if k != "snapshot"}
+    out["snapshot"] = {"element": builder.elements}
+    return out
