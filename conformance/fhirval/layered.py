@@ -27,7 +27,9 @@ class LayeredSource:
     def __init__(self, layers: Sequence[DefinitionSource], loaded: Loaded | None = None) -> None:
         self.layers = list(layers)
         self.loaded = loaded or Loaded()
-        self._snapshots: dict[int, Json] = {}
+        # keyed by the raw dict's id; the raw dict is kept alongside so the id cannot be reused
+        self._snapshots: dict[int, tuple[Json, Json]] = {}
+        self._in_progress: set[int] = set()
         self._lock = threading.RLock()
 
     @property
@@ -50,12 +52,23 @@ class LayeredSource:
             return sd
         with self._lock:
             done = self._snapshots.get(id(sd))
-            if done is None:
-                from conformance.fhirval.snapshot import generate_snapshot
+            if done is not None:
+                return done[1]
+            if id(sd) in self._in_progress:
+                from conformance.fhirval.snapshot import SnapshotError
 
-                done = generate_snapshot(sd, self)
-                self._snapshots[id(sd)] = done
-            return done
+                raise SnapshotError(
+                    sd.get("url", key), "circular: its snapshot needs itself (baseDefinition or type profile)"
+                )
+            from conformance.fhirval.snapshot import generate_snapshot
+
+            self._in_progress.add(id(sd))
+            try:
+                generated = generate_snapshot(sd, self)
+            finally:
+                self._in_progress.discard(id(sd))
+            self._snapshots[id(sd)] = (sd, generated)
+            return generated
 
     def value_set(self, url: str) -> Json | None:
         for layer in reversed(self.layers):

@@ -248,3 +248,14 @@ def test_profile_whose_base_is_missing_fails_on_use_naming_it(tmp_path: Path) ->
         DefinitionLoadError, match=r"http://x/SD/orphan: base definition http://x/SD/gone is not loaded"
     ):
         source.structure("http://x/SD/orphan")
+
+
+def test_circular_base_definition_is_an_error_not_a_recursion(tmp_path: Path) -> None:
+    loop = [
+        profile("http://x/SD/a", baseDefinition="http://x/SD/b"),
+        profile("http://x/SD/b", baseDefinition="http://x/SD/a"),
+    ]
+    (tmp_path / "loop.json").write_text(json.dumps(loop))
+    source = load_definitions([tmp_path / "loop.json"])
+    with pytest.raises(DefinitionLoadError, match="circular"):
+        source.structure("http://x/SD/a")
