@@ -62,27 +62,34 @@ def _flatten(doc: Any, origin: str) -> Iterator[Json]:
     yield doc
 
 
-def resources_from_xml(data: bytes, origin: str) -> list[Json]:
+def resources_from_xml(data: bytes, origin: str, kinds: frozenset[str] | None = None) -> list[Json]:
     """The resources in one XML document (a resource or a Bundle), converted to FHIR JSON.
 
-    Definitions are read leniently on one point: a document without any namespace is read as
-    FHIR's (some published XML omits ``xmlns``); instances are the validator's to judge strictly.
+    With ``kinds``, a document whose root is neither one of them nor a Bundle is skipped unconverted
+    (a package folder's examples cost a parse, not a conversion). Definitions are read leniently on
+    one point: a document without any namespace is read as FHIR's (some published XML omits
+    ``xmlns``); instances are the validator's to judge strictly.
     """
+    from lxml import etree
+
     from conformance.fhirval.base import base_source
-    from conformance.fhirval.xml import FhirXmlError, xml_to_json
+    from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
 
     try:
-        doc = xml_to_json(data, base_source(), allow_no_namespace=True)
+        root = parse_xml(data)
+        if kinds is not None and etree.QName(root).localname not in kinds | {"Bundle"}:
+            return []
+        doc = element_to_json(root, base_source(), allow_no_namespace=True)
     except FhirXmlError as exc:
         raise DefinitionLoadError(origin, str(exc)) from None
     return list(_flatten(doc, origin))
 
 
-def resources_from_bytes(data: bytes, origin: str) -> list[Json]:
+def resources_from_bytes(data: bytes, origin: str, kinds: frozenset[str] | None = None) -> list[Json]:
     """Sniff JSON or XML by the first non-blank character (file names lie; content does not)."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
-        return resources_from_xml(data, origin)
+        return resources_from_xml(data, origin, kinds)
     if head in (b"{", b"["):
         return resources_from_json(data, origin)
     if not head:
@@ -90,7 +97,7 @@ def resources_from_bytes(data: bytes, origin: str) -> list[Json]:
     raise DefinitionLoadError(origin, "neither JSON nor XML (first character is not '{', '[' or '<')")
 
 
-def read_file(path: Path) -> list[Json]:
+def read_file(path: Path, kinds: frozenset[str] | None = None) -> list[Json]:
     """All resources in one file."""
     try:
         size = path.stat().st_size
@@ -99,7 +106,7 @@ def read_file(path: Path) -> list[Json]:
         data = path.read_bytes()
     except OSError as exc:
         raise DefinitionLoadError(path, exc.strerror or str(exc)) from None
-    return resources_from_bytes(data, str(path))
+    return resources_from_bytes(data, str(path), kinds)
 
 
 def read_folder(folder: Path, *, recursive: bool = True) -> list[Json]:
@@ -114,7 +121,7 @@ def read_folder(folder: Path, *, recursive: bool = True) -> list[Json]:
         if not path.is_file() or path.name in NOT_RESOURCES or path.suffix.lower() not in (".json", ".xml"):
             continue
         try:
-            found = read_file(path)
+            found = read_file(path, CONFORMANCE_KINDS)
         except DefinitionLoadError as exc:
             if "not a FHIR resource" in exc.reason or "no resourceType" in exc.reason:
                 continue

@@ -88,7 +88,7 @@ def read_tgz(path: Path) -> Package:
                 continue
             origin = f"{path}!{name}"
             try:
-                found = resources_from_bytes(_read_member(archive, members[name], path), origin)
+                found = resources_from_bytes(_read_member(archive, members[name], path), origin, CONFORMANCE_KINDS)
             except DefinitionLoadError as exc:
                 if "no resourceType" in exc.reason:
                     continue  # JSON that is not a resource (openapi, ig metadata)

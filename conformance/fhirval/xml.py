@@ -77,7 +77,17 @@ def xml_to_json(
     ``allow_no_namespace`` reads elements without any namespace as FHIR's: 9 of UK Core 2.0.2's
     examples omit ``xmlns``. Off by default because FHIR XML requires the namespace.
     """
-    root = parse_xml(data)
+    return element_to_json(parse_xml(data), source, parse_float=parse_float, allow_no_namespace=allow_no_namespace)
+
+
+def element_to_json(
+    root: Any,
+    source: DefinitionSource,
+    *,
+    parse_float: Callable[[str], Any] = float,
+    allow_no_namespace: bool = False,
+) -> Json:
+    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
     namespaces = (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,)
     return _Converter(source, parse_float, namespaces).resource(root)
 
