@@ -43,11 +43,8 @@ def save_organisations(store: EvidenceStore, orgs: Iterable[Organisation]) -> in
     count = 0
     with store.transaction("save organisations") as session:
         for org in orgs:
-            row = session.get(OrganisationRow, org.ods_code)
-            if row is None:
-                session.add(OrganisationRow(ods_code=org.ods_code, name=org.name, kind=org.kind))
-            else:
-                row.name, row.kind = org.name, org.kind
+            store.upsert(session, OrganisationRow.__table__,
+                         {"ods_code": org.ods_code, "name": org.name, "kind": org.kind}, ["ods_code"])
             count += 1
     return count
 
@@ -60,14 +57,12 @@ def save_footprint(store: EvidenceStore, footprint: Footprint) -> None:
         if unknown:
             raise StoreError(f"footprint {footprint.code}: unknown organisation(s) {', '.join(unknown)} "
                              "(add them first)")
-        row = session.get(FootprintRow, footprint.code)
-        if row is None:
-            session.add(FootprintRow(code=footprint.code, name=footprint.name))
-        else:
-            row.name = footprint.name
-        session.execute(delete(FootprintMemberRow).where(FootprintMemberRow.footprint_code == footprint.code))
-        session.flush()
-        session.add_all(FootprintMemberRow(footprint_code=footprint.code, ods_code=m) for m in footprint.members)
+        store.upsert(session, FootprintRow.__table__, {"code": footprint.code, "name": footprint.name}, ["code"])
+        session.execute(delete(FootprintMemberRow).where(FootprintMemberRow.footprint_code == footprint.code,
+                                                         FootprintMemberRow.ods_code.not_in(footprint.members)))
+        for member in footprint.members:
+            store.insert_ignore(session, FootprintMemberRow.__table__,
+                                {"footprint_code": footprint.code, "ods_code": member})
 
 
 def save_assessments(store: EvidenceStore, claims: Iterable[SelfAssessment]) -> int:
@@ -78,11 +73,10 @@ def save_assessments(store: EvidenceStore, claims: Iterable[SelfAssessment]) -> 
         for claim in claims:
             if claim.ods_code not in known:
                 raise StoreError(f"self-assessment for unknown organisation {claim.ods_code!r}: nothing imported")
-            session.execute(delete(AssessmentRow).where(
-                AssessmentRow.ods_code == claim.ods_code, AssessmentRow.capability == claim.capability,
-                AssessmentRow.assessed_on == claim.assessed_on))
-            session.add(AssessmentRow(ods_code=claim.ods_code, capability=claim.capability, claim=claim.claim,
-                                      assessed_on=claim.assessed_on, note=claim.note))
+            store.upsert(session, AssessmentRow.__table__,
+                         {"ods_code": claim.ods_code, "capability": claim.capability, "claim": claim.claim,
+                          "assessed_on": claim.assessed_on, "note": claim.note},
+                         ["ods_code", "capability", "assessed_on"])
             count += 1
     return count
 
@@ -91,7 +85,9 @@ def save_milestone(store: EvidenceStore, footprint: str, milestone: str, target_
     with store.transaction(f"save milestone {milestone}") as session:
         if session.get(FootprintRow, footprint) is None:
             raise StoreError(f"no footprint {footprint!r}")
-        session.merge(MilestoneRow(footprint_code=footprint, milestone=milestone, target_date=target_date))
+        store.upsert(session, MilestoneRow.__table__,
+                     {"footprint_code": footprint, "milestone": milestone, "target_date": target_date},
+                     ["footprint_code", "milestone"])
 
 
 def organisations(store: EvidenceStore) -> dict[str, Organisation]:

@@ -163,6 +163,15 @@ class EvidenceStore:
         insert = pg_insert if self.backend == "postgresql" else sqlite_insert
         session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
+    def upsert(self, session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> None:
+        """INSERT, or UPDATE the other columns where ``keys`` match: one statement, safe against a
+        concurrent writer doing the same (a read-then-write would race on PostgreSQL)."""
+        insert = pg_insert if self.backend == "postgresql" else sqlite_insert
+        statement = insert(table).values(**values)
+        changes = {k: statement.excluded[k] for k in values if k not in keys}
+        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes) if changes
+                        else statement.on_conflict_do_nothing())
+
     # -- writing -----------------------------------------------------------------------------------
 
     @property
