@@ -10,13 +10,16 @@ transport's scrubber so it never reaches evidence, reports or the store.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.evidence.capture import collecting, record
+from conformance.model import Evidence
 from conformance.openapi.settings import OAuthSettings
-from conformance.transports.http import HttpResponse, HttpTransport
+from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -78,10 +81,31 @@ class OAuthClient:
         protect(http, *settings.secrets())
 
     async def _post(self, form: dict[str, str], headers: dict[str, str]) -> Token:
-        response = await self.http.request("POST", self.token_endpoint, headers={**FORM, **headers},
-                                           content=_form(form))
-        token = read_token(response)
-        protect(self.http, token.access_token)
+        # The token arrives in the very response the transport records, before its value can be known:
+        # the exchange is caught here and the token scrubbed from it before it joins the check's evidence.
+        broken: TransportError | None = None
+        with collecting() as caught:
+            try:
+                response = await self.http.request("POST", self.token_endpoint, headers={**FORM, **headers},
+                                                   content=_form(form))
+            except TransportError as exc:
+                broken = exc
+        if broken is not None:
+            for item in caught:
+                record(item)
+            raise TokenError(f"the token endpoint did not answer: {broken}")
+        try:
+            token = read_token(response)
+        except TokenError:
+            token = None
+        if token is not None:
+            protect(self.http, token.access_token)
+        for item in caught:
+            record(Evidence(item.kind, self.http.scrubber.text(item.summary),
+                            json.loads(self.http.scrubber.text(json.dumps(item.data)))))
+        if token is None:
+            read_token(response)  # raises the TokenError again, now that the evidence is kept
+        assert token is not None
         return token
 
     async def client_secret(self, scope: str) -> Token:
@@ -118,9 +142,10 @@ class OAuthClient:
         return signed.decode() if isinstance(signed, bytes) else str(signed)
 
     async def backend_services(self, scope: str, key_pem: str | None = None) -> Token:
+        assertion = self.assertion(key_pem)
+        protect(self.http, assertion)  # a signed assertion is a credential while it lives: never kept
         return await self._post({"grant_type": "client_credentials", "scope": scope,
-                                 "client_assertion_type": ASSERTION_TYPE,
-                                 "client_assertion": self.assertion(key_pem)}, {})
+                                 "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}, {})
 
     async def any_token(self, scope: str) -> Token:
         """A token by whichever configured flow gives one (Backend Services first, then the client secret).

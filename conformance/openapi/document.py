@@ -58,9 +58,11 @@ def parse(content: bytes, where: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DocumentError(f"{where} is not an object (it is {type(data).__name__})")
     version = data.get("openapi")
+    if str(data.get("swagger")) == "2.0":  # the OpenAPI 2.0 (Swagger) documents many live APIs still publish
+        return data
     if not isinstance(version, str) or not version.startswith("3."):
         found = f"swagger {data['swagger']}" if "swagger" in data else f"openapi {version!r}"
-        raise DocumentError(f"{where} is not an OpenAPI 3.x document ({found})")
+        raise DocumentError(f"{where} is not an OpenAPI 3.x (or Swagger 2.0) document ({found})")
     return data
 
 
@@ -132,14 +134,16 @@ class Problem:
 
 
 def validate(doc: dict[str, Any], seconds: float = VALIDATE_SECONDS) -> list[Problem]:
-    """openapi-spec-validator's findings (3.0 or 3.1 by the document's own version), at most 20."""
-    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    """openapi-spec-validator's findings (2.0, 3.0 or 3.1 by the document's own version), at most 20."""
+    from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     refs = external_refs(doc)
     if refs:
         return [Problem("$ref", f"refers to documents outside itself, which the harness does not fetch: "
                                 f"{', '.join(refs)}")]
-    cls = OpenAPIV31SpecValidator if str(doc.get("openapi", "")).startswith("3.1") else OpenAPIV30SpecValidator
+    cls: Any = OpenAPIV31SpecValidator if str(doc.get("openapi", "")).startswith("3.1") else OpenAPIV30SpecValidator
+    if str(doc.get("swagger")) == "2.0":
+        cls = OpenAPIV2SpecValidator
 
     def run() -> list[Problem]:
         out: list[Problem] = []

@@ -21,7 +21,7 @@ PLACEHOLDER = "conformance-probe-1"
        requirements=[OAS + "4.3 OpenAPI document", "NHS-OpenAPIs:published"], capabilities=CAPS)
 async def reachable(ctx: OpenApiContext) -> dict[str, Any]:
     doc = await ctx.fetch()
-    derived(f"OpenAPI {doc.get('openapi')} document with {len(doc.get('paths') or {})} paths",
+    derived(f"OpenAPI {doc.get('openapi') or doc.get('swagger')} document with {len(doc.get('paths') or {})} paths",
             source=ctx.source, openapi=doc.get("openapi"))
     return doc
 
@@ -72,7 +72,7 @@ async def responses(ctx: OpenApiContext) -> None:
        capabilities=[*CAPS, "information-governance"], needs=["openapi.document.valid"])
 async def security(ctx: OpenApiContext) -> None:
     doc: dict[str, Any] = ctx.product("openapi.document.valid")
-    schemes = set((doc.get("components") or {}).get("securitySchemes") or {})
+    schemes = set((doc.get("components") or {}).get("securitySchemes") or doc.get("securityDefinitions") or {})
     top = doc.get("security")
     problems = []
     for method, path, op in operations(doc):
