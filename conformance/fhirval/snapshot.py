@@ -223,10 +223,23 @@ class _Builder:
             raise self.fail(full_id, f"type {code} is not loaded")
         return found
 
+    def check_cardinality(self, target: Json, diff: Json) -> None:
+        """A profile may only narrow: max never above the base's, min never below. Slices are not
+        checked (published profiles give a slice a max above its sliced element's constrained one)."""
+        element_id = str(target.get("id"))
+        if "sliceName" in target or "sliceName" in diff:
+            return
+        if "max" in diff and "max" in target and _max(diff["max"]) > _max(target["max"]) >= 0:
+            raise self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}")
+        if "min" in diff and isinstance(diff["min"], int):
+            if diff["min"] < int(target.get("min", 0)):
+                raise self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}")
+
     # --- merge ---------------------------------------------------------------------------------
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
+        self.check_cardinality(target, diff)
         for key, value in diff.items():
             if key in ("id", "path"):
                 continue
@@ -247,6 +260,10 @@ class _Builder:
                 target[key] = copy.deepcopy(value)
             else:
                 target[key] = copy.deepcopy(value)
+
+
+def _max(value: Any) -> float:
+    return float("inf") if value == "*" else float(value) if isinstance(value, str) and value.isdigit() else -1.0
 
 
 def _diff_id(diff: Json, slices: dict[str, str]) -> str:

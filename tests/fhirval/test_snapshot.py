@@ -132,6 +132,10 @@ def test_errors_name_the_profile_and_the_element() -> None:
         snap(make("Patient", {"path": "Patient.nope"}))
     with pytest.raises(SnapshotError, match="cannot constrain below a primitive"):
         snap(make("Patient", {"path": "Patient.gender.value.x"}))
+    with pytest.raises(SnapshotError, match=r"Patient.gender: max \* widens the base's 1"):
+        snap(make("Patient", {"path": "Patient.gender", "max": "*"}))
+    with pytest.raises(SnapshotError, match=r"Patient\.link\.other: min 0 is below the base.s 1"):
+        snap(make("Patient", {"path": "Patient.link.other", "min": 0}))
     with pytest.raises(SnapshotError, match="does not match the base"):
         snap(make("Patient", {"path": "Observation.status"}))
     with pytest.raises(SnapshotError, match="not loaded"):
