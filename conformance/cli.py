@@ -149,6 +149,9 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
             target.endpoints["mllp"] = mllp.address
             target.hl7v2 = sandbox_hl7v2_settings()
             target.hl7v2.trigger = server.base_url.removesuffix("/fhir") + "/sandbox/hl7v2/send"
+            from conformance.sandbox.api import configure_target
+
+            configure_target(target, server.base_url.removesuffix("/fhir"))  # its booking API and OAuth2 server
             from conformance.sandbox.realtime.settings import sandbox_realtime_settings
 
             target.realtime = sandbox_realtime_settings(server.base_url)
