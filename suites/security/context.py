@@ -8,6 +8,7 @@ scrubber the moment they arrive, so no exchange, report or store ever holds one.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from conformance.auth.client import OAuthClient, Token, TokenError
@@ -33,21 +34,24 @@ class SecurityContext(BaseContext):
         self._doc: dict[str, Any] | None = None
         self._smart: dict[str, Any] | None = None
         self._tokens: dict[str, Token] = {}
+        self._lock = asyncio.Lock()
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
     async def document(self) -> dict[str, Any]:
         source = self.target.endpoints.get("openapi", "")
-        if self._doc is None:
-            self._doc = {}
-            if source.startswith(("http://", "https://")):
-                try:
-                    response = await self.http.request("GET", source, headers=JSON)
-                    if response.status_code == 200:
-                        self._doc = parse(response.content, source)
-                except (TransportError, DocumentError):
-                    self._doc = {}
+        async with self._lock:  # concurrent checks must all see the document, not a half-fetched {}
+            if self._doc is None:
+                doc: dict[str, Any] = {}
+                if source.startswith(("http://", "https://")):
+                    try:
+                        response = await self.http.request("GET", source, headers=JSON)
+                        if response.status_code == 200:
+                            doc = parse(response.content, source)
+                    except (TransportError, DocumentError):
+                        doc = {}
+                self._doc = doc
         return self._doc
 
     async def protected(self) -> tuple[str, dict[str, Any]]:

@@ -174,12 +174,12 @@ def configure_target(target: Any, root: str) -> None:
     """Point ``target``'s open-API settings at a sandbox served at ``root`` (``https://host:port``).
 
     The sandbox's client secret, key and an expired token reach the harness as a real client's would,
-    through environment variables (set here, for this process only, if not already set).
+    through environment variables, set here for this process. They are always overwritten: a value
+    inherited from a parent process belongs to that process's sandbox, whose keys differ.
     """
     import os
 
-    for name, value in sandbox_credentials().items():
-        os.environ.setdefault(name, value)
+    os.environ.update(sandbox_credentials())
     target.endpoints["api"] = f"{root}/api"
     target.endpoints["openapi"] = f"{root}/api/openapi.json"
     target.oauth.client_id = CLIENT_ID
