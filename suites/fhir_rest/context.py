@@ -39,7 +39,10 @@ class FhirContext(BaseContext):
         super().__init__(target)
         self.http = http
         self.fhir = FhirClient(target.endpoints["fhir"], http)
-        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run_id or secrets.token_hex(4)}"}
+        # One tag per run *and suite*: suites run concurrently against one target, and a search narrowed
+        # to this tag (paging, conditional create) must not see another suite's resources come and go.
+        suite_id = self.metadata_check.split(".")[0]
+        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run_id or secrets.token_hex(4)}-{suite_id}"}
         # Everything the suite created, in creation order: (type, id). Deleted at the end.
         self.created: list[tuple[str, str]] = []
 
