@@ -19,6 +19,10 @@ from conformance.sandbox.fhir import create_app
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
+# uvicorn closes an idle keep-alive connection after 5 s by default; a client reusing it at that moment
+# sees a reset on a request the server never read (seen as a rare error in the demo, where suites sit
+# idle while waiting for notifications). Servers in front of real systems keep such connections longer.
+KEEP_ALIVE = 120
 
 
 class SandboxServer:
@@ -50,7 +54,8 @@ class SandboxServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._socket = sock
-        config = uvicorn.Config(create_app(self.faults), log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(create_app(self.faults), log_level="warning", access_log=False, lifespan="off",
+                                timeout_keep_alive=KEEP_ALIVE)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name=f"sandbox:{self.port}", daemon=True)
@@ -107,7 +112,7 @@ def serve_forever(faults: Faults, port: int = 8080, mllp_port: int = 2575) -> No
     print(f"conformance sandbox: FHIR R4 at http://{HOST}:{port}/fhir, HL7 v2 MLLP receiver at {mllp.address}, "
           f"sender trigger POST http://{HOST}:{port}/sandbox/hl7v2/send (faults: {active}); Ctrl-C stops",
           flush=True)
-    config = uvicorn.Config(create_app(faults), log_level="warning", lifespan="off")
+    config = uvicorn.Config(create_app(faults), log_level="warning", lifespan="off", timeout_keep_alive=KEEP_ALIVE)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
