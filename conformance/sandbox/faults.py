@@ -1,4 +1,4 @@
-"""Fault switches: each makes the sandbox break one FHIR, GS1 or HL7 v2 rule the way real systems do.
+"""Fault switches: each makes the sandbox break one FHIR, GS1, HL7 v2, real-time or API rule the way real systems do.
 
 A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md); the
 fault matrix test
