@@ -1,26 +1,51 @@
-"""From evidence to status: an organisation's record, a footprint's roll-up, and the roadmap's milestones.
+"""From evidence to status: an organisation's record, and a footprint's roll-up.
 
-Rules come from the model's scoring (profiles/maturity/scoring.toml); this module only applies them.
-Linear in the outcomes it reads: each run's outcomes are matched to requirements once.
+Rules come from the model's scoring (profiles/maturity/scoring.toml, read by rules.py); this module
+only applies them. Each run's outcomes are matched to requirements once (matches cached per check id,
+since every run of a suite repeats the same ids), and a requirement's status is judged once per set of
+evidence runs, so the history costs little more than the record itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from conformance.maturity.model import Capability, CapabilityModel, Requirement
 from conformance.maturity.records import Footprint, Organisation, RunOutcomes, SelfAssessment
+from conformance.maturity.roadmap import MilestoneView, Roadmap, roadmap, roadmap_view
+
+__all__ = [
+    "RANK",
+    "CapabilityStatus",
+    "CheckSeen",
+    "FootprintRecord",
+    "MilestoneView",
+    "OrgRecord",
+    "RequirementStatus",
+    "Roadmap",
+    "capability_status",
+    "evidence_runs",
+    "footprint_record",
+    "org_record",
+    "requirement_status",
+    "roadmap",
+    "roadmap_view",
+]
 
 RANK = {"no evidence": 0, "not met": 1, "partly met": 2, "met": 3}
 
 
 @dataclass(frozen=True)
 class CheckSeen:
+    """One outcome behind a status: which run, which check, what it said."""
+
     run_id: str
     check_id: str
     status: str
     required: bool
+    message: str = ""
 
 
 @dataclass
@@ -43,16 +68,41 @@ class CapabilityStatus:
     claim: SelfAssessment | None = None
     contradicted: bool = False
 
+    @property
+    def flag(self) -> str:
+        """"over-claim" (claimed more than the evidence shows), "under-claim", or "" when not flagged."""
+        if not self.contradicted or self.claim is None:
+            return ""
+        return "over-claim" if RANK[self.claim.claim] > RANK[self.status] else "under-claim"
+
 
 @dataclass
 class OrgRecord:
     organisation: Organisation
     as_of: str
     capabilities: list[CapabilityStatus]
-    history: dict[str, list[tuple[str, str]]]  # capability -> [(run date, status)]
+    history: dict[str, list[tuple[str, str]]]  # capability -> [(run date, status)], oldest first
+
+    @property
+    def code(self) -> str:
+        return self.organisation.ods_code
+
+    @property
+    def name(self) -> str:
+        return self.organisation.name
 
     def status(self, capability_id: str) -> str:
         return next(c.status for c in self.capabilities if c.capability.id == capability_id)
+
+    def statuses(self) -> dict[str, str]:
+        return {c.capability.id: c.status for c in self.capabilities}
+
+    def laggards(self, capability_id: str) -> tuple[str, ...]:
+        return () if self.status(capability_id) == "met" else (self.code,)
+
+    @property
+    def flagged(self) -> list[CapabilityStatus]:
+        return [c for c in self.capabilities if c.contradicted]
 
 
 def _day(iso: str) -> date | None:
@@ -63,7 +113,7 @@ def _day(iso: str) -> date | None:
 
 
 def evidence_runs(runs: list[RunOutcomes], model: CapabilityModel, as_of: date) -> list[RunOutcomes]:
-    """The latest complete, unexpired run of each system, as of a day."""
+    """The latest complete, unexpired run of each system, as of a day (whole runs, whatever they ran)."""
     oldest = as_of - timedelta(days=model.scoring.expires_after_days)
     latest: dict[str, RunOutcomes] = {}
     for run in sorted(runs, key=lambda r: r.finished):
@@ -73,25 +123,36 @@ def evidence_runs(runs: list[RunOutcomes], model: CapabilityModel, as_of: date) 
     return list(latest.values())
 
 
-def requirement_status(requirement: Requirement, runs: list[RunOutcomes], model: CapabilityModel) -> RequirementStatus:
-    seen = [CheckSeen(r.run_id, o.check_id, o.status, o.required) for r in runs for o in r.outcomes
-            if requirement.covers(o.check_id)]
-    counted = {"pass", "fail"} | ({"error"} if model.scoring.error_counts_as == "fail" else set())
-    ran = [c for c in seen if c.status in counted]
-    passed = sum(c.status == "pass" for c in ran)
+def _judge(seen: list[CheckSeen], model: CapabilityModel) -> str:
+    """One requirement's status from the outcomes of its evidence runs (rules: scoring.toml)."""
+    rules = model.scoring
+    counted = rules.counted()
+    # Optional checks never lower a status: their passes count, their failures do not.
+    ran = [c for c in seen if c.status in counted and (c.required or c.status == "pass")]
     if not ran:
-        status = "no evidence"
-    elif passed and not any(c.required and c.status != "pass" for c in ran):
-        status = "met"
-    elif passed / len(ran) >= model.scoring.partly_met_threshold:
-        status = "partly met"
-    else:
-        status = "not met"
-    return RequirementStatus(requirement, status, seen)
+        return "no evidence"
+    passed = sum(c.status == "pass" for c in ran)
+    if passed and all(c.status == "pass" for c in ran if c.required):
+        return "met"
+    if passed / len(ran) >= rules.partly_met_threshold:
+        return "partly met"
+    if rules.partly_met_if_any_required_passed and any(c.required and c.status == "pass" for c in ran):
+        return "partly met"
+    return "not met"
 
 
-def capability_status(capability: Capability, runs: list[RunOutcomes], model: CapabilityModel) -> CapabilityStatus:
-    parts = [requirement_status(model.requirements[r], runs, model) for r in capability.requirements]
+def _matches(requirement: Requirement, runs: Iterable[RunOutcomes]) -> list[CheckSeen]:
+    return [CheckSeen(r.run_id, o.check_id, o.status, o.required, o.message) for r in runs for o in r.outcomes
+            if requirement.covers(o.check_id)]
+
+
+def requirement_status(requirement: Requirement, runs: list[RunOutcomes], model: CapabilityModel) -> RequirementStatus:
+    """A requirement judged on exactly these runs (no selection of latest runs: see org_record)."""
+    seen = _matches(requirement, runs)
+    return RequirementStatus(requirement, _judge(seen, model), seen)
+
+
+def _combine(capability: Capability, parts: list[RequirementStatus]) -> CapabilityStatus:
     statuses = [p.status for p in parts]
     if all(s == "met" for s in statuses):
         status = "met"
@@ -105,74 +166,140 @@ def capability_status(capability: Capability, runs: list[RunOutcomes], model: Ca
     return CapabilityStatus(capability, status, parts, used)
 
 
-def org_record(org: Organisation, runs: list[RunOutcomes], claims: list[SelfAssessment], model: CapabilityModel,
-               as_of: date) -> OrgRecord:
-    mine = [r for r in runs if r.ods_code == org.ods_code]
-    current = evidence_runs(mine, model, as_of)
-    latest_claim: dict[str, SelfAssessment] = {}
-    for claim in sorted((c for c in claims if c.ods_code == org.ods_code), key=lambda c: c.assessed_on):
-        latest_claim[claim.capability] = claim
-    capabilities = []
-    for capability in model.capabilities.values():
-        status = capability_status(capability, current, model)
-        status.claim = latest_claim.get(capability.id)
+def capability_status(capability: Capability, runs: list[RunOutcomes], model: CapabilityModel) -> CapabilityStatus:
+    """A capability judged on exactly these runs."""
+    return _combine(capability, [requirement_status(model.requirements[r], runs, model)
+                                 for r in capability.requirements])
+
+
+class _Evidence:
+    """Runs matched to requirements once; the evidence of any day picked from them.
+
+    Per requirement and system, the evidence is the latest complete run that ran a mapped check, no
+    later than the day and not expired; the outcomes of every system's evidence run are pooled.
+    """
+
+    def __init__(self, runs: list[RunOutcomes], model: CapabilityModel) -> None:
+        self.model = model
+        by_check: dict[str, tuple[str, ...]] = {}
+        self.runs: list[tuple[date, RunOutcomes, dict[str, list[CheckSeen]]]] = []
+        for run in sorted(runs, key=lambda r: r.finished):
+            day = _day(run.finished)
+            if not run.complete or day is None:
+                continue
+            seen: dict[str, list[CheckSeen]] = {}
+            for o in run.outcomes:
+                if o.check_id not in by_check:
+                    by_check[o.check_id] = tuple(r.id for r in model.requirements.values() if r.covers(o.check_id))
+                for rid in by_check[o.check_id]:
+                    seen.setdefault(rid, []).append(CheckSeen(run.run_id, o.check_id, o.status, o.required, o.message))
+            self.runs.append((day, run, seen))
+        self.judged: dict[tuple[str, tuple[str, ...]], RequirementStatus] = {}
+
+    def days(self, until: date) -> list[date]:
+        return sorted({day for day, _, _ in self.runs if day <= until})
+
+    def record(self, as_of: date) -> dict[str, CapabilityStatus]:
+        oldest = as_of - timedelta(days=self.model.scoring.expires_after_days)
+        latest: dict[tuple[str, str], tuple[str, list[CheckSeen]]] = {}
+        for day, run, seen in self.runs:
+            if day > as_of:
+                break
+            for rid, checks in seen.items():
+                latest[(rid, run.system.label)] = (run.run_id, checks) if day >= oldest else ("", [])
+        pooled: dict[str, list[tuple[str, list[CheckSeen]]]] = {}
+        for (rid, _), item in sorted(latest.items()):
+            if item[0]:
+                pooled.setdefault(rid, []).append(item)
+        out = {}
+        for capability in self.model.capabilities.values():
+            parts = [self._status(rid, pooled.get(rid, [])) for rid in capability.requirements]
+            out[capability.id] = _combine(capability, parts)
+        return out
+
+    def _status(self, rid: str, items: list[tuple[str, list[CheckSeen]]]) -> RequirementStatus:
+        key = (rid, tuple(run_id for run_id, _ in items))
+        if key not in self.judged:
+            seen = [c for _, checks in items for c in checks]
+            self.judged[key] = RequirementStatus(self.model.requirements[rid], _judge(seen, self.model), seen)
+        return self.judged[key]
+
+
+def _latest_claims(claims: list[SelfAssessment], ods_code: str) -> dict[str, SelfAssessment]:
+    latest: dict[str, SelfAssessment] = {}
+    for claim in sorted((c for c in claims if c.ods_code == ods_code), key=lambda c: c.assessed_on):
+        latest[claim.capability] = claim
+    return latest
+
+
+def org_record(org: Organisation, runs: list[RunOutcomes], assessments: list[SelfAssessment],
+               model: CapabilityModel, today: date) -> OrgRecord:
+    """Per capability: the status by the evidence as of ``today``, the runs and outcomes behind it, the
+    organisation's latest claim, and whether the evidence contradicts it; and the status over time
+    (one point per day on which a run of the organisation finished)."""
+    evidence = _Evidence([r for r in runs if r.ods_code == org.ods_code], model)
+    current = evidence.record(today)
+    claims = _latest_claims(assessments, org.ods_code)
+    for status in current.values():
+        status.claim = claims.get(status.capability.id)
         if status.claim is not None:
             status.contradicted = status.status in model.scoring.audit.get(status.claim.claim, ())
-        capabilities.append(status)
-    return OrgRecord(org, as_of.isoformat(), capabilities, _history(mine, model, as_of))
-
-
-def _history(runs: list[RunOutcomes], model: CapabilityModel, as_of: date) -> dict[str, list[tuple[str, str]]]:
-    days = sorted({d for d in (_day(r.finished) for r in runs if r.complete) if d is not None and d <= as_of})
     history: dict[str, list[tuple[str, str]]] = {c: [] for c in model.capabilities}
-    for day in days:
-        current = evidence_runs(runs, model, day)
-        for capability in model.capabilities.values():
-            history[capability.id].append((day.isoformat(), capability_status(capability, current, model).status))
-    return history
+    for day in evidence.days(today):
+        for cid, status in evidence.record(day).items():
+            history[cid].append((day.isoformat(), status.status))
+    return OrgRecord(org, today.isoformat(), list(current.values()), history)
 
 
 @dataclass
 class FootprintRecord:
     footprint: Footprint
     members: list[OrgRecord]
-    slowest: dict[str, tuple[str, str]]  # capability -> (status, ODS code of the slowest member)
+    slowest: dict[str, tuple[str, str]]  # capability -> (status, ODS code of the first slowest member)
+    laggard_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # capability -> every slowest member
+    missing: tuple[str, ...] = ()  # members named by the footprint with no record (counted as no evidence)
+
+    @property
+    def code(self) -> str:
+        return self.footprint.code
+
+    @property
+    def name(self) -> str:
+        return self.footprint.name
+
+    def status(self, capability_id: str) -> str:
+        return self.slowest[capability_id][0]
+
+    def statuses(self) -> dict[str, str]:
+        return {c: s for c, (s, _) in self.slowest.items()}
+
+    def laggards(self, capability_id: str) -> tuple[str, ...]:
+        return () if self.status(capability_id) == "met" else self.laggard_codes.get(capability_id, ())
+
+    def member_status(self, ods_code: str, capability_id: str) -> str:
+        record = next((r for r in self.members if r.code == ods_code), None)
+        return record.status(capability_id) if record is not None else "no evidence"
 
 
-def footprint_record(footprint: Footprint, records: list[OrgRecord], model: CapabilityModel) -> FootprintRecord:
-    """Each capability's slowest member (no evidence counts as slowest: nothing shows it is in place)."""
-    members = [r for r in records if r.organisation.ods_code in footprint.members]
+def footprint_record(footprint: Footprint, org_records: list[OrgRecord],
+                     model: CapabilityModel | None = None) -> FootprintRecord:
+    """Each capability's slowest member. "No evidence" is slowest (nothing shows the capability is in
+    place), and a member with no record at all counts as no evidence. Ties name every tied member."""
+    members = [r for r in org_records if r.code in footprint.members]
+    missing = tuple(m for m in footprint.members if m not in {r.code for r in members})
+    if model is not None:
+        capabilities = list(model.capabilities)
+    else:
+        capabilities = list(dict.fromkeys(c.capability.id for r in members for c in r.capabilities))
     slowest: dict[str, tuple[str, str]] = {}
-    for capability in model.capabilities:
-        ranked = sorted(((r.status(capability), r.organisation.ods_code) for r in members),
-                        key=lambda item: (RANK[item[0]], item[1]))
-        slowest[capability] = ranked[0] if ranked else ("no evidence", "")
-    return FootprintRecord(footprint, members, slowest)
-
-
-@dataclass(frozen=True)
-class MilestoneView:
-    id: str
-    title: str
-    target_date: str
-    state: str  # achieved | on track | at risk | missed
-    behind: tuple[str, ...]  # capabilities not yet met
-
-
-def roadmap_view(statuses: dict[str, str], model: CapabilityModel, as_of: date,
-                 dates: dict[str, str] | None = None) -> list[MilestoneView]:
-    """Milestones judged on capability statuses (an organisation's, or a footprint's slowest members')."""
-    views = []
-    for milestone in model.milestones.values():
-        target = (dates or {}).get(milestone.id, milestone.target_date)
-        behind = tuple(c for c in milestone.capabilities if statuses.get(c) != "met")
-        if not behind:
-            state = "achieved"
-        elif date.fromisoformat(target) < as_of:
-            state = "missed"
-        elif any(statuses.get(c) in ("not met", "no evidence", None) for c in behind):
-            state = "at risk"
-        else:
-            state = "on track"
-        views.append(MilestoneView(milestone.id, milestone.title, target, state, behind))
-    return views
+    laggards: dict[str, tuple[str, ...]] = {}
+    for capability in capabilities:
+        ranked = [(r.status(capability), r.code) for r in members] + [("no evidence", m) for m in missing]
+        if not ranked:
+            slowest[capability], laggards[capability] = ("no evidence", ""), ()
+            continue
+        low = min(RANK[s] for s, _ in ranked)
+        tied = tuple(sorted(code for s, code in ranked if RANK[s] == low))
+        slowest[capability] = (next(s for s, _ in ranked if RANK[s] == low), tied[0])
+        laggards[capability] = tied
+    return FootprintRecord(footprint, members, slowest, laggards, missing)
