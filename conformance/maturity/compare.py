@@ -1,7 +1,11 @@
 """Vendor comparison: requirement by requirement, system by system, weighted by what a buyer must have.
 
 The requirements file is the procurement team's (profiles/procurement/example-requirements.toml):
-``[[requirement]] id, title, weight = "must" | "should" | "could", checks = [globs]``.
+``[[requirement]] id, title, weight = "must" | "should" | "could", checks = [globs]``. A cell is
+pass (every required matched check passed), partial (some passed, some required failed), fail (none
+passed) or not tested (nothing matched ran); skips and optional failures are shown but never count
+against a system. The score is the weighted share of credit (pass 1, partial 0.5), 0-100; a must that
+is anything but pass is "fails a must", whatever the score.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.maturity.model import check_glob
 from conformance.maturity.records import RunOutcomes
 
 WEIGHTS = {"must": 3, "should": 2, "could": 1}
 CREDIT = {"pass": 1.0, "partial": 0.5, "fail": 0.0, "not tested": 0.0}
+VERDICTS = tuple(CREDIT)
 
 
 class RequirementsError(ValueError):
@@ -28,12 +34,17 @@ class BuyerRequirement:
     weight: str
     checks: tuple[str, ...]
 
+    def covers(self, check_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(check_id, p) for p in self.checks)
+
 
 @dataclass(frozen=True)
 class Cell:
     verdict: str  # pass | partial | fail | not tested
     passed: tuple[str, ...]
-    failed: tuple[str, ...]
+    failed: tuple[str, ...]  # required checks that failed or errored
+    skipped: tuple[str, ...] = ()
+    optional_failed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,6 +53,11 @@ class Column:
     cells: dict[str, Cell]
     score: float  # 0..100, weighted
     fails_must: bool
+    musts_failed: tuple[str, ...] = ()  # ids of must requirements that are not pass
+
+    @property
+    def label(self) -> str:
+        return f"{self.run.system.label} ({self.run.run_id})"
 
 
 @dataclass
@@ -49,14 +65,19 @@ class Matrix:
     requirements: list[BuyerRequirement]
     columns: list[Column]
 
+    def ranked(self) -> list[Column]:
+        """Best first: systems meeting every must before any that fails one, then by score."""
+        return sorted(self.columns, key=lambda c: (c.fails_must, -c.score))
+
 
 def load_requirements(path: Path) -> list[BuyerRequirement]:
+    """Read a buyer's requirements file, checking everything before returning anything."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RequirementsError(f"{path}: no such file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RequirementsError(f"{path}: not valid TOML: {exc}") from None
+    except (IsADirectoryError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RequirementsError(f"{path}: not a valid TOML file: {exc}") from None
     items = data.get("requirement")
     if set(data) - {"requirement"} or not isinstance(items, list) or not items:
         raise RequirementsError(f"{path}: expected [[requirement]] tables and nothing else")
@@ -65,23 +86,34 @@ def load_requirements(path: Path) -> list[BuyerRequirement]:
         where = f"{path}: requirement[{n}]"
         unknown = sorted(set(item) - {"id", "title", "weight", "checks"})
         if unknown:
-            raise RequirementsError(f"{where}.{unknown[0]}: unknown key")
-        rid, weight, checks = item.get("id"), item.get("weight"), item.get("checks")
-        if not isinstance(rid, str) or not rid or rid in seen:
-            raise RequirementsError(f"{where}.id: missing or repeated")
+            raise RequirementsError(f"{where}.{unknown[0]}: unknown key (expected id, title, weight, checks)")
+        rid, title, weight, checks = item.get("id"), item.get("title", item.get("id")), item.get("weight"), \
+            item.get("checks")
+        if not isinstance(rid, str) or not rid.strip():
+            raise RequirementsError(f"{where}.id: missing")
+        if rid in seen:
+            raise RequirementsError(f"{where}.id: {rid!r} is used twice")
+        if not isinstance(title, str) or not title.strip():
+            raise RequirementsError(f"{where}.title: must be a non-empty string")
         if weight not in WEIGHTS:
-            raise RequirementsError(f"{where}.weight: must be must, should or could")
+            raise RequirementsError(f"{where}.weight: must be must, should or could, not {weight!r}")
         if not isinstance(checks, list) or not checks or not all(isinstance(c, str) for c in checks):
             raise RequirementsError(f"{where}.checks: must be a non-empty list of check-id patterns")
+        for pattern in checks:
+            problem = check_glob(pattern)
+            if problem:
+                raise RequirementsError(f"{where}.checks: {problem}")
         seen.add(rid)
-        out.append(BuyerRequirement(rid, str(item.get("title", rid)), str(weight), tuple(checks)))
+        out.append(BuyerRequirement(rid, title, str(weight), tuple(checks)))
     return out
 
 
 def _cell(requirement: BuyerRequirement, run: RunOutcomes) -> Cell:
-    outcomes = [o for o in run.outcomes if any(fnmatch.fnmatchcase(o.check_id, p) for p in requirement.checks)]
+    outcomes = [o for o in run.outcomes if requirement.covers(o.check_id)]
     passed = tuple(o.check_id for o in outcomes if o.status == "pass")
     failed = tuple(o.check_id for o in outcomes if o.status in ("fail", "error") and o.required)
+    skipped = tuple(o.check_id for o in outcomes if o.status == "skip")
+    optional_failed = tuple(o.check_id for o in outcomes if o.status in ("fail", "error") and not o.required)
     if not passed and not failed:
         verdict = "not tested"
     elif not failed:
@@ -90,15 +122,16 @@ def _cell(requirement: BuyerRequirement, run: RunOutcomes) -> Cell:
         verdict = "partial"
     else:
         verdict = "fail"
-    return Cell(verdict, passed, failed)
+    return Cell(verdict, passed, failed, skipped, optional_failed)
 
 
 def compare(runs: list[RunOutcomes], requirements: list[BuyerRequirement]) -> Matrix:
-    total = sum(WEIGHTS[r.weight] for r in requirements)
+    """One column per run (one run per vendor's system, on the same suites), one row per requirement."""
+    total = sum(WEIGHTS[r.weight] for r in requirements) or 1
     columns = []
     for run in runs:
         cells = {r.id: _cell(r, run) for r in requirements}
         score = sum(WEIGHTS[r.weight] * CREDIT[cells[r.id].verdict] for r in requirements) / total * 100
-        fails_must = any(r.weight == "must" and cells[r.id].verdict != "pass" for r in requirements)
-        columns.append(Column(run, cells, round(score, 1), fails_must))
+        musts = tuple(r.id for r in requirements if r.weight == "must" and cells[r.id].verdict != "pass")
+        columns.append(Column(run, cells, round(score, 1), bool(musts), musts))
     return Matrix(requirements, columns)
