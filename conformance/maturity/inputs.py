@@ -7,67 +7,34 @@ is returned (so nothing is imported half-way).
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
-from datetime import date
 from pathlib import Path
 
+from conformance.maturity.assessments import AssessmentError, read_assessments
+from conformance.maturity.csvfile import InputError, rows
 from conformance.maturity.model import CapabilityModel
-from conformance.maturity.records import CLAIMS, ORG_KINDS, Footprint, Organisation, SelfAssessment
+from conformance.maturity.records import ORG_KINDS, Footprint, Organisation, SelfAssessment
+
+__all__ = ["DEMO_DIR", "AssessmentError", "InputError", "load_demo", "read_assessments", "read_footprints",
+           "read_organisations"]
 
 ODS = re.compile(r"^[A-Z0-9]{3,6}$")
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "maturity" / "demo"
 
 
-class InputError(ValueError):
-    """``FILE:LINE: column: why``."""
-
-
-def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (expected {', '.join(columns)})")
-    rows = [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, 2)]
-    if not rows:
-        raise InputError(f"{path}: no rows")
-    return rows
-
-
 def read_organisations(path: Path) -> list[Organisation]:
-    out = []
-    for line, row in _rows(path, ("ods_code", "name", "kind")):
+    out: list[Organisation] = []
+    seen: dict[str, int] = {}
+    for line, row in rows(Path(path), ("ods_code", "name", "kind")):
         if not ODS.match(row["ods_code"]):
             raise InputError(f"{path}:{line}: ods_code: {row['ods_code']!r} is not an ODS-style code")
         if row["kind"] not in ORG_KINDS:
             raise InputError(f"{path}:{line}: kind: {row['kind']!r} is not one of {', '.join(ORG_KINDS)}")
+        if row["ods_code"] in seen:
+            raise InputError(f"{path}:{line}: ods_code: {row['ods_code']!r} is already on line {seen[row['ods_code']]}")
+        seen[row["ods_code"]] = line
         out.append(Organisation(row["ods_code"], row["name"], row["kind"]))
-    return out
-
-
-def read_assessments(path: Path, known_ods: set[str], model: CapabilityModel) -> list[SelfAssessment]:
-    out = []
-    for line, row in _rows(path, ("ods_code", "capability", "claim", "assessed_on")):
-        if row["ods_code"] not in known_ods:
-            raise InputError(f"{path}:{line}: ods_code: unknown organisation {row['ods_code']!r} "
-                             "(import it first: conformance org import)")
-        if row["capability"] not in model.capabilities:
-            raise InputError(f"{path}:{line}: capability: unknown capability {row['capability']!r}")
-        if row["claim"] not in CLAIMS:
-            raise InputError(f"{path}:{line}: claim: {row['claim']!r} is not one of {', '.join(CLAIMS)}")
-        try:
-            date.fromisoformat(row["assessed_on"])
-        except ValueError:
-            raise InputError(f"{path}:{line}: assessed_on: {row['assessed_on']!r} is not a date (YYYY-MM-DD)") from None
-        out.append(SelfAssessment(row["ods_code"], row["capability"], row["claim"], row["assessed_on"],
-                                  row.get("note", "")))
     return out
 
 
@@ -95,9 +62,9 @@ def read_footprints(path: Path, known_ods: set[str]) -> list[Footprint]:
     return out
 
 
-def load_demo(model: CapabilityModel, directory: Path = DEMO_DIR) -> tuple[list[Organisation], list[Footprint],
-                                                                           list[SelfAssessment]]:
-    orgs = read_organisations(directory / "organisations.csv")
-    known = {o.ods_code for o in orgs}
-    return orgs, read_footprints(directory / "footprints.toml", known), read_assessments(
-        directory / "assessments.csv", known, model)
+def load_demo(model: CapabilityModel | None = None, directory: Path = DEMO_DIR) -> tuple[
+        list[Organisation], list[Footprint], list[SelfAssessment]]:
+    """The demo data set (kept for callers of the old argument order: see demo.load_demo)."""
+    from conformance.maturity.demo import load_demo as load
+
+    return load(directory, model)
