@@ -196,21 +196,34 @@ class _Evidence:
             self.runs.append((day, run, seen))
         self.judged: dict[tuple[str, tuple[str, ...]], RequirementStatus] = {}
 
-    def days(self, until: date) -> list[date]:
-        return sorted({day for day, _, _ in self.runs if day <= until})
+    def walk(self, today: date) -> tuple[list[tuple[date, dict[str, CapabilityStatus]]], dict[str, CapabilityStatus]]:
+        """The statuses at the end of each day a run finished (up to ``today``), and as of ``today``.
 
-    def record(self, as_of: date) -> dict[str, CapabilityStatus]:
-        oldest = as_of - timedelta(days=self.model.scoring.expires_after_days)
-        latest: dict[tuple[str, str], tuple[str, list[CheckSeen]]] = {}
-        for day, run, seen in self.runs:
-            if day > as_of:
+        One pass over the runs in order: each day only adds that day's runs to the latest-run table,
+        so the history costs the number of runs plus, per day, the requirements and systems held.
+        """
+        latest: dict[tuple[str, str], tuple[date, str, list[CheckSeen]]] = {}
+        points: list[tuple[date, dict[str, CapabilityStatus]]] = []
+        for n, (day, run, seen) in enumerate(self.runs):
+            if day > today:
                 break
             for rid, checks in seen.items():
-                latest[(rid, run.system.label)] = (run.run_id, checks) if day >= oldest else ("", [])
+                latest[(rid, run.system.label)] = (day, run.run_id, checks)
+            last_of_day = n + 1 == len(self.runs) or self.runs[n + 1][0] != day
+            if last_of_day:
+                points.append((day, self._statuses(latest, day)))
+        return points, self._statuses(latest, today)
+
+    def record(self, as_of: date) -> dict[str, CapabilityStatus]:
+        return self.walk(as_of)[1]
+
+    def _statuses(self, latest: dict[tuple[str, str], tuple[date, str, list[CheckSeen]]],
+                  as_of: date) -> dict[str, CapabilityStatus]:
+        oldest = as_of - timedelta(days=self.model.scoring.expires_after_days)
         pooled: dict[str, list[tuple[str, list[CheckSeen]]]] = {}
-        for (rid, _), item in sorted(latest.items()):
-            if item[0]:
-                pooled.setdefault(rid, []).append(item)
+        for (rid, _), (day, run_id, checks) in sorted(latest.items(), key=lambda item: item[0]):
+            if day >= oldest:
+                pooled.setdefault(rid, []).append((run_id, checks))
         out = {}
         for capability in self.model.capabilities.values():
             parts = [self._status(rid, pooled.get(rid, [])) for rid in capability.requirements]
@@ -238,15 +251,15 @@ def org_record(org: Organisation, runs: list[RunOutcomes], assessments: list[Sel
     organisation's latest claim, and whether the evidence contradicts it; and the status over time
     (one point per day on which a run of the organisation finished)."""
     evidence = _Evidence([r for r in runs if r.ods_code == org.ods_code], model)
-    current = evidence.record(today)
+    points, current = evidence.walk(today)
     claims = _latest_claims(assessments, org.ods_code)
     for status in current.values():
         status.claim = claims.get(status.capability.id)
         if status.claim is not None:
             status.contradicted = status.status in model.scoring.audit.get(status.claim.claim, ())
     history: dict[str, list[tuple[str, str]]] = {c: [] for c in model.capabilities}
-    for day in evidence.days(today):
-        for cid, status in evidence.record(day).items():
+    for day, statuses in points:
+        for cid, status in statuses.items():
             history[cid].append((day.isoformat(), status.status))
     return OrgRecord(org, today.isoformat(), list(current.values()), history)
 
