@@ -183,3 +183,23 @@ def test_the_record_is_monotone_as_more_checks_pass(outcomes: list[tuple[str, tu
     new = org_record(ORG, [run("r", after)], [], model, TODAY)
     for capability in model.capabilities:
         assert RANK[new.status(capability)] >= RANK[old.status(capability)], capability
+
+
+RUNS = st.lists(st.tuples(st.integers(0, 400), st.sampled_from(["EPR", "LIMS"]),
+                          st.lists(st.tuples(st.sampled_from([*CHECKS, "gs1.a", "gs1.b"]), OUTCOME), max_size=6)),
+                min_size=1, max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(RUNS)
+def test_each_history_point_is_the_record_as_of_that_day(spec: list[tuple[int, str, list[tuple[str, tuple[str, bool]]]]]
+                                                         ) -> None:
+    start = date(2025, 1, 1).toordinal()
+    runs = [run(f"r{n}", [(c, s, r) for c, (s, r) in outcomes], day=date.fromordinal(start + offset).isoformat(),
+                system=system) for n, (offset, system, outcomes) in enumerate(spec)]
+    record = org_record(ORG, runs, [], MODEL, TODAY)
+    days = sorted({r.finished[:10] for r in runs if r.finished[:10] <= TODAY.isoformat()})
+    for capability, points in record.history.items():
+        assert [d for d, _ in points] == days
+        for day, status in points:
+            assert org_record(ORG, runs, [], MODEL, date.fromisoformat(day)).status(capability) == status
