@@ -62,7 +62,9 @@ def _requirements(c: CapabilityStatus) -> str:
         checks = "".join(f"<li><code>{escape(s.check_id)}</code> {escape(s.status)}"
                          f"{'' if s.required else ' (optional)'} <small>run {escape(s.run_id)}"
                          f"{': ' + escape(s.message) if s.message else ''}</small></li>" for s in r.checks)
-        summary = f"{escape(r.requirement.title)}: <b>{escape(r.status)}</b> ({r.passed}/{len(r.checks)} passed)"
+        tally = Counter(s.status for s in r.checks)
+        counts = ", ".join(f"{tally[k]} {k}" for k in ("pass", "fail", "error", "skip") if tally[k])
+        summary = f"{escape(r.requirement.title)}: <b>{escape(r.status)}</b> ({escape(counts or 'no check ran')})"
         parts.append(f"<details><summary>{summary}</summary><ul>{checks or '<li>no mapped check ran</li>'}</ul>"
                      "</details>" if r.checks else f"<div>{summary}</div>")
     return "".join(parts)
