@@ -29,12 +29,17 @@ async def run_realtime(faults: list[str], select: list[str] | None = None, liste
 
 
 async def test_reported_latency_matches_an_injected_delay_within_5_ms_at_p50() -> None:
+    # The path's own latency (write, deliver, receive: a few ms, more on a loaded machine) is measured in
+    # the same test without the fault; what the delay adds must be the injected 250 ms within 5 ms.
+    baseline = (await run_realtime([], ["realtime.exchange"]))["realtime.exchange.observed"]
+    assert baseline.status is Status.PASS, baseline.message
     results = await run_realtime([f"notification-delay={INJECTED_MS}"], ["realtime.exchange"])
     observed = results["realtime.exchange.observed"]
     assert observed.status is Status.PASS, observed.message
     latency = observed.metrics["latency_ms"]
     assert set(latency) == {"p50", "p95", "p99", "max"}
-    assert abs(latency["p50"] - INJECTED_MS) <= 5, latency
+    added = latency["p50"] - baseline.metrics["latency_ms"]["p50"]
+    assert abs(added - INJECTED_MS) <= 5, (latency, baseline.metrics["latency_ms"])
     assert observed.metrics["observed"] == observed.metrics["events"] == 20
     # 250 ms is over the sandbox's 200 ms p95 threshold: the latency check says so, with its figures.
     assert results["realtime.exchange.latency"].status is Status.FAIL
