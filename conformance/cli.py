@@ -392,6 +392,66 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
 # ---- end validate hl7v2 ------------------------------------------------------------------------------
 
 
+# ---- validate fhir (issue 4) ------------------------------------------------------------------------
+
+
+@validate.command("fhir")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profiles", multiple=True, metavar="CANONICAL",
+              help="Also validate against this profile (canonical URL; repeatable). meta.profile is always honoured.")
+@click.option("--package", "packages", multiple=True, metavar="PATH",
+              help="Load definitions from a FHIR package (.tgz or folder), a Bundle, or a folder (repeatable).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
+def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...], as_json: bool) -> None:
+    """Validate FHIR R4 resources (JSON or XML files) against base R4 and profiles.
+
+    Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
+    input is valid, 1 when any is not, 2 for a usage error such as a package that cannot be loaded.
+    """
+
+    def body() -> int:
+        from conformance.fhirval.validate import is_valid, summary, to_outcome, validate_bytes
+
+        if packages:
+            from conformance.fhirval.layered import load_definitions
+            from conformance.fhirval.loaders import DefinitionLoadError
+
+            try:
+                source: Any = load_definitions(packages)
+            except DefinitionLoadError as exc:
+                click.echo(f"conformance: validate fhir: {exc}", err=True)
+                return EXIT_USAGE
+        else:
+            from conformance.fhirval.base import base_source
+
+            source = base_source()
+        rows: list[dict[str, Any]] = []
+        all_valid = True
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                click.echo(f"conformance: validate fhir: {path}: {exc.strerror or exc}", err=True)
+                return EXIT_USAGE
+            issues = validate_bytes(data, source, profiles)
+            all_valid &= is_valid(issues)
+            if as_json:
+                outcome = to_outcome(issues)
+                rows.append({"id": str(path), **outcome} if len(paths) > 1 else outcome)
+                continue
+            click.echo(f"{path}: {summary(issues)}")
+            for issue in issues:
+                click.echo(f"{path}: {issue.line()}")
+        if as_json:
+            click.echo(json.dumps(rows if len(paths) > 1 else rows[0], indent=2, ensure_ascii=False))
+        return 0 if all_valid else 1
+
+    _guard(body)
+
+# ---- end validate fhir -------------------------------------------------------------------------------
+
+
 if __name__ == "__main__":
     main()
 

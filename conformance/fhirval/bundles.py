@@ -1,0 +1,79 @@
+"""Bundles: entries indexed by fullUrl so references between them resolve, and the entry-level rules.
+
+Each entry's resource is validated where it stands (``Bundle.entry[3].resource``) by the ordinary walk;
+this module only supplies what the walk cannot see from inside one entry: the fullUrl table, the
+fullUrl/id agreement, and bdl-7 (fullUrl unique), checked natively (see invariants.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, type_from_url
+from conformance.fhirval.source import Json
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+
+
+def _entries(bundle: Json) -> list[Json]:
+    entries = bundle.get("entry")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def index_entries(bundle: Json) -> dict[str, Json]:
+    """fullUrl -> resource, plus ``Type/id`` -> resource for entries reachable by a relative reference."""
+    table: dict[str, Json] = {}
+    for entry in _entries(bundle):
+        res, full_url = entry.get("resource"), entry.get("fullUrl")
+        if not isinstance(res, dict):
+            continue
+        if isinstance(full_url, str):
+            table.setdefault(full_url, res)
+        rtype, rid = res.get("resourceType"), res.get("id")
+        if isinstance(rtype, str) and isinstance(rid, str):
+            table.setdefault(f" {rtype}/{rid}", res)
+    return table
+
+
+def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | None:
+    hit = table.get(ref)
+    if hit is not None:
+        return hit
+    m = RELATIVE.fullmatch(ref)
+    if m is None:
+        return None
+    if base_url:
+        b = ABSOLUTE_REST.fullmatch(base_url)
+        if b is not None:
+            hit = table.get(f"{b.group('base')}/{m.group('type')}/{m.group('id')}")
+            if hit is not None:
+                return hit
+    return table.get(f" {m.group('type')}/{m.group('id')}")
+
+
+def check_entries(w: Walker, bundle: Json, loc: str) -> None:
+    """fullUrl agrees with the resource's type and id; fullUrl (+versionId) unique unless a history."""
+    seen: dict[tuple[str, str | None], int] = {}
+    history = bundle.get("type") == "history"
+    for i, entry in enumerate(bundle.get("entry") or () if isinstance(bundle.get("entry"), list) else ()):
+        if not isinstance(entry, dict):
+            continue
+        full_url, res = entry.get("fullUrl"), entry.get("resource")
+        if not isinstance(full_url, str) or not isinstance(res, dict):
+            continue
+        where = f"{loc}.entry[{i}]"
+        named = type_from_url(full_url)
+        rid = res.get("id")
+        if named and not full_url.startswith("urn:") and isinstance(rid, str):
+            tail = full_url.rstrip("/").rsplit("/", 2)
+            if len(tail) == 3 and (tail[1] != res.get("resourceType") or tail[2] != rid):
+                w.sink.error("bundle-fullurl", f"{where}.fullUrl", f"the fullUrl {full_url} does not match the "
+                             f"resource's type and id ({res.get('resourceType')}/{rid})")
+        meta = res.get("meta")
+        version = meta.get("versionId") if isinstance(meta, dict) else None
+        key = (full_url, version if isinstance(version, str) else None)
+        if key in seen and not history:
+            w.sink.error("bundle-duplicate", where, f"constraint failed: bdl-7: the fullUrl {full_url} is also used "
+                                                    f"by entry[{seen[key]}] (fullUrl must be unique in a Bundle)")
+        seen.setdefault(key, i)

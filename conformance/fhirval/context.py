@@ -1,0 +1,90 @@
+"""What the validator knows about one DefinitionSource, worked out once and reused across resources.
+
+The walker asks the same questions for every instance (is ``Observation`` a resource type? which
+StructureDefinition does ``http://x/SD/p`` name? which type does a targetProfile constrain?);
+answering from a cache keeps per-resource work proportional to the resource, not to the definitions.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from conformance.fhirval.bindings import Terminology
+from conformance.fhirval.index import StructureIndex, structure_index
+from conformance.fhirval.primitives import PRIMITIVES
+from conformance.fhirval.source import DefinitionSource
+
+_MISSING: Any = object()
+
+
+class Model:
+    """Cached lookups over one source: StructureDefinition indexes, resource types, terminology."""
+
+    def __init__(self, source: DefinitionSource) -> None:
+        self.source = source
+        self.term = Terminology(source)
+        self._index: dict[str, StructureIndex | None] = {}
+        self._resource: dict[str, StructureIndex | None] = {}
+        self._type_of: dict[str, str] = {}
+        self._is_type: dict[str, bool] = {}
+
+    def index(self, key: str) -> StructureIndex | None:
+        """The index of a StructureDefinition by canonical URL or base type name (None if unknown)."""
+        hit = self._index.get(key, _MISSING)
+        if hit is _MISSING:
+            try:
+                hit = structure_index(self.source, key)
+            except Exception:  # noqa: BLE001 - a definition that cannot be built (e.g. SnapshotError) is unknown here
+                hit = None
+            self._index[key] = hit
+        result: StructureIndex | None = hit
+        return result
+
+    def resource_index(self, name: str) -> StructureIndex | None:
+        """The base definition of a concrete resource type, or None when ``name`` is not one."""
+        hit = self._resource.get(name, _MISSING)
+        if hit is _MISSING:
+            hit = None
+            if name[:1].isupper() and name.isalnum():
+                idx = self.index(name)
+                if idx is not None and idx.kind == "resource" and not idx.sd.get("abstract") and idx.type == name:
+                    hit = idx
+            self._resource[name] = hit
+        result: StructureIndex | None = hit
+        return result
+
+    def is_resource_type(self, name: str) -> bool:
+        return self.resource_index(name) is not None
+
+    def is_type_name(self, name: str) -> bool:
+        """Whether ``name`` is any FHIR type (used to tell a disallowed choice type from an unknown element)."""
+        hit = self._is_type.get(name)
+        if hit is None:
+            hit = name in PRIMITIVES or self.index(name) is not None
+            self._is_type[name] = hit
+        return hit
+
+    def sd_type(self, url: str) -> str:
+        """The type a StructureDefinition constrains (its last URL segment when it is not held)."""
+        hit = self._type_of.get(url)
+        if hit is None:
+            idx = self.index(url)
+            hit = idx.type if idx is not None else url.split("|")[0].rsplit("/", 1)[-1]
+            self._type_of[url] = hit
+        return hit
+
+
+_MODELS: dict[int, tuple[DefinitionSource, Model]] = {}
+_LOCK = threading.Lock()
+
+
+def model_for(source: DefinitionSource) -> Model:
+    """One Model per source object, kept for the life of the process (sources are few and long-lived)."""
+    hit = _MODELS.get(id(source))
+    if hit is not None and hit[0] is source:
+        return hit[1]
+    with _LOCK:
+        built = Model(source)
+        _MODELS[id(source)] = (source, built)
+        return built

@@ -1,0 +1,415 @@
+"""Walking a JSON instance against a StructureDefinition tree, reporting every problem where it is.
+
+One pass per definition: each JSON property is matched to its element (unknown ones reported), each
+element's values are checked for array-ness, cardinality, JSON type and lexical form, then walked
+into (locally constrained children, or the type's own definition). Fixed/pattern values, bindings,
+references, extensions, slicing and invariants are judged on the way. Recursion is bounded by
+``MAX_DEPTH`` so a hostile, deeply nested input ends in an issue, not a RecursionError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.fhirval import bundles, extensions, references, slicing
+from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
+from conformance.fhirval.context import Model
+from conformance.fhirval.index import Node, StructureIndex, TypeRef
+from conformance.fhirval.invariants import check_constraints, constraints_of, narrative_problem
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.primitives import PRIMITIVES, check_json_type, check_lexical
+from conformance.fhirval.source import Json
+from conformance.fhirval.values import equals_fixed, matches_pattern, show
+
+MAX_DEPTH = 120
+_ABSENT: Any = object()
+
+
+@dataclass
+class Frame:
+    """One resource being walked (the root, a contained resource, a Bundle entry)."""
+
+    resource: Json
+    loc: str
+    type: str
+    contained: bool = False
+    local_refs: set[str] = field(default_factory=set)
+    full_url: str | None = None
+
+
+class Walker:
+    """Per-validation state over a shared :class:`Model`; see validate.py for the entry points."""
+
+    def __init__(self, model: Model, sink: Sink) -> None:
+        self.model = model
+        self.sink = sink
+        self.frames: list[Frame] = []
+        self.root: Json = {}
+        self.bundles: list[dict[str, Json]] = []  # fullUrl -> resource, innermost Bundle last
+        self.hosts: list[Json] = []  # the objects being walked, innermost last
+        self._noted: set[str] = set()
+
+    def note_once(self, key: str) -> bool:
+        if key in self._noted:
+            return False
+        self._noted.add(key)
+        return True
+
+    # ---- resources -----------------------------------------------------------------------------
+
+    def resource(self, res: Any, loc: str, depth: int, profiles: Sequence[str] = (), *, contained: bool = False,
+                 full_url: str | None = None) -> None:
+        if not isinstance(res, dict):
+            self.sink.error("object-expected", loc or "", f"a resource must be a JSON object, not {show(res)}")
+            return
+        rtype = res.get("resourceType")
+        if not isinstance(rtype, str):
+            self.sink.error("resource-type", loc, "a resource must have a resourceType (a string)")
+            return
+        idx = self.model.resource_index(rtype)
+        if idx is None or idx.root is None:
+            self.sink.error("unknown-resource-type", loc or rtype, f"{rtype!r} is not a FHIR R4 resource type")
+            return
+        loc = loc or rtype
+        if depth > MAX_DEPTH:
+            self.sink.error("too-deep", loc, f"nested more than {MAX_DEPTH} levels deep: not walked further")
+            return
+        if not self.frames:
+            self.root = res
+        if full_url is None and self.frames and self.frames[-1].type == "Bundle" and self.hosts:
+            entry_url = self.hosts[-1].get("fullUrl")
+            full_url = entry_url if isinstance(entry_url, str) else None
+        frame = Frame(res, loc, rtype, contained, full_url=full_url)
+        self.frames.append(frame)
+        if rtype == "Bundle":
+            self.bundles.append(bundles.index_entries(res))
+        try:
+            if rtype == "Bundle":
+                bundles.check_entries(self, res, loc)
+            self.walk_root(res, idx, loc, depth)
+            meta = res.get("meta")
+            claimed = meta.get("profile") if isinstance(meta, dict) else None
+            wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed or () if isinstance(p, str)]
+            done: set[str] = {idx.url}
+            for url, asked in wanted:
+                if url in done:
+                    continue
+                done.add(url)
+                self.walk_profile(res, rtype, url, loc, depth, asked)
+            extensions.resource_rules(self, res, frame, contained)
+        finally:
+            self.frames.pop()
+            if rtype == "Bundle":
+                self.bundles.pop()
+
+    def container(self) -> Frame:
+        """The resource whose contained list local references resolve in (not a contained one)."""
+        for frame in reversed(self.frames):
+            if not frame.contained:
+                return frame
+        return self.frames[0]
+
+    def resolve(self, ref: Any) -> Json | None:
+        """The Bundle entry a reference points to (by fullUrl, or relative to the current entry's base)."""
+        if not isinstance(ref, str) or not self.bundles:
+            return None
+        return bundles.resolve(self.bundles[-1], ref, next((f.full_url for f in reversed(self.frames) if f.full_url),
+                                                           None))
+
+    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+        """Whether a value conforms to a profile: a trial validation whose issues are kept apart."""
+        idx = self.model.index(profile)
+        if idx is None or idx.root is None:
+            return False
+        probe = Walker(self.model, Sink(limit=1))
+        probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
+        probe.hosts = list(self.hosts)
+        probe._noted = self._noted
+        if isinstance(value, dict) and "resourceType" in value:
+            probe.resource(value, "$", 1, [profile])
+        elif isinstance(value, dict):
+            probe.object(value, idx, idx.root, "$", 1)
+            probe.constraints(idx.root, value, idx.root.path, "$")
+        return not any(i.is_error for i in probe.sink.issues)
+
+    def walk_root(self, res: Json, idx: StructureIndex, loc: str, depth: int) -> None:
+        assert idx.root is not None
+        self.object(res, idx, idx.root, loc, depth)
+        self.constraints(idx.root, res, idx.root.path, loc)
+
+    def walk_profile(self, res: Json, rtype: str, url: str, loc: str, depth: int, asked: bool) -> None:
+        pidx = self.model.index(url)
+        if pidx is None or pidx.root is None:
+            if asked:
+                self.sink.error("unknown-profile", loc, f"the profile {url} is not known (not in the loaded "
+                                                        "definitions)")
+            else:
+                self.sink.warning("unknown-profile", loc, f"meta.profile {url} is not known, so was not checked")
+            return
+        if pidx.type != rtype:
+            self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")
+            return
+        self.walk_root(res, pidx, loc, depth)
+
+    # ---- objects and their properties ----------------------------------------------------------
+
+    def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
+        """Match each property of ``obj`` to a child of ``node``; check every child present or required."""
+        if depth > MAX_DEPTH:
+            self.sink.error("too-deep", loc, f"nested more than {MAX_DEPTH} levels deep: not walked further")
+            return
+        self.hosts.append(obj)
+        names = node.json_names
+        groups: dict[Node, list[tuple[str, str, Any]]] = {}
+        shadows: dict[Node, tuple[str, Any]] = {}
+        is_resource = node is idx.root and idx.kind == "resource"
+        for key, value in obj.items():
+            if key == "resourceType" and is_resource:
+                continue
+            if key.startswith("_"):
+                hit = names.get(key[1:])
+                if hit is None or not _is_primitive(hit[0], hit[1]):
+                    self.unknown(node, key, loc)
+                else:
+                    shadows[hit[0]] = (key, value)
+                    groups.setdefault(hit[0], [])
+                continue
+            hit = names.get(key)
+            if hit is None:
+                self.unknown(node, key, loc)
+                continue
+            groups.setdefault(hit[0], []).append((key, hit[1], value))
+        for child, entries in groups.items():
+            shadow = shadows.get(child)
+            if not entries and shadow is not None:
+                key = shadow[0][1:]
+                entries = [(key, names[key][1], _ABSENT)]
+            self.child(obj, idx, child, entries, shadow, loc, depth)
+        for child in node.children.values():
+            if child.min > 0 and child not in groups:
+                self.sink.error("cardinality-min", loc,
+                                f"{child.path}: minimum required = {child.min}, but only found 0")
+        self.hosts.pop()
+
+    def unknown(self, node: Node, key: str, loc: str) -> None:
+        base = key[1:] if key.startswith("_") else key
+        for child in node.children.values():
+            prefix = child.name[:-3]
+            if child.is_choice and base.startswith(prefix) and base[len(prefix):][:1].isupper():
+                suffix = base[len(prefix):]
+                tname = suffix if self.model.is_type_name(suffix) else suffix[:1].lower() + suffix[1:]
+                if self.model.is_type_name(tname):
+                    allowed = ", ".join(t.code for t in child.types)
+                    self.sink.error("choice-type", f"{loc}.{key}",
+                                    f"the type {tname} is not allowed for {child.path} (allowed: {allowed})")
+                    return
+        self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r}")
+
+    def child(self, obj: Json, idx: StructureIndex, child: Node, entries: list[tuple[str, str, Any]],
+              shadow: tuple[str, Any] | None, loc: str, depth: int) -> None:
+        _, tcode, value = entries[0]
+        if len(entries) > 1:
+            keys = ", ".join(e[0] for e in entries)
+            self.sink.error("choice-multiple", f"{loc}.{child.name[:-3]}",
+                            f"{child.path} may have only one type, but has several ({keys})")
+        if not tcode and len(child.types) == 1:
+            tcode = child.types[0].code
+        where = f"{loc}.{child.name[:-3]}.ofType({tcode})" if child.is_choice else f"{loc}.{child.name}"
+        shadow_value = shadow[1] if shadow is not None else None
+        items: list[Any]
+        as_array = child.is_array
+        if value is _ABSENT:
+            items = [None] * len(shadow_value) if isinstance(shadow_value, list) else [None]
+        elif isinstance(value, list):
+            items = value
+            if not child.is_array:
+                self.sink.error("array-unexpected", where, f"{child.path} is not a repeating element: it must not be "
+                                                           "a JSON array")
+                as_array = True
+            elif not value:
+                self.sink.error("array-unexpected", where, "an array must not be empty: leave the property out")
+        else:
+            items = [value]
+            if child.is_array:
+                self.sink.error("array-expected", where, f"{child.path} repeats: it must be a JSON array")
+        shadow_items = self.align_shadow(shadow, items, child.is_array, where)
+        count = len(items)
+        if child.max is not None and count > child.max:
+            self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}")
+        if 0 < count < child.min:
+            self.sink.error("cardinality-min", where, f"{child.path}: minimum required = {child.min}, but only "
+                                                      f"found {count}")
+        assigned: list[Node | None] | None = None
+        if child.slices and child.slicing is not None:
+            assigned = slicing.assign(self, idx, child, items, tcode, where, loc, as_array)
+        for i, item in enumerate(items):
+            iloc = f"{where}[{i}]" if as_array else where
+            target = assigned[i] if assigned is not None and assigned[i] is not None else child
+            self.item(item, idx, target or child, tcode, iloc, depth + 1, shadow_items[i])
+
+    def align_shadow(self, shadow: tuple[str, Any] | None, items: list[Any], repeats: bool, where: str) -> list[Any]:
+        if shadow is None:
+            return [None] * len(items)
+        key, value = shadow
+        if repeats:
+            if not isinstance(value, list) or len(value) != len(items):
+                self.sink.error("primitive-extension", where, f"{key} must be an array as long as its values, with "
+                                                              "null where an item has no id or extension")
+                return [None] * len(items)
+            return list(value)
+        if isinstance(value, list):
+            self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not an array")
+            return [None] * len(items)
+        return [value]
+
+    # ---- one value -----------------------------------------------------------------------------
+
+    def item(self, item: Any, idx: StructureIndex, node: Node, tcode: str, loc: str, depth: int, shadow: Any) -> None:
+        if shadow is not None:
+            self.shadow(shadow, tcode, loc, depth)
+        if item is None:
+            if shadow is None:
+                self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
+            return
+        tref = node.type_for(tcode) if tcode else None
+        if tcode in PRIMITIVES:
+            self.primitive(item, node, tcode, loc)
+            return
+        if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
+            self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
+            return
+        if not isinstance(item, dict):
+            self.sink.error("object-expected", loc, f"{node.path} must be a JSON object, not {show(item)}")
+            return
+        if not any(k != "id" for k in item):
+            self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
+                                              "children")
+        content = self.content(idx, node, tcode, tref, item, loc)
+        if content is not None:
+            self.object(item, content[0], content[1], loc, depth)
+        self.judge(item, node, tcode, tref, loc)
+        if content is not None and content[1] is not node:
+            self.constraints(content[1], item, content[1].path, loc)
+
+    def content(self, idx: StructureIndex, node: Node, tcode: str, tref: TypeRef | None, item: Json,
+                loc: str) -> tuple[StructureIndex, Node] | None:
+        """Which definition describes the item's properties: local children, a contentReference, or its type."""
+        if node.children:
+            return idx, node
+        ref = node.content_reference
+        if ref:
+            target = idx.by_id.get(ref.partition("#")[2])
+            if target is None:
+                base = self.model.index(ref.partition("#")[0] or ref.partition("#")[2].split(".")[0])
+                target = base.by_id.get(ref.partition("#")[2]) if base else None
+                return (base, target) if base and target else None
+            return idx, target
+        if tcode == "Extension" and not (tref and tref.profiles):
+            return extensions.definition(self, node, item, loc)
+        if tref is not None and tref.profiles:
+            pidx = self.model.index(tref.profiles[0])
+            if pidx is not None and pidx.root is not None:
+                return pidx, pidx.root
+            if self.note_once("profile:" + tref.profiles[0]):
+                self.sink.warning("unknown-profile", loc, f"the type profile {tref.profiles[0]} is not known; "
+                                                          f"checked against {tcode} only")
+        if not tcode:
+            return None
+        tidx = self.model.index(tcode)
+        if tidx is None or tidx.root is None:
+            return None
+        return tidx, tidx.root
+
+    def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
+        """``_name``: the id and extensions of a primitive."""
+        if not isinstance(shadow, dict):
+            self.sink.error("primitive-extension", loc, f"the id/extensions of a primitive must be a JSON object, "
+                                                        f"not {show(shadow)}")
+            return
+        tidx = self.model.index(tcode)
+        if tidx is None or tidx.root is None:
+            return
+        for key in shadow:
+            if key not in ("id", "extension"):
+                self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r} beside a primitive "
+                                                                   "(only id and extension)")
+        self.object({k: v for k, v in shadow.items() if k in ("id", "extension")}, tidx, tidx.root, loc, depth)
+
+    def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
+        if isinstance(item, (dict, list)):
+            self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
+                                              f"{'an object' if isinstance(item, dict) else 'an array'}")
+            return
+        if (node.ed.get("base") or {}).get("path") == "Resource.id":
+            tcode = "id"
+        problem = check_json_type(tcode, item) or check_lexical(tcode, item)
+        if problem:
+            wrong_type = check_json_type(tcode, item)
+            defect = "empty-value" if item == "" else "json-type" if wrong_type else "primitive-format"
+            self.sink.error(defect, loc, problem)
+            return
+        if tcode == "xhtml" and isinstance(item, str):
+            why = narrative_problem(item)
+            if why:
+                self.sink.error("narrative", loc, why)
+        max_length = node.ed.get("maxLength")
+        if isinstance(max_length, int) and isinstance(item, str) and len(item) > max_length and max_length < 1048576:
+            self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
+        if isinstance(item, str) and item.startswith("#") and tcode in ("uri", "canonical", "url"):
+            self.frames[-1].local_refs.add(item)
+        self.judge(item, node, tcode, None, loc)
+
+    def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
+        """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
+        ed = node.ed
+        if len(ed) > 8:  # base elements carry few keys; only profiles' carry fixed/pattern/minValue
+            fixed = node.fixed()
+            if fixed is not None and not equals_fixed(fixed[1], item):
+                self.sink.error("fixed-value", loc, f"value is {show(item)} but must be exactly {show(fixed[1])}")
+            pattern = node.pattern()
+            if pattern is not None and not matches_pattern(pattern[1], item):
+                self.sink.error("pattern-value", loc,
+                                f"value {show(item)} does not match the pattern {show(pattern[1])}")
+            self.bounds(item, ed, loc)
+        binding = ed.get("binding")
+        if binding is not None and tcode in BOUND_TYPES:
+            check_binding(self.model.term, binding, tcode, item, loc, self.sink)
+        if tcode == "Coding" and isinstance(item, dict):
+            check_coding(self.model.term, item, loc, self.sink)
+        elif tcode == "Reference" and isinstance(item, dict):
+            references.check(self, item, node, tref, loc)
+        elif tcode == "Extension" and isinstance(item, dict):
+            extensions.ext1(self, item, loc)
+        elif tcode in ("canonical", "uri") and isinstance(item, str) and item.startswith("#"):
+            self.frames[-1].local_refs.add(item)
+        self.constraints(node, item, node.path, loc)
+
+    def bounds(self, item: Any, ed: Json, loc: str) -> None:
+        for key, value in ed.items():
+            if key.startswith("minValue") and not isinstance(value, dict) and _lt(item, value):
+                self.sink.error("min-value", loc, f"value {show(item)} is less than the minimum {show(value)}")
+            elif key.startswith("maxValue") and not isinstance(value, dict) and _lt(value, item):
+                self.sink.error("max-value", loc, f"value {show(item)} is more than the maximum {show(value)}")
+
+    def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
+        found = constraints_of(node)
+        if found:
+            frame = self.frames[-1]
+            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink,
+                              lambda key: self.note_once("inv:" + key))
+
+
+def _is_primitive(node: Node, tcode: str) -> bool:
+    if tcode:
+        return tcode in PRIMITIVES
+    return bool(node.types) and all(t.primitive for t in node.types)
+
+
+def _lt(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return a < b
+    if isinstance(a, str) and isinstance(b, str):
+        return a < b
+    return False

@@ -1,0 +1,146 @@
+"""Extensions (definition, context, modifier) and the resource-level rules dom-2..dom-6.
+
+An extension's URL is looked up in the definitions: a known one is walked against its own
+StructureDefinition (which fixes its value type and nested extensions), checked against its
+``context`` and its modifier flag; an unknown one cannot be checked, which the reference validator
+reports as a warning (an error for a modifierExtension, since a reader must understand it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.index import Node, StructureIndex
+from conformance.fhirval.source import Json
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Frame, Walker
+
+_INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
+_ANYWHERE = frozenset({"Element", "Base"})
+
+
+def ext1(w: Walker, item: Json, loc: str) -> None:
+    has_value = any(k.startswith("value") and len(k) > 5 for k in item)
+    if bool(item.get("extension")) == has_value:
+        w.sink.error("invariant", loc, "constraint failed: ext-1: Must have either extensions or value[x], not both")
+
+
+def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIndex, Node] | None:
+    """The StructureDefinition an extension's URL names (checking context and modifier), else base Extension."""
+    base = w.model.index("Extension")
+    fallback = (base, base.root) if base is not None and base.root is not None else None
+    url = item.get("url")
+    if not isinstance(url, str):
+        return fallback
+    modifier = node.name == "modifierExtension"
+    idx = w.model.index(url) if ("/" in url or ":" in url) else None
+    if idx is None or idx.root is None or idx.type != "Extension":
+        if modifier:
+            w.sink.error("extension-unknown", loc, f"the modifier extension {url} is not known, so the meaning of "
+                                                   "this element cannot be understood")
+        else:
+            w.sink.warning("extension-unknown", loc, f"unknown extension {url}: not checked")
+        return fallback
+    defined_modifier = bool(idx.root.ed.get("isModifier"))
+    if modifier and not defined_modifier:
+        w.sink.error("extension-modifier", loc, f"the extension {url} is not a modifier extension, but is used in "
+                                                "modifierExtension")
+    elif defined_modifier and not modifier:
+        w.sink.error("extension-modifier", loc, f"the extension {url} is a modifier extension: it must be used in "
+                                                "modifierExtension")
+    _check_context(w, idx, url, loc)
+    return idx, idx.root
+
+
+def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
+    contexts = idx.sd.get("context")
+    if not isinstance(contexts, list) or not contexts:
+        return
+    frame = w.frames[-1]
+    host_loc = loc.rpartition(".")[0]
+    rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""
+    host_path = frame.type + _INDEX.sub("", rel)
+    host_types = _types_at(w, host_path)
+    host = w.hosts[-1] if w.hosts else {}
+    for ctx in contexts:
+        kind, expr = ctx.get("type"), ctx.get("expression")
+        if not isinstance(expr, str):
+            continue
+        if kind == "fhirpath":
+            return
+        if kind == "extension":
+            if host_path.endswith(".extension") or host_path.endswith(".modifierExtension"):
+                if isinstance(host, dict) and host.get("url") == expr:
+                    return
+            continue
+        expr = expr.removesuffix("[x]")
+        if expr in _ANYWHERE or expr == host_path or expr in host_types:
+            return
+        if expr in ("Resource", "DomainResource") and "." not in host_path:
+            return
+    allowed = ", ".join(str(c.get("expression")) for c in contexts)
+    w.sink.error("extension-context", loc, f"the extension {url} is not allowed here ({host_path}); its context is: "
+                                           f"{allowed}")
+
+
+def _types_at(w: Walker, path: str) -> set[str]:
+    """Names the element at a resource path answers to in a context: its types and its path within its type
+    (``Patient.name.given`` -> {string, HumanName.given, Element...})."""
+    parts = path.split(".")
+    idx = w.model.resource_index(parts[0])
+    if idx is None or idx.root is None:
+        return set()
+    node: Node = idx.root
+    names = {parts[0], "Resource", "DomainResource"}
+    for part in parts[1:]:
+        child = node.children.get(part) or node.children.get(part + "[x]")
+        if child is None:
+            return set()
+        names = {t.code for t in child.types} or {"BackboneElement"}
+        names.add(f"{node.path}.{part}")
+        if child.children or not child.types:
+            node = child
+            continue
+        tidx = w.model.index(child.types[0].code)
+        if tidx is None or tidx.root is None:
+            return names
+        node = tidx.root
+    extra = {w.model.sd_type(n) for n in names if n not in ("Resource", "DomainResource") and "." not in n}
+    return names | extra | {"Element"}
+
+
+def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
+    """dom-2..dom-6, natively (see invariants.py for why)."""
+    loc = frame.loc
+    if contained:
+        meta: Any = res.get("meta")
+        if res.get("contained"):
+            w.sink.error("invariant", loc, "constraint failed: dom-2: If the resource is contained in another "
+                                           "resource, it SHALL NOT contain nested Resources")
+        if isinstance(meta, dict) and (meta.get("versionId") is not None or meta.get("lastUpdated") is not None):
+            w.sink.error("invariant", loc, "constraint failed: dom-4: If a resource is contained in another resource, "
+                                           "it SHALL NOT have a meta.versionId or a meta.lastUpdated")
+        if isinstance(meta, dict) and meta.get("security"):
+            w.sink.error("invariant", loc, "constraint failed: dom-5: If a resource is contained in another resource, "
+                                           "it SHALL NOT have a security label")
+        if len(w.frames) >= 2:
+            parent = w.frames[-2]
+            parent.local_refs |= frame.local_refs
+            if "#" in frame.local_refs and isinstance(res.get("id"), str):
+                parent.local_refs.add("#" + res["id"])
+        return
+    idx = w.model.resource_index(frame.type)
+    domain = idx is not None and idx.root is not None and "text" in idx.root.children
+    if not domain:
+        return
+    for i, c in enumerate(res.get("contained") or ()):
+        if isinstance(c, dict) and isinstance(c.get("id"), str) and "#" + c["id"] not in frame.local_refs:
+            w.sink.error("contained-unreferenced", f"{loc}.contained[{i}]",
+                         f"constraint failed: dom-3: the contained resource {c['id']!r} is not referenced from "
+                         "elsewhere in the containing resource, nor does it refer to the containing resource")
+    text = res.get("text")
+    if not (isinstance(text, dict) and text.get("div")) and w.frames[0] is frame:
+        w.sink.warning("invariant", loc, "constraint failed: dom-6: A resource should have narrative for robust "
+                                         "management")

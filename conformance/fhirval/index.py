@@ -1,0 +1,184 @@
+"""A StructureDefinition's snapshot as a tree of :class:`Node`, built once per definition and cached.
+
+Walking an instance asks "which definition describes this JSON property?" thousands of times per
+resource; answering from the flat snapshot list each time would be quadratic. The tree keeps, per
+element: its children by name, the JSON property names that select it (a choice ``value[x]``
+answers to ``valueQuantity`` and its siblings), its slices, and everything the walker checks
+(cardinality, types, fixed/pattern, binding, constraints), each read from the element once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.fhirval.primitives import PRIMITIVES
+from conformance.fhirval.source import DefinitionSource, Json
+
+FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
+_SYSTEM_TYPES = {"String": "string", "Boolean": "boolean", "Integer": "integer", "Decimal": "decimal",
+                 "Date": "date", "DateTime": "dateTime", "Time": "time"}
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    code: str  # FHIR type name (System.* codes mapped to their fhir-type)
+    profiles: tuple[str, ...] = ()
+    target_profiles: tuple[str, ...] = ()
+
+    @property
+    def primitive(self) -> bool:
+        return self.code in PRIMITIVES
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """One element definition, with its place in the tree."""
+
+    ed: Json
+    id: str
+    path: str
+    name: str  # last path segment, e.g. "value[x]"
+    min: int
+    max: int | None  # None = unbounded
+    is_array: bool  # JSON array: the *base* definition repeats (a profile narrowing max keeps the array)
+    types: tuple[TypeRef, ...]
+    slice_name: str | None = None
+    children: dict[str, Node] = field(default_factory=dict)
+    slices: list[Node] = field(default_factory=list)
+    # JSON property name -> (child, type code or "" when not a choice)
+    json_names: dict[str, tuple[Node, str]] = field(default_factory=dict)
+
+    @property
+    def is_choice(self) -> bool:
+        return self.name.endswith("[x]")
+
+    @property
+    def slicing(self) -> Json | None:
+        value = self.ed.get("slicing")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def content_reference(self) -> str | None:
+        value = self.ed.get("contentReference")
+        return value if isinstance(value, str) else None
+
+    def fixed(self) -> tuple[str, Any] | None:
+        return _prefixed(self.ed, "fixed")
+
+    def pattern(self) -> tuple[str, Any] | None:
+        return _prefixed(self.ed, "pattern")
+
+    def type_for(self, code: str) -> TypeRef | None:
+        for t in self.types:
+            if t.code == code:
+                return t
+        return None
+
+
+def _prefixed(ed: Json, prefix: str) -> tuple[str, Any] | None:
+    for key, value in ed.items():
+        if key.startswith(prefix) and len(key) > len(prefix) and key[len(prefix)].isupper():
+            return key[len(prefix):], value
+    return None
+
+
+def _type_refs(ed: Json) -> tuple[TypeRef, ...]:
+    out = []
+    for t in ed.get("type") or ():
+        code = t.get("code", "")
+        if code.startswith(SYSTEM_PREFIX):
+            fhir_type = next((x.get("valueUrl") or x.get("valueUri") for x in t.get("extension", ())
+                              if x.get("url") == FHIR_TYPE_EXT), None)
+            code = fhir_type or _SYSTEM_TYPES.get(code[len(SYSTEM_PREFIX):], "string")
+        out.append(TypeRef(code, tuple(t.get("profile") or ()), tuple(t.get("targetProfile") or ())))
+    return tuple(out)
+
+
+def _max(value: Any) -> int | None:
+    if value == "*" or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parent_and_slice(element_id: str) -> tuple[str, str | None]:
+    """``A.b:s.c`` -> (``A.b:s``, None); ``A.b:s`` -> (``A.b``, slice base); ``A.b:s/t`` -> (``A.b:s``...)."""
+    head, dot, last = element_id.rpartition(".")
+    if ":" in last:
+        name, _, slice_name = last.partition(":")
+        if "/" in slice_name:
+            base_slice = slice_name.rsplit("/", 1)[0]
+            return f"{head}{dot}{name}:{base_slice}", "slice"
+        return f"{head}{dot}{name}", "slice"
+    return head, None
+
+
+class StructureIndex:
+    """The snapshot of one StructureDefinition as a tree; ``root`` is the type's own element."""
+
+    def __init__(self, sd: Json) -> None:
+        self.sd = sd
+        self.url: str = sd.get("url", "")
+        self.type: str = sd.get("type", "")
+        self.kind: str = sd.get("kind", "")
+        self.by_id: dict[str, Node] = {}
+        elements = (sd.get("snapshot") or {}).get("element") or []
+        self.root: Node | None = None
+        for ed in elements:
+            self._add(ed)
+
+    def _add(self, ed: Json) -> None:
+        path = ed.get("path", "")
+        element_id = ed.get("id") or path
+        base_max = (ed.get("base") or {}).get("max", ed.get("max"))
+        node = Node(
+            ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
+            min=int(ed.get("min") or 0), max=_max(ed.get("max")),
+            is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
+            slice_name=ed.get("sliceName"),
+        )
+        self.by_id[element_id] = node
+        if self.root is None:
+            self.root = node
+            return
+        parent_id, sliced = _parent_and_slice(element_id)
+        parent = self.by_id.get(parent_id)
+        if parent is None:
+            return
+        if sliced and node.slice_name:
+            parent.slices.append(node)
+            return
+        parent.children[node.name] = node
+        if node.is_choice:
+            prefix = node.name[:-3]
+            for t in node.types:
+                parent.json_names[prefix + t.code[:1].upper() + t.code[1:]] = (node, t.code)
+        else:
+            parent.json_names[node.name] = (node, "")
+
+
+_CACHE: dict[int, tuple[Json, StructureIndex]] = {}
+_LOCK = threading.Lock()
+
+
+def index_of(sd: Json) -> StructureIndex:
+    """The index of a StructureDefinition dict (sources hand out the same dict each time, so keyed by it)."""
+    hit = _CACHE.get(id(sd))
+    if hit is not None and hit[0] is sd:
+        return hit[1]
+    built = StructureIndex(sd)
+    with _LOCK:
+        _CACHE[id(sd)] = (sd, built)
+    return built
+
+
+def structure_index(source: DefinitionSource, key: str) -> StructureIndex | None:
+    sd = source.structure(key)
+    if sd is None or not (sd.get("snapshot") or {}).get("element"):
+        return None
+    return index_of(sd)

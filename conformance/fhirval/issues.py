@@ -1,0 +1,106 @@
+"""What the FHIR validator reports: one :class:`Issue` per problem, each with a stable defect code.
+
+Tests and scripts key on ``defect`` (ours, stable) and ``location`` (FHIRPath-style,
+``Patient.name[0].given[1]``; a choice as ``Observation.value.ofType(Quantity)``, as the reference
+validator writes it), never on the wording. ``code`` is the FHIR IssueType the OperationOutcome carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.outcome import outcome_issue
+
+DEFECT_SYSTEM = "https://conformance.example/fhir/defect"
+
+# FHIR IssueType for each defect code.
+ISSUE_TYPE: dict[str, str] = {
+    "not-json": "structure", "not-resource": "structure", "unknown-resource-type": "not-supported",
+    "too-large": "too-costly", "too-deep": "too-costly", "too-many-issues": "too-costly",
+    "xml-not-supported": "not-supported", "xml": "structure",
+    "unknown-profile": "not-found", "profile-type": "structure",
+    "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
+    "null-value": "structure", "json-type": "structure", "object-expected": "structure",
+    "primitive-format": "value", "empty-value": "value", "too-long": "too-long",
+    "primitive-extension": "structure", "resource-type": "structure",
+    "cardinality-min": "required", "cardinality-max": "structure",
+    "choice-multiple": "structure", "choice-type": "structure",
+    "reference-format": "value", "reference-target": "structure", "reference-unresolved": "not-found",
+    "contained-unreferenced": "invariant",
+    "extension-url": "required", "extension-unknown": "structure", "extension-context": "business-rule",
+    "extension-modifier": "structure",
+    "fixed-value": "value", "pattern-value": "value", "min-value": "value", "max-value": "value",
+    "type-profile": "structure",
+    "slice-unmatched": "structure", "slice-order": "structure", "slice-min": "required",
+    "slice-max": "structure",
+    "invariant": "invariant", "invariant-not-evaluated": "informational", "narrative": "value",
+    "code-invalid": "code-invalid", "binding-extensible": "code-invalid", "binding-preferred": "code-invalid",
+    "code-unknown": "code-invalid", "code-system-unknown": "informational", "value-set-unknown": "informational",
+    "bundle-fullurl": "invalid", "bundle-duplicate": "invalid",
+}
+
+ERROR_SEVERITIES = frozenset({"error", "fatal"})
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    severity: str  # fatal | error | warning | information
+    defect: str  # one of ISSUE_TYPE's keys
+    location: str  # FHIRPath-style; "" for the input as a whole
+    message: str
+
+    @property
+    def code(self) -> str:
+        return ISSUE_TYPE.get(self.defect, "invalid")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity in ERROR_SEVERITIES
+
+    def to_fhir(self) -> dict[str, Any]:
+        return outcome_issue(
+            severity=self.severity,
+            code=self.code,
+            defect_system=DEFECT_SYSTEM,
+            defect=self.defect,
+            diagnostics=self.message,
+            expression=[self.location] if self.location else [],
+        )
+
+    def line(self) -> str:
+        """``severity location: message [defect]``, the human output's shape."""
+        where = f" {self.location}" if self.location else ""
+        return f"{self.severity}{where}: {self.message} [{self.defect}]"
+
+
+@dataclass
+class Sink:
+    """Collects issues once each, in the order found, up to a bound (a hostile input cannot flood us)."""
+
+    limit: int = 10_000
+    issues: list[Issue] = field(default_factory=list)
+    _seen: set[tuple[str, str, str, str]] = field(default_factory=set)
+    overflowed: bool = False
+
+    def add(self, severity: str, defect: str, location: str, message: str) -> None:
+        key = (severity, defect, location, message)
+        if key in self._seen:
+            return
+        if len(self.issues) >= self.limit:
+            if not self.overflowed:
+                self.overflowed = True
+                self.issues.append(Issue("error", "too-many-issues", "",
+                                         f"more than {self.limit} issues: stopped reporting"))
+            return
+        self._seen.add(key)
+        self.issues.append(Issue(severity, defect, location, message))
+
+    def error(self, defect: str, location: str, message: str) -> None:
+        self.add("error", defect, location, message)
+
+    def warning(self, defect: str, location: str, message: str) -> None:
+        self.add("warning", defect, location, message)
+
+    def info(self, defect: str, location: str, message: str) -> None:
+        self.add("information", defect, location, message)

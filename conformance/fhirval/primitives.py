@@ -1,0 +1,150 @@
+"""FHIR R4 primitive types: the JSON type each one takes and the spec's lexical rules.
+
+The regexes are the ones R4 (4.0.1) publishes on each primitive's ``value`` element (the
+``regex`` extension); ``tests/fhirval/test_validate_primitives.py`` checks that this table still equals
+the definitions, so it cannot drift. Where the regex admits values the spec forbids elsewhere
+(30 February, integers beyond 32 bits, base64 of the wrong length) a semantic check follows the regex,
+as the reference validator does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import re
+from typing import Any
+
+_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+
+REGEX: dict[str, str] = {
+    "boolean": r"true|false",
+    "integer": r"-?([0]|([1-9][0-9]*))",
+    "string": r"[ \r\n\t\S]+",
+    "decimal": r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?",
+    "uri": r"\S*",
+    "url": r"\S*",
+    "canonical": r"\S*",
+    "base64Binary": r"(\s*([0-9a-zA-Z\+/=]){4}\s*)+",
+    "instant": _YEAR + r"-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T" + _TIME + _TZ,
+    "date": _YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?",
+    "dateTime": _YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T" + _TIME + _TZ + r")?)?)?",
+    "time": _TIME,
+    "code": r"[^\s]+(\s[^\s]+)*",
+    "oid": r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+",
+    "id": r"[A-Za-z0-9\-\.]{1,64}",
+    "markdown": r"[ \r\n\t\S]+",
+    "unsignedInt": r"[0]|([1-9][0-9]*)",
+    "positiveInt": r"[1-9][0-9]*",
+    "uuid": r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+}
+PRIMITIVES = frozenset(REGEX) | {"xhtml"}
+_COMPILED = {name: re.compile(pattern) for name, pattern in REGEX.items()}
+
+# The JSON shape of each primitive (json-type in the spec's terms).
+BOOLEAN = frozenset({"boolean"})
+INTEGERS = frozenset({"integer", "unsignedInt", "positiveInt"})
+NUMBERS = frozenset({"decimal"})
+INT32 = (-(2**31), 2**31 - 1)
+MAX_STRING = 1_048_576
+
+
+def json_type_of(fhir_type: str) -> str:
+    """``boolean``, ``integer``, ``number`` or ``string``: what the JSON value must be."""
+    if fhir_type in BOOLEAN:
+        return "boolean"
+    if fhir_type in INTEGERS:
+        return "integer"
+    if fhir_type in NUMBERS:
+        return "number"
+    return "string"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def check_json_type(fhir_type: str, value: Any) -> str | None:
+    """A message when the JSON value has the wrong JSON type for the primitive, else None."""
+    want = json_type_of(fhir_type)
+    got = _json_kind(value)
+    if got == want or (want == "number" and got == "integer"):
+        return None
+    if want == "string":
+        return f"the value of a {fhir_type} must be a JSON string, not a JSON {got} ({_show(value)})"
+    return f"the value of a {fhir_type} must be a JSON {want}, not a JSON {got} ({_show(value)})"
+
+
+def check_lexical(fhir_type: str, value: Any) -> str | None:
+    """A message when the (correctly typed) value breaks the type's rules, else None."""
+    if fhir_type in INTEGERS:
+        if not INT32[0] <= value <= INT32[1]:
+            return f"{value} is outside the 32-bit range of {fhir_type}"
+        if fhir_type == "unsignedInt" and value < 0:
+            return f"{value} is not a valid unsignedInt (must be 0 or more)"
+        if fhir_type == "positiveInt" and value < 1:
+            return f"{value} is not a valid positiveInt (must be 1 or more)"
+        return None
+    if fhir_type == "decimal" or fhir_type == "boolean":
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return f"{value} is not a valid decimal"
+        return None
+    if not isinstance(value, str):
+        return None
+    if value == "":
+        return f"a {fhir_type} value cannot be empty: leave the property out instead"
+    if fhir_type == "xhtml":
+        return None
+    if len(value) > MAX_STRING:
+        return f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
+    pattern = _COMPILED.get(fhir_type)
+    if pattern is not None and not pattern.fullmatch(value):
+        return f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
+    if fhir_type in ("date", "dateTime", "instant"):
+        return _check_day(fhir_type, value)
+    if fhir_type == "base64Binary":
+        try:
+            base64.b64decode("".join(value.split()), validate=True)
+        except (binascii.Error, ValueError):
+            return f"{_show(value)} is not a valid base64Binary value"
+    return None
+
+
+def _check_day(fhir_type: str, value: str) -> str | None:
+    if len(value) >= 10:
+        year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
+        if day > calendar.monthrange(year, month)[1]:
+            return f"{_show(value)} is not a valid {fhir_type}: there is no day {day} in {year}-{month:02d}"
+    return None
+
+
+def _hint(fhir_type: str) -> str:
+    hints = {
+        "dateTime": " (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)",
+        "instant": " (YYYY-MM-DDThh:mm:ss[.sss]+zz:zz or Z)",
+        "date": " (YYYY, YYYY-MM or YYYY-MM-DD)",
+        "time": " (hh:mm:ss)",
+        "id": " (1-64 of A-Z a-z 0-9 - .)",
+        "code": " (no leading, trailing or double whitespace)",
+        "uri": " (no whitespace)",
+    }
+    return hints.get(fhir_type, "")
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

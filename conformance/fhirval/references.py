@@ -1,0 +1,130 @@
+"""Reference.reference: its format, the resource type it implies, and where it resolves.
+
+Forms (R4 references.html): relative ``Type/id`` (optionally ``/_history/vid``), an absolute URL
+(RESTful ``.../Type/id`` or any other absolute URI), a local ``#id`` (a contained resource, or ``#``
+for the container), and ``urn:uuid:`` / ``urn:oid:``, which must resolve inside the Bundle that carries them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from conformance.fhirval.index import Node, TypeRef
+from conformance.fhirval.primitives import REGEX
+from conformance.fhirval.source import Json
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+
+_ID = REGEX["id"]
+RELATIVE = re.compile(rf"(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})(/_history/(?P<vid>{_ID}))?")
+ABSOLUTE_REST = re.compile(rf"(?P<base>(https?|ftp)://\S+)/(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})(/_history/{_ID})?")
+URN_UUID = re.compile(REGEX["uuid"])
+URN_OID = re.compile(REGEX["oid"])
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReference:
+    kind: str  # relative | absolute | local | uuid | oid | other
+    type: str | None  # the resource type the reference names, when it names one
+    problem: str | None = None
+
+
+def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference:
+    """Classify a reference string and say what is wrong with it, if anything."""
+    if ref.startswith("#"):
+        return ParsedReference("local", None)
+    if ref.startswith("urn:uuid:"):
+        ok = URN_UUID.fullmatch(ref)
+        return ParsedReference("uuid", None, None if ok else f"{ref!r} is not a valid urn:uuid (lower-case hex)")
+    if ref.startswith("urn:oid:"):
+        ok = URN_OID.fullmatch(ref)
+        return ParsedReference("oid", None, None if ok else f"{ref!r} is not a valid urn:oid")
+    if any(c.isspace() for c in ref):
+        return ParsedReference("other", None, f"{ref!r} is not a valid reference: it contains whitespace")
+    m = RELATIVE.fullmatch(ref)
+    if m:
+        rtype = m.group("type")
+        if not is_type(rtype):
+            return ParsedReference("relative", None, f"{ref!r}: {rtype!r} is not a FHIR resource type")
+        return ParsedReference("relative", rtype)
+    m = ABSOLUTE_REST.fullmatch(ref)
+    if m and is_type(m.group("type")):
+        return ParsedReference("absolute", m.group("type"))
+    if SCHEME.fullmatch(ref):
+        return ParsedReference("absolute", None)
+    if "/" in ref:
+        head = ref.split("/", 1)[0]
+        if head and head[0].isupper() and not is_type(head):
+            return ParsedReference("relative", None, f"{ref!r}: {head!r} is not a FHIR resource type")
+        return ParsedReference("relative", None, f"{ref!r} is not a valid reference (Type/id, an absolute URL, "
+                                                 "#id or urn:uuid:)")
+    return ParsedReference("other", None, f"{ref!r} is not a valid reference (Type/id, an absolute URL, #id or "
+                                          "urn:uuid:)")
+
+
+def type_from_url(url: str) -> str | None:
+    """The resource type named by a RESTful URL's last two segments, if any."""
+    m = re.search(rf"(?:^|/)([A-Z][A-Za-z]+)/{_ID}(/_history/{_ID})?$", url)
+    return m.group(1) if m else None
+
+
+def target_types(target_profiles: tuple[str, ...], type_of: Callable[[str], str]) -> set[str] | None:
+    """Resource types a Reference may point to (None: any), from targetProfile canonicals."""
+    if not target_profiles:
+        return None
+    out: set[str] = set()
+    for profile in target_profiles:
+        name = type_of(profile)
+        if name == "Resource":
+            return None
+        out.add(name)
+    return out
+
+
+# ---- judging a Reference in place ---------------------------------------------------------------
+
+
+def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> None:
+    """Format, local/Bundle resolution and target type of one Reference value."""
+    ref = item.get("reference")
+    declared = item.get("type")
+    resolved: Json | None = None
+    rtype: str | None = None
+    if isinstance(ref, str):
+        parsed = parse_reference(ref, w.model.is_resource_type)
+        if parsed.problem:
+            w.sink.error("reference-format", f"{loc}.reference", parsed.problem)
+            return
+        rtype = parsed.type
+        frame = w.frames[-1]
+        if parsed.kind == "local":
+            frame.local_refs.add(ref)
+            if ref != "#":
+                container = w.container()
+                resolved = next((c for c in container.resource.get("contained") or () if isinstance(c, dict)
+                                 and c.get("id") == ref[1:]), None)
+                if resolved is None:
+                    w.sink.error("reference-unresolved", f"{loc}.reference",
+                                 f"constraint failed: ref-1: the local reference {ref!r} does not match any contained "
+                                 "resource")
+        elif w.bundles:
+            resolved = w.resolve(ref)
+            if resolved is None and parsed.kind in ("uuid", "oid"):
+                w.sink.error("reference-unresolved", f"{loc}.reference",
+                             f"{ref!r} is not the fullUrl of any entry in the Bundle")
+        if resolved is not None and isinstance(resolved.get("resourceType"), str):
+            rtype = rtype or resolved["resourceType"]
+    if isinstance(declared, str) and not w.model.is_resource_type(declared) and "/" not in declared:
+        w.sink.error("reference-format", f"{loc}.type", f"{declared!r} is not a FHIR resource type")
+    elif isinstance(declared, str) and rtype and declared != rtype and "/" not in declared:
+        w.sink.error("reference-target", f"{loc}.type", f"the reference names a {rtype}, but type says {declared}")
+    rtype = rtype or (declared if isinstance(declared, str) else None)
+    allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type)
+    if rtype and allowed is not None and rtype not in allowed:
+        w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
+                                              f"{', '.join(sorted(allowed))}")

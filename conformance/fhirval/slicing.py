@@ -1,0 +1,187 @@
+"""Slicing: which slice each repeating value belongs to, and the rules over the slices.
+
+A value belongs to the first slice whose discriminators all match (R4 profiling.html#discriminator):
+``value`` / ``pattern`` compare what the slice fixes at the discriminator path (fixed[x], pattern[x],
+or, failing those, a required binding); ``exists`` tests presence; ``type`` the value's type;
+``profile`` whether the value conforms to the slice's type profile (a trial validation). Paths are
+the FHIRPath subset profiles use: ``$this``, dotted names, ``extension('url')``, ``ofType(T)``,
+``resolve()``. Then: each slice's min/max; ``closed`` rejects unmatched values; ``openAtEnd`` puts
+them after every sliced value; ``ordered`` keeps the slices' order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.index import Node, StructureIndex
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.values import children_named, equals_fixed, matches_pattern
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+
+_EXT = re.compile(r"extension\(['\"](?P<url>[^'\"]+)['\"]\)")
+_OFTYPE = re.compile(r"ofType\((?P<type>[A-Za-z]+)\)")
+
+
+def _steps(path: str) -> list[str]:
+    return [s for s in re.split(r"\.(?![^(]*\))", path) if s and s != "$this"]
+
+
+def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
+    """The element definition at ``steps`` below a slice (descending into types where it is not expanded)."""
+    cur: Node | None = node
+    for step in steps:
+        if cur is None:
+            return None
+        if step == "resolve()" or _OFTYPE.fullmatch(step):
+            continue
+        children = cur.children
+        if not children and cur.types:
+            t = cur.types[0]
+            if t.code == "Extension" and t.profiles and step == "url":
+                return cur  # the url of an extension slice is its profile's canonical
+            idx = w.model.index(t.profiles[0] if t.profiles else t.code)
+            children = idx.root.children if idx and idx.root else {}
+        m = _EXT.fullmatch(step)
+        if m:
+            ext = children.get("extension")
+            url = m.group("url")
+            cur = next((s for s in ext.slices if any(url in t.profiles for t in s.types)), None) if ext else None
+            continue
+        cur = children.get(step) or children.get(step + "[x]")
+    return cur
+
+
+def _values(w: Walker, item: Any, steps: list[str], tcode: str) -> list[tuple[Any, str]]:
+    """Instance values at ``steps`` with their type code where known."""
+    found: list[tuple[Any, str]] = [(item, tcode)]
+    for step in steps:
+        nxt: list[tuple[Any, str]] = []
+        m = _EXT.fullmatch(step)
+        t = _OFTYPE.fullmatch(step)
+        for value, vtype in found:
+            if m:
+                nxt += [(e, "Extension") for e in (value.get("extension") or []) if isinstance(value, dict)
+                        and isinstance(e, dict) and e.get("url") == m.group("url")]
+            elif t:
+                if vtype in ("", t.group("type")):
+                    nxt.append((value, t.group("type")))
+            elif step == "resolve()":
+                target = w.resolve(value.get("reference")) if isinstance(value, dict) else None
+                if target is not None:
+                    nxt.append((target, str(target.get("resourceType", ""))))
+            else:
+                for v, choice in children_named(value, step):
+                    nxt.append((v, _type_name(choice) if choice else ""))
+        found = nxt
+    return found
+
+
+def _type_name(suffix: str) -> str:
+    return suffix if suffix[:1].isupper() and suffix not in _PRIMITIVE_CAPS else suffix[:1].lower() + suffix[1:]
+
+
+_PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Canonical", "Base64Binary", "Instant",
+                   "Date", "DateTime", "Time", "Code", "Oid", "Id", "Markdown", "UnsignedInt", "PositiveInt", "Uuid"}
+
+
+def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]]) -> bool:
+    for d in discriminators:
+        kind, path = d.get("type"), str(d.get("path", "$this"))
+        steps = _steps(path)
+        target = _definition_at(w, slice_node, steps)
+        values = _values(w, item, steps, tcode)
+        if kind == "exists":
+            if target is None:
+                return False
+            if (target.min >= 1) != bool(values):
+                return False
+            continue
+        if target is None:
+            return False
+        if kind in ("value", "pattern"):
+            if not _value_matches(w, target, values):
+                return False
+        elif kind == "type":
+            allowed = {t.code for t in target.types}
+            if not values or not all((vt or (str(v.get("resourceType")) if isinstance(v, dict) else "")) in allowed
+                                     for v, vt in values):
+                return False
+        elif kind == "profile":
+            profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
+            if not values or not profiles or not all(any(w.conforms(v, vt, p) for p in profiles) for v, vt in values):
+                return False
+        else:
+            return False
+    return True
+
+
+def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool:
+    if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
+        return any(v == target.types[0].profiles[0] for v, _ in values)
+    fixed, pattern = target.fixed(), target.pattern()
+    if fixed is not None:
+        return any(equals_fixed(fixed[1], v) for v, _ in values)
+    if pattern is not None:
+        return any(matches_pattern(pattern[1], v) for v, _ in values)
+    binding = target.ed.get("binding")
+    if isinstance(binding, dict) and binding.get("strength") == "required" and values:
+        probe = Sink()
+        code = target.types[0].code if target.types else "code"
+        return all(_in_binding(w, binding, code, v, probe) for v, _ in values)
+    return False
+
+
+def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any, probe: Sink) -> bool:
+    from conformance.fhirval.bindings import check_binding
+
+    check_binding(w.model.term, binding, code, value, "", probe)
+    return not probe.issues
+
+
+def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: str, where: str, loc: str,
+           as_array: bool) -> list[Node | None]:
+    """The slice of each item (None: none matched), after reporting the slicing rules' violations."""
+    slicing = node.slicing or {}
+    discriminators = [d for d in slicing.get("discriminator") or () if isinstance(d, dict)]
+    rules = slicing.get("rules", "open")
+    out: list[Node | None] = []
+    for item in items:
+        match = None
+        if item is not None:
+            for s in node.slices:
+                if discriminators and _matches(w, s, item, tcode, discriminators):
+                    match = s
+                    break
+                if not discriminators and node.is_choice and any(t.code == tcode for t in s.types):
+                    match = s
+                    break
+        out.append(match)
+    for s in node.slices:
+        count = sum(1 for m in out if m is s)
+        if count < s.min:
+            w.sink.error("slice-min", loc, f"{node.path}:{s.slice_name}: minimum required = {s.min}, but only found "
+                                           f"{count}")
+        if s.max is not None and count > s.max:
+            w.sink.error("slice-max", where,
+                         f"{node.path}:{s.slice_name}: maximum allowed = {s.max}, but found {count}")
+    order = {id(s): i for i, s in enumerate(node.slices)}
+    last = -1
+    seen_unmatched = False
+    for i, m in enumerate(out):
+        iloc = f"{where}[{i}]" if as_array else where
+        if m is None:
+            seen_unmatched = True
+            if rules == "closed" and items[i] is not None:
+                w.sink.error("slice-unmatched", iloc, f"this value matches none of the slices of {node.path}, and the "
+                                                      "slicing is closed")
+            continue
+        if rules == "openAtEnd" and seen_unmatched:
+            w.sink.error("slice-order", iloc, f"{node.path}: values matching no slice must come after the sliced "
+                                              "values (openAtEnd)")
+        if slicing.get("ordered") and order[id(m)] < last:
+            w.sink.error("slice-order", iloc, f"{node.path}:{m.slice_name} is out of order (the slicing is ordered)")
+        last = max(last, order[id(m)])
+    return out

@@ -1,0 +1,99 @@
+"""Validate FHIR R4 resources: the entry points and the OperationOutcome (DESIGN.md section 3).
+
+``validate_resource`` walks a parsed resource against its base definition, every profile it claims
+(``meta.profile``) and every profile asked for; ``validate_bytes`` adds what an input file can get
+wrong before that (not JSON, not a resource, too large, too deeply nested), so that every input ends
+in an OperationOutcome and never in a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from conformance.fhirval.context import model_for
+from conformance.fhirval.elements import Walker
+from conformance.fhirval.issues import Issue, Sink
+from conformance.fhirval.source import DefinitionSource
+from conformance.outcome import operation_outcome
+
+MAX_BYTES = 64 * 1024 * 1024
+_SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
+
+
+def validate_resource(resource: dict[str, Any], source: DefinitionSource, profiles: Sequence[str] = (),
+                      *, max_issues: int = 10_000) -> list[Issue]:
+    """Every issue found in one resource (a Bundle's entries included), in document order."""
+    sink = Sink(limit=max_issues)
+    walker = Walker(model_for(source), sink)
+    try:
+        walker.resource(resource, "", 0, profiles)
+    except RecursionError:
+        sink.error("too-deep", "", "the resource is nested too deeply to validate")
+    return sink.issues
+
+
+def parse_json(data: bytes | str) -> tuple[Any, Issue | None]:
+    """The parsed document, or an issue saying why it cannot be read as JSON."""
+    if len(data) > MAX_BYTES:
+        return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        return json.loads(text), None
+    except UnicodeDecodeError as exc:
+        return None, Issue("fatal", "not-json", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except json.JSONDecodeError as exc:
+        return None, Issue("fatal", "not-json", "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    except RecursionError:
+        return None, Issue("fatal", "too-deep", "", "the JSON is nested too deeply to read")
+
+
+def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequence[str] = ()) -> list[Issue]:
+    """Validate one input file's content (FHIR JSON; XML when the XML converter is available)."""
+    head = data.lstrip()[:1] if isinstance(data, (bytes, str)) else b""
+    if head in (b"<", "<"):
+        return _validate_xml(data, source, profiles)
+    doc, problem = parse_json(data)
+    if problem is not None:
+        return [problem]
+    if not isinstance(doc, dict):
+        kind = "an array" if isinstance(doc, list) else f"a JSON {type(doc).__name__}"
+        return [Issue("fatal", "not-resource", "", f"not a FHIR resource: the document is {kind}, not an object")]
+    if "resourceType" not in doc:
+        return [Issue("fatal", "not-resource", "", "not a FHIR resource: the object has no resourceType")]
+    return validate_resource(doc, source, profiles)
+
+
+def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str]) -> list[Issue]:
+    try:
+        from conformance.fhirval.xml import FhirXmlError, xml_to_json
+    except ImportError:
+        return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_BYTES:
+        return [Issue("fatal", "too-large", "", f"the input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
+    try:
+        doc = xml_to_json(raw, source)
+    except FhirXmlError as exc:
+        return [Issue("fatal", "xml", "", f"not FHIR XML: {exc}")]
+    except RecursionError:
+        return [Issue("fatal", "too-deep", "", "the XML is nested too deeply to read")]
+    return validate_resource(doc, source, profiles)
+
+
+def is_valid(issues: Sequence[Issue]) -> bool:
+    return not any(i.is_error for i in issues)
+
+
+def summary(issues: Sequence[Issue]) -> str:
+    errors = sum(1 for i in issues if i.is_error)
+    warnings = sum(1 for i in issues if i.severity == "warning")
+    verdict = "valid" if not errors else f"invalid ({errors} error{'s' * (errors != 1)})"
+    return verdict + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
+
+
+def to_outcome(issues: Sequence[Issue]) -> dict[str, Any]:
+    """The OperationOutcome of DESIGN.md: errors first, then warnings, then information, each in document order."""
+    ordered = sorted(issues, key=lambda i: _SEVERITY_ORDER.get(i.severity, 4))
+    return operation_outcome([i.to_fhir() for i in ordered], all_clear=f"{summary(issues)}: no issues found")
