@@ -52,13 +52,26 @@ def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | No
     return table.get(f" {m.group('type')}/{m.group('id')}")
 
 
+_REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
+_RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
+
+
 def check_entries(w: Walker, bundle: Json, loc: str) -> None:
-    """fullUrl agrees with the resource's type and id; fullUrl (+versionId) unique unless a history."""
+    """fullUrl agrees with the resource's type and id; fullUrl (+versionId) unique unless a history (bdl-7);
+    entry.request only in batches/transactions/histories (bdl-3), entry.response only in their responses (bdl-4)."""
     seen: dict[tuple[str, str | None], int] = {}
-    history = bundle.get("type") == "history"
+    btype = bundle.get("type")
+    history = btype == "history"
     for i, entry in enumerate(bundle.get("entry") or () if isinstance(bundle.get("entry"), list) else ()):
         if not isinstance(entry, dict):
             continue
+        if isinstance(btype, str):
+            if ("request" in entry) != (btype in _REQUEST_TYPES):
+                w.sink.error("invariant", loc, "constraint failed: bdl-3: entry.request mandatory for "
+                                               "batch/transaction/history, otherwise prohibited")
+            if ("response" in entry) != (btype in _RESPONSE_TYPES):
+                w.sink.error("invariant", loc, "constraint failed: bdl-4: entry.response mandatory for "
+                                               "batch-response/transaction-response/history, otherwise prohibited")
         full_url, res = entry.get("fullUrl"), entry.get("resource")
         if not isinstance(full_url, str) or not isinstance(res, dict):
             continue

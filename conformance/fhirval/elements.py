@@ -19,11 +19,12 @@ from conformance.fhirval.context import Model
 from conformance.fhirval.index import Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of, narrative_problem
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.primitives import PRIMITIVES, check_json_type, check_lexical
+from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
 MAX_DEPTH = 120
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri"})
 _ABSENT: Any = object()
 
 
@@ -168,7 +169,7 @@ class Walker:
         for key, value in obj.items():
             if key == "resourceType" and is_resource:
                 continue
-            if key.startswith("_"):
+            if key[:1] == "_":
                 hit = names.get(key[1:])
                 if hit is None or not _is_primitive(hit[0], hit[1]):
                     self.unknown(node, key, loc)
@@ -180,15 +181,19 @@ class Walker:
             if hit is None:
                 self.unknown(node, key, loc)
                 continue
-            groups.setdefault(hit[0], []).append((key, hit[1], value))
+            entries = groups.get(hit[0])
+            if entries is None:
+                groups[hit[0]] = [(key, hit[1], value)]
+            else:
+                entries.append((key, hit[1], value))
         for child, entries in groups.items():
             shadow = shadows.get(child)
             if not entries and shadow is not None:
                 key = shadow[0][1:]
                 entries = [(key, names[key][1], _ABSENT)]
             self.child(obj, idx, child, entries, shadow, loc, depth)
-        for child in node.children.values():
-            if child.min > 0 and child not in groups:
+        for child in node.required:
+            if child not in groups:
                 self.sink.error("cardinality-min", loc,
                                 f"{child.path}: minimum required = {child.min}, but only found 0")
         self.hosts.pop()
@@ -234,24 +239,33 @@ class Walker:
             items = [value]
             if child.is_array:
                 self.sink.error("array-expected", where, f"{child.path} repeats: it must be a JSON array")
-        shadow_items = self.align_shadow(shadow, items, child.is_array, where)
+        shadow_items = self.align_shadow(shadow, items, child.is_array, where) if shadow is not None else None
         count = len(items)
         if child.max is not None and count > child.max:
             self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}")
         if 0 < count < child.min:
             self.sink.error("cardinality-min", where, f"{child.path}: minimum required = {child.min}, but only "
                                                       f"found {count}")
-        assigned: list[Node | None] | None = None
         if child.slices and child.slicing is not None:
             assigned = slicing.assign(self, idx, child, items, tcode, where, loc, as_array)
+            for i, item in enumerate(items):
+                target = assigned[i] or child
+                self.item(item, idx, target, tcode, f"{where}[{i}]" if as_array else where, depth + 1,
+                          shadow_items[i] if shadow_items else None)
+            return
+        if shadow is None and tcode in PRIMITIVES:  # the common case, without the general path's layers
+            for i, item in enumerate(items):
+                iloc = f"{where}[{i}]" if as_array else where
+                if item is None:
+                    self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
+                else:
+                    self.primitive(item, child, tcode, iloc)
+            return
         for i, item in enumerate(items):
-            iloc = f"{where}[{i}]" if as_array else where
-            target = assigned[i] if assigned is not None and assigned[i] is not None else child
-            self.item(item, idx, target or child, tcode, iloc, depth + 1, shadow_items[i])
+            self.item(item, idx, child, tcode, f"{where}[{i}]" if as_array else where, depth + 1,
+                      shadow_items[i] if shadow_items else None)
 
-    def align_shadow(self, shadow: tuple[str, Any] | None, items: list[Any], repeats: bool, where: str) -> list[Any]:
-        if shadow is None:
-            return [None] * len(items)
+    def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
         key, value = shadow
         if repeats:
             if not isinstance(value, list) or len(value) != len(items):
@@ -273,17 +287,17 @@ class Walker:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
             return
-        tref = node.type_for(tcode) if tcode else None
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
             return
+        tref = node.type_for(tcode) if tcode else None
         if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
             self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
             return
         if not isinstance(item, dict):
             self.sink.error("object-expected", loc, f"{node.path} must be a JSON object, not {show(item)}")
             return
-        if not any(k != "id" for k in item):
+        if len(item) <= 1 and (not item or "id" in item):
             self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                               "children")
         content = self.content(idx, node, tcode, tref, item, loc)
@@ -342,20 +356,18 @@ class Walker:
             self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
                                               f"{'an object' if isinstance(item, dict) else 'an array'}")
             return
-        if (node.ed.get("base") or {}).get("path") == "Resource.id":
+        if node.resource_id:
             tcode = "id"
-        problem = check_json_type(tcode, item) or check_lexical(tcode, item)
-        if problem:
-            wrong_type = check_json_type(tcode, item)
-            defect = "empty-value" if item == "" else "json-type" if wrong_type else "primitive-format"
-            self.sink.error(defect, loc, problem)
+        problem = check_primitive(tcode, item)
+        if problem is not None:
+            self.sink.error(problem[0], loc, problem[1])
             return
         if tcode == "xhtml" and isinstance(item, str):
             why = narrative_problem(item)
             if why:
                 self.sink.error("narrative", loc, why)
-        max_length = node.ed.get("maxLength")
-        if isinstance(max_length, int) and isinstance(item, str) and len(item) > max_length and max_length < 1048576:
+        max_length = node.max_length
+        if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
         if isinstance(item, str) and item.startswith("#") and tcode in ("uri", "canonical", "url"):
             self.frames[-1].local_refs.add(item)
@@ -363,8 +375,11 @@ class Walker:
 
     def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
         """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
+        if (not node.has_rules and node.binding is None and tcode not in _JUDGED_TYPES
+                and not (node.checks if node.checks is not None else constraints_of(node))):
+            return
         ed = node.ed
-        if len(ed) > 8:  # base elements carry few keys; only profiles' carry fixed/pattern/minValue
+        if node.has_rules:
             fixed = node.fixed()
             if fixed is not None and not equals_fixed(fixed[1], item):
                 self.sink.error("fixed-value", loc, f"value is {show(item)} but must be exactly {show(fixed[1])}")
@@ -373,7 +388,7 @@ class Walker:
                 self.sink.error("pattern-value", loc,
                                 f"value {show(item)} does not match the pattern {show(pattern[1])}")
             self.bounds(item, ed, loc)
-        binding = ed.get("binding")
+        binding = node.binding
         if binding is not None and tcode in BOUND_TYPES:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
@@ -397,8 +412,7 @@ class Walker:
         found = constraints_of(node)
         if found:
             frame = self.frames[-1]
-            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink,
-                              lambda key: self.note_once("inv:" + key))
+            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
 
 
 def _is_primitive(node: Node, tcode: str) -> bool:

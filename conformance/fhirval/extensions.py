@@ -22,7 +22,7 @@ _ANYWHERE = frozenset({"Element", "Base"})
 
 
 def ext1(w: Walker, item: Json, loc: str) -> None:
-    has_value = any(k.startswith("value") and len(k) > 5 for k in item)
+    has_value = any(k.lstrip("_").startswith("value") and len(k.lstrip("_")) > 5 for k in item)
     if bool(item.get("extension")) == has_value:
         w.sink.error("invariant", loc, "constraint failed: ext-1: Must have either extensions or value[x], not both")
 
@@ -100,6 +100,10 @@ def _types_at(w: Walker, path: str) -> set[str]:
             return set()
         names = {t.code for t in child.types} or {"BackboneElement"}
         names.add(f"{node.path}.{part}")
+        ref = child.content_reference
+        if ref and ref.partition("#")[2] in idx.by_id:  # CodeSystem.concept.concept is CodeSystem.concept
+            child = idx.by_id[ref.partition("#")[2]]
+            names.add(child.path)
         if child.children or not child.types:
             node = child
             continue

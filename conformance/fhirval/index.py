@@ -46,14 +46,17 @@ class Node:
     is_array: bool  # JSON array: the *base* definition repeats (a profile narrowing max keeps the array)
     types: tuple[TypeRef, ...]
     slice_name: str | None = None
+    is_choice: bool = False
     children: dict[str, Node] = field(default_factory=dict)
     slices: list[Node] = field(default_factory=list)
     # JSON property name -> (child, type code or "" when not a choice)
     json_names: dict[str, tuple[Node, str]] = field(default_factory=dict)
-
-    @property
-    def is_choice(self) -> bool:
-        return self.name.endswith("[x]")
+    required: list[Node] = field(default_factory=list)  # children with min > 0
+    binding: Json | None = None
+    has_rules: bool = False  # fixed[x], pattern[x], minValue[x] or maxValue[x] present
+    resource_id: bool = False  # Resource.id: checked as an id, though typed string
+    max_length: int | None = None
+    checks: Any = None  # the FHIRPath constraints, filled in by invariants.constraints_of
 
     @property
     def slicing(self) -> Json | None:
@@ -72,7 +75,10 @@ class Node:
         return _prefixed(self.ed, "pattern")
 
     def type_for(self, code: str) -> TypeRef | None:
-        for t in self.types:
+        types = self.types
+        if len(types) == 1:
+            return types[0] if types[0].code == code else None
+        for t in types:
             if t.code == code:
                 return t
         return None
@@ -140,8 +146,14 @@ class StructureIndex:
             ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
             min=int(ed.get("min") or 0), max=_max(ed.get("max")),
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
-            slice_name=ed.get("sliceName"),
+            slice_name=ed.get("sliceName"), is_choice=path.endswith("[x]"),
         )
+        binding = ed.get("binding")
+        node.binding = binding if isinstance(binding, dict) else None
+        node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed)
+        node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
+        max_length = ed.get("maxLength")
+        node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None
         self.by_id[element_id] = node
         if self.root is None:
             self.root = node
@@ -154,6 +166,8 @@ class StructureIndex:
             parent.slices.append(node)
             return
         parent.children[node.name] = node
+        if node.min > 0:
+            parent.required.append(node)
         if node.is_choice:
             prefix = node.name[:-3]
             for t in node.types:

@@ -41,7 +41,7 @@ REGEX: dict[str, str] = {
     "uuid": r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
 }
 PRIMITIVES = frozenset(REGEX) | {"xhtml"}
-_COMPILED = {name: re.compile(pattern) for name, pattern in REGEX.items()}
+_COMPILED = {name: re.compile(pattern, re.ASCII) for name, pattern in REGEX.items()}  # \s as in Java: ASCII only
 
 # The JSON shape of each primitive (json-type in the spec's terms).
 BOOLEAN = frozenset({"boolean"})
@@ -148,3 +148,26 @@ def _hint(fhir_type: str) -> str:
 def _show(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_STRING_LIKE = PRIMITIVES - BOOLEAN - INTEGERS - NUMBERS
+_SIMPLE_STRINGS = frozenset({"string", "markdown", "uri", "url", "canonical", "code", "id", "oid", "uuid"})
+
+
+def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
+    """(defect, message) for a JSON value that is not a valid ``fhir_type``, else None; the walker's fast path."""
+    if fhir_type in _SIMPLE_STRINGS and type(value) is str:
+        if not value:
+            return "empty-value", f"a {fhir_type} value cannot be empty: leave the property out instead"
+        if len(value) > MAX_STRING:
+            return "too-long", f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
+        if _COMPILED[fhir_type].fullmatch(value):
+            return None
+        return "primitive-format", f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
+    wrong = check_json_type(fhir_type, value)
+    if wrong:
+        return "json-type", wrong
+    problem = check_lexical(fhir_type, value)
+    if problem:
+        return ("empty-value" if value == "" else "primitive-format"), problem
+    return None
