@@ -241,6 +241,13 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
     """A Coding whose system we hold must use one of its codes, whatever the binding."""
     system, code = coding.get("system"), coding.get("code")
+    if isinstance(system, str):
+        if ":" not in system:
+            sink.error("coding-system", f"{loc}.system", f"Coding.system must be an absolute URI, not {system!r}")
+            return
+        if term.source.value_set(system) is not None and term.source.code_system(system) is None:
+            sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a value set, not a code system")
+            return
     if not isinstance(system, str) or not isinstance(code, str):
         return
     if term.code_in_system(system, code) is False:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, type_from_url
+from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME, type_from_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -53,7 +53,13 @@ def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | No
 
 
 _REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
+
 _RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
+
+
+def _posted(entry: Json) -> bool:
+    request = entry.get("request")
+    return isinstance(request, dict) and request.get("method") == "POST"
 
 
 def check_entries(w: Walker, bundle: Json, loc: str) -> None:
@@ -65,6 +71,13 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
     for i, entry in enumerate(bundle.get("entry") or () if isinstance(bundle.get("entry"), list) else ()):
         if not isinstance(entry, dict):
             continue
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str) and not SCHEME.match(full_url):
+            w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]",
+                         f"the fullUrl must be an absolute URL (not {full_url!r})")
+        elif full_url is None and "resource" in entry and not _posted(entry):
+            w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl (only a "
+                                                                "POST in a transaction or batch may omit it)")
         if isinstance(btype, str):
             if ("request" in entry) != (btype in _REQUEST_TYPES):
                 w.sink.error("invariant", loc, "constraint failed: bdl-3: entry.request mandatory for "
@@ -90,3 +103,11 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             w.sink.error("bundle-duplicate", where, f"constraint failed: bdl-7: the fullUrl {full_url} is also used "
                                                     f"by entry[{seen[key]}] (fullUrl must be unique in a Bundle)")
         seen.setdefault(key, i)
+    relations: set[str] = set()
+    for i, link in enumerate(bundle.get("link") or () if isinstance(bundle.get("link"), list) else ()):
+        relation = link.get("relation") if isinstance(link, dict) else None
+        if isinstance(relation, str):
+            if relation in relations:
+                w.sink.error("bundle-duplicate", f"{loc}.link[{i}]", f"the link relation {relation!r} can only occur "
+                                                                    "once")
+            relations.add(relation)

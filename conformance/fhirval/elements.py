@@ -20,6 +20,7 @@ from conformance.fhirval.index import Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of, narrative_problem
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
+from conformance.fhirval.references import SCHEME
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
@@ -37,6 +38,7 @@ class Frame:
     type: str
     contained: bool = False
     local_refs: set[str] = field(default_factory=set)
+    element_ids: set[str] = field(default_factory=set)
     full_url: str | None = None
 
 
@@ -166,6 +168,12 @@ class Walker:
         groups: dict[Node, list[tuple[str, str, Any]]] = {}
         shadows: dict[Node, tuple[str, Any]] = {}
         is_resource = node is idx.root and idx.kind == "resource"
+        element_id = obj.get("id")
+        if isinstance(element_id, str) and not is_resource and self.frames:
+            seen = self.frames[-1].element_ids
+            if element_id in seen:
+                self.sink.error("duplicate-id", loc, f"duplicate element id {element_id!r} in this resource")
+            seen.add(element_id)
         for key, value in obj.items():
             if key == "resourceType" and is_resource:
                 continue
@@ -369,8 +377,9 @@ class Walker:
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
-        if isinstance(item, str) and item.startswith("#") and tcode in ("uri", "canonical", "url"):
-            self.frames[-1].local_refs.add(item)
+        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not SCHEME.match(item):
+            self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
+                                                       f"reference (not {item!r})")
         self.judge(item, node, tcode, None, loc)
 
     def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:

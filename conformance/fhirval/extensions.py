@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
 _ANYWHERE = frozenset({"Element", "Base"})
+_CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
 
 
 def ext1(w: Walker, item: Json, loc: str) -> None:
@@ -33,15 +34,21 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     fallback = (base, base.root) if base is not None and base.root is not None else None
     url = item.get("url")
     if not isinstance(url, str):
+        if "url" not in item:
+            w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
+        return fallback
+    if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
+        return fallback
+    if _CROSS_VERSION.match(url):
+        w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
     modifier = node.name == "modifierExtension"
-    idx = w.model.index(url) if ("/" in url or ":" in url) else None
+    if "|" in url:
+        w.sink.error("extension-url", loc, f"an extension URL must not contain a version ({url})")
+    idx = w.model.index(url.partition("|")[0]) if ("/" in url or ":" in url) else None
     if idx is None or idx.root is None or idx.type != "Extension":
-        if modifier:
-            w.sink.error("extension-unknown", loc, f"the modifier extension {url} is not known, so the meaning of "
-                                                   "this element cannot be understood")
-        else:
-            w.sink.warning("extension-unknown", loc, f"unknown extension {url}: not checked")
+        kind = "modifier extension" if modifier else "extension"
+        w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback
     defined_modifier = bool(idx.root.ed.get("isModifier"))
     if modifier and not defined_modifier:

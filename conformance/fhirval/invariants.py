@@ -20,12 +20,15 @@ never a crash. Cases where fhirpathpy needed wrapping are recorded in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fhirpathpy import apply_parsed_path
-from fhirpathpy.engine.nodes import ResourceNode
+from fhirpathpy.engine.invocations import equality
+from fhirpathpy.engine.nodes import FP_DateTime, ResourceNode
+from fhirpathpy.engine.util import get_data
 from fhirpathpy.models import models
 from fhirpathpy.parser import parse
 from lxml import etree
@@ -195,9 +198,42 @@ def _has_value(inputs: list[Any]) -> bool:
     return len(inputs) == 1 and inputs[0] is not None and not isinstance(inputs[0], (dict, list))
 
 
-# Functions fhirpathpy does not implement, supplied here (recorded in test_validate_invariants.py).
+_DATE_LIKE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
+
+
+def _temporal(value: Any) -> Any:
+    """A FHIR date/dateTime string as fhirpathpy's FP_DateTime; anything else unchanged."""
+    value = get_data(value)  # type: ignore[no-untyped-call]
+    if isinstance(value, str) and _DATE_LIKE.fullmatch(value):
+        return FP_DateTime(value)  # type: ignore[no-untyped-call]
+    return value
+
+
+def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Callable[..., Any]:
+    """An inequality that compares FHIR date/dateTime strings as dates, not as text.
+
+    fhirpathpy compares a Period's ``start <= end`` (untyped JSON strings) lexically, so
+    ``"2023-06-21" <= "2023-06-21T06:20:00Z"`` is true; FHIRPath (and HL7's validator) make a comparison
+    of values at different precisions that agree up to the shorter one empty, which fails per-1.
+    """
+    def compare(left: list[Any], right: list[Any]) -> Any:
+        if len(left) != 1 or len(right) != 1:
+            return []
+        a, b = _temporal(left[0]), _temporal(right[0])
+        if isinstance(a, FP_DateTime) and isinstance(b, FP_DateTime):
+            order = a.compare(b)  # type: ignore[no-untyped-call]
+            return [] if order is None else op(order)
+        return original(None, left, right)
+    return compare
+
+
+# Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
 _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
     "hasValue": {"fn": _has_value, "arity": {0: []}},
+    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
     # txt-1/txt-2 are checked natively (narrative_problem); the expression itself then passes.
     "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
 }}
@@ -223,7 +259,7 @@ def check_constraints(
 
 def _failed(result: list[Any]) -> bool:
     """An invariant fails only on a single false; empty means "not applicable" (FHIRPath 3-valued logic)."""
-    return len(result) == 1 and result[0] is False
+    return not result or (len(result) == 1 and result[0] is False)
 
 
 def _brief(exc: Exception) -> str:

@@ -37,7 +37,8 @@ ISSUE_TYPE: dict[str, str] = {
     "invariant": "invariant", "invariant-not-evaluated": "informational", "narrative": "value",
     "code-invalid": "code-invalid", "binding-extensible": "code-invalid", "binding-preferred": "code-invalid",
     "code-unknown": "code-invalid", "code-system-unknown": "informational", "value-set-unknown": "informational",
-    "bundle-fullurl": "invalid", "bundle-duplicate": "invalid",
+    "bundle-fullurl": "invalid", "bundle-duplicate": "invalid", "duplicate-id": "invalid",
+    "canonical-relative": "value", "coding-system": "value",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})
