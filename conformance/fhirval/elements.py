@@ -204,6 +204,12 @@ class Walker:
             if child not in groups:
                 self.sink.error("cardinality-min", loc,
                                 f"{child.path}: minimum required = {child.min}, but only found 0")
+        for child in node.required_slices:
+            if child not in groups:
+                for s in child.slices:
+                    if s.min > 0:
+                        self.sink.error("slice-min", loc, f"{child.path}:{s.slice_name}: minimum required = "
+                                                          f"{s.min}, but only found 0")
         self.hosts.pop()
 
     def unknown(self, node: Node, key: str, loc: str) -> None:

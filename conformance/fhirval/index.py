@@ -52,6 +52,7 @@ class Node:
     # JSON property name -> (child, type code or "" when not a choice)
     json_names: dict[str, tuple[Node, str]] = field(default_factory=dict)
     required: list[Node] = field(default_factory=list)  # children with min > 0
+    required_slices: list[Node] = field(default_factory=list)  # children with a slice of min > 0
     binding: Json | None = None
     has_rules: bool = False  # fixed[x], pattern[x], minValue[x] or maxValue[x] present
     resource_id: bool = False  # Resource.id: checked as an id, though typed string
@@ -137,6 +138,11 @@ class StructureIndex:
         self.root: Node | None = None
         for ed in elements:
             self._add(ed)
+        for node in self.by_id.values():
+            if node.slices and any(s.min > 0 for s in node.slices) and node.min == 0:
+                owner = self.by_id.get(_parent_and_slice(node.id)[0])
+                if owner is not None and owner.children.get(node.name) is node:
+                    owner.required_slices.append(node)
 
     def _add(self, ed: Json) -> None:
         path = ed.get("path", "")
