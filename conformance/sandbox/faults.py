@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from conformance.sandbox.api_faults import api_faults
 from conformance.sandbox.hl7v2_faults import hl7v2_faults
+from conformance.sandbox.profile_faults import profile_faults
 from conformance.sandbox.realtime_faults import realtime_faults
 
 TYPES = (
@@ -62,7 +63,7 @@ def _per_type(kind: str, types: Iterable[str] = TYPES, group: str = "crud") -> t
 _ALL: tuple[Fault, ...] = (
     Fault("metadata-not-capabilitystatement",
           "GET metadata answers a DSTU2-style Conformance resource",
-          ("fhir-rest.capability.metadata", "gs1.capability.metadata")),
+          ("fhir-rest.capability.metadata", "gs1.capability.metadata", "fhir-profiles.capability.metadata")),
     Fault("metadata-fhir-version-3", "the CapabilityStatement claims fhirVersion 3.0.2",
           ("fhir-rest.capability.fhir-version",)),
     Fault("metadata-no-json-format", "the CapabilityStatement's format lists only xml (which is not served)",
@@ -142,7 +143,7 @@ _ALL: tuple[Fault, ...] = (
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault), *realtime_faults(Fault),
-                                                    *api_faults(Fault))}
+                                                    *api_faults(Fault), *profile_faults(Fault))}
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,8 @@
 """The sandbox's FHIR profile fault switches: resources that break base R4 or the sandbox's claimed
 profiles (profiles/fhir) the way real systems do.
 
-NOT YET WIRED (issue 4 in progress): merge into FAULTS in faults.py, call fhir/profiles.apply() in the
-FHIR app's _body(), declare profiles.SUPPORTED as supportedProfile in capability.py, and add
-"fhir-profiles.capability.metadata" to metadata-not-capabilitystatement, once the fhir-profiles suite is
-registered (it waits for conformance/fhirval/validate.py); the fault matrix then proves each."""
+Merged into FAULTS by faults.py; applied on write by fhir/profiles.apply() (search-empty in the app's search).
+"""
 
 from __future__ import annotations
 
@@ -29,5 +27,7 @@ def profile_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (P + "claimed.valid",)),
         fault("profiles-birthdate-not-stored", "Patient.birthDate is accepted but never stored: the claimed "
               "profile's must-support element is never returned", (P + "must-support.seen",)),
+        fault("profiles-unit-code-without-system", "Observation.valueQuantity keeps its unit code but loses the "
+              "UCUM system (qty-3: a coded unit needs its system)", (P + "base.valid", P + "claimed.valid")),
         fault("profiles-search-empty", "searches return an empty Bundle whatever is stored", (P + "sample.collect",)),
     )

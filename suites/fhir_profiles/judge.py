@@ -7,40 +7,31 @@ lines (``Patient.gender: ...``); ``must_support`` lists a profile's must-support
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.validate import validate_resource
 
 Source = DefinitionSource
 Json = dict[str, Any]
 
 
 def definitions(paths: Iterable[Path]) -> Source:
-    """Base R4 plus every package, folder or file in ``paths`` (later ones win)."""
-    # Imported by name: these modules are the definitions half of the validator (issue 4, in progress).
-    packages: Any = importlib.import_module("conformance.fhirval.packages")
-    source: Any = importlib.import_module("conformance.fhirval.base").base_source()
-    for path in paths:
-        if path.exists():
-            source = packages.layered(source, packages.load(path))
-    result: Source = source
-    return result
+    """Base R4 plus every package, folder or file in ``paths`` (later ones win).
+
+    Raises DefinitionLoadError (which names the file and why) when one cannot be loaded: the caller
+    turns that into a harness error, never a silent pass on fewer profiles."""
+    return load_definitions([p for p in paths])
 
 
 def errors(resource: Json, source: Source, profiles: Iterable[str] = ()) -> list[str]:
     """Error and fatal issues of validating ``resource`` (against ``profiles`` too), one line each."""
-    validate_resource = importlib.import_module("conformance.fhirval.validate").validate_resource
-    lines = []
-    for issue in validate_resource(resource, source, list(profiles)):
-        fhir = issue.to_fhir() if hasattr(issue, "to_fhir") else dict(issue)
-        if fhir.get("severity") in ("error", "fatal"):
-            where = ", ".join(fhir.get("expression", [])) or "?"
-            lines.append(f"{where}: {fhir.get('diagnostics', '')}")
-    return lines
+    return [f"{issue.location or resource.get('resourceType', '?')}: {issue.message} [{issue.defect}]"
+            for issue in validate_resource(resource, source, list(profiles)) if issue.is_error]
 
 
 def must_support(definition: Json) -> list[str]:

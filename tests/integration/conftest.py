@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -9,7 +10,7 @@ import httpx
 from conformance.model import RunInfo, RunResult
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
-from conformance.targets import from_url
+from conformance.targets import Target, from_url
 from conformance.transports.mllp import Handler, MllpClient, OnBroken
 
 SANDBOX_URL = "http://sandbox.test/fhir"
@@ -21,6 +22,7 @@ async def run_against_sandbox(
     select: list[str] | None = None,
     sandbox: bool = True,
     listeners: list[Any] | None = None,
+    configure: Callable[[Target], None] | None = None,
 ) -> RunResult:
     from conformance.sandbox.fhir import create_app
     from conformance.sandbox.hl7v2 import SandboxReceiver, sandbox_hl7v2_settings, send_messages
@@ -36,6 +38,8 @@ async def run_against_sandbox(
     from conformance.sandbox.api import configure_target
 
     configure_target(target, "https://sandbox.test")  # https in memory: the HSTS check has something to judge
+    if configure is not None:
+        configure(target)
 
     async def push(handler: Handler, on_broken: OnBroken) -> int:
         return await send_messages(active, lambda: MllpClient.linked(handler, on_broken=on_broken))

@@ -85,14 +85,16 @@ def test_demo_data_set() -> None:
 def test_sandbox_like_evidence_contradicts_the_demo_claims_both_ways() -> None:
     from conformance.runner import load_suites
 
-    every_check = [Outcome(c.id, "pass", c.required) for c in load_suites().all_checks()]
+    # A system that passes everything but returns resources that break the profiles it claims.
+    every_check = [Outcome(c.id, "fail" if c.id == "fhir-profiles.claimed.valid" else "pass", c.required)
+                   for c in load_suites().all_checks()]
     sandbox = RunOutcomes("demo", "X26", SystemRef("conformance", "sandbox", "1"), "2026-11-01T10:00:00Z", True,
                           every_check)
     orgs, _, claims = load_demo()
     trust = next(o for o in orgs if o.ods_code == "X26")
     record = org_record(trust, [sandbox], claims, MODEL, date(2026, 11, 23))
     flags = {c.capability.id: c.flag for c in record.flagged}
-    # UK Core profile checks have not run (no fhir-profiles suite yet): claiming "met" is an over-claim.
+    # Its resources break UK Core-like profiles: claiming GP record access "met" is an over-claim.
     assert flags["uc-gp-record-access"] == "over-claim"
     assert flags["uc-orders-results"] == "under-claim"
     assert "uc-e-referral" not in flags  # claimed met, and met

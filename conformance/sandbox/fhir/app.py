@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance.sandbox.faults import CLINICAL_TYPES, DIRECTORY_TYPES, SERVED_TYPES, Faults
-from conformance.sandbox.fhir import bundles, gs1, search
+from conformance.sandbox.fhir import bundles, gs1, profiles, search
 from conformance.sandbox.fhir.capability import is_r4_type, statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir, html_not_found, outcome, wants_json
 from conformance.sandbox.fhir.store import Store, Version
@@ -164,6 +164,8 @@ class Sandbox:
         query = search.parse(rtype, items, strict, self.faults)
         base = _base(request)
         matches = search.run(query, self.store.live(rtype), base, self.faults)
+        if self.faults.on("profiles-search-empty"):
+            matches = []
         return fhir(request, self.faults, bundles.searchset(query, matches, self.store, base, self.faults))
 
     # -- helpers --------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ class Sandbox:
             found = problems(body_type, resource)
             if found:
                 raise FhirError(400, "invalid resource: " + "; ".join(found), "structure")
-        return gs1.apply(resource, self.faults)
+        return profiles.apply(gs1.apply(resource, self.faults), self.faults)
 
     def _headers(self, version: Version) -> dict[str, str]:
         return {"ETag": f'W/"{version.version_id}"', "Last-Modified": bundles.http_date(version.last_updated)}

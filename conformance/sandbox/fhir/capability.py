@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.fhir.searchparams import SearchParam, lookup
 from conformance.sandbox.faults import SERVED_TYPES, Faults
+from conformance.sandbox.fhir.profiles import SUPPORTED
 
 FHIR_VERSION = "4.0.1"
 COMMON = ("_id", "_lastUpdated", "_tag")
@@ -126,6 +127,8 @@ def _resource(rtype: str) -> dict[str, Any]:
             for p in params(rtype)
         ],
     }
+    if rtype in SUPPORTED:
+        entry["supportedProfile"] = list(SUPPORTED[rtype])
     return entry
 
 

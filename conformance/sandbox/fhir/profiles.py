@@ -17,6 +17,9 @@ def apply(resource: dict[str, Any], faults: Faults) -> dict[str, Any]:
     out = copy.deepcopy(resource)
     if faults.on("profiles-vendor-element"):
         out["legacyId"] = "L-000123"
+    quantity = out.get("valueQuantity")
+    if faults.on("profiles-unit-code-without-system") and isinstance(quantity, dict) and "code" in quantity:
+        quantity.pop("system", None)
     if out.get("resourceType") != "Patient":
         return out
     if faults.on("profiles-gender-internal-code") and out.get("gender") in ("female", "male"):
