@@ -1,0 +1,97 @@
+"""`conformance validate fhir`: exit 0 valid / 1 invalid / 2 usage, one line per issue with its FHIRPath
+location, the OperationOutcome with --json, and bad input as an issue rather than a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conformance.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validation"
+VALID = str(FIXTURES / "patient-valid.json")
+PROFILE = "https://conformance.example/fhir/StructureDefinition/test-patient"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["validate", "fhir", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, name: str, content: str) -> str:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return str(path)
+
+
+def test_valid_file_exits_0() -> None:
+    code, out, _ = invoke(VALID)
+    assert code == 0 and out.splitlines()[0].endswith(": valid")
+
+
+def test_invalid_file_exits_1_with_a_line_per_issue(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.json", json.dumps({"resourceType": "Patient", "gender": "x",
+                                                  "name": [{"given": ["A", 5]}]}))
+    code, out, _ = invoke(bad)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"{bad}: invalid (2 errors), 1 warning"
+    assert f"{bad}: error Patient.name[0].given[1]:" in out and "[json-type]" in out
+    assert f"{bad}: error Patient.gender:" in out and "[code-invalid]" in out
+
+
+def test_json_is_an_operation_outcome_errors_first(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.json", json.dumps({"resourceType": "Patient", "foo": 1}))
+    code, out, _ = invoke("--json", bad)
+    outcome = json.loads(out)
+    assert code == 1 and outcome["resourceType"] == "OperationOutcome"
+    severities = [i["severity"] for i in outcome["issue"]]
+    assert severities == sorted(severities, key=["fatal", "error", "warning", "information"].index)
+    first = outcome["issue"][0]
+    assert first["expression"] == ["Patient.foo"] and first["code"] == "structure"
+    assert first["details"]["coding"][0]["code"] == "unknown-element"
+
+
+def test_several_files_give_an_array_with_ids(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.json", "{")
+    code, out, _ = invoke("--json", VALID, bad)
+    rows = json.loads(out)
+    assert code == 1 and [r["id"] for r in rows] == [VALID, bad]
+    assert rows[0]["issue"][0]["severity"] == "information"  # the all-clear
+    assert rows[1]["issue"][0]["severity"] == "fatal"
+
+
+def test_bad_input_is_an_issue_not_a_traceback(tmp_path: Path) -> None:
+    cases = {"text.json": "hello", "array.json": "[]", "no-type.json": '{"id": "x"}',
+             "made-up.json": '{"resourceType": "Patients"}', "xml.xml": "<Patient><id value='1'/>",
+             "deep.json": '{"resourceType": "Patient", "extension": ' + "[" * 5000 + "]" * 5000 + "}"}
+    for name, content in cases.items():
+        code, out, _ = invoke(write(tmp_path, name, content))
+        assert code == 1 and "invalid" in out.splitlines()[0], (name, out)
+        assert "Traceback" not in out
+
+
+def test_unknown_profile_is_an_issue(tmp_path: Path) -> None:
+    code, out, _ = invoke("--profile", "https://example.org/nope", VALID)
+    assert code == 1 and "[unknown-profile]" in out
+
+
+def test_profile_from_a_package_folder() -> None:
+    profiled = str(FIXTURES / "patient-profiled-valid.json")
+    code, out, _ = invoke("--package", str(FIXTURES / "profiles"), "--profile", PROFILE, profiled)
+    assert code == 0, out
+    code, out, _ = invoke("--profile", PROFILE, profiled)  # the profile is not loaded without its package
+    assert code == 1
+
+
+def test_usage_errors_exit_2_naming_the_file(tmp_path: Path) -> None:
+    code, _, err = invoke("--package", str(tmp_path / "missing"), VALID)
+    assert code == 2 and "missing" in err and len(err.strip().splitlines()) == 1
+    broken = write(tmp_path, "broken.json", "{not json")
+    code, _, err = invoke("--package", broken, VALID)
+    assert code == 2 and "broken.json" in err
+    code, _, _ = invoke(str(tmp_path / "no-such-file.json"))
+    assert code == 2
