@@ -258,7 +258,7 @@ def check_constraints(
 
 
 def _failed(result: list[Any]) -> bool:
-    """An invariant fails only on a single false; empty means "not applicable" (FHIRPath 3-valued logic)."""
+    """An invariant fails on a single false and, as in HL7's Java validator (evaluateToBoolean), on an empty result."""
     return not result or (len(result) == 1 and result[0] is False)
 
 

@@ -1,0 +1,76 @@
+"""Where fhirpathpy (the FHIRPath engine the validator uses) gets a base invariant wrong, and the wrap.
+
+Each case shows the engine's own answer next to ours, so a fhirpathpy release that fixes (or changes)
+one of them is noticed here: the first assertion of each test then fails and the wrap can go.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+from fhirpathpy import evaluate as fhirpathpy_evaluate
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.invariants import evaluate
+from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.validate import validate_resource
+
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'}
+
+
+@functools.cache
+def source() -> DefinitionSource:
+    return base_source()
+
+
+def encounter(start: str, end: str) -> dict[str, Any]:
+    return {"resourceType": "Encounter", "text": NARRATIVE, "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "period": {"start": start, "end": end}}
+
+
+def per1_failed(resource: dict[str, Any]) -> bool:
+    return any("per-1" in i.message for i in validate_resource(resource, source()) if i.is_error)
+
+
+def test_has_value_is_supplied() -> None:
+    """fhirpathpy 2.x does not implement hasValue(), which per-1 and many profile invariants use."""
+    resource = encounter("2020-01-01", "2020-01-02")
+    with pytest.raises(Exception, match="hasValue"):
+        fhirpathpy_evaluate(resource, "period.start.hasValue()")
+    assert evaluate("start.hasValue()", resource["period"], "Encounter.period", resource, resource) == [True]
+
+
+def test_date_times_in_different_zones_compare_as_instants() -> None:
+    """fhirpathpy compares dateTime strings as text: 10:00+02:00 (08:00Z) is not after 09:00Z."""
+    resource = encounter("2020-01-01T10:00:00+02:00", "2020-01-01T09:00:00Z")
+    assert fhirpathpy_evaluate(resource, "period.start <= period.end") == [False]  # wrong
+    assert not per1_failed(resource)
+    assert per1_failed(encounter("2020-01-01T10:00:00Z", "2020-01-01T09:00:00Z"))
+
+
+def test_fractional_seconds_compare_as_numbers() -> None:
+    assert per1_failed(encounter("2020-01-01T10:00:00.5Z", "2020-01-01T10:00:00.25Z"))
+    assert not per1_failed(encounter("2020-01-01T10:00:00.25Z", "2020-01-01T10:00:00.5Z"))
+
+
+def test_different_precisions_are_empty_and_empty_fails_as_in_hl7s_validator() -> None:
+    """FHIRPath: comparing 2020-01-01 with 2020-01-01T10:00Z is empty, not true (fhirpathpy says true).
+    HL7's Java validator treats an empty invariant result as failed (R5 rewrote per-1 with
+    lowBoundary()/highBoundary() for exactly this); we do the same, so R4 per-1 fails here."""
+    resource = encounter("2020-01-01", "2020-01-01T10:00:00Z")
+    assert fhirpathpy_evaluate(resource, "period.start <= period.end") == [True]  # not what FHIRPath says
+    assert evaluate("start <= end", resource["period"], "Encounter.period", resource, resource) == []
+    assert per1_failed(resource)
+    assert not per1_failed(encounter("2020-01-01", "2020-01-02T10:00:00Z"))  # comparable at day precision
+
+
+def test_html_checks_is_checked_natively() -> None:
+    """htmlChecks() (txt-1/txt-2) exists only in HL7's Java engine; the narrative is checked with lxml."""
+    with pytest.raises(Exception, match="htmlChecks"):
+        fhirpathpy_evaluate({"resourceType": "Patient"}, "htmlChecks()")
+    bad = {"resourceType": "Patient", "text": {"status": "generated",
+                                               "div": '<div xmlns="http://www.w3.org/1999/xhtml"><script/>x</div>'}}
+    assert any("txt-1" in i.message for i in validate_resource(bad, source()) if i.is_error)
