@@ -281,9 +281,10 @@ def roadmap(subject: str, store_url: str | None, model_dir: Path | None, html_pa
     def body() -> int:
         from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore
-        from conformance.maturity import views
+        from conformance.maturity import csvout, html
         from conformance.maturity.model import load_model
-        from conformance.maturity.score import footprint_record, roadmap_view
+        from conformance.maturity.roadmap import roadmap as build_roadmap
+        from conformance.maturity.score import footprint_record
 
         model, day = load_model(model_dir), _as_of(as_of)
         with EvidenceStore(store_url) as store:
@@ -292,21 +293,22 @@ def roadmap(subject: str, store_url: str | None, model_dir: Path | None, html_pa
                 footprint = footprints[subject]
                 members = records.org_records(store, model, footprint.members, day)
                 rolled = footprint_record(footprint, members, model)
-                statuses = {c: status for c, (status, _) in rolled.slowest.items()}
-                milestones = roadmap_view(statuses, model, day, records.milestones(store, subject))
-                _write(html_path, views.footprint_html(rolled, milestones))
-                _write(csv_path, views.to_csv(views.footprint_rows(rolled)))
+                plan = build_roadmap(rolled, model, day, records.milestones(store, subject))
+                _write(html_path, html.footprint_page(rolled, plan))
+                _write(csv_path, csvout.to_csv(csvout.footprint_rows(rolled)))
             else:
                 (record,) = records.org_records(store, model, [subject], day)
-                milestones = roadmap_view({c.capability.id: c.status for c in record.capabilities}, model, day)
-                _write(html_path, views.org_html(record, milestones))
-                _write(csv_path, views.to_csv(views.roadmap_rows(subject, milestones)))
-        rows = views.roadmap_rows(subject, milestones)
+                plan = build_roadmap(record, model, day)
+                _write(html_path, html.org_page(record, plan))
+                _write(csv_path, csvout.to_csv(csvout.roadmap_rows(plan)))
+        rows = csvout.roadmap_rows(plan)
         if as_json:
             click.echo(json.dumps(rows, indent=2))
         elif not (html_path or csv_path):
             for row in rows:
                 behind = f"  (not yet met: {row['not_yet_met']})" if row["not_yet_met"] else ""
+                if row["behind_members"]:  # a footprint: each capability not yet met, and who is behind on it
+                    behind = f"  (behind: {row['behind_members']})"
                 click.echo(f"{row['state']:9} {row['target_date']}  {row['title']}{behind}")
         return 0
 

@@ -83,6 +83,10 @@ def test_footprint_dates_and_verify_exit_codes(store_url: str, tmp_path: Path) -
     state = {r["milestone"]: r for r in json.loads(out)}
     assert state["open-apis-gs1-2021"]["target_date"] == "2030-01-01"
     assert state["open-apis-gs1-2021"]["state"] != "missed"
+    # With no runs stored, every member is behind on every capability, and the roadmap names them.
+    behind = state["open-apis-gs1-2021"]["behind_members"]
+    assert behind and all(c in behind for c in state["open-apis-gs1-2021"]["not_yet_met"].split())
+    assert "X26" in behind
     assert invoke("footprint", "milestone", "XFP01", "nope", "2030-01-01", "--store", store_url)[0] == 2
     stored_run(store_url, "r1", "VendorA", Status.PASS)
     assert invoke("evidence", "verify", "--store", store_url)[0] == 0
