@@ -401,9 +401,13 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
               help="Also validate against this profile (canonical URL; repeatable). meta.profile is always honoured.")
 @click.option("--package", "packages", multiple=True, metavar="PATH",
               help="Load definitions from a FHIR package (.tgz or folder), a Bundle, or a folder (repeatable).")
+@click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
+              help="Extensions under this URL prefix that no loaded package defines are information, not errors "
+                   "(repeatable; 'any' for all; modifier extensions stay errors).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
-def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...], as_json: bool) -> None:
+def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...],
+                  extension_domains: tuple[str, ...], as_json: bool) -> None:
     """Validate FHIR R4 resources (JSON or XML files) against base R4 and profiles.
 
     Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
@@ -434,7 +438,7 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
             except OSError as exc:
                 click.echo(f"conformance: validate fhir: {path}: {exc.strerror or exc}", err=True)
                 return EXIT_USAGE
-            issues = validate_bytes(data, source, profiles)
+            issues = validate_bytes(data, source, profiles, extension_domains=extension_domains)
             all_valid &= is_valid(issues)
             if as_json:
                 outcome = to_outcome(issues)

@@ -45,14 +45,20 @@ class Frame:
 class Walker:
     """Per-validation state over a shared :class:`Model`; see validate.py for the entry points."""
 
-    def __init__(self, model: Model, sink: Sink) -> None:
+    def __init__(self, model: Model, sink: Sink, extension_domains: Sequence[str] = ()) -> None:
         self.model = model
         self.sink = sink
+        # URL prefixes whose unknown (non-modifier) extensions are information, not errors ("any": all),
+        # as HL7's validator's -extension option; by default an extension nobody defined is an error.
+        self.extension_domains = tuple(extension_domains)
         self.frames: list[Frame] = []
         self.root: Json = {}
         self.bundles: list[dict[str, Json]] = []  # fullUrl -> resource, innermost Bundle last
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self._noted: set[str] = set()
+
+    def allows_unknown_extension(self, url: str) -> bool:
+        return any(d == "any" or url.startswith(d) for d in self.extension_domains)
 
     def note_once(self, key: str) -> bool:
         if key in self._noted:
@@ -414,7 +420,7 @@ class Walker:
             extensions.ext1(self, item, loc)
         elif tcode in ("canonical", "uri") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
-        self.constraints(node, item, node.path, loc)
+        self.constraints(node, item, _typed_path(node, tcode), loc)
 
     def bounds(self, item: Any, ed: Json, loc: str) -> None:
         for key, value in ed.items():
@@ -428,6 +434,15 @@ class Walker:
         if found:
             frame = self.frames[-1]
             check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+
+
+def _typed_path(node: Node, tcode: str) -> str:
+    """The path fhirpathpy types an element by: a primitive's or a choice's type name (``dateTime``), since
+    it types a primitive at a dotted path as a BackboneElement (``$this as dateTime`` was empty: vs-1
+    failed on every vital sign); the element path otherwise, which its model resolves."""
+    if tcode in PRIMITIVES or (tcode and node.path.endswith("[x]") and tcode[:1].isupper()):
+        return tcode
+    return node.path
 
 
 def _is_primitive(node: Node, tcode: str) -> bool:

@@ -48,7 +48,11 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     idx = w.model.index(url.partition("|")[0]) if ("/" in url or ":" in url) else None
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
-        w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
+        if not modifier and w.allows_unknown_extension(url):
+            w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
+                                                  "--extension-domain, its content not checked")
+        else:
+            w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback
     defined_modifier = bool(idx.root.ed.get("isModifier"))
     if modifier and not defined_modifier:

@@ -18,7 +18,7 @@ DEFECT_SYSTEM = "https://conformance.example/fhir/defect"
 ISSUE_TYPE: dict[str, str] = {
     "not-json": "structure", "not-resource": "structure", "unknown-resource-type": "not-supported",
     "too-large": "too-costly", "too-deep": "too-costly", "too-many-issues": "too-costly",
-    "xml-not-supported": "not-supported", "xml": "structure",
+    "xml-not-supported": "not-supported", "xml": "structure", "xml-namespace": "structure",
     "unknown-profile": "not-found", "profile-type": "structure",
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
     "null-value": "structure", "json-type": "structure", "object-expected": "structure",

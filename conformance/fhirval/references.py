@@ -32,6 +32,9 @@ class ParsedReference:
     kind: str  # relative | absolute | local | uuid | oid | other
     type: str | None  # the resource type the reference names, when it names one
     problem: str | None = None
+    # A reference to a type FHIR does not have is an error; one whose syntax merely looks wrong (no
+    # Type/id, whitespace) is a warning, as HL7's validator says "looks incorrect, and should be checked".
+    severity: str = "warning"
 
 
 def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference:
@@ -48,7 +51,7 @@ def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference
     if m:
         rtype = m.group("type")
         if not is_type(rtype):
-            return ParsedReference("relative", None, f"{ref!r}: {rtype!r} is not a FHIR resource type")
+            return ParsedReference("relative", None, f"{ref!r}: {rtype!r} is not a FHIR resource type", "error")
         return ParsedReference("relative", rtype)
     m = ABSOLUTE_REST.fullmatch(ref)
     if m and is_type(m.group("type")):
@@ -58,7 +61,7 @@ def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference
     if "/" in ref:
         head = ref.split("/", 1)[0]
         if head and head[0].isupper() and not is_type(head):
-            return ParsedReference("relative", None, f"{ref!r}: {head!r} is not a FHIR resource type")
+            return ParsedReference("relative", None, f"{ref!r}: {head!r} is not a FHIR resource type", "error")
         return ParsedReference("relative", None, f"{ref!r} is not a valid reference (Type/id, an absolute URL, "
                                                  "#id or urn:uuid:)")
     return ParsedReference("other", None, f"{ref!r} is not a valid reference (Type/id, an absolute URL, #id or "
@@ -71,14 +74,18 @@ def type_from_url(url: str) -> str | None:
     return m.group(1) if m else None
 
 
-def target_types(target_profiles: tuple[str, ...], type_of: Callable[[str], str]) -> set[str] | None:
-    """Resource types a Reference may point to (None: any), from targetProfile canonicals."""
+def target_types(target_profiles: tuple[str, ...], type_of: Callable[[str], str],
+                 is_type: Callable[[str], bool] = lambda name: True) -> set[str] | None:
+    """Resource types a Reference may point to (None: any, or not knowable), from targetProfile canonicals.
+
+    A target profile that is not loaded (US Core's us-core-practitioner when only its Patient profile is
+    given) says nothing of the type it allows, so the target type is then not judged at all."""
     if not target_profiles:
         return None
     out: set[str] = set()
     for profile in target_profiles:
         name = type_of(profile)
-        if name == "Resource":
+        if name == "Resource" or not is_type(name):
             return None
         out.add(name)
     return out
@@ -96,7 +103,7 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if isinstance(ref, str):
         parsed = parse_reference(ref, w.model.is_resource_type)
         if parsed.problem:
-            w.sink.error("reference-format", f"{loc}.reference", parsed.problem)
+            w.sink.add(parsed.severity, "reference-format", f"{loc}.reference", parsed.problem)
             return
         rtype = parsed.type
         frame = w.frames[-1]
@@ -122,7 +129,7 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     elif isinstance(declared, str) and rtype and declared != rtype and "/" not in declared:
         w.sink.error("reference-target", f"{loc}.type", f"the reference names a {rtype}, but type says {declared}")
     rtype = rtype or (declared if isinstance(declared, str) else None)
-    allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type)
+    allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
