@@ -95,3 +95,17 @@ def test_usage_errors_exit_2_naming_the_file(tmp_path: Path) -> None:
     assert code == 2 and "broken.json" in err
     code, _, _ = invoke(str(tmp_path / "no-such-file.json"))
     assert code == 2
+
+
+def test_extension_domain_turns_unknown_extensions_into_information(tmp_path: Path) -> None:
+    url = "https://vendor.example/fhir/StructureDefinition/legacy-flag"
+    res = json.loads(Path(VALID).read_text())
+    res["extension"] = [{"url": url, "valueBoolean": True}]
+    path = write(tmp_path, "ext.json", json.dumps(res))
+    code, out, _ = invoke(path)
+    assert code == 1 and "[extension-unknown]" in out
+    code, out, _ = invoke("--extension-domain", "https://vendor.example/", path)
+    assert code == 0 and "information" in out and url in out
+    res["modifierExtension"] = res.pop("extension")
+    path = write(tmp_path, "modext.json", json.dumps(res))
+    assert invoke("--extension-domain", "any", path)[0] == 1  # an unknown modifier is never ignored
