@@ -2,7 +2,13 @@
 
 Forms (R4 references.html): relative ``Type/id`` (optionally ``/_history/vid``), an absolute URL
 (RESTful ``.../Type/id`` or any other absolute URI), a local ``#id`` (a contained resource, or ``#``
-for the container), and ``urn:uuid:`` / ``urn:oid:``, which must resolve inside the Bundle that carries them.
+for the container), and ``urn:uuid:`` / ``urn:oid:``, which must resolve inside the Bundle that carries them;
+and a conditional reference ``Type?search`` (its query must parse, as HL7's validator checks; not resolved).
+
+Severities follow HL7's validator: whitespace is an error (REFERENCE_REF_INVALID_REF); a type FHIR does
+not have, or a bad conditional query, is an error; syntax that only looks wrong is a warning on its own
+(HL7: REFERENCE_REF_SUSPICIOUS), but an error inside a Bundle entry, where a relative reference must be
+``Type/id`` to resolve against the fullUrl (HL7: Reference_REF_Format1/2).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import unquote_plus
 
 from conformance.fhirval.index import Node, TypeRef
 from conformance.fhirval.primitives import REGEX
@@ -25,28 +32,49 @@ ABSOLUTE_REST = re.compile(rf"(?P<base>(https?|ftp)://\S+)/(?P<type>[A-Z][A-Za-z
 URN_UUID = re.compile(REGEX["uuid"])
 URN_OID = re.compile(REGEX["oid"])
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+CONDITIONAL = re.compile(r"(?P<type>[A-Z][A-Za-z]+)\?(?P<query>.*)")
+_PARAM_NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9.:-]*")
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedReference:
-    kind: str  # relative | absolute | local | uuid | oid | other
+    kind: str  # relative | absolute | local | uuid | oid | conditional | other
     type: str | None  # the resource type the reference names, when it names one
     problem: str | None = None
-    # A reference to a type FHIR does not have is an error; one whose syntax merely looks wrong (no
-    # Type/id, whitespace) is a warning, as HL7's validator says "looks incorrect, and should be checked".
+    # "warning" for syntax that only looks wrong (HL7: "looks incorrect, and should be checked"); every
+    # other problem is an error. check() makes a looking-wrong relative reference an error inside a Bundle.
     severity: str = "warning"
+
+
+def _search_query_ok(query: str) -> bool:
+    """``name=value&...``: what a conditional reference's query must be (each name a search parameter name,
+    each value present and free of ``=``/``&`` once decoded)."""
+    pairs = [p for p in query.split("&") if p]
+    if not pairs:
+        return False
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not _PARAM_NAME.fullmatch(unquote_plus(name)) or "=" in unquote_plus(value):
+            return False
+    return True
 
 
 def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference:
     """Classify a reference string and say what is wrong with it, if anything."""
+    if any(c.isspace() for c in ref):
+        return ParsedReference("other", None, f"{ref!r} is not a valid reference: it contains whitespace", "error")
     if ref.startswith("#"):
         return ParsedReference("local", None)
     if ref.startswith("urn:uuid:"):  # its form is not judged here (HL7's validator only resolves it)
         return ParsedReference("uuid", None)
     if ref.startswith("urn:oid:"):
         return ParsedReference("oid", None)
-    if any(c.isspace() for c in ref):
-        return ParsedReference("other", None, f"{ref!r} is not a valid reference: it contains whitespace")
+    m = CONDITIONAL.fullmatch(ref)
+    if m and is_type(m.group("type")):
+        if not _search_query_ok(m.group("query")):
+            return ParsedReference("conditional", None, f"{ref!r}: the query of a conditional reference is not a "
+                                                        "valid query string (name=value&...)", "error")
+        return ParsedReference("conditional", None)  # its type is not judged (HL7's validator neither)
     m = RELATIVE.fullmatch(ref)
     if m:
         rtype = m.group("type")
@@ -103,7 +131,11 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if isinstance(ref, str):
         parsed = parse_reference(ref, w.model.is_resource_type)
         if parsed.problem:
-            w.sink.add(parsed.severity, "reference-format", f"{loc}.reference", parsed.problem)
+            severity, problem = parsed.severity, parsed.problem
+            if severity == "warning" and ref.count("/") not in (1, 3) and _in_bundle_entry(w):
+                severity = "error"
+                problem += ": in a Bundle, a relative reference must be Type/id, to resolve against the fullUrl"
+            w.sink.add(severity, "reference-format", f"{loc}.reference", problem)
             return
         rtype = parsed.type
         frame = w.frames[-1]
@@ -117,7 +149,7 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                     w.sink.error("reference-unresolved", f"{loc}.reference",
                                  f"constraint failed: ref-1: the local reference {ref!r} does not match any contained "
                                  "resource")
-        elif w.bundles:
+        elif w.bundles and parsed.kind != "conditional":
             resolved = w.resolve(ref)
             if resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
@@ -133,3 +165,16 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
+
+
+def _in_bundle_entry(w: Walker) -> bool:
+    """Whether the reference is in a Bundle entry with a fullUrl (what a relative reference resolves against);
+    the Bundle's own elements (its signature) excepted. A missing fullUrl is reported by the Bundle rules."""
+    if not w.bundles:
+        return False
+    for frame in reversed(w.frames):
+        if frame.type == "Bundle":
+            return False
+        if frame.full_url:
+            return True
+    return False
