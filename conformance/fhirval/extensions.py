@@ -39,13 +39,14 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
         return fallback
-    if _CROSS_VERSION.match(url):
+    idx = w.model.index(url.partition("|")[0])
+    known = idx is not None and idx.root is not None and idx.type == "Extension"
+    if not known and _CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
     modifier = node.name == "modifierExtension"
     if "|" in url:
         w.sink.error("extension-url", loc, f"an extension URL must not contain a version ({url})")
-    idx = w.model.index(url.partition("|")[0]) if ("/" in url or ":" in url) else None
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
         if not modifier and w.allows_unknown_extension(url):
