@@ -97,7 +97,8 @@ class Walker:
         try:
             if rtype == "Bundle":
                 bundles.check_entries(self, res, loc)
-            self.walk_root(res, idx, loc, depth)
+            if not self.profiled_as(rtype, profiles):
+                self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed or () if isinstance(p, str)]
@@ -142,6 +143,17 @@ class Walker:
             probe.object(value, idx, idx.root, "$", 1)
             probe.constraints(idx.root, value, idx.root.path, "$")
         return not any(i.is_error for i in probe.sink.issues)
+
+    def profiled_as(self, rtype: str, profiles: Sequence[str]) -> bool:
+        """Whether a profile asked for (not merely claimed) is loaded and constrains ``rtype``: then, as in
+        HL7's validator, the resource is walked against that profile alone, whose snapshot carries every
+        base rule. The base walk would add the base's own bindings where the profile rebinds an element
+        (UK Core's Patient.contact.relationship, DiagnosticReport.code...): warnings HL7 does not give."""
+        for url in profiles:
+            pidx = self.model.index(url)
+            if pidx is not None and pidx.root is not None and pidx.type == rtype:
+                return True
+        return False
 
     def walk_root(self, res: Json, idx: StructureIndex, loc: str, depth: int) -> None:
         assert idx.root is not None
