@@ -67,6 +67,7 @@ class _Term:
 
     tree: Any
     names: frozenset[str] | None  # None: depends on more than the item's own properties
+    atom: tuple[str, str, bool] | None = None  # (name, exists|empty|hasValue, negated): see _atom
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,10 +114,11 @@ def _compile(expression: str) -> Any:
         try:
             top = parse(expression)["children"][0]  # type: ignore[no-untyped-call]
             if top.get("type") == "ImpliesExpression":
-                hit = _Compiled("implies", tuple(_Term(c, _names(c)) for c in top["children"]))
+                hit = _Compiled("implies", tuple(_Term(c, _names(c), _atom_of(c)) for c in top["children"]))
             else:
                 parts = _flatten(top, "or")
-                hit = _Compiled("or" if len(parts) > 1 else "single", tuple(_Term(c, _names(c)) for c in parts))
+                hit = _Compiled("or" if len(parts) > 1 else "single",
+                                tuple(_Term(c, _names(c), _atom_of(c)) for c in parts))
         except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot evaluate"
             hit = exc
         _PARSED[expression] = hit
@@ -145,9 +147,52 @@ _MEMO: dict[tuple[int, str, Any], list[Any]] = {}
 _MEMO_LIMIT = 50_000
 
 
+_ATOM = re.compile(r"([a-z][A-Za-z0-9]*)\.(exists|empty|hasValue)\(\)(\.not\(\))?")
+
+
+def _atom_of(tree: Any) -> tuple[str, str, bool] | None:
+    """``name.exists()``, ``name.empty()``, ``name.hasValue()``, each optionally ``.not()``: the commonest
+    operands of the base invariants (tim-*, per-1, qty-3, bdl-5, ...), answered from the JSON directly."""
+    m = _ATOM.fullmatch(str(tree.get("text") or ""))
+    return (m.group(1), m.group(2), m.group(3) is not None) if m else None
+
+
+_CHOICES: Any = R4_MODEL["choiceTypePaths"]
+
+
+def _atom(atom: tuple[str, str, bool], item: Any, base_path: str) -> list[Any] | None:
+    """The atom's value on a JSON object, or None to let fhirpathpy decide (anything unusual: a primitive's
+    ``_name`` extension shadow, nulls, a non-object item). Checked against fhirpathpy in test_validate_invariants."""
+    if not isinstance(item, dict):
+        return None
+    name, fn, negated = atom
+    choices = _CHOICES.get(f"{base_path}.{name}")
+    wanted = {name + t for t in choices} if choices else {name}  # value[x] is valueString..., never value
+    values = []
+    for key, value in item.items():
+        if key in wanted:
+            values.append(value)
+        elif key[:1] == "_" and key[1:].startswith(name):
+            return None
+    if any(v is None or v == [] or (isinstance(v, list) and None in v) for v in values):
+        return None
+    count = sum(len(v) if isinstance(v, list) else 1 for v in values)
+    if fn == "hasValue":
+        if count and (count > 1 or isinstance(values[0], (dict, list))):
+            return None
+        result = count == 1
+    else:
+        result = (count > 0) == (fn == "exists")
+    return [result != negated]
+
+
 def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[Any]:
     """One operand. When it reads only the item's own properties and those are scalars (or absent), its value
     is a pure function of them, so it is computed once per distinct set of values."""
+    if term.atom is not None:
+        answer = _atom(term.atom, item, base_path)
+        if answer is not None:
+            return answer
     memo_key: tuple[int, str, Any] | None = None
     if term.names is not None and isinstance(item, dict):
         projection = _projection(item, term.names)

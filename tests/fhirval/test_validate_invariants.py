@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from fhirpathpy import evaluate as fhirpathpy_evaluate
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.invariants import evaluate
+from conformance.fhirval.invariants import _atom, _compile, _run, _Term, evaluate
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_resource
 
@@ -74,3 +76,29 @@ def test_html_checks_is_checked_natively() -> None:
     bad = {"resourceType": "Patient", "text": {"status": "generated",
                                                "div": '<div xmlns="http://www.w3.org/1999/xhtml"><script/>x</div>'}}
     assert any("txt-1" in i.message for i in validate_resource(bad, source()) if i.is_error)
+
+
+# ---- the native fast path for name.exists() / .empty() / .hasValue() agrees with fhirpathpy ------------
+
+_SCALAR = st.one_of(st.text(min_size=1, max_size=3), st.integers(), st.booleans())
+_VALUE = st.one_of(st.none(), _SCALAR, st.just([]), st.lists(_SCALAR, min_size=1, max_size=2),
+                   st.dictionaries(st.sampled_from(["code", "unit"]), _SCALAR, min_size=1, max_size=2),
+                   st.lists(st.dictionaries(st.sampled_from(["code"]), _SCALAR, min_size=1), min_size=1, max_size=2))
+_KEYS = ["value", "valueString", "valueQuantity", "valueSet", "_value", "start", "_start", "status", "other"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(item=st.dictionaries(st.sampled_from(_KEYS), _VALUE, max_size=4),
+       name=st.sampled_from(["value", "start", "status"]), fn=st.sampled_from(["exists", "empty", "hasValue"]),
+       negated=st.booleans(), base=st.sampled_from(["Observation", "Period", "Extension", "ElementDefinition.binding"]))
+def test_native_atoms_agree_with_fhirpathpy(item: dict[str, Any], name: str, fn: str, negated: bool,
+                                            base: str) -> None:
+    expression = f"{name}.{fn}()" + (".not()" if negated else "")
+    compiled = _compile(expression)
+    (term,) = compiled.terms
+    assert term.atom == (name, fn, negated)
+    native = _atom(term.atom, item, base)
+    if native is None:
+        return  # left to fhirpathpy
+    engine = _run(_Term(term.tree, None), item, base, {"resource": item, "rootResource": item})
+    assert native == engine, (expression, item, base)
