@@ -1,9 +1,10 @@
 """Validate FHIR R4 resources: the entry points and the OperationOutcome (DESIGN.md section 3).
 
-``validate_resource`` walks a parsed resource against its base definition, every profile it claims
-(``meta.profile``) and every profile asked for; ``validate_bytes`` adds what an input file can get
-wrong before that (not JSON, not a resource, too large, too deeply nested), so that every input ends
-in an OperationOutcome and never in a traceback.
+``validate_resource`` walks a parsed resource against every profile asked for and every profile it
+claims (``meta.profile``), and against its base definition unless a profile asked for constrains its
+type (as HL7's validator: that profile's snapshot holds every base rule); ``validate_bytes`` adds what
+an input file can get wrong before that (not JSON, not a resource, too large, too deeply nested), so
+that every input ends in an OperationOutcome and never in a traceback.
 """
 
 from __future__ import annotations
