@@ -32,6 +32,7 @@ ABSOLUTE_REST = re.compile(rf"(?P<base>(https?|ftp)://\S+)/(?P<type>[A-Z][A-Za-z
 URN_UUID = re.compile(REGEX["uuid"])
 URN_OID = re.compile(REGEX["oid"])
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+_WHITESPACE = re.compile(r"\s")
 CONDITIONAL = re.compile(r"(?P<type>[A-Z][A-Za-z]+)\?(?P<query>.*)")
 _PARAM_NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9.:-]*")
 
@@ -61,7 +62,7 @@ def _search_query_ok(query: str) -> bool:
 
 def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference:
     """Classify a reference string and say what is wrong with it, if anything."""
-    if any(c.isspace() for c in ref):
+    if _WHITESPACE.search(ref):
         return ParsedReference("other", None, f"{ref!r} is not a valid reference: it contains whitespace", "error")
     if ref.startswith("#"):
         return ParsedReference("local", None)
