@@ -117,8 +117,9 @@ def _compile(expression: str) -> Any:
                 hit = _Compiled("implies", tuple(_Term(c, _names(c), _atom_of(c)) for c in top["children"]))
             else:
                 parts = _flatten(top, "or")
-                hit = _Compiled("or" if len(parts) > 1 else "single",
-                                tuple(_Term(c, _names(c), _atom_of(c)) for c in parts))
+                terms = [_Term(c, _names(c), _atom_of(c)) for c in parts]
+                terms.sort(key=lambda t: t.atom is None)  # or commutes: the cheap operands first
+                hit = _Compiled("or" if len(parts) > 1 else "single", tuple(terms))
         except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot evaluate"
             hit = exc
         _PARSED[expression] = hit
@@ -224,6 +225,8 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     if compiled.op == "single":
         return _run(compiled.terms[0], item, base_path, env)
     if compiled.op == "implies":
+        if compiled.terms[1].atom is not None and _run(compiled.terms[1], item, base_path, env) == [True]:
+            return [True]  # anything implies true (an empty antecedent too), so the costly side can wait
         antecedent = _run(compiled.terms[0], item, base_path, env)
         if antecedent != [True]:
             return [True] if antecedent == [False] else []

@@ -102,3 +102,14 @@ def test_native_atoms_agree_with_fhirpathpy(item: dict[str, Any], name: str, fn:
         return  # left to fhirpathpy
     engine = _run(_Term(term.tree, None), item, base, {"resource": item, "rootResource": item})
     assert native == engine, (expression, item, base)
+
+
+def test_or_and_implies_follow_three_valued_logic_with_the_cheap_side_first() -> None:
+    item = {"status": "final"}
+    run = functools.partial(evaluate, item=item, base_path="Observation", resource=item, root=item)
+    assert run("status.where(false) implies status.exists()") == [True]  # {} implies true = true
+    assert run("status.where(false) implies code.exists()") == []  # {} implies false = {}
+    assert run("(status = 'final') implies code.exists()") == [False]
+    assert run("(status = 'x') or code.exists()") == [False]
+    assert run("(status = 'final') or code.exists()") == [True]
+    assert run("status.where(false) or code.exists()") == []  # {} or false = {}
