@@ -54,6 +54,7 @@ class Terminology:
         self.source = source
         self._systems: dict[str, dict[str, list[str]] | None] = {}
         self._expansions: dict[str, object] = {}
+        self._value_set_only: dict[str, bool] = {}
 
     def system_codes(self, system: str) -> dict[str, list[str]] | None:
         """code -> child codes, for a complete CodeSystem we hold; None otherwise."""
@@ -69,6 +70,14 @@ class Terminology:
                     table[code] = [k["code"] for k in children if isinstance(k.get("code"), str)]
         self._systems[system] = table
         return table
+
+    def names_value_set_only(self, system: str) -> bool:
+        """Whether ``system`` is the URL of a ValueSet we hold and of no CodeSystem (a common mistake)."""
+        hit = self._value_set_only.get(system)
+        if hit is None:
+            hit = self.source.value_set(system) is not None and self.source.code_system(system) is None
+            self._value_set_only[system] = hit
+        return hit
 
     def known_system(self, system: str) -> bool:
         return self.system_codes(system) is not None
@@ -245,7 +254,7 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
         if ":" not in system:
             sink.error("coding-system", f"{loc}.system", f"Coding.system must be an absolute URI, not {system!r}")
             return
-        if term.source.value_set(system) is not None and term.source.code_system(system) is None:
+        if term.names_value_set_only(system):
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a value set, not a code system")
             return
     if not isinstance(system, str) or not isinstance(code, str):
