@@ -130,17 +130,39 @@ _SCALARS = (str, int, float, bool)
 _NOT_MEMOISABLE: Any = object()
 
 
+_FREEZE_BUDGET = 64  # JSON nodes per projection: past that, hashing costs more than it saves
+
+
+def _freeze(value: Any, budget: list[int]) -> Any:
+    """A JSON value as a hashable key that keeps types apart (1, 1.0, True and "1" differ)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise OverflowError
+    if isinstance(value, dict):
+        return ("{", tuple((k, _freeze(v, budget)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("[", tuple(_freeze(v, budget) for v in value))
+    return (type(value).__name__, value)
+
+
 def _projection(item: Json, names: frozenset[str]) -> Any:
-    """The item's properties an operand can read, as a hashable key, or _NOT_MEMOISABLE if one is not a scalar."""
+    """The item's properties an operand can read (whole, nested values included), as a hashable key, or
+    _NOT_MEMOISABLE when they are too large to be worth it. Conditions, allergies and observations carry
+    the same few status codings again and again, so resource-level invariants hit the memo too."""
     out = []
+    budget = [_FREEZE_BUDGET]
     for key, value in item.items():
         bare = key[1:] if key.startswith("_") else key
         if bare not in names and not any(bare.startswith(n) and len(bare) > len(n) and bare[len(n)].isupper()
                                          for n in names):
             continue
-        if not isinstance(value, _SCALARS):
+        if isinstance(value, _SCALARS):
+            out.append((key, type(value).__name__, value))
+            continue
+        try:
+            out.append((key, "json", _freeze(value, budget)))
+        except OverflowError:
             return _NOT_MEMOISABLE
-        out.append((key, type(value).__name__, value))
     return tuple(out)
 
 
