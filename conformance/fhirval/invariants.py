@@ -279,6 +279,22 @@ def _temporal(value: Any) -> Any:
     return value
 
 
+_DIGIT = str.maketrans("0123456789", "9999999999")
+
+
+def _same_shape_order(a: Any, b: Any) -> int | None:
+    """-1/0/1 for two FHIR dates or dateTimes written alike (same precision and layout, same zone), where
+    text order is time order; None for anything else (FP_DateTime then decides, at about 0.2 ms a pair)."""
+    if not (isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and _DATE_LIKE.fullmatch(a)
+            and _DATE_LIKE.fullmatch(b) and a.translate(_DIGIT) == b.translate(_DIGIT)):
+        return None
+    if "T" in a:
+        zone_a, zone_b = a[19:].lstrip(".0123456789"), b[19:].lstrip(".0123456789")
+        if zone_a != zone_b or not zone_a:
+            return None
+    return (a > b) - (a < b)
+
+
 def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Callable[..., Any]:
     """An inequality that compares FHIR date/dateTime strings as dates, not as text.
 
@@ -289,6 +305,9 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
     def compare(left: list[Any], right: list[Any]) -> Any:
         if len(left) != 1 or len(right) != 1:
             return []
+        quick = _same_shape_order(get_data(left[0]), get_data(right[0]))  # type: ignore[no-untyped-call]
+        if quick is not None:
+            return op(quick)
         a, b = _temporal(left[0]), _temporal(right[0])
         if isinstance(a, FP_DateTime) and isinstance(b, FP_DateTime):
             order = a.compare(b)  # type: ignore[no-untyped-call]

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from fhirpathpy import evaluate as fhirpathpy_evaluate
+from fhirpathpy.engine.nodes import FP_DateTime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.invariants import _atom, _compile, _run, _Term, evaluate
+from conformance.fhirval.invariants import _atom, _compile, _run, _same_shape_order, _Term, evaluate
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_resource
 
@@ -113,3 +114,17 @@ def test_or_and_implies_follow_three_valued_logic_with_the_cheap_side_first() ->
     assert run("(status = 'x') or code.exists()") == [False]
     assert run("(status = 'final') or code.exists()") == [True]
     assert run("status.where(false) or code.exists()") == []  # {} or false = {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.datetimes(), b=st.datetimes(), shape=st.sampled_from(["%Y", "%Y-%m", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ",
+                                                                   "%Y-%m-%dT%H:%M:%S+01:00", "%Y-%m-%dT%H:%M:%S.%fZ"]))
+def test_same_shape_dates_order_as_fhirpathpy_does(a: Any, b: Any, shape: str) -> None:
+    """The text-order fast path for alike dates agrees with FP_DateTime's comparison."""
+    if a.year < 1000 or b.year < 1000:
+        return
+    x, y = a.strftime(shape), b.strftime(shape)
+    quick = _same_shape_order(x, y)
+    assert quick is not None
+    order = FP_DateTime(x).compare(FP_DateTime(y))
+    assert order is not None and (quick > 0) == (order > 0) and (quick < 0) == (order < 0), (x, y, order)
