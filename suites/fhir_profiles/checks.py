@@ -48,7 +48,7 @@ def judged(samples: Samples, what: str) -> None:
 
 
 async def _seed(ctx: ProfilesContext, types: list[str]) -> None:
-    """On a sandbox, write one synthetic resource of each claimed type (and what it refers to) first."""
+    """On a sandbox, write one synthetic resource of each type (and what it refers to) first, tagged."""
     ids: dict[str, str] = {}
     for resource_type in [*{d: None for t in types for d in fixtures.dependencies(t)}, *types]:
         if resource_type in ids:
@@ -72,7 +72,7 @@ async def collect(ctx: ProfilesContext) -> Samples:
         # A sandbox holds what other suites wrote (deliberately minimal or broken resources, written to
         # test other things), so there the suite judges its own round trip: one synthetic resource of
         # each type written, then searched and read back. Elsewhere it judges whatever the target holds.
-        await _seed(ctx, types)
+        await _seed(ctx, [t for t in types if "create" in cap.interactions(t)])
         params["_tag"] = ctx.tag_param
     samples = Samples(claimed=claimed)
     for resource_type in types:
