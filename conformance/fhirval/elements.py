@@ -213,7 +213,13 @@ class Walker:
             else:
                 entries.append((key, hit[1], value))
         for child, entries in groups.items():
-            shadow = shadows.get(child)
+            shadow = shadows.get(child) if shadows else None
+            simple = child.single_primitive
+            if simple in PRIMITIVES and shadow is None and len(entries) == 1 and not child.slices and child.max != 0:
+                value = entries[0][2]  # the commonest case, one primitive ("status": "final"), without child()
+                if value is not None and not isinstance(value, list):
+                    self.primitive(value, child, simple, f"{loc}.{child.name}")
+                    continue
             if not entries and shadow is not None:
                 key = shadow[0][1:]
                 entries = [(key, names[key][1], _ABSENT)]

@@ -167,3 +167,16 @@ def test_target_profile_on_observation_subject() -> None:
     obs = observation()
     obs["subject"] = {"reference": "Group/g1"}
     assert errors(obs, (TEST_OBSERVATION,)) == [("reference-target", "Observation.subject")]
+
+
+def test_a_primitive_the_profile_prohibits_is_an_error(tmp_path: Path) -> None:
+    """max 0 on a single primitive (the walker's fast path for one primitive value must still see it)."""
+    url = "https://conformance.example/fhir/StructureDefinition/no-birth-date"
+    (tmp_path / "sd.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "NoBirthDate", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.birthDate", "path": "Patient.birthDate", "max": "0"}]}}))
+    found = [(i.defect, i.location) for i in validate_resource(
+        {"resourceType": "Patient", "birthDate": "1980-01-01"}, load_definitions([tmp_path]), (url,)) if i.is_error]
+    assert ("cardinality-max", "Patient.birthDate") in found
