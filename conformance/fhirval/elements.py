@@ -214,11 +214,17 @@ class Walker:
                 entries.append((key, hit[1], value))
         for child, entries in groups.items():
             shadow = shadows.get(child) if shadows else None
-            simple = child.single_primitive
-            if simple in PRIMITIVES and shadow is None and len(entries) == 1 and not child.slices and child.max != 0:
-                value = entries[0][2]  # the commonest case, one primitive ("status": "final"), without child()
-                if value is not None and not isinstance(value, list):
-                    self.primitive(value, child, simple, f"{loc}.{child.name}")
+            single = child.single_type
+            if single and shadow is None and len(entries) == 1 and not child.slices and child.max != 0:
+                # The commonest case, one value of the element's one type ("status": "final",
+                # "code": {...}), straight to its checks without child()'s general path.
+                value = entries[0][2]
+                if single in PRIMITIVES:
+                    if value is not None and not isinstance(value, list):
+                        self.primitive(value, child, single, f"{loc}.{child.name}")
+                        continue
+                elif isinstance(value, dict):
+                    self.item(value, idx, child, single, f"{loc}.{child.name}", depth + 1, None)
                     continue
             if not entries and shadow is not None:
                 key = shadow[0][1:]

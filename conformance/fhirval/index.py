@@ -58,11 +58,11 @@ class Node:
     resource_id: bool = False  # Resource.id: checked as an id, though typed string
     max_length: int | None = None
     checks: Any = None  # the FHIRPath constraints, filled in by invariants.constraints_of
-    single_primitive: str | None = None  # its primitive type code, when one value, one type, no slices
+    single_type: str | None = None  # its type code, when it holds one value of one type (not a choice)
 
     def __post_init__(self) -> None:
         if not self.is_array and not self.is_choice and len(self.types) == 1:
-            self.single_primitive = self.types[0].code
+            self.single_type = self.types[0].code
 
     @property
     def slicing(self) -> Json | None:
