@@ -444,7 +444,8 @@ class Walker:
             extensions.ext1(self, item, loc)
         elif tcode in ("canonical", "uri") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
-        self.constraints(node, item, _typed_path(node, tcode), loc)
+        if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
+            self.constraints(node, item, _typed_path(node, tcode), loc)
 
     def bounds(self, item: Any, ed: Json, loc: str) -> None:
         for key, value in ed.items():
