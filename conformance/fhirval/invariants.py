@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fhirpathpy import apply_parsed_path
+from fhirpathpy.engine import do_eval
 from fhirpathpy.engine.invocations import equality
-from fhirpathpy.engine.nodes import FP_DateTime, ResourceNode
-from fhirpathpy.engine.util import get_data
+from fhirpathpy.engine.invocations.constants import constants
+from fhirpathpy.engine.nodes import FP_DateTime, FP_Type, ResourceNode
+from fhirpathpy.engine.util import get_data, process_user_invocation_table
 from fhirpathpy.models import models
 from fhirpathpy.parser import parse
 from lxml import etree
@@ -76,29 +77,49 @@ class _Compiled:
     terms: tuple[_Term, ...]
 
 
-_UNMEMOISABLE_NODES = frozenset({"ExternalConstantTerm", "ThisInvocation", "IndexInvocation", "TotalInvocation"})
+_UNMEMOISABLE_NODES = frozenset({"ThisInvocation", "IndexInvocation", "TotalInvocation"})
 _UNMEMOISABLE_FUNCTIONS = frozenset({"children", "descendants", "resolve", "repeat", "now", "today", "timeOfDay",
                                      "conformsTo", "memberOf", "hasValue", "htmlChecks"})
+# Functions whose argument is evaluated once per item of their input (FHIRPath section 5), so member
+# names inside it are that item's, not the invariant's element's: `coding.where(code = 'x')` reads
+# coding (whole, nested values included), never the element's own `code`.
+_ITERATING_FUNCTIONS = frozenset({"where", "select", "exists", "all", "any"})
+_CONSTANTS = frozenset({"ucum"})  # %ucum is fixed; %resource, %context and the like are not
 
 
 def _names(tree: Any) -> frozenset[str] | None:
-    """Every member name in a subtree, or None when its value can depend on anything but those properties."""
+    """The element's own properties a subtree reads, or None when its value can depend on anything else."""
     names: set[str] = set()
-    stack = [tree]
+    stack: list[tuple[Any, bool]] = [(tree, True)]
     while stack:
-        node = stack.pop()
+        node, own = stack.pop()
         kind = node.get("type")
         if kind in _UNMEMOISABLE_NODES:
             return None
         children = node.get("children") or []
+        if kind == "ExternalConstant" and not (children and children[0].get("text") in _CONSTANTS):
+            return None
         if kind == "InvocationTerm" and children and children[0].get("type") == "FunctionInvocation":
             return None
         if kind == "Functn" and children and children[0].get("text") in _UNMEMOISABLE_FUNCTIONS:
             return None
-        if kind == "MemberInvocation" and children:
+        if kind == "MemberInvocation" and children and own:
             names.add(str(children[0].get("text", "")).strip("`"))
-        stack.extend(children)
+        if kind == "InvocationExpression" and len(children) == 2 and _iterating(children[1]):
+            stack.append((children[0], own))
+            stack.append((children[1], False))  # scanned for what makes it unmemoisable, names not kept
+            continue
+        stack.extend((c, own) for c in children)
     return frozenset(names)
+
+
+def _iterating(invocation: Any) -> bool:
+    """Whether an invocation is a call of one of _ITERATING_FUNCTIONS (``x.where(...)``)."""
+    if invocation.get("type") != "FunctionInvocation":
+        return False
+    functn = (invocation.get("children") or [{}])[0]
+    name = (functn.get("children") or [{}])[0]
+    return functn.get("type") == "Functn" and name.get("text") in _ITERATING_FUNCTIONS
 
 
 def _flatten(node: Any, op: str) -> list[Any]:
@@ -224,13 +245,29 @@ def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[An
             hit = _MEMO.get(memo_key)
             if hit is not None:
                 return hit
-    node = ResourceNode.create_node(item, base_path)  # type: ignore[no-untyped-call]
-    tree = {"children": [term.tree]}
-    result: list[Any] = apply_parsed_path(node, tree, env, R4_MODEL, _OPTIONS)  # type: ignore[no-untyped-call]
+    result = _engine(term.tree, item, base_path, env)
     if memo_key is not None:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
         _MEMO[memo_key] = result
+    return result
+
+
+def _engine(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> list[Any]:
+    """fhirpathpy's own evaluation of a parsed expression, as ``apply_parsed_path`` does it less the setup that
+    never changes (the function table it rebuilds on every call was a sixth of a short invariant's time)."""
+    constants.reset()  # type: ignore[no-untyped-call]
+    node = ResourceNode.create_node(item, base_path)  # type: ignore[no-untyped-call]
+    root = [node]
+    ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
+           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"]}
+    out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
+    result = []
+    for value in out if isinstance(out, list) else [out]:
+        data = get_data(value)  # type: ignore[no-untyped-call]
+        if isinstance(data, dict) and not isinstance(data, FP_Type) and list(data) == ["extension"]:
+            continue  # fhirpathpy's representation of a primitive with extensions and no value, as it drops it
+        result.append(data)
     return result
 
 
@@ -326,6 +363,8 @@ _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocatio
     # txt-1/txt-2 are checked natively (narrative_problem); the expression itself then passes.
     "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
 }}
+_TABLE = process_user_invocation_table(_OPTIONS["userInvocationTable"])  # type: ignore[no-untyped-call]
+UCUM = "http://unitsofmeasure.org"
 
 
 def check_constraints(

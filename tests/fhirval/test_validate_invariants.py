@@ -128,3 +128,37 @@ def test_same_shape_dates_order_as_fhirpathpy_does(a: Any, b: Any, shape: str) -
     assert quick is not None
     order = FP_DateTime(x).compare(FP_DateTime(y))
     assert order is not None and (quick > 0) == (order > 0) and (quick < 0) == (order < 0), (x, y, order)
+
+
+# ---- operands memoised on the element's own properties agree with a fresh fhirpathpy evaluation --------
+
+_CODING = st.fixed_dictionaries({"system": st.sampled_from(["s", "t"]), "code": st.sampled_from(["a", "b"])})
+_CONCEPT = st.fixed_dictionaries({"coding": st.lists(_CODING, min_size=1, max_size=2)})
+_OPERANDS = ["status.coding.where(system = 's' and code = 'a').exists()",
+             "status.coding.where(code = 'b').empty()", "code.exists() and status.coding.exists(code = 'a')",
+             "status.coding.select(code).count() = 1", "system.empty() or system = %ucum"]
+
+
+def test_names_inside_an_iterating_function_are_not_the_elements_own() -> None:
+    """where()'s `code` is each coding's, so two elements that differ only in their own `code` share a
+    memo entry; %ucum is a constant, %resource is not."""
+    assert _compile(_OPERANDS[0]).terms[0].names == frozenset({"status", "coding"})
+    assert _compile(_OPERANDS[2]).terms[0].names == frozenset({"code", "status", "coding"})
+    assert _compile(_OPERANDS[4]).terms[1].names == frozenset({"system"})
+    assert _compile("code = %resource.code").terms[0].names is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=st.lists(st.fixed_dictionaries({}, optional={"status": _CONCEPT, "code": _CONCEPT,
+                                                           "system": st.sampled_from(["http://unitsofmeasure.org",
+                                                                                      "x"])}),
+                      min_size=2, max_size=4),
+       expression=st.sampled_from(_OPERANDS))
+def test_memoised_operands_agree_with_fhirpathpy(items: list[dict[str, Any]], expression: str) -> None:
+    from conformance.fhirval import invariants
+
+    invariants._MEMO.clear()
+    for item in items:  # later items can hit the entries earlier ones made
+        ours = evaluate(expression, item, "Condition", item, item)
+        engine = fhirpathpy_evaluate(item, expression, {"resource": item, "rootResource": item})
+        assert ours == engine, (expression, item)
