@@ -16,7 +16,7 @@ from typing import Any
 from conformance.fhirval import bundles, extensions, references, slicing
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
 from conformance.fhirval.context import Model
-from conformance.fhirval.index import Node, StructureIndex, TypeRef
+from conformance.fhirval.index import Node, StructureIndex, TypeRef, takes_shadow
 from conformance.fhirval.invariants import check_constraints, constraints_of, narrative_problem
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
@@ -193,54 +193,83 @@ class Walker:
                 self.sink.error("duplicate-id", loc, f"duplicate element id {element_id!r} in this resource")
             seen.add(element_id)
         for key, value in obj.items():
+            hit = names.get(key)
+            if hit is not None:
+                child = hit[0]
+                fast = child.fast
+                if fast and self.shortcut(obj, idx, child, fast, key, value, loc, depth):
+                    continue
+                entries = groups.get(child)
+                if entries is None:
+                    groups[child] = [(key, hit[1], value)]
+                else:
+                    entries.append((key, hit[1], value))
+                continue
             if key == "resourceType" and is_resource:
                 continue
             if key[:1] == "_":
                 hit = names.get(key[1:])
-                if hit is None or not _is_primitive(hit[0], hit[1]):
+                if hit is None or not takes_shadow(hit[0], hit[1]):
                     self.unknown(node, key, loc)
                 else:
                     shadows[hit[0]] = (key, value)
                     groups.setdefault(hit[0], [])
                 continue
-            hit = names.get(key)
-            if hit is None:
-                self.unknown(node, key, loc)
-                continue
-            entries = groups.get(hit[0])
-            if entries is None:
-                groups[hit[0]] = [(key, hit[1], value)]
-            else:
-                entries.append((key, hit[1], value))
+            self.unknown(node, key, loc)
         for child, entries in groups.items():
             shadow = shadows.get(child) if shadows else None
-            single = child.single_type
-            if single and shadow is None and len(entries) == 1 and not child.slices and child.max != 0:
-                # The commonest case, one value of the element's one type ("status": "final",
-                # "code": {...}), straight to its checks without child()'s general path.
-                value = entries[0][2]
-                if single in PRIMITIVES:
-                    if value is not None and not isinstance(value, list):
-                        self.primitive(value, child, single, f"{loc}.{child.name}")
-                        continue
-                elif isinstance(value, dict):
-                    self.item(value, idx, child, single, f"{loc}.{child.name}", depth + 1, None)
-                    continue
             if not entries and shadow is not None:
                 key = shadow[0][1:]
                 entries = [(key, names[key][1], _ABSENT)]
             self.child(obj, idx, child, entries, shadow, loc, depth)
-        for child in node.required:
-            if child not in groups:
+        for child, keys in node.required_keys:
+            for key in keys:
+                if key in obj:
+                    break
+            else:
                 self.sink.error("cardinality-min", loc,
                                 f"{child.path}: minimum required = {child.min}, but only found 0")
-        for child in node.required_slices:
-            if child not in groups:
+        for child, keys in node.required_slice_keys:
+            if not any(key in obj for key in keys):
                 for s in child.slices:
                     if s.min > 0:
                         self.sink.error("slice-min", loc, f"{child.path}:{s.slice_name}: minimum required = "
                                                           f"{s.min}, but only found 0")
         self.hosts.pop()
+
+    def shortcut(self, obj: Json, idx: StructureIndex, child: Node, fast: int, key: str, value: Any, loc: str,
+                 depth: int) -> bool:
+        """The commonest cases, one value or an array of an element's one type ("status": "final",
+        "code": {...}, "identifier": [...]), straight to their checks without child()'s general path;
+        False (nothing done) when the value needs that path (null, wrong shape, a ``_name`` beside it,
+        too few or too many items)."""
+        tcode = child.fast_type
+        if fast == 1:
+            if value is None or isinstance(value, list) or "_" + key in obj:
+                return False
+            self.primitive(value, child, tcode, f"{loc}.{key}")
+            return True
+        if fast == 2:
+            if not isinstance(value, dict):
+                return False
+            self.item(value, idx, child, tcode, f"{loc}.{key}", depth + 1, None)
+            return True
+        if (type(value) is not list or not value or len(value) < child.min
+                or (child.max is not None and len(value) > child.max)):
+            return False
+        where = f"{loc}.{key}"
+        if fast == 3:
+            if "_" + key in obj:
+                return False
+            for i, v in enumerate(value):
+                if v is None:
+                    self.sink.error("null-value", f"{where}[{i}]", "null is not a valid value: leave the property out")
+                else:
+                    self.primitive(v, child, tcode, f"{where}[{i}]")
+            return True
+        for i, v in enumerate(value):
+            self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
+        return True
 
     def unknown(self, node: Node, key: str, loc: str) -> None:
         base = key[1:] if key.startswith("_") else key
@@ -468,12 +497,6 @@ def _typed_path(node: Node, tcode: str) -> str:
     if tcode in PRIMITIVES or (tcode and node.path.endswith("[x]") and tcode[:1].isupper()):
         return tcode
     return node.path
-
-
-def _is_primitive(node: Node, tcode: str) -> bool:
-    if tcode:
-        return tcode in PRIMITIVES
-    return bool(node.types) and all(t.primitive for t in node.types)
 
 
 def _lt(a: Any, b: Any) -> bool:

@@ -58,11 +58,14 @@ class Node:
     resource_id: bool = False  # Resource.id: checked as an id, though typed string
     max_length: int | None = None
     checks: Any = None  # the FHIRPath constraints, filled in by invariants.constraints_of
-    single_type: str | None = None  # its type code, when it holds one value of one type (not a choice)
-
-    def __post_init__(self) -> None:
-        if not self.is_array and not self.is_choice and len(self.types) == 1:
-            self.single_type = self.types[0].code
+    # The walker's shortcut for an element of one type, not a choice, not sliced, allowed (see _shortcuts):
+    # 1 one primitive, 2 one complex value, 3 an array of primitives, 4 an array of complex values; 0 none.
+    fast: int = 0
+    fast_type: str = ""
+    # (child, the JSON properties that give it a value, "_name" shadows included) for each required child,
+    # and for each child with a required slice: presence is then a few dict lookups on the instance
+    required_keys: list[tuple[Node, tuple[str, ...]]] = field(default_factory=list)
+    required_slice_keys: list[tuple[Node, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def slicing(self) -> Json | None:
@@ -88,6 +91,34 @@ class Node:
             if t.code == code:
                 return t
         return None
+
+
+def takes_shadow(node: Node, tcode: str) -> bool:
+    """Whether ``_name`` (a primitive's id and extensions) is allowed beside the JSON property of this type."""
+    if tcode:
+        return tcode in PRIMITIVES
+    return bool(node.types) and all(t.primitive for t in node.types)
+
+
+def _keys_of(parent: Node, child: Node) -> tuple[str, ...]:
+    keys = []
+    for key, (hit, tcode) in parent.json_names.items():
+        if hit is child:
+            keys.append(key)
+            if takes_shadow(child, tcode):
+                keys.append("_" + key)
+    return tuple(keys)
+
+
+def _shortcut(node: Node) -> None:
+    """Mark an element whose values can skip the walker's general path (choice, slices, max 0: the general
+    path's rules apply); set once the tree is whole, since slices are attached after their element."""
+    if node.is_choice or len(node.types) != 1 or node.slices or node.max == 0:
+        return
+    code = node.types[0].code
+    primitive = code in PRIMITIVES
+    node.fast = (3 if primitive else 4) if node.is_array else (1 if primitive else 2)
+    node.fast_type = code
 
 
 def _prefixed(ed: Json, prefix: str) -> tuple[str, Any] | None:
@@ -148,6 +179,10 @@ class StructureIndex:
                 owner = self.by_id.get(_parent_and_slice(node.id)[0])
                 if owner is not None and owner.children.get(node.name) is node:
                     owner.required_slices.append(node)
+            _shortcut(node)
+        for node in self.by_id.values():
+            node.required_keys = [(c, _keys_of(node, c)) for c in node.required]
+            node.required_slice_keys = [(c, _keys_of(node, c)) for c in node.required_slices]
 
     def _add(self, ed: Json) -> None:
         path = ed.get("path", "")

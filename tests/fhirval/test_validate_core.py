@@ -93,6 +93,17 @@ def test_null_value() -> None:
     assert errors(patient(gender=None)) == [("null-value", "Patient.gender")]
 
 
+def test_bad_items_inside_arrays_are_each_reported_where_they_are() -> None:
+    """Arrays of one type take the walker's shortcut; every bad item in them still has its own issue."""
+    res = patient(identifier=["x", None], name=[{"family": "A", "given": ["B", None]}], telecom=[{}])
+    assert errors(res) == [("object-expected", "Patient.identifier[0]"), ("null-value", "Patient.identifier[1]"),
+                           ("null-value", "Patient.name[0].given[1]"), ("invariant", "Patient.telecom[0]")]
+    shadowed = patient(name=[{"given": ["B", "C"], "_given": [None, {"id": "g2"}]}])
+    assert errors(shadowed) == []
+    shadowed["name"][0]["_given"] = [{"id": "g2"}]  # one shadow for two values
+    assert errors(shadowed) == [("primitive-extension", "Patient.name[0].given")]
+
+
 def test_object_expected() -> None:
     assert errors(patient(maritalStatus="M")) == [("object-expected", "Patient.maritalStatus")]
 
