@@ -28,6 +28,7 @@ class Model:
         self._resource: dict[str, StructureIndex | None] = {}
         self._type_of: dict[str, str] = {}
         self._is_type: dict[str, bool] = {}
+        self.plans: dict[tuple[Any, str], Any] = {}  # (Node, type code) -> the walker's Plan for its values
 
     def index(self, key: str) -> StructureIndex | None:
         """The index of a StructureDefinition by canonical URL or base type name (None if unknown)."""

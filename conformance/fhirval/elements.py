@@ -27,6 +27,10 @@ from conformance.fhirval.values import equals_fixed, matches_pattern, show
 MAX_DEPTH = 120
 _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri"})
 _ABSENT: Any = object()
+_GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
+# (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
+# check, whether the type's own definition has FHIRPath constraints)
+Plan = tuple[int, TypeRef | None, tuple[StructureIndex, Node] | None, bool, bool]
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Walker:
         self.root: Json = {}
         self.bundles: list[dict[str, Json]] = []  # fullUrl -> resource, innermost Bundle last
         self.hosts: list[Json] = []  # the objects being walked, innermost last
+        self.plans = model.plans
         self._noted: set[str] = set()
 
     def allows_unknown_extension(self, url: str) -> bool:
@@ -363,8 +368,11 @@ class Walker:
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
             return
-        tref = node.type_for(tcode) if tcode else None
-        if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
+        plan = self.plans.get((node, tcode))
+        if plan is None:
+            plan = self.plans[(node, tcode)] = self.plan(node, tcode)
+        kind, tref, target, judged, typed_checks = plan
+        if kind == _RESOURCE:
             self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
             return
         if not isinstance(item, dict):
@@ -373,12 +381,42 @@ class Walker:
         if len(item) <= 1 and (not item or "id" in item):
             self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                               "children")
+        if kind == _LOCAL:
+            self.object(item, idx, node, loc, depth)
+            if judged:
+                self.judge(item, node, tcode, tref, loc)
+            return
+        if kind == _TYPED:
+            assert target is not None
+            self.object(item, target[0], target[1], loc, depth)
+            if judged:
+                self.judge(item, node, tcode, tref, loc)
+            if typed_checks:
+                self.constraints(target[1], item, target[1].path, loc)
+            return
         content = self.content(idx, node, tcode, tref, item, loc)
         if content is not None:
             self.object(item, content[0], content[1], loc, depth)
         self.judge(item, node, tcode, tref, loc)
         if content is not None and content[1] is not node:
             self.constraints(content[1], item, content[1].path, loc)
+
+    def plan(self, node: Node, tcode: str) -> Plan:
+        """How item() treats a complex value of this element and type, worked out once per model: a resource,
+        the element's own children, its type's definition (known before any value is seen), or content()'s
+        general answer (contentReference, an extension's definition, a type profile)."""
+        tref = node.type_for(tcode) if tcode else None
+        judged = bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
+        if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
+            return _RESOURCE, tref, None, judged, False
+        if node.children:
+            return _LOCAL, tref, None, judged, False
+        if node.content_reference or not tcode or tcode == "Extension" or (tref is not None and tref.profiles):
+            return _GENERAL, tref, None, judged, False
+        tidx = self.model.index(tcode)
+        if tidx is None or tidx.root is None:
+            return _GENERAL, tref, None, judged, False
+        return _TYPED, tref, (tidx, tidx.root), judged, tidx.root is not node and bool(constraints_of(tidx.root))
 
     def content(self, idx: StructureIndex, node: Node, tcode: str, tref: TypeRef | None, item: Json,
                 loc: str) -> tuple[StructureIndex, Node] | None:
@@ -428,6 +466,14 @@ class Walker:
         if isinstance(item, (dict, list)):
             self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
                                               f"{'an object' if isinstance(item, dict) else 'an array'}")
+            return
+        quiet = node.quiet
+        if quiet is None:
+            quiet = node.quiet = _quiet(node)
+        if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
+            problem = check_primitive(tcode, item)
+            if problem is not None:
+                self.sink.error(problem[0], loc, problem[1])
             return
         if node.resource_id:
             tcode = "id"
@@ -488,6 +534,14 @@ class Walker:
         if found:
             frame = self.frames[-1]
             check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+
+
+def _quiet(node: Node) -> bool:
+    """Whether a primitive value of the element's one type has nothing for primitive() to check after its
+    lexical form: no id rule, length, fixed/pattern/bounds, binding, local reference or FHIRPath constraint."""
+    return (bool(node.fast_type) and not node.resource_id and node.max_length is None and not node.has_rules
+            and node.binding is None and node.fast_type not in ("xhtml", "canonical", "uri")
+            and not constraints_of(node))
 
 
 def _typed_path(node: Node, tcode: str) -> str:

@@ -62,6 +62,7 @@ class Node:
     # 1 one primitive, 2 one complex value, 3 an array of primitives, 4 an array of complex values; 0 none.
     fast: int = 0
     fast_type: str = ""
+    quiet: bool | None = None  # a primitive of fast_type with nothing to check beyond its lexical form (walker)
     # (child, the JSON properties that give it a value, "_name" shadows included) for each required child,
     # and for each child with a required slice: presence is then a few dict lookups on the instance
     required_keys: list[tuple[Node, tuple[str, ...]]] = field(default_factory=list)
