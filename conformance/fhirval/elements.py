@@ -16,8 +16,9 @@ from typing import Any
 from conformance.fhirval import bundles, extensions, references, slicing
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
 from conformance.fhirval.context import Model
+from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.index import Node, StructureIndex, TypeRef, takes_shadow
-from conformance.fhirval.invariants import check_constraints, constraints_of, narrative_problem
+from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import SCHEME

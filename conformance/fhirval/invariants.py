@@ -9,12 +9,12 @@ instead, each deliberately (``NATIVE``):
   walker already tracks (dom-3's published expression walks every descendant once per contained
   resource, quadratic in the resource's size);
 - ``txt-1`` / ``txt-2`` call ``htmlChecks()``, which no FHIRPath engine outside HL7's Java one
-  implements: :func:`narrative_problem` checks the XHTML rules with lxml instead;
+  implements: fhirpath.narrative_problem checks the XHTML rules with lxml instead;
 - ``bdl-7`` (fullUrl + versionId unique) is quadratic through ``isDistinct()`` on large Bundles, and
   ``bdl-3`` / ``bdl-4`` re-evaluate ``%resource.type`` for every entry (0.4 ms of a 0.5 ms two-entry Bundle).
 
 An expression fhirpathpy cannot parse or evaluate is skipped with an ``information`` issue naming it,
-never a crash. Cases where fhirpathpy needed wrapping are recorded in
+never a crash. fhirpath.py runs fhirpathpy and holds its wraps; each case that needed one is recorded in
 ``tests/fhirval/test_validate_invariants.py``.
 """
 
@@ -25,22 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fhirpathpy.engine import do_eval
-from fhirpathpy.engine.invocations import equality
-from fhirpathpy.engine.invocations.constants import constants
-from fhirpathpy.engine.nodes import FP_DateTime, FP_Type, ResourceNode
-from fhirpathpy.engine.util import get_data, process_user_invocation_table
-from fhirpathpy.models import models
 from fhirpathpy.parser import parse
-from lxml import etree
 
+from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.index import Node
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 
 NATIVE = frozenset({"ele-1", "ext-1", "dom-2", "dom-3", "dom-4", "dom-5", "dom-6", "ref-1", "txt-1", "txt-2",
                     "bdl-3", "bdl-4", "bdl-7"})
-R4_MODEL: dict[str, Any] = models["r4"]
 
 Constraint = tuple[str, str, str, str]  # key, severity, expression, human
 _PARSED: dict[str, Any] = {}
@@ -64,7 +57,7 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
 
 @dataclass(frozen=True, eq=False)
 class _Term:
-    """One operand of a top-level ``or`` / ``implies``, with the names it reads when it can be memoised."""
+    """One operand of the expression's and / or / implies, with the names it reads when it can be memoised."""
 
     tree: Any
     names: frozenset[str] | None  # None: depends on more than the item's own properties
@@ -72,9 +65,29 @@ class _Term:
 
 
 @dataclass(frozen=True, eq=False)
+class _Logic:
+    """The expression's boolean connectives (and, or, implies, through parentheses) as a tree over operands
+    fhirpathpy evaluates, so that three-valued logic can stop early and run the cheap operands first."""
+
+    op: str  # "and" | "or" | "implies" | "leaf"
+    parts: tuple[_Logic, ...] = ()
+    term: _Term | None = None  # for a leaf
+
+    @property
+    def cost(self) -> int:
+        """0 a native atom, 1 an operand that can be memoised, 2 a connective, 3 anything else."""
+        if self.term is None:
+            return 2
+        return 0 if self.term.atom is not None else 1 if self.term.names is not None else 3
+
+    def leaves(self) -> list[_Term]:
+        return [self.term] if self.term is not None else [t for p in self.parts for t in p.leaves()]
+
+
+@dataclass(frozen=True, eq=False)
 class _Compiled:
-    op: str  # "or" | "implies" | "single"
-    terms: tuple[_Term, ...]
+    logic: _Logic
+    tree: Any  # the whole expression, for fhirpathpy when an operand is not a boolean
 
 
 _UNMEMOISABLE_NODES = frozenset({"ThisInvocation", "IndexInvocation", "TotalInvocation"})
@@ -122,25 +135,33 @@ def _iterating(invocation: Any) -> bool:
     return functn.get("type") == "Functn" and name.get("text") in _ITERATING_FUNCTIONS
 
 
-def _flatten(node: Any, op: str) -> list[Any]:
-    if node.get("type") == "OrExpression" and node.get("terminalNodeText") == [op]:
-        return [t for child in node["children"] for t in _flatten(child, op)]
-    return [node]
+_CONNECTIVES = {("AndExpression", "and"): "and", ("OrExpression", "or"): "or",
+                ("ImpliesExpression", "implies"): "implies"}
+
+
+def _logic(node: Any) -> _Logic:
+    while (node.get("type") == "TermExpression" and len(node.get("children") or ()) == 1
+           and node["children"][0].get("type") == "ParenthesizedTerm"):
+        node = node["children"][0]["children"][0]  # (x) is x
+    words = node.get("terminalNodeText") or [""]
+    op = _CONNECTIVES.get((node.get("type"), words[0]))
+    if op is None or len(node.get("children") or ()) != 2:
+        return _Logic("leaf", term=_Term(node, _names(node), _atom_of(node)))
+    parts = [_logic(c) for c in node["children"]]
+    if op == "implies":
+        return _Logic(op, tuple(parts))
+    flat = [q for p in parts for q in (p.parts if p.op == op else (p,))]
+    flat.sort(key=lambda p: p.cost)  # and / or commute in FHIRPath's three-valued logic: the cheap ones first
+    return _Logic(op, tuple(flat))
 
 
 def _compile(expression: str) -> Any:
-    """The expression split at a top-level ``or`` / ``implies`` (cached), or the parse error."""
+    """The expression's connectives and operands (cached), or the parse error."""
     hit = _PARSED.get(expression)
     if hit is None:
         try:
             top = parse(expression)["children"][0]  # type: ignore[no-untyped-call]
-            if top.get("type") == "ImpliesExpression":
-                hit = _Compiled("implies", tuple(_Term(c, _names(c), _atom_of(c)) for c in top["children"]))
-            else:
-                parts = _flatten(top, "or")
-                terms = [_Term(c, _names(c), _atom_of(c)) for c in parts]
-                terms.sort(key=lambda t: t.atom is None)  # or commutes: the cheap operands first
-                hit = _Compiled("or" if len(parts) > 1 else "single", tuple(terms))
+            hit = _Compiled(_logic(top), top)
         except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot evaluate"
             hit = exc
         _PARSED[expression] = hit
@@ -245,7 +266,7 @@ def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[An
             hit = _MEMO.get(memo_key)
             if hit is not None:
                 return hit
-    result = _engine(term.tree, item, base_path, env)
+    result = engine(term.tree, item, base_path, env)
     if memo_key is not None:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
@@ -253,119 +274,59 @@ def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[An
     return result
 
 
-def _engine(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> list[Any]:
-    """fhirpathpy's own evaluation of a parsed expression, as ``apply_parsed_path`` does it less the setup that
-    never changes (the function table it rebuilds on every call was a sixth of a short invariant's time)."""
-    constants.reset()  # type: ignore[no-untyped-call]
-    node = ResourceNode.create_node(item, base_path)  # type: ignore[no-untyped-call]
-    root = [node]
-    ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
-           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"]}
-    out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
-    result = []
-    for value in out if isinstance(out, list) else [out]:
-        data = get_data(value)  # type: ignore[no-untyped-call]
-        if isinstance(data, dict) and not isinstance(data, FP_Type) and list(data) == ["extension"]:
-            continue  # fhirpathpy's representation of a primitive with extensions and no value, as it drops it
-        result.append(data)
-    return result
+class _NotBoolean(Exception):
+    """An operand of and / or / implies gave something other than true, false or empty."""
 
 
 def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
     """Evaluate one expression on an element (typed by its path, for choice elements) of a resource.
 
-    A top-level ``or`` stops at the first true operand and ``implies`` at a false or empty antecedent,
-    as FHIRPath defines them, so a costly operand (``%resource``...) is often never run.
+    and / or / implies are applied here, as FHIRPath defines them, to operands fhirpathpy evaluates: or
+    stops at a true operand, and at a false one, implies at a false antecedent, so a costly operand
+    (``%resource``...) is often never run. An operand that is not a boolean (FHIRPath's singleton rules
+    then apply) sends the whole expression to fhirpathpy.
     """
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
         raise compiled
     env = {"resource": resource, "rootResource": root}
-    if compiled.op == "single":
-        return _run(compiled.terms[0], item, base_path, env)
-    if compiled.op == "implies":
-        if compiled.terms[1].atom is not None and _run(compiled.terms[1], item, base_path, env) == [True]:
-            return [True]  # anything implies true (an empty antecedent too), so the costly side can wait
-        antecedent = _run(compiled.terms[0], item, base_path, env)
-        if antecedent != [True]:
-            return [True] if antecedent == [False] else []
-        return _run(compiled.terms[1], item, base_path, env)
-    unknown = False
-    for term in compiled.terms:
-        value = _run(term, item, base_path, env)
-        if value == [True]:
-            return [True]
-        if value != [False]:
-            unknown = True
-    return [] if unknown else [False]
+    logic = compiled.logic
+    if logic.term is not None:
+        return _run(logic.term, item, base_path, env)
+    try:
+        value = _truth(logic, item, base_path, env)
+    except _NotBoolean:
+        return engine(compiled.tree, item, base_path, env)
+    return [] if value is None else [value]
 
 
-def _has_value(inputs: list[Any]) -> bool:
-    """FHIRPath hasValue(), which fhirpathpy 2.2 lacks: a single primitive that has a value."""
-    return len(inputs) == 1 and inputs[0] is not None and not isinstance(inputs[0], (dict, list))
-
-
-_DATE_LIKE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
-
-
-def _temporal(value: Any) -> Any:
-    """A FHIR date/dateTime string as fhirpathpy's FP_DateTime; anything else unchanged."""
-    value = get_data(value)  # type: ignore[no-untyped-call]
-    if isinstance(value, str) and _DATE_LIKE.fullmatch(value):
-        return FP_DateTime(value)  # type: ignore[no-untyped-call]
-    return value
-
-
-_DIGIT = str.maketrans("0123456789", "9999999999")
-
-
-def _same_shape_order(a: Any, b: Any) -> int | None:
-    """-1/0/1 for two FHIR dates or dateTimes written alike (same precision and layout, same zone), where
-    text order is time order; None for anything else (FP_DateTime then decides, at about 0.2 ms a pair)."""
-    if not (isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and _DATE_LIKE.fullmatch(a)
-            and _DATE_LIKE.fullmatch(b) and a.translate(_DIGIT) == b.translate(_DIGIT)):
-        return None
-    if "T" in a:
-        zone_a, zone_b = a[19:].lstrip(".0123456789"), b[19:].lstrip(".0123456789")
-        if zone_a != zone_b or not zone_a:
+def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> bool | None:
+    """True, False or None (empty) for a connective or operand."""
+    if logic.term is not None:
+        result = _run(logic.term, item, base_path, env)
+        if not result:
             return None
-    return (a > b) - (a < b)
-
-
-def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Callable[..., Any]:
-    """An inequality that compares FHIR date/dateTime strings as dates, not as text.
-
-    fhirpathpy compares a Period's ``start <= end`` (untyped JSON strings) lexically, so
-    ``"2023-06-21" <= "2023-06-21T06:20:00Z"`` is true; FHIRPath (and HL7's validator) make a comparison
-    of values at different precisions that agree up to the shorter one empty, which fails per-1.
-    """
-    def compare(left: list[Any], right: list[Any]) -> Any:
-        if len(left) != 1 or len(right) != 1:
-            return []
-        quick = _same_shape_order(get_data(left[0]), get_data(right[0]))  # type: ignore[no-untyped-call]
-        if quick is not None:
-            return op(quick)
-        a, b = _temporal(left[0]), _temporal(right[0])
-        if isinstance(a, FP_DateTime) and isinstance(b, FP_DateTime):
-            order = a.compare(b)  # type: ignore[no-untyped-call]
-            return [] if order is None else op(order)
-        return original(None, left, right)
-    return compare
-
-
-# Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
-_OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
-    "hasValue": {"fn": _has_value, "arity": {0: []}},
-    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    # txt-1/txt-2 are checked natively (narrative_problem); the expression itself then passes.
-    "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
-}}
-_TABLE = process_user_invocation_table(_OPTIONS["userInvocationTable"])  # type: ignore[no-untyped-call]
-UCUM = "http://unitsofmeasure.org"
-
+        if len(result) == 1 and isinstance(result[0], bool):
+            return result[0]
+        raise _NotBoolean
+    if logic.op == "implies":
+        antecedent, consequent = logic.parts
+        if consequent.cost == 0 and _truth(consequent, item, base_path, env) is True:
+            return True  # anything implies true (an empty antecedent too), so the costly side can wait
+        a = _truth(antecedent, item, base_path, env)
+        if a is False:
+            return True
+        b = _truth(consequent, item, base_path, env)
+        return b if a is True else (True if b is True else None)
+    stop = logic.op == "or"  # or: true decides; and: false decides
+    unknown = False
+    for part in logic.parts:
+        value = _truth(part, item, base_path, env)
+        if value is stop:
+            return stop
+        if value is None:
+            unknown = True
+    return None if unknown else not stop
 
 def check_constraints(
     constraints: tuple[Constraint, ...], item: Any, base_path: str, resource: Json, root: Json, loc: str, sink: Sink,
@@ -394,36 +355,3 @@ def _brief(exc: Exception) -> str:
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) < 160 else text[:157] + "..."
 
-
-# ---- htmlChecks() for txt-1 / txt-2 -------------------------------------------------------------
-
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-_ALLOWED = frozenset(
-    "a abbr acronym b big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 h2 h3 h4 h5 h6 "
-    "hr i img li ol p pre q samp small span strong sub sup table tbody td tfoot th thead tr tt ul var".split()
-)
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
-def narrative_problem(div: str) -> str | None:
-    """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content), or None."""
-    try:
-        root = etree.fromstring(div.encode("utf-8"), _PARSER)
-    except etree.XMLSyntaxError as exc:
-        return f"the narrative is not well-formed XHTML: {exc.msg}"
-    if root.tag != f"{{{XHTML_NS}}}div":
-        return "the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
-        if ns != XHTML_NS or local not in _ALLOWED:
-            return f"txt-1: the narrative contains <{local}>, which is not a basic XHTML formatting element"
-        for attr in el.attrib:
-            name = attr.rpartition("}")[2].lower()
-            if name.startswith("on") or (name == "style" and "expression(" in el.attrib[attr]):
-                return f"txt-1: the narrative has an active attribute {name!r}"
-    text = "".join(root.itertext()).strip()
-    if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):
-        return "txt-2: the narrative SHALL have some non-whitespace content"
-    return None

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.invariants import _atom, _compile, _run, _same_shape_order, _Term, evaluate
+from conformance.fhirval.fhirpath import _same_shape_order, engine
+from conformance.fhirval.invariants import _atom, _compile, _run, _Term, evaluate
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_resource
 
@@ -96,7 +97,7 @@ def test_native_atoms_agree_with_fhirpathpy(item: dict[str, Any], name: str, fn:
                                             base: str) -> None:
     expression = f"{name}.{fn}()" + (".not()" if negated else "")
     compiled = _compile(expression)
-    (term,) = compiled.terms
+    term = compiled.logic.term
     assert term.atom == (name, fn, negated)
     native = _atom(term.atom, item, base)
     if native is None:
@@ -142,10 +143,13 @@ _OPERANDS = ["status.coding.where(system = 's' and code = 'a').exists()",
 def test_names_inside_an_iterating_function_are_not_the_elements_own() -> None:
     """where()'s `code` is each coding's, so two elements that differ only in their own `code` share a
     memo entry; %ucum is a constant, %resource is not."""
-    assert _compile(_OPERANDS[0]).terms[0].names == frozenset({"status", "coding"})
-    assert _compile(_OPERANDS[2]).terms[0].names == frozenset({"code", "status", "coding"})
-    assert _compile(_OPERANDS[4]).terms[1].names == frozenset({"system"})
-    assert _compile("code = %resource.code").terms[0].names is None
+    def names(expression: str) -> list[frozenset[str] | None]:
+        return [t.names for t in _compile(expression).logic.leaves()]
+
+    assert names(_OPERANDS[0]) == [frozenset({"status", "coding"})]
+    assert names(_OPERANDS[2]) == [frozenset({"code"}), frozenset({"status", "coding"})]
+    assert names(_OPERANDS[4]) == [frozenset({"system"}), frozenset({"system"})]
+    assert names("code = %resource.code") == [None]
 
 
 @settings(max_examples=300, deadline=None)
@@ -162,3 +166,31 @@ def test_memoised_operands_agree_with_fhirpathpy(items: list[dict[str, Any]], ex
         ours = evaluate(expression, item, "Condition", item, item)
         engine = fhirpathpy_evaluate(item, expression, {"resource": item, "rootResource": item})
         assert ours == engine, (expression, item)
+
+
+# ---- and / or / implies applied outside fhirpathpy agree with fhirpathpy evaluating the whole ----------
+
+_LEAVES = ["status.exists()", "code.empty()", "value > 2", "status = 'a'", "code.coding.where(code = 'x').exists()",
+           "value.hasValue().not()", "status", "code.coding.code", "{}", "true", "false"]
+_EXPRESSIONS = st.recursive(st.sampled_from(_LEAVES),
+                            lambda inner: st.tuples(inner, st.sampled_from(["and", "or", "implies", "xor"]), inner,
+                                                    st.booleans()).map(
+                                lambda t: f"({t[0]} {t[1]} {t[2]})" if t[3] else f"{t[0]} {t[1]} {t[2]}"),
+                            max_leaves=5)
+_ITEMS = st.fixed_dictionaries({}, optional={"status": st.sampled_from(["a", "b"]), "value": st.integers(0, 4),
+                                             "code": st.fixed_dictionaries({"coding": st.lists(
+                                                 st.fixed_dictionaries({"code": st.sampled_from(["x", "y"])}),
+                                                 min_size=1, max_size=2)})})
+
+
+@settings(max_examples=400, deadline=None)
+@given(expression=_EXPRESSIONS, item=_ITEMS)
+def test_connectives_agree_with_fhirpathpy_on_the_whole_expression(expression: str, item: dict[str, Any]) -> None:
+    from fhirpathpy.parser import parse
+
+    env = {"resource": item, "rootResource": item}
+    try:
+        whole = engine(parse(expression)["children"][0], item, "Basic", env)
+    except Exception:
+        return
+    assert evaluate(expression, item, "Basic", item, item) == whole, (expression, item)
