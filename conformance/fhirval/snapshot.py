@@ -45,7 +45,7 @@ def _name_slice(segment: str) -> tuple[str, str | None]:
     return name, slice_name or None
 
 
-def _path_of(element_id: str) -> str:
+def path_of(element_id: str) -> str:
     return ".".join(_name_slice(s)[0] for s in _segments(element_id))
 
 
@@ -53,7 +53,7 @@ def _type_name(code: str) -> str:
     return code[:1].upper() + code[1:]
 
 
-class _Builder:
+class Builder:
     def __init__(self, sd: Json, source: DefinitionSource) -> None:
         self.sd = sd
         self.source = source
@@ -266,7 +266,7 @@ def _max(value: Any) -> float:
     return float("inf") if value == "*" else float(value) if isinstance(value, str) and value.isdigit() else -1.0
 
 
-def _diff_id(diff: Json, slices: dict[str, str]) -> str:
+def diff_id(diff: Json, slices: dict[str, str]) -> str:
     """An id for differential elements written without one (older profiles): path + active slices."""
     if isinstance(diff.get("id"), str):
         return str(diff["id"])
@@ -286,12 +286,12 @@ def _diff_id(diff: Json, slices: dict[str, str]) -> str:
 
 def generate_snapshot(sd: Json, source: DefinitionSource) -> Json:
     """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential."""
-    builder = _Builder(sd, source)
+    builder = Builder(sd, source)
     slices: dict[str, str] = {}
     for diff in sd.get("differential", {}).get("element", []):
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
-        element_id = _diff_id(diff, slices)
+        element_id = diff_id(diff, slices)
         i = builder.resolve(element_id)
         builder.merge(i, diff)
     out: dict[str, Any] = {k: v for k, v in sd.items() if k != "snapshot"}

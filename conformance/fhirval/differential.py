@@ -1,0 +1,86 @@
+"""A StructureDefinition being validated: is its differential one a snapshot can be generated from?
+
+A profile under review (a vendor's, a region's) is only useful if its differential applies to its base:
+HL7's validator generates the snapshot of every constraining StructureDefinition it validates and
+reports what stops it. These are the differential's own rules (ElementDefinition and "snapshot
+generation" in the spec), each an error at the differential element concerned:
+
+- an element's ``path`` is its ``id`` without slice names (``Observation.valueQuantity`` is not
+  ``Observation.valueBla``);
+- no slicing on the root element (sdf-20 says so of the differential; this names the element);
+- elements are in the order of the base's snapshot, or no snapshot generator can match them;
+- a binding only where a type can be bound (code, Coding, CodeableConcept, Quantity, string, uri...);
+- everything the snapshot generator itself refuses (an element the base does not have, a max that
+  widens the base's...).
+
+A base that is not loaded is information (nothing can be said), never an error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.snapshot import Builder, SnapshotError, diff_id, path_of
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+BINDABLE = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri", "canonical", "url",
+                      "CodeableReference", "Extension"})  # an extension: its value can carry the binding
+
+
+def check(w: Walker, sd: Json, loc: str) -> None:
+    """Report why ``sd``'s differential does not apply to its base (constraining definitions only)."""
+    diff = sd.get("differential")
+    elements = diff.get("element") if isinstance(diff, dict) else None
+    if sd.get("derivation") != "constraint" or not isinstance(elements, list) or not elements:
+        return
+    base = sd.get("baseDefinition")
+    if not isinstance(base, str) or w.model.source.structure(base) is None:
+        w.sink.info("snapshot-not-checked", loc, f"the base definition {base} is not loaded, so the differential "
+                                                 "was not checked against it")
+        return
+    at = f"{loc}.differential.element"
+    root = sd.get("type") if isinstance(sd.get("type"), str) else None
+    for n, el in enumerate(elements):
+        if not isinstance(el, dict) or not isinstance(el.get("path"), str):
+            continue  # the element's own cardinality rules report a missing path
+        element_id, path = el.get("id"), el["path"]
+        if isinstance(element_id, str) and path_of(element_id) != path:
+            w.sink.error("differential", f"{at}[{n}]", f"the id {element_id} does not match the path {path}: the path "
+                                                       "must be the id without its slice names")
+        if path == root and "slicing" in el:
+            w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
+    try:
+        positions, builder = _apply(sd, w.model.source, elements)
+    except SnapshotError as exc:
+        w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {exc}")
+        return
+    last = -1
+    for n, pos in positions:
+        if pos < last:
+            w.sink.error("differential", f"{at}[{n}]", f"{elements[n]['path']} is out of order: differential "
+                                                       "elements must follow the order of the base's elements")
+        last = max(last, pos)
+        target = builder.elements[pos]
+        codes = [str(t.get("code")) for t in target.get("type") or () if isinstance(t, dict)]
+        if "binding" in elements[n] and codes and not any(c in BINDABLE for c in codes):
+            w.sink.error("differential", f"{at}[{n}]", f"the element has a binding, but its types ({', '.join(codes)})"
+                                                       " cannot be bound to a value set")
+
+
+def _apply(sd: Json, source: Any, elements: list[Any]) -> tuple[list[tuple[int, int]], Builder]:
+    """Generate the snapshot as snapshot.py does, keeping where each differential element landed
+    (its final position among the snapshot's elements)."""
+    builder = Builder(sd, source)
+    slices: dict[str, str] = {}
+    landed: list[tuple[int, str]] = []
+    for n, el in enumerate(elements):
+        if not isinstance(el, dict) or not isinstance(el.get("path"), str):
+            raise SnapshotError(builder.url, f"differential element {n} has no path")
+        i = builder.resolve(diff_id(el, slices))
+        builder.merge(i, el)
+        landed.append((n, str(builder.elements[i].get("id"))))
+    where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
+    return [(n, where[element_id]) for n, element_id in landed], builder

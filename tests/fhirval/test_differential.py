@@ -1,0 +1,88 @@
+"""A constraining StructureDefinition under validation: its differential must apply to its base."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.validate import validate_resource
+
+
+@functools.cache
+def source() -> DefinitionSource:
+    return base_source()
+
+
+def profile(*elements: dict[str, Any], base: str = "http://hl7.org/fhir/StructureDefinition/Patient",
+            kind: str = "Patient") -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": "http://example.test/StructureDefinition/p",
+            "name": "P", "status": "draft", "kind": "resource", "abstract": False, "type": kind,
+            "baseDefinition": base, "derivation": "constraint",
+            "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'},
+            "differential": {"element": list(elements)}}
+
+
+def found(sd: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(i.severity, i.defect, i.location) for i in validate_resource(sd, source())
+            if i.defect in ("differential", "snapshot", "snapshot-not-checked")]
+
+
+AT = "StructureDefinition.differential.element"
+
+
+def test_a_differential_that_applies_has_nothing_to_say() -> None:
+    sd = profile({"id": "Patient.identifier", "path": "Patient.identifier", "min": 1},
+                 {"id": "Patient.gender", "path": "Patient.gender", "min": 1},
+                 {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1})
+    assert found(sd) == []
+    assert all(not i.is_error for i in validate_resource(sd, source()))
+
+
+def test_the_path_is_the_id_without_slice_names() -> None:
+    ok = profile({"id": "Patient.identifier:nhs", "path": "Patient.identifier", "sliceName": "nhs"})
+    assert found(ok) == []
+    bad = profile({"id": "Patient.gender", "path": "Patient.genderBla"})
+    assert ("error", "differential", f"{AT}[0]") in found(bad)
+
+
+def test_no_slicing_on_the_root() -> None:
+    sd = profile({"id": "Patient", "path": "Patient", "slicing": {"rules": "open"}})
+    assert ("error", "differential", f"{AT}[0]") in found(sd)
+
+
+def test_elements_follow_the_base_order() -> None:
+    sd = profile({"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1},
+                 {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1})
+    assert found(sd) == [("error", "differential", f"{AT}[1]")]
+
+
+@pytest.mark.parametrize(("element", "bad"), [("birthDate", True), ("gender", False), ("maritalStatus", False)])
+def test_a_binding_only_where_a_type_can_be_bound(element: str, bad: bool) -> None:
+    sd = profile({"id": f"Patient.{element}", "path": f"Patient.{element}",
+                  "binding": {"strength": "required", "valueSet": "http://example.test/ValueSet/v"}})
+    assert (("error", "differential", f"{AT}[0]") in found(sd)) is bad
+
+
+def test_what_the_snapshot_generator_refuses_is_an_error() -> None:
+    sd = profile({"id": "Patient.nickname", "path": "Patient.nickname"})
+    assert found(sd) == [("error", "snapshot", "StructureDefinition")]
+    widened = profile({"id": "Patient.gender", "path": "Patient.gender", "max": "*"})
+    assert found(widened) == [("error", "snapshot", "StructureDefinition")]
+
+
+def test_an_unloaded_base_is_information_only() -> None:
+    sd = profile({"id": "Patient.gender", "path": "Patient.gender"}, base="http://example.test/StructureDefinition/x")
+    assert found(sd) == [("information", "snapshot-not-checked", "StructureDefinition")]
+
+
+def test_specialisations_and_definitions_without_a_differential_are_left_alone() -> None:
+    sd = profile({"id": "Patient.nickname", "path": "Patient.nickname"})
+    sd["derivation"] = "specialization"
+    assert found(sd) == []
+    bare = profile()
+    del bare["differential"]
+    assert found(bare) == []
