@@ -2,12 +2,14 @@
 
 Each entry's resource is validated where it stands (``Bundle.entry[3].resource``) by the ordinary walk;
 this module only supplies what the walk cannot see from inside one entry: the fullUrl table, the
-fullUrl/id agreement, and bdl-7 (fullUrl unique), checked natively (see invariants.py).
+fullUrl/id agreement, bdl-7 (fullUrl unique), checked natively (see invariants.py), and a search
+result's own rules (the Bundle resource's "searchset" description, as HL7's validator applies them).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME, type_from_url
 from conformance.fhirval.source import Json
@@ -111,3 +113,42 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
                 w.sink.error("bundle-duplicate", f"{loc}.link[{i}]", f"the link relation {relation!r} can only occur "
                                                                     "once")
             relations.add(relation)
+    if btype == "searchset":
+        check_searchset(w, bundle, loc)
+
+
+def check_searchset(w: Walker, bundle: Json, loc: str) -> None:
+    """A search result: an 'outcome' entry is an OperationOutcome; a 'match' has an id, so the client can
+    use it, and is of a type the search (its self link: path or ``_type``) asked for."""
+    wanted = _searched_types(w, bundle)
+    for i, entry in enumerate(_entries(bundle)):
+        search, res = entry.get("search"), entry.get("resource")
+        mode = search.get("mode") if isinstance(search, dict) else None
+        if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
+            continue
+        rtype = res["resourceType"]
+        where = f"{loc}.entry[{i}].resource"
+        if mode == "outcome" and rtype != "OperationOutcome":
+            w.sink.error("searchset", where, f"an entry of search mode 'outcome' must be an OperationOutcome, not "
+                                             f"{rtype}")
+        if mode == "match":
+            if not isinstance(res.get("id"), str):
+                w.sink.error("searchset", where, "a search result (search mode 'match') must have an id")
+            if wanted and rtype not in wanted:
+                w.sink.error("searchset", where, f"{rtype} is not a type the search asked for "
+                                                 f"({', '.join(sorted(wanted))}, from its self link)")
+
+
+def _searched_types(w: Walker, bundle: Json) -> set[str]:
+    """The resource types a searchset's self link asked for (``Type?...`` or ``_type=A,B``); empty: unknown."""
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str):
+            # Split by hand: urlsplit raises on the placeholders examples use (UK Core's "https://[base]/...").
+            path, _, query = link["url"].partition("#")[0].partition("?")
+            named = {t for v in parse_qs(query).get("_type", []) for t in v.split(",") if t}
+            if named:
+                return {t for t in named if w.model.is_resource_type(t)}
+            last = path.rstrip("/").rsplit("/", 1)[-1]
+            return {last} if w.model.is_resource_type(last) else set()
+    return set()
