@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -112,17 +111,11 @@ def test_members_are_parsed_lazily_and_cached() -> None:
     assert len(source._cache) == 1 and source.structure("Observation") is first
 
 
-def test_cold_start_under_half_a_second() -> None:
+def test_a_fresh_process_opens_the_base_without_the_official_files() -> None:
+    """What a cold start does; how long it takes is measured in bench/fhir_validate_throughput.py, not here."""
     code = "from conformance.fhirval.base import base_source; assert base_source().structure('Patient')"
-    best = min(_timed([sys.executable, "-c", code]) for _ in range(3))
-    assert best < 0.5, f"cold start {best:.3f}s"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_data_file_is_compact() -> None:
     assert BASE_ZIP.stat().st_size < 4_000_000
-
-
-def _timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    return time.perf_counter() - start
