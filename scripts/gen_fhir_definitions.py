@@ -4,8 +4,9 @@
     .venv/bin/python scripts/gen_fhir_definitions.py [--source ../shared/data/fhir-r4]
 
 Reads the spec's definition Bundles (profiles-types/-resources/-others, extension-definitions,
-valuesets, v2-tables, v3-codesystems) and writes conformance/fhirval/data/fhir-r4-base.zip: one
-zip member per conformance resource (compact JSON, deflated) plus ``index.json`` mapping each kind
+valuesets, v2-tables, v3-codesystems, search-parameters) and writes
+conformance/fhirval/data/fhir-r4-base.zip: one zip member per conformance resource (compact JSON,
+deflated; the SearchParameters, small and many, share one) plus ``index.json`` mapping each kind
 and canonical URL to its member, and under ``summary`` each StructureDefinition's type, kind,
 abstract, derivation and baseDefinition (listing types parses no member). The validator reads
 only the members it needs, so a cold start that fetches Patient parses one index and a few small
@@ -37,8 +38,9 @@ BUNDLES = (
     "valuesets.json",
     "v2-tables.json",
     "v3-codesystems.json",
+    "search-parameters.json",
 )
-KINDS = ("StructureDefinition", "ValueSet", "CodeSystem")
+KINDS = ("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter")
 TYPE_EXTENSIONS = (
     "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type",
     "http://hl7.org/fhir/StructureDefinition/regex",
@@ -178,7 +180,17 @@ def compact_value_set(vs: Json) -> Json:
     return out
 
 
-COMPACT = {"StructureDefinition": compact_structure, "ValueSet": compact_value_set, "CodeSystem": compact_code_system}
+SEARCH_MEMBER = "search-parameters.json"  # every SearchParameter, {url: resource}
+SP_KEYS = ("resourceType", "id", "url", "version", "name", "status", "derivedFrom", "code", "base", "type",
+           "expression", "target", "multipleOr", "multipleAnd", "comparator", "modifier", "chain", "component")
+
+
+def compact_search_parameter(sp: Json) -> Json:
+    return {k: sp[k] for k in SP_KEYS if k in sp}
+
+
+COMPACT = {"StructureDefinition": compact_structure, "ValueSet": compact_value_set, "CodeSystem": compact_code_system,
+           "SearchParameter": compact_search_parameter}
 
 
 def build(source: Path, out: Path) -> dict[str, int]:
@@ -186,12 +198,17 @@ def build(source: Path, out: Path) -> dict[str, int]:
     members: dict[str, bytes] = {}
     index: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     summary: dict[str, Any] = index.setdefault("summary", {})
+    search: dict[str, Json] = {}
     for name in BUNDLES:
         bundle = json.loads((source / name).read_text(encoding="utf-8"))
         for entry in bundle["entry"]:
             resource = entry["resource"]
             kind = resource["resourceType"]
             if kind not in KINDS:
+                continue
+            if kind == "SearchParameter":  # small and many: one member for all, keyed by url
+                search[resource["url"]] = compact_search_parameter(resource)
+                index[kind][resource["url"]] = SEARCH_MEMBER
                 continue
             member = f"{kind}/{resource['id']}.json"
             if member in members and index[kind].get(resource["url"]) != member:
@@ -203,6 +220,7 @@ def build(source: Path, out: Path) -> dict[str, int]:
             version = resource.get("version")
             if isinstance(version, str):
                 index[kind][f"{resource['url']}|{version}"] = member
+    members[SEARCH_MEMBER] = json.dumps(search, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         stamp = (2019, 11, 1, 0, 0, 0)  # R4 4.0.1's publication; fixed so the file is reproducible
@@ -211,7 +229,8 @@ def build(source: Path, out: Path) -> dict[str, int]:
             info = zipfile.ZipInfo(member, stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, members[member], compresslevel=9)
-    return {kind: sum(1 for m in members if m.startswith(kind + "/")) for kind in KINDS}
+    counts = {kind: sum(1 for m in members if m.startswith(kind + "/")) for kind in KINDS}
+    return {**counts, "SearchParameter": len(search)}
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhirval import bundles, differential, extensions, references, slicing
+from conformance.fhirval import bundles, conformance_rules, extensions, references, slicing
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
@@ -115,8 +115,7 @@ class Walker:
                 done.add(url)
                 self.walk_profile(res, rtype, url, loc, depth, asked)
             extensions.resource_rules(self, res, frame, contained)
-            if rtype == "StructureDefinition":
-                differential.check(self, res, loc)
+            conformance_rules.check(self, res, rtype, loc)
         finally:
             self.frames.pop()
             if rtype == "Bundle":

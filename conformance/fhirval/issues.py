@@ -39,8 +39,8 @@ ISSUE_TYPE: dict[str, str] = {
     "code-unknown": "code-invalid", "code-system-unknown": "informational", "value-set-unknown": "informational",
     "bundle-fullurl": "invalid", "bundle-duplicate": "invalid", "duplicate-id": "invalid",
     "canonical-relative": "value", "coding-system": "value",
-    "searchset": "business-rule", "differential": "structure", "snapshot": "structure",
-    "snapshot-not-checked": "informational",
+    "searchset": "business-rule", "search-parameter": "business-rule", "differential": "structure",
+    "snapshot": "structure", "snapshot-not-checked": "informational",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from conformance.fhirval.packages import Loaded, PackageCache, load_packages
-from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json, MemorySource
+from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json, MemorySource, search_parameter
 
 
 class _Listing(Protocol):
@@ -80,6 +80,13 @@ class LayeredSource:
     def code_system(self, url: str) -> Json | None:
         for layer in reversed(self.layers):
             found = layer.code_system(url)
+            if found is not None:
+                return found
+        return None
+
+    def search_parameter(self, url: str) -> Json | None:
+        for layer in reversed(self.layers):
+            found = search_parameter(layer, url)
             if found is not None:
                 return found
         return None

@@ -31,6 +31,14 @@ class DefinitionSource(Protocol):
     def code_system(self, url: str) -> Json | None: ...
 
 
+def search_parameter(source: DefinitionSource, url: str) -> Json | None:
+    """A SearchParameter by canonical URL, from a source that holds them (an optional part of the protocol:
+    sources made before SearchParameters were served have no such method)."""
+    get = getattr(source, "search_parameter", None)
+    found: Json | None = get(url) if callable(get) else None
+    return found
+
+
 def split_canonical(key: str) -> tuple[str, str | None]:
     """``"http://x/SD/p|1.0"`` -> (``"http://x/SD/p"``, ``"1.0"``)."""
     url, _, version = key.partition("|")
@@ -44,7 +52,8 @@ class MemorySource:
     """
 
     def __init__(self, resources: Iterable[Json] = ()) -> None:
-        self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {}}
+        self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
+                                                     "SearchParameter": {}}
         for resource in resources:
             self.add(resource)
 
@@ -71,6 +80,9 @@ class MemorySource:
 
     def code_system(self, url: str) -> Json | None:
         return self._get("CodeSystem", url)
+
+    def search_parameter(self, url: str) -> Json | None:
+        return self._get("SearchParameter", url)
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)
