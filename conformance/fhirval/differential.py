@@ -57,6 +57,10 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     except SnapshotError as exc:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {exc}")
         return
+    except Exception as exc:  # noqa: BLE001 - a malformed differential the generator did not foresee: say so
+        w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential (malformed: "
+                                      f"{type(exc).__name__}: {exc})")
+        return
     last = -1
     for n, pos in positions:
         if pos < last:

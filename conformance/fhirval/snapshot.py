@@ -244,6 +244,8 @@ class Builder:
             if key in ("id", "path"):
                 continue
             if key in APPENDED:
+                if not isinstance(value, list):
+                    raise self.fail(str(target.get("id")), f"{key} must be a list, not {type(value).__name__}")
                 merged = list(target.get(key, []))
                 for item in value:
                     ident = item.get("key") if isinstance(item, dict) else item

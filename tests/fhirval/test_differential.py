@@ -86,3 +86,11 @@ def test_specialisations_and_definitions_without_a_differential_are_left_alone()
     bare = profile()
     del bare["differential"]
     assert found(bare) == []
+
+
+@pytest.mark.parametrize("element", [
+    {"id": "Patient.gender", "path": "Patient.gender", "constraint": 5},
+    None, "x", {"id": "", "path": ""},
+])
+def test_a_malformed_differential_is_an_error_not_a_traceback(element: Any) -> None:
+    assert ("error", "snapshot", "StructureDefinition") in found(profile(element))
