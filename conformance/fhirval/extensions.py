@@ -66,10 +66,20 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     return idx, idx.root
 
 
+# Contexts R4 declares too narrowly, by its own use: the core StructureDefinitions (Patient's own snapshot
+# among them) put structuredefinition-fhir-type on ElementDefinition.type, not on its code as declared; R5
+# corrected the context to ElementDefinition.type. Without this, R4's own definitions would fail.
+_ERRATA: dict[str, tuple[Json, ...]] = {
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type":
+        ({"type": "element", "expression": "ElementDefinition.type"},),
+}
+
+
 def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     contexts = idx.sd.get("context")
     if not isinstance(contexts, list) or not contexts:
         return
+    contexts = contexts + list(_ERRATA.get(url, ()))
     frame = w.frames[-1]
     host_loc = loc.rpartition(".")[0]
     rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""

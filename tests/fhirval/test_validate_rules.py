@@ -157,6 +157,25 @@ def test_extension_context() -> None:
     assert errors(obs) == [("extension-context", "Observation.extension[0]")]
 
 
+FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+
+
+def test_extension_context_errata_from_r4s_own_definitions() -> None:
+    """R4 declares structuredefinition-fhir-type on ElementDefinition.type.code, yet its own snapshots (Patient's
+    among them) carry it on ElementDefinition.type, as R5 then declared: both places pass, others do not."""
+    ext = {"url": FHIR_TYPE, "valueUrl": "string"}
+    element = {"id": "Patient.id", "path": "Patient.id", "min": 0, "max": "1", "base": {"path": "Resource.id",
+               "min": 0, "max": "1"}, "type": [{"extension": [ext], "code": "http://hl7.org/fhirpath/System.String",
+                                                "_code": {"extension": [ext]}}]}
+    sd = {"resourceType": "StructureDefinition", "url": "http://example.test/StructureDefinition/p", "name": "P",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+          "differential": {"element": [element]}}
+    assert [e for e in errors(sd) if e[0] == "extension-context"] == []
+    element["extension"] = [ext]  # on the ElementDefinition itself: neither context
+    assert ("extension-context", "StructureDefinition.differential.element[0].extension[0]") in errors(sd)
+
+
 def test_extension_without_url() -> None:
     res = patient(extension=[{"valueString": "x"}])
     assert errors(res) == [("extension-url", "Patient.extension[0]"), ("cardinality-min", "Patient.extension[0]")]
