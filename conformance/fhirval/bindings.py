@@ -214,7 +214,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
             codings = [(None, item)]
     elif isinstance(item, dict):
         if type_code == "CodeableConcept":
-            for c in item.get("coding") or ():
+            coding = item.get("coding")
+            for c in coding if isinstance(coding, list) else ():  # a non-list coding is reported by the walk
                 if isinstance(c, dict) and isinstance(c.get("code"), str):
                     codings.append((c.get("system") if isinstance(c.get("system"), str) else None, c["code"]))
         elif isinstance(item.get("code"), str):

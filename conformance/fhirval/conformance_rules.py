@@ -54,11 +54,31 @@ def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
                                  f"{sp.get('type')}, but the type here is {param['type']}")
 
 
+def _union_parts(expression: str) -> list[str]:
+    """The operands of an expression's top-level ``|``: not one inside brackets or a quoted string (a
+    FHIRPath parse would do, but fhirpathpy's parse tree is costlier than this one scan)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(expression):
+        if quote:
+            quote = "" if ch == quote and expression[i - 1] != "\\" else quote
+        elif ch in "'`\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(expression[start:i])
+            start = i + 1
+    parts.append(expression[start:])
+    return parts
+
+
 def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
     bases = {b for b in _list(sp.get("base")) if isinstance(b, str)}
     expression = sp.get("expression")
     if isinstance(expression, str) and bases and not bases & _GENERIC_BASES:
-        for part in expression.split("|"):
+        for part in _union_parts(expression):
             m = _LEADING_TYPE.match(part)
             named = m.group(1) if m else None
             if named and named not in bases and named not in _GENERIC_BASES and w.model.is_resource_type(named):

@@ -68,7 +68,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
                                                        "elements must follow the order of the base's elements")
         last = max(last, pos)
         target = builder.elements[pos]
-        codes = [str(t.get("code")) for t in target.get("type") or () if isinstance(t, dict)]
+        types = target.get("type")
+        codes = [str(t.get("code")) for t in types if isinstance(t, dict)] if isinstance(types, list) else []
         if "binding" in elements[n] and codes and not any(c in BINDABLE for c in codes):
             w.sink.error("differential", f"{at}[{n}]", f"the element has a binding, but its types ({', '.join(codes)})"
                                                        " cannot be bound to a value set")

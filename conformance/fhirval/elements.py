@@ -194,7 +194,10 @@ class Walker:
         shadows: dict[Node, tuple[str, Any]] = {}
         is_resource = node is idx.root and idx.kind == "resource"
         element_id = obj.get("id")
-        if isinstance(element_id, str) and not is_resource and self.frames:
+        # An ElementDefinition's id is its place in the snapshot or the differential, which share ids by design
+        # (sdf-* invariants keep each list's ids distinct), so it is not counted among the resource's element ids.
+        if isinstance(element_id, str) and not is_resource and self.frames and not (
+                node is idx.root and idx.type == "ElementDefinition"):
             seen = self.frames[-1].element_ids
             if element_id in seen:
                 self.sink.error("duplicate-id", loc, f"duplicate element id {element_id!r} in this resource")
@@ -320,6 +323,8 @@ class Walker:
             if child.is_array:
                 self.sink.error("array-expected", where, f"{child.path} repeats: it must be a JSON array")
         shadow_items = self.align_shadow(shadow, items, child.is_array, where) if shadow is not None else None
+        if shadow_items is not None and len(shadow_items) != len(items):  # an array where one value belongs
+            shadow_items = (shadow_items + [None] * len(items))[:len(items)]
         count = len(items)
         if child.max is not None and count > child.max:
             self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}")

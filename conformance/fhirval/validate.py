@@ -25,7 +25,8 @@ _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 def validate_resource(resource: dict[str, Any], source: DefinitionSource, profiles: Sequence[str] = (),
                       *, max_issues: int = 10_000, extension_domains: Sequence[str] = ()) -> list[Issue]:
-    """Every issue found in one resource (a Bundle's entries included), in document order.
+    """Every issue found in one resource (a Bundle's entries included), in the order the walk meets them:
+    document order, except that an object's choice, sliced or ``_name``-shadowed elements come after its others.
 
     ``extension_domains``: URL prefixes (or "any") under which an extension with no loaded definition is
     information rather than an error."""
@@ -110,6 +111,6 @@ def summary(issues: Sequence[Issue]) -> str:
 
 
 def to_outcome(issues: Sequence[Issue]) -> dict[str, Any]:
-    """The OperationOutcome of DESIGN.md: errors first, then warnings, then information, each in document order."""
+    """The OperationOutcome of DESIGN.md: errors first, then warnings, then information, each in walk order."""
     ordered = sorted(issues, key=lambda i: _SEVERITY_ORDER.get(i.severity, 4))
     return operation_outcome([i.to_fhir() for i in ordered], all_clear=f"{summary(issues)}: no issues found")

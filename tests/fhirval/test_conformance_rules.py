@@ -60,6 +60,8 @@ def derived(**changes: Any) -> dict[str, Any]:
     ({"derivedFrom": None, "base": ["Patient"], "expression": "(Organization.name)"},
      [("search-parameter", "SearchParameter.expression")]),
     ({"derivedFrom": None, "base": ["Resource"], "expression": "Organization.name"}, []),
+    ({"derivedFrom": None, "expression": "Organization.name.where(text = 'a | Patient.name')"}, []),
+    ({"derivedFrom": None, "expression": "Organization.alias.where((Group.x) | b) | Organization.name"}, []),
 ])
 def test_a_derived_search_parameter_keeps_to_its_origin(changes: dict[str, Any],
                                                         expected: list[tuple[str, str]]) -> None:

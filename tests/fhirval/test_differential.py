@@ -94,3 +94,19 @@ def test_specialisations_and_definitions_without_a_differential_are_left_alone()
 ])
 def test_a_malformed_differential_is_an_error_not_a_traceback(element: Any) -> None:
     assert ("error", "snapshot", "StructureDefinition") in found(profile(element))
+
+
+def test_a_differential_type_that_is_not_a_list_is_reported_by_the_walk_not_raised() -> None:
+    sd = profile({"id": "Patient.gender", "path": "Patient.gender", "type": True})
+    assert any(i.is_error for i in validate_resource(sd, source()))
+
+
+def test_snapshot_and_differential_may_share_element_ids() -> None:
+    """Every published profile repeats its differential's ids in its snapshot: not duplicate-id (sdf-16 and
+    sdf-17 keep each list's own ids distinct)."""
+    sd = profile({"id": "Patient.gender", "path": "Patient.gender", "min": 1})
+    sd["snapshot"] = {"element": [{"id": "Patient", "path": "Patient", "min": 0, "max": "*"},
+                                  {"id": "Patient.gender", "path": "Patient.gender", "min": 1, "max": "1"}]}
+    assert [i for i in validate_resource(sd, source()) if i.defect == "duplicate-id"] == []
+    sd["snapshot"]["element"].append({"id": "Patient.gender", "path": "Patient.gender", "min": 1, "max": "1"})
+    assert any("sdf-16" in i.message for i in validate_resource(sd, source()) if i.is_error)

@@ -104,6 +104,13 @@ def test_bad_items_inside_arrays_are_each_reported_where_they_are() -> None:
     assert errors(shadowed) == [("primitive-extension", "Patient.name[0].given")]
 
 
+def test_shapes_that_once_raised_are_issues() -> None:
+    """Found by a reviewer's mutation run: each was a traceback before."""
+    assert ("array-expected", "Patient.maritalStatus.coding") in errors(patient(maritalStatus={"coding": 5}))
+    two = patient(gender=["male", "female"], _gender={"id": "a"})
+    assert ("array-unexpected", "Patient.gender") in errors(two)
+
+
 def test_object_expected() -> None:
     assert errors(patient(maritalStatus="M")) == [("object-expected", "Patient.maritalStatus")]
 
