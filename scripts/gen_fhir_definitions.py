@@ -189,8 +189,7 @@ def compact_search_parameter(sp: Json) -> Json:
     return {k: sp[k] for k in SP_KEYS if k in sp}
 
 
-COMPACT = {"StructureDefinition": compact_structure, "ValueSet": compact_value_set, "CodeSystem": compact_code_system,
-           "SearchParameter": compact_search_parameter}
+COMPACT = {"StructureDefinition": compact_structure, "ValueSet": compact_value_set, "CodeSystem": compact_code_system}
 
 
 def build(source: Path, out: Path) -> dict[str, int]:

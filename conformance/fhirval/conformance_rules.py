@@ -94,7 +94,8 @@ def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
         w.sink.error("search-parameter", loc, f"the type {sp['type']} differs from the type {origin.get('type')} of "
                                               f"{origin_url}, which this SearchParameter is derived from")
     origin_bases = {b for b in _list(origin.get("base")) if isinstance(b, str)}
+    if origin_bases & _GENERIC_BASES:
+        return  # derived from a parameter on every resource: any base is one of its bases
     for base in sorted(bases - origin_bases):
-        if not origin_bases & _GENERIC_BASES:
-            w.sink.error("search-parameter", loc, f"the resource type {base} is not a base of {origin_url}, which "
+        w.sink.error("search-parameter", loc, f"the resource type {base} is not a base of {origin_url}, which "
                                                   "this SearchParameter is derived from")

@@ -18,9 +18,9 @@ A base that is not loaded is information (nothing can be said), never an error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from conformance.fhirval.snapshot import Builder, SnapshotError, diff_id, path_of
+from conformance.fhirval.snapshot import SnapshotError, apply_differential, path_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -53,7 +53,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         if path == root and "slicing" in el:
             w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
     try:
-        positions, builder = _apply(sd, w.model.source, elements)
+        builder, landed = apply_differential(sd, w.model.source)
     except SnapshotError as exc:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {exc}")
         return
@@ -61,8 +61,10 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential (malformed: "
                                       f"{type(exc).__name__}: {exc})")
         return
+    where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
     last = -1
-    for n, pos in positions:
+    for n, element_id in enumerate(landed):  # every element is an object with a path, or the generator raised
+        pos = where[element_id]
         if pos < last:
             w.sink.error("differential", f"{at}[{n}]", f"{elements[n]['path']} is out of order: differential "
                                                        "elements must follow the order of the base's elements")
@@ -74,18 +76,3 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             w.sink.error("differential", f"{at}[{n}]", f"the element has a binding, but its types ({', '.join(codes)})"
                                                        " cannot be bound to a value set")
 
-
-def _apply(sd: Json, source: Any, elements: list[Any]) -> tuple[list[tuple[int, int]], Builder]:
-    """Generate the snapshot as snapshot.py does, keeping where each differential element landed
-    (its final position among the snapshot's elements)."""
-    builder = Builder(sd, source)
-    slices: dict[str, str] = {}
-    landed: list[tuple[int, str]] = []
-    for n, el in enumerate(elements):
-        if not isinstance(el, dict) or not isinstance(el.get("path"), str):
-            raise SnapshotError(builder.url, f"differential element {n} has no path")
-        i = builder.resolve(diff_id(el, slices))
-        builder.merge(i, el)
-        landed.append((n, str(builder.elements[i].get("id"))))
-    where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
-    return [(n, where[element_id]) for n, element_id in landed], builder

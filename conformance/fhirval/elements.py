@@ -413,7 +413,7 @@ class Walker:
         the element's own children, its type's definition (known before any value is seen), or content()'s
         general answer (contentReference, an extension's definition, a type profile)."""
         tref = node.type_for(tcode) if tcode else None
-        judged = bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
+        judged = _judged(node, tcode)
         if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
             return _RESOURCE, tref, None, judged, False
         if node.children:
@@ -502,8 +502,7 @@ class Walker:
 
     def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
         """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
-        if (not node.has_rules and node.binding is None and tcode not in _JUDGED_TYPES
-                and not (node.checks if node.checks is not None else constraints_of(node))):
+        if not _judged(node, tcode):
             return
         ed = node.ed
         if node.has_rules:
@@ -543,12 +542,16 @@ class Walker:
             check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
 
 
+def _judged(node: Node, tcode: str) -> bool:
+    """Whether judge() has anything to check for a value of this element and type."""
+    return bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
+
+
 def _quiet(node: Node) -> bool:
     """Whether a primitive value of the element's one type has nothing for primitive() to check after its
-    lexical form: no id rule, length, fixed/pattern/bounds, binding, local reference or FHIRPath constraint."""
-    return (bool(node.fast_type) and not node.resource_id and node.max_length is None and not node.has_rules
-            and node.binding is None and node.fast_type not in ("xhtml", "canonical", "uri")
-            and not constraints_of(node))
+    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
+    return (bool(node.fast_type) and not node.resource_id and node.max_length is None
+            and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type))
 
 
 def _typed_path(node: Node, tcode: str) -> str:

@@ -328,6 +328,7 @@ def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> boo
             unknown = True
     return None if unknown else not stop
 
+
 def check_constraints(
     constraints: tuple[Constraint, ...], item: Any, base_path: str, resource: Json, root: Json, loc: str, sink: Sink,
     noted: Callable[[str], bool],
@@ -354,4 +355,3 @@ def _failed(result: list[Any]) -> bool:
 def _brief(exc: Exception) -> str:
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) < 160 else text[:157] + "..."
-

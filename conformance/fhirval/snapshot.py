@@ -286,16 +286,24 @@ def diff_id(diff: Json, slices: dict[str, str]) -> str:
     return out
 
 
-def generate_snapshot(sd: Json, source: DefinitionSource) -> Json:
-    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential."""
+def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str]]:
+    """The base's elements with ``sd``'s differential applied, and the id each differential element landed on
+    (differential.py uses these to judge the differential's order and bindings)."""
     builder = Builder(sd, source)
     slices: dict[str, str] = {}
+    landed: list[str] = []
     for diff in sd.get("differential", {}).get("element", []):
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
-        element_id = diff_id(diff, slices)
-        i = builder.resolve(element_id)
+        i = builder.resolve(diff_id(diff, slices))
         builder.merge(i, diff)
+        landed.append(str(builder.elements[i].get("id")))
+    return builder, landed
+
+
+def generate_snapshot(sd: Json, source: DefinitionSource) -> Json:
+    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential."""
+    builder, _ = apply_differential(sd, source)
     out: dict[str, Any] = {k: v for k, v in sd.items() if k != "snapshot"}
     out["snapshot"] = {"element": builder.elements}
     return out
