@@ -271,11 +271,7 @@ class Walker:
         if fast == 3:
             if "_" + key in obj:
                 return False
-            for i, v in enumerate(value):
-                if v is None:
-                    self.sink.error("null-value", f"{where}[{i}]", "null is not a valid value: leave the property out")
-                else:
-                    self.primitive(v, child, tcode, f"{where}[{i}]")
+            self.primitives(value, child, tcode, where, True)
             return True
         for i, v in enumerate(value):
             self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
@@ -339,16 +335,20 @@ class Walker:
                           shadow_items[i] if shadow_items else None)
             return
         if shadow is None and tcode in PRIMITIVES:  # the common case, without the general path's layers
-            for i, item in enumerate(items):
-                iloc = f"{where}[{i}]" if as_array else where
-                if item is None:
-                    self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
-                else:
-                    self.primitive(item, child, tcode, iloc)
+            self.primitives(items, child, tcode, where, as_array)
             return
         for i, item in enumerate(items):
             self.item(item, idx, child, tcode, f"{where}[{i}]" if as_array else where, depth + 1,
                       shadow_items[i] if shadow_items else None)
+
+    def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
+        """Values of a primitive element with no ``_name`` shadow: each checked, a null reported where it is."""
+        for i, item in enumerate(items):
+            iloc = f"{where}[{i}]" if indexed else where
+            if item is None:
+                self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
+            else:
+                self.primitive(item, node, tcode, iloc)
 
     def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
         key, value = shadow
