@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conformance import safejson
 from conformance.fhirval.source import Json
 
 # What a DefinitionSource serves, plus what the issue asks loaders to carry (SearchParameter).
@@ -32,7 +33,9 @@ class DefinitionLoadError(Exception):
 def resources_from_json(data: bytes, origin: str) -> list[Json]:
     """The resources in one JSON document: a resource, a Bundle (its entries, recursively) or an array."""
     try:
-        doc: Any = json.loads(data)
+        doc: Any = safejson.loads(data)
+    except safejson.JsonLimitError as exc:
+        raise DefinitionLoadError(origin, str(exc)) from None
     except UnicodeDecodeError as exc:
         raise DefinitionLoadError(origin, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from conformance import safejson
 from conformance.fhirval.context import model_for
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
@@ -45,7 +46,9 @@ def parse_json(data: bytes | str) -> tuple[Any, Issue | None]:
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        return json.loads(text), None
+        return safejson.loads(text), None
+    except safejson.JsonLimitError as exc:
+        return None, Issue("fatal", "too-deep" if "nested" in str(exc) else "too-large", "", str(exc))
     except UnicodeDecodeError as exc:
         return None, Issue("fatal", "not-json", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
     except json.JSONDecodeError as exc:

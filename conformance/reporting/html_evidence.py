@@ -9,9 +9,9 @@ through the same escaping.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
+from conformance import safejson
 from conformance.model import Evidence
 from conformance.reporting.common import one_line, visible
 
@@ -27,10 +27,10 @@ def pretty_body(body: str) -> tuple[str, bool]:
     if not stripped or stripped[0] not in "[{":
         return body, False
     try:
-        parsed = json.loads(stripped)
-    except ValueError:
+        parsed = safejson.loads(stripped)
+    except (ValueError, UnicodeDecodeError):  # too deep or huge numbers: shown as the text it is
         return body, False
-    return json.dumps(parsed, indent=2, ensure_ascii=False), True
+    return safejson.dumps(parsed, indent=2, ensure_ascii=False), True
 
 
 def _mapping(value: Any) -> dict[str, Any] | None:
@@ -110,7 +110,7 @@ def _generic(item: Evidence) -> str:
     head = f'<span class="kind">{text(item.kind)}</span> {text(one_line(item.summary, 300))}'
     if not item.data:
         return _details(head, '<p class="muted">No further data.</p>')
-    dumped = json.dumps(item.data, indent=2, ensure_ascii=False, default=str)
+    dumped = safejson.dumps(item.data, indent=2, ensure_ascii=False, default=str)
     return _details(head, f'<pre class="body">{text(dumped)}</pre>')
 
 

@@ -8,6 +8,7 @@ headers and scrubbed from every text kept as evidence. For tests, pass an ``http
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -19,10 +20,12 @@ from typing import Any
 
 import httpx
 
+from conformance import safejson
 from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.targets import Auth, HttpSettings
+from conformance.transports.decoding import BoundedDecoder, DecodeError
 
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
@@ -52,12 +55,20 @@ class HttpResponse:
         return value.split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """Parse the body as JSON; ``ValueError`` says why not (checks turn it into a verdict)."""
+        """Parse the body as JSON, bounded in depth and integer size; ``ValueError`` says why not."""
         try:
-            return json.loads(self.content)
+            return safejson.loads(self.content)
+        except safejson.JsonLimitError as exc:
+            raise ValueError(f"body is not usable JSON: {exc}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             preview = self.text[:80].replace("\n", " ")
             raise ValueError(f"body is not JSON ({exc}); it starts {preview!r}") from None
+
+    async def ajson(self) -> Any:
+        """:meth:`json` off the event loop: a multi-megabyte body must not stall other checks."""
+        if len(self.content) < 256 * 1024:
+            return self.json()
+        return await asyncio.to_thread(self.json)
 
 
 class Scrubber:
@@ -139,16 +150,19 @@ class HttpTransport:
             response = await self.client.send(request, stream=True)
             try:
                 headers_ms = (time.perf_counter() - started) * 1000
-                async for chunk in response.aiter_bytes():
-                    body.extend(chunk)
-                    digest.update(chunk)
-                    if len(body) > limit:
-                        raise TransportError(f"response body is larger than the {limit:,}-byte limit")
+                decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+                async for raw in response.aiter_raw():
+                    _take(decoder.feed(raw), body, digest, limit)
+                _take(decoder.finish(), body, digest, limit)
             finally:
                 await response.aclose()
         except TransportError as exc:
             self._record(request, None, bytes(body), digest, started, str(exc))
             raise
+        except DecodeError as exc:
+            message = f"{url} sent a body that cannot be decoded as its Content-Encoding says: {exc}"
+            self._record(request, None, bytes(body), digest, started, message)
+            raise TransportError(message) from None
         except httpx.HTTPError as exc:
             message = explain(exc, self.settings)
             self._record(request, None, b"", digest, started, message)
@@ -199,6 +213,15 @@ class HttpTransport:
             data["error"] = error
         status = str(response.status_code) if response is not None else f"no response ({error})"
         record(Evidence(kind="http", summary=f"{request.method} {url} -> {status}", data=data))
+
+
+def _take(pieces: Any, body: bytearray, digest: Any, limit: int) -> None:
+    """Append decoded pieces, stopping as soon as the limit is passed (before decoding any more)."""
+    for piece in pieces:
+        body.extend(piece)
+        digest.update(piece)
+        if len(body) > limit:
+            raise TransportError(f"response body is larger than the {limit:,}-byte limit (after decoding)")
 
 
 def _origin(url: str) -> str:

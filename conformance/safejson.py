@@ -1,0 +1,82 @@
+"""One bounded JSON loader and printer for everything that reads or shows JSON from outside.
+
+``json.loads`` alone lets a hostile document crash the run: nesting past Python's recursion limit
+raises ``RecursionError`` (in the parser or, later, in any printer that walks the value), and an
+integer of more than 4,300 digits raises a bare ``ValueError`` from ``int()``. Here both become a
+:class:`JsonLimitError` (a ``ValueError``) with a sentence saying which limit was passed, and
+:func:`bounded` cuts a parsed value to a printable shape instead of recursing without end.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_DEPTH = 256
+MAX_INT_DIGITS = 1_000
+
+
+class JsonLimitError(ValueError):
+    """The document is JSON but passes a limit (depth or integer size) the harness will not cross."""
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise JsonLimitError(f"the JSON has an integer of {digits:,} digits; the limit is {MAX_INT_DIGITS:,}")
+    return int(text)
+
+
+def depth(value: Any) -> int:
+    """How deeply ``value`` nests, walked with an explicit stack so no depth can overflow it."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            items: Any = item.values()
+        elif isinstance(item, list):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in items if isinstance(child, dict | list))
+    return deepest
+
+
+def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, **kwargs: Any) -> Any:
+    """``json.loads`` that raises :class:`JsonLimitError` past ``max_depth`` or ``MAX_INT_DIGITS``.
+
+    Other failures are ``json.JSONDecodeError`` and ``UnicodeDecodeError`` as with ``json.loads``.
+    """
+    try:
+        value = json.loads(data, parse_int=_parse_int, **kwargs)
+    except RecursionError:
+        raise JsonLimitError(f"the JSON is nested too deeply to read (the limit is {max_depth} levels)") from None
+    found = depth(value)
+    if found > max_depth:
+        raise JsonLimitError(f"the JSON is nested {found:,} levels deep; the limit is {max_depth}")
+    return value
+
+
+def bounded(value: Any, max_depth: int = MAX_DEPTH) -> Any:
+    """A copy of ``value`` safe to print: containers past ``max_depth`` and huge ints become text."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        # int.bit_length is cheap; str() of a >4,300-digit int raises, so show its size instead.
+        if value.bit_length() > MAX_INT_DIGITS * 3.33:
+            return f"[integer of about {int(value.bit_length() / 3.33):,} digits]"
+        return value
+    if isinstance(value, dict | list | tuple):
+        if max_depth <= 0:
+            return f"[{type(value).__name__} nested too deeply; truncated]"
+        if isinstance(value, dict):
+            return {str(k): bounded(v, max_depth - 1) for k, v in value.items()}
+        return [bounded(v, max_depth - 1) for v in value]
+    return value
+
+
+def dumps(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` of :func:`bounded` ``value``: never a ``RecursionError`` or a huge-int error."""
+    return json.dumps(bounded(value), **kwargs)
