@@ -114,7 +114,10 @@ def evidence_checkpoint(output: Path | None, store_url: str | None, key: Path | 
             raise SigningKeyError("no signing key: create one with `conformance keys init`")
         with EvidenceStore(store_url) as store:
             data = store.checkpoint(signer)
-        _write(output, data.decode("ascii"))
+        if output is None:
+            click.echo(data.decode("ascii"), nl=False)
+        else:
+            _write(output, data.decode("ascii"))
         return 0
 
     _guard(body)
