@@ -21,12 +21,13 @@ from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, execute
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
+    from conformance.evidence.keys import SigningKeyError
     from conformance.evidence.store import StoreError
     from conformance.reporting import ReportError
     from conformance.runner import SelectionError
     from conformance.targets import TargetError
 
-    return (TargetError, SelectionError, StoreError, ReportError)
+    return (TargetError, SelectionError, StoreError, ReportError, SigningKeyError)
 
 
 def _guard(fn: Callable[[], int]) -> None:

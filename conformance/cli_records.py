@@ -14,6 +14,8 @@ import click
 
 from conformance.cli import _guard, main
 
+KEY_HELP = ("Signing key (PEM, Ed25519); default $CONFORMANCE_SIGNING_KEY, else "
+            "~/.config/conformance/signing-key.pem.")
 STORE_HELP = "Evidence store URL (default: sqlite:///reports/conformance.db under the working directory)."
 
 
@@ -25,12 +27,18 @@ def evidence() -> None:
 @evidence.command("verify")
 @click.argument("pack", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
-def evidence_verify(pack: Path | None, store_url: str | None) -> None:
+@click.option("--trusted-key", "trusted", metavar="KEY",
+              help="Require a signature by this key: its fingerprint, base64 public key, or a file of either.")
+@click.option("--checkpoint", "checkpoint", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Also prove the store's seal log extends this published checkpoint (no run removed or "
+                   "rewritten).")
+def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | None,
+                    checkpoint: Path | None) -> None:
     """Recompute every seal, chain and evidence digest in the store, or in one exported PACK."""
 
     def body() -> int:
         from conformance.evidence.store import EvidenceStore
-        from conformance.evidence.verify import verify_pack
+        from conformance.evidence.verify import Problem, verify_pack_signed
 
         if pack is not None:
             if store_url:
@@ -39,18 +47,28 @@ def evidence_verify(pack: Path | None, store_url: str | None) -> None:
             if not pack.is_file():
                 click.echo(f"conformance: evidence verify: {pack}: no such file", err=True)
                 return 2
-            run_id, problems = verify_pack(pack)
+            if checkpoint is not None:
+                click.echo("conformance: evidence verify: --checkpoint checks a store, not a pack", err=True)
+                return 2
+            run_id, problems, note = verify_pack_signed(pack, trusted)
             what = f"pack {pack} (run {run_id or '?'})"
         else:
             with EvidenceStore(store_url) as store:
                 count, problems = store.verify()
                 what = f"store {store.url} ({count} sealed run{'s' * (count != 1)})"
+                note = "integrity only (give --checkpoint to authenticate the log)"
+                if checkpoint is not None:
+                    found, note = store.check_checkpoint(checkpoint.read_bytes(), trusted)
+                    problems.extend(Problem("", "checkpoint", p) for p in found)
+                elif trusted is not None:
+                    click.echo("conformance: evidence verify: --trusted-key on a store needs --checkpoint", err=True)
+                    return 2
         for problem in problems:
             click.echo(problem.line())
         if problems:
             click.echo(f"FAILED: {what}: {len(problems)} problem{'s' * (len(problems) != 1)}", err=True)
             return 1
-        click.echo(f"OK: {what}: every digest and link verified")
+        click.echo(f"OK: {what}: every digest and link verified; {note}")
         return 0
 
     _guard(body)
@@ -61,15 +79,83 @@ def evidence_verify(pack: Path | None, store_url: str | None) -> None:
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Write the pack here.")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
-def evidence_export(run_id: str, output: Path, store_url: str | None) -> None:
+@click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False), help=KEY_HELP)
+def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path | None) -> None:
     """Write sealed run RUN_ID as one file that `conformance evidence verify PACK` checks anywhere."""
 
     def body() -> int:
+        from conformance.evidence.keys import find_signer
         from conformance.evidence.store import EvidenceStore
 
+        signer = find_signer(key)
         with EvidenceStore(store_url) as store:
-            size = store.export(run_id, output)
-        click.echo(f"{output} ({size:,} bytes)")
+            size = store.export(run_id, output, signer)
+        how = f"signed by {signer.fingerprint}" if signer else "UNSIGNED (no signing key: `conformance keys init`)"
+        click.echo(f"{output} ({size:,} bytes, {how})")
+        return 0
+
+    _guard(body)
+
+
+@evidence.command("checkpoint")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the checkpoint here (default: standard output).")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False), help=KEY_HELP)
+def evidence_checkpoint(output: Path | None, store_url: str | None, key: Path | None) -> None:
+    """Sign the seal log's size and RFC 9162 root: publish it, and `verify --checkpoint` detects later loss."""
+
+    def body() -> int:
+        from conformance.evidence.keys import SigningKeyError, find_signer
+        from conformance.evidence.store import EvidenceStore
+
+        signer = find_signer(key)
+        if signer is None:
+            raise SigningKeyError("no signing key: create one with `conformance keys init`")
+        with EvidenceStore(store_url) as store:
+            data = store.checkpoint(signer)
+        if output is None:
+            click.echo(data.decode("ascii"), nl=False)
+        else:
+            _write(output, data.decode("ascii"))
+        return 0
+
+    _guard(body)
+
+
+@main.group()
+def keys() -> None:
+    """The Ed25519 key that signs packs and checkpoints (never written into any report or pack)."""
+
+
+@keys.command("init")
+@click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False), help=KEY_HELP)
+def keys_init(key: Path | None) -> None:
+    """Create a signing key (refuses to overwrite one); prints its public key fingerprint."""
+
+    def body() -> int:
+        from conformance.evidence.keys import init_key, key_path
+
+        path = key_path(key)
+        signer = init_key(path)
+        click.echo(f"{path}: new Ed25519 key; public key {signer.public_b64}; fingerprint {signer.fingerprint}")
+        return 0
+
+    _guard(body)
+
+
+@keys.command("show")
+@click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False), help=KEY_HELP)
+def keys_show(key: Path | None) -> None:
+    """Print the signing key's public key and fingerprint (give these to whoever verifies)."""
+
+    def body() -> int:
+        from conformance.evidence.keys import SigningKeyError, find_signer, key_path
+
+        signer = find_signer(key)
+        if signer is None:
+            raise SigningKeyError(f"no signing key at {key_path(key)}: create one with `conformance keys init`")
+        click.echo(f"public key {signer.public_b64}\nfingerprint {signer.fingerprint}")
         return 0
 
     _guard(body)

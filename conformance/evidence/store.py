@@ -35,7 +35,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from conformance.evidence import migrate
+from conformance.evidence import migrate, signing
+from conformance.evidence.keys import Signer
 from conformance.evidence.schema import (
     COMPLETE,
     INCOMPLETE,
@@ -301,8 +302,18 @@ class EvidenceStore:
         with self._session("verify the store") as session:
             return verify_session(session)
 
-    def export(self, run_id: str, path: Path) -> int:
-        """Write the sealed run as a pack that ``verify_pack`` checks with no store; its size in bytes."""
+    def checkpoint(self, signer: Signer) -> bytes:
+        """A signed checkpoint (size, RFC 9162 root) of the log of every seal, to publish."""
+        with self._session("checkpoint the seal log") as session:
+            return signing.make_checkpoint(session, signer, now_iso())
+
+    def check_checkpoint(self, data: bytes, trusted: str | None) -> tuple[list[str], str]:
+        with self._session("check a checkpoint") as session:
+            return signing.check_checkpoint(session, data, trusted)
+
+    def export(self, run_id: str, path: Path, signer: Signer | None = None) -> int:
+        """Write the sealed run as a pack that ``verify_pack`` checks with no store; its size in bytes.
+        With a ``signer``, a signed version-2 pack with the seal's inclusion proof in the log."""
         with self._session(f"export run {run_id}") as session:
             run = self.load_run(session, run_id)
             seal = session.get(SealRow, run_id)
@@ -310,7 +321,8 @@ class EvidenceStore:
                 raise StoreError(f"store {self.url}: run {run_id} is not sealed (status {run.status}): "
                                  "only a complete run can be exported")
             blobs = {e.sha256: e.blob.content for o in run.outcomes for e in o.evidence}
-            data = pack_of(run, seal, blobs)
+            log = signing.inclusion(session, run_id) if signer is not None else None
+            data = pack_of(run, seal, blobs, signer, log)
         try:
             path.write_bytes(data)
         except OSError as exc:

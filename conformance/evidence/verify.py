@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conformance.evidence.keys import Signer
 from conformance.evidence.schema import BlobRow, RunRow, SealRow, canonical_json
 from conformance.evidence.seal import (
     EVIDENCE_FIELDS,
@@ -30,8 +31,10 @@ from conformance.evidence.seal import (
     row_fields,
     run_digest,
 )
+from conformance.evidence.signing import check_pack_log, check_signed, sign_pack
 
 PACK_FORMAT = "conformance-evidence-pack/1"
+PACK_FORMATS = (PACK_FORMAT, "conformance-evidence-pack/2")  # 2: signed (signing.py)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,8 @@ def verify_session(session: Session) -> tuple[int, list[Problem]]:
 
 # -- packs -------------------------------------------------------------------------------------------
 
-def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes]) -> bytes:
+def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes], signer: Signer | None = None,
+            log: dict[str, Any] | None = None) -> bytes:
     """The pack's bytes: canonical JSON of the run, outcomes, evidence contents (their canonical JSON
     text) and seal, then a newline."""
     body = {
@@ -132,20 +136,40 @@ def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes]) -> bytes:
         "seal": {"ods_code": seal.ods_code, "sequence": seal.sequence, "previous_digest": seal.previous_digest,
                  "digest": seal.digest, "items": seal.items, "sealed_at": seal.sealed_at},
     }
+    if log is not None:
+        body["log"] = log
+    if signer is not None:
+        body = sign_pack(body, signer)
     return canonical_json(body) + b"\n"
 
 
 def verify_pack(path: Path) -> tuple[str, list[Problem]]:
-    """(run id, problems) of an exported pack, checked with no store."""
+    """(run id, problems) of an exported pack, checked with no store (integrity only)."""
+    run_id, problems, _ = verify_pack_signed(path, None)
+    return run_id, problems
+
+
+def verify_pack_signed(path: Path, trusted: str | None) -> tuple[str, list[Problem], str]:
+    """(run id, problems, who signed it) of a pack; ``trusted``: the key it must be signed by."""
+    run_id, problems, body = _verify_pack(path)
+    if body is None:
+        return run_id, problems, ""
+    sig_problems, note = check_signed(body, trusted)
+    problems.extend(Problem(run_id, "signature", p) for p in sig_problems)
+    problems.extend(Problem(run_id, "log", p) for p in check_pack_log(body))
+    return run_id, problems, note
+
+
+def _verify_pack(path: Path) -> tuple[str, list[Problem], dict[str, Any] | None]:
     data = path.read_bytes()
     try:
         body = json.loads(data)
-        if not isinstance(body, dict) or body.get("format") != PACK_FORMAT:
-            return "", [Problem("", "pack", f"not a {PACK_FORMAT} file")]
+        if not isinstance(body, dict) or body.get("format") not in PACK_FORMATS:
+            return "", [Problem("", "pack", f"not a {' or '.join(PACK_FORMATS)} file")], None
         run_id = str(body["run"]["id"])
     except (ValueError, KeyError, TypeError) as exc:
         return "", [Problem("", "pack", f"not a readable evidence pack ({type(exc).__name__}: it was changed "
-                            "or is not a pack)")]
+                            "or is not a pack)")], None
     problems: list[Problem] = []
     if canonical_json(body) + b"\n" != data:
         problems.append(Problem(run_id, "pack", "its bytes are not the canonical form it was written in: changed"))
@@ -153,7 +177,8 @@ def verify_pack(path: Path) -> tuple[str, list[Problem]]:
         problems.extend(_verify_pack_body(run_id, body))
     except (KeyError, TypeError, AttributeError) as exc:
         problems.append(Problem(run_id, "pack", f"malformed ({type(exc).__name__}: {exc}): it was changed"))
-    return run_id, problems
+        return run_id, problems, None
+    return run_id, problems, body
 
 
 def _verify_pack_body(run_id: str, body: dict[str, Any]) -> Iterator[Problem]:

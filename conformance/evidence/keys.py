@@ -1,0 +1,137 @@
+"""Signing keys: an Ed25519 key the person or organisation running the harness holds.
+
+Unkeyed SHA-256 seals prove integrity only: anyone can rewrite a run and recompute every digest with
+the public algorithm. A signature by a key only the operator holds makes a forgery detectable by
+whoever trusts that key's public half. The private key lives in a PEM file (mode 0600) named by
+``--key``, ``$CONFORMANCE_SIGNING_KEY`` or the default below; only its public key and fingerprint
+(SHA-256 of the raw 32-byte public key) ever go into a pack, a checkpoint or a report.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ENV_VAR = "CONFORMANCE_SIGNING_KEY"
+
+
+class SigningKeyError(Exception):
+    """A key file is missing, unreadable or not an Ed25519 key: a one-line reason."""
+
+
+def default_key_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "conformance" / "signing-key.pem"
+
+
+def key_path(explicit: Path | None = None) -> Path:
+    """Where the signing key is: ``--key``, then ``$CONFORMANCE_SIGNING_KEY``, then the default."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else default_key_path()
+
+
+def raw_public(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def fingerprint(public: Ed25519PublicKey) -> str:
+    return hashlib.sha256(raw_public(public)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Signer:
+    private: Ed25519PrivateKey
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.private.public_key()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public)
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(raw_public(self.public)).decode("ascii")
+
+    def sign(self, message: bytes) -> str:
+        return base64.b64encode(self.private.sign(message)).decode("ascii")
+
+
+def init_key(path: Path) -> Signer:
+    """Create a new key at ``path`` (0600); refuse to overwrite an existing one."""
+    if path.exists():
+        raise SigningKeyError(f"{path} already exists; not overwriting a signing key")
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+    except OSError as exc:
+        raise SigningKeyError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return Signer(private)
+
+
+def load_key(path: Path) -> Signer:
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as exc:
+        raise SigningKeyError(f"cannot read signing key {path}: {exc.strerror or exc}") from None
+    except (ValueError, TypeError):
+        raise SigningKeyError(f"{path} is not an unencrypted PEM private key") from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise SigningKeyError(f"{path} is not an Ed25519 key")
+    return Signer(private)
+
+
+def find_signer(explicit: Path | None = None) -> Signer | None:
+    """The operator's key, or None when none exists (runs and packs are then unsigned)."""
+    path = key_path(explicit)
+    if explicit is None and not path.exists():
+        return None
+    return load_key(path)
+
+
+def public_from_b64(text: str) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except ValueError:
+        raise SigningKeyError("not a base64 raw Ed25519 public key") from None
+
+
+def signature_ok(public: Ed25519PublicKey, signature_b64: str, message: bytes) -> bool:
+    try:
+        public.verify(base64.b64decode(signature_b64, validate=True), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def trusted_matches(trusted: str, public: Ed25519PublicKey) -> bool:
+    """``trusted``: a fingerprint (64 hex), a base64 raw public key, or a path to either (or a PEM)."""
+    text = trusted.strip()
+    candidate = Path(text)
+    if len(text) < 200 and candidate.is_file():
+        data = candidate.read_bytes()
+        if data.lstrip().startswith(b"-----BEGIN PUBLIC KEY"):
+            loaded = serialization.load_pem_public_key(data)
+            return isinstance(loaded, Ed25519PublicKey) and raw_public(loaded) == raw_public(public)
+        text = data.decode("ascii", "replace").strip()
+    if text.lower() == fingerprint(public):
+        return True
+    try:
+        return raw_public(public_from_b64(text)) == raw_public(public)
+    except SigningKeyError:
+        return False
