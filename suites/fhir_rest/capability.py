@@ -6,6 +6,7 @@ Nothing the statement does not declare is tested: checks ask :class:`Capability`
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pydantic
@@ -15,7 +16,7 @@ from conformance.checks import check, expect, fail
 from suites.fhir_rest.context import (
     METADATA,
     FhirContext,
-    body_json,
+    abody_json,
     describe,
     judged_from_metadata,
     require_declared,
@@ -104,11 +105,11 @@ async def metadata(ctx: FhirContext) -> Capability:
     what = "GET metadata"
     if response.status_code != 200:
         fail(f"{what}: expected 200, got {describe(response)}: {snippet(response)}")
-    data = body_json(response, what)
+    data = await abody_json(response, what)
     found = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
     if found != "CapabilityStatement":
         fail(f"{what}: expected resourceType CapabilityStatement, got {found!r} ({describe(response)})")
-    errors = validate_r4(data)
+    errors = await asyncio.to_thread(validate_r4, data)  # pydantic over megabytes: off the loop
     if errors:
         shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
         fail(f"the CapabilityStatement does not parse as R4 ({len(errors)} errors): {shown}")

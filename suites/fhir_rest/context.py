@@ -16,6 +16,7 @@ from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
 from conformance.model import Evidence
+from conformance.safejson import JsonLimitError
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 
 if TYPE_CHECKING:
@@ -149,8 +150,25 @@ def describe(response: HttpResponse) -> str:
 def body_json(response: HttpResponse, what: str) -> Any:
     try:
         return response.json()
+    except JsonLimitError as exc:
+        raise _beyond_limit(what, exc) from None
     except ValueError:
         fail(f"{what}: answered {describe(response)} with a body that is not JSON; it starts {snippet(response)}")
+
+
+async def abody_json(response: HttpResponse, what: str) -> Any:
+    """:func:`body_json` parsed off the event loop, for bodies that may be megabytes (metadata)."""
+    try:
+        return await response.ajson()
+    except JsonLimitError as exc:
+        raise _beyond_limit(what, exc) from None
+    except ValueError:
+        fail(f"{what}: answered {describe(response)} with a body that is not JSON; it starts {snippet(response)}")
+
+
+def _beyond_limit(what: str, exc: JsonLimitError) -> RuntimeError:
+    # Past the harness's own depth/size limit the harness cannot judge the body: an error, not a fail.
+    return RuntimeError(f"{what}: the harness could not read the body ({exc}); nothing was judged")
 
 
 def expect_status(response: HttpResponse, allowed: tuple[int, ...], what: str) -> None:
