@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 
 from conformance import __version__
+from conformance.runner.probe import UnreachableError
 from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, execute
 
 
@@ -41,6 +42,9 @@ def _guard(fn: Callable[[], int]) -> None:
     except _usage_errors() as exc:
         click.echo(f"conformance: {exc}", err=True)
         code = EXIT_USAGE
+    except UnreachableError as exc:
+        click.echo(f"conformance: {exc}", err=True)
+        code = EXIT_HARNESS
     except KeyboardInterrupt:
         click.echo("conformance: interrupted", err=True)
         code = 130

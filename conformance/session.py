@@ -76,6 +76,11 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
                               f"it is a {'directory' if path.is_dir() else 'file'}".replace("  ", " "))
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
+    if not target.sandbox and not any(k.endswith("transport") for k in options.suite_options):
+        # Before the store is opened: an unreachable target leaves no record at all.
+        from conformance.runner.probe import probe
+
+        probe(target)
     store = EvidenceStore(options.store_url or default_store_url())
     run_id = new_run_id()
     info = RunInfo(

@@ -1,0 +1,49 @@
+"""Probe every endpoint a target declares before any check runs.
+
+A run against a port where nothing listens used to produce hundreds of errored checks stored as
+evidence; "no evidence" must not become "not met". A cheap connect (FHIR: GET metadata) first.
+"""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+
+from conformance.targets import Target, mllp_address
+
+PROBE_TIMEOUT = 10.0
+
+
+class UnreachableError(Exception):
+    """A declared endpoint did not answer; the message is one sentence naming it."""
+
+
+def _connect(host: str, port: int, what: str, shown: str) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT):
+            pass
+    except OSError as exc:
+        raise UnreachableError(f"the {what} endpoint {shown} is unreachable ({exc.strerror or exc}); "
+                               "nothing was run or stored") from None
+
+
+def probe(target: Target) -> None:
+    """Raise UnreachableError for the first declared endpoint that cannot be reached."""
+    for kind, spec in target.endpoints.items():
+        if spec.startswith(("/", ".")):
+            continue  # a local file (an OpenAPI document), not a network endpoint
+        if kind == "mllp":
+            host, port = mllp_address(spec)
+            _connect(host, port, kind, spec)
+            continue
+        parts = urlsplit(spec)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        _connect(parts.hostname or "", port, kind, spec)
+        if kind == "fhir":
+            try:
+                httpx.get(spec + "/metadata", timeout=PROBE_TIMEOUT)
+            except httpx.HTTPError as exc:
+                raise UnreachableError(f"the fhir endpoint {spec} did not answer GET metadata "
+                                       f"({type(exc).__name__}); nothing was run or stored") from None

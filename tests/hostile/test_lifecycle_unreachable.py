@@ -1,0 +1,39 @@
+"""An unreachable target: exit 3, one sentence naming the endpoint, nothing stored."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(tmp_path: Path, target: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return subprocess.run([sys.executable, "-c", "from conformance.cli import main; main()", "run", "--target", target],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+
+
+def test_closed_fhir_port_exits_3_and_stores_nothing(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    proc = _run(tmp_path, url)
+    assert proc.returncode == 3, proc.stderr
+    assert url in proc.stderr and "unreachable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_closed_mllp_port_in_target_file_exits_3(tmp_path: Path) -> None:
+    port = _closed_port()
+    target = tmp_path / "target.toml"
+    target.write_text(f'name = "t"\n[endpoints]\nmllp = "127.0.0.1:{port}"\n')
+    proc = _run(tmp_path, str(target))
+    assert proc.returncode == 3, proc.stderr
+    assert f"127.0.0.1:{port}" in proc.stderr and "mllp" in proc.stderr
