@@ -150,10 +150,13 @@ class HttpTransport:
             response = await self.client.send(request, stream=True)
             try:
                 headers_ms = (time.perf_counter() - started) * 1000
-                decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
-                async for raw in response.aiter_raw():
-                    _take(decoder.feed(raw), body, digest, limit)
-                _take(decoder.finish(), body, digest, limit)
+                if response.is_stream_consumed:  # an in-memory twin handed back a response already read
+                    _take(iter((response.content,)), body, digest, limit)
+                else:
+                    decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+                    async for raw in response.aiter_raw():
+                        _take(decoder.feed(raw), body, digest, limit)
+                    _take(decoder.finish(), body, digest, limit)
             finally:
                 await response.aclose()
         except TransportError as exc:
