@@ -30,6 +30,9 @@ ORG_KINDS = ("commissioner", "provider", "local-authority", "supplier")
 AUTH_TYPES = ("none", "bearer", "basic")
 
 
+MIN_SECRET = 4  # the Scrubber's shortest secret: see transports/http.py
+
+
 class TargetError(Exception):
     """A target that cannot be used: one line naming the file and the key (exit 2)."""
 
@@ -271,6 +274,10 @@ def check_credentials(target: Target) -> None:
         var = getattr(target.auth, key)
         if not os.environ.get(var):
             raise TargetError(f"{target.source}: auth.{key}: environment variable {var} is not set")
+        if len(os.environ[var]) < MIN_SECRET:
+            # Shorter values cannot be scrubbed from evidence without erasing innocent text with them.
+            raise TargetError(f"{target.source}: auth.{key}: the value of {var} is shorter than {MIN_SECRET} "
+                              "characters, too short to be kept out of the evidence; use a longer credential")
     for missing in missing_secrets(target.oauth):
         raise TargetError(f"{target.source}: {missing}")
 
@@ -279,6 +286,12 @@ def _check_url(url: str, what: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TargetError(f"{what}: {url!r} is not an http(s) URL")
+    if "@" in parts.netloc:
+        # A password in a URL would be stored with every exchange, report and pack; refuse it, and never
+        # echo the URL (it holds the secret) in the message.
+        shown = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[1]}{parts.path}"
+        raise TargetError(f"{what}: {shown} carries a user name or password in the URL; remove it and give "
+                          "credentials through [auth] with an environment variable (username_env/password_env)")
 
 
 def mllp_address(spec: str) -> tuple[str, int]:

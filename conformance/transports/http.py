@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import html
 import json
 import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -76,8 +78,14 @@ class Scrubber:
 
     def __init__(self, secrets: list[str]) -> None:
         # Short values would scrub innocent text; real tokens and passwords are longer than this.
-        self.secrets = [s for s in secrets if len(s) >= 4]
-        self.secrets += [base64.b64encode(s.encode()).decode() for s in self.secrets]
+        plain = [s for s in secrets if len(s) >= 4]
+        if len(plain) >= 2:  # Basic auth travels as base64 of "user:pass"
+            plain.append(f"{plain[0]}:{plain[1]}")
+        forms: set[str] = set()
+        for secret in plain:
+            forms.update(_encodings(secret))
+        # Longest first, so a secret's encoding is removed whole before a shorter one can split it.
+        self.secrets = sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
 
     def text(self, value: str) -> str:
         for secret in self.secrets:
@@ -91,6 +99,23 @@ class Scrubber:
             value = REDACTED if key.lower() in SENSITIVE_HEADERS else self.text(value)
             out[key] = f"{out[key]}, {value}" if key in out else value
         return out
+
+
+def _encodings(secret: str) -> set[str]:
+    """Every form in which ``secret`` may come back inside kept text: raw, URL-encoded, JSON-escaped
+    (``\\/`` and ``\\uXXXX`` escapes), HTML-escaped, and base64 at each of the three byte alignments it
+    can have inside a longer base64 string (the characters that also encode neighbouring bytes dropped)."""
+    forms = {secret, quote(secret, safe=""), quote(secret), html.escape(secret),
+             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=True)[1:-1].replace("/", "\\/"),
+             "".join(f"\\u{ord(c):04x}" if not c.isalnum() else c for c in secret),
+             "".join(f"\\u{ord(c):04x}" for c in secret)}
+    raw = secret.encode()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        total = shift + len(raw)
+        keep = 4 * (total // 3) + {0: 0, 1: 1, 2: 2}[total % 3]
+        forms.add(encoded[{0: 0, 1: 2, 2: 3}[shift]:keep])
+    return forms
 
 
 class HttpTransport:
