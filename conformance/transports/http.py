@@ -28,6 +28,7 @@ from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
+from conformance.writeguard import http_writes, refuse_write
 
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
@@ -125,7 +126,9 @@ class HttpTransport:
         auth: Auth | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         origin: str | None = None,
+        read_only: bool = False,
     ) -> None:
+        self.read_only = read_only  # not a sandbox: refuse any request that may change data
         self.settings = settings or HttpSettings()
         # Credentials go only to the target's own origin: a link a server hands back (a next page, a
         # Location) may point anywhere, and following it must not hand the token to a third party.
@@ -164,6 +167,8 @@ class HttpTransport:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
     ) -> HttpResponse:
+        if http_writes(method, url):
+            refuse_write(self.read_only, f"{method.upper()} {url}")
         send_auth = self.origin is None or _origin(url) == self.origin
         merged = {**(self._auth_headers() if send_auth else {}), **(headers or {})}
         request = self.client.build_request(method, url, headers=merged, content=content, params=params)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
+from conformance.writeguard import hl7_type, hl7_writes, refuse_write
 
 SB, EB, CR = b"\x0b", b"\x1c", b"\x0d"
 
@@ -134,8 +135,10 @@ def record_frame(direction: str, peer: str, message: bytes, started: float, keep
 class MllpClient:
     """Sends messages on one connection and returns each reply (the ACK), frame by frame."""
 
-    def __init__(self, host: str, port: int, settings: MllpSettings | None = None) -> None:
+    def __init__(self, host: str, port: int, settings: MllpSettings | None = None,
+                 read_only: bool = False) -> None:
         self.host, self.port = host, port
+        self.read_only = read_only  # not a sandbox: refuse any message that is not a pure query
         self.settings = settings or MllpSettings()
         self.peer = f"{host}:{port}"
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
@@ -155,6 +158,7 @@ class MllpClient:
 
     async def send_raw(self, data: bytes) -> None:
         """Write bytes as they are, no framing, no reply awaited: for peers that must misbehave."""
+        refuse_write(self.read_only, f"{len(data)} raw bytes to {self.peer}")
         _, writer = await self._connect()
         writer.write(data)
         await writer.drain()
@@ -184,6 +188,8 @@ class MllpClient:
 
     async def _send(self, message: bytes | str) -> bytes:
         raw = message.encode("utf-8") if isinstance(message, str) else message
+        if hl7_writes(raw):
+            refuse_write(self.read_only, f"a {hl7_type(raw) or 'non-query'} message to {self.peer}")
         reader, writer = await self._connect()
         started = time.perf_counter()
         writer.write(frame(raw))

@@ -17,6 +17,7 @@ from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
 from conformance.targets import mllp_address
 from conformance.transports.mllp import Handler, MllpClient, MllpConnectError, MllpError, MllpSettings
+from conformance.writeguard import hl7_type, hl7_writes, is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-receiver"
 # Who we are in MSH-3/4: a synthetic application and an ODS-format facility code.
@@ -52,7 +53,7 @@ class ReceiverContext(BaseContext):
         if self.handler is not None:
             return await MllpClient.linked(self.handler, self.settings)
         assert self.address is not None
-        return MllpClient(*self.address, settings=self.settings)
+        return MllpClient(*self.address, settings=self.settings, read_only=not is_sandbox(self.target))
 
     def control_id(self) -> str:
         return "CF" + secrets.token_hex(6).upper()
@@ -79,6 +80,8 @@ class ReceiverContext(BaseContext):
         return set_fields(text, {9: UNSUPPORTED_TYPE}), control
 
     async def send(self, text: str, control_id: str, client: MllpClient | None = None) -> Exchange:
+        if hl7_writes(text):
+            require_sandbox(self.target, f"sending {hl7_type(text) or 'this'} messages, which change data")
         own = client is None
         conn = client or await self.client()
         try:

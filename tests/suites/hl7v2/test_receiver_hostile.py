@@ -18,7 +18,7 @@ CHECK = "hl7v2-receiver.ack.control-id"
 
 
 async def run(port: int) -> RunResult:
-    target = Target(name="hostile", source="test", endpoints={"mllp": f"127.0.0.1:{port}"},
+    target = Target(name="hostile", source="test", endpoints={"mllp": f"127.0.0.1:{port}"}, sandbox=True,
                     hl7v2=Hl7v2Settings(ack_within=0.2))
     registry = load_suites()
     info = RunInfo(id="hostile", started="", target=target.to_dict(), harness_version="test")
