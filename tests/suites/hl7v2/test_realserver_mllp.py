@@ -50,7 +50,8 @@ async def test_receiver_verdicts_follow_observed_behaviour() -> None:
             msg("OBS5", kind="ORU^R01")])
         target = Target(name="medplum hl7", source="test", endpoints={"mllp": f"{address[0]}:{address[1]}"},
                         hl7v2=Hl7v2Settings(application="SUT", facility="SUT", receives=["ADT^A01", "ORU^R01"],
-                                            ack_within=5.0))
+                                            ack_within=5.0),
+                        sandbox=True)  # a loopback test receiver: the suite may send admissions to it
         registry = load_suites()
         info = RunInfo(id="real-mllp", started="", target=target.to_dict(), harness_version="test")
         result = await Runner(registry, concurrency=4, check_timeout=30).run(
