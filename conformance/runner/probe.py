@@ -43,7 +43,11 @@ def probe(target: Target) -> None:
         _connect(parts.hostname or "", port, kind, spec)
         if kind == "fhir":
             try:
-                httpx.get(spec + "/metadata", timeout=PROBE_TIMEOUT)
+                # Headers only: the body is never read here (the checks read it, bounded), so a hostile
+                # CapabilityStatement cannot cost memory before the run starts. The target's TLS setting holds.
+                with httpx.stream("GET", spec + "/metadata", timeout=PROBE_TIMEOUT,
+                                  verify=target.http.verify_tls):
+                    pass
             except httpx.HTTPError as exc:
                 raise UnreachableError(f"the fhir endpoint {spec} did not answer GET metadata "
                                        f"({type(exc).__name__}); nothing was run or stored") from None
