@@ -7,6 +7,7 @@ a type, an OperationOutcome, a version from an ETag.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 import secrets
@@ -157,13 +158,8 @@ def body_json(response: HttpResponse, what: str) -> Any:
 
 
 async def abody_json(response: HttpResponse, what: str) -> Any:
-    """:func:`body_json` parsed off the event loop, for bodies that may be megabytes (metadata)."""
-    try:
-        return await response.ajson()
-    except JsonLimitError as exc:
-        raise _beyond_limit(what, exc) from None
-    except ValueError:
-        fail(f"{what}: answered {describe(response)} with a body that is not JSON; it starts {snippet(response)}")
+    """:func:`body_json` in a worker thread, for bodies that may be megabytes (metadata)."""
+    return await asyncio.to_thread(body_json, response, what)
 
 
 def _beyond_limit(what: str, exc: JsonLimitError) -> RuntimeError:
