@@ -21,7 +21,7 @@ from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.document import DocumentError, parse, read_file
 from conformance.targets import Auth
 from conformance.transports.http import HttpTransport, TransportError
-from conformance.writeguard import ADVICE, http_writes, is_sandbox
+from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
 
 SUITE_ID = "openapi"
 SAFE = ("GET", "HEAD")
@@ -34,9 +34,10 @@ class OpenApiContext(BaseContext):
         self.source: str = target.endpoints.get("openapi", "")
         self.base: str = target.endpoints.get("api", "").rstrip("/")
         doc_http = dataclasses.replace(target.http, max_body_bytes=target.api.max_document_bytes)
-        self.anonymous = HttpTransport(doc_http, Auth(), transport=transport)
+        read_only = not is_sandbox(target)
+        self.anonymous = HttpTransport(doc_http, Auth(), transport=transport, read_only=read_only)
         self.http = HttpTransport(target.http, target.auth, transport=transport,
-                                  origin=self.base or self.source or None, read_only=not is_sandbox(target))
+                                  origin=self.base or self.source or None, read_only=read_only)
         self.oauth = target.oauth
         self._cases: asyncio.Task[CasesRun] | None = None
         self._token: str | None = None
@@ -91,7 +92,7 @@ class OpenApiContext(BaseContext):
         """
         if is_sandbox(self.target):
             return None
-        if http_writes(method, path):
+        if method.upper() not in READ_METHODS:  # not even a FHIR-style POST .../_search: an API is not FHIR
             return f"{ADVICE} {method} operations, which may change data"
         marked = self.settings.safe_operations
         if (f"{method} {path}" in marked) if marked else (method in SAFE):
