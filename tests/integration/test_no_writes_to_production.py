@@ -217,3 +217,4 @@ def test_test_messages_only_when_the_target_allows_them(tmp_path: Path, peers: P
     assert [r for r in report["results"] if r["status"] == "pass"]
     assert by_status(report, "fail") == {} and by_status(report, "error") == {}, report["summary"]
     assert not any(w.startswith(("POST", "PUT", "PATCH", "DELETE")) for w in peers.writes())
+    assert code == 0
