@@ -187,6 +187,9 @@ def test_a_production_target_receives_nothing_but_reads(tmp_path: Path, peers: P
                      "fhir-rest.errors.invalid-resource"):
         assert check_id in skipped, (check_id, report["summary"])
         assert "sandbox = true" in skipped[check_id] or sentence in skipped[check_id], skipped[check_id]
+    listed = CliRunner().invoke(main, ["suites", "list", "--json"])
+    destructive = {c["id"] for s in json.loads(listed.stdout) for c in s["checks"] if c["destructive"]}
+    assert len(destructive) > 30 and destructive <= set(skipped), destructive - set(skipped)
     assert by_status(report, "fail") == {} and by_status(report, "error") == {}, report["summary"]
     assert not any("refused to send" in (r["message"] or "") for r in report["results"])
     assert report["summary"]["pass"] > 20 and code == 0
