@@ -28,7 +28,7 @@ from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
-from conformance.writeguard import endpoint_key, http_writes, refuse_write, token_request
+from conformance.writeguard import READ_METHODS, endpoint_key, http_writes, refuse_write, token_request
 
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
@@ -189,7 +189,10 @@ class HttpTransport:
         body = bytearray()
         digest = hashlib.sha256()
         try:
-            response = await self.client.send(request, stream=True)
+            # A redirect repeats a POST's body elsewhere (307/308): a read-only transport lets through only
+            # the exempt POSTs (_search, token) and must not let a redirect carry them to another URL.
+            follow = not (self.read_only and method.upper() not in READ_METHODS)
+            response = await self.client.send(request, stream=True, follow_redirects=follow)
             try:
                 headers_ms = (time.perf_counter() - started) * 1000
                 if response.is_stream_consumed:  # an in-memory twin handed back a response already read

@@ -109,3 +109,26 @@ def test_mllp_client_with_test_messages_sends_only_msh11_t() -> None:
 
     asyncio.run(go())
     assert arrived == ["T"]
+
+
+def test_a_read_only_transport_does_not_follow_a_redirect_of_an_exempt_post() -> None:
+    """A 307 repeats the POST and its body at another URL: on a non-sandbox that could be a create."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.endswith("/_search"):
+            return httpx.Response(307, headers={"Location": "http://127.0.0.1/fhir/Patient"})
+        return httpx.Response(201)
+
+    async def go(read_only: bool) -> int:
+        http = HttpTransport(transport=httpx.MockTransport(handler), read_only=read_only)
+        try:
+            response = await http.request("POST", "http://127.0.0.1/fhir/Patient/_search", content=b"name=x")
+        finally:
+            await http.aclose()
+        return response.status_code
+
+    assert asyncio.run(go(True)) == 307 and seen == ["POST /fhir/Patient/_search"]
+    seen.clear()
+    assert asyncio.run(go(False)) == 201 and seen == ["POST /fhir/Patient/_search", "POST /fhir/Patient"]
