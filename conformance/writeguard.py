@@ -13,6 +13,7 @@ and changes no record), and HL7 v2 test messages (MSH-11 = T) to a target whose 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from conformance.checks import ExchangeBroken, skip
@@ -22,6 +23,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 HL7_READ_TYPES = frozenset({"QRY", "QBP", "VXQ", "ACK", "RSP", "RTB", "RDY", "QCN"})
 ADVICE = "target is not marked sandbox = true; set it in the target file to allow"
 FORM = "application/x-www-form-urlencoded"
+METHOD_OVERRIDES = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
 
 
 class WriteRefused(ExchangeBroken):
@@ -39,6 +41,15 @@ def http_writes(method: str, url: str) -> bool:
         return False
     path = url.split("?", 1)[0].rstrip("/")
     return not (verb == "POST" and path.endswith("/_search"))
+
+
+def effective_method(method: str, headers: Mapping[str, str] | None) -> str:
+    """The method a server may act on: some honour an override header on a GET or POST (a DELETE
+    tunnelled through a read would otherwise pass the gate)."""
+    for key, value in (headers or {}).items():
+        if key.lower() in METHOD_OVERRIDES and value.strip():
+            return value.strip().upper()
+    return method.upper()
 
 
 def token_request(method: str, url: str, content_type: str, token_endpoints: frozenset[str]) -> bool:

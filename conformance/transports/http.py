@@ -28,7 +28,14 @@ from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
-from conformance.writeguard import READ_METHODS, endpoint_key, http_writes, refuse_write, token_request
+from conformance.writeguard import (
+    READ_METHODS,
+    effective_method,
+    endpoint_key,
+    http_writes,
+    refuse_write,
+    token_request,
+)
 
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
@@ -179,8 +186,10 @@ class HttpTransport:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        if http_writes(method, url) and not token_request(method, url, _content_type(headers), self.token_endpoints):
-            refuse_write(self.read_only, f"{method.upper()} {url}")
+        verb, acted = method.upper(), effective_method(method, headers)  # acted: an override header's method
+        exempt = acted == verb and token_request(verb, url, _content_type(headers), self.token_endpoints)
+        if (http_writes(verb, url) or http_writes(acted, url)) and not exempt:
+            refuse_write(self.read_only, f"{verb} {url}" + (f" (override {acted})" if acted != verb else ""))
         send_auth = self.origin is None or _origin(url) == self.origin
         merged = {**(self._auth_headers() if send_auth else {}), **(headers or {})}
         request = self.client.build_request(method, url, headers=merged, content=content, params=params)
@@ -191,7 +200,7 @@ class HttpTransport:
         try:
             # A redirect repeats a POST's body elsewhere (307/308): a read-only transport lets through only
             # the exempt POSTs (_search, token) and must not let a redirect carry them to another URL.
-            follow = not (self.read_only and method.upper() not in READ_METHODS)
+            follow = not (self.read_only and not {verb, acted} <= READ_METHODS)
             response = await self.client.send(request, stream=True, follow_redirects=follow)
             try:
                 headers_ms = (time.perf_counter() - started) * 1000

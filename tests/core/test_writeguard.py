@@ -132,3 +132,27 @@ def test_a_read_only_transport_does_not_follow_a_redirect_of_an_exempt_post() ->
     assert asyncio.run(go(True)) == 307 and seen == ["POST /fhir/Patient/_search"]
     seen.clear()
     assert asyncio.run(go(False)) == 201 and seen == ["POST /fhir/Patient/_search", "POST /fhir/Patient"]
+
+
+def test_a_method_override_header_cannot_tunnel_a_write_through_a_read() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return httpx.Response(200)
+
+    async def go() -> None:
+        http = HttpTransport(transport=httpx.MockTransport(handler), read_only=True)
+        try:
+            await http.request("GET", "http://127.0.0.1/a", headers={"X-HTTP-Method-Override": "GET"})
+            for headers in ({"X-HTTP-Method-Override": "DELETE"}, {"x-http-method": "put"},
+                            {"X-Method-Override": "PATCH"}):
+                with pytest.raises(WriteRefused, match="override"):
+                    await http.request("GET", "http://127.0.0.1/a", headers=headers)
+            with pytest.raises(WriteRefused):  # an override to GET does not make a POST a read
+                await http.request("POST", "http://127.0.0.1/a", headers={"X-HTTP-Method-Override": "GET"})
+        finally:
+            await http.aclose()
+
+    asyncio.run(go())
+    assert seen == ["GET"]
