@@ -15,6 +15,8 @@ from conformance.gs1.dictionary import AiEntry, AiTable
 from conformance.gs1.outcome import Element, Issue
 
 DEFAULT_DOMAIN = "https://id.gs1.org"
+# RFC 3986 section 2: a URI holds only unreserved and reserved characters and "%" of a percent-encoding.
+_URI_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _COMPRESSED = re.compile(r"^[A-Za-z0-9_-]{8,}$")
 
@@ -23,12 +25,20 @@ class ConversionError(ValueError):
     """The data cannot be written in the requested form; the message says why."""
 
 
-def _decode(raw: str, where: int, issues: list[Issue], ai: str) -> str | None:
+def _decode(raw: str, where: int, issues: list[Issue], ai: str, query: bool = False) -> str | None:
     bad = _BAD_PERCENT.search(raw)
     if bad:
         issues.append(Issue("dl-encoding", "'%' must start a percent-encoded byte such as %2F",
                             (ai,), where + bad.start()))
         return None
+    if query and "+" in raw:
+        # A query string is decoded as application/x-www-form-urlencoded: "+" is a space. The GS1
+        # Digital Link URI Syntax (1.2, ABNF: XSYMBOL writes a data "+" as Plus = "%2B") never leaves
+        # a data "+" bare, and GS1's reference Syntax Engine (dl.c, URIunescape of query components)
+        # decodes a bare "+" in a query value as a space, which no GS1 character set allows.
+        issues.append(Issue("dl-encoding", "'+' in a query value decodes to a space (form encoding); a plus sign "
+                            "in the data is written %2B", (ai,), where + raw.index("+"), severity="information"))
+        raw = raw.replace("+", " ")
     try:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError:
@@ -53,8 +63,24 @@ def _sequences(entry: AiEntry) -> str:
     return " or ".join(seqs) if seqs else "none"
 
 
+def _check_characters(uri: str, start: int, issues: list[Issue]) -> None:
+    """RFC 3986: characters outside the URI set (space, <, >, ", non-ASCII...) must be percent-encoded."""
+    bad = [i for i, ch in enumerate(uri) if ch not in _URI_CHARS]
+    if bad:
+        ch = uri[bad[0]]
+        enc = "".join(f"%{b:02X}" for b in ch.encode("utf-8", errors="replace"))
+        more = f" ({len(bad)} such characters)" if len(bad) > 1 else ""
+        issues.append(Issue("dl-syntax", f"{describe(ch)} is not allowed in a URI (RFC 3986 section 2): it must be "
+                            f"percent-encoded as {enc}{more}", position=start + bad[0]))
+
+
+def describe(ch: str) -> str:
+    return "a space" if ch == " " else (repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}")
+
+
 def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue]) -> list[Element]:
     uri = text[start:]
+    _check_characters(uri, start, issues)
     try:
         parts = urlsplit(uri)
     except ValueError as exc:
@@ -69,6 +95,13 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
     for seg in parts.path.split("/")[1:]:
         segments.append((seg, at + 1))
         at += 1 + len(seg)
+    for seg, where in segments:
+        if seg == "":
+            # RFC 3986 allows empty segments, but the Digital Link path is /AI/value pairs: an empty one
+            # is a value or AI left out, and a trailing "/" makes the URI a different resource.
+            what = ("trailing '/': the URI path ends in an empty segment" if where == at
+                    else "empty path segment ('//'): a Digital Link path is /AI/value pairs")
+            issues.append(Issue("dl-syntax", what, position=where - 1))
     if segments and segments[-1][0] == "":
         segments.pop()
     pairs: list[tuple[AiEntry, str, int]] = []
@@ -122,7 +155,7 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         if not entry.dl_attribute:
             issues.append(Issue("dl-attribute", f"({name}) is not permitted as a Digital Link data attribute in "
                                 "the query string", (name,), where - len(name) - 1))
-        value = _decode(raw, where, issues, name)
+        value = _decode(raw, where, issues, name, query=True)
         if value is not None:
             elements.append(Element(name, value, where, value == raw))
     return elements

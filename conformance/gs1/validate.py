@@ -12,9 +12,9 @@ import re
 from conformance.gs1.carriers import EAN, ITF, PLAIN, Carrier, read_identifier, read_primary
 from conformance.gs1.dictionary import AiEntry, AiTable, Component, default_table
 from conformance.gs1.digital_link import parse_digital_link
+from conformance.gs1.forms import DECLARED_FORMS, check_declared, check_scanned_prefix
 from conformance.gs1.linters import CSET39, CSET64, CSET82, LINTERS
 from conformance.gs1.outcome import Element, Gs1Result, Issue
-from conformance.gs1.forms import DECLARED_FORMS, check_declared, check_scanned_prefix
 from conformance.gs1.parse import GS, MAX_INPUT, describe_char, looks_like_uri, parse_bracketed, parse_unbracketed
 
 _CSET_NAMES = {"N": "digits (0-9)", "X": "GS1 CSET 82", "Y": "GS1 CSET 39", "Z": "GS1 CSET 64 (base64url)"}
@@ -32,6 +32,13 @@ def _length_issue(entry: AiEntry, element: Element, form: str) -> Issue | None:
         return None
     want = (f"{entry.max_length}" if entry.fixed_length
             else f"{entry.min_length} to {entry.max_length}")
+    if form == "digital-link" and entry.ai == "01" and n in (8, 12, 13) and element.value.isdigit():
+        # GS1 Digital Link URI Syntax 1.2, ABNF gtin-value = 14DIGIT: "GTIN-8, GTIN-12 and GTIN-13 SHALL
+        # be expressed as 14 digits, with leading zeroes serving as filler digits". Refused, not padded:
+        # the Syntax Engine too accepts them only with its legacy "zero-suppressed GTIN" option.
+        return Issue("length", f"(01) GTIN-{n} in a Digital Link URI: a GTIN SHALL be written as 14 digits with "
+                     f"leading zeros (GS1 Digital Link URI Syntax, gtin-value), here {element.value.zfill(14)}",
+                     (entry.ai,), element.start)
     if n == 0:
         text = f"({entry.ai}) {entry.title} has no data; it needs {want} characters"
     else:
