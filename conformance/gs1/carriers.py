@@ -94,13 +94,9 @@ def upce_to_upca(upce: str) -> str | None:
 
 
 def _gtin_of(digits: str, start: int, issues: list[Issue], sid: str) -> tuple[str, str] | None:
-    """(carrier name, GTIN-14) of an EAN/UPC primary packet of 13, 12 or 8 digits."""
+    """(carrier name, GTIN-14) of an EAN/UPC primary packet of 13 or 8 digits."""
     if len(digits) == 13:
         return ("UPC-A" if digits[0] == "0" else "EAN-13"), "0" + digits
-    if len(digits) == 12:  # UPC-A without the leading 0 that ISO/IEC 15420 transmits: readable, but say so
-        issues.append(Issue("carrier", f"{sid} with 12 digits: a UPC-A is transmitted as 13 digits (a leading 0) "
-                            "under ]E0; read as UPC-A", position=start, severity="warning"))
-        return "UPC-A", "00" + digits
     upca = upce_to_upca(digits)
     if upca is None:
         issues.append(Issue("carrier", f"UPC-E {digits!r} has number system {digits[0]}: only 0 and 1 exist, so "
@@ -131,9 +127,13 @@ def read_primary(text: str, start: int, carrier: Carrier, issues: list[Issue]) -
         digits, addon = digits[:split], digits[split:]
         allowed = {13: "", 8: ""}
     else:
-        allowed = {13: "", 12: "", 8: ""}
+        # 13 digits (EAN-13, or UPC-A with its leading 0) or 8 (UPC-E): a UPC-A is transmitted as 13 digits
+        # (ISO/IEC 15420), so 12 digits after ]E0 is a scanner set to drop the 0 -- refused, as GS1's
+        # Syntax Engine does, since the same 12 digits typed are not told from a truncated EAN-13.
+        allowed = {13: "", 8: ""}
     if len(digits) not in allowed:
-        hint = " (an add-on is sent under ]E3)" if sid == "]E0" and len(digits) in (15, 18) else ""
+        hint = {15: " (an add-on is sent under ]E3)", 18: " (an add-on is sent under ]E3)",
+                12: " (a UPC-A is sent as 13 digits, with a leading 0)"}.get(len(digits), "") if sid == "]E0" else ""
         want = " or ".join(str(n) for n in allowed)
         issues.append(Issue("carrier", f"{sid} {carrier.name} carries {want} digits, got {len(digits)}{hint}",
                             ("01",), start))

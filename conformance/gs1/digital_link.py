@@ -95,14 +95,12 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
     for seg in parts.path.split("/")[1:]:
         segments.append((seg, at + 1))
         at += 1 + len(seg)
-    for seg, where in segments:
-        if seg == "":
-            # RFC 3986 allows empty segments, but the Digital Link path is /AI/value pairs: an empty one
-            # is a value or AI left out, and a trailing "/" makes the URI a different resource.
-            what = ("trailing '/': the URI path ends in an empty segment" if where == at
-                    else "empty path segment ('//'): a Digital Link path is /AI/value pairs")
-            issues.append(Issue("dl-syntax", what, position=where - 1))
-    if segments and segments[-1][0] == "":
+    trailing = bool(segments) and segments[-1][0] == ""
+    if trailing:
+        # RFC 3986 allows it, but "/01/<GTIN>/" names another resource than "/01/<GTIN>", and GS1's
+        # reference Syntax Engine finds no primary key at the end of such a path.
+        issues.append(Issue("dl-syntax", "trailing '/': the URI path ends in an empty segment",
+                            position=segments[-1][1] - 1))
         segments.pop()
     pairs: list[tuple[AiEntry, str, int]] = []
     i = len(segments)
@@ -116,6 +114,12 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         if entry.dlpkey is not None:
             key = entry
             break
+    # Empty segments in the stem (before the primary key) are the domain owner's business; in the
+    # /AI/value pairs one is an AI or a value left out.
+    empty = [where for seg, where in segments[i if key is not None else 0:] if seg == ""]
+    if empty:
+        issues.append(Issue("dl-syntax", "empty path segment ('//'): a Digital Link path is /AI/value pairs",
+                            position=empty[0] - 1))
     if key is None:
         last = segments[-1][0] if segments else ""
         if _COMPRESSED.match(last) and not last.isdigit() and not pairs:
@@ -140,13 +144,27 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         else:
             text_ = f"key qualifiers of ({key.ai}) must come in the order {_sequences(key)} (and not mixed)"
         issues.append(Issue("dl-qualifier-order", text_, (key.ai, *qualifiers), pairs[1][2] - 1))
+    elements += _query_attributes(uri, start, parts.query, key, [e.ai for e, _, _ in pairs], table, issues)
+    seen: dict[str, str] = {}
+    for element in elements:
+        if seen.get(element.ai) == element.value:  # different values: check_relations reports those
+            issues.append(Issue("duplicate-ai", f"({element.ai}) appears twice in the URI (GS1 Digital Link: each "
+                                "AI once, in the path or the query)", (element.ai,), element.start))
+        seen.setdefault(element.ai, element.value)
+    return elements
+
+
+def _query_attributes(uri: str, start: int, query: str, key: AiEntry, path_ais: list[str], table: AiTable,
+                      issues: list[Issue]) -> list[Element]:
+    """Numeric query keys are AIs: permitted data attributes, not qualifiers that belong in the path."""
+    elements: list[Element] = []
     qat = start + uri.find("?") + 1
-    for param in parts.query.split("&") if parts.query else []:
-        name, _, raw = param.partition("=")
+    for param in query.split("&") if query else []:
+        name, eq, raw = param.partition("=")
         where = qat + len(name) + 1
         qat += len(param) + 1
-        if not (name.isascii() and name.isdigit()):
-            continue  # not GS1 data: linkType, context, ... are for the resolver
+        if not (name.isascii() and name.isdigit()) or not eq:
+            continue  # not GS1 data: linkType, context, a bare flag ... are for the resolver
         entry = table.get(name)
         if entry is None:
             issues.append(Issue("unknown-ai", f"query key {name} is not a GS1 Application Identifier",
@@ -155,6 +173,13 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         if not entry.dl_attribute:
             issues.append(Issue("dl-attribute", f"({name}) is not permitted as a Digital Link data attribute in "
                                 "the query string", (name,), where - len(name) - 1))
+        qualifiers = path_ais[1:]
+        if entry.dl_attribute and any(_qualifiers_ok(key, [*qualifiers[:j], name, *qualifiers[j:]])
+                                      for j in range(len(qualifiers) + 1)):
+            # A key qualifier the path could take is not a data attribute (GS1 Digital Link URI Syntax:
+            # key qualifiers are path elements; the Syntax Engine's "should be in the path info").
+            issues.append(Issue("dl-attribute", f"({name}) is a key qualifier of ({key.ai}) here: it belongs in the "
+                                f"path (/{key.ai}/.../{name}/...), not the query", (name,), where - len(name) - 1))
         value = _decode(raw, where, issues, name, query=True)
         if value is not None:
             elements.append(Element(name, value, where, value == raw))

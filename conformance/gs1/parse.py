@@ -70,8 +70,9 @@ def parse_unbracketed(text: str, start: int, table: AiTable, issues: list[Issue]
     pos, n = start, len(text)
     while pos < n:
         if text[pos] == GS:
+            # An FNC1 with no element before it: not what an encoder writes (GS1's Syntax Engine refuses it).
             issues.append(Issue("separator", "empty element: two GS separators in a row or a GS with "
-                                "nothing before it", position=pos, severity="warning"))
+                                "nothing before it", position=pos))
             pos += 1
             continue
         entry = table.match_prefix(text, pos)

@@ -67,10 +67,16 @@ BROKEN = [
     ("DL '<' not percent-encoded", DL + "/10/A<B", "auto", "dl-syntax"),
     ("DL space not percent-encoded", DL + "/10/A B", "digital-link", "dl-syntax"),
     ("DL non-ASCII not percent-encoded", DL + "/10/\u00e9", "auto", "dl-syntax"),
-    ("DL '+' in a query value is a space", DL + "?10=A+B", "auto", "charset"),
+    ("DL '+' in a query value is a space", DL + "?99=A+B", "auto", "charset"),
     ("DL GTIN-13 in the path", "https://id.gs1.org/01/9501101530003", "auto", "length"),
     ("DL GTIN-12 in the path", "https://id.gs1.org/01/614141000036", "auto", "length"),
     ("DL GTIN-8 in the path", "https://id.gs1.org/01/95011011", "auto", "length"),
+    ("DL key qualifier in the query", DL + "?10=AB", "auto", "dl-attribute"),
+    ("DL qualifier that fits between path qualifiers", DL + "/10/AB?22=V", "auto", "dl-attribute"),
+    ("DL same AI twice", DL + "?3103=000500&3103=000500", "auto", "duplicate-ai"),
+    ("DL GTIN again in the query", DL + "?01=09501101530003", "auto", "duplicate-ai"),
+    ("UPC-A as 12 digits", "]E0" + "614141000036", "scanner", "carrier"),
+    ("two GS in a row", "]d2" + "0109501101530003" + "10AB" + GS + GS + "21X", "scanner", "separator"),
 ]
 
 VALID_FORMS = [
@@ -82,8 +88,11 @@ VALID_FORMS = [
     (DL, "scanner", False),
     ("]d2" + "0109501101530003" + "10AB" + GS + "21X", "scanner", True),
     (DL + "/10/A+B", "auto", True),  # in the path "+" is itself
-    (DL + "?10=A%2BB", "auto", True),
+    (DL + "?99=A%2BB", "auto", True),
     (DL + "?linkType=gs1:pip+x", "auto", True),  # not GS1 data: left to the resolver
+    (DL + "?17", "auto", True),  # a bare flag without "=" is not GS1 data either
+    ("https://example.com//scan/01/09501101530003", "auto", True),  # an empty segment in the stem is not GS1's
+    (DL + "/10/AB?17=271130", "auto", True),
 ]
 
 
