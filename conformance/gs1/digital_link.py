@@ -17,6 +17,7 @@ from conformance.gs1.outcome import Element, Issue
 DEFAULT_DOMAIN = "https://id.gs1.org"
 # RFC 3986 section 2: a URI holds only unreserved and reserved characters and "%" of a percent-encoding.
 _URI_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%")
+_BAD_DOMAIN = frozenset("_~?#@!$&'()*+,;=%")  # ":" before a port is allowed
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _COMPRESSED = re.compile(r"^[A-Za-z0-9_-]{8,}$")
 
@@ -90,6 +91,12 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         issues.append(Issue("not-gs1", "a GS1 Digital Link URI is http:// or https:// with a domain",
                             position=start))
         return []
+    bad = next((i for i, ch in enumerate(parts.netloc) if ch in _BAD_DOMAIN), None)
+    if bad is not None:
+        # RFC 3986 reg-name admits sub-delims and percent-encodings, but a DNS host name (RFC 1123)
+        # has none; GS1's Syntax Engine refuses these characters in the domain too.
+        issues.append(Issue("dl-syntax", f"{parts.netloc[bad]!r} cannot be part of a domain name",
+                            position=start + len(parts.scheme) + 3 + bad))
     at = start + len(parts.scheme) + 3 + len(parts.netloc)
     segments: list[tuple[str, int]] = []
     for seg in parts.path.split("/")[1:]:
@@ -163,6 +170,9 @@ def _query_attributes(uri: str, start: int, query: str, key: AiEntry, path_ais: 
         name, eq, raw = param.partition("=")
         where = qat + len(name) + 1
         qat += len(param) + 1
+        if eq and not name:
+            issues.append(Issue("dl-syntax", "a query parameter with no name before '='", position=where - 1))
+            continue
         if not (name.isascii() and name.isdigit()) or not eq:
             continue  # not GS1 data: linkType, context, a bare flag ... are for the resolver
         entry = table.get(name)

@@ -75,6 +75,9 @@ BROKEN = [
     ("DL qualifier that fits between path qualifiers", DL + "/10/AB?22=V", "auto", "dl-attribute"),
     ("DL same AI twice", DL + "?3103=000500&3103=000500", "auto", "duplicate-ai"),
     ("DL GTIN again in the query", DL + "?01=09501101530003", "auto", "duplicate-ai"),
+    ("DL '+' in the domain", "https://id.+gs1.org/01/09501101530003", "auto", "dl-syntax"),
+    ("DL credentials in the authority", "https://user@id.gs1.org/01/09501101530003", "auto", "dl-syntax"),
+    ("DL query parameter without a name", DL + "?=3103=000500", "auto", "dl-syntax"),
     ("UPC-A as 12 digits", "]E0" + "614141000036", "scanner", "carrier"),
     ("two GS in a row", "]d2" + "0109501101530003" + "10AB" + GS + GS + "21X", "scanner", "separator"),
 ]
@@ -93,6 +96,7 @@ VALID_FORMS = [
     (DL + "?17", "auto", True),  # a bare flag without "=" is not GS1 data either
     ("https://example.com//scan/01/09501101530003", "auto", True),  # an empty segment in the stem is not GS1's
     (DL + "/10/AB?17=271130", "auto", True),
+    ("https://example.com:8443/01/09501101530003", "auto", True),
 ]
 
 
