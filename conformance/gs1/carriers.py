@@ -10,8 +10,8 @@ per carrier:
   (the FNC1 in first position *is* the identifier's modifier);
 - a bare GTIN (``]E0`` EAN-13/UPC-A as 13 digits or UPC-E as 8, ``]E4`` EAN-8, ``]I1`` ITF-14): the
   number is AI (01) padded to 14 digits; UPC-E is first expanded to its UPC-A (GTIN-12);
-- ``]E3``: an EAN-13/UPC-A (13 digits) or UPC-E (8) packet followed by its 2- or 5-digit add-on,
-  which is reported as the add-on, not parsed as AI data;
+- ``]E3``: an EAN-13/UPC-A/UPC-E (13 digits) or EAN-8 (8) packet followed by its 2- or 5-digit
+  add-on, which is reported as the add-on, not parsed as AI data;
 - plain data (``]Q1`` QR Code, ``]d1`` Data Matrix): where a GS1 Digital Link URI belongs.
 """
 
@@ -94,9 +94,14 @@ def upce_to_upca(upce: str) -> str | None:
 
 
 def _gtin_of(digits: str, start: int, issues: list[Issue], sid: str) -> tuple[str, str] | None:
-    """(carrier name, GTIN-14) of an EAN/UPC primary packet of 13 or 8 digits."""
+    """(carrier name, GTIN-14) of an EAN/UPC primary packet of 13 digits, or 8 (UPC-E; EAN-8 under ]E3)."""
     if len(digits) == 13:
         return ("UPC-A" if digits[0] == "0" else "EAN-13"), "0" + digits
+    if sid == "]E3":
+        # 8 digits before an add-on are an EAN-8: ISO/IEC 15424's ]E3 packet has UPC-E expanded to 13
+        # digits, as zxing-cpp sends it, and zxing-cpp sends EAN-8+add-on as 8 digits. (A UPC-E and an
+        # EAN-8 reading of the same 8 digits often both pass their check digit, so no guessing.)
+        return "EAN-8", "000000" + digits
     upca = upce_to_upca(digits)
     if upca is None:
         issues.append(Issue("carrier", f"UPC-E {digits!r} has number system {digits[0]}: only 0 and 1 exist, so "
@@ -121,7 +126,7 @@ def read_primary(text: str, start: int, carrier: Carrier, issues: list[Issue]) -
     elif sid == "]E3":
         split = {15: 13, 18: 13, 10: 8, 13: 8}.get(len(digits))
         if split is None:
-            issues.append(Issue("carrier", f"]E3 is an EAN-13/UPC-A (13 digits) or UPC-E (8) packet followed by a "
+            issues.append(Issue("carrier", f"]E3 is an EAN-13/UPC-A/UPC-E (13 digits) or EAN-8 (8) packet then a "
                                 f"2- or 5-digit add-on; {len(digits)} digits is neither", position=start))
             return [], carrier
         digits, addon = digits[:split], digits[split:]
