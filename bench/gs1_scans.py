@@ -87,7 +87,8 @@ def _upce(rng: random.Random) -> tuple[int, str, bool, str]:
 
 def _ean8(rng: random.Random) -> tuple[int, str, bool, str]:
     body = "9" + _digits(rng, 6)
-    return S.EANX, body, False, "000000" + _with_check(body)
+    addon = _addon(rng)
+    return S.EANX, body + ("+" + addon if addon else ""), False, "000000" + _with_check(body)
 
 
 def _itf14(rng: random.Random) -> tuple[int, str, bool, str]:

@@ -10,6 +10,7 @@ add-on the symbol was made from, and reject what is not a GS1 carrier.
 
 from __future__ import annotations
 
+import io
 import shutil
 from functools import cache
 
@@ -21,6 +22,7 @@ from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 
 from conformance.gs1 import to_bracketed, validate
+from conformance.gs1.barcodes import scan
 
 S = zint.Symbology
 GTIN13 = "9501101530003"
@@ -172,3 +174,17 @@ def test_hri_text_of_a_scan_is_not_scanner_output() -> None:
     for typed in (hri, "]C1" + hri):
         result = validate(typed, form="scanner")
         assert not result.valid and any(i.defect == "hri-as-scan" for i in result.issues)
+
+
+def test_scan_reports_every_carrier_as_a_scanner_would() -> None:
+    """barcodes.scan(every_carrier=True): the ]E3 packet, not its main symbol again; plain QR too."""
+    def png(image: Image.Image) -> bytes:
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()
+
+    assert scan(png(zint_image(S.EANX, GTIN13[:-1] + "+12")), every_carrier=True) == ["]E3" + GTIN13 + "12"]
+    assert scan(png(zint_image(S.EANX, GTIN13[:-1])), every_carrier=True) == ["]E0" + GTIN13]
+    assert scan(png(zint_image(S.EANX, GTIN13[:-1]))) == []  # not GS1 element strings
+    uri = "https://id.gs1.org/01/09501101530003"
+    assert scan(png(zint_image(S.QRCODE, uri)), every_carrier=True) == ["]Q1" + uri]
