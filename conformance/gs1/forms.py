@@ -18,7 +18,7 @@ _SHOWN = {"bracketed": "bracketed HRI text", "unbracketed": "scanner data (AI di
           "digital-link": "a Digital Link URI", "": "not GS1 data"}
 
 
-def check_scanned_prefix(body: str, at: int, carrier: Carrier | None, form: str, issues: list[Issue]) -> None:
+def check_scanned_prefix(body: str, at: int, carrier: Carrier | None, issues: list[Issue]) -> None:
     """What must not follow a symbology identifier (or start declared scanner data)."""
     sid = carrier.symbology if carrier else ""
     if body.startswith("("):

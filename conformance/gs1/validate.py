@@ -132,7 +132,7 @@ def _read(text: str, table: AiTable, form: str, issues: list[Issue]) -> tuple[st
     start = 3 if carrier is not None else 0
     body = text[start:]
     if carrier is not None or form == "scanner":
-        check_scanned_prefix(body, start, carrier, form, issues)
+        check_scanned_prefix(body, start, carrier, issues)
     if body.startswith("^"):
         text = text[:start] + body.replace("^", GS)
         body = text[start:]
