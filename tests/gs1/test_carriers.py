@@ -151,6 +151,19 @@ def test_digital_link_in_plain_qr_and_element_strings_in_gs1_qr() -> None:
     assert validate(scanned, form="scanner").ais == validate(uri).ais
     # The same URI after ]Q3 (GS1 mode) is an error: a Digital Link is plain data.
     assert not validate("]Q3" + uri).valid
+    # Declared as a Digital Link, the URI alone is one; the scan (with its identifier) is scanner output.
+    assert validate(uri, form="digital-link").valid
+    assert not validate("]Q1" + uri, form="digital-link").valid
+
+
+def test_digital_link_in_plain_data_matrix() -> None:
+    uri = "https://example.com/scan/01/09501101530003/21/S%2F1"
+    [scanned] = zxing(zint_image(S.DATAMATRIX, uri))
+    assert scanned == "]d1" + uri
+    result = validate(scanned, form="scanner")
+    assert result.valid and result.ais == {"01": "09501101530003", "21": "S/1"}
+    [gs1] = zxing(zint_image(S.DATAMATRIX, "[01]09501101530003[21]S/1", gs1=True))
+    assert gs1.startswith("]d2") and validate(gs1, form="scanner").ais == result.ais
 
 
 def test_symbols_that_are_not_gs1_carriers_are_refused() -> None:
