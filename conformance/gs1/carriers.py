@@ -1,9 +1,8 @@
 """The carrier behind scanned data: the AIM symbology identifier a scanner prefixes, and what it implies.
 
 A scanner reports ``]`` + symbology letter + modifier (ISO/IEC 15424) before the data; the GS1
-General Specifications (section 5.1.2, "Symbology identifiers", in its table of the identifiers of
-GS1 data carriers) name those that carry GS1 data. What follows the identifier is read differently
-per carrier:
+General Specifications (section 5, data carriers: the symbology identifiers of GS1 carriers) name
+those that carry GS1 data. What follows the identifier is read differently per carrier:
 
 - element strings (``]C1`` GS1-128, ``]e0`` GS1 DataBar, ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR Code,
   ``]J1`` GS1 DotCode): AI digits with GS separators, never brackets, never a GS before the first AI
