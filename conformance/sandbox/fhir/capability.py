@@ -37,10 +37,12 @@ PARAMS: dict[str, tuple[str, ...]] = {
                           "requester", "encounter"),
     "MedicationStatement": ("identifier", "code", "status", "effective", "subject", "patient", "context"),
     "Device": ("device-name", "manufacturer", "model", "identifier", "status", "type", "patient",
-               "organization", "udi-di", "udi-carrier"),
+               "organization", "udi-di", "udi-carrier", "location"),
     "DocumentReference": ("description", "identifier", "type", "category", "status", "date", "subject",
                           "patient", "author", "encounter"),
     "Medication": ("code", "identifier", "lot-number", "expiration-date", "status"),
+    "MedicationAdministration": ("identifier", "code", "status", "effective-time", "subject", "patient",
+                                 "medication", "request", "performer", "context"),
 }
 
 
