@@ -24,6 +24,8 @@ def bedside_faults(fault: type[Fault]) -> tuple[Fault, ...]:
         fault("bedside-identifier-leading-zero-dropped", "identifier search compares values with leading zeros "
               "stripped on both sides (as numbers): a GSRN or GLN scanned without its leading zero still matches",
               IDENTIFY),
+        fault("bedside-medication-batch-refused", "a Medication with a batch is refused (422): the server keeps "
+              "products from a formulary, not the packs scanned at the bedside", (f"{B}product.create",)),
         fault("bedside-lot-number-ignored", "Medication lot-number search is ignored: every batch of the "
               "product matches", (f"{B}product.medication-lot",)),
         fault("bedside-chain-ignores-lot", "chained search MedicationAdministration?medication.lot-number= ignores "

@@ -144,8 +144,7 @@ _ALL: tuple[Fault, ...] = (
     Fault("gs1-system-rejected", "resources carrying a GS1 system (https://www.gs1.org/...) are refused with 422: "
           "the server accepts only code systems on its own list",
           ("gs1.medication.create", "gs1.device.create", "gs1.patient.create", "gs1.location.create",
-           "gs1-bedside.identify.create", "gs1-bedside.product.create", "gs1-bedside.recall.administer",
-           "gs1-bedside.match.prescribe")),
+           "gs1-bedside.identify.create", "gs1-bedside.match.prescribe")),
     Fault("gs1-holds-invalid-gtin", "the server already holds a Medication imported from a legacy list whose "
           "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )

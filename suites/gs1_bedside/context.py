@@ -61,6 +61,7 @@ class Scans:
     """This run's barcodes, as a scanner delivers them."""
 
     wristband: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
+    emar_wristband: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
     other_wristband: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
     staff_badge: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
     bed_label: str = field(default_factory=lambda: f"]C1414{_key('0950110', 13)}254BED-{_digits(3)}")

@@ -44,7 +44,7 @@ async def prescribe(ctx: BedsideContext) -> dict[str, Any]:
     for rtype in ("Patient", "MedicationRequest", "MedicationAdministration"):
         ctx.capability().require(rtype, "create")
     made: dict[str, Any] = {}
-    for name, scan in (("patient", ctx.scans.wristband), ("other", ctx.scans.other_wristband)):
+    for name, scan in (("patient", ctx.scans.emar_wristband), ("other", ctx.scans.other_wristband)):
         gsrn = scanned(scan)["8018"]
         body = {"resourceType": "Patient", "identifier": [{"system": GSRN_SYSTEM, "value": gsrn}],
                 "name": [{"family": f"Bedside{name.title()}", "given": ["Synthetic"]}]}

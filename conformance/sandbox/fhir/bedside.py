@@ -25,6 +25,8 @@ OVERRIDE_PREFIX = "override:"
 def apply(resource: dict[str, Any], store: Store, faults: Faults) -> dict[str, Any]:
     """The resource as stored, after the bedside faults; raises FhirError for a refused administration."""
     rtype = resource.get("resourceType")
+    if rtype == "Medication" and "batch" in resource and faults.on("bedside-medication-batch-refused"):
+        raise FhirError(422, "Medication.batch is not supported: this server keeps formulary products", "not-supported")
     if rtype == "Device" and faults.on("bedside-device-location-dropped"):
         resource.pop("location", None)
     if rtype == "MedicationAdministration":
