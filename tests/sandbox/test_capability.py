@@ -30,7 +30,8 @@ async def test_statement_declares_the_served_types() -> None:
     rest = cs["rest"][0]
     assert rest["mode"] == "server"
     assert [r["type"] for r in rest["resource"]] == list(SERVED_TYPES)
-    assert SERVED_TYPES == (*TYPES, "Medication")  # the fhir-rest fixture types, plus the gs1 suite's
+    # the fhir-rest fixture types, plus the gs1 suite's Medication and gs1-bedside's MedicationAdministration
+    assert SERVED_TYPES == (*TYPES, "Medication", "MedicationAdministration")
     for resource in rest["resource"]:
         codes = {i["code"] for i in resource["interaction"]}
         assert codes == {"read", "vread", "update", "delete", "history-instance", "create", "search-type"}
