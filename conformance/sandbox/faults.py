@@ -1,6 +1,7 @@
 """Fault switches: each makes the sandbox break one FHIR, GS1, HL7 v2, real-time or API rule the way real systems do.
 
-A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md); the
+A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md,
+docs/gs1-bedside-checks.md); the
 fault matrix test
 proves each does, so no check can silently pass. Faults are narrow: everything else keeps working.
 """
