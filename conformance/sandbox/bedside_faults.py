@@ -27,11 +27,13 @@ def bedside_faults(fault: type[Fault]) -> tuple[Fault, ...]:
         fault("bedside-medication-batch-refused", "a Medication with a batch is refused (422): the server keeps "
               "products from a formulary, not the packs scanned at the bedside", (f"{B}product.create",)),
         fault("bedside-lot-number-ignored", "Medication lot-number search is ignored: every batch of the "
-              "product matches", (f"{B}product.medication-lot",)),
+              "product matches", (f"{B}product.medication-lot", f"{B}recall.by-lot", f"{B}recall.by-has")),
         fault("bedside-chain-ignores-lot", "chained search MedicationAdministration?medication.lot-number= ignores "
               "the lot: every administration of any Medication matches", (f"{B}recall.by-lot",)),
         fault("bedside-chain-first-medication-only", "chained search resolves only the first Medication of the "
               "lot: administrations of a second pack of the same batch are missed", (f"{B}recall.by-lot",)),
+        fault("bedside-has-ignored", "reverse chaining (_has) is ignored: every patient matches",
+              (f"{B}recall.by-has",)),
         fault("bedside-administration-reference-refused", "a MedicationAdministration whose medication is a "
               "reference to a stored Medication is refused (422): the pack cannot be traced to its batch record",
               (f"{B}recall.administer",)),

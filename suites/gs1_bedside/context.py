@@ -91,7 +91,7 @@ class BedsideContext(FhirContext):
 
         A declared parameter answered with anything but a searchset is a failure of that search.
         """
-        query = urlencode(pairs, safe="|:/")
+        query = urlencode(pairs, safe="|:/,")
         what = f"search {rtype}?{query}"
         response: HttpResponse = await self.fhir.get(f"{rtype}?{query}")
         bundle = searchset(response, what)

@@ -82,6 +82,39 @@ async def by_lot(ctx: BedsideContext) -> None:
 
 
 @check(
+    id="gs1-bedside.recall.by-has",
+    title="Patient?_has:MedicationAdministration:patient:medication=<the batch's packs> names every patient who "
+          "received the batch, and no one else",
+    requirements=["FHIR-R4:search.html#has", "FHIR-R4:medicationadministration.html#search",
+                  "FHIR-R4:medication.html#search", "GS1-GenSpecs:AI-10", "GS1-GTSH:traceability"],
+    capabilities=CAPS,
+    needs=[METADATA, ADMINISTER],
+)
+async def by_has(ctx: BedsideContext) -> None:
+    ctx.require_params("Patient", "_has")
+    ctx.require_params("MedicationAdministration", "patient", "medication")
+    ctx.require_params("Medication", "lot-number")
+    made = ctx.product(ADMINISTER)
+    patients = made["patients"]
+    problems: list[str] = []
+    for lot, received in ((made["lots"]["a1"], {patients[0], patients[1]}), (made["lots"]["b"], {patients[2]})):
+        _, packs = await ctx.search("Medication", [("lot-number", lot)])
+        refs = ",".join(f"Medication/{i}" for i in ids(packs))
+        what, found = await ctx.search("Patient", [("_has:MedicationAdministration:patient:medication", refs)])
+        named = set(ids(found))
+        missed = received - named
+        if missed:
+            problems.insert(0, f"{what} (the packs of batch {lot}) MISSED {len(missed)} patient(s) who received it: "
+                               f"{', '.join('Patient/' + p for p in sorted(missed))} (a recall would not reach them)")
+        extra = named & set(patients) - received
+        if extra:
+            problems.append(f"{what} named patient(s) who did not receive batch {lot}: "
+                            f"{', '.join('Patient/' + p for p in sorted(extra))}")
+    if problems:
+        fail("; ".join(problems))
+
+
+@check(
     id="gs1-bedside.recall.device-location",
     title="Device?identifier=<serial system>|<AI 21> finds the device, and its location is the bed it was placed at",
     requirements=["FHIR-R4:device.html#search", "FHIR-R4:device-definitions.html#Device.location",

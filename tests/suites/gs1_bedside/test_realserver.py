@@ -110,6 +110,11 @@ async def observe(base: str) -> dict[str, str]:
         chained = "medication" in declared["MedicationAdministration"] and "lot-number" in declared["Medication"]
         expected["gs1-bedside.recall.by-lot"] = ("pass" if named == set(patients[:2]) else "fail") if chained \
             else "skip"
+        has = "_has" in declared["Patient"] and chained and "patient" in declared["MedicationAdministration"]
+        if has:  # Medplum declares no _has (NOTES.md: it never matches); observed only if that changes
+            refs = ",".join(f"Medication/{p}" for p in packs[:2])
+            named = await raw.found("Patient", ("_has:MedicationAdministration:patient:medication", refs))
+        expected["gs1-bedside.recall.by-has"] = ("pass" if named == set(patients[:2]) else "fail") if has else "skip"
         where = await client.get("Device", params={"identifier": f"{SERIAL}|{serial}"})
         located = [e["resource"].get("location", {}).get("reference") for e in where.json().get("entry", [])]
         expected["gs1-bedside.recall.device-location"] = verdict(located == [f"Location/{place}"], "Device",

@@ -102,5 +102,10 @@ async def test_sandbox_emar_and_chained_search_over_http() -> None:
         assert [e["resource"]["subject"]["reference"] for e in found["entry"]] == [f"Patient/{p}"]
         assert (await client.get("MedicationAdministration", params={"medication.lot-number": "L2"})).json()[
             "total"] == 0
+        has = (await client.get("Patient", params={"_has:MedicationAdministration:patient:medication":
+                                                   f"Medication/{med}"})).json()
+        assert [e["resource"]["id"] for e in has["entry"]] == [p]
+        wrong = await client.get("Practitioner", params={"_has:MedicationAdministration:performer:status": "x"})
+        assert wrong.status_code == 400 and wrong.json()["resourceType"] == "OperationOutcome"
         bad = await client.get("Patient", params={"name.family": "x"})
         assert bad.status_code == 400 and bad.json()["resourceType"] == "OperationOutcome"
