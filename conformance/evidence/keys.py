@@ -104,16 +104,25 @@ def find_signer(explicit: Path | None = None) -> Signer | None:
     return load_key(path)
 
 
+def b64decode(text: str) -> bytes:
+    """Strict base64: only the one canonical spelling of the bytes (no free padding bits) is accepted,
+    so no character of a signed or proven value can change unnoticed. ValueError otherwise."""
+    data = base64.b64decode(text, validate=True)
+    if base64.b64encode(data).decode("ascii") != text:
+        raise ValueError("not canonical base64")
+    return data
+
+
 def public_from_b64(text: str) -> Ed25519PublicKey:
     try:
-        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+        return Ed25519PublicKey.from_public_bytes(b64decode(text))
     except ValueError:
         raise SigningKeyError("not a base64 raw Ed25519 public key") from None
 
 
 def signature_ok(public: Ed25519PublicKey, signature_b64: str, message: bytes) -> bool:
     try:
-        public.verify(base64.b64decode(signature_b64, validate=True), message)
+        public.verify(b64decode(signature_b64), message)
     except (InvalidSignature, ValueError):
         return False
     return True
