@@ -4,10 +4,15 @@ trusted key is asked for; a keyless store is "unsigned, integrity only" (SQLite 
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +23,8 @@ from conformance.evidence.signing import UNSIGNED_NOTE, sign_seal
 from conformance.evidence.store import EvidenceStore
 from tests.evidence.test_seal import run, sql
 from tests.evidence.test_signing import forge_store
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -110,3 +117,49 @@ def test_verify_store_cli_with_a_trusted_key(tmp_path: Path, signer: Signer) -> 
     store.close()
     bad = cli.invoke(main, ["evidence", "verify", "--store", url, "--trusted-key", signer.fingerprint])
     assert bad.exit_code == 1 and "not the trusted key" in bad.output and "Traceback" not in bad.output
+
+
+def demo_run(store: str, out: Path, key: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CONFORMANCE_SIGNING_KEY": str(key)}
+    return subprocess.run([sys.executable, "-m", "conformance.cli", "demo", "--store", store, "--out", str(out),
+                           "--suite", "hl7v2-sender"], cwd=out.parent, env=env, capture_output=True, timeout=180)
+
+
+def test_a_run_signs_its_seal_and_the_private_key_reaches_no_report_log_or_store(tmp_path: Path,
+                                                                               signer: Signer) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    done = demo_run(url, tmp_path / "reports", tmp_path / "keys" / "signing-key.pem")
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert b"sealed unsigned" not in done.stderr
+    with EvidenceStore(url, find_key=False) as store:
+        assert store.verify_signed(signer.fingerprint)[:2] == (1, [])
+        run_id = store.list_runs()[0]["id"]
+        store.export(run_id, tmp_path / "reports" / "run.pack", signer)
+    raw = signer.private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                       serialization.NoEncryption())
+    pem = (tmp_path / "keys" / "signing-key.pem").read_bytes()
+    pem_body = b"".join(pem.splitlines()[1:-1])
+    secrets = [raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw), pem_body, b"PRIVATE KEY"]
+    files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()] + [tmp_path / "store.db"]
+    assert len(files) >= 3
+    for blob in [done.stdout, done.stderr, *(p.read_bytes() for p in files)]:
+        assert not any(s in blob for s in secrets)
+
+
+def test_a_keyless_run_is_sealed_unsigned_and_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    done = demo_run(url, tmp_path / "reports", tmp_path / "absent.pem")
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert b"sealed unsigned (integrity only)" in done.stderr
+    assert not (tmp_path / "absent.pem").exists()  # no key is created behind the operator's back
+    with EvidenceStore(url, find_key=False) as store:
+        assert store.verify_signed(None) == (1, [], f"1 {UNSIGNED_NOTE}")
+
+
+def test_a_broken_key_stops_the_run_before_it_starts(tmp_path: Path) -> None:
+    (tmp_path / "bad.pem").write_text("not a key")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    done = demo_run(url, tmp_path / "reports", tmp_path / "bad.pem")
+    assert done.returncode == 2 and b"not an unencrypted PEM" in done.stderr and b"Traceback" not in done.stderr
+    with EvidenceStore(url, find_key=False) as store:
+        assert store.list_runs() == []
