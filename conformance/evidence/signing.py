@@ -154,7 +154,7 @@ def check_store_signatures(session: Session, trusted: str | None) -> tuple[list[
     trust = "trusted key" if trusted is not None and not problems else "untrusted: give --trusted-key"
     parts = [f"{n} seal{'s' * (n != 1)} signed by {fp} ({trust})" for fp, n in sorted(signers.items())]
     if unsigned:
-        parts.append(f"{unsigned} {UNSIGNED_NOTE}")
+        parts.append(f"{unsigned} seal{'s' * (unsigned != 1)} {UNSIGNED_NOTE}")
     return problems, "; ".join(parts) if parts else "no sealed runs"
 
 

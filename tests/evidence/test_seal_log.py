@@ -129,7 +129,7 @@ def test_a_store_from_before_0003_migrates_and_verifies_as_unsigned(store_url: s
     checkpoint = canonical_json({**body, "signature": signature_block(signer, canonical_json(body))})
     store = EvidenceStore(store_url, signer=signer)
     assert store.migrated == ("0002", migrate.head())
-    assert store.verify_signed(None) == (2, [], f"2 {UNSIGNED_NOTE}")
+    assert store.verify_signed(None) == (2, [], f"2 seals {UNSIGNED_NOTE}")
     assert store.check_checkpoint(checkpoint, signer.fingerprint)[0] == []
     assert len(store.verify_signed(signer.fingerprint)[1]) == 2  # unsigned seals cannot meet a trusted key
     store.finish_run(run("new", ods="ROLD1", started="2026-02-01T00:00:00.000Z"))

@@ -21,6 +21,7 @@ from conformance.evidence.keys import Signer, init_key
 from conformance.evidence.schema import SealRow, SignatureRow
 from conformance.evidence.signing import UNSIGNED_NOTE, sign_seal
 from conformance.evidence.store import EvidenceStore
+from conformance.evidence.verify import verify_pack_signed
 from tests.evidence.test_seal import run, sql
 from tests.evidence.test_signing import forge_store
 
@@ -64,7 +65,7 @@ def test_a_forged_store_with_no_key_fails_against_the_trusted_key(store_url: str
     assert count == 3 and {p.where for p in problems} == {"signature"}
     assert {p.run_id for p in problems} == {"r1", "r2", "r3"} and all("does not verify" in p.what for p in problems)
     sql(store_url, "DELETE FROM signatures")  # the forger drops them: integrity alone is satisfied again
-    assert store.verify_signed(None)[1:] == ([], f"3 {UNSIGNED_NOTE}")
+    assert store.verify_signed(None)[1:] == ([], f"3 seals {UNSIGNED_NOTE}")
     problems = store.verify_signed(signer.fingerprint)[1]
     assert [(p.run_id, p.where) for p in problems] == [("r1", "signature"), ("r2", "signature"), ("r3", "signature")]
     assert all("unsigned" in p.what for p in problems)
@@ -87,7 +88,7 @@ def test_an_unsigned_seal_fails_when_a_trusted_key_is_given(store_url: str, sign
     store.finish_run(run("r2", started="2026-01-05T10:00:00.000Z"))
     count, problems, note = store.verify_signed(None)
     assert (count, problems) == (2, [])
-    assert note == f"1 seal signed by {signer.fingerprint} (untrusted: give --trusted-key); 1 {UNSIGNED_NOTE}"
+    assert note == f"1 seal signed by {signer.fingerprint} (untrusted: give --trusted-key); 1 seal {UNSIGNED_NOTE}"
     problems = store.verify_signed(signer.fingerprint)[1]
     assert [(p.run_id, p.where) for p in problems] == [("r1", "signature")]
 
@@ -96,7 +97,7 @@ def test_a_keyless_store_seals_unsigned_and_says_so(store_url: str) -> None:
     store = EvidenceStore(store_url)  # the autouse fixture points the key lookup at a missing file
     store.finish_run(run("r1"))
     assert store.signer is None
-    assert store.verify_signed(None) == (1, [], f"1 {UNSIGNED_NOTE}")
+    assert store.verify_signed(None) == (1, [], f"1 seal {UNSIGNED_NOTE}")
 
 
 def test_a_renumbered_or_removed_log_index_is_found(store_url: str, signer: Signer) -> None:
@@ -153,7 +154,7 @@ def test_a_keyless_run_is_sealed_unsigned_and_says_so(tmp_path: Path) -> None:
     assert b"sealed unsigned (integrity only)" in done.stderr
     assert not (tmp_path / "absent.pem").exists()  # no key is created behind the operator's back
     with EvidenceStore(url, find_key=False) as store:
-        assert store.verify_signed(None) == (1, [], f"1 {UNSIGNED_NOTE}")
+        assert store.verify_signed(None) == (1, [], f"1 seal {UNSIGNED_NOTE}")
 
 
 def test_a_broken_key_stops_the_run_before_it_starts(tmp_path: Path) -> None:
@@ -163,3 +164,20 @@ def test_a_broken_key_stops_the_run_before_it_starts(tmp_path: Path) -> None:
     assert done.returncode == 2 and b"not an unencrypted PEM" in done.stderr and b"Traceback" not in done.stderr
     with EvidenceStore(url, find_key=False) as store:
         assert store.list_runs() == []
+
+
+def test_every_flipped_byte_of_a_pack_carrying_only_the_seal_signature_is_found(tmp_path: Path,
+                                                                                signer: Signer) -> None:
+    store = signed_store(f"sqlite:///{tmp_path / 's.db'}", signer, "r1")
+    pack = tmp_path / "r1.pack"
+    store.export("r1", pack)  # no exporter key: the seal's signature is its only authentication
+    assert verify_pack_signed(pack, signer.fingerprint)[1] == []
+    data = pack.read_bytes()
+    missed = []
+    for index in range(len(data)):
+        changed = bytearray(data)
+        changed[index] ^= 0x01
+        pack.write_bytes(bytes(changed))
+        if not verify_pack_signed(pack, signer.fingerprint)[1]:
+            missed.append(index)
+    assert missed == []
