@@ -38,9 +38,12 @@ def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | Non
     """Recompute every seal, chain and evidence digest in the store, or in one exported PACK."""
 
     def body() -> int:
+        from conformance.evidence.keys import trusted_fingerprint
         from conformance.evidence.store import EvidenceStore
         from conformance.evidence.verify import Problem, verify_pack_signed
 
+        if trusted is not None:
+            trusted_fingerprint(trusted)  # a key that names nothing: exit 2 now, not "signed by another key"
         if pack is not None:
             if store_url:
                 click.echo("conformance: evidence verify: give a PACK or --store, not both", err=True)

@@ -128,19 +128,32 @@ def signature_ok(public: Ed25519PublicKey, signature_b64: str, message: bytes) -
     return True
 
 
-def trusted_matches(trusted: str, public: Ed25519PublicKey) -> bool:
-    """``trusted``: a fingerprint (64 hex), a base64 raw public key, or a path to either (or a PEM)."""
+def trusted_fingerprint(trusted: str) -> str:
+    """The fingerprint of the key ``trusted`` names: a fingerprint (64 hex), a base64 raw public key, or a
+    path to either or to a PEM public key. SigningKeyError when it is none of these (a typo must not
+    read as "signed by another key")."""
     text = trusted.strip()
     candidate = Path(text)
-    if len(text) < 200 and candidate.is_file():
-        data = candidate.read_bytes()
-        if data.lstrip().startswith(b"-----BEGIN PUBLIC KEY"):
-            loaded = serialization.load_pem_public_key(data)
-            return isinstance(loaded, Ed25519PublicKey) and raw_public(loaded) == raw_public(public)
+    if len(text) < 4096 and candidate.is_file():
+        try:
+            data = candidate.read_bytes()
+            if data.lstrip().startswith(b"-----BEGIN PUBLIC KEY"):
+                loaded = serialization.load_pem_public_key(data)
+                if not isinstance(loaded, Ed25519PublicKey):
+                    raise SigningKeyError(f"trusted key {text}: not an Ed25519 public key")
+                return fingerprint(loaded)
+        except (OSError, ValueError):
+            raise SigningKeyError(f"trusted key {text}: not a readable public key file") from None
         text = data.decode("ascii", "replace").strip()
-    if text.lower() == fingerprint(public):
-        return True
+    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return text.lower()
     try:
-        return raw_public(public_from_b64(text)) == raw_public(public)
+        return fingerprint(public_from_b64(text))
     except SigningKeyError:
-        return False
+        raise SigningKeyError(f"trusted key {trusted.strip()[:80]!r} is not a fingerprint (64 hex), a base64 "
+                              "Ed25519 public key, or a file holding one") from None
+
+
+def trusted_matches(trusted: str, public: Ed25519PublicKey) -> bool:
+    """Is ``public`` the key ``trusted`` names (see :func:`trusted_fingerprint`)?"""
+    return trusted_fingerprint(trusted) == fingerprint(public)

@@ -79,9 +79,10 @@ def block_problems(sig: Any, message: bytes) -> tuple[list[str], str | None]:
 
 def is_trusted(sig: Any, trusted: str) -> bool:
     try:
-        return trusted_matches(trusted, public_from_b64(str(sig["public_key"])))
+        public = public_from_b64(str(sig["public_key"]))
     except (SigningKeyError, KeyError, TypeError):
         return False
+    return trusted_matches(trusted, public)  # a ``trusted`` that names no key raises: it is a usage error
 
 
 def check_pack_signatures(body: dict[str, Any], trusted: str | None) -> tuple[list[str], str]:

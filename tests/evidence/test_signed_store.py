@@ -181,3 +181,24 @@ def test_every_flipped_byte_of_a_pack_carrying_only_the_seal_signature_is_found(
         if not verify_pack_signed(pack, signer.fingerprint)[1]:
             missed.append(index)
     assert missed == []
+
+
+@pytest.mark.parametrize("trusted", ["not-a-key", "ab" * 31, "{missing}"])
+def test_a_trusted_key_that_names_no_key_is_a_usage_error(tmp_path: Path, signer: Signer, trusted: str) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    signed_store(url, signer, "r1").close()
+    if trusted == "{missing}":
+        (tmp_path / "pub.pem").write_text("-----BEGIN PUBLIC KEY-----\njunk\n-----END PUBLIC KEY-----\n")
+        trusted = str(tmp_path / "pub.pem")
+    out = CliRunner().invoke(main, ["evidence", "verify", "--store", url, "--trusted-key", trusted])
+    assert out.exit_code == 2 and "trusted key" in out.output and "Traceback" not in out.output
+    assert "not the trusted key" not in out.output
+
+
+def test_a_trusted_key_may_be_a_pem_public_key_file(tmp_path: Path, signer: Signer) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    signed_store(url, signer, "r1").close()
+    pem = signer.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "pub.pem").write_bytes(pem)
+    out = CliRunner().invoke(main, ["evidence", "verify", "--store", url, "--trusted-key", str(tmp_path / "pub.pem")])
+    assert out.exit_code == 0 and "(trusted key)" in out.output
