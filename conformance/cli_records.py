@@ -27,13 +27,13 @@ def evidence() -> None:
 @evidence.command("verify")
 @click.argument("pack", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
-@click.option("--trusted-key", "trusted", metavar="KEY",
+@click.option("--trusted-key", "trusted_keys", metavar="KEY", multiple=True,
               help="Require signatures by this key (every seal in a store; a pack, its seal, a checkpoint): "
-                   "its fingerprint, base64 public key, or a file of either.")
+                   "its fingerprint, base64 public key, or a file of either. Repeat to trust several (rotation).")
 @click.option("--checkpoint", "checkpoint", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Also prove the store's seal log extends this published checkpoint (no run removed or "
                    "rewritten), or that the PACK's seal is in the log it commits to.")
-def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | None,
+def evidence_verify(pack: Path | None, store_url: str | None, trusted_keys: tuple[str, ...],
                     checkpoint: Path | None) -> None:
     """Recompute every seal, chain and evidence digest in the store, or in one exported PACK."""
 
@@ -42,8 +42,9 @@ def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | Non
         from conformance.evidence.store import EvidenceStore
         from conformance.evidence.verify import Problem, verify_pack_signed
 
-        if trusted is not None:
-            trusted_fingerprint(trusted)  # a key that names nothing: exit 2 now, not "signed by another key"
+        for key in trusted_keys:
+            trusted_fingerprint(key)  # a key that names nothing: exit 2 now, not "signed by another key"
+        trusted = trusted_keys or None
         if pack is not None:
             if store_url:
                 click.echo("conformance: evidence verify: give a PACK or --store, not both", err=True)

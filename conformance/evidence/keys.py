@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ENV_VAR = "CONFORMANCE_SIGNING_KEY"
+# The key(s) a verification trusts: one, or several (a key that was rotated), or None (integrity only).
+Trusted = str | tuple[str, ...] | None
 
 
 class SigningKeyError(Exception):
@@ -154,6 +156,7 @@ def trusted_fingerprint(trusted: str) -> str:
                               "Ed25519 public key, or a file holding one") from None
 
 
-def trusted_matches(trusted: str, public: Ed25519PublicKey) -> bool:
-    """Is ``public`` the key ``trusted`` names (see :func:`trusted_fingerprint`)?"""
-    return trusted_fingerprint(trusted) == fingerprint(public)
+def trusted_matches(trusted: str | tuple[str, ...], public: Ed25519PublicKey) -> bool:
+    """Is ``public`` the key ``trusted`` names, or one of them (see :func:`trusted_fingerprint`)?"""
+    names = (trusted,) if isinstance(trusted, str) else trusted
+    return fingerprint(public) in {trusted_fingerprint(t) for t in names}

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conformance.evidence import merkle
-from conformance.evidence.keys import Signer, b64decode
+from conformance.evidence.keys import Signer, Trusted, b64decode
 from conformance.evidence.schema import SealRow, canonical_json
 from conformance.evidence.signing import check_signed, signature_block
 
@@ -77,7 +77,7 @@ def read_checkpoint(data: bytes) -> Checkpoint:
     return Checkpoint(size, root, body)
 
 
-def check_checkpoint(session: Session, data: bytes, trusted: str | None) -> tuple[list[str], str]:
+def check_checkpoint(session: Session, data: bytes, trusted: Trusted) -> tuple[list[str], str]:
     """Is the store's current seal log an extension of the checkpoint (RFC 9162 consistency)? (problems, note)"""
     try:
         cp = read_checkpoint(data)
@@ -138,7 +138,7 @@ def check_pack_log(body: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_pack_in_checkpoint(body: dict[str, Any], data: bytes, trusted: str | None) -> tuple[list[str], str]:
+def check_pack_in_checkpoint(body: dict[str, Any], data: bytes, trusted: Trusted) -> tuple[list[str], str]:
     """Does the pack's inclusion proof place its seal in the log the (signed) checkpoint commits to?"""
     try:
         cp = read_checkpoint(data)

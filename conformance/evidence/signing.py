@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from conformance.evidence.keys import (
     Signer,
     SigningKeyError,
+    Trusted,
     fingerprint,
     public_from_b64,
     signature_ok,
@@ -41,7 +42,7 @@ def sign_pack(body: dict[str, Any], signer: Signer) -> dict[str, Any]:
     return {**body, "signature": signature_block(signer, canonical_json(body))}
 
 
-def check_signed(body: dict[str, Any], trusted: str | None) -> tuple[list[str], str]:
+def check_signed(body: dict[str, Any], trusted: Trusted) -> tuple[list[str], str]:
     """(problems, note) about who signed a parsed pack or checkpoint."""
     if "signature" not in body:
         if trusted is not None:
@@ -51,7 +52,7 @@ def check_signed(body: dict[str, Any], trusted: str | None) -> tuple[list[str], 
     return check_block(body["signature"], canonical_json(unsigned), trusted)
 
 
-def check_block(sig: Any, message: bytes, trusted: str | None) -> tuple[list[str], str]:
+def check_block(sig: Any, message: bytes, trusted: Trusted) -> tuple[list[str], str]:
     """(problems, note) of one signature block (public key, fingerprint, signature) over ``message``."""
     problems, fp = block_problems(sig, message)
     if fp is None:
@@ -77,7 +78,7 @@ def block_problems(sig: Any, message: bytes) -> tuple[list[str], str | None]:
     return problems, fp
 
 
-def is_trusted(sig: Any, trusted: str) -> bool:
+def is_trusted(sig: Any, trusted: str | tuple[str, ...]) -> bool:
     try:
         public = public_from_b64(str(sig["public_key"]))
     except (SigningKeyError, KeyError, TypeError):
@@ -85,7 +86,7 @@ def is_trusted(sig: Any, trusted: str) -> bool:
     return trusted_matches(trusted, public)  # a ``trusted`` that names no key raises: it is a usage error
 
 
-def check_pack_signatures(body: dict[str, Any], trusted: str | None) -> tuple[list[str], str]:
+def check_pack_signatures(body: dict[str, Any], trusted: Trusted) -> tuple[list[str], str]:
     """(problems, note) of a pack's signatures: the exporter's over the whole pack, and (format 3) the
     operator's over its seal, made when the run was stored. Each must verify; with a ``trusted`` key, one
     of them must be by it (the seal's digest covers every outcome and evidence digest, so either one
@@ -134,7 +135,7 @@ def seal_signature(session: Session, seal: SealRow) -> dict[str, str] | None:
     return {"public_key": row.public_key, "fingerprint": row.fingerprint, "signature": row.signature}
 
 
-def check_store_signatures(session: Session, trusted: str | None) -> tuple[list[tuple[str, str]], str]:
+def check_store_signatures(session: Session, trusted: Trusted) -> tuple[list[tuple[str, str]], str]:
     """([(run id, problem)], note): every stored signature must verify over its seal, and with a
     ``trusted`` key every seal must be signed by it."""
     problems: list[tuple[str, str]] = []

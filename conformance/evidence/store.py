@@ -42,7 +42,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from conformance.evidence import migrate, seallog, signing
-from conformance.evidence.keys import Signer, find_signer
+from conformance.evidence.keys import Signer, Trusted, find_signer
 from conformance.evidence.schema import (
     COMPLETE,
     INCOMPLETE,
@@ -325,13 +325,13 @@ class EvidenceStore:
             info = RunInfo(id=row.id, started=row.started, finished=row.finished, target=dict(row.target),
                            harness_version=row.harness_version, suites=list(row.suites))
             return RunResult(run=info, results=[_check_result(o) for o in row.outcomes]), row.status
-    def verify(self, trusted: str | None = None) -> tuple[int, list[Problem]]:
+    def verify(self, trusted: Trusted = None) -> tuple[int, list[Problem]]:
         """Recompute every seal, chain, log index, signature and evidence digest: (runs checked, problems);
         with a ``trusted`` key, every seal must be signed by it."""
         count, problems, _ = self.verify_signed(trusted)
         return count, problems
 
-    def verify_signed(self, trusted: str | None) -> tuple[int, list[Problem], str]:
+    def verify_signed(self, trusted: Trusted) -> tuple[int, list[Problem], str]:
         """:meth:`verify`, and a note saying who signed the seals (or that they are integrity only)."""
         with self._session("verify the store") as session:
             count, problems = verify_session(session)
@@ -345,7 +345,7 @@ class EvidenceStore:
         with self._session("checkpoint the seal log") as session:
             return seallog.make_checkpoint(session, signer, now_iso())
 
-    def check_checkpoint(self, data: bytes, trusted: str | None) -> tuple[list[str], str]:
+    def check_checkpoint(self, data: bytes, trusted: Trusted) -> tuple[list[str], str]:
         with self._session("check a checkpoint") as session:
             return seallog.check_checkpoint(session, data, trusted)
 

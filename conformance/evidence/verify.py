@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conformance.evidence.keys import Signer
+from conformance.evidence.keys import Signer, Trusted
 from conformance.evidence.schema import BlobRow, RunRow, SealRow, canonical_json
 from conformance.evidence.seal import (
     EVIDENCE_FIELDS,
@@ -159,7 +159,7 @@ def verify_pack(path: Path) -> tuple[str, list[Problem]]:
     return run_id, problems
 
 
-def verify_pack_signed(path: Path, trusted: str | None,
+def verify_pack_signed(path: Path, trusted: Trusted,
                        checkpoint: bytes | None = None) -> tuple[str, list[Problem], str]:
     """(run id, problems, who signed it) of a pack; ``trusted``: the key it must be signed by;
     ``checkpoint``: a checkpoint whose log the pack's seal must be proven to be in."""

@@ -202,3 +202,17 @@ def test_a_trusted_key_may_be_a_pem_public_key_file(tmp_path: Path, signer: Sign
     (tmp_path / "pub.pem").write_bytes(pem)
     out = CliRunner().invoke(main, ["evidence", "verify", "--store", url, "--trusted-key", str(tmp_path / "pub.pem")])
     assert out.exit_code == 0 and "(trusted key)" in out.output
+
+
+def test_a_rotated_key_verifies_when_both_keys_are_trusted(tmp_path: Path, signer: Signer) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    signed_store(url, signer, "r1").close()
+    newer = init_key(tmp_path / "newer.pem")
+    with EvidenceStore(url, signer=newer) as store:
+        store.finish_run(run("r2", started="2026-01-05T10:00:00.000Z"))
+        assert [p.run_id for p in store.verify(signer.fingerprint)[1]] == ["r2"]
+        assert store.verify((signer.fingerprint, newer.fingerprint))[1] == []
+    args = ["evidence", "verify", "--store", url, "--trusted-key", signer.fingerprint]
+    assert CliRunner().invoke(main, args).exit_code == 1
+    both = CliRunner().invoke(main, [*args, "--trusted-key", newer.public_b64])
+    assert both.exit_code == 0 and "1 seal signed by" in both.output, both.output
