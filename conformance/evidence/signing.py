@@ -109,7 +109,8 @@ def check_pack_signatures(body: dict[str, Any], trusted: Trusted) -> tuple[list[
         problems.extend(f"{what} signature: {p}" for p in found)
         notes.append(f"{what} signed by {fp or '(unreadable key)'}")
     if trusted is not None and not any(is_trusted(block, trusted) for _, block, _ in blocks):
-        problems.append("neither its pack signature nor its seal signature is by the trusted key")
+        problems.append(f"its {notes[0]}, not by the trusted key" if len(blocks) == 1 else
+                        "neither its pack signature nor its seal signature is by the trusted key")
     trust = "trusted key" if trusted is not None and not problems else "untrusted: give --trusted-key"
     return problems, f"{'; '.join(notes)} ({trust})"
 
