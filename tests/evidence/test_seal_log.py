@@ -169,3 +169,13 @@ def test_two_processes_sealing_at_once_never_share_a_log_index(store_url: str, s
     assert indices == list(range(16))
     store = EvidenceStore(store_url, find_key=False)
     assert store.verify_signed(signer.fingerprint)[:2] == (16, [])
+
+
+def test_an_old_format_1_pack_cannot_be_placed_in_a_checkpoint_and_says_why(tmp_path: Path, signer: Signer) -> None:
+    checkpoint = signed_store(f"sqlite:///{tmp_path / 's.db'}", signer, "r1").checkpoint(signer)
+    fixture = Path(__file__).parent / "fixtures" / "v1.pack"
+    run_id, problems, _ = verify_pack_signed(fixture, None, checkpoint)
+    assert run_id == "r1" and [p.what for p in problems] == [
+        "the pack has no inclusion proof (format 1): verify the store against the checkpoint instead"]
+    broken = verify_pack_signed(fixture, None, b"{not json")[1]
+    assert [p.what for p in broken] == ["checkpoint: not a readable checkpoint"]
