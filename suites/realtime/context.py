@@ -16,6 +16,7 @@ from typing import Any
 from conformance.checks import BaseContext, SuiteRuntime, skip, suite
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
+from conformance.fhir.tags import TAG_SYSTEM, run_tag
 from conformance.model import Evidence
 from conformance.realtime.notifications import FILTER_EXT, HEARTBEAT_EXT, PAYLOAD_EXT, Notification
 from conformance.realtime.receiver import Inbox, Receiver
@@ -24,7 +25,6 @@ from conformance.transports.http import HttpResponse, HttpTransport, TransportEr
 
 SUITE_ID = "realtime"
 DECLARED = "realtime.subscription.declared"
-TAG_SYSTEM = "https://conformance.example/tag"
 MEMORY_BASE = "http://receiver.test"
 Link = Callable[[Any], None]
 
@@ -41,6 +41,7 @@ class RealtimeContext(BaseContext):
         self.b = FhirClient(self.b_url or "http://unset.invalid", self.http_b)
         self.link = link
         self.run_tag = run_id or secrets.token_hex(4)
+        self.run_coding = run_tag(self.run_tag)  # on everything written, for `conformance cleanup --run`
         self.receiver_: Receiver | None = None
         self._lock = asyncio.Lock()
         self.subscriptions: list[str] = []
@@ -73,7 +74,8 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
-        return {"resourceType": "Subscription", "status": "requested", "reason": "conformance realtime check",
+        return {"resourceType": "Subscription", "meta": {"tag": [dict(self.run_coding), dict(tag)]},
+                "status": "requested", "reason": "conformance realtime check",
                 "criteria": topic, "_criteria": {"extension": [
                     {"url": FILTER_EXT, "valueString": f"Patient?_tag={tag['system']}|{tag['code']}"}]},
                 "channel": channel}
