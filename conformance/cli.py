@@ -466,4 +466,5 @@ if __name__ == "__main__":
 
 
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402, F401
