@@ -31,16 +31,17 @@ def cleanup(target: str, run_id: str | None, dry_run: bool, as_json: bool, sandb
     """Find and delete what earlier runs (killed ones too) left on a sandbox target, by the harness's tag."""
 
     def body() -> int:
-        from conformance.cleanup import NotSandboxError, clean
+        from conformance.cleanup import NotSandboxError, clean, require_sandbox
         from conformance.targets import check_credentials, resolve
 
         resolved = resolve(target, sandbox=sandbox)
-        check_credentials(resolved)
         try:
-            report = asyncio.run(clean(resolved, run_id, dry_run, ledger_dir=ledger_dir))
+            require_sandbox(resolved)  # before anything else: this command deletes data
         except NotSandboxError as exc:
             click.echo(f"conformance: {exc}", err=True)
             return EXIT_USAGE
+        check_credentials(resolved)
+        report = asyncio.run(clean(resolved, run_id, dry_run, ledger_dir=ledger_dir))
         if as_json:
             click.echo(json.dumps(report.to_dict(), indent=2))
         else:

@@ -17,7 +17,7 @@ from conformance.fhir.client import FhirClient
 from conformance.fhir.tags import TAG_SYSTEM, run_tag, tag_param
 from conformance.transports.http import HttpTransport
 
-__all__ = ["NotSandboxError", "Report", "clean", "fhir_endpoints"]
+__all__ = ["NotSandboxError", "Report", "clean", "fhir_endpoints", "require_sandbox"]
 
 
 class NotSandboxError(Exception):
@@ -39,12 +39,16 @@ def fhir_endpoints(target: Any) -> list[str]:
     return out
 
 
-async def clean(target: Any, run_id: str | None = None, dry_run: bool = False, transport: Any = None,
-                ledger_dir: Path | None = None) -> Report:
-    """Find (and unless ``dry_run``, delete) what the harness left on ``target``; say what and how it went."""
+def require_sandbox(target: Any) -> None:
     if not getattr(target, "sandbox", False):
         raise NotSandboxError(f"{target.name or target.source}: not marked sandbox = true; cleanup deletes data, "
                               "so it runs only against a sandbox (set sandbox = true in the target file, or --sandbox)")
+
+
+async def clean(target: Any, run_id: str | None = None, dry_run: bool = False, transport: Any = None,
+                ledger_dir: Path | None = None) -> Report:
+    """Find (and unless ``dry_run``, delete) what the harness left on ``target``; say what and how it went."""
+    require_sandbox(target)
     tag = tag_param(run_tag(run_id)) if run_id else f"{TAG_SYSTEM}|"
     report = Report(str(target.name or target.source), tag, dry_run)
     bases = fhir_endpoints(target)
