@@ -62,32 +62,51 @@ async def searchable(fhir: FhirClient) -> tuple[list[str], list[str]]:
 async def search(fhir: FhirClient, kind: str, tag: str, row: TypeReport) -> Found:
     """Every resource of ``kind`` tagged ``tag``, following next links up to MAX_PAGES."""
     out: Found = {}
+    untagged = 0
     url: str | None = kind
     params: dict[str, str] | None = {"_tag": tag, "_count": str(PAGE)}
     for _ in range(MAX_PAGES):
         if url is None:
-            return out
+            return _checked(out, untagged, row)
         try:
             response = await fhir.get(url, params=params)
         except TransportError as exc:
-            row.problems.append(f"search failed: {exc}")
-            return out
+            row.note(f"search failed: {exc}")
+            return _checked(out, untagged, row)
         bundle = _json(response)
         if response.status_code != 200 or not isinstance(bundle, dict):
-            row.problems.append(f"search answered {response.status_code}: {response.text[:120]!r}")
-            return out
+            row.note(f"search answered {response.status_code}: {response.text[:120]!r}")
+            return _checked(out, untagged, row)
         for entry in bundle.get("entry") or []:
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(resource, dict) and resource.get("resourceType") == kind:
-                if isinstance(resource.get("id"), str):
+                if not carries(resource, tag):
+                    untagged += 1  # a server that ignores _tag: never delete what is not ours
+                elif isinstance(resource.get("id"), str):
                     out[(kind, resource["id"])] = resource
         url = next((link.get("url") for link in bundle.get("link") or []
                     if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str)),
                    None)
         params = None
     if url is not None:
-        row.problems.append(f"more than {MAX_PAGES * PAGE} found; the rest is left for another round")
+        row.note(f"more than {MAX_PAGES * PAGE} found; the rest is left for another round")
+    return _checked(out, untagged, row)
+
+
+def _checked(out: Found, untagged: int, row: TypeReport) -> Found:
+    if untagged:
+        row.note(f"the search by _tag returned {untagged} resource(s) without the tag (does the server "
+                            "ignore _tag?): those were not touched")
     return out
+
+
+def carries(resource: dict[str, Any], tag: str) -> bool:
+    """The resource itself carries ``tag`` (``system|code``, or ``system|`` for any code of the system)."""
+    system, _, code = tag.partition("|")
+    meta = resource.get("meta")
+    tags = meta.get("tag") if isinstance(meta, dict) else None
+    return isinstance(tags, list) and any(
+        isinstance(t, dict) and t.get("system") == system and (not code or t.get("code") == code) for t in tags)
 
 
 def _references(value: Any) -> Iterator[str]:

@@ -27,8 +27,14 @@ class Ledger:
 
     def _append(self, run_id: str, entry: dict[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self._file(run_id), "a", encoding="utf-8") as out:
-            out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        path = self._file(run_id)
+        with open(path, "ab") as out:
+            lead = b""
+            if out.tell() > 0:
+                with open(path, "rb") as tail:
+                    tail.seek(-1, os.SEEK_END)
+                    lead = b"" if tail.read(1) == b"\n" else b"\n"  # end a line cut short by a kill
+            out.write(lead + json.dumps(entry, separators=(",", ":")).encode() + b"\n")
             out.flush()
             os.fsync(out.fileno())
 

@@ -16,6 +16,10 @@ class TypeReport:
     refused: dict[str, str] = field(default_factory=dict)  # what could not be deleted -> why
     problems: list[str] = field(default_factory=list)
 
+    def note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
     def to_dict(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "type": self.type, "found": self.found, "deleted": self.deleted,
                 "remaining": self.remaining, "not_deleted": dict(self.refused), "problems": list(self.problems)}
