@@ -186,3 +186,12 @@ async def sweep(fhir: FhirClient, tag: str, report: Report, dry_run: bool, subsc
             rows[kind].refused = {f"{k[0]}/{k[1]}": why for k, why in refused.items() if k[0] == kind}
     for kind in kinds:  # after the last round: what is still there
         rows[kind].remaining = len(await search(fhir, kind, tag, rows[kind]))
+
+
+async def sweep_tag(fhir: FhirClient, tag: str) -> Report:
+    """Delete whatever on ``fhir`` carries ``tag`` (Subscriptions first): a suite's last step on a sandbox,
+    catching what a write cut short by a timeout or Ctrl-C created without the suite learning its id."""
+    report = Report(fhir.base.rstrip("/"), tag, False)
+    for subscriptions in (True, False):
+        await sweep(fhir, tag, report, False, subscriptions)
+    return report

@@ -13,6 +13,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, Self
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.cleanup.fhir import sweep_tag
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
 from conformance.fhir.tags import TAG_SYSTEM, run_tag, with_tags
@@ -49,6 +50,7 @@ class FhirContext(BaseContext):
         self.run_tag = run_tag(run)
         # Everything the suite created, in creation order: (type, id). Deleted at the end.
         self.created: list[tuple[str, str]] = []
+        self.wrote = False  # a write was sent (every write body passes through tagged())
 
     @property
     def tag_param(self) -> str:
@@ -63,6 +65,7 @@ class FhirContext(BaseContext):
 
     def tagged(self, resource: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``resource`` carrying this suite's and this run's tags (searches narrow to the first)."""
+        self.wrote = True
         return with_tags(resource, self.tag, self.run_tag)
 
     def remember(self, resource_type: str, resource_id: str) -> None:
@@ -99,6 +102,8 @@ class FhirContext(BaseContext):
                     except TransportError:
                         continue
                 self.created.clear()
+                if self.wrote:  # and whatever carries this suite's tag still (a create cut short)
+                    await sweep_tag(self.fhir, self.tag_param)
         finally:
             await self.http.aclose()
 
