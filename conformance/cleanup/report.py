@@ -60,6 +60,6 @@ class Report:
             out += [f"    not deleted {what}: {why}" for what, why in list(r.refused.items())[:10]]
             out += [f"    {p}" for p in r.problems]
         if not shown:
-            out.append("  nothing of the harness's found")
+            out.append("  nothing of the harness's found" + (" where it could search; but:" if self.problems else ""))
         out += [f"  {p}" for p in self.problems]
         return out
