@@ -42,6 +42,8 @@ def target_file(path: Path, root: str, sandbox: bool = True) -> Path:
 fhir = "{root}/fhir"
 openapi = "{root}/api/openapi.json"
 api = "{root}/api"
+[api]
+max_cases = 60
 [realtime]
 b = "{root}/fhir-b"
 heartbeat = 1.0
@@ -79,8 +81,8 @@ def run_and_kill(tmp_path: Path, target: Path, env: dict[str, str], suites: list
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-            if not ready():
+            time.sleep(0.005)
+            if not ready():  # seen to hold while the run goes on; then hold it still and look again
                 continue
             # Freeze the run, let the sandbox finish any request already sent, and kill only if it still
             # holds (an API call in flight at the moment of a SIGKILL cannot be journalled).
