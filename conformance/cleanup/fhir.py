@@ -186,6 +186,8 @@ async def sweep(fhir: FhirClient, tag: str, report: Report, dry_run: bool, subsc
             rows[kind].refused = {f"{k[0]}/{k[1]}": why for k, why in refused.items() if k[0] == kind}
     for kind in kinds:  # after the last round: what is still there
         rows[kind].remaining = len(await search(fhir, kind, tag, rows[kind]))
+        if rows[kind].remaining and not rows[kind].refused:
+            rows[kind].note(f"DELETE answered success {ROUNDS} times, yet the search still finds them")
 
 
 async def sweep_tag(fhir: FhirClient, tag: str) -> Report:

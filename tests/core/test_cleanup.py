@@ -24,10 +24,11 @@ OTHER_RUN = run_tag("20260102T000000Z-123456")
 class FakeFhir:
     """A FHIR server in a dict; switches for the ways real ones make clean-up hard."""
 
-    def __init__(self, ignore_tag: bool = False, integrity: bool = False, refuse: str = "") -> None:
+    def __init__(self, ignore_tag: bool = False, integrity: bool = False, refuse: str = "",
+                 pretend: bool = False) -> None:
         self.resources: dict[tuple[str, str], dict[str, Any]] = {}
         self.deletes: list[str] = []
-        self.ignore_tag, self.integrity, self.refuse = ignore_tag, integrity, refuse
+        self.ignore_tag, self.integrity, self.refuse, self.pretend = ignore_tag, integrity, refuse, pretend
 
     def add(self, kind: str, rid: str, *tags: dict[str, str], **fields: Any) -> None:
         self.resources[(kind, rid)] = with_tags({"resourceType": kind, "id": rid, **fields}, *tags)
@@ -54,7 +55,8 @@ class FakeFhir:
             referred = any(f"{parts[0]}/{parts[1]}" in json.dumps(r) for k, r in self.resources.items() if k != key)
             if parts[0] == self.refuse or (self.integrity and referred):
                 return httpx.Response(409, json={"resourceType": "OperationOutcome"})
-            self.resources.pop(key, None)
+            if not self.pretend:
+                self.resources.pop(key, None)
             self.deletes.append("/".join(parts))
             return httpx.Response(204)
         return httpx.Response(400)
@@ -118,6 +120,15 @@ async def test_what_cannot_be_deleted_is_named_with_the_reason(tmp_path: Path) -
     row = next(r for r in report.rows if r.type == "Observation")
     assert row.remaining == 1 and "409" in row.refused["Observation/o1"] and not report.ok
     assert any("not deleted Observation/o1: DELETE answered 409" in line for line in report.lines())
+
+
+async def test_a_delete_that_answers_success_but_keeps_the_resource_is_caught(tmp_path: Path) -> None:
+    fake = FakeFhir(pretend=True)
+    fake.add("Patient", "p1", OURS)
+    report = await clean(sandbox(), transport=httpx.MockTransport(fake.handle), ledger_dir=tmp_path)
+    row = next(r for r in report.rows if r.type == "Patient")
+    assert fake.deletes == ["Patient/p1"] * 3  # bounded: three rounds, then it says so
+    assert row.remaining == 1 and not report.ok and any("still finds them" in p for p in row.problems)
 
 
 async def test_refuses_a_target_not_marked_sandbox() -> None:
