@@ -20,6 +20,7 @@ from conformance.fhir.tags import TAG_SYSTEM, run_tag, with_tags
 from conformance.model import Evidence
 from conformance.safejson import JsonLimitError
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 if TYPE_CHECKING:
     from suites.fhir_rest.capability import Capability
@@ -115,7 +116,7 @@ class FhirContext(BaseContext):
         if not endpoints.get("fhir"):
             raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
         http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),
-                             origin=endpoints["fhir"])
+                             origin=endpoints["fhir"], read_only=not is_sandbox(target))
         return cls(target, http, runtime.run_id)
 
 
