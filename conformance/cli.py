@@ -472,9 +472,14 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 # ---- end validate fhir -------------------------------------------------------------------------------
 
 
-if __name__ == "__main__":
-    main()
-
 
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402, F401
+
+if __name__ == "__main__":
+    # `python -m conformance.cli`: the commands above register on conformance.cli's own `main` (imported
+    # as a module by cli_records and cli_cleanup), not on this __main__ copy's; run that one.
+    from conformance.cli import main as registered
+
+    registered()
