@@ -16,7 +16,8 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
-VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
+# Every version hl7apy carries from 2.3 on (2.6 to 2.8 are common in the field).
+VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2")
 
 # HL7 table 0354 (message structure) for the events the shipped profiles cover, plus common ones.
 # Table 0354: the message structure of each trigger event (scripts/gen_hl7v2_tables.py).
@@ -73,6 +74,7 @@ class Standard:
     version: str
     segments: dict[str, tuple[Leaf, ...]]
     structures: dict[str, Node]
+    datatypes: dict[str, tuple[Leaf, ...]]  # composite datatype -> its components (what OBX-2 may name)
 
     def structure_for(self, code: str, trigger: str, declared: str) -> tuple[str, Node] | None:
         """The message structure for MSH-9: MSH-9.3 when given and known, else table 0354, else CODE_EVENT."""
@@ -98,8 +100,9 @@ def load(version: str) -> Standard:
     module = importlib.import_module("hl7apy.v" + version.replace(".", "_"))
     fields: dict[str, Any] = module.FIELDS
     segments: dict[str, tuple[Leaf, ...]] = {}
-    for seg_id, (_, children) in module.SEGMENTS.items():
-        if any(child[1] is None and child[0] not in fields for child in children):
+    for seg_id, body in module.SEGMENTS.items():
+        children = body[1] if len(body) > 1 else ()
+        if not children or any(child[1] is None and child[0] not in fields for child in children):
             continue  # hl7apy's placeholder pseudo-segments (ANYHL7SEGMENT)
         leaves = []
         for name, ref, (lo, hi), _kind in children:
@@ -107,7 +110,17 @@ def load(version: str) -> Standard:
         segments[seg_id] = tuple(leaves)
     groups: dict[str, Any] = module.GROUPS
     structures = {name: Node(name, 1, 1, _children(body[1], groups)) for name, body in module.MESSAGES.items()}
-    return Standard(version, segments, structures)
+    datatypes: dict[str, tuple[Leaf, ...]] = {}
+    for fields_of in segments.values():
+        _datatypes(fields_of, datatypes)
+    return Standard(version, segments, structures, datatypes)
+
+
+def _datatypes(leaves: tuple[Leaf, ...], out: dict[str, tuple[Leaf, ...]]) -> None:
+    for leaf in leaves:
+        if leaf.components and leaf.datatype not in out:
+            out[leaf.datatype] = leaf.components
+            _datatypes(leaf.components, out)
 
 
 def _leaf(name: str, ref: Any, lo: int, hi: int) -> Leaf:

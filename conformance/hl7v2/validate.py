@@ -9,10 +9,6 @@ then the profile's conformance statements. Locations are ``PID-8``, ``PID-3[2].4
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
-
 from conformance.hl7v2 import standard
 from conformance.hl7v2.datatypes import FORMATS, PRIMITIVES
 from conformance.hl7v2.message import Message, ParseIssue, Segment, decode, parse
@@ -20,18 +16,14 @@ from conformance.hl7v2.outcome import Hl7Result, Issue
 from conformance.hl7v2.profile import FieldSpec, Profile
 from conformance.hl7v2.standard import Leaf
 from conformance.hl7v2.structure import match
+from conformance.hl7v2.tables import table
 
 Rep = list[list[str]]
-# HL7 tables that admit local entries by design (0396 coding systems: "99zzz", "L", "HL7nnnn"...):
-# checking them against the published list would fail every message that uses a local code system.
-OPEN_TABLES = frozenset({"0396"})
-
-
-@cache
-def tables() -> dict[str, frozenset[str]]:
-    """HL7-defined tables ({"0001": codes}), generated from the v2 CodeSystems in FHIR R4."""
-    text = resources.files("conformance.hl7v2").joinpath("data/tables.json").read_text()
-    return {k: frozenset(v) for k, v in json.loads(text).items()}
+# Fields typed by something else in the message, never by a fixed datatype: OBX-5 by OBX-2; a query's
+# parameters (QPD-3 and the fields after it) by the query named in QPD-1, which only its profile defines.
+QUERY_SEGMENTS = frozenset({"QPD", "RDT"})
+# Every v2 version requires these MSH fields, so an empty one is a defect even in a version not checked.
+MSH_ALWAYS_REQUIRED = (9, 10, 11, 12)
 
 
 def validate(data: bytes | str | Message, profile: Profile | None = None) -> Hl7Result:
@@ -65,7 +57,6 @@ class _Validator:
     def __init__(self, message: Message, profile: Profile | None, result: Hl7Result) -> None:
         self.m, self.p, self.r = message, profile, result
         self.issues = result.issues
-        self.tables = tables()
 
     def add(self, defect: str, text: str, where: str = "", seg: Segment | None = None,
             severity: str = "error") -> None:
@@ -85,16 +76,19 @@ class _Validator:
             self.add("message-type", f"MSH-9 is {code}^{trigger} but profile {p.id} is for {p.message}", "MSH-9.1",
                      m.segments[0])
         std = standard.load(version) if version in standard.VERSIONS else None
-        if std is not None and p is not None and p.versions and version not in p.versions:
+        if p is not None and p.versions and version not in p.versions:
             self.add("version", f"MSH-12 version {version!r} is not one profile {p.id} allows "
                      f"({', '.join(p.versions)})", "MSH-12", m.segments[0])
         if std is None:
-            self.add("version", f"MSH-12 version {version!r} is not one this validator knows "
-                     f"({', '.join(standard.VERSIONS)}); structure and datatypes not checked", "MSH-12",
-                     m.segments[0])
+            self._unchecked_version(m.segments[0], version)
+            if p is None:
+                return
         else:
             found = std.structure_for(code, trigger, declared)
-            if found is None:
+            if found is None and (code.startswith("Z") or trigger.startswith("Z")):
+                self.add("message-type", f"MSH-9 {code}^{trigger} is a locally defined (Z) message: its "
+                         "structure is not checked", "MSH-9", m.segments[0], "information")
+            elif found is None:
                 self.add("message-type", f"MSH-9 {code}^{trigger} names no message structure of v{version}",
                          "MSH-9", m.segments[0])
             else:
@@ -110,6 +104,20 @@ class _Validator:
             self._fields(seg, defs)
         if p is not None:
             self._statements(p)
+
+    def _unchecked_version(self, msh: Segment, version: str) -> None:
+        """A version this validator has no definitions for: say so, and report what it can still see."""
+        for n in MSH_ALWAYS_REQUIRED:
+            if not any(_present(rep) for rep in msh.repetitions(n)):
+                self.add("required", f"MSH-{n} is required (in every HL7 v2 version) but empty", f"MSH-{n}", msh)
+        known = table("0104")
+        if version and known is not None and version not in known.codes:
+            self.add("version", f"MSH-12 {version!r} is not an HL7 v2 version (HL7 table 0104: "
+                     f"{', '.join(known.codes)})", "MSH-12", msh)
+        elif version:
+            self.add("version", f"MSH-12 version {version!r} not checked: this validator knows "
+                     f"{', '.join(standard.VERSIONS)}; structure, fields and tables not checked", "MSH-12",
+                     msh, "information")
 
     def _z_allowed(self, seg: Segment) -> bool:
         return seg.name.startswith("Z") and (self.p is None or self.p.allows_z(seg.name))
@@ -140,7 +148,7 @@ class _Validator:
             reps = seg.repetitions(n)
             where = f"{seg.label}-{n}"
             if leaf is None and spec is None:
-                if defs and any(_present(r) for r in reps):
+                if defs and seg.name not in QUERY_SEGMENTS and any(_present(r) for r in reps):
                     self.add("extra-field", f"{where} is beyond the {len(defs)} fields v{self.m.version} defines "
                              f"for {seg.name}", where, seg, "warning")
                 continue
@@ -160,6 +168,8 @@ class _Validator:
                              f"requires {spec.fixed!r}", where, seg)
                 continue
             most = spec.max if spec is not None and spec.max is not None else leaf.max if leaf else -1
+            if leaf is not None and leaf.datatype == "varies" and leaf.name != "OBX_5" and spec is None:
+                most = -1  # how often a query parameter repeats is the query's to say
             if most != -1 and len(reps) > most:
                 self.add("cardinality", f"{where} repeats {len(reps)} times; at most {most} allowed", where, seg)
             if spec is not None and spec.min is not None and len(populated) < spec.min:
@@ -187,10 +197,13 @@ class _Validator:
 
     def _rep(self, seg: Segment, rep: Rep, leaf: Leaf | None, spec: FieldSpec | None,
              subs: dict[str, FieldSpec], where: str) -> None:
+        if leaf is not None and leaf.name == "OBX_2" and not leaf.table:
+            leaf = Leaf(leaf.name, leaf.datatype, leaf.min, leaf.max, "HL70125", leaf.components)  # v2.3 data lacks it
         dtype = (spec.type if spec is not None and spec.type else None) or (leaf.datatype if leaf else "ST")
-        if dtype == "varies" and seg.name == "OBX":
-            dtype = seg.value(2) if seg.value(2) in PRIMITIVES else "ST"  # OBX-5's type is named by OBX-2
-            leaf = None
+        if dtype == "varies" and leaf is not None:
+            if seg.name != "OBX" or leaf.name != "OBX_5":
+                return  # typed by the query (QPD-3...) or the segment's own rules: not a fixed datatype
+            dtype, leaf = self._obx_value_type(seg, leaf)
         if spec is not None and (spec.values or spec.table):
             leaf = Leaf(leaf.name, leaf.datatype, leaf.min, leaf.max, None, leaf.components) if leaf else None
         if spec is not None:
@@ -235,6 +248,14 @@ class _Validator:
             else:
                 self._constrain(seg, value, value, cspec, at)
 
+    def _obx_value_type(self, seg: Segment, leaf: Leaf) -> tuple[str, Leaf | None]:
+        """OBX-5's datatype is the one OBX-2 names (itself checked against table 0125)."""
+        named = seg.value(2)
+        std = standard.load(self.m.version)
+        if named in std.datatypes:
+            return named, Leaf(leaf.name, named, leaf.min, leaf.max, None, std.datatypes[named])
+        return (named if named in PRIMITIVES else "ST"), None
+
     def _constrain(self, seg: Segment, whole: str, value: str, spec: FieldSpec, where: str) -> None:
         """The profile's narrowing of one value: length, fixed value, value set or table, format, pattern."""
         if spec.length is not None and len(whole) > spec.length:
@@ -244,11 +265,14 @@ class _Validator:
             return
         if spec.fixed is not None and value != spec.fixed:
             self.add("fixed-value", f"{where} is {value!r}; the profile requires {spec.fixed!r}", where, seg)
-        allowed = frozenset(spec.values) or (self.tables.get(spec.table, frozenset()) if spec.table else frozenset())
-        if allowed and value not in allowed:
-            source = f"HL7 table {spec.table}" if spec.table and not spec.values else "the profile's value set"
-            listed = ", ".join(sorted(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
-            self.add("code", f"{where} {value!r} is not in {source} ({listed})", where, seg)
+        bound = table(spec.table) if spec.table and not spec.values else None
+        if spec.values and value not in spec.values:
+            listed = ", ".join(sorted(spec.values)[:12]) + (", ..." if len(spec.values) > 12 else "")
+            self.add("code", f"{where} {value!r} is not in the profile's value set ({listed})", where, seg)
+        elif bound is not None and not bound.allows(value, self.m.version):
+            # A profile that binds a table makes it binding, whatever kind of table it is.
+            self.add("code", f"{where} {value!r} is not in HL7 table {bound.number} as of v{self.m.version} "
+                     f"({bound.listed(self.m.version)})", where, seg)
         if spec.format is not None and not FORMATS[spec.format](value):
             self.add("datatype", f"{where} {value!r} is not a valid {spec.format}", where, seg)
         if spec.pattern is not None and not spec.pattern.fullmatch(value):
@@ -261,10 +285,32 @@ class _Validator:
         problem = check(value) if check else None
         if problem:
             self.add("datatype", f"{where}: {problem} ({dtype})", where, seg)
-        elif dtype == "ID" and table and table[-4:] not in OPEN_TABLES:
-            codes = self.tables.get(table[-4:])
-            if codes and value not in codes:
-                self.add("code", f"{where} {value!r} is not in HL7 table {table[-4:]}", where, seg)
+        elif dtype == "ID":
+            self._coded(seg, value, table, where)
+
+    def _coded(self, seg: Segment, value: str, name: str | None, where: str) -> None:
+        """An ID value against its table, as strictly as HL7 defines the table (see tables.py)."""
+        found = table(name)
+        version = self.m.version
+        if found is None or found.type in ("User", "Open") or not found.in_version(version):
+            return
+        if found.allows(value, version):
+            return
+        if value.startswith("Z") and found.number in ("0076", "0003", "0354"):
+            return  # Z message types, events and structures are reserved for local use
+        if value in found.codes:
+            # An HL7 code of another version (UNICODE UTF-8 in a v2.4 MSH-18): a version mismatch receivers
+            # read, and the tables' version history is coarse, so it is a warning, not a defect.
+            lo, hi = found.codes[value]
+            span = ".".join(map(str, lo)) + (f" to v{'.'.join(map(str, hi))}" if hi else " on")
+            self.add("code", f"{where} {value!r} is in HL7 table {found.number} only from v{span}, not in "
+                     f"v{version}", where, seg, "warning")
+        elif found.type == "Suggested":
+            self.add("code", f"{where} {value!r} is not among the values HL7 suggests in table {found.number} "
+                     f"(allowed, but check it is meant)", where, seg, "warning")
+        else:
+            self.add("code", f"{where} {value!r} is not in HL7 table {found.number} as of v{version} "
+                     f"({found.listed(version)})", where, seg)
 
     def _statements(self, p: Profile) -> None:
         for st in p.statements:
