@@ -17,7 +17,8 @@ type is therefore read from the standard's own field definitions (hl7apy, v2.4 t
 IS are both in use): "HL7" when every use is ID, "User" when any use is IS. Tables for which HL7 gives
 only suggested values (``SUGGESTED``, as the standard's text says of each) are typed "Suggested", and
 tables open to local entries by design (``OPEN``) "Open".
-Also writes conformance/hl7v2/data/event-structures.json, table 0354's trigger events.
+Also writes conformance/hl7v2/data/event-structures.json, table 0354's trigger events: {"ADT^A28":
+[["ADT_A05", "2.4", null], ["ADT_A28", "2.3.1", "2.3.1"]]}, each structure with the versions it held.
 Re-run after changing the source; the output is committed.
 """
 
@@ -121,16 +122,17 @@ def main() -> None:
             table["codes"][code] = known.get(code, ["2.1", None])
     for table in tables.values():
         table["codes"] = dict(sorted(table["codes"].items()))
-    structures: dict[str, str] = {}
+    structures: dict[str, list[list[str | None]]] = {}
     for entry in bundle["entry"]:
         resource = entry["resource"]
         if resource.get("url") != PREFIX + "0354":
             continue
+        spans = history(str(resource.get("text", {}).get("div", "")))
         for concept in resource.get("concept", []):
             code, display = str(concept["code"]), str(concept.get("display") or "")
             message = code.split("_")[0]
             for event in re.findall(r"\b[A-Z][0-9A-Z]{2}\b", display):
-                structures.setdefault(f"{message}^{event}", code)
+                structures.setdefault(f"{message}^{event}", []).append([code, *spans.get(code, ["2.3.1", None])])
     events = ROOT / "conformance" / "hl7v2" / "data" / "event-structures.json"
     events.write_text(json.dumps(dict(sorted(structures.items())), separators=(",", ":")) + "\n")
     print(f"wrote {events.relative_to(ROOT)}: {len(structures)} events")

@@ -16,18 +16,22 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from conformance.hl7v2.tables import version_key
+
 # Every version hl7apy carries from 2.3 on (2.6 to 2.8 are common in the field).
 VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2")
 
-# HL7 table 0354 (message structure) for the events the shipped profiles cover, plus common ones.
-# Table 0354: the message structure of each trigger event (scripts/gen_hl7v2_tables.py).
-_EVENT_STRUCTURE: dict[str, str] = json.loads(
+# Table 0354: the message structures of each trigger event, each with the versions it held
+# (scripts/gen_hl7v2_tables.py): {"ADT^A28": [["ADT_A05", "2.4", null], ["ADT_A28", "2.3.1", "2.3.1"]]}.
+_EVENT_STRUCTURE: dict[str, list[tuple[str, str, str | None]]] = json.loads(
     resources.files("conformance.hl7v2").joinpath("data/event-structures.json").read_text())
 
 
-def expected_structure(code: str, trigger: str) -> str:
-    """The structure table 0354 assigns to ``code^trigger`` ("" when the table does not say)."""
-    return _EVENT_STRUCTURE.get(f"{code}^{trigger}", "")
+def expected_structures(code: str, trigger: str, version: str) -> list[str]:
+    """The structures table 0354 assigns to ``code^trigger`` in ``version`` ([] when it does not say)."""
+    v = version_key(version)
+    return [name for name, lo, hi in _EVENT_STRUCTURE.get(f"{code}^{trigger}", ())
+            if version_key(lo) <= v and (hi is None or v <= version_key(hi))]
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class Standard:
 
     def structure_for(self, code: str, trigger: str, declared: str) -> tuple[str, Node] | None:
         """The message structure for MSH-9: MSH-9.3 when given and known, else table 0354, else CODE_EVENT."""
-        for name in (declared, _EVENT_STRUCTURE.get(f"{code}^{trigger}", ""), f"{code}_{trigger}", code):
+        for name in (declared, *expected_structures(code, trigger, self.version), f"{code}_{trigger}", code):
             if name and name in self.structures:
                 return name, self.structures[name]
         if code == "ADT" and self.version.startswith("2.3") and "ADT_A01" in self.structures:

@@ -16,7 +16,7 @@ from conformance.hl7v2.outcome import Hl7Result, Issue
 from conformance.hl7v2.profile import FieldSpec, Profile
 from conformance.hl7v2.standard import Leaf
 from conformance.hl7v2.structure import match
-from conformance.hl7v2.tables import table
+from conformance.hl7v2.tables import table, version_key
 
 Rep = list[list[str]]
 # Fields typed by something else in the message, never by a fixed datatype: OBX-5 by OBX-2; a query's
@@ -75,6 +75,7 @@ class _Validator:
         if p is not None and f"{code}^{trigger}" != p.message:
             self.add("message-type", f"MSH-9 is {code}^{trigger} but profile {p.id} is for {p.message}", "MSH-9.1",
                      m.segments[0])
+        self._encoding_characters(m.segments[0], version)
         std = standard.load(version) if version in standard.VERSIONS else None
         if p is not None and p.versions and version not in p.versions:
             self.add("version", f"MSH-12 version {version!r} is not one profile {p.id} allows "
@@ -88,15 +89,16 @@ class _Validator:
             if found is None and (code.startswith("Z") or trigger.startswith("Z")):
                 self.add("message-type", f"MSH-9 {code}^{trigger} is a locally defined (Z) message: its "
                          "structure is not checked", "MSH-9", m.segments[0], "information")
-            elif found is None:
+            elif found is None and code:
                 self.add("message-type", f"MSH-9 {code}^{trigger} names no message structure of v{version}",
                          "MSH-9", m.segments[0])
-            else:
+            elif found is not None:
+                expected = [e for e in standard.expected_structures(code, trigger, version) if e in std.structures]
+                if declared and expected and declared not in expected:
+                    self.add("message-type", f"MSH-9.3 is {declared}, but {code}^{trigger} messages of v{version} "
+                             f"have structure {' or '.join(expected)} (HL7 table 0354)", "MSH-9.3", m.segments[0])
+                    found = (expected[0], std.structures[expected[0]])  # the event decides; one defect, not two
                 self.r.structure = found[0]
-                expected = standard.expected_structure(code, trigger)
-                if declared and expected in std.structures and declared != expected:
-                    self.add("message-type", f"MSH-9.3 is {declared}, but {code}^{trigger} messages have structure "
-                             f"{expected} (HL7 table 0354)", "MSH-9.3", m.segments[0])
                 self.issues.extend(match(m.segments, found[1], self._z_allowed))
         self._segments()
         for seg in m.segments:
@@ -104,6 +106,18 @@ class _Validator:
             self._fields(seg, defs)
         if p is not None:
             self._statements(p)
+
+    def _encoding_characters(self, msh: Segment, version: str) -> None:
+        """MSH-2 holds four characters, and a fifth (the truncation character) from v2.7 on."""
+        chars = msh.raw[4:].split(msh.raw[3:4] or "|")[0]
+        if len(chars) <= 4:
+            return
+        if len(chars) > 5:
+            self.add("encoding", f"MSH-2 {chars!r} has {len(chars)} characters; HL7 v2 defines at most five",
+                     "MSH-2", msh)
+        elif version_key(version) and version_key(version) < (2, 7):
+            self.add("encoding", f"MSH-2 {chars!r} has a fifth character (the truncation character), which HL7 "
+                     f"defines only from v2.7; v{version} has four", "MSH-2", msh, "warning")
 
     def _unchecked_version(self, msh: Segment, version: str) -> None:
         """A version this validator has no definitions for: say so, and report what it can still see."""
@@ -225,11 +239,14 @@ class _Validator:
                             sl = cleaf.components[s - 1]
                             self._primitive(seg, sub, sl.datatype, sl.table, f"{where}.{c}.{s}")
                 else:
+                    if len(comp) > 1 and any(comp[1:]):
+                        self._no_parts(seg, f"{where}.{c}", cleaf.datatype, "subcomponents", len(comp))
                     self._primitive(seg, comp[0] if len(comp) == 1 else "&".join(comp), kind, table, at)
         else:
             if len(rep) > 1 and leaf is not None and any(any(c) for c in rep[1:]):
-                self.add("datatype", f"{where} has components, but its datatype {dtype} has none "
-                         f"({len(rep)} components sent)", where, seg)
+                self._no_parts(seg, where, dtype, "components", len(rep))
+            elif leaf is not None and len(rep[0]) > 1 and any(rep[0][1:]):
+                self._no_parts(seg, where, dtype, "subcomponents", len(rep[0]))
             self._primitive(seg, rep[0][0] if len(rep) == 1 else "", "DTM" if dtype == "TS" else dtype,
                             leaf.table if leaf else None, where)
         for key, cspec in subs.items():
@@ -247,6 +264,11 @@ class _Validator:
                 self.add("not-allowed", f"{at} must not be sent{by} (usage X) but has a value", at, seg)
             else:
                 self._constrain(seg, value, value, cspec, at)
+
+    def _no_parts(self, seg: Segment, where: str, dtype: str, parts: str, sent: int) -> None:
+        """A primitive value split by a separator: the data needed escaping, or the sender's layout is wrong."""
+        self.add("datatype", f"{where} has {parts}, but its datatype {dtype} has none ({sent} {parts} sent; "
+                 "a separator in data is escaped as \\S\\ or \\T\\)", where, seg)
 
     def _obx_value_type(self, seg: Segment, leaf: Leaf) -> tuple[str, Leaf | None]:
         """OBX-5's datatype is the one OBX-2 names (itself checked against table 0125)."""
