@@ -108,10 +108,12 @@ def load(version: str) -> Standard:
         children = body[1] if len(body) > 1 else ()
         if not children or any(child[1] is None and child[0] not in fields for child in children):
             continue  # hl7apy's placeholder pseudo-segments (ANYHL7SEGMENT)
-        leaves = []
+        by_number: dict[int, Leaf] = {}
         for name, ref, (lo, hi), _kind in children:
-            leaves.append(_leaf(name, fields.get(name, ref), lo, hi))
-        segments[seg_id] = tuple(leaves)
+            by_number[int(name.rsplit("_", 1)[1])] = _leaf(name, fields.get(name, ref), lo, hi)
+        # From v2.8 hl7apy leaves withdrawn fields out (EVN-1): fields are placed by number, gaps withdrawn.
+        segments[seg_id] = tuple(by_number.get(n) or Leaf(f"{seg_id}_{n}", "WD", 0, 0, None)
+                                 for n in range(1, max(by_number) + 1))
     groups: dict[str, Any] = module.GROUPS
     structures = {name: Node(name, 1, 1, _children(body[1], groups)) for name, body in module.MESSAGES.items()}
     datatypes: dict[str, tuple[Leaf, ...]] = {}
@@ -132,7 +134,9 @@ def _leaf(name: str, ref: Any, lo: int, hi: int) -> Leaf:
     table = ref[4] if len(ref) > 4 else None
     components: tuple[Leaf, ...] = ()
     if kind == "sequence" and sub:
-        components = tuple(_leaf(cname, cref, clo, chi) for cname, cref, (clo, chi), _ in sub)
+        placed = {int(cname.rsplit("_", 1)[1]): _leaf(cname, cref, clo, chi) for cname, cref, (clo, chi), _ in sub}
+        components = tuple(placed.get(n) or Leaf(f"{datatype}_{n}", "WD", 0, 0, None)
+                           for n in range(1, max(placed) + 1))
     return Leaf(name, datatype, lo, hi, table, components)
 
 

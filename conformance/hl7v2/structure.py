@@ -192,4 +192,8 @@ def match(segments: list[Segment], root: Node, ignore: Callable[[Segment], bool]
     matcher = _Matcher(segments, ignore, root)
     matcher.sequence(root.children, root.name, top=True)
     missing = [m for m in matcher.missing if m.where not in matcher.misplaced]
-    return matcher.issues + missing
+    found = matcher.issues + missing
+    if not found:  # the diagnosis found nothing to name, but the grammar still does not accept the message
+        found.append(Issue("segment-order", f"the segments do not follow message structure {root.name} "
+                           "(no reading of its groups accepts this order)", "", None))
+    return found

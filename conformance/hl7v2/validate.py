@@ -176,6 +176,11 @@ class _Validator:
             if usage == "X":
                 self.add("not-allowed", f"{where} must not be sent{by} (usage X) but has a value", where, seg)
                 continue
+            if leaf is not None and leaf.max == 0 and spec is None:
+                # Withdrawn in this version (EVN-1 from v2.7): kept for backward compatibility, ignored by receivers.
+                self.add("withdrawn", f"{where} is withdrawn in v{self.m.version} (kept only for backward "
+                         "compatibility; receivers ignore it)", where, seg, "warning")
+                continue
             if seg.name == "MSH" and n in (1, 2):  # the separators themselves: only a profile's fixed value applies
                 if spec is not None and spec.fixed is not None and seg.value(n) != spec.fixed:
                     self.add("fixed-value", f"{where} is {seg.value(n)!r}; profile {self.p.id if self.p else ''} "
