@@ -86,8 +86,9 @@ class _Validator:
                 return
         else:
             found = std.structure_for(code, trigger, declared)
-            if found is None and (code.startswith("Z") or trigger.startswith("Z")):
-                self.add("message-type", f"MSH-9 {code}^{trigger} is a locally defined (Z) message: its "
+            if code.startswith("Z") or trigger.startswith("Z"):
+                # A Z message or event is defined by the site that uses it, segments and all.
+                self.add("message-type", f"MSH-9 {code}^{trigger} is a locally defined (Z) message or event: its "
                          "structure is not checked", "MSH-9", m.segments[0], "information")
             elif found is None and code:
                 self.add("message-type", f"MSH-9 {code}^{trigger} names no message structure of v{version}",
