@@ -96,6 +96,11 @@ def normalise_version(version: str) -> str | None:
     return version if version in VERSIONS else None
 
 
+# hl7apy's v2.3 is stricter than HL7's database in five fields, which repeat there (as in v2.3.1, and as
+# HAPI's v2.3 structures, generated from that database, have them): held to HL7, not to the stricter copy.
+_REPEATING = {"2.3": {("PID", 5), ("PV1", 7), ("PV1", 8), ("PV1", 15), ("PV1", 17)}}
+
+
 @cache
 def load(version: str) -> Standard:
     """The standard for one version; raises KeyError for a version this package does not cover."""
@@ -104,13 +109,15 @@ def load(version: str) -> Standard:
     module = importlib.import_module("hl7apy.v" + version.replace(".", "_"))
     fields: dict[str, Any] = module.FIELDS
     segments: dict[str, tuple[Leaf, ...]] = {}
+    repeating = _REPEATING.get(version, set())
     for seg_id, body in module.SEGMENTS.items():
         children = body[1] if len(body) > 1 else ()
         if not children or any(child[1] is None and child[0] not in fields for child in children):
             continue  # hl7apy's placeholder pseudo-segments (ANYHL7SEGMENT)
         by_number: dict[int, Leaf] = {}
         for name, ref, (lo, hi), _kind in children:
-            by_number[int(name.rsplit("_", 1)[1])] = _leaf(name, fields.get(name, ref), lo, hi)
+            n = int(name.rsplit("_", 1)[1])
+            by_number[n] = _leaf(name, fields.get(name, ref), lo, -1 if (seg_id, n) in repeating else hi)
         # From v2.8 hl7apy leaves withdrawn fields out (EVN-1): fields are placed by number, gaps withdrawn.
         segments[seg_id] = tuple(by_number.get(n) or Leaf(f"{seg_id}_{n}", "WD", 0, 0, None)
                                  for n in range(1, max(by_number) + 1))
