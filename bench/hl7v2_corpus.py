@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HL7 v2 validator calibration: false alarms and missed defects on real messages nobody here wrote.
 
-    .venv/bin/python bench/hl7v2_corpus.py [--hapi PATH] [--corpus DIR]... [--json]
+    .venv/bin/python bench/hl7v2_corpus.py [--hapi PATH] [--emap PATH] [--corpus DIR]... [--json]
 
 Each corpus is a set of messages with the issues each one has, judged against the HL7 v2 standard of
 its version and recorded beforehand (``expected.toml``: ``[[message]]`` with ``file``, optional
@@ -12,6 +12,8 @@ Reported per source (the folder or repository a message came from):
 - ``tests/hl7v2/corpus``: python-hl7, hl7apy, elixir-hl7, node-hl7 test messages (always);
 - ``--hapi PATH``: HAPI's test messages read from a checkout (or bare clone) of hapifhir/hapi-hl7v2,
   judged in bench/hl7v2_corpus_hapi.toml (its licence keeps the messages out of this repository);
+- ``--emap PATH``: the test messages of UCLH's EMAP (github.com/UCLH-DHCT/emap, GPL-3.0), messages as
+  NHS hospital systems (Epic, WinPath, CoPath...) send them, judged in bench/hl7v2_corpus_emap.toml;
 - ``--corpus DIR``: any corpus kept elsewhere, DIR/expected.toml beside its message files.
 
 Also the labelled sets: fixtures/hl7v2/broken and fixtures/hl7v2/heldout, located when an error is
@@ -82,6 +84,7 @@ def labelled(table: dict[str, dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hapi", type=Path, help="a checkout or bare clone of hapifhir/hapi-hl7v2")
+    parser.add_argument("--emap", type=Path, help="a checkout or bare clone of UCLH-DHCT/emap")
     parser.add_argument("--corpus", type=Path, action="append", default=[], help="DIR with expected.toml")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -92,6 +95,9 @@ def main() -> None:
     if args.hapi:
         cases = tomllib.loads((ROOT / "bench" / "hl7v2_corpus_hapi.toml").read_text())["message"]
         score(cases, git_reader(args.hapi), named("hapi-hl7v2"), table)
+    if args.emap:
+        cases = tomllib.loads((ROOT / "bench" / "hl7v2_corpus_emap.toml").read_text())["message"]
+        score(cases, git_reader(args.emap), named("uclh-emap"), table)
     for folder in args.corpus:
         cases = tomllib.loads((folder / "expected.toml").read_text())["message"]
         score(cases, git_reader(folder), named(folder.name), table)
