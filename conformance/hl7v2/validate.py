@@ -238,7 +238,7 @@ class _Validator:
                         self.add("extra-field", f"{where}.{c} is beyond the {len(leaf.components)} components of "
                                  f"{leaf.datatype}", f"{where}.{c}", seg, "warning")
                     continue
-                table = cleaf.table or (leaf.table if c == 1 else None)
+                table = cleaf.table or (leaf.table if c == 1 and _own_table(leaf, rep) else None)
                 kind = "DTM" if dtype == "TS" and c == 1 else cleaf.datatype
                 at = f"{where}.{c}" if len(rep) > 1 else where
                 if cleaf.components:
@@ -365,6 +365,15 @@ class _Validator:
                         if not FORMATS[fmt](_at(rep, k)):
                             self.add("statement", f"{st.id}: {here}.{k} {_at(rep, k)!r} is not a valid {fmt} "
                                      f"({st.description})", f"{here}.{k}", seg)
+
+
+def _own_table(leaf: Leaf, rep: Rep) -> bool:
+    """Whether a coded field's identifier is drawn from the field's table: for CE/CWE/CNE only when its
+    coding system (component 3) is empty or an HL7 table; a LOINC or local code is not the table's."""
+    if leaf.datatype not in ("CE", "CWE", "CNE", "CF"):
+        return True
+    system = rep[2][0] if len(rep) > 2 and rep[2] else ""
+    return system == "" or system.upper().startswith("HL7")
 
 
 def _at(rep: Rep, key: str) -> str:

@@ -96,3 +96,10 @@ def test_line_feeds_between_segments_are_an_error_in_a_file_too(tmp_path: Path) 
     assert out.exit_code == 1 and "[separator]" in out.output, out.output
     path.write_bytes(adt().encode() + b"\n")  # a file's own final line ending is not the message's
     assert CliRunner().invoke(main, ["validate", "hl7v2", str(path)]).exit_code == 0
+
+
+def test_a_coded_field_from_another_coding_system_is_not_held_to_the_fields_table() -> None:
+    nk1 = adt("2.3").replace("ADT^A01^ADT_A01", "ADT^A01").replace("PV1|", "NK1|1|DOE^JOHN|||||{c}\rPV1|")
+    assert issues(nk1.format(c="EP^Emergency contact person^HL70131")) == []
+    assert issues(nk1.format(c="XX^Emergency contact^HL70131")) == [("error", "code", "NK1-7.1")]
+    assert issues(nk1.format(c="XX^Local contact role^99LOC")) == []  # a local coding system's code
