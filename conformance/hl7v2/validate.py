@@ -113,8 +113,8 @@ class _Validator:
     def _encoding_characters(self, msh: Segment, version: str) -> None:
         """MSH-2 holds four characters, and a fifth (the truncation character) from v2.7 on."""
         chars = msh.raw[4:].split(msh.raw[3:4] or "|")[0]
-        if len(chars) <= 4:
-            return
+        if len(chars) <= 4 or any(i.defect == "encoding" for i in self.issues):
+            return  # fine, or already reported as broken
         if len(chars) > 5:
             self.add("encoding", f"MSH-2 {chars!r} has {len(chars)} characters; HL7 v2 defines at most five",
                      "MSH-2", msh)
