@@ -1,10 +1,10 @@
 """Segment order, groups and required segments: matching a message's segments to its structure.
 
-First a real parse of the structure's abstract message syntax: every way the segments can be read
-against the grammar (sequences, optional and repeating segments and groups, choices) is followed, so
-an optional repeating group that begins with the same segment as the next one (OML^O33's ORC-TQ1-OBR
-starting a new ORDER rather than a prior result) is read as the standard reads it. A message that
-parses has no structural defect. Only one that does not is handed to the diagnosing matcher below.
+First a real parse of the structure's abstract message syntax (``grammar.py``): every way the
+segments can be read against the grammar is followed, so an optional repeating group that begins with
+the same segment as the next one (OML^O33's ORC-TQ1-OBR starting a new ORDER rather than a prior
+result) is read as the standard reads it. A message that parses has no structural defect. Only one
+that does not is handed to the diagnosing matcher below.
 
 The diagnosing matcher is greedy with one segment of look-ahead, as HAPI and the NIST validator do: each segment is
 placed at the earliest position at or after the current one that can take it, entering a group when
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.hl7v2.grammar import parses
 from conformance.hl7v2.message import Segment
 from conformance.hl7v2.outcome import Issue
 from conformance.hl7v2.standard import Node
@@ -137,52 +138,6 @@ def _segment_ids(node: Node) -> set[str]:
     for child in node.children:
         out |= _segment_ids(child)
     return out
-
-
-class _Parser:
-    """All ways a run of segment names parses against a node: the end positions, memoised."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-        self.memo: dict[tuple[int, int], frozenset[int]] = {}
-
-    def once(self, node: Node, at: int) -> frozenset[int]:
-        """End positions of one occurrence of ``node`` starting at ``at`` (consuming at least nothing)."""
-        key = (id(node), at)
-        if key in self.memo:
-            return self.memo[key]
-        self.memo[key] = frozenset()  # a group cannot begin inside itself at the same place
-        if not node.is_group:
-            out = frozenset({at + 1}) if at < len(self.names) and self.names[at] == node.name else frozenset()
-        elif node.choice:
-            out = frozenset().union(*(self.repeat(child, at, 1, 1) for child in node.children))
-        else:
-            ends = frozenset({at})
-            for child in node.children:
-                ends = frozenset().union(*(self.repeat(child, p, child.min, child.max) for p in ends))
-                if not ends:
-                    break
-            out = ends
-        self.memo[key] = out
-        return out
-
-    def repeat(self, node: Node, at: int, least: int, most: int) -> frozenset[int]:
-        """End positions of ``least`` to ``most`` (-1: any number of) occurrences of ``node`` from ``at``."""
-        out: set[int] = {at} if least == 0 else set()
-        frontier, count, seen = {at}, 0, {at}
-        while frontier and (most == -1 or count < most):
-            count += 1
-            step = {e for p in frontier for e in self.once(node, p) if e > p}
-            if count >= least:
-                out |= step
-            frontier = step - seen if count >= least else step
-            seen |= step
-        return frozenset(out)
-
-
-def parses(names: list[str], root: Node) -> bool:
-    """Whether the segment names read as one message of structure ``root``, by the standard's grammar."""
-    return len(names) in _Parser(names).once(root, 0)
 
 
 def match(segments: list[Segment], root: Node, ignore: Callable[[Segment], bool]) -> list[Issue]:

@@ -57,6 +57,7 @@ class _Validator:
     def __init__(self, message: Message, profile: Profile | None, result: Hl7Result) -> None:
         self.m, self.p, self.r = message, profile, result
         self.issues = result.issues
+        self.version = message.version  # read once: Message.version scans the segments
 
     def add(self, defect: str, text: str, where: str = "", seg: Segment | None = None,
             severity: str = "error") -> None:
@@ -166,7 +167,7 @@ class _Validator:
             where = f"{seg.label}-{n}"
             if leaf is None and spec is None:
                 if defs and seg.name not in QUERY_SEGMENTS and any(_present(r) for r in reps):
-                    self.add("extra-field", f"{where} is beyond the {len(defs)} fields v{self.m.version} defines "
+                    self.add("extra-field", f"{where} is beyond the {len(defs)} fields v{self.version} defines "
                              f"for {seg.name}", where, seg, "warning")
                 continue
             usage = self._usage(spec, leaf, seg)
@@ -181,7 +182,7 @@ class _Validator:
                 continue
             if leaf is not None and leaf.max == 0 and spec is None:
                 # Withdrawn in this version (EVN-1 from v2.7): kept for backward compatibility, ignored by receivers.
-                self.add("withdrawn", f"{where} is withdrawn in v{self.m.version} (kept only for backward "
+                self.add("withdrawn", f"{where} is withdrawn in v{self.version} (kept only for backward "
                          "compatibility; receivers ignore it)", where, seg, "warning")
                 continue
             if seg.name == "MSH" and n in (1, 2):  # the separators themselves: only a profile's fixed value applies
@@ -281,7 +282,7 @@ class _Validator:
     def _obx_value_type(self, seg: Segment, leaf: Leaf) -> tuple[str, Leaf | None]:
         """OBX-5's datatype is the one OBX-2 names (itself checked against table 0125)."""
         named = seg.value(2)
-        std = standard.load(self.m.version)
+        std = standard.load(self.version)
         if named in std.datatypes:
             return named, Leaf(leaf.name, named, leaf.min, leaf.max, None, std.datatypes[named])
         return (named if named in PRIMITIVES else "ST"), None
@@ -299,10 +300,10 @@ class _Validator:
         if spec.values and value not in spec.values:
             listed = ", ".join(sorted(spec.values)[:12]) + (", ..." if len(spec.values) > 12 else "")
             self.add("code", f"{where} {value!r} is not in the profile's value set ({listed})", where, seg)
-        elif bound is not None and not bound.allows(value, self.m.version):
+        elif bound is not None and not bound.allows(value, self.version):
             # A profile that binds a table makes it binding, whatever kind of table it is.
-            self.add("code", f"{where} {value!r} is not in HL7 table {bound.number} as of v{self.m.version} "
-                     f"({bound.listed(self.m.version)})", where, seg)
+            self.add("code", f"{where} {value!r} is not in HL7 table {bound.number} as of v{self.version} "
+                     f"({bound.listed(self.version)})", where, seg)
         if spec.format is not None and not FORMATS[spec.format](value):
             self.add("datatype", f"{where} {value!r} is not a valid {spec.format}", where, seg)
         if spec.pattern is not None and not spec.pattern.fullmatch(value):
@@ -321,7 +322,7 @@ class _Validator:
     def _coded(self, seg: Segment, value: str, name: str | None, where: str) -> None:
         """An ID value against its table, as strictly as HL7 defines the table (see tables.py)."""
         found = table(name)
-        version = self.m.version
+        version = self.version
         if found is None or found.type in ("User", "Open") or not found.in_version(version):
             return
         if found.allows(value, version):

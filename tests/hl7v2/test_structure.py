@@ -1,5 +1,6 @@
 """The structure parser against the standard's grammar: every message the grammar generates parses,
-and a message it does not accept is always reported (hypothesis), plus the OML^O33 reading HL7 gives."""
+it agrees with an independent backtracking reading on mutated messages, and a message it does not
+accept is always reported (hypothesis); plus the OML^O33 reading HL7 gives."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from hypothesis import strategies as st
 from conformance.hl7v2 import standard, validate
 from conformance.hl7v2.message import Segment
 from conformance.hl7v2.standard import Node
-from conformance.hl7v2.structure import match, parses
+from conformance.hl7v2.grammar import parses
+from conformance.hl7v2.structure import match
 
 STRUCTURES = [("2.5", "OML_O33"), ("2.5.1", "ORU_R01"), ("2.4", "ADT_A01"), ("2.5.1", "OML_O21"),
               ("2.5", "RSP_K21"), ("2.5.1", "VXU_V04"), ("2.6", "SIU_S12"), ("2.7", "RSP_K22"), ("2.8", "OML_O33"),
@@ -38,6 +40,51 @@ def generated(draw: st.DrawFn) -> tuple[Node, list[str]]:
     return root, names_of(draw, root)
 
 
+class Reference:
+    """An independent reading of the grammar (memoised backtracking over end positions): the oracle."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.memo: dict[tuple[int, int], frozenset[int]] = {}
+
+    def once(self, node: Node, at: int) -> frozenset[int]:
+        """End positions of one occurrence of ``node`` starting at ``at`` (consuming at least nothing)."""
+        key = (id(node), at)
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = frozenset()  # a group cannot begin inside itself at the same place
+        if not node.is_group:
+            out = frozenset({at + 1}) if at < len(self.names) and self.names[at] == node.name else frozenset()
+        elif node.choice:
+            out = frozenset().union(*(self.repeat(child, at, 1, 1) for child in node.children))
+        else:
+            ends = frozenset({at})
+            for child in node.children:
+                ends = frozenset().union(*(self.repeat(child, p, child.min, child.max) for p in ends))
+                if not ends:
+                    break
+            out = ends
+        self.memo[key] = out
+        return out
+
+    def repeat(self, node: Node, at: int, least: int, most: int) -> frozenset[int]:
+        """End positions of ``least`` to ``most`` (-1: any number of) occurrences of ``node`` from ``at``."""
+        out: set[int] = {at} if least == 0 else set()
+        frontier, count, seen = {at}, 0, {at}
+        while frontier and (most == -1 or count < most):
+            count += 1
+            step = {e for p in frontier for e in self.once(node, p) if e > p}
+            if count >= least:
+                out |= step
+            frontier = step - seen if count >= least else step
+            seen |= step
+        return frozenset(out)
+
+
+def reference_parses(names: list[str], root: Node) -> bool:
+    return len(names) in Reference(names).once(root, 0)
+
+
 def segments(names: list[str]) -> list[Segment]:
     seen: dict[str, int] = {}
     out = []
@@ -51,7 +98,7 @@ def segments(names: list[str]) -> list[Segment]:
 @given(case=generated())
 def test_every_message_the_grammar_generates_parses(case: tuple[Node, list[str]]) -> None:
     root, names = case
-    assert parses(names, root), names
+    assert parses(names, root) and reference_parses(names, root), names
     assert match(segments(names), root, lambda s: False) == []
 
 
@@ -69,6 +116,7 @@ def test_a_message_the_grammar_rejects_is_always_reported(case: tuple[Node, list
     else:
         mutated.insert(where, mutated[where])
     issues = match(segments(mutated), root, lambda s: False)
+    assert parses(mutated, root) == reference_parses(mutated, root), mutated
     assert (issues == []) == parses(mutated, root), (mutated, issues)
 
 
