@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.hl7v2 import standard, validate
+from conformance.hl7v2.grammar import parses
 from conformance.hl7v2.message import Segment
 from conformance.hl7v2.standard import Node
-from conformance.hl7v2.grammar import parses
 from conformance.hl7v2.structure import match
 
 STRUCTURES = [("2.5", "OML_O33"), ("2.5.1", "ORU_R01"), ("2.4", "ADT_A01"), ("2.5.1", "OML_O21"),
