@@ -78,3 +78,23 @@ def all_tables() -> dict[str, Table]:
 def table(name: str | None) -> Table | None:
     """The table named ``"HL70203"`` or ``"0203"``; None when the standard has none of that number."""
     return all_tables().get(name[-4:]) if name else None
+
+
+def judge(name: str | None, value: str, version: str) -> tuple[str, str] | None:
+    """(severity, what is wrong) for an ID value of table ``name`` in ``version``; None when acceptable."""
+    found = table(name)
+    if found is None or found.type in ("User", "Open") or not found.in_version(version):
+        return None
+    if found.allows(value, version):
+        return None
+    if value.startswith("Z") and found.number in ("0076", "0003", "0354"):
+        return None  # Z message types, events and structures are reserved for local use
+    if value in found.codes:
+        # An HL7 code of another version (UNICODE UTF-8 in a v2.4 MSH-18): a version mismatch receivers
+        # read, and the tables' version history is coarse, so it is a warning, not a defect.
+        lo, hi = found.codes[value]
+        span = ".".join(map(str, lo)) + (f" to v{'.'.join(map(str, hi))}" if hi else " on")
+        return "warning", f"is in HL7 table {found.number} only from v{span}, not in v{version}"
+    if found.type == "Suggested":
+        return "warning", f"is not among the values HL7 suggests in table {found.number} (allowed; check it is meant)"
+    return "error", f"is not in HL7 table {found.number} as of v{version} ({found.listed(version)})"

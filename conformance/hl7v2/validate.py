@@ -16,7 +16,7 @@ from conformance.hl7v2.outcome import Hl7Result, Issue
 from conformance.hl7v2.profile import FieldSpec, Profile
 from conformance.hl7v2.standard import Leaf
 from conformance.hl7v2.structure import match
-from conformance.hl7v2.tables import table, version_key
+from conformance.hl7v2.tables import judge, table, version_key
 
 Rep = list[list[str]]
 # Fields typed by something else in the message, never by a fixed datatype: OBX-5 by OBX-2; a query's
@@ -321,27 +321,9 @@ class _Validator:
 
     def _coded(self, seg: Segment, value: str, name: str | None, where: str) -> None:
         """An ID value against its table, as strictly as HL7 defines the table (see tables.py)."""
-        found = table(name)
-        version = self.version
-        if found is None or found.type in ("User", "Open") or not found.in_version(version):
-            return
-        if found.allows(value, version):
-            return
-        if value.startswith("Z") and found.number in ("0076", "0003", "0354"):
-            return  # Z message types, events and structures are reserved for local use
-        if value in found.codes:
-            # An HL7 code of another version (UNICODE UTF-8 in a v2.4 MSH-18): a version mismatch receivers
-            # read, and the tables' version history is coarse, so it is a warning, not a defect.
-            lo, hi = found.codes[value]
-            span = ".".join(map(str, lo)) + (f" to v{'.'.join(map(str, hi))}" if hi else " on")
-            self.add("code", f"{where} {value!r} is in HL7 table {found.number} only from v{span}, not in "
-                     f"v{version}", where, seg, "warning")
-        elif found.type == "Suggested":
-            self.add("code", f"{where} {value!r} is not among the values HL7 suggests in table {found.number} "
-                     f"(allowed, but check it is meant)", where, seg, "warning")
-        else:
-            self.add("code", f"{where} {value!r} is not in HL7 table {found.number} as of v{version} "
-                     f"({found.listed(version)})", where, seg)
+        verdict = judge(name, value, self.version)
+        if verdict is not None:
+            self.add("code", f"{where} {value!r} {verdict[1]}", where, seg, verdict[0])
 
     def _statements(self, p: Profile) -> None:
         for st in p.statements:
