@@ -68,6 +68,9 @@ class Auth:
 class HttpSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    # Whole exchange, first byte sent to last byte read. A 5 MB body (max_body_bytes) over a slow
+    # 1 Mbit/s link takes ~40 s; past 60 s the check's own timeout would cut it anyway, in vaguer words.
+    exchange_timeout: float = 45.0
     max_body_bytes: int = 5_000_000
     evidence_body_bytes: int = 64_000
     verify_tls: bool = True
