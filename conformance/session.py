@@ -7,7 +7,9 @@ and so the CLI stays a thin layer that maps outcomes to exit codes.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +23,11 @@ from conformance.reporting import write_reports
 from conformance.reporting.console import ConsoleProgress, print_summary
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.events import Event, Listener, RunStarted
+from conformance.runner.stop import INTERRUPTED, Stop
 from conformance.targets import Target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # the shell's own code for a process ended by SIGINT (128 + 2)
 
 
 @dataclass
@@ -38,6 +42,7 @@ class RunOptions:
     store_url: str | None = None
     concurrency: int = 4
     check_timeout: float = 60.0
+    deadline: float | None = None  # seconds the whole run may take; else the target's [run] deadline
     verbose: bool = False
     # For tests and the demo: an httpx transport to use instead of the network (the in-memory twin).
     suite_options: dict[str, Any] = field(default_factory=dict)
@@ -48,10 +53,15 @@ class RunOutcome:
     result: RunResult
     report_dir: Path
     written: dict[str, Path]
+    stopped: Stop | None = None  # why the run was aborted, if it was
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 when every required check passed and nothing errored; 1 otherwise."""
+        """0 when every required check passed and nothing errored; 1 otherwise; an aborted run is no
+        verdict at all: 130 when the user interrupted it, else 3 (the target died, the deadline)."""
+        if self.stopped is not None:
+            return EXIT_INTERRUPTED if self.stopped.kind == INTERRUPTED else EXIT_HARNESS
         errored = any(r.status.value == "error" for r in self.result.results)
         return EXIT_OK if self.result.required_ok and not errored else EXIT_FAILED
 
@@ -76,7 +86,8 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
                               f"it is a {'directory' if path.is_dir() else 'file'}".replace("  ", " "))
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
-    if not target.sandbox and not any(k.endswith("transport") for k in options.suite_options):
+    on_network = not any(k.endswith("transport") for k in options.suite_options)
+    if not target.sandbox and on_network:
         # Before the store is opened: an unreachable target leaves no record at all.
         from conformance.runner.probe import probe
 
@@ -104,9 +115,11 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         concurrency=options.concurrency,
         check_timeout=options.check_timeout,
         options=options.suite_options,
+        deadline=options.deadline or target.deadline,
+        reprobe=_reprobe(target) if on_network else None,
     )
     with progress:
-        result = asyncio.run(runner.run(plan, target, info))
+        result = asyncio.run(_drive(runner, plan, target, info, console))
     report_dir = report_dir or Path("reports") / run_id
     written = write_reports(
         result,
@@ -119,4 +132,38 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     print_summary(console, result, report_dir)
     store.finish_run(result)
     store.close()
-    return RunOutcome(result=result, report_dir=report_dir, written=written)
+    return RunOutcome(result=result, report_dir=report_dir, written=written, stopped=runner.stopped,
+                      notes=list(runner.notes))
+
+
+def _reprobe(target: Target) -> Any:
+    from conformance.runner.probe import reprobe
+
+    return lambda: reprobe(target)
+
+
+async def _drive(runner: Runner, plan: Any, target: Target, info: RunInfo, console: Console) -> RunResult:
+    """The run, with Ctrl-C handled in the event loop: the first stops the run cleanly (running checks
+    cancelled, suites clean up, reports written, run stored aborted); a second quits at once."""
+    loop = asyncio.get_running_loop()
+
+    def force_quit() -> None:
+        os.write(2, f"\nconformance: forced to quit; run {info.id} is left incomplete in the store\n".encode())
+        os._exit(EXIT_INTERRUPTED)
+
+    def first() -> None:
+        console.print("interrupted: cancelling the running checks and cleaning up "
+                      "(press Ctrl-C again to quit at once)")
+        loop.add_signal_handler(signal.SIGINT, force_quit)
+        runner.interrupt()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first)
+        installed = True
+    except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
+        installed = False
+    try:
+        return await runner.run(plan, target, info)
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)
