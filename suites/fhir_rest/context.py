@@ -30,6 +30,8 @@ TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
     "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
 )
+# What a cut-short clean-up searches for the run's tag: the suites' types, and gs1's Medication.
+SWEEP_TYPES = (*TYPES, "Medication")
 
 
 class FhirContext(BaseContext):
@@ -91,9 +93,27 @@ class FhirContext(BaseContext):
             return str(body["id"])
         return None
 
+    async def sweep(self) -> None:
+        """Find what carries this suite's run tag: after a check was cancelled mid-create, the resource
+        may exist although its id never reached us. One page per type; a type the target refuses to
+        search is passed over."""
+        for resource_type in SWEEP_TYPES:
+            try:
+                response = await self.fhir.get(resource_type, params={"_tag": self.tag_param, "_count": "100"})
+                body = response.json() if response.status_code == 200 else {}
+            except (TransportError, ValueError):
+                continue
+            entries = body.get("entry") if isinstance(body, dict) else None
+            for entry in entries if isinstance(entries, list) else []:
+                found = entry.get("resource") if isinstance(entry, dict) else None
+                if isinstance(found, dict) and isinstance(found.get("id"), str):
+                    self.remember(str(found.get("resourceType") or resource_type), found["id"])
+
     async def aclose(self) -> None:
         try:
             if getattr(self.target, "sandbox", False):
+                if self.cut_short:
+                    await self.sweep()
                 for resource_type, resource_id in reversed(list(self.created)):
                     try:
                         await self.fhir.delete(f"{resource_type}/{resource_id}")
