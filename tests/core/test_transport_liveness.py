@@ -126,7 +126,7 @@ def test_mllp_refused_connection_reports_unreachable() -> None:
 def test_run_deadline_in_a_target_file_must_be_a_positive_number(value: Any, tmp_path: Any) -> None:
     from conformance.targets import TargetError, parse
 
-    with pytest.raises(TargetError, match="run.deadline"):
+    with pytest.raises(TargetError, match=r"run\.deadline"):
         parse({"endpoints": {"fhir": "http://fhir.test"}, "run": {"deadline": value}}, "t.toml")
 
 
