@@ -207,6 +207,12 @@ class HttpTransport:
                        f"([http] exchange_timeout): a server sending slowly ({len(body):,} body bytes by then)")
             self._record(request, None, bytes(body), digest, started, message)
             raise TransportError(message) from None
+        except asyncio.CancelledError:
+            # The run was stopped (Ctrl-C, its deadline, a dead target) with this exchange in flight. The
+            # request may have landed (a create whose answer never came): keep it as evidence.
+            self._record(request, None, bytes(body), digest, started, "cancelled before the exchange finished "
+                         "(the check was stopped)")
+            raise
         except httpx.HTTPError as exc:
             message = explain(exc, self.settings)
             if connection_lost(exc):

@@ -1,9 +1,11 @@
 """The real sandbox in its own process, slowed after a number of requests, for tests that must act mid-run.
 
 ``python -m tests.hostile.slow_sandbox MARKER AFTER DELAY``: serves the sandbox's FHIR app on a free
-loopback port (printed as its base URL on the first line), writes MARKER once AFTER requests have
-arrived, and from then on delays each request by DELAY seconds, so that the test is sure a run is
-still going when it kills this process (by pid) or interrupts the run.
+loopback port (printed as its base URL on the first line), writes MARKER when the AFTER-th POST (a
+create) arrives, and from then on delays each response by DELAY seconds, so that the test is sure a run is
+still going when it kills this process (by pid) or interrupts the run. The delay comes after the
+sandbox has done the work (a create has landed, its answer not yet sent): a run interrupted then has
+written something whose id it never saw, and its clean-up must still find it.
 """
 
 from __future__ import annotations
@@ -25,13 +27,20 @@ def slowed(app: Any, marker: Path, after: int, delay: float) -> Any:
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         nonlocal seen
-        if scope["type"] == "http":
-            seen += 1
-            if seen == after:
-                marker.write_text(str(seen))
-            if seen >= after:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        seen += scope["method"] == "POST"
+        slow = seen >= after
+        if slow and not marker.exists():
+            marker.write_text(str(seen))
+
+        async def late_send(message: dict[str, Any]) -> None:
+            if slow and message["type"] == "http.response.start":
                 await asyncio.sleep(delay)
-        await app(scope, receive, send)
+            await send(message)
+
+        await app(scope, receive, late_send)
 
     return wrapped
 

@@ -103,7 +103,7 @@ def holdings(url: str, tag: str | None = None) -> dict[str, int]:
 
 
 def test_target_killed_mid_run_ends_aborted_exit_3_and_unscored(tmp_path: Path, sandbox_factory: Any) -> None:
-    sandbox = sandbox_factory(after=30, delay=0.05)
+    sandbox = sandbox_factory(after=5, delay=0.05)
     proc = launch(tmp_path, "--target", sandbox.url, "--sandbox", "--suite", "fhir-rest")
     wait_for(sandbox.marker, proc)
     sandbox.proc.kill()  # by pid: the target dies mid-run
@@ -122,7 +122,8 @@ def test_target_killed_mid_run_ends_aborted_exit_3_and_unscored(tmp_path: Path, 
 
 
 def test_sigint_cleans_up_writes_reports_and_stores_aborted(tmp_path: Path, sandbox_factory: Any) -> None:
-    sandbox = sandbox_factory(after=40, delay=0.03)
+    # Interrupted while the third create is held after it landed: only a search for the run's tag finds it.
+    sandbox = sandbox_factory(after=3, delay=0.3)
     before = holdings(sandbox.url)
     proc = launch(tmp_path, "--target", sandbox.url, "--sandbox", "--suite", "fhir-rest")
     wait_for(sandbox.marker, proc)
@@ -134,7 +135,10 @@ def test_sigint_cleans_up_writes_reports_and_stores_aborted(tmp_path: Path, sand
     run_id = data["run"]["id"]
     assert run_id in output and str(tmp_path / "out") in output  # the run id and where its reports are
     assert data["run"]["aborted"] == "interrupted by the user"
-    assert any(r["message"] == "interrupted by the user before this check finished" for r in data["results"])
+    cut = [r for r in data["results"] if r["message"] == "interrupted by the user before this check finished"]
+    assert cut
+    # The exchange that was in flight is evidence too: it may have written before it was cancelled.
+    assert any("cancelled before the exchange finished" in e["summary"] for r in cut for e in r["evidence"])
     assert (tmp_path / "out" / "report.html").exists() and (tmp_path / "out" / "junit.xml").exists()
     status, scored = stored(tmp_path, run_id)
     assert status == ABORTED and scored == []
