@@ -7,6 +7,7 @@ and so the CLI stays a thin layer that maps outcomes to exit codes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import signal
@@ -18,11 +19,11 @@ from typing import Any
 from rich.console import Console
 
 from conformance import __version__
-from conformance.model import RunInfo, RunResult
+from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import write_reports
 from conformance.reporting.console import ConsoleProgress, print_summary
 from conformance.runner import Runner, build_plan, load_suites
-from conformance.runner.events import Event, Listener, RunStarted
+from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
 from conformance.runner.stop import INTERRUPTED, Stop
 from conformance.targets import Target
 
@@ -102,9 +103,13 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     )
     progress = ConsoleProgress(console, verbose=options.verbose)
 
+    finished: list[CheckResult] = []
+
     def store_start(event: Event) -> None:
         if isinstance(event, RunStarted):
             store.on_event(event)
+        elif isinstance(event, CheckFinished):
+            finished.append(event.result)  # what ran, should the harness itself fail mid-run
 
     # The run is stored as incomplete when it starts and completed only after the reports are on disk,
     # so a store that fails at the end cannot cost the user the run's reports.
@@ -118,9 +123,13 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         deadline=options.deadline or target.deadline,
         reprobe=_reprobe(target) if on_network else None,
     )
-    with progress:
-        result = asyncio.run(_drive(runner, plan, target, info, console))
     report_dir = report_dir or Path("reports") / run_id
+    with progress:
+        try:
+            result = asyncio.run(_drive(runner, plan, target, info, console))
+        except (Exception, KeyboardInterrupt) as exc:
+            _keep_what_ran(store, RunResult(run=info, results=finished), report_dir, exc)
+            raise
     written = write_reports(
         result,
         report_dir,
@@ -134,6 +143,24 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     store.close()
     return RunOutcome(result=result, report_dir=report_dir, written=written, stopped=runner.stopped,
                       notes=list(runner.notes))
+
+
+def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseException) -> None:
+    """The harness broke mid-run: store the checks that finished as an aborted run (never left looking
+    like evidence, never lost), with reports of them where it can; the original error is raised on."""
+    from datetime import UTC, datetime
+
+    from conformance.runner.execute import describe_exception
+
+    result.run.aborted = ("interrupted by the user" if isinstance(exc, KeyboardInterrupt)
+                          else f"the harness failed: {describe_exception(exc)}")
+    result.run.finished = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # Best effort: the error being raised on is the one to report, not a second one from here.
+    with contextlib.suppress(Exception):
+        write_reports(result, report_dir)
+    with contextlib.suppress(Exception):
+        store.finish_run(result)
+        store.close()
 
 
 def _reprobe(target: Target) -> Any:
