@@ -45,9 +45,29 @@ class RealtimeContext(BaseContext):
         self._lock = asyncio.Lock()
         self.subscriptions: list[str] = []
         self.patients: list[str] = []
+        self.tags: list[dict[str, str]] = []  # every tag handed out: a cut-short clean-up searches them
 
     def tag(self, purpose: str) -> dict[str, str]:
-        return {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}-{purpose}-{secrets.token_hex(3)}"}
+        tag = {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}-{purpose}-{secrets.token_hex(3)}"}
+        self.tags.append(tag)
+        return tag
+
+    async def sweep(self) -> None:
+        """After checks were cancelled mid-write: the patients on A carrying one of our tags (a create
+        whose answer never came back, a scenario stopped before it listed its patients)."""
+        for tag in self.tags:
+            try:
+                response = await self.a.get("Patient", params={"_tag": f"{tag['system']}|{tag['code']}",
+                                                               "_count": "100"})
+                body = response.json() if response.status_code == 200 else {}
+            except (TransportError, ValueError):
+                continue
+            entries = body.get("entry") if isinstance(body, dict) else None
+            for entry in entries if isinstance(entries, list) else []:
+                found = entry.get("resource") if isinstance(entry, dict) else None
+                pid = found.get("id") if isinstance(found, dict) else None
+                if isinstance(pid, str) and pid not in self.patients:
+                    self.patients.append(pid)
 
     async def receiver(self) -> Receiver:
         async with self._lock:
@@ -108,6 +128,8 @@ class RealtimeContext(BaseContext):
                 except TransportError:
                     continue
             if getattr(self.target, "sandbox", False):
+                if self.cut_short:
+                    await self.sweep()
                 for pid in self.patients:
                     try:
                         await self.a.delete(f"Patient/{pid}")
