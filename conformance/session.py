@@ -88,8 +88,8 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
     on_network = not any(k.endswith("transport") for k in options.suite_options)
-    if not target.sandbox and on_network:
-        # Before the store is opened: an unreachable target leaves no record at all.
+    if on_network:
+        # Before the store is opened: an unreachable target (a sandbox too) leaves no record at all.
         from conformance.runner.probe import probe
 
         probe(target)
