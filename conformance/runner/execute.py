@@ -39,6 +39,7 @@ from conformance.runner.events import (
 )
 from conformance.runner.plan import Plan
 from conformance.runner.stop import SUSPECT_AFTER, Stop, deadline_passed, interrupted, target_died
+from conformance.writeguard import is_sandbox
 
 # Clean-up (deleting what the suites wrote) against a target that hangs must not hold the run for ever.
 CLEANUP_TIMEOUT = 30.0
@@ -207,7 +208,7 @@ class Runner:
             status, message = Status.ERROR, self.stopped.message
         elif setup_error:
             status, message = Status.ERROR, setup_error
-        elif status is Status.PASS and spec.destructive and not getattr(target, "sandbox", False):
+        elif status is Status.PASS and spec.destructive and not is_sandbox(target):
             status, message = Status.SKIP, "writes to the target; runs only on targets marked sandbox = true"
         if status is Status.PASS:
             async with semaphore:

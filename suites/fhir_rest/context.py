@@ -19,6 +19,7 @@ from conformance.fhir.client import FhirClient
 from conformance.model import Evidence
 from conformance.safejson import JsonLimitError
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 if TYPE_CHECKING:
     from suites.fhir_rest.capability import Capability
@@ -131,7 +132,7 @@ class FhirContext(BaseContext):
         if not endpoints.get("fhir"):
             raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
         http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),
-                             origin=endpoints["fhir"])
+                             origin=endpoints["fhir"], read_only=not is_sandbox(target))
         return cls(target, http, runtime.run_id)
 
 

@@ -21,6 +21,7 @@ from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.document import DocumentError, parse, read_file
 from conformance.targets import Auth
 from conformance.transports.http import HttpTransport, TransportError
+from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
 
 SUITE_ID = "openapi"
 SAFE = ("GET", "HEAD")
@@ -33,9 +34,10 @@ class OpenApiContext(BaseContext):
         self.source: str = target.endpoints.get("openapi", "")
         self.base: str = target.endpoints.get("api", "").rstrip("/")
         doc_http = dataclasses.replace(target.http, max_body_bytes=target.api.max_document_bytes)
-        self.anonymous = HttpTransport(doc_http, Auth(), transport=transport)
+        read_only = not is_sandbox(target)
+        self.anonymous = HttpTransport(doc_http, Auth(), transport=transport, read_only=read_only)
         self.http = HttpTransport(target.http, target.auth, transport=transport,
-                                  origin=self.base or self.source or None)
+                                  origin=self.base or self.source or None, read_only=read_only)
         self.oauth = target.oauth
         self._cases: asyncio.Task[CasesRun] | None = None
         self._token: str | None = None
@@ -81,11 +83,19 @@ class OpenApiContext(BaseContext):
         skip("no API base URL declared (endpoints.api), and the document's servers give none usable")
 
     def allowed(self, method: str, path: str) -> str | None:
-        label = f"{method} {path}"
-        marked = self.settings.safe_operations
-        if (label in marked) if marked else (method in SAFE):
+        """Why an operation's generated cases are not sent (None: send them).
+
+        On a sandbox every operation is exercised. Elsewhere only reads, and of those only the ones
+        ``api.safe_operations`` lists when it is set: a POST, PUT, PATCH or DELETE is a write whatever
+        the document or the target file says of it (a search-like POST included), since neither can
+        prove that it changes nothing.
+        """
+        if is_sandbox(self.target):
             return None
-        if self.target.sandbox:
+        if method.upper() not in READ_METHODS:  # not even a FHIR-style POST .../_search: an API is not FHIR
+            return f"{ADVICE} {method} operations, which may change data"
+        marked = self.settings.safe_operations
+        if (f"{method} {path}" in marked) if marked else (method in SAFE):
             return None
         return "not marked safe to call (api.safe_operations) and the target is not a sandbox"
 

@@ -21,6 +21,7 @@ from conformance.realtime.notifications import FILTER_EXT, HEARTBEAT_EXT, PAYLOA
 from conformance.realtime.receiver import Inbox, Receiver
 from conformance.realtime.settings import RealtimeSettings, listen_address
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 SUITE_ID = "realtime"
 DECLARED = "realtime.subscription.declared"
@@ -35,8 +36,11 @@ class RealtimeContext(BaseContext):
         self.rt: RealtimeSettings = target.realtime
         endpoints = getattr(target, "endpoints", {}) or {}
         self.a_url, self.b_url = self.rt.endpoint_a(endpoints), self.rt.endpoint_b(endpoints)
-        self.http_a = HttpTransport(target.http, target.auth, transport=transport, origin=self.a_url or None)
-        self.http_b = HttpTransport(target.http, target.auth, transport=transport, origin=self.b_url or None)
+        read_only = not is_sandbox(target)
+        self.http_a = HttpTransport(target.http, target.auth, transport=transport, origin=self.a_url or None,
+                                    read_only=read_only)
+        self.http_b = HttpTransport(target.http, target.auth, transport=transport, origin=self.b_url or None,
+                                    read_only=read_only)
         self.a = FhirClient(self.a_url or "http://unset.invalid", self.http_a)
         self.b = FhirClient(self.b_url or "http://unset.invalid", self.http_b)
         self.link = link

@@ -18,6 +18,7 @@ from conformance.model import Evidence
 from conformance.openapi.document import DocumentError, operations, parse
 from conformance.targets import Auth
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 SUITE_ID = "security"
 JSON = {"Accept": "application/json"}
@@ -30,7 +31,7 @@ class SecurityContext(BaseContext):
         self.api = target.endpoints.get("api", "").rstrip("/")
         self.fhir = self.oauth.smart_fhir or target.endpoints.get("fhir", "")
         # No [auth] headers: every request here says exactly which credential it carries.
-        self.http = HttpTransport(target.http, Auth(), transport=transport)
+        self.http = HttpTransport(target.http, Auth(), transport=transport, read_only=not is_sandbox(target))
         self._doc: dict[str, Any] | None = None
         self._smart: dict[str, Any] | None = None
         self._tokens: dict[str, Token] = {}
@@ -80,6 +81,9 @@ class SecurityContext(BaseContext):
             if response.status_code != 200 or not isinstance(body, dict):
                 fail(f"GET {self.fhir}/.well-known/smart-configuration answered {response.status_code} "
                      f"{response.content_type or ''}, not a JSON SMART configuration".replace("  ", " "))
+            endpoint = body.get("token_endpoint")
+            if isinstance(endpoint, str) and endpoint.startswith(("http://", "https://")):
+                self.http.allow_token_endpoint(endpoint)  # token requests there change no record
             self._smart = body
         return self._smart
 
