@@ -159,3 +159,36 @@ def test_run_deadline_aborts_and_still_cleans_up(tmp_path: Path, sandbox_factory
     status, scored = stored(tmp_path, data["run"]["id"])
     assert status == ABORTED and scored == []
     assert holdings(sandbox.url) == before
+
+
+def test_mllp_receiver_killed_mid_run_ends_aborted(tmp_path: Path) -> None:
+    from conformance.sandbox.hl7v2 import sandbox_hl7v2_settings
+
+    marker = tmp_path / "mllp-marker"
+    peer = subprocess.Popen([sys.executable, "-m", "tests.hostile.slow_mllp", str(marker), "3", "0.3"],
+                            stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
+    try:
+        assert peer.stdout is not None
+        address = peer.stdout.readline().strip()
+        assert address.startswith("127.0.0.1:"), address
+        hl7 = sandbox_hl7v2_settings()
+        target = tmp_path / "target.toml"
+        target.write_text(f'name = "mllp peer"\nsandbox = true\n[endpoints]\nmllp = "{address}"\n'
+                          f'[hl7v2]\napplication = "{hl7.application}"\nfacility = "{hl7.facility}"\n'
+                          f"receives = {json.dumps(hl7.receives)}\n")
+        proc = launch(tmp_path, "--target", str(target), "--suite", "hl7v2-receiver")
+        wait_for(marker, proc)
+        peer.kill()  # by pid
+        peer.wait(timeout=30)
+        code, output = finish(proc, tmp_path)
+    finally:
+        if peer.poll() is None:
+            peer.kill()
+        peer.wait(timeout=30)
+    assert code == 3, output
+    assert "aborted: the target stopped answering at " in output and f"mllp endpoint {address}" in output
+    data = report(tmp_path)
+    assert data["run"]["status"] == "aborted"
+    assert any(r["message"].startswith("not run: the target stopped answering") for r in data["results"])
+    status, scored = stored(tmp_path, data["run"]["id"])
+    assert status == ABORTED and scored == []
