@@ -113,7 +113,13 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
 
     # The run is stored as incomplete when it starts and completed only after the reports are on disk,
     # so a store that fails at the end cannot cost the user the run's reports.
-    listeners: list[Listener] = [progress, store_start]
+    def show(event: Event) -> None:
+        # Once a run is stopped, the checks it cuts all say the same thing: the summary says it once.
+        stopped = runner.stopped
+        if not (isinstance(event, CheckFinished) and stopped is not None and event.result.message == stopped.message):
+            progress(event)
+
+    listeners: list[Listener] = [show, store_start]
     runner = Runner(
         registry,
         listeners=listeners,
