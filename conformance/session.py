@@ -111,14 +111,14 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         elif isinstance(event, CheckFinished):
             finished.append(event.result)  # what ran, should the harness itself fail mid-run
 
-    # The run is stored as incomplete when it starts and completed only after the reports are on disk,
-    # so a store that fails at the end cannot cost the user the run's reports.
     def show(event: Event) -> None:
         # Once a run is stopped, the checks it cuts all say the same thing: the summary says it once.
         stopped = runner.stopped
         if not (isinstance(event, CheckFinished) and stopped is not None and event.result.message == stopped.message):
             progress(event)
 
+    # The run is stored as incomplete when it starts and completed only after the reports are on disk,
+    # so a store that fails at the end cannot cost the user the run's reports.
     listeners: list[Listener] = [show, store_start]
     runner = Runner(
         registry,
@@ -154,8 +154,6 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
 def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseException) -> None:
     """The harness broke mid-run: store the checks that finished as an aborted run (never left looking
     like evidence, never lost), with reports of them where it can; the original error is raised on."""
-    from datetime import UTC, datetime
-
     from conformance.runner.execute import describe_exception
 
     result.run.aborted = ("interrupted by the user" if isinstance(exc, KeyboardInterrupt)
