@@ -88,6 +88,10 @@ class BaseContext:
     def __init__(self, target: Any) -> None:
         self.target = target
         self.products: dict[str, Any] = {}
+        # Set by the runner before aclose() when checks were cancelled mid-exchange (Ctrl-C, the run
+        # deadline, a target that died): a write may have landed without the check seeing its answer,
+        # so clean-up must look for what the run left, not only for what it knows it created.
+        self.cut_short = False
 
     def product(self, check_id: str) -> Any:
         if check_id not in self.products:
