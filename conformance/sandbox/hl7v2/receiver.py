@@ -16,7 +16,7 @@ from conformance.hl7v2.message import Message
 from conformance.hl7v2.outbound import set_fields
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.hl7v2_faults import TYPES
-from conformance.transports.mllp import EB, SB, Reply
+from conformance.transports.mllp import EB, SB, Reply, frame
 
 SLOW_SECONDS = 1.5
 # Validator defect codes -> HL7 table 0357 (message error condition codes).
@@ -58,7 +58,15 @@ class SandboxReceiver:
         out = ack.encode("utf-8")
         if self.on("hl7v2-ack-bad-framing"):
             return Reply(SB + out + EB + b"\n", raw=True)
-        return Reply(out, close=self.on("hl7v2-one-message-per-connection"))
+        if self.on("hl7v2-ack-twice") and not self.enhanced(message):
+            return Reply(frame(out) + frame(out), raw=True)
+        if self.on("hl7v2-enhanced-app-ack") and self.enhanced(message) and code == "CA":
+            # The application ACK MSH-16 NE asked not to get, sent straight after the commit ACK.
+            self.count += 1
+            app = build_ack(message, "AA", f"SBACK{self.count:06d}").encode("utf-8")
+            return Reply(frame(out) + frame(app), raw=True)
+        return Reply(out, close=self.on("hl7v2-one-message-per-connection"),
+                     drop_rest=self.on("hl7v2-pipelined-drops-second"))
 
     def judge(self, message: Message) -> tuple[str, list[Problem]]:
         """The acknowledgement code and why, as a receiver that validates what it takes would answer."""
@@ -95,6 +103,8 @@ class SandboxReceiver:
             ack = set_fields(ack, {2: own_id}, segment="MSA")
         if self.on("hl7v2-ack-no-swap"):
             ack = set_fields(ack, {n: msh.value(n) for n in (3, 4, 5, 6)})
+        if self.on("hl7v2-ack-control-id-constant"):
+            ack = set_fields(ack, {10: "ACK"})
         if self.on("hl7v2-ack-echoes-type"):
             ack = set_fields(ack, {9: "^".join(message.type[:2])})
         return ack
