@@ -186,7 +186,9 @@ class MllpClient:
         ours, theirs = socket.socketpair()
         self._streams = await asyncio.open_connection(sock=ours, limit=self.settings.stream_limit)
         reader, writer = await asyncio.open_connection(sock=theirs, limit=self.settings.stream_limit)
-        self._server_task = asyncio.create_task(serve_connection(reader, writer, handler, self.settings, on_broken))
+        state = FrameState(defects=[] if on_broken is not None else None)  # lenient, as MllpListener
+        self._server_task = asyncio.create_task(
+            serve_connection(reader, writer, handler, self.settings, on_broken, state))
         return self._streams
 
     async def send_raw(self, data: bytes) -> None:

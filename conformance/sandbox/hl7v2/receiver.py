@@ -11,7 +11,7 @@ import asyncio
 from functools import cache
 
 from conformance.hl7v2 import Profile, load_profile, parse, validate
-from conformance.hl7v2.ack import Problem, build_ack, enhanced
+from conformance.hl7v2.ack import Problem, build_ack, enhanced, problem_for
 from conformance.hl7v2.message import Message
 from conformance.hl7v2.outbound import set_fields
 from conformance.sandbox.faults import Faults
@@ -19,9 +19,6 @@ from conformance.sandbox.hl7v2_faults import TYPES
 from conformance.transports.mllp import EB, SB, Reply, frame
 
 SLOW_SECONDS = 1.5
-# Validator defect codes -> HL7 table 0357 (message error condition codes).
-_ERROR_CODE = {"missing-segment": "100", "segment-order": "100", "unexpected-segment": "100",
-               "segment-cardinality": "100", "required": "101", "datatype": "102", "code": "103"}
 
 
 @cache
@@ -82,18 +79,11 @@ class SandboxReceiver:
         if self.on("hl7v2-ack-rejects-valid"):
             return reject, [Problem("203", f"version {message.version} is not supported (2.3 only)", "MSH", 12)]
         result = validate(message, _profile(kind))
-        problems = [self.problem(i.defect, i.diagnostics, i.where) for i in result.errors]
+        problems = [problem_for(i.defect, i.diagnostics, i.where) for i in result.errors]
         return (error, problems[:10]) if problems else (accept, [])
 
     def enhanced(self, message: Message) -> bool:
         return enhanced(message) and not self.on("hl7v2-ack-original-mode-only")
-
-    @staticmethod
-    def problem(defect: str, text: str, where: str) -> Problem:
-        segment, _, rest = where.partition("-")
-        number = rest.split("[")[0].split(".")[0]
-        return Problem(_ERROR_CODE.get(defect, "207"), text, segment.split("[")[0],
-                       int(number) if number.isdigit() else 0)
 
     def mangle(self, ack: str, message: Message, own_id: str) -> str:
         msh = message.first("MSH")
