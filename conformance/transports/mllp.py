@@ -48,6 +48,10 @@ class MllpError(ExchangeBroken):
     """A frame that could not be read or sent; the message says exactly what the peer did."""
 
 
+class MllpIdle(MllpError):
+    """Nothing at all arrived within the read timeout (no frame started): silence, not a broken frame."""
+
+
 class MllpConnectError(MllpError):
     """No connection at all: the endpoint is wrong or down (a harness error, not a protocol verdict)."""
 
@@ -119,8 +123,9 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
             message = data[:-1]
     except TimeoutError:
         what = ("started a frame but sent no end block 0x1C 0x0D" if started else "sent nothing")
-        raise MllpError(f"{peer} {what} within {settings.read_timeout:g} s: no complete frame within "
-                        f"{settings.read_timeout:g} s") from None
+        kind = MllpError if started else MllpIdle
+        raise kind(f"{peer} {what} within {settings.read_timeout:g} s: no complete frame within "
+                   f"{settings.read_timeout:g} s") from None
     except ConnectionError as exc:
         raise MllpError(f"{peer} reset the connection: {exc}") from None
     if len(message) > limit:
@@ -282,9 +287,9 @@ class MllpClient:
         while True:
             try:
                 message = await read_frame(reader, quiet, self.peer)
+            except MllpIdle:
+                return extra, False
             except MllpError as exc:
-                if "sent nothing within" in str(exc):
-                    return extra, False
                 record(Evidence(kind="mllp", summary=f"error {self.peer}: {exc}",
                                 data={"direction": "error", "peer": self.peer, "error": str(exc)}))
                 await self.aclose()
@@ -330,6 +335,8 @@ async def serve_connection(
             state.busy = False
             try:
                 message = await read_frame(reader, settings, peer, state)
+            except MllpIdle:
+                continue  # a peer may hold an idle connection open between messages: keep listening
             except MllpError as exc:
                 record(Evidence(kind="mllp", summary=f"broken frame from {peer}", data={"error": str(exc)}))
                 if on_broken is not None:
