@@ -88,6 +88,9 @@ class BaseContext:
     def __init__(self, target: Any) -> None:
         self.target = target
         self.products: dict[str, Any] = {}
+        # Optional checks this target's own claims make required: check id -> the claim, quoted (the
+        # runner marks the result required and adds the quote to its requirements).
+        self.required_by: dict[str, str] = {}
 
     def product(self, check_id: str) -> Any:
         if check_id not in self.products:

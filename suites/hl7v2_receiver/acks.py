@@ -61,8 +61,9 @@ async def header(ctx: ReceiverContext) -> None:
 @check(id="hl7v2-receiver.reject.broken",
        title="A message missing a required segment (ADT^A01 without PID) is not accepted: AE or AR",
        requirements=["HL7v2.5.1:2.9.2 original acknowledgment rules", "HL7v2.5.1:3.3.1 ADT^A01"],
-       capabilities=CAPS, required=False)  # policy: HL7 lets a receiver choose what it rejects
+       capabilities=CAPS, required=False)  # policy: required only by a claimed profile's [receiver] rule
 async def broken(ctx: ReceiverContext) -> None:
+    ctx.policy("hl7v2-receiver.reject.broken", "rejects-missing-segment", "ADT^A01")
     if "ADT^A01" not in ctx.hl7.receives:
         skip("the target does not claim to receive ADT^A01 (hl7v2.receives)")
     text, control = ctx.message("ADT^A01")
@@ -77,6 +78,7 @@ async def broken(ctx: ReceiverContext) -> None:
        requirements=["HL7v2.5.1:2.15.5 ERR", "HL7v2.5.1:2.9.2 original acknowledgment rules"],
        capabilities=CAPS, needs=["hl7v2-receiver.reject.broken"], required=False)
 async def err_segment(ctx: ReceiverContext) -> None:
+    ctx.policy("hl7v2-receiver.reject.err-segment", "err-segment")
     text, control = ctx.message("ADT^A01")
     ack = (await ctx.send(without_pid(text), control)).ack
     if ack.code not in ("AE", "AR"):
@@ -92,6 +94,7 @@ async def err_segment(ctx: ReceiverContext) -> None:
        requirements=["HL7v2.5.1:2.9.2 original acknowledgment rules", "HL7v2.5.1:table 0357 code 200"],
        capabilities=CAPS, required=False)
 async def unsupported(ctx: ReceiverContext) -> None:
+    ctx.policy("hl7v2-receiver.reject.unsupported-type", "rejects-unsupported-type")
     text, control = ctx.unsupported()
     ack = (await ctx.send(text, control)).ack
     expect(ack.code in ("AR", "AE"),

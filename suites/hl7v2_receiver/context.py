@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.hl7v2 import ProfileError, load_profile
 from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
 from conformance.targets import mllp_address
@@ -79,6 +80,18 @@ class ReceiverContext(BaseContext):
         text = readdress(text, sending=HARNESS, receiving=(self.hl7.application, self.hl7.facility),
                          control_id=control, enhanced=enhanced)
         return (set_fields(text, {11: "T"}) if self.test_only else text), control
+
+    def policy(self, check_id: str, rule: str, kind: str | None = None) -> None:
+        """A policy check is optional unless a profile the target claims (for ``kind``, or any when
+        None) states the rule: then it is required, with the profile's words quoted in its requirements."""
+        try:
+            claimed = [load_profile(ref) for ref in self.hl7.profiles]
+        except ProfileError as exc:
+            raise ValueError(f"hl7v2.profiles: {exc}") from None
+        for profile in claimed:
+            if rule in profile.receiver and (kind is None or profile.message == kind):
+                self.required_by[check_id] = f'{profile.id} [receiver] {rule}: "{profile.receiver[rule]}"'
+                return
 
     def primary(self) -> str:
         """The message type the plain checks send: the first the target claims to receive."""
