@@ -83,6 +83,7 @@ class FrameState:
 
     busy: bool = False
     defects: list[str] | None = None
+    keep_idle: bool = False  # True: a connection silent past the read timeout stays open
 
 
 async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer: str,
@@ -335,8 +336,12 @@ async def serve_connection(
             state.busy = False
             try:
                 message = await read_frame(reader, settings, peer, state)
-            except MllpIdle:
-                continue  # a peer may hold an idle connection open between messages: keep listening
+            except MllpIdle as exc:
+                if state.keep_idle:
+                    continue  # a sender may hold a connection open between messages: keep listening
+                # Silence is no broken frame: drop the peer quietly (a connection nobody uses holds nothing).
+                record(Evidence(kind="mllp", summary=f"{peer} idle: connection closed", data={"error": str(exc)}))
+                return
             except MllpError as exc:
                 record(Evidence(kind="mllp", summary=f"broken frame from {peer}", data={"error": str(exc)}))
                 if on_broken is not None:
@@ -373,8 +378,10 @@ class MllpListener:
     """Accepts connections on loopback (or a given host) and serves each with ``handler``."""
 
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0,
-                 settings: MllpSettings | None = None, on_broken: OnBroken | None = None) -> None:
+                 settings: MllpSettings | None = None, on_broken: OnBroken | None = None,
+                 keep_idle: bool = False) -> None:
         self.handler, self.host, self.port, self.on_broken = handler, host, port, on_broken
+        self.keep_idle = keep_idle  # the sender suite's listener: never hang up on a sender
         self.settings = settings or MllpSettings()
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], tuple[asyncio.StreamWriter, FrameState]] = {}
@@ -392,7 +399,7 @@ class MllpListener:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        state = FrameState(defects=[] if self.lenient else None)
+        state = FrameState(defects=[] if self.lenient else None, keep_idle=self.keep_idle)
         if task is not None:
             self._connections[task] = (writer, state)
         try:

@@ -110,7 +110,7 @@ class SenderContext(BaseContext):
             await asyncio.wait_for(self.push(self.handle, self.on_broken), self.hl7.wait)
             return self.delivery
         host, port = mllp_address(self.hl7.listen)
-        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken).start()
+        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken, keep_idle=True).start()
         try:
             if self.hl7.trigger:
                 await self.trigger(host, listener.port)

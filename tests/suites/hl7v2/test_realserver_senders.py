@@ -172,7 +172,8 @@ async def test_enhanced_mode_answers_and_how_the_real_senders_take_them(tmp_path
     broken: list[str] = []
     # A 1 s read timeout: python-hl7's connection then sits idle longer than that, which must not count
     # as a broken frame.
-    listener = await MllpListener(ctx.handle, settings=MllpSettings(read_timeout=1.0), on_broken=broken.append).start()
+    listener = await MllpListener(ctx.handle, settings=MllpSettings(read_timeout=1.0), on_broken=broken.append,
+                                  keep_idle=True).start()
     al_ne = readdress(fixture_messages()["ADT^A01"], sending=THEM, receiving=US, control_id="EN1", enhanced=True)
     ne_ne = readdress(fixture_messages()["ADT^A01"], sending=THEM, receiving=US, control_id="EN2",
                       enhanced=True).replace("|AL|NE|", "|NE|NE|")
