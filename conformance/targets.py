@@ -91,6 +91,9 @@ class Hl7v2Settings:
     # A target not marked sandbox may still take test messages: then the receiver suite sends only
     # messages with MSH-11 = T (processing id Test), and the MLLP transport refuses any other.
     allow_test_messages: bool = False
+    # The target's receiver keeps MLLP connections open for further messages (MLLP also allows one
+    # message per connection): claiming it makes hl7v2-receiver.connection.several-messages required.
+    persistent_connections: bool = False
 
 
 @dataclass

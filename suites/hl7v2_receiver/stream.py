@@ -87,8 +87,11 @@ async def pipelined(ctx: ReceiverContext) -> None:
 @check(id="hl7v2-receiver.connection.several-messages",
        title="A persistent connection: three messages on one connection are each acknowledged, in order",
        requirements=["MLLP:HL7v2.5.1 appendix C.4 (persistent connection)"], capabilities=CAPS,
-       required=False)  # MLLP allows one message per connection: optional unless the interface agreement says so
+       required=False)  # MLLP allows one message per connection: required only if the target claims them
 async def several(ctx: ReceiverContext) -> None:
+    if ctx.hl7.persistent_connections:
+        ctx.required_by["hl7v2-receiver.connection.several-messages"] = (
+            "target: hl7v2.persistent_connections = true (the receiver claims persistent connections)")
     client = await ctx.client()
     try:
         for n in range(1, 4):

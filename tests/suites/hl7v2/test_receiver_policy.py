@@ -47,3 +47,19 @@ def test_a_profile_with_an_unknown_receiver_rule_is_refused(tmp_path: Path) -> N
     with pytest.raises(ProfileError, match=r"receiver\.rejects-everything: unknown rule"):
         load_profile(profile(tmp_path, 'rejects-everything = "x"'))
     assert load_profile(profile(tmp_path, f'err-segment = "{RULE}"')).receiver == {"err-segment": RULE}
+
+
+async def test_persistent_connections_are_required_only_when_claimed() -> None:
+    check = "hl7v2-receiver.connection.several-messages"
+    plain = await run_against_sandbox(faults=["hl7v2-one-message-per-connection"], select=[check])
+    (result,) = [r for r in plain.results if r.id == check]
+    assert result.status is Status.FAIL and not result.required
+
+    def claim(target: Target) -> None:
+        target.hl7v2.persistent_connections = True
+
+    claimed = await run_against_sandbox(faults=["hl7v2-one-message-per-connection"], select=[check],
+                                        configure=claim)
+    (result,) = [r for r in claimed.results if r.id == check]
+    assert result.status is Status.FAIL and result.required
+    assert any("persistent_connections = true" in req for req in result.requirements)
