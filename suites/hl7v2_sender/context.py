@@ -76,7 +76,10 @@ class SenderContext(BaseContext):
         if msh is None or any(i.severity == "fatal" for i in message.issues):
             status = 2
         else:
-            problems = [problem_for(i.defect, i.diagnostics, i.where) for i in validate(message).errors][:10]
+            try:
+                problems = [problem_for(i.defect, i.diagnostics, i.where) for i in validate(message).errors][:10]
+            except Exception as exc:  # noqa: BLE001  the sender still gets an answer, never a hang-up
+                problems = [Problem("207", f"the receiving application failed: {type(exc).__name__}")]
             status = 1 if problems else 0
         codes = ("CA", "CE", "CR") if enhanced(message) else ("AA", "AE", "AR")
         if enhanced(message) and not commit_wanted(message, status == 0):
