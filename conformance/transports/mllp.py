@@ -25,6 +25,7 @@ from conformance.model import Evidence
 from conformance.writeguard import hl7_refused, hl7_type, refuse_write
 
 SB, EB, CR = b"\x0b", b"\x1c", b"\x0d"
+SETTLE_FRAMES = 20  # at most this many unasked frames are read after a reply
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ class MllpClient:
         extra: list[bytes] = []
         quiet = MllpSettings(read_timeout=seconds, max_message_bytes=self.settings.max_message_bytes)
         started = time.perf_counter()
-        while True:
+        # Bounded: a peer that never falls quiet is heard for at most 4 settle times or 20 frames.
+        while len(extra) < SETTLE_FRAMES and time.perf_counter() - started < 4 * seconds + 0.1:
             try:
                 message = await read_frame(reader, quiet, self.peer)
             except MllpIdle:
@@ -302,6 +304,7 @@ class MllpClient:
                 return extra, True
             record_frame("received", self.peer, message, started, self.settings.evidence_text_bytes)
             extra.append(message)
+        return extra, False
 
     async def aclose(self) -> None:
         if self._streams is not None:
