@@ -1,7 +1,8 @@
 """The ``conformance`` command: parse, configure, call, map to exit codes. Nothing else lives here.
 
 Exit codes (DESIGN.md): 0 all required checks passed / input valid; 1 failures found; 2 usage or
-configuration error, with one line and no traceback; 3 the harness itself failed.
+configuration error, with one line and no traceback; 3 the harness itself failed (or the run was
+aborted: the target stopped answering, the run deadline passed); 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.console import Console
 
 from conformance import __version__
 from conformance.runner.probe import UnreachableError
-from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, execute
+from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, RunOutcome, execute
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
@@ -80,6 +81,9 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Checks in flight at once against the target."),
         click.option("--timeout", "check_timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
                      help="Seconds one check may take."),
+        click.option("--deadline", type=click.FloatRange(0.1), metavar="SECONDS",
+                     help="Stop the run after this long: unfinished checks end error, the run is stored "
+                          "aborted (default: the target's [run] deadline, else none)."),
         click.option("-v", "--verbose", is_flag=True, help="Print every check as it finishes."),
     ]
     for option in reversed(options):
@@ -99,8 +103,19 @@ def _options(kw: dict[str, Any]) -> RunOptions:
         store_url=kw["store_url"],
         concurrency=kw["concurrency"],
         check_timeout=kw["check_timeout"],
+        deadline=kw["deadline"],
         verbose=kw["verbose"],
     )
+
+
+def _finished(outcome: RunOutcome) -> int:
+    """Say, in one line each, what a run that did not finish cleanly left behind; the exit code."""
+    for note in outcome.notes:
+        click.echo(f"conformance: {note}", err=True)
+    if outcome.stopped is not None:
+        click.echo(f"conformance: run {outcome.result.run.id} aborted: {outcome.stopped.reason}; reports of what "
+                   f"ran in {outcome.report_dir}; stored as aborted (kept, never scored)", err=True)
+    return outcome.exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,7 +135,7 @@ def run(target: str, sandbox: bool, **kw: Any) -> None:
     def body() -> int:
         from conformance.targets import resolve
 
-        return execute(resolve(target, sandbox=sandbox), _options(kw)).exit_code
+        return _finished(execute(resolve(target, sandbox=sandbox), _options(kw)))
 
     _guard(body)
 
@@ -163,12 +178,13 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
             console.print(f"sandbox listening on {server.base_url} and MLLP {mllp.address}")
             options = _options(kw)
             outcome = execute(target, options, console)
-        from conformance.cli_records import demo_record
+        if outcome.stopped is None:  # an aborted run adds nothing to the record
+            from conformance.cli_records import demo_record
 
-        for path in demo_record(options.store_url, outcome.report_dir):
-            console.print(f"maturity record: {path}")
+            for path in demo_record(options.store_url, outcome.report_dir):
+                console.print(f"maturity record: {path}")
         click.echo(str(outcome.report_dir / "report.html"))
-        return outcome.exit_code
+        return _finished(outcome)
 
     _guard(body)
 
@@ -257,11 +273,19 @@ def validate() -> None:
               help="Also write valid data in this form (JSON: a \"converted\" field).")
 @click.option("--dictionary", "dictionary", type=click.Path(path_type=Path, dir_okay=False),
               help="Use this GS1 Syntax Dictionary file instead of the shipped AI table.")
+@click.option("--form", "declared", type=click.Choice(["auto", "scanner", "bracketed", "digital-link"]),
+              default="auto", show_default=True,
+              help="The form the data claims to be: scanner output (symbology identifier, GS separators, no "
+              "brackets), bracketed HRI text, a Digital Link URI, or auto (inferred).")
+@click.option("--symbology-id/--no-symbology-id", "symbology_required", default=True, show_default=True,
+              help="With --form scanner: the system's scanners are configured to send an AIM symbology "
+              "identifier (]d2, ]C1, ]E0...), so a scan without one is an error.")
 def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_form: str | None,
-                 dictionary: Path | None) -> None:
+                 dictionary: Path | None, declared: str, symbology_required: bool) -> None:
     """Validate GS1 data: bracketed (01)..., scanner data with GS separators (]d2...), or a Digital Link URI.
 
-    Unbracketed data may be typed with ^ for each FNC1/GS separator: ^0109501101530003^10AB12.
+    Unbracketed data may be typed with ^ for each FNC1/GS separator: ^0109501101530003^10AB12
+    (not with --form scanner: a scanner sends GS).
     """
 
     def body() -> int:
@@ -288,7 +312,7 @@ def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_for
         rows: list[dict[str, Any]] = []
         all_valid = True
         for ident, data in inputs:
-            result = validate(data, table)
+            result = validate(data, table, form=declared, symbology_required=symbology_required)
             row = result.to_dict()
             all_valid &= result.valid
             if to_form and result.valid:
@@ -302,6 +326,9 @@ def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_for
             prefix = f"{ident}: " if ident else ""
             verdict = "valid" if result.valid else "invalid"
             click.echo(f"{prefix}{verdict}: {json.dumps(result.ais)}" if result.ais else f"{prefix}{verdict}")
+            if result.carrier is not None:
+                shown = ", ".join(f"{k} {v}" for k, v in result.carrier.to_dict().items() if k != "symbology")
+                click.echo(f"{prefix}  carrier {result.carrier.symbology}: {shown}")
             for issue in result.issues:
                 click.echo(f"{prefix}  {issue.line()}")
             for form, converted in row.get("converted", {}).items():
@@ -461,9 +488,14 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 # ---- end validate fhir -------------------------------------------------------------------------------
 
 
-if __name__ == "__main__":
-    main()
-
 
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402, F401
+
+if __name__ == "__main__":
+    # `python -m conformance.cli`: the commands above register on conformance.cli's own `main` (imported
+    # as a module by cli_records and cli_cleanup), not on this __main__ copy's; run that one.
+    from conformance.cli import main as registered
+
+    registered()

@@ -68,6 +68,9 @@ class Auth:
 class HttpSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    # Whole exchange, first byte sent to last byte read. A 5 MB body (max_body_bytes) over a slow
+    # 1 Mbit/s link takes ~40 s; past 60 s the check's own timeout would cut it anyway, in vaguer words.
+    exchange_timeout: float = 45.0
     max_body_bytes: int = 5_000_000
     evidence_body_bytes: int = 64_000
     verify_tls: bool = True
@@ -113,6 +116,7 @@ class Target:
     realtime: RealtimeSettings = field(default_factory=RealtimeSettings)  # [realtime]: the realtime suite
     api: ApiSettings = field(default_factory=ApiSettings)  # [api]: the openapi suite
     oauth: OAuthSettings = field(default_factory=OAuthSettings)  # [oauth]: the security suite
+    deadline: float | None = None  # [run] deadline: seconds the whole run may take (--deadline overrides)
 
     def to_dict(self) -> dict[str, Any]:
         """What reports say about the target: never credential values, only where they come from."""
@@ -141,6 +145,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "realtime": tuple(RealtimeSettings.__dataclass_fields__),
     "api": API_KEYS,
     "oauth": OAUTH_KEYS,
+    "run": ("deadline",),
 }
 _TOP = ("name", "footprint", "sandbox", *_SECTIONS)
 
@@ -238,6 +243,10 @@ def parse(data: dict[str, Any], source: str) -> Target:
         except ValueError as exc:
             raise err("endpoints.mllp", str(exc)) from None
     hl7v2 = _hl7v2(data.get("hl7v2", {}), err)
+    deadline = data.get("run", {}).get("deadline")
+    if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int | float)
+                                 or not 0 < deadline < float("inf")):
+        raise err("run.deadline", "must be a number of seconds greater than 0")
     name = data.get("name", org.name or endpoints.get("fhir", source))
     footprint = data.get("footprint", "")
     if not isinstance(name, str) or not isinstance(footprint, str):
@@ -258,6 +267,7 @@ def parse(data: dict[str, Any], source: str) -> Target:
         realtime=parse_realtime(data.get("realtime", {}), err),
         api=parse_api(data.get("api", {}), err),
         oauth=parse_oauth(data.get("oauth", {}), err),
+        deadline=float(deadline) if deadline is not None else None,
     )
 
 

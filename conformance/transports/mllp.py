@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from conformance import liveness
 from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
@@ -55,6 +56,10 @@ class MllpIdle(MllpError):
 
 class MllpConnectError(MllpError):
     """No connection at all: the endpoint is wrong or down (a harness error, not a protocol verdict)."""
+
+
+class MllpConnectionLost(MllpError):
+    """The peer reset or closed the connection instead of replying: what a stopped receiver looks like."""
 
 
 @dataclass
@@ -129,7 +134,7 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
         raise kind(f"{peer} {what} within {settings.read_timeout:g} s: no complete frame within "
                    f"{settings.read_timeout:g} s") from None
     except ConnectionError as exc:
-        raise MllpError(f"{peer} reset the connection: {exc}") from None
+        raise MllpConnectionLost(f"{peer} reset the connection: {exc}") from None
     if len(message) > limit:
         raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit")
     if SB in message:
@@ -223,12 +228,16 @@ class MllpClient:
     async def send(self, message: bytes | str) -> bytes:
         """Send one message and return the peer's reply; :class:`MllpError` says what went wrong."""
         try:
-            return await self._send(message)
+            reply = await self._send(message)
         except MllpError as exc:
+            if isinstance(exc, (MllpConnectError, MllpConnectionLost)):
+                liveness.unreachable(str(exc))
             record(Evidence(kind="mllp", summary=f"error {self.peer}: {exc}",
                             data={"direction": "error", "peer": self.peer, "error": str(exc)}))
             await self.aclose()  # after a broken frame the stream's position is unknown: reconnect
             raise
+        liveness.answered()
+        return reply
 
     async def _send(self, message: bytes | str) -> bytes:
         raw = message.encode("utf-8") if isinstance(message, str) else message
@@ -241,11 +250,11 @@ class MllpClient:
         try:
             await writer.drain()
         except ConnectionError as exc:
-            raise MllpError(f"{self.peer} reset the connection while we sent: {exc}") from None
+            raise MllpConnectionLost(f"{self.peer} reset the connection while we sent: {exc}") from None
         record_frame("sent", self.peer, raw, started, self.settings.evidence_text_bytes)
         reply = await read_frame(reader, self.settings, self.peer)
         if reply is None:
-            raise MllpError(f"{self.peer} closed the connection without a reply")
+            raise MllpConnectionLost(f"{self.peer} closed the connection without a reply")
         record_frame("received", self.peer, reply, started, self.settings.evidence_text_bytes)
         return reply
 

@@ -8,14 +8,15 @@ a type, an OperationOutcome, a version from an ETag.
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 import secrets
 from typing import TYPE_CHECKING, Any, Self
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.cleanup.fhir import sweep_tag
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
+from conformance.fhir.tags import TAG_SYSTEM, run_tag, with_tags
 from conformance.model import Evidence
 from conformance.safejson import JsonLimitError
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 SUITE_ID = "fhir-rest"
 METADATA = "fhir-rest.capability.metadata"
-TAG_SYSTEM = "https://conformance.example/tag"
 TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
     "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
@@ -45,9 +45,13 @@ class FhirContext(BaseContext):
         # One tag per run *and suite*: suites run concurrently against one target, and a search narrowed
         # to this tag (paging, conditional create) must not see another suite's resources come and go.
         suite_id = self.metadata_check.split(".")[0]
-        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run_id or secrets.token_hex(4)}-{suite_id}"}
+        run = run_id or secrets.token_hex(4)
+        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run}-{suite_id}"}
+        # ...and the run's own tag, which `conformance cleanup --run` searches for.
+        self.run_tag = run_tag(run)
         # Everything the suite created, in creation order: (type, id). Deleted at the end.
         self.created: list[tuple[str, str]] = []
+        self.wrote = False  # a write was sent (every write body passes through tagged())
 
     @property
     def tag_param(self) -> str:
@@ -61,11 +65,9 @@ class FhirContext(BaseContext):
         return value
 
     def tagged(self, resource: dict[str, Any]) -> dict[str, Any]:
-        """A copy of ``resource`` carrying this run's tag (so searches can be narrowed to it)."""
-        out = copy.deepcopy(resource)
-        meta = out.setdefault("meta", {})
-        meta["tag"] = [*meta.get("tag", []), dict(self.tag)]
-        return out
+        """A copy of ``resource`` carrying this suite's and this run's tags (searches narrow to the first)."""
+        self.wrote = True
+        return with_tags(resource, self.tag, self.run_tag)
 
     def remember(self, resource_type: str, resource_id: str) -> None:
         if (resource_type, resource_id) not in self.created:
@@ -101,6 +103,8 @@ class FhirContext(BaseContext):
                     except TransportError:
                         continue
                 self.created.clear()
+                if self.wrote:  # and whatever carries this suite's tag still (a create cut short or cancelled)
+                    await sweep_tag(self.fhir, self.tag_param)
         finally:
             await self.http.aclose()
 

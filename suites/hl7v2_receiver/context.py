@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.evidence.capture import record
 from conformance.hl7v2 import ProfileError, load_profile
 from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
+from conformance.model import Evidence
 from conformance.targets import mllp_address
 from conformance.transports.mllp import Handler, MllpClient, MllpConnectError, MllpError, MllpSettings
 from conformance.writeguard import ADVICE, hl7_test_message, hl7_type, hl7_writes, is_sandbox
@@ -132,6 +134,11 @@ class ReceiverContext(BaseContext):
                 ack = read_ack(reply)
             except AckError as exc:
                 fail(f"the reply to {control_id} is not an acknowledgement: {exc}")
+            if hl7_writes(text) and ack.code in ("AA", "CA"):
+                # Nothing in HL7 v2 over MLLP lets the harness take an accepted message back: say so.
+                record(Evidence(kind="warning", summary=f"{hl7_type(text) or 'message'} {control_id} was accepted; "
+                                "whatever the receiver recorded from it (synthetic data) cannot be deleted by the "
+                                "harness over MLLP and is left on the target", data={"control_id": control_id}))
             return Exchange(text, control_id, ack, elapsed)
         finally:
             if own:

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, skip, suite
+from conformance.cleanup.fhir import sweep_tag
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
+from conformance.fhir.tags import TAG_SYSTEM, run_tag
 from conformance.model import Evidence
 from conformance.realtime.notifications import FILTER_EXT, HEARTBEAT_EXT, PAYLOAD_EXT, Notification
 from conformance.realtime.receiver import Inbox, Receiver
@@ -25,7 +27,6 @@ from conformance.writeguard import is_sandbox
 
 SUITE_ID = "realtime"
 DECLARED = "realtime.subscription.declared"
-TAG_SYSTEM = "https://conformance.example/tag"
 MEMORY_BASE = "http://receiver.test"
 Link = Callable[[Any], None]
 
@@ -45,13 +46,27 @@ class RealtimeContext(BaseContext):
         self.b = FhirClient(self.b_url or "http://unset.invalid", self.http_b)
         self.link = link
         self.run_tag = run_id or secrets.token_hex(4)
+        self.run_coding = run_tag(self.run_tag)  # on everything written, for `conformance cleanup --run`
+        # ...and this suite's own, which its clean-up sweeps for at the end (other suites of the run may
+        # still be writing under the run's tag)
+        self.suite_coding = {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}"}
+        self.wrote = False
         self.receiver_: Receiver | None = None
         self._lock = asyncio.Lock()
         self.subscriptions: list[str] = []
         self.patients: list[str] = []
+        self.tags: list[dict[str, str]] = []  # every tag handed out: a cut-short clean-up searches them
 
     def tag(self, purpose: str) -> dict[str, str]:
-        return {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}-{purpose}-{secrets.token_hex(3)}"}
+        tag = {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}-{purpose}-{secrets.token_hex(3)}"}
+        self.tags.append(tag)
+        return tag
+
+    async def sweep(self) -> None:
+        """After checks were cancelled mid-write: delete the patients on A carrying one of our tags (a
+        create whose answer never came back, a scenario stopped before it listed its patients)."""
+        for tag in self.tags:
+            await sweep_tag(self.a, f"{tag['system']}|{tag['code']}")
 
     async def receiver(self) -> Receiver:
         async with self._lock:
@@ -77,10 +92,15 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
-        return {"resourceType": "Subscription", "status": "requested", "reason": "conformance realtime check",
+        return {"resourceType": "Subscription", "meta": {"tag": [*self.codings(), dict(tag)]},
+                "status": "requested", "reason": "conformance realtime check",
                 "criteria": topic, "_criteria": {"extension": [
                     {"url": FILTER_EXT, "valueString": f"Patient?_tag={tag['system']}|{tag['code']}"}]},
                 "channel": channel}
+
+    def codings(self) -> tuple[dict[str, str], ...]:
+        """The run's and the suite's tags, carried by everything the suite writes."""
+        return dict(self.run_coding), dict(self.suite_coding)
 
     async def subscribe(self, topic: str, tag: dict[str, str], heartbeat: float = 0,
                         failing: bool = False) -> tuple[HttpResponse, Inbox, str]:
@@ -88,6 +108,7 @@ class RealtimeContext(BaseContext):
         receiver = await self.receiver()
         inbox = receiver.inbox()
         body = self.subscription(topic, self.notify_url(receiver, inbox, failing), tag, heartbeat)
+        self.wrote = True
         response = await self.b.post("Subscription", body)
         sid = ""
         if 200 <= response.status_code < 300:
@@ -112,11 +133,17 @@ class RealtimeContext(BaseContext):
                 except TransportError:
                     continue
             if getattr(self.target, "sandbox", False):
+                if self.cut_short:
+                    await self.sweep()
                 for pid in self.patients:
                     try:
                         await self.a.delete(f"Patient/{pid}")
                     except TransportError:
                         continue
+                if self.wrote:  # whatever still carries the suite's tag (a write cut short)
+                    tag = f"{TAG_SYSTEM}|{self.suite_coding['code']}"
+                    for client in (self.b, self.a) if self.b_url != self.a_url else (self.a,):
+                        await sweep_tag(client, tag)
         finally:
             if self.receiver_ is not None:
                 await self.receiver_.aclose()

@@ -9,11 +9,14 @@ scrubber the moment they arrive, so no exchange, report or store ever holds one.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
+from urllib.parse import urljoin
 
 from conformance.auth.client import OAuthClient, Token, TokenError
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
+from conformance.fhir.tags import run_tag
 from conformance.model import Evidence
 from conformance.openapi.document import DocumentError, operations, parse
 from conformance.targets import Auth
@@ -25,7 +28,7 @@ JSON = {"Accept": "application/json"}
 
 
 class SecurityContext(BaseContext):
-    def __init__(self, target: Any, transport: Any) -> None:
+    def __init__(self, target: Any, transport: Any, run_id: str = "") -> None:
         super().__init__(target)
         self.oauth = target.oauth
         self.api = target.endpoints.get("api", "").rstrip("/")
@@ -36,9 +39,34 @@ class SecurityContext(BaseContext):
         self._smart: dict[str, Any] | None = None
         self._tokens: dict[str, Token] = {}
         self._lock = asyncio.Lock()
+        # Tagged on whatever this suite writes; and what a write that should have been refused created.
+        self.run_coding = run_tag(run_id or secrets.token_hex(4))
+        self.created: list[tuple[str, str]] = []  # (URL, the Authorization that created it)
+
+    def remember_created(self, response: HttpResponse, authorization: str) -> None:
+        """After a write the target should have refused: if it created something, keep its URL to delete."""
+        if not 200 <= response.status_code < 300:
+            return
+        location = response.headers.get("location", "").split("/_history/")[0]
+        if not location:
+            try:
+                body = response.json()
+            except ValueError:
+                return
+            if not (isinstance(body, dict) and isinstance(body.get("id"), str)):
+                return
+            location = f"{self.fhir}/{body.get('resourceType', 'Patient')}/{body['id']}"
+        self.created.append((urljoin(self.fhir + "/", location), authorization))
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        try:
+            for url, authorization in self.created:  # what `conformance cleanup` would otherwise find by tag
+                try:
+                    await self.http.request("DELETE", url, headers={**JSON, "Authorization": authorization})
+                except TransportError:
+                    continue
+        finally:
+            await self.http.aclose()
 
     async def document(self) -> dict[str, Any]:
         source = self.target.endpoints.get("openapi", "")
@@ -121,7 +149,7 @@ def derived(summary: str, **data: Any) -> None:
 
 
 async def make_context(runtime: SuiteRuntime) -> SecurityContext:
-    return SecurityContext(runtime.target, runtime.options.get("http_transport"))
+    return SecurityContext(runtime.target, runtime.options.get("http_transport"), runtime.run_id)
 
 
 SUITE = suite(
