@@ -94,6 +94,9 @@ class Hl7v2Settings:
     # A target not marked sandbox may still take test messages: then the receiver suite sends only
     # messages with MSH-11 = T (processing id Test), and the MLLP transport refuses any other.
     allow_test_messages: bool = False
+    # The target's receiver keeps MLLP connections open for further messages (MLLP also allows one
+    # message per connection): claiming it makes hl7v2-receiver.connection.several-messages required.
+    persistent_connections: bool = False
 
 
 OVERRIDE_POLICIES = ("refuse", "record-with-reason")
@@ -216,8 +219,12 @@ def parse(data: dict[str, Any], source: str) -> Target:
             _check_url(endpoints[key], f"{source}: endpoints.{key}")
     if "fhir" in endpoints:
         endpoints["fhir"] = endpoints["fhir"].rstrip("/")
-    if not endpoints:
-        raise err("endpoints", "names no endpoint (set endpoints.fhir or endpoints.mllp)")
+    # A system that only sends HL7 v2 has no endpoint of its own: [hl7v2] sends or trigger is enough.
+    hl7_table = data.get("hl7v2")
+    sender_only = isinstance(hl7_table, dict) and bool(hl7_table.get("sends") or hl7_table.get("trigger"))
+    if not endpoints and not sender_only:
+        raise err("endpoints", "names no endpoint (set endpoints.fhir or endpoints.mllp, or hl7v2.sends for a "
+                  "system that only sends HL7 v2)")
     auth = Auth(*(text("auth", k) or d for k, d in zip(_SECTIONS["auth"], ("none", "", "", ""), strict=True)))
     if auth.type not in AUTH_TYPES:
         raise err("auth.type", f"{auth.type!r} is not one of {', '.join(AUTH_TYPES)}")

@@ -221,14 +221,15 @@ class Runner:
                         status, message, product = await self._call(spec, ctx)
         if status is Status.PASS and product is not None and isinstance(ctx, BaseContext):
             ctx.products[spec.id] = product
+        claimed: dict[str, str] = ctx.required_by if isinstance(ctx, BaseContext) else {}
         outcome = CheckResult(
             id=spec.id,
             suite=spec.suite,
             group=spec.group,
             title=spec.title,
             status=status,
-            required=spec.required,
-            requirements=list(spec.requirements),
+            required=spec.required or spec.id in claimed,
+            requirements=[*spec.requirements, *([claimed[spec.id]] if spec.id in claimed else [])],
             capabilities=list(spec.capabilities),
             message=message,
             duration_ms=(time.perf_counter() - started) * 1000,
