@@ -175,6 +175,9 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
             from conformance.sandbox.realtime.settings import sandbox_realtime_settings
 
             target.realtime = sandbox_realtime_settings(server.base_url)
+            from conformance.sandbox.bedside_settings import sandbox_bedside_settings
+
+            target.bedside = sandbox_bedside_settings()  # the sandbox is an eMAR (gs1-bedside match checks)
             console.print(f"sandbox listening on {server.base_url} and MLLP {mllp.address}")
             options = _options(kw)
             outcome = execute(target, options, console)

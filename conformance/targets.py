@@ -99,6 +99,23 @@ class Hl7v2Settings:
     persistent_connections: bool = False
 
 
+OVERRIDE_POLICIES = ("refuse", "record-with-reason")
+
+
+@dataclass
+class BedsideSettings:
+    """What the target does at the bedside (``[bedside]``; the gs1-bedside suite's positive-match checks).
+
+    Declared, never inferred: a generic FHIR server stores whatever administration it is sent, so the
+    checks that expect a mismatch to be refused run only where the target says it is an eMAR.
+    """
+
+    emar: bool = False  # the target checks administrations against the prescription and the scans
+    # refuse: a mismatch is refused with an OperationOutcome; record-with-reason: refused unless the
+    # administration carries an override reason, then stored with that reason.
+    override_policy: str = "refuse"
+
+
 @dataclass
 class Target:
     name: str
@@ -116,6 +133,7 @@ class Target:
     realtime: RealtimeSettings = field(default_factory=RealtimeSettings)  # [realtime]: the realtime suite
     api: ApiSettings = field(default_factory=ApiSettings)  # [api]: the openapi suite
     oauth: OAuthSettings = field(default_factory=OAuthSettings)  # [oauth]: the security suite
+    bedside: BedsideSettings = field(default_factory=BedsideSettings)  # [bedside]: the gs1-bedside suite
     deadline: float | None = None  # [run] deadline: seconds the whole run may take (--deadline overrides)
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +163,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "realtime": tuple(RealtimeSettings.__dataclass_fields__),
     "api": API_KEYS,
     "oauth": OAUTH_KEYS,
+    "bedside": tuple(BedsideSettings.__dataclass_fields__),
     "run": ("deadline",),
 }
 _TOP = ("name", "footprint", "sandbox", *_SECTIONS)
@@ -267,6 +286,7 @@ def parse(data: dict[str, Any], source: str) -> Target:
         realtime=parse_realtime(data.get("realtime", {}), err),
         api=parse_api(data.get("api", {}), err),
         oauth=parse_oauth(data.get("oauth", {}), err),
+        bedside=_bedside(data.get("bedside", {}), err),
         deadline=float(deadline) if deadline is not None else None,
     )
 
@@ -352,4 +372,16 @@ def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:
     parts = urlsplit(settings.trigger)
     if settings.trigger and (parts.scheme not in ("http", "https") or not parts.netloc):
         raise err("hl7v2.trigger", f"{settings.trigger!r} is not an http(s) URL")
+    return settings
+
+
+def _bedside(table: dict[str, Any], err: Any) -> BedsideSettings:
+    settings = BedsideSettings()
+    emar = table.get("emar", False)
+    if not isinstance(emar, bool):
+        raise err("bedside.emar", "must be true or false")
+    policy = table.get("override_policy", settings.override_policy)
+    if not isinstance(policy, str) or policy.strip() not in OVERRIDE_POLICIES:
+        raise err("bedside.override_policy", f"{policy!r} is not one of {', '.join(OVERRIDE_POLICIES)}")
+    settings.emar, settings.override_policy = emar, policy.strip()
     return settings
