@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.checks import SuiteRuntime, check, skip, suite
+from conformance.checks import SuiteRuntime, skip, suite
 from conformance.gs1 import validate
 from conformance.gs1.linters import check_digit
 from conformance.transports.http import HttpResponse
@@ -154,9 +154,4 @@ SUITE = suite(
 )
 
 # fhir-rest's metadata check under this suite's id, so this suite's checks can read its product.
-check(
-    id=METADATA,
-    title="GET metadata returns a valid R4 CapabilityStatement",
-    requirements=["FHIR-R4:http.html#capabilities", "FHIR-R4:capabilitystatement.html"],
-    capabilities=["open-api", "interoperability"],
-)(capability.metadata)
+capability.metadata_check(METADATA)(capability.metadata)
