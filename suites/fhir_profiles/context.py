@@ -12,7 +12,7 @@ from pathlib import Path
 from conformance.checks import SuiteRuntime, check, suite
 from suites.fhir_profiles import judge
 from suites.fhir_rest import capability
-from suites.fhir_rest.capability import Capability
+from suites.fhir_rest.capability import Capability, items
 from suites.fhir_rest.context import FhirContext
 
 SUITE_ID = "fhir-profiles"
@@ -42,9 +42,9 @@ class ProfilesContext(FhirContext):
                 out.setdefault(kind, []).append(url)
             else:
                 out.setdefault("?", []).append(url)  # unknown canonical: reported by the claimed check
-        for entry in cap.rest().get("resource", []):
-            if isinstance(entry, dict) and isinstance(entry.get("type"), str):
-                for url in entry.get("supportedProfile", []) or []:
+        for entry in cap.resources():
+            if isinstance(entry.get("type"), str):
+                for url in items(entry, "supportedProfile"):
                     if isinstance(url, str) and url not in out.get(entry["type"], []):
                         out.setdefault(entry["type"], []).append(url)
         return out

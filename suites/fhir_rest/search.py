@@ -16,6 +16,7 @@ from suites.fhir_rest.context import (
     require_declared,
     snippet,
 )
+from suites.fhir_rest.capability import items
 from suites.fhir_rest.crud import cid, created
 from suites.fhir_rest.searching import ids_of, searchset
 
@@ -23,7 +24,7 @@ CAPS = ["open-api", "interoperability"]
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:
-    for link in bundle.get("link", []) or []:
+    for link in items(bundle, "link"):
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
@@ -89,7 +90,7 @@ async def _judge_inclusion(ctx: FhirContext, searched: str, included: str, param
     """Search ``searched`` by our id with ``param=Observation:subject``: our ``included`` resource must
     come back with search.mode include, beside the match itself."""
     found = ctx.capability().require(searched, "search-type")
-    require_declared("Observation:subject" in found.get(declared_in, []), f"{param} Observation:subject")
+    require_declared("Observation:subject" in items(found, declared_in), f"{param} Observation:subject")
     ids = {t: created(ctx, t)["id"] for t in (searched, included)}
     query = f"{searched}?_id={ids[searched]}&{param}=Observation:subject"
     response = await ctx.fhir.get(searched, params={"_id": ids[searched], param: "Observation:subject"})

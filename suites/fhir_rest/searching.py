@@ -8,7 +8,14 @@ from typing import Any
 
 from conformance.checks import expect
 from conformance.transports.http import HttpResponse
-from suites.fhir_rest.context import FhirContext, describe, expect_resource, expect_status, snippet
+from suites.fhir_rest.context import (
+    FhirContext,
+    describe,
+    expect_resource,
+    expect_shape,
+    expect_status,
+    snippet,
+)
 
 
 @dataclass(frozen=True)
@@ -22,13 +29,16 @@ def searchset(response: HttpResponse, what: str) -> dict[str, Any]:
     expect_status(response, (200,), what)
     bundle = expect_resource(response, "Bundle", what)
     expect(bundle.get("type") == "searchset", f"{what}: Bundle type is {bundle.get('type')!r}, not searchset")
+    expect_shape(bundle, "entry", list, what)
+    expect_shape(bundle, "link", list, what)
     return bundle
 
 
 def entries(bundle: dict[str, Any], mode: str = "match") -> list[dict[str, Any]]:
     """Resources of entries in ``mode`` (an entry without search.mode counts as a match)."""
     out = []
-    for entry in bundle.get("entry", []) or []:
+    found = bundle.get("entry")
+    for entry in found if isinstance(found, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
             continue
         search = entry.get("search") if isinstance(entry.get("search"), dict) else {}
@@ -38,7 +48,8 @@ def entries(bundle: dict[str, Any], mode: str = "match") -> list[dict[str, Any]]
 
 
 def ids_of(bundle: dict[str, Any], resource_type: str, mode: str = "match") -> list[str]:
-    return [str(r.get("id")) for r in entries(bundle, mode) if r.get("resourceType") == resource_type]
+    return [r["id"] for r in entries(bundle, mode)
+            if r.get("resourceType") == resource_type and isinstance(r.get("id"), str)]
 
 
 async def run_probes(ctx: FhirContext, t: str, rid: str, probes: list[Probe]) -> list[str]:
