@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks import check, expect, skip
+from conformance.checks import check, expect, fail, skip
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from suites.fhir_profiles import judge
 from suites.fhir_profiles.context import METADATA, ProfilesContext
 from suites.fhir_rest import fixtures
-from suites.fhir_rest.context import TYPES, body_json
+from suites.fhir_rest.capability import items
+from suites.fhir_rest.context import TYPES, body_json, describe, expect_shape, snippet
 
 COLLECT = "fhir-profiles.sample.collect"
 CAPS = ["interoperability", "open-api"]
@@ -53,10 +54,15 @@ async def _seed(ctx: ProfilesContext, types: list[str]) -> None:
     for resource_type in [*{d: None for t in types for d in fixtures.dependencies(t)}, *types]:
         if resource_type in ids:
             continue
+        if any(d not in ids for d in fixtures.dependencies(resource_type)):
+            continue  # what it refers to could not be written: nothing to seed it with
         response = await ctx.fhir.post(resource_type, ctx.tagged(fixtures.build(resource_type, ids)))
         created = ctx.remember_response(resource_type, response)
         if created:
             ids[resource_type] = created
+        elif 200 <= response.status_code < 300:
+            fail(f"POST {resource_type} answered {describe(response)} but named no id (no Location header, "
+                 f"no id in the body): {snippet(response)}")
 
 
 @check(id=COLLECT, title="The target returns resources to validate (a search of each declared type)",
@@ -77,8 +83,11 @@ async def collect(ctx: ProfilesContext) -> Samples:
     samples = Samples(claimed=claimed)
     for resource_type in types:
         response = await ctx.fhir.get(resource_type, params=params)
-        body = body_json(response, f"search {resource_type}")
-        entries = (body.get("entry") or [])[:PER_TYPE] if isinstance(body, dict) else []
+        what = f"search {resource_type}"
+        body = body_json(response, what)
+        entries = items(body, "entry")[:PER_TYPE] if isinstance(body, dict) else []
+        if isinstance(body, dict) and response.status_code == 200:
+            expect_shape(body, "entry", list, what)
         found: list[dict[str, Any]] = [
             e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)
             and e["resource"].get("resourceType") == resource_type]

@@ -10,7 +10,6 @@ from typing import Any
 
 from conformance.checks import check, expect, fail
 from suites.fhir_rest import fixtures
-from suites.fhir_rest.searching import ids_of, searchset
 from suites.fhir_rest.context import (
     METADATA,
     FhirContext,
@@ -23,6 +22,7 @@ from suites.fhir_rest.context import (
     snippet,
     version_of,
 )
+from suites.fhir_rest.searching import ids_of, searchset
 
 CAPS = ["open-api", "interoperability"]
 ID_SYSTEM = "https://conformance.example/Id/test-patient"

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.checks import check, expect, fail
 from suites.fhir_rest import fixtures
+from suites.fhir_rest.capability import items
 from suites.fhir_rest.context import (
     METADATA,
     FhirContext,
@@ -16,7 +17,6 @@ from suites.fhir_rest.context import (
     require_declared,
     snippet,
 )
-from suites.fhir_rest.capability import items
 from suites.fhir_rest.crud import cid, created
 from suites.fhir_rest.searching import ids_of, searchset
 

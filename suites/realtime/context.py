@@ -91,7 +91,8 @@ class RealtimeContext(BaseContext):
                 data = response.json()
             except ValueError:
                 data = {}
-            sid = str(data.get("id", "")) if isinstance(data, dict) else ""
+            found = data.get("id") if isinstance(data, dict) else None
+            sid = found if isinstance(found, str) else ""
             if sid:
                 self.subscriptions.append(sid)
         return response, inbox, sid
