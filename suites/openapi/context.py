@@ -18,7 +18,7 @@ from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
-from conformance.openapi.document import DocumentError, parse, read_file
+from conformance.openapi.document import DocumentError, parse, read_file, validate
 from conformance.targets import Auth
 from conformance.transports.http import HttpTransport, TransportError
 
@@ -107,9 +107,13 @@ class OpenApiContext(BaseContext):
         response = await self.http.request("GET", f"{fhir}/.well-known/smart-configuration",
                                            headers={"Accept": "application/json"})
         try:
-            return str(response.json()["token_endpoint"])
-        except (ValueError, KeyError, TypeError):
-            fail("the token endpoint could not be discovered from .well-known/smart-configuration")
+            endpoint = response.json().get("token_endpoint")
+        except (ValueError, AttributeError):
+            endpoint = None
+        if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+            fail(f"the token endpoint could not be discovered from .well-known/smart-configuration: it answered "
+                 f"{response.status_code} {response.text[:120]!r}")
+        return endpoint
 
     async def cases(self, doc: dict[str, Any]) -> CasesRun:
         """The one shared run of generated cases (started by whichever check asks first)."""
@@ -120,7 +124,18 @@ class OpenApiContext(BaseContext):
             self._cases = asyncio.create_task(run_cases(
                 doc, base, self.http, allowed=self.allowed, auth_headers=lambda: headers,
                 max_cases=self.settings.max_cases, budget=self.settings.time_budget))
-        return await asyncio.shield(self._cases)
+        try:
+            return await asyncio.shield(self._cases)
+        except DocumentError as exc:
+            # The document parsed but its operations cannot be walked: the document's fault when it is
+            # not valid OpenAPI (quoted), the harness's (an error) when it is.
+            try:
+                problems = validate(doc)
+            except DocumentError:
+                problems = []
+            if problems:
+                fail(f"{exc}; the document is not valid OpenAPI: at {problems[0].where}: {problems[0].message}")
+            raise RuntimeError(f"{exc}, though the document is valid: a limitation of the harness") from None
 
 
 def derived(summary: str, **data: Any) -> None:
