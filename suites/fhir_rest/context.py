@@ -14,7 +14,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Any, Self
 
-from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.checks import BaseContext, HarnessLacks, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
 from conformance.model import Evidence
@@ -163,9 +163,9 @@ async def abody_json(response: HttpResponse, what: str) -> Any:
     return await asyncio.to_thread(body_json, response, what)
 
 
-def _beyond_limit(what: str, exc: JsonLimitError) -> RuntimeError:
+def _beyond_limit(what: str, exc: JsonLimitError) -> HarnessLacks:
     # Past the harness's own depth/size limit the harness cannot judge the body: an error, not a fail.
-    return RuntimeError(f"{what}: the harness could not read the body ({exc}); nothing was judged")
+    return HarnessLacks(f"{what}: the harness could not read the body ({exc}); nothing was judged")
 
 
 def expect_status(response: HttpResponse, allowed: tuple[int, ...], what: str) -> None:

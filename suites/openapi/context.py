@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from conformance.auth.client import OAuthClient, TokenError
-from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.checks import BaseContext, HarnessLacks, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
@@ -135,7 +135,8 @@ class OpenApiContext(BaseContext):
                 problems = []
             if problems:
                 fail(f"{exc}; the document is not valid OpenAPI: at {problems[0].where}: {problems[0].message}")
-            raise RuntimeError(f"{exc}, though the document is valid: a limitation of the harness") from None
+            raise HarnessLacks(f"{exc}, though the document is valid: a limitation of the harness; the "
+                               "operations were not judged") from None
 
 
 def derived(summary: str, **data: Any) -> None:
