@@ -212,6 +212,10 @@ def parse(data: dict[str, Any], source: str) -> Target:
     missing = [p for p in packages if not Path(p).exists()]
     if missing:
         raise err("claims.packages", f"no such file or folder: {missing[0]}")
+    slip = _claimed_typo(profiles, packages)
+    if slip:
+        raise err("claims.profiles", f"{slip[0]!r} is defined nowhere the harness looks, and is one slip away "
+                                     f"from {slip[1]!r}: correct the URL (a typo is not a claim)")
     http = HttpSettings()
     for key, value in data.get("http", {}).items():
         expected = type(getattr(http, key))
@@ -301,6 +305,29 @@ def mllp_address(spec: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ValueError(f"{spec!r} is not host:port (e.g. 127.0.0.1:2575)")
     return host.strip("[]"), int(port)
+
+
+def _claimed_typo(profiles: list[str], packages: list[str]) -> tuple[str, str] | None:
+    """(claimed URL, the known canonical it is a typo of), or None. Definitions that cannot be loaded
+    are left for the run to report (the fhir-profiles suite says which and why)."""
+    if not profiles:
+        return None
+    from conformance.fhirval.claims import OWN_PROFILES, cached_packages_defining, typo_of
+    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.loaders import DefinitionLoadError
+
+    try:
+        source = load_definitions([OWN_PROFILES, *packages])
+    except DefinitionLoadError:
+        return None
+    known = set(source.urls())
+    unknown = [p for p in profiles if p.split("|")[0] not in known]
+    cached = cached_packages_defining(unknown)
+    for url in unknown:
+        match = None if url.split("|")[0] in cached else typo_of(url.split("|")[0], known)
+        if match:
+            return url, match
+    return None
 
 
 def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:
