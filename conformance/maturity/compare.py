@@ -4,8 +4,9 @@ The requirements file is the procurement team's (profiles/procurement/example-re
 ``[[requirement]] id, title, weight = "must" | "should" | "could", checks = [globs]``. A cell is
 pass (every required matched check passed), partial (some passed, some required failed), fail (none
 passed) or not tested (nothing matched ran); skips, errors (the harness did not judge: see
-docs/check-contract.md) and optional failures are shown but never count against a system. The score is the weighted share of credit (pass 1, partial 0.5), 0-100; a must that
-is anything but pass is "fails a must", whatever the score.
+docs/check-contract.md) and optional failures are shown but never count against a system. The score
+is the weighted share of credit (pass 1, partial 0.5), 0-100; a must that is anything but pass is
+"fails a must", whatever the score.
 """
 
 from __future__ import annotations

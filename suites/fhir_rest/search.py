@@ -10,6 +10,7 @@ from suites.fhir_rest import fixtures
 from suites.fhir_rest.capability import items
 from suites.fhir_rest.context import (
     METADATA,
+    TYPES,
     FhirContext,
     describe,
     expect_outcome,
@@ -84,6 +85,31 @@ async def paging(ctx: FhirContext) -> None:
     if missing:
         fail(f"paging stopped after {page} page(s) and {len(seen)} matches" + ("" if link else " (no next link)")
              + f" without reaching Patient/{', Patient/'.join(missing)}")
+
+
+@check(
+    id="fhir-rest.search.self-link",
+    title="A searchset Bundle carries a self link (the parameters the server actually used)",
+    # R4 search.html (3.1.1, on the parameters used): "the server SHALL return the parameters that were
+    # actually used to process the search ... In the case of a RESTful search, these parameters are
+    # encoded in the self link in the bundle that is returned".
+    requirements=["FHIR-R4:search.html", "FHIR-R4:http.html#search"],
+    capabilities=CAPS,
+    needs=[METADATA],
+)
+async def self_link(ctx: FhirContext) -> None:
+    cap = ctx.capability()
+    declared = [t for t in TYPES if "search-type" in cap.interactions(t)]
+    require_declared(declared, "search-type on any of the suite's resource types")
+    query = f"{declared[0]}?_id={ctx.unique_id()}"
+    response = await ctx.fhir.get(declared[0], params={"_id": query.split("=", 1)[1]})
+    bundle = searchset(response, f"search {query}")
+    selves = [link for link in items(bundle, "link") if isinstance(link, dict) and link.get("relation") == "self"]
+    relations = [link.get("relation") for link in items(bundle, "link") if isinstance(link, dict)]
+    expect(selves, f"search {query}: the searchset Bundle has no self link (links: {relations or 'none'}); "
+                   "R4 search.html says the server SHALL return the parameters it used, in the self link")
+    expect(isinstance(selves[0].get("url"), str) and selves[0]["url"],
+           f"search {query}: the self link has no url: {selves[0]}")
 
 
 async def _judge_inclusion(ctx: FhirContext, searched: str, included: str, param: str, declared_in: str) -> None:
