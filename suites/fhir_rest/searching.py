@@ -23,6 +23,9 @@ class Probe:
     name: str
     value: str
     should_find: bool
+    # Why the harness expects a match: the R4 rule (the parameter's expression and what it selects in
+    # our resource), so a vendor can see which part of the spec its server reads differently.
+    why: str = ""
 
 
 def searchset(response: HttpResponse, what: str) -> dict[str, Any]:
@@ -64,7 +67,8 @@ async def run_probes(ctx: FhirContext, t: str, rid: str, probes: list[Probe]) ->
         bundle = searchset(response, f"search {query}")
         found = ids_of(bundle, t)
         if probe.should_find and rid not in found:
-            problems.append(f"search {query} did not return {t}/{rid} ({len(found)} entries)")
+            problems.append(f"search {query} did not return {t}/{rid} ({len(found)} entries)"
+                            + (f": expected because {probe.why}" if probe.why else ""))
         elif not probe.should_find and rid in found:
             problems.append(f"search {query} (which matches nothing of ours) returned {t}/{rid}")
     return problems
