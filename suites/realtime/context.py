@@ -73,9 +73,9 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
+        criteria = self.rt.filter.replace("{tag}", f"{tag['system']}|{tag['code']}")
         return {"resourceType": "Subscription", "status": "requested", "reason": "conformance realtime check",
-                "criteria": topic, "_criteria": {"extension": [
-                    {"url": FILTER_EXT, "valueString": f"Patient?_tag={tag['system']}|{tag['code']}"}]},
+                "criteria": topic, "_criteria": {"extension": [{"url": FILTER_EXT, "valueString": criteria}]},
                 "channel": channel}
 
     async def subscribe(self, topic: str, tag: dict[str, str], heartbeat: float = 0,

@@ -81,17 +81,56 @@ async def declared(ctx: RealtimeContext) -> str:
     return wanted
 
 
+async def topic_filters(ctx: RealtimeContext, topic: str) -> tuple[list[str], list[str]] | None:
+    """(resources the topic triggers on, parameters it lets subscribers filter by), from the topic the
+    server publishes (``SubscriptionTopic?url=``); None when it publishes none the harness can read."""
+    response = await ctx.b.get("SubscriptionTopic", params={"url": topic})
+    data = body_of(response) if response.status_code == 200 else None
+    found = [e.get("resource") for e in listed(data, "entry")]
+    found = [r for r in found if isinstance(r, dict) and r.get("url") == topic]
+    if not found:
+        return None
+    triggers = [str(t.get("resource")) for t in listed(found[0], "resourceTrigger") if t.get("resource")]
+    params = [str(f.get("filterParameter")) for f in listed(found[0], "canFilterBy") if f.get("filterParameter")]
+    return triggers, params
+
+
+def _filter_param(spec: str) -> tuple[str, str]:
+    """``Patient?_tag={tag}`` -> ("Patient", "_tag")."""
+    kind, _, query = spec.partition("?")
+    return kind, query.split("=", 1)[0]
+
+
 @check(id=CREATE, title="A rest-hook Subscription to a declared topic is created (201, status requested or active)",
        requirements=[IG + "subscriptions.html", "FHIR-R4:http.html#create"], capabilities=CAPS,
        needs=[DECLARED], destructive=True)
 async def create(ctx: RealtimeContext) -> Subscribed:
+    topic: str = ctx.product(DECLARED)
+    published = await topic_filters(ctx, topic)
+    kind, param = _filter_param(ctx.rt.filter)
+    if published is not None:
+        triggers, params = published
+        # Built from what the server publishes: a filter the topic does not allow would be refused by a
+        # correct server, and that would be the harness's doing, not the server's.
+        if (triggers and kind not in triggers) or (params and param not in params):
+            skip(f"not judged: the topic {topic} triggers on {', '.join(triggers) or 'unstated resources'} and lets "
+                 f"subscribers filter by {', '.join(params) or 'nothing stated'}, but realtime.filter is "
+                 f"{ctx.rt.filter!r}; set realtime.filter (and realtime.topic) to what the topic allows")
     tag = ctx.tag("sub")
-    response, inbox, sid = await ctx.subscribe(ctx.product(DECLARED), tag, ctx.rt.heartbeat)
-    expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201")
+    response, inbox, sid = await ctx.subscribe(topic, tag, ctx.rt.heartbeat)
+    expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201"
+           f" (the body starts {response.text[:160]!r})")
     expect(sid, "the created Subscription came back without an id")
     status = field_of(response, "status")
     expect(status in ("requested", "active"), f"the new Subscription's status is {status!r}, not requested or active"
            f" (the body starts {response.text[:120]!r})")
+    # Read it back: a server may accept the resource and then say why it will not notify (status error,
+    # Subscription.error). That sentence is the verdict's: the harness asked for something it refuses.
+    again = await ctx.b.get(f"Subscription/{sid}")
+    now, why = field_of(again, "status"), field_of(again, "error")
+    if now in ("error", "off"):
+        skip(f"not judged: the server accepted Subscription/{sid} and then set it {now}: {why or 'no reason given'}"
+             f" (filter {ctx.rt.filter!r}; set realtime.filter and realtime.topic to what the topic allows)")
     return Subscribed(sid, inbox, tag)
 
 
