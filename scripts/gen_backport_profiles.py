@@ -109,7 +109,8 @@ def structure(item: dict[str, Any], urls: dict[str, str], value_sets: dict[str, 
             raise SystemExit(f"{item['name']}: FSH rule this script does not read: {rule!r}")
     differential = list(elements.values())
     if is_ext:
-        differential = [{"id": "Extension", "path": "Extension"}, {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+        differential = [{"id": "Extension", "path": "Extension"},
+                        {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
                         {"id": "Extension.url", "path": "Extension.url", "fixedUri": url}, *differential]
     out: dict[str, Any] = {
         "resourceType": "StructureDefinition", "id": item["id"], "url": url, "version": "1.2.0-ballot",
