@@ -62,7 +62,8 @@ class OpenApiContext(BaseContext):
             response = await self.anonymous.request("GET", self.source,
                                                     headers={"Accept": "application/json, application/yaml"})
         except TransportError as exc:
-            fail(f"the OpenAPI document could not be fetched: {exc}")
+            # Refused, reset, timed out, or past the harness's own size limit: nothing was judged (error).
+            raise HarnessLacks(f"the OpenAPI document could not be fetched, so nothing was judged: {exc}") from None
         if response.status_code != 200:
             fail(f"GET {self.source} without credentials answered {response.status_code}, not 200: a published "
                  "API document must be readable by anyone who would build on it")

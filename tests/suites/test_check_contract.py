@@ -37,8 +37,13 @@ def tiny_body_limit(target: Target) -> None:
     target.http = dataclasses.replace(target.http, max_body_bytes=300)
 
 
+def tiny_document_limit(target: Target) -> None:
+    target.api = dataclasses.replace(target.api, max_document_bytes=100)
+
+
 LACKS: dict[str, Callable[[Target], None]] = {
-    "unknown-profile": unknown_profile, "no-settings": no_settings, "tiny-body-limit": tiny_body_limit}
+    "unknown-profile": unknown_profile, "no-settings": no_settings, "tiny-body-limit": tiny_body_limit,
+    "tiny-document-limit": tiny_document_limit}
 
 
 @pytest.mark.parametrize("lack", list(LACKS))
