@@ -74,3 +74,34 @@ def test_the_rule_says_when_the_expectation_rests_on_an_absent_element() -> None
         "R4 defines deceased by the expression Patient.deceased.exists() and Patient.deceased != false, which "
         "selects 'false' in our Patient (it has no deceased element)")
     assert "no deceased" not in rule("deceased", {**patient, "deceasedBoolean": False}, param, "false")
+
+
+def _large_statement(request: httpx.Request, status: int, headers: list[tuple[str, str]],
+                     body: bytes) -> httpx.Response | None:
+    if request.url.path.endswith("/metadata"):
+        data = json.loads(body)
+        data["description"] = "synthetic padding " * 10_000  # ~180 kB: a large vendor statement
+        return httpx.Response(status, headers=headers, content=json.dumps(data).encode())
+    return None
+
+
+async def test_evidence_keeps_the_whole_statement_up_to_the_configured_limit() -> None:
+    import dataclasses
+
+    from conformance.targets import Target
+
+    def roomy(target: Target) -> None:
+        target.http = dataclasses.replace(target.http, evidence_body_bytes=1_000_000)
+
+    for configure, whole in ((roomy, True), (None, False)):
+        result = await run_against_sandbox(suites=["fhir-rest"], select=["fhir-rest.capability.metadata"],
+                                           configure=configure,
+                                           wrap_http=lambda inner: Rewrite(inner, _large_statement))
+        metadata = next(r for r in result.results if r.id == "fhir-rest.capability.metadata")
+        assert metadata.status is Status.PASS, metadata.message
+        response = next(e.data["response"] for e in metadata.evidence if e.kind == "http")
+        assert response["body_size"] > 150_000
+        # Within the limit the whole body is kept, so the statement can be re-read from the report;
+        # past it the evidence says it was cut (and keeps the full body's size and SHA-256).
+        assert (len(response["body"]) == response["body_size"]) is whole
+        assert bool(response.get("body_truncated")) is not whole
