@@ -93,7 +93,8 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         where = f"{loc}.entry[{i}]"
         named = type_from_url(full_url)
         rid = res.get("id")
-        if named and not full_url.startswith("urn:") and isinstance(rid, str):
+        # only a RESTful URL (its second-last segment a resource type) must end with type/id, as HL7's validator
+        if named and w.model.is_resource_type(named) and not full_url.startswith("urn:") and isinstance(rid, str):
             tail = full_url.rstrip("/").rsplit("/", 2)
             if len(tail) == 3 and (tail[1] != res.get("resourceType") or tail[2] != rid):
                 w.sink.error("bundle-fullurl", f"{where}.fullUrl", f"the fullUrl {full_url} does not match the "

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
 _ANYWHERE = frozenset({"Element", "Base"})
 _CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
+# URLs HL7's validator treats as known though no definition is loaded (its isKnownExtension, with examples
+# allowed, its default): example domains, DICOM's, and its own tooling extensions. A warning, not an error.
+_EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
+_TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
+            "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+
+
+def example_extension(url: str) -> bool:
+    """An extension URL HL7's validator lets pass unknown (example or tooling domain)."""
+    return any(d in url for d in _EXAMPLE_DOMAINS) or url.startswith(_TOOLING)
 
 
 def ext1(w: Walker, item: Json, loc: str) -> None:
@@ -52,6 +62,9 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         if not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
+        elif not modifier and example_extension(url):
+            w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
+                                                     "tooling URL, its content not checked")
         else:
             w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback

@@ -1,0 +1,96 @@
+"""Rules brought in line with HL7's reference validator (issue 21): each with an instance that breaks it and
+one that keeps it. Synthetic resources only; the bench (bench/fhir_reference_agreement.py) measures the rest."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.validate import validate_resource
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validation"
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+def found(resource: dict[str, Any], source: DefinitionSource | None = None,
+          profiles: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    return [(i.severity, i.defect, i.location) for i in validate_resource(resource, source or base_source(), profiles)
+            if i.severity != "information" and not (i.severity == "warning" and "dom-6" in i.message)]
+
+
+def errors(resource: dict[str, Any], source: DefinitionSource | None = None,
+           profiles: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [(d, loc) for s, d, loc in found(resource, source, profiles) if s == "error"]
+
+
+# ---- unknown extensions in example domains -------------------------------------------------------
+
+def test_unknown_extension_in_an_example_domain_is_a_warning() -> None:
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": "http://example.org/fhir/StructureDefinition/test", "valueString": "x"}]
+    assert ("warning", "extension-unknown", "Patient.extension[0]") in found(res)
+    assert errors(res) == []
+
+
+def test_unknown_extension_elsewhere_is_still_an_error() -> None:
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": "http://example.net/fhir/StructureDefinition/test", "valueString": "x"}]
+    assert errors(res) == [("extension-unknown", "Patient.extension[0]")]
+
+
+def test_unknown_modifier_extension_in_an_example_domain_is_still_an_error() -> None:
+    res = load("patient-valid.json")
+    res["modifierExtension"] = [{"url": "http://example.org/fhir/StructureDefinition/mod", "valueBoolean": True}]
+    assert errors(res) == [("extension-unknown", "Patient.modifierExtension[0]")]
+
+
+# ---- profiles by urn:oid: canonical --------------------------------------------------------------
+
+def _oid_profile(tmp_path: Path) -> tuple[DefinitionSource, str]:
+    url = "urn:oid:2.16.840.1.113883.3.1937.777.1"
+    sd = {"resourceType": "StructureDefinition", "id": "oid-patient", "url": url, "name": "OidPatient",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+          "differential": {"element": [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]}}
+    (tmp_path / "oid-patient.json").write_text(json.dumps(sd))
+    return load_definitions([tmp_path / "oid-patient.json"]), url
+
+
+def test_profile_named_by_urn_oid_is_found_and_applied(tmp_path: Path) -> None:
+    source, url = _oid_profile(tmp_path)
+    res = load("patient-valid.json")
+    assert errors(res, source, (url,)) == []
+    del res["gender"]
+    assert errors(res, source, (url,)) == [("cardinality-min", "Patient")]
+
+
+# ---- Bundle fullUrl against the entry's id -------------------------------------------------------
+
+def _collection(full_url: str, rid: str) -> dict[str, Any]:
+    b = copy.deepcopy(load("bundle-valid.json"))
+    b["type"] = "collection"
+    for e in b["entry"]:
+        e.pop("request", None)
+    b["entry"][0]["fullUrl"] = full_url
+    b["entry"][0]["resource"]["id"] = rid
+    return b
+
+
+def test_full_url_not_restful_need_not_end_with_type_and_id() -> None:
+    # "Obervation" is no resource type, so the URL is not a RESTful one (HL7's validator: no rule)
+    assert ("bundle-fullurl", "Bundle.entry[0].fullUrl") not in errors(
+        _collection("https://fhir.example/test/Obervation/obs1", "obs2"))
+
+
+def test_restful_full_url_must_end_with_type_and_id() -> None:
+    assert ("bundle-fullurl", "Bundle.entry[0].fullUrl") in errors(
+        _collection("https://fhir.example/test/Patient/obs1", "obs2"))
