@@ -129,7 +129,14 @@ class Walker:
         return self.frames[0]
 
     def resolve(self, ref: Any) -> Json | None:
-        """The Bundle entry a reference points to (by fullUrl, or relative to the current entry's base)."""
+        """The resource a reference points to: a contained one (``#id``, in the nearest containing resource),
+        or a Bundle entry (by fullUrl, or relative to the current entry's base)."""
+        if isinstance(ref, str) and ref.startswith("#") and len(ref) > 1:
+            if not self.frames:
+                return None
+            found = [c for c in self.container().resource.get("contained") or ()
+                     if isinstance(c, dict) and c.get("id") == ref[1:]]
+            return found[0] if len(found) == 1 else None
         if not isinstance(ref, str) or not self.bundles:
             return None
         return bundles.resolve(self.bundles[-1], ref, next((f.full_url for f in reversed(self.frames) if f.full_url),

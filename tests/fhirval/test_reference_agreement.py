@@ -94,3 +94,68 @@ def test_full_url_not_restful_need_not_end_with_type_and_id() -> None:
 def test_restful_full_url_must_end_with_type_and_id() -> None:
     assert ("bundle-fullurl", "Bundle.entry[0].fullUrl") in errors(
         _collection("https://fhir.example/test/Patient/obs1", "obs2"))
+
+
+# ---- slicing -------------------------------------------------------------------------------------
+
+def _profile(tmp_path: Path, rtype: str, elements: list[dict[str, Any]]) -> tuple[DefinitionSource, str]:
+    url = f"https://conformance.example/fhir/StructureDefinition/t-{rtype.lower()}"
+    sd = {"resourceType": "StructureDefinition", "id": f"t-{rtype.lower()}", "url": url, "name": f"T{rtype}",
+          "status": "draft", "kind": "resource", "abstract": False, "type": rtype,
+          "baseDefinition": f"http://hl7.org/fhir/StructureDefinition/{rtype}", "derivation": "constraint",
+          "differential": {"element": elements}}
+    (tmp_path / f"t-{rtype}.json").write_text(json.dumps(sd))
+    return load_definitions([tmp_path / f"t-{rtype}.json"]), url
+
+
+def _list_by_resolved_type(tmp_path: Path) -> tuple[DefinitionSource, str]:
+    def entry(name: str, target: str) -> list[dict[str, Any]]:
+        return [{"id": f"List.entry:{name}", "path": "List.entry", "sliceName": name, "min": 1},
+                {"id": f"List.entry:{name}.item", "path": "List.entry.item", "type": [
+                    {"code": "Reference", "targetProfile": [f"http://hl7.org/fhir/StructureDefinition/{target}"]}]}]
+    return _profile(tmp_path, "List", [
+        {"id": "List.entry", "path": "List.entry", "slicing": {
+            "discriminator": [{"type": "type", "path": "item.resolve()"}], "rules": "closed"}},
+        *entry("condition", "Condition"), *entry("observation", "Observation")])
+
+
+def _list(*contained: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "List", "status": "current", "mode": "working", "contained": list(contained),
+            "entry": [{"item": {"reference": f"#{c['id']}"}} for c in contained]}
+
+
+CONDITION = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p"}}
+OBSERVATION = {"resourceType": "Observation", "id": "o1", "status": "final", "code": {"text": "x"}}
+
+
+def test_type_discriminator_through_resolve_of_a_contained_resource(tmp_path: Path) -> None:
+    source, url = _list_by_resolved_type(tmp_path)
+    assert errors(_list(CONDITION, OBSERVATION), source, (url,)) == []
+
+
+def test_type_discriminator_through_resolve_rejects_another_type(tmp_path: Path) -> None:
+    source, url = _list_by_resolved_type(tmp_path)
+    device = {"resourceType": "Device", "id": "d1"}
+    assert errors(_list(CONDITION, device), source, (url,)) == [
+        ("slice-min", "List"), ("slice-unmatched", "List.entry[1]")]
+
+
+def _telecom_profile(tmp_path: Path) -> tuple[DefinitionSource, str]:
+    def slice_(name: str, system: str, use: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"id": f"Patient.telecom:{name}", "path": "Patient.telecom", "sliceName": name},
+                {"id": f"Patient.telecom:{name}.system", "path": "Patient.telecom.system", "fixedCode": system},
+                {"id": f"Patient.telecom:{name}.use", "path": "Patient.telecom.use", **use}]
+    return _profile(tmp_path, "Patient", [
+        {"id": "Patient.telecom", "path": "Patient.telecom", "slicing": {
+            "discriminator": [{"type": "value", "path": "system"}, {"type": "value", "path": "use"}],
+            "rules": "closed"}},
+        *slice_("homePhone", "phone", {"fixedCode": "home"}), *slice_("email", "email", {"max": "0"})])
+
+
+def test_value_discriminator_on_a_prohibited_element_matches_its_absence(tmp_path: Path) -> None:
+    source, url = _telecom_profile(tmp_path)
+    res = {"resourceType": "Patient", "telecom": [{"system": "phone", "value": "1", "use": "home"},
+                                                  {"system": "email", "value": "a@b.example"}]}
+    assert errors(res, source, (url,)) == []
+    res["telecom"][1]["use"] = "work"  # the email slice prohibits use: now no slice matches, and it is closed
+    assert errors(res, source, (url,)) == [("slice-unmatched", "Patient.telecom[1]")]
