@@ -199,7 +199,8 @@ class Walker:
         names = node.json_names
         groups: dict[Node, list[tuple[str, str, Any]]] = {}
         shadows: dict[Node, tuple[str, Any]] = {}
-        is_resource = node is idx.root and idx.kind == "resource"
+        # a profile of a resource that says kind complex-type (as some in the wild) still describes a resource
+        is_resource = node is idx.root and (idx.kind == "resource" or self.model.is_resource_type(idx.type))
         element_id = obj.get("id")
         # An ElementDefinition's id is its place in the snapshot or the differential, which share ids by design
         # (sdf-* invariants keep each list's ids distinct), so it is not counted among the resource's element ids.

@@ -113,6 +113,8 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
                 return False
         elif kind == "profile":
             profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
+            if not profiles and len(discriminators) > 1:
+                continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
             if not values or not profiles or not all(any(w.conforms(v, vt, p) for p in profiles) for v, vt in values):
                 return False
         else:

@@ -159,3 +159,42 @@ def test_value_discriminator_on_a_prohibited_element_matches_its_absence(tmp_pat
     assert errors(res, source, (url,)) == []
     res["telecom"][1]["use"] = "work"  # the email slice prohibits use: now no slice matches, and it is closed
     assert errors(res, source, (url,)) == [("slice-unmatched", "Patient.telecom[1]")]
+
+
+def _category_profiles(tmp_path: Path) -> tuple[DefinitionSource, str]:
+    coding = {"resourceType": "StructureDefinition", "id": "t-coding",
+              "url": "https://conformance.example/fhir/StructureDefinition/t-coding", "name": "TCoding",
+              "status": "draft", "kind": "complex-type", "abstract": False, "type": "Coding",
+              "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Coding", "derivation": "constraint",
+              "differential": {"element": [{"id": "Coding.system", "path": "Coding.system", "min": 1,
+                                            "fixedUri": "https://conformance.example/cs"}]}}
+    (tmp_path / "t-coding.json").write_text(json.dumps(coding))
+    _, url = _profile(tmp_path, "Observation", [
+        {"id": "Observation.category", "path": "Observation.category", "slicing": {
+            "discriminator": [{"type": "profile", "path": "coding"}, {"type": "profile", "path": "text"}],
+            "rules": "open"}},
+        {"id": "Observation.category:coded", "path": "Observation.category", "sliceName": "coded", "min": 1},
+        {"id": "Observation.category:coded.coding", "path": "Observation.category.coding", "min": 1,
+         "type": [{"code": "Coding", "profile": [coding["url"]]}]}])
+    return load_definitions([tmp_path / "t-coding.json", tmp_path / "t-Observation.json"]), url
+
+
+def test_profile_discriminator_a_slice_does_not_profile_is_left_to_the_others(tmp_path: Path) -> None:
+    source, url = _category_profiles(tmp_path)
+    obs = copy.deepcopy(OBSERVATION)
+    obs["category"] = [{"coding": [{"system": "https://conformance.example/cs", "code": "a"}], "text": "t"}]
+    assert errors(obs, source, (url,)) == []
+    obs["category"][0]["coding"][0]["system"] = "https://elsewhere.example/cs"
+    assert errors(obs, source, (url,)) == [("slice-min", "Observation")]
+
+
+def test_a_resource_profile_that_says_complex_type_still_describes_a_resource(tmp_path: Path) -> None:
+    source, url = _profile(tmp_path, "Patient", [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}])
+    sd = json.loads((tmp_path / "t-Patient.json").read_text())
+    sd["kind"] = "complex-type"
+    (tmp_path / "t-Patient.json").write_text(json.dumps(sd))
+    source = load_definitions([tmp_path / "t-Patient.json"])
+    res = load("patient-valid.json")
+    assert errors(res, source, (url,)) == []
+    del res["gender"]
+    assert errors(res, source, (url,)) == [("cardinality-min", "Patient")]
