@@ -104,20 +104,69 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
         if not isinstance(expr, str):
             continue
         if kind == "fhirpath":
-            return
+            if _in_fhirpath_context(w, expr, host):
+                break
+            continue
         if kind == "extension":
             if host_path.endswith(".extension") or host_path.endswith(".modifierExtension"):
                 if isinstance(host, dict) and host.get("url") == expr:
-                    return
+                    break
+            # on the value of an extension (a primitive's own extensions): that extension is the context
+            if ".extension.value" in host_path and len(w.hosts) >= 2 and w.hosts[-2].get("url") == expr:
+                break
             continue
         expr = expr.removesuffix("[x]")
         if expr in _ANYWHERE or expr == host_path or expr in host_types:
-            return
+            break
         if expr in ("Resource", "DomainResource") and "." not in host_path:
-            return
-    allowed = ", ".join(str(c.get("expression")) for c in contexts)
-    w.sink.error("extension-context", loc, f"the extension {url} is not allowed here ({host_path}); its context is: "
-                                           f"{allowed}")
+            break
+    else:
+        allowed = ", ".join(str(c.get("expression")) for c in contexts)
+        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here ({host_path}); its context "
+                                               f"is: {allowed}")
+        return
+    _check_context_invariants(w, idx, url, loc, host, host_path)
+
+
+def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
+    """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed."""
+    from conformance.fhirval.invariants import evaluate
+
+    frame = w.frames[-1]
+    res = frame.resource
+    expr = expression
+    if expr == frame.type:
+        return host is res
+    if expr.startswith(frame.type + "."):
+        expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
+    try:
+        found = evaluate(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+    except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
+        return True
+    return any(f is host for f in found)
+
+
+def _check_context_invariants(w: Walker, idx: StructureIndex, url: str, loc: str, host: Any, host_path: str) -> None:
+    """contextInvariant: each must hold on the element the extension is on."""
+    from conformance.fhirval.invariants import evaluate
+
+    frame = w.frames[-1]
+    for expression in idx.sd.get("contextInvariant") or ():
+        if not isinstance(expression, str) or not isinstance(host, dict):
+            continue
+        expr = expression
+        if host is frame.resource and expr.startswith(frame.type + "."):
+            expr = expr[len(frame.type) + 1:]
+        try:
+            result = evaluate(expr, host, host_path, frame.resource,
+                              w.root if isinstance(w.root, dict) else frame.resource)
+        except Exception:  # noqa: BLE001
+            w.sink.info("invariant-not-evaluated", loc, f"context invariant of {url} not evaluated: {expression!r}")
+            continue
+        if not result or result == [False]:
+            w.sink.error("extension-context", loc, f"the extension {url} is not allowed here: its context invariant "
+                                                   f"{expression!r} fails")
 
 
 def _types_at(w: Walker, path: str) -> set[str]:

@@ -198,3 +198,63 @@ def test_a_resource_profile_that_says_complex_type_still_describes_a_resource(tm
     assert errors(res, source, (url,)) == []
     del res["gender"]
     assert errors(res, source, (url,)) == [("cardinality-min", "Patient")]
+
+
+# ---- extension contexts --------------------------------------------------------------------------
+
+EXT = "https://conformance.example/fhir/StructureDefinition/t-ext"
+
+
+def _extension(tmp_path: Path, context: list[dict[str, str]], invariants: tuple[str, ...] = ()) -> DefinitionSource:
+    sd: dict[str, Any] = {
+        "resourceType": "StructureDefinition", "id": "t-ext", "url": EXT, "name": "TExt", "status": "draft",
+        "kind": "complex-type", "abstract": False, "context": context, "type": "Extension",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
+        "differential": {"element": [
+            {"id": "Extension", "path": "Extension"},
+            {"id": "Extension.url", "path": "Extension.url", "fixedUri": EXT},
+            {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "boolean"}]}]}}
+    if invariants:
+        sd["contextInvariant"] = list(invariants)
+    (tmp_path / "t-ext.json").write_text(json.dumps(sd))
+    return load_definitions([tmp_path / "t-ext.json"])
+
+
+def test_fhirpath_context_selects_the_elements_allowed(tmp_path: Path) -> None:
+    source = _extension(tmp_path, [{"type": "fhirpath", "expression": "Patient.address.where(use = 'home')"}])
+    res = load("patient-valid.json")
+    res["address"] = [{"use": "home", "city": "Leeds", "extension": [{"url": EXT, "valueBoolean": True}]}]
+    assert errors(res, source) == []
+    res["address"][0]["use"] = "work"
+    assert errors(res, source) == [("extension-context", "Patient.address[0].extension[0]")]
+
+
+def test_fhirpath_context_on_another_resource_type(tmp_path: Path) -> None:
+    source = _extension(tmp_path, [{"type": "fhirpath", "expression": "Patient"}])
+    org = {"resourceType": "Organization", "name": "o", "extension": [{"url": EXT, "valueBoolean": True}]}
+    assert errors(org, source) == [("extension-context", "Organization.extension[0]")]
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": EXT, "valueBoolean": True}]
+    assert errors(res, source) == []
+
+
+def test_extension_context_reaches_the_value_of_that_extension(tmp_path: Path) -> None:
+    source = _extension(tmp_path, [
+        {"type": "extension", "expression": "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"}])
+    res = load("patient-valid.json")
+    inner = {"extension": [{"url": EXT, "valueBoolean": True}]}
+    res["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired",
+                         "valueBoolean": True, "_valueBoolean": inner}]
+    assert errors(res, source) == []
+    res["extension"][0]["url"] = "http://hl7.org/fhir/StructureDefinition/patient-cadavericDonor"
+    assert errors(res, source) == [("extension-context", "Patient.extension[0].value.ofType(boolean).extension[0]")]
+
+
+def test_context_invariant_must_hold_on_the_host(tmp_path: Path) -> None:
+    source = _extension(tmp_path, [{"type": "element", "expression": "Patient"}], ("Patient.active.not()",))
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": EXT, "valueBoolean": True}]
+    res["active"] = False
+    assert errors(res, source) == []
+    res["active"] = True
+    assert errors(res, source) == [("extension-context", "Patient.extension[0]")]
