@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, extensions, references, slicing
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
+from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.index import Node, StructureIndex, TypeRef, takes_shadow
@@ -521,7 +522,7 @@ class Walker:
             if pattern is not None and not matches_pattern(pattern[1], item):
                 self.sink.error("pattern-value", loc,
                                 f"value {show(item)} does not match the pattern {show(pattern[1])}")
-            self.bounds(item, ed, loc)
+            check_bounds(item, tcode, ed, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
@@ -536,12 +537,6 @@ class Walker:
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
             self.constraints(node, item, _typed_path(node, tcode), loc)
 
-    def bounds(self, item: Any, ed: Json, loc: str) -> None:
-        for key, value in ed.items():
-            if key.startswith("minValue") and not isinstance(value, dict) and _lt(item, value):
-                self.sink.error("min-value", loc, f"value {show(item)} is less than the minimum {show(value)}")
-            elif key.startswith("maxValue") and not isinstance(value, dict) and _lt(value, item):
-                self.sink.error("max-value", loc, f"value {show(item)} is more than the maximum {show(value)}")
 
     def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
         found = constraints_of(node)
@@ -571,9 +566,3 @@ def _typed_path(node: Node, tcode: str) -> str:
     return node.path
 
 
-def _lt(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return a < b
-    if isinstance(a, str) and isinstance(b, str):
-        return a < b
-    return False
