@@ -124,8 +124,8 @@ def _list(*contained: dict[str, Any]) -> dict[str, Any]:
             "entry": [{"item": {"reference": f"#{c['id']}"}} for c in contained]}
 
 
-CONDITION = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p"}}
-OBSERVATION = {"resourceType": "Observation", "id": "o1", "status": "final", "code": {"text": "x"}}
+CONDITION: dict[str, Any] = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p"}}
+OBSERVATION: dict[str, Any] = {"resourceType": "Observation", "id": "o1", "status": "final", "code": {"text": "x"}}
 
 
 def test_type_discriminator_through_resolve_of_a_contained_resource(tmp_path: Path) -> None:
@@ -154,8 +154,8 @@ def _telecom_profile(tmp_path: Path) -> tuple[DefinitionSource, str]:
 
 def test_value_discriminator_on_a_prohibited_element_matches_its_absence(tmp_path: Path) -> None:
     source, url = _telecom_profile(tmp_path)
-    res = {"resourceType": "Patient", "telecom": [{"system": "phone", "value": "1", "use": "home"},
-                                                  {"system": "email", "value": "a@b.example"}]}
+    res: dict[str, Any] = {"resourceType": "Patient", "telecom": [{"system": "phone", "value": "1", "use": "home"},
+                                                                  {"system": "email", "value": "a@b.example"}]}
     assert errors(res, source, (url,)) == []
     res["telecom"][1]["use"] = "work"  # the email slice prohibits use: now no slice matches, and it is closed
     assert errors(res, source, (url,)) == [("slice-unmatched", "Patient.telecom[1]")]
