@@ -258,3 +258,12 @@ def test_context_invariant_must_hold_on_the_host(tmp_path: Path) -> None:
     assert errors(res, source) == []
     res["active"] = True
     assert errors(res, source) == [("extension-context", "Patient.extension[0]")]
+
+
+def test_restful_full_url_needs_a_resource_id() -> None:
+    b = _collection("https://fhir.example/test/Patient/p1", "p1")
+    assert ("bundle-fullurl", "Bundle.entry[0]") not in errors(b)
+    del b["entry"][0]["resource"]["id"]
+    assert ("bundle-fullurl", "Bundle.entry[0]") in errors(b)
+    b["entry"][0]["fullUrl"] = "urn:uuid:5d9588d8-3cd6-4b32-8fb7-ad13694e069d"  # not RESTful: no id needed
+    assert ("bundle-fullurl", "Bundle.entry[0]") not in errors(b)
