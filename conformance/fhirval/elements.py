@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, extensions, references, slicing
+from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
 from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
@@ -27,7 +28,7 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
 MAX_DEPTH = 120
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri"})
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "Attachment"})
 _ABSENT: Any = object()
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
@@ -532,6 +533,8 @@ class Walker:
             references.check(self, item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):
             extensions.ext1(self, item, loc)
+        elif tcode == "Attachment":
+            check_attachment(item, loc, self.sink)
         elif tcode in ("canonical", "uri") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none

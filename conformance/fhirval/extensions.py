@@ -48,6 +48,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
         return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
+        defined = _sub_extension_urls(node)
+        if defined and url not in defined:
+            w.sink.error("extension-unknown", loc, f"sub-extension url {url!r} is not defined by the extension "
+                                                   f"(it defines {', '.join(sorted(defined))})")
         return fallback
     idx = w.model.index(url.partition("|")[0])
     known = idx is not None and idx.root is not None and idx.type == "Extension"
@@ -77,6 +81,20 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                                 "modifierExtension")
     _check_context(w, idx, url, loc)
     return idx, idx.root
+
+
+def _sub_extension_urls(node: Node) -> set[str]:
+    """The urls a complex extension's definition slices its ``extension`` by (empty: not a complex one)."""
+    if node.path != "Extension.extension" or not node.slices:
+        return set()
+    urls: set[str] = set()
+    for s in node.slices:
+        url_node = s.children.get("url")
+        fixed = url_node.fixed() if url_node is not None else None
+        if fixed is None or not isinstance(fixed[1], str):
+            return set()  # a slice whose url is not fixed: cannot tell what is defined
+        urls.add(fixed[1])
+    return urls
 
 
 # Contexts R4 declares too narrowly, by its own use: the core StructureDefinitions (Patient's own snapshot

@@ -267,3 +267,41 @@ def test_restful_full_url_needs_a_resource_id() -> None:
     assert ("bundle-fullurl", "Bundle.entry[0]") in errors(b)
     b["entry"][0]["fullUrl"] = "urn:uuid:5d9588d8-3cd6-4b32-8fb7-ad13694e069d"  # not RESTful: no id needed
     assert ("bundle-fullurl", "Bundle.entry[0]") not in errors(b)
+
+
+# ---- sub-extensions of a known complex extension ------------------------------------------------
+
+NATIONALITY = "http://hl7.org/fhir/StructureDefinition/patient-nationality"
+
+
+def test_unknown_sub_extension_of_a_complex_extension() -> None:
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": NATIONALITY, "extension": [
+        {"url": "code", "valueCodeableConcept": {"text": "British"}},
+        {"url": "period", "valuePeriod": {"start": "2020"}}]}]
+    assert errors(res) == []
+    res["extension"][0]["extension"][1]["url"] = "since"
+    assert errors(res) == [("extension-unknown", "Patient.extension[0].extension[1]")]
+
+
+# ---- Attachment size and hash against its data ---------------------------------------------------
+
+def _photo(size: int, digest: str) -> dict[str, Any]:
+    import base64
+
+    res = load("patient-valid.json")
+    res["photo"] = [{"contentType": "text/plain", "data": base64.b64encode(b"abc").decode(), "size": size,
+                     "hash": digest}]
+    return res
+
+
+SHA1_ABC = "qZk+NkcGgWq6PiVxeFDCbJzQ2J0="  # base64 of SHA-1("abc")
+
+
+def test_attachment_size_and_hash_agree_with_data() -> None:
+    assert errors(_photo(3, SHA1_ABC)) == []
+
+
+def test_attachment_size_and_hash_that_contradict_the_data() -> None:
+    assert errors(_photo(4, SHA1_ABC)) == [("attachment", "Patient.photo[0].size")]
+    assert errors(_photo(3, "2jmj7l5rSw0yVb/vlWAYkK/YBwk=")) == [("attachment", "Patient.photo[0].hash")]
