@@ -99,7 +99,8 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             if len(tail) == 3 and (tail[1] != res.get("resourceType") or tail[2] != rid):
                 w.sink.error("bundle-fullurl", f"{where}.fullUrl", f"the fullUrl {full_url} does not match the "
                              f"resource's type and id ({res.get('resourceType')}/{rid})")
-        elif named and w.model.is_resource_type(named) and not full_url.startswith("urn:") and rid is None:
+        elif (named and w.model.is_resource_type(named) and SCHEME.match(full_url) and not full_url.startswith("urn:")
+              and rid is None):  # a relative fullUrl is reported above
             w.sink.error("bundle-fullurl", where, f"the fullUrl {full_url} looks like a RESTful server URL, but the "
                                                   "resource has no id")
         meta = res.get("meta")

@@ -381,6 +381,10 @@ class Walker:
         if item is None:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
+            elif isinstance(shadow, dict) and not shadow.get("extension") and set(shadow) <= {"id", "extension"}:
+                # an id alone is neither value nor child (other keys are reported as unknown instead)
+                self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
+                                                  "children")
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)

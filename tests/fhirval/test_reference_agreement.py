@@ -305,3 +305,15 @@ def test_attachment_size_and_hash_agree_with_data() -> None:
 def test_attachment_size_and_hash_that_contradict_the_data() -> None:
     assert errors(_photo(4, SHA1_ABC)) == [("attachment", "Patient.photo[0].size")]
     assert errors(_photo(3, "2jmj7l5rSw0yVb/vlWAYkK/YBwk=")) == [("attachment", "Patient.photo[0].hash")]
+
+
+# ---- ele-1 on a primitive that carries only an id -----------------------------------------------
+
+def test_primitive_with_an_id_alone_fails_ele_1() -> None:
+    res = load("patient-valid.json")
+    res.pop("birthDate", None)
+    res["_birthDate"] = {"id": "b1"}
+    assert errors(res) == [("invariant", "Patient.birthDate")]
+    res["_birthDate"]["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                                       "valueDateTime": "2020-01-01T10:00:00Z"}]
+    assert errors(res) == []
