@@ -9,6 +9,7 @@ references, extensions, slicing and invariants are judged on the way. Recursion 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,9 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
 MAX_DEPTH = 120
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "Attachment"})
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment"})
+# a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
+_NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 _ABSENT: Any = object()
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
@@ -506,6 +509,8 @@ class Walker:
             why = narrative_problem(item)
             if why:
                 self.sink.error("narrative", loc, why)
+            if "#" in item and self.frames:
+                self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
@@ -539,7 +544,7 @@ class Walker:
             extensions.ext1(self, item, loc)
         elif tcode == "Attachment":
             check_attachment(item, loc, self.sink)
-        elif tcode in ("canonical", "uri") and isinstance(item, str) and item.startswith("#"):
+        elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
             self.constraints(node, item, _typed_path(node, tcode), loc)

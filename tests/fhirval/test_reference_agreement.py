@@ -317,3 +317,27 @@ def test_primitive_with_an_id_alone_fails_ele_1() -> None:
     res["_birthDate"]["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
                                        "valueDateTime": "2020-01-01T10:00:00Z"}]
     assert errors(res) == []
+
+
+# ---- dom-3: what references a contained resource ------------------------------------------------
+
+BINARY: dict[str, Any] = {"resourceType": "Binary", "id": "b1", "contentType": "text/plain"}
+
+
+def test_contained_referenced_by_an_attachment_url() -> None:
+    doc = {"resourceType": "DocumentReference", "status": "current", "contained": [BINARY],
+           "content": [{"attachment": {"url": "#b1"}}]}
+    assert errors(doc) == []
+    doc["content"][0]["attachment"]["url"] = "#other"
+    assert errors(doc) == [("contained-unreferenced", "DocumentReference.contained[0]")]
+
+
+def test_contained_referenced_from_narrative() -> None:
+    def composition(link: str) -> dict[str, Any]:
+        div = f'<div xmlns="http://www.w3.org/1999/xhtml"><img src="{link}"/></div>'
+        return {"resourceType": "Composition", "status": "final", "type": {"text": "x"}, "date": "2020",
+                "author": [{"display": "a"}], "title": "t", "contained": [BINARY],
+                "section": [{"text": {"status": "generated", "div": div}}]}
+    assert errors(composition("#b1")) == []
+    assert errors(composition("https://elsewhere.example/b1")) == [
+        ("contained-unreferenced", "Composition.contained[0]")]
