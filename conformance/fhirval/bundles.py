@@ -35,6 +35,10 @@ def index_entries(bundle: Json) -> dict[str, Json]:
         rtype, rid = res.get("resourceType"), res.get("id")
         if isinstance(rtype, str) and isinstance(rid, str):
             table.setdefault(f" {rtype}/{rid}", res)
+            if isinstance(full_url, str) and full_url.startswith("urn:"):
+                # in a document or message such an entry is not reachable as Type/id (HL7's validator: "same type
+                # and id, but it does not match"): see references.check
+                table.setdefault(f"?{rtype}/{rid}", res)
     return table
 
 

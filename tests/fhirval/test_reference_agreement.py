@@ -341,3 +341,27 @@ def test_contained_referenced_from_narrative() -> None:
     assert errors(composition("#b1")) == []
     assert errors(composition("https://elsewhere.example/b1")) == [
         ("contained-unreferenced", "Composition.contained[0]")]
+
+
+# ---- relative references to entries known by a urn: fullUrl -------------------------------------
+
+def _document(btype: str) -> dict[str, Any]:
+    composition = {"resourceType": "Composition", "id": "c1", "status": "final", "type": {"text": "x"},
+                   "date": "2020", "title": "t", "author": [{"reference": "Organization/666"}]}
+    return {"resourceType": "Bundle", "type": btype, "identifier": {"system": "urn:ietf:rfc:3986",
+                                                                      "value": "urn:uuid:1"},
+            "timestamp": "2020-01-01T00:00:00Z",
+            "entry": [{"fullUrl": "urn:uuid:10a67a86-a9ec-427e-ba3f-f042cef21733", "resource": composition},
+                      {"fullUrl": "urn:uuid:2aaf815f-3ebe-4a03-9b87-05d0700313b2",
+                       "resource": {"resourceType": "Organization", "id": "666", "name": "o"}}]}
+
+
+def test_in_a_document_type_and_id_do_not_reach_an_entry_known_by_urn() -> None:
+    doc = _document("document")
+    assert ("reference-unresolved", "Bundle.entry[0].resource.author[0].reference") in errors(doc)
+    doc["entry"][0]["resource"]["author"][0]["reference"] = "urn:uuid:2aaf815f-3ebe-4a03-9b87-05d0700313b2"
+    assert [e for e in errors(doc) if e[0] == "reference-unresolved"] == []
+
+
+def test_in_a_collection_type_and_id_find_it() -> None:
+    assert [e for e in errors(_document("collection")) if e[0] == "reference-unresolved"] == []
