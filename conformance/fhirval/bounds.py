@@ -3,10 +3,11 @@
 A Quantity bound is compared with the value after converting the value into the bound's unit, as
 HL7's validator does: same system and code compare directly; other UCUM units are converted with
 ``ucumvert`` (UCUM's grammar parsed into pint units, offline; ``pyucum`` calls the NLM's UCUM web
-API, a network call a validator must not make, and ``ucum`` is not on PyPI). Units that are not UCUM, or not commensurable, cannot be compared:
-that is information, never a verdict. A Quantity maximum on a date, dateTime or instant (R5's
-``maxValueDuration`` on ``Patient.birthDate``: "not more than 10 years ahead") is today plus the
-duration; a minimum there is not judged, its reading (before or after today) being unsettled.
+API, a network call a validator must not make, and ``ucum`` is not on PyPI). Units that are not
+UCUM, or not commensurable, cannot be compared: that is information, never a verdict. A Quantity
+maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
+more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
+(before or after today) being unsettled.
 """
 
 from __future__ import annotations
