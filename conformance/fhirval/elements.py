@@ -32,6 +32,8 @@ MAX_DEPTH = 120
 _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment"})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
+# a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
+_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["'](urn:[^"']*)["']""")
 _ABSENT: Any = object()
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
@@ -511,6 +513,10 @@ class Walker:
                 self.sink.error("narrative", loc, why)
             if "#" in item and self.frames:
                 self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
+            if "urn:" in item:
+                for link in _NARRATIVE_URN.findall(item):
+                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "
+                                                      "cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")

@@ -365,3 +365,15 @@ def test_in_a_document_type_and_id_do_not_reach_an_entry_known_by_urn() -> None:
 
 def test_in_a_collection_type_and_id_find_it() -> None:
     assert [e for e in errors(_document("collection")) if e[0] == "reference-unresolved"] == []
+
+
+# ---- narrative hyperlinks ------------------------------------------------------------------------
+
+def test_a_narrative_hyperlink_with_the_urn_scheme() -> None:
+    res = load("patient-valid.json")
+    res["text"] = {"status": "generated",
+                   "div": '<div xmlns="http://www.w3.org/1999/xhtml"><a href="https://example.net/p">p</a></div>'}
+    assert errors(res) == []
+    res["text"]["div"] = ('<div xmlns="http://www.w3.org/1999/xhtml">'
+                          '<a href="urn:uuid:e442c924-df77-47fa-838f-24a8253bbdd4">p</a></div>')
+    assert errors(res) == [("narrative", "Patient.text.div")]
