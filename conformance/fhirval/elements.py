@@ -390,6 +390,9 @@ class Walker:
                 # an id alone is neither value nor child (other keys are reported as unknown instead)
                 self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                                   "children")
+            elif _must_have_value(node.ed):
+                self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
+                                                      "extensions alone (mustHaveValue)")
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
@@ -561,6 +564,17 @@ class Walker:
         if found:
             frame = self.frames[-1]
             check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+
+
+_MUST_HAVE_VALUE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue"
+
+
+def _must_have_value(ed: Json) -> bool:
+    """R5's ElementDefinition.mustHaveValue, or its cross-version extension in an R4 profile."""
+    if ed.get("mustHaveValue") is True:
+        return True
+    return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
+               for e in ed.get("extension") or ())
 
 
 def _judged(node: Node, tcode: str) -> bool:

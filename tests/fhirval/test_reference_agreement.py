@@ -377,3 +377,18 @@ def test_a_narrative_hyperlink_with_the_urn_scheme() -> None:
     res["text"]["div"] = ('<div xmlns="http://www.w3.org/1999/xhtml">'
                           '<a href="urn:uuid:e442c924-df77-47fa-838f-24a8253bbdd4">p</a></div>')
     assert errors(res) == [("narrative", "Patient.text.div")]
+
+
+# ---- mustHaveValue (R5, or its cross-version extension in an R4 profile) -------------------------
+
+def test_must_have_value_refuses_extensions_alone(tmp_path: Path) -> None:
+    source, url = _profile(tmp_path, "Patient", [{"id": "Patient.active", "path": "Patient.active", "extension": [
+        {"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue",
+         "valueBoolean": True}]}])
+    absent = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                             "valueCode": "unknown"}]}
+    res: dict[str, Any] = {"resourceType": "Patient", "active": True, "_active": absent}
+    assert errors(res, source, (url,)) == []
+    del res["active"]
+    assert errors(res, source, (url,)) == [("value-present", "Patient.active")]
+    assert errors(res) == []  # base R4 allows it
