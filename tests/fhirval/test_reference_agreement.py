@@ -392,3 +392,27 @@ def test_must_have_value_refuses_extensions_alone(tmp_path: Path) -> None:
     del res["active"]
     assert errors(res, source, (url,)) == [("value-present", "Patient.active")]
     assert errors(res) == []  # base R4 allows it
+
+
+# ---- a profile cannot re-fix what its base fixes -------------------------------------------------
+
+def _extension_sd(name: str, base: str, url_fixed: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "id": name, "url": f"https://conformance.example/fhir/{name}",
+            "name": name.replace("-", ""), "status": "draft", "kind": "complex-type", "abstract": False,
+            "context": [{"type": "element", "expression": "Element"}], "type": "Extension",
+            "baseDefinition": base, "derivation": "constraint",
+            "differential": {"element": [
+                {"id": "Extension", "path": "Extension"},
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url_fixed},
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "string"}]}]}}
+
+
+def test_derived_extension_cannot_re_fix_the_url(tmp_path: Path) -> None:
+    base = _extension_sd("ext-base", "http://hl7.org/fhir/StructureDefinition/Extension",
+                         "https://conformance.example/fhir/ext-base")
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    source = load_definitions([tmp_path / "base.json"])
+    same = _extension_sd("ext-same", base["url"], base["url"])
+    assert [e for e in errors(same, source) if e[0] == "fixed-value"] == []
+    derived = _extension_sd("ext-derived", base["url"], "https://conformance.example/fhir/ext-derived")
+    assert ("fixed-value", "StructureDefinition.differential.element[1]") in errors(derived, source)
