@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, extensions, references, slicing
+from conformance.fhirval import bundles, conformance_rules, documents, extensions, references, slicing
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
 from conformance.fhirval.bounds import check_bounds
@@ -110,6 +110,7 @@ class Walker:
         try:
             if rtype == "Bundle":
                 bundles.check_entries(self, res, loc)
+                documents.check_reachable(self, res, loc)
             if not self.profiled_as(rtype, profiles):
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")

@@ -325,8 +325,8 @@ BINARY: dict[str, Any] = {"resourceType": "Binary", "id": "b1", "contentType": "
 
 
 def test_contained_referenced_by_an_attachment_url() -> None:
-    doc = {"resourceType": "DocumentReference", "status": "current", "contained": [BINARY],
-           "content": [{"attachment": {"url": "#b1"}}]}
+    doc: dict[str, Any] = {"resourceType": "DocumentReference", "status": "current", "contained": [BINARY],
+                           "content": [{"attachment": {"url": "#b1"}}]}
     assert errors(doc) == []
     doc["content"][0]["attachment"]["url"] = "#other"
     assert errors(doc) == [("contained-unreferenced", "DocumentReference.contained[0]")]
@@ -416,3 +416,23 @@ def test_derived_extension_cannot_re_fix_the_url(tmp_path: Path) -> None:
     assert [e for e in errors(same, source) if e[0] == "fixed-value"] == []
     derived = _extension_sd("ext-derived", base["url"], "https://conformance.example/fhir/ext-derived")
     assert ("fixed-value", "StructureDefinition.differential.element[1]") in errors(derived, source)
+
+
+# ---- document entries reachable from the Composition ---------------------------------------------
+
+def test_document_entries_are_reachable_from_the_composition() -> None:
+    doc = _document("document")
+    doc["entry"][0]["resource"]["author"][0]["reference"] = "urn:uuid:2aaf815f-3ebe-4a03-9b87-05d0700313b2"
+    composition_url = "urn:uuid:10a67a86-a9ec-427e-ba3f-f042cef21733"
+    provenance = {"resourceType": "Provenance", "target": [{"reference": composition_url}],
+                  "recorded": "2020-01-01T00:00:00Z", "agent": [{"who": {"display": "a"}}]}
+    doc["entry"].append({"fullUrl": "urn:uuid:3b1d8e2c-0f6a-4f1e-9b1e-2f4a5c6d7e80", "resource": provenance})
+    assert [e for e in errors(doc) if e[0] == "bundle-orphan"] == []  # forward, and backward (the Provenance)
+    doc["entry"][0]["resource"]["author"][0] = {"display": "nobody in the Bundle"}
+    assert [e for e in errors(doc) if e[0] == "bundle-orphan"] == [("bundle-orphan", "Bundle.entry[1]")]
+
+
+def test_entries_of_a_collection_need_not_be_reachable() -> None:
+    doc = _document("collection")
+    doc["entry"][0]["resource"]["author"][0] = {"display": "nobody in the Bundle"}
+    assert [e for e in errors(doc) if e[0] == "bundle-orphan"] == []
