@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conformance.fhirval.bounds import convert
 from conformance.fhirval.layered import LayeredSource, load_definitions
 from conformance.fhirval.validate import validate_resource
@@ -88,3 +90,13 @@ def test_min_duration_on_a_date_is_not_judged(tmp_path: Path) -> None:
                                                  "minValueQuantity": {"value": 10, "system": UCUM, "code": "a"}})
     assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == [
         ("information", "min-value", "Patient.birthDate")]
+
+
+def test_without_ucumvert_units_that_differ_are_information(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.fhirval import bounds
+
+    monkeypatch.setattr(bounds, "_registry", lambda: None)
+    source, url = _weight(tmp_path)
+    assert [s for s, _, _ in found(_obs(600000, "g"), source, url)] == ["information", "information"]
+    assert found(_obs(501, "kg"), source, url) == [("error", "max-value", "Observation.value.ofType(Quantity)")]
