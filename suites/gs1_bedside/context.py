@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from conformance.checks import SuiteRuntime, check, skip, suite
 from conformance.gs1 import validate
 from conformance.gs1.linters import check_digit
+from conformance.targets import BedsideSettings
 from conformance.transports.http import HttpResponse
 from suites.fhir_rest import capability
 from suites.fhir_rest.context import FhirContext, describe, require_declared, snippet
@@ -26,9 +27,6 @@ from suites.fhir_rest.searching import entries, searchset
 SUITE_ID = "gs1-bedside"
 METADATA = "gs1-bedside.capability.metadata"
 GS = "\x1d"
-# The GLN extension component (AI 254) has no FHIR home: this suite keeps it as a second identifier of
-# the place, so "GLN + extension" is an AND of two identifier tokens (docs/gs1-bedside-checks.md).
-GLN_EXTENSION_SYSTEM = "https://www.gs1.org/gln-extension"
 # The same digits under a hospital's own numbering: a search that ignores the system finds this one too.
 LOCAL_SYSTEM = "https://conformance.example/local-id"
 
@@ -134,9 +132,23 @@ def refusal_problem(response: HttpResponse) -> str | None:
     return None
 
 
+def bedside(ctx: BedsideContext) -> BedsideSettings:
+    """The target's ``[bedside]`` declaration (none: a generic FHIR server)."""
+    settings = getattr(ctx.target, "bedside", None)
+    return settings if isinstance(settings, BedsideSettings) else BedsideSettings()
+
+
+def gln_extension_system(ctx: BedsideContext) -> str:
+    """The system the target keeps a GLN's extension (AI 254) under; "" when it declares none.
+
+    No HL7 or GS1 FHIR mapping places AI 254, so a target that does not declare where it keeps it is
+    asked for the GLN alone: a server that drops an identifier system it has no mapping for is correct.
+    """
+    return bedside(ctx).gln_extension_system
+
+
 def require_emar(ctx: BedsideContext) -> None:
-    bedside = getattr(ctx.target, "bedside", None)
-    if not getattr(bedside, "emar", False):
+    if not bedside(ctx).emar:
         skip("bedside capability not declared in the target file (set [bedside] emar = true for an eMAR "
              "that checks administrations against the prescription and the scans)")
 

@@ -20,7 +20,7 @@ def _no_emar(target: Target) -> None:
 
 
 def _overrides(target: Target) -> None:
-    target.bedside = BedsideSettings(emar=True, override_policy="record-with-reason")
+    target.bedside = BedsideSettings(emar=True, override_policy="record-with-reason", override_note_prefix="Override:")
 
 
 async def test_without_declared_bedside_capability_item_4_skips_and_nothing_else_changes() -> None:
@@ -40,6 +40,35 @@ async def test_override_policy_records_the_reason_and_still_requires_the_refusal
     status = {r.id: r for r in broken.results}
     assert status["gs1-bedside.match.wrong-patient"].status is Status.FAIL
     assert "accepted silently" in status["gs1-bedside.match.wrong-patient"].message
+
+
+async def test_gln_extension_is_asked_only_where_the_target_declares_where_it_keeps_it() -> None:
+    # The sandbox declares its system for AI 254: dropping those identifiers breaks its own promise.
+    broken = await run_against_sandbox(faults=["bedside-gln-extension-dropped"], suites=["gs1-bedside"])
+    status = {r.id: r for r in broken.results}
+    for check_id in ("gs1-bedside.identify.location", "gs1-bedside.recall.device-location"):
+        assert status[check_id].status is Status.FAIL, status[check_id].message
+    assert "gln-extension" in status["gs1-bedside.identify.location"].message
+    # A target that declares none is a server with no mapping for AI 254: keeping only the GLN is correct.
+    plain = await run_against_sandbox(faults=["bedside-gln-extension-dropped"], suites=["gs1-bedside"],
+                                      configure=lambda t: setattr(t, "bedside", BedsideSettings(emar=True)))
+    assert {r.id: r.message for r in plain.results if r.status is not Status.PASS} == {}
+
+
+async def test_override_is_sent_as_the_target_declares_or_not_asked() -> None:
+    undeclared = await run_against_sandbox(suites=["gs1-bedside"], configure=lambda t: setattr(
+        t, "bedside", BedsideSettings(emar=True, override_policy="record-with-reason")))
+    status = {r.id: r for r in undeclared.results}
+    for name in MATCH[2:]:
+        assert status[f"gs1-bedside.match.{name}"].status is Status.SKIP
+        assert "override_note_prefix" in status[f"gs1-bedside.match.{name}"].message
+    # The sandbox recognises "Override:" only: a reason under another declared prefix is refused again.
+    other = await run_against_sandbox(suites=["gs1-bedside"], configure=lambda t: setattr(
+        t, "bedside", BedsideSettings(emar=True, override_policy="record-with-reason",
+                                      override_note_prefix="Reason-for-override:")))
+    status = {r.id: r for r in other.results}
+    assert status["gs1-bedside.match.expired"].status is Status.FAIL
+    assert "not recorded" in status["gs1-bedside.match.expired"].message
 
 
 async def test_read_only_target_skips_every_write_and_errors_none() -> None:
