@@ -8,4 +8,5 @@ from conformance.targets import BedsideSettings
 
 
 def sandbox_bedside_settings() -> BedsideSettings:
-    return BedsideSettings(emar=True, override_policy="refuse", gln_extension_system=GLN_EXTENSION_SYSTEM)
+    return BedsideSettings(emar=True, override_policy="refuse", gln_extension_system=GLN_EXTENSION_SYSTEM,
+                           scanned_pack="contained")

@@ -98,7 +98,10 @@ async def by_has(ctx: BedsideContext) -> None:
     patients = made["patients"]
     problems: list[str] = []
     for lot, received in ((made["lots"]["a1"], {patients[0], patients[1]}), (made["lots"]["b"], {patients[2]})):
-        _, packs = await ctx.search("Medication", [("lot-number", lot)])
+        asked, packs = await ctx.search("Medication", [("lot-number", lot)])
+        if not packs:  # no packs to ask _has about: that is the lot-number search failing, not _has
+            fail(f"{asked} found no Medication of batch {lot}, which this run wrote, so _has could not be asked "
+                 "(product.medication-lot judges that search)")
         refs = ",".join(f"Medication/{i}" for i in ids(packs))
         what, found = await ctx.search("Patient", [("_has:MedicationAdministration:patient:medication", refs)])
         named = set(ids(found))

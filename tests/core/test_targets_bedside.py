@@ -32,7 +32,7 @@ def test_declared_emar_and_policy_load(tmp_path: Path) -> None:
 def test_suite_conventions_are_not_assumed(tmp_path: Path) -> None:
     """Where an override reason goes and where AI 254 is kept are the target's to say: no default."""
     t = load(write(tmp_path, "[bedside]\nemar = true\n"))
-    assert (t.bedside.override_note_prefix, t.bedside.gln_extension_system) == ("", "")
+    assert (t.bedside.override_note_prefix, t.bedside.gln_extension_system, t.bedside.scanned_pack) == ("", "", "")
 
 
 @pytest.mark.parametrize(("text", "key"), [
@@ -42,6 +42,7 @@ def test_suite_conventions_are_not_assumed(tmp_path: Path) -> None:
     ('[bedside]\nemar = true\noverride_policy = "record-with-reason"\n', "bedside.override_note_prefix"),
     ("[bedside]\noverride_note_prefix = 1\n", "bedside.override_note_prefix"),
     ('[bedside]\ngln_extension_system = "bed extension"\n', "bedside.gln_extension_system"),
+    ('[bedside]\nscanned_pack = "reference"\n', "bedside.scanned_pack"),
     ("[bedside]\nemr = true\n", "bedside.emr"),
     ("bedside = true\n", "bedside"),
 ])

@@ -3,6 +3,9 @@ target, and the sandbox's eMAR and chained search answering as a correct server 
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 
 from conformance.model import Status
@@ -20,7 +23,8 @@ def _no_emar(target: Target) -> None:
 
 
 def _overrides(target: Target) -> None:
-    target.bedside = BedsideSettings(emar=True, override_policy="record-with-reason", override_note_prefix="Override:")
+    target.bedside = BedsideSettings(emar=True, override_policy="record-with-reason", override_note_prefix="Override:",
+                                     scanned_pack="contained")
 
 
 async def test_without_declared_bedside_capability_item_4_skips_and_nothing_else_changes() -> None:
@@ -69,6 +73,35 @@ async def test_override_is_sent_as_the_target_declares_or_not_asked() -> None:
     status = {r.id: r for r in other.results}
     assert status["gs1-bedside.match.expired"].status is Status.FAIL
     assert "not recorded" in status["gs1-bedside.match.expired"].message
+
+
+async def test_a_refused_correct_administration_is_judged_only_where_the_pack_form_is_declared() -> None:
+    fault = ["emar-gtin-compared-as-number"]  # the eMAR refuses every correct administration
+    declared = await run_against_sandbox(faults=fault, suites=["gs1-bedside"])
+    assert {r.id: r.status for r in declared.results}["gs1-bedside.match.correct"] is Status.FAIL
+    undeclared = await run_against_sandbox(faults=fault, suites=["gs1-bedside"],
+                                           configure=lambda t: setattr(t, "bedside", BedsideSettings(emar=True)))
+    correct = {r.id: r for r in undeclared.results}["gs1-bedside.match.correct"]
+    assert correct.status is Status.SKIP and "scanned_pack" in correct.message and "refused" in correct.message
+
+
+async def test_has_is_not_blamed_when_the_batch_search_finds_no_pack() -> None:
+    sandbox = create_app(parse_faults([]))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The sandbox, except that Medication?lot-number finds nothing."""
+        if scope["type"] == "http" and scope["path"].endswith("/Medication") and b"lot-number" in scope["query_string"]:
+            body = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": 0}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/fhir+json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await sandbox(scope, receive, send)
+
+    result = await run_against_sandbox(suites=["gs1-bedside"], app=app)
+    has = {r.id: r for r in result.results}["gs1-bedside.recall.by-has"]
+    assert has.status is Status.FAIL
+    assert "found no Medication of batch" in has.message and "MISSED" not in has.message
 
 
 async def test_read_only_target_skips_every_write_and_errors_none() -> None:
