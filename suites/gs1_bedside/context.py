@@ -84,14 +84,20 @@ class BedsideContext(FhirContext):
         super().__init__(target, http, run_id)
         self.scans = Scans()
 
-    async def search(self, rtype: str, pairs: list[tuple[str, str]]) -> tuple[str, list[dict[str, Any]]]:
+    async def search(self, rtype: str, pairs: list[tuple[str, str]],
+                     optional: str = "") -> tuple[str, list[dict[str, Any]]]:
         """GET ``rtype?pairs`` (repeats kept: AND); the query in words and the matched resources.
 
-        A declared parameter answered with anything but a searchset is a failure of that search.
+        A declared parameter answered with anything but a searchset is a failure of that search, except
+        that an ``optional`` feature (chaining, which R4 lets a server leave out and no CapabilityStatement
+        element declares) refused with an OperationOutcome ``not-supported`` is a skip naming it.
         """
         query = urlencode(pairs, safe="|:/,")
         what = f"search {rtype}?{query}"
         response: HttpResponse = await self.fhir.get(f"{rtype}?{query}")
+        if optional and response.status_code in (400, 403, 501) and not_supported(response):
+            skip(f"{what}: the server answered {describe(response)}, not-supported: {optional} is a feature R4 "
+                 "does not require and the CapabilityStatement cannot declare, so it is not judged")
         bundle = searchset(response, what)
         return what, [r for r in entries(bundle) if r.get("resourceType") == rtype]
 
@@ -101,6 +107,17 @@ class BedsideContext(FhirContext):
         cap.require(rtype, "search-type")
         missing = [p for p in params if p not in cap.search_params(rtype)]
         require_declared(not missing, f"search parameter {', '.join(missing)} on {rtype}")
+
+
+def not_supported(response: HttpResponse) -> bool:
+    """The response is an OperationOutcome whose error issue has code not-supported."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    issues = body.get("issue") if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome" else None
+    return isinstance(issues, list) and any(isinstance(i, dict) and i.get("code") == "not-supported"
+                                            and i.get("severity") in ("error", "fatal") for i in issues)
 
 
 def ids(found: list[dict[str, Any]]) -> list[str]:

@@ -67,7 +67,8 @@ async def by_lot(ctx: BedsideContext) -> None:
     patients = made["patients"]
     problems: list[str] = []
     for lot, received in ((made["lots"]["a1"], {patients[0], patients[1]}), (made["lots"]["b"], {patients[2]})):
-        what, found = await ctx.search("MedicationAdministration", [("medication.lot-number", lot)])
+        what, found = await ctx.search("MedicationAdministration", [("medication.lot-number", lot)],
+                                       optional="chained search (search.html#chaining)")
         named = {local_ref(r.get("subject")).removeprefix("Patient/") for r in found}
         missed = received - named
         if missed:

@@ -104,6 +104,31 @@ async def test_has_is_not_blamed_when_the_batch_search_finds_no_pack() -> None:
     assert "found no Medication of batch" in has.message and "MISSED" not in has.message
 
 
+def _refusing_chains(code: str) -> Any:
+    """The sandbox, except that a chained search is answered 400 with an OperationOutcome of ``code``."""
+    sandbox = create_app(parse_faults([]))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and b"medication.lot-number" in scope["query_string"]:
+            body = json.dumps({"resourceType": "OperationOutcome", "issue": [
+                {"severity": "error", "code": code, "diagnostics": "chained search"}]}).encode()
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/fhir+json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await sandbox(scope, receive, send)
+    return app
+
+
+async def test_chaining_refused_as_not_supported_skips_and_any_other_refusal_fails() -> None:
+    """R4 does not require chaining and no CapabilityStatement element declares it: not-supported is a skip."""
+    result = await run_against_sandbox(suites=["gs1-bedside"], app=_refusing_chains("not-supported"))
+    by_lot = {r.id: r for r in result.results}["gs1-bedside.recall.by-lot"]
+    assert by_lot.status is Status.SKIP and "not-supported" in by_lot.message and "chaining" in by_lot.message
+    result = await run_against_sandbox(suites=["gs1-bedside"], app=_refusing_chains("invalid"))
+    assert {r.id: r.status for r in result.results}["gs1-bedside.recall.by-lot"] is Status.FAIL
+
+
 async def test_read_only_target_skips_every_write_and_errors_none() -> None:
     result = await run_against_sandbox(suites=["gs1-bedside"], sandbox=False)
     assert not [r for r in result.results if r.status is Status.ERROR]
