@@ -100,6 +100,7 @@ class Hl7v2Settings:
 
 
 OVERRIDE_POLICIES = ("refuse", "record-with-reason")
+SCANNED_PACK_FORMS = ("", "contained")
 
 
 @dataclass
@@ -114,6 +115,16 @@ class BedsideSettings:
     # refuse: a mismatch is refused with an OperationOutcome; record-with-reason: refused unless the
     # administration carries an override reason, then stored with that reason.
     override_policy: str = "refuse"
+    # How the eMAR recognises an override reason: a MedicationAdministration.note whose text starts with
+    # this. FHIR R4 defines no override element, so record-with-reason needs it declared (no default).
+    override_note_prefix: str = ""
+    # The Location.identifier system under which the target keeps a GLN's extension component (AI 254).
+    # No HL7 or GS1 FHIR mapping defines one, so "GLN + extension" is asked only where this is declared.
+    gln_extension_system: str = ""
+    # How the eMAR takes the scanned pack in a MedicationAdministration: "contained" (a contained
+    # Medication with GTIN, batch, expiry: the one form gs1-bedside sends). Undeclared, a refusal of the
+    # correct administration is not judged: it may be the form, not the patient or product, refused.
+    scanned_pack: str = ""
 
 
 @dataclass
@@ -441,4 +452,18 @@ def _bedside(table: dict[str, Any], err: Any) -> BedsideSettings:
     if not isinstance(policy, str) or policy.strip() not in OVERRIDE_POLICIES:
         raise err("bedside.override_policy", f"{policy!r} is not one of {', '.join(OVERRIDE_POLICIES)}")
     settings.emar, settings.override_policy = emar, policy.strip()
+    for name in ("override_note_prefix", "gln_extension_system", "scanned_pack"):
+        value = table.get(name, "")
+        if not isinstance(value, str):
+            raise err(f"bedside.{name}", "must be a string")
+        setattr(settings, name, value.strip())
+    if settings.override_policy == "record-with-reason" and not settings.override_note_prefix:
+        raise err("bedside.override_note_prefix", "override_policy = record-with-reason needs the text an "
+                  "override reason's note starts with, as the eMAR expects it (e.g. \"Override:\")")
+    if settings.scanned_pack not in SCANNED_PACK_FORMS:
+        forms = ", ".join(SCANNED_PACK_FORMS[1:])
+        raise err("bedside.scanned_pack", f"{settings.scanned_pack!r} is not one of {forms}")
+    ext = urlsplit(settings.gln_extension_system)
+    if settings.gln_extension_system and (not ext.scheme or not (ext.netloc or ext.path)):
+        raise err("bedside.gln_extension_system", f"{settings.gln_extension_system!r} is not a URI")
     return settings

@@ -106,6 +106,20 @@ def _gtin_of(digits: str, start: int, issues: list[Issue], sid: str) -> tuple[st
         issues.append(Issue("carrier", f"UPC-E {digits!r} has number system {digits[0]}: only 0 and 1 exist, so "
                             "it expands to no GTIN-12", ("01",), start))
         return None
+    if digits[0] != "0":
+        # GS1 General Specifications 2.1.3.3 (GTIN-12 carried by a UPC-E barcode): "Some GTIN-12s beginning
+        # with the U.P.C. Prefix 0 may be represented" in UPC-E. Number system 1 exists in the symbology
+        # (ISO/IEC 15420 parity), not in GS1's allocation: the GTIN-12 it stands for is carried by UPC-A.
+        issues.append(Issue("carrier", f"UPC-E {digits!r} has number system 1: GS1 allows UPC-E only for GTIN-12s "
+                            f"with U.P.C. Prefix 0 (GS1 General Specifications 2.1.3.3); GTIN-12 {upca} is carried "
+                            "by UPC-A", ("01",), start))
+        return None
+    # ISO/IEC 15424 and the GS1 General Specifications' symbology identifier table: ]E0 transmits 13 digits,
+    # a UPC-E expanded to its UPC-A with a leading 0 (zxing-cpp does; GS1's Syntax Engine accepts only that).
+    # The 8 symbol digits are still read, since the identifier says which symbol they came from.
+    issues.append(Issue("carrier", f"]E0 followed by the 8 digits of a UPC-E: a scanner transmits UPC-E expanded "
+                        f"to 13 digits (]E00{upca}); configure the scanner to expand UPC-E", ("01",), start,
+                        severity="warning"))
     return "UPC-E", "00" + upca
 
 

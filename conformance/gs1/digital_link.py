@@ -121,8 +121,9 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         if entry.dlpkey is not None:
             key = entry
             break
-    # Empty segments in the stem (before the primary key) are the domain owner's business; in the
-    # /AI/value pairs one is an AI or a value left out.
+    # Empty segments in the stem (before the primary key) are the domain owner's business: the ABNF's
+    # stem is *( "/" segment ), segment = *pchar (RFC 3986), which may be empty. In the /AI/value pairs
+    # one is an AI or a value left out.
     empty = [where for seg, where in segments[i if key is not None else 0:] if seg == ""]
     if empty:
         issues.append(Issue("dl-syntax", "empty path segment ('//'): a Digital Link path is /AI/value pairs",

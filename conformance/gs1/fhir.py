@@ -16,6 +16,10 @@ GLN_SYSTEM = "https://www.gs1.org/gln"
 # R4 Medication has no serial number element: the pack's serial (AI 21) is kept as an identifier.
 SERIAL_SYSTEM = "https://www.gs1.org/serial"
 GS1_SYSTEMS = (GTIN_SYSTEM, GSRN_SYSTEM, GLN_SYSTEM, SERIAL_SYSTEM)
+# The GLN extension component (AI 254) has no FHIR home in any HL7 or GS1 mapping. The sandbox keeps it
+# as a second Location.identifier under this system and declares so ([bedside] gln_extension_system);
+# gs1-bedside asks for it only from a target that declares a system of its own.
+GLN_EXTENSION_SYSTEM = "https://www.gs1.org/gln-extension"
 
 
 def fhir_date(yymmdd: str) -> str:

@@ -33,9 +33,11 @@ def _length_issue(entry: AiEntry, element: Element, form: str) -> Issue | None:
     want = (f"{entry.max_length}" if entry.fixed_length
             else f"{entry.min_length} to {entry.max_length}")
     if form == "digital-link" and entry.ai == "01" and n in (8, 12, 13) and element.value.isdigit():
-        # GS1 Digital Link URI Syntax 1.2, ABNF gtin-value = 14DIGIT: "GTIN-8, GTIN-12 and GTIN-13 SHALL
-        # be expressed as 14 digits, with leading zeroes serving as filler digits". Refused, not padded:
-        # the Syntax Engine too accepts them only with its legacy "zero-suppressed GTIN" option.
+        # GS1 Digital Link URI Syntax (current, ref.gs1.org/standards/digital-link/uri-syntax/), ABNF
+        # gtin-value = 14DIGIT: "GTIN-8, GTIN-12 and GTIN-13 SHALL be expressed as 14 digits, with leading
+        # zeroes serving as filler digits"; only existing infrastructure SHOULD keep reading the legacy form
+        # (1.2's ABNF still had 14DIGIT / 13DIGIT / 12DIGIT / 8DIGIT). Refused, not padded: the Syntax
+        # Engine too accepts them only with its legacy "zero-suppressed GTIN" option.
         return Issue("length", f"(01) GTIN-{n} in a Digital Link URI: a GTIN SHALL be written as 14 digits with "
                      f"leading zeros (GS1 Digital Link URI Syntax, gtin-value), here {element.value.zfill(14)}",
                      (entry.ai,), element.start)

@@ -24,6 +24,9 @@ def bedside_faults(fault: type[Fault]) -> tuple[Fault, ...]:
         fault("bedside-identifier-leading-zero-dropped", "identifier search compares values with leading zeros "
               "stripped on both sides (as numbers): a GSRN or GLN scanned without its leading zero still matches",
               IDENTIFY),
+        fault("bedside-gln-extension-dropped", "Location identifiers under a system the server has no mapping for "
+              "are dropped, the GLN extension (AI 254) among them, though the sandbox declares where it keeps it "
+              "([bedside] gln_extension_system)", (f"{B}identify.location", f"{B}recall.device-location")),
         fault("bedside-medication-batch-refused", "a Medication with a batch is refused (422): the server keeps "
               "products from a formulary, not the packs scanned at the bedside", (f"{B}product.create",)),
         fault("bedside-lot-number-ignored", "Medication lot-number search is ignored: every batch of the "

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from conformance.checks import SuiteRuntime, skip, suite
 from conformance.gs1 import validate
 from conformance.gs1.linters import check_digit
+from conformance.targets import BedsideSettings
 from conformance.transports.http import HttpResponse
 from suites.fhir_rest import capability
 from suites.fhir_rest.context import FhirContext, describe, require_declared, snippet
@@ -26,9 +27,6 @@ from suites.fhir_rest.searching import entries, searchset
 SUITE_ID = "gs1-bedside"
 METADATA = "gs1-bedside.capability.metadata"
 GS = "\x1d"
-# The GLN extension component (AI 254) has no FHIR home: this suite keeps it as a second identifier of
-# the place, so "GLN + extension" is an AND of two identifier tokens (docs/gs1-bedside-checks.md).
-GLN_EXTENSION_SYSTEM = "https://www.gs1.org/gln-extension"
 # The same digits under a hospital's own numbering: a search that ignores the system finds this one too.
 LOCAL_SYSTEM = "https://conformance.example/local-id"
 
@@ -86,14 +84,20 @@ class BedsideContext(FhirContext):
         super().__init__(target, http, run_id)
         self.scans = Scans()
 
-    async def search(self, rtype: str, pairs: list[tuple[str, str]]) -> tuple[str, list[dict[str, Any]]]:
+    async def search(self, rtype: str, pairs: list[tuple[str, str]],
+                     optional: str = "") -> tuple[str, list[dict[str, Any]]]:
         """GET ``rtype?pairs`` (repeats kept: AND); the query in words and the matched resources.
 
-        A declared parameter answered with anything but a searchset is a failure of that search.
+        A declared parameter answered with anything but a searchset is a failure of that search, except
+        that an ``optional`` feature (chaining, which R4 lets a server leave out and no CapabilityStatement
+        element declares) refused with an OperationOutcome ``not-supported`` is a skip naming it.
         """
         query = urlencode(pairs, safe="|:/,")
         what = f"search {rtype}?{query}"
         response: HttpResponse = await self.fhir.get(f"{rtype}?{query}")
+        if optional and response.status_code in (400, 403, 501) and not_supported(response):
+            skip(f"{what}: the server answered {describe(response)}, not-supported: {optional} is a feature R4 "
+                 "does not require and the CapabilityStatement cannot declare, so it is not judged")
         bundle = searchset(response, what)
         return what, [r for r in entries(bundle) if r.get("resourceType") == rtype]
 
@@ -103,6 +107,17 @@ class BedsideContext(FhirContext):
         cap.require(rtype, "search-type")
         missing = [p for p in params if p not in cap.search_params(rtype)]
         require_declared(not missing, f"search parameter {', '.join(missing)} on {rtype}")
+
+
+def not_supported(response: HttpResponse) -> bool:
+    """The response is an OperationOutcome whose error issue has code not-supported."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    issues = body.get("issue") if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome" else None
+    return isinstance(issues, list) and any(isinstance(i, dict) and i.get("code") == "not-supported"
+                                            and i.get("severity") in ("error", "fatal") for i in issues)
 
 
 def ids(found: list[dict[str, Any]]) -> list[str]:
@@ -134,9 +149,23 @@ def refusal_problem(response: HttpResponse) -> str | None:
     return None
 
 
+def bedside(ctx: BedsideContext) -> BedsideSettings:
+    """The target's ``[bedside]`` declaration (none: a generic FHIR server)."""
+    settings = getattr(ctx.target, "bedside", None)
+    return settings if isinstance(settings, BedsideSettings) else BedsideSettings()
+
+
+def gln_extension_system(ctx: BedsideContext) -> str:
+    """The system the target keeps a GLN's extension (AI 254) under; "" when it declares none.
+
+    No HL7 or GS1 FHIR mapping places AI 254, so a target that does not declare where it keeps it is
+    asked for the GLN alone: a server that drops an identifier system it has no mapping for is correct.
+    """
+    return bedside(ctx).gln_extension_system
+
+
 def require_emar(ctx: BedsideContext) -> None:
-    bedside = getattr(ctx.target, "bedside", None)
-    if not getattr(bedside, "emar", False):
+    if not bedside(ctx).emar:
         skip("bedside capability not declared in the target file (set [bedside] emar = true for an eMAR "
              "that checks administrations against the prescription and the scans)")
 

@@ -14,14 +14,7 @@ from typing import Any
 from conformance.checks import check, expect, fail
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM
 from suites.fhir_rest.context import describe, expect_status, snippet
-from suites.gs1_bedside.context import (
-    GLN_EXTENSION_SYSTEM,
-    LOCAL_SYSTEM,
-    METADATA,
-    BedsideContext,
-    ids,
-    scanned,
-)
+from suites.gs1_bedside.context import LOCAL_SYSTEM, METADATA, BedsideContext, gln_extension_system, ids, scanned
 
 CREATE = "gs1-bedside.identify.create"
 CAPS = ["gs1-scanning", "positive-patient-identification"]
@@ -43,12 +36,16 @@ CLAUSES = {
 }
 
 
-def identified(rtype: str, ais: dict[str, str], system: str, name: str, local: bool) -> dict[str, Any]:
-    """The resource a scan identifies (or, with ``local``, its decoy: same digits, the hospital's system)."""
+def identified(rtype: str, ais: dict[str, str], system: str, name: str, local: bool,
+               extension_system: str = "") -> dict[str, Any]:
+    """The resource a scan identifies (or, with ``local``, its decoy: same digits, the hospital's system).
+
+    A GLN's extension (AI 254) is written only under the system the target declares for it.
+    """
     key = ais["8018"] if "8018" in ais else ais["414"]
     idents = [{"system": LOCAL_SYSTEM if local else system, "value": key}]
-    if "254" in ais and not local:
-        idents.append({"system": GLN_EXTENSION_SYSTEM, "value": ais["254"]})
+    if "254" in ais and not local and extension_system:
+        idents.append({"system": extension_system, "value": ais["254"]})
     body: dict[str, Any] = {"resourceType": rtype, "identifier": idents}
     if rtype == "Location":
         body.update(status="active", name=f"Synthetic {name}")
@@ -79,7 +76,8 @@ async def create(ctx: BedsideContext) -> dict[str, Any]:
     for kind, (rtype, scan, _ai, system) in KINDS.items():
         ctx.capability().require(rtype, "create")
         ais = scanned(getattr(ctx.scans, scan))
-        rid = await create_tagged(ctx, identified(rtype, ais, system, kind, False), f"{rtype} ({scan} scan)")
+        body = identified(rtype, ais, system, kind, False, gln_extension_system(ctx))
+        rid = await create_tagged(ctx, body, f"{rtype} ({scan} scan)")
         decoy = await create_tagged(ctx, identified(rtype, ais, system, kind, True), f"{rtype} (local-number decoy)")
         made[kind] = {"id": rid, "decoy": decoy, "ais": ais}
     return made
@@ -102,8 +100,9 @@ def _register(kind: str) -> None:
         ais, rid = made["ais"], made["id"]
         key = ais[ai]
         exact = [("identifier", f"{system}|{key}")]
-        if "254" in ais:
-            exact.append(("identifier", f"{GLN_EXTENSION_SYSTEM}|{ais['254']}"))
+        extension = gln_extension_system(ctx)
+        if "254" in ais and extension:  # GLN AND extension, only where the target says where it keeps AI 254
+            exact.append(("identifier", f"{extension}|{ais['254']}"))
         problems: list[str] = []
         # With an extension (AI 254) the scan asks GLN AND extension; the GLN alone must find the place too.
         for query in ([exact, exact[:1]] if len(exact) > 1 else [exact]):

@@ -13,7 +13,7 @@ from typing import Any
 from conformance.checks import check, expect, fail
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, SERIAL_SYSTEM
 from suites.fhir_rest.context import expect_resource, expect_status
-from suites.gs1_bedside.context import GLN_EXTENSION_SYSTEM, METADATA, BedsideContext, ids, local_ref, scanned
+from suites.gs1_bedside.context import METADATA, BedsideContext, gln_extension_system, ids, local_ref, scanned
 from suites.gs1_bedside.identify import CREATE as PLACES
 from suites.gs1_bedside.identify import create_tagged
 from suites.gs1_bedside.products import CREATE as PRODUCTS
@@ -67,7 +67,8 @@ async def by_lot(ctx: BedsideContext) -> None:
     patients = made["patients"]
     problems: list[str] = []
     for lot, received in ((made["lots"]["a1"], {patients[0], patients[1]}), (made["lots"]["b"], {patients[2]})):
-        what, found = await ctx.search("MedicationAdministration", [("medication.lot-number", lot)])
+        what, found = await ctx.search("MedicationAdministration", [("medication.lot-number", lot)],
+                                       optional="chained search (search.html#chaining)")
         named = {local_ref(r.get("subject")).removeprefix("Patient/") for r in found}
         missed = received - named
         if missed:
@@ -98,7 +99,10 @@ async def by_has(ctx: BedsideContext) -> None:
     patients = made["patients"]
     problems: list[str] = []
     for lot, received in ((made["lots"]["a1"], {patients[0], patients[1]}), (made["lots"]["b"], {patients[2]})):
-        _, packs = await ctx.search("Medication", [("lot-number", lot)])
+        asked, packs = await ctx.search("Medication", [("lot-number", lot)])
+        if not packs:  # no packs to ask _has about: that is the lot-number search failing, not _has
+            fail(f"{asked} found no Medication of batch {lot}, which this run wrote, so _has could not be asked "
+                 "(product.medication-lot judges that search)")
         refs = ",".join(f"Medication/{i}" for i in ids(packs))
         what, found = await ctx.search("Patient", [("_has:MedicationAdministration:patient:medication", refs)])
         named = set(ids(found))
@@ -135,7 +139,8 @@ async def device_location(ctx: BedsideContext) -> None:
     place = expect_resource(response, "Location", f"GET {where}")
     labels = {(i.get("system"), i.get("value")) for i in place.get("identifier", []) if isinstance(i, dict)}
     bed = ctx.product(PLACES)["location"]["ais"]
-    wanted = {(GLN_SYSTEM, bed["414"]), (GLN_EXTENSION_SYSTEM, bed["254"])}
+    extension = gln_extension_system(ctx)
+    wanted = {(GLN_SYSTEM, bed["414"]), *([(extension, bed["254"])] if extension else [])}
     if not wanted <= labels:
         fail(f"Device/{made['id']} is at {where}, whose identifiers {sorted(map(str, labels))} are not the bed's "
-             f"GLN {bed['414']} with extension {bed['254']}")
+             f"GLN {bed['414']}" + (f" with extension {bed['254']} ({extension})" if extension else ""))

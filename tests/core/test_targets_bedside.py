@@ -23,14 +23,26 @@ def test_defaults_declare_no_bedside_capability(tmp_path: Path) -> None:
 
 
 def test_declared_emar_and_policy_load(tmp_path: Path) -> None:
-    t = load(write(tmp_path, '[bedside]\nemar = true\noverride_policy = "record-with-reason"\n'))
+    t = load(write(tmp_path, '[bedside]\nemar = true\noverride_policy = "record-with-reason"\n'
+                             'override_note_prefix = "Override:"\ngln_extension_system = "urn:example:bed-ext"\n'))
     assert (t.bedside.emar, t.bedside.override_policy) == (True, "record-with-reason")
+    assert (t.bedside.override_note_prefix, t.bedside.gln_extension_system) == ("Override:", "urn:example:bed-ext")
+
+
+def test_suite_conventions_are_not_assumed(tmp_path: Path) -> None:
+    """Where an override reason goes and where AI 254 is kept are the target's to say: no default."""
+    t = load(write(tmp_path, "[bedside]\nemar = true\n"))
+    assert (t.bedside.override_note_prefix, t.bedside.gln_extension_system, t.bedside.scanned_pack) == ("", "", "")
 
 
 @pytest.mark.parametrize(("text", "key"), [
     ('[bedside]\nemar = "yes"\n', "bedside.emar"),
     ('[bedside]\nemar = true\noverride_policy = "sometimes"\n', "bedside.override_policy"),
     ("[bedside]\noverride_policy = 3\n", "bedside.override_policy"),
+    ('[bedside]\nemar = true\noverride_policy = "record-with-reason"\n', "bedside.override_note_prefix"),
+    ("[bedside]\noverride_note_prefix = 1\n", "bedside.override_note_prefix"),
+    ('[bedside]\ngln_extension_system = "bed extension"\n', "bedside.gln_extension_system"),
+    ('[bedside]\nscanned_pack = "reference"\n', "bedside.scanned_pack"),
     ("[bedside]\nemr = true\n", "bedside.emr"),
     ("bedside = true\n", "bedside"),
 ])

@@ -22,7 +22,6 @@ SCANS = [
     ("UPC-E ending 3", "]E0" + "01234531", "00012300000451", ""),
     ("UPC-E ending 4", "]E0" + "01234446", "00012340000046", ""),
     ("UPC-E ending 9", "]E0" + "01234596", "00012345000096", ""),
-    ("UPC-E number system 1", "]E0" + "11234562", "00112345000062", ""),
     ("EAN-13", "]E0" + "5012345678900", "05012345678900", ""),
     ("UPC-A as 13 digits", "]E0" + "0614141000036", "00614141000036", ""),
     ("EAN-8", "]E4" + "95011011", "00000095011011", ""),
@@ -41,6 +40,8 @@ SCANS = [
 BROKEN = [
     ("UPC-E wrong check digit", "]E0" + "01234564", "scanner", "check-digit"),
     ("UPC-E number system 2", "]E0" + "21234565", "scanner", "carrier"),
+    # GS1 General Specifications 2.1.3.3: UPC-E carries GTIN-12s with U.P.C. Prefix 0 only.
+    ("UPC-E number system 1", "]E0" + "11234562", "scanner", "carrier"),
     ("add-on under ]E0", "]E0" + "9501101530003" + "12", "scanner", "carrier"),
     ("EAN-13 under ]E4", "]E4" + "9501101530003", "scanner", "carrier"),
     ("]E3 without an add-on", "]E3" + "95011015300031", "scanner", "carrier"),
@@ -172,3 +173,12 @@ def test_cli_form_option() -> None:
     assert code == 0 and json.loads(out)["carrier"]["gtin"] == "00012345000065"
     code, out = run("]E3" + "950110153000351234")
     assert code == 0 and "addon 51234" in out
+
+
+def test_upc_e_sent_unexpanded_is_read_with_a_warning_naming_the_13_digit_form() -> None:
+    """ISO/IEC 15424: ]E0 carries 13 digits (UPC-E expanded); the 8 symbol digits are read, with a warning."""
+    result = validate("]E0" + "01234565", form="scanner")
+    assert result.valid and result.ais == {"01": "00012345000065"}
+    [warning] = [i for i in result.issues if i.severity == "warning"]
+    assert warning.defect == "carrier" and "]E00012345000065" in warning.diagnostics
+    assert not [i for i in validate("]E0" + "0012345000065", form="scanner").issues if i.severity == "warning"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from conformance.gs1.fhir import GTIN_SYSTEM
+from conformance.gs1.fhir import GS1_SYSTEMS, GTIN_SYSTEM
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.fhir.responses import FhirError
 from conformance.sandbox.fhir.store import Store
@@ -27,6 +27,9 @@ def apply(resource: dict[str, Any], store: Store, faults: Faults) -> dict[str, A
     rtype = resource.get("resourceType")
     if rtype == "Medication" and "batch" in resource and faults.on("bedside-medication-batch-refused"):
         raise FhirError(422, "Medication.batch is not supported: this server keeps formulary products", "not-supported")
+    idents = resource.get("identifier")
+    if rtype == "Location" and faults.on("bedside-gln-extension-dropped") and isinstance(idents, list):
+        resource["identifier"] = [i for i in idents if isinstance(i, dict) and i.get("system") in GS1_SYSTEMS]
     if rtype == "Device" and faults.on("bedside-device-location-dropped"):
         resource.pop("location", None)
     if rtype == "MedicationAdministration":

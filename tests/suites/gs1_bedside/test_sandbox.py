@@ -3,6 +3,9 @@ target, and the sandbox's eMAR and chained search answering as a correct server 
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 
 from conformance.model import Status
@@ -20,7 +23,8 @@ def _no_emar(target: Target) -> None:
 
 
 def _overrides(target: Target) -> None:
-    target.bedside = BedsideSettings(emar=True, override_policy="record-with-reason")
+    target.bedside = BedsideSettings(emar=True, override_policy="record-with-reason", override_note_prefix="Override:",
+                                     scanned_pack="contained")
 
 
 async def test_without_declared_bedside_capability_item_4_skips_and_nothing_else_changes() -> None:
@@ -40,6 +44,89 @@ async def test_override_policy_records_the_reason_and_still_requires_the_refusal
     status = {r.id: r for r in broken.results}
     assert status["gs1-bedside.match.wrong-patient"].status is Status.FAIL
     assert "accepted silently" in status["gs1-bedside.match.wrong-patient"].message
+
+
+async def test_gln_extension_is_asked_only_where_the_target_declares_where_it_keeps_it() -> None:
+    # The sandbox declares its system for AI 254: dropping those identifiers breaks its own promise.
+    broken = await run_against_sandbox(faults=["bedside-gln-extension-dropped"], suites=["gs1-bedside"])
+    status = {r.id: r for r in broken.results}
+    for check_id in ("gs1-bedside.identify.location", "gs1-bedside.recall.device-location"):
+        assert status[check_id].status is Status.FAIL, status[check_id].message
+    assert "gln-extension" in status["gs1-bedside.identify.location"].message
+    # A target that declares none is a server with no mapping for AI 254: keeping only the GLN is correct.
+    plain = await run_against_sandbox(faults=["bedside-gln-extension-dropped"], suites=["gs1-bedside"],
+                                      configure=lambda t: setattr(t, "bedside", BedsideSettings(emar=True)))
+    assert {r.id: r.message for r in plain.results if r.status is not Status.PASS} == {}
+
+
+async def test_override_is_sent_as_the_target_declares_or_not_asked() -> None:
+    undeclared = await run_against_sandbox(suites=["gs1-bedside"], configure=lambda t: setattr(
+        t, "bedside", BedsideSettings(emar=True, override_policy="record-with-reason")))
+    status = {r.id: r for r in undeclared.results}
+    for name in MATCH[2:]:
+        assert status[f"gs1-bedside.match.{name}"].status is Status.SKIP
+        assert "override_note_prefix" in status[f"gs1-bedside.match.{name}"].message
+    # The sandbox recognises "Override:" only: a reason under another declared prefix is refused again.
+    other = await run_against_sandbox(suites=["gs1-bedside"], configure=lambda t: setattr(
+        t, "bedside", BedsideSettings(emar=True, override_policy="record-with-reason",
+                                      override_note_prefix="Reason-for-override:")))
+    status = {r.id: r for r in other.results}
+    assert status["gs1-bedside.match.expired"].status is Status.FAIL
+    assert "not recorded" in status["gs1-bedside.match.expired"].message
+
+
+async def test_a_refused_correct_administration_is_judged_only_where_the_pack_form_is_declared() -> None:
+    fault = ["emar-gtin-compared-as-number"]  # the eMAR refuses every correct administration
+    declared = await run_against_sandbox(faults=fault, suites=["gs1-bedside"])
+    assert {r.id: r.status for r in declared.results}["gs1-bedside.match.correct"] is Status.FAIL
+    undeclared = await run_against_sandbox(faults=fault, suites=["gs1-bedside"],
+                                           configure=lambda t: setattr(t, "bedside", BedsideSettings(emar=True)))
+    correct = {r.id: r for r in undeclared.results}["gs1-bedside.match.correct"]
+    assert correct.status is Status.SKIP and "scanned_pack" in correct.message and "refused" in correct.message
+
+
+async def test_has_is_not_blamed_when_the_batch_search_finds_no_pack() -> None:
+    sandbox = create_app(parse_faults([]))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The sandbox, except that Medication?lot-number finds nothing."""
+        if scope["type"] == "http" and scope["path"].endswith("/Medication") and b"lot-number" in scope["query_string"]:
+            body = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": 0}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/fhir+json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await sandbox(scope, receive, send)
+
+    result = await run_against_sandbox(suites=["gs1-bedside"], app=app)
+    has = {r.id: r for r in result.results}["gs1-bedside.recall.by-has"]
+    assert has.status is Status.FAIL
+    assert "found no Medication of batch" in has.message and "MISSED" not in has.message
+
+
+def _refusing_chains(code: str) -> Any:
+    """The sandbox, except that a chained search is answered 400 with an OperationOutcome of ``code``."""
+    sandbox = create_app(parse_faults([]))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and b"medication.lot-number" in scope["query_string"]:
+            body = json.dumps({"resourceType": "OperationOutcome", "issue": [
+                {"severity": "error", "code": code, "diagnostics": "chained search"}]}).encode()
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/fhir+json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await sandbox(scope, receive, send)
+    return app
+
+
+async def test_chaining_refused_as_not_supported_skips_and_any_other_refusal_fails() -> None:
+    """R4 does not require chaining and no CapabilityStatement element declares it: not-supported is a skip."""
+    result = await run_against_sandbox(suites=["gs1-bedside"], app=_refusing_chains("not-supported"))
+    by_lot = {r.id: r for r in result.results}["gs1-bedside.recall.by-lot"]
+    assert by_lot.status is Status.SKIP and "not-supported" in by_lot.message and "chaining" in by_lot.message
+    result = await run_against_sandbox(suites=["gs1-bedside"], app=_refusing_chains("invalid"))
+    assert {r.id: r.status for r in result.results}["gs1-bedside.recall.by-lot"] is Status.FAIL
 
 
 async def test_read_only_target_skips_every_write_and_errors_none() -> None:
