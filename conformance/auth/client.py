@@ -19,6 +19,7 @@ from typing import Any
 from conformance.evidence.capture import collecting, record
 from conformance.model import Evidence
 from conformance.openapi.settings import OAuthSettings
+from conformance.scrub import register
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
@@ -39,10 +40,10 @@ class Token:
 
 
 def protect(http: HttpTransport, *values: str) -> None:
-    """Scrub these values (and their base64) from everything this transport keeps from now on."""
-    for value in values:
-        if value and len(value) >= 4 and value not in http.scrubber.secrets:
-            http.scrubber.secrets += [value, base64.b64encode(value.encode()).decode()]
+    """Scrub these values, in every encoding, from everything this transport and every output keep
+    from now on (the transport's scrubber feeds the run's registry, :data:`conformance.scrub.RUN`)."""
+    http.scrubber.add(*values)
+    register(*values)
 
 
 def _form(fields: dict[str, str]) -> bytes:
@@ -115,7 +116,7 @@ class OAuthClient:
             raise TokenError("no client secret (oauth.client_secret_env)")
         pair = f"{self.settings.client_id}:{secret}".encode()
         basic = "Basic " + base64.b64encode(pair).decode()
-        protect(self.http, basic.split(" ", 1)[1])
+        protect(self.http, secret, pair.decode(), basic.split(" ", 1)[1])
         return await self._post({"grant_type": "client_credentials", "scope": scope}, {"Authorization": basic})
 
     def assertion(self, key_pem: str | None = None) -> str:
