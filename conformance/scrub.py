@@ -29,8 +29,11 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import IO, Any
 from urllib.parse import quote, quote_plus, unquote
+
+from conformance.model import Evidence, RunInfo, RunResult
 
 REDACTED = "[redacted]"
 MIN_SECRET = 4
@@ -42,7 +45,7 @@ SENSITIVE_HEADERS = frozenset(
 _XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
 # Candidates for the decoding pass: JSON string literals holding an escape, HTML-escaped quoted strings,
 # and runs of text holding a backslash, percent or ampersand escape.
-_JSON_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.){0,4096}"')
+_JSON_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _HTML_QUOTED = re.compile(r"&quot;(?:(?!&quot;)[^<>\n]){0,4096}&quot;")
 _RUN_TEXT = re.compile(r"[^\s<>\"']{4,}")
 _JSON_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)")
@@ -175,8 +178,12 @@ class Scrubber:
         # Each pattern is linear: a bounded literal, or a run between delimiters (no backtracking).
         for pattern, keep in ((_JSON_LITERAL, '"'), (_HTML_QUOTED, "&quot;"), (_RUN_TEXT, "")):
             def redact(match: re.Match[str], keep: str = keep) -> str:
-                hit = _escaped(match) and self._reveals(match.group())
-                return f"{keep}{REDACTED}{keep}" if hit else match.group()
+                text = match.group()
+                if not (_escaped(match) and self._reveals(text)):
+                    return text
+                # A run that ends in an odd number of backslashes escapes the quote after it: keep one.
+                odd = (len(text) - len(text.rstrip("\\"))) % 2 if not keep else 0
+                return f"{keep}{REDACTED}{keep}" + "\\" * odd
 
             value = pattern.sub(redact, value)
         return value
@@ -232,6 +239,23 @@ def register(*values: str) -> None:
 def transport_scrubber(secrets: Iterable[str]) -> Scrubber:
     """A transport's own scrubber, whose secrets also join :data:`RUN`."""
     return Scrubber(secrets, registry=RUN)
+
+
+def scrubbed_info(info: RunInfo, scrubber: Scrubber = RUN) -> RunInfo:
+    return replace(info, target=scrubber.value(info.target)) if scrubber else info
+
+
+def scrubbed(result: RunResult, scrubber: Scrubber = RUN) -> RunResult:
+    """``result`` with every string scrubbed, before any rendering can escape, pretty-print or cut a
+    secret, and before the store keeps it."""
+    if not scrubber:
+        return result
+    checks = [replace(c, title=scrubber.text(c.title), message=scrubber.text(c.message),
+                      metrics=scrubber.value(c.metrics),
+                      evidence=[Evidence(e.kind, scrubber.text(e.summary), scrubber.value(e.data))
+                                for e in c.evidence])
+              for c in result.results]
+    return replace(result, run=scrubbed_info(result.run, scrubber), results=checks)
 
 
 class ScrubbingStream:
