@@ -160,17 +160,37 @@ class Scrubber:
         """``value`` without any form of a secret; ``cut``: it was cut at its end (drop a secret's start)."""
         if not self.plain:
             return value
-        for form in self.secrets:
-            if form in value:
-                value = value.replace(form, REDACTED)
+        for form in self._present(value):
+            value = value.replace(form, REDACTED)
         value = self._decoded(value)
         if ELLIPSIS in value:
             parts = value.split(ELLIPSIS)
             value = ELLIPSIS.join([self._tail(p) for p in parts[:-1]] + parts[-1:])
         return self._tail(value) if cut else value
 
+    def _present(self, value: str) -> list[str]:
+        """The forms ``value`` holds, longest first. With many forms (a long run that obtained many
+        tokens), only those whose first characters occur in ``value`` are searched for, found through
+        its MIN_SECRET-grams a chunk at a time, instead of scanning the whole text once per form."""
+        if len(self.secrets) <= 64:
+            return [form for form in self.secrets if form in value]
+        found: set[str] = set()
+        keys = self._starts.keys()
+        for start in range(0, max(1, len(value) - MIN_SECRET + 1), 65_536):
+            chunk = value[start:start + 65_536 + MIN_SECRET - 1]
+            grams = {chunk[i:i + MIN_SECRET] for i in range(len(chunk) - MIN_SECRET + 1)}
+            found.update(form for gram in grams & keys for form in self._starts[gram])
+        return sorted((form for form in found if form in value), key=len, reverse=True)
+
+    def reset(self) -> None:
+        """Forget every secret: for tests, and for a process that runs one target after another."""
+        with self._lock:
+            self.plain, self.secrets, self._longest, self._starts = [], [], 0, {}
+
     def _reveals(self, text: str) -> bool:
-        return any(secret in decoded for decoded in _decodings(text) for secret in self.plain)
+        """Whether ``text``, unescaped, holds some form of a secret (base64 under \\u escapes, say)."""
+        return any(form in decoded for decoded in _decodings(text) if decoded != text
+                   for form in self._present(decoded))
 
     def _decoded(self, value: str) -> str:
         if "\\" not in value and "%" not in value and "&" not in value:
