@@ -3,7 +3,8 @@
 A :class:`Scrubber` knows a set of secret values and removes every form in which one can come back
 inside kept text: raw; URL-, HTML-, XML- and JSON-escaped (``\\/``, ``\\uXXXX``); base64 and base64url
 at each of the three byte alignments a secret can have inside a longer base64 string; UTF-8 read as
-Latin-1 (how MLLP frames are shown); and each of these escaped once more by a rendering (HTML of JSON,
+Latin-1 (how MLLP frames are shown); Python's repr of the text and of its bytes (how exception messages
+quote a value); and each of these escaped once more by a rendering (HTML of JSON,
 JSON of a URL...). Escapes mixed at random (``\\u0061bc\\/d``) are caught by decoding every escaped run
 and looking for the secret in what it says.
 
@@ -79,10 +80,24 @@ def _escapes(form: str) -> set[str]:
     }
 
 
+def _reprs(secret: str) -> set[str]:
+    """Python's repr of ``secret`` and of its UTF-8 bytes, within either quote (the quote is chosen by
+    the whole value an exception message shows, not by the secret alone)."""
+    out: set[str] = set()
+    for mark in "'\"":
+        text = ("\\\\" if c == "\\" else "\\" + mark if c == mark else c if c.isprintable() else repr(c)[1:-1]
+                for c in secret)
+        data = ("\\\\" if b == 0x5C else "\\" + mark if chr(b) == mark else chr(b) if 0x20 <= b < 0x7F
+                else repr(bytes([b]))[2:-1] for b in secret.encode("utf-8", errors="surrogatepass"))
+        out.update(("".join(text), "".join(data)))
+    return out
+
+
 def forms(secret: str) -> set[str]:
     """Every form of ``secret`` to remove from kept text (see the module docstring)."""
     raw = secret.encode("utf-8", errors="surrogatepass")
     first = {secret, raw.decode("latin-1"),
+             *_reprs(secret),
              "".join(f"\\u{ord(c):04x}" if not c.isalnum() else c for c in secret),
              "".join(f"\\u{ord(c):04x}" for c in secret),
              *_escapes(secret), *_base64_forms(raw)}

@@ -278,6 +278,12 @@ def check_credentials(target: Target) -> None:
             # Shorter values cannot be scrubbed from evidence without erasing innocent text with them.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} is shorter than {MIN_SECRET} "
                               "characters, too short to be kept out of the evidence; use a longer credential")
+        value = os.environ[var]
+        if key == "token_env" and (value != value.strip() or not all(" " <= c <= "~" for c in value)):
+            # An HTTP header carries printable ASCII only, with no edge whitespace: say so before any request.
+            raise TargetError(f"{target.source}: auth.{key}: the value of {var} has characters an HTTP "
+                              "header cannot carry (control characters, non-ASCII, or leading or trailing "
+                              "spaces); a bearer token is printable ASCII")
     for missing in missing_secrets(target.oauth):
         raise TargetError(f"{target.source}: {missing}")
 

@@ -41,7 +41,7 @@ def secret(rng: random.Random, length: int, wide: bool, user: bool = False) -> s
     if wide and length > 4:
         chars[-1] = rng.choice(WIDE)
     rng.shuffle(chars)
-    return "".join(chars)
+    return "".join(chars).strip(" ").rjust(length, "x")  # a header value cannot start or end with a space
 
 
 # (auth type, lengths of: token or user/password, client secret, expired token). Four whole runs
