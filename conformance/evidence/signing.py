@@ -10,12 +10,12 @@ digest in store order; a store whose log is not an extension of a checkpoint los
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conformance import safejson
 from conformance.evidence import merkle
 from conformance.evidence.keys import (
     Signer,
@@ -84,7 +84,7 @@ def make_checkpoint(session: Session, signer: Signer, timestamp: str) -> bytes:
 def check_checkpoint(session: Session, data: bytes, trusted: str | None) -> tuple[list[str], str]:
     """Is the store's current seal log an extension of the checkpoint? (problems, note)"""
     try:
-        body = json.loads(data)
+        body = safejson.loads(data)
         if not isinstance(body, dict) or body.get("format") != CHECKPOINT_FORMAT:
             return [f"not a {CHECKPOINT_FORMAT} file"], ""
         size, old_root = int(body["tree_size"]), bytes.fromhex(str(body["root_hash"]))

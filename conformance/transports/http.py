@@ -29,11 +29,20 @@ from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
 from conformance.writeguard import http_writes, refuse_write
 
-__all__ = ["REDACTED", "SENSITIVE_HEADERS", "HttpResponse", "HttpTransport", "Scrubber", "TransportError"]
+__all__ = ["REDACTED", "SENSITIVE_HEADERS", "BodyBeyondLimit", "HttpResponse", "HttpTransport", "Scrubber",
+           "TransportError"]
 
 
 class TransportError(ExchangeBroken):
     """The exchange could not complete: connection refused or reset, timeout, oversized body..."""
+
+
+class BodyBeyondLimit(ExchangeBroken):
+    """A JSON body deeper or with larger integers than the harness reads (safejson's limits).
+
+    Not a ``ValueError``: a check that fails a server for a body that is not JSON must not fail it
+    for one the harness declined to read. The check ends in ``error`` with this sentence.
+    """
 
 
 @dataclass
@@ -54,11 +63,13 @@ class HttpResponse:
         return value.split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """Parse the body as JSON, bounded in depth and integer size; ``ValueError`` says why not."""
+        """Parse the body as JSON, bounded in depth and integer size; ``ValueError`` says why it is not
+        JSON, :class:`BodyBeyondLimit` (an error verdict) that it passes the harness's limits."""
         try:
             return safejson.loads(self.content)
         except safejson.JsonLimitError as exc:
-            raise ValueError(f"body is not usable JSON: {exc}") from None
+            raise BodyBeyondLimit(f"the body from {self.url} was not read: {exc}; nothing was judged "
+                                  "on it") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             preview = self.text[:80].replace("\n", " ")
             raise ValueError(f"body is not JSON ({exc}); it starts {preview!r}") from None

@@ -18,7 +18,7 @@ from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
-from conformance.openapi.document import DocumentError, parse, read_file
+from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file
 from conformance.targets import Auth
 from conformance.transports.http import HttpTransport, TransportError
 
@@ -55,7 +55,10 @@ class OpenApiContext(BaseContext):
         self.ready()
         if not self.source.startswith(("http://", "https://")):
             try:
-                return parse(read_file(self.source, self.settings.max_document_bytes), self.source)
+                content = read_file(self.source, self.settings.max_document_bytes)
+                return await asyncio.to_thread(parse, content, self.source)  # YAML parsing is slow
+            except DocumentBeyondLimit as exc:
+                raise RuntimeError(f"{exc}; nothing was judged on it") from None
             except DocumentError as exc:
                 fail(str(exc))
         try:
@@ -67,7 +70,9 @@ class OpenApiContext(BaseContext):
             fail(f"GET {self.source} without credentials answered {response.status_code}, not 200: a published "
                  "API document must be readable by anyone who would build on it")
         try:
-            return parse(response.content, self.source)
+            return await asyncio.to_thread(parse, response.content, self.source)
+        except DocumentBeyondLimit as exc:
+            raise RuntimeError(f"{exc}; nothing was judged on it") from None
         except DocumentError as exc:
             fail(str(exc))
 
@@ -107,7 +112,7 @@ class OpenApiContext(BaseContext):
         response = await self.http.request("GET", f"{fhir}/.well-known/smart-configuration",
                                            headers={"Accept": "application/json"})
         try:
-            return str(response.json()["token_endpoint"])
+            return str((await response.ajson())["token_endpoint"])
         except (ValueError, KeyError, TypeError):
             fail("the token endpoint could not be discovered from .well-known/smart-configuration")
 

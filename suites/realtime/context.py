@@ -88,7 +88,7 @@ class RealtimeContext(BaseContext):
         sid = ""
         if 200 <= response.status_code < 300:
             try:
-                data = response.json()
+                data = await response.ajson()
             except ValueError:
                 data = {}
             sid = str(data.get("id", "")) if isinstance(data, dict) else ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import check, expect, fail, skip
-from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, problems
+from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, Notification, problems
 from conformance.realtime.receiver import Inbox
 from conformance.realtime.scenario import patient
 from suites.realtime.context import DECLARED, RealtimeContext, record_notes
@@ -32,9 +32,16 @@ class Subscribed:
     tag: dict[str, str]
 
 
-def body_of(response: Any) -> Any:
+def unread(note: Notification) -> None:
+    """A notification past the harness's JSON limits ends the check in ``error``: it was not judged."""
+    if note.unread:
+        raise RuntimeError(f"a notification was {note.error}; nothing was judged on it")
+
+
+async def body_of(response: Any) -> Any:
+    """The JSON body, or None when it is not JSON (a body past the harness's limits: an error)."""
     try:
-        return response.json()
+        return await response.ajson()
     except ValueError:
         return None
 
@@ -49,7 +56,7 @@ def subscribed(ctx: RealtimeContext) -> Subscribed:
 async def declared(ctx: RealtimeContext) -> str:
     ctx.require_endpoints()
     response = await ctx.b.get("metadata")
-    cap = body_of(response)
+    cap = await body_of(response)
     expect(response.status_code == 200 and isinstance(cap, dict), f"GET metadata answered {response.status_code}")
     resources = [r for rest in cap.get("rest") or [] for r in rest.get("resource") or [] if isinstance(r, dict)]
     sub = next((r for r in resources if r.get("type") == "Subscription"), None)
@@ -71,7 +78,7 @@ async def create(ctx: RealtimeContext) -> Subscribed:
     tag = ctx.tag("sub")
     response, inbox, sid = await ctx.subscribe(ctx.product(DECLARED), tag, ctx.rt.heartbeat)
     expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201")
-    data = body_of(response) or {}
+    data = await body_of(response) or {}
     expect(sid, "the created Subscription came back without an id")
     expect(data.get("status") in ("requested", "active"),
            f"the new Subscription's status is {data.get('status')!r}, not requested or active")
@@ -87,6 +94,7 @@ async def handshake(ctx: RealtimeContext) -> None:
     expect(arrived, f"no notification arrived within {ctx.rt.wait:g} s: the Subscription was accepted "
                     "but the target never notified")
     first = sub.inbox.notes[0]
+    unread(first)
     expect(not first.error, f"the first notification is not a notification Bundle: {first.error}")
     expect(first.type == "handshake", f"the first notification is of type {first.type or 'none'!r}, not handshake")
     expect(first.subscription.split("/_history/")[0].endswith(f"Subscription/{sub.sid}"),
@@ -95,7 +103,7 @@ async def handshake(ctx: RealtimeContext) -> None:
     deadline = time.monotonic() + ctx.rt.wait
     status = ""
     while time.monotonic() < deadline:
-        status = str((body_of(await ctx.b.get(f"Subscription/{sub.sid}")) or {}).get("status", ""))
+        status = str((await body_of(await ctx.b.get(f"Subscription/{sub.sid}")) or {}).get("status", ""))
         if status == "active":
             return
         await asyncio.sleep(0.1)
@@ -127,7 +135,7 @@ async def write_and_wait(ctx: RealtimeContext, sub: Subscribed, pid: str | None,
     body = patient(pid, sub.tag, f"{sub.tag['code']}-{seq}", seq)
     response = await (ctx.a.put(f"Patient/{pid}", body) if pid else ctx.a.post("Patient", body))
     expect(response.status_code < 300, f"writing the patient in A answered {response.status_code}")
-    pid = pid or str((body_of(response) or {}).get("id", ""))
+    pid = pid or str((await body_of(response) or {}).get("id", ""))
     if pid and pid not in ctx.patients:
         ctx.patients.append(pid)
     await sub.inbox.wait_for(lambda: len(sub.inbox.of_type("event-notification")) >= count, wait or ctx.rt.wait)
@@ -181,6 +189,8 @@ async def event_numbers(ctx: RealtimeContext) -> None:
 async def bundle(ctx: RealtimeContext) -> None:
     notes = subscribed(ctx).inbox.notes
     record_notes(notes)
+    for note in notes:
+        unread(note)
     found = [f"notification {n + 1} ({note.type or 'no type'}): {p}" for n, note in enumerate(notes)
              for p in problems(note)]
     expect(not found, f"{len(found)} problem(s): " + "; ".join(found[:5]))

@@ -48,7 +48,7 @@ class SecurityContext(BaseContext):
                     try:
                         response = await self.http.request("GET", source, headers=JSON)
                         if response.status_code == 200:
-                            doc = parse(response.content, source)
+                            doc = await asyncio.to_thread(parse, response.content, source)
                     except (TransportError, DocumentError):
                         doc = {}
                 self._doc = doc
@@ -74,7 +74,7 @@ class SecurityContext(BaseContext):
                 skip("no SMART-protected FHIR base declared (endpoints.fhir or oauth.smart_fhir)")
             response = await self.http.request("GET", f"{self.fhir}/.well-known/smart-configuration", headers=JSON)
             try:
-                body = response.json()
+                body = await response.ajson()
             except ValueError:
                 body = None
             if response.status_code != 200 or not isinstance(body, dict):
