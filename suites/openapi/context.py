@@ -20,7 +20,7 @@ from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file
 from conformance.targets import Auth
-from conformance.transports.http import HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 
 SUITE_ID = "openapi"
 SAFE = ("GET", "HEAD")
@@ -58,7 +58,7 @@ class OpenApiContext(BaseContext):
                 content = read_file(self.source, self.settings.max_document_bytes)
                 return await asyncio.to_thread(parse, content, self.source)  # YAML parsing is slow
             except DocumentBeyondLimit as exc:
-                raise RuntimeError(f"{exc}; nothing was judged on it") from None
+                raise BodyBeyondLimit(f"{exc}; nothing was judged on it") from None
             except DocumentError as exc:
                 fail(str(exc))
         try:
@@ -72,7 +72,7 @@ class OpenApiContext(BaseContext):
         try:
             return await asyncio.to_thread(parse, response.content, self.source)
         except DocumentBeyondLimit as exc:
-            raise RuntimeError(f"{exc}; nothing was judged on it") from None
+            raise BodyBeyondLimit(f"{exc}; nothing was judged on it") from None
         except DocumentError as exc:
             fail(str(exc))
 
