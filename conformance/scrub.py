@@ -143,6 +143,7 @@ class Scrubber:
         self.secrets: list[str] = []  # every form, longest first
         self._longest = 0
         self._starts: dict[str, list[str]] = {}
+        self._revealed: dict[str, bool] = {}
         values = [s for s in secrets if len(s) >= MIN_SECRET]
         if len(values) >= 2:  # HTTP Basic travels as base64 of "user:pass"
             values.append(f"{values[0]}:{values[1]}")
@@ -165,6 +166,7 @@ class Scrubber:
             for form in self.secrets:
                 starts.setdefault(form[:MIN_SECRET], []).append(form)
             self._starts = starts
+            self._revealed = {}
         if self._registry is not None:
             self._registry.add(*new)
 
@@ -200,12 +202,21 @@ class Scrubber:
     def reset(self) -> None:
         """Forget every secret: for tests, and for a process that runs one target after another."""
         with self._lock:
-            self.plain, self.secrets, self._longest, self._starts = [], [], 0, {}
+            self.plain, self.secrets, self._longest, self._starts, self._revealed = [], [], 0, {}, {}
 
     def _reveals(self, text: str) -> bool:
-        """Whether ``text``, unescaped, holds some form of a secret (base64 under \\u escapes, say)."""
-        return any(form in decoded for decoded in _decodings(text) if decoded != text
-                   for form in self._present(decoded))
+        """Whether ``text``, unescaped, holds some form of a secret (base64 under \\u escapes, say).
+
+        Remembered per text: a body repeats the same escaped strings, and each is kept twice (by its
+        transport and by ``record``)."""
+        known = self._revealed.get(text)
+        if known is None:
+            known = any(form in decoded for decoded in _decodings(text) if decoded != text
+                        for form in self._present(decoded))
+            if len(self._revealed) > 20_000:
+                self._revealed.clear()
+            self._revealed[text] = known
+        return known
 
     def _decoded(self, value: str) -> str:
         if "\\" not in value and "%" not in value and "&" not in value:
