@@ -123,3 +123,15 @@ def test_a_bearer_token_no_header_can_carry_is_refused(value: str, monkeypatch: 
     with pytest.raises(TargetError) as caught:
         check_credentials(target)
     assert "header" in str(caught.value) and value not in str(caught.value)
+
+
+def test_a_console_that_wraps_a_long_message_never_shows_a_secret_split_across_lines() -> None:
+    from conformance.reporting.console import print_summary
+
+    secret = "wrapped-secret-" + "x9/" * 15
+    register(secret)
+    buffer = io.StringIO()
+    print_summary(Console(file=ScrubbingStream(buffer), width=40), _result(secret), None)  # type: ignore[arg-type]
+    joined = "".join(buffer.getvalue().split())  # the lines as one, wrapping and indentation undone
+    assert "Required checks that failed" in buffer.getvalue()
+    assert secret not in joined and secret[:20] not in joined
