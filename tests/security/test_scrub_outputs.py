@@ -135,3 +135,21 @@ def test_a_console_that_wraps_a_long_message_never_shows_a_secret_split_across_l
     joined = "".join(buffer.getvalue().split())  # the lines as one, wrapping and indentation undone
     assert "Required checks that failed" in buffer.getvalue()
     assert secret not in joined and secret[:20] not in joined
+
+
+@pytest.mark.parametrize(("section", "key", "url"), [
+    ("oauth", "token_endpoint", "https://harness:s3cret-pw@auth.example.test/token"),
+    ("realtime", "b", "http://u:s3cret-pw@127.0.0.1:9/fhir-b"),
+    ("hl7v2", "trigger", "http://s3cret-pw@127.0.0.1:9/send"),
+    ("endpoints", "mllp", "mllp://u:s3cret-pw@127.0.0.1:2575"),
+])
+def test_userinfo_in_any_url_of_a_target_file_is_refused(tmp_path: Path, section: str, key: str, url: str) -> None:
+    from conformance.targets import TargetError, load
+
+    path = tmp_path / "target.toml"
+    path.write_text('name = "t"\n\n[endpoints]\nfhir = "http://127.0.0.1:9/fhir"\n' +
+                    (f'{key} = "{url}"\n' if section == "endpoints" else f'\n[{section}]\n{key} = "{url}"\n'))
+    with pytest.raises(TargetError) as caught:
+        load(path)
+    assert "s3cret-pw" not in str(caught.value) and f"{section}.{key}" in str(caught.value)
+    assert "user name or password" in str(caught.value)
