@@ -47,3 +47,14 @@ def test_evidence_verify_of_a_hostile_pack_is_one_line_and_exit_1(tmp_path: Path
     result = CliRunner().invoke(main, ["evidence", "verify", str(pack)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "not a readable evidence pack" in result.output
+
+
+@pytest.mark.parametrize("content", [DEEP_JSON, b"[" * 100_000 + b"]" * 100_000])
+def test_reading_a_hostile_report_json_is_a_report_error(tmp_path: Path, content: bytes) -> None:
+    from conformance.reporting import ReportError
+    from conformance.reporting.json_report import read_json
+
+    path = tmp_path / "report.json"
+    path.write_bytes(content)
+    with pytest.raises(ReportError, match="not a JSON report"):
+        read_json(path)
