@@ -12,6 +12,10 @@ Agreement: a labelled set of valid inputs and of inputs with one deliberate defe
 digit, date, length, character set, unknown AI, pairing, association, Digital Link syntax), in all
 three forms. Each tool's verdict (accept/reject) is compared with the label. biip "accepts" when
 it parses the input as a GS1 message or Digital Link URI with no element-level error.
+
+Scans (bench/gs1_scans.py): every carrier drawn by zint and read by zxing-cpp (zbar for UPC-E sent
+unexpanded), plus broken variants; false alarms and misses are counted apart, and the GTIN each
+tool reads is compared with the one the symbol was made from.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 
 import biip
 from biip.gs1_messages import GS1Message
+from gs1_scans import labelled as labelled_scans
 
 from conformance.gs1 import to_bracketed, to_digital_link, to_unbracketed, validate
 from conformance.gs1.linters import CSET82, check_digit
@@ -114,6 +119,49 @@ def theirs(text: str) -> bool:
     return bool(elements) and not any(e.gtin_error or e.sscc_error or e.gln_error for e in elements)
 
 
+def gtin_of_ours(text: str) -> str:
+    return validate(text).ais.get("01", "")
+
+
+def gtin_of_theirs(text: str) -> str:
+    try:
+        result = biip.parse(text)
+        return result.gtin.as_gtin_14() if result.gtin is not None else ""
+    except Exception:  # noqa: BLE001 - any failure of the peer to read the input is no GTIN
+        return ""
+
+
+def theirs_scan(text: str) -> bool:
+    """biip's verdict on scanner data: its GTIN reading counts for EAN/UPC/ITF carriers."""
+    if theirs(text):
+        return True
+    try:
+        result = biip.parse(text)
+    except Exception:  # noqa: BLE001
+        return False
+    return result.gtin is not None and result.gtin_error is None and text[:3] in ("]E0", "]E3", "]E4", "]I1")
+
+
+def report_scans(rng: random.Random, per_carrier: int) -> None:
+    """False alarms (a valid scan rejected), misses (a broken one accepted) and GTINs, per tool."""
+    cases = labelled_scans(rng, per_carrier)
+    valid = [c for c in cases if c[1]]
+    broken = [c for c in cases if not c[1]]
+    print(f"scanner strings from zint symbols read by zxing-cpp/zbar: {len(valid)} valid, {len(broken)} broken")
+    for tool, judge, gtin_of in (("conformance.gs1", ours, gtin_of_ours), ("biip", theirs_scan, gtin_of_theirs)):
+        false_alarms = [c for c in valid if not judge(c[0])]
+        misses = [c for c in broken if judge(c[0])]
+        wrong_gtin = [c for c in valid if gtin_of(c[0]) != c[3]]
+        agree = len(cases) - len(false_alarms) - len(misses)
+        print(f"  {tool:16s} agreement {agree}/{len(cases)} ({100 * agree / len(cases):.1f}%)  false alarms "
+              f"{len(false_alarms)}  misses {len(misses)}  wrong GTIN {len(wrong_gtin)}/{len(valid)}")
+        by_case: dict[str, int] = {}
+        for c in false_alarms + misses + wrong_gtin:
+            by_case[c[2]] = by_case.get(c[2], 0) + 1
+        if by_case:
+            print("    by case: " + ", ".join(f"{k} {v}" for k, v in sorted(by_case.items())))
+
+
 def rate(fn: Callable[[str], object], inputs: list[str], rounds: int) -> float:
     best = float("inf")
     for _ in range(rounds):
@@ -129,6 +177,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--per-carrier", type=int, default=20, help="symbols drawn per carrier for the scan set")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     inputs = scanner_inputs(rng, args.count)
@@ -158,6 +207,7 @@ def main() -> None:
         print("  wrong verdicts by case (cases, ours, biip):")
         for name, (n, o, b) in sorted(wrong.items()):
             print(f"    {name:26s} {n:4d} {o:4d} {b:4d}")
+    report_scans(rng, args.per_carrier)
 
 
 if __name__ == "__main__":

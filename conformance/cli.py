@@ -263,11 +263,19 @@ def validate() -> None:
               help="Also write valid data in this form (JSON: a \"converted\" field).")
 @click.option("--dictionary", "dictionary", type=click.Path(path_type=Path, dir_okay=False),
               help="Use this GS1 Syntax Dictionary file instead of the shipped AI table.")
+@click.option("--form", "declared", type=click.Choice(["auto", "scanner", "bracketed", "digital-link"]),
+              default="auto", show_default=True,
+              help="The form the data claims to be: scanner output (symbology identifier, GS separators, no "
+              "brackets), bracketed HRI text, a Digital Link URI, or auto (inferred).")
+@click.option("--symbology-id/--no-symbology-id", "symbology_required", default=True, show_default=True,
+              help="With --form scanner: the system's scanners are configured to send an AIM symbology "
+              "identifier (]d2, ]C1, ]E0...), so a scan without one is an error.")
 def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_form: str | None,
-                 dictionary: Path | None) -> None:
+                 dictionary: Path | None, declared: str, symbology_required: bool) -> None:
     """Validate GS1 data: bracketed (01)..., scanner data with GS separators (]d2...), or a Digital Link URI.
 
-    Unbracketed data may be typed with ^ for each FNC1/GS separator: ^0109501101530003^10AB12.
+    Unbracketed data may be typed with ^ for each FNC1/GS separator: ^0109501101530003^10AB12
+    (not with --form scanner: a scanner sends GS).
     """
 
     def body() -> int:
@@ -294,7 +302,7 @@ def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_for
         rows: list[dict[str, Any]] = []
         all_valid = True
         for ident, data in inputs:
-            result = validate(data, table)
+            result = validate(data, table, form=declared, symbology_required=symbology_required)
             row = result.to_dict()
             all_valid &= result.valid
             if to_form and result.valid:
@@ -308,6 +316,9 @@ def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_for
             prefix = f"{ident}: " if ident else ""
             verdict = "valid" if result.valid else "invalid"
             click.echo(f"{prefix}{verdict}: {json.dumps(result.ais)}" if result.ais else f"{prefix}{verdict}")
+            if result.carrier is not None:
+                shown = ", ".join(f"{k} {v}" for k, v in result.carrier.to_dict().items() if k != "symbology")
+                click.echo(f"{prefix}  carrier {result.carrier.symbology}: {shown}")
             for issue in result.issues:
                 click.echo(f"{prefix}  {issue.line()}")
             for form, converted in row.get("converted", {}).items():
@@ -467,9 +478,14 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 # ---- end validate fhir -------------------------------------------------------------------------------
 
 
-if __name__ == "__main__":
-    main()
-
 
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402, F401
+
+if __name__ == "__main__":
+    # `python -m conformance.cli`: the commands above register on conformance.cli's own `main` (imported
+    # as a module by cli_records and cli_cleanup), not on this __main__ copy's; run that one.
+    from conformance.cli import main as registered
+
+    registered()

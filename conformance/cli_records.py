@@ -27,19 +27,24 @@ def evidence() -> None:
 @evidence.command("verify")
 @click.argument("pack", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
-@click.option("--trusted-key", "trusted", metavar="KEY",
-              help="Require a signature by this key: its fingerprint, base64 public key, or a file of either.")
+@click.option("--trusted-key", "trusted_keys", metavar="KEY", multiple=True,
+              help="Require signatures by this key (every seal in a store; a pack, its seal, a checkpoint): "
+                   "its fingerprint, base64 public key, or a file of either. Repeat to trust several (rotation).")
 @click.option("--checkpoint", "checkpoint", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Also prove the store's seal log extends this published checkpoint (no run removed or "
-                   "rewritten).")
-def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | None,
+                   "rewritten), or that the PACK's seal is in the log it commits to.")
+def evidence_verify(pack: Path | None, store_url: str | None, trusted_keys: tuple[str, ...],
                     checkpoint: Path | None) -> None:
     """Recompute every seal, chain and evidence digest in the store, or in one exported PACK."""
 
     def body() -> int:
+        from conformance.evidence.keys import trusted_fingerprint
         from conformance.evidence.store import EvidenceStore
         from conformance.evidence.verify import Problem, verify_pack_signed
 
+        for key in trusted_keys:
+            trusted_fingerprint(key)  # a key that names nothing: exit 2 now, not "signed by another key"
+        trusted = trusted_keys or None
         if pack is not None:
             if store_url:
                 click.echo("conformance: evidence verify: give a PACK or --store, not both", err=True)
@@ -47,22 +52,19 @@ def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | Non
             if not pack.is_file():
                 click.echo(f"conformance: evidence verify: {pack}: no such file", err=True)
                 return 2
-            if checkpoint is not None:
-                click.echo("conformance: evidence verify: --checkpoint checks a store, not a pack", err=True)
-                return 2
-            run_id, problems, note = verify_pack_signed(pack, trusted)
+            cp = checkpoint.read_bytes() if checkpoint is not None else None
+            run_id, problems, note = verify_pack_signed(pack, trusted, cp)
             what = f"pack {pack} (run {run_id or '?'})"
         else:
-            with EvidenceStore(store_url) as store:
-                count, problems = store.verify()
+            with EvidenceStore(store_url, find_key=False) as store:
+                count, problems, note = store.verify_signed(trusted)
                 what = f"store {store.url} ({count} sealed run{'s' * (count != 1)})"
-                note = "integrity only (give --checkpoint to authenticate the log)"
                 if checkpoint is not None:
-                    found, note = store.check_checkpoint(checkpoint.read_bytes(), trusted)
+                    found, cp_note = store.check_checkpoint(checkpoint.read_bytes(), trusted)
                     problems.extend(Problem("", "checkpoint", p) for p in found)
-                elif trusted is not None:
-                    click.echo("conformance: evidence verify: --trusted-key on a store needs --checkpoint", err=True)
-                    return 2
+                    note = f"{note}; {cp_note}"
+                else:
+                    note += " (a removed latest run shows only against a checkpoint: --checkpoint)"
         for problem in problems:
             click.echo(problem.line())
         if problems:
@@ -80,7 +82,10 @@ def evidence_verify(pack: Path | None, store_url: str | None, trusted: str | Non
               help="Write the pack here.")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False), help=KEY_HELP)
-def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path | None) -> None:
+@click.option("--checkpoint", "checkpoint", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Prove the run is in the log this published checkpoint commits to (verifiable offline).")
+def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path | None,
+                    checkpoint: Path | None) -> None:
     """Write sealed run RUN_ID as one file that `conformance evidence verify PACK` checks anywhere."""
 
     def body() -> int:
@@ -88,9 +93,10 @@ def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path 
         from conformance.evidence.store import EvidenceStore
 
         signer = find_signer(key)
-        with EvidenceStore(store_url) as store:
-            size = store.export(run_id, output, signer)
-        how = f"signed by {signer.fingerprint}" if signer else "UNSIGNED (no signing key: `conformance keys init`)"
+        with EvidenceStore(store_url, find_key=False) as store:
+            size = store.export(run_id, output, signer, checkpoint.read_bytes() if checkpoint else None)
+        how = (f"signed by {signer.fingerprint}" if signer else
+               "no pack signature (no signing key: `conformance keys init`); the seal's own signature, if any, is kept")
         click.echo(f"{output} ({size:,} bytes, {how})")
         return 0
 
@@ -112,7 +118,7 @@ def evidence_checkpoint(output: Path | None, store_url: str | None, key: Path | 
         signer = find_signer(key)
         if signer is None:
             raise SigningKeyError("no signing key: create one with `conformance keys init`")
-        with EvidenceStore(store_url) as store:
+        with EvidenceStore(store_url, find_key=False) as store:
             data = store.checkpoint(signer)
         if output is None:
             click.echo(data.decode("ascii"), nl=False)

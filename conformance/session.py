@@ -125,5 +125,8 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     )
     print_summary(console, result, report_dir)
     store.finish_run(result)
+    if store.signer is None:
+        console.print("[yellow]evidence: run sealed unsigned (integrity only): no signing key; "
+                      "`conformance keys init` creates one[/yellow]")
     store.close()
     return RunOutcome(result=result, report_dir=report_dir, written=written)

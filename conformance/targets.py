@@ -88,6 +88,9 @@ class Hl7v2Settings:
     ack_within: float = 5.0  # seconds an ACK may take
     wait: float = 15.0  # seconds the sender suite waits for messages
     version: str = "2.5.1"  # the HL7 version of the messages we send
+    # A target not marked sandbox may still take test messages: then the receiver suite sends only
+    # messages with MSH-11 = T (processing id Test), and the MLLP transport refuses any other.
+    allow_test_messages: bool = False
 
 
 @dataclass
@@ -337,6 +340,9 @@ def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:
         if isinstance(default, list):
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 raise err(where, "must be a list of strings")
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise err(where, "must be true or false")
         elif isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise err(where, "must be a number of seconds greater than 0")

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ENV_VAR = "CONFORMANCE_SIGNING_KEY"
+# The key(s) a verification trusts: one, or several (a key that was rotated), or None (integrity only).
+Trusted = str | tuple[str, ...] | None
 
 
 class SigningKeyError(Exception):
@@ -104,34 +106,57 @@ def find_signer(explicit: Path | None = None) -> Signer | None:
     return load_key(path)
 
 
+def b64decode(text: str) -> bytes:
+    """Strict base64: only the one canonical spelling of the bytes (no free padding bits) is accepted,
+    so no character of a signed or proven value can change unnoticed. ValueError otherwise."""
+    data = base64.b64decode(text, validate=True)
+    if base64.b64encode(data).decode("ascii") != text:
+        raise ValueError("not canonical base64")
+    return data
+
+
 def public_from_b64(text: str) -> Ed25519PublicKey:
     try:
-        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+        return Ed25519PublicKey.from_public_bytes(b64decode(text))
     except ValueError:
         raise SigningKeyError("not a base64 raw Ed25519 public key") from None
 
 
 def signature_ok(public: Ed25519PublicKey, signature_b64: str, message: bytes) -> bool:
     try:
-        public.verify(base64.b64decode(signature_b64, validate=True), message)
+        public.verify(b64decode(signature_b64), message)
     except (InvalidSignature, ValueError):
         return False
     return True
 
 
-def trusted_matches(trusted: str, public: Ed25519PublicKey) -> bool:
-    """``trusted``: a fingerprint (64 hex), a base64 raw public key, or a path to either (or a PEM)."""
+def trusted_fingerprint(trusted: str) -> str:
+    """The fingerprint of the key ``trusted`` names: a fingerprint (64 hex), a base64 raw public key, or a
+    path to either or to a PEM public key. SigningKeyError when it is none of these (a typo must not
+    read as "signed by another key")."""
     text = trusted.strip()
     candidate = Path(text)
-    if len(text) < 200 and candidate.is_file():
-        data = candidate.read_bytes()
-        if data.lstrip().startswith(b"-----BEGIN PUBLIC KEY"):
-            loaded = serialization.load_pem_public_key(data)
-            return isinstance(loaded, Ed25519PublicKey) and raw_public(loaded) == raw_public(public)
+    if len(text) < 4096 and candidate.is_file():
+        try:
+            data = candidate.read_bytes()
+            if data.lstrip().startswith(b"-----BEGIN PUBLIC KEY"):
+                loaded = serialization.load_pem_public_key(data)
+                if not isinstance(loaded, Ed25519PublicKey):
+                    raise SigningKeyError(f"trusted key {text}: not an Ed25519 public key")
+                return fingerprint(loaded)
+        except (OSError, ValueError):
+            raise SigningKeyError(f"trusted key {text}: not a readable public key file") from None
         text = data.decode("ascii", "replace").strip()
-    if text.lower() == fingerprint(public):
-        return True
+    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return text.lower()
     try:
-        return raw_public(public_from_b64(text)) == raw_public(public)
+        return fingerprint(public_from_b64(text))
     except SigningKeyError:
-        return False
+        raise SigningKeyError(f"trusted key {trusted.strip()[:80]!r} is not a fingerprint (64 hex), a base64 "
+                              "Ed25519 public key, or a file holding one") from None
+
+
+def trusted_matches(trusted: str | tuple[str, ...], public: Ed25519PublicKey) -> bool:
+    """Is ``public`` the key ``trusted`` names, or one of them (see :func:`trusted_fingerprint`)?"""
+    names = (trusted,) if isinstance(trusted, str) else trusted
+    return fingerprint(public) in {trusted_fingerprint(t) for t in names}

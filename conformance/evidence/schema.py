@@ -2,7 +2,8 @@
 
 Kept apart from the store's behaviour; the schema changes only through the Alembic migrations in
 ``conformance/evidence/migrations/versions`` (0001 is the first released schema, 0002 added the
-record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals).
+record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals; 0003
+the global log index of seals and their signatures).
 """
 
 from __future__ import annotations
@@ -170,6 +171,21 @@ class SealRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
     items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [check id, outcome digest] in order
     sealed_at: Mapped[str] = mapped_column(String(40), default="")
+    # Place in the store-wide append-only log (0, 1, 2...): the Merkle log's order, never reused.
+    log_index: Mapped[int] = mapped_column(Integer, unique=True)
+
+
+class SignatureRow(Base):
+    """The operator's Ed25519 signature over a seal (run id, digest, log index), made as it was written.
+
+    Only the public half of the key is stored; a seal sealed with no key has no row here."""
+
+    __tablename__ = "signatures"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("seals.run_id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32-byte key
+    signature: Mapped[str] = mapped_column(String(128))  # base64 of the 64-byte signature
 
 
 def plain(value: Any) -> Any:

@@ -9,7 +9,13 @@ crashed or was killed stays visibly ``incomplete`` and never appears half-writte
 
 Evidence content is stored once per SHA-256 of its canonical JSON (``{"kind", "summary", "data"}``,
 keys sorted, no whitespace, ASCII-escaped), zlib-compressed. SQLite transactions take the write lock
-at BEGIN (``BEGIN IMMEDIATE``) with a long busy timeout, so concurrent runners queue instead of failing.
+at BEGIN (``BEGIN IMMEDIATE``) with a long busy timeout, so concurrent runners queue instead of failing;
+on PostgreSQL sealing takes a transaction-scoped advisory lock, so seals take log indices one at a time.
+
+Seals are signed as they are written with the operator's key (keys.py: ``--key``-less lookup, i.e.
+``$CONFORMANCE_SIGNING_KEY`` or the default path) when one exists. With none, seals are stored unsigned
+and verify as "unsigned, integrity only": a key is never created behind the operator's back (one nobody
+chose to make, back up or publish authenticates nothing), and the CLI says so after the run.
 
 Every database problem (an unparseable URL, a missing driver, an unreachable server, a file that is
 not SQLite, a schema from something else) surfaces as :class:`StoreError` with one line; the CLI maps
@@ -28,15 +34,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from conformance.evidence import migrate, signing
-from conformance.evidence.keys import Signer
+from conformance.evidence import migrate, seallog, signing
+from conformance.evidence.keys import Signer, Trusted, find_signer
 from conformance.evidence.schema import (
     COMPLETE,
     INCOMPLETE,
@@ -61,6 +67,7 @@ from conformance.scrub import scrubbed, scrubbed_info
 __all__ = ["COMPLETE", "INCOMPLETE", "EvidenceStore", "RunNotFound", "StoreError", "default_store_url",
            "evidence_sha256"]
 SEAL_RETRIES = 5
+LOG_LOCK = 7_340_123  # PostgreSQL advisory lock naming "the seal log" (migrate.py holds 7_340_122)
 
 
 class StoreError(Exception):
@@ -94,7 +101,11 @@ def now_iso() -> str:
 class EvidenceStore:
     """``store = EvidenceStore(url)``; pass ``store.listener`` to the runner; read with get_run/list_runs."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, signer: Signer | None = None, find_key: bool = True) -> None:
+        """``signer``: the key that signs each seal; else, with ``find_key``, the operator's key if one
+        exists (looked up when the first run is stored); ``find_key=False`` and no signer: unsigned seals."""
+        self._signer = signer
+        self._find_key = find_key and signer is None
         raw = url if url is not None else default_store_url()
         try:
             parsed = make_url(raw)
@@ -177,6 +188,14 @@ class EvidenceStore:
     # -- writing -----------------------------------------------------------------------------------
 
     @property
+    def signer(self) -> Signer | None:
+        """The key seals are signed with (None: unsigned). SigningKeyError if the key file is broken."""
+        if self._find_key:
+            self._signer = find_signer()
+            self._find_key = False
+        return self._signer
+
+    @property
     def listener(self) -> Listener:
         return self.on_event
 
@@ -189,6 +208,7 @@ class EvidenceStore:
     def start_run(self, info: RunInfo) -> None:
         """Record a run as ``incomplete``; it becomes ``complete`` only when :meth:`finish_run` commits."""
         info = scrubbed_info(info)  # no row or blob ever holds a secret the run knows (issue 18)
+        _ = self.signer  # a broken key file stops the run here, before any check, not at its end
         with self._session(f"record the start of run {info.id}") as session:
             if session.get(RunRow, info.id) is not None:
                 raise StoreError(f"store {self.url}: run {info.id} is already in the store")
@@ -270,15 +290,23 @@ class EvidenceStore:
         )
 
     def _seal(self, session: Session, row: RunRow) -> None:
+        signer = self.signer
+        if self.backend == "postgresql":  # SQLite: BEGIN IMMEDIATE already made this the only writer
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK})
+        log_index = session.scalar(select(func.coalesce(func.max(SealRow.log_index) + 1, 0)))
         last = session.scalars(select(SealRow).where(SealRow.ods_code == row.ods_code)
                                .order_by(SealRow.sequence.desc()).limit(1)).first()
         sequence, previous = (last.sequence + 1, last.digest) if last else (1, "")
         items = items_of_rows(row)
         sealed_at = now_iso()
         digest = run_digest(row_fields(row, RUN_FIELDS), sequence, items, previous, sealed_at)
-        session.add(SealRow(run_id=row.id, ods_code=row.ods_code, sequence=sequence, previous_digest=previous,
-                            digest=digest, items=items, sealed_at=sealed_at))
+        seal = SealRow(run_id=row.id, ods_code=row.ods_code, sequence=sequence, previous_digest=previous,
+                       digest=digest, items=items, sealed_at=sealed_at, log_index=int(log_index or 0))
+        session.add(seal)
         try:
+            session.flush()  # the seal first: the signature refers to it
+            if signer is not None:
+                session.add(signing.sign_seal(seal, signer))
             session.flush()
         except IntegrityError:
             raise _SealRace from None
@@ -301,23 +329,38 @@ class EvidenceStore:
             info = RunInfo(id=row.id, started=row.started, finished=row.finished, target=dict(row.target),
                            harness_version=row.harness_version, suites=list(row.suites))
             return RunResult(run=info, results=[_check_result(o) for o in row.outcomes]), row.status
-    def verify(self) -> tuple[int, list[Problem]]:
-        """Recompute every seal, chain and evidence digest: (runs checked, problems found)."""
+    def verify(self, trusted: Trusted = None) -> tuple[int, list[Problem]]:
+        """Recompute every seal, chain, log index, signature and evidence digest: (runs checked, problems);
+        with a ``trusted`` key, every seal must be signed by it."""
+        count, problems, _ = self.verify_signed(trusted)
+        return count, problems
+
+    def verify_signed(self, trusted: Trusted) -> tuple[int, list[Problem], str]:
+        """:meth:`verify`, and a note saying who signed the seals (or that they are integrity only)."""
         with self._session("verify the store") as session:
-            return verify_session(session)
+            count, problems = verify_session(session)
+            problems.extend(Problem(r, "log", p) for r, p in seallog.index_problems(session))
+            found, note = signing.check_store_signatures(session, trusted)
+            problems.extend(Problem(r, "signature", p) for r, p in found)
+            return count, problems, note
 
     def checkpoint(self, signer: Signer) -> bytes:
         """A signed checkpoint (size, RFC 9162 root) of the log of every seal, to publish."""
         with self._session("checkpoint the seal log") as session:
-            return signing.make_checkpoint(session, signer, now_iso())
+            return seallog.make_checkpoint(session, signer, now_iso())
 
-    def check_checkpoint(self, data: bytes, trusted: str | None) -> tuple[list[str], str]:
+    def check_checkpoint(self, data: bytes, trusted: Trusted) -> tuple[list[str], str]:
         with self._session("check a checkpoint") as session:
-            return signing.check_checkpoint(session, data, trusted)
+            return seallog.check_checkpoint(session, data, trusted)
 
-    def export(self, run_id: str, path: Path, signer: Signer | None = None) -> int:
+    def export(self, run_id: str, path: Path, signer: Signer | None = None, checkpoint: bytes | None = None) -> int:
         """Write the sealed run as a pack that ``verify_pack`` checks with no store; its size in bytes.
-        With a ``signer``, a signed version-2 pack with the seal's inclusion proof in the log."""
+        A format-3 pack: the seal's inclusion proof in the log (in the log ``checkpoint`` commits to, when
+        given), the seal's signature when it was signed, and ``signer``'s signature over the whole."""
+        try:
+            cp = seallog.read_checkpoint(checkpoint) if checkpoint is not None else None
+        except seallog.CheckpointError as exc:
+            raise StoreError(f"checkpoint: {exc}") from None
         with self._session(f"export run {run_id}") as session:
             run = self.load_run(session, run_id)
             seal = session.get(SealRow, run_id)
@@ -325,8 +368,12 @@ class EvidenceStore:
                 raise StoreError(f"store {self.url}: run {run_id} is not sealed (status {run.status}): "
                                  "only a complete run can be exported")
             blobs = {e.sha256: e.blob.content for o in run.outcomes for e in o.evidence}
-            log = signing.inclusion(session, run_id) if signer is not None else None
-            data = pack_of(run, seal, blobs, signer, log)
+            try:
+                log = seallog.inclusion(session, run_id, cp)
+            except ValueError as exc:
+                raise StoreError(f"store {self.url}: cannot prove run {run_id} is in the checkpoint's log: {exc}") \
+                    from None
+            data = pack_of(run, seal, blobs, signer, log, signing.seal_signature(session, seal))
         try:
             path.write_bytes(data)
         except OSError as exc:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conformance import safejson
-from conformance.evidence.keys import Signer
+from conformance.evidence.keys import Signer, Trusted
 from conformance.evidence.schema import BlobRow, RunRow, SealRow, canonical_json
 from conformance.evidence.seal import (
     EVIDENCE_FIELDS,
@@ -31,10 +31,17 @@ from conformance.evidence.seal import (
     row_fields,
     run_digest,
 )
-from conformance.evidence.signing import check_pack_log, check_signed, sign_pack
+from conformance.evidence.seallog import check_pack_in_checkpoint, check_pack_log
+from conformance.evidence.signing import PACK_V1, PACK_V2, PACK_V3, check_pack_signatures, sign_pack
 
-PACK_FORMAT = "conformance-evidence-pack/1"
-PACK_FORMATS = (PACK_FORMAT, "conformance-evidence-pack/2")  # 2: signed (signing.py)
+PACK_FORMAT = PACK_V3
+# 1: unsigned; 2: signed, with an inclusion proof; 3: the seal's log index, always an inclusion proof, the
+# operator's seal signature when the run was sealed with a key, and the exporter's signature when there is one.
+PACK_FORMATS = (PACK_V1, PACK_V2, PACK_V3)
+SEAL_KEYS = {"ods_code", "sequence", "previous_digest", "digest", "items", "sealed_at"}
+_BODY = {"format", "run", "outcomes", "evidence", "seal"}
+PACK_KEYS = {1: (_BODY, set()), 2: (_BODY | {"format_version", "signature"}, {"log"}),
+             3: (_BODY | {"format_version", "log"}, {"signature", "seal_signature"})}
 
 
 @dataclass(frozen=True)
@@ -125,19 +132,22 @@ def verify_session(session: Session) -> tuple[int, list[Problem]]:
 # -- packs -------------------------------------------------------------------------------------------
 
 def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes], signer: Signer | None = None,
-            log: dict[str, Any] | None = None) -> bytes:
-    """The pack's bytes: canonical JSON of the run, outcomes, evidence contents (their canonical JSON
-    text) and seal, then a newline."""
-    body = {
+            log: dict[str, Any] | None = None, seal_signature: dict[str, str] | None = None) -> bytes:
+    """The pack's bytes (format 3): canonical JSON of the run, outcomes, evidence contents (their
+    canonical JSON text), seal, log entry and signatures, then a newline."""
+    body: dict[str, Any] = {
         "format": PACK_FORMAT,
+        "format_version": 3,
         "run": row_fields(run, RUN_FIELDS),
         "outcomes": [outcome_dict(o) for o in run.outcomes],
         "evidence": {sha: zlib.decompress(content).decode("ascii") for sha, content in sorted(blobs.items())},
         "seal": {"ods_code": seal.ods_code, "sequence": seal.sequence, "previous_digest": seal.previous_digest,
-                 "digest": seal.digest, "items": seal.items, "sealed_at": seal.sealed_at},
+                 "digest": seal.digest, "items": seal.items, "sealed_at": seal.sealed_at, "log_index": seal.log_index},
     }
     if log is not None:
         body["log"] = log
+    if seal_signature is not None:
+        body["seal_signature"] = seal_signature
     if signer is not None:
         body = sign_pack(body, signer)
     return canonical_json(body) + b"\n"
@@ -149,14 +159,20 @@ def verify_pack(path: Path) -> tuple[str, list[Problem]]:
     return run_id, problems
 
 
-def verify_pack_signed(path: Path, trusted: str | None) -> tuple[str, list[Problem], str]:
-    """(run id, problems, who signed it) of a pack; ``trusted``: the key it must be signed by."""
+def verify_pack_signed(path: Path, trusted: Trusted,
+                       checkpoint: bytes | None = None) -> tuple[str, list[Problem], str]:
+    """(run id, problems, who signed it) of a pack; ``trusted``: the key it must be signed by;
+    ``checkpoint``: a checkpoint whose log the pack's seal must be proven to be in."""
     run_id, problems, body = _verify_pack(path)
     if body is None:
         return run_id, problems, ""
-    sig_problems, note = check_signed(body, trusted)
+    sig_problems, note = check_pack_signatures(body, trusted)
     problems.extend(Problem(run_id, "signature", p) for p in sig_problems)
     problems.extend(Problem(run_id, "log", p) for p in check_pack_log(body))
+    if checkpoint is not None:
+        found, cp_note = check_pack_in_checkpoint(body, checkpoint, trusted)
+        problems.extend(Problem(run_id, "log", p) for p in found)
+        note = f"{note}; {cp_note}"
     return run_id, problems, note
 
 
@@ -173,6 +189,12 @@ def _verify_pack(path: Path) -> tuple[str, list[Problem], dict[str, Any] | None]
         return "", [Problem("", "pack", f"not a readable evidence pack ({type(exc).__name__}: it was changed "
                             "or is not a pack)")], None
     problems: list[Problem] = []
+    version = PACK_FORMATS.index(body["format"]) + 1
+    required, optional = PACK_KEYS[version]
+    seal_keys = SEAL_KEYS | ({"log_index"} if version >= 3 else set())
+    if (not required <= set(body) <= required | optional or body.get("format_version", 1) != version
+            or not isinstance(body["seal"], dict) or set(body["seal"]) != seal_keys):
+        problems.append(Problem(run_id, "pack", f"its fields are not those of format {version}: changed"))
     if canonical_json(body) + b"\n" != data:
         problems.append(Problem(run_id, "pack", "its bytes are not the canonical form it was written in: changed"))
     try:

@@ -86,14 +86,22 @@ def _scalable_svg(svg: str, scale: int) -> str:
     return svg[: tag.start()] + tag.group(0).replace(size.group(0), scaled, 1) + svg[tag.end():]
 
 
-def scan(png: bytes) -> list[str]:
+def scan(png: bytes, every_carrier: bool = False) -> list[str]:
     """Decode every GS1 barcode in a PNG to what a scanner sends: ``]d2`` + element string with GS.
 
     The symbology identifier is the one the reader reports for the symbol (``]d2``, ``]C1``, ``]Q3``
     only when the symbol really is in GS1/FNC1 mode), and the element string is the reader's raw
-    output, not re-expressed by our parser.
+    output, not re-expressed by our parser. ``every_carrier``: also EAN/UPC (with add-ons, sent as
+    one ``]E3`` packet), ITF and plain symbols (a Digital Link in ``]Q1``), as a scanner would.
     """
     image = Image.open(io.BytesIO(png))
-    return [barcode.symbology_identifier + barcode.bytes.decode("latin-1")
-            for barcode in zxingcpp.read_barcodes(image)
-            if barcode.content_type == zxingcpp.ContentType.GS1]
+    if not every_carrier:
+        return [barcode.symbology_identifier + barcode.bytes.decode("latin-1")
+                for barcode in zxingcpp.read_barcodes(image)
+                if barcode.content_type == zxingcpp.ContentType.GS1]
+    read = [barcode.symbology_identifier + barcode.bytes.decode("latin-1")
+            for barcode in zxingcpp.read_barcodes(image, ean_add_on_symbol=zxingcpp.EanAddOnSymbol.Read)]
+    # With add-ons read, the reader also reports the main symbol alone; a scanner sends the packet.
+    packets = {r[3:] for r in read if r.startswith("]E3")}
+    return [r for r in read if not (r.startswith("]E0") or r.startswith("]E4"))
+            or not any(p.startswith(r[3:]) for p in packets)]

@@ -15,6 +15,9 @@ from conformance.gs1.dictionary import AiEntry, AiTable
 from conformance.gs1.outcome import Element, Issue
 
 DEFAULT_DOMAIN = "https://id.gs1.org"
+# RFC 3986 section 2: a URI holds only unreserved and reserved characters and "%" of a percent-encoding.
+_URI_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%")
+_BAD_DOMAIN = frozenset("_~?#@!$&'()*+,;=%")  # ":" before a port is allowed
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _COMPRESSED = re.compile(r"^[A-Za-z0-9_-]{8,}$")
 
@@ -23,12 +26,20 @@ class ConversionError(ValueError):
     """The data cannot be written in the requested form; the message says why."""
 
 
-def _decode(raw: str, where: int, issues: list[Issue], ai: str) -> str | None:
+def _decode(raw: str, where: int, issues: list[Issue], ai: str, query: bool = False) -> str | None:
     bad = _BAD_PERCENT.search(raw)
     if bad:
         issues.append(Issue("dl-encoding", "'%' must start a percent-encoded byte such as %2F",
                             (ai,), where + bad.start()))
         return None
+    if query and "+" in raw:
+        # A query string is decoded as application/x-www-form-urlencoded: "+" is a space. The GS1
+        # Digital Link URI Syntax (1.2, ABNF: XSYMBOL writes a data "+" as Plus = "%2B") never leaves
+        # a data "+" bare, and GS1's reference Syntax Engine (dl.c, URIunescape of query components)
+        # decodes a bare "+" in a query value as a space, which no GS1 character set allows.
+        issues.append(Issue("dl-encoding", "'+' in a query value decodes to a space (form encoding); a plus sign "
+                            "in the data is written %2B", (ai,), where + raw.index("+"), severity="information"))
+        raw = raw.replace("+", " ")
     try:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError:
@@ -53,8 +64,24 @@ def _sequences(entry: AiEntry) -> str:
     return " or ".join(seqs) if seqs else "none"
 
 
+def _check_characters(uri: str, start: int, issues: list[Issue]) -> None:
+    """RFC 3986: characters outside the URI set (space, <, >, ", non-ASCII...) must be percent-encoded."""
+    bad = [i for i, ch in enumerate(uri) if ch not in _URI_CHARS]
+    if bad:
+        ch = uri[bad[0]]
+        enc = "".join(f"%{b:02X}" for b in ch.encode("utf-8", errors="replace"))
+        more = f" ({len(bad)} such characters)" if len(bad) > 1 else ""
+        issues.append(Issue("dl-syntax", f"{describe(ch)} is not allowed in a URI (RFC 3986 section 2): it must be "
+                            f"percent-encoded as {enc}{more}", position=start + bad[0]))
+
+
+def describe(ch: str) -> str:
+    return "a space" if ch == " " else (repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}")
+
+
 def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue]) -> list[Element]:
     uri = text[start:]
+    _check_characters(uri, start, issues)
     try:
         parts = urlsplit(uri)
     except ValueError as exc:
@@ -64,12 +91,23 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         issues.append(Issue("not-gs1", "a GS1 Digital Link URI is http:// or https:// with a domain",
                             position=start))
         return []
+    bad = next((i for i, ch in enumerate(parts.netloc) if ch in _BAD_DOMAIN), None)
+    if bad is not None:
+        # RFC 3986 reg-name admits sub-delims and percent-encodings, but a DNS host name (RFC 1123)
+        # has none; GS1's Syntax Engine refuses these characters in the domain too.
+        issues.append(Issue("dl-syntax", f"{parts.netloc[bad]!r} cannot be part of a domain name",
+                            position=start + len(parts.scheme) + 3 + bad))
     at = start + len(parts.scheme) + 3 + len(parts.netloc)
     segments: list[tuple[str, int]] = []
     for seg in parts.path.split("/")[1:]:
         segments.append((seg, at + 1))
         at += 1 + len(seg)
-    if segments and segments[-1][0] == "":
+    trailing = bool(segments) and segments[-1][0] == ""
+    if trailing:
+        # RFC 3986 allows it, but "/01/<GTIN>/" names another resource than "/01/<GTIN>", and GS1's
+        # reference Syntax Engine finds no primary key at the end of such a path.
+        issues.append(Issue("dl-syntax", "trailing '/': the URI path ends in an empty segment",
+                            position=segments[-1][1] - 1))
         segments.pop()
     pairs: list[tuple[AiEntry, str, int]] = []
     i = len(segments)
@@ -83,6 +121,12 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         if entry.dlpkey is not None:
             key = entry
             break
+    # Empty segments in the stem (before the primary key) are the domain owner's business; in the
+    # /AI/value pairs one is an AI or a value left out.
+    empty = [where for seg, where in segments[i if key is not None else 0:] if seg == ""]
+    if empty:
+        issues.append(Issue("dl-syntax", "empty path segment ('//'): a Digital Link path is /AI/value pairs",
+                            position=empty[0] - 1))
     if key is None:
         last = segments[-1][0] if segments else ""
         if _COMPRESSED.match(last) and not last.isdigit() and not pairs:
@@ -107,13 +151,30 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         else:
             text_ = f"key qualifiers of ({key.ai}) must come in the order {_sequences(key)} (and not mixed)"
         issues.append(Issue("dl-qualifier-order", text_, (key.ai, *qualifiers), pairs[1][2] - 1))
+    elements += _query_attributes(uri, start, parts.query, key, [e.ai for e, _, _ in pairs], table, issues)
+    seen: dict[str, str] = {}
+    for element in elements:
+        if seen.get(element.ai) == element.value:  # different values: check_relations reports those
+            issues.append(Issue("duplicate-ai", f"({element.ai}) appears twice in the URI (GS1 Digital Link: each "
+                                "AI once, in the path or the query)", (element.ai,), element.start))
+        seen.setdefault(element.ai, element.value)
+    return elements
+
+
+def _query_attributes(uri: str, start: int, query: str, key: AiEntry, path_ais: list[str], table: AiTable,
+                      issues: list[Issue]) -> list[Element]:
+    """Numeric query keys are AIs: permitted data attributes, not qualifiers that belong in the path."""
+    elements: list[Element] = []
     qat = start + uri.find("?") + 1
-    for param in parts.query.split("&") if parts.query else []:
-        name, _, raw = param.partition("=")
+    for param in query.split("&") if query else []:
+        name, eq, raw = param.partition("=")
         where = qat + len(name) + 1
         qat += len(param) + 1
-        if not (name.isascii() and name.isdigit()):
-            continue  # not GS1 data: linkType, context, ... are for the resolver
+        if eq and not name:
+            issues.append(Issue("dl-syntax", "a query parameter with no name before '='", position=where - 1))
+            continue
+        if not (name.isascii() and name.isdigit()) or not eq:
+            continue  # not GS1 data: linkType, context, a bare flag ... are for the resolver
         entry = table.get(name)
         if entry is None:
             issues.append(Issue("unknown-ai", f"query key {name} is not a GS1 Application Identifier",
@@ -122,7 +183,14 @@ def parse_digital_link(text: str, start: int, table: AiTable, issues: list[Issue
         if not entry.dl_attribute:
             issues.append(Issue("dl-attribute", f"({name}) is not permitted as a Digital Link data attribute in "
                                 "the query string", (name,), where - len(name) - 1))
-        value = _decode(raw, where, issues, name)
+        qualifiers = path_ais[1:]
+        if entry.dl_attribute and any(_qualifiers_ok(key, [*qualifiers[:j], name, *qualifiers[j:]])
+                                      for j in range(len(qualifiers) + 1)):
+            # A key qualifier the path could take is not a data attribute (GS1 Digital Link URI Syntax:
+            # key qualifiers are path elements; the Syntax Engine's "should be in the path info").
+            issues.append(Issue("dl-attribute", f"({name}) is a key qualifier of ({key.ai}) here: it belongs in the "
+                                f"path (/{key.ai}/.../{name}/...), not the query", (name,), where - len(name) - 1))
+        value = _decode(raw, where, issues, name, query=True)
         if value is not None:
             elements.append(Element(name, value, where, value == raw))
     return elements

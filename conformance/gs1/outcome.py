@@ -18,9 +18,12 @@ Location convention, per issue:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.outcome import operation_outcome, outcome_issue
+
+if TYPE_CHECKING:
+    from conformance.gs1.carriers import Carrier
 
 DEFECT_SYSTEM = "https://conformance.example/gs1/defect"
 
@@ -33,6 +36,7 @@ _ISSUE_TYPE = {
     "missing-association": "required", "not-gs1": "not-supported", "dl-compressed": "not-supported",
     "dl-syntax": "structure", "dl-primary-key": "required", "dl-qualifier-order": "structure",
     "dl-attribute": "business-rule", "dl-encoding": "value", "not-checked": "informational",
+    "carrier": "value", "hri-as-scan": "structure", "declared-form": "structure",
 }
 
 
@@ -80,6 +84,7 @@ class Gs1Result:
     elements: list[Element] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     symbology: str = ""  # e.g. "]d2" when the input carried a symbology identifier
+    carrier: Carrier | None = None  # the symbol behind a symbology identifier (GTIN expanded, add-on)
 
     @property
     def valid(self) -> bool:
@@ -99,4 +104,8 @@ class Gs1Result:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "ais": self.ais, "outcome": self.outcome()}
+        """DESIGN.md's {valid, ais, outcome}; scanned input adds "carrier" (symbology, name, gtin, addon)."""
+        out: dict[str, Any] = {"valid": self.valid, "ais": self.ais, "outcome": self.outcome()}
+        if self.carrier is not None:
+            out["carrier"] = self.carrier.to_dict()
+        return out

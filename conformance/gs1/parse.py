@@ -1,10 +1,9 @@
 """Splitting GS1 input into element strings: bracketed, and unbracketed as scanners deliver it.
 
-Scanners hand over the symbol's data with FNC1 separators as GS (0x1D), often after an AIM
-symbology identifier (``]d2`` GS1 DataMatrix, ``]C1`` GS1-128, ``]e0`` GS1 DataBar, ``]Q3`` GS1 QR,
-``]J1`` GS1 DotCode) and sometimes with a leading GS for the FNC1 in first position. GS1's Syntax
-Engine writes FNC1 as ``^``; since ``^`` is not in any GS1 character set we accept that too, which
-also lets people type unbracketed data on a command line.
+Scanners hand over the symbol's data with FNC1 separators as GS (0x1D), usually after an AIM
+symbology identifier (carriers.py reads those). GS1's Syntax Engine writes FNC1 as ``^``; since ``^``
+is not in any GS1 character set we accept that too when the data is typed, which lets people
+type unbracketed data on a command line.
 """
 
 from __future__ import annotations
@@ -16,11 +15,6 @@ from conformance.gs1.outcome import Element, Issue
 
 GS = "\x1d"
 MAX_INPUT = 7089  # the most any GS1 carrier holds (QR Code, numeric); anything longer was not scanned
-GS1_SYMBOLOGIES = {"]C1": "GS1-128", "]e0": "GS1 DataBar", "]d2": "GS1 DataMatrix", "]Q3": "GS1 QR Code",
-                   "]J1": "GS1 DotCode"}
-PLAIN_SYMBOLOGIES = {"]Q1": "QR Code", "]d1": "Data Matrix", "]C0": "Code 128", "]J0": "DotCode"}
-EAN_SYMBOLOGIES = {"]E0": "EAN-13/UPC-A", "]E4": "EAN-8"}
-_SYMBOLOGY = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
@@ -31,24 +25,6 @@ def describe_char(ch: str) -> str:
     if ord(ch) < 32 or 127 <= ord(ch) < 160:
         return f"control character U+{ord(ch):04X}"
     return repr(ch)
-
-
-def split_symbology(text: str, issues: list[Issue]) -> tuple[str, int, str]:
-    """Strip an AIM symbology identifier; return (identifier, where the data starts, kind)."""
-    if not _SYMBOLOGY.match(text):
-        return "", 0, "gs1"
-    sid = text[:3]
-    if sid in GS1_SYMBOLOGIES:
-        return sid, 3, "gs1"
-    if sid in EAN_SYMBOLOGIES:
-        return sid, 3, "ean"
-    rest = text[3:]
-    if sid in PLAIN_SYMBOLOGIES and rest.lower().startswith(("http://", "https://")):
-        return sid, 3, "gs1"  # a Digital Link URI rides in a plain QR / Data Matrix symbol
-    name = PLAIN_SYMBOLOGIES.get(sid, "a symbology that is not a GS1 carrier")
-    issues.append(Issue("symbology", f"symbology identifier {sid} means {name}, not GS1 mode: the data "
-                        "carries no FNC1 and cannot be read as GS1 element strings", position=0))
-    return sid, 3, "gs1"
 
 
 def parse_bracketed(text: str, start: int, table: AiTable, issues: list[Issue]) -> list[Element]:
@@ -94,8 +70,9 @@ def parse_unbracketed(text: str, start: int, table: AiTable, issues: list[Issue]
     pos, n = start, len(text)
     while pos < n:
         if text[pos] == GS:
+            # An FNC1 with no element before it: not what an encoder writes (GS1's Syntax Engine refuses it).
             issues.append(Issue("separator", "empty element: two GS separators in a row or a GS with "
-                                "nothing before it", position=pos, severity="warning"))
+                                "nothing before it", position=pos))
             pos += 1
             continue
         entry = table.match_prefix(text, pos)
@@ -125,16 +102,6 @@ def parse_unbracketed(text: str, start: int, table: AiTable, issues: list[Issue]
             elements.append(Element(entry.ai, text[dstart:end], dstart))
             pos = end + 1
     return elements
-
-
-def parse_ean(text: str, start: int, issues: list[Issue]) -> list[Element]:
-    """EAN-13 / UPC-A / EAN-8 symbols carry a bare GTIN; it is AI (01) padded to 14 digits."""
-    digits = text[start:]
-    if not (digits.isascii() and digits.isdigit() and len(digits) in (8, 12, 13)):
-        issues.append(Issue("length", f"an EAN/UPC symbol carries 8, 12 or 13 digits, got {digits!r}",
-                            position=start))
-        return []
-    return [Element("01", digits.zfill(14), start, False)]
 
 
 def looks_like_uri(text: str) -> bool:

@@ -101,17 +101,23 @@ def decode(data: bytes | str) -> str:
 
 
 def split_messages(data: bytes | str) -> list[str]:
-    """The messages in a file: each MSH starts one; batch envelopes (FHS, BHS, BTS, FTS) are dropped."""
+    """The messages in a file: each MSH starts one; batch envelopes (FHS, BHS, BTS, FTS) are dropped.
+
+    Each message keeps the segment separators it was written with, so that a message separated by line
+    feeds is still reported as such; the line ending after a message's last segment is the file's, not
+    the message's, and is dropped.
+    """
     text = decode(data).lstrip("\ufeff")
     messages: list[list[str]] = []
-    for line in re.split(r"\r\n|\r|\n", text):
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    for line, end in zip(parts[::2], [*parts[1::2], ""], strict=True):
         if line[:3] in ("FHS", "BHS", "BTS", "FTS"):
             continue
         if line.startswith("MSH") or not messages:
-            messages.append([line])
+            messages.append([line + end])
         else:
-            messages[-1].append(line)
-    out = ["\r".join(m).strip("\r") for m in messages]
+            messages[-1].append(line + end)
+    out = [re.sub(r"[\r\n]+$", "", "".join(m)) for m in messages]
     return [m for m in out if m.strip()] or [text]
 
 
@@ -122,8 +128,11 @@ def parse(data: str | bytes) -> Message:
     if not text.strip():
         return Message([], Encoding(), [ParseIssue("error", "structure", "the message is empty", "")])
     if "\n" in text:
-        issues.append(ParseIssue("warning", "structure",
-                                 "segments are separated by line feeds; HL7 v2 separates them with CR (0x0D)", ""))
+        # HL7 v2 (2.7.1) ends every segment with CR: LF or CRLF is a defect. The rest is read leniently.
+        kind = "CR LF" if "\r\n" in text else "line feeds"
+        issues.append(ParseIssue("error", "structure",
+                                 f"segments are separated by {kind}; HL7 v2 separates them with CR (0x0D) alone "
+                                 "(line feed)", ""))
         text = text.replace("\r\n", "\r").replace("\n", "\r")
     lines = [line for line in text.split("\r") if line != ""]
     encoding = _encoding(lines[0], issues)

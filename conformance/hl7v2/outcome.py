@@ -26,6 +26,7 @@ _ISSUE_TYPE = {
     "z-segment": "structure", "required": "required", "not-allowed": "business-rule",
     "cardinality": "structure", "length": "too-long", "datatype": "value", "code": "code-invalid",
     "fixed-value": "value", "statement": "invariant", "extra-field": "structure", "profile": "not-supported",
+    "withdrawn": "business-rule",
 }
 
 

@@ -16,17 +16,22 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
-VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
+from conformance.hl7v2.tables import version_key
 
-# HL7 table 0354 (message structure) for the events the shipped profiles cover, plus common ones.
-# Table 0354: the message structure of each trigger event (scripts/gen_hl7v2_tables.py).
-_EVENT_STRUCTURE: dict[str, str] = json.loads(
+# Every version hl7apy carries from 2.3 on (2.6 to 2.8 are common in the field).
+VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2")
+
+# Table 0354: the message structures of each trigger event, each with the versions it held
+# (scripts/gen_hl7v2_tables.py): {"ADT^A28": [["ADT_A05", "2.4", null], ["ADT_A28", "2.3.1", "2.3.1"]]}.
+_EVENT_STRUCTURE: dict[str, list[tuple[str, str, str | None]]] = json.loads(
     resources.files("conformance.hl7v2").joinpath("data/event-structures.json").read_text())
 
 
-def expected_structure(code: str, trigger: str) -> str:
-    """The structure table 0354 assigns to ``code^trigger`` ("" when the table does not say)."""
-    return _EVENT_STRUCTURE.get(f"{code}^{trigger}", "")
+def expected_structures(code: str, trigger: str, version: str) -> list[str]:
+    """The structures table 0354 assigns to ``code^trigger`` in ``version`` ([] when it does not say)."""
+    v = version_key(version)
+    return [name for name, lo, hi in _EVENT_STRUCTURE.get(f"{code}^{trigger}", ())
+            if version_key(lo) <= v and (hi is None or v <= version_key(hi))]
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,11 @@ class Standard:
     version: str
     segments: dict[str, tuple[Leaf, ...]]
     structures: dict[str, Node]
+    datatypes: dict[str, tuple[Leaf, ...]]  # composite datatype -> its components (what OBX-2 may name)
 
     def structure_for(self, code: str, trigger: str, declared: str) -> tuple[str, Node] | None:
         """The message structure for MSH-9: MSH-9.3 when given and known, else table 0354, else CODE_EVENT."""
-        for name in (declared, _EVENT_STRUCTURE.get(f"{code}^{trigger}", ""), f"{code}_{trigger}", code):
+        for name in (declared, *expected_structures(code, trigger, self.version), f"{code}_{trigger}", code):
             if name and name in self.structures:
                 return name, self.structures[name]
         if code == "ADT" and self.version.startswith("2.3") and "ADT_A01" in self.structures:
@@ -90,6 +96,11 @@ def normalise_version(version: str) -> str | None:
     return version if version in VERSIONS else None
 
 
+# hl7apy's v2.3 is stricter than HL7's database in five fields, which repeat there (as in v2.3.1, and as
+# HAPI's v2.3 structures, generated from that database, have them): held to HL7, not to the stricter copy.
+_REPEATING = {"2.3": {("PID", 5), ("PV1", 7), ("PV1", 8), ("PV1", 15), ("PV1", 17)}}
+
+
 @cache
 def load(version: str) -> Standard:
     """The standard for one version; raises KeyError for a version this package does not cover."""
@@ -98,16 +109,31 @@ def load(version: str) -> Standard:
     module = importlib.import_module("hl7apy.v" + version.replace(".", "_"))
     fields: dict[str, Any] = module.FIELDS
     segments: dict[str, tuple[Leaf, ...]] = {}
-    for seg_id, (_, children) in module.SEGMENTS.items():
-        if any(child[1] is None and child[0] not in fields for child in children):
+    repeating = _REPEATING.get(version, set())
+    for seg_id, body in module.SEGMENTS.items():
+        children = body[1] if len(body) > 1 else ()
+        if not children or any(child[1] is None and child[0] not in fields for child in children):
             continue  # hl7apy's placeholder pseudo-segments (ANYHL7SEGMENT)
-        leaves = []
+        by_number: dict[int, Leaf] = {}
         for name, ref, (lo, hi), _kind in children:
-            leaves.append(_leaf(name, fields.get(name, ref), lo, hi))
-        segments[seg_id] = tuple(leaves)
+            n = int(name.rsplit("_", 1)[1])
+            by_number[n] = _leaf(name, fields.get(name, ref), lo, -1 if (seg_id, n) in repeating else hi)
+        # From v2.8 hl7apy leaves withdrawn fields out (EVN-1): fields are placed by number, gaps withdrawn.
+        segments[seg_id] = tuple(by_number.get(n) or Leaf(f"{seg_id}_{n}", "WD", 0, 0, None)
+                                 for n in range(1, max(by_number) + 1))
     groups: dict[str, Any] = module.GROUPS
     structures = {name: Node(name, 1, 1, _children(body[1], groups)) for name, body in module.MESSAGES.items()}
-    return Standard(version, segments, structures)
+    datatypes: dict[str, tuple[Leaf, ...]] = {}
+    for fields_of in segments.values():
+        _datatypes(fields_of, datatypes)
+    return Standard(version, segments, structures, datatypes)
+
+
+def _datatypes(leaves: tuple[Leaf, ...], out: dict[str, tuple[Leaf, ...]]) -> None:
+    for leaf in leaves:
+        if leaf.components and leaf.datatype not in out:
+            out[leaf.datatype] = leaf.components
+            _datatypes(leaf.components, out)
 
 
 def _leaf(name: str, ref: Any, lo: int, hi: int) -> Leaf:
@@ -115,7 +141,9 @@ def _leaf(name: str, ref: Any, lo: int, hi: int) -> Leaf:
     table = ref[4] if len(ref) > 4 else None
     components: tuple[Leaf, ...] = ()
     if kind == "sequence" and sub:
-        components = tuple(_leaf(cname, cref, clo, chi) for cname, cref, (clo, chi), _ in sub)
+        placed = {int(cname.rsplit("_", 1)[1]): _leaf(cname, cref, clo, chi) for cname, cref, (clo, chi), _ in sub}
+        components = tuple(placed.get(n) or Leaf(f"{datatype}_{n}", "WD", 0, 0, None)
+                           for n in range(1, max(placed) + 1))
     return Leaf(name, datatype, lo, hi, table, components)
 
 

@@ -1,6 +1,12 @@
 """Segment order, groups and required segments: matching a message's segments to its structure.
 
-A greedy matcher with one segment of look-ahead, as HAPI and the NIST validator do: each segment is
+First a real parse of the structure's abstract message syntax (``grammar.py``): every way the
+segments can be read against the grammar is followed, so an optional repeating group that begins with
+the same segment as the next one (OML^O33's ORC-TQ1-OBR starting a new ORDER rather than a prior
+result) is read as the standard reads it. A message that parses has no structural defect. Only one
+that does not is handed to the diagnosing matcher below.
+
+The diagnosing matcher is greedy with one segment of look-ahead, as HAPI and the NIST validator do: each segment is
 placed at the earliest position at or after the current one that can take it, entering a group when
 the segment can begin it. A segment that fits nowhere ahead is reported where it stands (out of order,
 repeated too often, or not in the structure) and skipped, so the rest of the message is still checked
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.hl7v2.grammar import parses
 from conformance.hl7v2.message import Segment
 from conformance.hl7v2.outcome import Issue
 from conformance.hl7v2.standard import Node
@@ -135,7 +142,13 @@ def _segment_ids(node: Node) -> set[str]:
 
 def match(segments: list[Segment], root: Node, ignore: Callable[[Segment], bool]) -> list[Issue]:
     """Every structural problem of ``segments`` against ``root``; ``ignore`` skips allowed Z-segments."""
+    if parses([s.name for s in segments if not ignore(s)], root):
+        return []
     matcher = _Matcher(segments, ignore, root)
     matcher.sequence(root.children, root.name, top=True)
     missing = [m for m in matcher.missing if m.where not in matcher.misplaced]
-    return matcher.issues + missing
+    found = matcher.issues + missing
+    if not found:  # the diagnosis found nothing to name, but the grammar still does not accept the message
+        found.append(Issue("segment-order", f"the segments do not follow message structure {root.name} "
+                           "(no reading of its groups accepts this order)", "", None))
+    return found

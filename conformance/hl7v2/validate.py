@@ -9,10 +9,6 @@ then the profile's conformance statements. Locations are ``PID-8``, ``PID-3[2].4
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
-
 from conformance.hl7v2 import standard
 from conformance.hl7v2.datatypes import FORMATS, PRIMITIVES
 from conformance.hl7v2.message import Message, ParseIssue, Segment, decode, parse
@@ -20,18 +16,14 @@ from conformance.hl7v2.outcome import Hl7Result, Issue
 from conformance.hl7v2.profile import FieldSpec, Profile
 from conformance.hl7v2.standard import Leaf
 from conformance.hl7v2.structure import match
+from conformance.hl7v2.tables import judge, table, version_key
 
 Rep = list[list[str]]
-# HL7 tables that admit local entries by design (0396 coding systems: "99zzz", "L", "HL7nnnn"...):
-# checking them against the published list would fail every message that uses a local code system.
-OPEN_TABLES = frozenset({"0396"})
-
-
-@cache
-def tables() -> dict[str, frozenset[str]]:
-    """HL7-defined tables ({"0001": codes}), generated from the v2 CodeSystems in FHIR R4."""
-    text = resources.files("conformance.hl7v2").joinpath("data/tables.json").read_text()
-    return {k: frozenset(v) for k, v in json.loads(text).items()}
+# Fields typed by something else in the message, never by a fixed datatype: OBX-5 by OBX-2; a query's
+# parameters (QPD-3 and the fields after it) by the query named in QPD-1, which only its profile defines.
+QUERY_SEGMENTS = frozenset({"QPD", "RDT"})
+# Every v2 version requires these MSH fields, so an empty one is a defect even in a version not checked.
+MSH_ALWAYS_REQUIRED = (9, 10, 11, 12)
 
 
 def validate(data: bytes | str | Message, profile: Profile | None = None) -> Hl7Result:
@@ -65,7 +57,7 @@ class _Validator:
     def __init__(self, message: Message, profile: Profile | None, result: Hl7Result) -> None:
         self.m, self.p, self.r = message, profile, result
         self.issues = result.issues
-        self.tables = tables()
+        self.version = message.version  # read once: Message.version scans the segments
 
     def add(self, defect: str, text: str, where: str = "", seg: Segment | None = None,
             severity: str = "error") -> None:
@@ -84,25 +76,33 @@ class _Validator:
         if p is not None and f"{code}^{trigger}" != p.message:
             self.add("message-type", f"MSH-9 is {code}^{trigger} but profile {p.id} is for {p.message}", "MSH-9.1",
                      m.segments[0])
+        self._encoding_characters(m.segments[0], version)
         std = standard.load(version) if version in standard.VERSIONS else None
-        if std is not None and p is not None and p.versions and version not in p.versions:
+        if p is not None and p.versions and version not in p.versions:
             self.add("version", f"MSH-12 version {version!r} is not one profile {p.id} allows "
                      f"({', '.join(p.versions)})", "MSH-12", m.segments[0])
         if std is None:
-            self.add("version", f"MSH-12 version {version!r} is not one this validator knows "
-                     f"({', '.join(standard.VERSIONS)}); structure and datatypes not checked", "MSH-12",
-                     m.segments[0])
+            self._unchecked_version(m.segments[0], version)
+            if p is None:
+                return
         else:
             found = std.structure_for(code, trigger, declared)
-            if found is None:
-                self.add("message-type", f"MSH-9 {code}^{trigger} names no message structure of v{version}",
-                         "MSH-9", m.segments[0])
-            else:
+            if code.startswith("Z") or trigger.startswith("Z"):
+                # A Z message or event is defined by the site that uses it, segments and all.
+                self.add("message-type", f"MSH-9 {code}^{trigger} is a locally defined (Z) message or event: its "
+                         "structure is not checked", "MSH-9", m.segments[0], "information")
+            elif found is None and code:
+                # A wrong code or event is reported against tables 0076 and 0003; a right one whose structure
+                # the definitions lack (ADT_A12 in hl7apy's v2.4) cannot be judged here.
+                self.add("message-type", f"MSH-9 {code}^{trigger}: v{version} definitions name no message "
+                         "structure for it; structure not checked", "MSH-9", m.segments[0], "information")
+            elif found is not None:
+                expected = [e for e in standard.expected_structures(code, trigger, version) if e in std.structures]
+                if declared and expected and declared not in expected:
+                    self.add("message-type", f"MSH-9.3 is {declared}, but {code}^{trigger} messages of v{version} "
+                             f"have structure {' or '.join(expected)} (HL7 table 0354)", "MSH-9.3", m.segments[0])
+                    found = (expected[0], std.structures[expected[0]])  # the event decides; one defect, not two
                 self.r.structure = found[0]
-                expected = standard.expected_structure(code, trigger)
-                if declared and expected in std.structures and declared != expected:
-                    self.add("message-type", f"MSH-9.3 is {declared}, but {code}^{trigger} messages have structure "
-                             f"{expected} (HL7 table 0354)", "MSH-9.3", m.segments[0])
                 self.issues.extend(match(m.segments, found[1], self._z_allowed))
         self._segments()
         for seg in m.segments:
@@ -110,6 +110,32 @@ class _Validator:
             self._fields(seg, defs)
         if p is not None:
             self._statements(p)
+
+    def _encoding_characters(self, msh: Segment, version: str) -> None:
+        """MSH-2 holds four characters, and a fifth (the truncation character) from v2.7 on."""
+        chars = msh.raw[4:].split(msh.raw[3:4] or "|")[0]
+        if len(chars) <= 4 or any(i.defect == "encoding" for i in self.issues):
+            return  # fine, or already reported as broken
+        if len(chars) > 5:
+            self.add("encoding", f"MSH-2 {chars!r} has {len(chars)} characters; HL7 v2 defines at most five",
+                     "MSH-2", msh)
+        elif version_key(version) and version_key(version) < (2, 7):
+            self.add("encoding", f"MSH-2 {chars!r} has a fifth character (the truncation character), which HL7 "
+                     f"defines only from v2.7; v{version} has four", "MSH-2", msh, "warning")
+
+    def _unchecked_version(self, msh: Segment, version: str) -> None:
+        """A version this validator has no definitions for: say so, and report what it can still see."""
+        for n in MSH_ALWAYS_REQUIRED:
+            if not any(_present(rep) for rep in msh.repetitions(n)):
+                self.add("required", f"MSH-{n} is required (in every HL7 v2 version) but empty", f"MSH-{n}", msh)
+        known = table("0104")
+        if version and known is not None and version not in known.codes:
+            self.add("version", f"MSH-12 {version!r} is not an HL7 v2 version (HL7 table 0104: "
+                     f"{', '.join(known.codes)})", "MSH-12", msh)
+        elif version:
+            self.add("version", f"MSH-12 version {version!r} not checked: this validator knows "
+                     f"{', '.join(standard.VERSIONS)}; structure, fields and tables not checked", "MSH-12",
+                     msh, "information")
 
     def _z_allowed(self, seg: Segment) -> bool:
         return seg.name.startswith("Z") and (self.p is None or self.p.allows_z(seg.name))
@@ -140,8 +166,8 @@ class _Validator:
             reps = seg.repetitions(n)
             where = f"{seg.label}-{n}"
             if leaf is None and spec is None:
-                if defs and any(_present(r) for r in reps):
-                    self.add("extra-field", f"{where} is beyond the {len(defs)} fields v{self.m.version} defines "
+                if defs and seg.name not in QUERY_SEGMENTS and any(_present(r) for r in reps):
+                    self.add("extra-field", f"{where} is beyond the {len(defs)} fields v{self.version} defines "
                              f"for {seg.name}", where, seg, "warning")
                 continue
             usage = self._usage(spec, leaf, seg)
@@ -154,12 +180,19 @@ class _Validator:
             if usage == "X":
                 self.add("not-allowed", f"{where} must not be sent{by} (usage X) but has a value", where, seg)
                 continue
+            if leaf is not None and leaf.max == 0 and spec is None:
+                # Withdrawn in this version (EVN-1 from v2.7): kept for backward compatibility, ignored by receivers.
+                self.add("withdrawn", f"{where} is withdrawn in v{self.version} (kept only for backward "
+                         "compatibility; receivers ignore it)", where, seg, "warning")
+                continue
             if seg.name == "MSH" and n in (1, 2):  # the separators themselves: only a profile's fixed value applies
                 if spec is not None and spec.fixed is not None and seg.value(n) != spec.fixed:
                     self.add("fixed-value", f"{where} is {seg.value(n)!r}; profile {self.p.id if self.p else ''} "
                              f"requires {spec.fixed!r}", where, seg)
                 continue
             most = spec.max if spec is not None and spec.max is not None else leaf.max if leaf else -1
+            if leaf is not None and leaf.datatype == "varies" and leaf.name != "OBX_5" and spec is None:
+                most = -1  # how often a query parameter repeats is the query's to say
             if most != -1 and len(reps) > most:
                 self.add("cardinality", f"{where} repeats {len(reps)} times; at most {most} allowed", where, seg)
             if spec is not None and spec.min is not None and len(populated) < spec.min:
@@ -187,10 +220,13 @@ class _Validator:
 
     def _rep(self, seg: Segment, rep: Rep, leaf: Leaf | None, spec: FieldSpec | None,
              subs: dict[str, FieldSpec], where: str) -> None:
+        if leaf is not None and leaf.name == "OBX_2" and not leaf.table:
+            leaf = Leaf(leaf.name, leaf.datatype, leaf.min, leaf.max, "HL70125", leaf.components)  # v2.3 data lacks it
         dtype = (spec.type if spec is not None and spec.type else None) or (leaf.datatype if leaf else "ST")
-        if dtype == "varies" and seg.name == "OBX":
-            dtype = seg.value(2) if seg.value(2) in PRIMITIVES else "ST"  # OBX-5's type is named by OBX-2
-            leaf = None
+        if dtype == "varies" and leaf is not None:
+            if seg.name != "OBX" or leaf.name != "OBX_5":
+                return  # typed by the query (QPD-3...) or the segment's own rules: not a fixed datatype
+            dtype, leaf = self._obx_value_type(seg, leaf)
         if spec is not None and (spec.values or spec.table):
             leaf = Leaf(leaf.name, leaf.datatype, leaf.min, leaf.max, None, leaf.components) if leaf else None
         if spec is not None:
@@ -203,7 +239,7 @@ class _Validator:
                         self.add("extra-field", f"{where}.{c} is beyond the {len(leaf.components)} components of "
                                  f"{leaf.datatype}", f"{where}.{c}", seg, "warning")
                     continue
-                table = cleaf.table or (leaf.table if c == 1 else None)
+                table = cleaf.table or (leaf.table if c == 1 and _own_table(leaf, rep) else None)
                 kind = "DTM" if dtype == "TS" and c == 1 else cleaf.datatype
                 at = f"{where}.{c}" if len(rep) > 1 else where
                 if cleaf.components:
@@ -212,11 +248,14 @@ class _Validator:
                             sl = cleaf.components[s - 1]
                             self._primitive(seg, sub, sl.datatype, sl.table, f"{where}.{c}.{s}")
                 else:
+                    if len(comp) > 1 and any(comp[1:]):
+                        self._no_parts(seg, f"{where}.{c}", cleaf.datatype, "subcomponents", len(comp))
                     self._primitive(seg, comp[0] if len(comp) == 1 else "&".join(comp), kind, table, at)
         else:
             if len(rep) > 1 and leaf is not None and any(any(c) for c in rep[1:]):
-                self.add("datatype", f"{where} has components, but its datatype {dtype} has none "
-                         f"({len(rep)} components sent)", where, seg)
+                self._no_parts(seg, where, dtype, "components", len(rep))
+            elif leaf is not None and len(rep[0]) > 1 and any(rep[0][1:]):
+                self._no_parts(seg, where, dtype, "subcomponents", len(rep[0]))
             self._primitive(seg, rep[0][0] if len(rep) == 1 else "", "DTM" if dtype == "TS" else dtype,
                             leaf.table if leaf else None, where)
         for key, cspec in subs.items():
@@ -235,6 +274,19 @@ class _Validator:
             else:
                 self._constrain(seg, value, value, cspec, at)
 
+    def _no_parts(self, seg: Segment, where: str, dtype: str, parts: str, sent: int) -> None:
+        """A primitive value split by a separator: the data needed escaping, or the sender's layout is wrong."""
+        self.add("datatype", f"{where} has {parts}, but its datatype {dtype} has none ({sent} {parts} sent; "
+                 "a separator in data is escaped as \\S\\ or \\T\\)", where, seg)
+
+    def _obx_value_type(self, seg: Segment, leaf: Leaf) -> tuple[str, Leaf | None]:
+        """OBX-5's datatype is the one OBX-2 names (itself checked against table 0125)."""
+        named = seg.value(2)
+        std = standard.load(self.version)
+        if named in std.datatypes:
+            return named, Leaf(leaf.name, named, leaf.min, leaf.max, None, std.datatypes[named])
+        return (named if named in PRIMITIVES else "ST"), None
+
     def _constrain(self, seg: Segment, whole: str, value: str, spec: FieldSpec, where: str) -> None:
         """The profile's narrowing of one value: length, fixed value, value set or table, format, pattern."""
         if spec.length is not None and len(whole) > spec.length:
@@ -244,11 +296,14 @@ class _Validator:
             return
         if spec.fixed is not None and value != spec.fixed:
             self.add("fixed-value", f"{where} is {value!r}; the profile requires {spec.fixed!r}", where, seg)
-        allowed = frozenset(spec.values) or (self.tables.get(spec.table, frozenset()) if spec.table else frozenset())
-        if allowed and value not in allowed:
-            source = f"HL7 table {spec.table}" if spec.table and not spec.values else "the profile's value set"
-            listed = ", ".join(sorted(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
-            self.add("code", f"{where} {value!r} is not in {source} ({listed})", where, seg)
+        bound = table(spec.table) if spec.table and not spec.values else None
+        if spec.values and value not in spec.values:
+            listed = ", ".join(sorted(spec.values)[:12]) + (", ..." if len(spec.values) > 12 else "")
+            self.add("code", f"{where} {value!r} is not in the profile's value set ({listed})", where, seg)
+        elif bound is not None and not bound.allows(value, self.version):
+            # A profile that binds a table makes it binding, whatever kind of table it is.
+            self.add("code", f"{where} {value!r} is not in HL7 table {bound.number} as of v{self.version} "
+                     f"({bound.listed(self.version)})", where, seg)
         if spec.format is not None and not FORMATS[spec.format](value):
             self.add("datatype", f"{where} {value!r} is not a valid {spec.format}", where, seg)
         if spec.pattern is not None and not spec.pattern.fullmatch(value):
@@ -261,10 +316,14 @@ class _Validator:
         problem = check(value) if check else None
         if problem:
             self.add("datatype", f"{where}: {problem} ({dtype})", where, seg)
-        elif dtype == "ID" and table and table[-4:] not in OPEN_TABLES:
-            codes = self.tables.get(table[-4:])
-            if codes and value not in codes:
-                self.add("code", f"{where} {value!r} is not in HL7 table {table[-4:]}", where, seg)
+        elif dtype == "ID":
+            self._coded(seg, value, table, where)
+
+    def _coded(self, seg: Segment, value: str, name: str | None, where: str) -> None:
+        """An ID value against its table, as strictly as HL7 defines the table (see tables.py)."""
+        verdict = judge(name, value, self.version)
+        if verdict is not None:
+            self.add("code", f"{where} {value!r} {verdict[1]}", where, seg, verdict[0])
 
     def _statements(self, p: Profile) -> None:
         for st in p.statements:
@@ -289,6 +348,15 @@ class _Validator:
                         if not FORMATS[fmt](_at(rep, k)):
                             self.add("statement", f"{st.id}: {here}.{k} {_at(rep, k)!r} is not a valid {fmt} "
                                      f"({st.description})", f"{here}.{k}", seg)
+
+
+def _own_table(leaf: Leaf, rep: Rep) -> bool:
+    """Whether a coded field's identifier is drawn from the field's table: for CE/CWE/CNE only when its
+    coding system (component 3) is empty or an HL7 table; a LOINC or local code is not the table's."""
+    if leaf.datatype not in ("CE", "CWE", "CNE", "CF"):
+        return True
+    system = rep[2][0] if len(rep) > 2 and rep[2] else ""
+    return system == "" or system.upper().startswith("HL7")
 
 
 def _at(rep: Rep, key: str) -> str:

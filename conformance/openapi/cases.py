@@ -17,6 +17,7 @@ from typing import Any
 
 from conformance.evidence.capture import collecting
 from conformance.model import Evidence
+from conformance.openapi.created import Created, created_by
 from conformance.openapi.document import DocumentError, bounded
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 
@@ -133,8 +134,12 @@ async def run_cases(
     auth_headers: Callable[[], dict[str, str]],
     max_cases: int,
     budget: float,
+    on_created: Callable[[Created], None] | None = None,
 ) -> CasesRun:
-    """Generate and send cases for every operation ``allowed`` lets through (it returns why not, or None)."""
+    """Generate and send cases for every operation ``allowed`` lets through (it returns why not, or None).
+
+    ``on_created`` hears of each thing a case created (a 201), as soon as the answer is in.
+    """
     import asyncio
 
     run = CasesRun()
@@ -176,6 +181,9 @@ async def run_cases(
                         raise
                     run.results.append(CaseResult(label, list(sink), {"server-errors": str(exc)}))
                     continue
+            made = created_by(doc, method, operation.path, url, response)
+            if made is not None and on_created is not None:
+                on_created(made)
             failures = await asyncio.to_thread(judge, case, method, url, headers, content, response)
             run.results.append(CaseResult(label, list(sink), failures))
     return run

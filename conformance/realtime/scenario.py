@@ -29,8 +29,10 @@ def _version(response: HttpResponse, body: Any) -> str:
     return str(meta.get("versionId", "")) if isinstance(meta, dict) else ""
 
 
-def patient(pid: str | None, tag: dict[str, str], key: str, seq: int) -> dict[str, Any]:
-    body: dict[str, Any] = {"resourceType": "Patient", "meta": {"tag": [dict(tag)]}, "active": True,
+def patient(pid: str | None, tag: dict[str, str], key: str, seq: int,
+            also: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
+    """A synthetic patient carrying ``tag`` (the Subscription's filter) and the tags in ``also`` (the run's)."""
+    body: dict[str, Any] = {"resourceType": "Patient", "meta": {"tag": [dict(tag), *map(dict, also)]}, "active": True,
                             "identifier": [{"system": MARK_SYSTEM, "value": key}],
                             "name": [{"family": "Realtime", "given": [f"Event{seq}"]}]}
     if pid:
@@ -43,6 +45,8 @@ class Scenario:
     fhir: FhirClient  # endpoint A
     inbox: Inbox  # the Subscription on B that should see A's writes
     tag: dict[str, str]  # every patient written carries it (the Subscription's filter)
+    also: tuple[dict[str, str], ...] = ()  # more tags every patient carries (the run's, for clean-up)
+    created: list[str] | None = None  # where each patient's id goes as soon as it exists (for clean-up)
     patients: list[str] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)  # "Patient/1/_history/3" -> key
@@ -53,7 +57,8 @@ class Scenario:
     async def setup(self, count: int) -> None:
         """Create the patients the events update (their own notifications are not measured)."""
         for n in range(count):
-            response = await self.fhir.post("Patient", patient(None, self.tag, f"{self.tag['code']}-setup{n}", 0))
+            response = await self.fhir.post("Patient", patient(None, self.tag, f"{self.tag['code']}-setup{n}", 0,
+                                                                 self.also))
             try:
                 body = await response.ajson() if response.content else {}
             except ValueError:
@@ -62,6 +67,8 @@ class Scenario:
                 self.failed_writes.append(f"creating patient {n + 1} answered {response.status_code}")
                 return
             self.patients.append(str(body["id"]))
+            if self.created is not None:
+                self.created.append(str(body["id"]))
 
     async def write(self, events: int, rate: float, first_seq: int = 1) -> None:
         """``events`` updates at ``rate`` per second, round robin over the patients, one at a time."""
@@ -75,7 +82,7 @@ class Scenario:
             pid = self.patients[i % len(self.patients)]
             key = f"{self.tag['code']}-{seq}"
             at = time.perf_counter()
-            response = await self.fhir.put(f"Patient/{pid}", patient(pid, self.tag, key, seq))
+            response = await self.fhir.put(f"Patient/{pid}", patient(pid, self.tag, key, seq, self.also))
             if response.status_code >= 300:
                 self.failed_writes.append(f"update {seq} of Patient/{pid} answered {response.status_code}")
                 continue

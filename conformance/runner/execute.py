@@ -32,6 +32,7 @@ from conformance.runner.events import (
     RunStarted,
 )
 from conformance.runner.plan import Plan
+from conformance.writeguard import is_sandbox
 
 
 def _now() -> str:
@@ -134,7 +135,7 @@ class Runner:
                 break
         if setup_error:
             status, message = Status.ERROR, setup_error
-        elif status is Status.PASS and spec.destructive and not getattr(target, "sandbox", False):
+        elif status is Status.PASS and spec.destructive and not is_sandbox(target):
             status, message = Status.SKIP, "writes to the target; runs only on targets marked sandbox = true"
         if status is Status.PASS:
             async with semaphore:

@@ -25,7 +25,7 @@ def api_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (OA + "operations.responses",)),
         fault("api-doc-no-security", "GET /beds declares no security requirement (and there is no global one)",
               (OA + "operations.security",)),
-        fault("api-undocumented-operation", "DELETE /appointments/{id} is served (204) but not documented",
+        fault("api-undocumented-operation", "PUT /appointments/{id} is served (200) but not documented",
               (OA + "operations.undocumented-methods",)),
         fault("api-500-on-edge-case", "GET /appointments crashes (500) for status=arrived or limit=100, both "
               "documented values (and 500 is not documented)", (OA + "cases.server-errors", OA + "cases.status-codes")),

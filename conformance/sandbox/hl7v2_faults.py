@@ -55,6 +55,8 @@ def hl7v2_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (S + "delivery.claimed-types",)),
         fault("hl7v2-sender-breaks-standard", "the sender's ADT^A03 has EVN after PID (segment order)",
               (S + "message.standard", S + "message.profile")),
+        fault("hl7v2-sender-line-feeds", "the sender separates the segments of its ORU^R01 with line feeds, "
+              "not CR", (S + "message.standard", S + "message.profile")),
         fault("hl7v2-sender-out-of-profile", "the sender's ADT^A01 carries no NHS number in PID-3",
               (S + "message.profile",)),
         fault("hl7v2-sender-reuses-control-id", "every message the sender sends has MSH-10 00001",

@@ -27,7 +27,14 @@ from conformance.model import Evidence
 from conformance.scrub import REDACTED, SENSITIVE_HEADERS, Scrubber, transport_scrubber
 from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
-from conformance.writeguard import http_writes, refuse_write
+from conformance.writeguard import (
+    READ_METHODS,
+    effective_method,
+    endpoint_key,
+    http_writes,
+    refuse_write,
+    token_request,
+)
 
 __all__ = ["REDACTED", "SENSITIVE_HEADERS", "BodyBeyondLimit", "HttpResponse", "HttpTransport", "Scrubber",
            "TransportError"]
@@ -81,6 +88,10 @@ class HttpResponse:
         return await asyncio.to_thread(self.json)
 
 
+def _content_type(headers: Mapping[str, str] | None) -> str:
+    return next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
+
+
 class HttpTransport:
     def __init__(
         self,
@@ -91,6 +102,8 @@ class HttpTransport:
         read_only: bool = False,
     ) -> None:
         self.read_only = read_only  # not a sandbox: refuse any request that may change data
+        # The one exemption from read_only: form POSTs to these token endpoints (allow_token_endpoint).
+        self.token_endpoints: frozenset[str] = frozenset()
         self.settings = settings or HttpSettings()
         # Credentials go only to the target's own origin: a link a server hands back (a next page, a
         # Location) may point anywhere, and following it must not hand the token to a third party.
@@ -111,6 +124,12 @@ class HttpTransport:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def allow_token_endpoint(self, url: str) -> None:
+        """Let OAuth2 token requests (form POSTs to exactly ``url``) through on a read-only transport:
+        they ask for a credential and change no record. Only the auth client and the token endpoint the
+        target declares (or its SMART configuration names) call this."""
+        self.token_endpoints = self.token_endpoints | {endpoint_key(url)}
+
     def _auth_headers(self) -> dict[str, str]:
         if self.auth.type == "bearer":
             return {"Authorization": f"Bearer {os.environ.get(self.auth.token_env, '')}"}
@@ -129,8 +148,10 @@ class HttpTransport:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        if http_writes(method, url):
-            refuse_write(self.read_only, f"{method.upper()} {url}")
+        verb, acted = method.upper(), effective_method(method, headers)  # acted: an override header's method
+        exempt = acted == verb and token_request(verb, url, _content_type(headers), self.token_endpoints)
+        if (http_writes(verb, url) or http_writes(acted, url)) and not exempt:
+            refuse_write(self.read_only, f"{verb} {url}" + (f" (override {acted})" if acted != verb else ""))
         send_auth = self.origin is None or _origin(url) == self.origin
         merged = {**(self._auth_headers() if send_auth else {}), **(headers or {})}
         request = self.client.build_request(method, url, headers=merged, content=content, params=params)
@@ -139,7 +160,10 @@ class HttpTransport:
         body = bytearray()
         digest = hashlib.sha256()
         try:
-            response = await self.client.send(request, stream=True)
+            # A redirect repeats a POST's body elsewhere (307/308): a read-only transport lets through only
+            # the exempt POSTs (_search, token) and must not let a redirect carry them to another URL.
+            follow = not (self.read_only and not {verb, acted} <= READ_METHODS)
+            response = await self.client.send(request, stream=True, follow_redirects=follow)
             try:
                 headers_ms = (time.perf_counter() - started) * 1000
                 if response.is_stream_consumed:  # an in-memory twin handed back a response already read

@@ -23,7 +23,7 @@ from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.scrub import RUN
-from conformance.writeguard import hl7_type, hl7_writes, refuse_write
+from conformance.writeguard import hl7_refused, hl7_type, refuse_write
 
 SB, EB, CR = b"\x0b", b"\x1c", b"\x0d"
 
@@ -139,9 +139,10 @@ class MllpClient:
     """Sends messages on one connection and returns each reply (the ACK), frame by frame."""
 
     def __init__(self, host: str, port: int, settings: MllpSettings | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, test_messages: bool = False) -> None:
         self.host, self.port = host, port
-        self.read_only = read_only  # not a sandbox: refuse any message that is not a pure query
+        self.read_only = read_only  # not a sandbox: refuse any message that is not a pure query...
+        self.test_messages = test_messages  # ...unless it is marked MSH-11 = T and the target allows those
         self.settings = settings or MllpSettings()
         self.peer = f"{host}:{port}"
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
@@ -149,9 +150,10 @@ class MllpClient:
 
     @classmethod
     async def linked(cls, handler: Handler, settings: MllpSettings | None = None,
-                     on_broken: OnBroken | None = None) -> MllpClient:
+                     on_broken: OnBroken | None = None, read_only: bool = False,
+                     test_messages: bool = False) -> MllpClient:
         """The in-memory twin: a client wired to ``handler`` through a socket pair, no port."""
-        client = cls("memory", 0, settings)
+        client = cls("memory", 0, settings, read_only=read_only, test_messages=test_messages)
         ours, theirs = socket.socketpair()
         client._streams = await asyncio.open_connection(sock=ours, limit=client.settings.stream_limit)
         reader, writer = await asyncio.open_connection(sock=theirs, limit=client.settings.stream_limit)
@@ -191,8 +193,9 @@ class MllpClient:
 
     async def _send(self, message: bytes | str) -> bytes:
         raw = message.encode("utf-8") if isinstance(message, str) else message
-        if hl7_writes(raw):
-            refuse_write(self.read_only, f"a {hl7_type(raw) or 'non-query'} message to {self.peer}")
+        if hl7_refused(raw, self.read_only, self.test_messages):
+            refuse_write(True, f"a {hl7_type(raw) or 'non-query'} message to {self.peer}"
+                         + (" not marked MSH-11 = T (test)" if self.test_messages else ""))
         reader, writer = await self._connect()
         started = time.perf_counter()
         writer.write(frame(raw))

@@ -8,24 +8,24 @@ a type, an OperationOutcome, a version from an ETag.
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 import secrets
 from typing import TYPE_CHECKING, Any, Self
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.cleanup.fhir import sweep_tag
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
+from conformance.fhir.tags import TAG_SYSTEM, run_tag, with_tags
 from conformance.model import Evidence
-from conformance.safejson import JsonLimitError
-from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 if TYPE_CHECKING:
     from suites.fhir_rest.capability import Capability
 
 SUITE_ID = "fhir-rest"
 METADATA = "fhir-rest.capability.metadata"
-TAG_SYSTEM = "https://conformance.example/tag"
 TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
     "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
@@ -44,9 +44,13 @@ class FhirContext(BaseContext):
         # One tag per run *and suite*: suites run concurrently against one target, and a search narrowed
         # to this tag (paging, conditional create) must not see another suite's resources come and go.
         suite_id = self.metadata_check.split(".")[0]
-        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run_id or secrets.token_hex(4)}-{suite_id}"}
+        run = run_id or secrets.token_hex(4)
+        self.tag = {"system": TAG_SYSTEM, "code": f"run-{run}-{suite_id}"}
+        # ...and the run's own tag, which `conformance cleanup --run` searches for.
+        self.run_tag = run_tag(run)
         # Everything the suite created, in creation order: (type, id). Deleted at the end.
         self.created: list[tuple[str, str]] = []
+        self.wrote = False  # a write was sent (every write body passes through tagged())
 
     @property
     def tag_param(self) -> str:
@@ -60,11 +64,9 @@ class FhirContext(BaseContext):
         return value
 
     def tagged(self, resource: dict[str, Any]) -> dict[str, Any]:
-        """A copy of ``resource`` carrying this run's tag (so searches can be narrowed to it)."""
-        out = copy.deepcopy(resource)
-        meta = out.setdefault("meta", {})
-        meta["tag"] = [*meta.get("tag", []), dict(self.tag)]
-        return out
+        """A copy of ``resource`` carrying this suite's and this run's tags (searches narrow to the first)."""
+        self.wrote = True
+        return with_tags(resource, self.tag, self.run_tag)
 
     def remember(self, resource_type: str, resource_id: str) -> None:
         if (resource_type, resource_id) not in self.created:
@@ -84,7 +86,7 @@ class FhirContext(BaseContext):
             return found[1]
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, BodyBeyondLimit):  # no id to be had from it
             return None
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             self.remember(str(body.get("resourceType") or resource_type), body["id"])
@@ -100,6 +102,8 @@ class FhirContext(BaseContext):
                     except TransportError:
                         continue
                 self.created.clear()
+                if self.wrote:  # and whatever carries this suite's tag still (a create cut short)
+                    await sweep_tag(self.fhir, self.tag_param)
         finally:
             await self.http.aclose()
 
@@ -111,7 +115,7 @@ class FhirContext(BaseContext):
         if not endpoints.get("fhir"):
             raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
         http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),
-                             origin=endpoints["fhir"])
+                             origin=endpoints["fhir"], read_only=not is_sandbox(target))
         return cls(target, http, runtime.run_id)
 
 
@@ -151,8 +155,8 @@ def describe(response: HttpResponse) -> str:
 def body_json(response: HttpResponse, what: str) -> Any:
     try:
         return response.json()
-    except JsonLimitError as exc:
-        raise _beyond_limit(what, exc) from None
+    except BodyBeyondLimit as exc:  # past the harness's own limits it cannot judge the body: an error
+        raise BodyBeyondLimit(f"{what}: {exc}") from None
     except ValueError:
         fail(f"{what}: answered {describe(response)} with a body that is not JSON; it starts {snippet(response)}")
 
@@ -160,11 +164,6 @@ def body_json(response: HttpResponse, what: str) -> Any:
 async def abody_json(response: HttpResponse, what: str) -> Any:
     """:func:`body_json` in a worker thread, for bodies that may be megabytes (metadata)."""
     return await asyncio.to_thread(body_json, response, what)
-
-
-def _beyond_limit(what: str, exc: JsonLimitError) -> RuntimeError:
-    # Past the harness's own depth/size limit the harness cannot judge the body: an error, not a fail.
-    return RuntimeError(f"{what}: the harness could not read the body ({exc}); nothing was judged")
 
 
 def expect_status(response: HttpResponse, allowed: tuple[int, ...], what: str) -> None:

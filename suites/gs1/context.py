@@ -61,8 +61,11 @@ check(
 
 
 def scanned(text: str) -> dict[str, str]:
-    """The AIs of a scan, as a bedside system's GS1 parser would read them (the harness's own data)."""
-    result = validate(text)
+    """The AIs of a scan, as a bedside system's GS1 parser would read them (the harness's own data).
+
+    Judged as scanner output, the form the suite sends: symbology identifier, GS separators.
+    """
+    result = validate(text, form="scanner")
     if not result.valid:  # the suite's own data: a harness bug, reported as an error
         raise RuntimeError(f"the suite's scan data {text!r} is not valid GS1: "
                            + "; ".join(i.diagnostics for i in result.issues))

@@ -74,7 +74,7 @@ def problems_of(resource: dict[str, Any]) -> list[str]:
             if not gtins:
                 continue
             text = f"(01){gtins[0]}{text}"
-        result = validate(text)
+        result = validate(text, form="bracketed")  # keys and the HRF are held as bracketed text
         if not result.valid:
             issues = "; ".join(i.diagnostics for i in result.issues if i.severity in ("error", "fatal"))
             found.append(f"{where} {name} {value!r}: {issues}")

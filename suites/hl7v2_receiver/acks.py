@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks import check, expect, fail, skip
+from conformance.writeguard import hl7_processing_id
 from suites.hl7v2_receiver.context import HARNESS, UNSUPPORTED_TYPE, ReceiverContext, describe_ack, without_pid
 
 CAPS = ["interoperability"]
@@ -47,8 +48,9 @@ async def header(ctx: ReceiverContext) -> None:
         problems.append(f"MSH-9 is {ack.message_code!r}, not ACK")
     if not ack.control_id:
         problems.append("MSH-10 (its own message control id) is empty")
-    if ack.processing_id != "P":
-        problems.append(f"MSH-11 is {ack.processing_id!r}; the message sent had P")
+    sent = hl7_processing_id(text)
+    if ack.processing_id != sent:
+        problems.append(f"MSH-11 is {ack.processing_id!r}; the message sent had {sent}")
     expect(not problems, "; ".join(problems))
 
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.evidence.capture import record
 from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
+from conformance.model import Evidence
 from conformance.targets import mllp_address
 from conformance.transports.mllp import Handler, MllpClient, MllpConnectError, MllpError, MllpSettings
-from conformance.writeguard import hl7_type, hl7_writes, is_sandbox, require_sandbox
+from conformance.writeguard import ADVICE, hl7_test_message, hl7_type, hl7_writes, is_sandbox
 
 SUITE_ID = "hl7v2-receiver"
 # Who we are in MSH-3/4: a synthetic application and an ODS-format facility code.
@@ -43,6 +45,10 @@ class ReceiverContext(BaseContext):
         self.address = mllp_address(endpoint) if endpoint else None
         # Wait a little past the ACK time limit, so "late" and "never" are told apart.
         self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within))
+        # Not a sandbox: nothing that changes data is sent, unless the target takes test messages
+        # (hl7v2.allow_test_messages), and then only messages marked MSH-11 = T.
+        self.read_only = not is_sandbox(target)
+        self.test_only = self.read_only and self.hl7.allow_test_messages
 
     def ready(self) -> None:
         if self.handler is None and self.address is None:
@@ -51,9 +57,11 @@ class ReceiverContext(BaseContext):
     async def client(self) -> MllpClient:
         self.ready()
         if self.handler is not None:
-            return await MllpClient.linked(self.handler, self.settings)
+            return await MllpClient.linked(self.handler, self.settings, read_only=self.read_only,
+                                           test_messages=self.test_only)
         assert self.address is not None
-        return MllpClient(*self.address, settings=self.settings, read_only=not is_sandbox(self.target))
+        return MllpClient(*self.address, settings=self.settings, read_only=self.read_only,
+                          test_messages=self.test_only)
 
     def control_id(self) -> str:
         return "CF" + secrets.token_hex(6).upper()
@@ -65,8 +73,9 @@ class ReceiverContext(BaseContext):
         if text is None:
             skip(f"the harness has no sample {kind} message (fixtures/hl7v2/valid)")
         control = self.control_id()
-        return readdress(text, sending=HARNESS, receiving=(self.hl7.application, self.hl7.facility),
-                         control_id=control, enhanced=enhanced), control
+        text = readdress(text, sending=HARNESS, receiving=(self.hl7.application, self.hl7.facility),
+                         control_id=control, enhanced=enhanced)
+        return (set_fields(text, {11: "T"}) if self.test_only else text), control
 
     def primary(self) -> str:
         """The message type the plain checks send: the first the target claims to receive."""
@@ -80,8 +89,14 @@ class ReceiverContext(BaseContext):
         return set_fields(text, {9: UNSUPPORTED_TYPE}), control
 
     async def send(self, text: str, control_id: str, client: MllpClient | None = None) -> Exchange:
-        if hl7_writes(text):
-            require_sandbox(self.target, f"sending {hl7_type(text) or 'this'} messages, which change data")
+        if self.read_only and hl7_writes(text):
+            kind = hl7_type(text) or "this"
+            if not self.test_only:
+                skip(f"{ADVICE} sending {kind} messages, which change data (or set hl7v2.allow_test_messages "
+                     "= true to allow test messages, MSH-11 = T)")
+            if not hl7_test_message(text):
+                skip(f"the target takes test messages only (hl7v2.allow_test_messages) and this {kind} message "
+                     "is not marked MSH-11 = T")
         own = client is None
         conn = client or await self.client()
         try:
@@ -97,6 +112,11 @@ class ReceiverContext(BaseContext):
                 ack = read_ack(reply)
             except AckError as exc:
                 fail(f"the reply to {control_id} is not an acknowledgement: {exc}")
+            if hl7_writes(text) and ack.code in ("AA", "CA"):
+                # Nothing in HL7 v2 over MLLP lets the harness take an accepted message back: say so.
+                record(Evidence(kind="warning", summary=f"{hl7_type(text) or 'message'} {control_id} was accepted; "
+                                "whatever the receiver recorded from it (synthetic data) cannot be deleted by the "
+                                "harness over MLLP and is left on the target", data={"control_id": control_id}))
             return Exchange(text, control_id, ack, elapsed)
         finally:
             if own:

@@ -25,6 +25,7 @@ from conformance.model import Evidence
 from conformance.targets import mllp_address
 from conformance.transports.http import HttpTransport, TransportError
 from conformance.transports.mllp import Handler, MllpListener, OnBroken
+from conformance.writeguard import is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-sender"
 ARRIVES = "hl7v2-sender.delivery.arrives"
@@ -78,6 +79,10 @@ class SenderContext(BaseContext):
         """Listen, ask the target to send, and wait until every claimed type arrived or time is up."""
         if not self.hl7.sends and not self.hl7.trigger:
             skip("the target declares no HL7 v2 messages it sends (hl7v2.sends) and no trigger (hl7v2.trigger)")
+        if self.hl7.trigger and self.push is None:
+            # Asking the target to send makes it act (send, queue, log, perhaps create): a write.
+            require_sandbox(self.target, "POSTing to hl7v2.trigger, which makes the target send messages "
+                            "(remove hl7v2.trigger to listen for what it sends on its own)")
         self._started = time.perf_counter()
         if self.push is not None:
             await asyncio.wait_for(self.push(self.handle, self.on_broken), self.hl7.wait)
@@ -97,7 +102,7 @@ class SenderContext(BaseContext):
 
     async def trigger(self, host: str, port: int) -> None:
         http = HttpTransport(self.target.http, self.target.auth, transport=self.http_transport,
-                             origin=self.hl7.trigger)
+                             origin=self.hl7.trigger, read_only=not is_sandbox(self.target))
         try:
             body = json.dumps({"host": host, "port": port}).encode()
             response = await http.request("POST", self.hl7.trigger, content=body,

@@ -9,7 +9,9 @@ from typing import Any
 
 from conformance.checks import check, expect, skip
 from conformance.evidence.capture import record
+from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun
+from conformance.openapi.created import summary
 from suites.openapi.context import OpenApiContext, derived
 
 CAPS = ["open-api"]
@@ -27,6 +29,10 @@ async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
     derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: {len(failing)} broke the "
             f"rule ({rule})", exercised=run.exercised, not_exercised=run.not_exercised, stopped=run.stopped,
             failures=[{"operation": r.operation, "found": r.failures[kind]} for r in failing[:20]])
+    if ctx.created:  # what the cases created, and what is still on the target: never left unsaid
+        left = [c for c in ctx.created if not c.deleted]
+        record(Evidence(kind="warning" if left else "derived", summary=summary(ctx.created),
+                        data={"created": [c.to_dict() for c in ctx.created[:50]], "left": len(left)}))
     shown = failing[:5] if failing else [next(r for r in run.results if r.operation == op)
                                          for op in run.exercised if any(r.operation == op for r in run.results)]
     for result in shown:

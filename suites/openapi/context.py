@@ -10,41 +10,70 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from conformance.auth.client import OAuthClient, TokenError
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.cleanup.ledger import DEFAULT, Ledger
 from conformance.evidence.capture import record
+from conformance.fhir.tags import RUN_HEADER
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
+from conformance.openapi.created import Created, delete_created
 from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file
 from conformance.targets import Auth
 from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
+from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
 
 SUITE_ID = "openapi"
 SAFE = ("GET", "HEAD")
 
 
 class OpenApiContext(BaseContext):
-    def __init__(self, target: Any, transport: Any) -> None:
+    def __init__(self, target: Any, transport: Any, run_id: str = "", ledger: Ledger | None = None) -> None:
         super().__init__(target)
         self.settings = target.api
         self.source: str = target.endpoints.get("openapi", "")
         self.base: str = target.endpoints.get("api", "").rstrip("/")
         doc_http = dataclasses.replace(target.http, max_body_bytes=target.api.max_document_bytes)
-        self.anonymous = HttpTransport(doc_http, Auth(), transport=transport)
+        read_only = not is_sandbox(target)
+        self.anonymous = HttpTransport(doc_http, Auth(), transport=transport, read_only=read_only)
         self.http = HttpTransport(target.http, target.auth, transport=transport,
-                                  origin=self.base or self.source or None)
+                                  origin=self.base or self.source or None, read_only=read_only)
         self.oauth = target.oauth
         self._cases: asyncio.Task[CasesRun] | None = None
         self._token: str | None = None
+        # What the generated cases created (deleted again where the document says how), journalled in
+        # ``ledger`` as it happens so that `conformance cleanup` finds what a killed run left.
+        self.run_id = run_id or secrets.token_hex(4)
+        self.created: list[Created] = []
+        self.ledger = ledger
+        self._headers: dict[str, str] = {RUN_HEADER: self.run_id}
 
     async def aclose(self) -> None:
-        if self._cases is not None and not self._cases.done():
-            self._cases.cancel()
-        await self.anonymous.aclose()
-        await self.http.aclose()
+        try:
+            if self._cases is not None and not self._cases.done():
+                self._cases.cancel()
+                await asyncio.gather(self._cases, return_exceptions=True)
+            await self.delete_created()
+        finally:
+            await self.anonymous.aclose()
+            await self.http.aclose()
+
+    def remember(self, item: Created) -> None:
+        self.created.append(item)
+        if self.ledger is not None and item.url:
+            self.ledger.created(self.run_id, item.url, item.operation, item.deletable)
+
+    async def delete_created(self) -> None:
+        for item in await delete_created(self.created, self.http, self._headers):
+            if self.ledger is not None:
+                self.ledger.deleted(self.run_id, item.url)
+        if self.ledger is not None and self.created:
+            self.ledger.settle(self.run_id)
 
     def ready(self) -> None:
         if not self.source:
@@ -86,11 +115,19 @@ class OpenApiContext(BaseContext):
         skip("no API base URL declared (endpoints.api), and the document's servers give none usable")
 
     def allowed(self, method: str, path: str) -> str | None:
-        label = f"{method} {path}"
-        marked = self.settings.safe_operations
-        if (label in marked) if marked else (method in SAFE):
+        """Why an operation's generated cases are not sent (None: send them).
+
+        On a sandbox every operation is exercised. Elsewhere only reads, and of those only the ones
+        ``api.safe_operations`` lists when it is set: a POST, PUT, PATCH or DELETE is a write whatever
+        the document or the target file says of it (a search-like POST included), since neither can
+        prove that it changes nothing.
+        """
+        if is_sandbox(self.target):
             return None
-        if self.target.sandbox:
+        if method.upper() not in READ_METHODS:  # not even a FHIR-style POST .../_search: an API is not FHIR
+            return f"{ADVICE} {method} operations, which may change data"
+        marked = self.settings.safe_operations
+        if (f"{method} {path}" in marked) if marked else (method in SAFE):
             return None
         return "not marked safe to call (api.safe_operations) and the target is not a sandbox"
 
@@ -121,11 +158,18 @@ class OpenApiContext(BaseContext):
         if self._cases is None:
             base = self.api_base(doc)
             token = await self.token()
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            self._cases = asyncio.create_task(run_cases(
-                doc, base, self.http, allowed=self.allowed, auth_headers=lambda: headers,
-                max_cases=self.settings.max_cases, budget=self.settings.time_budget))
+            if token:
+                self._headers["Authorization"] = f"Bearer {token}"
+            self._cases = asyncio.create_task(self._run_cases(doc, base))
         return await asyncio.shield(self._cases)
+
+    async def _run_cases(self, doc: dict[str, Any], base: str) -> CasesRun:
+        """The cases, then what they created deleted (before any verdict reads the run)."""
+        run = await run_cases(doc, base, self.http, allowed=self.allowed, auth_headers=lambda: dict(self._headers),
+                              max_cases=self.settings.max_cases, budget=self.settings.time_budget,
+                              on_created=self.remember)
+        await self.delete_created()
+        return run
 
 
 def derived(summary: str, **data: Any) -> None:
@@ -133,7 +177,13 @@ def derived(summary: str, **data: Any) -> None:
 
 
 async def make_context(runtime: SuiteRuntime) -> OpenApiContext:
-    return OpenApiContext(runtime.target, runtime.options.get("http_transport"))
+    # The journal goes to options["ledger_dir"], else reports/created/ -- but not for the in-memory
+    # twin (tests, benchmarks), whose sandbox dies with the run.
+    where = runtime.options.get("ledger_dir")
+    if where is None and runtime.options.get("http_transport") is None:
+        where = DEFAULT
+    return OpenApiContext(runtime.target, runtime.options.get("http_transport"), runtime.run_id,
+                          Ledger(Path(where)) if where is not None else None)
 
 
 SUITE = suite(

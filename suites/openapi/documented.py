@@ -9,6 +9,7 @@ from typing import Any
 from conformance.checks import check, expect, fail
 from conformance.openapi.document import DocumentError, operations, validate
 from conformance.transports.http import TransportError
+from conformance.writeguard import is_sandbox
 from suites.openapi.context import OpenApiContext, derived
 
 CAPS = ["open-api"]
@@ -103,7 +104,7 @@ async def undocumented_methods(ctx: OpenApiContext) -> None:
     for path, methods in list(documented.items())[:15]:
         url = base + _fill(path)
         for method in PROBE_METHODS:
-            if method in methods or (method != "GET" and not ctx.target.sandbox):
+            if method in methods or (method != "GET" and not is_sandbox(ctx.target)):
                 continue  # only safe probes against targets that are not sandboxes
             try:
                 response = await ctx.http.request(method, url, headers=headers,

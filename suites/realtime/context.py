@@ -14,17 +14,19 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, skip, suite
+from conformance.cleanup.fhir import sweep_tag
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
+from conformance.fhir.tags import TAG_SYSTEM, run_tag
 from conformance.model import Evidence
 from conformance.realtime.notifications import FILTER_EXT, HEARTBEAT_EXT, PAYLOAD_EXT, Notification
 from conformance.realtime.receiver import Inbox, Receiver
 from conformance.realtime.settings import RealtimeSettings, listen_address
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 SUITE_ID = "realtime"
 DECLARED = "realtime.subscription.declared"
-TAG_SYSTEM = "https://conformance.example/tag"
 MEMORY_BASE = "http://receiver.test"
 Link = Callable[[Any], None]
 
@@ -35,12 +37,20 @@ class RealtimeContext(BaseContext):
         self.rt: RealtimeSettings = target.realtime
         endpoints = getattr(target, "endpoints", {}) or {}
         self.a_url, self.b_url = self.rt.endpoint_a(endpoints), self.rt.endpoint_b(endpoints)
-        self.http_a = HttpTransport(target.http, target.auth, transport=transport, origin=self.a_url or None)
-        self.http_b = HttpTransport(target.http, target.auth, transport=transport, origin=self.b_url or None)
+        read_only = not is_sandbox(target)
+        self.http_a = HttpTransport(target.http, target.auth, transport=transport, origin=self.a_url or None,
+                                    read_only=read_only)
+        self.http_b = HttpTransport(target.http, target.auth, transport=transport, origin=self.b_url or None,
+                                    read_only=read_only)
         self.a = FhirClient(self.a_url or "http://unset.invalid", self.http_a)
         self.b = FhirClient(self.b_url or "http://unset.invalid", self.http_b)
         self.link = link
         self.run_tag = run_id or secrets.token_hex(4)
+        self.run_coding = run_tag(self.run_tag)  # on everything written, for `conformance cleanup --run`
+        # ...and this suite's own, which its clean-up sweeps for at the end (other suites of the run may
+        # still be writing under the run's tag)
+        self.suite_coding = {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}"}
+        self.wrote = False
         self.receiver_: Receiver | None = None
         self._lock = asyncio.Lock()
         self.subscriptions: list[str] = []
@@ -73,10 +83,15 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
-        return {"resourceType": "Subscription", "status": "requested", "reason": "conformance realtime check",
+        return {"resourceType": "Subscription", "meta": {"tag": [*self.codings(), dict(tag)]},
+                "status": "requested", "reason": "conformance realtime check",
                 "criteria": topic, "_criteria": {"extension": [
                     {"url": FILTER_EXT, "valueString": f"Patient?_tag={tag['system']}|{tag['code']}"}]},
                 "channel": channel}
+
+    def codings(self) -> tuple[dict[str, str], ...]:
+        """The run's and the suite's tags, carried by everything the suite writes."""
+        return dict(self.run_coding), dict(self.suite_coding)
 
     async def subscribe(self, topic: str, tag: dict[str, str], heartbeat: float = 0,
                         failing: bool = False) -> tuple[HttpResponse, Inbox, str]:
@@ -84,6 +99,7 @@ class RealtimeContext(BaseContext):
         receiver = await self.receiver()
         inbox = receiver.inbox()
         body = self.subscription(topic, self.notify_url(receiver, inbox, failing), tag, heartbeat)
+        self.wrote = True
         response = await self.b.post("Subscription", body)
         sid = ""
         if 200 <= response.status_code < 300:
@@ -113,6 +129,10 @@ class RealtimeContext(BaseContext):
                         await self.a.delete(f"Patient/{pid}")
                     except TransportError:
                         continue
+                if self.wrote:  # whatever still carries the suite's tag (a write cut short)
+                    tag = f"{TAG_SYSTEM}|{self.suite_coding['code']}"
+                    for client in (self.b, self.a) if self.b_url != self.a_url else (self.a,):
+                        await sweep_tag(client, tag)
         finally:
             if self.receiver_ is not None:
                 await self.receiver_.aclose()

@@ -29,9 +29,8 @@ async def start_scenario(ctx: RealtimeContext, purpose: str) -> Scenario:
     expect(response.status_code == 201 and sid, f"creating the scenario's Subscription answered "
                                                 f"{response.status_code}")
     await inbox.wait_for(lambda: bool(inbox.notes), ctx.rt.wait)  # the handshake, if the target sends one
-    scenario = Scenario(ctx.a, inbox, tag)
+    scenario = Scenario(ctx.a, inbox, tag, ctx.codings(), created=ctx.patients)
     await scenario.setup(ctx.rt.patients)
-    ctx.patients += scenario.patients
     expect(not scenario.failed_writes, "; ".join(scenario.failed_writes[:3]))
     await inbox.wait_for(lambda: len(inbox.of_type("event-notification")) >= len(scenario.patients), ctx.rt.wait)
     return scenario

@@ -132,7 +132,7 @@ async def heartbeat(ctx: RealtimeContext) -> None:
 async def write_and_wait(ctx: RealtimeContext, sub: Subscribed, pid: str | None, seq: int, count: int,
                          wait: float | None = None) -> str:
     """Write one patient in A (create when ``pid`` is None); wait until ``count`` events have arrived."""
-    body = patient(pid, sub.tag, f"{sub.tag['code']}-{seq}", seq)
+    body = patient(pid, sub.tag, f"{sub.tag['code']}-{seq}", seq, ctx.codings())
     response = await (ctx.a.put(f"Patient/{pid}", body) if pid else ctx.a.post("Patient", body))
     expect(response.status_code < 300, f"writing the patient in A answered {response.status_code}")
     pid = pid or str((await body_of(response) or {}).get("id", ""))

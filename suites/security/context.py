@@ -9,35 +9,64 @@ scrubber the moment they arrive, so no exchange, report or store ever holds one.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
+from urllib.parse import urljoin
 
 from conformance.auth.client import OAuthClient, Token, TokenError
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
+from conformance.fhir.tags import run_tag
 from conformance.model import Evidence
 from conformance.openapi.document import DocumentError, operations, parse
 from conformance.targets import Auth
-from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
+from conformance.writeguard import is_sandbox
 
 SUITE_ID = "security"
 JSON = {"Accept": "application/json"}
 
 
 class SecurityContext(BaseContext):
-    def __init__(self, target: Any, transport: Any) -> None:
+    def __init__(self, target: Any, transport: Any, run_id: str = "") -> None:
         super().__init__(target)
         self.oauth = target.oauth
         self.api = target.endpoints.get("api", "").rstrip("/")
         self.fhir = self.oauth.smart_fhir or target.endpoints.get("fhir", "")
         # No [auth] headers: every request here says exactly which credential it carries.
-        self.http = HttpTransport(target.http, Auth(), transport=transport)
+        self.http = HttpTransport(target.http, Auth(), transport=transport, read_only=not is_sandbox(target))
         self._doc: dict[str, Any] | None = None
         self._smart: dict[str, Any] | None = None
         self._tokens: dict[str, Token] = {}
         self._lock = asyncio.Lock()
+        # Tagged on whatever this suite writes; and what a write that should have been refused created.
+        self.run_coding = run_tag(run_id or secrets.token_hex(4))
+        self.created: list[tuple[str, str]] = []  # (URL, the Authorization that created it)
+
+    def remember_created(self, response: HttpResponse, authorization: str) -> None:
+        """After a write the target should have refused: if it created something, keep its URL to delete."""
+        if not 200 <= response.status_code < 300:
+            return
+        location = response.headers.get("location", "").split("/_history/")[0]
+        if not location:
+            try:
+                body = response.json()
+            except (ValueError, BodyBeyondLimit):  # no id to be had: nothing to remember
+                return
+            if not (isinstance(body, dict) and isinstance(body.get("id"), str)):
+                return
+            location = f"{self.fhir}/{body.get('resourceType', 'Patient')}/{body['id']}"
+        self.created.append((urljoin(self.fhir + "/", location), authorization))
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        try:
+            for url, authorization in self.created:  # what `conformance cleanup` would otherwise find by tag
+                try:
+                    await self.http.request("DELETE", url, headers={**JSON, "Authorization": authorization})
+                except TransportError:
+                    continue
+        finally:
+            await self.http.aclose()
 
     async def document(self) -> dict[str, Any]:
         source = self.target.endpoints.get("openapi", "")
@@ -80,6 +109,9 @@ class SecurityContext(BaseContext):
             if response.status_code != 200 or not isinstance(body, dict):
                 fail(f"GET {self.fhir}/.well-known/smart-configuration answered {response.status_code} "
                      f"{response.content_type or ''}, not a JSON SMART configuration".replace("  ", " "))
+            endpoint = body.get("token_endpoint")
+            if isinstance(endpoint, str) and endpoint.startswith(("http://", "https://")):
+                self.http.allow_token_endpoint(endpoint)  # token requests there change no record
             self._smart = body
         return self._smart
 
@@ -117,7 +149,7 @@ def derived(summary: str, **data: Any) -> None:
 
 
 async def make_context(runtime: SuiteRuntime) -> SecurityContext:
-    return SecurityContext(runtime.target, runtime.options.get("http_transport"))
+    return SecurityContext(runtime.target, runtime.options.get("http_transport"), runtime.run_id)
 
 
 SUITE = suite(

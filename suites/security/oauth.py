@@ -12,6 +12,7 @@ from joserfc.jwk import ECKey
 from conformance.auth.client import Token, TokenError
 from conformance.checks import check, expect, fail, skip
 from conformance.evidence.capture import collecting, record
+from conformance.fhir.tags import with_tags
 from conformance.transports.http import TransportError
 from suites.security.context import JSON, SecurityContext, derived
 
@@ -152,9 +153,11 @@ async def scopes_enforced(ctx: SecurityContext) -> None:
     other = await ctx.get(f"{ctx.fhir}/Observation", bearer)
     if other.status_code not in (401, 403):
         problems.append(f"reading Observation answered {other.status_code}")
-    patient = {"resourceType": "Patient", "name": [{"family": "Scopetest", "given": ["Synthetic"]}]}
+    patient = with_tags({"resourceType": "Patient", "name": [{"family": "Scopetest", "given": ["Synthetic"]}]},
+                        ctx.run_coding)
     write = await ctx.http.request("POST", f"{ctx.fhir}/Patient", headers={
         "Authorization": bearer, "Content-Type": "application/fhir+json", **JSON}, content=json.dumps(patient).encode())
+    ctx.remember_created(write, bearer)
     if write.status_code not in (401, 403):
         problems.append(f"creating a Patient answered {write.status_code}")
     expect(not problems, f"a token granted only {scope}: " + "; ".join(problems) + " (expected 401/403)")

@@ -121,6 +121,7 @@ profiles = ["nhs-adt-a03"]
 listen = "127.0.0.1:2576"
 trigger = "https://pas.example.test/test-hooks/hl7"
 ack_within = 3
+allow_test_messages = true
 """
 
 
@@ -131,6 +132,8 @@ def test_hl7v2_section_loads_and_an_mllp_only_target_is_allowed(tmp_path: Path) 
     assert (h.application, h.facility, h.receives, h.sends) == ("PAS", "RXX01", ["ADT^A01", "ORU^R01"], ["ADT^A03"])
     assert (h.profiles, h.listen, h.ack_within) == (["nhs-adt-a03"], "127.0.0.1:2576", 3.0)
     assert h.trigger == "https://pas.example.test/test-hooks/hl7"
+    assert h.allow_test_messages is True
+    assert load(write(tmp_path, HL7.replace("allow_test_messages = true\n", ""))).hl7v2.allow_test_messages is False
 
 
 @pytest.mark.parametrize(
@@ -146,6 +149,8 @@ def test_hl7v2_section_loads_and_an_mllp_only_target_is_allowed(tmp_path: Path) 
         ('trigger = "https://pas.example.test/test-hooks/hl7"', 'trigger = "pas"', "hl7v2.trigger"),
         ('application = "PAS"', "application = 7", "hl7v2.application"),
         ('application = "PAS"', 'aplication = "PAS"', "hl7v2.aplication"),
+        ("allow_test_messages = true", 'allow_test_messages = "yes"', "hl7v2.allow_test_messages"),
+        ("allow_test_messages = true", "allow_test_messages = 1", "hl7v2.allow_test_messages"),
     ],
 )
 def test_wrong_hl7v2_settings_name_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:

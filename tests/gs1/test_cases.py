@@ -15,7 +15,8 @@ VALID = [
     ("GTIN-12 in GTIN-14", "(01)00614141000036"),
     ("serial and batch", "(01)09501101530003(10)LOT-1(21)SER/9"),
     ("datamatrix scan", "]d2" + "0109501101530003" + "17251231" + "10AB12" + GS + "21XYZ"),
-    ("gs1-128 scan with leading FNC1", "]C1" + GS + "00095011015000000013"),
+    ("gs1-128 scan", "]C1" + "00095011015000000013"),
+    ("typed with a leading FNC1 and no symbology identifier", GS + "00095011015000000013"),
     ("qr scan", "]Q3" + "0109501101530003" + "3103000123"),
     ("databar", "]e0" + "0109501101530003"),
     ("caret notation", "^0109501101530003^10ABC^21123"),
@@ -79,6 +80,7 @@ BROKEN = [
     ("DL bad GTIN", "https://id.gs1.org/01/09501101530004", "check-digit", "(01)"),
     ("DL bad expiry in query", "https://id.gs1.org/01/09501101530003?17=251301", "date", "(17)"),
     ("non-GS1 symbology", "]d1" + "0109501101530003", "symbology", None),
+    ("GS before the first AI after a symbology identifier", "]C1" + GS + "00095011015000000013", "separator", None),
     ("bad ISO country", "(01)09501101530003(422)999", "code", "(422)"),
     ("bad piece of total", "(8006)095011015300030302", "content", "(8006)"),
 ]

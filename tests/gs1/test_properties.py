@@ -109,3 +109,36 @@ scanner_alphabet = st.sampled_from([*string.digits, *"()\x1d^]%/?=&:dCeQ", "http
 def test_never_a_traceback_on_gs1_like_text(text: str) -> None:
     result = validate(text)
     assert not any(i.defect == "internal" for i in result.issues), [i.line() for i in result.issues]
+
+
+@given(with_check(13), st.sampled_from(["", "12", "51234"]))
+def test_ean13_scans_give_the_gtin_and_add_on(gtin13: str, addon: str) -> None:
+    result = validate(("]E3" if addon else "]E0") + gtin13 + addon, form="scanner")
+    assert result.valid and result.ais == {"01": "0" + gtin13}
+    assert result.carrier is not None and result.carrier.addon == addon
+
+
+@given(st.text(alphabet=string.digits, min_size=6, max_size=6), st.sampled_from("01"))
+def test_upc_e_expands_to_a_gtin_12_that_checks(six: str, ns: str) -> None:
+    """Whatever the six digits, the UPC-E with the right check digit validates to a GTIN-12 keeping its digits."""
+    from conformance.gs1.carriers import upce_to_upca
+
+    upca = upce_to_upca(ns + six + "0") or ""
+    check = str(check_digit(upca[:11]))
+    result = validate("]E0" + ns + six + check)
+    assert result.valid, [i.line() for i in result.issues]
+    gtin = result.ais["01"]
+    assert gtin == "00" + upca[:11] + check
+    # zero suppression only inserts zeros, moves a final 0-2 and drops a final 3 or 4 (they only say where)
+    kept = ns + six[:5] + (six[5] if six[5] not in "34" else "") + check
+    assert sorted(gtin.replace("0", "")) == sorted(kept.replace("0", ""))
+    wrong = str((int(check) + 1) % 10)
+    assert not validate("]E0" + ns + six + wrong).valid
+
+
+@given(st.lists(st.sampled_from(["<", ">", " ", '"', "{", "}", "|", "\\", "^", "`", "\u00e9"]), min_size=1,
+                max_size=3), with_check(14))
+def test_digital_link_characters_outside_rfc3986_are_refused(chars: list[str], gtin: str) -> None:
+    result = validate(f"https://id.gs1.org/01/{gtin}/10/A{''.join(chars)}")
+    assert not result.valid
+    assert any(i.defect == "dl-syntax" for i in result.issues)

@@ -50,10 +50,11 @@ def test_bad_input_is_an_issue_never_an_exception() -> None:
         assert m.issues, data
 
 
-def test_line_feeds_are_read_but_flagged() -> None:
-    m = parse(ADT.replace("\r", "\n"))
-    assert [s.label for s in m.segments] == ["MSH", "PID", "OBX", "OBX[2]"]
-    assert m.issues[0].severity == "warning" and "line feeds" in m.issues[0].diagnostics
+def test_line_feeds_are_read_but_are_an_error() -> None:
+    for sep in ("\n", "\r\n"):
+        m = parse(ADT.replace("\r", sep))
+        assert [s.label for s in m.segments] == ["MSH", "PID", "OBX", "OBX[2]"]
+        assert [i.severity for i in m.issues] == ["error"] and "CR (0x0D)" in m.issues[0].diagnostics
 
 
 TEXT = st.text(alphabet=st.characters(codec="latin-1", exclude_characters="\r\n\x0b\x1c"), max_size=20)

@@ -23,14 +23,16 @@ async def run_against_sandbox(
     sandbox: bool = True,
     listeners: list[Any] | None = None,
     configure: Callable[[Target], None] | None = None,
+    app: Any = None,
 ) -> RunResult:
+    """``app``: a sandbox app (``create_app``) the caller keeps, to look at its state afterwards."""
     from conformance.sandbox.fhir import create_app
     from conformance.sandbox.hl7v2 import SandboxReceiver, sandbox_hl7v2_settings, send_messages
     from conformance.sandbox.realtime.settings import sandbox_realtime_settings
 
     registry = load_suites()
     active = parse_faults(faults or [])
-    app = create_app(active)
+    app = app if app is not None else create_app(active)
     target = from_url(SANDBOX_URL, sandbox=sandbox)
     target.endpoints["mllp"] = "memory:0"
     target.hl7v2 = sandbox_hl7v2_settings()

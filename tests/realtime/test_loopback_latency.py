@@ -1,6 +1,8 @@
 """Over real loopback sockets: the sandbox (uvicorn, its own thread) notifies the harness's receiver
-(uvicorn in the test's event loop). The reported latency must match an injected delay: a check of
-the measurement's correctness (measured minus injected), not of anyone's speed."""
+(uvicorn in the test's event loop). The reported latency must account for an injected delay: a check
+of the measurement's correctness, not of anyone's speed. Only what cannot depend on the machine's
+load is asserted: a notification sent at least ``INJECTED_MS`` after its write is never reported
+faster than that, and the delay is not counted twice."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import socket
 from conformance.model import RunInfo, Status
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
-from conformance.sandbox.realtime.settings import sandbox_realtime_settings
+from conformance.sandbox.realtime.settings import SANDBOX_P95_MS, sandbox_realtime_settings
+from conformance.sandbox.realtime_faults import DEFAULT_DELAY_MS
 from conformance.sandbox.server import SandboxServer
 from conformance.targets import from_url
 
@@ -28,9 +31,10 @@ async def run_realtime(faults: list[str], select: list[str] | None = None, liste
     return {r.id: r for r in result.results}
 
 
-async def test_reported_latency_matches_an_injected_delay_within_5_ms_at_p50() -> None:
+async def test_reported_latency_accounts_for_an_injected_delay() -> None:
     # The path's own latency (write, deliver, receive: a few ms, more on a loaded machine) is measured in
-    # the same test without the fault; what the delay adds must be the injected 250 ms within 5 ms.
+    # the same test without the fault; what the delay adds is at least the injected delay (the sandbox
+    # sleeps at least that long) and less than twice it (a delay counted twice, or from the wrong stamp).
     baseline = (await run_realtime([], ["realtime.exchange"]))["realtime.exchange.observed"]
     assert baseline.status is Status.PASS, baseline.message
     results = await run_realtime([f"notification-delay={INJECTED_MS}"], ["realtime.exchange"])
@@ -38,19 +42,30 @@ async def test_reported_latency_matches_an_injected_delay_within_5_ms_at_p50() -
     assert observed.status is Status.PASS, observed.message
     latency = observed.metrics["latency_ms"]
     assert set(latency) == {"p50", "p95", "p99", "max"}
+    assert latency["p50"] >= INJECTED_MS, latency
     added = latency["p50"] - baseline.metrics["latency_ms"]["p50"]
-    assert abs(added - INJECTED_MS) <= 5, (latency, baseline.metrics["latency_ms"])
+    assert added < 2 * INJECTED_MS, (latency, baseline.metrics["latency_ms"])
     assert observed.metrics["observed"] == observed.metrics["events"] == 20
-    # 250 ms is over the sandbox's 200 ms p95 threshold: the latency check says so, with its figures.
-    assert results["realtime.exchange.latency"].status is Status.FAIL
-    assert "p95" in results["realtime.exchange.latency"].message
+    # 250 ms is under the sandbox's p95 threshold: the latency check passes and reports the figures.
+    assert INJECTED_MS < SANDBOX_P95_MS
+    assert results["realtime.exchange.latency"].status is Status.PASS
+    assert results["realtime.exchange.latency"].metrics["threshold_p95_ms"] == SANDBOX_P95_MS
+
+
+async def test_the_default_delay_fault_is_over_the_threshold_and_fails_the_latency_check() -> None:
+    results = await run_realtime(["notification-delay"], ["realtime.exchange"])
+    assert results["realtime.exchange.observed"].metrics["latency_ms"]["p50"] >= float(DEFAULT_DELAY_MS)
+    assert float(DEFAULT_DELAY_MS) > SANDBOX_P95_MS
+    latency = results["realtime.exchange.latency"]
+    assert latency.status is Status.FAIL
+    assert f"over the {SANDBOX_P95_MS:g} ms threshold" in latency.message
+    assert results["realtime.exchange.loss"].status is Status.PASS  # settle outlasts the delay
 
 
 async def test_clean_loopback_run_passes_every_check() -> None:
     results = await run_realtime([])
     bad = {i: (r.status.value, r.message) for i, r in results.items() if r.status is not Status.PASS}
     assert bad == {}
-    assert results["realtime.exchange.observed"].metrics["latency_ms"]["p95"] < 200
 
 
 async def test_a_taken_receiver_port_is_a_one_sentence_error_not_a_traceback() -> None:

@@ -74,3 +74,28 @@ async def test_endpoint_b_declares_and_guards_subscriptions() -> None:
         assert (await b.get(f"Subscription/{sid}")).status_code == 404
         # Everything else on B is the FHIR server over A's store.
         assert (await b.get("Patient")).json()["resourceType"] == "Bundle"
+
+
+async def test_endpoint_b_finds_subscriptions_by_tag() -> None:
+    """How `conformance cleanup` finds a killed run's Subscriptions: Subscription?_tag=system|[code]."""
+    ours = {"system": "https://conformance.example/tag", "code": "run-r1"}
+    async with await b_client([]) as b:
+        cap = (await b.get("metadata")).json()
+        sub = next(r for r in cap["rest"][0]["resource"] if r["type"] == "Subscription")
+        assert {"code": "search-type"} in sub["interaction"]
+        tagged = (await b.post("Subscription", json={**subscription(), "meta": {"tag": [ours]}})).json()["id"]
+        other = (await b.post("Subscription", json=subscription())).json()["id"]
+
+        async def ids(value: str) -> list[str]:
+            found = (await b.get("Subscription", params={"_tag": value})).json()
+            return [e["resource"]["id"] for e in found["entry"]]
+
+        assert await ids("https://conformance.example/tag|") == [tagged]
+        assert await ids("https://conformance.example/tag|run-r1") == [tagged]
+        assert await ids("https://conformance.example/tag|run-r2") == []
+        assert await ids("run-r1") == [tagged]
+        assert sorted([e["resource"]["id"] for e in (await b.get("Subscription")).json()["entry"]]) == sorted(
+            [tagged, other])
+        assert (await b.get("Subscription", params={"status": "active"})).status_code == 400
+        for sid in (tagged, other):
+            await b.delete(f"Subscription/{sid}")

@@ -43,7 +43,7 @@ def test_bad_values_name_the_key(table: dict[str, object], message: str) -> None
 def test_notification_delay_takes_milliseconds() -> None:
     assert FAULTS["notification-delay"].takes_value
     assert parse_faults(["notification-delay=250"]).value("notification-delay") == "250"
-    assert parse_faults(["notification-delay"]).value("notification-delay") == "400"  # the default
+    assert parse_faults(["notification-delay"]).value("notification-delay") == "3000"  # the default
     for bad in ("notification-delay=fast", "notification-delay=-5", "notification-delay=999999"):
         with pytest.raises(ValueError, match="milliseconds"):
             parse_faults([bad])

@@ -160,6 +160,7 @@ PROBES: dict[str, Probe] = {
     "hl7v2-sender-bad-framing": lambda f: _ret(_pushed(f), lambda r: bool(r[1])),
     "hl7v2-sender-skips-type": lambda f: _now("ADT^A03" not in _kinds(f)),
     "hl7v2-sender-breaks-standard": lambda f: _now(_invalid(f, "ADT^A03", profiled=False)),
+    "hl7v2-sender-line-feeds": lambda f: _now(_invalid(f, "ORU^R01", profiled=False)),
     "hl7v2-sender-out-of-profile": lambda f: _now(_invalid(f, "ADT^A01", profiled=True)
                                                   and not _invalid(f, "ADT^A01", profiled=False)),
     "hl7v2-sender-reuses-control-id": lambda f: _now(len({t.split("|")[9] for _, t in outbound(f)}) == 1),

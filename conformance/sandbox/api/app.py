@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from conformance.fhir.tags import RUN_HEADER
 from conformance.sandbox.api import oauth
 from conformance.sandbox.api.document import STATUSES, document
 from conformance.sandbox.faults import Faults
@@ -43,6 +44,10 @@ class Api:
         self.faults = faults
         self.fhir = fhir  # the sandbox FHIR server (conformance.sandbox.fhir.app.Sandbox)
         self.appointments = {a["id"]: dict(a) for a in SEED}
+        self.booked = len(SEED)  # ids are never reused, even after a delete
+        # Appointment id -> the X-Conformance-Run header of the call that booked it (how the tests tell
+        # the harness's bookings from the seed without asking the harness).
+        self.marks: dict[str, str] = {}
         self.windows: dict[str, tuple[float, int]] = {}
 
     def root(self, request: Request) -> str:
@@ -104,10 +109,11 @@ class Api:
             aid = path.rsplit("/", 1)[1]
             if method == "GET":
                 return self.read(request, aid)
-            if method == "DELETE" and self.faults.on("api-undocumented-operation"):
-                self.appointments.pop(aid, None)
-                return Response(status_code=204)
-            return JSONResponse({"error": f"{method} is not allowed here"}, 405, {"Allow": "GET"})
+            if method == "DELETE":
+                return self.cancel(request, aid)
+            if method == "PUT" and self.faults.on("api-undocumented-operation"):
+                return JSONResponse({**self.appointments.get(aid, {"id": aid, "status": "booked"})}, 200)
+            return JSONResponse({"error": f"{method} is not allowed here"}, 405, {"Allow": "GET, DELETE"})
         known = {"/openapi.json": "GET", "/status": "GET", "/beds": "GET", "/appointments": "GET, POST"}
         if path in known:
             return JSONResponse({"error": f"{method} is not allowed here"}, 405, {"Allow": known[path]})
@@ -143,6 +149,15 @@ class Api:
             return HTMLResponse(f"<html><body><h1>Not found</h1><p>{len(aid)}</p></body></html>", 404)
         return JSONResponse({"error": "no such appointment"}, 404)
 
+    def cancel(self, request: Request, aid: str) -> Response:
+        refused = self.authorise(request, "appointments.write")
+        if refused:
+            return refused
+        if self.appointments.pop(aid, None) is None:
+            return JSONResponse({"error": "no such appointment"}, 404)
+        self.marks.pop(aid, None)
+        return Response(status_code=204)
+
     async def book(self, request: Request) -> Response:
         refused = self.authorise(request, "appointments.write")
         if refused:
@@ -155,7 +170,10 @@ class Api:
             return _error(400, "patient, clinic and start are required strings", request, self.faults)
         if not (len(body["patient"]) == 10 and body["patient"].isascii() and body["patient"].isdigit()):
             return _error(400, "patient must be a 10-digit NHS number", request, self.faults)
-        aid = f"apt-{len(self.appointments) + 1}"
+        self.booked += 1
+        aid = f"apt-{self.booked}"
+        if request.headers.get(RUN_HEADER):
+            self.marks[aid] = request.headers[RUN_HEADER]
         self.appointments[aid] = {"id": aid, "patient": body["patient"], "clinic": body["clinic"],
                                   "start": body["start"], "status": "booked"}
         return JSONResponse(self.appointments[aid], 201)
@@ -199,6 +217,7 @@ class Api:
 def api_routes(faults: Faults, fhir: Any) -> list[Route]:
     """Routes for ``/api``, ``/oauth`` and ``/smart/fhir``; ``fhir`` is the sandbox FHIR server."""
     api = Api(faults, fhir)
+    fhir.api = api  # the booking API's state, for tests that look at what is booked without the harness
 
     def wrap(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:

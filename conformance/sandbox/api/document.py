@@ -91,7 +91,17 @@ BASE: dict[str, Any] = {
                 "401": _error("no valid token"),
                 "403": _error("token lacks appointments.read"),
                 "404": _error("no such appointment"),
-            }}},
+            }},
+            "delete": {
+                "operationId": "cancelAppointment", "summary": "Cancel (delete) an appointment", "security": WRITE,
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}}],
+                "responses": {
+                    "204": {"description": "cancelled and removed"},
+                    "401": _error("no valid token"),
+                    "403": _error("token lacks appointments.write"),
+                    "404": _error("no such appointment"),
+                }}},
         "/beds": {"get": {
             "operationId": "bedState", "summary": "Bed state by ward", "security": READ,
             "responses": {

@@ -250,4 +250,5 @@ def create_app(faults: Faults) -> Starlette:
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     app.state.realtime = app_b.subs
+    app.state.api = getattr(sandbox, "api", None)
     return app

@@ -38,6 +38,8 @@ def outbound(faults: Faults) -> list[tuple[str, str]]:
             pid = next(line for line in text.split("\r") if line.startswith("PID|"))
             identifiers = pid.split("|")[3].split("~")
             text = set_fields(text, {3: "~".join(i for i in identifiers if "^NHS^" not in i)}, segment="PID")
+        if kind == "ORU^R01" and faults.on("hl7v2-sender-line-feeds"):
+            text = text.replace("\r", "\n")
         out.append((kind, text))
     return out
 

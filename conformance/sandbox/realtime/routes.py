@@ -36,7 +36,8 @@ def b_statement(faults: Faults, date: str) -> dict[str, Any]:
     cap = copy.deepcopy(statement(Faults(), date))
     cap["instantiates"] = [SERVER_CAPABILITY]
     sub: dict[str, Any] = {"type": "Subscription", "supportedProfile": [SUBSCRIPTION_PROFILE],
-                           "interaction": [{"code": c} for c in ("create", "read", "update", "delete")],
+                           "interaction": [{"code": c} for c in ("create", "read", "update", "delete", "search-type")],
+                           "searchParam": [{"name": "_tag", "type": "token"}],
                            "operation": [{"name": "$status", "definition":
                                           "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/"
                                           "backport-subscription-status"}]}
@@ -72,6 +73,8 @@ class EndpointB:
         method = request.method
         if not rest and method == "POST":
             return self.create(request, await self.body(request))
+        if not rest and method == "GET":
+            return fhir(request, self.faults, self.search(request))
         sub = self.subs.subs.get(rest[0]) if rest else None
         if sub is None:
             raise FhirError(404, f"Subscription/{rest[0] if rest else ''} is not known", "not-found")
@@ -111,6 +114,17 @@ class EndpointB:
         location = f"{self.base(request)}/Subscription/{sub.resource['id']}/_history/1"
         return fhir(request, self.faults, sub.resource, 201, {"Location": location, "ETag": 'W/"1"'})
 
+    def search(self, request: Request) -> dict[str, Any]:
+        """``Subscription?_tag=system|code`` (how ``conformance cleanup`` finds what a run left)."""
+        wanted = [v for k, v in request.query_params.multi_items() if k == "_tag"]
+        unknown = sorted({k for k in request.query_params if k not in ("_tag", "_count")})
+        if unknown:
+            raise FhirError(400, f"Subscription search supports _tag only, not {', '.join(unknown)}", "not-supported")
+        subs = [s.resource for s in self.subs.subs.values() if all(_tagged(s.resource, v) for v in wanted)]
+        return {"resourceType": "Bundle", "type": "searchset", "total": len(subs), "entry": [
+            {"fullUrl": f"{self.base(request)}/Subscription/{r['id']}", "resource": r, "search": {"mode": "match"}}
+            for r in subs]}
+
     async def body(self, request: Request) -> dict[str, Any]:
         try:
             data = json.loads(await request.body())
@@ -119,6 +133,17 @@ class EndpointB:
         if not isinstance(data, dict) or data.get("resourceType") != "Subscription":
             raise FhirError(400, "the body must be a Subscription", "invalid")
         return data
+
+
+def _tagged(resource: dict[str, Any], value: str) -> bool:
+    """Token search on meta.tag: ``system|code``, ``system|`` (any code), ``|code`` or ``code``; commas are ORs."""
+    listed = (resource.get("meta") or {}).get("tag", [])
+    tags = [(t.get("system"), t.get("code")) for t in listed if isinstance(t, dict)]
+    for one in value.split(","):
+        system, bar, code = one.rpartition("|") if "|" in one else ("", "", one)
+        if any((not bar or s == (system or None)) and (not code or c == code) for s, c in tags):
+            return True
+    return False
 
 
 def realtime_routes(a: Sandbox, faults: Faults) -> tuple[list[Route], EndpointB]:
