@@ -103,11 +103,13 @@ read_timeout = 5
 
 
 def outputs(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
-    """Every output of the run and of the export, named, with stored blobs decompressed."""
-    for path in sorted((tmp_path / "out").iterdir()):
-        yield path.name, path.read_bytes()
-    yield "testreport", (tmp_path / "testreport.json").read_bytes()
-    yield "pack", (tmp_path / "run.pack").read_bytes()
+    """Every file the run and the export left (reports, TestReport, pack, any journal), named, and every
+    store row with its blobs decompressed."""
+    assert (tmp_path / "testreport.json").is_file() and (tmp_path / "run.pack").is_file()
+    for path in sorted(tmp_path.rglob("*")):
+        if path.is_file() and path.name not in ("store.db", "target.toml"):
+            yield str(path.relative_to(tmp_path)), path.read_bytes()
+    yield "store file", (tmp_path / "store.db").read_bytes()
     with sqlite3.connect(tmp_path / "store.db") as db:
         tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
