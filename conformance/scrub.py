@@ -47,7 +47,7 @@ _XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\
 # Candidates for the decoding pass: JSON string literals holding an escape, HTML-escaped quoted strings,
 # and runs of text holding a backslash, percent or ampersand escape.
 _JSON_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_HTML_QUOTED = re.compile(r"&quot;(?:(?!&quot;)[^<>\n]){0,4096}&quot;")
+_HTML_QUOTED = re.compile(r"&quot;(?:(?!&quot;)[^<>\n\"]){0,4096}&quot;")  # never across a raw quote
 _RUN_TEXT = re.compile(r"[^\s<>\"']{4,}")
 _JSON_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
