@@ -9,11 +9,12 @@ JSON of a URL...). Escapes mixed at random (``\\u0061bc\\/d``) are caught by dec
 and looking for the secret in what it says.
 
 One registry, :data:`RUN`, holds every secret the process has met: the target's credentials (when the
-session starts), OAuth client secrets and every token the moment it is obtained. Three seams consult it,
-so no writer needs to remember to: :func:`conformance.evidence.capture.record` (every exchange any
-transport keeps), :func:`conformance.reporting.common.write_atomic` (every report file, after escaping
-and pretty-printing) and the evidence store (rows and blobs, before compression). The console's stream
-is wrapped by :class:`ScrubbingStream`.
+session starts), OAuth client secrets and every token the moment it is obtained. These seams consult
+it, so no writer needs to remember to: :func:`conformance.evidence.capture.record` (every exchange any
+transport keeps); :func:`scrubbed` (the whole result, before any rendering can escape, pretty-print or
+cut a secret, and before the store keeps it: rows, and blobs before compression and sealing);
+:func:`conformance.reporting.common.write_atomic` (the final bytes of every report file); the console
+(check lines before rich wraps them, and :class:`ScrubbingStream` under it); the CLI's one-line errors.
 
 Truncation: text is cut (evidence bodies, one-line messages) only after it was scrubbed, and where a
 cut may leave the start of a secret (an evidence body cut at its size limit, text before an ellipsis),
