@@ -88,6 +88,13 @@ class BaseContext:
     def __init__(self, target: Any) -> None:
         self.target = target
         self.products: dict[str, Any] = {}
+        # Optional checks this target's own claims make required: check id -> the claim, quoted (the
+        # runner marks the result required and adds the quote to its requirements).
+        self.required_by: dict[str, str] = {}
+        # Set by the runner before aclose() when checks were cancelled mid-exchange (Ctrl-C, the run
+        # deadline, a target that died): a write may have landed without the check seeing its answer,
+        # so clean-up must look for what the run left, not only for what it knows it created.
+        self.cut_short = False
 
     def product(self, check_id: str) -> Any:
         if check_id not in self.products:

@@ -1,7 +1,8 @@
 """The ``conformance`` command: parse, configure, call, map to exit codes. Nothing else lives here.
 
 Exit codes (DESIGN.md): 0 all required checks passed / input valid; 1 failures found; 2 usage or
-configuration error, with one line and no traceback; 3 the harness itself failed.
+configuration error, with one line and no traceback; 3 the harness itself failed (or the run was
+aborted: the target stopped answering, the run deadline passed); 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.console import Console
 
 from conformance import __version__
 from conformance.runner.probe import UnreachableError
-from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, execute
+from conformance.session import EXIT_HARNESS, EXIT_USAGE, RunOptions, RunOutcome, execute
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
@@ -86,6 +87,9 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Checks in flight at once against the target."),
         click.option("--timeout", "check_timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
                      help="Seconds one check may take."),
+        click.option("--deadline", type=click.FloatRange(0.1), metavar="SECONDS",
+                     help="Stop the run after this long: unfinished checks end error, the run is stored "
+                          "aborted (default: the target's [run] deadline, else none)."),
         click.option("-v", "--verbose", is_flag=True, help="Print every check as it finishes."),
     ]
     for option in reversed(options):
@@ -105,8 +109,19 @@ def _options(kw: dict[str, Any]) -> RunOptions:
         store_url=kw["store_url"],
         concurrency=kw["concurrency"],
         check_timeout=kw["check_timeout"],
+        deadline=kw["deadline"],
         verbose=kw["verbose"],
     )
+
+
+def _finished(outcome: RunOutcome) -> int:
+    """Say, in one line each, what a run that did not finish cleanly left behind; the exit code."""
+    for note in outcome.notes:
+        click.echo(f"conformance: {note}", err=True)
+    if outcome.stopped is not None:
+        click.echo(f"conformance: run {outcome.result.run.id} aborted: {outcome.stopped.reason}; reports of what "
+                   f"ran in {outcome.report_dir}; stored as aborted (kept, never scored)", err=True)
+    return outcome.exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,7 +141,7 @@ def run(target: str, sandbox: bool, **kw: Any) -> None:
     def body() -> int:
         from conformance.targets import resolve
 
-        return execute(resolve(target, sandbox=sandbox), _options(kw)).exit_code
+        return _finished(execute(resolve(target, sandbox=sandbox), _options(kw)))
 
     _guard(body)
 
@@ -166,15 +181,19 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
             from conformance.sandbox.realtime.settings import sandbox_realtime_settings
 
             target.realtime = sandbox_realtime_settings(server.base_url)
+            from conformance.sandbox.bedside_settings import sandbox_bedside_settings
+
+            target.bedside = sandbox_bedside_settings()  # the sandbox is an eMAR (gs1-bedside match checks)
             console.print(f"sandbox listening on {server.base_url} and MLLP {mllp.address}")
             options = _options(kw)
             outcome = execute(target, options, console)
-        from conformance.cli_records import demo_record
+        if outcome.stopped is None:  # an aborted run adds nothing to the record
+            from conformance.cli_records import demo_record
 
-        for path in demo_record(options.store_url, outcome.report_dir):
-            console.print(f"maturity record: {path}")
+            for path in demo_record(options.store_url, outcome.report_dir):
+                console.print(f"maturity record: {path}")
         click.echo(str(outcome.report_dir / "report.html"))
-        return outcome.exit_code
+        return _finished(outcome)
 
     _guard(body)
 

@@ -74,9 +74,12 @@ class RunInfo:
     harness_version: str
     finished: str = ""
     suites: list[str] = field(default_factory=list)
+    # Why the run stopped before every check finished (the target died, the deadline, Ctrl-C); empty
+    # for a run that ran to the end. An aborted run is kept as a record, never scored as evidence.
+    aborted: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "started": self.started,
             "finished": self.finished,
@@ -84,6 +87,10 @@ class RunInfo:
             "harness_version": self.harness_version,
             "suites": list(self.suites),
         }
+        if self.aborted:
+            out["status"] = "aborted"
+            out["aborted"] = self.aborted
+        return out
 
 
 @dataclass

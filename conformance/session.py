@@ -7,7 +7,10 @@ and so the CLI stays a thin layer that maps outcomes to exit codes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,14 +19,16 @@ from typing import Any
 from rich.console import Console
 
 from conformance import __version__, scrub
-from conformance.model import RunInfo, RunResult
+from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import write_reports
 from conformance.reporting.console import ConsoleProgress, print_summary
 from conformance.runner import Runner, build_plan, load_suites
-from conformance.runner.events import Event, Listener, RunStarted
+from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
+from conformance.runner.stop import INTERRUPTED, Stop
 from conformance.targets import Target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # the shell's own code for a process ended by SIGINT (128 + 2)
 
 
 @dataclass
@@ -38,6 +43,7 @@ class RunOptions:
     store_url: str | None = None
     concurrency: int = 4
     check_timeout: float = 60.0
+    deadline: float | None = None  # seconds the whole run may take; else the target's [run] deadline
     verbose: bool = False
     # For tests and the demo: an httpx transport to use instead of the network (the in-memory twin).
     suite_options: dict[str, Any] = field(default_factory=dict)
@@ -48,10 +54,15 @@ class RunOutcome:
     result: RunResult
     report_dir: Path
     written: dict[str, Path]
+    stopped: Stop | None = None  # why the run was aborted, if it was
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 when every required check passed and nothing errored; 1 otherwise."""
+        """0 when every required check passed and nothing errored; 1 otherwise; an aborted run is no
+        verdict at all: 130 when the user interrupted it, else 3 (the target died, the deadline)."""
+        if self.stopped is not None:
+            return EXIT_INTERRUPTED if self.stopped.kind == INTERRUPTED else EXIT_HARNESS
         errored = any(r.status.value == "error" for r in self.result.results)
         return EXIT_OK if self.result.required_ok and not errored else EXIT_FAILED
 
@@ -83,8 +94,9 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
                               f"it is a {'directory' if path.is_dir() else 'file'}".replace("  ", " "))
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
-    if not target.sandbox and not any(k.endswith("transport") for k in options.suite_options):
-        # Before the store is opened: an unreachable target leaves no record at all.
+    on_network = not any(k.endswith("transport") for k in options.suite_options)
+    if on_network:
+        # Before the store is opened: an unreachable target (a sandbox too) leaves no record at all.
         from conformance.runner.probe import probe
 
         probe(target)
@@ -98,23 +110,39 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     )
     progress = ConsoleProgress(console, verbose=options.verbose)
 
+    finished: list[CheckResult] = []
+
     def store_start(event: Event) -> None:
         if isinstance(event, RunStarted):
             store.on_event(event)
+        elif isinstance(event, CheckFinished):
+            finished.append(event.result)  # what ran, should the harness itself fail mid-run
+
+    def show(event: Event) -> None:
+        # Once a run is stopped, the checks it cuts all say the same thing: the summary says it once.
+        stopped = runner.stopped
+        if not (isinstance(event, CheckFinished) and stopped is not None and event.result.message == stopped.message):
+            progress(event)
 
     # The run is stored as incomplete when it starts and completed only after the reports are on disk,
     # so a store that fails at the end cannot cost the user the run's reports.
-    listeners: list[Listener] = [progress, store_start]
+    listeners: list[Listener] = [show, store_start]
     runner = Runner(
         registry,
         listeners=listeners,
         concurrency=options.concurrency,
         check_timeout=options.check_timeout,
         options=options.suite_options,
+        deadline=options.deadline or target.deadline,
+        reprobe=_reprobe(target) if on_network else None,
     )
-    with progress:
-        result = asyncio.run(runner.run(plan, target, info))
     report_dir = report_dir or Path("reports") / run_id
+    with progress:
+        try:
+            result = asyncio.run(_drive(runner, plan, target, info, console))
+        except (Exception, KeyboardInterrupt) as exc:
+            _keep_what_ran(store, RunResult(run=info, results=finished), report_dir, exc)
+            raise
     written = write_reports(
         result,
         report_dir,
@@ -129,4 +157,54 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         console.print("[yellow]evidence: run sealed unsigned (integrity only): no signing key; "
                       "`conformance keys init` creates one[/yellow]")
     store.close()
-    return RunOutcome(result=result, report_dir=report_dir, written=written)
+    return RunOutcome(result=result, report_dir=report_dir, written=written, stopped=runner.stopped,
+                      notes=list(runner.notes))
+
+
+def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseException) -> None:
+    """The harness broke mid-run: store the checks that finished as an aborted run (never left looking
+    like evidence, never lost), with reports of them where it can; the original error is raised on."""
+    from conformance.runner.execute import describe_exception
+
+    result.run.aborted = ("interrupted by the user" if isinstance(exc, KeyboardInterrupt)
+                          else f"the harness failed: {describe_exception(exc)}")
+    result.run.finished = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # Best effort: the error being raised on is the one to report, not a second one from here.
+    with contextlib.suppress(Exception):
+        write_reports(result, report_dir)
+    with contextlib.suppress(Exception):
+        store.finish_run(result)
+        store.close()
+
+
+def _reprobe(target: Target) -> Any:
+    from conformance.runner.probe import reprobe
+
+    return lambda: reprobe(target)
+
+
+async def _drive(runner: Runner, plan: Any, target: Target, info: RunInfo, console: Console) -> RunResult:
+    """The run, with Ctrl-C handled in the event loop: the first stops the run cleanly (running checks
+    cancelled, suites clean up, reports written, run stored aborted); a second quits at once."""
+    loop = asyncio.get_running_loop()
+
+    def force_quit() -> None:
+        os.write(2, f"\nconformance: forced to quit; run {info.id} is left incomplete in the store\n".encode())
+        os._exit(EXIT_INTERRUPTED)
+
+    def first() -> None:
+        console.print("interrupted: cancelling the running checks and cleaning up "
+                      "(press Ctrl-C again to quit at once)")
+        loop.add_signal_handler(signal.SIGINT, force_quit)
+        runner.interrupt()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first)
+        installed = True
+    except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
+        installed = False
+    try:
+        return await runner.run(plan, target, info)
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)

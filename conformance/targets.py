@@ -68,6 +68,9 @@ class Auth:
 class HttpSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    # Whole exchange, first byte sent to last byte read. A 5 MB body (max_body_bytes) over a slow
+    # 1 Mbit/s link takes ~40 s; past 60 s the check's own timeout would cut it anyway, in vaguer words.
+    exchange_timeout: float = 45.0
     max_body_bytes: int = 5_000_000
     evidence_body_bytes: int = 64_000
     verify_tls: bool = True
@@ -91,6 +94,26 @@ class Hl7v2Settings:
     # A target not marked sandbox may still take test messages: then the receiver suite sends only
     # messages with MSH-11 = T (processing id Test), and the MLLP transport refuses any other.
     allow_test_messages: bool = False
+    # The target's receiver keeps MLLP connections open for further messages (MLLP also allows one
+    # message per connection): claiming it makes hl7v2-receiver.connection.several-messages required.
+    persistent_connections: bool = False
+
+
+OVERRIDE_POLICIES = ("refuse", "record-with-reason")
+
+
+@dataclass
+class BedsideSettings:
+    """What the target does at the bedside (``[bedside]``; the gs1-bedside suite's positive-match checks).
+
+    Declared, never inferred: a generic FHIR server stores whatever administration it is sent, so the
+    checks that expect a mismatch to be refused run only where the target says it is an eMAR.
+    """
+
+    emar: bool = False  # the target checks administrations against the prescription and the scans
+    # refuse: a mismatch is refused with an OperationOutcome; record-with-reason: refused unless the
+    # administration carries an override reason, then stored with that reason.
+    override_policy: str = "refuse"
 
 
 @dataclass
@@ -110,6 +133,8 @@ class Target:
     realtime: RealtimeSettings = field(default_factory=RealtimeSettings)  # [realtime]: the realtime suite
     api: ApiSettings = field(default_factory=ApiSettings)  # [api]: the openapi suite
     oauth: OAuthSettings = field(default_factory=OAuthSettings)  # [oauth]: the security suite
+    bedside: BedsideSettings = field(default_factory=BedsideSettings)  # [bedside]: the gs1-bedside suite
+    deadline: float | None = None  # [run] deadline: seconds the whole run may take (--deadline overrides)
 
     def to_dict(self) -> dict[str, Any]:
         """What reports say about the target: never credential values, only where they come from."""
@@ -138,6 +163,8 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "realtime": tuple(RealtimeSettings.__dataclass_fields__),
     "api": API_KEYS,
     "oauth": OAUTH_KEYS,
+    "bedside": tuple(BedsideSettings.__dataclass_fields__),
+    "run": ("deadline",),
 }
 _TOP = ("name", "footprint", "sandbox", *_SECTIONS)
 
@@ -194,8 +221,12 @@ def parse(data: dict[str, Any], source: str) -> Target:
             _check_url(endpoints[key], f"{source}: endpoints.{key}")
     if "fhir" in endpoints:
         endpoints["fhir"] = endpoints["fhir"].rstrip("/")
-    if not endpoints:
-        raise err("endpoints", "names no endpoint (set endpoints.fhir or endpoints.mllp)")
+    # A system that only sends HL7 v2 has no endpoint of its own: [hl7v2] sends or trigger is enough.
+    hl7_table = data.get("hl7v2")
+    sender_only = isinstance(hl7_table, dict) and bool(hl7_table.get("sends") or hl7_table.get("trigger"))
+    if not endpoints and not sender_only:
+        raise err("endpoints", "names no endpoint (set endpoints.fhir or endpoints.mllp, or hl7v2.sends for a "
+                  "system that only sends HL7 v2)")
     auth = Auth(*(text("auth", k) or d for k, d in zip(_SECTIONS["auth"], ("none", "", "", ""), strict=True)))
     if auth.type not in AUTH_TYPES:
         raise err("auth.type", f"{auth.type!r} is not one of {', '.join(AUTH_TYPES)}")
@@ -233,6 +264,10 @@ def parse(data: dict[str, Any], source: str) -> Target:
         except ValueError as exc:
             raise err("endpoints.mllp", str(exc)) from None
     hl7v2 = _hl7v2(data.get("hl7v2", {}), err)
+    deadline = data.get("run", {}).get("deadline")
+    if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int | float)
+                                 or not 0 < deadline < float("inf")):
+        raise err("run.deadline", "must be a number of seconds greater than 0")
     name = data.get("name", org.name or endpoints.get("fhir", source))
     footprint = data.get("footprint", "")
     if not isinstance(name, str) or not isinstance(footprint, str):
@@ -253,6 +288,8 @@ def parse(data: dict[str, Any], source: str) -> Target:
         realtime=parse_realtime(data.get("realtime", {}), err),
         api=parse_api(data.get("api", {}), err),
         oauth=parse_oauth(data.get("oauth", {}), err),
+        bedside=_bedside(data.get("bedside", {}), err),
+        deadline=float(deadline) if deadline is not None else None,
     )
 
 
@@ -361,4 +398,16 @@ def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:
     parts = urlsplit(settings.trigger)
     if settings.trigger and (parts.scheme not in ("http", "https") or not parts.netloc):
         raise err("hl7v2.trigger", f"{settings.trigger!r} is not an http(s) URL")
+    return settings
+
+
+def _bedside(table: dict[str, Any], err: Any) -> BedsideSettings:
+    settings = BedsideSettings()
+    emar = table.get("emar", False)
+    if not isinstance(emar, bool):
+        raise err("bedside.emar", "must be true or false")
+    policy = table.get("override_policy", settings.override_policy)
+    if not isinstance(policy, str) or policy.strip() not in OVERRIDE_POLICIES:
+        raise err("bedside.override_policy", f"{policy!r} is not one of {', '.join(OVERRIDE_POLICIES)}")
+    settings.emar, settings.override_policy = emar, policy.strip()
     return settings

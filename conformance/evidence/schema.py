@@ -18,7 +18,10 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 COMPLETE = "complete"
-INCOMPLETE = "incomplete"
+INCOMPLETE = "incomplete"  # started and never finished: the process crashed or was killed
+# Stopped before every check finished (the target died, the run deadline, Ctrl-C): kept with its
+# outcomes, evidence and reason (``summary["aborted"]``), sealed, but never scored.
+ABORTED = "aborted"
 
 
 class Base(DeclarativeBase):

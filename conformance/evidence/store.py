@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, selectinload
 from conformance.evidence import migrate, seallog, signing
 from conformance.evidence.keys import Signer, Trusted, find_signer
 from conformance.evidence.schema import (
+    ABORTED,
     COMPLETE,
     INCOMPLETE,
     BlobRow,
@@ -64,7 +65,7 @@ from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.runner.events import Event, Listener, RunFinished, RunStarted
 from conformance.scrub import scrubbed, scrubbed_info
 
-__all__ = ["COMPLETE", "INCOMPLETE", "EvidenceStore", "RunNotFound", "StoreError", "default_store_url",
+__all__ = ["ABORTED", "COMPLETE", "INCOMPLETE", "EvidenceStore", "RunNotFound", "StoreError", "default_store_url",
            "evidence_sha256"]
 SEAL_RETRIES = 5
 LOG_LOCK = 7_340_123  # PostgreSQL advisory lock naming "the seal log" (migrate.py holds 7_340_122)
@@ -241,7 +242,8 @@ class EvidenceStore:
         return system_id
 
     def finish_run(self, result: RunResult) -> None:
-        """Write every outcome and its evidence, seal the run and mark it complete, in one transaction.
+        """Write every outcome and its evidence, seal the run and mark it complete (or aborted, when
+        ``result.run.aborted`` says why it stopped early), in one transaction.
 
         Also stores a run that was never started here (an import). A sealed run is never rewritten.
         Everything is scrubbed of the run's secrets before it is compressed, hashed and sealed.
@@ -270,9 +272,11 @@ class EvidenceStore:
                 row.outcomes.clear()
                 session.flush()
             _fill_run(row, info)
-            row.summary = result.summary()
+            row.summary = {**result.summary(), **({"aborted": info.aborted} if info.aborted else {})}
             row.outcomes = [self._outcome_row(session, i, check) for i, check in enumerate(result.results)]
-            row.status = COMPLETE
+            # An aborted run is sealed like any other (what it did is kept, tamper-evident), but its
+            # status keeps it out of every score: records.run_outcomes reads complete runs only.
+            row.status = ABORTED if info.aborted else COMPLETE
             session.flush()
             self._seal(session, row)
 
@@ -323,11 +327,13 @@ class EvidenceStore:
         return row
 
     def get_result(self, run_id: str) -> tuple[RunResult, str]:
-        """The stored run as a :class:`RunResult`, and its status (``complete``/``incomplete``)."""
+        """The stored run as a :class:`RunResult`, and its status (``complete``/``aborted``/``incomplete``)."""
         with self._session(f"read run {run_id}") as session:
             row = self.load_run(session, run_id)
+            reason = str(row.summary.get("aborted") or "run aborted") if row.status == ABORTED else ""
             info = RunInfo(id=row.id, started=row.started, finished=row.finished, target=dict(row.target),
-                           harness_version=row.harness_version, suites=list(row.suites))
+                           harness_version=row.harness_version, suites=list(row.suites),
+                           aborted=reason)
             return RunResult(run=info, results=[_check_result(o) for o in row.outcomes]), row.status
     def verify(self, trusted: Trusted = None) -> tuple[int, list[Problem]]:
         """Recompute every seal, chain, log index, signature and evidence digest: (runs checked, problems);
@@ -400,6 +406,9 @@ class EvidenceStore:
                     "ods_code": r.ods_code,
                     "harness_version": r.harness_version,
                     "status": r.status,
+                    # Only a complete run is evidence: an aborted one stopped early, an incomplete one
+                    # never finished (its process crashed or was killed, or it is still running).
+                    "evidence": r.status == COMPLETE,
                     "summary": dict(r.summary),
                 }
                 for r in rows

@@ -101,9 +101,10 @@ def verify_session(session: Session) -> tuple[int, list[Problem]]:
     problems: list[Problem] = []
     seals = session.scalars(select(SealRow).order_by(SealRow.ods_code, SealRow.sequence)).all()
     sealed_ids = {s.run_id for s in seals}
-    for run_id in session.scalars(select(RunRow.id).where(RunRow.status == "complete")).all():
+    finished = session.execute(select(RunRow.id, RunRow.status).where(RunRow.status.in_(("complete", "aborted"))))
+    for run_id, status in finished.all():
         if run_id not in sealed_ids:
-            problems.append(Problem(run_id, "seal", "the run is complete but has no seal (removed?)"))
+            problems.append(Problem(run_id, "seal", f"the run is {status} but has no seal (removed?)"))
     previous: dict[str, SealRow] = {}
     for seal in seals:
         before = previous.get(seal.ods_code)

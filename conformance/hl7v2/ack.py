@@ -98,6 +98,27 @@ class Problem:
     field: int = 0
 
 
+# Validator defect codes -> HL7 table 0357 (message error condition codes); anything else is 207.
+DEFECT_CODES = {"missing-segment": "100", "segment-order": "100", "unexpected-segment": "100",
+                "segment-cardinality": "100", "required": "101", "datatype": "102", "code": "103"}
+
+
+def problem_for(defect: str, text: str, where: str) -> Problem:
+    """A validator issue (defect code, diagnostics, location such as ``PID-3[2].4``) as an ERR problem."""
+    segment, _, rest = where.partition("-")
+    number = rest.split("[")[0].split(".")[0]
+    return Problem(DEFECT_CODES.get(defect, "207"), text, segment.split("[")[0],
+                   int(number) if number.isdigit() else 0)
+
+
+def commit_wanted(message: Message, ok: bool) -> bool:
+    """Whether an enhanced-mode message asks for a commit ACK (MSH-15: AL always, NE never, ER only on
+    an error, SU only on success; an unknown value is read as AL)."""
+    msh = message.first("MSH")
+    wanted = msh.value(15) if msh else ""
+    return {"NE": False, "ER": not ok, "SU": ok}.get(wanted, True)
+
+
 def enhanced(message: Message) -> bool:
     """Enhanced acknowledgement mode is asked for when MSH-15 (accept ack type) is valued."""
     msh = message.first("MSH")

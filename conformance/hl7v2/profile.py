@@ -28,6 +28,10 @@ _FIELD_KEYS = {"usage", "min", "max", "length", "type", "table", "values", "fixe
                "condition", "otherwise", "name"}
 
 
+# Receiver policies a profile may require ([receiver] keys), each judged by an optional receiver check.
+RECEIVER_RULES = ("rejects-missing-segment", "rejects-unsupported-type", "err-segment")
+
+
 class ProfileError(ValueError):
     """A profile that cannot be used; the message names the file and the key."""
 
@@ -77,6 +81,9 @@ class Profile:
     segments: list[SegmentSpec] = field(default_factory=list)
     fields: dict[str, dict[str, FieldSpec]] = field(default_factory=dict)  # "PID" -> "3.4" -> spec
     statements: list[Statement] = field(default_factory=list)
+    # What the profile requires of a receiver beyond the standard ([receiver] in the TOML): policy id
+    # (RECEIVER_RULES) -> the rule's text, quoted in the verdict that it makes required.
+    receiver: dict[str, str] = field(default_factory=dict)
 
     def allows_z(self, name: str) -> bool:
         if isinstance(self.z_segments, str):
@@ -168,7 +175,19 @@ def _build(data: dict[str, Any], path: Path) -> Profile:
                 for seg, specs in data.get("fields", {}).items()},
         statements=[_statement(s, f"{path}: statements[{i}]", known) for i, s in
                     enumerate(data.get("statements", []))],
+        receiver=_receiver(data.get("receiver", {}), path),
     )
+
+
+def _receiver(table: Any, path: Path) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{path}: receiver: a table of rules such as rejects-missing-segment = \"...\"")
+    for key, rule in table.items():
+        if key not in RECEIVER_RULES:
+            raise ProfileError(f"{path}: receiver.{key}: unknown rule (known: {', '.join(RECEIVER_RULES)})")
+        if not isinstance(rule, str) or not rule.strip():
+            raise ProfileError(f"{path}: receiver.{key}: the rule's text, as the profile states it")
+    return dict(table)
 
 
 def _key(seg: str, key: str, path: Path) -> bool:

@@ -160,6 +160,12 @@ def summary_table(result: RunResult) -> Table:
 def print_summary(console: Console, result: RunResult, report_dir: Path | None) -> None:
     """The closing table, the required failures and errors, the verdict and where the reports are."""
     console.print(summary_table(result), highlight=False)
+    if result.run.aborted:  # no verdict: listing every check that never ran would only hide the reason
+        console.print(Text(f"ABORTED: {visible(result.run.aborted)}; what ran is reported, not scored.",
+                           style="bold magenta"), highlight=False)
+        if report_dir is not None:
+            console.print(Text.assemble("Reports: ", (visible(report_dir), "bold")), highlight=False)
+        return
     problems = required_problems(result)
     if problems:
         console.print(Text("Required checks that failed or errored:", style="bold"), highlight=False)

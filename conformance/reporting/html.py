@@ -101,6 +101,7 @@ def _meta(result: RunResult) -> str:
         ("System", system),
         ("Sandbox", "yes" if target.get("sandbox") is True else ""),
         ("Run id", run.id),
+        ("Aborted (not evidence)", run.aborted),
         ("Started", run.started),
         ("Finished", run.finished or "not finished"),
         ("Duration", _duration(run.started, run.finished)),

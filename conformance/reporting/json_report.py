@@ -69,6 +69,7 @@ def result_from_dict(data: dict[str, Any]) -> RunResult:
         target=dict(run.get("target") or {}),
         harness_version=str(run.get("harness_version") or ""),
         suites=[str(s) for s in run.get("suites") or []],
+        aborted=str(run.get("aborted") or ""),
     )
     return RunResult(run=info, results=[check_from_dict(r) for r in data["results"]])
 

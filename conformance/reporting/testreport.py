@@ -41,9 +41,10 @@ def _report(result: RunResult, suite: str, checks: list[CheckResult]) -> dict[st
         "resourceType": "TestReport",
         "identifier": {"system": TAG_SYSTEM, "value": f"{run.id}/{suite}"},
         "name": f"{suite} against {run.target.get('name') or run.target.get('source', 'target')}",
-        "status": "completed" if run.finished else "in-progress",
+        # An aborted run (the target died, the deadline, Ctrl-C) is "stopped" and gives no verdict.
+        "status": "stopped" if run.aborted else ("completed" if run.finished else "in-progress"),
         "testScript": {"display": f"conformance suite {suite} (harness {run.harness_version})"},
-        "result": "fail" if failed else ("pass" if run.finished else "pending"),
+        "result": "pending" if run.aborted else ("fail" if failed else ("pass" if run.finished else "pending")),
         "tester": f"conformance {run.harness_version}",
         "participant": _participants(run.target),
         "test": [_test(c) for c in checks],

@@ -3,15 +3,21 @@
 Every check ends in exactly one outcome. Whatever a check raises that is not a verdict becomes an
 ``error`` with its message, and the run goes on; a suite whose context cannot be built errors each of
 its checks with the reason, so nothing is silently missing from the report.
+
+A run can be stopped early (runner/stop.py): the target stopped answering (transports report each
+exchange to a liveness watch; a re-probe confirms), the run deadline passed, or :meth:`Runner.interrupt`
+(Ctrl-C). Running checks are cancelled, the rest end ``error`` saying why, and every suite still
+cleans up, bounded in time; ``RunInfo.aborted`` then holds the reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from conformance import liveness
 from conformance.checks import (
     BaseContext,
     CheckFailed,
@@ -32,7 +38,12 @@ from conformance.runner.events import (
     RunStarted,
 )
 from conformance.runner.plan import Plan
+from conformance.runner.stop import SUSPECT_AFTER, Stop, deadline_passed, interrupted, target_died
 from conformance.writeguard import is_sandbox
+
+# Clean-up (deleting what the suites wrote) against a target that hangs must not hold the run for ever.
+CLEANUP_TIMEOUT = 30.0
+Reprobe = Callable[[], Awaitable[str | None]]
 
 
 def _now() -> str:
@@ -56,12 +67,51 @@ class Runner:
         concurrency: int = 4,
         check_timeout: float = 60.0,
         options: dict[str, Any] | None = None,
+        deadline: float | None = None,
+        reprobe: Reprobe | None = None,
+        cleanup_timeout: float = CLEANUP_TIMEOUT,
     ) -> None:
+        """``reprobe`` says whether the target still answers (None) or why not; without it the runner
+        does not watch for a dying target (in-memory twins cannot die)."""
         self.registry = registry
         self.listeners = list(listeners)
         self.concurrency = max(1, concurrency)
         self.check_timeout = check_timeout
         self.options = dict(options or {})
+        self.deadline = deadline
+        self.reprobe = reprobe
+        self.cleanup_timeout = cleanup_timeout
+        self.stopped: Stop | None = None
+        self.notes: list[str] = []  # clean-up that did not finish, for the session to print
+        self._running: set[asyncio.Future[Any]] = set()
+        self._done: dict[str, asyncio.Future[CheckResult]] = {}
+        self._probing: asyncio.Task[None] | None = None
+
+    def interrupt(self) -> None:
+        """Ctrl-C: stop the run as soon as the running checks are cancelled and the suites cleaned up."""
+        self.stop(interrupted())
+
+    def stop(self, why: Stop) -> None:
+        """Cancel the running checks and end the rest with ``why.message``; no effect once every check
+        finished (a run whose checks all ended is complete, whatever happens during clean-up)."""
+        if self.stopped is not None or all(f.done() for f in self._done.values()):
+            return
+        self.stopped = why
+        for task in list(self._running):
+            task.cancel()
+
+    def _suspect(self, detail: str) -> None:
+        if self.stopped is None and (self._probing is None or self._probing.done()):
+            self._probing = asyncio.get_running_loop().create_task(self._confirm(detail))
+
+    async def _confirm(self, detail: str) -> None:
+        verdict = await self.reprobe() if self.reprobe is not None else detail
+        if verdict is not None:
+            self.stop(target_died(verdict))
+
+    def _deadline_passed(self) -> None:
+        if self.deadline is not None:
+            self.stop(deadline_passed(self.deadline, sum(not f.done() for f in self._done.values())))
 
     def emit(self, event: Event) -> None:
         for listener in self.listeners:
@@ -72,9 +122,9 @@ class Runner:
         result = RunResult(run=info)
         self.emit(RunStarted(run=info, total=len(plan.checks)))
         semaphore = asyncio.Semaphore(self.concurrency)
-        done: dict[str, asyncio.Future[CheckResult]] = {
-            c.id: asyncio.get_running_loop().create_future() for c in plan.checks
-        }
+        loop = asyncio.get_running_loop()
+        done: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in plan.checks}
+        self._done, self.stopped = done, None
         by_suite: dict[str, list[CheckSpec]] = {}
         for spec in plan.checks:
             by_suite.setdefault(spec.suite, []).append(spec)
@@ -93,17 +143,38 @@ class Runner:
                 )
             finally:
                 if isinstance(ctx, BaseContext):
-                    try:
-                        await ctx.aclose()
-                    except Exception:  # clean-up problems must not turn verdicts already made into a crash
-                        pass
+                    await self._clean_up(suite_id, ctx)
 
-        await asyncio.gather(*(run_suite(s, specs) for s, specs in by_suite.items()))
+        watch = liveness.Watch(SUSPECT_AFTER, self._suspect) if self.reprobe is not None else None
+        timer = loop.call_later(self.deadline, self._deadline_passed) if self.deadline else None
+        try:
+            with liveness.watching(watch):
+                await asyncio.gather(*(run_suite(s, specs) for s, specs in by_suite.items()))
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self._probing is not None:
+                self._probing.cancel()
+                await asyncio.gather(self._probing, return_exceptions=True)
+        if self.stopped is not None:
+            info.aborted = self.stopped.reason
         order = {c.id: i for i, c in enumerate(plan.checks)}
         result.results.sort(key=lambda r: order[r.id])
         info.finished = _now()
         self.emit(RunFinished(result=result))
         return result
+
+    async def _clean_up(self, suite_id: str, ctx: BaseContext) -> None:
+        """The suite's aclose(), never skipped and bounded in time: it deletes what the suite wrote."""
+        ctx.cut_short = self.stopped is not None
+        try:
+            async with asyncio.timeout(self.cleanup_timeout):
+                await ctx.aclose()
+        except TimeoutError:
+            self.notes.append(f"suite {suite_id}: clean-up did not finish within {self.cleanup_timeout:g} s; "
+                              "it may have left data on the target")
+        except Exception as exc:  # clean-up problems must not turn verdicts already made into a crash
+            self.notes.append(f"suite {suite_id}: clean-up failed: {describe_exception(exc)}")
 
     async def _run_one(
         self,
@@ -133,37 +204,32 @@ class Runner:
                     root = needed.message.split(" -- because: ")[-1]
                     message += f" -- because: {root}"
                 break
-        if setup_error:
+        if self.stopped is not None:
+            status, message = Status.ERROR, self.stopped.message
+        elif setup_error:
             status, message = Status.ERROR, setup_error
         elif status is Status.PASS and spec.destructive and not is_sandbox(target):
             status, message = Status.SKIP, "writes to the target; runs only on targets marked sandbox = true"
         if status is Status.PASS:
             async with semaphore:
-                self.emit(CheckStarted(check_id=spec.id))
-                started = time.perf_counter()
-                timeout = spec.timeout or self.check_timeout
-                with collecting() as evidence:
-                    try:
-                        async with asyncio.timeout(timeout):
-                            product = await spec.fn(ctx)
-                    except CheckFailed as exc:
-                        status, message = Status.FAIL, str(exc)
-                    except CheckSkipped as exc:
-                        status, message = Status.SKIP, str(exc)
-                    except TimeoutError:
-                        status, message = Status.ERROR, f"check did not finish within {timeout:g} s"
-                    except Exception as exc:
-                        status, message = Status.ERROR, describe_exception(exc)
+                if self.stopped is not None:
+                    status, message = Status.ERROR, self.stopped.message
+                else:
+                    self.emit(CheckStarted(check_id=spec.id))
+                    started = time.perf_counter()
+                    with collecting() as evidence:
+                        status, message, product = await self._call(spec, ctx)
         if status is Status.PASS and product is not None and isinstance(ctx, BaseContext):
             ctx.products[spec.id] = product
+        claimed: dict[str, str] = ctx.required_by if isinstance(ctx, BaseContext) else {}
         outcome = CheckResult(
             id=spec.id,
             suite=spec.suite,
             group=spec.group,
             title=spec.title,
             status=status,
-            required=spec.required,
-            requirements=list(spec.requirements),
+            required=spec.required or spec.id in claimed,
+            requirements=[*spec.requirements, *([claimed[spec.id]] if spec.id in claimed else [])],
             capabilities=list(spec.capabilities),
             message=message,
             duration_ms=(time.perf_counter() - started) * 1000,
@@ -173,6 +239,31 @@ class Runner:
         result.results.append(outcome)
         done[spec.id].set_result(outcome)
         self.emit(CheckFinished(result=outcome))
+
+
+    async def _call(self, spec: CheckSpec, ctx: Any) -> tuple[Status, str, Any]:
+        """Run the check in its own task, so that :meth:`stop` can cancel it alone."""
+        timeout = spec.timeout or self.check_timeout
+        task = asyncio.ensure_future(spec.fn(ctx))
+        self._running.add(task)
+        try:
+            async with asyncio.timeout(timeout):
+                return Status.PASS, "", await task
+        except CheckFailed as exc:
+            return Status.FAIL, str(exc), None
+        except CheckSkipped as exc:
+            return Status.SKIP, str(exc), None
+        except TimeoutError:
+            return Status.ERROR, f"check did not finish within {timeout:g} s", None
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self.stopped is None or (current is not None and current.cancelling()):
+                raise  # not ours: the runner itself is being cancelled
+            return Status.ERROR, self.stopped.message, None
+        except Exception as exc:
+            return Status.ERROR, describe_exception(exc), None
+        finally:
+            self._running.discard(task)
 
 
 def _metrics_of(product: Any) -> dict[str, Any]:

@@ -17,7 +17,14 @@ PROBE_TIMEOUT = 10.0
 
 
 class UnreachableError(Exception):
-    """A declared endpoint did not answer; the message is one sentence naming it."""
+    """A declared endpoint did not answer; the message is one sentence naming it.
+
+    ``what`` is the sentence without its ending, for a re-probe during a run (where things were run).
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}; nothing was run or stored")
+        self.what = what
 
 
 def _connect(host: str, port: int, what: str, shown: str) -> None:
@@ -25,8 +32,7 @@ def _connect(host: str, port: int, what: str, shown: str) -> None:
         with socket.create_connection((host, port), timeout=PROBE_TIMEOUT):
             pass
     except OSError as exc:
-        raise UnreachableError(f"the {what} endpoint {shown} is unreachable ({exc.strerror or exc}); "
-                               "nothing was run or stored") from None
+        raise UnreachableError(f"the {what} endpoint {shown} is unreachable ({exc.strerror or exc})") from None
 
 
 def probe(target: Target) -> None:
@@ -50,4 +56,15 @@ def probe(target: Target) -> None:
                     pass
             except httpx.HTTPError as exc:
                 raise UnreachableError(f"the fhir endpoint {spec} did not answer GET metadata "
-                                       f"({type(exc).__name__}); nothing was run or stored") from None
+                                       f"({type(exc).__name__})") from None
+
+
+async def reprobe(target: Target) -> str | None:
+    """During a run, after consecutive connection failures: None if the target answers, else why not."""
+    import asyncio
+
+    try:
+        await asyncio.to_thread(probe, target)
+    except UnreachableError as exc:
+        return exc.what
+    return None

@@ -1,6 +1,7 @@
 """Fault switches: each makes the sandbox break one FHIR, GS1, HL7 v2, real-time or API rule the way real systems do.
 
-A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md); the
+A fault names the check ids it must make fail (docs/fhir-rest-checks.md, docs/gs1-checks.md,
+docs/gs1-bedside-checks.md); the
 fault matrix test
 proves each does, so no check can silently pass. Faults are narrow: everything else keeps working.
 """
@@ -11,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from conformance.sandbox.api_faults import api_faults
+from conformance.sandbox.bedside_faults import IDENTIFY as BEDSIDE_IDENTIFY
+from conformance.sandbox.bedside_faults import bedside_faults
 from conformance.sandbox.hl7v2_faults import hl7v2_faults
 from conformance.sandbox.profile_faults import profile_faults
 from conformance.sandbox.realtime_faults import realtime_faults
@@ -21,8 +24,9 @@ TYPES = (
 )
 
 # Every type the sandbox serves: the fhir-rest fixture types above, plus Medication (which the gs1
-# suite writes: a scanned pack's GTIN, batch, expiry and serial).
-SERVED_TYPES = (*TYPES, "Medication")
+# suite writes: a scanned pack's GTIN, batch, expiry and serial) and MedicationAdministration (which
+# gs1-bedside writes: administrations for recall searches and the eMAR's positive match).
+SERVED_TYPES = (*TYPES, "Medication", "MedicationAdministration")
 
 # Directory resources that clinical fixtures refer to (the suite creates them first, and a failed
 # create skips everything that needs it), so each create fault breaks one side only.
@@ -63,7 +67,8 @@ def _per_type(kind: str, types: Iterable[str] = TYPES, group: str = "crud") -> t
 _ALL: tuple[Fault, ...] = (
     Fault("metadata-not-capabilitystatement",
           "GET metadata answers a DSTU2-style Conformance resource",
-          ("fhir-rest.capability.metadata", "gs1.capability.metadata", "fhir-profiles.capability.metadata")),
+          ("fhir-rest.capability.metadata", "gs1.capability.metadata", "fhir-profiles.capability.metadata",
+           "gs1-bedside.capability.metadata")),
     Fault("metadata-fhir-version-3", "the CapabilityStatement claims fhirVersion 3.0.2",
           ("fhir-rest.capability.fhir-version",)),
     Fault("metadata-no-json-format", "the CapabilityStatement's format lists only xml (which is not served)",
@@ -93,7 +98,7 @@ _ALL: tuple[Fault, ...] = (
     Fault("search-string-ignored", "string search parameters are ignored (everything matches)",
           _per_type("string", STRING_TYPES, "search")),
     Fault("search-token-ignores-system", "token search compares only the code, not the system",
-          _per_type("token", TYPES, "search")),
+          (*_per_type("token", TYPES, "search"), *BEDSIDE_IDENTIFY)),
     Fault("search-date-prefix-ignored", "date search drops the prefix (gt, ge, lt, le... all mean eq)",
           _per_type("date", DATE_TYPES, "search")),
     Fault("search-reference-ignored", "reference search parameters are ignored (everything matches)",
@@ -122,28 +127,31 @@ _ALL: tuple[Fault, ...] = (
     # GS1 data, as real systems mangle it (conformance/sandbox/fhir/gs1.py applies these on write).
     Fault("gs1-gtin-leading-zero-dropped", "GTINs (Medication code of system https://www.gs1.org/gtin, "
           "Device udiCarrier.deviceIdentifier) are stored as numbers: the leading zero is lost",
-          ("gs1.medication.gtin", "gs1.device.udi-di", "gs1.held.valid")),
+          ("gs1.medication.gtin", "gs1.device.udi-di", "gs1.held.valid", "gs1-bedside.product.medication-code",
+           "gs1-bedside.product.device-udi-di")),
     Fault("gs1-serial-truncated", "serial numbers (Medication serial identifier, Device serialNumber) are cut "
           "to 10 characters", ("gs1.medication.serial", "gs1.device.serial")),
     Fault("gs1-expiry-shifted", "expiry dates are stored as local midnight and read back in UTC: one day early",
-          ("gs1.medication.expiry", "gs1.device.expiry")),
+          ("gs1.medication.expiry", "gs1.device.expiry", "gs1-bedside.product.medication-expiry")),
     Fault("gs1-batch-dropped", "the batch/lot number is not stored (Medication.batch.lotNumber, "
           "Device.lotNumber)", ("gs1.medication.batch", "gs1.device.lot")),
     Fault("gs1-hrf-brackets-stripped", "udiCarrier.carrierHRF is stored without its AI brackets (and no GS "
-          "separators): the element strings run together", ("gs1.device.hrf", "gs1.held.valid")),
+          "separators): the element strings run together",
+          ("gs1.device.hrf", "gs1.held.valid", "gs1-bedside.product.device-udi-carrier")),
     Fault("gs1-gln-check-digit-recomputed-wrong", "GLN identifiers get their check digit 'corrected' with the "
           "weights swapped (1-3 instead of 3-1)", ("gs1.location.gln", "gs1.held.valid")),
     Fault("gs1-gsrn-float-precision", "GSRN identifiers pass through a floating-point number: the last digits "
           "of the 18-digit key change", ("gs1.patient.gsrn", "gs1.held.valid")),
     Fault("gs1-system-rejected", "resources carrying a GS1 system (https://www.gs1.org/...) are refused with 422: "
           "the server accepts only code systems on its own list",
-          ("gs1.medication.create", "gs1.device.create", "gs1.patient.create", "gs1.location.create")),
+          ("gs1.medication.create", "gs1.device.create", "gs1.patient.create", "gs1.location.create",
+           "gs1-bedside.identify.create", "gs1-bedside.match.prescribe")),
     Fault("gs1-holds-invalid-gtin", "the server already holds a Medication imported from a legacy list whose "
           "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (*_ALL, *hl7v2_faults(Fault), *realtime_faults(Fault),
-                                                    *api_faults(Fault), *profile_faults(Fault))}
+                                                    *api_faults(Fault), *profile_faults(Fault), *bedside_faults(Fault))}
 
 
 @dataclass(frozen=True)

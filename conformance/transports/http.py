@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from conformance import safejson
+from conformance import liveness, safejson
 from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
@@ -159,33 +159,53 @@ class HttpTransport:
         limit = self.settings.max_body_bytes
         body = bytearray()
         digest = hashlib.sha256()
+        deadline = self.settings.exchange_timeout
         try:
             # A redirect repeats a POST's body elsewhere (307/308): a read-only transport lets through only
             # the exempt POSTs (_search, token) and must not let a redirect carry them to another URL.
             follow = not (self.read_only and not {verb, acted} <= READ_METHODS)
-            response = await self.client.send(request, stream=True, follow_redirects=follow)
-            try:
-                headers_ms = (time.perf_counter() - started) * 1000
-                if response.is_stream_consumed:  # an in-memory twin handed back a response already read
-                    _take(iter((response.content,)), body, digest, limit)
-                else:
-                    decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
-                    async for raw in response.aiter_raw():
-                        _take(decoder.feed(raw), body, digest, limit)
-                    _take(decoder.finish(), body, digest, limit)
-            finally:
-                await response.aclose()
+            # One bound on the whole exchange: the read timeout restarts with every byte, so a server
+            # dribbling a byte every few seconds would otherwise hold a check until the check's timeout.
+            async with asyncio.timeout(deadline):
+                response = await self.client.send(request, stream=True, follow_redirects=follow)
+                try:
+                    headers_ms = (time.perf_counter() - started) * 1000
+                    if response.is_stream_consumed:  # an in-memory twin handed back a response already read
+                        _take(iter((response.content,)), body, digest, limit)
+                    else:
+                        decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+                        async for raw in response.aiter_raw():
+                            _take(decoder.feed(raw), body, digest, limit)
+                        _take(decoder.finish(), body, digest, limit)
+                finally:
+                    await response.aclose()
         except TransportError as exc:
+            liveness.answered()
             self._record(request, None, bytes(body), digest, started, str(exc))
             raise
         except DecodeError as exc:
+            liveness.answered()
             message = f"{url} sent a body that cannot be decoded as its Content-Encoding says: {exc}"
             self._record(request, None, bytes(body), digest, started, message)
             raise TransportError(message) from None
+        except TimeoutError:
+            message = (f"{url} did not complete its response within the {deadline:g} s exchange deadline "
+                       f"([http] exchange_timeout): a server sending slowly ({len(body):,} body bytes by then)")
+            self._record(request, None, bytes(body), digest, started, message)
+            raise TransportError(message) from None
+        except asyncio.CancelledError:
+            # The run was stopped (Ctrl-C, its deadline, a dead target) with this exchange in flight. The
+            # request may have landed (a create whose answer never came): keep it as evidence.
+            self._record(request, None, bytes(body), digest, started, "cancelled before the exchange finished "
+                         "(the check was stopped)")
+            raise
         except httpx.HTTPError as exc:
             message = explain(exc, self.settings)
+            if connection_lost(exc):
+                liveness.unreachable(message)
             self._record(request, None, b"", digest, started, message)
             raise TransportError(message) from None
+        liveness.answered()
         elapsed = (time.perf_counter() - started) * 1000
         result = HttpResponse(
             status_code=response.status_code,
@@ -284,6 +304,13 @@ def explain(exc: httpx.HTTPError, settings: HttpSettings) -> str:
     if isinstance(exc, httpx.LocalProtocolError):
         return f"the request to {url} could not be sent: {exc}"
     return f"{type(exc).__name__} talking to {url}: {exc}"
+
+
+def connection_lost(exc: httpx.HTTPError) -> bool:
+    """No connection, or it died or went silent: what a stopped target looks like (not a bad answer)."""
+    if isinstance(exc, httpx.RemoteProtocolError):  # h11's words when the peer hung up before answering
+        return "disconnected" in str(exc).lower()
+    return isinstance(exc, (httpx.NetworkError, httpx.TimeoutException))
 
 
 def _has_request(exc: httpx.HTTPError) -> bool:

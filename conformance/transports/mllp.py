@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from conformance import liveness
 from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
@@ -26,6 +27,7 @@ from conformance.scrub import RUN
 from conformance.writeguard import hl7_refused, hl7_type, refuse_write
 
 SB, EB, CR = b"\x0b", b"\x1c", b"\x0d"
+SETTLE_FRAMES = 20  # at most this many unasked frames are read after a reply
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Reply:
     data: bytes
     raw: bool = False
     close: bool = False
+    # Discard whatever else already arrived on the connection (a sandbox fault: a receiver that reads
+    # one frame per TCP read and so loses a second message sent in the same write).
+    drop_rest: bool = False
 
 
 Handler = Callable[[bytes], Awaitable["bytes | Reply | None"]]
@@ -46,8 +51,16 @@ class MllpError(ExchangeBroken):
     """A frame that could not be read or sent; the message says exactly what the peer did."""
 
 
+class MllpIdle(MllpError):
+    """Nothing at all arrived within the read timeout (no frame started): silence, not a broken frame."""
+
+
 class MllpConnectError(MllpError):
     """No connection at all: the endpoint is wrong or down (a harness error, not a protocol verdict)."""
+
+
+class MllpConnectionLost(MllpError):
+    """The peer reset or closed the connection instead of replying: what a stopped receiver looks like."""
 
 
 @dataclass
@@ -69,10 +82,24 @@ def frame(message: bytes) -> bytes:
     return SB + message + EB + CR
 
 
-async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer: str) -> bytes | None:
+@dataclass
+class FrameState:
+    """Where a served connection is: ``busy`` from a frame's start block until its reply is sent (a
+    listener closing down waits for that, so it never hangs up on a sender mid-stream); ``defects``
+    collects framing faults read leniently (an end block followed by a byte other than 0x0D)."""
+
+    busy: bool = False
+    defects: list[str] | None = None
+    keep_idle: bool = False  # True: a connection silent past the read timeout stays open
+
+
+async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer: str,
+                     state: FrameState | None = None) -> bytes | None:
     """The next message from ``reader``; None when the peer closed cleanly between frames.
 
-    Reads up to the end block and no further, so frames sent back to back stay intact.
+    Reads up to the end block and no further, so frames sent back to back stay intact. With a
+    ``state`` whose ``defects`` is a list, a wrong byte after the end block is recorded there and the
+    message kept (the sender suite judges framing from the frame, and still hears the message).
     """
     limit = settings.max_message_bytes
     started = False
@@ -86,6 +113,8 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
                 raise MllpError(f"{peer} sent {len(junk)}+ bytes that are not an MLLP frame "
                                 f"(expected start block 0x0B, got {junk[:16]!r})")
             started = True
+            if state is not None:
+                state.busy = True
             try:
                 data = await reader.readuntil(EB)
                 end = await reader.readexactly(1)
@@ -95,14 +124,18 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
             except asyncio.LimitOverrunError:
                 raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit") from None
             if end != CR:
-                raise MllpError(f"{peer} sent end block 0x1C followed by {end!r}, not 0x0D: a malformed frame")
+                why = f"{peer} sent end block 0x1C followed by {end!r}, not 0x0D: a malformed frame"
+                if state is None or state.defects is None or end == SB:
+                    raise MllpError(why)
+                state.defects.append(why)
             message = data[:-1]
     except TimeoutError:
         what = ("started a frame but sent no end block 0x1C 0x0D" if started else "sent nothing")
-        raise MllpError(f"{peer} {what} within {settings.read_timeout:g} s: no complete frame within "
-                        f"{settings.read_timeout:g} s") from None
+        kind = MllpError if started else MllpIdle
+        raise kind(f"{peer} {what} within {settings.read_timeout:g} s: no complete frame within "
+                   f"{settings.read_timeout:g} s") from None
     except ConnectionError as exc:
-        raise MllpError(f"{peer} reset the connection: {exc}") from None
+        raise MllpConnectionLost(f"{peer} reset the connection: {exc}") from None
     if len(message) > limit:
         raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit")
     if SB in message:
@@ -147,6 +180,7 @@ class MllpClient:
         self.peer = f"{host}:{port}"
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self._server_task: asyncio.Task[None] | None = None
+        self._link: tuple[Handler, OnBroken | None] | None = None  # the in-memory twin's far end
 
     @classmethod
     async def linked(cls, handler: Handler, settings: MllpSettings | None = None,
@@ -154,12 +188,23 @@ class MllpClient:
                      test_messages: bool = False) -> MllpClient:
         """The in-memory twin: a client wired to ``handler`` through a socket pair, no port."""
         client = cls("memory", 0, settings, read_only=read_only, test_messages=test_messages)
-        ours, theirs = socket.socketpair()
-        client._streams = await asyncio.open_connection(sock=ours, limit=client.settings.stream_limit)
-        reader, writer = await asyncio.open_connection(sock=theirs, limit=client.settings.stream_limit)
-        client._server_task = asyncio.create_task(
-            serve_connection(reader, writer, handler, client.settings, on_broken))
+        client._link = (handler, on_broken)
+        await client._relink()
         return client
+
+    async def _relink(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A new socket pair to the twin's handler (a fresh connection after the peer hung up)."""
+        assert self._link is not None
+        if self._server_task is not None:
+            await asyncio.gather(self._server_task, return_exceptions=True)
+        handler, on_broken = self._link
+        ours, theirs = socket.socketpair()
+        self._streams = await asyncio.open_connection(sock=ours, limit=self.settings.stream_limit)
+        reader, writer = await asyncio.open_connection(sock=theirs, limit=self.settings.stream_limit)
+        state = FrameState(defects=[] if on_broken is not None else None)  # lenient, as MllpListener
+        self._server_task = asyncio.create_task(
+            serve_connection(reader, writer, handler, self.settings, on_broken, state))
+        return self._streams
 
     async def send_raw(self, data: bytes) -> None:
         """Write bytes as they are, no framing, no reply awaited: for peers that must misbehave."""
@@ -169,6 +214,8 @@ class MllpClient:
         await writer.drain()
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._streams is None and self._link is not None:
+            return await self._relink()
         if self._streams is None:
             try:
                 self._streams = await asyncio.wait_for(
@@ -184,12 +231,16 @@ class MllpClient:
     async def send(self, message: bytes | str) -> bytes:
         """Send one message and return the peer's reply; :class:`MllpError` says what went wrong."""
         try:
-            return await self._send(message)
+            reply = await self._send(message)
         except MllpError as exc:
+            if isinstance(exc, (MllpConnectError, MllpConnectionLost)):
+                liveness.unreachable(str(exc))
             record(Evidence(kind="mllp", summary=f"error {self.peer}: {exc}",
                             data={"direction": "error", "peer": self.peer, "error": str(exc)}))
             await self.aclose()  # after a broken frame the stream's position is unknown: reconnect
             raise
+        liveness.answered()
+        return reply
 
     async def _send(self, message: bytes | str) -> bytes:
         raw = message.encode("utf-8") if isinstance(message, str) else message
@@ -202,13 +253,70 @@ class MllpClient:
         try:
             await writer.drain()
         except ConnectionError as exc:
-            raise MllpError(f"{self.peer} reset the connection while we sent: {exc}") from None
+            raise MllpConnectionLost(f"{self.peer} reset the connection while we sent: {exc}") from None
         record_frame("sent", self.peer, raw, started, self.settings.evidence_text_bytes)
         reply = await read_frame(reader, self.settings, self.peer)
         if reply is None:
-            raise MllpError(f"{self.peer} closed the connection without a reply")
+            raise MllpConnectionLost(f"{self.peer} closed the connection without a reply")
         record_frame("received", self.peer, reply, started, self.settings.evidence_text_bytes)
         return reply
+
+    async def send_together(self, messages: list[str]) -> list[bytes | None]:
+        """Send every message framed in one TCP write (pipelining), then read one reply each, in order;
+        None for each reply that never came (the peer closed or fell silent first)."""
+        raws = [m.encode("utf-8") for m in messages]
+        for raw in raws:
+            if hl7_refused(raw, self.read_only, self.test_messages):
+                refuse_write(True, f"a {hl7_type(raw) or 'non-query'} message to {self.peer}")
+        reader, writer = await self._connect()
+        started = time.perf_counter()
+        writer.write(b"".join(frame(raw) for raw in raws))
+        await writer.drain()
+        for raw in raws:
+            record_frame("sent", self.peer, raw, started, self.settings.evidence_text_bytes)
+        replies: list[bytes | None] = []
+        for _ in raws:
+            try:
+                reply = await read_frame(reader, self.settings, self.peer)
+            except MllpError as exc:
+                record(Evidence(kind="mllp", summary=f"error {self.peer}: {exc}",
+                                data={"direction": "error", "peer": self.peer, "error": str(exc)}))
+                reply = None
+            if reply is None:
+                break
+            record_frame("received", self.peer, reply, started, self.settings.evidence_text_bytes)
+            replies.append(reply)
+        await self.aclose()
+        return replies + [None] * (len(raws) - len(replies))
+
+    async def settle(self, seconds: float) -> tuple[list[bytes], bool]:
+        """Everything else the peer sends within ``seconds`` of quiet after a reply, and whether it
+        closed the connection (allowed after each reply: the next send then opens a new one)."""
+        if self._streams is None:
+            return [], True
+        reader = self._streams[0]
+        extra: list[bytes] = []
+        quiet = MllpSettings(read_timeout=seconds, max_message_bytes=self.settings.max_message_bytes)
+        started = time.perf_counter()
+        # Bounded: a peer that never falls quiet is heard for at most 4 settle times or 20 frames.
+        while len(extra) < SETTLE_FRAMES and time.perf_counter() - started < 4 * seconds + 0.1:
+            try:
+                message = await read_frame(reader, quiet, self.peer)
+            except MllpIdle:
+                return extra, False
+            except MllpError as exc:
+                record(Evidence(kind="mllp", summary=f"error {self.peer}: {exc}",
+                                data={"direction": "error", "peer": self.peer, "error": str(exc)}))
+                await self.aclose()
+                return extra, True
+            if message is None:
+                record(Evidence(kind="mllp", summary=f"{self.peer} closed the connection after its reply",
+                                data={"direction": "closed", "peer": self.peer}))
+                await self.aclose()
+                return extra, True
+            record_frame("received", self.peer, message, started, self.settings.evidence_text_bytes)
+            extra.append(message)
+        return extra, False
 
     async def aclose(self) -> None:
         if self._streams is not None:
@@ -228,7 +336,7 @@ class MllpClient:
 
 async def serve_connection(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler, settings: MllpSettings,
-    on_broken: OnBroken | None = None,
+    on_broken: OnBroken | None = None, state: FrameState | None = None,
 ) -> None:
     """Read frames until the peer closes or breaks the protocol; answer each with ``handler``'s reply.
 
@@ -236,11 +344,19 @@ async def serve_connection(
     verdict on framing)."""
     address = writer.get_extra_info("peername")
     peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else "memory"
+    state = state or FrameState()
     try:
         while True:
             started = time.perf_counter()
+            state.busy = False
             try:
-                message = await read_frame(reader, settings, peer)
+                message = await read_frame(reader, settings, peer, state)
+            except MllpIdle as exc:
+                if state.keep_idle:
+                    continue  # a sender may hold a connection open between messages: keep listening
+                # Silence is no broken frame: drop the peer quietly (a connection nobody uses holds nothing).
+                record(Evidence(kind="mllp", summary=f"{peer} idle: connection closed", data={"error": str(exc)}))
+                return
             except MllpError as exc:
                 record(Evidence(kind="mllp", summary=f"broken frame from {peer}", data={"error": str(exc)}))
                 if on_broken is not None:
@@ -248,6 +364,8 @@ async def serve_connection(
                 return
             if message is None:
                 return
+            if state.defects and on_broken is not None:
+                on_broken(state.defects.pop())
             record_frame("received", peer, message, started, settings.evidence_text_bytes)
             try:
                 reply = await handler(message)
@@ -258,6 +376,8 @@ async def serve_connection(
             if reply is None:
                 continue
             answer = reply if isinstance(reply, Reply) else Reply(reply)
+            if answer.drop_rest:
+                await _drain(reader, settings.stream_limit)
             writer.write(answer.data if answer.raw else frame(answer.data))
             await writer.drain()
             record_frame("sent", peer, answer.data, started, settings.evidence_text_bytes)
@@ -273,11 +393,15 @@ class MllpListener:
     """Accepts connections on loopback (or a given host) and serves each with ``handler``."""
 
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0,
-                 settings: MllpSettings | None = None, on_broken: OnBroken | None = None) -> None:
+                 settings: MllpSettings | None = None, on_broken: OnBroken | None = None,
+                 keep_idle: bool = False) -> None:
         self.handler, self.host, self.port, self.on_broken = handler, host, port, on_broken
+        self.keep_idle = keep_idle  # the sender suite's listener: never hang up on a sender
         self.settings = settings or MllpSettings()
         self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._connections: dict[asyncio.Task[None], tuple[asyncio.StreamWriter, FrameState]] = {}
+        # Read a wrong byte after the end block as a framing defect (told to on_broken), not a lost message.
+        self.lenient = on_broken is not None
 
     async def start(self) -> MllpListener:
         try:
@@ -290,19 +414,24 @@ class MllpListener:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        state = FrameState(defects=[] if self.lenient else None, keep_idle=self.keep_idle)
         if task is not None:
-            self._connections[task] = writer
+            self._connections[task] = (writer, state)
         try:
-            await serve_connection(reader, writer, self.handler, self.settings, self.on_broken)
+            await serve_connection(reader, writer, self.handler, self.settings, self.on_broken, state)
         finally:
             if task is not None:
                 self._connections.pop(task, None)
 
     async def aclose(self) -> None:
-        """Stop accepting, hang up on every open connection, and wait for their handlers to end."""
+        """Stop accepting; let a frame being read finish and be answered (never hang up on a sender
+        mid-stream; bounded by the read timeout), then hang up on every connection and wait for it."""
         if self._server is not None:
             self._server.close()
-            for writer in list(self._connections.values()):
+            deadline = time.monotonic() + self.settings.read_timeout
+            while any(state.busy for _, state in self._connections.values()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            for writer, _ in list(self._connections.values()):
                 writer.close()
             if self._connections:
                 await asyncio.wait(list(self._connections), timeout=self.settings.read_timeout)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.checks import SuiteRuntime, check, suite
+from conformance.checks import SuiteRuntime, suite
 from suites.fhir_profiles import judge
 from suites.fhir_rest import capability
 from suites.fhir_rest.capability import Capability
@@ -62,11 +62,6 @@ SUITE = suite(
     "must-support element of a claimed profile appears in what it returns.",
 )
 
-check(
-    id=METADATA,
-    title="GET metadata returns a valid R4 CapabilityStatement",
-    requirements=["FHIR-R4:http.html#capabilities", "FHIR-R4:capabilitystatement.html"],
-    capabilities=["open-api", "interoperability"],
-)(capability.metadata)
+capability.metadata_check(METADATA)(capability.metadata)
 
 

@@ -102,7 +102,7 @@ class FhirContext(BaseContext):
                     except TransportError:
                         continue
                 self.created.clear()
-                if self.wrote:  # and whatever carries this suite's tag still (a create cut short)
+                if self.wrote:  # and whatever carries this suite's tag still (a create cut short or cancelled)
                     await sweep_tag(self.fhir, self.tag_param)
         finally:
             await self.http.aclose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks import SuiteRuntime, check, suite
+from conformance.checks import SuiteRuntime, suite
 from conformance.gs1 import convert, validate
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, GTIN_SYSTEM, SERIAL_SYSTEM, fhir_date
 from suites.fhir_rest import capability
@@ -52,12 +52,7 @@ SUITE = suite(
 
 # The same check as fhir-rest.capability.metadata (GET metadata, a valid R4 CapabilityStatement),
 # under this suite's id so that this suite's checks can read its product.
-check(
-    id=METADATA,
-    title="GET metadata returns a valid R4 CapabilityStatement",
-    requirements=["FHIR-R4:http.html#capabilities", "FHIR-R4:capabilitystatement.html"],
-    capabilities=["open-api", "interoperability"],
-)(capability.metadata)
+capability.metadata_check(METADATA)(capability.metadata)
 
 
 def scanned(text: str) -> dict[str, str]:

@@ -9,5 +9,6 @@ Check ids and what each verifies: docs/hl7v2-checks.md. Importing this package r
 from suites.hl7v2_receiver import context
 from suites.hl7v2_receiver import accept
 from suites.hl7v2_receiver import acks
+from suites.hl7v2_receiver import stream
 
-__all__ = ["accept", "acks", "context"]
+__all__ = ["accept", "acks", "context", "stream"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
+from conformance.hl7v2 import ProfileError, load_profile
 from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
 from conformance.model import Evidence
@@ -45,6 +46,11 @@ class ReceiverContext(BaseContext):
         self.address = mllp_address(endpoint) if endpoint else None
         # Wait a little past the ACK time limit, so "late" and "never" are told apart.
         self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within))
+        # How long to keep reading after a reply for anything more (a second, unasked ACK). A receiver
+        # that sends two ACKs sends them from the same handling of one message, so the second follows
+        # the first within the time it agreed for one ACK (hl7v2.ack_within); at least 0.5 s so loopback
+        # scheduling cannot hide it, at most 2 s per check. The verdict is on what arrived, not on time.
+        self.settle = min(max(self.hl7.ack_within, 0.5), 2.0)
         # Not a sandbox: nothing that changes data is sent, unless the target takes test messages
         # (hl7v2.allow_test_messages), and then only messages marked MSH-11 = T.
         self.read_only = not is_sandbox(target)
@@ -77,6 +83,18 @@ class ReceiverContext(BaseContext):
                          control_id=control, enhanced=enhanced)
         return (set_fields(text, {11: "T"}) if self.test_only else text), control
 
+    def policy(self, check_id: str, rule: str, kind: str | None = None) -> None:
+        """A policy check is optional unless a profile the target claims (for ``kind``, or any when
+        None) states the rule: then it is required, with the profile's words quoted in its requirements."""
+        try:
+            claimed = [load_profile(ref) for ref in self.hl7.profiles]
+        except ProfileError as exc:
+            raise ValueError(f"hl7v2.profiles: {exc}") from None
+        for profile in claimed:
+            if rule in profile.receiver and (kind is None or profile.message == kind):
+                self.required_by[check_id] = f'{profile.id} [receiver] {rule}: "{profile.receiver[rule]}"'
+                return
+
     def primary(self) -> str:
         """The message type the plain checks send: the first the target claims to receive."""
         claimed: list[str] = [k for k in self.hl7.receives if k in fixture_messages()]
@@ -88,7 +106,8 @@ class ReceiverContext(BaseContext):
         text, control = self.message(self.primary())
         return set_fields(text, {9: UNSUPPORTED_TYPE}), control
 
-    async def send(self, text: str, control_id: str, client: MllpClient | None = None) -> Exchange:
+    def allowed(self, text: str) -> None:
+        """Skip, saying why, when ``text`` may not be sent to this target (it changes data)."""
         if self.read_only and hl7_writes(text):
             kind = hl7_type(text) or "this"
             if not self.test_only:
@@ -97,6 +116,9 @@ class ReceiverContext(BaseContext):
             if not hl7_test_message(text):
                 skip(f"the target takes test messages only (hl7v2.allow_test_messages) and this {kind} message "
                      "is not marked MSH-11 = T")
+
+    async def send(self, text: str, control_id: str, client: MllpClient | None = None) -> Exchange:
+        self.allowed(text)
         own = client is None
         conn = client or await self.client()
         try:
@@ -121,6 +143,30 @@ class ReceiverContext(BaseContext):
         finally:
             if own:
                 await conn.aclose()
+
+    async def send_and_settle(self, text: str, control_id: str,
+                              client: MllpClient | None = None) -> tuple[Exchange, list[bytes], bool]:
+        """Send, read the reply, then everything else the peer sends until ``settle`` seconds of quiet:
+        (the exchange, the extra frames, whether the peer closed the connection after its reply)."""
+        own = client is None
+        conn = client or await self.client()
+        try:
+            exchange = await self.send(text, control_id, conn)
+            extra, closed = await conn.settle(self.settle)
+            return exchange, extra, closed
+        finally:
+            if own:
+                await conn.aclose()
+
+    @staticmethod
+    def describe_frames(frames: list[bytes]) -> str:
+        out = []
+        for data in frames:
+            try:
+                out.append(describe_ack(read_ack(data)) + f" MSA-2 {read_ack(data).acknowledged!r}")
+            except AckError:
+                out.append(repr(data[:40]))
+        return "; ".join(out)
 
 
 async def make_context(runtime: SuiteRuntime) -> ReceiverContext:

@@ -3,7 +3,7 @@
 Where the messages come from: a real target is configured to send to ``hl7v2.listen`` (and may have
 a test hook, ``hl7v2.trigger``, that we POST {"host", "port"} to); the in-memory twin
 (``options["hl7v2_push"]``) pushes through a socket pair. The harness acknowledges each message
-(AA when it parses as HL7 v2, AR otherwise), as a receiving system would, and keeps it as evidence.
+as a receiving system must (``handle``), and keeps it as evidence.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from conformance.checks import BaseContext, SuiteRuntime, skip, suite
 from conformance.evidence.capture import record
-from conformance.hl7v2 import parse
-from conformance.hl7v2.ack import build_ack
+from conformance.hl7v2 import parse, validate
+from conformance.hl7v2.ack import Problem, build_ack, commit_wanted, enhanced, problem_for
 from conformance.hl7v2.message import decode
 from conformance.model import Evidence
 from conformance.targets import mllp_address
@@ -38,6 +38,7 @@ class Received:
     kind: str  # ADT^A01
     control_id: str
     after_s: float  # seconds after the listener started
+    answered: str = ""  # what the harness answered: AA, AE (with ERR), CA, "no ACK (MSH-15 NE)"...
 
 
 @dataclass
@@ -58,25 +59,49 @@ class SenderContext(BaseContext):
         self.delivery = Delivery()
         self._started = 0.0
         self._ack_count = 0
+        self._lock = asyncio.Lock()
+        self._collected: Delivery | None = None
 
-    async def handle(self, data: bytes) -> bytes:
+    async def handle(self, data: bytes) -> bytes | None:
+        """Keep the message and answer it as a receiving system must, so the sender's handling of
+        our answer can be judged: AR when it is not HL7 v2, AE with ERR segments when it is invalid,
+        AA otherwise; in enhanced mode (MSH-15 valued) CR/CE/CA, sent only when MSH-15 asks for it."""
         message = parse(data)
         msh = message.first("MSH")
         code, trigger, _ = message.type
-        self.delivery.messages.append(Received(decode(data), f"{code}^{trigger}", msh.value(10) if msh else "",
-                                               round(time.perf_counter() - self._started, 3)))
+        received = Received(decode(data), f"{code}^{trigger}", msh.value(10) if msh else "",
+                            round(time.perf_counter() - self._started, 3))
+        self.delivery.messages.append(received)
+        problems: list[Problem] = []
+        if msh is None or any(i.severity == "fatal" for i in message.issues):
+            status = 2
+        else:
+            try:
+                problems = [problem_for(i.defect, i.diagnostics, i.where) for i in validate(message).errors][:10]
+            except Exception as exc:  # noqa: BLE001  the sender still gets an answer, never a hang-up
+                problems = [Problem("207", f"the receiving application failed: {type(exc).__name__}")]
+            status = 1 if problems else 0
+        codes = ("CA", "CE", "CR") if enhanced(message) else ("AA", "AE", "AR")
+        if enhanced(message) and not commit_wanted(message, status == 0):
+            received.answered = f"no ACK (MSH-15 {msh.value(15) if msh else ''})"
+            return None
         self._ack_count += 1
-        ok = msh is not None and not any(i.severity == "fatal" for i in message.issues)
-        return build_ack(message, "AA" if ok else "AR", f"CFACK{self._ack_count:06d}").encode()
+        received.answered = codes[status]
+        return build_ack(message, codes[status], f"CFACK{self._ack_count:06d}", problems).encode()
 
     def on_broken(self, why: str) -> None:
         self.delivery.broken.append(why)
 
-    def done(self) -> bool:
-        return bool(self.hl7.sends) and set(self.hl7.sends) <= self.delivery.kinds()
+    async def collected(self) -> Delivery:
+        """The delivery, listened for once per run whichever check asks first."""
+        async with self._lock:
+            if self._collected is None:
+                self._collected = await self.collect()
+            return self._collected
 
     async def collect(self) -> Delivery:
-        """Listen, ask the target to send, and wait until every claimed type arrived or time is up."""
+        """Listen, ask the target to send, and keep listening for the whole wait window, so a message
+        sent late (a repeat of an earlier control id, say) is heard and judged too."""
         if not self.hl7.sends and not self.hl7.trigger:
             skip("the target declares no HL7 v2 messages it sends (hl7v2.sends) and no trigger (hl7v2.trigger)")
         if self.hl7.trigger and self.push is None:
@@ -88,16 +113,13 @@ class SenderContext(BaseContext):
             await asyncio.wait_for(self.push(self.handle, self.on_broken), self.hl7.wait)
             return self.delivery
         host, port = mllp_address(self.hl7.listen)
-        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken).start()
+        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken, keep_idle=True).start()
         try:
             if self.hl7.trigger:
                 await self.trigger(host, listener.port)
-            deadline = time.monotonic() + self.hl7.wait
-            while time.monotonic() < deadline and not self.done():
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(0.2)  # let a message in flight finish
+            await asyncio.sleep(self.hl7.wait)
         finally:
-            await listener.aclose()
+            await listener.aclose()  # lets a frame in flight finish and be answered first
         return self.delivery
 
     async def trigger(self, host: str, port: int) -> None:
@@ -120,7 +142,8 @@ class SenderContext(BaseContext):
             record(Evidence(kind="mllp", summary=f"received {m.kind} {m.control_id}",
                             data={"direction": "received", "size": len(raw),
                                   "sha256": hashlib.sha256(raw).hexdigest(),
-                                  "text": m.text.replace("\r", "\n"), "after_s": m.after_s}))
+                                  "text": m.text.replace("\r", "\n"), "after_s": m.after_s,
+                                  "answered": m.answered}))
         for why in self.delivery.broken:
             record(Evidence(kind="mllp", summary="broken frame", data={"error": why}))
 

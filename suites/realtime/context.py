@@ -55,9 +55,18 @@ class RealtimeContext(BaseContext):
         self._lock = asyncio.Lock()
         self.subscriptions: list[str] = []
         self.patients: list[str] = []
+        self.tags: list[dict[str, str]] = []  # every tag handed out: a cut-short clean-up searches them
 
     def tag(self, purpose: str) -> dict[str, str]:
-        return {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}-{purpose}-{secrets.token_hex(3)}"}
+        tag = {"system": TAG_SYSTEM, "code": f"rt-{self.run_tag}-{purpose}-{secrets.token_hex(3)}"}
+        self.tags.append(tag)
+        return tag
+
+    async def sweep(self) -> None:
+        """After checks were cancelled mid-write: delete the patients on A carrying one of our tags (a
+        create whose answer never came back, a scenario stopped before it listed its patients)."""
+        for tag in self.tags:
+            await sweep_tag(self.a, f"{tag['system']}|{tag['code']}")
 
     async def receiver(self) -> Receiver:
         async with self._lock:
@@ -124,6 +133,8 @@ class RealtimeContext(BaseContext):
                 except TransportError:
                     continue
             if getattr(self.target, "sandbox", False):
+                if self.cut_short:
+                    await self.sweep()
                 for pid in self.patients:
                     try:
                         await self.a.delete(f"Patient/{pid}")

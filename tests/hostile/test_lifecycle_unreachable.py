@@ -37,3 +37,13 @@ def test_closed_mllp_port_in_target_file_exits_3(tmp_path: Path) -> None:
     proc = _run(tmp_path, str(target))
     assert proc.returncode == 3, proc.stderr
     assert f"127.0.0.1:{port}" in proc.stderr and "mllp" in proc.stderr
+
+
+def test_closed_port_marked_sandbox_is_probed_too(tmp_path: Path) -> None:
+    """A sandbox target is no exception: without the probe, its run would be stored as 122 errors."""
+    url = f"http://127.0.0.1:{_closed_port()}"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run([sys.executable, "-c", "from conformance.cli import main; main()", "run", "--target", url,
+                           "--sandbox"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "unreachable" in proc.stderr and not (tmp_path / "reports").exists()

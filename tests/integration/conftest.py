@@ -37,6 +37,9 @@ async def run_against_sandbox(
     target.endpoints["mllp"] = "memory:0"
     target.hl7v2 = sandbox_hl7v2_settings()
     target.realtime = sandbox_realtime_settings(SANDBOX_URL)
+    from conformance.sandbox.bedside_settings import sandbox_bedside_settings
+
+    target.bedside = sandbox_bedside_settings()  # the sandbox is an eMAR: gs1-bedside's match checks run
     from conformance.sandbox.api import configure_target
 
     configure_target(target, "https://sandbox.test")  # https in memory: the HSTS check has something to judge

@@ -1,4 +1,5 @@
-"""Start and stop the third-party servers (Medplum's fhir-router and hl7 MLLP server, see tests/realserver/NOTES.md)."""
+"""Start and stop the third-party servers (Medplum's fhir-router and hl7 MLLP server, python-hl7's and hl7apy's
+MLLP receivers, and the HL7 v2 senders; see tests/realserver/NOTES.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import select
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,14 +46,39 @@ def medplum_server() -> Iterator[str]:
             proc.wait(timeout=10)
 
 
+def node_script(name: str) -> list[str]:
+    """The command running one of tests/realserver's node scripts, or a clear instruction to install."""
+    node = shutil.which("node")
+    if node is None or not (HERE / ".node" / "node_modules" / "@medplum" / "hl7").is_dir():
+        raise RuntimeError("third-party MLLP peer not installed: run `bash tests/realserver/install.sh`")
+    return [node, str(HERE / name)]
+
+
 @contextmanager
 def medplum_mllp(*flags: str) -> Iterator[tuple[str, int]]:
     """Yield (host, port) of Medplum's Hl7Server (tests/realserver/mllp_server.js); stop it by its pid."""
-    node = shutil.which("node")
-    if node is None or not (HERE / ".node" / "node_modules" / "@medplum" / "hl7").is_dir():
-        raise RuntimeError("third-party MLLP receiver not installed: run `bash tests/realserver/install.sh`")
-    proc = subprocess.Popen([node, str(HERE / "mllp_server.js"), "--port", "0", *flags],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with mllp_receiver([*node_script("mllp_server.js"), *flags]) as address:
+        yield address
+
+
+@contextmanager
+def python_hl7_mllp() -> Iterator[tuple[str, int]]:
+    """python-hl7's asyncio MLLP server (tests/realserver/python_hl7_receiver.py)."""
+    with mllp_receiver([sys.executable, str(HERE / "python_hl7_receiver.py")]) as address:
+        yield address
+
+
+@contextmanager
+def hl7apy_mllp() -> Iterator[tuple[str, int]]:
+    """hl7apy's MLLPServer (tests/realserver/hl7apy_receiver.py)."""
+    with mllp_receiver([sys.executable, str(HERE / "hl7apy_receiver.py")]) as address:
+        yield address
+
+
+@contextmanager
+def mllp_receiver(command: list[str]) -> Iterator[tuple[str, int]]:
+    """Start ``command --port 0``, read its ready line for the port, and stop it by its pid afterwards."""
+    proc = subprocess.Popen([*command, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], 30)

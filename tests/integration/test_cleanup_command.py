@@ -7,14 +7,17 @@ and API bookings on the sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -29,6 +32,28 @@ from tests.integration.test_leftovers import harness_bookings, live_harness_reso
 from tests.servers import serve_app
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class HoldDeletes:
+    """Holds every DELETE while ``hold`` is set, so a run reaches its clean-up and stalls there: the kill
+    lands where the test chooses instead of racing a run that may finish first on a busy machine. A
+    held DELETE never reaches the sandbox (it is answered 503 once released), so what the killed run
+    meant to delete stays, as it would had the process died before sending it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.hold = threading.Event()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "DELETE" and self.hold.is_set():
+            for _ in range(1200):  # at most 120 s, then answer as if the server had gone
+                if not self.hold.is_set():
+                    break
+                await asyncio.sleep(0.1)
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -110,14 +135,17 @@ def test_a_killed_run_leaves_things_and_cleanup_removes_them_all(tmp_path: Path,
         monkeypatch.setenv(key, value)
     app = create_app(parse_faults([]))
     ledger = tmp_path / "reports" / "created"
-    with serve_app(app) as root:
+    held = HoldDeletes(app)
+    with serve_app(held) as root:
         target = target_file(tmp_path / "sandbox.toml", root)
         env = {**os.environ, **creds, "PYTHONPATH": str(ROOT)}
+        held.hold.set()
         run_and_kill(tmp_path, target, env, ["fhir-rest", "realtime"], lambda: len(live_harness_resources(app)) >= 3)
         left_fhir = live_harness_resources(app)
         run_and_kill(tmp_path, target, env, ["openapi"],
                      lambda: bool(harness_bookings(app)) and set(harness_bookings(app)) <= journalled(ledger))
         left_api = harness_bookings(app)
+        held.hold.clear()  # cleanup's own DELETEs go through
         assert len(left_fhir) >= 3 and left_api  # the kills left things behind
         fhir_run = next(c for c in harness_tags(app.state.sandbox.store.current(*left_fhir[0].split("/")).resource)
                         if c.count("-") == 2).removeprefix("run-")

@@ -47,3 +47,10 @@ def test_an_unfinished_run_is_in_progress(result: RunResult) -> None:
     result.run.finished = ""
     report = build_testreports(result)["entry"][0]["resource"]
     assert report["status"] == "in-progress" and "issued" not in report
+
+
+def test_an_aborted_run_is_stopped_with_no_verdict(result: RunResult) -> None:
+    result.run.aborted = "interrupted by the user"
+    reports = [e["resource"] for e in build_testreports(result)["entry"]]
+    assert reports and all(r["status"] == "stopped" and r["result"] == "pending" for r in reports)
+    assert validator().is_valid(build_testreports(result))

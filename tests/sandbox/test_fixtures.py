@@ -60,7 +60,8 @@ def test_fault_type_lists_match_the_fixtures() -> None:
     assert REFERENCE_TYPES == tuple(t for t in TYPES if "reference" in _kinds(t))
     assert all("token" in _kinds(t) for t in TYPES)
     assert all(any(i.get("system") for i in _fixture(t, {}).get("identifier", [])) for t in TYPES)
-    assert len(FAULTS["search-token-ignores-system"].checks) == len(TYPES)
+    # (the fault also names gs1-bedside's identify checks, whose decoys share digits under another system)
+    assert len([c for c in FAULTS["search-token-ignores-system"].checks if c.startswith("fhir-rest.")]) == len(TYPES)
 
 
 async def test_every_fixture_is_stored_and_found_by_every_declared_param() -> None:

@@ -141,7 +141,40 @@ async def _slow(faults: Faults) -> bool:
     return loop.time() - started > 1.0
 
 
+async def _extra(faults: Faults, text: str) -> bool:
+    """Whether anything more than the one ACK arrives after ``text`` (read for 0.3 s of quiet)."""
+    client = await MllpClient.linked(SandboxReceiver(faults).handle, MllpSettings(read_timeout=0.5))
+    try:
+        await client.send(text)
+        extra, _ = await client.settle(0.3)
+    finally:
+        await client.aclose()
+    return bool(extra)
+
+
+async def _pipelined_lost(faults: Faults) -> bool:
+    client = await MllpClient.linked(SandboxReceiver(faults).handle, MllpSettings(read_timeout=0.5))
+    replies = await client.send_together([message(control="P1"), message(control="P2")])
+    return replies[1] is None
+
+
+async def _repeated(faults: Faults) -> bool:
+    controls: list[str] = []
+
+    async def handler(data: bytes) -> bytes:
+        controls.append(data.split(b"\r")[0].decode().split("|")[9])
+        return message().encode()
+
+    await send_messages(faults, lambda: MllpClient.linked(handler))
+    return len(set(controls)) < len(controls)
+
+
 PROBES: dict[str, Probe] = {
+    "hl7v2-ack-control-id-constant": lambda f: _field(f, lambda a: a.control_id == "ACK"),
+    "hl7v2-ack-twice": lambda f: _extra(f, message()),
+    "hl7v2-enhanced-app-ack": lambda f: _extra(f, message(enhanced=True)),
+    "hl7v2-pipelined-drops-second": _pipelined_lost,
+    "hl7v2-sender-repeats-later": _repeated,
     "hl7v2-ack-never": lambda f: _is_str(_reply(f, message())),
     "hl7v2-ack-bad-framing": lambda f: _is_str(_reply(f, message())),
     "hl7v2-ack-wrong-control-id": lambda f: _field(f, lambda a: a.acknowledged != "T0001"),

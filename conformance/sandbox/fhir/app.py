@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance.sandbox.faults import CLINICAL_TYPES, DIRECTORY_TYPES, SERVED_TYPES, Faults
-from conformance.sandbox.fhir import bundles, gs1, profiles, search
+from conformance.sandbox.fhir import bedside, bundles, chains, gs1, profiles, search
 from conformance.sandbox.fhir.capability import is_r4_type, statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir, html_not_found, outcome, wants_json
 from conformance.sandbox.fhir.store import Store, Version
@@ -161,9 +161,12 @@ class Sandbox:
 
     def search(self, request: Request, rtype: str, items: list[tuple[str, str]]) -> Response:
         strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
+        items, chained = chains.split(rtype, items)
         query = search.parse(rtype, items, strict, self.faults)
+        query.used.extend((c.name, c.value) for c in chained)
         base = _base(request)
         matches = search.run(query, self.store.live(rtype), base, self.faults)
+        matches = chains.apply(chained, matches, self.store, base, self.faults)
         if self.faults.on("profiles-search-empty"):
             matches = []
         return fhir(request, self.faults, bundles.searchset(query, matches, self.store, base, self.faults))
@@ -194,7 +197,8 @@ class Sandbox:
             found = problems(body_type, resource)
             if found:
                 raise FhirError(400, "invalid resource: " + "; ".join(found), "structure")
-        return profiles.apply(gs1.apply(resource, self.faults), self.faults)
+        stored = profiles.apply(gs1.apply(resource, self.faults), self.faults)
+        return bedside.apply(stored, self.store, self.faults)
 
     def _headers(self, version: Version) -> dict[str, str]:
         return {"ETag": f'W/"{version.version_id}"', "Last-Modified": bundles.http_date(version.last_updated)}

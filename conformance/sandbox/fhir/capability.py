@@ -15,6 +15,8 @@ from conformance.fhir.searchparams import SearchParam, lookup
 from conformance.sandbox.faults import SERVED_TYPES, Faults
 from conformance.sandbox.fhir.profiles import SUPPORTED
 
+HAS_TYPES = ("Patient",)  # types declaring _has (chains.py answers it)
+
 FHIR_VERSION = "4.0.1"
 COMMON = ("_id", "_lastUpdated", "_tag")
 
@@ -37,10 +39,12 @@ PARAMS: dict[str, tuple[str, ...]] = {
                           "requester", "encounter"),
     "MedicationStatement": ("identifier", "code", "status", "effective", "subject", "patient", "context"),
     "Device": ("device-name", "manufacturer", "model", "identifier", "status", "type", "patient",
-               "organization", "udi-di", "udi-carrier"),
+               "organization", "udi-di", "udi-carrier", "location"),
     "DocumentReference": ("description", "identifier", "type", "category", "status", "date", "subject",
                           "patient", "author", "encounter"),
     "Medication": ("code", "identifier", "lot-number", "expiration-date", "status"),
+    "MedicationAdministration": ("identifier", "code", "status", "effective-time", "subject", "patient",
+                                 "medication", "request", "performer", "context"),
 }
 
 
@@ -127,6 +131,9 @@ def _resource(rtype: str) -> dict[str, Any]:
             for p in params(rtype)
         ],
     }
+    if rtype in HAS_TYPES:  # reverse chaining (search.html#has): no SearchParameter defines it
+        entry["searchParam"].append({"name": "_has", "type": "special",
+                                     "documentation": "_has:Type:reference-parameter:parameter=value"})
     if rtype in SUPPORTED:
         entry["supportedProfile"] = list(SUPPORTED[rtype])
     return entry

@@ -107,7 +107,9 @@ def _matches(resource: dict[str, Any], param: sp.SearchParam, modifier: str, val
         have = sp.strings(resource, param)
         return any(_string_match(h, v, modifier) for v in ors for h in have)
     if kind == "token":
-        pairs = sp.tokens(resource, param)
+        if param.code == "lot-number" and faults.on("bedside-lot-number-ignored"):
+            return True
+        pairs = _bedside_tokens(sp.tokens(resource, param), param, ors, faults)
         found = any(_token_match(pairs, v, faults) for v in ors)
         return not found if modifier == "not" else found
     if kind == "date":
@@ -116,7 +118,7 @@ def _matches(resource: dict[str, Any], param: sp.SearchParam, modifier: str, val
     if kind == "reference":
         if faults.on("search-reference-ignored"):
             return True
-        refs = [_local(r, base) for r in sp.references(resource, param)]
+        refs = [local_reference(r, base) for r in sp.references(resource, param)]
         return any(_reference_match(refs, v, modifier, base) for v in ors)
     return False
 
@@ -146,6 +148,20 @@ def _string_match(have: str, wanted: str, modifier: str) -> bool:
     if modifier == "contains":
         return _fold(wanted) in _fold(have)
     return _fold(have).startswith(_fold(wanted))
+
+
+def _bedside_tokens(pairs: list[tuple[str | None, str]], param: sp.SearchParam, wanted: list[str],
+                    faults: Faults) -> list[tuple[str | None, str]]:
+    """Identifier values as a faulty server compares them: cut to the searched length, or as numbers."""
+    if param.code != "identifier":
+        return pairs
+    if faults.on("bedside-identifier-prefix-match"):
+        lengths = {len(v.partition("|")[2] if "|" in v else v) for v in wanted}
+        pairs = [*pairs, *((s, c[:n]) for s, c in pairs for n in lengths if 0 < n < len(c))]
+    if faults.on("bedside-identifier-leading-zero-dropped"):
+        pairs = [*pairs, *((s, c.lstrip("0")) for s, c in pairs if c.isdigit())]
+        pairs = [*pairs, *((s, "0" + c) for s, c in pairs if c.isdigit())]
+    return pairs
 
 
 def _token_match(pairs: list[tuple[str | None, str]], value: str, faults: Faults) -> bool:
@@ -183,7 +199,7 @@ def _date_match(ranges: list[tuple[datetime, datetime]], value: str, faults: Fau
     return False
 
 
-def _local(ref: str, base: str) -> str:
+def local_reference(ref: str, base: str) -> str:
     """A reference as ``Type/id`` when it points into this server, else unchanged."""
     if ref.startswith(base + "/"):
         ref = ref[len(base) + 1:]
@@ -191,7 +207,7 @@ def _local(ref: str, base: str) -> str:
 
 
 def _reference_match(refs: list[str], value: str, modifier: str, base: str) -> bool:
-    wanted = _local(value, base)
+    wanted = local_reference(value, base)
     if modifier and "/" not in wanted:
         wanted = f"{modifier}/{wanted}"
     if "/" not in wanted:

@@ -11,17 +11,14 @@ import asyncio
 from functools import cache
 
 from conformance.hl7v2 import Profile, load_profile, parse, validate
-from conformance.hl7v2.ack import Problem, build_ack, enhanced
+from conformance.hl7v2.ack import Problem, build_ack, enhanced, problem_for
 from conformance.hl7v2.message import Message
 from conformance.hl7v2.outbound import set_fields
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.hl7v2_faults import TYPES
-from conformance.transports.mllp import EB, SB, Reply
+from conformance.transports.mllp import EB, SB, Reply, frame
 
 SLOW_SECONDS = 1.5
-# Validator defect codes -> HL7 table 0357 (message error condition codes).
-_ERROR_CODE = {"missing-segment": "100", "segment-order": "100", "unexpected-segment": "100",
-               "segment-cardinality": "100", "required": "101", "datatype": "102", "code": "103"}
 
 
 @cache
@@ -58,7 +55,15 @@ class SandboxReceiver:
         out = ack.encode("utf-8")
         if self.on("hl7v2-ack-bad-framing"):
             return Reply(SB + out + EB + b"\n", raw=True)
-        return Reply(out, close=self.on("hl7v2-one-message-per-connection"))
+        if self.on("hl7v2-ack-twice") and not self.enhanced(message):
+            return Reply(frame(out) + frame(out), raw=True)
+        if self.on("hl7v2-enhanced-app-ack") and self.enhanced(message) and code == "CA":
+            # The application ACK MSH-16 NE asked not to get, sent straight after the commit ACK.
+            self.count += 1
+            app = build_ack(message, "AA", f"SBACK{self.count:06d}").encode("utf-8")
+            return Reply(frame(out) + frame(app), raw=True)
+        return Reply(out, close=self.on("hl7v2-one-message-per-connection"),
+                     drop_rest=self.on("hl7v2-pipelined-drops-second"))
 
     def judge(self, message: Message) -> tuple[str, list[Problem]]:
         """The acknowledgement code and why, as a receiver that validates what it takes would answer."""
@@ -74,18 +79,11 @@ class SandboxReceiver:
         if self.on("hl7v2-ack-rejects-valid"):
             return reject, [Problem("203", f"version {message.version} is not supported (2.3 only)", "MSH", 12)]
         result = validate(message, _profile(kind))
-        problems = [self.problem(i.defect, i.diagnostics, i.where) for i in result.errors]
+        problems = [problem_for(i.defect, i.diagnostics, i.where) for i in result.errors]
         return (error, problems[:10]) if problems else (accept, [])
 
     def enhanced(self, message: Message) -> bool:
         return enhanced(message) and not self.on("hl7v2-ack-original-mode-only")
-
-    @staticmethod
-    def problem(defect: str, text: str, where: str) -> Problem:
-        segment, _, rest = where.partition("-")
-        number = rest.split("[")[0].split(".")[0]
-        return Problem(_ERROR_CODE.get(defect, "207"), text, segment.split("[")[0],
-                       int(number) if number.isdigit() else 0)
 
     def mangle(self, ack: str, message: Message, own_id: str) -> str:
         msh = message.first("MSH")
@@ -95,6 +93,8 @@ class SandboxReceiver:
             ack = set_fields(ack, {2: own_id}, segment="MSA")
         if self.on("hl7v2-ack-no-swap"):
             ack = set_fields(ack, {n: msh.value(n) for n in (3, 4, 5, 6)})
+        if self.on("hl7v2-ack-control-id-constant"):
+            ack = set_fields(ack, {10: "ACK"})
         if self.on("hl7v2-ack-echoes-type"):
             ack = set_fields(ack, {9: "^".join(message.type[:2])})
         return ack

@@ -6,6 +6,7 @@ code serves ``conformance demo`` and the tests. Fault switches break one rule ea
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields
@@ -17,6 +18,7 @@ from conformance.transports.mllp import EB, SB, MllpClient, MllpError
 SENDER_ID = (APPLICATION, FACILITY)
 RECEIVER_ID = ("CONFORMANCE", "XCF01")
 Connect = Callable[[], Awaitable[MllpClient]]
+REPEAT_AFTER = 1.5  # seconds; well inside the sandbox's 5 s wait window
 
 
 def outbound(faults: Faults) -> list[tuple[str, str]]:
@@ -63,6 +65,12 @@ async def send_messages(faults: Faults, connect: Connect) -> int:
                 await client.send(text)
             except MllpError:
                 continue  # MllpClient reconnects on the next send
+            acknowledged += 1
+        if faults.on("hl7v2-sender-repeats-later"):
+            # The same admission again, seconds later, with the control id it had: a receiver that
+            # judges by control id drops it as a duplicate, or one that does not admits twice.
+            await asyncio.sleep(REPEAT_AFTER)
+            await client.send(outbound(faults)[0][1])
             acknowledged += 1
     finally:
         await client.aclose()

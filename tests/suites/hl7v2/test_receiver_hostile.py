@@ -77,3 +77,47 @@ async def test_a_target_without_mllp_skips_the_hl7v2_suites() -> None:
     assert {r.status for r in result.results} == {Status.SKIP}
     assert all("endpoints.mllp" in r.message or "hl7v2.sends" in r.message for r in result.results), [
         r.message for r in result.results]
+
+
+def ack_for(data: bytes, own: bytes = b"A1") -> bytes:
+    control = data.split(b"\r")[0].split(b"|")[9]
+    return (b"\x0bMSH|^~\\&|SUT|SUT|CONFORMANCE|XCF01|20260101||ACK^A01^ACK|" + own + b"|P|2.5.1\rMSA|AA|"
+            + control + b"\x1c\x0d")
+
+
+async def flooding(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers the message, then sends ACKs nobody asked for without ever falling quiet."""
+    data = await reader.readuntil(b"\x1c\x0d")
+    for n in range(10_000):  # bounded; the suite stops listening long before
+        writer.write(ack_for(data, b"F%d" % n))
+        await writer.drain()
+        await asyncio.sleep(0.01)
+
+
+async def one_frame_per_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Reads the socket once, answers the first frame in it, drops the rest and waits (a naive receiver)."""
+    data = await reader.read(65536)
+    writer.write(ack_for(data.split(b"\x1c")[0].lstrip(b"\x0b")))
+    await writer.drain()
+    await asyncio.sleep(5)
+
+
+@pytest.mark.parametrize(("behaviour", "check", "words"), [
+    (flooding, "hl7v2-receiver.ack.single-reply", "more frame(s) came unasked"),
+    (one_frame_per_read, "hl7v2-receiver.connection.pipelined", "dropped a message it was sent"),
+])
+async def test_a_receiver_that_says_too_much_or_too_little_fails(behaviour: Behaviour, check: str,
+                                                                  words: str) -> None:
+    server = await asyncio.start_server(behaviour, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    target = Target(name="hostile", source="test", endpoints={"mllp": f"127.0.0.1:{port}"}, sandbox=True,
+                    hl7v2=Hl7v2Settings(ack_within=0.2))
+    registry = load_suites()
+    info = RunInfo(id="hostile", started="", target=target.to_dict(), harness_version="test")
+    try:
+        runner = Runner(registry, concurrency=1, check_timeout=20)
+        result = await asyncio.wait_for(runner.run(build_plan(registry, None, [check]), target, info), 15)
+    finally:
+        server.close()
+    (outcome,) = result.results
+    assert outcome.status is Status.FAIL and words in outcome.message, (outcome.status, outcome.message)

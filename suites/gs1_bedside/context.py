@@ -1,0 +1,157 @@
+"""The gs1-bedside suite's context: fhir-rest's FhirContext plus this run's scanned keys, and the search
+helper every bedside question goes through.
+
+Keys (GSRN, GLN, GTIN, batch, serial) are drawn fresh for each run, with valid check digits and a
+leading zero, so a search by a key answers exactly what a bedside scanner would ask without narrowing
+by the run's tag (a server that returns another run's patient for this wristband fails, as it should).
+Every key reaches the suite as a scan parsed by conformance.gs1, the way a bedside system reads it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from conformance.checks import SuiteRuntime, skip, suite
+from conformance.gs1 import validate
+from conformance.gs1.linters import check_digit
+from conformance.transports.http import HttpResponse
+from suites.fhir_rest import capability
+from suites.fhir_rest.context import FhirContext, describe, require_declared, snippet
+from suites.fhir_rest.searching import entries, searchset
+
+SUITE_ID = "gs1-bedside"
+METADATA = "gs1-bedside.capability.metadata"
+GS = "\x1d"
+# The GLN extension component (AI 254) has no FHIR home: this suite keeps it as a second identifier of
+# the place, so "GLN + extension" is an AND of two identifier tokens (docs/gs1-bedside-checks.md).
+GLN_EXTENSION_SYSTEM = "https://www.gs1.org/gln-extension"
+# The same digits under a hospital's own numbering: a search that ignores the system finds this one too.
+LOCAL_SYSTEM = "https://conformance.example/local-id"
+
+
+def _digits(n: int) -> str:
+    return "".join(str(secrets.randbelow(10)) for _ in range(n))
+
+
+def _key(prefix: str, length: int) -> str:
+    """A GS1 key of ``length`` digits: leading zero, GS1 test prefix, random digits, check digit."""
+    payload = prefix + _digits(length - 1 - len(prefix))
+    return payload + str(check_digit(payload))
+
+
+def _yymmdd(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).strftime("%y%m%d")
+
+
+def scanned(text: str) -> dict[str, str]:
+    """The AIs of a scan as a bedside system reads them (scanner form: symbology identifier, GS)."""
+    result = validate(text, form="scanner")
+    if not result.valid:  # the suite's own data: a harness bug, reported as an error
+        raise RuntimeError(f"the suite's scan data {text!r} is not valid GS1: "
+                           + "; ".join(i.diagnostics for i in result.issues))
+    return result.ais
+
+
+@dataclass
+class Scans:
+    """This run's barcodes, as a scanner delivers them."""
+
+    wristband: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
+    emar_wristband: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
+    other_wristband: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
+    staff_badge: str = field(default_factory=lambda: f"]d28018{_key('09501101', 18)}")
+    bed_label: str = field(default_factory=lambda: f"]C1414{_key('0950110', 13)}254BED-{_digits(3)}")
+    recall_wristbands: tuple[str, ...] = field(
+        default_factory=lambda: tuple(f"]d28018{_key('09501101', 18)}" for _ in range(3)))
+    gtin: str = field(default_factory=lambda: _key("09501101", 14))
+    other_gtin: str = field(default_factory=lambda: _key("09501101", 14))
+    device_gtin: str = field(default_factory=lambda: _key("09501101", 14))
+    lots: tuple[str, str] = field(default_factory=lambda: (f"0417A{_digits(5)}", f"0417B{_digits(5)}"))
+
+    def pack(self, lot: str, serial: str, days_to_expiry: int, gtin: str = "") -> str:
+        return f"]d201{gtin or self.gtin}17{_yymmdd(days_to_expiry)}10{lot}{GS}21{serial}"
+
+    def device(self) -> str:
+        return f"]d201{self.device_gtin}17{_yymmdd(700)}10{self.lots[0]}{GS}21DEV{_digits(8)}"
+
+
+class BedsideContext(FhirContext):
+    metadata_check = METADATA
+
+    def __init__(self, target: Any, http: Any, run_id: str) -> None:
+        super().__init__(target, http, run_id)
+        self.scans = Scans()
+
+    async def search(self, rtype: str, pairs: list[tuple[str, str]]) -> tuple[str, list[dict[str, Any]]]:
+        """GET ``rtype?pairs`` (repeats kept: AND); the query in words and the matched resources.
+
+        A declared parameter answered with anything but a searchset is a failure of that search.
+        """
+        query = urlencode(pairs, safe="|:/,")
+        what = f"search {rtype}?{query}"
+        response: HttpResponse = await self.fhir.get(f"{rtype}?{query}")
+        bundle = searchset(response, what)
+        return what, [r for r in entries(bundle) if r.get("resourceType") == rtype]
+
+    def require_params(self, rtype: str, *params: str) -> None:
+        """Skip unless ``rtype`` declares searching (search-type) and every one of ``params``."""
+        cap = self.capability()
+        cap.require(rtype, "search-type")
+        missing = [p for p in params if p not in cap.search_params(rtype)]
+        require_declared(not missing, f"search parameter {', '.join(missing)} on {rtype}")
+
+
+def ids(found: list[dict[str, Any]]) -> list[str]:
+    return [str(r.get("id")) for r in found]
+
+
+def local_ref(value: Any) -> str:
+    """``{"reference": "[base/]Type/id[/_history/v]"}`` -> ``Type/id`` ("" if there is none)."""
+    text = value.get("reference") if isinstance(value, dict) else None
+    if not isinstance(text, str):
+        return ""
+    return "/".join(text.split("/_history/")[0].split("/")[-2:])
+
+
+def refusal_problem(response: HttpResponse) -> str | None:
+    """None if the response refuses the write with an OperationOutcome carrying an error, else why not."""
+    if 200 <= response.status_code < 300:
+        return f"accepted silently ({describe(response)})"
+    if not 400 <= response.status_code < 500:
+        return f"answered {describe(response)}, neither an acceptance nor a refusal: {snippet(response)}"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    issues = body.get("issue") if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome" else None
+    if not isinstance(issues, list) or not any(
+            isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in issues):
+        return f"refused with {describe(response)} but no OperationOutcome with an error issue: {snippet(response)}"
+    return None
+
+
+def require_emar(ctx: BedsideContext) -> None:
+    bedside = getattr(ctx.target, "bedside", None)
+    if not getattr(bedside, "emar", False):
+        skip("bedside capability not declared in the target file (set [bedside] emar = true for an eMAR "
+             "that checks administrations against the prescription and the scans)")
+
+
+async def make_context(runtime: SuiteRuntime) -> BedsideContext:
+    return BedsideContext.for_runtime(runtime)
+
+
+SUITE = suite(
+    id=SUITE_ID,
+    title="GS1 at the bedside",
+    context=make_context,
+    description="Positive identification from scanned wristbands, badges and labels; product lookup by GTIN, "
+    "batch, expiry and UDI; recall traceability; and, for a declared eMAR, refusal of a mismatch at the bedside.",
+)
+
+# fhir-rest's metadata check under this suite's id, so this suite's checks can read its product.
+capability.metadata_check(METADATA)(capability.metadata)
