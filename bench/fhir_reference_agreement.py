@@ -1,14 +1,21 @@
 """Agreement with HL7's reference validator on its own published test cases (FHIR/fhir-test-cases).
 
-    .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--show tune|heldout] [--limit N]
+    .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--show tune|heldout|all] [--only-errors]
 
 PATH is a checkout (or an extract) of https://github.com/FHIR/fhir-test-cases holding
 ``validator/manifest.json``, the case files and ``validator/outcomes/java/``. Nothing of it is kept
-in this repository. Selected: R4 (``version`` 4.0) JSON cases that need nothing beyond base R4 (no
-``supporting`` / ``profile`` / ``packages`` / ``logical`` definitions, no terminology server module
-or ``tx-dependent`` flag, no fetcher). The Java validator's expected outcome is its recorded
-OperationOutcome: its error + fatal issues give the expected error count (``errorCount`` in the
-manifest wins where present); no errors = valid.
+in this repository. Selected: R4 (``version`` 4.0) JSON and XML cases that need nothing beyond base R4
+and the case's own files: each case's ``supporting`` and ``profiles`` files are loaded as a package (as
+HL7's test runner loads them); no ``packages`` from a registry, no ``logical`` models, no terminology
+server module or ``tx-dependent`` flag, no fetcher. Each case is one or two validation steps: the base
+step (the file against its own ``meta.profile`` and base R4) and, where the manifest gives a ``profile``,
+a profile step (the file against that StructureDefinition). The Java validator's expected outcome is
+its recorded OperationOutcome: its error + fatal issues give the expected error count (``errorCount``
+in the manifest wins where present); no errors = valid.
+
+Reported separately: verdict agreement, error-count agreement, false-valid (HL7 says invalid, we say
+valid: a missed error) and false-invalid (HL7 says valid, we say invalid: a false alarm). Cases that
+set an option of HL7's validator that ours does not have are listed with the option, not run.
 
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
@@ -28,113 +35,171 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
 
-NEEDS_MORE = ("supporting", "supporting5", "profiles", "profile", "packages", "logical", "fetcher", "tx-dependent",
-              "bundle-param", "package-map", "ips", "certificate", "sct")
+NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "bundle-param", "package-map", "ips",
+              "certificate", "sct")
 TERMINOLOGY_MODULES = {"tx", "tx-advanced", "cda", "cdshooks", "shc"}
 # Options of HL7's validator, set per case, that change what it reports and that ours does not have: such a
-# case's expected outcome is not the default behaviour, so it is left out (and counted). The one option both
-# have, allowed-extension-domain (our --extension-domain), is passed on.
+# case's expected outcome is not the default behaviour, so it is left out (and listed with the option). The
+# one option both have, allowed-extension-domain (our --extension-domain), is passed on.
 OPTIONS_NOT_OFFERED = ("security-checks", "validateReference", "validateContains", "allow-comments", "examples",
                        "r5-bundle-relative-reference-policy", "advisor", "noHtmlInMarkdown", "no-experimental-content",
-                       "new-xver-mode")
+                       "new-xver-mode", "assumeValidRestReferences", "best-practice", "wrong-displays", "language",
+                       "for-publication", "crumb-trail", "enforceAggregationOutsideBundles", "ids-in-errors")
 
 
 @dataclass
-class Case:
+class Step:
     name: str
     file: Path
     expected_errors: int
     held_out: bool
+    supporting: tuple[Path, ...] = ()
+    profile: Path | None = None
+    extension_domains: tuple[str, ...] = ()
     got_errors: int = 0
     messages: tuple[str, ...] = ()
     expected_messages: tuple[str, ...] = ()
-    extension_domains: tuple[str, ...] = ()
+    problem: str = ""
 
 
-def select(root: Path) -> tuple[list[Case], list[str]]:
-    """The cases, and the names of those left out for an option ours does not have."""
+def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
+    if isinstance(java, str):
+        outcome_file = root / "validator" / "outcomes" / java
+        if not outcome_file.exists():
+            return None
+        issues: list[dict[str, Any]] = json.loads(outcome_file.read_text(encoding="utf-8")).get("issue", [])
+        return issues
+    if isinstance(java, dict):
+        found: list[dict[str, Any]] = java.get("outcome", {}).get("issue", [])
+        return found
+    return None
+
+
+def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list[str],
+          profile: str | None) -> Step | None:
+    expected = _expected(root, java)
+    if expected is None:
+        return None
+    errors = [i for i in expected if i.get("severity") in ("error", "fatal")]
+    count_given = java.get("errorCount") if isinstance(java, dict) else t.get("errorCount") if label == "base" else None
+    count = count_given if isinstance(count_given, int) else len(errors)
+    digest = int(hashlib.sha256(t["file"].encode()).hexdigest(), 16)
+    msgs = tuple(f"{(i.get('expression') or [''])[0]}: {(i.get('details') or {}).get('text', '')[:150]}"
+                 for i in errors)
+    domain = t.get("allowed-extension-domain")
+    folder = root / "validator"
+    return Step(f"{t['name']} [{label}]", folder / t["file"], count, digest % 2 == 1,
+                tuple(folder / s for s in supporting), folder / profile if profile else None,
+                (domain,) if isinstance(domain, str) else (), expected_messages=msgs)
+
+
+def select(root: Path) -> tuple[list[Step], dict[str, list[str]]]:
+    """The steps, and the names of the cases left out for an option ours does not have, by option."""
     manifest: dict[str, Any] = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
-    cases: list[Case] = []
-    optioned: list[str] = []
+    steps: list[Step] = []
+    optioned: dict[str, list[str]] = {}
     for t in manifest["test-cases"]:
-        if not str(t.get("version", "")).startswith("4.0") or not t["file"].endswith(".json"):
+        if not str(t.get("version", "")).startswith("4.0") or not t["file"].endswith((".json", ".xml")):
             continue
         if t.get("use-test") is False or any(k in t for k in NEEDS_MORE) or t.get("module") in TERMINOLOGY_MODULES:
             continue
-        if any(k in t and not (k == "examples" and t[k] is True) for k in OPTIONS_NOT_OFFERED):  # true: the default
-            optioned.append(t["name"])
+        if not (root / "validator" / t["file"]).exists():
             continue
-        java = t.get("java")
-        expected: list[dict[str, Any]] = []
-        if isinstance(java, str):
-            outcome_file = root / "validator" / "outcomes" / java
-            if not outcome_file.exists():
+        options = [k for k in OPTIONS_NOT_OFFERED if k in t and not (k == "examples" and t[k] is True)]
+        if options:  # examples true: the default
+            for k in options:
+                optioned.setdefault(k, []).append(t["name"])
+            continue
+        supporting = [*t.get("supporting", []), *t.get("profiles", [])]
+        base = _step(root, t, t.get("java"), "base", supporting, None)
+        if base is not None:
+            steps.append(base)
+        prof = t.get("profile")
+        if isinstance(prof, dict) and isinstance(prof.get("source"), str) and prof.get("use-test") is not False:
+            if any(k in prof for k in NEEDS_MORE) or any(k in prof for k in OPTIONS_NOT_OFFERED):
+                for k in [k for k in (*NEEDS_MORE, *OPTIONS_NOT_OFFERED) if k in prof]:
+                    optioned.setdefault(f"profile step: {k}", []).append(t["name"])
                 continue
-            expected = json.loads(outcome_file.read_text(encoding="utf-8")).get("issue", [])
-        elif isinstance(java, dict):
-            expected = java.get("outcome", {}).get("issue", [])
-        errors = [i for i in expected if i.get("severity") in ("error", "fatal")]
-        count = t.get("errorCount", len(errors)) if isinstance(t.get("errorCount"), int) else len(errors)
-        path = root / "validator" / t["file"]
-        if not path.exists():
-            continue
-        digest = int(hashlib.sha256(t["file"].encode()).hexdigest(), 16)
-        msgs = tuple(f"{(i.get('expression') or [''])[0]}: {(i.get('details') or {}).get('text', '')[:150]}"
-                     for i in errors)
-        domain = t.get("allowed-extension-domain")
-        cases.append(Case(t["name"], path, count, digest % 2 == 1, expected_messages=msgs,
-                          extension_domains=(domain,) if isinstance(domain, str) else ()))
-    return cases, optioned
+            step = _step(root, t, prof.get("java"), "profile", [*supporting, *prof.get("supporting", []),
+                                                                 prof["source"]], prof["source"])
+            if step is not None:
+                steps.append(step)
+    return steps, optioned
 
 
-def run(cases: list[Case]) -> float:
-    source = base_source()
+def _source(step: Step) -> tuple[DefinitionSource, list[str]]:
+    """Base R4 plus the step's own files, and the canonical URL of the profile asked for."""
+    profiles: list[str] = []
+    if step.profile is not None:
+        url = next((r.get("url") for r in read_file(step.profile) if r.get("resourceType") == "StructureDefinition"),
+                   None)
+        if isinstance(url, str):
+            profiles.append(url)
+    files = [p for p in dict.fromkeys(step.supporting) if p.exists()]
+    return (load_definitions(files) if files else base_source()), profiles
+
+
+def run(steps: list[Step]) -> float:
     start = time.perf_counter()
-    for case in cases:
-        issues = validate_bytes(case.file.read_bytes(), source, extension_domains=case.extension_domains)
+    for step in steps:
+        try:
+            source, profiles = _source(step)
+            issues = validate_bytes(step.file.read_bytes(), source, profiles, extension_domains=step.extension_domains)
+        except (DefinitionLoadError, OSError) as exc:
+            step.problem = f"supporting files not loaded: {exc}"
+            step.got_errors = -1
+            continue
         errors = [i for i in issues if i.is_error]
-        case.got_errors = len(errors)
-        case.messages = tuple(f"{i.location}: [{i.defect}] {i.message[:150]}" for i in errors)
+        step.got_errors = len(errors)
+        step.messages = tuple(f"{i.location}: [{i.defect}] {i.message[:150]}" for i in errors)
     return time.perf_counter() - start
 
 
-def report(label: str, cases: list[Case]) -> None:
-    if not cases:
-        print(f"{label}: no cases")
+def report(label: str, steps: list[Step]) -> None:
+    if not steps:
+        print(f"{label}: no steps")
         return
-    verdict = sum((c.got_errors == 0) == (c.expected_errors == 0) for c in cases)
-    count = sum(c.got_errors == c.expected_errors for c in cases)
-    invalid = [c for c in cases if c.expected_errors]
-    caught = sum(c.got_errors > 0 for c in invalid)
-    valid = [c for c in cases if not c.expected_errors]
-    clean = sum(c.got_errors == 0 for c in valid)
-    n = len(cases)
-    print(f"{label}: {n} cases; valid/invalid agreement {verdict}/{n} = {100 * verdict / n:.1f}%; "
-          f"error-count agreement {count}/{len(cases)} = {100 * count / len(cases):.1f}%; "
-          f"invalid caught {caught}/{len(invalid)}, valid passed {clean}/{len(valid)}")
+    n = len(steps)
+    verdict = sum((s.got_errors == 0) == (s.expected_errors == 0) for s in steps)
+    count = sum(s.got_errors == s.expected_errors for s in steps)
+    false_valid = sum(s.expected_errors > 0 and s.got_errors == 0 for s in steps)
+    false_invalid = sum(s.expected_errors == 0 and s.got_errors != 0 for s in steps)
+    print(f"{label}: {n} steps; verdict agreement {verdict}/{n} = {100 * verdict / n:.1f}%; "
+          f"error-count agreement {count}/{n} = {100 * count / n:.1f}%; "
+          f"false-valid (missed errors) {false_valid}; false-invalid (false alarms) {false_invalid}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
-    parser.add_argument("--show", choices=["tune", "heldout"], help="list the disagreements of one half")
+    parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
+    parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
     args = parser.parse_args()
-    cases, optioned = select(args.cases)
-    seconds = run(cases)
-    print(f"{len(cases)} R4 JSON cases needing base R4 only, validated in {seconds:.2f} s "
-          f"({len(optioned)} more set an option of HL7's validator that ours does not have: {', '.join(optioned)})")
-    report("tuning half (even hash)", [c for c in cases if not c.held_out])
-    report("held out (odd hash, never seen)", [c for c in cases if c.held_out])
-    report("all", cases)
+    steps, optioned = select(args.cases)
+    seconds = run(steps)
+    print(f"{len(steps)} R4 validation steps (base R4 + each case's own files), validated in {seconds:.2f} s")
+    print(f"left out, an option of HL7's validator that ours does not have ({sum(map(len, optioned.values()))}):")
+    for option, names in sorted(optioned.items()):
+        print(f"  {option}: {', '.join(names)}")
+    report("tuning half (even hash)", [s for s in steps if not s.held_out])
+    report("held out (odd hash, never seen)", [s for s in steps if s.held_out])
+    report("all", steps)
     if args.show:
-        for c in cases:
-            if c.held_out == (args.show == "heldout") and c.got_errors != c.expected_errors:
-                print(f"\n== {c.name} ({c.file.name}): expected {c.expected_errors}, got {c.got_errors}")
-                for m in c.expected_messages:
+        for s in steps:
+            if args.show != "all" and s.held_out != (args.show == "heldout"):
+                continue
+            verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
+            differs = verdict_differs if args.verdicts else s.got_errors != s.expected_errors
+            if differs:
+                print(f"\n== {s.name} ({s.file.name}): expected {s.expected_errors}, got {s.got_errors} {s.problem}")
+                for m in s.expected_messages:
                     print(f"   java: {m}")
-                for m in c.messages:
+                for m in s.messages:
                     print(f"   ours: {m}")
 
 

@@ -33,6 +33,13 @@ class ExchangeBroken(Exception):
     """
 
 
+class HarnessLacks(ExchangeBroken):
+    """The harness lacks something it needs to judge (a definition, a setting, a reader for a body): an
+    ``error`` whose message says what is missing and how to supply it, never a ``fail`` of the system.
+
+    A subclass of ExchangeBroken only so that the runner reports its sentence as is."""
+
+
 def expect(condition: object, message: str) -> None:
     if not condition:
         raise CheckFailed(message)

@@ -134,14 +134,20 @@ def main() -> None:
 @click.option("--target", required=True, metavar="FILE|URL", help="A target TOML file or a FHIR base URL.")
 @click.option("--sandbox", is_flag=True,
               help="Mark the target as a sandbox: allow checks that create, update and delete data.")
+@click.option("--package", "packages", multiple=True, metavar="PATH|ID#VERSION",
+              help="Definitions for claimed profiles: a FHIR package (.tgz or folder) or id#version from the FHIR "
+                   "package cache (repeatable; added to the target's claims.packages).")
 @run_options
-def run(target: str, sandbox: bool, **kw: Any) -> None:
+def run(target: str, sandbox: bool, packages: tuple[str, ...], **kw: Any) -> None:
     """Run suites against a system under test."""
 
     def body() -> int:
-        from conformance.targets import resolve
+        from conformance.targets import add_packages, resolve
 
-        return _finished(execute(resolve(target, sandbox=sandbox), _options(kw)))
+        resolved = resolve(target, sandbox=sandbox)
+        if packages:
+            add_packages(resolved, list(packages))
+        return _finished(execute(resolved, _options(kw)))
 
     _guard(body)
 

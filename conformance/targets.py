@@ -244,10 +244,14 @@ def parse(data: dict[str, Any], source: str) -> Target:
     if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
         raise err("claims.packages", "must be a list of paths to FHIR packages (.tgz or folders)")
     base_dir = Path(source).parent if source and not source.startswith(("http://", "https://")) else Path()
-    packages = [str(base_dir / p) if not Path(p).is_absolute() else p for p in packages]
-    missing = [p for p in packages if not Path(p).exists()]
+    packages = [p if _cache_spec(p) else str(base_dir / p) if not Path(p).is_absolute() else p for p in packages]
+    missing = [p for p in packages if not _package_found(p)]
     if missing:
-        raise err("claims.packages", f"no such file or folder: {missing[0]}")
+        raise err("claims.packages", f"no such file or folder, nor id#version in the FHIR package cache: {missing[0]}")
+    slip = _claimed_typo(profiles, packages)
+    if slip:
+        raise err("claims.profiles", f"{slip[0]!r} is defined nowhere the harness looks, and is one slip away "
+                                     f"from {slip[1]!r}: correct the URL (a typo is not a claim)")
     http = HttpSettings()
     for key, value in data.get("http", {}).items():
         expected = type(getattr(http, key))
@@ -367,6 +371,59 @@ def mllp_address(spec: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ValueError(f"{spec!r} is not host:port (e.g. 127.0.0.1:2575)")
     return host.strip("[]"), int(port)
+
+
+def _cache_spec(spec: str) -> bool:
+    """``hl7.fhir.uv.subscriptions-backport#1.1.0``: a package the FHIR package cache holds, by id#version."""
+    return re.fullmatch(r"[A-Za-z0-9._\-]+#[A-Za-z0-9._\-]+", spec) is not None
+
+
+def _package_found(spec: str) -> bool:
+    if Path(spec).exists():
+        return True
+    if not _cache_spec(spec):
+        return False
+    from conformance.fhirval.packages import PackageCache
+
+    name, _, version = spec.partition("#")
+    return PackageCache().find(name, version) is not None
+
+
+def add_packages(target: Target, specs: list[str]) -> None:
+    """``--package`` on the command line: more definitions for the claimed profiles, checked like
+    ``claims.packages`` (a path, or id#version in the FHIR package cache)."""
+    missing = [p for p in specs if not _package_found(p)]
+    if missing:
+        raise TargetError(f"--package: no such file or folder, nor id#version in the FHIR package cache: {missing[0]}")
+    target.packages = [*target.packages, *(p if _cache_spec(p) and not Path(p).exists() else str(Path(p).resolve())
+                                           for p in specs)]
+    slip = _claimed_typo(target.profiles, target.packages)
+    if slip:
+        raise TargetError(f"claims.profiles: {slip[0]!r} is defined nowhere the harness looks, and is one slip away "
+                          f"from {slip[1]!r}: correct the URL (a typo is not a claim)")
+
+
+def _claimed_typo(profiles: list[str], packages: list[str]) -> tuple[str, str] | None:
+    """(claimed URL, the known canonical it is a typo of), or None. Definitions that cannot be loaded
+    are left for the run to report (the fhir-profiles suite says which and why)."""
+    if not profiles:
+        return None
+    from conformance.fhirval.claims import OWN_PROFILES, cached_packages_defining, typo_of
+    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.loaders import DefinitionLoadError
+
+    try:
+        source = load_definitions([OWN_PROFILES, *packages])
+    except DefinitionLoadError:
+        return None
+    known = set(source.urls())
+    unknown = [p for p in profiles if p.split("|")[0] not in known]
+    cached = cached_packages_defining(unknown)
+    for url in unknown:
+        match = None if url.split("|")[0] in cached else typo_of(url.split("|")[0], known)
+        if match:
+            return url, match
+    return None
 
 
 def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:

@@ -81,7 +81,8 @@ def strings(resource: dict[str, Any], param: SearchParam) -> list[str]:
             for key in ("text", "family", "given", "prefix", "suffix", "line", "city", "district",
                         "state", "postalCode", "country", "display", "value"):
                 item = value.get(key)
-                out.extend([item] if isinstance(item, str) else [i for i in item or [] if isinstance(i, str)])
+                listed = item if isinstance(item, list) else []
+                out.extend([item] if isinstance(item, str) else [i for i in listed if isinstance(i, str)])
     return out
 
 
@@ -97,18 +98,25 @@ def tokens(resource: dict[str, Any], param: SearchParam) -> list[tuple[str | Non
         elif isinstance(value, str):
             out.append((None, value))
         elif isinstance(value, dict):
-            for coding in value.get("coding", []) if "coding" in value else [value]:
+            # Data from a server: a ``coding`` that is not a list of objects, or a system that is not a
+            # string, is no token (the resource is malformed; judging it is another check's business).
+            codings = value.get("coding") if "coding" in value else [value]
+            for coding in codings if isinstance(codings, list) else []:
+                if not isinstance(coding, dict):
+                    continue
                 code = coding.get("code", coding.get("value"))
                 system = coding.get("system")
+                if not isinstance(code, str) or not (system is None or isinstance(system, str)):
+                    continue
                 if "code" not in coding and system in _CONTACT_SYSTEMS:
                     system = None  # a ContactPoint: its system (phone, email...) is not a token system
-                if isinstance(code, str):
-                    out.append((system, code))
+                out.append((system, code))
     return out
 
 
 def references(resource: dict[str, Any], param: SearchParam) -> list[str]:
-    return [v["reference"] for v in select(resource, param) if isinstance(v, dict) and "reference" in v]
+    return [v["reference"] for v in select(resource, param)
+            if isinstance(v, dict) and isinstance(v.get("reference"), str)]
 
 
 def dates(resource: dict[str, Any], param: SearchParam) -> list[tuple[datetime, datetime]]:
@@ -120,8 +128,8 @@ def dates(resource: dict[str, Any], param: SearchParam) -> list[tuple[datetime, 
             if rng:
                 out.append(rng)
         elif isinstance(value, dict) and ("start" in value or "end" in value):
-            start = date_range(value["start"]) if "start" in value else None
-            end = date_range(value["end"]) if "end" in value else None
+            start = date_range(value["start"]) if isinstance(value.get("start"), str) else None
+            end = date_range(value["end"]) if isinstance(value.get("end"), str) else None
             out.append((start[0] if start else datetime.min.replace(tzinfo=UTC),
                         end[1] if end else datetime.max.replace(tzinfo=UTC)))
     return out

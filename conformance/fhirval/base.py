@@ -56,7 +56,7 @@ class ZipSource:
         return self._member(member) if member else None
 
     def structure(self, key: str) -> Json | None:
-        if "/" not in key:
+        if "/" not in key and ":" not in key:  # a type name (a urn:oid: canonical has no slash)
             key = FHIR_BASE + key
         return self._get("StructureDefinition", key)
 

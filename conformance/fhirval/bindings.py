@@ -2,12 +2,15 @@
 
 Never a network call: a code from a system we do not hold (SNOMED CT, LOINC, UCUM...) cannot be
 judged, so it is reported as information, not as an error. ValueSets are expanded once each from
-``compose`` (include/exclude of whole systems, listed concepts, ``is-a`` / ``descendent-of`` / ``=``
-filters on the concept hierarchy, imported ValueSets) or read from a stored ``expansion``.
+``compose`` (include/exclude of whole systems, listed concepts, imported ValueSets, and filters: on the
+concept hierarchy ``is-a`` / ``descendent-of`` / ``is-not-a`` / ``generalizes``, on the code or any
+concept property ``=`` / ``in`` / ``not-in`` / ``regex`` / ``exists``) or read from a stored ``expansion``.
+A filter that cannot be followed leaves the system open: any code of it is then not judged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -55,6 +58,7 @@ class Terminology:
         self._systems: dict[str, dict[str, list[str]] | None] = {}
         self._expansions: dict[str, object] = {}
         self._value_set_only: dict[str, bool] = {}
+        self._properties: dict[str, dict[str, dict[str, set[str]]]] = {}
 
     def system_codes(self, system: str) -> dict[str, list[str]] | None:
         """code -> child codes, for a complete CodeSystem we hold; None otherwise."""
@@ -157,13 +161,61 @@ class Terminology:
             return
         selected: set[str] | None = None
         for f in filters:
-            found = self._filter(table, f)
+            found = self._filter(table, f) if f.get("property") == "concept" else self._property_filter(system, f)
             if found is None:
                 out.open_systems.add(system)
                 out.codes.setdefault(system, set())
                 return
             selected = found if selected is None else selected & found
         out.add(system, selected or set())
+
+    def properties(self, system: str) -> dict[str, dict[str, set[str]]]:
+        """code -> property code -> values (as text), for a complete CodeSystem we hold (the ``code`` and
+        ``display`` of each concept among them, and ``parent`` from the nesting)."""
+        hit = self._properties.get(system)
+        if hit is not None:
+            return hit
+        table: dict[str, dict[str, set[str]]] = {}
+        cs = self.source.code_system(system)
+        for concept, children in _walk((cs or {}).get("concept") or []):
+            code = concept.get("code")
+            if not isinstance(code, str):
+                continue
+            props = table.setdefault(code, {})
+            props.setdefault("code", set()).add(code)
+            if isinstance(concept.get("display"), str):
+                props.setdefault("display", set()).add(concept["display"])
+            for p in concept.get("property") or ():
+                value = next((v for k, v in p.items() if k.startswith("value")), None) if isinstance(p, dict) else None
+                if isinstance(p, dict) and isinstance(p.get("code"), str) and value is not None:
+                    text = str(value).lower() if isinstance(value, bool) else str(value)
+                    props.setdefault(p["code"], set()).add(text)
+            for child in children:
+                if isinstance(child.get("code"), str):
+                    table.setdefault(child["code"], {}).setdefault("parent", set()).add(code)
+        self._properties[system] = table
+        return table
+
+    def _property_filter(self, system: str, f: Json) -> set[str] | None:
+        """A filter on a property (or the code itself): =, in, not-in, regex, exists. None: not followed."""
+        op, prop, value = f.get("op"), f.get("property"), f.get("value")
+        if not isinstance(prop, str) or not isinstance(value, str):
+            return None
+        table = self.properties(system)
+        if op == "exists":
+            want = value == "true"
+            return {c for c, props in table.items() if (prop in props) == want}
+        if op in ("=", "in", "not-in"):
+            wanted = {value} if op == "=" else {v.strip() for v in value.split(",")}
+            hit = {c for c, props in table.items() if props.get(prop, set()) & wanted}
+            return set(table) - hit if op == "not-in" else hit
+        if op == "regex":
+            try:
+                pattern = re.compile(value)
+            except re.error:
+                return None
+            return {c for c, props in table.items() if any(pattern.fullmatch(v) for v in props.get(prop, ()))}
+        return None
 
     @staticmethod
     def _filter(table: dict[str, list[str]], f: Json) -> set[str] | None:
@@ -172,6 +224,27 @@ class Terminology:
             return None
         if op == "=":
             return {value} if value in table else set()
+        if op in ("in", "not-in"):
+            wanted = {v.strip() for v in value.split(",")}
+            return wanted & set(table) if op == "in" else set(table) - wanted
+        if op == "regex":
+            try:
+                pattern = re.compile(value)
+            except re.error:
+                return None
+            return {c for c in table if pattern.fullmatch(c)}
+        if op == "generalizes":  # the code and its ancestors
+            parents: dict[str, set[str]] = {}
+            for code, kids in table.items():
+                for kid in kids:
+                    parents.setdefault(kid, set()).add(code)
+            found_up, stack = set(), [value] if value in table else []
+            while stack:
+                code = stack.pop()
+                if code not in found_up:
+                    found_up.add(code)
+                    stack.extend(parents.get(code, ()))
+            return found_up
         if op in ("is-a", "descendent-of", "is-not-a"):
             found: set[str] = set()
             stack = list(table.get(value, []))

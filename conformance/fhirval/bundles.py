@@ -35,6 +35,10 @@ def index_entries(bundle: Json) -> dict[str, Json]:
         rtype, rid = res.get("resourceType"), res.get("id")
         if isinstance(rtype, str) and isinstance(rid, str):
             table.setdefault(f" {rtype}/{rid}", res)
+            if isinstance(full_url, str) and full_url.startswith("urn:"):
+                # in a document or message such an entry is not reachable as Type/id (HL7's validator: "same type
+                # and id, but it does not match"): see references.check
+                table.setdefault(f"?{rtype}/{rid}", res)
     return table
 
 
@@ -93,11 +97,16 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         where = f"{loc}.entry[{i}]"
         named = type_from_url(full_url)
         rid = res.get("id")
-        if named and not full_url.startswith("urn:") and isinstance(rid, str):
+        # only a RESTful URL (its second-last segment a resource type) must end with type/id, as HL7's validator
+        if named and w.model.is_resource_type(named) and not full_url.startswith("urn:") and isinstance(rid, str):
             tail = full_url.rstrip("/").rsplit("/", 2)
             if len(tail) == 3 and (tail[1] != res.get("resourceType") or tail[2] != rid):
                 w.sink.error("bundle-fullurl", f"{where}.fullUrl", f"the fullUrl {full_url} does not match the "
                              f"resource's type and id ({res.get('resourceType')}/{rid})")
+        elif (named and w.model.is_resource_type(named) and SCHEME.match(full_url) and not full_url.startswith("urn:")
+              and rid is None):  # a relative fullUrl is reported above
+            w.sink.error("bundle-fullurl", where, f"the fullUrl {full_url} looks like a RESTful server URL, but the "
+                                                  "resource has no id")
         meta = res.get("meta")
         version = meta.get("versionId") if isinstance(meta, dict) else None
         key = (full_url, version if isinstance(version, str) else None)

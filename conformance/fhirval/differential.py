@@ -10,6 +10,7 @@ generation" in the spec), each an error at the differential element concerned:
 - no slicing on the root element (sdf-20 says so of the differential; this names the element);
 - elements are in the order of the base's snapshot, or no snapshot generator can match them;
 - a binding only where a type can be bound (code, Coding, CodeableConcept, Quantity, string, uri...);
+- a fixed value the base already fixes is not changed;
 - everything the snapshot generator itself refuses (an element the base does not have, a max that
   widens the base's...).
 
@@ -52,6 +53,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
                                                        "must be the id without its slice names")
         if path == root and "slicing" in el:
             w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
+    _fixed_against_base(w, sd, base, elements, at)
     try:
         builder, landed = apply_differential(sd, w.model.source)
     except SnapshotError as exc:
@@ -76,3 +78,25 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             w.sink.error("differential", f"{at}[{n}]", f"the element has a binding, but its types ({', '.join(codes)})"
                                                        " cannot be bound to a value set")
 
+
+
+def _fixed_against_base(w: Walker, sd: Json, base: str, elements: list[Json], at: str) -> None:
+    """A fixed value the base already fixes cannot be changed by a profile (an extension deriving from another
+    cannot re-fix Extension.url): HL7's validator reports the value against the one fixed in the base."""
+    base_sd = w.model.source.structure(base)
+    snapshot = base_sd.get("snapshot") if isinstance(base_sd, dict) else None
+    base_elements = snapshot.get("element") if isinstance(snapshot, dict) else None
+    if not isinstance(base_elements, list):
+        return
+    by_id = {e.get("id"): e for e in base_elements if isinstance(e, dict)}
+    for n, el in enumerate(elements):
+        if not isinstance(el, dict):
+            continue
+        b = by_id.get(el.get("id"))
+        if b is None:
+            continue
+        mine = next(((k, v) for k, v in el.items() if k.startswith("fixed")), None)
+        theirs = next(((k, v) for k, v in b.items() if k.startswith("fixed")), None)
+        if mine is not None and theirs is not None and mine != theirs:
+            w.sink.error("fixed-value", f"{at}[{n}]", f"{el.get('path')}: the value {mine[1]!r} is fixed to "
+                                                      f"{theirs[1]!r} in the base {base}")

@@ -9,12 +9,15 @@ references, extensions, slicing and invariants are judged on the way. Recursion 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, extensions, references, slicing
+from conformance.fhirval import bundles, conformance_rules, documents, extensions, references, slicing
+from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
+from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.index import Node, StructureIndex, TypeRef, takes_shadow
@@ -26,7 +29,11 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
 MAX_DEPTH = 120
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri"})
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment"})
+# a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
+_NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
+# a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
+_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["'](urn:[^"']*)["']""")
 _ABSENT: Any = object()
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
@@ -103,6 +110,7 @@ class Walker:
         try:
             if rtype == "Bundle":
                 bundles.check_entries(self, res, loc)
+                documents.check_reachable(self, res, loc)
             if not self.profiled_as(rtype, profiles):
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
@@ -129,7 +137,14 @@ class Walker:
         return self.frames[0]
 
     def resolve(self, ref: Any) -> Json | None:
-        """The Bundle entry a reference points to (by fullUrl, or relative to the current entry's base)."""
+        """The resource a reference points to: a contained one (``#id``, in the nearest containing resource),
+        or a Bundle entry (by fullUrl, or relative to the current entry's base)."""
+        if isinstance(ref, str) and ref.startswith("#") and len(ref) > 1:
+            if not self.frames:
+                return None
+            found = [c for c in self.container().resource.get("contained") or ()
+                     if isinstance(c, dict) and c.get("id") == ref[1:]]
+            return found[0] if len(found) == 1 else None
         if not isinstance(ref, str) or not self.bundles:
             return None
         return bundles.resolve(self.bundles[-1], ref, next((f.full_url for f in reversed(self.frames) if f.full_url),
@@ -192,7 +207,8 @@ class Walker:
         names = node.json_names
         groups: dict[Node, list[tuple[str, str, Any]]] = {}
         shadows: dict[Node, tuple[str, Any]] = {}
-        is_resource = node is idx.root and idx.kind == "resource"
+        # a profile of a resource that says kind complex-type (as some in the wild) still describes a resource
+        is_resource = node is idx.root and (idx.kind == "resource" or self.model.is_resource_type(idx.type))
         element_id = obj.get("id")
         # An ElementDefinition's id is its place in the snapshot or the differential, which share ids by design
         # (sdf-* invariants keep each list's ids distinct), so it is not counted among the resource's element ids.
@@ -371,6 +387,13 @@ class Walker:
         if item is None:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
+            elif isinstance(shadow, dict) and not shadow.get("extension") and set(shadow) <= {"id", "extension"}:
+                # an id alone is neither value nor child (other keys are reported as unknown instead)
+                self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
+                                                  "children")
+            elif _must_have_value(node.ed):
+                self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
+                                                      "extensions alone (mustHaveValue)")
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
@@ -492,6 +515,12 @@ class Walker:
             why = narrative_problem(item)
             if why:
                 self.sink.error("narrative", loc, why)
+            if "#" in item and self.frames:
+                self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
+            if "urn:" in item:
+                for link in _NARRATIVE_URN.findall(item):
+                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "
+                                                      "cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
@@ -513,7 +542,7 @@ class Walker:
             if pattern is not None and not matches_pattern(pattern[1], item):
                 self.sink.error("pattern-value", loc,
                                 f"value {show(item)} does not match the pattern {show(pattern[1])}")
-            self.bounds(item, ed, loc)
+            check_bounds(item, tcode, ed, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
@@ -523,23 +552,30 @@ class Walker:
             references.check(self, item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):
             extensions.ext1(self, item, loc)
-        elif tcode in ("canonical", "uri") and isinstance(item, str) and item.startswith("#"):
+        elif tcode == "Attachment":
+            check_attachment(item, loc, self.sink)
+        elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
             self.constraints(node, item, _typed_path(node, tcode), loc)
 
-    def bounds(self, item: Any, ed: Json, loc: str) -> None:
-        for key, value in ed.items():
-            if key.startswith("minValue") and not isinstance(value, dict) and _lt(item, value):
-                self.sink.error("min-value", loc, f"value {show(item)} is less than the minimum {show(value)}")
-            elif key.startswith("maxValue") and not isinstance(value, dict) and _lt(value, item):
-                self.sink.error("max-value", loc, f"value {show(item)} is more than the maximum {show(value)}")
 
     def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
         found = constraints_of(node)
         if found:
             frame = self.frames[-1]
             check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+
+
+_MUST_HAVE_VALUE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue"
+
+
+def _must_have_value(ed: Json) -> bool:
+    """R5's ElementDefinition.mustHaveValue, or its cross-version extension in an R4 profile."""
+    if ed.get("mustHaveValue") is True:
+        return True
+    return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
+               for e in ed.get("extension") or ())
 
 
 def _judged(node: Node, tcode: str) -> bool:
@@ -563,9 +599,3 @@ def _typed_path(node: Node, tcode: str) -> str:
     return node.path
 
 
-def _lt(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return a < b
-    if isinstance(a, str) and isinstance(b, str):
-        return a < b
-    return False

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
 _ANYWHERE = frozenset({"Element", "Base"})
 _CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
+# URLs HL7's validator treats as known though no definition is loaded (its isKnownExtension, with examples
+# allowed, its default): example domains, DICOM's, and its own tooling extensions. A warning, not an error.
+_EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
+_TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
+            "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+
+
+def example_extension(url: str) -> bool:
+    """An extension URL HL7's validator lets pass unknown (example or tooling domain)."""
+    return any(d in url for d in _EXAMPLE_DOMAINS) or url.startswith(_TOOLING)
 
 
 def ext1(w: Walker, item: Json, loc: str) -> None:
@@ -38,6 +48,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
         return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
+        defined = _sub_extension_urls(node)
+        if defined and url not in defined:
+            w.sink.error("extension-unknown", loc, f"sub-extension url {url!r} is not defined by the extension "
+                                                   f"(it defines {', '.join(sorted(defined))})")
         return fallback
     idx = w.model.index(url.partition("|")[0])
     known = idx is not None and idx.root is not None and idx.type == "Extension"
@@ -52,6 +66,9 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         if not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
+        elif not modifier and example_extension(url):
+            w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
+                                                     "tooling URL, its content not checked")
         else:
             w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback
@@ -64,6 +81,20 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                                 "modifierExtension")
     _check_context(w, idx, url, loc)
     return idx, idx.root
+
+
+def _sub_extension_urls(node: Node) -> set[str]:
+    """The urls a complex extension's definition slices its ``extension`` by (empty: not a complex one)."""
+    if node.path != "Extension.extension" or not node.slices:
+        return set()
+    urls: set[str] = set()
+    for s in node.slices:
+        url_node = s.children.get("url")
+        fixed = url_node.fixed() if url_node is not None else None
+        if fixed is None or not isinstance(fixed[1], str):
+            return set()  # a slice whose url is not fixed: cannot tell what is defined
+        urls.add(fixed[1])
+    return urls
 
 
 # Contexts R4 declares too narrowly, by its own use: the core StructureDefinitions (Patient's own snapshot
@@ -91,20 +122,69 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
         if not isinstance(expr, str):
             continue
         if kind == "fhirpath":
-            return
+            if _in_fhirpath_context(w, expr, host):
+                break
+            continue
         if kind == "extension":
             if host_path.endswith(".extension") or host_path.endswith(".modifierExtension"):
                 if isinstance(host, dict) and host.get("url") == expr:
-                    return
+                    break
+            # on the value of an extension (a primitive's own extensions): that extension is the context
+            if ".extension.value" in host_path and len(w.hosts) >= 2 and w.hosts[-2].get("url") == expr:
+                break
             continue
         expr = expr.removesuffix("[x]")
         if expr in _ANYWHERE or expr == host_path or expr in host_types:
-            return
+            break
         if expr in ("Resource", "DomainResource") and "." not in host_path:
-            return
-    allowed = ", ".join(str(c.get("expression")) for c in contexts)
-    w.sink.error("extension-context", loc, f"the extension {url} is not allowed here ({host_path}); its context is: "
-                                           f"{allowed}")
+            break
+    else:
+        allowed = ", ".join(str(c.get("expression")) for c in contexts)
+        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here ({host_path}); its context "
+                                               f"is: {allowed}")
+        return
+    _check_context_invariants(w, idx, url, loc, host, host_path)
+
+
+def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
+    """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed."""
+    from conformance.fhirval.invariants import evaluate
+
+    frame = w.frames[-1]
+    res = frame.resource
+    expr = expression
+    if expr == frame.type:
+        return host is res
+    if expr.startswith(frame.type + "."):
+        expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
+    try:
+        found = evaluate(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+    except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
+        return True
+    return any(f is host for f in found)
+
+
+def _check_context_invariants(w: Walker, idx: StructureIndex, url: str, loc: str, host: Any, host_path: str) -> None:
+    """contextInvariant: each must hold on the element the extension is on."""
+    from conformance.fhirval.invariants import evaluate
+
+    frame = w.frames[-1]
+    for expression in idx.sd.get("contextInvariant") or ():
+        if not isinstance(expression, str) or not isinstance(host, dict):
+            continue
+        expr = expression
+        if host is frame.resource and expr.startswith(frame.type + "."):
+            expr = expr[len(frame.type) + 1:]
+        try:
+            result = evaluate(expr, host, host_path, frame.resource,
+                              w.root if isinstance(w.root, dict) else frame.resource)
+        except Exception:  # noqa: BLE001
+            w.sink.info("invariant-not-evaluated", loc, f"context invariant of {url} not evaluated: {expression!r}")
+            continue
+        if not result or result == [False]:
+            w.sink.error("extension-context", loc, f"the extension {url} is not allowed here: its context invariant "
+                                                   f"{expression!r} fails")
 
 
 def _types_at(w: Walker, path: str) -> set[str]:

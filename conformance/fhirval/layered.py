@@ -38,7 +38,7 @@ class LayeredSource:
 
     def raw_structure(self, key: str) -> Json | None:
         """The StructureDefinition as loaded (maybe differential only)."""
-        if "/" not in key:
+        if "/" not in key and ":" not in key:  # a type name (a urn:oid: canonical has no slash)
             key = FHIR_BASE + key
         for layer in reversed(self.layers):
             found = layer.structure(key)

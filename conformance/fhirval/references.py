@@ -155,6 +155,11 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             if resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
+            elif resolved is not None and parsed.kind == "relative" and _apparent_match(w, ref, resolved):
+                resolved = None
+                w.sink.error("reference-unresolved", f"{loc}.reference",
+                             f"{ref!r} does not resolve in the Bundle: the entry with that type and id has a urn: "
+                             "fullUrl, so it is reachable only by that fullUrl")
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
             rtype = rtype or resolved["resourceType"]
     if isinstance(declared, str) and not w.model.is_resource_type(declared) and "/" not in declared:
@@ -166,6 +171,17 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
+
+
+def _apparent_match(w: Walker, ref: str, resolved: Json) -> bool:
+    """Whether a relative reference in a document or message was resolved only by the type and id of an entry known
+    by a urn: fullUrl (see bundles.index_entries). HL7's validator holds only those Bundles to the fullUrl
+    rules; in a collection it lets Type/id find such an entry."""
+    bundle = next((f.resource for f in reversed(w.frames) if f.type == "Bundle"), None)
+    if bundle is None or bundle.get("type") not in ("document", "message"):
+        return False
+    m = RELATIVE.fullmatch(ref)
+    return m is not None and w.bundles[-1].get(f"?{m.group('type')}/{m.group('id')}") is resolved
 
 
 def _in_bundle_entry(w: Walker) -> bool:

@@ -106,11 +106,15 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
                 return False
         elif kind == "type":
             allowed = {t.code for t in target.types}
+            if steps and steps[-1] == "resolve()":  # the type of the resource referenced: the target profiles'
+                allowed = {w.model.sd_type(p) for t in target.types for p in t.target_profiles} or allowed
             if not values or not all((vt or (str(v.get("resourceType")) if isinstance(v, dict) else "")) in allowed
                                      for v, vt in values):
                 return False
         elif kind == "profile":
             profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
+            if not profiles and len(discriminators) > 1:
+                continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
             if not values or not profiles or not all(any(w.conforms(v, vt, p) for p in profiles) for v, vt in values):
                 return False
         else:
@@ -126,6 +130,8 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
         return any(equals_fixed(fixed[1], v) for v, _ in values)
     if pattern is not None:
         return any(matches_pattern(pattern[1], v) for v, _ in values)
+    if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (as HL7's validator)
+        return not values
     binding = target.ed.get("binding")
     if isinstance(binding, dict) and binding.get("strength") == "required" and values:
         probe = Sink()

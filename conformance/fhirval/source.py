@@ -71,7 +71,7 @@ class MemorySource:
         return table.get(key) or table.get(split_canonical(key)[0])
 
     def structure(self, key: str) -> Json | None:
-        if "/" not in key:
+        if "/" not in key and ":" not in key:  # a type name (a urn:oid: canonical has no slash)
             key = FHIR_BASE + key
         return self._get("StructureDefinition", key)
 

@@ -3,9 +3,10 @@
 The requirements file is the procurement team's (profiles/procurement/example-requirements.toml):
 ``[[requirement]] id, title, weight = "must" | "should" | "could", checks = [globs]``. A cell is
 pass (every required matched check passed), partial (some passed, some required failed), fail (none
-passed) or not tested (nothing matched ran); skips and optional failures are shown but never count
-against a system. The score is the weighted share of credit (pass 1, partial 0.5), 0-100; a must that
-is anything but pass is "fails a must", whatever the score.
+passed) or not tested (nothing matched ran); skips, errors (the harness did not judge: see
+docs/check-contract.md) and optional failures are shown but never count against a system. The score
+is the weighted share of credit (pass 1, partial 0.5), 0-100; a must that is anything but pass is
+"fails a must", whatever the score.
 """
 
 from __future__ import annotations
@@ -111,9 +112,9 @@ def load_requirements(path: Path) -> list[BuyerRequirement]:
 def _cell(requirement: BuyerRequirement, run: RunOutcomes) -> Cell:
     outcomes = [o for o in run.outcomes if requirement.covers(o.check_id)]
     passed = tuple(o.check_id for o in outcomes if o.status == "pass")
-    failed = tuple(o.check_id for o in outcomes if o.status in ("fail", "error") and o.required)
-    skipped = tuple(o.check_id for o in outcomes if o.status == "skip")
-    optional_failed = tuple(o.check_id for o in outcomes if o.status in ("fail", "error") and not o.required)
+    failed = tuple(o.check_id for o in outcomes if o.status == "fail" and o.required)
+    skipped = tuple(o.check_id for o in outcomes if o.status in ("skip", "error"))  # not judged
+    optional_failed = tuple(o.check_id for o in outcomes if o.status == "fail" and not o.required)
     if not passed and not failed:
         verdict = "not tested"
     elif not failed:

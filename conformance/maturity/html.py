@@ -143,7 +143,8 @@ def compare_page(matrix: Matrix) -> str:
             cell = c.cells[r.id]
             detail = "".join(f"<li>{escape(kind)}: <code>{escape(check)}</code></li>"
                              for kind, checks in (("passed", cell.passed), ("failed", cell.failed),
-                                                  ("skipped", cell.skipped), ("optional, failed", cell.optional_failed))
+                                                  ("skipped or not judged", cell.skipped),
+                                                  ("optional, failed", cell.optional_failed))
                              for check in checks)
             cells.append(status_cell(cell.verdict, f"<details><summary><small>checks</small></summary><ul>{detail}"
                                                    "</ul></details>" if detail else ""))

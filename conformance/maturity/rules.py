@@ -21,7 +21,8 @@ COUNTS_AS = ("fail", "not-run")
 @dataclass(frozen=True)
 class Scoring:
     expires_after_days: int = 365
-    error_counts_as: str = "fail"  # fail | not-run
+    # An error is the harness not judging (check contract, docs/check-contract.md): never against the system.
+    error_counts_as: str = "not-run"  # not-run | fail
     partly_met_threshold: float = 0.5
     audit: dict[str, tuple[str, ...]] = field(default_factory=dict)  # claim -> statuses contradicting it
     skip_counts_as: str = "not-run"  # not-run | fail
@@ -72,5 +73,5 @@ def read_scoring(path: Path) -> Scoring:
         if "on_track_statuses" in roadmap else ("partly met",)
     if "met" in on_track:
         raise ModelError(f"{path}: roadmap.on_track_statuses: 'met' is achieved, not on track")
-    return Scoring(days, _count_rule(path, data, "error_counts_as", "fail"), float(threshold), audit,
+    return Scoring(days, _count_rule(path, data, "error_counts_as", "not-run"), float(threshold), audit,
                    _count_rule(path, data, "skip_counts_as", "not-run"), any_required, on_track)

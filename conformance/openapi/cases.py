@@ -29,6 +29,7 @@ class CaseResult:
     operation: str  # "GET /appointments"
     evidence: list[Evidence]
     failures: dict[str, str] = field(default_factory=dict)  # kind -> what schemathesis found
+    status: int | None = None  # the response's status (None: the exchange broke)
 
 
 @dataclass
@@ -145,14 +146,23 @@ async def run_cases(
     run = CasesRun()
     deadline = time.monotonic() + budget
     schema = await asyncio.to_thread(load_schema, doc)
-    for result in schema.get_all_operations():
+    try:
+        found = list(schema.get_all_operations())
+    except Exception as exc:  # noqa: BLE001 - a bent document schemathesis cannot walk
+        raise DocumentError(f"schemathesis could not list the document's operations ({type(exc).__name__}: "
+                            f"{str(exc)[:200]})") from None
+    for result in found:
         try:
             operation = result.ok()
         except Exception as exc:  # noqa: BLE001 - schemathesis could not read this operation
             run.not_exercised[str(getattr(exc, "path", "an operation"))] = f"schemathesis: {str(exc)[:200]}"
             continue
-        label = f"{operation.method.upper()} {operation.path}"
-        why = allowed(operation.method.upper(), operation.path)
+        method_name, op_path = getattr(operation, "method", None), getattr(operation, "path", None)
+        if not isinstance(method_name, str) or not isinstance(op_path, str):
+            run.not_exercised[repr(op_path)] = "schemathesis could not read this operation's method and path"
+            continue
+        label = f"{method_name.upper()} {op_path}"
+        why = allowed(method_name.upper(), op_path)
         if why:
             run.not_exercised[label] = why
             continue
@@ -185,5 +195,5 @@ async def run_cases(
             if made is not None and on_created is not None:
                 on_created(made)
             failures = await asyncio.to_thread(judge, case, method, url, headers, content, response)
-            run.results.append(CaseResult(label, list(sink), failures))
+            run.results.append(CaseResult(label, list(sink), failures, response.status_code))
     return run

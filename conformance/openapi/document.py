@@ -179,7 +179,8 @@ def validate(doc: dict[str, Any], seconds: float = VALIDATE_SECONDS) -> list[Pro
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(METHOD, path, operation object) for every operation the document declares."""
     methods = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-    for path, item in (doc.get("paths") or {}).items():
+    paths = doc.get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
         if isinstance(item, dict):
             for method in methods:
                 op = item.get(method)

@@ -22,6 +22,9 @@ class RealtimeSettings:
     a: str = ""  # FHIR base the scenarios write to (default endpoints.fhir)
     b: str = ""  # FHIR base that notifies: subscriptions are created here (default a)
     topic: str = ""  # SubscriptionTopic canonical (default: the first one B declares)
+    # The Subscription's filter (Backport filter-criteria); ``{tag}`` becomes this run's tag system|code.
+    # Set it to one the topic's canFilterBy allows when the server refuses the default.
+    filter: str = "Patient?_tag={tag}"
     listen: str = "127.0.0.1:0"  # where the notification receiver listens (loopback only)
     notify_url: str = ""  # the URL the target posts to, when a proxy or tunnel forwards to `listen`
     heartbeat: float = 5.0  # seconds: the heartbeatPeriod asked for
@@ -89,6 +92,8 @@ def parse_realtime(table: dict[str, Any], err: Callable[[str, str], Exception]) 
         parts = urlsplit(url)
         if url and (parts.scheme not in ("http", "https") or not parts.netloc) and key != "topic":
             raise err(f"realtime.{key}", f"{url!r} is not an http(s) URL")
+    if "{tag}" not in settings.filter:
+        raise err("realtime.filter", "must contain {tag} (the run's tag), so that only this run's writes notify")
     try:
         listen_address(settings.listen)
     except ValueError as exc:

@@ -29,5 +29,8 @@ def profile_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               "profile's must-support element is never returned", (P + "must-support.seen",)),
         fault("profiles-unit-code-without-system", "Observation.valueQuantity keeps its unit code but loses the "
               "UCUM system (qty-3: a coded unit needs its system)", (P + "base.valid", P + "claimed.valid")),
+        fault("profiles-attachment-size-stale", "every stored Patient gains the trust's placeholder photo, whose "
+              "stated size and hash are those of an earlier image, not of its data", (P + "base.valid",
+                                                                                        P + "claimed.valid")),
         fault("profiles-search-empty", "searches return an empty Bundle whatever is stored", (P + "sample.collect",)),
     )

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from conformance import liveness, safejson
-from conformance.checks import ExchangeBroken
+from conformance.checks import ExchangeBroken, HarnessLacks
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.scrub import REDACTED, SENSITIVE_HEADERS, Scrubber, transport_scrubber
@@ -44,7 +44,7 @@ class TransportError(ExchangeBroken):
     """The exchange could not complete: connection refused or reset, timeout, oversized body..."""
 
 
-class BodyBeyondLimit(ExchangeBroken):
+class BodyBeyondLimit(HarnessLacks):
     """A JSON body deeper or with larger integers than the harness reads (safejson's limits).
 
     Not a ``ValueError``: a check that fails a server for a body that is not JSON must not fail it

@@ -33,19 +33,23 @@ class Capability:
         self.raw = raw
 
     def rest(self) -> dict[str, Any]:
-        entries = [r for r in self.raw.get("rest", []) if isinstance(r, dict)]
+        entries = [r for r in items(self.raw, "rest") if isinstance(r, dict)]
         servers = [r for r in entries if r.get("mode") == "server"]
         return (servers or entries or [{}])[0]
 
+    def resources(self) -> list[dict[str, Any]]:
+        """The server rest entry's ``resource`` objects (anything else in that list is not one)."""
+        return [r for r in items(self.rest(), "resource") if isinstance(r, dict)]
+
     def resource(self, resource_type: str) -> dict[str, Any] | None:
-        for item in self.rest().get("resource", []):
-            if isinstance(item, dict) and item.get("type") == resource_type:
+        for item in self.resources():
+            if item.get("type") == resource_type:
                 return item
         return None
 
     def interactions(self, resource_type: str) -> set[str]:
         found = self.resource(resource_type) or {}
-        codes = (i.get("code") for i in found.get("interaction", []) if isinstance(i, dict))
+        codes = (i.get("code") for i in items(found, "interaction") if isinstance(i, dict))
         return {c for c in codes if isinstance(c, str)}
 
     def require(self, resource_type: str, *interactions: str) -> dict[str, Any]:
@@ -59,17 +63,24 @@ class Capability:
 
     def search_params(self, resource_type: str) -> list[str]:
         found = self.resource(resource_type) or {}
-        names = [p.get("name") for p in found.get("searchParam", []) if isinstance(p, dict)]
+        names = [p.get("name") for p in items(found, "searchParam") if isinstance(p, dict)]
         return [n for n in names if isinstance(n, str)]
 
     def formats(self) -> list[str]:
-        return [f for f in self.raw.get("format", []) if isinstance(f, str)]
+        return [f for f in items(self.raw, "format") if isinstance(f, str)]
 
     def declares_json(self) -> bool:
         return any(f == "json" or "json" in f for f in self.formats())
 
     def declares_xml(self) -> bool:
         return any(f == "xml" or "xml" in f for f in self.formats())
+
+
+def items(data: dict[str, Any], key: str) -> list[Any]:
+    """``data[key]`` when it is a list, else nothing: the metadata check has already failed a statement
+    whose lists are not lists, and the checks that read it must not crash on it."""
+    value = data.get(key)
+    return value if isinstance(value, list) else []
 
 
 REQUIRED_ELEMENTS = ("status", "date", "kind", "fhirVersion", "format")
@@ -157,11 +168,11 @@ async def formats(ctx: FhirContext) -> None:
     needs=[METADATA],
 )
 async def rest_server(ctx: FhirContext) -> None:
-    rest = [r for r in ctx.capability().raw.get("rest", []) if isinstance(r, dict)]
+    rest = [r for r in items(ctx.capability().raw, "rest") if isinstance(r, dict)]
     modes = [r.get("mode") for r in rest]
     judged_from_metadata("rest.mode", modes)
     expect("server" in modes, f"expected a rest entry with mode server, got modes {modes}")
     server = rest[modes.index("server")]
-    types = [r.get("type") for r in server.get("resource", []) if isinstance(r, dict)]
+    types = [r.get("type") for r in items(server, "resource") if isinstance(r, dict)]
     unknown = [t for t in types if t not in R4_RESOURCE_TYPES]
     expect(not unknown, f"rest.resource.type names types that are not R4 resources: {unknown}")

@@ -22,6 +22,7 @@ from suites.fhir_rest.context import (
     snippet,
     version_of,
 )
+from suites.fhir_rest.searching import ids_of, searchset
 
 CAPS = ["open-api", "interoperability"]
 ID_SYSTEM = "https://conformance.example/Id/test-patient"
@@ -71,9 +72,8 @@ async def conditional_create(ctx: FhirContext) -> None:
     search = await ctx.fhir.get("Patient", params={"identifier": f"{ident['system']}|{ident['value']}",
                                                    "_tag": ctx.tag_param})
     expect_status(search, (200,), "GET Patient?identifier=... after the conditional create")
-    bundle = expect_resource(search, "Bundle", "GET Patient?identifier=...")
-    ids = sorted({e["resource"]["id"] for e in bundle.get("entry", [])
-                  if isinstance(e, dict) and isinstance(e.get("resource"), dict) and "id" in e["resource"]})
+    bundle = searchset(search, "GET Patient?identifier=...")
+    ids = sorted(set(ids_of(bundle, "Patient")))
     expect(ids == [existing], f"search {criteria} after the conditional create found {ids}; "
                               f"expected only Patient/{existing}")
 

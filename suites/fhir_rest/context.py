@@ -8,6 +8,7 @@ a type, an OperationOutcome, a version from an ETag.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 from typing import TYPE_CHECKING, Any, Self
@@ -179,6 +180,24 @@ def expect_resource(response: HttpResponse, resource_type: str, what: str) -> di
         fail(f"{what}: expected a {resource_type}, got {found or 'no resourceType'} ({describe(response)})")
     assert isinstance(data, dict)
     return data
+
+
+def expect_shape(data: dict[str, Any], key: str, kind: type, what: str) -> Any:
+    """``data[key]`` when absent (None) or of JSON type ``kind``; any other shape is a *fail* quoting it.
+
+    Servers answer with bodies that parse but are bent: ``rest`` an object, ``entry`` null, an ``id`` a
+    number. That is the system misbehaving, so a verdict, never a harness ``TypeError``."""
+    value = data.get(key)
+    if key in data and not isinstance(value, kind):
+        names = {list: "a list", dict: "an object", str: "a string", bool: "a boolean"}
+        fail(f"{what}: {key} is {quote(value)}, expected {names.get(kind, kind.__name__)}")
+    return value
+
+
+def quote(value: Any, size: int = 80) -> str:
+    """A JSON value as the server sent it, shortened for a verdict message."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= size else text[:size] + "..."
 
 
 def expect_outcome(response: HttpResponse, what: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from suites.fhir_rest.context import (
     expect_fhir_json,
     expect_outcome,
     expect_resource,
+    expect_shape,
     expect_status,
     location_parts,
     snippet,
@@ -156,17 +157,23 @@ def _register(t: str) -> None:
         first, newest = made["versionId"], ctx.product(cid(t, "update"))["versionId"]
         path = f"{t}/{made['id']}/_history"
         # Asked twice: a server whose order is not stable must not pass by luck.
+        seen: list[list[str | None]] = []
         for attempt in (1, 2):
             what = f"GET {path} (call {attempt} of 2)"
             response = await ctx.fhir.get(path)
             expect_status(response, (200,), what)
             bundle = expect_resource(response, "Bundle", what)
             expect(bundle.get("type") == "history", f"{what}: Bundle type is {bundle.get('type')!r}, not history")
+            expect_shape(bundle, "entry", list, what)
             versions = [version_of(r) for r in _entry_resources(bundle) if r.get("id") == made["id"]]
             expect(len(versions) >= 2, f"{what}: expected at least 2 versions of {t}/{made['id']}, "
                                        f"got {len(versions)}")
             expect(first in versions and newest in versions,
                    f"{what}: versions {versions} do not include both {first!r} and {newest!r}")
+            seen.append(versions)
+            if attempt == 2 and seen[0] != seen[1]:
+                fail(f"GET {path} asked twice with nothing written between: the order changed, first "
+                     f"{seen[0]} then {seen[1]}; history must be a stable newest-first list")
             expect(versions.index(newest) < versions.index(first),
                    f"{what}: lists the oldest version first ({versions}); history must be newest first")
 
@@ -227,7 +234,8 @@ LATE_USERS: dict[str, tuple[str, ...]] = {
 
 
 def _entry_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    entries = bundle.get("entry", [])
+    found = bundle.get("entry")
+    entries = found if isinstance(found, list) else []
     return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
 
 

@@ -74,6 +74,28 @@ async def invalid_resource(ctx: FhirContext) -> None:
 
 
 @check(
+    id="fhir-rest.errors.invalid-code",
+    title="Creating a Patient whose gender is not in its required value set ('banana') is refused (400/422)",
+    # Optional: R4 says the *content* SHALL be from a required binding's value set (terminologies.html
+    # #required), and http.html#create that a server returns 400 for data that is "incorrect or invalid",
+    # but R4 does not oblige a server to validate terminology on write (validation.html leaves what a
+    # server validates to it): a SHOULD for the server, so it never lowers a required verdict.
+    requirements=["FHIR-R4:terminologies.html#required", "FHIR-R4:http.html#create",
+                  "FHIR-R4:valueset-administrative-gender.html"],
+    capabilities=CAPS,
+    required=False,
+    needs=[METADATA],
+    destructive=True,
+)
+async def invalid_code(ctx: FhirContext) -> None:
+    ctx.capability().require("Patient", "create")
+    banana = ctx.tagged(fixtures.extra_patient(7, ctx.unique_id()))
+    banana["gender"] = "banana"
+    await _rejected(ctx, banana, "POST Patient with gender 'banana' (Patient.gender is bound required to "
+                                 "http://hl7.org/fhir/ValueSet/administrative-gender: male, female, other, unknown)")
+
+
+@check(
     id="fhir-rest.errors.unknown-type",
     title="An unknown resource type is answered 400 or 404 with an OperationOutcome, never 2xx or 5xx",
     requirements=["FHIR-R4:http.html#read", "FHIR-R4:http.html#search"],

@@ -7,8 +7,10 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.checks import check, expect, fail
 from suites.fhir_rest import fixtures
+from suites.fhir_rest.capability import items
 from suites.fhir_rest.context import (
     METADATA,
+    TYPES,
     FhirContext,
     describe,
     expect_outcome,
@@ -23,7 +25,7 @@ CAPS = ["open-api", "interoperability"]
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:
-    for link in bundle.get("link", []) or []:
+    for link in items(bundle, "link"):
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
@@ -85,11 +87,36 @@ async def paging(ctx: FhirContext) -> None:
              + f" without reaching Patient/{', Patient/'.join(missing)}")
 
 
+@check(
+    id="fhir-rest.search.self-link",
+    title="A searchset Bundle carries a self link (the parameters the server actually used)",
+    # R4 search.html (3.1.1, on the parameters used): "the server SHALL return the parameters that were
+    # actually used to process the search ... In the case of a RESTful search, these parameters are
+    # encoded in the self link in the bundle that is returned".
+    requirements=["FHIR-R4:search.html", "FHIR-R4:http.html#search"],
+    capabilities=CAPS,
+    needs=[METADATA],
+)
+async def self_link(ctx: FhirContext) -> None:
+    cap = ctx.capability()
+    declared = [t for t in TYPES if "search-type" in cap.interactions(t)]
+    require_declared(declared, "search-type on any of the suite's resource types")
+    query = f"{declared[0]}?_id={ctx.unique_id()}"
+    response = await ctx.fhir.get(declared[0], params={"_id": query.split("=", 1)[1]})
+    bundle = searchset(response, f"search {query}")
+    selves = [link for link in items(bundle, "link") if isinstance(link, dict) and link.get("relation") == "self"]
+    relations = [link.get("relation") for link in items(bundle, "link") if isinstance(link, dict)]
+    expect(selves, f"search {query}: the searchset Bundle has no self link (links: {relations or 'none'}); "
+                   "R4 search.html says the server SHALL return the parameters it used, in the self link")
+    expect(isinstance(selves[0].get("url"), str) and selves[0]["url"],
+           f"search {query}: the self link has no url: {selves[0]}")
+
+
 async def _judge_inclusion(ctx: FhirContext, searched: str, included: str, param: str, declared_in: str) -> None:
     """Search ``searched`` by our id with ``param=Observation:subject``: our ``included`` resource must
     come back with search.mode include, beside the match itself."""
     found = ctx.capability().require(searched, "search-type")
-    require_declared("Observation:subject" in found.get(declared_in, []), f"{param} Observation:subject")
+    require_declared("Observation:subject" in items(found, declared_in), f"{param} Observation:subject")
     ids = {t: created(ctx, t)["id"] for t in (searched, included)}
     query = f"{searched}?_id={ids[searched]}&{param}=Observation:subject"
     response = await ctx.fhir.get(searched, params={"_id": ids[searched], param: "Observation:subject"})

@@ -10,6 +10,7 @@ R4 parameter of that kind has a value in our fixture; meta parameters (``_id``, 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from conformance.checks import check, fail, skip
@@ -29,12 +30,24 @@ def escape(value: str) -> str:
     return value
 
 
+def rule(name: str, resource: dict[str, object], param: sp.SearchParam, value: str) -> str:
+    """The R4 rule behind an expected match: ``deceased`` is ``Patient.deceased.exists() and ...``, which
+    gives 'false' for our Patient (it has no deceased element)."""
+    elements = sorted({m for m in re.findall(rf"\b{param.resource_type}\.([a-z][A-Za-z]*)", param.expression)})
+    absent = [e for e in elements if not any(k == e or (k.startswith(e) and k[len(e):][:1].isupper())
+                                             for k in resource)]
+    note = f" (it has no {', no '.join(absent)} element)" if absent else ""
+    return (f"R4 defines {name} by the expression {param.expression}, which selects {value!r} in our "
+            f"{param.resource_type}{note}")
+
+
 def string_probes(name: str, resource: dict[str, object], param: sp.SearchParam, nonce: str) -> list[Probe]:
     values = [v.strip() for v in sp.strings(resource, param) if v.strip()]
     if not values:
         return []
     start = values[0][:4].rstrip() or values[0][:4]
-    return [Probe(name, escape(start), True), Probe(name, f"{NO_MATCH}{nonce[-6:]}", False)]
+    return [Probe(name, escape(start), True, rule(name, resource, param, values[0])),
+            Probe(name, f"{NO_MATCH}{nonce[-6:]}", False)]
 
 
 def token_probes(name: str, resource: dict[str, object], param: sp.SearchParam, nonce: str) -> list[Probe]:
@@ -42,9 +55,10 @@ def token_probes(name: str, resource: dict[str, object], param: sp.SearchParam, 
     if not pairs:
         return []
     system, code = next((p for p in pairs if p[0]), pairs[0])
-    probes = [Probe(name, escape(code), True)]
+    why = rule(name, resource, param, f"{system}|{code}" if system else code)
+    probes = [Probe(name, escape(code), True, why)]
     if system:
-        probes.append(Probe(name, f"{escape(system)}|{escape(code)}", True))
+        probes.append(Probe(name, f"{escape(system)}|{escape(code)}", True, why))
         probes.append(Probe(name, f"https://conformance.example/not-a-system|{escape(code)}", False))
     else:
         probes.append(Probe(name, f"{escape(code)}{NO_MATCH}{nonce[-4:]}", False))
@@ -70,7 +84,8 @@ def date_probes(name: str, resource: dict[str, object], param: sp.SearchParam, n
     else:
         return []
     before, after = _day(start - timedelta(days=2)), _day(last + timedelta(days=2))
-    return [Probe(name, plain, True), Probe(name, f"ge{before}", True), Probe(name, f"le{after}", True),
+    why = rule(name, resource, param, f"{start.isoformat()} to {end.isoformat()}")
+    return [Probe(name, plain, True, why), Probe(name, f"ge{before}", True, why), Probe(name, f"le{after}", True, why),
             Probe(name, f"gt{after}", False), Probe(name, f"lt{before}", False)]
 
 
@@ -79,9 +94,10 @@ def reference_probes(name: str, resource: dict[str, object], param: sp.SearchPar
     if not refs:
         return []
     rtype, rid = refs[0].split("/_history/")[0].rstrip("/").split("/")[-2:]
-    probes = [Probe(name, f"{rtype}/{rid}", True)]
+    why = rule(name, resource, param, refs[0])
+    probes = [Probe(name, f"{rtype}/{rid}", True, why)]
     if len(param.target) == 1:
-        probes.append(Probe(name, rid, True))
+        probes.append(Probe(name, rid, True, why))
     probes.append(Probe(name, f"{rtype}/{nonce}", False))
     return probes
 

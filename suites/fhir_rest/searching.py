@@ -8,7 +8,14 @@ from typing import Any
 
 from conformance.checks import expect
 from conformance.transports.http import HttpResponse
-from suites.fhir_rest.context import FhirContext, describe, expect_resource, expect_status, snippet
+from suites.fhir_rest.context import (
+    FhirContext,
+    describe,
+    expect_resource,
+    expect_shape,
+    expect_status,
+    snippet,
+)
 
 
 @dataclass(frozen=True)
@@ -16,19 +23,25 @@ class Probe:
     name: str
     value: str
     should_find: bool
+    # Why the harness expects a match: the R4 rule (the parameter's expression and what it selects in
+    # our resource), so a vendor can see which part of the spec its server reads differently.
+    why: str = ""
 
 
 def searchset(response: HttpResponse, what: str) -> dict[str, Any]:
     expect_status(response, (200,), what)
     bundle = expect_resource(response, "Bundle", what)
     expect(bundle.get("type") == "searchset", f"{what}: Bundle type is {bundle.get('type')!r}, not searchset")
+    expect_shape(bundle, "entry", list, what)
+    expect_shape(bundle, "link", list, what)
     return bundle
 
 
 def entries(bundle: dict[str, Any], mode: str = "match") -> list[dict[str, Any]]:
     """Resources of entries in ``mode`` (an entry without search.mode counts as a match)."""
     out = []
-    for entry in bundle.get("entry", []) or []:
+    found = bundle.get("entry")
+    for entry in found if isinstance(found, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
             continue
         search = entry.get("search") if isinstance(entry.get("search"), dict) else {}
@@ -38,7 +51,8 @@ def entries(bundle: dict[str, Any], mode: str = "match") -> list[dict[str, Any]]
 
 
 def ids_of(bundle: dict[str, Any], resource_type: str, mode: str = "match") -> list[str]:
-    return [str(r.get("id")) for r in entries(bundle, mode) if r.get("resourceType") == resource_type]
+    return [r["id"] for r in entries(bundle, mode)
+            if r.get("resourceType") == resource_type and isinstance(r.get("id"), str)]
 
 
 async def run_probes(ctx: FhirContext, t: str, rid: str, probes: list[Probe]) -> list[str]:
@@ -53,7 +67,8 @@ async def run_probes(ctx: FhirContext, t: str, rid: str, probes: list[Probe]) ->
         bundle = searchset(response, f"search {query}")
         found = ids_of(bundle, t)
         if probe.should_find and rid not in found:
-            problems.append(f"search {query} did not return {t}/{rid} ({len(found)} entries)")
+            problems.append(f"search {query} did not return {t}/{rid} ({len(found)} entries)"
+                            + (f": expected because {probe.why}" if probe.why else ""))
         elif not probe.should_find and rid in found:
             problems.append(f"search {query} (which matches nothing of ours) returned {t}/{rid}")
     return problems

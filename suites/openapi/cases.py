@@ -12,10 +12,46 @@ from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun
 from conformance.openapi.created import summary
+from conformance.openapi.document import operations
 from suites.openapi.context import OpenApiContext, derived
 
 CAPS = ["open-api"]
 NEEDS = ["openapi.document.reachable"]  # generated cases judge behaviour even under a flawed document
+
+
+# Kinds that judge what a success response carries: a run that met no 2xx has not judged them.
+ON_SUCCESS = ("response-schema", "content-types")
+
+
+def schema_for(doc: dict[str, Any], operation: str, status: int) -> Any:
+    """The schema the document gives ``operation``'s ``status`` response (the first media type's), or
+    None when it gives none. ``{}`` is a schema that every body matches."""
+    method, _, path = operation.partition(" ")
+    ops = {(m, p): op for m, p, op in operations(doc)}
+    responses = ops.get((method, path), {}).get("responses")
+    if not isinstance(responses, dict):
+        return None
+    found = next((responses[k] for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
+    content = found.get("content") if isinstance(found, dict) else None
+    media = next(iter(content.values()), None) if isinstance(content, dict) and content else None
+    return media.get("schema") if isinstance(media, dict) else None
+
+
+def not_judged(doc: dict[str, Any], run: CasesRun, kind: str) -> str:
+    """Why ``kind`` judged nothing in ``run`` ('' when it judged something)."""
+    if kind not in ON_SUCCESS:
+        return ""
+    ok = [r for r in run.results if r.status is not None and 200 <= r.status < 300]
+    if not ok:
+        seen = sorted({str(r.status) for r in run.results if r.status is not None})
+        return (f"none of {len(run.results)} generated requests met a success response (they met "
+                f"{', '.join(seen) or 'no response'}), so success responses were not judged; give the document "
+                "examples the API accepts, or mark operations it can call in api.safe_operations")
+    if kind == "response-schema" and all(schema_for(doc, r.operation, r.status or 0) in ({}, None)
+                                         for r in ok):
+        return (f"the document gives the {len(ok)} success response(s) seen no schema or an empty schema {{}}, "
+                "which any body matches: nothing was judged")
+    return ""
 
 
 async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
@@ -25,6 +61,11 @@ async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
         why = "; ".join(f"{op}: {reason}" for op, reason in list(run.not_exercised.items())[:3])
         skip(f"no operation was exercised ({why or 'the document declares none'})")
     failing = run.failing(kind)
+    reason = "" if failing else not_judged(doc, run, kind)
+    if reason:
+        derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: not judged",
+                exercised=run.exercised, statuses=sorted({str(r.status) for r in run.results}))
+        skip(f"not judged: {reason}")
     metrics = {"cases": len(run.results), "operations": len(run.exercised), "failing_cases": len(failing)}
     derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: {len(failing)} broke the "
             f"rule ({rule})", exercised=run.exercised, not_exercised=run.not_exercised, stopped=run.stopped,

@@ -16,14 +16,14 @@ from typing import Any
 from urllib.parse import urljoin
 
 from conformance.auth.client import OAuthClient, TokenError
-from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.checks import BaseContext, HarnessLacks, SuiteRuntime, fail, skip, suite
 from conformance.cleanup.ledger import DEFAULT, Ledger
 from conformance.evidence.capture import record
 from conformance.fhir.tags import RUN_HEADER
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.created import Created, delete_created
-from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file
+from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file, validate
 from conformance.targets import Auth
 from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
@@ -94,7 +94,8 @@ class OpenApiContext(BaseContext):
             response = await self.anonymous.request("GET", self.source,
                                                     headers={"Accept": "application/json, application/yaml"})
         except TransportError as exc:
-            fail(f"the OpenAPI document could not be fetched: {exc}")
+            # Refused, reset, timed out, or past the harness's own size limit: nothing was judged (error).
+            raise HarnessLacks(f"the OpenAPI document could not be fetched, so nothing was judged: {exc}") from None
         if response.status_code != 200:
             fail(f"GET {self.source} without credentials answered {response.status_code}, not 200: a published "
                  "API document must be readable by anyone who would build on it")
@@ -149,9 +150,13 @@ class OpenApiContext(BaseContext):
         response = await self.http.request("GET", f"{fhir}/.well-known/smart-configuration",
                                            headers={"Accept": "application/json"})
         try:
-            return str((await response.ajson())["token_endpoint"])
-        except (ValueError, KeyError, TypeError):
-            fail("the token endpoint could not be discovered from .well-known/smart-configuration")
+            endpoint = (await response.ajson()).get("token_endpoint")
+        except (ValueError, AttributeError):
+            endpoint = None
+        if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+            fail(f"the token endpoint could not be discovered from .well-known/smart-configuration: it answered "
+                 f"{response.status_code} {response.text[:120]!r}")
+        return endpoint
 
     async def cases(self, doc: dict[str, Any]) -> CasesRun:
         """The one shared run of generated cases (started by whichever check asks first)."""
@@ -161,7 +166,19 @@ class OpenApiContext(BaseContext):
             if token:
                 self._headers["Authorization"] = f"Bearer {token}"
             self._cases = asyncio.create_task(self._run_cases(doc, base))
-        return await asyncio.shield(self._cases)
+        try:
+            return await asyncio.shield(self._cases)
+        except DocumentError as exc:
+            # The document parsed but its operations cannot be walked: the document's fault when it is
+            # not valid OpenAPI (quoted), the harness's (an error) when it is.
+            try:
+                problems = validate(doc)
+            except DocumentError:
+                problems = []
+            if problems:
+                fail(f"{exc}; the document is not valid OpenAPI: at {problems[0].where}: {problems[0].message}")
+            raise HarnessLacks(f"{exc}, though the document is valid: a limitation of the harness; the "
+                               "operations were not judged") from None
 
     async def _run_cases(self, doc: dict[str, Any], base: str) -> CasesRun:
         """The cases, then what they created deleted (before any verdict reads the run)."""

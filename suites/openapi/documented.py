@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, expect, fail
+from conformance.jsonshape import quote
 from conformance.openapi.document import DocumentError, operations, validate
 from conformance.transports.http import TransportError
 from conformance.writeguard import is_sandbox
@@ -22,7 +23,9 @@ PLACEHOLDER = "conformance-probe-1"
        requirements=[OAS + "4.3 OpenAPI document", "NHS-OpenAPIs:published"], capabilities=CAPS)
 async def reachable(ctx: OpenApiContext) -> dict[str, Any]:
     doc = await ctx.fetch()
-    derived(f"OpenAPI {doc.get('openapi') or doc.get('swagger')} document with {len(doc.get('paths') or {})} paths",
+    paths = doc.get("paths")
+    derived(f"OpenAPI {doc.get('openapi') or doc.get('swagger')} document with "
+            f"{len(paths) if isinstance(paths, dict) else 0} paths",
             source=ctx.source, openapi=doc.get("openapi"))
     return doc
 
@@ -44,6 +47,11 @@ async def valid(ctx: OpenApiContext) -> dict[str, Any]:
     return doc
 
 
+# Operations are judged whenever the document parses: validity is its own verdict (document.valid), and a
+# document with one flaw still describes operations a vendor must get right.
+PARSED = "openapi.document.reachable"
+
+
 def _codes(op: dict[str, Any]) -> list[str]:
     responses = op.get("responses")
     return [str(k).upper() for k in responses] if isinstance(responses, dict) else []
@@ -51,9 +59,9 @@ def _codes(op: dict[str, Any]) -> list[str]:
 
 @check(id="openapi.operations.responses",
        title="Every operation documents its success response and at least one error response",
-       requirements=[OAS + "4.7.16 Responses Object"], capabilities=CAPS, needs=["openapi.document.valid"])
+       requirements=[OAS + "4.7.16 Responses Object"], capabilities=CAPS, needs=[PARSED])
 async def responses(ctx: OpenApiContext) -> None:
-    doc: dict[str, Any] = ctx.product("openapi.document.valid")
+    doc: dict[str, Any] = ctx.product(PARSED)
     missing = []
     for method, path, op in operations(doc):
         codes = _codes(op)
@@ -70,16 +78,22 @@ async def responses(ctx: OpenApiContext) -> None:
 @check(id="openapi.operations.security",
        title="Every operation documents its security (a requirement, or an explicit empty one for public ones)",
        requirements=[OAS + "4.7.10 security", OAS + "4.7.33 Security Requirement Object"],
-       capabilities=[*CAPS, "information-governance"], needs=["openapi.document.valid"])
+       capabilities=[*CAPS, "information-governance"], needs=[PARSED])
 async def security(ctx: OpenApiContext) -> None:
-    doc: dict[str, Any] = ctx.product("openapi.document.valid")
-    schemes = set((doc.get("components") or {}).get("securitySchemes") or doc.get("securityDefinitions") or {})
+    doc: dict[str, Any] = ctx.product(PARSED)
+    components = doc.get("components")
+    declared = (components.get("securitySchemes") if isinstance(components, dict) else None) \
+        or doc.get("securityDefinitions")
+    schemes = set(declared) if isinstance(declared, dict) else set()
     top = doc.get("security")
     problems = []
     for method, path, op in operations(doc):
         requirement = op.get("security", top)
         if requirement is None:
             problems.append(f"{method} {path} declares no security (and the document has no global security)")
+            continue
+        if not isinstance(requirement, list):
+            problems.append(f"{method} {path}: security is {quote(requirement)}, not a list of requirements")
             continue
         unknown = sorted({name for req in requirement if isinstance(req, dict) for name in req} - schemes)
         if unknown:
@@ -91,9 +105,9 @@ async def security(ctx: OpenApiContext) -> None:
 @check(id="openapi.operations.undocumented-methods",
        title="Methods the document does not describe for a path are not served (405, not 2xx)",
        requirements=["OWASP-API:2023-API9 improper inventory management", "RFC9110:15.5.6 405"],
-       capabilities=[*CAPS, "information-governance"], needs=["openapi.document.valid"])
+       capabilities=[*CAPS, "information-governance"], needs=[PARSED])
 async def undocumented_methods(ctx: OpenApiContext) -> None:
-    doc: dict[str, Any] = ctx.product("openapi.document.valid")
+    doc: dict[str, Any] = ctx.product(PARSED)
     base = ctx.api_base(doc)
     token = await ctx.token()
     headers = {"Authorization": f"Bearer {token}"} if token else {}

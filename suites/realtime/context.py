@@ -92,10 +92,10 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
+        criteria = self.rt.filter.replace("{tag}", f"{tag['system']}|{tag['code']}")
         return {"resourceType": "Subscription", "meta": {"tag": [*self.codings(), dict(tag)]},
                 "status": "requested", "reason": "conformance realtime check",
-                "criteria": topic, "_criteria": {"extension": [
-                    {"url": FILTER_EXT, "valueString": f"Patient?_tag={tag['system']}|{tag['code']}"}]},
+                "criteria": topic, "_criteria": {"extension": [{"url": FILTER_EXT, "valueString": criteria}]},
                 "channel": channel}
 
     def codings(self) -> tuple[dict[str, str], ...]:
@@ -116,7 +116,8 @@ class RealtimeContext(BaseContext):
                 data = await response.ajson()
             except ValueError:
                 data = {}
-            sid = str(data.get("id", "")) if isinstance(data, dict) else ""
+            found = data.get("id") if isinstance(data, dict) else None
+            sid = found if isinstance(found, str) else ""
             if sid:
                 self.subscriptions.append(sid)
         return response, inbox, sid

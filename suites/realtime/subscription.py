@@ -46,6 +46,20 @@ async def body_of(response: Any) -> Any:
         return None
 
 
+async def field_of(response: Any, name: str) -> str:
+    """``name`` of the resource in ``response`` as text ("" when the body is not an object or lacks it):
+    a bent answer is judged by the check as a missing value, never a harness ``AttributeError``."""
+    data = await body_of(response)
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def listed(data: Any, key: str) -> list[dict[str, Any]]:
+    """The objects in ``data[key]`` when that is a list (a server's odd shapes give nothing)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def subscribed(ctx: RealtimeContext) -> Subscribed:
     value: Subscribed = ctx.product(CREATE)
     return value
@@ -58,12 +72,15 @@ async def declared(ctx: RealtimeContext) -> str:
     response = await ctx.b.get("metadata")
     cap = await body_of(response)
     expect(response.status_code == 200 and isinstance(cap, dict), f"GET metadata answered {response.status_code}")
-    resources = [r for rest in cap.get("rest") or [] for r in rest.get("resource") or [] if isinstance(r, dict)]
+    found = cap.get("resourceType")
+    expect(found == "CapabilityStatement", f"GET metadata answered {found!r}, not a CapabilityStatement")
+    if "rest" in cap and not isinstance(cap.get("rest"), list):
+        fail(f"the CapabilityStatement's rest is {str(cap.get('rest'))[:80]!r}, not a list of rest entries")
+    resources = [r for rest in listed(cap, "rest") for r in listed(rest, "resource")]
     sub = next((r for r in resources if r.get("type") == "Subscription"), None)
     if sub is None:
         skip("endpoint B does not declare Subscription in its CapabilityStatement")
-    topics = [str(e.get("valueCanonical")) for e in sub.get("extension") or []
-              if isinstance(e, dict) and e.get("url") == TOPIC_CANONICAL_EXT]
+    topics = [str(e.get("valueCanonical")) for e in listed(sub, "extension") if e.get("url") == TOPIC_CANONICAL_EXT]
     expect(topics, "Subscription is declared but no SubscriptionTopic canonical "
                    f"({TOPIC_CANONICAL_EXT}): a client cannot know what it may subscribe to")
     wanted = ctx.rt.topic or topics[0]
@@ -71,17 +88,56 @@ async def declared(ctx: RealtimeContext) -> str:
     return wanted
 
 
+async def topic_filters(ctx: RealtimeContext, topic: str) -> tuple[list[str], list[str]] | None:
+    """(resources the topic triggers on, parameters it lets subscribers filter by), from the topic the
+    server publishes (``SubscriptionTopic?url=``); None when it publishes none the harness can read."""
+    response = await ctx.b.get("SubscriptionTopic", params={"url": topic})
+    data = await body_of(response) if response.status_code == 200 else None
+    found = [e.get("resource") for e in listed(data, "entry")]
+    found = [r for r in found if isinstance(r, dict) and r.get("url") == topic]
+    if not found:
+        return None
+    triggers = [str(t.get("resource")) for t in listed(found[0], "resourceTrigger") if t.get("resource")]
+    params = [str(f.get("filterParameter")) for f in listed(found[0], "canFilterBy") if f.get("filterParameter")]
+    return triggers, params
+
+
+def _filter_param(spec: str) -> tuple[str, str]:
+    """``Patient?_tag={tag}`` -> ("Patient", "_tag")."""
+    kind, _, query = spec.partition("?")
+    return kind, query.split("=", 1)[0]
+
+
 @check(id=CREATE, title="A rest-hook Subscription to a declared topic is created (201, status requested or active)",
        requirements=[IG + "subscriptions.html", "FHIR-R4:http.html#create"], capabilities=CAPS,
        needs=[DECLARED], destructive=True)
 async def create(ctx: RealtimeContext) -> Subscribed:
+    topic: str = ctx.product(DECLARED)
+    published = await topic_filters(ctx, topic)
+    kind, param = _filter_param(ctx.rt.filter)
+    if published is not None:
+        triggers, params = published
+        # Built from what the server publishes: a filter the topic does not allow would be refused by a
+        # correct server, and that would be the harness's doing, not the server's.
+        if (triggers and kind not in triggers) or (params and param not in params):
+            skip(f"not judged: the topic {topic} triggers on {', '.join(triggers) or 'unstated resources'} and lets "
+                 f"subscribers filter by {', '.join(params) or 'nothing stated'}, but realtime.filter is "
+                 f"{ctx.rt.filter!r}; set realtime.filter (and realtime.topic) to what the topic allows")
     tag = ctx.tag("sub")
-    response, inbox, sid = await ctx.subscribe(ctx.product(DECLARED), tag, ctx.rt.heartbeat)
-    expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201")
-    data = await body_of(response) or {}
+    response, inbox, sid = await ctx.subscribe(topic, tag, ctx.rt.heartbeat)
+    expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201"
+           f" (the body starts {response.text[:160]!r})")
     expect(sid, "the created Subscription came back without an id")
-    expect(data.get("status") in ("requested", "active"),
-           f"the new Subscription's status is {data.get('status')!r}, not requested or active")
+    status = await field_of(response, "status")
+    expect(status in ("requested", "active"), f"the new Subscription's status is {status!r}, not requested or active"
+           f" (the body starts {response.text[:120]!r})")
+    # Read it back: a server may accept the resource and then say why it will not notify (status error,
+    # Subscription.error). That sentence is the verdict's: the harness asked for something it refuses.
+    again = await ctx.b.get(f"Subscription/{sid}")
+    now, why = await field_of(again, "status"), await field_of(again, "error")
+    if now in ("error", "off"):
+        skip(f"not judged: the server accepted Subscription/{sid} and then set it {now}: {why or 'no reason given'}"
+             f" (filter {ctx.rt.filter!r}; set realtime.filter and realtime.topic to what the topic allows)")
     return Subscribed(sid, inbox, tag)
 
 
@@ -103,7 +159,7 @@ async def handshake(ctx: RealtimeContext) -> None:
     deadline = time.monotonic() + ctx.rt.wait
     status = ""
     while time.monotonic() < deadline:
-        status = str((await body_of(await ctx.b.get(f"Subscription/{sub.sid}")) or {}).get("status", ""))
+        status = await field_of(await ctx.b.get(f"Subscription/{sub.sid}"), "status")
         if status == "active":
             return
         await asyncio.sleep(0.1)
@@ -135,7 +191,7 @@ async def write_and_wait(ctx: RealtimeContext, sub: Subscribed, pid: str | None,
     body = patient(pid, sub.tag, f"{sub.tag['code']}-{seq}", seq, ctx.codings())
     response = await (ctx.a.put(f"Patient/{pid}", body) if pid else ctx.a.post("Patient", body))
     expect(response.status_code < 300, f"writing the patient in A answered {response.status_code}")
-    pid = pid or str((await body_of(response) or {}).get("id", ""))
+    pid = pid or await field_of(response, "id")
     if pid and pid not in ctx.patients:
         ctx.patients.append(pid)
     await sub.inbox.wait_for(lambda: len(sub.inbox.of_type("event-notification")) >= count, wait or ctx.rt.wait)

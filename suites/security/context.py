@@ -93,14 +93,21 @@ class SecurityContext(BaseContext):
         for method, path, op in operations(doc):
             if method == "GET" and "{" not in path and op.get("security", secured):
                 return self.api + path, op
-        if self.fhir:
+        if self.fhir and self.fhir_is_protected():
             return f"{self.fhir}/Patient", {}
-        skip("no protected operation declared (api.protected, a secured GET in the OpenAPI document, or a FHIR base)")
+        skip("no protected operation declared (api.protected, a secured GET in the OpenAPI document, or a FHIR "
+             "base the target file gives credentials for in [auth] or [oauth]): an open API is not judged here")
+
+    def fhir_is_protected(self) -> bool:
+        """Whether the target file says its FHIR base needs credentials: an open server (a public test
+        server, say) is not at fault for answering without a token, so nothing is judged on a guess."""
+        return bool(self.oauth.configured or self.oauth.smart_fhir or self.target.auth.type != "none")
 
     async def smart(self) -> dict[str, Any]:
         if self._smart is None:
-            if not self.fhir:
-                skip("no SMART-protected FHIR base declared (endpoints.fhir or oauth.smart_fhir)")
+            if not self.fhir or not (self.oauth.configured or self.oauth.smart_fhir):
+                skip("no SMART-protected FHIR base declared (oauth.smart_fhir, or an [oauth] client for "
+                     "endpoints.fhir): SMART discovery is not judged on a server that does not claim it")
             response = await self.http.request("GET", f"{self.fhir}/.well-known/smart-configuration", headers=JSON)
             try:
                 body = await response.ajson()

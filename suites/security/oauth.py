@@ -13,6 +13,7 @@ from conformance.auth.client import Token, TokenError
 from conformance.checks import check, expect, fail, skip
 from conformance.evidence.capture import collecting, record
 from conformance.fhir.tags import with_tags
+from conformance.jsonshape import objects, quote, strings, text
 from conformance.transports.http import TransportError
 from suites.security.context import JSON, SecurityContext, derived
 
@@ -86,8 +87,11 @@ async def discovery(ctx: SecurityContext) -> dict[str, Any]:
     config = await ctx.smart()
     problems = [f"{key} is missing" for key in ("token_endpoint", "capabilities", "grant_types_supported")
                 if not config.get(key)]
-    methods = config.get("token_endpoint_auth_methods_supported") or []
-    algs = config.get("token_endpoint_auth_signing_alg_values_supported") or []
+    for key in ("token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported"):
+        if key in config and not isinstance(config[key], list):
+            problems.append(f"{key} is {quote(config[key])}, not a list")
+    methods = strings(config, "token_endpoint_auth_methods_supported")
+    algs = strings(config, "token_endpoint_auth_signing_alg_values_supported")
     if "private_key_jwt" in methods and not {"RS384", "ES384"} & set(algs):
         problems.append("private_key_jwt is offered without RS384 or ES384 among the signing algorithms")
     token_url = config.get("token_endpoint")
@@ -122,13 +126,16 @@ async def capability_agrees(ctx: SecurityContext) -> None:
     except ValueError:
         fail(f"GET {ctx.fhir}/metadata answered {response.status_code} without a JSON CapabilityStatement")
     tokens, smart_service = set(), False
-    for rest in statement.get("rest", []) if isinstance(statement, dict) else []:
-        security = rest.get("security") or {}
-        for service in security.get("service", []):
-            smart_service |= any(c.get("code") == "SMART-on-FHIR" for c in service.get("coding", []))
-        for ext in security.get("extension", []):
+    if not isinstance(statement, dict) or not isinstance(statement.get("rest"), list):
+        fail(f"GET {ctx.fhir}/metadata answered {response.status_code} with no rest list to read the security "
+             f"section from: {response.text[:120]!r}")
+    for rest in objects(statement, "rest"):
+        security = rest.get("security")
+        for service in objects(security, "service"):
+            smart_service |= any(c.get("code") == "SMART-on-FHIR" for c in objects(service, "coding"))
+        for ext in objects(security, "extension"):
             if ext.get("url") == OAUTH_URIS:
-                tokens |= {e.get("valueUri") for e in ext.get("extension", []) if e.get("url") == "token"}
+                tokens |= {text(e, "valueUri") for e in objects(ext, "extension") if e.get("url") == "token"}
     derived("CapabilityStatement.rest.security", token_endpoints=sorted(str(t) for t in tokens),
             smart_service=smart_service, smart_token_endpoint=config.get("token_endpoint"))
     expect(smart_service, "rest.security.service does not declare SMART-on-FHIR")

@@ -168,3 +168,25 @@ def test_claimed_packages_resolve_against_the_target_file(tmp_path: Path) -> Non
     bad = write(tmp_path, '[endpoints]\nfhir = "https://x.test/fhir"\n[claims]\npackages = ["nope.tgz"]\n')
     with pytest.raises(TargetError, match=r"claims\.packages: no such file or folder"):
         load(bad)
+
+
+SANDBOX_PATIENT = "https://conformance.example/fhir/StructureDefinition/SandboxPatient"
+
+
+@pytest.mark.parametrize("typo", [SANDBOX_PATIENT.replace("Patient", "Patinet"),
+                                  "http://hl7.org/fhir/StructureDefinition/vitalsign",
+                                  SANDBOX_PATIENT.replace("https://", "http://")])
+def test_a_claimed_profile_url_that_is_a_typo_of_a_known_one_is_a_configuration_error(
+        tmp_path: Path, typo: str) -> None:
+    path = write(tmp_path, f'[endpoints]\nfhir = "https://x.test/fhir"\n[claims]\nprofiles = ["{typo}"]\n')
+    with pytest.raises(TargetError, match=r"claims\.profiles: .* one slip away from") as info:
+        load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_claimed_profile_the_harness_does_not_know_is_not_a_typo(tmp_path: Path) -> None:
+    # Unknown to the harness, and near nothing it knows: loads (the run says it was not judged).
+    unknown = "https://example.org/fhir/StructureDefinition/SomeoneElsesPatient"
+    path = write(tmp_path, f'[endpoints]\nfhir = "https://x.test/fhir"\n[claims]\nprofiles = ["{unknown}", '
+                           f'"{SANDBOX_PATIENT}", "http://hl7.org/fhir/StructureDefinition/vitalsigns"]\n')
+    assert load(path).profiles[0] == unknown

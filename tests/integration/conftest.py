@@ -24,6 +24,7 @@ async def run_against_sandbox(
     listeners: list[Any] | None = None,
     configure: Callable[[Target], None] | None = None,
     app: Any = None,
+    wrap_http: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> RunResult:
     """``app``: a sandbox app (``create_app``) the caller keeps, to look at its state afterwards."""
     from conformance.sandbox.fhir import create_app
@@ -49,12 +50,15 @@ async def run_against_sandbox(
     async def push(handler: Handler, on_broken: OnBroken) -> int:
         return await send_messages(active, lambda: MllpClient.linked(handler, on_broken=on_broken))
 
+    http: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
+    if wrap_http is not None:  # e.g. a twin that bends some answers out of shape (tests/suites/malformed)
+        http = wrap_http(http)
     runner = Runner(
         registry,
         listeners=listeners or [],
         concurrency=4,
         check_timeout=30,
-        options={"http_transport": httpx.ASGITransport(app=app), "mllp_handler": SandboxReceiver(active).handle,
+        options={"http_transport": http, "mllp_handler": SandboxReceiver(active).handle,
                  "hl7v2_push": push,
                  # the realtime suite's receiver, reached by the sandbox's notification sender in memory
                  "realtime_link": lambda receiver: app.state.realtime.link(httpx.ASGITransport(app=receiver))},

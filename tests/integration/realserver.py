@@ -94,3 +94,44 @@ def mllp_receiver(command: list[str]) -> Iterator[tuple[str, int]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@contextmanager
+def fhirsnake_server(workdir: Path) -> Iterator[str]:
+    """Yield the base URL of fhirsnake (PyPI; a second server nobody here wrote) on 127.0.0.1, serving
+    the synthetic files under ``workdir/resources``; stop it by its pid afterwards."""
+    import socket
+    import time
+    import urllib.request
+
+    python = HERE / ".pyvenv" / "bin" / "python"
+    apps = sorted((HERE / ".pyvenv" / "lib").glob("python3*/site-packages/fhirsnake"))
+    if not python.exists() or not apps:
+        raise RuntimeError("fhirsnake not installed: run `bash tests/realserver/install.sh`")
+    with socket.socket() as probe:  # a free loopback port (uvicorn's --port 0 does not say which it took)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [str(python), "-m", "uvicorn", "main:app", "--app-dir", str(apps[0]), "--host", "127.0.0.1",
+         "--port", str(port)], cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(150):  # bounded: up to ~30 s for the interpreter and FastAPI to come up
+            if proc.poll() is not None:
+                raise RuntimeError(f"fhirsnake exited with {proc.returncode} before answering")
+            try:
+                with urllib.request.urlopen(f"{base}/", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("fhirsnake did not answer on 127.0.0.1 within 30 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -48,8 +48,10 @@ def test_skip_and_error_count_as_the_rules_say() -> None:
     assert gs1_status([("gs1.a", "skip")]) == "no evidence"
     assert gs1_status([("gs1.a", "skip")], rules(skip_counts_as="fail")) == "not met"
     assert gs1_status([("gs1.a", "pass"), ("gs1.b", "skip")], rules(skip_counts_as="fail")) == "partly met"
-    assert gs1_status([("gs1.a", "pass"), ("gs1.b", "error")]) == "partly met"
-    assert gs1_status([("gs1.a", "pass"), ("gs1.b", "error")], rules(error_counts_as="not-run")) == "met"
+    # By default an error is the harness not judging (docs/check-contract.md): as if the check never ran.
+    assert gs1_status([("gs1.a", "pass"), ("gs1.b", "error")]) == "met"
+    assert gs1_status([("gs1.a", "error")]) == "no evidence"
+    assert gs1_status([("gs1.a", "pass"), ("gs1.b", "error")], rules(error_counts_as="fail")) == "partly met"
     assert gs1_status([("gs1.a", "error")], rules(error_counts_as="not-run")) == "no evidence"
 
 

@@ -81,7 +81,10 @@ async def test_hostile_input_gives_a_clear_verdict(name: str, monkeypatch: pytes
                               RunInfo(id="t", started="", target=target.to_dict(), harness_version="test"))
     assert time.monotonic() - started < 20
     by_id = {r.id: r for r in result.results}
-    assert by_id[check_id].status is Status.FAIL, (by_id[check_id].status, by_id[check_id].message)
+    # A document the harness could not fetch or read past its own limit was not judged (the check
+    # contract, docs/check-contract.md): an error saying so, never a fail of the API.
+    expected = Status.ERROR if name in ("huge document", "unreachable document") else Status.FAIL
+    assert by_id[check_id].status is expected, (by_id[check_id].status, by_id[check_id].message)
     assert words in by_id[check_id].message
     for r in result.results:
         assert "Traceback" not in r.message

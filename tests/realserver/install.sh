@@ -14,15 +14,24 @@ command -v node >/dev/null || { echo "install.sh: node not found" >&2; exit 1; }
 command -v npm >/dev/null || { echo "install.sh: npm not found" >&2; exit 1; }
 
 want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$dest/node_modules/@medplum/fhir-router" ]]; then
-  exit 0
+if [[ ! ( -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$dest/node_modules/@medplum/fhir-router" ) ]]; then
+  mkdir -p "$dest"
+  cp "$here/package.json" "$here/package-lock.json" "$dest/"
+  rm -f "$stamp"
+  # --engine-strict=false: @medplum 5.x declares node >= 22; it runs on node 20
+  # (server.js supplies the one missing global). --ignore-scripts: nothing to build.
+  (cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts --engine-strict=false --loglevel=error)
+  echo "$want" > "$stamp"
+  echo "install.sh: installed $(node -p "require('$dest/node_modules/@medplum/fhir-router/package.json').version" 2>/dev/null || echo '?') into $dest"
 fi
 
-mkdir -p "$dest"
-cp "$here/package.json" "$here/package-lock.json" "$dest/"
-rm -f "$stamp"
-# --engine-strict=false: @medplum 5.x declares node >= 22; it runs on node 20
-# (server.js supplies the one missing global). --ignore-scripts: nothing to build.
-(cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts --engine-strict=false --loglevel=error)
-echo "$want" > "$stamp"
-echo "install.sh: installed $(node -p "require('$dest/node_modules/@medplum/fhir-router/package.json').version" 2>/dev/null || echo '?') into $dest"
+# The second independent server: fhirsnake (PyPI, beda-software), a minimal FastAPI FHIR server that
+# serves files as resources, in its own venv (its pins on fastapi/uvicorn differ from the project's).
+pyvenv="$here/.pyvenv"
+snake_pin="fhirsnake==1.1.0"
+if [[ ! -f "$pyvenv/.installed" || "$(cat "$pyvenv/.installed")" != "$snake_pin" ]]; then
+  python3 -m venv "$pyvenv"
+  "$pyvenv/bin/pip" install -q "$snake_pin"
+  echo "$snake_pin" > "$pyvenv/.installed"
+  echo "install.sh: installed $snake_pin into $pyvenv"
+fi

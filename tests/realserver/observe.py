@@ -156,6 +156,8 @@ def run(B: str) -> None:
     s, _, b = call(B, "GET", "/Patient?family=jones&_count=2")
     fact("search _count=2: 2 entries, total=5, no link (no next)", s == 200 and len(b["entry"]) == 2 and b["total"] == 5
          and "link" not in b, (s, b.get("total"), b.get("link")))
+    fact("searchset has no self link (fhir-rest.search.self-link fails)",
+         not any(link.get("relation") == "self" for link in b.get("link", [])), b.get("link"))
     fact("searchset entries: search.mode=match, no fullUrl", set(b["entry"][0]) == {"search", "resource"}
          and b["entry"][0]["search"] == {"mode": "match"}, b["entry"][0].keys())
     _, _, b = call(B, "GET", "/Patient?family=jones&_count=2&_offset=2&_sort=birthdate")

@@ -53,3 +53,17 @@ def test_faults_without_a_value_still_refuse_one() -> None:
     with pytest.raises(ValueError, match="takes no value"):
         parse_faults(["notification-drop=3"])
     assert parse_faults(["notification-drop"]).value("notification-drop") is None
+
+
+def test_the_filter_setting_must_narrow_to_the_run() -> None:
+    from conformance.realtime.settings import parse_realtime
+
+    def err(key: str, why: str) -> Exception:
+        return ValueError(f"{key}: {why}")
+
+    assert parse_realtime({}, err).filter == "Patient?_tag={tag}"
+    assert parse_realtime({"filter": "Patient?identifier={tag}"}, err).filter == "Patient?identifier={tag}"
+    import pytest
+
+    with pytest.raises(ValueError, match=r"realtime\.filter: must contain \{tag\}"):
+        parse_realtime({"filter": "Patient?gender=female"}, err)

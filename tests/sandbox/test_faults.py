@@ -171,6 +171,10 @@ PROBES: dict[str, Probe] = {
     "accepts-invalid-resource": lambda c: _is(c.post("Patient", json=patient(birthDate="1980-13-45")), 201,
                                               lambda r: r.status_code),
     "unknown-type-200": lambda c: _is(c.get("NotARealType/1"), 200, lambda r: r.status_code),
+    "accepts-invalid-code": lambda c: _is(c.post("Patient", json=patient(gender="banana")), 201,
+                                          lambda r: r.status_code),
+    "searchset-no-self-link": lambda c: _is(c.get("Patient?_count=1"), [],
+                                            lambda r: [k for k in r.json().get("link", []) if k["relation"] == "self"]),
     "accepts-wrong-type-body": lambda c: _is(c.post("Patient", json=observation("Patient/1")), 201,
                                              lambda r: r.status_code),
     "gs1-gtin-leading-zero-dropped": lambda c: _gs1_changed(c, gs1.medication, _path("code", "coding", 0, "code")),
@@ -254,7 +258,8 @@ def test_faults_name_real_checks() -> None:
              "fhir-rest.search.paging", "fhir-rest.search.include", "fhir-rest.search.revinclude",
              "fhir-rest.search.unknown-param", "fhir-rest.format.accept-json", "fhir-rest.format.param-json",
              "fhir-rest.format.xml", "fhir-rest.errors.not-found", "fhir-rest.errors.invalid-resource",
-             "fhir-rest.errors.unknown-type", "fhir-rest.errors.wrong-type-body"}
+             "fhir-rest.errors.unknown-type", "fhir-rest.errors.wrong-type-body", "fhir-rest.errors.invalid-code",
+             "fhir-rest.search.self-link"}
     suites = load_suites().suites
     other = {c for sid, spec in suites.items() if sid != "fhir-rest" for c in spec.checks}
     for fault in FAULTS.values():
@@ -267,7 +272,7 @@ def test_parse_faults() -> None:
     faults = parse_faults(["etag-missing", " include-ignored "])
     assert faults.on("etag-missing") and faults.on("include-ignored") and not faults.on("create-no-location")
     assert faults.value("etag-missing") is None and faults.names() == ["etag-missing", "include-ignored"]
-    with pytest.raises(ValueError, match="unknown fault 'nope' \\(known: accepts-invalid-resource, "):
+    with pytest.raises(ValueError, match="unknown fault 'nope' \\(known: accepts-invalid-code, "):
         parse_faults(["nope"])
     with pytest.raises(ValueError, match="takes no value"):
         parse_faults(["etag-missing=3"])

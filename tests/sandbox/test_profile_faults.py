@@ -54,6 +54,8 @@ PROBES: dict[str, Probe] = {
     "profiles-birthdate-not-stored": lambda c: _changed(_patient(c), lambda r: "birthDate" not in r),
     "profiles-unit-code-without-system": lambda c: _changed(
         _observation(c), lambda r: "system" not in r["valueQuantity"] and r["valueQuantity"]["code"] == "/min"),
+    "profiles-attachment-size-stale": lambda c: _changed(
+        _patient(c), lambda r: any(p.get("size") == 2048 for p in r.get("photo", []))),
     "profiles-search-empty": _searched,
 }
 

@@ -23,7 +23,7 @@ from conformance.sandbox.fhir import bedside, bundles, chains, gs1, profiles, se
 from conformance.sandbox.fhir.capability import is_r4_type, statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir, html_not_found, outcome, wants_json
 from conformance.sandbox.fhir.store import Store, Version
-from conformance.sandbox.fhir.validate import problems
+from conformance.sandbox.fhir.validate import code_problems, problems
 
 
 class Sandbox:
@@ -197,6 +197,10 @@ class Sandbox:
             found = problems(body_type, resource)
             if found:
                 raise FhirError(400, "invalid resource: " + "; ".join(found), "structure")
+        if not self.faults.on("accepts-invalid-code"):
+            codes = code_problems(body_type, resource)
+            if codes:
+                raise FhirError(400, "invalid code: " + "; ".join(codes), "code-invalid")
         stored = profiles.apply(gs1.apply(resource, self.faults), self.faults)
         return bedside.apply(stored, self.store, self.faults)
 

@@ -28,7 +28,8 @@ def searchset(query: Query, matches: list[dict[str, Any]], store: Store, base: s
         page = matches[query.offset:]
     else:
         page = matches[query.offset:query.offset + count]
-    links = [{"relation": "self", "url": link(base, query, query.offset, query.count)}]
+    links = [] if faults.on("searchset-no-self-link") else [
+        {"relation": "self", "url": link(base, query, query.offset, query.count)}]
     following = query.offset + count
     if following < len(matches) and not faults.on("search-ignores-count"):
         url = link(base, query, following, query.count)

@@ -27,6 +27,10 @@ def apply(resource: dict[str, Any], faults: Faults) -> dict[str, Any]:
     birth = out.get("birthDate")
     if faults.on("profiles-birthdate-local-format") and isinstance(birth, str) and len(birth) == 10:
         out["birthDate"] = f"{birth[8:10]}/{birth[5:7]}/{birth[0:4]}"
+    if faults.on("profiles-attachment-size-stale"):
+        # the placeholder's data is 11 bytes ("placeholder"); size and hash describe an earlier, larger image
+        out.setdefault("photo", []).append({"contentType": "image/png", "data": "cGxhY2Vob2xkZXI=", "size": 2048,
+                                            "hash": "2jmj7l5rSw0yVb/vlWAYkK/YBwk="})
     if faults.on("profiles-birthdate-not-stored"):
         out.pop("birthDate", None)
     if faults.on("profiles-nhs-number-local-system"):

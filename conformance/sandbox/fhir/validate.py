@@ -34,6 +34,19 @@ _STRINGS = {"string", "markdown", "base64Binary", "xhtml"}
 _INTEGERS = {"integer", "positiveInt", "unsignedInt"}
 
 
+# Top-level codes whose R4 binding is required (a small table: what the suite probes and clients get wrong).
+_GENDER = frozenset({"male", "female", "other", "unknown"})
+REQUIRED_CODES: dict[tuple[str, str], frozenset[str]] = {("Patient", "gender"): _GENDER,
+                                                         ("Practitioner", "gender"): _GENDER}
+
+
+def code_problems(rtype: str, resource: dict[str, Any]) -> list[str]:
+    """Codes outside their required binding's value set (administrative-gender...)."""
+    return [f"{rtype}.{name}: {resource[name]!r} is not in the required value set ({', '.join(sorted(codes))})"
+            for (t, name), codes in REQUIRED_CODES.items()
+            if t == rtype and name in resource and resource[name] not in codes]
+
+
 def problems(rtype: str, resource: dict[str, Any]) -> list[str]:
     """Everything structurally wrong with the resource's top level; empty if it looks valid R4."""
     elements: dict[str, list[Any]] = data()["elements"].get(rtype, {})

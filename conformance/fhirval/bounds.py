@@ -1,0 +1,131 @@
+"""minValue[x] / maxValue[x] of a profile: numbers, dates and times, and Quantities through UCUM.
+
+A Quantity bound is compared with the value after converting the value into the bound's unit, as
+HL7's validator does: same system and code compare directly; other UCUM units are converted with
+``ucumvert`` (UCUM's grammar parsed into pint units, offline; ``pyucum`` calls the NLM's UCUM web
+API, a network call a validator must not make, and ``ucum`` is not on PyPI). Units that are not
+UCUM, or not commensurable, cannot be compared: that is information, never a verdict. A Quantity
+maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
+more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
+(before or after today) being unsettled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.values import show
+
+UCUM = "http://unitsofmeasure.org"
+_TEMPORAL = ("date", "dateTime", "instant")
+# UCUM time units a duration bound on a date may use, in days (a year and month as UCUM defines them)
+_DAYS = {"a": 365.25, "mo": 30.4375, "wk": 7.0, "d": 1.0, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
+
+
+def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
+    for key, bound in ed.items():
+        if not key.startswith(("minValue", "maxValue")):
+            continue
+        is_min = key.startswith("min")
+        if isinstance(bound, dict) and is_min and tcode in _TEMPORAL:
+            # a minimum duration on a date has no settled reading (before or after today?): not judged
+            sink.info("min-value", loc, f"{key} on a {tcode} is not checked (a duration relative to today)")
+            continue
+        if isinstance(bound, dict):
+            diff = _quantity_diff(item, tcode, bound, loc, sink, key[:3] + "-value")
+        else:
+            diff = _diff(item, bound)
+        if diff is None:
+            continue
+        if is_min and diff < 0:
+            sink.error("min-value", loc, f"value {show(_shown(item))} is less than the minimum {show(_shown(bound))}")
+        elif not is_min and diff > 0:
+            sink.error("max-value", loc, f"value {show(_shown(item))} is more than the maximum {show(_shown(bound))}")
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dict):
+        return f"{value.get('value')} {value.get('code') or value.get('unit') or ''}".strip()
+    return value
+
+
+def _diff(a: Any, b: Any) -> float | None:
+    """a - b for two numbers, its sign for two strings (dates and times, compared as text), else None."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) - float(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return (a > b) - (a < b)
+    return None
+
+
+def _quantity_diff(item: Any, tcode: str, bound: dict[str, Any], loc: str, sink: Sink,
+                   defect: str) -> float | None:
+    if tcode in _TEMPORAL and isinstance(item, str):
+        return _date_diff(item, bound)
+    if not isinstance(item, dict):
+        return None
+    value, limit = _number(item.get("value")), _number(bound.get("value"))
+    if value is None or limit is None:
+        return None
+    if (item.get("system"), item.get("code")) == (bound.get("system"), bound.get("code")):
+        return value - limit
+    if item.get("system") != UCUM or bound.get("system") != UCUM:
+        sink.info(defect, loc, f"the value's unit {item.get('code')!r} cannot be compared with the bound's "
+                                    f"{bound.get('code')!r} (both must be UCUM)")
+        return None
+    converted = convert(value, str(item.get("code")), str(bound.get("code")))
+    if converted is None:
+        sink.info(defect, loc, f"the value's unit {item.get('code')!r} cannot be converted to the bound's "
+                                    f"{bound.get('code')!r}")
+        return None
+    return converted - limit
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return None
+    try:
+        return float(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _date_diff(item: str, bound: dict[str, Any]) -> float | None:
+    """Days from today + duration to the date (a date's own precision: its first day)."""
+    amount = _number(bound.get("value"))
+    days = _DAYS.get(str(bound.get("code"))) if bound.get("system") in (UCUM, None) else None
+    if amount is None or days is None:
+        return None
+    try:
+        day = dt.date.fromisoformat({4: item + "-01-01", 7: item + "-01"}.get(len(item), item[:10]))
+    except ValueError:
+        return None
+    limit = dt.date.today() + dt.timedelta(days=amount * days)
+    return float((day - limit).days)
+
+
+def convert(value: float, unit: str, to: str) -> float | None:
+    """``value`` in UCUM ``unit`` expressed in ``to``; None when either is not UCUM or they do not convert."""
+    registry = _registry()
+    if registry is None:
+        return None
+    try:
+        quantity = registry.Quantity(value, registry.from_ucum(unit))
+        return float(quantity.to(registry.from_ucum(to)).magnitude)
+    except Exception:  # noqa: BLE001 - lark and pint raise many kinds for a unit they cannot parse or convert
+        return None
+
+
+@functools.cache
+def _registry() -> Any:
+    try:
+        from ucumvert import PintUcumRegistry
+    except ImportError:  # not installed: units that differ are not compared (information)
+        return None
+    return PintUcumRegistry()

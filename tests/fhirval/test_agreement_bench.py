@@ -1,0 +1,68 @@
+"""bench/fhir_reference_agreement.py on a synthetic manifest: steps, supporting files, options, and the counts."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "fhir_reference_agreement.py"
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fhir_reference_agreement", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _outcome(*errors: str) -> dict[str, object]:
+    return {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "details": {"text": e}} for e in errors]}
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    v = tmp_path / "validator"
+    (v / "outcomes" / "java").mkdir(parents=True)
+    ext_url = "http://example.net/StructureDefinition/flag"
+    ext = {"resourceType": "StructureDefinition", "id": "flag", "url": ext_url, "name": "Flag", "status": "draft",
+           "kind": "complex-type", "abstract": False, "context": [{"type": "element", "expression": "Patient"}],
+           "type": "Extension", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+           "derivation": "constraint", "differential": {"element": [
+               {"id": "Extension.url", "path": "Extension.url", "fixedUri": ext_url},
+               {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "boolean"}]}]}}
+    (v / "flag.json").write_text(json.dumps(ext))
+    good = {"resourceType": "Patient", "extension": [{"url": ext_url, "valueBoolean": True}]}
+    (v / "good.json").write_text(json.dumps(good))
+    (v / "bad.json").write_text(json.dumps({"resourceType": "Patient", "gender": "mle"}))
+    (v / "outcomes" / "java" / "good.json").write_text(json.dumps(_outcome()))
+    (v / "outcomes" / "java" / "bad.json").write_text(json.dumps(_outcome("gender")))
+    manifest = {"test-cases": [
+        {"name": "good", "file": "good.json", "version": "4.0", "supporting": ["flag.json"], "java": "java/good.json"},
+        {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
+        {"name": "bad-said-valid", "file": "bad.json", "version": "4.0", "java": "java/good.json"},
+        {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
+        {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"}]}
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path
+
+
+def test_steps_load_supporting_files_and_list_options(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _bench()
+    steps, optioned = bench.select(corpus)
+    assert [s.name for s in steps] == ["good [base]", "bad [base]", "bad-said-valid [base]"]
+    assert optioned == {"security-checks": ["secure"]}
+    bench.run(steps)
+    # the extension is defined only by the supporting file: without it, "good" would be a false alarm
+    assert [s.got_errors for s in steps] == [0, 1, 1]
+    bench.report("all", steps)
+    line = capsys.readouterr().out
+    assert "verdict agreement 2/3" in line
+    assert "false-valid (missed errors) 0; false-invalid (false alarms) 1" in line

@@ -1,0 +1,102 @@
+"""minValue / maxValue: numbers, Quantities in the same and in other UCUM units, durations on dates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.fhirval.bounds import convert
+from conformance.fhirval.layered import LayeredSource, load_definitions
+from conformance.fhirval.validate import validate_resource
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def _profile(tmp_path: Path, rtype: str, *elements: dict[str, Any]) -> tuple[LayeredSource, str]:
+    url = f"https://conformance.example/fhir/StructureDefinition/b-{rtype.lower()}"
+    sd = {"resourceType": "StructureDefinition", "id": f"b-{rtype.lower()}", "url": url, "name": f"B{rtype}",
+          "status": "draft", "kind": "resource", "abstract": False, "type": rtype,
+          "baseDefinition": f"http://hl7.org/fhir/StructureDefinition/{rtype}", "derivation": "constraint",
+          "differential": {"element": list(elements)}}
+    (tmp_path / "b.json").write_text(json.dumps(sd))
+    return load_definitions([tmp_path / "b.json"]), url
+
+
+def found(res: dict[str, Any], source: LayeredSource, url: str) -> list[tuple[str, str, str]]:
+    return [(i.severity, i.defect, i.location) for i in validate_resource(res, source, (url,))
+            if i.defect in ("min-value", "max-value")]
+
+
+def _weight(tmp_path: Path) -> tuple[LayeredSource, str]:
+    return _profile(tmp_path, "Observation", {
+        "id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity"}],
+        "minValueQuantity": {"value": 0, "system": UCUM, "code": "kg"},
+        "maxValueQuantity": {"value": 500, "system": UCUM, "code": "kg"}})
+
+
+def _obs(value: float, code: str, system: str = UCUM) -> dict[str, Any]:
+    return {"resourceType": "Observation", "status": "final", "code": {"text": "weight"},
+            "valueQuantity": {"value": value, "system": system, "code": code}}
+
+
+def test_quantity_in_the_bound_unit(tmp_path: Path) -> None:
+    source, url = _weight(tmp_path)
+    assert found(_obs(70, "kg"), source, url) == []
+    assert found(_obs(-1, "kg"), source, url) == [("error", "min-value", "Observation.value.ofType(Quantity)")]
+    assert found(_obs(501, "kg"), source, url) == [("error", "max-value", "Observation.value.ofType(Quantity)")]
+
+
+def test_quantity_converted_through_ucum(tmp_path: Path) -> None:
+    source, url = _weight(tmp_path)
+    assert found(_obs(70000, "g"), source, url) == []
+    assert found(_obs(600000, "g"), source, url) == [("error", "max-value", "Observation.value.ofType(Quantity)")]
+
+
+def test_units_that_do_not_convert_are_information_not_a_verdict(tmp_path: Path) -> None:
+    source, url = _weight(tmp_path)
+    assert found(_obs(5, "m"), source, url) == [("information", "min-value", "Observation.value.ofType(Quantity)"),
+                                                 ("information", "max-value", "Observation.value.ofType(Quantity)")]
+    assert [s for s, _, _ in found(_obs(5, "lb", "https://units.example"), source, url)] == ["information"] * 2
+
+
+def test_ucum_conversion() -> None:
+    assert convert(5, "g", "kg") == 0.005
+    assert convert(1, "mg/dL", "g/L") == 0.01
+    assert convert(1, "kg", "m") is None
+    assert convert(1, "not a unit((", "kg") is None
+
+
+def test_max_duration_on_a_date_is_today_plus_it(tmp_path: Path) -> None:
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "maxValueQuantity": {"value": 10, "system": UCUM, "code": "a"}})
+    assert found({"resourceType": "Patient", "birthDate": "1990-05-01"}, source, url) == []
+    assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == [
+        ("error", "max-value", "Patient.birthDate")]
+
+
+def test_integer_bounds(tmp_path: Path) -> None:
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.multipleBirth[x]",
+                                                 "path": "Patient.multipleBirth[x]", "maxValueInteger": 4})
+    assert found({"resourceType": "Patient", "multipleBirthInteger": 3}, source, url) == []
+    assert found({"resourceType": "Patient", "multipleBirthInteger": 5}, source, url) == [
+        ("error", "max-value", "Patient.multipleBirth.ofType(integer)")]
+
+
+def test_min_duration_on_a_date_is_not_judged(tmp_path: Path) -> None:
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "minValueQuantity": {"value": 10, "system": UCUM, "code": "a"}})
+    assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == [
+        ("information", "min-value", "Patient.birthDate")]
+
+
+def test_without_ucumvert_units_that_differ_are_information(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.fhirval import bounds
+
+    monkeypatch.setattr(bounds, "_registry", lambda: None)
+    source, url = _weight(tmp_path)
+    assert [s for s, _, _ in found(_obs(600000, "g"), source, url)] == ["information", "information"]
+    assert found(_obs(501, "kg"), source, url) == [("error", "max-value", "Observation.value.ofType(Quantity)")]

@@ -1,0 +1,70 @@
+"""Subscriptions built from what the server publishes, and a server's own reason for not notifying in
+the verdict: a correct server that refuses our filter is never reported as "never notified"."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from conformance.model import Status
+from conformance.targets import Target
+from tests.integration.conftest import run_against_sandbox
+from tests.suites.malformed.test_bent_answers import Rewrite
+
+TOPIC = "https://conformance.example/SubscriptionTopic/patient-write"
+
+
+def _topic_filters_by_identifier(request: httpx.Request, status: int, headers: list[tuple[str, str]],
+                                 body: bytes) -> httpx.Response | None:
+    if request.method == "GET" and request.url.path.endswith("/SubscriptionTopic"):
+        topic = {"resourceType": "SubscriptionTopic", "url": request.url.params.get("url"),
+                 "resourceTrigger": [{"resource": "Patient"}],
+                 "canFilterBy": [{"resource": "Patient", "filterParameter": "identifier"}]}
+        bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": topic}]}
+        return httpx.Response(200, headers=[("content-type", "application/fhir+json")],
+                              content=json.dumps(bundle).encode())
+    return None
+
+
+def _refuses_after_create(request: httpx.Request, status: int, headers: list[tuple[str, str]],
+                          body: bytes) -> httpx.Response | None:
+    path = request.url.path
+    if request.method == "GET" and "/Subscription/" in path and "$" not in path:
+        data = json.loads(body)
+        if data.get("reason") == "conformance realtime check" and "-sub" in json.dumps(data):
+            data.update(status="error", error="filter on _tag is not supported by this topic")
+            return httpx.Response(200, headers=headers, content=json.dumps(data).encode())
+    return None
+
+
+async def test_a_filter_the_published_topic_does_not_allow_is_not_judged() -> None:
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.create"],
+                                       wrap_http=lambda inner: Rewrite(inner, _topic_filters_by_identifier))
+    create = next(r for r in result.results if r.id == "realtime.subscription.create")
+    assert create.status is Status.SKIP, create.message
+    assert "filter by identifier" in create.message and "realtime.filter" in create.message
+
+
+async def test_a_configured_filter_the_topic_allows_is_used() -> None:
+    def configure(target: Target) -> None:
+        target.realtime.filter = "Patient?identifier={tag}"
+
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.create"],
+                                       configure=configure,
+                                       wrap_http=lambda inner: Rewrite(inner, _topic_filters_by_identifier))
+    create = next(r for r in result.results if r.id == "realtime.subscription.create")
+    assert create.status is not Status.SKIP, create.message
+    sent = [e.data for e in create.evidence if e.kind == "http" and e.data.get("request", {}).get("method") == "POST"]
+    assert sent and "Patient?identifier=" in json.dumps(sent[0]), sent
+
+
+async def test_the_servers_reason_for_not_notifying_is_the_verdict() -> None:
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.handshake"],
+                                       wrap_http=lambda inner: Rewrite(inner, _refuses_after_create))
+    got = {r.id: r for r in result.results}
+    create = got["realtime.subscription.create"]
+    assert create.status is Status.SKIP, create.message
+    assert "filter on _tag is not supported by this topic" in create.message
+    handshake = got["realtime.subscription.handshake"]
+    assert handshake.status is Status.SKIP and "never notified" not in handshake.message
