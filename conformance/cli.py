@@ -32,6 +32,13 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     return (TargetError, SelectionError, StoreError, ReportError, SigningKeyError)
 
 
+def _say(message: str) -> None:
+    """One line on stderr, scrubbed of every secret the run met (an exception may quote one)."""
+    from conformance.scrub import RUN
+
+    click.echo(RUN.text(message), err=True)
+
+
 def _guard(fn: Callable[[], int]) -> None:
     """Run a command body; turn every failure into a message and an exit code, never a traceback."""
     try:
@@ -41,10 +48,10 @@ def _guard(fn: Callable[[], int]) -> None:
     except click.ClickException:
         raise
     except _usage_errors() as exc:
-        click.echo(f"conformance: {exc}", err=True)
+        _say(f"conformance: {exc}")
         code = EXIT_USAGE
     except UnreachableError as exc:
-        click.echo(f"conformance: {exc}", err=True)
+        _say(f"conformance: {exc}")
         code = EXIT_HARNESS
     except KeyboardInterrupt:
         click.echo("conformance: interrupted", err=True)
@@ -56,8 +63,7 @@ def _guard(fn: Callable[[], int]) -> None:
     except Exception as exc:
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise
-        click.echo(f"conformance: internal error: {type(exc).__name__}: {exc} "
-                   "(set CONFORMANCE_DEBUG=1 for a traceback)", err=True)
+        _say(f"conformance: internal error: {type(exc).__name__}: {exc} (set CONFORMANCE_DEBUG=1 for a traceback)")
         code = EXIT_HARNESS
     sys.exit(code)
 

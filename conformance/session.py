@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
-from conformance import __version__
+from conformance import __version__, scrub
 from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import write_reports
 from conformance.reporting.console import ConsoleProgress, print_summary
@@ -79,6 +79,13 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
 
     console = console or Console(stderr=True)
     check_credentials(target)
+    # Every credential joins the run's secret set before anything can echo it (issue 18): evidence,
+    # reports, the store and this console are scrubbed of it in every encoding.
+    scrub.register(*target.auth.secrets(), *target.oauth.secrets())
+    if target.auth.type == "basic":
+        scrub.register(":".join(target.auth.secrets()))
+    if not isinstance(console.file, scrub.ScrubbingStream):
+        console.file = scrub.ScrubbingStream(console.file)  # type: ignore[assignment]
     report_dir = options.out_dir
     for path in (report_dir, options.json_path, options.junit_path, options.html_path, options.testreport_path):
         # Refuse unusable output paths before the target is touched, not after the run.

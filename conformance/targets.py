@@ -204,6 +204,8 @@ def parse(data: dict[str, Any], source: str) -> Target:
     def err(key: str, why: str) -> TargetError:
         return TargetError(f"{source}: {key}: {why}")
 
+    _refuse_userinfo(data, source)
+
     for key in data:
         if key not in _TOP:
             raise err(key, f"unknown key (expected one of {', '.join(_TOP)})")
@@ -333,8 +335,32 @@ def check_credentials(target: Target) -> None:
             # Shorter values cannot be scrubbed from evidence without erasing innocent text with them.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} is shorter than {MIN_SECRET} "
                               "characters, too short to be kept out of the evidence; use a longer credential")
+        value = os.environ[var]
+        if key == "token_env" and (value != value.strip() or not all(" " <= c <= "~" for c in value)):
+            # An HTTP header carries printable ASCII only, with no edge whitespace: say so before any request.
+            raise TargetError(f"{target.source}: auth.{key}: the value of {var} has characters an HTTP "
+                              "header cannot carry (control characters, non-ASCII, or leading or trailing "
+                              "spaces); a bearer token is printable ASCII")
     for missing in missing_secrets(target.oauth):
         raise TargetError(f"{target.source}: {missing}")
+
+
+_USERINFO = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
+
+
+def _refuse_userinfo(data: Any, source: str, path: str = "") -> None:
+    """No value anywhere in the file (any section: endpoints, [oauth], [realtime], [hl7v2]...) may be a URL
+    with a user name or password in it: it would be kept in every report, store row and pack. The message
+    names the key and never the value."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _refuse_userinfo(value, source, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _refuse_userinfo(value, source, f"{path}[{index}]")
+    elif isinstance(data, str) and _USERINFO.match(data):
+        raise TargetError(f"{source}: {path}: the URL carries a user name or password; remove it and give "
+                          "credentials through [auth] with an environment variable (username_env/password_env)")
 
 
 def _check_url(url: str, what: str) -> None:

@@ -10,16 +10,17 @@ transport's scrubber so it never reaches evidence, reports or the store.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from conformance import safejson
 from conformance.evidence.capture import collecting, record
 from conformance.model import Evidence
 from conformance.openapi.settings import OAuthSettings
-from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.scrub import register
+from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -39,10 +40,10 @@ class Token:
 
 
 def protect(http: HttpTransport, *values: str) -> None:
-    """Scrub these values (and their base64) from everything this transport keeps from now on."""
-    for value in values:
-        if value and len(value) >= 4 and value not in http.scrubber.secrets:
-            http.scrubber.secrets += [value, base64.b64encode(value.encode()).decode()]
+    """Scrub these values, in every encoding, from everything this transport and every output keep
+    from now on (the transport's scrubber feeds the run's registry, :data:`conformance.scrub.RUN`)."""
+    http.scrubber.add(*values)
+    register(*values)
 
 
 def _form(fields: dict[str, str]) -> bytes:
@@ -51,19 +52,22 @@ def _form(fields: dict[str, str]) -> bytes:
     return urlencode(fields).encode()
 
 
-def read_token(response: HttpResponse) -> Token:
-    """A successful RFC 6749 5.1 token response, or TokenError saying what is wrong with it."""
+async def read_token(response: HttpResponse) -> Token:
+    """A successful RFC 6749 5.1 token response, or TokenError saying what is wrong with it.
+
+    The body is parsed off the event loop and within safejson's limits; a body past them is
+    :class:`~conformance.transports.http.BodyBeyondLimit` (the check errors: nothing was judged)."""
     if response.status_code != 200:
         detail = ""
         try:
-            body = response.json()
+            body = await response.ajson()
             if isinstance(body, dict):
                 detail = f": {body.get('error', '')} {body.get('error_description', '')}".rstrip()
         except ValueError:
             detail = f" ({response.content_type or 'no content type'}, not a JSON error)"
         raise TokenError(f"the token endpoint answered {response.status_code}{detail}")
     try:
-        body = response.json()
+        body = await response.ajson()
     except ValueError:
         raise TokenError(f"the token endpoint answered 200 with {response.content_type or 'no content type'}, "
                          "not a JSON token response") from None
@@ -97,16 +101,15 @@ class OAuthClient:
                 record(item)
             raise TokenError(f"the token endpoint did not answer: {broken}")
         try:
-            token = read_token(response)
-        except TokenError:
+            token = await read_token(response)
+        except (TokenError, BodyBeyondLimit):
             token = None
         if token is not None:
             protect(self.http, token.access_token)
         for item in caught:
-            record(Evidence(item.kind, self.http.scrubber.text(item.summary),
-                            json.loads(self.http.scrubber.text(json.dumps(item.data)))))
+            record(Evidence(item.kind, self.http.scrubber.text(item.summary), self.http.scrubber.value(item.data)))
         if token is None:
-            read_token(response)  # raises the TokenError again, now that the evidence is kept
+            await read_token(response)  # raises the TokenError again, now that the evidence is kept
         assert token is not None
         return token
 
@@ -117,7 +120,7 @@ class OAuthClient:
             raise TokenError("no client secret (oauth.client_secret_env)")
         pair = f"{self.settings.client_id}:{secret}".encode()
         basic = "Basic " + base64.b64encode(pair).decode()
-        protect(self.http, basic.split(" ", 1)[1])
+        protect(self.http, secret, pair.decode(), basic.split(" ", 1)[1])
         return await self._post({"grant_type": "client_credentials", "scope": scope}, {"Authorization": basic})
 
     def assertion(self, key_pem: str | None = None) -> str:
@@ -169,9 +172,7 @@ class OAuthClient:
 
 
 def _json(raw: str) -> dict[str, Any]:
-    import json
-
-    value = json.loads(raw)
+    value = safejson.loads(raw)
     if not isinstance(value, dict):
         raise ValueError("not a JWK object")
     return value

@@ -9,7 +9,7 @@ from conformance.auth.client import OAuthClient, TokenError
 from conformance.cleanup.ledger import Ledger
 from conformance.cleanup.report import Report
 from conformance.fhir.tags import RUN_HEADER
-from conformance.transports.http import HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 
 
 def _origin(url: str) -> str:
@@ -31,9 +31,9 @@ async def _authorization(http: HttpTransport, target: Any) -> dict[str, str]:
     if not endpoint:
         fhir = oauth.smart_fhir or target.endpoints.get("fhir", "")
         try:
-            found = (await http.request("GET", f"{fhir}/.well-known/smart-configuration",
-                                        headers={"Accept": "application/json"})).json()
-        except (TransportError, ValueError):
+            found = await (await http.request("GET", f"{fhir}/.well-known/smart-configuration",
+                                              headers={"Accept": "application/json"})).ajson()
+        except (TransportError, ValueError, BodyBeyondLimit):
             found = None
         endpoint = found.get("token_endpoint", "") if isinstance(found, dict) else ""
         if not endpoint:

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.cleanup.report import Report, TypeReport
 from conformance.fhir.client import FhirClient
-from conformance.transports.http import HttpResponse, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpResponse, TransportError
 
 PAGE = 100
 MAX_PAGES = 20  # per type and round: at most 2,000 resources of one type found at a time
@@ -30,7 +30,7 @@ class CleanupError(Exception):
 def _json(response: HttpResponse) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, BodyBeyondLimit):  # not JSON, or past safejson's limits: nothing found in it
         return None
 
 

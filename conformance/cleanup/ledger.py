@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from conformance.scrub import RUN
+
 DEFAULT = Path("reports") / "created"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -26,6 +28,7 @@ class Ledger:
         return self.directory / (_SAFE.sub("_", run_id) + ".jsonl")
 
     def _append(self, run_id: str, entry: dict[str, Any]) -> None:
+        entry = RUN.value(entry)  # a URL the server handed back may echo a credential (issue 18)
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self._file(run_id)
         with open(path, "ab") as out:

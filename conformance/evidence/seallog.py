@@ -9,13 +9,13 @@ whose inclusion proof reaches a checkpoint's root is proven to be in the log the
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conformance import safejson
 from conformance.evidence import merkle
 from conformance.evidence.keys import Signer, Trusted, b64decode
 from conformance.evidence.schema import SealRow, canonical_json
@@ -66,7 +66,7 @@ class CheckpointError(ValueError):
 
 def read_checkpoint(data: bytes) -> Checkpoint:
     try:
-        body = json.loads(data)
+        body = safejson.loads(data)  # bounded: a hostile checkpoint is "not readable", not a crash
         if not isinstance(body, dict) or body.get("format") != CHECKPOINT_FORMAT:
             raise CheckpointError(f"not a {CHECKPOINT_FORMAT} file")
         size, root = int(body["tree_size"]), bytes.fromhex(str(body["root_hash"]))

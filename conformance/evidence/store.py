@@ -63,6 +63,7 @@ from conformance.evidence.seal import RUN_FIELDS, items_of_rows, row_fields, run
 from conformance.evidence.verify import Problem, pack_of, verify_session
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.runner.events import Event, Listener, RunFinished, RunStarted
+from conformance.scrub import scrubbed, scrubbed_info
 
 __all__ = ["ABORTED", "COMPLETE", "INCOMPLETE", "EvidenceStore", "RunNotFound", "StoreError", "default_store_url",
            "evidence_sha256"]
@@ -207,6 +208,7 @@ class EvidenceStore:
 
     def start_run(self, info: RunInfo) -> None:
         """Record a run as ``incomplete``; it becomes ``complete`` only when :meth:`finish_run` commits."""
+        info = scrubbed_info(info)  # no row or blob ever holds a secret the run knows (issue 18)
         _ = self.signer  # a broken key file stops the run here, before any check, not at its end
         with self._session(f"record the start of run {info.id}") as session:
             if session.get(RunRow, info.id) is not None:
@@ -244,7 +246,9 @@ class EvidenceStore:
         ``result.run.aborted`` says why it stopped early), in one transaction.
 
         Also stores a run that was never started here (an import). A sealed run is never rewritten.
+        Everything is scrubbed of the run's secrets before it is compressed, hashed and sealed.
         """
+        result = scrubbed(result)
         for attempt in range(SEAL_RETRIES):
             try:
                 self._finish(result)

@@ -10,7 +10,6 @@ can change unnoticed, and it is checked with no store at all.
 from __future__ import annotations
 
 import hashlib
-import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conformance import safejson
 from conformance.evidence.keys import Signer, Trusted
 from conformance.evidence.schema import BlobRow, RunRow, SealRow, canonical_json
 from conformance.evidence.seal import (
@@ -180,10 +180,12 @@ def verify_pack_signed(path: Path, trusted: Trusted,
 def _verify_pack(path: Path) -> tuple[str, list[Problem], dict[str, Any] | None]:
     data = path.read_bytes()
     try:
-        body = json.loads(data)
+        body = safejson.loads(data)  # a hostile pack nested past the recursion limit: a problem, not a crash
         if not isinstance(body, dict) or body.get("format") not in PACK_FORMATS:
             return "", [Problem("", "pack", f"not a {' or '.join(PACK_FORMATS)} file")], None
         run_id = str(body["run"]["id"])
+    except safejson.JsonLimitError as exc:
+        return "", [Problem("", "pack", f"not a readable evidence pack: {exc}")], None
     except (ValueError, KeyError, TypeError) as exc:
         return "", [Problem("", "pack", f"not a readable evidence pack ({type(exc).__name__}: it was changed "
                             "or is not a pack)")], None

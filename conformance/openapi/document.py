@@ -8,7 +8,6 @@ daemon thread, with reference loops (RecursionError) reported as what they are.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from conformance import safejson
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 
@@ -27,6 +27,11 @@ VALIDATE_SECONDS = 10.0
 
 class DocumentError(Exception):
     """The document cannot be used: unreadable, not JSON/YAML, not an OpenAPI 3 object. Says why."""
+
+
+class DocumentBeyondLimit(DocumentError):
+    """The document is JSON or YAML the harness declines to read (safejson's depth and integer limits):
+    what it says was not judged, so a check ends in ``error``, not ``fail``."""
 
 
 class _Loader(yaml.SafeLoader):  # type: ignore[misc]
@@ -42,11 +47,21 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc]
         return super().compose_node(parent, index)
 
 
+def _within_depth(data: Any, where: str) -> None:
+    """YAML has no depth bound of its own short of the recursion limit: apply safejson's."""
+    deepest = safejson.depth(data)
+    if deepest > safejson.MAX_DEPTH:
+        raise DocumentBeyondLimit(f"{where} was not read: the YAML is nested {deepest:,} levels deep; "
+                                  f"the limit is {safejson.MAX_DEPTH}")
+
+
 def parse(content: bytes, where: str) -> dict[str, Any]:
     """JSON or YAML -> the document object; DocumentError says what is wrong with it."""
     text = content.decode("utf-8", errors="replace").lstrip("\ufeff")
     try:
-        data: Any = json.loads(text)
+        data: Any = safejson.loads(text)
+    except safejson.JsonLimitError as exc:
+        raise DocumentBeyondLimit(f"{where} was not read: {exc}") from None
     except ValueError:
         try:
             data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
@@ -54,7 +69,10 @@ def parse(content: bytes, where: str) -> dict[str, Any]:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise DocumentError(f"{where} is neither JSON nor YAML: {first}") from None
         except RecursionError:
-            raise DocumentError(f"{where} nests too deeply to read") from None
+            raise DocumentBeyondLimit(f"{where} was not read: the YAML nests too deeply") from None
+        except ValueError as exc:  # an integer past Python's digit limit, as YAML builds it
+            raise DocumentBeyondLimit(f"{where} was not read: {str(exc).splitlines()[0]}") from None
+        _within_depth(data, where)
     if not isinstance(data, dict):
         raise DocumentError(f"{where} is not an object (it is {type(data).__name__})")
     version = data.get("openapi")

@@ -7,9 +7,10 @@ rule the bundle breaks. The constants are shared with the sandbox, which builds 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from conformance import safejson
 
 IG = "http://hl7.org/fhir/uv/subscriptions-backport"
 SUBSCRIPTION_PROFILE = f"{IG}/StructureDefinition/backport-subscription"
@@ -48,6 +49,7 @@ class Notification:
     events_since: str = ""
     events: list[Event] = field(default_factory=list)
     error: str = ""  # why the body is not a notification at all (not JSON, not a Bundle)
+    unread: bool = False  # past safejson's limits: the harness did not read it, so nothing was judged
 
 
 def _params(resource: dict[str, Any]) -> list[dict[str, Any]]:
@@ -59,7 +61,7 @@ def _value(param: dict[str, Any]) -> str:
     for key, value in param.items():
         if key.startswith("value"):
             if isinstance(value, dict):
-                return str(value.get("reference", "")) if "reference" in value else json.dumps(value)
+                return str(value.get("reference", "")) if "reference" in value else safejson.dumps(value)
             return str(value)
     return ""
 
@@ -75,7 +77,10 @@ def status_parameters(bundle: dict[str, Any]) -> dict[str, Any] | None:
 def read(body: bytes, arrived: float, sha256: str, keep: int = 4000) -> Notification:
     note = Notification(arrived, len(body), sha256, body[:keep].decode("utf-8", "replace"))
     try:
-        data = json.loads(body)
+        data = safejson.loads(body)
+    except safejson.JsonLimitError as exc:
+        note.error, note.unread = f"not read by the harness ({exc})", True
+        return note
     except (ValueError, UnicodeDecodeError) as exc:
         note.error = f"not JSON ({exc})"
         return note

@@ -59,7 +59,10 @@ class Scenario:
         for n in range(count):
             response = await self.fhir.post("Patient", patient(None, self.tag, f"{self.tag['code']}-setup{n}", 0,
                                                                  self.also))
-            body = response.json() if response.content else {}
+            try:
+                body = await response.ajson() if response.content else {}
+            except ValueError:
+                body = {}
             if response.status_code >= 300 or not isinstance(body, dict) or "id" not in body:
                 self.failed_writes.append(f"creating patient {n + 1} answered {response.status_code}")
                 return
@@ -85,7 +88,7 @@ class Scenario:
                 continue
             self.sent.append(Sent(seq, pid, key, at))
             try:
-                body = response.json() if response.content else {}
+                body = await response.ajson() if response.content else {}
             except ValueError:
                 body = {}
             self.versions[f"Patient/{pid}/_history/{_version(response, body)}"] = key

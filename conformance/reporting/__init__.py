@@ -16,6 +16,7 @@ from conformance.reporting.html import write_html
 from conformance.reporting.json_report import write_json
 from conformance.reporting.junit import write_junit
 from conformance.reporting.testreport import write_testreport
+from conformance.scrub import scrubbed
 
 __all__ = [
     "STANDARD_NAMES",
@@ -51,6 +52,7 @@ def write_reports(
     as the standard one is not written twice (and not listed twice).
     """
     out_dir = Path(out_dir)
+    result = scrubbed(result)
     if out_dir.exists() and not out_dir.is_dir():
         raise ReportError(f"cannot write reports into {out_dir}: it is a file, not a directory")
     written: dict[str, Path] = {}

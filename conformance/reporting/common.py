@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model import CheckResult, RunResult, Status
+from conformance.scrub import RUN
 
 STATUS_ORDER: tuple[Status, ...] = (Status.PASS, Status.FAIL, Status.SKIP, Status.ERROR)
 
@@ -122,9 +123,12 @@ def target_text(target: dict[str, Any], *keys: str) -> str:
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file and rename, creating parent directories.
 
-    A crash or a full disk never leaves a half-written report where CI would read it.
+    A crash or a full disk never leaves a half-written report where CI would read it. Every report file
+    passes here, so this is where the rendered bytes (escaped, pretty-printed) get the final scrub of
+    every secret the run knows (issue 18).
     """
     path = Path(path)
+    data = RUN.data(data)
     tmp_name = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

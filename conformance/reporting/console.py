@@ -34,6 +34,7 @@ from conformance.reporting.common import (
     visible,
 )
 from conformance.runner.events import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
+from conformance.scrub import RUN
 
 STYLES = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "yellow", Status.ERROR: "bold magenta"}
 
@@ -46,12 +47,13 @@ def check_line(check: CheckResult, *, with_message: bool = True) -> Text:
     """``FAIL  fhir-rest.read.x  Title (12 ms)`` and the message, indented, below."""
     line = Text.assemble(status_text(check.status), " ", (visible(check.id), "bold"))
     if check.title:
-        line.append(f"  {one_line(check.title, 120)}")
+        line.append(f"  {one_line(RUN.text(check.title), 120)}")
     line.append(f" ({check.duration_ms:,.0f} ms)", style="dim")
     if not check.required and check.status in (Status.FAIL, Status.ERROR):
         line.append(" optional", style="dim")
     if with_message and check.message:
-        for message_line in visible(check.message).splitlines() or [""]:
+        # Scrubbed here, before the console wraps a long line and splits a secret across two.
+        for message_line in visible(RUN.text(check.message)).splitlines() or [""]:
             line.append(f"\n      {message_line}")
     return line
 

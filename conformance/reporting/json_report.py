@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conformance import safejson
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.reporting.common import ReportError, jsonable, write_atomic
 
@@ -47,10 +48,10 @@ def write_json(result: RunResult, path: Path) -> None:
 def read_json(path: Path) -> RunResult:
     """Load a report written by :func:`write_json`; ``ReportError`` says why a file is not one."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = safejson.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # not JSON, or past safejson's depth/integer limits
         raise ReportError(f"{path}: not a JSON report: {exc}") from None
     try:
         return result_from_dict(data)

@@ -11,21 +11,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import html
 import json
 import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from conformance import liveness, safejson
-from conformance.checks import ExchangeBroken
+from conformance.checks import ExchangeBroken, HarnessLacks
 from conformance.evidence.capture import record
 from conformance.model import Evidence
+from conformance.scrub import REDACTED, SENSITIVE_HEADERS, Scrubber, transport_scrubber
 from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
 from conformance.writeguard import (
@@ -37,14 +36,20 @@ from conformance.writeguard import (
     token_request,
 )
 
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
-)
-REDACTED = "[redacted]"
+__all__ = ["REDACTED", "SENSITIVE_HEADERS", "BodyBeyondLimit", "HttpResponse", "HttpTransport", "Scrubber",
+           "TransportError"]
 
 
 class TransportError(ExchangeBroken):
     """The exchange could not complete: connection refused or reset, timeout, oversized body..."""
+
+
+class BodyBeyondLimit(HarnessLacks):
+    """A JSON body deeper or with larger integers than the harness reads (safejson's limits).
+
+    Not a ``ValueError``: a check that fails a server for a body that is not JSON must not fail it
+    for one the harness declined to read. The check ends in ``error`` with this sentence.
+    """
 
 
 @dataclass
@@ -65,11 +70,13 @@ class HttpResponse:
         return value.split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """Parse the body as JSON, bounded in depth and integer size; ``ValueError`` says why not."""
+        """Parse the body as JSON, bounded in depth and integer size; ``ValueError`` says why it is not
+        JSON, :class:`BodyBeyondLimit` (an error verdict) that it passes the harness's limits."""
         try:
             return safejson.loads(self.content)
         except safejson.JsonLimitError as exc:
-            raise ValueError(f"body is not usable JSON: {exc}") from None
+            raise BodyBeyondLimit(f"the body from {self.url} was not read: {exc}; nothing was judged "
+                                  "on it") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             preview = self.text[:80].replace("\n", " ")
             raise ValueError(f"body is not JSON ({exc}); it starts {preview!r}") from None
@@ -81,53 +88,8 @@ class HttpResponse:
         return await asyncio.to_thread(self.json)
 
 
-class Scrubber:
-    """Removes credential values from any text that may be kept, whatever header or body carried it."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        # Short values would scrub innocent text; real tokens and passwords are longer than this.
-        plain = [s for s in secrets if len(s) >= 4]
-        if len(plain) >= 2:  # Basic auth travels as base64 of "user:pass"
-            plain.append(f"{plain[0]}:{plain[1]}")
-        forms: set[str] = set()
-        for secret in plain:
-            forms.update(_encodings(secret))
-        # Longest first, so a secret's encoding is removed whole before a shorter one can split it.
-        self.secrets = sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
-
-    def text(self, value: str) -> str:
-        for secret in self.secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-
-    def headers(self, headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
-        items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers.items()
-        out: dict[str, str] = {}
-        for key, value in items:
-            value = REDACTED if key.lower() in SENSITIVE_HEADERS else self.text(value)
-            out[key] = f"{out[key]}, {value}" if key in out else value
-        return out
-
-
 def _content_type(headers: Mapping[str, str] | None) -> str:
     return next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
-
-
-def _encodings(secret: str) -> set[str]:
-    """Every form in which ``secret`` may come back inside kept text: raw, URL-encoded, JSON-escaped
-    (``\\/`` and ``\\uXXXX`` escapes), HTML-escaped, and base64 at each of the three byte alignments it
-    can have inside a longer base64 string (the characters that also encode neighbouring bytes dropped)."""
-    forms = {secret, quote(secret, safe=""), quote(secret), html.escape(secret),
-             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=True)[1:-1].replace("/", "\\/"),
-             "".join(f"\\u{ord(c):04x}" if not c.isalnum() else c for c in secret),
-             "".join(f"\\u{ord(c):04x}" for c in secret)}
-    raw = secret.encode()
-    for shift in range(3):
-        encoded = base64.b64encode(b"\0" * shift + raw).decode()
-        total = shift + len(raw)
-        keep = 4 * (total // 3) + {0: 0, 1: 1, 2: 2}[total % 3]
-        forms.add(encoded[{0: 0, 1: 2, 2: 3}[shift]:keep])
-    return forms
 
 
 class HttpTransport:
@@ -147,7 +109,7 @@ class HttpTransport:
         # Location) may point anywhere, and following it must not hand the token to a third party.
         self.origin = _origin(origin) if origin else None
         self.auth = auth or Auth()
-        self.scrubber = Scrubber(self.auth.secrets())
+        self.scrubber = transport_scrubber(self.auth.secrets())
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(
                 self.settings.read_timeout, connect=self.settings.connect_timeout, pool=None
@@ -311,7 +273,7 @@ def _body(body: bytes, keep: int, digest: Any, scrubber: Scrubber) -> dict[str, 
         return {"body": "", "body_size": 0}
     text = body[:keep].decode("utf-8", errors="replace")
     out: dict[str, Any] = {
-        "body": scrubber.text(text),
+        "body": scrubber.text(text, cut=len(body) > keep),  # a cut may leave a secret's start
         "body_size": len(body),
         "body_sha256": digest.hexdigest(),
     }

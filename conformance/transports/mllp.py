@@ -23,6 +23,7 @@ from conformance import liveness
 from conformance.checks import ExchangeBroken
 from conformance.evidence.capture import record
 from conformance.model import Evidence
+from conformance.scrub import RUN
 from conformance.writeguard import hl7_refused, hl7_type, refuse_write
 
 SB, EB, CR = b"\x0b", b"\x1c", b"\x0d"
@@ -150,7 +151,9 @@ async def _drain(reader: asyncio.StreamReader, n: int) -> bytes:
 
 
 def record_frame(direction: str, peer: str, message: bytes, started: float, keep: int) -> None:
-    text = message[:keep].decode("latin-1").replace("\r", "\n")
+    # record() scrubs the run's secrets from the item; a frame cut at ``keep`` may also end in a
+    # secret's first characters, which only the cut's owner knows to drop.
+    text = RUN.text(message[:keep].decode("latin-1").replace("\r", "\n"), cut=len(message) > keep)
     data = {
         "direction": direction,
         "peer": peer,

@@ -13,14 +13,13 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Any, Self
 
-from conformance.checks import BaseContext, HarnessLacks, SuiteRuntime, fail, skip, suite
+from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
 from conformance.cleanup.fhir import sweep_tag
 from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
 from conformance.fhir.tags import TAG_SYSTEM, run_tag, with_tags
 from conformance.model import Evidence
-from conformance.safejson import JsonLimitError
-from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
 from conformance.writeguard import is_sandbox
 
 if TYPE_CHECKING:
@@ -88,7 +87,7 @@ class FhirContext(BaseContext):
             return found[1]
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, BodyBeyondLimit):  # no id to be had from it
             return None
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             self.remember(str(body.get("resourceType") or resource_type), body["id"])
@@ -157,8 +156,8 @@ def describe(response: HttpResponse) -> str:
 def body_json(response: HttpResponse, what: str) -> Any:
     try:
         return response.json()
-    except JsonLimitError as exc:
-        raise _beyond_limit(what, exc) from None
+    except BodyBeyondLimit as exc:  # past the harness's own limits it cannot judge the body: an error
+        raise BodyBeyondLimit(f"{what}: {exc}") from None
     except ValueError:
         fail(f"{what}: answered {describe(response)} with a body that is not JSON; it starts {snippet(response)}")
 
@@ -166,11 +165,6 @@ def body_json(response: HttpResponse, what: str) -> Any:
 async def abody_json(response: HttpResponse, what: str) -> Any:
     """:func:`body_json` in a worker thread, for bodies that may be megabytes (metadata)."""
     return await asyncio.to_thread(body_json, response, what)
-
-
-def _beyond_limit(what: str, exc: JsonLimitError) -> HarnessLacks:
-    # Past the harness's own depth/size limit the harness cannot judge the body: an error, not a fail.
-    return HarnessLacks(f"{what}: the harness could not read the body ({exc}); nothing was judged")
 
 
 def expect_status(response: HttpResponse, allowed: tuple[int, ...], what: str) -> None:

@@ -23,9 +23,9 @@ from conformance.fhir.tags import RUN_HEADER
 from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.created import Created, delete_created
-from conformance.openapi.document import DocumentError, parse, read_file, validate
+from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file, validate
 from conformance.targets import Auth
-from conformance.transports.http import HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
 
 SUITE_ID = "openapi"
@@ -84,7 +84,10 @@ class OpenApiContext(BaseContext):
         self.ready()
         if not self.source.startswith(("http://", "https://")):
             try:
-                return parse(read_file(self.source, self.settings.max_document_bytes), self.source)
+                content = read_file(self.source, self.settings.max_document_bytes)
+                return await asyncio.to_thread(parse, content, self.source)  # YAML parsing is slow
+            except DocumentBeyondLimit as exc:
+                raise BodyBeyondLimit(f"{exc}; nothing was judged on it") from None
             except DocumentError as exc:
                 fail(str(exc))
         try:
@@ -97,7 +100,9 @@ class OpenApiContext(BaseContext):
             fail(f"GET {self.source} without credentials answered {response.status_code}, not 200: a published "
                  "API document must be readable by anyone who would build on it")
         try:
-            return parse(response.content, self.source)
+            return await asyncio.to_thread(parse, response.content, self.source)
+        except DocumentBeyondLimit as exc:
+            raise BodyBeyondLimit(f"{exc}; nothing was judged on it") from None
         except DocumentError as exc:
             fail(str(exc))
 
@@ -145,7 +150,7 @@ class OpenApiContext(BaseContext):
         response = await self.http.request("GET", f"{fhir}/.well-known/smart-configuration",
                                            headers={"Accept": "application/json"})
         try:
-            endpoint = response.json().get("token_endpoint")
+            endpoint = (await response.ajson()).get("token_endpoint")
         except (ValueError, AttributeError):
             endpoint = None
         if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):

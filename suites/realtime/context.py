@@ -113,7 +113,7 @@ class RealtimeContext(BaseContext):
         sid = ""
         if 200 <= response.status_code < 300:
             try:
-                data = response.json()
+                data = await response.ajson()
             except ValueError:
                 data = {}
             found = data.get("id") if isinstance(data, dict) else None

@@ -40,7 +40,7 @@ def _param(params: dict[str, object], name: str) -> str:
 async def status_operation(ctx: RealtimeContext) -> None:
     sub = subscribed(ctx)
     response = await ctx.b.get(f"Subscription/{sub.sid}/$status")
-    data = body_of(response)
+    data = await body_of(response)
     expect(response.status_code == 200 and isinstance(data, dict) and data.get("resourceType") == "Bundle",
            f"GET Subscription/{sub.sid}/$status answered {response.status_code}, not a Bundle")
     params = status_parameters(data) or {}
@@ -63,7 +63,7 @@ async def status_operation(ctx: RealtimeContext) -> None:
        needs=[HANDSHAKE], after=[STATUS_OP, HEARTBEAT, S + "bundle"], destructive=True)
 async def off(ctx: RealtimeContext) -> None:
     sub = subscribed(ctx)
-    current = body_of(await ctx.b.get(f"Subscription/{sub.sid}"))
+    current = await body_of(await ctx.b.get(f"Subscription/{sub.sid}"))
     expect(isinstance(current, dict), f"Subscription/{sub.sid} could not be read back")
     response = await ctx.b.put(f"Subscription/{sub.sid}", {**current, "status": "off"})
     expect(response.status_code == 200, f"setting status off answered {response.status_code}")
@@ -83,7 +83,7 @@ async def error_state(ctx: RealtimeContext) -> None:
     deadline = time.monotonic() + ctx.rt.wait
     status = ""
     while time.monotonic() < deadline:
-        status = field_of(await ctx.b.get(f"Subscription/{sid}"), "status")
+        status = await field_of(await ctx.b.get(f"Subscription/{sid}"), "status")
         if status == "error":
             break
         await asyncio.sleep(0.1)

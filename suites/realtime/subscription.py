@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import check, expect, fail, skip
-from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, problems
+from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, Notification, problems
 from conformance.realtime.receiver import Inbox
 from conformance.realtime.scenario import patient
 from suites.realtime.context import DECLARED, RealtimeContext, record_notes
@@ -32,17 +32,24 @@ class Subscribed:
     tag: dict[str, str]
 
 
-def body_of(response: Any) -> Any:
+def unread(note: Notification) -> None:
+    """A notification past the harness's JSON limits ends the check in ``error``: it was not judged."""
+    if note.unread:
+        raise RuntimeError(f"a notification was {note.error}; nothing was judged on it")
+
+
+async def body_of(response: Any) -> Any:
+    """The JSON body, or None when it is not JSON (a body past the harness's limits: an error)."""
     try:
-        return response.json()
+        return await response.ajson()
     except ValueError:
         return None
 
 
-def field_of(response: Any, name: str) -> str:
+async def field_of(response: Any, name: str) -> str:
     """``name`` of the resource in ``response`` as text ("" when the body is not an object or lacks it):
     a bent answer is judged by the check as a missing value, never a harness ``AttributeError``."""
-    data = body_of(response)
+    data = await body_of(response)
     value = data.get(name) if isinstance(data, dict) else None
     return value if isinstance(value, str) else ""
 
@@ -63,7 +70,7 @@ def subscribed(ctx: RealtimeContext) -> Subscribed:
 async def declared(ctx: RealtimeContext) -> str:
     ctx.require_endpoints()
     response = await ctx.b.get("metadata")
-    cap = body_of(response)
+    cap = await body_of(response)
     expect(response.status_code == 200 and isinstance(cap, dict), f"GET metadata answered {response.status_code}")
     found = cap.get("resourceType")
     expect(found == "CapabilityStatement", f"GET metadata answered {found!r}, not a CapabilityStatement")
@@ -85,7 +92,7 @@ async def topic_filters(ctx: RealtimeContext, topic: str) -> tuple[list[str], li
     """(resources the topic triggers on, parameters it lets subscribers filter by), from the topic the
     server publishes (``SubscriptionTopic?url=``); None when it publishes none the harness can read."""
     response = await ctx.b.get("SubscriptionTopic", params={"url": topic})
-    data = body_of(response) if response.status_code == 200 else None
+    data = await body_of(response) if response.status_code == 200 else None
     found = [e.get("resource") for e in listed(data, "entry")]
     found = [r for r in found if isinstance(r, dict) and r.get("url") == topic]
     if not found:
@@ -121,13 +128,13 @@ async def create(ctx: RealtimeContext) -> Subscribed:
     expect(response.status_code == 201, f"creating the Subscription answered {response.status_code}, not 201"
            f" (the body starts {response.text[:160]!r})")
     expect(sid, "the created Subscription came back without an id")
-    status = field_of(response, "status")
+    status = await field_of(response, "status")
     expect(status in ("requested", "active"), f"the new Subscription's status is {status!r}, not requested or active"
            f" (the body starts {response.text[:120]!r})")
     # Read it back: a server may accept the resource and then say why it will not notify (status error,
     # Subscription.error). That sentence is the verdict's: the harness asked for something it refuses.
     again = await ctx.b.get(f"Subscription/{sid}")
-    now, why = field_of(again, "status"), field_of(again, "error")
+    now, why = await field_of(again, "status"), await field_of(again, "error")
     if now in ("error", "off"):
         skip(f"not judged: the server accepted Subscription/{sid} and then set it {now}: {why or 'no reason given'}"
              f" (filter {ctx.rt.filter!r}; set realtime.filter and realtime.topic to what the topic allows)")
@@ -143,6 +150,7 @@ async def handshake(ctx: RealtimeContext) -> None:
     expect(arrived, f"no notification arrived within {ctx.rt.wait:g} s: the Subscription was accepted "
                     "but the target never notified")
     first = sub.inbox.notes[0]
+    unread(first)
     expect(not first.error, f"the first notification is not a notification Bundle: {first.error}")
     expect(first.type == "handshake", f"the first notification is of type {first.type or 'none'!r}, not handshake")
     expect(first.subscription.split("/_history/")[0].endswith(f"Subscription/{sub.sid}"),
@@ -151,7 +159,7 @@ async def handshake(ctx: RealtimeContext) -> None:
     deadline = time.monotonic() + ctx.rt.wait
     status = ""
     while time.monotonic() < deadline:
-        status = field_of(await ctx.b.get(f"Subscription/{sub.sid}"), "status")
+        status = await field_of(await ctx.b.get(f"Subscription/{sub.sid}"), "status")
         if status == "active":
             return
         await asyncio.sleep(0.1)
@@ -183,7 +191,7 @@ async def write_and_wait(ctx: RealtimeContext, sub: Subscribed, pid: str | None,
     body = patient(pid, sub.tag, f"{sub.tag['code']}-{seq}", seq, ctx.codings())
     response = await (ctx.a.put(f"Patient/{pid}", body) if pid else ctx.a.post("Patient", body))
     expect(response.status_code < 300, f"writing the patient in A answered {response.status_code}")
-    pid = pid or field_of(response, "id")
+    pid = pid or await field_of(response, "id")
     if pid and pid not in ctx.patients:
         ctx.patients.append(pid)
     await sub.inbox.wait_for(lambda: len(sub.inbox.of_type("event-notification")) >= count, wait or ctx.rt.wait)
@@ -237,6 +245,8 @@ async def event_numbers(ctx: RealtimeContext) -> None:
 async def bundle(ctx: RealtimeContext) -> None:
     notes = subscribed(ctx).inbox.notes
     record_notes(notes)
+    for note in notes:
+        unread(note)
     found = [f"notification {n + 1} ({note.type or 'no type'}): {p}" for n, note in enumerate(notes)
              for p in problems(note)]
     expect(not found, f"{len(found)} problem(s): " + "; ".join(found[:5]))

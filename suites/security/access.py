@@ -106,7 +106,7 @@ async def no_leak(ctx: SecurityContext) -> None:
     url, _ = await ctx.protected()
     good = await _accepted(ctx, url)
     try:
-        protected = _values(good.json(), set())
+        protected = _values(await good.ajson(), set())
     except ValueError:
         protected = set()
     if not protected:

@@ -20,7 +20,7 @@ from conformance.fhir.tags import run_tag
 from conformance.model import Evidence
 from conformance.openapi.document import DocumentError, operations, parse
 from conformance.targets import Auth
-from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
 from conformance.writeguard import is_sandbox
 
 SUITE_ID = "security"
@@ -51,7 +51,7 @@ class SecurityContext(BaseContext):
         if not location:
             try:
                 body = response.json()
-            except ValueError:
+            except (ValueError, BodyBeyondLimit):  # no id to be had: nothing to remember
                 return
             if not (isinstance(body, dict) and isinstance(body.get("id"), str)):
                 return
@@ -77,7 +77,7 @@ class SecurityContext(BaseContext):
                     try:
                         response = await self.http.request("GET", source, headers=JSON)
                         if response.status_code == 200:
-                            doc = parse(response.content, source)
+                            doc = await asyncio.to_thread(parse, response.content, source)
                     except (TransportError, DocumentError):
                         doc = {}
                 self._doc = doc
@@ -110,7 +110,7 @@ class SecurityContext(BaseContext):
                      "endpoints.fhir): SMART discovery is not judged on a server that does not claim it")
             response = await self.http.request("GET", f"{self.fhir}/.well-known/smart-configuration", headers=JSON)
             try:
-                body = response.json()
+                body = await response.ajson()
             except ValueError:
                 body = None
             if response.status_code != 200 or not isinstance(body, dict):

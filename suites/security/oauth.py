@@ -104,7 +104,7 @@ async def discovery(ctx: SecurityContext) -> dict[str, Any]:
     if isinstance(jwks, str) and jwks.startswith(("http://", "https://")):
         response = await ctx.http.request("GET", jwks, headers=JSON)
         try:
-            keys = response.json().get("keys") if response.status_code == 200 else None
+            keys = (await response.ajson()).get("keys") if response.status_code == 200 else None
         except (ValueError, AttributeError):
             keys = None
         if not isinstance(keys, list):
@@ -122,7 +122,7 @@ async def capability_agrees(ctx: SecurityContext) -> None:
     config: dict[str, Any] = ctx.product("security.smart.discovery")
     response = await ctx.get(f"{ctx.fhir}/metadata")
     try:
-        statement = response.json()
+        statement = await response.ajson()
     except ValueError:
         fail(f"GET {ctx.fhir}/metadata answered {response.status_code} without a JSON CapabilityStatement")
     tokens, smart_service = set(), False
