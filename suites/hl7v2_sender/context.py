@@ -24,12 +24,17 @@ from conformance.hl7v2.message import decode
 from conformance.model import Evidence
 from conformance.targets import mllp_address
 from conformance.transports.http import HttpTransport, TransportError
-from conformance.transports.mllp import Handler, MllpListener, OnBroken
+from conformance.transports.mllp import Handler, MllpListener, OnBroken, Reply
 from conformance.writeguard import is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-sender"
 ARRIVES = "hl7v2-sender.delivery.arrives"
 Push = Callable[[Handler, OnBroken], Awaitable[Any]]
+# What the listener keeps of what a target sends. A sender that floods (a production feed, or a hostile
+# peer) must not cost unbounded memory: past either bound the harness hangs up, stops listening and says so.
+MAX_KEPT_MESSAGES = 500
+MAX_KEPT_BYTES = 20_000_000
+EVIDENCE_TEXT = 64_000  # of each kept message, as evidence (the whole is hashed)
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Received:
 class Delivery:
     messages: list[Received] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # how the sender broke MLLP framing, one line each
+    kept_bytes: int = 0
+    overflow: str = ""  # set when the sender sent more than the harness keeps
 
     def kinds(self) -> set[str]:
         return {m.kind for m in self.messages}
@@ -58,8 +65,18 @@ class SenderContext(BaseContext):
         self.delivery = Delivery()
         self._started = 0.0
         self._ack_count = 0
+        self._evidence: list[Evidence] | None = None
 
-    async def handle(self, data: bytes) -> bytes:
+    async def handle(self, data: bytes) -> bytes | Reply:
+        kept = self.delivery
+        full = len(kept.messages) >= MAX_KEPT_MESSAGES or kept.kept_bytes + len(data) > MAX_KEPT_BYTES
+        if kept.overflow or full:
+            if not kept.overflow:
+                kept.overflow = (f"the target sent more than the harness keeps ({MAX_KEPT_MESSAGES} messages or "
+                                 f"{MAX_KEPT_BYTES:,} bytes); it kept the first {len(kept.messages)} and "
+                                 "stopped listening")
+            return Reply(b"", raw=True, close=True)  # no ACK for what is not kept; hang up
+        kept.kept_bytes += len(data)
         message = parse(data)
         msh = message.first("MSH")
         code, trigger, _ = message.type
@@ -93,7 +110,7 @@ class SenderContext(BaseContext):
             if self.hl7.trigger:
                 await self.trigger(host, listener.port)
             deadline = time.monotonic() + self.hl7.wait
-            while time.monotonic() < deadline and not self.done():
+            while time.monotonic() < deadline and not self.done() and not self.delivery.overflow:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.2)  # let a message in flight finish
         finally:
@@ -115,14 +132,25 @@ class SenderContext(BaseContext):
             raise TransportError(f"the trigger {self.hl7.trigger} answered {response.status_code}")
 
     def record_delivery(self) -> None:
-        for m in self.delivery.messages:
-            raw = m.text.encode("utf-8")
-            record(Evidence(kind="mllp", summary=f"received {m.kind} {m.control_id}",
-                            data={"direction": "received", "size": len(raw),
-                                  "sha256": hashlib.sha256(raw).hexdigest(),
-                                  "text": m.text.replace("\r", "\n"), "after_s": m.after_s}))
-        for why in self.delivery.broken:
-            record(Evidence(kind="mllp", summary="broken frame", data={"error": why}))
+        """Every kept message (and how the sender broke framing) as evidence of the check at hand; built
+        once and shared by the checks, so evidence costs one copy of each message's text, not one per check."""
+        if self._evidence is None:
+            self._evidence = []
+            for m in self.delivery.messages:
+                raw = m.text.encode("utf-8")
+                data: dict[str, Any] = {"direction": "received", "size": len(raw),
+                                        "sha256": hashlib.sha256(raw).hexdigest(),
+                                        "text": m.text[:EVIDENCE_TEXT].replace("\r", "\n"), "after_s": m.after_s}
+                if len(m.text) > EVIDENCE_TEXT:
+                    data["text_truncated"] = True
+                self._evidence.append(Evidence(kind="mllp", summary=f"received {m.kind} {m.control_id}", data=data))
+            self._evidence += [Evidence(kind="mllp", summary="broken frame", data={"error": why})
+                               for why in self.delivery.broken]
+            if self.delivery.overflow:
+                self._evidence.append(Evidence(kind="mllp", summary="listener stopped: too much sent",
+                                               data={"error": self.delivery.overflow}))
+        for item in self._evidence:
+            record(item)
 
 
 async def make_context(runtime: SuiteRuntime) -> SenderContext:
