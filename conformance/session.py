@@ -87,6 +87,9 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         if path is not None and path.exists() and path.is_dir() != (path == report_dir):
             raise ReportError(f"cannot write {'reports into' if path == report_dir else ''} {path}: "
                               f"it is a {'directory' if path.is_dir() else 'file'}".replace("  ", " "))
+        blocked = _file_in_the_way(path)
+        if blocked is not None:
+            raise ReportError(f"cannot write {path}: {blocked} is a file, not a directory")
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
     on_network = not any(k.endswith("transport") for k in options.suite_options)
@@ -140,15 +143,23 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
                 _keep_what_ran(store, RunResult(run=info, results=finished), report_dir, exc)
             raise
     with _finishing(info.id):  # a Ctrl-C now would leave the run incomplete for ever, its reports half-written
-        written = write_reports(
-            result,
-            report_dir,
-            json_path=options.json_path,
-            junit_path=options.junit_path,
-            html_path=options.html_path,
-            testreport_path=options.testreport_path,
-        )
-        print_summary(console, result, report_dir)
+        try:
+            written = write_reports(
+                result,
+                report_dir,
+                json_path=options.json_path,
+                junit_path=options.junit_path,
+                html_path=options.html_path,
+                testreport_path=options.testreport_path,
+            )
+            print_summary(console, result, report_dir)
+        except Exception:
+            # The checks ran (and wrote to the target): what they found is stored even if a report cannot
+            # be written, never left incomplete; the report's error is the one raised.
+            with contextlib.suppress(Exception):
+                store.finish_run(result)
+                store.close()
+            raise
         store.finish_run(result)
     if store.signer is None:
         console.print("[yellow]evidence: run sealed unsigned (integrity only): no signing key; "
@@ -156,6 +167,16 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     store.close()
     return RunOutcome(result=result, report_dir=report_dir, written=written, stopped=runner.stopped,
                       notes=list(runner.notes))
+
+
+def _file_in_the_way(path: Path | None) -> Path | None:
+    """The first existing ancestor of ``path`` that is not a directory (no report could be written)."""
+    if path is None:
+        return None
+    for parent in path.absolute().parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseException) -> None:
