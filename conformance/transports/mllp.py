@@ -60,6 +60,10 @@ class MllpSettings:
     read_timeout: float = 10.0
     max_message_bytes: int = 1_000_000
     evidence_text_bytes: int = 64_000
+    # Connections a listener serves at once: each may buffer up to a frame, so this bounds its memory
+    # (a sender opening hundreds, each with a frame it never ends, held 270 MB). 64 is the most checks a
+    # run sends at once (the sandbox's receiver); the sender suite's listener takes far fewer.
+    max_connections: int = 64
 
     @property
     def stream_limit(self) -> int:
@@ -284,6 +288,7 @@ class MllpListener:
         self.settings = settings or MllpSettings()
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self.refused = 0  # connections hung up on because max_connections were open
 
     async def start(self) -> MllpListener:
         try:
@@ -295,6 +300,18 @@ class MllpListener:
         return self
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(self._connections) >= self.settings.max_connections:
+            self.refused += 1
+            if self.refused == 1:  # said once: a sender that opens hundreds is one finding, not hundreds
+                address = writer.get_extra_info("peername")
+                peer = f"{address[0]}" if isinstance(address, tuple) else "the peer"
+                why = (f"{peer} opened more than {self.settings.max_connections} connections at once; "
+                       "the harness hung up on the rest")
+                record(Evidence(kind="mllp", summary="connection refused: too many at once", data={"error": why}))
+                if self.on_broken is not None:
+                    self.on_broken(why)
+            writer.close()
+            return
         task = asyncio.current_task()
         if task is not None:
             self._connections[task] = writer

@@ -24,7 +24,7 @@ from conformance.hl7v2.message import decode
 from conformance.model import Evidence
 from conformance.targets import mllp_address
 from conformance.transports.http import HttpTransport, TransportError
-from conformance.transports.mllp import Handler, MllpListener, OnBroken, Reply
+from conformance.transports.mllp import Handler, MllpListener, MllpSettings, OnBroken, Reply
 from conformance.writeguard import is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-sender"
@@ -35,6 +35,7 @@ Push = Callable[[Handler, OnBroken], Awaitable[Any]]
 MAX_KEPT_MESSAGES = 500
 MAX_KEPT_BYTES = 20_000_000
 EVIDENCE_TEXT = 64_000  # of each kept message, as evidence (the whole is hashed)
+SENDER_CONNECTIONS = 8  # a sender uses one or two connections; more at once are hung up on (and said)
 
 
 @dataclass
@@ -105,7 +106,8 @@ class SenderContext(BaseContext):
             await asyncio.wait_for(self.push(self.handle, self.on_broken), self.hl7.wait)
             return self.delivery
         host, port = mllp_address(self.hl7.listen)
-        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken).start()
+        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken,
+                                      settings=MllpSettings(max_connections=SENDER_CONNECTIONS)).start()
         try:
             if self.hl7.trigger:
                 await self.trigger(host, listener.port)

@@ -8,6 +8,7 @@ badly) listen on a free loopback port printed as ``host:port`` on the first line
 
 A sender (``send-flood HOST:PORT``) connects to the harness's listener (retrying until it listens)
 and sends well-formed 200 KB messages back to back until the harness hangs up, then reconnects.
+``send-many HOST:PORT`` opens 300 connections at once and starts a 900 KB frame on each, never ending it.
 """
 
 from __future__ import annotations
@@ -80,9 +81,25 @@ async def send_flood(host: str, port: int) -> None:
         writer.close()
 
 
+async def send_many(host: str, port: int) -> None:
+    async def one() -> None:
+        while True:
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        with contextlib.suppress(Exception):
+            writer.write(b"\x0bMSH|^~\\&|" + b"A" * 900_000)
+            await writer.drain()
+        await asyncio.sleep(3600)
+
+    await asyncio.gather(*(one() for _ in range(300)))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "send-flood":
+    if sys.argv[1] in ("send-flood", "send-many"):
         host, _, port = sys.argv[2].rpartition(":")
-        asyncio.run(send_flood(host, int(port)))
+        asyncio.run((send_flood if sys.argv[1] == "send-flood" else send_many)(host, int(port)))
     else:
         asyncio.run(serve(sys.argv[1]))

@@ -43,3 +43,25 @@ async def test_a_flooding_sender_is_cut_off_with_bounded_memory() -> None:
         (r.id, r.message) for r in result.results if r.status is Status.ERROR]
     said = " ".join(e.summary + str(e.data) for r in result.results for e in r.evidence)
     assert "kept the first" in said, "the evidence says the harness stopped keeping what the sender sent"
+
+
+async def test_a_sender_opening_hundreds_of_connections_is_held_to_a_few() -> None:
+    # 300 connections, each with a 900 KB frame never ended: every one buffered at once is 270 MB.
+    port = free_port()
+    peer = subprocess.Popen([sys.executable, "-m", "tests.hostile.mllp_peer", "send-many", f"127.0.0.1:{port}"],
+                            cwd=ROOT)
+    target = Target(name="many", source="test", endpoints={}, sandbox=True,
+                    hl7v2=Hl7v2Settings(sends=["ADT^A01"], listen=f"127.0.0.1:{port}", wait=4))
+    registry = load_suites()
+    info = RunInfo(id="many", started="", target=target.to_dict(), harness_version="test")
+    tracemalloc.start()
+    try:
+        result = await Runner(registry, check_timeout=120).run(build_plan(registry, ["hl7v2-sender"]), target, info)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        peer.kill()
+        peer.wait(timeout=30)
+    assert peak < PEAK_BOUND, f"peak {peak:,} bytes while a sender held 300 connections open"
+    arrives = next(r for r in result.results if r.id == "hl7v2-sender.delivery.arrives")
+    assert arrives.status is Status.FAIL and "connections at once" in arrives.message, arrives.message
