@@ -3,7 +3,7 @@
 ``python -m tests.hostile.http_peer MODE`` listens on a free loopback port, printed as a base URL on
 the first line, and answers every request by MODE: ``reset`` (headers, then a reset), ``chunked`` (a
 1 GB chunked body), ``gzip`` (a 3 MB gzip body that inflates to 1 GB), ``garbage`` (200 and binary
-junk, to everything).
+junk, to everything), ``dribble`` (response headers one byte every 0.5 s, never finished).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ async def answer(mode: str, bomb: bytes, reader: asyncio.StreamReader, writer: a
             for line in request.split(b"\r\n"):
                 if line.lower().startswith(b"content-length:"):
                     await reader.readexactly(int(line.split(b":")[1]))
+            if mode == "dribble":
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                    writer.write(bytes([byte]))
+                    await writer.drain()
+                    await asyncio.sleep(0.5)
             if mode == "reset":
                 writer.write(head(b"Content-Length: 100\r\n"))
                 await writer.drain()
