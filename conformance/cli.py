@@ -118,6 +118,12 @@ def _finished(outcome: RunOutcome) -> int:
     """Say, in one line each, what a run that did not finish cleanly left behind; the exit code."""
     for note in outcome.notes:
         click.echo(f"conformance: {note}", err=True)
+    if outcome.notes:  # a clean-up cut short: say how to finish it
+        run = outcome.result.run
+        source = str(run.target.get("source", "TARGET"))
+        flag = " --sandbox" if run.target.get("sandbox") and "://" in source else ""
+        click.echo(f"conformance: `conformance cleanup --target {source}{flag} --run {run.id}` finds and deletes "
+                   f"what run {run.id} left", err=True)
     if outcome.stopped is not None:
         click.echo(f"conformance: run {outcome.result.run.id} aborted: {outcome.stopped.reason}; reports of what "
                    f"ran in {outcome.report_dir}; stored as aborted (kept, never scored)", err=True)

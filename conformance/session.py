@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +25,12 @@ from conformance.reporting import write_reports
 from conformance.reporting.console import ConsoleProgress, print_summary
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
-from conformance.runner.stop import INTERRUPTED, Stop
+from conformance.runner.stop import INTERRUPTED, TERMINATED, Stop, terminated
 from conformance.targets import Target
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # the shell's own code for a process ended by SIGINT (128 + 2)
+EXIT_TERMINATED = 143  # ... and by SIGTERM (128 + 15)
 
 
 @dataclass
@@ -62,7 +64,7 @@ class RunOutcome:
         """0 when every required check passed and nothing errored; 1 otherwise; an aborted run is no
         verdict at all: 130 when the user interrupted it, else 3 (the target died, the deadline)."""
         if self.stopped is not None:
-            return EXIT_INTERRUPTED if self.stopped.kind == INTERRUPTED else EXIT_HARNESS
+            return {INTERRUPTED: EXIT_INTERRUPTED, TERMINATED: EXIT_TERMINATED}.get(self.stopped.kind, EXIT_HARNESS)
         errored = any(r.status.value == "error" for r in self.result.results)
         return EXIT_OK if self.result.required_ok and not errored else EXIT_FAILED
 
@@ -92,6 +94,9 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         if path is not None and path.exists() and path.is_dir() != (path == report_dir):
             raise ReportError(f"cannot write {'reports into' if path == report_dir else ''} {path}: "
                               f"it is a {'directory' if path.is_dir() else 'file'}".replace("  ", " "))
+        blocked = _file_in_the_way(path)
+        if blocked is not None:
+            raise ReportError(f"cannot write {path}: {blocked} is a file, not a directory")
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
     on_network = not any(k.endswith("transport") for k in options.suite_options)
@@ -141,24 +146,44 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         try:
             result = asyncio.run(_drive(runner, plan, target, info, console))
         except (Exception, KeyboardInterrupt) as exc:
-            _keep_what_ran(store, RunResult(run=info, results=finished), report_dir, exc)
+            with _finishing(info.id):
+                _keep_what_ran(store, RunResult(run=info, results=finished), report_dir, exc)
             raise
-    written = write_reports(
-        result,
-        report_dir,
-        json_path=options.json_path,
-        junit_path=options.junit_path,
-        html_path=options.html_path,
-        testreport_path=options.testreport_path,
-    )
-    print_summary(console, result, report_dir)
-    store.finish_run(result)
+    with _finishing(info.id):  # a Ctrl-C now would leave the run incomplete for ever, its reports half-written
+        try:
+            written = write_reports(
+                result,
+                report_dir,
+                json_path=options.json_path,
+                junit_path=options.junit_path,
+                html_path=options.html_path,
+                testreport_path=options.testreport_path,
+            )
+            print_summary(console, result, report_dir)
+        except Exception:
+            # The checks ran (and wrote to the target): what they found is stored even if a report cannot
+            # be written, never left incomplete; the report's error is the one raised.
+            with contextlib.suppress(Exception):
+                store.finish_run(result)
+                store.close()
+            raise
+        store.finish_run(result)
     if store.signer is None:
         console.print("[yellow]evidence: run sealed unsigned (integrity only): no signing key; "
                       "`conformance keys init` creates one[/yellow]")
     store.close()
     return RunOutcome(result=result, report_dir=report_dir, written=written, stopped=runner.stopped,
                       notes=list(runner.notes))
+
+
+def _file_in_the_way(path: Path | None) -> Path | None:
+    """The first existing ancestor of ``path`` that is not a directory (no report could be written)."""
+    if path is None:
+        return None
+    for parent in path.absolute().parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseException) -> None:
@@ -177,6 +202,31 @@ def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseExc
         store.close()
 
 
+@contextlib.contextmanager
+def _finishing(run_id: str) -> Iterator[None]:
+    """While the reports are written and the run stored: the first Ctrl-C or SIGTERM is held off (said on
+    stderr), a second quits at once, leaving the run incomplete as the message says."""
+    heard: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        if heard:
+            os.write(2, f"\nconformance: forced to quit; run {run_id} is left incomplete in the store\n".encode())
+            os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED)
+        heard.append(signum)
+        os.write(2, f"\nconformance: finishing: writing the reports and storing run {run_id} "
+                    "(press Ctrl-C again to quit at once)\n".encode())
+
+    try:
+        previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        previous = {}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _reprobe(target: Target) -> Any:
     from conformance.runner.probe import reprobe
 
@@ -190,7 +240,7 @@ async def _drive(runner: Runner, plan: Any, target: Target, info: RunInfo, conso
 
     def force_quit() -> None:
         os.write(2, f"\nconformance: forced to quit; run {info.id} is left incomplete in the store\n".encode())
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(EXIT_INTERRUPTED)  # (a second SIGTERM too: the run is forced to quit either way)
 
     def first() -> None:
         console.print("interrupted: cancelling the running checks and cleaning up "
@@ -198,8 +248,15 @@ async def _drive(runner: Runner, plan: Any, target: Target, info: RunInfo, conso
         loop.add_signal_handler(signal.SIGINT, force_quit)
         runner.interrupt()
 
+    def term() -> None:
+        # A cancelled CI job or a stopped container: clean up like a first Ctrl-C; a second SIGTERM quits.
+        console.print("SIGTERM: cancelling the running checks and cleaning up")
+        loop.add_signal_handler(signal.SIGTERM, force_quit)
+        runner.stop(terminated())
+
     try:
         loop.add_signal_handler(signal.SIGINT, first)
+        loop.add_signal_handler(signal.SIGTERM, term)
         installed = True
     except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
         installed = False
@@ -208,3 +265,4 @@ async def _drive(runner: Runner, plan: Any, target: Target, info: RunInfo, conso
     finally:
         if installed:
             loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)

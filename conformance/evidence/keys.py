@@ -4,7 +4,9 @@ Unkeyed SHA-256 seals prove integrity only: anyone can rewrite a run and recompu
 the public algorithm. A signature by a key only the operator holds makes a forgery detectable by
 whoever trusts that key's public half. The private key lives in a PEM file (mode 0600) named by
 ``--key``, ``$CONFORMANCE_SIGNING_KEY`` or the default below; only its public key and fingerprint
-(SHA-256 of the raw 32-byte public key) ever go into a pack, a checkpoint or a report.
+(SHA-256 of the raw 32-byte public key) ever go into a pack, a checkpoint or a report. CI systems hand
+secrets over as values, so ``$CONFORMANCE_SIGNING_KEY`` may also hold the PEM itself: then it is used
+as the key and never printed (it used to be taken for a path and echoed in "no signing key at ...").
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ def key_path(explicit: Path | None = None) -> Path:
     if explicit is not None:
         return explicit
     env = os.environ.get(ENV_VAR)
+    if env and _is_pem(env):
+        raise SigningKeyError(f"${ENV_VAR} holds a key itself, not the path of a key file (its value is not shown); "
+                              "give --key PATH to name a file")
     return Path(env) if env else default_key_path()
+
+
+def _is_pem(value: str) -> bool:
+    return "-----BEGIN" in value or "\n" in value
 
 
 def raw_public(public: Ed25519PublicKey) -> bytes:
@@ -88,18 +97,27 @@ def init_key(path: Path) -> Signer:
 
 def load_key(path: Path) -> Signer:
     try:
-        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        data = path.read_bytes()
     except OSError as exc:
         raise SigningKeyError(f"cannot read signing key {path}: {exc.strerror or exc}") from None
+    return _signer_of(data, str(path))
+
+
+def _signer_of(data: bytes, where: str) -> Signer:
+    try:
+        private = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise SigningKeyError(f"{path} is not an unencrypted PEM private key") from None
+        raise SigningKeyError(f"{where} is not an unencrypted PEM private key") from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise SigningKeyError(f"{path} is not an Ed25519 key")
+        raise SigningKeyError(f"{where} is not an Ed25519 key")
     return Signer(private)
 
 
 def find_signer(explicit: Path | None = None) -> Signer | None:
     """The operator's key, or None when none exists (runs and packs are then unsigned)."""
+    env = os.environ.get(ENV_VAR, "")
+    if explicit is None and _is_pem(env):
+        return _signer_of(env.encode(), f"the key in ${ENV_VAR}")
     path = key_path(explicit)
     if explicit is None and not path.exists():
         return None

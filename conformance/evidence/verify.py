@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from conformance import safejson
 from conformance.evidence.keys import Signer, Trusted
-from conformance.evidence.schema import BlobRow, RunRow, SealRow, canonical_json
+from conformance.evidence.schema import BlobRow, RunRow, SealRow, SystemRow, canonical_json
 from conformance.evidence.seal import (
     EVIDENCE_FIELDS,
     OUTCOME_FIELDS,
@@ -96,6 +96,28 @@ def verify_run_row(run: RunRow, seal: SealRow) -> Iterator[Problem]:
                       "digests or its place in the chain were changed")
 
 
+def verify_filing(session: Session, run: RunRow) -> Iterator[Problem]:
+    """The columns the store files a run under (its target's name, its vendor system) are copies of the
+    sealed target, not sealed themselves; compare and maturity read them, so they must still agree with it
+    (else renaming a system or re-pointing a run would move a vendor's evidence to another, unseen)."""
+    target = run.target if isinstance(run.target, dict) else {}
+    name = target.get("name")
+    if run.target_name != (name if isinstance(name, str) else ""):
+        yield Problem(run.id, "run", f"filed under target name {run.target_name!r}, but its sealed target "
+                      f"is named {name!r}")
+    if run.system_id is None:
+        return  # a run with no system (or stored before systems were kept) is filed under none
+    section = target.get("system")
+    system = section if isinstance(section, dict) else {}
+    sealed = tuple(str(system.get(k, "")) for k in ("vendor", "product", "version"))
+    row = session.get(SystemRow, run.system_id)
+    filed = (row.vendor, row.product, row.version) if row is not None else None
+    if filed != sealed:
+        shown = " / ".join(filed) if filed is not None else f"a missing system #{run.system_id}"
+        yield Problem(run.id, "run", f"filed under system {shown}, but its sealed target names "
+                      f"{' / '.join(sealed)}")
+
+
 def verify_session(session: Session) -> tuple[int, list[Problem]]:
     """Every sealed run, every chain, every evidence content referenced: (runs checked, problems)."""
     problems: list[Problem] = []
@@ -119,6 +141,7 @@ def verify_session(session: Session) -> tuple[int, list[Problem]]:
             problems.append(Problem(seal.run_id, "run", "the sealed run is missing"))
             continue
         problems.extend(verify_run_row(run, seal))
+        problems.extend(verify_filing(session, run))
         for outcome in run.outcomes:
             for item in outcome.evidence:
                 blob = session.get(BlobRow, item.sha256)

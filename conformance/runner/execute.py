@@ -132,14 +132,16 @@ class Runner:
         async def run_suite(suite_id: str, specs: list[CheckSpec]) -> None:
             suite = self.registry.suites[suite_id]
             ctx: Any = None
-            setup_error = ""
+            setup = (Status.PASS, "")
             try:
                 ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, options=self.options))
+            except CheckSkipped as exc:  # the target lacks what the suite tests (no FHIR endpoint): skip it all
+                setup = (Status.SKIP, str(exc))
             except Exception as exc:  # a context that cannot be built errors every check of the suite
-                setup_error = f"suite {suite_id} could not start: {describe_exception(exc)}"
+                setup = (Status.ERROR, f"suite {suite_id} could not start: {describe_exception(exc)}")
             try:
                 await asyncio.gather(
-                    *(self._run_one(spec, ctx, setup_error, target, semaphore, done, result) for spec in specs)
+                    *(self._run_one(spec, ctx, setup, target, semaphore, done, result) for spec in specs)
                 )
             finally:
                 if isinstance(ctx, BaseContext):
@@ -180,13 +182,14 @@ class Runner:
         self,
         spec: CheckSpec,
         ctx: Any,
-        setup_error: str,
+        setup: tuple[Status, str],
         target: Any,
         semaphore: asyncio.Semaphore,
         done: dict[str, asyncio.Future[CheckResult]],
         result: RunResult,
     ) -> None:
         status, message = Status.PASS, ""
+        setup_status, setup_error = setup
         product: Any = None
         evidence: list[Evidence] = []
         started = time.perf_counter()
@@ -207,7 +210,7 @@ class Runner:
         if self.stopped is not None:
             status, message = Status.ERROR, self.stopped.message
         elif setup_error:
-            status, message = Status.ERROR, setup_error
+            status, message = setup_status, setup_error
         elif status is Status.PASS and spec.destructive and not is_sandbox(target):
             status, message = Status.SKIP, "writes to the target; runs only on targets marked sandbox = true"
         if status is Status.PASS:

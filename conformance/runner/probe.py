@@ -6,6 +6,7 @@ evidence; "no evidence" must not become "not met". A cheap connect (FHIR: GET me
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from urllib.parse import urlsplit
 
@@ -49,20 +50,27 @@ def probe(target: Target) -> None:
         _connect(parts.hostname or "", port, kind, spec)
         if kind == "fhir":
             try:
-                # Headers only: the body is never read here (the checks read it, bounded), so a hostile
-                # CapabilityStatement cannot cost memory before the run starts. The target's TLS setting holds.
-                with httpx.stream("GET", spec + "/metadata", timeout=PROBE_TIMEOUT,
-                                  verify=target.http.verify_tls):
-                    pass
+                asyncio.run(_metadata_headers(spec, target.http.verify_tls))
+            except TimeoutError:
+                raise UnreachableError(f"the fhir endpoint {spec} did not answer GET metadata within "
+                                       f"{PROBE_TIMEOUT:g} s") from None
             except httpx.HTTPError as exc:
                 raise UnreachableError(f"the fhir endpoint {spec} did not answer GET metadata "
                                        f"({type(exc).__name__})") from None
 
 
+async def _metadata_headers(spec: str, verify: bool) -> None:
+    """GET metadata, headers only: the body is never read here (the checks read it, bounded), so a hostile
+    CapabilityStatement cannot cost memory before the run starts. The whole answer is bounded in time:
+    httpx's timeouts are per read, and a server dribbling its headers a byte at a time held the probe
+    (and so ``conformance run``, whose deadline starts later) for ever."""
+    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, verify=verify) as client, asyncio.timeout(PROBE_TIMEOUT):
+        async with client.stream("GET", spec + "/metadata"):
+            pass
+
+
 async def reprobe(target: Target) -> str | None:
     """During a run, after consecutive connection failures: None if the target answers, else why not."""
-    import asyncio
-
     try:
         await asyncio.to_thread(probe, target)
     except UnreachableError as exc:

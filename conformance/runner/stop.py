@@ -1,8 +1,9 @@
 """Why a run stops before every check finished, and the words each unfinished check ends with.
 
-Three causes, one path: the target stopped answering (exit 3), the run deadline passed (exit 3),
-the user pressed Ctrl-C (exit 130). The checks still waiting end ``error`` with ``message``, the
-suites clean up, the reports are written and the run is stored ``aborted`` with ``reason``.
+Four causes, one path: the target stopped answering (exit 3), the run deadline passed (exit 3),
+the user pressed Ctrl-C (exit 130), a SIGTERM came (a CI job cancelled, a container stopped; exit 143).
+The checks still waiting end ``error`` with ``message``, the suites clean up, the reports are written
+and the run is stored ``aborted`` with ``reason``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-UNREACHABLE, DEADLINE, INTERRUPTED = "unreachable", "deadline", "interrupted"
+UNREACHABLE, DEADLINE, INTERRUPTED, TERMINATED = "unreachable", "deadline", "interrupted", "terminated"
 
 # Consecutive connection-level failures (refused, reset, timed out), across all checks, before the
 # runner re-probes the target. Above the default concurrency of 4, so one network blip that breaks
@@ -39,3 +40,7 @@ def deadline_passed(seconds: float, unfinished: int) -> Stop:
 
 def interrupted() -> Stop:
     return Stop(INTERRUPTED, "interrupted by the user", "interrupted by the user before this check finished")
+
+
+def terminated() -> Stop:
+    return Stop(TERMINATED, "stopped by SIGTERM", "stopped by SIGTERM before this check finished")

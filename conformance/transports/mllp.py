@@ -69,6 +69,10 @@ class MllpSettings:
     read_timeout: float = 10.0
     max_message_bytes: int = 1_000_000
     evidence_text_bytes: int = 64_000
+    # Connections a listener serves at once: each may buffer up to a frame, so this bounds its memory
+    # (a sender opening hundreds, each with a frame it never ends, held 270 MB). 64 is the most checks a
+    # run sends at once (the sandbox's receiver); the sender suite's listener takes far fewer.
+    max_connections: int = 64
 
     @property
     def stream_limit(self) -> int:
@@ -402,6 +406,7 @@ class MllpListener:
         self._connections: dict[asyncio.Task[None], tuple[asyncio.StreamWriter, FrameState]] = {}
         # Read a wrong byte after the end block as a framing defect (told to on_broken), not a lost message.
         self.lenient = on_broken is not None
+        self.refused = 0  # connections hung up on because max_connections were open
 
     async def start(self) -> MllpListener:
         try:
@@ -413,6 +418,18 @@ class MllpListener:
         return self
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(self._connections) >= self.settings.max_connections:
+            self.refused += 1
+            if self.refused == 1:  # said once: a sender that opens hundreds is one finding, not hundreds
+                address = writer.get_extra_info("peername")
+                peer = f"{address[0]}" if isinstance(address, tuple) else "the peer"
+                why = (f"{peer} opened more than {self.settings.max_connections} connections at once; "
+                       "the harness hung up on the rest")
+                record(Evidence(kind="mllp", summary="connection refused: too many at once", data={"error": why}))
+                if self.on_broken is not None:
+                    self.on_broken(why)
+            writer.close()
+            return
         task = asyncio.current_task()
         state = FrameState(defects=[] if self.lenient else None, keep_idle=self.keep_idle)
         if task is not None:

@@ -114,7 +114,7 @@ class FhirContext(BaseContext):
         target = runtime.target
         endpoints = getattr(target, "endpoints", {}) or {}
         if not endpoints.get("fhir"):
-            raise ValueError("target has no FHIR endpoint (endpoints.fhir)")
+            skip("the target names no FHIR endpoint (endpoints.fhir in the target file, or --target URL)")
         http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),
                              origin=endpoints["fhir"], read_only=not is_sandbox(target))
         return cls(target, http, runtime.run_id)

@@ -24,12 +24,18 @@ from conformance.hl7v2.message import decode
 from conformance.model import Evidence
 from conformance.targets import mllp_address
 from conformance.transports.http import HttpTransport, TransportError
-from conformance.transports.mllp import Handler, MllpListener, OnBroken
+from conformance.transports.mllp import Handler, MllpListener, MllpSettings, OnBroken, Reply
 from conformance.writeguard import is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-sender"
 ARRIVES = "hl7v2-sender.delivery.arrives"
 Push = Callable[[Handler, OnBroken], Awaitable[Any]]
+# What the listener keeps of what a target sends. A sender that floods (a production feed, or a hostile
+# peer) must not cost unbounded memory: past either bound the harness hangs up, stops listening and says so.
+MAX_KEPT_MESSAGES = 500
+MAX_KEPT_BYTES = 20_000_000
+EVIDENCE_TEXT = 64_000  # of each kept message, as evidence (the whole is hashed)
+SENDER_CONNECTIONS = 8  # a sender uses one or two connections; more at once are hung up on (and said)
 
 
 @dataclass
@@ -45,6 +51,8 @@ class Received:
 class Delivery:
     messages: list[Received] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # how the sender broke MLLP framing, one line each
+    kept_bytes: int = 0
+    overflow: str = ""  # set when the sender sent more than the harness keeps
 
     def kinds(self) -> set[str]:
         return {m.kind for m in self.messages}
@@ -61,11 +69,21 @@ class SenderContext(BaseContext):
         self._ack_count = 0
         self._lock = asyncio.Lock()
         self._collected: Delivery | None = None
+        self._evidence: list[Evidence] | None = None
 
-    async def handle(self, data: bytes) -> bytes | None:
+    async def handle(self, data: bytes) -> bytes | Reply | None:
         """Keep the message and answer it as a receiving system must, so the sender's handling of
         our answer can be judged: AR when it is not HL7 v2, AE with ERR segments when it is invalid,
         AA otherwise; in enhanced mode (MSH-15 valued) CR/CE/CA, sent only when MSH-15 asks for it."""
+        kept = self.delivery
+        full = len(kept.messages) >= MAX_KEPT_MESSAGES or kept.kept_bytes + len(data) > MAX_KEPT_BYTES
+        if kept.overflow or full:
+            if not kept.overflow:
+                kept.overflow = (f"the target sent more than the harness keeps ({MAX_KEPT_MESSAGES} messages or "
+                                 f"{MAX_KEPT_BYTES:,} bytes); it kept the first {len(kept.messages)} and "
+                                 "stopped listening")
+            return Reply(b"", raw=True, close=True)  # no ACK for what is not kept; hang up
+        kept.kept_bytes += len(data)
         message = parse(data)
         msh = message.first("MSH")
         code, trigger, _ = message.type
@@ -113,11 +131,14 @@ class SenderContext(BaseContext):
             await asyncio.wait_for(self.push(self.handle, self.on_broken), self.hl7.wait)
             return self.delivery
         host, port = mllp_address(self.hl7.listen)
-        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken, keep_idle=True).start()
+        listener = await MllpListener(self.handle, host, port, on_broken=self.on_broken, keep_idle=True,
+                                      settings=MllpSettings(max_connections=SENDER_CONNECTIONS)).start()
         try:
             if self.hl7.trigger:
                 await self.trigger(host, listener.port)
-            await asyncio.sleep(self.hl7.wait)
+            deadline = time.monotonic() + self.hl7.wait  # the whole window, unless the sender floods
+            while time.monotonic() < deadline and not self.delivery.overflow:
+                await asyncio.sleep(0.05)
         finally:
             await listener.aclose()  # lets a frame in flight finish and be answered first
         return self.delivery
@@ -137,15 +158,26 @@ class SenderContext(BaseContext):
             raise TransportError(f"the trigger {self.hl7.trigger} answered {response.status_code}")
 
     def record_delivery(self) -> None:
-        for m in self.delivery.messages:
-            raw = m.text.encode("utf-8")
-            record(Evidence(kind="mllp", summary=f"received {m.kind} {m.control_id}",
-                            data={"direction": "received", "size": len(raw),
-                                  "sha256": hashlib.sha256(raw).hexdigest(),
-                                  "text": m.text.replace("\r", "\n"), "after_s": m.after_s,
-                                  "answered": m.answered}))
-        for why in self.delivery.broken:
-            record(Evidence(kind="mllp", summary="broken frame", data={"error": why}))
+        """Every kept message (and how the sender broke framing) as evidence of the check at hand; built
+        once and shared by the checks, so evidence costs one copy of each message's text, not one per check."""
+        if self._evidence is None:
+            self._evidence = []
+            for m in self.delivery.messages:
+                raw = m.text.encode("utf-8")
+                data: dict[str, Any] = {"direction": "received", "size": len(raw),
+                                        "sha256": hashlib.sha256(raw).hexdigest(),
+                                        "text": m.text[:EVIDENCE_TEXT].replace("\r", "\n"), "after_s": m.after_s,
+                                        "answered": m.answered}
+                if len(m.text) > EVIDENCE_TEXT:
+                    data["text_truncated"] = True
+                self._evidence.append(Evidence(kind="mllp", summary=f"received {m.kind} {m.control_id}", data=data))
+            self._evidence += [Evidence(kind="mllp", summary="broken frame", data={"error": why})
+                               for why in self.delivery.broken]
+            if self.delivery.overflow:
+                self._evidence.append(Evidence(kind="mllp", summary="listener stopped: too much sent",
+                                               data={"error": self.delivery.overflow}))
+        for item in self._evidence:
+            record(item)
 
 
 async def make_context(runtime: SuiteRuntime) -> SenderContext:

@@ -230,3 +230,18 @@ def test_broken_exchange_is_an_error_with_its_own_sentence() -> None:
     result, _ = run(reg)
     assert result.results[0].status is Status.ERROR
     assert result.results[0].message == "could not connect to http://127.0.0.1:9/metadata: connection refused"
+
+
+async def test_fhir_suites_skip_a_target_with_no_fhir_endpoint() -> None:
+    # An HL7 v2-only target: the FHIR suites have nothing to test, which is a skip saying what is
+    # missing, not 144 errors ("ValueError: ...") that turn the run's exit code into 1.
+    from conformance.runner import load_suites
+    from conformance.targets import Target
+
+    target = Target(name="mllp only", source="test", endpoints={"mllp": "127.0.0.1:1"}, sandbox=True)
+    registry = load_suites()
+    info = RunInfo(id="nofhir", started="", target=target.to_dict(), harness_version="test")
+    plan = build_plan(registry, ["fhir-rest", "fhir-profiles", "gs1"])
+    result = await Runner(registry).run(plan, target, info)
+    assert result.results and {r.status for r in result.results} == {Status.SKIP}
+    assert all("endpoints.fhir" in r.message and "Error" not in r.message for r in result.results)

@@ -4,7 +4,10 @@ outcome, the suites still clean up (told they were cut short), and the run says 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from conformance import liveness
 from conformance.checks import BaseContext, ExchangeBroken, Registry, SuiteRuntime, check, suite
@@ -184,3 +187,16 @@ def test_watch_counts_consecutive_failures_only() -> None:
     assert suspected == ["e"]
     liveness.unreachable("outside any watch")  # no watch installed: nothing happens
     assert suspected == ["e"]
+
+
+def test_a_clean_up_cut_short_says_how_to_finish_it(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import _finished
+    from conformance.session import RunOutcome
+
+    info = RunInfo(id="r-1", started="", target={"source": "http://sb.test/fhir", "sandbox": True},
+                   harness_version="t")
+    note = "suite fhir-rest: clean-up did not finish within 30 s; it may have left data on the target"
+    _finished(RunOutcome(result=RunResult(run=info), report_dir=Path("out"), written={}, notes=[note]))
+    err = capsys.readouterr().err
+    assert note in err
+    assert "`conformance cleanup --target http://sb.test/fhir --sandbox --run r-1`" in err

@@ -100,6 +100,23 @@ def test_a_keyless_store_seals_unsigned_and_says_so(store_url: str) -> None:
     assert store.verify_signed(None) == (1, [], f"1 seal {UNSIGNED_NOTE}")
 
 
+@pytest.mark.parametrize("forgery", [
+    "UPDATE systems SET vendor = 'Rival'",  # every run of Acme's system now reads as Rival's
+    "INSERT INTO systems (id, vendor, product, version) VALUES (99, 'Rival', 'EPR', '1')",  # then re-point r2:
+    "UPDATE runs SET target_name = 'Rival EPR' WHERE id = 'r2'",
+])
+def test_a_run_filed_under_another_system_or_name_is_found(store_url: str, signer: Signer, forgery: str) -> None:
+    # Compare and maturity read a run's vendor system and target name from columns the seal does not
+    # cover; moving evidence to another vendor must fail verify, like any other change.
+    store = signed_store(store_url, signer, "r1", "r2")
+    sql(store_url, forgery)
+    if forgery.startswith("INSERT"):
+        sql(store_url, "UPDATE runs SET system_id = 99 WHERE id = 'r2'")
+    problems = store.verify_signed(signer.fingerprint)[1]
+    assert problems and all(p.where == "run" and "filed under" in p.what for p in problems), problems
+    assert "r2" in {p.run_id for p in problems}
+
+
 def test_a_renumbered_or_removed_log_index_is_found(store_url: str, signer: Signer) -> None:
     store = signed_store(store_url, signer, "r1", "r2", "r3")
     sql(store_url, "UPDATE seals SET log_index = 7 WHERE run_id = 'r3'")

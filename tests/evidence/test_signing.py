@@ -165,6 +165,28 @@ def test_keys_cli_creates_refuses_to_overwrite_and_signs(tmp_path: Path, monkeyp
     assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
+def test_a_key_held_in_the_environment_signs_and_is_never_printed(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # A CI secret is handed over as a value: $CONFORMANCE_SIGNING_KEY holding the PEM itself was taken
+    # for a path, and `keys show` printed it in "no signing key at -----BEGIN PRIVATE KEY-----...".
+    key = tmp_path / "k.pem"
+    signer = init_key(key)
+    pem = key.read_text()
+    body = pem.strip().splitlines()[1]  # the secret part, as it would appear in a log
+    monkeypatch.setenv("CONFORMANCE_SIGNING_KEY", pem)
+    cli = CliRunner()
+    show = cli.invoke(main, ["keys", "show"])
+    assert show.exit_code == 0 and f"fingerprint {signer.fingerprint}" in show.output
+    init = cli.invoke(main, ["keys", "init"])
+    assert init.exit_code == 2 and "holds a key itself" in init.output
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    stored(url, "r1").close()
+    cp = cli.invoke(main, ["evidence", "checkpoint", "--store", url])
+    assert cp.exit_code == 0 and signer.fingerprint in cp.output
+    for output in (show.output, init.output, cp.output):
+        assert body not in output and "PRIVATE" not in output
+
+
 def test_a_broken_key_file_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "k.pem").write_text("junk")
     with pytest.raises(SigningKeyError, match="not an unencrypted PEM"):

@@ -192,3 +192,21 @@ def test_mllp_receiver_killed_mid_run_ends_aborted(tmp_path: Path) -> None:
     assert any(r["message"].startswith("not run: the target stopped answering") for r in data["results"])
     status, scored = stored(tmp_path, data["run"]["id"])
     assert status == ABORTED and scored == []
+
+
+def test_sigterm_cleans_up_writes_reports_and_stores_aborted(tmp_path: Path, sandbox_factory: Any) -> None:
+    # What a cancelled CI job or a stopped container sends: the same clean ending as a Ctrl-C.
+    sandbox = sandbox_factory(after=3, delay=0.3)
+    before = holdings(sandbox.url)
+    proc = launch(tmp_path, "--target", sandbox.url, "--sandbox", "--suite", "fhir-rest")
+    wait_for(sandbox.marker, proc)
+    proc.send_signal(signal.SIGTERM)
+    code, output = finish(proc, tmp_path)
+    assert code == 143, output
+    assert "Traceback" not in output
+    data = report(tmp_path)
+    assert data["run"]["aborted"] == "stopped by SIGTERM"
+    assert any(r["message"] == "stopped by SIGTERM before this check finished" for r in data["results"])
+    status, scored = stored(tmp_path, data["run"]["id"])
+    assert status == ABORTED and scored == []
+    assert holdings(sandbox.url) == before

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _closed_port() -> int:
@@ -47,3 +48,35 @@ def test_closed_port_marked_sandbox_is_probed_too(tmp_path: Path) -> None:
                            "--sandbox"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert proc.returncode == 3, proc.stderr
     assert "unreachable" in proc.stderr and not (tmp_path / "reports").exists()
+
+
+def test_a_target_dribbling_its_headers_fails_the_probe_instead_of_hanging(monkeypatch: Any) -> None:
+    # Each byte comes well within the read timeout, so only a bound on the whole answer ends the probe
+    # (before, `conformance run` against it hung for ever, --deadline or not: the run had not started).
+    import threading
+
+    from conformance.runner import probe as probing
+    from conformance.targets import from_url
+
+    peer = subprocess.Popen([sys.executable, "-m", "tests.hostile.http_peer", "dribble"], stdout=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parents[2])
+    assert peer.stdout is not None
+    url = peer.stdout.readline().strip()
+    monkeypatch.setattr(probing, "PROBE_TIMEOUT", 1.5)
+    said: list[str] = []
+
+    def attempt() -> None:
+        try:
+            probing.probe(from_url(url))
+        except probing.UnreachableError as exc:
+            said.append(str(exc))
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    try:
+        worker.start()
+        worker.join(timeout=60)  # a bound for the test, not a timing assertion: before the fix it never ended
+        assert not worker.is_alive(), "the probe never ended"
+    finally:
+        peer.kill()
+        peer.wait(timeout=30)
+    assert said and "did not answer GET metadata" in said[0] and url in said[0]

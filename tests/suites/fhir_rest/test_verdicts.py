@@ -144,12 +144,12 @@ async def test_read_only_target_skips_writes(server: respx.MockRouter) -> None:
     assert not any(c.request.method == "POST" for c in server.calls)
 
 
-async def test_target_without_fhir_endpoint_is_a_clear_error() -> None:
-    from conformance.checks import SuiteRuntime
+async def test_target_without_fhir_endpoint_is_a_clear_skip() -> None:
+    from conformance.checks import CheckSkipped, SuiteRuntime
     from conformance.targets import Target
     from suites.fhir_rest.context import make_context
 
-    with pytest.raises(ValueError, match=r"target has no FHIR endpoint \(endpoints.fhir\)"):
+    with pytest.raises(CheckSkipped, match=r"names no FHIR endpoint \(endpoints.fhir"):
         await make_context(SuiteRuntime(target=Target(name="x", source="x", endpoints={"mllp": "h:1"})))
 
 
