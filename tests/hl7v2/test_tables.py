@@ -101,5 +101,24 @@ def test_line_feeds_between_segments_are_an_error_in_a_file_too(tmp_path: Path) 
 def test_a_coded_field_from_another_coding_system_is_not_held_to_the_fields_table() -> None:
     nk1 = adt("2.3").replace("ADT^A01^ADT_A01", "ADT^A01").replace("PV1|", "NK1|1|DOE^JOHN|||||{c}\rPV1|")
     assert issues(nk1.format(c="EP^Emergency contact person^HL70131")) == []
-    assert issues(nk1.format(c="XX^Emergency contact^HL70131")) == [("error", "code", "NK1-7.1")]
+    assert issues(nk1.format(c="XX^Emergency contact^HL70131")) == []  # 0131 is user-defined: a site's code
     assert issues(nk1.format(c="XX^Local contact role^99LOC")) == []  # a local coding system's code
+    rxr = "\r".join([MSH.format(type="RDE^O01", version="2.3"), "PID|1||1^^^H^MR||DOE^JANE", "RXR|{c}"])
+    assert [i for i in issues(rxr.format(c="XX^Route^HL70162")) if i[1] == "code"] == \
+        [("warning", "code", "RXR-1.1")]  # 0162 route, named only by coded fields: type unknown here
+    assert [i for i in issues(rxr.format(c="XX^Route^99LOC")) if i[1] == "code"] == []
+
+
+def test_a_table_the_standard_types_only_through_coded_fields_is_never_an_error() -> None:
+    """0131 contact role is user-defined (HL7 v2 chapter 3, NK1-7), but no ID or IS field names it, so
+    its type cannot be read from the field definitions: such a table must not be held as HL7-defined."""
+    assert table("0131").type == "User"  # type: ignore[union-attr]
+    for number in ("0002", "0005", "0189", "0127", "0128", "0276", "0277", "0278"):
+        assert table(number).type == "User", number  # type: ignore[union-attr]
+    nk1 = adt("2.3").replace("ADT^A01^ADT_A01", "ADT^A01").replace("PV1|", "NK1|1|DOE^JOHN|SPO||||EC\rPV1|")
+    assert [i for i in issues(nk1) if i[2] == "NK1-7"] == []  # a site's contact role (emergency contact)
+    untyped = [t for t in ("0162", "0163", "0165") if table(t).type == "Coded"]  # type: ignore[union-attr]
+    rxr = "\r".join([MSH.format(type="RDE^O01", version="2.3"), "PID|1||1^^^H^MR||DOE^JANE",
+                     "ORC|NW|1||||||^^^20260101", "RXE|^^^20260101|D1^Drug^L|1||mg", "RXR|ZZ"])
+    found = [i for i in issues(rxr) if i[2] == "RXR-1"]
+    assert untyped == ["0162", "0163", "0165"] and found == [("warning", "code", "RXR-1")]
