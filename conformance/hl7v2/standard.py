@@ -96,9 +96,12 @@ def normalise_version(version: str) -> str | None:
     return version if version in VERSIONS else None
 
 
-# hl7apy's v2.3 is stricter than HL7's database in five fields, which repeat there (as in v2.3.1, and as
-# HAPI's v2.3 structures, generated from that database, have them): held to HL7, not to the stricter copy.
-_REPEATING = {"2.3": {("PID", 5), ("PV1", 7), ("PV1", 8), ("PV1", 15), ("PV1", 17)}}
+# hl7apy's v2.3 is stricter than HL7's database in 32 fields, which repeat there (as in v2.3.1 and in the
+# v2.3 structures HAPI and nHapi generate from that database): held to HL7, not to the stricter copy.
+_REPEATING = {"2.3": {("PD1", 1), ("PID", 4), ("PID", 5), ("PID", 21), ("PID", 26), ("PV1", 7), ("PV1", 8),
+                      ("PV1", 15), ("PV1", 17), ("NK1", 17), ("NK1", 18), ("NK1", 19), ("NK1", 29),
+                      *(("IN1", n) for n in (3, 4, 5, 6, 9, 10, 11, 16, 19, 44, 49)),
+                      *(("IN2", n) for n in (1, 3, 5, 7, 9, 22, 25, 26))}}
 
 
 @cache

@@ -122,3 +122,19 @@ def test_a_table_the_standard_types_only_through_coded_fields_is_never_an_error(
                      "ORC|NW|1||||||^^^20260101", "RXE|^^^20260101|D1^Drug^L|1||mg", "RXR|ZZ"])
     found = [i for i in issues(rxr) if i[2] == "RXR-1"]
     assert untyped == ["0162", "0163", "0165"] and found == [("warning", "code", "RXR-1")]
+
+
+def test_v23_fields_that_repeat_in_hl7s_database_may_repeat() -> None:
+    """hl7apy's v2.3 makes 32 fields single that HL7's v2.3 database (and v2.3.1) lets repeat: an alias
+    name, a second insurer id. Each must be held to HL7, not to the stricter copy."""
+    text = "\r".join([MSH.format(type="ADT^A01", version="2.3"), "EVN|A01|20260101120000",
+                      "PID|1||123^^^H^MR|A1~A2|DOE^JANE~SMITH^JANE||19800101|F|||||||||||||M1~M2",
+                      "NK1|1|DOE^JOHN|SPO||||||||||||||X~Y", "PV1|1|I|W1^1^1||||1^A~2^B",
+                      "IN1|1|P1|C1~C2|N1~N2||||G1|GN1~GN2", "IN2|E1~E2"])
+    assert [i for i in issues(text) if i[1] == "cardinality"] == []
+    from conformance.hl7v2.standard import load
+    singles = {(s, n) for s, fields in load("2.3").segments.items() for n, f in enumerate(fields, 1) if f.max == 1}
+    for field in ("PD1-1", "PID-4", "PID-21", "PID-26", "NK1-17", "NK1-29", "IN1-44", "IN1-49", "IN2-26"):
+        seg, n = field.split("-")
+        assert (seg, int(n)) not in singles, field
+    assert ("PID", 18) in singles  # PID-18 account number stays single, as HL7 has it
