@@ -102,6 +102,9 @@ _REPEATING = {"2.3": {("PD1", 1), ("PID", 4), ("PID", 5), ("PID", 21), ("PID", 2
                       ("PV1", 15), ("PV1", 17), ("NK1", 17), ("NK1", 18), ("NK1", 19), ("NK1", 29),
                       *(("IN1", n) for n in (3, 4, 5, 6, 9, 10, 11, 16, 19, 44, 49)),
                       *(("IN2", n) for n in (1, 3, 5, 7, 9, 22, 25, 26))}}
+# ... and types three fields otherwise than HL7's v2.3 database: MRG-7 prior patient name is XPN there
+# (hl7apy: CX), EVN-5 operator XCN (CN), IN2-24 IS (ST).
+_RETYPED = {"2.3": {("MRG", 7): "XPN", ("EVN", 5): "XCN", ("IN2", 24): "IS"}}
 
 
 @cache
@@ -113,6 +116,8 @@ def load(version: str) -> Standard:
     fields: dict[str, Any] = module.FIELDS
     segments: dict[str, tuple[Leaf, ...]] = {}
     repeating = _REPEATING.get(version, set())
+    retyped = _RETYPED.get(version, {})
+    typed = {ref[2]: ref for ref in fields.values() if ref and len(ref) > 2}  # a field definition per datatype
     for seg_id, body in module.SEGMENTS.items():
         children = body[1] if len(body) > 1 else ()
         if not children or any(child[1] is None and child[0] not in fields for child in children):
@@ -120,7 +125,11 @@ def load(version: str) -> Standard:
         by_number: dict[int, Leaf] = {}
         for name, ref, (lo, hi), _kind in children:
             n = int(name.rsplit("_", 1)[1])
-            by_number[n] = _leaf(name, fields.get(name, ref), lo, -1 if (seg_id, n) in repeating else hi)
+            definition = fields.get(name, ref)
+            if (seg_id, n) in retyped:  # HL7's datatype, its components as another field of it has them
+                other = typed[retyped[seg_id, n]]
+                definition = (other[0], other[1], other[2], definition[3], None, *definition[5:])
+            by_number[n] = _leaf(name, definition, lo, -1 if (seg_id, n) in repeating else hi)
         # From v2.8 hl7apy leaves withdrawn fields out (EVN-1): fields are placed by number, gaps withdrawn.
         segments[seg_id] = tuple(by_number.get(n) or Leaf(f"{seg_id}_{n}", "WD", 0, 0, None)
                                  for n in range(1, max(by_number) + 1))

@@ -138,3 +138,14 @@ def test_v23_fields_that_repeat_in_hl7s_database_may_repeat() -> None:
         seg, n = field.split("-")
         assert (seg, int(n)) not in singles, field
     assert ("PID", 18) in singles  # PID-18 account number stays single, as HL7 has it
+
+
+def test_v23_fields_typed_as_hl7s_database_types_them() -> None:
+    """hl7apy's v2.3 types MRG-7 prior patient name as CX (HL7: XPN), EVN-5 as CN (XCN), IN2-24 as ST (IS)."""
+    text = "\r".join([MSH.format(type="ADT^A40", version="2.3"), "EVN|A40|20260101120000||||1^DOE^JO^^^^^^^^^^^^",
+                      "PID|1||123^^^H^MR||DOE^JANE", "MRG|456^^^H^MR||||||SMITH^JANE^A"])
+    found = [i for i in issues(text) if i[2].startswith(("MRG-7", "EVN-5"))]
+    assert found == []
+    from conformance.hl7v2.standard import load
+    std = load("2.3")
+    assert (std.segments["MRG"][6].datatype, std.segments["EVN"][4].datatype) == ("XPN", "XCN")
