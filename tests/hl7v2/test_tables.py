@@ -149,3 +149,13 @@ def test_v23_fields_typed_as_hl7s_database_types_them() -> None:
     from conformance.hl7v2.standard import load
     std = load("2.3")
     assert (std.segments["MRG"][6].datatype, std.segments["EVN"][4].datatype) == ("XPN", "XCN")
+
+
+def test_obx_as_hl7s_database_has_it_in_v231_and_v24() -> None:
+    """hl7apy's v2.3.1 makes OBX-2 and OBX-4 required (HL7: conditional, optional in its database), and
+    its v2.4 makes OBX-8 abnormal flags, OBX-10 and OBX-16 single (HL7: repeating)."""
+    oru = "\r".join([MSH.format(type="ORU^R01", version="{v}"), "PID|1||1^^^H^MR||DOE^JANE", "OBR|1||1|GLU^Glucose",
+                     "OBX|1|NM|GLU^Glucose||5.4|mmol/L||H~A||N~A|F|||||1^DOC^A~2^DOC^B", "OBX|2||NOTE^Note||||||||F"])
+    assert issues(oru.replace("{v}", "2.4")) == []
+    # v2.3.1: OBX-2 and OBX-4 may be empty; OBX-10 is single there (HL7's database and hl7apy agree)
+    assert issues(oru.replace("{v}", "2.3.1")) == [("error", "cardinality", "OBX-10")]
