@@ -105,9 +105,9 @@ _REPEATING = {"2.3": {("PD1", 1), ("PID", 4), ("PID", 5), ("PID", 21), ("PID", 2
               # v2.4: OBX-8 abnormal flags, OBX-10 nature of abnormal test, OBX-16 responsible observer
               # repeat in HL7's database (and in v2.3.1/v2.5 as hl7apy has them); hl7apy's v2.4 makes them single.
               "2.4": {("OBX", 8), ("OBX", 10), ("OBX", 16)}}
-# hl7apy's v2.3.1 requires OBX-2 value type and OBX-4 sub-id; HL7 makes them conditional (optional in its
+# hl7apy's v2.3.1 and v2.7 require OBX-2 value type and OBX-4 sub-id; HL7 makes them conditional (optional in its
 # database, as in v2.3 and v2.4): an OBX without a value needs no value type, and most OBX have no sub-id.
-_OPTIONAL = {"2.3.1": {("OBX", 2), ("OBX", 4)}}
+_OPTIONAL = {"2.3.1": {("OBX", 2), ("OBX", 4)}, "2.7": {("OBX", 2), ("OBX", 4)}}  # v2.7: as v2.6 and v2.8
 # ... and types three fields otherwise than HL7's v2.3 database: MRG-7 prior patient name is XPN there
 # (hl7apy: CX), EVN-5 operator XCN (CN), IN2-24 IS (ST).
 _RETYPED = {"2.3": {("MRG", 7): "XPN", ("EVN", 5): "XCN", ("IN2", 24): "IS"}}

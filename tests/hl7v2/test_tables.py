@@ -159,3 +159,4 @@ def test_obx_as_hl7s_database_has_it_in_v231_and_v24() -> None:
     assert issues(oru.replace("{v}", "2.4")) == []
     # v2.3.1: OBX-2 and OBX-4 may be empty; OBX-10 is single there (HL7's database and hl7apy agree)
     assert issues(oru.replace("{v}", "2.3.1")) == [("error", "cardinality", "OBX-10")]
+    assert [i for i in issues(oru.replace("{v}", "2.7")) if i[1] == "required"] == []  # v2.7 too
