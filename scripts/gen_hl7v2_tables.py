@@ -17,6 +17,10 @@ type is therefore read from the standard's own field definitions (hl7apy, v2.4 t
 IS are both in use): "HL7" when every use is ID, "User" when any use is IS. Tables for which HL7 gives
 only suggested values (``SUGGESTED``, as the standard's text says of each) are typed "Suggested", and
 tables open to local entries by design (``OPEN``) "Open".
+A table no ID or IS field names (only CE/CWE fields draw on it: 0131 contact role, 0005 race) has no
+type in these sources; HL7 gives it in the table's heading. Those the standard heads "User-defined
+Table" (``USER``, HL7 v2.5 chapters 3-11 and appendix A) are typed "User"; the rest "Coded": type not
+known here, so a value outside it is at most a warning (an error would claim more than we know).
 Also writes conformance/hl7v2/data/event-structures.json, table 0354's trigger events: {"ADT^A28":
 [["ADT_A05", "2.4", null], ["ADT_A28", "2.3.1", "2.3.1"]]}, each structure with the versions it held.
 Re-run after changing the source; the output is committed.
@@ -40,6 +44,15 @@ SUGGESTED = frozenset({"0203", "0301"})
 # HL7 tables open to local entries by design, typed "Open" and not checked: 0396 coding systems, where
 # every local code system ("99zzz", "L", a lab's own name) is a legitimate entry.
 OPEN = frozenset({"0396"})
+# User-defined tables named only by coded (CE/CWE) fields, as the standard heads them: 0002 marital
+# status, 0005 race, 0083 outlier type, 0127 allergen type, 0128 allergy severity, 0131 contact role,
+# 0181 MFN record-level error return, 0189 ethnic group, 0276-0278 appointment reason, type, filler
+# status, 0280-0284 and 0336 referral priority, type, disposition, status, category, reason, 0286
+# provider role, 0324/0325 location characteristic and relationship, 0339 ABN code, 0344 patient's
+# relationship to insured, 0351 condition code, 0364 comment type.
+USER = frozenset({"0002", "0005", "0083", "0127", "0128", "0131", "0181", "0189", "0276", "0277", "0278",
+                  "0280", "0281", "0282", "0283", "0284", "0286", "0324", "0325", "0336", "0339", "0344",
+                  "0351", "0364"})
 TYPE_VERSIONS = ("2.4", "2.5", "2.5.1", "2.6")
 _ROW = re.compile(r"<tr><td>([^<]*)</td>(?:<td>[^<]*</td>|<td/>)*?<td>((?:from|added) v[\d.]+"
                   r"(?:, removed after v[\d.]+)?)</td></tr>")
@@ -116,7 +129,8 @@ def main() -> None:
         if not listed:
             continue
         number = url[-4:]
-        kind = "Suggested" if number in SUGGESTED else "Open" if number in OPEN else types.get(number, "HL7")
+        kind = ("Suggested" if number in SUGGESTED else "Open" if number in OPEN else "User" if number in USER
+                else types.get(number, "Coded"))
         table = tables.setdefault(number, {"type": kind, "codes": {}})
         for code in listed:
             table["codes"][code] = known.get(code, ["2.1", None])
@@ -139,7 +153,7 @@ def main() -> None:
     out = ROOT / "conformance" / "hl7v2" / "data" / "tables.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(dict(sorted(tables.items())), separators=(",", ":")) + "\n")
-    kinds = {k: sum(t["type"] == k for t in tables.values()) for k in ("HL7", "User", "Suggested", "Open")}
+    kinds = {k: sum(t["type"] == k for t in tables.values()) for k in ("HL7", "User", "Suggested", "Open", "Coded")}
     print(f"wrote {out.relative_to(ROOT)}: {len(tables)} tables {kinds}")
 
 

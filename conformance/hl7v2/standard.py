@@ -96,9 +96,21 @@ def normalise_version(version: str) -> str | None:
     return version if version in VERSIONS else None
 
 
-# hl7apy's v2.3 is stricter than HL7's database in five fields, which repeat there (as in v2.3.1, and as
-# HAPI's v2.3 structures, generated from that database, have them): held to HL7, not to the stricter copy.
-_REPEATING = {"2.3": {("PID", 5), ("PV1", 7), ("PV1", 8), ("PV1", 15), ("PV1", 17)}}
+# hl7apy's v2.3 is stricter than HL7's database in 32 fields, which repeat there (as in v2.3.1 and in the
+# v2.3 structures HAPI and nHapi generate from that database): held to HL7, not to the stricter copy.
+_REPEATING = {"2.3": {("PD1", 1), ("PID", 4), ("PID", 5), ("PID", 21), ("PID", 26), ("PV1", 7), ("PV1", 8),
+                      ("PV1", 15), ("PV1", 17), ("NK1", 17), ("NK1", 18), ("NK1", 19), ("NK1", 29),
+                      *(("IN1", n) for n in (3, 4, 5, 6, 9, 10, 11, 16, 19, 44, 49)),
+                      *(("IN2", n) for n in (1, 3, 5, 7, 9, 22, 25, 26))},
+              # v2.4: OBX-8 abnormal flags, OBX-10 nature of abnormal test, OBX-16 responsible observer
+              # repeat in HL7's database (and in v2.3.1/v2.5 as hl7apy has them); hl7apy's v2.4 makes them single.
+              "2.4": {("OBX", 8), ("OBX", 10), ("OBX", 16)}}
+# hl7apy's v2.3.1 and v2.7 require OBX-2 value type and OBX-4 sub-id; HL7 makes them conditional (optional in its
+# database, as in v2.3 and v2.4): an OBX without a value needs no value type, and most OBX have no sub-id.
+_OPTIONAL = {"2.3.1": {("OBX", 2), ("OBX", 4)}, "2.7": {("OBX", 2), ("OBX", 4)}}  # v2.7: as v2.6 and v2.8
+# ... and types three fields otherwise than HL7's v2.3 database: MRG-7 prior patient name is XPN there
+# (hl7apy: CX), EVN-5 operator XCN (CN), IN2-24 IS (ST).
+_RETYPED = {"2.3": {("MRG", 7): "XPN", ("EVN", 5): "XCN", ("IN2", 24): "IS"}}
 
 
 @cache
@@ -110,6 +122,8 @@ def load(version: str) -> Standard:
     fields: dict[str, Any] = module.FIELDS
     segments: dict[str, tuple[Leaf, ...]] = {}
     repeating = _REPEATING.get(version, set())
+    retyped = _RETYPED.get(version, {})
+    typed = {ref[2]: ref for ref in fields.values() if ref and len(ref) > 2}  # a field definition per datatype
     for seg_id, body in module.SEGMENTS.items():
         children = body[1] if len(body) > 1 else ()
         if not children or any(child[1] is None and child[0] not in fields for child in children):
@@ -117,7 +131,12 @@ def load(version: str) -> Standard:
         by_number: dict[int, Leaf] = {}
         for name, ref, (lo, hi), _kind in children:
             n = int(name.rsplit("_", 1)[1])
-            by_number[n] = _leaf(name, fields.get(name, ref), lo, -1 if (seg_id, n) in repeating else hi)
+            definition = fields.get(name, ref)
+            if (seg_id, n) in retyped:  # HL7's datatype, its components as another field of it has them
+                other = typed[retyped[seg_id, n]]
+                definition = (other[0], other[1], other[2], definition[3], None, *definition[5:])
+            lo = 0 if (seg_id, n) in _OPTIONAL.get(version, set()) else lo
+            by_number[n] = _leaf(name, definition, lo, -1 if (seg_id, n) in repeating else hi)
         # From v2.8 hl7apy leaves withdrawn fields out (EVN-1): fields are placed by number, gaps withdrawn.
         segments[seg_id] = tuple(by_number.get(n) or Leaf(f"{seg_id}_{n}", "WD", 0, 0, None)
                                  for n in range(1, max(by_number) + 1))

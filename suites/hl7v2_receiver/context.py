@@ -48,9 +48,11 @@ class ReceiverContext(BaseContext):
         self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within))
         # How long to keep reading after a reply for anything more (a second, unasked ACK). A receiver
         # that sends two ACKs sends them from the same handling of one message, so the second follows
-        # the first within the time it agreed for one ACK (hl7v2.ack_within); at least 0.5 s so loopback
-        # scheduling cannot hide it, at most 2 s per check. The verdict is on what arrived, not on time.
-        self.settle = min(max(self.hl7.ack_within, 0.5), 2.0)
+        # the first within the time it agreed for one ACK (hl7v2.ack_within): the whole of it (a 2 s cap
+        # let an application ACK 3 s after a commit ACK pass, review of issue 16); at least 0.5 s so
+        # loopback scheduling cannot hide it; at most 10 s, so a peer that never falls quiet (heard for 4
+        # settle times) stays inside the default check timeout. The verdict is on what arrived, not on time.
+        self.settle = min(max(self.hl7.ack_within, 0.5), 10.0)
         # Not a sandbox: nothing that changes data is sent, unless the target takes test messages
         # (hl7v2.allow_test_messages), and then only messages marked MSH-11 = T.
         self.read_only = not is_sandbox(target)

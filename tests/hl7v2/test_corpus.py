@@ -37,7 +37,8 @@ def test_no_false_alarm_and_no_missed_defect(case: dict[str, Any]) -> None:
 def test_the_corpus_covers_every_source_and_file() -> None:
     files = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.hl7")}
     assert files == {c["file"] for c in MESSAGES}
-    assert {f.split("/")[0] for f in files} == {"python-hl7", "hl7apy", "elixir-hl7", "node-hl7", "linuxforhealth"}
+    assert {f.split("/")[0] for f in files} == {"python-hl7", "hl7apy", "elixir-hl7", "node-hl7", "linuxforhealth",
+                                                     "go-hl7", "hl7-dotnetcore"}
     assert all(c["judged"] and c["source"] for c in MESSAGES)
     # Real messages are mostly valid: the corpus must not be a set of only broken ones.
     assert sum(not any(s == "error" for s, _, _ in c["issues"]) for c in MESSAGES) >= 8

@@ -121,3 +121,33 @@ async def test_a_receiver_that_says_too_much_or_too_little_fails(behaviour: Beha
         server.close()
     (outcome,) = result.results
     assert outcome.status is Status.FAIL and words in outcome.message, (outcome.status, outcome.message)
+
+
+async def late_second_ack(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A commit ACK at once, then an application ACK 3 s later: inside the 5 s the target agreed an ACK
+    may take, so a reader that stops listening sooner calls a two-ACK receiver a one-ACK one."""
+    data = await reader.readuntil(b"\x1c\x0d")
+    writer.write(ack_for(data, b"C1"))
+    await writer.drain()
+    await asyncio.sleep(3.0)
+    writer.write(ack_for(data, b"C2"))
+    await writer.drain()
+    await asyncio.sleep(8)
+
+
+async def test_a_second_ack_within_the_agreed_ack_time_is_heard() -> None:
+    server = await asyncio.start_server(late_second_ack, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    target = Target(name="late", source="test", endpoints={"mllp": f"127.0.0.1:{port}"}, sandbox=True,
+                    hl7v2=Hl7v2Settings(ack_within=5.0))
+    registry = load_suites()
+    info = RunInfo(id="late", started="", target=target.to_dict(), harness_version="test")
+    try:
+        runner = Runner(registry, concurrency=1, check_timeout=40)
+        result = await asyncio.wait_for(
+            runner.run(build_plan(registry, None, ["hl7v2-receiver.ack.single-reply"]), target, info), 45)
+    finally:
+        server.close()
+    (outcome,) = result.results
+    assert outcome.status is Status.FAIL and "more frame(s) came unasked" in outcome.message, (
+        outcome.status, outcome.message)
