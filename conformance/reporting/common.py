@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -120,6 +121,16 @@ def target_text(target: dict[str, Any], *keys: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _special(path: Path) -> bool:
+    """Whether ``path`` names something other than a regular file or nothing (a device, a FIFO, a
+    socket, or a link to one such as /dev/stdout)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode)
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file and rename, creating parent directories.
 
@@ -129,6 +140,15 @@ def write_atomic(path: Path, data: bytes) -> Path:
     """
     path = Path(path)
     data = RUN.data(data)
+    if _special(path):
+        # A device, FIFO or /dev/stdout: rename would replace the node itself (as root, /dev/full became
+        # a JSON file); such a path is written in place, as a shell redirection would.
+        try:
+            with open(path, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
     tmp_name = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
