@@ -97,6 +97,9 @@ class Hl7v2Settings:
     # The target's receiver keeps MLLP connections open for further messages (MLLP also allows one
     # message per connection): claiming it makes hl7v2-receiver.connection.several-messages required.
     persistent_connections: bool = False
+    # The largest MLLP frame the harness reads (its memory bound); a larger one is not judged, and the
+    # verdict names this setting.
+    max_message_bytes: int = 1_000_000
 
 
 OVERRIDE_POLICIES = ("refuse", "record-with-reason")
@@ -448,6 +451,9 @@ def _hl7v2(table: dict[str, Any], err: Any) -> Hl7v2Settings:
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise err(where, "must be true or false")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1_000 <= value <= 1_000_000_000:
+                raise err(where, "must be a whole number of bytes from 1000 to 1000000000")
         elif isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise err(where, "must be a number of seconds greater than 0")

@@ -260,7 +260,8 @@ def _take(pieces: Any, body: bytearray, digest: Any, limit: int) -> None:
         body.extend(piece)
         digest.update(piece)
         if len(body) > limit:
-            raise TransportError(f"response body is larger than the {limit:,}-byte limit (after decoding)")
+            raise TransportError(f"response body is larger than the {limit:,}-byte limit (after decoding); "
+                                 "raise [http] max_body_bytes in the target file to read it")
 
 
 def _origin(url: str) -> str:

@@ -63,6 +63,10 @@ class MllpConnectionLost(MllpError):
     """The peer reset or closed the connection instead of replying: what a stopped receiver looks like."""
 
 
+class MllpTooLarge(MllpError):
+    """A frame past the harness's own limit (``max_message_bytes``): nothing judged, the limit named."""
+
+
 @dataclass
 class MllpSettings:
     connect_timeout: float = 5.0
@@ -126,7 +130,7 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
                 raise MllpError(f"{peer} closed the connection mid-frame after {len(exc.partial)} bytes "
                                 "(no end block 0x1C 0x0D): a truncated frame") from None
             except asyncio.LimitOverrunError:
-                raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit") from None
+                raise MllpTooLarge(f"{peer} sent a message larger than the {limit:,}-byte limit") from None
             if end != CR:
                 why = f"{peer} sent end block 0x1C followed by {end!r}, not 0x0D: a malformed frame"
                 if state is None or state.defects is None or end == SB:
@@ -141,7 +145,7 @@ async def read_frame(reader: asyncio.StreamReader, settings: MllpSettings, peer:
     except ConnectionError as exc:
         raise MllpConnectionLost(f"{peer} reset the connection: {exc}") from None
     if len(message) > limit:
-        raise MllpError(f"{peer} sent a message larger than the {limit:,}-byte limit")
+        raise MllpTooLarge(f"{peer} sent a message larger than the {limit:,}-byte limit")
     if SB in message:
         raise MllpError(f"{peer} sent a start block 0x0B inside a frame: an earlier frame had no end block")
     return message

@@ -12,14 +12,21 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks import BaseContext, SuiteRuntime, fail, skip, suite
+from conformance.checks import BaseContext, HarnessLacks, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
 from conformance.hl7v2 import ProfileError, load_profile
 from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
 from conformance.model import Evidence
 from conformance.targets import mllp_address
-from conformance.transports.mllp import Handler, MllpClient, MllpConnectError, MllpError, MllpSettings
+from conformance.transports.mllp import (
+    Handler,
+    MllpClient,
+    MllpConnectError,
+    MllpError,
+    MllpSettings,
+    MllpTooLarge,
+)
 from conformance.writeguard import ADVICE, hl7_test_message, hl7_type, hl7_writes, is_sandbox
 
 SUITE_ID = "hl7v2-receiver"
@@ -45,7 +52,8 @@ class ReceiverContext(BaseContext):
         endpoint = target.endpoints.get("mllp")
         self.address = mllp_address(endpoint) if endpoint else None
         # Wait a little past the ACK time limit, so "late" and "never" are told apart.
-        self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within))
+        self.settings = MllpSettings(read_timeout=self.hl7.ack_within + max(1.0, self.hl7.ack_within),
+                                     max_message_bytes=self.hl7.max_message_bytes)
         # How long to keep reading after a reply for anything more (a second, unasked ACK). A receiver
         # that sends two ACKs sends them from the same handling of one message, so the second follows
         # the first within the time it agreed for one ACK (hl7v2.ack_within): the whole of it (a 2 s cap
@@ -129,6 +137,9 @@ class ReceiverContext(BaseContext):
                 reply = await conn.send(text)
             except MllpConnectError:
                 raise
+            except MllpTooLarge as exc:  # the harness's own bound, not a rule of HL7 v2: not judged
+                raise HarnessLacks(f"the reply to {control_id} was not judged: {exc} the harness reads; raise "
+                                   "[hl7v2] max_message_bytes in the target file to read it") from None
             except MllpError as exc:
                 fail(f"no acknowledgement to {control_id}: {exc}")
             elapsed = time.perf_counter() - started

@@ -43,7 +43,6 @@ def answering(reply: bytes, close: bool = True) -> Behaviour:
     (answering(b"\x0bMSH|^~\\&|TRUNC"), "truncated frame"),
     (answering(b"\x0bMSH|^~\\&|NOEND", close=False), "no end block"),
     (answering(b"", close=False), "sent nothing within"),
-    (answering(b"\x0b" + b"MSH|" + b"A" * 3_000_000 + b"\x1c\x0d"), "larger than"),
     (answering(b"\x0b\x00\x01\x02binary\xff\x1c\x0d"), "not an acknowledgement"),
     (answering(b"\x0bMSH|^~\\&|R|X|S|Y|20260101||ADT^A01|1|P|2.5.1\x1c\x0d"), "no MSA segment"),
 ])
@@ -58,6 +57,19 @@ async def test_hostile_receiver_fails_the_check_with_a_clear_reason(behaviour: B
     assert outcome.status is Status.FAIL, (outcome.status, outcome.message)
     assert words in outcome.message and "Traceback" not in outcome.message
     assert outcome.evidence, "the failed exchange is kept as evidence"
+
+
+async def test_a_reply_past_the_harness_limit_is_not_judged_and_names_the_setting() -> None:
+    server = await asyncio.start_server(answering(b"\x0b" + b"MSH|" + b"A" * 3_000_000 + b"\x1c\x0d"), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        result = await asyncio.wait_for(run(port), 15)
+    finally:
+        server.close()
+    (outcome,) = result.results
+    assert outcome.status is Status.ERROR, (outcome.status, outcome.message)
+    assert "larger than the 1,000,000-byte limit" in outcome.message
+    assert "[hl7v2] max_message_bytes" in outcome.message and "Traceback" not in outcome.message
 
 
 async def test_nothing_listening_is_a_harness_error_not_a_verdict() -> None:
