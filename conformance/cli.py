@@ -211,7 +211,8 @@ def suites_list(as_json: bool) -> None:
                 click.echo(f"{s['id']}  {s['title']}  ({len(s['checks'])} checks)")
                 for c in s["checks"]:
                     flag = "" if c["required"] else "  [optional]"
-                    click.echo(f"  {c['id']}  {c['title']}{flag}")
+                    tags = "; ".join(x for x in (", ".join(c["requirements"]), ", ".join(c["capabilities"])) if x)
+                    click.echo(f"  {c['id']}  {c['title']}{flag}{f'  ({tags})' if tags else ''}")
         return 0
 
     _guard(body)
@@ -490,6 +491,7 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 
 
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_browse  # noqa: E402
 import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402, F401
 
