@@ -89,10 +89,9 @@ def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path 
     """Write sealed run RUN_ID as one file that `conformance evidence verify PACK` checks anywhere."""
 
     def body() -> int:
+        from conformance.cli_browse import resolve_run
         from conformance.evidence.keys import find_signer
         from conformance.evidence.store import EvidenceStore
-
-        from conformance.cli_browse import resolve_run
 
         signer = find_signer(key)
         with EvidenceStore(store_url, find_key=False) as store:
@@ -422,13 +421,12 @@ def compare(run_ids: tuple[str, ...], requirements_path: Path | None, store_url:
     """Side-by-side matrix of runs (one per vendor system), requirement by requirement, weighted must/should/could."""
 
     def body() -> int:
+        from conformance.cli_browse import resolve_run
         from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore, RunNotFound
         from conformance.maturity import views
         from conformance.maturity.compare import compare as build
         from conformance.maturity.compare import load_requirements
-
-        from conformance.cli_browse import resolve_run
 
         requirements = load_requirements(requirements_path)
         with EvidenceStore(store_url) as store:

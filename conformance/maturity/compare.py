@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
