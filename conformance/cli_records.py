@@ -95,7 +95,8 @@ def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path 
 
         signer = find_signer(key)
         with EvidenceStore(store_url, find_key=False) as store:
-            size = store.export(resolve_run(store, run_id), output, signer, checkpoint.read_bytes() if checkpoint else None)
+            size = store.export(resolve_run(store, run_id), output, signer,
+                                checkpoint.read_bytes() if checkpoint else None)
         how = (f"signed by {signer.fingerprint}" if signer else
                "no pack signature (no signing key: `conformance keys init`); the seal's own signature, if any, is kept")
         click.echo(f"{output} ({size:,} bytes, {how})")
