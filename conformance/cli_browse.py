@@ -138,7 +138,7 @@ def capabilities(model_dir: str | None, as_json: bool) -> None:
             click.echo(f"conformance: {exc}", err=True)
             return 2
         checks = sorted(_checks_by_id())
-        rows = []
+        rows: list[dict[str, Any]] = []
         for cap in model.capabilities.values():
             reqs = [{"id": r, "title": model.requirements[r].title,
                      "checks": [c for c in checks if model.requirements[r].covers(c)]} for r in cap.requirements]

@@ -259,17 +259,21 @@ def footprint_group() -> None:
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 def footprint_import(path: Path, store_url: str | None) -> None:
-    """Save footprints from a TOML file: [footprints.CODE] name, members = [ODS codes]."""
+    """Save footprints from a TOML file: [footprints.CODE] name, members = [ODS codes], and optionally
+    [footprints.CODE.milestones] MILESTONE = DATE (its own target dates; `conformance roadmap CODE`)."""
 
     def body() -> int:
         from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore
         from conformance.maturity.inputs import read_footprints
+        from conformance.maturity.model import load_model
 
         with EvidenceStore(store_url) as store:
-            footprints = read_footprints(path, set(records.organisations(store)))
+            footprints = read_footprints(path, set(records.organisations(store)), set(load_model().milestones))
             for footprint in footprints:
                 records.save_footprint(store, footprint)
+                for milestone, day in footprint.milestones:  # the file's own dates
+                    records.save_milestone(store, footprint.code, milestone, day)
             click.echo(f"{len(footprints)} footprint(s) saved")
         return 0
 
@@ -370,7 +374,8 @@ def maturity(ods_code: str, store_url: str | None, model_dir: Path | None, html_
 @output_options
 def roadmap(subject: str, store_url: str | None, model_dir: Path | None, html_path: Path | None,
             csv_path: Path | None, as_json: bool, as_of: str | None) -> None:
-    """Roadmap milestones and whether the evidence says each is on track (a footprint: its slowest members)."""
+    """Roadmap milestones and whether the evidence says each is on track (a footprint: its own dates, its
+    slowest member's status, and every member behind on each capability)."""
 
     def body() -> int:
         from conformance.evidence import records
@@ -472,12 +477,15 @@ def demo_record(store_url: str | None, report_dir: Path, as_of: date | None = No
         records.save_organisations(store, orgs)
         for footprint in footprints:
             records.save_footprint(store, footprint)
+            for milestone, target in footprint.milestones:
+                records.save_milestone(store, footprint.code, milestone, target)
         records.save_assessments(store, claims)
         members = records.org_records(store, model, footprints[0].members, day)
+        dates = records.milestones(store, footprints[0].code)
     trust = next(r for r in members if r.organisation.ods_code == "X26")
     trust_roadmap = roadmap_view({c.capability.id: c.status for c in trust.capabilities}, model, day)
     rolled = footprint_record(footprints[0], members, model)
-    footprint_roadmap = roadmap_view({c: s for c, (s, _) in rolled.slowest.items()}, model, day)
+    footprint_roadmap = roadmap_view({c: s for c, (s, _) in rolled.slowest.items()}, model, day, dates)
     for name, text in (("record.html", views.org_html(trust, trust_roadmap)),
                        ("footprint.html", views.footprint_html(rolled, footprint_roadmap))):
         path = report_dir / name

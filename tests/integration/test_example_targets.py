@@ -24,12 +24,9 @@ LISTENING = re.compile(r"FHIR R4 at http://127\.0\.0\.1:(\d+)/fhir, HL7 v2 MLLP 
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    env = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").partition("=")
-            env[name] = shlex.split(value)[0]
-    return env
+    """``export NAME='value'`` lines, values spanning lines (a PEM key), as a POSIX shell reads them."""
+    words = shlex.split(path.read_text(encoding="utf-8"), comments=True)
+    return dict(w.split("=", 1) for w in words if w != "export")
 
 
 @pytest.fixture(scope="module")
