@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ def main() -> int:
     parser.add_argument("--conformance", default=str(Path(sys.executable).with_name("conformance")),
                         help="The conformance command to run (default: next to this Python).")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill PID` runs the finally below too
     busy = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(args.busy)]
     ok = 0
     try:
@@ -44,9 +46,16 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="demo-load-") as tmp:
                 out = Path(tmp) / "reports"
                 started = time.monotonic()
-                proc = subprocess.run([args.conformance, "demo", "--out", str(out / "run"),
-                                       "--store", f"sqlite:///{tmp}/store.db"],
-                                      cwd=tmp, capture_output=True, text=True, check=False)
+                demo = subprocess.Popen([args.conformance, "demo", "--out", str(out / "run"),
+                                         "--store", f"sqlite:///{tmp}/store.db"],
+                                        cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                try:
+                    _, stderr = demo.communicate()
+                finally:  # interrupted: stop this demo too, by its pid, and wait for it
+                    if demo.poll() is None:
+                        demo.kill()
+                        demo.wait()
+                proc = subprocess.CompletedProcess(demo.args, demo.returncode, "", stderr)
                 took = time.monotonic() - started
                 ok += proc.returncode == 0
                 bad = [] if proc.returncode == 0 else failing(out) + proc.stderr.strip().splitlines()[-2:]
