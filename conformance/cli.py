@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from conformance import __version__
 from conformance.runner.probe import UnreachableError
@@ -160,7 +159,9 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
         except ValueError as exc:
             click.echo(f"conformance: --fault: {exc}", err=True)
             return EXIT_USAGE
-        console = Console(stderr=True)
+        from conformance.reporting.console import make_console
+
+        console = make_console()
         with SandboxServer(active) as server, MllpSandbox(active) as mllp:
             target = from_url(server.base_url, sandbox=True)
             target.name = "conformance sandbox" + (f" (faults: {', '.join(faults)})" if faults else "")

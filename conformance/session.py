@@ -21,7 +21,7 @@ from rich.console import Console
 from conformance import __version__
 from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import write_reports
-from conformance.reporting.console import ConsoleProgress, print_summary
+from conformance.reporting.console import ConsoleProgress, make_console, print_summary
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
 from conformance.runner.stop import INTERRUPTED, Stop
@@ -77,7 +77,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     from conformance.reporting import ReportError
     from conformance.targets import check_credentials
 
-    console = console or Console(stderr=True)
+    console = console or make_console()
     check_credentials(target)
     report_dir = options.out_dir
     for path in (report_dir, options.json_path, options.junit_path, options.html_path, options.testreport_path):
