@@ -229,8 +229,9 @@ def explain(check_id: str, run_id: str | None, store_url: str | None, as_json: b
             if res is None:
                 click.echo(f"run {run['id']} ({run['status']}): the check did not run")
                 return 0
-            click.echo(f"run {run['id']} ({run['status']}): {res['status'].upper()} in {res['duration_ms']:.0f} ms"
-                       f": {res['message']}")
+            said = f": {res['message']}" if res["message"] else ""
+            verdict = f"{res['status'].upper()} in {res['duration_ms']:.0f} ms{said}"
+            click.echo(f"run {run['id']} ({run['status']}): {verdict}")
             for ev in res["evidence"]:
                 click.echo(f"  evidence {ev.get('kind', '?')}: {ev.get('summary', '')}".rstrip())
             if res["evidence"]:
