@@ -59,10 +59,11 @@ def runs(ods_code: str | None, system: str | None, store_url: str | None, as_jso
     """
 
     def body() -> int:
+        from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore
 
         with EvidenceStore(store_url, find_key=False) as store:
-            rows, systems = store.list_runs(), _systems(store)
+            rows, systems, footprints = store.list_runs(), _systems(store), records.footprints(store)
         out = []
         for r in rows:
             label, footprint = systems.get(r["id"], ("(unnamed system)", ""))
@@ -82,6 +83,10 @@ def runs(ods_code: str | None, system: str | None, store_url: str | None, as_jso
             shown = " ".join(f"{k} {v}" for k, v in counts.items() if v)
             org = r["ods_code"] or "-"
             where = f" footprint {r['footprint']}" if r["footprint"] else ""
+            named = footprints.get(r["footprint"])
+            if r["footprint"] and (named is None or r["ods_code"] not in named.members):
+                # The target file names it, but only membership puts a run in a footprint's roadmap.
+                where += " (not in the store)" if named is None else f" ({org} is not a member: not in its roadmap)"
             click.echo(f"{r['id']}  {r['status']:10}  {org:7} {r['system']}  {r['finished'] or r['started']}"
                        f"{'  ' + shown if shown else ''}{where}")
         return 0

@@ -48,6 +48,7 @@ def test_runs_lists_status_and_filters(store: str) -> None:
     lines = out.splitlines()
     assert code == 0 and [line.split()[0] for line in lines] == ["r-aborted", "r-new", "r-old"]
     assert "aborted" in lines[0] and "complete" in lines[1] and "Acme EPR 5" in lines[1] and "XFP01" in lines[1]
+    assert "footprint XFP01 (not in the store)" in lines[1]  # named by the target file, never imported
     code, out, _ = invoke("runs", "--store", store, "--org", "RXX01", "--json")
     assert code == 0 and {r["id"] for r in json.loads(out)} == {"r-old", "r-aborted"}
     code, out, _ = invoke("runs", "--store", store, "--system", "nobody")
