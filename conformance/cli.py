@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from conformance import __version__
 from conformance.runner.probe import UnreachableError
@@ -178,7 +177,9 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
         except ValueError as exc:
             click.echo(f"conformance: --fault: {exc}", err=True)
             return EXIT_USAGE
-        console = Console(stderr=True)
+        from conformance.reporting.console import make_console
+
+        console = make_console()
         with SandboxServer(active) as server, MllpSandbox(active) as mllp:
             target = from_url(server.base_url, sandbox=True)
             target.name = "conformance sandbox" + (f" (faults: {', '.join(faults)})" if faults else "")
@@ -232,46 +233,8 @@ def suites_list(as_json: bool) -> None:
                 click.echo(f"{s['id']}  {s['title']}  ({len(s['checks'])} checks)")
                 for c in s["checks"]:
                     flag = "" if c["required"] else "  [optional]"
-                    click.echo(f"  {c['id']}  {c['title']}{flag}")
-        return 0
-
-    _guard(body)
-
-
-@main.command()
-@click.option("--fault", "faults", multiple=True, metavar="NAME[=VALUE]", help="Switch on a fault (repeatable).")
-@click.option("--list-faults", is_flag=True, help="List the fault switches and the checks each must make fail.")
-@click.option("--json", "as_json", is_flag=True, help="With --list-faults: print JSON.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
-@click.option("--mllp-port", default=2575, show_default=True, type=click.IntRange(0, 65535),
-              help="Port on 127.0.0.1 for the HL7 v2 MLLP receiver.")
-def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int, mllp_port: int) -> None:
-    """Serve the built-in reference FHIR server (with optional faults) on loopback."""
-
-    def body() -> int:
-        from conformance.sandbox.faults import FAULTS, parse_faults
-
-        if list_faults:
-            rows = [{"name": f.name, "description": f.description, "checks": list(f.checks)}
-                    for f in FAULTS.values()]
-            if as_json:
-                click.echo(json.dumps(rows, indent=2))
-            else:
-                for row in rows:
-                    click.echo(f"{row['name']}: {row['description']}\n    fails: {', '.join(row['checks'])}")
-            return 0
-        try:
-            active = parse_faults(list(faults))
-        except ValueError as exc:
-            click.echo(f"conformance: --fault: {exc}", err=True)
-            return EXIT_USAGE
-        from conformance.sandbox.server import serve_forever
-
-        try:
-            serve_forever(active, port, mllp_port)
-        except OSError as exc:
-            click.echo(f"conformance: sandbox: {exc}", err=True)
-            return EXIT_USAGE
+                    tags = "; ".join(x for x in (", ".join(c["requirements"]), ", ".join(c["capabilities"])) if x)
+                    click.echo(f"  {c['id']}  {c['title']}{flag}{f'  ({tags})' if tags else ''}")
         return 0
 
     _guard(body)
@@ -509,10 +472,11 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 # ---- end validate fhir -------------------------------------------------------------------------------
 
 
-
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.cli_browse  # noqa: E402
 import conformance.cli_cleanup  # noqa: E402
-import conformance.cli_records  # noqa: E402, F401
+import conformance.cli_records  # noqa: E402
+import conformance.cli_sandbox  # noqa: E402, F401
 
 if __name__ == "__main__":
     # `python -m conformance.cli`: the commands above register on conformance.cli's own `main` (imported

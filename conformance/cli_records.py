@@ -77,7 +77,7 @@ def evidence_verify(pack: Path | None, store_url: str | None, trusted_keys: tupl
 
 
 @evidence.command("export")
-@click.argument("run_id")
+@click.argument("run_id", metavar="RUN_ID|latest")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Write the pack here.")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
@@ -89,12 +89,14 @@ def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path 
     """Write sealed run RUN_ID as one file that `conformance evidence verify PACK` checks anywhere."""
 
     def body() -> int:
+        from conformance.cli_browse import resolve_run
         from conformance.evidence.keys import find_signer
         from conformance.evidence.store import EvidenceStore
 
         signer = find_signer(key)
         with EvidenceStore(store_url, find_key=False) as store:
-            size = store.export(run_id, output, signer, checkpoint.read_bytes() if checkpoint else None)
+            size = store.export(resolve_run(store, run_id), output, signer,
+                                checkpoint.read_bytes() if checkpoint else None)
         how = (f"signed by {signer.fingerprint}" if signer else
                "no pack signature (no signing key: `conformance keys init`); the seal's own signature, if any, is kept")
         click.echo(f"{output} ({size:,} bytes, {how})")
@@ -257,17 +259,21 @@ def footprint_group() -> None:
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 def footprint_import(path: Path, store_url: str | None) -> None:
-    """Save footprints from a TOML file: [footprints.CODE] name, members = [ODS codes]."""
+    """Save footprints from a TOML file: [footprints.CODE] name, members = [ODS codes], and optionally
+    [footprints.CODE.milestones] MILESTONE = DATE (its own target dates; `conformance roadmap CODE`)."""
 
     def body() -> int:
         from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore
         from conformance.maturity.inputs import read_footprints
+        from conformance.maturity.model import load_model
 
         with EvidenceStore(store_url) as store:
-            footprints = read_footprints(path, set(records.organisations(store)))
+            footprints = read_footprints(path, set(records.organisations(store)), set(load_model().milestones))
             for footprint in footprints:
                 records.save_footprint(store, footprint)
+                for milestone, day in footprint.milestones:  # the file's own dates
+                    records.save_milestone(store, footprint.code, milestone, day)
             click.echo(f"{len(footprints)} footprint(s) saved")
         return 0
 
@@ -368,7 +374,8 @@ def maturity(ods_code: str, store_url: str | None, model_dir: Path | None, html_
 @output_options
 def roadmap(subject: str, store_url: str | None, model_dir: Path | None, html_path: Path | None,
             csv_path: Path | None, as_json: bool, as_of: str | None) -> None:
-    """Roadmap milestones and whether the evidence says each is on track (a footprint: its slowest members)."""
+    """Roadmap milestones and whether the evidence says each is on track (a footprint: its own dates, its
+    slowest member's status, and every member behind on each capability)."""
 
     def body() -> int:
         from conformance.evidence import records
@@ -408,18 +415,19 @@ def roadmap(subject: str, store_url: str | None, model_dir: Path | None, html_pa
 
 
 @main.command("compare")
-@click.argument("run_ids", nargs=-1, required=True, metavar="RUN...")
-@click.option("--requirements", "requirements_path", required=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="The buyer's weighted requirements (TOML).")
+@click.argument("run_ids", nargs=-1, required=True, metavar="RUN|latest...")
+@click.option("--requirements", "requirements_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The buyer's weighted requirements (TOML; default: the shipped example, which covers every check).")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write HTML here.")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def compare(run_ids: tuple[str, ...], requirements_path: Path, store_url: str | None, html_path: Path | None,
+def compare(run_ids: tuple[str, ...], requirements_path: Path | None, store_url: str | None, html_path: Path | None,
             csv_path: Path | None, as_json: bool) -> None:
     """Side-by-side matrix of runs (one per vendor system), requirement by requirement, weighted must/should/could."""
 
     def body() -> int:
+        from conformance.cli_browse import resolve_run
         from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore, RunNotFound
         from conformance.maturity import views
@@ -428,11 +436,12 @@ def compare(run_ids: tuple[str, ...], requirements_path: Path, store_url: str | 
 
         requirements = load_requirements(requirements_path)
         with EvidenceStore(store_url) as store:
-            runs = {r.run_id: r for r in records.run_outcomes(store, run_ids=run_ids)}
-        missing = [r for r in run_ids if r not in runs]
+            ids = [resolve_run(store, r) for r in run_ids]
+            runs = {r.run_id: r for r in records.run_outcomes(store, run_ids=ids)}
+        missing = [r for r in ids if r not in runs]
         if missing:
             raise RunNotFound(f"no complete run {missing[0]!r} in the store")
-        matrix = build([runs[r] for r in run_ids], requirements)
+        matrix = build([runs[r] for r in ids], requirements)
         rows = views.compare_rows(matrix)
         _write(html_path, views.compare_html(matrix))
         _write(csv_path, views.to_csv(rows))
@@ -441,7 +450,11 @@ def compare(run_ids: tuple[str, ...], requirements_path: Path, store_url: str | 
         elif not (html_path or csv_path):
             for column in matrix.columns:
                 verdict = "fails a must" if column.fails_must else "meets every must"
-                click.echo(f"{column.score:6.1f}  {column.run.system.label} ({column.run.run_id}): {verdict}")
+                untested = [r for r, c in column.cells.items() if c.verdict == "not tested"]
+                note = f"; not tested (scored 0): {', '.join(untested)}" if untested else ""
+                click.echo(f"{column.score:6.1f}  {column.run.system.label} ({column.run.run_id}): {verdict}{note}")
+                for req in matrix.requirements:  # every cell by name: "not tested" is never a silent 0
+                    click.echo(f"        {column.cells[req.id].verdict:10} {req.weight:6} {req.id}  {req.title}")
         return 0
 
     _record_guard(body)
@@ -464,12 +477,15 @@ def demo_record(store_url: str | None, report_dir: Path, as_of: date | None = No
         records.save_organisations(store, orgs)
         for footprint in footprints:
             records.save_footprint(store, footprint)
+            for milestone, target in footprint.milestones:
+                records.save_milestone(store, footprint.code, milestone, target)
         records.save_assessments(store, claims)
         members = records.org_records(store, model, footprints[0].members, day)
+        dates = records.milestones(store, footprints[0].code)
     trust = next(r for r in members if r.organisation.ods_code == "X26")
     trust_roadmap = roadmap_view({c.capability.id: c.status for c in trust.capabilities}, model, day)
     rolled = footprint_record(footprints[0], members, model)
-    footprint_roadmap = roadmap_view({c: s for c, (s, _) in rolled.slowest.items()}, model, day)
+    footprint_roadmap = roadmap_view({c: s for c, (s, _) in rolled.slowest.items()}, model, day, dates)
     for name, text in (("record.html", views.org_html(trust, trust_roadmap)),
                        ("footprint.html", views.footprint_html(rolled, footprint_roadmap))):
         path = report_dir / name

@@ -22,7 +22,7 @@ from rich.console import Console
 from conformance import __version__, scrub
 from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import write_reports
-from conformance.reporting.console import ConsoleProgress, print_summary
+from conformance.reporting.console import ConsoleProgress, make_console, print_summary
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
 from conformance.runner.stop import INTERRUPTED, TERMINATED, Stop, terminated
@@ -79,7 +79,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     from conformance.reporting import ReportError
     from conformance.targets import check_credentials
 
-    console = console or Console(stderr=True)
+    console = console or make_console()
     check_credentials(target)
     # Every credential joins the run's secret set before anything can echo it (issue 18): evidence,
     # reports, the store and this console are scrubbed of it in every encoding.

@@ -317,10 +317,18 @@ def resolve(spec: str, sandbox: bool = False) -> Target:
         return from_url(spec, sandbox=sandbox)
     if "://" in spec:
         raise TargetError(f"{spec}: not an http(s) URL, nor a target file")
+    if not Path(spec).exists() and not spec.endswith(".toml") and ("/" in spec or "." in spec):
+        raise TargetError(f"{spec}: no such target file; if it is a URL it has no scheme: "
+                          f"write https://{spec} (or http://)")
     target = load(spec)
     if sandbox:
         target.sandbox = True
     return target
+
+
+def env_state(var: str) -> str:
+    """Why an environment variable gives no value: ``is not set`` or ``is empty`` (a different mistake)."""
+    return "is empty" if var in os.environ else "is not set"
 
 
 def check_credentials(target: Target) -> None:
@@ -333,7 +341,7 @@ def check_credentials(target: Target) -> None:
     for key in names:
         var = getattr(target.auth, key)
         if not os.environ.get(var):
-            raise TargetError(f"{target.source}: auth.{key}: environment variable {var} is not set")
+            raise TargetError(f"{target.source}: auth.{key}: environment variable {var} {env_state(var)}")
         if len(os.environ[var]) < MIN_SECRET:
             # Shorter values cannot be scrubbed from evidence without erasing innocent text with them.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} is shorter than {MIN_SECRET} "
@@ -368,6 +376,8 @@ def _refuse_userinfo(data: Any, source: str, path: str = "") -> None:
 
 def _check_url(url: str, what: str) -> None:
     parts = urlsplit(url)
+    if not parts.scheme and not url.startswith("//"):
+        raise TargetError(f"{what}: {url!r} has no scheme: write https://{url} (or http://)")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TargetError(f"{what}: {url!r} is not an http(s) URL")
     if "@" in parts.netloc:

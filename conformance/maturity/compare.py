@@ -1,6 +1,7 @@
 """Vendor comparison: requirement by requirement, system by system, weighted by what a buyer must have.
 
-The requirements file is the procurement team's (profiles/procurement/example-requirements.toml):
+The requirements file is the procurement team's (example: conformance/maturity/data/example-requirements.toml,
+found with importlib.resources, so an installed package has it too):
 ``[[requirement]] id, title, weight = "must" | "should" | "could", checks = [globs]``. A cell is
 pass (every required matched check passed), partial (some passed, some required failed), fail (none
 passed) or not tested (nothing matched ran); skips, errors (the harness did not judge: see
@@ -14,7 +15,9 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from conformance.maturity.model import check_glob
 from conformance.maturity.records import RunOutcomes
@@ -71,14 +74,30 @@ class Matrix:
         return sorted(self.columns, key=lambda c: (c.fails_must, -c.score))
 
 
-def load_requirements(path: Path) -> list[BuyerRequirement]:
-    """Read a buyer's requirements file, checking everything before returning anything."""
+EXAMPLE = "example-requirements.toml"
+
+
+def example_requirements() -> tuple[str, str]:
+    """The shipped example requirements: (where, text), read from the installed package."""
+    resource = resources.files("conformance.maturity").joinpath("data", EXAMPLE)
+    return f"(shipped) {EXAMPLE}", resource.read_text(encoding="utf-8")
+
+
+def load_requirements(path: Path | None = None) -> list[BuyerRequirement]:
+    """Read a buyer's requirements file (None: the shipped example), checking everything before returning."""
     try:
+        if path is None:
+            where, text = example_requirements()
+            return _parse(where, tomllib.loads(text))
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RequirementsError(f"{path}: no such file") from None
     except (IsADirectoryError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RequirementsError(f"{path}: not a valid TOML file: {exc}") from None
+    return _parse(str(path), data)
+
+
+def _parse(path: str, data: dict[str, Any]) -> list[BuyerRequirement]:
     items = data.get("requirement")
     if set(data) - {"requirement"} or not isinstance(items, list) or not items:
         raise RequirementsError(f"{path}: expected [[requirement]] tables and nothing else")

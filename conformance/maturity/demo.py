@@ -22,5 +22,6 @@ def load_demo(directory: Path | str = DEMO_DIR, model: CapabilityModel | None = 
     root = Path(directory)
     orgs = read_organisations(root / "organisations.csv")
     known = {o.ods_code for o in orgs}
-    footprints = read_footprints(root / "footprints.toml", known)
-    return orgs, footprints, read_assessments(root / "assessments.csv", known, model or load_model())
+    model = model or load_model()
+    footprints = read_footprints(root / "footprints.toml", known, set(model.milestones))
+    return orgs, footprints, read_assessments(root / "assessments.csv", known, model)

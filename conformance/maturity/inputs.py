@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 
 from conformance.maturity.assessments import AssessmentError, read_assessments
@@ -38,8 +39,9 @@ def read_organisations(path: Path) -> list[Organisation]:
     return out
 
 
-def read_footprints(path: Path, known_ods: set[str]) -> list[Footprint]:
-    """``[footprints.CODE] name = "...", members = ["ODS", ...]``."""
+def read_footprints(path: Path, known_ods: set[str], milestone_ids: set[str] | None = None) -> list[Footprint]:
+    """``[footprints.CODE] name = "...", members = ["ODS", ...]``, and optionally the footprint's own dates:
+    ``[footprints.CODE.milestones] MILESTONE = YYYY-MM-DD`` (checked against ``milestone_ids`` when given)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -50,16 +52,36 @@ def read_footprints(path: Path, known_ods: set[str]) -> list[Footprint]:
         raise InputError(f"{path}: expected [footprints.CODE] tables and nothing else")
     out = []
     for code, spec in data["footprints"].items():
-        if not isinstance(spec, dict) or set(spec) - {"name", "members"}:
-            raise InputError(f"{path}: footprints.{code}: expected name and members only")
+        if not isinstance(spec, dict) or set(spec) - {"name", "members", "milestones"}:
+            raise InputError(f"{path}: footprints.{code}: expected name, members and milestones only")
         members = spec.get("members")
         if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
             raise InputError(f"{path}: footprints.{code}.members: must be a non-empty list of ODS codes")
         unknown = [m for m in members if m not in known_ods]
         if unknown:
             raise InputError(f"{path}: footprints.{code}.members: unknown organisation {unknown[0]!r}")
-        out.append(Footprint(code, str(spec.get("name", code)), tuple(members)))
+        out.append(Footprint(code, str(spec.get("name", code)), tuple(members),
+                             _dates(path, code, spec.get("milestones", {}), milestone_ids)))
     return out
+
+
+def _dates(path: Path, code: str, table: object, known: set[str] | None) -> tuple[tuple[str, str], ...]:
+    where = f"{path}: footprints.{code}.milestones"
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: expected a table of MILESTONE = YYYY-MM-DD")
+    out = []
+    for milestone, value in table.items():
+        if known is not None and milestone not in known:
+            raise InputError(f"{where}.{milestone}: unknown milestone (known: {', '.join(sorted(known))})")
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                raise InputError(f"{where}.{milestone}: {value!r} is not a date (YYYY-MM-DD)") from None
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InputError(f"{where}.{milestone}: {value!r} is not a date (YYYY-MM-DD)")
+        out.append((milestone, value.isoformat()))
+    return tuple(out)
 
 
 def load_demo(model: CapabilityModel | None = None, directory: Path = DEMO_DIR) -> tuple[

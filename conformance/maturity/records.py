@@ -22,6 +22,8 @@ class Footprint:
     code: str
     name: str
     members: tuple[str, ...]  # ODS codes
+    # The footprint's own target dates (milestone id -> ISO date), from its file; they override the model's.
+    milestones: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

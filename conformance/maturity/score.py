@@ -287,7 +287,10 @@ class FootprintRecord:
         return {c: s for c, (s, _) in self.slowest.items()}
 
     def laggards(self, capability_id: str) -> tuple[str, ...]:
-        return () if self.status(capability_id) == "met" else self.laggard_codes.get(capability_id, ())
+        """Every member not yet met on the capability, slowest first (a member with no record: no evidence),
+        not only the slowest: a roadmap must name everyone who has work to do."""
+        ranked = [(r.status(capability_id), r.code) for r in self.members] + [("no evidence", m) for m in self.missing]
+        return tuple(code for status, code in sorted(ranked, key=lambda x: (RANK[x[0]], x[1])) if status != "met")
 
     def member_status(self, ods_code: str, capability_id: str) -> str:
         record = next((r for r in self.members if r.code == ods_code), None)

@@ -113,6 +113,7 @@ def parse_oauth(table: dict[str, Any], err: Any) -> OAuthSettings:
 
 def missing_secrets(settings: OAuthSettings) -> list[str]:
     """``oauth.KEY: VAR`` for each named environment variable that is not set."""
-    return [f"oauth.{k}: environment variable {getattr(settings, k)} is not set"
+    return [f"oauth.{k}: environment variable {getattr(settings, k)} "
+            f"{'is empty' if getattr(settings, k) in os.environ else 'is not set'}"
             for k in ("client_secret_env", "private_key_env", "expired_token_env")
             if getattr(settings, k) and not os.environ.get(getattr(settings, k))]

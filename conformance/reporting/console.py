@@ -3,7 +3,8 @@
 :class:`ConsoleProgress` is an event listener. On a terminal it shows a progress bar (or, verbose, a
 line per finished check); failures and errors are always printed as they happen, with id and
 message. When stdout is not a terminal (CI logs, pipes) there is no live display at all, so no cursor
-movement or colour codes reach the log: only plain lines.
+movement or colour codes reach the log: only plain lines, one per check (status, id, full title, duration,
+message), never wrapped (:func:`make_console`), and a progress line every ``PROGRESS_EVERY`` seconds.
 
 Messages come from the system under test, so everything printed is a :class:`rich.text.Text` built
 from :func:`visible` text: rich markup in a message is shown, not interpreted, and escape sequences
@@ -12,6 +13,7 @@ or carriage returns from a hostile server cannot repaint the user's terminal.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -36,6 +38,17 @@ from conformance.reporting.common import (
 from conformance.runner.events import CheckFinished, CheckStarted, Event, RunFinished, RunStarted
 from conformance.scrub import RUN
 
+PROGRESS_EVERY = 30.0  # seconds between progress lines in a log (no terminal)
+
+
+def make_console() -> Console:
+    """The run's console on stderr; without a terminal (CI) lines are never wrapped at 80 columns."""
+    console = Console(stderr=True)
+    if console.is_terminal:
+        return console
+    return Console(stderr=True, soft_wrap=True, width=max(console.width, 200))
+
+
 STYLES = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "yellow", Status.ERROR: "bold magenta"}
 
 
@@ -43,16 +56,19 @@ def status_text(status: Status) -> Text:
     return Text(f"{status.value.upper():<5}", style=STYLES[status])
 
 
-def check_line(check: CheckResult, *, with_message: bool = True) -> Text:
-    """``FAIL  fhir-rest.read.x  Title (12 ms)`` and the message, indented, below."""
+def check_line(check: CheckResult, *, with_message: bool = True, single: bool = False) -> Text:
+    """``FAIL  fhir-rest.read.x  Title (12 ms)`` and the message, indented, below (``single``: on the
+    same line after `` -- ``, the title whole: a log line per check)."""
     line = Text.assemble(status_text(check.status), " ", (visible(check.id), "bold"))
     if check.title:
-        line.append(f"  {one_line(RUN.text(check.title), 120)}")
+        line.append(f"  {one_line(RUN.text(check.title), 100_000 if single else 120)}")
     line.append(f" ({check.duration_ms:,.0f} ms)", style="dim")
     if not check.required and check.status in (Status.FAIL, Status.ERROR):
         line.append(" optional", style="dim")
-    if with_message and check.message:
-        # Scrubbed here, before the console wraps a long line and splits a secret across two.
+    # Scrubbed here, before the console wraps a long line and splits a secret across two.
+    if with_message and check.message and single:
+        line.append(f" -- {' / '.join(x.strip() for x in visible(RUN.text(check.message)).splitlines() if x.strip())}")
+    elif with_message and check.message:
         for message_line in visible(RUN.text(check.message)).splitlines() or [""]:
             line.append(f"\n      {message_line}")
     return line
@@ -67,6 +83,8 @@ class ConsoleProgress:
         self.finished: dict[Status, int] = dict.fromkeys(STATUS_ORDER, 0)
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self.total = 0
+        self._started_at = self._last_progress = time.monotonic()
 
     @property
     def live(self) -> bool:
@@ -87,6 +105,8 @@ class ConsoleProgress:
             self.console.print(Text(f"Finished {total} checks.", style="dim"), highlight=False)
 
     def _started(self, event: RunStarted) -> None:
+        self.total = event.total
+        self._started_at = self._last_progress = time.monotonic()
         name = target_text(event.run.target, "name") or "the target"
         self.console.print(
             Text.assemble(
@@ -119,10 +139,22 @@ class ConsoleProgress:
 
     def _check_finished(self, check: CheckResult) -> None:
         self.finished[check.status] += 1
-        if self.verbose or check.status in (Status.FAIL, Status.ERROR):
+        if not self.console.is_terminal:  # a log: every check, one line each
+            self.console.print(check_line(check, single=True), highlight=False)
+            self._progress_line()
+        elif self.verbose or check.status in (Status.FAIL, Status.ERROR):
             self.console.print(check_line(check), highlight=False)
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, advance=1, description=self._description(""))
+
+    def _progress_line(self) -> None:
+        now = time.monotonic()
+        if now - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = now
+        done, bad = sum(self.finished.values()), self.finished[Status.FAIL] + self.finished[Status.ERROR]
+        self.console.print(Text(f"progress: {done}/{self.total} checks done, {bad} failed/errored, "
+                                f"{now - self._started_at:.0f} s"), highlight=False)
 
     def close(self) -> None:
         """Stop the live display; safe to call twice, and needed if a run ends without RunFinished."""

@@ -43,7 +43,7 @@ def hl7v2_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (R + "mode.enhanced",)),
         fault("hl7v2-ack-rejects-valid", "valid messages are rejected AR with 203 (unsupported version): the "
               "receiver only takes v2.3", ACCEPT),
-        fault("hl7v2-ack-slow", "every ACK is sent 1.5 s after the message (the sandbox agrees 1 s)",
+        fault("hl7v2-ack-slow", "every ACK is sent 6.5 s after the message (the sandbox agrees 5 s)",
               (R + "timing.ack-within",)),
         fault("hl7v2-duplicate-unanswered", "a message whose MSH-10 was seen before gets no reply at all",
               (R + "duplicate.retransmission",)),

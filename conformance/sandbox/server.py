@@ -99,7 +99,8 @@ def serve_forever(faults: Faults, port: int = 8080, mllp_port: int = 2575) -> No
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise OSError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
+        raise OSError(f"cannot listen on {HOST}:{port}: {exc.strerror} (another port: --port N, "
+                      "or --port 0 for a free one)") from None
     port = sock.getsockname()[1]
     from conformance.sandbox.hl7v2.server import MllpSandbox
 
@@ -107,7 +108,7 @@ def serve_forever(faults: Faults, port: int = 8080, mllp_port: int = 2575) -> No
         mllp = MllpSandbox(faults, HOST, mllp_port).start()
     except RuntimeError as exc:
         sock.close()
-        raise OSError(str(exc)) from None
+        raise OSError(f"{exc} (another port: --mllp-port N, or --mllp-port 0 for a free one)") from None
     active = ", ".join(faults.names()) or "none"
     print(f"conformance sandbox: FHIR R4 at http://{HOST}:{port}/fhir, HL7 v2 MLLP receiver at {mllp.address}, "
           f"sender trigger POST http://{HOST}:{port}/sandbox/hl7v2/send (faults: {active}); Ctrl-C stops",

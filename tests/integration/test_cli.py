@@ -119,7 +119,19 @@ def test_sandbox_on_a_taken_port_is_one_line_exit_2() -> None:
         port = taken.getsockname()[1]
         code, out, err = invoke("sandbox", "--port", str(port))
     assert code == 2 and out == ""
-    assert err.strip() == f"conformance: sandbox: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert err.strip() == (f"conformance: sandbox: cannot listen on 127.0.0.1:{port}: Address already in use "
+                           "(another port: --port N, or --port 0 for a free one)")
+
+
+def test_sandbox_on_a_taken_mllp_port_names_its_option() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        code, out, err = invoke("sandbox", "--port", "0", "--mllp-port", str(taken.getsockname()[1]))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "--mllp-port N, or --mllp-port 0 for a free one" in err and "Traceback" not in err
 
 
 def test_demo_hl7v2_faults_fail_over_loopback(tmp_path: Path) -> None:

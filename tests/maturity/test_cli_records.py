@@ -15,7 +15,7 @@ from conformance.evidence.store import EvidenceStore
 from conformance.maturity.inputs import DEMO_DIR
 from conformance.model import CheckResult, RunInfo, RunResult, Status
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "profiles" / "procurement" / "example-requirements.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "conformance" / "maturity" / "data" / "example-requirements.toml"
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

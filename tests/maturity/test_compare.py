@@ -10,7 +10,7 @@ import pytest
 from conformance.maturity.compare import RequirementsError, compare, load_requirements
 from conformance.maturity.records import Outcome, RunOutcomes, SystemRef
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "profiles" / "procurement" / "example-requirements.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "conformance" / "maturity" / "data" / "example-requirements.toml"
 BUYER = """
 [[requirement]]
 id = "read"

@@ -15,7 +15,7 @@ from conformance.maturity.model import load_model
 from conformance.maturity.records import Footprint, Organisation, Outcome, RunOutcomes, SystemRef
 from conformance.maturity.score import footprint_record, org_record, roadmap_view
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "profiles" / "procurement" / "example-requirements.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "conformance" / "maturity" / "data" / "example-requirements.toml"
 MODEL = load_model()
 
 

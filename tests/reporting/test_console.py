@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from conformance.model import RunResult, Status
@@ -33,7 +35,9 @@ def test_ci_output_has_no_control_codes_and_shows_failures(result: RunResult) ->
     assert "FAIL  fhir-rest.read.not-found" in text
     assert "ERROR fhir-rest.search.by-identifier" in text
     assert "connection refused" in text
-    assert "fhir-rest.read.patient" not in text  # passes are quiet unless verbose
+    lines = [x for x in text.splitlines() if x.split()[:1] in (["PASS"], ["FAIL"], ["SKIP"], ["ERROR"])]
+    assert len(lines) == len(result.results)  # a log: one line per check, passes included
+    assert all(re.search(r"\([\d,]+ ms\)", x) for x in lines)  # each with its duration
     assert "[bold]red[/bold]" in text  # markup in a server message is shown, not interpreted
     assert "\\x1b[31m" in text  # the escape sequence is made visible
     assert "Run run-20240101-abc: 6 checks against Trust EPR <test> é" in text
@@ -110,3 +114,31 @@ def test_summary_says_when_required_checks_did_not_run(result: RunResult) -> Non
     text = out.getvalue()
     assert "every required check passed." not in text
     assert "every required check that ran passed; 2 required checks were skipped" in text
+
+
+def test_ci_lines_are_never_wrapped_nor_titles_cut(result: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from conformance.reporting import console as console_module
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=False, width=80, soft_wrap=True, color_system=None)
+    long_title = "A title that is much longer than eighty columns " * 4 + "END"
+    checks = [replace(c, title=long_title) for c in result.results]
+    monkeypatch.setattr(console_module, "PROGRESS_EVERY", 0.0)  # a progress line after every check
+    _replay(ConsoleProgress(console), replace(result, results=checks))
+    text = out.getvalue()
+    assert text.count("END (") == len(checks)  # the whole title, on the check's one line
+    assert all(long_title in x for x in text.splitlines() if x.startswith(("PASS", "FAIL", "SKIP", "ERROR")))
+    assert f"progress: {len(checks)}/{len(checks)} checks done" in text
+
+
+def test_make_console_does_not_wrap_without_a_terminal() -> None:
+    console = console_module_make()
+    assert not console.is_terminal and console.soft_wrap
+
+
+def console_module_make() -> Console:
+    from conformance.reporting.console import make_console
+
+    return make_console()

@@ -10,6 +10,9 @@ APPLICATION, FACILITY = "SANDBOX", "XSB01"
 
 
 def sandbox_hl7v2_settings() -> Hl7v2Settings:
+    """The demo's agreement: ACKs within 5 s (the documented default), not 1 s. The sandbox answers in
+    milliseconds, but on a starved CPU (issue 19: six busy processes on two cores) it and the harness share
+    one process, and a tight limit timed the machine, not the sandbox (hl7v2-receiver.accept.* failed)."""
     profiles = ["nhs-" + t.lower().replace("^", "-") for t in TYPES]
     return Hl7v2Settings(application=APPLICATION, facility=FACILITY, receives=list(TYPES), sends=list(TYPES),
-                         profiles=profiles, ack_within=1.0, wait=5.0)
+                         profiles=profiles, ack_within=5.0, wait=10.0)

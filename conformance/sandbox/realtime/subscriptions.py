@@ -30,6 +30,9 @@ SLOW_SEND_S = 0.05  # notification-slow-under-load: each send takes this long (2
 REORDER_HOLD_S = 0.15  # notification-reorder: the longest an event is held back
 
 
+DELIVERY_TIMEOUT_S = 30.0
+
+
 @dataclass
 class Item:
     kind: str  # handshake | heartbeat | event-notification
@@ -187,7 +190,9 @@ class Subscriptions:
         body = bundles.notification(sub.resource, sub.base, item.kind, since, sub.status if item.kind != "handshake"
                                     else "active", events, self.faults)
         if self._client is None:
-            self._client = httpx.AsyncClient(transport=self.transport, timeout=5.0)
+            # Generous: a harness in another process on a starved CPU (examples/targets/sandbox.toml under
+            # load) may take seconds to answer; a 5 s limit turned that into "error" (issue 19).
+            self._client = httpx.AsyncClient(transport=self.transport, timeout=DELIVERY_TIMEOUT_S)
         endpoint = str((sub.resource.get("channel") or {}).get("endpoint", ""))
         try:
             response = await self._client.post(endpoint, content=json.dumps(body).encode(),

@@ -1,11 +1,13 @@
 """Hostile targets get clear verdicts within the scenario's bounds, never a traceback or a hang:
-one that accepts the Subscription and never notifies, one that floods, one that sends garbage."""
+one that accepts the Subscription and never notifies, one that floods, one that sends garbage.
+
+No elapsed time is asserted (a busy machine stretches it): a hang shows as a check the runner cut
+short, which assert_no_errors catches by its message."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import httpx
@@ -74,7 +76,7 @@ def hostile_app(mode: str) -> tuple[Starlette, dict[str, Any]]:
     return Starlette(routes=[Route("/fhir/{path:path}", handle, methods=["GET", "POST", "PUT", "DELETE"])]), state
 
 
-async def run_hostile(mode: str) -> tuple[dict[str, Any], float]:
+async def run_hostile(mode: str) -> dict[str, Any]:
     app, state = hostile_app(mode)
 
     def link(receiver: Any) -> None:
@@ -85,40 +87,38 @@ async def run_hostile(mode: str) -> tuple[dict[str, Any], float]:
     registry = load_suites()
     runner = Runner(registry, concurrency=4, check_timeout=30,
                     options={"http_transport": httpx.ASGITransport(app=app), "realtime_link": link})
-    started = time.monotonic()
     result = await runner.run(build_plan(registry, ["realtime"]), target,
                               RunInfo(id="hostile", started="", target=target.to_dict(), harness_version="t"))
     for task in list(state["tasks"]):
         task.cancel()
-    return {r.id: r for r in result.results}, time.monotonic() - started
+    return {r.id: r for r in result.results}
 
 
 def assert_no_errors(results: dict[str, Any]) -> None:
+    """Every check judged: none errored, none was cut short by the runner's check timeout (a hang)."""
     assert {i: r.message for i, r in results.items() if r.status is Status.ERROR} == {}
+    assert not [i for i, r in results.items() if "did not finish within" in r.message]
 
 
 async def test_accepts_the_subscription_and_never_notifies() -> None:
-    results, took = await run_hostile("silent")
+    results = await run_hostile("silent")
     assert_no_errors(results)
     assert results["realtime.subscription.handshake"].status is Status.FAIL
     assert "never notified" in results["realtime.subscription.handshake"].message
     observed = results["realtime.exchange.observed"]
     assert observed.status is Status.FAIL and "none of the 5 events" in observed.message
-    assert took < 15
 
 
 async def test_a_flood_of_notifications_is_judged_as_duplicates() -> None:
-    results, took = await run_hostile("flood")
+    results = await run_hostile("flood")
     assert_no_errors(results)
     assert results["realtime.exchange.observed"].status is Status.PASS
     assert results["realtime.exchange.duplicates"].status is Status.FAIL
-    assert took < 15
 
 
 async def test_notifications_that_are_not_bundles_fail_with_the_reason() -> None:
-    results, took = await run_hostile("garbage")
+    results = await run_hostile("garbage")
     assert_no_errors(results)
     handshake = results["realtime.subscription.handshake"]
     assert handshake.status is Status.FAIL and "not JSON" in handshake.message
     assert results["realtime.exchange.observed"].status is Status.FAIL
-    assert took < 15
