@@ -15,15 +15,13 @@ from pathlib import Path
 import pytest
 
 from conformance.evidence.store import COMPLETE, EvidenceStore
+from tests.hostile.measured import MEASURED
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-# ru_maxrss of the whole harness process: about 130 MB on its own; a buffered 100 MB frame is far above.
+# Peak resident memory of the harness process (measured.py): about 130 MB on its own;
+# a buffered 100 MB frame is far above.
 RSS_BOUND_KB = 220 * 1024
-MEASURED = ("import atexit, resource, sys\n"
-            "out = sys.argv.pop(1)\n"
-            "atexit.register(lambda: open(out, 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
-            "from conformance.cli import main; main()")
 
 
 @pytest.fixture
