@@ -167,7 +167,7 @@ class HttpTransport:
             # One bound on the whole exchange: the read timeout restarts with every byte, so a server
             # dribbling a byte every few seconds would otherwise hold a check until the check's timeout.
             async with asyncio.timeout(deadline):
-                response = await self.client.send(request, stream=True, follow_redirects=follow)
+                response = await self._send(request, follow, {verb, acted} <= READ_METHODS)
                 try:
                     headers_ms = (time.perf_counter() - started) * 1000
                     if response.is_stream_consumed:  # an in-memory twin handed back a response already read
@@ -216,6 +216,21 @@ class HttpTransport:
         )
         self._record(request, result, result.content, digest, started, "", headers_ms)
         return result
+
+    async def _send(self, request: httpx.Request, follow: bool, read: bool) -> httpx.Response:
+        """Send, and retry a read once on a new connection when the connection broke before any byte of
+        the response: a server may close an idle keep-alive connection just as a request goes out on it
+        (seen with uvicorn under load), and browsers and curl retry an idempotent request then. A write
+        is never repeated; a server that breaks the retry too is reported as usual."""
+        try:
+            return await self.client.send(request, stream=True, follow_redirects=follow)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if not read:
+                raise
+            record(Evidence(kind="warning", summary=f"{request.method} {self.scrubber.text(str(request.url))}: the "
+                            "connection broke before any response byte; retried once on a new connection",
+                            data={"first_attempt": explain(exc, self.settings)}))
+            return await self.client.send(request, stream=True, follow_redirects=follow)
 
     def _record(
         self,
