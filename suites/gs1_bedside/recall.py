@@ -70,14 +70,7 @@ async def by_lot(ctx: BedsideContext) -> None:
         what, found = await ctx.search("MedicationAdministration", [("medication.lot-number", lot)],
                                        optional="chained search (search.html#chaining)")
         named = {local_ref(r.get("subject")).removeprefix("Patient/") for r in found}
-        missed = received - named
-        if missed:
-            problems.insert(0, f"{what} MISSED {len(missed)} patient(s) who received batch {lot}: "
-                               f"{', '.join('Patient/' + p for p in sorted(missed))} (a recall would not reach them)")
-        extra = named & set(patients) - received
-        if extra:
-            problems.append(f"{what} named patient(s) who did not receive batch {lot}: "
-                            f"{', '.join('Patient/' + p for p in sorted(extra))}")
+        judge_recall(problems, what, lot, received, named, set(patients))
     if problems:
         fail("; ".join(problems))
 
@@ -105,15 +98,7 @@ async def by_has(ctx: BedsideContext) -> None:
                  "(product.medication-lot judges that search)")
         refs = ",".join(f"Medication/{i}" for i in ids(packs))
         what, found = await ctx.search("Patient", [("_has:MedicationAdministration:patient:medication", refs)])
-        named = set(ids(found))
-        missed = received - named
-        if missed:
-            problems.insert(0, f"{what} (the packs of batch {lot}) MISSED {len(missed)} patient(s) who received it: "
-                               f"{', '.join('Patient/' + p for p in sorted(missed))} (a recall would not reach them)")
-        extra = named & set(patients) - received
-        if extra:
-            problems.append(f"{what} named patient(s) who did not receive batch {lot}: "
-                            f"{', '.join('Patient/' + p for p in sorted(extra))}")
+        judge_recall(problems, f"{what} (the packs of batch {lot})", lot, received, set(ids(found)), set(patients))
     if problems:
         fail("; ".join(problems))
 
@@ -144,3 +129,17 @@ async def device_location(ctx: BedsideContext) -> None:
     if not wanted <= labels:
         fail(f"Device/{made['id']} is at {where}, whose identifiers {sorted(map(str, labels))} are not the bed's "
              f"GLN {bed['414']}" + (f" with extension {bed['254']} ({extension})" if extension else ""))
+
+
+def judge_recall(problems: list[str], what: str, lot: str, received: set[str], named: set[str],
+                 patients: set[str]) -> None:
+    """A recall's answer against who received the batch: a missed patient leads (a recall would not reach
+    them); a patient named who did not receive it follows."""
+    missed = received - named
+    if missed:
+        problems.insert(0, f"{what} MISSED {len(missed)} patient(s) who received batch {lot}: "
+                           f"{', '.join('Patient/' + p for p in sorted(missed))} (a recall would not reach them)")
+    extra = named & patients - received
+    if extra:
+        problems.append(f"{what} named patient(s) who did not receive batch {lot}: "
+                        f"{', '.join('Patient/' + p for p in sorted(extra))}")
