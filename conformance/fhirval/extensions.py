@@ -15,7 +15,8 @@ from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
-    from conformance.fhirval.elements import Frame, Walker
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.elements_values import Frame
 
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
 _ANYWHERE = frozenset({"Element", "Base"})
