@@ -26,6 +26,10 @@ _CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/e
 _EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
 _TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
             "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+# HL7's core namespace: an extension there that R4 does not define is most likely one of the hundreds HL7 has
+# published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
+# which is not shipped here. Not knowing it is the harness's lack, so a warning naming the package, not an error.
+CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def example_extension(url: str) -> bool:
@@ -70,6 +74,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif not modifier and example_extension(url):
             w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
+        elif not modifier and url.startswith(CORE_NAMESPACE):
+            w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
+                                                     "HL7's extensions package (hl7.fhir.uv.extensions), which is not "
+                                                     "loaded; load it with --package to have it checked")
         else:
             w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback

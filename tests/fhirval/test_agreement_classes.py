@@ -1,0 +1,93 @@
+"""Classes of disagreement with HL7's reference validator fixed for issue 21 (second pass): each with an
+instance that breaks the rule and one that keeps it. Synthetic resources; the bench measures the rest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.validate import validate_resource
+
+
+def found(resource: dict[str, Any], source: DefinitionSource | None = None,
+          profiles: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    return [(i.severity, i.defect, i.location) for i in validate_resource(resource, source or base_source(), profiles)
+            if i.severity != "information" and not (i.severity == "warning" and "dom-6" in i.message)]
+
+
+def errors(resource: dict[str, Any], source: DefinitionSource | None = None,
+           profiles: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [(d, loc) for s, d, loc in found(resource, source, profiles) if s == "error"]
+
+
+def definitions(tmp_path: Path, *resources: dict[str, Any]) -> DefinitionSource:
+    files = []
+    for i, res in enumerate(resources):
+        path = tmp_path / f"def{i}.json"
+        path.write_text(json.dumps(res))
+        files.append(path)
+    return load_definitions(files)
+
+
+PATIENT: dict[str, Any] = {"resourceType": "Patient", "id": "p1", "active": True}
+
+
+# ---- extensions in HL7's core namespace that R4 does not define -----------------------------------
+
+def test_core_namespace_extension_r4_lacks_is_a_warning_naming_the_package() -> None:
+    url = "http://hl7.org/fhir/StructureDefinition/patient-synthetic-later-extension"
+    res = {**PATIENT, "extension": [{"url": url, "valueString": "x"}]}
+    issues = [i for i in validate_resource(res, base_source()) if i.defect == "extension-unknown"]
+    assert [(i.severity, i.location) for i in issues] == [("warning", "Patient.extension[0]")]
+    assert "hl7.fhir.uv.extensions" in issues[0].message and "--package" in issues[0].message
+    assert errors(res) == []
+
+
+def test_core_namespace_modifier_extension_unknown_stays_an_error() -> None:
+    url = "http://hl7.org/fhir/StructureDefinition/patient-synthetic-later-modifier"
+    res = {**PATIENT, "modifierExtension": [{"url": url, "valueBoolean": True}]}
+    assert errors(res) == [("extension-unknown", "Patient.modifierExtension[0]")]
+
+
+def test_unknown_extension_outside_the_core_namespace_stays_an_error() -> None:
+    res = {**PATIENT, "extension": [{"url": "http://hl7.org/fhir/us/x/StructureDefinition/nothing",
+                                     "valueString": "x"}]}
+    assert errors(res) == [("extension-unknown", "Patient.extension[0]")]
+
+
+# ---- inherit-obligations ---------------------------------------------------------------------------
+
+OBLIGATION_PROFILE = "http://hl7.org/fhir/StructureDefinition/obligation-profile"
+INHERIT = "http://hl7.org/fhir/StructureDefinition/inherit-obligations"
+PATIENT_SD = "http://hl7.org/fhir/StructureDefinition/Patient"
+
+
+def _profile(url: str, base: str, obligation: bool) -> dict[str, Any]:
+    sd: dict[str, Any] = {
+        "resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1].replace("-", ""),
+        "status": "draft", "kind": "resource", "abstract": False, "type": "Patient", "baseDefinition": base,
+        "derivation": "constraint",
+        "differential": {"element": [{"id": "Patient.active", "path": "Patient.active", "mustSupport": True}]}}
+    if obligation:
+        sd["extension"] = [{"url": OBLIGATION_PROFILE, "valueBoolean": True}]
+    return sd
+
+
+def test_obligations_inherited_only_from_an_obligation_profile_of_the_same_base(tmp_path: Path) -> None:
+    base = _profile("http://example.org/sd/op-base", PATIENT_SD, True)
+    good = _profile("http://example.org/sd/op-good", base["url"], True)
+    plain = _profile("http://example.org/sd/op-plain", base["url"], False)
+    other_base = _profile("http://example.org/sd/op-other", PATIENT_SD, True)
+    source = definitions(tmp_path, base, good, plain, other_base)
+    inheriting = _profile("http://example.org/sd/op-child", base["url"], False)
+    inheriting["extension"] = [{"url": INHERIT, "valueCanonical": good["url"]}]
+    assert [e for e in errors(inheriting, source) if e[0] == "obligation-profile"] == []
+    inheriting["extension"] += [{"url": INHERIT, "valueCanonical": plain["url"]},
+                                {"url": INHERIT, "valueCanonical": other_base["url"]}]
+    assert [e for e in errors(inheriting, source) if e[0] == "obligation-profile"] == [
+        ("obligation-profile", "StructureDefinition.extension[1]"),
+        ("obligation-profile", "StructureDefinition.extension[2]")]
