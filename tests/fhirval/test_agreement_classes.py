@@ -91,3 +91,27 @@ def test_obligations_inherited_only_from_an_obligation_profile_of_the_same_base(
     assert [e for e in errors(inheriting, source) if e[0] == "obligation-profile"] == [
         ("obligation-profile", "StructureDefinition.extension[1]"),
         ("obligation-profile", "StructureDefinition.extension[2]")]
+
+
+# ---- a relative reference whose id is an entry's urn:uuid ------------------------------------------
+
+UUID = "5d9588d8-0000-4b32-8fb7-ad13694e0001"
+
+
+def _collection(target_type: str) -> dict[str, Any]:
+    target: dict[str, Any] = {"resourceType": target_type, "name": [{"family": "Synthetic"}]}
+    if target_type == "Organization":
+        target["name"] = "Synthetic"
+    return {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:54fc3e09-0000-4b74-a8ff-2649ec960002",
+         "resource": {"resourceType": "Patient", "generalPractitioner": [{"reference": f"Practitioner/{UUID}"}]}},
+        {"fullUrl": f"urn:uuid:{UUID}", "resource": target}]}
+
+
+def test_relative_reference_to_a_uuid_entry_of_another_type_is_a_wrong_target() -> None:
+    assert errors(_collection("Organization")) == [
+        ("reference-target", "Bundle.entry[0].resource.generalPractitioner[0]")]
+
+
+def test_relative_reference_to_a_uuid_entry_of_its_type_is_not_judged_wrong() -> None:
+    assert errors(_collection("Practitioner")) == []
