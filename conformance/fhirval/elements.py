@@ -178,6 +178,7 @@ class Walker(ValueWalker):
         names = node.json_names
         groups: dict[Node, list[tuple[str, str, Any]]] = {}
         shadows: dict[Node, tuple[str, Any]] = {}
+        mistyped: set[Node | None] = set()  # choices present with a type they do not allow: not also missing
         # a profile of a resource that says kind complex-type (as some in the wild) still describes a resource
         is_resource = node is idx.root and (idx.kind == "resource" or self.model.is_resource_type(idx.type))
         element_id = obj.get("id")
@@ -207,12 +208,12 @@ class Walker(ValueWalker):
             if key[:1] == "_":
                 hit = names.get(key[1:])
                 if hit is None or not takes_shadow(hit[0], hit[1]):
-                    self.unknown(node, key, loc)
+                    mistyped.add(self.unknown(node, key, loc))
                 else:
                     shadows[hit[0]] = (key, value)
                     groups.setdefault(hit[0], [])
                 continue
-            self.unknown(node, key, loc)
+            mistyped.add(self.unknown(node, key, loc))
         for child, entries in groups.items():
             shadow = shadows.get(child) if shadows else None
             if not entries and shadow is not None:
@@ -224,6 +225,8 @@ class Walker(ValueWalker):
                 if key in obj:
                     break
             else:
+                if child in mistyped:
+                    continue
                 self.sink.error("cardinality-min", loc,
                                 f"{child.path}: minimum required = {child.min}, but only found 0")
         for child, keys in node.required_slice_keys:
@@ -264,7 +267,8 @@ class Walker(ValueWalker):
             self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
         return True
 
-    def unknown(self, node: Node, key: str, loc: str) -> None:
+    def unknown(self, node: Node, key: str, loc: str) -> Node | None:
+        """Report a property the element does not have; the choice element it is a wrong type of, if it is one."""
         base = key[1:] if key.startswith("_") else key
         for child in node.children.values():
             prefix = child.name[:-3]
@@ -275,8 +279,9 @@ class Walker(ValueWalker):
                     allowed = ", ".join(t.code for t in child.types)
                     self.sink.error("choice-type", f"{loc}.{key}",
                                     f"the type {tname} is not allowed for {child.path} (allowed: {allowed})")
-                    return
+                    return child
         self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r}")
+        return None
 
     def child(self, obj: Json, idx: StructureIndex, child: Node, entries: list[tuple[str, str, Any]],
               shadow: tuple[str, Any] | None, loc: str, depth: int) -> None:

@@ -115,3 +115,19 @@ def test_relative_reference_to_a_uuid_entry_of_another_type_is_a_wrong_target() 
 
 def test_relative_reference_to_a_uuid_entry_of_its_type_is_not_judged_wrong() -> None:
     assert errors(_collection("Practitioner")) == []
+
+
+# ---- a choice of a type it does not allow is not also missing --------------------------------------
+
+def test_required_choice_of_a_wrong_type_is_one_error_not_two(tmp_path: Path) -> None:
+    sd = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/obs-quantity", "name": "ObsQuantity",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation", "derivation": "constraint",
+          "differential": {"element": [{"id": "Observation.value[x]", "path": "Observation.value[x]", "min": 1,
+                                        "type": [{"code": "Quantity"}]}]}}
+    source = definitions(tmp_path, sd)
+    obs: dict[str, Any] = {"resourceType": "Observation", "status": "final", "code": {"text": "synthetic"}}
+    profile = (sd["url"],)
+    assert errors({**obs, "valueString": "high"}, source, profile) == [("choice-type", "Observation.valueString")]
+    assert errors(obs, source, profile) == [("cardinality-min", "Observation")]
+    assert errors({**obs, "valueQuantity": {"value": 1}}, source, profile) == []
