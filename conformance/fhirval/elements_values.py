@@ -21,6 +21,7 @@ from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.index import Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.narrative import check_language_control, language_controls
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import SCHEME
 from conformance.fhirval.source import Json
@@ -258,6 +259,10 @@ class ValueWalker:
                 self.sink.error("pattern-value", loc,
                                 f"value {show(item)} does not match the pattern {show(pattern[1])}")
             check_bounds(item, tcode, ed, loc, self.sink)
+            if tcode == "Narrative":
+                controls = language_controls(ed)
+                if controls:
+                    check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)

@@ -18,6 +18,7 @@ from conformance.fhirval.source import DefinitionSource, Json
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
+_LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _SYSTEM_TYPES = {"String": "string", "Boolean": "boolean", "Integer": "integer", "Decimal": "decimal",
                  "Date": "date", "DateTime": "dateTime", "Time": "time"}
 
@@ -197,7 +198,9 @@ class StructureIndex:
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
-        node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed)
+        # (a narrative-language-control extension is a rule too: see narrative.py)
+        node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
+            isinstance(e, dict) and e.get("url") == _LANGUAGE_CONTROL for e in ed.get("extension") or ())
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
         max_length = ed.get("maxLength")
         node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None

@@ -131,3 +131,48 @@ def test_required_choice_of_a_wrong_type_is_one_error_not_two(tmp_path: Path) ->
     assert errors({**obs, "valueString": "high"}, source, profile) == [("choice-type", "Observation.valueString")]
     assert errors(obs, source, profile) == [("cardinality-min", "Observation")]
     assert errors({**obs, "valueQuantity": {"value": 1}}, source, profile) == []
+
+
+# ---- narrative-language-control -------------------------------------------------------------------
+
+def _narrative_profile(tmp_path: Path, control: str) -> tuple[DefinitionSource, tuple[str, ...]]:
+    url = f"http://example.org/sd/narrative{control.strip('_')}"
+    sd = {"resourceType": "StructureDefinition", "url": url, "name": "NarrativeControl", "status": "draft",
+          "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+          "differential": {"element": [{"id": "Patient.text", "path": "Patient.text", "extension": [
+              {"url": "http://hl7.org/fhir/StructureDefinition/narrative-language-control", "valueCode": control}]}]}}
+    return definitions(tmp_path, sd), (url,)
+
+
+def _with_narrative(*langs: str, language: str | None = None) -> dict[str, Any]:
+    inner = "".join(f'<div lang="{lang}" xml:lang="{lang}">synthetic</div>' for lang in langs) or "synthetic"
+    res: dict[str, Any] = {**PATIENT, "text": {"status": "generated",
+                                               "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{inner}</div>'}}
+    if language:
+        res["language"] = language
+    return res
+
+
+def test_language_sections_prohibited(tmp_path: Path) -> None:
+    source, profile = _narrative_profile(tmp_path, "_no")
+    assert errors(_with_narrative("de", "pt"), source, profile) == [("narrative", "Patient.text")]
+    assert errors(_with_narrative(), source, profile) == []
+
+
+def test_language_sections_required(tmp_path: Path) -> None:
+    source, profile = _narrative_profile(tmp_path, "_yes")
+    assert errors(_with_narrative(), source, profile) == [("narrative", "Patient.text")]
+    assert errors(_with_narrative("de"), source, profile) == []
+
+
+def test_language_section_for_the_resource_language(tmp_path: Path) -> None:
+    source, profile = _narrative_profile(tmp_path, "_resource")
+    assert errors(_with_narrative("de", "pt", language="en"), source, profile) == [("narrative", "Patient.text")]
+    assert errors(_with_narrative("en", "de", language="en"), source, profile) == []
+
+
+def test_language_section_for_a_named_language(tmp_path: Path) -> None:
+    source, profile = _narrative_profile(tmp_path, "fr")
+    assert errors(_with_narrative("de"), source, profile) == [("narrative", "Patient.text")]
+    assert errors(_with_narrative("fr"), source, profile) == []
