@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from conformance.fhirval.packages import Loaded, PackageCache, load_packages
-from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json, MemorySource, search_parameter
+from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json, MemorySource, questionnaire, search_parameter
 
 
 class _Listing(Protocol):
@@ -87,6 +87,13 @@ class LayeredSource:
     def search_parameter(self, url: str) -> Json | None:
         for layer in reversed(self.layers):
             found = search_parameter(layer, url)
+            if found is not None:
+                return found
+        return None
+
+    def questionnaire(self, url: str) -> Json | None:
+        for layer in reversed(self.layers):
+            found = questionnaire(layer, url)
             if found is not None:
                 return found
         return None

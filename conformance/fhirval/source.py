@@ -39,6 +39,14 @@ def search_parameter(source: DefinitionSource, url: str) -> Json | None:
     return found
 
 
+def questionnaire(source: DefinitionSource, url: str) -> Json | None:
+    """A Questionnaire by canonical URL, from a source that holds them (an optional part of the protocol, like
+    search_parameter: only loaded packages and files hold Questionnaires)."""
+    get = getattr(source, "questionnaire", None)
+    found: Json | None = get(url) if callable(get) else None
+    return found
+
+
 def split_canonical(key: str) -> tuple[str, str | None]:
     """``"http://x/SD/p|1.0"`` -> (``"http://x/SD/p"``, ``"1.0"``)."""
     url, _, version = key.partition("|")
@@ -53,7 +61,7 @@ class MemorySource:
 
     def __init__(self, resources: Iterable[Json] = ()) -> None:
         self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
-                                                     "SearchParameter": {}}
+                                                     "SearchParameter": {}, "Questionnaire": {}}
         for resource in resources:
             self.add(resource)
 
@@ -83,6 +91,9 @@ class MemorySource:
 
     def search_parameter(self, url: str) -> Json | None:
         return self._get("SearchParameter", url)
+
+    def questionnaire(self, url: str) -> Json | None:
+        return self._get("Questionnaire", url)
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)

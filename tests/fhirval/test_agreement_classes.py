@@ -127,7 +127,7 @@ def test_required_choice_of_a_wrong_type_is_one_error_not_two(tmp_path: Path) ->
                                         "type": [{"code": "Quantity"}]}]}}
     source = definitions(tmp_path, sd)
     obs: dict[str, Any] = {"resourceType": "Observation", "status": "final", "code": {"text": "synthetic"}}
-    profile = (sd["url"],)
+    profile = ("http://example.org/sd/obs-quantity",)
     assert errors({**obs, "valueString": "high"}, source, profile) == [("choice-type", "Observation.valueString")]
     assert errors(obs, source, profile) == [("cardinality-min", "Observation")]
     assert errors({**obs, "valueQuantity": {"value": 1}}, source, profile) == []
@@ -176,3 +176,57 @@ def test_language_section_for_a_named_language(tmp_path: Path) -> None:
     source, profile = _narrative_profile(tmp_path, "fr")
     assert errors(_with_narrative("de"), source, profile) == [("narrative", "Patient.text")]
     assert errors(_with_narrative("fr"), source, profile) == []
+
+
+# ---- QuestionnaireResponse enableWhen ----------------------------------------------------------------
+
+Q_URL = "http://example.org/Questionnaire/synthetic-enable-when"
+
+
+def _questionnaire(tmp_path: Path, **enable: Any) -> DefinitionSource:
+    dependent: dict[str, Any] = {"linkId": "dependent", "text": "dependent", "type": "boolean"}
+    dependent.update(enable or {"enableWhen": [{"question": "condition", "operator": "=", "answerBoolean": True}]})
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "draft", "item": [
+        {"linkId": "group", "type": "group", "repeats": True, "item": [
+            {"linkId": "condition", "text": "condition", "type": "boolean"}, dependent]}]}
+    return definitions(tmp_path, q)
+
+
+def _response(*groups: tuple[bool, bool | None]) -> dict[str, Any]:
+    items = []
+    for condition, dependent in groups:
+        inner: list[dict[str, Any]] = [{"linkId": "condition", "answer": [{"valueBoolean": condition}]}]
+        if dependent is not None:
+            inner.append({"linkId": "dependent", "answer": [{"valueBoolean": dependent}]})
+        items.append({"linkId": "group", "item": inner})
+    return {"resourceType": "QuestionnaireResponse", "questionnaire": Q_URL, "status": "completed", "item": items}
+
+
+def test_answer_to_an_item_not_enabled_in_its_own_group_instance(tmp_path: Path) -> None:
+    source = _questionnaire(tmp_path)
+    assert errors(_response((True, False), (False, True), (False, None)), source) == [
+        ("questionnaire", "QuestionnaireResponse.item[1].item[1]")]
+    assert errors(_response((True, False), (True, True), (False, None)), source) == []
+
+
+def test_not_equal_with_no_answer_does_not_enable(tmp_path: Path) -> None:
+    source = _questionnaire(tmp_path, enableWhen=[{"question": "absent", "operator": "!=", "answerBoolean": True}])
+    assert errors(_response((True, False)), source) == [("questionnaire", "QuestionnaireResponse.item[0].item[1]")]
+
+
+def test_enable_when_expression_extension(tmp_path: Path) -> None:
+    expression = "QuestionnaireResponse.descendants().where(linkId='condition').answer.value.ofType(boolean)"
+    source = _questionnaire(tmp_path, extension=[
+        {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression",
+         "valueExpression": {"language": "text/fhirpath", "expression": expression}}])
+    assert errors(_response((False, True)), source) == [("questionnaire", "QuestionnaireResponse.item[0].item[1]")]
+    assert errors(_response((True, True)), source) == []
+
+
+def test_conditions_on_values_of_different_kinds_are_not_judged(tmp_path: Path) -> None:
+    source = _questionnaire(tmp_path, enableWhen=[{"question": "condition", "operator": ">", "answerDate": "2020"}])
+    assert errors(_response((True, True)), source) == []
+
+
+def test_response_to_a_questionnaire_not_loaded_is_not_judged() -> None:
+    assert errors(_response((False, True))) == []
