@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential, questionnaires
+from conformance.fhirval import differential, measures, questionnaires
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         check_capability_statement(w, res, loc)
     elif rtype == "QuestionnaireResponse":
         questionnaires.check_response(w, res, loc)
+    elif rtype == "MeasureReport":
+        measures.check_report(w, res, loc)
 
 
 def _list(value: Any) -> list[Any]:

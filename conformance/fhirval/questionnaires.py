@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import Json, questionnaire
+from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -37,7 +37,7 @@ def check_response(w: Walker, qr: Json, loc: str) -> None:
     if url.startswith("#"):
         q = next((c for c in _list(qr.get("contained")) if c.get("id") == url[1:]), None)
     else:
-        q = questionnaire(w.model.source, url)
+        q = canonical_resource(w.model.source, "Questionnaire", url)
     if q is None or q.get("resourceType") != "Questionnaire":
         return
     _Judge(w, qr).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])

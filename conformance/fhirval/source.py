@@ -39,11 +39,11 @@ def search_parameter(source: DefinitionSource, url: str) -> Json | None:
     return found
 
 
-def questionnaire(source: DefinitionSource, url: str) -> Json | None:
-    """A Questionnaire by canonical URL, from a source that holds them (an optional part of the protocol, like
-    search_parameter: only loaded packages and files hold Questionnaires)."""
-    get = getattr(source, "questionnaire", None)
-    found: Json | None = get(url) if callable(get) else None
+def canonical_resource(source: DefinitionSource, kind: str, url: str) -> Json | None:
+    """A Questionnaire or Measure (``kind``) by canonical URL, from a source that holds them (an optional part of
+    the protocol, like search_parameter: loaded packages and files hold them, the base definitions do not)."""
+    get = getattr(source, "canonical", None)
+    found: Json | None = get(kind, url) if callable(get) else None
     return found
 
 
@@ -61,7 +61,7 @@ class MemorySource:
 
     def __init__(self, resources: Iterable[Json] = ()) -> None:
         self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
-                                                     "SearchParameter": {}, "Questionnaire": {}}
+                                                     "SearchParameter": {}, "Questionnaire": {}, "Measure": {}}
         for resource in resources:
             self.add(resource)
 
@@ -92,8 +92,8 @@ class MemorySource:
     def search_parameter(self, url: str) -> Json | None:
         return self._get("SearchParameter", url)
 
-    def questionnaire(self, url: str) -> Json | None:
-        return self._get("Questionnaire", url)
+    def canonical(self, kind: str, url: str) -> Json | None:
+        return self._get(kind, url) if kind in self._by_kind else None
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)

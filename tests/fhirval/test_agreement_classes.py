@@ -230,3 +230,52 @@ def test_conditions_on_values_of_different_kinds_are_not_judged(tmp_path: Path) 
 
 def test_response_to_a_questionnaire_not_loaded_is_not_judged() -> None:
     assert errors(_response((False, True))) == []
+
+
+# ---- MeasureReport against its Measure ---------------------------------------------------------------
+
+M_URL = "http://example.org/Measure/synthetic"
+POPULATION = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/measure-population",
+                          "code": "initial-population"}]}
+
+
+def _measure(tmp_path: Path) -> DefinitionSource:
+    measure = {"resourceType": "Measure", "url": M_URL, "status": "draft", "group": [{
+        "population": [{"code": POPULATION, "criteria": {"language": "text/cql", "expression": "Initial"}}],
+        "stratifier": [{"id": "s1", "criteria": {"language": "text/cql", "expression": "A"}},
+                       {"id": "s2", "criteria": {"language": "text/cql", "expression": "B"}}]}]}
+    return definitions(tmp_path, measure)
+
+
+def _report(groups: int = 1, stratifiers: int = 0, report_type: str = "summary",
+            subjects: bool = False) -> dict[str, Any]:
+    population: dict[str, Any] = {"code": POPULATION, "count": 3}
+    if subjects:
+        population["subjectResults"] = {"reference": "List/synthetic"}
+    group: dict[str, Any] = {"population": [population]}
+    if stratifiers:
+        group["stratifier"] = [{"stratum": [{"value": {"text": "x"}}]} for _ in range(stratifiers)]
+    return {"resourceType": "MeasureReport", "status": "complete", "type": report_type, "measure": M_URL,
+            "period": {"start": "2020-01-01", "end": "2020-12-31"}, "group": [dict(group) for _ in range(groups)]}
+
+
+def test_report_groups_and_stratifiers_match_the_measure(tmp_path: Path) -> None:
+    source = _measure(tmp_path)
+    assert errors(_report(), source) == []
+    assert [e for e in errors(_report(groups=2), source)] == [
+        ("measure-report", "MeasureReport.group[0]"), ("measure-report", "MeasureReport.group[1]"),
+        ("measure-report", "MeasureReport")]
+    assert errors(_report(stratifiers=2), source) == [
+        ("measure-report", "MeasureReport.group[0].stratifier[0]"),
+        ("measure-report", "MeasureReport.group[0].stratifier[1]"),
+        ("measure-report", "MeasureReport.group[0]"), ("measure-report", "MeasureReport.group[0]")]
+
+
+def test_subjects_listed_only_in_a_subject_list(tmp_path: Path) -> None:
+    source = _measure(tmp_path)
+    assert errors(_report(subjects=True), source) == [("measure-report", "MeasureReport.group[0].population[0]")]
+    assert errors(_report(subjects=True, report_type="subject-list"), source) == []
+
+
+def test_report_on_a_measure_not_loaded_is_not_judged() -> None:
+    assert errors(_report(groups=2, subjects=True)) == []
