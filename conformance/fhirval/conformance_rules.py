@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential, measures, questionnaires
+from conformance.fhirval import differential, measures, questionnaires, structure_rules
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ _GENERIC_BASES = frozenset({"Resource", "DomainResource"})
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     if rtype == "StructureDefinition":
         differential.check(w, res, loc)
+        structure_rules.check(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)

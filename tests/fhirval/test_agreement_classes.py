@@ -279,3 +279,36 @@ def test_subjects_listed_only_in_a_subject_list(tmp_path: Path) -> None:
 
 def test_report_on_a_measure_not_loaded_is_not_judged() -> None:
     assert errors(_report(groups=2, subjects=True)) == []
+
+
+# ---- a StructureDefinition's type and paths -----------------------------------------------------------
+
+def _logical(url: str, rtype: str, base: str, path: str) -> dict[str, Any]:
+    derivation = "specialization" if base != "http://hl7.org/fhir/StructureDefinition/Base" else None
+    sd: dict[str, Any] = {
+        "resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1], "status": "draft",
+        "kind": "logical", "abstract": False, "type": rtype, "baseDefinition": base,
+        "differential": {"element": [{"id": path, "path": path, "min": 0, "max": "*"},
+                                     {"id": f"{path}.a", "path": f"{path}.a", "min": 0, "max": "1",
+                                      "type": [{"code": "string"}]}]}}
+    if derivation:
+        sd["derivation"] = derivation
+    return sd
+
+
+def test_logical_model_type_and_paths(tmp_path: Path) -> None:
+    foo = _logical("http://example.org/sd/Foo", "http://example.org/sd/Foo",
+                   "http://hl7.org/fhir/StructureDefinition/Base", "Foo")
+    source = definitions(tmp_path, foo)
+
+    def structure_errors(sd: dict[str, Any]) -> list[tuple[str, str]]:
+        return [e for e in errors(sd, source) if e[0] == "structure-type"]
+
+    assert structure_errors(_logical("http://example.org/sd/Boo", "http://example.org/sd/Boo", foo["url"], "Boo")) \
+        == []
+    assert structure_errors(_logical("http://example.org/sd/Boo", "Boo", foo["url"], "Boo")) == [
+        ("structure-type", "StructureDefinition.type")]
+    assert structure_errors(_logical("http://example.org/sd/Boo", foo["url"], foo["url"], "Boo")) == [
+        ("structure-type", "StructureDefinition"),
+        ("structure-type", "StructureDefinition.differential.element[0]"),
+        ("structure-type", "StructureDefinition.differential.element[1]")]
