@@ -73,6 +73,9 @@ class ValueWalker:
     def note_once(self, key: str) -> bool:
         raise NotImplementedError  # elements.Walker
 
+    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+        raise NotImplementedError  # elements.Walker
+
     def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
         """Values of a primitive element with no ``_name`` shadow: each checked, a null reported where it is."""
         for i, item in enumerate(items):
@@ -179,7 +182,11 @@ class ValueWalker:
             return idx, target
         if tcode == "Extension" and not (tref and tref.profiles):
             return extensions.definition(cast("Walker", self), node, item, loc)
-        if tref is not None and tref.profiles:
+        if tref is not None and len(tref.profiles) > 1:
+            chosen = self.profile_choice(item, tcode, tref.profiles, loc)
+            if chosen is not None:
+                return chosen
+        elif tref is not None and tref.profiles:
             pidx = self.model.index(tref.profiles[0])
             if pidx is not None and pidx.root is not None:
                 return pidx, pidx.root
@@ -192,6 +199,28 @@ class ValueWalker:
         if tidx is None or tidx.root is None:
             return None
         return tidx, tidx.root
+
+    def profile_choice(self, item: Json, tcode: str, profiles: tuple[str, ...], loc: str
+                       ) -> tuple[StructureIndex, Node] | None:
+        """A type with several profiles: the value conforms to one of them (the first it conforms to is walked).
+        None of them: an error, and the first is walked for the details. A profile not loaded could be the one
+        it meets, so then nothing is said beyond a warning, and the type alone is walked (None)."""
+        known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
+        for url, pidx in known:
+            if self.conforms(item, tcode, url):
+                assert pidx.root is not None
+                return pidx, pidx.root
+        if len(known) < len(profiles):
+            missing = [p for p in profiles if p not in dict(known)]
+            if self.note_once("profile:" + missing[0]):
+                self.sink.warning("unknown-profile", loc, f"the type profile {missing[0]} is not known; checked "
+                                                          f"against {tcode} only")
+            return None
+        self.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
+                                             f"{', '.join(profiles)}")
+        first = known[0][1]
+        assert first.root is not None
+        return first, first.root
 
     def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
         """``_name``: the id and extensions of a primitive."""

@@ -312,3 +312,29 @@ def test_logical_model_type_and_paths(tmp_path: Path) -> None:
         ("structure-type", "StructureDefinition"),
         ("structure-type", "StructureDefinition.differential.element[0]"),
         ("structure-type", "StructureDefinition.differential.element[1]")]
+
+
+# ---- a type with several profiles --------------------------------------------------------------------
+
+def _address_profile(url: str, required: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1].replace("-", ""),
+            "status": "draft", "kind": "complex-type", "abstract": False, "type": "Address",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Address", "derivation": "constraint",
+            "differential": {"element": [{"id": f"Address.{required}", "path": f"Address.{required}", "min": 1}]}}
+
+
+def test_value_meeting_any_one_of_several_type_profiles(tmp_path: Path) -> None:
+    with_use = _address_profile("http://example.org/sd/address-use", "use")
+    with_type = _address_profile("http://example.org/sd/address-type", "type")
+    patient_sd = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/patient-address",
+                  "name": "PatientAddress", "status": "draft", "kind": "resource", "abstract": False,
+                  "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+                  "derivation": "constraint", "differential": {"element": [
+                      {"id": "Patient.address", "path": "Patient.address", "type": [
+                          {"code": "Address", "profile": [with_use["url"], with_type["url"]]}]}]}}
+    source = definitions(tmp_path, with_use, with_type, patient_sd)
+    profile = ("http://example.org/sd/patient-address",)
+    assert errors({**PATIENT, "address": [{"type": "postal", "city": "Leeds"}]}, source, profile) == []
+    assert errors({**PATIENT, "address": [{"use": "home", "city": "Leeds"}]}, source, profile) == []
+    assert errors({**PATIENT, "address": [{"city": "Leeds"}]}, source, profile) == [
+        ("type-profile", "Patient.address[0]"), ("cardinality-min", "Patient.address[0]")]
