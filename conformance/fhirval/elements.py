@@ -15,6 +15,7 @@ from typing import Any
 from conformance.fhirval import bundles, conformance_rules, documents, extensions, slicing
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements_values import Frame, ValueWalker
+from conformance.fhirval.fhirpath import TERMINOLOGY
 from conformance.fhirval.index import Node, StructureIndex, takes_shadow
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES
@@ -40,6 +41,7 @@ class Walker(ValueWalker):
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
+        TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
     def allows_unknown_extension(self, url: str) -> bool:
         return any(d == "any" or url.startswith(d) for d in self.extension_domains)

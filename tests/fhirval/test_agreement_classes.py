@@ -338,3 +338,35 @@ def test_value_meeting_any_one_of_several_type_profiles(tmp_path: Path) -> None:
     assert errors({**PATIENT, "address": [{"use": "home", "city": "Leeds"}]}, source, profile) == []
     assert errors({**PATIENT, "address": [{"city": "Leeds"}]}, source, profile) == [
         ("type-profile", "Patient.address[0]"), ("cardinality-min", "Patient.address[0]")]
+
+
+# ---- memberOf() in an invariant ------------------------------------------------------------------------
+
+def _member_of_profile(tmp_path: Path, value_set: str, with_vs: bool) -> tuple[DefinitionSource, tuple[str, ...]]:
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/synthetic-criticality", "status": "draft",
+          "compose": {"include": [{"system": "http://example.org/CodeSystem/synthetic", "concept": [
+              {"code": "low"}, {"code": "high"}]}]}}
+    sd = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/basic-member", "name": "BasicMember",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Basic",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Basic", "derivation": "constraint",
+          "differential": {"element": [{"id": "Basic.code", "path": "Basic.code", "constraint": [
+              {"key": "syn-1", "severity": "error", "human": "in the value set",
+               "expression": f"memberOf('{value_set}')"}]}]}}
+    return definitions(tmp_path, *([vs, sd] if with_vs else [sd])), ("http://example.org/sd/basic-member",)
+
+
+def _basic(code: str) -> dict[str, Any]:
+    return {"resourceType": "Basic", "code": {"coding": [{"system": "http://example.org/CodeSystem/synthetic",
+                                                          "code": code}]}}
+
+
+def test_member_of_a_value_set_held_locally(tmp_path: Path) -> None:
+    source, profile = _member_of_profile(tmp_path, "http://example.org/ValueSet/synthetic-criticality", True)
+    assert errors(_basic("high"), source, profile) == []
+    assert errors(_basic("medium"), source, profile) == [("invariant", "Basic.code")]
+
+
+def test_member_of_a_value_set_not_held_is_not_evaluated(tmp_path: Path) -> None:
+    source, profile = _member_of_profile(tmp_path, "http://example.org/ValueSet/not-loaded", False)
+    issues = [i for i in validate_resource(_basic("medium"), source, profile) if i.location == "Basic.code"]
+    assert [(i.severity, i.defect) for i in issues] == [("information", "invariant-not-evaluated")]
