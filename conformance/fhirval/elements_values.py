@@ -21,7 +21,7 @@ from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.index import Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.narrative import check_language_control, language_controls
+from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import SCHEME
 from conformance.fhirval.source import Json
@@ -262,6 +262,9 @@ class ValueWalker:
                 self.sink.error("narrative", loc, why)
             if "#" in item and self.frames:
                 self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
+                for anchor in unresolved_anchors(item, self.frames[-1].resource, self.root):
+                    self.sink.error("narrative", loc, f"the hyperlink '#{anchor}' does not resolve: nothing in the "
+                                                      "narrative, the contained resources or the instance has that id")
             if "urn:" in item:
                 for link in _NARRATIVE_URN.findall(item):
                     self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "

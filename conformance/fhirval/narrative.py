@@ -4,10 +4,14 @@ HL7 defined the extension (R5 era, in its core namespace) so a profile can say w
 split into language sections (a child ``<div lang="..">`` of the narrative's div) and which: ``_no``
 none, ``_yes`` some, ``_resource`` one for the resource's own ``language``, or a language code that must
 have its section. HL7's validator enforces it; so do we, on the same reading.
+
+Also here: a narrative's in-page links (``#x``) must lead somewhere (``unresolved_anchors``).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from lxml import etree
@@ -67,3 +71,26 @@ def check_language_control(controls: list[str], narrative: Any, resource: Json, 
         elif not control.startswith("_") and control not in langs:
             sink.error("narrative", loc, f"the profile requires a narrative section in {control}, but there is none "
                                          f"(found {shown or 'no sections'})")
+
+
+_ANCHOR_LINK = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']#([^"']+)["']""")
+_TARGET = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
+
+
+def unresolved_anchors(div: str, resource: Json, root: Json) -> list[str]:
+    """In-page links (``<a href="#x">``) of a narrative that lead nowhere: no element of the narrative has that id
+    or name, no contained resource that id, and nothing else in the whole instance (a Bundle's other entries
+    included) carries it as an id, an XHTML id or a name. HL7's validator says such a link "does not
+    resolve"; the search is wide on purpose, so that only a link to nothing at all is reported."""
+    links = _ANCHOR_LINK.findall(div)
+    if not links:
+        return []
+    targets = set(_TARGET.findall(div)) | {c.get("id") for c in resource.get("contained") or ()
+                                           if isinstance(c, dict)}
+    missing = [x for x in dict.fromkeys(links) if x not in targets]
+    if not missing:
+        return []
+    everywhere = json.dumps(root)
+    return [x for x in missing
+            if f'"id": {json.dumps(x)}' not in everywhere and not re.search(
+                r"""\b(?:id|name)\s*=\s*\\?["']""" + re.escape(json.dumps(x)[1:-1]) + r"""\\?["']""", everywhere)]

@@ -370,3 +370,25 @@ def test_member_of_a_value_set_not_held_is_not_evaluated(tmp_path: Path) -> None
     source, profile = _member_of_profile(tmp_path, "http://example.org/ValueSet/not-loaded", False)
     issues = [i for i in validate_resource(_basic("medium"), source, profile) if i.location == "Basic.code"]
     assert [(i.severity, i.defect) for i in issues] == [("information", "invariant-not-evaluated")]
+
+
+# ---- in-page links in narrative ----------------------------------------------------------------------
+
+def _linked(href: str, *, contained: bool = True, anchor: str = "") -> dict[str, Any]:
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml">{anchor}<a href="{href}">see</a></div>'
+    res: dict[str, Any] = {"resourceType": "List", "status": "current", "mode": "working",
+                           "text": {"status": "generated", "div": div}}
+    if contained:
+        res["contained"] = [{"resourceType": "Patient", "id": "p1"}]
+        res["entry"] = [{"item": {"reference": "#p1"}}]
+    return res
+
+
+def test_narrative_link_to_nothing_does_not_resolve() -> None:
+    assert errors(_linked("#section/p1")) == [("narrative", "List.text.div")]
+
+
+def test_narrative_links_to_contained_resources_anchors_and_ids_resolve() -> None:
+    assert errors(_linked("#p1")) == []
+    assert errors(_linked("#part2", anchor='<a name="part2"> </a>')) == []
+    assert errors(_linked("#part3", anchor='<p id="part3">x</p>')) == []
