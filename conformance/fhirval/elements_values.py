@@ -158,7 +158,7 @@ class ValueWalker:
         judged = _judged(node, tcode)
         if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
             return _RESOURCE, tref, None, judged, False
-        if node.children:
+        if node.children and not (tref is not None and tref.profile_element):
             return _LOCAL, tref, None, judged, False
         if node.content_reference or not tcode or tcode == "Extension" or (tref is not None and tref.profiles):
             return _GENERAL, tref, None, judged, False
@@ -170,7 +170,7 @@ class ValueWalker:
     def content(self, idx: StructureIndex, node: Node, tcode: str, tref: TypeRef | None, item: Json,
                 loc: str) -> tuple[StructureIndex, Node] | None:
         """Which definition describes the item's properties: local children, a contentReference, or its type."""
-        if node.children:
+        if node.children and not (tref is not None and tref.profile_element):
             return idx, node
         ref = node.content_reference
         if ref:
@@ -189,7 +189,9 @@ class ValueWalker:
         elif tref is not None and tref.profiles:
             pidx = self.model.index(tref.profiles[0])
             if pidx is not None and pidx.root is not None:
-                return pidx, pidx.root
+                defining = pidx.by_id.get(tref.profile_element) if tref.profile_element else pidx.root
+                if defining is not None:
+                    return pidx, defining
             if self.note_once("profile:" + tref.profiles[0]):
                 self.sink.warning("unknown-profile", loc, f"the type profile {tref.profiles[0]} is not known; "
                                                           f"checked against {tcode} only")

@@ -392,3 +392,49 @@ def test_narrative_links_to_contained_resources_anchors_and_ids_resolve() -> Non
     assert errors(_linked("#p1")) == []
     assert errors(_linked("#part2", anchor='<a name="part2"> </a>')) == []
     assert errors(_linked("#part3", anchor='<p id="part3">x</p>')) == []
+
+
+# ---- a slice defined by an element of another profile (elementdefinition-profile-element) ----------------
+
+LIBRARY = "http://example.org/sd/section-library"
+PROFILE_ELEMENT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-profile-element"
+
+
+def _section_profiles(tmp_path: Path) -> tuple[DefinitionSource, tuple[str, ...]]:
+    def code(c: str) -> dict[str, Any]:
+        return {"coding": [{"system": "http://example.org/sections", "code": c}]}
+
+    library = {"resourceType": "StructureDefinition", "url": LIBRARY, "name": "SectionLibrary", "status": "draft",
+               "kind": "resource", "abstract": False, "type": "Composition",
+               "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Composition", "derivation": "constraint",
+               "differential": {"element": [
+                   {"id": "Composition.section", "path": "Composition.section",
+                    "slicing": {"discriminator": [{"type": "pattern", "path": "code"}], "rules": "open"}},
+                   {"id": "Composition.section:a", "path": "Composition.section", "sliceName": "a"},
+                   {"id": "Composition.section:a.title", "path": "Composition.section.title", "min": 1},
+                   {"id": "Composition.section:a.code", "path": "Composition.section.code",
+                    "patternCodeableConcept": code("A")}]}}
+    structure = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/document-structure",
+                 "name": "DocumentStructure", "status": "draft", "kind": "resource", "abstract": False,
+                 "type": "Composition", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Composition",
+                 "derivation": "constraint", "differential": {"element": [
+                     {"id": "Composition.section", "path": "Composition.section",
+                      "slicing": {"discriminator": [{"type": "pattern", "path": "code"}], "rules": "closed"}},
+                     {"id": "Composition.section:sectionA", "path": "Composition.section", "sliceName": "sectionA",
+                      "min": 1, "type": [{"code": "BackboneElement", "profile": [LIBRARY], "_profile": [
+                          {"extension": [{"url": PROFILE_ELEMENT, "valueString": "Composition.section:a"}]}]}]}]}}
+    return definitions(tmp_path, library, structure), ("http://example.org/sd/document-structure",)
+
+
+def _composition(**section: Any) -> dict[str, Any]:
+    return {"resourceType": "Composition", "status": "final", "type": {"text": "synthetic"}, "date": "2020-01-01",
+            "author": [{"display": "synthetic"}], "title": "synthetic", "section": [
+                {"code": {"coding": [{"system": "http://example.org/sections", "code": "A"}]},
+                 "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'},
+                 **section}]}
+
+
+def test_slice_defined_by_another_profiles_element(tmp_path: Path) -> None:
+    source, profile = _section_profiles(tmp_path)
+    assert errors(_composition(title="A"), source, profile) == []
+    assert errors(_composition(), source, profile) == [("cardinality-min", "Composition.section[0]")]
