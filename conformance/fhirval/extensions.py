@@ -48,8 +48,8 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     base = w.model.index("Extension")
     fallback = (base, base.root) if base is not None and base.root is not None else None
     url = item.get("url")
-    if not isinstance(url, str):
-        if "url" not in item:
+    if not isinstance(url, str) or not url.strip():
+        if "url" not in item or isinstance(url, str):  # an empty one is also reported as an empty value
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
         return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition

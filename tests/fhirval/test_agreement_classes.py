@@ -438,3 +438,9 @@ def test_slice_defined_by_another_profiles_element(tmp_path: Path) -> None:
     source, profile = _section_profiles(tmp_path)
     assert errors(_composition(title="A"), source, profile) == []
     assert errors(_composition(), source, profile) == [("cardinality-min", "Composition.section[0]")]
+
+
+def test_extension_with_an_empty_url_is_also_missing_its_url() -> None:
+    res = {**PATIENT, "extension": [{"url": "", "valueString": "x"}]}
+    assert ("extension-url", "Patient.extension[0]") in errors(res)
+    assert ("empty-value", "Patient.extension[0].url") in errors(res)
