@@ -444,3 +444,24 @@ def test_extension_with_an_empty_url_is_also_missing_its_url() -> None:
     res = {**PATIENT, "extension": [{"url": "", "valueString": "x"}]}
     assert ("extension-url", "Patient.extension[0]") in errors(res)
     assert ("empty-value", "Patient.extension[0].url") in errors(res)
+
+
+def test_discriminator_path_names_an_element_of_the_sliced_element() -> None:
+    def profile(path: str) -> dict[str, Any]:
+        return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/sliced", "name": "Sliced",
+                "status": "draft", "kind": "resource", "abstract": False, "type": "Patient",
+                "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+                "differential": {"element": [
+                    {"id": "Patient.extension", "path": "Patient.extension",
+                     "slicing": {"discriminator": [{"type": "value", "path": path}], "rules": "open"}},
+                    {"id": "Patient.identifier", "path": "Patient.identifier",
+                     "slicing": {"discriminator": [{"type": "value", "path": "system"},
+                                                   {"type": "value", "path": "$this"}], "rules": "open"}}]}}
+
+    def slicing_errors(sd: dict[str, Any]) -> list[tuple[str, str]]:
+        return [e for e in errors(sd) if e[0] == "structure-slicing"]
+
+    assert slicing_errors(profile("url")) == []
+    assert slicing_errors(profile("extension('http://example.org/x').value")) == []
+    assert slicing_errors(profile("type")) == [
+        ("structure-slicing", "StructureDefinition.differential.element[0].slicing.discriminator[0]")]
