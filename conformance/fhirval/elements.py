@@ -21,6 +21,7 @@ from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import show
+from conformance.fhirval.vitals import implied_profile
 
 MAX_DEPTH = 120
 _ABSENT: Any = object()
@@ -41,6 +42,7 @@ class Walker(ValueWalker):
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
+        self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
         TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
     def allows_unknown_extension(self, url: str) -> bool:
@@ -89,12 +91,18 @@ class Walker(ValueWalker):
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed or () if isinstance(p, str)]
+            implied = implied_profile(res) if rtype == "Observation" else None
+            if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
+                wanted.append((implied, False))
             done: set[str] = {idx.url}
             for url, asked in wanted:
                 if url in done:
                     continue
                 done.add(url)
-                self.walk_profile(res, rtype, url, loc, depth, asked)
+                if url == implied:
+                    self.walk_implied(res, rtype, url, loc, depth)
+                else:
+                    self.walk_profile(res, rtype, url, loc, depth, asked)
             extensions.resource_rules(self, res, frame, contained)
             conformance_rules.check(self, res, rtype, loc)
         finally:
@@ -132,6 +140,7 @@ class Walker(ValueWalker):
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
+        probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
             probe.resource(value, "$", 1, [profile])
         elif isinstance(value, dict):
@@ -168,6 +177,16 @@ class Walker(ValueWalker):
             self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")
             return
         self.walk_root(res, pidx, loc, depth)
+
+    def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
+        """A profile nobody asked for (a vital sign's): its structure and invariants, not its own terminology
+        bindings, which HL7's validator was not seen to apply there (an ISO 11073 or L/min component value
+        passes it). The base walk has judged the base's bindings already."""
+        self.unbound += 1
+        try:
+            self.walk_profile(res, rtype, url, loc, depth, False)
+        finally:
+            self.unbound -= 1
 
     # ---- objects and their properties ----------------------------------------------------------
 

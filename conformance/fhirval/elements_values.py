@@ -62,6 +62,7 @@ class ValueWalker:
     frames: list[Frame]
     root: Json
     plans: dict[tuple[Node, str], Plan]
+    unbound: int
 
     def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
         raise NotImplementedError  # elements.Walker
@@ -298,7 +299,7 @@ class ValueWalker:
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
         binding = node.binding
-        if binding is not None and tcode in BOUND_TYPES:
+        if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
             check_coding(self.model.term, item, loc, self.sink)

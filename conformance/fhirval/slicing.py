@@ -38,6 +38,10 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
         if step == "resolve()" or _OFTYPE.fullmatch(step):
             continue
         children = cur.children
+        if cur is not node and len(cur.slices) == 1 and cur.slices[0].children:
+            # a discriminator path through a re-sliced element with one slice (R4's bp profile: code.coding.code,
+            # fixed in component:SystolicBP.code.coding:SBPCode) reads that slice, as HL7's validator does
+            children = cur.slices[0].children
         defined_elsewhere = cur.types and cur.types[0].profile_element  # its definition is another profile's element
         if (not children or defined_elsewhere) and cur.types:
             t = cur.types[0]

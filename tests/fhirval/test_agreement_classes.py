@@ -465,3 +465,36 @@ def test_discriminator_path_names_an_element_of_the_sliced_element() -> None:
     assert slicing_errors(profile("extension('http://example.org/x').value")) == []
     assert slicing_errors(profile("type")) == [
         ("structure-slicing", "StructureDefinition.differential.element[0].slicing.discriminator[0]")]
+
+
+# ---- vital signs: the R4 profile an Observation's code implies ------------------------------------------
+
+def _temperature(*codings: tuple[str, str]) -> dict[str, Any]:
+    return {"resourceType": "Observation", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "vital-signs"}]}],
+            "code": {"coding": [{"system": s, "code": c} for s, c in codings]},
+            "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2020-06-30T09:50:55Z",
+            "valueQuantity": {"value": 36.6, "unit": "Cel", "system": "http://unitsofmeasure.org", "code": "Cel"}}
+
+
+def test_implied_profile_by_loinc_before_snomed() -> None:
+    from conformance.fhirval.vitals import implied_profile
+
+    base = "http://hl7.org/fhir/StructureDefinition/"
+    assert implied_profile(_temperature(("http://snomed.info/sct", "276885007"))) == base + "bodytemp"
+    assert implied_profile(_temperature(("http://snomed.info/sct", "276885007"),
+                                        ("http://loinc.org", "8867-4"))) == base + "heartrate"
+    assert implied_profile(_temperature(("http://loinc.org", "1234-5"))) is None
+
+
+def test_body_temperature_held_to_the_r4_bodytemp_profile() -> None:
+    assert errors(_temperature(("http://loinc.org", "8310-5"), ("http://snomed.info/sct", "276885007"))) == []
+    assert ("slice-min", "Observation.code") in errors(_temperature(("http://snomed.info/sct", "276885007")))
+
+
+def test_implied_profile_bindings_are_not_judged() -> None:
+    obs = _temperature(("http://loinc.org", "8310-5"))
+    obs["component"] = [{"code": {"text": "flow"}, "valueQuantity": {
+        "value": 2, "unit": "L/min", "system": "http://unitsofmeasure.org", "code": "L/min"}}]
+    assert errors(obs) == []
