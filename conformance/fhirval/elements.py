@@ -86,6 +86,7 @@ class Walker(ValueWalker):
             if rtype == "Bundle":
                 bundles.check_entries(self, res, loc)
                 documents.check_reachable(self, res, loc)
+                documents.check_references(self, res, loc)
             if not self.profiled_as(rtype, profiles):
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")

@@ -498,3 +498,26 @@ def test_implied_profile_bindings_are_not_judged() -> None:
     obs["component"] = [{"code": {"text": "flow"}, "valueQuantity": {
         "value": 2, "unit": "L/min", "system": "http://unitsofmeasure.org", "code": "L/min"}}]
     assert errors(obs) == []
+
+
+# ---- what a document's Composition refers to is in the document -------------------------------------------
+
+def _document(subject: str) -> dict[str, Any]:
+    div = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">synthetic</div>'}
+    composition = {"resourceType": "Composition", "id": "c1", "status": "final", "type": {"text": "synthetic"},
+                   "date": "2020-01-01", "title": "synthetic", "subject": {"reference": subject},
+                   "author": [{"reference": "Practitioner/pr1"}],
+                   "section": [{"title": "s", "text": div, "entry": [{"reference": "Practitioner/pr1"}]}]}
+    return {"resourceType": "Bundle", "type": "document", "timestamp": "2020-01-01T00:00:00Z",
+            "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:0c3151bd-0000-4000-8000-000000000001"},
+            "entry": [{"fullUrl": "http://example.org/fhir/Composition/c1", "resource": composition},
+                      {"fullUrl": "http://example.org/fhir/Practitioner/pr1",
+                       "resource": {"resourceType": "Practitioner", "id": "pr1"}},
+                      {"fullUrl": "http://example.org/fhir/Patient/p1", "resource": {"resourceType": "Patient",
+                                                                                      "id": "p1"}}]}
+
+
+def test_composition_references_resolve_in_the_document() -> None:
+    assert [e for e in errors(_document("Patient/p1")) if e[0] == "reference-unresolved"] == []
+    assert [e for e in errors(_document("Patient/p2")) if e[0] == "reference-unresolved"] == [
+        ("reference-unresolved", "Bundle.entry[0].resource.subject")]
