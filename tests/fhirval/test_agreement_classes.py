@@ -521,3 +521,25 @@ def test_composition_references_resolve_in_the_document() -> None:
     assert [e for e in errors(_document("Patient/p1")) if e[0] == "reference-unresolved"] == []
     assert [e for e in errors(_document("Patient/p2")) if e[0] == "reference-unresolved"] == [
         ("reference-unresolved", "Bundle.entry[0].resource.subject")]
+
+
+# ---- Bundle links ---------------------------------------------------------------------------------------
+
+def _linked_bundle(btype: str, *relations: str) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": btype,
+            "link": [{"relation": r, "url": f"http://example.org/fhir/Patient?page={i}"}
+                     for i, r in enumerate(relations)],
+            "entry": [{"fullUrl": "http://example.org/fhir/Patient/p1", "resource": {"resourceType": "Patient",
+                                                                                     "id": "p1"},
+                       **({"search": {"mode": "match"}} if btype == "searchset" else {})}]}
+
+
+def test_paging_links_only_in_search_results() -> None:
+    assert errors(_linked_bundle("collection", "next")) == [("bundle-link", "Bundle.link[0].relation")]
+    assert errors(_linked_bundle("searchset", "self", "next")) == []
+
+
+def test_only_self_and_paging_links_are_unique() -> None:
+    assert errors(_linked_bundle("collection", "alternate", "alternate")) == []
+    assert errors(_linked_bundle("collection", "self", "self")) == [("bundle-duplicate", "Bundle.link[1]")]
+    assert errors(_linked_bundle("searchset", "self", "next", "next")) == [("bundle-duplicate", "Bundle.link[2]")]
