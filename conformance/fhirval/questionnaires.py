@@ -1,7 +1,9 @@
 """A QuestionnaireResponse against its Questionnaire: enableWhen, as HL7's validator.
 
 Only what can be judged for certain is reported: an item answered although its enableWhen conditions
-say it is not enabled (any answer meeting a condition meets it; with no answer, none does). Required
+say it is not enabled (any answer meeting a condition meets it; with no answer, none does); an item's
+text that differs from its question's, several answers to a question that does not repeat, answers to
+a group or display item, an answer of a type the question's type does not allow. Required
 items without an answer are not judged yet: when HL7's validator calls that an error (which statuses,
 which item types) is not settled here, and guessing would make false alarms. A condition that cannot
 be evaluated (an operator on values of different kinds, an expression fhirpathpy cannot run) leaves its
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
 _EXPRESSION_EXTENSIONS = {
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression": "valueExpression",
     "http://phr.kanta.fi/StructureDefinition/fiphr-ext-questionnaire-enablewhen": "valueString",
+}
+
+
+# The answer value[x] types each R4 item type allows
+_CHOICES = frozenset({"Coding", "Date", "Time", "Integer", "String"})
+_ANSWER_TYPES: dict[str, frozenset[str]] = {
+    "boolean": frozenset({"Boolean"}), "decimal": frozenset({"Decimal"}), "integer": frozenset({"Integer"}),
+    "date": frozenset({"Date"}), "dateTime": frozenset({"DateTime"}), "time": frozenset({"Time"}),
+    "string": frozenset({"String"}), "text": frozenset({"String"}), "url": frozenset({"Uri"}),
+    "attachment": frozenset({"Attachment"}), "reference": frozenset({"Reference"}),
+    "quantity": frozenset({"Quantity"}), "choice": _CHOICES, "open-choice": _CHOICES,
 }
 
 
@@ -63,11 +76,33 @@ class _Judge:
                 continue
             for i, r in answered:
                 where = f"{loc}.item[{i}]"
+                self.answers(q_item, r, where)
                 sub = _list(q_item.get("item"))
                 if sub:
                     self.items(sub, _list(r.get("item")), where, [*chain, r])
                     for j, answer in enumerate(_list(r.get("answer"))):
                         self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
+
+    def answers(self, q_item: Json, r: Json, where: str) -> None:
+        """The response item against its question: the same text, one answer unless it repeats, none for a group
+        or display item, each of the kind of value the question's type asks for."""
+        link, text, kind = q_item.get("linkId"), r.get("text"), q_item.get("type")
+        if isinstance(text, str) and text and text != q_item.get("text"):
+            self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
+        answers = _list(r.get("answer"))
+        if len(answers) > 1 and q_item.get("repeats") is not True:
+            self.w.sink.error("questionnaire", f"{where}.answer[1]", f"only one answer is allowed: the question "
+                                                                     f"{link!r} does not repeat")
+        for j, answer in enumerate(answers):
+            if kind in ("group", "display"):
+                self.w.sink.error("questionnaire", f"{where}.answer[{j}]", f"a {kind} item ({link!r}) has no answers")
+                continue
+            allowed = _ANSWER_TYPES.get(str(kind))
+            given = [k[5:] for k in answer if k.startswith("value") and len(k) > 5]
+            if allowed is not None and given and given[0] not in allowed:
+                self.w.sink.error("questionnaire", f"{where}.answer[{j}].value{given[0]}",
+                                  f"the question {link!r} is of type {kind}: its answer must be "
+                                  f"{' or '.join(sorted(allowed))}, not {given[0]}")
 
     def enabled(self, q_item: Json, chain: list[Json]) -> bool | None:
         """True, False, or None when it cannot be told."""

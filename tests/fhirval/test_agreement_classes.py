@@ -543,3 +543,20 @@ def test_only_self_and_paging_links_are_unique() -> None:
     assert errors(_linked_bundle("collection", "alternate", "alternate")) == []
     assert errors(_linked_bundle("collection", "self", "self")) == [("bundle-duplicate", "Bundle.link[1]")]
     assert errors(_linked_bundle("searchset", "self", "next", "next")) == [("bundle-duplicate", "Bundle.link[2]")]
+
+
+def test_response_answers_match_their_questions(tmp_path: Path) -> None:
+    source = _questionnaire(tmp_path)
+    good = _response((True, True))
+    assert errors(good, source) == []
+    bad = _response((True, True))
+    group = bad["item"][0]
+    group["answer"] = [{"valueBoolean": True}]  # a group has no answers
+    group["item"][0]["text"] = "not the question's text"
+    group["item"][0]["answer"].append({"valueBoolean": False})  # condition does not repeat
+    group["item"][1]["answer"] = [{"valueString": "yes"}]  # a boolean question
+    assert [e for e in errors(bad, source) if e[0] == "questionnaire"] == [
+        ("questionnaire", "QuestionnaireResponse.item[0].answer[0]"),
+        ("questionnaire", "QuestionnaireResponse.item[0].item[0]"),
+        ("questionnaire", "QuestionnaireResponse.item[0].item[0].answer[1]"),
+        ("questionnaire", "QuestionnaireResponse.item[0].item[1].answer[0].valueString")]
