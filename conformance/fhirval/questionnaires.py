@@ -1,14 +1,14 @@
-"""A QuestionnaireResponse against its Questionnaire: enableWhen, as HL7's validator.
+"""A QuestionnaireResponse against its Questionnaire, as HL7's validator.
 
 Only what can be judged for certain is reported: an item answered although its enableWhen conditions
-say it is not enabled (any answer meeting a condition meets it; with no answer, none does); an item's
-text that differs from its question's, several answers to a question that does not repeat, answers to
-a group or display item, an answer of a type the question's type does not allow. Required
-items without an answer are not judged yet: when HL7's validator calls that an error (which statuses,
-which item types) is not settled here, and guessing would make false alarms. A condition that cannot
-be evaluated (an operator on values of different kinds, an expression fhirpathpy cannot run) leaves its
-item unjudged. The Questionnaire is found among the loaded
-definitions by canonical URL, or contained (``#id``); when it is not there nothing is judged.
+say it is not enabled (any answer meeting a condition meets it; with no answer, none does); a required
+question present in a completed response, enabled, without an answer; an item's text that differs from
+its question's; several answers to a question that does not repeat; answers to a group or display
+item; an answer of a type the question's type does not allow. A required question left out of the
+response altogether is not judged. A condition that cannot be evaluated (an operator on values of
+different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
+found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
+nothing is judged.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class _Judge:
             answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link]
             if not answered:
                 continue
-            if self.enabled(q_item, chain) is False:
+            enabled = self.enabled(q_item, chain)
+            if enabled is False:
                 for i, r in answered:
                     if _list(r.get("answer")):
                         self.w.sink.error("questionnaire", f"{loc}.item[{i}]",
@@ -76,20 +77,24 @@ class _Judge:
                 continue
             for i, r in answered:
                 where = f"{loc}.item[{i}]"
-                self.answers(q_item, r, where)
+                self.answers(q_item, r, where, enabled is True)
                 sub = _list(q_item.get("item"))
                 if sub:
                     self.items(sub, _list(r.get("item")), where, [*chain, r])
                     for j, answer in enumerate(_list(r.get("answer"))):
                         self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
 
-    def answers(self, q_item: Json, r: Json, where: str) -> None:
+    def answers(self, q_item: Json, r: Json, where: str, enabled: bool) -> None:
         """The response item against its question: the same text, one answer unless it repeats, none for a group
         or display item, each of the kind of value the question's type asks for."""
         link, text, kind = q_item.get("linkId"), r.get("text"), q_item.get("type")
         if isinstance(text, str) and text and text != q_item.get("text"):
             self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
         answers = _list(r.get("answer"))
+        if (enabled and not answers and q_item.get("required") is True and kind not in ("group", "display")
+                and self.qr.get("status") in ("completed", "amended")):
+            self.w.sink.error("questionnaire", where, f"the question {link!r} is required, but this completed "
+                                                      "response has no answer to it")
         if len(answers) > 1 and q_item.get("repeats") is not True:
             self.w.sink.error("questionnaire", f"{where}.answer[1]", f"only one answer is allowed: the question "
                                                                      f"{link!r} does not repeat")

@@ -560,3 +560,15 @@ def test_response_answers_match_their_questions(tmp_path: Path) -> None:
         ("questionnaire", "QuestionnaireResponse.item[0].item[0]"),
         ("questionnaire", "QuestionnaireResponse.item[0].item[0].answer[1]"),
         ("questionnaire", "QuestionnaireResponse.item[0].item[1].answer[0].valueString")]
+
+
+def test_required_question_present_without_an_answer_in_a_completed_response(tmp_path: Path) -> None:
+    # "dependent" is required and enabled while "condition" has no answer
+    source = _questionnaire(tmp_path, enableWhen=[{"question": "condition", "operator": "exists",
+                                                   "answerBoolean": False}], required=True)
+    assert errors(_response((True, None)), source) == []  # left out altogether: not judged
+    response = _response((True, None))
+    response["item"][0]["item"] = [{"linkId": "condition"}, {"linkId": "dependent"}]  # present, no answers
+    assert errors(response, source) == [("questionnaire", "QuestionnaireResponse.item[0].item[1]")]
+    response["status"] = "in-progress"
+    assert errors(response, source) == []
