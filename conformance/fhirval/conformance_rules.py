@@ -7,6 +7,7 @@ search; each is only right if it agrees with the definition it points at. As HL7
 - a SearchParameter ``derivedFrom`` another keeps its type and searches only types the other
   searches; its expression names only resource types among its own ``base``;
 - a constraining StructureDefinition's differential applies to its base (differential.py);
+- a ValueSet's include/exclude system is an absolute URI;
 - a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
   (``obligation-profile`` true) with the same base as its own.
 
@@ -42,6 +43,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         questionnaires.check_response(w, res, loc)
     elif rtype == "MeasureReport":
         measures.check_report(w, res, loc)
+    elif rtype == "ValueSet":
+        check_value_set(w, res, loc)
 
 
 def _list(value: Any) -> list[Any]:
@@ -60,6 +63,23 @@ def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
                     w.sink.error("search-parameter", f"{loc}.rest[{i}].resource[{j}].searchParam[{k}]",
                                  f"type mismatch: the SearchParameter {param['definition']} is of type "
                                  f"{sp.get('type')}, but the type here is {param['type']}")
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def check_value_set(w: Walker, vs: Json, loc: str) -> None:
+    """A ValueSet's include/exclude ``system`` is an absolute URI: a code system is named by its canonical URL
+    (a relative name, or ``#id`` of a contained CodeSystem, names none), as HL7's validator."""
+    compose = vs.get("compose")
+    if not isinstance(compose, dict):
+        return
+    for part in ("include", "exclude"):
+        for i, rule in enumerate(_list(compose.get(part))):
+            system = rule.get("system") if isinstance(rule, dict) else None
+            if isinstance(system, str) and system and not _SCHEME.match(system):
+                w.sink.error("value-set-rule", f"{loc}.compose.{part}[{i}].system",
+                             f"the system {system!r} must be an absolute URI (a code system's canonical URL)")
 
 
 _INHERIT_OBLIGATIONS = "http://hl7.org/fhir/StructureDefinition/inherit-obligations"

@@ -572,3 +572,13 @@ def test_required_question_present_without_an_answer_in_a_completed_response(tmp
     assert errors(response, source) == [("questionnaire", "QuestionnaireResponse.item[0].item[1]")]
     response["status"] = "in-progress"
     assert errors(response, source) == []
+
+
+def test_value_set_systems_are_absolute() -> None:
+    vs: dict[str, Any] = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/synthetic", "name": "Syn",
+                          "status": "draft", "compose": {"include": [{"system": "http://example.org/cs",
+                                                                      "concept": [{"code": "a"}]}]}}
+    assert [e for e in errors(vs) if e[0] == "value-set-rule"] == []
+    vs["compose"]["exclude"] = [{"system": "#local", "concept": [{"code": "b"}]}]
+    assert [e for e in errors(vs) if e[0] == "value-set-rule"] == [
+        ("value-set-rule", "ValueSet.compose.exclude[0].system")]
