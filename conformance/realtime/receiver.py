@@ -1,7 +1,8 @@
 """The harness's notification receiver: a Starlette app on loopback that targets POST their notifications to.
 
 Each Subscription gets its own path (``/notify/<token>``), so concurrent checks keep their inboxes
-apart. ``/fail/<token>`` answers 500, to see whether a target reports delivery errors. Arrival is
+apart. ``/fail/<token>`` answers 500, to see whether a target reports delivery errors, and so does
+``/notify/<token>`` once its inbox is switched to ``failing`` (a working endpoint that breaks). Arrival is
 stamped the moment the body is in, before anything is parsed, so parsing cost never counts as
 latency. Bodies and inboxes are bounded: a flooding or oversized sender is counted, not buffered.
 """
@@ -40,7 +41,8 @@ class Inbox:
         self.token = token
         self.notes: list[Notification] = []
         self.refused = 0  # oversized bodies, or arrivals after MAX_KEPT
-        self.failed_attempts = 0  # POSTs to /fail/<token>
+        self.failed_attempts = 0  # POSTs to /fail/<token>, or to /notify/<token> while ``failing``
+        self.failing = False  # switched on: /notify/<token> answers 500 from now on (counted, not kept)
         self._changed = asyncio.Event()
         self.on_arrival: Callable[[Notification], None] | None = None
 
@@ -97,6 +99,8 @@ class Receiver:
         if inbox is None:
             self.unknown += 1
             return Response(status_code=404)
+        if inbox.failing:
+            return await self._fail(request)
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)

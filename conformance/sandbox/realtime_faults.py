@@ -48,6 +48,9 @@ def realtime_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (S + "status-operation",)),
         fault("subscription-errors-unreported", "a Subscription whose endpoint answers 500 stays 'active'",
               (S + "error-state",)),
+        fault("subscription-error-only-on-handshake", "a Subscription goes to 'error' only when its handshake "
+              "cannot be delivered, and then with a refused-filter reason; once active, failed deliveries leave "
+              "it 'active'", (S + "error-state",)),
         fault("subscription-off-ignored", "setting a Subscription's status to 'off' is stored but "
               "notifications keep coming", (S + "off",)),
         fault("notification-delay", "every notification is sent MS milliseconds after its event "
