@@ -29,7 +29,7 @@ def delay_ms(value: str) -> str:
 def realtime_faults(fault: type[Fault]) -> tuple[Fault, ...]:
     return (
         fault("subscription-topic-undeclared", "endpoint B's CapabilityStatement lists Subscription but no "
-              "SubscriptionTopic canonical", (S + "declared",)),
+              "SubscriptionTopic canonical, and B serves no Basic-wrapped SubscriptionTopic", (S + "declared",)),
         fault("subscription-rest-hook-rejected", "creating a rest-hook Subscription answers 422 (the server "
               "only does websockets)", (S + "create",)),
         fault("subscription-accepts-unknown-topic", "a Subscription to a topic the server does not know is "

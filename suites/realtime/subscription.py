@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import check, expect, fail, skip
+from conformance.evidence.capture import record
+from conformance.model import Evidence
 from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, Notification, problems
 from conformance.realtime.receiver import Inbox
 from conformance.realtime.scenario import patient
+from conformance.realtime.topics import BASIC_TOPIC_SEARCH, Topic, topics_in
 from suites.realtime.context import DECLARED, RealtimeContext, record_notes
 
 S = "realtime.subscription."
@@ -81,25 +84,30 @@ async def declared(ctx: RealtimeContext) -> str:
     if sub is None:
         skip("endpoint B does not declare Subscription in its CapabilityStatement")
     topics = [str(e.get("valueCanonical")) for e in listed(sub, "extension") if e.get("url") == TOPIC_CANONICAL_EXT]
+    if not topics:
+        # The IG's other way to discover topics on R4: Basic-wrapped SubscriptionTopics (Basic.code).
+        topics = [t.url for t in await published_topics(ctx, None)]
+        if topics:
+            record(Evidence(kind="derived", summary=f"no {TOPIC_CANONICAL_EXT} extension; {len(topics)} topic(s) "
+                            "discovered as Basic-wrapped SubscriptionTopics", data={"topics": topics[:20]}))
     expect(topics, "Subscription is declared but no SubscriptionTopic canonical "
-                   f"({TOPIC_CANONICAL_EXT}): a client cannot know what it may subscribe to")
+                   f"({TOPIC_CANONICAL_EXT}) nor any Basic-wrapped SubscriptionTopic (Basic?code="
+                   f"{BASIC_TOPIC_SEARCH}): a client cannot know what it may subscribe to")
     wanted = ctx.rt.topic or topics[0]
     expect(wanted in topics, f"realtime.topic {wanted!r} is not among the declared topics: {', '.join(topics)}")
     return wanted
 
 
-async def topic_filters(ctx: RealtimeContext, topic: str) -> tuple[list[str], list[str]] | None:
-    """(resources the topic triggers on, parameters it lets subscribers filter by), from the topic the
-    server publishes (``SubscriptionTopic?url=``); None when it publishes none the harness can read."""
-    response = await ctx.b.get("SubscriptionTopic", params={"url": topic})
-    data = await body_of(response) if response.status_code == 200 else None
-    found = [e.get("resource") for e in listed(data, "entry")]
-    found = [r for r in found if isinstance(r, dict) and r.get("url") == topic]
+async def published_topics(ctx: RealtimeContext, url: str | None) -> list[Topic]:
+    """The topics B publishes (``url``: only that one): as SubscriptionTopic resources, else Basic-wrapped
+    (the R4 Backport IG way). A server that serves neither gives []; its answers are evidence."""
+    params = {"url": url} if url else {}
+    response = await ctx.b.get("SubscriptionTopic", params=params)
+    found = topics_in(await body_of(response)) if response.status_code == 200 else []
     if not found:
-        return None
-    triggers = [str(t.get("resource")) for t in listed(found[0], "resourceTrigger") if t.get("resource")]
-    params = [str(f.get("filterParameter")) for f in listed(found[0], "canFilterBy") if f.get("filterParameter")]
-    return triggers, params
+        response = await ctx.b.get("Basic", params={"code": BASIC_TOPIC_SEARCH})
+        found = topics_in(await body_of(response)) if response.status_code == 200 else []
+    return [t for t in found if url is None or t.url == url]
 
 
 def _filter_param(spec: str) -> tuple[str, str]:
@@ -113,15 +121,17 @@ def _filter_param(spec: str) -> tuple[str, str]:
        needs=[DECLARED], destructive=True)
 async def create(ctx: RealtimeContext) -> Subscribed:
     topic: str = ctx.product(DECLARED)
-    published = await topic_filters(ctx, topic)
+    published = await published_topics(ctx, topic)
     kind, param = _filter_param(ctx.rt.filter)
-    if published is not None:
-        triggers, params = published
+    if published:
         # Built from what the server publishes: a filter the topic does not allow would be refused by a
         # correct server, and that would be the harness's doing, not the server's.
-        if (triggers and kind not in triggers) or (params and param not in params):
-            skip(f"not judged: the topic {topic} triggers on {', '.join(triggers) or 'unstated resources'} and lets "
-                 f"subscribers filter by {', '.join(params) or 'nothing stated'}, but realtime.filter is "
+        found = published[0]
+        record(Evidence(kind="derived", summary=f"the topic {topic} (published as {found.source}) {found.describe()}",
+                        data={"topic": topic, "source": found.source, "triggers": found.triggers,
+                              "can_filter_by": [list(f) for f in found.filters]}))
+        if not found.allows(kind, param):
+            skip(f"not judged: the topic {topic} {found.describe()}, but realtime.filter is "
                  f"{ctx.rt.filter!r}; set realtime.filter (and realtime.topic) to what the topic allows")
     tag = ctx.tag("sub")
     response, inbox, sid = await ctx.subscribe(topic, tag, ctx.rt.heartbeat)

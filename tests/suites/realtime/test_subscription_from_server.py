@@ -43,7 +43,7 @@ async def test_a_filter_the_published_topic_does_not_allow_is_not_judged() -> No
                                        wrap_http=lambda inner: Rewrite(inner, _topic_filters_by_identifier))
     create = next(r for r in result.results if r.id == "realtime.subscription.create")
     assert create.status is Status.SKIP, create.message
-    assert "filter by identifier" in create.message and "realtime.filter" in create.message
+    assert "filter by Patient.identifier" in create.message and "realtime.filter" in create.message
 
 
 async def test_a_configured_filter_the_topic_allows_is_used() -> None:
@@ -68,3 +68,50 @@ async def test_the_servers_reason_for_not_notifying_is_the_verdict() -> None:
     assert "filter on _tag is not supported by this topic" in create.message
     handshake = got["realtime.subscription.handshake"]
     assert handshake.status is Status.SKIP and "never notified" not in handshake.message
+
+
+def _no_topic_extension(request: httpx.Request, status: int, headers: list[tuple[str, str]],
+                        body: bytes) -> httpx.Response | None:
+    """B's CapabilityStatement without the topic-canonical extension: only its Basic-wrapped topics remain."""
+    if request.url.path.endswith("/fhir-b/metadata"):
+        data = json.loads(body)
+        for resource in data["rest"][0]["resource"]:
+            resource.pop("extension", None)
+        return httpx.Response(status, headers=headers, content=json.dumps(data).encode())
+    return None
+
+
+def _basic_topic_filters_by_identifier(request: httpx.Request, status: int, headers: list[tuple[str, str]],
+                                       body: bytes) -> httpx.Response | None:
+    if request.method == "GET" and request.url.path.endswith("/fhir-b/Basic"):
+        data = json.loads(body)
+        for entry in data["entry"]:
+            entry["resource"]["extension"] = [e for e in entry["resource"]["extension"]
+                                              if "_tag" not in json.dumps(e)]
+        return httpx.Response(status, headers=headers, content=json.dumps(data).encode())
+    return None
+
+
+async def test_the_sandbox_publishes_its_topic_as_basic_and_create_reads_it() -> None:
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.create"])
+    create = next(r for r in result.results if r.id == "realtime.subscription.create")
+    assert create.status is Status.PASS, create.message
+    read = [e.data for e in create.evidence if e.kind == "derived" and e.data.get("source")]
+    assert read and read[0]["source"] == "Basic" and read[0]["triggers"] == ["Patient"]
+    assert ["Patient", "_tag"] in read[0]["can_filter_by"]
+
+
+async def test_topics_discovered_as_basic_when_the_capability_statement_names_none() -> None:
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.declared"],
+                                       wrap_http=lambda inner: Rewrite(inner, _no_topic_extension))
+    declared = next(r for r in result.results if r.id == "realtime.subscription.declared")
+    assert declared.status is Status.PASS, declared.message
+    assert any("Basic-wrapped" in e.summary for e in declared.evidence)
+
+
+async def test_a_basic_topic_that_does_not_allow_the_filter_is_not_judged() -> None:
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.create"],
+                                       wrap_http=lambda inner: Rewrite(inner, _basic_topic_filters_by_identifier))
+    create = next(r for r in result.results if r.id == "realtime.subscription.create")
+    assert create.status is Status.SKIP, create.message
+    assert "Patient.identifier" in create.message and "_tag" in create.message
