@@ -37,4 +37,5 @@ def basic_topics(base: str) -> dict[str, Any]:
     """``GET Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic``: every topic B knows."""
     found = [basic_topic(n + 1, url) for n, url in enumerate(sorted(TOPICS))]
     return {"resourceType": "Bundle", "type": "searchset", "total": len(found),
-            "entry": [{"fullUrl": f"{base}/Basic/{b['id']}", "resource": b, "search": {"mode": "match"}} for b in found]}
+            "entry": [{"fullUrl": f"{base}/Basic/{b['id']}", "resource": b, "search": {"mode": "match"}}
+                      for b in found]}
