@@ -94,7 +94,9 @@ async def declared(ctx: RealtimeContext) -> str:
                    f"({TOPIC_CANONICAL_EXT}) nor any Basic-wrapped SubscriptionTopic (Basic?code="
                    f"{BASIC_TOPIC_SEARCH}): a client cannot know what it may subscribe to")
     wanted = ctx.rt.topic or topics[0]
-    expect(wanted in topics, f"realtime.topic {wanted!r} is not among the declared topics: {', '.join(topics)}")
+    if wanted not in topics:  # the target file's mistake, not the server's (docs/check-contract.md)
+        skip(f"not judged: realtime.topic {wanted!r} is not among the topics endpoint B declares "
+             f"({', '.join(topics[:5])}); set realtime.topic to one of them, or leave it out to use the first")
     return wanted
 
 
