@@ -28,6 +28,8 @@ from conformance.realtime.notifications import Notification, read
 
 MAX_BODY = 1_000_000
 MAX_KEPT = 5_000  # notifications kept per inbox; later ones are counted as flooding
+WHOLE_KEPT = 50  # the first notifications of an inbox keep their text up to the evidence limit...
+SHORT_KEEP = 4_000  # ...later ones (a flood) their first 4,000 bytes: the evidence shows the early ones
 
 
 class ReceiverError(ExchangeBroken):
@@ -76,7 +78,8 @@ class Inbox:
 class Receiver:
     """The app and its inboxes; serve it with :meth:`serve` (loopback) or hand ``app`` to an ASGI transport."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 64_000) -> None:
+        self.keep = keep  # bytes of a notification's text kept as evidence ([http] evidence_body_bytes)
         self.inboxes: dict[str, Inbox] = {}
         self.unknown = 0  # POSTs to paths no Subscription was given
         self.app = Starlette(routes=[Route("/notify/{token}", self._notify, methods=["POST"]),
@@ -114,8 +117,9 @@ class Receiver:
             return Response(status_code=429)
         digest = hashlib.sha256(body).hexdigest()
         # A large body is parsed off the event loop: other checks' arrival stamps must not wait for it.
-        note = read(bytes(body), arrived, digest) if len(body) < 256 * 1024 else \
-            await asyncio.to_thread(read, bytes(body), arrived, digest)
+        keep = self.keep if len(inbox.notes) < WHOLE_KEPT else min(self.keep, SHORT_KEEP)
+        note = read(bytes(body), arrived, digest, keep) if len(body) < 256 * 1024 else \
+            await asyncio.to_thread(read, bytes(body), arrived, digest, keep)
         inbox.add(note)
         return Response(status_code=200)
 
