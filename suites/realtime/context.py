@@ -35,6 +35,7 @@ class RealtimeContext(BaseContext):
     def __init__(self, target: Any, transport: Any, link: Link | None, run_id: str) -> None:
         super().__init__(target)
         self.rt: RealtimeSettings = target.realtime
+        self.filter = self.rt.filter  # the one Subscriptions carry: create may pick one the topic allows
         endpoints = getattr(target, "endpoints", {}) or {}
         self.a_url, self.b_url = self.rt.endpoint_a(endpoints), self.rt.endpoint_b(endpoints)
         read_only = not is_sandbox(target)
@@ -93,7 +94,7 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
-        criteria = self.rt.filter.replace("{tag}", f"{tag['system']}|{tag['code']}")
+        criteria = self.filter.replace("{tag}", f"{tag['system']}|{tag['code']}")
         return {"resourceType": "Subscription", "meta": {"tag": [*self.codings(), dict(tag)]},
                 "status": "requested", "reason": "conformance realtime check",
                 "criteria": topic, "_criteria": {"extension": [{"url": FILTER_EXT, "valueString": criteria}]},

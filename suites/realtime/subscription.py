@@ -18,6 +18,7 @@ from conformance.model import Evidence
 from conformance.realtime.notifications import TOPIC_CANONICAL_EXT, Notification, problems
 from conformance.realtime.receiver import Inbox
 from conformance.realtime.scenario import patient
+from conformance.realtime.settings import RealtimeSettings
 from conformance.realtime.topics import BASIC_TOPIC_SEARCH, Topic, topics_in
 from suites.realtime.context import DECLARED, RealtimeContext, record_notes
 
@@ -26,6 +27,7 @@ CREATE, HANDSHAKE, EVENT, NUMBERS = S + "create", S + "handshake", S + "event", 
 STATUS_OP, HEARTBEAT = S + "status-operation", S + "heartbeat"
 CAPS = ["real-time-exchange"]
 IG = "FHIR-Subscriptions-Backport:"
+DEFAULT_FILTER = RealtimeSettings().filter
 
 
 @dataclass
@@ -112,6 +114,19 @@ async def published_topics(ctx: RealtimeContext, url: str | None) -> list[Topic]
     return [t for t in found if url is None or t.url == url]
 
 
+def choose_filter(topic: Topic, configured: str) -> str:
+    """``configured`` when the topic allows it or it was set in the target file; else, from the default, the
+    first filter the topic allows that the harness's patients can match (each carries the tag as a tag and as
+    an identifier)."""
+    kind, param = _filter_param(configured)
+    if topic.allows(kind, param) or configured != DEFAULT_FILTER:
+        return configured
+    for candidate in ("_tag", "identifier"):
+        if topic.allows("Patient", candidate):
+            return f"Patient?{candidate}={{tag}}"
+    return configured
+
+
 def _filter_param(spec: str) -> tuple[str, str]:
     """``Patient?_tag={tag}`` -> ("Patient", "_tag")."""
     kind, _, query = spec.partition("?")
@@ -124,7 +139,6 @@ def _filter_param(spec: str) -> tuple[str, str]:
 async def create(ctx: RealtimeContext) -> Subscribed:
     topic: str = ctx.product(DECLARED)
     published = await published_topics(ctx, topic)
-    kind, param = _filter_param(ctx.rt.filter)
     if published:
         # Built from what the server publishes: a filter the topic does not allow would be refused by a
         # correct server, and that would be the harness's doing, not the server's.
@@ -132,6 +146,8 @@ async def create(ctx: RealtimeContext) -> Subscribed:
         record(Evidence(kind="derived", summary=f"the topic {topic} (published as {found.source}) {found.describe()}",
                         data={"topic": topic, "source": found.source, "triggers": found.triggers,
                               "can_filter_by": [list(f) for f in found.filters]}))
+        ctx.filter = choose_filter(found, ctx.rt.filter)
+        kind, param = _filter_param(ctx.filter)
         if not found.allows(kind, param):
             skip(f"not judged: the topic {topic} {found.describe()}, but realtime.filter is "
                  f"{ctx.rt.filter!r}; set realtime.filter (and realtime.topic) to what the topic allows")
@@ -149,7 +165,7 @@ async def create(ctx: RealtimeContext) -> Subscribed:
     now, why = await field_of(again, "status"), await field_of(again, "error")
     if now in ("error", "off"):
         skip(f"not judged: the server accepted Subscription/{sid} and then set it {now}: {why or 'no reason given'}"
-             f" (filter {ctx.rt.filter!r}; set realtime.filter and realtime.topic to what the topic allows)")
+             f" (filter {ctx.filter!r}; set realtime.filter and realtime.topic to what the topic allows)")
     return Subscribed(sid, inbox, tag)
 
 

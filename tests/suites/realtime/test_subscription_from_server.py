@@ -38,8 +38,13 @@ def _refuses_after_create(request: httpx.Request, status: int, headers: list[tup
     return None
 
 
-async def test_a_filter_the_published_topic_does_not_allow_is_not_judged() -> None:
+def _family_filter(target: Target) -> None:
+    target.realtime.filter = "Patient?family={tag}"
+
+
+async def test_a_configured_filter_the_published_topic_does_not_allow_is_not_judged() -> None:
     result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.create"],
+                                       configure=_family_filter,
                                        wrap_http=lambda inner: Rewrite(inner, _topic_filters_by_identifier))
     create = next(r for r in result.results if r.id == "realtime.subscription.create")
     assert create.status is Status.SKIP, create.message
@@ -111,7 +116,22 @@ async def test_topics_discovered_as_basic_when_the_capability_statement_names_no
 
 async def test_a_basic_topic_that_does_not_allow_the_filter_is_not_judged() -> None:
     result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.create"],
+                                       configure=_family_filter,
                                        wrap_http=lambda inner: Rewrite(inner, _basic_topic_filters_by_identifier))
     create = next(r for r in result.results if r.id == "realtime.subscription.create")
     assert create.status is Status.SKIP, create.message
-    assert "Patient.identifier" in create.message and "_tag" in create.message
+    assert "Patient.identifier" in create.message and "family" in create.message
+
+
+async def test_the_default_filter_follows_what_the_topic_allows_and_events_arrive() -> None:
+    """A topic (SubscriptionTopic or Basic-wrapped) that allows identifier but not _tag: the harness subscribes
+    with ``Patient?identifier=`` (its patients carry the tag as an identifier too) and is notified."""
+    for change in (_topic_filters_by_identifier, _basic_topic_filters_by_identifier):
+        result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.event"],
+                                           wrap_http=lambda inner, c=change: Rewrite(inner, c))
+        got = {r.id: r for r in result.results}
+        create = got["realtime.subscription.create"]
+        assert create.status is Status.PASS, create.message
+        sent = [e.data for e in create.evidence if e.kind == "http" and e.data["request"]["method"] == "POST"]
+        assert sent and "Patient?identifier=" in json.dumps(sent[0]) and "_tag=" not in json.dumps(sent[0])
+        assert got["realtime.subscription.event"].status is Status.PASS, got["realtime.subscription.event"].message
