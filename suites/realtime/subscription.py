@@ -70,9 +70,10 @@ def subscribed(ctx: RealtimeContext) -> Subscribed:
     return value
 
 
-@check(id=DECLARED, title="Endpoint B's CapabilityStatement declares Subscription with a SubscriptionTopic",
-       requirements=[IG + "CapabilityStatements", "FHIR-R4:capabilitystatement.html"], capabilities=CAPS)
-async def declared(ctx: RealtimeContext) -> str:
+async def discover(ctx: RealtimeContext) -> tuple[list[str], str]:
+    """Endpoint B's Subscription declaration and the topics it makes discoverable: (topics, how). ``how`` is
+    "extension" (the capabilitystatement-subscriptiontopic-canonical extension), "published" (Basic-wrapped
+    topics or SubscriptionTopic resources), or "" (none). Skips when B does not declare Subscription."""
     ctx.require_endpoints()
     response = await ctx.b.get("metadata")
     cap = await body_of(response)
@@ -86,20 +87,49 @@ async def declared(ctx: RealtimeContext) -> str:
     if sub is None:
         skip("endpoint B does not declare Subscription in its CapabilityStatement")
     topics = [str(e.get("valueCanonical")) for e in listed(sub, "extension") if e.get("url") == TOPIC_CANONICAL_EXT]
+    if topics:
+        return topics, "extension"
+    # The IG's other way to discover topics on R4: Basic-wrapped SubscriptionTopics (Basic.code).
+    topics = [t.url for t in await published_topics(ctx, None)]
+    if topics:
+        record(Evidence(kind="derived", summary=f"no {TOPIC_CANONICAL_EXT} extension; {len(topics)} topic(s) "
+                        "discovered as published SubscriptionTopics (Basic-wrapped or SubscriptionTopic)",
+                        data={"topics": topics[:20]}))
+    return topics, "published" if topics else ""
+
+
+@check(id=DECLARED, title="Endpoint B's CapabilityStatement declares Subscription, and the topic to subscribe to is "
+       "known", requirements=[IG + "CapabilityStatements", "FHIR-R4:capabilitystatement.html"], capabilities=CAPS)
+async def declared(ctx: RealtimeContext) -> str:
+    topics, _ = await discover(ctx)
     if not topics:
-        # The IG's other way to discover topics on R4: Basic-wrapped SubscriptionTopics (Basic.code).
-        topics = [t.url for t in await published_topics(ctx, None)]
-        if topics:
-            record(Evidence(kind="derived", summary=f"no {TOPIC_CANONICAL_EXT} extension; {len(topics)} topic(s) "
-                            "discovered as Basic-wrapped SubscriptionTopics", data={"topics": topics[:20]}))
-    expect(topics, "Subscription is declared but no SubscriptionTopic canonical "
-                   f"({TOPIC_CANONICAL_EXT}) nor any Basic-wrapped SubscriptionTopic (Basic?code="
-                   f"{BASIC_TOPIC_SEARCH}): a client cannot know what it may subscribe to")
+        # The IG lets an R4 server leave topic discovery out-of-band (components.md): the topic agreed that
+        # way is realtime.topic. Not advertising one is judged by topics-discoverable (a SHOULD), not here.
+        if not ctx.rt.topic:
+            skip("not judged: endpoint B declares Subscription but advertises no SubscriptionTopic (no "
+                 f"{TOPIC_CANONICAL_EXT} extension, no Basic-wrapped topic); the IG allows agreeing topics "
+                 "out-of-band: set realtime.topic to the one agreed")
+        record(Evidence(kind="derived", summary=f"no topic advertised; using realtime.topic {ctx.rt.topic} "
+                        "(agreed out-of-band, as the IG allows)", data={"topic": ctx.rt.topic}))
+        return ctx.rt.topic
     wanted = ctx.rt.topic or topics[0]
     if wanted not in topics:  # the target file's mistake, not the server's (docs/check-contract.md)
         skip(f"not judged: realtime.topic {wanted!r} is not among the topics endpoint B declares "
              f"({', '.join(topics[:5])}); set realtime.topic to one of them, or leave it out to use the first")
     return wanted
+
+
+@check(id=S + "topics-discoverable", title="Endpoint B makes its SubscriptionTopics discoverable (the "
+       "CapabilityStatement's topic canonical extension, or Basic-wrapped topics)",
+       requirements=[IG + "conformance.html", IG + "components.html"], capabilities=CAPS, required=False)
+async def topics_discoverable(ctx: RealtimeContext) -> None:
+    """A SHOULD of the IG (conformance.md): optional, so a server that agrees topics out-of-band still passes."""
+    topics, how = await discover(ctx)
+    expect(topics, "Subscription is declared but no SubscriptionTopic canonical "
+                   f"({TOPIC_CANONICAL_EXT}) nor any Basic-wrapped SubscriptionTopic (Basic?code="
+                   f"{BASIC_TOPIC_SEARCH}): a client cannot discover what it may subscribe to")
+    record(Evidence(kind="derived", summary=f"{len(topics)} topic(s) discoverable ({how})",
+                    data={"topics": topics[:20]}))
 
 
 async def published_topics(ctx: RealtimeContext, url: str | None) -> list[Topic]:

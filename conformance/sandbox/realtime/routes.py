@@ -47,6 +47,8 @@ def b_statement(faults: Faults, date: str) -> dict[str, Any]:
     if not faults.on("subscription-topic-undeclared"):  # the Backport IG's Basic-wrapped topics
         cap["rest"][0]["resource"].append({"type": "Basic", "interaction": [{"code": "search-type"}],
                                            "searchParam": [{"name": "code", "type": "token"}]})
+    if faults.on("subscription-capability-rest-not-list"):
+        cap["rest"] = cap["rest"][0]
     return cap
 
 

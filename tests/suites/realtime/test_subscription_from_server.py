@@ -135,3 +135,33 @@ async def test_the_default_filter_follows_what_the_topic_allows_and_events_arriv
         sent = [e.data for e in create.evidence if e.kind == "http" and e.data["request"]["method"] == "POST"]
         assert sent and "Patient?identifier=" in json.dumps(sent[0]) and "_tag=" not in json.dumps(sent[0])
         assert got["realtime.subscription.event"].status is Status.PASS, got["realtime.subscription.event"].message
+
+
+def _advertises_no_topic(request: httpx.Request, status: int, headers: list[tuple[str, str]],
+                         body: bytes) -> httpx.Response | None:
+    """B declares Subscription but advertises no topic anywhere (the IG lets R4 servers agree them out-of-band)."""
+    if request.url.path.endswith("/fhir-b/Basic"):
+        return httpx.Response(404, headers=[("content-type", "application/fhir+json")],
+                              content=b'{"resourceType": "OperationOutcome", "issue": []}')
+    return _no_topic_extension(request, status, headers, body)
+
+
+async def test_a_topic_agreed_out_of_band_is_used_and_only_the_should_fails() -> None:
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.*"],
+                                       wrap_http=lambda inner: Rewrite(inner, _advertises_no_topic))
+    got = {r.id: r for r in result.results}
+    declared = got["realtime.subscription.declared"]
+    assert declared.status is Status.PASS and any("out-of-band" in e.summary for e in declared.evidence)
+    assert got["realtime.subscription.event"].status is Status.PASS, got["realtime.subscription.event"].message
+    discoverable = got["realtime.subscription.topics-discoverable"]
+    assert discoverable.status is Status.FAIL and not discoverable.required, discoverable.message
+
+
+async def test_no_topic_advertised_nor_set_is_not_judged_naming_the_setting() -> None:
+    def no_topic(target: Target) -> None:
+        target.realtime.topic = ""
+
+    result = await run_against_sandbox(suites=["realtime"], select=["realtime.subscription.declared"],
+                                       configure=no_topic, wrap_http=lambda inner: Rewrite(inner, _advertises_no_topic))
+    declared = next(r for r in result.results if r.id == "realtime.subscription.declared")
+    assert declared.status is Status.SKIP and "set realtime.topic" in declared.message, declared.message
