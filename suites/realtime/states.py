@@ -116,7 +116,8 @@ async def error_state(ctx: RealtimeContext) -> None:
         skip(f"not judged: the target never tried to deliver within {ctx.rt.wait:g} s of a matching write "
              f"(Patient/{pid or '?'}), so it had no delivery error to report")
     expect(status == "error", f"after {inbox.failed_attempts} delivery attempt(s) answered 500 the Subscription's "
-                              f"status is {status!r}, not error")
+                              f"status is {status!r}, not error, {ctx.rt.wait:g} s after the first failed delivery "
+                              "(a server that retries for longer before reporting needs a larger realtime.wait)")
 
 
 @check(id=S + "unknown-topic", title="A Subscription to a topic the server does not declare is refused (4xx)",
