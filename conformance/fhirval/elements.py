@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, documents, extensions, references, slicing
 from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
+from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
@@ -548,6 +548,8 @@ class Walker:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
             check_coding(self.model.term, item, loc, self.sink)
+        elif tcode in QUANTITY_TYPES and isinstance(item, dict):
+            check_quantity(self.model.term, item, loc, self.sink)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(self, item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):

@@ -1,0 +1,132 @@
+"""The HL7 Terminology package (THO, ``hl7.terminology.r4``) as loadable data, read on demand.
+
+HL7's validator loads THO by itself; we find it the same ways the project finds other packages:
+a path the user gives (``$CONFORMANCE_TERMINOLOGY_PACKAGE``: a package folder or ``.tgz``), else the
+FHIR package cache (``~/.fhir/packages`` or ``$FHIR_PACKAGE_CACHE``), newest ``hl7.terminology.r4``
+first, then ``hl7.terminology``. Nothing of THO is copied into the project, and nothing is fetched.
+
+THO holds thousands of ValueSets and CodeSystems, most never asked for; a cached package folder's
+``package/.index.json`` names the file of each canonical, so only the files a lookup needs are read.
+An archive or a folder without an index is read whole, once, on the first lookup. It is a fallback:
+the validator's own source (base R4, the packages given) always wins, so a package pinning an older
+code system keeps it. A package that cannot be read is no package: its codes stay information.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+
+from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.packages import PackageCache, read_source
+from conformance.fhirval.source import Json, MemorySource
+
+ENV = "CONFORMANCE_TERMINOLOGY_PACKAGE"
+THO_NAMES = ("hl7.terminology.r4", "hl7.terminology")
+_KINDS = frozenset({"CodeSystem", "ValueSet"})
+
+
+class IndexedPackage:
+    """CodeSystems and ValueSets of one package, read file by file through its ``.index.json``."""
+
+    def __init__(self, folder: Path, index: dict[tuple[str, str], str]) -> None:
+        self.folder = folder
+        self._index = index  # (resourceType, url) -> file name in package/
+        self._read: dict[str, Json | None] = {}
+
+    def _get(self, kind: str, url: str) -> Json | None:
+        name = self._index.get((kind, url.split("|")[0]))
+        if name is None:
+            return None
+        if name not in self._read:
+            try:
+                found = read_file(self.folder / "package" / name)
+            except DefinitionLoadError:
+                found = []
+            self._read[name] = next((r for r in found if r.get("resourceType") == kind), None)
+        return self._read[name]
+
+    def value_set(self, url: str) -> Json | None:
+        return self._get("ValueSet", url)
+
+    def code_system(self, url: str) -> Json | None:
+        return self._get("CodeSystem", url)
+
+    def structure(self, key: str) -> Json | None:
+        return None
+
+
+def _index(folder: Path) -> dict[tuple[str, str], str] | None:
+    try:
+        files = json.loads((folder / "package" / ".index.json").read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, list):
+        return None
+    found: dict[tuple[str, str], str] = {}
+    for entry in files:
+        if not isinstance(entry, dict):
+            continue
+        kind, url, name = entry.get("resourceType"), entry.get("url"), entry.get("filename")
+        if kind in _KINDS and isinstance(url, str) and isinstance(name, str) and "/" not in name:
+            found[(kind, url)] = name
+    return found
+
+
+class WholePackage:
+    """A package without an index (an archive, a plain folder): read whole on the first lookup."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._memory: MemorySource | None = None
+
+    def _source(self) -> MemorySource:
+        if self._memory is None:
+            try:
+                resources = [r for r in read_source(self.path).resources if r.get("resourceType") in _KINDS]
+            except DefinitionLoadError:
+                resources = []
+            self._memory = MemorySource(resources)
+        return self._memory
+
+    def value_set(self, url: str) -> Json | None:
+        return self._source().value_set(url)
+
+    def code_system(self, url: str) -> Json | None:
+        return self._source().code_system(url)
+
+    def structure(self, key: str) -> Json | None:
+        return None
+
+
+def open_package(path: Path) -> IndexedPackage | WholePackage:
+    """A terminology package at ``path`` (a cached folder, a package folder or a ``.tgz``)."""
+    index = _index(path) if path.is_dir() else None
+    return IndexedPackage(path, index) if index is not None else WholePackage(path)
+
+
+def find_terminology_package(cache: PackageCache | None = None) -> Path | None:
+    """The user's THO package, else the newest one in the FHIR package cache; None when there is none."""
+    given = os.environ.get(ENV)
+    if given:
+        path = Path(given).expanduser()
+        return path if path.exists() else None
+    cache = cache or PackageCache()
+    for name in THO_NAMES:
+        folder = cache.find(name)
+        if folder is not None:
+            return folder
+    return None
+
+
+@functools.cache
+def _cached(path: str) -> IndexedPackage | WholePackage:
+    return open_package(Path(path))
+
+
+def default_terminology_source() -> IndexedPackage | WholePackage | None:
+    """The THO package found now (one reader per path for the life of the process), or None."""
+    path = find_terminology_package()
+    return _cached(str(path)) if path is not None else None
