@@ -1,0 +1,128 @@
+"""The HL7 Terminology package found where users keep it, read on demand: synthetic THO-shaped packages only."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.bindings import check_binding, check_coding
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.terminology import Terminology
+from conformance.fhirval.terminology_packages import (
+    ENV,
+    IndexedPackage,
+    WholePackage,
+    find_terminology_package,
+    open_package,
+)
+
+SYSTEM = "http://terminology.hl7.org/CodeSystem/conformance-test-tho"
+VS = "http://terminology.hl7.org/ValueSet/conformance-test-tho"
+
+CODE_SYSTEM: dict[str, Any] = {"resourceType": "CodeSystem", "id": "tho", "url": SYSTEM, "status": "active",
+                               "content": "complete", "concept": [{"code": "alpha"}, {"code": "beta"}]}
+VALUE_SET: dict[str, Any] = {"resourceType": "ValueSet", "id": "tho", "url": VS, "status": "active",
+                             "compose": {"include": [{"system": SYSTEM, "concept": [{"code": "alpha"}]}]}}
+
+
+def write_cached(root: Path, name: str = "hl7.terminology.r4", version: str = "9.9.9") -> Path:
+    """A package folder as the FHIR package cache holds it, with its .index.json."""
+    folder = root / f"{name}#{version}" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({"name": name, "version": version}))
+    (folder / "CodeSystem-tho.json").write_text(json.dumps(CODE_SYSTEM))
+    (folder / "ValueSet-tho.json").write_text(json.dumps(VALUE_SET))
+    (folder / "notes.json").write_text("{ not read unless asked for")
+    index = {"index-version": 1, "files": [
+        {"filename": "CodeSystem-tho.json", "resourceType": "CodeSystem", "url": SYSTEM},
+        {"filename": "ValueSet-tho.json", "resourceType": "ValueSet", "url": VS}]}
+    (folder / ".index.json").write_text(json.dumps(index))
+    return folder.parent
+
+
+def write_tgz(path: Path) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, body in (("package/package.json", {"name": "hl7.terminology.r4", "version": "9.9.9"}),
+                           ("package/CodeSystem-tho.json", CODE_SYSTEM), ("package/ValueSet-tho.json", VALUE_SET)):
+            data = json.dumps(body).encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture()
+def no_user_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.delenv(ENV, raising=False)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(cache))
+    return cache
+
+
+def test_the_newest_cached_package_is_found_and_read_file_by_file(no_user_package: Path) -> None:
+    write_cached(no_user_package, version="1.0.0")
+    newest = write_cached(no_user_package, version="9.9.9")
+    write_cached(no_user_package, name="hl7.fhir.us.core", version="99.0.0")
+    assert find_terminology_package() == newest
+    package = open_package(newest)
+    assert isinstance(package, IndexedPackage)
+    assert package.code_system(SYSTEM + "|2.0.0") == CODE_SYSTEM
+    assert package.value_set("http://terminology.hl7.org/ValueSet/absent") is None
+
+
+def test_codes_of_the_package_are_judged_when_the_source_lacks_them(no_user_package: Path) -> None:
+    write_cached(no_user_package)
+    term = Terminology(MemorySource())
+    assert term.code_in_system(SYSTEM, "beta") is True
+    assert term.code_in_system(SYSTEM, "gamma") is False
+    sink = Sink()
+    check_binding(term, {"strength": "required", "valueSet": VS}, "Coding", {"system": SYSTEM, "code": "beta"},
+                  "Observation.code.coding[0]", sink)
+    check_coding(term, {"system": SYSTEM, "code": "gamma"}, "Observation.code.coding[1]", sink)
+    assert [(i.severity, i.defect) for i in sink.issues] == [("error", "code-invalid"), ("error", "code-unknown")]
+
+
+def test_the_source_wins_over_the_package(no_user_package: Path) -> None:
+    write_cached(no_user_package)
+    pinned = {**CODE_SYSTEM, "concept": [{"code": "gamma"}]}
+    term = Terminology(MemorySource([pinned]))
+    assert term.code_in_system(SYSTEM, "gamma") is True
+    assert term.code_in_system(SYSTEM, "alpha") is False
+
+
+def test_a_user_given_archive_is_read_whole(monkeypatch: pytest.MonkeyPatch, no_user_package: Path,
+                                            tmp_path: Path) -> None:
+    write_cached(no_user_package)  # the user's path wins over the cache
+    archive = write_tgz(tmp_path / "tho.tgz")
+    monkeypatch.setenv(ENV, str(archive))
+    assert find_terminology_package() == archive
+    package = open_package(archive)
+    assert isinstance(package, WholePackage)
+    assert package.value_set(VS) == VALUE_SET
+    assert Terminology(MemorySource()).code_in_system(SYSTEM, "beta") is True
+
+
+def test_without_a_package_an_unknown_system_is_information(no_user_package: Path) -> None:
+    term = Terminology(LayeredSource([base_source(), MemorySource()]))
+    assert term.code_in_system(SYSTEM, "alpha") is None
+    sink = Sink()
+    check_binding(term, {"strength": "required", "valueSet": VS}, "Coding", {"system": SYSTEM, "code": "alpha"},
+                  "Observation.code.coding[0]", sink)
+    assert [(i.severity, i.defect) for i in sink.issues] == [("information", "value-set-unknown")]
+
+
+def test_a_broken_package_is_no_package(monkeypatch: pytest.MonkeyPatch, no_user_package: Path,
+                                        tmp_path: Path) -> None:
+    broken = tmp_path / "broken.tgz"
+    broken.write_bytes(b"not a gzip archive")
+    monkeypatch.setenv(ENV, str(broken))
+    assert Terminology(MemorySource()).code_in_system(SYSTEM, "alpha") is None
