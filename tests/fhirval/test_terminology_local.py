@@ -91,9 +91,9 @@ def test_a_fragment_code_system_confirms_its_codes_but_rejects_none() -> None:
 
 
 def test_a_stored_expansion_that_is_one_page_of_more_is_not_complete() -> None:
-    paged = {"resourceType": "ValueSet", "url": "urn:vs:paged", "status": "active",
-             "expansion": {"timestamp": "2026-01-01", "total": 40, "contains": [{"system": CS, "code": "pear"}]}}
-    whole = {**paged, "url": "urn:vs:whole", "expansion": {**paged["expansion"], "total": 1}}
+    page: dict[str, Any] = {"timestamp": "2026-01-01", "total": 40, "contains": [{"system": CS, "code": "pear"}]}
+    paged = {"resourceType": "ValueSet", "url": "urn:vs:paged", "status": "active", "expansion": page}
+    whole = {**paged, "url": "urn:vs:whole", "expansion": {**page, "total": 1}}
     t = term(paged, whole)
     assert judge(t, "urn:vs:paged", {"system": CS, "code": "plum"}) == [("information", "code-system-unknown")]
     assert judge(t, "urn:vs:whole", {"system": CS, "code": "plum"}) == [("error", "code-invalid")]
@@ -133,9 +133,9 @@ def test_a_supplement_is_not_a_coding_system() -> None:
     supplement = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs/fruit-fr", "status": "active",
                   "content": "supplement", "supplements": CS, "concept": [{"code": "pear", "display": "poire"}]}
     source = LayeredSource([base_source(), MemorySource([FRUIT, supplement])])
-    obs = {"resourceType": "Observation", "status": "final",
-           "code": {"coding": [{"system": supplement["url"], "code": "pear"}]}}
+    coding = {"system": supplement["url"], "code": "pear"}
+    obs = {"resourceType": "Observation", "status": "final", "code": {"coding": [coding]}}
     assert [(i.defect, i.location) for i in validate_resource(obs, source) if i.is_error] == [
         ("coding-system", "Observation.code.coding[0].system")]
-    obs["code"]["coding"][0]["system"] = CS
+    coding["system"] = CS
     assert [i for i in validate_resource(obs, source) if i.is_error] == []

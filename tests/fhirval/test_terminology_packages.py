@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.issues import Sink
 from conformance.fhirval.bindings import check_binding, check_coding
+from conformance.fhirval.issues import Sink
 from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology import Terminology
