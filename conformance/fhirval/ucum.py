@@ -17,6 +17,14 @@ import functools
 from typing import Any
 
 UCUM = "http://unitsofmeasure.org"
+# The units clinical resources use most, answered without building the parser (~0.2 s of CPU at the first
+# UCUM code of a process); test_ucum.py proves each is accepted by the full grammar.
+COMMON = frozenset({
+    "1", "%", "/min", "/h", "/d", "a", "mo", "wk", "d", "h", "min", "s", "ms", "kg", "g", "mg", "ug", "ng", "pg",
+    "[lb_av]", "[oz_av]", "m", "cm", "mm", "[in_i]", "[ft_i]", "L", "dL", "mL", "uL", "fL", "Cel", "[degF]",
+    "mm[Hg]", "kg/m2", "mmol/L", "umol/L", "nmol/L", "mg/dL", "g/dL", "g/L", "mg/L", "U/L", "[iU]/L",
+    "10*9/L", "10*12/L", "10*3/uL", "mL/min", "L/min", "/[HPF]", "{beats}/min", "{breaths}/min", "{score}", "m2",
+})
 _MAX_LENGTH = 200  # longer codes are refused unparsed: lark's work grows with the input
 
 
@@ -32,6 +40,8 @@ def _parser() -> Any:
 @functools.lru_cache(maxsize=4096)
 def problem(code: str) -> str | None:
     """Why ``code`` is not a UCUM unit ("" when it is one); None when UCUM cannot be judged here."""
+    if code in COMMON:
+        return ""
     parser = _parser()
     if parser is None:
         return None

@@ -30,6 +30,14 @@ def test_strings_that_are_not_ucum(code: str) -> None:
     assert ucum.is_unit(code) is False
 
 
+def test_the_common_units_answered_without_the_parser_are_ucum() -> None:
+    from ucumvert import get_ucum_parser, parse_ucum
+
+    parser = get_ucum_parser()
+    for code in sorted(ucum.COMMON):
+        parse_ucum(code, parser)  # raises InvalidUcumError for a code that is not UCUM
+
+
 def observation(unit: str) -> dict[str, object]:
     return {"resourceType": "Observation", "status": "final", "code": {"text": "blood pressure"},
             "valueQuantity": {"value": 120, "unit": unit, "system": ucum.UCUM, "code": unit}}
