@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential
+from conformance.fhirval import differential, terminology_rules
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         check_search_parameter(w, res, loc)
     elif rtype == "CapabilityStatement":
         check_capability_statement(w, res, loc)
+    elif rtype in ("CodeSystem", "ValueSet"):
+        terminology_rules.check(w, res, rtype, loc)
 
 
 def _list(value: Any) -> list[Any]:

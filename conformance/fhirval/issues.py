@@ -39,7 +39,7 @@ ISSUE_TYPE: dict[str, str] = {
     "code-invalid": "code-invalid", "binding-extensible": "code-invalid", "binding-preferred": "code-invalid",
     "code-unknown": "code-invalid", "code-system-unknown": "informational", "value-set-unknown": "informational",
     "bundle-fullurl": "invalid", "bundle-duplicate": "invalid", "duplicate-id": "invalid",
-    "canonical-relative": "value", "coding-system": "value",
+    "canonical-relative": "value", "coding-system": "value", "code-system-content": "business-rule",
     "searchset": "business-rule", "search-parameter": "business-rule", "differential": "structure",
     "snapshot": "structure", "snapshot-not-checked": "informational",
 }

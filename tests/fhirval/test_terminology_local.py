@@ -139,3 +139,31 @@ def test_a_supplement_is_not_a_coding_system() -> None:
         ("coding-system", "Observation.code.coding[0].system")]
     coding["system"] = CS
     assert [i for i in validate_resource(obs, source) if i.is_error] == []
+
+
+# ---- CodeSystem and ValueSet resources (terminology_rules.py) ------------------------------------------
+
+def errors_of(resource: dict[str, Any]) -> list[tuple[str, str]]:
+    source = LayeredSource([base_source(), MemorySource([FRUIT])])
+    return [(i.defect, i.location) for i in validate_resource(resource, source) if i.is_error]
+
+
+def test_a_supplement_has_supplement_content_and_not_present_lists_nothing() -> None:
+    supplement = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs/fruit-fr", "status": "active",
+                  "content": "complete", "supplements": CS, "concept": [{"code": "pear", "display": "poire"}]}
+    assert errors_of(supplement) == [("code-system-content", "CodeSystem.content")]
+    supplement["content"] = "supplement"
+    assert errors_of(supplement) == []
+    stub = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs/stub", "status": "active",
+            "content": "not-present", "concept": [{"code": "x"}]}
+    assert errors_of(stub) == [("code-system-content", "CodeSystem.concept[0]")]
+
+
+def test_a_value_set_lists_only_codes_its_held_system_has() -> None:
+    value_set = vs("https://conformance.example/vs/some", {
+        "include": [{"system": CS, "concept": [{"code": "pear"}, {"code": "kiwi"}]},
+                    {"system": OTHER, "concept": [{"code": "anything"}]},
+                    {"system": UCUM, "concept": [{"code": "mm[Hg]"}, {"code": "mmHg"}]}],
+        "exclude": [{"system": CS, "version": "2.0", "concept": [{"code": "unknown-in-our-version"}]}]})
+    assert errors_of(value_set) == [("code-unknown", "ValueSet.compose.include[0].concept[1]"),
+                                    ("code-unknown", "ValueSet.compose.include[2].concept[1]")]
