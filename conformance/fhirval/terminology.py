@@ -50,6 +50,10 @@ class Expansion:
     def contains(self, system: str | None, code: str) -> bool | None:
         """True / False, or None when it cannot be known locally."""
         if system is None:
+            if not (self.open_systems or self.grammar_systems or self.uncertain):  # the common case: lists only
+                if any(code in codes for codes in self.codes.values()):
+                    return True
+                return False if self.complete else None
             verdicts = [self.contains(s, code) for s in self.systems()]
             if any(v is True for v in verdicts):
                 return True
@@ -121,9 +125,11 @@ class Terminology:
         self.source = source
         self._fallback = fallback
         self._looked = fallback is not None or not find_package
-        self._tables: dict[str, tuple[filters.Hierarchy, filters.Properties, str] | None] = {}
+        self._tables: dict[str, tuple[filters.Hierarchy, str] | None] = {}
+        self._properties: dict[str, filters.Properties] = {}
         self._expansions: dict[str, object] = {}
         self._value_set_only: dict[str, bool] = {}
+        self._supplement: dict[str, bool] = {}
 
     # ---- definitions: the source first, then the terminology package --------------------------------
 
@@ -149,30 +155,42 @@ class Terminology:
 
     # ---- code systems -------------------------------------------------------------------------------
 
-    def _table(self, system: str) -> tuple[filters.Hierarchy, filters.Properties, str] | None:
-        """(hierarchy, properties, content) of a CodeSystem we hold that lists concepts; None otherwise."""
+    def _table(self, system: str) -> tuple[filters.Hierarchy, str] | None:
+        """(hierarchy, content) of a CodeSystem we hold that lists concepts; None otherwise. The hierarchy's
+        keys are every code of it."""
         if system in self._tables:
             return self._tables[system]
         cs = self.code_system(system)
         table = None
         content = cs.get("content", "complete") if cs is not None else None
         if cs is not None and content in ("complete", "fragment", "example") and not cs.get("supplements"):
-            children, props = filters.tables(cs)
-            table = (children, props, str(content))
+            table = (filters.hierarchy(cs), str(content))
         self._tables[system] = table
         return table
+
+    def properties(self, system: str) -> filters.Properties:
+        """The property table of a CodeSystem we hold (empty when we do not), built on first use."""
+        hit = self._properties.get(system)
+        if hit is None:
+            cs = self.code_system(system)
+            hit = self._properties[system] = filters.properties(cs) if cs is not None else {}
+        return hit
 
     def system_codes(self, system: str) -> set[str] | None:
         """Every code of a complete CodeSystem we hold; None otherwise."""
         table = self._table(system)
-        return set(table[1]) if table is not None and table[2] == "complete" else None
+        return set(table[0]) if table is not None and table[1] == "complete" else None
 
     def known_system(self, system: str) -> bool:
         return self.system_codes(system) is not None or system in GRAMMARS
 
     def is_supplement(self, system: str) -> bool:
-        cs = self.code_system(system)
-        return cs is not None and (cs.get("content") == "supplement" or isinstance(cs.get("supplements"), str))
+        hit = self._supplement.get(system)
+        if hit is None:
+            cs = self.code_system(system)
+            hit = cs is not None and (cs.get("content") == "supplement" or isinstance(cs.get("supplements"), str))
+            self._supplement[system] = hit
+        return hit
 
     def names_value_set_only(self, system: str) -> bool:
         """Whether ``system`` is the URL of a ValueSet we hold and of no CodeSystem (a common mistake)."""
@@ -187,9 +205,9 @@ class Terminology:
         table = self._table(system)
         if table is None:
             return judge(system, code)
-        if code in table[1]:
+        if code in table[0]:
             return True
-        return False if table[2] == "complete" else None
+        return False if table[1] == "complete" else None
 
     # ---- value sets ---------------------------------------------------------------------------------
 
@@ -249,15 +267,15 @@ class Terminology:
             return out
         table = self._table(system)
         flts = [f for f in include.get("filter") or () if isinstance(f, dict)]
-        if table is None or table[2] != "complete":
+        if table is None or table[1] != "complete":
             if not flts and system in GRAMMARS:
                 out.grammar_systems.add(system)
             else:
                 out.open_systems.add(system)
             return out
-        selected: set[str] | None = set(table[1])
+        selected: set[str] | None = set(table[0])
         for f in flts:
-            found = filters.apply(table[0], table[1], f)
+            found = filters.apply(table[0], lambda: self.properties(system), f)
             if found is None:
                 out.open_systems.add(system)
                 return out

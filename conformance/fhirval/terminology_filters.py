@@ -9,7 +9,7 @@ not judged rather than judged wrongly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from conformance.fhirval.source import Json
 
@@ -55,15 +55,40 @@ def _value_text(p: Json) -> str | None:
     return str(value)
 
 
-def tables(cs: Json) -> tuple[Hierarchy, Properties]:
-    """The hierarchy and the property table of a CodeSystem's concepts."""
+def hierarchy(cs: Json) -> Hierarchy:
+    """code -> child codes, from the ``concept`` nesting (cheap: every binding check of the system needs it),
+    and from ``parent`` / ``subsumedBy`` properties when the CodeSystem declares either."""
     children: Hierarchy = {}
+    stack = [cs.get("concept")]
+    while stack:  # a loop, not walk(): this runs for every CodeSystem a binding touches
+        level = stack.pop()
+        if not isinstance(level, list):
+            continue
+        for concept in level:
+            code = concept.get("code") if isinstance(concept, dict) else None
+            if not isinstance(code, str):
+                continue
+            kids = concept.get("concept")
+            mine = children.setdefault(code, [])
+            if kids:
+                mine.extend(k["code"] for k in kids if isinstance(k, dict) and isinstance(k.get("code"), str))
+                stack.append(kids)
+    declared = {p.get("code") for p in cs.get("property") or () if isinstance(p, dict)}
+    if declared & {"parent", "subsumedBy"}:
+        for code, mine in properties(cs).items():
+            for parent in mine.get("parent", set()) | mine.get("subsumedBy", set()):
+                if parent in children and code not in children[parent]:
+                    children[parent].append(code)
+    return children
+
+
+def properties(cs: Json) -> Properties:
+    """code -> property -> values as text, for property filters (``code``, ``display`` and ``parent`` too)."""
     props: Properties = {}
     for concept, kids in walk(cs.get("concept") or []):
         code = concept.get("code")
         if not isinstance(code, str):
             continue
-        children.setdefault(code, []).extend(k["code"] for k in kids if isinstance(k.get("code"), str))
         mine = props.setdefault(code, {})
         mine.setdefault("code", set()).add(code)
         if isinstance(concept.get("display"), str):
@@ -75,12 +100,7 @@ def tables(cs: Json) -> tuple[Hierarchy, Properties]:
         for kid in kids:
             if isinstance(kid.get("code"), str):
                 props.setdefault(kid["code"], {}).setdefault("parent", set()).add(code)
-    # a flat CodeSystem may state its hierarchy through parent / subsumedBy properties instead
-    for code, mine in props.items():
-        for parent in mine.get("parent", set()) | mine.get("subsumedBy", set()):
-            if parent in children and code not in children[parent]:
-                children[parent].append(code)
-    return children, props
+    return props
 
 
 def _descendants(children: Hierarchy, value: str) -> set[str]:
@@ -113,12 +133,13 @@ def _values(text: str) -> set[str]:
     return {v.strip() for v in text.split(",") if v.strip()}
 
 
-def apply(children: Hierarchy, props: Properties, f: Json) -> set[str] | None:
-    """The codes one filter selects, or None when it is not followed here."""
+def apply(children: Hierarchy, table: Callable[[], Properties], f: Json) -> set[str] | None:
+    """The codes one filter selects, or None when it is not followed here; ``table`` gives the property
+    table, built only for a filter on a property."""
     op, prop, value = f.get("op"), f.get("property"), f.get("value")
     if not isinstance(prop, str) or not isinstance(value, str):
         return None
-    everything = set(props)
+    everything = set(children)
     if prop in _CONCEPT and op in ("is-a", "descendent-of", "is-not-a", "generalizes", "child-of"):
         if op == "generalizes":
             return _ancestors(children, value)
@@ -131,6 +152,10 @@ def apply(children: Hierarchy, props: Properties, f: Json) -> set[str] | None:
             return everything - below - {value}
         return below
     column = "code" if prop in _CONCEPT else prop
+    if column == "code" and op in ("=", "in", "not-in"):  # on the code itself: no property table needed
+        wanted = {value} if op == "=" else _values(value)
+        return everything - wanted if op == "not-in" else wanted & everything
+    props = table()
     if op == "exists":
         want = value == "true"
         return {c for c, p in props.items() if (column in p) == want}
