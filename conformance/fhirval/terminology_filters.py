@@ -75,8 +75,8 @@ def hierarchy(cs: Json) -> Hierarchy:
                 stack.append(kids)
     declared = {p.get("code") for p in cs.get("property") or () if isinstance(p, dict)}
     if declared & {"parent", "subsumedBy"}:
-        for code, mine in properties(cs).items():
-            for parent in mine.get("parent", set()) | mine.get("subsumedBy", set()):
+        for code, values in properties(cs).items():
+            for parent in values.get("parent", set()) | values.get("subsumedBy", set()):
                 if parent in children and code not in children[parent]:
                     children[parent].append(code)
     return children
