@@ -40,6 +40,7 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.terminology_packages import default_terminology_source
 from conformance.fhirval.validate import validate_bytes
 
 NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "bundle-param", "package-map", "ips",
@@ -171,8 +172,10 @@ def needs_server(root: Path, t: dict[str, Any]) -> bool:
     systems: set[str] = set()
     _coded_systems(instance, systems)
 
+    tho = default_terminology_source()  # the HL7 Terminology package, where one is installed
+
     def local(system: str) -> bool:  # base R4 has stubs (content not-present) for SNOMED CT, LOINC...
-        cs = source.code_system(system)
+        cs = source.code_system(system) or (tho.code_system(system) if tho is not None else None)
         return system == UCUM or system in held or (cs is not None and cs.get("content") != "not-present")
 
     return not all(local(s) for s in systems)

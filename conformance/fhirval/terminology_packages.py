@@ -5,9 +5,12 @@ a path the user gives (``$CONFORMANCE_TERMINOLOGY_PACKAGE``: a package folder or
 FHIR package cache (``~/.fhir/packages`` or ``$FHIR_PACKAGE_CACHE``), newest ``hl7.terminology.r4``
 first, then ``hl7.terminology``. Nothing of THO is copied into the project, and nothing is fetched.
 
-THO holds thousands of ValueSets and CodeSystems, most never asked for; a cached package folder's
-``package/.index.json`` names the file of each canonical, so only the files a lookup needs are read.
-An archive or a folder without an index is read whole, once, on the first lookup. It is a fallback:
+THO holds thousands of ValueSets and CodeSystems, most never asked for, so a package folder is read
+file by file: ``package/.index.json`` names the file of each canonical where the cache tooling wrote
+one; without it (a package unpacked from the registry as published) THO's own naming is followed,
+``http://terminology.hl7.org/CodeSystem/<id>`` in ``CodeSystem-<id>.json``, and the file is taken only
+if its ``url`` is the one asked for. An archive is read whole, once, on the first lookup (~4 s for THO:
+unpack it into a folder to avoid that). It is a fallback:
 the validator's own source (base R4, the packages given) always wins, so a package pinning an older
 code system keeps it. A package that cannot be read is no package: its codes stay information.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from pathlib import Path
 
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
@@ -24,6 +28,7 @@ from conformance.fhirval.packages import PackageCache, read_source
 from conformance.fhirval.source import Json, MemorySource
 
 ENV = "CONFORMANCE_TERMINOLOGY_PACKAGE"
+THO_BASE = "http://terminology.hl7.org/"
 THO_NAMES = ("hl7.terminology.r4", "hl7.terminology")
 _KINDS = frozenset({"CodeSystem", "ValueSet"})
 
@@ -31,22 +36,32 @@ _KINDS = frozenset({"CodeSystem", "ValueSet"})
 class IndexedPackage:
     """CodeSystems and ValueSets of one package, read file by file through its ``.index.json``."""
 
-    def __init__(self, folder: Path, index: dict[tuple[str, str], str]) -> None:
+    def __init__(self, folder: Path, index: dict[tuple[str, str], str] | None) -> None:
         self.folder = folder
-        self._index = index  # (resourceType, url) -> file name in package/
+        self._index = index  # (resourceType, url) -> file name in package/; None: by THO's naming
         self._read: dict[str, Json | None] = {}
 
+    def _file(self, kind: str, url: str) -> str | None:
+        if self._index is not None:
+            return self._index.get((kind, url))
+        prefix = f"{THO_BASE}{kind}/"
+        rest = url[len(prefix):] if url.startswith(prefix) else ""
+        return f"{kind}-{rest}.json" if re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", rest) else None
+
     def _get(self, kind: str, url: str) -> Json | None:
-        name = self._index.get((kind, url.split("|")[0]))
+        url = url.split("|")[0]
+        name = self._file(kind, url)
         if name is None:
             return None
         if name not in self._read:
+            path = self.folder / "package" / name
             try:
-                found = read_file(self.folder / "package" / name)
+                found = read_file(path) if path.is_file() else []
             except DefinitionLoadError:
                 found = []
             self._read[name] = next((r for r in found if r.get("resourceType") == kind), None)
-        return self._read[name]
+        hit = self._read[name]
+        return hit if hit is not None and hit.get("url") == url else None
 
     def value_set(self, url: str) -> Json | None:
         return self._get("ValueSet", url)
@@ -102,9 +117,11 @@ class WholePackage:
 
 
 def open_package(path: Path) -> IndexedPackage | WholePackage:
-    """A terminology package at ``path`` (a cached folder, a package folder or a ``.tgz``)."""
-    index = _index(path) if path.is_dir() else None
-    return IndexedPackage(path, index) if index is not None else WholePackage(path)
+    """A terminology package at ``path``: a folder holding ``package/`` is read file by file (by its index,
+    or by THO's naming), anything else (a ``.tgz``, a plain folder) whole."""
+    if path.is_dir() and (path / "package").is_dir():
+        return IndexedPackage(path, _index(path))
+    return WholePackage(path)
 
 
 def find_terminology_package(cache: PackageCache | None = None) -> Path | None:

@@ -33,7 +33,8 @@ VALUE_SET: dict[str, Any] = {"resourceType": "ValueSet", "id": "tho", "url": VS,
                              "compose": {"include": [{"system": SYSTEM, "concept": [{"code": "alpha"}]}]}}
 
 
-def write_cached(root: Path, name: str = "hl7.terminology.r4", version: str = "9.9.9") -> Path:
+def write_cached(root: Path, name: str = "hl7.terminology.r4", version: str = "9.9.9", *,
+                 index: bool = True) -> Path:
     """A package folder as the FHIR package cache holds it, with its .index.json."""
     folder = root / f"{name}#{version}" / "package"
     folder.mkdir(parents=True)
@@ -41,10 +42,11 @@ def write_cached(root: Path, name: str = "hl7.terminology.r4", version: str = "9
     (folder / "CodeSystem-tho.json").write_text(json.dumps(CODE_SYSTEM))
     (folder / "ValueSet-tho.json").write_text(json.dumps(VALUE_SET))
     (folder / "notes.json").write_text("{ not read unless asked for")
-    index = {"index-version": 1, "files": [
-        {"filename": "CodeSystem-tho.json", "resourceType": "CodeSystem", "url": SYSTEM},
-        {"filename": "ValueSet-tho.json", "resourceType": "ValueSet", "url": VS}]}
-    (folder / ".index.json").write_text(json.dumps(index))
+    if index:
+        listing = {"index-version": 1, "files": [
+            {"filename": "CodeSystem-tho.json", "resourceType": "CodeSystem", "url": SYSTEM},
+            {"filename": "ValueSet-tho.json", "resourceType": "ValueSet", "url": VS}]}
+        (folder / ".index.json").write_text(json.dumps(listing))
     return folder.parent
 
 
@@ -77,6 +79,18 @@ def test_the_newest_cached_package_is_found_and_read_file_by_file(no_user_packag
     assert isinstance(package, IndexedPackage)
     assert package.code_system(SYSTEM + "|2.0.0") == CODE_SYSTEM
     assert package.value_set("http://terminology.hl7.org/ValueSet/absent") is None
+
+
+def test_a_package_as_published_without_an_index_is_read_by_tho_naming(no_user_package: Path) -> None:
+    folder = write_cached(no_user_package, index=False)
+    package = open_package(folder)
+    assert isinstance(package, IndexedPackage)
+    by_name = "http://terminology.hl7.org/CodeSystem/tho"  # CodeSystem-tho.json, but its url is another
+    assert package.code_system(by_name) is None
+    cs = {**CODE_SYSTEM, "url": by_name}
+    (folder / "package" / "CodeSystem-tho.json").write_text(json.dumps(cs))
+    assert open_package(folder).code_system(by_name) == cs
+    assert open_package(folder).code_system("http://terminology.hl7.org/CodeSystem/../../etc") is None
 
 
 def test_codes_of_the_package_are_judged_when_the_source_lacks_them(no_user_package: Path) -> None:
