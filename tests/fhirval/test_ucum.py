@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -78,3 +79,22 @@ def test_every_unit_and_prefix_of_the_essence_file() -> None:
     prefixed = [p + m for p in prefixes for m in metric[:: max(1, len(metric) // 15)]]
     assert [code for code in prefixed if ucum.is_unit(code) is not True] == []
     assert ucum.is_unit("k[in_i]") is False  # a non-metric atom takes no prefix
+
+
+def test_the_cli_says_which_unit_is_not_ucum_and_exits_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    bad.write_text(json.dumps(observation("mmHg")))
+    res = observation("mm[Hg]")
+    res["code"] = {"coding": [{"system": "https://conformance.example/unheld", "code": "bp"}]}
+    good.write_text(json.dumps(res))
+    result = CliRunner().invoke(main, ["validate", "fhir", "--json", str(bad), str(good)])
+    assert result.exit_code == 1, result.output
+    outcomes = json.loads(result.stdout)
+    errors = [i for i in outcomes[0]["issue"] if i["severity"] == "error"]
+    assert [(i["expression"], "mmHg" in i["diagnostics"]) for i in errors] == [
+        (["Observation.value.ofType(Quantity)"], True)]
+    assert not [i for i in outcomes[1]["issue"] if i["severity"] in ("error", "fatal")]
