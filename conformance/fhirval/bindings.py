@@ -86,9 +86,19 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
             return
     if not isinstance(system, str) or not isinstance(code, str):
         return
-    if term.code_in_system(system, code) is False:
+    known = term.code_in_system(system, code)
+    if known is False:
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
+    elif known is True and isinstance(coding.get("display"), str):
+        displays = term.displays(system, code)
+        given = " ".join(coding["display"].split()).lower()
+        if displays and given not in {" ".join(d.split()).lower() for d in displays}:
+            # a warning, where HL7's validator says error: UK Core 2.0.2's own examples write 'In person' for
+            # 'In-person', and a display is for people; the code is what systems act on
+            sink.warning("code-display", f"{loc}.display",
+                         f"wrong display {coding['display']!r} for {system}#{code}: "
+                         f"valid is {' or '.join(repr(d) for d in sorted(displays))}")
 
 
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity"})

@@ -40,6 +40,7 @@ ISSUE_TYPE: dict[str, str] = {
     "code-unknown": "code-invalid", "code-system-unknown": "informational", "value-set-unknown": "informational",
     "bundle-fullurl": "invalid", "bundle-duplicate": "invalid", "duplicate-id": "invalid",
     "canonical-relative": "value", "coding-system": "value", "code-system-content": "business-rule",
+    "code-display": "code-invalid",
     "searchset": "business-rule", "search-parameter": "business-rule", "differential": "structure",
     "snapshot": "structure", "snapshot-not-checked": "informational",
 }

@@ -130,6 +130,7 @@ class Terminology:
         self._expansions: dict[str, object] = {}
         self._value_set_only: dict[str, bool] = {}
         self._supplement: dict[str, bool] = {}
+        self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
 
     # ---- definitions: the source first, then the terminology package --------------------------------
 
@@ -164,7 +165,8 @@ class Terminology:
         table = None
         content = cs.get("content", "complete") if cs is not None else None
         if cs is not None and content in ("complete", "fragment", "example") and not cs.get("supplements"):
-            table = (filters.hierarchy(cs), str(content))
+            concepts = self._concepts[system] = {}
+            table = (filters.hierarchy(cs, concepts), str(content))
         self._tables[system] = table
         return table
 
@@ -208,6 +210,16 @@ class Terminology:
         if code in table[0]:
             return True
         return False if table[1] == "complete" else None
+
+    def displays(self, system: str, code: str) -> set[str]:
+        """The display and designations of a code in a CodeSystem we hold (empty when none is known)."""
+        concept = self._concepts.get(system, {}).get(code) if self._table(system) is not None else None
+        if concept is None:
+            return set()
+        found = {concept["display"]} if isinstance(concept.get("display"), str) else set()
+        found |= {d["value"] for d in concept.get("designation") or ()
+                  if isinstance(d, dict) and isinstance(d.get("value"), str)}
+        return found
 
     # ---- value sets ---------------------------------------------------------------------------------
 

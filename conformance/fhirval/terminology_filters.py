@@ -55,9 +55,10 @@ def _value_text(p: Json) -> str | None:
     return str(value)
 
 
-def hierarchy(cs: Json) -> Hierarchy:
+def hierarchy(cs: Json, concepts: dict[str, Json] | None = None) -> Hierarchy:
     """code -> child codes, from the ``concept`` nesting (cheap: every binding check of the system needs it),
-    and from ``parent`` / ``subsumedBy`` properties when the CodeSystem declares either."""
+    and from ``parent`` / ``subsumedBy`` properties when the CodeSystem declares either; ``concepts``, when
+    given, is filled with code -> concept in the same pass."""
     children: Hierarchy = {}
     stack = [cs.get("concept")]
     while stack:  # a loop, not walk(): this runs for every CodeSystem a binding touches
@@ -70,6 +71,8 @@ def hierarchy(cs: Json) -> Hierarchy:
                 continue
             kids = concept.get("concept")
             mine = children.setdefault(code, [])
+            if concepts is not None:
+                concepts.setdefault(code, concept)
             if kids:
                 mine.extend(k["code"] for k in kids if isinstance(k, dict) and isinstance(k.get("code"), str))
                 stack.append(kids)

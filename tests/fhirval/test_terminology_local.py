@@ -167,3 +167,14 @@ def test_a_value_set_lists_only_codes_its_held_system_has() -> None:
         "exclude": [{"system": CS, "version": "2.0", "concept": [{"code": "unknown-in-our-version"}]}]})
     assert errors_of(value_set) == [("code-unknown", "ValueSet.compose.include[0].concept[1]"),
                                     ("code-unknown", "ValueSet.compose.include[2].concept[1]")]
+
+
+def test_a_wrong_display_is_a_warning_and_designations_count() -> None:
+    cs = {**FRUIT, "concept": [{"code": "pear", "display": "Pear",
+                                "designation": [{"language": "fr", "value": "Poire"}]}]}
+    t = Terminology(MemorySource([cs]), find_package=False)
+    sink = Sink()
+    for i, display in enumerate(["pear", "  Poire ", "Apple"]):
+        check_coding(t, {"system": CS, "code": "pear", "display": display}, f"X.coding[{i}]", sink)
+    assert [(i.severity, i.defect, i.location) for i in sink.issues] == [
+        ("warning", "code-display", "X.coding[2].display")]
