@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from conformance.fhirval import terminology_filters as filters
 from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 
 _IN_PROGRESS = object()
@@ -217,7 +218,7 @@ class Terminology:
         if concept is None:
             return set()
         found = {concept["display"]} if isinstance(concept.get("display"), str) else set()
-        found |= {d["value"] for d in concept.get("designation") or ()
+        found |= {d["value"] for d in as_list(concept.get("designation"))
                   if isinstance(d, dict) and isinstance(d.get("value"), str)}
         return found
 
@@ -248,10 +249,10 @@ class Terminology:
         if not isinstance(compose, dict):
             return _stored_expansion(vs)
         out = Expansion()
-        for include in compose.get("include") or ():
+        for include in as_list(compose.get("include")):
             if isinstance(include, dict):
                 out.merge(self._include(include))
-        for exclude in compose.get("exclude") or ():
+        for exclude in as_list(compose.get("exclude")):
             if isinstance(exclude, dict):
                 subtract(out, self._include(exclude))
         return out
@@ -261,7 +262,7 @@ class Terminology:
         system = include.get("system")
         if isinstance(system, str):
             parts.append(self._system_part(system, include))
-        for url in include.get("valueSet") or ():
+        for url in as_list(include.get("valueSet")):
             sub = self.expand(url) if isinstance(url, str) else None
             parts.append(sub if sub is not None else Expansion(complete=False))
         if not parts:
@@ -278,7 +279,7 @@ class Terminology:
             out.add(system, {c["code"] for c in concepts if isinstance(c, dict) and isinstance(c.get("code"), str)})
             return out
         table = self._table(system)
-        flts = [f for f in include.get("filter") or () if isinstance(f, dict)]
+        flts = [f for f in as_list(include.get("filter")) if isinstance(f, dict)]
         if table is None or table[1] != "complete":
             if not flts and system in GRAMMARS:
                 out.grammar_systems.add(system)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from conformance.fhirval.source import Json
 
@@ -21,9 +22,15 @@ Properties = dict[str, dict[str, set[str]]]
 _CONCEPT = frozenset({"concept", "code"})  # the property naming the concept itself
 
 
-def walk(concepts: list[Json]) -> Iterator[tuple[Json, list[Json]]]:
-    """Every concept of a nested ``concept`` list with its direct children, depth first."""
-    for c in concepts:
+def as_list(value: object) -> list[Any]:
+    """``value`` when it is a list, else no items (a malformed shape is reported by the resource's own walk)."""
+    return value if isinstance(value, list) else []
+
+
+def walk(concepts: object) -> Iterator[tuple[Json, list[Json]]]:
+    """Every concept of a nested ``concept`` list with its direct children, depth first (a malformed shape,
+    reported by the walk of the CodeSystem itself, has none)."""
+    for c in concepts if isinstance(concepts, list) else ():
         if not isinstance(c, dict):
             continue
         kids = c.get("concept")
@@ -32,9 +39,9 @@ def walk(concepts: list[Json]) -> Iterator[tuple[Json, list[Json]]]:
         yield from walk(kids)
 
 
-def walk_contains(contains: list[Json]) -> Iterator[tuple[Json, list[Json]]]:
+def walk_contains(contains: object) -> Iterator[tuple[Json, list[Json]]]:
     """Every entry of a stored ``expansion.contains`` tree with its direct children."""
-    for c in contains:
+    for c in contains if isinstance(contains, list) else ():
         if not isinstance(c, dict):
             continue
         kids = c.get("contains")
@@ -76,7 +83,7 @@ def hierarchy(cs: Json, concepts: dict[str, Json] | None = None) -> Hierarchy:
             if kids:
                 mine.extend(k["code"] for k in kids if isinstance(k, dict) and isinstance(k.get("code"), str))
                 stack.append(kids)
-    declared = {p.get("code") for p in cs.get("property") or () if isinstance(p, dict)}
+    declared = {p.get("code") for p in as_list(cs.get("property")) if isinstance(p, dict)}
     if declared & {"parent", "subsumedBy"}:
         for code, values in properties(cs).items():
             for parent in values.get("parent", set()) | values.get("subsumedBy", set()):
@@ -96,12 +103,12 @@ def properties(cs: Json) -> Properties:
         mine.setdefault("code", set()).add(code)
         if isinstance(concept.get("display"), str):
             mine.setdefault("display", set()).add(concept["display"])
-        for p in concept.get("property") or ():
+        for p in as_list(concept.get("property")):
             text = _value_text(p) if isinstance(p, dict) else None
             if isinstance(p, dict) and isinstance(p.get("code"), str) and text is not None:
                 mine.setdefault(p["code"], set()).add(text)
         for kid in kids:
-            if isinstance(kid.get("code"), str):
+            if isinstance(kid, dict) and isinstance(kid.get("code"), str):
                 props.setdefault(kid["code"], {}).setdefault("parent", set()).add(code)
     return props
 
