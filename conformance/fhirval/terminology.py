@@ -21,6 +21,8 @@ from conformance.fhirval.source import DefinitionSource, Json
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 
+THO_BASE = "http://terminology.hl7.org/"
+
 _IN_PROGRESS = object()
 
 
@@ -131,6 +133,7 @@ class Terminology:
         self._expansions: dict[str, object] = {}
         self._value_set_only: dict[str, bool] = {}
         self._supplement: dict[str, bool] = {}
+        self._code_systems: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
 
     # ---- definitions: the source first, then the terminology package --------------------------------
@@ -144,15 +147,18 @@ class Terminology:
         return self._fallback
 
     def code_system(self, url: str) -> Json | None:
+        if url in self._code_systems:
+            return self._code_systems[url]
         found = self.source.code_system(url)
-        if found is None and (extra := self._extra()) is not None:
-            found = extra.code_system(url)
+        if (found is None or _base_copy(found, url, "CodeSystem")) and (extra := self._extra()) is not None:
+            found = extra.code_system(url) or found
+        self._code_systems[url] = found
         return found
 
     def value_set(self, url: str) -> Json | None:
         found = self.source.value_set(url)
-        if found is None and (extra := self._extra()) is not None:
-            found = extra.value_set(url)
+        if (found is None or _base_copy(found, url, "ValueSet")) and (extra := self._extra()) is not None:
+            found = extra.value_set(url) or found
         return found
 
     # ---- code systems -------------------------------------------------------------------------------
@@ -295,6 +301,18 @@ class Terminology:
             selected = found if selected is None else selected & found
         out.add(system, selected or set())
         return out
+
+
+def _base_copy(found: Json, url: str, kind: str) -> bool:
+    """Whether ``found`` is base R4's own copy of an HL7 Terminology resource: R4 froze those in 2019, and
+    THO, where installed, is their current version (HL7's validator takes THO's too). A package's copy wins."""
+    if not url.startswith(THO_BASE):
+        return False
+    from conformance.fhirval.base import base_source
+
+    base = base_source()
+    held = base.code_system(url) if kind == "CodeSystem" else base.value_set(url)
+    return held is found
 
 
 def _stored_expansion(vs: Json) -> Expansion:

@@ -70,19 +70,20 @@ def hierarchy(cs: Json, concepts: dict[str, Json] | None = None) -> Hierarchy:
     stack = [cs.get("concept")]
     while stack:  # a loop, not walk(): this runs for every CodeSystem a binding touches
         level = stack.pop()
-        if not isinstance(level, list):
+        if type(level) is not list:
             continue
         for concept in level:
-            code = concept.get("code") if isinstance(concept, dict) else None
-            if not isinstance(code, str):
+            code = concept.get("code") if type(concept) is dict else None
+            if type(code) is not str:
                 continue
             kids = concept.get("concept")
-            mine = children.setdefault(code, [])
-            if concepts is not None:
-                concepts.setdefault(code, concept)
-            if kids:
-                mine.extend(k["code"] for k in kids if isinstance(k, dict) and isinstance(k.get("code"), str))
+            if kids and type(kids) is list:
+                children[code] = [k["code"] for k in kids if type(k) is dict and type(k.get("code")) is str]
                 stack.append(kids)
+            elif code not in children:
+                children[code] = []
+            if concepts is not None:
+                concepts[code] = concept
     declared = {p.get("code") for p in as_list(cs.get("property")) if isinstance(p, dict)}
     if declared & {"parent", "subsumedBy"}:
         for code, values in properties(cs).items():

@@ -12,7 +12,8 @@ one; without it (a package unpacked from the registry as published) THO's own na
 if its ``url`` is the one asked for. An archive is read whole, once, on the first lookup (~4 s for THO:
 unpack it into a folder to avoid that). It is a fallback:
 the validator's own source (base R4, the packages given) always wins, so a package pinning an older
-code system keeps it. A package that cannot be read is no package: its codes stay information.
+code system keeps it; only base R4's own frozen copies of THO resources give way to THO's. A package
+that cannot be read is no package: its codes stay information.
 """
 
 from __future__ import annotations

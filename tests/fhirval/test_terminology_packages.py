@@ -140,3 +140,20 @@ def test_a_broken_package_is_no_package(monkeypatch: pytest.MonkeyPatch, no_user
     broken.write_bytes(b"not a gzip archive")
     monkeypatch.setenv(ENV, str(broken))
     assert Terminology(MemorySource()).code_in_system(SYSTEM, "alpha") is None
+
+
+def test_base_r4s_frozen_copy_of_a_tho_code_system_gives_way_to_the_package(no_user_package: Path) -> None:
+    url = "http://terminology.hl7.org/CodeSystem/v2-0203"
+    base_only = Terminology(LayeredSource([base_source(), MemorySource()]))
+    assert base_only.code_in_system(url, "MR") is True
+    assert base_only.code_in_system(url, "ZZ-NEW") is False  # not in R4's 2019 copy
+    folder = write_cached(no_user_package) / "package"
+    newer = {**CODE_SYSTEM, "id": "v2-0203", "url": url, "concept": [{"code": "MR"}, {"code": "ZZ-NEW"}]}
+    (folder / "CodeSystem-v2-0203.json").write_text(json.dumps(newer))
+    index = json.loads((folder / ".index.json").read_text())
+    index["files"].append({"filename": "CodeSystem-v2-0203.json", "resourceType": "CodeSystem", "url": url})
+    (folder / ".index.json").write_text(json.dumps(index))
+    with_tho = Terminology(LayeredSource([base_source(), MemorySource()]))
+    assert with_tho.code_in_system(url, "ZZ-NEW") is True
+    pinned = {**newer, "concept": [{"code": "MR"}]}  # a package's own copy still wins over THO
+    assert Terminology(LayeredSource([base_source(), MemorySource([pinned])])).code_in_system(url, "ZZ-NEW") is False
