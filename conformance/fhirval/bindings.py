@@ -11,6 +11,7 @@ from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_grammars import GRAMMARS
+from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.ucum import UCUM, problem
 
 __all__ = ["BOUND_TYPES", "QUANTITY_TYPES", "Expansion", "Terminology", "check_binding", "check_coding",
@@ -51,7 +52,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     expansion = term.expand(_vs_name(vs_url))
     if expansion is None:
         sink.info("value-set-unknown", loc, f"the value set {_vs_name(vs_url)} is not held locally: "
-                                            f"the {strength} binding was not checked")
+                                            f"the {strength} binding was not checked"
+                                            + how_to_supply(_vs_name(vs_url)))
         return
     verdicts = [expansion.contains(system, code) for system, code in codings]
     if any(v is True for v in verdicts):

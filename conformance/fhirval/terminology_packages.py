@@ -139,6 +139,21 @@ def find_terminology_package(cache: PackageCache | None = None) -> Path | None:
     return None
 
 
+def how_to_supply(url: str) -> str:
+    """A sentence for "not held locally": what to load, and a user-given package path that is not there."""
+    return _hint(url.startswith(THO_BASE), os.environ.get(ENV), os.environ.get("FHIR_PACKAGE_CACHE"))
+
+
+@functools.lru_cache(maxsize=64)
+def _hint(tho: bool, given: str | None, cache: str | None) -> str:  # cached: the cache folder is listed once
+    if given and not Path(given).expanduser().exists():
+        return f"; ${ENV} names {given}, which does not exist"
+    if tho and find_terminology_package() is None:
+        return ("; install the HL7 Terminology package (hl7.terminology.r4) in the FHIR package cache or name it "
+                f"in ${ENV}")
+    return "; load the package that defines it with --package"
+
+
 @functools.cache
 def _cached(path: str) -> IndexedPackage | WholePackage:
     return open_package(Path(path))

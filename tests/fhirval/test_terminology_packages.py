@@ -157,3 +157,18 @@ def test_base_r4s_frozen_copy_of_a_tho_code_system_gives_way_to_the_package(no_u
     assert with_tho.code_in_system(url, "ZZ-NEW") is True
     pinned = {**newer, "concept": [{"code": "MR"}]}  # a package's own copy still wins over THO
     assert Terminology(LayeredSource([base_source(), MemorySource([pinned])])).code_in_system(url, "ZZ-NEW") is False
+
+
+def test_an_unheld_value_set_says_how_to_supply_it(monkeypatch: pytest.MonkeyPatch, no_user_package: Path,
+                                                    tmp_path: Path) -> None:
+    def said(url: str) -> str:
+        sink = Sink()
+        check_binding(Terminology(MemorySource()), {"strength": "required", "valueSet": url}, "code", "x",
+                      "X.code", sink)
+        assert [(i.severity, i.defect) for i in sink.issues] == [("information", "value-set-unknown")]
+        return sink.issues[0].message
+
+    assert "hl7.terminology.r4" in said(VS)
+    assert "--package" in said("https://conformance.example/vs/elsewhere")
+    monkeypatch.setenv(ENV, str(tmp_path / "no-such-tho.tgz"))
+    assert "no-such-tho.tgz, which does not exist" in said(VS)
