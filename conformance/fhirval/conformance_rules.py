@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential, measures, questionnaires, structure_rules
+from conformance.fhirval import differential, measures, questionnaires, structure_rules, terminology_rules
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         measures.check_report(w, res, loc)
     elif rtype == "ValueSet":
         check_value_set(w, res, loc)
+        terminology_rules.check(w, res, rtype, loc)
+    elif rtype == "CodeSystem":
+        terminology_rules.check(w, res, rtype, loc)
 
 
 def _list(value: Any) -> list[Any]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from conformance.fhirval import extensions, references
 from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
+from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
@@ -30,7 +30,8 @@ from conformance.fhirval.values import equals_fixed, matches_pattern, show
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
 
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment"})
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment",
+                           *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
@@ -303,6 +304,8 @@ class ValueWalker:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
             check_coding(self.model.term, item, loc, self.sink)
+        elif tcode in QUANTITY_TYPES and isinstance(item, dict):
+            check_quantity(self.model.term, item, loc, self.sink)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(cast("Walker", self), item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):
