@@ -43,12 +43,14 @@ function invalid(text) {
 // --- matching: each declared parameter's `xpath` (the library's own definitions) selects the values ---
 
 function select(resource, xpath) {
+  // 'Patient.name', and the library's one XPath form "Patient.telecom[system/@value='phone']".
   if (!xpath) return [];
+  const where = /^(.*)\[(\w+)\/@value='([^']*)'\]$/.exec(xpath);
   let values = [resource];
-  for (const step of xpath.split('.').slice(1)) {
+  for (const step of (where ? where[1] : xpath).split('.').slice(1)) {
     values = values.flatMap((v) => (v && typeof v === 'object' && v[step] !== undefined ? [].concat(v[step]) : []));
   }
-  return values;
+  return where ? values.filter((v) => v && v[where[2]] === where[3]) : values;
 }
 
 function strings(value) {
