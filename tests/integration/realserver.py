@@ -52,7 +52,8 @@ def asymmetrik_server() -> Iterator[str]:
     """Yield the base URL (``http://127.0.0.1:N/4_0_1``) of Asymmetrik's node-fhir-server-core with the
     in-memory service of tests/realserver/asymmetrik_server.js, fresh and empty; stop it by its pid."""
     node = shutil.which("node")
-    if node is None or not (HERE / ".node-asymmetrik" / "node_modules" / "@asymmetrik" / "node-fhir-server-core").is_dir():
+    core = HERE / ".node-asymmetrik" / "node_modules" / "@asymmetrik" / "node-fhir-server-core"
+    if node is None or not core.is_dir():
         raise RuntimeError("node-fhir-server-core not installed: run `bash tests/realserver/install.sh`")
     proc = subprocess.Popen([node, str(HERE / "asymmetrik_server.js"), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -268,11 +268,13 @@ async def test_fault_changes_what_it_claims(name: str) -> None:
 
 
 def test_faults_name_real_checks() -> None:
+    crud = ("create", "create-headers", "read", "vread", "update", "history", "delete")
     per_type = {f"fhir-rest.{group}.{t.lower()}.{kind}" for t in TYPES
-                for group, kinds in (("crud", ("create", "create-headers", "read", "vread", "update", "history", "delete")),
+                for group, kinds in (("crud", crud),
                                      ("search", ("string", "token", "date", "reference")))
                 for kind in kinds}
-    fixed = {"fhir-rest.capability.metadata", "fhir-rest.capability.valid", "fhir-rest.capability.fhir-version", "fhir-rest.capability.formats",
+    fixed = {"fhir-rest.capability.metadata", "fhir-rest.capability.valid", "fhir-rest.capability.fhir-version",
+             "fhir-rest.capability.formats",
              "fhir-rest.capability.rest-server", "fhir-rest.crud.conditional-create", "fhir-rest.crud.if-match",
              "fhir-rest.search.paging", "fhir-rest.search.include", "fhir-rest.search.revinclude",
              "fhir-rest.search.unknown-param", "fhir-rest.format.accept-json", "fhir-rest.format.param-json",
