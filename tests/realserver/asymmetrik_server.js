@@ -166,8 +166,11 @@ function service(type) {
       const hits = [...table().values()].map((v) => v[v.length - 1]).filter((r) => matches(type, r, args));
       return {
         resourceType: 'Bundle', type: 'searchset', total: hits.length,
-        link: [{ relation: 'self', url: `${base(req)}${req.originalUrl.slice(req.baseUrl.length + req.params.base_version.length + 1)}` }],
-        entry: hits.map((r) => ({ fullUrl: `${base(req)}/${type}/${r.id}`, resource: r, search: { mode: 'match' } })),
+        // The parameters actually used (R4 search.html): the library has already dropped any it does not know.
+        link: [{ relation: 'self', url: `${base(req)}/${type}?${new URLSearchParams(Object.entries(args)
+          .filter(([k]) => k !== 'base_version').flatMap(([k, v]) => [].concat(v).map((one) => [k, one])))}` }],
+        // FHIR JSON has no empty arrays: no matches, no entry.
+        entry: hits.length ? hits.map((r) => ({ fullUrl: `${base(req)}/${type}/${r.id}`, resource: r, search: { mode: 'match' } })) : undefined,
       };
     },
     searchById: async (args) => {
