@@ -115,6 +115,8 @@ _ALL: tuple[Fault, ...] = (
           ("fhir-rest.search.paging",)),
     Fault("include-ignored", "_include is ignored", ("fhir-rest.search.include",)),
     Fault("revinclude-ignored", "_revinclude is ignored", ("fhir-rest.search.revinclude",)),
+    Fault("self-link-names-ignored", "an unknown search parameter is ignored but the searchset self link names it "
+          "as used", ("fhir-rest.search.unknown-param",)),
     Fault("unknown-param-500", "an unknown search parameter crashes the search (500)",
           ("fhir-rest.search.unknown-param",)),
     Fault("content-type-json", "responses without _format say Content-Type application/json, not fhir+json",

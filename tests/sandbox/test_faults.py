@@ -144,6 +144,7 @@ PROBES: dict[str, Probe] = {
         lambda c: _rest(c, lambda rest: "Patients" in [r["type"] for r in rest["resource"]]),
     "create-no-location": lambda c: _posted_header(c, "location"),
     "create-headers-bare": lambda c: _bare_headers(c),
+    "self-link-names-ignored": lambda c: _self_link_names(c, "zz-unknown=1"),
     "create-201-no-id": lambda c: _no_id(c, "Observation"),
     "create-201-no-id (directory)": lambda c: _no_id(c, "Patient"),
     "create-headers-bare (clinical)": lambda c: _bare_headers(c, "Observation"),
@@ -223,6 +224,13 @@ async def _bare_headers(client: httpx.AsyncClient, rtype: str = "Patient") -> bo
     body = patient() if rtype == "Patient" else observation("Patient/1")
     headers = (await client.post(rtype, json=body)).headers
     return headers.get("location", "").startswith(f"fhir/{rtype}/") and not headers.get("etag", "").startswith("W/")
+
+
+async def _self_link_names(client: httpx.AsyncClient, query: str) -> bool:
+    """Whether the searchset's self link names the parameter of ``query``."""
+    bundle = (await client.get(f"Patient?{query}")).json()
+    selves = [x["url"] for x in bundle.get("link", []) if x.get("relation") == "self"]
+    return any(query.split("=")[0] in u for u in selves)
 
 
 async def _no_id(client: httpx.AsyncClient, rtype: str) -> bool:
