@@ -42,6 +42,9 @@ ISSUE_TYPE: dict[str, str] = {
     "canonical-relative": "value", "coding-system": "value",
     "searchset": "business-rule", "search-parameter": "business-rule", "differential": "structure",
     "snapshot": "structure", "snapshot-not-checked": "informational",
+    "bundle-link": "invalid", "obligation-profile": "business-rule", "questionnaire": "business-rule",
+    "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
+    "value-set-rule": "invalid",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

@@ -49,7 +49,9 @@ def corpus(tmp_path: Path) -> Path:
         {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
         {"name": "bad-said-valid", "file": "bad.json", "version": "4.0", "java": "java/good.json"},
         {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
-        {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"}]}
+        {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"},
+        {"name": "ig", "file": "bad.json", "version": "4.0", "packages": ["x#1"], "java": "java/bad.json"},
+        {"name": "tx", "file": "bad.json", "version": "4.0", "module": "tx", "java": "java/bad.json"}]}
     (v / "manifest.json").write_text(json.dumps(manifest))
     return tmp_path
 
@@ -66,3 +68,8 @@ def test_steps_load_supporting_files_and_list_options(corpus: Path, capsys: pyte
     line = capsys.readouterr().out
     assert "verdict agreement 2/3" in line
     assert "false-valid (missed errors) 0; false-invalid (false alarms) 1" in line
+
+
+def test_cases_needing_more_are_counted_by_need(corpus: Path) -> None:
+    bench = _bench()
+    assert bench.left_out(corpus) == {"packages": ["ig"], "terminology server module tx": ["tx"]}
