@@ -26,6 +26,7 @@ from conformance.service.scope import NotVisible, Scope, scope_of
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "conformance_session"
 LOGIN_CSRF_COOKIE = "conformance_login_csrf"
+STATUS_WORDS = {"pass": "Passed", "fail": "Failed", "skip": "Skipped (not judged)", "error": "Error (not judged)"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'"),
@@ -51,6 +52,7 @@ class ApiRefused(Exception):
 def templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
+    env.globals["status_words"] = STATUS_WORDS
     return env
 
 

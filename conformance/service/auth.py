@@ -78,9 +78,7 @@ def sign_in(store: EvidenceStore, name: str, password: str, address: str, clock:
     with store.transaction("read an account") as session:
         row = session.scalars(select(UserRow).where(UserRow.name == name)).first()
         user = None if row is None else (row.id, row.password_hash, row.disabled)
-    if user is None or user[2] or not check_password(user[1], password):
-        if user is None:
-            check_password("", password)  # the same argon2 cost for an unknown name
+    if user is None or user[2] or not check_password(user[1] if user else "", password):
         with store.transaction("record a failed sign-in") as session:
             session.add_all([LoginFailureRow(key=f"user:{name}", at=now), LoginFailureRow(key=f"addr:{address}", at=now)])
             session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < now - WINDOW_SECONDS))

@@ -34,13 +34,12 @@ from conformance.service.auth import (
 from conformance.service.scope import NotVisible, Scope, require
 
 router = APIRouter(include_in_schema=False)
-STATUS_WORDS = {"pass": "Passed", "fail": "Failed", "skip": "Skipped (not judged)", "error": "Error (not judged)"}
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     who = web.principal(request)
     html = request.app.state.templates.get_template(name).render(
-        request=request, who=who, status_words=STATUS_WORDS, **context)
+        request=request, who=who, **context)
     return HTMLResponse(html, status_code=status)
 
 
