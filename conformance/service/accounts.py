@@ -82,7 +82,7 @@ def _resolve_scope(store: EvidenceStore, role: str, scope: str) -> str:
     if not value:
         kind, value = "", scope
     if kind and kind not in kinds:
-        raise AccountError(f"role {role} is scoped to a {' or '.join(kinds)}, not a {kind}")
+        raise AccountError(f"role {role} is scoped to: {' or '.join(kinds)} (not {kind})")
     with store.transaction("check a role's scope") as session:
         exists = {
             "footprint": session.get(FootprintRow, value) is not None,
