@@ -73,6 +73,8 @@ def build(store_url: str, day: str = "2026-11-30") -> None:
         records.save_organisations(store, [*orgs, Organisation("XOUT1", "Outside Example Trust", "provider")])
         for footprint in footprints:
             records.save_footprint(store, footprint)
+            for milestone, target in footprint.milestones:
+                records.save_milestone(store, footprint.code, milestone, target)
         records.save_assessments(store, claims)
         for run_id, (ods, vendor) in RUNS.items():
             store.finish_run(_run(run_id, ods, vendor, day))
