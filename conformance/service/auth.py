@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from conformance.evidence.store import EvidenceStore, now_iso
-from conformance.service.accounts import AccountError, Grant, check_password, grants_of
-from conformance.service.tables import LoginFailureRow, SessionRow, TokenRow, UserRow
+from conformance.service.accounts import AccountError, Grant, check_password, parse_grant
+from conformance.service.tables import GrantRow, LoginFailureRow, SessionRow, TokenRow, UserRow
 
 PERMISSIONS = ("runs:read", "records:read")
 SESSION_SECONDS = 12 * 3600
@@ -53,10 +54,13 @@ class RateLimited(Exception):
     """Too many failed sign-ins: the message says for how long."""
 
 
-def _user(store: EvidenceStore, user_id: int) -> tuple[str, bool] | None:
-    with store.transaction("read a user") as session:
-        row = session.get(UserRow, user_id)
-        return None if row is None else (row.name, row.disabled)
+def _principal(session: Session, user_id: int, permissions: frozenset[str], csrf: str, via: str) -> Principal | None:
+    """The enabled user's principal, read inside the caller's transaction (one per request)."""
+    user = session.get(UserRow, user_id)
+    if user is None or user.disabled:
+        return None
+    grants = session.scalars(select(GrantRow).where(GrantRow.user_id == user_id).order_by(GrantRow.id))
+    return Principal(user_id, user.name, tuple(parse_grant(g.role, g.scope) for g in grants), permissions, csrf, via)
 
 
 # -- sign-in and sessions --------------------------------------------------------------------------------
@@ -80,7 +84,8 @@ def sign_in(store: EvidenceStore, name: str, password: str, address: str, clock:
         user = None if row is None else (row.id, row.password_hash, row.disabled)
     if user is None or user[2] or not check_password(user[1] if user else "", password):
         with store.transaction("record a failed sign-in") as session:
-            session.add_all([LoginFailureRow(key=f"user:{name}", at=now), LoginFailureRow(key=f"addr:{address}", at=now)])
+            session.add_all([LoginFailureRow(key=f"user:{name}", at=now),
+                             LoginFailureRow(key=f"addr:{address}", at=now)])
             session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < now - WINDOW_SECONDS))
         raise AccountError("the user name or password is not right")
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -95,13 +100,9 @@ def sign_in(store: EvidenceStore, name: str, password: str, address: str, clock:
 def session_principal(store: EvidenceStore, session_id: str, clock: Clock) -> Principal | None:
     with store.transaction("read a session") as session:
         row = session.get(SessionRow, digest(session_id))
-        found = None if row is None or row.expires < clock() else (row.user_id, row.csrf)
-    if found is None:
-        return None
-    user = _user(store, found[0])
-    if user is None or user[1]:
-        return None
-    return Principal(found[0], user[0], grants_of(store, found[0]), frozenset(PERMISSIONS), found[1], "session")
+        if row is None or row.expires < clock():
+            return None
+        return _principal(session, row.user_id, frozenset(PERMISSIONS), row.csrf, "session")
 
 
 def sign_out(store: EvidenceStore, session_id: str) -> None:
@@ -140,7 +141,7 @@ def revoke_token(store: EvidenceStore, token_id: int, user_id: int | None = None
         query = update(TokenRow).where(TokenRow.id == token_id, TokenRow.revoked == "")
         if user_id is not None:
             query = query.where(TokenRow.user_id == user_id)
-        return bool(session.execute(query.values(revoked=now_iso())).rowcount)  # type: ignore[attr-defined]
+        return bool(session.execute(query.values(revoked=now_iso())).rowcount)
 
 
 def tokens_of(store: EvidenceStore, user_id: int) -> list[dict[str, object]]:
@@ -155,10 +156,6 @@ def token_principal(store: EvidenceStore, token: str) -> Principal | None:
         return None
     with store.transaction("read a token") as session:
         row = session.scalars(select(TokenRow).where(TokenRow.token_sha256 == digest(token))).first()
-        found = None if row is None or row.revoked else (row.user_id, frozenset(row.scopes))
-    if found is None:
-        return None
-    user = _user(store, found[0])
-    if user is None or user[1]:
-        return None
-    return Principal(found[0], user[0], grants_of(store, found[0]), found[1], "", "token")
+        if row is None or row.revoked:
+            return None
+        return _principal(session, row.user_id, frozenset(row.scopes), "", "token")

@@ -11,7 +11,7 @@ import hmac
 import json
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
@@ -34,6 +34,7 @@ from conformance.service.auth import (
 from conformance.service.scope import NotVisible, Scope, require
 
 router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -89,13 +90,13 @@ def _login_form(request: Request, next_path: str, error: str = "", status: int =
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002 - the query's name
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return _login_form(request, _local(next))
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form(""),
-          next: str = Form("/")) -> Response:  # noqa: A002
+def login(request: Request, username: FormText = "", password: FormText = "", csrf: FormText = "",
+          next: FormText = "/") -> Response:
     expected = request.cookies.get(web.LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf):
         return _login_form(request, _local(next), "The sign-in form expired. Please try again.", 403)
@@ -114,7 +115,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: str = Form("")) -> Response:
+def logout(request: Request, csrf: FormText = "") -> Response:
     who, _ = _user(request)
     if not csrf_ok(who, csrf):
         return _refuse_csrf(request)
@@ -202,8 +203,8 @@ def account(request: Request) -> HTMLResponse:
 
 
 @router.post("/account/tokens")
-def add_token(request: Request, csrf: str = Form(""), label: str = Form(""),
-              permission: list[str] | None = Form(None)) -> HTMLResponse:
+def add_token(request: Request, csrf: FormText = "", label: FormText = "",
+              permission: Annotated[list[str] | None, Form()] = None) -> HTMLResponse:
     who, _ = _user(request)
     if not csrf_ok(who, csrf):
         return _refuse_csrf(request)
@@ -215,7 +216,7 @@ def add_token(request: Request, csrf: str = Form(""), label: str = Form(""),
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke(request: Request, token_id: int, csrf: str = Form("")) -> Response:
+def revoke(request: Request, token_id: int, csrf: FormText = "") -> Response:
     who, _ = _user(request)
     if not csrf_ok(who, csrf):
         return _refuse_csrf(request)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from conformance.evidence.schema import FootprintMemberRow, FootprintRow, OrganisationRow, RunRow, SystemRow
 from conformance.evidence.store import EvidenceStore
@@ -60,7 +60,7 @@ def run_clause(scope: Scope) -> ColumnElement[bool]:
     return or_(false(), *parts)
 
 
-def runs_query(scope: Scope):  # type: ignore[no-untyped-def]
+def runs_query(scope: Scope) -> Select[RunRow, SystemRow]:
     """SELECT runs (with their system) that the scope sees; callers add order and filters."""
     return (select(RunRow, SystemRow).outerjoin(SystemRow, SystemRow.id == RunRow.system_id)
             .where(run_clause(scope)))

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from conformance.evidence import records
 from conformance.evidence.schema import RunRow
 from conformance.evidence.store import EvidenceStore
@@ -91,8 +89,3 @@ def check_of(result: RunResult, check_id: str) -> CheckResult:
         if check.id == check_id:
             return check
     raise NotVisible(f"no check {check_id!r} in run {result.run.id}")
-
-
-def run_exists(store: EvidenceStore, run_id: str) -> bool:
-    with store.transaction("look up a run") as session:
-        return session.scalar(select(RunRow.id).where(RunRow.id == run_id)) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,14 +20,21 @@ from conformance.service.tables import UserRow
 PASSWORD = "a long synthetic passphrase\n"
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'conformance.db'}"
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the demo organisations and footprint, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("cli") / "conformance.db"
     orgs, footprints, _ = load_demo()
-    with EvidenceStore(url, find_key=False) as store:
+    with EvidenceStore(f"sqlite:///{path}", find_key=False) as store:
         records.save_organisations(store, orgs)
         records.save_footprint(store, footprints[0])
-    return url
+    return path
+
+
+@pytest.fixture
+def url(tmp_path: Path, template: Path) -> str:
+    shutil.copyfile(template, tmp_path / "conformance.db")
+    return f"sqlite:///{tmp_path / 'conformance.db'}"
 
 
 def cli(url: str, *args: str, stdin: str = "") -> tuple[int, str, str]:
@@ -56,8 +64,10 @@ def test_the_first_admin_and_scoped_roles_from_the_command_line(url: str) -> Non
 @pytest.mark.parametrize(("args", "said"), [
     (["users", "add", "x", "--role", "wizard"], "unknown role 'wizard'"),
     (["users", "add", "x", "--role", "commissioner"], "needs --scope naming a footprint"),
-    (["users", "add", "x", "--role", "commissioner", "--scope", "XNOPE"], "no footprint 'XNOPE' in the store"),
-    (["users", "add", "x", "--role", "member", "--scope", "footprint:XFP01"], "scoped to: organisation (not footprint)"),
+    (["users", "add", "x", "--role", "commissioner", "--scope", "XNOPE"],
+     "no footprint 'XNOPE' in the store"),
+    (["users", "add", "x", "--role", "member", "--scope", "footprint:XFP01"],
+     "scoped to: organisation (not footprint)"),
     (["users", "add", "x", "--role", "national", "--scope", "X26"], "is not scoped"),
     (["users", "add", "x y", "--role", "admin"], "no spaces"),
     (["users", "role", "ghost", "--role", "admin"], "no user 'ghost'"),
@@ -65,7 +75,8 @@ def test_the_first_admin_and_scoped_roles_from_the_command_line(url: str) -> Non
     (["users", "revoke", "999"], "no valid token 999"),
 ])
 def test_bad_input_is_one_line_and_exit_2(url: str, args: list[str], said: str) -> None:
-    code, out, err = cli(url, *args, "--password-stdin", stdin=PASSWORD) if args[1] == "add" else cli(url, *args)
+    extra = ("--password-stdin",) if args[1] == "add" else ()
+    code, _, err = cli(url, *args, *extra, stdin=PASSWORD)
     assert code == 2 and said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 

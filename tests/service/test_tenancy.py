@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -20,6 +22,18 @@ API = {
     "run": ["/api/v1/runs/{key}", "/api/v1/runs/{key}/results", "/api/v1/runs/{key}/checks/" + CHECK,
             "/api/v1/runs/{key}/checks/" + CHECK + "/evidence", "/api/v1/runs/{key}/junit"],
 }
+
+
+@pytest.fixture(scope="module")
+def absent(app: FastAPI, sessions: dict[str, str]) -> dict[str, httpx.Response]:
+    """Each user's 404 page for a run that does not exist: what out of scope must look like, byte for byte."""
+    async def fetch() -> dict[str, httpx.Response]:
+        async with client(app) as http:
+            return {user: await http.get("/runs/run-none", headers={"cookie": f"conformance_session={sid}"})
+                    for user, sid in sessions.items()}
+    return asyncio.run(fetch())
+
+
 ABSENT = {"footprint": "XNONE", "organisation": "XNONE", "run": "run-none"}
 
 
@@ -33,17 +47,14 @@ def client(app: FastAPI) -> httpx.AsyncClient:
 
 
 @pytest.mark.parametrize(("user", "kind", "path", "visible"), cases(PAGES), ids=lambda v: str(v))
-async def test_every_page_as_every_role(app: FastAPI, sessions: dict[str, str], user: str, kind: str, path: str,
-                                        visible: bool) -> None:
-    cookie = {"cookie": f"conformance_session={sessions[user]}"}
+async def test_every_page_as_every_role(app: FastAPI, sessions: dict[str, str], absent: dict[str, httpx.Response],
+                                        user: str, kind: str, path: str, visible: bool) -> None:
     async with client(app) as http:
-        response = await http.get(path, headers=cookie)
-        assert response.status_code == (200 if visible else 404), (user, path)
-        if not visible:
-            key = path.split("/")[2]
-            absent = await http.get(path.replace(key, ABSENT[kind], 1), headers=cookie)
-            assert absent.status_code == 404 and absent.text == response.text
-            assert key not in response.text
+        response = await http.get(path, headers={"cookie": f"conformance_session={sessions[user]}"})
+    assert response.status_code == (200 if visible else 404), (user, path)
+    if not visible:
+        assert absent[user].status_code == 404 and absent[user].text == response.text
+        assert path.split("/")[2] not in response.text
 
 
 @pytest.mark.parametrize(("user", "kind", "path", "visible"), cases(API), ids=lambda v: str(v))
@@ -55,8 +66,8 @@ async def test_every_api_route_as_every_role(app: FastAPI, tokens: dict[str, str
         assert response.status_code == (200 if visible else 404), (user, path, response.text[:200])
         if not visible:
             key = path.split("/")[4]
-            absent = await http.get(path.replace(key, ABSENT[kind], 1), headers=bearer)
-            assert (absent.status_code, absent.content) == (404, response.content)
+            missing = await http.get(path.replace(key, ABSENT[kind], 1), headers=bearer)
+            assert (missing.status_code, missing.content) == (404, response.content)
 
 
 ORGS = {"admin": {"X26", "XCCG1", "XCOM1", "XLA01", "XOUT1"}, "nat": {"X26", "XCCG1", "XCOM1", "XLA01", "XOUT1"},

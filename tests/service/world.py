@@ -56,8 +56,8 @@ def _run(run_id: str, ods: str, vendor: str, day: str) -> RunResult:
                         {"request": {"method": "GET", "url": f"http://127.0.0.1/fhir/Patient/{run_id}-patient"},
                          "response": {"status": 200, "body": '{"resourceType": "Patient", "id": "synthetic"}'}})
     results = [
-        CheckResult(id=CHECK, suite="fhir-rest", group="fhir-rest.crud", title="Read a Patient", status=Status.PASS, capabilities=[],
-                    required=True, requirements=["FHIR-R4:http.html#read"], evidence=[exchange]),
+        CheckResult(id=CHECK, suite="fhir-rest", group="fhir-rest.crud", title="Read a Patient", status=Status.PASS,
+                    capabilities=[], required=True, requirements=["FHIR-R4:http.html#read"], evidence=[exchange]),
         CheckResult(id=FAILED, suite="fhir-rest", group="fhir-rest.read", title="A missing resource is 404",
                     status=Status.FAIL, required=True, capabilities=[], requirements=[],
                     message='expected 404, got 200: <script>alert("x")</script>', evidence=[exchange]),
