@@ -56,10 +56,11 @@ def _permalink(run_id: str, check_id: str) -> str:
     return f"/runs/{quote(run_id, safe='')}/checks/{quote(check_id, safe='')}"
 
 
-def _result(run_id: str, check: CheckResult, evidence: bool) -> dict[str, Any]:
+def _result(run_id: str, check: CheckResult, evidence_count: int | None = None) -> dict[str, Any]:
+    """A result as the run JSON has it; with ``evidence_count``, the number of items in place of the items."""
     data = check.to_dict()
-    if not evidence:
-        data["evidence"] = len(check.evidence)
+    if evidence_count is not None:
+        data["evidence"] = evidence_count
     data["permalink"] = _permalink(run_id, check.id)
     return data
 
@@ -88,7 +89,7 @@ def runs(request: Request, scope: RunsScope, organisation: str | None = None,
 def run(request: Request, run_id: str, scope: RunsScope) -> dict[str, Any]:
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    result, status = views.run_result(store, run_id)
+    result, status, _ = views.run_outline(store, run_id)
     suites = views.suites_of(result)
     return {"run": {**result.run.to_dict(), "status": status}, "summary": result.summary(),
             "suites": {s: views.counts(c) for s, c in suites.items()},
@@ -101,24 +102,23 @@ def run(request: Request, run_id: str, scope: RunsScope) -> dict[str, Any]:
 def results(request: Request, run_id: str, scope: RunsScope, suite: str | None = None) -> dict[str, Any]:
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    result, _ = views.run_result(store, run_id)
-    return {"results": [_result(run_id, c, False) for c in result.results if suite is None or c.suite == suite]}
+    result, _, counted = views.run_outline(store, run_id)
+    return {"results": [_result(run_id, c, counted.get(c.id, 0)) for c in result.results
+                        if suite is None or c.suite == suite]}
 
 
 @router.get("/runs/{run_id}/checks/{check_id}", summary="One check's result with its evidence")
 def check(request: Request, run_id: str, check_id: str, scope: RunsScope) -> dict[str, Any]:
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    result, _ = views.run_result(store, run_id)
-    return _result(run_id, views.check_of(result, check_id), True)
+    return _result(run_id, views.one_check(store, run_id, check_id)[2])
 
 
 @router.get("/runs/{run_id}/checks/{check_id}/evidence", summary="The evidence one check was judged on")
 def evidence(request: Request, run_id: str, check_id: str, scope: RunsScope) -> dict[str, Any]:
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    result, _ = views.run_result(store, run_id)
-    return {"evidence": [e.to_dict() for e in views.check_of(result, check_id).evidence]}
+    return {"evidence": [e.to_dict() for e in views.one_check(store, run_id, check_id)[2].evidence]}
 
 
 @router.get("/runs/{run_id}/junit", summary="The run as JUnit XML", response_class=Response,

@@ -168,7 +168,7 @@ def run(request: Request, run_id: str) -> HTMLResponse:
     _, scope = _user(request)
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    result, status = views.run_result(store, run_id)
+    result, status, _ = views.run_outline(store, run_id)
     suites = views.suites_of(result)
     return render(request, "run.html", {"title": f"Run {run_id}", "result": result, "status": status,
                                         "suites": suites, "counts": {s: views.counts(c) for s, c in suites.items()},
@@ -180,10 +180,9 @@ def check(request: Request, run_id: str, check_id: str) -> HTMLResponse:
     _, scope = _user(request)
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    result, status = views.run_result(store, run_id)
-    found = views.check_of(result, check_id)
+    info, status, found = views.one_check(store, run_id, check_id)
     evidence = [(e, json.dumps(e.data, indent=2, ensure_ascii=False, default=str)) for e in found.evidence]
-    return render(request, "check.html", {"title": found.title or found.id, "result": result, "status": status,
+    return render(request, "check.html", {"title": found.title or found.id, "run": info, "status": status,
                                           "check": found, "evidence": evidence})
 
 

@@ -3,19 +3,24 @@ and its JSON twin can never disagree. Every function here assumes the caller alr
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
 from conformance.evidence import records
-from conformance.evidence.schema import RunRow
+from conformance.evidence.schema import ABORTED, EvidenceRow, OutcomeRow, RunRow
 from conformance.evidence.store import EvidenceStore
 from conformance.maturity.model import CapabilityModel
 from conformance.maturity.records import Footprint, Organisation
 from conformance.maturity.roadmap import Roadmap, roadmap
 from conformance.maturity.score import FootprintRecord, OrgRecord, footprint_record
-from conformance.model import CheckResult, RunResult
+from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.reporting.common import by_suite
 from conformance.service.scope import NotVisible, Scope, runs_query
 
@@ -72,7 +77,53 @@ def runs(store: EvidenceStore, scope: Scope, ods_code: str | None = None, limit:
 
 
 def run_result(store: EvidenceStore, run_id: str) -> tuple[RunResult, str]:
+    """The whole run with every evidence item (JUnit needs them all)."""
     return store.get_result(run_id)
+
+
+def _info(row: RunRow) -> RunInfo:
+    aborted = str(row.summary.get("aborted") or "run aborted") if row.status == ABORTED else ""
+    return RunInfo(id=row.id, started=row.started, finished=row.finished, target=dict(row.target),
+                   harness_version=row.harness_version, suites=list(row.suites), aborted=aborted)
+
+
+def _check(row: OutcomeRow, evidence: list[Evidence]) -> CheckResult:
+    return CheckResult(id=row.check_id, suite=row.suite, group=row.group_name, title=row.title,
+                       status=Status(row.status), required=row.required, requirements=list(row.requirements),
+                       capabilities=list(row.capabilities), message=row.message, duration_ms=row.duration_ms,
+                       evidence=evidence, metrics=dict(row.metrics))
+
+
+def run_outline(store: EvidenceStore, run_id: str) -> tuple[RunResult, str, dict[str, int]]:
+    """The run's header and outcomes without evidence content (a page of 200 checks should not
+    decompress every exchange), its status, and how many evidence items each check has."""
+    with store.transaction(f"read run {run_id}") as session:
+        row = session.get(RunRow, run_id)
+        if row is None:
+            raise NotVisible(f"no run {run_id!r}")
+        outcomes = session.scalars(select(OutcomeRow).where(OutcomeRow.run_id == run_id)
+                                   .order_by(OutcomeRow.position)).all()
+        counted = dict(session.execute(select(OutcomeRow.check_id, func.count(EvidenceRow.id))
+                                       .join(EvidenceRow, EvidenceRow.outcome_id == OutcomeRow.id)
+                                       .where(OutcomeRow.run_id == run_id).group_by(OutcomeRow.check_id)).all())
+        return (RunResult(run=_info(row), results=[_check(o, []) for o in outcomes]), row.status,
+                {str(k): int(v) for k, v in counted.items()})
+
+
+def one_check(store: EvidenceStore, run_id: str, check_id: str) -> tuple[RunInfo, str, CheckResult]:
+    """One check of a run with its evidence, read alone."""
+    with store.transaction(f"read run {run_id}") as session:
+        row = session.get(RunRow, run_id)
+        outcome = session.scalars(select(OutcomeRow).where(OutcomeRow.run_id == run_id,
+                                                           OutcomeRow.check_id == check_id)
+                                  .options(selectinload(OutcomeRow.evidence).selectinload(EvidenceRow.blob))).first()
+        if row is None or outcome is None:
+            raise NotVisible(f"no check {check_id!r} in run {run_id!r}")
+        evidence = []
+        for item in outcome.evidence:
+            data = json.loads(zlib.decompress(item.blob.content)).get("data", {})
+            evidence.append(Evidence(kind=item.kind, summary=item.summary, data=dict(data)))
+        return _info(row), row.status, _check(outcome, evidence)
 
 
 def suites_of(result: RunResult) -> dict[str, list[CheckResult]]:
@@ -82,10 +133,3 @@ def suites_of(result: RunResult) -> dict[str, list[CheckResult]]:
 def counts(checks: list[CheckResult]) -> dict[str, int]:
     found = Counter(c.status.value for c in checks)
     return {s: found.get(s, 0) for s in ("pass", "fail", "skip", "error")}
-
-
-def check_of(result: RunResult, check_id: str) -> CheckResult:
-    for check in result.results:
-        if check.id == check_id:
-            return check
-    raise NotVisible(f"no check {check_id!r} in run {result.run.id}")
