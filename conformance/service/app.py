@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conformance import __version__
 from conformance.evidence.store import EvidenceStore, StoreError
@@ -110,6 +111,13 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     async def not_visible(request: Request, exc: NotVisible) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": "not found"}, status_code=404)
+        return pages.render(request, "error.html", {"title": "Page not found",
+                                                    "message": "There is nothing here that you can see."}, 404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request) or exc.status_code != 404:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return pages.render(request, "error.html", {"title": "Page not found",
                                                     "message": "There is nothing here that you can see."}, 404)
 

@@ -3,12 +3,26 @@ command group when conformance/cli.py imports this module (one line there)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from conformance.cli import _guard, main
+
+def _cli() -> tuple[click.Group, Callable[[Callable[[], int]], None]]:
+    """The main group and its error guard: from conformance/cli/common.py once the CLI is a package
+    (issue 20 reshapes it), else from conformance/cli.py."""
+    try:
+        module = importlib.import_module("conformance.cli.common")
+        return module.main, module.guard
+    except ModuleNotFoundError:
+        module = importlib.import_module("conformance.cli")
+        return module.main, module._guard
+
+
+main, _guard = _cli()
 
 STORE_HELP = "Evidence store URL (default: sqlite:///reports/conformance.db under the working directory)."
 

@@ -91,3 +91,11 @@ async def test_every_answer_carries_the_security_headers(app: FastAPI, sessions:
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["cache-control"] == "no-store"
+
+
+async def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_json(app: FastAPI,
+                                                                          sessions: dict[str, str]) -> None:
+    missing = await page(app, sessions["mem"], "/no/such/page")
+    assert missing.status_code == 404 and "Page not found" in missing.text
+    api = await page(app, sessions["mem"], "/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
