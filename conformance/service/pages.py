@@ -31,7 +31,7 @@ from conformance.service.auth import (
     sign_out,
     tokens_of,
 )
-from conformance.service.scope import NotVisible, Scope, require
+from conformance.service.scope import NotVisible, Scope, may_assess, require
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -48,7 +48,7 @@ def login_url(request: Request) -> str:
     return "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
 
 
-def _user(request: Request) -> tuple[Principal, Scope]:
+def user(request: Request) -> tuple[Principal, Scope]:
     who = web.principal(request)
     if who is None or who.via != "session":
         raise web.SignInNeeded
@@ -71,7 +71,7 @@ def _today(as_of: str | None) -> date:
         return datetime.now(UTC).date()
 
 
-def _refuse_csrf(request: Request) -> HTMLResponse:
+def refuse_csrf(request: Request) -> HTMLResponse:
     return render(request, "error.html", {"title": "This form has expired",
                                           "message": "The form was not sent with its security token. Go back, "
                                                      "reload the page and try again."}, 403)
@@ -116,9 +116,9 @@ def login(request: Request, username: FormText = "", password: FormText = "", cs
 
 @router.post("/logout")
 def logout(request: Request, csrf: FormText = "") -> Response:
-    who, _ = _user(request)
+    who, _ = user(request)
     if not csrf_ok(who, csrf):
-        return _refuse_csrf(request)
+        return refuse_csrf(request)
     sign_out(request.app.state.store, request.cookies.get(web.SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(web.SESSION_COOKIE, path="/")
@@ -130,7 +130,7 @@ def logout(request: Request, csrf: FormText = "") -> Response:
 
 @router.get("/")
 def home(request: Request) -> HTMLResponse:
-    _, scope = _user(request)
+    _, scope = user(request)
     store = request.app.state.store
     return render(request, "home.html", {"title": "Your records", "footprints": views.footprints(store, scope),
                                          "organisations": views.organisations(store, scope),
@@ -139,7 +139,7 @@ def home(request: Request) -> HTMLResponse:
 
 @router.get("/footprints/{code}")
 def footprint(request: Request, code: str, as_of: str | None = None) -> HTMLResponse:
-    _, scope = _user(request)
+    _, scope = user(request)
     store = request.app.state.store
     require(store, scope, "footprint", code)
     record, plan = views.footprint_view(store, request.app.state.model, code, _today(as_of))
@@ -149,23 +149,24 @@ def footprint(request: Request, code: str, as_of: str | None = None) -> HTMLResp
 
 @router.get("/organisations/{ods_code}")
 def organisation(request: Request, ods_code: str, as_of: str | None = None) -> HTMLResponse:
-    _, scope = _user(request)
+    who, scope = user(request)
     store = request.app.state.store
     require(store, scope, "organisation", ods_code)
     record, plan = views.org_view(store, request.app.state.model, ods_code, _today(as_of))
     return render(request, "organisation.html", {"title": record.name, "record": record, "plan": plan,
-                                                 "runs": views.runs(store, scope, ods_code, limit=20)})
+                                                 "runs": views.runs(store, scope, ods_code, limit=20),
+                                                 "can_assess": may_assess(who, ods_code)})
 
 
 @router.get("/runs")
 def runs(request: Request) -> HTMLResponse:
-    _, scope = _user(request)
+    _, scope = user(request)
     return render(request, "runs.html", {"title": "Runs", "runs": views.runs(request.app.state.store, scope)})
 
 
 @router.get("/runs/{run_id}")
 def run(request: Request, run_id: str) -> HTMLResponse:
-    _, scope = _user(request)
+    _, scope = user(request)
     store = request.app.state.store
     require(store, scope, "run", run_id)
     result, status, _ = views.run_outline(store, run_id)
@@ -177,7 +178,7 @@ def run(request: Request, run_id: str) -> HTMLResponse:
 
 @router.get("/runs/{run_id}/checks/{check_id}")
 def check(request: Request, run_id: str, check_id: str) -> HTMLResponse:
-    _, scope = _user(request)
+    _, scope = user(request)
     store = request.app.state.store
     require(store, scope, "run", run_id)
     info, status, found = views.one_check(store, run_id, check_id)
@@ -197,16 +198,16 @@ def _account(request: Request, who: Principal, new_token: str = "", status: int 
 
 @router.get("/account")
 def account(request: Request) -> HTMLResponse:
-    who, _ = _user(request)
+    who, _ = user(request)
     return _account(request, who)
 
 
 @router.post("/account/tokens")
 def add_token(request: Request, csrf: FormText = "", label: FormText = "",
               permission: Annotated[list[str] | None, Form()] = None) -> HTMLResponse:
-    who, _ = _user(request)
+    who, _ = user(request)
     if not csrf_ok(who, csrf):
-        return _refuse_csrf(request)
+        return refuse_csrf(request)
     try:
         _, token = create_token(request.app.state.store, who.name, tuple(permission or ()), label[:200])
     except AccountError as exc:
@@ -216,9 +217,9 @@ def add_token(request: Request, csrf: FormText = "", label: FormText = "",
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke(request: Request, token_id: int, csrf: FormText = "") -> Response:
-    who, _ = _user(request)
+    who, _ = user(request)
     if not csrf_ok(who, csrf):
-        return _refuse_csrf(request)
+        return refuse_csrf(request)
     if not revoke_token(request.app.state.store, token_id, who.user_id):
         raise NotVisible(f"no token {token_id} of yours that is still valid")
     return RedirectResponse("/account", status_code=303)

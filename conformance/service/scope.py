@@ -80,6 +80,12 @@ def visible(store: EvidenceStore, scope: Scope, kind: str, key: str) -> bool:
     raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
 
 
+def may_assess(who: Principal, ods_code: str) -> bool:
+    """Whether the principal may record the organisation's self-assessment: its lead, or an admin."""
+    return any(g.role == "admin" or (g.role == "lead" and g.kind == "organisation" and g.value == ods_code)
+               for g in who.grants)
+
+
 def require(store: EvidenceStore, scope: Scope, kind: str, key: str) -> None:
     """Raise :class:`NotVisible` (the app answers 404) unless the scope sees the thing."""
     if not visible(store, scope, kind, key):
