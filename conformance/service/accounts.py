@@ -93,8 +93,11 @@ def _resolve_scope(store: EvidenceStore, role: str, scope: str) -> str:
     for candidate in ([kind] if kind else list(kinds)):
         if exists[candidate]:
             return f"{candidate}:{value}"
-    raise AccountError(f"no {' or '.join([kind] if kind else kinds)} {value!r} in the store "
-                       "(import it first: `conformance footprint import`, `conformance org import`)")
+    wanted = [kind] if kind else list(kinds)
+    hints = {"footprint": "`conformance footprint import`", "organisation": "`conformance org import`",
+             "comparison": "`conformance comparisons add`"}
+    raise AccountError(f"no {' or '.join(wanted)} {value!r} in the store (add it first: "
+                       f"{' or '.join(hints[k] for k in wanted if k in hints)})")
 
 
 def add_user(store: EvidenceStore, name: str, password: str, role: str, scopes: tuple[str, ...] = ()) -> None:

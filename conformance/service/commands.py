@@ -188,3 +188,33 @@ def users_revoke(token_id: int, store_url: str | None) -> None:
         return 0
 
     _guard(body)
+
+
+@main.group("comparisons")
+def comparisons_group() -> None:
+    """Named comparisons of systems' runs, shared with a procurement panel (role panel)."""
+
+
+@comparisons_group.command("add")
+@click.argument("name")
+@click.argument("run_ids", nargs=-1, required=True, metavar="RUN...")
+@click.option("--title", default="", help="What the panel is choosing (shown as the page's title).")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+def comparisons_add(name: str, run_ids: tuple[str, ...], title: str, store_url: str | None) -> None:
+    """Create (or replace) comparison NAME of the given runs; every run must be in the store."""
+
+    def body() -> int:
+        from conformance.evidence.store import EvidenceStore, RunNotFound
+        from conformance.service.accounts import save_comparison
+
+        with EvidenceStore(store_url, find_key=False) as store:
+            known = {r["id"] for r in store.list_runs()}
+            missing = [r for r in run_ids if r not in known]
+            if missing:
+                raise RunNotFound(f"store {store.url}: no run {missing[0]!r}")
+            save_comparison(store, name, list(run_ids), title)
+        click.echo(f"comparison {name}: {len(run_ids)} run(s); grant it: conformance users role NAME --role panel "
+                   f"--scope {name}")
+        return 0
+
+    _guard(body)

@@ -133,6 +133,7 @@ def home(request: Request) -> HTMLResponse:
     _, scope = user(request)
     store = request.app.state.store
     return render(request, "home.html", {"title": "Your records", "footprints": views.footprints(store, scope),
+                                         "comparisons": views.comparisons(store, scope),
                                          "organisations": views.organisations(store, scope),
                                          "runs": views.runs(store, scope, limit=10)})
 

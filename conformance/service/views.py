@@ -23,6 +23,7 @@ from conformance.maturity.score import FootprintRecord, OrgRecord, footprint_rec
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
 from conformance.reporting.common import by_suite
 from conformance.service.scope import NotVisible, Scope, runs_query
+from conformance.service.tables import ComparisonRow
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,10 @@ def suites_of(result: RunResult) -> dict[str, list[CheckResult]]:
 def counts(checks: list[CheckResult]) -> dict[str, int]:
     found = Counter(c.status.value for c in checks)
     return {s: found.get(s, 0) for s in ("pass", "fail", "skip", "error")}
+
+
+def comparisons(store: EvidenceStore, scope: Scope) -> list[tuple[str, str]]:
+    """(name, title) of the comparisons the scope sees."""
+    with store.transaction("list comparisons") as session:
+        rows = session.scalars(select(ComparisonRow).order_by(ComparisonRow.name)).all()
+        return [(r.name, r.title) for r in rows if scope.everything or r.name in scope.comparisons]

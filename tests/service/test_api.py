@@ -70,3 +70,16 @@ async def test_records_and_footprints(app: FastAPI, tokens: dict[str, str]) -> N
     assert bad.status_code == 422 and "as_of" in bad.text
     assert me == {"name": "comm", "via": "token", "permissions": ["records:read", "runs:read"],
                   "roles": [{"role": "commissioner", "scope": "footprint:XFP01"}]}
+
+
+async def test_a_panels_comparison_ranks_its_systems(app: FastAPI, tokens: dict[str, str],
+                                                     sessions: dict[str, str]) -> None:
+    async with client(app, tokens["panel"]) as http:
+        data = (await http.get("/api/v1/comparisons/panel-1")).json()
+        page = await http.get("/comparisons/panel-1", headers={"authorization": "",
+                                                                "cookie": f"conformance_session={sessions['panel']}"})
+    assert data["title"] == "Panel comparison" and data["left_out"] == []
+    assert sorted(data["ranking"]) == ["run-b", "run-c"]
+    assert {s["run"] for s in data["systems"]} == {"run-b", "run-c"}
+    assert all(0 <= s["score"] <= 100 for s in data["systems"])
+    assert page.status_code == 200 and "Acme EPR 1 (run-b)" in page.text and "Other EPR 1 (run-c)" in page.text

@@ -16,6 +16,7 @@ from conformance.evidence.store import EvidenceStore
 from conformance.maturity.inputs import load_demo
 from conformance.service.auth import token_principal
 from conformance.service.tables import UserRow
+from tests.service.world import run_result
 
 PASSWORD = "a long synthetic passphrase\n"
 
@@ -113,3 +114,18 @@ def test_serve_refuses_a_port_it_cannot_have(url: str) -> None:
         port = taken.getsockname()[1]
         code, _, err = cli(url, "serve", "--port", str(port))
     assert code == 2 and "cannot listen on 127.0.0.1" in err
+
+
+def test_a_comparison_names_runs_that_exist(url: str) -> None:
+    code, _, err = cli(url, "comparisons", "add", "tender-1", "no-such-run")
+    assert code == 2 and "no run 'no-such-run'" in err
+    code, _, err = cli(url, "users", "add", "p", "--role", "panel", "--scope", "tender-1", "--password-stdin",
+                       stdin=PASSWORD)
+    assert code == 2 and "no comparison 'tender-1'" in err and "conformance comparisons add" in err
+    with EvidenceStore(url, find_key=False) as store:
+        store.finish_run(run_result("run-x", "X26", "Acme", "2026-11-30"))
+    code, out, _ = cli(url, "comparisons", "add", "tender-1", "run-x", "--title", "EPR tender")
+    assert code == 0 and "comparison tender-1: 1 run(s)" in out
+    assert cli(url, "users", "add", "p", "--role", "panel", "--scope", "tender-1", "--password-stdin",
+               stdin=PASSWORD)[0] == 0
+    assert "p: panel of comparison:tender-1" in cli(url, "users", "list")[1]

@@ -15,12 +15,14 @@ PAGES = {
     "footprint": ["/footprints/{key}"],
     "organisation": ["/organisations/{key}"],
     "run": ["/runs/{key}", "/runs/{key}/checks/" + CHECK],
+    "comparison": ["/comparisons/{key}"],
 }
 API = {
     "footprint": ["/api/v1/footprints/{key}"],
     "organisation": ["/api/v1/organisations/{key}/record"],
     "run": ["/api/v1/runs/{key}", "/api/v1/runs/{key}/results", "/api/v1/runs/{key}/checks/" + CHECK,
             "/api/v1/runs/{key}/checks/" + CHECK + "/evidence", "/api/v1/runs/{key}/junit"],
+    "comparison": ["/api/v1/comparisons/{key}"],
 }
 
 
@@ -34,7 +36,7 @@ def absent(app: FastAPI, sessions: dict[str, str]) -> dict[str, httpx.Response]:
     return asyncio.run(fetch())
 
 
-ABSENT = {"footprint": "XNONE", "organisation": "XNONE", "run": "run-none"}
+ABSENT = {"footprint": "XNONE", "organisation": "XNONE", "run": "run-none", "comparison": "no-such-comparison"}
 
 
 def cases(routes: dict[str, list[str]]) -> list[tuple[str, str, str, bool]]:

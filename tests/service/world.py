@@ -42,12 +42,13 @@ SEES: dict[tuple[str, str], set[str]] = {
     ("organisation", "XCOM1"): {"admin", "nat", "comm", "lead"},
     ("organisation", "XOUT1"): {"admin", "nat", "ass"},
     ("run", "run-a"): {"admin", "nat", "comm", "mem"},
-    ("run", "run-b"): {"admin", "nat", "comm", "lead", "sup"},
+    ("run", "run-b"): {"admin", "nat", "comm", "lead", "sup", "panel"},
     ("run", "run-c"): {"admin", "nat", "ass", "panel"},
+    ("comparison", "panel-1"): {"admin", "nat", "panel"},  # the comparison page, not its runs' pages
 }
 
 
-def _run(run_id: str, ods: str, vendor: str, day: str) -> RunResult:
+def run_result(run_id: str, ods: str, vendor: str, day: str) -> RunResult:
     target = {"name": f"{vendor} test system", "organisation": {"ods_code": ods, "name": ods, "kind": "provider"},
               "system": {"vendor": vendor, "product": "EPR", "version": "1"}}
     info = RunInfo(id=run_id, started=f"{day}T09:00:00.000Z", finished=f"{day}T09:01:00.000Z", target=target,
@@ -77,8 +78,8 @@ def build(store_url: str, day: str = "2026-11-30") -> None:
                 records.save_milestone(store, footprint.code, milestone, target)
         records.save_assessments(store, claims)
         for run_id, (ods, vendor) in RUNS.items():
-            store.finish_run(_run(run_id, ods, vendor, day))
-        save_comparison(store, "panel-1", ["run-c"], "Panel comparison")
+            store.finish_run(run_result(run_id, ods, vendor, day))
+        save_comparison(store, "panel-1", ["run-c", "run-b"], "Panel comparison")
         for name, (role, scope) in USERS.items():
             add_user(store, name, PASSWORD, role, (scope,) if scope else ())
 
