@@ -63,6 +63,18 @@ def browser(served: str) -> Iterator[object]:
             chromium.close()
 
 
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def accessible(page: object, name: str) -> None:
+    """axe-core's WCAG 2.x A/AA rules find nothing on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
+    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in found.response["violations"]]
+    assert not problems, (name, problems)
+
+
 def _sign_in(page: object, user: str) -> None:
     page.get_by_label("User name").fill(user)  # type: ignore[attr-defined]
     page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
@@ -77,22 +89,28 @@ def test_a_commissioners_journey_to_a_checks_evidence(served: str, browser: obje
     assert page.url.startswith(served + "/login")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    accessible(page, "sign in")
     _sign_in(page, "comm")
+    accessible(page, "home")
     page.get_by_role("link", name="North Example", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("North Example")
     assert page.get_by_role("table").nth(1).get_by_role("row").count() > 5  # the mosaic
     page.screenshot(path=str(SHOTS / "commissioner-1-footprint.png"), full_page=True)
+    accessible(page, "footprint")
     page.get_by_role("link", name="Demo Sandbox Trust", exact=True).click()
     assert "flagged for audit" in page.content()
     page.screenshot(path=str(SHOTS / "commissioner-2-organisation.png"), full_page=True)
+    accessible(page, "organisation")
     page.get_by_role("link", name="run-a").first.click()
     assert page.get_by_role("heading", name="fhir-rest").is_visible()
     page.screenshot(path=str(SHOTS / "commissioner-3-run.png"), full_page=True)
+    accessible(page, "run")
     page.get_by_role("link", name=CHECK).click()
     permalink = page.url
     assert permalink == f"{served}/runs/run-a/checks/{CHECK}"
     assert "run-a-patient" in page.locator("pre").first.inner_text()
     page.screenshot(path=str(SHOTS / "commissioner-4-check.png"), full_page=True)
+    accessible(page, "check")
     later = context.new_page()  # the permanent link opens again, for anyone in scope
     later.goto(permalink)
     assert later.get_by_role("heading", level=1).inner_text() == "Read a Patient"
