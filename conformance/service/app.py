@@ -86,7 +86,7 @@ def _is_api(request: Request) -> bool:
 
 def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time) -> FastAPI:
     """The application over ``store`` (which the caller opens and closes)."""
-    from conformance.service import api, assess, comparisons, pages
+    from conformance.service import api, assess, comparisons, pages, validate
 
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
@@ -102,6 +102,8 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.include_router(comparisons.router)
     app.include_router(api.router)
     app.include_router(comparisons.api_router)
+    app.include_router(validate.router)
+    app.include_router(validate.api_router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -7,7 +7,8 @@ exist, so probing ids reveals nothing.
 - member or lead of an organisation: its record and its runs;
 - supplier: the runs of its vendor's systems (not the organisations' records);
 - assessor: the footprint or organisation assigned, as a commissioner or member sees it;
-- procurement panel: the runs of its named comparison.
+- procurement panel: the runs of its named comparison;
+- a validation done in the pages: its author (and admins) only.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from conformance.evidence.schema import FootprintMemberRow, FootprintRow, OrganisationRow, RunRow, SystemRow
 from conformance.evidence.store import EvidenceStore
 from conformance.service.auth import Principal
-from conformance.service.tables import ComparisonRow
+from conformance.service.tables import ComparisonRow, ValidationRow
 
-KINDS = ("footprint", "organisation", "run", "comparison")
+KINDS = ("footprint", "organisation", "run", "comparison", "validation")
 
 
 class NotVisible(Exception):
@@ -36,6 +37,8 @@ class Scope:
     vendors: frozenset[str] = frozenset()
     comparisons: frozenset[str] = frozenset()
     runs: frozenset[str] = frozenset()
+    user_id: int = 0  # whose validations are theirs
+    admin: bool = False
 
 
 def scope_of(store: EvidenceStore, principal: Principal) -> Scope:
@@ -49,7 +52,8 @@ def scope_of(store: EvidenceStore, principal: Principal) -> Scope:
         runs = {r for c in session.scalars(select(ComparisonRow).where(ComparisonRow.name.in_(wanted["comparison"])))
                 for r in c.run_ids}
     return Scope(everything, frozenset(wanted["footprint"]), frozenset(wanted["organisation"] | members),
-                 frozenset(wanted["vendor"]), frozenset(wanted["comparison"]), frozenset(runs))
+                 frozenset(wanted["vendor"]), frozenset(wanted["comparison"]), frozenset(runs), principal.user_id,
+                 any(g.role == "admin" for g in principal.grants))
 
 
 def run_clause(scope: Scope) -> ColumnElement[bool]:
@@ -77,6 +81,9 @@ def visible(store: EvidenceStore, scope: Scope, kind: str, key: str) -> bool:
             return session.execute(runs_query(scope).where(RunRow.id == key)).first() is not None
         if kind == "comparison":
             return session.get(ComparisonRow, key) is not None and (scope.everything or key in scope.comparisons)
+        if kind == "validation":  # a validation is its author's (inputs may be anyone's data): and an admin's
+            row = session.get(ValidationRow, key)
+            return row is not None and (row.user_id == scope.user_id or scope.admin)
     raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
 
 

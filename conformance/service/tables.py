@@ -75,3 +75,17 @@ class ComparisonRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     title: Mapped[str] = mapped_column(Text, default="")
     run_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ValidationRow(Base):
+    """One validation done in the pages (EVS-style): its input, its OperationOutcome, at a permanent address."""
+
+    __tablename__ = "validations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: the permalink's last segment
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # fhir | hl7v2 | gs1
+    input: Mapped[str] = mapped_column(Text)
+    valid: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[dict[str, object]] = mapped_column(JSON)
+    created: Mapped[str] = mapped_column(String(40))

@@ -1,5 +1,6 @@
 """The service's accounts (issue 22): users, scoped role grants, web sessions, API tokens, sign-in
-failures (the rate limit), and named comparisons shared with procurement panels.
+failures (the rate limit), named comparisons shared with procurement panels, and validations done in
+the pages (each at a permanent address).
 
 Passwords are argon2 hashes; session ids and API tokens are stored only as SHA-256 digests.
 
@@ -53,8 +54,17 @@ def upgrade() -> None:
                     sa.Column("name", sa.String(128), primary_key=True),
                     sa.Column("title", sa.Text, nullable=False),
                     sa.Column("run_ids", sa.JSON, nullable=False))
+    op.create_table("validations",
+                    sa.Column("id", sa.String(32), primary_key=True),
+                    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                              index=True),
+                    sa.Column("kind", sa.String(16), nullable=False),
+                    sa.Column("input", sa.Text, nullable=False),
+                    sa.Column("valid", sa.Boolean, nullable=False),
+                    sa.Column("outcome", sa.JSON, nullable=False),
+                    sa.Column("created", sa.String(40), nullable=False))
 
 
 def downgrade() -> None:
-    for table in ("comparisons", "login_failures", "api_tokens", "web_sessions", "user_grants", "users"):
+    for table in ("validations", "comparisons", "login_failures", "api_tokens", "web_sessions", "user_grants", "users"):
         op.drop_table(table)
