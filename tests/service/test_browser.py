@@ -117,7 +117,7 @@ def test_a_commissioners_journey_to_a_checks_evidence(served: str, browser: obje
     context.close()
 
 
-def test_a_supplier_meets_404_outside_its_scope(served: str, browser: object) -> None:
+def test_a_supplier_meets_404_outside_its_scope_and_validates_a_scan(served: str, browser: object) -> None:
     context = browser.new_context()  # type: ignore[attr-defined]
     page = context.new_page()
     page.goto(served + "/footprints/XFP01")
@@ -126,4 +126,13 @@ def test_a_supplier_meets_404_outside_its_scope(served: str, browser: object) ->
     page.goto(served + "/runs")
     assert page.get_by_role("link", name="run-b").is_visible() and page.get_by_role("link", name="run-a").count() == 0
     page.screenshot(path=str(SHOTS / "supplier-runs.png"), full_page=True)
+    page.get_by_role("link", name="Validate").click()
+    accessible(page, "validate")
+    page.get_by_label("GS1 data").check()
+    page.get_by_label("Input").fill("(01)09501101530003(17)250100")
+    page.get_by_role("button", name="Validate").click()
+    assert re.search(r"/validations/[\w-]+$", page.url)
+    assert page.get_by_text("valid", exact=True).is_visible() and "09501101530003" in page.content()
+    accessible(page, "validation result")
+    page.screenshot(path=str(SHOTS / "supplier-validation.png"), full_page=True)
     context.close()
