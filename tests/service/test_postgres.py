@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import httpx
 
@@ -14,7 +15,7 @@ from tests.service.world import PASSWORD, build
 
 
 async def test_the_service_on_postgresql(pg_server: str, cheap_hashing: None) -> None:
-    url = fresh_database(pg_server, "t_service_world")
+    url = fresh_database(pg_server, "t_service_world_" + uuid.uuid4().hex[:8])
     build(url)
     with EvidenceStore(url, find_key=False) as store:
         app = create_app(store)
