@@ -12,7 +12,7 @@ import json
 import secrets
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -55,9 +55,14 @@ def user(request: Request) -> tuple[Principal, Scope]:
     return who, web.scope(request, who)
 
 
-def _local(target: str) -> str:
-    """Only a path on this site (no open redirect through ``next``)."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+def local_path(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/``: no open redirect through ``next``. Browsers
+    drop tabs and newlines from URLs and read ``\\`` as ``/``, so ``/\t/evil`` or ``/\\evil`` would leave it."""
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target)):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
 
 
 def _secure(request: Request) -> bool:
@@ -91,7 +96,7 @@ def _login_form(request: Request, next_path: str, error: str = "", status: int =
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return _login_form(request, _local(next))
+    return _login_form(request, local_path(next))
 
 
 @router.post("/login")
@@ -99,15 +104,15 @@ def login(request: Request, username: FormText = "", password: FormText = "", cs
           next: FormText = "/") -> Response:
     expected = request.cookies.get(web.LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf):
-        return _login_form(request, _local(next), "The sign-in form expired. Please try again.", 403)
+        return _login_form(request, local_path(next), "The sign-in form expired. Please try again.", 403)
     address = request.client.host if request.client else "unknown"
     try:
         session_id, _ = sign_in(request.app.state.store, username, password, address, request.app.state.clock)
     except RateLimited as exc:
-        return _login_form(request, _local(next), f"Sign-in is paused: {exc}.", 429)
+        return _login_form(request, local_path(next), f"Sign-in is paused: {exc}.", 429)
     except AccountError:
-        return _login_form(request, _local(next), "The user name or password is not right.", 400)
-    response = RedirectResponse(_local(next), status_code=303)
+        return _login_form(request, local_path(next), "The user name or password is not right.", 400)
+    response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(web.SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=_secure(request),
                         path="/")
     response.delete_cookie(web.LOGIN_CSRF_COOKIE, path="/login")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conformance.evidence.store import EvidenceStore
 from conformance.service.accounts import add_user
 from conformance.service.auth import MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, WINDOW_SECONDS, create_token
+from conformance.service.pages import local_path
 from conformance.service.tables import TokenRow
 from tests.service.conftest import Clock
 from tests.service.world import PASSWORD
@@ -209,7 +213,7 @@ async def test_someone_elses_token_cannot_be_revoked(app: FastAPI, store: Eviden
         assert (await http.get("/api/v1/me", headers={"authorization": f"Bearer {token}"})).status_code == 200
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example"])
 async def test_next_never_leaves_the_site(app: FastAPI, target: str) -> None:
     async with client(app) as http:
         form = await http.get("/login", params={"next": target})
@@ -218,3 +222,12 @@ async def test_next_never_leaves_the_site(app: FastAPI, target: str) -> None:
         response = await http.post("/login", data={"username": "nat", "password": PASSWORD, "next": target,
                                                    "csrf": csrf.group(1)})
         assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+@given(st.text(alphabet=st.sampled_from("/\\\t\n\r :.@%ae?#x"), max_size=12) | st.text(max_size=12))
+def test_next_is_a_path_on_this_site_whatever_it_is(target: str) -> None:
+    kept = local_path(target)
+    assert kept == "/" or kept == target
+    seen = "".join(c for c in kept if c not in "\t\n\r").replace("\\", "/")  # as a browser reads it
+    parts = urlsplit(seen)
+    assert seen.startswith("/") and not seen.startswith("//") and not parts.scheme and not parts.netloc
