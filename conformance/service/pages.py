@@ -57,7 +57,7 @@ def user(request: Request) -> tuple[Principal, Scope]:
 
 def local_path(target: str) -> str:
     """``target`` when it is a path on this site, else ``/``: no open redirect through ``next``. Browsers
-    drop tabs and newlines from URLs and read ``\\`` as ``/``, so ``/\t/evil`` or ``/\\evil`` would leave it."""
+    drop tabs and newlines from URLs and read a backslash as a slash, so "/", tab, "/evil" would leave it."""
     if (not target.startswith("/") or target.startswith("//") or "\\" in target
             or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target)):
         return "/"
