@@ -111,7 +111,9 @@ def results(request: Request, run_id: str, scope: RunsScope, suite: str | None =
 def check(request: Request, run_id: str, check_id: str, scope: RunsScope) -> dict[str, Any]:
     store = request.app.state.store
     require(store, scope, "run", run_id)
-    return _result(run_id, views.one_check(store, run_id, check_id)[2])
+    said = views.attestations(store, run_id, check_id)
+    return {**_result(run_id, views.one_check(store, run_id, check_id)[2]), "attestations": said,
+            "disputed": check_id in views.disputed(said)}
 
 
 @router.get("/runs/{run_id}/checks/{check_id}/evidence", summary="The evidence one check was judged on")

@@ -86,7 +86,7 @@ def _is_api(request: Request) -> bool:
 
 def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time) -> FastAPI:
     """The application over ``store`` (which the caller opens and closes)."""
-    from conformance.service import api, assess, comparisons, pages, validate
+    from conformance.service import api, assess, attest, comparisons, pages, validate
 
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
@@ -99,6 +99,7 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(assess.router)
+    app.include_router(attest.router)
     app.include_router(comparisons.router)
     app.include_router(api.router)
     app.include_router(comparisons.api_router)

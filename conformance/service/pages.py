@@ -31,7 +31,7 @@ from conformance.service.auth import (
     sign_out,
     tokens_of,
 )
-from conformance.service.scope import NotVisible, Scope, may_assess, require
+from conformance.service.scope import NotVisible, Scope, may_assess, may_attest, require
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -178,6 +178,7 @@ def run(request: Request, run_id: str) -> HTMLResponse:
     result, status, _ = views.run_outline(store, run_id)
     suites = views.suites_of(result)
     return render(request, "run.html", {"title": f"Run {run_id}", "result": result, "status": status,
+                                        "disputed": views.disputed(views.attestations(store, run_id)),
                                         "suites": suites, "counts": {s: views.counts(c) for s, c in suites.items()},
                                         "total": result.summary()})
 
@@ -187,10 +188,16 @@ def check(request: Request, run_id: str, check_id: str) -> HTMLResponse:
     _, scope = user(request)
     store = request.app.state.store
     require(store, scope, "run", run_id)
+    who, _ = user(request)
     info, status, found = views.one_check(store, run_id, check_id)
     evidence = [(e, json.dumps(e.data, indent=2, ensure_ascii=False, default=str)) for e in found.evidence]
+    said = views.attestations(store, run_id, check_id)
+    ods = info.target.get("organisation", {}).get("ods_code", "") if isinstance(info.target.get("organisation"),
+                                                                                 dict) else ""
     return render(request, "check.html", {"title": found.title or found.id, "run": info, "status": status,
-                                          "check": found, "evidence": evidence})
+                                          "check": found, "evidence": evidence, "attestations": said,
+                                          "disputed": check_id in views.disputed(said),
+                                          "can_attest": may_attest(store, who, str(ods))})
 
 
 # -- the account: API tokens -------------------------------------------------------------------------------

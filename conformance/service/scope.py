@@ -93,6 +93,23 @@ def may_assess(who: Principal, ods_code: str) -> bool:
                for g in who.grants)
 
 
+def may_attest(store: EvidenceStore, who: Principal, ods_code: str) -> bool:
+    """Whether the principal may attest or dispute verdicts about an organisation's runs: an assessor
+    of the organisation or of a footprint it belongs to, or an admin."""
+    if any(g.role == "admin" for g in who.grants):
+        return True
+    mine = [g for g in who.grants if g.role == "assessor"]
+    if any(g.kind == "organisation" and g.value == ods_code for g in mine):
+        return True
+    footprints = {g.value for g in mine if g.kind == "footprint"}
+    if not footprints:
+        return False
+    with store.transaction("check an assessor's footprints") as session:
+        return session.scalars(select(FootprintMemberRow.ods_code).where(
+            FootprintMemberRow.footprint_code.in_(footprints), FootprintMemberRow.ods_code == ods_code)).first() \
+            is not None
+
+
 def require(store: EvidenceStore, scope: Scope, kind: str, key: str) -> None:
     """Raise :class:`NotVisible` (the app answers 404) unless the scope sees the thing."""
     if not visible(store, scope, kind, key):

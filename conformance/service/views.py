@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from conformance.evidence import records
-from conformance.evidence.schema import ABORTED, EvidenceRow, OutcomeRow, RunRow
+from conformance.evidence.schema import ABORTED, AttestationRow, EvidenceRow, OutcomeRow, RunRow
 from conformance.evidence.store import EvidenceStore
 from conformance.maturity.model import CapabilityModel
 from conformance.maturity.records import Footprint, Organisation
@@ -141,3 +141,19 @@ def comparisons(store: EvidenceStore, scope: Scope) -> list[tuple[str, str]]:
     with store.transaction("list comparisons") as session:
         rows = session.scalars(select(ComparisonRow).order_by(ComparisonRow.name)).all()
         return [(r.name, r.title) for r in rows if scope.everything or r.name in scope.comparisons]
+
+
+def attestations(store: EvidenceStore, run_id: str, check_id: str | None = None) -> list[dict[str, Any]]:
+    """Every attestation on a run (or one check of it), oldest first."""
+    query = select(AttestationRow).where(AttestationRow.run_id == run_id).order_by(AttestationRow.id)
+    if check_id is not None:
+        query = query.where(AttestationRow.check_id == check_id)
+    with store.transaction("read attestations") as session:
+        return [{"check": a.check_id, "action": a.action, "reason": a.reason, "by": a.by, "at": a.at}
+                for a in session.scalars(query)]
+
+
+def disputed(items: list[dict[str, Any]]) -> set[str]:
+    """Checks whose latest word is a dispute."""
+    latest = {a["check"]: a["action"] for a in items}
+    return {check for check, action in latest.items() if action == "dispute"}

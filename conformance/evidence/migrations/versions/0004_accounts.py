@@ -1,6 +1,6 @@
 """The service's accounts (issue 22): users, scoped role grants, web sessions, API tokens, sign-in
-failures (the rate limit), named comparisons shared with procurement panels, and validations done in
-the pages (each at a permanent address).
+failures (the rate limit), named comparisons shared with procurement panels, validations done in
+the pages (each at a permanent address), and assessors' attestations and disputes of verdicts.
 
 Passwords are argon2 hashes; session ids and API tokens are stored only as SHA-256 digests.
 
@@ -63,8 +63,18 @@ def upgrade() -> None:
                     sa.Column("valid", sa.Boolean, nullable=False),
                     sa.Column("outcome", sa.JSON, nullable=False),
                     sa.Column("created", sa.String(40), nullable=False))
+    op.create_table("attestations",
+                    sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("run_id", sa.String(128), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False,
+                              index=True),
+                    sa.Column("check_id", sa.String(255), nullable=False),
+                    sa.Column("action", sa.String(16), nullable=False),
+                    sa.Column("reason", sa.Text, nullable=False),
+                    sa.Column("by", sa.String(128), nullable=False),
+                    sa.Column("at", sa.String(40), nullable=False))
 
 
 def downgrade() -> None:
-    for table in ("validations", "comparisons", "login_failures", "api_tokens", "web_sessions", "user_grants", "users"):
+    for table in ("attestations", "validations", "comparisons", "login_failures", "api_tokens", "web_sessions",
+                  "user_grants", "users"):
         op.drop_table(table)
