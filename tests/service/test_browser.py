@@ -136,3 +136,20 @@ def test_a_supplier_meets_404_outside_its_scope_and_validates_a_scan(served: str
     accessible(page, "validation result")
     page.screenshot(path=str(SHOTS / "supplier-validation.png"), full_page=True)
     context.close()
+
+
+def test_an_assessors_journey_disputes_a_verdict(served: str, browser: object) -> None:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{served}/runs/run-c/checks/{CHECK}")
+    _sign_in(page, "ass")
+    assert page.url == f"{served}/runs/run-c/checks/{CHECK}"
+    accessible(page, "check with the audit form")
+    page.get_by_label("dispute: leave it out of scoring until resolved").check()
+    page.get_by_label("Reason (needed to dispute or resolve)").fill("the answer came from a cache")
+    page.get_by_role("button", name="Record", exact=True).click()
+    assert page.get_by_role("heading", name="This verdict is disputed").is_visible()
+    assert page.get_by_role("cell", name="the answer came from a cache").is_visible()
+    accessible(page, "disputed check")
+    page.screenshot(path=str(SHOTS / "assessor-dispute.png"), full_page=True)
+    context.close()
