@@ -16,11 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conformance.cli import main
 from tests.service.world import PASSWORD, build, sqlite_url
 
 
@@ -73,6 +75,6 @@ def test_https_serves_secure_session_cookies(tmp_path: Path, cheap_hashing: None
 
 def test_a_certificate_without_its_key_is_a_usage_error(tmp_path: Path) -> None:
     cert, _ = self_signed(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "conformance.cli", "serve", "--store", sqlite_url(tmp_path),
-                           "--port", "0", "--ssl-certfile", str(cert)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "--ssl-certfile and --ssl-keyfile together" in done.stderr
+    done = CliRunner().invoke(main, ["serve", "--store", sqlite_url(tmp_path), "--port", "0",
+                                     "--ssl-certfile", str(cert)])
+    assert done.exit_code == 2 and "--ssl-certfile and --ssl-keyfile together" in done.stderr
