@@ -49,6 +49,10 @@ class RunOptions:
     verbose: bool = False
     # For tests and the demo: an httpx transport to use instead of the network (the in-memory twin).
     suite_options: dict[str, Any] = field(default_factory=dict)
+    # For the service (runs started from the pages or the API): the run id handed out before the run
+    # starts, and listeners of the runner's events (live progress).
+    run_id: str | None = None
+    listeners: list[Listener] = field(default_factory=list)
 
 
 @dataclass
@@ -106,7 +110,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
 
         probe(target)
     store = EvidenceStore(options.store_url or default_store_url())
-    run_id = new_run_id()
+    run_id = options.run_id or new_run_id()
     info = RunInfo(
         id=run_id,
         started=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -131,7 +135,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
 
     # The run is stored as incomplete when it starts and completed only after the reports are on disk,
     # so a store that fails at the end cannot cost the user the run's reports.
-    listeners: list[Listener] = [show, store_start]
+    listeners: list[Listener] = [show, store_start, *options.listeners]
     runner = Runner(
         registry,
         listeners=listeners,

@@ -57,11 +57,18 @@ class Auth:
     token_env: str = ""
     username_env: str = ""
     password_env: str = ""
+    # Values given in memory (the service's registered targets, decrypted for one run), by the name an
+    # ``*_env`` field holds; never written anywhere. Absent names are read from the environment.
+    given: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def value(self, name: str) -> str:
+        """The credential ``name`` stands for: given in memory, else the environment variable's value."""
+        return self.given.get(name) or os.environ.get(name, "")
 
     def secrets(self) -> list[str]:
         """Values to scrub from anything written: the resolved credentials, when set."""
         names = [self.token_env, self.username_env, self.password_env]
-        return [v for v in (os.environ.get(n, "") for n in names if n) if v]
+        return [v for v in (self.value(n) for n in names if n) if v]
 
 
 @dataclass
@@ -340,13 +347,13 @@ def check_credentials(target: Target) -> None:
     names = {"bearer": ("token_env",), "basic": ("username_env", "password_env")}.get(target.auth.type, ())
     for key in names:
         var = getattr(target.auth, key)
-        if not os.environ.get(var):
+        value = target.auth.value(var)
+        if not value:
             raise TargetError(f"{target.source}: auth.{key}: environment variable {var} {env_state(var)}")
-        if len(os.environ[var]) < MIN_SECRET:
+        if len(value) < MIN_SECRET:
             # Shorter values cannot be scrubbed from evidence without erasing innocent text with them.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} is shorter than {MIN_SECRET} "
                               "characters, too short to be kept out of the evidence; use a longer credential")
-        value = os.environ[var]
         if key == "token_env" and (value != value.strip() or not all(" " <= c <= "~" for c in value)):
             # An HTTP header carries printable ASCII only, with no edge whitespace: say so before any request.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} has characters an HTTP "

@@ -86,7 +86,7 @@ def _is_api(request: Request) -> bool:
 
 def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time) -> FastAPI:
     """The application over ``store`` (which the caller opens and closes)."""
-    from conformance.service import api, assess, attest, comparisons, pages, validate
+    from conformance.service import api, assess, attest, comparisons, events, pages, runs_api, validate
 
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
@@ -96,6 +96,7 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.state.model = model or load_model()
     app.state.clock = clock
     app.state.templates = templates()
+    app.state.launcher = None  # runs_start.Launcher: set by `conformance serve` (it needs the service key)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(assess.router)
@@ -105,6 +106,8 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.include_router(comparisons.api_router)
     app.include_router(validate.router)
     app.include_router(validate.api_router)
+    app.include_router(events.router)
+    app.include_router(runs_api.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -55,6 +55,16 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
             return 2
         with EvidenceStore(store_url, find_key=False) as store:
             app = create_app(store, load_model(model_dir))
+            from conformance.service.runs_start import Launcher
+            from conformance.service.secretbox import ServiceKeyError, load_box
+
+            try:
+                box = load_box()
+            except ServiceKeyError as exc:
+                click.echo(f"conformance: serve: {exc}", err=True)
+                return 2
+            click.echo(f"conformance: {box.origin}", err=True)
+            app.state.launcher = Launcher(store, box, Path("reports"))
             try:
                 sock = socket.create_server((host, port))
                 # Accepted connections inherit it: without, responses wait on the client's delayed ACK (40 ms).
@@ -67,7 +77,10 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
             click.echo(f"conformance: serving {store.url} at {scheme}://{bound_host}:{bound_port}/ (Ctrl-C stops)",
                        err=True)
             config = uvicorn.Config(app, log_level="warning", ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-            uvicorn.Server(config).run(sockets=[sock])
+            try:
+                uvicorn.Server(config).run(sockets=[sock])
+            finally:
+                app.state.launcher.close()  # a run under way is finished and stored before the store closes
         return 0
 
     _guard(body)
@@ -151,7 +164,7 @@ def users_list(store_url: str | None) -> None:
 @users.command("token")
 @click.argument("name")
 @click.option("--permission", "permissions", multiple=True, metavar="P",
-              help="runs:read and/or records:read (default both).")
+              help="runs:read, records:read, runs:write (default the two read permissions).")
 @click.option("--label", default="", help="What the token is for (shown in the account page).")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 def users_token(name: str, permissions: tuple[str, ...], label: str, store_url: str | None) -> None:
@@ -159,10 +172,10 @@ def users_token(name: str, permissions: tuple[str, ...], label: str, store_url: 
 
     def body() -> int:
         from conformance.evidence.store import EvidenceStore
-        from conformance.service.auth import PERMISSIONS, create_token
+        from conformance.service.auth import READ_PERMISSIONS, create_token
 
         with EvidenceStore(store_url, find_key=False) as store:
-            token_id, token = create_token(store, name, permissions or PERMISSIONS, label)
+            token_id, token = create_token(store, name, permissions or READ_PERMISSIONS, label)
         click.echo(f"token {token_id} for {name} (shown once; revoke: conformance users revoke {token_id}):", err=True)
         click.echo(token)
         return 0

@@ -1,0 +1,206 @@
+"""Starting runs from the service: registered targets with credentials sealed under the service key,
+the pages' forms (roles, CSRF), the API (runs:write), and a real run against the built-in sandbox on
+loopback, started through the API, followed live and read back at its permalinks, with the target's
+credential in no response, log line, report file or store row."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from conformance.evidence.store import EvidenceStore
+from conformance.sandbox.faults import parse_faults
+from conformance.sandbox.server import SandboxServer
+from conformance.service.auth import create_token
+from conformance.service.runs_start import Launcher
+from conformance.service.secretbox import KEY_ENV, ServiceKeyError, load_box
+from tests.security.leaks import expand, leaks
+
+SECRET = "synthetic-target-token-9f3c1e7a"  # synthetic, test-only: must never come back out
+COOKIE = "conformance_session"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def launcher(app: FastAPI, store: EvidenceStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(KEY_ENV, raising=False)
+        box = load_box(tmp_path_factory.mktemp("key") / "service.key")
+    found = Launcher(store, box, tmp_path_factory.mktemp("reports"))
+    app.state.launcher = found
+    yield found
+    found.close()
+    app.state.launcher = None
+
+
+def browser(app: FastAPI, session: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                             cookies={COOKIE: session})
+
+
+def api(app: FastAPI, token: str = "") -> httpx.AsyncClient:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers)
+
+
+async def csrf_of(http: httpx.AsyncClient, path: str) -> str:
+    page = await http.get(path)
+    assert page.status_code == 200, page.text
+    found = CSRF.search(page.text)
+    assert found is not None
+    return found.group(1)
+
+
+async def register(http: httpx.AsyncClient, name: str, ods: str, url: str, vendor: str = "",
+                   csrf: str | None = None) -> httpx.Response:
+    token = await csrf_of(http, "/targets") if csrf is None else csrf
+    return await http.post("/targets", data={"csrf": token, "name": name, "ods_code": ods, "vendor": vendor,
+                                             "product": "sandbox", "fhir_url": url, "sandbox": "yes",
+                                             "auth_type": "bearer", "token": SECRET})
+
+
+def test_the_key_file_is_made_0600_and_credentials_are_ciphertext(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    box = load_box(tmp_path / "k" / "service.key")
+    assert (tmp_path / "k" / "service.key").stat().st_mode & 0o777 == 0o600
+    assert "created service key file" in box.origin and "0600" in box.origin
+    sealed = box.seal({"token": SECRET})
+    assert not leaks(sealed, [SECRET]) and box.open(sealed) == {"token": SECRET}
+    assert "from" in load_box(tmp_path / "k" / "service.key").origin  # the same file, read again
+    monkeypatch.setenv(KEY_ENV, "not-a-key")
+    with pytest.raises(ServiceKeyError, match=KEY_ENV):
+        load_box(tmp_path / "other.key")
+    monkeypatch.setenv(KEY_ENV, box.fernet.generate_key().decode())
+    with pytest.raises(ServiceKeyError, match="cannot be decrypted"):
+        load_box().open(sealed)  # another key: refused with a sentence, never garbage
+
+
+async def test_registering_needs_the_role_and_the_csrf_token(app: FastAPI, launcher: Launcher,
+                                                             sessions: dict[str, str]) -> None:
+    async with browser(app, sessions["comm"]) as http:  # a commissioner sees X26's runs but runs none
+        refused = await register(http, "comm-target", "X26", "http://127.0.0.1:9/fhir")
+        assert refused.status_code == 403
+        assert "comm-target" not in (await http.get("/targets")).text
+    async with browser(app, sessions["mem"]) as http:
+        assert (await register(http, "no-csrf", "X26", "http://127.0.0.1:9/fhir", csrf="")).status_code == 403
+        bad_url = await register(http, "bad-url", "X26", "ftp://example.invalid/")
+        assert bad_url.status_code == 400 and "There is a problem" in bad_url.text
+        assert not leaks(bad_url.text, [SECRET])  # the form comes back without the credential
+        made = await register(http, "mem-target", "X26", "http://127.0.0.1:9/fhir")
+        assert made.status_code == 303
+        listing = (await http.get("/targets")).text
+        assert "mem-target" in listing and "no-csrf" not in listing and "bad-url" not in listing
+        page = await http.get(made.headers["location"])
+        assert "Start run" in page.text and "stored encrypted (bearer)" in page.text
+        assert not leaks(page.text, [SECRET])
+        no_csrf = await http.post(made.headers["location"] + "/runs", data={"suites": "fhir-rest"})
+        assert no_csrf.status_code == 403
+    async with browser(app, sessions["comm"]) as http:
+        page = await http.get(made.headers["location"])
+        assert page.status_code == 200 and "Start run" not in page.text
+        csrf = await csrf_of(http, "/targets")
+        assert (await http.post(made.headers["location"] + "/runs", data={"csrf": csrf})).status_code == 403
+    async with browser(app, sessions["ass"]) as http:  # outside the scope: not found, as any run
+        assert (await http.get(made.headers["location"])).status_code == 404
+        assert "mem-target" not in (await http.get("/targets")).text
+    assert not launcher.progress  # nothing refused started anything
+
+
+async def test_the_api_wants_a_token_with_runs_write(app: FastAPI, store: EvidenceStore, launcher: Launcher,
+                                                     sessions: dict[str, str], tokens: dict[str, str]) -> None:
+    async with browser(app, sessions["mem"]) as http:
+        made = await register(http, "api-target", "X26", "http://127.0.0.1:9/fhir")
+    target = int(made.headers["location"].rsplit("/", 1)[1])
+    async with api(app) as http:
+        assert (await http.post("/api/v1/runs", json={"target": target})).status_code == 401
+    async with api(app, tokens["mem"]) as http:  # the default token reads only
+        refused = await http.post("/api/v1/runs", json={"target": target})
+        assert refused.status_code == 403 and "runs:write" in refused.json()["detail"]
+    async with browser(app, sessions["mem"]) as http:  # a session uses the form, not the API
+        assert (await http.post("/api/v1/runs", json={"target": target})).status_code == 403
+    _, writer = create_token(store, "comm", ("runs:read", "runs:write"))
+    async with api(app, writer) as http:  # commissioner: sees the target, may not run it
+        assert (await http.post("/api/v1/runs", json={"target": target})).status_code == 403
+    _, outsider = create_token(store, "ass", ("runs:read", "runs:write"))
+    async with api(app, outsider) as http:
+        assert (await http.post("/api/v1/runs", json={"target": target})).status_code == 404
+        assert (await http.get("/api/v1/targets")).json() == {"targets": []}
+    assert not launcher.progress
+
+
+async def wait_until_final(http: httpx.AsyncClient, run_id: str) -> dict[str, object]:
+    for _ in range(600):  # at most a minute, polled; the run normally takes a few seconds
+        status: dict[str, object] = (await http.get(f"/api/v1/runs/{run_id}/status")).json()
+        if status["state"] in ("complete", "aborted", "failed"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not end: {status}")
+
+
+async def test_a_sandbox_run_started_through_the_api(app: FastAPI, store: EvidenceStore, world_url: str,
+                                                     launcher: Launcher, sessions: dict[str, str],
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    bodies: list[str] = []
+    with SandboxServer(parse_faults([])) as sandbox:
+        async with browser(app, sessions["mem"]) as http:
+            made = await register(http, "sandbox", "X26", sandbox.base_url, vendor="conformance")
+            bodies.append(made.text)
+        target = int(made.headers["location"].rsplit("/", 1)[1])
+        _, token = create_token(store, "mem", ("runs:read", "runs:write"))
+        async with api(app, token) as http:
+            listed = (await http.get("/api/v1/targets")).json()["targets"]
+            assert {"id": target, "credentials": "stored encrypted"}.items() <= next(
+                t for t in listed if t["id"] == target).items()
+            started = await http.post("/api/v1/runs", json={"target": target, "suites": ["fhir-rest"],
+                                                            "select": ["fhir-rest.capability.*"]})
+            assert started.status_code == 202, started.text
+            run_id = started.json()["run"]
+            status = await wait_until_final(http, run_id)
+            assert status["state"] == "complete", status
+            assert status["done"] == status["total"] and int(str(status["total"])) >= 3
+            run = (await http.get(f"/api/v1/runs/{run_id}")).json()
+            assert run["run"]["status"] == "complete" and run["run"]["target"]["auth"] == {"type": "bearer"}
+            assert run["summary"]["pass"] >= 3 and run["summary"]["fail"] == 0
+            junit = await http.get(f"/api/v1/runs/{run_id}/junit")
+            cases = ET.fromstring(junit.text).iter("testcase")
+            assert sum(1 for _ in cases) == status["total"]
+            results = (await http.get(f"/api/v1/runs/{run_id}/results")).json()["results"]
+            bodies += [started.text, str(status), str(run), junit.text, str(results), str(listed)]
+    async with browser(app, sessions["mem"]) as http:
+        for result in results:
+            page = await http.get(result["permalink"])
+            assert page.status_code == 200 and result["id"] in page.text
+            bodies.append(page.text)
+        live = await http.get(f"/runs/{run_id}/live")
+        assert live.status_code == 200 and "complete" in live.text and f"/runs/{run_id}" in live.text
+        assert "script-src 'self'" in live.headers["content-security-policy"]
+        events = await http.get(f"/runs/{run_id}/events")
+        assert events.headers["content-type"].startswith("text/event-stream")
+        assert events.text.startswith("event: progress\ndata: ") and '"state": "complete"' in events.text
+        bodies += [live.text, events.text, (await http.get(f"/targets/{target}")).text]
+    async with browser(app, sessions["ass"]) as http:  # another organisation's assessor: nothing to see
+        assert (await http.get(f"/runs/{run_id}/live")).status_code == 404
+        assert (await http.get(f"/runs/{run_id}/events")).status_code == 404
+    assert not leaks("\n".join(bodies) + caplog.text, [SECRET])
+    for path in (launcher.reports_dir / run_id).rglob("*"):
+        if path.is_file():
+            assert not leaks(path.read_bytes(), [SECRET]), path
+    with sqlite3.connect(world_url.removeprefix("sqlite:///")) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        assert "service_targets" in tables
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - names from sqlite_master
+                for cell in row:
+                    data = expand(cell) if isinstance(cell, bytes) else str(cell).encode()
+                    assert not leaks(data, [SECRET]), table
