@@ -59,7 +59,7 @@ class Auth:
     password_env: str = ""
     # Values given in memory (the service's registered targets, decrypted for one run), by the name an
     # ``*_env`` field holds; never written anywhere. Absent names are read from the environment.
-    given: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    given: dict[str, str] = field(default_factory=dict, repr=False, compare=False, kw_only=True)
 
     def value(self, name: str) -> str:
         """The credential ``name`` stands for: given in memory, else the environment variable's value."""

@@ -3,7 +3,8 @@
 A session id and an API token are 32 random bytes handed to the client once; the store keeps only
 their SHA-256, so a copy of the database opens no session. Signing in always issues a new session id
 (whatever cookie came with the request is ignored: no session fixation). Tokens carry permissions
-(``runs:read``, ``records:read``, ``runs:write`` to start runs) on top of their owner's scoped roles, and can be revoked.
+(``runs:read``, ``records:read``, ``runs:write`` to start runs) on top of their owner's scoped roles, and
+can be revoked.
 """
 
 from __future__ import annotations

@@ -55,16 +55,6 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
             return 2
         with EvidenceStore(store_url, find_key=False) as store:
             app = create_app(store, load_model(model_dir))
-            from conformance.service.runs_start import Launcher
-            from conformance.service.secretbox import ServiceKeyError, load_box
-
-            try:
-                box = load_box()
-            except ServiceKeyError as exc:
-                click.echo(f"conformance: serve: {exc}", err=True)
-                return 2
-            click.echo(f"conformance: {box.origin}", err=True)
-            app.state.launcher = Launcher(store, box, Path("reports"))
             try:
                 sock = socket.create_server((host, port))
                 # Accepted connections inherit it: without, responses wait on the client's delayed ACK (40 ms).
@@ -72,6 +62,17 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
             except OSError as exc:
                 click.echo(f"conformance: serve: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
                 return 2
+            from conformance.service.runs_start import Launcher
+            from conformance.service.secretbox import ServiceKeyError, key_file_for, load_box
+
+            try:
+                box = load_box(key_file_for(store))
+            except ServiceKeyError as exc:
+                click.echo(f"conformance: serve: {exc}", err=True)
+                sock.close()
+                return 2
+            click.echo(f"conformance: {box.origin}", err=True)
+            app.state.launcher = Launcher(store, box, Path("reports"))
             scheme = "https" if ssl_certfile else "http"
             bound_host, bound_port = sock.getsockname()[:2]
             click.echo(f"conformance: serving {store.url} at {scheme}://{bound_host}:{bound_port}/ (Ctrl-C stops)",

@@ -52,7 +52,7 @@ def launch_visible(request: Request, scope: Scope, run_id: str) -> Registered:
 
 @router.get("/targets")
 def targets_page(request: Request) -> HTMLResponse:
-    who, scope = user(request)
+    _, scope = user(request)
     return render(request, "targets.html", {"title": "Targets", "targets": listed(request.app.state.store, scope),
                                             "error": "", "form": {}})
 

@@ -3,8 +3,10 @@ a leaked file) opens no system under test.
 
 Fernet (cryptography): AES-128-CBC with HMAC-SHA256, authenticated, so a tampered ciphertext is refused
 rather than decrypted to garbage. The key comes from ``$CONFORMANCE_SERVICE_KEY`` (a Fernet key,
-urlsafe base64 of 32 bytes), else from a key file (default ``reports/service.key``), created with mode
-0600 on first use; where it came from is said once at startup, never the key itself.
+urlsafe base64 of 32 bytes), else from a key file (``service.key`` beside a SQLite store, so
+``reports/service.key`` by default; ``reports/service.key`` for a PostgreSQL store), created with mode
+0600 on first use; where it came from is said once at startup, never the key itself. Keep the key file
+out of the store's backups: the two together open the credentials.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from conformance.evidence.store import EvidenceStore
 
 KEY_ENV = "CONFORMANCE_SERVICE_KEY"
 DEFAULT_KEY_FILE = Path("reports") / "service.key"
@@ -44,6 +48,14 @@ class SecretBox:
             raise ServiceKeyError("a registered target's credentials cannot be decrypted with this service key "
                             f"(was ${KEY_ENV} or the key file changed?); register the target again") from None
         return {str(k): str(v) for k, v in found.items()}
+
+
+def key_file_for(store: EvidenceStore) -> Path:
+    """``service.key`` beside a SQLite store's file, else ``reports/service.key``."""
+    database = store.engine.url.database
+    if store.backend == "sqlite" and database and database != ":memory:":
+        return Path(database).parent / "service.key"
+    return DEFAULT_KEY_FILE
 
 
 def load_box(key_file: Path | None = None) -> SecretBox:

@@ -200,7 +200,17 @@ async def test_a_sandbox_run_started_through_the_api(app: FastAPI, store: Eviden
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         assert "service_targets" in tables
         for table in tables:
-            for row in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - names from sqlite_master
+            for row in db.execute(f'SELECT * FROM "{table}"'):  # names from sqlite_master
                 for cell in row:
                     data = expand(cell) if isinstance(cell, bytes) else str(cell).encode()
                     assert not leaks(data, [SECRET]), table
+
+
+def test_serve_keeps_the_key_beside_a_sqlite_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.service.secretbox import key_file_for
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    with EvidenceStore(f"sqlite:///{tmp_path / 'db' / 'conformance.db'}", find_key=False) as store:
+        path = key_file_for(store)
+    assert path == tmp_path / "db" / "service.key"
+    assert str(path) in load_box(path).origin and path.stat().st_mode & 0o777 == 0o600
