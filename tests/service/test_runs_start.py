@@ -214,3 +214,23 @@ def test_serve_keeps_the_key_beside_a_sqlite_store(tmp_path: Path, monkeypatch: 
         path = key_file_for(store)
     assert path == tmp_path / "db" / "service.key"
     assert str(path) in load_box(path).origin and path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_run_started_from_the_form_against_a_silent_target_fails_with_a_sentence(
+        app: FastAPI, launcher: Launcher, sessions: dict[str, str]) -> None:
+    async with browser(app, sessions["mem"]) as http:
+        made = await register(http, "silent", "X26", "http://127.0.0.1:9/fhir")  # the discard port: refused
+        csrf = await csrf_of(http, made.headers["location"])
+        started = await http.post(made.headers["location"] + "/runs", data={"csrf": csrf, "suites": "fhir-rest"})
+        assert started.status_code == 303 and started.headers["location"].endswith("/live")
+        run_id = started.headers["location"].split("/")[2]
+        first = await http.get(started.headers["location"])
+        if "failed" not in first.text:  # still going: the page reloads itself without JavaScript
+            assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in first.text
+        _, token = create_token(launcher.store, "mem", ("runs:read",))
+        async with api(app, token) as reader:
+            status = await wait_until_final(reader, run_id)
+        assert status["state"] == "failed" and "127.0.0.1:9" in str(status["message"]), status
+        page = await http.get(started.headers["location"])
+        assert "failed" in page.text and "refresh" not in page.text and not leaks(page.text, [SECRET])
+        assert (await http.get(f"/runs/{run_id}")).status_code == 404  # nothing was stored: no run to show
