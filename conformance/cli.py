@@ -167,10 +167,9 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
 
     def body() -> int:
         from conformance.sandbox.faults import parse_faults
-        from conformance.sandbox.hl7v2 import sandbox_hl7v2_settings
         from conformance.sandbox.hl7v2.server import MllpSandbox
         from conformance.sandbox.server import SandboxServer
-        from conformance.targets import Organisation, SystemInfo, from_url
+        from conformance.sandbox.target import sandbox_target
 
         try:
             active = parse_faults(list(faults))
@@ -181,22 +180,7 @@ def demo(faults: tuple[str, ...], **kw: Any) -> None:
 
         console = make_console()
         with SandboxServer(active) as server, MllpSandbox(active) as mllp:
-            target = from_url(server.base_url, sandbox=True)
-            target.name = "conformance sandbox" + (f" (faults: {', '.join(faults)})" if faults else "")
-            target.organisation = Organisation(ods_code="X26", name="Demo Sandbox Trust", kind="provider")
-            target.system = SystemInfo(vendor="conformance", product="sandbox", version=__version__)
-            target.endpoints["mllp"] = mllp.address
-            target.hl7v2 = sandbox_hl7v2_settings()
-            target.hl7v2.trigger = server.base_url.removesuffix("/fhir") + "/sandbox/hl7v2/send"
-            from conformance.sandbox.api import configure_target
-
-            configure_target(target, server.base_url.removesuffix("/fhir"))  # its booking API and OAuth2 server
-            from conformance.sandbox.realtime.settings import sandbox_realtime_settings
-
-            target.realtime = sandbox_realtime_settings(server.base_url)
-            from conformance.sandbox.bedside_settings import sandbox_bedside_settings
-
-            target.bedside = sandbox_bedside_settings()  # the sandbox is an eMAR (gs1-bedside match checks)
+            target = sandbox_target(server.base_url, mllp.address, faults)
             console.print(f"sandbox listening on {server.base_url} and MLLP {mllp.address}")
             options = _options(kw)
             outcome = execute(target, options, console)

@@ -9,6 +9,7 @@ answer, a bad selection) is ``failed`` with the harness's own sentence, scrubbed
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +23,9 @@ from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.runner.events import CheckFinished, Event, RunFinished, RunStarted
 from conformance.service.auth import Principal
 from conformance.service.secretbox import SecretBox
-from conformance.service.targets import LaunchRow, for_run
+from conformance.service.targets import BUILTIN, LaunchRow, for_run
 from conformance.session import RunOptions, execute, new_run_id
+from conformance.targets import Target
 
 FINAL = ("complete", "aborted", "failed")
 
@@ -43,6 +45,22 @@ class Progress:
     def as_json(self) -> dict[str, object]:
         return {"state": self.state, "total": self.total, "done": self.done, "counts": dict(self.counts),
                 "last": self.last, "message": self.message}
+
+
+def _builtin(running: contextlib.ExitStack, registered: Target) -> Target:
+    """Start the built-in sandbox (FHIR and MLLP, loopback, free ports) for one run; stopped with ``running``.
+    The registered name, organisation and credentials are kept; the addresses are the sandbox's."""
+    from conformance.sandbox.faults import parse_faults
+    from conformance.sandbox.hl7v2.server import MllpSandbox
+    from conformance.sandbox.server import SandboxServer
+    from conformance.sandbox.target import sandbox_target
+
+    server = running.enter_context(SandboxServer(parse_faults([])))
+    mllp = running.enter_context(MllpSandbox(parse_faults([])))
+    target = sandbox_target(server.base_url, mllp.address)
+    target.name, target.source, target.auth = registered.name, BUILTIN, registered.auth
+    target.organisation, target.system = registered.organisation, registered.system
+    return target
 
 
 class Launcher:
@@ -100,10 +118,13 @@ class Launcher:
                 if row is not None:
                     row.state = "running"
             target = for_run(self.store, self.box, target_id)
-            options = RunOptions(suites=suites, select=select, out_dir=self.reports_dir / run_id,
-                                 store_url=self.store.engine.url.render_as_string(hide_password=False),
-                                 run_id=run_id, listeners=[lambda event: self._event(run_id, event)])
-            outcome = execute(target, options, Console(file=io.StringIO(), width=120))
+            with contextlib.ExitStack() as running:
+                if target.endpoints.get("fhir") == BUILTIN:
+                    target = _builtin(running, target)
+                options = RunOptions(suites=suites, select=select, out_dir=self.reports_dir / run_id,
+                                     store_url=self.store.engine.url.render_as_string(hide_password=False),
+                                     run_id=run_id, listeners=[lambda event: self._event(run_id, event)])
+                outcome = execute(target, options, Console(file=io.StringIO(), width=120))
         except BaseException as exc:  # noqa: BLE001 - any failure is the launch's state, never a dead thread
             from conformance.runner.execute import describe_exception
 

@@ -21,6 +21,7 @@ from conformance.service.secretbox import SecretBox
 from conformance.targets import Auth, Organisation, SystemInfo, Target, TargetError, from_url
 
 AUTH_TYPES = ("none", "bearer", "basic")
+BUILTIN = "builtin:sandbox"  # a FHIR base URL that means: the built-in sandbox, started on loopback for the run
 MIN_SECRET = 8
 
 
@@ -104,7 +105,10 @@ def register(store: EvidenceStore, box: SecretBox, who: Principal, *, name: str,
         raise TargetError("give the target a name, its organisation's ODS code and its FHIR base URL")
     if not may_run(who, ods_code, vendor):
         raise NotVisible(f"{who.name} may not register targets of {ods_code}")
-    from_url(fhir_url)  # TargetError for a URL that is not http(s), or carries a user:password@
+    if fhir_url == BUILTIN:
+        sandbox = True  # the sandbox is there to be written to
+    else:
+        from_url(fhir_url)  # TargetError for a URL that is not http(s), or carries a user:password@
     if auth_type not in AUTH_TYPES:
         raise TargetError(f"auth: {auth_type!r} is not one of {', '.join(AUTH_TYPES)}")
     values = {"bearer": {"token": token}, "basic": {"username": username, "password": password}}.get(auth_type, {})
@@ -145,7 +149,10 @@ def for_run(store: EvidenceStore, box: SecretBox, target_id: int) -> Target:
         if row is None:
             raise NotVisible(f"no target {target_id}")
         found, sealed = _registered(row), row.secret
-    target = from_url(found.fhir_url, sandbox=found.sandbox)
+    if found.fhir_url == BUILTIN:  # the Launcher starts the sandbox and fills in its addresses
+        target = Target(name=found.name, source=BUILTIN, endpoints={"fhir": BUILTIN}, sandbox=True)
+    else:
+        target = from_url(found.fhir_url, sandbox=found.sandbox)
     target.name, target.source = found.name, f"registered target {found.name}"
     target.organisation = Organisation(ods_code=found.ods_code)
     target.system = SystemInfo(vendor=found.vendor, product=found.product)

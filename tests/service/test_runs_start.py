@@ -234,3 +234,20 @@ async def test_a_run_started_from_the_form_against_a_silent_target_fails_with_a_
         page = await http.get(started.headers["location"])
         assert "failed" in page.text and "refresh" not in page.text and not leaks(page.text, [SECRET])
         assert (await http.get(f"/runs/{run_id}")).status_code == 404  # nothing was stored: no run to show
+
+
+async def test_a_builtin_sandbox_target_is_started_for_its_run(app: FastAPI, store: EvidenceStore,
+                                                               launcher: Launcher, sessions: dict[str, str]) -> None:
+    async with browser(app, sessions["admin"]) as http:
+        made = await register(http, "built-in", "X26", "builtin:sandbox", vendor="conformance")
+        assert made.status_code == 303, made.text
+        assert "builtin:sandbox" in (await http.get(made.headers["location"])).text
+    target = int(made.headers["location"].rsplit("/", 1)[1])
+    _, token = create_token(store, "admin", ("runs:read", "runs:write"))
+    async with api(app, token) as http:
+        started = await http.post("/api/v1/runs", json={"target": target, "select": ["fhir-rest.capability.*"]})
+        status = await wait_until_final(http, started.json()["run"])
+        assert status["state"] == "complete", status
+        run = (await http.get(f"/api/v1/runs/{started.json()['run']}")).json()["run"]
+    assert run["target"]["name"] == "built-in" and run["target"]["endpoints"]["fhir"].startswith("http://127.0.0.1:")
+    assert run["target"]["organisation"]["ods_code"] == "X26" and run["target"]["sandbox"] is True
