@@ -251,3 +251,39 @@ async def test_a_builtin_sandbox_target_is_started_for_its_run(app: FastAPI, sto
         run = (await http.get(f"/api/v1/runs/{started.json()['run']}")).json()["run"]
     assert run["target"]["name"] == "built-in" and run["target"]["endpoints"]["fhir"].startswith("http://127.0.0.1:")
     assert run["target"]["organisation"]["ods_code"] == "X26" and run["target"]["sandbox"] is True
+
+
+SEES_X26 = {"admin", "nat", "comm", "mem"}  # who sees X26's runs (tests/service/world.py), so its targets
+RUNS_X26 = {"admin", "mem"}  # ... and who may start runs on them (a supplier of vendor Acme may not: not its)
+
+
+async def test_every_route_as_every_role(app: FastAPI, store: EvidenceStore, launcher: Launcher,
+                                         sessions: dict[str, str]) -> None:
+    async with browser(app, sessions["mem"]) as http:
+        made = await register(http, "matrix", "X26", "http://127.0.0.1:9/fhir", vendor="conformance")
+    target = int(made.headers["location"].rsplit("/", 1)[1])
+    _, token = create_token(store, "mem", ("runs:read", "runs:write"))
+    async with api(app, token) as http:
+        run_id = (await http.post("/api/v1/runs", json={"target": target})).json()["run"]
+        await wait_until_final(http, run_id)
+    pages = [f"/targets/{target}", f"/runs/{run_id}/live", f"/runs/{run_id}/events"]
+    for user in sorted(sessions):
+        async with browser(app, sessions[user]) as http:
+            absent = await http.get("/targets/999999")
+            for path in pages:
+                response = await http.get(path)
+                if user in SEES_X26:
+                    assert response.status_code == 200, (user, path)
+                else:
+                    assert response.status_code == 404 and response.text == absent.text, (user, path)
+            csrf = await csrf_of(http, "/targets")
+            before = len(launcher.progress)
+            started = await http.post(f"/targets/{target}/runs", data={"csrf": csrf, "select": "none.*"})
+            expected = 303 if user in RUNS_X26 else 403 if user in SEES_X26 else 404
+            assert started.status_code == expected, user
+            assert len(launcher.progress) == before + (user in RUNS_X26)
+        _, reader = create_token(store, user, ("runs:read",))
+        async with api(app, reader) as http:
+            status = await http.get(f"/api/v1/runs/{run_id}/status")
+            assert status.status_code == (200 if user in SEES_X26 else 404), user
+            assert ("matrix" in str((await http.get("/api/v1/targets")).json())) == (user in SEES_X26)
