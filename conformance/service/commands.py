@@ -71,12 +71,12 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
                 click.echo(f"conformance: serve: {exc}", err=True)
                 sock.close()
                 return 2
-            click.echo(f"conformance: {box.origin}", err=True)
             app.state.launcher = Launcher(store, box, Path("reports"))
             scheme = "https" if ssl_certfile else "http"
             bound_host, bound_port = sock.getsockname()[:2]
             click.echo(f"conformance: serving {store.url} at {scheme}://{bound_host}:{bound_port}/ (Ctrl-C stops)",
                        err=True)
+            click.echo(f"conformance: {box.origin}", err=True)  # after: scripts wait for the line above
             config = uvicorn.Config(app, log_level="warning", ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
             try:
                 uvicorn.Server(config).run(sockets=[sock])
