@@ -9,6 +9,7 @@ import logging
 import re
 import sqlite3
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,14 +17,18 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import parse_faults
 from conformance.sandbox.server import SandboxServer
-from conformance.service.auth import create_token
+from conformance.service.app import create_app
+from conformance.service.auth import create_token, sign_in
 from conformance.service.runs_start import Launcher
-from conformance.service.secretbox import KEY_ENV, ServiceKeyError, load_box
+from conformance.service.secretbox import KEY_ENV, ServiceKeyError, key_file_for, load_box
+from tests.pg import fresh_database
 from tests.security.leaks import expand, leaks
+from tests.service.world import PASSWORD, build
 
 SECRET = "synthetic-target-token-9f3c1e7a"  # synthetic, test-only: must never come back out
 COOKIE = "conformance_session"
@@ -207,8 +212,6 @@ async def test_a_sandbox_run_started_through_the_api(app: FastAPI, store: Eviden
 
 
 def test_serve_keeps_the_key_beside_a_sqlite_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.service.secretbox import key_file_for
-
     monkeypatch.delenv(KEY_ENV, raising=False)
     with EvidenceStore(f"sqlite:///{tmp_path / 'db' / 'conformance.db'}", find_key=False) as store:
         path = key_file_for(store)
@@ -287,3 +290,29 @@ async def test_every_route_as_every_role(app: FastAPI, store: EvidenceStore, lau
             status = await http.get(f"/api/v1/runs/{run_id}/status")
             assert status.status_code == (200 if user in SEES_X26 else 404), user
             assert ("matrix" in str((await http.get("/api/v1/targets")).json())) == (user in SEES_X26)
+
+
+async def test_targets_and_launches_on_postgresql(pg_server: str, cheap_hashing: None, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Migration 0005 on PostgreSQL (its ``select`` column quoted), a sealed credential, a launch to its end."""
+    url = fresh_database(pg_server, "t_service_runs_" + uuid.uuid4().hex[:8])
+    build(url)
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    with EvidenceStore(url, find_key=False) as pg:
+        app = create_app(pg)
+        app.state.launcher = Launcher(pg, load_box(tmp_path / "service.key"), tmp_path / "reports")
+        try:
+            _, token = create_token(pg, "admin", ("runs:read", "runs:write"))
+            session, _ = sign_in(pg, "mem", PASSWORD, "192.0.2.1", time.time)
+            async with browser(app, session) as http:
+                made = await register(http, "pg-target", "X26", "http://127.0.0.1:9/fhir")
+            target = int(made.headers["location"].rsplit("/", 1)[1])
+            async with api(app, token) as http:
+                run_id = (await http.post("/api/v1/runs", json={"target": target})).json()["run"]
+                assert (await wait_until_final(http, run_id))["state"] == "failed"
+        finally:
+            app.state.launcher.close()
+        with pg.engine.connect() as db:
+            secret, state = db.execute(text("SELECT t.secret, l.state FROM service_targets t JOIN service_launches l "
+                                            "ON l.target_id = t.id")).one()
+    assert secret and not leaks(secret, [SECRET]) and state == "failed"
