@@ -12,32 +12,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+# The verdict signals and the exchange errors live in the one error tree (errors.py); checks and
+# suites import them from here, beside expect/fail/skip.
+from conformance.errors import CheckFailed as CheckFailed
+from conformance.errors import CheckSkipped as CheckSkipped
+from conformance.errors import ExchangeBroken as ExchangeBroken
+from conformance.errors import HarnessLacks as HarnessLacks
+
 CheckFn = Callable[[Any], Awaitable[Any]]
 ContextFactory = Callable[["SuiteRuntime"], Awaitable[Any]]
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
-
-
-class CheckFailed(Exception):
-    """The system under test broke the rule the check verifies."""
-
-
-class CheckSkipped(Exception):
-    """A precondition is not met: the target does not claim the capability, or a needed check failed."""
-
-
-class ExchangeBroken(Exception):
-    """Talking to the system under test broke (refused, reset, timed out, oversized): an ``error``.
-
-    Transports raise subclasses whose message is already a full sentence, so it is reported as is.
-    """
-
-
-class HarnessLacks(ExchangeBroken):
-    """The harness lacks something it needs to judge (a definition, a setting, a reader for a body): an
-    ``error`` whose message says what is missing and how to supply it, never a ``fail`` of the system.
-
-    A subclass of ExchangeBroken only so that the runner reports its sentence as is."""
 
 
 def expect(condition: object, message: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.errors import ConfigError
 from conformance.openapi.settings import (
     API_KEYS,
     OAUTH_KEYS,
@@ -33,7 +34,7 @@ AUTH_TYPES = ("none", "bearer", "basic")
 MIN_SECRET = 4  # the Scrubber's shortest secret: see transports/http.py
 
 
-class TargetError(Exception):
+class TargetError(ConfigError):
     """A target that cannot be used: one line naming the file and the key (exit 2)."""
 
 

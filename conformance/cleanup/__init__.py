@@ -13,6 +13,7 @@ from conformance.cleanup.api import sweep_api
 from conformance.cleanup.fhir import sweep
 from conformance.cleanup.ledger import DEFAULT, Ledger
 from conformance.cleanup.report import Report
+from conformance.errors import UsageError
 from conformance.fhir.client import FhirClient
 from conformance.fhir.tags import TAG_SYSTEM, run_tag, tag_param
 from conformance.transports.http import HttpTransport
@@ -20,7 +21,7 @@ from conformance.transports.http import HttpTransport
 __all__ = ["NotSandboxError", "Report", "clean", "fhir_endpoints", "require_sandbox"]
 
 
-class NotSandboxError(Exception):
+class NotSandboxError(UsageError):
     """Clean-up deletes data: refused on a target not marked as a sandbox."""
 
 

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ConfigError
 from conformance.maturity.model import check_glob
 from conformance.maturity.records import RunOutcomes
 
@@ -27,7 +28,7 @@ CREDIT = {"pass": 1.0, "partial": 0.5, "fail": 0.0, "not tested": 0.0}
 VERDICTS = tuple(CREDIT)
 
 
-class RequirementsError(ValueError):
+class RequirementsError(ConfigError, ValueError):
     """``FILE: requirement[N].key: why``."""
 
 

@@ -10,8 +10,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ConfigError
 
-class ModelError(ValueError):
+
+class ModelError(ConfigError, ValueError):
     """A model file that cannot be used: ``FILE: key: why``."""
 
 

@@ -137,6 +137,8 @@ class Runner:
                 ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, options=self.options))
             except CheckSkipped as exc:  # the target lacks what the suite tests (no FHIR endpoint): skip it all
                 setup = (Status.SKIP, str(exc))
+            except CheckFailed as exc:  # a verdict is no Exception now: a setup that fails one errors, as before
+                setup = (Status.ERROR, f"suite {suite_id} could not start: {describe_exception(exc)}")
             except Exception as exc:  # a context that cannot be built errors every check of the suite
                 setup = (Status.ERROR, f"suite {suite_id} could not start: {describe_exception(exc)}")
             try:

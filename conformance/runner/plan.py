@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from conformance.checks import REGISTRY, CheckSpec, Registry
+from conformance.errors import UsageError
 
 ENTRY_POINT_GROUP = "conformance.suites"
 
 
-class SelectionError(Exception):
+class SelectionError(UsageError):
     """The user asked for a suite or pattern that names nothing: a usage error (exit 2)."""
 
 

@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.errors import TargetUnreachable
 from conformance.targets import Target, mllp_address
 
 PROBE_TIMEOUT = 10.0
 
 
-class UnreachableError(Exception):
+class UnreachableError(TargetUnreachable):
     """A declared endpoint did not answer; the message is one sentence naming it.
 
     ``what`` is the sentence without its ending, for a re-probe during a run (where things were run).
