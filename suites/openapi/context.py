@@ -9,7 +9,6 @@ apart so each verdict records the exchanges it was judged on.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import secrets
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ class OpenApiContext(BaseContext):
         self.settings = target.api
         self.source: str = target.endpoints.get("openapi", "")
         self.base: str = target.endpoints.get("api", "").rstrip("/")
-        doc_http = dataclasses.replace(target.http, max_body_bytes=target.api.max_document_bytes)
+        doc_http = target.http.model_copy(update={"max_body_bytes": target.api.max_document_bytes})
         read_only = not is_sandbox(target)
         self.anonymous = HttpTransport(doc_http, Auth(), transport=transport, read_only=read_only)
         self.http = HttpTransport(target.http, target.auth, transport=transport,
