@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 # The verdict signals and the exchange errors live in the one error tree (errors.py); checks and
 # suites import them from here, beside expect/fail/skip.
@@ -18,6 +18,9 @@ from conformance.errors import CheckFailed as CheckFailed
 from conformance.errors import CheckSkipped as CheckSkipped
 from conformance.errors import ExchangeBroken as ExchangeBroken
 from conformance.errors import HarnessLacks as HarnessLacks
+
+if TYPE_CHECKING:
+    from conformance.targets import Target
 
 CheckFn = Callable[[Any], Awaitable[Any]]
 ContextFactory = Callable[["SuiteRuntime"], Awaitable[Any]]
@@ -77,7 +80,7 @@ class BaseContext:
     :meth:`product`, and must name that check in its ``needs`` so the runner orders them.
     """
 
-    def __init__(self, target: Any) -> None:
+    def __init__(self, target: Target) -> None:
         self.target = target
         self.products: dict[str, Any] = {}
         # Optional checks this target's own claims make required: check id -> the claim, quoted (the
@@ -101,7 +104,7 @@ class BaseContext:
 class SuiteRuntime:
     """What the runner hands a suite's context factory: protocol-neutral facts about the run."""
 
-    target: Any
+    target: Target
     run_id: str = ""
     options: dict[str, Any] = field(default_factory=dict)
 

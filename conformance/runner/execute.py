@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import liveness
 from conformance.checks import (
@@ -40,6 +40,9 @@ from conformance.runner.events import (
 from conformance.runner.plan import Plan
 from conformance.runner.stop import SUSPECT_AFTER, Stop, deadline_passed, interrupted, target_died
 from conformance.writeguard import is_sandbox
+
+if TYPE_CHECKING:
+    from conformance.targets import Target
 
 # Clean-up (deleting what the suites wrote) against a target that hangs must not hold the run for ever.
 CLEANUP_TIMEOUT = 30.0
@@ -117,7 +120,7 @@ class Runner:
         for listener in self.listeners:
             listener(event)
 
-    async def run(self, plan: Plan, target: Any, info: RunInfo) -> RunResult:
+    async def run(self, plan: Plan, target: Target, info: RunInfo) -> RunResult:
         info.suites = plan.suites
         result = RunResult(run=info)
         self.emit(RunStarted(run=info, total=len(plan.checks)))
@@ -185,7 +188,7 @@ class Runner:
         spec: CheckSpec,
         ctx: Any,
         setup: tuple[Status, str],
-        target: Any,
+        target: Target,
         semaphore: asyncio.Semaphore,
         done: dict[str, asyncio.Future[CheckResult]],
         result: RunResult,

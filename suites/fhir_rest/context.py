@@ -19,6 +19,7 @@ from conformance.evidence.capture import record
 from conformance.fhir.client import FhirClient
 from conformance.fhir.tags import TAG_SYSTEM, run_tag, with_tags
 from conformance.model import Evidence
+from conformance.targets import Target
 from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
 from conformance.writeguard import is_sandbox
 
@@ -38,7 +39,7 @@ class FhirContext(BaseContext):
     # registers its own metadata check, since products are kept per suite).
     metadata_check = METADATA
 
-    def __init__(self, target: Any, http: HttpTransport, run_id: str) -> None:
+    def __init__(self, target: Target, http: HttpTransport, run_id: str) -> None:
         super().__init__(target)
         self.http = http
         self.fhir = FhirClient(target.endpoints["fhir"], http)
@@ -96,7 +97,7 @@ class FhirContext(BaseContext):
 
     async def aclose(self) -> None:
         try:
-            if getattr(self.target, "sandbox", False):
+            if self.target.sandbox:
                 for resource_type, resource_id in reversed(list(self.created)):
                     try:
                         await self.fhir.delete(f"{resource_type}/{resource_id}")
@@ -112,7 +113,7 @@ class FhirContext(BaseContext):
     def for_runtime(cls, runtime: SuiteRuntime) -> Self:
         """A context on the target's FHIR endpoint (what every FHIR suite's context factory does)."""
         target = runtime.target
-        endpoints = getattr(target, "endpoints", {}) or {}
+        endpoints = target.endpoints
         if not endpoints.get("fhir"):
             skip("the target names no FHIR endpoint (endpoints.fhir in the target file, or --target URL)")
         http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from conformance.checks import SuiteRuntime, skip, suite
 from conformance.gs1 import validate
 from conformance.gs1.linters import check_digit
-from conformance.targets import BedsideSettings
+from conformance.targets import BedsideSettings, Target
 from conformance.transports.http import HttpResponse
 from suites.fhir_rest import capability
 from suites.fhir_rest.context import FhirContext, describe, require_declared, snippet
@@ -80,7 +80,7 @@ class Scans:
 class BedsideContext(FhirContext):
     metadata_check = METADATA
 
-    def __init__(self, target: Any, http: Any, run_id: str) -> None:
+    def __init__(self, target: Target, http: Any, run_id: str) -> None:
         super().__init__(target, http, run_id)
         self.scans = Scans()
 
@@ -151,8 +151,7 @@ def refusal_problem(response: HttpResponse) -> str | None:
 
 def bedside(ctx: BedsideContext) -> BedsideSettings:
     """The target's ``[bedside]`` declaration (none: a generic FHIR server)."""
-    settings = getattr(ctx.target, "bedside", None)
-    return settings if isinstance(settings, BedsideSettings) else BedsideSettings()
+    return ctx.target.bedside
 
 
 def gln_extension_system(ctx: BedsideContext) -> str:

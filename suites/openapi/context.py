@@ -23,7 +23,7 @@ from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.created import Created, delete_created
 from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file, validate
-from conformance.targets import Auth
+from conformance.targets import Auth, Target
 from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
 
@@ -32,7 +32,7 @@ SAFE = ("GET", "HEAD")
 
 
 class OpenApiContext(BaseContext):
-    def __init__(self, target: Any, transport: Any, run_id: str = "", ledger: Ledger | None = None) -> None:
+    def __init__(self, target: Target, transport: Any, run_id: str = "", ledger: Ledger | None = None) -> None:
         super().__init__(target)
         self.settings = target.api
         self.source: str = target.endpoints.get("openapi", "")
