@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
@@ -83,6 +84,26 @@ def strings(why: str, *, non_empty: bool = False, each: Callable[[str], str] | N
         return [each(v) for v in value] if each else list(value)
 
     return BeforeValidator(check)
+
+
+def http_url(value: str) -> str:
+    """An http(s) URL with a host, or "" (not set); else ValueError saying so."""
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def accepted_by(check: Callable[[str], object], *, optional: bool = False) -> Callable[[str], str]:
+    """A field validator from a parser whose ValueError says what is wrong (``mllp_address``);
+    ``optional``: "" means not set, and is not parsed."""
+
+    def validate(value: str) -> str:
+        if value or not optional:
+            check(value)
+        return value
+
+    return validate
 
 
 Text = Annotated[str, text()]

@@ -28,7 +28,7 @@ from conformance.gs1.settings import BedsideSettings as BedsideSettings
 from conformance.hl7v2.settings import Hl7v2Settings as Hl7v2Settings
 from conformance.openapi.settings import ApiSettings, OAuthSettings, missing_secrets
 from conformance.realtime.settings import RealtimeSettings
-from conformance.sections import Flag, KeyProblem, Section, Text, one_line, positive, strings, text
+from conformance.sections import Flag, KeyProblem, Section, Text, accepted_by, one_line, positive, strings, text
 from conformance.transports.settings import AUTH_TYPES as AUTH_TYPES
 from conformance.transports.settings import Auth as Auth
 from conformance.transports.settings import HttpSettings as HttpSettings
@@ -81,12 +81,7 @@ class Endpoints(Section):
                 raise ValueError(problem)
         return value
 
-    @field_validator("mllp")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        if value:
-            mllp_address(value)  # its ValueError says what is wrong
-        return value
+    _address = field_validator("mllp")(accepted_by(mllp_address, optional=True))
 
     def named(self) -> dict[str, str]:
         """The endpoints given, by key (a FHIR base without its trailing slash)."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from conformance.sections import Section, flag, positive, strings, text, whole
+from conformance.sections import Section, accepted_by, flag, http_url, positive, strings, text, whole
 from conformance.transports.settings import mllp_address
 
 Str = Annotated[str, text(strip=False)]
@@ -49,16 +48,6 @@ class Hl7v2Settings(Section):
                 raise ValueError(f"{kind!r} is not a message type such as ADT^A01")
         return value
 
-    @field_validator("listen")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        mllp_address(value)  # its ValueError says what is wrong
-        return value
+    _address = field_validator("listen")(accepted_by(mllp_address))
 
-    @field_validator("trigger")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _url = field_validator("trigger")(http_url)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import re
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from conformance.sections import KeyProblem, Section, from_file, positive, text, whole
+from conformance.sections import KeyProblem, Section, from_file, http_url, positive, text, whole
 
 # "GET /appointments/{id}": an operation as the OpenAPI document names it.
 _OPERATION = re.compile(r"^(GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE|TRACE) /\S*$")
@@ -71,13 +70,12 @@ class OAuthSettings(Section):
     expired_token_env: Str = ""  # a token the server issued that has since expired (expired-token check)
     smart_fhir: Str = ""  # the SMART-protected FHIR base, when it is not endpoints.fhir
 
-    @field_validator("token_endpoint", "smart_fhir")
+    _url = field_validator("token_endpoint")(http_url)
+
+    @field_validator("smart_fhir")
     @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value.rstrip("/") if value else value
+    def _base(cls, value: str) -> str:
+        return http_url(value).rstrip("/")
 
     @field_validator("client_secret_env", "private_key_env", "expired_token_env")
     @classmethod

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from conformance.sections import Section, positive, text, whole
+from conformance.sections import Section, accepted_by, http_url, positive, text, whole
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -60,13 +59,7 @@ class RealtimeSettings(Section):
             raise ValueError("must be at least 1")
         return value
 
-    @field_validator("a", "b", "notify_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _url = field_validator("a", "b", "notify_url")(http_url)
 
     @field_validator("filter")
     @classmethod
@@ -75,11 +68,7 @@ class RealtimeSettings(Section):
             raise ValueError("must contain {tag} (the run's tag), so that only this run's writes notify")
         return value
 
-    @field_validator("listen")
-    @classmethod
-    def _loopback(cls, value: str) -> str:
-        listen_address(value)  # its ValueError says what is wrong
-        return value
+    _loopback = field_validator("listen")(accepted_by(lambda spec: listen_address(spec)))
 
     def endpoint_a(self, endpoints: dict[str, str]) -> str:
         return (self.a or endpoints.get("fhir", "")).rstrip("/")
