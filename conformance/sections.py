@@ -126,7 +126,7 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
     elif isinstance(cause, ValueError):
         why = str(cause)
     elif error["type"] == "extra_forbidden":
-        fields = list(_model_at(model, loc[:-1]).model_fields)
+        fields = [f.alias or name for name, f in _model_at(model, loc[:-1]).model_fields.items()]
         why = f"unknown key (expected one of {', '.join(fields)})"
     elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
         why = f"must be a table ([{'.'.join([prefix, *loc] if prefix else loc)}])"
@@ -139,7 +139,7 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
 def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel]:
     """The section model a location inside ``model`` points at (for the list of keys it allows)."""
     for part in loc:
-        field = model.model_fields.get(part)
+        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
         if field is None:
             break
         inner = _section_type(field.annotation)
