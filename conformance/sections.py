@@ -120,6 +120,8 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
                     key=lambda e: e["type"] != "extra_forbidden")
     error = errors[0]
     loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    if loc and loc[-1] == "[key]":  # a table's key itself is wrong (its message quotes it): name the table
+        loc = loc[:-2]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, KeyProblem):
         loc, why = [*loc, cause.key], cause.why
@@ -128,6 +130,8 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
     elif error["type"] == "extra_forbidden":
         fields = [f.alias or name for name, f in _model_at(model, loc[:-1]).model_fields.items()]
         why = f"unknown key (expected one of {', '.join(fields)})"
+    elif error["type"] == "missing":
+        why = "missing"
     elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
         why = f"must be a table ([{'.'.join([prefix, *loc] if prefix else loc)}])"
     else:
