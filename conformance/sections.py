@@ -119,7 +119,12 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
     errors = sorted(exc.errors(include_url=False, include_input=False),
                     key=lambda e: e["type"] != "extra_forbidden")
     error = errors[0]
-    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    loc: list[str] = []
+    for part in error["loc"]:  # an item of an array of tables is named as people count: requirement[1]
+        if isinstance(part, int) and loc:
+            loc[-1] += f"[{part + 1}]"
+        elif not isinstance(part, int):
+            loc.append(str(part))
     if loc and loc[-1] == "[key]":  # a table's key itself is wrong (its message quotes it): name the table
         loc = loc[:-2]
     cause = (error.get("ctx") or {}).get("error")
@@ -143,7 +148,8 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
 def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel]:
     """The section model a location inside ``model`` points at (for the list of keys it allows)."""
     for part in loc:
-        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
+        key = part.split("[", 1)[0]  # requirement[2] -> the requirement field's item model
+        field = next((f for name, f in model.model_fields.items() if key in (name, f.alias)), None)
         if field is None:
             break
         inner = _section_type(field.annotation)
