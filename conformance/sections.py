@@ -110,11 +110,7 @@ Text = Annotated[str, text()]
 Flag = Annotated[bool, flag()]
 
 
-class SettingsError(ValueError):
-    """A settings file (or table) that cannot be used: one line, ``FILE: key: why``."""
-
-
-def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: str = "") -> str:
+def one_line(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
     """The first of pydantic's errors as ``SOURCE: section.key: why`` (unknown keys reported first)."""
     errors = sorted(exc.errors(include_url=False, include_input=False),
                     key=lambda e: e["type"] != "extra_forbidden")
@@ -138,10 +134,10 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
     elif error["type"] == "missing":
         why = "missing"
     elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
-        why = f"must be a table ([{'.'.join([prefix, *loc] if prefix else loc)}])"
+        why = f"must be a table ([{'.'.join(loc)}])"
     else:
         why = str(error["msg"])
-    key = ".".join([prefix, *loc] if prefix else loc)
+    key = ".".join(loc)
     return f"{source}: {key}: {why}" if key else f"{source}: {why}"
 
 
