@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -32,7 +32,9 @@ from conformance.reporting.console import ConsoleProgress, make_console, print_s
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
 from conformance.runner.stop import INTERRUPTED, TERMINATED, Stop, terminated
-from conformance.targets import Target
+
+if TYPE_CHECKING:  # the target file reader (pydantic) loads only when a command reads one
+    from conformance.targets import Target
 
 
 @dataclass

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from conformance.errors import TargetUnreachable
-from conformance.targets import Target, mllp_address
+from conformance.transports.settings import mllp_address
+
+if TYPE_CHECKING:
+    from conformance.targets import Target
 
 PROBE_TIMEOUT = 10.0
 
