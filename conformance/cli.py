@@ -426,7 +426,8 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 import conformance.cli_browse  # noqa: E402
 import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402
-import conformance.cli_sandbox  # noqa: E402, F401
+import conformance.cli_sandbox  # noqa: E402
+import conformance.service.commands  # noqa: E402, F401
 
 if __name__ == "__main__":
     # `python -m conformance.cli`: the commands above register on conformance.cli's own `main` (imported

@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from conformance.evidence.schema import (
     COMPLETE,
     AssessmentRow,
+    AttestationRow,
     FootprintMemberRow,
     FootprintRow,
     MilestoneRow,
@@ -143,11 +145,22 @@ def run_outcomes(store: EvidenceStore, ods_codes: Iterable[str] | None = None,
             outcome_query = outcome_query.where(RunRow.ods_code.in_(list(ods_codes)))
         if run_ids is not None:
             outcome_query = outcome_query.where(RunRow.id.in_(list(run_ids)))
+        disputed = _disputed(session, list(runs))
         for run_id, check_id, status, required, requirements, message in session.execute(
                 outcome_query.order_by(OutcomeRow.run_id, OutcomeRow.position)):
-            if run_id in runs:
+            if run_id in runs and (run_id, check_id) not in disputed:
                 runs[run_id].outcomes.append(Outcome(check_id, status, bool(required), tuple(requirements), message))
         return list(runs.values())
+
+
+def _disputed(session: Session, run_ids: list[str]) -> set[tuple[str, str]]:
+    """(run, check) of every verdict an assessor disputed and nobody resolved since: left out of scoring."""
+    latest: dict[tuple[str, str], str] = {}
+    for run_id, check_id, action in session.execute(
+            select(AttestationRow.run_id, AttestationRow.check_id, AttestationRow.action)
+            .where(AttestationRow.run_id.in_(run_ids)).order_by(AttestationRow.id)):
+        latest[(run_id, check_id)] = action
+    return {key for key, action in latest.items() if action == "dispute"}
 
 
 def org_records(store: EvidenceStore, model: CapabilityModel, ods_codes: Iterable[str] | None,

@@ -191,6 +191,24 @@ class SignatureRow(Base):
     signature: Mapped[str] = mapped_column(String(128))  # base64 of the 64-byte signature
 
 
+class AttestationRow(Base):
+    """An assessor's word on one verdict (issue 22): ``attest``, ``dispute`` or ``resolve``, with a reason.
+
+    A verdict whose latest word is ``dispute`` is shown as disputed and left out of every record's
+    scoring (records.run_outcomes) until resolved; the run's seal is untouched (attestations are kept
+    beside the sealed outcomes, not in them)."""
+
+    __tablename__ = "attestations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    check_id: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))  # attest | dispute | resolve
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(128))  # the assessor's user name
+    at: Mapped[str] = mapped_column(String(40))
+
+
 def plain(value: Any) -> Any:
     """A JSON-only copy: NaN/infinity become None, anything not JSON becomes its text."""
     if isinstance(value, dict):

@@ -161,7 +161,7 @@ def test_a_killed_run_leaves_things_and_cleanup_removes_them_all(tmp_path: Path,
         # --run narrows to one run: another id finds nothing; the FHIR run's id removes its resources only
         code, out, _ = invoke("cleanup", "--target", str(target), "--ledger", str(ledger), "--dry-run",
                               "--run", "19990101T000000Z-000000")
-        assert code == 0 and "nothing of the harness's found" in out
+        assert code == 0 and "nothing of the harness's found" in out, out
         code, out, err = invoke("cleanup", "--target", str(target), "--ledger", str(ledger), "--run", fhir_run)
         assert code == 0, out + err
         assert "Patient: found" in out and live_harness_resources(app) == [] and harness_bookings(app) == left_api

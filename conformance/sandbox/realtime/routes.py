@@ -71,7 +71,7 @@ class EndpointB:
             if parts[:1] == ["Subscription"]:
                 return await self.subscription(request, parts[1:])
             if parts == ["Basic"] and request.method == "GET" and not self.faults.on("subscription-topic-undeclared"):
-                return fhir(request, self.faults, topics.basic_topics(self.base(request)))
+                return fhir(request, self.faults, topics.basic_topics(self.base(request), request.query_params))
         except FhirError as exc:
             return error(request, Faults(), exc)
         return await self.replica.handle(request)

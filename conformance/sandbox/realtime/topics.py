@@ -6,6 +6,7 @@ realtime suite reads the triggers and ``canFilterBy`` from it on the sandbox as 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from conformance.realtime.topics import FHIR_TYPES
@@ -33,9 +34,14 @@ def basic_topic(n: int, url: str) -> dict[str, Any]:
             "code": {"coding": [{"system": FHIR_TYPES, "code": "SubscriptionTopic"}]}}
 
 
-def basic_topics(base: str) -> dict[str, Any]:
-    """``GET Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic``: every topic B knows."""
-    found = [basic_topic(n + 1, url) for n, url in enumerate(sorted(TOPICS))]
+def basic_topics(base: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """``GET Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic``: every topic B knows.
+
+    The search is honoured as a real server would: the topics carry no tag (a clean-up's ``_tag`` sweep
+    finds none of them) and a ``code`` other than SubscriptionTopic matches none."""
+    code = query.get("code")
+    wanted = "_tag" not in query and (code is None or code.rsplit("|", 1)[-1] == "SubscriptionTopic")
+    found = [basic_topic(n + 1, url) for n, url in enumerate(sorted(TOPICS))] if wanted else []
     return {"resourceType": "Bundle", "type": "searchset", "total": len(found),
             "entry": [{"fullUrl": f"{base}/Basic/{b['id']}", "resource": b, "search": {"mode": "match"}}
                       for b in found]}
