@@ -10,7 +10,7 @@ import httpx
 from conformance.model import RunInfo, RunResult
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
-from conformance.targets import Target, from_url
+from conformance.targets import Target
 from conformance.transports.mllp import Handler, MllpClient, OnBroken
 
 SANDBOX_URL = "http://sandbox.test/fhir"
@@ -28,22 +28,14 @@ async def run_against_sandbox(
 ) -> RunResult:
     """``app``: a sandbox app (``create_app``) the caller keeps, to look at its state afterwards."""
     from conformance.sandbox.fhir import create_app
-    from conformance.sandbox.hl7v2 import SandboxReceiver, sandbox_hl7v2_settings, send_messages
-    from conformance.sandbox.realtime.settings import sandbox_realtime_settings
+    from conformance.sandbox.hl7v2 import SandboxReceiver, send_messages
+    from conformance.sandbox.target import sandbox_target
 
     registry = load_suites()
     active = parse_faults(faults or [])
     app = app if app is not None else create_app(active)
-    target = from_url(SANDBOX_URL, sandbox=sandbox)
-    target.endpoints["mllp"] = "memory:0"
-    target.hl7v2 = sandbox_hl7v2_settings()
-    target.realtime = sandbox_realtime_settings(SANDBOX_URL)
-    from conformance.sandbox.bedside_settings import sandbox_bedside_settings
-
-    target.bedside = sandbox_bedside_settings()  # the sandbox is an eMAR: gs1-bedside's match checks run
-    from conformance.sandbox.api import configure_target
-
-    configure_target(target, "https://sandbox.test")  # https in memory: the HSTS check has something to judge
+    # https for the API in memory: the HSTS check has something to judge
+    target = sandbox_target(SANDBOX_URL, api_root="https://sandbox.test", sandbox=sandbox)
     if configure is not None:
         configure(target)
 

@@ -1,6 +1,6 @@
 """``conformance evidence|org|footprint|assessments|maturity|roadmap|compare``: the evidence store's commands.
 
-Registered on the main command group by conformance/cli.py; kept apart so cli.py stays small.
+Registered on the main command group (conformance/cli/common.py) when conformance.cli imports this module.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from typing import Any
 
 import click
 
-from conformance.cli import _guard, main
+from conformance.cli.common import STORE_HELP, guard, main
 
 KEY_HELP = ("Signing key (PEM, Ed25519); default $CONFORMANCE_SIGNING_KEY, else "
             "~/.config/conformance/signing-key.pem.")
-STORE_HELP = "Evidence store URL (default: sqlite:///reports/conformance.db under the working directory)."
 
 
 @main.group()
@@ -73,7 +72,7 @@ def evidence_verify(pack: Path | None, store_url: str | None, trusted_keys: tupl
         click.echo(f"OK: {what}: every digest and link verified; {note}")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 @evidence.command("export")
@@ -89,7 +88,7 @@ def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path 
     """Write sealed run RUN_ID as one file that `conformance evidence verify PACK` checks anywhere."""
 
     def body() -> int:
-        from conformance.cli_browse import resolve_run
+        from conformance.cli.common import resolve_run
         from conformance.evidence.keys import find_signer
         from conformance.evidence.store import EvidenceStore
 
@@ -102,7 +101,7 @@ def evidence_export(run_id: str, output: Path, store_url: str | None, key: Path 
         click.echo(f"{output} ({size:,} bytes, {how})")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 @evidence.command("checkpoint")
@@ -128,7 +127,7 @@ def evidence_checkpoint(output: Path | None, store_url: str | None, key: Path | 
             _write(output, data.decode("ascii"))
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 @main.group()
@@ -149,7 +148,7 @@ def keys_init(key: Path | None) -> None:
         click.echo(f"{path}: new Ed25519 key; public key {signer.public_b64}; fingerprint {signer.fingerprint}")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 @keys.command("show")
@@ -166,7 +165,7 @@ def keys_show(key: Path | None) -> None:
         click.echo(f"public key {signer.public_b64}\nfingerprint {signer.fingerprint}")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 # ---- the maturity and roadmap record (issue 7) ---------------------------------------------------------
@@ -183,7 +182,7 @@ def _record_errors() -> tuple[type[Exception], ...]:
 
 
 def _record_guard(body: Any) -> None:
-    """_guard, plus the record's own input errors as usage errors (exit 2, one line)."""
+    """guard, plus the record's own input errors as usage errors (exit 2, one line)."""
 
     def wrapped() -> int:
         try:
@@ -192,7 +191,7 @@ def _record_guard(body: Any) -> None:
             click.echo(f"conformance: {exc}", err=True)
             return 2
 
-    _guard(wrapped)
+    guard(wrapped)
 
 
 def _as_of(value: str | None) -> date:
@@ -427,7 +426,7 @@ def compare(run_ids: tuple[str, ...], requirements_path: Path | None, store_url:
     """Side-by-side matrix of runs (one per vendor system), requirement by requirement, weighted must/should/could."""
 
     def body() -> int:
-        from conformance.cli_browse import resolve_run
+        from conformance.cli.common import resolve_run
         from conformance.evidence import records
         from conformance.evidence.store import EvidenceStore, RunNotFound
         from conformance.maturity import views
