@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    import httpx
+
+    from conformance.transports.mllp import Handler, OnBroken
 
 CheckFn = Callable[[Any], Awaitable[Any]]
 ContextFactory = Callable[["SuiteRuntime"], Awaitable[Any]]
@@ -112,13 +118,36 @@ class BaseContext:
         """Release transports and clean up what the suite wrote. Runs once, after the suite's checks."""
 
 
+@dataclass(frozen=True)
+class Links:
+    """Twins a run is wired to instead of the network (tests, in-memory runs, benchmarks), passed by the
+    runner to every suite unchanged; each None means the target's own endpoints. Typed, so that a
+    misspelt link is a type error, not a suite that silently goes to the network."""
+
+    # Every HTTP exchange of every suite (an httpx.ASGITransport or MockTransport twin).
+    http_transport: httpx.AsyncBaseTransport | None = None
+    # hl7v2-receiver: the peer's handler, joined through a socket pair instead of a port.
+    mllp_handler: Handler | None = None
+    # hl7v2-sender: makes the peer send to the harness's handler through a socket pair; returns how many.
+    hl7v2_push: Callable[[Handler, OnBroken], Awaitable[Any]] | None = None
+    # realtime: hands the notification receiver's ASGI app to the sender instead of serving it.
+    realtime_link: Callable[[Any], None] | None = None
+    # openapi: where created resources are journalled (default reports/created/ on the network).
+    ledger_dir: Path | None = None
+
+    @property
+    def on_network(self) -> bool:
+        """True when HTTP goes to the target itself (so it can be probed and can die mid-run)."""
+        return self.http_transport is None
+
+
 @dataclass
 class SuiteRuntime:
     """What the runner hands a suite's context factory: protocol-neutral facts about the run."""
 
     target: Any
     run_id: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
+    links: Links = field(default_factory=Links)
 
 
 @dataclass

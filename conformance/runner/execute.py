@@ -24,6 +24,7 @@ from conformance.checks import (
     CheckSkipped,
     CheckSpec,
     ExchangeBroken,
+    Links,
     Registry,
     SuiteRuntime,
 )
@@ -33,7 +34,7 @@ from conformance.runner.events import (
     CheckFinished,
     CheckStarted,
     Event,
-    Listener,
+    EventSink,
     RunFinished,
     RunStarted,
 )
@@ -63,10 +64,10 @@ class Runner:
     def __init__(
         self,
         registry: Registry,
-        listeners: Iterable[Listener] = (),
+        sinks: Iterable[EventSink] = (),
         concurrency: int = 4,
         check_timeout: float = 60.0,
-        options: dict[str, Any] | None = None,
+        links: Links | None = None,
         deadline: float | None = None,
         reprobe: Reprobe | None = None,
         cleanup_timeout: float = CLEANUP_TIMEOUT,
@@ -74,10 +75,10 @@ class Runner:
         """``reprobe`` says whether the target still answers (None) or why not; without it the runner
         does not watch for a dying target (in-memory twins cannot die)."""
         self.registry = registry
-        self.listeners = list(listeners)
+        self.sinks = list(sinks)
         self.concurrency = max(1, concurrency)
         self.check_timeout = check_timeout
-        self.options = dict(options or {})
+        self.links = links or Links()
         self.deadline = deadline
         self.reprobe = reprobe
         self.cleanup_timeout = cleanup_timeout
@@ -114,8 +115,8 @@ class Runner:
             self.stop(deadline_passed(self.deadline, sum(not f.done() for f in self._done.values())))
 
     def emit(self, event: Event) -> None:
-        for listener in self.listeners:
-            listener(event)
+        for sink in self.sinks:
+            sink.on_event(event)
 
     async def run(self, plan: Plan, target: Any, info: RunInfo) -> RunResult:
         info.suites = plan.suites
@@ -134,7 +135,7 @@ class Runner:
             ctx: Any = None
             setup = (Status.PASS, "")
             try:
-                ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, options=self.options))
+                ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, links=self.links))
             except CheckSkipped as exc:  # the target lacks what the suite tests (no FHIR endpoint): skip it all
                 setup = (Status.SKIP, str(exc))
             except Exception as exc:  # a context that cannot be built errors every check of the suite

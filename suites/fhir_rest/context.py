@@ -115,7 +115,7 @@ class FhirContext(BaseContext):
         endpoints = getattr(target, "endpoints", {}) or {}
         if not endpoints.get("fhir"):
             skip("the target names no FHIR endpoint (endpoints.fhir in the target file, or --target URL)")
-        http = HttpTransport(target.http, target.auth, transport=runtime.options.get("http_transport"),
+        http = HttpTransport(target.http, target.auth, transport=runtime.links.http_transport,
                              origin=endpoints["fhir"], read_only=not is_sandbox(target))
         return cls(target, http, runtime.run_id)
 

@@ -2,7 +2,7 @@
 
 Where the messages come from: a real target is configured to send to ``hl7v2.listen`` (and may have
 a test hook, ``hl7v2.trigger``, that we POST {"host", "port"} to); the in-memory twin
-(``options["hl7v2_push"]``) pushes through a socket pair. The harness acknowledges each message
+(``links.hl7v2_push``) pushes through a socket pair. The harness acknowledges each message
 as a receiving system must (``handle``), and keeps it as evidence.
 """
 
@@ -181,8 +181,8 @@ class SenderContext(BaseContext):
 
 
 async def make_context(runtime: SuiteRuntime) -> SenderContext:
-    return SenderContext(runtime.target, runtime.options.get("hl7v2_push"),
-                         runtime.options.get("http_transport"))
+    return SenderContext(runtime.target, runtime.links.hl7v2_push,
+                         runtime.links.http_transport)
 
 
 SUITE = suite(

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import Links
 from conformance.model import RunInfo, RunResult
-from conformance.runner import Runner, build_plan, load_suites
+from conformance.runner import EventSink, Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
 from conformance.targets import Target
 from conformance.transports.mllp import Handler, MllpClient, OnBroken
@@ -21,7 +22,7 @@ async def run_against_sandbox(
     suites: list[str] | None = None,
     select: list[str] | None = None,
     sandbox: bool = True,
-    listeners: list[Any] | None = None,
+    sinks: list[EventSink] | None = None,
     configure: Callable[[Target], None] | None = None,
     app: Any = None,
     wrap_http: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
@@ -47,13 +48,12 @@ async def run_against_sandbox(
         http = wrap_http(http)
     runner = Runner(
         registry,
-        listeners=listeners or [],
+        sinks=sinks or [],
         concurrency=4,
         check_timeout=30,
-        options={"http_transport": http, "mllp_handler": SandboxReceiver(active).handle,
-                 "hl7v2_push": push,
-                 # the realtime suite's receiver, reached by the sandbox's notification sender in memory
-                 "realtime_link": lambda receiver: app.state.realtime.link(httpx.ASGITransport(app=receiver))},
+        links=Links(http_transport=http, mllp_handler=SandboxReceiver(active).handle, hl7v2_push=push,
+                    # the realtime suite's receiver, reached by the sandbox's notification sender in memory
+                    realtime_link=lambda receiver: app.state.realtime.link(httpx.ASGITransport(app=receiver))),
     )
     info = RunInfo(id="test-run", started="", target=target.to_dict(), harness_version="test")
     return await runner.run(build_plan(registry, suites, select), target, info)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from rich.console import Console
 
+from conformance.checks import Links
 from conformance.sandbox.api import EXPIRED_ENV, KEY_ENV, SECRET_ENV, configure_target
 from conformance.sandbox.api.oauth import keys
 from conformance.sandbox.faults import parse_faults
@@ -33,7 +34,7 @@ def test_no_secret_or_token_in_any_output(tmp_path: Path, monkeypatch: pytest.Mo
     app = create_app(parse_faults(["api-echoes-token-in-error"]))  # the API repeats the token in a 400
     options = RunOptions(suites=["openapi", "security"], out_dir=tmp_path / "out",
                          store_url=f"sqlite:///{tmp_path / 'store.db'}", verbose=True,
-                         suite_options={"http_transport": httpx.ASGITransport(app=app)})
+                         links=Links(http_transport=httpx.ASGITransport(app=app)))
     outcome = execute(target, options, Console(file=buffer, width=200))
     by_id = {r.id: r for r in outcome.result.results}
     assert by_id["security.token.not-echoed"].status.value == "fail"  # the echo happened and was caught
