@@ -465,12 +465,12 @@ def demo_record(store_url: str | None, report_dir: Path, as_of: date | None = No
     from conformance.evidence import records
     from conformance.evidence.store import EvidenceStore
     from conformance.maturity import views
-    from conformance.maturity.inputs import load_demo
+    from conformance.maturity.demo import load_demo
     from conformance.maturity.model import load_model
     from conformance.maturity.score import footprint_record, roadmap_view
 
     model, day = load_model(), as_of or datetime.now(UTC).date()
-    orgs, footprints, claims = load_demo(model)
+    orgs, footprints, claims = load_demo(model=model)
     written = []
     with EvidenceStore(store_url) as store:
         records.save_organisations(store, orgs)

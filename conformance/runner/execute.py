@@ -26,6 +26,7 @@ from conformance.checks import (
     ExchangeBroken,
     Links,
     Registry,
+    RunShared,
     SuiteRuntime,
 )
 from conformance.evidence.capture import collecting
@@ -127,6 +128,7 @@ class Runner:
         done: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in plan.checks}
         self._done, self.stopped = done, None
         by_suite: dict[str, list[CheckSpec]] = {}
+        shared = RunShared()  # what this run's suites share, made once (checks.RunShared)
         for spec in plan.checks:
             by_suite.setdefault(spec.suite, []).append(spec)
 
@@ -135,7 +137,8 @@ class Runner:
             ctx: Any = None
             setup = (Status.PASS, "")
             try:
-                ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, links=self.links))
+                ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, links=self.links,
+                                                       shared=shared))
             except CheckSkipped as exc:  # the target lacks what the suite tests (no FHIR endpoint): skip it all
                 setup = (Status.SKIP, str(exc))
             except Exception as exc:  # a context that cannot be built errors every check of the suite
@@ -159,6 +162,7 @@ class Runner:
             if self._probing is not None:
                 self._probing.cancel()
                 await asyncio.gather(self._probing, return_exceptions=True)
+            await shared.aclose()
         if self.stopped is not None:
             info.aborted = self.stopped.reason
         order = {c.id: i for i, c in enumerate(plan.checks)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, expect, fail
-from suites.fhir_rest import fixtures
+from conformance.fhir import fixtures
 from suites.fhir_rest.context import (
     METADATA,
     TYPES,

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.checks import check, expect, fail
-from suites.fhir_rest import fixtures
+from conformance.fhir import fixtures
 from suites.fhir_rest.capability import items
 from suites.fhir_rest.context import (
     METADATA,

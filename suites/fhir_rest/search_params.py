@@ -14,8 +14,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from conformance.checks import check, fail, skip
+from conformance.fhir import fixtures
 from conformance.fhir import searchparams as sp
-from suites.fhir_rest import fixtures
 from suites.fhir_rest.context import METADATA, TYPES, FhirContext, expect_resource, expect_status
 from suites.fhir_rest.crud import cid, created
 from suites.fhir_rest.searching import Probe, run_probes
