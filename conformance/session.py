@@ -1,7 +1,7 @@
 """One run from start to finish: plan, execute, report, store. The CLI's ``run`` and ``demo`` share it.
 
-Kept apart from cli.py so that tests and other programs can run suites without parsing arguments,
-and so the CLI stays a thin layer that maps outcomes to exit codes.
+Kept apart from the CLI (conformance/cli/) so that tests and other programs can run suites without
+parsing arguments, and so the CLI stays a thin layer that maps outcomes to exit codes.
 """
 
 from __future__ import annotations
