@@ -4,11 +4,10 @@ once per run, judged by each FHIR suite's metadata check), its FHIR version, for
 from __future__ import annotations
 
 from conformance.checks import check, expect
-from conformance.fhir.capability import Capability, items, metadata, metadata_check, validate_r4
-from suites.fhir_rest.context import METADATA, FhirContext, judged_from_metadata
+from conformance.fhir.capability import items, metadata, metadata_check
+from conformance.fhir.context import FhirContext
+from suites.fhir_rest.context import METADATA, judged_from_metadata
 from suites.fhir_rest.r4types import R4_RESOURCE_TYPES
-
-__all__ = ["Capability", "items", "metadata", "metadata_check", "validate_r4"]
 
 metadata_check(METADATA)(metadata)
 

@@ -1,6 +1,6 @@
 """The fhir-rest suite: its registration and context factory. The context (FhirContext) and the helpers
 that judge a response live in the library (conformance/fhir/context.py, expect.py), shared by every FHIR
-suite; they are re-exported here for this suite's check modules.
+suite.
 """
 
 from __future__ import annotations
@@ -9,32 +9,8 @@ from typing import Any
 
 from conformance.checks import SuiteRuntime, suite
 from conformance.evidence.capture import record
-from conformance.fhir.context import FhirContext, location_parts
-from conformance.fhir.expect import (
-    a,
-    abody_json,
-    body_json,
-    describe,
-    etag_version,
-    expect_fhir_json,
-    expect_outcome,
-    expect_resource,
-    expect_shape,
-    expect_status,
-    quote,
-    require_declared,
-    snippet,
-    version_of,
-)
-from conformance.fhir.fixtures import TYPES
+from conformance.fhir.context import FhirContext
 from conformance.model import Evidence
-
-__all__ = [
-    "METADATA", "SUITE", "SUITE_ID", "TYPES", "FhirContext", "a", "abody_json", "body_json", "describe",
-    "etag_version", "expect_fhir_json", "expect_outcome", "expect_resource", "expect_shape", "expect_status",
-    "judged_from_metadata", "location_parts", "make_context", "quote", "require_declared", "snippet",
-    "version_of",
-]
 
 SUITE_ID = "fhir-rest"
 METADATA = FhirContext.metadata_check

@@ -12,10 +12,8 @@ from typing import Any
 
 from conformance.checks import check, expect, fail
 from conformance.fhir import fixtures
-from suites.fhir_rest.context import (
-    METADATA,
-    TYPES,
-    FhirContext,
+from conformance.fhir.context import FhirContext, location_parts
+from conformance.fhir.expect import (
     a,
     body_json,
     describe,
@@ -25,10 +23,11 @@ from suites.fhir_rest.context import (
     expect_resource,
     expect_shape,
     expect_status,
-    location_parts,
     snippet,
     version_of,
 )
+from conformance.fhir.fixtures import TYPES
+from suites.fhir_rest.context import METADATA
 
 CAPS = ["open-api", "interoperability"]
 

@@ -6,16 +6,10 @@ from typing import Any
 
 from conformance.checks import check, expect, fail, skip
 from conformance.fhir import fixtures
-from suites.fhir_rest.context import (
-    METADATA,
-    TYPES,
-    FhirContext,
-    describe,
-    expect_outcome,
-    expect_status,
-    snippet,
-)
-from suites.fhir_rest.searching import ids_of, searchset
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import describe, expect_outcome, expect_status, ids_of, searchset, snippet
+from conformance.fhir.fixtures import TYPES
+from suites.fhir_rest.context import METADATA
 
 CAPS = ["open-api", "interoperability"]
 ID_SYSTEM = "https://conformance.example/Id/test-patient"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.fhir.expect import describe, entries, ids_of, searchset, snippet
-from suites.fhir_rest.context import FhirContext
-
-__all__ = ["Probe", "entries", "ids_of", "run_probes", "searchset"]
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import describe, ids_of, searchset, snippet
 
 
 @dataclass(frozen=True)
