@@ -20,7 +20,17 @@ from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_codin
 from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
-from conformance.fhirval.index import Node, StructureIndex, TypeRef, takes_shadow
+from conformance.fhirval.index import (
+    CHOICE_SUFFIX,
+    FAST_COMPLEX,
+    FAST_PRIMITIVE,
+    FAST_PRIMITIVES,
+    Node,
+    StructureIndex,
+    TypeRef,
+    choice_stem,
+    takes_shadow,
+)
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
@@ -270,12 +280,12 @@ class Walker:
         False (nothing done) when the value needs that path (null, wrong shape, a ``_name`` beside it,
         too few or too many items)."""
         tcode = child.fast_type
-        if fast == 1:
+        if fast == FAST_PRIMITIVE:
             if value is None or isinstance(value, list) or "_" + key in obj:
                 return False
             self.primitive(value, child, tcode, f"{loc}.{key}")
             return True
-        if fast == 2:
+        if fast == FAST_COMPLEX:
             if not isinstance(value, dict):
                 return False
             self.item(value, idx, child, tcode, f"{loc}.{key}", depth + 1, None)
@@ -284,19 +294,19 @@ class Walker:
                 or (child.max is not None and len(value) > child.max)):
             return False
         where = f"{loc}.{key}"
-        if fast == 3:
+        if fast == FAST_PRIMITIVES:
             if "_" + key in obj:
                 return False
             self.primitives(value, child, tcode, where, True)
             return True
-        for i, v in enumerate(value):
+        for i, v in enumerate(value):  # FAST_COMPLEXES
             self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
         return True
 
     def unknown(self, node: Node, key: str, loc: str) -> None:
         base = key[1:] if key.startswith("_") else key
         for child in node.children.values():
-            prefix = child.name[:-3]
+            prefix = choice_stem(child.name)
             if child.is_choice and base.startswith(prefix) and base[len(prefix):][:1].isupper():
                 suffix = base[len(prefix):]
                 tname = suffix if self.model.is_type_name(suffix) else suffix[:1].lower() + suffix[1:]
@@ -312,11 +322,11 @@ class Walker:
         _, tcode, value = entries[0]
         if len(entries) > 1:
             keys = ", ".join(e[0] for e in entries)
-            self.sink.error("choice-multiple", f"{loc}.{child.name[:-3]}",
+            self.sink.error("choice-multiple", f"{loc}.{choice_stem(child.name)}",
                             f"{child.path} may have only one type, but has several ({keys})")
         if not tcode and len(child.types) == 1:
             tcode = child.types[0].code
-        where = f"{loc}.{child.name[:-3]}.ofType({tcode})" if child.is_choice else f"{loc}.{child.name}"
+        where = f"{loc}.{choice_stem(child.name)}.ofType({tcode})" if child.is_choice else f"{loc}.{child.name}"
         shadow_value = shadow[1] if shadow is not None else None
         items: list[Any]
         as_array = child.is_array
@@ -594,7 +604,7 @@ def _typed_path(node: Node, tcode: str) -> str:
     """The path fhirpathpy types an element by: a primitive's or a choice's type name (``dateTime``), since
     it types a primitive at a dotted path as a BackboneElement (``$this as dateTime`` was empty: vs-1
     failed on every vital sign); the element path otherwise, which its model resolves."""
-    if tcode in PRIMITIVES or (tcode and node.path.endswith("[x]") and tcode[:1].isupper()):
+    if tcode in PRIMITIVES or (tcode and node.path.endswith(CHOICE_SUFFIX) and tcode[:1].isupper()):
         return tcode
     return node.path
 
