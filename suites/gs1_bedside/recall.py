@@ -16,7 +16,7 @@ from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, SERIAL_SYSTEM
 from suites.gs1_bedside.context import METADATA, BedsideContext, gln_extension_system, ids, local_ref, scanned
 from suites.gs1_bedside.identify import CREATE as PLACES
 from suites.gs1_bedside.identify import create_tagged
-from suites.gs1_bedside.products import CREATE as PRODUCTS
+from suites.gs1_bedside.product import CREATE as PRODUCTS
 
 ADMINISTER = "gs1-bedside.recall.administer"
 CAPS = ["medicines-management", "recall-traceability"]
