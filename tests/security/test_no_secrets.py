@@ -13,11 +13,11 @@ import pytest
 from rich.console import Console
 
 from conformance.checks import Links
-from conformance.sandbox.api import EXPIRED_ENV, KEY_ENV, SECRET_ENV, configure_target
+from conformance.sandbox.api import EXPIRED_ENV, KEY_ENV, SECRET_ENV
 from conformance.sandbox.api.oauth import keys
 from conformance.sandbox.faults import parse_faults
+from conformance.sandbox.target import sandbox_target
 from conformance.session import RunOptions, execute
-from conformance.targets import from_url
 
 ISSUED = re.compile(rb"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}")
 
@@ -26,8 +26,7 @@ def test_no_secret_or_token_in_any_output(tmp_path: Path, monkeypatch: pytest.Mo
     from conformance.sandbox.fhir import create_app
 
     monkeypatch.chdir(tmp_path)
-    target = from_url("https://sandbox.test/fhir", sandbox=True)
-    configure_target(target, "https://sandbox.test")
+    target = sandbox_target("https://sandbox.test/fhir", mllp=None)
     secrets = [os.environ[SECRET_ENV], os.environ[EXPIRED_ENV], *os.environ[KEY_ENV].splitlines()[1:-1]]
     assert keys().client_secret in secrets
     buffer = io.StringIO()
