@@ -14,7 +14,7 @@ from conformance.fhir import capability
 from conformance.fhir.capability import Capability
 from conformance.fhir.context import FhirContext
 from conformance.gs1 import convert, validate
-from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, GTIN_SYSTEM, SERIAL_SYSTEM, fhir_date
+from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, fhir_date, scanned_medication
 
 SUITE_ID = "gs1"
 METADATA: ProductKey[Capability] = ProductKey("gs1.capability.metadata")
@@ -69,14 +69,7 @@ def scanned(text: str) -> dict[str, str]:
 
 
 def medication() -> dict[str, Any]:
-    ais = scanned(PACK_SCAN)
-    return {
-        "resourceType": "Medication",
-        "status": "active",
-        "code": {"coding": [{"system": GTIN_SYSTEM, "code": ais["01"]}], "text": "Synthetic scanned pack"},
-        "identifier": [{"system": SERIAL_SYSTEM, "value": ais["21"]}],
-        "batch": {"lotNumber": ais["10"], "expirationDate": fhir_date(ais["17"])},
-    }
+    return scanned_medication(scanned(PACK_SCAN))
 
 
 def device() -> dict[str, Any]:
