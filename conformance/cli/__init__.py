@@ -9,6 +9,7 @@ from conformance.cli import (  # noqa: F401  (imported to register their command
     barcode,
     browse,
     cleanup,
+    evidence,
     records,
     run,
     sandbox,

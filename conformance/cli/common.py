@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -69,6 +70,17 @@ def guard(fn: Callable[[], int]) -> None:
         _say(f"conformance: internal error: {type(exc).__name__}: {exc} (set CONFORMANCE_DEBUG=1 for a traceback)")
         code = EXIT_HARNESS
     sys.exit(code)
+
+
+def write_output(path: Path | None, text: str) -> None:
+    """Write a command's output file (when one is named) and print its path; a path that cannot be written
+    is a one-line usage error."""
+    if path is not None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+        click.echo(str(path))
 
 
 def resolve_run(store: Any, run_id: str) -> str:
