@@ -22,9 +22,12 @@ from conformance.sandbox.realtime_faults import realtime_faults
 METADATA_NOT_CAPABILITYSTATEMENT = "metadata-not-capabilitystatement"
 METADATA_FHIR_VERSION_3 = "metadata-fhir-version-3"
 METADATA_NO_JSON_FORMAT = "metadata-no-json-format"
+METADATA_PROFILE_REFERENCE = "metadata-profile-reference"
 METADATA_CLIENT_MODE = "metadata-client-mode"
 METADATA_UNKNOWN_RESOURCE_TYPE = "metadata-unknown-resource-type"
 CREATE_NO_LOCATION = "create-no-location"
+CREATE_201_NO_ID = "create-201-no-id"
+CREATE_HEADERS_BARE = "create-headers-bare"
 CREATE_200_NOT_201 = "create-200-not-201"
 ETAG_MISSING = "etag-missing"
 READ_DROPS_IDENTIFIER = "read-drops-identifier"
@@ -42,6 +45,7 @@ SEARCH_IGNORES_COUNT = "search-ignores-count"
 PAGING_BROKEN_NEXT_LINK = "paging-broken-next-link"
 INCLUDE_IGNORED = "include-ignored"
 REVINCLUDE_IGNORED = "revinclude-ignored"
+SELF_LINK_NAMES_IGNORED = "self-link-names-ignored"
 UNKNOWN_PARAM_500 = "unknown-param-500"
 CONTENT_TYPE_JSON = "content-type-json"
 FORMAT_PARAM_IGNORED = "format-param-ignored"
@@ -117,12 +121,18 @@ _ALL: tuple[Fault, ...] = (
           ("fhir-rest.capability.fhir-version",)),
     Fault(METADATA_NO_JSON_FORMAT, "the CapabilityStatement's format lists only xml (which is not served)",
           ("fhir-rest.capability.formats", "fhir-rest.format.xml")),
+    Fault(METADATA_PROFILE_REFERENCE, "the CapabilityStatement gives rest.resource.profile as an STU3-style "
+          "Reference object, not a canonical", ("fhir-rest.capability.valid",)),
     Fault(METADATA_CLIENT_MODE, "the rest entry says mode client instead of server",
           ("fhir-rest.capability.rest-server",)),
     Fault(METADATA_UNKNOWN_RESOURCE_TYPE, "the CapabilityStatement declares a made-up resource type 'Patients'",
           ("fhir-rest.capability.rest-server",)),
     Fault(CREATE_NO_LOCATION, "creating a clinical resource answers 201 without a Location header",
-          _per_type("create", CLINICAL_TYPES)),
+          _per_type("create-headers", CLINICAL_TYPES)),
+    Fault(CREATE_201_NO_ID, "creating a clinical resource answers 201 with neither a Location nor a body, so "
+          "the new resource's id cannot be learnt", _per_type("create", CLINICAL_TYPES)),
+    Fault(CREATE_HEADERS_BARE, "creating a directory resource answers Location 'fhir/<Type>/<id>' (relative, "
+          "no _history) and an unquoted ETag '1'", _per_type("create-headers", DIRECTORY_TYPES)),
     Fault(CREATE_200_NOT_201, "creating a directory resource (Patient, Practitioner, Organization, Location) "
           "answers 200 instead of 201 Created",
           # the conditional-create and If-Match checks start by creating a Patient, so they fail too
@@ -153,6 +163,8 @@ _ALL: tuple[Fault, ...] = (
           ("fhir-rest.search.paging",)),
     Fault(INCLUDE_IGNORED, "_include is ignored", ("fhir-rest.search.include",)),
     Fault(REVINCLUDE_IGNORED, "_revinclude is ignored", ("fhir-rest.search.revinclude",)),
+    Fault(SELF_LINK_NAMES_IGNORED, "an unknown search parameter is ignored but the searchset self link names it "
+          "as used", ("fhir-rest.search.unknown-param",)),
     Fault(UNKNOWN_PARAM_500, "an unknown search parameter crashes the search (500)",
           ("fhir-rest.search.unknown-param",)),
     Fault(CONTENT_TYPE_JSON, "responses without _format say Content-Type application/json, not fhir+json",

@@ -3,13 +3,29 @@ once per run, judged by each FHIR suite's metadata check), its FHIR version, for
 
 from __future__ import annotations
 
+import asyncio
+
 from conformance.checks import check, expect
-from conformance.fhir.capability import items, metadata, metadata_check
+from conformance.fhir.capability import items, listed, metadata, metadata_check, validate_r4
 from conformance.fhir.context import FhirContext
 from suites.fhir_rest.context import METADATA, judged_from_metadata
 from suites.fhir_rest.r4types import R4_RESOURCE_TYPES
 
 metadata_check(METADATA)(metadata)
+
+
+@check(
+    id="fhir-rest.capability.valid",
+    title="The CapabilityStatement is structurally valid R4 (every element, required elements present)",
+    requirements=["FHIR-R4:capabilitystatement.html", "FHIR-R4:json.html"],
+    capabilities=["interoperability"],
+    needs=[METADATA],
+)
+async def valid(ctx: FhirContext) -> None:
+    raw = ctx.capability().raw
+    errors = await asyncio.to_thread(validate_r4, raw)
+    judged_from_metadata("(structure)", f"{len(errors)} structural errors")
+    expect(not errors, f"the CapabilityStatement does not parse as R4 ({len(errors)} errors): {listed(errors)}")
 
 
 @check(

@@ -25,6 +25,8 @@ from conformance.sandbox.faults import (
     CLINICAL_TYPES,
     CONDITIONAL_CREATE_DUPLICATES,
     CREATE_200_NOT_201,
+    CREATE_201_NO_ID,
+    CREATE_HEADERS_BARE,
     CREATE_NO_LOCATION,
     DELETE_THEN_200,
     DIRECTORY_TYPES,
@@ -146,8 +148,15 @@ class Sandbox:
         for hook in self.on_write:
             hook(rtype, version)
         status = 200 if self.faults.on(CREATE_200_NOT_201) and rtype in DIRECTORY_TYPES else 201
+        if self.faults.on(CREATE_201_NO_ID) and rtype in CLINICAL_TYPES:
+            return fhir(request, self.faults, None, 201, self._headers(version))
         omit_location = self.faults.on(CREATE_NO_LOCATION) and rtype in CLINICAL_TYPES
-        return self._written(request, rtype, version, status, omit_location)
+        answer = self._written(request, rtype, version, status, omit_location)
+        if self.faults.on(CREATE_HEADERS_BARE) and rtype in DIRECTORY_TYPES:
+            # node-fhir-server-core's answer: Location relative to the root without _history, ETag unquoted
+            answer.headers["Location"] = f"fhir/{rtype}/{version.resource['id'] if version.resource else ''}"
+            answer.headers["ETag"] = version.version_id
+        return answer
 
     async def update(self, request: Request, rtype: str, rid: str) -> Response:
         resource = await self._body(request, rtype)

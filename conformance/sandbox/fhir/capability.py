@@ -17,6 +17,7 @@ from conformance.sandbox.faults import (
     METADATA_FHIR_VERSION_3,
     METADATA_NO_JSON_FORMAT,
     METADATA_NOT_CAPABILITYSTATEMENT,
+    METADATA_PROFILE_REFERENCE,
     METADATA_UNKNOWN_RESOURCE_TYPE,
     SERVED_TYPES,
     XML_DECLARED_NOT_SERVED,
@@ -93,6 +94,8 @@ def revincludes(rtype: str) -> list[str]:
 
 def statement(faults: Faults, date: str) -> dict[str, Any]:
     resources = [_resource(t) for t in SERVED_TYPES]
+    if faults.on(METADATA_PROFILE_REFERENCE):
+        resources = [{**r, "profile": {"reference": r["profile"]}} for r in resources]
     if faults.on(METADATA_UNKNOWN_RESOURCE_TYPE):
         resources.append({**_resource("Patient"), "type": "Patients"})
     formats = ["json"]

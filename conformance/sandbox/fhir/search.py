@@ -24,6 +24,7 @@ from conformance.sandbox.faults import (
     SEARCH_REFERENCE_IGNORED,
     SEARCH_STRING_IGNORED,
     SEARCH_TOKEN_IGNORES_SYSTEM,
+    SELF_LINK_NAMES_IGNORED,
     UNKNOWN_PARAM_500,
     Faults,
 )
@@ -83,6 +84,8 @@ def parse(rtype: str, items: list[tuple[str, str]], strict: bool, faults: Faults
                 raise UnknownParamCrash(name)
             if strict:
                 raise FhirError(400, f"unknown search parameter {name!r} for {rtype}", "not-supported")
+            if faults.on(SELF_LINK_NAMES_IGNORED):
+                query.used.append((name, value))
             continue
         if modifier and modifier not in _MODIFIERS[param.type] and not (
                 param.type == "reference" and modifier in param.target):
