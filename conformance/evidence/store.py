@@ -2,7 +2,7 @@
 
 SQLAlchemy 2.0 ORM (schema.py, migrated by Alembic: migrate.py); SQLite by default
 (``reports/conformance.db`` under the working directory), PostgreSQL or any SQLAlchemy URL otherwise.
-The store is an event listener: ``RunStarted`` records the run as ``incomplete`` (and its organisation
+The store is an event sink: ``RunStarted`` records the run as ``incomplete`` (and its organisation
 and system); ``RunFinished`` writes every outcome and its evidence, seals the run into its
 organisation's chain (seal.py) and marks it ``complete``, all in one transaction, so a run that
 crashed or was killed stays visibly ``incomplete`` and never appears half-written as complete.
@@ -63,7 +63,7 @@ from conformance.evidence.schema import (
 from conformance.evidence.seal import RUN_FIELDS, items_of_rows, row_fields, run_digest
 from conformance.evidence.verify import Problem, pack_of, verify_session
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status
-from conformance.runner.events import Event, Listener, RunFinished, RunStarted
+from conformance.runner.events import Event, RunFinished, RunStarted
 from conformance.scrub import scrubbed, scrubbed_info
 
 __all__ = ["ABORTED", "COMPLETE", "INCOMPLETE", "EvidenceStore", "RunNotFound", "StoreError", "default_store_url",
@@ -101,7 +101,7 @@ def now_iso() -> str:
 
 
 class EvidenceStore:
-    """``store = EvidenceStore(url)``; pass ``store.listener`` to the runner; read with get_run/list_runs."""
+    """``store = EvidenceStore(url)``; an event sink (pass it to the runner); read with get_run/list_runs."""
 
     def __init__(self, url: str | None = None, *, signer: Signer | None = None, find_key: bool = True) -> None:
         """``signer``: the key that signs each seal; else, with ``find_key``, the operator's key if one
@@ -196,10 +196,6 @@ class EvidenceStore:
             self._signer = find_signer()
             self._find_key = False
         return self._signer
-
-    @property
-    def listener(self) -> Listener:
-        return self.on_event
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):

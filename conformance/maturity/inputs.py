@@ -17,11 +17,10 @@ from pydantic import BeforeValidator, Field, ValidationError
 
 from conformance.maturity.assessments import AssessmentError, read_assessments
 from conformance.maturity.csvfile import InputError, rows
-from conformance.maturity.model import CapabilityModel
-from conformance.maturity.records import ORG_KINDS, Footprint, Organisation, SelfAssessment
+from conformance.maturity.records import ORG_KINDS, Footprint, Organisation
 from conformance.sections import Section, one_line
 
-__all__ = ["DEMO_DIR", "AssessmentError", "InputError", "load_demo", "read_assessments", "read_footprints",
+__all__ = ["DEMO_DIR", "AssessmentError", "InputError", "read_assessments", "read_footprints",
            "read_organisations"]
 
 ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -97,9 +96,3 @@ def read_footprints(path: Path, known_ods: set[str], milestone_ids: set[str] | N
     return out
 
 
-def load_demo(model: CapabilityModel | None = None, directory: Path = DEMO_DIR) -> tuple[
-        list[Organisation], list[Footprint], list[SelfAssessment]]:
-    """The demo data set (kept for callers of the old argument order: see demo.load_demo)."""
-    from conformance.maturity.demo import load_demo as load
-
-    return load(directory, model)

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from conformance.cli import main
 from conformance.evidence import migrate, records
 from conformance.evidence.store import EvidenceStore
-from conformance.maturity.inputs import load_demo
+from conformance.maturity.demo import load_demo
 from conformance.service.auth import token_principal
 from conformance.service.tables import UserRow
 from tests.service.world import run_result
