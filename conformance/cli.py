@@ -473,6 +473,7 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 
 
 # Commands defined in their own modules register themselves on `main` when imported.
+import conformance.campaign.cli  # noqa: E402
 import conformance.cli_browse  # noqa: E402
 import conformance.cli_cleanup  # noqa: E402
 import conformance.cli_records  # noqa: E402
