@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -120,7 +121,8 @@ def report_cmd(campaign_file: str, store_url: str | None, as_json: bool) -> None
         with EvidenceStore(store_url or default_store_url()) as store:
             runs = {r["id"]: r for r in store.list_runs()}
             entries = [e for e in ledger.entries(store, spec.name) if e.target in spec.targets]
-        rows, totals = [], Counter[str]()
+        rows: list[dict[str, Any]] = []
+        totals = Counter[str]()
         for e in entries:
             run = runs.get(e.run_id) if e.status in ledger.SETTLED else None
             summary = dict(run["summary"]) if run else {}
@@ -147,13 +149,18 @@ def report_cmd(campaign_file: str, store_url: str | None, as_json: bool) -> None
 @click.option("--broker", required=True, metavar="URL", help="The Redis broker, e.g. redis://127.0.0.1:6379/0.")
 @click.option("--concurrency", type=int, default=1, show_default=True,
               help="Worker processes (each keeps a whole chunk of targets in flight).")
-@click.option("--beat", is_flag=True, help="Also run Celery beat for the campaigns' schedules (one per site).")
-def worker(broker: str, concurrency: int, beat: bool) -> None:
+@click.option("--beat", is_flag=True, help="Also run Celery beat: the schedules of the campaign files named in "
+              "$CONFORMANCE_CAMPAIGNS (':'-separated); one beat per site.")
+@STORE
+def worker(broker: str, concurrency: int, beat: bool, store_url: str | None) -> None:
     """A Celery worker running campaign tasks (late acknowledgement: a killed worker loses nothing)."""
 
     def body() -> int:
         from conformance.campaign.worker import start_worker
+        from conformance.evidence.store import EvidenceStore, default_store_url
 
-        return start_worker(broker, concurrency, beat)
+        url = store_url or default_store_url()
+        EvidenceStore(url).close()  # a store that cannot be used stops the worker now, in one line
+        return start_worker(broker, url, concurrency, beat)
 
     _run(body)

@@ -89,7 +89,7 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
 
 def write_run(session: Session, backend: str, run_id: str, results: Sequence[CheckResult]) -> list[list[str]]:
     """Replace the run's outcomes and evidence with ``results``; the seal items ([check id, digest])."""
-    session.execute(delete(OUTCOMES).where(OUTCOMES.c.run_id == run_id))  # evidence goes with them (CASCADE)
+    session.execute(delete(OutcomeRow).where(OutcomeRow.run_id == run_id))  # evidence goes with them (CASCADE)
     n_evidence = sum(len(c.evidence) for c in results)
     rows = build_rows(run_id, results, _take_ids(session, backend, "outcomes", len(results)),
                       _take_ids(session, backend, "evidence", n_evidence))
