@@ -33,7 +33,7 @@ from conformance.runner.probe import UnreachableError, probe, reprobe
 from conformance.targets import Target, TargetError, check_credentials
 
 SETTLED_ELSEWHERE = "settled-elsewhere"  # another attempt stored its run first: this one was discarded
-_PLANS: dict[tuple[str, ...], tuple[Any, Plan]] = {}
+_PLANS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Any, Plan]] = {}
 
 
 @dataclass
@@ -58,12 +58,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _plan(suites: list[str]) -> tuple[Any, Plan]:
-    """The registry and plan for a suite selection, built once per process."""
-    key = tuple(suites)
+def plan_for(suites: list[str], select: list[str]) -> tuple[Any, Plan]:
+    """The registry and plan for a selection, built once per process (SelectionError: a usage error)."""
+    key = (tuple(suites), tuple(select))
     if key not in _PLANS:
         registry = load_suites()
-        _PLANS[key] = (registry, build_plan(registry, suites or None, None))
+        _PLANS[key] = (registry, build_plan(registry, suites or None, select or None))
     return _PLANS[key]
 
 
@@ -88,7 +88,7 @@ async def run_target(store: EvidenceStore, campaign: Campaign, key: str, limiter
     why = await _reachable(target, campaign, timings)
     if why is not None:
         return await _store(store, campaign, key, attempt, RunResult(run=_aborted(info, why)), timings)
-    registry, plan = _plan(campaign.suites)
+    registry, plan = plan_for(campaign.suites, campaign.select)
     transport = LimitedTransport(httpx.AsyncHTTPTransport(verify=target.http.verify_tls), limiter)
     runner = Runner(registry, concurrency=campaign.limits.check_concurrency, options={"http_transport": transport},
                     deadline=campaign.limits.deadline, reprobe=lambda: reprobe(target))
@@ -162,6 +162,7 @@ async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str],
 def run_embedded(store: EvidenceStore, campaign: Campaign, concurrency: int | None = None,
                  progress: Callable[[str, str], None] | None = None) -> Timings:
     """The embedded default: every unsettled target, in this process, in one event loop."""
+    plan_for(campaign.suites, campaign.select)  # an unknown suite or pattern stops the campaign before any target
     ledger.enrol(store, campaign.name, list(campaign.targets))
     todo = [e.target for e in ledger.entries(store, campaign.name)
             if e.target in campaign.targets and e.status not in ledger.SETTLED]

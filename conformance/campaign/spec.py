@@ -3,6 +3,7 @@
 ```toml
 name = "north-example-nightly"
 suites = ["fhir-rest"]            # default: every suite
+select = ["fhir-rest.crud.*"]     # optional: only these checks (as `run --select`)
 schedule = "0 2 * * *"            # cron (UTC) for `conformance worker --beat`; `campaign run` runs now
 targets = ["targets/*.toml"]      # target files (globs, relative to this file)
 footprints = ["North Example"]    # optional filters on the targets' footprint, ODS code, "vendor/product"
@@ -51,6 +52,7 @@ class Campaign:
     name: str
     path: Path
     suites: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
     schedule: str = ""
     limits: Limits = field(default_factory=Limits)
     targets: dict[str, Path] = field(default_factory=dict)  # run key's target part -> target file
@@ -82,7 +84,7 @@ def parse(data: dict[str, Any], path: Path) -> Campaign:
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise err("name", "a campaign needs a name (text, at most 100 characters)")
     lists = {}
-    for key in ("suites", "targets", "footprints", "organisations", "systems"):
+    for key in ("suites", "select", "targets", "footprints", "organisations", "systems"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise err(key, "expected a list of strings")
@@ -90,7 +92,8 @@ def parse(data: dict[str, Any], path: Path) -> Campaign:
     schedule = data.get("schedule", "")
     if not isinstance(schedule, str) or (schedule and len(schedule.split()) != 5):
         raise err("schedule", f"expected a five-field cron expression such as \"0 2 * * *\", got {schedule!r}")
-    campaign = Campaign(name=name.strip(), path=path, suites=lists["suites"], schedule=schedule,
+    campaign = Campaign(name=name.strip(), path=path, suites=lists["suites"], select=lists["select"],
+                        schedule=schedule,
                         limits=_limits(data.get("limits", {}), err))
     base = path.parent
     for pattern in lists["targets"]:

@@ -91,6 +91,7 @@ def _schedules() -> dict[str, Any]:
 
 def enqueue(app: Celery, store: EvidenceStore, spec: Campaign, chunk: int) -> int:
     """Queue the campaign's unsettled targets in chunks; how many targets were queued."""
+    execute.plan_for(spec.suites, spec.select)  # an unknown suite or pattern: refused here, not in every worker
     ledger.enrol(store, spec.name, list(spec.targets))
     todo = [e.target for e in ledger.entries(store, spec.name)
             if e.target in spec.targets and e.status not in ledger.SETTLED]

@@ -44,17 +44,17 @@ def test_worker_killed_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_pa
     cli = [sys.executable, "-m", "conformance.cli"]
     env = {**os.environ, "CONFORMANCE_VISIBILITY_TIMEOUT": "60"}
     with SandboxServer(Faults()) as sandbox, redis_server(tmp_path) as broker:
-        keys = write_targets(tmp_path / "targets", [sandbox.base_url] * 8)
+        keys = write_targets(tmp_path / "targets", [sandbox.base_url] * 6)
         dead = write_targets(tmp_path / "targets", [f"http://127.0.0.1:{free_port()}/fhir"], prefix="d")
         campaign = write_campaign(tmp_path / "campaign.toml", "kill-test", ["fhir-rest"], attempts=2, backoff=0.1)
         workers = [subprocess.Popen([*cli, "worker", "--broker", broker, "--store", store_url], cwd=ROOT, env=env)
                    for _ in range(2)]
         try:
             run = subprocess.Popen([*cli, "campaign", "run", str(campaign), "--broker", broker, "--store", store_url,
-                                    "--chunk", "3", "--timeout", "150"], cwd=ROOT, env=env,
+                                    "--chunk", "2", "--timeout", "150"], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             killed = _kill_a_busy_pool_process(store_url, workers[0].pid)
-            out, err = run.communicate(timeout=200)
+            _out, err = run.communicate(timeout=200)
         finally:
             for proc in workers:
                 _stop(proc)
