@@ -96,10 +96,14 @@ def write_run(session: Session, backend: str, run_id: str, results: Sequence[Che
     raw: Any = session.connection().connection.dbapi_connection
     mark = "%s" if backend == "postgresql" else "?"
     with closing(raw.cursor()) as cursor:
-        if rows.blobs:
-            cursor.executemany(f"INSERT INTO evidence_blobs (sha256, size, content) VALUES ({mark}, {mark}, {mark}) "
-                               "ON CONFLICT DO NOTHING",
-                               [(b["sha256"], b["size"], b["content"]) for b in rows.blobs.values()])
+        blobs = list(rows.blobs.values())
+        if blobs and backend == "postgresql":  # one statement, one round trip (executemany: one per row)
+            cursor.execute("INSERT INTO evidence_blobs (sha256, size, content) SELECT * FROM "
+                           "unnest(%s::varchar[], %s::int[], %s::bytea[]) ON CONFLICT DO NOTHING",
+                           ([b["sha256"] for b in blobs], [b["size"] for b in blobs], [b["content"] for b in blobs]))
+        elif blobs:
+            cursor.executemany("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
+                               "ON CONFLICT DO NOTHING", [(b["sha256"], b["size"], b["content"]) for b in blobs])
         for table, columns, values in (("outcomes", OUTCOME_COLUMNS, rows.outcomes),
                                        ("evidence", EVIDENCE_COLUMNS, rows.evidence)):
             if not values:
