@@ -2,7 +2,7 @@
 """Outcomes stored per second, through the store's real path, against a bare executemany of the same rows.
 
     .venv/bin/python bench/store_outcomes.py [--runs 200] [--outcomes-per-run 100] [--postgresql]
-                                            [--record 1000,10000] [--record-outcomes 10]
+                                            [--record 1000,10000] [--record-outcomes 10] [--record-postgresql 1000]
 
 For each backend (a temporary SQLite file; with ``--postgresql`` also a throwaway PostgreSQL server on
 loopback, started and stopped by pid as tests/pg.py does): ``--runs`` runs of ``--outcomes-per-run``
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="also on a throwaway loopback PostgreSQL")
     parser.add_argument("--record", default="", help="comma-separated organisation counts to rebuild, e.g. 1000,10000")
     parser.add_argument("--record-outcomes", type=int, default=10)
+    parser.add_argument("--record-postgresql", default="", help="organisation counts to rebuild on PostgreSQL")
     args = parser.parse_args()
     sizes = [int(s) for s in args.record.split(",") if s.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,7 +124,7 @@ def main() -> None:
 
         with postgres_server() as server:
             bench("postgresql", (fresh_database(server, "bench_store"), fresh_database(server, "bench_bare")), args)
-            for size in sizes:
+            for size in (int(s) for s in args.record_postgresql.split(",") if s.strip()):
                 url = fresh_database(server, f"bench_record_{size}")
                 stored, rebuilt = record_rebuild(url, size, args.record_outcomes)
                 print(f"postgresql: record of {size:,} organisations ({args.record_outcomes} outcomes each): "
