@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import zlib
 from collections.abc import Sequence
 from contextlib import closing
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from conformance.evidence.schema import BlobRow, EvidenceRow, OutcomeRow, canonical_json, plain
@@ -79,7 +81,7 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
         outcome = {"id": outcome_id, "run_id": run_id, "position": position, "check_id": check.id,
                    "suite": check.suite, "group_name": check.group, "title": check.title,
                    "status": check.status.value, "required": check.required, "message": check.message,
-                   "duration_ms": check.duration_ms, "requirements": list(check.requirements),
+                   "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
                    "capabilities": list(check.capabilities), "metrics": plain(check.metrics)}
         rows.outcomes.append(outcome)
         digest = hashlib.sha256(_canonical({**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}))
@@ -93,29 +95,25 @@ def write_run(session: Session, backend: str, run_id: str, results: Sequence[Che
     n_evidence = sum(len(c.evidence) for c in results)
     rows = build_rows(run_id, results, _take_ids(session, backend, "outcomes", len(results)),
                       _take_ids(session, backend, "evidence", n_evidence))
-    raw: Any = session.connection().connection.dbapi_connection
-    mark = "%s" if backend == "postgresql" else "?"
-    with closing(raw.cursor()) as cursor:
-        blobs = list(rows.blobs.values())
-        if blobs and backend == "postgresql":  # one statement, one round trip (executemany: one per row)
-            cursor.execute("INSERT INTO evidence_blobs (sha256, size, content) SELECT * FROM "
-                           "unnest(%s::varchar[], %s::int[], %s::bytea[]) ON CONFLICT DO NOTHING",
-                           ([b["sha256"] for b in blobs], [b["size"] for b in blobs], [b["content"] for b in blobs]))
-        elif blobs:
-            cursor.executemany("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
-                               "ON CONFLICT DO NOTHING", [(b["sha256"], b["size"], b["content"]) for b in blobs])
-        for table, columns, values in (("outcomes", OUTCOME_COLUMNS, rows.outcomes),
-                                       ("evidence", EVIDENCE_COLUMNS, rows.evidence)):
-            if not values:
-                continue
-            tuples = [tuple(json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in columns) for row in values]
-            if backend == "postgresql":  # COPY: the rows stream in one round trip
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in tuples:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                   f"VALUES ({', '.join(mark for _ in columns)})", tuples)
+    conn = session.connection()
+    blobs = list(rows.blobs.values())
+    if blobs and backend == "postgresql":  # one statement, one round trip (executemany: one per row)
+        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content) SELECT * FROM "
+                             "unnest(%s::varchar[], %s::int[], %s::bytea[]) ON CONFLICT DO NOTHING",
+                             ([b["sha256"] for b in blobs], [b["size"] for b in blobs], [b["content"] for b in blobs]))
+    elif blobs:
+        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
+                             "ON CONFLICT DO NOTHING", [(b["sha256"], b["size"], b["content"]) for b in blobs])
+    for table, columns, values in (("outcomes", OUTCOME_COLUMNS, rows.outcomes),
+                                   ("evidence", EVIDENCE_COLUMNS, rows.evidence)):
+        if not values:
+            continue
+        tuples = [tuple(json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in columns) for row in values]
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        if backend == "postgresql":
+            _copy(conn, table, columns, tuples)
+        else:  # the driver's executemany, through SQLAlchemy only for its error wrapping
+            conn.exec_driver_sql(sql, tuples)
     return rows.items
 
 
@@ -130,3 +128,21 @@ def _take_ids(session: Session, backend: str, table: str, count: int) -> list[in
     column = OUTCOMES.c.id if table == "outcomes" else EVIDENCE.c.id
     first = int(session.scalar(select(func.coalesce(func.max(column), 0))) or 0) + 1
     return list(range(first, first + count))
+
+
+def _copy(conn: Any, table: str, columns: tuple[str, ...], tuples: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY FROM STDIN through psycopg: the rows stream in one round trip. A driver error is
+    raised as SQLAlchemy's, like every other statement's, so the store reports it in one line."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    raw: Any = conn.connection.dbapi_connection
+    try:
+        with closing(raw.cursor()) as cursor, cursor.copy(statement) as copy:
+            for row in tuples:
+                copy.write_row(row)
+    except raw.Error as exc:  # psycopg.Error (psycopg connections name their driver's error class)
+        raise DBAPIError(statement, None, exc) from None
+
+
+def _finite(value: float) -> float:
+    """A duration the database can hold (NaN would become NULL): 0 when the runner had none."""
+    return value if math.isfinite(value) else 0.0
