@@ -89,6 +89,15 @@ def campaign_file(folder: Path, name: str, select: list[str], concurrency: int) 
     return path
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (from /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, object]:
     from conformance.campaign import execute
     from conformance.campaign.spec import load_campaign
@@ -162,10 +171,17 @@ def main() -> None:
             write_targets(tmp / "all" / "targets", [urls[n % len(urls)] for n in range(args.targets)])
             write_targets(tmp / "seq" / "targets", [urls[n % len(urls)] for n in range(args.sequential)])
             write_targets(tmp / "warm" / "targets", urls[:1] * 4, prefix="w")
+            pids = [p.pid for p in sandboxes]
+            cpu, sandbox_cpu = time.process_time(), cpu_seconds(pids)
             seq_s, _ = embedded(f"sqlite:///{tmp / 'seq.db'}", campaign_file(tmp / "seq", "seq", select, 1), 1)
             per_target = seq_s / args.sequential
+            harness_cpu = (time.process_time() - cpu) / args.sequential
+            server_cpu = (cpu_seconds(pids) - sandbox_cpu) / args.sequential
+            cores = os.cpu_count() or 1
             print(f"sequential: {args.sequential} targets in {seq_s:.1f} s = {per_target:.2f} s a target "
-                  f"(projected {args.targets}: {per_target * args.targets:.0f} s)")
+                  f"(projected {args.targets}: {per_target * args.targets:.0f} s); CPU a target: harness "
+                  f"{harness_cpu:.2f} s, sandbox {server_cpu:.2f} s, the rest waiting on the network "
+                  f"(ceiling on {cores} cores: x{per_target * cores / (harness_cpu + server_cpu):.1f})")
             emb_s, timings = embedded(f"sqlite:///{tmp / 'emb.db'}",
                                       campaign_file(tmp / "all", "embedded", select, args.targets), args.targets)
             t = timings

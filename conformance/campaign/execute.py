@@ -15,6 +15,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -148,6 +149,9 @@ async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str],
     """Run ``keys`` with at most ``concurrency`` in flight; each target's fate goes to ``progress``."""
     timings = timings if timings is not None else Timings()
     slots = asyncio.Semaphore(max(1, concurrency))
+    # Probes and store writes are blocking calls run in threads: the default pool (cores + 4 threads)
+    # queued 200 targets' probes behind each other (measured: most of a campaign's time was that queue).
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=min(64, concurrency + 4)))
 
     async def one(key: str) -> None:
         async with slots:
