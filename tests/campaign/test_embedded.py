@@ -99,3 +99,21 @@ def test_cli_run_status_report_and_a_bad_campaign_file(tmp_path: Path, sandbox: 
     (tmp_path / "targets").rename(tmp_path / "gone")
     with pytest.raises(CampaignError, match="names no target file"):
         load_campaign(path)
+
+
+def test_beat_schedule_comes_from_the_campaign_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     sandbox: SandboxServer) -> None:
+    from celery.schedules import crontab
+
+    from conformance.campaign.worker import make_app
+
+    write_targets(tmp_path / "targets", [sandbox.base_url])
+    path = write_campaign(tmp_path / "c.toml", "nightly", ["fhir-rest"])
+    path.write_text(path.read_text().replace('targets = ', 'schedule = "30 1 * * *"\ntargets = '))
+    monkeypatch.setenv("CONFORMANCE_CAMPAIGNS", str(path))
+    app = make_app("redis://127.0.0.1:1/0", "sqlite:///unused.db")
+    entry = app.conf.beat_schedule["nightly"]
+    assert entry["task"] == "conformance.campaign.scheduled" and entry["args"] == (str(path),)
+    assert entry["schedule"] == crontab(minute="30", hour="1")
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost and app.conf.worker_prefetch_multiplier == 1
+    assert "unused.db" not in repr(entry)  # the store URL (maybe with a password) never goes through the broker
