@@ -53,15 +53,19 @@ def postgres_server() -> Iterator[str]:
     subprocess.run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "conformance", "-E", "UTF8",
                     "--no-sync"], check=True, capture_output=True, user=user, timeout=120)
     port = _free_port()
-    proc = subprocess.Popen(
-        [str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(workdir),
-         "-c", "fsync=off", "-c", "max_connections=50"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=user)
+    # Its log goes to a file: a pipe nobody reads fills up over a long session and the server then
+    # blocks on a log write (seen as a 30 s wait for the fast shutdown at the end of the tests).
+    log_path = workdir / "postgres.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(workdir),
+             "-c", "fsync=off", "-c", "max_connections=50"],
+            stdout=subprocess.DEVNULL, stderr=log, user=user)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
+                err = log_path.read_text(errors="replace")
                 raise RuntimeError(f"PostgreSQL did not start: {err[-2000:]}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):

@@ -35,6 +35,9 @@ def json_unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
+_UNDO = (("\\", json_unescape), ("&", html.unescape), ("%", unquote), ("+", unquote_plus))
+
+
 def views(text: str, layers: int = 3) -> set[str]:
     """``text`` and what it says once unescaped, up to ``layers`` times, in any order."""
     seen = {text}
@@ -42,7 +45,9 @@ def views(text: str, layers: int = 3) -> set[str]:
     for _ in range(layers):
         following: set[str] = set()
         for item in frontier:
-            for undo in (json_unescape, html.unescape, unquote, unquote_plus):
+            for marker, undo in _UNDO:
+                if marker not in item:  # nothing this layer could unescape: the view would be the same
+                    continue
                 value = undo(item)
                 if value not in seen:
                     following.add(value)
