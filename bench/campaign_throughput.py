@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=10, help="targets run one after another (projected)")
     parser.add_argument("--select", default=SELECT)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--no-embedded", action="store_true", help="skip the embedded pool")
     parser.add_argument("--chunk", type=int, default=25, help="targets per queued task (each kept in flight)")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "FAULT", "LATENCY_MS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -182,13 +183,14 @@ def main() -> None:
                   f"(projected {args.targets}: {per_target * args.targets:.0f} s); CPU a target: harness "
                   f"{harness_cpu:.2f} s, sandbox {server_cpu:.2f} s, the rest waiting on the network "
                   f"(ceiling on {cores} cores: x{per_target * cores / (harness_cpu + server_cpu):.1f})")
-            emb_s, timings = embedded(f"sqlite:///{tmp / 'emb.db'}",
+            emb_s, timings = (0.0, None) if args.no_embedded else embedded(f"sqlite:///{tmp / 'emb.db'}",
                                       campaign_file(tmp / "all", "embedded", select, args.targets), args.targets)
             t = timings
-            print(f"embedded pool (1 process, all in flight): {args.targets} targets in {emb_s:.1f} s "
-                  f"({args.targets / emb_s:.2f}/s, x{per_target * args.targets / emb_s:.1f} sequential); "
-                  f"summed over targets: checks {t.checks:.0f} s, probe {t.probe:.1f} s, store {t.store:.1f} s "  # type: ignore[attr-defined]
-                  f"= {(t.checks + t.probe + t.store) / emb_s:.0f} targets in flight on average")  # type: ignore[attr-defined]
+            if t is not None:
+                print(f"embedded pool (1 process, all in flight): {args.targets} targets in {emb_s:.1f} s "
+                      f"({args.targets / emb_s:.2f}/s, x{per_target * args.targets / emb_s:.1f} sequential); "
+                      f"summed over targets: checks {t.checks:.0f} s, probe {t.probe:.1f} s, store {t.store:.1f} s "  # type: ignore[attr-defined]
+                      f"= {(t.checks + t.probe + t.store) / emb_s:.0f} targets in flight on average")  # type: ignore[attr-defined]
             results: dict[int, float] = {}
             with postgres_server() as server, redis_server(tmp) as broker:
                 for n in (int(w) for w in args.workers.split(",")):
