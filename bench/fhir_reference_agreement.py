@@ -7,15 +7,19 @@ PATH is a checkout (or an extract) of https://github.com/FHIR/fhir-test-cases ho
 in this repository. Selected: R4 (``version`` 4.0) JSON and XML cases that need nothing beyond base R4
 and the case's own files: each case's ``supporting`` and ``profiles`` files are loaded as a package (as
 HL7's test runner loads them); no ``packages`` from a registry, no ``logical`` models, no terminology
-server module or ``tx-dependent`` flag, no fetcher. Each case is one or two validation steps: the base
+server (``tx-dependent``, or a case of a terminology module, ``tx`` / ``tx-advanced``, whose codes
+come from a code system neither base R4 nor its own files hold, UCUM aside: those of the module that
+need no server are run and also reported on their own), no fetcher. Each case is one or two validation steps: the base
 step (the file against its own ``meta.profile`` and base R4) and, where the manifest gives a ``profile``,
 a profile step (the file against that StructureDefinition). The Java validator's expected outcome is
 its recorded OperationOutcome: its error + fatal issues give the expected error count (``errorCount``
 in the manifest wins where present); no errors = valid.
 
-Reported separately: verdict agreement, error-count agreement, false-valid (HL7 says invalid, we say
-valid: a missed error) and false-invalid (HL7 says valid, we say invalid: a false alarm). Cases that
-set an option of HL7's validator that ours does not have are listed with the option, not run.
+Reported separately, for the tuning half, the held-out half and the whole R4 selection, each also split
+into base and profile steps: verdict agreement, error-count agreement, false-valid (HL7 says invalid, we
+say valid: a missed error) and false-invalid (HL7 says valid, we say invalid: a false alarm). Cases that
+set an option of HL7's validator that ours does not have are listed with the option, not run; the R4
+cases needing more than base R4 and their own files are counted by what they need.
 
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
@@ -38,11 +42,14 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.terminology_packages import default_terminology_source
 from conformance.fhirval.validate import validate_bytes
 
 NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "bundle-param", "package-map", "ips",
               "certificate", "sct")
 TERMINOLOGY_MODULES = {"tx", "tx-advanced", "cda", "cdshooks", "shc"}
+LOCAL_TERMINOLOGY_MODULES = {"tx", "tx-advanced"}  # run when every code system they use is held locally
+UCUM = "http://unitsofmeasure.org"
 # Options of HL7's validator, set per case, that change what it reports and that ours does not have: such a
 # case's expected outcome is not the default behaviour, so it is left out (and listed with the option). The
 # one option both have, allowed-extension-domain (our --extension-domain), is passed on.
@@ -65,6 +72,7 @@ class Step:
     messages: tuple[str, ...] = ()
     expected_messages: tuple[str, ...] = ()
     problem: str = ""
+    terminology: bool = False  # a case of a terminology module that needs no server
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -106,9 +114,13 @@ def select(root: Path) -> tuple[list[Step], dict[str, list[str]]]:
     for t in manifest["test-cases"]:
         if not str(t.get("version", "")).startswith("4.0") or not t["file"].endswith((".json", ".xml")):
             continue
-        if t.get("use-test") is False or any(k in t for k in NEEDS_MORE) or t.get("module") in TERMINOLOGY_MODULES:
+        if t.get("use-test") is False or any(k in t for k in NEEDS_MORE):
             continue
         if not (root / "validator" / t["file"]).exists():
+            continue
+        terminology = t.get("module") in TERMINOLOGY_MODULES
+        if terminology and (t.get("module") not in LOCAL_TERMINOLOGY_MODULES or t.get("tags")
+                            or needs_server(root, t)):
             continue
         options = [k for k in OPTIONS_NOT_OFFERED if k in t and not (k == "examples" and t[k] is True)]
         if options:  # examples true: the default
@@ -118,6 +130,7 @@ def select(root: Path) -> tuple[list[Step], dict[str, list[str]]]:
         supporting = [*t.get("supporting", []), *t.get("profiles", [])]
         base = _step(root, t, t.get("java"), "base", supporting, None)
         if base is not None:
+            base.terminology = terminology
             steps.append(base)
         prof = t.get("profile")
         if isinstance(prof, dict) and isinstance(prof.get("source"), str) and prof.get("use-test") is not False:
@@ -128,8 +141,66 @@ def select(root: Path) -> tuple[list[Step], dict[str, list[str]]]:
             step = _step(root, t, prof.get("java"), "profile", [*supporting, *prof.get("supporting", []),
                                                                  prof["source"]], prof["source"])
             if step is not None:
+                step.terminology = terminology
                 steps.append(step)
     return steps, optioned
+
+
+def _coded_systems(node: Any, found: set[str]) -> None:
+    """Code system URIs an instance uses: ``system`` beside a ``code`` (Coding, Quantity), and in a ValueSet's
+    ``compose`` include/exclude (an Identifier's or a ContactPoint's ``system`` is no code system)."""
+    if isinstance(node, dict):
+        system = node.get("system")
+        if isinstance(system, str) and ("code" in node or "concept" in node or "filter" in node):
+            found.add(system)
+        for value in node.values():
+            _coded_systems(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _coded_systems(value, found)
+
+
+def needs_server(root: Path, t: dict[str, Any]) -> bool:
+    """Whether a terminology-module case uses a code system that neither base R4 nor its own files hold (so
+    HL7's validator asked its terminology server): such a case is not run."""
+    folder = root / "validator"
+    try:
+        instance = read_file(folder / t["file"])
+        files = [folder / s for s in [*t.get("supporting", []), *t.get("profiles", [])]]
+        source = load_definitions([p for p in files if p.exists()]) if files else base_source()
+    except (DefinitionLoadError, OSError):
+        return True
+    held = {r.get("url") for r in instance if r.get("resourceType") == "CodeSystem"}
+    systems: set[str] = set()
+    _coded_systems(instance, systems)
+
+    tho = default_terminology_source()  # the HL7 Terminology package, where one is installed
+
+    def local(system: str) -> bool:  # base R4 has stubs (content not-present) for SNOMED CT, LOINC...
+        cs = source.code_system(system) or (tho.code_system(system) if tho is not None else None)
+        return system == UCUM or system in held or (cs is not None and cs.get("content") != "not-present")
+
+    return not all(local(s) for s in systems)
+
+
+def left_out(root: Path) -> dict[str, list[str]]:
+    """The R4 cases not in the selection for needing more than base R4 and their own files, by what they need
+    (a registry package, a terminology server module, a logical model, a fetcher...)."""
+    manifest: dict[str, Any] = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+    for t in manifest["test-cases"]:
+        if not str(t.get("version", "")).startswith("4.0") or t.get("use-test") is False:
+            continue
+        if not t["file"].endswith((".json", ".xml")):
+            reason = "not JSON or XML (" + t["file"].rsplit(".", 1)[-1] + ")"
+        elif t.get("module") in TERMINOLOGY_MODULES and (t.get("module") not in LOCAL_TERMINOLOGY_MODULES
+                                                         or t.get("tags") or needs_server(root, t)):
+            reason = f"terminology server module {t['module']}"
+        else:
+            reason = next((k for k in NEEDS_MORE if k in t), "")
+        if reason:
+            out.setdefault(reason, []).append(t["name"])
+    return out
 
 
 def _source(step: Step) -> tuple[DefinitionSource, list[str]]:
@@ -186,9 +257,15 @@ def main() -> None:
     print(f"left out, an option of HL7's validator that ours does not have ({sum(map(len, optioned.values()))}):")
     for option, names in sorted(optioned.items()):
         print(f"  {option}: {', '.join(names)}")
-    report("tuning half (even hash)", [s for s in steps if not s.held_out])
-    report("held out (odd hash, never seen)", [s for s in steps if s.held_out])
-    report("all", steps)
+    needing = left_out(args.cases)
+    print(f"left out, needing more than base R4 and the case's own files ({sum(map(len, needing.values()))}): "
+          + "; ".join(f"{reason} {len(names)}" for reason, names in sorted(needing.items())))
+    for label, half in (("tuning half (even hash)", [s for s in steps if not s.held_out]),
+                        ("held out (odd hash, never seen)", [s for s in steps if s.held_out]), ("all", steps)):
+        report(label, half)
+        for kind in ("base", "profile"):
+            report(f"  {kind} steps", [s for s in half if s.name.endswith(f"[{kind}]")])
+    report("of which terminology-module cases needing no server", [s for s in steps if s.terminology])
     if args.show:
         for s in steps:
             if args.show != "all" and s.held_out != (args.show == "heldout"):

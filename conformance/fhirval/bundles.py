@@ -58,6 +58,7 @@ def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | No
     return table.get(f" {m.group('type')}/{m.group('id')}")
 
 
+_PAGING = frozenset({"first", "previous", "next", "last"})
 _REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
 
 _RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
@@ -114,11 +115,18 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             w.sink.error("bundle-duplicate", where, f"constraint failed: bdl-7: the fullUrl {full_url} is also used "
                                                     f"by entry[{seen[key]}] (fullUrl must be unique in a Bundle)")
         seen.setdefault(key, i)
+    # Links, as HL7's validator: paging relations only in search results and histories; there each paging
+    # relation and 'self' once, elsewhere 'self' once (other relations, 'alternate', 'stylesheet'..., may repeat).
+    paged = btype in ("searchset", "history")
+    unique = _PAGING | {"self"} if paged else {"self"}
     relations: set[str] = set()
     for i, link in enumerate(bundle.get("link") or () if isinstance(bundle.get("link"), list) else ()):
         relation = link.get("relation") if isinstance(link, dict) else None
         if isinstance(relation, str):
-            if relation in relations:
+            if relation in _PAGING and not paged and isinstance(btype, str):
+                w.sink.error("bundle-link", f"{loc}.link[{i}].relation", f"the link relation {relation!r} is for "
+                                                                         f"paging search results, not a {btype}")
+            elif relation in relations and relation in unique:
                 w.sink.error("bundle-duplicate", f"{loc}.link[{i}]", f"the link relation {relation!r} can only occur "
                                                                     "once")
             relations.add(relation)

@@ -6,7 +6,10 @@ search; each is only right if it agrees with the definition it points at. As HL7
 - a CapabilityStatement ``searchParam`` with a ``definition`` has that SearchParameter's type;
 - a SearchParameter ``derivedFrom`` another keeps its type and searches only types the other
   searches; its expression names only resource types among its own ``base``;
-- a constraining StructureDefinition's differential applies to its base (differential.py).
+- a constraining StructureDefinition's differential applies to its base (differential.py);
+- a ValueSet's include/exclude system is an absolute URI;
+- a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
+  (``obligation-profile`` true) with the same base as its own.
 
 A definition that is not loaded is left alone: nothing can be said about it.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential
+from conformance.fhirval import differential, measures, questionnaires, structure_rules, terminology_rules
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -30,10 +33,21 @@ _GENERIC_BASES = frozenset({"Resource", "DomainResource"})
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     if rtype == "StructureDefinition":
         differential.check(w, res, loc)
+        structure_rules.check(w, res, loc)
+        check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
     elif rtype == "CapabilityStatement":
         check_capability_statement(w, res, loc)
+    elif rtype == "QuestionnaireResponse":
+        questionnaires.check_response(w, res, loc)
+    elif rtype == "MeasureReport":
+        measures.check_report(w, res, loc)
+    elif rtype == "ValueSet":
+        check_value_set(w, res, loc)
+        terminology_rules.check(w, res, rtype, loc)
+    elif rtype == "CodeSystem":
+        terminology_rules.check(w, res, rtype, loc)
 
 
 def _list(value: Any) -> list[Any]:
@@ -52,6 +66,50 @@ def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
                     w.sink.error("search-parameter", f"{loc}.rest[{i}].resource[{j}].searchParam[{k}]",
                                  f"type mismatch: the SearchParameter {param['definition']} is of type "
                                  f"{sp.get('type')}, but the type here is {param['type']}")
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def check_value_set(w: Walker, vs: Json, loc: str) -> None:
+    """A ValueSet's include/exclude ``system`` is an absolute URI: a code system is named by its canonical URL
+    (a relative name, or ``#id`` of a contained CodeSystem, names none), as HL7's validator."""
+    compose = vs.get("compose")
+    if not isinstance(compose, dict):
+        return
+    for part in ("include", "exclude"):
+        for i, rule in enumerate(_list(compose.get(part))):
+            system = rule.get("system") if isinstance(rule, dict) else None
+            if isinstance(system, str) and system and not _SCHEME.match(system):
+                w.sink.error("value-set-rule", f"{loc}.compose.{part}[{i}].system",
+                             f"the system {system!r} must be an absolute URI (a code system's canonical URL)")
+
+
+_INHERIT_OBLIGATIONS = "http://hl7.org/fhir/StructureDefinition/inherit-obligations"
+_OBLIGATION_PROFILE = "http://hl7.org/fhir/StructureDefinition/obligation-profile"
+
+
+def check_inherited_obligations(w: Walker, sd: Json, loc: str) -> None:
+    """Obligations are inherited only from an obligation profile of the same base: one of another base, or a
+    plain profile, would put obligations on elements the profile does not have or never meant."""
+    for i, ext in enumerate(_list(sd.get("extension"))):
+        if not isinstance(ext, dict) or ext.get("url") != _INHERIT_OBLIGATIONS:
+            continue
+        url = ext.get("valueCanonical")
+        other = w.model.index(url.partition("|")[0]) if isinstance(url, str) else None
+        if other is None:
+            continue
+        where = f"{loc}.extension[{i}]"
+        marked = any(isinstance(e, dict) and e.get("url") == _OBLIGATION_PROFILE and e.get("valueBoolean") is True
+                     for e in _list(other.sd.get("extension")))
+        if not marked:
+            w.sink.error("obligation-profile", where, f"the profile {url} is not marked as an obligation profile "
+                                                      "(obligation-profile): obligations cannot come from it")
+            continue
+        base, own = other.sd.get("baseDefinition"), sd.get("baseDefinition")
+        if isinstance(base, str) and isinstance(own, str) and base != own:
+            w.sink.error("obligation-profile", where, f"the profile {url} has a different base {base} from this "
+                                                      f"profile's {own}")
 
 
 def _union_parts(expression: str) -> list[str]:

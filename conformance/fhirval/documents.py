@@ -5,7 +5,8 @@ As HL7's validator: starting at the first entry (the Composition), an entry is r
 reachable entry references it, or when it references a reachable entry (a Provenance of a section, a
 Binary's ``securityContext`` owner); an entry reachable neither way is an orphan, an error. References
 are every ``reference`` string in a resource, resolved as elsewhere in the Bundle (fullUrl, or
-``Type/id`` against the entry's base, never to an entry known by a ``urn:`` fullUrl).
+``Type/id`` against the entry's base, never to an entry known by a ``urn:`` fullUrl). And what the
+Composition (or a message's MessageHeader) refers to must be in the Bundle (``check_references``).
 """
 
 from __future__ import annotations
@@ -72,3 +73,66 @@ def check_reachable(w: Walker, bundle: Json, loc: str) -> None:
         if isinstance(res, dict) and i not in reached:
             w.sink.error("bundle-orphan", f"{loc}.entry[{i}]", "this entry is not reachable from the document's "
                                                                "Composition by references, forward or backward")
+
+
+# What must resolve inside a document (from its Composition, sections recursively) or a message (from its
+# MessageHeader), as HL7's validator: (element, repeats) at each level.
+_COMPOSITION_LINKS = (("subject", False), ("author", True), ("encounter", False), ("custodian", False))
+_SUB_LINKS = (("attester", "party", False), ("event", "detail", True))
+_SECTION_LINKS = (("author", True), ("focus", False), ("entry", True))
+
+
+def check_references(w: Walker, bundle: Json, loc: str) -> None:
+    """A document's Composition (subject, authors, encounter, custodian, attesters, event details, and each
+    section's authors, focus and entries) and a message's MessageHeader (focus) reference resources in the
+    Bundle: a reference that finds no entry is an error. ``#`` references are the resource's own business."""
+    entries = bundle.get("entry")
+    kind = bundle.get("type")
+    if kind not in ("document", "message") or not isinstance(entries, list) or not entries or not w.bundles:
+        return
+    first = entries[0] if isinstance(entries[0], dict) else {}
+    head, base = first.get("resource"), first.get("fullUrl")
+    wanted = {"document": "Composition", "message": "MessageHeader"}[str(kind)]
+    if not isinstance(head, dict) or head.get("resourceType") != wanted:
+        return
+    where = f"{loc}.entry[0].resource"
+    found: list[tuple[str, Any]] = []
+    if kind == "message":
+        found += _links(head, where, (("focus", True),))
+    else:
+        found += _links(head, where, _COMPOSITION_LINKS)
+        for name, child, repeats in _SUB_LINKS:
+            for i, part in enumerate(head.get(name) or () if isinstance(head.get(name), list) else ()):
+                if isinstance(part, dict):
+                    found += _links(part, f"{where}.{name}[{i}]", ((child, repeats),))
+        found += _sections(head, where)
+    table = w.bundles[-1]
+    for at, ref in found:
+        target = resolve(table, ref, base if isinstance(base, str) else None)
+        m = RELATIVE.fullmatch(ref)
+        if target is None and not (m is not None and table.get(f"?{m.group('type')}/{m.group('id')}") is not None):
+            w.sink.error("reference-unresolved", at, f"{ref!r} is not in the {kind}: what its {wanted} refers to "
+                                                     f"there must be one of the Bundle's entries")
+
+
+def _links(holder: Json, where: str, names: tuple[tuple[str, bool], ...]) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for name, repeats in names:
+        value = holder.get(name)
+        values = (list(enumerate(value)) if isinstance(value, list) else []) if repeats else [(None, value)]
+        for i, item in values:
+            ref = item.get("reference") if isinstance(item, dict) else None
+            if isinstance(ref, str) and ref and not ref.startswith("#"):
+                out.append((f"{where}.{name}" + (f"[{i}]" if i is not None else ""), ref))
+    return out
+
+
+def _sections(holder: Json, where: str, depth: int = 0) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    sections = holder.get("section")
+    for i, section in enumerate(sections if isinstance(sections, list) and depth < 50 else ()):
+        if isinstance(section, dict):
+            here = f"{where}.section[{i}]"
+            out += _links(section, here, _SECTION_LINKS)
+            out += _sections(section, here, depth + 1)
+    return out

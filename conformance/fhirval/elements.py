@@ -1,60 +1,33 @@
 """Walking a JSON instance against a StructureDefinition tree, reporting every problem where it is.
 
 One pass per definition: each JSON property is matched to its element (unknown ones reported), each
-element's values are checked for array-ness, cardinality, JSON type and lexical form, then walked
-into (locally constrained children, or the type's own definition). Fixed/pattern values, bindings,
-references, extensions, slicing and invariants are judged on the way. Recursion is bounded by
+element's values are checked for array-ness, cardinality and slicing here, then handed one by one to
+elements_values.py (lexical form; fixed/pattern values, bindings, references, extensions and invariants;
+walking into complex values). Recursion is bounded by
 ``MAX_DEPTH`` so a hostile, deeply nested input ends in an issue, not a RecursionError.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, documents, extensions, references, slicing
-from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import BOUND_TYPES, check_binding, check_coding
-from conformance.fhirval.bounds import check_bounds
+from conformance.fhirval import bundles, conformance_rules, documents, extensions, slicing
 from conformance.fhirval.context import Model
-from conformance.fhirval.fhirpath import narrative_problem
-from conformance.fhirval.index import Node, StructureIndex, TypeRef, takes_shadow
-from conformance.fhirval.invariants import check_constraints, constraints_of
+from conformance.fhirval.elements_values import Frame, ValueWalker
+from conformance.fhirval.fhirpath import TERMINOLOGY
+from conformance.fhirval.index import Node, StructureIndex, takes_shadow
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.primitives import PRIMITIVES, check_primitive
-from conformance.fhirval.references import SCHEME
+from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import Json
-from conformance.fhirval.values import equals_fixed, matches_pattern, show
+from conformance.fhirval.values import show
+from conformance.fhirval.vitals import implied_profile
 
 MAX_DEPTH = 120
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment"})
-# a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
-_NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
-# a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
-_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["'](urn:[^"']*)["']""")
 _ABSENT: Any = object()
-_GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
-# (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
-# check, whether the type's own definition has FHIRPath constraints)
-Plan = tuple[int, TypeRef | None, tuple[StructureIndex, Node] | None, bool, bool]
 
 
-@dataclass
-class Frame:
-    """One resource being walked (the root, a contained resource, a Bundle entry)."""
-
-    resource: Json
-    loc: str
-    type: str
-    contained: bool = False
-    local_refs: set[str] = field(default_factory=set)
-    element_ids: set[str] = field(default_factory=set)
-    full_url: str | None = None
-
-
-class Walker:
+class Walker(ValueWalker):
     """Per-validation state over a shared :class:`Model`; see validate.py for the entry points."""
 
     def __init__(self, model: Model, sink: Sink, extension_domains: Sequence[str] = ()) -> None:
@@ -69,6 +42,8 @@ class Walker:
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
+        self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
+        TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
     def allows_unknown_extension(self, url: str) -> bool:
         return any(d == "any" or url.startswith(d) for d in self.extension_domains)
@@ -111,17 +86,24 @@ class Walker:
             if rtype == "Bundle":
                 bundles.check_entries(self, res, loc)
                 documents.check_reachable(self, res, loc)
+                documents.check_references(self, res, loc)
             if not self.profiled_as(rtype, profiles):
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed or () if isinstance(p, str)]
+            implied = implied_profile(res) if rtype == "Observation" else None
+            if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
+                wanted.append((implied, False))
             done: set[str] = {idx.url}
             for url, asked in wanted:
                 if url in done:
                     continue
                 done.add(url)
-                self.walk_profile(res, rtype, url, loc, depth, asked)
+                if url == implied:
+                    self.walk_implied(res, rtype, url, loc, depth)
+                else:
+                    self.walk_profile(res, rtype, url, loc, depth, asked)
             extensions.resource_rules(self, res, frame, contained)
             conformance_rules.check(self, res, rtype, loc)
         finally:
@@ -159,6 +141,7 @@ class Walker:
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
+        probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
             probe.resource(value, "$", 1, [profile])
         elif isinstance(value, dict):
@@ -196,6 +179,16 @@ class Walker:
             return
         self.walk_root(res, pidx, loc, depth)
 
+    def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
+        """A profile nobody asked for (a vital sign's): its structure and invariants, not its own terminology
+        bindings, which HL7's validator was not seen to apply there (an ISO 11073 or L/min component value
+        passes it). The base walk has judged the base's bindings already."""
+        self.unbound += 1
+        try:
+            self.walk_profile(res, rtype, url, loc, depth, False)
+        finally:
+            self.unbound -= 1
+
     # ---- objects and their properties ----------------------------------------------------------
 
     def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
@@ -207,6 +200,7 @@ class Walker:
         names = node.json_names
         groups: dict[Node, list[tuple[str, str, Any]]] = {}
         shadows: dict[Node, tuple[str, Any]] = {}
+        mistyped: set[Node | None] = set()  # choices present with a type they do not allow: not also missing
         # a profile of a resource that says kind complex-type (as some in the wild) still describes a resource
         is_resource = node is idx.root and (idx.kind == "resource" or self.model.is_resource_type(idx.type))
         element_id = obj.get("id")
@@ -236,12 +230,12 @@ class Walker:
             if key[:1] == "_":
                 hit = names.get(key[1:])
                 if hit is None or not takes_shadow(hit[0], hit[1]):
-                    self.unknown(node, key, loc)
+                    mistyped.add(self.unknown(node, key, loc))
                 else:
                     shadows[hit[0]] = (key, value)
                     groups.setdefault(hit[0], [])
                 continue
-            self.unknown(node, key, loc)
+            mistyped.add(self.unknown(node, key, loc))
         for child, entries in groups.items():
             shadow = shadows.get(child) if shadows else None
             if not entries and shadow is not None:
@@ -253,6 +247,8 @@ class Walker:
                 if key in obj:
                     break
             else:
+                if child in mistyped:
+                    continue
                 self.sink.error("cardinality-min", loc,
                                 f"{child.path}: minimum required = {child.min}, but only found 0")
         for child, keys in node.required_slice_keys:
@@ -293,7 +289,8 @@ class Walker:
             self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
         return True
 
-    def unknown(self, node: Node, key: str, loc: str) -> None:
+    def unknown(self, node: Node, key: str, loc: str) -> Node | None:
+        """Report a property the element does not have; the choice element it is a wrong type of, if it is one."""
         base = key[1:] if key.startswith("_") else key
         for child in node.children.values():
             prefix = child.name[:-3]
@@ -304,8 +301,9 @@ class Walker:
                     allowed = ", ".join(t.code for t in child.types)
                     self.sink.error("choice-type", f"{loc}.{key}",
                                     f"the type {tname} is not allowed for {child.path} (allowed: {allowed})")
-                    return
+                    return child
         self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r}")
+        return None
 
     def child(self, obj: Json, idx: StructureIndex, child: Node, entries: list[tuple[str, str, Any]],
               shadow: tuple[str, Any] | None, loc: str, depth: int) -> None:
@@ -356,246 +354,3 @@ class Walker:
         for i, item in enumerate(items):
             self.item(item, idx, child, tcode, f"{where}[{i}]" if as_array else where, depth + 1,
                       shadow_items[i] if shadow_items else None)
-
-    def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
-        """Values of a primitive element with no ``_name`` shadow: each checked, a null reported where it is."""
-        for i, item in enumerate(items):
-            iloc = f"{where}[{i}]" if indexed else where
-            if item is None:
-                self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
-            else:
-                self.primitive(item, node, tcode, iloc)
-
-    def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
-        key, value = shadow
-        if repeats:
-            if not isinstance(value, list) or len(value) != len(items):
-                self.sink.error("primitive-extension", where, f"{key} must be an array as long as its values, with "
-                                                              "null where an item has no id or extension")
-                return [None] * len(items)
-            return list(value)
-        if isinstance(value, list):
-            self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not an array")
-            return [None] * len(items)
-        return [value]
-
-    # ---- one value -----------------------------------------------------------------------------
-
-    def item(self, item: Any, idx: StructureIndex, node: Node, tcode: str, loc: str, depth: int, shadow: Any) -> None:
-        if shadow is not None:
-            self.shadow(shadow, tcode, loc, depth)
-        if item is None:
-            if shadow is None:
-                self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
-            elif isinstance(shadow, dict) and not shadow.get("extension") and set(shadow) <= {"id", "extension"}:
-                # an id alone is neither value nor child (other keys are reported as unknown instead)
-                self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
-                                                  "children")
-            elif _must_have_value(node.ed):
-                self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
-                                                      "extensions alone (mustHaveValue)")
-            return
-        if tcode in PRIMITIVES:
-            self.primitive(item, node, tcode, loc)
-            return
-        plan = self.plans.get((node, tcode))
-        if plan is None:
-            plan = self.plans[(node, tcode)] = self.plan(node, tcode)
-        kind, tref, target, judged, typed_checks = plan
-        if kind == _RESOURCE:
-            self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
-            return
-        if not isinstance(item, dict):
-            self.sink.error("object-expected", loc, f"{node.path} must be a JSON object, not {show(item)}")
-            return
-        if len(item) <= 1 and (not item or "id" in item):
-            self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
-                                              "children")
-        if kind == _LOCAL:
-            self.object(item, idx, node, loc, depth)
-            if judged:
-                self.judge(item, node, tcode, tref, loc)
-            return
-        if kind == _TYPED:
-            assert target is not None
-            self.object(item, target[0], target[1], loc, depth)
-            if judged:
-                self.judge(item, node, tcode, tref, loc)
-            if typed_checks:
-                self.constraints(target[1], item, target[1].path, loc)
-            return
-        content = self.content(idx, node, tcode, tref, item, loc)
-        if content is not None:
-            self.object(item, content[0], content[1], loc, depth)
-        self.judge(item, node, tcode, tref, loc)
-        if content is not None and content[1] is not node:
-            self.constraints(content[1], item, content[1].path, loc)
-
-    def plan(self, node: Node, tcode: str) -> Plan:
-        """How item() treats a complex value of this element and type, worked out once per model: a resource,
-        the element's own children, its type's definition (known before any value is seen), or content()'s
-        general answer (contentReference, an extension's definition, a type profile)."""
-        tref = node.type_for(tcode) if tcode else None
-        judged = _judged(node, tcode)
-        if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
-            return _RESOURCE, tref, None, judged, False
-        if node.children:
-            return _LOCAL, tref, None, judged, False
-        if node.content_reference or not tcode or tcode == "Extension" or (tref is not None and tref.profiles):
-            return _GENERAL, tref, None, judged, False
-        tidx = self.model.index(tcode)
-        if tidx is None or tidx.root is None:
-            return _GENERAL, tref, None, judged, False
-        return _TYPED, tref, (tidx, tidx.root), judged, tidx.root is not node and bool(constraints_of(tidx.root))
-
-    def content(self, idx: StructureIndex, node: Node, tcode: str, tref: TypeRef | None, item: Json,
-                loc: str) -> tuple[StructureIndex, Node] | None:
-        """Which definition describes the item's properties: local children, a contentReference, or its type."""
-        if node.children:
-            return idx, node
-        ref = node.content_reference
-        if ref:
-            target = idx.by_id.get(ref.partition("#")[2])
-            if target is None:
-                base = self.model.index(ref.partition("#")[0] or ref.partition("#")[2].split(".")[0])
-                target = base.by_id.get(ref.partition("#")[2]) if base else None
-                return (base, target) if base and target else None
-            return idx, target
-        if tcode == "Extension" and not (tref and tref.profiles):
-            return extensions.definition(self, node, item, loc)
-        if tref is not None and tref.profiles:
-            pidx = self.model.index(tref.profiles[0])
-            if pidx is not None and pidx.root is not None:
-                return pidx, pidx.root
-            if self.note_once("profile:" + tref.profiles[0]):
-                self.sink.warning("unknown-profile", loc, f"the type profile {tref.profiles[0]} is not known; "
-                                                          f"checked against {tcode} only")
-        if not tcode:
-            return None
-        tidx = self.model.index(tcode)
-        if tidx is None or tidx.root is None:
-            return None
-        return tidx, tidx.root
-
-    def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
-        """``_name``: the id and extensions of a primitive."""
-        if not isinstance(shadow, dict):
-            self.sink.error("primitive-extension", loc, f"the id/extensions of a primitive must be a JSON object, "
-                                                        f"not {show(shadow)}")
-            return
-        tidx = self.model.index(tcode)
-        if tidx is None or tidx.root is None:
-            return
-        for key in shadow:
-            if key not in ("id", "extension"):
-                self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r} beside a primitive "
-                                                                   "(only id and extension)")
-        self.object({k: v for k, v in shadow.items() if k in ("id", "extension")}, tidx, tidx.root, loc, depth)
-
-    def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
-        if isinstance(item, (dict, list)):
-            self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
-                                              f"{'an object' if isinstance(item, dict) else 'an array'}")
-            return
-        quiet = node.quiet
-        if quiet is None:
-            quiet = node.quiet = _quiet(node)
-        if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
-            problem = check_primitive(tcode, item)
-            if problem is not None:
-                self.sink.error(problem[0], loc, problem[1])
-            return
-        if node.resource_id:
-            tcode = "id"
-        problem = check_primitive(tcode, item)
-        if problem is not None:
-            self.sink.error(problem[0], loc, problem[1])
-            return
-        if tcode == "xhtml" and isinstance(item, str):
-            why = narrative_problem(item)
-            if why:
-                self.sink.error("narrative", loc, why)
-            if "#" in item and self.frames:
-                self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
-            if "urn:" in item:
-                for link in _NARRATIVE_URN.findall(item):
-                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "
-                                                      "cannot follow (not a hyperlinkable scheme)")
-        max_length = node.max_length
-        if max_length is not None and isinstance(item, str) and len(item) > max_length:
-            self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
-        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not SCHEME.match(item):
-            self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
-                                                       f"reference (not {item!r})")
-        self.judge(item, node, tcode, None, loc)
-
-    def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
-        """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
-        if not _judged(node, tcode):
-            return
-        ed = node.ed
-        if node.has_rules:
-            fixed = node.fixed()
-            if fixed is not None and not equals_fixed(fixed[1], item):
-                self.sink.error("fixed-value", loc, f"value is {show(item)} but must be exactly {show(fixed[1])}")
-            pattern = node.pattern()
-            if pattern is not None and not matches_pattern(pattern[1], item):
-                self.sink.error("pattern-value", loc,
-                                f"value {show(item)} does not match the pattern {show(pattern[1])}")
-            check_bounds(item, tcode, ed, loc, self.sink)
-        binding = node.binding
-        if binding is not None and tcode in BOUND_TYPES:
-            check_binding(self.model.term, binding, tcode, item, loc, self.sink)
-        if tcode == "Coding" and isinstance(item, dict):
-            check_coding(self.model.term, item, loc, self.sink)
-        elif tcode == "Reference" and isinstance(item, dict):
-            references.check(self, item, node, tref, loc)
-        elif tcode == "Extension" and isinstance(item, dict):
-            extensions.ext1(self, item, loc)
-        elif tcode == "Attachment":
-            check_attachment(item, loc, self.sink)
-        elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
-            self.frames[-1].local_refs.add(item)
-        if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
-            self.constraints(node, item, _typed_path(node, tcode), loc)
-
-
-    def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
-        found = constraints_of(node)
-        if found:
-            frame = self.frames[-1]
-            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
-
-
-_MUST_HAVE_VALUE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue"
-
-
-def _must_have_value(ed: Json) -> bool:
-    """R5's ElementDefinition.mustHaveValue, or its cross-version extension in an R4 profile."""
-    if ed.get("mustHaveValue") is True:
-        return True
-    return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
-               for e in ed.get("extension") or ())
-
-
-def _judged(node: Node, tcode: str) -> bool:
-    """Whether judge() has anything to check for a value of this element and type."""
-    return bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
-
-
-def _quiet(node: Node) -> bool:
-    """Whether a primitive value of the element's one type has nothing for primitive() to check after its
-    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
-    return (bool(node.fast_type) and not node.resource_id and node.max_length is None
-            and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type))
-
-
-def _typed_path(node: Node, tcode: str) -> str:
-    """The path fhirpathpy types an element by: a primitive's or a choice's type name (``dateTime``), since
-    it types a primitive at a dotted path as a BackboneElement (``$this as dateTime`` was empty: vs-1
-    failed on every vital sign); the element path otherwise, which its model resolves."""
-    if tcode in PRIMITIVES or (tcode and node.path.endswith("[x]") and tcode[:1].isupper()):
-        return tcode
-    return node.path
-
-

@@ -15,7 +15,8 @@ from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
-    from conformance.fhirval.elements import Frame, Walker
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.elements_values import Frame
 
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
 _ANYWHERE = frozenset({"Element", "Base"})
@@ -25,6 +26,10 @@ _CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/e
 _EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
 _TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
             "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+# HL7's core namespace: an extension there that R4 does not define is most likely one of the hundreds HL7 has
+# published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
+# which is not shipped here. Not knowing it is the harness's lack, so a warning naming the package, not an error.
+CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def example_extension(url: str) -> bool:
@@ -43,8 +48,8 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     base = w.model.index("Extension")
     fallback = (base, base.root) if base is not None and base.root is not None else None
     url = item.get("url")
-    if not isinstance(url, str):
-        if "url" not in item:
+    if not isinstance(url, str) or not url.strip():
+        if "url" not in item or isinstance(url, str):  # an empty one is also reported as an empty value
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
         return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
@@ -69,6 +74,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif not modifier and example_extension(url):
             w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
+        elif not modifier and url.startswith(CORE_NAMESPACE):
+            w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
+                                                     "HL7's extensions package (hl7.fhir.uv.extensions), which is not "
+                                                     "loaded; load it with --package to have it checked")
         else:
             w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from fhirpathpy.engine import do_eval
@@ -107,6 +108,44 @@ _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocatio
     "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
 }}
 _TABLE = process_user_invocation_table(_OPTIONS["userInvocationTable"])  # type: ignore[no-untyped-call]
+
+# memberOf(valueset), which fhirpathpy lacks, against the terminology of the validation under way (set by each
+# Walker; one per thread or task). Only a definite answer is given: a value set not held, or a code whose
+# membership cannot be told locally, raises, so the invariant is "not evaluated", never failed.
+TERMINOLOGY: ContextVar[Any] = ContextVar("fhirval_terminology", default=None)
+
+
+def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
+    term = TERMINOLOGY.get()
+    if isinstance(url, list):
+        url = url[0] if len(url) == 1 else None
+    if term is None or not isinstance(url, str):
+        raise ValueError("memberOf: no terminology or value set URL")
+    expansion = term.expand(url)
+    if expansion is None:
+        raise ValueError(f"memberOf: the value set {url} is not held")
+    values = [get_data(i) for i in inputs]  # type: ignore[no-untyped-call]
+    if len(values) != 1:
+        return []
+    value = values[0]
+    codings: list[tuple[Any, Any]]
+    if isinstance(value, str):
+        codings = [(None, value)]
+    elif isinstance(value, dict) and isinstance(value.get("coding"), list):
+        codings = [(c.get("system"), c.get("code")) for c in value["coding"] if isinstance(c, dict)]
+    elif isinstance(value, dict):
+        codings = [(value.get("system"), value.get("code"))]
+    else:
+        raise ValueError("memberOf: not a code, Coding or CodeableConcept")
+    answers = [expansion.contains(system, code) for system, code in codings if isinstance(code, str)]
+    if True in answers:
+        return True
+    if None in answers:
+        raise ValueError(f"memberOf: membership in {url} cannot be told locally")
+    return False
+
+
+_TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
 
 
 # ---- htmlChecks() for txt-1 / txt-2 -------------------------------------------------------------

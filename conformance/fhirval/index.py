@@ -18,6 +18,7 @@ from conformance.fhirval.source import DefinitionSource, Json
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
+_LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _SYSTEM_TYPES = {"String": "string", "Boolean": "boolean", "Integer": "integer", "Decimal": "decimal",
                  "Date": "date", "DateTime": "dateTime", "Time": "time"}
 
@@ -27,6 +28,9 @@ class TypeRef:
     code: str  # FHIR type name (System.* codes mapped to their fhir-type)
     profiles: tuple[str, ...] = ()
     target_profiles: tuple[str, ...] = ()
+    # elementdefinition-profile-element on the (one) profile: the id of the element of that profile that defines
+    # this one (a library of section definitions: ``Composition.section:codeA``), not the profile's root
+    profile_element: str | None = None
 
     @property
     def primitive(self) -> bool:
@@ -137,8 +141,22 @@ def _type_refs(ed: Json) -> tuple[TypeRef, ...]:
             fhir_type = next((x.get("valueUrl") or x.get("valueUri") for x in t.get("extension", ())
                               if x.get("url") == FHIR_TYPE_EXT), None)
             code = fhir_type or _SYSTEM_TYPES.get(code[len(SYSTEM_PREFIX):], "string")
-        out.append(TypeRef(code, tuple(t.get("profile") or ()), tuple(t.get("targetProfile") or ())))
+        out.append(TypeRef(code, tuple(t.get("profile") or ()), tuple(t.get("targetProfile") or ()),
+                           _profile_element(t)))
     return tuple(out)
+
+
+_PROFILE_ELEMENT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-profile-element"
+
+
+def _profile_element(t: Json) -> str | None:
+    """The element id an ``elementdefinition-profile-element`` extension on the type's one profile names."""
+    shadow = t.get("_profile")
+    if not isinstance(shadow, list) or len(shadow) != 1 or not isinstance(shadow[0], dict):
+        return None
+    return next((e.get("valueString") for e in shadow[0].get("extension") or ()
+                 if isinstance(e, dict) and e.get("url") == _PROFILE_ELEMENT and isinstance(e.get("valueString"), str)),
+                None)
 
 
 def _max(value: Any) -> int | None:
@@ -197,7 +215,9 @@ class StructureIndex:
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
-        node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed)
+        # (a narrative-language-control extension is a rule too: see narrative.py)
+        node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
+            isinstance(e, dict) and e.get("url") == _LANGUAGE_CONTROL for e in ed.get("extension") or ())
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
         max_length = ed.get("maxLength")
         node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None

@@ -39,9 +39,13 @@ ISSUE_TYPE: dict[str, str] = {
     "code-invalid": "code-invalid", "binding-extensible": "code-invalid", "binding-preferred": "code-invalid",
     "code-unknown": "code-invalid", "code-system-unknown": "informational", "value-set-unknown": "informational",
     "bundle-fullurl": "invalid", "bundle-duplicate": "invalid", "duplicate-id": "invalid",
-    "canonical-relative": "value", "coding-system": "value",
+    "canonical-relative": "value", "coding-system": "value", "code-system-content": "business-rule",
+    "code-display": "code-invalid",
     "searchset": "business-rule", "search-parameter": "business-rule", "differential": "structure",
     "snapshot": "structure", "snapshot-not-checked": "informational",
+    "bundle-link": "invalid", "obligation-profile": "business-rule", "questionnaire": "business-rule",
+    "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
+    "value-set-rule": "invalid",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

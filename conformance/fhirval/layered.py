@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Protocol
 
 from conformance.fhirval.packages import Loaded, PackageCache, load_packages
-from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json, MemorySource, search_parameter
+from conformance.fhirval.source import (
+    FHIR_BASE,
+    DefinitionSource,
+    Json,
+    MemorySource,
+    canonical_resource,
+    search_parameter,
+)
 
 
 class _Listing(Protocol):
@@ -87,6 +94,13 @@ class LayeredSource:
     def search_parameter(self, url: str) -> Json | None:
         for layer in reversed(self.layers):
             found = search_parameter(layer, url)
+            if found is not None:
+                return found
+        return None
+
+    def canonical(self, kind: str, url: str) -> Json | None:
+        for layer in reversed(self.layers):
+            found = canonical_resource(layer, kind, url)
             if found is not None:
                 return found
         return None

@@ -14,8 +14,10 @@ from typing import Any
 from conformance import safejson
 from conformance.fhirval.source import Json
 
-# What a DefinitionSource serves, plus what the issue asks loaders to carry (SearchParameter).
-CONFORMANCE_KINDS = frozenset({"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter"})
+# What a DefinitionSource serves, plus what the issue asks loaders to carry (SearchParameter; Questionnaire and
+# Measure, for the responses and reports that name one).
+CONFORMANCE_KINDS = frozenset({"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "Questionnaire",
+                               "Measure"})
 # JSON files in packages that are package metadata, not resources.
 NOT_RESOURCES = frozenset({"package.json", ".index.json", "package-lock.json", ".index.db"})
 MAX_FILE_BYTES = 200_000_000

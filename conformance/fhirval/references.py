@@ -155,6 +155,8 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             if resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
+            elif resolved is None and parsed.kind == "relative":
+                _check_uuid_namesake(w, ref, loc)
             elif resolved is not None and parsed.kind == "relative" and _apparent_match(w, ref, resolved):
                 resolved = None
                 w.sink.error("reference-unresolved", f"{loc}.reference",
@@ -171,6 +173,22 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
+
+
+def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
+    """A relative reference that resolves to nothing, while an entry's fullUrl is ``urn:uuid:`` (or ``urn:oid:``)
+    and the reference's id: that entry is the one meant (a uuid names one thing), so a resource of another type
+    there is a wrong target, as HL7's validator says ("matching reference ... has resourceType ...")."""
+    m = RELATIVE.fullmatch(ref)
+    if m is None:
+        return
+    for scheme in ("urn:uuid:", "urn:oid:"):
+        namesake = w.bundles[-1].get(scheme + m.group("id"))
+        found = namesake.get("resourceType") if namesake is not None else None
+        if isinstance(found, str) and found != m.group("type"):
+            w.sink.error("reference-target", loc, f"the entry {scheme}{m.group('id')} that {ref!r} names is a "
+                                                  f"{found}, not a {m.group('type')}")
+            return
 
 
 def _apparent_match(w: Walker, ref: str, resolved: Json) -> bool:

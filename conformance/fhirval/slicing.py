@@ -38,12 +38,18 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
         if step == "resolve()" or _OFTYPE.fullmatch(step):
             continue
         children = cur.children
-        if not children and cur.types:
+        if cur is not node and len(cur.slices) == 1 and cur.slices[0].children:
+            # a discriminator path through a re-sliced element with one slice (R4's bp profile: code.coding.code,
+            # fixed in component:SystolicBP.code.coding:SBPCode) reads that slice, as HL7's validator does
+            children = cur.slices[0].children
+        defined_elsewhere = cur.types and cur.types[0].profile_element  # its definition is another profile's element
+        if (not children or defined_elsewhere) and cur.types:
             t = cur.types[0]
             if t.code == "Extension" and t.profiles and step == "url":
                 return cur  # the url of an extension slice is its profile's canonical
             idx = w.model.index(t.profiles[0] if t.profiles else t.code)
-            children = idx.root.children if idx and idx.root else {}
+            defining = idx.by_id.get(t.profile_element) if idx and t.profile_element else idx.root if idx else None
+            children = defining.children if defining is not None else {}
         m = _EXT.fullmatch(step)
         if m:
             ext = children.get("extension")

@@ -39,6 +39,14 @@ def search_parameter(source: DefinitionSource, url: str) -> Json | None:
     return found
 
 
+def canonical_resource(source: DefinitionSource, kind: str, url: str) -> Json | None:
+    """A Questionnaire or Measure (``kind``) by canonical URL, from a source that holds them (an optional part of
+    the protocol, like search_parameter: loaded packages and files hold them, the base definitions do not)."""
+    get = getattr(source, "canonical", None)
+    found: Json | None = get(kind, url) if callable(get) else None
+    return found
+
+
 def split_canonical(key: str) -> tuple[str, str | None]:
     """``"http://x/SD/p|1.0"`` -> (``"http://x/SD/p"``, ``"1.0"``)."""
     url, _, version = key.partition("|")
@@ -53,7 +61,7 @@ class MemorySource:
 
     def __init__(self, resources: Iterable[Json] = ()) -> None:
         self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
-                                                     "SearchParameter": {}}
+                                                     "SearchParameter": {}, "Questionnaire": {}, "Measure": {}}
         for resource in resources:
             self.add(resource)
 
@@ -83,6 +91,9 @@ class MemorySource:
 
     def search_parameter(self, url: str) -> Json | None:
         return self._get("SearchParameter", url)
+
+    def canonical(self, kind: str, url: str) -> Json | None:
+        return self._get(kind, url) if kind in self._by_kind else None
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)

@@ -22,6 +22,7 @@ from conformance.openapi.document import DocumentError, bounded
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 
 KINDS = ("server-errors", "response-schema", "status-codes", "content-types")
+EXAMPLE_CASES = 3  # cases per operation built from the document's examples, before the generated ones
 
 
 @dataclass
@@ -30,6 +31,7 @@ class CaseResult:
     evidence: list[Evidence]
     failures: dict[str, str] = field(default_factory=dict)  # kind -> what schemathesis found
     status: int | None = None  # the response's status (None: the exchange broke)
+    example: bool = False  # built from the document's own example/examples (a request it says succeeds)
 
 
 @dataclass
@@ -76,6 +78,29 @@ def generate(operation: Any, count: int, seconds: float) -> list[Any]:
         cases.append(case)
 
     bounded(collect, seconds, f"generating cases for {operation.label}")
+    return cases
+
+
+def example_cases(operation: Any, count: int, seconds: float) -> list[Any]:
+    """Up to ``count`` positive cases built from the document's ``example``/``examples`` for one operation
+    (schemathesis's examples phase; unset parts generated from the schemas). Random values mostly meet a
+    404 or 422 on a real API; the document's own examples are its statement of a request that succeeds,
+    so they are what lets success responses be judged. [] when the document gives none."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    strategies = bounded(lambda: list(operation.get_strategies_from_examples())[:count], seconds,
+                         f"reading the examples of {operation.label}")
+    cases: list[Any] = []
+    for strategy in strategies:
+        @given(strategy)
+        @settings(max_examples=1, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        def first(case: Any) -> None:
+            cases.append(case)
+
+        before = len(cases)
+        bounded(first, seconds, f"building cases from the examples of {operation.label}")
+        del cases[before + 1:]  # one case per combination of examples
     return cases
 
 
@@ -172,12 +197,16 @@ async def run_cases(
             run.not_exercised[label] = run.stopped
             continue
         try:
-            cases = await asyncio.to_thread(generate, operation, max_cases, left)
+            examples = await asyncio.to_thread(example_cases, operation, EXAMPLE_CASES, left)
+        except DocumentError:
+            examples = []  # examples schemathesis cannot read: the generated cases still run
+        try:
+            cases = examples + await asyncio.to_thread(generate, operation, max_cases, left)
         except DocumentError as exc:
             run.not_exercised[label] = str(exc)
             continue
         run.exercised.append(label)
-        for case in cases:
+        for n, case in enumerate(cases):
             if time.monotonic() > deadline:
                 run.stopped = f"the {budget:g} s budget for generated cases ran out"
                 break
@@ -195,5 +224,5 @@ async def run_cases(
             if made is not None and on_created is not None:
                 on_created(made)
             failures = await asyncio.to_thread(judge, case, method, url, headers, content, response)
-            run.results.append(CaseResult(label, list(sink), failures, response.status_code))
+            run.results.append(CaseResult(label, list(sink), failures, response.status_code, n < len(examples)))
     return run

@@ -40,7 +40,7 @@ class Notification:
     arrived: float  # perf_counter when the body was in
     size: int
     sha256: str
-    text: str  # the body (cut for evidence by the receiver)
+    text: str  # the body, cut for evidence at the receiver's limit ([http] evidence_body_bytes)
     bundle: dict[str, Any] | None = None
     type: str = ""
     subscription: str = ""
@@ -50,6 +50,7 @@ class Notification:
     events: list[Event] = field(default_factory=list)
     error: str = ""  # why the body is not a notification at all (not JSON, not a Bundle)
     unread: bool = False  # past safejson's limits: the harness did not read it, so nothing was judged
+    cut: bool = False  # ``text`` is only the body's start (the whole body's size and SHA-256 are kept)
 
 
 def _params(resource: dict[str, Any]) -> list[dict[str, Any]]:
@@ -75,7 +76,7 @@ def status_parameters(bundle: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def read(body: bytes, arrived: float, sha256: str, keep: int = 4000) -> Notification:
-    note = Notification(arrived, len(body), sha256, body[:keep].decode("utf-8", "replace"))
+    note = Notification(arrived, len(body), sha256, body[:keep].decode("utf-8", "replace"), cut=len(body) > keep)
     try:
         data = safejson.loads(body)
     except safejson.JsonLimitError as exc:

@@ -1,7 +1,8 @@
 """The harness's notification receiver: a Starlette app on loopback that targets POST their notifications to.
 
 Each Subscription gets its own path (``/notify/<token>``), so concurrent checks keep their inboxes
-apart. ``/fail/<token>`` answers 500, to see whether a target reports delivery errors. Arrival is
+apart. ``/fail/<token>`` answers 500, to see whether a target reports delivery errors, and so does
+``/notify/<token>`` once its inbox is switched to ``failing`` (a working endpoint that breaks). Arrival is
 stamped the moment the body is in, before anything is parsed, so parsing cost never counts as
 latency. Bodies and inboxes are bounded: a flooding or oversized sender is counted, not buffered.
 """
@@ -27,6 +28,8 @@ from conformance.realtime.notifications import Notification, read
 
 MAX_BODY = 1_000_000
 MAX_KEPT = 5_000  # notifications kept per inbox; later ones are counted as flooding
+WHOLE_KEPT = 50  # the first notifications of an inbox keep their text up to the evidence limit...
+SHORT_KEEP = 4_000  # ...later ones (a flood) their first 4,000 bytes: the evidence shows the early ones
 
 
 class ReceiverError(ExchangeBroken):
@@ -40,7 +43,8 @@ class Inbox:
         self.token = token
         self.notes: list[Notification] = []
         self.refused = 0  # oversized bodies, or arrivals after MAX_KEPT
-        self.failed_attempts = 0  # POSTs to /fail/<token>
+        self.failed_attempts = 0  # POSTs to /fail/<token>, or to /notify/<token> while ``failing``
+        self.failing = False  # switched on: /notify/<token> answers 500 from now on (counted, not kept)
         self._changed = asyncio.Event()
         self.on_arrival: Callable[[Notification], None] | None = None
 
@@ -74,7 +78,8 @@ class Inbox:
 class Receiver:
     """The app and its inboxes; serve it with :meth:`serve` (loopback) or hand ``app`` to an ASGI transport."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 64_000) -> None:
+        self.keep = keep  # bytes of a notification's text kept as evidence ([http] evidence_body_bytes)
         self.inboxes: dict[str, Inbox] = {}
         self.unknown = 0  # POSTs to paths no Subscription was given
         self.app = Starlette(routes=[Route("/notify/{token}", self._notify, methods=["POST"]),
@@ -97,6 +102,8 @@ class Receiver:
         if inbox is None:
             self.unknown += 1
             return Response(status_code=404)
+        if inbox.failing:
+            return await self._fail(request)
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)
@@ -110,8 +117,9 @@ class Receiver:
             return Response(status_code=429)
         digest = hashlib.sha256(body).hexdigest()
         # A large body is parsed off the event loop: other checks' arrival stamps must not wait for it.
-        note = read(bytes(body), arrived, digest) if len(body) < 256 * 1024 else \
-            await asyncio.to_thread(read, bytes(body), arrived, digest)
+        keep = self.keep if len(inbox.notes) < WHOLE_KEPT else min(self.keep, SHORT_KEEP)
+        note = read(bytes(body), arrived, digest, keep) if len(body) < 256 * 1024 else \
+            await asyncio.to_thread(read, bytes(body), arrived, digest, keep)
         inbox.add(note)
         return Response(status_code=200)
 

@@ -31,9 +31,12 @@ def _version(response: HttpResponse, body: Any) -> str:
 
 def patient(pid: str | None, tag: dict[str, str], key: str, seq: int,
             also: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
-    """A synthetic patient carrying ``tag`` (the Subscription's filter) and the tags in ``also`` (the run's)."""
+    """A synthetic patient carrying ``tag`` (the Subscription's filter: as a tag and as an identifier) and the
+    tags in ``also`` (the run's)."""
+    # The tag is an identifier too, so a topic that lets subscribers filter by identifier but not _tag works.
     body: dict[str, Any] = {"resourceType": "Patient", "meta": {"tag": [dict(tag), *map(dict, also)]}, "active": True,
-                            "identifier": [{"system": MARK_SYSTEM, "value": key}],
+                            "identifier": [{"system": MARK_SYSTEM, "value": key},
+                                           {"system": tag["system"], "value": tag["code"]}],
                             "name": [{"family": "Realtime", "given": [f"Event{seq}"]}]}
     if pid:
         body["id"] = pid

@@ -73,12 +73,18 @@ _ALL: tuple[Fault, ...] = (
           ("fhir-rest.capability.fhir-version",)),
     Fault("metadata-no-json-format", "the CapabilityStatement's format lists only xml (which is not served)",
           ("fhir-rest.capability.formats", "fhir-rest.format.xml")),
+    Fault("metadata-profile-reference", "the CapabilityStatement gives rest.resource.profile as an STU3-style "
+          "Reference object, not a canonical", ("fhir-rest.capability.valid",)),
     Fault("metadata-client-mode", "the rest entry says mode client instead of server",
           ("fhir-rest.capability.rest-server",)),
     Fault("metadata-unknown-resource-type", "the CapabilityStatement declares a made-up resource type 'Patients'",
           ("fhir-rest.capability.rest-server",)),
     Fault("create-no-location", "creating a clinical resource answers 201 without a Location header",
-          _per_type("create", CLINICAL_TYPES)),
+          _per_type("create-headers", CLINICAL_TYPES)),
+    Fault("create-201-no-id", "creating a clinical resource answers 201 with neither a Location nor a body, so "
+          "the new resource's id cannot be learnt", _per_type("create", CLINICAL_TYPES)),
+    Fault("create-headers-bare", "creating a directory resource answers Location 'fhir/<Type>/<id>' (relative, "
+          "no _history) and an unquoted ETag '1'", _per_type("create-headers", DIRECTORY_TYPES)),
     Fault("create-200-not-201", "creating a directory resource (Patient, Practitioner, Organization, Location) "
           "answers 200 instead of 201 Created",
           # the conditional-create and If-Match checks start by creating a Patient, so they fail too
@@ -109,6 +115,8 @@ _ALL: tuple[Fault, ...] = (
           ("fhir-rest.search.paging",)),
     Fault("include-ignored", "_include is ignored", ("fhir-rest.search.include",)),
     Fault("revinclude-ignored", "_revinclude is ignored", ("fhir-rest.search.revinclude",)),
+    Fault("self-link-names-ignored", "an unknown search parameter is ignored but the searchset self link names it "
+          "as used", ("fhir-rest.search.unknown-param",)),
     Fault("unknown-param-500", "an unknown search parameter crashes the search (500)",
           ("fhir-rest.search.unknown-param",)),
     Fault("content-type-json", "responses without _format say Content-Type application/json, not fhir+json",

@@ -29,7 +29,10 @@ def delay_ms(value: str) -> str:
 def realtime_faults(fault: type[Fault]) -> tuple[Fault, ...]:
     return (
         fault("subscription-topic-undeclared", "endpoint B's CapabilityStatement lists Subscription but no "
-              "SubscriptionTopic canonical", (S + "declared",)),
+              "SubscriptionTopic canonical, and B serves no Basic-wrapped SubscriptionTopic",
+              (S + "topics-discoverable",)),
+        fault("subscription-capability-rest-not-list", "endpoint B's CapabilityStatement has rest as one object, "
+              "not a list of rest entries", (S + "declared", S + "topics-discoverable")),
         fault("subscription-rest-hook-rejected", "creating a rest-hook Subscription answers 422 (the server "
               "only does websockets)", (S + "create",)),
         fault("subscription-accepts-unknown-topic", "a Subscription to a topic the server does not know is "
@@ -48,6 +51,9 @@ def realtime_faults(fault: type[Fault]) -> tuple[Fault, ...]:
               (S + "status-operation",)),
         fault("subscription-errors-unreported", "a Subscription whose endpoint answers 500 stays 'active'",
               (S + "error-state",)),
+        fault("subscription-error-only-on-handshake", "a Subscription goes to 'error' only when its handshake "
+              "cannot be delivered, and then with a refused-filter reason; once active, failed deliveries leave "
+              "it 'active'", (S + "error-state",)),
         fault("subscription-off-ignored", "setting a Subscription's status to 'off' is stored but "
               "notifications keep coming", (S + "off",)),
         fault("notification-delay", "every notification is sent MS milliseconds after its event "

@@ -213,8 +213,12 @@ def expect_fhir_json(response: HttpResponse, what: str) -> None:
 
 def etag_version(response: HttpResponse) -> str | None:
     """The version in ``ETag: W/"<vid>"`` (a strong ``"<vid>"`` is accepted too); None if absent."""
-    value = response.headers.get("etag", "").strip()
-    match = re.fullmatch(r'(?:W/)?"([^"]*)"', value)
+    return etag_value(response.headers.get("etag"))
+
+
+def etag_value(header: str | None) -> str | None:
+    """The version in an ETag header's text; None if absent or not ``W/"<vid>"`` / ``"<vid>"``."""
+    match = re.fullmatch(r'(?:W/)?"([^"]*)"', (header or "").strip())
     return match.group(1) if match else None
 
 

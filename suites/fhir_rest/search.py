@@ -161,10 +161,18 @@ async def _judge_unknown(ctx: FhirContext, base: dict[str, str], baseline: list[
         return
     if response.status_code != 200:
         fail(f"{what}: expected 200 (ignored) or 400 with an OperationOutcome, got {describe(response)}")
-    ids = sorted(ids_of(searchset(response, what), "Patient"))
+    bundle = searchset(response, what)
+    ids = sorted(ids_of(bundle, "Patient"))
     if ids != baseline:
         fail(f"{what}: 200 with {len(ids)} matches where the same search without it has {len(baseline)}: "
              "the parameter was neither ignored nor rejected")
+    # Ignored, so it was not used: R4 search.html has the server SHALL say which parameters it used, in the
+    # self link (a missing self link is judged by fhir-rest.search.self-link).
+    selves = [x.get("url") for x in items(bundle, "link") if isinstance(x, dict) and x.get("relation") == "self"]
+    claimed = [u for u in selves if isinstance(u, str) and name in u]
+    if claimed:
+        fail(f"{what}: ignored (the same {len(ids)} matches), but the self link {claimed[0]} names {name} as "
+             "used; R4 search.html: the self link carries the parameters actually used")
 
 
 @check(

@@ -44,7 +44,10 @@ def not_judged(doc: dict[str, Any], run: CasesRun, kind: str) -> str:
     ok = [r for r in run.results if r.status is not None and 200 <= r.status < 300]
     if not ok:
         seen = sorted({str(r.status) for r in run.results if r.status is not None})
-        return (f"none of {len(run.results)} generated requests met a success response (they met "
+        examples = sum(r.example for r in run.results)
+        source = (f"{examples} built from the document's own examples" if examples else
+                  "none from examples: the document gives none")
+        return (f"none of {len(run.results)} requests ({source}) met a success response (they met "
                 f"{', '.join(seen) or 'no response'}), so success responses were not judged; give the document "
                 "examples the API accepts, or mark operations it can call in api.safe_operations")
     if kind == "response-schema" and all(schema_for(doc, r.operation, r.status or 0) in ({}, None)
@@ -52,6 +55,12 @@ def not_judged(doc: dict[str, Any], run: CasesRun, kind: str) -> str:
         return (f"the document gives the {len(ok)} success response(s) seen no schema or an empty schema {{}}, "
                 "which any body matches: nothing was judged")
     return ""
+
+
+def _judged_on(run: CasesRun, operation: str) -> Any:
+    """The exchange that shows what ``operation`` was judged on: a success response when one was met."""
+    mine = [r for r in run.results if r.operation == operation]
+    return next((r for r in mine if r.status is not None and 200 <= r.status < 300), mine[0])
 
 
 async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
@@ -66,7 +75,9 @@ async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
         derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: not judged",
                 exercised=run.exercised, statuses=sorted({str(r.status) for r in run.results}))
         skip(f"not judged: {reason}")
-    metrics = {"cases": len(run.results), "operations": len(run.exercised), "failing_cases": len(failing)}
+    metrics = {"cases": len(run.results), "operations": len(run.exercised), "failing_cases": len(failing),
+               "example_cases": sum(r.example for r in run.results),
+               "success_responses": sum(1 for r in run.results if r.status is not None and 200 <= r.status < 300)}
     derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: {len(failing)} broke the "
             f"rule ({rule})", exercised=run.exercised, not_exercised=run.not_exercised, stopped=run.stopped,
             failures=[{"operation": r.operation, "found": r.failures[kind]} for r in failing[:20]])
@@ -74,8 +85,8 @@ async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
         left = [c for c in ctx.created if not c.deleted]
         record(Evidence(kind="warning" if left else "derived", summary=summary(ctx.created),
                         data={"created": [c.to_dict() for c in ctx.created[:50]], "left": len(left)}))
-    shown = failing[:5] if failing else [next(r for r in run.results if r.operation == op)
-                                         for op in run.exercised if any(r.operation == op for r in run.results)]
+    shown = failing[:5] if failing else [_judged_on(run, op) for op in run.exercised
+                                         if any(r.operation == op for r in run.results)]
     for result in shown:
         for item in result.evidence:
             record(item)

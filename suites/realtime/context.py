@@ -35,6 +35,7 @@ class RealtimeContext(BaseContext):
     def __init__(self, target: Any, transport: Any, link: Link | None, run_id: str) -> None:
         super().__init__(target)
         self.rt: RealtimeSettings = target.realtime
+        self.filter = self.rt.filter  # the one Subscriptions carry: create may pick one the topic allows
         endpoints = getattr(target, "endpoints", {}) or {}
         self.a_url, self.b_url = self.rt.endpoint_a(endpoints), self.rt.endpoint_b(endpoints)
         read_only = not is_sandbox(target)
@@ -45,6 +46,7 @@ class RealtimeContext(BaseContext):
         self.a = FhirClient(self.a_url or "http://unset.invalid", self.http_a)
         self.b = FhirClient(self.b_url or "http://unset.invalid", self.http_b)
         self.link = link
+        self.evidence_keep: int = target.http.evidence_body_bytes  # notification text kept in evidence
         self.run_tag = run_id or secrets.token_hex(4)
         self.run_coding = run_tag(self.run_tag)  # on everything written, for `conformance cleanup --run`
         # ...and this suite's own, which its clean-up sweeps for at the end (other suites of the run may
@@ -71,7 +73,7 @@ class RealtimeContext(BaseContext):
     async def receiver(self) -> Receiver:
         async with self._lock:
             if self.receiver_ is None:
-                receiver = Receiver()
+                receiver = Receiver(self.evidence_keep)
                 if self.link is not None:
                     receiver.base_url = MEMORY_BASE
                     self.link(receiver.app)
@@ -92,7 +94,7 @@ class RealtimeContext(BaseContext):
                                    "_payload": {"extension": [{"url": PAYLOAD_EXT, "valueCode": "full-resource"}]}}
         if heartbeat:
             channel["extension"] = [{"url": HEARTBEAT_EXT, "valueUnsignedInt": max(1, round(heartbeat))}]
-        criteria = self.rt.filter.replace("{tag}", f"{tag['system']}|{tag['code']}")
+        criteria = self.filter.replace("{tag}", f"{tag['system']}|{tag['code']}")
         return {"resourceType": "Subscription", "meta": {"tag": [*self.codings(), dict(tag)]},
                 "status": "requested", "reason": "conformance realtime check",
                 "criteria": topic, "_criteria": {"extension": [{"url": FILTER_EXT, "valueString": criteria}]},
@@ -158,7 +160,9 @@ def record_notes(notes: list[Notification], limit: int = 5, what: str = "notific
         data: dict[str, Any] = {"direction": "received", "size": note.size, "sha256": note.sha256,
                                 "type": note.type or None, "events": [e.number for e in note.events]}
         if n < limit:
-            data["text"] = note.text
+            data["text"] = note.text  # the whole body up to [http] evidence_body_bytes
+            if note.cut:
+                data["text_truncated"] = True
         record(Evidence(kind="notification", summary=f"{what} {n + 1}: {note.type or note.error or 'no type'}",
                         data=data))
     if not notes:

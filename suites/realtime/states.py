@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conformance.checks import check, expect, fail, skip
+from conformance.checks import check, expect, skip
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.realtime.notifications import status_parameters
+from conformance.realtime.scenario import patient
 from suites.realtime.context import DECLARED, RealtimeContext, record_notes
 from suites.realtime.subscription import (
     CAPS,
@@ -75,31 +76,48 @@ async def off(ctx: RealtimeContext) -> None:
     expect(not late, f"{len(late)} event notification(s) arrived after the Subscription was set off")
 
 
-@check(id=S + "error-state", title="When its endpoint answers errors, the Subscription's status becomes error",
-       requirements=[IG + "errors.html"], capabilities=CAPS, needs=[DECLARED, CREATE], destructive=True)
+async def _status_and_reason(ctx: RealtimeContext, sid: str) -> tuple[str, str]:
+    again = await ctx.b.get(f"Subscription/{sid}")
+    return await field_of(again, "status"), await field_of(again, "error")
+
+
+@check(id=S + "error-state", title="When its endpoint starts answering errors, the Subscription's status becomes "
+       "error", requirements=[IG + "errors.html"], capabilities=CAPS, needs=[DECLARED, CREATE], destructive=True)
 async def error_state(ctx: RealtimeContext) -> None:
-    response, inbox, sid = await ctx.subscribe(ctx.product(DECLARED), ctx.tag("err"), failing=True)
+    """Judged on the delivery-error path itself: the endpoint works (the handshake is delivered and the
+    Subscription is active), then answers 500, and a matching write in A must turn the status to error.
+    A server that sets error for another reason (a filter it refuses) has not shown this path: not judged."""
+    tag = ctx.tag("err")
+    response, inbox, sid = await ctx.subscribe(ctx.product(DECLARED), tag)
     expect(response.status_code == 201 and sid, f"creating the Subscription answered {response.status_code}")
+    await inbox.wait_for(lambda: bool(inbox.notes), ctx.rt.wait)  # the handshake, while the endpoint works
+    status, why = await _status_and_reason(ctx, sid)
+    if status in ("error", "off"):
+        skip(f"not judged: Subscription/{sid} went to status {status} before any delivery failed "
+             f"({why or 'no reason given'}), so the delivery-error path was not reached")
+    inbox.failing = True  # from now on the endpoint answers 500
+    write = await ctx.a.post("Patient", patient(None, tag, f"{tag['code']}-1", 1, ctx.codings()))
+    expect(write.status_code < 300, f"writing a matching patient in A answered {write.status_code}")
+    pid = await field_of(write, "id")
+    if pid:
+        ctx.patients.append(pid)
+    await inbox.wait_for(lambda: inbox.failed_attempts > 0, ctx.rt.wait)
     deadline = time.monotonic() + ctx.rt.wait
-    status = ""
-    while time.monotonic() < deadline:
-        status = await field_of(await ctx.b.get(f"Subscription/{sid}"), "status")
+    while inbox.failed_attempts and time.monotonic() < deadline:
+        status, why = await _status_and_reason(ctx, sid)
         if status == "error":
             break
         await asyncio.sleep(0.1)
-    record(Evidence(kind="derived", summary=f"{inbox.failed_attempts} delivery attempt(s) answered 500",
-                    data={"failed_attempts": inbox.failed_attempts, "status": status}))
-    if status == "error" and inbox.failed_attempts:
-        return
-    if status == "error":
-        # Judged on the delivery-error path only: a server that set error for another reason (it
-        # refused the filter, say) before trying to deliver has not shown what this check verifies.
-        skip(f"Subscription/{sid} went to status error before any delivery was attempted, so the "
-             "delivery-error path was not exercised (not judged)")
+    record(Evidence(kind="derived", summary=f"{inbox.failed_attempts} delivery attempt(s) answered 500 after the "
+                    f"endpoint broke; status then {status!r}", data={"failed_attempts": inbox.failed_attempts,
+                                                                      "status": status, "error": why,
+                                                                      "delivered_before": len(inbox.notes)}))
     if not inbox.failed_attempts:
-        skip(f"the target never tried to deliver within {ctx.rt.wait:g} s, so it had no error to report")
-    fail(f"after {inbox.failed_attempts} delivery attempt(s) answered 500 the Subscription's status is "
-         f"{status!r}, not error")
+        skip(f"not judged: the target never tried to deliver within {ctx.rt.wait:g} s of a matching write "
+             f"(Patient/{pid or '?'}), so it had no delivery error to report")
+    expect(status == "error", f"after {inbox.failed_attempts} delivery attempt(s) answered 500 the Subscription's "
+                              f"status is {status!r}, not error, {ctx.rt.wait:g} s after the first failed delivery "
+                              "(a server that retries for longer before reporting needs a larger realtime.wait)")
 
 
 @check(id=S + "unknown-topic", title="A Subscription to a topic the server does not declare is refused (4xx)",

@@ -49,7 +49,9 @@ def corpus(tmp_path: Path) -> Path:
         {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
         {"name": "bad-said-valid", "file": "bad.json", "version": "4.0", "java": "java/good.json"},
         {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
-        {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"}]}
+        {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"},
+        {"name": "ig", "file": "bad.json", "version": "4.0", "packages": ["x#1"], "java": "java/bad.json"},
+        {"name": "tx", "file": "bad.json", "version": "4.0", "module": "cda", "java": "java/bad.json"}]}
     (v / "manifest.json").write_text(json.dumps(manifest))
     return tmp_path
 
@@ -66,3 +68,37 @@ def test_steps_load_supporting_files_and_list_options(corpus: Path, capsys: pyte
     line = capsys.readouterr().out
     assert "verdict agreement 2/3" in line
     assert "false-valid (missed errors) 0; false-invalid (false alarms) 1" in line
+
+
+def test_cases_needing_more_are_counted_by_need(corpus: Path) -> None:
+    bench = _bench()
+    assert bench.left_out(corpus) == {"packages": ["ig"], "terminology server module cda": ["tx"]}
+
+
+def test_terminology_cases_run_only_when_their_code_systems_are_held(corpus: Path) -> None:
+    v = corpus / "validator"
+    cs_url = "https://conformance.example/cs/local"
+    (v / "cs.json").write_text(json.dumps({"resourceType": "CodeSystem", "url": cs_url, "status": "active",
+                                           "content": "complete", "concept": [{"code": "a"}]}))
+    local = {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": cs_url, "code": "b"}]},
+             "valueQuantity": {"value": 1, "system": "http://unitsofmeasure.org", "code": "mg"},
+             "identifier": [{"system": "urn:ietf:rfc:3986", "value": "urn:uuid:1"}]}
+    snomed = {**local, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}}
+    (v / "local.json").write_text(json.dumps(local))
+    (v / "snomed.json").write_text(json.dumps(snomed))
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] += [
+        {"name": "tx-local", "file": "local.json", "version": "4.0", "module": "tx", "supporting": ["cs.json"],
+         "java": "java/bad.json"},
+        {"name": "tx-snomed", "file": "snomed.json", "version": "4.0", "module": "tx", "java": "java/good.json"},
+        {"name": "tx-no-support", "file": "local.json", "version": "4.0", "module": "tx", "java": "java/bad.json"},
+        {"name": "cda", "file": "local.json", "version": "4.0", "module": "cda", "supporting": ["cs.json"],
+         "java": "java/bad.json"}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    steps, _ = bench.select(corpus)
+    chosen = [s for s in steps if s.terminology]
+    # SNOMED CT is only a not-present stub in base R4, and the local system needs its supporting file
+    assert [s.name for s in chosen] == ["tx-local [base]"]
+    bench.run(chosen)
+    assert chosen[0].got_errors == 1  # 'b' is not a code of the held system

@@ -61,3 +61,15 @@ def test_hierarchy_filters_with_exclude() -> None:
 def test_a_filter_not_understood_leaves_the_system_open() -> None:
     assert codes({"property": "concept", "op": "regex", "value": "(unclosed"}) is None
     assert codes({"property": "warm", "op": "descendent-of", "value": "x"}) is None
+
+
+def test_a_flat_code_system_with_parent_properties_has_a_hierarchy() -> None:
+    flat: dict[str, Any] = {
+        "resourceType": "CodeSystem", "url": CS, "status": "active", "content": "complete",
+        "property": [{"code": "parent", "type": "code"}],
+        "concept": [{"code": "red"}, {"code": "crimson", "property": [{"code": "parent", "valueCode": "red"}]},
+                    {"code": "blue"}]}
+    vs = {"resourceType": "ValueSet", "url": VS, "status": "active", "compose": {"include": [
+        {"system": CS, "filter": [{"property": "concept", "op": "is-a", "value": "red"}]}]}}
+    expansion = Terminology(MemorySource([flat, vs]), find_package=False).expand(VS)
+    assert expansion is not None and expansion.codes[CS] == {"red", "crimson"}

@@ -1,5 +1,6 @@
-"""Start and stop the third-party servers (Medplum's fhir-router and hl7 MLLP server, python-hl7's and hl7apy's
-MLLP receivers, and the HL7 v2 senders; see tests/realserver/NOTES.md)."""
+"""Start and stop the third-party servers (Medplum's fhir-router and hl7 MLLP server, Asymmetrik's
+node-fhir-server-core, fhirsnake, python-hl7's and hl7apy's MLLP receivers, and the HL7 v2 senders; see
+tests/realserver/NOTES.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,33 @@ def medplum_server() -> Iterator[str]:
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], 30)
+        line = proc.stdout.readline() if ready else ""
+        match = re.search(r"ready at (\S+)", line)
+        if not match:
+            raise RuntimeError(f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextmanager
+def asymmetrik_server() -> Iterator[str]:
+    """Yield the base URL (``http://127.0.0.1:N/4_0_1``) of Asymmetrik's node-fhir-server-core with the
+    in-memory service of tests/realserver/asymmetrik_server.js, fresh and empty; stop it by its pid."""
+    node = shutil.which("node")
+    core = HERE / ".node-asymmetrik" / "node_modules" / "@asymmetrik" / "node-fhir-server-core"
+    if node is None or not core.is_dir():
+        raise RuntimeError("node-fhir-server-core not installed: run `bash tests/realserver/install.sh`")
+    proc = subprocess.Popen([node, str(HERE / "asymmetrik_server.js"), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
         line = proc.stdout.readline() if ready else ""
         match = re.search(r"ready at (\S+)", line)
         if not match:

@@ -35,3 +35,19 @@ if [[ ! -f "$pyvenv/.installed" || "$(cat "$pyvenv/.installed")" != "$snake_pin"
   echo "$snake_pin" > "$pyvenv/.installed"
   echo "install.sh: installed $snake_pin into $pyvenv"
 fi
+
+# The third independent server: Asymmetrik's node-fhir-server-core (npm, MIT), an R4 REST framework that
+# generates its CapabilityStatement, routes, parameter handling and responses; asymmetrik_server.js gives
+# it a tiny in-memory service. Pinned in asymmetrik/package.json + package-lock.json.
+asym_src="$here/asymmetrik"
+asym="$here/.node-asymmetrik"
+asym_want="$(cat "$asym_src/package.json" "$asym_src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ ! ( -f "$asym/.installed" && "$(cat "$asym/.installed")" == "$asym_want" \
+          && -d "$asym/node_modules/@asymmetrik/node-fhir-server-core" ) ]]; then
+  mkdir -p "$asym"
+  cp "$asym_src/package.json" "$asym_src/package-lock.json" "$asym/"
+  rm -f "$asym/.installed"
+  (cd "$asym" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  echo "$asym_want" > "$asym/.installed"
+  echo "install.sh: installed @asymmetrik/node-fhir-server-core into $asym"
+fi

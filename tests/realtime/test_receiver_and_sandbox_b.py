@@ -99,3 +99,24 @@ async def test_endpoint_b_finds_subscriptions_by_tag() -> None:
         assert (await b.get("Subscription", params={"status": "active"})).status_code == 400
         for sid in (tagged, other):
             await b.delete(f"Subscription/{sid}")
+
+
+async def test_notification_text_is_kept_up_to_the_evidence_limit_and_a_switched_inbox_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    big = json.dumps({"resourceType": "Bundle", "type": "history", "x": "p" * 20_000}).encode()
+    receiver = Receiver(keep=64_000)  # [http] evidence_body_bytes' default
+    inbox = receiver.inbox()
+    assert await post(receiver, f"/notify/{inbox.token}", big) == 200
+    whole = inbox.notes[0]
+    assert len(whole.text) == len(big) and not whole.cut and whole.bundle is not None
+    monkeypatch.setattr(receiver_module, "WHOLE_KEPT", 1)  # past the first ones (a flood): a short text
+    assert await post(receiver, f"/notify/{inbox.token}", big) == 200
+    assert len(inbox.notes[1].text) == receiver_module.SHORT_KEEP and inbox.notes[1].cut
+    small = Receiver(keep=100)
+    box = small.inbox()
+    await post(small, f"/notify/{box.token}", big)
+    assert len(box.notes[0].text) == 100 and box.notes[0].cut and box.notes[0].size == len(big)
+    # An endpoint that worked, then breaks (the error-state check): 500, counted, nothing kept.
+    box.failing = True
+    assert await post(small, f"/notify/{box.token}", big) == 500
+    assert box.failed_attempts == 1 and len(box.notes) == 1

@@ -143,6 +143,14 @@ PROBES: dict[str, Probe] = {
     "metadata-unknown-resource-type":
         lambda c: _rest(c, lambda rest: "Patients" in [r["type"] for r in rest["resource"]]),
     "create-no-location": lambda c: _posted_header(c, "location"),
+    "create-headers-bare": lambda c: _bare_headers(c),
+    "self-link-names-ignored": lambda c: _self_link_names(c, "zz-unknown=1"),
+    "create-201-no-id": lambda c: _no_id(c, "Observation"),
+    "create-201-no-id (directory)": lambda c: _no_id(c, "Patient"),
+    "create-headers-bare (clinical)": lambda c: _bare_headers(c, "Observation"),
+    "metadata-profile-reference":
+        lambda c: _rest(c, lambda rest: rest["resource"][0]["profile"] == {
+            "reference": "http://hl7.org/fhir/StructureDefinition/Patient"}),
     "create-200-not-201 (clinical)": lambda c: _is(_post_status(c, "Observation"), 200),
     "create-no-location (directory)": lambda c: _posted_header(c, "location", "Patient"),
     "create-200-not-201": lambda c: _is(_post_status(c), 200),
@@ -212,6 +220,25 @@ async def _posted_header(client: httpx.AsyncClient, name: str, rtype: str = "Obs
     return name not in (await client.post(rtype, json=body)).headers
 
 
+async def _bare_headers(client: httpx.AsyncClient, rtype: str = "Patient") -> bool:
+    body = patient() if rtype == "Patient" else observation("Patient/1")
+    headers = (await client.post(rtype, json=body)).headers
+    return headers.get("location", "").startswith(f"fhir/{rtype}/") and not headers.get("etag", "").startswith("W/")
+
+
+async def _self_link_names(client: httpx.AsyncClient, query: str) -> bool:
+    """Whether the searchset's self link names the parameter of ``query``."""
+    bundle = (await client.get(f"Patient?{query}")).json()
+    selves = [x["url"] for x in bundle.get("link", []) if x.get("relation") == "self"]
+    return any(query.split("=")[0] in u for u in selves)
+
+
+async def _no_id(client: httpx.AsyncClient, rtype: str) -> bool:
+    body = patient() if rtype == "Patient" else observation("Patient/1")
+    answer = await client.post(rtype, json=body)
+    return answer.status_code == 201 and "location" not in answer.headers and not answer.content.strip()
+
+
 async def _found(client: httpx.AsyncClient, query: str) -> bool:
     await create(client, patient(generalPractitioner=[{"reference": "Practitioner/5"}]))
     return bool(await _search(client, query))
@@ -249,11 +276,13 @@ async def test_fault_changes_what_it_claims(name: str) -> None:
 
 
 def test_faults_name_real_checks() -> None:
+    crud = ("create", "create-headers", "read", "vread", "update", "history", "delete")
     per_type = {f"fhir-rest.{group}.{t.lower()}.{kind}" for t in TYPES
-                for group, kinds in (("crud", ("create", "read", "vread", "update", "history", "delete")),
+                for group, kinds in (("crud", crud),
                                      ("search", ("string", "token", "date", "reference")))
                 for kind in kinds}
-    fixed = {"fhir-rest.capability.metadata", "fhir-rest.capability.fhir-version", "fhir-rest.capability.formats",
+    fixed = {"fhir-rest.capability.metadata", "fhir-rest.capability.valid", "fhir-rest.capability.fhir-version",
+             "fhir-rest.capability.formats",
              "fhir-rest.capability.rest-server", "fhir-rest.crud.conditional-create", "fhir-rest.crud.if-match",
              "fhir-rest.search.paging", "fhir-rest.search.include", "fhir-rest.search.revinclude",
              "fhir-rest.search.unknown-param", "fhir-rest.format.accept-json", "fhir-rest.format.param-json",

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.model import Status
+from conformance.maturity.compare import compare, load_requirements
+from conformance.maturity.records import Outcome, RunOutcomes, SystemRef
+from conformance.maturity.rules import Scoring
+from conformance.model import RunResult, Status
 from conformance.runner import load_suites
 from conformance.targets import Target, from_url
 from tests.integration.conftest import SANDBOX_URL, run_against_sandbox
@@ -41,9 +44,31 @@ def tiny_document_limit(target: Target) -> None:
     target.api = dataclasses.replace(target.api, max_document_bytes=100)
 
 
+def unknown_topic_setting(target: Target) -> None:
+    """A [realtime] topic the server does not declare: the target file's mistake, not the server's."""
+    target.realtime.topic = "https://conformance.example/SubscriptionTopic/not-on-this-server"
+
+
+def filter_the_topic_does_not_allow(target: Target) -> None:
+    target.realtime.filter = "Patient?family={tag}"  # the sandbox's topic lets subscribers filter by _tag, identifier
+
+
 LACKS: dict[str, Callable[[Target], None]] = {
     "unknown-profile": unknown_profile, "no-settings": no_settings, "tiny-body-limit": tiny_body_limit,
-    "tiny-document-limit": tiny_document_limit}
+    "tiny-document-limit": tiny_document_limit, "unknown-topic-setting": unknown_topic_setting,
+    "filter-the-topic-does-not-allow": filter_the_topic_does_not_allow}
+
+
+def not_judged_never_counts(result: RunResult) -> None:
+    """What a lack left skip/error counts against nobody: the shipped comparison and scoring leave it out."""
+    outcomes = [Outcome(r.id, r.status.value, r.required) for r in result.results]
+    run = RunOutcomes("lack", "RXX01", SystemRef("V", "P", "1"), "2026-11-01T00:00:00Z", True, outcomes)
+    unjudged = {o.check_id for o in outcomes if o.status in ("skip", "error")}
+    for cell in compare([run], load_requirements()).columns[0].cells.values():
+        assert not unjudged & set(cell.failed), f"a skip/error counted as failed: {unjudged & set(cell.failed)}"
+        if not cell.passed and not cell.failed:
+            assert cell.verdict == "not tested", cell
+    assert not {"skip", "error"} & Scoring().counted(), "the default scoring must not count skip/error as run"
 
 
 @pytest.mark.parametrize("lack", list(LACKS))
@@ -51,13 +76,17 @@ async def test_a_harness_side_lack_never_fails_a_correct_system(
         lack: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(tmp_path / "empty-cache"))
     result = await run_against_sandbox(configure=LACKS[lack])
-    assert {r.suite for r in result.results} == set(load_suites().suites), "every suite must be judged"
+    registry = load_suites()
+    assert {r.suite for r in result.results} == set(registry.suites), "every suite must be judged"
+    missing = sorted({c.id for c in registry.all_checks()} - {r.id for r in result.results})
+    assert not missing, f"{lack}: registered checks with no outcome, so the contract was not tested on them: {missing}"
     failed = {r.id: r.message for r in result.results if r.status is Status.FAIL}
     assert not failed, f"{lack}: a harness-side lack blamed the correct sandbox: {failed}"
     unexplained = [r.id for r in result.results if r.status in (Status.SKIP, Status.ERROR)
                    and (len(r.message.split()) < 4 or PYTHON_EXCEPTION.search(r.message))]
     assert not unexplained, f"{lack}: skips/errors without a sentence saying what is missing: {unexplained}"
     assert any(r.status is not Status.PASS for r in result.results), f"{lack}: the lack was never felt"
+    not_judged_never_counts(result)
 
 
 async def test_the_unknown_profile_is_named_with_how_to_add_it(tmp_path: Path,

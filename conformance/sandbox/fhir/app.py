@@ -126,8 +126,15 @@ class Sandbox:
         for hook in self.on_write:
             hook(rtype, version)
         status = 200 if self.faults.on("create-200-not-201") and rtype in DIRECTORY_TYPES else 201
+        if self.faults.on("create-201-no-id") and rtype in CLINICAL_TYPES:
+            return fhir(request, self.faults, None, 201, self._headers(version))
         omit_location = self.faults.on("create-no-location") and rtype in CLINICAL_TYPES
-        return self._written(request, rtype, version, status, omit_location)
+        answer = self._written(request, rtype, version, status, omit_location)
+        if self.faults.on("create-headers-bare") and rtype in DIRECTORY_TYPES:
+            # node-fhir-server-core's answer: Location relative to the root without _history, ETag unquoted
+            answer.headers["Location"] = f"fhir/{rtype}/{version.resource['id'] if version.resource else ''}"
+            answer.headers["ETag"] = version.version_id
+        return answer
 
     async def update(self, request: Request, rtype: str, rid: str) -> Response:
         resource = await self._body(request, rtype)

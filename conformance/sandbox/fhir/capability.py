@@ -84,6 +84,8 @@ def revincludes(rtype: str) -> list[str]:
 
 def statement(faults: Faults, date: str) -> dict[str, Any]:
     resources = [_resource(t) for t in SERVED_TYPES]
+    if faults.on("metadata-profile-reference"):
+        resources = [{**r, "profile": {"reference": r["profile"]}} for r in resources]
     if faults.on("metadata-unknown-resource-type"):
         resources.append({**_resource("Patient"), "type": "Patients"})
     formats = ["json"]

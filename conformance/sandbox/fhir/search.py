@@ -71,6 +71,8 @@ def parse(rtype: str, items: list[tuple[str, str]], strict: bool, faults: Faults
                 raise UnknownParamCrash(name)
             if strict:
                 raise FhirError(400, f"unknown search parameter {name!r} for {rtype}", "not-supported")
+            if faults.on("self-link-names-ignored"):
+                query.used.append((name, value))
             continue
         if modifier and modifier not in _MODIFIERS[param.type] and not (
                 param.type == "reference" and modifier in param.target):

@@ -21,7 +21,7 @@ from conformance.realtime.notifications import SERVER_CAPABILITY, SUBSCRIPTION_P
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.fhir.capability import statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir
-from conformance.sandbox.realtime import bundles
+from conformance.sandbox.realtime import bundles, topics
 from conformance.sandbox.realtime.subscriptions import TOPICS, Subscriptions
 
 if TYPE_CHECKING:
@@ -44,6 +44,11 @@ def b_statement(faults: Faults, date: str) -> dict[str, Any]:
     if not faults.on("subscription-topic-undeclared"):
         sub["extension"] = [{"url": TOPIC_CANONICAL_EXT, "valueCanonical": t} for t in TOPICS]
     cap["rest"][0]["resource"].append(sub)
+    if not faults.on("subscription-topic-undeclared"):  # the Backport IG's Basic-wrapped topics
+        cap["rest"][0]["resource"].append({"type": "Basic", "interaction": [{"code": "search-type"}],
+                                           "searchParam": [{"name": "code", "type": "token"}]})
+    if faults.on("subscription-capability-rest-not-list"):
+        cap["rest"] = cap["rest"][0]
     return cap
 
 
@@ -65,6 +70,8 @@ class EndpointB:
                 return fhir(request, self.faults, b_statement(self.faults, self.replica.started))
             if parts[:1] == ["Subscription"]:
                 return await self.subscription(request, parts[1:])
+            if parts == ["Basic"] and request.method == "GET" and not self.faults.on("subscription-topic-undeclared"):
+                return fhir(request, self.faults, topics.basic_topics(self.base(request)))
         except FhirError as exc:
             return error(request, Faults(), exc)
         return await self.replica.handle(request)

@@ -55,8 +55,10 @@ class Sub:
     def status(self) -> str:
         return str(self.resource.get("status", "requested"))
 
-    def set_status(self, status: str) -> None:
+    def set_status(self, status: str, reason: str = "") -> None:
         self.resource["status"] = status
+        if reason:
+            self.resource["error"] = reason  # R4 Subscription.error: why the server set error
 
 
 def heartbeat_of(resource: dict[str, Any]) -> float:
@@ -177,10 +179,21 @@ class Subscriptions:
             sub.last_sent = time.monotonic()
             if item.kind == "handshake" and ok and sub.status == "requested":
                 sub.set_status("active")
-            if not ok and not self.faults.on("subscription-errors-unreported") and sub.status != "off":
-                sub.set_status("error")
+            if not ok and sub.status != "off":
+                self._delivery_failed(sub, item)
             if self.faults.on("notification-slow-under-load"):
                 await asyncio.sleep(SLOW_SEND_S)
+
+    def _delivery_failed(self, sub: Sub, item: Item) -> None:
+        """Report a failed delivery in the Subscription's status (unless a fault says otherwise)."""
+        if self.faults.on("subscription-errors-unreported"):
+            return
+        if self.faults.on("subscription-error-only-on-handshake"):
+            # Status error only when the handshake fails, with a reason about the filter, not the delivery.
+            if item.kind == "handshake":
+                sub.set_status("error", "filter criteria refused: " + ", ".join(filters_of(sub.resource)))
+            return
+        sub.set_status("error", f"delivery of a {item.kind} notification to the endpoint failed")
 
     async def _post(self, sub: Sub, item: Item) -> bool:
         events = [item.event] if item.event else []

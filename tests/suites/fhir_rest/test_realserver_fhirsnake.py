@@ -46,7 +46,8 @@ async def test_verdicts_against_fhirsnake(tmp_path: Path) -> None:
     assert metadata.status is Status.FAIL and "'Bundle'" in metadata.message and metadata.evidence
     assert got["fhir-profiles.capability.metadata"].status is Status.FAIL
     expected = {"fhir-rest.capability.metadata", "fhir-profiles.capability.metadata",
-                "realtime.subscription.declared"}  # the same Bundle, judged by each suite's own metadata read
+                "realtime.subscription.declared",  # the same Bundle, judged by each suite's own metadata read
+                "realtime.subscription.topics-discoverable"}  # (optional) which reads it for declared topics
     # It answers application/json, never application/fhir+json, whatever the Accept header.
     if raw.headers.get("content-type", "").split(";")[0] != "application/fhir+json":
         expected.add("fhir-rest.format.accept-json")

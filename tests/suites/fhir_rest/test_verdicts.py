@@ -61,9 +61,21 @@ async def test_structure_errors_are_listed_by_path(server: respx.MockRouter) -> 
     del bad["date"]
     bad["rest"][0]["resource"][0]["bogus"] = 1
     metadata(server, bad)
-    verdict = (await run(["fhir-rest.capability.metadata"]))["fhir-rest.capability.metadata"]
+    verdicts = await run(["fhir-rest.capability.valid"])
+    # Neither error is in what the suites read: the statement is still used, and judged invalid apart.
+    assert verdicts["fhir-rest.capability.metadata"].status is Status.PASS
+    verdict = verdicts["fhir-rest.capability.valid"]
     assert verdict.status is Status.FAIL
     assert "rest.0.resource.0.bogus" in verdict.message and "date: required element missing" in verdict.message
+
+
+async def test_a_malformed_declaration_fails_metadata(server: respx.MockRouter) -> None:
+    bad = capability()
+    bad["rest"][0]["resource"][0]["interaction"] = {"code": "read"}  # 0..*: a list
+    metadata(server, bad)
+    verdict = (await run(["fhir-rest.capability.metadata"]))["fhir-rest.capability.metadata"]
+    assert verdict.status is Status.FAIL
+    assert "declarations do not parse" in verdict.message and "rest.0.resource.0.interaction" in verdict.message
 
 
 async def test_capability_details(server: respx.MockRouter) -> None:

@@ -1,0 +1,359 @@
+"""One value of an element: its shadow (``_name``), its lexical form, and the rules of its element definition.
+
+The half of the walk below a property: :class:`~conformance.fhirval.elements.Walker` matches properties to
+elements and hands each value here; a complex value goes back to its ``object()``. Split from elements.py
+to keep each module readable; the two are one class at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from conformance.fhirval import extensions, references
+from conformance.fhirval.attachments import check_attachment
+from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
+from conformance.fhirval.bounds import check_bounds
+from conformance.fhirval.context import Model
+from conformance.fhirval.fhirpath import narrative_problem
+from conformance.fhirval.index import Node, StructureIndex, TypeRef
+from conformance.fhirval.invariants import check_constraints, constraints_of
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
+from conformance.fhirval.primitives import PRIMITIVES, check_primitive
+from conformance.fhirval.references import SCHEME
+from conformance.fhirval.source import Json
+from conformance.fhirval.values import equals_fixed, matches_pattern, show
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment",
+                           *QUANTITY_TYPES})
+# a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
+_NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
+# a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
+_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["'](urn:[^"']*)["']""")
+_GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
+# (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
+# check, whether the type's own definition has FHIRPath constraints)
+Plan = tuple[int, TypeRef | None, tuple[StructureIndex, Node] | None, bool, bool]
+
+
+@dataclass
+class Frame:
+    """One resource being walked (the root, a contained resource, a Bundle entry)."""
+
+    resource: Json
+    loc: str
+    type: str
+    contained: bool = False
+    local_refs: set[str] = field(default_factory=set)
+    element_ids: set[str] = field(default_factory=set)
+    full_url: str | None = None
+
+
+class ValueWalker:
+    """The per-value half of :class:`~conformance.fhirval.elements.Walker` (its state is set there)."""
+
+    model: Model
+    sink: Sink
+    frames: list[Frame]
+    root: Json
+    plans: dict[tuple[Node, str], Plan]
+    unbound: int
+
+    def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
+        raise NotImplementedError  # elements.Walker
+
+    def resource(self, res: Any, loc: str, depth: int, profiles: Sequence[str] = (), *, contained: bool = False,
+                 full_url: str | None = None) -> None:
+        raise NotImplementedError  # elements.Walker
+
+    def note_once(self, key: str) -> bool:
+        raise NotImplementedError  # elements.Walker
+
+    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+        raise NotImplementedError  # elements.Walker
+
+    def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
+        """Values of a primitive element with no ``_name`` shadow: each checked, a null reported where it is."""
+        for i, item in enumerate(items):
+            iloc = f"{where}[{i}]" if indexed else where
+            if item is None:
+                self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
+            else:
+                self.primitive(item, node, tcode, iloc)
+
+    def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
+        key, value = shadow
+        if repeats:
+            if not isinstance(value, list) or len(value) != len(items):
+                self.sink.error("primitive-extension", where, f"{key} must be an array as long as its values, with "
+                                                              "null where an item has no id or extension")
+                return [None] * len(items)
+            return list(value)
+        if isinstance(value, list):
+            self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not an array")
+            return [None] * len(items)
+        return [value]
+
+    # ---- one value -----------------------------------------------------------------------------
+
+    def item(self, item: Any, idx: StructureIndex, node: Node, tcode: str, loc: str, depth: int, shadow: Any) -> None:
+        if shadow is not None:
+            self.shadow(shadow, tcode, loc, depth)
+        if item is None:
+            if shadow is None:
+                self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
+            elif isinstance(shadow, dict) and not shadow.get("extension") and set(shadow) <= {"id", "extension"}:
+                # an id alone is neither value nor child (other keys are reported as unknown instead)
+                self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
+                                                  "children")
+            elif _must_have_value(node.ed):
+                self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
+                                                      "extensions alone (mustHaveValue)")
+            return
+        if tcode in PRIMITIVES:
+            self.primitive(item, node, tcode, loc)
+            return
+        plan = self.plans.get((node, tcode))
+        if plan is None:
+            plan = self.plans[(node, tcode)] = self.plan(node, tcode)
+        kind, tref, target, judged, typed_checks = plan
+        if kind == _RESOURCE:
+            self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
+            return
+        if not isinstance(item, dict):
+            self.sink.error("object-expected", loc, f"{node.path} must be a JSON object, not {show(item)}")
+            return
+        if len(item) <= 1 and (not item or "id" in item):
+            self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
+                                              "children")
+        if kind == _LOCAL:
+            self.object(item, idx, node, loc, depth)
+            if judged:
+                self.judge(item, node, tcode, tref, loc)
+            return
+        if kind == _TYPED:
+            assert target is not None
+            self.object(item, target[0], target[1], loc, depth)
+            if judged:
+                self.judge(item, node, tcode, tref, loc)
+            if typed_checks:
+                self.constraints(target[1], item, target[1].path, loc)
+            return
+        content = self.content(idx, node, tcode, tref, item, loc)
+        if content is not None:
+            self.object(item, content[0], content[1], loc, depth)
+        self.judge(item, node, tcode, tref, loc)
+        if content is not None and content[1] is not node:
+            self.constraints(content[1], item, content[1].path, loc)
+
+    def plan(self, node: Node, tcode: str) -> Plan:
+        """How item() treats a complex value of this element and type, worked out once per model: a resource,
+        the element's own children, its type's definition (known before any value is seen), or content()'s
+        general answer (contentReference, an extension's definition, a type profile)."""
+        tref = node.type_for(tcode) if tcode else None
+        judged = _judged(node, tcode)
+        if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
+            return _RESOURCE, tref, None, judged, False
+        if node.children and not (tref is not None and tref.profile_element):
+            return _LOCAL, tref, None, judged, False
+        if node.content_reference or not tcode or tcode == "Extension" or (tref is not None and tref.profiles):
+            return _GENERAL, tref, None, judged, False
+        tidx = self.model.index(tcode)
+        if tidx is None or tidx.root is None:
+            return _GENERAL, tref, None, judged, False
+        return _TYPED, tref, (tidx, tidx.root), judged, tidx.root is not node and bool(constraints_of(tidx.root))
+
+    def content(self, idx: StructureIndex, node: Node, tcode: str, tref: TypeRef | None, item: Json,
+                loc: str) -> tuple[StructureIndex, Node] | None:
+        """Which definition describes the item's properties: local children, a contentReference, or its type."""
+        if node.children and not (tref is not None and tref.profile_element):
+            return idx, node
+        ref = node.content_reference
+        if ref:
+            target = idx.by_id.get(ref.partition("#")[2])
+            if target is None:
+                base = self.model.index(ref.partition("#")[0] or ref.partition("#")[2].split(".")[0])
+                target = base.by_id.get(ref.partition("#")[2]) if base else None
+                return (base, target) if base and target else None
+            return idx, target
+        if tcode == "Extension" and not (tref and tref.profiles):
+            return extensions.definition(cast("Walker", self), node, item, loc)
+        if tref is not None and len(tref.profiles) > 1:
+            chosen = self.profile_choice(item, tcode, tref.profiles, loc)
+            if chosen is not None:
+                return chosen
+        elif tref is not None and tref.profiles:
+            pidx = self.model.index(tref.profiles[0])
+            if pidx is not None and pidx.root is not None:
+                defining = pidx.by_id.get(tref.profile_element) if tref.profile_element else pidx.root
+                if defining is not None:
+                    return pidx, defining
+            if self.note_once("profile:" + tref.profiles[0]):
+                self.sink.warning("unknown-profile", loc, f"the type profile {tref.profiles[0]} is not known; "
+                                                          f"checked against {tcode} only")
+        if not tcode:
+            return None
+        tidx = self.model.index(tcode)
+        if tidx is None or tidx.root is None:
+            return None
+        return tidx, tidx.root
+
+    def profile_choice(self, item: Json, tcode: str, profiles: tuple[str, ...], loc: str
+                       ) -> tuple[StructureIndex, Node] | None:
+        """A type with several profiles: the value conforms to one of them (the first it conforms to is walked).
+        None of them: an error, and the first is walked for the details. A profile not loaded could be the one
+        it meets, so then nothing is said beyond a warning, and the type alone is walked (None)."""
+        known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
+        for url, pidx in known:
+            if self.conforms(item, tcode, url):
+                assert pidx.root is not None
+                return pidx, pidx.root
+        if len(known) < len(profiles):
+            missing = [p for p in profiles if p not in dict(known)]
+            if self.note_once("profile:" + missing[0]):
+                self.sink.warning("unknown-profile", loc, f"the type profile {missing[0]} is not known; checked "
+                                                          f"against {tcode} only")
+            return None
+        self.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
+                                             f"{', '.join(profiles)}")
+        first = known[0][1]
+        assert first.root is not None
+        return first, first.root
+
+    def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
+        """``_name``: the id and extensions of a primitive."""
+        if not isinstance(shadow, dict):
+            self.sink.error("primitive-extension", loc, f"the id/extensions of a primitive must be a JSON object, "
+                                                        f"not {show(shadow)}")
+            return
+        tidx = self.model.index(tcode)
+        if tidx is None or tidx.root is None:
+            return
+        for key in shadow:
+            if key not in ("id", "extension"):
+                self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r} beside a primitive "
+                                                                   "(only id and extension)")
+        self.object({k: v for k, v in shadow.items() if k in ("id", "extension")}, tidx, tidx.root, loc, depth)
+
+    def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
+        if isinstance(item, (dict, list)):
+            self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
+                                              f"{'an object' if isinstance(item, dict) else 'an array'}")
+            return
+        quiet = node.quiet
+        if quiet is None:
+            quiet = node.quiet = _quiet(node)
+        if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
+            problem = check_primitive(tcode, item)
+            if problem is not None:
+                self.sink.error(problem[0], loc, problem[1])
+            return
+        if node.resource_id:
+            tcode = "id"
+        problem = check_primitive(tcode, item)
+        if problem is not None:
+            self.sink.error(problem[0], loc, problem[1])
+            return
+        if tcode == "xhtml" and isinstance(item, str):
+            why = narrative_problem(item)
+            if why:
+                self.sink.error("narrative", loc, why)
+            if "#" in item and self.frames:
+                self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
+                for anchor in unresolved_anchors(item, self.frames[-1].resource, self.root):
+                    self.sink.error("narrative", loc, f"the hyperlink '#{anchor}' does not resolve: nothing in the "
+                                                      "narrative, the contained resources or the instance has that id")
+            if "urn:" in item:
+                for link in _NARRATIVE_URN.findall(item):
+                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "
+                                                      "cannot follow (not a hyperlinkable scheme)")
+        max_length = node.max_length
+        if max_length is not None and isinstance(item, str) and len(item) > max_length:
+            self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
+        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not SCHEME.match(item):
+            self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
+                                                       f"reference (not {item!r})")
+        self.judge(item, node, tcode, None, loc)
+
+    def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
+        """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
+        if not _judged(node, tcode):
+            return
+        ed = node.ed
+        if node.has_rules:
+            fixed = node.fixed()
+            if fixed is not None and not equals_fixed(fixed[1], item):
+                self.sink.error("fixed-value", loc, f"value is {show(item)} but must be exactly {show(fixed[1])}")
+            pattern = node.pattern()
+            if pattern is not None and not matches_pattern(pattern[1], item):
+                self.sink.error("pattern-value", loc,
+                                f"value {show(item)} does not match the pattern {show(pattern[1])}")
+            check_bounds(item, tcode, ed, loc, self.sink)
+            if tcode == "Narrative":
+                controls = language_controls(ed)
+                if controls:
+                    check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
+        binding = node.binding
+        if binding is not None and tcode in BOUND_TYPES and not self.unbound:
+            check_binding(self.model.term, binding, tcode, item, loc, self.sink)
+        if tcode == "Coding" and isinstance(item, dict):
+            check_coding(self.model.term, item, loc, self.sink)
+        elif tcode in QUANTITY_TYPES and isinstance(item, dict):
+            check_quantity(self.model.term, item, loc, self.sink)
+        elif tcode == "Reference" and isinstance(item, dict):
+            references.check(cast("Walker", self), item, node, tref, loc)
+        elif tcode == "Extension" and isinstance(item, dict):
+            extensions.ext1(cast("Walker", self), item, loc)
+        elif tcode == "Attachment":
+            check_attachment(item, loc, self.sink)
+        elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
+            self.frames[-1].local_refs.add(item)
+        if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
+            self.constraints(node, item, _typed_path(node, tcode), loc)
+
+
+    def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
+        found = constraints_of(node)
+        if found:
+            frame = self.frames[-1]
+            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+
+
+_MUST_HAVE_VALUE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue"
+
+
+def _must_have_value(ed: Json) -> bool:
+    """R5's ElementDefinition.mustHaveValue, or its cross-version extension in an R4 profile."""
+    if ed.get("mustHaveValue") is True:
+        return True
+    return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
+               for e in ed.get("extension") or ())
+
+
+def _judged(node: Node, tcode: str) -> bool:
+    """Whether judge() has anything to check for a value of this element and type."""
+    return bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
+
+
+def _quiet(node: Node) -> bool:
+    """Whether a primitive value of the element's one type has nothing for primitive() to check after its
+    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
+    return (bool(node.fast_type) and not node.resource_id and node.max_length is None
+            and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type))
+
+
+def _typed_path(node: Node, tcode: str) -> str:
+    """The path fhirpathpy types an element by: a primitive's or a choice's type name (``dateTime``), since
+    it types a primitive at a dotted path as a BackboneElement (``$this as dateTime`` was empty: vs-1
+    failed on every vital sign); the element path otherwise, which its model resolves."""
+    if tcode in PRIMITIVES or (tcode and node.path.endswith("[x]") and tcode[:1].isupper()):
+        return tcode
+    return node.path
+
+

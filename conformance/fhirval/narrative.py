@@ -1,0 +1,96 @@
+"""Narrative language control: a profile's ``narrative-language-control`` on a Narrative element.
+
+HL7 defined the extension (R5 era, in its core namespace) so a profile can say whether the narrative is
+split into language sections (a child ``<div lang="..">`` of the narrative's div) and which: ``_no``
+none, ``_yes`` some, ``_resource`` one for the resource's own ``language``, or a language code that must
+have its section. HL7's validator enforces it; so do we, on the same reading.
+
+Also here: a narrative's in-page links (``#x``) must lead somewhere (``unresolved_anchors``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lxml import etree
+
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import Json
+
+LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def language_controls(ed: Json) -> list[str]:
+    """The element definition's narrative-language-control codes (empty: no control)."""
+    return [e["valueCode"] for e in ed.get("extension") or ()
+            if isinstance(e, dict) and e.get("url") == LANGUAGE_CONTROL and isinstance(e.get("valueCode"), str)]
+
+
+def sections(div: str) -> list[str] | None:
+    """The languages of the narrative's language sections, in order; None when the div is not XHTML at all
+    (txt-1 says so already)."""
+    try:
+        root = etree.fromstring(div.encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    found = []
+    for child in root:
+        if isinstance(child.tag, str) and child.tag == f"{_XHTML}div":
+            lang = child.get(_XML_LANG) or child.get("lang")
+            if lang:
+                found.append(lang)
+    return found
+
+
+def check_language_control(controls: list[str], narrative: Any, resource: Json, loc: str, sink: Sink) -> None:
+    """Each control on one Narrative value: sections prohibited, required, or required for given languages."""
+    div = narrative.get("div") if isinstance(narrative, dict) else None
+    if not isinstance(div, str):
+        return
+    langs = sections(div)
+    if langs is None:
+        return
+    shown = ", ".join(sorted(set(langs)))
+    for control in controls:
+        if control == "_no" and langs:
+            sink.error("narrative", loc, f"the narrative has language sections ({shown}), but the profile prohibits "
+                                         "them here (narrative-language-control _no)")
+        elif control == "_yes" and not langs:
+            sink.error("narrative", loc, "the narrative has no language sections, but the profile requires them here "
+                                         "(narrative-language-control _yes)")
+        elif control == "_resource":
+            language = resource.get("language")
+            if isinstance(language, str) and language not in langs:
+                sink.error("narrative", loc, f"the profile requires a narrative section for the resource's language "
+                                             f"({language}), but there is none (found {shown or 'no sections'})")
+        elif not control.startswith("_") and control not in langs:
+            sink.error("narrative", loc, f"the profile requires a narrative section in {control}, but there is none "
+                                         f"(found {shown or 'no sections'})")
+
+
+_ANCHOR_LINK = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']#([^"']+)["']""")
+_TARGET = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
+
+
+def unresolved_anchors(div: str, resource: Json, root: Json) -> list[str]:
+    """In-page links (``<a href="#x">``) of a narrative that lead nowhere: no element of the narrative has that id
+    or name, no contained resource that id, and nothing else in the whole instance (a Bundle's other entries
+    included) carries it as an id, an XHTML id or a name. HL7's validator says such a link "does not
+    resolve"; the search is wide on purpose, so that only a link to nothing at all is reported."""
+    links = _ANCHOR_LINK.findall(div)
+    if not links:
+        return []
+    targets = set(_TARGET.findall(div)) | {c.get("id") for c in resource.get("contained") or ()
+                                           if isinstance(c, dict)}
+    missing = [x for x in dict.fromkeys(links) if x not in targets]
+    if not missing:
+        return []
+    everywhere = json.dumps(root)
+    return [x for x in missing
+            if f'"id": {json.dumps(x)}' not in everywhere and not re.search(
+                r"""\b(?:id|name)\s*=\s*\\?["']""" + re.escape(json.dumps(x)[1:-1]) + r"""\\?["']""", everywhere)]

@@ -1,0 +1,202 @@
+"""A QuestionnaireResponse against its Questionnaire, as HL7's validator.
+
+Only what can be judged for certain is reported: an item answered although its enableWhen conditions
+say it is not enabled (any answer meeting a condition meets it; with no answer, none does); a required
+question present in a completed response, enabled, without an answer; an item's text that differs from
+its question's; several answers to a question that does not repeat; answers to a group or display
+item; an answer of a type the question's type does not allow. A required question left out of the
+response altogether is not judged. A condition that cannot be evaluated (an operator on values of
+different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
+found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
+nothing is judged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.source import Json, canonical_resource
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+
+# enableWhen written as a FHIRPath expression on the response: SDC's extension, and the Finnish PHR one
+# HL7's validator also honours
+_EXPRESSION_EXTENSIONS = {
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression": "valueExpression",
+    "http://phr.kanta.fi/StructureDefinition/fiphr-ext-questionnaire-enablewhen": "valueString",
+}
+
+
+# The answer value[x] types each R4 item type allows
+_CHOICES = frozenset({"Coding", "Date", "Time", "Integer", "String"})
+_ANSWER_TYPES: dict[str, frozenset[str]] = {
+    "boolean": frozenset({"Boolean"}), "decimal": frozenset({"Decimal"}), "integer": frozenset({"Integer"}),
+    "date": frozenset({"Date"}), "dateTime": frozenset({"DateTime"}), "time": frozenset({"Time"}),
+    "string": frozenset({"String"}), "text": frozenset({"String"}), "url": frozenset({"Uri"}),
+    "attachment": frozenset({"Attachment"}), "reference": frozenset({"Reference"}),
+    "quantity": frozenset({"Quantity"}), "choice": _CHOICES, "open-choice": _CHOICES,
+}
+
+
+def _list(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def check_response(w: Walker, qr: Json, loc: str) -> None:
+    url = qr.get("questionnaire")
+    if not isinstance(url, str):
+        return
+    if url.startswith("#"):
+        q = next((c for c in _list(qr.get("contained")) if c.get("id") == url[1:]), None)
+    else:
+        q = canonical_resource(w.model.source, "Questionnaire", url)
+    if q is None or q.get("resourceType") != "Questionnaire":
+        return
+    _Judge(w, qr).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
+
+
+class _Judge:
+    def __init__(self, w: Walker, qr: Json) -> None:
+        self.w = w
+        self.qr = qr
+
+    def items(self, q_items: list[Json], r_items: list[Json], loc: str, chain: list[Json]) -> None:
+        """One level: each response item against the question of its linkId, then the items within it."""
+        for q_item in q_items:
+            link = q_item.get("linkId")
+            answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link]
+            if not answered:
+                continue
+            enabled = self.enabled(q_item, chain)
+            if enabled is False:
+                for i, r in answered:
+                    if _list(r.get("answer")):
+                        self.w.sink.error("questionnaire", f"{loc}.item[{i}]",
+                                          f"the item {link!r} has an answer, but its enableWhen says it is not enabled")
+                continue
+            for i, r in answered:
+                where = f"{loc}.item[{i}]"
+                self.answers(q_item, r, where, enabled is True)
+                sub = _list(q_item.get("item"))
+                if sub:
+                    self.items(sub, _list(r.get("item")), where, [*chain, r])
+                    for j, answer in enumerate(_list(r.get("answer"))):
+                        self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
+
+    def answers(self, q_item: Json, r: Json, where: str, enabled: bool) -> None:
+        """The response item against its question: the same text, one answer unless it repeats, none for a group
+        or display item, each of the kind of value the question's type asks for."""
+        link, text, kind = q_item.get("linkId"), r.get("text"), q_item.get("type")
+        if isinstance(text, str) and text and text != q_item.get("text"):
+            self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
+        answers = _list(r.get("answer"))
+        if (enabled and not answers and q_item.get("required") is True and kind not in ("group", "display")
+                and self.qr.get("status") in ("completed", "amended")):
+            self.w.sink.error("questionnaire", where, f"the question {link!r} is required, but this completed "
+                                                      "response has no answer to it")
+        if len(answers) > 1 and q_item.get("repeats") is not True:
+            self.w.sink.error("questionnaire", f"{where}.answer[1]", f"only one answer is allowed: the question "
+                                                                     f"{link!r} does not repeat")
+        for j, answer in enumerate(answers):
+            if kind in ("group", "display"):
+                self.w.sink.error("questionnaire", f"{where}.answer[{j}]", f"a {kind} item ({link!r}) has no answers")
+                continue
+            allowed = _ANSWER_TYPES.get(str(kind))
+            given = [k[5:] for k in answer if k.startswith("value") and len(k) > 5]
+            if allowed is not None and given and given[0] not in allowed:
+                self.w.sink.error("questionnaire", f"{where}.answer[{j}].value{given[0]}",
+                                  f"the question {link!r} is of type {kind}: its answer must be "
+                                  f"{' or '.join(sorted(allowed))}, not {given[0]}")
+
+    def enabled(self, q_item: Json, chain: list[Json]) -> bool | None:
+        """True, False, or None when it cannot be told."""
+        for ext in _list(q_item.get("extension")):
+            key = _EXPRESSION_EXTENSIONS.get(str(ext.get("url")))
+            if key is not None:
+                value = ext.get(key)
+                expression = value.get("expression") if isinstance(value, dict) else value
+                return self.expression(expression) if isinstance(expression, str) else None
+        conditions = _list(q_item.get("enableWhen"))
+        if not conditions:
+            return True
+        results = [self.condition(c, chain) for c in conditions]
+        if q_item.get("enableBehavior") == "all":
+            return False if False in results else None if None in results else True
+        return True if True in results else None if None in results else False
+
+    def expression(self, expression: str) -> bool | None:
+        from conformance.fhirval.invariants import evaluate
+
+        # fhirpathpy answers empty to a leading type name on the root, so it goes
+        expression = expression.strip().removeprefix("QuestionnaireResponse.")
+        try:
+            found = evaluate(expression, self.qr, "QuestionnaireResponse", self.qr, self.qr)
+        except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
+            return None
+        # empty is false to HL7's validator, but may be an expression fhirpathpy reads otherwise: not judged
+        return True if found == [True] else False if found == [False] else None
+
+    def condition(self, cond: Json, chain: list[Json]) -> bool | None:
+        question, operator = cond.get("question"), cond.get("operator")
+        expected = next(((k[6:], v) for k, v in cond.items() if k.startswith("answer") and len(k) > 6), None)
+        if not isinstance(question, str) or expected is None:
+            return None
+        answers = _answers(question, chain)
+        if operator == "exists":
+            return (bool(answers) == expected[1]) if isinstance(expected[1], bool) else None
+        # any answer meeting the condition enables the item, as HL7's validator: with no answer even != is false
+        results = [_compare(operator, a, expected) for a in answers]
+        return True if True in results else None if None in results else False
+
+
+def _find(node: Json, link: str) -> list[Json] | None:
+    """Items with this linkId under ``node`` (its items and its answers' items, at any depth); None: none."""
+    found: list[Json] = []
+    for child in _list(node.get("item")) + [i for a in _list(node.get("answer")) for i in _list(a.get("item"))]:
+        if child.get("linkId") == link:
+            found.append(child)
+        else:
+            found.extend(_find(child, link) or ())
+    return found or None
+
+
+def _answers(question: str, chain: list[Json]) -> list[tuple[str, Any]]:
+    """The answers to ``question`` nearest the item: within the innermost enclosing item that has it (the same
+    instance of a repeating group), else further out."""
+    for node in reversed(chain):
+        items = _find(node, question)
+        if items is not None:
+            return [(k[5:], v) for r in items for a in _list(r.get("answer")) for k, v in a.items()
+                    if k.startswith("value")]
+    return []
+
+
+_NUMBERS = frozenset({"Integer", "Decimal"})
+_ORDERED = frozenset({"Integer", "Decimal", "Date", "DateTime", "Time", "String"})
+
+
+def _compare(operator: Any, answer: tuple[str, Any], expected: tuple[str, Any]) -> bool | None:
+    (a_type, a), (e_type, e) = answer, expected
+    if a_type != e_type and not {a_type, e_type} <= _NUMBERS:
+        return None
+    if a_type == "Coding":
+        if not isinstance(a, dict) or not isinstance(e, dict):
+            return None
+        same = a.get("code") == e.get("code") and (not e.get("system") or a.get("system") == e.get("system"))
+        return same if operator == "=" else not same if operator == "!=" else None
+    if a_type in ("Quantity", "Reference", "Attachment"):  # alike only when identical; otherwise not judged
+        return (operator == "=") if a == e and operator in ("=", "!=") else None
+    if operator == "=":
+        return bool(a == e)
+    if operator == "!=":
+        return bool(a != e)
+    if a_type not in _ORDERED or (type(a) is not type(e) and not {a_type, e_type} <= _NUMBERS):
+        return None
+    if a_type in ("DateTime", "Time") and len(str(a)) != len(str(e)):
+        return None  # different precisions: not comparable
+    try:
+        found = {">": a > e, "<": a < e, ">=": a >= e, "<=": a <= e}.get(str(operator))
+    except TypeError:
+        return None
+    return bool(found) if found is not None else None

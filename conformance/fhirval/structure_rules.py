@@ -1,0 +1,108 @@
+"""A StructureDefinition's type and element paths, as HL7's validator checks them (differential.py has the
+differential's own rules):
+
+- a logical model's type is a FHIR type or an absolute URL (a bare name is nobody's: "other types must
+  have a namespace");
+- a specialization defines a new type: not the type of the structure it specializes;
+- every element path, in the differential and the snapshot, starts with the structure's type (its last
+  URL segment for a logical model's URL type);
+- a differential's discriminator path starts with an element the sliced element has (``type`` is no
+  element of an Extension). Paths that start with a function (``extension(..)``, ``resolve()``,
+  ``ofType()``, ``$this``) and elements whose definition cannot be found are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.index import Node
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+
+def check(w: Walker, sd: Json, loc: str) -> None:
+    rtype = sd.get("type")
+    if not isinstance(rtype, str) or not rtype:
+        return
+    absolute = ":" in rtype
+    if sd.get("kind") == "logical" and not absolute and not w.model.is_type_name(rtype):
+        w.sink.error("structure-type", f"{loc}.type", f"the type {rtype} is not a FHIR type: a logical model's own "
+                                                      "type must be an absolute URL (a namespace)")
+    base_url = sd.get("baseDefinition")
+    if sd.get("derivation") == "specialization" and isinstance(base_url, str):
+        index = w.model.index(base_url)
+        raw = getattr(w.model.source, "raw_structure", None)  # as loaded, no snapshot generated: only its type
+        base = index.sd if index is not None else raw(base_url) if callable(raw) else None
+        if isinstance(base, dict) and base.get("type") == rtype:
+            w.sink.error("structure-type", loc, f"the type {rtype} is the type of the base structure {base_url}: a "
+                                                "specialization defines a new type")
+    if sd.get("derivation") == "constraint":
+        check_discriminators(w, sd, loc)
+    name = rtype.rstrip("/").rsplit("/", 1)[-1] if absolute else rtype
+    for part in ("differential", "snapshot"):
+        holder: Any = sd.get(part)
+        elements = holder.get("element") if isinstance(holder, dict) else None
+        for i, ed in enumerate(elements if isinstance(elements, list) else ()):
+            path = ed.get("path") if isinstance(ed, dict) else None
+            if isinstance(path, str) and path.split(".", 1)[0] != name:
+                w.sink.error("structure-type", f"{loc}.{part}.element[{i}]",
+                             f"the path {path} must start with the type of the structure ({name})")
+
+
+_FIRST_STEP = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def check_discriminators(w: Walker, sd: Json, loc: str) -> None:
+    rtype = sd.get("type")
+    holder: Any = sd.get("differential")
+    elements = holder.get("element") if isinstance(holder, dict) else None
+    if not isinstance(rtype, str) or not isinstance(elements, list):
+        return
+    base = w.model.index(rtype)
+    if base is None or base.root is None:
+        return
+    for i, ed in enumerate(elements):
+        slicing = ed.get("slicing") if isinstance(ed, dict) else None
+        path = ed.get("path") if isinstance(ed, dict) else None
+        if not isinstance(slicing, dict) or not isinstance(path, str):
+            continue
+        names = _child_names(w, _node_at(base.root, path), ed)
+        if names is None:
+            continue
+        for j, d in enumerate(slicing.get("discriminator") or ()):
+            dpath = d.get("path") if isinstance(d, dict) else None
+            if not isinstance(dpath, str):
+                continue
+            first = _FIRST_STEP.match(dpath)
+            if first is None or dpath[first.end():first.end() + 1] == "(":  # $this or a function: not judged
+                continue
+            step = first.group(0)
+            if step not in names and step + "[x]" not in names:
+                w.sink.error("structure-slicing", f"{loc}.differential.element[{i}].slicing.discriminator[{j}]",
+                             f"the discriminator path {dpath!r} does not name an element of {path}, the element "
+                             "being sliced")
+
+
+def _node_at(root: Node, path: str) -> Node | None:
+    node: Node | None = root
+    for part in path.split(".")[1:]:
+        if node is None:
+            return None
+        node = node.children.get(part) or node.children.get(part + "[x]")
+    return node
+
+
+def _child_names(w: Walker, node: Node | None, ed: Json) -> set[str] | None:
+    """The names of the elements below the sliced element (its children, or its one type's); None: unknown."""
+    if node is None:
+        return None
+    if node.children:
+        return set(node.children)
+    codes = {t.get("code") for t in ed.get("type") or () if isinstance(t, dict)} or {t.code for t in node.types}
+    if len(codes) != 1:
+        return None
+    tidx = w.model.index(str(next(iter(codes))))
+    return set(tidx.root.children) if tidx is not None and tidx.root is not None and tidx.root.children else None

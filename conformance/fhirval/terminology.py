@@ -1,0 +1,333 @@
+"""Local terminology: code lookups and ValueSet expansion from the CodeSystems and ValueSets held here.
+
+Never a network call. A ValueSet is expanded from its ``compose`` as the spec reads it: within one
+``include``, the system's part (listed concepts, the filters, or the whole system) intersected with
+every imported ``valueSet``; the includes united; then each ``exclude`` taken away; or, with no
+``compose``, read from a stored ``expansion``. Codes come from loaded CodeSystems (the source first,
+then the HL7 Terminology package when one is found, see terminology_packages.py) or, for UCUM and the
+BCP-47 / BCP-13 tags, from their grammars (terminology_grammars.py).
+
+What cannot be followed is never guessed: a system we do not hold, or a filter we cannot apply, leaves
+that system *open* (any code of it may be in), and an ``exclude`` we cannot apply makes the codes it
+might remove *uncertain*. Membership is then None, which the binding check reports as information.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.fhirval import terminology_filters as filters
+from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.terminology_filters import as_list
+from conformance.fhirval.terminology_grammars import GRAMMARS, judge
+
+THO_BASE = "http://terminology.hl7.org/"
+
+_IN_PROGRESS = object()
+
+
+@dataclass
+class Expansion:
+    """Codes by system, with what is not enumerable: ``open_systems`` (any code may be in),
+    ``grammar_systems`` (whole grammar-defined systems), ``uncertain`` (an exclude not followed)."""
+
+    codes: dict[str, set[str]] = field(default_factory=dict)
+    open_systems: set[str] = field(default_factory=set)
+    grammar_systems: set[str] = field(default_factory=set)
+    uncertain: set[str] = field(default_factory=set)
+    complete: bool = True  # False when part of the definition could not be followed (an unknown import)
+
+    def add(self, system: str, codes: set[str]) -> None:
+        self.codes.setdefault(system, set()).update(codes)
+
+    def kind(self, system: str) -> str:
+        if system in self.open_systems:
+            return "open"
+        if system in self.grammar_systems:
+            return "grammar"
+        return "list" if system in self.codes else "absent"
+
+    def systems(self) -> set[str]:
+        return set(self.codes) | self.open_systems | self.grammar_systems
+
+    def contains(self, system: str | None, code: str) -> bool | None:
+        """True / False, or None when it cannot be known locally."""
+        if system is None:
+            if not (self.open_systems or self.grammar_systems or self.uncertain):  # the common case: lists only
+                if any(code in codes for codes in self.codes.values()):
+                    return True
+                return False if self.complete else None
+            verdicts = [self.contains(s, code) for s in self.systems()]
+            if any(v is True for v in verdicts):
+                return True
+            return None if any(v is None for v in verdicts) or not self.complete else False
+        kind = self.kind(system)
+        if code in self.codes.get(system, ()):
+            return None if system in self.uncertain else True
+        if kind == "open":
+            return None
+        if kind == "grammar":
+            verdict = judge(system, code)
+            return None if verdict is True and system in self.uncertain else verdict
+        return False if self.complete else None
+
+    def merge(self, other: Expansion) -> None:
+        """Union, in place."""
+        for system, codes in other.codes.items():
+            self.add(system, codes)
+        self.open_systems |= other.open_systems
+        self.grammar_systems |= other.grammar_systems
+        self.uncertain |= other.uncertain
+        self.complete &= other.complete
+
+
+def intersect(a: Expansion, b: Expansion) -> Expansion:
+    """Codes in both (an include's system part and its imported ValueSets)."""
+    out = Expansion(complete=a.complete and b.complete)
+    for system in a.systems() | b.systems():
+        ka, kb = a.kind(system), b.kind(system)
+        if "absent" in (ka, kb):
+            continue
+        if system in a.uncertain or system in b.uncertain:
+            out.uncertain.add(system)
+        if ka == kb == "list":
+            out.add(system, a.codes[system] & b.codes[system])
+        elif "list" in (ka, kb):
+            listed = a.codes[system] if ka == "list" else b.codes[system]
+            other = kb if ka == "list" else ka
+            if other == "grammar":
+                out.add(system, {c for c in listed if judge(system, c) is not False})
+            else:  # open: which of the listed codes the other part has is not known
+                out.add(system, listed)
+                out.uncertain.add(system)
+        elif "open" in (ka, kb):
+            out.open_systems.add(system)
+        else:
+            out.grammar_systems.add(system)
+    return out
+
+
+def subtract(out: Expansion, gone: Expansion) -> None:
+    """Take an exclude's codes away, in place; what the exclude might remove but cannot list is uncertain."""
+    for system in gone.systems() & out.systems():
+        if gone.kind(system) == "list" and system not in gone.uncertain:
+            out.codes.get(system, set()).difference_update(gone.codes[system])
+        else:
+            out.uncertain.add(system)
+    if not gone.complete:
+        out.uncertain |= out.systems()
+
+
+class Terminology:
+    """Local code lookups and ValueSet expansions for one DefinitionSource, cached."""
+
+    def __init__(self, source: DefinitionSource, fallback: DefinitionSource | None = None, *,
+                 find_package: bool = True) -> None:
+        """``fallback``: where CodeSystems and ValueSets the source lacks are looked for; by default the HL7
+        Terminology package (terminology_packages.py), looked for on the first miss."""
+        self.source = source
+        self._fallback = fallback
+        self._looked = fallback is not None or not find_package
+        self._tables: dict[str, tuple[filters.Hierarchy, str] | None] = {}
+        self._properties: dict[str, filters.Properties] = {}
+        self._expansions: dict[str, object] = {}
+        self._value_set_only: dict[str, bool] = {}
+        self._supplement: dict[str, bool] = {}
+        self._code_systems: dict[str, Json | None] = {}
+        self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
+
+    # ---- definitions: the source first, then the terminology package --------------------------------
+
+    def _extra(self) -> DefinitionSource | None:
+        if not self._looked:
+            from conformance.fhirval.terminology_packages import default_terminology_source
+
+            self._fallback = default_terminology_source()
+            self._looked = True
+        return self._fallback
+
+    def code_system(self, url: str) -> Json | None:
+        if url in self._code_systems:
+            return self._code_systems[url]
+        found = self.source.code_system(url)
+        if (found is None or _base_copy(found, url, "CodeSystem")) and (extra := self._extra()) is not None:
+            found = extra.code_system(url) or found
+        self._code_systems[url] = found
+        return found
+
+    def value_set(self, url: str) -> Json | None:
+        found = self.source.value_set(url)
+        if (found is None or _base_copy(found, url, "ValueSet")) and (extra := self._extra()) is not None:
+            found = extra.value_set(url) or found
+        return found
+
+    # ---- code systems -------------------------------------------------------------------------------
+
+    def _table(self, system: str) -> tuple[filters.Hierarchy, str] | None:
+        """(hierarchy, content) of a CodeSystem we hold that lists concepts; None otherwise. The hierarchy's
+        keys are every code of it."""
+        if system in self._tables:
+            return self._tables[system]
+        cs = self.code_system(system)
+        table = None
+        content = cs.get("content", "complete") if cs is not None else None
+        if cs is not None and content in ("complete", "fragment", "example") and not cs.get("supplements"):
+            concepts = self._concepts[system] = {}
+            table = (filters.hierarchy(cs, concepts), str(content))
+        self._tables[system] = table
+        return table
+
+    def properties(self, system: str) -> filters.Properties:
+        """The property table of a CodeSystem we hold (empty when we do not), built on first use."""
+        hit = self._properties.get(system)
+        if hit is None:
+            cs = self.code_system(system)
+            hit = self._properties[system] = filters.properties(cs) if cs is not None else {}
+        return hit
+
+    def system_codes(self, system: str) -> set[str] | None:
+        """Every code of a complete CodeSystem we hold; None otherwise."""
+        table = self._table(system)
+        return set(table[0]) if table is not None and table[1] == "complete" else None
+
+    def known_system(self, system: str) -> bool:
+        return self.system_codes(system) is not None or system in GRAMMARS
+
+    def is_supplement(self, system: str) -> bool:
+        hit = self._supplement.get(system)
+        if hit is None:
+            cs = self.code_system(system)
+            hit = cs is not None and (cs.get("content") == "supplement" or isinstance(cs.get("supplements"), str))
+            self._supplement[system] = hit
+        return hit
+
+    def names_value_set_only(self, system: str) -> bool:
+        """Whether ``system`` is the URL of a ValueSet we hold and of no CodeSystem (a common mistake)."""
+        hit = self._value_set_only.get(system)
+        if hit is None:
+            hit = self.source.value_set(system) is not None and self.source.code_system(system) is None
+            self._value_set_only[system] = hit
+        return hit
+
+    def code_in_system(self, system: str, code: str) -> bool | None:
+        """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown)."""
+        table = self._table(system)
+        if table is None:
+            return judge(system, code)
+        if code in table[0]:
+            return True
+        return False if table[1] == "complete" else None
+
+    def displays(self, system: str, code: str) -> set[str]:
+        """The display and designations of a code in a CodeSystem we hold (empty when none is known)."""
+        concept = self._concepts.get(system, {}).get(code) if self._table(system) is not None else None
+        if concept is None:
+            return set()
+        found = {concept["display"]} if isinstance(concept.get("display"), str) else set()
+        found |= {d["value"] for d in as_list(concept.get("designation"))
+                  if isinstance(d, dict) and isinstance(d.get("value"), str)}
+        return found
+
+    # ---- value sets ---------------------------------------------------------------------------------
+
+    def expand(self, url: str) -> Expansion | None:
+        """The ValueSet's expansion, or None when the ValueSet is not held locally."""
+        url = url.split("|")[0]
+        hit = self._expansions.get(url)
+        if hit is _IN_PROGRESS:
+            return Expansion(complete=False)  # a ValueSet importing itself: give up on that branch
+        if hit is not None:
+            return hit if isinstance(hit, Expansion) else None
+        vs = self.value_set(url)
+        if vs is None:
+            self._expansions[url] = False
+            return None
+        self._expansions[url] = _IN_PROGRESS
+        try:
+            result = self._expand(vs)
+        finally:
+            self._expansions.pop(url, None)
+        self._expansions[url] = result
+        return result
+
+    def _expand(self, vs: Json) -> Expansion:
+        compose = vs.get("compose")
+        if not isinstance(compose, dict):
+            return _stored_expansion(vs)
+        out = Expansion()
+        for include in as_list(compose.get("include")):
+            if isinstance(include, dict):
+                out.merge(self._include(include))
+        for exclude in as_list(compose.get("exclude")):
+            if isinstance(exclude, dict):
+                subtract(out, self._include(exclude))
+        return out
+
+    def _include(self, include: Json) -> Expansion:
+        parts: list[Expansion] = []
+        system = include.get("system")
+        if isinstance(system, str):
+            parts.append(self._system_part(system, include))
+        for url in as_list(include.get("valueSet")):
+            sub = self.expand(url) if isinstance(url, str) else None
+            parts.append(sub if sub is not None else Expansion(complete=False))
+        if not parts:
+            return Expansion()
+        result = parts[0]
+        for part in parts[1:]:
+            result = intersect(result, part)
+        return result
+
+    def _system_part(self, system: str, include: Json) -> Expansion:
+        out = Expansion()
+        concepts = include.get("concept")
+        if isinstance(concepts, list) and concepts:
+            out.add(system, {c["code"] for c in concepts if isinstance(c, dict) and isinstance(c.get("code"), str)})
+            return out
+        table = self._table(system)
+        flts = [f for f in as_list(include.get("filter")) if isinstance(f, dict)]
+        if table is None or table[1] != "complete":
+            if not flts and system in GRAMMARS:
+                out.grammar_systems.add(system)
+            else:
+                out.open_systems.add(system)
+            return out
+        selected: set[str] | None = set(table[0])
+        for f in flts:
+            found = filters.apply(table[0], lambda: self.properties(system), f)
+            if found is None:
+                out.open_systems.add(system)
+                return out
+            selected = found if selected is None else selected & found
+        out.add(system, selected or set())
+        return out
+
+
+def _base_copy(found: Json, url: str, kind: str) -> bool:
+    """Whether ``found`` is base R4's own copy of an HL7 Terminology resource: R4 froze those in 2019, and
+    THO, where installed, is their current version (HL7's validator takes THO's too). A package's copy wins."""
+    if not url.startswith(THO_BASE):
+        return False
+    from conformance.fhirval.base import base_source
+
+    base = base_source()
+    held = base.code_system(url) if kind == "CodeSystem" else base.value_set(url)
+    return held is found
+
+
+def _stored_expansion(vs: Json) -> Expansion:
+    out = Expansion()
+    stored = vs.get("expansion")
+    contains = stored.get("contains") if isinstance(stored, dict) else None
+    if not isinstance(contains, list):
+        out.complete = False
+        return out
+    count = 0
+    for item, _ in filters.walk_contains(contains):
+        count += 1
+        if isinstance(item.get("system"), str) and isinstance(item.get("code"), str):
+            out.add(item["system"], {item["code"]})
+    total = stored.get("total") if isinstance(stored, dict) else None
+    if isinstance(total, int) and total > count:  # a page of a larger expansion
+        out.complete = False
+    return out

@@ -1,0 +1,165 @@
+"""The HL7 Terminology package (THO, ``hl7.terminology.r4``) as loadable data, read on demand.
+
+HL7's validator loads THO by itself; we find it the same ways the project finds other packages:
+a path the user gives (``$CONFORMANCE_TERMINOLOGY_PACKAGE``: a package folder or ``.tgz``), else the
+FHIR package cache (``~/.fhir/packages`` or ``$FHIR_PACKAGE_CACHE``), newest ``hl7.terminology.r4``
+first, then ``hl7.terminology``. Nothing of THO is copied into the project, and nothing is fetched.
+
+THO holds thousands of ValueSets and CodeSystems, most never asked for, so a package folder is read
+file by file: ``package/.index.json`` names the file of each canonical where the cache tooling wrote
+one; without it (a package unpacked from the registry as published) THO's own naming is followed,
+``http://terminology.hl7.org/CodeSystem/<id>`` in ``CodeSystem-<id>.json``, and the file is taken only
+if its ``url`` is the one asked for. An archive is read whole, once, on the first lookup (~4 s for THO:
+unpack it into a folder to avoid that). It is a fallback:
+the validator's own source (base R4, the packages given) always wins, so a package pinning an older
+code system keeps it; only base R4's own frozen copies of THO resources give way to THO's. A package
+that cannot be read is no package: its codes stay information.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from pathlib import Path
+
+from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.packages import PackageCache, read_source
+from conformance.fhirval.source import Json, MemorySource
+
+ENV = "CONFORMANCE_TERMINOLOGY_PACKAGE"
+THO_BASE = "http://terminology.hl7.org/"
+THO_NAMES = ("hl7.terminology.r4", "hl7.terminology")
+_KINDS = frozenset({"CodeSystem", "ValueSet"})
+
+
+class IndexedPackage:
+    """CodeSystems and ValueSets of one package, read file by file through its ``.index.json``."""
+
+    def __init__(self, folder: Path, index: dict[tuple[str, str], str] | None) -> None:
+        self.folder = folder
+        self._index = index  # (resourceType, url) -> file name in package/; None: by THO's naming
+        self._read: dict[str, Json | None] = {}
+
+    def _file(self, kind: str, url: str) -> str | None:
+        if self._index is not None:
+            return self._index.get((kind, url))
+        prefix = f"{THO_BASE}{kind}/"
+        rest = url[len(prefix):] if url.startswith(prefix) else ""
+        return f"{kind}-{rest}.json" if re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", rest) else None
+
+    def _get(self, kind: str, url: str) -> Json | None:
+        url = url.split("|")[0]
+        name = self._file(kind, url)
+        if name is None:
+            return None
+        if name not in self._read:
+            path = self.folder / "package" / name
+            try:
+                found = read_file(path) if path.is_file() else []
+            except DefinitionLoadError:
+                found = []
+            self._read[name] = next((r for r in found if r.get("resourceType") == kind), None)
+        hit = self._read[name]
+        return hit if hit is not None and hit.get("url") == url else None
+
+    def value_set(self, url: str) -> Json | None:
+        return self._get("ValueSet", url)
+
+    def code_system(self, url: str) -> Json | None:
+        return self._get("CodeSystem", url)
+
+    def structure(self, key: str) -> Json | None:
+        return None
+
+
+def _index(folder: Path) -> dict[tuple[str, str], str] | None:
+    try:
+        files = json.loads((folder / "package" / ".index.json").read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, list):
+        return None
+    found: dict[tuple[str, str], str] = {}
+    for entry in files:
+        if not isinstance(entry, dict):
+            continue
+        kind, url, name = entry.get("resourceType"), entry.get("url"), entry.get("filename")
+        if kind in _KINDS and isinstance(url, str) and isinstance(name, str) and "/" not in name:
+            found[(kind, url)] = name
+    return found
+
+
+class WholePackage:
+    """A package without an index (an archive, a plain folder): read whole on the first lookup."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._memory: MemorySource | None = None
+
+    def _source(self) -> MemorySource:
+        if self._memory is None:
+            try:
+                resources = [r for r in read_source(self.path).resources if r.get("resourceType") in _KINDS]
+            except DefinitionLoadError:
+                resources = []
+            self._memory = MemorySource(resources)
+        return self._memory
+
+    def value_set(self, url: str) -> Json | None:
+        return self._source().value_set(url)
+
+    def code_system(self, url: str) -> Json | None:
+        return self._source().code_system(url)
+
+    def structure(self, key: str) -> Json | None:
+        return None
+
+
+def open_package(path: Path) -> IndexedPackage | WholePackage:
+    """A terminology package at ``path``: a folder holding ``package/`` is read file by file (by its index,
+    or by THO's naming), anything else (a ``.tgz``, a plain folder) whole."""
+    if path.is_dir() and (path / "package").is_dir():
+        return IndexedPackage(path, _index(path))
+    return WholePackage(path)
+
+
+def find_terminology_package(cache: PackageCache | None = None) -> Path | None:
+    """The user's THO package, else the newest one in the FHIR package cache; None when there is none."""
+    given = os.environ.get(ENV)
+    if given:
+        path = Path(given).expanduser()
+        return path if path.exists() else None
+    cache = cache or PackageCache()
+    for name in THO_NAMES:
+        folder = cache.find(name)
+        if folder is not None:
+            return folder
+    return None
+
+
+def how_to_supply(url: str) -> str:
+    """A sentence for "not held locally": what to load, and a user-given package path that is not there."""
+    return _hint(url.startswith(THO_BASE), os.environ.get(ENV), os.environ.get("FHIR_PACKAGE_CACHE"))
+
+
+@functools.lru_cache(maxsize=64)
+def _hint(tho: bool, given: str | None, cache: str | None) -> str:  # cached: the cache folder is listed once
+    if given and not Path(given).expanduser().exists():
+        return f"; ${ENV} names {given}, which does not exist"
+    if tho and find_terminology_package() is None:
+        return ("; install the HL7 Terminology package (hl7.terminology.r4) in the FHIR package cache or name it "
+                f"in ${ENV}")
+    return "; load the package that defines it with --package"
+
+
+@functools.cache
+def _cached(path: str) -> IndexedPackage | WholePackage:
+    return open_package(Path(path))
+
+
+def default_terminology_source() -> IndexedPackage | WholePackage | None:
+    """The THO package found now (one reader per path for the life of the process), or None."""
+    path = find_terminology_package()
+    return _cached(str(path)) if path is not None else None
