@@ -8,6 +8,7 @@ this package, so there is no import cycle.
 from conformance.cli import (  # noqa: F401  (imported to register their commands)
     barcode,
     browse,
+    campaign,
     cleanup,
     evidence,
     records,
