@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
-from conformance.service import app as web
+from conformance.service import web
 from conformance.service.auth import csrf_ok
 from conformance.service.pages import refuse_csrf, render, user
 from conformance.service.runs_start import FINAL, Launcher, Progress

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from conformance.service import app as web
+from conformance.service import web
 from conformance.service.api import NOT_FOUND, Credentials, RunsScope
 from conformance.service.events import launch_visible, launcher
 from conformance.service.scope import Scope

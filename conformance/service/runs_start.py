@@ -57,10 +57,21 @@ def _builtin(running: contextlib.ExitStack, registered: Target) -> Target:
 
     server = running.enter_context(SandboxServer(parse_faults([])))
     mllp = running.enter_context(MllpSandbox(parse_faults([])))
-    target = sandbox_target(server.base_url, mllp.address)
+    target = sandbox_target(server.base_url, mllp=mllp.address)
     target.name, target.source, target.auth = registered.name, BUILTIN, registered.auth
     target.organisation, target.system = registered.organisation, registered.system
     return target
+
+
+@dataclass(frozen=True)
+class _Follow:
+    """The runner's events of one run, into its :class:`Progress`."""
+
+    launcher: Launcher
+    run_id: str
+
+    def on_event(self, event: Event) -> None:
+        self.launcher._event(self.run_id, event)
 
 
 class Launcher:
@@ -123,7 +134,7 @@ class Launcher:
                     target = _builtin(running, target)
                 options = RunOptions(suites=suites, select=select, out_dir=self.reports_dir / run_id,
                                      store_url=self.store.engine.url.render_as_string(hide_password=False),
-                                     run_id=run_id, listeners=[lambda event: self._event(run_id, event)])
+                                     run_id=run_id, sinks=[_Follow(self, run_id)])
                 outcome = execute(target, options, Console(file=io.StringIO(), width=120))
         except BaseException as exc:  # noqa: BLE001 - any failure is the launch's state, never a dead thread
             from conformance.runner.execute import describe_exception

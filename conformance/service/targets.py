@@ -158,8 +158,8 @@ def for_run(store: EvidenceStore, box: SecretBox, target_id: int) -> Target:
     target.system = SystemInfo(vendor=found.vendor, product=found.product)
     values = box.open(sealed)
     if found.auth_type == "bearer":
-        target.auth = Auth(type="bearer", token_env="stored:token", given={"stored:token": values["token"]})
+        target.auth = Auth(type="bearer", token_env="stored:token").give({"stored:token": values["token"]})
     elif found.auth_type == "basic":
-        target.auth = Auth(type="basic", username_env="stored:username", password_env="stored:password",
-                           given={"stored:username": values["username"], "stored:password": values["password"]})
+        target.auth = Auth(type="basic", username_env="stored:username", password_env="stored:password").give(
+            {"stored:username": values["username"], "stored:password": values["password"]})
     return target

@@ -2,7 +2,7 @@
 
 Where the messages come from: a real target is configured to send to ``hl7v2.listen`` (and may have
 a test hook, ``hl7v2.trigger``, that we POST {"host", "port"} to); the in-memory twin
-(``options["hl7v2_push"]``) pushes through a socket pair. The harness acknowledges each message
+(``links.hl7v2_push``) pushes through a socket pair. The harness acknowledges each message
 as a receiving system must (``handle``), and keeps it as evidence.
 """
 
@@ -16,19 +16,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks import BaseContext, SuiteRuntime, skip, suite
+from conformance.checks import BaseContext, ProductKey, SuiteRuntime, skip, suite
 from conformance.evidence.capture import record
 from conformance.hl7v2 import parse, validate
 from conformance.hl7v2.ack import Problem, build_ack, commit_wanted, enhanced, problem_for
 from conformance.hl7v2.message import decode
 from conformance.model import Evidence
-from conformance.targets import mllp_address
+from conformance.targets import Target, mllp_address
 from conformance.transports.http import HttpTransport, TransportError
 from conformance.transports.mllp import Handler, MllpListener, MllpSettings, OnBroken, Reply
 from conformance.writeguard import is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-sender"
-ARRIVES = "hl7v2-sender.delivery.arrives"
+ARRIVES: ProductKey[Delivery] = ProductKey("hl7v2-sender.delivery.arrives")
 Push = Callable[[Handler, OnBroken], Awaitable[Any]]
 # What the listener keeps of what a target sends. A sender that floods (a production feed, or a hostile
 # peer) must not cost unbounded memory: past either bound the harness hangs up, stops listening and says so.
@@ -59,7 +59,7 @@ class Delivery:
 
 
 class SenderContext(BaseContext):
-    def __init__(self, target: Any, push: Push | None, http_transport: Any) -> None:
+    def __init__(self, target: Target, push: Push | None, http_transport: Any) -> None:
         super().__init__(target)
         self.hl7 = target.hl7v2
         self.push = push
@@ -181,8 +181,8 @@ class SenderContext(BaseContext):
 
 
 async def make_context(runtime: SuiteRuntime) -> SenderContext:
-    return SenderContext(runtime.target, runtime.options.get("hl7v2_push"),
-                         runtime.options.get("http_transport"))
+    return SenderContext(runtime.target, runtime.links.hl7v2_push,
+                         runtime.links.http_transport)
 
 
 SUITE = suite(

@@ -3,7 +3,7 @@ receiver, and the Subscriptions the suite creates (deleted at the end, as are th
 
 The receiver starts when a check first needs it, so a target that declares no subscriptions never
 opens a port, and a taken port is that check's error in one sentence. The in-memory twin
-(``options["realtime_link"]``) hands the receiver's app to the sandbox instead of serving it.
+(``links.realtime_link``) hands the receiver's app to the sandbox instead of serving it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from conformance.model import Evidence
 from conformance.realtime.notifications import FILTER_EXT, HEARTBEAT_EXT, PAYLOAD_EXT, Notification
 from conformance.realtime.receiver import Inbox, Receiver
 from conformance.realtime.settings import RealtimeSettings, listen_address
+from conformance.targets import Target
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 from conformance.writeguard import is_sandbox
 
@@ -32,11 +33,11 @@ Link = Callable[[Any], None]
 
 
 class RealtimeContext(BaseContext):
-    def __init__(self, target: Any, transport: Any, link: Link | None, run_id: str) -> None:
+    def __init__(self, target: Target, transport: Any, link: Link | None, run_id: str) -> None:
         super().__init__(target)
         self.rt: RealtimeSettings = target.realtime
         self.filter = self.rt.filter  # the one Subscriptions carry: create may pick one the topic allows
-        endpoints = getattr(target, "endpoints", {}) or {}
+        endpoints = target.endpoints
         self.a_url, self.b_url = self.rt.endpoint_a(endpoints), self.rt.endpoint_b(endpoints)
         read_only = not is_sandbox(target)
         self.http_a = HttpTransport(target.http, target.auth, transport=transport, origin=self.a_url or None,
@@ -135,7 +136,7 @@ class RealtimeContext(BaseContext):
                     await self.b.delete(f"Subscription/{sid}")
                 except TransportError:
                     continue
-            if getattr(self.target, "sandbox", False):
+            if self.target.sandbox:
                 if self.cut_short:
                     await self.sweep()
                 for pid in self.patients:
@@ -170,8 +171,8 @@ def record_notes(notes: list[Notification], limit: int = 5, what: str = "notific
 
 
 async def make_context(runtime: SuiteRuntime) -> RealtimeContext:
-    return RealtimeContext(runtime.target, runtime.options.get("http_transport"),
-                           runtime.options.get("realtime_link"), runtime.run_id)
+    return RealtimeContext(runtime.target, runtime.links.http_transport,
+                           runtime.links.realtime_link, runtime.run_id)
 
 
 SUITE = suite(

@@ -294,7 +294,7 @@ async def test_every_route_as_every_role(app: FastAPI, store: EvidenceStore, lau
 
 async def test_targets_and_launches_on_postgresql(pg_server: str, cheap_hashing: None, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Migration 0005 on PostgreSQL (its ``select`` column quoted), a sealed credential, a launch to its end."""
+    """Migration 0006 on PostgreSQL (its ``select`` column quoted), a sealed credential, a launch to its end."""
     url = fresh_database(pg_server, "t_service_runs_" + uuid.uuid4().hex[:8])
     build(url)
     monkeypatch.delenv(KEY_ENV, raising=False)

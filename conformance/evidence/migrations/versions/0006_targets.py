@@ -4,14 +4,14 @@ A target's credentials are kept only as ciphertext under the service key (Fernet
 HMAC-SHA256), never in clear; a launch records who started which run against which target, and how far
 it got, before the run itself reaches the ``runs`` table.
 
-Revision ID: 0005
+Revision ID: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
