@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from conformance.evidence import records
 from conformance.evidence.schema import Base
 from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.service.auth import Principal
@@ -96,6 +97,18 @@ def sees(scope: Scope, row: Registered | TargetRow) -> bool:
                                                                         and row.vendor in scope.vendors)
 
 
+def _not_someone_elses_record(store: EvidenceStore, who: Principal, ods_code: str) -> None:
+    """A supplier (acting only as one) registers its targets under its own organisation: a run is scored in
+    the record of the ODS code it names, and a supplier must not add evidence to a provider's record."""
+    if any(g.role == "admin" or (g.role in ("lead", "member") and g.value == ods_code) for g in who.grants):
+        return
+    found = records.organisations(store).get(ods_code)
+    if found is not None and found.kind != "supplier":
+        raise TargetError(f"{ods_code} is a {found.kind}: its record counts the runs made under its code, so "
+                          "its lead or members register its targets; a supplier registers under its own "
+                          "organisation code (kind supplier)")
+
+
 def register(store: EvidenceStore, box: SecretBox, who: Principal, *, name: str, ods_code: str, vendor: str,
              product: str, fhir_url: str, sandbox: bool, auth_type: str, token: str = "", username: str = "",
              password: str = "") -> Registered:
@@ -105,6 +118,7 @@ def register(store: EvidenceStore, box: SecretBox, who: Principal, *, name: str,
         raise TargetError("give the target a name, its organisation's ODS code and its FHIR base URL")
     if not may_run(who, ods_code, vendor):
         raise NotVisible(f"{who.name} may not register targets of {ods_code}")
+    _not_someone_elses_record(store, who, ods_code)
     if fhir_url == BUILTIN:
         sandbox = True  # the sandbox is there to be written to
     else:

@@ -115,6 +115,10 @@ async def test_registering_needs_the_role_and_the_csrf_token(app: FastAPI, launc
         assert page.status_code == 200 and "Start run" not in page.text
         csrf = await csrf_of(http, "/targets")
         assert (await http.post(made.headers["location"] + "/runs", data={"csrf": csrf})).status_code == 403
+    async with browser(app, sessions["sup"]) as http:  # a supplier adds no evidence to a provider's record
+        refused = await register(http, "acme-at-x26", "X26", "http://127.0.0.1:9/fhir", vendor="Acme")
+        assert refused.status_code == 400 and "X26 is a provider" in refused.text
+        assert "acme-at-x26" not in (await http.get("/targets")).text
     async with browser(app, sessions["ass"]) as http:  # outside the scope: not found, as any run
         assert (await http.get(made.headers["location"])).status_code == 404
         assert "mem-target" not in (await http.get("/targets")).text
