@@ -5,6 +5,7 @@ credential in no response, log line, report file or store row."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import sqlite3
@@ -22,10 +23,14 @@ from sqlalchemy import text
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import parse_faults
 from conformance.sandbox.server import SandboxServer
+from conformance.service.accounts import parse_grant
 from conformance.service.app import create_app
-from conformance.service.auth import create_token, sign_in
+from conformance.service.auth import Principal, create_token, sign_in
 from conformance.service.runs_start import Launcher
 from conformance.service.secretbox import KEY_ENV, ServiceKeyError, key_file_for, load_box
+from conformance.service.targets import for_run
+from conformance.service.targets import register as add_target
+from conformance.transports.http import HttpTransport
 from tests.pg import fresh_database
 from tests.security.leaks import expand, leaks
 from tests.service.world import PASSWORD, build
@@ -320,3 +325,28 @@ async def test_targets_and_launches_on_postgresql(pg_server: str, cheap_hashing:
             secret, state = db.execute(text("SELECT t.secret, l.state FROM service_targets t JOIN service_launches l "
                                             "ON l.target_id = t.id")).one()
     assert secret and not leaks(secret, [SECRET]) and state == "failed"
+
+
+async def test_a_registered_credential_reaches_the_target_and_only_the_target(store: EvidenceStore,
+                                                                              launcher: Launcher) -> None:
+    """Decrypted for the run, the credential is what the HTTP transport sends, and the transport's
+    evidence (its scrubber) hides it; no environment variable is involved."""
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization", ""))
+        return httpx.Response(200, json={"echo": request.headers.get("authorization", "")})
+
+    admin = Principal(1, "admin", (parse_grant("admin", ""),), frozenset())
+    made = add_target(store, launcher.box, admin, name="header-check", ods_code="X26", vendor="", product="",
+                      fhir_url="http://127.0.0.1:9/fhir", sandbox=False, auth_type="basic", username="synthetic-user",
+                      password=SECRET)
+    target = for_run(store, launcher.box, made.id)
+    assert target.auth.type == "basic" and "synthetic-user" not in repr(target.auth) and SECRET not in repr(target)
+    http = HttpTransport(target.http, target.auth, transport=httpx.MockTransport(answer))
+    try:
+        response = await http.request("GET", "http://127.0.0.1:9/fhir/metadata")
+    finally:
+        await http.aclose()
+    assert seen == ["Basic " + base64.b64encode(f"synthetic-user:{SECRET}".encode()).decode()]
+    assert not leaks(str(response.text) + str(response.headers), [SECRET])
