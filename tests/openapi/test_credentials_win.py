@@ -23,7 +23,7 @@ from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import parse
 from tests.servers import serve_app
 
-TOKEN = "synthetic-token-3f9c2a7d51e8"  # noqa: S105 - a synthetic token for a loopback test server
+TOKEN = "synthetic-token-3f9c2a7d51e8"  # synthetic, for a loopback test server
 ENV = "OAPI_TEST_TOKEN"
 
 
