@@ -21,6 +21,8 @@ from starlette.routing import Route
 from conformance.model import CheckResult, RunInfo, Status
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import parse
+from conformance.transports.http import REDACTED, HttpTransport, RequestNotSent
+from conformance.transports.settings import Auth, HttpSettings
 from tests.servers import serve_app
 
 TOKEN = "synthetic-token-3f9c2a7d51e8"  # synthetic, for a loopback test server
@@ -98,3 +100,24 @@ async def test_a_request_the_harness_cannot_send_is_skipped_not_failed(monkeypat
     assert "could not be sent" in errors.message and "no generated case reached the API" in errors.message
     notes = [e.data for e in errors.evidence if e.kind == "derived" and "unsent" in e.data]
     assert notes and notes[0]["unsent"][0]["operation"] == "GET /items/{id}"
+
+
+async def test_the_transport_says_what_it_could_not_send_and_keeps_the_token_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Header values httpx cannot encode or h11 refuses end in RequestNotSent (never a traceback), and the
+    message h11 quotes the refused value in is scrubbed."""
+    monkeypatch.setenv(ENV, TOKEN)
+    seen: list[dict[str, str]] = []
+    with serve_app(app(seen)) as base:
+        http = HttpTransport(HttpSettings(), Auth(type="bearer", token_env=ENV), origin=base)
+        try:
+            with pytest.raises(RequestNotSent, match="could not be built") as built:
+                await http.request("GET", f"{base}/items/item-42", headers={"X-Note": "caf\u00e9"})
+            with pytest.raises(RequestNotSent, match="could not be sent") as refused:
+                await http.request("GET", f"{base}/items/item-42", headers={"X-Echo": f"{TOKEN}\n"})
+            answered = await http.request("GET", f"{base}/items/item-42")
+        finally:
+            await http.aclose()
+    assert len(seen) == 1 and answered.status_code == 200, "only the sendable request reached the API"
+    assert TOKEN not in str(refused.value) and REDACTED in str(refused.value), refused.value
+    assert "X-Note" in str(built.value) or "ascii" in str(built.value)
