@@ -64,8 +64,11 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
     modifier = node.name == "modifierExtension"
-    if "|" in url:
+    if "|" in url and known:
         w.sink.error("extension-url", loc, f"an extension URL must not contain a version ({url})")
+    elif "|" in url:  # HL7's validator: a warning when no version of it is known (InstanceValidator.java, NO_MATCH)
+        w.sink.warning("extension-url", loc, f"an extension URL must not contain a version ({url}); no "
+                                             "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
         if not modifier and w.allows_unknown_extension(url):

@@ -1,0 +1,94 @@
+"""Error rules brought down to HL7's validator (issue 21 audit): where ours was stricter, a valid resource failed.
+
+Each test pins one rule on both sides: the case HL7's validator lets pass is not an error here, and the case
+it does report still is, so a test fails if the rule is loosened too far as well as if it is tightened again.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.validate import validate_resource
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validation"
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+def issues(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(i.severity, i.defect, i.location) for i in validate_resource(resource, base_source())
+            if i.severity != "information" and not (i.severity == "warning" and "dom-6" in i.message)]
+
+
+def errors(resource: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(d, loc) for s, d, loc in issues(resource) if s == "error"]
+
+
+def bundle(btype: str = "transaction", method: str = "PUT") -> dict[str, Any]:
+    """The fixture transaction, its entries made ``method`` (a PUT names its target: Type/id)."""
+    b = copy.deepcopy(load("bundle-valid.json"))
+    b["type"] = btype
+    for n, e in enumerate(b["entry"]):
+        rtype = e["resource"]["resourceType"]
+        e["resource"]["id"] = f"r{n}"
+        e["request"] = {"method": method, "url": f"{rtype}/r{n}"}
+    return b
+
+
+# ---- Bundle.entry.fullUrl ------------------------------------------------------------------------
+
+def test_transaction_put_without_full_url_is_a_warning() -> None:
+    b = bundle()
+    del b["entry"][0]["fullUrl"]
+    assert errors(b) == []
+    assert ("warning", "bundle-fullurl", "Bundle.entry[0]") in issues(b)
+
+
+def test_batch_response_entry_without_full_url_is_not_an_error() -> None:
+    b = bundle("batch-response")
+    for e in b["entry"]:
+        del e["request"]
+        e["response"] = {"status": "200 OK"}
+    del b["entry"][1]["fullUrl"]
+    assert [e for e in errors(b) if e[0] == "bundle-fullurl"] == []
+
+
+def test_collection_without_full_url_is_still_an_error() -> None:
+    b = bundle("collection")
+    for e in b["entry"]:
+        del e["request"]
+    del b["entry"][0]["fullUrl"]
+    assert ("bundle-fullurl", "Bundle.entry[0]") in errors(b)
+
+
+def test_full_url_of_another_scheme_is_not_read_as_restful() -> None:
+    b = bundle("collection")
+    for e in b["entry"]:
+        del e["request"]
+    b["entry"][0]["fullUrl"] = "ftp://files.example/Patient/p0"  # HL7 reads only http(s) URLs as Type/id
+    assert [e for e in errors(b) if e[0] == "bundle-fullurl"] == []
+    b["entry"][0]["fullUrl"] = "https://fhir.example/r4/Patient/p0"  # id is r0: still a mismatch
+    assert ("bundle-fullurl", "Bundle.entry[0].fullUrl") in errors(b)
+
+
+# ---- Extension.url with a version ----------------------------------------------------------------
+
+def test_versioned_url_of_an_unknown_allowed_extension_is_a_warning() -> None:
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": "http://example.org/fhir/StructureDefinition/x|1.0", "valueString": "a"}]
+    assert errors(res) == []
+    assert ("warning", "extension-url", "Patient.extension[0]") in issues(res)
+
+
+def test_versioned_url_of_a_known_extension_is_still_an_error() -> None:
+    res = load("patient-valid.json")
+    res["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace|4.0.1",
+                         "valueAddress": {"city": "Leeds"}}]
+    assert ("extension-url", "Patient.extension[0]") in errors(res)
