@@ -92,3 +92,20 @@ def test_versioned_url_of_a_known_extension_is_still_an_error() -> None:
     res["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace|4.0.1",
                          "valueAddress": {"city": "Leeds"}}]
     assert ("extension-url", "Patient.extension[0]") in errors(res)
+
+
+# ---- Narrative.div: txt-1's element list ---------------------------------------------------------
+
+def test_narrative_address_kbd_bdo_map_area_are_allowed() -> None:
+    res = load("patient-valid.json")
+    res["text"] = {"status": "generated", "div": (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><address>1 Way</address><kbd>k</kbd><bdo dir="rtl">b</bdo>'
+        '<map name="m"><area shape="rect" coords="0,0,1,1" href="https://x.example/" alt="a"/></map></div>')}
+    assert [e for e in errors(res) if e[0] == "narrative"] == []
+
+
+def test_narrative_script_is_still_an_error() -> None:
+    res = load("patient-valid.json")
+    res["text"] = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><script>x</script>'
+                                                 "text</div>"}
+    assert ("narrative", "Patient.text.div") in errors(res)
