@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.validate import validate_resource
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validation"
@@ -109,3 +110,36 @@ def test_narrative_script_is_still_an_error() -> None:
     res["text"] = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><script>x</script>'
                                                  "text</div>"}
     assert ("narrative", "Patient.text.div") in errors(res)
+
+
+# ---- best-practice invariants --------------------------------------------------------------------
+
+def _profile_with_invariant(folder: Path, best_practice: bool) -> str:
+    url = "https://conformance.example/fhir/StructureDefinition/bp-patient"
+    inv: dict[str, Any] = {"key": "bp-1", "severity": "error", "human": "A patient should have a name",
+                           "expression": "name.exists()"}
+    if best_practice:
+        inv["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice",
+                             "valueBoolean": True}]
+    sd = {"resourceType": "StructureDefinition", "id": "bp-patient", "url": url, "name": "BpPatient",
+          "status": "draft", "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+          "differential": {"element": [{"id": "Patient", "path": "Patient", "constraint": [inv]}]}}
+    (folder / "StructureDefinition-bp-patient.json").write_text(json.dumps(sd))
+    return url
+
+
+def _bp_issues(tmp_path: Path, best_practice: bool) -> list[tuple[str, str]]:
+    url = _profile_with_invariant(tmp_path, best_practice)
+    res = load("patient-valid.json")
+    del res["name"]
+    return [(i.severity, i.defect) for i in validate_resource(res, load_definitions([tmp_path]), (url,))
+            if "bp-1" in i.message]
+
+
+def test_best_practice_invariant_is_a_warning(tmp_path: Path) -> None:
+    assert _bp_issues(tmp_path, True) == [("warning", "invariant")]
+
+
+def test_invariant_without_best_practice_is_still_an_error(tmp_path: Path) -> None:
+    assert _bp_issues(tmp_path, False) == [("error", "invariant")]
