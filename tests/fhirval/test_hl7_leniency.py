@@ -143,3 +143,17 @@ def test_best_practice_invariant_is_a_warning(tmp_path: Path) -> None:
 
 def test_invariant_without_best_practice_is_still_an_error(tmp_path: Path) -> None:
     assert _bp_issues(tmp_path, False) == [("error", "invariant")]
+
+
+# ---- string and markdown: any non-empty text ------------------------------------------------------
+
+def test_string_with_a_form_feed_is_not_an_error() -> None:
+    res = load("patient-valid.json")
+    res["name"][0]["text"] = "Ann\x0cSmith\x0b"
+    assert errors(res) == []
+
+
+def test_empty_string_is_still_an_error() -> None:
+    res = load("patient-valid.json")
+    res["name"][0]["text"] = ""
+    assert ("empty-value", "Patient.name[0].text") in errors(res)
