@@ -157,3 +157,20 @@ def test_empty_string_is_still_an_error() -> None:
     res = load("patient-valid.json")
     res["name"][0]["text"] = ""
     assert ("empty-value", "Patient.name[0].text") in errors(res)
+
+
+# ---- base64Binary: whitespace anywhere ------------------------------------------------------------
+
+def _with_photo(data: str) -> dict[str, Any]:
+    res = load("patient-valid.json")
+    res["photo"] = [{"contentType": "text/plain", "data": data}]
+    return res
+
+
+def test_base64_split_inside_a_quad_is_not_an_error() -> None:
+    assert errors(_with_photo("aGVs\nbG8g d29y bGQ=")) == []
+    assert errors(_with_photo("aGVsb\nG8gd29ybGQ=")) == []
+
+
+def test_base64_of_a_wrong_length_is_still_an_error() -> None:
+    assert ("primitive-format", "Patient.photo[0].data") in errors(_with_photo("aGVsbG8gd29ybGQ"))
