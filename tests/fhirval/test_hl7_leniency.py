@@ -174,3 +174,18 @@ def test_base64_split_inside_a_quad_is_not_an_error() -> None:
 
 def test_base64_of_a_wrong_length_is_still_an_error() -> None:
     assert ("primitive-format", "Patient.photo[0].data") in errors(_with_photo("aGVsbG8gd29ybGQ"))
+
+
+# ---- Reference.type that is not a resource type ---------------------------------------------------
+
+def test_reference_type_unknown_where_any_target_is_allowed_is_a_warning() -> None:
+    res = {"resourceType": "Basic", "id": "b1", "code": {"text": "note"},
+           "subject": {"identifier": {"value": "1"}, "type": "Thing"}}  # Basic.subject: Reference(Any)
+    assert ("warning", "reference-format", "Basic.subject.type") in issues(res)
+    assert errors(res) == []
+
+
+def test_reference_type_unknown_where_targets_are_restricted_is_still_an_error() -> None:
+    res = load("patient-valid.json")
+    res["managingOrganization"] = {"identifier": {"value": "1"}, "type": "Organisation"}
+    assert ("reference-format", "Patient.managingOrganization.type") in errors(res)
