@@ -189,3 +189,37 @@ def test_reference_type_unknown_where_targets_are_restricted_is_still_an_error()
     res = load("patient-valid.json")
     res["managingOrganization"] = {"identifier": {"value": "1"}, "type": "Organisation"}
     assert ("reference-format", "Patient.managingOrganization.type") in errors(res)
+
+
+# ---- openAtEnd slicing ----------------------------------------------------------------------------
+
+def _open_at_end_profile(folder: Path, rules: str) -> str:
+    url = "https://conformance.example/fhir/StructureDefinition/oae-patient"
+    sd = {"resourceType": "StructureDefinition", "id": "oae-patient", "url": url, "name": "OaePatient",
+          "status": "draft", "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+          "differential": {"element": [
+              {"id": "Patient.identifier", "path": "Patient.identifier",
+               "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": rules}},
+              {"id": "Patient.identifier:nhs", "path": "Patient.identifier", "sliceName": "nhs"},
+              {"id": "Patient.identifier:nhs.system", "path": "Patient.identifier.system",
+               "fixedUri": "https://fhir.nhs.uk/Id/nhs-number"}]}}
+    (folder / "StructureDefinition-oae-patient.json").write_text(json.dumps(sd))
+    return url
+
+
+def _slice_issues(tmp_path: Path, rules: str) -> list[tuple[str, str, str]]:
+    url = _open_at_end_profile(tmp_path, rules)
+    res = load("patient-valid.json")
+    res["identifier"] = [{"system": "https://hospital.example/mrn", "value": "1"},
+                         {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"}]
+    return [(i.severity, i.defect, i.location) for i in validate_resource(res, load_definitions([tmp_path]), (url,))
+            if i.defect.startswith("slice")]
+
+
+def test_open_at_end_with_an_unmatched_value_first_is_a_warning(tmp_path: Path) -> None:
+    assert _slice_issues(tmp_path, "openAtEnd") == [("warning", "slice-order", "Patient.identifier[1]")]
+
+
+def test_closed_slicing_with_an_unmatched_value_is_still_an_error(tmp_path: Path) -> None:
+    assert ("error", "slice-unmatched", "Patient.identifier[0]") in _slice_issues(tmp_path, "closed")
