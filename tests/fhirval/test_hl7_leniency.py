@@ -223,3 +223,43 @@ def test_open_at_end_with_an_unmatched_value_first_is_a_warning(tmp_path: Path) 
 
 def test_closed_slicing_with_an_unmatched_value_is_still_an_error(tmp_path: Path) -> None:
     assert ("error", "slice-unmatched", "Patient.identifier[0]") in _slice_issues(tmp_path, "closed")
+
+
+# ---- extension context CanonicalResource / Any ----------------------------------------------------
+
+def _extension_with_context(folder: Path, context: str) -> str:
+    url = "https://conformance.example/fhir/StructureDefinition/ctx-ext"
+    sd = {"resourceType": "StructureDefinition", "id": "ctx-ext", "url": url, "name": "CtxExt", "status": "draft",
+          "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": False,
+          "context": [{"type": "element", "expression": context}], "type": "Extension",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
+          "differential": {"element": [
+              {"id": "Extension", "path": "Extension"},
+              {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+              {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "string"}]}]}}
+    (folder / "StructureDefinition-ctx-ext.json").write_text(json.dumps(sd))
+    return url
+
+
+def _context_errors(tmp_path: Path, context: str, resource: dict[str, Any]) -> list[str]:
+    url = _extension_with_context(tmp_path, context)
+    resource["extension"] = [{"url": url, "valueString": "x"}]
+    return [i.defect for i in validate_resource(resource, load_definitions([tmp_path])) if i.is_error]
+
+
+def _value_set() -> dict[str, Any]:
+    return {"resourceType": "ValueSet", "id": "vs1", "url": "https://conformance.example/fhir/ValueSet/vs1",
+            "status": "draft", "text": {"status": "generated",
+                                        "div": '<div xmlns="http://www.w3.org/1999/xhtml">vs</div>'}}
+
+
+def test_canonical_resource_context_allows_a_value_set(tmp_path: Path) -> None:
+    assert _context_errors(tmp_path, "CanonicalResource", _value_set()) == []
+
+
+def test_any_context_allows_anything(tmp_path: Path) -> None:
+    assert _context_errors(tmp_path, "Any", load("patient-valid.json")) == []
+
+
+def test_canonical_resource_context_still_refuses_a_patient(tmp_path: Path) -> None:
+    assert "extension-context" in _context_errors(tmp_path, "CanonicalResource", load("patient-valid.json"))
