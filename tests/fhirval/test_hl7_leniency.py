@@ -268,6 +268,7 @@ def test_canonical_resource_context_still_refuses_a_patient(tmp_path: Path) -> N
 # ---- document entries reached through a uri/url (an Attachment naming a Binary) -------------------
 
 _BINARY_URL = "urn:uuid:5c0a7e4e-2b1f-4d6a-9c3e-7f8a9b0c1d2e"
+_DOC_REF_URL = "urn:uuid:6d1b8f5f-3c2a-4e7b-8d4f-8a9b0c1d2e3f"
 
 
 def _document_with_binary(link: str | None) -> dict[str, Any]:
@@ -275,12 +276,12 @@ def _document_with_binary(link: str | None) -> dict[str, Any]:
                "content": [{"attachment": {"contentType": "text/plain", **({"url": link} if link else {})}}]}
     composition = {"resourceType": "Composition", "id": "c1", "status": "final", "type": {"text": "letter"},
                    "date": "2020", "title": "t", "author": [{"display": "a"}],
-                   "section": [{"title": "s", "entry": [{"reference": "urn:uuid:6d1b8f5f-3c2a-4e7b-8d4f-8a9b0c1d2e3f"}]}]}
+                   "section": [{"title": "s", "entry": [{"reference": _DOC_REF_URL}]}]}
     return {"resourceType": "Bundle", "type": "document",
             "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:7e2c9a6a-4d3b-4f8c-9e5a-9b0c1d2e3f4a"},
             "timestamp": "2020-01-01T00:00:00Z",
             "entry": [{"fullUrl": "urn:uuid:8f3d0b7b-5e4c-4a9d-8f6b-0c1d2e3f4a5b", "resource": composition},
-                      {"fullUrl": "urn:uuid:6d1b8f5f-3c2a-4e7b-8d4f-8a9b0c1d2e3f", "resource": doc_ref},
+                      {"fullUrl": _DOC_REF_URL, "resource": doc_ref},
                       {"fullUrl": _BINARY_URL, "resource": {"resourceType": "Binary", "id": "b1",
                                                             "contentType": "text/plain", "data": "aGk="}}]}
 
