@@ -53,7 +53,8 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
         if (ssl_certfile is None) != (ssl_keyfile is None):
             click.echo("conformance: serve: give --ssl-certfile and --ssl-keyfile together", err=True)
             return 2
-        with EvidenceStore(store_url, find_key=False) as store:
+        # The operator's key (if any) signs each attestation as it is written, as it signs each seal.
+        with EvidenceStore(store_url) as store:
             app = create_app(store, load_model(model_dir))
             try:
                 sock = socket.create_server((host, port))

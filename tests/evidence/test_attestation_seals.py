@@ -1,0 +1,155 @@
+"""Attestations are part of the signed record: each is sealed into the store-wide log and signed, and
+`conformance evidence verify` finds a changed, moved, removed or forged one (issue 22)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from conformance.cli import main
+from conformance.evidence import attestations
+from conformance.evidence.keys import Signer, init_key
+from conformance.evidence.schema import AssessmentRow, OrganisationRow
+from conformance.evidence.store import EvidenceStore
+from tests.evidence.test_seal import run, sql
+
+
+@pytest.fixture
+def signer(tmp_path: Path) -> Signer:
+    return init_key(tmp_path / "keys" / "signing-key.pem")
+
+
+def say(store: EvidenceStore, action: str, check: str = "s.g.one", run_id: str | None = "r1",
+        assessment_id: int | None = None) -> int:
+    with store.transaction("attest") as session:
+        row = attestations.record(session, store.signer, action=action, reason=f"{action}: synthetic", by="ass",
+                                  at="2026-12-01T10:00:00.000Z", run_id=run_id, check_id=check if run_id else "",
+                                  assessment_id=assessment_id, postgresql=store.backend == "postgresql")
+        return row.id
+
+
+def a_claim(store: EvidenceStore) -> int:
+    with store.transaction("claim") as session:
+        row = AssessmentRow(ods_code="RXX01", capability="cap.one", claim="yes", assessed_on="2026-11-01", note="")
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def world(url: str, signer: Signer | None) -> EvidenceStore:
+    store = EvidenceStore(url, signer=signer, find_key=signer is not None)
+    store.finish_run(run("r1"))
+    say(store, "dispute")
+    store.finish_run(run("r2", started="2026-01-02T10:00:00.000Z"))
+    say(store, "resolve")
+    return store
+
+
+def verify(url: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["evidence", "verify", "--store", url, *args])
+    return result.exit_code, result.output
+
+
+def test_attestations_take_their_place_in_the_log_and_verify_signed(store_url: str, signer: Signer) -> None:
+    store = world(store_url, signer)
+    with store.transaction("read") as session:
+        with_claim = session.scalar(select(OrganisationRow.ods_code))
+    assert with_claim == "RXX01"
+    count, problems, note = store.verify_signed(signer.fingerprint)
+    assert (count, problems) == (2, [])
+    assert f"2 attestations signed by {signer.fingerprint}" in note
+    code, out = verify(store_url, "--trusted-key", signer.fingerprint)
+    assert code == 0 and "2 attestations signed" in out
+    # seals and attestations share one gap-free log: r1, dispute, r2, resolve
+    with store.transaction("read") as session:
+        from conformance.evidence import seallog
+        assert [w for w, _ in seallog.log_leaves(session)] == ["r1", "attestation #1", "r2", "attestation #2"]
+    store.close()
+
+
+@pytest.mark.parametrize(("statement", "said"), [
+    ("UPDATE attestations SET reason = 'nothing to see' WHERE id = 1", "were changed after it was sealed"),
+    ("UPDATE attestations SET action = 'attest' WHERE id = 1", "were changed after it was sealed"),
+    ("UPDATE attestations SET check_id = 's.g.two' WHERE id = 1", "filed under another verdict"),
+    ("DELETE FROM attestations WHERE id = 1", "seals or attestations before it were removed"),
+    ("UPDATE attestations SET digest = NULL, log_index = NULL WHERE id = 2", "not sealed"),
+])
+def test_a_tampered_attestation_row_is_found(store_url: str, signer: Signer, statement: str, said: str) -> None:
+    world(store_url, signer).close()
+    sql(store_url, statement)
+    code, out = verify(store_url)
+    assert code == 1 and said in out, out
+
+
+def test_a_rewritten_attestation_with_its_digest_recomputed_fails_its_signature(store_url: str,
+                                                                                signer: Signer) -> None:
+    store = world(store_url, signer)
+    with store.transaction("forge") as session:
+        row = session.get(attestations.AttestationRow, 1)
+        assert row is not None
+        row.reason = "forged"
+        row.digest = attestations.digest(row)
+    code, out = verify(store_url)
+    assert code == 1 and "does not verify: it was changed after signing" in out
+    store.close()
+
+
+def test_unsigned_attestations_are_integrity_only_and_fail_a_trusted_key(store_url: str, signer: Signer) -> None:
+    world(store_url, None).close()
+    code, out = verify(store_url)
+    assert code == 0 and "2 attestations unsigned, integrity only" in out
+    code, out = verify(store_url, "--trusted-key", signer.fingerprint)
+    assert code == 1 and "attestation #2 (check s.g.one): it is unsigned" in out
+
+
+def test_a_claim_is_attested_with_a_copy_of_what_it_said(store_url: str, signer: Signer) -> None:
+    store = world(store_url, signer)
+    claim = a_claim(store)
+    ident = say(store, "dispute", run_id=None, assessment_id=claim)
+    with store.transaction("read") as session:
+        row = session.get(attestations.AttestationRow, ident)
+        assert row is not None and row.subject["claim"] == "yes" and row.run_id is None
+    assert store.verify_signed(signer.fingerprint)[1] == []
+    sql(store_url, f"UPDATE attestations SET subject = '{{\"claim\": \"no\"}}' WHERE id = {ident}")
+    code, out = verify(store_url)
+    assert code == 1 and f"attestation #{ident} (claim #{claim})" in out
+    with pytest.raises(attestations.NoSubject):
+        say(store, "attest", run_id=None, assessment_id=9999)
+    store.close()
+
+
+def test_a_removed_latest_attestation_shows_against_a_checkpoint(store_url: str, signer: Signer,
+                                                                 tmp_path: Path) -> None:
+    store = world(store_url, signer)
+    checkpoint = tmp_path / "checkpoint.json"
+    checkpoint.write_bytes(store.checkpoint(signer))
+    store.close()
+    sql(store_url, "DELETE FROM attestations WHERE id = 2")
+    assert verify(store_url)[0] == 0  # the latest entry of a log: only a checkpoint can tell
+    code, out = verify(store_url, "--checkpoint", str(checkpoint))
+    assert code == 1 and "checkpoint has 4 sealed runs, the store only 3" in out
+
+
+def test_attestations_stored_before_0005_are_sealed_by_the_migration(tmp_path: Path) -> None:
+    from alembic import command
+
+    from conformance.evidence import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = EvidenceStore(url, find_key=False)
+    store.finish_run(run("r1"))
+    with store.engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0004")
+    store.close()
+    sql(url, "INSERT INTO attestations (run_id, check_id, action, reason, by, at) VALUES "
+             "('r1', 's.g.two', 'dispute', 'kept from before', 'ass', '2026-11-30T10:00:00.000Z')")
+    with EvidenceStore(url, find_key=False) as reopened:
+        assert reopened.migrated == ("0004", migrate.head())
+        count, problems, note = reopened.verify_signed(None)
+        assert (count, problems) == (1, []) and "1 attestation unsigned" in note
+    sql(url, "UPDATE attestations SET reason = 'rewritten' WHERE id = 1")
+    code, out = verify(url)
+    assert code == 1 and "attestation #1 (check s.g.two)" in out
