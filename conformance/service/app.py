@@ -86,7 +86,7 @@ def _is_api(request: Request) -> bool:
 
 def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time) -> FastAPI:
     """The application over ``store`` (which the caller opens and closes)."""
-    from conformance.service import api, assess, attest, comparisons, pages, validate
+    from conformance.service import api, assess, attest, claim_audit, comparisons, pages, validate
 
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
@@ -100,9 +100,11 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.include_router(pages.router)
     app.include_router(assess.router)
     app.include_router(attest.router)
+    app.include_router(claim_audit.router)
     app.include_router(comparisons.router)
     app.include_router(api.router)
     app.include_router(comparisons.api_router)
+    app.include_router(claim_audit.api_router)
     app.include_router(validate.router)
     app.include_router(validate.api_router)
 

@@ -27,6 +27,13 @@ ACTIONS = ("attest", "dispute", "resolve")
 MAX_REASON = 2000
 
 
+def problem_of(action: str, reason: str) -> str:
+    """What is wrong with an assessor's word ("" when nothing): verdicts and claims alike."""
+    return ("Choose attest, dispute or resolve." if action not in ACTIONS else
+            "Give the reason (it is kept with the attestation)." if action != "attest" and not reason else
+            f"A reason is limited to {MAX_REASON} characters." if len(reason) > MAX_REASON else "")
+
+
 def _ods_of(store: EvidenceStore, run_id: str, check_id: str) -> str:
     with store.transaction("read a run's organisation") as session:
         ods = session.scalar(select(RunRow.ods_code).where(RunRow.id == run_id))
@@ -52,9 +59,7 @@ def attest(request: Request, run_id: str, check_id: str, action: Annotated[str, 
     if not csrf_ok(who, csrf):
         return pages.refuse_csrf(request)
     reason = reason.strip()
-    problem = ("Choose attest, dispute or resolve." if action not in ACTIONS else
-               "Give the reason (it is kept with the verdict)." if action != "attest" and not reason else
-               f"A reason is limited to {MAX_REASON} characters." if len(reason) > MAX_REASON else "")
+    problem = problem_of(action, reason)
     if problem:
         return pages.render(request, "error.html", {"title": "Nothing recorded", "message": problem}, 400)
     try:
