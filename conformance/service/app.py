@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -23,6 +24,9 @@ from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.maturity.model import CapabilityModel, load_model
 from conformance.service.auth import Clock, Principal, session_principal, token_principal
 from conformance.service.scope import NotVisible, Scope, scope_of
+
+if TYPE_CHECKING:
+    from conformance.service.oidc import OidcSettings
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "conformance_session"
@@ -84,9 +88,12 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time) -> FastAPI:
-    """The application over ``store`` (which the caller opens and closes)."""
+def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time,
+               oidc: OidcSettings | None = None) -> FastAPI:
+    """The application over ``store`` (which the caller opens and closes); ``oidc``: an
+    oidc.OidcSettings (default: from the environment; sign-in through a provider is off without it)."""
     from conformance.service import api, assess, attest, claim_audit, comparisons, pages, validate
+    from conformance.service import oidc as oidc_login
 
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
@@ -95,9 +102,12 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.state.store = store
     app.state.model = model or load_model()
     app.state.clock = clock
+    app.state.oidc = oidc if oidc is not None else oidc_login.OidcSettings.from_env()
+    app.state.oidc_pending = {}
     app.state.templates = templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(oidc_login.router)
     app.include_router(assess.router)
     app.include_router(attest.router)
     app.include_router(claim_audit.router)

@@ -191,6 +191,27 @@ def users_revoke(token_id: int, store_url: str | None) -> None:
     _guard(body)
 
 
+@users.command("oidc")
+@click.argument("name")
+@click.option("--issuer", required=True, metavar="URL", help="The OpenID provider (as CONFORMANCE_OIDC_ISSUER).")
+@click.option("--subject", default="", metavar="SUB", help="The identity's subject (its `sub` claim).")
+@click.option("--email", default="", metavar="ADDRESS", help="Or its email, which the provider must say it verified.")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+def users_oidc(name: str, issuer: str, subject: str, email: str, store_url: str | None) -> None:
+    """Let account NAME sign in through an OpenID provider as this identity (its roles stay its own)."""
+
+    def body() -> int:
+        from conformance.evidence.store import EvidenceStore
+        from conformance.service.oidc import register_identity
+
+        with EvidenceStore(store_url, find_key=False) as store:
+            register_identity(store, name, issuer, subject, email)
+        click.echo(f"user {name}: may sign in through {issuer} as {subject or email}")
+        return 0
+
+    _guard(body)
+
+
 @main.group("comparisons")
 def comparisons_group() -> None:
     """Named comparisons of systems' runs, shared with a procurement panel (role panel)."""
