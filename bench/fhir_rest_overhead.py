@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import Links
 from conformance.model import RunInfo
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import from_url
@@ -86,7 +87,7 @@ def harness_round(concurrency: int) -> tuple[float, list[dict[str, Any]], int]:
 
     with sandbox_process() as base_url:
         target = from_url(base_url, sandbox=True)
-        runner = Runner(registry, concurrency=concurrency, options={"http_transport": wire})
+        runner = Runner(registry, concurrency=concurrency, links=Links(http_transport=wire))
         info = RunInfo(id="bench", started="", target=target.to_dict(), harness_version="bench")
         started = time.perf_counter()
         result = asyncio.run(runner.run(plan, target, info))

@@ -25,11 +25,11 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conformance.sandbox.api import configure_target  # noqa: E402
 from conformance.sandbox.faults import parse_faults  # noqa: E402
 from conformance.sandbox.server import SandboxServer  # noqa: E402
+from conformance.sandbox.target import sandbox_target  # noqa: E402
 from conformance.session import RunOptions, execute  # noqa: E402
-from conformance.targets import from_url, parse  # noqa: E402
+from conformance.targets import parse  # noqa: E402
 
 # httpbin operations that answer at once (the delay/drip/stream family would only measure sleeping).
 # Left out: /status/{codes} answers whatever status it is asked for, so its verdict depends on which codes
@@ -47,8 +47,7 @@ KINDS = {"openapi.cases.server-errors": ("Server error", "Network Error"),
 
 def sandbox_run(out: Path) -> tuple[float, dict[str, int], list[str]]:
     with SandboxServer(parse_faults([])) as server:
-        target = from_url(server.base_url, sandbox=True)
-        configure_target(target, server.base_url.removesuffix("/fhir"))
+        target = sandbox_target(server.base_url, mllp=None)
         started = time.perf_counter()
         outcome = execute(target, RunOptions(suites=["openapi", "security"], out_dir=out / "sandbox",
                                              store_url=f"sqlite:///{out / 'store.db'}"),

@@ -7,13 +7,30 @@ by ``expect``/``fail``, and skips by ``skip`` when the target does not claim wha
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
+
+if TYPE_CHECKING:
+    import httpx
+
+    from conformance.transports.mllp import Handler, OnBroken
 
 CheckFn = Callable[[Any], Awaitable[Any]]
 ContextFactory = Callable[["SuiteRuntime"], Awaitable[Any]]
+
+T = TypeVar("T")
+
+
+class ProductKey(str, Generic[T]):
+    """A check id that also names the type of the check's product: ``ctx.product(COLLECT)`` is then a
+    ``Samples``, not ``Any``. It is a ``str``, so it goes in ``needs`` and registers as the id."""
+
+    __slots__ = ()
+
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 
@@ -103,7 +120,13 @@ class BaseContext:
         # so clean-up must look for what the run left, not only for what it knows it created.
         self.cut_short = False
 
+    @overload
+    def product(self, check_id: ProductKey[T]) -> T: ...
+    @overload
+    def product(self, check_id: str) -> Any: ...
+
     def product(self, check_id: str) -> Any:
+        """What ``check_id`` returned; typed when ``check_id`` is a :class:`ProductKey`."""
         if check_id not in self.products:
             raise CheckSkipped(f"{check_id} produced nothing to build on")
         return self.products[check_id]
@@ -112,13 +135,63 @@ class BaseContext:
         """Release transports and clean up what the suite wrote. Runs once, after the suite's checks."""
 
 
+@dataclass(frozen=True)
+class Links:
+    """Twins a run is wired to instead of the network (tests, in-memory runs, benchmarks), passed by the
+    runner to every suite unchanged; each None means the target's own endpoints. Typed, so that a
+    misspelt link is a type error, not a suite that silently goes to the network."""
+
+    # Every HTTP exchange of every suite (an httpx.ASGITransport or MockTransport twin).
+    http_transport: httpx.AsyncBaseTransport | None = None
+    # hl7v2-receiver: the peer's handler, joined through a socket pair instead of a port.
+    mllp_handler: Handler | None = None
+    # hl7v2-sender: makes the peer send to the harness's handler through a socket pair; returns how many.
+    hl7v2_push: Callable[[Handler, OnBroken], Awaitable[Any]] | None = None
+    # realtime: hands the notification receiver's ASGI app to the sender instead of serving it.
+    realtime_link: Callable[[Any], None] | None = None
+    # openapi: where created resources are journalled (default reports/created/ on the network).
+    ledger_dir: Path | None = None
+
+    @property
+    def on_network(self) -> bool:
+        """True when HTTP goes to the target itself (so it can be probed and can die mid-run)."""
+        return self.http_transport is None
+
+
+class RunShared:
+    """What several suites of one run need once (a FHIR server's CapabilityStatement): made by the first
+    suite that asks, awaited by the others. One per run, so nothing leaks from one run into the next."""
+
+    def __init__(self) -> None:
+        self._made: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        """``make()``'s value (or exception) under ``key``, made once; a caller cancelled while it is
+        being made does not cancel it for the others."""
+        if key not in self._made:
+            self._made[key] = asyncio.ensure_future(make())
+        value: T = await asyncio.shield(self._made[key])
+        return value
+
+    async def aclose(self) -> None:
+        """Cancel what is still being made (the run was stopped) and wait for it to end."""
+        pending = [f for f in self._made.values() if not f.done()]
+        for future in pending:
+            future.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for future in self._made.values():  # retrieved, so no "exception was never retrieved" warning
+            if not future.cancelled():
+                future.exception()
+
+
 @dataclass
 class SuiteRuntime:
     """What the runner hands a suite's context factory: protocol-neutral facts about the run."""
 
     target: Any
     run_id: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
+    links: Links = field(default_factory=Links)
+    shared: RunShared = field(default_factory=RunShared)
 
 
 @dataclass
@@ -190,7 +263,7 @@ def check(
         parts = id.split(".")
         registry.add_check(
             CheckSpec(
-                id=id,
+                id=str(id),  # a ProductKey is registered as the plain id it is
                 title=title,
                 fn=fn,
                 suite=parts[0],
@@ -198,7 +271,7 @@ def check(
                 requirements=tuple(requirements),
                 capabilities=tuple(capabilities),
                 required=required,
-                needs=tuple(needs),
+                needs=tuple(str(n) for n in needs),
                 after=tuple(after),
                 timeout=timeout,
                 destructive=destructive,

@@ -1,7 +1,7 @@
 """One run from start to finish: plan, execute, report, store. The CLI's ``run`` and ``demo`` share it.
 
-Kept apart from cli.py so that tests and other programs can run suites without parsing arguments,
-and so the CLI stays a thin layer that maps outcomes to exit codes.
+Kept apart from the CLI (conformance/cli/) so that tests and other programs can run suites without
+parsing arguments, and so the CLI stays a thin layer that maps outcomes to exit codes.
 """
 
 from __future__ import annotations
@@ -15,18 +15,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from conformance import __version__, scrub
+from conformance.checks import Links
 from conformance.model import CheckResult, RunInfo, RunResult
-from conformance.reporting import write_reports
+from conformance.reporting import ReportWriter
 from conformance.reporting.console import ConsoleProgress, make_console, print_summary
 from conformance.runner import Runner, build_plan, load_suites
-from conformance.runner.events import CheckFinished, Event, Listener, RunStarted
+from conformance.runner.events import CheckFinished, Event, RunFinished, RunStarted
 from conformance.runner.stop import INTERRUPTED, TERMINATED, Stop, terminated
 from conformance.targets import Target
+
+if TYPE_CHECKING:
+    from conformance.evidence.store import EvidenceStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # the shell's own code for a process ended by SIGINT (128 + 2)
@@ -47,8 +51,8 @@ class RunOptions:
     check_timeout: float = 60.0
     deadline: float | None = None  # seconds the whole run may take; else the target's [run] deadline
     verbose: bool = False
-    # For tests and the demo: an httpx transport to use instead of the network (the in-memory twin).
-    suite_options: dict[str, Any] = field(default_factory=dict)
+    # For tests and benchmarks: twins to use instead of the network (an in-memory HTTP transport...).
+    links: Links = field(default_factory=Links)
 
 
 @dataclass
@@ -99,7 +103,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
             raise ReportError(f"cannot write {path}: {blocked} is a file, not a directory")
     registry = load_suites()
     plan = build_plan(registry, options.suites or None, options.select or None)
-    on_network = not any(k.endswith("transport") for k in options.suite_options)
+    on_network = options.links.on_network
     if on_network:
         # Before the store is opened: an unreachable target (a sandbox too) leaves no record at all.
         from conformance.runner.probe import probe
@@ -114,65 +118,48 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
         harness_version=__version__,
     )
     progress = ConsoleProgress(console, verbose=options.verbose)
-
-    finished: list[CheckResult] = []
-
-    def store_start(event: Event) -> None:
-        if isinstance(event, RunStarted):
-            store.on_event(event)
-        elif isinstance(event, CheckFinished):
-            finished.append(event.result)  # what ran, should the harness itself fail mid-run
-
-    def show(event: Event) -> None:
-        # Once a run is stopped, the checks it cuts all say the same thing: the summary says it once.
-        stopped = runner.stopped
-        if not (isinstance(event, CheckFinished) and stopped is not None and event.result.message == stopped.message):
-            progress(event)
-
+    shown = _Shown(progress)
     # The run is stored as incomplete when it starts and completed only after the reports are on disk,
     # so a store that fails at the end cannot cost the user the run's reports.
-    listeners: list[Listener] = [show, store_start]
+    stored = _StoredAfterReports(store)
     runner = Runner(
         registry,
-        listeners=listeners,
+        sinks=[shown, stored],
         concurrency=options.concurrency,
         check_timeout=options.check_timeout,
-        options=options.suite_options,
+        links=options.links,
         deadline=options.deadline or target.deadline,
         reprobe=_reprobe(target) if on_network else None,
     )
+    shown.runner = runner
     report_dir = report_dir or Path("reports") / run_id
     with progress:
         try:
             result = asyncio.run(_drive(runner, plan, target, info, console))
         except (Exception, KeyboardInterrupt) as exc:
             with _finishing(info.id):
-                _keep_what_ran(store, RunResult(run=info, results=finished), report_dir, exc)
+                _keep_what_ran(stored, RunResult(run=info, results=stored.finished), report_dir, exc)
             raise
+    reports = ReportWriter(report_dir, json_path=options.json_path, junit_path=options.junit_path,
+                           html_path=options.html_path, testreport_path=options.testreport_path)
+    finish = RunFinished(result=result)
     with _finishing(info.id):  # a Ctrl-C now would leave the run incomplete for ever, its reports half-written
         try:
-            written = write_reports(
-                result,
-                report_dir,
-                json_path=options.json_path,
-                junit_path=options.junit_path,
-                html_path=options.html_path,
-                testreport_path=options.testreport_path,
-            )
+            reports.on_event(finish)
             print_summary(console, result, report_dir)
         except Exception:
             # The checks ran (and wrote to the target): what they found is stored even if a report cannot
             # be written, never left incomplete; the report's error is the one raised.
             with contextlib.suppress(Exception):
-                store.finish_run(result)
+                stored.release(finish)
                 store.close()
             raise
-        store.finish_run(result)
+        stored.release(finish)
     if store.signer is None:
         console.print("[yellow]evidence: run sealed unsigned (integrity only): no signing key; "
                       "`conformance keys init` creates one[/yellow]")
     store.close()
-    return RunOutcome(result=result, report_dir=report_dir, written=written, stopped=runner.stopped,
+    return RunOutcome(result=result, report_dir=report_dir, written=reports.written, stopped=runner.stopped,
                       notes=list(runner.notes))
 
 
@@ -186,7 +173,40 @@ def _file_in_the_way(path: Path | None) -> Path | None:
     return None
 
 
-def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseException) -> None:
+class _Shown:
+    """The console's sink: once a run is stopped, the checks it cuts all say the same thing, and the
+    summary says it once."""
+
+    def __init__(self, progress: ConsoleProgress) -> None:
+        self.progress = progress
+        self.runner: Runner | None = None
+
+    def on_event(self, event: Event) -> None:
+        stopped = self.runner.stopped if self.runner is not None else None
+        if not (isinstance(event, CheckFinished) and stopped is not None and event.result.message == stopped.message):
+            self.progress.on_event(event)
+
+
+class _StoredAfterReports:
+    """The store's sink during the run: ``RunStarted`` goes through (the run is recorded incomplete),
+    the runner's ``RunFinished`` is held until :meth:`release`, after the reports; finished checks are
+    kept, so that what ran is stored should the harness itself fail mid-run."""
+
+    def __init__(self, store: EvidenceStore) -> None:
+        self.store = store
+        self.finished: list[CheckResult] = []
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.store.on_event(event)
+        elif isinstance(event, CheckFinished):
+            self.finished.append(event.result)
+
+    def release(self, finish: RunFinished) -> None:
+        self.store.on_event(finish)
+
+
+def _keep_what_ran(stored: _StoredAfterReports, result: RunResult, report_dir: Path, exc: BaseException) -> None:
     """The harness broke mid-run: store the checks that finished as an aborted run (never left looking
     like evidence, never lost), with reports of them where it can; the original error is raised on."""
     from conformance.runner.execute import describe_exception
@@ -195,11 +215,12 @@ def _keep_what_ran(store: Any, result: RunResult, report_dir: Path, exc: BaseExc
                           else f"the harness failed: {describe_exception(exc)}")
     result.run.finished = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     # Best effort: the error being raised on is the one to report, not a second one from here.
+    finish = RunFinished(result=result)
     with contextlib.suppress(Exception):
-        write_reports(result, report_dir)
+        ReportWriter(report_dir).on_event(finish)
     with contextlib.suppress(Exception):
-        store.finish_run(result)
-        store.close()
+        stored.release(finish)
+        stored.store.close()
 
 
 @contextlib.contextmanager

@@ -96,15 +96,15 @@ def url(store_url: str) -> str:
     return store_url
 
 
-def test_round_trip_through_the_listener(url: str) -> None:
+def test_round_trip_through_the_event_sink(url: str) -> None:
     result = _result()
     store = EvidenceStore(url)
-    store.listener(RunStarted(run=result.run, total=len(result.results)))
+    store.on_event(RunStarted(run=result.run, total=len(result.results)))
     [listed] = store.list_runs()
     assert listed["status"] == INCOMPLETE and listed["ods_code"] == "RXX"
     for item in result.results:
-        store.listener(CheckFinished(result=item))
-    store.listener(RunFinished(result=result))
+        store.on_event(CheckFinished(result=item))
+    store.on_event(RunFinished(result=result))
     store.close()
 
     reopened = EvidenceStore(url)  # a new engine: nothing is served from a session cache
@@ -122,8 +122,8 @@ def test_round_trip_through_the_listener(url: str) -> None:
 def test_a_run_that_never_finishes_stays_incomplete(url: str) -> None:
     result = _result()
     store = EvidenceStore(url)
-    store.listener(RunStarted(run=result.run, total=4))
-    store.listener(CheckFinished(result=result.results[0]))  # then the process dies
+    store.on_event(RunStarted(run=result.run, total=4))
+    store.on_event(CheckFinished(result=result.results[0]))  # then the process dies
     store.close()
     data = EvidenceStore(url).get_run("run-1")
     assert data["run"]["status"] == INCOMPLETE
@@ -230,7 +230,7 @@ def test_default_url_is_under_the_working_directory(tmp_path: Path, monkeypatch:
     assert (tmp_path / "reports" / "conformance.db").is_file()
 
 
-def test_listener_with_the_real_runner(url: str) -> None:
+def test_event_sink_with_the_real_runner(url: str) -> None:
     registry = Registry()
 
     async def context(runtime: Any) -> None:
@@ -248,7 +248,7 @@ def test_listener_with_the_real_runner(url: str) -> None:
 
     store = EvidenceStore(url)
     info = RunInfo(id="run-real", started="2024-01-01T00:00:00Z", target={"name": "t"}, harness_version="0")
-    runner = Runner(registry, listeners=[store.listener])
+    runner = Runner(registry, sinks=[store])
     result = asyncio.run(runner.run(build_plan(registry), target=None, info=info))
     data = store.get_run("run-real")
     assert data["run"].pop("status") == COMPLETE

@@ -3,7 +3,7 @@
 Kept apart from the store's behaviour; the schema changes only through the Alembic migrations in
 ``conformance/evidence/migrations/versions`` (0001 is the first released schema, 0002 added the
 record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals; 0003
-the global log index of seals and their signatures; 0004 the service's accounts; 0005 sealed,
+the global log index of seals and their signatures; 0004 the service's accounts; 0005 campaigns; 0006 sealed,
 signed attestations of verdicts and claims).
 """
 

@@ -16,7 +16,15 @@ from conformance.fhirval import bundles, conformance_rules, documents, extension
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements_values import Frame, ValueWalker
 from conformance.fhirval.fhirpath import TERMINOLOGY
-from conformance.fhirval.index import Node, StructureIndex, takes_shadow
+from conformance.fhirval.index import (
+    FAST_COMPLEX,
+    FAST_PRIMITIVE,
+    FAST_PRIMITIVES,
+    Node,
+    StructureIndex,
+    choice_stem,
+    takes_shadow,
+)
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import Json
@@ -266,12 +274,12 @@ class Walker(ValueWalker):
         False (nothing done) when the value needs that path (null, wrong shape, a ``_name`` beside it,
         too few or too many items)."""
         tcode = child.fast_type
-        if fast == 1:
+        if fast == FAST_PRIMITIVE:
             if value is None or isinstance(value, list) or "_" + key in obj:
                 return False
             self.primitive(value, child, tcode, f"{loc}.{key}")
             return True
-        if fast == 2:
+        if fast == FAST_COMPLEX:
             if not isinstance(value, dict):
                 return False
             self.item(value, idx, child, tcode, f"{loc}.{key}", depth + 1, None)
@@ -280,12 +288,12 @@ class Walker(ValueWalker):
                 or (child.max is not None and len(value) > child.max)):
             return False
         where = f"{loc}.{key}"
-        if fast == 3:
+        if fast == FAST_PRIMITIVES:
             if "_" + key in obj:
                 return False
             self.primitives(value, child, tcode, where, True)
             return True
-        for i, v in enumerate(value):
+        for i, v in enumerate(value):  # FAST_COMPLEXES
             self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
         return True
 
@@ -293,7 +301,7 @@ class Walker(ValueWalker):
         """Report a property the element does not have; the choice element it is a wrong type of, if it is one."""
         base = key[1:] if key.startswith("_") else key
         for child in node.children.values():
-            prefix = child.name[:-3]
+            prefix = choice_stem(child.name)
             if child.is_choice and base.startswith(prefix) and base[len(prefix):][:1].isupper():
                 suffix = base[len(prefix):]
                 tname = suffix if self.model.is_type_name(suffix) else suffix[:1].lower() + suffix[1:]
@@ -310,11 +318,11 @@ class Walker(ValueWalker):
         _, tcode, value = entries[0]
         if len(entries) > 1:
             keys = ", ".join(e[0] for e in entries)
-            self.sink.error("choice-multiple", f"{loc}.{child.name[:-3]}",
+            self.sink.error("choice-multiple", f"{loc}.{choice_stem(child.name)}",
                             f"{child.path} may have only one type, but has several ({keys})")
         if not tcode and len(child.types) == 1:
             tcode = child.types[0].code
-        where = f"{loc}.{child.name[:-3]}.ofType({tcode})" if child.is_choice else f"{loc}.{child.name}"
+        where = f"{loc}.{choice_stem(child.name)}.ofType({tcode})" if child.is_choice else f"{loc}.{child.name}"
         shadow_value = shadow[1] if shadow is not None else None
         items: list[Any]
         as_array = child.is_array

@@ -18,7 +18,7 @@ from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_bind
 from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
-from conformance.fhirval.index import Node, StructureIndex, TypeRef
+from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
@@ -352,7 +352,7 @@ def _typed_path(node: Node, tcode: str) -> str:
     """The path fhirpathpy types an element by: a primitive's or a choice's type name (``dateTime``), since
     it types a primitive at a dotted path as a BackboneElement (``$this as dateTime`` was empty: vs-1
     failed on every vital sign); the element path otherwise, which its model resolves."""
-    if tcode in PRIMITIVES or (tcode and node.path.endswith("[x]") and tcode[:1].isupper()):
+    if tcode in PRIMITIVES or (tcode and node.path.endswith(CHOICE_SUFFIX) and tcode[:1].isupper()):
         return tcode
     return node.path
 

@@ -18,6 +18,10 @@ from conformance.fhirval.source import DefinitionSource, Json
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
+CHOICE_SUFFIX = "[x]"  # a choice element's path ends so (value[x]); its JSON names do not
+# The walker's shortcuts (Node.fast): one primitive value, one complex value, an array of primitives,
+# an array of complex values; FAST_NONE: the general path (choices, slices, several types, max 0).
+FAST_NONE, FAST_PRIMITIVE, FAST_COMPLEX, FAST_PRIMITIVES, FAST_COMPLEXES = range(5)
 _LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _SYSTEM_TYPES = {"String": "string", "Boolean": "boolean", "Integer": "integer", "Decimal": "decimal",
                  "Date": "date", "DateTime": "dateTime", "Time": "time"}
@@ -62,8 +66,8 @@ class Node:
     resource_id: bool = False  # Resource.id: checked as an id, though typed string
     max_length: int | None = None
     checks: Any = None  # the FHIRPath constraints, filled in by invariants.constraints_of
-    # The walker's shortcut for an element of one type, not a choice, not sliced, allowed (see _shortcuts):
-    # 1 one primitive, 2 one complex value, 3 an array of primitives, 4 an array of complex values; 0 none.
+    # The walker's shortcut for an element of one type, not a choice, not sliced, allowed (see _shortcut):
+    # one of the FAST_* kinds below; FAST_NONE: the general path.
     fast: int = 0
     fast_type: str = ""
     quiet: bool | None = None  # a primitive of fast_type with nothing to check beyond its lexical form (walker)
@@ -115,6 +119,11 @@ def _keys_of(parent: Node, child: Node) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def choice_stem(name: str) -> str:
+    """``value[x]`` -> ``value``: the JSON names of a choice element are this stem plus a type's code."""
+    return name.removesuffix(CHOICE_SUFFIX)
+
+
 def _shortcut(node: Node) -> None:
     """Mark an element whose values can skip the walker's general path (choice, slices, max 0: the general
     path's rules apply); set once the tree is whole, since slices are attached after their element."""
@@ -122,7 +131,10 @@ def _shortcut(node: Node) -> None:
         return
     code = node.types[0].code
     primitive = code in PRIMITIVES
-    node.fast = (3 if primitive else 4) if node.is_array else (1 if primitive else 2)
+    if node.is_array:
+        node.fast = FAST_PRIMITIVES if primitive else FAST_COMPLEXES
+    else:
+        node.fast = FAST_PRIMITIVE if primitive else FAST_COMPLEX
     node.fast_type = code
 
 
@@ -211,7 +223,7 @@ class StructureIndex:
             ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
             min=int(ed.get("min") or 0), max=_max(ed.get("max")),
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
-            slice_name=ed.get("sliceName"), is_choice=path.endswith("[x]"),
+            slice_name=ed.get("sliceName"), is_choice=path.endswith(CHOICE_SUFFIX),
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
@@ -236,7 +248,7 @@ class StructureIndex:
         if node.min > 0:
             parent.required.append(node)
         if node.is_choice:
-            prefix = node.name[:-3]
+            prefix = choice_stem(node.name)
             for t in node.types:
                 parent.json_names[prefix + t.code[:1].upper() + t.code[1:]] = (node, t.code)
         else:

@@ -7,6 +7,7 @@ Shared by the ``gs1`` suite (which writes scanned data and judges what comes bac
 from __future__ import annotations
 
 import calendar
+from typing import Any
 
 from conformance.gs1.linters import century
 
@@ -40,3 +41,15 @@ def fhir_date(yymmdd: str) -> str:
     if day > last:
         raise ValueError(f"{yymmdd!r}: day {day:02d} does not exist in {year:04d}-{month:02d}")
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def scanned_medication(ais: dict[str, str]) -> dict[str, Any]:
+    """A Medication for a scanned pack (AIs 01, 10, 17, 21): the GTIN as its code, the serial as an
+    identifier, batch and expiry; as the gs1 and gs1-bedside suites write it."""
+    return {
+        "resourceType": "Medication",
+        "status": "active",
+        "code": {"coding": [{"system": GTIN_SYSTEM, "code": ais["01"]}], "text": "Synthetic scanned pack"},
+        "identifier": [{"system": SERIAL_SYSTEM, "value": ais["21"]}],
+        "batch": {"lotNumber": ais["10"], "expirationDate": fhir_date(ais["17"])},
+    }

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from conformance.maturity.assessments import AssessmentError, read_assessments
 from conformance.maturity.csvfile import InputError, rows
-from conformance.maturity.model import CapabilityModel
-from conformance.maturity.records import ORG_KINDS, Footprint, Organisation, SelfAssessment
+from conformance.maturity.records import ORG_KINDS, Footprint, Organisation
 
-__all__ = ["DEMO_DIR", "AssessmentError", "InputError", "load_demo", "read_assessments", "read_footprints",
+__all__ = ["DEMO_DIR", "AssessmentError", "InputError", "read_assessments", "read_footprints",
            "read_organisations"]
 
 ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -82,11 +81,3 @@ def _dates(path: Path, code: str, table: object, known: set[str] | None) -> tupl
             raise InputError(f"{where}.{milestone}: {value!r} is not a date (YYYY-MM-DD)")
         out.append((milestone, value.isoformat()))
     return tuple(out)
-
-
-def load_demo(model: CapabilityModel | None = None, directory: Path = DEMO_DIR) -> tuple[
-        list[Organisation], list[Footprint], list[SelfAssessment]]:
-    """The demo data set (kept for callers of the old argument order: see demo.load_demo)."""
-    from conformance.maturity.demo import load_demo as load
-
-    return load(directory, model)

@@ -16,11 +16,13 @@ from conformance.reporting.html import write_html
 from conformance.reporting.json_report import write_json
 from conformance.reporting.junit import write_junit
 from conformance.reporting.testreport import write_testreport
+from conformance.runner.events import Event, RunFinished
 from conformance.scrub import scrubbed
 
 __all__ = [
     "STANDARD_NAMES",
     "ReportError",
+    "ReportWriter",
     "write_html",
     "write_json",
     "write_junit",
@@ -83,3 +85,18 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except OSError:
         return False
+
+
+class ReportWriter:
+    """An event sink writing the standard set and the named extras when the run finishes (write_reports)."""
+
+    def __init__(self, out_dir: Path, *, json_path: Path | None = None, junit_path: Path | None = None,
+                 html_path: Path | None = None, testreport_path: Path | None = None) -> None:
+        self.out_dir = out_dir
+        self.extras = {"json_path": json_path, "junit_path": junit_path, "html_path": html_path,
+                       "testreport_path": testreport_path}
+        self.written: dict[str, Path] = {}
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            self.written = write_reports(event.result, self.out_dir, **self.extras)

@@ -1,6 +1,6 @@
 """Console output on rich: live progress while a run goes, and a summary when it ends.
 
-:class:`ConsoleProgress` is an event listener. On a terminal it shows a progress bar (or, verbose, a
+:class:`ConsoleProgress` is an event sink. On a terminal it shows a progress bar (or, verbose, a
 line per finished check); failures and errors are always printed as they happen, with id and
 message. When stdout is not a terminal (CI logs, pipes) there is no live display at all, so no cursor
 movement or colour codes reach the log: only plain lines, one per check (status, id, full title, duration,
@@ -75,7 +75,7 @@ def check_line(check: CheckResult, *, with_message: bool = True, single: bool = 
 
 
 class ConsoleProgress:
-    """Listener: ``runner = Runner(registry, listeners=[ConsoleProgress(console)])``."""
+    """An event sink: ``runner = Runner(registry, sinks=[ConsoleProgress(console)])``."""
 
     def __init__(self, console: Console, verbose: bool = False) -> None:
         self.console = console
@@ -91,7 +91,7 @@ class ConsoleProgress:
         """A live bar only on a real, capable terminal and when not printing every check."""
         return not self.verbose and self.console.is_terminal and not self.console.is_dumb_terminal
 
-    def __call__(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self._started(event)
         elif isinstance(event, CheckStarted):

@@ -4,6 +4,8 @@ from conformance.runner.events import (
     CheckFinished,
     CheckStarted,
     Event,
+    EventLog,
+    EventSink,
     RunFinished,
     RunStarted,
 )
@@ -14,6 +16,8 @@ __all__ = [
     "CheckFinished",
     "CheckStarted",
     "Event",
+    "EventLog",
+    "EventSink",
     "Plan",
     "RunFinished",
     "RunStarted",

@@ -24,7 +24,9 @@ from conformance.checks import (
     CheckSkipped,
     CheckSpec,
     ExchangeBroken,
+    Links,
     Registry,
+    RunShared,
     SuiteRuntime,
 )
 from conformance.evidence.capture import collecting
@@ -33,7 +35,7 @@ from conformance.runner.events import (
     CheckFinished,
     CheckStarted,
     Event,
-    Listener,
+    EventSink,
     RunFinished,
     RunStarted,
 )
@@ -63,10 +65,10 @@ class Runner:
     def __init__(
         self,
         registry: Registry,
-        listeners: Iterable[Listener] = (),
+        sinks: Iterable[EventSink] = (),
         concurrency: int = 4,
         check_timeout: float = 60.0,
-        options: dict[str, Any] | None = None,
+        links: Links | None = None,
         deadline: float | None = None,
         reprobe: Reprobe | None = None,
         cleanup_timeout: float = CLEANUP_TIMEOUT,
@@ -74,10 +76,10 @@ class Runner:
         """``reprobe`` says whether the target still answers (None) or why not; without it the runner
         does not watch for a dying target (in-memory twins cannot die)."""
         self.registry = registry
-        self.listeners = list(listeners)
+        self.sinks = list(sinks)
         self.concurrency = max(1, concurrency)
         self.check_timeout = check_timeout
-        self.options = dict(options or {})
+        self.links = links or Links()
         self.deadline = deadline
         self.reprobe = reprobe
         self.cleanup_timeout = cleanup_timeout
@@ -114,8 +116,8 @@ class Runner:
             self.stop(deadline_passed(self.deadline, sum(not f.done() for f in self._done.values())))
 
     def emit(self, event: Event) -> None:
-        for listener in self.listeners:
-            listener(event)
+        for sink in self.sinks:
+            sink.on_event(event)
 
     async def run(self, plan: Plan, target: Any, info: RunInfo) -> RunResult:
         info.suites = plan.suites
@@ -126,6 +128,7 @@ class Runner:
         done: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in plan.checks}
         self._done, self.stopped = done, None
         by_suite: dict[str, list[CheckSpec]] = {}
+        shared = RunShared()  # what this run's suites share, made once (checks.RunShared)
         for spec in plan.checks:
             by_suite.setdefault(spec.suite, []).append(spec)
 
@@ -134,7 +137,8 @@ class Runner:
             ctx: Any = None
             setup = (Status.PASS, "")
             try:
-                ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, options=self.options))
+                ctx = await suite.context(SuiteRuntime(target=target, run_id=info.id, links=self.links,
+                                                       shared=shared))
             except CheckSkipped as exc:  # the target lacks what the suite tests (no FHIR endpoint): skip it all
                 setup = (Status.SKIP, str(exc))
             except Exception as exc:  # a context that cannot be built errors every check of the suite
@@ -158,6 +162,7 @@ class Runner:
             if self._probing is not None:
                 self._probing.cancel()
                 await asyncio.gather(self._probing, return_exceptions=True)
+            await shared.aclose()
         if self.stopped is not None:
             info.aborted = self.stopped.reason
         order = {c.id: i for i, c in enumerate(plan.checks)}

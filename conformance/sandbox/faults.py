@@ -18,6 +18,54 @@ from conformance.sandbox.hl7v2_faults import hl7v2_faults
 from conformance.sandbox.profile_faults import profile_faults
 from conformance.sandbox.realtime_faults import realtime_faults
 
+# Fault names, for the parts that honour them (faults.on(NAME)).
+METADATA_NOT_CAPABILITYSTATEMENT = "metadata-not-capabilitystatement"
+METADATA_FHIR_VERSION_3 = "metadata-fhir-version-3"
+METADATA_NO_JSON_FORMAT = "metadata-no-json-format"
+METADATA_PROFILE_REFERENCE = "metadata-profile-reference"
+METADATA_CLIENT_MODE = "metadata-client-mode"
+METADATA_UNKNOWN_RESOURCE_TYPE = "metadata-unknown-resource-type"
+CREATE_NO_LOCATION = "create-no-location"
+CREATE_201_NO_ID = "create-201-no-id"
+CREATE_HEADERS_BARE = "create-headers-bare"
+CREATE_200_NOT_201 = "create-200-not-201"
+ETAG_MISSING = "etag-missing"
+READ_DROPS_IDENTIFIER = "read-drops-identifier"
+UPDATE_KEEPS_VERSION = "update-keeps-version"
+VREAD_IGNORES_VERSION = "vread-ignores-version"
+HISTORY_OLDEST_FIRST = "history-oldest-first"
+DELETE_THEN_200 = "delete-then-200"
+CONDITIONAL_CREATE_DUPLICATES = "conditional-create-duplicates"
+IF_MATCH_IGNORED = "if-match-ignored"
+SEARCH_STRING_IGNORED = "search-string-ignored"
+SEARCH_TOKEN_IGNORES_SYSTEM = "search-token-ignores-system"
+SEARCH_DATE_PREFIX_IGNORED = "search-date-prefix-ignored"
+SEARCH_REFERENCE_IGNORED = "search-reference-ignored"
+SEARCH_IGNORES_COUNT = "search-ignores-count"
+PAGING_BROKEN_NEXT_LINK = "paging-broken-next-link"
+INCLUDE_IGNORED = "include-ignored"
+REVINCLUDE_IGNORED = "revinclude-ignored"
+SELF_LINK_NAMES_IGNORED = "self-link-names-ignored"
+UNKNOWN_PARAM_500 = "unknown-param-500"
+CONTENT_TYPE_JSON = "content-type-json"
+FORMAT_PARAM_IGNORED = "format-param-ignored"
+XML_DECLARED_NOT_SERVED = "xml-declared-not-served"
+NOT_FOUND_NO_OUTCOME = "not-found-no-outcome"
+ACCEPTS_INVALID_RESOURCE = "accepts-invalid-resource"
+ACCEPTS_INVALID_CODE = "accepts-invalid-code"
+SEARCHSET_NO_SELF_LINK = "searchset-no-self-link"
+UNKNOWN_TYPE_200 = "unknown-type-200"
+ACCEPTS_WRONG_TYPE_BODY = "accepts-wrong-type-body"
+GS1_GTIN_LEADING_ZERO_DROPPED = "gs1-gtin-leading-zero-dropped"
+GS1_SERIAL_TRUNCATED = "gs1-serial-truncated"
+GS1_EXPIRY_SHIFTED = "gs1-expiry-shifted"
+GS1_BATCH_DROPPED = "gs1-batch-dropped"
+GS1_HRF_BRACKETS_STRIPPED = "gs1-hrf-brackets-stripped"
+GS1_GLN_CHECK_DIGIT_RECOMPUTED_WRONG = "gs1-gln-check-digit-recomputed-wrong"
+GS1_GSRN_FLOAT_PRECISION = "gs1-gsrn-float-precision"
+GS1_SYSTEM_REJECTED = "gs1-system-rejected"
+GS1_HOLDS_INVALID_GTIN = "gs1-holds-invalid-gtin"
+
 TYPES = (
     "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
     "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
@@ -65,100 +113,100 @@ def _per_type(kind: str, types: Iterable[str] = TYPES, group: str = "crud") -> t
 
 
 _ALL: tuple[Fault, ...] = (
-    Fault("metadata-not-capabilitystatement",
+    Fault(METADATA_NOT_CAPABILITYSTATEMENT,
           "GET metadata answers a DSTU2-style Conformance resource",
           ("fhir-rest.capability.metadata", "gs1.capability.metadata", "fhir-profiles.capability.metadata",
            "gs1-bedside.capability.metadata")),
-    Fault("metadata-fhir-version-3", "the CapabilityStatement claims fhirVersion 3.0.2",
+    Fault(METADATA_FHIR_VERSION_3, "the CapabilityStatement claims fhirVersion 3.0.2",
           ("fhir-rest.capability.fhir-version",)),
-    Fault("metadata-no-json-format", "the CapabilityStatement's format lists only xml (which is not served)",
+    Fault(METADATA_NO_JSON_FORMAT, "the CapabilityStatement's format lists only xml (which is not served)",
           ("fhir-rest.capability.formats", "fhir-rest.format.xml")),
-    Fault("metadata-profile-reference", "the CapabilityStatement gives rest.resource.profile as an STU3-style "
+    Fault(METADATA_PROFILE_REFERENCE, "the CapabilityStatement gives rest.resource.profile as an STU3-style "
           "Reference object, not a canonical", ("fhir-rest.capability.valid",)),
-    Fault("metadata-client-mode", "the rest entry says mode client instead of server",
+    Fault(METADATA_CLIENT_MODE, "the rest entry says mode client instead of server",
           ("fhir-rest.capability.rest-server",)),
-    Fault("metadata-unknown-resource-type", "the CapabilityStatement declares a made-up resource type 'Patients'",
+    Fault(METADATA_UNKNOWN_RESOURCE_TYPE, "the CapabilityStatement declares a made-up resource type 'Patients'",
           ("fhir-rest.capability.rest-server",)),
-    Fault("create-no-location", "creating a clinical resource answers 201 without a Location header",
+    Fault(CREATE_NO_LOCATION, "creating a clinical resource answers 201 without a Location header",
           _per_type("create-headers", CLINICAL_TYPES)),
-    Fault("create-201-no-id", "creating a clinical resource answers 201 with neither a Location nor a body, so "
+    Fault(CREATE_201_NO_ID, "creating a clinical resource answers 201 with neither a Location nor a body, so "
           "the new resource's id cannot be learnt", _per_type("create", CLINICAL_TYPES)),
-    Fault("create-headers-bare", "creating a directory resource answers Location 'fhir/<Type>/<id>' (relative, "
+    Fault(CREATE_HEADERS_BARE, "creating a directory resource answers Location 'fhir/<Type>/<id>' (relative, "
           "no _history) and an unquoted ETag '1'", _per_type("create-headers", DIRECTORY_TYPES)),
-    Fault("create-200-not-201", "creating a directory resource (Patient, Practitioner, Organization, Location) "
+    Fault(CREATE_200_NOT_201, "creating a directory resource (Patient, Practitioner, Organization, Location) "
           "answers 200 instead of 201 Created",
           # the conditional-create and If-Match checks start by creating a Patient, so they fail too
           (*_per_type("create", DIRECTORY_TYPES), "fhir-rest.crud.conditional-create", "fhir-rest.crud.if-match")),
-    Fault("etag-missing", "read answers without an ETag header", _per_type("read")),
-    Fault("read-drops-identifier", "read loses the resource's identifier element", _per_type("read")),
-    Fault("update-keeps-version", "the update response reports the old versionId and ETag",
+    Fault(ETAG_MISSING, "read answers without an ETag header", _per_type("read")),
+    Fault(READ_DROPS_IDENTIFIER, "read loses the resource's identifier element", _per_type("read")),
+    Fault(UPDATE_KEEPS_VERSION, "the update response reports the old versionId and ETag",
           _per_type("update")),
-    Fault("vread-ignores-version", "vread answers the current version whatever version id is asked for",
+    Fault(VREAD_IGNORES_VERSION, "vread answers the current version whatever version id is asked for",
           _per_type("vread")),
-    Fault("history-oldest-first", "instance history lists the oldest version first", _per_type("history")),
-    Fault("delete-then-200", "delete answers 200 but the resource stays readable", _per_type("delete")),
-    Fault("conditional-create-duplicates", "If-None-Exist is ignored: conditional create makes a duplicate",
+    Fault(HISTORY_OLDEST_FIRST, "instance history lists the oldest version first", _per_type("history")),
+    Fault(DELETE_THEN_200, "delete answers 200 but the resource stays readable", _per_type("delete")),
+    Fault(CONDITIONAL_CREATE_DUPLICATES, "If-None-Exist is ignored: conditional create makes a duplicate",
           ("fhir-rest.crud.conditional-create",)),
-    Fault("if-match-ignored", "a stale If-Match is ignored and the update applied",
+    Fault(IF_MATCH_IGNORED, "a stale If-Match is ignored and the update applied",
           ("fhir-rest.crud.if-match",)),
-    Fault("search-string-ignored", "string search parameters are ignored (everything matches)",
+    Fault(SEARCH_STRING_IGNORED, "string search parameters are ignored (everything matches)",
           _per_type("string", STRING_TYPES, "search")),
-    Fault("search-token-ignores-system", "token search compares only the code, not the system",
+    Fault(SEARCH_TOKEN_IGNORES_SYSTEM, "token search compares only the code, not the system",
           (*_per_type("token", TYPES, "search"), *BEDSIDE_IDENTIFY)),
-    Fault("search-date-prefix-ignored", "date search drops the prefix (gt, ge, lt, le... all mean eq)",
+    Fault(SEARCH_DATE_PREFIX_IGNORED, "date search drops the prefix (gt, ge, lt, le... all mean eq)",
           _per_type("date", DATE_TYPES, "search")),
-    Fault("search-reference-ignored", "reference search parameters are ignored (everything matches)",
+    Fault(SEARCH_REFERENCE_IGNORED, "reference search parameters are ignored (everything matches)",
           _per_type("reference", REFERENCE_TYPES, "search")),
-    Fault("search-ignores-count", "_count is ignored: every match comes back in one page",
+    Fault(SEARCH_IGNORES_COUNT, "_count is ignored: every match comes back in one page",
           ("fhir-rest.search.paging",)),
-    Fault("paging-broken-next-link", "the next link points at a page the server does not know (404)",
+    Fault(PAGING_BROKEN_NEXT_LINK, "the next link points at a page the server does not know (404)",
           ("fhir-rest.search.paging",)),
-    Fault("include-ignored", "_include is ignored", ("fhir-rest.search.include",)),
-    Fault("revinclude-ignored", "_revinclude is ignored", ("fhir-rest.search.revinclude",)),
-    Fault("self-link-names-ignored", "an unknown search parameter is ignored but the searchset self link names it "
+    Fault(INCLUDE_IGNORED, "_include is ignored", ("fhir-rest.search.include",)),
+    Fault(REVINCLUDE_IGNORED, "_revinclude is ignored", ("fhir-rest.search.revinclude",)),
+    Fault(SELF_LINK_NAMES_IGNORED, "an unknown search parameter is ignored but the searchset self link names it "
           "as used", ("fhir-rest.search.unknown-param",)),
-    Fault("unknown-param-500", "an unknown search parameter crashes the search (500)",
+    Fault(UNKNOWN_PARAM_500, "an unknown search parameter crashes the search (500)",
           ("fhir-rest.search.unknown-param",)),
-    Fault("content-type-json", "responses without _format say Content-Type application/json, not fhir+json",
+    Fault(CONTENT_TYPE_JSON, "responses without _format say Content-Type application/json, not fhir+json",
           ("fhir-rest.format.accept-json", *_per_type("read"))),
-    Fault("format-param-ignored", "_format is ignored, so Accept decides (XML Accept gets 406)",
+    Fault(FORMAT_PARAM_IGNORED, "_format is ignored, so Accept decides (XML Accept gets 406)",
           ("fhir-rest.format.param-json",)),
-    Fault("xml-declared-not-served", "the CapabilityStatement declares xml but XML requests get 406",
+    Fault(XML_DECLARED_NOT_SERVED, "the CapabilityStatement declares xml but XML requests get 406",
           ("fhir-rest.format.xml",)),
-    Fault("not-found-no-outcome", "an unknown id answers 404 with an HTML page, not an OperationOutcome",
+    Fault(NOT_FOUND_NO_OUTCOME, "an unknown id answers 404 with an HTML page, not an OperationOutcome",
           ("fhir-rest.errors.not-found",)),
-    Fault("accepts-invalid-resource", "no validation: unknown elements and malformed values are stored",
+    Fault(ACCEPTS_INVALID_RESOURCE, "no validation: unknown elements and malformed values are stored",
           ("fhir-rest.errors.invalid-resource",)),
-    Fault("accepts-invalid-code", "codes in required bindings are not checked: Patient.gender 'banana' is stored",
+    Fault(ACCEPTS_INVALID_CODE, "codes in required bindings are not checked: Patient.gender 'banana' is stored",
           ("fhir-rest.errors.invalid-code",)),
-    Fault("searchset-no-self-link", "searchset Bundles carry no self link (the parameters used are not said)",
+    Fault(SEARCHSET_NO_SELF_LINK, "searchset Bundles carry no self link (the parameters used are not said)",
           ("fhir-rest.search.self-link",)),
-    Fault("unknown-type-200", "an unknown resource type answers 200", ("fhir-rest.errors.unknown-type",)),
-    Fault("accepts-wrong-type-body", "a body whose resourceType differs from the URL's is accepted",
+    Fault(UNKNOWN_TYPE_200, "an unknown resource type answers 200", ("fhir-rest.errors.unknown-type",)),
+    Fault(ACCEPTS_WRONG_TYPE_BODY, "a body whose resourceType differs from the URL's is accepted",
           ("fhir-rest.errors.wrong-type-body",)),
     # GS1 data, as real systems mangle it (conformance/sandbox/fhir/gs1.py applies these on write).
-    Fault("gs1-gtin-leading-zero-dropped", "GTINs (Medication code of system https://www.gs1.org/gtin, "
+    Fault(GS1_GTIN_LEADING_ZERO_DROPPED, "GTINs (Medication code of system https://www.gs1.org/gtin, "
           "Device udiCarrier.deviceIdentifier) are stored as numbers: the leading zero is lost",
           ("gs1.medication.gtin", "gs1.device.udi-di", "gs1.held.valid", "gs1-bedside.product.medication-code",
            "gs1-bedside.product.device-udi-di")),
-    Fault("gs1-serial-truncated", "serial numbers (Medication serial identifier, Device serialNumber) are cut "
+    Fault(GS1_SERIAL_TRUNCATED, "serial numbers (Medication serial identifier, Device serialNumber) are cut "
           "to 10 characters", ("gs1.medication.serial", "gs1.device.serial")),
-    Fault("gs1-expiry-shifted", "expiry dates are stored as local midnight and read back in UTC: one day early",
+    Fault(GS1_EXPIRY_SHIFTED, "expiry dates are stored as local midnight and read back in UTC: one day early",
           ("gs1.medication.expiry", "gs1.device.expiry", "gs1-bedside.product.medication-expiry")),
-    Fault("gs1-batch-dropped", "the batch/lot number is not stored (Medication.batch.lotNumber, "
+    Fault(GS1_BATCH_DROPPED, "the batch/lot number is not stored (Medication.batch.lotNumber, "
           "Device.lotNumber)", ("gs1.medication.batch", "gs1.device.lot")),
-    Fault("gs1-hrf-brackets-stripped", "udiCarrier.carrierHRF is stored without its AI brackets (and no GS "
+    Fault(GS1_HRF_BRACKETS_STRIPPED, "udiCarrier.carrierHRF is stored without its AI brackets (and no GS "
           "separators): the element strings run together",
           ("gs1.device.hrf", "gs1.held.valid", "gs1-bedside.product.device-udi-carrier")),
-    Fault("gs1-gln-check-digit-recomputed-wrong", "GLN identifiers get their check digit 'corrected' with the "
+    Fault(GS1_GLN_CHECK_DIGIT_RECOMPUTED_WRONG, "GLN identifiers get their check digit 'corrected' with the "
           "weights swapped (1-3 instead of 3-1)", ("gs1.location.gln", "gs1.held.valid")),
-    Fault("gs1-gsrn-float-precision", "GSRN identifiers pass through a floating-point number: the last digits "
+    Fault(GS1_GSRN_FLOAT_PRECISION, "GSRN identifiers pass through a floating-point number: the last digits "
           "of the 18-digit key change", ("gs1.patient.gsrn", "gs1.held.valid")),
-    Fault("gs1-system-rejected", "resources carrying a GS1 system (https://www.gs1.org/...) are refused with 422: "
+    Fault(GS1_SYSTEM_REJECTED, "resources carrying a GS1 system (https://www.gs1.org/...) are refused with 422: "
           "the server accepts only code systems on its own list",
           ("gs1.medication.create", "gs1.device.create", "gs1.patient.create", "gs1.location.create",
            "gs1-bedside.identify.create", "gs1-bedside.match.prescribe")),
-    Fault("gs1-holds-invalid-gtin", "the server already holds a Medication imported from a legacy list whose "
+    Fault(GS1_HOLDS_INVALID_GTIN, "the server already holds a Medication imported from a legacy list whose "
           "GTIN has a wrong check digit", ("gs1.held.valid",)),
 )
 

@@ -17,8 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from conformance.maturity.jsonout import footprint_json, org_json
 from conformance.model import CheckResult
 from conformance.reporting.junit import render_junit
-from conformance.service import app as web
-from conformance.service import views
+from conformance.service import views, web
 from conformance.service.scope import Scope, require
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `conformance users token NAME`.")

@@ -10,91 +10,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conformance import __version__
 from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.maturity.model import CapabilityModel, load_model
-from conformance.service.auth import Clock, Principal, session_principal, token_principal
-from conformance.service.scope import NotVisible, Scope, scope_of
-
-if TYPE_CHECKING:
-    from conformance.service.oidc import OidcSettings
-
-HERE = Path(__file__).resolve().parent
-SESSION_COOKIE = "conformance_session"
-LOGIN_CSRF_COOKIE = "conformance_login_csrf"
-STATUS_WORDS = {"pass": "Passed", "fail": "Failed", "skip": "Skipped (not judged)", "error": "Error (not judged)"}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-class SignInNeeded(Exception):
-    """A page was asked for without a session: the browser is sent to the sign-in page."""
-
-
-class ApiRefused(Exception):
-    """An API call without a valid credential (401) or with a token lacking the permission (403)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def templates() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.globals["status_words"] = STATUS_WORDS
-    return env
-
-
-def principal(request: Request) -> Principal | None:
-    """The bearer token's owner, else the session's, else None; resolved once per request."""
-    if hasattr(request.state, "principal"):
-        found: Principal | None = request.state.principal
-        return found
-    store: EvidenceStore = request.app.state.store
-    header = request.headers.get("authorization", "")
-    found = None
-    if header[:7].lower() == "bearer ":
-        found = token_principal(store, header[7:].strip())
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        found = session_principal(store, cookie, request.app.state.clock)
-    request.state.principal = found
-    return found
-
-
-def scope(request: Request, who: Principal) -> Scope:
-    if not hasattr(request.state, "scope"):
-        request.state.scope = scope_of(request.app.state.store, who)
-    found: Scope = request.state.scope
-    return found
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+from conformance.service import api, assess, attest, claim_audit, comparisons, oidc, pages, validate
+from conformance.service.auth import Clock
+from conformance.service.oidc import OidcSettings
+from conformance.service.scope import NotVisible
+from conformance.service.web import (
+    HERE,
+    LOGIN_CSRF_COOKIE,
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    ApiRefused,
+    SignInNeeded,
+    _is_api,
+    principal,
+    scope,
+    templates,
+)
 
 
 def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time,
-               oidc: OidcSettings | None = None) -> FastAPI:
-    """The application over ``store`` (which the caller opens and closes); ``oidc``: an
-    oidc.OidcSettings (default: from the environment; sign-in through a provider is off without it)."""
-    from conformance.service import api, assess, attest, claim_audit, comparisons, pages, validate
-    from conformance.service import oidc as oidc_login
-
+               oidc_settings: OidcSettings | None = None) -> FastAPI:
+    """The application over ``store`` (which the caller opens and closes); ``oidc_settings``: sign-in
+    through an OpenID provider (default: from the environment, oidc.py; off without it)."""
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
                   "conformance evidence store. Authenticate with `Authorization: Bearer <token>` "
@@ -102,12 +48,12 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.state.store = store
     app.state.model = model or load_model()
     app.state.clock = clock
-    app.state.oidc = oidc if oidc is not None else oidc_login.OidcSettings.from_env()
+    app.state.oidc = oidc_settings if oidc_settings is not None else OidcSettings.from_env()
     app.state.oidc_pending = {}
     app.state.templates = templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
-    app.include_router(oidc_login.router)
+    app.include_router(oidc.router)
     app.include_router(assess.router)
     app.include_router(attest.router)
     app.include_router(claim_audit.router)

@@ -31,8 +31,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import false, or_, select
 
 from conformance.evidence.store import EvidenceStore
-from conformance.service import app as web
-from conformance.service import pages
+from conformance.service import pages, web
 from conformance.service.auth import open_session
 from conformance.service.tables import OidcIdentityRow, UserRow
 

@@ -17,8 +17,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from conformance.service import app as web
-from conformance.service import views
+from conformance.service import views, web
 from conformance.service.accounts import AccountError
 from conformance.service.auth import (
     PERMISSIONS,

@@ -92,7 +92,7 @@ class ValidationRow(Base):
 
 
 class OidcIdentityRow(Base):
-    """An identity at an OpenID provider, registered beforehand for one account (migration 0006): signing
+    """An identity at an OpenID provider, registered beforehand for one account (migration 0007): signing
     in through the provider maps to the account by subject (or verified email), and never makes one."""
 
     __tablename__ = "oidc_identities"

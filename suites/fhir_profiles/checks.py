@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks import check, expect, fail, skip
+from conformance.checks import ProductKey, check, expect, fail, skip
 from conformance.evidence.capture import record
+from conformance.fhir import fixtures
+from conformance.fhir.capability import items
+from conformance.fhir.expect import body_json, describe, expect_shape, snippet
+from conformance.fhir.fixtures import TYPES
 from conformance.fhirval.claims import HOW_TO_ADD
 from conformance.model import Evidence
 from conformance.writeguard import is_sandbox
 from suites.fhir_profiles import judge
 from suites.fhir_profiles.context import METADATA, ProfilesContext
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.capability import items
-from suites.fhir_rest.context import TYPES, body_json, describe, expect_shape, snippet
 
-COLLECT = "fhir-profiles.sample.collect"
+COLLECT: ProductKey[Samples] = ProductKey("fhir-profiles.sample.collect")
 CAPS = ["interoperability", "open-api"]
 PER_TYPE = 20  # resources sampled per declared type
 MAX_LINES = 8

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.checks import SuiteRuntime, suite
+from conformance.checks import ProductKey, SuiteRuntime, suite
+from conformance.fhir import capability
+from conformance.fhir.capability import Capability, items
+from conformance.fhir.context import FhirContext
 from conformance.fhirval.claims import cached_packages_defining
 from suites.fhir_profiles import judge
-from suites.fhir_rest import capability
-from suites.fhir_rest.capability import Capability, items
-from suites.fhir_rest.context import FhirContext
 
 SUITE_ID = "fhir-profiles"
-METADATA = "fhir-profiles.capability.metadata"
+METADATA: ProductKey[Capability] = ProductKey("fhir-profiles.capability.metadata")
 OWN_PROFILES = Path(__file__).resolve().parents[2] / "profiles" / "fhir"
 
 

@@ -11,7 +11,7 @@ from suites.fhir_rest import crud
 from suites.fhir_rest import conditional
 from suites.fhir_rest import search_params
 from suites.fhir_rest import search
-from suites.fhir_rest import formats
+from suites.fhir_rest import format
 from suites.fhir_rest import errors
 
-__all__ = ["capability", "conditional", "context", "crud", "errors", "formats", "search", "search_params"]
+__all__ = ["capability", "conditional", "context", "crud", "errors", "format", "search", "search_params"]

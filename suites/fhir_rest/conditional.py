@@ -9,20 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, expect, fail
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.context import (
-    METADATA,
-    FhirContext,
+from conformance.fhir import fixtures
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import (
     body_json,
     describe,
     etag_version,
     expect_resource,
     expect_status,
+    ids_of,
     require_declared,
+    searchset,
     snippet,
     version_of,
 )
-from suites.fhir_rest.searching import ids_of, searchset
+from suites.fhir_rest.context import METADATA
 
 CAPS = ["open-api", "interoperability"]
 ID_SYSTEM = "https://conformance.example/Id/test-patient"

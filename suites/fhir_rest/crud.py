@@ -15,12 +15,9 @@ from urllib.parse import urljoin
 
 from conformance.checks import check, expect, fail, skip
 from conformance.evidence.capture import record
-from conformance.model import Evidence
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.context import (
-    METADATA,
-    TYPES,
-    FhirContext,
+from conformance.fhir import fixtures
+from conformance.fhir.context import FhirContext, location_parts
+from conformance.fhir.expect import (
     a,
     body_json,
     describe,
@@ -31,10 +28,12 @@ from suites.fhir_rest.context import (
     expect_resource,
     expect_shape,
     expect_status,
-    location_parts,
     snippet,
     version_of,
 )
+from conformance.fhir.fixtures import TYPES
+from conformance.model import Evidence
+from suites.fhir_rest.context import METADATA
 
 CAPS = ["open-api", "interoperability"]
 

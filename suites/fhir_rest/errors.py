@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, expect, fail, skip
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.context import (
-    METADATA,
-    TYPES,
-    FhirContext,
-    describe,
-    expect_outcome,
-    expect_status,
-    snippet,
-)
-from suites.fhir_rest.searching import ids_of, searchset
+from conformance.fhir import fixtures
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import describe, expect_outcome, expect_status, ids_of, searchset, snippet
+from conformance.fhir.fixtures import TYPES
+from suites.fhir_rest.context import METADATA
 
 CAPS = ["open-api", "interoperability"]
 ID_SYSTEM = "https://conformance.example/Id/test-patient"

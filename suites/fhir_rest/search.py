@@ -6,20 +6,21 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.checks import check, expect, fail
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.capability import items
-from suites.fhir_rest.context import (
-    METADATA,
-    TYPES,
-    FhirContext,
+from conformance.fhir import fixtures
+from conformance.fhir.capability import items
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import (
     describe,
     expect_outcome,
     expect_status,
+    ids_of,
     require_declared,
+    searchset,
     snippet,
 )
+from conformance.fhir.fixtures import TYPES
+from suites.fhir_rest.context import METADATA
 from suites.fhir_rest.crud import cid, created
-from suites.fhir_rest.searching import ids_of, searchset
 
 CAPS = ["open-api", "interoperability"]
 

@@ -14,9 +14,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from conformance.checks import check, fail, skip
+from conformance.fhir import fixtures
 from conformance.fhir import searchparams as sp
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.context import METADATA, TYPES, FhirContext, expect_resource, expect_status
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import expect_resource, expect_status
+from conformance.fhir.fixtures import TYPES
+from suites.fhir_rest.context import METADATA
 from suites.fhir_rest.crud import cid, created
 from suites.fhir_rest.searching import Probe, run_probes
 

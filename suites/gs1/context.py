@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks import SuiteRuntime, suite
+from conformance.checks import ProductKey, SuiteRuntime, suite
+from conformance.fhir import capability
+from conformance.fhir.capability import Capability
+from conformance.fhir.context import FhirContext
 from conformance.gs1 import convert, validate
-from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, GTIN_SYSTEM, SERIAL_SYSTEM, fhir_date
-from suites.fhir_rest import capability
-from suites.fhir_rest.context import FhirContext
+from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, fhir_date, scanned_medication
 
 SUITE_ID = "gs1"
-METADATA = "gs1.capability.metadata"
+METADATA: ProductKey[Capability] = ProductKey("gs1.capability.metadata")
 
 GS = "\x1d"
 # A pack of a medicine as a GS1 DataMatrix scanner delivers it: symbology identifier, GTIN (with a
@@ -68,14 +69,7 @@ def scanned(text: str) -> dict[str, str]:
 
 
 def medication() -> dict[str, Any]:
-    ais = scanned(PACK_SCAN)
-    return {
-        "resourceType": "Medication",
-        "status": "active",
-        "code": {"coding": [{"system": GTIN_SYSTEM, "code": ais["01"]}], "text": "Synthetic scanned pack"},
-        "identifier": [{"system": SERIAL_SYSTEM, "value": ais["21"]}],
-        "batch": {"lotNumber": ais["10"], "expirationDate": fhir_date(ais["17"])},
-    }
+    return scanned_medication(scanned(PACK_SCAN))
 
 
 def device() -> dict[str, Any]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, fail, skip
+from conformance.fhir.expect import entries, expect_resource, expect_status, searchset
 from conformance.gs1 import validate
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, GTIN_SYSTEM, SERIAL_SYSTEM
-from suites.fhir_rest.context import expect_resource, expect_status
-from suites.fhir_rest.searching import entries, searchset
 from suites.gs1.context import METADATA, Gs1Context
 from suites.gs1.roundtrip import BUILDERS, DATA, batch, carriers, cid, codes, element, identifiers
 

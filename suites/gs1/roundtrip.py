@@ -13,16 +13,10 @@ from datetime import date
 from typing import Any
 
 from conformance.checks import check, expect, fail
+from conformance.fhir.context import location_parts
+from conformance.fhir.expect import a, describe, expect_resource, expect_status, snippet
 from conformance.gs1 import validate
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, GTIN_SYSTEM, SERIAL_SYSTEM
-from suites.fhir_rest.context import (
-    a,
-    describe,
-    expect_resource,
-    expect_status,
-    location_parts,
-    snippet,
-)
 from suites.gs1.context import METADATA, PACK_SCAN, Gs1Context, device, location, medication, patient, scanned
 
 CAPS = ["interoperability", "gs1-scanning"]

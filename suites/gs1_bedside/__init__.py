@@ -9,8 +9,8 @@ package registers the suite (context.py), then its checks: the import order belo
 # ruff: noqa: I001
 from suites.gs1_bedside import context
 from suites.gs1_bedside import identify
-from suites.gs1_bedside import products
+from suites.gs1_bedside import product
 from suites.gs1_bedside import recall
 from suites.gs1_bedside import match
 
-__all__ = ["context", "identify", "match", "products", "recall"]
+__all__ = ["context", "identify", "match", "product", "recall"]

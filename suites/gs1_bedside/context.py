@@ -15,17 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.checks import SuiteRuntime, skip, suite
+from conformance.checks import ProductKey, SuiteRuntime, skip, suite
+from conformance.fhir import capability
+from conformance.fhir.capability import Capability
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import describe, entries, require_declared, searchset, snippet
 from conformance.gs1 import validate
 from conformance.gs1.linters import check_digit
 from conformance.targets import BedsideSettings
 from conformance.transports.http import HttpResponse
-from suites.fhir_rest import capability
-from suites.fhir_rest.context import FhirContext, describe, require_declared, snippet
-from suites.fhir_rest.searching import entries, searchset
 
 SUITE_ID = "gs1-bedside"
-METADATA = "gs1-bedside.capability.metadata"
+METADATA: ProductKey[Capability] = ProductKey("gs1-bedside.capability.metadata")
 GS = "\x1d"
 # The same digits under a hospital's own numbering: a search that ignores the system finds this one too.
 LOCAL_SYSTEM = "https://conformance.example/local-id"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, expect, fail
+from conformance.fhir.expect import describe, expect_status, snippet
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM
-from suites.fhir_rest.context import describe, expect_status, snippet
 from suites.gs1_bedside.context import LOCAL_SYSTEM, METADATA, BedsideContext, gln_extension_system, ids, scanned
 
 CREATE = "gs1-bedside.identify.create"

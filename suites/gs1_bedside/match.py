@@ -19,8 +19,8 @@ import copy
 from typing import Any
 
 from conformance.checks import check, fail, skip
+from conformance.fhir.expect import describe, expect_resource, snippet
 from conformance.gs1.fhir import GSRN_SYSTEM, GTIN_SYSTEM, fhir_date
-from suites.fhir_rest.context import describe, expect_resource, snippet
 from suites.gs1_bedside.context import METADATA, BedsideContext, bedside, refusal_problem, require_emar, scanned
 from suites.gs1_bedside.identify import create_tagged
 

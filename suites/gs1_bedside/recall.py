@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import check, expect, fail
+from conformance.fhir.expect import expect_resource, expect_status
 from conformance.gs1.fhir import GLN_SYSTEM, GSRN_SYSTEM, SERIAL_SYSTEM
-from suites.fhir_rest.context import expect_resource, expect_status
 from suites.gs1_bedside.context import METADATA, BedsideContext, gln_extension_system, ids, local_ref, scanned
 from suites.gs1_bedside.identify import CREATE as PLACES
 from suites.gs1_bedside.identify import create_tagged
-from suites.gs1_bedside.products import CREATE as PRODUCTS
+from suites.gs1_bedside.product import CREATE as PRODUCTS
 
 ADMINISTER = "gs1-bedside.recall.administer"
 CAPS = ["medicines-management", "recall-traceability"]

@@ -2,7 +2,7 @@
 
 A reply that never comes, comes badly framed, or is not an ACK is the *target's* failure (a receiver
 must acknowledge), so it fails the check; only a refused connection is a harness error. The in-memory
-twin (``options["mllp_handler"]``) joins a handler through a socket pair instead of a port.
+twin (``links.mllp_handler``) joins a handler through a socket pair instead of a port.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ class ReceiverContext(BaseContext):
 
 
 async def make_context(runtime: SuiteRuntime) -> ReceiverContext:
-    return ReceiverContext(runtime.target, runtime.options.get("mllp_handler"))
+    return ReceiverContext(runtime.target, runtime.links.mllp_handler)
 
 
 SUITE = suite(

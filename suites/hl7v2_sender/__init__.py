@@ -6,6 +6,7 @@ Check ids and what each verifies: docs/hl7v2-checks.md.
 
 # ruff: noqa: I001
 from suites.hl7v2_sender import context
-from suites.hl7v2_sender import checks
+from suites.hl7v2_sender import delivery
+from suites.hl7v2_sender import message
 
-__all__ = ["checks", "context"]
+__all__ = ["context", "delivery", "message"]

@@ -2,7 +2,7 @@
 
 Where the messages come from: a real target is configured to send to ``hl7v2.listen`` (and may have
 a test hook, ``hl7v2.trigger``, that we POST {"host", "port"} to); the in-memory twin
-(``options["hl7v2_push"]``) pushes through a socket pair. The harness acknowledges each message
+(``links.hl7v2_push``) pushes through a socket pair. The harness acknowledges each message
 as a receiving system must (``handle``), and keeps it as evidence.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks import BaseContext, SuiteRuntime, skip, suite
+from conformance.checks import BaseContext, ProductKey, SuiteRuntime, skip, suite
 from conformance.evidence.capture import record
 from conformance.hl7v2 import parse, validate
 from conformance.hl7v2.ack import Problem, build_ack, commit_wanted, enhanced, problem_for
@@ -28,7 +28,7 @@ from conformance.transports.mllp import Handler, MllpListener, MllpSettings, OnB
 from conformance.writeguard import is_sandbox, require_sandbox
 
 SUITE_ID = "hl7v2-sender"
-ARRIVES = "hl7v2-sender.delivery.arrives"
+ARRIVES: ProductKey[Delivery] = ProductKey("hl7v2-sender.delivery.arrives")
 Push = Callable[[Handler, OnBroken], Awaitable[Any]]
 # What the listener keeps of what a target sends. A sender that floods (a production feed, or a hostile
 # peer) must not cost unbounded memory: past either bound the harness hangs up, stops listening and says so.
@@ -181,8 +181,8 @@ class SenderContext(BaseContext):
 
 
 async def make_context(runtime: SuiteRuntime) -> SenderContext:
-    return SenderContext(runtime.target, runtime.options.get("hl7v2_push"),
-                         runtime.options.get("http_transport"))
+    return SenderContext(runtime.target, runtime.links.hl7v2_push,
+                         runtime.links.http_transport)
 
 
 SUITE = suite(

@@ -194,12 +194,12 @@ def derived(summary: str, **data: Any) -> None:
 
 
 async def make_context(runtime: SuiteRuntime) -> OpenApiContext:
-    # The journal goes to options["ledger_dir"], else reports/created/ -- but not for the in-memory
+    # The journal goes to links.ledger_dir, else reports/created/ -- but not for the in-memory
     # twin (tests, benchmarks), whose sandbox dies with the run.
-    where = runtime.options.get("ledger_dir")
-    if where is None and runtime.options.get("http_transport") is None:
+    where = runtime.links.ledger_dir
+    if where is None and runtime.links.http_transport is None:
         where = DEFAULT
-    return OpenApiContext(runtime.target, runtime.options.get("http_transport"), runtime.run_id,
+    return OpenApiContext(runtime.target, runtime.links.http_transport, runtime.run_id,
                           Ledger(Path(where)) if where is not None else None)
 
 

@@ -3,7 +3,7 @@ receiver, and the Subscriptions the suite creates (deleted at the end, as are th
 
 The receiver starts when a check first needs it, so a target that declares no subscriptions never
 opens a port, and a taken port is that check's error in one sentence. The in-memory twin
-(``options["realtime_link"]``) hands the receiver's app to the sandbox instead of serving it.
+(``links.realtime_link``) hands the receiver's app to the sandbox instead of serving it.
 """
 
 from __future__ import annotations
@@ -170,8 +170,8 @@ def record_notes(notes: list[Notification], limit: int = 5, what: str = "notific
 
 
 async def make_context(runtime: SuiteRuntime) -> RealtimeContext:
-    return RealtimeContext(runtime.target, runtime.options.get("http_transport"),
-                           runtime.options.get("realtime_link"), runtime.run_id)
+    return RealtimeContext(runtime.target, runtime.links.http_transport,
+                           runtime.links.realtime_link, runtime.run_id)
 
 
 SUITE = suite(

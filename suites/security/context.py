@@ -156,7 +156,7 @@ def derived(summary: str, **data: Any) -> None:
 
 
 async def make_context(runtime: SuiteRuntime) -> SecurityContext:
-    return SecurityContext(runtime.target, runtime.options.get("http_transport"), runtime.run_id)
+    return SecurityContext(runtime.target, runtime.links.http_transport, runtime.run_id)
 
 
 SUITE = suite(

@@ -10,7 +10,7 @@ import pytest
 from conformance.checks import BaseContext, Registry, SuiteRuntime, check, expect, skip, suite
 from conformance.evidence.capture import record
 from conformance.model import Evidence, RunInfo, Status
-from conformance.runner import CheckFinished, CheckStarted, RunFinished, Runner, RunStarted, build_plan
+from conformance.runner import CheckFinished, CheckStarted, EventLog, RunFinished, Runner, RunStarted, build_plan
 from conformance.runner.plan import SelectionError
 from conformance.targets import from_url
 
@@ -87,12 +87,12 @@ def build_registry() -> Registry:
 
 
 def run(reg: Registry, sandbox: bool = True, **kw: Any) -> tuple[Any, list[Any]]:
-    events: list[Any] = []
+    log = EventLog()
     target = from_url("http://example.test/fhir", sandbox=sandbox)
     plan = build_plan(reg, kw.pop("suites", None), kw.pop("patterns", None))
-    runner = Runner(reg, listeners=[events.append], **kw)
+    runner = Runner(reg, sinks=[log], **kw)
     info = RunInfo(id="r1", started="now", target=target.to_dict(), harness_version="t")
-    return asyncio.run(runner.run(plan, target, info)), events
+    return asyncio.run(runner.run(plan, target, info)), list(log.events)
 
 
 def by_id(result: Any) -> dict[str, Any]:

@@ -190,7 +190,7 @@ def test_watch_counts_consecutive_failures_only() -> None:
 
 
 def test_a_clean_up_cut_short_says_how_to_finish_it(capsys: pytest.CaptureFixture[str]) -> None:
-    from conformance.cli import _finished
+    from conformance.cli.run import _finished
     from conformance.session import RunOutcome
 
     info = RunInfo(id="r-1", started="", target={"source": "http://sb.test/fhir", "sandbox": True},

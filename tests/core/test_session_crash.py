@@ -10,6 +10,7 @@ import httpx
 import pytest
 from rich.console import Console
 
+from conformance.checks import Links
 from conformance.evidence import records
 from conformance.evidence.store import ABORTED, EvidenceStore
 from conformance.runner.execute import Runner
@@ -27,7 +28,7 @@ def test_a_harness_failure_mid_run_stores_the_run_aborted(tmp_path: Path, monkey
     store_url = f"sqlite:///{tmp_path / 'store.db'}"
     options = RunOptions(suites=["fhir-rest"], select=["fhir-rest.capability.*"], out_dir=tmp_path / "out",
                          store_url=store_url,
-                         suite_options={"http_transport": httpx.ASGITransport(app=create_app(parse_faults([])))})
+                         links=Links(http_transport=httpx.ASGITransport(app=create_app(parse_faults([])))))
     with pytest.raises(RuntimeError, match="the clean-up code has a bug"):
         execute(from_url("http://sandbox.test/fhir"), options, Console(file=io.StringIO()))
     with EvidenceStore(store_url) as store:

@@ -133,7 +133,7 @@ def test_a_removed_latest_attestation_shows_against_a_checkpoint(store_url: str,
     assert code == 1 and "checkpoint has 4 sealed runs, the store only 3" in out
 
 
-def test_attestations_stored_before_0005_are_sealed_by_the_migration(tmp_path: Path) -> None:
+def test_attestations_stored_before_0006_are_sealed_by_the_migration(tmp_path: Path) -> None:
     from alembic import command
 
     from conformance.evidence import migrate
@@ -142,12 +142,12 @@ def test_attestations_stored_before_0005_are_sealed_by_the_migration(tmp_path: P
     store = EvidenceStore(url, find_key=False)
     store.finish_run(run("r1"))
     with store.engine.begin() as conn:
-        command.downgrade(migrate._config(conn), "0004")
+        command.downgrade(migrate._config(conn), "0005")
     store.close()
     sql(url, "INSERT INTO attestations (run_id, check_id, action, reason, by, at) VALUES "
              "('r1', 's.g.two', 'dispute', 'kept from before', 'ass', '2026-11-30T10:00:00.000Z')")
     with EvidenceStore(url, find_key=False) as reopened:
-        assert reopened.migrated == ("0004", migrate.head())
+        assert reopened.migrated == ("0005", migrate.head())
         count, problems, note = reopened.verify_signed(None)
         assert (count, problems) == (1, []) and "1 attestation unsigned" in note
     sql(url, "UPDATE attestations SET reason = 'rewritten' WHERE id = 1")

@@ -14,7 +14,9 @@ import httpx
 import pytest
 from rich.console import Console
 
+import conformance.reporting as reporting
 import conformance.session as session
+from conformance.checks import Links
 from conformance.evidence.store import COMPLETE, EvidenceStore
 from conformance.reporting import ReportError
 from conformance.sandbox.faults import parse_faults
@@ -25,7 +27,7 @@ from conformance.targets import from_url
 def options_for(tmp_path: Path, **extra: Any) -> session.RunOptions:
     return session.RunOptions(
         select=["fhir-rest.capability.*"], out_dir=tmp_path / "out", store_url=f"sqlite:///{tmp_path / 'store.db'}",
-        suite_options={"http_transport": httpx.ASGITransport(app=create_app(parse_faults([])))}, **extra,
+        links=Links(http_transport=httpx.ASGITransport(app=create_app(parse_faults([])))), **extra,
     )
 
 
@@ -39,7 +41,7 @@ def test_a_report_that_cannot_be_written_still_stores_the_run(tmp_path: Path,
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ReportError("cannot write report.html: No space left on device")
 
-    monkeypatch.setattr(session, "write_reports", broken)
+    monkeypatch.setattr(reporting, "write_reports", broken)
     target = from_url("http://sandbox.test/fhir", sandbox=True)
     with pytest.raises(ReportError, match="No space left"):
         session.execute(target, options_for(tmp_path), Console(file=io.StringIO(), width=200))
@@ -57,17 +59,17 @@ def test_an_output_path_under_a_file_is_refused_before_the_run(tmp_path: Path) -
 
 def test_ctrl_c_while_the_reports_are_written_still_stores_the_run(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    real = session.write_reports
+    real = reporting.write_reports
 
     def interrupted_while_writing(*args: Any, **kwargs: Any) -> Any:
         os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C as the reports are being written
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(session, "write_reports", interrupted_while_writing)
+    monkeypatch.setattr(reporting, "write_reports", interrupted_while_writing)
     store_url = f"sqlite:///{tmp_path / 'store.db'}"
     options = session.RunOptions(
         select=["fhir-rest.capability.*"], out_dir=tmp_path / "out", store_url=store_url,
-        suite_options={"http_transport": httpx.ASGITransport(app=create_app(parse_faults([])))},
+        links=Links(http_transport=httpx.ASGITransport(app=create_app(parse_faults([])))),
     )
     target = from_url("http://sandbox.test/fhir", sandbox=True)
     try:

@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import Links
 from conformance.model import RunInfo, RunResult
-from conformance.runner import Runner, build_plan, load_suites
+from conformance.runner import EventSink, Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
-from conformance.targets import Target, from_url
+from conformance.targets import Target
 from conformance.transports.mllp import Handler, MllpClient, OnBroken
 
 SANDBOX_URL = "http://sandbox.test/fhir"
@@ -21,29 +22,21 @@ async def run_against_sandbox(
     suites: list[str] | None = None,
     select: list[str] | None = None,
     sandbox: bool = True,
-    listeners: list[Any] | None = None,
+    sinks: list[EventSink] | None = None,
     configure: Callable[[Target], None] | None = None,
     app: Any = None,
     wrap_http: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> RunResult:
     """``app``: a sandbox app (``create_app``) the caller keeps, to look at its state afterwards."""
     from conformance.sandbox.fhir import create_app
-    from conformance.sandbox.hl7v2 import SandboxReceiver, sandbox_hl7v2_settings, send_messages
-    from conformance.sandbox.realtime.settings import sandbox_realtime_settings
+    from conformance.sandbox.hl7v2 import SandboxReceiver, send_messages
+    from conformance.sandbox.target import sandbox_target
 
     registry = load_suites()
     active = parse_faults(faults or [])
     app = app if app is not None else create_app(active)
-    target = from_url(SANDBOX_URL, sandbox=sandbox)
-    target.endpoints["mllp"] = "memory:0"
-    target.hl7v2 = sandbox_hl7v2_settings()
-    target.realtime = sandbox_realtime_settings(SANDBOX_URL)
-    from conformance.sandbox.bedside_settings import sandbox_bedside_settings
-
-    target.bedside = sandbox_bedside_settings()  # the sandbox is an eMAR: gs1-bedside's match checks run
-    from conformance.sandbox.api import configure_target
-
-    configure_target(target, "https://sandbox.test")  # https in memory: the HSTS check has something to judge
+    # https for the API in memory: the HSTS check has something to judge
+    target = sandbox_target(SANDBOX_URL, api_root="https://sandbox.test", sandbox=sandbox)
     if configure is not None:
         configure(target)
 
@@ -55,13 +48,12 @@ async def run_against_sandbox(
         http = wrap_http(http)
     runner = Runner(
         registry,
-        listeners=listeners or [],
+        sinks=sinks or [],
         concurrency=4,
         check_timeout=30,
-        options={"http_transport": http, "mllp_handler": SandboxReceiver(active).handle,
-                 "hl7v2_push": push,
-                 # the realtime suite's receiver, reached by the sandbox's notification sender in memory
-                 "realtime_link": lambda receiver: app.state.realtime.link(httpx.ASGITransport(app=receiver))},
+        links=Links(http_transport=http, mllp_handler=SandboxReceiver(active).handle, hl7v2_push=push,
+                    # the realtime suite's receiver, reached by the sandbox's notification sender in memory
+                    realtime_link=lambda receiver: app.state.realtime.link(httpx.ASGITransport(app=receiver))),
     )
     info = RunInfo(id="test-run", started="", target=target.to_dict(), harness_version="test")
     return await runner.run(build_plan(registry, suites, select), target, info)

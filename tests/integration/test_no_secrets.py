@@ -10,6 +10,7 @@ import httpx
 import pytest
 from rich.console import Console
 
+from conformance.checks import Links
 from conformance.session import RunOptions, execute
 from conformance.targets import Auth, from_url
 
@@ -54,7 +55,7 @@ def test_no_secret_in_any_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         out_dir=tmp_path / "out",
         store_url=f"sqlite:///{tmp_path / 'store.db'}",
         verbose=True,
-        suite_options={"http_transport": httpx.ASGITransport(app=EchoAuth(create_app(parse_faults([]))))},
+        links=Links(http_transport=httpx.ASGITransport(app=EchoAuth(create_app(parse_faults([]))))),
     )
     outcome = execute(target, options, Console(file=buffer, width=200))
     assert outcome.result.summary()["pass"] > 50

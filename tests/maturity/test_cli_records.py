@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conformance.cli import main
-from conformance.cli_records import demo_record
+from conformance.cli.records import demo_record
 from conformance.evidence import records
 from conformance.evidence.store import EvidenceStore
 from conformance.maturity.inputs import DEMO_DIR

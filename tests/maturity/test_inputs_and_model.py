@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from conformance.maturity.inputs import InputError, load_demo, read_assessments, read_footprints, read_organisations
+from conformance.maturity.demo import load_demo
+from conformance.maturity.inputs import InputError, read_assessments, read_footprints, read_organisations
 from conformance.maturity.model import MODEL_DIR, ModelError, load_model
 
 MODEL = load_model()
 
 
 def test_demo_data_loads_and_is_synthetic() -> None:
-    orgs, footprints, claims = load_demo(MODEL)
+    orgs, footprints, claims = load_demo(model=MODEL)
     assert {o.ods_code for o in orgs} == {"X26", "XCCG1", "XCOM1", "XLA01"}
     assert footprints[0].members == ("XCCG1", "X26", "XCOM1", "XLA01")
     assert {c.capability for c in claims} <= set(MODEL.capabilities)

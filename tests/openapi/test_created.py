@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import Links
 from conformance.cleanup.ledger import Ledger
 from conformance.fhir.tags import RUN_HEADER
 from conformance.model import RunInfo
@@ -60,7 +61,7 @@ async def run_openapi(api: Things, ledger: Path) -> Any:
                     "api": {"time_budget": 10, "max_cases": 5}}, "things.toml")
     registry = load_suites()
     runner = Runner(registry, concurrency=4, check_timeout=30,
-                    options={"http_transport": httpx.MockTransport(api.handle), "ledger_dir": str(ledger)})
+                    links=Links(http_transport=httpx.MockTransport(api.handle), ledger_dir=ledger))
     return await runner.run(build_plan(registry, ["openapi"], ["openapi.cases"]), target,
                             RunInfo(id="run-x", started="", target=target.to_dict(), harness_version="test"))
 

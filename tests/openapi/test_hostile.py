@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance.checks import Links
 from conformance.model import RunInfo, Status
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import parse
@@ -74,7 +75,7 @@ async def test_hostile_input_gives_a_clear_verdict(name: str, monkeypatch: pytes
                               "client_secret_env": "HOSTILE_SECRET"}}, "hostile.toml")
     registry = load_suites()
     runner = Runner(registry, concurrency=4, check_timeout=20,
-                    options={"http_transport": httpx.MockTransport(handler)})
+                    links=Links(http_transport=httpx.MockTransport(handler)))
     result = await runner.run(build_plan(registry, ["openapi", "security"], None), target,
                               RunInfo(id="t", started="", target=target.to_dict(), harness_version="test"))
     by_id = {r.id: r for r in result.results}

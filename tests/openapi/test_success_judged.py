@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import Links
 from conformance.model import CheckResult, RunInfo, Status
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import parse
@@ -46,7 +47,7 @@ async def cases(transport: httpx.MockTransport) -> dict[str, CheckResult]:
     target = parse({"endpoints": {"api": "http://api.test", "openapi": "http://api.test/openapi.json"},
                     "api": {"max_cases": 5, "time_budget": 60}}, "items.toml")
     registry = load_suites()
-    runner = Runner(registry, concurrency=2, check_timeout=60, options={"http_transport": transport})
+    runner = Runner(registry, concurrency=2, check_timeout=60, links=Links(http_transport=transport))
     result = await runner.run(build_plan(registry, ["openapi"], ["openapi.cases.*"]), target,
                               RunInfo(id="t", started="", target=target.to_dict(), harness_version="test"))
     return {r.id: r for r in result.results}

@@ -19,12 +19,12 @@ def _console(terminal: bool) -> tuple[Console, io.StringIO]:
     ), out
 
 
-def _replay(listener: ConsoleProgress, result: RunResult) -> None:
-    listener(RunStarted(run=result.run, total=len(result.results)))
+def _replay(sink: ConsoleProgress, result: RunResult) -> None:
+    sink.on_event(RunStarted(run=result.run, total=len(result.results)))
     for check in result.results:
-        listener(CheckStarted(check_id=check.id))
-        listener(CheckFinished(result=check))
-    listener(RunFinished(result=result))
+        sink.on_event(CheckStarted(check_id=check.id))
+        sink.on_event(CheckFinished(result=check))
+    sink.on_event(RunFinished(result=result))
 
 
 def test_ci_output_has_no_control_codes_and_shows_failures(result: RunResult) -> None:
@@ -55,10 +55,10 @@ def test_verbose_prints_every_check(result: RunResult) -> None:
 
 def test_terminal_progress_stops_and_hostile_text_cannot_escape(result: RunResult) -> None:
     console, out = _console(terminal=True)
-    listener = ConsoleProgress(console)
-    assert listener.live
-    _replay(listener, result)
-    assert listener._progress is None
+    sink = ConsoleProgress(console)
+    assert sink.live
+    _replay(sink, result)
+    assert sink._progress is None
     text = out.getvalue()
     assert "fhir-rest.read.not-found" in text
     # rich's own styling uses ESC[...m; the server's ESC[2J / ESC[31m must not get through raw.
@@ -67,11 +67,11 @@ def test_terminal_progress_stops_and_hostile_text_cannot_escape(result: RunResul
 
 def test_close_without_run_finished_is_safe(result: RunResult) -> None:
     console, _ = _console(terminal=True)
-    with ConsoleProgress(console) as listener:
-        listener(RunStarted(run=result.run, total=3))
-        listener(CheckFinished(result=result.results[0]))
-    assert listener._progress is None
-    listener.close()
+    with ConsoleProgress(console) as sink:
+        sink.on_event(RunStarted(run=result.run, total=3))
+        sink.on_event(CheckFinished(result=result.results[0]))
+    assert sink._progress is None
+    sink.close()
 
 
 def test_summary_table_required_failures_and_report_path(result: RunResult, tmp_path: Path) -> None:

@@ -12,11 +12,12 @@ import httpx
 import pytest
 from rich.console import Console
 
-from conformance.sandbox.api import EXPIRED_ENV, KEY_ENV, SECRET_ENV, configure_target
+from conformance.checks import Links
+from conformance.sandbox.api import EXPIRED_ENV, KEY_ENV, SECRET_ENV
 from conformance.sandbox.api.oauth import keys
 from conformance.sandbox.faults import parse_faults
+from conformance.sandbox.target import sandbox_target
 from conformance.session import RunOptions, execute
-from conformance.targets import from_url
 
 ISSUED = re.compile(rb"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}")
 
@@ -25,15 +26,14 @@ def test_no_secret_or_token_in_any_output(tmp_path: Path, monkeypatch: pytest.Mo
     from conformance.sandbox.fhir import create_app
 
     monkeypatch.chdir(tmp_path)
-    target = from_url("https://sandbox.test/fhir", sandbox=True)
-    configure_target(target, "https://sandbox.test")
+    target = sandbox_target("https://sandbox.test/fhir", mllp=None)
     secrets = [os.environ[SECRET_ENV], os.environ[EXPIRED_ENV], *os.environ[KEY_ENV].splitlines()[1:-1]]
     assert keys().client_secret in secrets
     buffer = io.StringIO()
     app = create_app(parse_faults(["api-echoes-token-in-error"]))  # the API repeats the token in a 400
     options = RunOptions(suites=["openapi", "security"], out_dir=tmp_path / "out",
                          store_url=f"sqlite:///{tmp_path / 'store.db'}", verbose=True,
-                         suite_options={"http_transport": httpx.ASGITransport(app=app)})
+                         links=Links(http_transport=httpx.ASGITransport(app=app)))
     outcome = execute(target, options, Console(file=buffer, width=200))
     by_id = {r.id: r for r in outcome.result.results}
     assert by_id["security.token.not-echoed"].status.value == "fail"  # the echo happened and was caught

@@ -31,7 +31,7 @@ def provider() -> Iterator[Provider]:
 def oidc_app(store: EvidenceStore, clock: Clock, provider: Provider) -> FastAPI:
     register_identity(store, "comm", provider.issuer, subject="sub-comm-1")
     register_identity(store, "lead", provider.issuer, email="lead@example.test")
-    return create_app(store, clock=clock, oidc=OidcSettings(provider.issuer, CLIENT_ID, CLIENT_SECRET))
+    return create_app(store, clock=clock, oidc_settings=OidcSettings(provider.issuer, CLIENT_ID, CLIENT_SECRET))
 
 
 @pytest.fixture(autouse=True)

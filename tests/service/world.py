@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conformance.evidence import records
 from conformance.evidence.store import EvidenceStore
-from conformance.maturity.inputs import load_demo
+from conformance.maturity.demo import load_demo
 from conformance.maturity.model import load_model
 from conformance.maturity.records import Organisation
 from conformance.model import CheckResult, Evidence, RunInfo, RunResult, Status

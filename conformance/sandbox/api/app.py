@@ -20,6 +20,20 @@ from starlette.routing import Route
 from conformance.fhir.tags import RUN_HEADER
 from conformance.sandbox.api import oauth
 from conformance.sandbox.api.document import STATUSES, document
+from conformance.sandbox.api_faults import (
+    API_401_WITH_DATA,
+    API_429_WITHOUT_RETRY_AFTER,
+    API_500_ON_EDGE_CASE,
+    API_ANONYMOUS_READ,
+    API_DOC_REQUIRES_AUTH,
+    API_ECHOES_TOKEN_IN_ERROR,
+    API_NO_HSTS,
+    API_RESPONSE_BREAKS_SCHEMA,
+    API_UNDOCUMENTED_CONTENT_TYPE,
+    API_UNDOCUMENTED_OPERATION,
+    API_UNDOCUMENTED_STATUS,
+    SMART_CAPABILITY_DISAGREES,
+)
 from conformance.sandbox.faults import Faults
 
 ALL = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -32,7 +46,7 @@ SEED = [{"id": f"apt-{n}", "patient": f"999000{n:04d}", "clinic": clinic, "start
 
 def _error(status: int, message: str, request: Request, faults: Faults, **extra: Any) -> Response:
     body: dict[str, Any] = {"error": message, **extra}
-    if faults.on("api-echoes-token-in-error") and status == 400:
+    if faults.on(API_ECHOES_TOKEN_IN_ERROR) and status == 400:
         body["detail"] = f"rejected request with Authorization: {request.headers.get('authorization', '')}"
     return JSONResponse(body, status)
 
@@ -54,12 +68,12 @@ class Api:
         return str(request.base_url).rstrip("/")
 
     def hsts(self, request: Request, response: Response) -> Response:
-        if request.url.scheme == "https" and not self.faults.on("api-no-hsts"):
+        if request.url.scheme == "https" and not self.faults.on(API_NO_HSTS):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
 
     async def openapi(self, request: Request) -> Response:
-        if self.faults.on("api-doc-requires-auth") and not request.headers.get("authorization"):
+        if self.faults.on(API_DOC_REQUIRES_AUTH) and not request.headers.get("authorization"):
             return JSONResponse({"error": "authentication required"}, 401, {"WWW-Authenticate": "Bearer"})
         return JSONResponse(document(self.faults, self.root(request) + "/api"))
 
@@ -71,7 +85,7 @@ class Api:
         try:
             claims = oauth.verify(header, self.faults)
         except oauth.TokenRefused as exc:
-            extra = {"items": list(self.appointments.values())} if self.faults.on("api-401-with-data") else {}
+            extra = {"items": list(self.appointments.values())} if self.faults.on(API_401_WITH_DATA) else {}
             return JSONResponse({"error": str(exc), **extra}, 401, {"WWW-Authenticate": 'Bearer realm="sandbox"'})
         if not oauth.allows(claims, scope, self.faults):
             return JSONResponse({"error": f"the token lacks {scope}"}, 403)
@@ -87,7 +101,7 @@ class Api:
         self.windows[key] = (started, used + 1)
         if used < count:
             return None
-        headers = {} if self.faults.on("api-429-without-retry-after") else {
+        headers = {} if self.faults.on(API_429_WITHOUT_RETRY_AFTER) else {
             "Retry-After": str(max(1, int(window - (now - started))))}
         return JSONResponse({"error": "rate limit reached"}, 429, headers)
 
@@ -111,7 +125,7 @@ class Api:
                 return self.read(request, aid)
             if method == "DELETE":
                 return self.cancel(request, aid)
-            if method == "PUT" and self.faults.on("api-undocumented-operation"):
+            if method == "PUT" and self.faults.on(API_UNDOCUMENTED_OPERATION):
                 return JSONResponse({**self.appointments.get(aid, {"id": aid, "status": "booked"})}, 200)
             return JSONResponse({"error": f"{method} is not allowed here"}, 405, {"Allow": "GET, DELETE"})
         known = {"/openapi.json": "GET", "/status": "GET", "/beds": "GET", "/appointments": "GET, POST"}
@@ -120,7 +134,7 @@ class Api:
         return JSONResponse({"error": f"no operation at {request.url.path}"}, 404)
 
     def list(self, request: Request) -> Response:
-        anonymous = self.faults.on("api-anonymous-read")
+        anonymous = self.faults.on(API_ANONYMOUS_READ)
         refused = self.authorise(request, "appointments.read", anonymous_ok=anonymous) or self.limited(request)
         if refused:
             return refused
@@ -129,10 +143,10 @@ class Api:
             return _error(400, f"status must be one of {', '.join(STATUSES)}", request, self.faults)
         if not limit.isdigit() or not 1 <= int(limit) <= 100:
             return _error(400, "limit must be a whole number from 1 to 100", request, self.faults)
-        if self.faults.on("api-500-on-edge-case") and (status == "arrived" or int(limit) == 100):
+        if self.faults.on(API_500_ON_EDGE_CASE) and (status == "arrived" or int(limit) == 100):
             return JSONResponse({"error": "internal server error"}, 500)
         items: list[dict[str, Any]] = [a for a in self.appointments.values() if status in (None, a["status"])]
-        if self.faults.on("api-response-breaks-schema"):
+        if self.faults.on(API_RESPONSE_BREAKS_SCHEMA):
             items = [{**a, "start": 1893490200} for a in items]
         return JSONResponse({"items": items[: int(limit)], "total": len(items)})
 
@@ -143,9 +157,9 @@ class Api:
         found = self.appointments.get(aid)
         if found is not None:
             return JSONResponse(found)
-        if self.faults.on("api-undocumented-status"):
+        if self.faults.on(API_UNDOCUMENTED_STATUS):
             return JSONResponse({"error": f"appointment {aid} is gone"}, 410)
-        if self.faults.on("api-undocumented-content-type"):
+        if self.faults.on(API_UNDOCUMENTED_CONTENT_TYPE):
             return HTMLResponse(f"<html><body><h1>Not found</h1><p>{len(aid)}</p></body></html>", 404)
         return JSONResponse({"error": "no such appointment"}, 404)
 
@@ -204,7 +218,7 @@ class Api:
     async def metadata(self, request: Request, root: str) -> Response:
         response = await self.fhir.handle(request)
         statement = json.loads(bytes(response.body))
-        token = root + ("/oauth/token2" if self.faults.on("smart-capability-disagrees") else "/oauth/token")
+        token = root + ("/oauth/token2" if self.faults.on(SMART_CAPABILITY_DISAGREES) else "/oauth/token")
         for rest in statement.get("rest", []):
             rest["security"] = {
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",

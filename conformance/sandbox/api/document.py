@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from conformance.sandbox.api_faults import API_DOC_INVALID, API_DOC_NO_SECURITY, API_DOC_UNDOCUMENTED_ERRORS
 from conformance.sandbox.faults import Faults
 
 STATUSES = ("booked", "arrived", "cancelled")
@@ -131,10 +132,10 @@ def document(faults: Faults, server_url: str) -> dict[str, Any]:
     doc = copy.deepcopy(BASE)
     doc["servers"] = [{"url": server_url}]
     beds = doc["paths"]["/beds"]["get"]
-    if faults.on("api-doc-invalid"):
+    if faults.on(API_DOC_INVALID):
         beds["parameters"] = [{"name": "ward", "in": "body", "schema": {"type": "string"}}]
-    if faults.on("api-doc-undocumented-errors"):
+    if faults.on(API_DOC_UNDOCUMENTED_ERRORS):
         beds["responses"] = {"200": beds["responses"]["200"]}
-    if faults.on("api-doc-no-security"):
+    if faults.on(API_DOC_NO_SECURITY):
         del beds["security"]
     return doc

@@ -20,6 +20,16 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 from joserfc.jwt import JWTClaimsRegistry
 
+from conformance.sandbox.api_faults import (
+    OAUTH_ANY_BEARER_ACCEPTED,
+    OAUTH_ASSERTION_SIGNATURE_UNCHECKED,
+    OAUTH_BACKEND_SERVICES_UNSUPPORTED,
+    OAUTH_BASIC_AUTH_REFUSED,
+    OAUTH_EXPIRY_UNCHECKED,
+    OAUTH_SCOPES_IGNORED,
+    OAUTH_SIGNATURE_UNCHECKED,
+    SMART_CONFIG_INCOMPLETE,
+)
 from conformance.sandbox.faults import Faults
 
 CLIENT_ID = "conformance-harness"
@@ -68,17 +78,17 @@ def verify(header: str, faults: Faults) -> dict[str, Any]:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise TokenRefused("a Bearer token is required")
-    if faults.on("oauth-any-bearer-accepted"):
+    if faults.on(OAUTH_ANY_BEARER_ACCEPTED):
         return {"scope": " ".join(API_SCOPES) + " system/*.*", "sub": "anyone"}
     try:
-        if faults.on("oauth-signature-unchecked"):
+        if faults.on(OAUTH_SIGNATURE_UNCHECKED):
             payload = token.split(".")[1]
             import json
 
             claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         else:
             claims = dict(jwt.decode(token, keys().signing, algorithms=["ES256"]).claims)
-        if not faults.on("oauth-expiry-unchecked"):
+        if not faults.on(OAUTH_EXPIRY_UNCHECKED):
             JWTClaimsRegistry(exp={"essential": True}).validate(claims)
     except (JoseError, ValueError, IndexError, TypeError) as exc:
         raise TokenRefused(f"the token is not valid: {type(exc).__name__}") from None
@@ -87,7 +97,7 @@ def verify(header: str, faults: Faults) -> dict[str, Any]:
 
 def allows(claims: dict[str, Any], wanted: str, faults: Faults) -> bool:
     """Whether the token's scopes grant ``wanted`` (``appointments.read``, ``system/Patient.read``)."""
-    if faults.on("oauth-scopes-ignored"):
+    if faults.on(OAUTH_SCOPES_IGNORED):
         return True
     granted = str(claims.get("scope", "")).split()
     if wanted in granted:
@@ -120,10 +130,10 @@ def grant(form: dict[str, str], authorization: str, token_url: str, issuer: str,
 def _authenticate(form: dict[str, str], authorization: str, token_url: str, faults: Faults) -> str | None:
     k = keys()
     if form.get("client_assertion_type") == ASSERTION_TYPE:
-        if faults.on("oauth-backend-services-unsupported"):
+        if faults.on(OAUTH_BACKEND_SERVICES_UNSUPPORTED):
             return None
         try:
-            if faults.on("oauth-assertion-signature-unchecked"):
+            if faults.on(OAUTH_ASSERTION_SIGNATURE_UNCHECKED):
                 payload = form.get("client_assertion", "").split(".")[1]
                 import json
 
@@ -138,7 +148,7 @@ def _authenticate(form: dict[str, str], authorization: str, token_url: str, faul
             return None
         return CLIENT_ID
     client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-    if authorization.lower().startswith("basic ") and not faults.on("oauth-basic-auth-refused"):
+    if authorization.lower().startswith("basic ") and not faults.on(OAUTH_BASIC_AUTH_REFUSED):
         try:
             client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
         except ValueError:
@@ -161,7 +171,7 @@ def smart_configuration(base: str, faults: Faults) -> dict[str, Any]:
         "capabilities": ["client-confidential-asymmetric", "client-confidential-symmetric", "permission-v1"],
         "code_challenge_methods_supported": ["S256"],
     }
-    if faults.on("smart-config-incomplete"):
+    if faults.on(SMART_CONFIG_INCOMPLETE):
         del config["capabilities"], config["grant_types_supported"]
     return config
 

@@ -18,12 +18,34 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.sandbox.faults import CLINICAL_TYPES, DIRECTORY_TYPES, SERVED_TYPES, Faults
+from conformance.sandbox.faults import (
+    ACCEPTS_INVALID_CODE,
+    ACCEPTS_INVALID_RESOURCE,
+    ACCEPTS_WRONG_TYPE_BODY,
+    CLINICAL_TYPES,
+    CONDITIONAL_CREATE_DUPLICATES,
+    CREATE_200_NOT_201,
+    CREATE_201_NO_ID,
+    CREATE_HEADERS_BARE,
+    CREATE_NO_LOCATION,
+    DELETE_THEN_200,
+    DIRECTORY_TYPES,
+    ETAG_MISSING,
+    IF_MATCH_IGNORED,
+    NOT_FOUND_NO_OUTCOME,
+    READ_DROPS_IDENTIFIER,
+    SERVED_TYPES,
+    UNKNOWN_TYPE_200,
+    UPDATE_KEEPS_VERSION,
+    VREAD_IGNORES_VERSION,
+    Faults,
+)
 from conformance.sandbox.fhir import bedside, bundles, chains, gs1, profiles, search
 from conformance.sandbox.fhir.capability import is_r4_type, statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir, html_not_found, outcome, wants_json
 from conformance.sandbox.fhir.store import Store, Version
 from conformance.sandbox.fhir.validate import code_problems, problems
+from conformance.sandbox.profile_faults import PROFILES_SEARCH_EMPTY
 
 
 class Sandbox:
@@ -56,7 +78,7 @@ class Sandbox:
             raise FhirError(405, f"{method} {request.url.path} is not supported", "not-supported")
         rtype = parts[0]
         if rtype not in SERVED_TYPES:
-            if self.faults.on("unknown-type-200") and not is_r4_type(rtype):
+            if self.faults.on(UNKNOWN_TYPE_200) and not is_r4_type(rtype):
                 return fhir(request, self.faults, {"resourceType": "Bundle", "type": "searchset", "total": 0})
             known = "is not served here" if is_r4_type(rtype) else "is not a FHIR R4 resource type"
             raise FhirError(404, f"resource type {rtype!r} {known}", "not-supported")
@@ -91,16 +113,16 @@ class Sandbox:
         if current.resource is None:
             raise FhirError(410, f"{rtype}/{rid} was deleted", "deleted")
         body = dict(current.resource)
-        if self.faults.on("read-drops-identifier"):
+        if self.faults.on(READ_DROPS_IDENTIFIER):
             body.pop("identifier", None)
         headers = self._headers(current)
-        if self.faults.on("etag-missing"):
+        if self.faults.on(ETAG_MISSING):
             headers.pop("ETag")
         return fhir(request, self.faults, body, 200, headers)
 
     def vread(self, request: Request, rtype: str, rid: str, vid: str) -> Response:
         versions = self._known(request, rtype, rid)
-        if self.faults.on("vread-ignores-version") and versions[-1].resource is not None:
+        if self.faults.on(VREAD_IGNORES_VERSION) and versions[-1].resource is not None:
             found: Version | None = versions[-1]
         else:
             found = next((v for v in versions if v.version_id == vid), None)
@@ -113,7 +135,7 @@ class Sandbox:
     async def create(self, request: Request, rtype: str) -> Response:
         resource = await self._body(request, rtype)
         condition = request.headers.get("if-none-exist")
-        if condition and not self.faults.on("conditional-create-duplicates"):
+        if condition and not self.faults.on(CONDITIONAL_CREATE_DUPLICATES):
             query = search.parse(rtype, parse_qsl(condition.split("?", 1)[-1]), True, self.faults)
             existing = search.run(query, self.store.live(rtype), _base(request), self.faults)
             if len(existing) > 1:
@@ -125,12 +147,12 @@ class Sandbox:
         version = self.store.create(rtype, resource)
         for hook in self.on_write:
             hook(rtype, version)
-        status = 200 if self.faults.on("create-200-not-201") and rtype in DIRECTORY_TYPES else 201
-        if self.faults.on("create-201-no-id") and rtype in CLINICAL_TYPES:
+        status = 200 if self.faults.on(CREATE_200_NOT_201) and rtype in DIRECTORY_TYPES else 201
+        if self.faults.on(CREATE_201_NO_ID) and rtype in CLINICAL_TYPES:
             return fhir(request, self.faults, None, 201, self._headers(version))
-        omit_location = self.faults.on("create-no-location") and rtype in CLINICAL_TYPES
+        omit_location = self.faults.on(CREATE_NO_LOCATION) and rtype in CLINICAL_TYPES
         answer = self._written(request, rtype, version, status, omit_location)
-        if self.faults.on("create-headers-bare") and rtype in DIRECTORY_TYPES:
+        if self.faults.on(CREATE_HEADERS_BARE) and rtype in DIRECTORY_TYPES:
             # node-fhir-server-core's answer: Location relative to the root without _history, ETag unquoted
             answer.headers["Location"] = f"fhir/{rtype}/{version.resource['id'] if version.resource else ''}"
             answer.headers["ETag"] = version.version_id
@@ -144,7 +166,7 @@ class Sandbox:
         if not versions:
             raise FhirError(404, f"{rtype}/{rid} is not known (this server does not create on update)", "not-found")
         if_match = request.headers.get("if-match")
-        if if_match and not self.faults.on("if-match-ignored"):
+        if if_match and not self.faults.on(IF_MATCH_IGNORED):
             wanted = if_match.strip().removeprefix("W/").strip('"')
             if wanted != versions[-1].version_id:
                 raise FhirError(412, f"If-Match {if_match} is stale: current version is "
@@ -152,7 +174,7 @@ class Sandbox:
         version = self.store.update(rtype, rid, resource)
         for hook in self.on_write:
             hook(rtype, version)
-        if self.faults.on("update-keeps-version") and version.resource is not None:
+        if self.faults.on(UPDATE_KEEPS_VERSION) and version.resource is not None:
             stale = versions[-1].version_id
             shown = {**version.resource, "meta": {**version.resource["meta"], "versionId": stale}}
             version = Version(stale, version.last_updated, version.method, shown)
@@ -160,7 +182,7 @@ class Sandbox:
 
     def delete(self, request: Request, rtype: str, rid: str) -> Response:
         current = self._known(request, rtype, rid)[-1]
-        if self.faults.on("delete-then-200"):
+        if self.faults.on(DELETE_THEN_200):
             return fhir(request, self.faults, outcome(f"deleted {rtype}/{rid}", "informational", "information"))
         if current.resource is not None:
             current = self.store.delete(rtype, rid)
@@ -174,7 +196,7 @@ class Sandbox:
         base = _base(request)
         matches = search.run(query, self.store.live(rtype), base, self.faults)
         matches = chains.apply(chained, matches, self.store, base, self.faults)
-        if self.faults.on("profiles-search-empty"):
+        if self.faults.on(PROFILES_SEARCH_EMPTY):
             matches = []
         return fhir(request, self.faults, bundles.searchset(query, matches, self.store, base, self.faults))
 
@@ -198,13 +220,13 @@ class Sandbox:
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise FhirError(400, "the body must be a JSON object with a resourceType", "structure")
         body_type = resource["resourceType"]
-        if body_type != rtype and not self.faults.on("accepts-wrong-type-body"):
+        if body_type != rtype and not self.faults.on(ACCEPTS_WRONG_TYPE_BODY):
             raise FhirError(400, f"the body is a {body_type}, but the URL is for {rtype}", "invalid")
-        if not self.faults.on("accepts-invalid-resource"):
+        if not self.faults.on(ACCEPTS_INVALID_RESOURCE):
             found = problems(body_type, resource)
             if found:
                 raise FhirError(400, "invalid resource: " + "; ".join(found), "structure")
-        if not self.faults.on("accepts-invalid-code"):
+        if not self.faults.on(ACCEPTS_INVALID_CODE):
             codes = code_problems(body_type, resource)
             if codes:
                 raise FhirError(400, "invalid code: " + "; ".join(codes), "code-invalid")
@@ -243,7 +265,7 @@ def create_app(faults: Faults) -> Starlette:
 
     async def endpoint(request: Request) -> Response:
         response = await sandbox.handle(request)
-        if response.status_code == 404 and faults.on("not-found-no-outcome"):
+        if response.status_code == 404 and faults.on(NOT_FOUND_NO_OUTCOME):
             return html_not_found() if _unknown_id(request) else response
         return response
 

@@ -15,6 +15,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from conformance.gs1.fhir import GS1_SYSTEMS, GTIN_SYSTEM
+from conformance.sandbox.bedside_faults import (
+    BEDSIDE_ADMINISTRATION_REFERENCE_REFUSED,
+    BEDSIDE_DEVICE_LOCATION_DROPPED,
+    BEDSIDE_GLN_EXTENSION_DROPPED,
+    BEDSIDE_MEDICATION_BATCH_REFUSED,
+    EMAR_ACCEPTS_EXPIRED,
+    EMAR_ACCEPTS_WRONG_PATIENT,
+    EMAR_ACCEPTS_WRONG_PRODUCT,
+    EMAR_GTIN_COMPARED_AS_NUMBER,
+)
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.fhir.responses import FhirError
 from conformance.sandbox.fhir.store import Store
@@ -25,17 +35,17 @@ OVERRIDE_PREFIX = "override:"
 def apply(resource: dict[str, Any], store: Store, faults: Faults) -> dict[str, Any]:
     """The resource as stored, after the bedside faults; raises FhirError for a refused administration."""
     rtype = resource.get("resourceType")
-    if rtype == "Medication" and "batch" in resource and faults.on("bedside-medication-batch-refused"):
+    if rtype == "Medication" and "batch" in resource and faults.on(BEDSIDE_MEDICATION_BATCH_REFUSED):
         raise FhirError(422, "Medication.batch is not supported: this server keeps formulary products", "not-supported")
     idents = resource.get("identifier")
-    if rtype == "Location" and faults.on("bedside-gln-extension-dropped") and isinstance(idents, list):
+    if rtype == "Location" and faults.on(BEDSIDE_GLN_EXTENSION_DROPPED) and isinstance(idents, list):
         resource["identifier"] = [i for i in idents if isinstance(i, dict) and i.get("system") in GS1_SYSTEMS]
-    if rtype == "Device" and faults.on("bedside-device-location-dropped"):
+    if rtype == "Device" and faults.on(BEDSIDE_DEVICE_LOCATION_DROPPED):
         resource.pop("location", None)
     if rtype == "MedicationAdministration":
         ref = resource.get("medicationReference")
         stored = isinstance(ref, dict) and not str(ref.get("reference", "")).startswith("#")
-        if faults.on("bedside-administration-reference-refused") and stored:
+        if faults.on(BEDSIDE_ADMINISTRATION_REFERENCE_REFUSED) and stored:
             raise FhirError(422, "MedicationAdministration.medicationReference to a stored Medication is "
                                  "not supported: send medicationCodeableConcept or a contained Medication",
                             "not-supported")
@@ -55,7 +65,7 @@ def mismatch(resource: dict[str, Any], store: Store, faults: Faults) -> str | No
     """What makes this administration unsafe, in words; None if it matches."""
     medication = _medication(resource, store)
     expiry = _batch(medication).get("expirationDate")
-    if isinstance(expiry, str) and not faults.on("emar-accepts-expired"):
+    if isinstance(expiry, str) and not faults.on(EMAR_ACCEPTS_EXPIRED):
         try:
             expired = date.fromisoformat(expiry[:10]) < datetime.now(UTC).date()
         except ValueError:
@@ -66,13 +76,13 @@ def mismatch(resource: dict[str, Any], store: Store, faults: Faults) -> str | No
     if request is None:
         return None
     given_to, prescribed_for = _ref(resource.get("subject")), _ref(request.get("subject"))
-    if given_to != prescribed_for and not faults.on("emar-accepts-wrong-patient"):
+    if given_to != prescribed_for and not faults.on(EMAR_ACCEPTS_WRONG_PATIENT):
         return f"the patient scanned ({given_to}) is not the prescription's patient ({prescribed_for})"
     prescribed = _gtins(request.get("medicationCodeableConcept"))
     scanned = _gtins(medication.get("code"))
-    if faults.on("emar-gtin-compared-as-number"):
+    if faults.on(EMAR_GTIN_COMPARED_AS_NUMBER):
         scanned = [g.lstrip("0") for g in scanned]
-    if prescribed and not set(scanned) & set(prescribed) and not faults.on("emar-accepts-wrong-product"):
+    if prescribed and not set(scanned) & set(prescribed) and not faults.on(EMAR_ACCEPTS_WRONG_PRODUCT):
         return f"the product scanned (GTIN {', '.join(scanned) or 'none'}) is not the prescribed GTIN " \
                f"{', '.join(prescribed)}"
     return None

@@ -9,7 +9,15 @@ from email.utils import format_datetime
 from typing import Any
 
 from conformance.fhir import searchparams as sp
-from conformance.sandbox.faults import Faults
+from conformance.sandbox.faults import (
+    HISTORY_OLDEST_FIRST,
+    INCLUDE_IGNORED,
+    PAGING_BROKEN_NEXT_LINK,
+    REVINCLUDE_IGNORED,
+    SEARCH_IGNORES_COUNT,
+    SEARCHSET_NO_SELF_LINK,
+    Faults,
+)
 from conformance.sandbox.fhir.capability import declared
 from conformance.sandbox.fhir.search import DEFAULT_COUNT, Query, link
 from conformance.sandbox.fhir.store import Store, Version
@@ -24,16 +32,16 @@ def http_date(instant: str) -> str:
 def searchset(query: Query, matches: list[dict[str, Any]], store: Store, base: str,
               faults: Faults) -> dict[str, Any]:
     count = query.count if query.count is not None else DEFAULT_COUNT
-    if faults.on("search-ignores-count"):
+    if faults.on(SEARCH_IGNORES_COUNT):
         page = matches[query.offset:]
     else:
         page = matches[query.offset:query.offset + count]
-    links = [] if faults.on("searchset-no-self-link") else [
+    links = [] if faults.on(SEARCHSET_NO_SELF_LINK) else [
         {"relation": "self", "url": link(base, query, query.offset, query.count)}]
     following = query.offset + count
-    if following < len(matches) and not faults.on("search-ignores-count"):
+    if following < len(matches) and not faults.on(SEARCH_IGNORES_COUNT):
         url = link(base, query, following, query.count)
-        if faults.on("paging-broken-next-link"):
+        if faults.on(PAGING_BROKEN_NEXT_LINK):
             url = f"{base}/_page/{following:08x}-expired"
         links.append({"relation": "next", "url": url})
     if query.offset > 0:
@@ -41,9 +49,9 @@ def searchset(query: Query, matches: list[dict[str, Any]], store: Store, base: s
     entries = [_entry(r, base, "match") for r in page]
     seen = {(r["resourceType"], r["id"]) for r in page}
     extra: list[dict[str, Any]] = []
-    if not faults.on("include-ignored"):
+    if not faults.on(INCLUDE_IGNORED):
         extra += _included(query.include, page, store, base)
-    if not faults.on("revinclude-ignored"):
+    if not faults.on(REVINCLUDE_IGNORED):
         extra += _revincluded(query.revinclude, page, store)
     for resource in extra:
         key = (resource["resourceType"], resource["id"])
@@ -57,7 +65,7 @@ def searchset(query: Query, matches: list[dict[str, Any]], store: Store, base: s
 
 
 def history(rtype: str, rid: str, versions: list[Version], base: str, faults: Faults) -> dict[str, Any]:
-    ordered = versions if faults.on("history-oldest-first") else list(reversed(versions))
+    ordered = versions if faults.on(HISTORY_OLDEST_FIRST) else list(reversed(versions))
     entries = []
     for v in ordered:
         entry: dict[str, Any] = {

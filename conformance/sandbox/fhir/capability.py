@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fhir.searchparams import SearchParam, lookup
-from conformance.sandbox.faults import SERVED_TYPES, Faults
+from conformance.sandbox.faults import (
+    METADATA_CLIENT_MODE,
+    METADATA_FHIR_VERSION_3,
+    METADATA_NO_JSON_FORMAT,
+    METADATA_NOT_CAPABILITYSTATEMENT,
+    METADATA_PROFILE_REFERENCE,
+    METADATA_UNKNOWN_RESOURCE_TYPE,
+    SERVED_TYPES,
+    XML_DECLARED_NOT_SERVED,
+    Faults,
+)
 from conformance.sandbox.fhir.profiles import SUPPORTED
 
 HAS_TYPES = ("Patient",)  # types declaring _has (chains.py answers it)
@@ -84,14 +94,14 @@ def revincludes(rtype: str) -> list[str]:
 
 def statement(faults: Faults, date: str) -> dict[str, Any]:
     resources = [_resource(t) for t in SERVED_TYPES]
-    if faults.on("metadata-profile-reference"):
+    if faults.on(METADATA_PROFILE_REFERENCE):
         resources = [{**r, "profile": {"reference": r["profile"]}} for r in resources]
-    if faults.on("metadata-unknown-resource-type"):
+    if faults.on(METADATA_UNKNOWN_RESOURCE_TYPE):
         resources.append({**_resource("Patient"), "type": "Patients"})
     formats = ["json"]
-    if faults.on("metadata-no-json-format"):
+    if faults.on(METADATA_NO_JSON_FORMAT):
         formats = ["xml"]
-    elif faults.on("xml-declared-not-served"):
+    elif faults.on(XML_DECLARED_NOT_SERVED):
         formats = ["json", "xml"]
     body: dict[str, Any] = {
         "resourceType": "CapabilityStatement",
@@ -101,15 +111,15 @@ def statement(faults: Faults, date: str) -> dict[str, Any]:
         "kind": "instance",
         "software": {"name": "conformance sandbox"},
         "implementation": {"description": "conformance built-in reference FHIR server"},
-        "fhirVersion": "3.0.2" if faults.on("metadata-fhir-version-3") else FHIR_VERSION,
+        "fhirVersion": "3.0.2" if faults.on(METADATA_FHIR_VERSION_3) else FHIR_VERSION,
         "format": formats,
         "rest": [{
-            "mode": "client" if faults.on("metadata-client-mode") else "server",
+            "mode": "client" if faults.on(METADATA_CLIENT_MODE) else "server",
             "documentation": "Unknown search parameters are ignored unless Prefer: handling=strict.",
             "resource": resources,
         }],
     }
-    if faults.on("metadata-not-capabilitystatement"):
+    if faults.on(METADATA_NOT_CAPABILITYSTATEMENT):
         body["resourceType"] = "Conformance"
     return body
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.fhir import searchparams as sp
+from conformance.sandbox.bedside_faults import (
+    BEDSIDE_CHAIN_FIRST_MEDICATION_ONLY,
+    BEDSIDE_CHAIN_IGNORES_LOT,
+    BEDSIDE_HAS_IGNORED,
+)
 from conformance.sandbox.faults import SERVED_TYPES, Faults
 from conformance.sandbox.fhir import search
 from conformance.sandbox.fhir.capability import HAS_TYPES, declared
@@ -77,16 +82,16 @@ def apply(chains: list[Chain], matches: list[dict[str, Any]], store: Store, base
     for chain in chains:
         query = search.parse(chain.target, [(chain.inner, chain.value)], True, faults)
         found = search.run(query, store.live(chain.target), base, faults)
-        if faults.on("bedside-chain-first-medication-only"):
+        if faults.on(BEDSIDE_CHAIN_FIRST_MEDICATION_ONLY):
             found = found[:1]
         if chain.reverse:
-            if faults.on("bedside-has-ignored"):
+            if faults.on(BEDSIDE_HAS_IGNORED):
                 continue
             pointed = {search.local_reference(r, base) for f in found for r in sp.references(f, chain.param)}
             matches = [m for m in matches if f"{m.get('resourceType')}/{m.get('id')}" in pointed]
             continue
         wanted = {f"{chain.target}/{r['id']}" for r in found}
-        ignore_inner = faults.on("bedside-chain-ignores-lot") and chain.inner == "lot-number"
+        ignore_inner = faults.on(BEDSIDE_CHAIN_IGNORES_LOT) and chain.inner == "lot-number"
         matches = [m for m in matches if any(
             ignore_inner or search.local_reference(r, base) in wanted for r in sp.references(m, chain.param))]
     return matches

@@ -12,7 +12,18 @@ from datetime import date, timedelta
 from typing import Any
 
 from conformance.gs1.fhir import GLN_SYSTEM, GS1_SYSTEMS, GSRN_SYSTEM, GTIN_SYSTEM, SERIAL_SYSTEM
-from conformance.sandbox.faults import Faults
+from conformance.sandbox.faults import (
+    GS1_BATCH_DROPPED,
+    GS1_EXPIRY_SHIFTED,
+    GS1_GLN_CHECK_DIGIT_RECOMPUTED_WRONG,
+    GS1_GSRN_FLOAT_PRECISION,
+    GS1_GTIN_LEADING_ZERO_DROPPED,
+    GS1_HOLDS_INVALID_GTIN,
+    GS1_HRF_BRACKETS_STRIPPED,
+    GS1_SERIAL_TRUNCATED,
+    GS1_SYSTEM_REJECTED,
+    Faults,
+)
 from conformance.sandbox.fhir.responses import FhirError
 from conformance.sandbox.fhir.store import Store
 
@@ -67,40 +78,40 @@ def wrong_check_digit(payload: str) -> int:
 
 def apply(resource: dict[str, Any], faults: Faults) -> dict[str, Any]:
     """The resource as this sandbox would store it (modified in place and returned)."""
-    if faults.on("gs1-system-rejected") and _has_gs1(resource):
+    if faults.on(GS1_SYSTEM_REJECTED) and _has_gs1(resource):
         raise FhirError(422, "code system not allowed: only locally registered code and identifier systems "
                              "may be used", "code-invalid")
-    if faults.on("gs1-gtin-leading-zero-dropped"):
+    if faults.on(GS1_GTIN_LEADING_ZERO_DROPPED):
         for coding in _codings(resource, GTIN_SYSTEM):
             coding["code"] = _as_number(coding.get("code"))
         for carrier in _carriers(resource):
             carrier["deviceIdentifier"] = _as_number(carrier.get("deviceIdentifier"))
-    if faults.on("gs1-serial-truncated"):
+    if faults.on(GS1_SERIAL_TRUNCATED):
         for ident in _identifiers(resource, SERIAL_SYSTEM):
             if isinstance(ident.get("value"), str):
                 ident["value"] = ident["value"][:SERIAL_KEPT]
         if resource.get("resourceType") == "Device" and isinstance(resource.get("serialNumber"), str):
             resource["serialNumber"] = resource["serialNumber"][:SERIAL_KEPT]
-    if faults.on("gs1-expiry-shifted"):
+    if faults.on(GS1_EXPIRY_SHIFTED):
         batch = _batch(resource)
         if "expirationDate" in batch:
             batch["expirationDate"] = _day_early(batch["expirationDate"])
         if resource.get("resourceType") == "Device" and "expirationDate" in resource:
             resource["expirationDate"] = _day_early(resource["expirationDate"])
-    if faults.on("gs1-batch-dropped"):
+    if faults.on(GS1_BATCH_DROPPED):
         _batch(resource).pop("lotNumber", None)
         if resource.get("resourceType") == "Device":
             resource.pop("lotNumber", None)
-    if faults.on("gs1-hrf-brackets-stripped"):
+    if faults.on(GS1_HRF_BRACKETS_STRIPPED):
         for carrier in _carriers(resource):
             if isinstance(carrier.get("carrierHRF"), str):
                 carrier["carrierHRF"] = re.sub(r"\((\d{2,4})\)", r"\1", carrier["carrierHRF"])
-    if faults.on("gs1-gln-check-digit-recomputed-wrong"):
+    if faults.on(GS1_GLN_CHECK_DIGIT_RECOMPUTED_WRONG):
         for ident in _identifiers(resource, GLN_SYSTEM):
             value = ident.get("value")
             if isinstance(value, str) and len(value) == 13 and value.isdigit():
                 ident["value"] = value[:-1] + str(wrong_check_digit(value[:-1]))
-    if faults.on("gs1-gsrn-float-precision"):
+    if faults.on(GS1_GSRN_FLOAT_PRECISION):
         for ident in _identifiers(resource, GSRN_SYSTEM):
             value = ident.get("value")
             if isinstance(value, str) and value.isdigit():
@@ -118,5 +129,5 @@ LEGACY_MEDICATION: dict[str, Any] = {
 
 def seed(store: Store, faults: Faults) -> None:
     """Data the server holds before any client writes (only under the faults that need it)."""
-    if faults.on("gs1-holds-invalid-gtin"):
+    if faults.on(GS1_HOLDS_INVALID_GTIN):
         store.create("Medication", dict(LEGACY_MEDICATION))

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from conformance.sandbox.faults import Faults
+from conformance.sandbox.faults import CONTENT_TYPE_JSON, FORMAT_PARAM_IGNORED, Faults
 
 FHIR_JSON = "application/fhir+json"
 # "application/fhir json": an unencoded "+" in a query string decodes to a space; accept it anyway.
@@ -40,7 +40,7 @@ def outcome(diagnostics: str, code: str = "processing", severity: str = "error")
 def wants_json(request: Request, faults: Faults) -> bool:
     """True if the response may be JSON; False means 406."""
     fmt = request.query_params.get("_format")
-    if fmt is not None and not faults.on("format-param-ignored"):
+    if fmt is not None and not faults.on(FORMAT_PARAM_IGNORED):
         return fmt.split(";")[0].strip().lower() in _JSON_FORMATS
     accept = request.headers.get("accept", "").strip()
     if not accept:
@@ -58,7 +58,7 @@ def fhir(request: Request, faults: Faults, body: dict[str, Any] | None, status: 
          headers: dict[str, str] | None = None) -> Response:
     """A FHIR JSON response (empty body when ``body`` is None, e.g. ``Prefer: return=minimal``)."""
     media = FHIR_JSON
-    if faults.on("content-type-json") and "_format" not in request.query_params:
+    if faults.on(CONTENT_TYPE_JSON) and "_format" not in request.query_params:
         media = "application/json"
     content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
     response = Response(content, status_code=status, headers=headers or {})

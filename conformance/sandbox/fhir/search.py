@@ -14,7 +14,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from conformance.fhir import searchparams as sp
-from conformance.sandbox.faults import Faults
+from conformance.sandbox.bedside_faults import (
+    BEDSIDE_IDENTIFIER_LEADING_ZERO_DROPPED,
+    BEDSIDE_IDENTIFIER_PREFIX_MATCH,
+    BEDSIDE_LOT_NUMBER_IGNORED,
+)
+from conformance.sandbox.faults import (
+    SEARCH_DATE_PREFIX_IGNORED,
+    SEARCH_REFERENCE_IGNORED,
+    SEARCH_STRING_IGNORED,
+    SEARCH_TOKEN_IGNORES_SYSTEM,
+    SELF_LINK_NAMES_IGNORED,
+    UNKNOWN_PARAM_500,
+    Faults,
+)
 from conformance.sandbox.fhir.capability import declared, includes, revincludes
 from conformance.sandbox.fhir.responses import FhirError
 
@@ -67,11 +80,11 @@ def parse(rtype: str, items: list[tuple[str, str]], strict: bool, faults: Faults
         code, _, modifier = name.partition(":")
         param = declared(rtype, code)
         if param is None:
-            if faults.on("unknown-param-500"):
+            if faults.on(UNKNOWN_PARAM_500):
                 raise UnknownParamCrash(name)
             if strict:
                 raise FhirError(400, f"unknown search parameter {name!r} for {rtype}", "not-supported")
-            if faults.on("self-link-names-ignored"):
+            if faults.on(SELF_LINK_NAMES_IGNORED):
                 query.used.append((name, value))
             continue
         if modifier and modifier not in _MODIFIERS[param.type] and not (
@@ -104,12 +117,12 @@ def _matches(resource: dict[str, Any], param: sp.SearchParam, modifier: str, val
     ors = [v.replace("\\,", ",") for v in _split(value)]
     kind = param.type
     if kind == "string":
-        if faults.on("search-string-ignored"):
+        if faults.on(SEARCH_STRING_IGNORED):
             return True
         have = sp.strings(resource, param)
         return any(_string_match(h, v, modifier) for v in ors for h in have)
     if kind == "token":
-        if param.code == "lot-number" and faults.on("bedside-lot-number-ignored"):
+        if param.code == "lot-number" and faults.on(BEDSIDE_LOT_NUMBER_IGNORED):
             return True
         pairs = _bedside_tokens(sp.tokens(resource, param), param, ors, faults)
         found = any(_token_match(pairs, v, faults) for v in ors)
@@ -118,7 +131,7 @@ def _matches(resource: dict[str, Any], param: sp.SearchParam, modifier: str, val
         ranges = sp.dates(resource, param)
         return any(_date_match(ranges, v, faults) for v in ors)
     if kind == "reference":
-        if faults.on("search-reference-ignored"):
+        if faults.on(SEARCH_REFERENCE_IGNORED):
             return True
         refs = [local_reference(r, base) for r in sp.references(resource, param)]
         return any(_reference_match(refs, v, modifier, base) for v in ors)
@@ -157,10 +170,10 @@ def _bedside_tokens(pairs: list[tuple[str | None, str]], param: sp.SearchParam, 
     """Identifier values as a faulty server compares them: cut to the searched length, or as numbers."""
     if param.code != "identifier":
         return pairs
-    if faults.on("bedside-identifier-prefix-match"):
+    if faults.on(BEDSIDE_IDENTIFIER_PREFIX_MATCH):
         lengths = {len(v.partition("|")[2] if "|" in v else v) for v in wanted}
         pairs = [*pairs, *((s, c[:n]) for s, c in pairs for n in lengths if 0 < n < len(c))]
-    if faults.on("bedside-identifier-leading-zero-dropped"):
+    if faults.on(BEDSIDE_IDENTIFIER_LEADING_ZERO_DROPPED):
         pairs = [*pairs, *((s, c.lstrip("0")) for s, c in pairs if c.isdigit())]
         pairs = [*pairs, *((s, "0" + c) for s, c in pairs if c.isdigit())]
     return pairs
@@ -170,7 +183,7 @@ def _token_match(pairs: list[tuple[str | None, str]], value: str, faults: Faults
     if "|" not in value:
         return any(code == value for _, code in pairs)
     system, _, code = value.partition("|")
-    if faults.on("search-token-ignores-system"):
+    if faults.on(SEARCH_TOKEN_IGNORES_SYSTEM):
         return any(c == code for _, c in pairs) if code else bool(pairs)
     if not system:
         return any(s is None and c == code for s, c in pairs)
@@ -186,7 +199,7 @@ def _date_match(ranges: list[tuple[datetime, datetime]], value: str, faults: Fau
     wanted = sp.date_range(text)
     if wanted is None:
         raise FhirError(400, f"{value!r} is not a valid date search value", "invalid")
-    if faults.on("search-date-prefix-ignored"):
+    if faults.on(SEARCH_DATE_PREFIX_IGNORED):
         prefix = "eq"
     s0, s1 = wanted
     for r0, r1 in ranges:

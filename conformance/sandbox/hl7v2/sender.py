@@ -12,7 +12,17 @@ from collections.abc import Awaitable, Callable
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.hl7v2.settings import APPLICATION, FACILITY
-from conformance.sandbox.hl7v2_faults import TYPES
+from conformance.sandbox.hl7v2_faults import (
+    HL7V2_SENDER_BAD_FRAMING,
+    HL7V2_SENDER_BREAKS_STANDARD,
+    HL7V2_SENDER_LINE_FEEDS,
+    HL7V2_SENDER_OUT_OF_PROFILE,
+    HL7V2_SENDER_REPEATS_LATER,
+    HL7V2_SENDER_REUSES_CONTROL_ID,
+    HL7V2_SENDER_SILENT,
+    HL7V2_SENDER_SKIPS_TYPE,
+    TYPES,
+)
 from conformance.transports.mllp import EB, SB, MllpClient, MllpError
 
 SENDER_ID = (APPLICATION, FACILITY)
@@ -25,22 +35,22 @@ def outbound(faults: Faults) -> list[tuple[str, str]]:
     """(message type, text) in sending order, with the switched-on faults applied."""
     out: list[tuple[str, str]] = []
     for n, kind in enumerate(TYPES, start=1):
-        if kind == "ADT^A03" and faults.on("hl7v2-sender-skips-type"):
+        if kind == "ADT^A03" and faults.on(HL7V2_SENDER_SKIPS_TYPE):
             continue
-        control = "00001" if faults.on("hl7v2-sender-reuses-control-id") else f"SB{n:08d}"
+        control = "00001" if faults.on(HL7V2_SENDER_REUSES_CONTROL_ID) else f"SB{n:08d}"
         text = readdress(fixture_messages()[kind], sending=SENDER_ID, receiving=RECEIVER_ID, control_id=control,
                          enhanced=False)
-        if kind == "ADT^A03" and faults.on("hl7v2-sender-breaks-standard"):
+        if kind == "ADT^A03" and faults.on(HL7V2_SENDER_BREAKS_STANDARD):
             lines = text.split("\r")
             evn = next(line for line in lines if line.startswith("EVN|"))
             lines.remove(evn)
             lines.insert(next(i for i, line in enumerate(lines) if line.startswith("PID|")) + 1, evn)
             text = "\r".join(lines)
-        if kind == "ADT^A01" and faults.on("hl7v2-sender-out-of-profile"):
+        if kind == "ADT^A01" and faults.on(HL7V2_SENDER_OUT_OF_PROFILE):
             pid = next(line for line in text.split("\r") if line.startswith("PID|"))
             identifiers = pid.split("|")[3].split("~")
             text = set_fields(text, {3: "~".join(i for i in identifiers if "^NHS^" not in i)}, segment="PID")
-        if kind == "ORU^R01" and faults.on("hl7v2-sender-line-feeds"):
+        if kind == "ORU^R01" and faults.on(HL7V2_SENDER_LINE_FEEDS):
             text = text.replace("\r", "\n")
         out.append((kind, text))
     return out
@@ -48,13 +58,13 @@ def outbound(faults: Faults) -> list[tuple[str, str]]:
 
 async def send_messages(faults: Faults, connect: Connect) -> int:
     """Send everything; return how many messages were acknowledged. A refused connection ends the run."""
-    if faults.on("hl7v2-sender-silent"):
+    if faults.on(HL7V2_SENDER_SILENT):
         return 0
     acknowledged = 0
     client = await connect()
     try:
         for kind, text in outbound(faults):
-            if kind == "ADT^A08" and faults.on("hl7v2-sender-bad-framing"):
+            if kind == "ADT^A08" and faults.on(HL7V2_SENDER_BAD_FRAMING):
                 broken = await connect()
                 try:
                     await broken.send_raw(SB + text.encode() + EB + b"\n")
@@ -66,7 +76,7 @@ async def send_messages(faults: Faults, connect: Connect) -> int:
             except MllpError:
                 continue  # MllpClient reconnects on the next send
             acknowledged += 1
-        if faults.on("hl7v2-sender-repeats-later"):
+        if faults.on(HL7V2_SENDER_REPEATS_LATER):
             # The same admission again, seconds later, with the control id it had: a receiver that
             # judges by control id drops it as a duplicate, or one that does not admits twice.
             await asyncio.sleep(REPEAT_AFTER)

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from conformance.checks import Links
 from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import from_url
@@ -50,7 +51,6 @@ async def run_result(select: list[str] | None, base: str = BASE, sandbox: bool =
                      transport: httpx.AsyncBaseTransport | None = None, run_id: str = "unit") -> RunResult:
     registry = load_suites()
     target = from_url(base, sandbox=sandbox)
-    options = {"http_transport": transport} if transport else {}
-    runner = Runner(registry, concurrency=4, check_timeout=30, options=options)
+    runner = Runner(registry, concurrency=4, check_timeout=30, links=Links(http_transport=transport))
     info = RunInfo(id=run_id, started="", target=target.to_dict(), harness_version="test")
     return await runner.run(build_plan(registry, ["fhir-rest"], select), target, info)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from conformance.fhir import fixtures
 from conformance.fhir import searchparams as sp
-from suites.fhir_rest import fixtures
-from suites.fhir_rest.context import TYPES
+from conformance.fhir.fixtures import TYPES
 from suites.fhir_rest.search_params import date_probes, escape, reference_probes, string_probes, token_probes
 
 

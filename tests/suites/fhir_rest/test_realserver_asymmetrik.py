@@ -11,10 +11,10 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
+from conformance.fhir.fixtures import TYPES
 from conformance.model import CheckResult, RunInfo, Status
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.targets import from_url
-from suites.fhir_rest.context import TYPES
 from tests.integration.realserver import asymmetrik_server
 
 pytestmark = pytest.mark.realserver

@@ -7,6 +7,7 @@ import asyncio
 
 import httpx
 
+from conformance.checks import Links
 from conformance.model import RunInfo, RunResult, Status
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.sandbox.faults import parse_faults
@@ -22,7 +23,7 @@ ARRIVES = "hl7v2-sender.delivery.arrives"
 async def run(target: Target, transport: httpx.AsyncBaseTransport | None = None) -> RunResult:
     registry = load_suites()
     info = RunInfo(id="gate", started="", target=target.to_dict(), harness_version="test")
-    runner = Runner(registry, concurrency=2, check_timeout=20, options={"http_transport": transport})
+    runner = Runner(registry, concurrency=2, check_timeout=20, links=Links(http_transport=transport))
     return await runner.run(build_plan(registry, None, [ARRIVES]), target, info)
 
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conformance.checks import Links
 from conformance.model import RunInfo, Status
 from conformance.realtime.notifications import TOPIC_CANONICAL_EXT
 from conformance.realtime.settings import RealtimeSettings
@@ -86,7 +87,7 @@ async def run_hostile(mode: str) -> dict[str, Any]:
     target.realtime = RealtimeSettings(topic=TOPIC, heartbeat=1, wait=1, events=5, rate=50, settle=0.5)
     registry = load_suites()
     runner = Runner(registry, concurrency=4, check_timeout=30,
-                    options={"http_transport": httpx.ASGITransport(app=app), "realtime_link": link})
+                    links=Links(http_transport=httpx.ASGITransport(app=app), realtime_link=link))
     result = await runner.run(build_plan(registry, ["realtime"]), target,
                               RunInfo(id="hostile", started="", target=target.to_dict(), harness_version="t"))
     for task in list(state["tasks"]):

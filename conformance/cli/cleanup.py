@@ -1,8 +1,7 @@
 """``conformance cleanup``: remove what earlier runs left on a sandbox (the logic is conformance/cleanup/).
 
-Registered on the main command group by conformance/cli.py. Exit 0 when nothing of the harness's
-remains, 1 when something does (or, with --dry-run, when something was found), 2 for a target not
-marked as a sandbox or another usage error.
+Exit 0 when nothing of the harness's remains, 1 when something does (or, with --dry-run, when something
+was found), 2 for a target not marked as a sandbox or another usage error.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from conformance.cli import _guard, main
+from conformance.cli.common import guard, main
 from conformance.session import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
@@ -49,4 +48,4 @@ def cleanup(target: str, run_id: str | None, dry_run: bool, as_json: bool, sandb
                 click.echo(line)
         return EXIT_OK if report.ok else EXIT_FAILED
 
-    _guard(body)
+    guard(body)

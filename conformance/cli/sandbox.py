@@ -1,8 +1,8 @@
 """``conformance sandbox``: serve the built-in reference systems on loopback for a target file to point at.
 
-Registered on the main command group by conformance/cli.py. ``--port 0`` / ``--mllp-port 0`` pick free
-ports (printed, so a script or test can read them); ``--env-file`` hands the sandbox's per-process OAuth
-client secret and key to a harness in another process, the one thing a target file cannot name itself.
+``--port 0`` / ``--mllp-port 0`` pick free ports (printed, so a script or test can read them);
+``--env-file`` hands the sandbox's per-process OAuth client secret and key to a harness in another
+process, the one thing a target file cannot name itself.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from conformance.cli import _guard, main
+from conformance.cli.common import guard, main
 from conformance.session import EXIT_USAGE
 
 
@@ -77,4 +77,4 @@ def sandbox(faults: tuple[str, ...], list_faults: bool, as_json: bool, port: int
             return EXIT_USAGE
         return 0
 
-    _guard(body)
+    guard(body)

@@ -6,16 +6,9 @@ import xml.etree.ElementTree as ET
 
 from conformance.checks import check, expect, fail
 from conformance.fhir.client import FHIR_JSON, FHIR_XML
-from suites.fhir_rest.context import (
-    METADATA,
-    FhirContext,
-    body_json,
-    describe,
-    expect_fhir_json,
-    expect_status,
-    require_declared,
-    snippet,
-)
+from conformance.fhir.context import FhirContext
+from conformance.fhir.expect import body_json, describe, expect_fhir_json, expect_status, require_declared, snippet
+from suites.fhir_rest.context import METADATA
 from suites.fhir_rest.crud import cid
 
 CAPS = ["interoperability"]

@@ -1,30 +1,15 @@
-"""``conformance serve`` and ``conformance users add|role|list|token|revoke``: registered on the main
-command group when conformance/cli.py imports this module (one line there)."""
+"""``conformance serve`` and ``conformance users add|role|list|token|revoke``: the service's commands,
+registered on the main group like every other command module of this package."""
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-
-def _cli() -> tuple[click.Group, Callable[[Callable[[], int]], None]]:
-    """The main group and its error guard: from conformance/cli/common.py once the CLI is a package
-    (issue 20 reshapes it), else from conformance/cli.py."""
-    try:
-        module = importlib.import_module("conformance.cli.common")
-        return module.main, module.guard
-    except ModuleNotFoundError:
-        module = importlib.import_module("conformance.cli")
-        return module.main, module._guard
-
-
-main, _guard = _cli()
-
-STORE_HELP = "Evidence store URL (default: sqlite:///reports/conformance.db under the working directory)."
+from conformance.cli.common import STORE_HELP, main
+from conformance.cli.common import guard as _guard
 
 
 @main.command("serve")

@@ -2,14 +2,14 @@
 (`conformance users oidc NAME --issuer URL --subject SUB|--email ADDRESS`): OIDC sign-in maps to the
 account and never creates one or grants a role.
 
-Revision ID: 0006
+Revision ID: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

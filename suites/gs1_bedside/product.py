@@ -11,7 +11,7 @@ from typing import Any
 
 from conformance.checks import check, fail
 from conformance.gs1 import convert
-from conformance.gs1.fhir import GTIN_SYSTEM, SERIAL_SYSTEM, fhir_date
+from conformance.gs1.fhir import GTIN_SYSTEM, SERIAL_SYSTEM, fhir_date, scanned_medication
 from suites.gs1_bedside.context import METADATA, BedsideContext, ids, scanned
 from suites.gs1_bedside.identify import CREATE as PLACES
 from suites.gs1_bedside.identify import create_tagged
@@ -21,16 +21,6 @@ CAPS = ["gs1-scanning", "medicines-management"]
 # (lot index, serial) of each pack; two packs of batch A make a recall that misses one detectable.
 PACKS = (("a1", 0, "PACKA1"), ("a2", 0, "PACKA2"), ("b", 1, "PACKB1"))
 EXPIRY_DAYS = (400, 500)  # batch A, batch B
-
-
-def medication(ais: dict[str, str]) -> dict[str, Any]:
-    return {
-        "resourceType": "Medication",
-        "status": "active",
-        "code": {"coding": [{"system": GTIN_SYSTEM, "code": ais["01"]}], "text": "Synthetic scanned pack"},
-        "identifier": [{"system": SERIAL_SYSTEM, "value": ais["21"]}],
-        "batch": {"lotNumber": ais["10"], "expirationDate": fhir_date(ais["17"])},
-    }
 
 
 def device(scan: str, location_id: str) -> dict[str, Any]:
@@ -64,7 +54,7 @@ async def create(ctx: BedsideContext) -> dict[str, Any]:
     made: dict[str, Any] = {"packs": {}}
     for name, lot, serial in PACKS:
         ais = scanned(ctx.scans.pack(ctx.scans.lots[lot], serial, EXPIRY_DAYS[lot]))
-        rid = await create_tagged(ctx, medication(ais), f"Medication (pack {name})")
+        rid = await create_tagged(ctx, scanned_medication(ais), f"Medication (pack {name})")
         made["packs"][name] = {"id": rid, "ais": ais}
     scan = ctx.scans.device()
     bed = ctx.product(PLACES)["location"]["id"]

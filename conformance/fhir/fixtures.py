@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Any
 
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "fhir"
+# The resource types the FHIR suites write and read, one fixture each.
+TYPES = (
+    "Patient", "Practitioner", "Organization", "Location", "Encounter", "Observation", "Condition",
+    "AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Device", "DocumentReference",
+)
 _PLACEHOLDER = re.compile(r"^\{([A-Z][A-Za-z]+)\}$")
 
 # The element each update check changes, and the value it sets (read back afterwards).

@@ -6,7 +6,7 @@ nullable), ``subject`` (the sealed outcome's digest, or a copy of the claim), ``
 Attestations already stored are sealed here, in id order, unsigned (no key is at hand in a migration):
 they verify as "unsigned, integrity only", as seals made before 0003 do.
 
-Revision ID: 0005
+Revision ID: 0006
 """
 
 import hashlib
@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

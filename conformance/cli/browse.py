@@ -1,8 +1,8 @@
 """``conformance runs|org list|capabilities|explain``: find your way around what is stored and shipped.
 
-Registered on the main command group by conformance/cli.py. ``latest`` stands for the newest complete run
-wherever a command takes a run id (:func:`resolve_run`); aborted and incomplete runs are listed with their
-status but never chosen as ``latest``, because they are never evidence.
+``latest`` stands for the newest complete run wherever a command takes a run id (``common.resolve_run``);
+aborted and incomplete runs are listed with their status but never chosen as ``latest``, because they are
+never evidence.
 """
 
 from __future__ import annotations
@@ -12,23 +12,8 @@ from typing import Any
 
 import click
 
-from conformance.cli import _guard, main
-from conformance.cli_records import STORE_HELP, org_group
-
-LATEST = "latest"
-
-
-def resolve_run(store: Any, run_id: str) -> str:
-    """``latest`` -> the newest complete run's id; any other id unchanged."""
-    from conformance.evidence.store import RunNotFound
-
-    if run_id != LATEST:
-        return run_id
-    complete = [r for r in store.list_runs() if r["evidence"]]
-    if not complete:
-        raise RunNotFound(f"store {store.url}: no complete run yet, so no 'latest' "
-                          "(`conformance demo` or `conformance run --target FILE` stores one)")
-    return str(max(complete, key=lambda r: (r["finished"] or "", r["id"]))["id"])
+from conformance.cli.common import STORE_HELP, guard, main, resolve_run
+from conformance.cli.records import org_group
 
 
 def _systems(store: Any) -> dict[str, tuple[str, str]]:
@@ -91,7 +76,7 @@ def runs(ods_code: str | None, system: str | None, store_url: str | None, as_jso
                        f"{'  ' + shown if shown else ''}{where}")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 @org_group.command("list")
@@ -118,7 +103,7 @@ def org_list(store_url: str | None, as_json: bool) -> None:
             click.echo(f"{row['ods_code']:7} {row['kind'] or '-':16} {row['name']}{where}")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 def _checks_by_id() -> dict[str, Any]:
@@ -160,7 +145,7 @@ def capabilities(model_dir: str | None, as_json: bool) -> None:
                     click.echo(f"    {check}")
         return 0
 
-    _guard(body)
+    guard(body)
 
 
 def explain_check(check_id: str) -> dict[str, Any]:
@@ -244,4 +229,4 @@ def explain(check_id: str, run_id: str | None, store_url: str | None, as_json: b
                            f"`conformance explain {info['id']} --run {run['id']} --json`)")
         return 0
 
-    _guard(body)
+    guard(body)

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Campaign throughput: 200 sandbox targets, one after another vs Celery workers keeping many in flight.
+
+    .venv/bin/python bench/campaign_throughput.py [--targets 200] [--sandboxes 4] [--latency-ms 50]
+                                                 [--sequential 10] [--select PATTERN,...] [--workers 1,2]
+
+``--sandboxes`` sandbox processes on loopback (each with a different fault switched on, each answering
+every request ``--latency-ms`` late, as a supplier's server across a network would); ``--targets``
+target files spread over them, each its own organisation, all ``sandbox = true``. Measured in one run:
+
+* sequential: ``--sequential`` targets run one after another in this process (per-target time, then
+  projected to all targets: running all 200 one by one would take most of an hour);
+* the embedded pool: every target in one event loop here, with where the time went (probe, checks, store);
+* Celery: ``conformance worker`` processes (``--workers 1,2,1,2``: interleaved rounds, the best of
+  each) over a throwaway redis-server, results in a throwaway PostgreSQL; workers are started and
+  warmed up first, then the clock runs from queueing
+  the campaign until the ledger shows every target settled.
+
+Prints targets/s for each and the ratios (2 workers / 1 worker; 1 worker / sequential).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FAULTS = ["", "etag-missing", "history-oldest-first", "metadata-fhir-version-3", "update-keeps-version",
+          "delete-then-200"]
+SELECT = "fhir-rest.capability.*,fhir-rest.crud.patient.*,fhir-rest.crud.observation.*"
+
+
+def serve(port: int, fault: str, latency_ms: float) -> None:
+    """A sandbox answering every request ``latency_ms`` late (``--serve``: run in its own process)."""
+    import uvicorn
+
+    from conformance.sandbox.faults import parse_faults
+    from conformance.sandbox.fhir import create_app
+
+    app = create_app(parse_faults([fault] if fault else []))
+
+    async def delayed(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(latency_ms / 1000)
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    uvicorn.run(delayed, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off",
+                timeout_keep_alive=120)
+
+
+def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
+    import socket
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"a sandbox process exited ({proc.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"sandbox on port {port} did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def campaign_file(folder: Path, name: str, select: list[str], concurrency: int) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nsuites = ["fhir-rest"]\nselect = {select!r}\ntargets = ["targets/*.toml"]\n'
+                    .replace("'", '"') + f"[limits]\nconcurrency = {concurrency}\nper_host = 32\nattempts = 1\n")
+    return path
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (from /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, object]:
+    from conformance.campaign import execute
+    from conformance.campaign.spec import load_campaign
+    from conformance.evidence.store import EvidenceStore
+
+    with EvidenceStore(store_url, find_key=False) as store:
+        started = time.perf_counter()
+        timings = execute.run_embedded(store, load_campaign(path), concurrency)
+        return time.perf_counter() - started, timings
+
+
+def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int) -> float:
+    from conformance.campaign import ledger
+    from conformance.campaign.spec import load_campaign
+    from conformance.campaign.worker import dispatch
+    from conformance.evidence.store import EvidenceStore
+
+    cli = [sys.executable, "-m", "conformance.cli", "worker", "--broker", broker, "--store", store_url]
+    workers = [subprocess.Popen(cli, cwd=ROOT, stderr=subprocess.DEVNULL) for _ in range(n)]
+    try:
+        with EvidenceStore(store_url, find_key=False) as store:
+            dispatch(broker, store, load_campaign(warmup), 1, 300)  # every worker imported and connected
+            spec = load_campaign(path)
+            started = time.perf_counter()
+            dispatch(broker, store, spec, chunk, 3600)
+            elapsed = time.perf_counter() - started
+            states = [e.status for e in ledger.entries(store, spec.name)]
+            if len(states) != len(spec.targets) or not all(s in ledger.SETTLED for s in states):
+                raise SystemExit(f"{n} worker(s): not every target settled: {states}")
+        return elapsed
+    finally:
+        for proc in workers:
+            _stop(proc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, default=200)
+    parser.add_argument("--sandboxes", type=int, default=4)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--sequential", type=int, default=10, help="targets run one after another (projected)")
+    parser.add_argument("--select", default=SELECT)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--no-embedded", action="store_true", help="skip the embedded pool")
+    parser.add_argument("--chunk", type=int, default=25, help="targets per queued task (each kept in flight)")
+    parser.add_argument("--serve", nargs=3, metavar=("PORT", "FAULT", "LATENCY_MS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(int(args.serve[0]), args.serve[1], float(args.serve[2]))
+        return
+    if shutil.which("redis-server") is None:
+        raise SystemExit("redis-server is not installed: `apt-get install redis-server` (as .ci/run does)")
+    from tests.campaign.helpers import free_port, redis_server, write_targets
+    from tests.pg import fresh_database, postgres_server
+
+    select = [p.strip() for p in args.select.split(",") if p.strip()]
+    sandboxes: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        try:
+            urls = []
+            for n in range(args.sandboxes):
+                port, fault = free_port(), FAULTS[n % len(FAULTS)]
+                proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port), fault, str(args.latency_ms)],
+                                        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                sandboxes.append(proc)
+                _wait_port(port, proc)
+                urls.append(f"http://127.0.0.1:{port}/fhir")
+            faults = ", ".join(FAULTS[n % len(FAULTS)] or "none" for n in range(args.sandboxes))
+            print(f"{args.sandboxes} sandbox processes (faults: {faults}), {args.latency_ms:g} ms added latency; "
+                  f"checks: {', '.join(select)}")
+            write_targets(tmp / "all" / "targets", [urls[n % len(urls)] for n in range(args.targets)])
+            write_targets(tmp / "seq" / "targets", [urls[n % len(urls)] for n in range(args.sequential)])
+            write_targets(tmp / "warm" / "targets", urls[:1] * 4, prefix="w")
+            pids = [p.pid for p in sandboxes]
+            cpu, sandbox_cpu = time.process_time(), cpu_seconds(pids)
+            seq_s, _ = embedded(f"sqlite:///{tmp / 'seq.db'}", campaign_file(tmp / "seq", "seq", select, 1), 1)
+            per_target = seq_s / args.sequential
+            harness_cpu = (time.process_time() - cpu) / args.sequential
+            server_cpu = (cpu_seconds(pids) - sandbox_cpu) / args.sequential
+            cores = os.cpu_count() or 1
+            print(f"sequential: {args.sequential} targets in {seq_s:.1f} s = {per_target:.2f} s a target "
+                  f"(projected {args.targets}: {per_target * args.targets:.0f} s); CPU a target: harness "
+                  f"{harness_cpu:.2f} s, sandbox {server_cpu:.2f} s, the rest waiting on the network "
+                  f"(ceiling on {cores} cores: x{per_target * cores / (harness_cpu + server_cpu):.1f})")
+            emb_s, timings = (0.0, None) if args.no_embedded else embedded(f"sqlite:///{tmp / 'emb.db'}",
+                                      campaign_file(tmp / "all", "embedded", select, args.targets), args.targets)
+            t = timings
+            if t is not None:
+                print(f"embedded pool (1 process, all in flight): {args.targets} targets in {emb_s:.1f} s "
+                      f"({args.targets / emb_s:.2f}/s, x{per_target * args.targets / emb_s:.1f} sequential); "
+                      f"summed over targets: checks {t.checks:.0f} s, probe {t.probe:.1f} s, store {t.store:.1f} s "  # type: ignore[attr-defined]
+                      f"= {(t.checks + t.probe + t.store) / emb_s:.0f} targets in flight on average")  # type: ignore[attr-defined]
+            results: dict[int, float] = {}
+            with postgres_server() as server, redis_server(tmp) as broker:
+                # "1,2,1,2": interleaved rounds, the best of each kept (the machine is shared; its load drifts)
+                for i, n in enumerate(int(w) for w in args.workers.split(",")):
+                    url = fresh_database(server, f"bench_campaign_{i}")
+                    run = campaign_file(tmp / "all", f"workers-{i}", select, args.chunk)
+                    warm = campaign_file(tmp / "warm", f"warm-{i}", select, 4)
+                    took = with_workers(n, broker, url, run, warm, args.chunk)
+                    results[n] = min(results.get(n, took), took)
+                    print(f"{n} worker process(es): {args.targets} targets in {took:.1f} s "
+                          f"({args.targets / took:.2f} targets/s)")
+            if 1 in results:
+                print(f"1 worker vs sequential: x{per_target * args.targets / results[1]:.1f}")
+            if 1 in results and 2 in results:
+                print(f"2 workers vs 1: x{results[1] / results[2]:.2f}")
+        finally:
+            for proc in sandboxes:
+                _stop(proc)
+
+
+if __name__ == "__main__":
+    main()

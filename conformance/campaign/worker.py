@@ -1,0 +1,123 @@
+"""Campaigns at scale: Celery workers over a Redis broker, results in the evidence store (PostgreSQL).
+
+A task is a chunk of one campaign's targets; the worker keeps the whole chunk in flight in one event
+loop (execute.run_targets). Late acknowledgement (``acks_late``) and ``reject_on_worker_lost``: a task
+is acknowledged only when it returns, so a worker process killed mid-chunk has its task put back on
+the queue and run again; the ledger skips the targets that chunk already settled and claims the rest
+anew (attempt + 1), and settles each in the transaction that stores its run, so nothing is lost and
+nothing kept twice. The per-host limit is shared by every worker through Redis (redis_limiter.py).
+
+Celery beat (``conformance worker --beat``) runs each campaign named in ``$CONFORMANCE_CAMPAIGNS``
+(paths, ``:``-separated) on its file's cron ``schedule``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+
+from conformance.campaign import execute, ledger
+from conformance.campaign.redis_limiter import RedisLimiter
+from conformance.campaign.spec import Campaign, load_campaign
+from conformance.evidence.store import EvidenceStore
+
+QUEUE = "conformance-campaign"
+# Redis gives an unacknowledged task back once this passes without an ack (a whole worker gone, not
+# just its pool process). A duplicate delivery is harmless (the ledger), so it may be short.
+VISIBILITY_TIMEOUT = float(os.environ.get("CONFORMANCE_VISIBILITY_TIMEOUT", "3600"))
+
+
+def make_app(broker: str, store_url: str = "") -> Celery:
+    """The Celery app; ``store_url`` is the worker's own store (never sent through the broker: it may
+    hold a password)."""
+    app = Celery("conformance", broker=broker, set_as_current=False)
+    app.conf.update(
+        conformance_store=store_url,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=False,
+        worker_prefetch_multiplier=1,  # a worker holds one chunk at a time; the rest stay on the queue
+        task_default_queue=QUEUE,
+        task_ignore_result=True,  # results are in the evidence store, not the broker
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        beat_schedule=_schedules(),
+    )
+    app.task(name="conformance.campaign.chunk", bind=True)(_chunk_task)
+    app.task(name="conformance.campaign.scheduled", bind=True)(_scheduled_task)
+    return app
+
+
+def _chunk_task(task: Any, campaign_path: str, keys: list[str]) -> dict[str, int]:
+    """Run a chunk of targets; returns how each ended (also in the ledger)."""
+    spec = load_campaign(campaign_path)
+    broker = str(task.app.conf.broker_url)
+    with EvidenceStore(str(task.app.conf.conformance_store) or None) as store:
+        timings = asyncio.run(_chunk(store, spec, keys, broker))
+    return dict(timings.counts)
+
+
+async def _chunk(store: EvidenceStore, spec: Campaign, keys: list[str], broker: str) -> execute.Timings:
+    limiter = RedisLimiter(broker, spec.limits.per_host)
+    try:
+        return await execute.run_targets(store, spec, keys, limiter, spec.limits.concurrency)
+    finally:
+        await limiter.close()
+
+
+def _scheduled_task(task: Any, campaign_path: str, chunk: int = 20) -> None:
+    """Beat's nightly entry: queue every target of the campaign that the ledger does not show settled."""
+    spec = load_campaign(campaign_path)
+    with EvidenceStore(str(task.app.conf.conformance_store) or None) as store:
+        enqueue(task.app, store, spec, chunk)
+
+
+def _schedules() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path in filter(None, os.environ.get("CONFORMANCE_CAMPAIGNS", "").split(":")):
+        spec = load_campaign(path)
+        if spec.schedule:
+            minute, hour, day, month, weekday = spec.schedule.split()
+            out[spec.name] = {"task": "conformance.campaign.scheduled", "args": (path,),
+                              "schedule": crontab(minute, hour, weekday, day, month)}
+    return out
+
+
+def enqueue(app: Celery, store: EvidenceStore, spec: Campaign, chunk: int) -> int:
+    """Queue the campaign's unsettled targets in chunks; how many targets were queued."""
+    execute.plan_for(spec.suites, spec.select)  # an unknown suite or pattern: refused here, not in every worker
+    ledger.enrol(store, spec.name, list(spec.targets))
+    todo = [e.target for e in ledger.entries(store, spec.name)
+            if e.target in spec.targets and e.status not in ledger.SETTLED]
+    path = str(spec.path.resolve())
+    for start in range(0, len(todo), max(1, chunk)):
+        app.send_task("conformance.campaign.chunk", args=(path, todo[start:start + chunk]))
+    return len(todo)
+
+
+def dispatch(broker: str, store: EvidenceStore, spec: Campaign, chunk: int, timeout: float) -> None:
+    """Queue the unsettled targets and wait (up to ``timeout`` s) until the ledger shows all settled."""
+    enqueue(make_app(broker), store, spec, chunk)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = [e.status for e in ledger.entries(store, spec.name) if e.target in spec.targets]
+        if all(s in ledger.SETTLED for s in states):
+            return
+        time.sleep(0.5)
+
+
+def start_worker(broker: str, store_url: str, concurrency: int, beat: bool) -> int:
+    """Run a worker in this process until it is stopped (prefork: each pool process runs one chunk)."""
+    app = make_app(broker, store_url)
+    argv = ["worker", "--loglevel=WARNING", f"--concurrency={max(1, concurrency)}", "--pool=prefork",
+            "-Q", QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+    return 0

@@ -1,0 +1,214 @@
+"""``conformance validate gs1|hl7v2|fhir``: validate data offline; exit 0 valid, 1 invalid, 2 usage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from conformance.cli.common import guard, main
+from conformance.session import EXIT_USAGE
+
+
+@main.group()
+def validate() -> None:
+    """Validate data offline against a standard or profile: exit 0 valid, 1 invalid, 2 usage."""
+
+
+# ---- validate gs1 (issue 6) -------------------------------------------------------------------------
+
+
+@validate.command("gs1")
+@click.argument("text", required=False)
+@click.option("--file", "file_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Validate each line of this file (GS characters kept); results in input order.")
+@click.option("--json", "as_json", is_flag=True, help="Print {valid, ais, outcome} as JSON (an array for --file).")
+@click.option("--to", "to_form", type=click.Choice(["bracketed", "unbracketed", "digital-link"]),
+              help="Also write valid data in this form (JSON: a \"converted\" field).")
+@click.option("--dictionary", "dictionary", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this GS1 Syntax Dictionary file instead of the shipped AI table.")
+@click.option("--form", "declared", type=click.Choice(["auto", "scanner", "bracketed", "digital-link"]),
+              default="auto", show_default=True,
+              help="The form the data claims to be: scanner output (symbology identifier, GS separators, no "
+              "brackets), bracketed HRI text, a Digital Link URI, or auto (inferred).")
+@click.option("--symbology-id/--no-symbology-id", "symbology_required", default=True, show_default=True,
+              help="With --form scanner: the system's scanners are configured to send an AIM symbology "
+              "identifier (]d2, ]C1, ]E0...), so a scan without one is an error.")
+def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_form: str | None,
+                 dictionary: Path | None, declared: str, symbology_required: bool) -> None:
+    """Validate GS1 data: bracketed (01)..., scanner data with GS separators (]d2...), or a Digital Link URI.
+
+    Unbracketed data may be typed with ^ for each FNC1/GS separator: ^0109501101530003^10AB12
+    (not with --form scanner: a scanner sends GS).
+    """
+
+    def body() -> int:
+        from conformance.gs1 import AiTable, ConversionError, DictionaryError, convert, load_dictionary, validate
+
+        if (text is None) == (file_path is None):
+            click.echo("conformance: validate gs1: give either TEXT or --file PATH", err=True)
+            return EXIT_USAGE
+        table: AiTable | None = None
+        try:
+            if dictionary is not None:
+                table = load_dictionary(dictionary)
+            if file_path is not None:
+                raw = file_path.read_bytes().decode("utf-8", errors="replace")
+                lines = raw.split("\n")
+                if lines and lines[-1] == "":
+                    lines.pop()
+                inputs = [(f"line {n}", line.removesuffix("\r")) for n, line in enumerate(lines, 1)]
+            else:
+                inputs = [("", text or "")]
+        except (OSError, DictionaryError) as exc:
+            click.echo(f"conformance: validate gs1: {exc}", err=True)
+            return EXIT_USAGE
+        rows: list[dict[str, Any]] = []
+        all_valid = True
+        for ident, data in inputs:
+            result = validate(data, table, form=declared, symbology_required=symbology_required)
+            row = result.to_dict()
+            all_valid &= result.valid
+            if to_form and result.valid:
+                try:
+                    row["converted"] = {to_form: convert(data, to_form, table=table)}
+                except ConversionError as exc:
+                    row["converted"] = {"error": str(exc)}
+            if as_json:
+                rows.append({"id": ident, "input": data, **row} if file_path is not None else row)
+                continue
+            prefix = f"{ident}: " if ident else ""
+            verdict = "valid" if result.valid else "invalid"
+            click.echo(f"{prefix}{verdict}: {json.dumps(result.ais)}" if result.ais else f"{prefix}{verdict}")
+            if result.carrier is not None:
+                shown = ", ".join(f"{k} {v}" for k, v in result.carrier.to_dict().items() if k != "symbology")
+                click.echo(f"{prefix}  carrier {result.carrier.symbology}: {shown}")
+            for issue in result.issues:
+                click.echo(f"{prefix}  {issue.line()}")
+            for form, converted in row.get("converted", {}).items():
+                click.echo(f"{prefix}  {form}: {converted!r}" if form != "error" else f"{prefix}  {converted}")
+        if as_json:
+            click.echo(json.dumps(rows if file_path is not None else rows[0], indent=2, ensure_ascii=False))
+        return 0 if all_valid else 1
+
+    guard(body)
+
+# ---- end validate gs1 --------------------------------------------------------------------------------
+
+
+# ---- validate hl7v2 (issue 5) -----------------------------------------------------------------------
+
+
+@validate.command("hl7v2")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profile_ref", metavar="ID|PATH",
+              help="Message profile: an id under profiles/hl7v2/ (e.g. nhs-adt-a01) or a .toml file.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print an OperationOutcome (an array with an \"id\" per message when there are several).")
+def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bool) -> None:
+    """Validate HL7 v2 messages (files of one or more messages, ER7) against the standard and a profile.
+
+    Every problem is reported with its location (PID-8, PID-3[2].4, OBX[3]-5). Exit 0 when every
+    message is valid, 1 when any is not, 2 for a usage error such as an unknown profile.
+    """
+
+    def body() -> int:
+        from conformance.hl7v2 import ProfileError, load_profile, split_messages, validate
+
+        try:
+            profile = load_profile(profile_ref) if profile_ref else None
+        except ProfileError as exc:
+            click.echo(f"conformance: validate hl7v2: {exc}", err=True)
+            return EXIT_USAGE
+        inputs: list[tuple[str, str]] = []
+        for path in paths:
+            try:
+                messages = split_messages(path.read_bytes())
+            except OSError as exc:
+                click.echo(f"conformance: validate hl7v2: {path}: {exc.strerror or exc}", err=True)
+                return EXIT_USAGE
+            inputs += [(str(path) if len(messages) == 1 else f"{path}#{n}", m) for n, m in enumerate(messages, 1)]
+        rows: list[dict[str, Any]] = []
+        all_valid = True
+        for ident, text in inputs:
+            result = validate(text, profile)
+            all_valid &= result.valid
+            if as_json:
+                rows.append({"id": ident, **result.to_outcome()} if len(inputs) > 1 else result.to_outcome())
+                continue
+            click.echo(f"{ident}: {result.summary()}")
+            for issue in result.issues:
+                click.echo(f"  {issue.line_text()}")
+        if as_json:
+            click.echo(json.dumps(rows if len(inputs) > 1 else rows[0], indent=2, ensure_ascii=False))
+        return 0 if all_valid else 1
+
+    guard(body)
+
+# ---- end validate hl7v2 ------------------------------------------------------------------------------
+
+
+# ---- validate fhir (issue 4) ------------------------------------------------------------------------
+
+
+@validate.command("fhir")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profiles", multiple=True, metavar="CANONICAL",
+              help="Also validate against this profile (canonical URL; repeatable). meta.profile is always honoured.")
+@click.option("--package", "packages", multiple=True, metavar="PATH",
+              help="Load definitions from a FHIR package (.tgz or folder), a Bundle, or a folder (repeatable).")
+@click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
+              help="Extensions under this URL prefix that no loaded package defines are information, not errors "
+                   "(repeatable; 'any' for all; modifier extensions stay errors).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
+def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...],
+                  extension_domains: tuple[str, ...], as_json: bool) -> None:
+    """Validate FHIR R4 resources (JSON or XML files) against base R4 and profiles.
+
+    Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
+    input is valid, 1 when any is not, 2 for a usage error such as a package that cannot be loaded.
+    """
+
+    def body() -> int:
+        from conformance.fhirval.validate import is_valid, summary, to_outcome, validate_bytes
+
+        if packages:
+            from conformance.fhirval.layered import load_definitions
+            from conformance.fhirval.loaders import DefinitionLoadError
+
+            try:
+                source: Any = load_definitions(packages)
+            except DefinitionLoadError as exc:
+                click.echo(f"conformance: validate fhir: {exc}", err=True)
+                return EXIT_USAGE
+        else:
+            from conformance.fhirval.base import base_source
+
+            source = base_source()
+        rows: list[dict[str, Any]] = []
+        all_valid = True
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                click.echo(f"conformance: validate fhir: {path}: {exc.strerror or exc}", err=True)
+                return EXIT_USAGE
+            issues = validate_bytes(data, source, profiles, extension_domains=extension_domains)
+            all_valid &= is_valid(issues)
+            if as_json:
+                outcome = to_outcome(issues)
+                rows.append({"id": str(path), **outcome} if len(paths) > 1 else outcome)
+                continue
+            click.echo(f"{path}: {summary(issues)}")
+            for issue in issues:
+                click.echo(f"{path}: {issue.line()}")
+        if as_json:
+            click.echo(json.dumps(rows if len(paths) > 1 else rows[0], indent=2, ensure_ascii=False))
+        return 0 if all_valid else 1
+
+    guard(body)
+
+# ---- end validate fhir -------------------------------------------------------------------------------
