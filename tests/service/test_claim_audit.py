@@ -42,6 +42,8 @@ async def test_an_assessor_disputes_and_resolves_a_claim(app: FastAPI, sessions:
         assert disputed.headers["location"] == f"/organisations/XOUT1/claims#claim-{claim_id}"
         page = (await http.get("/organisations/XOUT1/claims")).text
     assert "disputed</strong>" in page and "no shared care record was shown" in page
+    async with client(app, sessions["ass"]) as http:
+        assert "claim disputed</strong>" in (await http.get("/organisations/XOUT1")).text
     bearer = {"authorization": f"Bearer {tokens['nat']}"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         data = (await http.get("/api/v1/organisations/XOUT1/claims", headers=bearer)).json()
@@ -52,6 +54,7 @@ async def test_an_assessor_disputes_and_resolves_a_claim(app: FastAPI, sessions:
                                                 "reason": "shown on a second visit"})
         assert resolved.status_code == 303
         assert "disputed</strong>" not in (await http.get("/organisations/XOUT1/claims")).text
+        assert "claim disputed" not in (await http.get("/organisations/XOUT1")).text
     _, problems, note = store.verify_signed(None)
     assert problems == [] and "attestations unsigned" in note  # the world's store has no key: integrity only
 
