@@ -40,6 +40,7 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
             return 2
         # The operator's key (if any) signs each attestation as it is written, as it signs each seal.
         with EvidenceStore(store_url) as store:
+            _ = store.signer  # a broken key file: exit 2 now, not a failed attestation later
             app = create_app(store, load_model(model_dir))
             try:
                 sock = socket.create_server((host, port))

@@ -38,6 +38,7 @@ from conformance.service.tables import OidcIdentityRow, UserRow
 router = APIRouter(include_in_schema=False)
 STATE_COOKIE = "conformance_oidc_state"
 STATE_SECONDS = 600
+MAX_PENDING = 10_000  # sign-ins under way at once: anyone may start one, so the memory they take is bounded
 ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 
 
@@ -151,6 +152,8 @@ async def start(request: Request, next: str = "/") -> Response:
     now = time.time()
     for key in [k for k, p in pending.items() if p.expires < now]:
         del pending[key]
+    if len(pending) >= MAX_PENDING:
+        return _refuse(request, "Too many sign-ins are under way. Try again in a few minutes.", 429)
     pending[state] = Pending(nonce, verifier, pages.local_path(next), now + STATE_SECONDS)
     async with _client(settings, _redirect_uri(request, settings)) as client:
         url, _ = client.create_authorization_url(str(meta["authorization_endpoint"]), state=state, nonce=nonce,

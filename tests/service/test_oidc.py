@@ -113,6 +113,15 @@ async def test_a_callback_not_started_in_this_browser_is_refused(oidc_app: FastA
     assert refused.status_code == 403 and "not started here" in refused.text
 
 
+async def test_sign_ins_under_way_are_bounded(oidc_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.service import oidc
+
+    monkeypatch.setattr(oidc, "MAX_PENDING", len(oidc_app.state.oidc_pending) + 2)
+    async with service(oidc_app) as http:
+        started = [(await http.get("/login/oidc")).status_code for _ in range(3)]
+    assert started == [302, 302, 429]
+
+
 async def test_off_unless_configured(app: FastAPI) -> None:
     async with service(app) as http:
         assert "/login/oidc" not in (await http.get("/login")).text
