@@ -14,9 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
+# The verdict signals and the exchange errors live in the one error tree (errors.py); checks and
+# suites import them from here, beside expect/fail/skip.
+from conformance.errors import CheckFailed as CheckFailed
+from conformance.errors import CheckSkipped as CheckSkipped
+from conformance.errors import ExchangeBroken as ExchangeBroken
+from conformance.errors import HarnessLacks as HarnessLacks
+
 if TYPE_CHECKING:
     import httpx
 
+    from conformance.targets import Target
     from conformance.transports.mllp import Handler, OnBroken
 
 CheckFn = Callable[[Any], Awaitable[Any]]
@@ -33,28 +41,6 @@ class ProductKey(str, Generic[T]):
 
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
-
-
-class CheckFailed(Exception):
-    """The system under test broke the rule the check verifies."""
-
-
-class CheckSkipped(Exception):
-    """A precondition is not met: the target does not claim the capability, or a needed check failed."""
-
-
-class ExchangeBroken(Exception):
-    """Talking to the system under test broke (refused, reset, timed out, oversized): an ``error``.
-
-    Transports raise subclasses whose message is already a full sentence, so it is reported as is.
-    """
-
-
-class HarnessLacks(ExchangeBroken):
-    """The harness lacks something it needs to judge (a definition, a setting, a reader for a body): an
-    ``error`` whose message says what is missing and how to supply it, never a ``fail`` of the system.
-
-    A subclass of ExchangeBroken only so that the runner reports its sentence as is."""
 
 
 def expect(condition: object, message: str) -> None:
@@ -109,7 +95,7 @@ class BaseContext:
     :meth:`product`, and must name that check in its ``needs`` so the runner orders them.
     """
 
-    def __init__(self, target: Any) -> None:
+    def __init__(self, target: Target) -> None:
         self.target = target
         self.products: dict[str, Any] = {}
         # Optional checks this target's own claims make required: check id -> the claim, quoted (the
@@ -188,7 +174,7 @@ class RunShared:
 class SuiteRuntime:
     """What the runner hands a suite's context factory: protocol-neutral facts about the run."""
 
-    target: Any
+    target: Target
     run_id: str = ""
     links: Links = field(default_factory=Links)
     shared: RunShared = field(default_factory=RunShared)

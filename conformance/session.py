@@ -21,20 +21,22 @@ from rich.console import Console
 
 from conformance import __version__, scrub
 from conformance.checks import Links
+from conformance.errors import EXIT_FAILED as EXIT_FAILED
+from conformance.errors import EXIT_HARNESS as EXIT_HARNESS
+from conformance.errors import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from conformance.errors import EXIT_OK as EXIT_OK
+from conformance.errors import EXIT_TERMINATED as EXIT_TERMINATED
+from conformance.errors import EXIT_USAGE as EXIT_USAGE
 from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import ReportWriter
 from conformance.reporting.console import ConsoleProgress, make_console, print_summary
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.events import CheckFinished, Event, RunFinished, RunStarted
 from conformance.runner.stop import INTERRUPTED, TERMINATED, Stop, terminated
-from conformance.targets import Target
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the target file reader (pydantic) loads only when a command reads one
     from conformance.evidence.store import EvidenceStore
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # the shell's own code for a process ended by SIGINT (128 + 2)
-EXIT_TERMINATED = 143  # ... and by SIGTERM (128 + 15)
+    from conformance.targets import Target
 
 
 @dataclass

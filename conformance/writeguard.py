@@ -14,9 +14,12 @@ and changes no record), and HL7 v2 test messages (MSH-11 = T) to a target whose 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from conformance.checks import ExchangeBroken, skip
+
+if TYPE_CHECKING:
+    from conformance.targets import Target
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # HL7 v2 message types that only ask: queries and their responses, and the ACK itself.
@@ -30,8 +33,8 @@ class WriteRefused(ExchangeBroken):
     """The harness was about to write to a target not marked as a sandbox: a harness error."""
 
 
-def is_sandbox(target: Any) -> bool:
-    return getattr(target, "sandbox", False) is True
+def is_sandbox(target: Target) -> bool:
+    return target.sandbox is True
 
 
 def http_writes(method: str, url: str) -> bool:
@@ -99,7 +102,7 @@ def hl7_writes(message: str | bytes) -> bool:
     return hl7_type(message) not in HL7_READ_TYPES
 
 
-def require_sandbox(target: Any, what: str) -> None:
+def require_sandbox(target: Target, what: str) -> None:
     """Skip the calling check unless ``target`` is a sandbox; ``what`` names the write it needs."""
     if not is_sandbox(target):
         skip(f"{ADVICE} {what}")

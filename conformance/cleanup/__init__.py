@@ -7,30 +7,31 @@ journal runs keep (``ledger.py``, ``api.py``). Only a target marked ``sandbox = 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.cleanup.api import sweep_api
 from conformance.cleanup.fhir import sweep
 from conformance.cleanup.ledger import DEFAULT, Ledger
 from conformance.cleanup.report import Report
+from conformance.errors import UsageError
 from conformance.fhir.client import FhirClient
 from conformance.fhir.tags import TAG_SYSTEM, run_tag, tag_param
 from conformance.transports.http import HttpTransport
 
+if TYPE_CHECKING:
+    from conformance.targets import Target
+
 __all__ = ["NotSandboxError", "Report", "clean", "fhir_endpoints", "require_sandbox"]
 
 
-class NotSandboxError(Exception):
+class NotSandboxError(UsageError):
     """Clean-up deletes data: refused on a target not marked as a sandbox."""
 
 
-def fhir_endpoints(target: Any) -> list[str]:
+def fhir_endpoints(target: Target) -> list[str]:
     """Every FHIR base the suites write to: endpoints.fhir and the realtime suite's A and B."""
-    endpoints = getattr(target, "endpoints", {}) or {}
-    found = [endpoints.get("fhir", "")]
-    realtime = getattr(target, "realtime", None)
-    if realtime is not None:
-        found += [realtime.endpoint_a(endpoints), realtime.endpoint_b(endpoints)]
+    endpoints = target.endpoints
+    found = [endpoints.get("fhir", ""), target.realtime.endpoint_a(endpoints), target.realtime.endpoint_b(endpoints)]
     out: list[str] = []
     for url in found:
         url = str(url or "").rstrip("/")
@@ -39,13 +40,13 @@ def fhir_endpoints(target: Any) -> list[str]:
     return out
 
 
-def require_sandbox(target: Any) -> None:
-    if not getattr(target, "sandbox", False):
+def require_sandbox(target: Target) -> None:
+    if not target.sandbox:
         raise NotSandboxError(f"{target.name or target.source}: not marked sandbox = true; cleanup deletes data, "
                               "so it runs only against a sandbox (set sandbox = true in the target file, or --sandbox)")
 
 
-async def clean(target: Any, run_id: str | None = None, dry_run: bool = False, transport: Any = None,
+async def clean(target: Target, run_id: str | None = None, dry_run: bool = False, transport: Any = None,
                 ledger_dir: Path | None = None) -> Report:
     """Find (and unless ``dry_run``, delete) what the harness left on ``target``; say what and how it went."""
     require_sandbox(target)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.auth.client import OAuthClient, TokenError
@@ -11,18 +11,21 @@ from conformance.cleanup.report import Report
 from conformance.fhir.tags import RUN_HEADER
 from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 
+if TYPE_CHECKING:
+    from conformance.targets import Target
+
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def api_origins(target: Any) -> set[str]:
-    endpoints = getattr(target, "endpoints", {}) or {}
+def api_origins(target: Target) -> set[str]:
+    endpoints = target.endpoints
     return {_origin(endpoints[k]) for k in ("api", "openapi") if str(endpoints.get(k, "")).startswith("http")}
 
 
-async def _authorization(http: HttpTransport, target: Any) -> dict[str, str]:
+async def _authorization(http: HttpTransport, target: Target) -> dict[str, str]:
     """A bearer token by the target's OAuth settings (as the openapi suite gets one), or nothing."""
     oauth = target.oauth
     if not oauth.configured:
@@ -42,7 +45,7 @@ async def _authorization(http: HttpTransport, target: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token.access_token}"}
 
 
-async def sweep_api(target: Any, ledger: Ledger, run_id: str | None, report: Report, dry_run: bool,
+async def sweep_api(target: Target, ledger: Ledger, run_id: str | None, report: Report, dry_run: bool,
                     transport: Any = None) -> None:
     """DELETE each journalled item on this target's API that the document said can be deleted."""
     origins = api_origins(target)

@@ -19,21 +19,10 @@ from typing import Any
 import click
 
 from conformance import __version__
-from conformance.runner.probe import UnreachableError
-from conformance.session import EXIT_HARNESS, EXIT_USAGE
+from conformance.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError, exit_code
 
 STORE_HELP = "Evidence store URL (default: sqlite:///reports/conformance.db under the working directory)."
 LATEST = "latest"
-
-
-def _usage_errors() -> tuple[type[Exception], ...]:
-    from conformance.evidence.keys import SigningKeyError
-    from conformance.evidence.store import StoreError
-    from conformance.reporting import ReportError
-    from conformance.runner import SelectionError
-    from conformance.targets import TargetError
-
-    return (TargetError, SelectionError, StoreError, ReportError, SigningKeyError)
 
 
 def _say(message: str) -> None:
@@ -51,15 +40,12 @@ def guard(fn: Callable[[], int]) -> None:
         raise
     except click.ClickException:
         raise
-    except _usage_errors() as exc:
+    except HarnessError as exc:  # errors.py maps each to its exit code: 2 usage/configuration, 3 unreachable
         _say(f"conformance: {exc}")
-        code = EXIT_USAGE
-    except UnreachableError as exc:
-        _say(f"conformance: {exc}")
-        code = EXIT_HARNESS
+        code = exit_code(exc)
     except KeyboardInterrupt:
         click.echo("conformance: interrupted", err=True)
-        code = 130
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`conformance suites list | head`): not an error of ours to report.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

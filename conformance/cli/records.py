@@ -17,25 +17,9 @@ from conformance.cli.common import STORE_HELP, guard, main, resolve_run, write_o
 MODEL_HELP = "Capability model directory (default: profiles/maturity)."
 
 
-def _record_errors() -> tuple[type[Exception], ...]:
-    from conformance.maturity.compare import RequirementsError
-    from conformance.maturity.inputs import InputError
-    from conformance.maturity.model import ModelError
-
-    return (InputError, ModelError, RequirementsError)
-
-
 def _record_guard(body: Any) -> None:
-    """guard, plus the record's own input errors as usage errors (exit 2, one line)."""
-
-    def wrapped() -> int:
-        try:
-            return int(body())
-        except _record_errors() as exc:
-            click.echo(f"conformance: {exc}", err=True)
-            return 2
-
-    guard(wrapped)
+    """guard: the record's own input errors are ConfigErrors (errors.py), so exit 2 with one line."""
+    guard(lambda: int(body()))
 
 
 def _as_of(value: str | None) -> date:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 
 from conformance.cli.common import guard, main
 from conformance.session import EXIT_USAGE
+from conformance.validation import emit
 
 
 @main.group()
@@ -65,33 +65,17 @@ def validate_gs1(text: str | None, file_path: Path | None, as_json: bool, to_for
         except (OSError, DictionaryError) as exc:
             click.echo(f"conformance: validate gs1: {exc}", err=True)
             return EXIT_USAGE
-        rows: list[dict[str, Any]] = []
-        all_valid = True
+        reports = []
         for ident, data in inputs:
             result = validate(data, table, form=declared, symbology_required=symbology_required)
-            row = result.to_dict()
-            all_valid &= result.valid
+            converted: dict[str, str] | None = None
             if to_form and result.valid:
                 try:
-                    row["converted"] = {to_form: convert(data, to_form, table=table)}
+                    converted = {to_form: convert(data, to_form, table=table)}
                 except ConversionError as exc:
-                    row["converted"] = {"error": str(exc)}
-            if as_json:
-                rows.append({"id": ident, "input": data, **row} if file_path is not None else row)
-                continue
-            prefix = f"{ident}: " if ident else ""
-            verdict = "valid" if result.valid else "invalid"
-            click.echo(f"{prefix}{verdict}: {json.dumps(result.ais)}" if result.ais else f"{prefix}{verdict}")
-            if result.carrier is not None:
-                shown = ", ".join(f"{k} {v}" for k, v in result.carrier.to_dict().items() if k != "symbology")
-                click.echo(f"{prefix}  carrier {result.carrier.symbology}: {shown}")
-            for issue in result.issues:
-                click.echo(f"{prefix}  {issue.line()}")
-            for form, converted in row.get("converted", {}).items():
-                click.echo(f"{prefix}  {form}: {converted!r}" if form != "error" else f"{prefix}  {converted}")
-        if as_json:
-            click.echo(json.dumps(rows if file_path is not None else rows[0], indent=2, ensure_ascii=False))
-        return 0 if all_valid else 1
+                    converted = {"error": str(exc)}
+            reports.append(result.report(ident, data, converted))
+        return emit(reports, as_json=as_json, many=file_path is not None, echo=click.echo)
 
     guard(body)
 
@@ -130,20 +114,8 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
                 click.echo(f"conformance: validate hl7v2: {path}: {exc.strerror or exc}", err=True)
                 return EXIT_USAGE
             inputs += [(str(path) if len(messages) == 1 else f"{path}#{n}", m) for n, m in enumerate(messages, 1)]
-        rows: list[dict[str, Any]] = []
-        all_valid = True
-        for ident, text in inputs:
-            result = validate(text, profile)
-            all_valid &= result.valid
-            if as_json:
-                rows.append({"id": ident, **result.to_outcome()} if len(inputs) > 1 else result.to_outcome())
-                continue
-            click.echo(f"{ident}: {result.summary()}")
-            for issue in result.issues:
-                click.echo(f"  {issue.line_text()}")
-        if as_json:
-            click.echo(json.dumps(rows if len(inputs) > 1 else rows[0], indent=2, ensure_ascii=False))
-        return 0 if all_valid else 1
+        reports = [validate(text, profile).report(ident) for ident, text in inputs]
+        return emit(reports, as_json=as_json, many=len(inputs) > 1, echo=click.echo)
 
     guard(body)
 
@@ -173,7 +145,7 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
     """
 
     def body() -> int:
-        from conformance.fhirval.validate import is_valid, summary, to_outcome, validate_bytes
+        from conformance.fhirval.validate import report, validate_bytes
 
         if packages:
             from conformance.fhirval.layered import load_definitions
@@ -188,8 +160,7 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
             from conformance.fhirval.base import base_source
 
             source = base_source()
-        rows: list[dict[str, Any]] = []
-        all_valid = True
+        reports = []
         for path in paths:
             try:
                 data = path.read_bytes()
@@ -197,17 +168,8 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
                 click.echo(f"conformance: validate fhir: {path}: {exc.strerror or exc}", err=True)
                 return EXIT_USAGE
             issues = validate_bytes(data, source, profiles, extension_domains=extension_domains)
-            all_valid &= is_valid(issues)
-            if as_json:
-                outcome = to_outcome(issues)
-                rows.append({"id": str(path), **outcome} if len(paths) > 1 else outcome)
-                continue
-            click.echo(f"{path}: {summary(issues)}")
-            for issue in issues:
-                click.echo(f"{path}: {issue.line()}")
-        if as_json:
-            click.echo(json.dumps(rows if len(paths) > 1 else rows[0], indent=2, ensure_ascii=False))
-        return 0 if all_valid else 1
+            reports.append(report(str(path), issues))
+        return emit(reports, as_json=as_json, many=len(paths) > 1, echo=click.echo)
 
     guard(body)
 

@@ -21,12 +21,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from conformance.errors import ConfigError
+
 ENV_VAR = "CONFORMANCE_SIGNING_KEY"
 # The key(s) a verification trusts: one, or several (a key that was rotated), or None (integrity only).
 Trusted = str | tuple[str, ...] | None
 
 
-class SigningKeyError(Exception):
+class SigningKeyError(ConfigError):
     """A key file is missing, unreadable or not an Ed25519 key: a one-line reason."""
 
 

@@ -43,6 +43,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from conformance.errors import ConfigError
 from conformance.evidence import attestations, bulk, migrate, seallog, signing
 from conformance.evidence.keys import Signer, Trusted, find_signer
 from conformance.evidence.schema import (
@@ -71,7 +72,7 @@ SEAL_RETRIES = 5
 LOG_LOCK = 7_340_123  # PostgreSQL advisory lock naming "the seal log" (migrate.py holds 7_340_122)
 
 
-class StoreError(Exception):
+class StoreError(ConfigError):
     """The store cannot be used or could not do what was asked: one line, no traceback (exit 2)."""
 
 

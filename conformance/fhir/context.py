@@ -20,6 +20,7 @@ from conformance.writeguard import is_sandbox
 
 if TYPE_CHECKING:
     from conformance.fhir.capability import Capability
+    from conformance.targets import Target
 
 
 class FhirContext(BaseContext):
@@ -27,7 +28,7 @@ class FhirContext(BaseContext):
     # (conformance.fhir.capability.metadata_check), since products are kept per suite.
     metadata_check: ProductKey[Capability] = ProductKey("fhir-rest.capability.metadata")
 
-    def __init__(self, target: Any, http: HttpTransport, run_id: str) -> None:
+    def __init__(self, target: Target, http: HttpTransport, run_id: str) -> None:
         super().__init__(target)
         self.http = http
         self.fhir = FhirClient(target.endpoints["fhir"], http)
@@ -86,7 +87,7 @@ class FhirContext(BaseContext):
 
     async def aclose(self) -> None:
         try:
-            if getattr(self.target, "sandbox", False):
+            if self.target.sandbox:
                 for resource_type, resource_id in reversed(list(self.created)):
                     try:
                         await self.fhir.delete(f"{resource_type}/{resource_id}")
@@ -102,7 +103,7 @@ class FhirContext(BaseContext):
     def for_runtime(cls, runtime: SuiteRuntime) -> Self:
         """A context on the target's FHIR endpoint (what every FHIR suite's context factory does)."""
         target = runtime.target
-        endpoints = getattr(target, "endpoints", {}) or {}
+        endpoints = target.endpoints
         if not endpoints.get("fhir"):
             skip("the target names no FHIR endpoint (endpoints.fhir in the target file, or --target URL)")
         http = HttpTransport(target.http, target.auth, transport=runtime.links.http_transport,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.outcome import outcome_issue
+from conformance.validation import ValidationIssue
 
 DEFECT_SYSTEM = "https://conformance.example/fhir/defect"
 
@@ -76,10 +77,13 @@ class Issue:
             expression=[self.location] if self.location else [],
         )
 
+    def common(self) -> ValidationIssue:
+        """The issue in the shape every validator shares."""
+        return ValidationIssue("fhir", self.severity, self.location, self.defect, self.message)
+
     def line(self) -> str:
         """``severity location: message [defect]``, the human output's shape."""
-        where = f" {self.location}" if self.location else ""
-        return f"{self.severity}{where}: {self.message} [{self.defect}]"
+        return self.common().line()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.source import DefinitionSource
 from conformance.outcome import operation_outcome
+from conformance.validation import ValidationReport
 
 MAX_BYTES = 64 * 1024 * 1024
 _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
@@ -111,6 +112,12 @@ def summary(issues: Sequence[Issue]) -> str:
     warnings = sum(1 for i in issues if i.severity == "warning")
     verdict = "valid" if not errors else f"invalid ({errors} error{'s' * (errors != 1)})"
     return verdict + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
+
+
+def report(ident: str, issues: Sequence[Issue]) -> ValidationReport:
+    """The verdict on one input, for ``conformance validate fhir`` (every line names the input)."""
+    return ValidationReport(ident, "fhir", is_valid(issues), summary(issues), [i.common() for i in issues],
+                            to_outcome(issues), lead=f"{ident}: ", detail=f"{ident}: ")
 
 
 def to_outcome(issues: Sequence[Issue]) -> dict[str, Any]:

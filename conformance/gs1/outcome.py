@@ -17,10 +17,12 @@ Location convention, per issue:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.outcome import operation_outcome, outcome_issue
+from conformance.validation import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     from conformance.gs1.carriers import Carrier
@@ -59,12 +61,15 @@ class Issue:
             location=[f"char {self.position + 1}"] if self.position is not None else [],
         )
 
-    def line(self) -> str:
-        """One human-readable line: severity, where, what."""
+    def common(self) -> ValidationIssue:
+        """The issue in the shape every validator shares (location: ``(17) at char 19``)."""
         where = " ".join(f"({ai})" for ai in self.ais)
         at = f" at char {self.position + 1}" if self.position is not None else ""
-        head = f"{where}{at}".strip()
-        return f"{self.severity}: {head + ': ' if head else ''}{self.diagnostics} [{self.defect}]"
+        return ValidationIssue("gs1", self.severity, f"{where}{at}".strip(), self.defect, self.diagnostics)
+
+    def line(self) -> str:
+        """One human-readable line: severity, where, what."""
+        return self.common().line()
 
 
 @dataclass
@@ -109,3 +114,20 @@ class Gs1Result:
         if self.carrier is not None:
             out["carrier"] = self.carrier.to_dict()
         return out
+
+    def report(self, ident: str, given: str, converted: dict[str, str] | None = None) -> ValidationReport:
+        """The verdict on one input, for ``conformance validate gs1``; ``converted``: form -> text, or
+        ``{"error": why}`` (``--to``). In --json the id and the input come first."""
+        document = self.to_dict()
+        if converted is not None:
+            document["converted"] = converted
+        lead = f"{ident}: " if ident else ""
+        verdict = "valid" if self.valid else "invalid"
+        notes = []
+        if self.carrier is not None:
+            shown = ", ".join(f"{k} {v}" for k, v in self.carrier.to_dict().items() if k != "symbology")
+            notes.append(f"carrier {self.carrier.symbology}: {shown}")
+        after = [f"{form}: {text!r}" if form != "error" else text for form, text in (converted or {}).items()]
+        return ValidationReport(ident, "gs1", self.valid, f"{verdict}: {json.dumps(self.ais)}" if self.ais else verdict,
+                                [i.common() for i in self.issues], {"input": given, **document} if ident else
+                                document, notes=notes, after=after, lead=lead, detail=lead + "  ")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.outcome import operation_outcome, outcome_issue
+from conformance.validation import ValidationIssue, ValidationReport
 
 DEFECT_SYSTEM = "https://conformance.example/hl7v2/defect"
 
@@ -49,10 +50,14 @@ class Issue:
             location=[f"segment {self.line}"] if self.line is not None else [],
         )
 
+    def common(self) -> ValidationIssue:
+        """The issue in the shape every validator shares (location: ``PID-3[2].4 (segment 3)``)."""
+        head = self.where + (f" (segment {self.line})" if self.line is not None else "")
+        return ValidationIssue("hl7v2", self.severity, head, self.defect, self.diagnostics)
+
     def line_text(self) -> str:
         """One human-readable line: severity, where, what, defect code."""
-        head = self.where + (f" (segment {self.line})" if self.line is not None else "")
-        return f"{self.severity}: {head + ': ' if head else ''}{self.diagnostics} [{self.defect}]"
+        return self.common().line()
 
 
 @dataclass
@@ -82,3 +87,8 @@ class Hl7Result:
 
     def to_outcome(self) -> dict[str, Any]:
         return operation_outcome([i.to_fhir() for i in self.issues], all_clear=self.summary())
+
+    def report(self, ident: str) -> ValidationReport:
+        """The verdict on one message, for ``conformance validate hl7v2``."""
+        return ValidationReport(ident, "hl7v2", self.valid, self.summary(), [i.common() for i in self.issues],
+                                self.to_outcome(), lead=f"{ident}: ", detail="  ")

@@ -17,17 +17,21 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+
+from conformance.errors import ConfigError
 from conformance.maturity.model import check_glob
 from conformance.maturity.records import RunOutcomes
+from conformance.sections import Section, one_line
 
 WEIGHTS = {"must": 3, "should": 2, "could": 1}
 CREDIT = {"pass": 1.0, "partial": 0.5, "fail": 0.0, "not tested": 0.0}
 VERDICTS = tuple(CREDIT)
 
 
-class RequirementsError(ValueError):
+class RequirementsError(ConfigError, ValueError):
     """``FILE: requirement[N].key: why``."""
 
 
@@ -97,34 +101,65 @@ def load_requirements(path: Path | None = None) -> list[BuyerRequirement]:
     return _parse(str(path), data)
 
 
+def _rid(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("missing")
+    return value
+
+
+def _title(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+def _weight(value: Any) -> str:
+    if value not in WEIGHTS:
+        raise ValueError(f"must be must, should or could, not {value!r}")
+    return str(value)
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        raise ValueError("must be a non-empty list of check-id patterns")
+    for pattern in value:
+        problem = check_glob(pattern)
+        if problem:
+            raise ValueError(problem)
+    return tuple(value)
+
+
+class _Requirement(Section):
+    id: Annotated[str, BeforeValidator(_rid)] = Field(default="", validate_default=True)
+    title: Annotated[str | None, BeforeValidator(_title)] = None
+    weight: Annotated[str, BeforeValidator(_weight)] = Field(default=None, validate_default=True)
+    checks: Annotated[tuple[str, ...], BeforeValidator(_patterns)] = Field(default=None, validate_default=True)
+
+
+class _RequirementsFile(Section):
+    requirement: list[_Requirement]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_requirements(cls, data: Any) -> Any:
+        items = data.get("requirement") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or set(data) - {"requirement"} or not isinstance(items, list) or not items:
+            raise ValueError("expected [[requirement]] tables and nothing else")
+        return data
+
+
 def _parse(path: str, data: dict[str, Any]) -> list[BuyerRequirement]:
-    items = data.get("requirement")
-    if set(data) - {"requirement"} or not isinstance(items, list) or not items:
-        raise RequirementsError(f"{path}: expected [[requirement]] tables and nothing else")
+    try:
+        doc = _RequirementsFile.model_validate(data)
+    except ValidationError as exc:
+        raise RequirementsError(one_line(exc, path, _RequirementsFile)) from None
     out, seen = [], set()
-    for n, item in enumerate(items, 1):
-        where = f"{path}: requirement[{n}]"
-        unknown = sorted(set(item) - {"id", "title", "weight", "checks"})
-        if unknown:
-            raise RequirementsError(f"{where}.{unknown[0]}: unknown key (expected id, title, weight, checks)")
-        rid, title, weight, checks = item.get("id"), item.get("title", item.get("id")), item.get("weight"), \
-            item.get("checks")
-        if not isinstance(rid, str) or not rid.strip():
-            raise RequirementsError(f"{where}.id: missing")
-        if rid in seen:
-            raise RequirementsError(f"{where}.id: {rid!r} is used twice")
-        if not isinstance(title, str) or not title.strip():
-            raise RequirementsError(f"{where}.title: must be a non-empty string")
-        if weight not in WEIGHTS:
-            raise RequirementsError(f"{where}.weight: must be must, should or could, not {weight!r}")
-        if not isinstance(checks, list) or not checks or not all(isinstance(c, str) for c in checks):
-            raise RequirementsError(f"{where}.checks: must be a non-empty list of check-id patterns")
-        for pattern in checks:
-            problem = check_glob(pattern)
-            if problem:
-                raise RequirementsError(f"{where}.checks: {problem}")
-        seen.add(rid)
-        out.append(BuyerRequirement(rid, title, str(weight), tuple(checks)))
+    for n, item in enumerate(doc.requirement, 1):
+        if item.id in seen:
+            raise RequirementsError(f"{path}: requirement[{n}].id: {item.id!r} is used twice")
+        seen.add(item.id)
+        out.append(BuyerRequirement(item.id, item.title if item.title is not None else item.id, item.weight,
+                                    item.checks))
     return out
 
 

@@ -11,8 +11,10 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from conformance.errors import ConfigError
 
-class InputError(ValueError):
+
+class InputError(ConfigError, ValueError):
     """``FILE:LINE: column: why``."""
 
 

@@ -11,10 +11,14 @@ import re
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationError
 
 from conformance.maturity.assessments import AssessmentError, read_assessments
 from conformance.maturity.csvfile import InputError, rows
 from conformance.maturity.records import ORG_KINDS, Footprint, Organisation
+from conformance.sections import Section, one_line
 
 __all__ = ["DEMO_DIR", "AssessmentError", "InputError", "read_assessments", "read_footprints",
            "read_organisations"]
@@ -38,6 +42,33 @@ def read_organisations(path: Path) -> list[Organisation]:
     return out
 
 
+def _members(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(m, str) for m in value):
+        raise ValueError("must be a non-empty list of ODS codes")
+    return tuple(value)
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    return value.isoformat()
+
+
+class _Footprint(Section):
+    name: Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))] = None
+    members: Annotated[tuple[str, ...], BeforeValidator(_members)]
+    milestones: dict[str, Annotated[str, BeforeValidator(_date)]] = Field(default_factory=dict)
+
+
+class _FootprintsFile(Section):
+    footprints: dict[str, _Footprint]
+
+
 def read_footprints(path: Path, known_ods: set[str], milestone_ids: set[str] | None = None) -> list[Footprint]:
     """``[footprints.CODE] name = "...", members = ["ODS", ...]``, and optionally the footprint's own dates:
     ``[footprints.CODE.milestones] MILESTONE = YYYY-MM-DD`` (checked against ``milestone_ids`` when given)."""
@@ -47,37 +78,21 @@ def read_footprints(path: Path, known_ods: set[str], milestone_ids: set[str] | N
         raise InputError(f"{path}: no such file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
-    if set(data) != {"footprints"} or not isinstance(data["footprints"], dict):
-        raise InputError(f"{path}: expected [footprints.CODE] tables and nothing else")
+    try:
+        doc = _FootprintsFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(one_line(exc, str(path), _FootprintsFile)) from None
     out = []
-    for code, spec in data["footprints"].items():
-        if not isinstance(spec, dict) or set(spec) - {"name", "members", "milestones"}:
-            raise InputError(f"{path}: footprints.{code}: expected name, members and milestones only")
-        members = spec.get("members")
-        if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
-            raise InputError(f"{path}: footprints.{code}.members: must be a non-empty list of ODS codes")
-        unknown = [m for m in members if m not in known_ods]
+    for code, spec in doc.footprints.items():
+        unknown = [m for m in spec.members if m not in known_ods]
         if unknown:
             raise InputError(f"{path}: footprints.{code}.members: unknown organisation {unknown[0]!r}")
-        out.append(Footprint(code, str(spec.get("name", code)), tuple(members),
-                             _dates(path, code, spec.get("milestones", {}), milestone_ids)))
+        for milestone in spec.milestones:
+            if milestone_ids is not None and milestone not in milestone_ids:
+                raise InputError(f"{path}: footprints.{code}.milestones.{milestone}: unknown milestone "
+                                 f"(known: {', '.join(sorted(milestone_ids))})")
+        out.append(Footprint(code, spec.name if spec.name is not None else code, spec.members,
+                             tuple(spec.milestones.items())))
     return out
 
 
-def _dates(path: Path, code: str, table: object, known: set[str] | None) -> tuple[tuple[str, str], ...]:
-    where = f"{path}: footprints.{code}.milestones"
-    if not isinstance(table, dict):
-        raise InputError(f"{where}: expected a table of MILESTONE = YYYY-MM-DD")
-    out = []
-    for milestone, value in table.items():
-        if known is not None and milestone not in known:
-            raise InputError(f"{where}.{milestone}: unknown milestone (known: {', '.join(sorted(known))})")
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                raise InputError(f"{where}.{milestone}: {value!r} is not a date (YYYY-MM-DD)") from None
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise InputError(f"{where}.{milestone}: {value!r} is not a date (YYYY-MM-DD)")
-        out.append((milestone, value.isoformat()))
-    return tuple(out)

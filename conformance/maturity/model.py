@@ -14,10 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from conformance.maturity.rules import STATUSES, Scoring, read_scoring
-from conformance.maturity.tomlcheck import ModelError, keys, read_toml, strings, text
+from conformance.maturity.tomlcheck import ModelError, read_toml
+from conformance.sections import Flag, Section, one_line
 
 __all__ = ["MODEL_DIR", "STATUSES", "Capability", "CapabilityModel", "Milestone", "ModelError", "Requirement",
            "Scoring", "Theme", "check_glob", "load_model"]
@@ -25,6 +28,7 @@ __all__ = ["MODEL_DIR", "STATUSES", "Capability", "CapabilityModel", "Milestone"
 MODEL_DIR = Path(__file__).resolve().parents[2] / "profiles" / "maturity"
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 GLOB = re.compile(r"^[a-z0-9_.*?!\[\]-]+$")
+_File = TypeVar("_File", bound=Section)
 
 
 @dataclass(frozen=True)
@@ -95,85 +99,134 @@ def check_glob(pattern: str) -> str | None:
     return None
 
 
-def _ident(path: Path, where: str, value: str) -> str:
-    if not ID.match(value):
-        raise ModelError(f"{path}: {where}: {value!r} is not an id (lower-case letters, digits, '-', '_')")
+def _ident(value: Any) -> str:
+    if not isinstance(value, str) or not ID.match(value):
+        raise ValueError(f"{value!r} is not an id (lower-case letters, digits, '-', '_')")
     return value
 
 
-def _themes(path: Path, data: dict[str, Any]) -> tuple[dict[str, str], dict[str, Theme]]:
-    sections = {_ident(path, f"sections.{k}", k): text(path, f"sections.{k}", v)
-                for k, v in keys(path, "sections", data.get("sections", {}), None, set()).items()}
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("must be a non-empty list of strings")
+    return tuple(value)
+
+
+def _unique(value: Any) -> tuple[str, ...]:
+    values = _strings(value)
+    if len(set(values)) != len(values):
+        raise ValueError(f"{next(v for n, v in enumerate(values) if v in values[:n])!r} is listed twice")
+    return values
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, date):  # TOML's own date literal: target_date = 2020-03-31
+        value = value.isoformat()
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return str(value)
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    patterns = _strings(value)
+    for pattern in patterns:
+        problem = check_glob(pattern)
+        if problem:
+            raise ValueError(problem)
+    return patterns
+
+
+Ident = Annotated[str, BeforeValidator(_ident)]
+Title = Annotated[str, BeforeValidator(_text)]
+Unique = Annotated[tuple[str, ...], BeforeValidator(_unique)]
+
+
+class _ThemeEntry(Section):
+    title: Title
+    section: Title = "capabilities"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"title": value} if isinstance(value, str) else value  # a title, in the capabilities section
+
+
+class _RequirementEntry(Section):
+    title: Title
+    checks: Annotated[tuple[str, ...], BeforeValidator(_globs)]
+    standard: Title = ""
+
+
+class _CapabilityEntry(Section):
+    title: Title
+    themes: Unique = ()
+    requirements: Unique
+    universal: Flag = False
+
+
+class _CapabilitiesFile(Section):
+    sections: dict[Ident, Title] = Field(default_factory=dict)
+    themes: dict[Ident, _ThemeEntry] = Field(default_factory=dict)
+    requirements: dict[Ident, _RequirementEntry]
+    capabilities: dict[Ident, _CapabilityEntry]
+
+
+class _MilestoneEntry(Section):
+    title: Title
+    target_date: Annotated[str, BeforeValidator(_date)]
+    capabilities: Unique
+
+
+class _RoadmapFile(Section):
+    milestones: dict[Ident, _MilestoneEntry]
+
+
+def _read(path: Path, model: type[_File]) -> _File:
+    try:
+        return model.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise ModelError(one_line(exc, str(path), model)) from None
+
+
+def _capabilities(path: Path, doc: _CapabilitiesFile) -> tuple[dict[str, str], dict[str, Theme],
+                                                               dict[str, Requirement], dict[str, Capability]]:
+    """The file's entries, after checking each reference names something the file defines."""
+    sections = dict(doc.sections)
     themes = {}
-    for tid, spec in keys(path, "themes", data.get("themes", {}), None, set()).items():
-        where = f"themes.{_ident(path, 'themes', tid)}"
-        if isinstance(spec, str):  # shorthand: a title, in the capabilities section
-            spec = {"title": spec}
-        spec = keys(path, where, spec, {"title", "section"}, {"title"})
-        section = spec.get("section", "capabilities")
-        if sections and section not in sections:
-            raise ModelError(f"{path}: {where}.section: unknown section {section!r} (known: {', '.join(sections)})")
-        themes[tid] = Theme(tid, text(path, f"{where}.title", spec["title"]), str(section))
-    return sections, themes
-
-
-def _requirements(path: Path, data: Any) -> dict[str, Requirement]:
-    out = {}
-    for rid, spec in keys(path, "requirements", data, None, set()).items():
-        where = f"requirements.{_ident(path, 'requirements', rid)}"
-        spec = keys(path, where, spec, {"title", "checks", "standard"}, {"title", "checks"})
-        checks = strings(path, f"{where}.checks", spec["checks"])
-        for pattern in checks:
-            problem = check_glob(pattern)
-            if problem:
-                raise ModelError(f"{path}: {where}.checks: {problem}")
-        standard = text(path, f"{where}.standard", spec["standard"]) if "standard" in spec else ""
-        out[rid] = Requirement(rid, text(path, f"{where}.title", spec["title"]), checks, standard)
-    return out
-
-
-def _capabilities(path: Path, data: Any, themes: dict[str, Theme],
-                  requirements: dict[str, Requirement]) -> dict[str, Capability]:
-    out = {}
-    for cid, spec in keys(path, "capabilities", data, None, set()).items():
-        where = f"capabilities.{_ident(path, 'capabilities', cid)}"
-        spec = keys(path, where, spec, {"title", "themes", "requirements", "universal"}, {"title", "requirements"})
-        needs = strings(path, f"{where}.requirements", spec["requirements"], unique=True)
-        for rid in needs:
+    for tid, theme in doc.themes.items():
+        if sections and theme.section not in sections:
+            raise ModelError(f"{path}: themes.{tid}.section: unknown section {theme.section!r} "
+                             f"(known: {', '.join(sections)})")
+        themes[tid] = Theme(tid, theme.title, theme.section)
+    requirements = {rid: Requirement(rid, r.title, r.checks, r.standard) for rid, r in doc.requirements.items()}
+    capabilities = {}
+    for cid, cap in doc.capabilities.items():
+        for rid in cap.requirements:
             if rid not in requirements:
-                raise ModelError(f"{path}: {where}.requirements: unknown requirement {rid!r}")
-        names = strings(path, f"{where}.themes", spec["themes"], unique=True) if "themes" in spec else ()
-        for theme in names:
-            if theme not in themes:
-                raise ModelError(f"{path}: {where}.themes: unknown theme {theme!r}")
-        universal = spec.get("universal", False)
-        if not isinstance(universal, bool):
-            raise ModelError(f"{path}: {where}.universal: must be true or false")
-        out[cid] = Capability(cid, text(path, f"{where}.title", spec["title"]), names, needs, universal)
-    if not out:
+                raise ModelError(f"{path}: capabilities.{cid}.requirements: unknown requirement {rid!r}")
+        for theme_id in cap.themes:
+            if theme_id not in themes:
+                raise ModelError(f"{path}: capabilities.{cid}.themes: unknown theme {theme_id!r}")
+        capabilities[cid] = Capability(cid, cap.title, cap.themes, cap.requirements, cap.universal)
+    if not capabilities:
         raise ModelError(f"{path}: capabilities: none defined")
-    return out
+    return sections, themes, requirements, capabilities
 
 
 def _milestones(path: Path, capabilities: dict[str, Capability]) -> dict[str, Milestone]:
-    data = keys(path, "(top)", read_toml(path), {"milestones"}, {"milestones"})
     out = {}
-    for mid, spec in keys(path, "milestones", data["milestones"], None, set()).items():
-        where = f"milestones.{_ident(path, 'milestones', mid)}"
-        needed = {"title", "target_date", "capabilities"}
-        spec = keys(path, where, spec, needed, needed)
-        target = spec["target_date"]
-        if isinstance(target, date):  # TOML's own date literal: target_date = 2020-03-31
-            target = target.isoformat()
-        try:
-            date.fromisoformat(str(target))
-        except ValueError:
-            raise ModelError(f"{path}: {where}.target_date: {target!r} is not a date (YYYY-MM-DD)") from None
-        caps = strings(path, f"{where}.capabilities", spec["capabilities"], unique=True)
-        for cid in caps:
+    for mid, spec in _read(path, _RoadmapFile).milestones.items():
+        for cid in spec.capabilities:
             if cid not in capabilities:
-                raise ModelError(f"{path}: {where}.capabilities: unknown capability {cid!r}")
-        out[mid] = Milestone(mid, text(path, f"{where}.title", spec["title"]), str(target), caps)
+                raise ModelError(f"{path}: milestones.{mid}.capabilities: unknown capability {cid!r}")
+        out[mid] = Milestone(mid, spec.title, spec.target_date, spec.capabilities)
     return out
 
 
@@ -185,11 +238,7 @@ def load_model(directory: Path | str | None = None) -> CapabilityModel:
         raise ModelError(f"{root}: not a directory (a capability model is a directory holding "
                          "capabilities.toml, scoring.toml and roadmap.toml)")
     caps_file = root / "capabilities.toml"
-    data = keys(caps_file, "(top)", read_toml(caps_file), {"sections", "themes", "requirements", "capabilities"},
-                {"requirements", "capabilities"})
-    sections, themes = _themes(caps_file, data)
-    requirements = _requirements(caps_file, data["requirements"])
-    capabilities = _capabilities(caps_file, data["capabilities"], themes, requirements)
+    sections, themes, requirements, capabilities = _capabilities(caps_file, _read(caps_file, _CapabilitiesFile))
     scoring = read_scoring(root / "scoring.toml")
     milestones = _milestones(root / "roadmap.toml", capabilities)
     return CapabilityModel(themes, requirements, capabilities, milestones, scoring, sections)

@@ -1,4 +1,4 @@
-"""The scoring rules (profiles/maturity/scoring.toml) as a typed record, read strictly.
+"""The scoring rules (profiles/maturity/scoring.toml) as a typed record, read strictly (pydantic).
 
 Kept apart from the capability model so that the rules a commissioner may argue about (expiry, how
 skips and errors count, which claims are contradicted, when a milestone is at risk) are one small
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from conformance.maturity.tomlcheck import ModelError, keys, read_toml, strings
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+
+from conformance.maturity.tomlcheck import ModelError, read_toml
+from conformance.sections import Flag, KeyProblem, Section, one_line, whole
 
 STATUSES = ("met", "partly met", "not met", "no evidence")
 CLAIM_VALUES = ("met", "partly met", "not met")
@@ -35,43 +38,76 @@ class Scoring:
                                                               ("skip", self.skip_counts_as)) if how == "fail"})
 
 
-def _count_rule(path: Path, data: dict[str, Any], key: str, default: str) -> str:
-    value = data.get(key, default)
+def _count_rule(value: Any) -> str:
     if value not in COUNTS_AS:
-        raise ModelError(f"{path}: {key}: must be 'fail' or 'not-run', not {value!r}")
+        raise ValueError(f"must be 'fail' or 'not-run', not {value!r}")
     return str(value)
 
 
-def _statuses(path: Path, where: str, value: Any) -> tuple[str, ...]:
-    values = strings(path, where, value, unique=True)
-    bad = [s for s in values if s not in STATUSES]
+def _statuses(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("must be a non-empty list of strings")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{next(v for n, v in enumerate(value) if v in value[:n])!r} is listed twice")
+    bad = [s for s in value if s not in STATUSES]
     if bad:
-        raise ModelError(f"{path}: {where}: {bad[0]!r} is not a status ({', '.join(STATUSES)})")
-    return values
+        raise ValueError(f"{bad[0]!r} is not a status ({', '.join(STATUSES)})")
+    return tuple(value)
+
+
+def _threshold(value: Any) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+        raise ValueError("must be a number in (0, 1]")
+    return float(value)
+
+
+Statuses = Annotated[tuple[str, ...], BeforeValidator(_statuses)]
+CountRule = Annotated[str, BeforeValidator(_count_rule)]
+
+
+class _Audit(Section):
+    """``[audit]``: for each claim, the evidenced statuses that contradict it."""
+
+    met: Statuses | None = Field(None, alias="met")
+    partly_met: Statuses | None = Field(None, alias="partly met")
+    not_met: Statuses | None = Field(None, alias="not met")
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> _Audit:
+        for claim, statuses in self.claims().items():
+            if claim in statuses:
+                raise KeyProblem(claim, "a claim cannot contradict the same status")
+        return self
+
+    def claims(self) -> dict[str, tuple[str, ...]]:
+        return {k: v for k, v in self.model_dump(by_alias=True).items() if v is not None}
+
+
+class _Roadmap(Section):
+    on_track_statuses: Statuses = ("partly met",)
+
+    @field_validator("on_track_statuses")
+    @classmethod
+    def _not_met(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "met" in value:
+            raise ValueError("'met' is achieved, not on track")
+        return value
+
+
+class _ScoringFile(Section):
+    expires_after_days: Annotated[int, whole("must be a whole number of days above 0", 1)] = 365
+    error_counts_as: CountRule = "not-run"
+    skip_counts_as: CountRule = "not-run"
+    partly_met_threshold: Annotated[float, BeforeValidator(_threshold)] = 0.5
+    partly_met_if_any_required_passed: Flag = False
+    audit: _Audit = Field(default_factory=lambda: _Audit.model_validate({}))
+    roadmap: _Roadmap = Field(default_factory=_Roadmap)
 
 
 def read_scoring(path: Path) -> Scoring:
-    allowed = {"expires_after_days", "error_counts_as", "skip_counts_as", "partly_met_threshold",
-               "partly_met_if_any_required_passed", "audit", "roadmap"}
-    data = keys(path, "(top)", read_toml(path), allowed, set())
-    days = data.get("expires_after_days", 365)
-    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
-        raise ModelError(f"{path}: expires_after_days: must be a whole number of days above 0")
-    threshold = data.get("partly_met_threshold", 0.5)
-    if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not 0 < threshold <= 1:
-        raise ModelError(f"{path}: partly_met_threshold: must be a number in (0, 1]")
-    any_required = data.get("partly_met_if_any_required_passed", False)
-    if not isinstance(any_required, bool):
-        raise ModelError(f"{path}: partly_met_if_any_required_passed: must be true or false")
-    audit: dict[str, tuple[str, ...]] = {}
-    for claim, statuses in keys(path, "audit", data.get("audit", {}), set(CLAIM_VALUES), set()).items():
-        audit[claim] = _statuses(path, f"audit.{claim}", statuses)
-        if claim in audit[claim]:
-            raise ModelError(f"{path}: audit.{claim}: a claim cannot contradict the same status")
-    roadmap = keys(path, "roadmap", data.get("roadmap", {}), {"on_track_statuses"}, set())
-    on_track = _statuses(path, "roadmap.on_track_statuses", roadmap["on_track_statuses"]) \
-        if "on_track_statuses" in roadmap else ("partly met",)
-    if "met" in on_track:
-        raise ModelError(f"{path}: roadmap.on_track_statuses: 'met' is achieved, not on track")
-    return Scoring(days, _count_rule(path, data, "error_counts_as", "not-run"), float(threshold), audit,
-                   _count_rule(path, data, "skip_counts_as", "not-run"), any_required, on_track)
+    try:
+        doc = _ScoringFile.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise ModelError(one_line(exc, str(path), _ScoringFile)) from None
+    return Scoring(doc.expires_after_days, doc.error_counts_as, doc.partly_met_threshold, doc.audit.claims(),
+                   doc.skip_counts_as, doc.partly_met_if_any_required_passed, doc.roadmap.on_track_statuses)

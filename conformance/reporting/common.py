@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ConfigError
 from conformance.model import CheckResult, RunResult, Status
 from conformance.scrub import RUN
 
@@ -31,7 +32,7 @@ _UNSAFE = re.compile(
 )
 
 
-class ReportError(Exception):
+class ReportError(ConfigError):
     """A report could not be written: one line naming the path and why (the CLI maps it to exit 2)."""
 
 

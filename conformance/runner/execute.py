@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import liveness
 from conformance.checks import (
@@ -42,6 +42,9 @@ from conformance.runner.events import (
 from conformance.runner.plan import Plan
 from conformance.runner.stop import SUSPECT_AFTER, Stop, deadline_passed, interrupted, target_died
 from conformance.writeguard import is_sandbox
+
+if TYPE_CHECKING:
+    from conformance.targets import Target
 
 # Clean-up (deleting what the suites wrote) against a target that hangs must not hold the run for ever.
 CLEANUP_TIMEOUT = 30.0
@@ -119,7 +122,7 @@ class Runner:
         for sink in self.sinks:
             sink.on_event(event)
 
-    async def run(self, plan: Plan, target: Any, info: RunInfo) -> RunResult:
+    async def run(self, plan: Plan, target: Target, info: RunInfo) -> RunResult:
         info.suites = plan.suites
         result = RunResult(run=info)
         self.emit(RunStarted(run=info, total=len(plan.checks)))
@@ -141,6 +144,8 @@ class Runner:
                                                        shared=shared))
             except CheckSkipped as exc:  # the target lacks what the suite tests (no FHIR endpoint): skip it all
                 setup = (Status.SKIP, str(exc))
+            except CheckFailed as exc:  # a verdict is no Exception now: a setup that fails one errors, as before
+                setup = (Status.ERROR, f"suite {suite_id} could not start: {describe_exception(exc)}")
             except Exception as exc:  # a context that cannot be built errors every check of the suite
                 setup = (Status.ERROR, f"suite {suite_id} could not start: {describe_exception(exc)}")
             try:
@@ -188,7 +193,7 @@ class Runner:
         spec: CheckSpec,
         ctx: Any,
         setup: tuple[Status, str],
-        target: Any,
+        target: Target,
         semaphore: asyncio.Semaphore,
         done: dict[str, asyncio.Future[CheckResult]],
         result: RunResult,

@@ -9,27 +9,35 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from conformance.checks import REGISTRY, CheckSpec, Registry
+from conformance.errors import UsageError
 
 ENTRY_POINT_GROUP = "conformance.suites"
 
 
-class SelectionError(Exception):
+class SelectionError(UsageError):
     """The user asked for a suite or pattern that names nothing: a usage error (exit 2)."""
 
 
 def load_suites() -> Registry:
     """Import every suite module so its checks register.
 
-    Suites are found by name (entry points, then the ``suites`` package beside the library) so the
-    runner never imports protocol code directly.
+    The union of the built-in ``suites`` package and every ``conformance.suites`` entry point (the
+    built-ins are registered there too): a third-party plugin adds suites, it never hides the shipped
+    ones. Built-ins come first, in package order, so reports keep their order.
     """
-    names = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    if not names:
-        package = importlib.import_module("suites")
-        names = [f"suites.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.ispkg]
-    for name in names:
+    for name in suite_modules():
         importlib.import_module(name)
     return REGISTRY
+
+
+def suite_modules() -> list[str]:
+    """Module names to import: the built-in suites, then entry-point modules not already among them."""
+    package = importlib.import_module("suites")
+    names = [f"suites.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.ispkg]
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.module not in names:
+            names.append(ep.module)
+    return names
 
 
 @dataclass

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
-from conformance.targets import Target, mllp_address
+from conformance.errors import TargetUnreachable
+from conformance.transports.settings import mllp_address
+
+if TYPE_CHECKING:
+    from conformance.targets import Target
 
 PROBE_TIMEOUT = 10.0
 
 
-class UnreachableError(Exception):
+class UnreachableError(TargetUnreachable):
     """A declared endpoint did not answer; the message is one sentence naming it.
 
     ``what`` is the sentence without its ending, for a re-probe during a run (where things were run).

@@ -25,8 +25,8 @@ from conformance.checks import ExchangeBroken, HarnessLacks
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.scrub import REDACTED, SENSITIVE_HEADERS, Scrubber, transport_scrubber
-from conformance.targets import Auth, HttpSettings
 from conformance.transports.decoding import BoundedDecoder, DecodeError
+from conformance.transports.settings import Auth, HttpSettings
 from conformance.writeguard import (
     READ_METHODS,
     effective_method,

@@ -31,7 +31,7 @@ class ProfilesContext(FhirContext):
         """Loaded on first use (the first check that validates), once per run (again if the package cache
         turned out to hold a claimed profile's package)."""
         if self._source is None:
-            packages = [Path(p) for p in getattr(self.target, "packages", [])]
+            packages = [Path(p) for p in self.target.packages]
             self._source = judge.definitions([OWN_PROFILES, *self._cached, *packages])
         return self._source
 
@@ -47,9 +47,9 @@ class ProfilesContext(FhirContext):
         """Resource type -> canonical URLs of the profiles claimed for it (target file, then server)."""
         out: dict[str, list[str]] = {}
         declared = [u for e in cap.resources() for u in items(e, "supportedProfile") if isinstance(u, str)]
-        self.from_cache([*getattr(self.target, "profiles", []), *declared])
+        self.from_cache([*self.target.profiles, *declared])
         source = self.source()
-        for url in getattr(self.target, "profiles", []):
+        for url in self.target.profiles:
             definition = source.structure(url)
             kind = definition.get("type") if definition else None
             if isinstance(kind, str):

@@ -22,7 +22,7 @@ from conformance.fhir.context import FhirContext
 from conformance.fhir.expect import describe, entries, require_declared, searchset, snippet
 from conformance.gs1 import validate
 from conformance.gs1.linters import check_digit
-from conformance.targets import BedsideSettings
+from conformance.targets import BedsideSettings, Target
 from conformance.transports.http import HttpResponse
 
 SUITE_ID = "gs1-bedside"
@@ -81,7 +81,7 @@ class Scans:
 class BedsideContext(FhirContext):
     metadata_check = METADATA
 
-    def __init__(self, target: Any, http: Any, run_id: str) -> None:
+    def __init__(self, target: Target, http: Any, run_id: str) -> None:
         super().__init__(target, http, run_id)
         self.scans = Scans()
 
@@ -152,8 +152,7 @@ def refusal_problem(response: HttpResponse) -> str | None:
 
 def bedside(ctx: BedsideContext) -> BedsideSettings:
     """The target's ``[bedside]`` declaration (none: a generic FHIR server)."""
-    settings = getattr(ctx.target, "bedside", None)
-    return settings if isinstance(settings, BedsideSettings) else BedsideSettings()
+    return ctx.target.bedside
 
 
 def gln_extension_system(ctx: BedsideContext) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from conformance.checks import BaseContext, HarnessLacks, SuiteRuntime, fail, skip, suite
 from conformance.evidence.capture import record
@@ -18,7 +17,7 @@ from conformance.hl7v2 import ProfileError, load_profile
 from conformance.hl7v2.ack import Ack, AckError, read_ack
 from conformance.hl7v2.outbound import fixture_messages, readdress, set_fields, without_segment
 from conformance.model import Evidence
-from conformance.targets import mllp_address
+from conformance.targets import Target, mllp_address
 from conformance.transports.mllp import (
     Handler,
     MllpClient,
@@ -45,7 +44,7 @@ class Exchange:
 
 
 class ReceiverContext(BaseContext):
-    def __init__(self, target: Any, handler: Handler | None) -> None:
+    def __init__(self, target: Target, handler: Handler | None) -> None:
         super().__init__(target)
         self.hl7 = target.hl7v2
         self.handler = handler

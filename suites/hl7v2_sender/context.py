@@ -22,7 +22,7 @@ from conformance.hl7v2 import parse, validate
 from conformance.hl7v2.ack import Problem, build_ack, commit_wanted, enhanced, problem_for
 from conformance.hl7v2.message import decode
 from conformance.model import Evidence
-from conformance.targets import mllp_address
+from conformance.targets import Target, mllp_address
 from conformance.transports.http import HttpTransport, TransportError
 from conformance.transports.mllp import Handler, MllpListener, MllpSettings, OnBroken, Reply
 from conformance.writeguard import is_sandbox, require_sandbox
@@ -59,7 +59,7 @@ class Delivery:
 
 
 class SenderContext(BaseContext):
-    def __init__(self, target: Any, push: Push | None, http_transport: Any) -> None:
+    def __init__(self, target: Target, push: Push | None, http_transport: Any) -> None:
         super().__init__(target)
         self.hl7 = target.hl7v2
         self.push = push

@@ -9,7 +9,6 @@ apart so each verdict records the exchanges it was judged on.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import secrets
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from conformance.model import Evidence
 from conformance.openapi.cases import CasesRun, run_cases
 from conformance.openapi.created import Created, delete_created
 from conformance.openapi.document import DocumentBeyondLimit, DocumentError, parse, read_file, validate
-from conformance.targets import Auth
+from conformance.targets import Auth, Target
 from conformance.transports.http import BodyBeyondLimit, HttpTransport, TransportError
 from conformance.writeguard import ADVICE, READ_METHODS, is_sandbox
 
@@ -33,12 +32,12 @@ SAFE = ("GET", "HEAD")
 
 
 class OpenApiContext(BaseContext):
-    def __init__(self, target: Any, transport: Any, run_id: str = "", ledger: Ledger | None = None) -> None:
+    def __init__(self, target: Target, transport: Any, run_id: str = "", ledger: Ledger | None = None) -> None:
         super().__init__(target)
         self.settings = target.api
         self.source: str = target.endpoints.get("openapi", "")
         self.base: str = target.endpoints.get("api", "").rstrip("/")
-        doc_http = dataclasses.replace(target.http, max_body_bytes=target.api.max_document_bytes)
+        doc_http = target.http.model_copy(update={"max_body_bytes": target.api.max_document_bytes})
         read_only = not is_sandbox(target)
         self.anonymous = HttpTransport(doc_http, Auth(), transport=transport, read_only=read_only)
         self.http = HttpTransport(target.http, target.auth, transport=transport,

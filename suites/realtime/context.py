@@ -22,6 +22,7 @@ from conformance.model import Evidence
 from conformance.realtime.notifications import FILTER_EXT, HEARTBEAT_EXT, PAYLOAD_EXT, Notification
 from conformance.realtime.receiver import Inbox, Receiver
 from conformance.realtime.settings import RealtimeSettings, listen_address
+from conformance.targets import Target
 from conformance.transports.http import HttpResponse, HttpTransport, TransportError
 from conformance.writeguard import is_sandbox
 
@@ -32,11 +33,11 @@ Link = Callable[[Any], None]
 
 
 class RealtimeContext(BaseContext):
-    def __init__(self, target: Any, transport: Any, link: Link | None, run_id: str) -> None:
+    def __init__(self, target: Target, transport: Any, link: Link | None, run_id: str) -> None:
         super().__init__(target)
         self.rt: RealtimeSettings = target.realtime
         self.filter = self.rt.filter  # the one Subscriptions carry: create may pick one the topic allows
-        endpoints = getattr(target, "endpoints", {}) or {}
+        endpoints = target.endpoints
         self.a_url, self.b_url = self.rt.endpoint_a(endpoints), self.rt.endpoint_b(endpoints)
         read_only = not is_sandbox(target)
         self.http_a = HttpTransport(target.http, target.auth, transport=transport, origin=self.a_url or None,
@@ -135,7 +136,7 @@ class RealtimeContext(BaseContext):
                     await self.b.delete(f"Subscription/{sid}")
                 except TransportError:
                     continue
-            if getattr(self.target, "sandbox", False):
+            if self.target.sandbox:
                 if self.cut_short:
                     await self.sweep()
                 for pid in self.patients:

@@ -19,7 +19,7 @@ from conformance.evidence.capture import record
 from conformance.fhir.tags import run_tag
 from conformance.model import Evidence
 from conformance.openapi.document import DocumentError, operations, parse
-from conformance.targets import Auth
+from conformance.targets import Auth, Target
 from conformance.transports.http import BodyBeyondLimit, HttpResponse, HttpTransport, TransportError
 from conformance.writeguard import is_sandbox
 
@@ -28,7 +28,7 @@ JSON = {"Accept": "application/json"}
 
 
 class SecurityContext(BaseContext):
-    def __init__(self, target: Any, transport: Any, run_id: str = "") -> None:
+    def __init__(self, target: Target, transport: Any, run_id: str = "") -> None:
         super().__init__(target)
         self.oauth = target.oauth
         self.api = target.endpoints.get("api", "").rstrip("/")

@@ -69,6 +69,7 @@ openapi = "{root}/api/openapi.json"
 api = "{root}/api"
 [api]
 max_cases = 60
+time_budget = 200
 [realtime]
 b = "{root}/fhir-b"
 heartbeat = 1.0

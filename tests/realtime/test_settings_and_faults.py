@@ -56,14 +56,8 @@ def test_faults_without_a_value_still_refuse_one() -> None:
 
 
 def test_the_filter_setting_must_narrow_to_the_run() -> None:
-    from conformance.realtime.settings import parse_realtime
-
-    def err(key: str, why: str) -> Exception:
-        return ValueError(f"{key}: {why}")
-
-    assert parse_realtime({}, err).filter == "Patient?_tag={tag}"
-    assert parse_realtime({"filter": "Patient?identifier={tag}"}, err).filter == "Patient?identifier={tag}"
-    import pytest
-
-    with pytest.raises(ValueError, match=r"realtime\.filter: must contain \{tag\}"):
-        parse_realtime({"filter": "Patient?gender=female"}, err)
+    assert parse(target({}), "t.toml").realtime.filter == "Patient?_tag={tag}"
+    chosen = parse(target({"filter": "Patient?identifier={tag}"}), "t.toml").realtime
+    assert chosen.filter == "Patient?identifier={tag}"
+    with pytest.raises(TargetError, match=r"^t\.toml: realtime\.filter: must contain \{tag\}"):
+        parse(target({"filter": "Patient?gender=female"}), "t.toml")

@@ -165,8 +165,8 @@ async def _exchanges(url: str, monkeypatch: pytest.MonkeyPatch, secrets: list[st
         monkeypatch.setenv("LEN_USER", user)
         monkeypatch.setenv("LEN_PASS", password)
         with collecting() as evidence:
-            for auth in (Auth("bearer", token_env="LEN_TOKEN"),
-                         Auth("basic", username_env="LEN_USER", password_env="LEN_PASS")):
+            for auth in (Auth(type="bearer", token_env="LEN_TOKEN"),
+                         Auth(type="basic", username_env="LEN_USER", password_env="LEN_PASS")):
                 http = HttpTransport(HttpSettings(evidence_body_bytes=5_000, verify_tls=False), auth)
                 try:  # the body is cut at 5,000 bytes: some echo is cut through the middle of a secret
                     await http.request("POST", f"{url}/fhir/Patient?q={quote(password)}", content=password.encode())

@@ -6,7 +6,6 @@ harness observed the system misbehave. Against the correct sandbox, a harness th
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -37,11 +36,11 @@ def no_settings(target: Target) -> None:
 
 
 def tiny_body_limit(target: Target) -> None:
-    target.http = dataclasses.replace(target.http, max_body_bytes=300)
+    target.http = target.http.model_copy(update={"max_body_bytes": 300})
 
 
 def tiny_document_limit(target: Target) -> None:
-    target.api = dataclasses.replace(target.api, max_document_bytes=100)
+    target.api = target.api.model_copy(update={"max_document_bytes": 100})
 
 
 def unknown_topic_setting(target: Target) -> None:

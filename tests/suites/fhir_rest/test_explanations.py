@@ -86,12 +86,10 @@ def _large_statement(request: httpx.Request, status: int, headers: list[tuple[st
 
 
 async def test_evidence_keeps_the_whole_statement_up_to_the_configured_limit() -> None:
-    import dataclasses
-
     from conformance.targets import Target
 
     def roomy(target: Target) -> None:
-        target.http = dataclasses.replace(target.http, evidence_body_bytes=1_000_000)
+        target.http = target.http.model_copy(update={"evidence_body_bytes": 1_000_000})
 
     for configure, whole in ((roomy, True), (None, False)):
         result = await run_against_sandbox(suites=["fhir-rest"], select=["fhir-rest.capability.metadata"],
