@@ -76,3 +76,19 @@ def test_a_panel_compares_systems_and_opens_a_run_from_its_comparison(served: st
     page.goto(f"{served}/footprints/XFP01")  # type: ignore[attr-defined]
     assert page.get_by_role("heading", level=1).inner_text() == "Page not found"  # type: ignore[attr-defined]
     context.close()  # type: ignore[attr-defined]
+
+
+def test_an_admin_disputes_a_claim_and_the_record_shows_it(served: str, browser: object) -> None:
+    context, page = _page(browser, served, "/organisations/X26/claims", "admin")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Audit of claims")  # type: ignore[attr-defined]
+    accessible(page, "claims audit with its forms")
+    first = page.locator("section").first  # type: ignore[attr-defined]
+    first.get_by_label("dispute the claim").check()
+    first.get_by_label("Reason (needed to dispute or resolve)").fill("synthetic: no evidence of go-live was shown")
+    first.get_by_role("button", name="Record").click()
+    assert page.get_by_role("cell", name="synthetic: no evidence of go-live was shown").is_visible()  # type: ignore[attr-defined]
+    accessible(page, "a disputed claim")
+    page.goto(f"{served}/organisations/X26")  # type: ignore[attr-defined]
+    assert page.get_by_text("claim disputed").count() >= 1  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "admin-claim-dispute.png"), full_page=True)  # type: ignore[attr-defined]
+    context.close()  # type: ignore[attr-defined]
