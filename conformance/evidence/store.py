@@ -44,7 +44,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from conformance.errors import ConfigError
-from conformance.evidence import attestations, bulk, migrate, seallog, signing
+from conformance.evidence import attestation_pack, attestations, bulk, migrate, seallog, signing
 from conformance.evidence.keys import Signer, Trusted, find_signer
 from conformance.evidence.schema import (
     ABORTED,
@@ -366,7 +366,8 @@ class EvidenceStore:
             except ValueError as exc:
                 raise StoreError(f"store {self.url}: cannot prove run {run_id} is in the checkpoint's log: {exc}") \
                     from None
-            data = pack_of(run, seal, blobs, signer, log, signing.seal_signature(session, seal))
+            data = pack_of(run, seal, blobs, signer, log, signing.seal_signature(session, seal),
+                           attestation_pack.entries(session, run_id, log))
         try:
             path.write_bytes(data)
         except OSError as exc:

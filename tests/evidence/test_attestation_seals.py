@@ -159,3 +159,30 @@ def test_attestations_stored_before_0006_are_sealed_by_the_migration(tmp_path: P
     sql(url, "UPDATE attestations SET reason = 'rewritten' WHERE id = 1")
     code, out = verify(url)
     assert code == 1 and "attestation #1 (check s.g.two)" in out
+
+
+def test_a_pack_carries_its_runs_attestations_and_a_changed_one_is_found(tmp_path: Path, signer: Signer) -> None:
+    import json
+
+    from conformance.evidence.schema import canonical_json
+    from conformance.evidence.verify import verify_pack_signed
+
+    store = world(f"sqlite:///{tmp_path / 'c.db'}", signer)
+    pack = tmp_path / "r1.pack"
+    store.export("r1", pack)
+    store.export("r2", tmp_path / "r2.pack")
+    store.close()
+    body = json.loads(pack.read_bytes())
+    assert [a["action"] for a in body["attestations"]] == ["dispute", "resolve"]
+    assert "attestations" not in json.loads((tmp_path / "r2.pack").read_bytes())  # nobody attested r2
+    assert verify_pack_signed(pack, signer.fingerprint)[1] == []
+    body["attestations"][0]["reason"] = "nothing to see"
+    pack.write_bytes(canonical_json(body) + b"\n")
+    _, problems, _ = verify_pack_signed(pack, None)
+    assert [(p.where, p.what) for p in problems] == [
+        ("attestation #1", "its action, reason, author, time or subject were changed after it was sealed")]
+    del body["attestations"][0]["signature"]
+    body["attestations"][0]["reason"] = "dispute: synthetic"
+    pack.write_bytes(canonical_json(body) + b"\n")
+    result = CliRunner().invoke(main, ["evidence", "verify", str(pack), "--trusted-key", signer.fingerprint])
+    assert result.exit_code == 1 and "attestation #1: it is unsigned" in result.output, result.output
