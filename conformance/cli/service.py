@@ -38,7 +38,9 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
         if (ssl_certfile is None) != (ssl_keyfile is None):
             click.echo("conformance: serve: give --ssl-certfile and --ssl-keyfile together", err=True)
             return 2
-        with EvidenceStore(store_url, find_key=False) as store:
+        # The operator's key (if any) signs each attestation as it is written, as it signs each seal.
+        with EvidenceStore(store_url) as store:
+            _ = store.signer  # a broken key file: exit 2 now, not a failed attestation later
             app = create_app(store, load_model(model_dir))
             try:
                 sock = socket.create_server((host, port))
@@ -184,6 +186,27 @@ def users_revoke(token_id: int, store_url: str | None) -> None:
                 click.echo(f"conformance: users revoke: no valid token {token_id}", err=True)
                 return 2
         click.echo(f"token {token_id} revoked")
+        return 0
+
+    _guard(body)
+
+
+@users.command("oidc")
+@click.argument("name")
+@click.option("--issuer", required=True, metavar="URL", help="The OpenID provider (as CONFORMANCE_OIDC_ISSUER).")
+@click.option("--subject", default="", metavar="SUB", help="The identity's subject (its `sub` claim).")
+@click.option("--email", default="", metavar="ADDRESS", help="Or its email, which the provider must say it verified.")
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+def users_oidc(name: str, issuer: str, subject: str, email: str, store_url: str | None) -> None:
+    """Let account NAME sign in through an OpenID provider as this identity (its roles stay its own)."""
+
+    def body() -> int:
+        from conformance.evidence.store import EvidenceStore
+        from conformance.service.oidc import register_identity
+
+        with EvidenceStore(store_url, find_key=False) as store:
+            register_identity(store, name, issuer, subject, email)
+        click.echo(f"user {name}: may sign in through {issuer} as {subject or email}")
         return 0
 
     _guard(body)

@@ -159,7 +159,7 @@ def _disputed(session: Session, run_ids: list[str]) -> set[tuple[str, str]]:
     for run_id, check_id, action in session.execute(
             select(AttestationRow.run_id, AttestationRow.check_id, AttestationRow.action)
             .where(AttestationRow.run_id.in_(run_ids)).order_by(AttestationRow.id)):
-        latest[(run_id, check_id)] = action
+        latest[(str(run_id), check_id)] = action  # (run_id is in run_ids: never a claim's None)
     return {key for key, action in latest.items() if action == "dispute"}
 
 

@@ -3,7 +3,8 @@
 Kept apart from the store's behaviour; the schema changes only through the Alembic migrations in
 ``conformance/evidence/migrations/versions`` (0001 is the first released schema, 0002 added the
 record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals; 0003
-the global log index of seals and their signatures).
+the global log index of seals and their signatures; 0004 the service's accounts; 0005 campaigns; 0006 the
+service's registered targets; 0007 sealed, signed attestations of verdicts and claims; 0008 OIDC identities).
 """
 
 from __future__ import annotations
@@ -192,21 +193,32 @@ class SignatureRow(Base):
 
 
 class AttestationRow(Base):
-    """An assessor's word on one verdict (issue 22): ``attest``, ``dispute`` or ``resolve``, with a reason.
+    """An assessor's word on one verdict or one self-assessment claim (issue 22): ``attest``, ``dispute``
+    or ``resolve``, with a reason.
 
     A verdict whose latest word is ``dispute`` is shown as disputed and left out of every record's
-    scoring (records.run_outcomes) until resolved; the run's seal is untouched (attestations are kept
-    beside the sealed outcomes, not in them)."""
+    scoring (records.run_outcomes) until resolved. Each row is sealed (``digest``, over its fields and
+    ``subject``: the sealed outcome's digest, or a copy of the claim), takes its place in the store-wide
+    log beside the seals (``log_index``) and is signed with the operator's key when there is one
+    (attestations.py); the run's own seal is untouched."""
 
     __tablename__ = "attestations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True, nullable=True)
     check_id: Mapped[str] = mapped_column(String(255))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True, nullable=True,
+                                                      default=None)
     action: Mapped[str] = mapped_column(String(16))  # attest | dispute | resolve
     reason: Mapped[str] = mapped_column(Text, default="")
     by: Mapped[str] = mapped_column(String(128))  # the assessor's user name
     at: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    log_index: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True, default=None)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    public_key: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
 
 
 def plain(value: Any) -> Any:

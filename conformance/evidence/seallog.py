@@ -1,9 +1,11 @@
 """The store-wide append-only log of seals (RFC 9162 Merkle tree), its checkpoints and inclusion proofs.
 
 Leaf ``i`` is the seal with log index ``i`` (a unique, gap-free number the store gives each seal as it
-writes it), as the canonical JSON of its run id and digest. A checkpoint signs (tree size, root hash);
-a store whose log is not an extension of a published checkpoint lost or changed a run, and a pack
-whose inclusion proof reaches a checkpoint's root is proven to be in the log the checkpoint commits to.
+writes it), as the canonical JSON of its run id and digest, or the attestation with that index (its id
+and digest: attestations.py), so a checkpoint commits to assessors' words as well as to runs. A
+checkpoint signs (tree size, root hash); a store whose log is not an extension of a published
+checkpoint lost or changed a run (or an attestation), and a pack whose inclusion proof reaches a
+checkpoint's root is proven to be in the log the checkpoint commits to.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conformance import safejson
-from conformance.evidence import merkle
+from conformance.evidence import attestations, merkle
 from conformance.evidence.keys import Signer, Trusted, b64decode
-from conformance.evidence.schema import SealRow, canonical_json
+from conformance.evidence.schema import AttestationRow, SealRow, canonical_json
 from conformance.evidence.signing import check_signed, signature_block
 
 CHECKPOINT_FORMAT = "conformance-seal-checkpoint/1"
@@ -28,20 +30,31 @@ def leaf(run_id: str, digest: str) -> bytes:
     return canonical_json({"run": run_id, "digest": digest})
 
 
+def _entries(session: Session) -> list[tuple[int, str, str, bytes]]:
+    """(log index, run id or "", what, leaf) of every seal and every sealed attestation, in log order."""
+    seals = session.execute(select(SealRow.log_index, SealRow.run_id, SealRow.digest)).all()
+    said = session.execute(select(AttestationRow.log_index, AttestationRow.id, AttestationRow.run_id,
+                                  AttestationRow.digest).where(AttestationRow.log_index.is_not(None))).all()
+    entries = [(index, run_id, "", leaf(run_id, digest)) for index, run_id, digest in seals]
+    entries += [(int(index or 0), run_id or "", f"attestation #{ident}", attestations.leaf(ident, str(digest)))
+                for index, ident, run_id, digest in said]  # (only rows with an index are read)
+    return sorted(entries, key=lambda e: e[0])
+
+
 def log_leaves(session: Session) -> list[tuple[str, bytes]]:
-    """(run id, leaf) of every seal, in log order."""
-    seals = session.execute(select(SealRow.run_id, SealRow.digest).order_by(SealRow.log_index)).all()
-    return [(run_id, leaf(run_id, digest)) for run_id, digest in seals]
+    """(run id, leaf) of every seal (and "attestation #N", leaf of every attestation), in log order."""
+    return [(what or run_id, item) for _, run_id, what, item in _entries(session)]
 
 
 def index_problems(session: Session) -> list[tuple[str, str]]:
-    """[(run id, problem)]: log indices must run 0, 1, 2... with no gap (a gap is a removed seal)."""
+    """[(run id, problem)]: log indices must run 0, 1, 2... with no gap (a gap is a removed seal or
+    attestation)."""
     problems = []
     expected = 0
-    for run_id, index in session.execute(select(SealRow.run_id, SealRow.log_index).order_by(SealRow.log_index)):
+    for index, run_id, what, _ in _entries(session):
         if index != expected:
-            problems.append((run_id, f"its log index is {index}, the log's next is {expected}: seals before it "
-                                     "were removed"))
+            problems.append((run_id, f"{what + ': ' if what else ''}its log index is {index}, the log's next is "
+                                     f"{expected}: seals or attestations before it were removed"))
         expected = index + 1
     return problems
 

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -44,7 +44,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from conformance.errors import ConfigError
-from conformance.evidence import bulk, migrate, seallog, signing
+from conformance.evidence import attestation_pack, attestations, bulk, migrate, seallog, signing
 from conformance.evidence.keys import Signer, Trusted, find_signer
 from conformance.evidence.schema import (
     ABORTED,
@@ -283,7 +283,7 @@ class EvidenceStore:
         signer = self.signer
         if self.backend == "postgresql":  # SQLite: BEGIN IMMEDIATE already made this the only writer
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK})
-        log_index = session.scalar(select(func.coalesce(func.max(SealRow.log_index) + 1, 0)))
+        log_index = attestations.next_log_index(session)  # the log holds attestations too
         last = session.scalars(select(SealRow).where(SealRow.ods_code == row.ods_code)
                                .order_by(SealRow.sequence.desc()).limit(1)).first()
         sequence, previous = (last.sequence + 1, last.digest) if last else (1, "")
@@ -333,7 +333,9 @@ class EvidenceStore:
             problems.extend(Problem(r, "log", p) for r, p in seallog.index_problems(session))
             found, note = signing.check_store_signatures(session, trusted)
             problems.extend(Problem(r, "signature", p) for r, p in found)
-            return count, problems, note
+            said, said_note = attestations.verify_attestations(session, trusted)
+            problems.extend(Problem(r, where, p) for r, where, p in said)
+            return count, problems, f"{note}; {said_note}" if said_note else note
 
     def checkpoint(self, signer: Signer) -> bytes:
         """A signed checkpoint (size, RFC 9162 root) of the log of every seal, to publish."""
@@ -364,7 +366,8 @@ class EvidenceStore:
             except ValueError as exc:
                 raise StoreError(f"store {self.url}: cannot prove run {run_id} is in the checkpoint's log: {exc}") \
                     from None
-            data = pack_of(run, seal, blobs, signer, log, signing.seal_signature(session, seal))
+            data = pack_of(run, seal, blobs, signer, log, signing.seal_signature(session, seal),
+                           attestation_pack.entries(session, run_id, log))
         try:
             path.write_bytes(data)
         except OSError as exc:

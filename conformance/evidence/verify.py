@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conformance import safejson
+from conformance.evidence import attestation_pack
 from conformance.evidence.keys import Signer, Trusted
 from conformance.evidence.schema import BlobRow, RunRow, SealRow, SystemRow, canonical_json
 from conformance.evidence.seal import (
@@ -41,7 +42,7 @@ PACK_FORMATS = (PACK_V1, PACK_V2, PACK_V3)
 SEAL_KEYS = {"ods_code", "sequence", "previous_digest", "digest", "items", "sealed_at"}
 _BODY = {"format", "run", "outcomes", "evidence", "seal"}
 PACK_KEYS = {1: (_BODY, set()), 2: (_BODY | {"format_version", "signature"}, {"log"}),
-             3: (_BODY | {"format_version", "log"}, {"signature", "seal_signature"})}
+             3: (_BODY | {"format_version", "log"}, {"signature", "seal_signature", "attestations"})}
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ def verify_session(session: Session) -> tuple[int, list[Problem]]:
 # -- packs -------------------------------------------------------------------------------------------
 
 def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes], signer: Signer | None = None,
-            log: dict[str, Any] | None = None, seal_signature: dict[str, str] | None = None) -> bytes:
+            log: dict[str, Any] | None = None, seal_signature: dict[str, str] | None = None,
+            attestations: list[dict[str, Any]] | None = None) -> bytes:
     """The pack's bytes (format 3): canonical JSON of the run, outcomes, evidence contents (their
     canonical JSON text), seal, log entry and signatures, then a newline."""
     body: dict[str, Any] = {
@@ -172,6 +174,8 @@ def pack_of(run: RunRow, seal: SealRow, blobs: dict[str, bytes], signer: Signer 
         body["log"] = log
     if seal_signature is not None:
         body["seal_signature"] = seal_signature
+    if attestations:  # (attestation_pack.py; absent when nobody attested the run)
+        body["attestations"] = attestations
     if signer is not None:
         body = sign_pack(body, signer)
     return canonical_json(body) + b"\n"
@@ -193,6 +197,7 @@ def verify_pack_signed(path: Path, trusted: Trusted,
     sig_problems, note = check_pack_signatures(body, trusted)
     problems.extend(Problem(run_id, "signature", p) for p in sig_problems)
     problems.extend(Problem(run_id, "log", p) for p in check_pack_log(body))
+    problems.extend(Problem(run_id, where, p) for where, p in attestation_pack.check(body, trusted))
     if checkpoint is not None:
         found, cp_note = check_pack_in_checkpoint(body, checkpoint, trusted)
         problems.extend(Problem(run_id, "log", p) for p in found)

@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from conformance import __version__
 from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.maturity.model import CapabilityModel, load_model
-from conformance.service import api, assess, attest, comparisons, events, pages, runs_api, validate
+from conformance.service import api, assess, attest, claim_audit, comparisons, events, oidc, pages, runs_api, validate
 from conformance.service.auth import Clock
+from conformance.service.oidc import OidcSettings
 from conformance.service.scope import NotVisible
 from conformance.service.web import (
     HERE,
@@ -36,8 +37,10 @@ from conformance.service.web import (
 )
 
 
-def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time) -> FastAPI:
-    """The application over ``store`` (which the caller opens and closes)."""
+def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock: Clock = time.time,
+               oidc_settings: OidcSettings | None = None) -> FastAPI:
+    """The application over ``store`` (which the caller opens and closes); ``oidc_settings``: sign-in
+    through an OpenID provider (default: from the environment, oidc.py; off without it)."""
     app = FastAPI(title="conformance", version=__version__, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, description="Runs, results, evidence, maturity records and footprints of the "
                   "conformance evidence store. Authenticate with `Authorization: Bearer <token>` "
@@ -45,15 +48,20 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.state.store = store
     app.state.model = model or load_model()
     app.state.clock = clock
+    app.state.oidc = oidc_settings if oidc_settings is not None else OidcSettings.from_env()
+    app.state.oidc_pending = {}
     app.state.templates = templates()
     app.state.launcher = None  # runs_start.Launcher: set by `conformance serve` (it needs the service key)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(oidc.router)
     app.include_router(assess.router)
     app.include_router(attest.router)
+    app.include_router(claim_audit.router)
     app.include_router(comparisons.router)
     app.include_router(api.router)
     app.include_router(comparisons.api_router)
+    app.include_router(claim_audit.api_router)
     app.include_router(validate.router)
     app.include_router(validate.api_router)
     app.include_router(events.router)

@@ -3,7 +3,8 @@
 A verdict whose latest word is a dispute is shown as disputed on its run and check pages and left out
 of every maturity record's scoring until resolved (evidence/records.py reads the same table, so the
 CLI's records agree). Assessors of the run's organisation (or of a footprint it is in) and admins may
-write; others who can see the run get 403, anyone else 404.
+write; others who can see the run get 403, anyone else 404. Each word is sealed into the store's log
+and signed with the operator's key as it is written (evidence/attestations.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from conformance.evidence.schema import AttestationRow, OutcomeRow, RunRow
+from conformance.evidence import attestations
+from conformance.evidence.schema import OutcomeRow, RunRow
 from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.service import pages
 from conformance.service.auth import csrf_ok
@@ -23,6 +25,13 @@ from conformance.service.scope import NotVisible, may_attest, require
 router = APIRouter(include_in_schema=False)
 ACTIONS = ("attest", "dispute", "resolve")
 MAX_REASON = 2000
+
+
+def problem_of(action: str, reason: str) -> str:
+    """What is wrong with an assessor's word ("" when nothing): verdicts and claims alike."""
+    return ("Choose attest, dispute or resolve." if action not in ACTIONS else
+            "Give the reason (it is kept with the attestation)." if action != "attest" and not reason else
+            f"A reason is limited to {MAX_REASON} characters." if len(reason) > MAX_REASON else "")
 
 
 def _ods_of(store: EvidenceStore, run_id: str, check_id: str) -> str:
@@ -50,12 +59,13 @@ def attest(request: Request, run_id: str, check_id: str, action: Annotated[str, 
     if not csrf_ok(who, csrf):
         return pages.refuse_csrf(request)
     reason = reason.strip()
-    problem = ("Choose attest, dispute or resolve." if action not in ACTIONS else
-               "Give the reason (it is kept with the verdict)." if action != "attest" and not reason else
-               f"A reason is limited to {MAX_REASON} characters." if len(reason) > MAX_REASON else "")
+    problem = problem_of(action, reason)
     if problem:
         return pages.render(request, "error.html", {"title": "Nothing recorded", "message": problem}, 400)
-    with store.transaction("record an attestation") as session:
-        session.add(AttestationRow(run_id=run_id, check_id=check_id, action=action, reason=reason, by=who.name,
-                                   at=now_iso()))
+    try:
+        with store.transaction("record an attestation") as session:
+            attestations.record(session, store.signer, action=action, reason=reason, by=who.name, at=now_iso(),
+                                run_id=run_id, check_id=check_id, postgresql=store.backend == "postgresql")
+    except attestations.NoSubject as exc:  # not sealed (yet): nothing to attest
+        raise NotVisible(str(exc)) from None
     return RedirectResponse(f"/runs/{run_id}/checks/{check_id}#audit", status_code=303)

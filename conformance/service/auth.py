@@ -90,11 +90,17 @@ def sign_in(store: EvidenceStore, name: str, password: str, address: str, clock:
                              LoginFailureRow(key=f"addr:{address}", at=now)])
             session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < now - WINDOW_SECONDS))
         raise AccountError("the user name or password is not right")
+    with store.transaction("forget failed sign-ins") as session:
+        session.execute(delete(LoginFailureRow).where(LoginFailureRow.key == f"user:{name}"))
+    return open_session(store, user[0], now)
+
+
+def open_session(store: EvidenceStore, user_id: int, now: float) -> tuple[str, str]:
+    """A new session of the user (its id and CSRF token): always a fresh id, so no fixation (also oidc.py)."""
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     with store.transaction("open a session") as session:
-        session.execute(delete(LoginFailureRow).where(LoginFailureRow.key == f"user:{name}"))
         session.execute(delete(SessionRow).where(SessionRow.expires < now))
-        session.add(SessionRow(id_sha256=digest(session_id), user_id=user[0], csrf=csrf, created=now,
+        session.add(SessionRow(id_sha256=digest(session_id), user_id=user_id, csrf=csrf, created=now,
                                expires=now + SESSION_SECONDS))
     return session_id, csrf
 

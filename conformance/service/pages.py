@@ -160,7 +160,8 @@ def organisation(request: Request, ods_code: str, as_of: str | None = None) -> H
     record, plan = views.org_view(store, request.app.state.model, ods_code, _today(as_of))
     return render(request, "organisation.html", {"title": record.name, "record": record, "plan": plan,
                                                  "runs": views.runs(store, scope, ods_code, limit=20),
-                                                 "can_assess": may_assess(who, ods_code)})
+                                                 "can_assess": may_assess(who, ods_code),
+                                                 "disputed_claims": views.disputed_claims(store, ods_code)})
 
 
 @router.get("/runs")

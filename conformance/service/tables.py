@@ -89,3 +89,17 @@ class ValidationRow(Base):
     valid: Mapped[bool] = mapped_column(Boolean)
     outcome: Mapped[dict[str, object]] = mapped_column(JSON)
     created: Mapped[str] = mapped_column(String(40))
+
+
+class OidcIdentityRow(Base):
+    """An identity at an OpenID provider, registered beforehand for one account (migration 0008): signing
+    in through the provider maps to the account by subject (or verified email), and never makes one."""
+
+    __tablename__ = "oidc_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255), default="")  # "" = matched by email
+    email: Mapped[str] = mapped_column(String(320), default="")  # "" = matched by subject

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from conformance.evidence import records
-from conformance.evidence.schema import ABORTED, AttestationRow, EvidenceRow, OutcomeRow, RunRow
+from conformance.evidence.schema import ABORTED, AssessmentRow, AttestationRow, EvidenceRow, OutcomeRow, RunRow
 from conformance.evidence.store import EvidenceStore
 from conformance.maturity.model import CapabilityModel
 from conformance.maturity.records import Footprint, Organisation
@@ -157,3 +157,15 @@ def disputed(items: list[dict[str, Any]]) -> set[str]:
     """Checks whose latest word is a dispute."""
     latest = {a["check"]: a["action"] for a in items}
     return {check for check, action in latest.items() if action == "dispute"}
+
+
+def disputed_claims(store: EvidenceStore, ods_code: str) -> set[tuple[str, str]]:
+    """(capability, assessed on) of the organisation's claims whose latest attestation is a dispute."""
+    latest: dict[tuple[str, str], str] = {}
+    with store.transaction("read disputed claims") as session:
+        for capability, day, action in session.execute(
+                select(AssessmentRow.capability, AssessmentRow.assessed_on, AttestationRow.action)
+                .join(AttestationRow, AttestationRow.assessment_id == AssessmentRow.id)
+                .where(AssessmentRow.ods_code == ods_code).order_by(AttestationRow.id)):
+            latest[(capability, day)] = action
+    return {key for key, action in latest.items() if action == "dispute"}
