@@ -143,7 +143,7 @@ load_seconds = 0.5
 
 [api]
 max_cases = 3
-time_budget = 8
+time_budget = 60
 
 [oauth]
 client_id = "{CLIENT_ID}"

@@ -58,7 +58,7 @@ class Things:
 
 async def run_openapi(api: Things, ledger: Path) -> Any:
     target = parse({"sandbox": True, "endpoints": {"api": "http://api.test", "openapi": "http://api.test/openapi.json"},
-                    "api": {"time_budget": 10, "max_cases": 5}}, "things.toml")
+                    "api": {"time_budget": 120, "max_cases": 5}}, "things.toml")  # a budget load cannot exhaust
     registry = load_suites()
     runner = Runner(registry, concurrency=4, check_timeout=30,
                     links=Links(http_transport=httpx.MockTransport(api.handle), ledger_dir=ledger))
