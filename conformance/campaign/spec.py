@@ -20,7 +20,8 @@ deadline = 900                    # seconds one target's run may take
 ```
 
 A target is known by its file's path relative to the campaign file (the campaign's run key is
-(campaign name, that path, attempt)). Bad input is a :class:`CampaignError` naming the file and key.
+(campaign name, that path, attempt)). The file is read by pydantic models (unknown keys refused); bad input
+is a :class:`CampaignError` (a ConfigError, exit 2): one line naming the file and key, as target files.
 """
 
 from __future__ import annotations
@@ -28,23 +29,63 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from conformance.errors import ConfigError
+from conformance.sections import Section, one_line, positive, strings, text, whole
 from conformance.targets import Target, TargetError, load
 
 
-class CampaignError(Exception):
+class CampaignError(ConfigError):
     """The campaign file cannot be used: one line naming the file and key (exit 2)."""
 
 
-@dataclass(frozen=True)
-class Limits:
-    concurrency: int = 32
-    per_host: int = 4
-    attempts: int = 3
-    backoff: float = 2.0
-    check_concurrency: int = 4
-    deadline: float = 900.0
+Count = Annotated[int, whole("must be a whole number greater than 0", 1)]
+Seconds = Annotated[float, positive("must be a number greater than 0")]
+Names = Annotated[list[str], strings("must be a list of strings")]
+
+
+class Limits(Section):
+    """``[limits]``: how hard a campaign presses its targets and their hosts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concurrency: Count = 32
+    per_host: Count = 4
+    attempts: Count = 3
+    backoff: Seconds = 2.0
+    check_concurrency: Count = 4
+    deadline: Seconds = 900.0
+
+
+class CampaignFile(Section):
+    """A campaign file as written."""
+
+    name: Annotated[str, text("a campaign needs a name (text, at most 100 characters)")]
+    suites: Names = Field(default_factory=list)
+    select: Names = Field(default_factory=list)
+    schedule: Annotated[str, text("must be a five-field cron expression such as \"0 2 * * *\"")] = ""
+    targets: Names = Field(default_factory=list)
+    footprints: Names = Field(default_factory=list)
+    organisations: Names = Field(default_factory=list)
+    systems: Names = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value or len(value) > 100:
+            raise ValueError("a campaign needs a name (text, at most 100 characters)")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if value and len(value.split()) != 5:
+            raise ValueError(f"expected a five-field cron expression such as \"0 2 * * *\", got {value!r}")
+        return value
 
 
 @dataclass
@@ -77,62 +118,32 @@ def load_campaign(path: str | Path) -> Campaign:
 
 
 def parse(data: dict[str, Any], path: Path) -> Campaign:
-    def err(key: str, why: str) -> CampaignError:
-        return CampaignError(f"{path}: {key}: {why}")
-
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise err("name", "a campaign needs a name (text, at most 100 characters)")
-    lists = {}
-    for key in ("suites", "select", "targets", "footprints", "organisations", "systems"):
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise err(key, "expected a list of strings")
-        lists[key] = value
-    schedule = data.get("schedule", "")
-    if not isinstance(schedule, str) or (schedule and len(schedule.split()) != 5):
-        raise err("schedule", f"expected a five-field cron expression such as \"0 2 * * *\", got {schedule!r}")
-    campaign = Campaign(name=name.strip(), path=path, suites=lists["suites"], select=lists["select"],
-                        schedule=schedule,
-                        limits=_limits(data.get("limits", {}), err))
+    try:
+        doc = CampaignFile.model_validate(data, context={"file": str(path)})
+    except ValidationError as exc:
+        raise CampaignError(one_line(exc, str(path), CampaignFile)) from None
+    campaign = Campaign(name=doc.name, path=path, suites=doc.suites, select=doc.select, schedule=doc.schedule,
+                        limits=doc.limits)
     base = path.parent
-    for pattern in lists["targets"]:
+    for pattern in doc.targets:
         found = sorted(base.glob(pattern)) if any(c in pattern for c in "*?[") else [base / pattern]
         if not found or not all(p.is_file() for p in found):
-            raise err("targets", f"{pattern!r} names no target file under {base}")
+            raise CampaignError(f"{path}: targets: {pattern!r} names no target file under {base}")
         for file in found:
             try:
                 target = load(file)
             except TargetError as exc:
                 raise CampaignError(f"{path}: targets: {exc}") from None
-            if _selected(target, lists):
+            if _selected(target, doc):
                 campaign.targets[file.relative_to(base).as_posix()] = file
     if not campaign.targets:
-        raise err("targets", "no target file matches the campaign's footprints, organisations and systems")
+        raise CampaignError(f"{path}: targets: no target file matches the campaign's footprints, organisations "
+                            "and systems")
     return campaign
 
 
-def _limits(table: Any, err: Any) -> Limits:
-    if not isinstance(table, dict):
-        raise err("limits", "expected a table")
-    defaults = Limits()
-    values: dict[str, Any] = {}
-    for key, default in defaults.__dict__.items():
-        value = table.get(key, default)
-        kind = int if isinstance(default, int) else float
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < (1 if kind is int else 0):
-            raise err(f"limits.{key}", f"expected a positive {'whole ' if kind is int else ''}number, got {value!r}")
-        if kind is int and not isinstance(value, int):
-            raise err(f"limits.{key}", f"expected a whole number, got {value!r}")
-        values[key] = kind(value)
-    unknown = sorted(set(table) - set(values))
-    if unknown:
-        raise err(f"limits.{unknown[0]}", f"unknown limit (known: {', '.join(values)})")
-    return Limits(**values)
-
-
-def _selected(target: Target, lists: dict[str, list[str]]) -> bool:
+def _selected(target: Target, doc: CampaignFile) -> bool:
     system = f"{target.system.vendor}/{target.system.product}"
-    return ((not lists["footprints"] or target.footprint in lists["footprints"])
-            and (not lists["organisations"] or target.organisation.ods_code in lists["organisations"])
-            and (not lists["systems"] or system in lists["systems"]))
+    return ((not doc.footprints or target.footprint in doc.footprints)
+            and (not doc.organisations or target.organisation.ods_code in doc.organisations)
+            and (not doc.systems or system in doc.systems))

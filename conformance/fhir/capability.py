@@ -148,14 +148,19 @@ async def fetch_metadata(ctx: FhirContext) -> HttpResponse:
     """``GET [base]/metadata``, once per run and base: the first suite to ask makes the exchange, the others
     await it; each caller records the exchange as its own evidence."""
 
-    async def get() -> tuple[HttpResponse, list[Evidence]]:
+    async def get() -> tuple[HttpResponse | Exception, list[Evidence]]:
         with collecting() as kept:
-            response = await ctx.fhir.get("metadata")
+            try:
+                response: HttpResponse | Exception = await ctx.fhir.get("metadata")
+            except Exception as exc:  # noqa: BLE001  (re-raised below: a transport error still left its exchange)
+                response = exc
         return response, list(kept)
 
     response, kept = await ctx.shared.once(("fhir-metadata", ctx.fhir.base), get)
     for item in kept:
         record(item)
+    if isinstance(response, Exception):
+        raise response
     return response
 
 

@@ -19,7 +19,7 @@ from conformance.evidence.capture import collecting
 from conformance.model import Evidence
 from conformance.openapi.created import Created, created_by
 from conformance.openapi.document import DocumentError, bounded
-from conformance.transports.http import HttpResponse, HttpTransport, TransportError
+from conformance.transports.http import HttpResponse, HttpTransport, RequestNotSent, TransportError
 
 KINDS = ("server-errors", "response-schema", "status-codes", "content-types")
 EXAMPLE_CASES = 3  # cases per operation built from the document's examples, before the generated ones
@@ -40,6 +40,7 @@ class CasesRun:
     exercised: list[str] = field(default_factory=list)
     not_exercised: dict[str, str] = field(default_factory=dict)  # operation -> why
     stopped: str = ""  # why the run stopped early (time budget), or ""
+    unsent: list[tuple[str, str]] = field(default_factory=list)  # (operation, why): cases the harness could not send
 
     def failing(self, kind: str) -> list[CaseResult]:
         return [r for r in self.results if kind in r.failures]
@@ -102,6 +103,21 @@ def example_cases(operation: Any, count: int, seconds: float) -> list[Any]:
         bounded(first, seconds, f"building cases from the examples of {operation.label}")
         del cases[before + 1:]  # one case per combination of examples
     return cases
+
+
+def security_headers(doc: dict[str, Any]) -> frozenset[str]:
+    """The (lower-case) header names the document's security schemes put credentials in.
+
+    The target's own credentials go there; schemathesis's generated values for them must not reach the
+    wire (they replace the real token, so every case meets a 401). Negative auth testing is the security
+    suite's work."""
+    names = {"authorization"}  # http (basic, bearer), oauth2 and openIdConnect schemes all use it
+    schemes = (doc.get("components") or {}).get("securitySchemes") if isinstance(doc.get("components"), dict) else None
+    for scheme in (schemes or {}).values() if isinstance(schemes, dict) else ():
+        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "header" \
+                and isinstance(scheme.get("name"), str):
+            names.add(scheme["name"].lower())
+    return frozenset(names)
 
 
 def _request(case: Any, base_url: str) -> tuple[str, str, dict[str, str], bytes | None, Any]:
@@ -169,6 +185,7 @@ async def run_cases(
     import asyncio
 
     run = CasesRun()
+    credentials = security_headers(doc)
     deadline = time.monotonic() + budget
     schema = await asyncio.to_thread(load_schema, doc)
     try:
@@ -211,10 +228,14 @@ async def run_cases(
                 run.stopped = f"the {budget:g} s budget for generated cases ran out"
                 break
             method, url, headers, content, params = _request(case, base_url)
+            headers = {k: v for k, v in headers.items() if k.lower() not in credentials}
             with collecting() as sink:
                 try:
                     response = await http.request(method, url, headers={**headers, **auth_headers()},
                                                   content=content, params=params)
+                except RequestNotSent as exc:  # nothing reached the server: not its fault, not judged
+                    run.unsent.append((label, str(exc)))
+                    continue
                 except TransportError as exc:
                     if str(exc).startswith("could not connect"):
                         raise

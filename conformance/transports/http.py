@@ -36,12 +36,17 @@ from conformance.writeguard import (
     token_request,
 )
 
-__all__ = ["REDACTED", "SENSITIVE_HEADERS", "BodyBeyondLimit", "HttpResponse", "HttpTransport", "Scrubber",
-           "TransportError"]
+__all__ = ["REDACTED", "SENSITIVE_HEADERS", "BodyBeyondLimit", "HttpResponse", "HttpTransport", "RequestNotSent",
+           "Scrubber", "TransportError"]
 
 
 class TransportError(ExchangeBroken):
     """The exchange could not complete: connection refused or reset, timeout, oversized body..."""
+
+
+class RequestNotSent(TransportError):
+    """The harness could not put the request on the wire (h11/httpx refused a header value, say): nothing
+    reached the server, so nothing about the server may be concluded from it."""
 
 
 class BodyBeyondLimit(HarnessLacks):
@@ -154,7 +159,11 @@ class HttpTransport:
             refuse_write(self.read_only, f"{verb} {url}" + (f" (override {acted})" if acted != verb else ""))
         send_auth = self.origin is None or _origin(url) == self.origin
         merged = {**(self._auth_headers() if send_auth else {}), **(headers or {})}
-        request = self.client.build_request(method, url, headers=merged, content=content, params=params)
+        try:
+            request = self.client.build_request(method, url, headers=merged, content=content, params=params)
+        except (UnicodeEncodeError, ValueError, httpx.InvalidURL) as exc:  # a header httpx cannot encode
+            raise RequestNotSent(self.scrubber.text(f"the request to {url} could not be built, so it was not "
+                                                    f"sent: {str(exc)[:200]}")) from None
         started = time.perf_counter()
         limit = self.settings.max_body_bytes
         body = bytearray()
@@ -200,10 +209,12 @@ class HttpTransport:
                          "(the check was stopped)")
             raise
         except httpx.HTTPError as exc:
-            message = explain(exc, self.settings)
+            message = self.scrubber.text(explain(exc, self.settings))  # h11 quotes the header value it refused
             if connection_lost(exc):
                 liveness.unreachable(message)
             self._record(request, None, b"", digest, started, message)
+            if isinstance(exc, httpx.LocalProtocolError):  # h11 refused to send it: the server saw nothing
+                raise RequestNotSent(message) from None
             raise TransportError(message) from None
         liveness.answered()
         elapsed = (time.perf_counter() - started) * 1000

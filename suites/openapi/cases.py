@@ -57,6 +57,15 @@ def not_judged(doc: dict[str, Any], run: CasesRun, kind: str) -> str:
     return ""
 
 
+def unsent_note(run: CasesRun) -> str:
+    """What the harness could not send ('' when it sent every case): skipped, never counted against the API."""
+    if not run.unsent:
+        return ""
+    op, why = run.unsent[0]
+    return (f"{len(run.unsent)} generated case(s) could not be sent by the harness and were skipped, not judged "
+            f"(first, {op}: {why})")
+
+
 def _judged_on(run: CasesRun, operation: str) -> Any:
     """The exchange that shows what ``operation`` was judged on: a success response when one was met."""
     mine = [r for r in run.results if r.operation == operation]
@@ -66,6 +75,11 @@ def _judged_on(run: CasesRun, operation: str) -> Any:
 async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
     doc: dict[str, Any] = ctx.product("openapi.document.reachable")
     run: CasesRun = await ctx.cases(doc)
+    unsent = unsent_note(run)
+    if unsent:
+        derived(unsent, unsent=[{"operation": op, "why": why} for op, why in run.unsent[:20]])
+    if not run.results and run.unsent:
+        skip(f"no generated case reached the API: {unsent}")
     if not run.results:
         why = "; ".join(f"{op}: {reason}" for op, reason in list(run.not_exercised.items())[:3])
         skip(f"no operation was exercised ({why or 'the document declares none'})")
@@ -76,6 +90,7 @@ async def judge(ctx: OpenApiContext, kind: str, rule: str) -> dict[str, Any]:
                 exercised=run.exercised, statuses=sorted({str(r.status) for r in run.results}))
         skip(f"not judged: {reason}")
     metrics = {"cases": len(run.results), "operations": len(run.exercised), "failing_cases": len(failing),
+               "unsent_cases": len(run.unsent),
                "example_cases": sum(r.example for r in run.results),
                "success_responses": sum(1 for r in run.results if r.status is not None and 200 <= r.status < 300)}
     derived(f"{len(run.results)} generated cases on {len(run.exercised)} operations: {len(failing)} broke the "

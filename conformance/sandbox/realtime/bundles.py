@@ -11,6 +11,11 @@ from typing import Any
 
 from conformance.realtime.notifications import NOTIFICATION_PROFILE, STATUS_PROFILE
 from conformance.sandbox.faults import Faults
+from conformance.sandbox.realtime_faults import (
+    NOTIFICATION_INVALID_BUNDLE,
+    NOTIFICATION_NO_FOCUS,
+    SUBSCRIPTION_STATUS_STALE,
+)
 
 
 def now() -> str:
@@ -27,12 +32,12 @@ def status_resource(sub: dict[str, Any], base: str, kind: str, since: str, statu
         {"name": "type", "valueCode": kind},
         {"name": "events-since-subscription-start", "valueString": since},
     ]
-    if faults.on("notification-invalid-bundle") and kind != "query-status":
+    if faults.on(NOTIFICATION_INVALID_BUNDLE) and kind != "query-status":
         params = [p for p in params if p["name"] != "status"]
     for event in events:
         parts: list[dict[str, Any]] = [{"name": "event-number", "valueString": event["number"]},
                                        {"name": "timestamp", "valueInstant": event["timestamp"]}]
-        if event.get("focus") and not faults.on("notification-no-focus"):
+        if event.get("focus") and not faults.on(NOTIFICATION_NO_FOCUS):
             parts.append({"name": "focus", "valueReference": {"reference": event["focus"]}})
         params.append({"name": "notification-event", "part": parts})
     return {"resourceType": "Parameters", "id": str(uuid.uuid4()), "meta": {"profile": [STATUS_PROFILE]},
@@ -61,7 +66,7 @@ def notification(sub: dict[str, Any], base: str, kind: str, since: str, status: 
         entries.append(entry)
     bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "meta": {"profile": [NOTIFICATION_PROFILE]},
               "type": "history", "timestamp": now(), "entry": entries}
-    if faults.on("notification-invalid-bundle"):
+    if faults.on(NOTIFICATION_INVALID_BUNDLE):
         bundle["type"] = "collection"
         for entry in entries:
             entry.pop("request", None)
@@ -71,7 +76,7 @@ def notification(sub: dict[str, Any], base: str, kind: str, since: str, status: 
 
 def status_bundle(sub: dict[str, Any], base: str, since: str, status: str, faults: Faults) -> dict[str, Any]:
     """The answer to ``Subscription/{id}/$status``: a searchset with one SubscriptionStatus."""
-    if faults.on("subscription-status-stale"):
+    if faults.on(SUBSCRIPTION_STATUS_STALE):
         since, status = "0", "requested"
     resource = status_resource(sub, base, "query-status", since, status, [], faults)
     return {"resourceType": "Bundle", "type": "searchset", "total": 1,

@@ -23,6 +23,12 @@ from conformance.sandbox.fhir.capability import statement
 from conformance.sandbox.fhir.responses import FhirError, error, fhir
 from conformance.sandbox.realtime import bundles, topics
 from conformance.sandbox.realtime.subscriptions import TOPICS, Subscriptions
+from conformance.sandbox.realtime_faults import (
+    SUBSCRIPTION_ACCEPTS_UNKNOWN_TOPIC,
+    SUBSCRIPTION_CAPABILITY_REST_NOT_LIST,
+    SUBSCRIPTION_REST_HOOK_REJECTED,
+    SUBSCRIPTION_TOPIC_UNDECLARED,
+)
 
 if TYPE_CHECKING:
     from conformance.sandbox.fhir.app import Sandbox
@@ -41,13 +47,13 @@ def b_statement(faults: Faults, date: str) -> dict[str, Any]:
                            "operation": [{"name": "$status", "definition":
                                           "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/"
                                           "backport-subscription-status"}]}
-    if not faults.on("subscription-topic-undeclared"):
+    if not faults.on(SUBSCRIPTION_TOPIC_UNDECLARED):
         sub["extension"] = [{"url": TOPIC_CANONICAL_EXT, "valueCanonical": t} for t in TOPICS]
     cap["rest"][0]["resource"].append(sub)
-    if not faults.on("subscription-topic-undeclared"):  # the Backport IG's Basic-wrapped topics
+    if not faults.on(SUBSCRIPTION_TOPIC_UNDECLARED):  # the Backport IG's Basic-wrapped topics
         cap["rest"][0]["resource"].append({"type": "Basic", "interaction": [{"code": "search-type"}],
                                            "searchParam": [{"name": "code", "type": "token"}]})
-    if faults.on("subscription-capability-rest-not-list"):
+    if faults.on(SUBSCRIPTION_CAPABILITY_REST_NOT_LIST):
         cap["rest"] = cap["rest"][0]
     return cap
 
@@ -70,7 +76,7 @@ class EndpointB:
                 return fhir(request, self.faults, b_statement(self.faults, self.replica.started))
             if parts[:1] == ["Subscription"]:
                 return await self.subscription(request, parts[1:])
-            if parts == ["Basic"] and request.method == "GET" and not self.faults.on("subscription-topic-undeclared"):
+            if parts == ["Basic"] and request.method == "GET" and not self.faults.on(SUBSCRIPTION_TOPIC_UNDECLARED):
                 return fhir(request, self.faults, topics.basic_topics(self.base(request), request.query_params))
         except FhirError as exc:
             return error(request, Faults(), exc)
@@ -107,11 +113,11 @@ class EndpointB:
         channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
         assert isinstance(channel, dict)
         topic = body.get("criteria")
-        if topic not in TOPICS and not self.faults.on("subscription-accepts-unknown-topic"):
+        if topic not in TOPICS and not self.faults.on(SUBSCRIPTION_ACCEPTS_UNKNOWN_TOPIC):
             raise FhirError(400, f"unknown SubscriptionTopic {topic!r} (known: {', '.join(TOPICS)})", "not-supported")
         if channel.get("type") != "rest-hook":
             raise FhirError(400, "only rest-hook channels are supported", "not-supported")
-        if self.faults.on("subscription-rest-hook-rejected"):
+        if self.faults.on(SUBSCRIPTION_REST_HOOK_REJECTED):
             raise FhirError(422, "channel type rest-hook is not enabled on this server", "not-supported")
         endpoint = str(channel.get("endpoint", ""))
         parts = urlsplit(endpoint)

@@ -23,6 +23,19 @@ from conformance.sandbox.faults import Faults
 from conformance.sandbox.fhir import search
 from conformance.sandbox.fhir.store import Version
 from conformance.sandbox.realtime import bundles
+from conformance.sandbox.realtime_faults import (
+    NOTIFICATION_DELAY,
+    NOTIFICATION_DROP,
+    NOTIFICATION_DUPLICATE,
+    NOTIFICATION_NO_HEARTBEAT,
+    NOTIFICATION_REORDER,
+    NOTIFICATION_SLOW_UNDER_LOAD,
+    NOTIFICATION_WRONG_EVENT_NUMBERS,
+    SUBSCRIPTION_ERROR_ONLY_ON_HANDSHAKE,
+    SUBSCRIPTION_ERRORS_UNREPORTED,
+    SUBSCRIPTION_NEVER_NOTIFIES,
+    SUBSCRIPTION_OFF_IGNORED,
+)
 
 TOPIC = "https://conformance.example/SubscriptionTopic/patient-write"
 TOPICS = {TOPIC: ("Patient", ("POST", "PUT"))}  # topic -> (resource type, write methods)
@@ -87,7 +100,7 @@ class Subscriptions:
         self._client = None
 
     def delay_s(self) -> float:
-        value = self.faults.value("notification-delay") if self.faults.on("notification-delay") else None
+        value = self.faults.value(NOTIFICATION_DELAY) if self.faults.on(NOTIFICATION_DELAY) else None
         return int(value or 0) / 1000
 
     def add(self, resource: dict[str, Any], base: str) -> Sub:
@@ -96,10 +109,10 @@ class Subscriptions:
                     "meta": {**(resource.get("meta") or {}), "versionId": "1", "lastUpdated": bundles.now()}}
         sub = Sub(resource, base)
         self.subs[resource["id"]] = sub
-        if not self.faults.on("subscription-never-notifies"):
+        if not self.faults.on(SUBSCRIPTION_NEVER_NOTIFIES):
             sub.queue.put_nowait(Item("handshake", time.monotonic()))
             sub.tasks.append(asyncio.create_task(self._deliver(sub)))
-            if heartbeat_of(resource) > 0 and not self.faults.on("notification-no-heartbeat"):
+            if heartbeat_of(resource) > 0 and not self.faults.on(NOTIFICATION_NO_HEARTBEAT):
                 sub.tasks.append(asyncio.create_task(self._heartbeat(sub, heartbeat_of(resource))))
         return sub
 
@@ -114,12 +127,12 @@ class Subscriptions:
         if version.resource is None:
             return
         for sub in list(self.subs.values()):
-            if sub.status == "off" and not self.faults.on("subscription-off-ignored"):
+            if sub.status == "off" and not self.faults.on(SUBSCRIPTION_OFF_IGNORED):
                 continue
-            if self.faults.on("subscription-never-notifies") or not self._matches(sub, rtype, version):
+            if self.faults.on(SUBSCRIPTION_NEVER_NOTIFIES) or not self._matches(sub, rtype, version):
                 continue
             sub.events += 1
-            number = "1" if self.faults.on("notification-wrong-event-numbers") else str(sub.events)
+            number = "1" if self.faults.on(NOTIFICATION_WRONG_EVENT_NUMBERS) else str(sub.events)
             event = {"number": number, "timestamp": version.last_updated, "method": version.method,
                      "focus": f"{sub.base}/{rtype}/{version.resource['id']}/_history/{version.version_id}",
                      "resource": version.resource}
@@ -140,12 +153,12 @@ class Subscriptions:
 
     def _queue_event(self, sub: Sub, item: Item, n: int) -> None:
         f = self.faults
-        if f.on("notification-drop") and n >= 5 and n % 5 == 0:
+        if f.on(NOTIFICATION_DROP) and n >= 5 and n % 5 == 0:
             return
-        if f.on("notification-duplicate") and n >= 4 and n % 4 == 0:
+        if f.on(NOTIFICATION_DUPLICATE) and n >= 4 and n % 4 == 0:
             item.copies = 2
         focus = str((item.event or {}).get("focus", "")).split("/_history/")[0]
-        if f.on("notification-reorder") and n >= 4 and n % 5 == 4:
+        if f.on(NOTIFICATION_REORDER) and n >= 4 and n % 5 == 4:
             sub.held[focus] = item
             asyncio.get_running_loop().call_later(REORDER_HOLD_S, self._release, sub, focus, item)
             return
@@ -171,7 +184,7 @@ class Subscriptions:
             wait = item.due - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            if sub.status == "off" and item.kind != "handshake" and not self.faults.on("subscription-off-ignored"):
+            if sub.status == "off" and item.kind != "handshake" and not self.faults.on(SUBSCRIPTION_OFF_IGNORED):
                 continue
             ok = True
             for _ in range(item.copies):
@@ -181,14 +194,14 @@ class Subscriptions:
                 sub.set_status("active")
             if not ok and sub.status != "off":
                 self._delivery_failed(sub, item)
-            if self.faults.on("notification-slow-under-load"):
+            if self.faults.on(NOTIFICATION_SLOW_UNDER_LOAD):
                 await asyncio.sleep(SLOW_SEND_S)
 
     def _delivery_failed(self, sub: Sub, item: Item) -> None:
         """Report a failed delivery in the Subscription's status (unless a fault says otherwise)."""
-        if self.faults.on("subscription-errors-unreported"):
+        if self.faults.on(SUBSCRIPTION_ERRORS_UNREPORTED):
             return
-        if self.faults.on("subscription-error-only-on-handshake"):
+        if self.faults.on(SUBSCRIPTION_ERROR_ONLY_ON_HANDSHAKE):
             # Status error only when the handshake fails, with a reason about the filter, not the delivery.
             if item.kind == "handshake":
                 sub.set_status("error", "filter criteria refused: " + ", ".join(filters_of(sub.resource)))
@@ -198,7 +211,7 @@ class Subscriptions:
     async def _post(self, sub: Sub, item: Item) -> bool:
         events = [item.event] if item.event else []
         since = "0" if item.kind == "handshake" else str(sub.events)
-        if self.faults.on("notification-wrong-event-numbers") and item.event:
+        if self.faults.on(NOTIFICATION_WRONG_EVENT_NUMBERS) and item.event:
             since = "1"
         body = bundles.notification(sub.resource, sub.base, item.kind, since, sub.status if item.kind != "handshake"
                                     else "active", events, self.faults)
