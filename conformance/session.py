@@ -31,7 +31,7 @@ from conformance.model import CheckResult, RunInfo, RunResult
 from conformance.reporting import ReportWriter
 from conformance.reporting.console import ConsoleProgress, make_console, print_summary
 from conformance.runner import Runner, build_plan, load_suites
-from conformance.runner.events import CheckFinished, Event, RunFinished, RunStarted
+from conformance.runner.events import CheckFinished, Event, EventSink, RunFinished, RunStarted
 from conformance.runner.stop import INTERRUPTED, TERMINATED, Stop, terminated
 
 if TYPE_CHECKING:  # the target file reader (pydantic) loads only when a command reads one
@@ -55,6 +55,10 @@ class RunOptions:
     verbose: bool = False
     # For tests and benchmarks: twins to use instead of the network (an in-memory HTTP transport...).
     links: Links = field(default_factory=Links)
+    # For the service (runs started from the pages or the API): the run id handed out before the run
+    # starts, and more consumers of the runner's events (live progress).
+    run_id: str | None = None
+    sinks: list[EventSink] = field(default_factory=list)
 
 
 @dataclass
@@ -112,7 +116,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
 
         probe(target)
     store = EvidenceStore(options.store_url or default_store_url())
-    run_id = new_run_id()
+    run_id = options.run_id or new_run_id()
     info = RunInfo(
         id=run_id,
         started=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -126,7 +130,7 @@ def execute(target: Target, options: RunOptions, console: Console | None = None)
     stored = _StoredAfterReports(store)
     runner = Runner(
         registry,
-        sinks=[shown, stored],
+        sinks=[shown, stored, *options.sinks],
         concurrency=options.concurrency,
         check_timeout=options.check_timeout,
         links=options.links,

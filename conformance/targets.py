@@ -254,13 +254,13 @@ def check_credentials(target: Target) -> None:
     named = {"bearer": [("token_env", auth.token_env)],
              "basic": [("username_env", auth.username_env), ("password_env", auth.password_env)]}
     for key, var in named.get(auth.type, []):
-        if not os.environ.get(var):
+        value = auth.value(var)
+        if not value:
             raise TargetError(f"{target.source}: auth.{key}: environment variable {var} {env_state(var)}")
-        if len(os.environ[var]) < MIN_SECRET:
+        if len(value) < MIN_SECRET:
             # Shorter values cannot be scrubbed from evidence without erasing innocent text with them.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} is shorter than {MIN_SECRET} "
                               "characters, too short to be kept out of the evidence; use a longer credential")
-        value = os.environ[var]
         if key == "token_env" and (value != value.strip() or not all(" " <= c <= "~" for c in value)):
             # An HTTP header carries printable ASCII only, with no edge whitespace: say so before any request.
             raise TargetError(f"{target.source}: auth.{key}: the value of {var} has characters an HTTP "

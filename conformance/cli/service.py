@@ -47,12 +47,26 @@ def serve(store_url: str | None, host: str, port: int, model_dir: Path | None, s
             except OSError as exc:
                 click.echo(f"conformance: serve: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
                 return 2
+            from conformance.service.runs_start import Launcher
+            from conformance.service.secretbox import ServiceKeyError, key_file_for, load_box
+
+            try:
+                box = load_box(key_file_for(store))
+            except ServiceKeyError as exc:
+                click.echo(f"conformance: serve: {exc}", err=True)
+                sock.close()
+                return 2
+            app.state.launcher = Launcher(store, box, Path("reports"))
             scheme = "https" if ssl_certfile else "http"
             bound_host, bound_port = sock.getsockname()[:2]
             click.echo(f"conformance: serving {store.url} at {scheme}://{bound_host}:{bound_port}/ (Ctrl-C stops)",
                        err=True)
+            click.echo(f"conformance: {box.origin}", err=True)  # after: scripts wait for the line above
             config = uvicorn.Config(app, log_level="warning", ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-            uvicorn.Server(config).run(sockets=[sock])
+            try:
+                uvicorn.Server(config).run(sockets=[sock])
+            finally:
+                app.state.launcher.close()  # a run under way is finished and stored before the store closes
         return 0
 
     _guard(body)
@@ -136,7 +150,7 @@ def users_list(store_url: str | None) -> None:
 @users.command("token")
 @click.argument("name")
 @click.option("--permission", "permissions", multiple=True, metavar="P",
-              help="runs:read and/or records:read (default both).")
+              help="runs:read, records:read, runs:write (default the two read permissions).")
 @click.option("--label", default="", help="What the token is for (shown in the account page).")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 def users_token(name: str, permissions: tuple[str, ...], label: str, store_url: str | None) -> None:
@@ -144,10 +158,10 @@ def users_token(name: str, permissions: tuple[str, ...], label: str, store_url: 
 
     def body() -> int:
         from conformance.evidence.store import EvidenceStore
-        from conformance.service.auth import PERMISSIONS, create_token
+        from conformance.service.auth import READ_PERMISSIONS, create_token
 
         with EvidenceStore(store_url, find_key=False) as store:
-            token_id, token = create_token(store, name, permissions or PERMISSIONS, label)
+            token_id, token = create_token(store, name, permissions or READ_PERMISSIONS, label)
         click.echo(f"token {token_id} for {name} (shown once; revoke: conformance users revoke {token_id}):", err=True)
         click.echo(token)
         return 0

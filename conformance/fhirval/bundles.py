@@ -8,10 +8,11 @@ result's own rules (the Bundle resource's "searchset" description, as HL7's vali
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME, type_from_url
+from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -62,6 +63,10 @@ _PAGING = frozenset({"first", "previous", "next", "last"})
 _REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
 
 _RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
+_FULLURL_OPTIONAL = frozenset({"transaction", "transaction-response", "batch", "batch-response"})
+# A fullUrl HL7's validator reads as a RESTful URL (Constants.URI_REGEX_XVER): http(s) or none, then Type/id.
+_REST_FULLURL = re.compile(r"(?:https?://(?:[A-Za-z0-9\\.:%$\-_]*/)*?)?(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}" \
+                           r"(?:/_history/[A-Za-z0-9\-.]{1,64})?")
 
 
 def _posted(entry: Json) -> bool:
@@ -83,8 +88,14 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]",
                          f"the fullUrl must be an absolute URL (not {full_url!r})")
         elif full_url is None and "resource" in entry and not _posted(entry):
-            w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl (only a "
-                                                                "POST in a transaction or batch may omit it)")
+            # HL7's validator holds fullUrl optional in a whole transaction or batch (and their responses), whatever
+            # the method (BundleValidator.java: fullUrlOptional); R4's text asks for it except on a POST: a warning.
+            if btype in _FULLURL_OPTIONAL:
+                w.sink.warning("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl "
+                                                                      "(R4 expects one except on a POST)")
+            else:
+                w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl (only "
+                                                                    "a transaction or batch may omit it)")
         if isinstance(btype, str):
             if ("request" in entry) != (btype in _REQUEST_TYPES):
                 w.sink.error("invariant", loc, "constraint failed: bdl-3: entry.request mandatory for "
@@ -96,16 +107,17 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if not isinstance(full_url, str) or not isinstance(res, dict):
             continue
         where = f"{loc}.entry[{i}]"
-        named = type_from_url(full_url)
+        rest = _REST_FULLURL.fullmatch(full_url) if SCHEME.match(full_url) else None
+        named = rest.group("type") if rest is not None else None
         rid = res.get("id")
-        # only a RESTful URL (its second-last segment a resource type) must end with type/id, as HL7's validator
-        if named and w.model.is_resource_type(named) and not full_url.startswith("urn:") and isinstance(rid, str):
+        # only a RESTful http(s) URL (its second-last segment a resource type) must end with type/id, as HL7's
+        # validator (BundleValidator.java, the fullUrl matching urlRegex); another scheme is not read as one
+        if named and w.model.is_resource_type(named) and isinstance(rid, str):
             tail = full_url.rstrip("/").rsplit("/", 2)
             if len(tail) == 3 and (tail[1] != res.get("resourceType") or tail[2] != rid):
                 w.sink.error("bundle-fullurl", f"{where}.fullUrl", f"the fullUrl {full_url} does not match the "
                              f"resource's type and id ({res.get('resourceType')}/{rid})")
-        elif (named and w.model.is_resource_type(named) and SCHEME.match(full_url) and not full_url.startswith("urn:")
-              and rid is None):  # a relative fullUrl is reported above
+        elif named and w.model.is_resource_type(named) and rid is None:  # a relative fullUrl is reported above
             w.sink.error("bundle-fullurl", where, f"the fullUrl {full_url} looks like a RESTful server URL, but the "
                                                   "resource has no id")
         meta = res.get("meta")

@@ -22,11 +22,25 @@ if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
 
 
+# Strings that are not links to another entry: HL7's validator leaves out these uri/url elements (and canonicals).
+_NOT_LINKS = frozenset({"system", "fullUrl", "profile", "div", "id", "endpoint", "address"})
+
+
 def _references(value: Any) -> Iterator[str]:
+    """Every Reference.reference, and (as HL7's validator, BundleValidator.findReferences) every uri/url value,
+    an Attachment.url naming a Binary entry among them; not into a Bundle inside the resource. A string that
+    names no entry resolves to nothing, so reading any other string value as a possible link is harmless."""
     if isinstance(value, dict):
+        if value.get("resourceType") == "Bundle":
+            return
+        is_extension = isinstance(value.get("url"), str) and any(k.startswith(("value", "extension")) for k in value)
         for key, item in value.items():
             if key == "reference" and isinstance(item, str):
                 yield item
+            elif isinstance(item, str):
+                if key not in _NOT_LINKS and not (key == "url" and is_extension) and not item.startswith("#") \
+                        and (":" in item or "/" in item) and " " not in item:
+                    yield item
             elif isinstance(item, (dict, list)):
                 yield from _references(item)
     elif isinstance(value, list):
@@ -56,6 +70,11 @@ def check_reachable(w: Walker, bundle: Json, loc: str) -> None:
                 found.add(index[id(target)])
         links.append(found)
     reached = {0}
+    # an entry a 'stylesheet' link names as Type/id is part of the document (BundleValidator.visitBundleLinks)
+    for link in bundle.get("link") or () if isinstance(bundle.get("link"), list) else ():
+        if isinstance(link, dict) and link.get("relation") == "stylesheet" and isinstance(link.get("url"), str):
+            reached |= {i for i, r in enumerate(resources) if isinstance(r, dict)
+                        and f"{r.get('resourceType')}/{r.get('id')}" == link["url"]}
     changed = True
     while changed:  # bounded: each pass adds an entry or stops
         changed = False

@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from conformance.fhirval.elements_values import Frame
 
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
-_ANYWHERE = frozenset({"Element", "Base"})
+_ANYWHERE = frozenset({"Element", "Base", "Any"})  # "Any" as HL7's validator (checkExtensionContext)
+# R5's CanonicalResource, a context R5-era extensions use: in R4, the root of these resources (HL7's validator,
+# VersionUtilities.getExtendedCanonicalResourceNames for R4).
+_R4_CANONICAL = frozenset(
+    "ActivityDefinition CapabilityStatement ChargeItemDefinition CodeSystem CompartmentDefinition ConceptMap "
+    "EffectEvidenceSynthesis EventDefinition Evidence EvidenceVariable ExampleScenario GraphDefinition "
+    "ImplementationGuide Library Measure MessageDefinition NamingSystem OperationDefinition PlanDefinition "
+    "Questionnaire ResearchDefinition ResearchElementDefinition RiskEvidenceSynthesis SearchParameter "
+    "StructureDefinition StructureMap TerminologyCapabilities TestScript ValueSet ActorDefinition Requirements "
+    "SubscriptionTopic TestPlan".split())
 _CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
 # URLs HL7's validator treats as known though no definition is loaded (its isKnownExtension, with examples
 # allowed, its default): example domains, DICOM's, and its own tooling extensions. A warning, not an error.
@@ -64,8 +73,11 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
     modifier = node.name == "modifierExtension"
-    if "|" in url:
+    if "|" in url and known:
         w.sink.error("extension-url", loc, f"an extension URL must not contain a version ({url})")
+    elif "|" in url:  # HL7's validator: a warning when no version of it is known (InstanceValidator.java, NO_MATCH)
+        w.sink.warning("extension-url", loc, f"an extension URL must not contain a version ({url}); no "
+                                             "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
         if not modifier and w.allows_unknown_extension(url):
@@ -146,6 +158,8 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
         if expr in _ANYWHERE or expr == host_path or expr in host_types:
             break
         if expr in ("Resource", "DomainResource") and "." not in host_path:
+            break
+        if expr == "CanonicalResource" and host_path in _R4_CANONICAL:
             break
     else:
         allowed = ", ".join(str(c.get("expression")) for c in contexts)

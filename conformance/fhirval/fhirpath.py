@@ -151,9 +151,12 @@ _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
 # ---- htmlChecks() for txt-1 / txt-2 -------------------------------------------------------------
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+# R4 narrative.html's list, as HL7's validator holds it (FHIRPathEngine.java checkHtmlNames, XhtmlValidator.java
+# HTML_ELEMENTS): address, bdo, kbd, map and area are basic formatting too.
 _ALLOWED = frozenset(
-    "a abbr acronym b big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 h2 h3 h4 h5 h6 "
-    "hr i img li ol p pre q samp small span strong sub sup table tbody td tfoot th thead tr tt ul var".split()
+    "a abbr acronym address area b bdo big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 h2 "
+    "h3 h4 h5 h6 hr i img kbd li map ol p pre q samp small span strong sub sup table tbody td tfoot th thead tr tt "
+    "ul var".split()
 )
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 

@@ -35,6 +35,7 @@ from conformance.fhirval.source import Json
 NATIVE = frozenset({"ele-1", "ext-1", "dom-2", "dom-3", "dom-4", "dom-5", "dom-6", "ref-1", "txt-1", "txt-2",
                     "bdl-3", "bdl-4", "bdl-7"})
 
+BEST_PRACTICE = "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
 Constraint = tuple[str, str, str, str]  # key, severity, expression, human
 _PARSED: dict[str, Any] = {}
 
@@ -49,10 +50,18 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
         key, expression = c.get("key", ""), c.get("expression")
         if key in NATIVE or not isinstance(expression, str) or not expression.strip():
             continue
-        out.append((key, c.get("severity", "error"), expression, c.get("human", "")))
+        severity = "warning" if _best_practice(c) else c.get("severity", "error")
+        out.append((key, severity, expression, c.get("human", "")))
     result = tuple(out)
     node.checks = result
     return result
+
+
+def _best_practice(constraint: Any) -> bool:
+    """A best-practice invariant is a recommendation: HL7's validator reports it as a warning whatever its stated
+    severity (InstanceValidator.checkInvariant, EXT_BEST_PRACTICE, default BestPracticeWarningLevel.Warning)."""
+    return any(isinstance(x, dict) and x.get("url") == BEST_PRACTICE and x.get("valueBoolean") is True
+               for x in constraint.get("extension") or ())
 
 
 @dataclass(frozen=True, eq=False)

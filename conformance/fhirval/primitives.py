@@ -42,6 +42,12 @@ REGEX: dict[str, str] = {
 }
 PRIMITIVES = frozenset(REGEX) | {"xhtml"}
 _COMPILED = {name: re.compile(pattern, re.ASCII) for name, pattern in REGEX.items()}  # \s as in Java: ASCII only
+# HL7's validator replaces string's published regex by "any non-empty text" and exempts markdown
+# (FHIRPathExpressionFixer.fixRegex, InstanceValidator ID_EXEMPT_LIST): a form feed or vertical tab is no error.
+_COMPILED["string"] = _COMPILED["markdown"] = re.compile(r"[\s\S]+")
+# base64Binary is exempt from its regex there too (Base64Util.isValidBase64 ignores whitespace wherever it is, a
+# warning in R4): whitespace may split a quad; the decoding below still judges the alphabet, length and padding.
+_COMPILED["base64Binary"] = re.compile(r"[\s0-9a-zA-Z+/=]+")
 
 # The JSON shape of each primitive (json-type in the spec's terms).
 BOOLEAN = frozenset({"boolean"})

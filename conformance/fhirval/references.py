@@ -79,8 +79,8 @@ def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference
     m = RELATIVE.fullmatch(ref)
     if m:
         rtype = m.group("type")
-        if not is_type(rtype):
-            return ParsedReference("relative", None, f"{ref!r}: {rtype!r} is not a FHIR resource type", "error")
+        if not is_type(rtype):  # HL7's validator: no error (tryParse finds no type; "suspicious" only if asked)
+            return ParsedReference("relative", None, f"{ref!r}: {rtype!r} is not a FHIR resource type")
         return ParsedReference("relative", rtype)
     m = ABSOLUTE_REST.fullmatch(ref)
     if m and is_type(m.group("type")):
@@ -90,7 +90,7 @@ def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference
     if "/" in ref:
         head = ref.split("/", 1)[0]
         if head and head[0].isupper() and not is_type(head):
-            return ParsedReference("relative", None, f"{ref!r}: {head!r} is not a FHIR resource type", "error")
+            return ParsedReference("relative", None, f"{ref!r}: {head!r} is not a FHIR resource type")
         return ParsedReference("relative", None, f"{ref!r} is not a valid reference (Type/id, an absolute URL, "
                                                  "#id or urn:uuid:)")
     return ParsedReference("other", None, f"{ref!r} is not a valid reference (Type/id, an absolute URL, #id or "
@@ -164,12 +164,15 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                              "fullUrl, so it is reachable only by that fullUrl")
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
             rtype = rtype or resolved["resourceType"]
+    allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
     if isinstance(declared, str) and not w.model.is_resource_type(declared) and "/" not in declared:
-        w.sink.error("reference-format", f"{loc}.type", f"{declared!r} is not a FHIR resource type")
+        # HL7's validator: an error only when the element's targets are restricted (REFERENCE_REF_WRONGTARGET);
+        # otherwise only R4's extensible binding of Reference.type to the resource types speaks: a warning
+        w.sink.add("error" if allowed is not None else "warning", "reference-format", f"{loc}.type",
+                   f"{declared!r} is not a FHIR resource type")
     elif isinstance(declared, str) and rtype and declared != rtype and "/" not in declared:
         w.sink.error("reference-target", f"{loc}.type", f"the reference names a {rtype}, but type says {declared}")
     rtype = rtype or (declared if isinstance(declared, str) else None)
-    allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")

@@ -191,8 +191,10 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                                                       "slicing is closed")
             continue
         if rules == "openAtEnd" and seen_unmatched:
-            w.sink.error("slice-order", iloc, f"{node.path}: values matching no slice must come after the sliced "
-                                              "values (openAtEnd)")
+            # R4 asks for this, but HL7's validator treats openAtEnd as open (InstanceValidator.java, a TODO where it
+            # reports unmatched slices): a warning, so a resource it accepts is not failed here
+            w.sink.warning("slice-order", iloc, f"{node.path}: values matching no slice should come after the "
+                                                "sliced values (openAtEnd)")
         if slicing.get("ordered") and order[id(m)] < last:
             w.sink.error("slice-order", iloc, f"{node.path}:{m.slice_name} is out of order (the slicing is ordered)")
         last = max(last, order[id(m)])

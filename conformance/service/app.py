@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from conformance import __version__
 from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.maturity.model import CapabilityModel, load_model
-from conformance.service import api, assess, attest, comparisons, pages, validate
+from conformance.service import api, assess, attest, comparisons, events, pages, runs_api, validate
 from conformance.service.auth import Clock
 from conformance.service.scope import NotVisible
 from conformance.service.web import (
@@ -46,6 +46,7 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.state.model = model or load_model()
     app.state.clock = clock
     app.state.templates = templates()
+    app.state.launcher = None  # runs_start.Launcher: set by `conformance serve` (it needs the service key)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(assess.router)
@@ -55,6 +56,8 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.include_router(comparisons.api_router)
     app.include_router(validate.router)
     app.include_router(validate.api_router)
+    app.include_router(events.router)
+    app.include_router(runs_api.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

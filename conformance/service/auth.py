@@ -3,7 +3,8 @@
 A session id and an API token are 32 random bytes handed to the client once; the store keeps only
 their SHA-256, so a copy of the database opens no session. Signing in always issues a new session id
 (whatever cookie came with the request is ignored: no session fixation). Tokens carry permissions
-(``runs:read``, ``records:read``) on top of their owner's scoped roles, and can be revoked.
+(``runs:read``, ``records:read``, ``runs:write`` to start runs) on top of their owner's scoped roles, and
+can be revoked.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.service.accounts import AccountError, Grant, check_password, parse_grant
 from conformance.service.tables import GrantRow, LoginFailureRow, SessionRow, TokenRow, UserRow
 
-PERMISSIONS = ("runs:read", "records:read")
+PERMISSIONS = ("runs:read", "records:read", "runs:write")
+READ_PERMISSIONS = ("runs:read", "records:read")  # a token's default: starting runs is asked for by name
 SESSION_SECONDS = 12 * 3600
 TOKEN_PREFIX = "cft_"
 # The sign-in rate limit: failures counted over a window, per account and per client address.
@@ -117,7 +119,7 @@ def csrf_ok(principal: Principal | None, sent: str) -> bool:
 # -- API tokens ----------------------------------------------------------------------------------------
 
 
-def create_token(store: EvidenceStore, name: str, scopes: tuple[str, ...] = PERMISSIONS, label: str = "") -> tuple[
+def create_token(store: EvidenceStore, name: str, scopes: tuple[str, ...] = READ_PERMISSIONS, label: str = "") -> tuple[
         int, str]:
     """A new token for user ``name``: (its id, the token itself, to show once; only its digest is kept)."""
     unknown = [s for s in scopes if s not in PERMISSIONS]

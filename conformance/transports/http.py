@@ -12,7 +12,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -137,10 +136,10 @@ class HttpTransport:
 
     def _auth_headers(self) -> dict[str, str]:
         if self.auth.type == "bearer":
-            return {"Authorization": f"Bearer {os.environ.get(self.auth.token_env, '')}"}
+            return {"Authorization": f"Bearer {self.auth.value(self.auth.token_env)}"}
         if self.auth.type == "basic":
-            user = os.environ.get(self.auth.username_env, "")
-            pwd = os.environ.get(self.auth.password_env, "")
+            user = self.auth.value(self.auth.username_env)
+            pwd = self.auth.value(self.auth.password_env)
             return {"Authorization": "Basic " + base64.b64encode(f"{user}:{pwd}".encode()).decode()}
         return {}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from pydantic import BeforeValidator, ValidationInfo, model_validator
+from pydantic import BeforeValidator, PrivateAttr, ValidationInfo, model_validator
 
 from conformance.sections import KeyProblem, Section, Text, from_file
 
@@ -33,6 +33,18 @@ class Auth(Section):
     token_env: Text = ""
     username_env: Text = ""
     password_env: Text = ""
+    # Values given in memory (the service's registered targets, decrypted for one run), by the name an
+    # ``*_env`` field holds: never read from a file, never in repr or a dump. Absent names: the environment.
+    _given: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def give(self, values: dict[str, str]) -> Auth:
+        """This section with ``values`` held in memory in place of environment variables."""
+        self._given = dict(values)
+        return self
+
+    def value(self, name: str) -> str:
+        """The credential ``name`` stands for: given in memory, else the environment variable's value."""
+        return self._given.get(name) or os.environ.get(name, "")
 
     @model_validator(mode="after")
     def _names_what_it_needs(self, info: ValidationInfo) -> Auth:
@@ -47,7 +59,7 @@ class Auth(Section):
     def secrets(self) -> list[str]:
         """Values to scrub from anything written: the resolved credentials, when set."""
         names = [self.token_env, self.username_env, self.password_env]
-        return [v for v in (os.environ.get(n, "") for n in names if n) if v]
+        return [v for v in (self.value(n) for n in names if n) if v]
 
 
 def _typed(kind: type) -> BeforeValidator:
