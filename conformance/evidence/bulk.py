@@ -48,18 +48,56 @@ class Rows:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     blobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: list[list[str]] = field(default_factory=list)
+    # The same rows as tuples in OUTCOME_COLUMNS / EVIDENCE_COLUMNS order, JSON columns as text: what
+    # the driver is handed, built in the same pass (not a second walk over the dicts).
+    outcome_values: list[tuple[Any, ...]] = field(default_factory=list)
+    evidence_values: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 _dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# json.dumps builds a new encoder (and its C state) on every call, which was most of the cost of
+# the small values hashed here; this one is built once, with json.dumps's own C encoder and the
+# canonical settings (sorted keys, no spaces, ASCII, no NaN). No circular check: the values are
+# plain trees made by schema.plain. None where the interpreter has no C encoder.
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODER: Any = (_c_make_encoder(None, _refuse, json.encoder.encode_basestring_ascii, None, ":", ",", True, False,
+                                 False) if _c_make_encoder is not None else None)
 
 
 def _canonical(value: Any) -> bytes:
     """schema.canonical_json of a value already made plain: the same bytes without a second walk of it;
     anything json refuses (a NaN duration) goes the long way, so the digest is always the verifier's."""
     try:
+        if _ENCODER is not None:
+            return "".join(_ENCODER(value, 0)).encode("ascii")
         return _dumps(value).encode("ascii")
     except (TypeError, ValueError):
         return canonical_json(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _json_strings(values: tuple[Any, ...]) -> str:
+    """A JSON column's text for a list (requirements, capabilities): the same few lists recur in
+    every run, so each is encoded once."""
+    return json.dumps(list(values))
+
+
+def _json_column(value: Any) -> str:
+    """What SQLAlchemy's JSON type would write for ``value`` (json.dumps, default settings)."""
+    if isinstance(value, list):
+        try:
+            return _json_strings(tuple(value))
+        except TypeError:  # an unhashable member: encode it as it is
+            return json.dumps(value)
+    if isinstance(value, dict) and not value:
+        return "{}"
+    return json.dumps(value)
 
 
 def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int]) -> Rows:
@@ -77,6 +115,7 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
             ev = {"id": next(next_evidence), "outcome_id": outcome_id, "position": index, "kind": item.kind,
                   "summary": item.summary, "sha256": sha}
             rows.evidence.append(ev)
+            rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, item.summary, sha))
             cited.append({k: ev[k] for k in EVIDENCE_FIELDS})
         outcome = {"id": outcome_id, "run_id": run_id, "position": position, "check_id": check.id,
                    "suite": check.suite, "group_name": check.group, "title": check.title,
@@ -84,6 +123,8 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
                    "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
                    "capabilities": list(check.capabilities), "metrics": plain(check.metrics)}
         rows.outcomes.append(outcome)
+        rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
+                                         for c in OUTCOME_COLUMNS))
         digest = hashlib.sha256(_canonical({**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}))
         rows.items.append([check.id, digest.hexdigest()])
     return rows
@@ -104,11 +145,10 @@ def write_run(session: Session, backend: str, run_id: str, results: Sequence[Che
     elif blobs:
         conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
                              "ON CONFLICT DO NOTHING", [(b["sha256"], b["size"], b["content"]) for b in blobs])
-    for table, columns, values in (("outcomes", OUTCOME_COLUMNS, rows.outcomes),
-                                   ("evidence", EVIDENCE_COLUMNS, rows.evidence)):
-        if not values:
+    for table, columns, tuples in (("outcomes", OUTCOME_COLUMNS, rows.outcome_values),
+                                   ("evidence", EVIDENCE_COLUMNS, rows.evidence_values)):
+        if not tuples:
             continue
-        tuples = [tuple(json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in columns) for row in values]
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         if backend == "postgresql":
             _copy(conn, table, columns, tuples)

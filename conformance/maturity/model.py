@@ -80,6 +80,15 @@ class CapabilityModel:
     milestones: dict[str, Milestone]
     scoring: Scoring
     sections: dict[str, str] = field(default_factory=dict)
+    _covering: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def covering(self, check_id: str) -> tuple[str, ...]:
+        """Ids of the requirements whose globs match a check id, matched once per check id for the
+        model's life (a record rebuild meets the same few hundred check ids in every organisation)."""
+        found = self._covering.get(check_id)
+        if found is None:
+            found = self._covering[check_id] = tuple(r.id for r in self.requirements.values() if r.covers(check_id))
+        return found
 
 
 def check_glob(pattern: str) -> str | None:

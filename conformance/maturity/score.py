@@ -181,7 +181,6 @@ class _Evidence:
 
     def __init__(self, runs: list[RunOutcomes], model: CapabilityModel) -> None:
         self.model = model
-        by_check: dict[str, tuple[str, ...]] = {}
         self.runs: list[tuple[date, RunOutcomes, dict[str, list[CheckSeen]]]] = []
         for run in sorted(runs, key=lambda r: r.finished):
             day = _day(run.finished)
@@ -189,12 +188,11 @@ class _Evidence:
                 continue
             seen: dict[str, list[CheckSeen]] = {}
             for o in run.outcomes:
-                if o.check_id not in by_check:
-                    by_check[o.check_id] = tuple(r.id for r in model.requirements.values() if r.covers(o.check_id))
-                for rid in by_check[o.check_id]:
+                for rid in model.covering(o.check_id):
                     seen.setdefault(rid, []).append(CheckSeen(run.run_id, o.check_id, o.status, o.required, o.message))
             self.runs.append((day, run, seen))
         self.judged: dict[tuple[str, tuple[str, ...]], RequirementStatus] = {}
+        self.empty: dict[str, RequirementStatus] = {}
 
     def walk(self, today: date) -> tuple[list[tuple[date, dict[str, CapabilityStatus]]], dict[str, CapabilityStatus]]:
         """The statuses at the end of each day a run finished (up to ``today``), and as of ``today``.
@@ -204,6 +202,7 @@ class _Evidence:
         """
         latest: dict[tuple[str, str], tuple[date, str, list[CheckSeen]]] = {}
         points: list[tuple[date, dict[str, CapabilityStatus]]] = []
+        last: tuple[tuple[tuple[str, str], ...], dict[str, CapabilityStatus]] = ((), {})
         for n, (day, run, seen) in enumerate(self.runs):
             if day > today:
                 break
@@ -211,24 +210,41 @@ class _Evidence:
                 latest[(rid, run.system.label)] = (day, run.run_id, checks)
             last_of_day = n + 1 == len(self.runs) or self.runs[n + 1][0] != day
             if last_of_day:
-                points.append((day, self._statuses(latest, day)))
-        return points, self._statuses(latest, today)
+                last = self._statuses(latest, day)
+                points.append((day, last[1]))
+        final = self._statuses(latest, today, last if points else None)
+        return points, final[1]
 
     def record(self, as_of: date) -> dict[str, CapabilityStatus]:
         return self.walk(as_of)[1]
 
-    def _statuses(self, latest: dict[tuple[str, str], tuple[date, str, list[CheckSeen]]],
-                  as_of: date) -> dict[str, CapabilityStatus]:
+    def _statuses(self, latest: dict[tuple[str, str], tuple[date, str, list[CheckSeen]]], as_of: date,
+                  previous: tuple[tuple[tuple[str, str], ...], dict[str, CapabilityStatus]] | None = None,
+                  ) -> tuple[tuple[tuple[str, str], ...], dict[str, CapabilityStatus]]:
+        """(which (requirement, run) pairs were pooled, the statuses). When they are the pairs of
+        ``previous`` (today's record pools what the last day's point pooled, unless something expired
+        since), its statuses are handed back instead of being judged a second time."""
         oldest = as_of - timedelta(days=self.model.scoring.expires_after_days)
         pooled: dict[str, list[tuple[str, list[CheckSeen]]]] = {}
         for (rid, _), (day, run_id, checks) in sorted(latest.items(), key=lambda item: item[0]):
             if day >= oldest:
                 pooled.setdefault(rid, []).append((run_id, checks))
+        key = tuple((rid, run_id) for rid, items in pooled.items() for run_id, _ in items)
+        if previous is not None and previous[0] == key:
+            return previous
         out = {}
         for capability in self.model.capabilities.values():
-            parts = [self._status(rid, pooled.get(rid, [])) for rid in capability.requirements]
+            parts = [self._status(rid, pooled[rid]) if rid in pooled else self._none(rid)
+                     for rid in capability.requirements]
             out[capability.id] = _combine(capability, parts)
-        return out
+        return key, out
+
+    def _none(self, rid: str) -> RequirementStatus:
+        """A requirement with no evidence run: one status per organisation, not one per day."""
+        found = self.empty.get(rid)
+        if found is None:
+            found = self.empty[rid] = RequirementStatus(self.model.requirements[rid], "no evidence", [])
+        return found
 
     def _status(self, rid: str, items: list[tuple[str, list[CheckSeen]]]) -> RequirementStatus:
         key = (rid, tuple(run_id for run_id, _ in items))

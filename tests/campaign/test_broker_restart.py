@@ -1,0 +1,128 @@
+"""The broker (a real redis-server) stopped and started again mid-campaign, workers as subprocesses,
+results in a real PostgreSQL: every target still ends with exactly one complete or aborted run.
+
+Redis runs with its append-only file (as a broker that must survive a restart is deployed), so the
+queued chunks and the unacknowledged ones come back with it; the workers and `campaign run`
+reconnect on their own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conformance.campaign import ledger
+from conformance.evidence.store import EvidenceStore
+from conformance.sandbox.faults import Faults
+from conformance.sandbox.server import SandboxServer
+from tests.campaign.helpers import free_port, write_campaign, write_targets
+from tests.campaign.test_worker import _stop
+from tests.pg import fresh_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Broker:
+    """A redis-server on a fixed loopback port that can be stopped and started again on its data."""
+
+    def __init__(self, folder: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed: `apt-get install redis-server` (as .ci/run does)")
+        self.binary, self.folder, self.port = binary, folder, free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--dir", str(self.folder), "--save", "", "--appendonly", "yes",
+                                      "--appendfsync", "always"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # a clean shutdown: the append-only file is complete
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+
+def test_broker_restart_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_path: Path, pg_server: str) -> None:
+    store_url = fresh_database(pg_server, "campaign_broker_" + uuid.uuid4().hex[:8])
+    cli = [sys.executable, "-m", "conformance.cli"]
+    env = {**os.environ, "CONFORMANCE_VISIBILITY_TIMEOUT": "30"}
+    broker = Broker(tmp_path / "redis")
+    broker.start()
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        with SandboxServer(Faults()) as sandbox:
+            keys = write_targets(tmp_path / "targets", [sandbox.base_url] * 6)
+            campaign = write_campaign(tmp_path / "campaign.toml", "broker-test", ["fhir-rest"], attempts=2,
+                                      backoff=0.1)
+            workers = [subprocess.Popen([*cli, "worker", "--broker", broker.url, "--store", store_url],
+                                        cwd=ROOT, env=env) for _ in range(2)]
+            run = subprocess.Popen([*cli, "campaign", "run", str(campaign), "--broker", broker.url,
+                                    "--store", store_url, "--chunk", "2", "--timeout", "240"], cwd=ROOT, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            restarted = _restart_while_running(broker, store_url)
+            _out, err = run.communicate(timeout=300)
+    finally:
+        for proc in workers:
+            _stop(proc)
+        broker.stop()
+    assert restarted, "no target was running when the broker was to be restarted"
+    with EvidenceStore(store_url) as store:
+        entries = {e.target: e for e in ledger.entries(store, "broker-test")}
+        runs = store.list_runs()
+        count, problems = store.verify()
+    assert set(entries) == set(keys), err.decode()
+    assert {entries[k].status for k in keys} <= {ledger.COMPLETE, ledger.ABORTED}, err.decode()
+    for key in keys:  # exactly one stored run per target, and it is the one the ledger names
+        prefix = ledger.run_id("broker-test", key, 1).rsplit("-a", 1)[0]
+        mine = [r for r in runs if r["id"].rsplit("-a", 1)[0] == prefix]
+        assert [r["id"] for r in mine] == [entries[key].run_id], key
+        assert mine[0]["status"] == entries[key].status
+    assert problems == [] and count == len(keys)
+    assert run.returncode in (0, 1), err.decode()  # 1: some target ended aborted, which is still settled
+
+
+def _restart_while_running(broker: Broker, store_url: str) -> bool:
+    """Stop the broker while a target is running, start it again on the same data; whether it was."""
+    deadline = time.monotonic() + 150
+    with EvidenceStore(store_url) as store:
+        while time.monotonic() < deadline:
+            try:
+                running = [e for e in ledger.entries(store, "broker-test") if e.status == ledger.RUNNING]
+            except Exception:  # the ledger table appears when the campaign enrols its targets
+                running = []
+            if running:
+                broker.stop()
+                time.sleep(2)  # workers and the campaign see the connection refused
+                broker.start()
+                return True
+            time.sleep(0.1)
+    return False
