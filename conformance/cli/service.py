@@ -221,20 +221,29 @@ def comparisons_group() -> None:
 @click.argument("name")
 @click.argument("run_ids", nargs=-1, required=True, metavar="RUN...")
 @click.option("--title", default="", help="What the panel is choosing (shown as the page's title).")
+@click.option("--requirements", "requirements_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="The buyer's weighted requirements (as `conformance compare --requirements`); default: the "
+                   "shipped example set.")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
-def comparisons_add(name: str, run_ids: tuple[str, ...], title: str, store_url: str | None) -> None:
+def comparisons_add(name: str, run_ids: tuple[str, ...], title: str, requirements_file: Path | None,
+                    store_url: str | None) -> None:
     """Create (or replace) comparison NAME of the given runs; every run must be in the store."""
 
     def body() -> int:
         from conformance.evidence.store import EvidenceStore, RunNotFound
+        from conformance.maturity.compare import load_requirements
         from conformance.service.accounts import save_comparison
 
+        own = ""
+        if requirements_file is not None:
+            load_requirements(requirements_file)  # checked now: a bad file is refused, never stored
+            own = requirements_file.read_text(encoding="utf-8")
         with EvidenceStore(store_url, find_key=False) as store:
             known = {r["id"] for r in store.list_runs()}
             missing = [r for r in run_ids if r not in known]
             if missing:
                 raise RunNotFound(f"store {store.url}: no run {missing[0]!r}")
-            save_comparison(store, name, list(run_ids), title)
+            save_comparison(store, name, list(run_ids), title, own)
         click.echo(f"comparison {name}: {len(run_ids)} run(s); grant it: conformance users role NAME --role panel "
                    f"--scope {name}")
         return 0

@@ -93,12 +93,21 @@ def load_requirements(path: Path | None = None) -> list[BuyerRequirement]:
         if path is None:
             where, text = example_requirements()
             return _parse(where, tomllib.loads(text))
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RequirementsError(f"{path}: no such file") from None
-    except (IsADirectoryError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
         raise RequirementsError(f"{path}: not a valid TOML file: {exc}") from None
-    return _parse(str(path), data)
+    return requirements_from_text(text, str(path))
+
+
+def requirements_from_text(text: str, where: str) -> list[BuyerRequirement]:
+    """A buyer's requirements kept as text (a comparison in the service keeps its own), checked as a file is."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RequirementsError(f"{where}: not a valid TOML file: {exc}") from None
+    return _parse(where, data)
 
 
 def _rid(value: Any) -> str:

@@ -146,8 +146,10 @@ def list_users(store: EvidenceStore) -> list[tuple[str, list[str]]]:
                 for u in users]
 
 
-def save_comparison(store: EvidenceStore, name: str, run_ids: list[str], title: str = "") -> None:
-    """A named set of runs a panel compares (the panel role's scope); replaces one of the same name."""
+def save_comparison(store: EvidenceStore, name: str, run_ids: list[str], title: str = "",
+                    requirements: str = "") -> None:
+    """A named set of runs a panel compares (the panel role's scope), with the buyer's own weighted
+    requirements as a requirements file's text ("" = the shipped example); replaces one of the same name."""
     with store.transaction(f"save comparison {name}") as session:
-        store.upsert(session, ComparisonRow.__table__, {"name": name, "title": title or name, "run_ids": run_ids},
-                     ["name"])
+        store.upsert(session, ComparisonRow.__table__, {"name": name, "title": title or name, "run_ids": run_ids,
+                                                        "requirements": requirements}, ["name"])

@@ -2,8 +2,9 @@
 weighted must/should/could (conformance/maturity/compare.py, the same matrix as `conformance compare`).
 
 A comparison is a named set of runs (``conformance comparisons add NAME RUN...``); the ``panel`` role
-is scoped to one. The buyer's requirements are the shipped example set until comparisons carry their
-own. Only complete runs are compared; a run that is not (aborted, incomplete) is named as left out.
+is scoped to one. A comparison carries the buyer's own weighted requirements (``--requirements FILE``),
+else the shipped example set. Only complete runs are compared; a run that is not (aborted, incomplete) is
+named as left out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from conformance.evidence import records
-from conformance.maturity.compare import Matrix, compare, load_requirements
+from conformance.maturity.compare import Matrix, compare, load_requirements, requirements_from_text
 from conformance.maturity.jsonout import compare_json
 from conformance.service import pages
 from conformance.service.api import NOT_FOUND, RunsScope
@@ -30,9 +31,10 @@ def matrix(request: Request, name: str) -> tuple[str, Matrix, list[str]]:
     store = request.app.state.store
     with store.transaction(f"read comparison {name}") as session:
         row = session.get(ComparisonRow, name)
-        title, run_ids = (row.title, list(row.run_ids)) if row is not None else (name, [])
+        title, run_ids, own = (row.title, list(row.run_ids), row.requirements) if row is not None else (name, [], "")
     runs = {r.run_id: r for r in records.run_outcomes(store, run_ids=run_ids)}
-    built = compare([runs[r] for r in run_ids if r in runs], load_requirements(None))
+    wanted = requirements_from_text(own, f"comparison {name}") if own else load_requirements(None)
+    built = compare([runs[r] for r in run_ids if r in runs], wanted)
     return title, built, [r for r in run_ids if r not in runs]
 
 

@@ -75,6 +75,8 @@ class ComparisonRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     title: Mapped[str] = mapped_column(Text, default="")
     run_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the buyer's own weighted requirements (a requirements file's TOML text); "" = the shipped example set
+    requirements: Mapped[str] = mapped_column(Text, default="")
 
 
 class ValidationRow(Base):

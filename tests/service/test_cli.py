@@ -129,3 +129,38 @@ def test_a_comparison_names_runs_that_exist(url: str) -> None:
     assert cli(url, "users", "add", "p", "--role", "panel", "--scope", "tender-1", "--password-stdin",
                stdin=PASSWORD)[0] == 0
     assert "p: panel of comparison:tender-1" in cli(url, "users", "list")[1]
+
+
+BUYER = """[[requirement]]
+id = "patients-readable"
+title = "Patients can be read"
+weight = "must"
+checks = ["fhir-rest.crud.patient.read"]
+"""
+
+
+def test_a_comparison_judges_against_the_buyers_own_requirements(url: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from conformance.service.app import create_app
+    from conformance.service.auth import create_token
+
+    with EvidenceStore(url, find_key=False) as store:
+        store.finish_run(run_result("run-x", "X26", "Acme", "2026-11-30"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[requirement]]\nid = "x"\nweight = "maybe"\ntitle = "t"\nchecks = ["a.*"]\n')
+    code, _, err = cli(url, "comparisons", "add", "tender-2", "run-x", "--requirements", str(bad))
+    assert code == 2 and str(bad) in err and "weight" in err and "Traceback" not in err
+    own = tmp_path / "buyer.toml"
+    own.write_text(BUYER)
+    assert cli(url, "comparisons", "add", "tender-2", "run-x", "--requirements", str(own))[0] == 0
+    assert cli(url, "comparisons", "add", "tender-3", "run-x")[0] == 0
+    with EvidenceStore(url, find_key=False) as store:
+        assert cli(url, "users", "add", "a", "--role", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
+        _, token = create_token(store, "a")
+        with TestClient(create_app(store)) as http:
+            mine = http.get("/api/v1/comparisons/tender-2", headers={"authorization": f"Bearer {token}"}).json()
+            shipped = http.get("/api/v1/comparisons/tender-3", headers={"authorization": f"Bearer {token}"}).json()
+    assert [r["id"] for r in mine["requirements"]] == ["patients-readable"]
+    assert mine["systems"][0]["cells"]["patients-readable"]["passed"] == ["fhir-rest.crud.patient.read"]
+    assert "patients-readable" not in {r["id"] for r in shipped["requirements"]} and len(shipped["requirements"]) > 1
