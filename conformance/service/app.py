@@ -19,7 +19,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from conformance import __version__
 from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.maturity.model import CapabilityModel, load_model
-from conformance.service import api, assess, attest, claim_audit, comparisons, events, oidc, pages, runs_api, validate
+from conformance.service import (
+    api,
+    assess,
+    attest,
+    claim_audit,
+    comparisons,
+    events,
+    oidc,
+    pages,
+    records_api,
+    runs_api,
+    validate,
+)
 from conformance.service.auth import Clock
 from conformance.service.oidc import OidcSettings
 from conformance.service.scope import NotVisible
@@ -66,6 +78,7 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.include_router(validate.api_router)
     app.include_router(events.router)
     app.include_router(runs_api.router)
+    app.include_router(records_api.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

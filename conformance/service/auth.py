@@ -3,7 +3,8 @@
 A session id and an API token are 32 random bytes handed to the client once; the store keeps only
 their SHA-256, so a copy of the database opens no session. Signing in always issues a new session id
 (whatever cookie came with the request is ignored: no session fixation). Tokens carry permissions
-(``runs:read``, ``records:read``, ``runs:write`` to start runs) on top of their owner's scoped roles, and
+(``runs:read``, ``records:read``, ``runs:write`` to start runs, ``records:write`` for claims and
+attestations) on top of their owner's scoped roles, and
 can be revoked.
 """
 
@@ -22,7 +23,7 @@ from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.service.accounts import AccountError, Grant, check_password, parse_grant
 from conformance.service.tables import GrantRow, LoginFailureRow, SessionRow, TokenRow, UserRow
 
-PERMISSIONS = ("runs:read", "records:read", "runs:write")
+PERMISSIONS = ("runs:read", "records:read", "runs:write", "records:write")
 READ_PERMISSIONS = ("runs:read", "records:read")  # a token's default: starting runs is asked for by name
 SESSION_SECONDS = 12 * 3600
 TOKEN_PREFIX = "cft_"
