@@ -18,7 +18,8 @@ from conformance.service import web
 from conformance.service.api import NOT_FOUND, Credentials, RunsScope
 from conformance.service.events import launch_visible, launcher
 from conformance.service.scope import Scope
-from conformance.service.targets import listed, may_run, one
+from conformance.service.targets import listed, may_run, one, register
+from conformance.targets import TargetError
 
 router = APIRouter(prefix="/api/v1", responses=NOT_FOUND)
 
@@ -53,6 +54,34 @@ def _links(run_id: str) -> dict[str, str]:
 @router.get("/targets", summary="Registered targets in scope (never their credentials)")
 def targets(request: Request, scope: RunsScope) -> dict[str, Any]:
     return {"targets": [t.as_json() for t in listed(request.app.state.store, scope)]}
+
+
+class TargetRequest(BaseModel):
+    name: str
+    ods_code: str = Field(description="The organisation whose record the runs count in")
+    vendor: str = ""
+    product: str = ""
+    fhir_url: str = Field(description="The FHIR base URL, or builtin:sandbox")
+    sandbox: bool = Field(False, description="Writes allowed (only for a system marked as a sandbox)")
+    auth_type: str = Field("none", description="none | bearer | basic")
+    token: str = ""
+    username: str = ""
+    password: str = ""
+
+
+@router.post("/targets", status_code=201, summary="Register a target (token: runs:write); its credentials are "
+             "encrypted at once and never shown again")
+def register_target(request: Request, body: TargetRequest, scope: WriteScope) -> dict[str, Any]:
+    who = web.principal(request)
+    assert who is not None  # write_scope refused anonymous callers
+    if not may_run(who, body.ods_code.strip(), body.vendor.strip()):
+        raise web.ApiRefused(403, "only an admin, a lead or member of the organisation, or a supplier of the vendor "
+                                  "may register its targets")
+    try:
+        found = register(request.app.state.store, launcher(request).box, who, **body.model_dump())
+    except TargetError as exc:  # a sentence, never the credentials
+        raise web.ApiRefused(400, str(exc)) from None
+    return {"target": found.as_json()}
 
 
 @router.post("/runs", status_code=202, summary="Start a run against a registered target (token: runs:write)")

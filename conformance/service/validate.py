@@ -14,9 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, Field
 
 from conformance.evidence.store import now_iso
-from conformance.service import pages
+from conformance.service import pages, web
 from conformance.service.api import NOT_FOUND, RunsScope
 from conformance.service.auth import csrf_ok
 from conformance.service.scope import NotVisible, require
@@ -96,6 +97,32 @@ def result(request: Request, ident: str) -> HTMLResponse:
     require(request.app.state.store, scope, "validation", ident)
     found = _row(request, ident)
     return pages.render(request, "validation.html", {"title": "Validation result", "v": found, "kinds": KINDS})
+
+
+class Pasted(BaseModel):
+    kind: str = Field(description=" | ".join(KINDS))
+    text: str = Field(description=f"The resource, message or scan (at most {MAX_INPUT:,} characters)")
+
+
+@api_router.post("/validations", status_code=201, summary="Validate FHIR, HL7 v2 or GS1 input; the result at a "
+                 "permanent address of its author's")
+def validate_api(request: Request, body: Pasted, _: RunsScope) -> dict[str, Any]:
+    who = web.principal(request)
+    assert who is not None  # RunsScope refused anonymous callers
+    if body.kind not in KINDS:
+        raise web.ApiRefused(400, f"kind: choose one of {', '.join(KINDS)}")
+    if not body.text.strip():
+        raise web.ApiRefused(400, "text: give something to validate")
+    if len(body.text) > MAX_INPUT:
+        raise web.ApiRefused(413, f"text: {len(body.text):,} characters; the limit is {MAX_INPUT:,} (validate larger "
+                                  "files with `conformance validate`)")
+    valid, outcome = check(body.kind, body.text)
+    ident = secrets.token_urlsafe(16)
+    with request.app.state.store.transaction("store a validation") as session:
+        session.add(ValidationRow(id=ident, user_id=who.user_id, kind=body.kind, input=body.text, valid=valid,
+                                  outcome=outcome, created=now_iso()))
+    return {"id": ident, "kind": body.kind, "valid": valid, "outcome": outcome, "page": f"/validations/{ident}",
+            "api": f"/api/v1/validations/{ident}"}
 
 
 @api_router.get("/validations/{ident}", summary="A validation done in the pages: its input and OperationOutcome")
