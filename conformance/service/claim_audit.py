@@ -22,7 +22,7 @@ from conformance.service import pages
 from conformance.service.api import NOT_FOUND, RecordsScope
 from conformance.service.attest import problem_of
 from conformance.service.auth import csrf_ok
-from conformance.service.scope import NotVisible, may_attest, require
+from conformance.service.scope import NotVisible, Scope, may_attest, require
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", responses=NOT_FOUND)
@@ -61,16 +61,21 @@ def page(request: Request, ods_code: str) -> Response:
         "titles": titles, "can_attest": may_attest(store, who, ods_code)})
 
 
-@router.post("/organisations/{ods_code}/claims/{claim_id}/attestations")
-def attest_claim(request: Request, ods_code: str, claim_id: int, action: Annotated[str, Form()] = "",
-                 reason: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
-    who, scope = pages.user(request)
-    store = request.app.state.store
+def require_claim(store: EvidenceStore, scope: Scope, ods_code: str, claim_id: int) -> None:
+    """The organisation in scope and the claim one of its own, else NotVisible (404)."""
     require(store, scope, "organisation", ods_code)
     with store.transaction("look up a claim") as session:
         claim = session.get(AssessmentRow, claim_id)
         if claim is None or claim.ods_code != ods_code:
             raise NotVisible(f"no claim #{claim_id} of {ods_code!r}")
+
+
+@router.post("/organisations/{ods_code}/claims/{claim_id}/attestations")
+def attest_claim(request: Request, ods_code: str, claim_id: int, action: Annotated[str, Form()] = "",
+                 reason: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    who, scope = pages.user(request)
+    store = request.app.state.store
+    require_claim(store, scope, ods_code, claim_id)
     if not may_attest(store, who, ods_code):
         return pages.render(request, "error.html", {
             "title": "Only an assessor can do this",

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from conformance.evidence import attestations, records
-from conformance.evidence.schema import AssessmentRow
 from conformance.evidence.store import now_iso
 from conformance.maturity.records import CLAIMS, SelfAssessment
 from conformance.service import web
@@ -22,6 +21,7 @@ from conformance.service.api import NOT_FOUND, Credentials
 from conformance.service.assess import MAX_NOTE
 from conformance.service.attest import _ods_of, problem_of
 from conformance.service.auth import Principal
+from conformance.service.claim_audit import require_claim
 from conformance.service.scope import NotVisible, Scope, may_assess, may_attest, require
 
 router = APIRouter(prefix="/api/v1", responses=NOT_FOUND)
@@ -140,11 +140,7 @@ def _attest_claim(request: Request, ods_code: str, claim_id: int, writer: tuple[
                   data: bytes) -> dict[str, Any]:
     who, scope = writer
     store = request.app.state.store
-    require(store, scope, "organisation", ods_code)
-    with store.transaction("look up a claim") as session:
-        claim = session.get(AssessmentRow, claim_id)
-        if claim is None or claim.ods_code != ods_code:
-            raise NotVisible(f"no claim #{claim_id} of {ods_code!r}")
+    require_claim(store, scope, ods_code, claim_id)
     may_write(who)
     if not may_attest(store, who, ods_code):
         raise web.ApiRefused(403, "claims are attested or disputed by an assessor of the organisation or its "
