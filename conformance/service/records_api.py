@@ -85,6 +85,19 @@ def body_of(model: type[BaseModel]) -> dict[str, Any]:
                             "content": {"application/json": {"schema": _inline(model.model_json_schema())}}}}
 
 
+MAX_BODY = 256_000  # a claims list or a word with its reason is a few KB; more is refused unread
+
+
+async def body(request: Request) -> bytes:
+    """The request's body, at most MAX_BODY bytes (413 past it, read no further)."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY:
+            raise web.ApiRefused(413, f"the body is over {MAX_BODY:,} bytes")
+    return bytes(data)
+
+
 def parsed(model: type[M], data: bytes) -> M:
     try:
         return model.model_validate_json(data or b"null")
@@ -105,7 +118,7 @@ def _word(body: Word) -> tuple[str, str]:
 @router.post("/runs/{run_id}/checks/{check_id}/attestations", status_code=201, openapi_extra=body_of(Word),
              summary="An assessor attests, disputes or resolves a verdict (token: records:write)")
 async def attest_verdict(request: Request, run_id: str, check_id: str, writer: Writer) -> dict[str, Any]:
-    data = await request.body()
+    data = await body(request)
     return await run_in_threadpool(_attest_verdict, request, run_id, check_id, writer, data)  # the store is sync
 
 
@@ -132,7 +145,7 @@ def _attest_verdict(request: Request, run_id: str, check_id: str, writer: tuple[
 @router.post("/organisations/{ods_code}/claims/{claim_id}/attestations", status_code=201, openapi_extra=body_of(Word),
              summary="An assessor attests, disputes or resolves a self-assessment claim (token: records:write)")
 async def attest_claim(request: Request, ods_code: str, claim_id: int, writer: Writer) -> dict[str, Any]:
-    data = await request.body()
+    data = await body(request)
     return await run_in_threadpool(_attest_claim, request, ods_code, claim_id, writer, data)
 
 
@@ -155,7 +168,7 @@ def _attest_claim(request: Request, ods_code: str, claim_id: int, writer: tuple[
 @router.post("/organisations/{ods_code}/self-assessment", status_code=201, openapi_extra=body_of(Claims),
              summary="The organisation's lead records its claims, one per capability (token: records:write)")
 async def self_assess(request: Request, ods_code: str, writer: Writer) -> dict[str, Any]:
-    data = await request.body()
+    data = await body(request)
     return await run_in_threadpool(_self_assess, request, ods_code, writer, data)
 
 

@@ -102,3 +102,11 @@ async def test_validations_and_targets_through_the_api(app: FastAPI, store: Evid
             assert "api target" in listed.text and secret not in listed.text + ok.text
     finally:
         app.state.launcher = None
+
+
+async def test_a_body_past_the_limit_is_refused_unread(app: FastAPI, store: EvidenceStore) -> None:
+    _, writes = create_token(store, "ass", ("records:write",))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        huge = await http.post(f"/api/v1/runs/run-c/checks/{CHECK}/attestations", headers=bearer(writes),
+                               content=b'{"action": "dispute", "reason": "' + b"x" * 300_000 + b'"}')
+    assert huge.status_code == 413
