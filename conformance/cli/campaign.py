@@ -34,6 +34,13 @@ def _run(body: Callable[[], int]) -> None:
         except CampaignError as exc:
             click.echo(f"conformance: {exc}", err=True)
             return EXIT_USAGE
+        except ModuleNotFoundError as exc:  # the workers' optional dependencies, not installed here
+            if (exc.name or "").split(".")[0] not in ("celery", "kombu", "redis"):
+                raise
+            click.echo(f"conformance: campaigns on workers need Celery and Redis's client ({exc.name} is not "
+                       "installed): pip install 'conformance[campaign]', and a Redis server (Debian: redis-server)",
+                       err=True)
+            return EXIT_USAGE
 
     _guard(guarded)
 

@@ -56,3 +56,17 @@ def test_bad_input_is_one_line_naming_file_and_key(folder: Path, text: str, key:
     message = str(caught.value)
     assert message.startswith(f"{path}: {key}: ") and why in message and "\n" not in message
     assert exit_code(caught.value) == EXIT_USAGE
+
+
+def test_workers_without_celery_installed_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    monkeypatch.setitem(sys.modules, "celery", None)  # as if not installed: importing it raises
+    monkeypatch.delitem(sys.modules, "conformance.campaign.worker", raising=False)
+    result = CliRunner().invoke(main, ["worker", "--broker", "redis://127.0.0.1:9/0", "--store", "sqlite://"])
+    assert result.exit_code == EXIT_USAGE and "conformance[campaign]" in result.output
+    assert "Traceback" not in result.output
