@@ -4,7 +4,8 @@ Kept apart from the store's behaviour; the schema changes only through the Alemb
 ``conformance/evidence/migrations/versions`` (0001 is the first released schema, 0002 added the
 record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals; 0003
 the global log index of seals and their signatures; 0004 the service's accounts; 0005 campaigns; 0006 the
-service's registered targets; 0007 sealed, signed attestations of verdicts and claims; 0008 OIDC identities; 0009 a comparison's own requirements).
+service's registered targets; 0007 sealed, signed attestations of verdicts and claims; 0008 OIDC
+identities; 0009 a comparison's own requirements).
 """
 
 from __future__ import annotations
