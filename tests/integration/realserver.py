@@ -12,8 +12,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parents[1] / "realserver"
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """Stop a server this module started, by its pid: SIGTERM, then SIGKILL after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @contextmanager
@@ -39,12 +50,7 @@ def medplum_server() -> Iterator[str]:
             raise RuntimeError(f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
         yield match.group(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 @contextmanager
@@ -66,12 +72,7 @@ def asymmetrik_server() -> Iterator[str]:
             raise RuntimeError(f"server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
         yield match.group(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 def node_script(name: str) -> list[str]:
@@ -116,12 +117,7 @@ def mllp_receiver(command: list[str]) -> Iterator[tuple[str, int]]:
             raise RuntimeError(f"MLLP receiver did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
         yield match.group(1), int(match.group(2))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 @contextmanager
@@ -157,9 +153,4 @@ def fhirsnake_server(workdir: Path) -> Iterator[str]:
             raise RuntimeError("fhirsnake did not answer on 127.0.0.1 within 30 s")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
