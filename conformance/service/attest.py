@@ -19,7 +19,7 @@ from conformance.evidence import attestations
 from conformance.evidence.schema import OutcomeRow, RunRow
 from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.service import pages
-from conformance.service.auth import csrf_ok
+from conformance.service.auth import Principal, csrf_ok
 from conformance.service.scope import NotVisible, may_attest, require
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +44,23 @@ def _ods_of(store: EvidenceStore, run_id: str, check_id: str) -> str:
     return str(ods)
 
 
+def refusal(request: Request, who: Principal, ods: str, what: str, action: str, reason: str,
+            csrf: str) -> Response | None:
+    """The page a form's word gets instead of being recorded (not an assessor, a bad CSRF token, a word
+    without its reason), or None: verdicts and claims alike."""
+    if not may_attest(request.app.state.store, who, ods):
+        return pages.render(request, "error.html", {
+            "title": "Only an assessor can do this",
+            "message": f"{what} are attested or disputed by an assessor of the organisation or its footprint "
+                       "(`conformance users role NAME --role assessor --scope ODS|FOOTPRINT`)."}, 403)
+    if not csrf_ok(who, csrf):
+        return pages.refuse_csrf(request)
+    problem = problem_of(action, reason.strip())
+    if problem:
+        return pages.render(request, "error.html", {"title": "Nothing recorded", "message": problem}, 400)
+    return None
+
+
 @router.post("/runs/{run_id}/checks/{check_id}/attestations")
 def attest(request: Request, run_id: str, check_id: str, action: Annotated[str, Form()] = "",
            reason: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
@@ -51,17 +68,10 @@ def attest(request: Request, run_id: str, check_id: str, action: Annotated[str, 
     store = request.app.state.store
     require(store, scope, "run", run_id)
     ods = _ods_of(store, run_id, check_id)
-    if not may_attest(store, who, ods):
-        return pages.render(request, "error.html", {
-            "title": "Only an assessor can do this",
-            "message": "Verdicts are attested or disputed by an assessor of the organisation or its footprint "
-                       "(`conformance users role NAME --role assessor --scope ODS|FOOTPRINT`)."}, 403)
-    if not csrf_ok(who, csrf):
-        return pages.refuse_csrf(request)
+    refused = refusal(request, who, ods, "Verdicts", action, reason, csrf)
+    if refused is not None:
+        return refused
     reason = reason.strip()
-    problem = problem_of(action, reason)
-    if problem:
-        return pages.render(request, "error.html", {"title": "Nothing recorded", "message": problem}, 400)
     try:
         with store.transaction("record an attestation") as session:
             attestations.record(session, store.signer, action=action, reason=reason, by=who.name, at=now_iso(),

@@ -20,8 +20,7 @@ from conformance.evidence.schema import AssessmentRow, AttestationRow
 from conformance.evidence.store import EvidenceStore, now_iso
 from conformance.service import pages
 from conformance.service.api import NOT_FOUND, RecordsScope
-from conformance.service.attest import problem_of
-from conformance.service.auth import csrf_ok
+from conformance.service.attest import refusal
 from conformance.service.scope import NotVisible, Scope, may_attest, require
 
 router = APIRouter(include_in_schema=False)
@@ -76,17 +75,10 @@ def attest_claim(request: Request, ods_code: str, claim_id: int, action: Annotat
     who, scope = pages.user(request)
     store = request.app.state.store
     require_claim(store, scope, ods_code, claim_id)
-    if not may_attest(store, who, ods_code):
-        return pages.render(request, "error.html", {
-            "title": "Only an assessor can do this",
-            "message": "Claims are attested or disputed by an assessor of the organisation or its footprint "
-                       "(`conformance users role NAME --role assessor --scope ODS|FOOTPRINT`)."}, 403)
-    if not csrf_ok(who, csrf):
-        return pages.refuse_csrf(request)
+    refused = refusal(request, who, ods_code, "Claims", action, reason, csrf)
+    if refused is not None:
+        return refused
     reason = reason.strip()
-    problem = problem_of(action, reason)
-    if problem:
-        return pages.render(request, "error.html", {"title": "Nothing recorded", "message": problem}, 400)
     with store.transaction("record an attestation of a claim") as session:
         attestations.record(session, store.signer, action=action, reason=reason, by=who.name, at=now_iso(),
                             assessment_id=claim_id, postgresql=store.backend == "postgresql")
