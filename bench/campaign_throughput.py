@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -71,16 +70,6 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"sandbox on port {port} did not start")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def campaign_file(folder: Path, name: str, select: list[str], concurrency: int) -> Path:
@@ -130,8 +119,10 @@ def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, 
                 raise SystemExit(f"{n} worker(s): not every target settled: {states}")
         return elapsed
     finally:
+        from tests.campaign.helpers import stop  # the bench's own processes, stopped as the tests stop theirs
+
         for proc in workers:
-            _stop(proc)
+            stop(proc)
 
 
 def main() -> None:
@@ -151,7 +142,7 @@ def main() -> None:
         return
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed: `apt-get install redis-server` (as .ci/run does)")
-    from tests.campaign.helpers import free_port, redis_server, write_targets
+    from tests.campaign.helpers import free_port, redis_server, stop, write_targets
     from tests.pg import fresh_database, postgres_server
 
     select = [p.strip() for p in args.select.split(",") if p.strip()]
@@ -209,7 +200,7 @@ def main() -> None:
                 print(f"2 workers vs 1: x{results[1] / results[2]:.2f}")
         finally:
             for proc in sandboxes:
-                _stop(proc)
+                stop(proc)
 
 
 if __name__ == "__main__":

@@ -82,9 +82,15 @@ def redis_server(tmp: Path) -> Iterator[str]:
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process a test or bench started, by its pid: SIGTERM, then SIGKILL after 30 s."""
+    if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)

@@ -23,8 +23,7 @@ from conformance.campaign import ledger
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.server import SandboxServer
-from tests.campaign.helpers import free_port, write_campaign, write_targets
-from tests.campaign.test_worker import _stop
+from tests.campaign.helpers import free_port, stop, write_campaign, write_targets
 from tests.pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +91,7 @@ def test_broker_restart_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_p
             _out, err = run.communicate(timeout=300)
     finally:
         for proc in workers:
-            _stop(proc)
+            stop(proc)
         broker.stop()
     assert restarted, "no target was running when the broker was to be restarted"
     with EvidenceStore(store_url) as store:

@@ -15,7 +15,7 @@ from conformance.campaign import ledger
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.server import SandboxServer
-from tests.campaign.helpers import free_port, redis_server, write_campaign, write_targets
+from tests.campaign.helpers import free_port, redis_server, stop, write_campaign, write_targets
 from tests.pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,16 +27,6 @@ def _children(pid: int) -> list[int]:
         text = (task / "children").read_text().split()
         found.extend(int(p) for p in text)
     return found
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def test_worker_killed_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_path: Path, pg_server: str) -> None:
@@ -57,7 +47,7 @@ def test_worker_killed_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_pa
             _out, err = run.communicate(timeout=200)
         finally:
             for proc in workers:
-                _stop(proc)
+                stop(proc)
     assert killed, "no worker pool process was busy with a target to kill"
     assert run.returncode == 1, err.decode()  # one target is unreachable: aborted, so not all complete
     with EvidenceStore(store_url) as store:
