@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/campaign_throughput.py [--targets 200] [--sandboxes 4] [--latency-ms 50]
                                                  [--sequential 10] [--select PATTERN,...] [--workers 1,2]
+                                                 [--chunk 25] [--concurrency N]
 
 ``--sandboxes`` sandbox processes on loopback (each with a different fault switched on, each answering
 every request ``--latency-ms`` late, as a supplier's server across a network would); ``--targets``
@@ -14,9 +15,13 @@ target files spread over them, each its own organisation, all ``sandbox = true``
 * Celery: ``conformance worker`` processes (``--workers 1,2,1,2``: interleaved rounds, the best of
   each) over a throwaway redis-server, results in a throwaway PostgreSQL; workers are started and
   warmed up first, then the clock runs from queueing
-  the campaign until the ledger shows every target settled.
+  the campaign (in ``--chunk``-target tasks) until the ledger shows every target settled.
 
-Prints targets/s for each and the ratios (2 workers / 1 worker; 1 worker / sequential).
+The embedded pool and each worker process keep ``--concurrency`` targets in flight (default: all).
+Prints targets/s for each and the ratios (2 workers / 1 worker; 1 worker / sequential), and for each
+round a CPU account from /proc (bench/cpu_account.py): CPU seconds used by the workers (or this
+process), the sandboxes, redis-server, PostgreSQL, and by the rest of the machine meanwhile, so where
+the cores went is measured, not guessed (wall-clock times on a shared machine are not).
 """
 
 from __future__ import annotations
@@ -92,6 +97,17 @@ def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, objec
         return time.perf_counter() - started, timings
 
 
+def redis_calls(broker: str) -> int:
+    """Commands the broker's redis-server has run so far (the limiter's and Celery's)."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        return int(client.info("stats")["total_commands_processed"])
+    finally:
+        client.close()
+
+
 def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int,
                  kinds: dict[str, list[int]]) -> tuple[float, str]:
     """Seconds for the campaign on ``n`` fresh worker processes, and the CPU account of that stretch."""
@@ -101,19 +117,23 @@ def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, 
     from conformance.evidence.store import EvidenceStore
 
     cli = [sys.executable, "-m", "conformance.cli", "worker", "--broker", broker, "--store", store_url]
-    workers = [subprocess.Popen(cli, cwd=ROOT, stderr=subprocess.DEVNULL) for _ in range(n)]
+    workers = [subprocess.Popen(cli, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(n)]
     try:
         with EvidenceStore(store_url, find_key=False) as store:
             dispatch(broker, store, load_campaign(warmup), 1, 300)  # every worker imported and connected
             spec = load_campaign(path)
             kinds = {"workers": [p.pid for p in workers], **kinds}
+            calls = redis_calls(broker)
             before, started = snapshot(kinds), time.perf_counter()
             dispatch(broker, store, spec, chunk, 3600)
             elapsed, after = time.perf_counter() - started, snapshot(kinds)
+            calls = redis_calls(broker) - calls
             states = [e.status for e in ledger.entries(store, spec.name)]
             if len(states) != len(spec.targets) or not all(s in ledger.SETTLED for s in states):
                 raise SystemExit(f"{n} worker(s): not every target settled: {states}")
-        return elapsed, account(before, after, len(spec.targets))
+        return elapsed, (f"{account(before, after, len(spec.targets))}; redis commands "
+                         f"{calls / len(spec.targets):.0f} a target")
     finally:
         from tests.campaign.helpers import stop  # the bench's own processes, stopped as the tests stop theirs
 
