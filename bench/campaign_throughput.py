@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/campaign_throughput.py [--targets 200] [--sandboxes 4] [--latency-ms 50]
                                                  [--sequential 10] [--select PATTERN,...] [--workers 1,2]
-                                                 [--chunk 25] [--concurrency N]
+                                                 [--chunk 25] [--chunks 4] [--concurrency N]
 
 ``--sandboxes`` sandbox processes on loopback (each with a different fault switched on, each answering
 every request ``--latency-ms`` late, as a supplier's server across a network would); ``--targets``
@@ -108,7 +108,7 @@ def redis_calls(broker: str) -> dict[str, int]:
         client.close()
 
 
-def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int,
+def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int, held: int,
                  kinds: dict[str, list[int]]) -> tuple[float, str]:
     """Seconds for the campaign on ``n`` fresh worker processes, and the CPU account of that stretch."""
     from conformance.campaign import ledger
@@ -116,7 +116,8 @@ def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, 
     from conformance.campaign.worker import dispatch
     from conformance.evidence.store import EvidenceStore
 
-    cli = [sys.executable, "-m", "conformance.cli", "worker", "--broker", broker, "--store", store_url]
+    cli = [sys.executable, "-m", "conformance.cli", "worker", "--broker", broker, "--store", store_url,
+           "--chunks", str(held)]
     workers = [subprocess.Popen(cli, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                for _ in range(n)]
     try:
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--no-embedded", action="store_true", help="skip the embedded pool")
     parser.add_argument("--chunk", type=int, default=25, help="targets per queued task")
+    parser.add_argument("--chunks", type=int, default=4, help="chunks each worker process holds at once")
     parser.add_argument("--concurrency", type=int, default=0,
                         help="targets in flight in one process, embedded or worker (default: --targets)")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "FAULT", "LATENCY_MS"), help=argparse.SUPPRESS)
@@ -219,9 +221,10 @@ def main() -> None:
                     url = fresh_database(server, f"bench_campaign_{i}")
                     run = campaign_file(tmp / "all", f"workers-{i}", select, concurrency)
                     warm = campaign_file(tmp / "warm", f"warm-{i}", select, 4)
-                    took, used = with_workers(n, broker, url, run, warm, args.chunk, kinds)
+                    took, used = with_workers(n, broker, url, run, warm, args.chunk, args.chunks, kinds)
                     results[n] = min(results.get(n, took), took)
-                    print(f"{n} worker process(es), {concurrency} targets in flight each, chunks of {args.chunk}: "
+                    print(f"{n} worker process(es), each holding {args.chunks} chunks of {args.chunk} targets, "
+                          f"at most {concurrency} in flight: "
                           f"{args.targets} targets in {took:.1f} s ({args.targets / took:.2f} targets/s)\n  {used}")
             if 1 in results:
                 print(f"1 worker vs sequential: x{per_target * args.targets / results[1]:.1f}")
