@@ -7,7 +7,9 @@ Redis's own clock (TIME) is used, never the workers'.
 
 In front of Redis, each process gates a host at ``per_host`` itself: a process alone filling a host
 waits on its own semaphore instead of asking Redis again and again (each refused ask a round trip and
-CPU in the worker, which the worker's targets need).
+CPU in the worker, which the worker's targets need). When the host is full across processes, one of a
+process's refused requests polls for it at a time; the others queue behind it locally (measured with 2
+workers sharing full hosts: as many refused asks as granted ones when every request polled).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class RedisLimiter:
         self._acquire = self.redis.register_script(ACQUIRE)
         self._pause = self.redis.register_script(PAUSE)
         self._gates: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+        self._polling: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def _keys(self, host: str) -> list[str]:
         return [f"{self.prefix}:{host}:slots", f"{self.prefix}:{host}:pause"]
@@ -68,15 +71,21 @@ class RedisLimiter:
 
     async def _take(self, host: str) -> str:
         token = secrets.token_hex(8)
-        tries = 0
-        while True:
-            got = int(await self._acquire(keys=self._keys(host), args=[self.per_host, LEASE_MS, token]))
-            if got == 1:
-                return token
-            # A full host: back off (doubling, capped, jittered). A fixed 10 ms poll by every waiting
-            # request was a storm of Redis calls that made 2 workers slower than 1 (measured).
-            tries += 1
-            await asyncio.sleep(-got / 1000 if got < 0 else min(MAX_POLL, POLL * 2 ** tries) * (0.5 + random.random()))
+        if await self._ask(host, token) == 1:
+            return token
+        async with self._polling[host]:  # refused: this process's one poller for the host, the rest queue
+            tries = 0
+            while (got := await self._ask(host, token)) != 1:
+                # A full host: back off (doubling, capped, jittered). A fixed 10 ms poll by every waiting
+                # request was a storm of Redis calls that made 2 workers slower than 1 (measured).
+                tries += 1
+                await asyncio.sleep(-got / 1000 if got < 0 else
+                                    min(MAX_POLL, POLL * 2 ** tries) * (0.5 + random.random()))
+            return token
+
+    async def _ask(self, host: str, token: str) -> int:
+        """1: the slot is taken; 0: the host is full; negative: paused for that many milliseconds."""
+        return int(await self._acquire(keys=self._keys(host), args=[self.per_host, LEASE_MS, token]))
 
     async def release(self, host: str, token: str) -> None:
         try:
