@@ -117,13 +117,15 @@ class LayeredSource:
 
 
 def load_definitions(
-    specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True
+    specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True,
+    available: Iterable[str | Path] = (),
 ) -> LayeredSource:
-    """Base R4 plus the given packages/files/folders (see packages.py), later wins.
+    """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
+    are loaded only where a given one depends on them.
 
     Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
     """
-    loaded = load_packages(specs, cache)
+    loaded = load_packages(specs, cache, available=available)
     layers: list[DefinitionSource] = []
     if base:
         from conformance.fhirval.base import base_source
