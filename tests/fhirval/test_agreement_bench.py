@@ -102,3 +102,36 @@ def test_terminology_cases_run_only_when_their_code_systems_are_held(corpus: Pat
     assert [s.name for s in chosen] == ["tx-local [base]"]
     bench.run(chosen)
     assert chosen[0].got_errors == 1  # 'b' is not a code of the held system
+
+
+def test_package_cases_run_when_their_packages_are_local(corpus: Path, tmp_path: Path) -> None:
+    from tests.fhirval.test_definitions_package_deps import make_tgz
+
+    v = corpus / "validator"
+    flag = json.loads((v / "flag.json").read_text())
+    (v / "packages").mkdir()
+    make_tgz(v / "packages" / "ext#1.0.0.tgz", {"package/package.json": {"name": "ext", "version": "1.0.0"},
+                                                "package/flag.json": flag})
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    make_tgz(downloads / "ext.npm-2.0.0.tgz", {"package/package.json": {"name": "ext.npm", "version": "2.0.0"},
+                                               "package/flag.json": flag})
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] += [
+        {"name": "pkg-local", "file": "good.json", "version": "4.0", "packages": ["packages/ext#1.0.0.tgz"],
+         "java": "java/good.json"},
+        {"name": "pkg-npm", "file": "good.json", "version": "4.0", "packages": ["ext.npm#2.0.0"],
+         "wrong-displays": "warning", "java": "java/good.json"}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    without, _ = bench.select(corpus)
+    assert [s.name for s in without if s.packages] == ["pkg-local [base]"]
+    assert bench.left_out(corpus)["packages"] == ["ig", "pkg-npm"]
+    cache = bench.PackageCache(downloads)
+    steps, _ = bench.select(corpus, cache)
+    package_steps = [s for s in steps if s.packages]
+    assert [s.name for s in package_steps] == ["pkg-local [base]", "pkg-npm [base]"]
+    bench.run(package_steps, cache)
+    # the extension is defined only by the package: without it, both would be false alarms
+    assert [s.got_errors for s in package_steps] == [0, 0]
+    assert bench.left_out(corpus, cache)["packages"] == ["ig"]
