@@ -15,6 +15,7 @@ base; a dependency missing from the cache is recorded in ``warnings``, not fatal
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
@@ -69,7 +70,20 @@ def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[st
 
 
 def read_tgz(path: Path) -> Package:
-    """An npm-format package archive: ``package/package.json`` and ``package/*.json|xml``."""
+    """An npm-format package archive: ``package/package.json`` and ``package/*.json|xml``.
+
+    Memoised per file (path, size and mtime): unpacking a large archive (the R4 examples, 5,300 files) costs
+    seconds, and a process often loads the same one many times. The Package is shared: do not change it.
+    """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DefinitionLoadError(path, exc.strerror or str(exc)) from None
+    return _read_tgz(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_tgz(path: Path, size: int, mtime_ns: int) -> Package:
     try:
         archive = tarfile.open(path, "r:*")
     except (tarfile.TarError, OSError, EOFError) as exc:
