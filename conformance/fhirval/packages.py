@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conformance.fhirval.loaders import (
     CONFORMANCE_KINDS,
@@ -122,14 +123,39 @@ def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, path: Path) 
         raise DefinitionLoadError(path, f"corrupt .tgz package: cannot read {member.name} ({exc})") from None
 
 
+def index_entries(folder: Path) -> list[dict[str, Any]] | None:
+    """The file entries (``filename``, ``resourceType``, ``url``...) of ``package/.index.json``, the index the
+    package tools write; None when there is no usable one."""
+    try:
+        files = json.loads((folder / "package" / ".index.json").read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, list):
+        return None
+    return [e for e in files if isinstance(e, dict) and isinstance(e.get("filename"), str) and "/" not in e["filename"]]
+
+
+def _indexed(folder: Path, entries: list[dict[str, Any]]) -> list[Json]:
+    """Only the files the index lists as conformance resources are read (an IG's examples are skipped unparsed)."""
+    out: list[Json] = []
+    for name in sorted({e["filename"] for e in entries if e.get("resourceType") in CONFORMANCE_KINDS}):
+        path = folder / "package" / name
+        if path.is_file() and not not_a_definition_file(name):
+            out.extend(r for r in read_file(path, CONFORMANCE_KINDS) if r.get("resourceType") in CONFORMANCE_KINDS)
+    return out
+
+
 def read_package_folder(folder: Path) -> Package:
-    """A folder: npm layout (``package/package.json``), a root ``package.json``, or plain files."""
+    """A folder: npm layout (``package/package.json``, read through its ``.index.json`` where it has one), a root
+    ``package.json``, or plain files."""
     if (folder / "package").is_dir():
         manifest = folder / "package" / "package.json"
         if not manifest.is_file():
             raise DefinitionLoadError(folder, "has a package/ folder but no package/package.json")
         package = Package(str(folder), *_manifest(manifest.read_bytes(), str(manifest)))
-        package.resources = read_folder(folder / "package", recursive=False)
+        entries = index_entries(folder)
+        package.resources = (_indexed(folder, entries) if entries is not None
+                             else read_folder(folder / "package", recursive=False))
         return package
     manifest = folder / "package.json"
     if manifest.is_file():

@@ -97,3 +97,16 @@ def test_cli_package_by_id_from_a_given_cache(tmp_path: Path) -> None:
     result = runner.invoke(main, ["validate", "fhir", "--package-cache", str(cache), "--package", "p.a#9.9.9",
                                   str(patient)])
     assert result.exit_code == 2 and "p.a#9.9.9" in result.output
+
+
+def test_a_cached_folder_is_read_through_its_index(tmp_path: Path) -> None:
+    folder = make_folder_package(tmp_path / "p.i#1.0.0", {"name": "p.i", "version": "1.0.0"},
+                                 {"ValueSet-a.json": value_set(VS), "ValueSet-unlisted.json": value_set(VS + "2")})
+    (folder / "package" / "Patient-example.json").write_text("{ not even JSON")  # an example: never parsed
+    index = {"index-version": 1, "files": [
+        {"filename": "ValueSet-a.json", "resourceType": "ValueSet", "url": VS},
+        {"filename": "Patient-example.json", "resourceType": "Patient", "id": "example"},
+        {"filename": "ValueSet-gone.json", "resourceType": "ValueSet", "url": VS + "3"}]}  # stale: skipped
+    (folder / "package" / ".index.json").write_text(json.dumps(index))
+    loaded = load_packages([folder], PackageCache(tmp_path / "no-cache"))
+    assert [r["url"] for r in loaded.resources()] == [VS]
