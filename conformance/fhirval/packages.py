@@ -98,18 +98,20 @@ def _read_tgz(path: Path, size: int, mtime_ns: int) -> Package:
         if manifest is None:
             raise DefinitionLoadError(path, "no package/package.json in the archive (not an npm FHIR package)")
         package = Package(str(path), *_manifest(_read_member(archive, manifest, path), f"{path}!package.json"))
-        for name in sorted(members):
+        by_name: dict[str, list[Json]] = {}
+        for name, member in members.items():  # in archive order: a gzip stream read backwards starts over
             folder, _, base = name.rpartition("/")
             if folder != "package" or not_a_definition_file(base) or not base.lower().endswith((".json", ".xml")):
                 continue
             origin = f"{path}!{name}"
             try:
-                found = resources_from_bytes(_read_member(archive, members[name], path), origin, CONFORMANCE_KINDS)
+                found = resources_from_bytes(_read_member(archive, member, path), origin, CONFORMANCE_KINDS)
             except DefinitionLoadError as exc:
                 if "no resourceType" in exc.reason:
                     continue  # JSON that is not a resource (openapi, ig metadata)
                 raise
-            package.resources.extend(r for r in found if r.get("resourceType") in CONFORMANCE_KINDS)
+            by_name[name] = [r for r in found if r.get("resourceType") in CONFORMANCE_KINDS]
+        package.resources = [r for name in sorted(by_name) for r in by_name[name]]
     return package
 
 
