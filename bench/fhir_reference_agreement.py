@@ -300,11 +300,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
     parser.add_argument("--packages", type=Path, metavar="DIR",
-                        help="FHIR packages for the cases that name them: a package cache, or npm-pack .tgz files")
+                        help="FHIR packages for the cases that name them: a package cache, or npm-pack .tgz files "
+                             "(default: the test cases' validator/packages)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
     args = parser.parse_args()
-    cache = PackageCache(args.packages) if args.packages else PackageCache(Path("/nonexistent/no-package-cache"))
+    # never the user's own cache: without --packages, the test cases' own packages/ folder (a cache layout) serves
+    cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     steps, optioned = select(args.cases, cache)
     seconds = run(steps, cache)
     print(f"{len(steps)} R4 validation steps (base R4 + each case's own files), validated in {seconds:.2f} s")
