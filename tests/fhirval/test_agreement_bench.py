@@ -112,6 +112,11 @@ def test_package_cases_run_when_their_packages_are_local(corpus: Path, tmp_path:
     (v / "packages").mkdir()
     make_tgz(v / "packages" / "ext#1.0.0.tgz", {"package/package.json": {"name": "ext", "version": "1.0.0"},
                                                 "package/flag.json": flag})
+    (v / "pp.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": "http://example.net/StructureDefinition/pp", "name": "PP",
+        "status": "draft", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.gender", "path": "Patient.gender", "min": 0}]}}))
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     make_tgz(downloads / "ext.npm-2.0.0.tgz", {"package/package.json": {"name": "ext.npm", "version": "2.0.0"},
@@ -121,17 +126,24 @@ def test_package_cases_run_when_their_packages_are_local(corpus: Path, tmp_path:
         {"name": "pkg-local", "file": "good.json", "version": "4.0", "packages": ["packages/ext#1.0.0.tgz"],
          "java": "java/good.json"},
         {"name": "pkg-npm", "file": "good.json", "version": "4.0", "packages": ["ext.npm#2.0.0"],
-         "wrong-displays": "warning", "java": "java/good.json"}]
+         "wrong-displays": "warning", "java": "java/good.json"},
+        {"name": "pkg-profile", "file": "good.json", "version": "4.0", "java": "java/good.json",
+         "profile": {"source": "pp.json", "packages": ["packages/ext#1.0.0.tgz"], "java": "java/good.json"}},
+        {"name": "pkg-profile-missing", "file": "good.json", "version": "4.0", "supporting": ["flag.json"],
+         "java": "java/good.json",
+         "profile": {"source": "pp.json", "packages": ["not.here#1.0.0"], "java": "java/good.json"}}]
     (v / "manifest.json").write_text(json.dumps(manifest))
     bench = _bench()
-    without, _ = bench.select(corpus)
-    assert [s.name for s in without if s.packages] == ["pkg-local [base]"]
+    without, optioned = bench.select(corpus)
+    assert [s.name for s in without if s.packages] == ["pkg-local [base]", "pkg-profile [profile]"]
+    assert "pkg-profile [base]" in [s.name for s in without]  # the base step needs no package
+    assert optioned["profile step: packages"] == ["pkg-profile-missing"]
     assert bench.left_out(corpus)["packages"] == ["ig", "pkg-npm"]
     cache = bench.PackageCache(downloads)
     steps, _ = bench.select(corpus, cache)
     package_steps = [s for s in steps if s.packages]
-    assert [s.name for s in package_steps] == ["pkg-local [base]", "pkg-npm [base]"]
+    assert [s.name for s in package_steps] == ["pkg-local [base]", "pkg-npm [base]", "pkg-profile [profile]"]
     bench.run(package_steps, cache)
-    # the extension is defined only by the package: without it, both would be false alarms
-    assert [s.got_errors for s in package_steps] == [0, 0]
+    # the extension is defined only by the package: without it, these would be false alarms
+    assert [s.got_errors for s in package_steps] == [0, 0, 0]
     assert bench.left_out(corpus, cache)["packages"] == ["ig"]
