@@ -147,3 +147,18 @@ def test_package_cases_run_when_their_packages_are_local(corpus: Path, tmp_path:
     # the extension is defined only by the package: without it, these would be false alarms
     assert [s.got_errors for s in package_steps] == [0, 0, 0]
     assert bench.left_out(corpus, cache)["packages"] == ["ig"]
+
+
+def test_a_missing_outcome_file_falls_back_to_the_runners_name(corpus: Path) -> None:
+    v = corpus / "validator"
+    (v / "outcomes" / "java" / "R4.renamed-base.json").write_text(json.dumps(_outcome("gender")))
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] += [
+        {"name": "renamed", "file": "bad.json", "version": "4.0", "java": "java/R4.renamed.json"},
+        {"name": "gone", "file": "bad.json", "version": "4.0", "java": "java/R4.gone.json"}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    steps, _ = bench.select(corpus)
+    renamed = [s for s in steps if s.renamed_outcome]
+    assert [(s.name, s.expected_errors) for s in renamed] == [("renamed [base]", 1)]
+    assert "gone [base]" not in [s.name for s in steps]
