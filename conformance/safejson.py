@@ -21,6 +21,8 @@ class JsonLimitError(ValueError):
 
 
 def _parse_int(text: str) -> int:
+    if len(text) <= MAX_INT_DIGITS:  # the common case, decided without counting digits
+        return int(text)
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
         raise JsonLimitError(f"the JSON has an integer of {digits:,} digits; the limit is {MAX_INT_DIGITS:,}")
@@ -53,10 +55,24 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, **kwargs
         value = json.loads(data, parse_int=_parse_int, **kwargs)
     except RecursionError:
         raise JsonLimitError(f"the JSON is nested too deeply to read (the limit is {max_depth} levels)") from None
+    if not _may_nest_past(data, max_depth, kwargs):
+        return value
     found = depth(value)
     if found > max_depth:
         raise JsonLimitError(f"the JSON is nested {found:,} levels deep; the limit is {max_depth}")
     return value
+
+
+def _may_nest_past(data: bytes | bytearray | str, max_depth: int, kwargs: dict[str, Any]) -> bool:
+    """False when the text cannot nest deeper than ``max_depth``, so the walk over the parsed value (about
+    5% of a campaign's CPU) is not needed: every level is opened by its own ``[`` or ``{`` in the text (as
+    one such byte in UTF-8, -16 or -32; those inside strings only add to the count). A hook may build
+    values of its own, so with any the value is always walked."""
+    if kwargs:
+        return True
+    if isinstance(data, str):
+        return data.count("[") + data.count("{") > max_depth
+    return data.count(b"[") + data.count(b"{") > max_depth
 
 
 def bounded(value: Any, max_depth: int = MAX_DEPTH) -> Any:
