@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -88,15 +89,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, object]:
+def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, object, float]:
+    """Wall seconds, the timings, and this process's CPU seconds (every thread: checks, probes, store)."""
     from conformance.campaign import execute
     from conformance.campaign.spec import load_campaign
     from conformance.evidence.store import EvidenceStore
 
     with EvidenceStore(store_url, find_key=False) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         timings = execute.run_embedded(store, load_campaign(path), concurrency)
-        return time.perf_counter() - started, timings
+        return time.perf_counter() - started, timings, time.process_time() - cpu
 
 
 def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int) -> float:
@@ -132,7 +134,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--sequential", type=int, default=10, help="targets run one after another (projected)")
     parser.add_argument("--select", default=SELECT)
-    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--workers", default="1,2", help='worker rounds, e.g. 1,2,1,2 ("": none)')
     parser.add_argument("--no-embedded", action="store_true", help="skip the embedded pool")
     parser.add_argument("--chunk", type=int, default=25, help="targets per queued task (each kept in flight)")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "FAULT", "LATENCY_MS"), help=argparse.SUPPRESS)
@@ -165,28 +167,35 @@ def main() -> None:
             write_targets(tmp / "seq" / "targets", [urls[n % len(urls)] for n in range(args.sequential)])
             write_targets(tmp / "warm" / "targets", urls[:1] * 4, prefix="w")
             pids = [p.pid for p in sandboxes]
-            cpu, sandbox_cpu = time.process_time(), cpu_seconds(pids)
-            seq_s, _ = embedded(f"sqlite:///{tmp / 'seq.db'}", campaign_file(tmp / "seq", "seq", select, 1), 1)
+            sandbox_cpu = cpu_seconds(pids)
+            seq_s, _, seq_cpu = embedded(f"sqlite:///{tmp / 'seq.db'}", campaign_file(tmp / "seq", "seq", select, 1),
+                                         1)
             per_target = seq_s / args.sequential
-            harness_cpu = (time.process_time() - cpu) / args.sequential
+            harness_cpu = seq_cpu / args.sequential
             server_cpu = (cpu_seconds(pids) - sandbox_cpu) / args.sequential
             cores = os.cpu_count() or 1
             print(f"sequential: {args.sequential} targets in {seq_s:.1f} s = {per_target:.2f} s a target "
                   f"(projected {args.targets}: {per_target * args.targets:.0f} s); CPU a target: harness "
                   f"{harness_cpu:.2f} s, sandbox {server_cpu:.2f} s, the rest waiting on the network "
                   f"(ceiling on {cores} cores: x{per_target * cores / (harness_cpu + server_cpu):.1f})")
-            emb_s, timings = (0.0, None) if args.no_embedded else embedded(f"sqlite:///{tmp / 'emb.db'}",
-                                      campaign_file(tmp / "all", "embedded", select, args.targets), args.targets)
+            emb_s, timings, emb_cpu = (0.0, None, 0.0) if args.no_embedded else embedded(
+                f"sqlite:///{tmp / 'emb.db'}", campaign_file(tmp / "all", "embedded", select, args.targets),
+                args.targets)
             t = timings
             if t is not None:
                 print(f"embedded pool (1 process, all in flight): {args.targets} targets in {emb_s:.1f} s "
                       f"({args.targets / emb_s:.2f}/s, x{per_target * args.targets / emb_s:.1f} sequential); "
                       f"summed over targets: checks {t.checks:.0f} s, probe {t.probe:.1f} s, store {t.store:.1f} s "  # type: ignore[attr-defined]
                       f"= {(t.checks + t.probe + t.store) / emb_s:.0f} targets in flight on average")  # type: ignore[attr-defined]
+                print(f"embedded pool CPU a target (in flight): harness {emb_cpu / args.targets:.3f} s "
+                      "(this process, every thread: checks, probes, store)")
             results: dict[int, float] = {}
-            with postgres_server() as server, redis_server(tmp) as broker:
+            rounds = [int(w) for w in args.workers.split(",") if w.strip()]  # --workers "": the embedded pool only
+            with contextlib.ExitStack() as servers:
+                if rounds:
+                    server, broker = servers.enter_context(postgres_server()), servers.enter_context(redis_server(tmp))
                 # "1,2,1,2": interleaved rounds, the best of each kept (the machine is shared; its load drifts)
-                for i, n in enumerate(int(w) for w in args.workers.split(",")):
+                for i, n in enumerate(rounds):
                     url = fresh_database(server, f"bench_campaign_{i}")
                     run = campaign_file(tmp / "all", f"workers-{i}", select, args.chunk)
                     warm = campaign_file(tmp / "warm", f"warm-{i}", select, 4)
