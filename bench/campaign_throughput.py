@@ -9,8 +9,10 @@ every request ``--latency-ms`` late, as a supplier's server across a network wou
 target files spread over them, each its own organisation, all ``sandbox = true``. Measured in one run:
 
 * sequential: ``--sequential`` targets run one after another in this process (per-target time, then
-  projected to all targets: running all 200 one by one would take most of an hour);
-* the embedded pool: every target in one event loop here, with where the time went (probe, checks, store);
+  projected to all targets: running all 200 one by one would take most of an hour), after a warm-up of
+  4 targets whose CPU (the process's one-time imports and loads) is printed apart;
+* the embedded pool: every target in one event loop here, with where the time went (probe, checks, store)
+  and this process's CPU a target in flight (``time.process_time``: robust to a loaded machine);
 * Celery: ``conformance worker`` processes (``--workers 1,2,1,2``: interleaved rounds, the best of
   each) over a throwaway redis-server, results in a throwaway PostgreSQL; workers are started and
   warmed up first, then the clock runs from queueing
