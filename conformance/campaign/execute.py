@@ -12,8 +12,6 @@ write guard, writeguard.py): a campaign has no way to override it.
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +33,7 @@ from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.plan import Plan
 from conformance.runner.probe import UnreachableError, probe, reprobe
 from conformance.targets import Target, TargetError, check_credentials
+from conformance.transports.tls import tls_context
 
 SETTLED_ELSEWHERE = "settled-elsewhere"  # another attempt stored its run first: this one was discarded
 _PLANS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Any, Plan]] = {}
@@ -60,13 +59,6 @@ class Timings:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@functools.cache
-def _tls(verify: bool) -> ssl.SSLContext:
-    """One TLS context per process: building one loads the CA bundle (measured: a quarter of a small
-    target's CPU in the harness, 0.30 -> 0.22 s, when each run built its own)."""
-    return httpx.create_ssl_context(verify=verify)
 
 
 def plan_for(suites: list[str], select: list[str]) -> tuple[Any, Plan]:
@@ -100,7 +92,7 @@ async def run_target(store: EvidenceStore, campaign: Campaign, key: str, limiter
     if why is not None:
         return await _store(store, campaign, key, attempt, RunResult(run=_aborted(info, why)), timings)
     registry, plan = plan_for(campaign.suites, campaign.select)
-    transport = LimitedTransport(httpx.AsyncHTTPTransport(verify=_tls(target.http.verify_tls)), limiter)
+    transport = LimitedTransport(httpx.AsyncHTTPTransport(verify=tls_context(target.http.verify_tls)), limiter)
     runner = Runner(registry, concurrency=campaign.limits.check_concurrency, links=Links(http_transport=transport),
                     deadline=campaign.limits.deadline, reprobe=lambda: reprobe(target))
     started = time.perf_counter()
