@@ -120,6 +120,13 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         elif named and w.model.is_resource_type(named) and rid is None:  # a relative fullUrl is reported above
             w.sink.error("bundle-fullurl", where, f"the fullUrl {full_url} looks like a RESTful server URL, but the "
                                                   "resource has no id")
+        canonical = res.get("url")
+        if canonical == full_url and not (rest and isinstance(rid, str) and full_url.endswith(f"/{rid}")) \
+                and not full_url.startswith(("http://hl7.org/fhir/v3/", "http://hl7.org/fhir/v2/")):
+            # BundleValidator.java (BUNDLE_BUNDLE_ENTRY_MISMATCHIDURL): a fullUrl may be the canonical URL only as
+            # the resource's RESTful address on the canonical server, ending with its id
+            w.sink.error("bundle-fullurl", where, f"the canonical URL {canonical} cannot be the fullUrl unless the "
+                                                  f"resource's id ({rid}) also matches (a RESTful URL ending with it)")
         meta = res.get("meta")
         version = meta.get("versionId") if isinstance(meta, dict) else None
         key = (full_url, version if isinstance(version, str) else None)
