@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval import code_system_rules
 from conformance.fhirval.terminology_grammars import GRAMMARS
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     if rtype == "CodeSystem":
         check_code_system(w, res, loc)
+        code_system_rules.check(w, res, loc)
     elif rtype == "ValueSet":
         check_value_set(w, res, loc)
 
