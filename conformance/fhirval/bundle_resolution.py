@@ -12,16 +12,13 @@ there. Other Bundles (collections, searches...) resolve ``Type/id`` more lenient
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from conformance.fhirval.bundles import REST_FULLURL
 from conformance.fhirval.references import SCHEME
 from conformance.fhirval.source import Json
 
-# HL7's URI_REGEX_XVER as BundleValidator applies it to a fullUrl: a RESTful URL ending Type/id
-_REST_FULLURL = re.compile(r"https?://(?:[A-Za-z0-9\\.:%$\-_]*/)*?[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}"
-                           r"(?:/_history/[A-Za-z0-9\-.]{1,64})?")
 STRICT_TYPES = frozenset({"document", "message"})
 
 
@@ -73,7 +70,7 @@ def resolve_strict(maps: EntryMaps, ref: str, full_url: str | None, source: Json
         return (hits[0] if hits else None), None
     tail = f"{source.get('resourceType')}/{source.get('id')}"
     hits = []
-    if isinstance(full_url, str) and _REST_FULLURL.fullmatch(full_url) and full_url.endswith(tail):
+    if isinstance(full_url, str) and REST_FULLURL.fullmatch(full_url) and full_url.endswith(tail):
         hits = maps.by_url.get(full_url[:-len(tail)] + ref, [])
     if len(hits) > 1:
         return None, ("bundle-duplicate", f"{len(hits)} entries match {ref!r} by the Bundle's fullUrl rules: the "
