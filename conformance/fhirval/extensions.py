@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
 _POSITION = re.compile(r"\[\d+\]")
+# A profile's fixed, pattern and example values may carry any extension (HL7's validator,
+# InstanceValidator.EXTENSION_CONTEXT_LIST): they stand for an instance's value, wherever that will be.
+_ANY_EXTENSION_HOSTS = frozenset({"ElementDefinition.fixed", "ElementDefinition.pattern",
+                                  "ElementDefinition.example.value"})
 _ANYWHERE = frozenset({"Element", "Base", "Any"})  # "Any" as HL7's validator (checkExtensionContext)
 # R5's CanonicalResource, a context R5-era extensions use: in R4, the root of these resources (HL7's validator,
 # VersionUtilities.getExtendedCanonicalResourceNames for R4).
@@ -148,6 +152,8 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""
     host_path = frame.type + _INDEX.sub("", rel)
     host_types = _types_at(w, frame.type + _POSITION.sub("", rel))
+    if host_types & _ANY_EXTENSION_HOSTS:
+        return
     host = w.hosts[-1] if w.hosts else {}
     for ctx in contexts:
         kind, expr = ctx.get("type"), ctx.get("expression")

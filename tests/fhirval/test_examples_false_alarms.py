@@ -1,5 +1,6 @@
-"""False alarms found on the R4 specification's own examples (issue 21, bench/fhir_examples_alarms.py), each
-pinned with a small synthetic resource that failed before the fix, next to one HL7's validator still rejects."""
+"""False alarms found on the R4 specification's own examples (issue 21, bench/fhir_examples_alarms.py), and one
+met beside them in HL7's validator's source (extensions on fixed/pattern/example values), each pinned with a
+small synthetic resource that failed before the fix, next to one HL7's validator still rejects."""
 
 from __future__ import annotations
 
@@ -97,3 +98,25 @@ def test_ucum_annotation_may_hold_spaces_and_signs() -> None:
     assert errors(_quantity("%{Negative Control}")) == []
     assert errors(_quantity("mg /d")) == [("code-unknown", "Observation.value.ofType(Quantity)")]
     assert errors(_quantity("{\u00e9}")) == [("code-unknown", "Observation.value.ofType(Quantity)")]
+
+
+def _observation_profile(element: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/obs", "name": "Obs",
+            "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+            "baseDefinition": CORE + "Observation", "derivation": "constraint",
+            "differential": {"element": [{"id": "Observation.code", "path": "Observation.code", **element}]}}
+
+
+def test_fixed_pattern_and_example_values_may_carry_any_extension() -> None:
+    birth_time = {"url": CORE + "patient-birthTime", "valueDateTime": "2020-01-01T10:00:00Z"}  # Patient.birthDate's
+    for element in ({"patternCodeableConcept": {"text": "x", "extension": [birth_time]}},
+                    {"fixedCodeableConcept": {"text": "x", "extension": [birth_time]}},
+                    {"example": [{"label": "a", "valueCodeableConcept": {"text": "x", "extension": [birth_time]}}]}):
+        assert errors(_observation_profile(element)) == []
+    # Only the value itself: deeper inside it, and on the element definition, the context still holds.
+    nested = {"patternCodeableConcept": {"coding": [{"code": "x", "extension": [birth_time]}]}}
+    assert errors(_observation_profile(nested)) == [
+        ("extension-context", "StructureDefinition.differential.element[0].pattern.ofType(CodeableConcept)"
+                              ".coding[0].extension[0]")]
+    assert errors(_observation_profile({"extension": [birth_time]})) == [
+        ("extension-context", "StructureDefinition.differential.element[0].extension[0]")]
