@@ -155,13 +155,14 @@ async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: in
 
 async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str], limiter: HostLimiter,
                       concurrency: int, timings: Timings | None = None,
-                      progress: Callable[[str, str], None] | None = None) -> Timings:
-    """Run ``keys`` with at most ``concurrency`` in flight; each target's fate goes to ``progress``."""
+                      progress: Callable[[str, str], None] | None = None,
+                      slots: asyncio.Semaphore | None = None) -> Timings:
+    """Run ``keys`` with at most ``concurrency`` in flight (or as many as ``slots`` lets through, shared
+    with other chunks of the process); each target's fate goes to ``progress``."""
     timings = timings if timings is not None else Timings()
-    slots = asyncio.Semaphore(max(1, concurrency))
-    # Probes and store writes are blocking calls run in threads: the default pool (cores + 4 threads)
-    # queued 200 targets' probes behind each other (measured: most of a campaign's time was that queue).
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=min(64, concurrency + 4)))
+    if slots is None:
+        slots = asyncio.Semaphore(max(1, concurrency))
+        asyncio.get_running_loop().set_default_executor(executor(concurrency))
 
     async def one(key: str) -> None:
         async with slots:
@@ -171,6 +172,15 @@ async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str],
 
     await asyncio.gather(*(one(k) for k in keys))
     return timings
+
+
+def executor(concurrency: int) -> ThreadPoolExecutor:
+    """Threads for the blocking calls (probes, store writes) of ``concurrency`` targets in flight.
+
+    The default pool (cores + 4 threads) queued 200 targets' probes behind each other (measured: most of
+    a campaign's time was that queue). Threads start only as needed, so the cap costs nothing unused.
+    """
+    return ThreadPoolExecutor(max_workers=min(64, concurrency + 4), thread_name_prefix="campaign")
 
 
 def run_embedded(store: EvidenceStore, campaign: Campaign, concurrency: int | None = None,
