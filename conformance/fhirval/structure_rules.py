@@ -4,8 +4,8 @@ differential's own rules):
 - a logical model's type is a FHIR type or an absolute URL (a bare name is nobody's: "other types must
   have a namespace");
 - a specialization defines a new type: not the type of the structure it specializes;
-- every element path, in the differential and the snapshot, starts with the structure's type (its last
-  URL segment for a logical model's URL type);
+- every element path, in the differential and the snapshot, is the structure's type or starts with it and
+  a dot (its last URL segment for a logical model's URL type);
 - a differential's discriminator path starts with an element the sliced element has (``type`` is no
   element of an Extension). Paths that start with a function (``extension(..)``, ``resolve()``,
   ``ofType()``, ``$this``) and elements whose definition cannot be found are left alone;
@@ -51,7 +51,9 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         elements = holder.get("element") if isinstance(holder, dict) else None
         for i, ed in enumerate(elements if isinstance(elements, list) else ()):
             path = ed.get("path") if isinstance(ed, dict) else None
-            if isinstance(path, str) and path.split(".", 1)[0] != name:
+            # HL7's StructureDefinitionValidator (SD_PATH_TYPE_MISMATCH): the path is the type or starts with
+            # "type."; a type may itself hold dots (R4's data elements: "Immunization.education.id").
+            if isinstance(path, str) and path != name and not path.startswith(name + "."):
                 w.sink.error("structure-type", f"{loc}.{part}.element[{i}]",
                              f"the path {path} must start with the type of the structure ({name})")
 
