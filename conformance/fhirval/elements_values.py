@@ -18,6 +18,7 @@ from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_bind
 from conformance.fhirval.bounds import check_bounds
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
+from conformance.fhirval.identifiers import check_identifier
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Sink
@@ -30,7 +31,7 @@ from conformance.fhirval.values import equals_fixed, matches_pattern, show
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
 
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment",
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
                            *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
@@ -320,6 +321,8 @@ class ValueWalker:
             extensions.ext1(cast("Walker", self), item, loc)
         elif tcode == "Attachment":
             check_attachment(item, loc, self.sink)
+        elif tcode == "Identifier":
+            check_identifier(item, loc, self.sink)
         elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
