@@ -275,7 +275,7 @@ class Walker(ValueWalker):
         too few or too many items)."""
         tcode = child.fast_type
         if fast == FAST_PRIMITIVE:
-            if value is None or isinstance(value, list) or "_" + key in obj:
+            if value is None or value == "" or isinstance(value, list) or "_" + key in obj:
                 return False
             self.primitive(value, child, tcode, f"{loc}.{key}")
             return True

@@ -87,6 +87,8 @@ class ValueWalker:
                 self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
             else:
                 self.primitive(item, node, tcode, iloc)
+                if item == "":
+                    self.empty_ele1(iloc)
 
     def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
         key, value = shadow
@@ -100,6 +102,11 @@ class ValueWalker:
             self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not an array")
             return [None] * len(items)
         return [value]
+
+    def empty_ele1(self, loc: str) -> None:
+        """An empty value is no value (FHIRPath hasValue() is false for ""), so a primitive with neither a value
+        nor an extension fails ele-1 besides its empty-value error, as in HL7's validator (patient-extension-bad2)."""
+        self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or children")
 
     # ---- one value -----------------------------------------------------------------------------
 
@@ -119,6 +126,8 @@ class ValueWalker:
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
+            if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
+                self.empty_ele1(loc)
             return
         plan = self.plans.get((node, tcode))
         if plan is None:
