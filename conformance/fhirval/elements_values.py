@@ -21,7 +21,7 @@ from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.identifiers import check_identifier
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
-from conformance.fhirval.issues import Sink
+from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import SCHEME
@@ -77,6 +77,9 @@ class ValueWalker:
         raise NotImplementedError  # elements.Walker
 
     def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+        raise NotImplementedError  # elements.Walker
+
+    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
         raise NotImplementedError  # elements.Walker
 
     def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
@@ -225,8 +228,10 @@ class ValueWalker:
     def profile_choice(self, item: Json, tcode: str, profiles: tuple[str, ...], loc: str
                        ) -> tuple[StructureIndex, Node] | None:
         """A type with several profiles: the value conforms to one of them (the first it conforms to is walked).
-        None of them: an error, and the first is walked for the details. A profile not loaded could be the one
-        it meets, so then nothing is said beyond a warning, and the type alone is walked (None)."""
+        None of them: an error, the first is walked for the details, and the others' errors are reported too,
+        each naming its profile (InstanceValidator.checkChild: VALIDATION_VAL_PROFILE_NOMATCH, then every bad
+        profile's messages "validating against"). A profile not loaded could be the one it meets, so then
+        nothing is said beyond a warning, and the type alone is walked (None)."""
         known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
         for url, pidx in known:
             if self.conforms(item, tcode, url):
@@ -240,6 +245,10 @@ class ValueWalker:
             return None
         self.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
                                              f"{', '.join(profiles)}")
+        for url, _ in known[1:]:
+            for issue in self.trial(item, url, loc, self.sink.limit) or ():
+                if issue.is_error:
+                    self.sink.error(issue.defect, issue.location, f"{issue.message} (validating against {url})")
         first = known[0][1]
         assert first.root is not None
         return first, first.root
