@@ -245,13 +245,27 @@ class ValueWalker:
             return None
         self.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
                                              f"{', '.join(profiles)}")
-        for url, _ in known[1:]:
-            for issue in self.trial(item, url, loc, self.sink.limit) or ():
-                if issue.is_error:
-                    self.sink.error(issue.defect, issue.location, f"{issue.message} (validating against {url})")
+        # the first profile is walked below; its invariant failures, found apart here, are the ones already said
+        first_found = self.trial(item, known[0][0], loc, self.sink.limit) or []
+        reported = {(i.location, i.message) for i in first_found if i.defect == "invariant"}
+        self.extra_profile_errors(item, [url for url, _ in known[1:]], loc, reported)
         first = known[0][1]
         assert first.root is not None
         return first, first.root
+
+    def extra_profile_errors(self, item: Json, urls: list[str], loc: str, reported: set[tuple[str, str]]) -> None:
+        """The errors of the profiles after the first. An invariant failure already reported (the same invariant
+        in two profiles) is said once, as HL7's validator caches an invariant's result per element and
+        expression (InstanceValidator.checkInvariants, EXECUTED_CONSTRAINT_LIST; inv-checks)."""
+        for url in urls:
+            for issue in self.trial(item, url, loc, self.sink.limit) or ():
+                if not issue.is_error:
+                    continue
+                if issue.defect == "invariant":
+                    if (issue.location, issue.message) in reported:
+                        continue
+                    reported.add((issue.location, issue.message))
+                self.sink.error(issue.defect, issue.location, f"{issue.message} (validating against {url})")
 
     def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
         """``_name``: the id and extensions of a primitive."""

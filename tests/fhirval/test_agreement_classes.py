@@ -342,6 +342,26 @@ def test_value_meeting_any_one_of_several_type_profiles(tmp_path: Path) -> None:
         ("cardinality-min", "Patient.address[0]")]
 
 
+def test_an_invariant_shared_by_two_type_profiles_is_reported_once(tmp_path: Path) -> None:
+    """HL7's validator caches an invariant's result per element and expression (inv-checks: 3 errors)."""
+    always = {"key": "t1", "severity": "error", "human": "Always fail", "expression": "false"}
+    other = {"key": "t2", "severity": "error", "human": "Always fail too", "expression": "1 = 2"}
+    one = _address_profile("http://example.org/sd/address-one", "city")
+    two = _address_profile("http://example.org/sd/address-two", "city")
+    one["differential"]["element"][0]["constraint"] = [always]
+    two["differential"]["element"][0]["constraint"] = [always, other]
+    patient_sd = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/patient-address2",
+                  "name": "PatientAddress2", "status": "draft", "kind": "resource", "abstract": False,
+                  "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+                  "derivation": "constraint", "differential": {"element": [
+                      {"id": "Patient.address", "path": "Patient.address", "type": [
+                          {"code": "Address", "profile": [one["url"], two["url"]]}]}]}}
+    source = definitions(tmp_path, one, two, patient_sd)
+    assert errors({**PATIENT, "address": [{"city": "Leeds"}]}, source, (patient_sd["url"],)) == [
+        ("type-profile", "Patient.address[0]"), ("invariant", "Patient.address[0].city"),
+        ("invariant", "Patient.address[0].city")]
+
+
 # ---- memberOf() in an invariant ------------------------------------------------------------------------
 
 def _member_of_profile(tmp_path: Path, value_set: str, with_vs: bool) -> tuple[DefinitionSource, tuple[str, ...]]:
