@@ -100,8 +100,10 @@ def _json_column(value: Any) -> str:
     return json.dumps(value)
 
 
-def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int]) -> Rows:
-    """Rows with the given ids (one per outcome, one per evidence item), in the run's order."""
+def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int], *,
+               values: bool = True) -> Rows:
+    """Rows with the given ids (one per outcome, one per evidence item), in the run's order; ``values``:
+    also as driver tuples (``outcome_values``, ``evidence_values``; pgwrite.py sends the dicts as JSON)."""
     rows = Rows()
     next_evidence = iter(evidence_ids)
     for position, check in enumerate(results):
@@ -115,7 +117,8 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
             ev = {"id": next(next_evidence), "outcome_id": outcome_id, "position": index, "kind": item.kind,
                   "summary": item.summary, "sha256": sha}
             rows.evidence.append(ev)
-            rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, item.summary, sha))
+            if values:
+                rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, item.summary, sha))
             cited.append({k: ev[k] for k in EVIDENCE_FIELDS})
         outcome = {"id": outcome_id, "run_id": run_id, "position": position, "check_id": check.id,
                    "suite": check.suite, "group_name": check.group, "title": check.title,
@@ -123,8 +126,9 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
                    "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
                    "capabilities": list(check.capabilities), "metrics": plain(check.metrics)}
         rows.outcomes.append(outcome)
-        rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
-                                         for c in OUTCOME_COLUMNS))
+        if values:
+            rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
+                                             for c in OUTCOME_COLUMNS))
         digest = hashlib.sha256(_canonical({**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}))
         rows.items.append([check.id, digest.hexdigest()])
     return rows
