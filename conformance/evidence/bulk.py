@@ -28,8 +28,8 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from conformance.evidence.schema import BlobRow, EvidenceRow, OutcomeRow, canonical_json, plain
-from conformance.evidence.seal import EVIDENCE_FIELDS, OUTCOME_FIELDS
+from conformance.evidence.schema import BlobRow, EvidenceRow, OutcomeRow
+from conformance.evidence.seal import EVIDENCE_FIELDS, OUTCOME_FIELDS, canonical, plain_value
 from conformance.model import CheckResult
 
 OUTCOMES = OutcomeRow.__table__
@@ -52,33 +52,6 @@ class Rows:
     # the driver is handed, built in the same pass (not a second walk over the dicts).
     outcome_values: list[tuple[Any, ...]] = field(default_factory=list)
     evidence_values: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-_dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-
-
-def _refuse(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-# json.dumps builds a new encoder (and its C state) on every call, which was most of the cost of
-# the small values hashed here; this one is built once, with json.dumps's own C encoder and the
-# canonical settings (sorted keys, no spaces, ASCII, no NaN). No circular check: the values are
-# plain trees made by schema.plain. None where the interpreter has no C encoder.
-_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_ENCODER: Any = (_c_make_encoder(None, _refuse, json.encoder.encode_basestring_ascii, None, ":", ",", True, False,
-                                 False) if _c_make_encoder is not None else None)
-
-
-def _canonical(value: Any) -> bytes:
-    """schema.canonical_json of a value already made plain: the same bytes without a second walk of it;
-    anything json refuses (a NaN duration) goes the long way, so the digest is always the verifier's."""
-    try:
-        if _ENCODER is not None:
-            return "".join(_ENCODER(value, 0)).encode("ascii")
-        return _dumps(value).encode("ascii")
-    except (TypeError, ValueError):
-        return canonical_json(value)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -110,7 +83,7 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
         outcome_id = outcome_ids[position]
         cited = []
         for index, item in enumerate(check.evidence):
-            raw = _canonical({"kind": item.kind, "summary": item.summary, "data": plain(item.data)})
+            raw = canonical({"kind": item.kind, "summary": item.summary, "data": item.data})
             sha = hashlib.sha256(raw).hexdigest()
             if sha not in rows.blobs:
                 rows.blobs[sha] = {"sha256": sha, "size": len(raw), "content": zlib.compress(raw, 6)}
@@ -124,12 +97,13 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
                    "suite": check.suite, "group_name": check.group, "title": check.title,
                    "status": check.status.value, "required": check.required, "message": check.message,
                    "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
-                   "capabilities": list(check.capabilities), "metrics": plain(check.metrics)}
+                   "capabilities": list(check.capabilities), "metrics": plain_value(check.metrics)}
         rows.outcomes.append(outcome)
         if values:
             rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
                                              for c in OUTCOME_COLUMNS))
-        digest = hashlib.sha256(_canonical({**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}))
+        sealed = {**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}
+        digest = hashlib.sha256(canonical(sealed, made_plain=True))
         rows.items.append([check.id, digest.hexdigest()])
     return rows
 

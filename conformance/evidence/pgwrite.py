@@ -131,8 +131,7 @@ def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckR
 def _register(run: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
     """The organisation, system and endpoints of a run not started here (the SQL checks that)."""
     target = run["target"]
-    org, system, endpoints = (target.get(k) if isinstance(target.get(k), dict) else {}
-                              for k in ("organisation", "system", "endpoints"))
+    org, endpoints = (target.get(k) if isinstance(target.get(k), dict) else {} for k in ("organisation", "endpoints"))
     run_id = run["id"]
     statements: list[tuple[str, tuple[Any, ...]]] = []
     if run["ods_code"]:
