@@ -171,6 +171,32 @@ def test_two_processes_sealing_at_once_never_share_a_log_index(store_url: str, s
     assert store.verify_signed(signer.fingerprint)[:2] == (16, [])
 
 
+def test_writers_of_one_organisation_at_once_extend_one_unbroken_chain(store_url: str, signer: Signer,
+                                                                       tmp_path: Path) -> None:
+    """Three processes sealing runs of the same organisation at once (as campaign workers do): each seal
+    takes the next place in the organisation's chain and in the log, none is lost, all verify signed."""
+    EvidenceStore(store_url, find_key=False).close()
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.evidence.seal_writer", store_url,
+                               str(tmp_path / "keys" / "signing-key.pem"), "RSAME", "6", str(go), f"w{n}"],
+                              cwd=ROOT, env=env, stderr=subprocess.PIPE) for n in range(3)]
+    go.touch()
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err.decode()[-2000:]
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        chain = conn.execute(text("SELECT sequence, previous_digest, digest, log_index FROM seals "
+                                  "WHERE ods_code = 'RSAME' ORDER BY sequence")).all()
+    engine.dispose()
+    assert [row[0] for row in chain] == list(range(1, 19))
+    assert [row[1] for row in chain] == ["", *(row[2] for row in chain[:-1])]
+    assert sorted(row[3] for row in chain) == list(range(18))
+    store = EvidenceStore(store_url, find_key=False)
+    assert store.verify_signed(signer.fingerprint)[:2] == (18, [])
+
+
 def test_an_old_format_1_pack_cannot_be_placed_in_a_checkpoint_and_says_why(tmp_path: Path, signer: Signer) -> None:
     checkpoint = signed_store(f"sqlite:///{tmp_path / 's.db'}", signer, "r1").checkpoint(signer)
     fixture = Path(__file__).parent / "fixtures" / "v1.pack"
