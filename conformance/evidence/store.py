@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -279,7 +279,7 @@ class EvidenceStore:
             row.status = ABORTED if info.aborted else COMPLETE
             session.flush()
             # Outcomes, evidence and blobs in a few bulk statements (bulk.py): issue 23's storage at speed.
-            items = bulk.write_run(session, self.backend, info.id, result.results)
+            items = bulk.write_run(session, info.id, result.results)
             self._seal(session, row, items)
 
     def _finish_postgresql(self, session: Session, result: RunResult) -> None:
@@ -296,9 +296,8 @@ class EvidenceStore:
             raise _SealRace from None
 
     def _seal(self, session: Session, row: RunRow, items: list[list[str]]) -> None:
+        """SQLite's seal: BEGIN IMMEDIATE already made this the only writer (PostgreSQL: pgwrite.py)."""
         signer = self.signer
-        if self.backend == "postgresql":  # SQLite: BEGIN IMMEDIATE already made this the only writer
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK})
         log_index = attestations.next_log_index(session)  # the log holds attestations too
         last = session.scalars(select(SealRow).where(SealRow.ods_code == row.ods_code)
                                .order_by(SealRow.sequence.desc()).limit(1)).first()
