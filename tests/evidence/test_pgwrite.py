@@ -75,3 +75,17 @@ def test_postgresql_stores_what_sqlite_stores(pg_server: str, tmp_path: Path, mo
     for key in on_sqlite:
         assert on_postgresql[key] == on_sqlite[key], key
     assert re.fullmatch(r"[0-9a-f]{64}", on_postgresql["seals"][-1][4])
+
+
+def test_a_row_the_server_refuses_stores_nothing_says_why_and_the_store_goes_on(pg_server: str) -> None:
+    """A NUL in a message (PostgreSQL text cannot hold it) fails inside the pipeline: one-line StoreError,
+    the run's transaction rolled back whole, and the next run is stored on the same connection."""
+    bad = awkward(0)
+    bad.results[0].message = "nul \x00 here"
+    with EvidenceStore(fresh_database(pg_server, "t_pgwrite_refused"), find_key=False) as store:
+        with pytest.raises(StoreError, match=r"could not store run odd-0: unsupported Unicode escape") as caught:
+            store.finish_run(bad)
+        assert "\n" not in str(caught.value)
+        assert store.list_runs() == []
+        store.finish_run(awkward(1))
+        assert [r["id"] for r in store.list_runs()] == ["odd-1"] and store.verify() == (1, [])
