@@ -130,14 +130,19 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
 @click.option("--profile", "profiles", multiple=True, metavar="CANONICAL",
               help="Also validate against this profile (canonical URL; repeatable). meta.profile is always honoured.")
 @click.option("--package", "packages", multiple=True, metavar="PATH",
-              help="Load definitions from a FHIR package (.tgz or folder), a Bundle, or a folder (repeatable).")
+              help="Load definitions from a FHIR package (.tgz or folder, or id#version from the package cache), "
+                   "a Bundle, or a folder (repeatable). Its dependencies come from the other packages given or the "
+                   "package cache, never the network.")
+@click.option("--package-cache", "package_cache", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The FHIR package cache to find packages and dependencies in: <id>#<version> folders or "
+                   "<id>-<version>.tgz archives (default $FHIR_PACKAGE_CACHE, else ~/.fhir/packages).")
 @click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
               help="Extensions under this URL prefix that no loaded package defines are information, not errors "
                    "(repeatable; 'any' for all; modifier extensions stay errors).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
 def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...],
-                  extension_domains: tuple[str, ...], as_json: bool) -> None:
+                  package_cache: Path | None, extension_domains: tuple[str, ...], as_json: bool) -> None:
     """Validate FHIR R4 resources (JSON or XML files) against base R4 and profiles.
 
     Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
@@ -150,9 +155,10 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
         if packages:
             from conformance.fhirval.layered import load_definitions
             from conformance.fhirval.loaders import DefinitionLoadError
+            from conformance.fhirval.packages import PackageCache
 
             try:
-                source: Any = load_definitions(packages)
+                source: Any = load_definitions(packages, cache=PackageCache(package_cache) if package_cache else None)
             except DefinitionLoadError as exc:
                 click.echo(f"conformance: validate fhir: {exc}", err=True)
                 return EXIT_USAGE

@@ -149,7 +149,11 @@ class ValueWalker:
         if content is not None:
             self.object(item, content[0], content[1], loc, depth)
         self.judge(item, node, tcode, tref, loc)
-        if content is not None and content[1] is not node:
+        # a contentReference naming a structure (``http://...Questionnaire#Questionnaire.item``, as R5-era tooling
+        # writes in profile snapshots): HL7 takes the children from that structure, but the referenced element's
+        # invariants are not run (InstanceValidator.resolveNameReference matches only ``#id``)
+        external = node.content_reference is not None and not node.content_reference.startswith("#")
+        if content is not None and content[1] is not node and not external:
             self.constraints(content[1], item, content[1].path, loc)
 
     def plan(self, node: Node, tcode: str) -> Plan:
@@ -176,7 +180,11 @@ class ValueWalker:
             return idx, node
         ref = node.content_reference
         if ref:
-            target = idx.by_id.get(ref.partition("#")[2])
+            url, _, fragment = ref.partition("#")
+            named = self.model.index(url) if url else None  # that structure, as ProfileUtilities.getChildMap
+            if named is not None and fragment in named.by_id:
+                return named, named.by_id[fragment]
+            target = idx.by_id.get(fragment)
             if target is None:
                 base = self.model.index(ref.partition("#")[0] or ref.partition("#")[2].split(".")[0])
                 target = base.by_id.get(ref.partition("#")[2]) if base else None

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from conformance.fhirval.packages import Loaded, PackageCache, load_packages
+from conformance.fhirval.packages import Loaded, Package, PackageCache, load_packages
 from conformance.fhirval.source import (
     FHIR_BASE,
     DefinitionSource,
@@ -117,17 +117,28 @@ class LayeredSource:
 
 
 def load_definitions(
-    specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True
+    specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True,
+    available: Iterable[str | Path] = (),
 ) -> LayeredSource:
-    """Base R4 plus the given packages/files/folders (see packages.py), later wins.
+    """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
+    are loaded only where a given one depends on them.
 
     Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
     """
-    loaded = load_packages(specs, cache)
-    layers: list[DefinitionSource] = []
+    loaded = load_packages(specs, cache, available=available)
+    examples = [r for p in loaded.packages if is_examples_package(p) for r in p.resources]
+    layers: list[DefinitionSource] = [MemorySource(examples)] if examples else []  # below the base: see below
     if base:
         from conformance.fhirval.base import base_source
 
         layers.append(base_source())
-    layers.append(MemorySource(loaded.resources()))
+    layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
     return LayeredSource(layers, loaded)
+
+
+def is_examples_package(package: Package) -> bool:
+    """``hl7.fhir.r4.examples`` (SDC depends on it) carries copies of the core definitions besides example profiles:
+    HL7's validator never lets such a package replace a canonical already loaded (CanonicalResourceManager.see,
+    ``isExamplesPackage``), so its layer lies below the base and only its example-only canonicals are found."""
+    name = package.name or ""
+    return name.startswith("hl7.fhir.r") and name.endswith(".examples")

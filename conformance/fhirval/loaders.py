@@ -20,6 +20,13 @@ CONFORMANCE_KINDS = frozenset({"StructureDefinition", "ValueSet", "CodeSystem", 
                                "Measure"})
 # JSON files in packages that are package metadata, not resources.
 NOT_RESOURCES = frozenset({"package.json", ".index.json", "package-lock.json", ".index.db"})
+
+
+def not_a_definition_file(name: str) -> bool:
+    """Package metadata, or the ``._name`` AppleDouble files macOS's tar adds beside each file (binary)."""
+    return name in NOT_RESOURCES or name.startswith("._")
+
+
 MAX_FILE_BYTES = 200_000_000
 
 
@@ -123,7 +130,7 @@ def read_folder(folder: Path, *, recursive: bool = True) -> list[Json]:
     out: list[Json] = []
     pattern = "**/*" if recursive else "*"
     for path in sorted(folder.glob(pattern)):
-        if not path.is_file() or path.name in NOT_RESOURCES or path.suffix.lower() not in (".json", ".xml"):
+        if not path.is_file() or not_a_definition_file(path.name) or path.suffix.lower() not in (".json", ".xml"):
             continue
         try:
             found = read_file(path, CONFORMANCE_KINDS)

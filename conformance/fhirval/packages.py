@@ -15,6 +15,8 @@ base; a dependency missing from the cache is recorded in ``warnings``, not fatal
 
 from __future__ import annotations
 
+import functools
+import glob
 import json
 import os
 import re
@@ -23,11 +25,12 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conformance.fhirval.loaders import (
     CONFORMANCE_KINDS,
-    NOT_RESOURCES,
     DefinitionLoadError,
+    not_a_definition_file,
     read_file,
     read_folder,
     resources_from_bytes,
@@ -68,7 +71,20 @@ def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[st
 
 
 def read_tgz(path: Path) -> Package:
-    """An npm-format package archive: ``package/package.json`` and ``package/*.json|xml``."""
+    """An npm-format package archive: ``package/package.json`` and ``package/*.json|xml``.
+
+    Memoised per file (path, size and mtime): unpacking a large archive (the R4 examples, 5,300 files) costs
+    seconds, and a process often loads the same one many times. The Package is shared: do not change it.
+    """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DefinitionLoadError(path, exc.strerror or str(exc)) from None
+    return _read_tgz(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_tgz(path: Path, size: int, mtime_ns: int) -> Package:
     try:
         archive = tarfile.open(path, "r:*")
     except (tarfile.TarError, OSError, EOFError) as exc:
@@ -82,18 +98,20 @@ def read_tgz(path: Path) -> Package:
         if manifest is None:
             raise DefinitionLoadError(path, "no package/package.json in the archive (not an npm FHIR package)")
         package = Package(str(path), *_manifest(_read_member(archive, manifest, path), f"{path}!package.json"))
-        for name in sorted(members):
+        by_name: dict[str, list[Json]] = {}
+        for name, member in members.items():  # in archive order: a gzip stream read backwards starts over
             folder, _, base = name.rpartition("/")
-            if folder != "package" or base in NOT_RESOURCES or not base.lower().endswith((".json", ".xml")):
+            if folder != "package" or not_a_definition_file(base) or not base.lower().endswith((".json", ".xml")):
                 continue
             origin = f"{path}!{name}"
             try:
-                found = resources_from_bytes(_read_member(archive, members[name], path), origin, CONFORMANCE_KINDS)
+                found = resources_from_bytes(_read_member(archive, member, path), origin, CONFORMANCE_KINDS)
             except DefinitionLoadError as exc:
                 if "no resourceType" in exc.reason:
                     continue  # JSON that is not a resource (openapi, ig metadata)
                 raise
-            package.resources.extend(r for r in found if r.get("resourceType") in CONFORMANCE_KINDS)
+            by_name[name] = [r for r in found if r.get("resourceType") in CONFORMANCE_KINDS]
+        package.resources = [r for name in sorted(by_name) for r in by_name[name]]
     return package
 
 
@@ -107,14 +125,39 @@ def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, path: Path) 
         raise DefinitionLoadError(path, f"corrupt .tgz package: cannot read {member.name} ({exc})") from None
 
 
+def index_entries(folder: Path) -> list[dict[str, Any]] | None:
+    """The file entries (``filename``, ``resourceType``, ``url``...) of ``package/.index.json``, the index the
+    package tools write; None when there is no usable one."""
+    try:
+        files = json.loads((folder / "package" / ".index.json").read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, list):
+        return None
+    return [e for e in files if isinstance(e, dict) and isinstance(e.get("filename"), str) and "/" not in e["filename"]]
+
+
+def _indexed(folder: Path, entries: list[dict[str, Any]]) -> list[Json]:
+    """Only the files the index lists as conformance resources are read (an IG's examples are skipped unparsed)."""
+    out: list[Json] = []
+    for name in sorted({e["filename"] for e in entries if e.get("resourceType") in CONFORMANCE_KINDS}):
+        path = folder / "package" / name
+        if path.is_file() and not not_a_definition_file(name):
+            out.extend(r for r in read_file(path, CONFORMANCE_KINDS) if r.get("resourceType") in CONFORMANCE_KINDS)
+    return out
+
+
 def read_package_folder(folder: Path) -> Package:
-    """A folder: npm layout (``package/package.json``), a root ``package.json``, or plain files."""
+    """A folder: npm layout (``package/package.json``, read through its ``.index.json`` where it has one), a root
+    ``package.json``, or plain files."""
     if (folder / "package").is_dir():
         manifest = folder / "package" / "package.json"
         if not manifest.is_file():
             raise DefinitionLoadError(folder, "has a package/ folder but no package/package.json")
         package = Package(str(folder), *_manifest(manifest.read_bytes(), str(manifest)))
-        package.resources = read_folder(folder / "package", recursive=False)
+        entries = index_entries(folder)
+        package.resources = (_indexed(folder, entries) if entries is not None
+                             else read_folder(folder / "package", recursive=False))
         return package
     manifest = folder / "package.json"
     if manifest.is_file():
@@ -141,28 +184,47 @@ def _version_key(version: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-]", version))
 
 
+def version_matches(wanted: str | None, version: str) -> bool:
+    """npm-style: an exact version, a ``1.2.x`` wildcard, or any (None, ``latest``, ``current``)."""
+    if not wanted or wanted in ("latest", "current"):
+        return True
+    if "x" in wanted.split("-")[0]:
+        return re.fullmatch(re.escape(wanted).replace("x", r"[^.]+"), version) is not None
+    return wanted == version
+
+
 class PackageCache:
-    """The FHIR package cache (``~/.fhir/packages``): folders named ``<id>#<version>``."""
+    """The FHIR package cache (``~/.fhir/packages``): folders named ``<id>#<version>``.
+
+    The same folder may also hold package archives as downloaded, ``<id>#<version>.tgz`` or npm's
+    ``<id>-<version>.tgz`` (what ``npm pack`` writes), so a folder of archives is a cache too; an
+    unpacked folder wins over an archive of the same version.
+    """
 
     def __init__(self, root: Path | None = None) -> None:
         env = os.environ.get("FHIR_PACKAGE_CACHE")
         self.root = root or (Path(env) if env else Path.home() / ".fhir" / "packages")
 
+    def _versions(self, name: str) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        for prefix in (f"{name}-", f"{name}#"):  # folders (#) listed last, so they win
+            for path in self.root.glob(f"{glob.escape(prefix)}*"):
+                rest = path.name[len(prefix):]
+                if path.is_dir() and prefix.endswith("#"):
+                    found[rest] = path
+                elif path.is_file() and rest.endswith(".tgz") and rest[:1].isdigit():
+                    found.setdefault(rest.removesuffix(".tgz"), path)
+        return found
+
     def find(self, name: str, version: str | None = None) -> Path | None:
-        """The cached folder for ``name`` at ``version`` (exact, ``1.2.x`` wildcard, or newest if None)."""
+        """The cached folder or archive for ``name`` at ``version`` (exact, ``1.2.x`` wildcard, or newest if None)."""
         if not self.root.is_dir():
             return None
-        if version and "x" not in version and version not in ("latest", "current"):
-            exact = self.root / f"{name}#{version}"
-            return exact if exact.is_dir() else None
-        prefix = f"{name}#"
-        candidates = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith(prefix)]
-        if version and "x" in version:
-            pattern = re.compile(re.escape(version).replace("x", r"[^.]+") + "$")
-            candidates = [p for p in candidates if pattern.match(p.name[len(prefix) :])]
-        if not candidates:
-            return None
-        return max(candidates, key=lambda p: _version_key(p.name[len(prefix) :]))
+        exact = self.root / f"{name}#{version}"
+        if version and exact.is_dir():
+            return exact
+        found = {v: p for v, p in self._versions(name).items() if version_matches(version, v)}
+        return found[max(found, key=_version_key)] if found else None
 
 
 @dataclass
@@ -176,11 +238,39 @@ class Loaded:
         return [r for p in self.packages for r in p.resources]
 
 
-def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None) -> Loaded:
-    """Load each spec (a path, or ``id#version`` from the cache) and its cached dependencies."""
+def _given(packages: Iterable[Package], name: str, version: str) -> Package | None:
+    """The newest of the packages given by path that is ``name`` at ``version`` (exact or wildcard)."""
+    matching = [p for p in packages if p.name == name and p.version and version_matches(version, p.version)]
+    return max(matching, key=lambda p: _version_key(p.version or "")) if matching else None
+
+
+def _spec(spec: str | Path, cache: PackageCache) -> Package:
+    path = Path(spec)
+    if path.exists():
+        return read_source(path)
+    text = str(spec)
+    name, _, version = text.partition("#")
+    if "/" in text or os.sep in text or not re.fullmatch(r"[A-Za-z0-9._\-]+", name):
+        raise DefinitionLoadError(text, "no such file or folder")
+    found = cache.find(name, version or None)
+    if found is None:
+        raise DefinitionLoadError(text, f"not a file or folder, and not in the FHIR package cache {cache.root}")
+    return read_source(found)
+
+
+def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None, *,
+                  available: Iterable[str | Path] = ()) -> Loaded:
+    """Load each spec (a path, or ``id#version`` from the cache) and its dependencies, never from the network.
+
+    A dependency is taken from the packages given (``specs``, then ``available``: packages offered only to
+    satisfy dependencies, like HL7's test runner's package map), else from the cache; one found nowhere is
+    a warning. Dependencies come before their dependants, so a package's own definitions win.
+    """
     cache = cache or PackageCache()
     loaded = Loaded()
     seen: set[str] = set()
+    given = [_spec(spec, cache) for spec in specs]
+    offered = [*given, *(_spec(spec, cache) for spec in available)]
 
     def add(package: Package, chain: tuple[str, ...]) -> None:
         key = f"{package.name}#{package.version}" if package.name else package.origin
@@ -195,24 +285,17 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                 continue
             if f"{dep}#{version}" in chain:
                 continue
-            folder = cache.find(dep, version)
-            if folder is None:
-                loaded.warnings.append(f"{key}: dependency {dep}#{version} is not in the package cache {cache.root}")
-                continue
-            add(read_package_folder(folder), (*chain, key))
+            found = _given(offered, dep, version)
+            if found is None:
+                where = cache.find(dep, version)
+                if where is None:
+                    missing = f"{dep}#{version}"
+                    loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
+                    continue
+                found = read_source(where)
+            add(found, (*chain, key))
         loaded.packages.append(package)
 
-    for spec in specs:
-        path = Path(spec)
-        if path.exists():
-            add(read_source(path), ())
-            continue
-        text = str(spec)
-        name, _, version = text.partition("#")
-        if "/" in text or os.sep in text or not re.fullmatch(r"[A-Za-z0-9._\-]+", name):
-            raise DefinitionLoadError(text, "no such file or folder")
-        folder = cache.find(name, version or None)
-        if folder is None:
-            raise DefinitionLoadError(text, f"not a file or folder, and not in the FHIR package cache {cache.root}")
-        add(read_package_folder(folder), ())
+    for package in given:
+        add(package, ())
     return loaded

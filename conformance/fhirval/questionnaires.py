@@ -4,7 +4,8 @@ Only what can be judged for certain is reported: an item answered although its e
 say it is not enabled (any answer meeting a condition meets it; with no answer, none does); a required
 question present in a completed response, enabled, without an answer; an item's text that differs from
 its question's; several answers to a question that does not repeat; answers to a group or display
-item; an answer of a type the question's type does not allow. A required question left out of the
+item; an answer of a type the question's type does not allow; a decimal or Quantity answer with more places
+than the question's ``maxDecimalPlaces``. A required question left out of the
 response altogether is not judged. A condition that cannot be evaluated (an operator on values of
 different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
 found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
@@ -13,6 +14,8 @@ nothing is judged.
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.source import Json, canonical_resource
@@ -27,6 +30,8 @@ _EXPRESSION_EXTENSIONS = {
     "http://phr.kanta.fi/StructureDefinition/fiphr-ext-questionnaire-enablewhen": "valueString",
 }
 
+
+_MAX_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 
 # The answer value[x] types each R4 item type allows
 _CHOICES = frozenset({"Coding", "Date", "Time", "Integer", "String"})
@@ -108,6 +113,27 @@ class _Judge:
                 self.w.sink.error("questionnaire", f"{where}.answer[{j}].value{given[0]}",
                                   f"the question {link!r} is of type {kind}: its answer must be "
                                   f"{' or '.join(sorted(allowed))}, not {given[0]}")
+            self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
+
+    def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:
+        """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's
+        QUESTIONNAIRE_QR_ITEM_DECIMAL_MAX_DECIMALS: the places written after the point). The JSON number is read as a
+        float, so trailing zeros are lost: "1.660" counts 2 places, never more than it was written with."""
+        limit = next((e.get("valueInteger") for e in _list(q_item.get("extension")) if e.get("url") == _MAX_PLACES),
+                     None)
+        quantity = answer.get("valueQuantity")
+        value, kind = ((answer["valueDecimal"], "decimal") if "valueDecimal" in answer
+                       else (quantity.get("value"), "Quantity") if isinstance(quantity, dict) else (None, ""))
+        if type(limit) is not int or not isinstance(value, int | float) or isinstance(value, bool):
+            return
+        if not math.isfinite(value):
+            return
+        exponent = Decimal(repr(value)).as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        if places > limit:
+            self.w.sink.error("questionnaire", f"{where}.value.ofType({kind})",
+                              f"the value {value!r} has {places} decimal places; the question "
+                              f"{q_item.get('linkId')!r} allows {limit} (maxDecimalPlaces)")
 
     def enabled(self, q_item: Json, chain: list[Json]) -> bool | None:
         """True, False, or None when it cannot be told."""

@@ -19,13 +19,12 @@ that cannot be read is no package: its codes stay information.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 from pathlib import Path
 
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
-from conformance.fhirval.packages import PackageCache, read_source
+from conformance.fhirval.packages import PackageCache, index_entries, read_source
 from conformance.fhirval.source import Json, MemorySource
 
 ENV = "CONFORMANCE_TERMINOLOGY_PACKAGE"
@@ -75,19 +74,14 @@ class IndexedPackage:
 
 
 def _index(folder: Path) -> dict[tuple[str, str], str] | None:
-    try:
-        files = json.loads((folder / "package" / ".index.json").read_text(encoding="utf-8")).get("files")
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not isinstance(files, list):
+    entries = index_entries(folder)
+    if entries is None:
         return None
     found: dict[tuple[str, str], str] = {}
-    for entry in files:
-        if not isinstance(entry, dict):
-            continue
-        kind, url, name = entry.get("resourceType"), entry.get("url"), entry.get("filename")
-        if kind in _KINDS and isinstance(url, str) and isinstance(name, str) and "/" not in name:
-            found[(kind, url)] = name
+    for entry in entries:
+        kind, url = entry.get("resourceType"), entry.get("url")
+        if kind in _KINDS and isinstance(url, str):
+            found[(kind, url)] = entry["filename"]
     return found
 
 

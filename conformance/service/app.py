@@ -33,6 +33,7 @@ from conformance.service import (
     validate,
 )
 from conformance.service.auth import Clock
+from conformance.service.bodycap import BodyCap
 from conformance.service.oidc import OidcSettings
 from conformance.service.scope import NotVisible
 from conformance.service.web import (
@@ -79,6 +80,8 @@ def create_app(store: EvidenceStore, model: CapabilityModel | None = None, clock
     app.include_router(events.router)
     app.include_router(runs_api.router)
     app.include_router(records_api.router)
+
+    app.add_middleware(BodyCap)  # inside security_headers, so a 413 carries them too
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

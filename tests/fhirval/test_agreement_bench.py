@@ -102,3 +102,63 @@ def test_terminology_cases_run_only_when_their_code_systems_are_held(corpus: Pat
     assert [s.name for s in chosen] == ["tx-local [base]"]
     bench.run(chosen)
     assert chosen[0].got_errors == 1  # 'b' is not a code of the held system
+
+
+def test_package_cases_run_when_their_packages_are_local(corpus: Path, tmp_path: Path) -> None:
+    from tests.fhirval.test_definitions_package_deps import make_tgz
+
+    v = corpus / "validator"
+    flag = json.loads((v / "flag.json").read_text())
+    (v / "packages").mkdir()
+    make_tgz(v / "packages" / "ext#1.0.0.tgz", {"package/package.json": {"name": "ext", "version": "1.0.0"},
+                                                "package/flag.json": flag})
+    (v / "pp.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": "http://example.net/StructureDefinition/pp", "name": "PP",
+        "status": "draft", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.gender", "path": "Patient.gender", "min": 0}]}}))
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    make_tgz(downloads / "ext.npm-2.0.0.tgz", {"package/package.json": {"name": "ext.npm", "version": "2.0.0"},
+                                               "package/flag.json": flag})
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] += [
+        {"name": "pkg-local", "file": "good.json", "version": "4.0", "packages": ["packages/ext#1.0.0.tgz"],
+         "java": "java/good.json"},
+        {"name": "pkg-npm", "file": "good.json", "version": "4.0", "packages": ["ext.npm#2.0.0"],
+         "wrong-displays": "warning", "java": "java/good.json"},
+        {"name": "pkg-profile", "file": "good.json", "version": "4.0", "java": "java/good.json",
+         "profile": {"source": "pp.json", "packages": ["packages/ext#1.0.0.tgz"], "java": "java/good.json"}},
+        {"name": "pkg-profile-missing", "file": "good.json", "version": "4.0", "supporting": ["flag.json"],
+         "java": "java/good.json",
+         "profile": {"source": "pp.json", "packages": ["not.here#1.0.0"], "java": "java/good.json"}}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    without, optioned = bench.select(corpus)
+    assert [s.name for s in without if s.packages] == ["pkg-local [base]", "pkg-profile [profile]"]
+    assert "pkg-profile [base]" in [s.name for s in without]  # the base step needs no package
+    assert optioned["profile step: packages"] == ["pkg-profile-missing"]
+    assert bench.left_out(corpus)["packages"] == ["ig", "pkg-npm"]
+    cache = bench.PackageCache(downloads)
+    steps, _ = bench.select(corpus, cache)
+    package_steps = [s for s in steps if s.packages]
+    assert [s.name for s in package_steps] == ["pkg-local [base]", "pkg-npm [base]", "pkg-profile [profile]"]
+    bench.run(package_steps, cache)
+    # the extension is defined only by the package: without it, these would be false alarms
+    assert [s.got_errors for s in package_steps] == [0, 0, 0]
+    assert bench.left_out(corpus, cache)["packages"] == ["ig"]
+
+
+def test_a_missing_outcome_file_falls_back_to_the_runners_name(corpus: Path) -> None:
+    v = corpus / "validator"
+    (v / "outcomes" / "java" / "R4.renamed-base.json").write_text(json.dumps(_outcome("gender")))
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] += [
+        {"name": "renamed", "file": "bad.json", "version": "4.0", "java": "java/R4.renamed.json"},
+        {"name": "gone", "file": "bad.json", "version": "4.0", "java": "java/R4.gone.json"}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    steps, _ = bench.select(corpus)
+    renamed = [s for s in steps if s.renamed_outcome]
+    assert [(s.name, s.expected_errors) for s in renamed] == [("renamed [base]", 1)]
+    assert "gone [base]" not in [s.name for s in steps]

@@ -1,0 +1,54 @@
+"""Every request body is capped before a route reads it (conformance/service/bodycap.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from conformance.evidence.store import EvidenceStore
+from conformance.service.auth import create_token
+from conformance.service.bodycap import MAX_REQUEST_BODY, BodyCap
+
+
+async def test_a_declared_body_over_the_cap_is_refused_before_the_route(app: FastAPI, store: EvidenceStore) -> None:
+    _, writer = create_token(store, "admin", ("runs:read", "runs:write"))
+    huge = b'{"target": "' + b"x" * MAX_REQUEST_BODY + b'"}'
+    small = b'{"target": "' + b"x" * 1000 + b'"}'
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        headers = {"authorization": f"Bearer {writer}", "content-type": "application/json"}
+        refused = await http.post("/api/v1/runs", content=huge, headers=headers)
+        judged = await http.post("/api/v1/runs", content=small, headers=headers)
+    assert refused.status_code == 413 and "8,000,000 bytes" in refused.json()["detail"]
+    assert refused.headers["x-content-type-options"] == "nosniff"  # the service's headers on the refusal too
+    assert judged.status_code not in (413, 500)  # the same route judges a body under the cap itself
+
+
+async def test_a_streamed_body_is_cut_off_at_the_cap_and_the_route_never_sees_more() -> None:
+    seen: list[int] = []
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        total = 0
+        while True:
+            message = await receive()
+            total += len(message.get("body", b""))
+            seen.append(total)
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(total).encode()})
+
+    async def chunks(n: int) -> AsyncIterator[bytes]:
+        for _ in range(n):
+            yield b"y" * 1000
+
+    capped = BodyCap(route, limit=10_000)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=capped), base_url="http://testserver") as http:
+        under = await http.post("/", content=chunks(10))  # no Content-Length: chunked, counted as it streams
+        assert under.status_code == 200 and under.text == "10000"
+        seen.clear()
+        over = await http.post("/", content=chunks(50))
+    assert over.status_code == 413
+    assert max(seen) <= 10_000  # the route was never handed a byte past the cap
