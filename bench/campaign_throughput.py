@@ -3,26 +3,34 @@
 
     .venv/bin/python bench/campaign_throughput.py [--targets 200] [--sandboxes 4] [--latency-ms 50]
                                                  [--sequential 10] [--select PATTERN,...] [--workers 1,2]
+                                                 [--chunk 25] [--chunks 4] [--concurrency N]
 
 ``--sandboxes`` sandbox processes on loopback (each with a different fault switched on, each answering
 every request ``--latency-ms`` late, as a supplier's server across a network would); ``--targets``
 target files spread over them, each its own organisation, all ``sandbox = true``. Measured in one run:
 
 * sequential: ``--sequential`` targets run one after another in this process (per-target time, then
-  projected to all targets: running all 200 one by one would take most of an hour);
-* the embedded pool: every target in one event loop here, with where the time went (probe, checks, store);
+  projected to all targets: running all 200 one by one would take most of an hour), after a warm-up of
+  4 targets whose CPU (the process's one-time imports and loads) is printed apart;
+* the embedded pool: every target in one event loop here, with where the time went (probe, checks, store)
+  and this process's CPU a target in flight (``time.process_time``: robust to a loaded machine);
 * Celery: ``conformance worker`` processes (``--workers 1,2,1,2``: interleaved rounds, the best of
   each) over a throwaway redis-server, results in a throwaway PostgreSQL; workers are started and
   warmed up first, then the clock runs from queueing
-  the campaign until the ledger shows every target settled.
+  the campaign (in ``--chunk``-target tasks) until the ledger shows every target settled.
 
-Prints targets/s for each and the ratios (2 workers / 1 worker; 1 worker / sequential).
+The embedded pool and each worker process keep ``--concurrency`` targets in flight (default: all).
+Prints targets/s for each and the ratios (2 workers / 1 worker; 1 worker / sequential), and for each
+round a CPU account from /proc (bench/cpu_account.py): CPU seconds used by the workers (or this
+process), the sandboxes, redis-server, PostgreSQL, and by the rest of the machine meanwhile, so where
+the cores went is measured, not guessed (wall-clock times on a shared machine are not).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -33,6 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.cpu_account import account, children_named, snapshot  # noqa: E402
 
 FAULTS = ["", "etag-missing", "history-oldest-first", "metadata-fhir-version-3", "update-keeps-version",
           "delete-then-200"]
@@ -79,45 +89,58 @@ def campaign_file(folder: Path, name: str, select: list[str], concurrency: int) 
     return path
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds used so far by these processes (from /proc)."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, object]:
+def embedded(store_url: str, path: Path, concurrency: int) -> tuple[float, object, float]:
+    """Wall seconds, the timings, and this process's CPU seconds (every thread: checks, probes, store)."""
     from conformance.campaign import execute
     from conformance.campaign.spec import load_campaign
     from conformance.evidence.store import EvidenceStore
 
     with EvidenceStore(store_url, find_key=False) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         timings = execute.run_embedded(store, load_campaign(path), concurrency)
-        return time.perf_counter() - started, timings
+        return time.perf_counter() - started, timings, time.process_time() - cpu
 
 
-def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int) -> float:
+def redis_calls(broker: str) -> dict[str, int]:
+    """Commands the broker's redis-server has run so far, by command (the limiter's and Celery's)."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in client.info("commandstats").items()}
+    finally:
+        client.close()
+
+
+def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int, held: int,
+                 kinds: dict[str, list[int]]) -> tuple[float, str]:
+    """Seconds for the campaign on ``n`` fresh worker processes, and the CPU account of that stretch."""
     from conformance.campaign import ledger
     from conformance.campaign.spec import load_campaign
     from conformance.campaign.worker import dispatch
     from conformance.evidence.store import EvidenceStore
 
-    cli = [sys.executable, "-m", "conformance.cli", "worker", "--broker", broker, "--store", store_url]
-    workers = [subprocess.Popen(cli, cwd=ROOT, stderr=subprocess.DEVNULL) for _ in range(n)]
+    cli = [sys.executable, "-m", "conformance.cli", "worker", "--broker", broker, "--store", store_url,
+           "--chunks", str(held)]
+    workers = [subprocess.Popen(cli, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(n)]
     try:
         with EvidenceStore(store_url, find_key=False) as store:
             dispatch(broker, store, load_campaign(warmup), 1, 300)  # every worker imported and connected
             spec = load_campaign(path)
-            started = time.perf_counter()
+            kinds = {"workers": [p.pid for p in workers], **kinds}
+            calls = redis_calls(broker)
+            before, started = snapshot(kinds), time.perf_counter()
             dispatch(broker, store, spec, chunk, 3600)
-            elapsed = time.perf_counter() - started
+            elapsed, after = time.perf_counter() - started, snapshot(kinds)
+            calls = {k: v - calls.get(k, 0) for k, v in redis_calls(broker).items()}
             states = [e.status for e in ledger.entries(store, spec.name)]
             if len(states) != len(spec.targets) or not all(s in ledger.SETTLED for s in states):
                 raise SystemExit(f"{n} worker(s): not every target settled: {states}")
-        return elapsed
+        # The limiter's round trips: a slot taken (a script, refused or not) and given back.
+        trips = {k: calls.get(k, 0) / len(spec.targets) for k in ("evalsha", "zrem")}
+        return elapsed, (f"{account(before, after, len(spec.targets))}; limiter round trips a target: "
+                         f"{trips['evalsha']:.0f} takes, {trips['zrem']:.0f} releases")
     finally:
         from tests.campaign.helpers import stop  # the bench's own processes, stopped as the tests stop theirs
 
@@ -132,9 +155,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--sequential", type=int, default=10, help="targets run one after another (projected)")
     parser.add_argument("--select", default=SELECT)
-    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--workers", default="1,2", help='worker rounds, e.g. 1,2,1,2 ("": none)')
     parser.add_argument("--no-embedded", action="store_true", help="skip the embedded pool")
-    parser.add_argument("--chunk", type=int, default=25, help="targets per queued task (each kept in flight)")
+    parser.add_argument("--chunk", type=int, default=25, help="targets per queued task")
+    parser.add_argument("--chunks", type=int, default=4, help="chunks each worker process holds at once")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="targets in flight in one process, embedded or worker (default: --targets)")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "FAULT", "LATENCY_MS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -164,36 +190,55 @@ def main() -> None:
             write_targets(tmp / "all" / "targets", [urls[n % len(urls)] for n in range(args.targets)])
             write_targets(tmp / "seq" / "targets", [urls[n % len(urls)] for n in range(args.sequential)])
             write_targets(tmp / "warm" / "targets", urls[:1] * 4, prefix="w")
-            pids = [p.pid for p in sandboxes]
-            cpu, sandbox_cpu = time.process_time(), cpu_seconds(pids)
-            seq_s, _ = embedded(f"sqlite:///{tmp / 'seq.db'}", campaign_file(tmp / "seq", "seq", select, 1), 1)
+            sandbox_pids = {"sandboxes": [p.pid for p in sandboxes]}
+            from conformance.campaign.execute import plan_for
+
+            plan_for(["fhir-rest"], select)  # the suites' import and plan: once a process, not a target's cost
+            # The process's first targets pay its one-time costs (the store's migrations, first loads): shown
+            # apart, so that the per-target figures below are what each further target costs.
+            warm_cpu = embedded(f"sqlite:///{tmp / 'warm.db'}", campaign_file(tmp / "warm", "warm", select, 4), 4)[2]
+            print(f"warm-up: 4 targets in flight, {warm_cpu:.2f} s CPU in all (first loads included)")
+            before = snapshot(sandbox_pids)
+            seq_s, _, seq_cpu = embedded(f"sqlite:///{tmp / 'seq.db'}", campaign_file(tmp / "seq", "seq", select, 1),
+                                         1)
             per_target = seq_s / args.sequential
-            harness_cpu = (time.process_time() - cpu) / args.sequential
-            server_cpu = (cpu_seconds(pids) - sandbox_cpu) / args.sequential
+            harness_cpu = seq_cpu / args.sequential
+            server_cpu = (snapshot(sandbox_pids)["sandboxes"] - before["sandboxes"]) / args.sequential
             cores = os.cpu_count() or 1
             print(f"sequential: {args.sequential} targets in {seq_s:.1f} s = {per_target:.2f} s a target "
                   f"(projected {args.targets}: {per_target * args.targets:.0f} s); CPU a target: harness "
                   f"{harness_cpu:.2f} s, sandbox {server_cpu:.2f} s, the rest waiting on the network "
                   f"(ceiling on {cores} cores: x{per_target * cores / (harness_cpu + server_cpu):.1f})")
-            emb_s, timings = (0.0, None) if args.no_embedded else embedded(f"sqlite:///{tmp / 'emb.db'}",
-                                      campaign_file(tmp / "all", "embedded", select, args.targets), args.targets)
-            t = timings
-            if t is not None:
-                print(f"embedded pool (1 process, all in flight): {args.targets} targets in {emb_s:.1f} s "
+            concurrency = args.concurrency or args.targets
+            if not args.no_embedded:
+                before, cpu = snapshot(sandbox_pids), time.process_time()
+                emb_s, t, emb_cpu = embedded(f"sqlite:///{tmp / 'emb.db'}",
+                                             campaign_file(tmp / "all", "embedded", select, concurrency), concurrency)
+                used = account({**before, "harness": cpu}, {**snapshot(sandbox_pids), "harness": time.process_time()},
+                               args.targets)
+                print(f"embedded pool (1 process, {concurrency} in flight): {args.targets} targets in {emb_s:.1f} s "
                       f"({args.targets / emb_s:.2f}/s, x{per_target * args.targets / emb_s:.1f} sequential); "
                       f"summed over targets: checks {t.checks:.0f} s, probe {t.probe:.1f} s, store {t.store:.1f} s "  # type: ignore[attr-defined]
-                      f"= {(t.checks + t.probe + t.store) / emb_s:.0f} targets in flight on average")  # type: ignore[attr-defined]
+                      f"= {(t.checks + t.probe + t.store) / emb_s:.0f} targets in flight on average\n  {used}")  # type: ignore[attr-defined]
+                print(f"embedded pool CPU a target (in flight): harness {emb_cpu / args.targets:.3f} s "
+                      "(this process, every thread: checks, probes, store)")
             results: dict[int, float] = {}
-            with postgres_server() as server, redis_server(tmp) as broker:
+            rounds = [int(w) for w in args.workers.split(",") if w.strip()]  # --workers "": the embedded pool only
+            with contextlib.ExitStack() as servers:
+                if rounds:
+                    server, broker = servers.enter_context(postgres_server()), servers.enter_context(redis_server(tmp))
+                    kinds = {**sandbox_pids, "redis": children_named(os.getpid(), "redis-server"),
+                             "postgres": children_named(os.getpid(), "postgres")}
                 # "1,2,1,2": interleaved rounds, the best of each kept (the machine is shared; its load drifts)
-                for i, n in enumerate(int(w) for w in args.workers.split(",")):
+                for i, n in enumerate(rounds):
                     url = fresh_database(server, f"bench_campaign_{i}")
-                    run = campaign_file(tmp / "all", f"workers-{i}", select, args.chunk)
+                    run = campaign_file(tmp / "all", f"workers-{i}", select, concurrency)
                     warm = campaign_file(tmp / "warm", f"warm-{i}", select, 4)
-                    took = with_workers(n, broker, url, run, warm, args.chunk)
+                    took, used = with_workers(n, broker, url, run, warm, args.chunk, args.chunks, kinds)
                     results[n] = min(results.get(n, took), took)
-                    print(f"{n} worker process(es): {args.targets} targets in {took:.1f} s "
-                          f"({args.targets / took:.2f} targets/s)")
+                    print(f"{n} worker process(es), each holding {args.chunks} chunks of {args.chunk} targets, "
+                          f"at most {concurrency} in flight: "
+                          f"{args.targets} targets in {took:.1f} s ({args.targets / took:.2f} targets/s)\n  {used}")
             if 1 in results:
                 print(f"1 worker vs sequential: x{per_target * args.targets / results[1]:.1f}")
             if 1 in results and 2 in results:

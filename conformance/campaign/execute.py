@@ -12,8 +12,6 @@ write guard, writeguard.py): a campaign has no way to override it.
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +33,7 @@ from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.plan import Plan
 from conformance.runner.probe import UnreachableError, probe, reprobe
 from conformance.targets import Target, TargetError, check_credentials
+from conformance.transports.tls import tls_context
 
 SETTLED_ELSEWHERE = "settled-elsewhere"  # another attempt stored its run first: this one was discarded
 _PLANS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Any, Plan]] = {}
@@ -60,13 +59,6 @@ class Timings:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@functools.cache
-def _tls(verify: bool) -> ssl.SSLContext:
-    """One TLS context per process: building one loads the CA bundle (measured: a quarter of a small
-    target's CPU in the harness, 0.30 -> 0.22 s, when each run built its own)."""
-    return httpx.create_ssl_context(verify=verify)
 
 
 def plan_for(suites: list[str], select: list[str]) -> tuple[Any, Plan]:
@@ -100,7 +92,7 @@ async def run_target(store: EvidenceStore, campaign: Campaign, key: str, limiter
     if why is not None:
         return await _store(store, campaign, key, attempt, RunResult(run=_aborted(info, why)), timings)
     registry, plan = plan_for(campaign.suites, campaign.select)
-    transport = LimitedTransport(httpx.AsyncHTTPTransport(verify=_tls(target.http.verify_tls)), limiter)
+    transport = LimitedTransport(httpx.AsyncHTTPTransport(verify=tls_context(target.http.verify_tls)), limiter)
     runner = Runner(registry, concurrency=campaign.limits.check_concurrency, links=Links(http_transport=transport),
                     deadline=campaign.limits.deadline, reprobe=lambda: reprobe(target))
     started = time.perf_counter()
@@ -155,13 +147,14 @@ async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: in
 
 async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str], limiter: HostLimiter,
                       concurrency: int, timings: Timings | None = None,
-                      progress: Callable[[str, str], None] | None = None) -> Timings:
-    """Run ``keys`` with at most ``concurrency`` in flight; each target's fate goes to ``progress``."""
+                      progress: Callable[[str, str], None] | None = None,
+                      slots: asyncio.Semaphore | None = None) -> Timings:
+    """Run ``keys`` with at most ``concurrency`` in flight (or as many as ``slots`` lets through, shared
+    with other chunks of the process); each target's fate goes to ``progress``."""
     timings = timings if timings is not None else Timings()
-    slots = asyncio.Semaphore(max(1, concurrency))
-    # Probes and store writes are blocking calls run in threads: the default pool (cores + 4 threads)
-    # queued 200 targets' probes behind each other (measured: most of a campaign's time was that queue).
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=min(64, concurrency + 4)))
+    if slots is None:
+        slots = asyncio.Semaphore(max(1, concurrency))
+        asyncio.get_running_loop().set_default_executor(executor(concurrency))
 
     async def one(key: str) -> None:
         async with slots:
@@ -171,6 +164,15 @@ async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str],
 
     await asyncio.gather(*(one(k) for k in keys))
     return timings
+
+
+def executor(concurrency: int) -> ThreadPoolExecutor:
+    """Threads for the blocking calls (probes, store writes) of ``concurrency`` targets in flight.
+
+    The default pool (cores + 4 threads) queued 200 targets' probes behind each other (measured: most of
+    a campaign's time was that queue). Threads start only as needed, so the cap costs nothing unused.
+    """
+    return ThreadPoolExecutor(max_workers=min(64, concurrency + 4), thread_name_prefix="campaign")
 
 
 def run_embedded(store: EvidenceStore, campaign: Campaign, concurrency: int | None = None,

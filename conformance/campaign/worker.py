@@ -1,11 +1,17 @@
 """Campaigns at scale: Celery workers over a Redis broker, results in the evidence store (PostgreSQL).
 
-A task is a chunk of one campaign's targets; the worker keeps the whole chunk in flight in one event
-loop (execute.run_targets). Late acknowledgement (``acks_late``) and ``reject_on_worker_lost``: a task
-is acknowledged only when it returns, so a worker process killed mid-chunk has its task put back on
-the queue and run again; the ledger skips the targets that chunk already settled and claims the rest
-anew (attempt + 1), and settles each in the transaction that stores its run, so nothing is lost and
-nothing kept twice. The per-host limit is shared by every worker through Redis (redis_limiter.py).
+A task is a chunk of one campaign's targets. A worker process holds several chunks at once (Celery's
+thread pool, ``--chunks``) and runs all their targets in one event loop of its own (execute.run_targets),
+at most the campaign's ``limits.concurrency`` in flight across them: the next chunk's targets start as
+the last ones of a chunk finish, so the process never idles at a chunk's tail. The loop, the store's
+connections and the Redis limiter are made once per process, not per chunk (worker_state.py).
+
+Late acknowledgement (``acks_late``): a task is acknowledged only when its chunk is done. A worker
+process killed mid-chunk (SIGKILL, the OOM killer, the host lost) leaves its chunks unacknowledged in
+Redis, which puts them back on the queue once the visibility timeout has passed (swept every
+``RESTORE_EVERY`` s); the ledger skips the targets a chunk already settled and claims the rest anew
+(attempt + 1), and settles each in the transaction that stores its run, so nothing is lost and nothing
+kept twice. The per-host limit is shared by every worker through Redis (redis_limiter.py).
 
 Celery beat (``conformance worker --beat``) runs each campaign named in ``$CONFORMANCE_CAMPAIGNS``
 (paths, ``:``-separated) on its file's cron ``schedule``.
@@ -13,7 +19,6 @@ Celery beat (``conformance worker --beat``) runs each campaign named in ``$CONFO
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from typing import Any
@@ -21,15 +26,17 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
-from conformance.campaign import execute, ledger
-from conformance.campaign.redis_limiter import RedisLimiter
+from conformance.campaign import execute, ledger, worker_state
 from conformance.campaign.spec import Campaign, load_campaign
 from conformance.evidence.store import EvidenceStore
 
 QUEUE = "conformance-campaign"
-# Redis gives an unacknowledged task back once this passes without an ack (a whole worker gone, not
-# just its pool process). A duplicate delivery is harmless (the ledger), so it may be short.
+# Redis gives an unacknowledged task back once this passes without an ack (its worker process gone).
+# A duplicate delivery is harmless (the ledger), only wasted work: keep it above a chunk's running time.
 VISIBILITY_TIMEOUT = float(os.environ.get("CONFORMANCE_VISIBILITY_TIMEOUT", "3600"))
+# How often each worker looks for tasks past the visibility timeout (one Redis query; kombu's default
+# looks every 100 s).
+RESTORE_EVERY = 10
 
 
 def make_app(broker: str, store_url: str = "") -> Celery:
@@ -41,10 +48,11 @@ def make_app(broker: str, store_url: str = "") -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_acks_on_failure_or_timeout=False,
-        worker_prefetch_multiplier=1,  # a worker holds one chunk at a time; the rest stay on the queue
+        worker_prefetch_multiplier=1,  # a worker holds as many chunks as it has threads; the rest stay queued
         task_default_queue=QUEUE,
         task_ignore_result=True,  # results are in the evidence store, not the broker
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT,
+                                  "unacked_restore_interval": RESTORE_EVERY, "unacked_restore_throttle": 1},
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         beat_schedule=_schedules(),
@@ -55,20 +63,9 @@ def make_app(broker: str, store_url: str = "") -> Celery:
 
 
 def _chunk_task(task: Any, campaign_path: str, keys: list[str]) -> dict[str, int]:
-    """Run a chunk of targets; returns how each ended (also in the ledger)."""
-    spec = load_campaign(campaign_path)
-    broker = str(task.app.conf.broker_url)
-    with EvidenceStore(str(task.app.conf.conformance_store) or None) as store:
-        timings = asyncio.run(_chunk(store, spec, keys, broker))
-    return dict(timings.counts)
-
-
-async def _chunk(store: EvidenceStore, spec: Campaign, keys: list[str], broker: str) -> execute.Timings:
-    limiter = RedisLimiter(broker, spec.limits.per_host)
-    try:
-        return await execute.run_targets(store, spec, keys, limiter, spec.limits.concurrency)
-    finally:
-        await limiter.close()
+    """Run a chunk of targets in this process's event loop; returns how each ended (also in the ledger)."""
+    state = worker_state.get(str(task.app.conf.broker_url), str(task.app.conf.conformance_store))
+    return dict(state.run_chunk(campaign_path, keys).counts)
 
 
 def _scheduled_task(task: Any, campaign_path: str, chunk: int = 20) -> None:
@@ -112,10 +109,11 @@ def dispatch(broker: str, store: EvidenceStore, spec: Campaign, chunk: int, time
         time.sleep(0.5)
 
 
-def start_worker(broker: str, store_url: str, concurrency: int, beat: bool) -> int:
-    """Run a worker in this process until it is stopped (prefork: each pool process runs one chunk)."""
+def start_worker(broker: str, store_url: str, chunks: int, beat: bool) -> int:
+    """Run a worker in this process until it is stopped: ``chunks`` tasks held at once (one thread each,
+    all their targets in the process's one event loop). More cores: more worker processes."""
     app = make_app(broker, store_url)
-    argv = ["worker", "--loglevel=WARNING", f"--concurrency={max(1, concurrency)}", "--pool=prefork",
+    argv = ["worker", "--loglevel=WARNING", f"--concurrency={max(1, chunks)}", "--pool=threads",
             "-Q", QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat"]
     if beat:
         argv.append("--beat")

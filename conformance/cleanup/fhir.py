@@ -142,14 +142,16 @@ def delete_order(found: Found) -> list[tuple[str, str]]:
     return order
 
 
-async def sweep(fhir: FhirClient, tag: str, report: Report, dry_run: bool, subscriptions: bool) -> None:
+async def sweep(fhir: FhirClient, tag: str, report: Report, dry_run: bool, subscriptions: bool,
+                types: tuple[list[str], list[str]] | None = None) -> None:
     """Search the searchable types for ``tag`` and delete the hits; record it all in ``report``.
 
     ``subscriptions``: Subscriptions only (the first pass over every endpoint), else every other type.
+    ``types``: what :func:`searchable` answered for this endpoint already (else it is asked here).
     """
     endpoint = fhir.base.rstrip("/")
     try:
-        kinds, blind = await searchable(fhir)
+        kinds, blind = types if types is not None else await searchable(fhir)
     except CleanupError as exc:
         if not subscriptions:
             report.problems.append(str(exc))
@@ -194,6 +196,11 @@ async def sweep_tag(fhir: FhirClient, tag: str) -> Report:
     """Delete whatever on ``fhir`` carries ``tag`` (Subscriptions first): a suite's last step on a sandbox,
     catching what a write cut short by a timeout or Ctrl-C created without the suite learning its id."""
     report = Report(fhir.base.rstrip("/"), tag, False)
+    try:  # one GET metadata for both passes (it was one each: a large body parsed twice per suite and run)
+        types = await searchable(fhir)
+    except CleanupError:  # the Subscriptions pass ends here, as when it asked; the other asks again and says why
+        await sweep(fhir, tag, report, False, False)
+        return report
     for subscriptions in (True, False):
-        await sweep(fhir, tag, report, False, subscriptions)
+        await sweep(fhir, tag, report, False, subscriptions, types)
     return report

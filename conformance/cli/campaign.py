@@ -155,12 +155,13 @@ def report_cmd(campaign_file: str, store_url: str | None, as_json: bool) -> None
 
 @main.command()
 @click.option("--broker", required=True, metavar="URL", help="The Redis broker, e.g. redis://127.0.0.1:6379/0.")
-@click.option("--concurrency", type=int, default=1, show_default=True,
-              help="Worker processes (each keeps a whole chunk of targets in flight).")
+@click.option("--chunks", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Chunks this worker process holds at once; their targets share the campaign's "
+              "limits.concurrency in flight. More cores: start more worker processes.")
 @click.option("--beat", is_flag=True, help="Also run Celery beat: the schedules of the campaign files named in "
               "$CONFORMANCE_CAMPAIGNS (':'-separated); one beat per site.")
 @STORE
-def worker(broker: str, concurrency: int, beat: bool, store_url: str | None) -> None:
+def worker(broker: str, chunks: int, beat: bool, store_url: str | None) -> None:
     """A Celery worker running campaign tasks (late acknowledgement: a killed worker loses nothing)."""
 
     def body() -> int:
@@ -169,6 +170,6 @@ def worker(broker: str, concurrency: int, beat: bool, store_url: str | None) -> 
 
         url = store_url or default_store_url()
         EvidenceStore(url).close()  # a store that cannot be used stops the worker now, in one line
-        return start_worker(broker, url, concurrency, beat)
+        return start_worker(broker, url, chunks, beat)
 
     _run(body)

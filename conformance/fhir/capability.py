@@ -11,6 +11,9 @@ checks keeps the exchange as its evidence.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +26,9 @@ from conformance.fhir.context import FhirContext
 from conformance.fhir.expect import abody_json, describe, require_declared, snippet
 from conformance.model import Evidence
 from conformance.transports.http import HttpResponse
+
+_VALIDATED: dict[bytes, tuple[str, ...]] = {}  # sha256 of a statement's JSON text -> validate_r4's errors
+_VALIDATED_LOCK = threading.Lock()
 
 
 class Capability:
@@ -101,12 +107,29 @@ READ_ELEMENTS = frozenset({
 
 
 def validate_r4(raw: dict[str, Any]) -> list[str]:
-    """Structural errors as ``path: message``.
+    """Structural errors as ``path: message``; remembered by content (about 4 ms of pydantic a call, made
+    twice a run, by metadata and capability.valid, and again for every target on the same product).
 
     Caveat: fhir.resources 8 ships R5 (default) and R4B models, not R4. R4B's CapabilityStatement has
     the same elements and cardinalities as R4's for everything this suite reads, so the R4B model is
     used as the R4 structure; an R4-only nuance (none known for this resource) would go unnoticed.
     """
+    try:  # the exact JSON text, key order and number spelling included: the same text, the same errors
+        key = hashlib.sha256(json.dumps(raw, ensure_ascii=False, allow_nan=True).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError, RecursionError):
+        return _validate_r4(raw)
+    with _VALIDATED_LOCK:
+        known = _VALIDATED.get(key.digest())
+    if known is None:
+        known = tuple(_validate_r4(raw))
+        with _VALIDATED_LOCK:
+            _VALIDATED[key.digest()] = known
+            while len(_VALIDATED) > 64:
+                del _VALIDATED[next(iter(_VALIDATED))]
+    return list(known)
+
+
+def _validate_r4(raw: dict[str, Any]) -> list[str]:
     errors: list[str] = []
     try:
         CapabilityStatement.model_validate(raw)

@@ -7,13 +7,15 @@ API, a network call a validator must not make, and ``ucum`` is not on PyPI). Uni
 UCUM, or not commensurable, cannot be compared: that is information, never a verdict. A Quantity
 maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
 more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
-(before or after today) being unsettled.
+(before or after today) being unsettled. A text value's own rules, the ``minLength`` and ``regex``
+extensions on a profile's element, are here too (``check_text_rules``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -129,3 +131,23 @@ def _registry() -> Any:
     except ImportError:  # not installed: units that differ are not compared (information)
         return None
     return PintUcumRegistry()
+
+
+def check_text_rules(item: str, min_length: int | None, regex: str | None, loc: str, sink: Sink) -> None:
+    """An element definition's ``minLength`` and ``regex`` extensions on a primitive value, as HL7's validator
+    (InstanceValidator.checkPrimitive: PRIMITIVE_TOO_SHORT, Type_Specific_Checks_DT_Primitive_Regex; the
+    regex matches the whole value, Java's ``String.matches``)."""
+    if min_length is not None and len(item) < min_length:
+        sink.error("too-short", loc, f"the value is {len(item)} characters, fewer than the minimum {min_length}")
+    pattern = _compiled(regex) if regex is not None else None
+    if pattern is not None and pattern.fullmatch(item) is None:
+        sink.error("primitive-format", loc, f"the value {item!r} does not match the profile's regex {regex!r}")
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(regex: str) -> re.Pattern[str] | None:
+    """A profile's regex, or None when Python cannot read it (then it is not judged: no verdict on a guess)."""
+    try:
+        return re.compile(regex)
+    except re.error:
+        return None

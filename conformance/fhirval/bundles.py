@@ -65,7 +65,7 @@ _REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
 _RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
 _FULLURL_OPTIONAL = frozenset({"transaction", "transaction-response", "batch", "batch-response"})
 # A fullUrl HL7's validator reads as a RESTful URL (Constants.URI_REGEX_XVER): http(s) or none, then Type/id.
-_REST_FULLURL = re.compile(r"(?:https?://(?:[A-Za-z0-9\\.:%$\-_]*/)*?)?(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}" \
+REST_FULLURL = re.compile(r"(?:https?://(?:[A-Za-z0-9\\.:%$\-_]*/)*?)?(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}" \
                            r"(?:/_history/[A-Za-z0-9\-.]{1,64})?")
 
 
@@ -107,7 +107,7 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if not isinstance(full_url, str) or not isinstance(res, dict):
             continue
         where = f"{loc}.entry[{i}]"
-        rest = _REST_FULLURL.fullmatch(full_url) if SCHEME.match(full_url) else None
+        rest = REST_FULLURL.fullmatch(full_url) if SCHEME.match(full_url) else None
         named = rest.group("type") if rest is not None else None
         rid = res.get("id")
         # only a RESTful http(s) URL (its second-last segment a resource type) must end with type/id, as HL7's
@@ -120,6 +120,13 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         elif named and w.model.is_resource_type(named) and rid is None:  # a relative fullUrl is reported above
             w.sink.error("bundle-fullurl", where, f"the fullUrl {full_url} looks like a RESTful server URL, but the "
                                                   "resource has no id")
+        canonical = res.get("url")
+        if canonical == full_url and not (rest and isinstance(rid, str) and full_url.endswith(f"/{rid}")) \
+                and not full_url.startswith(("http://hl7.org/fhir/v3/", "http://hl7.org/fhir/v2/")):
+            # BundleValidator.java (BUNDLE_BUNDLE_ENTRY_MISMATCHIDURL): a fullUrl may be the canonical URL only as
+            # the resource's RESTful address on the canonical server, ending with its id
+            w.sink.error("bundle-fullurl", where, f"the canonical URL {canonical} cannot be the fullUrl unless the "
+                                                  f"resource's id ({rid}) also matches (a RESTful URL ending with it)")
         meta = res.get("meta")
         version = meta.get("versionId") if isinstance(meta, dict) else None
         key = (full_url, version if isinstance(version, str) else None)

@@ -4,8 +4,9 @@ Bundle": the resources in it are the Composition and what it references, directl
 As HL7's validator: starting at the first entry (the Composition), an entry is reachable when a
 reachable entry references it, or when it references a reachable entry (a Provenance of a section, a
 Binary's ``securityContext`` owner); an entry reachable neither way is an orphan, an error. References
-are every ``reference`` string in a resource, resolved as elsewhere in the Bundle (fullUrl, or
-``Type/id`` against the entry's base, never to an entry known by a ``urn:`` fullUrl). And what the
+are every ``reference`` string in a resource, resolved by a document's fullUrl rules (fullUrl, or
+``Type/id`` against the entry's RESTful base, never to an entry known by another base or a ``urn:``
+fullUrl: bundle_resolution.py). And what the
 Composition (or a message's MessageHeader) refers to must be in the Bundle (``check_references``).
 """
 
@@ -14,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.bundles import resolve
-from conformance.fhirval.references import RELATIVE
+from conformance.fhirval.bundle_resolution import entry_maps, resolve_strict
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -52,23 +52,22 @@ def check_reachable(w: Walker, bundle: Json, loc: str) -> None:
     entries = bundle.get("entry")
     if bundle.get("type") != "document" or not isinstance(entries, list) or len(entries) < 2 or not w.bundles:
         return
-    table = w.bundles[-1]
-    resources = [e.get("resource") if isinstance(e, dict) else None for e in entries]
+    maps = entry_maps(bundle)
+    resources = maps.resources
     if not isinstance(resources[0], dict) or resources[0].get("resourceType") != "Composition":
         return  # bdl-11 (the first entry is a Composition) reports that
-    index = {id(r): i for i, r in enumerate(resources) if isinstance(r, dict)}
     links: list[set[int]] = []
     for i, (entry, res) in enumerate(zip(entries, resources, strict=True)):
         base = entry.get("fullUrl") if isinstance(entry, dict) else None
         found: set[int] = set()
-        for ref in _references(res) if isinstance(res, dict) else ():
-            target = resolve(table, ref, base if isinstance(base, str) else None)
-            m = RELATIVE.fullmatch(ref)
-            if m is not None and target is not None and table.get(f"?{m.group('type')}/{m.group('id')}") is target:
-                continue  # Type/id does not reach an entry known by a urn: fullUrl (references.check says so)
-            if target is not None and id(target) in index and index[id(target)] != i:
-                found.add(index[id(target)])
         links.append(found)
+        if res is None:
+            continue
+        for ref in _references(res):
+            # by the fullUrl rules of a document (bundle_resolution.py; references.check reports what they refuse)
+            target = resolve_strict(maps, ref, base if isinstance(base, str) else None, res, w.model.is_resource_type)
+            if target[0] is not None and target[0] != i:
+                found.add(target[0])
     reached = {0}
     # an entry a 'stylesheet' link names as Type/id is part of the document (BundleValidator.visitBundleLinks)
     for link in bundle.get("link") or () if isinstance(bundle.get("link"), list) else ():
@@ -125,11 +124,11 @@ def check_references(w: Walker, bundle: Json, loc: str) -> None:
                 if isinstance(part, dict):
                     found += _links(part, f"{where}.{name}[{i}]", ((child, repeats),))
         found += _sections(head, where)
-    table = w.bundles[-1]
+    maps = entry_maps(bundle)
     for at, ref in found:
-        target = resolve(table, ref, base if isinstance(base, str) else None)
-        m = RELATIVE.fullmatch(ref)
-        if target is None and not (m is not None and table.get(f"?{m.group('type')}/{m.group('id')}") is not None):
+        target, problem = resolve_strict(maps, ref, base if isinstance(base, str) else None, head,
+                                         w.model.is_resource_type)
+        if target is None and problem is None:  # a problem is reported where the reference stands (references.py)
             w.sink.error("reference-unresolved", at, f"{ref!r} is not in the {kind}: what its {wanted} refers to "
                                                      f"there must be one of the Bundle's entries")
 

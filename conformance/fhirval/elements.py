@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, documents, extensions, slicing
+from conformance.fhirval.bundle_resolution import STRICT_TYPES, EntryMaps, entry_maps, resolve_strict
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements_values import Frame, ValueWalker
 from conformance.fhirval.fhirpath import TERMINOLOGY
@@ -47,6 +48,7 @@ class Walker(ValueWalker):
         self.frames: list[Frame] = []
         self.root: Json = {}
         self.bundles: list[dict[str, Json]] = []  # fullUrl -> resource, innermost Bundle last
+        self._entry_maps: dict[int, tuple[Json, EntryMaps]] = {}  # document/message Bundles, by id()
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
@@ -139,6 +141,23 @@ class Walker(ValueWalker):
             return None
         return bundles.resolve(self.bundles[-1], ref, next((f.full_url for f in reversed(self.frames) if f.full_url),
                                                            None))
+
+    def strict_entry(self, ref: str) -> tuple[Json | None, tuple[str, str] | None] | None:
+        """In a document or message Bundle's entry, what a reference finds by HL7's fullUrl rules and the error
+        they give (bundle_resolution.py); None elsewhere, where ``resolve`` applies."""
+        for k in range(len(self.frames) - 1, 0, -1):
+            if self.frames[k - 1].type != "Bundle":
+                continue
+            bundle, entry = self.frames[k - 1].resource, self.frames[k]
+            if bundle.get("type") not in STRICT_TYPES:
+                return None
+            cached = self._entry_maps.get(id(bundle))
+            if cached is None or cached[0] is not bundle:
+                cached = self._entry_maps[id(bundle)] = (bundle, entry_maps(bundle))
+            maps = cached[1]
+            found, problem = resolve_strict(maps, ref, entry.full_url, entry.resource, self.model.is_resource_type)
+            return (maps.resources[found] if found is not None else None), problem
+        return None
 
     def conforms(self, value: Any, vtype: str, profile: str) -> bool:
         """Whether a value conforms to a profile: a trial validation whose issues are kept apart."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from conformance.fhirval import extensions, references
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
-from conformance.fhirval.bounds import check_bounds
+from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
 from conformance.fhirval.identifiers import check_identifier
@@ -317,6 +317,8 @@ class ValueWalker:
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
+        if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
+            check_text_rules(item, node.min_length, node.regex, loc, self.sink)
         if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not SCHEME.match(item):
             self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
                                                        f"reference (not {item!r})")
@@ -388,6 +390,7 @@ def _quiet(node: Node) -> bool:
     """Whether a primitive value of the element's one type has nothing for primitive() to check after its
     lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
     return (bool(node.fast_type) and not node.resource_id and node.max_length is None
+            and node.min_length is None and node.regex is None
             and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type))
 
 

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from conformance.fhirval.elements_values import Frame
 
 _INDEX = re.compile(r"\[\d+\]|\.ofType\([A-Za-z]+\)")
+_POSITION = re.compile(r"\[\d+\]")
+# A profile's fixed, pattern and example values may carry any extension (HL7's validator,
+# InstanceValidator.EXTENSION_CONTEXT_LIST): they stand for an instance's value, wherever that will be.
+_ANY_EXTENSION_HOSTS = frozenset({"ElementDefinition.fixed", "ElementDefinition.pattern",
+                                  "ElementDefinition.example.value"})
 _ANYWHERE = frozenset({"Element", "Base", "Any"})  # "Any" as HL7's validator (checkExtensionContext)
 # R5's CanonicalResource, a context R5-era extensions use: in R4, the root of these resources (HL7's validator,
 # VersionUtilities.getExtendedCanonicalResourceNames for R4).
@@ -118,12 +123,22 @@ def _sub_extension_urls(node: Node) -> set[str]:
     return urls
 
 
-# Contexts R4 declares too narrowly, by its own use: the core StructureDefinitions (Patient's own snapshot
-# among them) put structuredefinition-fhir-type on ElementDefinition.type, not on its code as declared; R5
-# corrected the context to ElementDefinition.type. Without this, R4's own definitions would fail.
+# Contexts R4 declares too narrowly, widened as HL7's validator widens them (InstanceValidator.fixContexts):
+# the core StructureDefinitions (Patient's own snapshot among them) put structuredefinition-fhir-type on
+# ElementDefinition.type, not on its code as declared (R5 corrected the context); regex is used on
+# ElementDefinition.type as well as on ElementDefinition (FHIR-13328); structuredefinition-normative-version
+# marks every kind of definition R4 publishes, and R4's capabilitystatement-expectation / -prohibited the
+# many parts of a CapabilityStatement, so both may stand anywhere. Without this, R4's own definitions fail.
 _ERRATA: dict[str, tuple[Json, ...]] = {
     "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type":
         ({"type": "element", "expression": "ElementDefinition.type"},),
+    "http://hl7.org/fhir/StructureDefinition/regex": ({"type": "element", "expression": "ElementDefinition.type"},),
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-normative-version":
+        ({"type": "element", "expression": "Element"},),
+    "http://hl7.org/fhir/StructureDefinition/capabilitystatement-expectation":
+        ({"type": "element", "expression": "Element"},),
+    "http://hl7.org/fhir/StructureDefinition/capabilitystatement-prohibited":
+        ({"type": "element", "expression": "Element"},),
 }
 
 
@@ -136,7 +151,9 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     host_loc = loc.rpartition(".")[0]
     rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""
     host_path = frame.type + _INDEX.sub("", rel)
-    host_types = _types_at(w, host_path)
+    host_types = _types_at(w, frame.type + _POSITION.sub("", rel))
+    if host_types & _ANY_EXTENSION_HOSTS:
+        return
     host = w.hosts[-1] if w.hosts else {}
     for ctx in contexts:
         kind, expr = ctx.get("type"), ctx.get("expression")
@@ -212,27 +229,35 @@ def _check_context_invariants(w: Walker, idx: StructureIndex, url: str, loc: str
 
 def _types_at(w: Walker, path: str) -> set[str]:
     """Names the element at a resource path answers to in a context: its types and its path within its type
-    (``Patient.name.given`` -> {string, HumanName.given, Element...})."""
+    (``Patient.name.given`` -> {string, HumanName.given, Element...}). A choice element is followed through the
+    type its ``.ofType(T)`` step names (``Observation.value.ofType(CodeableConcept).coding`` is a Coding, as in
+    HL7's validator, whose logical paths hold each element's type)."""
     parts = path.split(".")
     idx = w.model.resource_index(parts[0])
     if idx is None or idx.root is None:
         return set()
     node: Node = idx.root
     names = {parts[0], "Resource", "DomainResource"}
-    for part in parts[1:]:
+    for i, part in enumerate(parts[1:], start=2):
+        if part.startswith("ofType("):
+            continue
         child = node.children.get(part) or node.children.get(part + "[x]")
         if child is None:
             return set()
-        names = {t.code for t in child.types} or {"BackboneElement"}
+        codes = [t.code for t in child.types]
+        following = parts[i] if i < len(parts) else ""
+        if len(codes) > 1 and following.startswith("ofType(") and following[7:-1] in codes:
+            codes = [following[7:-1]]
+        names = set(codes) or {"BackboneElement"}
         names.add(f"{node.path}.{part}")
         ref = child.content_reference
         if ref and ref.partition("#")[2] in idx.by_id:  # CodeSystem.concept.concept is CodeSystem.concept
             child = idx.by_id[ref.partition("#")[2]]
             names.add(child.path)
-        if child.children or not child.types:
+        if child.children or not codes:
             node = child
             continue
-        tidx = w.model.index(child.types[0].code)
+        tidx = w.model.index(codes[0])
         if tidx is None or tidx.root is None:
             return names
         node = tidx.root

@@ -23,6 +23,9 @@ CHOICE_SUFFIX = "[x]"  # a choice element's path ends so (value[x]); its JSON na
 # an array of complex values; FAST_NONE: the general path (choices, slices, several types, max 0).
 FAST_NONE, FAST_PRIMITIVE, FAST_COMPLEX, FAST_PRIMITIVES, FAST_COMPLEXES = range(5)
 _LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
+# An element's own text rules (HL7's validator, InstanceValidator.checkPrimitive: EXT_MIN_LENGTH, EXT_REGEX)
+_MIN_LENGTH = "http://hl7.org/fhir/StructureDefinition/minLength"
+_REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
 _SYSTEM_TYPES = {"String": "string", "Boolean": "boolean", "Integer": "integer", "Decimal": "decimal",
                  "Date": "date", "DateTime": "dateTime", "Time": "time"}
 
@@ -65,6 +68,8 @@ class Node:
     has_rules: bool = False  # fixed[x], pattern[x], minValue[x] or maxValue[x] present
     resource_id: bool = False  # Resource.id: checked as an id, though typed string
     max_length: int | None = None
+    min_length: int | None = None  # the minLength extension on the element definition
+    regex: str | None = None  # the regex extension on the element definition (a type's own regex: primitives.py)
     checks: Any = None  # the FHIRPath constraints, filled in by invariants.constraints_of
     # The walker's shortcut for an element of one type, not a choice, not sliced, allowed (see _shortcut):
     # one of the FAST_* kinds below; FAST_NONE: the general path.
@@ -233,6 +238,11 @@ class StructureIndex:
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
         max_length = ed.get("maxLength")
         node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None
+        for ext in ed.get("extension") or ():
+            if isinstance(ext, dict) and ext.get("url") == _MIN_LENGTH and isinstance(ext.get("valueInteger"), int):
+                node.min_length = ext["valueInteger"]
+            elif isinstance(ext, dict) and ext.get("url") == _REGEX and isinstance(ext.get("valueString"), str):
+                node.regex = ext["valueString"]
         self.by_id[element_id] = node
         if self.root is None:
             self.root = node

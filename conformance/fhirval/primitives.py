@@ -122,6 +122,8 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
         return f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
     if fhir_type in ("date", "dateTime", "instant"):
         return _check_day(fhir_type, value)
+    if fhir_type in _URI_TYPES and isinstance(value, str):
+        return uri_scheme_problem(fhir_type, value)
     if fhir_type == "base64Binary":
         try:
             base64.b64decode("".join(value.split()), validate=True)
@@ -156,6 +158,30 @@ def _show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_URI_TYPES = frozenset({"uri", "url", "canonical", "oid", "uuid"})
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_OID = re.compile(r"[0-2](\.(0|[1-9][0-9]*))+")
+
+
+def uri_scheme_problem(fhir_type: str, value: str) -> str | None:
+    """HL7's validator on any uri-like value (InstanceValidator.checkPrimitive): no bare ``oid:``/``uuid:``
+    scheme; a ``urn:uuid:`` is a lowercase UUID (UUIDUtilities.isValidUUID); a ``urn:oid:`` a valid OID whose
+    last arc starts past the 4th character unless under 1.3 (OIDUtilities.isValidOID, "roots shorter than 4
+    chars are almost never valid")."""
+    if value.startswith(("oid:", "uuid:")):
+        return f"{_show(value)}: a URI cannot start with {value.partition(':')[0]}: (urn:{value.partition(':')[0]}:)"
+    if value.startswith("urn:uuid:"):
+        uuid = value.partition("#")[0][9:]
+        uuid = uuid.rpartition("|")[0] if fhir_type == "canonical" and "|" in uuid else uuid
+        return None if _UUID.fullmatch(uuid) else f"{_show(value)}: a UUID must be valid and lowercase"
+    if value.startswith("urn:oid:"):
+        oid = value[8:].partition("|")[0] if fhir_type == "canonical" else value[8:]
+        if _OID.fullmatch(oid) and (oid.rfind(".") >= 4 or oid.startswith("1.3")):
+            return None
+        return f"{_show(value)}: {oid!r} is not a valid OID"
+    return None
+
+
 _STRING_LIKE = PRIMITIVES - BOOLEAN - INTEGERS - NUMBERS
 _SIMPLE_STRINGS = frozenset({"string", "markdown", "uri", "url", "canonical", "code", "id", "oid", "uuid"})
 
@@ -168,6 +194,9 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
         if len(value) > MAX_STRING:
             return "too-long", f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
         if _COMPILED[fhir_type].fullmatch(value):
+            if fhir_type in _URI_TYPES and value[:4] in ("urn:", "oid:", "uuid"):
+                why = uri_scheme_problem(fhir_type, value)
+                return ("primitive-format", why) if why else None
             return None
         return "primitive-format", f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
     wrong = check_json_type(fhir_type, value)

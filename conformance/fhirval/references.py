@@ -154,17 +154,15 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                     w.sink.error("invariant", loc, "constraint failed: ref-1: SHALL have a contained resource if a "
                                                    "local reference is provided")
         elif w.bundles and parsed.kind != "conditional":
-            resolved = w.resolve(ref)
-            if resolved is None and parsed.kind in ("uuid", "oid"):
+            strict = w.strict_entry(ref)
+            resolved = w.resolve(ref) if strict is None else strict[0]
+            if strict is not None and strict[1] is not None:
+                w.sink.error(strict[1][0], f"{loc}.reference", strict[1][1])
+            elif resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
-            elif resolved is None and parsed.kind == "relative":
+            if resolved is None and parsed.kind == "relative":
                 _check_uuid_namesake(w, ref, loc)
-            elif resolved is not None and parsed.kind == "relative" and _apparent_match(w, ref, resolved):
-                resolved = None
-                w.sink.error("reference-unresolved", f"{loc}.reference",
-                             f"{ref!r} does not resolve in the Bundle: the entry with that type and id has a urn: "
-                             "fullUrl, so it is reachable only by that fullUrl")
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
             rtype = rtype or resolved["resourceType"]
     allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
@@ -195,17 +193,6 @@ def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
             w.sink.error("reference-target", loc, f"the entry {scheme}{m.group('id')} that {ref!r} names is a "
                                                   f"{found}, not a {m.group('type')}")
             return
-
-
-def _apparent_match(w: Walker, ref: str, resolved: Json) -> bool:
-    """Whether a relative reference in a document or message was resolved only by the type and id of an entry known
-    by a urn: fullUrl (see bundles.index_entries). HL7's validator holds only those Bundles to the fullUrl
-    rules; in a collection it lets Type/id find such an entry."""
-    bundle = next((f.resource for f in reversed(w.frames) if f.type == "Bundle"), None)
-    if bundle is None or bundle.get("type") not in ("document", "message"):
-        return False
-    m = RELATIVE.fullmatch(ref)
-    return m is not None and w.bundles[-1].get(f"?{m.group('type')}/{m.group('id')}") is resolved
 
 
 def _in_bundle_entry(w: Walker) -> bool:

@@ -4,11 +4,14 @@ differential's own rules):
 - a logical model's type is a FHIR type or an absolute URL (a bare name is nobody's: "other types must
   have a namespace");
 - a specialization defines a new type: not the type of the structure it specializes;
-- every element path, in the differential and the snapshot, starts with the structure's type (its last
-  URL segment for a logical model's URL type);
+- every element path, in the differential and the snapshot, is the structure's type or starts with it and
+  a dot (its last URL segment for a logical model's URL type);
 - a differential's discriminator path starts with an element the sliced element has (``type`` is no
   element of an Extension). Paths that start with a function (``extension(..)``, ``resolve()``,
-  ``ofType()``, ``$this``) and elements whose definition cannot be found are left alone.
+  ``ofType()``, ``$this``) and elements whose definition cannot be found are left alone;
+- only an element that repeats in its base type's definition, or a choice, may be sliced, in the
+  differential and the snapshot (StructureDefinitionValidator: SD_PATH_NO_SLICING, ``canSlice``; the
+  base element looked up by path in the definition of the path's first segment, as HL7's validator).
 """
 
 from __future__ import annotations
@@ -41,13 +44,16 @@ def check(w: Walker, sd: Json, loc: str) -> None:
                                                 "specialization defines a new type")
     if sd.get("derivation") == "constraint":
         check_discriminators(w, sd, loc)
+    check_sliceable(w, sd, loc)
     name = rtype.rstrip("/").rsplit("/", 1)[-1] if absolute else rtype
     for part in ("differential", "snapshot"):
         holder: Any = sd.get(part)
         elements = holder.get("element") if isinstance(holder, dict) else None
         for i, ed in enumerate(elements if isinstance(elements, list) else ()):
             path = ed.get("path") if isinstance(ed, dict) else None
-            if isinstance(path, str) and path.split(".", 1)[0] != name:
+            # HL7's StructureDefinitionValidator (SD_PATH_TYPE_MISMATCH): the path is the type or starts with
+            # "type."; a type may itself hold dots (R4's data elements: "Immunization.education.id").
+            if isinstance(path, str) and path != name and not path.startswith(name + "."):
                 w.sink.error("structure-type", f"{loc}.{part}.element[{i}]",
                              f"the path {path} must start with the type of the structure ({name})")
 
@@ -106,3 +112,29 @@ def _child_names(w: Walker, node: Node | None, ed: Json) -> set[str] | None:
         return None
     tidx = w.model.index(str(next(iter(codes))))
     return set(tidx.root.children) if tidx is not None and tidx.root is not None and tidx.root.children else None
+
+
+_CORE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def check_sliceable(w: Walker, sd: Json, loc: str) -> None:
+    """A sliced element repeats in its type's base definition, or is a choice (HL7's SD_PATH_NO_SLICING)."""
+    maxima: dict[str, dict[str, Any] | None] = {}
+    for part in ("differential", "snapshot"):
+        holder: Any = sd.get(part)
+        elements = holder.get("element") if isinstance(holder, dict) else None
+        for i, ed in enumerate(elements if isinstance(elements, list) else ()):
+            path = ed.get("path") if isinstance(ed, dict) else None
+            if not isinstance(path, str) or not isinstance(ed.get("slicing"), dict) or "[x]" in path:
+                continue
+            type_name = path.partition(".")[0]
+            if type_name not in maxima:
+                base = w.model.source.structure(_CORE + type_name) if type_name[:1].isalpha() else None
+                snap: Any = base.get("snapshot") if isinstance(base, dict) else None
+                maxima[type_name] = {e["path"]: e.get("max") for e in reversed(snap.get("element") or ())
+                                     if isinstance(e, dict) and isinstance(e.get("path"), str)} \
+                    if isinstance(snap, dict) else None
+            table = maxima[type_name]
+            if table is not None and table.get(path, "*") == "1":
+                w.sink.error("structure-slicing", f"{loc}.{part}.element[{i}].slicing",
+                             f"slicing is not allowed at {path}: it does not repeat in its base definition")

@@ -6,13 +6,22 @@ As HL7's validator, without its terminology server:
 - a CodeSystem whose ``content`` is ``not-present`` lists no concepts;
 - a ValueSet's ``compose`` lists only codes its system has, judged for a complete CodeSystem held here
   (the source or the THO package) and a version that is not pinned to another one; a grammar system
-  (UCUM) by its grammar. A system we do not hold is left alone: nothing can be said about it.
+  (UCUM) by its grammar. A system we do not hold is left alone: nothing can be said about it;
+- a ValueSet's include/exclude does not name a supplement, nor a ValueSet, as its system
+  (ValueSetValidator: VALUESET_INCLUDE_CS_SUPPLEMENT, VALUESET_INCLUDE_WRONG_VS);
+- a filter on a CodeSystem held here uses an operator its property allows and a value of the property's
+  type: a code of the system for ``concept``/``code``/``parent``/``child``, true/false for booleans and
+  ``exists``, dates, decimals, integers (ValueSetValidator.validateValueSetIncludeFilter with
+  CodeSystemChecker / CodeSystemBasedChecker.rulesForFilter). Systems HL7's validator has a checker of its
+  own for (SNOMED CT, LOINC, RxNorm, UCUM, CPT, BCP-47) are left to it.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval import code_system_rules
 from conformance.fhirval.terminology_grammars import GRAMMARS
 
 if TYPE_CHECKING:
@@ -23,6 +32,7 @@ if TYPE_CHECKING:
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     if rtype == "CodeSystem":
         check_code_system(w, res, loc)
+        code_system_rules.check(w, res, loc)
     elif rtype == "ValueSet":
         check_value_set(w, res, loc)
 
@@ -49,6 +59,8 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
     for part in ("include", "exclude"):
         for i, inc in enumerate(_list(compose.get(part))):
             system = inc.get("system") if isinstance(inc, dict) else None
+            if isinstance(system, str):
+                _check_system(w, inc, system, f"{loc}.compose.{part}[{i}]")
             if not isinstance(system, str) or not _list(inc.get("concept")):
                 continue
             cs = term.code_system(system)
@@ -60,3 +72,100 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
                 if isinstance(code, str) and term.code_in_system(system, code) is False:
                     w.sink.error("code-unknown", f"{loc}.compose.{part}[{i}].concept[{j}]",
                                  f"the code {code!r} is not a code of the code system {system}")
+
+
+# Systems HL7's validator judges with a checker of its own (ValueSetValidator.getSystemValidator)
+_OWN_CHECKERS = frozenset({"http://snomed.info/sct", "http://loinc.org", "http://www.nlm.nih.gov/research/umls/rxnorm",
+                           "http://unitsofmeasure.org", "http://www.ama-assn.org/go/cpt", "urn:ietf:bcp:47"})
+_HIERARCHY_OPS = frozenset({"=", "in", "is-a", "descendent-of", "is-not-a", "generalizes", "not-in"})
+# CodeSystemChecker.rulesForFilter for R4: property -> (value type, whether a code must be the system's, ops)
+_GENERIC: dict[str, tuple[str, bool, frozenset[str]]] = {
+    "concept": ("code", True, _HIERARCHY_OPS), "code": ("code", True, _HIERARCHY_OPS | {"regex"}),
+    "status": ("code", False, frozenset()), "inactive": ("boolean", False, frozenset()),
+    "effectiveDate": ("dateTime", False, frozenset()), "deprecationDate": ("dateTime", False, frozenset()),
+    "retirementDate": ("dateTime", False, frozenset()), "notSelectable": ("boolean", False, frozenset()),
+    "parent": ("code", True, frozenset()), "child": ("code", True, frozenset()), "partOf": ("code", True, frozenset()),
+    "synonym": ("code", False, frozenset()), "itemWeight": ("decimal", False, frozenset()),
+}
+_COMPARATOR = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
+_FORMS = {
+    "dateTime": re.compile(r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|"
+                           r"3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3])"
+                           r":[0-5][0-9]|14:00))?)?)?)?"),
+    "decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"),
+    "integer": re.compile(r"[+-]?\d+"),
+}
+
+
+def _check_system(w: Walker, inc: Json, system: str, where: str) -> None:
+    term = w.model.term
+    if term.is_supplement(system):
+        w.sink.error("value-set-rule", f"{where}.system", f"{system} is a CodeSystem supplement: a ValueSet takes "
+                                                          "its codes from the code system it supplements")
+        return
+    if term.names_value_set_only(system):
+        w.sink.error("value-set-rule", f"{where}.system", f"{system} is a ValueSet, not a code system: include it "
+                                                          "with valueSet")
+        return
+    cs = term.code_system(system)
+    if cs is None or system in _OWN_CHECKERS:
+        return
+    for k, flt in enumerate(_list(inc.get("filter"))):
+        if isinstance(flt, dict):
+            _check_filter(w, cs, system, flt, f"{where}.filter[{k}]")
+
+
+def _filter_rules(cs: Json, prop: str) -> tuple[str | None, bool, frozenset[str]] | None:
+    """(value type, code must be the system's, allowed ops) for a filter property a held CodeSystem knows;
+    None for a property it does not know (HL7's validator: a warning) or one with nothing to check."""
+    declared = frozenset(op for f in _list(cs.get("filter")) if isinstance(f, dict) and f.get("code") == prop
+                         for op in _list(f.get("operator")) if isinstance(op, str))
+    for p in _list(cs.get("property")):
+        if isinstance(p, dict) and p.get("code") == prop and isinstance(p.get("type"), str):
+            kind = {"boolean": "boolean", "code": "code", "dateTime": "dateTime", "decimal": "decimal",
+                    "integer": "integer"}.get(p["type"])
+            return (kind, False, declared) if kind else None  # a code property: HL7 only warns on unknown codes
+    if prop in _GENERIC:
+        kind, own, ops = _GENERIC[prop]
+        if prop in ("parent", "child", "partOf") and not cs.get("hierarchyMeaning") and not declared:
+            return None
+        return kind, own, (ops | declared) if ops else declared
+    return None
+
+
+def _check_filter(w: Walker, cs: Json, system: str, flt: Json, where: str) -> None:
+    prop, op, value = flt.get("property"), flt.get("op"), flt.get("value")
+    if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
+        return
+    rules = _filter_rules(cs, prop)
+    if rules is None:
+        return
+    kind, own, ops = rules
+    if ops and op not in ops:
+        w.sink.error("value-set-rule", f"{where}.op", f"the operator {op!r} is not allowed for the property {prop!r} "
+                                                      f"of {system} (allowed: {', '.join(sorted(ops))})")
+    if op == "exists":
+        kind, own = "boolean", False
+    elif op == "regex":
+        if prop == "concept":
+            w.sink.error("value-set-rule", f"{where}.property", "the regex operator applies to 'code', not 'concept'")
+        return
+    for item in value.split(",") if op in ("in", "not-in") else [value]:
+        problem = _value_problem(w, system, kind, own, item)
+        if problem:
+            w.sink.error("value-set-rule", f"{where}.value", f"the value {item!r} of the filter on {prop!r}: {problem}")
+
+
+def _value_problem(w: Walker, system: str, kind: str | None, own: bool, value: str) -> str | None:
+    if kind == "boolean":
+        return None if value in ("true", "false") else "must be true or false"
+    if kind == "code":
+        if value.strip() != value:
+            return "a code has no leading or trailing whitespace"
+        if own and w.model.term.code_in_system(system, value) is False:
+            return f"is not a code of {system}"
+        return None
+    if kind in _FORMS:
+        bare = value[2:] if value.startswith(_COMPARATOR) else value
+        return None if _FORMS[kind].fullmatch(bare) else f"is not a valid {kind}"
+    return None

@@ -14,6 +14,7 @@ not speak UCUM. When ``ucumvert`` is not installed nothing is judged: the answer
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 UCUM = "http://unitsofmeasure.org"
@@ -26,6 +27,10 @@ COMMON = frozenset({
     "10*9/L", "10*12/L", "10*3/uL", "mL/min", "L/min", "/[HPF]", "{beats}/min", "{breaths}/min", "{score}", "m2",
 })
 _MAX_LENGTH = 200  # longer codes are refused unparsed: lark's work grows with the input
+# An annotation's text is free: UCUM's reference lexer (ucum-java's Lexer.checkAnnotation, which HL7's validator
+# uses) takes any ASCII from space to '~' up to the closing brace, so R4's own ucum-common value set has
+# "{# of calculi}" and "%{Negative Control}". Its text is replaced by one letter before the grammar sees it.
+_ANNOTATION = re.compile(r"\{([^}]*)\}")
 
 
 @functools.cache
@@ -45,14 +50,18 @@ def problem(code: str) -> str | None:
     parser = _parser()
     if parser is None:
         return None
-    if not code or code != code.strip() or any(c.isspace() for c in code):
-        return "a UCUM code has no spaces and is not empty"
+    texts = _ANNOTATION.findall(code)
+    if any(not " " <= c <= "~" for text in texts for c in text):
+        return "an annotation holds characters other than printable ASCII"
+    bare = _ANNOTATION.sub(lambda m: "{a}" if m.group(1) else "{}", code) if texts else code
+    if not bare or bare != bare.strip() or any(c.isspace() for c in bare):
+        return "a UCUM code has no spaces (outside an annotation) and is not empty"
     if len(code) > _MAX_LENGTH:
         return f"longer than {_MAX_LENGTH} characters"
     from ucumvert import InvalidUcumError, parse_ucum
 
     try:
-        parse_ucum(code, parser)
+        parse_ucum(bare, parser)
     except InvalidUcumError as exc:
         return str(exc).splitlines()[0]
     except Exception as exc:  # noqa: BLE001 - lark raises several kinds for input its grammar rejects

@@ -15,6 +15,7 @@ import httpx
 
 from conformance.errors import TargetUnreachable
 from conformance.transports.settings import mllp_address
+from conformance.transports.tls import tls_context
 
 if TYPE_CHECKING:
     from conformance.targets import Target
@@ -69,7 +70,8 @@ async def _metadata_headers(spec: str, verify: bool) -> None:
     CapabilityStatement cannot cost memory before the run starts. The whole answer is bounded in time:
     httpx's timeouts are per read, and a server dribbling its headers a byte at a time held the probe
     (and so ``conformance run``, whose deadline starts later) for ever."""
-    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, verify=verify) as client, asyncio.timeout(PROBE_TIMEOUT):
+    client = httpx.AsyncClient(timeout=PROBE_TIMEOUT, verify=tls_context(verify))  # shared: no CA bundle load
+    async with client, asyncio.timeout(PROBE_TIMEOUT):
         async with client.stream("GET", spec + "/metadata"):
             pass
 

@@ -24,8 +24,10 @@ from conformance.checks import ExchangeBroken, HarnessLacks
 from conformance.evidence.capture import record
 from conformance.model import Evidence
 from conformance.scrub import REDACTED, SENSITIVE_HEADERS, Scrubber, transport_scrubber
+from conformance.transports.client import Client, SameOrigin, origin
 from conformance.transports.decoding import BoundedDecoder, DecodeError
 from conformance.transports.settings import Auth, HttpSettings
+from conformance.transports.tls import tls_context
 from conformance.writeguard import (
     READ_METHODS,
     effective_method,
@@ -111,14 +113,15 @@ class HttpTransport:
         self.settings = settings or HttpSettings()
         # Credentials go only to the target's own origin: a link a server hands back (a next page, a
         # Location) may point anywhere, and following it must not hand the token to a third party.
-        self.origin = _origin(origin) if origin else None
+        self.same_origin = SameOrigin(origin) if origin else None
+        self.origin = self.same_origin.origin if self.same_origin else None
         self.auth = auth or Auth()
         self.scrubber = transport_scrubber(self.auth.secrets())
-        self.client = httpx.AsyncClient(
+        self.client = Client(
             timeout=httpx.Timeout(
                 self.settings.read_timeout, connect=self.settings.connect_timeout, pool=None
             ),
-            verify=self.settings.verify_tls,
+            verify=tls_context(self.settings.verify_tls),  # shared: building one loads the CA bundle
             follow_redirects=True,
             max_redirects=self.settings.max_redirects,
             transport=transport,
@@ -156,11 +159,13 @@ class HttpTransport:
         exempt = acted == verb and token_request(verb, url, _content_type(headers), self.token_endpoints)
         if (http_writes(verb, url) or http_writes(acted, url)) and not exempt:
             refuse_write(self.read_only, f"{verb} {url}" + (f" (override {acted})" if acted != verb else ""))
-        send_auth = self.origin is None or _origin(url) == self.origin
+        send_auth = self.same_origin is None or self.same_origin(url)
         merged = {**(self._auth_headers() if send_auth else {}), **(headers or {})}
         try:
             request = self.client.build_request(method, url, headers=merged, content=content, params=params)
         except (UnicodeEncodeError, ValueError, httpx.InvalidURL) as exc:  # a header httpx cannot encode
+            if isinstance(exc, httpx.InvalidURL) and self.same_origin is not None:
+                origin(url)  # the URL itself does not parse: raised from here, as when every origin was parsed
             raise RequestNotSent(self.scrubber.text(f"the request to {url} could not be built, so it was not "
                                                     f"sent: {str(exc)[:200]}")) from None
         started = time.perf_counter()
@@ -287,11 +292,6 @@ def _take(pieces: Any, body: bytearray, digest: Any, limit: int) -> None:
         if len(body) > limit:
             raise TransportError(f"response body is larger than the {limit:,}-byte limit (after decoding); "
                                  "raise [http] max_body_bytes in the target file to read it")
-
-
-def _origin(url: str) -> str:
-    parts = httpx.URL(url)
-    return f"{parts.scheme}://{parts.host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
 def _body(body: bytes, keep: int, digest: Any, scrubber: Scrubber) -> dict[str, Any]:

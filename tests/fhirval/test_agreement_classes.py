@@ -489,6 +489,24 @@ def test_discriminator_path_names_an_element_of_the_sliced_element() -> None:
         ("structure-slicing", "StructureDefinition.differential.element[0].slicing.discriminator[0]")]
 
 
+def test_only_a_repeating_element_or_a_choice_is_sliced() -> None:
+    """StructureDefinitionValidator: SD_PATH_NO_SLICING (canSlice: max other than 1, or a choice)."""
+    def profile(path: str) -> dict[str, Any]:
+        return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/sliced1", "name": "Sliced1",
+                "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+                "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation", "derivation": "constraint",
+                "differential": {"element": [{"id": path, "path": path, "slicing": {
+                    "discriminator": [{"type": "type", "path": "$this"}], "rules": "open"}}]}}
+
+    def slicing_errors(sd: dict[str, Any]) -> list[tuple[str, str]]:
+        return [e for e in errors(sd) if e[0] == "structure-slicing"]
+
+    assert slicing_errors(profile("Observation.category")) == []
+    assert slicing_errors(profile("Observation.value[x]")) == []
+    assert slicing_errors(profile("Observation.subject")) == [
+        ("structure-slicing", "StructureDefinition.differential.element[0].slicing")]
+
+
 # ---- vital signs: the R4 profile an Observation's code implies ------------------------------------------
 
 def _temperature(*codings: tuple[str, str]) -> dict[str, Any]:

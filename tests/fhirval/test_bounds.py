@@ -100,3 +100,19 @@ def test_without_ucumvert_units_that_differ_are_information(tmp_path: Path,
     source, url = _weight(tmp_path)
     assert [s for s, _, _ in found(_obs(600000, "g"), source, url)] == ["information", "information"]
     assert found(_obs(501, "kg"), source, url) == [("error", "max-value", "Observation.value.ofType(Quantity)")]
+
+
+def test_min_length_and_regex_extensions(tmp_path: Path) -> None:
+    """A profile's minLength and regex extensions on an element (HL7's validator, checkPrimitive)."""
+    source, url = _profile(tmp_path, "Patient", {
+        "id": "Patient.name.family", "path": "Patient.name.family",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/minLength", "valueInteger": 3},
+                      {"url": "http://hl7.org/fhir/StructureDefinition/regex", "valueString": "[A-Z][a-z]+"}]})
+
+    def text_issues(family: str) -> list[tuple[str, str]]:
+        res = {"resourceType": "Patient", "name": [{"family": family}]}
+        return [(i.defect, i.location) for i in validate_resource(res, source, (url,)) if i.is_error]
+
+    assert text_issues("Smith") == []
+    assert text_issues("Li") == [("too-short", "Patient.name[0].family")]
+    assert text_issues("smith") == [("primitive-format", "Patient.name[0].family")]

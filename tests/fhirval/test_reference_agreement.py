@@ -436,3 +436,15 @@ def test_entries_of_a_collection_need_not_be_reachable() -> None:
     doc = _document("collection")
     doc["entry"][0]["resource"]["author"][0] = {"display": "nobody in the Bundle"}
     assert [e for e in errors(doc) if e[0] == "bundle-orphan"] == []
+
+
+# ---- uuid and oid URIs (InstanceValidator.checkPrimitive on uri, url, canonical, oid, uuid) ----------------
+
+def test_a_urn_uuid_is_lowercase_and_a_urn_oid_a_real_oid() -> None:
+    res = load("patient-valid.json")
+    for good in ("urn:uuid:a1b2c3d4-0000-4000-8000-000000000000", "urn:oid:2.16.840.1.113883", "urn:oid:1.3.6"):
+        res["implicitRules"] = good
+        assert errors(res) == []
+    for bad in ("urn:uuid:A1B2C3D4-0000-4000-8000-000000000000", "urn:oid:3.1.2", "urn:oid:1.2.3", "oid:1.2.3.4.5"):
+        res["implicitRules"] = bad
+        assert errors(res) == [("primitive-format", "Patient.implicitRules")], bad

@@ -1,0 +1,98 @@
+"""False alarms on valid examples: every error the validator reports, grouped by rule and message template.
+
+    .venv/bin/python bench/fhir_examples_alarms.py --examples PATH [--examples PATH ...] [--jobs N] [--show K]
+
+PATH is a directory of FHIR JSON (and XML) resources that are meant to be valid, such as the package
+hl7.fhir.r4.examples 4.0.1 (the 5,300 examples of the R4 specification, which HL7's publisher validated;
+``npm pack hl7.fhir.r4.examples@4.0.1`` from packages.fhir.org, then ``package/``) or the ``r4/examples``
+folder of FHIR/fhir-test-cases. Nothing of them is kept in this repository. Each file is validated as
+``conformance validate fhir FILE`` does (base R4, no package, no profile asked for).
+
+Prints the examples validated, those with errors, and the errors by class: the defect code and the
+message with its particulars (URLs, quoted values, element paths, numbers) taken out, so that one rule's
+errors count together; an invariant is its own class. Not every error is a false alarm (a few of the
+spec's own examples are invalid to HL7's Java validator too), so the classes are read, not asserted.
+``--show K`` prints K instances (file, location, message) under each class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.validate import validate_bytes
+
+Error = tuple[str, str, str, str]  # file, defect, location, message
+NOT_RESOURCES = {"package.json", ".index.json"}
+_TEMPLATE = [
+    (re.compile(r"\b(?:https?|urn|ftp):[^\s,;)']+"), "<url>"),
+    (re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`"), "'…'"),
+    (re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][\w\[\]]*)+"), "<path>"),
+    (re.compile(r"\b[A-Z][A-Za-z]+/[\w.-]+"), "<type>/<id>"),
+    (re.compile(r"(?<![a-z]-)\b\d+(?:\.\d+)?\b"), "N"),
+]
+_INVARIANT = re.compile(r"\b([a-z]{2,5}-\d+)\b")
+
+
+def template(defect: str, message: str) -> str:
+    """The class of one error: its defect code and its message without the particulars."""
+    for pattern, repl in _TEMPLATE:
+        message = pattern.sub(repl, message)
+    if defect == "invariant" and (key := _INVARIANT.search(message)):
+        return f"invariant {key.group(1)}"
+    return f"{defect}: {message[:120]}"
+
+
+def files(roots: list[Path]) -> Iterator[Path]:
+    for root in roots:
+        for path in sorted(root.iterdir()) if root.is_dir() else [root]:
+            if path.suffix in (".json", ".xml") and path.name not in NOT_RESOURCES:
+                yield path
+
+
+def errors_in(path: Path) -> list[Error]:
+    issues = validate_bytes(path.read_bytes(), base_source())
+    return [(path.name, i.defect, i.location, i.message) for i in issues if i.is_error]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", type=Path, action="append", required=True, help="folder of valid examples")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--show", type=int, default=0, metavar="K", help="print K instances under each class")
+    args = parser.parse_args(argv)
+    paths = list(files(args.examples))
+    cpu = time.process_time()
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(errors_in, paths, chunksize=8))
+    else:
+        results = [errors_in(p) for p in paths]
+    classes: dict[str, list[Error]] = collections.defaultdict(list)
+    for found in results:
+        for error in found:
+            classes[template(error[1], error[3])].append(error)
+    print(f"examples validated: {len(paths)}")
+    print(f"examples with errors: {sum(1 for r in results if r)}")
+    print(f"errors: {sum(len(r) for r in results)} in {len(classes)} classes")
+    print("errors by class (errors, examples, class):")
+    for name, found in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        print(f"{len(found):7d} {len({e[0] for e in found}):5d}  {name}")
+        for file, _, location, message in found[:args.show]:
+            print(f"{'':15}{file} {location}: {message[:200]}")
+    if args.jobs <= 1:
+        print(f"cpu seconds: {time.process_time() - cpu:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

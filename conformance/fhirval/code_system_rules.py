@@ -1,0 +1,122 @@
+"""A CodeSystem's own consistency, as HL7's CodeSystemValidator judges it without a terminology server.
+
+- ``count`` of a ``complete`` CodeSystem is the number of its concepts, nested ones included
+  (CODESYSTEM_CS_COUNT_COMPLETE_WRONG);
+- ``content`` ``supplement`` names what it ``supplements`` (CODESYSTEM_CS_SUPP_NO_SUPP), and a supplement's
+  concepts are codes of that CodeSystem when it is held here complete (CODESYSTEM_CS_SUPP_INVALID_CODE);
+- each ``property`` has an absolute ``uri`` and a ``code`` and ``uri`` no other property has
+  (CODESYSTEM_PROPERTY_ABSOLUTE_URI, _DUPLICATE_URI, _DUPLICATE_CODE), and a concept's property value has
+  the type its definition declares (CODESYSTEM_PROPERTY_WRONG_TYPE);
+- the ``valueSet`` said to hold all its codes, when held here, includes exactly this whole system
+  (CODESYSTEM_CS_VS_INVALID, _WRONGSYSTEM, _INCLUDEDETAILS, and its expansion the same size: _EXP_MISMATCH).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.references import SCHEME
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+_VALUE_TYPES = {"valueCode": "code", "valueCoding": "Coding", "valueString": "string", "valueInteger": "integer",
+                "valueBoolean": "boolean", "valueDateTime": "dateTime", "valueDecimal": "decimal"}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _concepts(holder: Json, where: str, depth: int = 0) -> Iterator[tuple[Json, str]]:
+    for i, concept in enumerate(_list(holder.get("concept"))):
+        if isinstance(concept, dict):
+            yield concept, f"{where}.concept[{i}]"
+            if depth < 64:
+                yield from _concepts(concept, f"{where}.concept[{i}]", depth + 1)
+
+
+def check(w: Walker, cs: Json, loc: str) -> None:
+    concepts = list(_concepts(cs, loc))
+    content, count = cs.get("content"), cs.get("count")
+    if content == "complete" and isinstance(count, int) and count != len(concepts):
+        w.sink.error("code-system-content", f"{loc}.count", f"the CodeSystem is complete with {len(concepts)} "
+                                                            f"concepts, but its count says {count}")
+    supplements = cs.get("supplements")
+    if content == "supplement" and not isinstance(supplements, str):
+        w.sink.error("code-system-content", loc, "a CodeSystem whose content is 'supplement' names the code system "
+                                                 "it supplements (supplements)")
+    elif isinstance(supplements, str):
+        base = supplements.partition("|")[0]
+        term = w.model.term
+        for i, concept in enumerate(_list(cs.get("concept"))):  # the top-level concepts, as HL7's validator
+            code = concept.get("code") if isinstance(concept, dict) else None
+            where = f"{loc}.concept[{i}]"
+            if isinstance(code, str) and term.code_in_system(base, code) is False:
+                w.sink.error("code-unknown", where, f"the supplement's code {code!r} is not a code of {base}")
+    _check_properties(w, cs, concepts, loc)
+    _check_value_set(w, cs, len(concepts), loc)
+
+
+def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc: str) -> None:
+    types: dict[str, str] = {}
+    uris: set[str] = set()
+    codes: set[str] = set()
+    for i, prop in enumerate(_list(cs.get("property"))):
+        if not isinstance(prop, dict):
+            continue
+        where, uri, code = f"{loc}.property[{i}]", prop.get("uri"), prop.get("code")
+        if isinstance(uri, str):
+            if not SCHEME.match(uri):
+                w.sink.error("code-system-content", f"{where}.uri", f"a property's uri is absolute (not {uri!r})")
+            elif uri in uris:
+                w.sink.error("code-system-content", f"{where}.uri", f"another property already has the uri {uri}")
+            uris.add(uri)
+        if isinstance(code, str):
+            if code in codes:
+                w.sink.error("code-system-content", f"{where}.code", f"another property already has the code {code!r}")
+            elif isinstance(prop.get("type"), str):
+                types[code] = prop["type"]
+            codes.add(code)
+    if not types:
+        return
+    for concept, where in concepts:
+        for j, value in enumerate(_list(concept.get("property"))):
+            code = value.get("code") if isinstance(value, dict) else None
+            declared = types.get(code) if isinstance(code, str) else None
+            if declared is None or not isinstance(value, dict):
+                continue
+            found = next((t for k, t in _VALUE_TYPES.items() if k in value), None)
+            if found is not None and found != declared:
+                w.sink.error("code-system-content", f"{where}.property[{j}]",
+                             f"the property {code!r} is a {declared}, but this value is a {found}")
+
+
+def _check_value_set(w: Walker, cs: Json, count: int, loc: str) -> None:
+    url, vs_url = cs.get("url"), cs.get("valueSet")
+    if not isinstance(url, str) or not isinstance(vs_url, str):
+        return
+    vs = w.model.term.value_set(vs_url)
+    if vs is None:
+        return
+    compose = vs.get("compose")
+    includes = _list(compose.get("include")) if isinstance(compose, dict) else []
+    if len(includes) != 1 or not isinstance(includes[0], dict):
+        w.sink.error("code-system-content", f"{loc}.valueSet", f"the value set {vs_url} is said to hold all the "
+                                                               "codes of this CodeSystem, but it does not include "
+                                                               "one code system")
+        return
+    include = includes[0]
+    if include.get("system") != url:
+        w.sink.error("code-system-content", f"{loc}.valueSet", f"the value set {vs_url} includes "
+                                                               f"{include.get('system')}, not this CodeSystem {url}")
+    elif any(k in include for k in ("valueSet", "concept", "filter")):
+        w.sink.error("code-system-content", f"{loc}.valueSet", f"the value set {vs_url} includes only part of "
+                                                               "this CodeSystem (concepts, filters or value sets)")
+    expansion = vs.get("expansion")
+    if isinstance(expansion, dict) and "contains" in expansion and len(_list(expansion["contains"])) != count:
+        w.sink.error("code-system-content", f"{loc}.valueSet", f"the expansion of {vs_url} has "
+                                                               f"{len(_list(expansion['contains']))} codes, this "
+                                                               f"CodeSystem {count}")

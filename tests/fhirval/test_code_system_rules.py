@@ -1,0 +1,70 @@
+"""A CodeSystem's own consistency (code_system_rules.py), as HL7's CodeSystemValidator: each rule with a
+CodeSystem that breaks it and one that keeps it."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.validate import validate_resource
+
+CS = "https://conformance.example/cs/fruit"
+VS = "https://conformance.example/vs/fruit"
+FRUIT: dict[str, Any] = {
+    "resourceType": "CodeSystem", "url": CS, "status": "active", "content": "complete", "count": 3,
+    "valueSet": VS, "property": [{"code": "sweet", "uri": "https://conformance.example/p#sweet", "type": "boolean"}],
+    "concept": [{"code": "apple", "property": [{"code": "sweet", "valueBoolean": True}],
+                 "concept": [{"code": "bramley"}]}, {"code": "pear"}]}
+ALL_FRUIT: dict[str, Any] = {"resourceType": "ValueSet", "url": VS, "status": "active",
+                             "compose": {"include": [{"system": CS}]}}
+
+
+def errors_of(resource: dict[str, Any], value_set: dict[str, Any] = ALL_FRUIT) -> list[tuple[str, str]]:
+    source = LayeredSource([base_source(), MemorySource([FRUIT, value_set])])
+    return [(i.defect, i.location) for i in validate_resource(resource, source) if i.is_error]
+
+
+def fruit(**changes: Any) -> dict[str, Any]:
+    cs = copy.deepcopy(FRUIT)
+    cs.update(changes)
+    return cs
+
+
+def test_the_well_formed_code_system_is_valid() -> None:
+    assert errors_of(fruit()) == []
+
+
+def test_count_of_a_complete_code_system_counts_nested_concepts() -> None:
+    assert errors_of(fruit(count=2)) == [("code-system-content", "CodeSystem.count")]
+
+
+def test_properties_have_one_code_and_uri_each_and_values_of_their_type() -> None:
+    cs = fruit()
+    cs["property"].append(dict(cs["property"][0]))
+    assert errors_of(cs) == [("code-system-content", "CodeSystem.property[1].uri"),
+                             ("code-system-content", "CodeSystem.property[1].code")]
+    cs = fruit()
+    cs["concept"][0]["property"][0] = {"code": "sweet", "valueString": "very"}
+    assert errors_of(cs) == [("code-system-content", "CodeSystem.concept[0].property[0]")]
+
+
+def test_a_supplement_names_its_system_and_only_its_codes() -> None:
+    supplement = {"resourceType": "CodeSystem", "url": f"{CS}-fr", "status": "active", "content": "supplement",
+                  "supplements": CS, "concept": [{"code": "pear", "display": "poire"}]}
+    assert errors_of(supplement) == []
+    supplement["concept"].append({"code": "kiwi", "display": "kiwi"})
+    assert errors_of(supplement) == [("code-unknown", "CodeSystem.concept[1]")]
+    del supplement["supplements"]
+    assert ("code-system-content", "CodeSystem") in errors_of(supplement)
+
+
+def test_its_value_set_includes_the_whole_system() -> None:
+    part = copy.deepcopy(ALL_FRUIT)
+    part["compose"]["include"][0]["concept"] = [{"code": "pear"}]
+    assert errors_of(fruit(), part) == [("code-system-content", "CodeSystem.valueSet")]
+    other = copy.deepcopy(ALL_FRUIT)
+    other["compose"]["include"][0]["system"] = "https://conformance.example/cs/veg"
+    assert errors_of(fruit(), other) == [("code-system-content", "CodeSystem.valueSet")]
