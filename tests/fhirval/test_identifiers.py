@@ -17,7 +17,7 @@ def patient(system: str, value: str = "x") -> dict[str, Any]:
 
 
 def test_identifier_system_must_be_absolute() -> None:
-    for system in ("http://example.org/mrn", "https://example.org/mrn", "urn:oid:1.2.3", "ldap://x/o=y"):
+    for system in ("http://example.org/mrn", "https://example.org/mrn", "urn:oid:2.16.840.1.113883.4.1", "ldap://x/o=y"):
         assert errors(patient(system)) == []
     assert errors(patient("mrn")) == [("identifier", "Patient.identifier[0]")]
     assert errors(patient("ftp://example.org/mrn")) == [("identifier", "Patient.identifier[0]")]
