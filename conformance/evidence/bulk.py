@@ -1,12 +1,12 @@
 """A run's outcomes and evidence written in bulk: a handful of statements per run, not three per outcome.
 
 The ORM path cost one INSERT per outcome, per evidence row and per blob (685 outcomes/s on SQLite,
-issue 23). Here the rows are built as plain values, ids are taken up front (SQLite: the writer holds
-the database lock from BEGIN IMMEDIATE, so ``max(id)`` is safe; PostgreSQL: ``nextval`` of the serial's
-sequence, safe under any number of writers), and written with one DB-API executemany per table
-(SQLAlchemy's per-row bind processing cost as much as the database did), or PostgreSQL's COPY through
-psycopg for outcomes and evidence. Blobs are INSERT ... ON CONFLICT DO NOTHING (content-addressed: a
-concurrent writer may add the same one), deduplicated within the run first.
+issue 23). Here the rows are built as plain values (build_rows, for both backends), and on SQLite written
+with ids taken up front (the writer holds the database lock from BEGIN IMMEDIATE, so ``max(id)`` is
+safe) by one DB-API executemany per table (SQLAlchemy's per-row bind processing cost as much as the
+database did). PostgreSQL writes the same rows its own way (pgwrite.py). Blobs are INSERT ... ON
+CONFLICT DO NOTHING (content-addressed: a concurrent writer may add the same one), deduplicated within
+the run first.
 
 The seal's per-outcome digests are taken over the same values that are written, so a seal made here
 verifies exactly as one made through the ORM (seal.outcome_digest).
@@ -20,16 +20,14 @@ import json
 import math
 import zlib
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from conformance.evidence.schema import BlobRow, EvidenceRow, OutcomeRow, canonical_json, plain
-from conformance.evidence.seal import EVIDENCE_FIELDS, OUTCOME_FIELDS
+from conformance.evidence.schema import BlobRow, EvidenceRow, OutcomeRow
+from conformance.evidence.seal import EVIDENCE_FIELDS, OUTCOME_FIELDS, canonical, plain_value
 from conformance.model import CheckResult
 
 OUTCOMES = OutcomeRow.__table__
@@ -54,33 +52,6 @@ class Rows:
     evidence_values: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-_dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-
-
-def _refuse(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-# json.dumps builds a new encoder (and its C state) on every call, which was most of the cost of
-# the small values hashed here; this one is built once, with json.dumps's own C encoder and the
-# canonical settings (sorted keys, no spaces, ASCII, no NaN). No circular check: the values are
-# plain trees made by schema.plain. None where the interpreter has no C encoder.
-_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_ENCODER: Any = (_c_make_encoder(None, _refuse, json.encoder.encode_basestring_ascii, None, ":", ",", True, False,
-                                 False) if _c_make_encoder is not None else None)
-
-
-def _canonical(value: Any) -> bytes:
-    """schema.canonical_json of a value already made plain: the same bytes without a second walk of it;
-    anything json refuses (a NaN duration) goes the long way, so the digest is always the verifier's."""
-    try:
-        if _ENCODER is not None:
-            return "".join(_ENCODER(value, 0)).encode("ascii")
-        return _dumps(value).encode("ascii")
-    except (TypeError, ValueError):
-        return canonical_json(value)
-
-
 @functools.lru_cache(maxsize=8192)
 def _json_strings(values: tuple[Any, ...]) -> str:
     """A JSON column's text for a list (requirements, capabilities): the same few lists recur in
@@ -100,87 +71,68 @@ def _json_column(value: Any) -> str:
     return json.dumps(value)
 
 
-def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int]) -> Rows:
-    """Rows with the given ids (one per outcome, one per evidence item), in the run's order."""
+def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int], *,
+               values: bool = True) -> Rows:
+    """Rows with the given ids (one per outcome, one per evidence item), in the run's order; ``values``:
+    also as driver tuples (``outcome_values``, ``evidence_values``; pgwrite.py sends the dicts as JSON)."""
     rows = Rows()
     next_evidence = iter(evidence_ids)
     for position, check in enumerate(results):
         outcome_id = outcome_ids[position]
         cited = []
         for index, item in enumerate(check.evidence):
-            raw = _canonical({"kind": item.kind, "summary": item.summary, "data": plain(item.data)})
+            raw = canonical({"kind": item.kind, "summary": item.summary, "data": item.data})
             sha = hashlib.sha256(raw).hexdigest()
             if sha not in rows.blobs:
                 rows.blobs[sha] = {"sha256": sha, "size": len(raw), "content": zlib.compress(raw, 6)}
             ev = {"id": next(next_evidence), "outcome_id": outcome_id, "position": index, "kind": item.kind,
                   "summary": item.summary, "sha256": sha}
             rows.evidence.append(ev)
-            rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, item.summary, sha))
+            if values:
+                rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, item.summary, sha))
             cited.append({k: ev[k] for k in EVIDENCE_FIELDS})
         outcome = {"id": outcome_id, "run_id": run_id, "position": position, "check_id": check.id,
                    "suite": check.suite, "group_name": check.group, "title": check.title,
                    "status": check.status.value, "required": check.required, "message": check.message,
                    "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
-                   "capabilities": list(check.capabilities), "metrics": plain(check.metrics)}
+                   "capabilities": list(check.capabilities), "metrics": plain_value(check.metrics)}
         rows.outcomes.append(outcome)
-        rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
-                                         for c in OUTCOME_COLUMNS))
-        digest = hashlib.sha256(_canonical({**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}))
+        if values:
+            rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
+                                             for c in OUTCOME_COLUMNS))
+        sealed = {**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}
+        digest = hashlib.sha256(canonical(sealed, made_plain=True))
         rows.items.append([check.id, digest.hexdigest()])
     return rows
 
 
-def write_run(session: Session, backend: str, run_id: str, results: Sequence[CheckResult]) -> list[list[str]]:
-    """Replace the run's outcomes and evidence with ``results``; the seal items ([check id, digest])."""
+def write_run(session: Session, run_id: str, results: Sequence[CheckResult]) -> list[list[str]]:
+    """Replace the run's outcomes and evidence with ``results`` (SQLite; PostgreSQL: pgwrite.py); the
+    seal items ([check id, digest])."""
     session.execute(delete(OutcomeRow).where(OutcomeRow.run_id == run_id))  # evidence goes with them (CASCADE)
     n_evidence = sum(len(c.evidence) for c in results)
-    rows = build_rows(run_id, results, _take_ids(session, backend, "outcomes", len(results)),
-                      _take_ids(session, backend, "evidence", n_evidence))
+    rows = build_rows(run_id, results, _take_ids(session, OUTCOMES.c.id, len(results)),
+                      _take_ids(session, EVIDENCE.c.id, n_evidence))
     conn = session.connection()
     blobs = list(rows.blobs.values())
-    if blobs and backend == "postgresql":  # one statement, one round trip (executemany: one per row)
-        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content) SELECT * FROM "
-                             "unnest(%s::varchar[], %s::int[], %s::bytea[]) ON CONFLICT DO NOTHING",
-                             ([b["sha256"] for b in blobs], [b["size"] for b in blobs], [b["content"] for b in blobs]))
-    elif blobs:
+    if blobs:
         conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
                              "ON CONFLICT DO NOTHING", [(b["sha256"], b["size"], b["content"]) for b in blobs])
     for table, columns, tuples in (("outcomes", OUTCOME_COLUMNS, rows.outcome_values),
                                    ("evidence", EVIDENCE_COLUMNS, rows.evidence_values)):
-        if not tuples:
-            continue
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        if backend == "postgresql":
-            _copy(conn, table, columns, tuples)
-        else:  # the driver's executemany, through SQLAlchemy only for its error wrapping
-            conn.exec_driver_sql(sql, tuples)
+        if tuples:  # the driver's executemany, through SQLAlchemy only for its error wrapping
+            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' for _ in columns)})", tuples)
     return rows.items
 
 
-def _take_ids(session: Session, backend: str, table: str, count: int) -> list[int]:
-    """``count`` ids for ``table``'s new rows, no other writer's."""
+def _take_ids(session: Session, column: Any, count: int) -> list[int]:
+    """``count`` ids for the column's table's new rows: BEGIN IMMEDIATE made this transaction SQLite's
+    only writer until it ends, so ``max(id)`` is safe."""
     if count == 0:
         return []
-    if backend == "postgresql":  # nextval is atomic and never hands a value out twice
-        return list(session.scalars(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
-                                         "FROM generate_series(1, :n)"), {"t": table, "n": count}))
-    # SQLite: BEGIN IMMEDIATE made this transaction the only writer until it ends.
-    column = OUTCOMES.c.id if table == "outcomes" else EVIDENCE.c.id
     first = int(session.scalar(select(func.coalesce(func.max(column), 0))) or 0) + 1
     return list(range(first, first + count))
-
-
-def _copy(conn: Any, table: str, columns: tuple[str, ...], tuples: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL COPY FROM STDIN through psycopg: the rows stream in one round trip. A driver error is
-    raised as SQLAlchemy's, like every other statement's, so the store reports it in one line."""
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    raw: Any = conn.connection.dbapi_connection
-    try:
-        with closing(raw.cursor()) as cursor, cursor.copy(statement) as copy:
-            for row in tuples:
-                copy.write_row(row)
-    except raw.Error as exc:  # psycopg.Error (psycopg connections name their driver's error class)
-        raise DBAPIError(statement, None, exc) from None
 
 
 def _finite(value: float) -> float:

@@ -10,10 +10,12 @@ SHA-256. Written by hand: it is a hash over a fixed canonical form (schema.canon
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from typing import Any
 
-from conformance.evidence.schema import canonical_json
+from conformance.evidence.schema import canonical_json, plain
 
 RUN_FIELDS = ("id", "started", "finished", "target", "ods_code", "harness_version", "suites", "summary", "status")
 OUTCOME_FIELDS = ("position", "check_id", "suite", "group_name", "title", "status", "required", "message",
@@ -21,8 +23,53 @@ OUTCOME_FIELDS = ("position", "check_id", "suite", "group_name", "title", "statu
 EVIDENCE_FIELDS = ("position", "kind", "summary", "sha256")
 
 
+_dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# json.dumps builds a new encoder (and its C state) on every call, which was most of the cost of
+# the small values hashed here; this one is built once, with json.dumps's own C encoder and the
+# canonical settings (sorted keys, no spaces, ASCII, no NaN). No circular check: the values are
+# plain trees (schema.plain). None where the interpreter has no C encoder.
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODER: Any = (_c_make_encoder(None, _refuse, json.encoder.encode_basestring_ascii, None, ":", ",", True, False,
+                                 False) if _c_make_encoder is not None else None)
+
+
+def canonical(value: Any, *, made_plain: bool = False) -> bytes:
+    """schema.canonical_json(value), the same bytes, faster (``made_plain``: the value is already plain,
+    skip that walk); anything json refuses goes the long way, so the digest is always the verifier's."""
+    if not made_plain:
+        value = plain_value(value)
+    try:
+        if _ENCODER is not None:
+            return "".join(_ENCODER(value, 0)).encode("ascii")
+        return _dumps(value).encode("ascii")
+    except (TypeError, ValueError):
+        return canonical_json(value)
+
+
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
+def plain_value(value: Any) -> Any:
+    """schema.plain, the same result, without its isinstance chain for the exact types evidence is made
+    of (it was the largest single cost of building a run's rows); anything else goes to plain itself."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): v if type(v) in _LEAVES else plain_value(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _LEAVES else plain_value(v) for v in value]
+    return plain(value)
+
+
 def _sha(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value)).hexdigest()
+    return hashlib.sha256(canonical(value)).hexdigest()
 
 
 def outcome_digest(outcome: dict[str, Any]) -> str:

@@ -65,11 +65,28 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         return
     message = f"{shown} is not in the value set {_vs_name(vs_url)} ({strength} binding)"
     if strength == "required":
+        if codings[0][0] is None and _plain_compose(term.value_set(_vs_name(vs_url))):
+            # a bare code is first placed in a system of the value set, and none has it: HL7's validator says so
+            # as an error of its own (ValueSetValidator.systemForCodeInValueSet, UNABLE_TO_INFER_CODESYSTEM)
+            sink.error("code-invalid", loc, f"no system of the value set {_vs_name(vs_url)} has the code "
+                                            f"{codings[0][1]!r}, so its system could not be determined")
         sink.error("code-invalid", loc, message)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
     else:
         sink.warning("binding-preferred", loc, message)
+
+
+def _plain_compose(vs: Json | None) -> bool:
+    """Whether HL7's validator places a bare code by scanning the value set's includes alone: each names a
+    system with no filter and no imported value set (those take other paths, with other messages or none), and
+    none is a grammar-based system (BCP 47, MIME types), whose code providers answer differently."""
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    includes = compose.get("include") if isinstance(compose, dict) else None
+    if not isinstance(includes, list) or not includes:
+        return False
+    return all(isinstance(inc, dict) and isinstance(inc.get("system"), str) and not inc.get("filter")
+               and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
 
 
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:

@@ -26,7 +26,7 @@ from conformance.fhirval.index import (
     choice_stem,
     takes_shadow,
 )
-from conformance.fhirval.issues import Sink
+from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import show
@@ -161,20 +161,25 @@ class Walker(ValueWalker):
 
     def conforms(self, value: Any, vtype: str, profile: str) -> bool:
         """Whether a value conforms to a profile: a trial validation whose issues are kept apart."""
+        found = self.trial(value, profile, "$", 1)
+        return found is not None and not any(i.is_error for i in found)
+
+    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+        """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded)."""
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
-            return False
-        probe = Walker(self.model, Sink(limit=1))
+            return None
+        probe = Walker(self.model, Sink(limit=limit))
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
-            probe.resource(value, "$", 1, [profile])
+            probe.resource(value, loc, 1, [profile])
         elif isinstance(value, dict):
-            probe.object(value, idx, idx.root, "$", 1)
-            probe.constraints(idx.root, value, idx.root.path, "$")
-        return not any(i.is_error for i in probe.sink.issues)
+            probe.object(value, idx, idx.root, loc, 1)
+            probe.constraints(idx.root, value, idx.root.path, loc)
+        return probe.sink.issues
 
     def profiled_as(self, rtype: str, profiles: Sequence[str]) -> bool:
         """Whether a profile asked for (not merely claimed) is loaded and constrains ``rtype``: then, as in
@@ -294,7 +299,7 @@ class Walker(ValueWalker):
         too few or too many items)."""
         tcode = child.fast_type
         if fast == FAST_PRIMITIVE:
-            if value is None or isinstance(value, list) or "_" + key in obj:
+            if value is None or value == "" or isinstance(value, list) or "_" + key in obj:
                 return False
             self.primitive(value, child, tcode, f"{loc}.{key}")
             return True

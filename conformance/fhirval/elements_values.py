@@ -18,9 +18,10 @@ from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_bind
 from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problem
+from conformance.fhirval.identifiers import check_identifier
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
-from conformance.fhirval.issues import Sink
+from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import SCHEME
@@ -30,7 +31,7 @@ from conformance.fhirval.values import equals_fixed, matches_pattern, show
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
 
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment",
+_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
                            *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
@@ -78,6 +79,9 @@ class ValueWalker:
     def conforms(self, value: Any, vtype: str, profile: str) -> bool:
         raise NotImplementedError  # elements.Walker
 
+    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+        raise NotImplementedError  # elements.Walker
+
     def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
         """Values of a primitive element with no ``_name`` shadow: each checked, a null reported where it is."""
         for i, item in enumerate(items):
@@ -86,6 +90,8 @@ class ValueWalker:
                 self.sink.error("null-value", iloc, "null is not a valid value: leave the property out")
             else:
                 self.primitive(item, node, tcode, iloc)
+                if item == "":
+                    self.empty_ele1(iloc)
 
     def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
         key, value = shadow
@@ -99,6 +105,11 @@ class ValueWalker:
             self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not an array")
             return [None] * len(items)
         return [value]
+
+    def empty_ele1(self, loc: str) -> None:
+        """An empty value is no value (FHIRPath hasValue() is false for ""), so a primitive with neither a value
+        nor an extension fails ele-1 besides its empty-value error, as in HL7's validator (patient-extension-bad2)."""
+        self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or children")
 
     # ---- one value -----------------------------------------------------------------------------
 
@@ -118,6 +129,8 @@ class ValueWalker:
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
+            if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
+                self.empty_ele1(loc)
             return
         plan = self.plans.get((node, tcode))
         if plan is None:
@@ -215,8 +228,10 @@ class ValueWalker:
     def profile_choice(self, item: Json, tcode: str, profiles: tuple[str, ...], loc: str
                        ) -> tuple[StructureIndex, Node] | None:
         """A type with several profiles: the value conforms to one of them (the first it conforms to is walked).
-        None of them: an error, and the first is walked for the details. A profile not loaded could be the one
-        it meets, so then nothing is said beyond a warning, and the type alone is walked (None)."""
+        None of them: an error, the first is walked for the details, and the others' errors are reported too,
+        each naming its profile (InstanceValidator.checkChild: VALIDATION_VAL_PROFILE_NOMATCH, then every bad
+        profile's messages "validating against"). A profile not loaded could be the one it meets, so then
+        nothing is said beyond a warning, and the type alone is walked (None)."""
         known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
         for url, pidx in known:
             if self.conforms(item, tcode, url):
@@ -230,9 +245,27 @@ class ValueWalker:
             return None
         self.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
                                              f"{', '.join(profiles)}")
+        # the first profile is walked below; its invariant failures, found apart here, are the ones already said
+        first_found = self.trial(item, known[0][0], loc, self.sink.limit) or []
+        reported = {(i.location, i.message) for i in first_found if i.defect == "invariant"}
+        self.extra_profile_errors(item, [url for url, _ in known[1:]], loc, reported)
         first = known[0][1]
         assert first.root is not None
         return first, first.root
+
+    def extra_profile_errors(self, item: Json, urls: list[str], loc: str, reported: set[tuple[str, str]]) -> None:
+        """The errors of the profiles after the first. An invariant failure already reported (the same invariant
+        in two profiles) is said once, as HL7's validator caches an invariant's result per element and
+        expression (InstanceValidator.checkInvariants, EXECUTED_CONSTRAINT_LIST; inv-checks)."""
+        for url in urls:
+            for issue in self.trial(item, url, loc, self.sink.limit) or ():
+                if not issue.is_error:
+                    continue
+                if issue.defect == "invariant":
+                    if (issue.location, issue.message) in reported:
+                        continue
+                    reported.add((issue.location, issue.message))
+                self.sink.error(issue.defect, issue.location, f"{issue.message} (validating against {url})")
 
     def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
         """``_name``: the id and extensions of a primitive."""
@@ -322,6 +355,8 @@ class ValueWalker:
             extensions.ext1(cast("Walker", self), item, loc)
         elif tcode == "Attachment":
             check_attachment(item, loc, self.sink)
+        elif tcode == "Identifier":
+            check_identifier(item, loc, self.sink)
         elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none

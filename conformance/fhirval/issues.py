@@ -32,6 +32,7 @@ ISSUE_TYPE: dict[str, str] = {
     "extension-url": "required", "extension-unknown": "structure", "extension-context": "business-rule",
     "extension-modifier": "structure",
     "fixed-value": "value", "pattern-value": "value", "min-value": "value", "max-value": "value", "attachment": "value",
+    "identifier": "code-invalid",
     "value-present": "required", "bundle-orphan": "invalid",
     "type-profile": "structure",
     "slice-unmatched": "structure", "slice-order": "structure", "slice-min": "required",

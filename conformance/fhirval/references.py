@@ -147,9 +147,12 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                 resolved = next((c for c in container.resource.get("contained") or () if isinstance(c, dict)
                                  and c.get("id") == ref[1:]), None)
                 if resolved is None:
+                    # two errors, as HL7's validator: the reference cannot be resolved (checkReference,
+                    # REFERENCE_REF_CANTRESOLVE, for a contained target) and the invariant ref-1 fails on it
                     w.sink.error("reference-unresolved", f"{loc}.reference",
-                                 f"constraint failed: ref-1: the local reference {ref!r} does not match any contained "
-                                 "resource")
+                                 f"unable to resolve the local reference {ref!r}: no contained resource has that id")
+                    w.sink.error("invariant", loc, "constraint failed: ref-1: SHALL have a contained resource if a "
+                                                   "local reference is provided")
         elif w.bundles and parsed.kind != "conditional":
             strict = w.strict_entry(ref)
             resolved = w.resolve(ref) if strict is None else strict[0]

@@ -150,18 +150,24 @@ def test_a_format_2_pack_as_the_previous_release_wrote_it_still_verifies(store_u
     assert (run_id, problems, note) == ("r2", [], f"pack signed by {signer.fingerprint} (trusted key)")
 
 
-def test_two_processes_sealing_at_once_never_share_a_log_index(store_url: str, signer: Signer,
-                                                               tmp_path: Path) -> None:
+def race(store_url: str, tmp_path: Path, writers: list[tuple[str, int, str]]) -> None:
+    """One seal_writer process per (organisation, runs, run id prefix), all let go at once, signing with
+    the ``signer`` fixture's key; each must succeed."""
     EvidenceStore(store_url, find_key=False).close()  # created once: the writers race on seals, not the schema
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-m", "tests.evidence.seal_writer", store_url,
-                               str(tmp_path / "keys" / "signing-key.pem"), org, "8", str(go)],
-                              cwd=ROOT, env=env, stderr=subprocess.PIPE) for org in ("RAAA1", "RBBB1")]
+                               str(tmp_path / "keys" / "signing-key.pem"), org, str(count), str(go), prefix],
+                              cwd=ROOT, env=env, stderr=subprocess.PIPE) for org, count, prefix in writers]
     go.touch()
     for proc in procs:
         _, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err.decode()[-2000:]
+
+
+def test_two_processes_sealing_at_once_never_share_a_log_index(store_url: str, signer: Signer,
+                                                               tmp_path: Path) -> None:
+    race(store_url, tmp_path, [("RAAA1", 8, "RAAA1"), ("RBBB1", 8, "RBBB1")])
     engine = create_engine(store_url)
     with engine.connect() as conn:
         indices = conn.execute(text("SELECT log_index FROM seals ORDER BY log_index")).scalars().all()
@@ -169,6 +175,23 @@ def test_two_processes_sealing_at_once_never_share_a_log_index(store_url: str, s
     assert indices == list(range(16))
     store = EvidenceStore(store_url, find_key=False)
     assert store.verify_signed(signer.fingerprint)[:2] == (16, [])
+
+
+def test_writers_of_one_organisation_at_once_extend_one_unbroken_chain(store_url: str, signer: Signer,
+                                                                       tmp_path: Path) -> None:
+    """Three processes sealing runs of the same organisation at once (as campaign workers do): each seal
+    takes the next place in the organisation's chain and in the log, none is lost, all verify signed."""
+    race(store_url, tmp_path, [("RSAME", 6, f"w{n}") for n in range(3)])
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        chain = conn.execute(text("SELECT sequence, previous_digest, digest, log_index FROM seals "
+                                  "WHERE ods_code = 'RSAME' ORDER BY sequence")).all()
+    engine.dispose()
+    assert [row[0] for row in chain] == list(range(1, 19))
+    assert [row[1] for row in chain] == ["", *(row[2] for row in chain[:-1])]
+    assert sorted(row[3] for row in chain) == list(range(18))
+    store = EvidenceStore(store_url, find_key=False)
+    assert store.verify_signed(signer.fingerprint)[:2] == (18, [])
 
 
 def test_an_old_format_1_pack_cannot_be_placed_in_a_checkpoint_and_says_why(tmp_path: Path, signer: Signer) -> None:

@@ -41,9 +41,9 @@ def corpus(tmp_path: Path) -> Path:
     (v / "flag.json").write_text(json.dumps(ext))
     good = {"resourceType": "Patient", "extension": [{"url": ext_url, "valueBoolean": True}]}
     (v / "good.json").write_text(json.dumps(good))
-    (v / "bad.json").write_text(json.dumps({"resourceType": "Patient", "gender": "mle"}))
+    (v / "bad.json").write_text(json.dumps({"resourceType": "Patient", "birthDate": "1980-13-01"}))
     (v / "outcomes" / "java" / "good.json").write_text(json.dumps(_outcome()))
-    (v / "outcomes" / "java" / "bad.json").write_text(json.dumps(_outcome("gender")))
+    (v / "outcomes" / "java" / "bad.json").write_text(json.dumps(_outcome("birthDate")))
     manifest = {"test-cases": [
         {"name": "good", "file": "good.json", "version": "4.0", "supporting": ["flag.json"], "java": "java/good.json"},
         {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
@@ -151,7 +151,7 @@ def test_package_cases_run_when_their_packages_are_local(corpus: Path, tmp_path:
 
 def test_a_missing_outcome_file_falls_back_to_the_runners_name(corpus: Path) -> None:
     v = corpus / "validator"
-    (v / "outcomes" / "java" / "R4.renamed-base.json").write_text(json.dumps(_outcome("gender")))
+    (v / "outcomes" / "java" / "R4.renamed-base.json").write_text(json.dumps(_outcome("birthDate")))
     manifest = json.loads((v / "manifest.json").read_text())
     manifest["test-cases"] += [
         {"name": "renamed", "file": "bad.json", "version": "4.0", "java": "java/R4.renamed.json"},

@@ -323,21 +323,43 @@ def _address_profile(url: str, required: str) -> dict[str, Any]:
             "differential": {"element": [{"id": f"Address.{required}", "path": f"Address.{required}", "min": 1}]}}
 
 
+def _patient_addresses(url: str, *profiles: str) -> dict[str, Any]:
+    """A Patient profile whose address may meet any one of several Address profiles."""
+    return {"resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1].replace("-", ""),
+            "status": "draft", "kind": "resource", "abstract": False,
+            "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Patient.address", "path": "Patient.address", "type": [
+                    {"code": "Address", "profile": list(profiles)}]}]}}
+
+
 def test_value_meeting_any_one_of_several_type_profiles(tmp_path: Path) -> None:
     with_use = _address_profile("http://example.org/sd/address-use", "use")
     with_type = _address_profile("http://example.org/sd/address-type", "type")
-    patient_sd = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/patient-address",
-                  "name": "PatientAddress", "status": "draft", "kind": "resource", "abstract": False,
-                  "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-                  "derivation": "constraint", "differential": {"element": [
-                      {"id": "Patient.address", "path": "Patient.address", "type": [
-                          {"code": "Address", "profile": [with_use["url"], with_type["url"]]}]}]}}
+    patient_sd = _patient_addresses("http://example.org/sd/patient-address", with_use["url"], with_type["url"])
     source = definitions(tmp_path, with_use, with_type, patient_sd)
     profile = ("http://example.org/sd/patient-address",)
     assert errors({**PATIENT, "address": [{"type": "postal", "city": "Leeds"}]}, source, profile) == []
     assert errors({**PATIENT, "address": [{"use": "home", "city": "Leeds"}]}, source, profile) == []
+    # none met: HL7's validator reports every profile's errors, not only the first's (profile-choice-1: 3 errors)
     assert errors({**PATIENT, "address": [{"city": "Leeds"}]}, source, profile) == [
-        ("type-profile", "Patient.address[0]"), ("cardinality-min", "Patient.address[0]")]
+        ("type-profile", "Patient.address[0]"), ("cardinality-min", "Patient.address[0]"),
+        ("cardinality-min", "Patient.address[0]")]
+
+
+def test_an_invariant_shared_by_two_type_profiles_is_reported_once(tmp_path: Path) -> None:
+    """HL7's validator caches an invariant's result per element and expression (inv-checks: 3 errors)."""
+    always = {"key": "t1", "severity": "error", "human": "Always fail", "expression": "false"}
+    other = {"key": "t2", "severity": "error", "human": "Always fail too", "expression": "1 = 2"}
+    one = _address_profile("http://example.org/sd/address-one", "city")
+    two = _address_profile("http://example.org/sd/address-two", "city")
+    one["differential"]["element"][0]["constraint"] = [always]
+    two["differential"]["element"][0]["constraint"] = [always, other]
+    patient_sd = _patient_addresses("http://example.org/sd/patient-address2", one["url"], two["url"])
+    source = definitions(tmp_path, one, two, patient_sd)
+    assert errors({**PATIENT, "address": [{"city": "Leeds"}]}, source, (patient_sd["url"],)) == [
+        ("type-profile", "Patient.address[0]"), ("invariant", "Patient.address[0].city"),
+        ("invariant", "Patient.address[0].city")]
 
 
 # ---- memberOf() in an invariant ------------------------------------------------------------------------

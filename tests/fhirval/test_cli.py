@@ -38,7 +38,7 @@ def test_invalid_file_exits_1_with_a_line_per_issue(tmp_path: Path) -> None:
     code, out, _ = invoke(bad)
     assert code == 1
     lines = out.splitlines()
-    assert lines[0] == f"{bad}: invalid (2 errors), 1 warning"
+    assert lines[0] == f"{bad}: invalid (3 errors), 1 warning"  # the bad code is two (test_required_binding_on_code)
     assert f"{bad}: error Patient.name[0].given[1]:" in out and "[json-type]" in out
     assert f"{bad}: error Patient.gender:" in out and "[code-invalid]" in out
 

@@ -37,7 +37,9 @@ def patient(**changes: Any) -> dict[str, Any]:
 # ---- bindings ------------------------------------------------------------------------------------
 
 def test_required_binding_on_code() -> None:
-    assert errors(patient(gender="mle")) == [("code-invalid", "Patient.gender")]
+    # two errors, as HL7's validator: no system of the value set has the bare code (UNABLE_TO_INFER_CODESYSTEM),
+    # and the code is not in the value set (bundle-validation-location-2's outcome)
+    assert errors(patient(gender="mle")) == [("code-invalid", "Patient.gender"), ("code-invalid", "Patient.gender")]
 
 
 def test_required_binding_on_codeable_concept() -> None:
@@ -213,7 +215,7 @@ def bundle() -> dict[str, Any]:
 def test_bundle_entries_are_validated_where_they_stand() -> None:
     b = bundle()
     b["entry"][1]["resource"]["status"] = "done"
-    assert errors(b) == [("code-invalid", "Bundle.entry[1].resource.status")]
+    assert errors(b) == [("code-invalid", "Bundle.entry[1].resource.status")] * 2  # see test_required_binding_on_code
 
 
 def test_bundle_internal_reference_resolves_to_its_type() -> None:
@@ -266,3 +268,15 @@ def test_resource_in_bundle_with_unknown_type() -> None:
     b = bundle()
     b["entry"][0]["resource"]["resourceType"] = "Patinet"
     assert ("unknown-resource-type", "Bundle.entry[0].resource") in errors(b)
+
+
+def test_bare_code_system_not_inferred_only_for_plain_includes() -> None:
+    """UNABLE_TO_INFER_CODESYSTEM comes from scanning includes that name a system; a value set built from a
+    grammar (BCP 47 languages) or by filters takes other paths in HL7's validator, so only one error there."""
+    from conformance.fhirval.bindings import _plain_compose
+
+    assert _plain_compose({"compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender"}]}})
+    assert not _plain_compose({"compose": {"include": [{"system": "urn:ietf:bcp:47"}]}})
+    assert not _plain_compose({"compose": {"include": [{"system": "http://x", "filter": [{"op": "is-a"}]}]}})
+    assert not _plain_compose({"compose": {"include": [{"valueSet": ["http://x/vs"]}]}})
+    assert not _plain_compose(None)
