@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Generate the project's compact base FHIR R4 (4.0.1) definitions from the official ones.
+"""Generate the project's compact base FHIR R4 (4.0.1) definitions from HL7's own packages.
 
-    .venv/bin/python scripts/gen_fhir_definitions.py [--source ../shared/data/fhir-r4]
+    npm pack hl7.fhir.r4.examples@4.0.1 && tar xzf hl7.fhir.r4.examples-4.0.1.tgz -C /tmp/r4ex
+    .venv/bin/python scripts/gen_fhir_definitions.py --source /tmp/r4ex/package
 
-Reads the spec's definition Bundles (profiles-types/-resources/-others, extension-definitions,
-valuesets, v2-tables, v3-codesystems, search-parameters) and writes
-conformance/fhirval/data/fhir-r4-base.zip: one zip member per conformance resource (compact JSON,
-deflated; the SearchParameters, small and many, share one) plus ``index.json`` mapping each kind
-and canonical URL to its member, and under ``summary`` each StructureDefinition's type, kind,
+``--source`` is an unpacked HL7 package folder: hl7.fhir.r4.examples (the spec's definition
+Bundles: Bundle-types, -resources, -profiles-others, -extensions, -valuesets, -v2-valuesets,
+-v3-valuesets, -searchParams) or hl7.fhir.r4.core (one file per resource), or a folder of the
+spec's download bundles (profiles-types.json ...). HL7's reference validator validates against
+these, so ours does too; a redistribution (``--fallback``, ../shared/data/fhir-r4, Medplum's copy
+of R4 which carries Medplum's own elements and corrections) is read only for a bundle the source
+lacks, and ``index.json``'s ``sources`` says where each bundle came from.
+
+Writes conformance/fhirval/data/fhir-r4-base.zip: one zip member per conformance resource (compact
+JSON, deflated; the SearchParameters, small and many, share one) plus ``index.json`` mapping each
+kind and canonical URL to its member, and under ``summary`` each StructureDefinition's type, kind,
 abstract, derivation and baseDefinition (listing types parses no member). The validator reads
 only the members it needs, so a cold start that fetches Patient parses one index and a few small
 members, not 60 MB of JSON.
@@ -30,16 +37,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "conformance" / "fhirval" / "data" / "fhir-r4-base.zip"
-BUNDLES = (
-    "profiles-types.json",
-    "profiles-resources.json",
-    "profiles-others.json",
-    "extension-definitions.json",
-    "valuesets.json",
-    "v2-tables.json",
-    "v3-codesystems.json",
-    "search-parameters.json",
-)
+# Each definition bundle: its name in the spec's download, then in hl7.fhir.r4.examples.
+BUNDLES = {
+    "profiles-types.json": "Bundle-types.json",
+    "profiles-resources.json": "Bundle-resources.json",
+    "profiles-others.json": "Bundle-profiles-others.json",
+    "extension-definitions.json": "Bundle-extensions.json",
+    "valuesets.json": "Bundle-valuesets.json",
+    "v2-tables.json": "Bundle-v2-valuesets.json",
+    "v3-codesystems.json": "Bundle-v3-valuesets.json",
+    "search-parameters.json": "Bundle-searchParams.json",
+}
+SHARED = ROOT.parent / "shared" / "data" / "fhir-r4"
 KINDS = ("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter")
 TYPE_EXTENSIONS = (
     "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type",
@@ -192,33 +201,69 @@ def compact_search_parameter(sp: Json) -> Json:
 COMPACT = {"StructureDefinition": compact_structure, "ValueSet": compact_value_set, "CodeSystem": compact_code_system}
 
 
-def build(source: Path, out: Path) -> dict[str, int]:
+def _label(folder: Path) -> str:
+    """Name a source without machine-specific paths (the index must be reproducible)."""
+    manifest = folder / "package.json"
+    if manifest.exists():
+        package = json.loads(manifest.read_text(encoding="utf-8"))
+        return f"{package.get('name')} {package.get('version')}"
+    return folder.name
+
+
+def _resources(path: Path) -> list[Json]:
+    return [entry["resource"] for entry in json.loads(path.read_text(encoding="utf-8"))["entry"]]
+
+
+def load_sources(source: Path, fallback: Path | None) -> tuple[list[Json], dict[str, str]]:
+    """Every resource of the source's bundles (fallback only for a bundle the source lacks).
+
+    Returns the resources in a fixed order and, per bundle, where it was read from. A package
+    without bundles (hl7.fhir.r4.core) is read file by file, in name order.
+    """
+    resources: list[Json] = []
+    sources: dict[str, str] = {}
+    if not any((source / name).exists() for pair in BUNDLES.items() for name in pair):
+        for path in sorted(source.glob("*.json")):
+            resource = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(resource, dict) and resource.get("resourceType") in KINDS:
+                resources.append(resource)
+        sources["*"] = f"{_label(source)}: one file per resource"
+        return resources, sources
+    folders = [source] if fallback is None else [source, fallback]
+    for spec_name, package_name in BUNDLES.items():
+        hits = [folder / n for folder in folders for n in (package_name, spec_name) if (folder / n).exists()]
+        if not hits:
+            raise SystemExit(f"{spec_name} ({package_name}) is in none of {folders}")
+        resources.extend(_resources(hits[0]))
+        sources[spec_name] = f"{_label(hits[0].parent)}: {hits[0].name}"
+    return resources, sources
+
+
+def build(source: Path, out: Path, fallback: Path | None = None) -> dict[str, int]:
     """Write the zip; returns counts per kind."""
     members: dict[str, bytes] = {}
     index: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     summary: dict[str, Any] = index.setdefault("summary", {})
+    resources, index["sources"] = load_sources(source, fallback)
     search: dict[str, Json] = {}
-    for name in BUNDLES:
-        bundle = json.loads((source / name).read_text(encoding="utf-8"))
-        for entry in bundle["entry"]:
-            resource = entry["resource"]
-            kind = resource["resourceType"]
-            if kind not in KINDS:
-                continue
-            if kind == "SearchParameter":  # small and many: one member for all, keyed by url
-                search[resource["url"]] = compact_search_parameter(resource)
-                index[kind][resource["url"]] = SEARCH_MEMBER
-                continue
-            member = f"{kind}/{resource['id']}.json"
-            if member in members and index[kind].get(resource["url"]) != member:
-                member = f"{kind}/{resource['id']}-{len(members)}.json"
-            members[member] = json.dumps(COMPACT[kind](resource), separators=(",", ":"), ensure_ascii=False).encode()
-            index[kind][resource["url"]] = member
-            if kind == "StructureDefinition":
-                summary[resource["url"]] = {k: resource[k] for k in SUMMARY_KEYS if k in resource}
-            version = resource.get("version")
-            if isinstance(version, str):
-                index[kind][f"{resource['url']}|{version}"] = member
+    for resource in resources:
+        kind = resource["resourceType"]
+        if kind not in KINDS:
+            continue
+        if kind == "SearchParameter":  # small and many: one member for all, keyed by url
+            search[resource["url"]] = compact_search_parameter(resource)
+            index[kind][resource["url"]] = SEARCH_MEMBER
+            continue
+        member = f"{kind}/{resource['id']}.json"
+        if member in members and index[kind].get(resource["url"]) != member:
+            member = f"{kind}/{resource['id']}-{len(members)}.json"
+        members[member] = json.dumps(COMPACT[kind](resource), separators=(",", ":"), ensure_ascii=False).encode()
+        index[kind][resource["url"]] = member
+        if kind == "StructureDefinition":
+            summary[resource["url"]] = {k: resource[k] for k in SUMMARY_KEYS if k in resource}
+        version = resource.get("version")
+        if isinstance(version, str):
+            index[kind][f"{resource['url']}|{version}"] = member
     members[SEARCH_MEMBER] = json.dumps(search, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -234,10 +279,11 @@ def build(source: Path, out: Path) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--source", type=Path, default=ROOT.parent / "shared" / "data" / "fhir-r4")
+    parser.add_argument("--source", type=Path, required=True, help="an unpacked HL7 package folder (see above)")
+    parser.add_argument("--fallback", type=Path, default=SHARED, help="read only for bundles --source lacks")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    counts = build(args.source, args.out)
+    counts = build(args.source, args.out, args.fallback if args.fallback.is_dir() else None)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes): {counts}")
 
 

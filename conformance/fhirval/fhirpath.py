@@ -97,9 +97,21 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
     return compare
 
 
+def _contains(inputs: list[Any], substring: Any) -> bool:
+    """String contains() as HL7's Java engine answers it (FHIRPathEngine.funcContains): false, not empty, unless
+    the input is one string and the argument a non-empty one. R4's bdl-8 (``fullUrl.contains('/_history/').not()``)
+    relies on it: an entry without fullUrl passes in Java, fails on fhirpathpy's empty answer."""
+    if len(inputs) != 1 or not isinstance(substring, str) or not substring:
+        return False
+    if not isinstance(inputs[0], str):
+        raise ValueError(f"contains: expected a string, got {inputs[0]!r}")
+    return substring in inputs[0]
+
+
 # Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
 _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
     "hasValue": {"fn": _has_value, "arity": {0: []}},
+    "contains": {"fn": _contains, "arity": {1: ["String"]}},
     "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
     "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
     ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},

@@ -71,6 +71,24 @@ def test_different_precisions_are_empty_and_empty_fails_as_in_hl7s_validator() -
     assert not per1_failed(encounter("2020-01-01", "2020-01-02T10:00:00Z"))  # comparable at day precision
 
 
+def test_contains_on_nothing_is_false_as_in_hl7s_engine() -> None:
+    """R4's bdl-8 is ``fullUrl.contains('/_history/').not()``: fhirpathpy answers empty for an entry without
+    fullUrl (so the invariant failed); HL7's FHIRPathEngine.funcContains answers false (so it passes)."""
+    entry: dict[str, Any] = {"request": {"method": "PUT", "url": "Patient/1"}}
+    assert fhirpathpy_evaluate(entry, "fullUrl.contains('/_history/').not()") == []
+    assert evaluate("fullUrl.contains('/_history/').not()", entry, "Bundle.entry", entry, entry) == [True]
+    entry["fullUrl"] = "http://x.org/Patient/1/_history/2"
+    assert evaluate("fullUrl.contains('/_history/').not()", entry, "Bundle.entry", entry, entry) == [False]
+    entry["fullUrl"] = "http://x.org/Patient/1"
+    assert evaluate("fullUrl.contains('/_history/').not()", entry, "Bundle.entry", entry, entry) == [True]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "http://x.org/Patient/1/_history/2", "resource": {"resourceType": "Patient", "id": "1"},
+         "request": {"method": "PUT", "url": "Patient/1"}}]}
+    assert any("bdl-8" in i.message for i in validate_resource(bundle, source()) if i.is_error)
+    del bundle["entry"][0]["fullUrl"]  # type: ignore[index]
+    assert not any("bdl-8" in i.message for i in validate_resource(bundle, source()) if i.is_error)
+
+
 def test_html_checks_is_checked_natively() -> None:
     """htmlChecks() (txt-1/txt-2) exists only in HL7's Java engine; the narrative is checked with lxml."""
     with pytest.raises(Exception, match="htmlChecks"):
