@@ -144,9 +144,18 @@ def check_text_rules(item: str, min_length: int | None, regex: str | None, loc: 
         sink.error("primitive-format", loc, f"the value {item!r} does not match the profile's regex {regex!r}")
 
 
+_NESTED_CLASS = re.compile(r"\[[^\]]*\[")  # a '[' inside a character class (Java: a nested class or union)
+
+
 @functools.lru_cache(maxsize=256)
 def _compiled(regex: str) -> re.Pattern[str] | None:
-    """A profile's regex, or None when Python cannot read it (then it is not judged: no verdict on a guess)."""
+    """A profile's regex, or None when Python cannot read it (then it is not judged: no verdict on a guess).
+
+    Profiles write Java regexes. Java's class intersection (``[a-z&&[^aeiou]]``) and nested classes compile
+    in Python with another meaning (a literal ``[`` and ``&``), which would fail every valid value: those
+    are not judged either."""
+    if "&&" in regex or _NESTED_CLASS.search(regex):
+        return None
     try:
         return re.compile(regex)
     except re.error:

@@ -44,8 +44,16 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> list[An
     return result
 
 
+def _values(inputs: list[Any]) -> list[Any]:
+    """The items of a primitive's collection as HL7's engine sees them: fhirpathpy adds the primitive's
+    ``_x`` object (its extensions) beside the value, so ``status`` with extensions is two items there."""
+    return [v for v in inputs
+            if not (isinstance(v, dict) and not isinstance(v, FP_Type) and set(v) <= {"extension", "id"})]
+
+
 def _has_value(inputs: list[Any]) -> bool:
     """FHIRPath hasValue(), which fhirpathpy 2.2 lacks: a single primitive that has a value."""
+    inputs = _values(inputs)
     return len(inputs) == 1 and inputs[0] is not None and not isinstance(inputs[0], (dict, list))
 
 
@@ -101,6 +109,7 @@ def _contains(inputs: list[Any], substring: Any) -> bool:
     """String contains() as HL7's Java engine answers it (FHIRPathEngine.funcContains): false, not empty, unless
     the input is one string and the argument a non-empty one. R4's bdl-8 (``fullUrl.contains('/_history/').not()``)
     relies on it: an entry without fullUrl passes in Java, fails on fhirpathpy's empty answer."""
+    inputs = _values(inputs)
     if len(inputs) != 1 or not isinstance(substring, str) or not substring:
         return False
     if not isinstance(inputs[0], str):

@@ -116,3 +116,14 @@ def test_min_length_and_regex_extensions(tmp_path: Path) -> None:
     assert text_issues("Smith") == []
     assert text_issues("Li") == [("too-short", "Patient.name[0].family")]
     assert text_issues("smith") == [("primitive-format", "Patient.name[0].family")]
+
+
+def test_a_java_only_regex_is_not_judged() -> None:
+    """Java's class intersection compiles in Python with another meaning: judged, it would fail valid values."""
+    from conformance.fhirval.bounds import _compiled
+
+    assert _compiled("[a-z&&[^aeiou]]+") is None
+    assert _compiled("[[a-c][x-z]]+") is None
+    assert _compiled(r"\p{Lu}+") is None  # Python cannot read it at all
+    plain = _compiled("[A-Z][a-z]+")
+    assert plain is not None and plain.fullmatch("Abc") and not plain.fullmatch("abc")

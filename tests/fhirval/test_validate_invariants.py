@@ -89,6 +89,20 @@ def test_contains_on_nothing_is_false_as_in_hl7s_engine() -> None:
     assert not any("bdl-8" in i.message for i in validate_resource(bundle, source()) if i.is_error)
 
 
+def test_a_primitive_with_extensions_is_one_value_for_contains_and_has_value() -> None:
+    """fhirpathpy holds ``_gender``'s extension object beside ``gender``'s value (two items); HL7's engine sees one
+    element, so ``gender.contains('mal')`` and ``gender.hasValue()`` are true, not false (a positively written
+    invariant on an extended primitive would otherwise fail a valid resource)."""
+    plain: dict[str, Any] = {"resourceType": "Patient", "gender": "male"}
+    extended = {**plain, "_gender": {"extension": [{"url": "http://example.org/x", "valueString": "y"}]}}
+    for resource in (plain, extended):
+        assert evaluate("gender.contains('mal')", resource, "Patient", resource, resource) == [True]
+        assert evaluate("gender.contains('zz')", resource, "Patient", resource, resource) == [False]
+        assert evaluate("gender.hasValue()", resource, "Patient", resource, resource) == [True]
+    only_extension = {"resourceType": "Patient", "_gender": extended["_gender"]}
+    assert evaluate("gender.hasValue()", only_extension, "Patient", only_extension, only_extension) == [False]
+
+
 def test_html_checks_is_checked_natively() -> None:
     """htmlChecks() (txt-1/txt-2) exists only in HL7's Java engine; the narrative is checked with lxml."""
     with pytest.raises(Exception, match="htmlChecks"):
