@@ -38,19 +38,25 @@ class BodyCap:
             await self._refuse(send)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    if not started and not refused:
+                        # Answered here: FastAPI turns any error while reading a body into its own 400.
+                        refused = True
+                        await self._refuse(send)
                     raise BodyTooLarge
             return message
 
         async def watched(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 is out: whatever the route says after it goes nowhere
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -58,9 +64,7 @@ class BodyCap:
         try:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
-            if started:  # the route answered before reading all of it: nothing more can be said
-                return
-            await self._refuse(send)
+            pass  # answered in counted(), or the route had already started its answer
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps({"detail": f"the request body is over {self.limit:,} bytes"}).encode()

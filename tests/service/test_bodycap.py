@@ -6,11 +6,20 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
+from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
 from conformance.evidence.store import EvidenceStore
 from conformance.service.auth import create_token
 from conformance.service.bodycap import MAX_REQUEST_BODY, BodyCap
+
+
+class Pasted(BaseModel):
+    text: str
+
+
+async def _echo(body: Pasted) -> dict[str, int]:
+    return {"length": len(body.text)}
 
 
 async def test_a_declared_body_over_the_cap_is_refused_before_the_route(app: FastAPI, store: EvidenceStore) -> None:
@@ -52,3 +61,21 @@ async def test_a_streamed_body_is_cut_off_at_the_cap_and_the_route_never_sees_mo
         over = await http.post("/", content=chunks(50))
     assert over.status_code == 413
     assert max(seen) <= 10_000  # the route was never handed a byte past the cap
+
+
+async def test_a_streamed_body_to_a_pydantic_route_gets_413_not_fastapis_400() -> None:
+    """FastAPI turns any error while reading a body into its own 400: the cap answers 413 itself first."""
+    api = FastAPI()
+    api.post("/echo")(_echo)
+    async def json_chunks(n: int) -> AsyncIterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(n):
+            yield b"z" * 1000
+        yield b'"}'
+
+    api.add_middleware(BodyCap, limit=10_000)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://testserver") as http:
+        under = await http.post("/echo", content=json_chunks(5), headers={"content-type": "application/json"})
+        over = await http.post("/echo", content=json_chunks(50), headers={"content-type": "application/json"})
+    assert under.status_code == 200 and under.json() == {"length": 5000}
+    assert over.status_code == 413 and "10,000 bytes" in over.json()["detail"]
