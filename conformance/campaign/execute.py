@@ -27,7 +27,7 @@ from conformance.campaign import ledger
 from conformance.campaign.limiter import HostLimiter, LimitedTransport, LocalLimiter
 from conformance.campaign.spec import Campaign
 from conformance.checks import Links
-from conformance.evidence.store import EvidenceStore
+from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.model import RunInfo, RunResult
 from conformance.runner import Runner, build_plan, load_suites
 from conformance.runner.plan import Plan
@@ -36,6 +36,7 @@ from conformance.targets import Target, TargetError, check_credentials
 from conformance.transports.tls import tls_context
 
 SETTLED_ELSEWHERE = "settled-elsewhere"  # another attempt stored its run first: this one was discarded
+NOT_STORED = "not-stored"  # the store refused even the aborted run: the target stays running, claimed again later
 _PLANS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Any, Plan]] = {}
 
 
@@ -132,15 +133,26 @@ def _aborted(info: RunInfo, reason: str) -> RunInfo:
 
 async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: int, result: RunResult,
                  timings: Timings) -> str:
+    """Store the run and settle the target. A run the store refuses (a value the database cannot hold, a
+    connection lost) is stored instead as aborted with the store's reason, never as evidence; if even that
+    is refused the target is left running for the next claim. Either way the other targets go on."""
     status = ledger.ABORTED if result.run.aborted else ledger.COMPLETE
     guard = ledger.settle_guard(store, campaign.name, key, attempt, status, result.run.aborted)
     started = time.perf_counter()
+    refused: str | None = None
     try:
         await asyncio.to_thread(store.finish_run, result, guard)
     except ledger.AlreadySettled:
         status = SETTLED_ELSEWHERE
+    except StoreError as exc:
+        refused = str(exc)
     finally:
         timings.store += time.perf_counter() - started
+    if refused is not None and result.results:
+        why = f"the evidence store refused this run's results, so none are kept: {refused}"
+        return await _store(store, campaign, key, attempt, RunResult(run=_aborted(result.run, why)), timings)
+    if refused is not None:
+        status = NOT_STORED
     timings.counts[status] += 1
     return status
 

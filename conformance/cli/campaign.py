@@ -56,10 +56,12 @@ def campaign() -> None:
 @click.option("--concurrency", type=int, help="Targets in flight (default: the file's limits.concurrency).")
 @click.option("--broker", metavar="URL", help="Queue the targets on this Redis broker for `conformance worker`s.")
 @click.option("--chunk", type=int, default=20, show_default=True, help="Targets per queued task (--broker).")
-@click.option("--timeout", type=float, default=3600.0, show_default=True,
-              help="Seconds to wait for the workers (--broker); the campaign goes on without this command.")
+@click.option("--timeout", type=float,
+              help="Seconds to wait for the workers (--broker; default: the broker's visibility timeout plus 10 "
+                   "minutes, so a dead worker's chunks come back while this waits); the campaign goes on "
+                   "without this command.")
 def run_cmd(campaign_file: str, store_url: str | None, concurrency: int | None, broker: str | None, chunk: int,
-            timeout: float) -> None:
+            timeout: float | None) -> None:
     """Run (or resume) a campaign: each target ends with exactly one complete or aborted run."""
 
     def body() -> int:
@@ -70,9 +72,9 @@ def run_cmd(campaign_file: str, store_url: str | None, concurrency: int | None, 
         spec = load_campaign(campaign_file)
         with EvidenceStore(store_url or default_store_url()) as store:
             if broker:
-                from conformance.campaign.worker import dispatch
+                from conformance.campaign.worker import VISIBILITY_TIMEOUT, dispatch
 
-                dispatch(broker, store, spec, chunk, timeout)
+                dispatch(broker, store, spec, chunk, timeout if timeout is not None else VISIBILITY_TIMEOUT + 600)
             else:
                 execute.run_embedded(store, spec, concurrency,
                                      progress=lambda key, status: click.echo(f"{status:<9} {key}"))

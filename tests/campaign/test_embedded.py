@@ -117,3 +117,30 @@ def test_beat_schedule_comes_from_the_campaign_files(tmp_path: Path, monkeypatch
     assert entry["schedule"] == crontab(minute="30", hour="1")
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost and app.conf.worker_prefetch_multiplier == 1
     assert "unused.db" not in repr(entry)  # the store URL (maybe with a password) never goes through the broker
+
+
+def test_a_run_the_store_refuses_is_kept_as_aborted_and_the_others_go_on(tmp_path: Path, sandbox: SandboxServer,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """One target's results the database cannot hold (here: refused for the first target's run) must not take
+    its chunk down: that target is stored aborted with the store's reason, never as evidence."""
+    from conformance.evidence.store import StoreError
+
+    keys = write_targets(tmp_path / "targets", [sandbox.base_url] * 3)
+    path = write_campaign(tmp_path / "c.toml", "refused", ["fhir-rest"], select=["fhir-rest.capability.*"])
+    real = EvidenceStore.finish_run
+
+    def finish_run(self: EvidenceStore, result, guard=None):  # type: ignore[no-untyped-def]
+        if result.results and result.run.id == ledger.run_id("refused", keys[0], 1):
+            raise StoreError("the evidence store refused the run: a value it cannot hold (test)")
+        return real(self, result, guard)
+
+    monkeypatch.setattr(EvidenceStore, "finish_run", finish_run)
+    with EvidenceStore(f"sqlite:///{tmp_path / 'store.db'}", find_key=False) as store:
+        seen: dict[str, str] = {}
+        execute.run_embedded(store, load_campaign(path), progress=lambda k, s: seen.__setitem__(k, s))
+        entries = {e.target: e for e in ledger.entries(store, "refused")}
+        runs = {r["id"]: r for r in store.list_runs()}
+    assert seen == {keys[0]: ledger.ABORTED, keys[1]: ledger.COMPLETE, keys[2]: ledger.COMPLETE}
+    assert runs[entries[keys[0]].run_id]["status"] == "aborted"
+    assert "refused this run's results" in entries[keys[0]].reason
+    assert all(runs[entries[k].run_id]["status"] == "complete" for k in keys[1:])
