@@ -71,6 +71,12 @@ def _json_column(value: Any) -> str:
     return json.dumps(value)
 
 
+def _text(value: str) -> str:
+    """A text column's value as both databases can hold it: PostgreSQL refuses NUL in text, and a system
+    under test that put one in a message it answered must not make its run unstorable (so unjudged)."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
 def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int], *,
                values: bool = True) -> Rows:
     """Rows with the given ids (one per outcome, one per evidence item), in the run's order; ``values``:
@@ -86,14 +92,14 @@ def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[in
             if sha not in rows.blobs:
                 rows.blobs[sha] = {"sha256": sha, "size": len(raw), "content": zlib.compress(raw, 6)}
             ev = {"id": next(next_evidence), "outcome_id": outcome_id, "position": index, "kind": item.kind,
-                  "summary": item.summary, "sha256": sha}
+                  "summary": _text(item.summary), "sha256": sha}
             rows.evidence.append(ev)
             if values:
-                rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, item.summary, sha))
+                rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, ev["summary"], sha))
             cited.append({k: ev[k] for k in EVIDENCE_FIELDS})
         outcome = {"id": outcome_id, "run_id": run_id, "position": position, "check_id": check.id,
-                   "suite": check.suite, "group_name": check.group, "title": check.title,
-                   "status": check.status.value, "required": check.required, "message": check.message,
+                   "suite": check.suite, "group_name": check.group, "title": _text(check.title),
+                   "status": check.status.value, "required": check.required, "message": _text(check.message),
                    "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
                    "capabilities": list(check.capabilities), "metrics": plain_value(check.metrics)}
         rows.outcomes.append(outcome)
@@ -114,7 +120,7 @@ def write_run(session: Session, run_id: str, results: Sequence[CheckResult]) -> 
     rows = build_rows(run_id, results, _take_ids(session, OUTCOMES.c.id, len(results)),
                       _take_ids(session, EVIDENCE.c.id, n_evidence))
     conn = session.connection()
-    blobs = list(rows.blobs.values())
+    blobs = [b for _, b in sorted(rows.blobs.items())]  # one order for every writer: no deadlock on shared blobs
     if blobs:
         conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
                              "ON CONFLICT DO NOTHING", [(b["sha256"], b["size"], b["content"]) for b in blobs])

@@ -161,9 +161,10 @@ def _run_value(run: dict[str, Any], column: str) -> Any:
 def _data(run_id: str, rows: bulk.Rows) -> list[tuple[str, tuple[Any, ...]]]:
     """The blobs, then outcomes and evidence (one statement), each table's rows as one JSON document."""
     statements: list[tuple[str, tuple[Any, ...]]] = []
-    if rows.blobs:
-        statements.append((INSERT_BLOBS, (json.dumps([{"sha256": b["sha256"], "size": b["size"],
-                                                       "content": b["content"].hex()} for b in rows.blobs.values()]),)))
+    if rows.blobs:  # in digest order, as every writer does: two runs sharing blobs cannot deadlock on them
+        blobs = [{"sha256": b["sha256"], "size": b["size"], "content": b["content"].hex()}
+                 for _, b in sorted(rows.blobs.items())]
+        statements.append((INSERT_BLOBS, (json.dumps(blobs),)))
     if rows.outcomes:
         # build_rows was given the positions as outcome ids: the evidence's outcome_id is its outcome's position.
         statements.append((INSERT_OUTCOMES_AND_EVIDENCE, (run_id, json.dumps(rows.outcomes),

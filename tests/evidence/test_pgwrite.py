@@ -78,10 +78,10 @@ def test_postgresql_stores_what_sqlite_stores(pg_server: str, tmp_path: Path, mo
 
 
 def test_a_row_the_server_refuses_stores_nothing_says_why_and_the_store_goes_on(pg_server: str) -> None:
-    """A NUL in a message (PostgreSQL text cannot hold it) fails inside the pipeline: one-line StoreError,
+    """A NUL in a metric (PostgreSQL's JSON cannot hold it) fails inside the pipeline: one-line StoreError,
     the run's transaction rolled back whole, and the next run is stored on the same connection."""
     bad = awkward(0)
-    bad.results[0].message = "nul \x00 here"
+    bad.results[0].metrics = {"note": "nul \x00 here"}
     with EvidenceStore(fresh_database(pg_server, "t_pgwrite_refused"), find_key=False) as store:
         with pytest.raises(StoreError, match=r"could not store run odd-0: unsupported Unicode escape") as caught:
             store.finish_run(bad)
@@ -89,3 +89,20 @@ def test_a_row_the_server_refuses_stores_nothing_says_why_and_the_store_goes_on(
         assert store.list_runs() == []
         store.finish_run(awkward(1))
         assert [r["id"] for r in store.list_runs()] == ["odd-1"] and store.verify() == (1, [])
+
+
+def test_a_nul_a_server_put_in_a_message_is_stored_on_both_backends_alike(pg_server: str, tmp_path: Path) -> None:
+    """PostgreSQL text cannot hold NUL: a system under test that answers one (quoted in a check's message or
+    an evidence summary) must not make its run unstorable there, so unjudged. Both stores keep U+FFFD."""
+    kept = {}
+    urls = (("sqlite", f"sqlite:///{tmp_path / 'nul.db'}"), ("postgresql", fresh_database(pg_server, "t_nul")))
+    for name, url in urls:
+        run = awkward(0)
+        run.results[0].message = "the server said \x00 here"
+        run.results[0].title = "title \x00"
+        with EvidenceStore(url, find_key=False) as store:
+            store.finish_run(run)
+            result, _ = store.get_result("odd-0")
+            assert store.verify() == (1, [])
+        kept[name] = (result.results[0].message, result.results[0].title)
+    assert kept["sqlite"] == kept["postgresql"] == ("the server said \ufffd here", "title \ufffd")
