@@ -22,7 +22,7 @@ batch and is waited for once; the seal and its signature in a second; the commit
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -83,10 +83,12 @@ class AlreadySealed(Exception):
 
 
 def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckResult], *, lock: int,
-                 sealed_at: str, signer: Signer | None) -> None:
+                 clock: Callable[[], str], signer: Signer | None) -> None:
     """Write the run row (``run``: RUN_FIELDS plus ``target_name``), its outcomes and evidence, and seal
-    and sign it, in the session's transaction (the caller commits). IntegrityError: another writer took
-    the seal's place (retry); AlreadySealed; DBAPIError for anything else the server refused."""
+    and sign it, in the session's transaction (the caller commits); the seal's time is read from
+    ``clock`` once the log's lock is held, so seals' times follow their log order as on SQLite.
+    IntegrityError: another writer took the seal's place (retry); AlreadySealed; DBAPIError for anything
+    else the server refused."""
     import psycopg
 
     run_id = str(run["id"])
@@ -108,6 +110,7 @@ def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckR
             seals, said, sequence, previous = head.fetchone()  # the first round trip: everything above
             if upsert.fetchone() is None:
                 raise AlreadySealed(run_id)
+            sealed_at = clock()  # under the lock
             found = [i for i in (seals, said) if i is not None]
             log_index = max(found) + 1 if found else 0
             sequence, previous = (sequence + 1, previous) if sequence is not None else (1, "")

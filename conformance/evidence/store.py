@@ -289,7 +289,7 @@ class EvidenceStore:
         run = {**row_fields(row, (*RUN_FIELDS, "target_name")), "status": ABORTED if info.aborted else COMPLETE,
                "summary": {**result.summary(), **({"aborted": info.aborted} if info.aborted else {})}}
         try:
-            pgwrite.write_sealed(session, run, result.results, lock=LOG_LOCK, sealed_at=now_iso(), signer=self.signer)
+            pgwrite.write_sealed(session, run, result.results, lock=LOG_LOCK, clock=now_iso, signer=self.signer)
         except pgwrite.AlreadySealed:
             raise StoreError(f"store {self.url}: run {info.id} is sealed; it cannot be stored again") from None
         except IntegrityError:
