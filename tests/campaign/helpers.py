@@ -8,11 +8,13 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port
 
 TARGET = """name = "{name}"
 sandbox = {sandbox}
@@ -55,10 +57,23 @@ def write_campaign(path: Path, name: str, suites: list[str], select: list[str] |
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def running_soon(store_url: str, campaign: str, seconds: float, also: Callable[[], bool] = lambda: True) -> bool:
+    """Whether, within ``seconds``, the ledger shows a target of ``campaign`` running (and ``also()`` holds):
+    the moment a test kills a worker or restarts the broker."""
+    from conformance.campaign import ledger
+    from conformance.evidence.store import EvidenceStore
+
+    deadline = time.monotonic() + seconds
+    with EvidenceStore(store_url) as store:
+        while time.monotonic() < deadline:
+            try:
+                running = any(e.status == ledger.RUNNING for e in ledger.entries(store, campaign))
+            except Exception:  # the ledger table appears when the campaign enrols its targets
+                running = False
+            if running and also():
+                return True
+            time.sleep(0.1)
+    return False
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from conformance.campaign import ledger
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.server import SandboxServer
-from tests.campaign.helpers import free_port, stop, write_campaign, write_targets
+from tests.campaign.helpers import free_port, running_soon, stop, write_campaign, write_targets
 from tests.pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,17 +111,9 @@ def test_broker_restart_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_p
 
 def _restart_while_running(broker: Broker, store_url: str) -> bool:
     """Stop the broker while a target is running, start it again on the same data; whether it was."""
-    deadline = time.monotonic() + 150
-    with EvidenceStore(store_url) as store:
-        while time.monotonic() < deadline:
-            try:
-                running = [e for e in ledger.entries(store, "broker-test") if e.status == ledger.RUNNING]
-            except Exception:  # the ledger table appears when the campaign enrols its targets
-                running = []
-            if running:
-                broker.stop()
-                time.sleep(2)  # workers and the campaign see the connection refused
-                broker.start()
-                return True
-            time.sleep(0.1)
-    return False
+    if not running_soon(store_url, "broker-test", 150):
+        return False
+    broker.stop()
+    time.sleep(2)  # workers and the campaign see the connection refused
+    broker.start()
+    return True

@@ -16,7 +16,7 @@ from conformance.campaign import ledger
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.server import SandboxServer
-from tests.campaign.helpers import free_port, redis_server, stop, write_campaign, write_targets
+from tests.campaign.helpers import free_port, redis_server, running_soon, stop, write_campaign, write_targets
 from tests.pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,16 +63,8 @@ def test_worker_killed_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_pa
 
 def _kill_a_busy_worker(store_url: str, worker: subprocess.Popen[bytes]) -> bool:
     """SIGKILL the only worker while it runs targets; whether it was killed."""
-    deadline = time.monotonic() + 120
-    with EvidenceStore(store_url) as store:
-        while time.monotonic() < deadline:
-            try:
-                running = [e for e in ledger.entries(store, "kill-test") if e.status == ledger.RUNNING]
-            except Exception:  # the ledger table appears when the campaign enrols its targets
-                running = []
-            if running and worker.poll() is None:
-                time.sleep(0.5)  # well into its chunks
-                os.kill(worker.pid, signal.SIGKILL)
-                return True
-            time.sleep(0.1)
-    return False
+    if not running_soon(store_url, "kill-test", 120, also=lambda: worker.poll() is None):
+        return False
+    time.sleep(0.5)  # well into its chunks
+    os.kill(worker.pid, signal.SIGKILL)
+    return True
