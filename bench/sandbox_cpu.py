@@ -46,21 +46,22 @@ def _count_requests() -> None:
     httpx.AsyncClient.send = counted  # type: ignore[method-assign]
 
 
-def cpu_of(pid: int) -> float:
-    """utime + stime of one process (every thread), seconds."""
+def cpu_of(pid: int) -> tuple[float, float]:
+    """utime and stime of one process (every thread), seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
 
 
-def start(tree: Path, fault: str, latency_ms: float, profile: str | None, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start(tree: Path, fault: str, latency_ms: float, profile: str | None,
+          tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     """The tree's bench sandbox; a tree named ``PATH+asyncio`` runs without uvloop (uvicorn's "auto" loop
     takes uvloop whenever it imports: hiding it gives main's sandbox as it ran before uvloop was installed)."""
     from tests.campaign.helpers import free_port
 
     port = free_port()
     path = [str(tree)]
-    if tree.name.endswith("+asyncio"):
-        tree = tree.with_name(tree.name.removesuffix("+asyncio"))
+    if str(tree).endswith("+asyncio"):
+        tree = Path(str(tree).removesuffix("+asyncio")).resolve()
         hide = tmp / "no-uvloop"
         hide.mkdir(exist_ok=True)
         (hide / "uvloop.py").write_text('raise ImportError("hidden by bench/sandbox_cpu.py")\n')
@@ -85,10 +86,11 @@ def measure(tmp: Path, tree: Path, args: argparse.Namespace, tag: str, profile: 
         embedded(f"sqlite:///{tmp / f'warm-{tag}.db'}", campaign_file(tmp / f"warm-{tag}", "warm", select, 4), 4)
         write_targets(tmp / f"run-{tag}" / "targets", [url] * args.targets)
         path = campaign_file(tmp / f"run-{tag}", "run", select, args.targets)
-        sent, cpu = SENT[0], cpu_of(proc.pid)
+        sent, (user, system) = SENT[0], cpu_of(proc.pid)
         wall = embedded(f"sqlite:///{tmp / f'run-{tag}.db'}", path, args.targets)[0]
-        used, requests = cpu_of(proc.pid) - cpu, SENT[0] - sent
-        print(f"  {tree}: {requests} requests, sandbox CPU {used * 1000:.0f} ms = "
+        user, system = (a - b for a, b in zip(cpu_of(proc.pid), (user, system), strict=True))
+        used, requests = user + system, SENT[0] - sent
+        print(f"  {tree}: {requests} requests, sandbox CPU {used * 1000:.0f} ms (system {system * 1000:.0f}) = "
               f"{used * 1000 / requests:.3f} ms a request, {used * 1000 / args.targets:.1f} ms a target "
               f"(wall {wall:.1f} s, noisy)", flush=True)
         return used, requests
