@@ -79,6 +79,7 @@ def test_live_resources_follow_every_write_in_creation_order() -> None:
     expected = sorted((h[-1].resource for (t, _), h in store.versions.items() if t == "Patient" and h[-1].resource),
                       key=lambda r: int(r["id"]))
     assert store.live("Patient") == expected
+    assert Store(versions=dict(store.versions)).live("Patient") == expected  # a store made with versions in it
 
 
 def test_the_json_copy_is_deep_and_equal() -> None:

@@ -43,8 +43,12 @@ class Store:
     _last_instant: datetime | None = None
     # The same histories by type, and each type's live resources once asked for (dropped on a write to the
     # type): a search scanned every version of every type, a cost that grew with all a sandbox ever stored.
-    _by_type: dict[str, dict[str, list[Version]]] = field(default_factory=dict)
-    _live: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _by_type: dict[str, dict[str, list[Version]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _live: dict[str, list[dict[str, Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for (rtype, rid), history in self.versions.items():  # a store made with versions already in it
+            self._by_type.setdefault(rtype, {})[rid] = history
 
     def _history_for(self, rtype: str, rid: str) -> list[Version]:
         history = self.versions.get((rtype, rid))
