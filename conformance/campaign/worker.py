@@ -103,8 +103,7 @@ def dispatch(broker: str, store: EvidenceStore, spec: Campaign, chunk: int, time
     enqueue(make_app(broker), store, spec, chunk)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        states = [e.status for e in ledger.entries(store, spec.name) if e.target in spec.targets]
-        if all(s in ledger.SETTLED for s in states):
+        if not any(t in spec.targets for t in ledger.unsettled(store, spec.name)):  # unsettled rows only
             return
         time.sleep(0.5)
 
