@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.campaign.limiter import LimitedTransport, LocalLimiter, retry_after
 from tests.campaign.helpers import redis_server
@@ -128,14 +129,17 @@ async def test_two_unshared_limiters_pass_the_limit() -> None:
     assert app.peak["a.test"] > 3
 
 
-async def test_a_pause_by_one_worker_stops_the_other_reusing_its_slots(tmp_path: Path) -> None:
+async def test_a_pause_by_one_worker_stops_the_other_reusing_its_slots(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from conformance.campaign import redis_limiter
 
+    monkeypatch.setattr(redis_limiter, "LINGER", 30.0)  # two's free slot stays free for the whole test
     with redis_server(tmp_path) as url:
         one, two = redis_limiter.RedisLimiter(url, 2), redis_limiter.RedisLimiter(url, 2)
         try:
             await two.release("h:", await two.acquire("h:"))  # two now holds a free, reusable slot
             await one.pause("h:", 5)  # a 429 seen by one
+            assert two._hosts["h:"].free  # held, not given back
             await asyncio.sleep(redis_limiter.FRESH * 2)  # two's last word from Redis is now stale
             waiting = asyncio.ensure_future(two.acquire("h:"))
             await asyncio.sleep(0.5)
