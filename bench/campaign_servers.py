@@ -96,6 +96,10 @@ def pieces(store_url: str, broker: str, result: object, targets: int, requests: 
             for key, attempt, run in zip(keys, attempts, runs, strict=True):
                 status = ledger.ABORTED if run.run.aborted else ledger.COMPLETE  # type: ignore[attr-defined]
                 store.finish_run(run, ledger.settle_guard(store, campaign, key, attempt or 0, status))  # type: ignore[arg-type]
+        alone = [_for_target(result, f"{campaign}-alone", k, 1) for k in keys]
+        with measured(kinds, "store alone (no ledger: the run's own cost)", targets, out):
+            for run in alone:
+                store.finish_run(run)  # type: ignore[arg-type]
         keys2 = [f"targets/c{n:03d}.toml" for n in range(targets)]
         ledger.enrol(store, campaign, keys2)
         before = _sessions(store)
