@@ -76,10 +76,11 @@ class ValueWalker:
     def note_once(self, key: str) -> bool:
         raise NotImplementedError  # elements.Walker
 
-    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+    def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
         raise NotImplementedError  # elements.Walker
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
+              ) -> list[Issue] | None:
         raise NotImplementedError  # elements.Walker
 
     def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
@@ -234,7 +235,7 @@ class ValueWalker:
         nothing is said beyond a warning, and the type alone is walked (None)."""
         known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
         for url, pidx in known:
-            if self.conforms(item, tcode, url):
+            if self.conforms(item, tcode, url, loc):
                 assert pidx.root is not None
                 return pidx, pidx.root
         if len(known) < len(profiles):

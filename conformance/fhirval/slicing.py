@@ -93,7 +93,8 @@ _PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Can
                    "Date", "DateTime", "Time", "Code", "Oid", "Id", "Markdown", "UnsignedInt", "PositiveInt", "Uuid"}
 
 
-def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]]) -> bool:
+def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]],
+             loc: str = "$") -> bool:
     for d in discriminators:
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
@@ -121,7 +122,9 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
             if not profiles and len(discriminators) > 1:
                 continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
-            if not values or not profiles or not all(any(w.conforms(v, vt, p) for p in profiles) for v, vt in values):
+            vloc = loc if not steps else "$"  # where the value stands, when it is the item itself
+            if not values or not profiles or not all(any(w.conforms(v, vt, p, vloc) for p in profiles)
+                                                     for v, vt in values):
                 return False
         else:
             return False
@@ -160,11 +163,12 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
     discriminators = [d for d in slicing.get("discriminator") or () if isinstance(d, dict)]
     rules = slicing.get("rules", "open")
     out: list[Node | None] = []
-    for item in items:
+    for n, item in enumerate(items):
         match = None
         if item is not None:
+            iloc = f"{where}[{n}]" if as_array else where
             for s in node.slices:
-                if discriminators and _matches(w, s, item, tcode, discriminators):
+                if discriminators and _matches(w, s, item, tcode, discriminators, iloc):
                     match = s
                     break
                 if not discriminators and node.is_choice and any(t.code == tcode for t in s.types):

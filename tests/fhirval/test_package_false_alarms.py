@@ -1,0 +1,77 @@
+"""False alarms found by validating implementation guides' published examples and conformance resources with
+their packages loaded (AU Base 6.0.0, mCODE 4.0.0, Genomics Reporting 3.0.0: HL7's IG publisher judged them;
+bench/fhir_examples_alarms.py --package). Each generic cause is pinned with a small synthetic resource that
+failed before the fix, next to one that must still fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.fhirval.test_agreement_classes import PATIENT, definitions, errors
+
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+# ---- a type with several profiles: the trial of each profile --------------------------------------------
+
+def _identifier_profile(url: str, system: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1].replace("-", ""),
+            "status": "draft", "kind": "complex-type", "abstract": False, "type": "Identifier",
+            "baseDefinition": CORE + "Identifier", "derivation": "constraint",
+            "differential": {"element": [{"id": "Identifier.system", "path": "Identifier.system", "min": 1,
+                                          "fixedUri": system}]}}
+
+
+def _identifier_extension(url: str) -> dict[str, Any]:
+    """An extension whose context is the Identifier datatype (AU Base's ihi-status)."""
+    return {"resourceType": "StructureDefinition", "url": url, "name": "IdStatus", "status": "draft",
+            "kind": "complex-type", "abstract": False, "type": "Extension", "baseDefinition": CORE + "Extension",
+            "derivation": "constraint", "context": [{"type": "element", "expression": "Identifier"}],
+            "differential": {"element": [
+                {"id": "Extension", "path": "Extension", "max": "1"},
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "code"}]}]}}
+
+
+def _patient_identifiers(url: str, *profiles: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": url, "name": "PatientIds", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Patient", "baseDefinition": CORE + "Patient",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Patient.identifier", "path": "Patient.identifier",
+                 "type": [{"code": "Identifier", "profile": list(profiles)}]}]}}
+
+
+def _several_profiles(tmp_path: Path) -> tuple[Any, tuple[str, ...], str]:
+    one = _identifier_profile("http://example.org/sd/id-one", "http://example.org/ids/one")
+    two = _identifier_profile("http://example.org/sd/id-two", "http://example.org/ids/two")
+    ext = _identifier_extension("http://example.org/sd/id-status")
+    patient = _patient_identifiers("http://example.org/sd/patient-ids", one["url"], two["url"])
+    return definitions(tmp_path, one, two, ext, patient), (patient["url"],), ext["url"]
+
+
+def test_a_type_profile_trial_judges_an_extension_context_where_the_value_stands(tmp_path: Path) -> None:
+    """The trial of each profile ran at a placeholder location, so an extension whose context is the datatype
+    (Identifier) was judged as if on the resource, and a value meeting its profile met none of them."""
+    source, profile, ext = _several_profiles(tmp_path)
+    status = {"url": ext, "valueCode": "active"}
+    good = {"extension": [status], "system": "http://example.org/ids/two", "value": "1"}
+    assert errors({**PATIENT, "identifier": [good]}, source, profile) == []
+    # still: on the resource itself the extension is out of its context, and a value meeting neither profile fails
+    assert errors({**PATIENT, "extension": [status]}, source, profile) == [
+        ("extension-context", "Patient.extension[0]")]
+    bad = {"extension": [status], "system": "http://example.org/ids/three", "value": "1"}
+    assert errors({**PATIENT, "identifier": [bad]}, source, profile)[0] == ("type-profile", "Patient.identifier[0]")
+
+
+def test_a_type_profile_trial_is_not_failed_by_warnings(tmp_path: Path) -> None:
+    """The trial kept one issue and turned a second into a too-many-issues error, so two warnings (a code
+    outside an extensible binding, an extension in the example.org domain) made a value meeting its profile
+    meet none."""
+    source, profile, _ = _several_profiles(tmp_path)
+    warned = {"type": {"coding": [{"system": "http://example.org/cs", "code": "a"}]},
+              "_value": {"extension": [{"url": "http://example.org/ext/note", "valueString": "x"}]}}
+    good = {**warned, "system": "http://example.org/ids/one", "value": "1"}
+    assert errors({**PATIENT, "identifier": [good]}, source, profile) == []
+    bad = {**warned, "system": "http://example.org/ids/three", "value": "1"}
+    assert errors({**PATIENT, "identifier": [bad]}, source, profile)[0] == ("type-profile", "Patient.identifier[0]")
