@@ -75,3 +75,38 @@ def test_a_type_profile_trial_is_not_failed_by_warnings(tmp_path: Path) -> None:
     assert errors({**PATIENT, "identifier": [good]}, source, profile) == []
     bad = {**warned, "system": "http://example.org/ids/three", "value": "1"}
     assert errors({**PATIENT, "identifier": [bad]}, source, profile)[0] == ("type-profile", "Patient.identifier[0]")
+
+
+# ---- slices told apart by a required binding to a value set that is not held -------------------------
+
+def _condition_categories(url: str, value_set: str, rules: str = "open") -> dict[str, Any]:
+    """mCODE's Condition.category: sliced by pattern on $this, its us-core slice known by a required binding."""
+    return {"resourceType": "StructureDefinition", "url": url, "name": "ConditionCategories", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Condition", "baseDefinition": CORE + "Condition",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Condition.category", "path": "Condition.category", "min": 1,
+                 "slicing": {"discriminator": [{"type": "pattern", "path": "$this"}], "rules": rules}},
+                {"id": "Condition.category:listed", "path": "Condition.category", "sliceName": "listed", "min": 1,
+                 "binding": {"strength": "required", "valueSet": value_set}}]}}
+
+
+CONDITION: dict[str, Any] = {
+    "resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                              "code": "problem-list-item"}]}]}
+
+
+def test_a_slice_known_by_a_value_set_not_held_is_not_judged(tmp_path: Path) -> None:
+    """Not knowing the value set (a dependency not loaded) made every value fall outside the slice: slice-min."""
+    unknown = _condition_categories("http://example.org/sd/c-unknown", "http://example.org/vs/not-held")
+    closed = _condition_categories("http://example.org/sd/c-closed", "http://example.org/vs/not-held", "closed")
+    held = _condition_categories("http://example.org/sd/c-held", "http://hl7.org/fhir/ValueSet/condition-category")
+    other = {**CONDITION, "category": [{"coding": [{"system": "http://example.org/cs", "code": "x"}]}]}
+    source = definitions(tmp_path, unknown, closed, held)
+    assert errors(CONDITION, source, (unknown["url"],)) == []
+    assert errors(CONDITION, source, (closed["url"],)) == []
+    assert errors(CONDITION, source, (held["url"],)) == []
+    # a value set held here still judges: a code it lacks fills no slice
+    assert errors(other, source, (held["url"],)) == [("slice-min", "Condition")]
+    assert errors(other, source, (closed["url"],)) == []
+
