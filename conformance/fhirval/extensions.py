@@ -85,7 +85,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                              "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
-        if not modifier and w.allows_unknown_extension(url):
+        if (pending := w.model.unloaded(url)) is not None:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} was not checked: it is under the canonical base "
+                                                  f"of {pending}, a dependency that is not loaded")
+        elif not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
         elif not modifier and example_extension(url):

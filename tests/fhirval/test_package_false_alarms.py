@@ -5,9 +5,13 @@ failed before the fix, next to one that must still fail."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.packages import PackageCache
+from conformance.fhirval.validate import validate_resource
 from tests.fhirval.test_agreement_classes import PATIENT, definitions, errors
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -110,3 +114,37 @@ def test_a_slice_known_by_a_value_set_not_held_is_not_judged(tmp_path: Path) -> 
     assert errors(other, source, (held["url"],)) == [("slice-min", "Condition")]
     assert errors(other, source, (closed["url"],)) == []
 
+
+# ---- what a dependency that could not be loaded defines is not judged ---------------------------------
+
+def _guide_package(root: Path) -> Path:
+    """A package depending on two packages found nowhere: one whose canonical its ImplementationGuide declares,
+    one named as HL7 names its packages (hl7.fhir.<realm>.<code>: http://hl7.org/fhir/<realm>/<code>)."""
+    folder = root / "guide" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({
+        "name": "example.guide", "version": "1.0.0", "fhirVersions": ["4.0.1"],
+        "dependencies": {"hl7.fhir.r4.core": "4.0.1", "example.declared": "2.0.0", "hl7.fhir.zz.named": "3.0.0"}}))
+    (folder / "ImplementationGuide-example.guide.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "url": "http://guide.test/ImplementationGuide/example.guide",
+        "packageId": "example.guide", "dependsOn": [
+            {"uri": "http://declared.test/fhir/ImplementationGuide/example.declared", "packageId": "example.declared",
+             "version": "2.0.0"}]}))
+    return root / "guide"
+
+
+def test_an_extension_of_a_dependency_not_loaded_is_not_judged(tmp_path: Path) -> None:
+    """mCODE 4.0.0 without US Core 6.1.0: us-core-race, uscdi-requirement... "could not be found", errors."""
+    source = load_definitions([_guide_package(tmp_path)], cache=PackageCache(tmp_path / "empty-cache"))
+    declared = {"url": "http://declared.test/fhir/StructureDefinition/race", "valueString": "x"}
+    named = {"url": "http://hl7.org/fhir/zz/named/StructureDefinition/birthsex", "valueCode": "F"}
+    modifier = {"url": "http://declared.test/fhir/StructureDefinition/flag", "valueBoolean": True}
+    res = {**PATIENT, "extension": [declared, named], "modifierExtension": [modifier]}
+    issues = [i for i in validate_resource(res, source) if i.defect == "extension-unknown"]
+    assert [(i.severity, i.location) for i in issues] == [
+        ("information", "Patient.extension[0]"), ("information", "Patient.extension[1]"),
+        ("information", "Patient.modifierExtension[0]")]
+    assert "example.declared#2.0.0" in issues[0].message and "hl7.fhir.zz.named#3.0.0" in issues[1].message
+    # an extension under no missing dependency's canonical is still unknown: an error
+    other = {"url": "http://other.test/fhir/StructureDefinition/race", "valueString": "x"}
+    assert errors({**PATIENT, "extension": [other]}, source) == [("extension-unknown", "Patient.extension[0]")]
