@@ -191,8 +191,9 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
-    validator: evaluated from the resource, the element among the results). Not evaluable: allowed."""
-    from conformance.fhirval.invariants import evaluate
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed. On a
+    primitive (``_valueCode``), the host is its ``_name`` object, found among what the expression selects."""
+    from conformance.fhirval.invariants import evaluate, select
 
     frame = w.frames[-1]
     res = frame.resource
@@ -202,7 +203,10 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     if expr.startswith(frame.type + "."):
         expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
     try:
-        found = evaluate(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+        root = w.root if isinstance(w.root, dict) else res
+        found = evaluate(expr, res, frame.type, res, root)
+        if not any(f is host for f in found) and isinstance(host, dict) and host.keys() <= {"id", "extension"}:
+            found = select(expr, res, frame.type, res, root)
     except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
         return True
     return any(f is host for f in found)

@@ -148,3 +148,31 @@ def test_an_extension_of_a_dependency_not_loaded_is_not_judged(tmp_path: Path) -
     # an extension under no missing dependency's canonical is still unknown: an error
     other = {"url": "http://other.test/fhir/StructureDefinition/race", "valueString": "x"}
     assert errors({**PATIENT, "extension": [other]}, source) == [("extension-unknown", "Patient.extension[0]")]
+
+
+# ---- an extension on a primitive value, its context a FHIRPath expression -------------------------------
+
+def _simple_extension(url: str, value_type: str, context: dict[str, str]) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1].replace("-", ""),
+            "status": "draft", "kind": "complex-type", "abstract": False, "type": "Extension",
+            "baseDefinition": CORE + "Extension", "derivation": "constraint", "context": [context],
+            "differential": {"element": [
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": value_type}]}]}}
+
+
+def test_an_extension_on_an_extension_value_meets_a_fhirpath_context_selecting_that_value(tmp_path: Path) -> None:
+    """The extensions package's conformance-derivedFrom stands on standards-status's valueCode (its context:
+    ``extension('...standards-status').value``); the primitive's ``_valueCode`` was never found among the
+    expression's results, so all 143 of AU Base's definitions that carry it failed."""
+    status = _simple_extension("http://example.org/sd/status", "code", {"type": "element", "expression": "Patient"})
+    derived = _simple_extension("http://example.org/sd/derived", "string",
+                                {"type": "fhirpath", "expression": f"extension('{status['url']}').value"})
+    source = definitions(tmp_path, status, derived)
+    note = {"url": derived["url"], "valueString": "from elsewhere"}
+    on_value = {"url": status["url"], "valueCode": "trial-use", "_valueCode": {"extension": [note]}}
+    assert errors({**PATIENT, "extension": [on_value]}, source) == []
+    # elsewhere than the value the expression selects, it is still out of its context
+    assert errors({**PATIENT, "extension": [note]}, source) == [("extension-context", "Patient.extension[0]")]
+    on_active = {**PATIENT, "_active": {"extension": [note]}}
+    assert errors(on_active, source) == [("extension-context", "Patient.active.extension[0]")]
