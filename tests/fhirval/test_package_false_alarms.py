@@ -176,3 +176,18 @@ def test_an_extension_on_an_extension_value_meets_a_fhirpath_context_selecting_t
     assert errors({**PATIENT, "extension": [note]}, source) == [("extension-context", "Patient.extension[0]")]
     on_active = {**PATIENT, "_active": {"extension": [note]}}
     assert errors(on_active, source) == [("extension-context", "Patient.active.extension[0]")]
+
+
+# ---- the build tool's extensions --------------------------------------------------------------------
+
+def test_the_build_tools_extensions_pass_unchecked() -> None:
+    """HL7's validator accepts its build tool's extensions without a definition (BuildExtensions.allConsts());
+    the extensions package's own definitions carry build/copyright and build/definition on bindings."""
+    from conformance.fhirval.base import base_source
+
+    copyright_ext = {"url": "http://hl7.org/fhir/build/StructureDefinition/copyright", "valueString": "(c) HL7"}
+    assert errors({**PATIENT, "extension": [copyright_ext]}, base_source()) == []
+    made_up = {"url": "http://hl7.org/fhir/build/StructureDefinition/not-a-build-one", "valueString": "x"}
+    assert errors({**PATIENT, "extension": [made_up]}, base_source()) == [("extension-unknown", "Patient.extension[0]")]
+    assert errors({**PATIENT, "modifierExtension": [copyright_ext]}, base_source()) == [
+        ("extension-unknown", "Patient.modifierExtension[0]")]
