@@ -191,3 +191,35 @@ def test_the_build_tools_extensions_pass_unchecked() -> None:
     assert errors({**PATIENT, "extension": [made_up]}, base_source()) == [("extension-unknown", "Patient.extension[0]")]
     assert errors({**PATIENT, "modifierExtension": [copyright_ext]}, base_source()) == [
         ("extension-unknown", "Patient.modifierExtension[0]")]
+
+
+# ---- a renamed choice with a slice name: a type slice --------------------------------------------------
+
+def _official(url: str) -> dict[str, Any]:
+    """The extensions package's address-official: ``Extension.valueBoolean:valueBoolean`` and
+    ``Extension.valueCodeableConcept:valueCodeableConcept``, R5-era type slices written as renamed choices."""
+    return {"resourceType": "StructureDefinition", "url": url, "name": "Official", "status": "draft",
+            "kind": "complex-type", "abstract": False, "type": "Extension", "baseDefinition": CORE + "Extension",
+            "derivation": "constraint", "context": [{"type": "element", "expression": "Patient"}],
+            "differential": {"element": [
+                {"id": "Extension", "path": "Extension", "max": "1"},
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                {"id": "Extension.valueBoolean:valueBoolean", "path": "Extension.valueBoolean",
+                 "sliceName": "valueBoolean", "min": 0, "max": "1", "type": [{"code": "boolean"}]},
+                {"id": "Extension.valueCodeableConcept:valueCodeableConcept", "path": "Extension.valueCodeableConcept",
+                 "sliceName": "valueCodeableConcept", "min": 0, "max": "1", "type": [{"code": "CodeableConcept"}]}]}}
+
+
+def test_a_renamed_choice_with_a_slice_name_is_a_type_slice(tmp_path: Path) -> None:
+    """Our snapshot generator refused it ("a slice of a renamed choice"), an error on the definition itself;
+    HL7's generator slices value[x] by type, closed, to the slices' types."""
+    from conformance.fhirval.base import base_source
+
+    official = _official("http://example.org/sd/official")
+    assert errors(official, base_source()) == []
+    source = definitions(tmp_path, official)
+    assert errors({**PATIENT, "extension": [{"url": official["url"], "valueBoolean": True}]}, source) == []
+    concept = {"url": official["url"], "valueCodeableConcept": {"text": "country X"}}
+    assert errors({**PATIENT, "extension": [concept]}, source) == []
+    wrong = {**PATIENT, "extension": [{"url": official["url"], "valueString": "yes"}]}
+    assert [d for d, _ in errors(wrong, source)] == ["choice-type"]
