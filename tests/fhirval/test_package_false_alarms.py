@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.validate import validate_resource
@@ -223,3 +225,32 @@ def test_a_renamed_choice_with_a_slice_name_is_a_type_slice(tmp_path: Path) -> N
     assert errors({**PATIENT, "extension": [concept]}, source) == []
     wrong = {**PATIENT, "extension": [{"url": official["url"], "valueString": "yes"}]}
     assert [d for d, _ in errors(wrong, source)] == ["choice-type"]
+
+
+# ---- HL7 Terminology, a dependency that could not be loaded: R4's 2019 copies are not used ---------------
+
+def test_codes_of_a_terminology_release_not_loaded_are_not_judged_by_r4s_old_copies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AU Base 6.0.0 depends on THO 7.0.1; without it, R4's own 2019 copy of v2-0203 made FGN (added since)
+    an unknown code, an error on AU's own order-identifier-type value set and its examples."""
+    monkeypatch.delenv("CONFORMANCE_TERMINOLOGY_PACKAGE", raising=False)
+    monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(tmp_path / "empty-cache"))
+    folder = tmp_path / "au" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({
+        "name": "example.au", "version": "1.0.0", "dependencies": {"hl7.terminology.r4": "7.0.1"}}))
+    (folder / "ImplementationGuide-example.au.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "packageId": "example.au", "dependsOn": [
+            {"uri": "http://terminology.hl7.org/ImplementationGuide/hl7.terminology", "packageId": "hl7.terminology.r4",
+             "version": "7.0.1"}]}))
+    coding = {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "FGN"}
+    res = {**PATIENT, "identifier": [{"type": {"coding": [coding]}, "system": "http://example.org/ids", "value": "1"}]}
+    from conformance.fhirval.terminology_packages import find_terminology_package
+
+    assert find_terminology_package() is None
+    source = load_definitions([tmp_path / "au"], cache=PackageCache(tmp_path / "empty-cache"))
+    assert errors(res, source) == []
+    # with nothing asking for a later release, R4's copy still judges
+    from conformance.fhirval.base import base_source
+
+    assert errors(res, base_source()) == [("code-unknown", "Patient.identifier[0].type.coding[0]")]
