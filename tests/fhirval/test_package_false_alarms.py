@@ -31,13 +31,7 @@ def _identifier_profile(url: str, system: str) -> dict[str, Any]:
 
 def _identifier_extension(url: str) -> dict[str, Any]:
     """An extension whose context is the Identifier datatype (AU Base's ihi-status)."""
-    return {"resourceType": "StructureDefinition", "url": url, "name": "IdStatus", "status": "draft",
-            "kind": "complex-type", "abstract": False, "type": "Extension", "baseDefinition": CORE + "Extension",
-            "derivation": "constraint", "context": [{"type": "element", "expression": "Identifier"}],
-            "differential": {"element": [
-                {"id": "Extension", "path": "Extension", "max": "1"},
-                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
-                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "code"}]}]}}
+    return _simple_extension(url, "code", {"type": "element", "expression": "Identifier"})
 
 
 def _patient_identifiers(url: str, *profiles: str) -> dict[str, Any]:
