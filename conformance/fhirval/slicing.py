@@ -8,9 +8,10 @@ the FHIRPath subset profiles use: ``$this``, dotted names, ``extension('url')``,
 ``resolve()``. Then: each slice's min/max; ``closed`` rejects unmatched values; ``openAtEnd`` puts
 them after every sliced value; ``ordered`` keeps the slices' order.
 
-A required binding whose value set (or code system) is not held here cannot say whether a value is in the
-slice: such a value is uncertain, counted in no slice, and a slice it might fill is not judged short of its
-minimum (information), nor the value unmatched by closed slicing; a harness's lack, not the instance's.
+A required binding whose value set (or code system) is not held here, or a profile discriminator naming a
+profile not loaded, cannot say whether a value is in the slice: such a value is uncertain, counted in no
+slice, and a slice it might fill is not judged short of its minimum (information), nor the value
+unmatched by closed slicing; a harness's lack, not the instance's.
 """
 
 from __future__ import annotations
@@ -131,9 +132,15 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             if not profiles and len(discriminators) > 1:
                 continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
             vloc = loc if not steps else "$"  # where the value stands, when it is the item itself
-            if not values or not profiles or not all(any(w.conforms(v, vt, p, vloc) for p in profiles)
-                                                     for v, vt in values):
+            if not values or not profiles:
                 return False
+            unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
+            for v, vt in values:
+                if not any(w.conforms(v, vt, p, vloc) for p in profiles):
+                    if not unloaded:
+                        return False
+                    certain = False  # it may meet the profile that is not loaded: cannot tell
+
         else:
             return False
     return True if certain else None

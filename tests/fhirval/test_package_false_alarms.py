@@ -248,3 +248,26 @@ def test_codes_of_a_terminology_release_not_loaded_are_not_judged_by_r4s_old_cop
     from conformance.fhirval.base import base_source
 
     assert errors(res, base_source()) == [("code-unknown", "Patient.identifier[0].type.coding[0]")]
+
+
+def _identifier_slices(url: str, profile: str) -> dict[str, Any]:
+    """Patient.identifier sliced by profile, one slice required whose profile is ``profile``."""
+    return {"resourceType": "StructureDefinition", "url": url, "name": "IdSlices", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Patient", "baseDefinition": CORE + "Patient",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Patient.identifier", "path": "Patient.identifier",
+                 "slicing": {"discriminator": [{"type": "profile", "path": "$this"}], "rules": "open"}},
+                {"id": "Patient.identifier:main", "path": "Patient.identifier", "sliceName": "main", "min": 1,
+                 "type": [{"code": "Identifier", "profile": [profile]}]}]}}
+
+
+def test_a_slice_known_by_a_profile_not_loaded_is_not_judged(tmp_path: Path) -> None:
+    """A profile discriminator whose profile is not loaded (a dependency's) left every value out of the slice."""
+    loaded = _identifier_profile("http://example.org/sd/id-loaded", "http://example.org/ids/one")
+    unknown = _identifier_slices("http://example.org/sd/p-unknown", "http://example.org/sd/id-not-loaded")
+    known = _identifier_slices("http://example.org/sd/p-known", loaded["url"])
+    source = definitions(tmp_path, loaded, unknown, known)
+    res = {**PATIENT, "identifier": [{"system": "http://example.org/ids/two", "value": "1"}]}
+    assert errors(res, source, (unknown["url"],)) == []
+    # a loaded profile the value does not meet still leaves the slice empty
+    assert errors(res, source, (known["url"],)) == [("slice-min", "Patient")]
