@@ -1,0 +1,142 @@
+"""Error rules of HL7's validator for references, Bundles, extensions and primitives that ours lacked (issue 21).
+
+Each rule was read in HL7's validator source (hapifhir/org.hl7.fhir.core, ``InstanceValidator.java``,
+``BaseValidator.java``); each test breaks it with a small synthetic resource that was valid here before the
+rule, and pins the neighbouring case HL7's validator lets pass, so the rule cannot grow past the source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.references import is_absolute_url
+from conformance.fhirval.validate import validate_resource
+
+_DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+_XVER = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.status"
+_UUID = "urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"
+
+
+def issues(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(i.severity, i.defect, i.location) for i in validate_resource(resource, base_source())
+            if i.severity != "information"]
+
+
+def errors(resource: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(d, loc) for s, d, loc in issues(resource) if s == "error"]
+
+
+def observation(**changes: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, **changes}
+
+
+# ---- a canonical resource's own url is absolute (checkPrimitive, isCanonicalURLElement) ----------------------
+
+def test_canonical_resource_url_must_be_absolute() -> None:
+    vs: dict[str, Any] = {"resourceType": "ValueSet", "status": "draft"}
+    for url in ("http://example.org/fhir/ValueSet/x", "urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0",
+                "urn:oid:2.16.840.1.113883.4.642.3.1"):
+        assert errors({**vs, "url": url}) == []
+    assert errors({**vs, "url": "ValueSet/x"}) == [("canonical-relative", "ValueSet.url")]
+    assert errors({**vs, "url": "HTTP://example.org/x"}) == [("canonical-relative", "ValueSet.url")]
+
+
+def test_contained_canonical_resource_url_must_be_absolute_if_present() -> None:
+    q = {"resourceType": "Questionnaire", "status": "draft",
+         "contained": [{"resourceType": "ValueSet", "id": "vs", "status": "draft", "url": "vs"}],
+         "item": [{"linkId": "1", "type": "choice", "answerValueSet": "#vs"}]}
+    assert errors(q) == [("canonical-relative", "Questionnaire.contained[0].url")]
+    del q["contained"][0]["url"]  # type: ignore[attr-defined]
+    assert errors(q) == []
+
+
+def test_url_of_other_elements_is_not_a_defining_url() -> None:
+    link = {"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "self", "url": "Patient?name=x"}]}
+    assert [e for e in errors(link) if e[0] == "canonical-relative"] == []
+
+
+# ---- an extension's url is absolute unless it is a sub-extension (checkChildByDefinition) -------------------
+
+def test_extension_url_must_be_absolute_outside_an_extension() -> None:
+    patient = {"resourceType": "Patient", "extension": [{"url": "eyeColour", "valueString": "blue"}]}
+    assert errors(patient) == [("extension-url", "Patient.extension[0]")]
+    name = {"resourceType": "Patient", "name": [{"family": "x", "extension": [{"url": "x", "valueString": "y"}]}]}
+    assert errors(name) == [("extension-url", "Patient.name[0].extension[0]")]
+    modifier = {"resourceType": "Patient", "modifierExtension": [{"url": "Upper:x", "valueString": "y"}]}
+    assert errors(modifier) == [("extension-url", "Patient.modifierExtension[0]")]
+
+
+def test_sub_extension_url_may_be_relative() -> None:
+    nationality = {"resourceType": "Patient", "extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/patient-nationality",
+         "extension": [{"url": "code", "valueCodeableConcept": {"text": "Dutch"}}]}]}
+    assert errors(nationality) == []
+
+
+def test_absolute_url_is_hl7s() -> None:
+    assert is_absolute_url("http://x.org/a") and is_absolute_url("urn:oid:1.2.3") and is_absolute_url("ldap:x")
+    assert not is_absolute_url("x") and not is_absolute_url("HTTP://x") and not is_absolute_url("http://a b")
+    assert not is_absolute_url("coap+tcp://x") and not is_absolute_url("http:")
+
+
+# ---- a required binding with extensions but no value (checkPrimitive, Terminology_TX_Code_ValueSet_MISSING) --
+
+def test_required_code_with_only_an_extension_gives_no_code() -> None:
+    obs = observation(_status={"extension": [{"url": _DAR, "valueCode": "unknown"}]})
+    del obs["status"]
+    assert errors(obs) == [("code-invalid", "Observation.status")]
+
+
+def test_required_code_carried_by_a_cross_version_extension_is_a_warning() -> None:
+    obs = observation(_status={"extension": [{"url": _XVER, "valueCode": "final"}]})
+    del obs["status"]
+    assert errors(obs) == []
+    assert ("warning", "code-invalid", "Observation.status") in issues(obs)
+
+
+def test_code_with_a_value_and_an_extension_is_judged_as_usual() -> None:
+    assert errors(observation(_status={"extension": [{"url": _DAR, "valueCode": "unknown"}]})) == []
+
+
+def test_unbound_primitive_with_only_an_extension_is_fine() -> None:
+    patient = {"resourceType": "Patient", "_birthDate": {"extension": [{"url": _DAR, "valueCode": "unknown"}]}}
+    assert errors(patient) == []
+
+
+# ---- a reference in a Bundle entry without fullUrl (localResolve, getFromBundle) ------------------------------
+
+def transaction(ref: str, btype: str = "transaction") -> dict[str, Any]:
+    entry: dict[str, Any] = {"resource": observation(subject={"reference": ref})}
+    entry["request" if "response" not in btype else "response"] = (
+        {"method": "POST", "url": "Observation"} if "response" not in btype else {"status": "201 Created"})
+    return {"resourceType": "Bundle", "type": btype, "entry": [entry]}
+
+
+def test_reference_in_an_entry_without_full_url() -> None:
+    where = "Bundle.entry[0].resource.subject.reference"
+    assert errors(transaction("Patient/1")) == [("bundle-fullurl", where), ("reference-unresolved", where)]
+    assert errors(transaction("http://example.org/fhir/Patient/1")) == [("bundle-fullurl", where)]
+
+
+def test_reference_in_an_entry_with_full_url_or_in_a_response() -> None:
+    b = transaction("Patient/1")
+    b["entry"][0]["fullUrl"] = _UUID
+    assert errors(b) == []
+    assert errors(transaction("Patient/1", "transaction-response")) == []
+    local = transaction("#p")
+    local["entry"][0]["resource"]["contained"] = [{"resourceType": "Patient", "id": "p"}]
+    assert errors(local) == []
+
+
+# ---- two contained resources with one id (validateContains, RESOURCE_DUPLICATE_CONTAINED_ID) ------------------
+
+def test_contained_resources_with_the_same_id() -> None:
+    patient: dict[str, Any] = {
+        "resourceType": "Patient", "managingOrganization": {"reference": "#o"},
+        "contained": [{"resourceType": "Organization", "id": "o", "name": "a"},
+                      {"resourceType": "Organization", "id": "o", "name": "b"}]}
+    assert errors(patient) == [("duplicate-id", "Patient.contained[1]")]
+    patient["contained"][1]["id"] = "o2"
+    patient["generalPractitioner"] = [{"reference": "#o2"}]
+    assert errors(patient) == []
