@@ -38,6 +38,7 @@ class TypeRef:
     # elementdefinition-profile-element on the (one) profile: the id of the element of that profile that defines
     # this one (a library of section definitions: ``Composition.section:codeA``), not the profile's root
     profile_element: str | None = None
+    aggregation: tuple[str, ...] = ()  # a Reference's aggregation modes: contained, referenced, bundled
 
     @property
     def primitive(self) -> bool:
@@ -159,7 +160,7 @@ def _type_refs(ed: Json) -> tuple[TypeRef, ...]:
                               if x.get("url") == FHIR_TYPE_EXT), None)
             code = fhir_type or _SYSTEM_TYPES.get(code[len(SYSTEM_PREFIX):], "string")
         out.append(TypeRef(code, tuple(t.get("profile") or ()), tuple(t.get("targetProfile") or ()),
-                           _profile_element(t)))
+                           _profile_element(t), tuple(a for a in t.get("aggregation") or () if isinstance(a, str))))
     return tuple(out)
 
 

@@ -188,6 +188,25 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
+    if tref is not None and tref.aggregation and isinstance(ref, str):
+        _check_aggregation(ref, resolved, tref.aggregation, loc, w)
+
+
+def _check_aggregation(ref: str, resolved: Json | None, modes: tuple[str, ...], loc: str, w: Walker) -> None:
+    """A profile's aggregation modes on a Reference, as HL7's validator reads them (InstanceValidator.checkReference):
+    one that resolves must be of a kind they allow (REFERENCE_REF_AGGREGATION: ``contained`` a ``#id``, ``bundled``
+    an entry of the Bundle, ``referenced`` anything not contained); one that resolves to nothing here needs
+    ``referenced`` (REFERENCE_REF_NOTFOUND_BUNDLE)."""
+    shown = ", ".join(modes)
+    if resolved is None and ref != "#":  # "#" is the container itself
+        if "referenced" not in modes:
+            w.sink.error("reference-aggregation", loc, f"{ref!r} is neither contained nor in the Bundle, as the "
+                                                       f"profile's aggregation ({shown}) requires")
+        return
+    kind = "contained" if ref.startswith("#") else "bundled"
+    if kind not in modes and not (kind == "bundled" and "referenced" in modes):
+        w.sink.error("reference-aggregation", loc, f"{ref!r} is {kind}, which the profile's aggregation ({shown}) does "
+                                                   "not allow")
 
 
 def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:

@@ -7,9 +7,12 @@ rule, and pins the neighbouring case HL7's validator lets pass, so the rule cann
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource, load_definitions
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.validate import validate_resource
 
@@ -140,3 +143,49 @@ def test_contained_resources_with_the_same_id() -> None:
     patient["contained"][1]["id"] = "o2"
     patient["generalPractitioner"] = [{"reference": "#o2"}]
     assert errors(patient) == []
+
+
+# ---- a profile's aggregation modes on a Reference (checkReference, REFERENCE_REF_AGGREGATION) --------------
+
+_AGG_PROFILE = "https://conformance.example/fhir/StructureDefinition/aggregated-observation"
+
+
+def aggregation_source(tmp_path: Path, modes: list[str]) -> LayeredSource:
+    sd = {"resourceType": "StructureDefinition", "url": _AGG_PROFILE, "name": "AggregatedObservation",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Observation", "derivation": "constraint",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+          "differential": {"element": [
+              {"id": "Observation", "path": "Observation"},
+              {"id": "Observation.subject", "path": "Observation.subject",
+               "type": [{"code": "Reference", "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Patient"],
+                         "aggregation": modes}]}]}}
+    (tmp_path / "StructureDefinition-aggregated-observation.json").write_text(json.dumps(sd))
+    return load_definitions([tmp_path])
+
+
+def aggregation_errors(source: LayeredSource, resource: dict[str, Any]) -> list[tuple[str, str]]:
+    asked = (_AGG_PROFILE,) if resource["resourceType"] == "Observation" else ()  # a Bundle's entry: meta.profile
+    return [(i.defect, i.location) for i in validate_resource(resource, source, asked) if i.is_error]
+
+
+def test_aggregation_contained_only(tmp_path: Path) -> None:
+    source = aggregation_source(tmp_path, ["contained"])
+    contained = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
+    assert aggregation_errors(source, contained) == []
+    assert aggregation_errors(source, observation(subject={"reference": "Patient/1"})) == [
+        ("reference-aggregation", "Observation.subject")]
+
+
+def test_aggregation_bundled_or_referenced(tmp_path: Path) -> None:
+    source = aggregation_source(tmp_path, ["bundled"])
+    contained = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
+    assert aggregation_errors(source, contained) == [("reference-aggregation", "Observation.subject")]
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:8f1c3a52-2b7d-4e8a-9d55-1a2b3c4d5e6f",
+         "resource": {**observation(subject={"reference": _UUID}), "meta": {"profile": [_AGG_PROFILE]}}},
+        {"fullUrl": _UUID, "resource": {"resourceType": "Patient"}}]}
+    assert aggregation_errors(source, bundle) == []
+    bundle["entry"][1]["fullUrl"] = "urn:uuid:9f1c3a52-2b7d-4e8a-9d55-1a2b3c4d5e6f"
+    assert ("reference-aggregation", "Bundle.entry[0].resource.subject") in aggregation_errors(source, bundle)
+    referenced = aggregation_source(tmp_path, ["referenced"])
+    assert aggregation_errors(referenced, observation(subject={"reference": "Patient/1"})) == []
