@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.bounds import check_size_rules
+from conformance.fhirval.issues import Sink
 from conformance.fhirval.layered import LayeredSource, load_definitions
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.validate import validate_resource
@@ -150,17 +152,22 @@ def test_contained_resources_with_the_same_id() -> None:
 _AGG_PROFILE = "https://conformance.example/fhir/StructureDefinition/aggregated-observation"
 
 
-def aggregation_source(tmp_path: Path, modes: list[str]) -> LayeredSource:
-    sd = {"resourceType": "StructureDefinition", "url": _AGG_PROFILE, "name": "AggregatedObservation",
-          "status": "draft", "kind": "resource", "abstract": False, "type": "Observation", "derivation": "constraint",
-          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
-          "differential": {"element": [
-              {"id": "Observation", "path": "Observation"},
-              {"id": "Observation.subject", "path": "Observation.subject",
-               "type": [{"code": "Reference", "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Patient"],
-                         "aggregation": modes}]}]}}
-    (tmp_path / "StructureDefinition-aggregated-observation.json").write_text(json.dumps(sd))
+def profile_source(tmp_path: Path, url: str, rtype: str, elements: list[dict[str, Any]]) -> LayeredSource:
+    """Base R4 and one synthetic constraint on ``rtype`` whose differential is ``elements``."""
+    name = url.rsplit("/", 1)[1]
+    sd = {"resourceType": "StructureDefinition", "url": url, "name": name.replace("-", ""), "status": "draft",
+          "kind": "resource", "abstract": False, "type": rtype, "derivation": "constraint",
+          "baseDefinition": f"http://hl7.org/fhir/StructureDefinition/{rtype}",
+          "differential": {"element": [{"id": rtype, "path": rtype}, *elements]}}
+    (tmp_path / f"StructureDefinition-{name}.json").write_text(json.dumps(sd))
     return load_definitions([tmp_path])
+
+
+def aggregation_source(tmp_path: Path, modes: list[str]) -> LayeredSource:
+    return profile_source(tmp_path, _AGG_PROFILE, "Observation", [
+        {"id": "Observation.subject", "path": "Observation.subject",
+         "type": [{"code": "Reference", "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Patient"],
+                   "aggregation": modes}]}])
 
 
 def aggregation_errors(source: LayeredSource, resource: dict[str, Any]) -> list[tuple[str, str]]:
@@ -189,3 +196,42 @@ def test_aggregation_bundled_or_referenced(tmp_path: Path) -> None:
     assert ("reference-aggregation", "Bundle.entry[0].resource.subject") in aggregation_errors(source, bundle)
     referenced = aggregation_source(tmp_path, ["referenced"])
     assert aggregation_errors(referenced, observation(subject={"reference": "Patient/1"})) == []
+
+
+# ---- a profile's maxDecimalPlaces and maxSize (checkPrimitive, checkQuantity, checkAttachment) ----------------
+
+_SIZED = "https://conformance.example/fhir/StructureDefinition/sized-observation"
+_SIZED_PATIENT = "https://conformance.example/fhir/StructureDefinition/sized-patient"
+
+
+def test_max_decimal_places_on_a_quantity(tmp_path: Path) -> None:
+    places = {"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 1}
+    source = profile_source(tmp_path, _SIZED, "Observation", [
+        {"id": "Observation.value[x]", "path": "Observation.value[x]", "extension": [places]}])
+
+    def found(resource: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(i.defect, i.location) for i in validate_resource(resource, source, (_SIZED,)) if i.is_error]
+
+    assert found(observation(valueQuantity={"value": 1.5})) == []
+    assert found(observation(valueQuantity={"value": 1.25})) == [("max-value", "Observation.value.ofType(Quantity)")]
+
+
+def test_max_size_on_an_attachment(tmp_path: Path) -> None:
+    size = {"url": "http://hl7.org/fhir/StructureDefinition/maxSize", "valueDecimal": 4}
+    source = profile_source(tmp_path, _SIZED_PATIENT, "Patient", [
+        {"id": "Patient.photo", "path": "Patient.photo", "extension": [size]}])
+
+    def found(resource: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(i.defect, i.location) for i in validate_resource(resource, source, (_SIZED_PATIENT,)) if i.is_error]
+
+    assert found({"resourceType": "Patient", "photo": [{"contentType": "text/plain", "data": "aGVsbA=="}]}) == []
+    assert found({"resourceType": "Patient", "photo": [{"contentType": "text/plain", "data": "aGVsbG8="}]}) == [
+        ("max-value", "Patient.photo[0]")]
+
+
+def test_max_decimal_places_on_a_decimal() -> None:
+    ed = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 2}]}
+    for value, wanted in ((1.25, 0), (3, 0), (1.255, 1), (1.0e-5, 1)):
+        sink = Sink()
+        check_size_rules(value, "decimal", ed, "X.value", sink)
+        assert len([i for i in sink.issues if i.is_error]) == wanted, value
