@@ -235,3 +235,23 @@ def test_max_decimal_places_on_a_decimal() -> None:
         sink = Sink()
         check_size_rules(value, "decimal", ed, "X.value", sink)
         assert len([i for i in sink.issues if i.is_error]) == wanted, value
+
+
+# ---- a document's stylesheet link (BundleValidator.validateDocumentLink, BUNDLE_LINK_STYELSHEET_NOT_FOUND) ------
+
+def document(stylesheet: str) -> dict[str, Any]:
+    composition = {"resourceType": "Composition", "status": "final", "type": {"text": "note"}, "date": "2020-01-01",
+                   "author": [{"display": "Dr X"}], "title": "Note"}
+    return {"resourceType": "Bundle", "type": "document", "timestamp": "2020-01-01T00:00:00Z",
+            "identifier": {"system": "http://example.org/docs", "value": "1"},
+            "link": [{"relation": "stylesheet", "url": stylesheet}],
+            "entry": [{"fullUrl": _UUID, "resource": composition},
+                      {"fullUrl": "http://example.org/fhir/Binary/css", "resource": {
+                          "resourceType": "Binary", "id": "css", "contentType": "text/css", "data": "cCB7fQ=="}}]}
+
+
+def test_document_stylesheet_must_be_an_entry_or_absolute() -> None:
+    assert errors(document("Binary/css")) == []
+    absolute = errors(document("https://hl7.org/fhir/fhir.css"))
+    assert absolute == [("bundle-orphan", "Bundle.entry[1]")]  # the Binary is then no part of the document
+    assert ("bundle-link", "Bundle.link[0].url") in errors(document("Binary/other"))
