@@ -190,6 +190,26 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                                               f"{', '.join(sorted(allowed))}")
     if tref is not None and tref.aggregation and isinstance(ref, str):
         _check_aggregation(ref, resolved, tref.aggregation, loc, w)
+    if resolved is not None and tref is not None and tref.target_profiles and isinstance(ref, str):
+        _check_target_profiles(w, resolved, tref.target_profiles, ref, loc)
+
+
+_CORE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], ref: str, loc: str) -> None:
+    """A reference that resolves here (contained, or in the Bundle) must reach a resource that conforms to one of
+    the element's target profiles of its type, as HL7's validator judges it (InstanceValidator.checkReference:
+    the target validated against each, REFERENCE_REF_CANTMATCHCHOICE when none fits, unless all are core
+    definitions, whose rules the target's own walk has judged). A profile not loaded is not judged."""
+    rtype = target.get("resourceType")
+    matching = [p for p in profiles if w.model.sd_type(p) == rtype and w.model.index(p.split("|")[0]) is not None]
+    if not matching or all(p.startswith(_CORE) for p in matching):
+        return
+    if any(w.target_conforms(target, p.split("|")[0]) is not False for p in matching):
+        return
+    w.sink.error("reference-target", loc, f"{ref!r} is a {rtype} that conforms to none of the target profiles "
+                                          f"({', '.join(matching)})")
 
 
 def _check_aggregation(ref: str, resolved: Json | None, modes: tuple[str, ...], loc: str, w: Walker) -> None:

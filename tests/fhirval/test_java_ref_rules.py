@@ -255,3 +255,31 @@ def test_document_stylesheet_must_be_an_entry_or_absolute() -> None:
     absolute = errors(document("https://hl7.org/fhir/fhir.css"))
     assert absolute == [("bundle-orphan", "Bundle.entry[1]")]  # the Binary is then no part of the document
     assert ("bundle-link", "Bundle.link[0].url") in errors(document("Binary/other"))
+
+
+# ---- a resolved reference's target conforms to a target profile (checkReference, REFERENCE_REF_CANTMATCHCHOICE) --
+
+_TARGETED = "https://conformance.example/fhir/StructureDefinition/targeted-observation"
+_TEST_PATIENT = "https://conformance.example/fhir/StructureDefinition/test-patient"
+_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validation"
+
+
+def test_contained_target_must_conform_to_a_target_profile(tmp_path: Path) -> None:
+    for f in (_FIXTURES / "profiles").iterdir():
+        (tmp_path / f.name).write_text(f.read_text())
+    source = profile_source(tmp_path, _TARGETED, "Observation", [
+        {"id": "Observation.subject", "path": "Observation.subject",
+         "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
+    good = {"resourceType": "Patient", "id": "p", "birthDate": "1980-02-03",
+            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                           "valueAddress": {"city": "Leeds"}}],
+            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"}]}
+    bad = {k: v for k, v in good.items() if k != "birthDate"}  # tp-1: a test patient needs a birth date
+
+    def found(target: dict[str, Any], ref: str = "#p") -> list[tuple[str, str]]:
+        obs = observation(contained=[target], subject={"reference": ref})
+        return [(i.defect, i.location) for i in validate_resource(obs, source, (_TARGETED,)) if i.is_error]
+
+    assert found(good) == []
+    assert found(bad) == [("reference-target", "Observation.subject")]
+    assert ("reference-target", "Observation.subject") not in found(bad, "Patient/elsewhere")  # not resolved here
