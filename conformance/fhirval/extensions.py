@@ -162,6 +162,10 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     contexts = contexts + list(_ERRATA.get(url, ()))
     frame = w.frames[-1]
     host_loc = loc.rpartition(".")[0]
+    if host_loc == f"{frame.loc}.id":  # InstanceValidator.checkExtensionContext: FHIR_RESOURCE_ID_CANT_BE_EXTENDED
+        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here: extensions are not allowed "
+                                               "on Resource.id")
+        return
     rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""
     host_path = frame.type + _INDEX.sub("", rel)
     host_types = _types_at(w, frame.type + _POSITION.sub("", rel))

@@ -283,3 +283,14 @@ def test_contained_target_must_conform_to_a_target_profile(tmp_path: Path) -> No
     assert found(good) == []
     assert found(bad) == [("reference-target", "Observation.subject")]
     assert ("reference-target", "Observation.subject") not in found(bad, "Patient/elsewhere")  # not resolved here
+
+
+def test_no_extension_on_resource_id() -> None:
+    # InstanceValidator.checkExtensionContext: FHIR_RESOURCE_ID_CANT_BE_EXTENDED, whatever the extension's context
+    dar = {"extension": [{"url": _DAR, "valueCode": "unknown"}]}
+    on_id = {"resourceType": "Patient", "id": "p", "_id": dar}
+    assert errors(on_id) == [("extension-context", "Patient.id.extension[0]")]
+    assert errors({"resourceType": "Patient", "id": "p", "_birthDate": dar}) == []
+    contained = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o", "name": "x",
+                                                           "_id": dar}], "managingOrganization": {"reference": "#o"}}
+    assert errors(contained) == [("extension-context", "Patient.contained[0].id.extension[0]")]
