@@ -24,7 +24,7 @@ from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
-from conformance.fhirval.references import SCHEME, is_absolute_url
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
@@ -323,7 +323,7 @@ class ValueWalker:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
         if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
             check_text_rules(item, node.min_length, node.regex, loc, self.sink)
-        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not SCHEME.match(item):
+        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not is_absolute_url(item):
             self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
                                                        f"reference (not {item!r})")
         elif node.name == "url" and isinstance(item, str) and _defining_url(node) and not is_absolute_url(item):

@@ -294,3 +294,11 @@ def test_no_extension_on_resource_id() -> None:
     contained = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o", "name": "x",
                                                            "_id": dar}], "managingOrganization": {"reference": "#o"}}
     assert errors(contained) == [("extension-context", "Patient.contained[0].id.extension[0]")]
+
+
+def test_canonical_absolute_is_hl7s() -> None:
+    # checkPrimitive: TYPE_SPECIFIC_CHECKS_CANONICAL_ABSOLUTE by Utilities.isAbsoluteUrl (a lowercase token scheme)
+    q: dict[str, Any] = {"resourceType": "Questionnaire", "status": "draft"}
+    assert errors({**q, "derivedFrom": ["http://example.org/Questionnaire/a|1.0"]}) == []
+    assert errors({**q, "derivedFrom": ["HTTP://example.org/Questionnaire/a"]}) == [
+        ("canonical-relative", "Questionnaire.derivedFrom[0]")]
