@@ -87,15 +87,17 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if isinstance(full_url, str) and not SCHEME.match(full_url):
             w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]",
                          f"the fullUrl must be an absolute URL (not {full_url!r})")
-        elif full_url is None and "resource" in entry and not _posted(entry):
+        elif full_url is None:
             # HL7's validator holds fullUrl optional in a whole transaction or batch (and their responses), whatever
-            # the method (BundleValidator.java: fullUrlOptional); R4's text asks for it except on a POST: a warning.
-            if btype in _FULLURL_OPTIONAL:
+            # the method, and requires it of every other entry, with a resource or not, posted or not
+            # (BundleValidator.java: fullUrlOptional, BUNDLE_BUNDLE_ENTRY_FULLURL_REQUIRED); R4's text asks for it
+            # except on a POST: a warning there.
+            if btype not in _FULLURL_OPTIONAL:
+                w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has no fullUrl (only a transaction or "
+                                                                    "batch may omit it)")
+            elif "resource" in entry and not _posted(entry):
                 w.sink.warning("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl "
                                                                       "(R4 expects one except on a POST)")
-            else:
-                w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl (only "
-                                                                    "a transaction or batch may omit it)")
         if isinstance(btype, str):
             if ("request" in entry) != (btype in _REQUEST_TYPES):
                 w.sink.error("invariant", loc, "constraint failed: bdl-3: entry.request mandatory for "
