@@ -163,6 +163,10 @@ def profile_source(tmp_path: Path, url: str, rtype: str, elements: list[dict[str
     return load_definitions([tmp_path])
 
 
+def profile_errors(source: LayeredSource, profile: str, resource: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(i.defect, i.location) for i in validate_resource(resource, source, (profile,)) if i.is_error]
+
+
 def aggregation_source(tmp_path: Path, modes: list[str]) -> LayeredSource:
     return profile_source(tmp_path, _AGG_PROFILE, "Observation", [
         {"id": "Observation.subject", "path": "Observation.subject",
@@ -208,25 +212,19 @@ def test_max_decimal_places_on_a_quantity(tmp_path: Path) -> None:
     places = {"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 1}
     source = profile_source(tmp_path, _SIZED, "Observation", [
         {"id": "Observation.value[x]", "path": "Observation.value[x]", "extension": [places]}])
-
-    def found(resource: dict[str, Any]) -> list[tuple[str, str]]:
-        return [(i.defect, i.location) for i in validate_resource(resource, source, (_SIZED,)) if i.is_error]
-
-    assert found(observation(valueQuantity={"value": 1.5})) == []
-    assert found(observation(valueQuantity={"value": 1.25})) == [("max-value", "Observation.value.ofType(Quantity)")]
+    assert profile_errors(source, _SIZED, observation(valueQuantity={"value": 1.5})) == []
+    assert profile_errors(source, _SIZED, observation(valueQuantity={"value": 1.25})) == [
+        ("max-value", "Observation.value.ofType(Quantity)")]
 
 
 def test_max_size_on_an_attachment(tmp_path: Path) -> None:
     size = {"url": "http://hl7.org/fhir/StructureDefinition/maxSize", "valueDecimal": 4}
     source = profile_source(tmp_path, _SIZED_PATIENT, "Patient", [
         {"id": "Patient.photo", "path": "Patient.photo", "extension": [size]}])
-
-    def found(resource: dict[str, Any]) -> list[tuple[str, str]]:
-        return [(i.defect, i.location) for i in validate_resource(resource, source, (_SIZED_PATIENT,)) if i.is_error]
-
-    assert found({"resourceType": "Patient", "photo": [{"contentType": "text/plain", "data": "aGVsbA=="}]}) == []
-    assert found({"resourceType": "Patient", "photo": [{"contentType": "text/plain", "data": "aGVsbG8="}]}) == [
-        ("max-value", "Patient.photo[0]")]
+    four = {"resourceType": "Patient", "photo": [{"contentType": "text/plain", "data": "aGVsbA=="}]}
+    five = {"resourceType": "Patient", "photo": [{"contentType": "text/plain", "data": "aGVsbG8="}]}
+    assert profile_errors(source, _SIZED_PATIENT, four) == []
+    assert profile_errors(source, _SIZED_PATIENT, five) == [("max-value", "Patient.photo[0]")]
 
 
 def test_max_decimal_places_on_a_decimal() -> None:
