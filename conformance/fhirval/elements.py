@@ -53,6 +53,8 @@ class Walker(ValueWalker):
         self.plans = model.plans
         self._noted: set[str] = set()
         self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
+        # (id of a referenced resource, target profile) -> conforms, None while judged or when it cannot be told
+        self._targets: dict[tuple[int, str], bool | None] = {}
         TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
     def allows_unknown_extension(self, url: str) -> bool:
@@ -176,6 +178,7 @@ class Walker(ValueWalker):
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
+        probe._targets = self._targets
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
             probe.resource(value, loc, 1, [profile])
@@ -183,6 +186,17 @@ class Walker(ValueWalker):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
         return probe.sink.issues
+
+    def target_conforms(self, target: Json, profile: str) -> bool | None:
+        """Whether a resource a reference resolves to conforms to a target profile, judged once per validation;
+        None when it cannot be told (the profile not loaded, too many issues, or judging it already: a cycle)."""
+        key = (id(target), profile)
+        if key not in self._targets:
+            self._targets[key] = None
+            found = self.trial(target, profile, "$", 1000)
+            if found is not None and not any(i.defect == "too-many-issues" for i in found):
+                self._targets[key] = not any(i.is_error for i in found)
+        return self._targets[key]
 
     def profiled_as(self, rtype: str, profiles: Sequence[str]) -> bool:
         """Whether a profile asked for (not merely claimed) is loaded and constrains ``rtype``: then, as in

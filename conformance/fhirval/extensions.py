@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.index import Node, StructureIndex
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -27,14 +28,14 @@ _ANY_EXTENSION_HOSTS = frozenset({"ElementDefinition.fixed", "ElementDefinition.
 _ANYWHERE = frozenset({"Element", "Base", "Any"})  # "Any" as HL7's validator (checkExtensionContext)
 # R5's CanonicalResource, a context R5-era extensions use: in R4, the root of these resources (HL7's validator,
 # VersionUtilities.getExtendedCanonicalResourceNames for R4).
-_R4_CANONICAL = frozenset(
+CANONICAL_RESOURCES = frozenset(
     "ActivityDefinition CapabilityStatement ChargeItemDefinition CodeSystem CompartmentDefinition ConceptMap "
     "EffectEvidenceSynthesis EventDefinition Evidence EvidenceVariable ExampleScenario GraphDefinition "
     "ImplementationGuide Library Measure MessageDefinition NamingSystem OperationDefinition PlanDefinition "
     "Questionnaire ResearchDefinition ResearchElementDefinition RiskEvidenceSynthesis SearchParameter "
     "StructureDefinition StructureMap TerminologyCapabilities TestScript ValueSet ActorDefinition Requirements "
     "SubscriptionTopic TestPlan".split())
-_CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
+CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
 # URLs HL7's validator treats as known though no definition is loaded (its isKnownExtension, with examples
 # allowed, its default): example domains, DICOM's, and its own tooling extensions. A warning, not an error.
 _EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
@@ -75,6 +76,11 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         if "url" not in item or isinstance(url, str):  # an empty one is also reported as an empty value
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
         return fallback
+    if not _in_extension(node) and not is_absolute_url(url):
+        # only a sub-extension may have a relative url (HL7's validator, InstanceValidator.checkChildByDefinition:
+        # EXTENSION_EXT_URL_ABSOLUTE unless inside an extension), and it then checks nothing more of it
+        w.sink.error("extension-url", loc, f"Extension.url must be an absolute URL (not {url!r})")
+        return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
         defined = _sub_extension_urls(node)
         if defined and url not in defined:
@@ -83,7 +89,7 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         return fallback
     idx = w.model.index(url.partition("|")[0])
     known = idx is not None and idx.root is not None and idx.type == "Extension"
-    if not known and _CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
+    if not known and CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
     modifier = node.name == "modifierExtension"
@@ -122,6 +128,13 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                                 "modifierExtension")
     _check_context(w, idx, url, loc)
     return idx, idx.root
+
+
+def _in_extension(node: Node) -> bool:
+    """Whether an extension element is a sub-extension: its parent is an extension (``Extension.extension``, or
+    deeper in a complex extension's own definition, ``Extension.extension.extension``)."""
+    parent = node.path.rpartition(".")[0]
+    return parent == "Extension" or parent.endswith((".extension", ".modifierExtension"))
 
 
 def _sub_extension_urls(node: Node) -> set[str]:
@@ -164,6 +177,10 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     contexts = contexts + list(_ERRATA.get(url, ()))
     frame = w.frames[-1]
     host_loc = loc.rpartition(".")[0]
+    if host_loc == f"{frame.loc}.id":  # InstanceValidator.checkExtensionContext: FHIR_RESOURCE_ID_CANT_BE_EXTENDED
+        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here: extensions are not allowed "
+                                               "on Resource.id")
+        return
     rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""
     host_path = frame.type + _INDEX.sub("", rel)
     host_types = _types_at(w, frame.type + _POSITION.sub("", rel))
@@ -191,7 +208,7 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             break
         if expr in ("Resource", "DomainResource") and "." not in host_path:
             break
-        if expr == "CanonicalResource" and host_path in _R4_CANONICAL:
+        if expr == "CanonicalResource" and host_path in CANONICAL_RESOURCES:
             break
     else:
         allowed = ", ".join(str(c.get("expression")) for c in contexts)
@@ -304,6 +321,14 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
             if "#" in frame.local_refs and isinstance(res.get("id"), str):
                 parent.local_refs.add("#" + res["id"])
         return
+    ids: set[str] = set()
+    for i, c in enumerate(res.get("contained") or ()):
+        cid = c.get("id") if isinstance(c, dict) else None
+        if isinstance(cid, str) and cid in ids:  # HL7's validator, validateContains: RESOURCE_DUPLICATE_CONTAINED_ID
+            w.sink.error("duplicate-id", f"{loc}.contained[{i}]", f"another contained resource has the id {cid!r}: "
+                                                                  "a local reference could not tell them apart")
+        elif isinstance(cid, str):
+            ids.add(cid)
     idx = w.model.resource_index(frame.type)
     domain = idx is not None and idx.root is not None and "text" in idx.root.children
     if not domain:
