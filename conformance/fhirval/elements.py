@@ -161,17 +161,20 @@ class Walker(ValueWalker):
             return (maps.resources[found] if found is not None else None), problem
         return None
 
-    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
-        """Whether a value conforms to a profile: a trial validation whose issues are kept apart."""
-        found = self.trial(value, profile, "$", 1)
+    def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
+        """Whether a value conforms to a profile: a trial validation whose issues are kept apart. Only its
+        first error is kept: a warning or information found first must not fill the probe and overflow it
+        into an error. ``loc`` is where the value stands: an extension's context is judged from it."""
+        found = self.trial(value, profile, loc, 1, errors_only=True)
         return found is not None and not any(i.is_error for i in found)
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
+              ) -> list[Issue] | None:
         """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded)."""
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit))
+        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only))
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted

@@ -76,10 +76,11 @@ class ValueWalker:
     def note_once(self, key: str) -> bool:
         raise NotImplementedError  # elements.Walker
 
-    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+    def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
         raise NotImplementedError  # elements.Walker
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
+              ) -> list[Issue] | None:
         raise NotImplementedError  # elements.Walker
 
     def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
@@ -238,7 +239,7 @@ class ValueWalker:
         nothing is said beyond a warning, and the type alone is walked (None)."""
         known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
         for url, pidx in known:
-            if self.conforms(item, tcode, url):
+            if self.conforms(item, tcode, url, loc):
                 assert pidx.root is not None
                 return pidx, pidx.root
         if len(known) < len(profiles):
@@ -284,7 +285,10 @@ class ValueWalker:
             if key not in ("id", "extension"):
                 self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r} beside a primitive "
                                                                    "(only id and extension)")
-        self.object({k: v for k, v in shadow.items() if k in ("id", "extension")}, tidx, tidx.root, loc, depth)
+        # the object itself where it can be: an extension context may select it (extensions._in_fhirpath_context)
+        own = shadow if shadow.keys() <= {"id", "extension"} else {k: shadow[k] for k in ("id", "extension")
+                                                                   if k in shadow}
+        self.object(own, tidx, tidx.root, loc, depth)
 
     def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
         if isinstance(item, (dict, list)):

@@ -41,6 +41,15 @@ CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/ex
 _EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
 _TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
             "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+# The build tool's extensions HL7's validator lets pass unknown and unremarked (InstanceValidator.checkExtension:
+# BuildExtensions.allConsts(), and SpecialExtensions' two build ones): R5-era definitions, the extensions package
+# among them, carry them on bindings and elements.
+_BUILD = "http://hl7.org/fhir/build/StructureDefinition/"
+_BUILD_NAMES = frozenset(
+    "description title registered ig example-for path footer footer2 entered-in-error-status proposed-order hint "
+    "layout todo committee-notes uml-dir uml-break svg ocl fixed-name turtle name v2-map v3-map uri website email "
+    "copyright status introduction notes code type no-binding example template definition binding-definition"
+    .split())
 # HL7's core namespace: an extension there that R4 does not define is most likely one of the hundreds HL7 has
 # published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
 # which is not shipped here. Not knowing it is the harness's lack, so a warning naming the package, not an error.
@@ -91,9 +100,15 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                              "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
-        if not modifier and w.allows_unknown_extension(url):
+        if (pending := w.model.unloaded(url)) is not None:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} was not checked: it is under the canonical base "
+                                                  f"of {pending}, a dependency that is not loaded")
+        elif not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
+        elif not modifier and url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
+            w.sink.info("extension-unknown", loc, f"the extension {url} is one of HL7's build tool's, which its "
+                                                  "validator accepts unchecked")
         elif not modifier and example_extension(url):
             w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
@@ -205,8 +220,9 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
-    validator: evaluated from the resource, the element among the results). Not evaluable: allowed."""
-    from conformance.fhirval.invariants import evaluate
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed. On a
+    primitive (``_valueCode``), the host is its ``_name`` object, found among what the expression selects."""
+    from conformance.fhirval.invariants import evaluate, select
 
     frame = w.frames[-1]
     res = frame.resource
@@ -216,7 +232,10 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     if expr.startswith(frame.type + "."):
         expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
     try:
-        found = evaluate(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+        root = w.root if isinstance(w.root, dict) else res
+        found = evaluate(expr, res, frame.type, res, root)
+        if not any(f is host for f in found) and isinstance(host, dict) and host.keys() <= {"id", "extension"}:
+            found = select(expr, res, frame.type, res, root)
     except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
         return True
     return any(f is host for f in found)
