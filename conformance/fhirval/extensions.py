@@ -188,8 +188,12 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
-    validator: evaluated from the resource, the element among the results). Not evaluable: allowed."""
-    from conformance.fhirval.invariants import evaluate
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed. A primitive
+    host is its ``_x`` object, which fhirpathpy yields as an item of its own beside the value (``evaluate`` drops
+    it), so the nodes are compared: an extension on ``extension('u').value`` is on that value."""
+    from fhirpathpy.engine.util import get_data
+
+    from conformance.fhirval.invariants import select
 
     frame = w.frames[-1]
     res = frame.resource
@@ -199,10 +203,10 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     if expr.startswith(frame.type + "."):
         expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
     try:
-        found = evaluate(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+        found = select(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
     except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
         return True
-    return any(f is host for f in found)
+    return any(get_data(f) is host for f in found)  # type: ignore[no-untyped-call]
 
 
 def _check_context_invariants(w: Walker, idx: StructureIndex, url: str, loc: str, host: Any, host_path: str) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from fhirpathpy.parser import parse
 
-from conformance.fhirval.fhirpath import R4_MODEL, engine
+from conformance.fhirval.fhirpath import R4_MODEL, engine, engine_nodes
 from conformance.fhirval.index import Node
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
@@ -307,6 +307,15 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     except _NotBoolean:
         return engine(compiled.tree, item, base_path, env)
     return [] if value is None else [value]
+
+
+def select(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
+    """What an expression selects from ``item`` (a resource), as fhirpathpy's nodes: an extension context
+    needs to know which element was selected, and a primitive's value alone does not say."""
+    compiled = _compile(expression)
+    if isinstance(compiled, Exception):
+        raise compiled
+    return engine_nodes(compiled.tree, item, base_path, {"resource": resource, "rootResource": root})
 
 
 def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> bool | None:
