@@ -47,3 +47,20 @@ def test_fhirpath_context_tells_primitives_apart(tmp_path: Path) -> None:
     res = {"resourceType": "Patient", "id": "p1", "gender": "male", "_gender": copy.deepcopy(mark),
            "name": [{"given": ["a", "b"], "_given": [None, copy.deepcopy(mark)]}]}
     assert errors(res, source) == [("extension-context", "Patient.gender.extension[0]")]
+
+
+# ---- %resource.is(T) in a context invariant: fhirpathpy typed a bare resource as a System value ---------
+
+def test_context_invariant_tests_the_type_of_percent_resource(tmp_path: Path) -> None:
+    # SDC's and the extensions package's Questionnaire.item extensions: "where(%resource.is(Questionnaire))
+    # .exists(type.first()='display') or ofType(ElementDefinition)...": HL7's engine types %resource
+    source = _extension(tmp_path, [{"type": "element", "expression": "Questionnaire.item"}],
+                        contextInvariant=["where(%resource.is(Questionnaire)).exists(type.first()='display') or "
+                                          "ofType(ElementDefinition).type.exists().allTrue()"])
+    mark = [{"url": EXT, "valueBoolean": True}]
+    q: dict[str, Any] = {"resourceType": "Questionnaire", "id": "q", "status": "draft",
+                         "item": [{"linkId": "1", "type": "display", "text": "x", "extension": mark}]}
+    assert errors(q, source) == []
+    q["item"][0]["type"] = "string"
+    assert errors(q, source) == [("extension-context", "Questionnaire.item[0].extension[0]")]
+
