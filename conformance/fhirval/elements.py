@@ -86,8 +86,7 @@ class Walker(ValueWalker):
         if not self.frames:
             self.root = res
         if full_url is None and self.frames and self.frames[-1].type == "Bundle" and self.hosts:
-            entry_url = self.hosts[-1].get("fullUrl")
-            full_url = entry_url if isinstance(entry_url, str) else None
+            full_url = bundles.entry_full_url(self.frames[-1].resource, res, self.hosts[-1])
         frame = Frame(res, loc, rtype, contained, full_url=full_url)
         self.frames.append(frame)
         if rtype == "Bundle":

@@ -64,3 +64,38 @@ def test_context_invariant_tests_the_type_of_percent_resource(tmp_path: Path) ->
     q["item"][0]["type"] = "string"
     assert errors(q, source) == [("extension-context", "Questionnaire.item[0].extension[0]")]
 
+
+# ---- a profile discriminator on Bundle.entry.resource: the trial walk keeps the entry's fullUrl ------------
+
+def _profile(name: str, rtype: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": f"http://example.org/sd/{name}", "name": name,
+            "status": "draft", "kind": "resource", "abstract": False, "type": rtype, "derivation": "constraint",
+            "baseDefinition": CORE + rtype, "differential": {"element": [{"id": rtype, "path": rtype}, *elements]}}
+
+
+def test_profile_slice_on_entry_resource_resolves_restful_references(tmp_path: Path) -> None:
+    # IPS's Bundle slices entry by type and profile of resource (entry:composition 1..1); a Composition that
+    # refers to Patient/p1 inside RESTful fullUrls matched no slice, its trial walk having lost its fullUrl
+    composition = _profile("Comp", "Composition", [
+        {"id": "Composition.confidentiality", "path": "Composition.confidentiality", "min": 1}])
+    bundle_profile = _profile("Doc", "Bundle", [
+        {"id": "Bundle.entry", "path": "Bundle.entry", "slicing": {
+            "discriminator": [{"type": "type", "path": "resource"}, {"type": "profile", "path": "resource"}],
+            "rules": "open"}},
+        {"id": "Bundle.entry:composition", "path": "Bundle.entry", "sliceName": "composition", "min": 1, "max": "1"},
+        {"id": "Bundle.entry:composition.resource", "path": "Bundle.entry.resource",
+         "type": [{"code": "Composition", "profile": ["http://example.org/sd/Comp"]}]}])
+    source = definitions(tmp_path, composition, bundle_profile)
+    base = "http://example.org/fhir/"
+    comp = {"resourceType": "Composition", "id": "c1", "status": "final", "type": {"text": "summary"},
+            "subject": {"reference": "Patient/p1"}, "date": "2024-01-01", "author": [{"reference": "Patient/p1"}],
+            "title": "t", "confidentiality": "N"}
+    bundle = {"resourceType": "Bundle", "id": "b", "meta": {"profile": ["http://example.org/sd/Doc"]},
+              "type": "document", "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:" + "0" * 8 +
+                                                 "-0000-4000-8000-" + "0" * 12},
+              "timestamp": "2024-01-01T00:00:00Z",
+              "entry": [{"fullUrl": base + "Composition/c1", "resource": comp},
+                        {"fullUrl": base + "Patient/p1", "resource": {"resourceType": "Patient", "id": "p1"}}]}
+    assert errors(bundle, source) == []
+    del comp["confidentiality"]  # a Composition that fails the slice's profile still matches no slice
+    assert ("slice-min", "Bundle") in errors(bundle, source)
