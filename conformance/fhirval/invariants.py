@@ -298,6 +298,7 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
         raise compiled
+    base_path = _typed_path(base_path)
     env = {"resource": resource, "rootResource": root}
     logic = compiled.logic
     if logic.term is not None:
@@ -315,7 +316,21 @@ def select(expression: str, item: Any, base_path: str, resource: Json, root: Jso
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
         raise compiled
-    return engine_nodes(compiled.tree, item, base_path, {"resource": resource, "rootResource": root})
+    return engine_nodes(compiled.tree, item, _typed_path(base_path), {"resource": resource, "rootResource": root})
+
+
+_PATH_TYPES: dict[str, str] = R4_MODEL["path2Type"]
+
+
+def _typed_path(base_path: str) -> str:
+    """An element of a complex datatype as that type (``Questionnaire.useContext`` -> ``UsageContext``): fhirpathpy
+    finds a choice (``value`` as ``valueCodeableConcept``) only under the type's own path, so a profile's invariant
+    on such an element (SDC's sdc-uc-1: ``value is CodeableConcept``) saw no value. Backbone elements, which
+    have no type of their own, and resources keep their path."""
+    typed = _PATH_TYPES.get(base_path)
+    if typed is None or not typed[:1].isupper() or typed == "Resource" or typed.startswith("System."):
+        return base_path
+    return typed
 
 
 def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> bool | None:

@@ -99,3 +99,27 @@ def test_profile_slice_on_entry_resource_resolves_restful_references(tmp_path: P
     assert errors(bundle, source) == []
     del comp["confidentiality"]  # a Composition that fails the slice's profile still matches no slice
     assert ("slice-min", "Bundle") in errors(bundle, source)
+
+
+# ---- a profile's invariant on an element of a complex type reads its choices (value[x]) -------------------
+
+def test_profile_invariant_on_a_datatype_element_sees_its_choice(tmp_path: Path) -> None:
+    # SDC's sdc-uc-1 on Questionnaire.useContext: "... implies value.exists() and value is CodeableConcept"
+    # failed on every valueCodeableConcept, fhirpathpy finding value[x] only under UsageContext's own path
+    rule = {"key": "t-uc-1", "severity": "error", "human": "species needs a CodeableConcept",
+            "expression": "code.code='species' implies (value.exists() and value is CodeableConcept)"}
+    profile = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/Q", "name": "Q",
+               "status": "draft", "kind": "resource", "abstract": False, "type": "Questionnaire",
+               "derivation": "constraint", "baseDefinition": CORE + "Questionnaire",
+               "differential": {"element": [{"id": "Questionnaire", "path": "Questionnaire"},
+                                            {"id": "Questionnaire.useContext", "path": "Questionnaire.useContext",
+                                             "constraint": [rule]}]}}
+    source = definitions(tmp_path, profile)
+    context = {"code": {"system": "http://terminology.hl7.org/CodeSystem/usage-context-type", "code": "species"},
+               "valueCodeableConcept": {"text": "Homo sapiens"}}
+    q: dict[str, Any] = {"resourceType": "Questionnaire", "id": "q", "status": "draft", "useContext": [context],
+                         "meta": {"profile": ["http://example.org/sd/Q"]}}
+    assert errors(q, source) == []
+    del context["valueCodeableConcept"]
+    context["valueQuantity"] = {"value": 1}
+    assert errors(q, source) == [("invariant", "Questionnaire.useContext[0]")]
