@@ -123,3 +123,44 @@ def test_profile_invariant_on_a_datatype_element_sees_its_choice(tmp_path: Path)
     del context["valueCodeableConcept"]
     context["valueQuantity"] = {"value": 1}
     assert errors(q, source) == [("invariant", "Questionnaire.useContext[0]")]
+
+
+# ---- snapshot generation below a choice of several types, and below a primitive's own value --------------
+
+def _snapshot_issues(sd: dict[str, Any]) -> list[tuple[str, str, str]]:
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.validate import validate_resource
+
+    return [(i.severity, i.defect, i.location) for i in validate_resource(sd, base_source())
+            if i.defect in ("differential", "snapshot")]
+
+
+def _observation_profile(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": "http://example.test/StructureDefinition/o", "name": "O",
+            "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+            "baseDefinition": CORE + "Observation", "derivation": "constraint",
+            "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'},
+            "differential": {"element": list(elements)}}
+
+
+def test_snapshot_walks_into_the_extensions_of_a_choice_of_several_types() -> None:
+    # SDC's sdc-questionnaire-behave slices minValue's value[x].extension (six types): HL7's snapshot generator
+    # takes the children every type has from Element
+    slicing = {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}
+    ok = _observation_profile({"id": "Observation.value[x]", "path": "Observation.value[x]"},
+                              {"id": "Observation.value[x].extension", "path": "Observation.value[x].extension",
+                               "slicing": slicing})
+    assert _snapshot_issues(ok) == []
+    # a child only some of the types have (Quantity's unit) still cannot be constrained there
+    bad = _observation_profile({"id": "Observation.value[x]", "path": "Observation.value[x]"},
+                               {"id": "Observation.value[x].unit", "path": "Observation.value[x].unit", "min": 1})
+    assert _snapshot_issues(bad) == [("error", "snapshot", "StructureDefinition")]
+
+
+def test_snapshot_walks_into_a_primitive_value() -> None:
+    # SDC: Questionnaire.item.required.value.extension (HL7's snapshot: value.id, value.extension, value.value)
+    ok = _observation_profile({"id": "Observation.status.value.extension", "path": "Observation.status.value.extension",
+                               "max": "1"})
+    assert _snapshot_issues(ok) == []
+    bad = _observation_profile({"id": "Observation.status.value.coding", "path": "Observation.status.value.coding"})
+    assert _snapshot_issues(bad) == [("error", "snapshot", "StructureDefinition")]
