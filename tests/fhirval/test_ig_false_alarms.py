@@ -164,3 +164,15 @@ def test_snapshot_walks_into_a_primitive_value() -> None:
     assert _snapshot_issues(ok) == []
     bad = _observation_profile({"id": "Observation.status.value.coding", "path": "Observation.status.value.coding"})
     assert _snapshot_issues(bad) == [("error", "snapshot", "StructureDefinition")]
+
+
+# ---- HL7's publisher's build extensions pass unknown (BuildExtensions.allConsts) ---------------------------
+
+def test_build_extensions_of_hl7s_publisher_are_not_errors() -> None:
+    # THO 7.0.1's CodeSystem-time-period-ranges carries committee-notes on copyright
+    notes = {"url": "http://hl7.org/fhir/build/StructureDefinition/committee-notes", "valueString": "n"}
+    cs = {"resourceType": "CodeSystem", "id": "c", "url": "http://example.org/cs", "status": "draft",
+          "content": "not-present", "copyright": "c", "_copyright": {"extension": [notes]}}
+    assert errors(cs) == []
+    cs["_copyright"]["extension"][0]["url"] = "http://hl7.org/fhir/build/StructureDefinition/committee-notez"
+    assert errors(cs) == [("extension-unknown", "CodeSystem.copyright.extension[0]")]
