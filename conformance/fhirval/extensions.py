@@ -94,9 +94,13 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                              "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
+        missing = w.missing_dependency(url)
         if url in BUILD_EXTENSIONS:
             w.sink.info("extension-unknown", loc, f"the extension {url} is a build extension of HL7's publisher: "
                                                   "not checked")
+        elif missing is not None:  # the harness lacks a package the sender's IG depends on: not the sender's fault
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} is defined by {missing}, a dependency that is "
+                                                  "not loaded: not judged")
         elif not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")

@@ -50,6 +50,24 @@ class Package:
     version: str | None = None
     dependencies: dict[str, str] = field(default_factory=dict)
     resources: list[Json] = field(default_factory=list)
+    # dependency package id -> its canonical base, from the package's ImplementationGuide (dependsOn.uri): what a
+    # dependency that cannot be loaded would have defined is then known as such ("not judged", never an error)
+    canonicals: dict[str, str] = field(default_factory=dict)
+
+
+def depends_on(data: bytes) -> dict[str, str]:
+    """An ImplementationGuide's ``dependsOn``: package id -> canonical base (``uri`` less ``/ImplementationGuide/..``).
+    Anything unreadable gives nothing: this only softens verdicts on what a missing dependency defines."""
+    try:
+        ig = json.loads(data)
+    except ValueError:
+        return {}
+    found: dict[str, str] = {}
+    for dep in (ig.get("dependsOn") if isinstance(ig, dict) else None) or ():
+        uri, package = (dep.get("uri"), dep.get("packageId")) if isinstance(dep, dict) else (None, None)
+        if isinstance(uri, str) and isinstance(package, str) and "/ImplementationGuide/" in uri:
+            found[package] = uri.partition("/ImplementationGuide/")[0]
+    return found
 
 
 def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[str, str]]:
@@ -103,6 +121,9 @@ def _read_tgz(path: Path, size: int, mtime_ns: int) -> Package:
             folder, _, base = name.rpartition("/")
             if folder != "package" or not_a_definition_file(base) or not base.lower().endswith((".json", ".xml")):
                 continue
+            if base.startswith("ImplementationGuide-") and base.endswith(".json"):
+                package.canonicals.update(depends_on(_read_member(archive, member, path)))
+                continue
             origin = f"{path}!{name}"
             try:
                 found = resources_from_bytes(_read_member(archive, member, path), origin, CONFORMANCE_KINDS)
@@ -155,6 +176,8 @@ def read_package_folder(folder: Path) -> Package:
         if not manifest.is_file():
             raise DefinitionLoadError(folder, "has a package/ folder but no package/package.json")
         package = Package(str(folder), *_manifest(manifest.read_bytes(), str(manifest)))
+        for ig in sorted((folder / "package").glob("ImplementationGuide-*.json")):
+            package.canonicals.update(depends_on(ig.read_bytes()))
         entries = index_entries(folder)
         package.resources = (_indexed(folder, entries) if entries is not None
                              else read_folder(folder / "package", recursive=False))
@@ -233,6 +256,14 @@ class Loaded:
 
     packages: list[Package] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # canonical base -> "id#version" of a dependency not loaded
+
+    def missing_dependency(self, url: str) -> str | None:
+        """The dependency, not loaded, under whose canonical base ``url`` lies (None: not one of those)."""
+        for base, package in self.missing.items():
+            if url.startswith(base + "/"):
+                return package
+        return None
 
     def resources(self) -> list[Json]:
         return [r for p in self.packages for r in p.resources]
@@ -291,6 +322,9 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                 if where is None:
                     missing = f"{dep}#{version}"
                     loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
+                    base = package.canonicals.get(dep)
+                    if base and not any(p.name == dep for p in offered):  # another version given stands in for it
+                        loaded.missing[base] = missing
                     continue
                 found = read_source(where)
             add(found, (*chain, key))

@@ -176,3 +176,37 @@ def test_build_extensions_of_hl7s_publisher_are_not_errors() -> None:
     assert errors(cs) == []
     cs["_copyright"]["extension"][0]["url"] = "http://hl7.org/fhir/build/StructureDefinition/committee-notez"
     assert errors(cs) == [("extension-unknown", "CodeSystem.copyright.extension[0]")]
+
+
+# ---- what a dependency that cannot be loaded defines is not judged (IPS 2.0.0 depends on hl7.fhir.uv.ipa) ----
+
+def _ig_with_missing_dependency(tmp_path: Path) -> Any:
+    import json
+
+    from conformance.fhirval.layered import load_definitions
+
+    folder = tmp_path / "x.ig" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps(
+        {"name": "x.ig", "version": "1.0.0", "dependencies": {"hl7.fhir.r4.core": "4.0.1", "x.dep": "1.0.0"}}))
+    (folder / "ImplementationGuide-x.ig.json").write_text(json.dumps(
+        {"resourceType": "ImplementationGuide", "id": "x.ig", "packageId": "x.ig", "dependsOn": [
+            {"uri": "http://x.org/dep/ImplementationGuide/x.dep", "packageId": "x.dep", "version": "1.0.0"}]}))
+    derived = _profile("P", "Patient", [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}])
+    derived["baseDefinition"] = "http://x.org/dep/StructureDefinition/dep-patient"
+    (folder / "StructureDefinition-P.json").write_text(json.dumps(derived))
+    return load_definitions([tmp_path / "x.ig"], cache=None)
+
+
+def test_what_a_missing_dependency_defines_is_not_judged(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(tmp_path / "no-cache"))
+    source = _ig_with_missing_dependency(tmp_path)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p",
+                               "extension": [{"url": "http://x.org/dep/StructureDefinition/ext", "valueString": "a"}]}
+    assert errors(patient, source) == []
+    assert errors(patient, source, ("http://example.org/sd/P",)) == []  # derives from the dependency's profile
+    # outside the dependency's canonical base an unknown extension or profile is still an error
+    patient["extension"][0]["url"] = "http://x.org/other/StructureDefinition/ext"
+    assert errors(patient, source) == [("extension-unknown", "Patient.extension[0]")]
+    del patient["extension"]
+    assert errors(patient, source, ("http://example.org/sd/Nope",)) == [("unknown-profile", "Patient")]
