@@ -60,6 +60,7 @@ class Builder:
         self.sd = sd
         self.source = source
         self.url = str(sd.get("url") or sd.get("id") or "?")
+        self.type_sliced: dict[str, list[Json]] = {}  # choice elements sliced here by type: their types before
         base_url = sd.get("baseDefinition")
         if not base_url:
             raise SnapshotError(self.url, "no snapshot and no baseDefinition to generate one from")
@@ -152,11 +153,25 @@ class Builder:
             if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
                 continue
             suffix = name[len(choice_name) :]
-            matching = [t for t in el.get("type", []) if _type_name(t.get("code", "")) == suffix]
+            types = self.type_sliced.get(str(el_id), el.get("type", []))
+            matching = [t for t in types if _type_name(t.get("code", "")) == suffix]
             if not matching:
                 continue
             if slice_name:
-                raise self.fail(full_id, "a slice of a renamed choice element is not supported")
+                # value[x] sliced by type, R4-style (valueBoolean:valueBoolean): as HL7's snapshots, value[x] keeps
+                # only the types of such slices, closed (ProfilePathProcessor, diffsConstrainTypes)
+                if "slicing" not in el:
+                    el["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                                     "rules": "closed"}
+                    self.type_sliced[str(el_id)] = el.get("type", [])
+                    el["type"] = []
+                if str(el_id) in self.type_sliced:
+                    el["type"] = el["type"] + [t for t in matching if t not in el["type"]]
+                new_id = self.add_slice(str(el_id), slice_name)
+                head = self.index(new_id)
+                assert head is not None
+                self.elements[head]["type"] = matching
+                return new_id
             el["type"] = matching
             return str(el_id)
         raise self.fail(full_id, f"no element {parent_id}.{name} in the base")

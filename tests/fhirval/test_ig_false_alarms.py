@@ -210,3 +210,29 @@ def test_what_a_missing_dependency_defines_is_not_judged(tmp_path: Path, monkeyp
     assert errors(patient, source) == [("extension-unknown", "Patient.extension[0]")]
     del patient["extension"]
     assert errors(patient, source, ("http://example.org/sd/Nope",)) == [("unknown-profile", "Patient")]
+
+
+def test_snapshot_of_a_choice_sliced_by_renamed_type_slices() -> None:
+    # the extensions package's address-official: Extension.valueBoolean:valueBoolean and
+    # Extension.valueCodeableConcept:valueCodeableConcept, which HL7's snapshot writes as value[x] type slices
+    def extension(*names: str) -> dict[str, Any]:
+        return {"resourceType": "StructureDefinition", "url": "http://example.test/StructureDefinition/e",
+                "name": "E", "status": "draft", "kind": "complex-type", "abstract": False, "type": "Extension",
+                "context": [{"type": "element", "expression": "Address"}],
+                "baseDefinition": CORE + "Extension", "derivation": "constraint",
+                "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'},
+                "differential": {"element": [
+                    {"id": "Extension.url", "path": "Extension.url", "fixedUri": "http://example.test/e"},
+                    *({"id": f"Extension.{n}:{n}", "path": f"Extension.{n}", "sliceName": n, "min": 0, "max": "1"}
+                      for n in names)]}}
+
+    assert _snapshot_issues(extension("valueBoolean", "valueCodeableConcept")) == []
+    assert _snapshot_issues(extension("valueBoolean", "valueFoo")) == [("error", "snapshot", "StructureDefinition")]
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.snapshot import generate_snapshot
+
+    snapshot = generate_snapshot(extension("valueBoolean", "valueCodeableConcept"), base_source())
+    value = {e["id"]: e for e in snapshot["snapshot"]["element"]}
+    assert [t["code"] for t in value["Extension.value[x]"]["type"]] == ["boolean", "CodeableConcept"]
+    assert value["Extension.value[x]"]["slicing"]["rules"] == "closed"
+    assert [t["code"] for t in value["Extension.value[x]:valueBoolean"]["type"]] == ["boolean"]
