@@ -153,7 +153,7 @@ class Builder:
             if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
                 continue
             suffix = name[len(choice_name) :]
-            types = self.type_sliced.get(str(el_id), el.get("type", []))
+            types: list[Json] = self.type_sliced.get(str(el_id)) or el.get("type") or []
             matching = [t for t in types if _type_name(t.get("code", "")) == suffix]
             if not matching:
                 continue
