@@ -42,6 +42,14 @@ class Model:
         result: StructureIndex | None = hit
         return result
 
+    def unloaded(self, url: str) -> str | None:
+        """The dependency (id#version) that could not be loaded whose canonical base holds ``url``: what it
+        defines is not judged (a harness's lack), never reported as unknown."""
+        from conformance.fhirval.packages import Loaded
+
+        loaded = getattr(self.source, "loaded", None)
+        return loaded.unloaded(url) if isinstance(loaded, Loaded) else None
+
     def resource_index(self, name: str) -> StructureIndex | None:
         """The base definition of a concrete resource type, or None when ``name`` is not one."""
         hit = self._resource.get(name, _MISSING)

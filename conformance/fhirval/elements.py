@@ -222,7 +222,7 @@ class Walker(ValueWalker):
             return None
         raw = getattr(self.model.source, "raw_structure", None)
         for _ in range(16):  # a derivation chain
-            found: str | None = loaded.missing_dependency(url)
+            found = self.model.unloaded(url)
             sd = raw(url) if found is None and raw is not None else None
             base = sd.get("baseDefinition") if isinstance(sd, dict) else None
             if found is not None or not isinstance(base, str):

@@ -280,10 +280,10 @@ class ValueWalker:
             if key not in ("id", "extension"):
                 self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r} beside a primitive "
                                                                    "(only id and extension)")
-        # the object itself when it is clean, so an extension context can tell this element by identity
-        clean = shadow if shadow.keys() <= {"id", "extension"} else {
-            k: v for k, v in shadow.items() if k in ("id", "extension")}
-        self.object(clean, tidx, tidx.root, loc, depth)
+        # the object itself where it can be: an extension context may select it (extensions._in_fhirpath_context)
+        own = shadow if shadow.keys() <= {"id", "extension"} else {k: shadow[k] for k in ("id", "extension")
+                                                                   if k in shadow}
+        self.object(own, tidx, tidx.root, loc, depth)
 
     def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
         if isinstance(item, (dict, list)):

@@ -86,6 +86,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     if not known and _CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
+    if not known and url in BUILD_EXTENSIONS:
+        w.sink.info("extension-unknown", loc, f"the extension {url} is a build extension of HL7's publisher: not "
+                                              "checked")
+        return fallback
     modifier = node.name == "modifierExtension"
     if "|" in url and known:
         w.sink.error("extension-url", loc, f"an extension URL must not contain a version ({url})")
@@ -94,13 +98,9 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                              "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
-        missing = w.missing_dependency(url)
-        if url in BUILD_EXTENSIONS:
-            w.sink.info("extension-unknown", loc, f"the extension {url} is a build extension of HL7's publisher: "
-                                                  "not checked")
-        elif missing is not None:  # the harness lacks a package the sender's IG depends on: not the sender's fault
-            w.sink.info("extension-unknown", loc, f"the {kind} {url} is defined by {missing}, a dependency that is "
-                                                  "not loaded: not judged")
+        if (pending := w.model.unloaded(url)) is not None:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} was not checked: it is under the canonical base "
+                                                  f"of {pending}, a dependency that is not loaded")
         elif not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
@@ -204,12 +204,9 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
-    validator: evaluated from the resource, the element among the results). Not evaluable: allowed. A primitive
-    host is its ``_x`` object, which fhirpathpy yields as an item of its own beside the value (``evaluate`` drops
-    it), so the nodes are compared: an extension on ``extension('u').value`` is on that value."""
-    from fhirpathpy.engine.util import get_data
-
-    from conformance.fhirval.invariants import select
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed. On a
+    primitive (``_valueCode``), the host is its ``_name`` object, found among what the expression selects."""
+    from conformance.fhirval.invariants import evaluate, select
 
     frame = w.frames[-1]
     res = frame.resource
@@ -219,10 +216,13 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     if expr.startswith(frame.type + "."):
         expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
     try:
-        found = select(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+        root = w.root if isinstance(w.root, dict) else res
+        found = evaluate(expr, res, frame.type, res, root)
+        if not any(f is host for f in found) and isinstance(host, dict) and host.keys() <= {"id", "extension"}:
+            found = select(expr, res, frame.type, res, root)
     except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
         return True
-    return any(get_data(f) is host for f in found)  # type: ignore[no-untyped-call]
+    return any(f is host for f in found)
 
 
 def _check_context_invariants(w: Walker, idx: StructureIndex, url: str, loc: str, host: Any, host_path: str) -> None:

@@ -26,21 +26,11 @@ R4_MODEL: dict[str, Any] = models["r4"]
 UCUM = "http://unitsofmeasure.org"
 
 
-def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> list[Any]:
+def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows: bool = False) -> list[Any]:
     """fhirpathpy's own evaluation of a parsed expression, as ``apply_parsed_path`` does it less the setup that
-    never changes (the function table it rebuilds on every call was a sixth of a short invariant's time)."""
-    result = []
-    for value in engine_nodes(tree, item, base_path, env):
-        data = get_data(value)  # type: ignore[no-untyped-call]
-        if isinstance(data, dict) and not isinstance(data, FP_Type) and list(data) == ["extension"]:
-            continue  # fhirpathpy's representation of a primitive with extensions and no value, as it drops it
-        result.append(data)
-    return result
-
-
-def engine_nodes(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> list[Any]:
-    """The results as fhirpathpy holds them: a primitive stays a node that keeps its ``_x`` object, so a caller
-    can tell which element (not just which value) was selected."""
+    never changes (the function table it rebuilds on every call was a sixth of a short invariant's time).
+    ``shadows``: keep the ``_name`` objects fhirpathpy returns for primitives with extensions (the very
+    objects of the resource, so a caller can tell which primitive was selected)."""
     constants.reset()  # type: ignore[no-untyped-call]
     node = ResourceNode.create_node(item, base_path)  # type: ignore[no-untyped-call]
     root = [node]
@@ -50,7 +40,13 @@ def engine_nodes(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> l
     ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
            "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"]}
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
-    return out if isinstance(out, list) else [out]
+    result = []
+    for value in out if isinstance(out, list) else [out]:
+        data = get_data(value)  # type: ignore[no-untyped-call]
+        if not shadows and isinstance(data, dict) and not isinstance(data, FP_Type) and list(data) == ["extension"]:
+            continue  # fhirpathpy's representation of a primitive with extensions and no value, as it drops it
+        result.append(data)
+    return result
 
 
 def _typed(value: Any) -> Any:

@@ -27,7 +27,7 @@ from typing import Any
 
 from fhirpathpy.parser import parse
 
-from conformance.fhirval.fhirpath import R4_MODEL, engine, engine_nodes
+from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.index import Node
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
@@ -287,6 +287,20 @@ class _NotBoolean(Exception):
     """An operand of and / or / implies gave something other than true, false or empty."""
 
 
+_PATH_TYPES: dict[str, str] = R4_MODEL["path2Type"]
+
+
+def _typed_path(base_path: str) -> str:
+    """An element of a complex datatype as that type (``Questionnaire.useContext`` -> ``UsageContext``): fhirpathpy
+    finds a choice (``value`` as ``valueCodeableConcept``) only under the type's own path, so a profile's invariant
+    on such an element (SDC's sdc-uc-1: ``value is CodeableConcept``) saw no value. Backbone elements, which
+    have no type of their own, and resources keep their path."""
+    typed = _PATH_TYPES.get(base_path)
+    if typed is None or not typed[:1].isupper() or typed == "Resource" or typed.startswith("System."):
+        return base_path
+    return typed
+
+
 def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
     """Evaluate one expression on an element (typed by its path, for choice elements) of a resource.
 
@@ -311,26 +325,12 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
 
 
 def select(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
-    """What an expression selects from ``item`` (a resource), as fhirpathpy's nodes: an extension context
-    needs to know which element was selected, and a primitive's value alone does not say."""
+    """What an expression selects, with the ``_name`` object of each primitive that has extensions (the object
+    in the resource itself): so an extension on a primitive can be found among a context expression's results."""
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
         raise compiled
-    return engine_nodes(compiled.tree, item, _typed_path(base_path), {"resource": resource, "rootResource": root})
-
-
-_PATH_TYPES: dict[str, str] = R4_MODEL["path2Type"]
-
-
-def _typed_path(base_path: str) -> str:
-    """An element of a complex datatype as that type (``Questionnaire.useContext`` -> ``UsageContext``): fhirpathpy
-    finds a choice (``value`` as ``valueCodeableConcept``) only under the type's own path, so a profile's invariant
-    on such an element (SDC's sdc-uc-1: ``value is CodeableConcept``) saw no value. Backbone elements, which
-    have no type of their own, and resources keep their path."""
-    typed = _PATH_TYPES.get(base_path)
-    if typed is None or not typed[:1].isupper() or typed == "Resource" or typed.startswith("System."):
-        return base_path
-    return typed
+    return engine(compiled.tree, item, base_path, {"resource": resource, "rootResource": root}, shadows=True)
 
 
 def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> bool | None:
