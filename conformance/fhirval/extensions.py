@@ -40,19 +40,19 @@ _CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/e
 _EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
 _TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
             "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+# The build tool's extensions HL7's validator lets pass unknown and unremarked (InstanceValidator.checkExtension:
+# BuildExtensions.allConsts(), and SpecialExtensions' two build ones): R5-era definitions, the extensions package
+# among them, carry them on bindings and elements.
+_BUILD = "http://hl7.org/fhir/build/StructureDefinition/"
+_BUILD_NAMES = frozenset(
+    "description title registered ig example-for path footer footer2 entered-in-error-status proposed-order hint "
+    "layout todo committee-notes uml-dir uml-break svg ocl fixed-name turtle name v2-map v3-map uri website email "
+    "copyright status introduction notes code type no-binding example template definition binding-definition"
+    .split())
 # HL7's core namespace: an extension there that R4 does not define is most likely one of the hundreds HL7 has
 # published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
 # which is not shipped here. Not knowing it is the harness's lack, so a warning naming the package, not an error.
 CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
-# The build extensions of HL7's publisher (org.hl7.fhir.r5.utils.BuildExtensions): HL7's validator passes them
-# unknown without a word (InstanceValidator.checkExtension, BuildExtensions.allConsts()); THO 7.0.1 carries
-# committee-notes. Information here.
-_BUILD = "http://hl7.org/fhir/build/StructureDefinition/"
-BUILD_EXTENSIONS = frozenset(_BUILD + name for name in (
-    "description title registered ig example-for path footer footer2 entered-in-error-status proposed-order hint "
-    "layout todo committee-notes uml-dir uml-break svg ocl fixed-name turtle name v2-map v3-map uri website email "
-    "copyright status introduction notes code type no-binding example template definition binding-definition"
-).split())
 
 
 def example_extension(url: str) -> bool:
@@ -86,10 +86,6 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     if not known and _CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
-    if not known and url in BUILD_EXTENSIONS:
-        w.sink.info("extension-unknown", loc, f"the extension {url} is a build extension of HL7's publisher: not "
-                                              "checked")
-        return fallback
     modifier = node.name == "modifierExtension"
     if "|" in url and known:
         w.sink.error("extension-url", loc, f"an extension URL must not contain a version ({url})")
@@ -104,6 +100,9 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
+        elif not modifier and url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
+            w.sink.info("extension-unknown", loc, f"the extension {url} is one of HL7's build tool's, which its "
+                                                  "validator accepts unchecked")
         elif not modifier and example_extension(url):
             w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
