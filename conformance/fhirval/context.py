@@ -45,10 +45,9 @@ class Model:
     def unloaded(self, url: str) -> str | None:
         """The dependency (id#version) that could not be loaded whose canonical base holds ``url``: what it
         defines is not judged (a harness's lack), never reported as unknown."""
-        from conformance.fhirval.packages import Loaded
+        from conformance.fhirval.packages import unloaded_in
 
-        loaded = getattr(self.source, "loaded", None)
-        return loaded.unloaded(url) if isinstance(loaded, Loaded) else None
+        return unloaded_in(self.source, url)
 
     def resource_index(self, name: str) -> StructureIndex | None:
         """The base definition of a concrete resource type, or None when ``name`` is not one."""

@@ -277,6 +277,13 @@ class Loaded:
         return [r for p in self.packages for r in p.resources]
 
 
+def unloaded_in(source: object, url: str) -> str | None:
+    """The dependency (id#version) of the packages behind ``source`` that could not be loaded and whose canonical
+    base holds ``url``: what it defines is not judged (a harness's lack), never reported as unknown or wrong."""
+    loaded = getattr(source, "loaded", None)
+    return loaded.unloaded(url) if isinstance(loaded, Loaded) else None
+
+
 def _given(packages: Iterable[Package], name: str, version: str) -> Package | None:
     """The newest of the packages given by path that is ``name`` at ``version`` (exact or wildcard)."""
     matching = [p for p in packages if p.name == name and p.version and version_matches(version, p.version)]
