@@ -179,8 +179,11 @@ class Walker(ValueWalker):
     def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
         """Whether a value conforms to a profile: a trial validation whose issues are kept apart. Only its
         first error is kept: a warning or information found first must not fill the probe and overflow it
-        into an error. ``loc`` is where the value stands: an extension's context is judged from it."""
-        found = self.trial(value, profile, loc, 1, errors_only=True)
+        into an error. ``loc`` is where the value stands: an extension's context is judged from it; a resource
+        contained or in a Bundle here (a slice's ``resolve()`` target, a contained or entry resource) is judged
+        at its own place (``place_of``), so its references resolve as in the real walk."""
+        place = self.place_of(value) if isinstance(value, dict) and "resourceType" in value else None
+        found = self.trial(value, profile, loc, 1, errors_only=True, place=place)
         return found is not None and not any(i.is_error for i in found)
 
     def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False,

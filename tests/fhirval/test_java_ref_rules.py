@@ -372,3 +372,21 @@ def test_a_type_profile_trial_keeps_its_element_ids_apart(tmp_path: Path) -> Non
     assert profile_errors(source, url, observation(valueQuantity={"id": "q", "value": 1})) == []
     twice = observation(identifier=[{"id": "q", "value": "1"}], valueQuantity={"id": "q", "value": 1})
     assert profile_errors(source, url, twice) == [("duplicate-id", "Observation.value.ofType(Quantity)")]
+
+
+def test_a_slice_by_the_profile_of_a_resolved_target_judges_it_where_it_stands(tmp_path: Path) -> None:
+    # a profile discriminator on resolve(): the contained Patient is tried as contained, so its "#o" resolves
+    url = "https://conformance.example/fhir/StructureDefinition/focused-observation"
+    for f in (_FIXTURES / "profiles").iterdir():
+        (tmp_path / f.name).write_text(f.read_text())
+    source = profile_source(tmp_path, url, "Observation", [
+        {"id": "Observation.focus", "path": "Observation.focus", "slicing": {
+            "discriminator": [{"type": "profile", "path": "resolve()"}], "rules": "open"}},
+        {"id": "Observation.focus:patient", "path": "Observation.focus", "sliceName": "patient", "min": 1,
+         "max": "1", "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
+    obs = observation(contained=[patient_target(managingOrganization={"reference": "#o"}),
+                                 {"resourceType": "Organization", "id": "o", "name": "a"}],
+                      focus=[{"reference": "#p"}])
+    assert profile_errors(source, url, obs) == []
+    del obs["contained"][0]["birthDate"]  # tp-1: then in no slice
+    assert ("slice-min", "Observation") in profile_errors(source, url, obs)
