@@ -52,21 +52,25 @@ UPSERT_RUN = (f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}, system_id) VALUES "
 DELETE_OUTCOMES = "DELETE FROM outcomes WHERE run_id = %s"  # a started run's rows (none); evidence by CASCADE
 INSERT_BLOBS = ("INSERT INTO evidence_blobs (sha256, size, content) SELECT sha256, size, decode(content, 'hex') "
                 "FROM json_to_recordset(%s::json) AS b(sha256 varchar, size int, content text) ON CONFLICT DO NOTHING")
-_OUTCOME_TYPES = ("int", "varchar", "varchar", "varchar", "text", "varchar", "bool", "text", "float8", "json", "json",
-                  "json")  # of bulk.OUTCOME_COLUMNS after (id, run_id)
-_OUTCOME_FIELDS = bulk.OUTCOME_COLUMNS[2:]
-# The rows travel as one JSON document per table (json.dumps in C; psycopg's array dumpers are Python and
-# cost more than the rest of the run's client time). A JSON column's value is the text of its part of
-# the document: json.dumps of that value, what SQLAlchemy's JSON type writes.
+_OUTCOME_TYPES = ("int", "varchar", "varchar", "varchar", "text", "varchar", "bool", "text", "float8", "json", "json")
+_OUTCOME_FIELDS = bulk.OUTCOME_COLUMNS[2:-1]  # metrics apart: see STORED_METRICS
+STORED_METRICS = "stored_metrics"
+# Each outcome's row is its sealed form (bulk.Rows.sealed: the canonical JSON its digest is taken over, so
+# the values written are the values sealed, encoded once) with its metrics added as SQLAlchemy's JSON type
+# writes them (``STORED_METRICS``: key order kept, as SQLite keeps it). The run's rows travel as one JSON
+# document (json_to_recordset: no per-value dumpers in Python); a JSON column's value is the text of its
+# part of the document. The outcomes' ids come from their serial as they are inserted; each evidence row,
+# taken from its outcome's ``evidence`` (position, kind, summary, sha256), finds its outcome's id by position.
 INSERT_OUTCOMES_AND_EVIDENCE = (
-    f"WITH o AS (INSERT INTO outcomes (run_id, {', '.join(_OUTCOME_FIELDS)}) "
-    f"SELECT %s::varchar, {', '.join(_OUTCOME_FIELDS)} FROM json_to_recordset(%s::json) "
-    f"AS x({', '.join(f'{c} {t}' for c, t in zip(_OUTCOME_FIELDS, _OUTCOME_TYPES, strict=True))}) "
-    "RETURNING id, position) "
+    f"WITH x AS (SELECT * FROM json_to_recordset(%s::json) AS x("
+    f"{', '.join(f'{c} {t}' for c, t in zip(_OUTCOME_FIELDS, _OUTCOME_TYPES, strict=True))}, "
+    f"{STORED_METRICS} json, evidence json)), "
+    f"o AS (INSERT INTO outcomes (run_id, {', '.join(_OUTCOME_FIELDS)}, metrics) "
+    f"SELECT %s::varchar, {', '.join(_OUTCOME_FIELDS)}, {STORED_METRICS} FROM x RETURNING id, position) "
     f"INSERT INTO evidence ({', '.join(bulk.EVIDENCE_COLUMNS[1:])}) "
-    "SELECT o.id, e.position, e.kind, e.summary, e.sha256 "
-    "FROM json_to_recordset(%s::json) AS e(outcome_id int, position int, kind varchar, summary text, sha256 varchar) "
-    "JOIN o ON o.position = e.outcome_id ORDER BY e.outcome_id, e.position")
+    "SELECT o.id, e.position, e.kind, e.summary, e.sha256 FROM o JOIN x ON x.position = o.position "
+    "CROSS JOIN LATERAL json_to_recordset(x.evidence) AS e(position int, kind varchar, summary text, sha256 varchar) "
+    "ORDER BY o.position, e.position")
 LOCK_LOG = "SELECT pg_advisory_xact_lock(%s)"
 # The next log index (over seals and attestations: attestations.next_log_index) and the organisation's
 # last seal, read after the lock was granted.
@@ -84,16 +88,15 @@ class AlreadySealed(Exception):
 
 def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckResult], *, lock: int,
                  clock: Callable[[], str], signer: Signer | None) -> None:
-    """Write the run row (``run``: RUN_FIELDS plus ``target_name``), its outcomes and evidence, and seal
-    and sign it, in the session's transaction (the caller commits); the seal's time is read from
+    """Write the run row (``run``: RUN_FIELDS plus ``target_name``), its outcomes and evidence, seal and
+    sign it, and commit the session's transaction (whatever the caller wrote in it too); the seal's time is read from
     ``clock`` once the log's lock is held, so seals' times follow their log order as on SQLite.
     IntegrityError: another writer took the seal's place (retry); AlreadySealed; DBAPIError for anything
     else the server refused."""
     import psycopg
 
     run_id = str(run["id"])
-    rows = bulk.build_rows(run_id, results, list(range(len(results))), [0] * sum(len(c.evidence) for c in results),
-                           values=False)
+    rows = bulk.build_rows(run_id, results)
     raw: Any = session.connection().connection.dbapi_connection
     sealing = False
     try:
@@ -122,7 +125,9 @@ def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckR
                 block = signing.signature_block(signer, signing.seal_message(run_id, digest, log_index))
                 cursor.execute(INSERT_SIGNATURE, (run_id, block["fingerprint"], block["public_key"],
                                                   block["signature"]))
-        # the second round trip: leaving the pipeline waits for the seal and the signature
+            # The commit goes with them: the second and last round trip (the session's own commit then
+            # finds nothing to do, as psycopg's commit does on an idle connection).
+            raw.commit()
     except psycopg.IntegrityError as exc:
         if sealing:  # the seal's place (organisation, sequence; log index) was taken: the store retries
             raise IntegrityError(INSERT_SEAL, None, exc) from None
@@ -162,16 +167,17 @@ def _run_value(run: dict[str, Any], column: str) -> Any:
 
 
 def _data(run_id: str, rows: bulk.Rows) -> list[tuple[str, tuple[Any, ...]]]:
-    """The blobs, then outcomes and evidence (one statement), each table's rows as one JSON document."""
+    """The blobs, then outcomes and evidence (one statement), each as one JSON document."""
     statements: list[tuple[str, tuple[Any, ...]]] = []
     if rows.blobs:  # in digest order, as every writer does: two runs sharing blobs cannot deadlock on them
-        blobs = [{"sha256": b["sha256"], "size": b["size"], "content": b["content"].hex()}
-                 for _, b in sorted(rows.blobs.items())]
-        statements.append((INSERT_BLOBS, (json.dumps(blobs),)))
-    if rows.outcomes:
-        # build_rows was given the positions as outcome ids: the evidence's outcome_id is its outcome's position.
-        statements.append((INSERT_OUTCOMES_AND_EVIDENCE, (run_id, json.dumps(rows.outcomes),
-                                                          json.dumps(rows.evidence))))
+        # Hex digits, digits and hex digits: nothing to escape, so written directly.
+        blobs = ",".join(f'{{"sha256":"{sha}","size":{int(b["size"])},"content":"{b["content"].hex()}"}}'
+                         for sha, b in sorted(rows.blobs.items()))
+        statements.append((INSERT_BLOBS, (f"[{blobs}]",)))
+    if rows.sealed:  # each sealed form is a JSON object: its closing brace makes way for the metrics
+        outcomes = ",".join(f'{sealed[:-1]},"{STORED_METRICS}":{metrics}}}'
+                            for sealed, metrics in zip(rows.sealed, rows.metrics, strict=True))
+        statements.append((INSERT_OUTCOMES_AND_EVIDENCE, (f"[{outcomes}]", run_id)))
     return statements
 
 
