@@ -79,7 +79,9 @@ CHAIN_HEAD = ("SELECT (SELECT max(log_index) FROM seals), (SELECT max(log_index)
               "WHERE ods_code = %s ORDER BY sequence DESC LIMIT 1) AS h ON true")
 INSERT_SEAL = ("INSERT INTO seals (run_id, ods_code, sequence, previous_digest, digest, items, sealed_at, log_index) "
                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
-INSERT_SIGNATURE = "INSERT INTO signatures (run_id, fingerprint, public_key, signature) VALUES (%s, %s, %s, %s)"
+# A signed seal and its signature in one statement (the signature's foreign key is checked at its end).
+INSERT_SIGNED_SEAL = (f"WITH s AS ({INSERT_SEAL} RETURNING run_id) INSERT INTO signatures (run_id, fingerprint, "
+                      "public_key, signature) SELECT run_id, %s, %s, %s FROM s")
 
 
 class AlreadySealed(Exception):
@@ -119,12 +121,13 @@ def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckR
             sequence, previous = (sequence + 1, previous) if sequence is not None else (1, "")
             digest = run_digest({k: run[k] for k in RUN_FIELDS}, sequence, rows.items, previous, sealed_at)
             sealing = True
-            cursor.execute(INSERT_SEAL, (run_id, run["ods_code"], sequence, previous, digest, json.dumps(rows.items),
-                                         sealed_at, log_index))
-            if signer is not None:
+            seal = (run_id, run["ods_code"], sequence, previous, digest, json.dumps(rows.items), sealed_at, log_index)
+            if signer is None:
+                cursor.execute(INSERT_SEAL, seal)
+            else:
                 block = signing.signature_block(signer, signing.seal_message(run_id, digest, log_index))
-                cursor.execute(INSERT_SIGNATURE, (run_id, block["fingerprint"], block["public_key"],
-                                                  block["signature"]))
+                signature = (block["fingerprint"], block["public_key"], block["signature"])
+                cursor.execute(INSERT_SIGNED_SEAL, (*seal, *signature))
             # The commit goes with them: the second and last round trip (the session's own commit then
             # finds nothing to do, as psycopg's commit does on an idle connection).
             raw.commit()
