@@ -1,19 +1,20 @@
-"""A finished run stored on PostgreSQL in three round trips, not twenty-five (issue 23: >= 20,000 outcomes/s).
+"""A finished run stored on PostgreSQL in two round trips, not twenty-five (issue 23: >= 20,000 outcomes/s).
 
 The ORM path sent about fourteen statements a run, each waited for (run row, registration, ids, blobs,
 COPY x2, lock, log index x2, chain head, seal, signature), and on a loaded machine each wait is a
 scheduling of the server and of the client. Here the statements are fixed SQL texts (psycopg prepares
 them after a few runs), sent in psycopg's pipeline mode: everything up to the chain head goes out in one
-batch and is waited for once; the seal and its signature in a second; the commit is the third.
+batch and is waited for once; the seal with its signature and the commit in a second.
 
 - Registration (organisation, system, endpoints) only for a run not started here, as before; the
   condition is in the SQL (``NOT EXISTS`` the run row), not a read the client waits for.
 - The run row is an upsert that refuses a sealed run (``RETURNING`` nothing: the run cannot be stored
   again), checked when the first batch's results arrive, before anything is sealed.
-- Outcomes and evidence go in one statement: the outcomes' ids come from their serial as they are
-  inserted, and each evidence row finds its outcome's id by position (a data-modifying ``WITH``), so no
-  ids are taken up front. Values are the ones bulk.build_rows seals over, so a seal made here verifies
-  exactly as before.
+- Outcomes and evidence go in one statement, each outcome's row being the canonical JSON its seal digest
+  is taken over (bulk.Rows.sealed), so the values written are the values sealed and are encoded once:
+  the outcomes' ids come from their serial as they are inserted, and each evidence row (from its
+  outcome's sealed ``evidence``) finds its outcome's id by position (a data-modifying ``WITH``), so no
+  ids are taken up front.
 - The seal log's advisory lock is taken last in the first batch (after the rows are written, so it is
   held only for the chain head, the seal, the signature and the commit), and the chain head is read by
   a statement after it, so it sees every seal committed before the lock was granted.
