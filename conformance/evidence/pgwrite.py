@@ -100,6 +100,7 @@ def write_sealed(session: Session, run: dict[str, Any], results: Sequence[CheckR
 
     run_id = str(run["id"])
     rows = bulk.build_rows(run_id, results)
+    session.flush()  # whatever the caller left pending is written before the commit below, in its transaction
     raw: Any = session.connection().connection.dbapi_connection
     sealing = False
     try:
