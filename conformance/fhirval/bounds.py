@@ -8,13 +8,17 @@ UCUM, or not commensurable, cannot be compared: that is information, never a ver
 maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
 more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
 (before or after today) being unsettled. A text value's own rules, the ``minLength`` and ``regex``
-extensions on a profile's element, are here too (``check_text_rules``).
+extensions on a profile's element, are here too (``check_text_rules``), and its size rules, the
+``maxDecimalPlaces`` and ``maxSize`` extensions (``check_size_rules``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import functools
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,7 +32,13 @@ _TEMPORAL = ("date", "dateTime", "instant")
 _DAYS = {"a": 365.25, "mo": 30.4375, "wk": 7.0, "d": 1.0, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 
 
+MAX_DECIMALS = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
+MAX_SIZE = "http://hl7.org/fhir/StructureDefinition/maxSize"
+
+
 def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
+    if "extension" in ed:
+        check_size_rules(item, tcode, ed, loc, sink)
     for key, bound in ed.items():
         if not key.startswith(("minValue", "maxValue")):
             continue
@@ -47,6 +57,47 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
             sink.error("min-value", loc, f"value {show(_shown(item))} is less than the minimum {show(_shown(bound))}")
         elif not is_min and diff > 0:
             sink.error("max-value", loc, f"value {show(_shown(item))} is more than the maximum {show(_shown(bound))}")
+
+
+def decimal_places(value: Any) -> int | None:
+    """The places after the point of a JSON number. It is read as a float, so trailing zeros are lost: "1.660"
+    counts 2, never more than it was written with (a missed error, never a false one)."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _limit(ed: dict[str, Any], url: str) -> int | None:
+    for ext in ed.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == url:
+            value = next((v for k, v in ext.items() if k.startswith("value")), None)
+            if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+                return int(value)
+    return None
+
+
+def _decoded_size(data: Any) -> int | None:
+    try:
+        return len(base64.b64decode(data, validate=False)) if isinstance(data, str) else None
+    except (binascii.Error, ValueError):
+        return None  # the base64Binary check reports it
+
+
+def check_size_rules(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
+    """A profile element's ``maxDecimalPlaces`` on a decimal or a Quantity's value, and ``maxSize`` on a
+    base64Binary or an Attachment's inline data, as HL7's validator (InstanceValidator.checkPrimitive and
+    checkQuantity: TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS; checkPrimitive and checkAttachment:
+    TYPE_SPECIFIC_CHECKS_DT_BASE64_TOO_LONG, TYPE_SPECIFIC_CHECKS_DT_ATT_TOO_LONG, in bytes once decoded)."""
+    if tcode in ("decimal", "Quantity") and (limit := _limit(ed, MAX_DECIMALS)) is not None:
+        places = decimal_places(item.get("value") if isinstance(item, dict) else item)
+        if places is not None and places > limit:
+            sink.error("max-value", loc, f"the value has {places} decimal places, more than the {limit} allowed "
+                                         "(maxDecimalPlaces)")
+    if tcode in ("base64Binary", "Attachment") and (limit := _limit(ed, MAX_SIZE)) is not None:
+        size = _decoded_size(item.get("data") if isinstance(item, dict) else item)
+        if size is not None and size > limit:
+            sink.error("max-value", loc, f"the data is {size} bytes, more than the {limit} allowed (maxSize)")
 
 
 def _shown(value: Any) -> Any:

@@ -53,6 +53,8 @@ class Walker(ValueWalker):
         self.plans = model.plans
         self._noted: set[str] = set()
         self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
+        # (id of a referenced resource, target profile) -> conforms, None while judged or when it cannot be told
+        self._targets: dict[tuple[int, str], bool | None] = {}
         TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
     def allows_unknown_extension(self, url: str) -> bool:
@@ -86,8 +88,7 @@ class Walker(ValueWalker):
         if not self.frames:
             self.root = res
         if full_url is None and self.frames and self.frames[-1].type == "Bundle" and self.hosts:
-            entry_url = self.hosts[-1].get("fullUrl")
-            full_url = entry_url if isinstance(entry_url, str) else None
+            full_url = bundles.entry_full_url(self.frames[-1].resource, res, self.hosts[-1])
         frame = Frame(res, loc, rtype, contained, full_url=full_url)
         self.frames.append(frame)
         if rtype == "Bundle":
@@ -159,20 +160,24 @@ class Walker(ValueWalker):
             return (maps.resources[found] if found is not None else None), problem
         return None
 
-    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
-        """Whether a value conforms to a profile: a trial validation whose issues are kept apart."""
-        found = self.trial(value, profile, "$", 1)
+    def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
+        """Whether a value conforms to a profile: a trial validation whose issues are kept apart. Only its
+        first error is kept: a warning or information found first must not fill the probe and overflow it
+        into an error. ``loc`` is where the value stands: an extension's context is judged from it."""
+        found = self.trial(value, profile, loc, 1, errors_only=True)
         return found is not None and not any(i.is_error for i in found)
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
+              ) -> list[Issue] | None:
         """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded)."""
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit))
+        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only))
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
+        probe._targets = self._targets
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
             probe.resource(value, loc, 1, [profile])
@@ -180,6 +185,17 @@ class Walker(ValueWalker):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
         return probe.sink.issues
+
+    def target_conforms(self, target: Json, profile: str) -> bool | None:
+        """Whether a resource a reference resolves to conforms to a target profile, judged once per validation;
+        None when it cannot be told (the profile not loaded, too many issues, or judging it already: a cycle)."""
+        key = (id(target), profile)
+        if key not in self._targets:
+            self._targets[key] = None
+            found = self.trial(target, profile, "$", 1000)
+            if found is not None and not any(i.defect == "too-many-issues" for i in found):
+                self._targets[key] = not any(i.is_error for i in found)
+        return self._targets[key]
 
     def profiled_as(self, rtype: str, profiles: Sequence[str]) -> bool:
         """Whether a profile asked for (not merely claimed) is loaded and constrains ``rtype``: then, as in
@@ -200,7 +216,11 @@ class Walker(ValueWalker):
     def walk_profile(self, res: Json, rtype: str, url: str, loc: str, depth: int, asked: bool) -> None:
         pidx = self.model.index(url)
         if pidx is None or pidx.root is None:
-            if asked:
+            missing = self.missing_dependency(url)
+            if missing is not None:  # the harness lacks a package the profile's IG depends on: not judged
+                self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it is (or derives from) "
+                                                       f"a definition of {missing}, a dependency that is not loaded")
+            elif asked:
                 self.sink.error("unknown-profile", loc, f"the profile {url} is not known (not in the loaded "
                                                         "definitions)")
             else:
@@ -210,6 +230,22 @@ class Walker(ValueWalker):
             self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")
             return
         self.walk_root(res, pidx, loc, depth)
+
+    def missing_dependency(self, url: str) -> str | None:
+        """The package (``id#version``), a dependency of a loaded one that could not be loaded, that defines ``url``
+        or the base it derives from; None when no missing dependency is involved."""
+        loaded = getattr(self.model.source, "loaded", None)
+        if loaded is None or not loaded.missing:
+            return None
+        raw = getattr(self.model.source, "raw_structure", None)
+        for _ in range(16):  # a derivation chain
+            found = self.model.unloaded(url)
+            sd = raw(url) if found is None and raw is not None else None
+            base = sd.get("baseDefinition") if isinstance(sd, dict) else None
+            if found is not None or not isinstance(base, str):
+                return found
+            url = base
+        return None
 
     def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
         """A profile nobody asked for (a vital sign's): its structure and invariants, not its own terminology
