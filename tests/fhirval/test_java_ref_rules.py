@@ -406,3 +406,22 @@ def test_a_slice_by_the_profile_of_a_resolved_target_judges_it_where_it_stands(t
     assert profile_errors(source, url, obs) == []
     del obs["contained"][0]["birthDate"]  # tp-1: then in no slice
     assert ("slice-min", "Observation") in profile_errors(source, url, obs)
+
+
+def test_a_slice_by_the_profile_of_a_child_judges_it_where_it_stands(tmp_path: Path) -> None:
+    # a profile discriminator at a path below the item ("value"): the value is tried at its own location, so an
+    # extension whose context is Quantity is on a Quantity, not on the resource
+    url = "https://conformance.example/fhir/StructureDefinition/component-observation"
+    source = profile_source(tmp_path, url, "Observation", [
+        {"id": "Observation.component", "path": "Observation.component", "slicing": {
+            "discriminator": [{"type": "profile", "path": "value"}], "rules": "open"}},
+        {"id": "Observation.component:simple", "path": "Observation.component", "sliceName": "simple", "min": 1,
+         "max": "1"},
+        {"id": "Observation.component:simple.value[x]", "path": "Observation.component.value[x]",
+         "type": [{"code": "Quantity", "profile": ["http://hl7.org/fhir/StructureDefinition/SimpleQuantity"]}]}])
+    uncertainty = {"url": "http://hl7.org/fhir/StructureDefinition/iso21090-uncertainty", "valueDecimal": 0.1}
+    value = {"value": 1, "extension": [uncertainty]}
+    obs = observation(component=[{"code": {"text": "c"}, "valueQuantity": value}])
+    assert profile_errors(source, url, obs) == []
+    value["comparator"] = "<"  # SimpleQuantity: no comparator, then in no slice
+    assert ("slice-min", "Observation") in profile_errors(source, url, obs)
