@@ -190,12 +190,12 @@ class Walker(ValueWalker):
               place: Place | None = None) -> list[Issue] | None:
         """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded).
         The probe stands where the value stands: under this walk's frames, or a resource's own ``place``
-        (``place_of``). It writes only to its own copy of the frame it stands in: an element id it saw there
-        made the real walk call that element's id a duplicate."""
+        (``place_of``), with the walk's options (its extension domains). It writes only to its own copy of the
+        frame it stands in: an element id it saw there made the real walk call that element's id a duplicate."""
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only))
+        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only), self.extension_domains)
         kept, hosts = (self.frames[:place.depth] if place is not None else self.frames), self.hosts
         if kept:
             last = kept[-1]

@@ -425,3 +425,16 @@ def test_a_slice_by_the_profile_of_a_child_judges_it_where_it_stands(tmp_path: P
     assert profile_errors(source, url, obs) == []
     value["comparator"] = "<"  # SimpleQuantity: no comparator, then in no slice
     assert ("slice-min", "Observation") in profile_errors(source, url, obs)
+
+
+def test_a_trial_keeps_the_walks_extension_domains(tmp_path: Path) -> None:
+    # an extension nobody defined, allowed by the validation's extension domains: information in the real walk,
+    # so not an error that makes the target conform to none of its profiles
+    source = targeted_source(tmp_path)
+    unknown = {"url": "https://elsewhere.example/fhir/StructureDefinition/unknown", "valueString": "x"}
+    patient = patient_target()
+    patient["extension"].append(unknown)
+    obs = observation(contained=[patient], subject={"reference": "#p"})
+    assert [(i.defect, i.location) for i in validate_resource(obs, source, (_TARGETED,), extension_domains=["any"])
+            if i.is_error] == []
+    assert ("reference-target", "Observation.subject") in profile_errors(source, _TARGETED, obs)
