@@ -279,15 +279,8 @@ _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validat
 
 
 def test_contained_target_must_conform_to_a_target_profile(tmp_path: Path) -> None:
-    for f in (_FIXTURES / "profiles").iterdir():
-        (tmp_path / f.name).write_text(f.read_text())
-    source = profile_source(tmp_path, _TARGETED, "Observation", [
-        {"id": "Observation.subject", "path": "Observation.subject",
-         "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
-    good = {"resourceType": "Patient", "id": "p", "birthDate": "1980-02-03",
-            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
-                           "valueAddress": {"city": "Leeds"}}],
-            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"}]}
+    source = targeted_source(tmp_path)
+    good = patient_target()
     bad = {k: v for k, v in good.items() if k != "birthDate"}  # tp-1: a test patient needs a birth date
 
     def found(target: dict[str, Any], ref: str = "#p") -> list[tuple[str, str]]:
@@ -323,9 +316,13 @@ def test_canonical_absolute_is_hl7s() -> None:
 _ORG_URL, _PATIENT_URL = "http://a.org/fhir/Organization/o", "http://a.org/fhir/Patient/p"
 
 
-def targeted_source(tmp_path: Path) -> LayeredSource:
+def with_test_profiles(tmp_path: Path) -> None:
     for f in (_FIXTURES / "profiles").iterdir():
         (tmp_path / f.name).write_text(f.read_text())
+
+
+def targeted_source(tmp_path: Path) -> LayeredSource:
+    with_test_profiles(tmp_path)
     return profile_source(tmp_path, _TARGETED, "Observation", [
         {"id": "Observation.subject", "path": "Observation.subject",
          "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
@@ -393,8 +390,7 @@ def test_a_type_profile_trial_keeps_its_element_ids_apart(tmp_path: Path) -> Non
 def test_a_slice_by_the_profile_of_a_resolved_target_judges_it_where_it_stands(tmp_path: Path) -> None:
     # a profile discriminator on resolve(): the contained Patient is tried as contained, so its "#o" resolves
     url = "https://conformance.example/fhir/StructureDefinition/focused-observation"
-    for f in (_FIXTURES / "profiles").iterdir():
-        (tmp_path / f.name).write_text(f.read_text())
+    with_test_profiles(tmp_path)
     source = profile_source(tmp_path, url, "Observation", [
         {"id": "Observation.focus", "path": "Observation.focus", "slicing": {
             "discriminator": [{"type": "profile", "path": "resolve()"}], "rules": "open"}},
