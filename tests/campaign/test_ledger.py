@@ -100,7 +100,7 @@ def test_overlapping_claims_in_opposite_orders_do_not_deadlock(pg_server: str) -
     """Two processes claim the same targets listed in opposite orders, at once, round after round: rows
     locked in the list's order deadlocked on PostgreSQL (one claim failed); sorted, both go through."""
     url = fresh_database(pg_server, "t_claim_order_" + uuid.uuid4().hex[:8])
-    targets = [f"t{n:04d}" for n in range(400)]
+    targets = [f"t{n:04d}" for n in range(3000)]
     errors: list[BaseException] = []
     with EvidenceStore(url, find_key=False) as store:
         ledger.enrol(store, "c", targets)
