@@ -111,7 +111,7 @@ def test_overlapping_claims_in_opposite_orders_do_not_deadlock(pg_server: str) -
                 start.wait()
                 try:
                     ledger.claim_many(store, "c", order)
-                except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                except Exception as exc:  # collected for the assertion
                     errors.append(exc)
 
         threads = [threading.Thread(target=claim, args=(o,)) for o in (targets, targets[::-1])]
