@@ -1,7 +1,8 @@
 """The per-host limit shared by every Celery worker: slots and pauses kept in Redis (the broker's server).
 
 A host's slots are a sorted set of tokens scored by when their lease ends (a worker killed holding a
-slot loses it after ``LEASE_MS``, so a dead worker cannot starve a host); taking slots is a Lua script, so
+slot loses it after ``LEASE_MS``, so a dead worker cannot starve a host; a live one renews the leases of
+the tokens it holds every ``RENEW`` s, however long a request takes); taking slots is a Lua script, so
 "count, then add" is atomic across workers and the set never holds more than ``per_host`` live tokens. A
 429's pause is a key that expires when the pause ends. Redis's own clock (TIME) is used, never the workers'.
 
@@ -38,7 +39,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-LEASE_MS = 120_000
+LEASE_MS = 20_000  # a token's lease; renewed while the process holds it, so a killed worker's come back soon
+RENEW = 5.0  # the tokens a process holds get a new lease this often (a loop stalled 15 s lets them lapse)
 POLL = 0.005
 MAX_POLL = 0.1
 LINGER = 0.2  # a free token unused this long goes back to Redis
@@ -67,6 +69,13 @@ for i = 1, n do
 end
 if n > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
 return {math.max(n, 0), e}
+"""
+RENEWAL = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return 1
 """
 CHECK = EPOCH + "return {redis.call('PTTL', KEYS[1]), epoch(KEYS[2], ARGV[1], ARGV[2])}"
 PAUSE = """
@@ -107,6 +116,8 @@ class RedisLimiter:
         self._check = self.redis.register_script(CHECK)
         self._read = self.redis.register_script(READ)
         self._pause = self.redis.register_script(PAUSE)
+        self._renewal = self.redis.register_script(RENEWAL)
+        self._renewer: asyncio.Task[None] | None = None
         self._hosts: dict[str, _Host] = defaultdict(lambda: _Host(asyncio.Semaphore(per_host)))
         self._epoch: str | None = None
         self._epoch_at = -1e9  # when the read last accepted started
@@ -129,7 +140,20 @@ class RedisLimiter:
         finally:
             state.waiting -= 1
         state.leased[token] = (leased, epoch)
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.ensure_future(self._renew())
         return token
+
+    async def _renew(self) -> None:
+        """Every RENEW s, a new lease for each token the process holds (one round trip a host holding
+        any), until it holds none. Redis unreachable: the leases run out after LEASE_MS, as a dead worker's."""
+        while any(state.leased or state.free for state in self._hosts.values()):
+            await asyncio.sleep(RENEW)
+            for host, state in list(self._hosts.items()):
+                tokens = [*state.leased, *(f[0] for f in state.free)]
+                if tokens:
+                    with contextlib.suppress(aioredis.RedisError):
+                        await self._renewal(keys=self._keys(host)[:1], args=[LEASE_MS, *tokens])
 
     def _reusable(self, state: _Host) -> bool:
         return state.epoch is not None and state.epoch == self._epoch and time.monotonic() - self._epoch_at < FRESH
@@ -290,6 +314,8 @@ class RedisLimiter:
 
     async def close(self) -> None:
         """Give every token this process holds unused back, then close the connections."""
+        if self._renewer is not None:
+            self._renewer.cancel()
         for host, state in self._hosts.items():
             if state.flusher is not None:
                 state.flusher.cancel()

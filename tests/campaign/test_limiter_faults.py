@@ -1,5 +1,6 @@
 """The Redis limiter when things go wrong: Redis restarted empty mid-campaign (the slots and the pauses'
-epoch gone), epoch replies arriving out of order, a request cancelled while its slots are being taken."""
+epoch gone), epoch replies arriving out of order, a request cancelled while its slots are being taken,
+a request longer than a lease, a worker dying with free slots."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ async def _restart(broker: Broker, *limiters: RedisLimiter) -> None:
     await asyncio.sleep(redis_limiter.FRESH * 2)  # what each limiter last read of the epoch is stale now
 
 
-async def _held_back(acquiring: asyncio.Future[str]) -> bool:
-    """Whether an acquire is still waiting after half a second (then it is cancelled)."""
-    await asyncio.sleep(0.5)
+async def _held_back(acquiring: asyncio.Future[str], seconds: float = 0.5) -> bool:
+    """Whether an acquire is still waiting after ``seconds`` (then it is cancelled)."""
+    await asyncio.sleep(seconds)
     waiting = not acquiring.done()
     acquiring.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -110,7 +111,7 @@ async def test_an_older_epoch_reply_does_not_overwrite_a_newer_one(tmp_path: Pat
 async def test_a_request_cancelled_while_its_slots_are_taken_does_not_lose_them(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cancelled after the script leased its slot, before the reply was handled: the slot went on being
-    leased in Redis for LEASE_MS (120 s) with nobody to use or give it back; now it goes free, then back."""
+    leased in Redis for LEASE_MS (then 120 s) with nobody to use or give it back; now it goes free, then back."""
     monkeypatch.setattr(redis_limiter, "LINGER", 0.05)
     with redis_server(tmp_path) as url:
         limiter, other = RedisLimiter(url, 1), RedisLimiter(url, 1)
@@ -134,4 +135,26 @@ async def test_a_request_cancelled_while_its_slots_are_taken_does_not_lose_them(
             await other.release("h:", token)
         finally:
             await limiter.close()
+            await other.close()
+
+
+async def test_held_slots_are_renewed_and_a_dead_workers_run_out_soon(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request longer than a lease keeps its slot (renewed); a worker that dies holding a free slot
+    (SIGKILL: nothing given back, nothing renewed) loses it after one lease, not 120 s."""
+    monkeypatch.setattr(redis_limiter, "LEASE_MS", 600)
+    monkeypatch.setattr(redis_limiter, "RENEW", 0.15)
+    monkeypatch.setattr(redis_limiter, "LINGER", 30.0)  # the slot stays free in the process that dies
+    with redis_server(tmp_path) as url:
+        one, other = RedisLimiter(url, 1), RedisLimiter(url, 1)
+        try:
+            token = await one.acquire("h:")
+            assert await _held_back(asyncio.ensure_future(other.acquire("h:")), 1.5)  # 2.5 leases
+            await one.release("h:", token)
+            assert one._hosts["h:"].free and one._renewer is not None
+            one._renewer.cancel()  # one dies
+            got = await asyncio.wait_for(other.acquire("h:"), 5)
+            await other.release("h:", got)
+        finally:
+            await one.close()
             await other.close()
