@@ -17,7 +17,7 @@ from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
-from conformance.fhirval.fhirpath import narrative_problem
+from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.identifiers import check_identifier
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
@@ -35,8 +35,9 @@ _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri
                            *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
-# a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
-_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["'](urn:[^"']*)["']""")
+# a link a reader cannot follow: HL7's validator refuses the urn and cid schemes in a hyperlink
+# (InstanceValidator.isLiteralScheme, TYPE_SPECIFIC_CHECKS_DT_XHTML_LITERAL_HREF)
+_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']((?:urn|cid):[^"']*)["']""")
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
 # check, whether the type's own definition has FHIRPath constraints)
@@ -302,18 +303,17 @@ class ValueWalker:
             self.sink.error(problem[0], loc, problem[1])
             return
         if tcode == "xhtml" and isinstance(item, str):
-            why = narrative_problem(item)
-            if why:
+            for why in narrative_problems(item):
                 self.sink.error("narrative", loc, why)
             if "#" in item and self.frames:
                 self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
                 for anchor in unresolved_anchors(item, self.frames[-1].resource, self.root):
                     self.sink.error("narrative", loc, f"the hyperlink '#{anchor}' does not resolve: nothing in the "
                                                       "narrative, the contained resources or the instance has that id")
-            if "urn:" in item:
+            if "urn:" in item or "cid:" in item:
                 for link in _NARRATIVE_URN.findall(item):
-                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "
-                                                      "cannot follow (not a hyperlinkable scheme)")
+                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
+                                                      "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")

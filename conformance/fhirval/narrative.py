@@ -73,7 +73,8 @@ def check_language_control(controls: list[str], narrative: Any, resource: Json, 
                                          f"(found {shown or 'no sections'})")
 
 
-_ANCHOR_LINK = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']#([^"']+)["']""")
+# an in-page link, or an image from the page (HL7: TYPE_SPECIFIC_CHECKS_DT_XHTML_RESOLVE, ..._RESOLVE_IMG)
+_ANCHOR_LINK = re.compile(r"""<(?:a\s[^>]*\bhref|img\s[^>]*\bsrc)\s*=\s*["']#([^"']+)["']""")
 _TARGET = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
