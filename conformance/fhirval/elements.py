@@ -52,6 +52,9 @@ class Walker(ValueWalker):
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
+        # (target resource, profiles) being judged for a reference's targetProfile (references.py), shared with
+        # trial walks so that a cycle of references ends
+        self.target_trials: set[tuple[int, tuple[str, ...]]] = set()
         self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
         TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
@@ -169,10 +172,11 @@ class Walker(ValueWalker):
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit))
+        probe = Walker(self.model, Sink(limit=limit), self.extension_domains)
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
+        probe.target_trials = self.target_trials
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
             probe.resource(value, loc, 1, [profile])
@@ -186,9 +190,11 @@ class Walker(ValueWalker):
         HL7's validator, the resource is walked against that profile alone, whose snapshot carries every
         base rule. The base walk would add the base's own bindings where the profile rebinds an element
         (UK Core's Patient.contact.relationship, DiagnosticReport.code...): warnings HL7 does not give."""
+        base = self.model.resource_index(rtype)
         for url in profiles:
             pidx = self.model.index(url)
-            if pidx is not None and pidx.root is not None and pidx.type == rtype:
+            if pidx is not None and pidx.root is not None and pidx.type == rtype and (
+                    base is None or pidx.url != base.url):  # the core definition asked for is the base walk
                 return True
         return False
 

@@ -127,9 +127,13 @@ class ValueWalker:
             elif _must_have_value(node.ed):
                 self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
                                                       "extensions alone (mustHaveValue)")
+            if isinstance(shadow, dict) and shadow.get("extension"):
+                _check_alternatives(node, shadow, loc, self.sink)
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
+            if isinstance(shadow, dict) and shadow.get("extension") and node.has_rules:
+                _check_fixed_extensions(node, loc, self.sink)
             if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
                 self.empty_ele1(loc)
             return
@@ -379,6 +383,34 @@ def _must_have_value(ed: Json) -> bool:
         return True
     return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
                for e in ed.get("extension") or ())
+
+
+_VALUE_ALTERNATIVES = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.valueAlternatives"
+
+
+def _check_alternatives(node: Node, shadow: Json, loc: str, sink: Sink) -> None:
+    """A primitive with no value must carry one of the extensions its profile names in R5's
+    ``valueAlternatives`` (or its cross-version extension) when it names any: InstanceValidator.checkPrimitive,
+    PRIMITIVE_VALUE_ALTERNATIVES_MESSAGE (an error)."""
+    ed = node.ed
+    named = [u for u in ed.get("valueAlternatives") or () if isinstance(u, str)]
+    named += [e["valueCanonical"] for e in ed.get("extension") or () if isinstance(e, dict)
+              and e.get("url") == _VALUE_ALTERNATIVES and isinstance(e.get("valueCanonical"), str)]
+    if not named:
+        return
+    present = {e.get("url") for e in shadow.get("extension") or () if isinstance(e, dict)}
+    if not present & set(named):
+        sink.error("value-present", loc, f"{node.path} has no value, and then it must carry one of the extensions "
+                                         f"{', '.join(named)} (valueAlternatives)")
+
+
+def _check_fixed_extensions(node: Node, loc: str, sink: Sink) -> None:
+    """A fixed value (not a pattern) that carries no extension of its own allows none on the value either:
+    InstanceValidator.checkFixedValue, EXTENSION_EXT_FIXED_BANNED (an error). A fixed primitive that carries
+    extensions itself (``_fixedCode``) is left alone."""
+    fixed = node.fixed()
+    if fixed is not None and not node.ed.get("_fixed" + fixed[0]):
+        sink.error("fixed-value", loc, f"{node.path} has a fixed value, which allows no extensions on it")
 
 
 def _judged(node: Node, tcode: str) -> bool:

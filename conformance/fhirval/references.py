@@ -177,6 +177,38 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
+    elif resolved is not None and tref is not None and tref.target_profiles:
+        _check_target_profiles(w, resolved, tref.target_profiles, loc)
+
+
+_CORE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], loc: str) -> None:
+    """A contained or Bundle resource a reference resolves to must conform to one of the element's target
+    profiles of its type, unless all of those are core definitions: HL7's validator validates such a target
+    against each (``checkReference``, policy CHECK_VALID for contained and internal references) and reports
+    REFERENCE_REF_CANTMATCHCHOICE when none fits. A target profile that is not loaded leaves it unjudged."""
+    rtype = target.get("resourceType")
+    mine = [p for p in profiles if w.model.sd_type(p) == rtype]
+    if not mine or all(p.startswith(_CORE) for p in mine):
+        return
+    if any(w.model.index(p) is None for p in mine):
+        return
+    key = (id(target), tuple(mine))
+    if key in w.target_trials:  # a cycle of references: judged where it started
+        return
+    w.target_trials.add(key)
+    try:
+        for url in mine:
+            found = w.trial(target, url, "$", 10_000)
+            if found is not None and not any(i.is_error for i in found):
+                return
+    finally:
+        w.target_trials.discard(key)
+    w.sink.error("reference-target", loc, f"the {rtype} referenced does not conform to "
+                                          f"{'the target profile' if len(mine) == 1 else 'any of the target profiles'}"
+                                          f" {', '.join(mine)}")
 
 
 def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:

@@ -1,0 +1,129 @@
+"""Profile rules read from HL7's InstanceValidator (issue 21, s-fvprof): each synthetic profile and resource
+breaks one rule the Java validator reports as an error, and the valid neighbour stays valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.validate import validate_resource
+
+BASE = "https://conformance.example/fhir/StructureDefinition/"
+DAR = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}]}
+BIRTH_TIME = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                             "valueDateTime": "2000-01-01T10:00:00Z"}]}
+ALTERNATIVES = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.valueAlternatives"
+
+
+def profile(name: str, rtype: str, elements: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": BASE + name, "name": name, "status": "active",
+            "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": rtype,
+            "derivation": "constraint", "baseDefinition": f"http://hl7.org/fhir/StructureDefinition/{rtype}",
+            "differential": {"element": elements}, **extra}
+
+
+def errors(tmp_path: Path, resource: dict[str, Any], definitions: list[dict[str, Any]],
+           asked: str | None = None) -> list[tuple[str, str]]:
+    for i, definition in enumerate(definitions):
+        (tmp_path / f"def{i}.json").write_text(json.dumps(definition))
+    wanted = () if asked == "" else (asked or definitions[0]["url"],)
+    return [(i.defect, i.location) for i in validate_resource(resource, load_definitions([tmp_path]), wanted)
+            if i.is_error]
+
+
+def test_fixed_primitive_allows_no_extension(tmp_path: Path) -> None:
+    """checkFixedValue: EXTENSION_EXT_FIXED_BANNED; a pattern allows them, and no value is not judged there."""
+    fixed = profile("fixed-active", "Patient", [{"id": "Patient.active", "path": "Patient.active",
+                                                 "fixedBoolean": True}])
+    assert errors(tmp_path, {"resourceType": "Patient", "active": True, "_active": DAR}, [fixed]) == [
+        ("fixed-value", "Patient.active")]
+    assert errors(tmp_path, {"resourceType": "Patient", "active": True}, [fixed]) == []
+    assert errors(tmp_path, {"resourceType": "Patient", "_active": DAR}, [fixed]) == []
+
+
+def test_pattern_primitive_allows_extensions(tmp_path: Path) -> None:
+    pattern = profile("pattern-active", "Patient", [{"id": "Patient.active", "path": "Patient.active",
+                                                     "patternBoolean": True}])
+    assert errors(tmp_path, {"resourceType": "Patient", "active": True, "_active": DAR}, [pattern]) == []
+
+
+def test_fixed_repeating_primitive_with_extension(tmp_path: Path) -> None:
+    fixed = profile("fixed-given", "Patient", [{"id": "Patient.name.given", "path": "Patient.name.given",
+                                                "fixedString": "A"}])
+    res = {"resourceType": "Patient", "name": [{"given": ["A", "A"], "_given": [None, DAR]}]}
+    assert errors(tmp_path, res, [fixed]) == [("fixed-value", "Patient.name[0].given[1]")]
+
+
+def test_value_alternatives(tmp_path: Path) -> None:
+    """checkPrimitive: PRIMITIVE_VALUE_ALTERNATIVES_MESSAGE, through R5's cross-version extension."""
+    alt = profile("alternatives", "Patient", [{
+        "id": "Patient.birthDate", "path": "Patient.birthDate",
+        "extension": [{"url": ALTERNATIVES, "valueCanonical": DAR["extension"][0]["url"]}]}])
+    assert errors(tmp_path, {"resourceType": "Patient", "_birthDate": DAR}, [alt]) == []
+    assert errors(tmp_path, {"resourceType": "Patient", "_birthDate": BIRTH_TIME}, [alt]) == [
+        ("value-present", "Patient.birthDate")]
+    assert errors(tmp_path, {"resourceType": "Patient", "birthDate": "2000-01-01", "_birthDate": BIRTH_TIME},
+                  [alt]) == []
+
+
+def _gendered() -> dict[str, Any]:
+    return profile("gendered", "Patient", [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}])
+
+
+def _subject(name: str, *targets: str) -> dict[str, Any]:
+    return profile(name, "Observation", [{"id": "Observation.subject", "path": "Observation.subject",
+                                          "type": [{"code": "Reference", "targetProfile": list(targets)}]}])
+
+
+def observation(**more: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, **more}
+
+
+def test_contained_target_must_meet_target_profile(tmp_path: Path) -> None:
+    """checkReference (CHECK_VALID for a contained target): REFERENCE_REF_CANTMATCHCHOICE."""
+    defs = [_subject("subject-gendered", BASE + "gendered"), _gendered()]
+    bad = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
+    assert errors(tmp_path, bad, defs) == [("reference-target", "Observation.subject")]
+    bad["contained"][0]["gender"] = "female"
+    assert errors(tmp_path, bad, defs) == []
+
+
+def test_target_profiles_that_are_all_core_are_not_tried(tmp_path: Path) -> None:
+    """areAllBaseProfiles: a Group target judged by core Group only (its own errors are reported in place)."""
+    defs = [_subject("subject-either", BASE + "gendered", "http://hl7.org/fhir/StructureDefinition/Group"),
+            _gendered()]
+    group = {"resourceType": "Group", "id": "g", "type": "person", "actual": True}
+    assert errors(tmp_path, observation(contained=[group], subject={"reference": "#g"}), defs) == []
+    patient = {"resourceType": "Patient", "id": "p"}
+    assert errors(tmp_path, observation(contained=[patient], subject={"reference": "#p"}), defs) == [
+        ("reference-target", "Observation.subject")]
+
+
+def test_bundle_target_must_meet_target_profile(tmp_path: Path) -> None:
+    defs = [_subject("subject-gendered", BASE + "gendered"), _gendered()]
+    obs = observation(id="1", meta={"profile": [BASE + "subject-gendered"]}, subject={"reference": "Patient/2"})
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "http://x.org/fhir/Observation/1", "resource": obs},
+        {"fullUrl": "http://x.org/fhir/Patient/2", "resource": {"resourceType": "Patient", "id": "2"}}]}
+    assert errors(tmp_path, bundle, defs, "") == [("reference-target", "Bundle.entry[0].resource.subject")]
+    bundle["entry"][1]["resource"]["gender"] = "male"
+    assert errors(tmp_path, bundle, defs, "") == []
+
+
+def test_unloaded_target_profile_leaves_the_target_unjudged(tmp_path: Path) -> None:
+    defs = [_subject("subject-elsewhere", BASE + "not-loaded")]
+    res = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
+    assert errors(tmp_path, res, defs) == []
+
+
+def test_core_definition_asked_for_is_the_base_walk() -> None:
+    """Asking for the core definition of the type (--profile .../StructureDefinition/Observation) walked nothing
+    at all: it was taken for a constraining profile that replaces the base walk, and then skipped as the base."""
+    from conformance.fhirval.base import base_source
+    res = observation(contained=[{"resourceType": "Patient", "id": "p", "gender": "bogus"}],
+                      subject={"reference": "#p"})
+    found = {(i.defect, i.location) for i in validate_resource(
+        res, base_source(), ("http://hl7.org/fhir/StructureDefinition/Observation",)) if i.is_error}
+    assert found == {("code-invalid", "Observation.contained[0].gender")}
