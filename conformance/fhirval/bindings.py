@@ -44,10 +44,15 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         elif isinstance(item.get("code"), str):
             system = item.get("system")
             codings = [(system if isinstance(system, str) else None, item["code"])]
+    max_vs = _max_value_set(binding) if strength == "extensible" else None
     if not codings:
         if type_code == "CodeableConcept" and strength == "required" and isinstance(item, dict):
             sink.error("code-invalid", loc,
                        f"no code provided, and a code is required from the value set {_vs_name(vs_url)}")
+        elif type_code == "CodeableConcept" and max_vs is not None and isinstance(item, dict):
+            # InstanceValidator.validateBindingCodeableConcept: TERMINOLOGY_TX_CODE_VALUESETMAX
+            sink.error("code-invalid", loc, f"no code provided, and a code must be provided from the maximum value "
+                                            f"set {max_vs}")
         return
     expansion = term.expand(_vs_name(vs_url))
     if expansion is None:
@@ -73,8 +78,39 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         sink.error("code-invalid", loc, message)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
+        if max_vs is not None:
+            _check_max(term, max_vs, codings, shown, loc, sink)
     else:
         sink.warning("binding-preferred", loc, message)
+
+
+_MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
+
+
+def _max_value_set(binding: Json) -> str | None:
+    """The binding's maximum value set (R4's elementdefinition-maxValueSet extension), if it names one."""
+    for ext in binding.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == _MAX_VALUE_SET:
+            value = ext.get("valueCanonical", ext.get("valueUri"))
+            if isinstance(value, str):
+                return _vs_name(value)
+    return None
+
+
+def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, str]], shown: str, loc: str,
+               sink: Sink) -> None:
+    """Codes outside an extensible binding's value set must still be in its maximum value set:
+    InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
+    held here, or a code whose system is not held, is not judged."""
+    expansion = term.expand(max_vs)
+    if expansion is None:
+        sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
+                                            + how_to_supply(max_vs))
+        return
+    verdicts = [expansion.contains(system, code) for system, code in codings]
+    if all(v is False for v in verdicts):
+        sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
+                                        "allows other codes only within it)")
 
 
 def _plain_compose(vs: Json | None) -> bool:

@@ -127,3 +127,58 @@ def test_core_definition_asked_for_is_the_base_walk() -> None:
     found = {(i.defect, i.location) for i in validate_resource(
         res, base_source(), ("http://hl7.org/fhir/StructureDefinition/Observation",)) if i.is_error}
     assert found == {("code-invalid", "Observation.contained[0].gender")}
+
+
+CODES = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs", "status": "active",
+         "content": "complete", "concept": [{"code": c} for c in ("a", "b", "c")]}
+
+
+def _value_set(name: str, *codes: str) -> dict[str, Any]:
+    return {"resourceType": "ValueSet", "url": f"https://conformance.example/vs/{name}", "status": "active",
+            "compose": {"include": [{"system": CODES["url"], "concept": [{"code": c} for c in codes]}]}}
+
+
+def _max_bound() -> dict[str, Any]:
+    return profile("max-bound", "Observation", [{"id": "Observation.code", "path": "Observation.code", "binding": {
+        "strength": "extensible", "valueSet": "https://conformance.example/vs/small",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet",
+                       "valueCanonical": "https://conformance.example/vs/max"}]}}])
+
+
+def test_extensible_binding_within_its_max_value_set(tmp_path: Path) -> None:
+    """checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8) and, with text alone, TERMINOLOGY_TX_CODE_VALUESETMAX."""
+    defs = [_max_bound(), CODES, _value_set("small", "a"), _value_set("max", "a", "b")]
+
+    def code(c: str) -> dict[str, Any]:
+        return {"coding": [{"system": CODES["url"], "code": c}]}
+
+    assert errors(tmp_path, {"resourceType": "Observation", "status": "final", "code": code("a")}, defs) == []
+    assert errors(tmp_path, {"resourceType": "Observation", "status": "final", "code": code("b")}, defs) == []
+    assert errors(tmp_path, {"resourceType": "Observation", "status": "final", "code": code("c")}, defs) == [
+        ("code-invalid", "Observation.code")]
+    assert errors(tmp_path, {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}, defs) == [
+        ("code-invalid", "Observation.code")]
+
+
+def test_max_value_set_not_held_is_not_judged(tmp_path: Path) -> None:
+    defs = [_max_bound(), CODES, _value_set("small", "a")]
+    res = {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": CODES["url"],
+                                                                                  "code": "c"}]}}
+    assert errors(tmp_path, res, defs) == []
+
+
+def test_quantity_bound_in_a_unit_that_measures_something_else(tmp_path: Path) -> None:
+    """checkQuantity: TYPE_SPECIFIC_CHECKS_DT_QTY_MAX_MIN_NO_CONVERT when UCUM cannot convert the value's unit."""
+    ucum = "http://unitsofmeasure.org"
+    bounded = profile("weight-bound", "Observation", [{
+        "id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity"}],
+        "maxValueQuantity": {"value": 1, "system": ucum, "code": "kg"}}])
+
+    def obs(code: str, value: float = 500) -> dict[str, Any]:
+        return observation(valueQuantity={"value": value, "system": ucum, "code": code})
+
+    assert errors(tmp_path, obs("g"), [bounded]) == []
+    assert errors(tmp_path, obs("g", 1500), [bounded]) == [("max-value", "Observation.value.ofType(Quantity)")]
+    assert errors(tmp_path, obs("m"), [bounded]) == [("max-value", "Observation.value.ofType(Quantity)")]
+    local = observation(valueQuantity={"value": 500, "system": "http://x.org/units", "code": "m"})
+    assert errors(tmp_path, local, [bounded]) == []  # another system: a warning in HL7's, not a verdict
