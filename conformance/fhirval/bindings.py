@@ -139,6 +139,10 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a CodeSystem supplement "
                                                          f"(it adds to another code system), not a code system")
             return
+        wrong = _system_problem(term, system)
+        if wrong is not None:
+            sink.error("coding-system", f"{loc}.system", wrong)
+            return
     if not isinstance(system, str) or not isinstance(code, str):
         return
     known = term.code_in_system(system, code)
@@ -154,6 +158,39 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
             sink.warning("code-display", f"{loc}.display",
                          f"wrong display {coding['display']!r} for {system}#{code}: "
                          f"valid is {' or '.join(repr(d) for d in sorted(displays))}")
+
+
+_CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.hl7.org/fhir/",
+                  "https://www.hl7.org/fhir/")
+_EXTERNAL = ("http://snomed.info/sct", "http://loinc.org", "http://unitsofmeasure.org",
+             "http://www.nlm.nih.gov/research/umls/rxnorm")
+_NO_HTTPS = frozenset({"https://loinc.org", "https://unitsofmeasure.org", "https://snomed.info/sct",
+                       "https://www.nlm.nih.gov/research/umls/rxnorm"})
+
+
+def _system_problem(term: Terminology, system: str) -> str | None:
+    """What is wrong with a Coding.system no CodeSystem held here answers for, as InstanceValidator.checkCode says
+    (errors there): a build.fhir.org page (TERMINOLOGY_TX_SYSTEM_WRONG_BUILD), a page of the FHIR specification
+    (``.html``, _WRONG_HTML) or a core-namespace system R4 does not define (``http://hl7.org/fhir/name``,
+    TERMINOLOGY_TX_SYSTEM_UNKNOWN; the ``sid/`` systems HL7 knows and deeper paths, an IG's own, are left alone),
+    SNOMED CT, LOINC, UCUM or RxNorm with something after their URI (_INVALID), and ``https`` for a system known
+    by ``http`` (_HTTPS)."""
+    if term.code_system(system) is not None:
+        return None
+    if system.startswith(("http://build.fhir.org", "https://build.fhir.org")):
+        return f"{system} is a page of the FHIR build, not a code system"
+    core = next((system[len(p):] for p in _CORE_PREFIXES if system.startswith(p)), None)
+    if core is not None:
+        if system.endswith(".html"):
+            return f"{system} is a page of the FHIR specification, not a code system"
+        if "/" in core or not core or core.startswith("test"):
+            return None
+        return f"unknown code system {system}: FHIR R4 defines no code system with that URL"
+    if any(system.startswith(e) and system != e for e in _EXTERNAL):
+        return f"{system} is not a valid code system URI ({next(e for e in _EXTERNAL if system.startswith(e))} is)"
+    if system in _NO_HTTPS or (system.startswith("https:") and term.code_system("http:" + system[6:]) is not None):
+        return f"{system}: the code system's URI is http:{system[6:]} (http, not https)"
+    return None
 
 
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity"})
