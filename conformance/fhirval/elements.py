@@ -381,6 +381,7 @@ class Walker(ValueWalker):
                                                       f"found {count}")
         if child.slices and child.slicing is not None:
             assigned = slicing.assign(self, idx, child, items, tcode, where, loc, as_array)
+            assigned = slicing.reslice(self, idx, assigned, items, tcode, where, loc, as_array)
             for i, item in enumerate(items):
                 target = assigned[i] or child
                 self.item(item, idx, target, tcode, f"{where}[{i}]" if as_array else where, depth + 1,

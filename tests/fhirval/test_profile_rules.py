@@ -182,3 +182,34 @@ def test_quantity_bound_in_a_unit_that_measures_something_else(tmp_path: Path) -
     assert errors(tmp_path, obs("m"), [bounded]) == [("max-value", "Observation.value.ofType(Quantity)")]
     local = observation(valueQuantity={"value": 500, "system": "http://x.org/units", "code": "m"})
     assert errors(tmp_path, local, [bounded]) == []  # another system: a warning in HL7's, not a verdict
+
+
+def _resliced() -> dict[str, Any]:
+    loinc = "http://loinc.org"
+    return profile("resliced", "Observation", [
+        {"id": "Observation.code.coding", "path": "Observation.code.coding",
+         "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+        {"id": "Observation.code.coding:loinc", "path": "Observation.code.coding", "sliceName": "loinc", "min": 1,
+         "max": "*", "slicing": {"discriminator": [{"type": "value", "path": "code"}], "rules": "closed"}},
+        {"id": "Observation.code.coding:loinc.system", "path": "Observation.code.coding.system", "fixedUri": loinc},
+        {"id": "Observation.code.coding:loinc/a", "path": "Observation.code.coding", "sliceName": "loinc/a",
+         "min": 0, "max": "1"},
+        {"id": "Observation.code.coding:loinc/a.code", "path": "Observation.code.coding.code", "fixedCode": "1-1"},
+        {"id": "Observation.code.coding:loinc/b", "path": "Observation.code.coding", "sliceName": "loinc/b",
+         "min": 1, "max": "1"},
+        {"id": "Observation.code.coding:loinc/b.code", "path": "Observation.code.coding.code", "fixedCode": "2-2"}])
+
+
+def test_reslicing_in_one_profile(tmp_path: Path) -> None:
+    """A slice that is itself sliced: its values are held to its re-slices' min/max and its closed rule."""
+    def obs(*codes: str) -> dict[str, Any]:
+        codings = [{"system": "http://loinc.org", "code": c} for c in codes]
+        return {"resourceType": "Observation", "status": "final", "code": {"coding": codings + [
+            {"system": "https://codes.example", "code": "other"}]}}
+
+    defs = [_resliced()]
+    assert errors(tmp_path, obs("2-2"), defs) == []
+    assert errors(tmp_path, obs("1-1", "2-2"), defs) == []
+    assert errors(tmp_path, obs("1-1"), defs) == [("slice-min", "Observation.code")]
+    assert errors(tmp_path, obs("2-2", "2-2"), defs) == [("slice-max", "Observation.code.coding")]
+    assert errors(tmp_path, obs("2-2", "3-3"), defs) == [("slice-unmatched", "Observation.code.coding[1]")]
