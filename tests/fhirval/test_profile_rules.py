@@ -213,3 +213,25 @@ def test_reslicing_in_one_profile(tmp_path: Path) -> None:
     assert errors(tmp_path, obs("1-1"), defs) == [("slice-min", "Observation.code")]
     assert errors(tmp_path, obs("2-2", "2-2"), defs) == [("slice-max", "Observation.code.coding")]
     assert errors(tmp_path, obs("2-2", "3-3"), defs) == [("slice-unmatched", "Observation.code.coding[1]")]
+
+
+def test_profile_discriminator_matches_a_value_with_warnings(tmp_path: Path) -> None:
+    """A value matches a profile slice when it has no errors against the profile (HL7: hasErrors); with room for
+    one issue, a display warning followed by a binding warning made a too-many-issues error: two false alarms."""
+    ext_url = BASE + "coded-ext"
+    ext = {"resourceType": "StructureDefinition", "url": ext_url, "name": "CodedExt", "status": "active",
+           "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": False, "type": "Extension",
+           "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+           "context": [{"type": "element", "expression": "Observation"}], "differential": {"element": [
+               {"id": "Extension.url", "path": "Extension.url", "fixedUri": ext_url},
+               {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "CodeableConcept"}],
+                "binding": {"strength": "extensible",
+                            "valueSet": "http://hl7.org/fhir/ValueSet/observation-category"}}]}}
+    sliced = profile("by-profile", "Observation", [
+        {"id": "Observation.extension", "path": "Observation.extension",
+         "slicing": {"discriminator": [{"type": "profile", "path": "$this"}], "rules": "closed"}},
+        {"id": "Observation.extension:e", "path": "Observation.extension", "sliceName": "e", "min": 1, "max": "1",
+         "type": [{"code": "Extension", "profile": [ext_url]}]}])
+    coding = {"system": "http://hl7.org/fhir/administrative-gender", "code": "male", "display": "Wrong"}
+    res = observation(extension=[{"url": ext_url, "valueCodeableConcept": {"coding": [coding]}}])
+    assert errors(tmp_path, res, [sliced, ext]) == []
