@@ -22,7 +22,12 @@ from conformance.fhirval.identifiers import check_identifier
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
-from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
+from conformance.fhirval.narrative import (
+    check_language_control,
+    check_source_control,
+    language_controls,
+    unresolved_anchors,
+)
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import SCHEME
 from conformance.fhirval.source import Json
@@ -346,6 +351,7 @@ class ValueWalker:
                 controls = language_controls(ed)
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
+                check_source_control(ed, item, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)

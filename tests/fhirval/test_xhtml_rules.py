@@ -3,9 +3,13 @@ narrative breaks one of their rules and is an error; the allowed forms next to t
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource, load_definitions
 from conformance.fhirval.validate import validate_resource
 from conformance.fhirval.xhtml_rules import url_problem
 
@@ -59,3 +63,34 @@ def test_url_problem() -> None:
     assert url_problem("http://x.org/{x}") is not None
     assert url_problem("data:abc") is not None
     assert url_problem("data:a,b,c") is not None
+
+
+def _source_controlled(tmp_path: Path, level: str) -> tuple[LayeredSource, str]:
+    url = "https://conformance.example/fhir/StructureDefinition/sourced-" + level
+    (tmp_path / f"sd-{level}.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "Sourced", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Basic", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Basic", "differential": {"element": [{
+            "id": "Basic.text", "path": "Basic.text",
+            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/narrative-source-control",
+                           "valueCode": level}]}]}}))
+    return load_definitions([tmp_path]), url
+
+
+@pytest.mark.parametrize(("inner", "bad"), [
+    ("<p>a</p>", True), ("loose text", True), ('<p class="x y">a</p>', True),
+    ('<p class="generated">a</p><p class="original">b</p><div class="boilerplate">c</div><br/>', False),
+    ('<p class="x generated">a</p>', False),
+])
+def test_narrative_source_control(tmp_path: Path, inner: str, bad: bool) -> None:
+    """checkNarrative: XHTML_CONTROL_NO_SOURCE, each part of the narrative says where it came from by its class."""
+    source, url = _source_controlled(tmp_path, "error")
+    res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % inner}}
+    found = [(i.defect, i.location) for i in validate_resource(res, source, (url,)) if i.is_error]
+    assert found == ([("narrative", "Basic.text")] if bad else [])
+
+
+def test_narrative_source_control_below_error_is_not_an_error(tmp_path: Path) -> None:
+    source, url = _source_controlled(tmp_path, "warning")
+    res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % "<p>a</p>"}}
+    assert [i for i in validate_resource(res, source, (url,)) if i.is_error] == []
