@@ -24,6 +24,7 @@ CHOICE_SUFFIX = "[x]"  # a choice element's path ends so (value[x]); its JSON na
 FAST_NONE, FAST_PRIMITIVE, FAST_COMPLEX, FAST_PRIMITIVES, FAST_COMPLEXES = range(5)
 _LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _SOURCE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-source-control"
+_CONTROLS = (_LANGUAGE_CONTROL, _SOURCE_CONTROL)
 # An element's own text rules (HL7's validator, InstanceValidator.checkPrimitive: EXT_MIN_LENGTH, EXT_REGEX)
 _MIN_LENGTH = "http://hl7.org/fhir/StructureDefinition/minLength"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
@@ -235,7 +236,7 @@ class StructureIndex:
         node.binding = binding if isinstance(binding, dict) else None
         # (narrative-language-control and -source-control extensions are rules too: see narrative.py)
         node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
-            isinstance(e, dict) and e.get("url") in (_LANGUAGE_CONTROL, _SOURCE_CONTROL) for e in ed.get("extension") or ())
+            isinstance(e, dict) and e.get("url") in _CONTROLS for e in ed.get("extension") or ())
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
         max_length = ed.get("maxLength")
         node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None

@@ -204,8 +204,8 @@ def test_reslicing_in_one_profile(tmp_path: Path) -> None:
     """A slice that is itself sliced: its values are held to its re-slices' min/max and its closed rule."""
     def obs(*codes: str) -> dict[str, Any]:
         codings = [{"system": "http://loinc.org", "code": c} for c in codes]
-        return {"resourceType": "Observation", "status": "final", "code": {"coding": codings + [
-            {"system": "https://codes.example", "code": "other"}]}}
+        other = {"system": "https://codes.example", "code": "other"}
+        return {"resourceType": "Observation", "status": "final", "code": {"coding": [*codings, other]}}
 
     defs = [_resliced()]
     assert errors(tmp_path, obs("2-2"), defs) == []
