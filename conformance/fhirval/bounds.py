@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -49,6 +50,32 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
             sink.error("min-value", loc, f"value {show(_shown(item))} is less than the minimum {show(_shown(bound))}")
         elif not is_min and diff > 0:
             sink.error("max-value", loc, f"value {show(_shown(item))} is more than the maximum {show(_shown(bound))}")
+
+
+MAX_DECIMAL_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
+
+
+def decimal_places(value: Any) -> int | None:
+    """The places a JSON number was written with after the point (read as a float, so trailing zeros are lost:
+    "1.660" counts 2, never more than written); None for anything but a finite number."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def check_decimal_places(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
+    """A profile element's ``maxDecimalPlaces`` extension on a decimal or a Quantity's value: more places is an
+    error (InstanceValidator.checkPrimitive and checkQuantity, TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS)."""
+    limit = next((e.get("valueInteger") for e in ed.get("extension") or ()
+                  if isinstance(e, dict) and e.get("url") == MAX_DECIMAL_PLACES), None)
+    if type(limit) is not int:
+        return
+    value = item.get("value") if isinstance(item, dict) and tcode != "decimal" else item
+    places = decimal_places(value)
+    if places is not None and places > limit:
+        sink.error("max-value", loc, f"the value {value!r} has {places} decimal places; at most {limit} are allowed "
+                                     "here (maxDecimalPlaces)")
 
 
 def _shown(value: Any) -> Any:

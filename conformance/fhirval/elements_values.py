@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from conformance.fhirval import extensions, references
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
-from conformance.fhirval.bounds import check_bounds, check_text_rules
+from conformance.fhirval.bounds import check_bounds, check_decimal_places, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.identifiers import check_identifier
@@ -347,6 +347,8 @@ class ValueWalker:
                 self.sink.error("pattern-value", loc,
                                 f"value {show(item)} does not match the pattern {show(pattern[1])}")
             check_bounds(item, tcode, ed, loc, self.sink)
+            if tcode == "decimal" or tcode in QUANTITY_TYPES:
+                check_decimal_places(item, tcode, ed, loc, self.sink)
             if tcode == "Narrative":
                 controls = language_controls(ed)
                 if controls:

@@ -24,7 +24,8 @@ CHOICE_SUFFIX = "[x]"  # a choice element's path ends so (value[x]); its JSON na
 FAST_NONE, FAST_PRIMITIVE, FAST_COMPLEX, FAST_PRIMITIVES, FAST_COMPLEXES = range(5)
 _LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _SOURCE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-source-control"
-_CONTROLS = (_LANGUAGE_CONTROL, _SOURCE_CONTROL)
+# extensions of an element definition that judge() applies (narrative.py; maxDecimalPlaces: bounds.py)
+_CONTROLS = (_LANGUAGE_CONTROL, _SOURCE_CONTROL, "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces")
 # An element's own text rules (HL7's validator, InstanceValidator.checkPrimitive: EXT_MIN_LENGTH, EXT_REGEX)
 _MIN_LENGTH = "http://hl7.org/fhir/StructureDefinition/minLength"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"

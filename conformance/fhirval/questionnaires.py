@@ -14,10 +14,9 @@ nothing is judged.
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.bounds import MAX_DECIMAL_PLACES, decimal_places
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ _EXPRESSION_EXTENSIONS = {
 }
 
 
-_MAX_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
+_MAX_PLACES = MAX_DECIMAL_PLACES
 
 # The answer value[x] types each R4 item type allows
 _CHOICES = frozenset({"Coding", "Date", "Time", "Integer", "String"})
@@ -124,12 +123,9 @@ class _Judge:
         quantity = answer.get("valueQuantity")
         value, kind = ((answer["valueDecimal"], "decimal") if "valueDecimal" in answer
                        else (quantity.get("value"), "Quantity") if isinstance(quantity, dict) else (None, ""))
-        if type(limit) is not int or not isinstance(value, int | float) or isinstance(value, bool):
+        places = decimal_places(value)
+        if type(limit) is not int or places is None:
             return
-        if not math.isfinite(value):
-            return
-        exponent = Decimal(repr(value)).as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         if places > limit:
             self.w.sink.error("questionnaire", f"{where}.value.ofType({kind})",
                               f"the value {value!r} has {places} decimal places; the question "

@@ -235,3 +235,20 @@ def test_profile_discriminator_matches_a_value_with_warnings(tmp_path: Path) -> 
     coding = {"system": "http://hl7.org/fhir/administrative-gender", "code": "male", "display": "Wrong"}
     res = observation(extension=[{"url": ext_url, "valueCodeableConcept": {"coding": [coding]}}])
     assert errors(tmp_path, res, [sliced, ext]) == []
+
+
+def test_max_decimal_places_on_a_profile_element(tmp_path: Path) -> None:
+    """checkPrimitive / checkQuantity: TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS, for decimals and Quantity values."""
+    places = {"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 1}
+    as_quantity = profile("one-place-quantity", "Observation", [{
+        "id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity"}],
+        "extension": [places]}])
+    as_decimal = profile("one-place-decimal", "Observation", [{
+        "id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "decimal"}],
+        "extension": [places]}])
+    assert errors(tmp_path, observation(valueQuantity={"value": 1.2}), [as_quantity]) == []
+    assert errors(tmp_path, observation(valueQuantity={"value": 1.25}), [as_quantity]) == [
+        ("max-value", "Observation.value.ofType(Quantity)")]
+    assert errors(tmp_path, observation(valueDecimal=7), [as_decimal], as_decimal["url"]) == []
+    assert errors(tmp_path, observation(valueDecimal=1.25), [as_decimal], as_decimal["url"]) == [
+        ("max-value", "Observation.value.ofType(decimal)")]
