@@ -78,10 +78,6 @@ def _has_text(el: etree._Element) -> bool:
     return bool((el.text or "").strip()) or any(bool((c.tail or "").strip()) for c in el)
 
 
-def _descendants(el: etree._Element, names: frozenset[str]) -> list[str]:
-    return [_name(d) for d in el.iterdescendants() if isinstance(d.tag, str) and _name(d) in names]
-
-
 def url_problem(value: str) -> str | None:
     """Why a hyperlink or image source is not a valid URL (``UrlUtil.checkValidUrl``), or None."""
     if not value:
@@ -100,23 +96,19 @@ def url_problem(value: str) -> str | None:
     return None
 
 
+_TEXTUAL = _PARA | _INLINE | {"span", "caption", "dd", "dt"}
+
+
 def _element_rules(el: etree._Element, name: str, parent: str, in_para: bool) -> list[str]:
+    """The rules about one element itself: its attributes, its place, its own children, its link."""
     found = []
-    for raw in el.attrib:
+    for raw in el.keys():
         attr = _attribute(str(raw))
         if not (attr.startswith("xmlns") or attr in _ATTRIBUTES or f"{name}.{attr}" in _COMBOS
                 or attr == "xml:space"):
             found.append(f"the attribute {attr!r} is not allowed on <{name}> in a narrative")
     if in_para and name in _BLOCKS_IN_P:
         found.append(f"<{name}> is not allowed inside a paragraph (<p>)")
-    if name in _PARA or name in _INLINE or name in ("span", "caption", "dd", "dt"):
-        inner = _descendants(el, _BLOCK_DESCENDANTS)
-        if inner:
-            found.append(f"block structure inside the paragraph/text element <{name}>: {', '.join(inner)}")
-    if name in _INLINE:
-        inner = _descendants(el, frozenset({name}))
-        if inner:
-            found.append(f"<{name}> cannot contain a nested <{name}>")
     if name in _EMPTY and (_elements(el) or _has_text(el)):
         found.append(f"<{name}> cannot have children")
     allowed = _ONLY_CHILDREN.get(name)
@@ -144,22 +136,44 @@ def _element_rules(el: etree._Element, name: str, parent: str, in_para: bool) ->
     return found
 
 
-def structure_problems(root: etree._Element) -> list[str]:
-    """What HL7's XhtmlValidator finds wrong in a narrative div whose elements are all allowed ones."""
-    found: list[str] = []
+# an element with none of these names and no attributes has nothing of its own to judge (most table cells)
+_SPECIAL = _BLOCKS_IN_P | _EMPTY | frozenset(_ONLY_CHILDREN) | frozenset(_PARENTS) | {"a", "img"}
+_WATCHED = _BLOCK_DESCENDANTS | _INLINE
 
-    def walk(el: etree._Element, in_para: bool) -> None:
-        parent = _name(el)
+
+def structure_problems(root: etree._Element) -> list[str]:
+    """What HL7's XhtmlValidator finds wrong in a narrative div whose elements are all allowed ones. One walk:
+    the rules about what an element may hold below it (no block in a paragraph or text element, no inline
+    element in itself) are told from each element's open ancestors."""
+    found: list[str] = []
+    nested: dict[int, tuple[str, str, list[str]]] = {}  # ancestor -> (its name, the rule, what it holds)
+
+    ancestors: list[tuple[str, etree._Element]] = []
+
+    def walk(el: etree._Element, parent: str, in_para: bool) -> None:
         for child in el:
-            if isinstance(child, etree._Comment):
-                if (child.text or "").startswith("DOCTYPE"):
+            tag = child.tag
+            if not isinstance(tag, str):
+                if isinstance(child, etree._Comment) and (child.text or "").startswith("DOCTYPE"):
                     found.append("a DOCTYPE declaration is not allowed in a narrative")
                 continue
-            if not isinstance(child.tag, str):
-                continue
-            name = _name(child)
-            found.extend(_element_rules(child, name, parent, in_para))
-            walk(child, in_para or name == "p")
+            name = tag.rpartition("}")[2]
+            if name in _SPECIAL or (in_para and name in _BLOCKS_IN_P) or len(child.attrib):
+                found.extend(_element_rules(child, name, parent, in_para))
+            if name in _WATCHED:
+                for above, node in ancestors:
+                    if (name in _BLOCK_DESCENDANTS and above in _TEXTUAL) or (name == above and name in _INLINE):
+                        rule = "block" if name in _BLOCK_DESCENDANTS and above in _TEXTUAL else "nested"
+                        nested.setdefault(id(node) * 2 + (rule == "nested"), (above, rule, []))[2].append(name)
+            if len(child):
+                ancestors.append((name, child))
+                walk(child, name, in_para or name == "p")
+                ancestors.pop()
 
-    walk(root, False)
+    walk(root, _name(root), False)
+    for above, rule, inner in nested.values():
+        if rule == "block":
+            found.append(f"block structure inside the paragraph/text element <{above}>: {', '.join(inner)}")
+        else:
+            found.append(f"<{above}> cannot contain a nested <{above}>")
     return found
