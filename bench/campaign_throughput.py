@@ -112,6 +112,18 @@ def redis_calls(broker: str) -> dict[str, int]:
         client.close()
 
 
+def pg_sessions(store_url: str) -> int:
+    """Connections the PostgreSQL server has accepted so far (each a backend forked and logged in)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(store_url, poolclass=sqlalchemy.NullPool)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sqlalchemy.text("SELECT sum(sessions) FROM pg_stat_database")).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, chunk: int, held: int,
                  kinds: dict[str, list[int]]) -> tuple[float, str]:
     """Seconds for the campaign on ``n`` fresh worker processes, and the CPU account of that stretch."""
@@ -129,7 +141,7 @@ def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, 
             dispatch(broker, store, load_campaign(warmup), 1, 300)  # every worker imported and connected
             spec = load_campaign(path)
             kinds = {"workers": [p.pid for p in workers], **kinds}
-            calls = redis_calls(broker)
+            calls, sessions = redis_calls(broker), pg_sessions(store_url)
             before, started = snapshot(kinds), time.perf_counter()
             dispatch(broker, store, spec, chunk, 3600)
             elapsed, after = time.perf_counter() - started, snapshot(kinds)
@@ -137,10 +149,11 @@ def with_workers(n: int, broker: str, store_url: str, path: Path, warmup: Path, 
             states = [e.status for e in ledger.entries(store, spec.name)]
             if len(states) != len(spec.targets) or not all(s in ledger.SETTLED for s in states):
                 raise SystemExit(f"{n} worker(s): not every target settled: {states}")
-        # The limiter's round trips: a slot taken (a script, refused or not) and given back.
-        trips = {k: calls.get(k, 0) / len(spec.targets) for k in ("evalsha", "zrem")}
-        return elapsed, (f"{account(before, after, len(spec.targets))}; limiter round trips a target: "
-                         f"{trips['evalsha']:.0f} takes, {trips['zrem']:.0f} releases")
+        per_target = {k: v / len(spec.targets) for k, v in sorted(calls.items(), key=lambda kv: -kv[1]) if v}
+        commands = ", ".join(f"{k} {v:.1f}" for k, v in per_target.items() if k != "info")
+        return elapsed, (f"{account(before, after, len(spec.targets))}; PostgreSQL sessions opened a target: "
+                         f"{(pg_sessions(store_url) - sessions) / len(spec.targets):.2f}; "
+                         f"Redis commands a target (the limiter's and Celery's): {commands}")
     finally:
         from tests.campaign.helpers import stop  # the bench's own processes, stopped as the tests stop theirs
 

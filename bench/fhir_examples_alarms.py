@@ -1,12 +1,19 @@
 """False alarms on valid examples: every error the validator reports, grouped by rule and message template.
 
     .venv/bin/python bench/fhir_examples_alarms.py --examples PATH [--examples PATH ...] [--jobs N] [--show K]
+        [--package SPEC ...] [--package-cache DIR]
 
 PATH is a directory of FHIR JSON (and XML) resources that are meant to be valid, such as the package
 hl7.fhir.r4.examples 4.0.1 (the 5,300 examples of the R4 specification, which HL7's publisher validated;
 ``npm pack hl7.fhir.r4.examples@4.0.1`` from packages.fhir.org, then ``package/``) or the ``r4/examples``
 folder of FHIR/fhir-test-cases. Nothing of them is kept in this repository. Each file is validated as
-``conformance validate fhir FILE`` does (base R4, no package, no profile asked for).
+``conformance validate fhir FILE`` does (base R4 and the file's own ``meta.profile``, no profile asked for).
+
+``--package SPEC`` (repeatable: a ``.tgz``, a folder or ``id#version``, as ``conformance validate fhir
+--package``) loads an implementation guide's definitions and their dependencies first, so that the
+guide's examples, and its own conformance resources (``--examples IG/package``: the StructureDefinitions,
+ValueSets, CodeSystems... as instances), are judged as HL7's IG publisher judged them. A dependency found
+nowhere is listed: what rests on it must come out unjudged (information), never an error.
 
 Prints the examples validated, those with errors, and the errors by class: the defect code and the
 message with its particulars (URLs, quoted values, element paths, numbers) taken out, so that one rule's
@@ -29,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
 
 Error = tuple[str, str, str, str]  # file, defect, location, message
@@ -59,8 +67,25 @@ def files(roots: list[Path]) -> Iterator[Path]:
                 yield path
 
 
+_SOURCE: DefinitionSource | None = None  # per process: the definitions every file is judged against
+
+
+def load(packages: list[str], cache: Path | None) -> list[str]:
+    """Set this process's definitions: base R4, plus the packages; returns the loader's warnings."""
+    global _SOURCE
+    if not packages:
+        _SOURCE = base_source()
+        return []
+    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.packages import PackageCache
+
+    layered = load_definitions(packages, cache=PackageCache(cache) if cache else None)
+    _SOURCE = layered
+    return list(layered.loaded.warnings)
+
+
 def errors_in(path: Path) -> list[Error]:
-    issues = validate_bytes(path.read_bytes(), base_source())
+    issues = validate_bytes(path.read_bytes(), _SOURCE or base_source())
     return [(path.name, i.defect, i.location, i.message) for i in issues if i.is_error]
 
 
@@ -69,11 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=Path, action="append", required=True, help="folder of valid examples")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="print K instances under each class")
+    parser.add_argument("--package", action="append", default=[], metavar="SPEC",
+                        help="load this package's definitions (.tgz, folder or id#version; repeatable)")
+    parser.add_argument("--package-cache", type=Path, metavar="DIR", help="the FHIR package cache for dependencies")
     args = parser.parse_args(argv)
     paths = list(files(args.examples))
+    for warning in load(args.package, args.package_cache):
+        print(f"package: {warning}")
     cpu = time.process_time()
     if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs) as pool:
+        with ProcessPoolExecutor(args.jobs, initializer=load, initargs=(args.package, args.package_cache)) as pool:
             results = list(pool.map(errors_in, paths, chunksize=8))
     else:
         results = [errors_in(p) for p in paths]

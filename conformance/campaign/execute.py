@@ -24,6 +24,7 @@ import httpx
 
 from conformance import __version__, scrub
 from conformance.campaign import ledger
+from conformance.campaign.claims import Claims, gate_for
 from conformance.campaign.limiter import HostLimiter, LimitedTransport, LocalLimiter
 from conformance.campaign.spec import Campaign
 from conformance.checks import Links
@@ -72,11 +73,13 @@ def plan_for(suites: list[str], select: list[str]) -> tuple[Any, Plan]:
 
 
 async def run_target(store: EvidenceStore, campaign: Campaign, key: str, limiter: HostLimiter,
-                     timings: Timings | None = None) -> str:
+                     timings: Timings | None = None, claims: Claims | None = None) -> str:
     """Run one target of the campaign once; what became of it: complete, aborted, settled-elsewhere
-    (nothing done: settled before, or by another attempt meanwhile)."""
+    (nothing done: settled before, or by another attempt meanwhile). ``claims``: shared by the targets
+    of a chunk (one claim statement for those starting together, the store's gate)."""
     timings = timings if timings is not None else Timings()
-    attempt = await asyncio.to_thread(ledger.claim, store, campaign.name, key)
+    claims = claims if claims is not None else Claims(store, campaign.name, gate_for(store))
+    attempt = await claims.claim(key)
     if attempt is None:
         timings.counts[SETTLED_ELSEWHERE] += 1
         return SETTLED_ELSEWHERE
@@ -86,12 +89,13 @@ async def run_target(store: EvidenceStore, campaign: Campaign, key: str, limiter
         target = campaign.target(key)
         check_credentials(target)
     except TargetError as exc:  # a harness-side lack (a file gone bad, a credential not set): not evidence
-        return await _store(store, campaign, key, attempt, RunResult(run=_aborted(info, str(exc))), timings)
+        return await _store(store, claims.gate, campaign, key, attempt, RunResult(run=_aborted(info, str(exc))),
+                            timings)
     info.target = target.to_dict()
     scrub.register(*target.auth.secrets(), *target.oauth.secrets())
     why = await _reachable(target, campaign, timings)
     if why is not None:
-        return await _store(store, campaign, key, attempt, RunResult(run=_aborted(info, why)), timings)
+        return await _store(store, claims.gate, campaign, key, attempt, RunResult(run=_aborted(info, why)), timings)
     registry, plan = plan_for(campaign.suites, campaign.select)
     transport = LimitedTransport(httpx.AsyncHTTPTransport(verify=tls_context(target.http.verify_tls)), limiter)
     runner = Runner(registry, concurrency=campaign.limits.check_concurrency, links=Links(http_transport=transport),
@@ -103,7 +107,7 @@ async def run_target(store: EvidenceStore, campaign: Campaign, key: str, limiter
         await transport.inner.aclose()
         timings.checks += time.perf_counter() - started
     result.run.finished = _now()
-    return await _store(store, campaign, key, attempt, result, timings)
+    return await _store(store, claims.gate, campaign, key, attempt, result, timings)
 
 
 async def _reachable(target: Target, campaign: Campaign, timings: Timings) -> str | None:
@@ -131,8 +135,8 @@ def _aborted(info: RunInfo, reason: str) -> RunInfo:
     return info
 
 
-async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: int, result: RunResult,
-                 timings: Timings) -> str:
+async def _store(store: EvidenceStore, gate: asyncio.Semaphore, campaign: Campaign, key: str, attempt: int,
+                 result: RunResult, timings: Timings) -> str:
     """Store the run and settle the target. A run the store refuses (a value the database cannot hold, a
     connection lost) is stored instead as aborted with the store's reason, never as evidence; if even that
     is refused the target is left running for the next claim. Either way the other targets go on."""
@@ -141,7 +145,8 @@ async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: in
     started = time.perf_counter()
     refused: str | None = None
     try:
-        await asyncio.to_thread(store.finish_run, result, guard)
+        async with gate:  # no more store calls at once than the pool keeps connections (claims.py)
+            await asyncio.to_thread(store.finish_run, result, guard)
     except ledger.AlreadySettled:
         status = SETTLED_ELSEWHERE
     except StoreError as exc:
@@ -150,7 +155,7 @@ async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: in
         timings.store += time.perf_counter() - started
     if refused is not None and result.results:
         why = f"the evidence store refused this run's results, so none are kept: {refused}"
-        return await _store(store, campaign, key, attempt, RunResult(run=_aborted(result.run, why)), timings)
+        return await _store(store, gate, campaign, key, attempt, RunResult(run=_aborted(result.run, why)), timings)
     if refused is not None:
         status = NOT_STORED
     timings.counts[status] += 1
@@ -160,17 +165,19 @@ async def _store(store: EvidenceStore, campaign: Campaign, key: str, attempt: in
 async def run_targets(store: EvidenceStore, campaign: Campaign, keys: list[str], limiter: HostLimiter,
                       concurrency: int, timings: Timings | None = None,
                       progress: Callable[[str, str], None] | None = None,
-                      slots: asyncio.Semaphore | None = None) -> Timings:
+                      slots: asyncio.Semaphore | None = None, gate: asyncio.Semaphore | None = None) -> Timings:
     """Run ``keys`` with at most ``concurrency`` in flight (or as many as ``slots`` lets through, shared
-    with other chunks of the process); each target's fate goes to ``progress``."""
+    with other chunks of the process; ``gate``: the process's store calls at once, claims.gate_for);
+    each target's fate goes to ``progress``."""
     timings = timings if timings is not None else Timings()
     if slots is None:
         slots = asyncio.Semaphore(max(1, concurrency))
         asyncio.get_running_loop().set_default_executor(executor(concurrency))
+    claims = Claims(store, campaign.name, gate if gate is not None else gate_for(store))
 
     async def one(key: str) -> None:
         async with slots:
-            status = await run_target(store, campaign, key, limiter, timings)
+            status = await run_target(store, campaign, key, limiter, timings, claims)
         if progress is not None:
             progress(key, status)
 

@@ -37,6 +37,10 @@ VISIBILITY_TIMEOUT = float(os.environ.get("CONFORMANCE_VISIBILITY_TIMEOUT", "360
 # How often each worker looks for tasks past the visibility timeout (one Redis query; kombu's default
 # looks every 100 s).
 RESTORE_EVERY = 10
+# How often `campaign run --broker` reads the ledger: each read scans the campaign's rows (measured on
+# PostgreSQL: 0.4-0.6 ms of the server's CPU for 200 targets, 7.4 ms for 20,000), so a national night's
+# campaign read every 0.5 s would cost the server more than storing its runs; a large one is read less often.
+WATCH, MAX_WATCH, WATCHED_A_SECOND = 0.5, 10.0, 2000
 
 
 def make_app(broker: str, store_url: str = "") -> Celery:
@@ -102,11 +106,11 @@ def dispatch(broker: str, store: EvidenceStore, spec: Campaign, chunk: int, time
     """Queue the unsettled targets and wait (up to ``timeout`` s) until the ledger shows all settled."""
     enqueue(make_app(broker), store, spec, chunk)
     deadline = time.monotonic() + timeout
+    every = min(MAX_WATCH, max(WATCH, len(spec.targets) / WATCHED_A_SECOND))
     while time.monotonic() < deadline:
-        states = [e.status for e in ledger.entries(store, spec.name) if e.target in spec.targets]
-        if all(s in ledger.SETTLED for s in states):
+        if not any(t in spec.targets for t in ledger.unsettled(store, spec.name)):  # unsettled rows only
             return
-        time.sleep(0.5)
+        time.sleep(every)
 
 
 def start_worker(broker: str, store_url: str, chunks: int, beat: bool) -> int:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from conformance.campaign import execute
+from conformance.campaign.claims import gate_for
 from conformance.campaign.redis_limiter import RedisLimiter
 from conformance.campaign.spec import Campaign, load_campaign
 from conformance.evidence.store import EvidenceStore
@@ -38,6 +39,7 @@ class WorkerState:
         self.loop.set_default_executor(execute.executor(MAX_CONCURRENCY))
         self._limiters: dict[int, RedisLimiter] = {}
         self._slots: dict[tuple[str, int], asyncio.Semaphore] = {}
+        self._gate = gate_for(self.store)  # the process's store calls at once, across chunks (claims.py)
         self._specs: dict[str, tuple[int, float, Campaign]] = {}
         self._lock = threading.Lock()
         threading.Thread(target=self.loop.run_forever, name="campaign-loop", daemon=True).start()
@@ -65,7 +67,8 @@ class WorkerState:
         if limiter is None:  # made in the loop: its connections belong to it
             limiter = self._limiters[limits.per_host] = RedisLimiter(self.broker, limits.per_host)
         slots = self._slots.setdefault((spec.name, limits.concurrency), asyncio.Semaphore(limits.concurrency))
-        return await execute.run_targets(self.store, spec, keys, limiter, limits.concurrency, slots=slots)
+        return await execute.run_targets(self.store, spec, keys, limiter, limits.concurrency, slots=slots,
+                                         gate=self._gate)
 
 
 def get(broker: str, store_url: str) -> WorkerState:

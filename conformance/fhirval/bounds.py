@@ -9,11 +9,14 @@ different things (``m`` against a bound in ``kg``) are an error, as in HL7's che
 maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
 more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
 (before or after today) being unsettled. A text value's own rules, the ``minLength`` and ``regex``
-extensions on a profile's element, are here too (``check_text_rules``).
+extensions on a profile's element, are here too (``check_text_rules``), and its size rules, the
+``maxDecimalPlaces`` and ``maxSize`` extensions (``check_size_rules``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import functools
 import math
@@ -31,7 +34,13 @@ _TEMPORAL = ("date", "dateTime", "instant")
 _DAYS = {"a": 365.25, "mo": 30.4375, "wk": 7.0, "d": 1.0, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 
 
+MAX_DECIMALS = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
+MAX_SIZE = "http://hl7.org/fhir/StructureDefinition/maxSize"
+
+
 def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
+    if "extension" in ed:
+        check_size_rules(item, tcode, ed, loc, sink)
     for key, bound in ed.items():
         if not key.startswith(("minValue", "maxValue")):
             continue
@@ -52,30 +61,45 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
             sink.error("max-value", loc, f"value {show(_shown(item))} is more than the maximum {show(_shown(bound))}")
 
 
-MAX_DECIMAL_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
-
-
 def decimal_places(value: Any) -> int | None:
-    """The places a JSON number was written with after the point (read as a float, so trailing zeros are lost:
-    "1.660" counts 2, never more than written); None for anything but a finite number."""
+    """The places after the point of a JSON number. It is read as a float, so trailing zeros are lost: "1.660"
+    counts 2, never more than it was written with (a missed error, never a false one)."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         return None
     exponent = Decimal(repr(value)).as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def check_decimal_places(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
-    """A profile element's ``maxDecimalPlaces`` extension on a decimal or a Quantity's value: more places is an
-    error (InstanceValidator.checkPrimitive and checkQuantity, TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS)."""
-    limit = next((e.get("valueInteger") for e in ed.get("extension") or ()
-                  if isinstance(e, dict) and e.get("url") == MAX_DECIMAL_PLACES), None)
-    if type(limit) is not int:
-        return
-    value = item.get("value") if isinstance(item, dict) and tcode != "decimal" else item
-    places = decimal_places(value)
-    if places is not None and places > limit:
-        sink.error("max-value", loc, f"the value {value!r} has {places} decimal places; at most {limit} are allowed "
-                                     "here (maxDecimalPlaces)")
+def _limit(ed: dict[str, Any], url: str) -> int | None:
+    for ext in ed.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == url:
+            value = next((v for k, v in ext.items() if k.startswith("value")), None)
+            if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+                return int(value)
+    return None
+
+
+def _decoded_size(data: Any) -> int | None:
+    try:
+        return len(base64.b64decode(data, validate=False)) if isinstance(data, str) else None
+    except (binascii.Error, ValueError):
+        return None  # the base64Binary check reports it
+
+
+def check_size_rules(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
+    """A profile element's ``maxDecimalPlaces`` on a decimal or a Quantity's value, and ``maxSize`` on a
+    base64Binary or an Attachment's inline data, as HL7's validator (InstanceValidator.checkPrimitive and
+    checkQuantity: TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS; checkPrimitive and checkAttachment:
+    TYPE_SPECIFIC_CHECKS_DT_BASE64_TOO_LONG, TYPE_SPECIFIC_CHECKS_DT_ATT_TOO_LONG, in bytes once decoded)."""
+    if tcode in ("decimal", "Quantity") and (limit := _limit(ed, MAX_DECIMALS)) is not None:
+        places = decimal_places(item.get("value") if isinstance(item, dict) else item)
+        if places is not None and places > limit:
+            sink.error("max-value", loc, f"the value has {places} decimal places, more than the {limit} allowed "
+                                         "(maxDecimalPlaces)")
+    if tcode in ("base64Binary", "Attachment") and (limit := _limit(ed, MAX_SIZE)) is not None:
+        size = _decoded_size(item.get("data") if isinstance(item, dict) else item)
+        if size is not None and size > limit:
+            sink.error("max-value", loc, f"the data is {size} bytes, more than the {limit} allowed (maxSize)")
 
 
 def _shown(value: Any) -> Any:

@@ -9,10 +9,10 @@ result's own rules (the Bundle resource's "searchset" description, as HL7's vali
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME
+from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME, is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -87,15 +87,17 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if isinstance(full_url, str) and not SCHEME.match(full_url):
             w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]",
                          f"the fullUrl must be an absolute URL (not {full_url!r})")
-        elif full_url is None and "resource" in entry and not _posted(entry):
+        elif full_url is None:
             # HL7's validator holds fullUrl optional in a whole transaction or batch (and their responses), whatever
-            # the method (BundleValidator.java: fullUrlOptional); R4's text asks for it except on a POST: a warning.
-            if btype in _FULLURL_OPTIONAL:
+            # the method, and requires it of every other entry, with a resource or not, posted or not
+            # (BundleValidator.java: fullUrlOptional, BUNDLE_BUNDLE_ENTRY_FULLURL_REQUIRED); R4's text asks for it
+            # except on a POST: a warning there.
+            if btype not in _FULLURL_OPTIONAL:
+                w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has no fullUrl (only a transaction or "
+                                                                    "batch may omit it)")
+            elif "resource" in entry and not _posted(entry):
                 w.sink.warning("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl "
                                                                       "(R4 expects one except on a POST)")
-            else:
-                w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl (only "
-                                                                    "a transaction or batch may omit it)")
         if isinstance(btype, str):
             if ("request" in entry) != (btype in _REQUEST_TYPES):
                 w.sink.error("invariant", loc, "constraint failed: bdl-3: entry.request mandatory for "
@@ -149,8 +151,22 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
                 w.sink.error("bundle-duplicate", f"{loc}.link[{i}]", f"the link relation {relation!r} can only occur "
                                                                     "once")
             relations.add(relation)
+            if relation == "stylesheet" and btype == "document":
+                _check_stylesheet(w, bundle, link.get("url"), f"{loc}.link[{i}].url")
     if btype == "searchset":
         check_searchset(w, bundle, loc)
+
+
+def _check_stylesheet(w: Walker, bundle: Json, url: Any, loc: str) -> None:
+    """A document's stylesheet link that is not an absolute URL names an entry of the document as Type/id
+    (BundleValidator.validateDocumentLink: BUNDLE_LINK_STYELSHEET_NOT_FOUND)."""
+    if not isinstance(url, str) or is_absolute_url(url):
+        return
+    for entry in _entries(bundle):
+        res = entry.get("resource")
+        if isinstance(res, dict) and f"{res.get('resourceType')}/{res.get('id')}" == url:
+            return
+    w.sink.error("bundle-link", loc, f"the stylesheet {url!r} is not an entry of the document (Type/id)")
 
 
 def check_searchset(w: Walker, bundle: Json, loc: str) -> None:
@@ -160,6 +176,8 @@ def check_searchset(w: Walker, bundle: Json, loc: str) -> None:
     for i, entry in enumerate(_entries(bundle)):
         search, res = entry.get("search"), entry.get("resource")
         mode = search.get("mode") if isinstance(search, dict) else None
+        if res is None:  # BundleValidator.checkSearchSet: BUNDLE_SEARCH_ENTRY_NO_RESOURCE
+            w.sink.error("searchset", f"{loc}.entry[{i}]", "an entry of search results must have a resource")
         if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
             continue
         rtype = res["resourceType"]
@@ -167,9 +185,9 @@ def check_searchset(w: Walker, bundle: Json, loc: str) -> None:
         if mode == "outcome" and rtype != "OperationOutcome":
             w.sink.error("searchset", where, f"an entry of search mode 'outcome' must be an OperationOutcome, not "
                                              f"{rtype}")
+        if mode in ("match", "include") and not isinstance(res.get("id"), str):
+            w.sink.error("searchset", where, f"a search result (search mode {mode!r}) must have an id")
         if mode == "match":
-            if not isinstance(res.get("id"), str):
-                w.sink.error("searchset", where, "a search result (search mode 'match') must have an id")
             if wanted and rtype not in wanted:
                 w.sink.error("searchset", where, f"{rtype} is not a type the search asked for "
                                                  f"({', '.join(sorted(wanted))}, from its self link)")

@@ -42,6 +42,13 @@ class Model:
         result: StructureIndex | None = hit
         return result
 
+    def unloaded(self, url: str) -> str | None:
+        """The dependency (id#version) that could not be loaded whose canonical base holds ``url``: what it
+        defines is not judged (a harness's lack), never reported as unknown."""
+        from conformance.fhirval.packages import unloaded_in
+
+        return unloaded_in(self.source, url)
+
     def resource_index(self, name: str) -> StructureIndex | None:
         """The base definition of a concrete resource type, or None when ``name`` is not one."""
         hit = self._resource.get(name, _MISSING)

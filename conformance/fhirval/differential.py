@@ -71,8 +71,11 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             w.sink.error("differential", f"{at}[{n}]", f"{elements[n]['path']} is out of order: differential "
                                                        "elements must follow the order of the base's elements")
         last = max(last, pos)
-        target = builder.elements[pos]
-        types = target.get("type")
+        # the types the element states itself (the root: its type), as HL7's validator judges a differential's
+        # binding (StructureDefinitionValidator: SD_ILLEGAL_CHARACTERISTICS "Binding" over the element's own
+        # types; SD_ED_BIND_NO_BINDABLE only in a snapshot). A binding on an element whose inherited types cannot
+        # be bound is dropped by its snapshot generator (ProfileUtilities, task 8477), not reported.
+        types = elements[n].get("type") if "." in elements[n]["path"] else [{"code": elements[n]["path"]}]
         codes = [str(t.get("code")) for t in types if isinstance(t, dict)] if isinstance(types, list) else []
         if "binding" in elements[n] and codes and not any(c in BINDABLE for c in codes):
             w.sink.error("differential", f"{at}[{n}]", f"the element has a binding, but its types ({', '.join(codes)})"

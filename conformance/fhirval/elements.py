@@ -52,10 +52,9 @@ class Walker(ValueWalker):
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
-        # (target resource, profiles) being judged for a reference's targetProfile (references.py), shared with
-        # trial walks so that a cycle of references ends
-        self.target_trials: set[tuple[int, tuple[str, ...]]] = set()
         self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
+        # (id of a referenced resource, target profile) -> conforms, None while judged or when it cannot be told
+        self._targets: dict[tuple[int, str], bool | None] = {}
         TERMINOLOGY.set(model.term)  # for memberOf() in invariants
 
     def allows_unknown_extension(self, url: str) -> bool:
@@ -162,22 +161,24 @@ class Walker(ValueWalker):
             return (maps.resources[found] if found is not None else None), problem
         return None
 
-    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
-        """Whether a value conforms to a profile: a trial validation whose issues are kept apart."""
-        # every issue kept: with room for one, a warning first made the next issue a too-many-issues error
-        found = self.trial(value, profile, "$", 10_000)
+    def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
+        """Whether a value conforms to a profile: a trial validation whose issues are kept apart. Only its
+        first error is kept: a warning or information found first must not fill the probe and overflow it
+        into an error. ``loc`` is where the value stands: an extension's context is judged from it."""
+        found = self.trial(value, profile, loc, 1, errors_only=True)
         return found is not None and not any(i.is_error for i in found)
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
+              ) -> list[Issue] | None:
         """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded)."""
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit), self.extension_domains)
+        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only), self.extension_domains)
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
-        probe.target_trials = self.target_trials
+        probe._targets = self._targets
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
             probe.resource(value, loc, 1, [profile])
@@ -185,6 +186,17 @@ class Walker(ValueWalker):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
         return probe.sink.issues
+
+    def target_conforms(self, target: Json, profile: str) -> bool | None:
+        """Whether a resource a reference resolves to conforms to a target profile, judged once per validation;
+        None when it cannot be told (the profile not loaded, too many issues, or judging it already: a cycle)."""
+        key = (id(target), profile)
+        if key not in self._targets:
+            self._targets[key] = None
+            found = self.trial(target, profile, "$", 1000)
+            if found is not None and not any(i.defect == "too-many-issues" for i in found):
+                self._targets[key] = not any(i.is_error for i in found)
+        return self._targets[key]
 
     def profiled_as(self, rtype: str, profiles: Sequence[str]) -> bool:
         """Whether a profile asked for (not merely claimed) is loaded and constrains ``rtype``: then, as in

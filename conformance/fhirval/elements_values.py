@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from conformance.fhirval import extensions, references
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
-from conformance.fhirval.bounds import check_bounds, check_decimal_places, check_text_rules
+from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.identifiers import check_identifier
@@ -29,7 +29,7 @@ from conformance.fhirval.narrative import (
     unresolved_anchors,
 )
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
-from conformance.fhirval.references import SCHEME
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
 
@@ -82,10 +82,11 @@ class ValueWalker:
     def note_once(self, key: str) -> bool:
         raise NotImplementedError  # elements.Walker
 
-    def conforms(self, value: Any, vtype: str, profile: str) -> bool:
+    def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
         raise NotImplementedError  # elements.Walker
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int) -> list[Issue] | None:
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
+              ) -> list[Issue] | None:
         raise NotImplementedError  # elements.Walker
 
     def primitives(self, items: list[Any], node: Node, tcode: str, where: str, indexed: bool) -> None:
@@ -129,9 +130,13 @@ class ValueWalker:
                 # an id alone is neither value nor child (other keys are reported as unknown instead)
                 self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                                   "children")
-            elif _must_have_value(node.ed):
-                self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
-                                                      "extensions alone (mustHaveValue)")
+            else:
+                if _must_have_value(node.ed):
+                    self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
+                                                          "extensions alone (mustHaveValue)")
+                binding = node.binding
+                if binding is not None and binding.get("strength") == "required" and not self.unbound:
+                    _required_without_value(binding, shadow, loc, self.sink)
             if isinstance(shadow, dict) and shadow.get("extension"):
                 _check_alternatives(node, shadow, loc, self.sink)
             return
@@ -244,7 +249,7 @@ class ValueWalker:
         nothing is said beyond a warning, and the type alone is walked (None)."""
         known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
         for url, pidx in known:
-            if self.conforms(item, tcode, url):
+            if self.conforms(item, tcode, url, loc):
                 assert pidx.root is not None
                 return pidx, pidx.root
         if len(known) < len(profiles):
@@ -290,7 +295,10 @@ class ValueWalker:
             if key not in ("id", "extension"):
                 self.sink.error("unknown-element", f"{loc}.{key}", f"unrecognised property {key!r} beside a primitive "
                                                                    "(only id and extension)")
-        self.object({k: v for k, v in shadow.items() if k in ("id", "extension")}, tidx, tidx.root, loc, depth)
+        # the object itself where it can be: an extension context may select it (extensions._in_fhirpath_context)
+        own = shadow if shadow.keys() <= {"id", "extension"} else {k: shadow[k] for k in ("id", "extension")
+                                                                   if k in shadow}
+        self.object(own, tidx, tidx.root, loc, depth)
 
     def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
         if isinstance(item, (dict, list)):
@@ -328,9 +336,16 @@ class ValueWalker:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
         if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
             check_text_rules(item, node.min_length, node.regex, loc, self.sink)
-        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not SCHEME.match(item):
+        if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not is_absolute_url(item):
             self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
                                                        f"reference (not {item!r})")
+        elif node.name == "url" and isinstance(item, str) and _defining_url(node) and not is_absolute_url(item):
+            # a canonical resource's own url (CodeSystem.url...) is its identity: HL7's validator asks for an absolute
+            # one (InstanceValidator.checkPrimitive, isCanonicalURLElement: TYPE_SPECIFIC_CHECKS_CANONICAL_ABSOLUTE,
+            # and _CONTAINED "if present" for one in a contained resource)
+            where = " in a contained resource" if self.frames and self.frames[-1].contained else ""
+            self.sink.error("canonical-relative", loc, f"the url of a canonical resource{where} must be an absolute "
+                                                       f"URL (not {item!r})")
         self.judge(item, node, tcode, None, loc)
 
     def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
@@ -347,8 +362,6 @@ class ValueWalker:
                 self.sink.error("pattern-value", loc,
                                 f"value {show(item)} does not match the pattern {show(pattern[1])}")
             check_bounds(item, tcode, ed, loc, self.sink)
-            if tcode == "decimal" or tcode in QUANTITY_TYPES:
-                check_decimal_places(item, tcode, ed, loc, self.sink)
             if tcode == "Narrative":
                 controls = language_controls(ed)
                 if controls:
@@ -419,6 +432,29 @@ def _check_fixed_extensions(node: Node, loc: str, sink: Sink) -> None:
     fixed = node.fixed()
     if fixed is not None and not node.ed.get("_fixed" + fixed[0]):
         sink.error("fixed-value", loc, f"{node.path} has a fixed value, which allows no extensions on it")
+
+
+def _defining_url(node: Node) -> bool:
+    """Whether the element is a canonical resource's own ``url`` (its base path ``ValueSet.url``...)."""
+    base = node.ed.get("base")
+    path = base.get("path") if isinstance(base, dict) else node.path
+    head, _, tail = path.partition(".") if isinstance(path, str) else ("", "", "")
+    return tail == "url" and head in extensions.CANONICAL_RESOURCES
+
+
+def _required_without_value(binding: Json, shadow: Any, loc: str, sink: Sink) -> None:
+    """A primitive under a required binding with extensions but no value (``_status`` alone) gives no code,
+    though one is required: HL7's validator says so as an error (InstanceValidator.checkPrimitive,
+    Terminology_TX_Code_ValueSet_MISSING), and as a warning when a cross-version extension carries the code
+    (a value of another FHIR version, Terminology_TX_Code_ValueSet_XVER_SOURCE)."""
+    urls = [e.get("url") for e in shadow.get("extension") or () if isinstance(e, dict)] if isinstance(shadow, dict) \
+        else []
+    vs = str(binding.get("valueSet") or "").split("|")[0]
+    if any(isinstance(u, str) and extensions.CROSS_VERSION.match(u) for u in urls):
+        sink.warning("code-invalid", loc, f"no code provided: a cross-version extension gives one in place of a code "
+                                          f"from the value set {vs}")
+    else:
+        sink.error("code-invalid", loc, f"no code provided, and a code is required from the value set {vs}")
 
 
 def _judged(node: Node, tcode: str) -> bool:

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.index import Node, StructureIndex
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -27,19 +28,28 @@ _ANY_EXTENSION_HOSTS = frozenset({"ElementDefinition.fixed", "ElementDefinition.
 _ANYWHERE = frozenset({"Element", "Base", "Any"})  # "Any" as HL7's validator (checkExtensionContext)
 # R5's CanonicalResource, a context R5-era extensions use: in R4, the root of these resources (HL7's validator,
 # VersionUtilities.getExtendedCanonicalResourceNames for R4).
-_R4_CANONICAL = frozenset(
+CANONICAL_RESOURCES = frozenset(
     "ActivityDefinition CapabilityStatement ChargeItemDefinition CodeSystem CompartmentDefinition ConceptMap "
     "EffectEvidenceSynthesis EventDefinition Evidence EvidenceVariable ExampleScenario GraphDefinition "
     "ImplementationGuide Library Measure MessageDefinition NamingSystem OperationDefinition PlanDefinition "
     "Questionnaire ResearchDefinition ResearchElementDefinition RiskEvidenceSynthesis SearchParameter "
     "StructureDefinition StructureMap TerminologyCapabilities TestScript ValueSet ActorDefinition Requirements "
     "SubscriptionTopic TestPlan".split())
-_CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
+CROSS_VERSION = re.compile(r"http://hl7\.org/fhir/[0-9.]+/StructureDefinition/extension-")
 # URLs HL7's validator treats as known though no definition is loaded (its isKnownExtension, with examples
 # allowed, its default): example domains, DICOM's, and its own tooling extensions. A warning, not an error.
 _EXAMPLE_DOMAINS = ("example.org", "acme.com", "nema.org")
 _TOOLING = ("http://hl7.org/fhir/tools/StructureDefinition/",
             "http://hl7.org/fhir/StructureDefinition/structuredefinition-expression")
+# The build tool's extensions HL7's validator lets pass unknown and unremarked (InstanceValidator.checkExtension:
+# BuildExtensions.allConsts(), and SpecialExtensions' two build ones): R5-era definitions, the extensions package
+# among them, carry them on bindings and elements.
+_BUILD = "http://hl7.org/fhir/build/StructureDefinition/"
+_BUILD_NAMES = frozenset(
+    "description title registered ig example-for path footer footer2 entered-in-error-status proposed-order hint "
+    "layout todo committee-notes uml-dir uml-break svg ocl fixed-name turtle name v2-map v3-map uri website email "
+    "copyright status introduction notes code type no-binding example template definition binding-definition"
+    .split())
 # HL7's core namespace: an extension there that R4 does not define is most likely one of the hundreds HL7 has
 # published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
 # which is not shipped here. Not knowing it is the harness's lack, so a warning naming the package, not an error.
@@ -66,6 +76,11 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         if "url" not in item or isinstance(url, str):  # an empty one is also reported as an empty value
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")
         return fallback
+    if not _in_extension(node) and not is_absolute_url(url):
+        # only a sub-extension may have a relative url (HL7's validator, InstanceValidator.checkChildByDefinition:
+        # EXTENSION_EXT_URL_ABSOLUTE unless inside an extension), and it then checks nothing more of it
+        w.sink.error("extension-url", loc, f"Extension.url must be an absolute URL (not {url!r})")
+        return fallback
     if ":" not in url:  # a relative url names a part of its parent extension, judged by the parent's definition
         defined = _sub_extension_urls(node)
         if defined and url not in defined:
@@ -74,7 +89,7 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         return fallback
     idx = w.model.index(url.partition("|")[0])
     known = idx is not None and idx.root is not None and idx.type == "Extension"
-    if not known and _CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
+    if not known and CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
         w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
         return fallback
     modifier = node.name == "modifierExtension"
@@ -85,9 +100,15 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                              "extension by that URL is known, with or without the version")
     if idx is None or idx.root is None or idx.type != "Extension":
         kind = "modifier extension" if modifier else "extension"
-        if not modifier and w.allows_unknown_extension(url):
+        if (pending := w.model.unloaded(url)) is not None:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} was not checked: it is under the canonical base "
+                                                  f"of {pending}, a dependency that is not loaded")
+        elif not modifier and w.allows_unknown_extension(url):
             w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
+        elif not modifier and url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
+            w.sink.info("extension-unknown", loc, f"the extension {url} is one of HL7's build tool's, which its "
+                                                  "validator accepts unchecked")
         elif not modifier and example_extension(url):
             w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
@@ -107,6 +128,13 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                                 "modifierExtension")
     _check_context(w, idx, url, loc)
     return idx, idx.root
+
+
+def _in_extension(node: Node) -> bool:
+    """Whether an extension element is a sub-extension: its parent is an extension (``Extension.extension``, or
+    deeper in a complex extension's own definition, ``Extension.extension.extension``)."""
+    parent = node.path.rpartition(".")[0]
+    return parent == "Extension" or parent.endswith((".extension", ".modifierExtension"))
 
 
 def _sub_extension_urls(node: Node) -> set[str]:
@@ -149,6 +177,10 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     contexts = contexts + list(_ERRATA.get(url, ()))
     frame = w.frames[-1]
     host_loc = loc.rpartition(".")[0]
+    if host_loc == f"{frame.loc}.id":  # InstanceValidator.checkExtensionContext: FHIR_RESOURCE_ID_CANT_BE_EXTENDED
+        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here: extensions are not allowed "
+                                               "on Resource.id")
+        return
     rel = host_loc[len(frame.loc):] if host_loc.startswith(frame.loc) else ""
     host_path = frame.type + _INDEX.sub("", rel)
     host_types = _types_at(w, frame.type + _POSITION.sub("", rel))
@@ -176,7 +208,7 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             break
         if expr in ("Resource", "DomainResource") and "." not in host_path:
             break
-        if expr == "CanonicalResource" and host_path in _R4_CANONICAL:
+        if expr == "CanonicalResource" and host_path in CANONICAL_RESOURCES:
             break
     else:
         allowed = ", ".join(str(c.get("expression")) for c in contexts)
@@ -188,8 +220,9 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
-    validator: evaluated from the resource, the element among the results). Not evaluable: allowed."""
-    from conformance.fhirval.invariants import evaluate
+    validator: evaluated from the resource, the element among the results). Not evaluable: allowed. On a
+    primitive (``_valueCode``), the host is its ``_name`` object, found among what the expression selects."""
+    from conformance.fhirval.invariants import evaluate, select
 
     frame = w.frames[-1]
     res = frame.resource
@@ -199,7 +232,10 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     if expr.startswith(frame.type + "."):
         expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
     try:
-        found = evaluate(expr, res, frame.type, res, w.root if isinstance(w.root, dict) else res)
+        root = w.root if isinstance(w.root, dict) else res
+        found = evaluate(expr, res, frame.type, res, root)
+        if not any(f is host for f in found) and isinstance(host, dict) and host.keys() <= {"id", "extension"}:
+            found = select(expr, res, frame.type, res, root)
     except Exception:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for what it cannot evaluate
         return True
     return any(f is host for f in found)
@@ -285,6 +321,14 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
             if "#" in frame.local_refs and isinstance(res.get("id"), str):
                 parent.local_refs.add("#" + res["id"])
         return
+    ids: set[str] = set()
+    for i, c in enumerate(res.get("contained") or ()):
+        cid = c.get("id") if isinstance(c, dict) else None
+        if isinstance(cid, str) and cid in ids:  # HL7's validator, validateContains: RESOURCE_DUPLICATE_CONTAINED_ID
+            w.sink.error("duplicate-id", f"{loc}.contained[{i}]", f"another contained resource has the id {cid!r}: "
+                                                                  "a local reference could not tell them apart")
+        elif isinstance(cid, str):
+            ids.add(cid)
     idx = w.model.resource_index(frame.type)
     domain = idx is not None and idx.root is not None and "text" in idx.root.children
     if not domain:

@@ -22,25 +22,30 @@ from fhirpathpy.engine.util import get_data, process_user_invocation_table
 from fhirpathpy.models import models
 from lxml import etree
 
+from conformance.fhirval import fhirpath_primitives
 from conformance.fhirval.xhtml_rules import structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
 UCUM = "http://unitsofmeasure.org"
 
 
-def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any]) -> list[Any]:
+def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows: bool = False) -> list[Any]:
     """fhirpathpy's own evaluation of a parsed expression, as ``apply_parsed_path`` does it less the setup that
-    never changes (the function table it rebuilds on every call was a sixth of a short invariant's time)."""
+    never changes (the function table it rebuilds on every call was a sixth of a short invariant's time).
+    ``shadows``: keep the ``_name`` objects fhirpathpy returns for primitives with extensions (the very
+    objects of the resource, so a caller can tell which primitive was selected)."""
     constants.reset()  # type: ignore[no-untyped-call]
     node = ResourceNode.create_node(item, base_path)  # type: ignore[no-untyped-call]
     root = [node]
     ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
-           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"]}
+           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True}
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
     result = []
     for value in out if isinstance(out, list) else [out]:
+        if shadows and isinstance(value, ResourceNode) and isinstance(value._data, dict):
+            result.append(value._data)  # the _name object of a primitive with a value
         data = get_data(value)  # type: ignore[no-untyped-call]
-        if isinstance(data, dict) and not isinstance(data, FP_Type) and list(data) == ["extension"]:
+        if not shadows and isinstance(data, dict) and not isinstance(data, FP_Type) and list(data) == ["extension"]:
             continue  # fhirpathpy's representation of a primitive with extensions and no value, as it drops it
         result.append(data)
     return result
@@ -169,6 +174,7 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 
 
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
+_TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
 
 
 # ---- htmlChecks() for txt-1 / txt-2 -------------------------------------------------------------

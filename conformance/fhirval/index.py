@@ -24,8 +24,10 @@ CHOICE_SUFFIX = "[x]"  # a choice element's path ends so (value[x]); its JSON na
 FAST_NONE, FAST_PRIMITIVE, FAST_COMPLEX, FAST_PRIMITIVES, FAST_COMPLEXES = range(5)
 _LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _SOURCE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-source-control"
-# extensions of an element definition that judge() applies (narrative.py; maxDecimalPlaces: bounds.py)
-_CONTROLS = (_LANGUAGE_CONTROL, _SOURCE_CONTROL, "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces")
+# extensions on an element definition that judge() checks (narrative.py, bounds.check_size_rules)
+_RULE_EXTENSIONS = frozenset({_LANGUAGE_CONTROL, _SOURCE_CONTROL,
+                              "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces",
+                              "http://hl7.org/fhir/StructureDefinition/maxSize"})
 # An element's own text rules (HL7's validator, InstanceValidator.checkPrimitive: EXT_MIN_LENGTH, EXT_REGEX)
 _MIN_LENGTH = "http://hl7.org/fhir/StructureDefinition/minLength"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
@@ -41,6 +43,7 @@ class TypeRef:
     # elementdefinition-profile-element on the (one) profile: the id of the element of that profile that defines
     # this one (a library of section definitions: ``Composition.section:codeA``), not the profile's root
     profile_element: str | None = None
+    aggregation: tuple[str, ...] = ()  # a Reference's aggregation modes: contained, referenced, bundled
 
     @property
     def primitive(self) -> bool:
@@ -162,7 +165,7 @@ def _type_refs(ed: Json) -> tuple[TypeRef, ...]:
                               if x.get("url") == FHIR_TYPE_EXT), None)
             code = fhir_type or _SYSTEM_TYPES.get(code[len(SYSTEM_PREFIX):], "string")
         out.append(TypeRef(code, tuple(t.get("profile") or ()), tuple(t.get("targetProfile") or ()),
-                           _profile_element(t)))
+                           _profile_element(t), tuple(a for a in t.get("aggregation") or () if isinstance(a, str))))
     return tuple(out)
 
 
@@ -237,7 +240,7 @@ class StructureIndex:
         node.binding = binding if isinstance(binding, dict) else None
         # (narrative-language-control and -source-control extensions are rules too: see narrative.py)
         node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
-            isinstance(e, dict) and e.get("url") in _CONTROLS for e in ed.get("extension") or ())
+            isinstance(e, dict) and e.get("url") in _RULE_EXTENSIONS for e in ed.get("extension") or ())
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
         max_length = ed.get("maxLength")
         node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None

@@ -309,6 +309,15 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     return [] if value is None else [value]
 
 
+def select(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
+    """What an expression selects, with the ``_name`` object of each primitive that has extensions (the object
+    in the resource itself): so an extension on a primitive can be found among a context expression's results."""
+    compiled = _compile(expression)
+    if isinstance(compiled, Exception):
+        raise compiled
+    return engine(compiled.tree, item, base_path, {"resource": resource, "rootResource": root}, shadows=True)
+
+
 def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> bool | None:
     """True, False or None (empty) for a connective or operand."""
     if logic.term is not None:

@@ -95,8 +95,11 @@ class Sink:
     issues: list[Issue] = field(default_factory=list)
     _seen: set[tuple[str, str, str, str]] = field(default_factory=set)
     overflowed: bool = False
+    errors_only: bool = False  # a probe asking only whether there is an error keeps nothing else
 
     def add(self, severity: str, defect: str, location: str, message: str) -> None:
+        if self.errors_only and severity not in ERROR_SEVERITIES:
+            return
         key = (severity, defect, location, message)
         if key in self._seen:
             return

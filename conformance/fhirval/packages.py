@@ -10,11 +10,14 @@
 
 package.json's name, version and dependencies are honoured: dependencies found in the cache are
 loaded first (so the package's own definitions win); ``hl7.fhir.r4.core#4.0.1`` is the built-in
-base; a dependency missing from the cache is recorded in ``warnings``, not fatal.
+base; a dependency missing from the cache is recorded in ``warnings``, not fatal, and in ``missing`` with
+its canonical base (from the dependant's ImplementationGuide ``dependsOn``, else HL7's package naming), so
+that what it would have defined is reported as not judged rather than as unknown (``unloaded``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import json
@@ -38,6 +41,9 @@ from conformance.fhirval.loaders import (
 from conformance.fhirval.source import Json
 
 BASE_PACKAGE = ("hl7.fhir.r4.core", "4.0.1")
+_READ_KINDS = CONFORMANCE_KINDS | {"ImplementationGuide"}  # the guide's own resource: its dependencies' canonicals
+_TOO_BROAD = frozenset({"", "http://hl7.org/fhir"})  # a guide claiming the core's own base names no dependency
+_HL7_PACKAGE = re.compile(r"hl7\.fhir\.([a-z]{2})\.([a-z0-9-]+)")  # hl7.fhir.us.core: http://hl7.org/fhir/us/core
 MAX_MEMBER_BYTES = 200_000_000
 
 
@@ -50,6 +56,25 @@ class Package:
     version: str | None = None
     dependencies: dict[str, str] = field(default_factory=dict)
     resources: list[Json] = field(default_factory=list)
+    canonicals: dict[str, str] = field(default_factory=dict)  # dependency package id -> its canonical base
+
+    def see_guides(self, resources: Iterable[Json]) -> None:
+        """Learn the canonical base of each dependency from the package's ImplementationGuide ``dependsOn``."""
+        for guide in resources:
+            if guide.get("resourceType") != "ImplementationGuide":
+                continue
+            for dep in guide.get("dependsOn") or ():
+                uri, pid = (dep.get("uri"), dep.get("packageId")) if isinstance(dep, dict) else (None, None)
+                base = uri.partition("/ImplementationGuide/")[0] if isinstance(uri, str) else ""
+                if isinstance(pid, str) and base != uri and base not in _TOO_BROAD:
+                    self.canonicals.setdefault(pid, base)
+
+    def canonical_of(self, dependency: str) -> str | None:
+        """A dependency's canonical base: as the guide declares it, else by HL7's naming (hl7.fhir.<realm>.<code>)."""
+        if dependency in self.canonicals:
+            return self.canonicals[dependency]
+        hl7 = _HL7_PACKAGE.fullmatch(dependency)
+        return f"http://hl7.org/fhir/{hl7.group(1)}/{hl7.group(2)}" if hl7 else None
 
 
 def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[str, str]]:
@@ -99,19 +124,22 @@ def _read_tgz(path: Path, size: int, mtime_ns: int) -> Package:
             raise DefinitionLoadError(path, "no package/package.json in the archive (not an npm FHIR package)")
         package = Package(str(path), *_manifest(_read_member(archive, manifest, path), f"{path}!package.json"))
         by_name: dict[str, list[Json]] = {}
+        guides: list[Json] = []
         for name, member in members.items():  # in archive order: a gzip stream read backwards starts over
             folder, _, base = name.rpartition("/")
             if folder != "package" or not_a_definition_file(base) or not base.lower().endswith((".json", ".xml")):
                 continue
             origin = f"{path}!{name}"
             try:
-                found = resources_from_bytes(_read_member(archive, member, path), origin, CONFORMANCE_KINDS)
+                found = resources_from_bytes(_read_member(archive, member, path), origin, _READ_KINDS)
             except DefinitionLoadError as exc:
                 if "no resourceType" in exc.reason:
                     continue  # JSON that is not a resource (openapi, ig metadata)
                 raise
             by_name[name] = [r for r in found if r.get("resourceType") in CONFORMANCE_KINDS]
+            guides.extend(r for r in found if r.get("resourceType") == "ImplementationGuide")
         package.resources = [r for name in sorted(by_name) for r in by_name[name]]
+        package.see_guides(guides)
     return package
 
 
@@ -158,6 +186,9 @@ def read_package_folder(folder: Path) -> Package:
         entries = index_entries(folder)
         package.resources = (_indexed(folder, entries) if entries is not None
                              else read_folder(folder / "package", recursive=False))
+        for guide in sorted((folder / "package").glob("ImplementationGuide-*.json")):
+            with contextlib.suppress(DefinitionLoadError):
+                package.see_guides(read_file(guide, _READ_KINDS))
         return package
     manifest = folder / "package.json"
     if manifest.is_file():
@@ -233,9 +264,24 @@ class Loaded:
 
     packages: list[Package] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # canonical base -> id#version of a dependency not found
+
+    def unloaded(self, url: str) -> str | None:
+        """The dependency (id#version) not loaded under whose canonical base ``url`` lies, if any."""
+        for base, package in self.missing.items():
+            if url.startswith(base + "/"):
+                return package
+        return None
 
     def resources(self) -> list[Json]:
         return [r for p in self.packages for r in p.resources]
+
+
+def unloaded_in(source: object, url: str) -> str | None:
+    """The dependency (id#version) of the packages behind ``source`` that could not be loaded and whose canonical
+    base holds ``url``: what it defines is not judged (a harness's lack), never reported as unknown or wrong."""
+    loaded = getattr(source, "loaded", None)
+    return loaded.unloaded(url) if isinstance(loaded, Loaded) else None
 
 
 def _given(packages: Iterable[Package], name: str, version: str) -> Package | None:
@@ -291,6 +337,8 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                 if where is None:
                     missing = f"{dep}#{version}"
                     loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
+                    if (canonical := package.canonical_of(dep)) is not None:
+                        loaded.missing.setdefault(canonical, missing)
                     continue
                 found = read_source(where)
             add(found, (*chain, key))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.bounds import MAX_DECIMAL_PLACES, decimal_places
+from conformance.fhirval.bounds import decimal_places
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ _EXPRESSION_EXTENSIONS = {
 }
 
 
-_MAX_PLACES = MAX_DECIMAL_PLACES
+_MAX_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 
 # The answer value[x] types each R4 item type allows
 _CHOICES = frozenset({"Coding", "Date", "Time", "Integer", "String"})

@@ -33,6 +33,9 @@ URN_UUID = re.compile(REGEX["uuid"])
 URN_OID = re.compile(REGEX["oid"])
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 _WHITESPACE = re.compile(r"\s")
+# HL7's Utilities.isAbsoluteUrl: a lowercase token scheme (a letter, then letters, digits, _ [ ]), then something
+# with no space. Stricter than SCHEME: no upper case, + - or . in the scheme.
+_ABSOLUTE_URL = re.compile(r"[a-z][a-z0-9_\[\]]*:[^ ]+")
 CONDITIONAL = re.compile(r"(?P<type>[A-Z][A-Za-z]+)\?(?P<query>.*)")
 _PARAM_NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9.:-]*")
 
@@ -45,6 +48,12 @@ class ParsedReference:
     # "warning" for syntax that only looks wrong (HL7: "looks incorrect, and should be checked"); every
     # other problem is an error. check() makes a looking-wrong relative reference an error inside a Bundle.
     severity: str = "warning"
+
+
+def is_absolute_url(url: str) -> bool:
+    """HL7's Utilities.isAbsoluteUrl, by which its validator asks that a canonical resource's ``url`` and an
+    extension's ``url`` be absolute: the scheme decides, not whatever comes after it."""
+    return _ABSOLUTE_URL.fullmatch(url) is not None
 
 
 def _search_query_ok(query: str) -> bool:
@@ -140,6 +149,8 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             return
         rtype = parsed.type
         frame = w.frames[-1]
+        if parsed.kind != "local" and w.bundles:
+            _check_entry_full_url(w, ref, parsed.kind in ("relative", "conditional"), loc)
         if parsed.kind == "local":
             frame.local_refs.add(ref)
             if ref != "#":
@@ -177,38 +188,45 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "
                                               f"{', '.join(sorted(allowed))}")
-    elif resolved is not None and tref is not None and tref.target_profiles:
-        _check_target_profiles(w, resolved, tref.target_profiles, loc)
+    if tref is not None and tref.aggregation and isinstance(ref, str):
+        _check_aggregation(ref, resolved, tref.aggregation, loc, w)
+    if resolved is not None and tref is not None and tref.target_profiles and isinstance(ref, str):
+        _check_target_profiles(w, resolved, tref.target_profiles, ref, loc)
 
 
 _CORE = "http://hl7.org/fhir/StructureDefinition/"
 
 
-def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], loc: str) -> None:
-    """A contained or Bundle resource a reference resolves to must conform to one of the element's target
-    profiles of its type, unless all of those are core definitions: HL7's validator validates such a target
-    against each (``checkReference``, policy CHECK_VALID for contained and internal references) and reports
-    REFERENCE_REF_CANTMATCHCHOICE when none fits. A target profile that is not loaded leaves it unjudged."""
+def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], ref: str, loc: str) -> None:
+    """A reference that resolves here (contained, or in the Bundle) must reach a resource that conforms to one of
+    the element's target profiles of its type, as HL7's validator judges it (InstanceValidator.checkReference:
+    the target validated against each, REFERENCE_REF_CANTMATCHCHOICE when none fits, unless all are core
+    definitions, whose rules the target's own walk has judged). A profile not loaded is not judged."""
     rtype = target.get("resourceType")
-    mine = [p for p in profiles if w.model.sd_type(p) == rtype]
-    if not mine or all(p.startswith(_CORE) for p in mine):
+    matching = [p for p in profiles if w.model.sd_type(p) == rtype and w.model.index(p.split("|")[0]) is not None]
+    if not matching or all(p.startswith(_CORE) for p in matching):
         return
-    if any(w.model.index(p) is None for p in mine):
+    if any(w.target_conforms(target, p.split("|")[0]) is not False for p in matching):
         return
-    key = (id(target), tuple(mine))
-    if key in w.target_trials:  # a cycle of references: judged where it started
+    w.sink.error("reference-target", loc, f"{ref!r} is a {rtype} that conforms to none of the target profiles "
+                                          f"({', '.join(matching)})")
+
+
+def _check_aggregation(ref: str, resolved: Json | None, modes: tuple[str, ...], loc: str, w: Walker) -> None:
+    """A profile's aggregation modes on a Reference, as HL7's validator reads them (InstanceValidator.checkReference):
+    one that resolves must be of a kind they allow (REFERENCE_REF_AGGREGATION: ``contained`` a ``#id``, ``bundled``
+    an entry of the Bundle, ``referenced`` anything not contained); one that resolves to nothing here needs
+    ``referenced`` (REFERENCE_REF_NOTFOUND_BUNDLE)."""
+    shown = ", ".join(modes)
+    if resolved is None and ref != "#":  # "#" is the container itself
+        if "referenced" not in modes:
+            w.sink.error("reference-aggregation", loc, f"{ref!r} is neither contained nor in the Bundle, as the "
+                                                       f"profile's aggregation ({shown}) requires")
         return
-    w.target_trials.add(key)
-    try:
-        for url in mine:
-            found = w.trial(target, url, "$", 10_000)
-            if found is not None and not any(i.is_error for i in found):
-                return
-    finally:
-        w.target_trials.discard(key)
-    w.sink.error("reference-target", loc, f"the {rtype} referenced does not conform to "
-                                          f"{'the target profile' if len(mine) == 1 else 'any of the target profiles'}"
-                                          f" {', '.join(mine)}")
+    kind = "contained" if ref.startswith("#") else "bundled"
+    if kind not in modes and not (kind == "bundled" and "referenced" in modes):
+        w.sink.error("reference-aggregation", loc, f"{ref!r} is {kind}, which the profile's aggregation ({shown}) does "
+                                                   "not allow")
 
 
 def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
@@ -225,6 +243,28 @@ def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
             w.sink.error("reference-target", loc, f"the entry {scheme}{m.group('id')} that {ref!r} names is a "
                                                   f"{found}, not a {m.group('type')}")
             return
+
+
+# Bundles whose entries HL7's validator lets refer without a fullUrl (InstanceValidator.localResolve)
+_NO_FULLURL_OK = frozenset({"batch-response", "transaction-response"})
+
+
+def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None:
+    """A reference (not ``#id``) in an entry that has no fullUrl: HL7's validator says the entry misses its fullUrl
+    (InstanceValidator.localResolve, BUNDLE_BUNDLE_ENTRY_NOFULLURL), in a transaction or batch too, where the
+    entry itself may omit it; and a relative reference has nothing to resolve against (BaseValidator.getFromBundle,
+    BUNDLE_BUNDLE_FULLURL_MISSING). Only batch and transaction responses are exempt."""
+    for k in range(len(w.frames) - 1, 0, -1):
+        if w.frames[k - 1].type != "Bundle":
+            continue
+        entry, bundle = w.frames[k], w.frames[k - 1].resource
+        if entry.full_url is not None or bundle.get("type") in _NO_FULLURL_OK:
+            return
+        w.sink.error("bundle-fullurl", f"{loc}.reference", f"{ref!r} is in a Bundle entry that has no fullUrl")
+        if relative:
+            w.sink.error("reference-unresolved", f"{loc}.reference",
+                         f"the relative reference {ref!r} has nothing to resolve against: its entry has no fullUrl")
+        return
 
 
 def _in_bundle_entry(w: Walker) -> bool:

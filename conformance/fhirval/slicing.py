@@ -7,6 +7,11 @@ or, failing those, a required binding); ``exists`` tests presence; ``type`` the 
 the FHIRPath subset profiles use: ``$this``, dotted names, ``extension('url')``, ``ofType(T)``,
 ``resolve()``. Then: each slice's min/max; ``closed`` rejects unmatched values; ``openAtEnd`` puts
 them after every sliced value; ``ordered`` keeps the slices' order.
+
+A required binding whose value set (or code system) is not held here, or a profile discriminator naming a
+profile not loaded, cannot say whether a value is in the slice: such a value is uncertain, counted in no
+slice, and a slice it might fill is not judged short of its minimum (information), nor the value
+unmatched by closed slicing; a harness's lack, not the instance's.
 """
 
 from __future__ import annotations
@@ -93,7 +98,10 @@ _PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Can
                    "Date", "DateTime", "Time", "Code", "Oid", "Id", "Markdown", "UnsignedInt", "PositiveInt", "Uuid"}
 
 
-def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]]) -> bool:
+def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]],
+             loc: str = "$") -> bool | None:
+    """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set)."""
+    certain = True
     for d in discriminators:
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
@@ -108,8 +116,10 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
         if target is None:
             return False
         if kind in ("value", "pattern"):
-            if not _value_matches(w, target, values):
+            matched = _value_matches(w, target, values)
+            if matched is False:
                 return False
+            certain = certain and matched is True
         elif kind == "type":
             allowed = {t.code for t in target.types}
             if steps and steps[-1] == "resolve()":  # the type of the resource referenced: the target profiles'
@@ -121,14 +131,22 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
             if not profiles and len(discriminators) > 1:
                 continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
-            if not values or not profiles or not all(any(w.conforms(v, vt, p) for p in profiles) for v, vt in values):
+            vloc = loc if not steps else "$"  # where the value stands, when it is the item itself
+            if not values or not profiles:
                 return False
+            unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
+            for v, vt in values:
+                if not any(w.conforms(v, vt, p, vloc) for p in profiles):
+                    if not unloaded:
+                        return False
+                    certain = False  # it may meet the profile that is not loaded: cannot tell
+
         else:
             return False
-    return True
+    return True if certain else None
 
 
-def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool:
+def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | None:
     if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
         return any(v == target.types[0].profiles[0] for v, _ in values)
     fixed, pattern = target.fixed(), target.pattern()
@@ -140,17 +158,21 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
         return not values
     binding = target.ed.get("binding")
     if isinstance(binding, dict) and binding.get("strength") == "required" and values:
-        probe = Sink()
         code = target.types[0].code if target.types else "code"
-        return all(_in_binding(w, binding, code, v, probe) for v, _ in values)
+        answers = [_in_binding(w, binding, code, v) for v, _ in values]
+        return False if False in answers else None if None in answers else True
     return False
 
 
-def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any, probe: Sink) -> bool:
+def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any) -> bool | None:
+    """In the bound value set; None when that cannot be told here (the value set or code system not held)."""
     from conformance.fhirval.bindings import check_binding
 
+    probe = Sink()
     check_binding(w.model.term, binding, code, value, "", probe)
-    return not probe.issues
+    if not probe.issues:
+        return True
+    return None if all(i.severity == "information" for i in probe.issues) else False
 
 
 def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: str, where: str, loc: str,
@@ -160,20 +182,33 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
     discriminators = [d for d in slicing.get("discriminator") or () if isinstance(d, dict)]
     rules = slicing.get("rules", "open")
     out: list[Node | None] = []
-    for item in items:
+    maybe: dict[int, set[int]] = {}  # item -> the slices (by id) it might be in, when that cannot be told
+    for n, item in enumerate(items):
         match = None
         if item is not None:
+            iloc = f"{where}[{n}]" if as_array else where
             for s in node.slices:
-                if discriminators and _matches(w, s, item, tcode, discriminators):
-                    match = s
-                    break
+                if discriminators:
+                    matched = _matches(w, s, item, tcode, discriminators, iloc)
+                    if matched is None:
+                        maybe.setdefault(n, set()).add(id(s))
+                        continue
+                    if matched:
+                        match = s
+                        break
                 if not discriminators and node.is_choice and any(t.code == tcode for t in s.types):
                     match = s
                     break
+            if n in maybe and match is not None:
+                maybe[n].add(id(match))
+                match = None
         out.append(match)
     for s in node.slices:
         count = sum(1 for m in out if m is s)
-        if count < s.min:
+        if count < s.min and count + sum(1 for m in maybe.values() if id(s) in m) >= s.min:
+            w.sink.info("slice-min", loc, f"{node.path}:{s.slice_name}: minimum required = {s.min}, found {count}; "
+                                          "not judged: a value set a value was matched by is not held here")
+        elif count < s.min:
             w.sink.error("slice-min", loc, f"{node.path}:{s.slice_name}: minimum required = {s.min}, but only found "
                                            f"{count}")
         if s.max is not None and count > s.max:
@@ -188,7 +223,7 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
             continue
         if m is None:
             seen_unmatched = True
-            if rules == "closed" and items[i] is not None:
+            if rules == "closed" and items[i] is not None and i not in maybe:
                 w.sink.error("slice-unmatched", iloc, f"this value matches none of the slices of {node.path}, and the "
                                                       "slicing is closed")
             continue

@@ -13,7 +13,9 @@ element list. The algorithm, per the spec's "snapshot generation" rules:
      the type's profile's, e.g. an extension definition), renamed under the element's id;
    - constraining below a ``contentReference`` copies the referenced element's children;
    - a renamed choice (``valueQuantity``) narrows ``value[x]`` to that one type and constrains it
-     in place (HL7's R4 generator sometimes adds a one-type slice instead: same meaning);
+     in place (HL7's R4 generator sometimes adds a one-type slice instead: same meaning); one with a
+     slice name (``valueBoolean:valueBoolean``, as R5-era definitions write it) is a type slice of
+     ``value[x]``, which is sliced by type for it, as HL7's generator does;
 3. merge the differential element onto its match: every property it states replaces the base's,
    except ``constraint`` and ``condition``, which are appended (same key replaces).
 
@@ -141,7 +143,8 @@ class Builder:
     # --- creation ------------------------------------------------------------------------------
 
     def choice(self, parent_id: str, name: str, slice_name: str | None, full_id: str) -> str:
-        """``valueQuantity``: the ``value[x]`` element itself, narrowed to that one type."""
+        """``valueQuantity``: the ``value[x]`` element itself, narrowed to that one type; with a slice name, a
+        slice of ``value[x]`` of that one type (``value[x]`` sliced by type)."""
         for el in self.elements:
             el_id = el["id"]
             if not (el_id.startswith(parent_id + ".") and el_id.endswith("[x]")):
@@ -150,14 +153,36 @@ class Builder:
             if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
                 continue
             suffix = name[len(choice_name) :]
-            matching = [t for t in el.get("type", []) if _type_name(t.get("code", "")) == suffix]
+            offered = el.get("type", [])
+            if slice_name and "slicing" in el:  # narrowed to its type slices so far: the base's types are offered
+                offered = (self.base_subtree(str(el_id)) or [el])[0].get("type", [])
+            matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
             if not matching:
                 continue
             if slice_name:
-                raise self.fail(full_id, "a slice of a renamed choice element is not supported")
+                return self.type_slice(str(el_id), slice_name, matching)
             el["type"] = matching
             return str(el_id)
         raise self.fail(full_id, f"no element {parent_id}.{name} in the base")
+
+    def type_slice(self, choice_id: str, slice_name: str, types: list[Json]) -> str:
+        """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
+        only its slices' types (as HL7's generator leaves ``address-official``'s value[x])."""
+        new_id = f"{choice_id}:{slice_name}"
+        if self.index(new_id) is None:
+            i = self.index(choice_id)
+            assert i is not None
+            choice = self.elements[i]
+            if "slicing" not in choice:
+                choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                                     "rules": "closed"}
+                choice["type"] = []
+            choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
+            self.add_slice(choice_id, slice_name)
+            found = self.index(new_id)
+            assert found is not None
+            self.elements[found]["type"] = copy.deepcopy(types)
+        return new_id
 
     def add_slice(self, unsliced_id: str, slice_name: str) -> str:
         """A new slice: the sliced element (minus slicing) and its children, after earlier slices."""

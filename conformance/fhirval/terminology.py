@@ -152,14 +152,24 @@ class Terminology:
         found = self.source.code_system(url)
         if (found is None or _base_copy(found, url, "CodeSystem")) and (extra := self._extra()) is not None:
             found = extra.code_system(url) or found
-        self._code_systems[url] = found
+        self._code_systems[url] = found = self._not_outdated(found, url, "CodeSystem")
         return found
 
     def value_set(self, url: str) -> Json | None:
         found = self.source.value_set(url)
         if (found is None or _base_copy(found, url, "ValueSet")) and (extra := self._extra()) is not None:
             found = extra.value_set(url) or found
-        return found
+        return self._not_outdated(found, url, "ValueSet")
+
+    def _not_outdated(self, found: Json | None, url: str, kind: str) -> Json | None:
+        """None for base R4's 2019 copy of an HL7 Terminology resource when the packages loaded depend on a THO
+        release that could not be loaded: codes added since (v2-0203's FGN, AU Base 6.0.0 on THO 7.0.1) would
+        be judged unknown; not holding it leaves them not judged (information), a harness's lack."""
+        if found is None or not _base_copy(found, url, kind):
+            return found
+        from conformance.fhirval.packages import unloaded_in
+
+        return None if unloaded_in(self.source, url) is not None else found
 
     # ---- code systems -------------------------------------------------------------------------------
 

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.campaign.limiter import LimitedTransport, LocalLimiter, retry_after
 from tests.campaign.helpers import redis_server
@@ -92,3 +94,72 @@ async def test_redis_limiter_is_shared_by_two_clients(tmp_path: Path) -> None:
     assert results == [[200] * 12, [200] * 12]
     assert app.peak == {"a.test": 2}
     assert 0 < paused <= 5000
+
+
+async def test_leased_slots_hold_the_limit_across_workers_in_fewer_round_trips(tmp_path: Path) -> None:
+    """Each worker reuses the slots it leased (no round trip a request), yet the two together never pass
+    the limit, and a worker's unused slots go back to Redis for the other."""
+    from conformance.campaign.redis_limiter import RedisLimiter
+
+    with redis_server(tmp_path) as url:
+        app = CountingApp()
+        one, two = RedisLimiter(url, 3), RedisLimiter(url, 3)
+        try:
+            calls = _commands(await one.redis.info("commandstats"))
+            for _ in range(3):
+                results = await asyncio.gather(
+                    _burst(LimitedTransport(httpx.ASGITransport(app=app), one), ["a.test"], 30),
+                    _burst(LimitedTransport(httpx.ASGITransport(app=app), two), ["a.test"], 30))
+                assert results == [[200] * 30, [200] * 30]
+            trips = _commands(await one.redis.info("commandstats")) - calls
+            given_back = await _slots_empty(one, "conformance:host:a.test::slots")
+        finally:
+            await one.close()
+            await two.close()
+    assert app.peak == {"a.test": 3}  # the cap was reached by the two together, never passed
+    assert trips < 180, trips  # 180 requests: fewer than one round trip each (two each and polls before)
+    assert given_back
+
+
+async def test_two_unshared_limiters_pass_the_limit() -> None:
+    """The control: the count above can fail (two workers each with only its own limit send 2 x 3)."""
+    app = CountingApp()
+    await asyncio.gather(_burst(LimitedTransport(httpx.ASGITransport(app=app), LocalLimiter(3)), ["a.test"], 30),
+                         _burst(LimitedTransport(httpx.ASGITransport(app=app), LocalLimiter(3)), ["a.test"], 30))
+    assert app.peak["a.test"] > 3
+
+
+async def test_a_pause_by_one_worker_stops_the_other_reusing_its_slots(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.campaign import redis_limiter
+
+    monkeypatch.setattr(redis_limiter, "LINGER", 30.0)  # two's free slot stays free for the whole test
+    with redis_server(tmp_path) as url:
+        one, two = redis_limiter.RedisLimiter(url, 2), redis_limiter.RedisLimiter(url, 2)
+        try:
+            await two.release("h:", await two.acquire("h:"))  # two now holds a free, reusable slot
+            await one.pause("h:", 5)  # a 429 seen by one
+            assert two._hosts["h:"].free  # held, not given back
+            await asyncio.sleep(redis_limiter.FRESH * 2)  # two's last word from Redis is now stale
+            waiting = asyncio.ensure_future(two.acquire("h:"))
+            await asyncio.sleep(0.5)
+            assert not waiting.done()
+            assert two._hosts["h:"].until - time.monotonic() > 3  # two learnt of the pause from Redis
+            waiting.cancel()
+        finally:
+            await one.close()
+            await two.close()
+
+
+def _commands(stats: dict[str, dict[str, int]]) -> int:
+    """The limiter's round trips so far: scripts run, PTTLs, ZREMs (a script's own commands not counted)."""
+    return sum(int(stats.get(f"cmdstat_{k}", {}).get("calls", 0)) for k in ("evalsha", "pttl", "zrem"))
+
+
+async def _slots_empty(limiter: object, key: str) -> bool:
+    """Whether the host's leased slots all go back to Redis once nobody uses them (polled up to 10 s)."""
+    for _ in range(100):
+        if await limiter.redis.zcard(key) == 0:  # type: ignore[attr-defined]
+            return True
+        await asyncio.sleep(0.1)
+    return False

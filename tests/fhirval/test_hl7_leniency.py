@@ -292,3 +292,16 @@ def test_binary_named_by_an_attachment_url_is_not_an_orphan() -> None:
 
 def test_binary_named_by_nothing_is_still_an_orphan() -> None:
     assert ("bundle-orphan", "Bundle.entry[2]") in errors(_document_with_binary(None))
+
+
+def test_history_entry_without_full_url_is_an_error_whatever_it_holds() -> None:
+    # BundleValidator.java: BUNDLE_BUNDLE_ENTRY_FULLURL_REQUIRED outside (batch|transaction)(-response), a POST or an
+    # entry without a resource (a deletion in a history) included
+    b = bundle("history", "POST")
+    for e in b["entry"]:
+        e["response"] = {"status": "201 Created"}
+    del b["entry"][0]["fullUrl"]
+    assert ("bundle-fullurl", "Bundle.entry[0]") in errors(b)
+    del b["entry"][0]["resource"]
+    b["entry"][0]["request"] = {"method": "DELETE", "url": "Patient/r0"}
+    assert ("bundle-fullurl", "Bundle.entry[0]") in errors(b)

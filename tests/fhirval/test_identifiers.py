@@ -34,3 +34,11 @@ def test_identifier_inside_a_datatype_and_a_choice() -> None:
     ref = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
            "subject": {"identifier": {"system": "urn:ietf:rfc:3986", "value": "1.2.3"}}}
     assert errors(ref) == [("identifier", "Observation.subject.identifier")]
+
+
+def test_rfc4122_identifier_value_must_be_a_uuid() -> None:
+    system = "https://tools.ietf.org/html/rfc4122"
+    assert errors(patient(system, "0733b27a-377b-4688-90be-eb7b9f462b91")) == []  # HL7: only a warning
+    assert errors(patient(system, "urn:uuid:0733b27a-377b-4688-90be-eb7b9f462b91")) == []  # the same
+    assert errors(patient(system, "12345")) == [("identifier", "Patient.identifier[0]")]
+    assert errors(patient(system, "0733B27A-377B-4688-90BE-EB7B9F462B91")) == [("identifier", "Patient.identifier[0]")]

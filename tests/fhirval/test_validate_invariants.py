@@ -103,6 +103,34 @@ def test_a_primitive_with_extensions_is_one_value_for_contains_and_has_value() -
     assert evaluate("gender.hasValue()", only_extension, "Patient", only_extension, only_extension) == [False]
 
 
+def test_a_primitive_with_extensions_is_one_item_for_every_function() -> None:
+    """fhirpathpy's two items made ``birthDate.toString()`` empty and ``substring()`` raise, so AU Base's inv-pat-0
+    (birth time's date is the birth date) failed its own example; now the value is one item whose extensions and
+    id are its ``_birthDate``'s (fhirpath_primitives.py)."""
+    birth_time = "http://hl7.org/fhir/StructureDefinition/patient-birthTime"
+    resource: dict[str, Any] = {"resourceType": "Patient", "birthDate": "1956-08-23", "_birthDate": {
+        "id": "b1", "extension": [{"url": birth_time, "valueDateTime": "1956-08-23T14:35:45-05:00"}]}}
+    assert fhirpathpy_evaluate(resource, "birthDate.toString()") == []  # fhirpathpy: not one string
+    inv_pat_0 = (f"birthDate.extension('{birth_time}').exists() implies birthDate.extension('{birth_time}')"
+                 ".value.toString().substring(0,10) = birthDate.toString()")
+
+    def ours(expression: str, res: dict[str, Any] = resource) -> list[Any]:
+        return evaluate(expression, res, "Patient", res, res)
+
+    assert ours(inv_pat_0) == [True]
+    assert ours(inv_pat_0, {**resource, "birthDate": "1956-08-24"}) == [False]
+    assert ours("birthDate.toString()") == ["1956-08-23"]
+    assert ours("birthDate.substring(0, 4)") == ["1956"]
+    assert ours("birthDate.count()") == [1]
+    assert ours("birthDate.id") == ["b1"]
+    assert ours("birthDate.extension.count()") == [1]
+    names = {"resourceType": "Patient", "name": [{"given": ["Ann", "Bo"], "_given": [None, {"extension": [
+        {"url": "http://example.org/x", "valueString": "y"}]}]}]}
+    assert ours("name.given.count()", names) == [2]
+    assert ours("name.given.extension('http://example.org/x').value", names) == ["y"]
+    assert ours("name.given[1].toString()", names) == ["Bo"]
+
+
 def test_html_checks_is_checked_natively() -> None:
     """htmlChecks() (txt-1/txt-2) exists only in HL7's Java engine; the narrative is checked with lxml."""
     with pytest.raises(Exception, match="htmlChecks"):

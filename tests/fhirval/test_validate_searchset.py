@@ -60,3 +60,16 @@ def test_matches_are_of_the_types_the_self_link_searched(url: str, ok: bool) -> 
 
 def test_included_entries_may_be_of_any_type() -> None:
     assert found(searchset("http://server.test/fhir/Observation?code=x", ("include", patient()))) == []
+
+
+def test_an_included_resource_needs_an_id_too() -> None:
+    # BundleValidator.checkSearchSet: BUNDLE_SEARCH_ENTRY_NO_RESOURCE_ID for 'include' as for 'match'
+    assert found(searchset(None, ("match", patient()), ("include", patient("o1")))) == []
+    assert found(searchset(None, ("match", patient()), ("include", patient(None)))) == [
+        ("searchset", "Bundle.entry[1].resource")]
+
+
+def test_a_search_entry_without_a_resource() -> None:
+    bundle = searchset(None, ("match", patient()))
+    del bundle["entry"][0]["resource"]
+    assert ("searchset", "Bundle.entry[0]") in found(bundle)  # besides bdl-5, as HL7's validator
