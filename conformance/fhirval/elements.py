@@ -181,11 +181,22 @@ class Walker(ValueWalker):
         probe._targets = self._targets
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
-            probe.resource(value, loc, 1, [profile])
+            probe.resource(value, loc, 1, [profile], full_url=self._entry_url(value))
         elif isinstance(value, dict):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
         return probe.sink.issues
+
+    def _entry_url(self, res: Json) -> str | None:
+        """The fullUrl of the entry of the innermost Bundle being walked that holds ``res``: a trial of an entry's
+        resource (a slice of Bundle.entry by profile) is judged where it stands, its references resolved from it."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.type != "Bundle":
+            return None
+        for entry in frame.resource.get("entry") or ():
+            if isinstance(entry, dict) and entry.get("resource") is res and isinstance(entry.get("fullUrl"), str):
+                return str(entry["fullUrl"])
+        return None
 
     def target_conforms(self, target: Json, profile: str) -> bool | None:
         """Whether a resource a reference resolves to conforms to a target profile, judged once per validation;

@@ -252,3 +252,25 @@ def test_max_decimal_places_on_a_profile_element(tmp_path: Path) -> None:
     assert errors(tmp_path, observation(valueDecimal=7), [as_decimal], as_decimal["url"]) == []
     assert errors(tmp_path, observation(valueDecimal=1.25), [as_decimal], as_decimal["url"]) == [
         ("max-value", "Observation.value.ofType(decimal)")]
+
+
+def test_bundle_entry_slice_by_a_core_profile_is_judged_where_it_stands(tmp_path: Path) -> None:
+    """A Bundle.entry slice whose resource must be core Procedure: the trial walks the resource (it walked nothing
+    while the core definition asked for was skipped) from its own entry, so its relative reference resolves
+    against that entry's fullUrl instead of being "in an entry without fullUrl" (fhir-test-cases bundle-slice-good)."""
+    sliced = profile("entries", "Bundle", [
+        {"id": "Bundle.entry", "path": "Bundle.entry",
+         "slicing": {"discriminator": [{"type": "profile", "path": "resource"}], "rules": "closed"}},
+        {"id": "Bundle.entry:proc", "path": "Bundle.entry", "sliceName": "proc", "min": 1, "max": "1"},
+        {"id": "Bundle.entry:proc.resource", "path": "Bundle.entry.resource", "min": 1, "type": [
+            {"code": "Resource", "profile": ["http://hl7.org/fhir/StructureDefinition/Procedure"]}]},
+        {"id": "Bundle.entry:pat", "path": "Bundle.entry", "sliceName": "pat", "min": 1, "max": "1"},
+        {"id": "Bundle.entry:pat.resource", "path": "Bundle.entry.resource", "min": 1, "type": [
+            {"code": "Resource", "profile": ["http://hl7.org/fhir/StructureDefinition/Patient"]}]}])
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "http://x.org/fhir/Patient/p1", "resource": {"resourceType": "Patient", "id": "p1"}},
+        {"fullUrl": "http://x.org/fhir/Procedure/1", "resource": {
+            "resourceType": "Procedure", "id": "1", "status": "completed", "subject": {"reference": "Patient/p1"}}}]}
+    assert errors(tmp_path, bundle, [sliced]) == []
+    bundle["entry"][1]["resource"]["status"] = "nonsense"
+    assert ("slice-min", "Bundle") in errors(tmp_path, bundle, [sliced])
