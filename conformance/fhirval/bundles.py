@@ -43,6 +43,16 @@ def index_entries(bundle: Json) -> dict[str, Json]:
     return table
 
 
+def entry_full_url(bundle: Json, res: Json, host: Json) -> str | None:
+    """The fullUrl of the entry that holds ``res``: the object being walked when the walk stands in that entry,
+    else found among the entries (a slice's trial validation of ``entry.resource`` stands on the Bundle; without
+    the fullUrl its ``Type/id`` references had no RESTful base to resolve against)."""
+    entry = host if host.get("resource") is res else next(
+        (e for e in _entries(bundle) if e.get("resource") is res), None)
+    full_url = entry.get("fullUrl") if entry is not None else None
+    return full_url if isinstance(full_url, str) else None
+
+
 def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | None:
     hit = table.get(ref)
     if hit is not None:

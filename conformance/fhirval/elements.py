@@ -88,8 +88,7 @@ class Walker(ValueWalker):
         if not self.frames:
             self.root = res
         if full_url is None and self.frames and self.frames[-1].type == "Bundle" and self.hosts:
-            entry_url = self.hosts[-1].get("fullUrl")
-            full_url = entry_url if isinstance(entry_url, str) else None
+            full_url = bundles.entry_full_url(self.frames[-1].resource, res, self.hosts[-1])
         frame = Frame(res, loc, rtype, contained, full_url=full_url)
         self.frames.append(frame)
         if rtype == "Bundle":
@@ -230,7 +229,11 @@ class Walker(ValueWalker):
     def walk_profile(self, res: Json, rtype: str, url: str, loc: str, depth: int, asked: bool) -> None:
         pidx = self.model.index(url)
         if pidx is None or pidx.root is None:
-            if asked:
+            missing = self.missing_dependency(url)
+            if missing is not None:  # the harness lacks a package the profile's IG depends on: not judged
+                self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it is (or derives from) "
+                                                       f"a definition of {missing}, a dependency that is not loaded")
+            elif asked:
                 self.sink.error("unknown-profile", loc, f"the profile {url} is not known (not in the loaded "
                                                         "definitions)")
             else:
@@ -240,6 +243,22 @@ class Walker(ValueWalker):
             self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")
             return
         self.walk_root(res, pidx, loc, depth)
+
+    def missing_dependency(self, url: str) -> str | None:
+        """The package (``id#version``), a dependency of a loaded one that could not be loaded, that defines ``url``
+        or the base it derives from; None when no missing dependency is involved."""
+        loaded = getattr(self.model.source, "loaded", None)
+        if loaded is None or not loaded.missing:
+            return None
+        raw = getattr(self.model.source, "raw_structure", None)
+        for _ in range(16):  # a derivation chain
+            found = self.model.unloaded(url)
+            sd = raw(url) if found is None and raw is not None else None
+            base = sd.get("baseDefinition") if isinstance(sd, dict) else None
+            if found is not None or not isinstance(base, str):
+                return found
+            url = base
+        return None
 
     def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
         """A profile nobody asked for (a vital sign's): its structure and invariants, not its own terminology

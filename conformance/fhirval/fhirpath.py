@@ -37,6 +37,9 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows
     constants.reset()  # type: ignore[no-untyped-call]
     node = ResourceNode.create_node(item, base_path)  # type: ignore[no-untyped-call]
     root = [node]
+    # %resource / %rootResource as typed nodes: fhirpathpy types a bare dict as a System value, so
+    # ``%resource.is(Questionnaire)`` (SDC's and R5's extension context invariants) was false
+    env = {k: _typed(v) for k, v in env.items()}
     ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
            "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True}
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
@@ -49,6 +52,13 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows
             continue  # fhirpathpy's representation of a primitive with extensions and no value, as it drops it
         result.append(data)
     return result
+
+
+def _typed(value: Any) -> Any:
+    """A resource (a dict with ``resourceType``) as a fhirpathpy node of its type; anything else as it is."""
+    if isinstance(value, dict) and isinstance(value.get("resourceType"), str):
+        return ResourceNode.create_node(value, value["resourceType"])  # type: ignore[no-untyped-call]
+    return value
 
 
 def _values(inputs: list[Any]) -> list[Any]:

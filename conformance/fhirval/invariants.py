@@ -287,6 +287,20 @@ class _NotBoolean(Exception):
     """An operand of and / or / implies gave something other than true, false or empty."""
 
 
+_PATH_TYPES: dict[str, str] = R4_MODEL["path2Type"]
+
+
+def _typed_path(base_path: str) -> str:
+    """An element of a complex datatype as that type (``Questionnaire.useContext`` -> ``UsageContext``): fhirpathpy
+    finds a choice (``value`` as ``valueCodeableConcept``) only under the type's own path, so a profile's invariant
+    on such an element (SDC's sdc-uc-1: ``value is CodeableConcept``) saw no value. Backbone elements, which
+    have no type of their own, and resources keep their path."""
+    typed = _PATH_TYPES.get(base_path)
+    if typed is None or not typed[:1].isupper() or typed == "Resource" or typed.startswith("System."):
+        return base_path
+    return typed
+
+
 def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
     """Evaluate one expression on an element (typed by its path, for choice elements) of a resource.
 
@@ -298,6 +312,7 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
         raise compiled
+    base_path = _typed_path(base_path)
     env = {"resource": resource, "rootResource": root}
     logic = compiled.logic
     if logic.term is not None:

@@ -31,6 +31,8 @@ from conformance.fhirval.loaders import DefinitionLoadError
 from conformance.fhirval.source import DefinitionSource, Json
 
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
+_SYSTEM_PRIMITIVES = {"Boolean": "boolean", "String": "string", "Integer": "integer", "Decimal": "decimal",
+                      "Date": "date", "DateTime": "dateTime", "Time": "time"}
 APPENDED = ("constraint", "condition")
 
 
@@ -219,10 +221,13 @@ class Builder:
             root_path, root_id = target, target
         else:
             types = el.get("type", [])
-            if len(types) != 1:
-                codes = ", ".join(t.get("code", "?") for t in types) or "none"
-                raise self.fail(full_id, f"cannot constrain below {el['id']}: it has {len(types)} types ({codes})")
-            type_sd = self.type_definition(types[0], full_id)
+            if not types:
+                raise self.fail(full_id, f"cannot constrain below {el['id']}: it has no type")
+            # several types: the children all of them have, Element's (id, extension), as HL7's ProfilePathProcessor
+            # (getProfileForDataType("Element")); SDC constrains minValue's value[x].extension. One code named several
+            # times (Reference with different profiles) is that type.
+            several = len({t.get("code") for t in types}) > 1
+            type_sd = self.type_definition({"code": "Element"} if several else types[0], full_id)
             elements = type_sd.get("snapshot", {}).get("element", [])
             if not elements:
                 raise self.fail(full_id, f"type {types[0].get('code')} has no snapshot")
@@ -241,7 +246,11 @@ class Builder:
             found = self.source.structure(profile)
             if found is not None:
                 return found
-        if code.startswith(SYSTEM_PREFIX) or not code:
+        if code.startswith(SYSTEM_PREFIX) and code[len(SYSTEM_PREFIX):] in _SYSTEM_PRIMITIVES:
+            # a primitive's own value, given extensions by a recent IG publisher (SDC: item.required.value.extension):
+            # HL7's snapshot walks it as the FHIR primitive (value.id, value.extension, value.value)
+            code = _SYSTEM_PRIMITIVES[code[len(SYSTEM_PREFIX):]]
+        elif code.startswith(SYSTEM_PREFIX) or not code:
             raise self.fail(full_id, f"cannot constrain below a primitive value ({code})")
         found = self.source.structure(code)
         if found is None:
