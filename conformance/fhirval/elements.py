@@ -173,18 +173,29 @@ class Walker(ValueWalker):
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only))
+        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only), self.extension_domains)
         probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
         probe.hosts = list(self.hosts)
         probe._noted = self._noted
         probe._targets = self._targets
         probe.unbound = self.unbound
         if isinstance(value, dict) and "resourceType" in value:
-            probe.resource(value, loc, 1, [profile])
+            probe.resource(value, loc, 1, [profile], full_url=self._entry_url(value))
         elif isinstance(value, dict):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
         return probe.sink.issues
+
+    def _entry_url(self, res: Json) -> str | None:
+        """The fullUrl of the entry of the innermost Bundle being walked that holds ``res``: a trial of an entry's
+        resource (a slice of Bundle.entry by profile) is judged where it stands, its references resolved from it."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.type != "Bundle":
+            return None
+        for entry in frame.resource.get("entry") or ():
+            if isinstance(entry, dict) and entry.get("resource") is res and isinstance(entry.get("fullUrl"), str):
+                return str(entry["fullUrl"])
+        return None
 
     def target_conforms(self, target: Json, profile: str) -> bool | None:
         """Whether a resource a reference resolves to conforms to a target profile, judged once per validation;
@@ -202,9 +213,11 @@ class Walker(ValueWalker):
         HL7's validator, the resource is walked against that profile alone, whose snapshot carries every
         base rule. The base walk would add the base's own bindings where the profile rebinds an element
         (UK Core's Patient.contact.relationship, DiagnosticReport.code...): warnings HL7 does not give."""
+        base = self.model.resource_index(rtype)
         for url in profiles:
             pidx = self.model.index(url)
-            if pidx is not None and pidx.root is not None and pidx.type == rtype:
+            if pidx is not None and pidx.root is not None and pidx.type == rtype and (
+                    base is None or pidx.url != base.url):  # the core definition asked for is the base walk
                 return True
         return False
 
@@ -411,6 +424,7 @@ class Walker(ValueWalker):
                                                       f"found {count}")
         if child.slices and child.slicing is not None:
             assigned = slicing.assign(self, idx, child, items, tcode, where, loc, as_array)
+            assigned = slicing.reslice(self, idx, assigned, items, tcode, where, loc, as_array)
             for i, item in enumerate(items):
                 target = assigned[i] or child
                 self.item(item, idx, target, tcode, f"{where}[{i}]" if as_array else where, depth + 1,
