@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential, measures, questionnaires, structure_rules, terminology_rules
+from conformance.fhirval import (differential, measures, questionnaire_rules, questionnaires, structure_rules,
+                                 terminology_rules)
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         check_search_parameter(w, res, loc)
     elif rtype == "CapabilityStatement":
         check_capability_statement(w, res, loc)
+    elif rtype == "Questionnaire":
+        questionnaire_rules.check(w, res, loc)
     elif rtype == "QuestionnaireResponse":
         questionnaires.check_response(w, res, loc)
     elif rtype == "MeasureReport":
