@@ -5,7 +5,8 @@ search; each is only right if it agrees with the definition it points at. As HL7
 
 - a CapabilityStatement ``searchParam`` with a ``definition`` has that SearchParameter's type;
 - a SearchParameter ``derivedFrom`` another keeps its type and searches only types the other
-  searches; its expression names only resource types among its own ``base``;
+  searches; its expression names only resource types among its own ``base``; a composite one has at least
+  two components;
 - a constraining StructureDefinition's differential applies to its base (differential.py);
 - a ValueSet's include/exclude system is an absolute URI;
 - a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
@@ -147,6 +148,10 @@ def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
                              f"the expression starts from {named}, which is not one of the base types "
                              f"({', '.join(sorted(bases))})")
                 break
+    if sp.get("type") == "composite" and len(_list(sp.get("component"))) < 2:
+        # SearchParameterValidator: SEARCHPARAMETER_MISSING_COMPONENTS (a composite of one part searches nothing
+        # a plain parameter does not)
+        w.sink.error("search-parameter", loc, "a composite search parameter needs at least two components")
     origin_url = sp.get("derivedFrom")
     origin = search_parameter(w.model.source, origin_url) if isinstance(origin_url, str) else None
     if origin is None:
