@@ -9,6 +9,7 @@ search; each is only right if it agrees with the definition it points at. As HL7
   two components;
 - a constraining StructureDefinition's differential applies to its base (differential.py);
 - a ValueSet's include/exclude system is an absolute URI;
+- a ConceptMap maps codes its held code systems have (concept_maps.py);
 - a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
   (``obligation-profile`` true) with the same base as its own.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import (differential, measures, questionnaire_rules, questionnaires, structure_rules,
+from conformance.fhirval import (concept_maps, differential, measures, questionnaire_rules, questionnaires, structure_rules,
                                  terminology_rules)
 from conformance.fhirval.source import search_parameter
 
@@ -52,6 +53,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         terminology_rules.check(w, res, rtype, loc)
     elif rtype == "CodeSystem":
         terminology_rules.check(w, res, rtype, loc)
+    elif rtype == "ConceptMap":
+        concept_maps.check(w, res, loc)
 
 
 def _list(value: Any) -> list[Any]:
