@@ -21,8 +21,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import (concept_maps, differential, measures, questionnaire_rules, questionnaires, structure_rules,
-                                 terminology_rules)
+from conformance.fhirval import (
+    concept_maps,
+    differential,
+    measures,
+    questionnaire_rules,
+    questionnaires,
+    structure_rules,
+    terminology_rules,
+)
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
