@@ -27,6 +27,7 @@ from conformance.fhirval import (
     measures,
     questionnaire_rules,
     questionnaires,
+    structure_definition_rules,
     structure_rules,
     terminology_rules,
 )
@@ -44,6 +45,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     if rtype == "StructureDefinition":
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
+        structure_definition_rules.check(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
