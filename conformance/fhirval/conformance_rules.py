@@ -25,6 +25,7 @@ from conformance.fhirval import (
     concept_maps,
     differential,
     measures,
+    meta_rules,
     questionnaire_rules,
     questionnaires,
     structure_definition_rules,
@@ -42,6 +43,7 @@ _GENERIC_BASES = frozenset({"Resource", "DomainResource"})
 
 
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
+    meta_rules.check(w, res, loc)
     if rtype == "StructureDefinition":
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
