@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.fhirval import (
     concept_maps,
     differential,
+    implementation_guides,
     measures,
     meta_rules,
     questionnaire_rules,
@@ -64,6 +65,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         terminology_rules.check(w, res, rtype, loc)
     elif rtype == "CodeSystem":
         terminology_rules.check(w, res, rtype, loc)
+    elif rtype == "ImplementationGuide":
+        implementation_guides.check(w, res, loc)
     elif rtype == "ConceptMap":
         concept_maps.check(w, res, loc)
 

@@ -48,6 +48,7 @@ ISSUE_TYPE: dict[str, str] = {
     "bundle-link": "invalid", "obligation-profile": "business-rule", "questionnaire": "business-rule",
     "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
     "value-set-rule": "invalid", "security-duplicate": "business-rule",
+    "implementation-guide": "business-rule",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})
