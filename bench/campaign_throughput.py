@@ -63,8 +63,22 @@ def serve(port: int, fault: str, latency_ms: float) -> None:
             await asyncio.sleep(latency_ms / 1000)
         await app(scope, receive, send)  # type: ignore[arg-type]
 
-    uvicorn.run(delayed, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off",
-                timeout_keep_alive=120)
+    profile = os.environ.get("CONFORMANCE_SANDBOX_PROFILE")  # bench/sandbox_cpu.py --profile: cProfile to this file
+    if not profile:
+        uvicorn.run(delayed, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off",
+                    timeout_keep_alive=120)
+        return
+    import cProfile
+    import signal
+
+    # uvicorn re-raises the SIGTERM it stopped on: a handler that exits lets the profile be written.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with cProfile.Profile() as prof:
+        try:
+            uvicorn.run(delayed, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                        lifespan="off", timeout_keep_alive=120)
+        finally:
+            prof.dump_stats(profile)
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:

@@ -139,7 +139,7 @@ def prepared_rows(runs: int, per_run: int) -> list[tuple[Any, bulk.Rows]]:
         result = run_for(n, per_run)
         first = n * per_run + 1
         ids = list(range(first, first + per_run))
-        prepared.append((result.run, bulk.build_rows(result.run.id, result.results, ids, ids)))
+        prepared.append((result.run, bulk.build_rows(result.run.id, result.results, (ids, ids))))
     return prepared
 
 

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import math
+import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from conformance.evidence.schema import BlobRow, EvidenceRow, OutcomeRow
-from conformance.evidence.seal import EVIDENCE_FIELDS, OUTCOME_FIELDS, canonical, plain_value
+from conformance.evidence.seal import EVIDENCE_FIELDS, OUTCOME_FIELDS, canonical, canonical_text, plain_value
 from conformance.model import CheckResult
 
 OUTCOMES = OutcomeRow.__table__
@@ -42,12 +43,16 @@ EVIDENCE_COLUMNS = ("id", "outcome_id", *EVIDENCE_FIELDS)
 class Rows:
     """Everything one run writes below its ``runs`` row, and the seal items over it."""
 
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
-    evidence: list[dict[str, Any]] = field(default_factory=list)
     blobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: list[list[str]] = field(default_factory=list)
-    # The same rows as tuples in OUTCOME_COLUMNS / EVIDENCE_COLUMNS order, JSON columns as text: what
-    # the driver is handed, built in the same pass (not a second walk over the dicts).
+    # Per outcome: the canonical JSON its digest is taken over (its fields and evidence references), and
+    # its metrics as a JSON column's text (what SQLAlchemy's JSON type writes: key order kept).
+    sealed: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    # Only when ids are given (SQLite, the bench's floors): the rows as dicts with their ids, and as
+    # tuples in OUTCOME_COLUMNS / EVIDENCE_COLUMNS order, JSON columns as text, for the driver.
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
     outcome_values: list[tuple[Any, ...]] = field(default_factory=list)
     evidence_values: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -77,39 +82,63 @@ def _text(value: str) -> str:
     return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
 
-def build_rows(run_id: str, results: Sequence[CheckResult], outcome_ids: list[int], evidence_ids: list[int], *,
-               values: bool = True) -> Rows:
-    """Rows with the given ids (one per outcome, one per evidence item), in the run's order; ``values``:
-    also as driver tuples (``outcome_values``, ``evidence_values``; pgwrite.py sends the dicts as JSON)."""
+STORE_BELOW = 100  # bytes of canonical JSON under which deflate makes nothing smaller (75 -> 79, 44 -> 51)
+
+
+def compressed(raw: bytes) -> bytes:
+    """zlib of ``raw``. Deflate at level 6 with its window and hash table sized to ``raw``: zlib.compress's
+    defaults set up about 256 KiB of state per call, most of the cost of a small evidence item (on a fresh
+    heap, page faults); the window is in the stream's header, and zlib.decompress reads it as any other.
+    Under STORE_BELOW bytes, a stored (level 0) stream written directly: zlib.compress(raw, 0)'s bytes."""
+    size = len(raw)
+    if size < STORE_BELOW:
+        return b"\x78\x01\x01" + struct.pack("<HH", size, size ^ 0xFFFF) + raw + struct.pack(">I", zlib.adler32(raw))
+    if size > 16384:
+        return zlib.compress(raw, 6)
+    packer = zlib.compressobj(6, zlib.DEFLATED, max(9, (size + 262).bit_length()), max(1, size.bit_length() - 6))
+    return packer.compress(raw) + packer.flush()
+
+
+def build_rows(run_id: str, results: Sequence[CheckResult], ids: tuple[list[int], list[int]] | None = None) -> Rows:
+    """A run's rows and seal items, in the run's order; with ``ids`` (one per outcome, one per evidence
+    item) also as driver rows (``outcomes``, ``outcome_values``...; pgwrite.py sends ``sealed`` instead)."""
     rows = Rows()
+    blobs = rows.blobs
+    outcome_ids, evidence_ids = ids if ids is not None else ([], [])
     next_evidence = iter(evidence_ids)
     for position, check in enumerate(results):
-        outcome_id = outcome_ids[position]
         cited = []
         for index, item in enumerate(check.evidence):
             raw = canonical({"kind": item.kind, "summary": item.summary, "data": item.data})
             sha = hashlib.sha256(raw).hexdigest()
-            if sha not in rows.blobs:
-                rows.blobs[sha] = {"sha256": sha, "size": len(raw), "content": zlib.compress(raw, 6)}
-            ev = {"id": next(next_evidence), "outcome_id": outcome_id, "position": index, "kind": item.kind,
-                  "summary": _text(item.summary), "sha256": sha}
-            rows.evidence.append(ev)
-            if values:
-                rows.evidence_values.append((ev["id"], outcome_id, index, item.kind, ev["summary"], sha))
-            cited.append({k: ev[k] for k in EVIDENCE_FIELDS})
-        outcome = {"id": outcome_id, "run_id": run_id, "position": position, "check_id": check.id,
-                   "suite": check.suite, "group_name": check.group, "title": _text(check.title),
-                   "status": check.status.value, "required": check.required, "message": _text(check.message),
-                   "duration_ms": _finite(check.duration_ms), "requirements": list(check.requirements),
-                   "capabilities": list(check.capabilities), "metrics": plain_value(check.metrics)}
-        rows.outcomes.append(outcome)
-        if values:
-            rows.outcome_values.append(tuple(_json_column(outcome[c]) if c in JSON_COLUMNS else outcome[c]
-                                             for c in OUTCOME_COLUMNS))
-        sealed = {**{k: outcome[k] for k in OUTCOME_FIELDS}, "evidence": cited}
-        digest = hashlib.sha256(canonical(sealed, made_plain=True))
-        rows.items.append([check.id, digest.hexdigest()])
+            if sha not in blobs:
+                blobs[sha] = {"sha256": sha, "size": len(raw), "content": compressed(raw)}
+            cited.append({"position": index, "kind": item.kind, "summary": _text(item.summary), "sha256": sha})
+        metrics = plain_value(check.metrics)
+        sealed = {"position": position, "check_id": check.id, "suite": check.suite, "group_name": check.group,
+                  "title": _text(check.title), "status": check.status.value, "required": check.required,
+                  "message": _text(check.message), "duration_ms": _finite(check.duration_ms),
+                  "requirements": list(check.requirements), "capabilities": list(check.capabilities),
+                  "metrics": metrics, "evidence": cited}
+        text = canonical_text(sealed, made_plain=True)
+        rows.items.append([check.id, hashlib.sha256(text.encode("ascii")).hexdigest()])
+        rows.sealed.append(text)
+        rows.metrics.append(_json_column(metrics))
+        if ids is not None:
+            _driver_rows(rows, run_id, outcome_ids[position], sealed, next_evidence)
     return rows
+
+
+def _driver_rows(rows: Rows, run_id: str, outcome_id: int, sealed: dict[str, Any], next_evidence: Any) -> None:
+    """One outcome's rows with their ids, as dicts and as driver tuples (SQLite, the bench's floors)."""
+    outcome = {"id": outcome_id, "run_id": run_id, **{k: sealed[k] for k in OUTCOME_FIELDS}}
+    rows.outcomes.append(outcome)
+    rows.outcome_values.append((outcome_id, run_id, *(rows.metrics[-1] if c == "metrics" else _json_column(sealed[c])
+                                                      if c in JSON_COLUMNS else sealed[c] for c in OUTCOME_FIELDS)))
+    for cited in sealed["evidence"]:
+        evidence = {"id": next(next_evidence), "outcome_id": outcome_id, **cited}
+        rows.evidence.append(evidence)
+        rows.evidence_values.append(tuple(evidence[c] for c in EVIDENCE_COLUMNS))
 
 
 def write_run(session: Session, run_id: str, results: Sequence[CheckResult]) -> list[list[str]]:
@@ -117,8 +146,8 @@ def write_run(session: Session, run_id: str, results: Sequence[CheckResult]) -> 
     seal items ([check id, digest])."""
     session.execute(delete(OutcomeRow).where(OutcomeRow.run_id == run_id))  # evidence goes with them (CASCADE)
     n_evidence = sum(len(c.evidence) for c in results)
-    rows = build_rows(run_id, results, _take_ids(session, OUTCOMES.c.id, len(results)),
-                      _take_ids(session, EVIDENCE.c.id, n_evidence))
+    rows = build_rows(run_id, results, (_take_ids(session, OUTCOMES.c.id, len(results)),
+                                        _take_ids(session, EVIDENCE.c.id, n_evidence)))
     conn = session.connection()
     blobs = [b for _, b in sorted(rows.blobs.items())]  # one order for every writer: no deadlock on shared blobs
     if blobs:

@@ -5,7 +5,7 @@ Kept apart from the store's behaviour; the schema changes only through the Alemb
 record: organisations, footprints, systems, self-assessments, content-addressed evidence, seals; 0003
 the global log index of seals and their signatures; 0004 the service's accounts; 0005 campaigns; 0006 the
 service's registered targets; 0007 sealed, signed attestations of verdicts and claims; 0008 OIDC
-identities; 0009 a comparison's own requirements).
+identities; 0009 a comparison's own requirements; 0010 dropped two indexes no query reads).
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ class OutcomeRow(Base):
     __table_args__ = (UniqueConstraint("run_id", "check_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (run_id, check_id) serves every lookup by run (migration 0010).
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     position: Mapped[int]
     check_id: Mapped[str] = mapped_column(String(255))
     suite: Mapped[str] = mapped_column(String(128))
@@ -157,7 +158,7 @@ class EvidenceRow(Base):
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text, default="")
-    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blobs.sha256"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blobs.sha256"))  # never looked up by (0010)
 
     outcome: Mapped[OutcomeRow] = relationship(back_populates="evidence")
     blob: Mapped[BlobRow] = relationship()

@@ -42,14 +42,19 @@ _ENCODER: Any = (_c_make_encoder(None, _refuse, json.encoder.encode_basestring_a
 def canonical(value: Any, *, made_plain: bool = False) -> bytes:
     """schema.canonical_json(value), the same bytes, faster (``made_plain``: the value is already plain,
     skip that walk); anything json refuses goes the long way, so the digest is always the verifier's."""
+    return canonical_text(value, made_plain=made_plain).encode("ascii")
+
+
+def canonical_text(value: Any, *, made_plain: bool = False) -> str:
+    """:func:`canonical` as text (ASCII): pgwrite.py sends an outcome's sealed form as its row."""
     if not made_plain:
         value = plain_value(value)
     try:
         if _ENCODER is not None:
-            return "".join(_ENCODER(value, 0)).encode("ascii")
-        return _dumps(value).encode("ascii")
+            return "".join(_ENCODER(value, 0))
+        return str(_dumps(value))
     except (TypeError, ValueError):
-        return canonical_json(value)
+        return canonical_json(value).decode("ascii")
 
 
 _LEAVES = frozenset({str, int, bool, type(None)})
@@ -80,9 +85,12 @@ def outcome_digest(outcome: dict[str, Any]) -> str:
 
 def run_digest(run: dict[str, Any], sequence: int, items: list[list[str]], previous_digest: str,
                sealed_at: str) -> str:
-    """``items``: [check id, outcome digest] in outcome order."""
-    return _sha({"run": {k: run[k] for k in RUN_FIELDS}, "sequence": sequence, "outcomes": items,
-                 "previous": previous_digest, "sealed_at": sealed_at})
+    """``items``: [check id, outcome digest] in outcome order. Only the run's header is made plain: the
+    items hold no dict (the one thing the encoder writes differently from ``plain``, its keys), and what
+    the encoder refuses goes the long way in :func:`canonical`; their walk was most of a seal's cost."""
+    return hashlib.sha256(canonical({"run": plain_value({k: run[k] for k in RUN_FIELDS}), "sequence": sequence,
+                                     "outcomes": items, "previous": previous_digest, "sealed_at": sealed_at},
+                                    made_plain=True)).hexdigest()
 
 
 def row_fields(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

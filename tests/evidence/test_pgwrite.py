@@ -106,3 +106,20 @@ def test_a_nul_a_server_put_in_a_message_is_stored_on_both_backends_alike(pg_ser
             assert store.verify() == (1, [])
         kept[name] = (result.results[0].message, result.results[0].title)
     assert kept["sqlite"] == kept["postgresql"] == ("the server said \ufffd here", "title \ufffd")
+
+
+def test_what_a_guard_writes_is_committed_with_the_run_or_not_at_all(pg_server: str) -> None:
+    """pgwrite commits in the seal's round trip: a guard's pending ORM rows go in that transaction, and a
+    run refused (already sealed) takes them back with it."""
+    from conformance.evidence.schema import OrganisationRow
+
+    def guard(code: str) -> Any:
+        return lambda session: session.add(OrganisationRow(ods_code=code, name="guard", kind=""))
+
+    with EvidenceStore(fresh_database(pg_server, "t_pgwrite_guard"), find_key=False) as store:
+        store.finish_run(awkward(0), guard("GUARD1"))
+        with pytest.raises(StoreError, match="is sealed"):
+            store.finish_run(awkward(0), guard("GUARD2"))
+        with store.engine.connect() as conn:
+            codes = {c for (c,) in conn.execute(text("SELECT ods_code FROM organisations"))}
+        assert "GUARD1" in codes and "GUARD2" not in codes and store.verify() == (1, [])

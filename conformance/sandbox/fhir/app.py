@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -41,8 +40,18 @@ from conformance.sandbox.faults import (
     Faults,
 )
 from conformance.sandbox.fhir import bedside, bundles, chains, gs1, profiles, search
+from conformance.sandbox.fhir.asgi import SandboxApp
 from conformance.sandbox.fhir.capability import is_r4_type, statement
-from conformance.sandbox.fhir.responses import FhirError, error, fhir, html_not_found, outcome, wants_json
+from conformance.sandbox.fhir.responses import (
+    FhirError,
+    encode,
+    error,
+    fhir,
+    fhir_base,
+    html_not_found,
+    outcome,
+    wants_json,
+)
 from conformance.sandbox.fhir.store import Store, Version
 from conformance.sandbox.fhir.validate import code_problems, problems
 from conformance.sandbox.profile_faults import PROFILES_SEARCH_EMPTY
@@ -56,6 +65,7 @@ class Sandbox:
         self.store = Store()
         gs1.seed(self.store, faults)
         self.started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._statement: bytes | None = None
         # Called after every create and update (endpoint B's subscriptions listen here).
         self.on_write: list[Callable[[str, Version], None]] = []
 
@@ -73,7 +83,9 @@ class Sandbox:
         parts = [p for p in request.path_params.get("path", "").split("/") if p]
         method = request.method
         if parts == ["metadata"] and method == "GET":
-            return fhir(request, self.faults, statement(self.faults, self.started))
+            if self._statement is None:  # 29 KB the same on every /metadata: encoded once
+                self._statement = encode(statement(self.faults, self.started))
+            return fhir(request, self.faults, self._statement)
         if not parts or parts[0] == "metadata":
             raise FhirError(405, f"{method} {request.url.path} is not supported", "not-supported")
         rtype = parts[0]
@@ -101,7 +113,7 @@ class Sandbox:
             return self.delete(request, rtype, rid)
         if shape == (3, "GET") and parts[2] == "_history":
             versions = self._known(request, rtype, rid)
-            return fhir(request, self.faults, bundles.history(rtype, rid, versions, _base(request), self.faults))
+            return fhir(request, self.faults, bundles.history(rtype, rid, versions, fhir_base(request), self.faults))
         if shape == (4, "GET") and parts[2] == "_history":
             return self.vread(request, rtype, rid, parts[3])
         raise FhirError(405, f"{method} {request.url.path} is not supported", "not-supported")
@@ -137,7 +149,7 @@ class Sandbox:
         condition = request.headers.get("if-none-exist")
         if condition and not self.faults.on(CONDITIONAL_CREATE_DUPLICATES):
             query = search.parse(rtype, parse_qsl(condition.split("?", 1)[-1]), True, self.faults)
-            existing = search.run(query, self.store.live(rtype), _base(request), self.faults)
+            existing = search.run(query, self.store.live(rtype), fhir_base(request), self.faults)
             if len(existing) > 1:
                 raise FhirError(412, f"If-None-Exist matches {len(existing)} resources", "duplicate")
             if existing:
@@ -193,7 +205,7 @@ class Sandbox:
         items, chained = chains.split(rtype, items)
         query = search.parse(rtype, items, strict, self.faults)
         query.used.extend((c.name, c.value) for c in chained)
-        base = _base(request)
+        base = fhir_base(request)
         matches = search.run(query, self.store.live(rtype), base, self.faults)
         matches = chains.apply(chained, matches, self.store, base, self.faults)
         if self.faults.on(PROFILES_SEARCH_EMPTY):
@@ -242,7 +254,7 @@ class Sandbox:
         assert version.resource is not None
         rid = version.resource["id"]
         headers = self._headers(version)
-        location = f"{_base(request)}/{rtype}/{rid}/_history/{version.version_id}"
+        location = f"{fhir_base(request)}/{rtype}/{rid}/_history/{version.version_id}"
         if not omit_location:
             headers["Location"] = location
         prefer = request.headers.get("prefer", "").replace(" ", "")
@@ -255,11 +267,7 @@ class Sandbox:
         return fhir(request, self.faults, body, status, headers)
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/fhir"
-
-
-def create_app(faults: Faults) -> Starlette:
+def create_app(faults: Faults) -> SandboxApp:
     """A fresh sandbox (empty store) answering FHIR R4 at ``/fhir``."""
     sandbox = Sandbox(faults)
 
@@ -277,14 +285,14 @@ def create_app(faults: Faults) -> Starlette:
     from conformance.sandbox.hl7v2.trigger import trigger_route
     from conformance.sandbox.realtime.routes import realtime_routes
 
-    routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods),
-              trigger_route(faults)]
-    b_routes, app_b = realtime_routes(sandbox, faults)
+    fhir_routes = [Route("/fhir", endpoint, methods=methods), Route("/fhir/{path:path}", endpoint, methods=methods)]
+    routes = [*fhir_routes, trigger_route(faults)]
+    b_routes, app_b = realtime_routes(sandbox, faults)  # /fhir-b...: never a path the FHIR routes match
     routes = [*b_routes, *routes]
     from conformance.sandbox.api import api_routes
 
     routes += api_routes(faults, sandbox)
-    app = Starlette(routes=routes)
+    app = SandboxApp(routes, fhir_routes, "/fhir")
     app.state.sandbox = sandbox
     app.state.realtime = app_b.subs
     app.state.api = getattr(sandbox, "api", None)

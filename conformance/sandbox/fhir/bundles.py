@@ -6,6 +6,7 @@ Kept apart from matching so paging and link rules (search.html 3.1.1.6) live in 
 from __future__ import annotations
 
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 from conformance.fhir import searchparams as sp
@@ -23,7 +24,9 @@ from conformance.sandbox.fhir.search import DEFAULT_COUNT, Query, link
 from conformance.sandbox.fhir.store import Store, Version
 
 
+@lru_cache(maxsize=4096)
 def http_date(instant: str) -> str:
+    """A version's lastUpdated as an HTTP date (remembered: every read, vread and write of the version asks)."""
     rng = sp.date_range(instant)
     assert rng is not None, instant
     return format_datetime(rng[0], usegmt=True)

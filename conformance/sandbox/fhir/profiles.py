@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from conformance.sandbox.faults import Faults
+from conformance.sandbox.fhir.store import json_copy
 from conformance.sandbox.profile_faults import (
     PROFILES_ATTACHMENT_SIZE_STALE,
     PROFILES_BIRTHDATE_LOCAL_FORMAT,
@@ -23,7 +23,7 @@ NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 
 def apply(resource: dict[str, Any], faults: Faults) -> dict[str, Any]:
     """The resource as a faulty system would store it (a copy; unchanged on a clean sandbox)."""
-    out = copy.deepcopy(resource)
+    out: dict[str, Any] = json_copy(resource)
     if faults.on(PROFILES_VENDOR_ELEMENT):
         out["legacyId"] = "L-000123"
     quantity = out.get("valueQuantity")
