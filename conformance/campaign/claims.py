@@ -53,14 +53,31 @@ class Claims:
             batch = {key: futures.pop(0) for key, futures in self._waiting.items()}
             self._waiting = {k: f for k, f in self._waiting.items() if f}
             try:
-                async with self.gate:
-                    self.statements += 1
-                    got = await asyncio.to_thread(ledger.claim_many, self.store, self.campaign, list(batch))
-            except Exception as exc:  # noqa: BLE001 - raised in every target that asked, as a claim of its own was
-                for future in batch.values():
-                    if not future.done():
+                got = await self._claim(list(batch))
+            except Exception as exc:  # noqa: BLE001 - one target's failure is not the others': each claimed alone
+                for key, future in batch.items():
+                    if len(batch) == 1 and not future.done():
                         future.set_exception(exc)
+                    else:
+                        await self._claim_alone(key, future)
                 continue
             for key, future in batch.items():
                 if not future.done():
                     future.set_result(got.get(key))
+
+    async def _claim(self, keys: list[str]) -> dict[str, int]:
+        async with self.gate:
+            self.statements += 1
+            return await asyncio.to_thread(ledger.claim_many, self.store, self.campaign, keys)
+
+    async def _claim_alone(self, key: str, future: asyncio.Future[int | None]) -> None:
+        """A target of a batch that failed, claimed on its own: an error is raised in it only, as a claim of
+        its own was (a batch failing as one had failed every target of a chunk)."""
+        try:
+            got = (await self._claim([key])).get(key)
+        except Exception as exc:  # noqa: BLE001 - raised in the target that asked
+            if not future.done():
+                future.set_exception(exc)
+            return
+        if not future.done():
+            future.set_result(got)

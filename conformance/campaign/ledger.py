@@ -12,6 +12,9 @@ only when they finish); the next ``campaign run`` (or the broker's redelivery) c
 from __future__ import annotations
 
 import hashlib
+import random
+import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +23,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from conformance.evidence.store import EvidenceStore, now_iso
+from conformance.errors import ConfigError
+from conformance.evidence.store import EvidenceStore, StoreError, now_iso
 
 PENDING, RUNNING, COMPLETE, ABORTED = "pending", "running", "complete", "aborted"
 SETTLED = frozenset({COMPLETE, ABORTED})
+SQLITE_NEEDED = (3, 35, 0)  # the claim and the settle use RETURNING, which SQLite has from 3.35
+RETRIES = 4  # a claim PostgreSQL aborted as a deadlock or serialization failure is run again this often
+RETRY_STATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 BATCH = 500  # targets a statement (enrol, claim): bounded parameters, whatever the campaign's size
 
 TABLE = sa.Table(
@@ -74,13 +81,27 @@ def _run_prefix(campaign: str, target: str) -> str:
     return f"campaign-{digest}-a"
 
 
+def require_returning(store: EvidenceStore, version: str | None = None) -> None:
+    """Stop with one line, not a SQL syntax error mid-campaign, when the store is on a SQLite too old for
+    RETURNING (``version``: the library's, sqlite3.sqlite_version unless a test gives one)."""
+    if store.backend != "sqlite":
+        return
+    found = version or sqlite3.sqlite_version
+    if tuple(int(p) for p in found.split(".")[:3]) < SQLITE_NEEDED:
+        raise ConfigError(f"campaigns need SQLite >= {'.'.join(map(str, SQLITE_NEEDED))} for the evidence store "
+                          f"(this Python's sqlite3 is built with {found}): use a newer Python or a PostgreSQL "
+                          "store (--store postgresql://...)")
+
+
 def enrol(store: EvidenceStore, campaign: str, targets: list[str]) -> None:
     """Add every target as ``pending`` (those already known keep their state: a resumed campaign)."""
+    require_returning(store)
     stamp = now_iso()
+    targets = sorted(set(targets))  # rows locked in one order by every process: no deadlock between enrols
     with store.transaction(f"enrol campaign {campaign}") as session:
         for start in range(0, len(targets), BATCH):
             rows = [{"campaign": campaign, "target": t, "attempt": 0, "status": PENDING, "run_id": "", "reason": "",
-                     "updated": stamp} for t in dict.fromkeys(targets[start:start + BATCH])]
+                     "updated": stamp} for t in targets[start:start + BATCH]]
             if rows:
                 session.execute(_insert(store, rows).on_conflict_do_nothing())
 
@@ -94,10 +115,37 @@ def claim_many(store: EvidenceStore, campaign: str, targets: list[str]) -> dict[
     """Start the next attempt of each target not settled (one not enrolled yet is added): target -> attempt.
 
     One statement for them all (an upsert that takes each row's lock and skips settled rows): a claim was
-    a transaction of four statements and a pool ping per target, on a server the workers share.
+    a transaction of four statements and a pool ping per target, on a server the workers share. The rows
+    are taken in sorted order (two processes claiming overlapping targets would otherwise deadlock on
+    PostgreSQL), and a transaction PostgreSQL aborted as a deadlock or serialization failure (a settle
+    holding a row while it waits for the seal log's lock can still close a cycle) is tried again.
     """
+    require_returning(store)
+    targets = sorted(set(targets))
+    for tries in range(RETRIES + 1):
+        try:
+            return _claim_many(store, campaign, targets)
+        except StoreError as exc:
+            if tries == RETRIES or not retryable(exc):
+                raise
+            time.sleep(0.01 * 2 ** tries * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether a store error was PostgreSQL aborting a transaction that would succeed if run again
+    (deadlock detected, serialization failure): the driver's error is the StoreError's context."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        orig = getattr(seen, "orig", None)
+        if getattr(orig, "sqlstate", None) in RETRY_STATES or getattr(orig, "pgcode", None) in RETRY_STATES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _claim_many(store: EvidenceStore, campaign: str, targets: list[str]) -> dict[str, int]:
     claimed: dict[str, int] = {}
-    targets = list(dict.fromkeys(targets))
     with store.transaction(f"claim {len(targets)} target(s) in campaign {campaign}") as session:
         for start in range(0, len(targets), BATCH):
             batch = targets[start:start + BATCH]
@@ -123,6 +171,7 @@ def settle_guard(store: EvidenceStore, campaign: str, target: str, attempt: int,
     One statement: the row is written only if no attempt settled it (its lock held to the commit, so a
     concurrent attempt waits and then finds it settled); a read follows only when it was, for the message.
     """
+    require_returning(store)
 
     def guard(session: Session) -> None:
         values = {"campaign": campaign, "target": target, "attempt": attempt, "status": status,

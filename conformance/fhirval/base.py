@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ class ZipSource:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._zip = zipfile.ZipFile(path)
+        self._pid = os.getpid()
         index = json.loads(self._zip.read("index.json"))
         self._index: dict[str, dict[str, str]] = {kind: index.get(kind, {}) for kind in KINDS}
         self._summary: dict[str, Json] = index.get("summary", {})
@@ -46,6 +48,12 @@ class ZipSource:
         with self._lock:
             cached = self._cache.get(member)
             if cached is None:
+                if self._pid != os.getpid():
+                    # A forked process (a pre-fork server's or pool's worker) shares the parent's file offset:
+                    # reading the same open zip from two processes interleaves their seeks (BadZipFile). Each
+                    # process reads through a handle of its own.
+                    self._zip = zipfile.ZipFile(self.path)
+                    self._pid = os.getpid()
                 cached = json.loads(self._zip.read(member))
                 self._cache[member] = cached
             return cached

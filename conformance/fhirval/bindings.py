@@ -44,10 +44,15 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         elif isinstance(item.get("code"), str):
             system = item.get("system")
             codings = [(system if isinstance(system, str) else None, item["code"])]
+    max_vs = _max_value_set(binding) if strength == "extensible" else None
     if not codings:
         if type_code == "CodeableConcept" and strength == "required" and isinstance(item, dict):
             sink.error("code-invalid", loc,
                        f"no code provided, and a code is required from the value set {_vs_name(vs_url)}")
+        elif type_code == "CodeableConcept" and max_vs is not None and isinstance(item, dict):
+            # InstanceValidator.validateBindingCodeableConcept: TERMINOLOGY_TX_CODE_VALUESETMAX
+            sink.error("code-invalid", loc, f"no code provided, and a code must be provided from the maximum value "
+                                            f"set {max_vs}")
         return
     expansion = term.expand(_vs_name(vs_url))
     if expansion is None:
@@ -73,8 +78,39 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         sink.error("code-invalid", loc, message)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
+        if max_vs is not None:
+            _check_max(term, max_vs, codings, shown, loc, sink)
     else:
         sink.warning("binding-preferred", loc, message)
+
+
+_MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
+
+
+def _max_value_set(binding: Json) -> str | None:
+    """The binding's maximum value set (R4's elementdefinition-maxValueSet extension), if it names one."""
+    for ext in binding.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == _MAX_VALUE_SET:
+            value = ext.get("valueCanonical", ext.get("valueUri"))
+            if isinstance(value, str):
+                return _vs_name(value)
+    return None
+
+
+def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, str]], shown: str, loc: str,
+               sink: Sink) -> None:
+    """Codes outside an extensible binding's value set must still be in its maximum value set:
+    InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
+    held here, or a code whose system is not held, is not judged."""
+    expansion = term.expand(max_vs)
+    if expansion is None:
+        sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
+                                            + how_to_supply(max_vs))
+        return
+    verdicts = [expansion.contains(system, code) for system, code in codings]
+    if all(v is False for v in verdicts):
+        sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
+                                        "allows other codes only within it)")
 
 
 def _plain_compose(vs: Json | None) -> bool:
@@ -103,6 +139,10 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a CodeSystem supplement "
                                                          f"(it adds to another code system), not a code system")
             return
+        wrong = _system_problem(term, system)
+        if wrong is not None:
+            sink.error("coding-system", f"{loc}.system", wrong)
+            return
     if not isinstance(system, str) or not isinstance(code, str):
         return
     known = term.code_in_system(system, code)
@@ -118,6 +158,36 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
             sink.warning("code-display", f"{loc}.display",
                          f"wrong display {coding['display']!r} for {system}#{code}: "
                          f"valid is {' or '.join(repr(d) for d in sorted(displays))}")
+
+
+_CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.hl7.org/fhir/",
+                  "https://www.hl7.org/fhir/")
+_EXTERNAL = ("http://snomed.info/sct", "http://loinc.org", "http://unitsofmeasure.org",
+             "http://www.nlm.nih.gov/research/umls/rxnorm")
+_NO_HTTPS = frozenset({"https://loinc.org", "https://unitsofmeasure.org", "https://snomed.info/sct",
+                       "https://www.nlm.nih.gov/research/umls/rxnorm"})
+
+
+def _system_problem(term: Terminology, system: str) -> str | None:
+    """What is wrong with a Coding.system no CodeSystem held here answers for, as InstanceValidator.checkCode says
+    (errors there): a build.fhir.org page (TERMINOLOGY_TX_SYSTEM_WRONG_BUILD), a page of the FHIR specification
+    (``.html``, _WRONG_HTML), SNOMED CT, LOINC, UCUM or RxNorm with something after their URI (_INVALID), and
+    ``https`` for a system known by ``http`` (_HTTPS). Not judged: a core-namespace system R4 does not define
+    (TERMINOLOGY_TX_SYSTEM_UNKNOWN is reached only when no terminology server supports it, and HL7's runs have one
+    that knows later versions' core systems), nor an IG's own."""
+    if term.code_system(system) is not None:
+        return None
+    if system.startswith(("http://build.fhir.org", "https://build.fhir.org")):
+        return f"{system} is a page of the FHIR build, not a code system"
+    if system.startswith(_CORE_PREFIXES):
+        if system.endswith(".html"):
+            return f"{system} is a page of the FHIR specification, not a code system"
+        return None
+    if any(system.startswith(e) and system != e for e in _EXTERNAL):
+        return f"{system} is not a valid code system URI ({next(e for e in _EXTERNAL if system.startswith(e))} is)"
+    if system in _NO_HTTPS or (system.startswith("https:") and term.code_system("http:" + system[6:]) is not None):
+        return f"{system}: the code system's URI is http:{system[6:]} (http, not https)"
+    return None
 
 
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity"})

@@ -4,7 +4,8 @@ A Quantity bound is compared with the value after converting the value into the 
 HL7's validator does: same system and code compare directly; other UCUM units are converted with
 ``ucumvert`` (UCUM's grammar parsed into pint units, offline; ``pyucum`` calls the NLM's UCUM web
 API, a network call a validator must not make, and ``ucum`` is not on PyPI). Units that are not
-UCUM, or not commensurable, cannot be compared: that is information, never a verdict. A Quantity
+UCUM cannot be compared: that is information, never a verdict; two valid UCUM units that measure
+different things (``m`` against a bound in ``kg``) are an error, as in HL7's checkQuantity. A Quantity
 maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
 more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
 (before or after today) being unsettled. A text value's own rules, the ``minLength`` and ``regex``
@@ -24,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.ucum import problem
 from conformance.fhirval.values import show
 
 UCUM = "http://unitsofmeasure.org"
@@ -134,8 +136,13 @@ def _quantity_diff(item: Any, tcode: str, bound: dict[str, Any], loc: str, sink:
         return None
     converted = convert(value, str(item.get("code")), str(bound.get("code")))
     if converted is None:
-        sink.info(defect, loc, f"the value's unit {item.get('code')!r} cannot be converted to the bound's "
-                                    f"{bound.get('code')!r}")
+        if incommensurable(str(item.get("code")), str(bound.get("code"))):
+            # HL7's checkQuantity: TYPE_SPECIFIC_CHECKS_DT_QTY_MIN_MIN_NO_CONVERT / _MAX_MIN_NO_CONVERT, an error
+            sink.error(defect, loc, f"the value's unit {item.get('code')!r} cannot be converted to the bound's "
+                                    f"{bound.get('code')!r}: they measure different things")
+        else:
+            sink.info(defect, loc, f"the value's unit {item.get('code')!r} cannot be converted to the bound's "
+                                   f"{bound.get('code')!r}")
         return None
     return converted - limit
 
@@ -173,6 +180,23 @@ def convert(value: float, unit: str, to: str) -> float | None:
         return float(quantity.to(registry.from_ucum(to)).magnitude)
     except Exception:  # noqa: BLE001 - lark and pint raise many kinds for a unit they cannot parse or convert
         return None
+
+
+def incommensurable(unit: str, to: str) -> bool:
+    """Whether two valid UCUM units measure different things (``m`` and ``kg``): a verdict, where a unit that
+    does not parse, or a conversion that fails otherwise, is only not known."""
+    registry = _registry()
+    if registry is None or problem(unit) != "" or problem(to) != "":
+        return False
+    from pint.errors import DimensionalityError
+
+    try:
+        registry.Quantity(1, registry.from_ucum(unit)).to(registry.from_ucum(to))
+    except DimensionalityError:
+        return True
+    except Exception:  # noqa: BLE001 - as convert(): anything else is not a verdict
+        return False
+    return False
 
 
 @functools.cache

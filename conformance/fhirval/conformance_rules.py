@@ -5,9 +5,11 @@ search; each is only right if it agrees with the definition it points at. As HL7
 
 - a CapabilityStatement ``searchParam`` with a ``definition`` has that SearchParameter's type;
 - a SearchParameter ``derivedFrom`` another keeps its type and searches only types the other
-  searches; its expression names only resource types among its own ``base``;
+  searches; its expression names only resource types among its own ``base``; a composite one has at least
+  two components;
 - a constraining StructureDefinition's differential applies to its base (differential.py);
 - a ValueSet's include/exclude system is an absolute URI;
+- a ConceptMap maps codes its held code systems have (concept_maps.py);
 - a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
   (``obligation-profile`` true) with the same base as its own.
 
@@ -19,7 +21,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import differential, measures, questionnaires, structure_rules, terminology_rules
+from conformance.fhirval import (
+    concept_maps,
+    differential,
+    implementation_guides,
+    measures,
+    meta_rules,
+    questionnaire_rules,
+    questionnaires,
+    structure_definition_rules,
+    structure_rules,
+    terminology_rules,
+)
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -31,14 +44,18 @@ _GENERIC_BASES = frozenset({"Resource", "DomainResource"})
 
 
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
+    meta_rules.check(w, res, loc)
     if rtype == "StructureDefinition":
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
+        structure_definition_rules.check(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
     elif rtype == "CapabilityStatement":
         check_capability_statement(w, res, loc)
+    elif rtype == "Questionnaire":
+        questionnaire_rules.check(w, res, loc)
     elif rtype == "QuestionnaireResponse":
         questionnaires.check_response(w, res, loc)
     elif rtype == "MeasureReport":
@@ -48,6 +65,10 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         terminology_rules.check(w, res, rtype, loc)
     elif rtype == "CodeSystem":
         terminology_rules.check(w, res, rtype, loc)
+    elif rtype == "ImplementationGuide":
+        implementation_guides.check(w, res, loc)
+    elif rtype == "ConceptMap":
+        concept_maps.check(w, res, loc)
 
 
 def _list(value: Any) -> list[Any]:
@@ -144,6 +165,10 @@ def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
                              f"the expression starts from {named}, which is not one of the base types "
                              f"({', '.join(sorted(bases))})")
                 break
+    if sp.get("type") == "composite" and len(_list(sp.get("component"))) < 2:
+        # SearchParameterValidator: SEARCHPARAMETER_MISSING_COMPONENTS (a composite of one part searches nothing
+        # a plain parameter does not)
+        w.sink.error("search-parameter", loc, "a composite search parameter needs at least two components")
     origin_url = sp.get("derivedFrom")
     origin = search_parameter(w.model.source, origin_url) if isinstance(origin_url, str) else None
     if origin is None:

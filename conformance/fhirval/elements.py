@@ -255,9 +255,11 @@ class Walker(ValueWalker):
         HL7's validator, the resource is walked against that profile alone, whose snapshot carries every
         base rule. The base walk would add the base's own bindings where the profile rebinds an element
         (UK Core's Patient.contact.relationship, DiagnosticReport.code...): warnings HL7 does not give."""
+        base = self.model.resource_index(rtype)
         for url in profiles:
             pidx = self.model.index(url)
-            if pidx is not None and pidx.root is not None and pidx.type == rtype:
+            if pidx is not None and pidx.root is not None and pidx.type == rtype and (
+                    base is None or pidx.url != base.url):  # the core definition asked for is the base walk
                 return True
         return False
 
@@ -464,6 +466,7 @@ class Walker(ValueWalker):
                                                       f"found {count}")
         if child.slices and child.slicing is not None:
             assigned = slicing.assign(self, idx, child, items, tcode, where, loc, as_array)
+            assigned = slicing.reslice(self, idx, assigned, items, tcode, where, loc, as_array)
             for i, item in enumerate(items):
                 target = assigned[i] or child
                 self.item(item, idx, target, tcode, f"{where}[{i}]" if as_array else where, depth + 1,

@@ -17,12 +17,17 @@ from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
-from conformance.fhirval.fhirpath import narrative_problem
+from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.identifiers import check_identifier
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
-from conformance.fhirval.narrative import check_language_control, language_controls, unresolved_anchors
+from conformance.fhirval.narrative import (
+    check_language_control,
+    check_source_control,
+    language_controls,
+    unresolved_anchors,
+)
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
@@ -35,8 +40,9 @@ _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri
                            *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
-# a link a reader cannot follow: HL7's validator refuses the urn scheme in a hyperlink
-_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["'](urn:[^"']*)["']""")
+# a link a reader cannot follow: HL7's validator refuses the urn and cid schemes in a hyperlink
+# (InstanceValidator.isLiteralScheme, TYPE_SPECIFIC_CHECKS_DT_XHTML_LITERAL_HREF)
+_NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']((?:urn|cid):[^"']*)["']""")
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
 # check, whether the type's own definition has FHIRPath constraints)
@@ -131,9 +137,13 @@ class ValueWalker:
                 binding = node.binding
                 if binding is not None and binding.get("strength") == "required" and not self.unbound:
                     _required_without_value(binding, shadow, loc, self.sink)
+            if isinstance(shadow, dict) and shadow.get("extension"):
+                _check_alternatives(node, shadow, loc, self.sink)
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
+            if isinstance(shadow, dict) and shadow.get("extension") and node.has_rules:
+                _check_fixed_extensions(node, loc, self.sink)
             if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
                 self.empty_ele1(loc)
             return
@@ -310,18 +320,17 @@ class ValueWalker:
             self.sink.error(problem[0], loc, problem[1])
             return
         if tcode == "xhtml" and isinstance(item, str):
-            why = narrative_problem(item)
-            if why:
+            for why in narrative_problems(item):
                 self.sink.error("narrative", loc, why)
             if "#" in item and self.frames:
                 self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
                 for anchor in unresolved_anchors(item, self.frames[-1].resource, self.root):
                     self.sink.error("narrative", loc, f"the hyperlink '#{anchor}' does not resolve: nothing in the "
                                                       "narrative, the contained resources or the instance has that id")
-            if "urn:" in item:
+            if "urn:" in item or "cid:" in item:
                 for link in _NARRATIVE_URN.findall(item):
-                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme 'urn', which a reader "
-                                                      "cannot follow (not a hyperlinkable scheme)")
+                    self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
+                                                      "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
         if max_length is not None and isinstance(item, str) and len(item) > max_length:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
@@ -357,6 +366,7 @@ class ValueWalker:
                 controls = language_controls(ed)
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
+                check_source_control(ed, item, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
@@ -394,6 +404,34 @@ def _must_have_value(ed: Json) -> bool:
         return True
     return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
                for e in ed.get("extension") or ())
+
+
+_VALUE_ALTERNATIVES = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.valueAlternatives"
+
+
+def _check_alternatives(node: Node, shadow: Json, loc: str, sink: Sink) -> None:
+    """A primitive with no value must carry one of the extensions its profile names in R5's
+    ``valueAlternatives`` (or its cross-version extension) when it names any: InstanceValidator.checkPrimitive,
+    PRIMITIVE_VALUE_ALTERNATIVES_MESSAGE (an error)."""
+    ed = node.ed
+    named = [u for u in ed.get("valueAlternatives") or () if isinstance(u, str)]
+    named += [e["valueCanonical"] for e in ed.get("extension") or () if isinstance(e, dict)
+              and e.get("url") == _VALUE_ALTERNATIVES and isinstance(e.get("valueCanonical"), str)]
+    if not named:
+        return
+    present = {e.get("url") for e in shadow.get("extension") or () if isinstance(e, dict)}
+    if not present & set(named):
+        sink.error("value-present", loc, f"{node.path} has no value, and then it must carry one of the extensions "
+                                         f"{', '.join(named)} (valueAlternatives)")
+
+
+def _check_fixed_extensions(node: Node, loc: str, sink: Sink) -> None:
+    """A fixed value (not a pattern) that carries no extension of its own allows none on the value either:
+    InstanceValidator.checkFixedValue, EXTENSION_EXT_FIXED_BANNED (an error). A fixed primitive that carries
+    extensions itself (``_fixedCode``) is left alone."""
+    fixed = node.fixed()
+    if fixed is not None and not node.ed.get("_fixed" + fixed[0]):
+        sink.error("fixed-value", loc, f"{node.path} has a fixed value, which allows no extensions on it")
 
 
 def _defining_url(node: Node) -> bool:

@@ -23,6 +23,7 @@ from fhirpathpy.models import models
 from lxml import etree
 
 from conformance.fhirval import fhirpath_primitives
+from conformance.fhirval.xhtml_rules import structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
 UCUM = "http://unitsofmeasure.org"
@@ -199,12 +200,24 @@ _ALLOWED = frozenset(
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def narrative_problem(div: str) -> str | None:
-    """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content), or None."""
+def narrative_problems(div: str) -> list[str]:
+    """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content); when it
+    does not, what else HL7's XhtmlValidator finds wrong in it (``xhtml_rules.py``). One parse for both."""
     try:
         root = etree.fromstring(div.encode("utf-8"), _PARSER)
     except etree.XMLSyntaxError as exc:
-        return f"the narrative is not well-formed XHTML: {exc.msg}"
+        return [f"the narrative is not well-formed XHTML: {exc.msg}"]
+    problem = _tree_problem(root)
+    return [problem] if problem else structure_problems(root)
+
+
+def narrative_problem(div: str) -> str | None:
+    """The first of :func:`narrative_problems`, or None."""
+    found = narrative_problems(div)
+    return found[0] if found else None
+
+
+def _tree_problem(root: etree._Element) -> str | None:
     if root.tag != f"{{{XHTML_NS}}}div":
         return "the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
     for el in root.iter():

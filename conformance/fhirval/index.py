@@ -23,8 +23,10 @@ CHOICE_SUFFIX = "[x]"  # a choice element's path ends so (value[x]); its JSON na
 # an array of complex values; FAST_NONE: the general path (choices, slices, several types, max 0).
 FAST_NONE, FAST_PRIMITIVE, FAST_COMPLEX, FAST_PRIMITIVES, FAST_COMPLEXES = range(5)
 _LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
+_SOURCE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-source-control"
 # extensions on an element definition that judge() checks (narrative.py, bounds.check_size_rules)
-_RULE_EXTENSIONS = frozenset({_LANGUAGE_CONTROL, "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces",
+_RULE_EXTENSIONS = frozenset({_LANGUAGE_CONTROL, _SOURCE_CONTROL,
+                              "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces",
                               "http://hl7.org/fhir/StructureDefinition/maxSize"})
 # An element's own text rules (HL7's validator, InstanceValidator.checkPrimitive: EXT_MIN_LENGTH, EXT_REGEX)
 _MIN_LENGTH = "http://hl7.org/fhir/StructureDefinition/minLength"
@@ -236,7 +238,7 @@ class StructureIndex:
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
-        # (a narrative-language-control extension is a rule too: see narrative.py)
+        # (narrative-language-control and -source-control extensions are rules too: see narrative.py)
         node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
             isinstance(e, dict) and e.get("url") in _RULE_EXTENSIONS for e in ed.get("extension") or ())
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"

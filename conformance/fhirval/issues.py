@@ -47,7 +47,8 @@ ISSUE_TYPE: dict[str, str] = {
     "snapshot": "structure", "snapshot-not-checked": "informational",
     "bundle-link": "invalid", "obligation-profile": "business-rule", "questionnaire": "business-rule",
     "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
-    "value-set-rule": "invalid",
+    "value-set-rule": "invalid", "security-duplicate": "business-rule",
+    "implementation-guide": "business-rule",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

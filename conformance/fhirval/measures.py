@@ -4,13 +4,15 @@ As HL7's validator, and only when the Measure is loaded (by canonical URL, or co
 a report of one group (or one stratifier in a group) are matched as they stand; otherwise each of the
 report's groups (stratifiers) must carry a code that one of the Measure's has, and each of the Measure's
 must appear in the report (unless the report has none of them at all: not judged). A population lists
-its subjects (``subjectResults``) only in a report of type ``subject-list``.
+its subjects (``subjectResults``) only in a report of type ``subject-list``. A matched group's populations
+and score: measure_groups.py.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval import measure_groups
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ def check_report(w: Walker, report: Json, loc: str) -> None:
         if defined is not None:
             _match(w, _list(defined.get("stratifier")), _list(group.get("stratifier")), where, "stratifier",
                    "group stratifier")
+            measure_groups.check_group(w, measure, defined, group, report, where)
         for j, population in enumerate(_list(group.get("population"))):
             if population.get("subjectResults") is not None and not subject_list:
                 w.sink.error("measure-report", f"{where}.population[{j}]",

@@ -73,7 +73,42 @@ def check_language_control(controls: list[str], narrative: Any, resource: Json, 
                                          f"(found {shown or 'no sections'})")
 
 
-_ANCHOR_LINK = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']#([^"']+)["']""")
+SOURCE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-source-control"
+_SOURCE_CLASSES = frozenset({"generated", "boilerplate", "original"})
+
+
+def check_source_control(ed: Json, narrative: Any, loc: str, sink: Sink) -> None:
+    """A profile's ``narrative-source-control`` at level ``error``: each part of the narrative (a child of its
+    div with content) says where it came from by its class: generated, boilerplate or original
+    (InstanceValidator.checkNarrative, XHTML_CONTROL_NO_SOURCE). HL7's code as it stands falls through its
+    levels (a hint is also an error) and its hasClass accepts any single class; judged here is only what both
+    its intent and its code call an error: level ``error``, and a part with no class, or several classes none
+    of them a source."""
+    levels = [e.get("valueCode", e.get("valueString")) for e in ed.get("extension") or ()
+              if isinstance(e, dict) and e.get("url") == SOURCE_CONTROL]
+    div = narrative.get("div") if isinstance(narrative, dict) else None
+    if "error" not in levels or not isinstance(div, str):
+        return
+    try:
+        root = etree.fromstring(div.encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError:
+        return
+    parts: list[tuple[str, str | None]] = [(root.text or "", None)] if (root.text or "").strip() else []
+    for child in root:
+        if isinstance(child.tag, str) and "".join(child.itertext()).strip():
+            parts.append(("".join(child.itertext()), child.get("class")))
+        if (child.tail or "").strip():
+            parts.append((child.tail or "", None))
+    for text, classes in parts:
+        names = (classes or "").split()
+        if not names or (len(names) > 1 and not _SOURCE_CLASSES & set(names)):
+            sink.error("narrative", loc, f"the narrative part {' '.join(text.split())[:30]!r} does not say its "
+                                         "source (class generated, boilerplate or original), as the profile "
+                                         "requires (narrative-source-control)")
+
+
+# an in-page link, or an image from the page (HL7: TYPE_SPECIFIC_CHECKS_DT_XHTML_RESOLVE, ..._RESOLVE_IMG)
+_ANCHOR_LINK = re.compile(r"""<(?:a\s[^>]*\bhref|img\s[^>]*\bsrc)\s*=\s*["']#([^"']+)["']""")
 _TARGET = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 

@@ -235,6 +235,8 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
     seen_unmatched = False
     for i, m in enumerate(out):
         iloc = f"{where}[{i}]" if as_array else where
+        if items[i] is None and m is None:  # a null, reported by the walk, or a value another slice holds
+            continue
         if m is None:
             seen_unmatched = True
             if rules == "closed" and items[i] is not None and i not in maybe:
@@ -249,4 +251,18 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
         if slicing.get("ordered") and order[id(m)] < last:
             w.sink.error("slice-order", iloc, f"{node.path}:{m.slice_name} is out of order (the slicing is ordered)")
         last = max(last, order[id(m)])
+    return out
+
+
+def reslice(w: Walker, idx: StructureIndex, assigned: list[Node | None], items: list[Any], tcode: str, where: str,
+            loc: str, as_array: bool) -> list[Node | None]:
+    """Re-slicing: the values a slice that is itself sliced (``coding:loinc`` with ``coding:loinc/a``...) holds
+    are assigned among its own slices by its own slicing, with their min/max, closed and ordered rules, as
+    HL7's validator does for a slice that carries a slicing; the deepest slice matched is the one walked."""
+    out = list(assigned)
+    for parent in {id(m): m for m in assigned if m is not None and m.slices and m.slicing is not None}.values():
+        mine = [item if m is parent else None for item, m in zip(items, assigned, strict=True)]
+        inner = assign(w, idx, parent, mine, tcode, where, loc, as_array)
+        inner = reslice(w, idx, inner, mine, tcode, where, loc, as_array)
+        out = [n if n is not None else o for n, o in zip(inner, out, strict=True)]
     return out

@@ -76,6 +76,49 @@ def running_soon(store_url: str, campaign: str, seconds: float, also: Callable[[
     return False
 
 
+class Broker:
+    """A redis-server on a fixed loopback port that can be stopped and started again: on its data
+    (append-only, as a broker is deployed), or empty (``appendonly=False``)."""
+
+    def __init__(self, folder: Path, appendonly: bool = True) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed: `apt-get install redis-server` (as .ci/run does)")
+        self.binary, self.folder, self.port = binary, folder, free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.appendonly = appendonly  # False: a restart comes back empty (the limiter's keys all gone)
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--dir", str(self.folder), "--save", "",
+                                      "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # a clean shutdown: the append-only file is complete
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+
 @contextmanager
 def redis_server(tmp: Path) -> Iterator[str]:
     """``redis://127.0.0.1:PORT/0`` of a throwaway redis-server; skip when it is not installed."""

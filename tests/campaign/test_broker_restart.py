@@ -8,66 +8,20 @@ reconnect on their own."""
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import pytest
-
 from conformance.campaign import ledger
 from conformance.evidence.store import EvidenceStore
 from conformance.sandbox.faults import Faults
 from conformance.sandbox.server import SandboxServer
-from tests.campaign.helpers import free_port, running_soon, stop, write_campaign, write_targets
+from tests.campaign.helpers import Broker, running_soon, stop, write_campaign, write_targets
 from tests.pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Broker:
-    """A redis-server on a fixed loopback port that can be stopped and started again on its data."""
-
-    def __init__(self, folder: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.skip("redis-server is not installed: `apt-get install redis-server` (as .ci/run does)")
-        self.binary, self.folder, self.port = binary, folder, free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        folder.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--dir", str(self.folder), "--save", "", "--appendonly", "yes",
-                                      "--appendfsync", "always"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # a clean shutdown: the append-only file is complete
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
 
 
 def test_broker_restart_mid_campaign_loses_nothing_and_keeps_nothing_twice(tmp_path: Path, pg_server: str) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 
 import pytest
+import sqlalchemy
 
 from conformance.campaign import ledger
 from conformance.campaign.claims import Claims, gate_for
-from conformance.evidence.store import EvidenceStore
+from conformance.errors import ConfigError
+from conformance.evidence.store import EvidenceStore, StoreError
 from conformance.model import RunInfo, RunResult
+from tests.pg import fresh_database
 
 
 def _run(campaign: str, target: str, attempt: int) -> RunResult:
@@ -79,3 +83,70 @@ async def test_targets_starting_together_are_claimed_in_one_statement(tmp_path: 
     assert got == [1, 1, 1, 2]  # "a" asked twice: its second claim is the next attempt, as before
     assert later == 1
     assert claims.statements == 3  # a, b, c (and a's first) together; a's second; d
+
+
+def test_a_sqlite_without_returning_stops_with_one_line(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite before 3.35 has no RETURNING: a ConfigError naming the version needed, not a SQL traceback."""
+    with EvidenceStore(f"sqlite:///{tmp_path}/store.db", find_key=False) as store:
+        ledger.require_returning(store, "3.35.0")  # new enough: nothing said
+        monkeypatch.setattr(ledger.sqlite3, "sqlite_version", "3.31.1")
+        for call in (lambda: ledger.enrol(store, "c", ["a"]), lambda: ledger.claim(store, "c", "a"),
+                     lambda: ledger.settle_guard(store, "c", "a", 1, ledger.COMPLETE)):
+            with pytest.raises(ConfigError, match=r"SQLite >= 3\.35\.0 .*built with 3\.31\.1"):
+                call()
+
+
+def test_overlapping_claims_in_opposite_orders_do_not_deadlock(pg_server: str) -> None:
+    """Two processes claim the same targets listed in opposite orders, at once, round after round: rows
+    locked in the list's order deadlocked on PostgreSQL (one claim failed); sorted, both go through."""
+    url = fresh_database(pg_server, "t_claim_order_" + uuid.uuid4().hex[:8])
+    targets = [f"t{n:04d}" for n in range(3000)]
+    errors: list[BaseException] = []
+    with EvidenceStore(url, find_key=False) as store:
+        ledger.enrol(store, "c", targets)
+        start = threading.Barrier(2)
+
+        def claim(order: list[str]) -> None:
+            for _ in range(4):
+                start.wait()
+                try:
+                    ledger.claim_many(store, "c", order)
+                except Exception as exc:  # collected for the assertion
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=claim, args=(o,)) for o in (targets, targets[::-1])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        attempts = {e.attempt for e in ledger.entries(store, "c")}
+    assert errors == []
+    assert attempts == {8}  # every target claimed by all eight calls
+
+
+async def test_one_target_failing_its_claim_fails_only_itself(pg_server: str) -> None:
+    """A claim batch that fails is claimed again target by target: the others of the chunk still run."""
+    url = fresh_database(pg_server, "t_claim_alone_" + uuid.uuid4().hex[:8])
+    with EvidenceStore(url, find_key=False) as store:
+        claims = Claims(store, "c", gate_for(store))
+        got = await asyncio.gather(*(claims.claim(k) for k in ["a", "x" * 300, "b"]), return_exceptions=True)
+    assert got[0] == 1 and got[2] == 1
+    assert isinstance(got[1], StoreError)  # too long for the column: that target's claim alone fails
+
+
+def test_a_deadlock_is_retried_and_other_errors_are_not() -> None:
+    class Orig(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    def store_error(sqlstate: str) -> StoreError:
+        try:
+            try:
+                raise sqlalchemy.exc.OperationalError("claim", {}, Orig(sqlstate))
+            except sqlalchemy.exc.OperationalError:
+                raise StoreError("could not claim") from None
+        except StoreError as exc:
+            return exc
+
+    assert ledger.retryable(store_error("40P01")) and ledger.retryable(store_error("40001"))
+    assert not ledger.retryable(store_error("22001"))

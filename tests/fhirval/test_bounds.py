@@ -55,10 +55,13 @@ def test_quantity_converted_through_ucum(tmp_path: Path) -> None:
     assert found(_obs(600000, "g"), source, url) == [("error", "max-value", "Observation.value.ofType(Quantity)")]
 
 
-def test_units_that_do_not_convert_are_information_not_a_verdict(tmp_path: Path) -> None:
+def test_units_that_do_not_convert(tmp_path: Path) -> None:
+    """Two UCUM units that measure different things are an error, as HL7's checkQuantity says
+    (TYPE_SPECIFIC_CHECKS_DT_QTY_MIN_MIN_NO_CONVERT / _MAX_MIN_NO_CONVERT: its UCUM service throws, convertUcumValue
+    answers null); units of another system stay information (a warning there, never a verdict)."""
     source, url = _weight(tmp_path)
-    assert found(_obs(5, "m"), source, url) == [("information", "min-value", "Observation.value.ofType(Quantity)"),
-                                                 ("information", "max-value", "Observation.value.ofType(Quantity)")]
+    assert found(_obs(5, "m"), source, url) == [("error", "min-value", "Observation.value.ofType(Quantity)"),
+                                                 ("error", "max-value", "Observation.value.ofType(Quantity)")]
     assert [s for s, _, _ in found(_obs(5, "lb", "https://units.example"), source, url)] == ["information"] * 2
 
 

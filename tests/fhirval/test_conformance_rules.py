@@ -77,3 +77,18 @@ def test_a_loaded_package_search_parameter_is_found_through_the_layers() -> None
     assert search_parameter(source, mine["url"]) is mine
     cs = copy.deepcopy(capability("string", mine["url"]))
     assert found(cs, source) == [("search-parameter", "CapabilityStatement.rest[0].resource[0].searchParam[0]")]
+
+
+def composite(*definitions: str) -> dict[str, Any]:
+    return {"resourceType": "SearchParameter", "text": NARRATIVE, "url": "http://example.org/SearchParameter/c",
+            "name": "c", "status": "active", "description": "synthetic", "code": "c", "base": ["Observation"],
+            "type": "composite", "expression": "Observation",
+            "component": [{"definition": d, "expression": "code"} for d in definitions]}
+
+
+def test_a_composite_search_parameter_has_at_least_two_components() -> None:
+    """SearchParameterValidator: SEARCHPARAMETER_MISSING_COMPONENTS."""
+    two = composite(CORE + "clinical-code", CORE + "Observation-value-quantity")
+    assert found(two) == []
+    assert found(composite(CORE + "clinical-code")) == [("search-parameter", "SearchParameter")]
+    assert found(composite()) == [("search-parameter", "SearchParameter")]

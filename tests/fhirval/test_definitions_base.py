@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,23 @@ def test_members_are_parsed_lazily_and_cached() -> None:
     assert source._cache == {}
     first = source.structure("Observation")
     assert len(source._cache) == 1 and source.structure("Observation") is first
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_process_reads_through_its_own_handle() -> None:
+    """A pre-fork pool's worker shares the parent's open zip and its file offset: a read in the child moved the
+    parent's offset (BadZipFile when both read at once, as bench/fhir_examples_alarms.py --jobs 2 did)."""
+    source = ZipSource(BASE_ZIP)
+    fd = source._zip.fp.fileno()  # type: ignore[union-attr]
+    before = os.lseek(fd, 0, os.SEEK_CUR)
+    pid = os.fork()
+    if pid == 0:  # the child: read members the parent has not cached, then leave at once
+        ok = source.structure("Observation") is not None and source.structure("Patient") is not None
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert os.lseek(fd, 0, os.SEEK_CUR) == before  # the child did not move the parent's offset
+    assert source.structure("Observation") is not None
 
 
 def test_a_fresh_process_opens_the_base_without_the_official_files() -> None:

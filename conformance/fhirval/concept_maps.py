@@ -1,0 +1,54 @@
+"""A ConceptMap's source and target codes are codes of the code systems its groups name.
+
+A map from or to a code its code system does not have can never be applied: HL7's validator reports it as
+an error when it holds that code system complete (ConceptMapValidator ``validateGroupElement`` and
+``validateGroupElementTarget``: CONCEPTMAP_GROUP_SOURCE_CODE_INVALID / CONCEPTMAP_GROUP_TARGET_CODE_INVALID;
+a fragment makes it a warning, which is not reported here). Only a CodeSystem held here, at the version the
+group names if it names one, is consulted; systems judged by grammar or a checker of their own (SNOMED CT,
+LOINC, UCUM...) are left alone, as HL7 asks a terminology server about those.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.terminology_grammars import GRAMMARS
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+
+def _list(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def check(w: Walker, cm: Json, loc: str) -> None:
+    for i, group in enumerate(_list(cm.get("group"))):
+        where = f"{loc}.group[{i}]"
+        source = _held(w, group, "source")
+        target = _held(w, group, "target")
+        for j, element in enumerate(_list(group.get("element"))):
+            here = f"{where}.element[{j}]"
+            if source is not None:
+                _code(w, source, element.get("code"), f"{here}.code", "source")
+            if target is None:
+                continue
+            for k, tgt in enumerate(_list(element.get("target"))):
+                _code(w, target, tgt.get("code"), f"{here}.target[{k}].code", "target")
+
+
+def _held(w: Walker, group: Json, side: str) -> str | None:
+    """The group's source (target) system when a CodeSystem of it is held here, at the version named."""
+    system, version = group.get(side), group.get(f"{side}Version")
+    if not isinstance(system, str) or system in GRAMMARS:
+        return None
+    cs = w.model.term.code_system(system)
+    if cs is None or (isinstance(version, str) and version != cs.get("version")):
+        return None
+    return system
+
+
+def _code(w: Walker, system: str, code: Any, loc: str, side: str) -> None:
+    if isinstance(code, str) and w.model.term.code_in_system(system, code) is False:
+        w.sink.error("code-unknown", loc, f"the {side} code {code!r} is not a code of the code system {system}")

@@ -1,0 +1,94 @@
+"""A MeasureReport group's populations and score against the Measure's group it reports on.
+
+As HL7's MeasureValidator (``validateMeasureReportGroupPopulations`` and ``validateScore``), once a report
+group is matched to its Measure group (measures.py): each population has a code (MEASURE_MR_GRP_POP_NO_CODE)
+that one of the group's populations has (_UNK_CODE), once (_DUPL_CODE), and every population of the
+Measure's group except ``measure-observation`` is reported (_MISSING_BY_CODE). The score follows the
+Measure's scoring: none in a ``data-collection`` report or for a ``cohort`` measure (MEASURE_MR_SCORE_
+PROHIBITED_RT / _MS); a ``proportion``, ``ratio`` or ``continuous-variable`` one has a score with a value
+(MEASURE_MR_SCORE_REQUIRED, _VALUE_REQUIRED), and a proportion is a number from 0 to 1 with no unit
+(_VALUE_INVALID_01, _UNIT_PROHIBITED).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
+_ALTERNATE_SCORE = "http://hl7.org/fhir/us/davinci-deqm/StructureDefinition/extension-alternateScoreType"
+
+
+def _list(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _codings(code: Any) -> set[tuple[Any, Any]]:
+    return {(c.get("system"), c.get("code")) for c in _list(code.get("coding"))} if isinstance(code, dict) else set()
+
+
+def check_group(w: Walker, measure: Json, defined: Json, group: Json, report: Json, loc: str) -> None:
+    check_populations(w, defined, group, loc)
+    check_score(w, measure, group, report, loc)
+
+
+def check_populations(w: Walker, defined: Json, group: Json, loc: str) -> None:
+    populations = _list(defined.get("population"))
+    seen: set[int] = set()
+    for i, population in enumerate(_list(group.get("population"))):
+        where = f"{loc}.population[{i}]"
+        code = population.get("code")
+        if not isinstance(code, dict):
+            w.sink.error("measure-report", where, "a population of a report on a Measure has a code")
+            continue
+        mine = _codings(code)
+        hit = next((k for k, p in enumerate(populations) if _codings(p.get("code")) & mine), None)
+        if hit is None:
+            w.sink.error("measure-report", where, "no population of the Measure's group has this code")
+        elif hit in seen:
+            w.sink.error("measure-report", where, "this population is reported twice")
+        seen.add(hit if hit is not None else -1)
+    for k, p in enumerate(populations):
+        codes = _codings(p.get("code"))
+        if k not in seen and codes and (_POPULATION, "measure-observation") not in codes:
+            label = next(iter(sorted(str(c[1]) for c in codes)))
+            w.sink.error("measure-report", loc, f"the report has no population for the Measure's population {label!r}")
+
+
+def check_score(w: Walker, measure: Json, group: Json, report: Json, loc: str) -> None:
+    scoring_code = next(iter(_list(measure.get("scoring", {}).get("coding")
+                                   if isinstance(measure.get("scoring"), dict) else None)), {}).get("code")
+    score = group.get("measureScore")
+    where = f"{loc}.measureScore"
+    if report.get("type") == "data-collection" or scoring_code == "cohort":
+        if score is not None:
+            why = "a data-collection report" if report.get("type") == "data-collection" else "a cohort measure"
+            w.sink.error("measure-report", where, f"{why} has no measure score")
+        return
+    if scoring_code not in ("proportion", "ratio", "continuous-variable"):
+        return
+    if not isinstance(score, dict):
+        w.sink.error("measure-report", loc, f"a {scoring_code} measure's group has a measure score")
+        return
+    value = score.get("value")
+    if value is None:
+        alternate = next((e for e in _list(score.get("extension")) if e.get("url") == _ALTERNATE_SCORE), {})
+        value = next((v for k, v in alternate.items() if k.startswith("value")), None)
+    if value is None:
+        w.sink.error("measure-report", where, f"a {scoring_code} measure's score has a value")
+        return
+    if scoring_code != "proportion":
+        return
+    for part in ("unit", "system", "code"):
+        if part in score:
+            w.sink.error("measure-report", f"{where}.{part}", f"a proportion's score has no unit ({part})")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return
+    if not Decimal(0) <= number <= Decimal(1):
+        w.sink.error("measure-report", f"{where}.value", f"a proportion's score is from 0 to 1, not {value}")

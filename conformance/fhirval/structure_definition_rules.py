@@ -1,0 +1,119 @@
+"""A StructureDefinition's own consistency, as HL7's StructureDefinitionValidator checks it (structure_rules.py
+has its paths and slicing, differential.py its differential against the base):
+
+- only an extension has a ``context`` or ``contextInvariant``: nothing else is placed by context
+  (SD_NO_CONTEXT_WHEN_NOT_EXTENSION, SD_NO_CONTEXT_INV_WHEN_NOT_EXTENSION; a logical model whose root
+  element has a JSON name may be used as an extension and keeps its context);
+- an extension defined on the core Extension fixes ``Extension.url``, in its differential, to its own
+  canonical URL: otherwise no instance can name it (SD_EXTENSION_URL_MISSING, SD_EXTENSION_URL_MISMATCH);
+- a constraint keeps the type of its base (SD_CONSTRAINED_TYPE_NO_MATCH), when the base is loaded;
+- in the snapshot, an element below the root has a type or a contentReference (SD_NO_TYPES_OR_CONTENTREF),
+  and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types (SD_VALUE_TYPE_IILEGAL).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+_CORE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/Extension"
+_JSON_NAMES = ("http://hl7.org/fhir/tools/StructureDefinition/json-name",
+               "http://hl7.org/fhir/tools/StructureDefinition/jsonName")
+_FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+_VALUES = ("defaultValue", "fixed", "pattern")
+
+
+def _list(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _elements(sd: Json, part: str) -> list[Json]:
+    holder: Any = sd.get(part)
+    return _list(holder.get("element")) if isinstance(holder, dict) else []
+
+
+def check(w: Walker, sd: Json, loc: str) -> None:
+    rtype = sd.get("type")
+    check_context(w, sd, rtype, loc)
+    url = sd.get("url")
+    if rtype == "Extension" and sd.get("baseDefinition") == _CORE_EXTENSION and isinstance(url, str):
+        check_extension_url(w, sd, url, loc)
+    base_url = sd.get("baseDefinition")
+    if sd.get("derivation") == "constraint" and isinstance(base_url, str) and isinstance(rtype, str):
+        index = w.model.index(base_url)
+        base_type = index.sd.get("type") if index is not None else None
+        if isinstance(base_type, str) and base_type != rtype:
+            w.sink.error("structure-type", f"{loc}.type", f"a constraint keeps its base's type: {rtype} is not the "
+                                                          f"type {base_type} of {base_url}")
+    check_snapshot_values(w, sd, loc)
+
+
+def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:
+    if rtype == "Extension":
+        return
+    if not _has_json_name(sd):
+        for i, _ in enumerate(_list(sd.get("context"))):
+            w.sink.error("structure-type", f"{loc}.context[{i}]",
+                         f"a context is only for an extension, and this structure's type is {rtype}")
+    invariants: Any = sd.get("contextInvariant")
+    for i, _ in enumerate(invariants if isinstance(invariants, list) else []):
+        w.sink.error("structure-type", f"{loc}.contextInvariant[{i}]",
+                     f"a context invariant is only for an extension, and this structure's type is {rtype}")
+
+
+def _has_json_name(sd: Json) -> bool:
+    root = (_elements(sd, "snapshot") or _elements(sd, "differential") or [{}])[0]
+    return any(e.get("url") in _JSON_NAMES for e in _list(root.get("extension")))
+
+
+def check_extension_url(w: Walker, sd: Json, url: str, loc: str) -> None:
+    fixed = next((_value(ed, "fixed") for ed in _elements(sd, "differential") if ed.get("path") == "Extension.url"),
+                 None)
+    if fixed is None:
+        w.sink.error("structure-type", loc, f"the extension {url} does not fix Extension.url to its URL in its "
+                                            "differential")
+    elif fixed[1] != url:
+        w.sink.error("structure-type", loc, f"the extension {url} fixes Extension.url to {fixed[1]!r}, not its URL")
+
+
+def _value(ed: Json, prefix: str) -> tuple[str, Any] | None:
+    """The element's ``prefix[x]`` as (type suffix, value), or None."""
+    for key, value in ed.items():
+        if key.startswith(prefix) and len(key) > len(prefix) and key[len(prefix)].isupper():
+            return key[len(prefix):], value
+    return None
+
+
+def _type_codes(ed: Json) -> set[str]:
+    codes = set()
+    for t in _list(ed.get("type")):
+        code = next((e.get("valueUrl") or e.get("valueUri") for e in _list(t.get("extension"))
+                     if e.get("url") == _FHIR_TYPE), None) or t.get("code")
+        if isinstance(code, str):
+            codes.add(code)
+    return codes
+
+
+def check_snapshot_values(w: Walker, sd: Json, loc: str) -> None:
+    for i, ed in enumerate(_elements(sd, "snapshot")):
+        ident = ed.get("id") if isinstance(ed.get("id"), str) else ed.get("path")
+        if not isinstance(ident, str) or "." not in ident:
+            continue
+        where = f"{loc}.snapshot.element[{i}]"
+        codes = _type_codes(ed)
+        if not codes:
+            if not isinstance(ed.get("contentReference"), str):
+                w.sink.error("structure-type", where, f"the element {ident} has neither a type nor a contentReference")
+            continue
+        for prefix in _VALUES:
+            found = _value(ed, prefix)
+            if found is None:
+                continue
+            suffix = found[0]
+            if suffix not in codes and suffix[0].lower() + suffix[1:] not in codes:
+                w.sink.error("structure-type", f"{where}.{prefix}{suffix}",
+                             f"the element {ident} has a {prefix} value of type {suffix}, which is not one of its "
+                             f"types ({', '.join(sorted(codes))})")

@@ -1,0 +1,78 @@
+"""A StructureDefinition's context, extension URL, constrained type and snapshot value types, as HL7's
+StructureDefinitionValidator (SD_NO_CONTEXT_WHEN_NOT_EXTENSION, SD_EXTENSION_URL_MISMATCH,
+SD_CONSTRAINED_TYPE_NO_MATCH, SD_NO_TYPES_OR_CONTENTREF, SD_VALUE_TYPE_IILEGAL)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tests.fhirval.test_agreement_classes import found
+
+URL = "http://example.org/StructureDefinition/synthetic"
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def rule_errors(sd: dict[str, Any]) -> list[str]:
+    return [loc for s, d, loc in found(sd) if s == "error" and d == "structure-type"]
+
+
+def extension(url: str = URL, fixed: str | None = URL) -> dict[str, Any]:
+    url_element: dict[str, Any] = {"id": "Extension.url", "path": "Extension.url"}
+    if fixed is not None:
+        url_element["fixedUri"] = fixed
+    return {"resourceType": "StructureDefinition", "url": url, "name": "Synthetic", "status": "draft",
+            "kind": "complex-type", "abstract": False, "type": "Extension", "baseDefinition": CORE + "Extension",
+            "derivation": "constraint", "context": [{"type": "element", "expression": "Patient"}],
+            "differential": {"element": [
+                {"id": "Extension", "path": "Extension", "max": "1"}, url_element,
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "string"}]}]}}
+
+
+def profile(rtype: str = "Patient", base: str = "Patient") -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": URL, "name": "Synthetic", "status": "draft",
+            "kind": "resource", "abstract": False, "type": rtype, "baseDefinition": CORE + base,
+            "derivation": "constraint", "differential": {"element": [{"id": rtype, "path": rtype}]}}
+
+
+def test_an_extension_fixing_its_own_url_is_accepted() -> None:
+    assert rule_errors(extension()) == []
+
+
+def test_an_extension_that_does_not_fix_its_url_or_fixes_another_is_an_error() -> None:
+    assert rule_errors(extension(fixed=None)) == ["StructureDefinition"]
+    assert rule_errors(extension(fixed="http://example.org/other")) == ["StructureDefinition"]
+
+
+def test_context_only_on_an_extension() -> None:
+    assert rule_errors(profile()) == []
+    sd = profile()
+    sd["context"] = [{"type": "element", "expression": "Patient"}]
+    sd["contextInvariant"] = ["true"]
+    assert rule_errors(sd) == ["StructureDefinition.context[0]", "StructureDefinition.contextInvariant[0]"]
+
+
+def test_a_constraint_keeps_its_bases_type() -> None:
+    assert rule_errors(profile("Observation", "Patient")) == ["StructureDefinition.type"]
+
+
+def snapshot_profile(**element: Any) -> dict[str, Any]:
+    sd = profile()
+    sd["snapshot"] = {"element": [{"id": "Patient", "path": "Patient", "min": 0, "max": "*"},
+                                  {"id": "Patient.gender", "path": "Patient.gender", "min": 0, "max": "1"} | element]}
+    return sd
+
+
+def test_snapshot_values_are_of_the_elements_types() -> None:
+    assert rule_errors(snapshot_profile(type=[{"code": "code"}], fixedCode="male")) == []
+    assert rule_errors(snapshot_profile(type=[{"code": "code"}], patternString="male")) == [
+        "StructureDefinition.snapshot.element[1].patternString"]
+    assert rule_errors(snapshot_profile()) == ["StructureDefinition.snapshot.element[1]"]
+    assert rule_errors(snapshot_profile(contentReference="#Patient.name")) == []
+
+
+def test_the_fhir_type_extension_names_the_type_of_a_system_typed_element() -> None:
+    """R4 types Extension.url as System.String with the fhir-type extension saying uri (a fixedUri is right)."""
+    sd = snapshot_profile(fixedUri="x", type=[{"code": "http://hl7.org/fhirpath/System.String", "extension": [
+        {"url": CORE + "structuredefinition-fhir-type", "valueUrl": "uri"}]}])
+    assert rule_errors(copy.deepcopy(sd)) == []

@@ -1,0 +1,96 @@
+"""The narrative's XHTML as HL7's XhtmlValidator and checkReferences judge it (xhtml_rules.py): each synthetic
+narrative breaks one of their rules and is an error; the allowed forms next to them stay valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource, load_definitions
+from conformance.fhirval.validate import validate_resource
+from conformance.fhirval.xhtml_rules import url_problem
+
+DIV = '<div xmlns="http://www.w3.org/1999/xhtml">%s</div>'
+
+
+def narrative_errors(inner: str) -> list[tuple[str, str]]:
+    res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % inner}}
+    return [(i.defect, i.location) for i in validate_resource(res, base_source()) if i.is_error]
+
+
+@pytest.mark.parametrize("inner", [
+    '<p foo="x">a</p>',  # XHTML_XHTML_ATTRIBUTE_ILLEGAL
+    '<table><tr><td bgcolor="red">a</td></tr></table>',
+    '<p xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="x">a</p>',
+    '<p>a<div>b</div></p>',  # XHTML_XHTML_ELEMENT_ILLEGAL_IN_PARA, XHTML_XHTML_BLOCK_IN_PARA
+    '<span>a<table><tr><td>b</td></tr></table></span>',
+    '<a href="http://x.org">a<a href="http://y.org">b</a></a>',  # XHTML_XHTML_NO_RECURSION
+    'a<br>b</br>',  # XHTML_XHTML_NO_CHILDREN
+    '<ul>text<li>b</li></ul>',  # XHTML_XHTML_ILLEGAL_CHILDREN
+    '<li>b</li>',  # XHTML_XHTML_OUT_OF_PLACE
+    '<table><td>b</td></table>',
+    '<a href="">b</a>',  # XHTML_URL_INVALID (empty), TYPE_SPECIFIC_CHECKS_DT_XHTML_EMPTY_HREF
+    '<a href="javascript:alert(1)">b</a>',  # TYPE_SPECIFIC_CHECKS_DT_XHTML_ACTIVE_HREF
+    '<a href="cid:abc">b</a>',  # TYPE_SPECIFIC_CHECKS_DT_XHTML_LITERAL_HREF
+    '<a href="http://x.org/a b">b</a>',  # UrlUtil.checkValidUrl: a space
+    '<img src="#nope"/>',  # TYPE_SPECIFIC_CHECKS_DT_XHTML_RESOLVE_IMG
+    '<!--DOCTYPE html-->a',  # XHTML_XHTML_DOCTYPE_ILLEGAL
+])
+def test_narrative_rule_broken(inner: str) -> None:
+    found = narrative_errors(inner)
+    assert found and set(found) == {("narrative", "Basic.text.div")}
+
+
+@pytest.mark.parametrize("inner", [
+    '<p class="x" style="color:red" title="t" id="i" lang="en" xml:lang="en" dir="ltr">a</p>',
+    '<table border="1" cellpadding="2" width="100%"><tbody><tr><th scope="col">h</th></tr>'
+    '<tr><td colspan="2" nowrap="nowrap">b</td></tr></tbody></table>',
+    '<p xml:space="preserve">a</p>',  # only a hint in HL7's validator
+    '<a name="x">a</a> <a href="#x">x</a> <a href="http://x.org/a?b=c&amp;d=%20e#f">b</a>',
+    '<ul>\n  <li>a <b>b</b></li>\n</ul><dl><dt>t</dt><dd>d</dd></dl><br/><img src="http://x.org/i.png" alt="i"/>',
+    '<p>a <span>b <a href="mailto:x@y.org">m</a></span></p><blockquote cite="http://x.org">q</blockquote>',
+    '<a href="data:text/plain;base64,SGVsbG8=">d</a>',
+])
+def test_allowed_narrative(inner: str) -> None:
+    assert narrative_errors(inner) == []
+
+
+def test_url_problem() -> None:
+    assert url_problem("http://x.org/ä") is None
+    assert url_problem("http://x.org/{x}") is not None
+    assert url_problem("data:abc") is not None
+    assert url_problem("data:a,b,c") is not None
+
+
+def _source_controlled(tmp_path: Path, level: str) -> tuple[LayeredSource, str]:
+    url = "https://conformance.example/fhir/StructureDefinition/sourced-" + level
+    (tmp_path / f"sd-{level}.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "Sourced", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Basic", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Basic", "differential": {"element": [{
+            "id": "Basic.text", "path": "Basic.text",
+            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/narrative-source-control",
+                           "valueCode": level}]}]}}))
+    return load_definitions([tmp_path]), url
+
+
+@pytest.mark.parametrize(("inner", "bad"), [
+    ("<p>a</p>", True), ("loose text", True), ('<p class="x y">a</p>', True),
+    ('<p class="generated">a</p><p class="original">b</p><div class="boilerplate">c</div><br/>', False),
+    ('<p class="x generated">a</p>', False),
+])
+def test_narrative_source_control(tmp_path: Path, inner: str, bad: bool) -> None:
+    """checkNarrative: XHTML_CONTROL_NO_SOURCE, each part of the narrative says where it came from by its class."""
+    source, url = _source_controlled(tmp_path, "error")
+    res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % inner}}
+    found = [(i.defect, i.location) for i in validate_resource(res, source, (url,)) if i.is_error]
+    assert found == ([("narrative", "Basic.text")] if bad else [])
+
+
+def test_narrative_source_control_below_error_is_not_an_error(tmp_path: Path) -> None:
+    source, url = _source_controlled(tmp_path, "warning")
+    res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % "<p>a</p>"}}
+    assert [i for i in validate_resource(res, source, (url,)) if i.is_error] == []
