@@ -27,6 +27,7 @@ from typing import Any
 
 from fhirpathpy.parser import parse
 
+from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.index import Node
 from conformance.fhirval.issues import Sink
@@ -51,7 +52,7 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
         if key in NATIVE or not isinstance(expression, str) or not expression.strip():
             continue
         severity = "warning" if _best_practice(c) else c.get("severity", "error")
-        out.append((key, severity, expression, c.get("human", "")))
+        out.append((key, severity, fixed(key, expression), c.get("human", "")))
     result = tuple(out)
     node.checks = result
     return result

@@ -1,0 +1,58 @@
+"""HL7's corrections of invariants published wrong in R4, applied before evaluation.
+
+Several R4 invariants were published with FHIRPath that does not say what their text says (``que-7`` asks
+``answer is Boolean``, which a FHIR ``boolean`` is not; ``tim-9`` compares a repeating ``when`` as one value;
+``ras-2`` casts a Range to a decimal). HL7's validator does not judge the published expressions: it replaces
+them, by key or by exact text, in ``FHIRPathExpressionFixer.fixExpr`` (org.hl7.fhir.validation, instance/utils),
+so a resource HL7 accepts was judged invalid here by a rule nobody applies (the spec's own Questionnaire-bb
+failed que-7). This table holds the replacements that apply to R4 content, keyed as HL7 keys them; entries
+for STU3 text or R5 keys are left out, and those our walker judges natively (ref-1, dom-6, txt-2) are not
+FHIRPath here at all. Written by hand: HL7 keeps this list only as Java code, not as data.
+"""
+
+from __future__ import annotations
+
+# by key (HL7 replaces the expression whatever its published text for an R4 resource)
+_BY_KEY = {
+    "opd-3": "targetProfile.exists() implies (type = 'Reference' or type = 'canonical' or "
+             "type.memberOf('http://hl7.org/fhir/ValueSet/resource-types'))",
+    "que-7": "operator = 'exists' implies (answer is boolean)",
+}
+
+_NAME = "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')"
+
+# by the exact published text
+_BY_TEXT = {
+    "probability is decimal implies (probability as decimal) <= 100":
+        "(probability.exists() and (probability is decimal)) implies ((probability as decimal) <= 100)",
+    "enableWhen.count() > 2 implies enableBehavior.exists()":
+        "enableWhen.count() >= 2 implies enableBehavior.exists()",
+    "fullUrl.contains('/_history/').not()": "fullUrl.exists() implies fullUrl.contains('/_history/').not()",
+    _NAME: "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')",
+    "clinicalStatus.exists() or verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/"
+    "condition-ver-status' and code = 'entered-in-error').exists() or category.select($this='problem-list-item')"
+    ".empty()":
+        "(verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/condition-ver-status' and "
+        "code = 'entered-in-error').exists() and category.coding.exists(system='http://terminology.hl7.org/"
+        "CodeSystem/condition-category' and code ='problem-list-item').empty()) implies (clinicalStatus.exists())",
+    "offset.empty() or (when.exists() and ((when in ('C' | 'CM' | 'CD' | 'CV')).not()))":
+        "offset.empty() or (when.exists() and when.select($this in ('C' | 'CM' | 'CD' | 'CV')).allFalse())",
+}
+
+# texts of R4's ballots that 4.0.1 itself corrected, still carried by profiles in packages built on them
+_BY_TEXT_OLDER = {
+    "generated='generated' implies source.empty()": "generation='generated' implies source.empty()",
+    "(component.empty() and hasMember.empty()) implies (dataAbsentReason or value)":
+        "(component.empty() and hasMember.empty()) implies (dataAbsentReason.exists() or value.exists())",
+    "isModifier implies isModifierReason.exists()":
+        "(isModifier.exists() and isModifier) implies isModifierReason.exists()",
+    "differential.element.all(id) and differential.element.id.trace('ids').isDistinct()":
+        "differential.element.all(id.exists()) and differential.element.id.trace('ids').isDistinct()",
+    "snapshot.element.all(id) and snapshot.element.id.trace('ids').isDistinct()":
+        "snapshot.element.all(id.exists()) and snapshot.element.id.trace('ids').isDistinct()",
+}
+
+
+def fixed(key: str, expression: str) -> str:
+    """The expression HL7's validator evaluates for this R4 invariant (the published one when HL7 keeps it)."""
+    return _BY_KEY.get(key) or _BY_TEXT.get(expression) or _BY_TEXT_OLDER.get(expression) or expression
