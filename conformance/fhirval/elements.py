@@ -10,6 +10,7 @@ walking into complex values). Recursion is bounded by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, documents, extensions, slicing
@@ -34,6 +35,21 @@ from conformance.fhirval.vitals import implied_profile
 
 MAX_DEPTH = 120
 _ABSENT: Any = object()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a resource stands in this walk: under its first ``depth`` frames, at ``loc``, contained or an entry
+    with ``full_url``."""
+
+    depth: int
+    loc: str
+    contained: bool
+    full_url: str | None
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class Walker(ValueWalker):
@@ -163,47 +179,73 @@ class Walker(ValueWalker):
     def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
         """Whether a value conforms to a profile: a trial validation whose issues are kept apart. Only its
         first error is kept: a warning or information found first must not fill the probe and overflow it
-        into an error. ``loc`` is where the value stands: an extension's context is judged from it."""
-        found = self.trial(value, profile, loc, 1, errors_only=True)
+        into an error. ``loc`` is where the value stands: an extension's context is judged from it; a resource
+        contained or in a Bundle here (a slice's ``resolve()`` target, a contained or entry resource) is judged
+        at its own place (``place_of``), so its references resolve as in the real walk."""
+        place = self.place_of(value) if isinstance(value, dict) and "resourceType" in value else None
+        found = self.trial(value, profile, loc, 1, errors_only=True, place=place)
         return found is not None and not any(i.is_error for i in found)
 
-    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False
-              ) -> list[Issue] | None:
-        """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded)."""
+    def trial(self, value: Any, profile: str, loc: str, limit: int, *, errors_only: bool = False,
+              place: Place | None = None) -> list[Issue] | None:
+        """The issues of a value against a profile, apart from this walk's (None: the profile is not loaded).
+        The probe stands where the value stands: under this walk's frames, or a resource's own ``place``
+        (``place_of``), with the walk's options (its extension domains). It writes only to its own copy of the
+        frame it stands in: an element id it saw there made the real walk call that element's id a duplicate."""
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
         probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only), self.extension_domains)
-        probe.frames, probe.root, probe.bundles = list(self.frames), self.root, self.bundles
-        probe.hosts = list(self.hosts)
+        kept, hosts = (self.frames[:place.depth] if place is not None else self.frames), self.hosts
+        if kept:
+            last = kept[-1]
+            kept = [*kept[:-1], replace(last, local_refs=set(last.local_refs), element_ids=set())]
+            if place is not None:  # the objects walked down to the frame it stands under
+                at = next((i for i in range(len(hosts) - 1, -1, -1) if hosts[i] is last.resource), len(hosts) - 1)
+                hosts = hosts[:at + 1]
+        probe.frames, probe.root, probe.bundles, probe.hosts = kept, self.root, self.bundles, list(hosts)
         probe._noted = self._noted
         probe._targets = self._targets
         probe.unbound = self.unbound
-        if isinstance(value, dict) and "resourceType" in value:
-            probe.resource(value, loc, 1, [profile], full_url=self._entry_url(value))
+        if place is not None:
+            probe.resource(value, place.loc, 1, [profile], contained=place.contained, full_url=place.full_url)
+        elif isinstance(value, dict) and "resourceType" in value:
+            probe.resource(value, loc, 1, [profile])
         elif isinstance(value, dict):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
         return probe.sink.issues
 
-    def _entry_url(self, res: Json) -> str | None:
-        """The fullUrl of the entry of the innermost Bundle being walked that holds ``res``: a trial of an entry's
-        resource (a slice of Bundle.entry by profile) is judged where it stands, its references resolved from it."""
-        frame = self.frames[-1] if self.frames else None
-        if frame is None or frame.type != "Bundle":
-            return None
-        for entry in frame.resource.get("entry") or ():
-            if isinstance(entry, dict) and entry.get("resource") is res and isinstance(entry.get("fullUrl"), str):
-                return str(entry["fullUrl"])
+    def place_of(self, target: Json) -> Place | None:
+        """Where a resource a reference resolved to stands: contained in the nearest container, or an entry of the
+        innermost Bundle (where ``resolve`` and ``strict_entry`` find it). HL7's validator judges a target under
+        the node stack and host context of where it was found (ResolvedReference.getStack, hostContext), so its
+        own references resolve in its real container, or against its own entry's fullUrl."""
+        inner = next((k for k in range(len(self.frames) - 1, -1, -1) if not self.frames[k].contained), None)
+        if inner is not None:
+            frame = self.frames[inner]
+            for i, c in enumerate(_listed(frame.resource.get("contained"))):
+                if c is target:
+                    return Place(inner + 1, f"{frame.loc}.contained[{i}]", True, None)
+        bundle = next((k for k in range(len(self.frames) - 1, -1, -1) if self.frames[k].type == "Bundle"), None)
+        if bundle is not None:
+            frame = self.frames[bundle]
+            for i, e in enumerate(_listed(frame.resource.get("entry"))):
+                if isinstance(e, dict) and e.get("resource") is target:
+                    full_url = e.get("fullUrl")
+                    return Place(bundle + 1, f"{frame.loc}.entry[{i}].resource", False,
+                                 full_url if isinstance(full_url, str) else None)
         return None
 
     def target_conforms(self, target: Json, profile: str) -> bool | None:
-        """Whether a resource a reference resolves to conforms to a target profile, judged once per validation;
-        None when it cannot be told (the profile not loaded, too many issues, or judging it already: a cycle)."""
+        """Whether a resource a reference resolves to conforms to a target profile, judged once per validation
+        where the target stands (``place_of``); None when it cannot be told (the profile not loaded, too many
+        issues, the target not found where references resolve, or judging it already: a cycle)."""
         key = (id(target), profile)
         if key not in self._targets:
             self._targets[key] = None
-            found = self.trial(target, profile, "$", 1000)
+            place = self.place_of(target)
+            found = self.trial(target, profile, "$", 1000, place=place) if place is not None else None
             if found is not None and not any(i.defect == "too-many-issues" for i in found):
                 self._targets[key] = not any(i.is_error for i in found)
         return self._targets[key]

@@ -65,29 +65,45 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
     return cur
 
 
-def _values(w: Walker, item: Any, steps: list[str], tcode: str) -> list[tuple[Any, str]]:
-    """Instance values at ``steps`` with their type code where known."""
-    found: list[tuple[Any, str]] = [(item, tcode)]
+def _values(w: Walker, item: Any, steps: list[str], tcode: str, loc: str = "$") -> list[tuple[Any, str, str]]:
+    """Instance values at ``steps`` with their type code where known, and where each stands (as the walk names
+    it: a trial of a value against a profile judges its extensions' context from there)."""
+    found: list[tuple[Any, str, str]] = [(item, tcode, loc)]
     for step in steps:
-        nxt: list[tuple[Any, str]] = []
+        nxt: list[tuple[Any, str, str]] = []
         m = _EXT.fullmatch(step)
         t = _OFTYPE.fullmatch(step)
-        for value, vtype in found:
+        for value, vtype, vloc in found:
             if m:
-                nxt += [(e, "Extension") for e in (value.get("extension") or []) if isinstance(value, dict)
-                        and isinstance(e, dict) and e.get("url") == m.group("url")]
+                exts = value.get("extension") if isinstance(value, dict) else None
+                nxt += [(e, "Extension", f"{vloc}.extension[{i}]") for i, e in enumerate(exts or ())
+                        if isinstance(exts, list) and isinstance(e, dict) and e.get("url") == m.group("url")]
             elif t:
                 if vtype in ("", t.group("type")):
-                    nxt.append((value, t.group("type")))
+                    nxt.append((value, t.group("type"), vloc))
             elif step == "resolve()":
                 target = w.resolve(value.get("reference")) if isinstance(value, dict) else None
-                if target is not None:
-                    nxt.append((target, str(target.get("resourceType", ""))))
+                if target is not None:  # judged at its own place (Walker.place_of)
+                    nxt.append((target, str(target.get("resourceType", "")), "$"))
             else:
-                for v, choice in children_named(value, step):
-                    nxt.append((v, _type_name(choice) if choice else ""))
+                nxt += _children(value, step, vloc)
         found = nxt
     return found
+
+
+def _children(value: Any, step: str, loc: str) -> list[tuple[Any, str, str]]:
+    """The values of property ``step``, each with its type (a choice's) and its location."""
+    if not isinstance(value, dict):
+        return []
+    out: list[tuple[Any, str, str]] = []
+    counts: dict[str, int] = {}
+    for v, choice in children_named(value, step):
+        key = step + (choice or "")
+        i = counts[key] = counts.get(key, -1) + 1
+        vtype = _type_name(choice) if choice else ""
+        at = f"{loc}.{step}.ofType({vtype})" if choice else f"{loc}.{step}"
+        out.append((v, vtype, f"{at}[{i}]" if isinstance(value.get(key), list) else at))
+    return out
 
 
 def _type_name(suffix: str) -> str:
@@ -106,7 +122,8 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
         target = _definition_at(w, slice_node, steps)
-        values = _values(w, item, steps, tcode)
+        located = _values(w, item, steps, tcode, loc)
+        values = [(v, vt) for v, vt, _ in located]
         if kind == "exists":
             if target is None:
                 return False
@@ -131,11 +148,10 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
             if not profiles and len(discriminators) > 1:
                 continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
-            vloc = loc if not steps else "$"  # where the value stands, when it is the item itself
             if not values or not profiles:
                 return False
             unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
-            for v, vt in values:
+            for v, vt, vloc in located:  # each tried where it stands
                 if not any(w.conforms(v, vt, p, vloc) for p in profiles):
                     if not unloaded:
                         return False

@@ -279,15 +279,8 @@ _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir" / "validat
 
 
 def test_contained_target_must_conform_to_a_target_profile(tmp_path: Path) -> None:
-    for f in (_FIXTURES / "profiles").iterdir():
-        (tmp_path / f.name).write_text(f.read_text())
-    source = profile_source(tmp_path, _TARGETED, "Observation", [
-        {"id": "Observation.subject", "path": "Observation.subject",
-         "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
-    good = {"resourceType": "Patient", "id": "p", "birthDate": "1980-02-03",
-            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
-                           "valueAddress": {"city": "Leeds"}}],
-            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"}]}
+    source = targeted_source(tmp_path)
+    good = patient_target()
     bad = {k: v for k, v in good.items() if k != "birthDate"}  # tp-1: a test patient needs a birth date
 
     def found(target: dict[str, Any], ref: str = "#p") -> list[tuple[str, str]]:
@@ -316,3 +309,128 @@ def test_canonical_absolute_is_hl7s() -> None:
     assert errors({**q, "derivedFrom": ["http://example.org/Questionnaire/a|1.0"]}) == []
     assert errors({**q, "derivedFrom": ["HTTP://example.org/Questionnaire/a"]}) == [
         ("canonical-relative", "Questionnaire.derivedFrom[0]")]
+
+
+# ---- the target's trial stands where the target stands (issue 21: a probe out of context gave false alarms) ------
+
+_ORG_URL, _PATIENT_URL = "http://a.org/fhir/Organization/o", "http://a.org/fhir/Patient/p"
+
+
+def with_test_profiles(tmp_path: Path) -> None:
+    for f in (_FIXTURES / "profiles").iterdir():
+        (tmp_path / f.name).write_text(f.read_text())
+
+
+def targeted_source(tmp_path: Path) -> LayeredSource:
+    with_test_profiles(tmp_path)
+    return profile_source(tmp_path, _TARGETED, "Observation", [
+        {"id": "Observation.subject", "path": "Observation.subject",
+         "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
+
+
+def patient_target(**changes: Any) -> dict[str, Any]:
+    return {"resourceType": "Patient", "id": "p", "birthDate": "1980-02-03",
+            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                           "valueAddress": {"city": "Leeds"}}],
+            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"}], **changes}
+
+
+def test_contained_target_is_judged_as_contained(tmp_path: Path) -> None:
+    # the Patient's "#o" is the Observation's contained Organization: the trial walks the Patient as contained in
+    # the Observation, not as a resource of its own with no contained list
+    source = targeted_source(tmp_path)
+    obs = observation(contained=[patient_target(managingOrganization={"reference": "#o"}),
+                                 {"resourceType": "Organization", "id": "o", "name": "a"}],
+                      subject={"reference": "#p"})
+    assert profile_errors(source, _TARGETED, obs) == []
+    assert errors(obs) == []
+    del obs["contained"][0]["birthDate"]  # tp-1: still judged
+    assert profile_errors(source, _TARGETED, obs) == [("reference-target", "Observation.subject")]
+
+
+def targeted_document(patient_url: str) -> dict[str, Any]:
+    composition = {"resourceType": "Composition", "status": "final", "type": {"text": "note"}, "date": "2020-01-01",
+                   "author": [{"display": "Dr X"}], "title": "Note", "subject": {"reference": patient_url},
+                   "section": [{"title": "s", "entry": [{"reference": "urn:uuid:8f1c3a52-2b7d-4e8a-9d55-1a2b3c4d5e6f"},
+                                                        {"reference": _ORG_URL}]}]}
+    obs = {**observation(subject={"reference": patient_url}), "meta": {"profile": [_TARGETED]}}
+    return {"resourceType": "Bundle", "type": "document", "timestamp": "2020-01-01T00:00:00Z",
+            "identifier": {"system": "http://example.org/docs", "value": "1"},
+            "entry": [{"fullUrl": _UUID, "resource": composition},
+                      {"fullUrl": "urn:uuid:8f1c3a52-2b7d-4e8a-9d55-1a2b3c4d5e6f", "resource": obs},
+                      {"fullUrl": patient_url,
+                       "resource": patient_target(managingOrganization={"reference": "Organization/o"})},
+                      {"fullUrl": _ORG_URL, "resource": {"resourceType": "Organization", "id": "o", "name": "a"}}]}
+
+
+def test_bundle_entry_target_is_judged_with_its_own_full_url(tmp_path: Path) -> None:
+    # the Patient's "Organization/o" resolves against the Patient's own fullUrl (http://a.org/fhir/), not the
+    # Observation's urn:uuid: the trial walks the Patient as its entry's resource
+    source = targeted_source(tmp_path)
+    bundle = targeted_document(_PATIENT_URL)
+    assert [(i.defect, i.location) for i in validate_resource(bundle, source) if i.is_error] == []
+    del bundle["entry"][2]["resource"]["birthDate"]
+    assert ("reference-target", "Bundle.entry[1].resource.subject") in [
+        (i.defect, i.location) for i in validate_resource(bundle, source) if i.is_error]
+
+
+def test_a_type_profile_trial_keeps_its_element_ids_apart(tmp_path: Path) -> None:
+    # the trial of a value against each of its type's profiles saw the value's id in the real resource's frame,
+    # and the real walk then called that id a duplicate
+    url = "https://conformance.example/fhir/StructureDefinition/two-quantities"
+    source = profile_source(tmp_path, url, "Observation", [
+        {"id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity", "profile": [
+            "http://hl7.org/fhir/StructureDefinition/SimpleQuantity",
+            "http://hl7.org/fhir/StructureDefinition/MoneyQuantity"]}]}])
+    assert profile_errors(source, url, observation(valueQuantity={"id": "q", "value": 1})) == []
+    twice = observation(identifier=[{"id": "q", "value": "1"}], valueQuantity={"id": "q", "value": 1})
+    assert profile_errors(source, url, twice) == [("duplicate-id", "Observation.value.ofType(Quantity)")]
+
+
+def test_a_slice_by_the_profile_of_a_resolved_target_judges_it_where_it_stands(tmp_path: Path) -> None:
+    # a profile discriminator on resolve(): the contained Patient is tried as contained, so its "#o" resolves
+    url = "https://conformance.example/fhir/StructureDefinition/focused-observation"
+    with_test_profiles(tmp_path)
+    source = profile_source(tmp_path, url, "Observation", [
+        {"id": "Observation.focus", "path": "Observation.focus", "slicing": {
+            "discriminator": [{"type": "profile", "path": "resolve()"}], "rules": "open"}},
+        {"id": "Observation.focus:patient", "path": "Observation.focus", "sliceName": "patient", "min": 1,
+         "max": "1", "type": [{"code": "Reference", "targetProfile": [_TEST_PATIENT]}]}])
+    obs = observation(contained=[patient_target(managingOrganization={"reference": "#o"}),
+                                 {"resourceType": "Organization", "id": "o", "name": "a"}],
+                      focus=[{"reference": "#p"}])
+    assert profile_errors(source, url, obs) == []
+    del obs["contained"][0]["birthDate"]  # tp-1: then in no slice
+    assert ("slice-min", "Observation") in profile_errors(source, url, obs)
+
+
+def test_a_slice_by_the_profile_of_a_child_judges_it_where_it_stands(tmp_path: Path) -> None:
+    # a profile discriminator at a path below the item ("value"): the value is tried at its own location, so an
+    # extension whose context is Quantity is on a Quantity, not on the resource
+    url = "https://conformance.example/fhir/StructureDefinition/component-observation"
+    source = profile_source(tmp_path, url, "Observation", [
+        {"id": "Observation.component", "path": "Observation.component", "slicing": {
+            "discriminator": [{"type": "profile", "path": "value"}], "rules": "open"}},
+        {"id": "Observation.component:simple", "path": "Observation.component", "sliceName": "simple", "min": 1,
+         "max": "1"},
+        {"id": "Observation.component:simple.value[x]", "path": "Observation.component.value[x]",
+         "type": [{"code": "Quantity", "profile": ["http://hl7.org/fhir/StructureDefinition/SimpleQuantity"]}]}])
+    uncertainty = {"url": "http://hl7.org/fhir/StructureDefinition/iso21090-uncertainty", "valueDecimal": 0.1}
+    value = {"value": 1, "extension": [uncertainty]}
+    obs = observation(component=[{"code": {"text": "c"}, "valueQuantity": value}])
+    assert profile_errors(source, url, obs) == []
+    value["comparator"] = "<"  # SimpleQuantity: no comparator, then in no slice
+    assert ("slice-min", "Observation") in profile_errors(source, url, obs)
+
+
+def test_a_trial_keeps_the_walks_extension_domains(tmp_path: Path) -> None:
+    # an extension nobody defined, allowed by the validation's extension domains: information in the real walk,
+    # so not an error that makes the target conform to none of its profiles
+    source = targeted_source(tmp_path)
+    unknown = {"url": "https://elsewhere.example/fhir/StructureDefinition/unknown", "valueString": "x"}
+    patient = patient_target()
+    patient["extension"].append(unknown)
+    obs = observation(contained=[patient], subject={"reference": "#p"})
+    assert [(i.defect, i.location) for i in validate_resource(obs, source, (_TARGETED,), extension_domains=["any"])
+            if i.is_error] == []
+    assert ("reference-target", "Observation.subject") in profile_errors(source, _TARGETED, obs)
