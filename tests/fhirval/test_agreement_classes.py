@@ -468,6 +468,10 @@ def test_extension_with_an_empty_url_is_also_missing_its_url() -> None:
     assert ("empty-value", "Patient.extension[0].url") in errors(res)
 
 
+def slicing_errors(sd: dict[str, Any]) -> list[tuple[str, str]]:
+    return [e for e in errors(sd) if e[0] == "structure-slicing"]
+
+
 def test_discriminator_path_names_an_element_of_the_sliced_element() -> None:
     def profile(path: str) -> dict[str, Any]:
         return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/sliced", "name": "Sliced",
@@ -479,9 +483,6 @@ def test_discriminator_path_names_an_element_of_the_sliced_element() -> None:
                     {"id": "Patient.identifier", "path": "Patient.identifier",
                      "slicing": {"discriminator": [{"type": "value", "path": "system"},
                                                    {"type": "value", "path": "$this"}], "rules": "open"}}]}}
-
-    def slicing_errors(sd: dict[str, Any]) -> list[tuple[str, str]]:
-        return [e for e in errors(sd) if e[0] == "structure-slicing"]
 
     assert slicing_errors(profile("url")) == []
     assert slicing_errors(profile("extension('http://example.org/x').value")) == []
@@ -497,9 +498,6 @@ def test_only_a_repeating_element_or_a_choice_is_sliced() -> None:
                 "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation", "derivation": "constraint",
                 "differential": {"element": [{"id": path, "path": path, "slicing": {
                     "discriminator": [{"type": "type", "path": "$this"}], "rules": "open"}}]}}
-
-    def slicing_errors(sd: dict[str, Any]) -> list[tuple[str, str]]:
-        return [e for e in errors(sd) if e[0] == "structure-slicing"]
 
     assert slicing_errors(profile("Observation.category")) == []
     assert slicing_errors(profile("Observation.value[x]")) == []
