@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import ABSOLUTE_REST, RELATIVE, SCHEME, is_absolute_url
+from conformance.fhirval.references import ABSOLUTE_REST, FULLURL_OPTIONAL, RELATIVE, SCHEME, is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -73,7 +73,6 @@ _PAGING = frozenset({"first", "previous", "next", "last"})
 _REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
 
 _RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
-_FULLURL_OPTIONAL = frozenset({"transaction", "transaction-response", "batch", "batch-response"})
 # A fullUrl HL7's validator reads as a RESTful URL (Constants.URI_REGEX_XVER): http(s) or none, then Type/id.
 REST_FULLURL = re.compile(r"(?:https?://(?:[A-Za-z0-9\\.:%$\-_]*/)*?)?(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}" \
                            r"(?:/_history/[A-Za-z0-9\-.]{1,64})?")
@@ -102,7 +101,7 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             # the method, and requires it of every other entry, with a resource or not, posted or not
             # (BundleValidator.java: fullUrlOptional, BUNDLE_BUNDLE_ENTRY_FULLURL_REQUIRED); R4's text asks for it
             # except on a POST: a warning there.
-            if btype not in _FULLURL_OPTIONAL:
+            if btype not in FULLURL_OPTIONAL:
                 w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has no fullUrl (only a transaction or "
                                                                     "batch may omit it)")
             elif "resource" in entry and not _posted(entry):

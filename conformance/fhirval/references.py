@@ -245,24 +245,24 @@ def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
             return
 
 
-# Bundles whose entries HL7's validator lets refer without a fullUrl (InstanceValidator.localResolve)
-# R4 (Bundle.entry.fullUrl): "fullUrl can be empty on a POST", and a relative reference in a transaction or batch
-# names a resource on the server it is sent to; HL7's own comment in BaseValidator.getFromBundle says the rule
-# "doesn't apply for batches or transactions", though its code exempts only their responses. A valid transaction
-# is never judged invalid here: the whole of a transaction or batch (and their responses) is exempt.
-_NO_FULLURL_OK = frozenset({"batch", "batch-response", "transaction", "transaction-response"})
+# Bundles whose entries may go without a fullUrl, and refer from there: R4 (Bundle.entry.fullUrl) "fullUrl can be
+# empty on a POST", and a relative reference in a transaction or batch names a resource on the server it is sent
+# to; HL7's BundleValidator holds fullUrl optional in all of them, and its own comment in
+# BaseValidator.getFromBundle says the reference rule "doesn't apply for batches or transactions", though its code
+# exempts only their responses. A valid transaction is never judged invalid here. (bundles.py uses it too.)
+FULLURL_OPTIONAL = frozenset({"batch", "batch-response", "transaction", "transaction-response"})
 
 
 def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None:
     """A reference (not ``#id``) in an entry that has no fullUrl: HL7's validator says the entry misses its fullUrl
     (InstanceValidator.localResolve, BUNDLE_BUNDLE_ENTRY_NOFULLURL); and a relative reference has nothing to
     resolve against (BaseValidator.getFromBundle, BUNDLE_BUNDLE_FULLURL_MISSING). Transactions and batches are
-    exempt (``_NO_FULLURL_OK``: R4 lets a POST omit the fullUrl, and their references resolve on the server)."""
+    exempt (``FULLURL_OPTIONAL``: R4 lets a POST omit the fullUrl, and their references resolve on the server)."""
     for k in range(len(w.frames) - 1, 0, -1):
         if w.frames[k - 1].type != "Bundle":
             continue
         entry, bundle = w.frames[k], w.frames[k - 1].resource
-        if entry.full_url is not None or bundle.get("type") in _NO_FULLURL_OK:
+        if entry.full_url is not None or bundle.get("type") in FULLURL_OPTIONAL:
             return
         w.sink.error("bundle-fullurl", f"{loc}.reference", f"{ref!r} is in a Bundle entry that has no fullUrl")
         if relative:
