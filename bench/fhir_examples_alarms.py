@@ -71,8 +71,14 @@ _SOURCE: DefinitionSource | None = None  # per process: the definitions every fi
 
 
 def load(packages: list[str], cache: Path | None) -> list[str]:
-    """Set this process's definitions: base R4, plus the packages; returns the loader's warnings."""
+    """Set this process's definitions: base R4, plus the packages; returns the loader's warnings. The HL7
+    Terminology package is found as the CLI finds it ($CONFORMANCE_TERMINOLOGY_PACKAGE, else ``cache``)."""
     global _SOURCE
+    if cache:
+        from conformance.fhirval.packages import PackageCache
+        from conformance.fhirval.terminology_packages import use_package_cache
+
+        use_package_cache(PackageCache(cache))
     if not packages:
         _SOURCE = base_source()
         return []

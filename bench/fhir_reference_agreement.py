@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -51,7 +52,13 @@ from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
-from conformance.fhirval.terminology_packages import default_terminology_source
+from conformance.fhirval.terminology_packages import (
+    ENV,
+    default_terminology_source,
+    find_terminology_package,
+    package_version,
+    use_package_cache,
+)
 from conformance.fhirval.validate import validate_bytes
 
 PACKAGES = ("packages", "package-map")  # run when every package is available locally (see package_files)
@@ -297,17 +304,42 @@ def report(label: str, steps: list[Step]) -> None:
           f"false-valid (missed errors) {false_valid}; false-invalid (false alarms) {false_invalid}")
 
 
+def runner_packages(root: Path, cache: PackageCache, terminology: str | None) -> list[str]:
+    """What HL7's test runner loads into every case's context (TestUtilities.getValidationEngine) and is found
+    here the way the product finds it; one line each on what was found. THO (manifest ``versions.terminology``):
+    ``terminology`` is a package path or ``none``; by default the newest ``hl7.terminology.r4`` in ``cache``,
+    found by find_terminology_package, as the CLI finds it in ``--package-cache``."""
+    manifest = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
+    wanted = (manifest.get("versions") or {}).get("terminology", "?")
+    use_package_cache(cache)
+    if terminology == "none":
+        os.environ.pop(ENV, None)
+        use_package_cache(PackageCache(root / "validator" / "no-such-cache"))  # nor the user's cache
+        return [f"HL7 Terminology: not loaded (--terminology none; HL7's runner loads {wanted})"]
+    path = Path(terminology) if terminology else find_terminology_package(cache)
+    if terminology and path is not None:
+        os.environ[ENV] = str(path)  # the product's own seam for a package path the user gives
+    if path is None:
+        return [f"HL7 Terminology: none in {cache.root} (HL7's runner loads {wanted})"]
+    return [f"HL7 Terminology: {path.name} version {package_version(path)} (HL7's runner loads {wanted})"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
     parser.add_argument("--packages", type=Path, metavar="DIR",
                         help="FHIR packages for the cases that name them: a package cache, or npm-pack .tgz files "
                              "(default: the test cases' validator/packages)")
+    parser.add_argument("--terminology", metavar="PATH|none",
+                        help="the HL7 Terminology package for every step (folder or .tgz; default: the newest "
+                             "hl7.terminology.r4 in the packages folder; an unpacked folder is read file by file)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
     args = parser.parse_args()
     # never the user's own cache: without --packages, the test cases' own packages/ folder (a cache layout) serves
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
+    for line in runner_packages(args.cases, cache, args.terminology):
+        print(line)
     steps, optioned = select(args.cases, cache)
     seconds = run(steps, cache)
     print(f"{len(steps)} R4 validation steps (base R4 + each case's own files), validated in {seconds:.2f} s")

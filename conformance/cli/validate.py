@@ -135,7 +135,9 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
                    "package cache, never the network.")
 @click.option("--package-cache", "package_cache", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="The FHIR package cache to find packages and dependencies in: <id>#<version> folders or "
-                   "<id>-<version>.tgz archives (default $FHIR_PACKAGE_CACHE, else ~/.fhir/packages).")
+                   "<id>-<version>.tgz archives (default $FHIR_PACKAGE_CACHE, else ~/.fhir/packages). The HL7 "
+                   "Terminology package (hl7.terminology.r4, newest) is found there too, unless "
+                   "$CONFORMANCE_TERMINOLOGY_PACKAGE names one; never fetched.")
 @click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
               help="Extensions under this URL prefix that no loaded package defines are information, not errors "
                    "(repeatable; 'any' for all; modifier extensions stay errors).")
@@ -147,18 +149,32 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 
     Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
     input is valid, 1 when any is not, 2 for a usage error such as a package that cannot be loaded.
+    Codes of HL7's own code systems are judged when the HL7 Terminology package is installed in the
+    package cache (or named by $CONFORMANCE_TERMINOLOGY_PACKAGE); otherwise they are information.
     """
 
     def body() -> int:
+        if package_cache:  # also where the HL7 Terminology package is looked for
+            from conformance.fhirval.packages import PackageCache
+            from conformance.fhirval.terminology_packages import use_package_cache
+
+            cache = PackageCache(package_cache)
+            before = use_package_cache(cache)
+            try:
+                return validate_with(cache)
+            finally:  # in-process callers (tests, a host) get their own cache back
+                use_package_cache(before)
+        return validate_with(None)
+
+    def validate_with(cache: Any) -> int:  # a PackageCache, or None: the default
         from conformance.fhirval.validate import report, validate_bytes
 
         if packages:
             from conformance.fhirval.layered import load_definitions
             from conformance.fhirval.loaders import DefinitionLoadError
-            from conformance.fhirval.packages import PackageCache
 
             try:
-                source: Any = load_definitions(packages, cache=PackageCache(package_cache) if package_cache else None)
+                source: Any = load_definitions(packages, cache=cache)
             except DefinitionLoadError as exc:
                 click.echo(f"conformance: validate fhir: {exc}", err=True)
                 return EXIT_USAGE

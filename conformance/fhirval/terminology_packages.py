@@ -1,9 +1,11 @@
 """The HL7 Terminology package (THO, ``hl7.terminology.r4``) as loadable data, read on demand.
 
-HL7's validator loads THO by itself; we find it the same ways the project finds other packages:
-a path the user gives (``$CONFORMANCE_TERMINOLOGY_PACKAGE``: a package folder or ``.tgz``), else the
-FHIR package cache (``~/.fhir/packages`` or ``$FHIR_PACKAGE_CACHE``), newest ``hl7.terminology.r4``
-first, then ``hl7.terminology``. Nothing of THO is copied into the project, and nothing is fetched.
+HL7's validator loads THO by itself (its CLI by default, its test runner into every case's context); we
+find it the same ways the project finds other packages: a path the user gives
+(``$CONFORMANCE_TERMINOLOGY_PACKAGE``: a package folder or ``.tgz``), else the FHIR package cache the run
+names (``use_package_cache``: the CLI's ``--package-cache``, a bench's packages folder), else
+``$FHIR_PACKAGE_CACHE`` or ``~/.fhir/packages``; newest ``hl7.terminology.r4`` first, then
+``hl7.terminology``. Nothing of THO is copied into the project, and nothing is fetched.
 
 THO holds thousands of ValueSets and CodeSystems, most never asked for, so a package folder is read
 file by file: ``package/.index.json`` names the file of each canonical where the cache tooling wrote
@@ -19,6 +21,7 @@ that cannot be read is no package: its codes stay information.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from pathlib import Path
@@ -119,13 +122,25 @@ def open_package(path: Path) -> IndexedPackage | WholePackage:
     return WholePackage(path)
 
 
+_RUN_CACHE: list[PackageCache] = []  # the package cache this run names (use_package_cache), at most one
+
+
+def use_package_cache(cache: PackageCache | None) -> PackageCache | None:
+    """Look for THO in ``cache`` from now on (None: the default cache again); returns the cache named before, to
+    put back. A runner names its cache once, before validating: a Terminology already made keeps what it found."""
+    before = _RUN_CACHE[0] if _RUN_CACHE else None
+    _RUN_CACHE[:] = [cache] if cache is not None else []
+    return before
+
+
 def find_terminology_package(cache: PackageCache | None = None) -> Path | None:
-    """The user's THO package, else the newest one in the FHIR package cache; None when there is none."""
+    """The user's THO package, else the newest one in the FHIR package cache (``cache``, else the run's, else the
+    default); None when there is none."""
     given = os.environ.get(ENV)
     if given:
         path = Path(given).expanduser()
         return path if path.exists() else None
-    cache = cache or PackageCache()
+    cache = cache or (_RUN_CACHE[0] if _RUN_CACHE else PackageCache())
     for name in THO_NAMES:
         folder = cache.find(name)
         if folder is not None:
@@ -135,16 +150,17 @@ def find_terminology_package(cache: PackageCache | None = None) -> Path | None:
 
 def how_to_supply(url: str) -> str:
     """A sentence for "not held locally": what to load, and a user-given package path that is not there."""
-    return _hint(url.startswith(THO_BASE), os.environ.get(ENV), os.environ.get("FHIR_PACKAGE_CACHE"))
+    run = str(_RUN_CACHE[0].root) if _RUN_CACHE else None
+    return _hint(url.startswith(THO_BASE), os.environ.get(ENV), os.environ.get("FHIR_PACKAGE_CACHE"), run)
 
 
 @functools.lru_cache(maxsize=64)
-def _hint(tho: bool, given: str | None, cache: str | None) -> str:  # cached: the cache folder is listed once
+def _hint(tho: bool, given: str | None, cache: str | None, run: str | None) -> str:  # the cache is listed once
     if given and not Path(given).expanduser().exists():
         return f"; ${ENV} names {given}, which does not exist"
     if tho and find_terminology_package() is None:
-        return ("; install the HL7 Terminology package (hl7.terminology.r4) in the FHIR package cache or name it "
-                f"in ${ENV}")
+        return ("; install the HL7 Terminology package (hl7.terminology.r4) in the FHIR package cache (or the one "
+                f"--package-cache names) or name it in ${ENV}")
     return "; load the package that defines it with --package"
 
 
@@ -157,3 +173,16 @@ def default_terminology_source() -> IndexedPackage | WholePackage | None:
     """The THO package found now (one reader per path for the life of the process), or None."""
     path = find_terminology_package()
     return _cached(str(path)) if path is not None else None
+
+
+def package_version(path: Path) -> str | None:
+    """The ``version`` in the package.json of the package at ``path`` (a folder holding ``package/`` is not read
+    further; an archive is read as the validator reads it, once); None when it has none."""
+    try:
+        if path.is_dir():
+            manifest = json.loads((path / "package" / "package.json").read_text(encoding="utf-8"))
+            version = manifest.get("version") if isinstance(manifest, dict) else None
+            return version if isinstance(version, str) else None
+        return read_source(path).version
+    except (OSError, ValueError, DefinitionLoadError):
+        return None
