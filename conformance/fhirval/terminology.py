@@ -135,6 +135,7 @@ class Terminology:
         self._supplement: dict[str, bool] = {}
         self._code_systems: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
+        self._case_folded: dict[str, frozenset[str]] = {}
 
     # ---- definitions: the source first, then the terminology package --------------------------------
 
@@ -220,13 +221,25 @@ class Terminology:
         return hit
 
     def code_in_system(self, system: str, code: str) -> bool | None:
-        """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown)."""
+        """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown).
+        A system not marked ``caseSensitive: true`` has the code in any case, as HL7's validator finds it
+        (ValueSetValidator.findCodeInConcept with CodeSystem.getCaseSensitive(), false when absent;
+        CODE_CASE_DIFFERENCE is information)."""
         table = self._table(system)
         if table is None:
             return judge(system, code)
-        if code in table[0]:
+        if code in table[0] or code.lower() in self._folded(system):
             return True
         return False if table[1] == "complete" else None
+
+    def _folded(self, system: str) -> frozenset[str]:
+        """The lower-cased codes of a held system that is not case-sensitive; empty for one that is."""
+        hit = self._case_folded.get(system)
+        if hit is None:
+            cs, table = self.code_system(system), self._table(system)
+            folded = cs is not None and table is not None and cs.get("caseSensitive") is not True
+            hit = self._case_folded[system] = frozenset(c.lower() for c in table[0]) if folded and table else frozenset()
+        return hit
 
     def displays(self, system: str, code: str) -> set[str]:
         """The display and designations of a code in a CodeSystem we hold (empty when none is known)."""
