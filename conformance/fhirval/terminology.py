@@ -238,7 +238,8 @@ class Terminology:
         if hit is None:
             cs, table = self.code_system(system), self._table(system)
             folded = cs is not None and table is not None and cs.get("caseSensitive") is not True
-            hit = self._case_folded[system] = frozenset(c.lower() for c in table[0]) if folded and table else frozenset()
+            hit = frozenset(c.lower() for c in table[0]) if folded and table is not None else frozenset()
+            self._case_folded[system] = hit
         return hit
 
     def displays(self, system: str, code: str) -> set[str]:

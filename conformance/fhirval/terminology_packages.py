@@ -34,6 +34,10 @@ ENV = "CONFORMANCE_TERMINOLOGY_PACKAGE"
 THO_BASE = "http://terminology.hl7.org/"
 THO_NAMES = ("hl7.terminology.r4", "hl7.terminology")
 _KINDS = frozenset({"CodeSystem", "ValueSet"})
+# code systems some THO releases carry that HL7's validator never takes from THO (CanonicalResourceManager
+# INVALID_TERMINOLOGY_URLS, "erroneous code systems found in THO"): their codes stay unjudged here too
+IGNORED = frozenset({"http://snomed.info/sct", "http://dicom.nema.org/resources/ontology/DCM",
+                     "http://nucc.org/provider-taxonomy"})
 
 
 class IndexedPackage:
@@ -53,7 +57,7 @@ class IndexedPackage:
 
     def _get(self, kind: str, url: str) -> Json | None:
         url = url.split("|")[0]
-        name = self._file(kind, url)
+        name = self._file(kind, url) if url not in IGNORED else None
         if name is None:
             return None
         if name not in self._read:
@@ -108,7 +112,7 @@ class WholePackage:
         return self._source().value_set(url)
 
     def code_system(self, url: str) -> Json | None:
-        return self._source().code_system(url)
+        return self._source().code_system(url) if url.split("|")[0] not in IGNORED else None
 
     def structure(self, key: str) -> Json | None:
         return None

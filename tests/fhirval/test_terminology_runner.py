@@ -92,3 +92,19 @@ def test_the_bench_loads_tho_from_its_packages_folder_and_says_which(run_cache: 
     assert find_terminology_package() == run_cache / "hl7.terminology.r4#9.9.9"
     said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), "none")  # type: ignore[attr-defined]
     assert said[0].startswith("HL7 Terminology: not loaded") and find_terminology_package() is None
+
+
+def test_code_systems_hl7_never_takes_from_tho_are_not_taken(run_cache: Path, tmp_path: Path) -> None:
+    """CanonicalResourceManager.see drops THO's copies of SNOMED CT, DICOM and NUCC (INVALID_TERMINOLOGY_URLS)."""
+    from conformance.fhirval.terminology_packages import open_package
+
+    dcm = "http://dicom.nema.org/resources/ontology/DCM"
+    folder = run_cache / "hl7.terminology.r4#9.9.9"
+    (folder / "package" / "CodeSystem-DCM.json").write_text(json.dumps({
+        "resourceType": "CodeSystem", "url": dcm, "status": "active", "content": "complete",
+        "concept": [{"code": "110"}]}))
+    index = json.loads((folder / "package" / ".index.json").read_text())
+    index["files"].append({"filename": "CodeSystem-DCM.json", "resourceType": "CodeSystem", "url": dcm})
+    (folder / "package" / ".index.json").write_text(json.dumps(index))
+    assert open_package(folder).code_system(SYSTEM) is not None
+    assert open_package(folder).code_system(dcm) is None
