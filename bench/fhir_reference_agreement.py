@@ -1,6 +1,7 @@
 """Agreement with HL7's reference validator on its own published test cases (FHIR/fhir-test-cases).
 
-    .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--packages DIR] [--show tune|heldout|all]
+    .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--packages DIR] [--terminology PATH|none]
+        [--show tune|heldout|all]
 
 PATH is a checkout (or an extract) of https://github.com/FHIR/fhir-test-cases holding
 ``validator/manifest.json``, the case files and ``validator/outcomes/java/``. Nothing of it is kept
@@ -23,6 +24,12 @@ cases needing more than base R4 and their own files are counted by what they nee
 
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
+
+The HL7 Terminology package (THO), which HL7's runner loads into every case's context (TestUtilities.
+getValidationEngine; the manifest's ``versions.terminology``), is used for every step when the ``--packages``
+folder holds ``hl7.terminology.r4`` (found as ``conformance validate fhir --package-cache`` finds it) or
+``--terminology`` names one (an unpacked folder is read file by file; ``none``: without it). The version used
+and the manifest's are printed first (``runner_packages``).
 
 Package cases: a case that names ``packages`` is run when every one is available locally, as a file of the
 test cases (``packages/hl7.fhir.test.verA#1.0.0.tgz``) or, for ``id#version``, in the ``--packages`` folder (a

@@ -11,8 +11,8 @@ THO holds thousands of ValueSets and CodeSystems, most never asked for, so a pac
 file by file: ``package/.index.json`` names the file of each canonical where the cache tooling wrote
 one; without it (a package unpacked from the registry as published) THO's own naming is followed,
 ``http://terminology.hl7.org/CodeSystem/<id>`` in ``CodeSystem-<id>.json``, and the file is taken only
-if its ``url`` is the one asked for. An archive is read whole, once, on the first lookup (~4 s for THO:
-unpack it into a folder to avoid that). It is a fallback:
+if its ``url`` is the one asked for. An archive is read the same way from its members, kept as bytes in
+one pass on the first lookup. It is a fallback:
 the validator's own source (base R4, the packages given) always wins, so a package pinning an older
 code system keeps it; only base R4's own frozen copies of THO resources give way to THO's. A package
 that cannot be read is no package: its codes stay information.
@@ -24,10 +24,13 @@ import functools
 import json
 import os
 import re
+import tarfile
+import zlib
 from pathlib import Path
+from typing import Any
 
-from conformance.fhirval.loaders import DefinitionLoadError, read_file
-from conformance.fhirval.packages import PackageCache, index_entries, read_source
+from conformance.fhirval.loaders import DefinitionLoadError, read_file, resources_from_bytes
+from conformance.fhirval.packages import MAX_MEMBER_BYTES, PackageCache, index_entries, read_source
 from conformance.fhirval.source import Json, MemorySource
 
 ENV = "CONFORMANCE_TERMINOLOGY_PACKAGE"
@@ -61,14 +64,24 @@ class IndexedPackage:
         if name is None:
             return None
         if name not in self._read:
-            path = self.folder / "package" / name
             try:
-                found = read_file(path) if path.is_file() else []
+                found = self._resources(name)
             except DefinitionLoadError:
                 found = []
             self._read[name] = next((r for r in found if r.get("resourceType") == kind), None)
         hit = self._read[name]
         return hit if hit is not None and hit.get("url") == url else None
+
+    def _resources(self, name: str) -> list[Json]:
+        path = self.folder / "package" / name
+        return read_file(path) if path.is_file() else []
+
+    def member(self, name: str) -> bytes | None:
+        """The bytes of ``package/<name>``; None when there is no such file."""
+        try:
+            return (self.folder / "package" / name).read_bytes()
+        except OSError:
+            return None
 
     def value_set(self, url: str) -> Json | None:
         return self._get("ValueSet", url)
@@ -80,10 +93,54 @@ class IndexedPackage:
         return None
 
 
+class ArchivePackage(IndexedPackage):
+    """A package archive (``.tgz``) read the same way: its ``package/*.json`` members are kept as bytes in one
+    pass on the first lookup (a gzip stream is read in order; ~0.3 s of CPU for THO against ~1.5 s to parse
+    every member), and each is parsed when a canonical it holds is asked for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, None)
+        self._members: dict[str, bytes] | None = None
+
+    def _open(self) -> dict[str, bytes]:
+        if self._members is None:
+            self._members = {}
+            try:
+                with tarfile.open(self.folder, "r:*") as archive:
+                    for member in archive:
+                        folder, _, base = member.name.removeprefix("./").rpartition("/")
+                        if (member.isfile() and folder == "package" and base.endswith(".json")
+                                and member.size <= MAX_MEMBER_BYTES and (handle := archive.extractfile(member))):
+                            self._members[base] = handle.read()
+            except (tarfile.TarError, OSError, EOFError, zlib.error):
+                self._members = {}  # a package that cannot be read is no package
+            try:
+                listing = json.loads(self._members.get(".index.json", b"null")).get("files")
+            except (ValueError, AttributeError):
+                listing = None
+            if isinstance(listing, list):
+                self._index = _index_of([e for e in listing if isinstance(e, dict) and isinstance(e.get("filename"),
+                                                                                                   str)])
+        return self._members
+
+    def _file(self, kind: str, url: str) -> str | None:
+        self._open()
+        return super()._file(kind, url)
+
+    def member(self, name: str) -> bytes | None:
+        return self._open().get(name)
+
+    def _resources(self, name: str) -> list[Json]:
+        data = self._open().get(name)
+        return resources_from_bytes(data, f"{self.folder}!package/{name}", _KINDS) if data is not None else []
+
+
 def _index(folder: Path) -> dict[tuple[str, str], str] | None:
     entries = index_entries(folder)
-    if entries is None:
-        return None
+    return _index_of(entries) if entries is not None else None
+
+
+def _index_of(entries: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     for entry in entries:
         kind, url = entry.get("resourceType"), entry.get("url")
@@ -93,7 +150,7 @@ def _index(folder: Path) -> dict[tuple[str, str], str] | None:
 
 
 class WholePackage:
-    """A package without an index (an archive, a plain folder): read whole on the first lookup."""
+    """Resources not in a package layout (a plain folder, a Bundle file): read whole on the first lookup."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -119,10 +176,12 @@ class WholePackage:
 
 
 def open_package(path: Path) -> IndexedPackage | WholePackage:
-    """A terminology package at ``path``: a folder holding ``package/`` is read file by file (by its index,
-    or by THO's naming), anything else (a ``.tgz``, a plain folder) whole."""
+    """A terminology package at ``path``: a folder holding ``package/`` or a ``.tgz`` is read file by file (by its
+    index, or by THO's naming), anything else (a plain folder, a file) whole."""
     if path.is_dir() and (path / "package").is_dir():
         return IndexedPackage(path, _index(path))
+    if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
+        return ArchivePackage(path)
     return WholePackage(path)
 
 
@@ -180,13 +239,13 @@ def default_terminology_source() -> IndexedPackage | WholePackage | None:
 
 
 def package_version(path: Path) -> str | None:
-    """The ``version`` in the package.json of the package at ``path`` (a folder holding ``package/`` is not read
-    further; an archive is read as the validator reads it, once); None when it has none."""
+    """The ``version`` in the package.json of the THO package at ``path`` (read through the same reader as its
+    resources, so an archive is not read twice); None when it has none."""
+    package = _cached(str(path))
+    raw = package.member("package.json") if isinstance(package, IndexedPackage) else None
     try:
-        if path.is_dir():
-            manifest = json.loads((path / "package" / "package.json").read_text(encoding="utf-8"))
-            version = manifest.get("version") if isinstance(manifest, dict) else None
-            return version if isinstance(version, str) else None
-        return read_source(path).version
-    except (OSError, ValueError, DefinitionLoadError):
+        manifest = json.loads(raw) if raw is not None else None
+    except ValueError:
         return None
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    return version if isinstance(version, str) else None
