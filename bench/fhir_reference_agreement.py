@@ -28,7 +28,7 @@ validator, odd ones were never looked at; both are reported, the odd ones as "he
 The HL7 Terminology package (THO), which HL7's runner loads into every case's context (TestUtilities.
 getValidationEngine; the manifest's ``versions.terminology``), is used for every step when the ``--packages``
 folder holds ``hl7.terminology.r4`` (found as ``conformance validate fhir --package-cache`` finds it) or
-``--terminology`` names one (an unpacked folder is read file by file; ``none``: without it). The version used
+``--terminology`` names one (a folder or a ``.tgz``, read file by file; ``none``: without it). The version used
 and the manifest's are printed first (``runner_packages``).
 
 Package cases: a case that names ``packages`` is run when every one is available locally, as a file of the
@@ -339,7 +339,7 @@ def main() -> None:
                              "(default: the test cases' validator/packages)")
     parser.add_argument("--terminology", metavar="PATH|none",
                         help="the HL7 Terminology package for every step (folder or .tgz; default: the newest "
-                             "hl7.terminology.r4 in the packages folder; an unpacked folder is read file by file)")
+                             "hl7.terminology.r4 in the packages folder; none: without it)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
     args = parser.parse_args()
