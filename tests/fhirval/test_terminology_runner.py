@@ -108,3 +108,18 @@ def test_code_systems_hl7_never_takes_from_tho_are_not_taken(run_cache: Path, tm
     (folder / "package" / ".index.json").write_text(json.dumps(index))
     assert open_package(folder).code_system(SYSTEM) is not None
     assert open_package(folder).code_system(dcm) is None
+
+
+def test_a_package_code_systems_index_is_built_once_per_process() -> None:
+    """Every step's Terminology finds the package's CodeSystem; its index is built once, and answers stay its."""
+    from conformance.fhirval.source import MemorySource
+    from conformance.fhirval.terminology import Terminology
+    from tests.fhirval.test_terminology_packages import CODE_SYSTEM
+
+    package = MemorySource([CODE_SYSTEM])
+    first, second = Terminology(MemorySource(), package), Terminology(MemorySource(), package)
+    assert first.code_in_system(SYSTEM, "beta") is True and second.code_in_system(SYSTEM, "gamma") is False
+    assert first._table(SYSTEM) == second._table(SYSTEM)
+    assert first._table(SYSTEM)[0] is second._table(SYSTEM)[0]  # type: ignore[index]
+    own = Terminology(MemorySource([{**CODE_SYSTEM, "concept": [{"code": "gamma"}]}]), package)
+    assert own.code_in_system(SYSTEM, "gamma") is True and own._table(SYSTEM)[0] is not first._table(SYSTEM)[0]  # type: ignore[index]
