@@ -3,9 +3,7 @@ packages folder) is where the HL7 Terminology package is found; synthetic THO-sh
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +18,8 @@ from conformance.fhirval.terminology_packages import (
     package_version,
     use_package_cache,
 )
+from tests.fhirval.test_agreement_bench import _bench
 from tests.fhirval.test_terminology_packages import SYSTEM, write_cached, write_tgz
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "fhir_reference_agreement.py"
 
 
 @pytest.fixture()
@@ -73,24 +70,15 @@ def test_cli_finds_tho_in_the_package_cache_it_is_given(run_cache: Path, tmp_pat
     assert find_terminology_package() is None  # the run's cache is put back afterwards
 
 
-def _bench() -> object:
-    spec = importlib.util.spec_from_file_location("fhir_reference_agreement", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_bench_loads_tho_from_its_packages_folder_and_says_which(run_cache: Path, tmp_path: Path) -> None:
     (tmp_path / "cases" / "validator").mkdir(parents=True)
     (tmp_path / "cases" / "validator" / "manifest.json").write_text(json.dumps({
         "versions": {"terminology": "6.5.0"}, "test-cases": []}))
     bench = _bench()
-    said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), None)  # type: ignore[attr-defined]
+    said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), None)
     assert said == ["HL7 Terminology: hl7.terminology.r4#9.9.9 version 9.9.9 (HL7's runner loads 6.5.0)"]
     assert find_terminology_package() == run_cache / "hl7.terminology.r4#9.9.9"
-    said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), "none")  # type: ignore[attr-defined]
+    said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), "none")
     assert said[0].startswith("HL7 Terminology: not loaded") and find_terminology_package() is None
 
 
