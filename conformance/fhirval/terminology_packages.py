@@ -131,7 +131,7 @@ class ArchivePackage(IndexedPackage):
         return self._open().get(name)
 
     def _resources(self, name: str) -> list[Json]:
-        data = self._open().get(name)
+        data = self._open().pop(name, None)  # parsed once (IndexedPackage keeps the result): the bytes can go
         return resources_from_bytes(data, f"{self.folder}!package/{name}", _KINDS) if data is not None else []
 
 
