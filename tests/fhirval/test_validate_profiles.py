@@ -181,3 +181,44 @@ def test_a_primitive_the_profile_prohibits_is_an_error(tmp_path: Path) -> None:
     found = [(i.defect, i.location) for i in validate_resource(
         {"resourceType": "Patient", "birthDate": "1980-01-01"}, load_definitions([tmp_path]), (url,)) if i.is_error]
     assert ("cardinality-max", "Patient.birthDate") in found
+
+
+def _unresolvable_target_source(tmp_path: Path, targets: list[str]) -> tuple[LayeredSource, str]:
+    url = "https://conformance.example/fhir/StructureDefinition/gp-unresolvable"
+    (tmp_path / "sd.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "GpUnresolvable", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.generalPractitioner", "path": "Patient.generalPractitioner",
+                                      "type": [{"code": "Reference", "targetProfile": targets}]}]}}))
+    return load_definitions([tmp_path]), url
+
+
+def _contained_gp() -> dict[str, Any]:
+    return {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o1", "name": "GP"}],
+            "generalPractitioner": [{"reference": "#o1"}]}
+
+
+def test_a_resolved_reference_whose_target_profile_cannot_be_found(tmp_path: Path) -> None:
+    """InstanceValidator.checkReference (contained and Bundle targets are CHECK_VALID): each target profile that
+    cannot be found is REFERENCE_REF_CANTRESOLVEPROFILE, and with none of the target's type found,
+    REFERENCE_REF_BADTARGETTYPE as well (fhir-test-cases res-inv-example-good, profile step: 2 errors)."""
+    src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org"])
+    found = [(i.defect, i.location) for i in validate_resource(_contained_gp(), src, (url,)) if i.is_error]
+    assert found == [("unknown-profile", "Patient.generalPractitioner[0]"),
+                     ("reference-target", "Patient.generalPractitioner[0]")]
+
+
+def test_an_unfound_target_profile_beside_one_of_the_right_type(tmp_path: Path) -> None:
+    """One target profile found and of the target's type: the unfound one is still an error, the type is not."""
+    src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org",
+                                                      "http://hl7.org/fhir/StructureDefinition/Organization"])
+    found = [(i.defect, i.location) for i in validate_resource(_contained_gp(), src, (url,)) if i.is_error]
+    assert found == [("unknown-profile", "Patient.generalPractitioner[0]")]
+
+
+def test_an_unfound_target_profile_of_an_unresolved_reference_is_not_judged(tmp_path: Path) -> None:
+    """A reference to a server (policy IGNORE in HL7's runner) has its target profiles not looked up."""
+    src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org"])
+    res = {"resourceType": "Patient", "generalPractitioner": [{"reference": "Organization/o1"}]}
+    assert [i for i in validate_resource(res, src, (url,)) if i.is_error] == []
