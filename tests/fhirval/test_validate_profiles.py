@@ -222,3 +222,25 @@ def test_an_unfound_target_profile_of_an_unresolved_reference_is_not_judged(tmp_
     src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org"])
     res = {"resourceType": "Patient", "generalPractitioner": [{"reference": "Organization/o1"}]}
     assert [i for i in validate_resource(res, src, (url,)) if i.is_error] == []
+
+
+def _collection(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": "https://conformance.example/fhir/Patient/p1", "resource": entry}]}
+
+
+def test_a_bundle_asked_to_meet_a_profile_of_its_first_entry_type() -> None:
+    """InstanceValidator.validateResource: a Bundle given a profile of another type has its first entry's resource
+    validated against it instead ("special case: we have a bundle, and the profile is not for a bundle"); no
+    wrong-type error."""
+    assert errors(_collection(patient()), (TEST_PATIENT,)) == []
+    res = patient()
+    res["identifier"] = [res["identifier"][1]]
+    assert errors(_collection(res), (TEST_PATIENT,)) == [("slice-min", "Bundle.entry[0].resource")]
+
+
+def test_a_profile_of_another_type_is_one_error_and_no_walk() -> None:
+    """VALIDATION_VAL_PROFILE_WRONGTYPE, and (validateResource) nothing else is walked against it."""
+    res = patient(birthDate="not a date")
+    assert errors(res, (TEST_OBSERVATION,)) == [("profile-type", "Patient")]
+    assert errors(_collection(patient()), (TEST_OBSERVATION,)) == [("profile-type", "Bundle")]
