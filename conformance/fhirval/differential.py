@@ -63,6 +63,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential (malformed: "
                                       f"{type(exc).__name__}: {exc})")
         return
+    for problem in builder.problems:
+        w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
     where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
     last = -1
     for n, element_id in enumerate(landed):  # every element is an object with a path, or the generator raised

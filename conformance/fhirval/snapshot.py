@@ -72,6 +72,10 @@ class Builder:
         if not self.base_elements:
             raise SnapshotError(self.url, f"base definition {base_url} has no snapshot")
         self.elements: list[Json] = copy.deepcopy(self.base_elements)
+        # what HL7's generator reports and goes on past (ProfileUtilities.updateFromDefinition: a derived min
+        # below the base's, a max above it, are messages, and the derived value is taken): the differential's
+        # own validation reports them (differential.py); a profile in use is built with them
+        self.problems: list[SnapshotError] = []
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
@@ -258,16 +262,17 @@ class Builder:
         return found
 
     def check_cardinality(self, target: Json, diff: Json) -> None:
-        """A profile may only narrow: max never above the base's, min never below. Slices are not
-        checked (published profiles give a slice a max above its sliced element's constrained one)."""
+        """A profile may only narrow: max never above the base's, min never below (``problems``: the snapshot
+        still takes the derived values, as HL7's does). Slices are not checked (published profiles give a slice
+        a max above its sliced element's constrained one)."""
         element_id = str(target.get("id"))
         if "sliceName" in target or "sliceName" in diff:
             return
         if "max" in diff and "max" in target and _max(diff["max"]) > _max(target["max"]) >= 0:
-            raise self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}")
+            self.problems.append(self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}"))
         if "min" in diff and isinstance(diff["min"], int):
             if diff["min"] < int(target.get("min", 0)):
-                raise self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}")
+                self.problems.append(self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}"))
 
     # --- merge ---------------------------------------------------------------------------------
 

@@ -244,3 +244,19 @@ def test_a_profile_of_another_type_is_one_error_and_no_walk() -> None:
     res = patient(birthDate="not a date")
     assert errors(res, (TEST_OBSERVATION,)) == [("profile-type", "Patient")]
     assert errors(_collection(patient()), (TEST_OBSERVATION,)) == [("profile-type", "Bundle")]
+
+
+def test_a_profile_that_loosens_the_base_is_still_used(tmp_path: Path) -> None:
+    """HL7's generator reports a min below the base's as a message and takes it (ProfileUtilities
+    .updateFromDefinition): the profile is walked, not "unknown", and its other rules still apply."""
+    url = "https://conformance.example/fhir/StructureDefinition/loose-link"
+    (tmp_path / "sd.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "LooseLink", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.link.other", "path": "Patient.link.other", "min": 0},
+                                     {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]}}))
+    src = load_definitions([tmp_path])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, src, (url,))
+             if i.is_error]
+    assert found == [("cardinality-min", "Patient")]
