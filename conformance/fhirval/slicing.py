@@ -17,10 +17,12 @@ unmatched by closed slicing; a harness's lack, not the instance's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import Json
 from conformance.fhirval.values import children_named, equals_fixed, matches_pattern
 
 if TYPE_CHECKING:
@@ -132,6 +134,10 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             continue
         if target is None:
             return False
+        if kind in ("type", "profile") and target.ed.get("max") == "0":
+            if values:  # sliceMatches tests max 0 first, whatever the discriminator: "discriminator.empty()"
+                return False
+            continue
         if kind in ("value", "pattern"):
             matched = _value_matches(w, target, values)
             if matched is False:
@@ -146,9 +152,9 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
                 return False
         elif kind == "profile":
             profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
-            if not profiles and len(discriminators) > 1:
-                continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
-            if not values or not profiles:
+            if not profiles:  # this slice names no profile at this path: HL7's sliceMatches adds no test for it
+                continue  # ("we don't have to find something"), so the other discriminators, or none, decide
+            if not values:
                 return False
             unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
             for v, vt, vloc in located:  # each tried where it stands
@@ -165,19 +171,55 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
 def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | None:
     if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
         return any(v == target.types[0].profiles[0] for v, _ in values)
+    if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (HL7's validator
+        return not values  # tests max 0 before anything the element fixes: sliceMatches, "discriminator.empty()")
     fixed, pattern = target.fixed(), target.pattern()
-    if fixed is not None:
-        return any(equals_fixed(fixed[1], v) for v, _ in values)
-    if pattern is not None:
-        return any(matches_pattern(pattern[1], v) for v, _ in values)
-    if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (as HL7's validator)
-        return not values
+    for given, exact in ((fixed, True), (pattern, False)):
+        if given is None:
+            continue
+        partial = _PARTIAL.get(given[0])
+        if partial is not None and isinstance(given[1], dict):
+            return any(partial(given[1], v) for v, _ in values)
+        return any((equals_fixed if exact else matches_pattern)(given[1], v) for v, _ in values)
     binding = target.ed.get("binding")
     if isinstance(binding, dict) and binding.get("strength") == "required" and values:
         code = target.types[0].code if target.types else "code"
         answers = [_in_binding(w, binding, code, v) for v, _ in values]
         return False if False in answers else None if None in answers else True
     return False
+
+
+def _same(spec: Json, value: Any, keys: tuple[str, ...]) -> bool:
+    return isinstance(value, dict) and all(value.get(k) == spec[k] for k in keys if k in spec)
+
+
+def _coding(spec: Json, value: Any) -> bool:
+    """HL7's buildCodingExpression: ``where(system = .. and version = .. and code = .. and display = ..)``."""
+    return _same(spec, value, ("system", "version", "code", "display"))
+
+
+def _concept(spec: Json, value: Any) -> bool:
+    """buildCodeableConceptExpression: each coding the profile gives is among the value's codings (its text and
+    any other property of the value are not compared)."""
+    if not isinstance(spec.get("coding"), list) or "text" in spec:  # HL7's cannot evaluate such a slice at all
+        return matches_pattern(spec, value)
+    codings = value.get("coding") if isinstance(value, dict) else None
+    held = codings if isinstance(codings, list) else []
+    return all(any(_coding(c, h) for h in held) for c in spec.get("coding") or () if isinstance(c, dict))
+
+
+def _identifier(spec: Json, value: Any) -> bool:
+    """buildIdentifierExpression: system, value, use and type (as a CodeableConcept); nothing else is compared."""
+    return _same(spec, value, ("system", "value", "use")) and (
+        not isinstance(spec.get("type"), dict) or _concept(spec["type"], value.get("type")))
+
+
+# A discriminator on a CodeableConcept, Coding or Identifier that the slice fixes or patterns is, in HL7's validator,
+# a FHIRPath test of the properties the profile gives (InstanceValidator.buildFixedExpression and
+# buildPattternExpression, fixed[x] and pattern[x] alike), never an exact comparison: a value with a display or a
+# text beside the fixed code is in the slice (and the slice's own fixed value then judges it).
+_PARTIAL: dict[str, Callable[[Json, Any], bool]] = {"CodeableConcept": _concept, "Coding": _coding,
+                                                     "Identifier": _identifier}
 
 
 def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any) -> bool | None:
