@@ -7,6 +7,10 @@ resource is VALIDATION_VAL_PROFILE_WRONGTYPE and nothing else is walked, with on
 meet a profile of another type has its first entry's resource validated against it, when that resource is of the
 profile's type ("special case: we have a bundle, and the profile is not for a bundle. We'll try the first entry
 instead"); the Bundle itself is then not walked.
+
+A profile may impose others (the ``structuredefinition-imposeProfile`` extension on the StructureDefinition):
+start() walks each one it can find after the profile, whether the profile was asked for, claimed in meta.profile,
+or imposed in turn; one it cannot find is a warning (VALIDATION_VAL_PROFILE_DEPENDS_NOT_RESOLVED).
 """
 
 from __future__ import annotations
@@ -18,7 +22,18 @@ from conformance.fhirval import bundles
 from conformance.fhirval.elements_values import Frame
 
 if TYPE_CHECKING:
+    from conformance.fhirval.context import Model
     from conformance.fhirval.elements import Walker
+
+IMPOSE_PROFILE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-imposeProfile"
+
+
+def imposed(model: Model, url: str) -> list[str]:
+    """The canonicals a loaded profile imposes (none when it is not loaded)."""
+    idx = model.index(url)
+    extensions = idx.sd.get("extension") if idx is not None else None
+    return [str(e["valueCanonical"]) for e in extensions or () if isinstance(e, dict)
+            and e.get("url") == IMPOSE_PROFILE and isinstance(e.get("valueCanonical"), str)]
 
 
 def walk(walker: Walker, resource: Any, profiles: Sequence[str]) -> None:

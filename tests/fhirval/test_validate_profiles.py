@@ -260,3 +260,28 @@ def test_a_profile_that_loosens_the_base_is_still_used(tmp_path: Path) -> None:
     found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, src, (url,))
              if i.is_error]
     assert found == [("cardinality-min", "Patient")]
+
+
+def test_a_profile_imposes_another(tmp_path: Path) -> None:
+    """InstanceValidator.start: the profiles a profile imposes (structuredefinition-imposeProfile) are walked after
+    it; one that cannot be found is a warning (VALIDATION_VAL_PROFILE_DEPENDS_NOT_RESOLVED)."""
+    base = "https://conformance.example/fhir/StructureDefinition/"
+
+    def sd(name: str, elements: list[dict[str, Any]], imposes: list[str]) -> dict[str, Any]:
+        ext = [{"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-imposeProfile",
+                "valueCanonical": base + i} for i in imposes]
+        return {"resourceType": "StructureDefinition", "url": base + name, "name": name, "status": "active",
+                "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+                "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+                "extension": ext, "differential": {"element": elements}}
+
+    (tmp_path / "a.json").write_text(json.dumps(sd("imposing", [], ["imposed", "nowhere"])))
+    (tmp_path / "b.json").write_text(json.dumps(sd("imposed", [
+        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}], [])))
+    src = load_definitions([tmp_path])
+    res = {"resourceType": "Patient", "meta": {"profile": [base + "imposing"]}}
+    found = [(i.severity, i.defect, i.location) for i in validate_resource(res, src)
+             if i.is_error or i.defect == "unknown-profile"]
+    assert found == [("error", "cardinality-min", "Patient"), ("warning", "unknown-profile", "Patient")]
+    res["birthDate"] = "2000-01-01"
+    assert [i for i in validate_resource(res, src, (base + "imposing",)) if i.is_error] == []
