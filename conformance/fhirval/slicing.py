@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.issues import Sink
@@ -118,28 +118,36 @@ _PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Can
 
 def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]],
              loc: str = "$") -> bool | None:
-    """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set)."""
+    """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set).
+
+    As HL7's sliceMatches, a discriminator the slice gives nothing to test by (no element at its path, or a value
+    or pattern discriminator whose element fixes nothing, patterns nothing, is not prohibited and has no required
+    binding) is left out, and the others decide; a slice with nothing to test by at all matches nothing here (HL7's
+    reports the profile: "Could not match discriminator")."""
     certain = True
+    tested = False
     for d in discriminators:
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
         target = _definition_at(w, slice_node, steps)
         located = _values(w, item, steps, tcode, loc)
         values = [(v, vt) for v, vt, _ in located]
+        if target is None:
+            continue
+        tested, before = True, tested
         if kind == "exists":
-            if target is None:
-                return False
             if (target.min >= 1) != bool(values):
                 return False
             continue
-        if target is None:
-            return False
         if kind in ("type", "profile") and target.ed.get("max") == "0":
             if values:  # sliceMatches tests max 0 first, whatever the discriminator: "discriminator.empty()"
                 return False
             continue
         if kind in ("value", "pattern"):
             matched = _value_matches(w, target, values)
+            if matched == _UNTESTED:
+                tested = before
+                continue
             if matched is False:
                 return False
             certain = certain and matched is True
@@ -151,7 +159,9 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
                                      for v, vt in values):
                 return False
         elif kind == "profile":
-            profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
+            # a reference's target profiles through resolve(), the type's own profiles otherwise (sliceMatches)
+            ref = bool(steps) and steps[-1] == "resolve()"
+            profiles = [p for t in target.types for p in (t.target_profiles if ref else t.profiles)]
             if not profiles:  # this slice names no profile at this path: HL7's sliceMatches adds no test for it
                 continue  # ("we don't have to find something"), so the other discriminators, or none, decide
             if not values:
@@ -165,10 +175,15 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
 
         else:
             return False
+    if not tested:
+        return False
     return True if certain else None
 
 
-def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | None:
+_UNTESTED: Final = "untested"  # a value or pattern discriminator whose element gives nothing to test by
+
+
+def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | None:
     if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
         return any(v == target.types[0].profiles[0] for v, _ in values)
     if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (HL7's validator
@@ -182,11 +197,13 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
             return any(partial(given[1], v) for v, _ in values)
         return any((equals_fixed if exact else matches_pattern)(given[1], v) for v, _ in values)
     binding = target.ed.get("binding")
-    if isinstance(binding, dict) and binding.get("strength") == "required" and values:
+    if isinstance(binding, dict) and binding.get("strength") == "required" and binding.get("valueSet"):
+        if not values:  # "memberOf" of nothing
+            return False
         code = target.types[0].code if target.types else "code"
         answers = [_in_binding(w, binding, code, v) for v, _ in values]
         return False if False in answers else None if None in answers else True
-    return False
+    return _UNTESTED
 
 
 def _same(spec: Json, value: Any, keys: tuple[str, ...]) -> bool:

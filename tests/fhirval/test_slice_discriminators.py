@@ -64,3 +64,34 @@ def test_a_type_discriminator_on_a_prohibited_element_means_absent(tmp_path: Pat
     assert errors(tmp_path, res, [sliced]) == []
     res["component"] = res["component"][1:]
     assert errors(tmp_path, res, [sliced]) == [("slice-min", "Observation")]
+
+
+def test_a_discriminator_the_slice_gives_nothing_for_is_left_out(tmp_path: Path) -> None:
+    """sliceMatches adds a test only for a discriminator whose element fixes, patterns, prohibits or binds (required)
+    something; the others decide. A slice by system and value that fixes only the system holds every identifier of
+    that system (it matched none, so its minimum was reported short)."""
+    sliced = profile("system-and-value", "Patient", [
+        {"id": "Patient.identifier", "path": "Patient.identifier",
+         "slicing": {"discriminator": [{"type": "value", "path": "system"}, {"type": "value", "path": "value"}],
+                     "rules": "open"}},
+        {"id": "Patient.identifier:mrn", "path": "Patient.identifier", "sliceName": "mrn", "min": 1, "max": "1"},
+        {"id": "Patient.identifier:mrn.system", "path": "Patient.identifier.system",
+         "fixedUri": "https://mrn.example"}])
+    res = {"resourceType": "Patient", "identifier": [{"system": "https://mrn.example", "value": "1"}]}
+    assert errors(tmp_path, res, [sliced]) == []
+    res["identifier"][0]["system"] = "https://other.example"
+    assert errors(tmp_path, res, [sliced]) == [("slice-min", "Patient")]
+
+
+def test_a_profile_discriminator_reads_target_profiles_only_through_resolve(tmp_path: Path) -> None:
+    """sliceMatches: ``resolve()`` takes the Reference's targetProfile, any other path the type's profile; a slice
+    whose Reference names only target profiles has, by ``$this``, nothing to test by, and holds any reference."""
+    sliced = profile("performer-by-profile", "Observation", [
+        {"id": "Observation.performer", "path": "Observation.performer",
+         "slicing": {"discriminator": [{"type": "profile", "path": "$this"}], "rules": "closed"}},
+        {"id": "Observation.performer:org", "path": "Observation.performer", "sliceName": "org", "min": 0,
+         "max": "*", "type": [{"code": "Reference",
+                               "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Organization"]}]}])
+    res = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "performer": [{"reference": "Organization/o1"}]}
+    assert errors(tmp_path, res, [sliced]) == []
