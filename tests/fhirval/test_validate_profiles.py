@@ -285,3 +285,20 @@ def test_a_profile_imposes_another(tmp_path: Path) -> None:
     assert found == [("error", "cardinality-min", "Patient"), ("warning", "unknown-profile", "Patient")]
     res["birthDate"] = "2000-01-01"
     assert [i for i in validate_resource(res, src, (base + "imposing",)) if i.is_error] == []
+
+
+def test_a_profile_with_an_element_not_in_its_base_is_still_used(tmp_path: Path) -> None:
+    """ProfileUtilities: a differential element that matches nothing in the base is an error message ("No match
+    found for ... in the generated snapshot") and the snapshot is built without it (HL7's test runner and context
+    keep those messages apart): the profile's other rules apply, and it is not reported unknown."""
+    url = "https://conformance.example/fhir/StructureDefinition/stray-element"
+    (tmp_path / "sd.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "StrayElement", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.nickname", "path": "Patient.nickname", "min": 1},
+                                     {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]}}))
+    src = load_definitions([tmp_path])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, src, (url,))
+             if i.is_error]
+    assert found == [("cardinality-min", "Patient")]
