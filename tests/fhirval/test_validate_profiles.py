@@ -183,15 +183,28 @@ def test_a_primitive_the_profile_prohibits_is_an_error(tmp_path: Path) -> None:
     assert ("cardinality-max", "Patient.birthDate") in found
 
 
+SD_BASE = "https://conformance.example/fhir/StructureDefinition/"
+
+
+def patient_profile(name: str, elements: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A synthetic constraint on Patient (``SD_BASE + name``) with this differential."""
+    return {"resourceType": "StructureDefinition", "url": SD_BASE + name, "name": name, "status": "active",
+            "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+            "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+            "differential": {"element": elements}, **extra}
+
+
+def load(tmp_path: Path, *definitions: dict[str, Any]) -> LayeredSource:
+    for i, definition in enumerate(definitions):
+        (tmp_path / f"sd{i}.json").write_text(json.dumps(definition))
+    return load_definitions([tmp_path])
+
+
 def _unresolvable_target_source(tmp_path: Path, targets: list[str]) -> tuple[LayeredSource, str]:
-    url = "https://conformance.example/fhir/StructureDefinition/gp-unresolvable"
-    (tmp_path / "sd.json").write_text(json.dumps({
-        "resourceType": "StructureDefinition", "url": url, "name": "GpUnresolvable", "status": "active",
-        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
-        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-        "differential": {"element": [{"id": "Patient.generalPractitioner", "path": "Patient.generalPractitioner",
-                                      "type": [{"code": "Reference", "targetProfile": targets}]}]}}))
-    return load_definitions([tmp_path]), url
+    gp = "Patient.generalPractitioner"
+    sd = patient_profile("gp-unresolvable", [{"id": gp, "path": gp,
+                                              "type": [{"code": "Reference", "targetProfile": targets}]}])
+    return load(tmp_path, sd), sd["url"]
 
 
 def _contained_gp() -> dict[str, Any]:
@@ -249,56 +262,34 @@ def test_a_profile_of_another_type_is_one_error_and_no_walk() -> None:
 def test_a_profile_that_loosens_the_base_is_still_used(tmp_path: Path) -> None:
     """HL7's generator reports a min below the base's as a message and takes it (ProfileUtilities
     .updateFromDefinition): the profile is walked, not "unknown", and its other rules still apply."""
-    url = "https://conformance.example/fhir/StructureDefinition/loose-link"
-    (tmp_path / "sd.json").write_text(json.dumps({
-        "resourceType": "StructureDefinition", "url": url, "name": "LooseLink", "status": "active",
-        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
-        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-        "differential": {"element": [{"id": "Patient.link.other", "path": "Patient.link.other", "min": 0},
-                                     {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]}}))
-    src = load_definitions([tmp_path])
-    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, src, (url,))
-             if i.is_error]
+    sd = patient_profile("loose-link", [{"id": "Patient.link.other", "path": "Patient.link.other", "min": 0},
+                                        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, load(tmp_path, sd),
+                                                               (sd["url"],)) if i.is_error]
     assert found == [("cardinality-min", "Patient")]
 
 
 def test_a_profile_imposes_another(tmp_path: Path) -> None:
     """InstanceValidator.start: the profiles a profile imposes (structuredefinition-imposeProfile) are walked after
     it; one that cannot be found is a warning (VALIDATION_VAL_PROFILE_DEPENDS_NOT_RESOLVED)."""
-    base = "https://conformance.example/fhir/StructureDefinition/"
-
-    def sd(name: str, elements: list[dict[str, Any]], imposes: list[str]) -> dict[str, Any]:
-        ext = [{"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-imposeProfile",
-                "valueCanonical": base + i} for i in imposes]
-        return {"resourceType": "StructureDefinition", "url": base + name, "name": name, "status": "active",
-                "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
-                "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-                "extension": ext, "differential": {"element": elements}}
-
-    (tmp_path / "a.json").write_text(json.dumps(sd("imposing", [], ["imposed", "nowhere"])))
-    (tmp_path / "b.json").write_text(json.dumps(sd("imposed", [
-        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}], [])))
-    src = load_definitions([tmp_path])
-    res = {"resourceType": "Patient", "meta": {"profile": [base + "imposing"]}}
+    imposes = [{"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-imposeProfile",
+                "valueCanonical": SD_BASE + i} for i in ("imposed", "nowhere")]
+    src = load(tmp_path, patient_profile("imposing", [], extension=imposes), patient_profile("imposed", [
+        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]))
+    res = {"resourceType": "Patient", "meta": {"profile": [SD_BASE + "imposing"]}}
     found = [(i.severity, i.defect, i.location) for i in validate_resource(res, src)
              if i.is_error or i.defect == "unknown-profile"]
     assert found == [("error", "cardinality-min", "Patient"), ("warning", "unknown-profile", "Patient")]
     res["birthDate"] = "2000-01-01"
-    assert [i for i in validate_resource(res, src, (base + "imposing",)) if i.is_error] == []
+    assert [i for i in validate_resource(res, src, (SD_BASE + "imposing",)) if i.is_error] == []
 
 
 def test_a_profile_with_an_element_not_in_its_base_is_still_used(tmp_path: Path) -> None:
     """ProfileUtilities: a differential element that matches nothing in the base is an error message ("No match
     found for ... in the generated snapshot") and the snapshot is built without it (HL7's test runner and context
     keep those messages apart): the profile's other rules apply, and it is not reported unknown."""
-    url = "https://conformance.example/fhir/StructureDefinition/stray-element"
-    (tmp_path / "sd.json").write_text(json.dumps({
-        "resourceType": "StructureDefinition", "url": url, "name": "StrayElement", "status": "active",
-        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
-        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-        "differential": {"element": [{"id": "Patient.nickname", "path": "Patient.nickname", "min": 1},
-                                     {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]}}))
-    src = load_definitions([tmp_path])
-    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, src, (url,))
-             if i.is_error]
+    sd = patient_profile("stray-element", [{"id": "Patient.nickname", "path": "Patient.nickname", "min": 1},
+                                           {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, load(tmp_path, sd),
+                                                               (sd["url"],)) if i.is_error]
     assert found == [("cardinality-min", "Patient")]
