@@ -30,11 +30,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fhir_reference_agreement import (  # noqa: E402  (the bench's own selection and hash split)
-    NEEDS_MORE, OPTIONS_NOT_OFFERED, PACKAGES, TERMINOLOGY_MODULES, Step, _offered, _step, needs_server,
-    package_path, report, run, select)
+from fhir_reference_agreement import (
+    NEEDS_MORE,
+    OPTIONS_NOT_OFFERED,
+    PACKAGES,
+    TERMINOLOGY_MODULES,
+    Step,
+    _offered,
+    _step,
+    needs_server,
+    package_path,
+    report,
+    run,
+    select,
+)
 
-from conformance.fhirval.packages import PackageCache  # noqa: E402
+from conformance.fhirval.packages import PackageCache
 
 
 @dataclass
@@ -142,9 +153,13 @@ def main() -> None:
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = leftout_steps(args.cases, cache)
     _run(cases, cache)
+    not_run = [c for c in cases if c.step.got_errors < 0]  # the harness could not load what the step names
+    cases = [c for c in cases if c.step.got_errors >= 0]
     print("DIAGNOSTICS ONLY - not part of the measure; each result depends on the need ignored")
     print(f"{len(cases)} left-out R4 steps run with their need ignored; {dropped} cases dropped unseen (shared "
           f"a file or name with a measured held-out step); {unrunnable} cases not runnable (not JSON/XML)")
+    print(f"{len(not_run)} not run (a file or profile the harness could not load): "
+          + "; ".join(f"{c.step.name}: {c.step.problem[:100]}" for c in not_run))
     report("left-out steps", [c.step for c in cases])
     for need in sorted({_need_class(c.need) for c in cases}):
         report(f"  {need}", [c.step for c in cases if _need_class(c.need) == need])
@@ -154,7 +169,8 @@ def main() -> None:
         s = case.step
         if args.need and not case.need.startswith(args.need):
             continue
-        differs = ((s.got_errors == 0) != (s.expected_errors == 0)) if args.verdicts else s.got_errors != s.expected_errors
+        verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
+        differs = verdict_differs if args.verdicts else s.got_errors != s.expected_errors
         if differs:
             print(f"\n== {s.name} ({s.file.name}) need: {case.need}: expected {s.expected_errors}, "
                   f"got {s.got_errors} {s.problem}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import decimal_places
+from conformance.fhirval.questionnaire_answers import check_answer, check_occurs
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -58,6 +59,26 @@ def check_response(w: Walker, qr: Json, loc: str) -> None:
     if q is None or q.get("resourceType") != "Questionnaire":
         return
     _Judge(w, qr).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
+    _unknown_links(w, _links(q), qr, loc)
+
+
+def _links(node: Json) -> set[str]:
+    """Every linkId of the Questionnaire, at any depth."""
+    return {str(i.get("linkId")) for i in _list(node.get("item"))} | {
+        link for i in _list(node.get("item")) for link in _links(i)}
+
+
+def _unknown_links(w: Walker, links: set[str], node: Json, loc: str) -> None:
+    """A response item whose linkId is nowhere in the Questionnaire (QuestionnaireValidator:
+    QUESTIONNAIRE_QR_ITEM_NOTFOUND, "LinkId '{0}' not found in questionnaire"); its own items are not looked at."""
+    for i, item in enumerate(_list(node.get("item"))):
+        link, where = item.get("linkId"), f"{loc}.item[{i}]"
+        if isinstance(link, str) and link not in links:
+            w.sink.error("questionnaire", where, f"the linkId {link!r} is not found in the questionnaire")
+            continue
+        _unknown_links(w, links, item, where)
+        for j, answer in enumerate(_list(item.get("answer"))):
+            _unknown_links(w, links, answer, f"{where}.answer[{j}]")
 
 
 class _Judge:
@@ -113,6 +134,8 @@ class _Judge:
                                   f"the question {link!r} is of type {kind}: its answer must be "
                                   f"{' or '.join(sorted(allowed))}, not {given[0]}")
             self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
+            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]")
+        check_occurs(self.w.sink, q_item, len(answers), where)
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:
         """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's
