@@ -134,8 +134,11 @@ class _Judge:
                                   f"the question {link!r} is of type {kind}: its answer must be "
                                   f"{' or '.join(sorted(allowed))}, not {given[0]}")
             self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
-            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]")
+            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]", len(answers))
         check_occurs(self.w.sink, q_item, len(answers), where)
+        if kind == "group" and q_item.get("required") is True and not _list(r.get("item")):
+            # QUESTIONNAIRE_QR_ITEM_GROUP_REQUIRED: a required group given in the response holds items
+            self.w.sink.error("questionnaire", where, f"no sub-items found for the required group {link!r}")
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:
         """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's

@@ -102,3 +102,28 @@ def test_a_link_id_the_questionnaire_lacks() -> None:
     item = {"type": "string"}
     assert judged(response(item, r_items=[{"linkId": "q", "answer": [{"valueString": "a"}]}])) == []
     assert judged(response(item, r_items=[{"linkId": "zz"}])) == [("questionnaire", "QuestionnaireResponse.item[0]")]
+
+
+def test_a_coding_answer_to_a_choice_is_one_of_its_options_and_an_exclusive_one_stands_alone() -> None:
+    c1, c2 = {"system": "http://example.org", "code": "c1"}, {"system": "http://example.org", "code": "c2"}
+    item = {"type": "choice", "repeats": True, "answerOption": [
+        {"valueCoding": c1}, {"valueCoding": c2, "extension": [ext(SD + "questionnaire-optionExclusive",
+                                                                   valueBoolean=True)]}]}
+    assert judged(response(item, {"valueCoding": {**c1, "display": "any"}})) == []
+    assert judged(response(item, {"valueCoding": c2})) == []
+    assert len(judged(response(item, {"valueCoding": {**c1, "code": "c3"}}))) == 1
+    assert len(judged(response(item, {"valueCoding": c1}, {"valueCoding": c2}))) == 1
+
+
+def test_a_quantity_unit_is_one_of_the_unit_options() -> None:
+    item = {"type": "quantity", "extension": [ext(SD + "questionnaire-unitOption",
+                                                  valueCoding={"system": UCUM, "code": "km", "display": "km"})]}
+    assert judged(response(item, {"valueQuantity": {"value": 1, "unit": "km", "system": UCUM, "code": "km"}})) == []
+    assert len(judged(response(item, {"valueQuantity": {"value": 1, "unit": "kg", "system": UCUM,
+                                                        "code": "kg"}}))) == 1
+
+
+def test_a_required_group_given_without_items() -> None:
+    item = {"type": "group", "required": True, "item": [{"linkId": "s", "type": "string"}]}
+    assert judged(response(item, r_items=[{"linkId": "q", "item": [{"linkId": "s"}]}])) == []
+    assert judged(response(item, r_items=[{"linkId": "q"}])) == [("questionnaire", "QuestionnaireResponse.item[0]")]
