@@ -7,8 +7,9 @@ its question's; several answers to a question that does not repeat; answers to a
 item; an answer of a type the question's type does not allow; a decimal or Quantity answer with more places
 than the question's ``maxDecimalPlaces``; a response item whose linkId the Questionnaire lacks; a required group
 given without items; the limits each answer's value must meet (questionnaire_answers.py). A required question
-left out of the response altogether is not judged (a rule for it once made a false alarm on the held-out half). A condition that cannot be evaluated (an operator on values of
-different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
+left out of the response altogether is not judged (a rule for it once made a false alarm on the held-out
+half). A condition that cannot be evaluated (an operator on values of different kinds, an expression
+fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
 found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
 nothing is judged.
 """
