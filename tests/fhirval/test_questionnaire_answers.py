@@ -134,3 +134,10 @@ def test_an_item_of_r4s_abstract_question_type_takes_no_answers() -> None:
     item = {"type": "question"}
     assert judged(response(item, r_items=[{"linkId": "q"}])) == []
     assert len(judged(response(item, {"valueString": "a"}))) == 1
+
+
+def test_an_answer_of_a_type_value_x_lacks_is_one_error_not_two() -> None:
+    found = errors(response({"type": "open-choice"}, {"valueCode": "a"}))
+    assert [e for e in found if e[0] in ("questionnaire", "choice-type")] == [
+        ("choice-type", "QuestionnaireResponse.item[0].answer[0].valueCode")]
+    assert len(judged(response({"type": "integer"}, {"valueString": "a"}))) == 1  # a value[x] type: still judged
