@@ -43,6 +43,7 @@ from fhir_reference_agreement import (
     report,
     run,
     select,
+    show_step,
 )
 
 from conformance.fhirval.packages import PackageCache
@@ -166,18 +167,8 @@ def main() -> None:
     if args.summary:
         return
     for case in cases:
-        s = case.step
-        if args.need and not case.need.startswith(args.need):
-            continue
-        verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
-        differs = verdict_differs if args.verdicts else s.got_errors != s.expected_errors
-        if differs:
-            print(f"\n== {s.name} ({s.file.name}) need: {case.need}: expected {s.expected_errors}, "
-                  f"got {s.got_errors} {s.problem}")
-            for m in s.expected_messages:
-                print(f"   java: {m}")
-            for m in s.messages:
-                print(f"   ours: {m}")
+        if not args.need or case.need.startswith(args.need):
+            show_step(case.step, args.verdicts, f" need: {case.need}")
 
 
 if __name__ == "__main__":

@@ -336,14 +336,18 @@ def main() -> None:
         for s in steps:
             if args.show != "all" and s.held_out != (args.show == "heldout"):
                 continue
-            verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
-            differs = verdict_differs if args.verdicts else s.got_errors != s.expected_errors
-            if differs:
-                print(f"\n== {s.name} ({s.file.name}): expected {s.expected_errors}, got {s.got_errors} {s.problem}")
-                for m in s.expected_messages:
-                    print(f"   java: {m}")
-                for m in s.messages:
-                    print(f"   ours: {m}")
+            show_step(s, args.verdicts)
+
+
+def show_step(s: Step, verdicts: bool, note: str = "") -> None:
+    """A step where we disagree (in verdict, or in error count unless ``verdicts``): HL7's messages beside ours."""
+    verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
+    if verdict_differs if verdicts else s.got_errors != s.expected_errors:
+        print(f"\n== {s.name} ({s.file.name}){note}: expected {s.expected_errors}, got {s.got_errors} {s.problem}")
+        for m in s.expected_messages:
+            print(f"   java: {m}")
+        for m in s.messages:
+            print(f"   ours: {m}")
 
 
 if __name__ == "__main__":
