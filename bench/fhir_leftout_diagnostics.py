@@ -9,7 +9,8 @@ others (an option of HL7's validator we lack, a fetcher, a terminology server, a
 locally, a logical model...) still carry HL7's recorded outcome, so they are a second body of cases to learn
 from. Here each is run with its need ignored: an option case without the option, a fetcher case without a
 fetcher (references it would resolve stay unresolved), a terminology-server case with local terminology
-only, a package case with the packages found locally (the missing ones named). So a disagreement may be the
+only, a package case with the packages found locally (the missing ones named); a ``supporting5`` case gets
+its R5 supporting files loaded, as HL7's runner does. So a disagreement may be the
 ignored need, not the validator: every step is labelled with its need, and the numbers are a guide to
 generic gaps (a rule we lack, an alarm we raise), never an agreement figure.
 
@@ -108,7 +109,8 @@ def leftout_steps(root: Path, cache: PackageCache) -> tuple[list[LeftOut], int, 
             dropped += 1  # never printed: it would show a held-out case
             continue
         held, available, missing = _packages(root, t, cache)
-        supporting = [*t.get("supporting", []), *t.get("profiles", [])]
+        # supporting5: the case's supporting files written in R5 (HL7's runner loads them; ours reads them too)
+        supporting = [*t.get("supporting", []), *t.get("profiles", []), *t.get("supporting5", [])]
         need = _need(root, t, missing, held)
         steps: list[tuple[Step | None, str]] = []
         if base_left:
