@@ -105,6 +105,16 @@ class LayeredSource:
                 return found
         return None
 
+    def cross_version_status(self, url: str) -> str | None:
+        """What a cross-version extension generator among the layers makes of ``url`` (xver.py), if one is loaded."""
+        from conformance.fhirval.xver import cross_version_status
+
+        for layer in reversed(self.layers):
+            found = cross_version_status(layer, url)
+            if found is not None:
+                return found
+        return None
+
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         """Canonical URLs of every layer (those that can list theirs), each once."""
         seen: set[str] = set()
@@ -123,17 +133,35 @@ def load_definitions(
     """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
     are loaded only where a given one depends on them.
 
+    Another version's core package (``hl7.fhir.r5.core``) is not loaded as definitions: it becomes the generator of
+    that version's cross-version extensions (xver.py), below everything else so a package's own definition wins.
+
     Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
     """
-    loaded = load_packages(specs, cache, available=available)
-    examples = [r for p in loaded.packages if is_examples_package(p) for r in p.resources]
-    layers: list[DefinitionSource] = [MemorySource(examples)] if examples else []  # below the base: see below
-    if base:
-        from conformance.fhirval.base import base_source
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.xver import CORE_PACKAGES, cross_version_source
 
+    loaded = load_packages(specs, cache, available=available)
+    cores = [p for p in loaded.packages if p.name in CORE_PACKAGES]
+    loaded.packages = [p for p in loaded.packages if p.name not in CORE_PACKAGES]
+    layers: list[DefinitionSource] = [cross_version_source(CORE_PACKAGES[str(p.name)], p.origin, p.resources,
+                                                           base_source()) for p in cores]
+    examples = [r for p in loaded.packages if is_examples_package(p) for r in p.resources]
+    if examples:  # below the base: see is_examples_package
+        layers.append(MemorySource(examples))
+    if base:
         layers.append(base_source())
     layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
     return LayeredSource(layers, loaded)
+
+
+def with_cross_version(source: DefinitionSource, generators: Sequence[DefinitionSource]) -> DefinitionSource:
+    """``source`` with cross-version extension generators beneath it (a bench or server that builds them once)."""
+    if not generators:
+        return source
+    if isinstance(source, LayeredSource):
+        return LayeredSource([*generators, *source.layers], source.loaded)
+    return LayeredSource([*generators, source])
 
 
 def is_examples_package(package: Package) -> bool:
