@@ -133,19 +133,19 @@ def load_definitions(
     """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
     are loaded only where a given one depends on them.
 
-    Another version's core package (``hl7.fhir.r5.core``) is not loaded as definitions: it becomes the generator of
-    that version's cross-version extensions (xver.py), below everything else so a package's own definition wins.
+    HL7's cross-version tables (``hl7.fhir.xver-extensions``) and another version's core package (``hl7.fhir.r5.core``)
+    are not loaded as definitions: they become the generators of cross-version extensions (xver.py), below
+    everything else so a package's own definition wins; HL7's table replaces a computed one of its version.
 
     Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
     """
     from conformance.fhirval.base import base_source
-    from conformance.fhirval.xver import CORE_PACKAGES, cross_version_source
+    from conformance.fhirval.xver import generators_for, is_generator_package, preferring_hl7s
 
     loaded = load_packages(specs, cache, available=available)
-    cores = [p for p in loaded.packages if p.name in CORE_PACKAGES]
-    loaded.packages = [p for p in loaded.packages if p.name not in CORE_PACKAGES]
-    layers: list[DefinitionSource] = [cross_version_source(CORE_PACKAGES[str(p.name)], p.origin, p.resources,
-                                                           base_source()) for p in cores]
+    generating = [p for p in loaded.packages if is_generator_package(p)]
+    loaded.packages = [p for p in loaded.packages if not is_generator_package(p)]
+    layers = preferring_hl7s([g for p in generating for g in generators_for(p, base_source())])
     examples = [r for p in loaded.packages if is_examples_package(p) for r in p.resources]
     if examples:  # below the base: see is_examples_package
         layers.append(MemorySource(examples))

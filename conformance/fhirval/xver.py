@@ -1,94 +1,46 @@
 """Cross-version extensions (``http://hl7.org/fhir/5.0/StructureDefinition/extension-Type.path``), defined on the fly.
 
-No package defines them: HL7's validator generates each definition from the other version's element
-(org.hl7.fhir.r5 ``utils/xver/XVerExtensionManagerOld``, the default its test runner uses) and a table of that
-version's paths (``xver-paths-5.0.json``, written by the build tool's ``XVerPathsGenerator``): for every element of
-every R5 type and resource, the R5 types R4 lacks at that path (a leaf) or the R5 children R4 lacks (a backbone).
-Here that table is computed from the R5 core package (``hl7.fhir.r5.core``) and our base R4, and each definition
-is built as HL7 builds it:
+No package defines them: HL7's validator generates each definition from a table of the other version's element
+paths (xver_tables.py), as org.hl7.fhir.r5 ``utils/xver/XVerExtensionManagerOld`` does (the default; its test
+runner switches to the newer loader only for a case that sets ``new-xver-mode``):
 
-- a leaf: ``Extension.extension`` prohibited, ``Extension.value[x]`` required with the listed types (R4 names;
-  ``Reference``/``canonical`` targets R4 has as resources); a backbone: one sub-extension slice per listed child
-  (url = the child's name, recursively), no value;
-- context: an element context, the path's parent (``Observation.component`` for ``...Observation.component.value``);
-  used elsewhere it is a warning in HL7's validator (EXTENSION_EXTP_CONTEXT_WRONG_XVER), not an error;
-- no cardinality, no binding and no modifier flag: HL7's table carries none for 5.0, so neither does its definition.
+- a path the table lacks is an error (``Extension_EXT_Version_InvalidId``), and so is a row with neither types nor
+  children (``Extension_EXT_Version_NoChange``: use the R4 element);
+- a leaf: ``Extension.extension`` prohibited, ``Extension.value[x]`` required, of the row's types but those marked
+  ``!`` (R4 has them there: none left means any type), ``Reference``/``canonical`` targets that are R4 resources;
+- a backbone: a sub-extension slice per child not marked ``!`` (url = the child's name, recursively), no value;
+- context: the element path's parent (``Observation.component`` for ``...-Observation.component.value``); used
+  elsewhere it is a warning (InstanceValidator: EXTENSION_EXTP_CONTEXT_WRONG_XVER), not an error;
+- a modifier row makes it a modifier extension; no cardinality and no binding (HL7 writes none).
 
-A path R5 lacks is ``Extension_EXT_Version_InvalidId``; one whose R5 types R4 already has, unchanged, is
-``Extension_EXT_Version_NoChange`` (use the R4 element). Types R4 does not have (``CodeableReference``,
-``integer64``...) are left out of the value's types; when none is left the value's type is not judged.
-Versions other than 5.0 (1.0, 3.0, 4.3: their cores are not on the registry) stay unchecked.
+Types R4 does not have (``CodeableReference``, ``integer64``, an open ``*``...) are left out, so the value's type is
+not judged when nothing else is left (HL7's R4 context cannot resolve them either).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json
+from conformance.fhirval.xver_tables import CORE_PACKAGES, XVER_PACKAGE, PathEntry, paths_table, read_tables
+
+if TYPE_CHECKING:
+    from conformance.fhirval.packages import Package, PackageCache
 
 XVER_URL = re.compile(r"http://hl7\.org/fhir/(\d\.\d)/StructureDefinition/extension-(.+)")
-CORE_PACKAGES = {"hl7.fhir.r5.core": "5.0"}  # package name -> the version its extensions are named by
 XVER_MARK = "_xverVersion"  # on a generated definition: the version it came from (HL7's XVER_EXT_MARKER)
 _TARGETED = ("Reference", "canonical", "CodeableReference")
-
-
-@dataclass(frozen=True)
-class PathEntry:
-    """One row of HL7's xver-paths table: the new types of a leaf, or the new children of a backbone."""
-
-    types: tuple[str, ...] = ()
-    elements: tuple[str, ...] = ()
-
-
-def type_summary(type_: Json) -> str:
-    """A type as the build tool's ``TypeRef.summary()`` writes it: ``Reference(Patient|Group)``, ``string``."""
-    code = str(type_.get("code", ""))
-    targets = [str(p).rsplit("/", 1)[-1] for p in type_.get("targetProfile") or () if isinstance(p, str)]
-    return f"{code}({'|'.join(targets)})" if targets and code in _TARGETED else code
-
-
-def _rows(elements: list[Json], root: str) -> dict[str, tuple[list[str], list[str]]]:
-    """path -> (type summaries, child names) for the elements of one definition below its root."""
-    rows: dict[str, tuple[list[str], list[str]]] = {}
-    for e in elements:
-        path = e.get("path")
-        if not isinstance(path, str) or "." not in path or not path.startswith(root + "."):
-            continue
-        rows.setdefault(path, ([], []))[0].extend(type_summary(t) for t in e.get("type") or () if isinstance(t, dict))
-        parent, _, name = path.rpartition(".")
-        if parent in rows:
-            rows[parent][1].append(name)
-    return rows
-
-
-def paths_table(r5_definitions: Iterable[Json], r4: DefinitionSource) -> dict[str, PathEntry]:
-    """HL7's xver-paths table for R5 against R4 (``XVerPathsGenerator.process``): each R5 element path with the
-    types (leaf) or children (backbone) R4 does not have at that path."""
-    table: dict[str, PathEntry] = {}
-    for sd in r5_definitions:
-        if sd.get("derivation") != "specialization" or sd.get("kind") not in ("complex-type", "resource"):
-            continue
-        name = str(sd.get("type"))
-        r4sd = r4.structure(FHIR_BASE + name)
-        old = _rows(r4sd.get("snapshot", {}).get("element", []), name) if r4sd else {}
-        for path, (types, children) in _rows(sd.get("differential", {}).get("element", []), name).items():
-            r4types, r4children = old.get(path, ([], []))
-            if children:
-                table[path] = PathEntry(elements=tuple(c for c in children if c not in r4children))
-            else:
-                table[path] = PathEntry(types=tuple(t for t in types if t not in r4types))
-    return table
+_PROFILED = {"SimpleQuantity": "Quantity", "MoneyQuantity": "Quantity"}  # table names that are R4 profiles
 
 
 class CrossVersionSource:
     """A DefinitionSource that answers only cross-version extension URLs of one version, by generating them."""
 
-    def __init__(self, version: str, table: dict[str, PathEntry], r4: DefinitionSource) -> None:
+    def __init__(self, version: str, table: dict[str, PathEntry], r4: DefinitionSource, hl7s: bool = False) -> None:
         self.version = version
+        self.hl7s = hl7s  # HL7's own table, not one computed here
         self.table = table
         self._r4 = r4
         self._made: dict[str, Json | None] = {}
@@ -105,7 +57,8 @@ class CrossVersionSource:
         return path, PathEntry()
 
     def cross_version_status(self, url: str) -> str | None:
-        """``valid``, ``unknown`` (no such R5 path), ``no-change`` (R4 has it unchanged), or None (not ours)."""
+        """``valid``, ``unknown`` (no such path), ``no-change`` (a row with nothing: R4 has it unchanged), or None
+        (not a cross-version URL of this version)."""
         found = self._entry(url)
         if found is None:
             return None
@@ -133,7 +86,8 @@ class CrossVersionSource:
 
     def _define(self, url: str, path: str, entry: PathEntry) -> Json:
         """The StructureDefinition XVerExtensionManagerOld.getDefinition writes (a differential)."""
-        diff: list[Json] = [{"id": "Extension", "path": "Extension"}]
+        root: Json = {"id": "Extension", "path": "Extension", **({"isModifier": True} if entry.modifier else {})}
+        diff: list[Json] = [root]
         self._contents(path, entry, "Extension", url, diff)
         parent = path.rpartition(".")[0] or path
         return {
@@ -169,13 +123,17 @@ class CrossVersionSource:
         diff.append({"id": f"{eid}.value[x]", "path": _path(eid) + ".value[x]", "max": "0"})
 
     def _types(self, summaries: tuple[str, ...]) -> list[Json]:
-        """populateTypes: each R5 type R4 has, with its R4 resource targets (``Any`` is any resource)."""
+        """populateTypes: the types not marked ``!`` that R4 has, with their R4 resource targets (``Any``: any)."""
         out: list[Json] = []
         for s in summaries:
             code, _, rest = s.partition("(")
-            if code in {t["code"] for t in out} or self._r4.structure(FHIR_BASE + code) is None:
+            if s.startswith("!") or self._r4.structure(FHIR_BASE + code) is None:
                 continue
-            t: dict[str, Any] = {"code": code}
+            t: dict[str, Any] = {"code": _PROFILED.get(code, code)}
+            if code in _PROFILED:
+                t["profile"] = [FHIR_BASE + code]
+            if any(o == t for o in out):
+                continue
             names = [n for p in rest.rstrip(")").split("|") for n in p.split(",") if n]
             targets = ["Resource" if n == "Any" else n for n in names]
             profiles = [FHIR_BASE + n for n in targets if _is_resource(self._r4, n)]
@@ -202,14 +160,44 @@ _SOURCES: dict[tuple[str, str], CrossVersionSource] = {}
 _SOURCES_LOCK = threading.Lock()
 
 
-def cross_version_source(version: str, origin: str, definitions: list[Json],
-                         r4: DefinitionSource) -> CrossVersionSource:
-    """The generator for one version's core definitions, built once per package (``origin``: where it was read)."""
-    key = (version, origin)
+def generators_for(package: Package, r4: DefinitionSource) -> list[DefinitionSource]:
+    """The generators a package brings: HL7's tables (one per version), or a core package's computed table; each
+    built once per package file."""
+    versions = read_tables(package.origin) if package.name == XVER_PACKAGE else None
+    names = sorted(versions) if versions is not None else [CORE_PACKAGES[str(package.name)]]
+    out: list[DefinitionSource] = []
     with _SOURCES_LOCK:
-        if key not in _SOURCES:
-            _SOURCES[key] = CrossVersionSource(version, paths_table(definitions, r4), r4)
-        return _SOURCES[key]
+        for version in names:
+            key = (version, package.origin)
+            if key not in _SOURCES:
+                table = versions[version] if versions is not None else paths_table(package.resources, r4)
+                _SOURCES[key] = CrossVersionSource(version, table, r4, versions is not None)
+            out.append(_SOURCES[key])
+    return out
+
+
+def preferring_hl7s(generators: list[DefinitionSource]) -> list[DefinitionSource]:
+    """One generator per version: HL7's table where it is loaded, else the computed one."""
+    official = {g.version for g in generators if isinstance(g, CrossVersionSource) and g.hl7s}
+    return [g for g in generators if not isinstance(g, CrossVersionSource) or g.hl7s or g.version not in official]
+
+
+def is_generator_package(package: Package) -> bool:
+    """A package that is not loaded as definitions but becomes cross-version generators."""
+    return package.name == XVER_PACKAGE or package.name in CORE_PACKAGES
+
+
+def generators_in(cache: PackageCache) -> list[DefinitionSource]:
+    """The generators for the packages of that kind the package cache holds (HL7's runner always has them)."""
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.packages import read_source
+
+    out: list[DefinitionSource] = []
+    for name in (*CORE_PACKAGES, XVER_PACKAGE):
+        found = cache.find(name, None)
+        if found is not None:
+            out.extend(generators_for(read_source(found), base_source()))
+    return preferring_hl7s(out)
 
 
 def cross_version_status(source: object, url: str) -> str | None:
