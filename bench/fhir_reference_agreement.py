@@ -21,6 +21,11 @@ say valid: a missed error) and false-invalid (HL7 says valid, we say invalid: a 
 set an option of HL7's validator that ours does not have are listed with the option, not run; the R4
 cases needing more than base R4 and their own files are counted by what they need.
 
+Cross-version extensions: when ``--packages`` holds ``hl7.fhir.r5.core`` (the R5 core, from which the 5.0 path table
+is computed) and/or ``hl7.fhir.xver-extensions`` (HL7's own tables for 1.0, 1.4, 3.0, 4.0 and 5.0, which its validator
+always loads), every step gets their generators (conformance/fhirval/xver.py), as HL7's runner always has them;
+without them such extensions stay unchecked.
+
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
 

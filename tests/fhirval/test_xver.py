@@ -174,3 +174,12 @@ def test_with_cross_version_puts_generators_beneath(r5: Path) -> None:
     source = with_cross_version(base_source(), generators)
     assert source.structure(X + "Observation.value") is not None
     assert PathEntry() == PathEntry(types=(), elements=())
+
+
+def test_the_cli_takes_the_core_package_with_package(r5: Path, tmp_path: Path) -> None:
+    from tests.fhirval.test_cli import invoke
+
+    path = tmp_path / "obs.json"
+    path.write_bytes(observation({"url": X + "Observation.value", "valueString": "x"}))
+    assert invoke("--package", str(r5), str(path))[0] == 1
+    assert invoke(str(path))[0] == 0  # without it: not checked, as before
