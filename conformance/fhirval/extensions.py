@@ -133,13 +133,17 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
 
 def _cross_version_not_defined(w: Walker, url: str, loc: str) -> None:
     """A cross-version URL nothing defines: an error when the generator of its version says HL7's would refuse it
-    (BaseValidator.getXverExt: Extension_EXT_Version_InvalidId / _NoChange), else not checked (no generator)."""
+    (BaseValidator.getXverExt: Extension_EXT_Version_Invalid / _InvalidId / _NoChange), else not checked (no
+    generator for its version)."""
     from conformance.fhirval.xver import cross_version_status
 
     status = cross_version_status(w.model.source, url)
     if status == "unknown":
         w.sink.error("extension-unknown", loc, f"the cross-version extension {url} names an element its FHIR version "
                                                "does not have")
+    elif status == "bad-version":
+        w.sink.error("extension-unknown", loc, f"the cross-version extension {url} names a FHIR version HL7 has no "
+                                               "cross-version definitions for")
     elif status == "no-change":
         w.sink.error("extension-unknown", loc, f"the cross-version extension {url} names an element R4 has unchanged: "
                                                "use the R4 element, not an extension")

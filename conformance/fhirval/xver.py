@@ -38,9 +38,10 @@ _PROFILED = {"SimpleQuantity": "Quantity", "MoneyQuantity": "Quantity"}  # table
 class CrossVersionSource:
     """A DefinitionSource that answers only cross-version extension URLs of one version, by generating them."""
 
-    def __init__(self, version: str, table: dict[str, PathEntry], r4: DefinitionSource, hl7s: bool = False) -> None:
+    def __init__(self, version: str, table: dict[str, PathEntry], r4: DefinitionSource,
+                 hl7s: frozenset[str] = frozenset()) -> None:
         self.version = version
-        self.hl7s = hl7s  # HL7's own table, not one computed here
+        self.hl7s = hl7s  # HL7's own table: the versions its package has tables for (empty: computed here)
         self.table = table
         self._r4 = r4
         self._made: dict[str, Json | None] = {}
@@ -57,8 +58,11 @@ class CrossVersionSource:
         return path, PathEntry()
 
     def cross_version_status(self, url: str) -> str | None:
-        """``valid``, ``unknown`` (no such path), ``no-change`` (a row with nothing: R4 has it unchanged), or None
-        (not a cross-version URL of this version)."""
+        """``valid``, ``unknown`` (no such path), ``no-change`` (a row with nothing: R4 has it unchanged),
+        ``bad-version`` (a version HL7's tables do not have: Extension_EXT_Version_Invalid), or None (not ours)."""
+        m = XVER_URL.fullmatch(url.partition("|")[0])
+        if m is not None and self.hl7s and m.group(1) not in self.hl7s:
+            return "bad-version"
         found = self._entry(url)
         if found is None:
             return None
@@ -171,7 +175,7 @@ def generators_for(package: Package, r4: DefinitionSource) -> list[DefinitionSou
             key = (version, package.origin)
             if key not in _SOURCES:
                 table = versions[version] if versions is not None else paths_table(package.resources, r4)
-                _SOURCES[key] = CrossVersionSource(version, table, r4, versions is not None)
+                _SOURCES[key] = CrossVersionSource(version, table, r4, frozenset(versions or ()))
             out.append(_SOURCES[key])
     return out
 

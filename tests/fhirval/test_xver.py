@@ -126,6 +126,10 @@ def test_hl7s_own_tables_are_used_as_they_are(r5: Path, tmp_path: Path) -> None:
     gender = json.dumps({"resourceType": "Patient", "extension": [{"url": v1 + "Patient.gender",
                                                                    "valueCode": "male"}]}).encode()
     assert [e[1] for e in errors(None, gender, tables)] == ["extension-unknown"]
+    r4b = json.dumps({"resourceType": "Patient", "extension": [{
+        "url": "http://hl7.org/fhir/4.3/StructureDefinition/extension-Patient.gender", "valueCode": "male"}]}).encode()
+    assert [e[1] for e in errors(None, r4b, tables)] == ["extension-unknown"]  # no 4.3 table: Version_Invalid
+    assert errors(r5, r4b) == []  # without HL7's tables: not checked
     status = {"url": X + "Observation.status", "valueCode": "final"}  # the computed table has it; HL7's does not
     assert [e[1] for e in errors(r5, observation(status, modifier=True), tables)] == ["extension-unknown"]
 
