@@ -2,11 +2,11 @@
 
 Only what can be judged for certain is reported: an item answered although its enableWhen conditions
 say it is not enabled (any answer meeting a condition meets it; with no answer, none does); a required
-question present in a completed response, enabled, without an answer; an item's text that differs from
+question present in a completed response, enabled, without an answer, or left out of a level HL7's validator walks
+(the root, a group's items, an answer's items); an item's text that differs from
 its question's; several answers to a question that does not repeat; answers to a group or display
 item; an answer of a type the question's type does not allow; a decimal or Quantity answer with more places
-than the question's ``maxDecimalPlaces``. A required question left out of the
-response altogether is not judged. A condition that cannot be evaluated (an operator on values of
+than the question's ``maxDecimalPlaces``. A condition that cannot be evaluated (an operator on values of
 different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
 found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
 nothing is judged.
@@ -65,12 +65,17 @@ class _Judge:
         self.w = w
         self.qr = qr
 
-    def items(self, q_items: list[Json], r_items: list[Json], loc: str, chain: list[Json]) -> None:
-        """One level: each response item against the question of its linkId, then the items within it."""
+    def items(self, q_items: list[Json], r_items: list[Json], loc: str, chain: list[Json],
+              walked: bool = True) -> None:
+        """One level: each response item against the question of its linkId, then the items within it.
+        ``walked`` says HL7's validator walks this level too (the root, a group's items, an answer's items),
+        so a required item left out of it is judged."""
         for q_item in q_items:
             link = q_item.get("linkId")
             answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link]
             if not answered:
+                if walked:
+                    self.left_out(q_item, loc, chain)
                 continue
             enabled = self.enabled(q_item, chain)
             if enabled is False:
@@ -84,9 +89,23 @@ class _Judge:
                 self.answers(q_item, r, where, enabled is True)
                 sub = _list(q_item.get("item"))
                 if sub:
-                    self.items(sub, _list(r.get("item")), where, [*chain, r])
+                    group = q_item.get("type") == "group"
+                    self.items(sub, _list(r.get("item")), where, [*chain, r], group)
                     for j, answer in enumerate(_list(r.get("answer"))):
-                        self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
+                        self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer],
+                                   not group)
+
+    def left_out(self, q_item: Json, loc: str, chain: list[Json]) -> None:
+        """A required item, enabled, that the response leaves out of a level: an error once the response is
+        completed or amended, a warning before (QuestionnaireValidator QUESTIONNAIRE_QR_ITEM_MISSING, reported
+        on the level that lacks it). An enableWhen that cannot be told leaves it unjudged."""
+        if q_item.get("required") is not True or self.enabled(q_item, chain) is not True:
+            return
+        message = f"no response answer found for the required item {q_item.get('linkId')!r}"
+        if self.qr.get("status") in ("completed", "amended"):
+            self.w.sink.error("questionnaire", loc, message)
+        else:
+            self.w.sink.warning("questionnaire", loc, message)
 
     def answers(self, q_item: Json, r: Json, where: str, enabled: bool) -> None:
         """The response item against its question: the same text, one answer unless it repeats, none for a group
