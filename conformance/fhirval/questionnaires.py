@@ -57,26 +57,28 @@ def check_response(w: Walker, qr: Json, loc: str) -> None:
         q = canonical_resource(w.model.source, "Questionnaire", url)
     if q is None or q.get("resourceType") != "Questionnaire":
         return
-    _Judge(w, qr).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
+    _Judge(w, qr, q).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
 
 
 class _Judge:
-    def __init__(self, w: Walker, qr: Json) -> None:
+    def __init__(self, w: Walker, qr: Json, q: Json) -> None:
         self.w = w
         self.qr = qr
+        self.q = q
 
-    def items(self, q_items: list[Json], r_items: list[Json], loc: str, chain: list[Json],
-              walked: bool = True) -> None:
-        """One level: each response item against the question of its linkId, then the items within it.
-        ``walked`` says HL7's validator walks this level too (the root, a group's items, an answer's items),
-        so a required item left out of it is judged."""
+    def items(self, q_items: list[Json], r_items: list[Json], loc: str, chain: list[Json]) -> None:
+        """One level: each response item against the question of its linkId, then the items within it. The
+        levels are HL7's validator's: the root, a group's items, a question's answers' items (a group's answers
+        and a question's own items are errors of their own, not walked)."""
+        self.placement(q_items, r_items, loc)
         for q_item in q_items:
             link = q_item.get("linkId")
             answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link]
             if not answered:
-                if walked:
-                    self.left_out(q_item, loc, chain)
+                self.left_out(q_item, loc, chain)
                 continue
+            for i, r in answered:
+                self.shape(q_item, r, f"{loc}.item[{i}]")
             enabled = self.enabled(q_item, chain)
             if enabled is False:
                 for i, r in answered:
@@ -88,12 +90,47 @@ class _Judge:
                 where = f"{loc}.item[{i}]"
                 self.answers(q_item, r, where, enabled is True)
                 sub = _list(q_item.get("item"))
-                if sub:
-                    group = q_item.get("type") == "group"
-                    self.items(sub, _list(r.get("item")), where, [*chain, r], group)
+                if sub and q_item.get("type") == "group":
+                    self.items(sub, _list(r.get("item")), where, [*chain, r])
+                elif sub:
                     for j, answer in enumerate(_list(r.get("answer"))):
-                        self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer],
-                                   not group)
+                        self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
+
+    def placement(self, q_items: list[Json], r_items: list[Json], loc: str) -> None:
+        """Each response item of a level HL7's validator walks is a question of that level, in the
+        Questionnaire's order (``validateQuestionannaireResponseItems``: QUESTIONNAIRE_QR_ITEM_NOTFOUND, its
+        "item is in the wrong place" for a linkId found elsewhere in the Questionnaire, QUESTIONNAIRE_QR_ITEM_ORDER;
+        a repeated item may follow itself). Reported on the level, as HL7's validator does."""
+        order: dict[str, int] = {}
+        for k, q_item in enumerate(q_items):
+            order.setdefault(str(q_item.get("linkId")), k)
+        last = -1
+        for r in r_items:
+            link = r.get("linkId")
+            if not isinstance(link, str) or not link:
+                continue
+            k = order.get(link, -1)
+            if k < 0:
+                elsewhere = _question(_list(self.q.get("item")), link) is not None
+                self.w.sink.error("questionnaire", loc, f"the item {link!r} is in the wrong place" if elsewhere else
+                                  f"the linkId {link!r} is not an item of the Questionnaire")
+            elif k < last:
+                self.w.sink.error("questionnaire", loc, f"the item {link!r} is out of the Questionnaire's order")
+            else:
+                last = k
+
+    def shape(self, q_item: Json, r: Json, where: str) -> None:
+        """Where a response item's own items may be: a display item has none, a question has them only under
+        its answers, and a required group has some (QUESTIONNAIRE_QR_ITEM_DISPLAY, _GROUP_ANSWER,
+        _GROUP_REQUIRED), whatever the item's enableWhen says."""
+        kind, link, nested = q_item.get("type"), q_item.get("linkId"), _list(r.get("item"))
+        if kind == "display" and nested:
+            self.w.sink.error("questionnaire", where, f"the display item {link!r} has items")
+        elif kind not in ("group", "display", None) and nested:
+            self.w.sink.error("questionnaire", where, f"the question {link!r} has items outside its answers (a "
+                                                      "question's items go in answer.item)")
+        elif kind == "group" and q_item.get("required") is True and not nested:
+            self.w.sink.error("questionnaire", where, f"the required group {link!r} has no items")
 
     def left_out(self, q_item: Json, loc: str, chain: list[Json]) -> None:
         """A required item, enabled, that the response leaves out of a level: an error once the response is
@@ -189,6 +226,17 @@ class _Judge:
         # any answer meeting the condition enables the item, as HL7's validator: with no answer even != is false
         results = [_compare(operator, a, expected) for a in answers]
         return True if True in results else None if None in results else False
+
+
+def _question(q_items: list[Json], link: str) -> Json | None:
+    """The Questionnaire's item with this linkId, at any depth (QuestionnaireValidator.findItem)."""
+    for q_item in q_items:
+        if q_item.get("linkId") == link:
+            return q_item
+        found = _question(_list(q_item.get("item")), link)
+        if found is not None:
+            return found
+    return None
 
 
 def _find(node: Json, link: str) -> list[Json] | None:

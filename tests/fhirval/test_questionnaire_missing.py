@@ -72,3 +72,45 @@ def test_items_of_a_question_are_looked_for_in_its_answers_only(tmp_path: Path) 
     assert errors(_qr(NAME, answered), source) == []
     # a question present without answers has no level to miss "packs" from (HL7 walks answers only)
     assert errors(_qr(NAME, {"linkId": "smoker"}), source) == []
+
+
+# ---- where response items may stand (QUESTIONNAIRE_QR_ITEM_NOTFOUND, _ORDER, _GROUP_ANSWER, _DISPLAY,
+# _GROUP_REQUIRED)
+
+def test_an_item_the_questionnaire_lacks_or_puts_elsewhere(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    assert errors(_qr(NAME, {"linkId": "nowhere", "answer": [{"valueString": "x"}]}), source) == [
+        ("questionnaire", "QuestionnaireResponse")]
+    # "condition" belongs in the group, not at the root
+    assert errors(_qr(NAME, {"linkId": "condition", "answer": [{"valueBoolean": False}]}), source) == [
+        ("questionnaire", "QuestionnaireResponse")]
+
+
+def test_items_in_the_questionnaires_order(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    # a repeated group may follow itself; an item before one that precedes it in the Questionnaire may not
+    assert errors(_qr(NAME, _group(False, None), _group(False, None)), source) == []
+    assert errors(_qr(_group(False, None), NAME), source) == [("questionnaire", "QuestionnaireResponse")]
+
+
+def test_a_questions_items_go_under_its_answers(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    outside = {"linkId": "smoker", "answer": [{"valueBoolean": True}], "item": [{"linkId": "packs"}]}
+    # one error for the misplaced items (not walked: their own answers are not judged), one for "packs" missing
+    # from the answer; R4's qrs-1 invariant reports the item too
+    assert [e for e in errors(_qr(NAME, outside), source) if e[0] == "questionnaire"] == [
+        ("questionnaire", "QuestionnaireResponse.item[1]"),
+        ("questionnaire", "QuestionnaireResponse.item[1].answer[0]")]
+
+
+def test_a_required_group_has_items_and_a_display_item_none(tmp_path: Path) -> None:
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
+        {"linkId": "g", "type": "group", "required": True, "item": [{"linkId": "s", "type": "string"}]},
+        {"linkId": "d", "type": "display", "text": "note"}]}
+    source = definitions(tmp_path, q)
+    g = {"linkId": "g", "item": [{"linkId": "s", "answer": [{"valueString": "x"}]}]}
+    assert errors(_qr(g, {"linkId": "d"}), source) == []
+    assert errors(_qr({"linkId": "g"}, {"linkId": "d"}, status="in-progress"), source) == [
+        ("questionnaire", "QuestionnaireResponse.item[0]")]
+    assert errors(_qr(g, {"linkId": "d", "item": [{"linkId": "s"}]}), source) == [
+        ("questionnaire", "QuestionnaireResponse.item[1]")]
