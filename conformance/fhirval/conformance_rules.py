@@ -32,6 +32,7 @@ from conformance.fhirval import (
     structure_definition_rules,
     structure_rules,
     terminology_rules,
+    type_profiles,
 )
 from conformance.fhirval.source import search_parameter
 
@@ -49,6 +50,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
         structure_definition_rules.check(w, res, loc)
+        type_profiles.check(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
