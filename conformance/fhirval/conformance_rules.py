@@ -25,6 +25,7 @@ from conformance.fhirval import (
     concept_maps,
     differential,
     implementation_guides,
+    invariant_keys,
     measures,
     meta_rules,
     questionnaire_rules,
@@ -51,6 +52,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         structure_rules.check(w, res, loc)
         structure_definition_rules.check(w, res, loc)
         type_profiles.check(w, res, loc)
+        invariant_keys.check(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
