@@ -28,6 +28,7 @@ from conformance.fhirval import (
     invariant_keys,
     measures,
     meta_rules,
+    operation_profiles,
     questionnaire_rules,
     questionnaires,
     structure_definition_rules,
@@ -73,6 +74,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         implementation_guides.check(w, res, loc)
     elif rtype == "ConceptMap":
         concept_maps.check(w, res, loc)
+    elif rtype == "OperationDefinition":
+        operation_profiles.check(w, res, loc)
 
 
 def _list(value: Any) -> list[Any]:
