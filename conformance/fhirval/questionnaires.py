@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import decimal_places
+from conformance.fhirval.questionnaire_options import check_option
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -169,6 +170,8 @@ class _Judge:
                                   f"the question {link!r} is of type {kind}: its answer must be "
                                   f"{' or '.join(sorted(allowed))}, not {given[0]}")
             self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
+            if kind in ("choice", "open-choice") and given:
+                check_option(self.w, q_item, answer, given[0], len(answers), f"{where}.answer[{j}]")
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:
         """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's
