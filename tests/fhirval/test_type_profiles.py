@@ -13,11 +13,11 @@ FHIR = "http://hl7.org/fhir/StructureDefinition/"
 MOD_EXT = "http://example.org/StructureDefinition/synthetic-modifier"
 
 
-def _profile(*elements: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/syn-obs",
-            "name": "SynObs", "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
-            "baseDefinition": FHIR + "Observation", "derivation": "constraint",
-            "differential": {"element": [{"id": "Observation", "path": "Observation"}, *elements]}}
+def _profile(*elements: dict[str, Any], rtype: str = "Observation") -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": f"http://example.org/StructureDefinition/syn-{rtype}",
+            "name": "Syn", "status": "draft", "kind": "resource", "abstract": False, "type": rtype,
+            "baseDefinition": FHIR + rtype, "derivation": "constraint",
+            "differential": {"element": [{"id": rtype, "path": rtype}, *elements]}}
 
 
 def _element(path: str, **kind: Any) -> dict[str, Any]:
@@ -49,12 +49,8 @@ def test_a_type_profile_constrains_its_type() -> None:
 
 
 def test_a_resource_profile_fits_a_resource_through_abstract_types() -> None:
-    bundle = {"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/syn-bundle",
-              "name": "SynBundle", "status": "draft", "kind": "resource", "abstract": False, "type": "Bundle",
-              "baseDefinition": FHIR + "Bundle", "derivation": "constraint",
-              "differential": {"element": [{"id": "Bundle", "path": "Bundle"},
-                                           _element("Bundle.entry.resource", code="Resource",
-                                                    profile=[FHIR + "bodyweight"])]}}
+    bundle = _profile(_element("Bundle.entry.resource", code="Resource", profile=[FHIR + "bodyweight"]),
+                      rtype="Bundle")
     assert _structure_type(bundle) == []
 
 
@@ -78,12 +74,8 @@ def test_target_profiles_name_resources_or_canonical_resources() -> None:
     bad = _profile(_element("Observation.subject", code="Reference", targetProfile=[FHIR + "HumanName"]))
     assert _structure_type(bad) == [
         ("structure-type", "StructureDefinition.differential.element[1].type[0].targetProfile[0]")]
-    q = {"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/syn-qr",
-         "name": "SynQR", "status": "draft", "kind": "resource", "abstract": False, "type": "QuestionnaireResponse",
-         "baseDefinition": FHIR + "QuestionnaireResponse", "derivation": "constraint",
-         "differential": {"element": [{"id": "QuestionnaireResponse", "path": "QuestionnaireResponse"},
-                                      _element("QuestionnaireResponse.questionnaire", code="canonical",
-                                               targetProfile=[FHIR + "Questionnaire"])]}}
+    q = _profile(_element("QuestionnaireResponse.questionnaire", code="canonical",
+                          targetProfile=[FHIR + "Questionnaire"]), rtype="QuestionnaireResponse")
     assert _structure_type(q) == []
     q["differential"]["element"][1]["type"][0]["targetProfile"] = [FHIR + "Patient"]
     assert _structure_type(q) == [
