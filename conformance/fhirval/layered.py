@@ -118,10 +118,11 @@ class LayeredSource:
 
 def load_definitions(
     specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True,
-    available: Iterable[str | Path] = (),
+    available: Iterable[str | Path] = (), defaults: Sequence[Path] = (),
 ) -> LayeredSource:
     """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
-    are loaded only where a given one depends on them.
+    are loaded only where a given one depends on them. ``defaults``: packages HL7's validator loads by itself
+    (default_packages.py), one shared layer between the base and the packages given.
 
     Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
     """
@@ -132,6 +133,10 @@ def load_definitions(
         from conformance.fhirval.base import base_source
 
         layers.append(base_source())
+    if defaults:
+        from conformance.fhirval.default_packages import package_layer
+
+        layers.append(package_layer(defaults)[0])
     layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
     return LayeredSource(layers, loaded)
 
