@@ -283,10 +283,10 @@ def _source(step: Step, cache: PackageCache | None = None) -> tuple[DefinitionSo
         if isinstance(url, str):
             profiles.append(url)
     files = [*step.packages, *(p for p in dict.fromkeys(step.supporting) if p.exists())]
-    root = (cache or PackageCache()).root
     if not files:
-        return _base_only(root), profiles
-    return load_definitions(files, cache=cache, available=step.available, defaults=runner_packages(root)), profiles
+        return (_base_only(cache.root) if cache is not None else base_source()), profiles
+    defaults = runner_packages(cache.root) if cache is not None else ()  # never the user's own cache
+    return load_definitions(files, cache=cache, available=step.available, defaults=defaults), profiles
 
 
 def run(steps: list[Step], cache: PackageCache | None = None) -> float:
