@@ -11,7 +11,8 @@ warning). The HL7 Terminology package, the other one HL7 loads, is found by term
 
 A package loaded this way is one shared layer (read once per process), between base R4 and the packages
 and files given, so those win over it, and it wins over base R4's older copies of the same extensions
-(HL7's context keeps the latest version of a canonical). Its own dependencies are not followed: the
+(HL7's context keeps the latest version of a canonical), except base R4's own CodeSystems and ValueSets, which
+HL7 keeps as the core's (see _base_owns). Its own dependencies are not followed: the
 runner loads each package by name, and its THO dependency is THO's business.
 """
 
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from conformance.fhirval.loaders import DefinitionLoadError
 from conformance.fhirval.packages import PackageCache, read_source
-from conformance.fhirval.source import DefinitionSource, MemorySource
+from conformance.fhirval.source import DefinitionSource, Json, MemorySource
+from conformance.fhirval.terminology_packages import THO_BASE
 
 EXTENSIONS_R4 = "hl7.fhir.uv.extensions.r4"  # ValidationEngine.loadExt's package id for R4 and R4B
 
@@ -39,13 +41,26 @@ def default_packages(cache: PackageCache | None = None) -> list[Path]:
     return [found] if found is not None else []
 
 
+def _base_owns(resource: Json) -> bool:
+    """A CodeSystem or ValueSet base R4 defines, outside THO: HL7's context keeps the core package's own (it is
+    loaded as master, and CanonicalResourceManager.get answers a master CodeSystem or ValueSet first), so the
+    extensions package's later copies (40 ValueSets, 9 CodeSystems in 5.3.0-ballot-tc1) do not replace it."""
+    from conformance.fhirval.base import base_source
+
+    url, kind = resource.get("url"), resource.get("resourceType")
+    if not isinstance(url, str) or url.startswith(THO_BASE) or kind not in ("CodeSystem", "ValueSet"):
+        return False
+    base = base_source()
+    return (base.code_system(url) if kind == "CodeSystem" else base.value_set(url)) is not None
+
+
 @functools.lru_cache(maxsize=8)
 def _layer(paths: tuple[tuple[str, int, int], ...]) -> tuple[MemorySource, tuple[str, ...]]:
-    resources = []
+    resources: list[Json] = []
     names = []
     for path, _size, _mtime in paths:
         package = read_source(Path(path))
-        resources.extend(package.resources)
+        resources.extend(r for r in package.resources if not _base_owns(r))
         names.append(f"{package.name}#{package.version}" if package.name else path)
     return MemorySource(resources), tuple(names)
 

@@ -49,7 +49,18 @@ def extensions_package(folder: Path, version: str = "5.3.0-ballot-tc1") -> Path:
     return make_tgz(folder / f"{EXTENSIONS_R4}-{version}.tgz", {
         "package/package.json": manifest,
         "package/StructureDefinition-later.json": extension(LATER, "boolean", "Patient"),
-        "package/StructureDefinition-birthPlace.json": extension(BIRTH_PLACE, "Address", "Observation")})
+        "package/StructureDefinition-birthPlace.json": extension(BIRTH_PLACE, "Address", "Observation"),
+        "package/ValueSet-gender.json": value_set(GENDER), "package/ValueSet-new.json": value_set(NEW_VS)})
+
+
+GENDER = "http://hl7.org/fhir/ValueSet/administrative-gender"
+NEW_VS = "http://hl7.org/fhir/ValueSet/synthetic-later-value-set"
+
+
+def value_set(url: str) -> dict[str, Any]:
+    return {"resourceType": "ValueSet", "url": url, "version": "5.3.0", "status": "active",
+            "compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender", "concept": [
+                {"code": "other"}]}]}}
 
 
 def issues(resource: dict[str, Any], source: Any) -> list[tuple[str, str, str]]:
@@ -125,3 +136,12 @@ def test_cli_finds_it_through_the_environment(tmp_path: Path, monkeypatch: pytes
     file = tmp_path / "p.json"
     file.write_text(json.dumps(patient({"url": LATER, "valueString": "x"})))
     assert CliRunner().invoke(main, ["validate", "fhir", str(file)]).exit_code == 1
+
+
+def test_base_r4s_own_code_systems_and_value_sets_are_kept(tmp_path: Path) -> None:
+    """HL7 loads the core package as master: its CodeSystems and ValueSets outside THO win over the package's."""
+    source = load_definitions([], defaults=[extensions_package(tmp_path)])
+    assert source.value_set(GENDER) is base_source().value_set(GENDER)
+    assert (source.value_set(NEW_VS) or {}).get("version") == "5.3.0"
+    male = {"resourceType": "Patient", "id": "p", "gender": "male"}  # not in the package's copy
+    assert [i.defect for i in validate_resource(male, source) if i.is_error] == []
