@@ -21,6 +21,11 @@ say valid: a missed error) and false-invalid (HL7 says valid, we say invalid: a 
 set an option of HL7's validator that ours does not have are listed with the option, not run; the R4
 cases needing more than base R4 and their own files are counted by what they need.
 
+Cross-version extensions: when ``--packages`` holds ``hl7.fhir.r5.core`` (the R5 core, from which the 5.0 path table
+is computed) and/or ``hl7.fhir.xver-extensions`` (HL7's own tables for 1.0, 1.4, 3.0, 4.0 and 5.0, which its validator
+always loads), every step gets their generators (conformance/fhirval/xver.py), as HL7's runner always has them;
+without them such extensions stay unchecked.
+
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
 
@@ -41,6 +46,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,12 +55,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.default_packages import EXTENSIONS_R4, package_layer
-from conformance.fhirval.layered import LayeredSource, load_definitions
+from conformance.fhirval.layered import LayeredSource, load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.terminology_packages import default_terminology_source
 from conformance.fhirval.validate import validate_bytes
+from conformance.fhirval.xver import generators_in
 
 PACKAGES = ("packages", "package-map")  # run when every package is available locally (see package_files)
 NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "bundle-param", "package-map", "ips",
@@ -273,9 +280,10 @@ def _base_only(root: Path) -> LayeredSource:
     return load_definitions([], defaults=runner_packages(root))
 
 
-def _source(step: Step, cache: PackageCache | None = None) -> tuple[DefinitionSource, list[str]]:
+def _source(step: Step, cache: PackageCache | None = None,
+            generators: Sequence[DefinitionSource] = ()) -> tuple[DefinitionSource, list[str]]:
     """Base R4, the runner's packages, the step's packages, then its own files, and the canonical URL of the
-    profile asked for."""
+    profile asked for; beneath them the cross-version extension generators (HL7's runner always has them on)."""
     profiles: list[str] = []
     if step.profile is not None:
         url = next((r.get("url") for r in read_file(step.profile) if r.get("resourceType") == "StructureDefinition"),
@@ -284,16 +292,18 @@ def _source(step: Step, cache: PackageCache | None = None) -> tuple[DefinitionSo
             profiles.append(url)
     files = [*step.packages, *(p for p in dict.fromkeys(step.supporting) if p.exists())]
     if not files:
-        return (_base_only(cache.root) if cache is not None else base_source()), profiles
+        return with_cross_version(_base_only(cache.root) if cache is not None else base_source(), generators), profiles
     defaults = runner_packages(cache.root) if cache is not None else ()  # never the user's own cache
-    return load_definitions(files, cache=cache, available=step.available, defaults=defaults), profiles
+    return with_cross_version(load_definitions(files, cache=cache, available=step.available, defaults=defaults),
+                              generators), profiles
 
 
 def run(steps: list[Step], cache: PackageCache | None = None) -> float:
     start = time.perf_counter()
+    generators = generators_in(cache) if cache is not None else []  # hl7.fhir.r5.core in --packages: R5 xver on
     for step in steps:
         try:
-            source, profiles = _source(step, cache)
+            source, profiles = _source(step, cache, generators)
             issues = validate_bytes(step.file.read_bytes(), source, profiles, extension_domains=step.extension_domains)
         except (DefinitionLoadError, OSError) as exc:
             step.problem = f"supporting files not loaded: {exc}"
