@@ -135,19 +135,23 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
 
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
     """The case's packages and its package-map's, as local paths; None when one is not available locally."""
-    folder = root / "validator"
     found: list[list[Path]] = [[], []]
     for i, specs in enumerate((t.get("packages", []), list((t.get("package-map") or {}).values()))):
         for spec in specs:
-            if "/" in spec or spec.endswith(".tgz"):
-                path: Path | None = folder / spec if (folder / spec).exists() else None
-            else:
-                name, _, version = spec.partition("#")
-                path = cache.find(name, version or None) if cache is not None else None
+            path = package_path(root, spec, cache)
             if path is None:
                 return None
             found[i].append(path)
     return found[0], found[1]
+
+
+def package_path(root: Path, spec: str, cache: PackageCache | None) -> Path | None:
+    """One package a case names, as a local path: a file of the test cases, or ``id#version`` in the cache."""
+    folder = root / "validator"
+    if "/" in spec or spec.endswith(".tgz"):
+        return folder / spec if (folder / spec).exists() else None
+    name, _, version = spec.partition("#")
+    return cache.find(name, version or None) if cache is not None else None
 
 
 def _offered(k: str, value: Any) -> bool:
@@ -368,14 +372,18 @@ def main() -> None:
         for s in steps:
             if args.show != "all" and s.held_out != (args.show == "heldout"):
                 continue
-            verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
-            differs = verdict_differs if args.verdicts else s.got_errors != s.expected_errors
-            if differs:
-                print(f"\n== {s.name} ({s.file.name}): expected {s.expected_errors}, got {s.got_errors} {s.problem}")
-                for m in s.expected_messages:
-                    print(f"   java: {m}")
-                for m in s.messages:
-                    print(f"   ours: {m}")
+            show_step(s, args.verdicts)
+
+
+def show_step(s: Step, verdicts: bool, note: str = "") -> None:
+    """A step where we disagree (in verdict, or in error count unless ``verdicts``): HL7's messages beside ours."""
+    verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
+    if verdict_differs if verdicts else s.got_errors != s.expected_errors:
+        print(f"\n== {s.name} ({s.file.name}){note}: expected {s.expected_errors}, got {s.got_errors} {s.problem}")
+        for m in s.expected_messages:
+            print(f"   java: {m}")
+        for m in s.messages:
+            print(f"   ours: {m}")
 
 
 if __name__ == "__main__":
