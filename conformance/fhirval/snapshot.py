@@ -180,20 +180,26 @@ class Builder:
                                      "rules": "closed"}
                 choice["type"] = []
             choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
-            self.add_slice(choice_id, slice_name)
+            self.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
             found = self.index(new_id)
             assert found is not None
             self.elements[found]["type"] = copy.deepcopy(types)
         return new_id
 
-    def add_slice(self, unsliced_id: str, slice_name: str) -> str:
-        """A new slice: the sliced element (minus slicing) and its children, after earlier slices."""
+    def add_slice(self, unsliced_id: str, slice_name: str, *, optional: bool = True) -> str:
+        """A new slice: the sliced element (minus slicing) and its children, after earlier slices.
+
+        Of open slicing it is optional (min 0) unless its differential says otherwise: only the sliced
+        element's own min holds, as HL7's ProfilePathProcessor (``outcome.setMin(0)``, "it's only mandatory
+        if it's explicitly marked so"); US Core's ``Provenance.agent:ProvenanceTransmitter`` states no min."""
         i = self.index(unsliced_id)
         assert i is not None
         template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
         head = template[0]
         head.pop("slicing", None)
         head["sliceName"] = slice_name
+        if optional and self.elements[i].get("slicing", {}).get("rules") != "closed":
+            head["min"] = 0
         new_id = f"{unsliced_id}:{slice_name}"
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]

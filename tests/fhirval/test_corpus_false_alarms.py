@@ -1,0 +1,44 @@
+"""False alarms found on valid content not tried before (issue 21, s-fvcorp: US Core 9.0.0's source examples,
+order-catalog 0.1.0, identity-matching 2.0.0, IPA 1.1.0; bench/fhir_examples_alarms.py --package), each pinned
+with a small synthetic resource that failed before its fix, next to one that must still fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.fhirval.test_agreement_classes import definitions, errors
+
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+PROV = "http://example.org/sd/Prov"
+PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+
+
+def _agent_profile(transmitter: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": PROV, "name": "Prov", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Provenance", "derivation": "constraint",
+            "baseDefinition": CORE + "Provenance", "differential": {"element": [
+                {"id": "Provenance", "path": "Provenance"},
+                {"id": "Provenance.agent", "path": "Provenance.agent",
+                 "slicing": {"discriminator": [{"type": "value", "path": "type"}], "rules": "open"}},
+                {"id": "Provenance.agent:author", "path": "Provenance.agent", "sliceName": "author", "max": "*"},
+                {"id": "Provenance.agent:author.type", "path": "Provenance.agent.type", "min": 1,
+                 "patternCodeableConcept": {"coding": [{"system": PARTICIPANT, "code": "author"}]}},
+                {"id": "Provenance.agent:transmitter", "path": "Provenance.agent", "sliceName": "transmitter",
+                 **transmitter},
+                {"id": "Provenance.agent:transmitter.type", "path": "Provenance.agent.type", "min": 1,
+                 "patternCodeableConcept": {"coding": [{"system": PARTICIPANT, "code": "transmitter"}]}}]}}
+
+
+PROVENANCE: dict[str, Any] = {
+    "resourceType": "Provenance", "id": "pv", "meta": {"profile": [PROV]}, "target": [{"reference": "Patient/p"}],
+    "recorded": "2020-01-01T00:00:00Z",
+    "agent": [{"type": {"coding": [{"system": PARTICIPANT, "code": "author"}]}, "who": {"reference": "Patient/p"}}]}
+
+
+def test_open_slice_without_min_in_its_differential_is_optional(tmp_path: Path) -> None:
+    # US Core 9.0.0's Provenance.agent:ProvenanceTransmitter states no min: HL7's ProfilePathProcessor gives a
+    # new slice of open slicing min 0 ("only mandatory if it's explicitly marked so"), not Provenance.agent's 1
+    assert errors(PROVENANCE, definitions(tmp_path, _agent_profile({}))) == []
+    required = definitions(tmp_path, _agent_profile({"min": 1}))
+    assert errors(PROVENANCE, required) == [("slice-min", "Provenance")]
