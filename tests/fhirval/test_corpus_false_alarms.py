@@ -42,3 +42,14 @@ def test_open_slice_without_min_in_its_differential_is_optional(tmp_path: Path) 
     assert errors(PROVENANCE, definitions(tmp_path, _agent_profile({}))) == []
     required = definitions(tmp_path, _agent_profile({"min": 1}))
     assert errors(PROVENANCE, required) == [("slice-min", "Provenance")]
+
+
+def test_base64binary_has_no_one_megabyte_limit() -> None:
+    # US Core 9.0.0's DocumentReference-polst carries a 1.3 MB PDF: R4 limits strings to 1 MB, not bytes
+    # (HL7's InstanceValidator checks base64Binary's size only against a profile's maxSize)
+    big = "QUJD" * 300_000  # 1,200,000 characters
+    ref: dict[str, Any] = {"resourceType": "DocumentReference", "id": "d", "status": "current",
+                           "content": [{"attachment": {"contentType": "application/pdf", "data": big}}]}
+    assert errors(ref) == []
+    ref["description"] = "x" * 1_048_577  # a string past 1 MB still fails
+    assert errors(ref) == [("too-long", "DocumentReference.description")]
