@@ -58,7 +58,7 @@ class Frame:
     type: str
     contained: bool = False
     local_refs: set[str] = field(default_factory=set)
-    element_ids: set[str] = field(default_factory=set)
+    element_ids: dict[str, int] = field(default_factory=dict)  # element id -> id() of the object that holds it
     full_url: str | None = None
 
 

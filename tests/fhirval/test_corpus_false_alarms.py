@@ -53,3 +53,18 @@ def test_base64binary_has_no_one_megabyte_limit() -> None:
     assert errors(ref) == []
     ref["description"] = "x" * 1_048_577  # a string past 1 MB still fails
     assert errors(ref) == [("too-long", "DocumentReference.description")]
+
+
+def test_element_id_met_again_by_a_profile_walk_is_no_duplicate(tmp_path: Path) -> None:
+    # DEQM's MeasureReports (group.population.id 'numerator', meta.profile): the profile's walk met each element
+    # the base walk had met and called its id a duplicate; HL7 reports DUPLICATE_ID only for another element
+    profile = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/P", "name": "P",
+               "status": "draft", "kind": "resource", "abstract": False, "type": "Patient",
+               "derivation": "constraint", "baseDefinition": CORE + "Patient", "differential": {"element": [
+                   {"id": "Patient", "path": "Patient"}, {"id": "Patient.name", "path": "Patient.name", "min": 1}]}}
+    source = definitions(tmp_path, profile)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p", "meta": {"profile": ["http://example.org/sd/P"]},
+                               "name": [{"id": "n1", "family": "A"}]}
+    assert errors(patient, source) == []
+    patient["name"].append({"id": "n1", "family": "B"})  # two elements with one id: still a duplicate
+    assert set(errors(patient, source)) == {("duplicate-id", "Patient.name[1]")}
