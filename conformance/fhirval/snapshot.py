@@ -309,10 +309,15 @@ def _max(value: Any) -> float:
 
 
 def diff_id(diff: Json, slices: dict[str, str]) -> str:
-    """An id for differential elements written without one (older profiles): path + active slices."""
-    if isinstance(diff.get("id"), str):
-        return str(diff["id"])
+    """The id a differential element applies to: its own, or where it has none (older profiles) or one that is
+    not its path (DEQM's ``...:authorOrganization.value{x}``), its path with the active slices, as HL7's generator,
+    which matches by path and regenerates every id (ProfileUtilities.setIds / generateIdForElement)."""
     path: str = diff["path"]
+    own = diff.get("id")
+    if isinstance(own, str) and path_of(own) == path:
+        if diff.get("sliceName"):
+            slices[path] = own
+        return own
     parts = path.split(".")
     out = parts[0]
     for n, part in enumerate(parts[1:], start=1):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.fhirval.test_agreement_classes import definitions, errors
+from tests.fhirval.test_agreement_classes import definitions, errors, found
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 PROV = "http://example.org/sd/Prov"
@@ -68,3 +68,26 @@ def test_element_id_met_again_by_a_profile_walk_is_no_duplicate(tmp_path: Path) 
     assert errors(patient, source) == []
     patient["name"].append({"id": "n1", "family": "B"})  # two elements with one id: still a duplicate
     assert set(errors(patient, source)) == {("duplicate-id", "Patient.name[1]")}
+
+
+def test_differential_element_applies_by_its_path_when_its_id_strays(tmp_path: Path) -> None:
+    # DEQM's careGapRemark writes Extension.extension:authorOrganization.value{x} for the path Extension.extension
+    # .value[x]; HL7's generator matches by path under the active slice and regenerates ids, so the extension loads
+    url = "http://example.org/sd/remark"
+    ext = {"resourceType": "StructureDefinition", "url": url, "name": "Remark", "status": "draft",
+           "kind": "complex-type", "abstract": False, "type": "Extension", "derivation": "constraint",
+           "context": [{"type": "element", "expression": "Patient"}], "baseDefinition": CORE + "Extension",
+           "differential": {"element": [
+               {"id": "Extension", "path": "Extension"},
+               {"id": "Extension.extension:org", "path": "Extension.extension", "sliceName": "org"},
+               {"id": "Extension.extension:org.url", "path": "Extension.extension.url", "fixedUri": "org"},
+               {"id": "Extension.extension:org.value{x}", "path": "Extension.extension.value[x]",
+                "type": [{"code": "string"}]},
+               {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+               {"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"}]}}
+    source = definitions(tmp_path, ext)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p", "extension": [
+        {"url": url, "extension": [{"url": "org", "valueString": "A"}]}]}
+    assert list(found(patient, source)) == []  # was: the extension unknown (its snapshot failed on the stray id)
+    patient["extension"][0]["extension"][0] = {"url": "org", "valueBoolean": True}  # the slice's type still holds
+    assert errors(patient, source) != []
