@@ -91,3 +91,21 @@ def test_differential_element_applies_by_its_path_when_its_id_strays(tmp_path: P
     assert list(found(patient, source)) == []  # was: the extension unknown (its snapshot failed on the stray id)
     patient["extension"][0]["extension"][0] = {"url": "org", "valueBoolean": True}  # the slice's type still holds
     assert errors(patient, source) != []
+
+
+def test_value_of_a_primitive_in_an_invariant_is_its_value(tmp_path: Path) -> None:
+    # DEQM's ra-3 on a Parameters part's valueString: value.startsWith('MeasureReport.group.where(id='); HL7's
+    # engine answers a primitive's ``value`` with its value (elementmodel.Element.getProperty), fhirpathpy with none
+    profile = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/F", "name": "F",
+               "status": "draft", "kind": "resource", "abstract": False, "type": "Patient",
+               "derivation": "constraint", "baseDefinition": CORE + "Patient", "differential": {"element": [
+                   {"id": "Patient", "path": "Patient"},
+                   {"id": "Patient.name.family", "path": "Patient.name.family", "constraint": [
+                       {"key": "fam-1", "severity": "error", "human": "starts with A",
+                        "expression": "value.startsWith('A')"}]}]}}
+    source = definitions(tmp_path, profile)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p", "meta": {"profile": ["http://example.org/sd/F"]},
+                               "name": [{"family": "Alpha"}]}
+    assert errors(patient, source) == []
+    patient["name"][0]["family"] = "Beta"
+    assert errors(patient, source) == [("invariant", "Patient.name[0].family")]
