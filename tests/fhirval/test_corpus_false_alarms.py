@@ -109,3 +109,13 @@ def test_value_of_a_primitive_in_an_invariant_is_its_value(tmp_path: Path) -> No
     assert errors(patient, source) == []
     patient["name"][0]["family"] = "Beta"
     assert errors(patient, source) == [("invariant", "Patient.name[0].family")]
+
+
+def test_shadow_array_shorter_than_its_values_reads_the_rest_as_plain() -> None:
+    # US Core 9.0.0's medicationdispense: six targetProfile, five _targetProfile. HL7's JsonParser reads a position
+    # past the shorter array's end as null (arrI) and reports only a position null in both arrays
+    given: dict[str, Any] = {"resourceType": "Patient", "id": "p",
+                             "name": [{"given": ["B", "C"], "_given": [{"id": "g1"}]}]}
+    assert errors(given) == []
+    given["name"][0]["_given"] = [{"id": "g1"}, {"id": "g1"}]  # the shadows still walked: a duplicate id
+    assert errors(given) == [("duplicate-id", "Patient.name[0].given[1]")]
