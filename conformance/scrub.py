@@ -35,6 +35,7 @@ from dataclasses import replace
 from typing import IO, Any
 from urllib.parse import quote, quote_plus, unquote
 
+from conformance import wellformed
 from conformance.model import Evidence, RunInfo, RunResult
 
 REDACTED = "[redacted]"
@@ -312,7 +313,7 @@ class ScrubbingStream:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        self.stream.write(RUN.text(text))
+        self.stream.write(wellformed.text(RUN.text(text)))  # a peer's lone surrogate cannot stop the console
         return len(text)
 
     def flush(self) -> None:

@@ -46,6 +46,10 @@ MAX_POLL = 0.1
 LINGER = 0.2  # a free token unused this long goes back to Redis
 REUSE = 2.0  # a token leased this long ago is given back, not reused: the other workers get their turn
 FRESH = 0.1  # reuse only while the pauses' epoch was read this recently
+# A Redis that accepts and never answers (hung, or a black hole on the path) must not hang a check: each
+# call ends with redis' TimeoutError after this long, a harness error, not the target's fault. Well under
+# LEASE_MS - RENEW, so a renewal that timed out is tried again before the leases lapse.
+REDIS_TIMEOUT = 5.0
 EPOCH_TTL_MS = 86_400_000  # the epoch goes when no pause was set for a day (a new one is a change too)
 # The epoch, read: the key's token, or (the key gone: first use, a day without pauses, Redis restarted
 # empty or flushed) the caller's new random one, set. ARGV[1] the new token, ARGV[2] the key's TTL.
@@ -108,8 +112,9 @@ Read = tuple[int, float]  # an epoch read: its number (in the order started) and
 class RedisLimiter:
     """``HostLimiter`` over Redis; ``url`` is the broker's (redis://host:port/db)."""
 
-    def __init__(self, url: str, per_host: int, prefix: str = "conformance:host") -> None:
-        self.redis = aioredis.from_url(url)
+    def __init__(self, url: str, per_host: int, prefix: str = "conformance:host",
+                 timeout: float = REDIS_TIMEOUT) -> None:
+        self.redis = aioredis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.per_host = per_host
         self.prefix = prefix
         self._take_script = self.redis.register_script(TAKE)

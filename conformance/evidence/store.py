@@ -43,6 +43,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from conformance import wellformed
 from conformance.errors import ConfigError
 from conformance.evidence import attestation_pack, attestations, bulk, migrate, pgwrite, seallog, signing
 from conformance.evidence.keys import Signer, Trusted, find_signer
@@ -205,7 +206,7 @@ class EvidenceStore:
 
     def start_run(self, info: RunInfo) -> None:
         """Record a run as ``incomplete``; it becomes ``complete`` only when :meth:`finish_run` commits."""
-        info = scrubbed_info(info)  # no row or blob ever holds a secret the run knows (issue 18)
+        info = wellformed.info(scrubbed_info(info))  # no secret the run knows (issue 18), nothing UTF-8 lacks
         _ = self.signer  # a broken key file stops the run here, before any check, not at its end
         with self._session(f"record the start of run {info.id}") as session:
             if session.get(RunRow, info.id) is not None:
@@ -248,6 +249,8 @@ class EvidenceStore:
         ledger uses it to keep exactly one run per target: campaign/ledger.py).
         """
         result = scrubbed(result)
+        if wellformed.needed(result):  # a peer's lone surrogate: neither UTF-8 nor PostgreSQL's JSON holds one
+            result = wellformed.result(result)
         for attempt in range(SEAL_RETRIES):
             try:
                 self._finish(result, guard)

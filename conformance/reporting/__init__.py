@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from conformance import wellformed
 from conformance.model import RunResult
 from conformance.reporting.common import ReportError
 from conformance.reporting.html import write_html
@@ -54,7 +55,7 @@ def write_reports(
     as the standard one is not written twice (and not listed twice).
     """
     out_dir = Path(out_dir)
-    result = scrubbed(result)
+    result = wellformed.result(scrubbed(result))  # a peer's lone surrogate cannot stop a report
     if out_dir.exists() and not out_dir.is_dir():
         raise ReportError(f"cannot write reports into {out_dir}: it is a file, not a directory")
     written: dict[str, Path] = {}

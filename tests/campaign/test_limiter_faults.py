@@ -158,3 +158,30 @@ async def test_held_slots_are_renewed_and_a_dead_workers_run_out_soon(tmp_path: 
         finally:
             await one.close()
             await other.close()
+
+
+async def test_a_redis_that_never_answers_ends_the_request_with_a_redis_error_not_a_hang() -> None:
+    """A Redis that accepts the connection and then says nothing (hung, or a black hole on the path):
+    the limiter's call ends with redis' own TimeoutError, which the check reports as a harness error,
+    instead of the request (and the campaign's run) waiting forever."""
+    import redis.exceptions
+
+    heard: list[bytes] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        heard.append(await reader.read(1024))  # the command arrives; no reply is ever written
+        await reader.read()  # until the limiter gives up and closes
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limiter = RedisLimiter(f"redis://127.0.0.1:{port}/0", 2, timeout=0.3)
+    try:
+        with pytest.raises(redis.exceptions.TimeoutError):
+            await asyncio.wait_for(limiter.acquire("h:"), 30)  # bounded here only so a regression cannot hang
+        assert heard and heard[0]  # it did reach the silent server: the timeout, not a refused connection
+        assert limiter._hosts["h:"].gate._value == 2  # the request's place at the gate was given back
+    finally:
+        await limiter.close()
+        server.close()
+        await server.wait_closed()
