@@ -21,6 +21,11 @@ say valid: a missed error) and false-invalid (HL7 says valid, we say invalid: a 
 set an option of HL7's validator that ours does not have are listed with the option, not run; the R4
 cases needing more than base R4 and their own files are counted by what they need.
 
+Cross-version extensions: when ``--packages`` holds ``hl7.fhir.r5.core`` (the R5 core, from which the 5.0 path table
+is computed) and/or ``hl7.fhir.xver-extensions`` (HL7's own tables for 1.0, 1.4, 3.0, 4.0 and 5.0, which its validator
+always loads), every step gets their generators (conformance/fhirval/xver.py), as HL7's runner always has them;
+without them such extensions stay unchecked.
+
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
 
@@ -40,6 +45,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,12 +53,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.layered import load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.terminology_packages import default_terminology_source
 from conformance.fhirval.validate import validate_bytes
+from conformance.fhirval.xver import generators_in
 
 PACKAGES = ("packages", "package-map")  # run when every package is available locally (see package_files)
 NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "bundle-param", "package-map", "ips",
@@ -126,19 +133,23 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
 
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
     """The case's packages and its package-map's, as local paths; None when one is not available locally."""
-    folder = root / "validator"
     found: list[list[Path]] = [[], []]
     for i, specs in enumerate((t.get("packages", []), list((t.get("package-map") or {}).values()))):
         for spec in specs:
-            if "/" in spec or spec.endswith(".tgz"):
-                path: Path | None = folder / spec if (folder / spec).exists() else None
-            else:
-                name, _, version = spec.partition("#")
-                path = cache.find(name, version or None) if cache is not None else None
+            path = package_path(root, spec, cache)
             if path is None:
                 return None
             found[i].append(path)
     return found[0], found[1]
+
+
+def package_path(root: Path, spec: str, cache: PackageCache | None) -> Path | None:
+    """One package a case names, as a local path: a file of the test cases, or ``id#version`` in the cache."""
+    folder = root / "validator"
+    if "/" in spec or spec.endswith(".tgz"):
+        return folder / spec if (folder / spec).exists() else None
+    name, _, version = spec.partition("#")
+    return cache.find(name, version or None) if cache is not None else None
 
 
 def _offered(k: str, value: Any) -> bool:
@@ -253,8 +264,10 @@ def left_out(root: Path, cache: PackageCache | None = None) -> dict[str, list[st
     return out
 
 
-def _source(step: Step, cache: PackageCache | None = None) -> tuple[DefinitionSource, list[str]]:
-    """Base R4, the step's packages, then its own files, and the canonical URL of the profile asked for."""
+def _source(step: Step, cache: PackageCache | None = None,
+            generators: Sequence[DefinitionSource] = ()) -> tuple[DefinitionSource, list[str]]:
+    """Base R4, the step's packages, then its own files, and the canonical URL of the profile asked for; beneath
+    them the cross-version extension generators (HL7's runner always has them on)."""
     profiles: list[str] = []
     if step.profile is not None:
         url = next((r.get("url") for r in read_file(step.profile) if r.get("resourceType") == "StructureDefinition"),
@@ -263,15 +276,16 @@ def _source(step: Step, cache: PackageCache | None = None) -> tuple[DefinitionSo
             profiles.append(url)
     files = [*step.packages, *(p for p in dict.fromkeys(step.supporting) if p.exists())]
     if not files:
-        return base_source(), profiles
-    return load_definitions(files, cache=cache, available=step.available), profiles
+        return with_cross_version(base_source(), generators), profiles
+    return with_cross_version(load_definitions(files, cache=cache, available=step.available), generators), profiles
 
 
 def run(steps: list[Step], cache: PackageCache | None = None) -> float:
     start = time.perf_counter()
+    generators = generators_in(cache) if cache is not None else []  # hl7.fhir.r5.core in --packages: R5 xver on
     for step in steps:
         try:
-            source, profiles = _source(step, cache)
+            source, profiles = _source(step, cache, generators)
             issues = validate_bytes(step.file.read_bytes(), source, profiles, extension_domains=step.extension_domains)
         except (DefinitionLoadError, OSError) as exc:
             step.problem = f"supporting files not loaded: {exc}"
@@ -332,14 +346,18 @@ def main() -> None:
         for s in steps:
             if args.show != "all" and s.held_out != (args.show == "heldout"):
                 continue
-            verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
-            differs = verdict_differs if args.verdicts else s.got_errors != s.expected_errors
-            if differs:
-                print(f"\n== {s.name} ({s.file.name}): expected {s.expected_errors}, got {s.got_errors} {s.problem}")
-                for m in s.expected_messages:
-                    print(f"   java: {m}")
-                for m in s.messages:
-                    print(f"   ours: {m}")
+            show_step(s, args.verdicts)
+
+
+def show_step(s: Step, verdicts: bool, note: str = "") -> None:
+    """A step where we disagree (in verdict, or in error count unless ``verdicts``): HL7's messages beside ours."""
+    verdict_differs = (s.got_errors == 0) != (s.expected_errors == 0)
+    if verdict_differs if verdicts else s.got_errors != s.expected_errors:
+        print(f"\n== {s.name} ({s.file.name}){note}: expected {s.expected_errors}, got {s.got_errors} {s.problem}")
+        for m in s.expected_messages:
+            print(f"   java: {m}")
+        for m in s.messages:
+            print(f"   ours: {m}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from conformance.fhirval import (
     structure_definition_rules,
     structure_rules,
     terminology_rules,
+    value_set_parameters,
 )
 from conformance.fhirval.source import search_parameter
 
@@ -62,6 +63,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         measures.check_report(w, res, loc)
     elif rtype == "ValueSet":
         check_value_set(w, res, loc)
+        value_set_parameters.check(w, res, loc)
         terminology_rules.check(w, res, rtype, loc)
     elif rtype == "CodeSystem":
         terminology_rules.check(w, res, rtype, loc)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, references
+from conformance.fhirval import extensions, references, text_links
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
 
 _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
-                           *QUANTITY_TYPES})
+                           "Narrative", *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # a link a reader cannot follow: HL7's validator refuses the urn and cid schemes in a hyperlink
@@ -374,6 +374,10 @@ class ValueWalker:
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
                 check_source_control(ed, item, loc, self.sink)
+        if tcode == "Narrative" and isinstance(item, dict) and "extension" in item:
+            enclosing = self.frames[-2] if len(self.frames) > 1 and self.frames[-2].type == "Bundle" else None
+            text_links.check(item, self.frames[-1].resource, enclosing.resource if enclosing else None, loc,
+                             self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
+from conformance.fhirval.xver import XVER_MARK
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -89,8 +90,8 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         return fallback
     idx = w.model.index(url.partition("|")[0])
     known = idx is not None and idx.root is not None and idx.type == "Extension"
-    if not known and CROSS_VERSION.match(url):  # UK Core ships some (its R5 backports): those are checked
-        w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked")
+    if not known and CROSS_VERSION.match(url):  # a package's (UK Core's R5 backports) or generated (xver.py)
+        _cross_version_not_defined(w, url, loc)
         return fallback
     modifier = node.name == "modifierExtension"
     if "|" in url and known:
@@ -128,6 +129,27 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                                 "modifierExtension")
     _check_context(w, idx, url, loc)
     return idx, idx.root
+
+
+def _cross_version_not_defined(w: Walker, url: str, loc: str) -> None:
+    """A cross-version URL nothing defines: an error when the generator of its version says HL7's would refuse it
+    (BaseValidator.getXverExt: Extension_EXT_Version_Invalid / _InvalidId / _NoChange), else not checked (no
+    generator for its version)."""
+    from conformance.fhirval.xver import cross_version_status
+
+    status = cross_version_status(w.model.source, url)
+    if status == "unknown":
+        w.sink.error("extension-unknown", loc, f"the cross-version extension {url} names an element its FHIR version "
+                                               "does not have")
+    elif status == "bad-version":
+        w.sink.error("extension-unknown", loc, f"the cross-version extension {url} names a FHIR version HL7 has no "
+                                               "cross-version definitions for")
+    elif status == "no-change":
+        w.sink.error("extension-unknown", loc, f"the cross-version extension {url} names an element R4 has unchanged: "
+                                               "use the R4 element, not an extension")
+    else:
+        w.sink.info("extension-unknown", loc, f"cross-version extension {url}: not checked (no definition of its "
+                                              "FHIR version is loaded)")
 
 
 def _in_extension(node: Node) -> bool:
@@ -212,8 +234,11 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             break
     else:
         allowed = ", ".join(str(c.get("expression")) for c in contexts)
-        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here ({host_path}); its context "
-                                               f"is: {allowed}")
+        message = f"the extension {url} is not allowed here ({host_path}); its context is: {allowed}"
+        if XVER_MARK in idx.sd:  # a generated one: contexts may be renamed between versions (..._CONTEXT_WRONG_XVER)
+            w.sink.warning("extension-context", loc, f"{message} (a cross-version extension: a warning)")
+        else:
+            w.sink.error("extension-context", loc, message)
         return
     _check_context_invariants(w, idx, url, loc, host, host_path)
 

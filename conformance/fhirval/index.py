@@ -217,7 +217,7 @@ class StructureIndex:
         for ed in elements:
             self._add(ed)
         for node in self.by_id.values():
-            if node.slices and any(s.min > 0 for s in node.slices) and node.min == 0:
+            if node.slices and any(s.min > 0 for s in node.slices):
                 owner = self.by_id.get(_parent_and_slice(node.id)[0])
                 if owner is not None and owner.children.get(node.name) is node:
                     owner.required_slices.append(node)

@@ -105,6 +105,16 @@ class LayeredSource:
                 return found
         return None
 
+    def cross_version_status(self, url: str) -> str | None:
+        """What a cross-version extension generator among the layers makes of ``url`` (xver.py), if one is loaded."""
+        from conformance.fhirval.xver import cross_version_status
+
+        for layer in reversed(self.layers):
+            found = cross_version_status(layer, url)
+            if found is not None:
+                return found
+        return None
+
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         """Canonical URLs of every layer (those that can list theirs), each once."""
         seen: set[str] = set()
@@ -123,17 +133,35 @@ def load_definitions(
     """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
     are loaded only where a given one depends on them.
 
+    HL7's cross-version tables (``hl7.fhir.xver-extensions``) and another version's core package (``hl7.fhir.r5.core``)
+    are not loaded as definitions: they become the generators of cross-version extensions (xver.py), below
+    everything else so a package's own definition wins; HL7's table replaces a computed one of its version.
+
     Raises DefinitionLoadError naming the file and the reason when something cannot be loaded.
     """
-    loaded = load_packages(specs, cache, available=available)
-    examples = [r for p in loaded.packages if is_examples_package(p) for r in p.resources]
-    layers: list[DefinitionSource] = [MemorySource(examples)] if examples else []  # below the base: see below
-    if base:
-        from conformance.fhirval.base import base_source
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.xver import generators_for, is_generator_package, preferring_hl7s
 
+    loaded = load_packages(specs, cache, available=available)
+    generating = [p for p in loaded.packages if is_generator_package(p)]
+    loaded.packages = [p for p in loaded.packages if not is_generator_package(p)]
+    layers = preferring_hl7s([g for p in generating for g in generators_for(p, base_source())])
+    examples = [r for p in loaded.packages if is_examples_package(p) for r in p.resources]
+    if examples:  # below the base: see is_examples_package
+        layers.append(MemorySource(examples))
+    if base:
         layers.append(base_source())
     layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
     return LayeredSource(layers, loaded)
+
+
+def with_cross_version(source: DefinitionSource, generators: Sequence[DefinitionSource]) -> DefinitionSource:
+    """``source`` with cross-version extension generators beneath it (a bench or server that builds them once)."""
+    if not generators:
+        return source
+    if isinstance(source, LayeredSource):
+        return LayeredSource([*generators, *source.layers], source.loaded)
+    return LayeredSource([*generators, source])
 
 
 def is_examples_package(package: Package) -> bool:

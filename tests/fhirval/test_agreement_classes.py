@@ -620,3 +620,12 @@ def test_value_set_systems_are_absolute() -> None:
     vs["compose"]["exclude"] = [{"system": "#local", "concept": [{"code": "b"}]}]
     assert [e for e in errors(vs) if e[0] == "value-set-rule"] == [
         ("value-set-rule", "ValueSet.compose.exclude[0].system")]
+
+
+def test_a_required_element_left_out_also_misses_its_required_slice() -> None:
+    # HL7's validator reports both: "Observation.category: minimum required = 1" and "Slice
+    # 'Observation.category:VSCat': a matching slice is required, but not found" (fhir-test-cases observation-ucum)
+    obs = _temperature(("http://loinc.org", "8310-5"))
+    del obs["category"]
+    found = errors(obs)
+    assert ("cardinality-min", "Observation") in found and ("slice-min", "Observation") in found

@@ -94,3 +94,11 @@ def test_narrative_source_control_below_error_is_not_an_error(tmp_path: Path) ->
     source, url = _source_controlled(tmp_path, "warning")
     res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % "<p>a</p>"}}
     assert [i for i in validate_resource(res, source, (url,)) if i.is_error] == []
+
+
+def test_an_element_or_attribute_htmlchecks_rejects_is_two_errors_as_hl7() -> None:
+    # HL7 reports txt-1 (FHIRPath htmlChecks) and XhtmlValidator's "Invalid element/attribute name" both
+    # (fhir-test-cases pat-security-bad-xhtml, ips-htmlrefs-forwards)
+    assert narrative_errors("<script>x</script><p>a</p>") == [("narrative", "Basic.text.div")] * 2
+    assert narrative_errors('<table><tr idref="x"><td>a</td></tr></table>') == [("narrative", "Basic.text.div")] * 2
+    assert narrative_errors('<table><tr id="x"><td>a</td></tr></table>') == []

@@ -1,0 +1,44 @@
+"""A narrative's textLink extensions lead to an id of the div and to data the resource (or its Bundle) holds,
+as HL7's InstanceValidator.checkNarrative (TEXT_LINK_NO_ID, _NO_DATA, _DATA_NOT_FOUND, _DATA_MULTIPLE_MATCHES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fhirval.test_agreement_classes import errors
+
+LINK = "http://hl7.org/fhir/StructureDefinition/textLink"
+
+
+def patient(*links: tuple[str | None, str | None]) -> dict[str, Any]:
+    ext = [{"url": LINK, "extension": [p for p in ({"url": "htmlid", "valueString": h} if h else None,
+                                                  {"url": "data", "valueUri": d} if d else None) if p]}
+           for h, d in links]
+    return {"resourceType": "Patient", "id": "p1",
+            "text": {"status": "generated", "extension": ext,
+                     "div": '<div xmlns="http://www.w3.org/1999/xhtml"><span id="n1">Ann</span></div>'},
+            "name": [{"id": "name1", "given": ["Ann"]}]}
+
+
+def narrative(res: dict[str, Any]) -> list[tuple[str, str]]:
+    return [e for e in errors(res) if e[0] == "narrative"]
+
+
+def test_a_link_between_an_html_id_and_an_element_id_is_accepted() -> None:
+    assert narrative(patient(("n1", "#name1"))) == []
+    assert narrative(patient(("n1", "#p1"))) == []  # the resource's own id
+
+
+def test_an_html_id_the_div_lacks_data_nothing_has_or_no_data_is_an_error() -> None:
+    assert narrative(patient(("n2", "#name1"))) == [("narrative", "Patient.text")]
+    assert narrative(patient(("n1", "#nothing"))) == [("narrative", "Patient.text")]
+    assert narrative(patient(("n1", None))) == [("narrative", "Patient.text")]
+
+
+def test_data_may_name_another_entry_of_the_bundle() -> None:
+    p = patient(("n1", "#o1"))
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "http://example.org/fhir/Patient/p1", "resource": p},
+        {"fullUrl": "http://example.org/fhir/Organization/o1", "resource": {"resourceType": "Organization",
+                                                                          "id": "o1", "name": "x"}}]}
+    assert narrative(bundle) == []
