@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -93,6 +94,7 @@ class Step:
     packages: tuple[Path, ...] = ()  # the case's packages, loaded before its own files
     available: tuple[Path, ...] = ()  # its package-map: packages offered for dependencies only
     renamed_outcome: bool = False  # the outcome file the manifest names is missing; R4.<name>-base.json read
+    profile_url: str | None = None  # a profile step's source given by canonical URL: fetched from what is loaded
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -126,9 +128,12 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
                  for i in errors)
     domain = t.get("allowed-extension-domain")
     folder = root / "validator"
+    # HL7's runner fetches a profile source that is an absolute URL from its context (a package's), else loads the file
+    url = profile if profile and re.match(r"^[a-z]+:", profile) else None
     return Step(f"{t['name']} [{label}]", folder / t["file"], count, digest % 2 == 1,
-                tuple(folder / s for s in supporting), folder / profile if profile else None,
-                (domain,) if isinstance(domain, str) else (), expected_messages=msgs, renamed_outcome=renamed_used)
+                tuple(folder / s for s in supporting if s != url), folder / profile if profile and not url else None,
+                (domain,) if isinstance(domain, str) else (), expected_messages=msgs, renamed_outcome=renamed_used,
+                profile_url=url)
 
 
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
@@ -268,7 +273,7 @@ def _source(step: Step, cache: PackageCache | None = None,
             generators: Sequence[DefinitionSource] = ()) -> tuple[DefinitionSource, list[str]]:
     """Base R4, the step's packages, then its own files, and the canonical URL of the profile asked for; beneath
     them the cross-version extension generators (HL7's runner always has them on)."""
-    profiles: list[str] = []
+    profiles: list[str] = [step.profile_url] if step.profile_url else []
     if step.profile is not None:
         url = next((r.get("url") for r in read_file(step.profile) if r.get("resourceType") == "StructureDefinition"),
                    None)

@@ -63,9 +63,13 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential (malformed: "
                                       f"{type(exc).__name__}: {exc})")
         return
+    for problem in builder.problems:
+        w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
     where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
     last = -1
     for n, element_id in enumerate(landed):  # every element is an object with a path, or the generator raised
+        if element_id is None:  # matched nothing in the base: one of builder.problems, reported above
+            continue
         pos = where[element_id]
         if pos < last:
             w.sink.error("differential", f"{at}[{n}]", f"{elements[n]['path']} is out of order: differential "

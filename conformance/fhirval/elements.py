@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, documents, extensions, slicing
+from conformance.fhirval.asked import imposed
 from conformance.fhirval.bundle_resolution import STRICT_TYPES, EntryMaps, entry_maps, resolve_strict
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements_values import Frame, ValueWalker
@@ -123,7 +124,7 @@ class Walker(ValueWalker):
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))
             done: set[str] = {idx.url}
-            for url, asked in wanted:
+            for url, asked in wanted:  # grows with the profiles each one imposes (asked.imposed)
                 if url in done:
                     continue
                 done.add(url)
@@ -131,6 +132,7 @@ class Walker(ValueWalker):
                     self.walk_implied(res, rtype, url, loc, depth)
                 else:
                     self.walk_profile(res, rtype, url, loc, depth, asked)
+                    wanted += [(u, False) for u in imposed(self.model, url)]
             extensions.resource_rules(self, res, frame, contained)
             conformance_rules.check(self, res, rtype, loc)
         finally:
@@ -279,7 +281,8 @@ class Walker(ValueWalker):
                 self.sink.error("unknown-profile", loc, f"the profile {url} is not known (not in the loaded "
                                                         "definitions)")
             else:
-                self.sink.warning("unknown-profile", loc, f"meta.profile {url} is not known, so was not checked")
+                self.sink.warning("unknown-profile", loc, f"the profile {url} (claimed in meta.profile, or imposed by "
+                                                          "one) is not known, so was not checked")
             return
         if pidx.type != rtype:
             self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")

@@ -191,10 +191,41 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     if tref is not None and tref.aggregation and isinstance(ref, str):
         _check_aggregation(ref, resolved, tref.aggregation, loc, w)
     if resolved is not None and tref is not None and tref.target_profiles and isinstance(ref, str):
+        _unresolved_target_profiles(w, resolved, tref.target_profiles, loc)
         _check_target_profiles(w, resolved, tref.target_profiles, ref, loc)
 
 
 _CORE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def _unresolved_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], loc: str) -> None:
+    """A reference that resolves here (contained, or in the Bundle) has its element's target profiles looked up
+    one by one, as HL7's validator does (InstanceValidator.checkReference, policy CHECK_VALID for contained and
+    internal targets): each one that cannot be found is an error (REFERENCE_REF_CANTRESOLVEPROFILE), and when no
+    found one is of the target's type the type is wrong too (REFERENCE_REF_BADTARGETTYPE). ``Resource`` among the
+    targets allows anything. A profile missing because the harness lacks a dependency package is information."""
+    if any(p.split("|")[0] == _CORE + "Resource" for p in profiles):
+        return
+    rtype = target.get("resourceType")
+    missing: list[str] = []
+    typed = False
+    for p in profiles:
+        url = p.split("|")[0]
+        idx = w.model.index(url)
+        if idx is not None:
+            typed = typed or idx.type == rtype
+            continue
+        lacking = w.missing_dependency(url)
+        if lacking is not None:
+            w.sink.info("unknown-profile", loc, f"the target profile {p} cannot be used: it is (or derives from) a "
+                                                f"definition of {lacking}, a dependency that is not loaded")
+            return
+        missing.append(p)
+    for p in missing:
+        w.sink.error("unknown-profile", loc, f"unable to resolve the target profile {p!r} of this reference")
+    if missing and not typed:
+        w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but no target profile that could be "
+                                              "found is of that type")
 
 
 def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], ref: str, loc: str) -> None:

@@ -17,10 +17,12 @@ unmatched by closed slicing; a harness's lack, not the instance's.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import Json
 from conformance.fhirval.values import children_named, equals_fixed, matches_pattern
 
 if TYPE_CHECKING:
@@ -116,24 +118,36 @@ _PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Can
 
 def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]],
              loc: str = "$") -> bool | None:
-    """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set)."""
+    """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set).
+
+    As HL7's sliceMatches, a discriminator the slice gives nothing to test by (no element at its path, or a value
+    or pattern discriminator whose element fixes nothing, patterns nothing, is not prohibited and has no required
+    binding) is left out, and the others decide; a slice with nothing to test by at all matches nothing here (HL7's
+    reports the profile: "Could not match discriminator")."""
     certain = True
+    tested = False
     for d in discriminators:
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
         target = _definition_at(w, slice_node, steps)
         located = _values(w, item, steps, tcode, loc)
         values = [(v, vt) for v, vt, _ in located]
+        if target is None:
+            continue
+        tested, before = True, tested
         if kind == "exists":
-            if target is None:
-                return False
             if (target.min >= 1) != bool(values):
                 return False
             continue
-        if target is None:
-            return False
+        if kind in ("type", "profile") and target.ed.get("max") == "0":
+            if values:  # sliceMatches tests max 0 first, whatever the discriminator: "discriminator.empty()"
+                return False
+            continue
         if kind in ("value", "pattern"):
             matched = _value_matches(w, target, values)
+            if matched == _UNTESTED:
+                tested = before
+                continue
             if matched is False:
                 return False
             certain = certain and matched is True
@@ -145,10 +159,12 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
                                      for v, vt in values):
                 return False
         elif kind == "profile":
-            profiles = [p for t in target.types for p in (t.profiles or t.target_profiles)]
-            if not profiles and len(discriminators) > 1:
-                continue  # this slice names no profile at this path: the other discriminators decide (as HL7's)
-            if not values or not profiles:
+            # a reference's target profiles through resolve(), the type's own profiles otherwise (sliceMatches)
+            ref = bool(steps) and steps[-1] == "resolve()"
+            profiles = [p for t in target.types for p in (t.target_profiles if ref else t.profiles)]
+            if not profiles:  # this slice names no profile at this path: HL7's sliceMatches adds no test for it
+                continue  # ("we don't have to find something"), so the other discriminators, or none, decide
+            if not values:
                 return False
             unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
             for v, vt, vloc in located:  # each tried where it stands
@@ -159,25 +175,68 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
 
         else:
             return False
+    if not tested:
+        return False
     return True if certain else None
 
 
-def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | None:
+_UNTESTED: Final = "untested"  # a value or pattern discriminator whose element gives nothing to test by
+
+
+def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | None:
     if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
         return any(v == target.types[0].profiles[0] for v, _ in values)
+    if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (HL7's validator
+        return not values  # tests max 0 before anything the element fixes: sliceMatches, "discriminator.empty()")
     fixed, pattern = target.fixed(), target.pattern()
-    if fixed is not None:
-        return any(equals_fixed(fixed[1], v) for v, _ in values)
-    if pattern is not None:
-        return any(matches_pattern(pattern[1], v) for v, _ in values)
-    if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (as HL7's validator)
-        return not values
+    for given, exact in ((fixed, True), (pattern, False)):
+        if given is None:
+            continue
+        partial = _PARTIAL.get(given[0])
+        if partial is not None and isinstance(given[1], dict):
+            return any(partial(given[1], v) for v, _ in values)
+        return any((equals_fixed if exact else matches_pattern)(given[1], v) for v, _ in values)
     binding = target.ed.get("binding")
-    if isinstance(binding, dict) and binding.get("strength") == "required" and values:
+    if isinstance(binding, dict) and binding.get("strength") == "required" and binding.get("valueSet"):
+        if not values:  # "memberOf" of nothing
+            return False
         code = target.types[0].code if target.types else "code"
         answers = [_in_binding(w, binding, code, v) for v, _ in values]
         return False if False in answers else None if None in answers else True
-    return False
+    return _UNTESTED
+
+
+def _same(spec: Json, value: Any, keys: tuple[str, ...]) -> bool:
+    return isinstance(value, dict) and all(value.get(k) == spec[k] for k in keys if k in spec)
+
+
+def _coding(spec: Json, value: Any) -> bool:
+    """HL7's buildCodingExpression: ``where(system = .. and version = .. and code = .. and display = ..)``."""
+    return _same(spec, value, ("system", "version", "code", "display"))
+
+
+def _concept(spec: Json, value: Any) -> bool:
+    """buildCodeableConceptExpression: each coding the profile gives is among the value's codings (its text and
+    any other property of the value are not compared)."""
+    if not isinstance(spec.get("coding"), list) or "text" in spec:  # HL7's cannot evaluate such a slice at all
+        return matches_pattern(spec, value)
+    codings = value.get("coding") if isinstance(value, dict) else None
+    held = codings if isinstance(codings, list) else []
+    return all(any(_coding(c, h) for h in held) for c in spec.get("coding") or () if isinstance(c, dict))
+
+
+def _identifier(spec: Json, value: Any) -> bool:
+    """buildIdentifierExpression: system, value, use and type (as a CodeableConcept); nothing else is compared."""
+    return _same(spec, value, ("system", "value", "use")) and (
+        not isinstance(spec.get("type"), dict) or _concept(spec["type"], value.get("type")))
+
+
+# A discriminator on a CodeableConcept, Coding or Identifier that the slice fixes or patterns is, in HL7's validator,
+# a FHIRPath test of the properties the profile gives (InstanceValidator.buildFixedExpression and
+# buildPattternExpression, fixed[x] and pattern[x] alike), never an exact comparison: a value with a display or a
+# text beside the fixed code is in the slice (and the slice's own fixed value then judges it).
+_PARTIAL: dict[str, Callable[[Json, Any], bool]] = {"CodeableConcept": _concept, "Coding": _coding,
+                                                     "Identifier": _identifier}
 
 
 def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any) -> bool | None:

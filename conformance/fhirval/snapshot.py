@@ -40,6 +40,11 @@ class SnapshotError(DefinitionLoadError):
     """A snapshot that cannot be generated: names the profile (url) and the element."""
 
 
+class NotInBase(SnapshotError):
+    """A differential element that matches nothing in the base: HL7's generator reports it ("No match found for
+    ... in the generated snapshot") and builds the snapshot without it, so it is one of ``Builder.problems``."""
+
+
 def _segments(element_id: str) -> list[str]:
     return element_id.split(".")
 
@@ -72,6 +77,10 @@ class Builder:
         if not self.base_elements:
             raise SnapshotError(self.url, f"base definition {base_url} has no snapshot")
         self.elements: list[Json] = copy.deepcopy(self.base_elements)
+        # what HL7's generator reports and goes on past (ProfileUtilities.updateFromDefinition: a derived min
+        # below the base's, a max above it, are messages, and the derived value is taken): the differential's
+        # own validation reports them (differential.py); a profile in use is built with them
+        self.problems: list[SnapshotError] = []
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
@@ -137,7 +146,7 @@ class Builder:
             return self.add_slice(unsliced, slice_name)
         if self.index(unsliced) is None:
             return self.choice(parent_id, name, slice_name, full_id)
-        raise self.fail(full_id, f"no element {wanted} in the base")
+        raise NotInBase(self.url, f"differential element {full_id}: no element {wanted} in the base")
 
     def has_children(self, i: int) -> bool:
         return i + 1 < len(self.elements) and self.elements[i + 1]["id"].startswith(self.elements[i]["id"] + ".")
@@ -165,7 +174,7 @@ class Builder:
                 return self.type_slice(str(el_id), slice_name, matching)
             el["type"] = matching
             return str(el_id)
-        raise self.fail(full_id, f"no element {parent_id}.{name} in the base")
+        raise NotInBase(self.url, f"differential element {full_id}: no element {parent_id}.{name} in the base")
 
     def type_slice(self, choice_id: str, slice_name: str, types: list[Json]) -> str:
         """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
@@ -264,16 +273,17 @@ class Builder:
         return found
 
     def check_cardinality(self, target: Json, diff: Json) -> None:
-        """A profile may only narrow: max never above the base's, min never below. Slices are not
-        checked (published profiles give a slice a max above its sliced element's constrained one)."""
+        """A profile may only narrow: max never above the base's, min never below (``problems``: the snapshot
+        still takes the derived values, as HL7's does). Slices are not checked (published profiles give a slice
+        a max above its sliced element's constrained one)."""
         element_id = str(target.get("id"))
         if "sliceName" in target or "sliceName" in diff:
             return
         if "max" in diff and "max" in target and _max(diff["max"]) > _max(target["max"]) >= 0:
-            raise self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}")
+            self.problems.append(self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}"))
         if "min" in diff and isinstance(diff["min"], int):
             if diff["min"] < int(target.get("min", 0)):
-                raise self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}")
+                self.problems.append(self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}"))
 
     # --- merge ---------------------------------------------------------------------------------
 
@@ -341,25 +351,30 @@ def _by_path(diff: Json, seen: dict[str, str]) -> str:
     return _path_id(diff, seen)
 
 
-def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str]]:
-    """The base's elements with ``sd``'s differential applied, and the id each differential element landed on
-    (differential.py uses these to judge the differential's order and bindings). An element whose id the base
-    cannot place, and is not its path (DEQM's ``...:authorOrganization.value{x}``), applies by its path, as
-    HL7's generator applies every element."""
+def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
+    """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
+    for one that matches nothing in the base (differential.py uses these to judge the differential's order and
+    bindings). An element whose id the base cannot place, and is not its path (DEQM's
+    ``...:authorOrganization.value{x}``), applies by its path, as HL7's generator applies every element."""
     builder = Builder(sd, source)
     slices: dict[str, str] = {}
     seen: dict[str, str] = {}
-    landed: list[str] = []
+    landed: list[str | None] = []
     for diff in sd.get("differential", {}).get("element", []):
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
         wanted, fallback = diff_id(diff, slices), _by_path(diff, seen)
         try:
-            i = builder.resolve(wanted)
-        except SnapshotError:
-            if fallback == wanted:
-                raise
-            i = builder.resolve(fallback)
+            try:
+                i = builder.resolve(wanted)
+            except NotInBase:
+                if fallback == wanted:
+                    raise
+                i = builder.resolve(fallback)
+        except NotInBase as exc:
+            builder.problems.append(exc)
+            landed.append(None)
+            continue
         builder.merge(i, diff)
         landed.append(str(builder.elements[i].get("id")))
     return builder, landed

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance import safejson
+from conformance.fhirval import asked
 from conformance.fhirval.context import model_for
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
@@ -35,7 +36,7 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
     sink = Sink(limit=max_issues)
     walker = Walker(model_for(source), sink, extension_domains)
     try:
-        walker.resource(resource, "", 0, profiles)
+        asked.walk(walker, resource, profiles)
     except RecursionError:
         sink.error("too-deep", "", "the resource is nested too deeply to validate")
     return sink.issues

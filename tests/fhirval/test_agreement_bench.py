@@ -162,3 +162,22 @@ def test_a_missing_outcome_file_falls_back_to_the_runners_name(corpus: Path) -> 
     renamed = [s for s in steps if s.renamed_outcome]
     assert [(s.name, s.expected_errors) for s in renamed] == [("renamed [base]", 1)]
     assert "gone [base]" not in [s.name for s in steps]
+
+
+def test_a_profile_source_given_by_url_is_fetched_from_what_is_loaded(corpus: Path) -> None:
+    """ValidationTests: a profile ``source`` that is an absolute URL is fetched from the context (a package's or a
+    supporting file's); a file name is loaded. The URL used to be read as a file name that does not exist."""
+    bench = _bench()
+    v = corpus / "validator"
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] = [{"name": "by-url", "file": "good.json", "version": "4.0", "supporting": ["flag.json"],
+                               "java": "java/good.json", "profile": {
+                                   "source": "http://hl7.org/fhir/StructureDefinition/Patient",
+                                   "java": "java/good.json"}}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    steps, _ = bench.select(corpus)
+    assert [s.name for s in steps] == ["by-url [base]", "by-url [profile]"]
+    assert steps[1].profile is None and steps[1].profile_url == "http://hl7.org/fhir/StructureDefinition/Patient"
+    assert steps[1].supporting == (v / "flag.json",)
+    bench.run(steps)
+    assert [(s.got_errors, s.problem) for s in steps] == [(0, ""), (0, "")]

@@ -120,3 +120,10 @@ def test_snapshot_and_differential_may_share_element_ids() -> None:
     assert [i for i in validate_resource(sd, source()) if i.defect == "duplicate-id"] == []
     sd["snapshot"]["element"].append({"id": "Patient.gender", "path": "Patient.gender", "min": 1, "max": "1"})
     assert any("sdf-16" in i.message for i in validate_resource(sd, source()) if i.is_error)
+
+
+def test_cardinality_outside_the_base_is_still_reported_in_the_profile_itself() -> None:
+    """The snapshot generator goes on past a max above the base's (as HL7's does), but validating the profile
+    reports it (StructureDefinitionValidator reports the generator's error messages)."""
+    sd = profile({"id": "Patient.gender", "path": "Patient.gender", "max": "*"})
+    assert found(sd) == [("error", "snapshot", "StructureDefinition")]

@@ -181,3 +181,115 @@ def test_a_primitive_the_profile_prohibits_is_an_error(tmp_path: Path) -> None:
     found = [(i.defect, i.location) for i in validate_resource(
         {"resourceType": "Patient", "birthDate": "1980-01-01"}, load_definitions([tmp_path]), (url,)) if i.is_error]
     assert ("cardinality-max", "Patient.birthDate") in found
+
+
+SD_BASE = "https://conformance.example/fhir/StructureDefinition/"
+
+
+def patient_profile(name: str, elements: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A synthetic constraint on Patient (``SD_BASE + name``) with this differential."""
+    return {"resourceType": "StructureDefinition", "url": SD_BASE + name, "name": name, "status": "active",
+            "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+            "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+            "differential": {"element": elements}, **extra}
+
+
+def load(tmp_path: Path, *definitions: dict[str, Any]) -> LayeredSource:
+    for i, definition in enumerate(definitions):
+        (tmp_path / f"sd{i}.json").write_text(json.dumps(definition))
+    return load_definitions([tmp_path])
+
+
+def _unresolvable_target_source(tmp_path: Path, targets: list[str]) -> tuple[LayeredSource, str]:
+    gp = "Patient.generalPractitioner"
+    sd = patient_profile("gp-unresolvable", [{"id": gp, "path": gp,
+                                              "type": [{"code": "Reference", "targetProfile": targets}]}])
+    return load(tmp_path, sd), sd["url"]
+
+
+def _contained_gp() -> dict[str, Any]:
+    return {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o1", "name": "GP"}],
+            "generalPractitioner": [{"reference": "#o1"}]}
+
+
+def test_a_resolved_reference_whose_target_profile_cannot_be_found(tmp_path: Path) -> None:
+    """InstanceValidator.checkReference (contained and Bundle targets are CHECK_VALID): each target profile that
+    cannot be found is REFERENCE_REF_CANTRESOLVEPROFILE, and with none of the target's type found,
+    REFERENCE_REF_BADTARGETTYPE as well (fhir-test-cases res-inv-example-good, profile step: 2 errors)."""
+    src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org"])
+    found = [(i.defect, i.location) for i in validate_resource(_contained_gp(), src, (url,)) if i.is_error]
+    assert found == [("unknown-profile", "Patient.generalPractitioner[0]"),
+                     ("reference-target", "Patient.generalPractitioner[0]")]
+
+
+def test_an_unfound_target_profile_beside_one_of_the_right_type(tmp_path: Path) -> None:
+    """One target profile found and of the target's type: the unfound one is still an error, the type is not."""
+    src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org",
+                                                      "http://hl7.org/fhir/StructureDefinition/Organization"])
+    found = [(i.defect, i.location) for i in validate_resource(_contained_gp(), src, (url,)) if i.is_error]
+    assert found == [("unknown-profile", "Patient.generalPractitioner[0]")]
+
+
+def test_an_unfound_target_profile_of_an_unresolved_reference_is_not_judged(tmp_path: Path) -> None:
+    """A reference to a server (policy IGNORE in HL7's runner) has its target profiles not looked up."""
+    src, url = _unresolvable_target_source(tmp_path, ["https://elsewhere.example/StructureDefinition/gp-org"])
+    res = {"resourceType": "Patient", "generalPractitioner": [{"reference": "Organization/o1"}]}
+    assert [i for i in validate_resource(res, src, (url,)) if i.is_error] == []
+
+
+def _collection(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": "https://conformance.example/fhir/Patient/p1", "resource": entry}]}
+
+
+def test_a_bundle_asked_to_meet_a_profile_of_its_first_entry_type() -> None:
+    """InstanceValidator.validateResource: a Bundle given a profile of another type has its first entry's resource
+    validated against it instead ("special case: we have a bundle, and the profile is not for a bundle"); no
+    wrong-type error."""
+    assert errors(_collection(patient()), (TEST_PATIENT,)) == []
+    res = patient()
+    res["identifier"] = [res["identifier"][1]]
+    assert errors(_collection(res), (TEST_PATIENT,)) == [("slice-min", "Bundle.entry[0].resource")]
+
+
+def test_a_profile_of_another_type_is_one_error_and_no_walk() -> None:
+    """VALIDATION_VAL_PROFILE_WRONGTYPE, and (validateResource) nothing else is walked against it."""
+    res = patient(birthDate="not a date")
+    assert errors(res, (TEST_OBSERVATION,)) == [("profile-type", "Patient")]
+    assert errors(_collection(patient()), (TEST_OBSERVATION,)) == [("profile-type", "Bundle")]
+
+
+def test_a_profile_that_loosens_the_base_is_still_used(tmp_path: Path) -> None:
+    """HL7's generator reports a min below the base's as a message and takes it (ProfileUtilities
+    .updateFromDefinition): the profile is walked, not "unknown", and its other rules still apply."""
+    sd = patient_profile("loose-link", [{"id": "Patient.link.other", "path": "Patient.link.other", "min": 0},
+                                        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, load(tmp_path, sd),
+                                                               (sd["url"],)) if i.is_error]
+    assert found == [("cardinality-min", "Patient")]
+
+
+def test_a_profile_imposes_another(tmp_path: Path) -> None:
+    """InstanceValidator.start: the profiles a profile imposes (structuredefinition-imposeProfile) are walked after
+    it; one that cannot be found is a warning (VALIDATION_VAL_PROFILE_DEPENDS_NOT_RESOLVED)."""
+    imposes = [{"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-imposeProfile",
+                "valueCanonical": SD_BASE + i} for i in ("imposed", "nowhere")]
+    src = load(tmp_path, patient_profile("imposing", [], extension=imposes), patient_profile("imposed", [
+        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]))
+    res = {"resourceType": "Patient", "meta": {"profile": [SD_BASE + "imposing"]}}
+    found = [(i.severity, i.defect, i.location) for i in validate_resource(res, src)
+             if i.is_error or i.defect == "unknown-profile"]
+    assert found == [("error", "cardinality-min", "Patient"), ("warning", "unknown-profile", "Patient")]
+    res["birthDate"] = "2000-01-01"
+    assert [i for i in validate_resource(res, src, (SD_BASE + "imposing",)) if i.is_error] == []
+
+
+def test_a_profile_with_an_element_not_in_its_base_is_still_used(tmp_path: Path) -> None:
+    """ProfileUtilities: a differential element that matches nothing in the base is an error message ("No match
+    found for ... in the generated snapshot") and the snapshot is built without it (HL7's test runner and context
+    keep those messages apart): the profile's other rules apply, and it is not reported unknown."""
+    sd = patient_profile("stray-element", [{"id": "Patient.nickname", "path": "Patient.nickname", "min": 1},
+                                           {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, load(tmp_path, sd),
+                                                               (sd["url"],)) if i.is_error]
+    assert found == [("cardinality-min", "Patient")]
