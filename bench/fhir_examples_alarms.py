@@ -9,6 +9,9 @@ hl7.fhir.r4.examples 4.0.1 (the 5,300 examples of the R4 specification, which HL
 folder of FHIR/fhir-test-cases. Nothing of them is kept in this repository. Each file is validated as
 ``conformance validate fhir FILE`` does (base R4 and the file's own ``meta.profile``, no profile asked for).
 
+As there, HL7's extensions package (``hl7.fhir.uv.extensions.r4``) is loaded when the package cache
+(``--package-cache``) holds it, as HL7's validator and publisher load it.
+
 ``--package SPEC`` (repeatable: a ``.tgz``, a folder or ``id#version``, as ``conformance validate fhir
 --package``) loads an implementation guide's definitions and their dependencies first, so that the
 guide's examples, and its own conformance resources (``--examples IG/package``: the StructureDefinitions,
@@ -71,23 +74,19 @@ _SOURCE: DefinitionSource | None = None  # per process: the definitions every fi
 
 
 def load(packages: list[str], cache: Path | None) -> list[str]:
-    """Set this process's definitions: base R4, plus the packages; returns the loader's warnings. The HL7
-    Terminology package is found as the CLI finds it ($CONFORMANCE_TERMINOLOGY_PACKAGE, else ``cache``)."""
+    """Set this process's definitions as ``conformance validate fhir`` loads them: base R4, HL7's extensions
+    package when the package cache holds it (default_packages.py), then the packages; returns the loader's
+    warnings. The HL7 Terminology package is found as the CLI finds it ($CONFORMANCE_TERMINOLOGY_PACKAGE, else
+    ``cache``)."""
     global _SOURCE
-    if cache:
-        from conformance.fhirval.packages import PackageCache
-        from conformance.fhirval.terminology_packages import use_package_cache
-
-        use_package_cache(PackageCache(cache))
-    if not packages:
-        _SOURCE = base_source()
-        return []
-    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.default_packages import with_defaults
     from conformance.fhirval.packages import PackageCache
+    from conformance.fhirval.terminology_packages import use_package_cache
 
-    layered = load_definitions(packages, cache=PackageCache(cache) if cache else None)
-    _SOURCE = layered
-    return list(layered.loaded.warnings)
+    if cache:
+        use_package_cache(PackageCache(cache))
+    _SOURCE = with_defaults(packages, PackageCache(cache) if cache else None)
+    return list(getattr(_SOURCE, "warnings", []))
 
 
 def errors_in(path: Path) -> list[Error]:
@@ -107,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = list(files(args.examples))
     for warning in load(args.package, args.package_cache):
         print(f"package: {warning}")
+    from conformance.fhirval.default_packages import default_packages
+    from conformance.fhirval.packages import PackageCache
+
+    cache = PackageCache(args.package_cache) if args.package_cache else None
+    print(f"loaded by default: {', '.join(p.name for p in default_packages(cache)) or 'none'}")
     cpu = time.process_time()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs, initializer=load, initargs=(args.package, args.package_cache)) as pool:

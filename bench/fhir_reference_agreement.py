@@ -34,7 +34,7 @@ The HL7 Terminology package (THO), which HL7's runner loads into every case's co
 getValidationEngine; the manifest's ``versions.terminology``), is used for every step when the ``--packages``
 folder holds ``hl7.terminology.r4`` (found as ``conformance validate fhir --package-cache`` finds it) or
 ``--terminology`` names one (a folder or a ``.tgz``, read file by file; ``none``: without it). The version used
-and the manifest's are printed first (``runner_packages``).
+and the manifest's are printed first (``runner_terminology``).
 
 Package cases: a case that names ``packages`` is run when every one is available locally, as a file of the
 test cases (``packages/hl7.fhir.test.verA#1.0.0.tgz``) or, for ``id#version``, in the ``--packages`` folder (a
@@ -48,6 +48,7 @@ checkout lacks while the file HL7's runner writes, ``R4.<name>-base.json``, is t
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -62,7 +63,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.layered import load_definitions, with_cross_version
+from conformance.fhirval.default_packages import EXTENSIONS_R4, package_layer
+from conformance.fhirval.layered import LayeredSource, load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
@@ -283,10 +285,28 @@ def left_out(root: Path, cache: PackageCache | None = None) -> dict[str, list[st
     return out
 
 
+@functools.cache
+def runner_packages(root: Path) -> tuple[Path, ...]:
+    """The packages HL7's test runner loads for every case, after base R4 and before the case's own
+    (TestUtilities.getValidationEngine: ValidationEngine.loadExt, the extensions package in its R4 flavour), where
+    the --packages folder, or a folder of archives in it, holds them; their version is whatever is there."""
+    folders = [root, *sorted(p for p in (root.iterdir() if root.is_dir() else ())
+                             if p.is_dir() and "#" not in p.name and not (p / "package").is_dir())]
+    found = (next((hit for f in folders if (hit := PackageCache(f).find(name)) is not None), None)
+             for name in (EXTENSIONS_R4,))
+    return tuple(p for p in found if p is not None)
+
+
+@functools.cache
+def _base_only(root: Path) -> LayeredSource:
+    """Base R4 with the runner's packages, one source shared by every step without files of its own."""
+    return load_definitions([], defaults=runner_packages(root))
+
+
 def _source(step: Step, cache: PackageCache | None = None,
             generators: Sequence[DefinitionSource] = ()) -> tuple[DefinitionSource, list[str]]:
-    """Base R4, the step's packages, then its own files, and the canonical URL of the profile asked for; beneath
-    them the cross-version extension generators (HL7's runner always has them on)."""
+    """Base R4, the runner's packages, the step's packages, then its own files, and the canonical URL of the
+    profile asked for; beneath them the cross-version extension generators (HL7's runner always has them on)."""
     profiles: list[str] = [step.profile_url] if step.profile_url else []
     if step.profile is not None:
         url = next((r.get("url") for r in read_file(step.profile) if r.get("resourceType") == "StructureDefinition"),
@@ -295,8 +315,10 @@ def _source(step: Step, cache: PackageCache | None = None,
             profiles.append(url)
     files = [*step.packages, *(p for p in dict.fromkeys(step.supporting) if p.exists())]
     if not files:
-        return with_cross_version(base_source(), generators), profiles
-    return with_cross_version(load_definitions(files, cache=cache, available=step.available), generators), profiles
+        return with_cross_version(_base_only(cache.root) if cache is not None else base_source(), generators), profiles
+    defaults = runner_packages(cache.root) if cache is not None else ()  # never the user's own cache
+    return with_cross_version(load_definitions(files, cache=cache, available=step.available, defaults=defaults),
+                              generators), profiles
 
 
 def run(steps: list[Step], cache: PackageCache | None = None) -> float:
@@ -330,9 +352,10 @@ def report(label: str, steps: list[Step]) -> None:
           f"false-valid (missed errors) {false_valid}; false-invalid (false alarms) {false_invalid}")
 
 
-def runner_packages(root: Path, cache: PackageCache, terminology: str | None) -> list[str]:
-    """What HL7's test runner loads into every case's context (TestUtilities.getValidationEngine) and is found
-    here the way the product finds it; one line each on what was found. THO (manifest ``versions.terminology``):
+def runner_terminology(root: Path, cache: PackageCache, terminology: str | None) -> list[str]:
+    """The HL7 Terminology package HL7's test runner loads into every case's context (TestUtilities.
+    getValidationEngine), found the way the product finds it; one line on what was found (manifest
+    ``versions.terminology``):
     ``terminology`` is a package path or ``none``; by default the newest ``hl7.terminology.r4`` in ``cache``,
     found by find_terminology_package, as the CLI finds it in ``--package-cache``."""
     manifest = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
@@ -364,9 +387,13 @@ def main() -> None:
     args = parser.parse_args()
     # never the user's own cache: without --packages, the test cases' own packages/ folder (a cache layout) serves
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
-    for line in runner_packages(args.cases, cache, args.terminology):
+    for line in runner_terminology(args.cases, cache, args.terminology):
         print(line)
     steps, optioned = select(args.cases, cache)
+    versions = json.loads((args.cases / "validator" / "manifest.json").read_text(encoding="utf-8")).get("versions", {})
+    loaded = package_layer(runner_packages(cache.root))[1]
+    print(f"runner-wide packages loaded: {', '.join(loaded) or 'none'} (HL7's runner: "
+          f"{', '.join(f'{k} {v}' for k, v in sorted(versions.items()))})")
     seconds = run(steps, cache)
     print(f"{len(steps)} R4 validation steps (base R4 + each case's own files), validated in {seconds:.2f} s")
     print(f"left out, an option of HL7's validator that ours does not have ({sum(map(len, optioned.values()))}):")

@@ -7,6 +7,7 @@
 - each ``property`` has an absolute ``uri`` and a ``code`` and ``uri`` no other property has
   (CODESYSTEM_PROPERTY_ABSOLUTE_URI, _DUPLICATE_URI, _DUPLICATE_CODE), and a concept's property value has
   the type its definition declares (CODESYSTEM_PROPERTY_WRONG_TYPE);
+- a code is defined once, at any depth, compared exactly (CODESYSTEM_DUPLICATE_CODE, ``checkConcept``);
 - the ``valueSet`` said to hold all its codes, when held here, includes exactly this whole system
   (CODESYSTEM_CS_VS_INVALID, _WRONGSYSTEM, _INCLUDEDETAILS, and its expansion the same size: _EXP_MISMATCH).
 """
@@ -56,8 +57,21 @@ def check(w: Walker, cs: Json, loc: str) -> None:
             where = f"{loc}.concept[{i}]"
             if isinstance(code, str) and term.code_in_system(base, code) is False:
                 w.sink.error("code-unknown", where, f"the supplement's code {code!r} is not a code of {base}")
+    _check_duplicates(w, concepts)
     _check_properties(w, cs, concepts, loc)
     _check_value_set(w, cs, len(concepts), loc)
+
+
+def _check_duplicates(w: Walker, concepts: list[tuple[Json, str]]) -> None:
+    """A code defined twice, at any depth, is ambiguous: which definition, display and properties hold?"""
+    seen: set[str] = set()
+    for concept, where in concepts:
+        code = concept.get("code")
+        if not isinstance(code, str):
+            continue
+        if code in seen:
+            w.sink.error("code-system-content", where, f"the code {code!r} is defined more than once")
+        seen.add(code)
 
 
 def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc: str) -> None:

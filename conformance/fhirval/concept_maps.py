@@ -5,7 +5,8 @@ an error when it holds that code system complete (ConceptMapValidator ``validate
 ``validateGroupElementTarget``: CONCEPTMAP_GROUP_SOURCE_CODE_INVALID / CONCEPTMAP_GROUP_TARGET_CODE_INVALID;
 a fragment makes it a warning, which is not reported here). Only a CodeSystem held here, at the version the
 group names if it names one, is consulted; systems judged by grammar or a checker of their own (SNOMED CT,
-LOINC, UCUM...) are left alone, as HL7 asks a terminology server about those.
+LOINC, UCUM...) are left alone, as HL7 asks a terminology server about those. The map's own ``source`` and
+``target`` name value sets, not code systems (CONCEPTMAP_VS_NOT_A_VS).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def _list(value: Any) -> list[Json]:
 
 
 def check(w: Walker, cm: Json, loc: str) -> None:
+    _check_scopes(w, cm, loc)
     for i, group in enumerate(_list(cm.get("group"))):
         where = f"{loc}.group[{i}]"
         source = _held(w, group, "source")
@@ -52,3 +54,23 @@ def _held(w: Walker, group: Json, side: str) -> str | None:
 def _code(w: Walker, system: str, code: Any, loc: str, side: str) -> None:
     if isinstance(code, str) and w.model.term.code_in_system(system, code) is False:
         w.sink.error("code-unknown", loc, f"the {side} code {code!r} is not a code of the code system {system}")
+
+
+def _check_scopes(w: Walker, cm: Json, loc: str) -> None:
+    """The map's source and target name value sets: a canonical held here only as another kind of resource (a
+    CodeSystem, a StructureDefinition) is an error (``readVSReference``: CONCEPTMAP_VS_NOT_A_VS)."""
+    for side in ("source", "target"):
+        value = cm.get(f"{side}Uri", cm.get(f"{side}Canonical"))
+        if not isinstance(value, str) or not value:
+            continue
+        url = value.partition("|")[0]
+        if w.model.term.value_set(url) is not None:
+            continue
+        kind = "CodeSystem" if w.model.term.code_system(url) is not None else None
+        if kind is None:
+            try:
+                kind = "StructureDefinition" if w.model.source.structure(url) is not None else None
+            except Exception:  # noqa: BLE001 - a structure that cannot be built is not there
+                kind = None
+        if kind is not None:
+            w.sink.error("value-set-rule", f"{loc}.{side}", f"the map's {side} {value} is a {kind}, not a value set")

@@ -25,13 +25,16 @@ from conformance.fhirval import (
     concept_maps,
     differential,
     implementation_guides,
+    invariant_keys,
     measures,
     meta_rules,
+    operation_profiles,
     questionnaire_rules,
     questionnaires,
     structure_definition_rules,
     structure_rules,
     terminology_rules,
+    type_profiles,
     value_set_parameters,
 )
 from conformance.fhirval.source import search_parameter
@@ -50,6 +53,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
         structure_definition_rules.check(w, res, loc)
+        type_profiles.check(w, res, loc)
+        invariant_keys.check(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
@@ -71,6 +76,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         implementation_guides.check(w, res, loc)
     elif rtype == "ConceptMap":
         concept_maps.check(w, res, loc)
+    elif rtype == "OperationDefinition":
+        operation_profiles.check(w, res, loc)
 
 
 def _list(value: Any) -> list[Any]:

@@ -53,7 +53,8 @@ _BUILD_NAMES = frozenset(
     .split())
 # HL7's core namespace: an extension there that R4 does not define is most likely one of the hundreds HL7 has
 # published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
-# which is not shipped here. Not knowing it is the harness's lack, so a warning naming the package, not an error.
+# which is not shipped here (default_packages.py loads it from the package cache when it is there). Not knowing
+# it is the harness's lack, so a warning naming the package, not an error.
 CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
 
 
@@ -115,8 +116,9 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
                                                      "tooling URL, its content not checked")
         elif not modifier and url.startswith(CORE_NAMESPACE):
             w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
-                                                     "HL7's extensions package (hl7.fhir.uv.extensions), which is not "
-                                                     "loaded; load it with --package to have it checked")
+                                                     "HL7's extensions package (hl7.fhir.uv.extensions.r4), which is "
+                                                     "not loaded; install it in the FHIR package cache (then loaded "
+                                                     "by default) or load it with --package to have it checked")
         else:
             w.sink.error("extension-unknown", loc, f"the {kind} {url} could not be found, so it is not allowed here")
         return fallback

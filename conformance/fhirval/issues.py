@@ -48,7 +48,8 @@ ISSUE_TYPE: dict[str, str] = {
     "bundle-link": "invalid", "obligation-profile": "business-rule", "questionnaire": "business-rule",
     "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
     "value-set-rule": "invalid", "security-duplicate": "business-rule",
-    "implementation-guide": "business-rule",
+    "implementation-guide": "business-rule", "invariant-key": "invalid",
+    "operation-profile": "invalid",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

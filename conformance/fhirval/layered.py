@@ -128,10 +128,11 @@ class LayeredSource:
 
 def load_definitions(
     specs: Iterable[str | Path] = (), *, cache: PackageCache | None = None, base: bool = True,
-    available: Iterable[str | Path] = (),
+    available: Iterable[str | Path] = (), defaults: Sequence[Path] = (),
 ) -> LayeredSource:
     """Base R4 plus the given packages/files/folders (see packages.py), later wins; ``available`` packages
-    are loaded only where a given one depends on them.
+    are loaded only where a given one depends on them. ``defaults``: packages HL7's validator loads by itself
+    (default_packages.py), one shared layer between the base and the packages given.
 
     HL7's cross-version tables (``hl7.fhir.xver-extensions``) and another version's core package (``hl7.fhir.r5.core``)
     are not loaded as definitions: they become the generators of cross-version extensions (xver.py), below
@@ -151,6 +152,10 @@ def load_definitions(
         layers.append(MemorySource(examples))
     if base:
         layers.append(base_source())
+    if defaults:
+        from conformance.fhirval.default_packages import package_layer
+
+        layers.append(package_layer(defaults)[0])
     layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
     return LayeredSource(layers, loaded)
 

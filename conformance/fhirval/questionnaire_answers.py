@@ -29,7 +29,7 @@ MIN_OCCURS, MAX_OCCURS = _SD + "questionnaire-minOccurs", _SD + "questionnaire-m
 MIME_TYPE, MAX_SIZE = _SD + "mimeType", _SD + "maxSize"
 _SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-"
 MIN_QUANTITY, MAX_QUANTITY = _SDC + "minQuantity", _SDC + "maxQuantity"
-UNIT_OPTION, EXCLUSIVE = _SD + "questionnaire-unitOption", _SD + "questionnaire-optionExclusive"
+UNIT_OPTION = _SD + "questionnaire-unitOption"
 UCUM = "http://unitsofmeasure.org"
 
 # the answer types whose value is compared with minValue/maxValue, and with answerOption values of that type
@@ -62,8 +62,8 @@ def check_occurs(sink: Sink, q_item: Json, count: int, where: str) -> None:
         sink.error("questionnaire", where, f"the minimum number of answers is {low} but this has {count} answers")
 
 
-def check_answer(sink: Sink, q_item: Json, answer: Json, where: str, count: int = 1) -> None:
-    """The answer's value against its question's limits and options (``count``: how many answers the item has)."""
+def check_answer(sink: Sink, q_item: Json, answer: Json, where: str) -> None:
+    """The answer's value against its question's limits and the options of a question of the value's type."""
     kind, value = next(((k[5:], v) for k, v in answer.items() if k.startswith("value") and len(k) > 5), ("", None))
     loc = f"{where}.value.ofType({kind[:1].lower() + kind[1:] if kind not in ('Quantity', 'Attachment') else kind})"
     q_type = str(q_item.get("type"))
@@ -71,14 +71,14 @@ def check_answer(sink: Sink, q_item: Json, answer: Json, where: str, count: int 
         _bounds(sink, q_item, kind, value, loc)
     if kind == "String" and q_type == "string" and isinstance(value, str):
         _text(sink, q_item, value, loc)
-    if kind in _OPTIONED and q_type != "open-choice":
+    # a choice or open-choice question's options: questionnaire_options.py (HL7's CODING branch); here the
+    # options a question of the value's own type lists (the type validators' "2024-05-07" rules)
+    if kind in _OPTIONED and q_type not in ("choice", "open-choice"):
         options = [v for o in q_item.get("answerOption") or () if isinstance(o, dict)
                    for k, v in o.items() if k == f"value{kind}"]
         # QUESTIONNAIRE_QR_ITEM_NOSTRING / _NOINTEGER / _NODATE / _NOTIME / _NODECIMAL: one of the options of its type
         if options and not any(_same(kind, value, o) for o in options):
             sink.error("questionnaire", loc, f"the {kind.lower()} {value!r} is not in the set of permitted values")
-    if kind == "Coding" and isinstance(value, dict) and q_type in ("choice", "open-choice"):
-        _coding(sink, q_item, value, count, loc)
     if kind == "Quantity" and isinstance(value, dict):
         _unit_option(sink, q_item, value, loc)
         for url, is_min in ((MIN_QUANTITY, True), (MAX_QUANTITY, False)):
@@ -206,24 +206,6 @@ def _attachment(sink: Sink, q_item: Json, value: Json, where: str) -> None:
             return
         if size > limit:
             sink.error("questionnaire", where, f"the attachment is too large (allowed = {limit}, found = {size})")
-
-
-def _coding(sink: Sink, q_item: Json, value: Json, count: int, loc: str) -> None:
-    """A Coding answer to a choice question is one of its Coding options, matched on system and code, and an
-    exclusive option is the only answer (checkCodingOption: QUESTIONNAIRE_QR_ITEM_NOCODING, _EXCLUSIVE; HL7
-    passes openChoice false for a Coding, so an open-choice question's Coding answers are held to the options
-    too). A question whose options hold no Coding is not judged."""
-    options = [o for o in q_item.get("answerOption") or ()
-               if isinstance(o, dict) and isinstance(o.get("valueCoding"), dict)]
-    if not options:
-        return
-    key = (value.get("system"), value.get("code"))
-    match = next((o for o in options if (o["valueCoding"].get("system"), o["valueCoding"].get("code")) == key), None)
-    if match is None:
-        sink.error("questionnaire", loc, f"the code {key[0]}::{key[1]} is not in the set of permitted values")
-    elif count > 1 and True in _extensions(match, EXCLUSIVE):
-        sink.error("questionnaire", loc, f"the answer {key[0]}#{key[1]} is an exclusive option: nothing else may "
-                                         "be selected with it")
 
 
 def _unit_option(sink: Sink, q_item: Json, value: Json, loc: str) -> None:

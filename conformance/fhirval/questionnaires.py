@@ -2,14 +2,14 @@
 
 Only what can be judged for certain is reported: an item answered although its enableWhen conditions
 say it is not enabled (any answer meeting a condition meets it; with no answer, none does); a required
-question present in a completed response, enabled, without an answer; an item's text that differs from
+question present in a completed response, enabled, without an answer, or left out of a level HL7's validator walks
+(the root, a group's items, an answer's items); an item's text that differs from
 its question's; several answers to a question that does not repeat; answers to a group or display
 item; an answer of a type the question's type does not allow; a decimal or Quantity answer with more places
-than the question's ``maxDecimalPlaces``; a response item whose linkId the Questionnaire lacks; a required group
-given without items; the limits each answer's value must meet (questionnaire_answers.py). A required question
-left out of the response altogether is not judged (a rule for it once made a false alarm on the held-out
-half). A condition that cannot be evaluated (an operator on values of different kinds, an expression
-fhirpathpy cannot run) leaves its item unjudged. The Questionnaire is
+than the question's ``maxDecimalPlaces``; the limits each answer's value must meet and the number of answers
+(questionnaire_answers.py); a choice answer among the question's options (questionnaire_options.py). A condition
+that cannot be evaluated (an operator on values of different kinds, an expression fhirpathpy cannot run) leaves
+its item unjudged. The Questionnaire is
 found among the loaded definitions by canonical URL, or contained (``#id``); when it is not there
 nothing is judged.
 """
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import decimal_places
 from conformance.fhirval.questionnaire_answers import check_answer, check_occurs
+from conformance.fhirval.questionnaire_options import check_option
 from conformance.fhirval.source import Json, canonical_resource
 
 if TYPE_CHECKING:
@@ -62,41 +63,28 @@ def check_response(w: Walker, qr: Json, loc: str) -> None:
         q = canonical_resource(w.model.source, "Questionnaire", url)
     if q is None or q.get("resourceType") != "Questionnaire":
         return
-    _Judge(w, qr).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
-    _unknown_links(w, _links(q), qr, loc)
-
-
-def _links(node: Json) -> set[str]:
-    """Every linkId of the Questionnaire, at any depth."""
-    return {str(i.get("linkId")) for i in _list(node.get("item"))} | {
-        link for i in _list(node.get("item")) for link in _links(i)}
-
-
-def _unknown_links(w: Walker, links: set[str], node: Json, loc: str) -> None:
-    """A response item whose linkId is nowhere in the Questionnaire (QuestionnaireValidator:
-    QUESTIONNAIRE_QR_ITEM_NOTFOUND, "LinkId '{0}' not found in questionnaire"); its own items are not looked at."""
-    for i, item in enumerate(_list(node.get("item"))):
-        link, where = item.get("linkId"), f"{loc}.item[{i}]"
-        if isinstance(link, str) and link not in links:
-            w.sink.error("questionnaire", where, f"the linkId {link!r} is not found in the questionnaire")
-            continue
-        _unknown_links(w, links, item, where)
-        for j, answer in enumerate(_list(item.get("answer"))):
-            _unknown_links(w, links, answer, f"{where}.answer[{j}]")
+    _Judge(w, qr, q).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
 
 
 class _Judge:
-    def __init__(self, w: Walker, qr: Json) -> None:
+    def __init__(self, w: Walker, qr: Json, q: Json) -> None:
         self.w = w
         self.qr = qr
+        self.q = q
 
     def items(self, q_items: list[Json], r_items: list[Json], loc: str, chain: list[Json]) -> None:
-        """One level: each response item against the question of its linkId, then the items within it."""
+        """One level: each response item against the question of its linkId, then the items within it. The
+        levels are HL7's validator's: the root, a group's items, a question's answers' items (a group's answers
+        and a question's own items are errors of their own, not walked)."""
+        self.placement(q_items, r_items, loc)
         for q_item in q_items:
             link = q_item.get("linkId")
             answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link]
             if not answered:
+                self.left_out(q_item, loc, chain)
                 continue
+            for i, r in answered:
+                self.shape(q_item, r, f"{loc}.item[{i}]")
             enabled = self.enabled(q_item, chain)
             if enabled is False:
                 for i, r in answered:
@@ -108,17 +96,64 @@ class _Judge:
                 where = f"{loc}.item[{i}]"
                 self.answers(q_item, r, where, enabled is True)
                 sub = _list(q_item.get("item"))
-                if sub:
+                if sub and _type(q_item) == "group":
                     self.items(sub, _list(r.get("item")), where, [*chain, r])
+                elif sub:
                     for j, answer in enumerate(_list(r.get("answer"))):
                         self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
+
+    def placement(self, q_items: list[Json], r_items: list[Json], loc: str) -> None:
+        """Each response item of a level HL7's validator walks is a question of that level, in the
+        Questionnaire's order (``validateQuestionannaireResponseItems``: QUESTIONNAIRE_QR_ITEM_NOTFOUND, its
+        "item is in the wrong place" for a linkId found elsewhere in the Questionnaire, QUESTIONNAIRE_QR_ITEM_ORDER;
+        a repeated item may follow itself). Reported on the level, as HL7's validator does."""
+        order: dict[str, int] = {}
+        for k, q_item in enumerate(q_items):
+            order.setdefault(str(q_item.get("linkId")), k)
+        last = -1
+        for r in r_items:
+            link = r.get("linkId")
+            if not isinstance(link, str) or not link:
+                continue
+            k = order.get(link, -1)
+            if k < 0:
+                elsewhere = _question(_list(self.q.get("item")), link) is not None
+                self.w.sink.error("questionnaire", loc, f"the item {link!r} is in the wrong place" if elsewhere else
+                                  f"the linkId {link!r} is not an item of the Questionnaire")
+            elif k < last:
+                self.w.sink.error("questionnaire", loc, f"the item {link!r} is out of the Questionnaire's order")
+            else:
+                last = k
+
+    def shape(self, q_item: Json, r: Json, where: str) -> None:
+        """Where a response item's own items may be: a display item has none, a question has them only under
+        its answers, and a required group has some (QUESTIONNAIRE_QR_ITEM_DISPLAY, _GROUP_ANSWER,
+        _GROUP_REQUIRED), whatever the item's enableWhen says."""
+        kind, link, nested = _type(q_item), q_item.get("linkId"), _list(r.get("item"))
+        if kind == "display" and nested:
+            self.w.sink.error("questionnaire", where, f"the display item {link!r} has items")
+        elif kind not in ("group", "display", None) and nested:
+            self.w.sink.error("questionnaire", where, f"the question {link!r} has items outside its answers (a "
+                                                      "question's items go in answer.item)")
+        elif kind == "group" and q_item.get("required") is True and not nested:
+            self.w.sink.error("questionnaire", where, f"the required group {link!r} has no items")
+
+    def left_out(self, q_item: Json, loc: str, chain: list[Json]) -> None:
+        """A required item, enabled, that the response leaves out of a level: an error once the response is
+        completed or amended, a warning before (QuestionnaireValidator QUESTIONNAIRE_QR_ITEM_MISSING, reported
+        on the level that lacks it). An enableWhen that cannot be told leaves it unjudged."""
+        if q_item.get("required") is not True or self.enabled(q_item, chain) is not True:
+            return
+        message = f"no response answer found for the required item {q_item.get('linkId')!r}"
+        if self.qr.get("status") in ("completed", "amended"):
+            self.w.sink.error("questionnaire", loc, message)
+        else:
+            self.w.sink.warning("questionnaire", loc, message)
 
     def answers(self, q_item: Json, r: Json, where: str, enabled: bool) -> None:
         """The response item against its question: the same text, one answer unless it repeats, none for a group
         or display item, each of the kind of value the question's type asks for."""
-        link, text, kind = q_item.get("linkId"), r.get("text"), q_item.get("type")
-        # R4's abstract "question" type is a group to HL7's validator (Questionnaire40_50 converts QUESTION to GROUP)
-        kind = "group" if kind == "question" else kind
+        link, text, kind = q_item.get("linkId"), r.get("text"), _type(q_item)
         if isinstance(text, str) and text and text != q_item.get("text"):
             self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
         answers = _list(r.get("answer"))
@@ -142,11 +177,10 @@ class _Judge:
                                   f"the question {link!r} is of type {kind}: its answer must be "
                                   f"{' or '.join(sorted(allowed))}, not {given[0]}")
             self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
-            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]", len(answers))
+            if kind in ("choice", "open-choice") and given:
+                check_option(self.w, q_item, answer, given[0], len(answers), f"{where}.answer[{j}]")
+            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]")
         check_occurs(self.w.sink, q_item, len(answers), where)
-        if kind == "group" and q_item.get("required") is True and not _list(r.get("item")):
-            # QUESTIONNAIRE_QR_ITEM_GROUP_REQUIRED: a required group given in the response holds items
-            self.w.sink.error("questionnaire", where, f"no sub-items found for the required group {link!r}")
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:
         """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's
@@ -204,6 +238,24 @@ class _Judge:
         # any answer meeting the condition enables the item, as HL7's validator: with no answer even != is false
         results = [_compare(operator, a, expected) for a in answers]
         return True if True in results else None if None in results else False
+
+
+def _type(q_item: Json) -> Any:
+    """The item's type as HL7's validator sees it: R4's abstract ``question`` is a group (Questionnaire40_50
+    converts QUESTION to GROUP), so it takes no answers and its items are a group's."""
+    kind = q_item.get("type")
+    return "group" if kind == "question" else kind
+
+
+def _question(q_items: list[Json], link: str) -> Json | None:
+    """The Questionnaire's item with this linkId, at any depth (QuestionnaireValidator.findItem)."""
+    for q_item in q_items:
+        if q_item.get("linkId") == link:
+            return q_item
+        found = _question(_list(q_item.get("item")), link)
+        if found is not None:
+            return found
+    return None
 
 
 def _find(node: Json, link: str) -> list[Json] | None:

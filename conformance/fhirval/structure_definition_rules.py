@@ -6,7 +6,9 @@ has its paths and slicing, differential.py its differential against the base):
   element has a JSON name may be used as an extension and keeps its context);
 - an extension defined on the core Extension fixes ``Extension.url``, in its differential, to its own
   canonical URL: otherwise no instance can name it (SD_EXTENSION_URL_MISSING, SD_EXTENSION_URL_MISMATCH);
-- a constraint keeps the type of its base (SD_CONSTRAINED_TYPE_NO_MATCH), when the base is loaded;
+- a constraint keeps the type of its base (SD_CONSTRAINED_TYPE_NO_MATCH), when the base is loaded, and then
+  a structure states its derivation (SD_MUST_HAVE_DERIVATION) and has its base's kind: a constraint always
+  (SD_DERIVATION_KIND_MISMATCH), a specialization unless the base is abstract (SD_CONSTRAINED_KIND_NO_MATCH);
 - in the snapshot, an element below the root has a type or a contentReference (SD_NO_TYPES_OR_CONTENTREF),
   and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types (SD_VALUE_TYPE_IILEGAL).
 """
@@ -48,7 +50,27 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         if isinstance(base_type, str) and base_type != rtype:
             w.sink.error("structure-type", f"{loc}.type", f"a constraint keeps its base's type: {rtype} is not the "
                                                           f"type {base_type} of {base_url}")
+    if isinstance(base_url, str):
+        index = w.model.index(base_url)
+        if index is not None:
+            check_derivation(w, sd, index.sd, loc)
     check_snapshot_values(w, sd, loc)
+
+
+def check_derivation(w: Walker, sd: Json, base: Json, loc: str) -> None:
+    """With its base loaded: a structure says how it derives from it, and its kind is its base's (a constraint's
+    always, a specialization's unless the base is abstract). SD_MUST_HAVE_DERIVATION, SD_CONSTRAINED_KIND_NO_MATCH,
+    SD_DERIVATION_KIND_MISMATCH."""
+    derivation, kind, base_kind = sd.get("derivation"), sd.get("kind"), base.get("kind")
+    if derivation is None:
+        w.sink.error("structure-type", loc, f"a structure with a baseDefinition says how it derives from it "
+                                            f"(derivation), and {sd.get('url')} does not")
+        return
+    if base.get("abstract") is not True and kind != base_kind:
+        w.sink.error("structure-type", f"{loc}.kind", f"the kind {kind} is not the kind {base_kind} of the base "
+                                                      f"{base.get('url')}")
+    if derivation == "constraint" and kind != base_kind:
+        w.sink.error("structure-type", f"{loc}.kind", f"a constraint keeps its base's kind {base_kind}, not {kind}")
 
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:

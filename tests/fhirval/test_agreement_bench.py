@@ -181,3 +181,28 @@ def test_a_profile_source_given_by_url_is_fetched_from_what_is_loaded(corpus: Pa
     assert steps[1].supporting == (v / "flag.json",)
     bench.run(steps)
     assert [(s.got_errors, s.problem) for s in steps] == [(0, ""), (0, "")]
+
+
+def test_the_runners_extensions_package_is_loaded_for_every_step(corpus: Path, tmp_path: Path) -> None:
+    """HL7's runner loads hl7.fhir.uv.extensions.r4 for every case: found in --packages or a folder of archives
+    in it, a core-namespace extension R4 lacks is judged by its definition there (else only a warning)."""
+    from tests.fhirval.test_default_packages import LATER, extensions_package
+
+    v = corpus / "validator"
+    (v / "later.json").write_text(json.dumps({"resourceType": "Patient", "extension": [
+        {"url": LATER, "valueString": "not a boolean"}]}))
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] = [{"name": "later", "file": "later.json", "version": "4.0", "java": "java/bad.json"},
+                              {"name": "later-own", "file": "later.json", "version": "4.0",
+                               "supporting": ["flag.json"], "java": "java/bad.json"}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    plain = bench.PackageCache(tmp_path / "downloads")
+    steps, _ = bench.select(corpus, plain)
+    bench.run(steps, plain)
+    assert [s.got_errors for s in steps] == [0, 0]  # a warning: the package is not there
+    extensions_package(tmp_path / "downloads" / "ig")
+    bench = _bench()  # a new run: the runner's packages are looked for once per run
+    assert [p.name for p in bench.runner_packages(plain.root)] == ["hl7.fhir.uv.extensions.r4-5.3.0-ballot-tc1.tgz"]
+    bench.run(steps, plain)
+    assert [s.got_errors for s in steps] == [1, 1]  # base-only steps and steps with files of their own

@@ -604,7 +604,7 @@ def test_required_question_present_without_an_answer_in_a_completed_response(tmp
     # "dependent" is required and enabled while "condition" has no answer
     source = _questionnaire(tmp_path, enableWhen=[{"question": "condition", "operator": "exists",
                                                    "answerBoolean": False}], required=True)
-    assert errors(_response((True, None)), source) == []  # left out altogether: not judged
+    assert errors(_response((True, None)), source) == []  # "condition" answered: "dependent" is not enabled
     response = _response((True, None))
     response["item"][0]["item"] = [{"linkId": "condition"}, {"linkId": "dependent"}]  # present, no answers
     assert errors(response, source) == [("questionnaire", "QuestionnaireResponse.item[0].item[1]")]

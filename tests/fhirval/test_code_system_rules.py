@@ -68,3 +68,12 @@ def test_its_value_set_includes_the_whole_system() -> None:
     other = copy.deepcopy(ALL_FRUIT)
     other["compose"]["include"][0]["system"] = "https://conformance.example/cs/veg"
     assert errors_of(fruit(), other) == [("code-system-content", "CodeSystem.valueSet")]
+
+
+def test_a_code_is_defined_once_at_any_depth() -> None:
+    cs = fruit(count=4)
+    cs["concept"].append({"code": "bramley"})  # also under apple
+    # R4's csd-1 says so of the whole CodeSystem; HL7's validator also names the concept, as here
+    assert errors_of(cs) == [("invariant", "CodeSystem"), ("code-system-content", "CodeSystem.concept[2]")]
+    cs["concept"][2]["code"] = "Bramley"  # codes compare exactly
+    assert errors_of(cs) == []

@@ -30,3 +30,13 @@ def test_a_source_or_target_code_the_system_lacks_is_an_error() -> None:
 def test_a_system_not_held_or_held_at_another_version_is_not_judged() -> None:
     cm = concept_map("man", "done", sourceVersion="0.1", target="http://example.org/unknown-system")
     assert errors(cm) == []
+
+
+def test_the_maps_source_and_target_are_value_sets() -> None:
+    # CONCEPTMAP_VS_NOT_A_VS: R4's administrative-gender is a CodeSystem, its value set another URL
+    cm = concept_map("male", "final") | {"sourceCanonical": "http://hl7.org/fhir/ValueSet/administrative-gender",
+                                         "targetUri": "http://hl7.org/fhir/ValueSet/observation-status"}
+    assert errors(cm) == []
+    cm["sourceCanonical"] = GENDER
+    cm["targetUri"] = "http://example.org/unknown|1.0"  # nothing held under it: not judged
+    assert errors(cm) == [("value-set-rule", "ConceptMap.source")]

@@ -76,3 +76,18 @@ def test_the_fhir_type_extension_names_the_type_of_a_system_typed_element() -> N
     sd = snapshot_profile(fixedUri="x", type=[{"code": "http://hl7.org/fhirpath/System.String", "extension": [
         {"url": CORE + "structuredefinition-fhir-type", "valueUrl": "uri"}]}])
     assert rule_errors(copy.deepcopy(sd)) == []
+
+
+def test_a_structure_states_its_derivation_and_keeps_its_bases_kind() -> None:
+    # SD_MUST_HAVE_DERIVATION, SD_CONSTRAINED_KIND_NO_MATCH, SD_DERIVATION_KIND_MISMATCH
+    assert rule_errors(profile()) == []
+    no_derivation = profile()
+    del no_derivation["derivation"]
+    assert rule_errors(no_derivation) == ["StructureDefinition"]
+    # a constraint on Patient (not abstract) that says complex-type breaks both kind rules
+    assert rule_errors(profile() | {"kind": "complex-type"}) == ["StructureDefinition.kind"] * 2
+    # a logical model specializing the abstract Element may have its own kind
+    model = {"resourceType": "StructureDefinition", "url": URL, "name": "Synthetic", "status": "draft",
+             "kind": "logical", "abstract": False, "type": URL, "baseDefinition": CORE + "Element",
+             "derivation": "specialization", "differential": {"element": [{"id": "Synthetic", "path": "Synthetic"}]}}
+    assert [e for e in rule_errors(model) if e.endswith(".kind")] == []

@@ -75,10 +75,10 @@ def test_the_bench_loads_tho_from_its_packages_folder_and_says_which(run_cache: 
     (tmp_path / "cases" / "validator" / "manifest.json").write_text(json.dumps({
         "versions": {"terminology": "6.5.0"}, "test-cases": []}))
     bench = _bench()
-    said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), None)
+    said = bench.runner_terminology(tmp_path / "cases", PackageCache(run_cache), None)
     assert said == ["HL7 Terminology: hl7.terminology.r4#9.9.9 version 9.9.9 (HL7's runner loads 6.5.0)"]
     assert find_terminology_package() == run_cache / "hl7.terminology.r4#9.9.9"
-    said = bench.runner_packages(tmp_path / "cases", PackageCache(run_cache), "none")
+    said = bench.runner_terminology(tmp_path / "cases", PackageCache(run_cache), "none")
     assert said[0].startswith("HL7 Terminology: not loaded") and find_terminology_package() is None
 
 

@@ -1,0 +1,91 @@
+"""The packages HL7's validator loads by itself: its extensions package, found in the package cache.
+
+HL7's CLI (``ValidationService.buildValidationEngine``: ``withExtensionsVersion``, then
+``ValidationEngine.loadExt``) and its test runner (``TestUtilities.getValidationEngine``) load, after the
+core definitions and before anything the user gives, ``hl7.fhir.uv.extensions`` in the flavour of the FHIR
+version (``hl7.fhir.uv.extensions.r4`` for R4): the hundreds of extensions HL7 publishes in its core
+namespace since R4. Without it an extension such as ``organization-brand`` cannot be judged. We load it
+the same way when the FHIR package cache holds it (``--package-cache``, ``$FHIR_PACKAGE_CACHE``,
+``~/.fhir/packages``), never from the network; without it nothing changes (such extensions stay a
+warning). The HL7 Terminology package, the other one HL7 loads, is found by terminology_packages.py.
+
+A package loaded this way is one shared layer (read once per process), between base R4 and the packages
+and files given, so those win over it, and it wins over base R4's older copies of the same extensions
+(HL7's context keeps the latest version of a canonical), except base R4's own CodeSystems and ValueSets, which
+HL7 keeps as the core's (see _base_owns). Its own dependencies are not followed: the
+runner loads each package by name, and its THO dependency is THO's business.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.fhirval.loaders import DefinitionLoadError
+from conformance.fhirval.packages import PackageCache, read_source
+from conformance.fhirval.source import DefinitionSource, Json, MemorySource
+from conformance.fhirval.terminology_packages import THO_BASE
+
+EXTENSIONS_R4 = "hl7.fhir.uv.extensions.r4"  # ValidationEngine.loadExt's package id for R4 and R4B
+
+
+def find_extensions_package(cache: PackageCache | None = None) -> Path | None:
+    """The newest R4 extensions package in the package cache, or None (nothing is fetched)."""
+    return (cache or PackageCache()).find(EXTENSIONS_R4)
+
+
+def default_packages(cache: PackageCache | None = None) -> list[Path]:
+    """What HL7's validator would load by itself that the package cache holds (its extensions package)."""
+    found = find_extensions_package(cache)
+    return [found] if found is not None else []
+
+
+def _base_owns(resource: Json) -> bool:
+    """A CodeSystem or ValueSet base R4 defines, outside THO: HL7's context keeps the core package's own (it is
+    loaded as master, and CanonicalResourceManager.get answers a master CodeSystem or ValueSet first), so the
+    extensions package's later copies (40 ValueSets, 9 CodeSystems in 5.3.0-ballot-tc1) do not replace it."""
+    from conformance.fhirval.base import base_source
+
+    url, kind = resource.get("url"), resource.get("resourceType")
+    if not isinstance(url, str) or url.startswith(THO_BASE) or kind not in ("CodeSystem", "ValueSet"):
+        return False
+    base = base_source()
+    return (base.code_system(url) if kind == "CodeSystem" else base.value_set(url)) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _layer(paths: tuple[tuple[str, int, int], ...]) -> tuple[MemorySource, tuple[str, ...]]:
+    resources: list[Json] = []
+    names = []
+    for path, _size, _mtime in paths:
+        package = read_source(Path(path))
+        resources.extend(r for r in package.resources if not _base_owns(r))
+        names.append(f"{package.name}#{package.version}" if package.name else path)
+    return MemorySource(resources), tuple(names)
+
+
+def package_layer(paths: Sequence[Path]) -> tuple[MemorySource, tuple[str, ...]]:
+    """One source of the packages at ``paths`` (later wins) and their ``id#version``s, read once per process
+    while the files are unchanged. Raises DefinitionLoadError for a package that cannot be read."""
+    keys = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise DefinitionLoadError(path, exc.strerror or str(exc)) from None
+        keys.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return _layer(tuple(keys))
+
+
+def with_defaults(specs: Sequence[str | Path] = (), cache: PackageCache | None = None) -> DefinitionSource:
+    """What ``conformance validate fhir`` validates against: base R4, the packages HL7's validator loads by
+    itself that the cache holds, then ``specs``; plain base R4 (shared, opened once) when there is neither."""
+    from conformance.fhirval.layered import load_definitions
+
+    defaults = default_packages(cache)
+    if not specs and not defaults:
+        from conformance.fhirval.base import base_source
+
+        return base_source()
+    return load_definitions(specs, cache=cache, defaults=defaults)

@@ -1,0 +1,81 @@
+"""A StructureDefinition's invariant keys each name one expression.
+
+An invariant is known by its key: a validator that meets ``obs-7`` twice with two expressions, or a profile
+that gives a base's key a new meaning, cannot tell which rule an error report refers to. HL7's
+StructureDefinitionValidator (``validateElementDefinitionInvariant``) rejects, when the structure's base
+is loaded:
+
+- in the differential, a constraint whose ``source`` is another structure: a differential adds the
+  profile's own invariants (ED_INVARIANT_DIFF_NO_SOURCE);
+- in the differential, a key the base's snapshot already uses with another expression, or that an earlier
+  differential element uses with another expression (ED_INVARIANT_KEY_ALREADY_USED);
+- in the snapshot, a key met twice with two expressions, ``ele-1`` aside (ED_INVARIANT_EXPRESSION_CONFLICT).
+
+HL7's validator also looks the key up in every core structure; here only the base's snapshot is read, so
+a clash with an unrelated core resource's key is not reported. A constraint without an expression is
+skipped, as HL7's validator does for R4.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+
+def _list(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _elements(sd: Json, part: str) -> list[Json]:
+    holder = sd.get(part)
+    return _list(holder.get("element")) if isinstance(holder, dict) else []
+
+
+def _constraints(elements: list[Json], at: str) -> list[tuple[str, str, Json]]:
+    """(key, location, constraint) of each constraint with a key and an expression, in document order."""
+    found = []
+    for i, ed in enumerate(elements):
+        for j, c in enumerate(_list(ed.get("constraint"))):
+            key, expression = c.get("key"), c.get("expression")
+            if isinstance(key, str) and key and isinstance(expression, str) and expression:
+                found.append((key, f"{at}[{i}].constraint[{j}]", c))
+    return found
+
+
+def check(w: Walker, sd: Json, loc: str) -> None:
+    base_url = sd.get("baseDefinition")
+    try:
+        base = w.model.source.structure(base_url) if isinstance(base_url, str) else None
+    except Exception:  # noqa: BLE001 - a base whose snapshot cannot be built is not there for this rule
+        base = None
+    if base is None:
+        return
+    inherited: dict[str, str] = {}
+    for key, _, c in _constraints(_elements(base, "snapshot"), ""):
+        inherited.setdefault(key, c["expression"])
+    url, version = sd.get("url"), sd.get("version")
+    own = (url, f"{url}|{version}") if isinstance(version, str) else (url,)
+    seen: dict[str, str] = {}
+    for key, where, c in _constraints(_elements(sd, "differential"), f"{loc}.differential.element"):
+        source, expression = c.get("source"), c["expression"]
+        if source is not None and source not in own:
+            w.sink.error("invariant-key", where, f"the differential's invariant {key} has the source {source}: a "
+                                                 "differential adds this profile's own invariants")
+        elif key in inherited and inherited[key] != expression:
+            w.sink.error("invariant-key", where, f"the key {key} is already used by the base, for the expression "
+                                                 f"{inherited[key]!r}")
+        elif key in seen and seen[key] != expression:
+            w.sink.error("invariant-key", where, f"the key {key} is already used in this differential, for the "
+                                                 f"expression {seen[key]!r}")
+        else:
+            seen.setdefault(key, expression)
+    first: dict[str, str] = {}
+    for key, where, c in _constraints(_elements(sd, "snapshot"), f"{loc}.snapshot.element"):
+        expression = c["expression"]
+        if key in first and first[key] != expression and key != "ele-1":
+            w.sink.error("invariant-key", where, f"the key {key} names two expressions in this snapshot: "
+                                                 f"{first[key]!r} and {expression!r}")
+        first.setdefault(key, expression)

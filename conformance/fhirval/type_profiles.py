@@ -1,0 +1,154 @@
+"""A StructureDefinition's type profiles and target profiles name structures that fit the type.
+
+A profile that says ``Observation.subject`` is a ``Reference`` to a datatype profile, or that its
+``extension`` slice is an extension declared as a modifier, can never be met by an instance: HL7's
+StructureDefinitionValidator (``validateElementType``, ``validateTypeProfile``, ``validateTargetProfile``)
+rejects it, in the differential and the snapshot, whenever the structure being validated has a base it
+can load:
+
+- a ``type.profile`` constrains the type it is given for: the base type of the named profile (followed
+  through ``constraint`` derivations) is the type, or a specialization of it through abstract types and
+  logical models (``isInstanceOf``): SD_ED_TYPE_PROFILE_WRONG;
+- an extension profiled on ``modifierExtension`` is a modifier extension, and one on ``extension`` is not
+  (SD_ED_TYPE_PROFILE_NOT_MODIFIER, SD_ED_TYPE_PROFILE_IS_MODIFIER);
+- a ``targetProfile`` of a ``Reference`` names a resource profile (or, in a logical model, a type that may
+  be a target), of a ``canonical`` a profile of a canonical resource (R4's list) or of Resource
+  (SD_ED_TYPE_PROFILE_WRONG_TARGET); no other type has target profiles (SD_ED_TYPE_NO_TARGET_PROFILE).
+
+A named structure that is not loaded, or whose base type cannot be found, is left alone: HL7's
+validator warns of the first, and the second is a lack of this harness, never the profile's fault.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.fhirval.elements import Walker
+    from conformance.fhirval.source import Json
+
+_CHARACTERISTICS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-type-characteristics"
+_LOGICAL_TARGET = "http://hl7.org/fhir/tools/StructureDefinition/logical-target"
+# VersionUtilities.getCanonicalResourceNames for R4
+_R4_CANONICAL = frozenset({
+    "ActivityDefinition", "CapabilityStatement", "ChargeItemDefinition", "CodeSystem", "CompartmentDefinition",
+    "ConceptMap", "EffectEvidenceSynthesis", "EventDefinition", "Evidence", "EvidenceVariable", "ExampleScenario",
+    "GraphDefinition", "ImplementationGuide", "Library", "Measure", "MessageDefinition", "NamingSystem",
+    "OperationDefinition", "PlanDefinition", "Questionnaire", "ResearchDefinition", "ResearchElementDefinition",
+    "RiskEvidenceSynthesis", "SearchParameter", "StructureDefinition", "StructureMap", "TerminologyCapabilities",
+    "TestScript", "ValueSet"})
+_MAX_DEPTH = 32  # a baseDefinition chain longer than this is a loop
+
+
+def _list(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def check(w: Walker, sd: Json, loc: str) -> None:
+    base = sd.get("baseDefinition")
+    if not isinstance(base, str) or _structure(w, base) is None:
+        return
+    logical = sd.get("kind") == "logical"
+    for part in ("differential", "snapshot"):
+        holder = sd.get(part)
+        elements = _list(holder.get("element")) if isinstance(holder, dict) else []
+        for i, ed in enumerate(elements):
+            path = ed.get("path")
+            if not isinstance(path, str):
+                continue
+            for j, t in enumerate(_list(ed.get("type"))):
+                code = t.get("code")
+                if isinstance(code, str) and code:
+                    where = f"{loc}.{part}.element[{i}].type[{j}]"
+                    _profiles(w, t, code, path, where)
+                    _targets(w, t, code, logical, where)
+
+
+def _profiles(w: Walker, t: Json, code: str, path: str, where: str) -> None:
+    for k, p in enumerate(t.get("profile") or []):
+        named = _structure(w, p) if isinstance(p, str) else None
+        base = _base_type(w, named) if named is not None else None
+        if named is None or base is None:
+            continue
+        at = f"{where}.profile[{k}]"
+        if not _instance_of(w, base, code):
+            w.sink.error("structure-type", at, f"the profile {p} is a {base.get('type')}, not a {code}, so it "
+                                               f"cannot constrain the {code} at {path}")
+        elif base.get("type") == "Extension":
+            snapshot = named.get("snapshot")
+            root = (_list(snapshot.get("element")) if isinstance(snapshot, dict) else []) or [{}]
+            modifier = root[0].get("isModifier") is True
+            if modifier and not path.endswith(".modifierExtension"):
+                w.sink.error("structure-type", at, f"the extension {p} is a modifier extension: it belongs on a "
+                                                   f"modifierExtension, not on {path}")
+            elif not modifier and path.endswith(".modifierExtension"):
+                w.sink.error("structure-type", at, f"the extension {p} is not a modifier extension: it cannot be "
+                                                   f"used on {path}")
+
+
+def _targets(w: Walker, t: Json, code: str, logical: bool, where: str) -> None:
+    targets = t.get("targetProfile") or []
+    if not isinstance(targets, list) or not targets:
+        return
+    for k, p in enumerate(targets):
+        if code not in ("Reference", "CodeableReference", "canonical"):
+            w.sink.error("structure-type", f"{where}.targetProfile[{k}]", f"a {code} has no target profiles (only "
+                                                                          "Reference and canonical do)")
+            continue
+        named = _structure(w, p) if isinstance(p, str) else None
+        base = _base_type(w, named) if named is not None else None
+        if named is None or base is None:
+            continue
+        if code == "canonical":
+            fits = base.get("type") in _R4_CANONICAL or base.get("type") == "Resource"
+            kind = "a canonical resource"
+        else:
+            fits = named.get("kind") == "resource" or (logical and _referenceable(base))
+            kind = "a resource"
+        if not fits:
+            w.sink.error("structure-type", f"{where}.targetProfile[{k}]",
+                         f"the target profile {p} is a {base.get('type')}, not {kind}")
+
+
+def _structure(w: Walker, url: str) -> Json | None:
+    """A loaded StructureDefinition, or None: one whose snapshot cannot be generated is not there for this rule."""
+    try:
+        return w.model.source.structure(url)
+    except Exception:  # noqa: BLE001 - a definition that cannot be built (SnapshotError...) is unknown here
+        return None
+
+
+def _base_type(w: Walker, sd: Json) -> Json | None:
+    """The structure a profile constrains (determineBaseType): its base followed through constraints."""
+    for _ in range(_MAX_DEPTH):
+        if sd.get("derivation") != "constraint":
+            return sd
+        url = sd.get("baseDefinition")
+        found = _structure(w, url) if isinstance(url, str) else None
+        if found is None:
+            return None
+        sd = found
+    return None
+
+
+def _instance_of(w: Walker, sd: Json, code: str) -> bool:
+    """The type is ``code``, or specializes it through abstract types and logical models (isInstanceOf)."""
+    for _ in range(_MAX_DEPTH):
+        if code in (sd.get("type"), sd.get("url")):
+            return True
+        url = sd.get("baseDefinition")
+        found = _structure(w, url) if isinstance(url, str) else None
+        if found is None or (found.get("abstract") is not True and found.get("kind") != "logical"):
+            return False
+        sd = found
+    return False
+
+
+def _referenceable(sd: Json) -> bool:
+    """A logical model's type that may be a reference target (isReferenceableTarget)."""
+    for e in _list(sd.get("extension")):
+        if e.get("url") == _CHARACTERISTICS and e.get("valueCode") == "can-be-target":
+            return True
+        if e.get("url") == _LOGICAL_TARGET and e.get("valueBoolean") is True:
+            return True
+    return False
