@@ -99,14 +99,17 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    # NaN, sNaN and Infinity are no FHIR decimal (the walker reports the type) and cannot be ordered
+    return number if number.is_finite() else None
 
 
-def _instant(value: Any) -> tuple[dt.datetime, bool] | None:
-    """A date or dateTime at its first moment (HL7's DateTimeType.before/after), in UTC when it has a time zone,
-    and whether it has one; None when it cannot be read."""
+def _instant(value: Any) -> tuple[dt.timedelta, bool] | None:
+    """A date or dateTime at its first moment (HL7's DateTimeType.before/after), as the time since 0001-01-01,
+    in UTC when it has a time zone, and whether it has one; None when it cannot be read. A timedelta, not a
+    datetime, so that 0001-01-01T00:00:00+14:00 (before year 1 in UTC) still compares."""
     if not isinstance(value, str):
         return None
     if "T" not in value:
@@ -117,9 +120,9 @@ def _instant(value: Any) -> tuple[dt.datetime, bool] | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return moment, False
-    return moment.astimezone(dt.UTC).replace(tzinfo=None), True
+    since = moment.replace(tzinfo=None) - dt.datetime.min
+    offset = moment.utcoffset()
+    return (since, False) if offset is None else (since - offset, True)
 
 
 _ZONES = dt.timedelta(hours=14)  # the widest time-zone offset: a moment without a zone is at most this far off

@@ -9,6 +9,7 @@ differential-only profiles (UK Core) generate the snapshot before handing it out
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,7 +94,21 @@ class MemorySource:
         return self._get("SearchParameter", url)
 
     def canonical(self, kind: str, url: str) -> Json | None:
-        return self._get(kind, url) if kind in self._by_kind else None
+        """As HL7's CanonicalResourceManager.get(url, version): a version given matches that version or its
+        major.minor, never an unversioned fallback (QuestionnaireValidator then finds no Questionnaire and judges
+        no items, QUESTIONNAIRE_QR_Q_NOTFOUND)."""
+        if kind not in self._by_kind:
+            return None
+        table = self._by_kind[kind]
+        base, version = split_canonical(url)
+        if version is None:
+            return table.get(base)
+        found = table.get(url)
+        minor = re.match(r"\d+\.\d+", version)  # VersionUtilities.getMajMin
+        if found is None and minor is not None:
+            same = [r for k, r in table.items() if k == f"{base}|{minor[0]}" or k.startswith(f"{base}|{minor[0]}.")]
+            found = same[-1] if same else None
+        return found
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)
