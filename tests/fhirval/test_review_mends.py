@@ -88,3 +88,15 @@ def test_a_lone_surrogate_in_a_narrative_is_reported_not_raised() -> None:
     res = {"resourceType": "Basic", "id": "b", "code": {"text": "x"},
            "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">\ud800</div>'}}
     assert ("narrative", "Basic.text.div") in errors(res)
+
+
+def test_lengths_count_utf16_units_and_options_only_for_their_own_question_type() -> None:
+    """Java's String.length() counts an emoji (outside the BMP) as 2; HL7 checks a question's own-type options
+    only in the switch cases of the ordered and string types, so a text question's options are not judged."""
+    item = {"type": "string", "maxLength": 2, "extension": [ext(SD + "minLength", valueInteger=2)]}
+    assert judged(response(item, {"valueString": "\U0001F600"})) == []  # one character, two UTF-16 units
+    assert len(judged(response(item, {"valueString": "a\U0001F600"}))) == 1  # three units
+    text = {"type": "text", "answerOption": [{"valueString": "x"}]}
+    assert judged(response(text, {"valueString": "free text"})) == []
+    string = {"type": "string", "answerOption": [{"valueString": "x"}]}
+    assert len(judged(response(string, {"valueString": "free text"}))) == 1
