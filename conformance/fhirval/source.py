@@ -54,6 +54,19 @@ def split_canonical(key: str) -> tuple[str, str | None]:
     return url, version or None
 
 
+def version_matches(wanted: str, have: Any) -> bool:
+    """Whether a resource of version ``have`` answers a canonical asking for ``wanted``, as HL7's
+    CanonicalResourceManager.get(url, version): the same version, or the same major.minor
+    (VersionUtilities.getMajMin); a resource of another version is not found."""
+    if have == wanted:
+        return True
+    mine, theirs = _MAJOR_MINOR.match(wanted), _MAJOR_MINOR.match(have) if isinstance(have, str) else None
+    return mine is not None and theirs is not None and mine[0] == theirs[0]
+
+
+_MAJOR_MINOR = re.compile(r"\d+\.\d+")
+
+
 class MemorySource:
     """Definitions held in memory, indexed by canonical URL; the simplest DefinitionSource.
 
@@ -101,14 +114,10 @@ class MemorySource:
             return None
         table = self._by_kind[kind]
         base, version = split_canonical(url)
-        if version is None:
-            return table.get(base)
-        found = table.get(url)
-        minor = re.match(r"\d+\.\d+", version)  # VersionUtilities.getMajMin
-        if found is None and minor is not None:
-            same = [r for k, r in table.items() if k == f"{base}|{minor[0]}" or k.startswith(f"{base}|{minor[0]}.")]
-            found = same[-1] if same else None
-        return found
+        if version is None or url in table:
+            return table.get(url)
+        same = [r for k, r in table.items() if k.startswith(f"{base}|") and version_matches(version, r.get("version"))]
+        return same[-1] if same else None
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)
