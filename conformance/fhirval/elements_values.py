@@ -58,7 +58,7 @@ class Frame:
     type: str
     contained: bool = False
     local_refs: set[str] = field(default_factory=set)
-    element_ids: set[str] = field(default_factory=set)
+    element_ids: dict[str, int] = field(default_factory=dict)  # element id -> id() of the object that holds it
     full_url: str | None = None
 
 
@@ -103,6 +103,13 @@ class ValueWalker:
     def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
         key, value = shadow
         if repeats:
+            if isinstance(value, list) and len(value) < len(items):
+                # HL7's JsonParser pairs the arrays by position and reads an item past the shorter one's end as
+                # null (arrI), reporting only a position null in both (JSON_PROPERTY_INVALID_ARRAY): US Core 9.0.0's
+                # _targetProfile stops before its last targetProfile
+                self.sink.warning("primitive-extension", where, f"{key} is shorter than its values: the items past "
+                                                                "its end are read as having no id or extension")
+                return [*value, *([None] * (len(items) - len(value)))]
             if not isinstance(value, list) or len(value) != len(items):
                 self.sink.error("primitive-extension", where, f"{key} must be an array as long as its values, with "
                                                               "null where an item has no id or extension")

@@ -223,9 +223,9 @@ def _unresolved_target_profiles(w: Walker, target: Json, profiles: tuple[str, ..
         missing.append(p)
     for p in missing:
         w.sink.error("unknown-profile", loc, f"unable to resolve the target profile {p!r} of this reference")
-    if missing and not typed:
-        w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but no target profile that could be "
-                                              "found is of that type")
+    if missing and not typed:  # one not found may be of that type: a consequence of the lack, coded as one
+        w.sink.error("unknown-profile", loc, f"the reference is to a {rtype}, but no target profile that could be "
+                                             "found is of that type")
 
 
 def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], ref: str, loc: str) -> None:

@@ -115,8 +115,17 @@ async def collect(ctx: ProfilesContext) -> Samples:
 async def base(ctx: ProfilesContext) -> dict[str, int]:
     samples: Samples = ctx.product(COLLECT)
     judged(samples, "base R4")
-    problems = [f"{label(r)} {line}" for r in samples.resources for line in judge.errors(r, ctx.source())]
-    expect(not problems, f"{len(problems)} error(s): " + "; ".join(problems[:MAX_LINES]))
+    problems, lacking = [], []
+    for r in samples.resources:
+        found, lacks = judge.errors(r, ctx.source())
+        problems += [f"{label(r)} {line}" for line in found]
+        lacking += [f"{label(r)} {line}" for line in lacks]
+    not_judged = (f"{len(lacking)} part(s) not judged, the harness has no definition for them: "
+                  + "; ".join(lacking[:MAX_LINES]) + f"; {HOW_TO_ADD}") if lacking else ""
+    expect(not problems, f"{len(problems)} error(s): " + "; ".join(problems[:MAX_LINES])
+           + (f" (and {not_judged})" if not_judged else ""))
+    if not_judged:
+        skip(not_judged)
     return {"resources": len(samples.resources)}
 
 
@@ -131,14 +140,20 @@ async def claimed(ctx: ProfilesContext) -> dict[str, int]:
     # fault): the others are, and the verdict names what is missing and how to add it.
     unknown = list(samples.claimed.get("?", []))
     unknown += [u for t, urls in samples.claimed.items() if t != "?" for u in urls if source.structure(u) is None]
-    judged_count, problems = 0, []
+    judged_count, problems, parts = 0, [], []
     for resource_type, urls in samples.claimed.items():
         known = [u for u in urls if u not in unknown]
         for resource in samples.of(resource_type) if resource_type != "?" and known else []:
             judged_count += 1
-            problems += [f"{label(resource)} {line}" for line in judge.errors(resource, source, known)]
-    lacking = (f"claimed profile(s) {', '.join(unknown)} not judged: the harness has no definition for them; "
-               f"{HOW_TO_ADD}") if unknown else ""
+            found, lacks = judge.errors(resource, source, known)
+            problems += [f"{label(resource)} {line}" for line in found]
+            parts += [f"{label(resource)} {line}" for line in lacks]  # e.g. a reference's target profile
+    lacking = "; ".join(
+        ([f"claimed profile(s) {', '.join(unknown)} not judged: the harness has no definition for them"]
+         if unknown else [])
+        + ([f"{len(parts)} part(s) not judged, the harness has no definition for them: "
+            + "; ".join(parts[:MAX_LINES])] if parts else [])
+        + ([HOW_TO_ADD] if unknown or parts else []))
     if judged_count:
         judged(samples, "claimed profiles")
     expect(not problems, f"{len(problems)} error(s): " + "; ".join(problems[:MAX_LINES])

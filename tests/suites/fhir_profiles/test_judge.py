@@ -37,3 +37,27 @@ def test_choice_types_and_empty_values() -> None:
     assert present(observation, "Observation.effective[x]")
     assert not present(observation, "Observation.value[x]")  # an empty object is no value
     assert not present({"resourceType": "Observation", "effective": "x"}, "Observation.effective[x]")
+
+
+def test_a_definition_the_harness_lacks_is_not_judged_a_real_error_is(tmp_path: Path) -> None:
+    """HL7's validator calls a reference's target profile that no loaded package defines an error
+    (REFERENCE_REF_CANTRESOLVEPROFILE): the suite keeps it apart, as the harness's lack, never the system's fault."""
+    from conformance.fhirval.layered import load_definitions
+    from suites.fhir_profiles.judge import errors
+
+    missing = "https://example.org/fhir/StructureDefinition/NotLoaded"
+    url = "https://example.org/fhir/StructureDefinition/OrgPatient"
+    (tmp_path / "sd.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "OrgPatient", "status": "active",
+        "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "differential": {"element": [
+            {"id": "Patient.managingOrganization", "path": "Patient.managingOrganization",
+             "type": [{"code": "Reference", "targetProfile": [missing]}]}]}}))
+    source = load_definitions([tmp_path / "sd.json"])
+    patient = {**PATIENT, "contained": [{"resourceType": "Organization", "id": "o", "name": "Org"}],
+               "managingOrganization": {"reference": "#o"}}
+    found, lacks = errors(patient, source, [url])
+    assert found == [] and len(lacks) == 2 and missing in lacks[0] and "[unknown-profile]" in lacks[1]
+    found, lacks = errors({**patient, "gender": "neither"}, source, [url])
+    assert found and all("Patient.gender" in line for line in found) and len(lacks) == 2
+    assert errors(PATIENT, source, [url]) == ([], [])
