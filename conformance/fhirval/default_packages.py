@@ -39,6 +39,7 @@ _LOG = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # default packages already reported unreadable (once per process each)
 _LOCK = threading.Lock()
 _SHARED: dict[str, DefinitionSource] = {}  # default_source's one source per package cache root
+_BUILD = threading.Lock()
 
 
 def find_extensions_package(cache: PackageCache | None = None) -> Path | None:
@@ -123,10 +124,8 @@ def default_source(cache: PackageCache | None = None) -> DefinitionSource:
     """``with_defaults()`` with nothing given, built once per process (per cache root): what the web service
     validates against, so a resource gets the same verdict there as from ``conformance validate fhir``."""
     key = str((cache or PackageCache()).root)
-    with _LOCK:
+    with _BUILD:  # the first requests of a service arrive together: one builds, the others wait for it
         hit = _SHARED.get(key)
-    if hit is None:
-        built = with_defaults((), cache)
-        with _LOCK:
-            hit = _SHARED.setdefault(key, built)
-    return hit
+        if hit is None:
+            hit = _SHARED[key] = with_defaults((), cache)
+        return hit
