@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import (
     concept_maps,
+    definition_expressions,
     differential,
     implementation_guides,
     invariant_keys,
@@ -55,9 +56,11 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         structure_definition_rules.check(w, res, loc)
         type_profiles.check(w, res, loc)
         invariant_keys.check(w, res, loc)
+        definition_expressions.check_structure(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
+        definition_expressions.check_search_parameter(w, res, loc)
     elif rtype == "CapabilityStatement":
         check_capability_statement(w, res, loc)
     elif rtype == "Questionnaire":
