@@ -12,8 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped]
-from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
+from antlr4 import CommonTokenStream, InputStream
+from antlr4.error.ErrorListener import ErrorListener
 from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
 from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 
@@ -23,7 +23,7 @@ class _SyntaxError(Exception):
 
 
 class _Raise(ErrorListener):  # type: ignore[misc]
-    def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:  # noqa: N802
+    def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:
         raise _SyntaxError(f"at {line}:{column}: {msg}")
 
 
@@ -37,7 +37,7 @@ def syntax_error(expression: str) -> str | None:
     parser.removeErrorListeners()
     parser.addErrorListener(_Raise())
     try:
-        parser.entireExpression()
+        parser.entireExpression()  # type: ignore[no-untyped-call]
     except _SyntaxError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - the runtime's own exceptions for input it cannot read at all
