@@ -3,7 +3,8 @@
 - ``count`` of a ``complete`` CodeSystem is the number of its concepts, nested ones included
   (CODESYSTEM_CS_COUNT_COMPLETE_WRONG);
 - ``content`` ``supplement`` names what it ``supplements`` (CODESYSTEM_CS_SUPP_NO_SUPP), and a supplement's
-  concepts are codes of that CodeSystem when it is held here complete (CODESYSTEM_CS_SUPP_INVALID_CODE);
+  concepts are codes of that CodeSystem when it is held here complete (CODESYSTEM_CS_SUPP_INVALID_CODE), and
+  its ``hierarchyMeaning``, when both state one, is that CodeSystem's (CODESYSTEM_CS_SUPP_HIERARCHY_MEANING);
 - each ``property`` has an absolute ``uri`` and a ``code`` and ``uri`` no other property has
   (CODESYSTEM_PROPERTY_ABSOLUTE_URI, _DUPLICATE_URI, _DUPLICATE_CODE), and a concept's property value has
   the type its definition declares (CODESYSTEM_PROPERTY_WRONG_TYPE); a code-typed property defined by HL7's
@@ -57,6 +58,7 @@ def check(w: Walker, cs: Json, loc: str) -> None:
     elif isinstance(supplements, str):
         base = supplements.partition("|")[0]
         term = w.model.term
+        _check_hierarchy_meaning(w, cs, term.code_system(base), loc)
         for i, concept in enumerate(_list(cs.get("concept"))):  # the top-level concepts, as HL7's validator
             code = concept.get("code") if isinstance(concept, dict) else None
             where = f"{loc}.concept[{i}]"
@@ -65,6 +67,15 @@ def check(w: Walker, cs: Json, loc: str) -> None:
     _check_duplicates(w, concepts)
     _check_properties(w, cs, concepts, loc)
     _check_value_set(w, cs, len(concepts), loc)
+
+
+def _check_hierarchy_meaning(w: Walker, cs: Json, supplemented: Json | None, loc: str) -> None:
+    """A supplement adds designations and properties; it cannot change what the supplemented system's hierarchy
+    means (both stated and different: CODESYSTEM_CS_SUPP_HIERARCHY_MEANING)."""
+    own, theirs = cs.get("hierarchyMeaning"), (supplemented or {}).get("hierarchyMeaning")
+    if isinstance(own, str) and isinstance(theirs, str) and own != theirs:
+        w.sink.error("code-system-content", f"{loc}.hierarchyMeaning", f"the supplement's hierarchyMeaning {own!r} "
+                                                                       f"is not the supplemented system's {theirs!r}")
 
 
 def _check_duplicates(w: Walker, concepts: list[tuple[Json, str]]) -> None:
