@@ -13,8 +13,9 @@ when it validates the definition itself and reports one that does not parse as a
 - SearchParameterValidator.checkExpression: a SearchParameter's ``expression``, when it has a ``base``:
   ED_SEARCH_EXPRESSION_ERROR.
 
-HL7's engine then type-checks the parsed expression against the element's types (``checkOnTypes``); that
-half needs HL7's type inference and is not done here, so only a syntax error is reported.
+As in HL7's validator, a structure is judged so only when its base is loaded. HL7's engine then
+type-checks the parsed expression against the element's types (``checkOnTypes``); that half needs HL7's
+type inference and is not done here, so only a syntax error is reported.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def _report(w: Walker, where: str, what: str, expression: Any) -> None:
 
 
 def check_structure(w: Walker, sd: Json, loc: str) -> None:
+    base = sd.get("baseDefinition")
+    if not isinstance(base, str) or w.model.index(base) is None:
+        return  # HL7 validates a structure's elements and context only with its base loaded
     url = sd.get("url")
     snapshot = sd.get("snapshot")
     elements = _list(snapshot.get("element")) if isinstance(snapshot, dict) else []

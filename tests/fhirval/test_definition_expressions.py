@@ -78,3 +78,9 @@ def _search(expression: str, base: list[str] | None = None) -> dict[str, Any]:
 def test_a_search_expression_parses() -> None:
     assert _syntax(_search("Patient.gender")) == []
     assert _syntax(_search("Patient.gender |")) == [("fhirpath-syntax", "SearchParameter.expression")]
+
+
+def test_a_structure_whose_base_is_not_loaded_is_not_judged() -> None:
+    # StructureDefinitionValidator validates the elements (and context) only with the base loaded
+    unloaded = {**_profile("code.exists() and"), "baseDefinition": "http://example.org/StructureDefinition/none"}
+    assert _syntax(unloaded) == []
