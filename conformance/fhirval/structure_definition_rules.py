@@ -9,6 +9,8 @@ has its paths and slicing, differential.py its differential against the base):
 - a constraint keeps the type of its base (SD_CONSTRAINED_TYPE_NO_MATCH), when the base is loaded, and then
   a structure states its derivation (SD_MUST_HAVE_DERIVATION) and has its base's kind: a constraint always
   (SD_DERIVATION_KIND_MISMATCH), a specialization unless the base is abstract (SD_CONSTRAINED_KIND_NO_MATCH);
+- a constraint's differential gives no element but an extension a ``meaningWhenMissing``
+  (SD_ELEMENT_NOT_IN_CONSTRAINT);
 - in the snapshot, an element below the root has a type or a contentReference (SD_NO_TYPES_OR_CONTENTREF),
   and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types (SD_VALUE_TYPE_IILEGAL).
 """
@@ -54,6 +56,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         index = w.model.index(base_url)
         if index is not None:
             check_derivation(w, sd, index.sd, loc)
+            if sd.get("derivation") == "constraint":
+                check_meaning_when_missing(w, sd, loc)
     check_snapshot_values(w, sd, loc)
 
 
@@ -71,6 +75,18 @@ def check_derivation(w: Walker, sd: Json, base: Json, loc: str) -> None:
                                                       f"{base.get('url')}")
     if derivation == "constraint" and kind != base_kind:
         w.sink.error("structure-type", f"{loc}.kind", f"a constraint keeps its base's kind {base_kind}, not {kind}")
+
+
+def check_meaning_when_missing(w: Walker, sd: Json, loc: str) -> None:
+    """A constraint cannot say what an absent element means (that is the base's to define, and every instance of
+    the base would read differently), except on an extension, where it says what the extension's absence means
+    (SD_ELEMENT_NOT_IN_CONSTRAINT, in the differential; StructureDefinitionValidator.meaningWhenMissingAllowed)."""
+    for i, ed in enumerate(_elements(sd, "differential")):
+        path = ed.get("path")
+        if "meaningWhenMissing" in ed and isinstance(path, str) and path != "Extension" \
+                and not path.endswith(".extension"):
+            w.sink.error("structure-type", f"{loc}.differential.element[{i}].meaningWhenMissing",
+                         f"a constraint may not give {path} a meaningWhenMissing (only an extension may)")
 
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:

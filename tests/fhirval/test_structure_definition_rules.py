@@ -91,3 +91,17 @@ def test_a_structure_states_its_derivation_and_keeps_its_bases_kind() -> None:
              "kind": "logical", "abstract": False, "type": URL, "baseDefinition": CORE + "Element",
              "derivation": "specialization", "differential": {"element": [{"id": "Synthetic", "path": "Synthetic"}]}}
     assert [e for e in rule_errors(model) if e.endswith(".kind")] == []
+
+
+def test_only_an_extension_gets_a_meaning_when_missing_in_a_constraint() -> None:
+    # SD_ELEMENT_NOT_IN_CONSTRAINT (StructureDefinitionValidator.meaningWhenMissingAllowed)
+    sd = profile()
+    sd["differential"]["element"].append({"id": "Patient.active", "path": "Patient.active",
+                                          "meaningWhenMissing": "taken as active"})
+    assert rule_errors(sd) == ["StructureDefinition.differential.element[1].meaningWhenMissing"]
+    ext = extension()
+    ext["differential"]["element"][0]["meaningWhenMissing"] = "the patient was not asked"
+    assert rule_errors(ext) == []
+    sd["differential"]["element"][1] = {"id": "Patient.extension", "path": "Patient.extension",
+                                        "meaningWhenMissing": "none given"}
+    assert rule_errors(sd) == []
