@@ -11,6 +11,7 @@ has its paths and slicing, differential.py its differential against the base):
   (SD_DERIVATION_KIND_MISMATCH), a specialization unless the base is abstract (SD_CONSTRAINED_KIND_NO_MATCH);
 - a constraint's differential gives no element but an extension a ``meaningWhenMissing``
   (SD_ELEMENT_NOT_IN_CONSTRAINT);
+- a binding's ``valueSet`` is not a CodeSystem's URL (SD_ED_BIND_NOT_VS);
 - in the snapshot, an element below the root has a type or a contentReference (SD_NO_TYPES_OR_CONTENTREF),
   and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types (SD_VALUE_TYPE_IILEGAL).
 """
@@ -58,6 +59,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             check_derivation(w, sd, index.sd, loc)
             if sd.get("derivation") == "constraint":
                 check_meaning_when_missing(w, sd, loc)
+            check_binding_targets(w, sd, loc)
     check_snapshot_values(w, sd, loc)
 
 
@@ -87,6 +89,25 @@ def check_meaning_when_missing(w: Walker, sd: Json, loc: str) -> None:
                 and not path.endswith(".extension"):
             w.sink.error("structure-type", f"{loc}.differential.element[{i}].meaningWhenMissing",
                          f"a constraint may not give {path} a meaningWhenMissing (only an extension may)")
+
+
+def check_binding_targets(w: Walker, sd: Json, loc: str) -> None:
+    """A binding's ``valueSet`` names a ValueSet: a CodeSystem's URL there (the commonest slip) binds to nothing a
+    validator can expand (SD_ED_BIND_NOT_VS, validateBinding; judged when the CodeSystem is held and no ValueSet
+    has that URL). R4's own ExplanationOfBenefit.priority binds the processpriority CodeSystem: HL7's loader
+    patches that binding in its own copy (StructureDefinitionHacker), so a structure carrying it fails here as
+    it does in HL7's validator."""
+    term = w.model.term
+    for part in ("differential", "snapshot"):
+        for i, ed in enumerate(_elements(sd, part)):
+            binding = ed.get("binding")
+            ref = binding.get("valueSet") if isinstance(binding, dict) else None
+            if not isinstance(ref, str):
+                continue
+            url = ref.partition("|")[0]
+            if term.value_set(url) is None and term.code_system(url) is not None:
+                w.sink.error("structure-type", f"{loc}.{part}.element[{i}].binding.valueSet",
+                             f"the binding of {ed.get('path')} names {ref}, which is a CodeSystem, not a ValueSet")
 
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:

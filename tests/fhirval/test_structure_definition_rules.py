@@ -105,3 +105,14 @@ def test_only_an_extension_gets_a_meaning_when_missing_in_a_constraint() -> None
     sd["differential"]["element"][1] = {"id": "Patient.extension", "path": "Patient.extension",
                                         "meaningWhenMissing": "none given"}
     assert rule_errors(sd) == []
+
+
+def test_a_binding_names_a_value_set_not_a_code_system() -> None:
+    # SD_ED_BIND_NOT_VS (validateBinding): the CodeSystem v3-MaritalStatus is held, no ValueSet has its URL
+    sd = profile()
+    gender = {"id": "Patient.gender", "path": "Patient.gender",
+              "binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}}
+    sd["differential"]["element"].append(gender)
+    assert rule_errors(sd) == []
+    gender["binding"]["valueSet"] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus"
+    assert rule_errors(sd) == ["StructureDefinition.differential.element[1].binding.valueSet"]
