@@ -76,11 +76,15 @@ _SOURCE: DefinitionSource | None = None  # per process: the definitions every fi
 def load(packages: list[str], cache: Path | None) -> list[str]:
     """Set this process's definitions as ``conformance validate fhir`` loads them: base R4, HL7's extensions
     package when the package cache holds it (default_packages.py), then the packages; returns the loader's
-    warnings."""
+    warnings. The HL7 Terminology package is found as the CLI finds it ($CONFORMANCE_TERMINOLOGY_PACKAGE, else
+    ``cache``)."""
     global _SOURCE
     from conformance.fhirval.default_packages import with_defaults
     from conformance.fhirval.packages import PackageCache
+    from conformance.fhirval.terminology_packages import use_package_cache
 
+    if cache:
+        use_package_cache(PackageCache(cache))
     _SOURCE = with_defaults(packages, PackageCache(cache) if cache else None)
     return list(getattr(_SOURCE, "warnings", []))
 

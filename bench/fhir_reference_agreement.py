@@ -1,6 +1,7 @@
 """Agreement with HL7's reference validator on its own published test cases (FHIR/fhir-test-cases).
 
-    .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--packages DIR] [--show tune|heldout|all]
+    .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--packages DIR] [--terminology PATH|none]
+        [--show tune|heldout|all]
 
 PATH is a checkout (or an extract) of https://github.com/FHIR/fhir-test-cases holding
 ``validator/manifest.json``, the case files and ``validator/outcomes/java/``. Nothing of it is kept
@@ -29,6 +30,12 @@ without them such extensions stay unchecked.
 The cases are split by the SHA-256 of their file name: even hashes were used while tuning the
 validator, odd ones were never looked at; both are reported, the odd ones as "held out".
 
+The HL7 Terminology package (THO), which HL7's runner loads into every case's context (TestUtilities.
+getValidationEngine; the manifest's ``versions.terminology``), is used for every step when the ``--packages``
+folder holds ``hl7.terminology.r4`` (found as ``conformance validate fhir --package-cache`` finds it) or
+``--terminology`` names one (a folder or a ``.tgz``, read file by file; ``none``: without it). The version used
+and the manifest's are printed first (``runner_terminology``).
+
 Package cases: a case that names ``packages`` is run when every one is available locally, as a file of the
 test cases (``packages/hl7.fhir.test.verA#1.0.0.tgz``) or, for ``id#version``, in the ``--packages`` folder (a
 FHIR package cache, or archives as ``npm pack`` writes them); its ``package-map`` offers packages for
@@ -44,6 +51,7 @@ import argparse
 import functools
 import hashlib
 import json
+import os
 import re
 import sys
 import time
@@ -60,7 +68,13 @@ from conformance.fhirval.layered import LayeredSource, load_definitions, with_cr
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
-from conformance.fhirval.terminology_packages import default_terminology_source
+from conformance.fhirval.terminology_packages import (
+    ENV,
+    default_terminology_source,
+    find_terminology_package,
+    package_version,
+    use_package_cache,
+)
 from conformance.fhirval.validate import validate_bytes
 from conformance.fhirval.xver import generators_in
 
@@ -338,17 +352,43 @@ def report(label: str, steps: list[Step]) -> None:
           f"false-valid (missed errors) {false_valid}; false-invalid (false alarms) {false_invalid}")
 
 
+def runner_terminology(root: Path, cache: PackageCache, terminology: str | None) -> list[str]:
+    """The HL7 Terminology package HL7's test runner loads into every case's context (TestUtilities.
+    getValidationEngine), found the way the product finds it; one line on what was found (manifest
+    ``versions.terminology``):
+    ``terminology`` is a package path or ``none``; by default the newest ``hl7.terminology.r4`` in ``cache``,
+    found by find_terminology_package, as the CLI finds it in ``--package-cache``."""
+    manifest = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
+    wanted = (manifest.get("versions") or {}).get("terminology", "?")
+    use_package_cache(cache)
+    if terminology == "none":
+        os.environ.pop(ENV, None)
+        use_package_cache(PackageCache(root / "validator" / "no-such-cache"))  # nor the user's cache
+        return [f"HL7 Terminology: not loaded (--terminology none; HL7's runner loads {wanted})"]
+    path = Path(terminology) if terminology else find_terminology_package(cache)
+    if terminology and path is not None:
+        os.environ[ENV] = str(path)  # the product's own seam for a package path the user gives
+    if path is None:
+        return [f"HL7 Terminology: none in {cache.root} (HL7's runner loads {wanted})"]
+    return [f"HL7 Terminology: {path.name} version {package_version(path)} (HL7's runner loads {wanted})"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
     parser.add_argument("--packages", type=Path, metavar="DIR",
                         help="FHIR packages for the cases that name them: a package cache, or npm-pack .tgz files "
                              "(default: the test cases' validator/packages)")
+    parser.add_argument("--terminology", metavar="PATH|none",
+                        help="the HL7 Terminology package for every step (folder or .tgz; default: the newest "
+                             "hl7.terminology.r4 in the packages folder; none: without it)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
     args = parser.parse_args()
     # never the user's own cache: without --packages, the test cases' own packages/ folder (a cache layout) serves
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
+    for line in runner_terminology(args.cases, cache, args.terminology):
+        print(line)
     steps, optioned = select(args.cases, cache)
     versions = json.loads((args.cases / "validator" / "manifest.json").read_text(encoding="utf-8")).get("versions", {})
     loaded = package_layer(runner_packages(cache.root))[1]

@@ -138,7 +138,8 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
                    "<id>-<version>.tgz archives (default $FHIR_PACKAGE_CACHE, else ~/.fhir/packages). HL7's "
                    "extensions package (hl7.fhir.uv.extensions.r4), when the cache holds it, is always loaded after "
                    "base R4, as HL7's validator loads it by default; without it, core-namespace extensions R4 lacks "
-                   "are a warning.")
+                   "are a warning. The HL7 Terminology package (hl7.terminology.r4, newest) is found there too, "
+                   "unless $CONFORMANCE_TERMINOLOGY_PACKAGE names one; never fetched.")
 @click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
               help="Extensions under this URL prefix that no loaded package defines are information, not errors "
                    "(repeatable; 'any' for all; modifier extensions stay errors).")
@@ -150,17 +151,31 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
 
     Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
     input is valid, 1 when any is not, 2 for a usage error such as a package that cannot be loaded.
-    HL7's extensions package is loaded from the package cache when it is there, as HL7's validator does.
+    HL7's extensions package is loaded from the package cache when it is there, as HL7's validator does;
+    codes of HL7's own code systems are judged when the HL7 Terminology package is there (or named by
+    $CONFORMANCE_TERMINOLOGY_PACKAGE), otherwise they are information.
     """
 
     def body() -> int:
+        if package_cache:  # also where the HL7 Terminology package is looked for
+            from conformance.fhirval.packages import PackageCache
+            from conformance.fhirval.terminology_packages import use_package_cache
+
+            cache = PackageCache(package_cache)
+            before = use_package_cache(cache)
+            try:
+                return validate_with(cache)
+            finally:  # in-process callers (tests, a host) get their own cache back
+                use_package_cache(before)
+        return validate_with(None)
+
+    def validate_with(cache: Any) -> int:  # a PackageCache, or None: the default
         from conformance.fhirval.default_packages import with_defaults
         from conformance.fhirval.loaders import DefinitionLoadError
-        from conformance.fhirval.packages import PackageCache
         from conformance.fhirval.validate import report, validate_bytes
 
         try:
-            source: Any = with_defaults(packages, PackageCache(package_cache) if package_cache else None)
+            source: Any = with_defaults(packages, cache)
         except DefinitionLoadError as exc:
             click.echo(f"conformance: validate fhir: {exc}", err=True)
             return EXIT_USAGE

@@ -201,7 +201,7 @@ class Walker(ValueWalker):
         kept, hosts = (self.frames[:place.depth] if place is not None else self.frames), self.hosts
         if kept:
             last = kept[-1]
-            kept = [*kept[:-1], replace(last, local_refs=set(last.local_refs), element_ids=set())]
+            kept = [*kept[:-1], replace(last, local_refs=set(last.local_refs), element_ids={})]
             if place is not None:  # the objects walked down to the frame it stands under
                 at = next((i for i in range(len(hosts) - 1, -1, -1) if hosts[i] is last.resource), len(hosts) - 1)
                 hosts = hosts[:at + 1]
@@ -334,10 +334,11 @@ class Walker(ValueWalker):
         # (sdf-* invariants keep each list's ids distinct), so it is not counted among the resource's element ids.
         if isinstance(element_id, str) and not is_resource and self.frames and not (
                 node is idx.root and idx.type == "ElementDefinition"):
+            # the same object met again (a profile's walk after the base's) is no duplicate: HL7's validateElement
+            # reports DUPLICATE_ID only when the id is held by another element (stack.getIds().get(id) != element)
             seen = self.frames[-1].element_ids
-            if element_id in seen:
+            if seen.setdefault(element_id, id(obj)) != id(obj):
                 self.sink.error("duplicate-id", loc, f"duplicate element id {element_id!r} in this resource")
-            seen.add(element_id)
         for key, value in obj.items():
             hit = names.get(key)
             if hit is not None:

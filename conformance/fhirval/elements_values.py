@@ -58,7 +58,7 @@ class Frame:
     type: str
     contained: bool = False
     local_refs: set[str] = field(default_factory=set)
-    element_ids: set[str] = field(default_factory=set)
+    element_ids: dict[str, int] = field(default_factory=dict)  # element id -> id() of the object that holds it
     full_url: str | None = None
 
 
@@ -103,6 +103,13 @@ class ValueWalker:
     def align_shadow(self, shadow: tuple[str, Any], items: list[Any], repeats: bool, where: str) -> list[Any]:
         key, value = shadow
         if repeats:
+            if isinstance(value, list) and len(value) < len(items):
+                # HL7's JsonParser pairs the arrays by position and reads an item past the shorter one's end as
+                # null (arrI), reporting only a position null in both (JSON_PROPERTY_INVALID_ARRAY): US Core 9.0.0's
+                # _targetProfile stops before its last targetProfile
+                self.sink.warning("primitive-extension", where, f"{key} is shorter than its values: the items past "
+                                                                "its end are read as having no id or extension")
+                return [*value, *([None] * (len(items) - len(value)))]
             if not isinstance(value, list) or len(value) != len(items):
                 self.sink.error("primitive-extension", where, f"{key} must be an array as long as its values, with "
                                                               "null where an item has no id or extension")
@@ -368,8 +375,11 @@ class ValueWalker:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
                 check_source_control(ed, item, loc, self.sink)
         if tcode == "Narrative" and isinstance(item, dict) and "extension" in item:
-            enclosing = self.frames[-2] if len(self.frames) > 1 and self.frames[-2].type == "Bundle" else None
-            text_links.check(item, self.frames[-1].resource, enclosing.resource if enclosing else None, loc,
+            # a contained resource's #id is searched in its container (InstanceValidator ~7293-7298: the resource
+            # changes only at Bundle entries and Parameters; BaseValidator.getFragmentMatches)
+            at = next((i for i in range(len(self.frames) - 1, 0, -1) if not self.frames[i].contained), 0)
+            enclosing = self.frames[at - 1] if at > 0 and self.frames[at - 1].type == "Bundle" else None
+            text_links.check(item, self.frames[at].resource, enclosing.resource if enclosing else None, loc,
                              self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:

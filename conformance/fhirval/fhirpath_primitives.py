@@ -7,6 +7,8 @@ on its own example. Here the value is one item carrying its ``_name`` object, wh
 it answers to (``birthDate.extension(url)``); a primitive with extensions and no value is still the
 ``_name`` object alone, as before (fhirpath.engine drops it from results, ``hasValue()`` skips it).
 
+A primitive's ``value`` is that primitive (HL7's engine answers it; fhirpathpy finds no such member).
+
 Only the validator's own evaluations (a context with ``PRIMITIVES_WHOLE``) are affected: fhirpathpy's
 navigation is kept for every other caller of the library.
 """
@@ -51,6 +53,10 @@ def _children(model: dict[str, Any], key: str, res: ResourceNode) -> list[Resour
     elif isinstance(own, Mapping) and key in ("id", "extension"):  # a primitive's own id and extensions
         value, shadow = own.get(key), None
         child_path = "Extension" if key == "extension" else "string"
+    elif key == "value" and data is not None and not isinstance(data, list):
+        # a primitive's ``value`` is its value, as HL7's engine answers it (elementmodel.Element.getProperty:
+        # isPrimitive() and "value"): DEQM's ra-3, value.startsWith('MeasureReport.group.where(id=') on a valueString
+        return [res]
     else:
         return None
     child_path = model["path2Type"].get(child_path, child_path)

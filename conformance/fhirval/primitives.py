@@ -115,7 +115,9 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
         return f"a {fhir_type} value cannot be empty: leave the property out instead"
     if fhir_type == "xhtml":
         return None
-    if len(value) > MAX_STRING:
+    # the 1 MB limit is string's (R4 datatypes: "strings SHALL NOT exceed 1MB"); bytes have none but a profile's
+    # maxSize (HL7's InstanceValidator: STRING_LENGTH on type "string", base64Binary only BASE64_TOO_LONG by maxSize)
+    if len(value) > MAX_STRING and fhir_type != "base64Binary":
         return f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
     pattern = _COMPILED.get(fhir_type)
     if pattern is not None and not pattern.fullmatch(value):

@@ -189,20 +189,26 @@ class Builder:
                                      "rules": "closed"}
                 choice["type"] = []
             choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
-            self.add_slice(choice_id, slice_name)
+            self.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
             found = self.index(new_id)
             assert found is not None
             self.elements[found]["type"] = copy.deepcopy(types)
         return new_id
 
-    def add_slice(self, unsliced_id: str, slice_name: str) -> str:
-        """A new slice: the sliced element (minus slicing) and its children, after earlier slices."""
+    def add_slice(self, unsliced_id: str, slice_name: str, *, optional: bool = True) -> str:
+        """A new slice: the sliced element (minus slicing) and its children, after earlier slices.
+
+        Of open slicing it is optional (min 0) unless its differential says otherwise: only the sliced
+        element's own min holds, as HL7's ProfilePathProcessor (``outcome.setMin(0)``, "it's only mandatory
+        if it's explicitly marked so"); US Core's ``Provenance.agent:ProvenanceTransmitter`` states no min."""
         i = self.index(unsliced_id)
         assert i is not None
         template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
         head = template[0]
         head.pop("slicing", None)
         head["sliceName"] = slice_name
+        if optional and self.elements[i].get("slicing", {}).get("rules") != "closed":
+            head["min"] = 0
         new_id = f"{unsliced_id}:{slice_name}"
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]
@@ -316,6 +322,10 @@ def diff_id(diff: Json, slices: dict[str, str]) -> str:
     """An id for differential elements written without one (older profiles): path + active slices."""
     if isinstance(diff.get("id"), str):
         return str(diff["id"])
+    return _path_id(diff, slices)
+
+
+def _path_id(diff: Json, slices: dict[str, str]) -> str:
     path: str = diff["path"]
     parts = path.split(".")
     out = parts[0]
@@ -330,18 +340,37 @@ def diff_id(diff: Json, slices: dict[str, str]) -> str:
     return out
 
 
+def _by_path(diff: Json, seen: dict[str, str]) -> str:
+    """The id HL7's generator gives the element: its path under the active slices (ProfileUtilities.setIds,
+    generateIdForElement: it matches by path and regenerates ids); an id that is its path stands."""
+    own = diff.get("id")
+    if isinstance(own, str) and path_of(own) == diff["path"]:
+        if diff.get("sliceName"):
+            seen[diff["path"]] = own
+        return own
+    return _path_id(diff, seen)
+
+
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
     for one that matches nothing in the base (differential.py uses these to judge the differential's order and
-    bindings)."""
+    bindings). An element whose id the base cannot place, and is not its path (DEQM's
+    ``...:authorOrganization.value{x}``), applies by its path, as HL7's generator applies every element."""
     builder = Builder(sd, source)
     slices: dict[str, str] = {}
+    seen: dict[str, str] = {}
     landed: list[str | None] = []
     for diff in sd.get("differential", {}).get("element", []):
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
+        wanted, fallback = diff_id(diff, slices), _by_path(diff, seen)
         try:
-            i = builder.resolve(diff_id(diff, slices))
+            try:
+                i = builder.resolve(wanted)
+            except NotInBase:
+                if fallback == wanted:
+                    raise
+                i = builder.resolve(fallback)
         except NotInBase as exc:
             builder.problems.append(exc)
             landed.append(None)

@@ -24,6 +24,12 @@ from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 THO_BASE = "http://terminology.hl7.org/"
 
 _IN_PROGRESS = object()
+# indexes of the terminology package's CodeSystems, shared by every Terminology of the process (one per
+# DefinitionSource: per step in a bench): the package's resources live as long as the process
+# (terminology_packages keeps one reader per path), and THO's large ones (v3-ActCode, indexed with their
+# subsumedBy properties) cost tens of milliseconds each to index. Keyed by id, the resource kept beside it.
+_PACKAGE_TABLES: dict[int, tuple[Json, filters.Hierarchy, dict[str, Json]]] = {}
+_PACKAGE_PROPERTIES: dict[int, tuple[Json, filters.Properties]] = {}
 
 
 @dataclass
@@ -135,6 +141,8 @@ class Terminology:
         self._supplement: dict[str, bool] = {}
         self._code_systems: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
+        self._case_folded: dict[str, frozenset[str]] = {}
+        self._from_package: set[str] = set()  # systems whose CodeSystem is the terminology package's
 
     # ---- definitions: the source first, then the terminology package --------------------------------
 
@@ -151,7 +159,10 @@ class Terminology:
             return self._code_systems[url]
         found = self.source.code_system(url)
         if (found is None or _base_copy(found, url, "CodeSystem")) and (extra := self._extra()) is not None:
-            found = extra.code_system(url) or found
+            packaged = extra.code_system(url)
+            if packaged is not None:
+                found = packaged
+                self._from_package.add(url)
         self._code_systems[url] = found = self._not_outdated(found, url, "CodeSystem")
         return found
 
@@ -182,8 +193,14 @@ class Terminology:
         table = None
         content = cs.get("content", "complete") if cs is not None else None
         if cs is not None and content in ("complete", "fragment", "example") and not cs.get("supplements"):
-            concepts = self._concepts[system] = {}
-            table = (filters.hierarchy(cs, concepts), str(content))
+            shared = _PACKAGE_TABLES.get(id(cs)) if system in self._from_package else None
+            if shared is None or shared[0] is not cs:
+                concepts: dict[str, Json] = {}
+                shared = (cs, filters.hierarchy(cs, concepts), concepts)
+                if system in self._from_package:
+                    _PACKAGE_TABLES[id(cs)] = shared
+            self._concepts[system] = shared[2]
+            table = (shared[1], str(content))
         self._tables[system] = table
         return table
 
@@ -192,7 +209,12 @@ class Terminology:
         hit = self._properties.get(system)
         if hit is None:
             cs = self.code_system(system)
-            hit = self._properties[system] = filters.properties(cs) if cs is not None else {}
+            shared = _PACKAGE_PROPERTIES.get(id(cs)) if system in self._from_package else None
+            if shared is None or shared[0] is not cs:
+                shared = (cs or {}, filters.properties(cs) if cs is not None else {})
+                if system in self._from_package and cs is not None:
+                    _PACKAGE_PROPERTIES[id(cs)] = shared
+            hit = self._properties[system] = shared[1]
         return hit
 
     def system_codes(self, system: str) -> set[str] | None:
@@ -220,13 +242,26 @@ class Terminology:
         return hit
 
     def code_in_system(self, system: str, code: str) -> bool | None:
-        """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown)."""
+        """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown).
+        A system not marked ``caseSensitive: true`` has the code in any case, as HL7's validator finds it
+        (ValueSetValidator.findCodeInConcept with CodeSystem.getCaseSensitive(), false when absent;
+        CODE_CASE_DIFFERENCE is information)."""
         table = self._table(system)
         if table is None:
             return judge(system, code)
-        if code in table[0]:
+        if code in table[0] or code.lower() in self._folded(system):
             return True
         return False if table[1] == "complete" else None
+
+    def _folded(self, system: str) -> frozenset[str]:
+        """The lower-cased codes of a held system that is not case-sensitive; empty for one that is."""
+        hit = self._case_folded.get(system)
+        if hit is None:
+            cs, table = self.code_system(system), self._table(system)
+            folded = cs is not None and table is not None and cs.get("caseSensitive") is not True
+            hit = frozenset(c.lower() for c in table[0]) if folded and table is not None else frozenset()
+            self._case_folded[system] = hit
+        return hit
 
     def displays(self, system: str, code: str) -> set[str]:
         """The display and designations of a code in a CodeSystem we hold (empty when none is known)."""

@@ -178,3 +178,16 @@ def test_a_wrong_display_is_a_warning_and_designations_count() -> None:
         check_coding(t, {"system": CS, "code": "pear", "display": display}, f"X.coding[{i}]", sink)
     assert [(i.severity, i.defect, i.location) for i in sink.issues] == [
         ("warning", "code-display", "X.coding[2].display")]
+
+
+def test_a_system_not_marked_case_sensitive_has_its_codes_in_any_case() -> None:
+    """HL7's ValueSetValidator.findCodeInConcept ignores case unless CodeSystem.caseSensitive is true (absent is
+    false): 'APPLE' is found (CODE_CASE_DIFFERENCE, information), never unknown."""
+    url = "http://example.org/cs/case"
+    for flag, found in ((None, True), (False, True), (True, False)):
+        cs = {"resourceType": "CodeSystem", "url": url, "status": "active", "content": "complete",
+              "concept": [{"code": "apple"}]} | ({} if flag is None else {"caseSensitive": flag})
+        t = Terminology(MemorySource([cs]), find_package=False)
+        assert t.code_in_system(url, "apple") is True
+        assert t.code_in_system(url, "APPLE") is found
+        assert t.code_in_system(url, "pear") is False

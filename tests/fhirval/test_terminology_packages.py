@@ -18,6 +18,7 @@ from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.terminology_packages import (
     ENV,
+    ArchivePackage,
     IndexedPackage,
     WholePackage,
     find_terminology_package,
@@ -50,10 +51,17 @@ def write_cached(root: Path, name: str = "hl7.terminology.r4", version: str = "9
     return folder.parent
 
 
-def write_tgz(path: Path) -> Path:
+def write_tgz(path: Path, *, index: bool = True) -> Path:
+    """An archive as published; with the .index.json the package tools write, or without (THO's naming then)."""
+    listing = {"index-version": 1, "files": [
+        {"filename": "CodeSystem-tho.json", "resourceType": "CodeSystem", "url": SYSTEM},
+        {"filename": "ValueSet-tho.json", "resourceType": "ValueSet", "url": VS}]}
+    members: list[tuple[str, Any]] = [
+        ("package/package.json", {"name": "hl7.terminology.r4", "version": "9.9.9"}),
+        ("package/CodeSystem-tho.json", CODE_SYSTEM), ("package/ValueSet-tho.json", VALUE_SET),
+        ("package/CodeSystem-conformance-test-tho.json", {**CODE_SYSTEM, "concept": [{"code": "by-name"}]})]
     with tarfile.open(path, "w:gz") as archive:
-        for name, body in (("package/package.json", {"name": "hl7.terminology.r4", "version": "9.9.9"}),
-                           ("package/CodeSystem-tho.json", CODE_SYSTEM), ("package/ValueSet-tho.json", VALUE_SET)):
+        for name, body in members + ([("package/.index.json", listing)] if index else []):
             data = json.dumps(body).encode()
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -113,16 +121,27 @@ def test_the_source_wins_over_the_package(no_user_package: Path) -> None:
     assert term.code_in_system(SYSTEM, "alpha") is False
 
 
-def test_a_user_given_archive_is_read_whole(monkeypatch: pytest.MonkeyPatch, no_user_package: Path,
-                                            tmp_path: Path) -> None:
+def test_a_user_given_archive_is_read_file_by_file(monkeypatch: pytest.MonkeyPatch, no_user_package: Path,
+                                                   tmp_path: Path) -> None:
     write_cached(no_user_package)  # the user's path wins over the cache
     archive = write_tgz(tmp_path / "tho.tgz")
     monkeypatch.setenv(ENV, str(archive))
     assert find_terminology_package() == archive
     package = open_package(archive)
-    assert isinstance(package, WholePackage)
+    assert isinstance(package, ArchivePackage)
     assert package.value_set(VS) == VALUE_SET
     assert Terminology(MemorySource()).code_in_system(SYSTEM, "beta") is True
+    unindexed = open_package(write_tgz(tmp_path / "as-published.tgz", index=False))  # by THO's naming, as a folder
+    assert unindexed.value_set(VS) is None
+    assert [c["code"] for c in (unindexed.code_system(SYSTEM) or {})["concept"]] == ["by-name"]
+
+
+def test_a_plain_folder_is_read_whole(tmp_path: Path) -> None:
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "any-name.json").write_text(json.dumps(VALUE_SET))
+    package = open_package(tmp_path / "defs")
+    assert isinstance(package, WholePackage)
+    assert package.value_set(VS) == VALUE_SET
 
 
 def test_without_a_package_an_unknown_system_is_information(no_user_package: Path) -> None:
