@@ -51,6 +51,8 @@ _GENERIC_BASES = frozenset({"Resource", "DomainResource"})
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     meta_rules.check(w, res, loc)
     if rtype == "StructureDefinition":
+        if structure_definition_rules.check_circular(w, res, loc):
+            return
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
         structure_definition_rules.check(w, res, loc)

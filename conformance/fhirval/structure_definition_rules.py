@@ -6,6 +6,7 @@ has its paths and slicing, differential.py its differential against the base):
   element has a JSON name may be used as an extension and keeps its context);
 - an extension defined on the core Extension fixes ``Extension.url``, in its differential, to its own
   canonical URL: otherwise no instance can name it (SD_EXTENSION_URL_MISSING, SD_EXTENSION_URL_MISMATCH);
+- a structure does not derive from itself through its loaded bases (SD_CIRCULAR_DEFINITION);
 - a constraint keeps the type of its base (SD_CONSTRAINED_TYPE_NO_MATCH), when the base is loaded, and then
   a structure states its derivation (SD_MUST_HAVE_DERIVATION) and has its base's kind: a constraint always
   (SD_DERIVATION_KIND_MISMATCH), a specialization unless the base is abstract (SD_CONSTRAINED_KIND_NO_MATCH);
@@ -61,6 +62,25 @@ def check(w: Walker, sd: Json, loc: str) -> None:
                 check_meaning_when_missing(w, sd, loc)
             check_binding_targets(w, sd, loc)
     check_snapshot_values(w, sd, loc)
+
+
+def check_circular(w: Walker, sd: Json, loc: str) -> bool:
+    """Whether the structure derives, through the loaded bases, from itself (reported: SD_CIRCULAR_DEFINITION,
+    validateStructureDefinition). No snapshot can be built for it, so the caller judges nothing that needs one:
+    the bases are followed as loaded (``raw_structure``), never generated, which would recurse."""
+    url, current = sd.get("url"), sd.get("baseDefinition")
+    source = w.model.source
+    lookup = getattr(source, "raw_structure", source.structure)
+    seen: set[str] = set()
+    while isinstance(url, str) and isinstance(current, str) and current not in seen:
+        if current.partition("|")[0] == url:
+            w.sink.error("structure-type", f"{loc}.baseDefinition", f"the structure {url} derives from itself "
+                                                                    f"(through {sd.get('baseDefinition')})")
+            return True
+        seen.add(current)
+        found = lookup(current)
+        current = found.get("baseDefinition") if isinstance(found, dict) else None
+    return False
 
 
 def check_derivation(w: Walker, sd: Json, base: Json, loc: str) -> None:

@@ -5,9 +5,10 @@ SD_CONSTRAINED_TYPE_NO_MATCH, SD_NO_TYPES_OR_CONTENTREF, SD_VALUE_TYPE_IILEGAL).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
-from tests.fhirval.test_agreement_classes import found
+from tests.fhirval.test_agreement_classes import definitions, found
 
 URL = "http://example.org/StructureDefinition/synthetic"
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -116,3 +117,13 @@ def test_a_binding_names_a_value_set_not_a_code_system() -> None:
     assert rule_errors(sd) == []
     gender["binding"]["valueSet"] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus"
     assert rule_errors(sd) == ["StructureDefinition.differential.element[1].binding.valueSet"]
+
+
+def test_a_structure_does_not_derive_from_itself(tmp_path: Path) -> None:
+    # SD_CIRCULAR_DEFINITION: a -> b -> a through the loaded definitions; was an uncaught SnapshotError
+    a, b = profile(), profile()
+    b["url"], a["baseDefinition"], b["baseDefinition"] = URL + "-b", URL + "-b", URL
+    source = definitions(tmp_path, a, b)
+    assert [(d, loc) for s, d, loc in found(a, source) if s == "error"] == [
+        ("structure-type", "StructureDefinition.baseDefinition")]
+    assert rule_errors(profile()) == []
