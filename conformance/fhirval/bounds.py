@@ -214,7 +214,7 @@ def check_text_rules(item: str, min_length: int | None, regex: str | None, loc: 
     regex matches the whole value, Java's ``String.matches``)."""
     if min_length is not None and len(item) < min_length:
         sink.error("too-short", loc, f"the value is {len(item)} characters, fewer than the minimum {min_length}")
-    pattern = _compiled(regex) if regex is not None else None
+    pattern = compiled_regex(regex) if regex is not None else None
     if pattern is not None and pattern.fullmatch(item) is None:
         sink.error("primitive-format", loc, f"the value {item!r} does not match the profile's regex {regex!r}")
 
@@ -223,7 +223,7 @@ _NESTED_CLASS = re.compile(r"\[[^\]]*\[")  # a '[' inside a character class (Jav
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(regex: str) -> re.Pattern[str] | None:
+def compiled_regex(regex: str) -> re.Pattern[str] | None:
     """A profile's regex, or None when Python cannot read it (then it is not judged: no verdict on a guess).
 
     Profiles write Java regexes. Java's class intersection (``[a-z&&[^aeiou]]``) and nested classes compile

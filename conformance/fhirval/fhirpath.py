@@ -200,11 +200,18 @@ _ALLOWED = frozenset(
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
+def parse_div(div: str) -> etree._Element:
+    """A ``Narrative.div`` parsed (raises XMLSyntaxError). A lone surrogate (JSON ``"\\ud800"``) is passed on as
+    bytes that are no UTF-8, so the parser reports an invalid character, as HL7's XhtmlParser does, where
+    encoding it would raise UnicodeEncodeError."""
+    return etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER)
+
+
 def narrative_problems(div: str) -> list[str]:
     """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content); when it
     does not, what else HL7's XhtmlValidator finds wrong in it (``xhtml_rules.py``). One parse for both."""
     try:
-        root = etree.fromstring(div.encode("utf-8"), _PARSER)
+        root = parse_div(div)
     except etree.XMLSyntaxError as exc:
         return [f"the narrative is not well-formed XHTML: {exc.msg}"]
     problem = _tree_problem(root)

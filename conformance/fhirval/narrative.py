@@ -16,13 +16,13 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.fhirval.fhirpath import parse_div
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 
 LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def language_controls(ed: Json) -> list[str]:
@@ -35,7 +35,7 @@ def sections(div: str) -> list[str] | None:
     """The languages of the narrative's language sections, in order; None when the div is not XHTML at all
     (txt-1 says so already)."""
     try:
-        root = etree.fromstring(div.encode("utf-8"), _PARSER)
+        root = parse_div(div)
     except etree.XMLSyntaxError:
         return None
     found = []
@@ -90,7 +90,7 @@ def check_source_control(ed: Json, narrative: Any, loc: str, sink: Sink) -> None
     if "error" not in levels or not isinstance(div, str):
         return
     try:
-        root = etree.fromstring(div.encode("utf-8"), _PARSER)
+        root = parse_div(div)
     except etree.XMLSyntaxError:
         return
     parts: list[tuple[str, str | None]] = [(root.text or "", None)] if (root.text or "").strip() else []

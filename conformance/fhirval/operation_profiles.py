@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.source import split_canonical, version_matches
+
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
@@ -44,8 +46,9 @@ def check(w: Walker, od: Json, loc: str) -> None:
             sd = w.model.source.structure(url)
         except Exception:  # noqa: BLE001 - a profile whose snapshot cannot be built is not judged here
             sd = None
-        if sd is None:
-            continue
+        version = split_canonical(url)[1]
+        if sd is None or (version is not None and not version_matches(version, sd.get("version"))):
+            continue  # a version not loaded is not found (CanonicalResourceManager.get), so nothing is judged
         if sd.get("type") != "Parameters":
             w.sink.error("operation-profile", f"{loc}.{key}", f"the {use} profile {url} is a profile on "
                                                               f"{sd.get('type')}, not on Parameters")

@@ -18,7 +18,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from conformance.fhirval.bounds import _compiled, convert, incommensurable
+from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 
@@ -73,7 +73,8 @@ def check_answer(sink: Sink, q_item: Json, answer: Json, where: str) -> None:
         _text(sink, q_item, value, loc)
     # a choice or open-choice question's options: questionnaire_options.py (HL7's CODING branch); here the
     # options a question of the value's own type lists (the type validators' "2024-05-07" rules)
-    if kind in _OPTIONED and q_type not in ("choice", "open-choice"):
+    # (HL7 checks them only in the switch cases of those question types: not for a text question, say)
+    if kind in _OPTIONED and q_type.lower() == kind.lower():
         options = [v for o in q_item.get("answerOption") or () if isinstance(o, dict)
                    for k, v in o.items() if k == f"value{kind}"]
         # QUESTIONNAIRE_QR_ITEM_NOSTRING / _NOINTEGER / _NODATE / _NOTIME / _NODECIMAL: one of the options of its type
@@ -99,14 +100,17 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    # NaN, sNaN and Infinity are no FHIR decimal (the walker reports the type) and cannot be ordered
+    return number if number.is_finite() else None
 
 
-def _instant(value: Any) -> tuple[dt.datetime, bool] | None:
-    """A date or dateTime at its first moment (HL7's DateTimeType.before/after), in UTC when it has a time zone,
-    and whether it has one; None when it cannot be read."""
+def _instant(value: Any) -> tuple[dt.timedelta, bool] | None:
+    """A date or dateTime at its first moment (HL7's DateTimeType.before/after), as the time since 0001-01-01,
+    in UTC when it has a time zone, and whether it has one; None when it cannot be read. A timedelta, not a
+    datetime, so that 0001-01-01T00:00:00+14:00 (before year 1 in UTC) still compares."""
     if not isinstance(value, str):
         return None
     if "T" not in value:
@@ -117,9 +121,9 @@ def _instant(value: Any) -> tuple[dt.datetime, bool] | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return moment, False
-    return moment.astimezone(dt.UTC).replace(tzinfo=None), True
+    since = moment.replace(tzinfo=None) - dt.datetime.min
+    offset = moment.utcoffset()
+    return (since, False) if offset is None else (since - offset, True)
 
 
 _ZONES = dt.timedelta(hours=14)  # the widest time-zone offset: a moment without a zone is at most this far off
@@ -151,14 +155,15 @@ def _bounds(sink: Sink, q_item: Json, kind: str, value: Any, loc: str) -> None:
 
 def _text(sink: Sink, q_item: Json, value: str, loc: str) -> None:
     """minLength, maxLength and regex on a string answer (QUESTIONNAIRE_QR_ITEM_STRING_MIN_LENGTH, _MAX_LENGTH,
-    _STRING_REGEX: Java's String.matches, the whole value)."""
+    _STRING_REGEX: Java's String.matches, the whole value; lengths in UTF-16 units, as String.length())."""
     low, high = _int(_first(q_item, MIN_LENGTH)), _int(q_item.get("maxLength"))
-    if low is not None and len(value) < low:
+    length = len(value.encode("utf-16-le", "surrogatepass")) // 2  # Java's String.length(): an emoji counts 2
+    if low is not None and length < low:
         sink.error("questionnaire", loc, f"the answer {value!r} is shorter than the required minimum length of {low}")
-    if high is not None and high >= 0 and len(value) > high:
+    if high is not None and high >= 0 and length > high:
         sink.error("questionnaire", loc, f"the answer {value!r} is longer than the allowed maximum length of {high}")
     regex = _first(q_item, REGEX)
-    pattern = _compiled(regex) if isinstance(regex, str) else None
+    pattern = compiled_regex(regex) if isinstance(regex, str) else None
     if pattern is not None and pattern.fullmatch(value) is None:
         sink.error("questionnaire", loc, f"the answer {value!r} does not match the required regex {regex!r}")
 

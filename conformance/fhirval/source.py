@@ -9,6 +9,7 @@ differential-only profiles (UK Core) generate the snapshot before handing it out
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,6 +54,19 @@ def split_canonical(key: str) -> tuple[str, str | None]:
     return url, version or None
 
 
+def version_matches(wanted: str, have: Any) -> bool:
+    """Whether a resource of version ``have`` answers a canonical asking for ``wanted``, as HL7's
+    CanonicalResourceManager.get(url, version): the same version, or the same major.minor
+    (VersionUtilities.getMajMin); a resource of another version is not found."""
+    if have == wanted:
+        return True
+    mine, theirs = _MAJOR_MINOR.match(wanted), _MAJOR_MINOR.match(have) if isinstance(have, str) else None
+    return mine is not None and theirs is not None and mine[0] == theirs[0]
+
+
+_MAJOR_MINOR = re.compile(r"\d+\.\d+")
+
+
 class MemorySource:
     """Definitions held in memory, indexed by canonical URL; the simplest DefinitionSource.
 
@@ -93,7 +107,17 @@ class MemorySource:
         return self._get("SearchParameter", url)
 
     def canonical(self, kind: str, url: str) -> Json | None:
-        return self._get(kind, url) if kind in self._by_kind else None
+        """As HL7's CanonicalResourceManager.get(url, version): a version given matches that version or its
+        major.minor, never an unversioned fallback (QuestionnaireValidator then finds no Questionnaire and judges
+        no items, QUESTIONNAIRE_QR_Q_NOTFOUND)."""
+        if kind not in self._by_kind:
+            return None
+        table = self._by_kind[kind]
+        base, version = split_canonical(url)
+        if version is None or url in table:
+            return table.get(url)
+        same = [r for k, r in table.items() if k.startswith(f"{base}|") and version_matches(version, r.get("version"))]
+        return same[-1] if same else None
 
     def urls(self, kind: str = "StructureDefinition") -> Iterator[str]:
         return (url for url in self._by_kind[kind] if "|" not in url)

@@ -10,14 +10,15 @@ resource (``Patient/x#y``) and the ``selector`` expression are not judged here.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from lxml import etree
+
+from conformance.fhirval.fhirpath import parse_div
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 
 TEXT_LINK = "http://hl7.org/fhir/StructureDefinition/textLink"
-_ID = re.compile(r"""\bid\s*=\s*["']([^"']*)["']""")
 
 
 def _list(value: Any) -> list[Json]:
@@ -38,18 +39,31 @@ def _count_ids(node: Any, wanted: str) -> int:
     return 0
 
 
+def _html_ids(div: Any) -> set[str] | None:
+    """The id attributes of the div's elements, as the parsed XHTML has them (entities decoded, any quote); None
+    when the div is not XHTML (that is reported already), so its ids are not judged."""
+    if not isinstance(div, str):
+        return set()
+    try:
+        root = parse_div(div)
+    except etree.XMLSyntaxError:
+        return None
+    return {el.get("id", "") for el in root.iter() if isinstance(el.tag, str) and el.get("id") is not None}
+
+
 def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: Sink) -> None:
-    """``bundle``: the Bundle the resource is an entry of, whose entries' resources a ``#id`` may name too."""
+    """``resource``: the enclosing resource, the container when the narrative is a contained resource's
+    (InstanceValidator resets it only for Bundle entries and Parameters); ``bundle``: the Bundle that resource is
+    an entry of, whose entries' resources a ``#id`` may name too."""
     links = [e for e in _list(narrative.get("extension")) if e.get("url") == TEXT_LINK]
     if not links:
         return
-    div = narrative.get("div")
-    ids = set(_ID.findall(div)) if isinstance(div, str) else set()
+    ids = _html_ids(narrative.get("div"))
     for link in links:
         parts = _list(link.get("extension"))
         for part in parts:
             html_id = _value(part) if part.get("url") == "htmlid" else None
-            if isinstance(html_id, str) and html_id not in ids:
+            if isinstance(html_id, str) and ids is not None and html_id not in ids:
                 sink.error("narrative", loc, f"the html id {html_id!r} of a textLink is not found in the xhtml")
         data = next((_value(p) for p in parts if p.get("url") == "data"), None)
         if data is None:

@@ -82,7 +82,8 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
         from conformance.fhirval.xml import FhirXmlError, xml_to_json
     except ImportError:
         return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    # surrogatepass: a lone surrogate reaches the XML parser as an invalid character instead of raising here
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_BYTES:
         return [Issue("fatal", "too-large", "", f"the input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
     first: list[Issue] = []

@@ -23,7 +23,7 @@ from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json
 
 XVER_PACKAGE = "hl7.fhir.xver-extensions"  # HL7's tables (CommonPackages.ID_XVER)
 CORE_PACKAGES = {"hl7.fhir.r5.core": "5.0"}  # a core package -> the version its extensions are named by
-_TARGETED = ("Reference", "canonical", "CodeableReference")
+TARGETED = ("Reference", "canonical", "CodeableReference")
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _OPEN = 40  # an open choice (Parameters.parameter.value[x]: every type) is written ``*``
 
@@ -79,7 +79,7 @@ def type_summary(type_: Json) -> str:
     if code == "Quantity" and any(str(p).endswith("/SimpleQuantity") for p in type_.get("profile") or ()):
         return "SimpleQuantity"
     targets = [_target(str(p)) for p in type_.get("targetProfile") or () if isinstance(p, str)]
-    return f"{code}({','.join(targets)})" if targets and code in _TARGETED else code
+    return f"{code}({','.join(targets)})" if targets and code in TARGETED else code
 
 
 def _target(profile: str) -> str:

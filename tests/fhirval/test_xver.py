@@ -13,7 +13,7 @@ import pytest
 from conformance.fhirval.layered import load_definitions, with_cross_version
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.validate import validate_bytes
-from conformance.fhirval.xver_tables import PathEntry, type_summary
+from conformance.fhirval.xver_tables import type_summary
 from tests.fhirval.test_definitions_packages import make_tgz
 
 X = "http://hl7.org/fhir/5.0/StructureDefinition/extension-"
@@ -173,11 +173,14 @@ def test_types_r4_lacks_are_left_out(r5: Path) -> None:
 
 def test_with_cross_version_puts_generators_beneath(r5: Path) -> None:
     from conformance.fhirval.base import base_source
+    from conformance.fhirval.layered import LayeredSource
 
     generators = load_definitions([r5], cache=PackageCache(Path("/nonexistent-cache"))).layers[:1]
-    source = with_cross_version(base_source(), generators)
+    base = base_source()
+    source = with_cross_version(base, generators)
     assert source.structure(X + "Observation.value") is not None
-    assert PathEntry() == PathEntry(types=(), elements=())
+    assert isinstance(source, LayeredSource) and source.layers == [*generators, base]  # searched last
+    assert with_cross_version(base, []) is base
 
 
 def test_the_cli_takes_the_core_package_with_package(r5: Path, tmp_path: Path) -> None:
