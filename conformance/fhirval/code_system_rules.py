@@ -3,10 +3,14 @@
 - ``count`` of a ``complete`` CodeSystem is the number of its concepts, nested ones included
   (CODESYSTEM_CS_COUNT_COMPLETE_WRONG);
 - ``content`` ``supplement`` names what it ``supplements`` (CODESYSTEM_CS_SUPP_NO_SUPP), and a supplement's
-  concepts are codes of that CodeSystem when it is held here complete (CODESYSTEM_CS_SUPP_INVALID_CODE);
+  concepts are codes of that CodeSystem when it is held here complete (CODESYSTEM_CS_SUPP_INVALID_CODE), and
+  its ``hierarchyMeaning``, when both state one, is that CodeSystem's (CODESYSTEM_CS_SUPP_HIERARCHY_MEANING);
 - each ``property`` has an absolute ``uri`` and a ``code`` and ``uri`` no other property has
   (CODESYSTEM_PROPERTY_ABSOLUTE_URI, _DUPLICATE_URI, _DUPLICATE_CODE), and a concept's property value has
-  the type its definition declares (CODESYSTEM_PROPERTY_WRONG_TYPE);
+  the type its definition declares (CODESYSTEM_PROPERTY_WRONG_TYPE); a code-typed property defined by HL7's
+  ``parent``, ``child``, ``partOf`` or ``synonym`` URI names a code of this system (``checkCodeProperty``,
+  INTERNAL_CODE: CODESYSTEM_PROPERTY_BAD_INTERNAL_REFERENCE; each bad code once, as HL7's isSeenPropertyCode;
+  a supplement's, which HL7 looks up in the supplemented system, is not judged here);
 - a code is defined once, at any depth, compared exactly (CODESYSTEM_DUPLICATE_CODE, ``checkConcept``);
 - the ``valueSet`` said to hold all its codes, when held here, includes exactly this whole system
   (CODESYSTEM_CS_VS_INVALID, _WRONGSYSTEM, _INCLUDEDETAILS, and its expansion the same size: _EXP_MISMATCH).
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
 
+# HL7's KnownProperty Parent, Child, PartOf and Synonym get the INTERNAL_CODE rule (an error)
+_INTERNAL = frozenset("http://hl7.org/fhir/concept-properties#" + p for p in ("parent", "child", "partOf", "synonym"))
 _VALUE_TYPES = {"valueCode": "code", "valueCoding": "Coding", "valueString": "string", "valueInteger": "integer",
                 "valueBoolean": "boolean", "valueDateTime": "dateTime", "valueDecimal": "decimal"}
 
@@ -52,6 +58,7 @@ def check(w: Walker, cs: Json, loc: str) -> None:
     elif isinstance(supplements, str):
         base = supplements.partition("|")[0]
         term = w.model.term
+        _check_hierarchy_meaning(w, cs, term.code_system(base), loc)
         for i, concept in enumerate(_list(cs.get("concept"))):  # the top-level concepts, as HL7's validator
             code = concept.get("code") if isinstance(concept, dict) else None
             where = f"{loc}.concept[{i}]"
@@ -60,6 +67,15 @@ def check(w: Walker, cs: Json, loc: str) -> None:
     _check_duplicates(w, concepts)
     _check_properties(w, cs, concepts, loc)
     _check_value_set(w, cs, len(concepts), loc)
+
+
+def _check_hierarchy_meaning(w: Walker, cs: Json, supplemented: Json | None, loc: str) -> None:
+    """A supplement adds designations and properties; it cannot change what the supplemented system's hierarchy
+    means (both stated and different: CODESYSTEM_CS_SUPP_HIERARCHY_MEANING)."""
+    own, theirs = cs.get("hierarchyMeaning"), (supplemented or {}).get("hierarchyMeaning")
+    if isinstance(own, str) and isinstance(theirs, str) and own != theirs:
+        w.sink.error("code-system-content", f"{loc}.hierarchyMeaning", f"the supplement's hierarchyMeaning {own!r} "
+                                                                       f"is not the supplemented system's {theirs!r}")
 
 
 def _check_duplicates(w: Walker, concepts: list[tuple[Json, str]]) -> None:
@@ -78,6 +94,7 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
     types: dict[str, str] = {}
     uris: set[str] = set()
     codes: set[str] = set()
+    internal: set[str] = set()
     for i, prop in enumerate(_list(cs.get("property"))):
         if not isinstance(prop, dict):
             continue
@@ -93,6 +110,8 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
                 w.sink.error("code-system-content", f"{where}.code", f"another property already has the code {code!r}")
             elif isinstance(prop.get("type"), str):
                 types[code] = prop["type"]
+                if uri in _INTERNAL and prop["type"] == "code" and "supplements" not in cs:
+                    internal.add(code)
             codes.add(code)
     if not types:
         return
@@ -106,6 +125,25 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
             if found is not None and found != declared:
                 w.sink.error("code-system-content", f"{where}.property[{j}]",
                              f"the property {code!r} is a {declared}, but this value is a {found}")
+    if internal:
+        _check_internal(w, internal, concepts)
+
+
+def _check_internal(w: Walker, internal: set[str], concepts: list[tuple[Json, str]]) -> None:
+    """A parent/child/partOf/synonym property names a concept of this very system: one that names no concept
+    breaks the hierarchy every consumer builds from it."""
+    defined = {c.get("code") for c, _ in concepts}
+    reported: set[str] = set()
+    for concept, where in concepts:
+        for j, value in enumerate(_list(concept.get("property"))):
+            if not isinstance(value, dict) or value.get("code") not in internal:
+                continue
+            target = value.get("valueCode")
+            if isinstance(target, str) and target not in defined and target not in reported:
+                reported.add(target)
+                w.sink.error("code-system-content", f"{where}.property[{j}]",
+                             f"the property {value['code']!r} names the code {target!r}, which this CodeSystem "
+                             "does not define")
 
 
 def _check_value_set(w: Walker, cs: Json, count: int, loc: str) -> None:

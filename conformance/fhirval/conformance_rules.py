@@ -8,7 +8,7 @@ search; each is only right if it agrees with the definition it points at. As HL7
   searches; its expression names only resource types among its own ``base``; a composite one has at least
   two components;
 - a constraining StructureDefinition's differential applies to its base (differential.py);
-- a ValueSet's include/exclude system is an absolute URI;
+- a ValueSet's include/exclude system is an absolute URI, without a ``|version`` (that goes in ``version``);
 - a ConceptMap maps codes its held code systems have (concept_maps.py);
 - a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
   (``obligation-profile`` true) with the same base as its own.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import (
     concept_maps,
+    definition_expressions,
     differential,
     implementation_guides,
     invariant_keys,
@@ -50,14 +51,18 @@ _GENERIC_BASES = frozenset({"Resource", "DomainResource"})
 def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     meta_rules.check(w, res, loc)
     if rtype == "StructureDefinition":
+        if structure_definition_rules.check_circular(w, res, loc):
+            return
         differential.check(w, res, loc)
         structure_rules.check(w, res, loc)
         structure_definition_rules.check(w, res, loc)
         type_profiles.check(w, res, loc)
         invariant_keys.check(w, res, loc)
+        definition_expressions.check_structure(w, res, loc)
         check_inherited_obligations(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
+        definition_expressions.check_search_parameter(w, res, loc)
     elif rtype == "CapabilityStatement":
         check_capability_statement(w, res, loc)
     elif rtype == "Questionnaire":
@@ -113,6 +118,22 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
             if isinstance(system, str) and system and not _SCHEME.match(system):
                 w.sink.error("value-set-rule", f"{loc}.compose.{part}[{i}].system",
                              f"the system {system!r} must be an absolute URI (a code system's canonical URL)")
+            if isinstance(system, str) and system.partition("|")[2]:
+                _versioned_system(w, system, rule.get("version"), f"{loc}.compose.{part}[{i}].system")
+
+
+def _versioned_system(w: Walker, system: str, version: Any, where: str) -> None:
+    """A code system's version goes in the include's ``version``, not after a ``|`` in ``system``: a consumer
+    reads ``system`` as the code system's URL (ValueSetValidator.validateValueSetInclude,
+    VALUESET_REFERENCE_INVALID_TYPE_NO_VERSION_1/_2/_3; an empty ``|`` is only its warning _0)."""
+    stated = system.partition("|")[2]
+    if not isinstance(version, str):
+        said = f"put the version {stated!r} in the include's version"
+    elif version != stated:
+        said = f"its version {stated!r} differs from the include's version {version!r}"
+    else:
+        said = "the version is already in the include's version"
+    w.sink.error("value-set-rule", where, f"the system {system!r} carries a version after '|': {said}")
 
 
 _INHERIT_OBLIGATIONS = "http://hl7.org/fhir/StructureDefinition/inherit-obligations"

@@ -49,7 +49,7 @@ ISSUE_TYPE: dict[str, str] = {
     "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
     "value-set-rule": "invalid", "security-duplicate": "business-rule",
     "implementation-guide": "business-rule", "invariant-key": "invalid",
-    "operation-profile": "invalid",
+    "operation-profile": "invalid", "fhirpath-syntax": "invalid",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

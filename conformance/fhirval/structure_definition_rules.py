@@ -6,9 +6,13 @@ has its paths and slicing, differential.py its differential against the base):
   element has a JSON name may be used as an extension and keeps its context);
 - an extension defined on the core Extension fixes ``Extension.url``, in its differential, to its own
   canonical URL: otherwise no instance can name it (SD_EXTENSION_URL_MISSING, SD_EXTENSION_URL_MISMATCH);
+- a structure does not derive from itself through its loaded bases (SD_CIRCULAR_DEFINITION);
 - a constraint keeps the type of its base (SD_CONSTRAINED_TYPE_NO_MATCH), when the base is loaded, and then
   a structure states its derivation (SD_MUST_HAVE_DERIVATION) and has its base's kind: a constraint always
   (SD_DERIVATION_KIND_MISMATCH), a specialization unless the base is abstract (SD_CONSTRAINED_KIND_NO_MATCH);
+- a constraint's differential gives no element but an extension a ``meaningWhenMissing``
+  (SD_ELEMENT_NOT_IN_CONSTRAINT);
+- a binding's ``valueSet`` is not a CodeSystem's URL (SD_ED_BIND_NOT_VS);
 - in the snapshot, an element below the root has a type or a contentReference (SD_NO_TYPES_OR_CONTENTREF),
   and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types (SD_VALUE_TYPE_IILEGAL).
 """
@@ -54,7 +58,29 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         index = w.model.index(base_url)
         if index is not None:
             check_derivation(w, sd, index.sd, loc)
+            if sd.get("derivation") == "constraint":
+                check_meaning_when_missing(w, sd, loc)
+            check_binding_targets(w, sd, loc)
     check_snapshot_values(w, sd, loc)
+
+
+def check_circular(w: Walker, sd: Json, loc: str) -> bool:
+    """Whether the structure derives, through the loaded bases, from itself (reported: SD_CIRCULAR_DEFINITION,
+    validateStructureDefinition). No snapshot can be built for it, so the caller judges nothing that needs one:
+    the bases are followed as loaded (``raw_structure``), never generated, which would recurse."""
+    url, current = sd.get("url"), sd.get("baseDefinition")
+    source = w.model.source
+    lookup = getattr(source, "raw_structure", source.structure)
+    seen: set[str] = set()
+    while isinstance(url, str) and isinstance(current, str) and current not in seen:
+        if current.partition("|")[0] == url:
+            w.sink.error("structure-type", f"{loc}.baseDefinition", f"the structure {url} derives from itself "
+                                                                    f"(through {sd.get('baseDefinition')})")
+            return True
+        seen.add(current)
+        found = lookup(current)
+        current = found.get("baseDefinition") if isinstance(found, dict) else None
+    return False
 
 
 def check_derivation(w: Walker, sd: Json, base: Json, loc: str) -> None:
@@ -71,6 +97,37 @@ def check_derivation(w: Walker, sd: Json, base: Json, loc: str) -> None:
                                                       f"{base.get('url')}")
     if derivation == "constraint" and kind != base_kind:
         w.sink.error("structure-type", f"{loc}.kind", f"a constraint keeps its base's kind {base_kind}, not {kind}")
+
+
+def check_meaning_when_missing(w: Walker, sd: Json, loc: str) -> None:
+    """A constraint cannot say what an absent element means (that is the base's to define, and every instance of
+    the base would read differently), except on an extension, where it says what the extension's absence means
+    (SD_ELEMENT_NOT_IN_CONSTRAINT, in the differential; StructureDefinitionValidator.meaningWhenMissingAllowed)."""
+    for i, ed in enumerate(_elements(sd, "differential")):
+        path = ed.get("path")
+        if "meaningWhenMissing" in ed and isinstance(path, str) and path != "Extension" \
+                and not path.endswith(".extension"):
+            w.sink.error("structure-type", f"{loc}.differential.element[{i}].meaningWhenMissing",
+                         f"a constraint may not give {path} a meaningWhenMissing (only an extension may)")
+
+
+def check_binding_targets(w: Walker, sd: Json, loc: str) -> None:
+    """A binding's ``valueSet`` names a ValueSet: a CodeSystem's URL there (the commonest slip) binds to nothing a
+    validator can expand (SD_ED_BIND_NOT_VS, validateBinding; judged when the CodeSystem is held and no ValueSet
+    has that URL). R4's own ExplanationOfBenefit.priority binds the processpriority CodeSystem: HL7's loader
+    patches that binding in its own copy (StructureDefinitionHacker), so a structure carrying it fails here as
+    it does in HL7's validator."""
+    term = w.model.term
+    for part in ("differential", "snapshot"):
+        for i, ed in enumerate(_elements(sd, part)):
+            binding = ed.get("binding")
+            ref = binding.get("valueSet") if isinstance(binding, dict) else None
+            if not isinstance(ref, str):
+                continue
+            url = ref.partition("|")[0]
+            if term.value_set(url) is None and term.code_system(url) is not None:
+                w.sink.error("structure-type", f"{loc}.{part}.element[{i}].binding.valueSet",
+                             f"the binding of {ed.get('path')} names {ref}, which is a CodeSystem, not a ValueSet")
 
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:

@@ -77,3 +77,35 @@ def test_a_code_is_defined_once_at_any_depth() -> None:
     assert errors_of(cs) == [("invariant", "CodeSystem"), ("code-system-content", "CodeSystem.concept[2]")]
     cs["concept"][2]["code"] = "Bramley"  # codes compare exactly
     assert errors_of(cs) == []
+
+
+def test_a_parent_property_names_a_code_of_this_system() -> None:
+    # CODESYSTEM_PROPERTY_BAD_INTERNAL_REFERENCE (checkCodeProperty, INTERNAL_CODE): reported once per bad code
+    parent = {"code": "parent", "uri": "http://hl7.org/fhir/concept-properties#parent", "type": "code"}
+    concepts = [{"code": "apple"}, {"code": "bramley", "property": [{"code": "parent", "valueCode": "apple"}]},
+                {"code": "pear", "property": [{"code": "parent", "valueCode": "fruit"}]}]
+    assert errors_of(fruit(property=[parent], concept=concepts[:2], count=2)) == []
+    assert errors_of(fruit(property=[parent], concept=concepts, count=3)) == [
+        ("code-system-content", "CodeSystem.concept[2].property[0]")]
+    twice = [*copy.deepcopy(concepts), {"code": "quince", "property": [{"code": "parent", "valueCode": "fruit"}]}]
+    assert len(errors_of(fruit(property=[parent], concept=twice, count=4))) == 1
+    # the same values under a property of the system's own URI, which HL7 only warns about, are left alone
+    own = {"code": "parent", "uri": "https://conformance.example/p#parent", "type": "code"}
+    assert errors_of(fruit(property=[own], concept=concepts, count=3)) == []
+
+
+def test_a_supplement_keeps_its_systems_hierarchy_meaning() -> None:
+    # CODESYSTEM_CS_SUPP_HIERARCHY_MEANING: judged only when both state one
+    held = fruit(hierarchyMeaning="is-a")
+    source = LayeredSource([base_source(), MemorySource([held, ALL_FRUIT])])
+    supplement = {"resourceType": "CodeSystem", "url": f"{CS}-fr", "status": "active", "content": "supplement",
+                  "supplements": CS, "concept": [{"code": "pear", "display": "poire"}]}
+
+    def errors(resource: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(i.defect, i.location) for i in validate_resource(resource, source) if i.is_error]
+
+    assert errors(supplement) == []
+    assert errors({**supplement, "hierarchyMeaning": "is-a"}) == []
+    assert errors({**supplement, "hierarchyMeaning": "part-of"}) == [
+        ("code-system-content", "CodeSystem.hierarchyMeaning")]
+    assert errors_of({**supplement, "hierarchyMeaning": "part-of"}) == []  # the held system states none

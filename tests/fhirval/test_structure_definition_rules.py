@@ -5,9 +5,10 @@ SD_CONSTRAINED_TYPE_NO_MATCH, SD_NO_TYPES_OR_CONTENTREF, SD_VALUE_TYPE_IILEGAL).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
-from tests.fhirval.test_agreement_classes import found
+from tests.fhirval.test_agreement_classes import definitions, found
 
 URL = "http://example.org/StructureDefinition/synthetic"
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -91,3 +92,38 @@ def test_a_structure_states_its_derivation_and_keeps_its_bases_kind() -> None:
              "kind": "logical", "abstract": False, "type": URL, "baseDefinition": CORE + "Element",
              "derivation": "specialization", "differential": {"element": [{"id": "Synthetic", "path": "Synthetic"}]}}
     assert [e for e in rule_errors(model) if e.endswith(".kind")] == []
+
+
+def test_only_an_extension_gets_a_meaning_when_missing_in_a_constraint() -> None:
+    # SD_ELEMENT_NOT_IN_CONSTRAINT (StructureDefinitionValidator.meaningWhenMissingAllowed)
+    sd = profile()
+    sd["differential"]["element"].append({"id": "Patient.active", "path": "Patient.active",
+                                          "meaningWhenMissing": "taken as active"})
+    assert rule_errors(sd) == ["StructureDefinition.differential.element[1].meaningWhenMissing"]
+    ext = extension()
+    ext["differential"]["element"][0]["meaningWhenMissing"] = "the patient was not asked"
+    assert rule_errors(ext) == []
+    sd["differential"]["element"][1] = {"id": "Patient.extension", "path": "Patient.extension",
+                                        "meaningWhenMissing": "none given"}
+    assert rule_errors(sd) == []
+
+
+def test_a_binding_names_a_value_set_not_a_code_system() -> None:
+    # SD_ED_BIND_NOT_VS (validateBinding): the CodeSystem v3-MaritalStatus is held, no ValueSet has its URL
+    sd = profile()
+    gender = {"id": "Patient.gender", "path": "Patient.gender",
+              "binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}}
+    sd["differential"]["element"].append(gender)
+    assert rule_errors(sd) == []
+    gender["binding"]["valueSet"] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus"
+    assert rule_errors(sd) == ["StructureDefinition.differential.element[1].binding.valueSet"]
+
+
+def test_a_structure_does_not_derive_from_itself(tmp_path: Path) -> None:
+    # SD_CIRCULAR_DEFINITION: a -> b -> a through the loaded definitions; was an uncaught SnapshotError
+    a, b = profile(), profile()
+    b["url"], a["baseDefinition"], b["baseDefinition"] = URL + "-b", URL + "-b", URL
+    source = definitions(tmp_path, a, b)
+    assert [(d, loc) for s, d, loc in found(a, source) if s == "error"] == [
+        ("structure-type", "StructureDefinition.baseDefinition")]
+    assert rule_errors(profile()) == []

@@ -69,3 +69,14 @@ def test_a_property_filter_uses_its_declared_operators_and_value_type() -> None:
 
 def test_an_unknown_property_is_not_judged() -> None:
     assert errors_of(_filter("colour", "=", "red")) == []
+
+
+def test_a_system_carries_no_version() -> None:
+    # VALUESET_REFERENCE_INVALID_TYPE_NO_VERSION_1/_2/_3: the version goes in include.version; '|' alone is a warning
+    other = "https://conformance.example/cs/other"
+    at = [("value-set-rule", "ValueSet.compose.include[0].system")]
+    assert errors_of({"include": [{"system": other, "version": "2"}]}) == []
+    assert errors_of({"include": [{"system": other + "|"}]}) == []
+    assert errors_of({"include": [{"system": other + "|2"}]}) == at
+    assert errors_of({"include": [{"system": other + "|2", "version": "3"}]}) == at
+    assert errors_of({"include": [{"system": other + "|2", "version": "2"}]}) == at
