@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from fhirpathpy.engine import do_eval
+from fhirpathpy.engine.evaluators import evaluators
 from fhirpathpy.engine.invocations import equality
 from fhirpathpy.engine.invocations.constants import constants
 from fhirpathpy.engine.nodes import FP_DateTime, FP_Type, ResourceNode
@@ -186,6 +187,39 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
 _TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
 
+
+# ---- a type name as an expression's first step -------------------------------------------------------
+
+_MEMBER = evaluators["MemberInvocation"]
+_PARENTS: dict[str, str] = R4_MODEL["type2Parent"]
+
+
+def _names_type(node: Any, name: str) -> bool:
+    """Whether ``name`` is the node's type or one of its ancestors (``MeasureReport``, ``DomainResource``)."""
+    data = node.data if isinstance(node, ResourceNode) else None
+    kind = data.get("resourceType") if isinstance(data, dict) else None
+    kind = kind if isinstance(kind, str) else _PATH_TYPES.get(str(getattr(node, "path", "")), getattr(node, "path", ""))
+    while isinstance(kind, str) and kind:
+        if kind == name:
+            return True
+        kind = _PARENTS.get(kind)
+    return False
+
+
+def _member_invocation(ctx: Any, parent: Any, node: Any) -> Any:
+    """HL7's FHIRPathEngine answers a capitalised first step that names the focus's type or an ancestor with
+    the focus itself ("special case for start up": ``MeasureReport.status != 'completed'``, SANER's root
+    invariant); fhirpathpy finds it only on plain dicts, never on the typed node the validator evaluates on."""
+    if parent is ctx.get("dataRoot") and isinstance(parent, list) and parent:
+        ident = node["children"][0]
+        name = str(ident.get("text") or "").replace("`", "")
+        if name[:1].isupper() and all(_names_type(n, name) for n in parent):
+            return parent
+    return _MEMBER(ctx, parent, node)
+
+
+evaluators["MemberInvocation"] = _member_invocation
+_PATH_TYPES: dict[str, str] = R4_MODEL["path2Type"]
 
 # ---- htmlChecks() for txt-1 / txt-2 -------------------------------------------------------------
 

@@ -72,14 +72,18 @@ def check_circular(w: Walker, sd: Json, loc: str) -> bool:
     source = w.model.source
     lookup = getattr(source, "raw_structure", source.structure)
     seen: set[str] = set()
+    # As HL7: each base is fetched first and the FETCHED structure's url compared, so a baseDefinition naming
+    # the structure's own url when no such structure is loaded (the instance itself is not) is no cycle.
     while isinstance(url, str) and isinstance(current, str) and current not in seen:
-        if current.partition("|")[0] == url:
+        seen.add(current)
+        found = lookup(current)
+        if not isinstance(found, dict):
+            return False
+        if found.get("url") == url:
             w.sink.error("structure-type", f"{loc}.baseDefinition", f"the structure {url} derives from itself "
                                                                     f"(through {sd.get('baseDefinition')})")
             return True
-        seen.add(current)
-        found = lookup(current)
-        current = found.get("baseDefinition") if isinstance(found, dict) else None
+        current = found.get("baseDefinition")
     return False
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.index import Node
+from conformance.fhirval.index import Node, StructureIndex
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -75,7 +75,7 @@ def check_discriminators(w: Walker, sd: Json, loc: str) -> None:
         path = ed.get("path") if isinstance(ed, dict) else None
         if not isinstance(slicing, dict) or not isinstance(path, str):
             continue
-        names = _child_names(w, _node_at(base.root, path), ed)
+        names = _child_names(w, _node_at(base, path), ed)
         if names is None:
             continue
         for j, d in enumerate(slicing.get("discriminator") or ()):
@@ -92,13 +92,22 @@ def check_discriminators(w: Walker, sd: Json, loc: str) -> None:
                              "being sliced")
 
 
-def _node_at(root: Node, path: str) -> Node | None:
-    node: Node | None = root
+def _node_at(base: StructureIndex, path: str) -> Node | None:
+    """The base's element at a path, through content references (``ExplanationOfBenefit.adjudication`` is
+    ``#ExplanationOfBenefit.item.adjudication``), as HL7's FHIRPathEngine resolves a discriminator's types."""
+    node: Node | None = base.root
     for part in path.split(".")[1:]:
         if node is None:
             return None
+        node = _referenced(base, node)
         node = node.children.get(part) or node.children.get(part + "[x]")
-    return node
+    return _referenced(base, node) if node is not None else None
+
+
+def _referenced(base: StructureIndex, node: Node) -> Node:
+    """The element a local contentReference names, else the element itself."""
+    ref = node.content_reference
+    return base.by_id.get(ref[1:], node) if ref and ref.startswith("#") else node
 
 
 def _child_names(w: Walker, node: Node | None, ed: Json) -> set[str] | None:

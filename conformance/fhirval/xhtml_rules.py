@@ -147,8 +147,11 @@ def structure_problems(root: etree._Element) -> list[str]:
     element in itself) are told from each element's open ancestors."""
     found: list[str] = []
     nested: dict[int, tuple[str, str, list[str]]] = {}  # ancestor -> (its name, the rule, what it holds)
-
-    ancestors: list[tuple[str, etree._Element]] = []
+    # Ancestors are told apart by the order they were entered, never by id(): lxml's element proxies die once
+    # walked past, and a later one may get the same id, which merged two ancestors' findings (a count that
+    # changed from run to run).
+    ancestors: list[tuple[str, int]] = []
+    entered = [0]
 
     def walk(el: etree._Element, parent: str, in_para: bool) -> None:
         for child in el:
@@ -161,12 +164,13 @@ def structure_problems(root: etree._Element) -> list[str]:
             if name in _SPECIAL or (in_para and name in _BLOCKS_IN_P) or len(child.attrib):
                 found.extend(_element_rules(child, name, parent, in_para))
             if name in _WATCHED:
-                for above, node in ancestors:
+                for above, serial in ancestors:
                     if (name in _BLOCK_DESCENDANTS and above in _TEXTUAL) or (name == above and name in _INLINE):
                         rule = "block" if name in _BLOCK_DESCENDANTS and above in _TEXTUAL else "nested"
-                        nested.setdefault(id(node) * 2 + (rule == "nested"), (above, rule, []))[2].append(name)
+                        nested.setdefault(serial * 2 + (rule == "nested"), (above, rule, []))[2].append(name)
             if len(child):
-                ancestors.append((name, child))
+                entered[0] += 1
+                ancestors.append((name, entered[0]))
                 walk(child, name, in_para or name == "p")
                 ancestors.pop()
 
