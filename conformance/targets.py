@@ -346,11 +346,11 @@ def _claimed_typo(profiles: list[str], packages: list[str]) -> tuple[str, str] |
     if not profiles:
         return None
     from conformance.fhirval.claims import OWN_PROFILES, cached_packages_defining, typo_of
-    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.default_packages import with_defaults
     from conformance.fhirval.loaders import DefinitionLoadError
 
-    try:
-        source = load_definitions([OWN_PROFILES, *packages])
+    try:  # the suite's definitions: a profile of the default packages is known, no typo
+        source = with_defaults([OWN_PROFILES, *packages])
     except DefinitionLoadError:
         return None
     known = set(source.urls())

@@ -92,7 +92,10 @@ def model_for(source: DefinitionSource) -> Model:
     hit = _MODELS.get(id(source))
     if hit is not None and hit[0] is source:
         return hit[1]
-    with _LOCK:
+    with _LOCK:  # looked up again: a thread that waited here must take the Model the other one built
+        hit = _MODELS.get(id(source))
+        if hit is not None and hit[0] is source:
+            return hit[1]
         built = Model(source)
         _MODELS[id(source)] = (source, built)
         return built

@@ -19,15 +19,27 @@ runner loads each package by name, and its THO dependency is THO's business.
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.fhirval.loaders import DefinitionLoadError
 from conformance.fhirval.packages import PackageCache, read_source
 from conformance.fhirval.source import DefinitionSource, Json, MemorySource
 from conformance.fhirval.terminology_packages import THO_BASE
 
+if TYPE_CHECKING:
+    from conformance.fhirval.base import ZipSource
+    from conformance.fhirval.layered import LayeredSource
+
 EXTENSIONS_R4 = "hl7.fhir.uv.extensions.r4"  # ValidationEngine.loadExt's package id for R4 and R4B
+_LOG = logging.getLogger(__name__)
+_WARNED: set[str] = set()  # default packages already reported unreadable (once per process each)
+_LOCK = threading.Lock()
+_SHARED: dict[str, DefinitionSource] = {}  # default_source's one source per package cache root
+_BUILD = threading.Lock()
 
 
 def find_extensions_package(cache: PackageCache | None = None) -> Path | None:
@@ -78,14 +90,42 @@ def package_layer(paths: Sequence[Path]) -> tuple[MemorySource, tuple[str, ...]]
     return _layer(tuple(keys))
 
 
-def with_defaults(specs: Sequence[str | Path] = (), cache: PackageCache | None = None) -> DefinitionSource:
+def with_defaults(specs: Sequence[str | Path] = (), cache: PackageCache | None = None) -> LayeredSource | ZipSource:
     """What ``conformance validate fhir`` validates against: base R4, the packages HL7's validator loads by
     itself that the cache holds, then ``specs``; plain base R4 (shared, opened once) when there is neither."""
     from conformance.fhirval.layered import load_definitions
 
-    defaults = default_packages(cache)
+    defaults = [path for path in default_packages(cache) if _readable(path)]
     if not specs and not defaults:
         from conformance.fhirval.base import base_source
 
         return base_source()
     return load_definitions(specs, cache=cache, defaults=defaults)
+
+
+def _readable(path: Path) -> bool:
+    """Whether the default package at ``path`` can be read (its layer is then cached). One that cannot (a
+    ``package/`` without package.json) is the harness environment's lack, not the input's fault: it is
+    warned of once on stderr and validation goes on without it, as a THO package that cannot be read is no
+    package (terminology_packages.py)."""
+    try:
+        package_layer([path])
+    except DefinitionLoadError as exc:
+        with _LOCK:
+            first = str(path) not in _WARNED
+            _WARNED.add(str(path))
+        if first:
+            _LOG.warning("conformance: the default package %s cannot be read (%s); validating without it", path, exc)
+        return False
+    return True
+
+
+def default_source(cache: PackageCache | None = None) -> DefinitionSource:
+    """``with_defaults()`` with nothing given, built once per process (per cache root): what the web service
+    validates against, so a resource gets the same verdict there as from ``conformance validate fhir``."""
+    key = str((cache or PackageCache()).root)
+    with _BUILD:  # the first requests of a service arrive together: one builds, the others wait for it
+        hit = _SHARED.get(key)
+        if hit is None:
+            hit = _SHARED[key] = with_defaults((), cache)
+        return hit

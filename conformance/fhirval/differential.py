@@ -95,11 +95,12 @@ def _fixed_against_base(w: Walker, sd: Json, base: str, elements: list[Json], at
     base_elements = snapshot.get("element") if isinstance(snapshot, dict) else None
     if not isinstance(base_elements, list):
         return
-    by_id = {e.get("id"): e for e in base_elements if isinstance(e, dict)}
+    by_id = {e["id"]: e for e in base_elements if isinstance(e, dict) and isinstance(e.get("id"), str)}
     for n, el in enumerate(elements):
         if not isinstance(el, dict):
             continue
-        b = by_id.get(el.get("id"))
+        own = el.get("id")
+        b = by_id.get(own) if isinstance(own, str) else None  # an id that is a list or object names nothing
         if b is None:
             continue
         mine = next(((k, v) for k, v in el.items() if k.startswith("fixed")), None)

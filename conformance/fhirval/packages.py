@@ -211,8 +211,17 @@ def read_source(path: Path) -> Package:
     return Package(str(path), resources=[r for r in found if r.get("resourceType") in CONFORMANCE_KINDS])
 
 
-def _version_key(version: str) -> tuple[tuple[int, str], ...]:
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-]", version))
+VersionKey = tuple[tuple[tuple[int, str], ...], int, tuple[tuple[int, int, str], ...]]
+
+
+def _version_key(version: str) -> VersionKey:
+    """Semver precedence (semver.org 11): the core numbers, then a release above its prereleases
+    (``5.3.0`` > ``5.3.0-ballot-tc1``), prerelease identifiers numeric below alphanumeric; build metadata
+    ignored. Of several cached versions the newest by this order is taken."""
+    core, _, pre = version.split("+", 1)[0].partition("-")
+    numbers = tuple((int(p), "") if p.isdigit() else (-1, p) for p in core.split("."))
+    tags = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")) if pre else ()
+    return numbers, 0 if pre else 1, tags
 
 
 def version_matches(wanted: str | None, version: str) -> bool:

@@ -120,9 +120,9 @@ class _Judge:
                 elsewhere = _question(_list(self.q.get("item")), link) is not None
                 self.w.sink.error("questionnaire", loc, f"the item {link!r} is in the wrong place" if elsewhere else
                                   f"the linkId {link!r} is not an item of the Questionnaire")
-            elif k < last:
-                self.w.sink.error("questionnaire", loc, f"the item {link!r} is out of the Questionnaire's order")
-            else:
+            else:  # QuestionnaireValidator: lastIndex follows every item, so one item moved is one error
+                if k < last:
+                    self.w.sink.error("questionnaire", loc, f"the item {link!r} is out of the Questionnaire's order")
                 last = k
 
     def shape(self, q_item: Json, r: Json, where: str) -> None:

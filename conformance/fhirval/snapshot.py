@@ -81,6 +81,7 @@ class Builder:
         # below the base's, a max above it, are messages, and the derived value is taken): the differential's
         # own validation reports them (differential.py); a profile in use is built with them
         self.problems: list[SnapshotError] = []
+        self.diff_slices = _slice_counts(sd)
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
@@ -200,14 +201,19 @@ class Builder:
 
         Of open slicing it is optional (min 0) unless its differential says otherwise: only the sliced
         element's own min holds, as HL7's ProfilePathProcessor (``outcome.setMin(0)``, "it's only mandatory
-        if it's explicitly marked so"); US Core's ``Provenance.agent:ProvenanceTransmitter`` states no min."""
+        if it's explicitly marked so"); US Core's ``Provenance.agent:ProvenanceTransmitter`` states no min.
+        Of closed slicing too when the differential has more than one slice ("they share the min cardinality
+        between them") or the base already sliced it (a slice appended to a base's slices, setMin(0)); the one
+        slice of a closed slicing keeps the base min."""
         i = self.index(unsliced_id)
         assert i is not None
         template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
         head = template[0]
         head.pop("slicing", None)
         head["sliceName"] = slice_name
-        if optional and self.elements[i].get("slicing", {}).get("rules") != "closed":
+        closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
+        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1
+                         or any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)):
             head["min"] = 0
         new_id = f"{unsliced_id}:{slice_name}"
         for el in template:
@@ -312,6 +318,18 @@ class Builder:
                 target[key] = copy.deepcopy(value)
             else:
                 target[key] = copy.deepcopy(value)
+
+
+def _slice_counts(sd: Json) -> dict[str, int]:
+    """How many slices the differential gives each sliced element id (``X.y:a``, ``X.y:b``: ``X.y`` 2)."""
+    counts: dict[str, int] = {}
+    for el in sd.get("differential", {}).get("element", []) if isinstance(sd.get("differential"), dict) else []:
+        name = el.get("sliceName") if isinstance(el, dict) else None
+        own = el.get("id") if isinstance(el, dict) else None
+        if isinstance(name, str) and isinstance(own, str) and own.endswith(":" + name):
+            key = own[: -len(name) - 1]
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _max(value: Any) -> float:

@@ -14,6 +14,7 @@ might remove *uncertain*. Membership is then None, which the binding check repor
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from conformance.fhirval import terminology_filters as filters
@@ -23,7 +24,6 @@ from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 
 THO_BASE = "http://terminology.hl7.org/"
 
-_IN_PROGRESS = object()
 # indexes of the terminology package's CodeSystems, shared by every Terminology of the process (one per
 # DefinitionSource: per step in a bench): the package's resources live as long as the process
 # (terminology_packages keeps one reader per path), and THO's large ones (v3-ActCode, indexed with their
@@ -137,11 +137,14 @@ class Terminology:
         self._tables: dict[str, tuple[filters.Hierarchy, str] | None] = {}
         self._properties: dict[str, filters.Properties] = {}
         self._expansions: dict[str, object] = {}
+        # ValueSets being expanded on this thread (a self-import is cut there); per thread, as one Terminology
+        # serves every thread of the web service: another thread's expansion is no self-import
+        self._busy = threading.local()
         self._value_set_only: dict[str, bool] = {}
         self._supplement: dict[str, bool] = {}
         self._code_systems: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
-        self._case_folded: dict[str, frozenset[str]] = {}
+        self._case_folded: dict[str, dict[str, str]] = {}
         self._from_package: set[str] = set()  # systems whose CodeSystem is the terminology package's
 
     # ---- definitions: the source first, then the terminology package --------------------------------
@@ -253,19 +256,27 @@ class Terminology:
             return True
         return False if table[1] == "complete" else None
 
-    def _folded(self, system: str) -> frozenset[str]:
-        """The lower-cased codes of a held system that is not case-sensitive; empty for one that is."""
+    def _folded(self, system: str) -> dict[str, str]:
+        """The lower-cased codes of a held system that is not case-sensitive, each to the code as the system has
+        it (the first, when two differ only in case); empty for one that is."""
         hit = self._case_folded.get(system)
         if hit is None:
             cs, table = self.code_system(system), self._table(system)
-            folded = cs is not None and table is not None and cs.get("caseSensitive") is not True
-            hit = frozenset(c.lower() for c in table[0]) if folded and table is not None else frozenset()
+            hit = {}
+            if cs is not None and table is not None and cs.get("caseSensitive") is not True:
+                for c in table[0]:
+                    hit.setdefault(c.lower(), c)
             self._case_folded[system] = hit
         return hit
 
     def displays(self, system: str, code: str) -> set[str]:
-        """The display and designations of a code in a CodeSystem we hold (empty when none is known)."""
-        concept = self._concepts.get(system, {}).get(code) if self._table(system) is not None else None
+        """The display and designations of a code in a CodeSystem we hold (empty when none is known). A code
+        in another case of a system that is not case-sensitive is the concept it matched: ValueSetValidator
+        checks the display against the concept findCodeInConcept found ignoring case."""
+        concepts = self._concepts.get(system, {}) if self._table(system) is not None else {}
+        concept = concepts.get(code)
+        if concept is None and (same := self._folded(system).get(code.lower())) is not None:
+            concept = concepts.get(same)
         if concept is None:
             return set()
         found = {concept["display"]} if isinstance(concept.get("display"), str) else set()
@@ -278,20 +289,21 @@ class Terminology:
     def expand(self, url: str) -> Expansion | None:
         """The ValueSet's expansion, or None when the ValueSet is not held locally."""
         url = url.split("|")[0]
-        hit = self._expansions.get(url)
-        if hit is _IN_PROGRESS:
+        busy: set[str] = self._busy.__dict__.setdefault("urls", set())
+        if url in busy:
             return Expansion(complete=False)  # a ValueSet importing itself: give up on that branch
+        hit = self._expansions.get(url)
         if hit is not None:
             return hit if isinstance(hit, Expansion) else None
         vs = self.value_set(url)
         if vs is None:
             self._expansions[url] = False
             return None
-        self._expansions[url] = _IN_PROGRESS
+        busy.add(url)
         try:
             result = self._expand(vs)
         finally:
-            self._expansions.pop(url, None)
+            busy.discard(url)
         self._expansions[url] = result
         return result
 

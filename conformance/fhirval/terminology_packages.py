@@ -25,6 +25,7 @@ import json
 import os
 import re
 import tarfile
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ class IndexedPackage:
         self.folder = folder
         self._index = index  # (resourceType, url) -> file name in package/; None: by THO's naming
         self._read: dict[str, Json | None] = {}
+        # the web service validates on several threads: one lookup reads (and caches) a file at a time
+        self._lock = threading.RLock()
 
     def _file(self, kind: str, url: str) -> str | None:
         if self._index is not None:
@@ -63,13 +66,14 @@ class IndexedPackage:
         name = self._file(kind, url) if url not in IGNORED else None
         if name is None:
             return None
-        if name not in self._read:
-            try:
-                found = self._resources(name)
-            except DefinitionLoadError:
-                found = []
-            self._read[name] = next((r for r in found if r.get("resourceType") == kind), None)
-        hit = self._read[name]
+        with self._lock:
+            if name not in self._read:
+                try:
+                    found = self._resources(name)
+                except DefinitionLoadError:
+                    found = []
+                self._read[name] = next((r for r in found if r.get("resourceType") == kind), None)
+            hit = self._read[name]
         return hit if hit is not None and hit.get("url") == url else None
 
     def _resources(self, name: str) -> list[Json]:
@@ -103,25 +107,29 @@ class ArchivePackage(IndexedPackage):
         self._members: dict[str, bytes] | None = None
 
     def _open(self) -> dict[str, bytes]:
-        if self._members is None:
-            self._members = {}
-            try:
-                with tarfile.open(self.folder, "r:*") as archive:
-                    for member in archive:
-                        folder, _, base = member.name.removeprefix("./").rpartition("/")
-                        if (member.isfile() and folder == "package" and base.endswith(".json")
-                                and member.size <= MAX_MEMBER_BYTES and (handle := archive.extractfile(member))):
-                            self._members[base] = handle.read()
-            except (tarfile.TarError, OSError, EOFError, zlib.error):
-                self._members = {}  # a package that cannot be read is no package
-            try:
-                listing = json.loads(self._members.get(".index.json", b"null")).get("files")
-            except (ValueError, AttributeError):
-                listing = None
-            if isinstance(listing, list):
-                self._index = _index_of([e for e in listing if isinstance(e, dict) and isinstance(e.get("filename"),
-                                                                                                   str)])
-        return self._members
+        """The members, read once under the lock and published only when complete: a thread that saw a
+        half-filled table would cache a miss for good (a THO code then judged against R4's 2019 copy)."""
+        with self._lock:
+            if self._members is None:
+                members: dict[str, bytes] = {}
+                try:
+                    with tarfile.open(self.folder, "r:*") as archive:
+                        for member in archive:
+                            folder, _, base = member.name.removeprefix("./").rpartition("/")
+                            if (member.isfile() and folder == "package" and base.endswith(".json")
+                                    and member.size <= MAX_MEMBER_BYTES and (handle := archive.extractfile(member))):
+                                members[base] = handle.read()
+                except (tarfile.TarError, OSError, EOFError, zlib.error):
+                    members = {}  # a package that cannot be read is no package
+                try:
+                    listing = json.loads(members.get(".index.json", b"null")).get("files")
+                except (ValueError, AttributeError):
+                    listing = None
+                if isinstance(listing, list):
+                    self._index = _index_of([e for e in listing
+                                             if isinstance(e, dict) and isinstance(e.get("filename"), str)])
+                self._members = members
+            return self._members
 
     def _file(self, kind: str, url: str) -> str | None:
         self._open()
@@ -131,7 +139,7 @@ class ArchivePackage(IndexedPackage):
         return self._open().get(name)
 
     def _resources(self, name: str) -> list[Json]:
-        data = self._open().pop(name, None)  # parsed once (IndexedPackage keeps the result): the bytes can go
+        data = self._open().get(name)  # kept (not popped): two lookups of one file must both find it
         return resources_from_bytes(data, f"{self.folder}!package/{name}", _KINDS) if data is not None else []
 
 
@@ -227,9 +235,17 @@ def _hint(tho: bool, given: str | None, cache: str | None, run: str | None) -> s
     return "; load the package that defines it with --package"
 
 
-@functools.cache
+_READERS: dict[str, IndexedPackage | WholePackage] = {}
+_READERS_LOCK = threading.Lock()
+
+
 def _cached(path: str) -> IndexedPackage | WholePackage:
-    return open_package(Path(path))
+    """One reader per path for the process, made under a lock (two threads must not read THO twice)."""
+    with _READERS_LOCK:
+        hit = _READERS.get(path)
+        if hit is None:
+            hit = _READERS[path] = open_package(Path(path))
+        return hit
 
 
 def default_terminology_source() -> IndexedPackage | WholePackage | None:

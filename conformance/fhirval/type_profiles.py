@@ -65,7 +65,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
 
 
 def _profiles(w: Walker, t: Json, code: str, path: str, where: str) -> None:
-    for k, p in enumerate(t.get("profile") or []):
+    profiles = t.get("profile")  # 1, true or a string is the JSON checks' error, not a list to walk here
+    for k, p in enumerate(profiles if isinstance(profiles, list) else []):
         named = _structure(w, p) if isinstance(p, str) else None
         base = _base_type(w, named) if named is not None else None
         if named is None or base is None:

@@ -33,10 +33,11 @@ MAX_INPUT = 1_000_000
 def check(kind: str, text: str) -> tuple[bool, dict[str, Any]]:
     """(valid, OperationOutcome) of one input; GS1 adds its parsed AIs to the outcome's ``ais``."""
     if kind == "fhir":
-        from conformance.fhirval.base import base_source
+        from conformance.fhirval.default_packages import default_source
         from conformance.fhirval.validate import is_valid, to_outcome, validate_bytes
 
-        issues = validate_bytes(text.encode("utf-8"), base_source())
+        # the CLI's definitions (base R4 and the default packages the cache holds), built once per process
+        issues = validate_bytes(text.encode("utf-8"), default_source())
         return is_valid(issues), to_outcome(issues)
     if kind == "hl7v2":
         from conformance.hl7v2 import validate as hl7_validate

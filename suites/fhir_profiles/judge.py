@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.default_packages import with_defaults
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_resource
 
@@ -21,11 +21,12 @@ Json = dict[str, Any]
 
 
 def definitions(paths: Iterable[Path]) -> Source:
-    """Base R4 plus every package, folder or file in ``paths`` (later ones win).
+    """Base R4, the packages HL7's validator loads by itself that the package cache holds (as the CLI and the
+    web service: one verdict for one resource), plus every package, folder or file in ``paths`` (later win).
 
-    Raises DefinitionLoadError (which names the file and why) when one cannot be loaded: the caller
-    turns that into a harness error, never a silent pass on fewer profiles."""
-    return load_definitions([p for p in paths])
+    Raises DefinitionLoadError (which names the file and why) when one of ``paths`` cannot be loaded: the
+    caller turns that into a harness error, never a silent pass on fewer profiles."""
+    return with_defaults(list(paths))
 
 
 # Errors that say the harness lacks a definition (a profile named by meta.profile or by a reference's
