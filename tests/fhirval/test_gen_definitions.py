@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from conformance.fhirval.base import BASE_ZIP, ZipSource, base_source
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gen_fhir_definitions.py"
+from tests.fhirval.scripts import load_script
 
 
 def _gen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_fhir_definitions", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/gen_fhir_definitions.py")
 
 
 GEN = _gen()

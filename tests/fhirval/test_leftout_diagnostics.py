@@ -4,24 +4,16 @@ left-out case that shares its file with a measured held-out step dropped unseen.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 from conformance.fhirval.packages import PackageCache
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "fhir_leftout_diagnostics.py"
+from tests.fhirval.scripts import load_script
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fhir_leftout_diagnostics", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/fhir_leftout_diagnostics.py")
 
 
 def _named(odd: bool) -> str:
