@@ -153,7 +153,7 @@ def load_definitions(
     if base:
         layers.append(base_source())
     if defaults:
-        from conformance.fhirval.default_packages import package_layer
+        from conformance.fhirval.package_layer import package_layer
 
         layers.append(package_layer(defaults)[0])
     layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
