@@ -43,6 +43,9 @@ class LayeredSource:
     def warnings(self) -> list[str]:
         return self.loaded.warnings
 
+    # Each lookup below walks the layers top down in its own loop, on purpose: they run on the validator's hot
+    # path, and one shared helper taking a lambda measured ~200 ns (~25%) slower a lookup (2026-12-06).
+
     def raw_structure(self, key: str) -> Json | None:
         """The StructureDefinition as loaded (maybe differential only)."""
         if "/" not in key and ":" not in key:  # a type name (a urn:oid: canonical has no slash)
