@@ -23,7 +23,7 @@ from fhirpathpy.engine.util import get_data, process_user_invocation_table
 from fhirpathpy.models import models
 from lxml import etree
 
-from conformance.fhirval import fhirpath_primitives
+from conformance.fhirval import fhirpath_primitives, fhirpath_semantics
 from conformance.fhirval.xhtml_rules import structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
@@ -41,7 +41,7 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows
     # %resource / %rootResource as typed nodes: fhirpathpy types a bare dict as a System value, so
     # ``%resource.is(Questionnaire)`` (SDC's and R5's extension context invariants) was false
     env = {k: _typed(v) for k, v in env.items()}
-    ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
+    ctx = {"dataRoot": root, "vars": fhirpath_semantics.Environment(context=node, ucum=UCUM, **env), "model": R4_MODEL,
            "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True}
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
     result = []
@@ -123,22 +123,9 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
     return compare
 
 
-def _contains(inputs: list[Any], substring: Any) -> bool:
-    """String contains() as HL7's Java engine answers it (FHIRPathEngine.funcContains): false, not empty, unless
-    the input is one string and the argument a non-empty one. R4's bdl-8 (``fullUrl.contains('/_history/').not()``)
-    relies on it: an entry without fullUrl passes in Java, fails on fhirpathpy's empty answer."""
-    inputs = _values(inputs)
-    if len(inputs) != 1 or not isinstance(substring, str) or not substring:
-        return False
-    if not isinstance(inputs[0], str):
-        raise ValueError(f"contains: expected a string, got {inputs[0]!r}")
-    return substring in inputs[0]
-
-
 # Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
 _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
     "hasValue": {"fn": _has_value, "arity": {0: []}},
-    "contains": {"fn": _contains, "arity": {1: ["String"]}},
     "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
     "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
     ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
@@ -185,6 +172,7 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 
 
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
+_TABLE.update(fhirpath_semantics.TABLE)  # =, !=, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
 
 
