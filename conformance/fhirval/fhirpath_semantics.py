@@ -11,7 +11,9 @@ error on any resource an invariant reaches:
   point (``1.0`` is an Integer, ``1.0.toString()`` is ``'1'``); ``toBoolean()`` ignores decimals;
 - ``as`` / ``ofType`` take a FHIR primitive's ancestors (``gender.as(string)`` is the code), where HL7's
   engine walks the ancestry of complex types only, and accept an unknown type name silently;
-- ``contains('')`` / ``startsWith('')`` are false, where HL7's engine answers true;
+- ``''.startsWith('')`` is false, where HL7's engine answers true; ``contains()`` (this replaces the
+  validator's earlier wrap, which answered false to ``''`` and to no input) is empty on no input, as in
+  HL7's funcContains (bdl-8 passes an entry without fullUrl through expression_fixes, as in HL7's);
 - HL7's engine's own environment variables ``%sct``, ``%loinc``, ``%`vs-name``` and ``%`ext-name``` are
   undefined.
 
@@ -22,7 +24,7 @@ validator's own function table); fhirpathpy behaves as before for any other call
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -70,11 +72,17 @@ class _Moment:
 
     def edges(self) -> tuple[datetime, datetime]:
         """The span the value can mean; without a zone, widened by 14 hours each way (Java couldBeTheSameTime)."""
-        low = self.start()
-        y, mo = self.fields[0], self.fields[1]
-        high = {_YEAR: lambda: low.replace(year=y + 1), _MONTH: lambda: low.replace(year=y + mo // 12, month=mo % 12 + 1),
-                _DAY: lambda: low + timedelta(days=1), _MINUTE: lambda: low + timedelta(minutes=1),
-                _SECOND: lambda: low + timedelta(seconds=1), _MILLI: lambda: low}[self.precision]()
+        y, mo, d, h, mi, sec, ms = self.fields
+        naive = datetime(y, mo, d, h, mi, sec, ms * 1000)
+        if self.precision == _YEAR:
+            high = naive.replace(year=y + 1)
+        elif self.precision == _MONTH:
+            high = naive.replace(year=y + mo // 12, month=mo % 12 + 1)
+        else:
+            high = naive + {_DAY: timedelta(days=1), _MINUTE: timedelta(minutes=1), _SECOND: timedelta(seconds=1),
+                            _MILLI: timedelta(0)}[self.precision]
+        shift = timedelta(minutes=self.zone or 0)
+        low, high = naive - shift, high - shift
         slack = timedelta(hours=14 if self.zone is None else 0)
         return low - slack, high + slack
 
@@ -203,7 +211,7 @@ _SYSTEM_TYPES = frozenset({"String", "Boolean", "Integer", "Decimal", "Quantity"
 def _type_matches(item: Any, wanted: TypeInfo) -> bool:
     """``wanted`` is the item's type, or (complex types only) an ancestor; a primitive matches its own type
     only (Java stops the walk at a PRIMITIVETYPE definition: ``gender.as(string)`` is empty)."""
-    model = TypeInfo.model or {}
+    model: dict[str, Any] = TypeInfo.model or {}
     parents: dict[str, str] = model.get("type2Parent", {})
     name = wanted.name
     if wanted.namespace != TypeInfo.System and name not in parents and name not in _SYSTEM_TYPES:
@@ -213,7 +221,7 @@ def _type_matches(item: Any, wanted: TypeInfo) -> bool:
         return False
     if have.namespace == TypeInfo.FHIR and name[:1].islower() and wanted.namespace != TypeInfo.System:
         return bool(have.name == name)
-    return bool(have.is_(wanted))  # type: ignore[no-untyped-call]
+    return bool(have.is_(wanted))
 
 
 def as_fn(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
