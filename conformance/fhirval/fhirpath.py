@@ -23,7 +23,7 @@ from fhirpathpy.engine.util import get_data, process_user_invocation_table
 from fhirpathpy.models import models
 from lxml import etree
 
-from conformance.fhirval import fhirpath_primitives, fhirpath_semantics
+from conformance.fhirval import fhirpath_primitives, fhirpath_quantities, fhirpath_semantics
 from conformance.fhirval.xhtml_rules import structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
@@ -109,9 +109,12 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
     ``"2023-06-21" <= "2023-06-21T06:20:00Z"`` is true; FHIRPath (and HL7's validator) make a comparison
     of values at different precisions that agree up to the shorter one empty, which fails per-1.
     """
-    def compare(left: list[Any], right: list[Any]) -> Any:
+    def compare(ctx: Any, left: list[Any], right: list[Any]) -> Any:
         if len(left) != 1 or len(right) != 1:
             return []
+        order = fhirpath_quantities.compare(left[0], right[0], R4_MODEL)  # before fhirpathpy, which cannot
+        if order is not False:
+            return op(order)
         quick = _same_shape_order(get_data(left[0]), get_data(right[0]))  # type: ignore[no-untyped-call]
         if quick is not None:
             return op(quick)
@@ -119,17 +122,13 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
         if isinstance(a, FP_DateTime) and isinstance(b, FP_DateTime):
             order = a.compare(b)  # type: ignore[no-untyped-call]
             return [] if order is None else op(order)
-        return original(None, left, right)
+        return original(ctx, left, right)
     return compare
 
 
 # Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
 _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
     "hasValue": {"fn": _has_value, "arity": {0: []}},
-    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
     # txt-1/txt-2 are checked natively (narrative_problem); the expression itself then passes.
     "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
 }}
@@ -172,7 +171,15 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 
 
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
-_TABLE.update(fhirpath_semantics.TABLE)  # =, !=, toString, as, ofType, contains... (fhirpath_semantics.py)
+_TABLE.update(fhirpath_semantics.TABLE)
+# the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
+# entries process_user_invocation_table hands plain data
+_TABLE.update({
+    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+})  # =, !=, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
 
 

@@ -34,6 +34,7 @@ from fhirpathpy.engine.invocations import misc
 from fhirpathpy.engine.nodes import FP_DateTime, FP_Time, ResourceNode, TypeInfo
 from fhirpathpy.engine.util import get_data
 
+from conformance.fhirval import fhirpath_quantities
 from conformance.fhirval.fhirpath_primitives import PRIMITIVES_WHOLE
 
 # ---- date / dateTime equality (BaseDateTimeType.equalsUsingFhirPathRules) ----------------------------
@@ -130,6 +131,9 @@ def _item_equal(ctx: Any, a: Any, b: Any) -> bool | None:
         ma = _moment(FP_DateTime(get_data(a)))  # type: ignore[no-untyped-call]
     if ma is not None and mb is not None:
         return temporal_equal(ma, mb)
+    same = fhirpath_quantities.equal(a, b, ctx.get("model") or {})
+    if same != "other":
+        return same if isinstance(same, bool) else None
     answer: bool | None = fp_equality.equality(ctx, [a], [b])  # type: ignore[no-untyped-call]
     return answer
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fhirpathpy import evaluate as fhirpathpy_evaluate
+from fhirpathpy.models import models
 
 from conformance.fhirval.invariants import evaluate
 
@@ -107,3 +108,31 @@ def test_hl7s_named_environment_variables() -> None:
     assert ours("%`ext-patient-birthTime`") == ["http://hl7.org/fhir/StructureDefinition/patient-birthTime"]
     with pytest.raises(ValueError, match="undefined environment variable"):
         ours("%nothing")
+
+
+OBSERVATION: dict[str, Any] = {
+    "resourceType": "Observation", "status": "final", "code": {"text": "weight"},
+    "valueQuantity": {"value": 185, "unit": "lbs", "system": "http://unitsofmeasure.org", "code": "[lb_av]"},
+}
+
+
+def test_a_resources_quantity_orders_against_a_literal_in_other_units() -> None:
+    """fhirpath_quantities.py (FHIRPathEngine.opLessThan): fhirpathpy raised "did not match type" for a
+    resource's Quantity and TypeError for two literals, so such a constraint was never evaluated."""
+    with pytest.raises(Exception, match="did not match type"):
+        fhirpathpy_evaluate(OBSERVATION, "Observation.value < 200 '[lb_av]'", model=models["r4"])
+    assert ours("value < 200 '[lb_av]'", OBSERVATION) == [True]
+    assert ours("value > 80 'kg'", OBSERVATION) == [True]  # 185 lb is about 84 kg
+    assert ours("value < 80 'kg'", OBSERVATION) == [False]
+    assert ours("6 days < 1 week") == [True]
+    assert ours("1 'kg' >= 1000 'g'") == [True]
+    with pytest.raises(ValueError, match="cannot order"):
+        ours("value < 2 'm'", OBSERVATION)  # not evaluated, never failed
+
+
+def test_quantity_equality_converts_ucum_units() -> None:
+    assert theirs("1 'kg' = 1000 'g'") == [False]
+    assert ours("1 'kg' = 1000 'g'") == [True]
+    assert ours("1 'kg' = 2 'm'") == [False]
+    assert ours("value = 185 '[lb_av]'", OBSERVATION) == [True]
+    assert ours("7 days = 1 week") == [True]  # calendar durations keep fhirpathpy's rules
