@@ -62,7 +62,8 @@ def quantity_of(item: Any, model: dict[str, Any]) -> Quantity | None:
         return None
     ucum_code, shown_unit = data.get("code"), data.get("unit")
     is_ucum = data.get("system") == UCUM and isinstance(ucum_code, str)
-    return Quantity(Decimal(str(value)), ucum_code if is_ucum else None, shown_unit if isinstance(shown_unit, str) else None)
+    shown = shown_unit if isinstance(shown_unit, str) else None
+    return Quantity(Decimal(str(value)), ucum_code if is_ucum else None, shown)
 
 
 def _in_units_of(a: Quantity, b: Quantity) -> Decimal | None:
