@@ -23,7 +23,12 @@ from fhirpathpy.engine.util import get_data, process_user_invocation_table
 from fhirpathpy.models import models
 from lxml import etree
 
-from conformance.fhirval import fhirpath_primitives, fhirpath_quantities, fhirpath_semantics
+from conformance.fhirval import (
+    fhirpath_primitives,
+    fhirpath_quantities,
+    fhirpath_scope,  # noqa: F401 - restores $this after each iteration (see there)
+    fhirpath_semantics,
+)
 from conformance.fhirval.xhtml_rules import structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
@@ -42,7 +47,8 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows
     # ``%resource.is(Questionnaire)`` (SDC's and R5's extension context invariants) was false
     env = {k: _typed(v) for k, v in env.items()}
     ctx = {"dataRoot": root, "vars": fhirpath_semantics.Environment(context=node, ucum=UCUM, **env), "model": R4_MODEL,
-           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True}
+           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True,
+           "$this": root}  # $this outside any iteration is the focus, as HL7's engine starts (fhirpathpy: KeyError)
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
     result = []
     for value in out if isinstance(out, list) else [out]:

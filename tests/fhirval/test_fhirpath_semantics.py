@@ -136,3 +136,15 @@ def test_quantity_equality_converts_ucum_units() -> None:
     assert ours("1 'kg' = 2 'm'") == [False]
     assert ours("value = 185 '[lb_av]'", OBSERVATION) == [True]
     assert ours("7 days = 1 week") == [True]  # calendar durations keep fhirpathpy's rules
+
+
+def test_this_is_the_focus_again_after_an_iteration() -> None:
+    """fhirpath_scope.py: fhirpathpy left ``$this`` at the last item a where() iterated, and evaluated a later
+    argument against it (suite: testSubSetOf3); a top-level ``$this`` raised KeyError."""
+    patient = {"resourceType": "Patient", "gender": "male",
+               "name": [{"use": "official", "family": "A"}, {"use": "usual", "family": "B"}]}
+    assert theirs("name.where(use = 'usual').family.subsetOf(name.family)", patient) == [False]
+    assert ours("name.where(use = 'usual').family.subsetOf(name.family)", patient) == [True]
+    assert ours("name.where(use = 'usual').family.subsetOf($this.name.family)", patient) == [True]
+    assert ours("$this.gender") == ["male"]
+    assert ours("name.where(family.where($this = 'B').exists()).use", patient) == ["usual"]
