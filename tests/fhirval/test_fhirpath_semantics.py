@@ -148,3 +148,22 @@ def test_this_is_the_focus_again_after_an_iteration() -> None:
     assert ours("name.where(use = 'usual').family.subsetOf($this.name.family)", patient) == [True]
     assert ours("$this.gender") == ["male"]
     assert ours("name.where(family.where($this = 'B').exists()).use", patient) == ["usual"]
+
+
+def test_equivalence_of_collections_ignores_order() -> None:
+    """FHIRPath 6.1.3: ``~`` on collections is order-free (suite: testEquivalent21/23); fhirpathpy went in order."""
+    assert theirs("(1 | 2 | 3) ~ (3 | 2 | 1)") == [False]
+    assert ours("(1 | 2 | 3) ~ (3 | 2 | 1)") == [True]
+    assert ours("(1 | 2 | 3) !~ (3 | 2 | 1)") == [False]
+    assert ours("name[0].given ~ name[0].given.tail() | name[0].given.first()") == [True]
+    assert ours("(1 | 2) ~ (1 | 3)") == [False]
+    assert ours("deceasedString ~ {}") == [True]
+    assert ours("gender ~ {}") == [False]
+
+
+def test_matches_full_is_a_whole_string_match_and_matches_a_search() -> None:
+    """FHIRPathEngine.funcMatchesFull (fhirpathpy: "Not implemented"); funcMatches finds, as fhirpathpy does."""
+    assert ours("gender.matchesFull('mal')") == [False]
+    assert ours("gender.matchesFull('m.*e')") == [True]
+    assert ours("gender.matches('mal')") == [True]
+    assert ours("deceasedString.matchesFull('x')") == []
