@@ -24,6 +24,7 @@ from fhirpathpy.models import models
 from lxml import etree
 
 from conformance.fhirval import (
+    fhirpath_boundaries,
     fhirpath_primitives,
     fhirpath_quantities,
     fhirpath_scope,  # noqa: F401 - restores $this after each iteration (see there)
@@ -177,7 +178,8 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 
 
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
-_TABLE.update(fhirpath_semantics.TABLE)
+_TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, contains... (fhirpath_semantics.py)
+_TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
 _TABLE.update({

@@ -167,3 +167,25 @@ def test_matches_full_is_a_whole_string_match_and_matches_a_search() -> None:
     assert ours("gender.matchesFull('m.*e')") == [True]
     assert ours("gender.matches('mal')") == [True]
     assert ours("deceasedString.matchesFull('x')") == []
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("1.587.lowBoundary()", "1.58650000"), ("1.587.highBoundary(2)", "1.59"), ("(-1.587).lowBoundary(2)", "-1.59"),
+    ("120.lowBoundary(2)", "119.50"), ("1.highBoundary(0)", "2"), ("0.0034.lowBoundary(1)", "0.0"),
+])
+def test_decimal_boundaries_as_hl7_computes_them(expression: str, expected: str) -> None:
+    """fhirpath_boundaries.py, ported from HL7's Utilities.lowBoundaryForDecimal (fhirpathpy: "Not implemented")."""
+    assert [str(v) for v in ours(expression)] == [expected]
+
+
+def test_date_boundaries_and_r5s_period_invariant() -> None:
+    """R5's per-1 is ``start.lowBoundary() < end.highBoundary()``: a Period within one day passes, a reversed one
+    fails; a missing zone is +14:00 (low) or -12:00 (high), as in HL7's DateTimeUtil."""
+    assert [v.asStr for v in ours("@2014.lowBoundary(6) | @2014.highBoundary(6)")] == ["2014-01", "2014-12"]
+    assert [v.asStr for v in ours("@2014-01-01T08.highBoundary(17)")] == ["2014-01-01T08:00:59.999-12:00"]
+    per1 = "start.empty() or end.empty() or (start.lowBoundary() < end.highBoundary())"
+    ok = {"start": "2014-01-01", "end": "2014-01-01T10:00:00Z"}
+    reversed_ = {"start": "2014-01-03T10:00:00Z", "end": "2014-01-01"}  # the 2nd would pass: end may be -12:00
+    assert evaluate(per1, ok, "Period", PATIENT, PATIENT) == [True]
+    assert evaluate(per1, reversed_, "Period", PATIENT, PATIENT) == [False]
+    assert ours("1.587.lowBoundary(39)") == []
