@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import ABSOLUTE_REST, FULLURL_OPTIONAL, RELATIVE, SCHEME, is_absolute_url
+from conformance.fhirval.references import ABSOLUTE_REST, FULLURL_OPTIONAL, RELATIVE, is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -93,7 +93,9 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if not isinstance(entry, dict):
             continue
         full_url = entry.get("fullUrl")
-        if isinstance(full_url, str) and not SCHEME.match(full_url):
+        if isinstance(full_url, str) and full_url and not is_absolute_url(full_url):
+            # BundleValidator.validateBundle (BUNDLE_ENTRY_URL_ABSOLUTE), by Utilities.isAbsoluteUrl: a lowercase
+            # token scheme, so neither "HTTP://..." nor a relative "Patient/1" is a fullUrl
             w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]",
                          f"the fullUrl must be an absolute URL (not {full_url!r})")
         elif full_url is None:
@@ -118,7 +120,7 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if not isinstance(full_url, str) or not isinstance(res, dict):
             continue
         where = f"{loc}.entry[{i}]"
-        rest = REST_FULLURL.fullmatch(full_url) if SCHEME.match(full_url) else None
+        rest = REST_FULLURL.fullmatch(full_url) if is_absolute_url(full_url) else None
         named = rest.group("type") if rest is not None else None
         rid = res.get("id")
         # only a RESTful http(s) URL (its second-last segment a resource type) must end with type/id, as HL7's
@@ -208,10 +210,11 @@ def _searched_types(w: Walker, bundle: Json) -> set[str]:
     for link in links if isinstance(links, list) else ():
         if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str):
             # Split by hand: urlsplit raises on the placeholders examples use (UK Core's "https://[base]/...").
+            # As BundleValidator.readSearchResourceTypes: the path's last segment when it is a type, else _type
             path, _, query = link["url"].partition("#")[0].partition("?")
-            named = {t for v in parse_qs(query).get("_type", []) for t in v.split(",") if t}
-            if named:
-                return {t for t in named if w.model.is_resource_type(t)}
             last = path.rstrip("/").rsplit("/", 1)[-1]
-            return {last} if w.model.is_resource_type(last) else set()
+            if w.model.is_resource_type(last):
+                return {last}
+            named = {t for v in parse_qs(query).get("_type", []) for t in v.split(",") if t}
+            return {t for t in named if w.model.is_resource_type(t)}
     return set()

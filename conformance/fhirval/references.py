@@ -149,6 +149,14 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             return
         rtype = parsed.type
         frame = w.frames[-1]
+        if parsed.kind == "conditional" and ref.count("/") not in (1, 3) and _entry_bundle_type(w) not in (
+                None, "", "transaction", "batch"):
+            # BaseValidator.getFromBundle (Reference_REF_Format2): outside a transaction or batch a Bundle entry's
+            # relative reference must be Type/id; a conditional reference is resolved only by a server processing
+            # a transaction (R4 http.html#trules)
+            w.sink.error("reference-format", f"{loc}.reference", f"{ref!r}: a conditional reference is allowed only "
+                                                                 "in a transaction or batch; in this Bundle a relative "
+                                                                 "reference must be Type/id")
         if parsed.kind != "local" and w.bundles:
             _check_entry_full_url(w, ref, parsed.kind in ("relative", "conditional"), loc)
         if parsed.kind == "local":
@@ -305,11 +313,19 @@ def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None
 def _in_bundle_entry(w: Walker) -> bool:
     """Whether the reference is in a Bundle entry with a fullUrl (what a relative reference resolves against);
     the Bundle's own elements (its signature) excepted. A missing fullUrl is reported by the Bundle rules."""
+    return _entry_bundle_type(w) is not None
+
+
+def _entry_bundle_type(w: Walker) -> str | None:
+    """The type of the Bundle whose entry (one with a fullUrl) holds the reference ("" when it has none); None when
+    the reference is in no such entry."""
     if not w.bundles:
-        return False
-    for frame in reversed(w.frames):
+        return None
+    for k in range(len(w.frames) - 1, -1, -1):
+        frame = w.frames[k]
         if frame.type == "Bundle":
-            return False
+            return None
         if frame.full_url:
-            return True
-    return False
+            btype = w.frames[k - 1].resource.get("type") if k > 0 and w.frames[k - 1].type == "Bundle" else None
+            return btype if isinstance(btype, str) else ""
+    return None

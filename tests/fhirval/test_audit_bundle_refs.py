@@ -1,0 +1,94 @@
+"""Issue 21, audit of references, Bundles, attachments and narrative against HL7's validator (s-fvaud3).
+
+Each rule is pinned on both sides: the synthetic resource that HL7's source calls invalid, and its valid twin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.validate import validate_resource
+from conformance.fhirval.xhtml_rules import url_problem
+
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'}
+
+
+def found(res: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((i.defect, i.location) for i in validate_resource(res, base_source()) if i.is_error)
+
+
+def observation(**extra: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "o1", "text": NARRATIVE, "status": "final", "code": {"text": "x"},
+            **extra}
+
+
+def bundle(btype: str, *entries: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"resourceType": "Bundle", "type": btype, "entry": list(entries)}
+    return out
+
+
+# ---- a conditional reference outside a transaction (BaseValidator.getFromBundle, Reference_REF_Format2) ----------
+
+def test_conditional_reference_in_a_collection_is_an_error() -> None:
+    obs = observation(subject={"reference": "Patient?identifier=123"})
+    b = bundle("collection", {"fullUrl": "http://example.org/fhir/Observation/o1", "resource": obs})
+    assert ("reference-format", "Bundle.entry[0].resource.subject.reference") in found(b)
+
+
+def test_conditional_reference_in_a_transaction_is_not() -> None:
+    obs = observation(subject={"reference": "Patient?identifier=123"})
+    b = bundle("transaction", {"fullUrl": "urn:uuid:6f7c3a52-3b7e-4c51-9a8e-0d1d2f3a4b5c", "resource": obs,
+                               "request": {"method": "POST", "url": "Observation"}})
+    assert found(b) == []
+
+
+def test_conditional_reference_outside_a_bundle_is_not() -> None:
+    assert found(observation(subject={"reference": "Patient?identifier=123"})) == []
+
+
+# ---- fullUrl absolute by Utilities.isAbsoluteUrl (BundleValidator: BUNDLE_ENTRY_URL_ABSOLUTE) -------------------
+
+@pytest.mark.parametrize(("full_url", "bad"), [
+    ("HTTP://example.org/fhir/Observation/o1", True),  # an upper-case scheme is no token HL7 reads as a scheme
+    ("my-scheme:o1", True),
+    ("http://example.org/fhir/Observation/o1", False),
+    ("urn:uuid:6f7c3a52-3b7e-4c51-9a8e-0d1d2f3a4b5c", False),
+])
+def test_full_url_must_be_absolute_as_hl7_reads_it(full_url: str, bad: bool) -> None:
+    b = bundle("collection", {"fullUrl": full_url, "resource": observation()})
+    assert (("bundle-fullurl", "Bundle.entry[0]") in found(b)) is bad
+
+
+# ---- searchset: the searched type from the self link's path first (BundleValidator.readSearchResourceTypes) -------
+
+def test_searchset_type_from_path_before_type_parameter() -> None:
+    b = bundle("searchset", {"fullUrl": "http://example.org/fhir/Observation/o1", "resource": observation(),
+                             "search": {"mode": "match"}})
+    b["link"] = [{"relation": "self", "url": "http://example.org/fhir/Observation?_type=Patient"}]
+    assert found(b) == []
+    b["link"][0]["url"] = "http://example.org/fhir/Patient?code=x"
+    assert ("searchset", "Bundle.entry[0].resource") in found(b)
+
+
+# ---- data: URLs in the narrative (UrlUtil.checkValidUrl) --------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "bad"), [
+    ("data:image/png;base64,iVBORw0KGgo=", False),
+    ("data:image/svg+xml;charset=utf-8,%3Csvg%3E", False),
+    ("data:,hello", False),  # no media type: not judged
+    ("data:application/octet-stream;base64,A==", True),  # 3 base64 characters: not quads
+    ("data:image/png;base64,A(B=", True),
+    ("data:text/plain,", True),  # Java's split drops the empty data: no data
+    ("data:image;base64,AAAA", True),  # no subtype
+])
+def test_data_url(url: str, bad: bool) -> None:
+    assert (url_problem(url) is not None) is bad
+
+
+def test_data_url_in_a_narrative_image() -> None:
+    res = observation(text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><img '
+                                                         'src="data:image/png;base64,A==" alt="x"/></div>'})
+    assert ("narrative", "Observation.text.div") in found(res)
