@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import ABSOLUTE_REST, FULLURL_OPTIONAL, RELATIVE, is_absolute_url
+from conformance.fhirval.references import FULLURL_OPTIONAL, RELATIVE, is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -25,21 +25,17 @@ def _entries(bundle: Json) -> list[Json]:
 
 
 def index_entries(bundle: Json) -> dict[str, Json]:
-    """fullUrl -> resource, plus ``Type/id`` -> resource for entries reachable by a relative reference."""
+    """fullUrl -> resource, the only key a reference between entries resolves by (see ``resolve``); and, for a
+    versioned ``Type/id/_history/vid``, `` fullUrl/_history/versionId`` (a space first: no fullUrl has one)."""
     table: dict[str, Json] = {}
     for entry in _entries(bundle):
         res, full_url = entry.get("resource"), entry.get("fullUrl")
-        if not isinstance(res, dict):
-            continue
-        if isinstance(full_url, str):
+        if isinstance(res, dict) and isinstance(full_url, str):
             table.setdefault(full_url, res)
-        rtype, rid = res.get("resourceType"), res.get("id")
-        if isinstance(rtype, str) and isinstance(rid, str):
-            table.setdefault(f" {rtype}/{rid}", res)
-            if isinstance(full_url, str) and full_url.startswith("urn:"):
-                # in a document or message such an entry is not reachable as Type/id (HL7's validator: "same type
-                # and id, but it does not match"): see references.check
-                table.setdefault(f"?{rtype}/{rid}", res)
+            meta = res.get("meta")
+            version = meta.get("versionId") if isinstance(meta, dict) else None
+            if isinstance(version, str):  # a history holds several versions under one fullUrl
+                table.setdefault(f" {full_url}/_history/{version}", res)
     return table
 
 
@@ -54,19 +50,21 @@ def entry_full_url(bundle: Json, res: Json, host: Json) -> str | None:
 
 
 def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | None:
+    """The entry a reference finds as HL7's validator finds it (BaseValidator.getFromBundle): an absolute one by its
+    fullUrl; ``Type/id`` (optionally ``/_history/vid``, then of that meta.versionId) as the referring entry's base
+    plus ``Type/id`` (a RESTful fullUrl's base: all but its last two segments), or, from an entry known by a
+    ``urn:`` fullUrl, as that urn's namespace plus the id. Nothing else: an entry of that type and id on another
+    base is not the one meant (HL7 only warns of a possible match), so its target profiles are not judged."""
     hit = table.get(ref)
     if hit is not None:
         return hit
     m = RELATIVE.fullmatch(ref)
-    if m is None:
+    if m is None or not base_url:
         return None
-    if base_url:
-        b = ABSOLUTE_REST.fullmatch(base_url)
-        if b is not None:
-            hit = table.get(f"{b.group('base')}/{m.group('type')}/{m.group('id')}")
-            if hit is not None:
-                return hit
-    return table.get(f" {m.group('type')}/{m.group('id')}")
+    if base_url.startswith("urn:"):
+        return table.get(f"{base_url.rpartition(':')[0]}:{m.group('id')}") if m.group("vid") is None else None
+    target = f"{base_url.rstrip('/').rsplit('/', 2)[0]}/{m.group('type')}/{m.group('id')}"
+    return table.get(target) if m.group("vid") is None else table.get(f" {target}/_history/{m.group('vid')}")
 
 
 _PAGING = frozenset({"first", "previous", "next", "last"})

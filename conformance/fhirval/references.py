@@ -180,8 +180,8 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             elif resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
-            if resolved is None and parsed.kind == "relative":
-                _check_uuid_namesake(w, ref, loc)
+            if resolved is not None and parsed.kind == "relative":
+                _check_resolved_type(w, ref, resolved, loc)
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
             rtype = rtype or resolved["resourceType"]
     allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
@@ -268,20 +268,16 @@ def _check_aggregation(ref: str, resolved: Json | None, modes: tuple[str, ...], 
                                                    "not allow")
 
 
-def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
-    """A relative reference that resolves to nothing, while an entry's fullUrl is ``urn:uuid:`` (or ``urn:oid:``)
-    and the reference's id: that entry is the one meant (a uuid names one thing), so a resource of another type
-    there is a wrong target, as HL7's validator says ("matching reference ... has resourceType ...")."""
+def _check_resolved_type(w: Walker, ref: str, target: Json, loc: str) -> None:
+    """A ``Type/id`` reference from an entry known by a ``urn:`` fullUrl finds the entry named by that urn's
+    namespace and the id, whatever its type (bundles.resolve); one of another type is a wrong target, as HL7's
+    validator says (BaseValidator.getFromBundle, REFERENCE_REF_RESOURCETYPE: "matching reference ... has
+    resourceType ...")."""
     m = RELATIVE.fullmatch(ref)
-    if m is None:
-        return
-    for scheme in ("urn:uuid:", "urn:oid:"):
-        namesake = w.bundles[-1].get(scheme + m.group("id"))
-        found = namesake.get("resourceType") if namesake is not None else None
-        if isinstance(found, str) and found != m.group("type"):
-            w.sink.error("reference-target", loc, f"the entry {scheme}{m.group('id')} that {ref!r} names is a "
-                                                  f"{found}, not a {m.group('type')}")
-            return
+    found = target.get("resourceType")
+    if m is not None and isinstance(found, str) and found != m.group("type"):
+        w.sink.error("reference-target", loc, f"the entry that {ref!r} resolves to is a {found}, not a "
+                                              f"{m.group('type')}")
 
 
 # Bundles whose entries may go without a fullUrl, and refer from there: R4 (Bundle.entry.fullUrl) "fullUrl can be

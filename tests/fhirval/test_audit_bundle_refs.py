@@ -5,11 +5,14 @@ Each rule is pinned on both sides: the synthetic resource that HL7's source call
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource, load_definitions
 from conformance.fhirval.validate import validate_resource
 from conformance.fhirval.xhtml_rules import url_problem
 
@@ -92,3 +95,61 @@ def test_data_url_in_a_narrative_image() -> None:
     res = observation(text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><img '
                                                          'src="data:image/png;base64,A==" alt="x"/></div>'})
     assert ("narrative", "Observation.text.div") in found(res)
+
+
+# ---- Type/id in a Bundle resolves only as HL7's getFromBundle resolves it ----------------------------------------
+
+PROFILES = "https://conformance.example/fhir/StructureDefinition/"
+
+
+def _profiles(tmp_path: Path) -> LayeredSource:
+    gendered = {"resourceType": "StructureDefinition", "url": PROFILES + "gendered", "name": "Gendered",
+                "status": "active", "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+                "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+                "differential": {"element": [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]}}
+    subject = {**gendered, "url": PROFILES + "subject-gendered", "name": "SubjectGendered", "type": "Observation",
+               "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+               "differential": {"element": [{"id": "Observation.subject", "path": "Observation.subject", "type": [
+                   {"code": "Reference", "targetProfile": [PROFILES + "gendered"]}]}]}}
+    for i, definition in enumerate((gendered, subject)):
+        (tmp_path / f"def{i}.json").write_text(json.dumps(definition))
+    return load_definitions([tmp_path])
+
+
+def _pair(obs_url: str, patient_url: str, ref: str = "Patient/2") -> dict[str, Any]:
+    obs = observation(id="1", meta={"profile": [PROFILES + "subject-gendered"]}, subject={"reference": ref})
+    return bundle("collection", {"fullUrl": obs_url, "resource": obs},
+                  {"fullUrl": patient_url, "resource": {"resourceType": "Patient", "id": "2", "text": NARRATIVE}})
+
+
+def _errors(res: dict[str, Any], source: LayeredSource) -> list[tuple[str, str]]:
+    return sorted((i.defect, i.location) for i in validate_resource(res, source) if i.is_error)
+
+
+def test_an_entry_on_another_base_is_not_the_target(tmp_path: Path) -> None:
+    """HL7 finds http://b.example/fhir/Patient/2 only from an entry on that base (else a warning of a possible
+    match): the target is not resolved, so its target profile is not judged."""
+    source = _profiles(tmp_path)
+    wrong = ("reference-target", "Bundle.entry[0].resource.subject")
+    assert wrong in _errors(_pair("http://a.example/fhir/Observation/1", "http://a.example/fhir/Patient/2"), source)
+    assert wrong not in _errors(_pair("http://a.example/fhir/Observation/1", "http://b.example/fhir/Patient/2"),
+                                source)
+
+
+def test_from_a_urn_entry_type_and_id_names_the_urn(tmp_path: Path) -> None:
+    """From urn:uuid:X, Patient/Y is the entry urn:uuid:Y (base + id), whatever the resource's own id."""
+    source = _profiles(tmp_path)
+    uuid = "6f7c3a52-3b7e-4c51-9a8e-0d1d2f3a4b5c"
+    doc = _pair("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0", f"urn:uuid:{uuid}", f"Patient/{uuid}")
+    assert ("reference-target", "Bundle.entry[0].resource.subject") in _errors(doc, source)
+    doc["entry"][1]["resource"]["gender"] = "other"
+    assert _errors(doc, source) == []
+
+
+def test_a_versioned_reference_finds_that_version(tmp_path: Path) -> None:
+    source = _profiles(tmp_path)
+    doc = _pair("http://a.example/fhir/Observation/1", "http://a.example/fhir/Patient/2", "Patient/2/_history/5")
+    doc["entry"][1]["resource"]["meta"] = {"versionId": "5"}
+    assert ("reference-target", "Bundle.entry[0].resource.subject") in _errors(doc, source)
+    doc["entry"][1]["resource"]["meta"] = {"versionId": "4"}
+    assert ("reference-target", "Bundle.entry[0].resource.subject") not in _errors(doc, source)
