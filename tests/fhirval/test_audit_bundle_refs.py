@@ -153,3 +153,44 @@ def test_a_versioned_reference_finds_that_version(tmp_path: Path) -> None:
     assert ("reference-target", "Bundle.entry[0].resource.subject") in _errors(doc, source)
     doc["entry"][1]["resource"]["meta"] = {"versionId": "4"}
     assert ("reference-target", "Bundle.entry[0].resource.subject") not in _errors(doc, source)
+
+
+# ---- narrative-language-control as InstanceValidator.checkNarrative reads it ------------------------------------
+
+def _controlled(tmp_path: Path, control: str) -> tuple[LayeredSource, str]:
+    url = PROFILES + "narrative-" + control.strip("_")
+    sd = {"resourceType": "StructureDefinition", "url": url, "name": "NarrativeControl", "status": "draft",
+          "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "derivation": "constraint",
+          "differential": {"element": [{"id": "Patient.text", "path": "Patient.text", "extension": [
+              {"url": "http://hl7.org/fhir/StructureDefinition/narrative-language-control", "valueCode": control}]}]}}
+    (tmp_path / "sd.json").write_text(json.dumps(sd))
+    return load_definitions([tmp_path]), url
+
+
+def _sections(*divs: str, language: str | None = None) -> dict[str, Any]:
+    res: dict[str, Any] = {"resourceType": "Patient", "text": {
+        "status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{"".join(divs) or "x"}</div>'}}
+    if language:
+        res["language"] = language
+    return res
+
+
+def _narrative_issues(res: dict[str, Any], source: LayeredSource, url: str) -> list[str]:
+    return [i.severity for i in validate_resource(res, source, (url,)) if i.defect == "narrative"]
+
+
+def test_a_section_is_a_div_with_xml_lang(tmp_path: Path) -> None:
+    """XhtmlValidator.isLangDiv: xml:lang, not an HTML lang alone."""
+    source, url = _controlled(tmp_path, "_no")
+    assert _narrative_issues(_sections('<div lang="de">x</div>'), source, url) == []
+    assert _narrative_issues(_sections('<div xml:lang="de">x</div>'), source, url) == ["error"]
+
+
+@pytest.mark.parametrize("control", ["_resource", "fr"])
+def test_no_sections_at_all_is_a_warning(tmp_path: Path, control: str) -> None:
+    """XHTML_CONTROL_LANGS_NONE / _NONE2 are warnings; a section missing among others stays an error."""
+    source, url = _controlled(tmp_path, control)
+    assert _narrative_issues(_sections(language="fr"), source, url) == ["warning"]
+    assert _narrative_issues(_sections('<div xml:lang="de">x</div>', language="fr"), source, url) == ["error"]
+    assert _narrative_issues(_sections('<div xml:lang="fr">x</div>', language="fr"), source, url) == []
