@@ -342,6 +342,10 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
         if isinstance(meta, dict) and meta.get("security"):
             w.sink.error("invariant", loc, "constraint failed: dom-5: If a resource is contained in another resource, "
                                            "it SHALL NOT have a security label")
+        if "id" not in res and "_id" not in res:
+            # InstanceValidator.validateContains sets IdStatus.REQUIRED for a contained resource, and
+            # validateResource reports RESOURCE_RES_ID_MISSING: without an id nothing can refer to it (dom-3)
+            w.sink.error("contained-unreferenced", loc, "a contained resource must have an id")
         if len(w.frames) >= 2:
             parent = w.frames[-2]
             parent.local_refs |= frame.local_refs

@@ -194,3 +194,12 @@ def test_no_sections_at_all_is_a_warning(tmp_path: Path, control: str) -> None:
     assert _narrative_issues(_sections(language="fr"), source, url) == ["warning"]
     assert _narrative_issues(_sections('<div xml:lang="de">x</div>', language="fr"), source, url) == ["error"]
     assert _narrative_issues(_sections('<div xml:lang="fr">x</div>', language="fr"), source, url) == []
+
+
+# ---- a contained resource has an id (validateContains: IdStatus.REQUIRED, RESOURCE_RES_ID_MISSING) ---------------
+
+def test_a_contained_resource_without_id_is_an_error() -> None:
+    bad = observation(contained=[{"resourceType": "Patient"}])
+    assert found(bad) == [("contained-unreferenced", "Observation.contained[0]")]
+    good = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
+    assert found(good) == []
