@@ -203,3 +203,26 @@ def test_a_contained_resource_without_id_is_an_error() -> None:
     assert found(bad) == [("contained-unreferenced", "Observation.contained[0]")]
     good = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
     assert found(good) == []
+
+
+# ---- what a document's Composition refers to must be an entry, as resolveInBundle judges it -----------------------
+
+def _document(subject: str) -> dict[str, Any]:
+    composition = {"resourceType": "Composition", "id": "c1", "status": "final", "type": {"text": "x"},
+                   "date": "2020", "title": "t", "text": NARRATIVE, "subject": {"reference": subject},
+                   "author": [{"reference": "Practitioner/p1"}]}
+    base = "http://example.net/fhir"
+    return {"resourceType": "Bundle", "type": "document", "timestamp": "2020-01-01T00:00:00Z",
+            "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"},
+            "entry": [{"fullUrl": f"{base}/Composition/c1", "resource": composition},
+                      {"fullUrl": f"{base}/Practitioner/p1", "resource": {"resourceType": "Practitioner", "id": "p1",
+                                                                           "text": NARRATIVE}}]}
+
+
+@pytest.mark.parametrize(("subject", "bad"), [
+    ("http://example.net/fhir/Patient/x", True),
+    ("Patient/x", True),
+    ("http://example.net/fhir/Questionnaire/q1", False),  # a definition's RESTful URL: not document content
+])
+def test_composition_reference_not_in_the_document(subject: str, bad: bool) -> None:
+    assert (("reference-unresolved", "Bundle.entry[0].resource.subject") in found(_document(subject))) is bad
