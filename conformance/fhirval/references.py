@@ -161,7 +161,12 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             _check_entry_full_url(w, ref, parsed.kind in ("relative", "conditional"), loc)
         if parsed.kind == "local":
             frame.local_refs.add(ref)
-            if ref != "#":
+            if ref == "#" and not frame.contained:
+                # "#" is the container, seen from a contained resource; elsewhere HL7's localResolve finds nothing
+                # (it stops at a Bundle entry or a parameter) and checkReference reports REFERENCE_REF_CANTRESOLVE
+                w.sink.error("reference-unresolved", f"{loc}.reference", "'#' refers to the resource that contains "
+                                                                        "this one, but this resource is not contained")
+            elif ref != "#":
                 container = w.container()
                 resolved = next((c for c in container.resource.get("contained") or () if isinstance(c, dict)
                                  and c.get("id") == ref[1:]), None)

@@ -226,3 +226,12 @@ def _document(subject: str) -> dict[str, Any]:
 ])
 def test_composition_reference_not_in_the_document(subject: str, bad: bool) -> None:
     assert (("reference-unresolved", "Bundle.entry[0].resource.subject") in found(_document(subject))) is bad
+
+
+# ---- '#' is the container, only from a contained resource (localResolve; REFERENCE_REF_CANTRESOLVE) --------------
+
+def test_hash_alone_resolves_only_from_a_contained_resource() -> None:
+    assert found(observation(subject={"reference": "#"})) == [("reference-unresolved", "Observation.subject.reference")]
+    provenance = {"resourceType": "Provenance", "id": "pv", "target": [{"reference": "#"}],
+                  "recorded": "2020-01-01T00:00:00Z", "agent": [{"who": {"display": "x"}}]}
+    assert found(observation(contained=[provenance])) == []
