@@ -28,7 +28,7 @@ from conformance.fhirval.narrative import (
     language_controls,
     unresolved_anchors,
 )
-from conformance.fhirval.primitives import PRIMITIVES, check_primitive
+from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
@@ -318,13 +318,13 @@ class ValueWalker:
         if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
             problem = check_primitive(tcode, item)
             if problem is not None:
-                self.sink.error(problem[0], loc, problem[1])
+                report_primitive(self.sink, problem, node.binding, loc)
             return
         if node.resource_id:
             tcode = "id"
         problem = check_primitive(tcode, item)
         if problem is not None:
-            self.sink.error(problem[0], loc, problem[1])
+            report_primitive(self.sink, problem, node.binding, loc)
             return
         if tcode == "xhtml" and isinstance(item, str):
             for why in narrative_problems(item):

@@ -79,7 +79,8 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
                   extension_domains: Sequence[str]) -> list[Issue]:
     try:
-        from conformance.fhirval.xml import FhirXmlError, xml_to_json
+        from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
+        from conformance.fhirval.xml_rules import xml_document_issues
     except ImportError:
         return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
     # surrogatepass: a lone surrogate reaches the XML parser as an invalid character instead of raising here
@@ -88,14 +89,16 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
         return [Issue("fatal", "too-large", "", f"the input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
     first: list[Issue] = []
     try:
+        root = parse_xml(raw, keep_pis=True)
+        first.extend(xml_document_issues(raw, root))
         try:
-            doc = xml_to_json(raw, source)
+            doc = element_to_json(root, source)
         except FhirXmlError as exc:
             if "(found none)" not in str(exc):
                 raise
             # No xmlns at all (9 of UK Core 2.0.2's own examples): read it as FHIR, and say so. A warning,
             # not HL7's error: the content is still judged in full, and the defect is still reported.
-            doc = xml_to_json(raw, source, allow_no_namespace=True)
+            doc = element_to_json(root, source, allow_no_namespace=True)
             first.append(Issue("warning", "xml-namespace", "", f"the XML has no namespace: FHIR XML must be in "
                                                                f"http://hl7.org/fhir ({exc})"))
     except FhirXmlError as exc:

@@ -46,10 +46,12 @@ class FhirXmlError(ValueError):
         super().__init__(f"line {line}: {message}" if line else message)
 
 
-def parse_xml(data: bytes) -> Any:
-    """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else."""
+def parse_xml(data: bytes, *, keep_pis: bool = False) -> Any:
+    """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else. ``keep_pis`` keeps
+    processing instructions for the validator to report (the conversion skips them)."""
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=not keep_pis,
+        huge_tree=False,
     )
     try:
         root = etree.fromstring(data, parser)

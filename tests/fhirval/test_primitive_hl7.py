@@ -1,0 +1,37 @@
+"""Primitive rules where HL7's InstanceValidator.checkPrimitive differs from R4's published regexes: a time has no
+fractional seconds; a value of whitespace only is a warning (an error only under a required binding)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.validate import validate_resource
+
+_OBS = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+
+
+def found(resource: dict[str, Any], severity: str = "error") -> list[tuple[str, str]]:
+    return sorted((i.defect, i.location) for i in validate_resource(resource, base_source())
+                  if (i.is_error if severity == "error" else i.severity == severity))
+
+
+def test_a_time_has_no_fractional_seconds() -> None:
+    assert found({**_OBS, "valueTime": "12:00:00"}) == []
+    assert found({**_OBS, "valueTime": "12:00:00.5"}) == [("primitive-format", "Observation.value.ofType(time)")]
+    assert found({**_OBS, "effectiveDateTime": "2020-01-01T12:00:00.5Z"}) == []  # dateTime keeps them
+
+
+def test_whitespace_only_is_a_warning() -> None:
+    coded = {"resourceType": "Patient", "maritalStatus": {"coding": [{"system": "http://x.org/cs", "code": "  "}]}}
+    assert found(coded) == []
+    assert ("blank-value", "Patient.maritalStatus.coding[0].code") in found(coded, "warning")
+    assert found({**_OBS, "effectiveDateTime": " "}) == []
+
+
+def test_whitespace_only_under_a_required_binding_is_an_error() -> None:
+    assert found({"resourceType": "Patient", "gender": " "}) == [("code-invalid", "Patient.gender")]
+
+
+def test_other_whitespace_in_a_code_is_still_an_error() -> None:
+    assert found({"resourceType": "Patient", "gender": " male"}) == [("primitive-format", "Patient.gender")]
