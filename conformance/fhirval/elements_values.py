@@ -44,6 +44,8 @@ _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # (InstanceValidator.isLiteralScheme, TYPE_SPECIFIC_CHECKS_DT_XHTML_LITERAL_HREF)
 _NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']((?:urn|cid):[^"']*)["']""")
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
+# the types whose maxLength HL7's validator judges (InstanceValidator.checkPrimitive: not markdown, id, instant, time)
+_MAX_LENGTH_TYPES = frozenset({"string", "code", "uri", "url", "canonical", "oid", "uuid", "date", "dateTime"})
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
 # check, whether the type's own definition has FHIRPath constraints)
 Plan = tuple[int, TypeRef | None, tuple[StructureIndex, Node] | None, bool, bool]
@@ -339,7 +341,7 @@ class ValueWalker:
                     self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
                                                       "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
-        if max_length is not None and isinstance(item, str) and len(item) > max_length:
+        if max_length is not None and isinstance(item, str) and len(item) > max_length and tcode in _MAX_LENGTH_TYPES:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
         if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
             check_text_rules(item, node.min_length, node.regex, loc, self.sink)

@@ -35,3 +35,4 @@ def test_whitespace_only_under_a_required_binding_is_an_error() -> None:
 
 def test_other_whitespace_in_a_code_is_still_an_error() -> None:
     assert found({"resourceType": "Patient", "gender": " male"}) == [("primitive-format", "Patient.gender")]
+
