@@ -1,5 +1,6 @@
-"""Primitive rules where HL7's InstanceValidator.checkPrimitive differs from R4's published regexes: a time has no
-fractional seconds; a value of whitespace only is a warning (an error only under a required binding)."""
+"""Rules found by auditing HL7's InstanceValidator (issue 21, fvaud1): checkPrimitive is narrower than R4's published
+regexes (a time has no fractional seconds) and lets a value of whitespace only pass with a warning (an error only under
+a required binding); a contained resource must have an id (IdStatus.REQUIRED)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,10 @@ def test_whitespace_only_under_a_required_binding_is_an_error() -> None:
 def test_other_whitespace_in_a_code_is_still_an_error() -> None:
     assert found({"resourceType": "Patient", "gender": " male"}) == [("primitive-format", "Patient.gender")]
 
+
+
+def test_a_contained_resource_needs_an_id() -> None:
+    org = {"resourceType": "Organization", "name": "o"}
+    patient = {"resourceType": "Patient", "contained": [{**org, "id": "o"}], "managingOrganization": {"reference": "#o"}}
+    assert found(patient) == []
+    assert ("resource-id", "Patient.contained[0]") in found({"resourceType": "Patient", "contained": [org]})
