@@ -41,6 +41,7 @@ def test_other_whitespace_in_a_code_is_still_an_error() -> None:
 
 def test_a_contained_resource_needs_an_id() -> None:
     org = {"resourceType": "Organization", "name": "o"}
-    patient = {"resourceType": "Patient", "contained": [{**org, "id": "o"}], "managingOrganization": {"reference": "#o"}}
+    patient = {"resourceType": "Patient", "contained": [{**org, "id": "o"}],
+               "managingOrganization": {"reference": "#o"}}
     assert found(patient) == []
     assert ("resource-id", "Patient.contained[0]") in found({"resourceType": "Patient", "contained": [org]})
