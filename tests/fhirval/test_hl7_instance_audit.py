@@ -38,6 +38,14 @@ def test_other_whitespace_in_a_code_is_still_an_error() -> None:
     assert found({"resourceType": "Patient", "gender": " male"}) == [("primitive-format", "Patient.gender")]
 
 
+def test_a_code_has_single_spaces_only_between_its_tokens() -> None:
+    def coded(code: str) -> dict[str, Any]:
+        return {"resourceType": "Patient", "maritalStatus": {"coding": [{"system": "http://x.org/cs", "code": code}]}}
+    assert found(coded("a b")) == []
+    for bad in ("a\tb", "a\u00a0b", "a\u2003"):  # R4's regex lets a lone tab through; HL7's whitespace rule does not
+        assert found(coded(bad)) == [("primitive-format", "Patient.maritalStatus.coding[0].code")]
+
+
 
 def test_a_contained_resource_needs_an_id() -> None:
     org = {"resourceType": "Organization", "name": "o"}
