@@ -53,3 +53,10 @@ def test_a_contained_resource_needs_an_id() -> None:
                "managingOrganization": {"reference": "#o"}}
     assert found(patient) == []
     assert ("resource-id", "Patient.contained[0]") in found({"resourceType": "Patient", "contained": [org]})
+
+
+def test_the_one_megabyte_limit_is_a_strings_alone() -> None:
+    big = "x" * 1_048_577
+    assert found({"resourceType": "Questionnaire", "status": "draft", "description": big}) == []  # markdown
+    assert found({"resourceType": "Questionnaire", "status": "draft", "title": big}) == [
+        ("too-long", "Questionnaire.title")]
