@@ -76,8 +76,9 @@ def _pairs(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any
 def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequence[str] = (),
                    *, extension_domains: Sequence[str] = ()) -> list[Issue]:
     """Validate one input file's content (FHIR JSON; XML when the XML converter is available)."""
-    head = data.lstrip()[:1] if isinstance(data, (bytes, str)) else b""
-    if head in (b"<", "<"):
+    # past a UTF-8 byte order mark, which HL7's XmlParser.checkHeader accepts before "<" (parse_json drops it too)
+    body = data.removeprefix(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    if body.lstrip()[:1] in (b"<", "<"):
         return _validate_xml(data, source, profiles, extension_domains)
     duplicates: list[str] = []
     doc, problem = parse_json(data, duplicates)

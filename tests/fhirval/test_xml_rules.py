@@ -40,3 +40,11 @@ def test_namespaced_attributes_are_errors() -> None:
 def test_the_narrative_is_left_to_the_xhtml_rules() -> None:
     div = '<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml" xml:lang="en">x</div></text>'
     assert errors(f"{_OPEN}>{div}{_BODY}</Patient>") == []
+
+
+def test_a_byte_order_mark_before_the_xml_is_read_as_xml() -> None:
+    doc = f'<?xml version="1.0" encoding="UTF-8"?>{_OPEN}>{_BODY}</Patient>'.encode()
+    found = [(i.defect, i.location) for i in validate_bytes(b"\xef\xbb\xbf" + doc, base_source()) if i.is_error]
+    assert found == []  # was judged as JSON, "not JSON"
+    bad = f"{_OPEN}><gender value=\"nope\"/></Patient>".encode()
+    assert [i.defect for i in validate_bytes(b"\xef\xbb\xbf" + bad, base_source()) if i.is_error] != ["not-json"]
