@@ -33,7 +33,8 @@ from conformance.fhirval.source import DefinitionSource, Json
 FHIR_NS = "http://hl7.org/fhir"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
-_INTEGER = re.compile(r"[0]|[-+]?[1-9][0-9]*")
+# R4's integer regex: no "+" (HL7's Utilities.isInteger refuses it too), "-0" allowed; anything else stays a string
+_INTEGER = re.compile(r"-?([0]|[1-9][0-9]*)")
 _DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _INT_TYPES = {"integer", "positiveInt", "unsignedInt"}
 

@@ -48,3 +48,9 @@ def test_a_byte_order_mark_before_the_xml_is_read_as_xml() -> None:
     assert found == []  # was judged as JSON, "not JSON"
     bad = f"{_OPEN}><gender value=\"nope\"/></Patient>".encode()
     assert [i.defect for i in validate_bytes(b"\xef\xbb\xbf" + bad, base_source()) if i.is_error] != ["not-json"]
+
+
+def test_an_integer_has_no_plus_sign() -> None:
+    assert errors(f'{_OPEN}><multipleBirthInteger value="2"/></Patient>') == []
+    assert errors(f'{_OPEN}><multipleBirthInteger value="-0"/></Patient>') == []  # R4's regex allows it
+    assert errors(f'{_OPEN}><multipleBirthInteger value="+2"/></Patient>') != []  # Utilities.isInteger refuses it
