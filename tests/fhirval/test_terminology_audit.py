@@ -1,0 +1,70 @@
+"""Terminology rules audited against HL7's InstanceValidator (s-fvaud4): each synthetic value fails (or passes)
+as HL7's source says, and would not without the rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.fhirval.bindings import check_binding
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.terminology import Terminology
+
+CS = "https://conformance.example/cs/fruit"
+FRUIT: dict[str, Any] = {"resourceType": "CodeSystem", "url": CS, "status": "active", "content": "complete",
+                         "concept": [{"code": "apple"}, {"code": "pear"}]}
+VS = "https://conformance.example/vs/fruit"
+FRUITS: dict[str, Any] = {"resourceType": "ValueSet", "url": VS, "status": "active",
+                          "compose": {"include": [{"system": CS}]}}
+
+
+def bound(vs_url: str, strength: str, type_code: str, item: object) -> list[tuple[str, str]]:
+    sink = Sink()
+    t = Terminology(MemorySource([FRUIT, FRUITS]), find_package=False)
+    check_binding(t, {"strength": strength, "valueSet": vs_url}, type_code, item, "X.code", sink)
+    return [(i.severity, i.defect) for i in sink.issues if i.severity == "error"]
+
+
+@pytest.mark.parametrize("strength", ["required", "extensible", "preferred", "example"])
+@pytest.mark.parametrize(("type_code", "item"), [
+    ("code", "apple"), ("Coding", {"system": CS, "code": "apple"}),
+    ("CodeableConcept", {"coding": [{"system": CS, "code": "apple"}]}), ("CodeableConcept", {"text": "an apple"}),
+])
+def test_binding_naming_a_code_system(strength: str, type_code: str, item: object) -> None:
+    """TERMINOLOGY_TX_VALUESET_NOTFOUND_CS (validateBindingCodeableConcept, validateBindingCodedElement,
+    checkPrimitiveBinding): an error before the strength is looked at; the same value bound to a ValueSet is fine."""
+    assert bound(CS, strength, type_code, item) == [("error", "code-invalid")]
+    text_only = isinstance(item, dict) and "coding" not in item and type_code == "CodeableConcept"
+    # a required binding wants a code (TERMINOLOGY_TX_CODE_VALUESET): text alone fails it either way
+    assert bound(VS, strength, type_code, item) == ([("error", "code-invalid")] if text_only and strength == "required"
+                                                    else [])
+
+
+@pytest.mark.parametrize(("type_code", "item"), [("Coding", {"system": CS}), ("Coding", {"code": "apple"}),
+                                                 ("code", "")])
+def test_binding_naming_a_code_system_needs_a_judged_value(type_code: str, item: object) -> None:
+    """checkCodedElement needs a system and a code; checkPrimitiveBinding a value."""
+    assert bound(CS, "required", type_code, item) == []
+
+
+def _errors(res: dict[str, Any]) -> list[tuple[str, str]]:
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.validate import validate_resource
+
+    return [(i.defect, i.location) for i in validate_resource(res, base_source()) if i.is_error]
+
+
+def test_duration_unit_is_left_to_its_invariants() -> None:
+    """InstanceValidator.checkChildByDefinition calls checkQuantity for the type Quantity alone: a Duration's (or an
+    Age's) code is never looked up, only drt-1 / age-1 judge it. A Quantity with the same code still fails."""
+    timing = {"repeat": {"boundsDuration": {"value": 3, "unit": "days", "system": "http://unitsofmeasure.org",
+                                            "code": "days"}}}
+    res = {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+           "medicationCodeableConcept": {"text": "x"}, "subject": {"reference": "Patient/p"},
+           "dosageInstruction": [{"timing": timing}]}
+    assert _errors(res) == []
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "valueQuantity": {"value": 3, "system": "http://unitsofmeasure.org", "code": "days"}}
+    assert _errors(obs) == [("code-unknown", "Observation.value.ofType(Quantity)")]
