@@ -192,6 +192,13 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
             return
     if not isinstance(system, str) or not isinstance(code, str):
         return
+    version = coding.get("version")
+    if isinstance(version, str) and not term.holds_version(system, version):
+        # ValueSetValidator.validateCode resolves the system at the Coding's version: another version than the one
+        # held is UNKNOWN_CODESYSTEM_VERSION (not-found: a warning unless a required binding), its codes unjudged
+        sink.info("code-system-unknown", loc, f"{system} version {version} is not held locally: the code was not "
+                                              f"checked")
+        return
     known = term.code_in_system(system, code)
     if known is False:
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"

@@ -254,6 +254,15 @@ class Terminology:
             self._code_system_only[url] = hit
         return hit
 
+    def holds_version(self, system: str, version: str) -> bool:
+        """Whether the CodeSystem held for ``system`` is that version (or one it names in part: ``1.0`` for
+        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then)."""
+        cs = self.code_system(system)
+        if cs is None:
+            return True
+        held = cs.get("version")
+        return isinstance(held, str) and (held == version or held.startswith(version + "."))
+
     def code_in_system(self, system: str, code: str) -> bool | None:
         """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown).
         A system not marked ``caseSensitive: true`` has the code in any case, as HL7's validator finds it

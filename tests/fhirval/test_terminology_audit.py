@@ -68,3 +68,17 @@ def test_duration_unit_is_left_to_its_invariants() -> None:
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
            "valueQuantity": {"value": 3, "system": "http://unitsofmeasure.org", "code": "days"}}
     assert _errors(obs) == [("code-unknown", "Observation.value.ofType(Quantity)")]
+
+
+@pytest.mark.parametrize(("version", "errors"), [(None, 1), ("1.0.2", 1), ("1.0", 1), ("2.0.0", 0), ("1.0.20", 0)])
+def test_coding_version_not_held_is_not_judged(version: str | None, errors: int) -> None:
+    """ValueSetValidator.validateCode resolves the CodeSystem at the Coding's version: another version than the one
+    held is UNKNOWN_CODESYSTEM_VERSION (not-found, a warning), so an unknown code is judged only in the version held."""
+    from conformance.fhirval.bindings import check_coding
+
+    held = {**FRUIT, "version": "1.0.2"}
+    t = Terminology(MemorySource([held]), find_package=False)
+    coding = {"system": CS, "code": "kiwi"} if version is None else {"system": CS, "version": version, "code": "kiwi"}
+    sink = Sink()
+    check_coding(t, coding, "X.coding[0]", sink)
+    assert [i.defect for i in sink.issues if i.severity == "error"] == ["code-unknown"] * errors
