@@ -133,6 +133,10 @@ def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, s
     InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
     held here, or a code whose system is not held, is not judged."""
     expansion = term.expand(max_vs)
+    if expansion is None and term.names_code_system_only(max_vs):  # checkMaxValueSet: _VALUESET_NOTFOUND_CS
+        sink.error("code-invalid", loc, f"the maximum value set names the CodeSystem {max_vs} where a ValueSet "
+                                        f"belongs")
+        return
     if expansion is None:
         sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
                                             + how_to_supply(max_vs))

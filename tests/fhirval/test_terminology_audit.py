@@ -82,3 +82,19 @@ def test_coding_version_not_held_is_not_judged(version: str | None, errors: int)
     sink = Sink()
     check_coding(t, coding, "X.coding[0]", sink)
     assert [i.defect for i in sink.issues if i.severity == "error"] == ["code-unknown"] * errors
+
+
+def test_max_value_set_naming_a_code_system() -> None:
+    """checkMaxValueSet: a maximum value set that is a CodeSystem's URL is TERMINOLOGY_TX_VALUESET_NOTFOUND_CS."""
+    other = {"resourceType": "CodeSystem", "url": "urn:cs:other", "status": "active", "content": "complete",
+             "concept": [{"code": "x"}]}
+    t = Terminology(MemorySource([FRUIT, FRUITS, other]), find_package=False)
+    ext = [{"url": "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet", "valueCanonical": CS}]
+    sink = Sink()
+    check_binding(t, {"strength": "extensible", "valueSet": VS, "extension": ext}, "Coding",
+                  {"system": "urn:cs:other", "code": "x"}, "X.code", sink)
+    assert [i.defect for i in sink.issues if i.severity == "error"] == ["code-invalid"]
+    sink = Sink()
+    check_binding(t, {"strength": "extensible", "valueSet": VS, "extension": ext}, "Coding",
+                  {"system": CS, "code": "apple"}, "X.code", sink)
+    assert [i.defect for i in sink.issues if i.severity == "error"] == []
