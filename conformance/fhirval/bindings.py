@@ -41,8 +41,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     if not isinstance(vs_url, str):
         return
     codings = _codings(type_code, item)
-    if (codings and (codings[0][0] is not None or type_code in _PRIMITIVES)) or \
-            (type_code == "CodeableConcept" and isinstance(item, dict)):
+    if codings or (type_code == "CodeableConcept" and isinstance(item, dict)):
         if term.names_code_system_only(_vs_name(vs_url)):
             # InstanceValidator.validateBindingCodeableConcept / validateBindingCodedElement / checkPrimitiveBinding:
             # the value set does not resolve and a CodeSystem has its URL: TERMINOLOGY_TX_VALUESET_NOTFOUND_CS, an
@@ -97,7 +96,7 @@ _PRIMITIVES = frozenset({"code", "string", "uri"})
 
 def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
     """(system, code) of each coded value in a code / Coding / CodeableConcept / Quantity (a primitive's system
-    None); a Coding or Quantity without a code gives none."""
+    None); a Coding or Quantity without a code or a system gives none."""
     codings: list[tuple[str | None, str]] = []
     if type_code in _PRIMITIVES:
         if isinstance(item, str) and item:
@@ -108,9 +107,10 @@ def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
             for c in coding if isinstance(coding, list) else ():  # a non-list coding is reported by the walk
                 if isinstance(c, dict) and isinstance(c.get("code"), str):
                     codings.append((c.get("system") if isinstance(c.get("system"), str) else None, c["code"]))
-        elif isinstance(item.get("code"), str):
-            system = item.get("system")
-            codings = [(system if isinstance(system, str) else None, item["code"])]
+        elif isinstance(item.get("code"), str) and isinstance(item.get("system"), str):
+            # a Coding or Quantity is judged against its binding only with a system beside its code
+            # (InstanceValidator.checkCodedElement: ``theSystem != null && theCode != null``)
+            codings = [(item["system"], item["code"])]
     return codings
 
 

@@ -98,3 +98,13 @@ def test_max_value_set_naming_a_code_system() -> None:
     check_binding(t, {"strength": "extensible", "valueSet": VS, "extension": ext}, "Coding",
                   {"system": CS, "code": "apple"}, "X.code", sink)
     assert [i.defect for i in sink.issues if i.severity == "error"] == []
+
+
+@pytest.mark.parametrize("type_code", ["Coding", "Quantity"])
+def test_required_binding_needs_a_system_beside_the_code(type_code: str) -> None:
+    """checkCodedElement judges a Coding (and checkQuantity a Quantity) against its binding only when it has both a
+    system and a code: a bare code there is TERMINOLOGY_TX_SYSTEM_NO_CODE, a warning, never a binding error."""
+    assert bound(VS, "required", type_code, {"code": "kiwi"}) == []
+    assert bound(VS, "required", type_code, {"system": CS, "code": "kiwi"}) == [("error", "code-invalid")]
+    assert bound(VS, "required", "CodeableConcept", {"coding": [{"system": CS, "code": "kiwi"}]}) == \
+        [("error", "code-invalid")]
