@@ -1,0 +1,99 @@
+"""Definition-resource rules audited against HL7's type-specific validators (issue 21, s-fvaud5).
+
+Each test is a small synthetic definition that was judged differently from HL7's validator before the audit:
+a false alarm next to one that must still fail, or a missed error next to one that must still pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.fhirval.test_agreement_classes import INHERIT, PATIENT_SD, _profile, definitions, errors, found
+from tests.fhirval.test_structure_definition_rules import URL, profile, snapshot_profile
+
+TOOLS = "http://hl7.org/fhir/tools/StructureDefinition/"
+
+
+def structure_errors(sd: dict[str, Any], source: Any = None) -> list[str]:
+    return [loc for s, d, loc in found(sd, source) if s == "error" and d == "structure-type"]
+
+
+# ---- StructureDefinitionValidator.validateElementDefinition: snapshot values by id, base loaded ------
+
+def test_a_snapshot_element_without_an_id_is_not_judged_for_its_types() -> None:
+    # SD_NO_TYPES_OR_CONTENTREF is guarded by element.getIdBase() (the `id` child), never the path
+    with_id = snapshot_profile()
+    assert structure_errors(with_id) == ["StructureDefinition.snapshot.element[1]"]
+    without_id = snapshot_profile()
+    del without_id["snapshot"]["element"][1]["id"]
+    assert structure_errors(without_id) == []
+
+
+def test_snapshot_values_are_judged_only_with_the_base_loaded() -> None:
+    # validateElementList runs inside `if (sd != null && base != null)`
+    sd = snapshot_profile(type=[{"code": "code"}], patternString="male")
+    assert structure_errors(sd) == ["StructureDefinition.snapshot.element[1].patternString"]
+    sd["baseDefinition"] = "http://example.org/StructureDefinition/not-loaded"
+    assert structure_errors(sd) == []
+
+
+# ---- checkExtensionContext / hasJsonName: both of HL7's JSON-name extensions ------------------------
+
+def _logical_with_context(name_extension: str | None) -> dict[str, Any]:
+    root: dict[str, Any] = {"id": "synthetic", "path": "synthetic"}
+    if name_extension is not None:
+        root["extension"] = [{"url": name_extension, "valueString": "synthetic"}]
+    return {"resourceType": "StructureDefinition", "url": URL, "name": "Synthetic", "status": "draft",
+            "kind": "logical", "abstract": False, "type": URL, "derivation": "specialization",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Element",
+            "context": [{"type": "element", "expression": "Patient"}], "differential": {"element": [root]}}
+
+
+def test_a_logical_model_with_either_json_name_extension_keeps_its_context() -> None:
+    assert structure_errors(_logical_with_context(TOOLS + "json-name")) == []
+    assert structure_errors(_logical_with_context(TOOLS + "elementdefinition-json-name")) == []
+    assert structure_errors(_logical_with_context(None)) == ["StructureDefinition.context[0]"]
+
+
+# ---- validateInheritsObligationProfile: HL7's old (tools) extension URLs too ------------------------
+
+def test_obligations_read_the_tools_urls_as_well(tmp_path: Path) -> None:
+    flagged_old = _profile("http://example.org/sd/op-old", PATIENT_SD, False)
+    flagged_old["extension"] = [{"url": TOOLS + "obligation-profile", "valueBoolean": True}]
+    plain = _profile("http://example.org/sd/op-plain", PATIENT_SD, False)
+    source = definitions(tmp_path, flagged_old, plain)
+    child = _profile("http://example.org/sd/op-child", PATIENT_SD, False)
+    child["extension"] = [{"url": INHERIT, "valueCanonical": flagged_old["url"]}]
+    assert [e for e in errors(child, source) if e[0] == "obligation-profile"] == []  # was a false alarm
+    child["extension"] = [{"url": TOOLS + "inherit-obligations", "valueCanonical": plain["url"]}]
+    assert [e for e in errors(child, source) if e[0] == "obligation-profile"] == [
+        ("obligation-profile", "StructureDefinition.extension[0]")]  # was not judged
+
+
+def test_obligations_are_judged_only_with_the_base_loaded(tmp_path: Path) -> None:
+    plain = _profile("http://example.org/sd/op-plain", PATIENT_SD, False)
+    source = definitions(tmp_path, plain)
+    child = _profile("http://example.org/sd/op-child", "http://example.org/sd/not-loaded", False)
+    child["extension"] = [{"url": INHERIT, "valueCanonical": plain["url"]}]
+    assert [e for e in errors(child, source) if e[0] == "obligation-profile"] == []
+
+
+# ---- SearchParameterValidator: SEARCHPARAMETER_BASE_WRONG accepts only a Resource origin ------------
+
+def _derived_from_domain_resource() -> dict[str, Any]:
+    return {"resourceType": "SearchParameter", "url": "http://example.test/SearchParameter/text", "name": "Text",
+            "status": "active", "description": "synthetic", "code": "text", "type": "string",
+            "base": ["Patient"], "derivedFrom": "http://hl7.org/fhir/SearchParameter/DomainResource-text",
+            "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'}}
+
+
+def test_a_derived_search_parameter_on_domain_resource_keeps_its_bases() -> None:
+    sp = _derived_from_domain_resource()
+    assert ("search-parameter", "SearchParameter") in errors(sp)
+    sp["base"] = ["DomainResource"]
+    assert [e for e in errors(sp) if e[0] == "search-parameter"] == []
+
+
+def test_the_profile_helper_still_passes() -> None:
+    assert structure_errors(profile()) == []
