@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fhirval.test_agreement_classes import INHERIT, PATIENT_SD, _profile, definitions, errors, found
+from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
 from tests.fhirval.test_structure_definition_rules import URL, profile, snapshot_profile
 
 TOOLS = "http://hl7.org/fhir/tools/StructureDefinition/"
@@ -97,3 +98,49 @@ def test_a_derived_search_parameter_on_domain_resource_keeps_its_bases() -> None
 
 def test_the_profile_helper_still_passes() -> None:
     assert structure_errors(profile()) == []
+
+
+# ---- CodeSystemValidator: known property URIs, a supplement's caseSensitive and code properties --------
+
+def _cs_errors(resource: dict[str, Any]) -> list[tuple[str, str]]:
+    return errors_of(resource)
+
+
+def _supplement(**changes: Any) -> dict[str, Any]:
+    sup = {"resourceType": "CodeSystem", "url": f"{CS}-fr", "status": "active", "content": "supplement",
+           "supplements": CS, "concept": [{"code": "pear", "display": "poire"}]}
+    sup.update(changes)
+    return sup
+
+
+def test_a_known_property_uri_keeps_its_code_and_type() -> None:
+    # CODESYSTEM_PROPERTY_URI_CODE_MISMATCH, _URI_TYPE_MISMATCH (checkPropertyDefinition, KnownProperty)
+    status = {"code": "status", "uri": "http://hl7.org/fhir/concept-properties#status", "type": "code"}
+    assert _cs_errors(fruit(property=[status])) == []
+    renamed = {"code": "lifecycle", "uri": "http://hl7.org/fhir/concept-properties#status", "type": "code"}
+    assert _cs_errors(fruit(property=[renamed])) == []  # a code of its own is fine; another known code is not
+    assert _cs_errors(fruit(property=[status | {"code": "inactive"}])) == [
+        ("code-system-content", "CodeSystem.property[0].code")]
+    assert _cs_errors(fruit(property=[status | {"type": "string"}])) == [
+        ("code-system-content", "CodeSystem.property[0].type")]
+
+
+def test_a_supplement_states_no_case_sensitivity() -> None:
+    # CODESYSTEM_CS_HL7_PRESENT_ELEMENT_SUPPL (metaChecks: an error whatever the options)
+    assert _cs_errors(_supplement()) == []
+    assert _cs_errors(_supplement(caseSensitive=True)) == [("code-system-content", "CodeSystem.caseSensitive")]
+
+
+def test_a_supplements_code_property_names_a_code_of_the_supplemented_system() -> None:
+    # checkCodeProperty: INTERNAL_CODE_WARNING (a code-typed property of no known URI) is an error in a supplement
+    prop = {"code": "sameAs", "uri": "https://conformance.example/p/same-as", "type": "code"}
+    good = _supplement(property=[prop], concept=[{"code": "pear", "property": [{"code": "sameAs",
+                                                                               "valueCode": "apple"}]}])
+    assert _cs_errors(good) == []
+    bad = _supplement(property=[prop], concept=[{"code": "pear", "property": [{"code": "sameAs",
+                                                                              "valueCode": "kiwi"}]}])
+    assert _cs_errors(bad) == [("code-system-content", "CodeSystem.concept[0].property[0]")]
+    # a property bound to a value set (codesystem-property-valueset) is HL7's VS rule, not judged here
+    bound = dict(prop, extension=[{"url": "http://hl7.org/fhir/StructureDefinition/codesystem-property-valueset",
+                                   "valueCanonical": "https://conformance.example/vs/fruit"}])
+    assert _cs_errors(_supplement(property=[bound], concept=bad["concept"])) == []
