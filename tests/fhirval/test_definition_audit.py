@@ -11,6 +11,8 @@ from typing import Any
 
 from tests.fhirval.test_agreement_classes import INHERIT, PATIENT_SD, _profile, definitions, errors, found
 from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
+from tests.fhirval.test_invariant_keys import _constraint, _keys
+from tests.fhirval.test_invariant_keys import _profile as observation_profile
 from tests.fhirval.test_structure_definition_rules import URL, profile, snapshot_profile
 
 TOOLS = "http://hl7.org/fhir/tools/StructureDefinition/"
@@ -144,3 +146,14 @@ def test_a_supplements_code_property_names_a_code_of_the_supplemented_system() -
     bound = dict(prop, extension=[{"url": "http://hl7.org/fhir/StructureDefinition/codesystem-property-valueset",
                                    "valueCanonical": "https://conformance.example/vs/fruit"}])
     assert _cs_errors(_supplement(property=[bound], concept=bad["concept"])) == []
+
+
+# ---- validateElementDefinitionInvariant / findInvariantInBase: every base structure's keys -------------
+
+def test_a_differential_key_of_another_core_resource_keeps_its_expression() -> None:
+    pat1 = "name.exists() or telecom.exists() or address.exists() or organization.exists()"
+    assert _keys(observation_profile(_constraint("syn-1", "code.exists()"))) == []
+    # pat-1 is Patient's, not Observation's: HL7 finds it among all base structures
+    assert _keys(observation_profile(_constraint("pat-1", "code.exists()"))) == [
+        ("invariant-key", "StructureDefinition.differential.element[0].constraint[0]")]
+    assert _keys(observation_profile(_constraint("pat-1", pat1))) == []
