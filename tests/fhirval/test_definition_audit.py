@@ -157,3 +157,62 @@ def test_a_differential_key_of_another_core_resource_keeps_its_expression() -> N
     assert _keys(observation_profile(_constraint("pat-1", "code.exists()"))) == [
         ("invariant-key", "StructureDefinition.differential.element[0].constraint[0]")]
     assert _keys(observation_profile(_constraint("pat-1", pat1))) == []
+
+
+# ---- MeasureValidator.validateMeasureReportGroups / _GroupStratifiers --------------------------------------
+
+M_URL = "http://example.org/Measure/audit"
+GROUP_CS = "http://example.org/CodeSystem/measure-groups"
+
+
+def _measure_source(tmp_path: Path, groups: list[dict[str, Any]]) -> Any:
+    return definitions(tmp_path, {"resourceType": "Measure", "url": M_URL, "status": "draft", "group": groups})
+
+
+def _group(code: str | None, stratifiers: tuple[str, ...] = ()) -> dict[str, Any]:
+    group: dict[str, Any] = {}
+    if code is not None:
+        group["code"] = {"coding": [{"system": GROUP_CS, "code": code}]}
+    if stratifiers:
+        group["stratifier"] = [{"code": {"coding": [{"system": GROUP_CS, "code": s}]}} for s in stratifiers]
+    return group
+
+
+def _measure_report(groups: list[dict[str, Any]], report_type: str = "summary") -> dict[str, Any]:
+    return {"resourceType": "MeasureReport", "status": "complete", "type": report_type, "measure": M_URL,
+            "period": {"start": "2020-01-01", "end": "2020-12-31"}, "group": groups}
+
+
+def _mr_errors(report: dict[str, Any], source: Any) -> list[str]:
+    return [loc for d, loc in errors(report, source) if d == "measure-report"]
+
+
+def test_a_measure_without_groups_leaves_the_reports_groups_alone(tmp_path: Path) -> None:
+    source = _measure_source(tmp_path, [])
+    assert _mr_errors(_measure_report([_group("a"), _group(None)]), source) == []  # were 2 false alarms
+
+
+def test_every_measure_group_is_reported_unless_a_data_collection(tmp_path: Path) -> None:
+    source = _measure_source(tmp_path, [_group("a"), _group("b")])
+    assert _mr_errors(_measure_report([_group("a"), _group("b")]), source) == []
+    assert _mr_errors(_measure_report([]), source) == ["MeasureReport", "MeasureReport"]  # was not judged
+    assert _mr_errors(_measure_report([_group("a")]), source) == ["MeasureReport"]
+    assert _mr_errors(_measure_report([_group("a")], "data-collection"), source) == []  # was a false alarm
+    assert _mr_errors(_measure_report([_group("a"), _group("a")]), source) == [
+        "MeasureReport.group[1]", "MeasureReport"]  # a group reported twice (MEASURE_MR_GRP_DUPL_CODE)
+
+
+def test_one_group_each_compares_their_codes(tmp_path: Path) -> None:
+    source = _measure_source(tmp_path, [_group("a")])
+    assert _mr_errors(_measure_report([_group("a")]), source) == []
+    assert _mr_errors(_measure_report([_group(None)]), source) == []  # no code to compare
+    assert _mr_errors(_measure_report([_group("b")]), source) == ["MeasureReport.group[0]"]
+    unusable = {"code": {"coding": [{"code": "a"}]}}
+    assert _mr_errors(_measure_report([unusable]), source) == ["MeasureReport.group[0]"]
+
+
+def test_one_stratifier_each_is_matched_by_code(tmp_path: Path) -> None:
+    source = _measure_source(tmp_path, [_group("a", ("s1",))])
+    assert _mr_errors(_measure_report([_group("a", ("s1",))]), source) == []
+    assert _mr_errors(_measure_report([_group("a", ("s2",))]), source) == [
+        "MeasureReport.group[0].stratifier[0]", "MeasureReport.group[0]"]
