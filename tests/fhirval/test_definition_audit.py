@@ -216,3 +216,26 @@ def test_one_stratifier_each_is_matched_by_code(tmp_path: Path) -> None:
     assert _mr_errors(_measure_report([_group("a", ("s1",))]), source) == []
     assert _mr_errors(_measure_report([_group("a", ("s2",))]), source) == [
         "MeasureReport.group[0].stratifier[0]", "MeasureReport.group[0]"]
+
+
+# ---- OperationDefinitionValidator.validateOperationDefinition: OPDEF_CIRCULAR_DEFINITION -----------------
+
+def _operation(url: str, base: str | None) -> dict[str, Any]:
+    od: dict[str, Any] = {"resourceType": "OperationDefinition", "url": url, "name": "Synthetic", "status": "draft",
+                          "kind": "operation", "code": "synthetic", "system": True, "type": False,
+                          "instance": False}
+    if base is not None:
+        od["base"] = base
+    return od
+
+
+def test_an_operation_does_not_derive_from_itself(tmp_path: Path) -> None:
+    a, b = "http://example.org/OperationDefinition/a", "http://example.org/OperationDefinition/b"
+    # a -> b -> a over the loaded definitions (as HL7: each base is fetched from the context, the instance too)
+    source = definitions(tmp_path, _operation(a, b), _operation(b, a))
+    assert [e for e in errors(_operation(a, b), source) if e[0] == "operation-profile"] == [
+        ("operation-profile", "OperationDefinition.base")]
+    assert [e for e in errors(_operation(a, b)) if e[0] == "operation-profile"] == []  # b not loaded: no chain
+    (tmp_path / "c").mkdir()
+    straight = definitions(tmp_path / "c", _operation(b, None))
+    assert [e for e in errors(_operation(a, b), straight) if e[0] == "operation-profile"] == []
