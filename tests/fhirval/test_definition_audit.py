@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.fhirval.test_agreement_classes import INHERIT, PATIENT_SD, _profile, definitions, errors, found
 from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
+from tests.fhirval.test_implementation_guides import TX, codes, guide
 from tests.fhirval.test_invariant_keys import _constraint, _keys
 from tests.fhirval.test_invariant_keys import _profile as observation_profile
 from tests.fhirval.test_structure_definition_rules import URL, profile, snapshot_profile
@@ -239,3 +240,15 @@ def test_an_operation_does_not_derive_from_itself(tmp_path: Path) -> None:
     (tmp_path / "c").mkdir()
     straight = definitions(tmp_path / "c", _operation(b, None))
     assert [e for e in errors(_operation(a, b), straight) if e[0] == "operation-profile"] == []
+
+
+# ---- ImplementationGuideValidator.checkDependency: IG_DEPENDENCY_INVALID_PACKAGE_VERSION -------------------
+
+def test_a_dependency_names_a_well_formed_package_version() -> None:
+    assert codes(guide(uri=TX, packageId="hl7.terminology.r4", version="7.0.1")) == []
+    assert codes(guide(uri=TX, packageId="hl7.terminology.r4", version="current")) == []
+    assert codes(guide(uri=TX, packageId="hl7.terminology.r4", version="7.0.1 beta")) == [
+        ("implementation-guide", "ImplementationGuide.dependsOn[0]")]
+    # judged only when nothing before it failed for the dependency (HL7's `ok &&`): one error, not two
+    assert codes(guide(uri="http://terminology.hl7.org", packageId="hl7.terminology.r4", version="7.0.1 beta")) == [
+        ("implementation-guide", "ImplementationGuide.dependsOn[0]")]
