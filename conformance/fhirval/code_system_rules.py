@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.references import SCHEME
+from conformance.fhirval.references import is_absolute_url
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -118,7 +118,7 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
             continue
         where, uri, code = f"{loc}.property[{i}]", prop.get("uri"), prop.get("code")
         if isinstance(uri, str):
-            if not SCHEME.match(uri):
+            if not is_absolute_url(uri):  # Utilities.isAbsoluteUrl: CODESYSTEM_PROPERTY_ABSOLUTE_URI
                 w.sink.error("code-system-content", f"{where}.uri", f"a property's uri is absolute (not {uri!r})")
             elif uri in uris:
                 w.sink.error("code-system-content", f"{where}.uri", f"another property already has the uri {uri}")

@@ -38,6 +38,7 @@ from conformance.fhirval import (
     type_profiles,
     value_set_parameters,
 )
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -103,19 +104,17 @@ def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
                                  f"{sp.get('type')}, but the type here is {param['type']}")
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
 def check_value_set(w: Walker, vs: Json, loc: str) -> None:
     """A ValueSet's include/exclude ``system`` is an absolute URI: a code system is named by its canonical URL
-    (a relative name, or ``#id`` of a contained CodeSystem, names none), as HL7's validator."""
+    (a relative name, or ``#id`` of a contained CodeSystem, names none), as HL7's validator: Utilities.isAbsoluteUrl
+    on the system without its ``|version`` (a lower-case scheme, no space: VALUESET_INCLUDE_SYSTEM_ABSOLUTE)."""
     compose = vs.get("compose")
     if not isinstance(compose, dict):
         return
     for part in ("include", "exclude"):
         for i, rule in enumerate(_list(compose.get(part))):
             system = rule.get("system") if isinstance(rule, dict) else None
-            if isinstance(system, str) and system and not _SCHEME.match(system):
+            if isinstance(system, str) and system and not is_absolute_url(system.partition("|")[0]):
                 w.sink.error("value-set-rule", f"{loc}.compose.{part}[{i}].system",
                              f"the system {system!r} must be an absolute URI (a code system's canonical URL)")
             if isinstance(system, str) and system.partition("|")[2]:

@@ -252,3 +252,17 @@ def test_a_dependency_names_a_well_formed_package_version() -> None:
     # judged only when nothing before it failed for the dependency (HL7's `ok &&`): one error, not two
     assert codes(guide(uri="http://terminology.hl7.org", packageId="hl7.terminology.r4", version="7.0.1 beta")) == [
         ("implementation-guide", "ImplementationGuide.dependsOn[0]")]
+
+
+# ---- Utilities.isAbsoluteUrl for a ValueSet include system and a CodeSystem property uri ----------------
+
+def test_include_systems_and_property_uris_are_absolute_as_hl7_reads_it() -> None:
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/ValueSet/audit", "status": "draft",
+          "compose": {"include": [{"system": "http://example.org/cs"}]}}
+    assert [e for e in errors(vs) if e[0] == "value-set-rule"] == []
+    for system in ("HTTP://example.org/cs", "http://example.org/my cs", "Local+Scheme:cs"):
+        vs["compose"]["include"][0]["system"] = system
+        assert [e for e in errors(vs) if e[0] == "value-set-rule"] == [
+            ("value-set-rule", "ValueSet.compose.include[0].system")], system
+    sweet = {"code": "sweet", "uri": "HTTPS://conformance.example/p#sweet", "type": "boolean"}
+    assert _cs_errors(fruit(property=[sweet])) == [("code-system-content", "CodeSystem.property[0].uri")]
