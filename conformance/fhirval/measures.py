@@ -83,11 +83,12 @@ def _match(w: Walker, defined: list[Json], reported: list[Json], loc: str, name:
     used: set[int] = set()
     for i, item in enumerate(reported):
         where = f"{loc}.{name}[{i}]"
-        if not isinstance(item.get("code"), dict):
+        code = _first(item.get("code"))
+        if code is None:
             w.sink.error("measure-report", where, f"this {name} of a report on a Measure has no code")
             out.append((None, item))
             continue
-        hit = next((k for k, d in enumerate(defined) if _same_code(d.get("code"), item.get("code"), by_text)), None)
+        hit = next((k for k, d in enumerate(defined) if _same_code(_first(d.get("code")), code, by_text)), None)
         if hit is None:
             w.sink.error("measure-report", where, f"this {name} has no code that matches a {what} "
                                                   "definition in the Measure")
@@ -108,6 +109,14 @@ def _missing(w: Walker, defined: list[Json], pairs: list[tuple[Json | None, Json
             ident = f" (id {d['id']!r})" if isinstance(d.get("id"), str) else ""
             w.sink.error("measure-report", loc, f"the report has no {name} for the Measure's {name} with code "
                                                 f"{_label(d.get('code'))!r}{ident}")
+
+
+def _first(code: Any) -> Json | None:
+    """The code as HL7's ObjectConverter.readAsCodeableConcept reads it: a report stratifier's ``code`` repeats in
+    R4 (0..*), and the first is the one compared."""
+    if isinstance(code, list):
+        code = next((c for c in code if isinstance(c, dict)), None)
+    return code if isinstance(code, dict) else None
 
 
 def _codings(code: Any) -> set[tuple[Any, Any]]:

@@ -266,3 +266,16 @@ def test_include_systems_and_property_uris_are_absolute_as_hl7_reads_it() -> Non
             ("value-set-rule", "ValueSet.compose.include[0].system")], system
     sweet = {"code": "sweet", "uri": "HTTPS://conformance.example/p#sweet", "type": "boolean"}
     assert _cs_errors(fruit(property=[sweet])) == [("code-system-content", "CodeSystem.property[0].uri")]
+
+
+def test_a_report_stratifiers_repeating_code_is_read_by_its_first(tmp_path: Path) -> None:
+    # R4's MeasureReport.group.stratifier.code is 0..* (the Measure's is 0..1): HL7 reads the first
+    source = _measure_source(tmp_path, [_group("a", ("s1",))])
+    report = _measure_report([_group("a", ("s1",))])
+    report["group"][0]["stratifier"][0]["code"] = [report["group"][0]["stratifier"][0]["code"]]
+    assert _mr_errors(report, source) == []
+    (tmp_path / "t").mkdir()
+    text_only = _measure_source(tmp_path / "t", [{"stratifier": [{"code": {"text": "ages"}}]}])
+    assert _mr_errors(_measure_report([{"stratifier": [{"code": [{"text": "ages"}]}]}]), text_only) == []
+    assert _mr_errors(_measure_report([{"stratifier": [{"code": [{"text": "other"}]}]}]), text_only) == [
+        "MeasureReport.group[0].stratifier[0]", "MeasureReport.group[0]"]
