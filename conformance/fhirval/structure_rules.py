@@ -45,6 +45,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     if sd.get("derivation") == "constraint":
         check_discriminators(w, sd, loc)
     check_sliceable(w, sd, loc)
+    if not isinstance(base_url, str) or w.model.index(base_url) is None:
+        return  # HL7 walks the element lists (SD_PATH_TYPE_MISMATCH) only with the base loaded (validateElementList)
     name = rtype.rstrip("/").rsplit("/", 1)[-1] if absolute else rtype
     for part in ("differential", "snapshot"):
         holder: Any = sd.get(part)

@@ -279,3 +279,13 @@ def test_a_report_stratifiers_repeating_code_is_read_by_its_first(tmp_path: Path
     assert _mr_errors(_measure_report([{"stratifier": [{"code": [{"text": "ages"}]}]}]), text_only) == []
     assert _mr_errors(_measure_report([{"stratifier": [{"code": [{"text": "other"}]}]}]), text_only) == [
         "MeasureReport.group[0].stratifier[0]", "MeasureReport.group[0]"]
+
+
+# ---- SD_PATH_TYPE_MISMATCH: judged in validateElementList, so only with the base loaded --------------------
+
+def test_element_paths_are_judged_against_the_type_only_with_the_base_loaded() -> None:
+    sd = profile()
+    sd["differential"]["element"].append({"id": "Observation.status", "path": "Observation.status"})
+    assert "StructureDefinition.differential.element[1]" in structure_errors(sd)
+    sd["baseDefinition"] = "http://example.org/StructureDefinition/not-loaded"
+    assert "StructureDefinition.differential.element[1]" not in structure_errors(sd)
