@@ -13,6 +13,8 @@
   a supplement's, which HL7 looks up in the supplemented system, is not judged here);
 - a property with one of HL7's twelve ``concept-properties`` URIs has that property's type, and a code that is
   not another of the twelve (``checkPropertyDefinition``: CODESYSTEM_PROPERTY_URI_TYPE_MISMATCH, _URI_CODE_MISMATCH);
+- a supplement that states a ``count`` has as many concepts as the supplemented system's ``count`` says, as
+  HL7 compares them (``metaChecks``: CODESYSTEM_CS_COUNT_SUPPLEMENT_WRONG);
 - a supplement states no ``caseSensitive`` (the supplemented system's is the one that holds:
   ``metaChecks``, CODESYSTEM_CS_HL7_PRESENT_ELEMENT_SUPPL), and a code-typed property value of a supplement that
   HL7 checks as a code (``checkCodeProperty``: INTERNAL_CODE and INTERNAL_CODE_WARNING, an error for a supplement)
@@ -71,6 +73,14 @@ def check(w: Walker, cs: Json, loc: str) -> None:
     elif isinstance(supplements, str):
         base = supplements.partition("|")[0]
         term = w.model.term
+        supplemented = term.code_system(base)
+        if content == "supplement" and isinstance(count, int) and count >= 0 and supplemented is not None \
+                and len(concepts) != supplemented.get("count", 0):
+            # metaChecks, CODESYSTEM_CS_COUNT_SUPPLEMENT_WRONG: the supplement's concepts against the supplemented
+            # system's stated count (0 when it states none), as HL7 compares them
+            w.sink.error("code-system-content", f"{loc}.count", f"the supplement has {len(concepts)} concepts, but "
+                                                                f"{base} states a count of "
+                                                                f"{supplemented.get('count', 0)}")
         if "caseSensitive" in cs:
             w.sink.error("code-system-content", f"{loc}.caseSensitive", "a supplement does not say whether codes "
                                                                         "are case-sensitive: the supplemented "

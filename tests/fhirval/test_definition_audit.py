@@ -289,3 +289,10 @@ def test_element_paths_are_judged_against_the_type_only_with_the_base_loaded() -
     assert "StructureDefinition.differential.element[1]" in structure_errors(sd)
     sd["baseDefinition"] = "http://example.org/StructureDefinition/not-loaded"
     assert "StructureDefinition.differential.element[1]" not in structure_errors(sd)
+
+
+def test_a_supplements_count_is_compared_with_the_supplemented_systems() -> None:
+    # CODESYSTEM_CS_COUNT_SUPPLEMENT_WRONG: FRUIT states count 3 (apple, bramley, pear)
+    three = [{"code": c} for c in ("apple", "bramley", "pear")]
+    assert _cs_errors(_supplement(count=3, concept=three)) == []
+    assert _cs_errors(_supplement(count=1)) == [("code-system-content", "CodeSystem.count")]
