@@ -8,8 +8,9 @@ _NO_WRONG_CODE). Otherwise each of the report's groups carries a code (_NO_CODE)
 coding (_UNK_CODE), once (_DUPL_CODE), and each of the Measure's groups is reported, even when the report has none,
 unless the report is a ``data-collection`` (_MISSING_BY_CODE). A matched group's stratifiers likewise, matched by
 coding, or by text when neither has a coding, with no one-to-one case and no exemption (MEASURE_MR_GRP_STRAT_*).
-A population lists its subjects (``subjectResults``) only in a report of type ``subject-list``. A matched group's
-populations and score: measure_groups.py.
+A population lists its subjects (``subjectResults``) only in a report of type ``subject-list``, and there its
+``count`` is the number of subjects listed when they can be counted (MEASURE_MR_GRP_POP_COUNT_MISMATCH). A matched
+group's populations and score: measure_groups.py.
 """
 
 from __future__ import annotations
@@ -39,18 +40,48 @@ def check_report(w: Walker, report: Json, loc: str) -> None:
         return
     subject_list = report.get("type") == "subject-list"
     for i, (defined, group) in enumerate(_groups(w, measure, report, loc)):
+        if defined is None:
+            continue
         where = f"{loc}.group[{i}]"
         _stratifiers(w, _list(defined.get("stratifier")), _list(group.get("stratifier")), where)
         measure_groups.check_group(w, measure, defined, group, report, where)
         for j, population in enumerate(_list(group.get("population"))):
-            if population.get("subjectResults") is not None and not subject_list:
+            if population.get("subjectResults") is None:
+                continue
+            if not subject_list:
                 w.sink.error("measure-report", f"{where}.population[{j}]",
                              "subjects are listed (subjectResults), but the report's type is not 'subject-list'")
+            else:
+                _check_count(w, population, f"{where}.population[{j}]")
 
 
-def _groups(w: Walker, measure: Json, report: Json, loc: str) -> list[tuple[Json, Json]]:
-    """The report's groups with the Measure's group each reports on, in report order (index kept: a group that
-    matches none is left out of the pairs, reported here)."""
+_SUBJECT_TYPES = frozenset({"Patient", "Practitioner", "Person", "PractitionerRole", "RelatedPerson"})
+
+
+def _check_count(w: Walker, population: Json, where: str) -> None:
+    """A subject-list population's ``count`` is the number of subjects its ``subjectResults`` lists, when that can
+    be counted: a List found here (contained or in the Bundle) counts its entries, a reference to a person counts
+    one, anything else is not counted (validateMeasureReportGroupPopulation, addToSubjectCount:
+    MEASURE_MR_GRP_POP_COUNT_MISMATCH; what cannot be counted is only HL7's hint)."""
+    count, results = population.get("count"), population.get("subjectResults")
+    ref = results.get("reference") if isinstance(results, dict) else None
+    if not isinstance(count, int) or isinstance(count, bool) or not isinstance(ref, str):
+        return
+    target = w.resolve(ref)
+    if isinstance(target, dict):
+        kind = target.get("resourceType")
+        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if kind in _SUBJECT_TYPES else None
+    else:
+        parts = ref.split("/")
+        subjects = 1 if len(parts) == 2 and parts[0] in _SUBJECT_TYPES else None
+    if subjects is not None and subjects != count:
+        w.sink.error("measure-report", where, f"the population's count is {count}, but its subject list "
+                                              f"({ref}) has {subjects}")
+
+
+def _groups(w: Walker, measure: Json, report: Json, loc: str) -> list[tuple[Json | None, Json]]:
+    """The report's groups, each with the Measure's group it reports on (None: none, reported here), in report
+    order."""
     defined, reported = _list(measure.get("group")), _list(report.get("group"))
     if not defined:
         return []  # "only validate the report groups if the measure has groups"
@@ -67,7 +98,7 @@ def _groups(w: Walker, measure: Json, report: Json, loc: str) -> list[tuple[Json
     pairs = _match(w, defined, reported, loc, "group", "group", by_text=False)
     if report.get("type") != "data-collection":
         _missing(w, defined, pairs, loc, "group")
-    return [(d, r) for d, r in pairs if d is not None]
+    return pairs
 
 
 def _stratifiers(w: Walker, defined: list[Json], reported: list[Json], loc: str) -> None:

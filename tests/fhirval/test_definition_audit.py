@@ -296,3 +296,29 @@ def test_a_supplements_count_is_compared_with_the_supplemented_systems() -> None
     three = [{"code": c} for c in ("apple", "bramley", "pear")]
     assert _cs_errors(_supplement(count=3, concept=three)) == []
     assert _cs_errors(_supplement(count=1)) == [("code-system-content", "CodeSystem.count")]
+
+
+def test_locations_keep_the_report_groups_index(tmp_path: Path) -> None:
+    # the second report group (index 1) matches; its stratifier error is located there, not at group[0]
+    source = _measure_source(tmp_path, [_group("a", ("s1",)), _group("b")])
+    report = _measure_report([_group("x"), _group("a"), _group("b")])
+    assert "MeasureReport.group[1]" in _mr_errors(report, source)
+
+
+def test_a_subject_list_populations_count_is_its_subjects(tmp_path: Path) -> None:
+    # MEASURE_MR_GRP_POP_COUNT_MISMATCH (validateMeasureReportGroupPopulation, addToSubjectCount)
+    pop = {"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/measure-population",
+                                "code": "initial-population"}]}}
+    source = _measure_source(tmp_path, [{"population": [pop]}])
+    subjects = {"resourceType": "List", "id": "subjects", "status": "current", "mode": "snapshot",
+                "entry": [{"item": {"reference": "Patient/1"}}, {"item": {"reference": "Patient/2"}}]}
+
+    def report(count: int, ref: str) -> dict[str, Any]:
+        mr = _measure_report([{"population": [pop | {"count": count, "subjectResults": {"reference": ref}}]}],
+                             "subject-list")
+        mr["contained"] = [subjects]
+        return mr
+
+    assert _mr_errors(report(2, "#subjects"), source) == []
+    assert _mr_errors(report(3, "#subjects"), source) == ["MeasureReport.group[0].population[0]"]
+    assert _mr_errors(report(3, "List/elsewhere"), source) == []  # not counted: HL7's hint only
