@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.fhirval.test_agreement_classes import INHERIT, PATIENT_SD, _profile, definitions, errors, found
 from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
+from tests.fhirval.test_concept_maps import concept_map
 from tests.fhirval.test_implementation_guides import TX, codes, guide
 from tests.fhirval.test_invariant_keys import _constraint, _keys
 from tests.fhirval.test_invariant_keys import _profile as observation_profile
@@ -322,3 +323,11 @@ def test_a_subject_list_populations_count_is_its_subjects(tmp_path: Path) -> Non
     assert _mr_errors(report(2, "#subjects"), source) == []
     assert _mr_errors(report(3, "#subjects"), source) == ["MeasureReport.group[0].population[0]"]
     assert _mr_errors(report(3, "List/elsewhere"), source) == []  # not counted: HL7's hint only
+
+
+# ---- ConceptMapValidator: codes looked up exactly (CodeSystemUtilities.getCode) ---------------------------
+
+def test_a_concept_map_code_in_another_case_is_not_the_code() -> None:
+    assert errors(concept_map("male", "final")) == []
+    # administrative-gender does not say caseSensitive: a value set would find 'Male'; a ConceptMap lookup does not
+    assert errors(concept_map("Male", "final")) == [("code-unknown", "ConceptMap.group[0].element[0].code")]
