@@ -188,23 +188,25 @@ def _code_checked(prop: Json) -> bool:
     return not (isinstance(uri, str) and "#" in uri)
 
 
+def _code_values(concepts: list[tuple[Json, str]], properties: set[str]) -> Iterator[tuple[str, str, str]]:
+    """(location, property code, code named) of each concept's ``valueCode`` under one of these properties."""
+    for concept, where in concepts:
+        for j, value in enumerate(_list(concept.get("property"))):
+            if isinstance(value, dict) and value.get("code") in properties and isinstance(value.get("valueCode"), str):
+                yield f"{where}.property[{j}]", value["code"], value["valueCode"]
+
+
 def _check_supplement_codes(w: Walker, cs: Json, base: str, concepts: list[tuple[Json, str]]) -> None:
     """A supplement's code-typed property value names a code of the supplemented system (checkCodeProperty asks the
     terminology for it, an error for a supplement, each code once); judged when that system is held here."""
     checked = {p["code"] for p in _list(cs.get("property"))
                if isinstance(p, dict) and isinstance(p.get("code"), str) and _code_checked(p)}
     reported: set[str] = set()
-    for concept, where in concepts:
-        for j, value in enumerate(_list(concept.get("property"))):
-            if not isinstance(value, dict) or value.get("code") not in checked:
-                continue
-            target = value.get("valueCode")
-            if isinstance(target, str) and target not in reported \
-                    and w.model.term.code_in_system(base, target) is False:
-                reported.add(target)
-                w.sink.error("code-system-content", f"{where}.property[{j}]",
-                             f"the property {value['code']!r} names the code {target!r}, which is not a code of the "
-                             f"supplemented code system {base}")
+    for where, prop, target in _code_values(concepts, checked):
+        if target not in reported and w.model.term.code_in_system(base, target) is False:
+            reported.add(target)
+            w.sink.error("code-system-content", where, f"the property {prop!r} names the code {target!r}, which is "
+                                                       f"not a code of the supplemented code system {base}")
 
 
 def _check_internal(w: Walker, internal: set[str], concepts: list[tuple[Json, str]]) -> None:
@@ -212,16 +214,11 @@ def _check_internal(w: Walker, internal: set[str], concepts: list[tuple[Json, st
     breaks the hierarchy every consumer builds from it."""
     defined = {c.get("code") for c, _ in concepts}
     reported: set[str] = set()
-    for concept, where in concepts:
-        for j, value in enumerate(_list(concept.get("property"))):
-            if not isinstance(value, dict) or value.get("code") not in internal:
-                continue
-            target = value.get("valueCode")
-            if isinstance(target, str) and target not in defined and target not in reported:
-                reported.add(target)
-                w.sink.error("code-system-content", f"{where}.property[{j}]",
-                             f"the property {value['code']!r} names the code {target!r}, which this CodeSystem "
-                             "does not define")
+    for where, prop, target in _code_values(concepts, internal):
+        if target not in defined and target not in reported:
+            reported.add(target)
+            w.sink.error("code-system-content", where, f"the property {prop!r} names the code {target!r}, which "
+                                                       "this CodeSystem does not define")
 
 
 def _check_value_set(w: Walker, cs: Json, count: int, loc: str) -> None:
