@@ -332,6 +332,8 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     """dom-2..dom-6, natively (see invariants.py for why)."""
     loc = frame.loc
     if contained:
+        if "id" not in res and "_id" not in res:  # HL7: a contained resource's id is REQUIRED (RESOURCE_RES_ID_MISSING)
+            w.sink.error("resource-id", loc, "a contained resource must have an id (nothing could reference it)")
         meta: Any = res.get("meta")
         if res.get("contained"):
             w.sink.error("invariant", loc, "constraint failed: dom-2: If the resource is contained in another "
@@ -342,10 +344,6 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
         if isinstance(meta, dict) and meta.get("security"):
             w.sink.error("invariant", loc, "constraint failed: dom-5: If a resource is contained in another resource, "
                                            "it SHALL NOT have a security label")
-        if "id" not in res and "_id" not in res:
-            # InstanceValidator.validateContains sets IdStatus.REQUIRED for a contained resource, and
-            # validateResource reports RESOURCE_RES_ID_MISSING: without an id nothing can refer to it (dom-3)
-            w.sink.error("contained-unreferenced", loc, "a contained resource must have an id")
         if len(w.frames) >= 2:
             parent = w.frames[-2]
             parent.local_refs |= frame.local_refs
