@@ -1,0 +1,174 @@
+"""DIAGNOSTICS ONLY, NOT PART OF THE MEASURE: the R4B (4.3), R5 (5.0) and version-less cases of
+FHIR/fhir-test-cases, run through our R4 validator as a third tuning corpus.
+
+    .venv/bin/python bench/fhir_other_versions_diagnostics.py --cases PATH [--packages DIR] [--verdicts]
+        [--summary] [--artefacts] [--need NEED]
+
+The measure (bench/fhir_reference_agreement.py) runs the R4 cases only. HL7's runner validates a case without
+a version against R5 (TestingUtilities' default), and its Java validator applies the same rules to every
+version, so these cases test rules our R4 validator has or lacks. Each is run with base R4, the runner's
+packages and the case's own supporting files (``supporting5`` too), as bench/fhir_leftout_diagnostics.py runs
+its cases (the same step builder; its need, a server or an option ignored, is labelled the same way).
+
+Version artefacts are counted apart, never worked: a step where R4's definitions do not fit the case, found by
+reading the instance and its supporting files against R4 before judging the verdict: a resource type R4 lacks
+(in the instance, a contained or entry resource, or a supporting file, or the type a supporting profile
+constrains), a supporting file or profile step source that cannot be loaded or resolved, or an element our R4
+validator calls unknown (``unknown-element``, ``unknown-resource-type``, ``choice-type``...) that HL7's
+recorded messages do not also name. What is left is compared as R4: a disagreement there is a missed error or
+a false alarm of a rule that is the same in R4, or a genuine R4/R5 difference of a shared element that the
+artefact test cannot see (so read each one before fixing anything).
+
+Why not R5 definitions as the base: conformance/fhirval is R4 through and through beyond base.py's zip (the
+FHIRPath model, the cross-version tables, THO's R4 flavour, the vital-signs and xhtml tables, the
+extensions package's R4 flavour), so an ``--base r5`` would judge R5 content with R4 rules and call the mixture
+agreement; the artefact label keeps to what the R4 validator can be judged on.
+
+The held-out half stays unseen: a case whose name or file is used by a measured held-out (odd-hash) step
+(bench/fhir_leftout_diagnostics.held_out_touched, from the bench's own ``select`` and hash split), or whose
+supporting files include a held-out step's instance, is dropped before anything is printed; only how many
+is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fhir_leftout_diagnostics import LeftOut, _need_class, _run, case_steps, held_out_touched
+from fhir_reference_agreement import report, select, show_step
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.packages import PackageCache
+
+VERSIONS = ("4.3", "5.0")  # and the version-less cases, R5 to HL7's runner
+# our defects that say the instance does not fit R4's definitions (when HL7's messages do not also name the element)
+R4_MISFIT = frozenset({"unknown-element", "unknown-resource-type", "choice-type", "xml", "resource-type"})
+
+
+def _resource_types(node: Any) -> Iterator[str]:
+    """Every resourceType in a document: the resource, its contained and entry resources, parameters' parts."""
+    if isinstance(node, dict):
+        if isinstance(node.get("resourceType"), str):
+            yield node["resourceType"]
+        for value in node.values():
+            yield from _resource_types(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _resource_types(value)
+
+
+def _r4_lacks(types: Any) -> list[str]:
+    base = base_source()
+    return sorted({t for t in types if base.structure(t) is None})
+
+
+def _misfit_element(message: str, expected: tuple[str, ...]) -> bool:
+    """An unknown-element kind of error on a name HL7's messages do not mention (so R5's element, not a test)."""
+    location, _, rest = message.partition(": [")
+    defect = rest.split("]", 1)[0]
+    if defect not in R4_MISFIT:
+        return False
+    name = re.sub(r"\[\d+\]$", "", location.rsplit(".", 1)[-1]) if location else ""
+    quoted = re.findall(r"'([^']+)'", rest)
+    names = {n for n in (name, *quoted) if n}
+    return not any(n in m for n in names for m in expected)
+
+
+def artefact(case: LeftOut) -> str:
+    """Why R4's definitions do not fit this step, or ''."""
+    step = case.step
+    if step.got_errors < 0:
+        return f"not loadable in R4: {step.problem[:80]}"
+    try:
+        lacking = _r4_lacks(_resource_types(read_file(step.file)))
+    except DefinitionLoadError as exc:
+        return f"instance not readable as R4: {exc.reason[:80]}"
+    if lacking:
+        return "resource type R4 lacks: " + ",".join(lacking)
+    for path in step.supporting:
+        try:
+            resources = read_file(path) if path.exists() else []
+        except DefinitionLoadError:
+            return f"supporting file not readable as R4: {path.name}"
+        constrained = [r.get("type") for r in resources if r.get("resourceType") == "StructureDefinition"
+                       and r.get("derivation") == "constraint"]
+        lacking = _r4_lacks([*_resource_types(resources), *(t for t in constrained if isinstance(t, str))])
+        if lacking:
+            return f"supporting {path.name}: type R4 lacks: " + ",".join(lacking)
+    misfit = [m for m in step.messages if _misfit_element(m, step.expected_messages)]
+    if misfit:
+        return "element R4 lacks: " + misfit[0][:100]
+    return ""
+
+
+def other_version_steps(root: Path, cache: PackageCache) -> tuple[list[LeftOut], int, int]:
+    """The 4.3, 5.0 and version-less steps that may be looked at, how many cases were dropped for touching the
+    held-out half, and how many cannot be run (not JSON/XML, or the file is missing)."""
+    measured, _ = select(root, cache)
+    held_cases, held_files = held_out_touched(measured)
+    held_instances = {s.file.resolve() for s in measured if s.held_out}
+    manifest: dict[str, Any] = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
+    folder = root / "validator"
+    out: list[LeftOut] = []
+    dropped = unrunnable = 0
+    for t in manifest["test-cases"]:
+        version = str(t.get("version", ""))
+        if (version and not version.startswith(VERSIONS)) or t.get("use-test") is False:
+            continue
+        if not t["file"].endswith((".json", ".xml")) or not (folder / t["file"]).exists():
+            unrunnable += 1
+            continue
+        files = [t["file"], *t.get("supporting", []), *t.get("profiles", []), *t.get("supporting5", [])]
+        if (t["name"] in held_cases or (folder / t["file"]).resolve() in held_files
+                or any((folder / f).resolve() in held_instances for f in files)):
+            dropped += 1  # never printed: it would show a held-out case
+            continue
+        out.extend(case_steps(root, t, cache))
+    return out, dropped, unrunnable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
+    parser.add_argument("--packages", type=Path, metavar="DIR", help="FHIR packages (a cache or .tgz files)")
+    parser.add_argument("--verdicts", action="store_true", help="list only verdict disagreements")
+    parser.add_argument("--summary", action="store_true", help="print the totals only")
+    parser.add_argument("--artefacts", action="store_true", help="list the version-artefact steps too")
+    parser.add_argument("--need", help="list only the steps whose need starts with this")
+    args = parser.parse_args()
+    cache = PackageCache(args.packages or args.cases / "validator" / "packages")
+    cases, dropped, unrunnable = other_version_steps(args.cases, cache)
+    _run(cases, cache)
+    for c in cases:
+        c.need = "none" if c.need == "other" else c.need  # run as HL7 ran it, nothing ignored
+    labels = {id(c): artefact(c) for c in cases}
+    fit = [c for c in cases if not labels[id(c)]]
+    misfit = [c for c in cases if labels[id(c)]]
+    print("DIAGNOSTICS ONLY - not part of the measure; R4B/R5/version-less cases judged with base R4")
+    print(f"{len(cases)} steps; {dropped} cases dropped unseen (shared a file or name with a measured held-out "
+          f"step); {unrunnable} cases not runnable (not JSON/XML, or missing)")
+    report(f"version artefacts (R4 does not fit; counted apart, {len(misfit)})", [c.step for c in misfit])
+    report("R4-compatible steps", [c.step for c in fit])
+    for kind in ("base", "profile"):
+        report(f"  {kind} steps", [c.step for c in fit if c.step.name.endswith(f"[{kind}]")])
+    for need in sorted({_need_class(c.need) for c in fit}):
+        report(f"  need {need}", [c.step for c in fit if _need_class(c.need) == need])
+    if args.summary:
+        return
+    for case in fit + (misfit if args.artefacts else []):
+        if not args.need or case.need.startswith(args.need):
+            note = f" need: {case.need}" + (f"; ARTEFACT {labels[id(case)]}" if labels[id(case)] else "")
+            show_step(case.step, args.verdicts, note)
+
+
+if __name__ == "__main__":
+    main()
