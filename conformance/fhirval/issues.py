@@ -22,7 +22,7 @@ ISSUE_TYPE: dict[str, str] = {
     "xml-not-supported": "not-supported", "xml": "structure", "xml-namespace": "structure",
     "unknown-profile": "not-found", "profile-type": "structure",
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
-    "null-value": "structure", "json-type": "structure", "object-expected": "structure",
+    "null-value": "structure", "json-type": "structure", "json-duplicate-key": "invalid", "object-expected": "structure",
     "primitive-format": "value", "empty-value": "value", "too-long": "too-long", "too-short": "value",
     "primitive-extension": "structure", "resource-type": "structure",
     "cardinality-min": "required", "cardinality-max": "structure",

@@ -18,11 +18,13 @@ from conformance.fhirval import asked
 from conformance.fhirval.context import model_for
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
+from conformance.fhirval.json_keys import DuplicateKeys, duplicate_locations
 from conformance.fhirval.source import DefinitionSource
 from conformance.outcome import operation_outcome
 from conformance.validation import ValidationReport
 
 MAX_BYTES = 64 * 1024 * 1024
+_BOM: dict[bool, Any] = {False: b"\xef\xbb\xbf", True: "\ufeff"}  # UTF-8's byte order mark, as bytes or text
 _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 
@@ -42,13 +44,14 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
     return sink.issues
 
 
-def parse_json(data: bytes | str) -> tuple[Any, Issue | None]:
-    """The parsed document, or an issue saying why it cannot be read as JSON."""
+def parse_json(data: bytes | str, duplicates: DuplicateKeys | None = None) -> tuple[Any, Issue | None]:
+    """The parsed document, or an issue saying why it cannot be read as JSON; ``duplicates`` collects the keys an
+    object repeats (each keeps its first value, as HL7's reader does)."""
     if len(data) > MAX_BYTES:
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        return safejson.loads(text), None
+        return safejson.loads(text, **({"object_pairs_hook": duplicates} if duplicates else {})), None
     except safejson.JsonLimitError as exc:
         return None, Issue("fatal", "too-deep" if "nested" in str(exc) else "too-large", "", str(exc))
     except UnicodeDecodeError as exc:
@@ -62,10 +65,12 @@ def parse_json(data: bytes | str) -> tuple[Any, Issue | None]:
 def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequence[str] = (),
                    *, extension_domains: Sequence[str] = ()) -> list[Issue]:
     """Validate one input file's content (FHIR JSON; XML when the XML converter is available)."""
-    head = data.lstrip()[:1] if isinstance(data, (bytes, str)) else b""
+    # a byte order mark may precede XML as it may JSON: HL7's readers skip it (Utilities.stripBOM; the XML parser)
+    head = data.lstrip().removeprefix(_BOM[type(data) is str]).lstrip()[:1] if isinstance(data, (bytes, str)) else b""
     if head in (b"<", "<"):
         return _validate_xml(data, source, profiles, extension_domains)
-    doc, problem = parse_json(data)
+    duplicates = DuplicateKeys()
+    doc, problem = parse_json(data, duplicates)
     if problem is not None:
         return [problem]
     if not isinstance(doc, dict):
@@ -73,7 +78,9 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
         return [Issue("fatal", "not-resource", "", f"not a FHIR resource: the document is {kind}, not an object")]
     if "resourceType" not in doc:
         return [Issue("fatal", "not-resource", "", "not a FHIR resource: the object has no resourceType")]
-    return validate_resource(doc, source, profiles, extension_domains=extension_domains)
+    first = [Issue("error", "json-duplicate-key", where, f"the JSON property '{key}' is given twice in one object: "
+                   "the repeat is ignored") for where, key in duplicate_locations(doc, duplicates.found)]
+    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains)
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
