@@ -51,7 +51,9 @@ def parse_json(data: bytes | str, duplicates: DuplicateKeys | None = None) -> tu
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        return safejson.loads(text, **({"object_pairs_hook": duplicates} if duplicates else {})), None
+        if duplicates is None:
+            return safejson.loads(text), None
+        return safejson.loads(text, object_pairs_hook=duplicates), None
     except safejson.JsonLimitError as exc:
         return None, Issue("fatal", "too-deep" if "nested" in str(exc) else "too-large", "", str(exc))
     except UnicodeDecodeError as exc:
