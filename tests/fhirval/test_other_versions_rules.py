@@ -61,3 +61,18 @@ def test_xml_in_order_with_attributes_choices_and_split_repeats_is_not() -> None
     split = b'<Patient xmlns="http://hl7.org/fhir"><active value="true"/><foo value="1"/><name><family value="y"/>' \
             b'</name><name><family value="z"/></name></Patient>'
     assert [w for w in warnings(split) if w[0] == "element-order"] == []
+
+
+# ---- base64Binary judged as HL7 judges it (Base64Util.isValidBase64; the type is in ID_EXEMPT_LIST, no regex) -----
+def _binary(data: str) -> bytes:
+    return ('{"resourceType": "Binary", "contentType": "text/plain", "data": "%s"}' % data).encode()
+
+
+def test_base64_characters_outside_the_alphabet_are_not_counted() -> None:
+    assert errors(_binary("MEKH....SD/Z")) == []  # HL7 passes it: two quads of the alphabet
+    assert errors(_binary("aGVsbG8=")) == []
+
+
+def test_base64_whose_alphabet_is_not_in_quads_is_an_error() -> None:
+    assert errors(_binary("MEKH....SD/")) == [("primitive-format", "Binary.data")]
+    assert errors(_binary("aGVsbG8gd29ybGQ")) == [("primitive-format", "Binary.data")]
