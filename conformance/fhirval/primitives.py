@@ -118,7 +118,8 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
     if len(value) > MAX_STRING and fhir_type != "base64Binary":
         return f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
     pattern = _COMPILED.get(fhir_type)
-    if pattern is not None and not pattern.fullmatch(value):
+    bad_code = fhir_type == "code" and not code_whitespace_ok(value)
+    if (pattern is not None and not pattern.fullmatch(value)) or bad_code:
         return f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
     if fhir_type in ("date", "dateTime", "instant"):
         return _check_day(fhir_type, value)
@@ -127,6 +128,20 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
     if fhir_type == "base64Binary" and not base64_valid(value):
         return f"{_show(value)} is not a valid base64Binary value"
     return None
+
+
+# Utilities.isWhitespace: ASCII's and Unicode's space characters (a no-break space among them)
+_JAVA_WHITESPACE = frozenset("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                             "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def code_whitespace_ok(value: str) -> bool:
+    """InstanceValidator.passesCodeWhitespaceRules (TYPE_SPECIFIC_CHECKS_DT_CODE_WS, an error in every version): no
+    whitespace but single spaces between characters. The code regex (ASCII ``\\s``) lets a tab between words or a
+    no-break space anywhere through."""
+    if value.isascii() and value.isprintable():
+        return True  # only ' ' can be whitespace here, and the regex already placed it
+    return not any(c in _JAVA_WHITESPACE and c != " " for c in value)
 
 
 def base64_valid(value: str) -> bool:
@@ -152,7 +167,7 @@ def _hint(fhir_type: str) -> str:
         "date": " (YYYY, YYYY-MM or YYYY-MM-DD)",
         "time": " (hh:mm:ss)",
         "id": " (1-64 of A-Z a-z 0-9 - .)",
-        "code": " (no leading, trailing or double whitespace)",
+        "code": " (no whitespace but single spaces between characters)",
         "uri": " (no whitespace)",
     }
     return hints.get(fhir_type, "")
@@ -198,7 +213,7 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
             return "empty-value", f"a {fhir_type} value cannot be empty: leave the property out instead"
         if len(value) > MAX_STRING:
             return "too-long", f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
-        if _COMPILED[fhir_type].fullmatch(value):
+        if _COMPILED[fhir_type].fullmatch(value) and (fhir_type != "code" or code_whitespace_ok(value)):
             if fhir_type in _URI_TYPES and value[:4] in ("urn:", "oid:", "uuid"):
                 why = uri_scheme_problem(fhir_type, value)
                 return ("primitive-format", why) if why else None

@@ -5,6 +5,8 @@ the validator judged wrongly before the rule, with the neighbouring case HL7 let
 
 from __future__ import annotations
 
+import json
+
 from conformance.fhirval.base import base_source
 from conformance.fhirval.validate import validate_bytes
 
@@ -65,7 +67,7 @@ def test_xml_in_order_with_attributes_choices_and_split_repeats_is_not() -> None
 
 # ---- base64Binary judged as HL7 judges it (Base64Util.isValidBase64; the type is in ID_EXEMPT_LIST, no regex) -----
 def _binary(data: str) -> bytes:
-    return ('{"resourceType": "Binary", "contentType": "text/plain", "data": "%s"}' % data).encode()
+    return json.dumps({"resourceType": "Binary", "contentType": "text/plain", "data": data}).encode()
 
 
 def test_base64_characters_outside_the_alphabet_are_not_counted() -> None:
@@ -76,3 +78,19 @@ def test_base64_characters_outside_the_alphabet_are_not_counted() -> None:
 def test_base64_whose_alphabet_is_not_in_quads_is_an_error() -> None:
     assert errors(_binary("MEKH....SD/")) == [("primitive-format", "Binary.data")]
     assert errors(_binary("aGVsbG8gd29ybGQ")) == [("primitive-format", "Binary.data")]
+
+
+# ---- a code's whitespace (InstanceValidator.passesCodeWhitespaceRules, TYPE_SPECIFIC_CHECKS_DT_CODE_WS) ----------
+def _status(code: str) -> bytes:
+    return json.dumps({"resourceType": "Basic", "code": {"coding": [{"system": "http://example.org/cs",
+                                                                     "code": code}]}}).encode()
+
+
+def test_a_code_with_whitespace_other_than_single_spaces_is_an_error() -> None:
+    for bad in ("CHEST\u00a0", "a\u00a0b", "a\tb", "a\u2003b"):
+        assert errors(_status(bad)) == [("primitive-format", "Basic.code.coding[0].code")], bad
+
+
+def test_a_code_with_single_spaces_or_letters_beyond_ascii_is_not() -> None:
+    for good in ("a b", "Caf\u00e9 au lait", "x"):
+        assert errors(_status(good)) == [], good
