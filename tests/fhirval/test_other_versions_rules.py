@@ -129,3 +129,44 @@ def test_a_differential_id_at_another_depth_than_its_path_applies_by_path(tmp_pa
     assert [i.defect for i in validate_bytes(json.dumps(obs), source, profile) if i.is_error] == []
     obs["component"] = [{**component, "code": {"text": "other"}}]  # the slice's minimum still counts
     assert "slice-min" in [i.defect for i in validate_bytes(json.dumps(obs), source, profile) if i.is_error]
+
+
+# ---- a value discriminator whose path goes on past resolve() reads the target profile (evaluateDefinition) -------
+_CS = "http://example.org/cs"
+
+
+def _basic_profile(code: str) -> dict[str, object]:
+    return {"resourceType": "StructureDefinition", "url": f"http://example.org/StructureDefinition/basic-{code}",
+            "name": f"Basic{code}", "status": "draft", "kind": "resource", "abstract": False, "type": "Basic",
+            "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Basic",
+            "differential": {"element": [{"id": "Basic.code", "path": "Basic.code",
+                                          "fixedCodeableConcept": {"coding": [{"system": _CS, "code": code}]}}]}}
+
+
+def _list_profile() -> dict[str, object]:
+    elements: list[dict[str, object]] = [{"id": "List.entry", "path": "List.entry", "slicing": {
+        "discriminator": [{"type": "value", "path": "item.resolve().code"}], "rules": "open"}}]
+    for code in ("one", "two"):
+        elements += [{"id": f"List.entry:{code}", "path": "List.entry", "sliceName": code, "min": 1, "max": "1"},
+                     {"id": f"List.entry:{code}.item", "path": "List.entry.item", "type": [{
+                         "code": "Reference", "targetProfile": [f"http://example.org/StructureDefinition/basic-{code}"]}]}]
+    return {"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/list", "name": "L",
+            "status": "draft", "kind": "resource", "abstract": False, "type": "List", "derivation": "constraint",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/List", "differential": {"element": elements}}
+
+
+def _list(*codes: str) -> str:
+    contained = [{"resourceType": "Basic", "id": f"b{i}", "code": {"coding": [{"system": _CS, "code": c}]}}
+                 for i, c in enumerate(codes)]
+    return json.dumps({"resourceType": "List", "status": "current", "mode": "working", "contained": contained,
+                       "entry": [{"item": {"reference": f"#b{i}"}} for i in range(len(codes))]})
+
+
+def test_a_discriminator_past_resolve_reads_the_target_profiles_fixed_value(tmp_path: Path) -> None:
+    for name, sd in (("one", _basic_profile("one")), ("two", _basic_profile("two")), ("list", _list_profile())):
+        (tmp_path / f"{name}.json").write_text(json.dumps(sd), encoding="utf-8")
+    source = load_definitions(sorted(tmp_path.glob("*.json")))
+    profile = ["http://example.org/StructureDefinition/list"]
+    assert [i.defect for i in validate_bytes(_list("one", "two"), source, profile) if i.is_error] == []
+    short = [(i.defect, i.message) for i in validate_bytes(_list("one", "one"), source, profile) if i.is_error]
+    assert any(d == "slice-min" and "List.entry:two" in m for d, m in short), short
