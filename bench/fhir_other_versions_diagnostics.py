@@ -114,6 +114,19 @@ class R5Core:
                 return True
         return False
 
+    def invariant_differs(self, message: str) -> bool:
+        """Whether HL7's ``Constraint failed: key`` message names an invariant of the base whose R5 expression is not
+        R4's (R5 rewrote ctm-1 as ``member.resolve() is Practitioner``)."""
+        found = re.match(r"([\w.\[\]]+): Constraint failed: ([\w-]+):", message)
+        if not found:
+            return False
+        path, key = re.sub(r"\[\d+\]", "", found[1]), found[2]
+        r4 = base_source().structure(path.split(".", 1)[0]) or {}
+        r4_element = next((e for e in r4.get("snapshot", {}).get("element", []) if e.get("path") == path), {})
+        mine = {c.get("key"): c.get("expression") for c in r4_element.get("constraint", [])}
+        theirs = {c.get("key"): c.get("expression") for c in (self.element(path) or {}).get("constraint", [])}
+        return key in mine and key in theirs and mine[key] != theirs[key]
+
     def differs(self, message: str) -> bool:
         """Whether one of our errors (``location: [defect] text``) is on what R5 defines differently from R4."""
         defect, _, text = message.partition(": [")[2].partition("] ")
@@ -164,6 +177,8 @@ def artefact(case: LeftOut, r5: R5Core) -> str:
         return "element R4 lacks: " + misfit[0][:100]
     if any(text in m for m in step.expected_messages for text in R5_ONLY_ERRORS):
         return "an error HL7 gives from R5 on, a warning in R4"
+    if any(r5.invariant_differs(m) for m in step.expected_messages):
+        return "an invariant R5 rewrote"
     if any(_r4_regex_accepts(m) for m in step.expected_messages):
         return "R5's regex for a primitive type, R4's accepts the value"
     differs = [m for m in step.messages if r5.differs(m)]
