@@ -170,3 +170,33 @@ def test_a_discriminator_past_resolve_reads_the_target_profiles_fixed_value(tmp_
     assert [i.defect for i in validate_bytes(_list("one", "two"), source, profile) if i.is_error] == []
     short = [(i.defect, i.message) for i in validate_bytes(_list("one", "one"), source, profile) if i.is_error]
     assert any(d == "slice-min" and "List.entry:two" in m for d, m in short), short
+
+
+# ---- an extension context on a base type's element (checkExtensionContext walks the base definitions) ----------
+_EXT_URL = "http://example.org/StructureDefinition/on-meta"
+
+
+def _extension(context: str) -> dict[str, object]:
+    return {"resourceType": "StructureDefinition", "url": _EXT_URL, "name": "OnMeta", "status": "draft",
+            "kind": "complex-type", "abstract": False, "type": "Extension", "derivation": "constraint",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+            "context": [{"type": "element", "expression": context}],
+            "differential": {"element": [{"id": "Extension", "path": "Extension"},
+                                         {"id": "Extension.url", "path": "Extension.url", "fixedUri": _EXT_URL},
+                                         {"id": "Extension.value[x]", "path": "Extension.value[x]",
+                                          "type": [{"code": "string"}]}]}}
+
+
+def test_an_extension_whose_context_is_a_base_types_element_is_allowed_there(tmp_path: Path) -> None:
+    ext = [{"url": _EXT_URL, "valueString": "x"}]
+    for context, where in (("Resource.meta", "meta"), ("DomainResource.text", "text")):
+        (tmp_path / "ext.json").write_text(json.dumps(_extension(context)), encoding="utf-8")
+        source = load_definitions([tmp_path / "ext.json"])
+        host = {"extension": ext} if where == "meta" else {"status": "generated", "extension": ext,
+                                                           "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'}
+        patient = json.dumps({"resourceType": "Patient", where: host})
+        assert [i.defect for i in validate_bytes(patient, source) if i.is_error] == [], context
+        # elsewhere it is still out of its context
+        wrong = json.dumps({"resourceType": "Patient", "name": [{"family": "x", "extension": ext}]})
+        assert ("extension-context", "Patient.name[0].extension[0]") in [
+            (i.defect, i.location) for i in validate_bytes(wrong, source) if i.is_error], context
