@@ -11,6 +11,7 @@ from pathlib import Path
 from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.snapshot import generate_snapshot
+from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_bytes
 
 _BOM = b"\xef\xbb\xbf"
@@ -200,3 +201,28 @@ def test_an_extension_whose_context_is_a_base_types_element_is_allowed_there(tmp
         wrong = json.dumps({"resourceType": "Patient", "name": [{"family": "x", "extension": ext}]})
         assert ("extension-context", "Patient.name[0].extension[0]") in [
             (i.defect, i.location) for i in validate_bytes(wrong, source) if i.is_error], context
+
+
+# ---- compose.inactive false leaves the inactive concepts out (ValueSetValidator, CodeSystemUtilities.isInactive) --
+_INACTIVE_CS = "http://example.org/CodeSystem/states"
+_ACTIVE_VS = "http://example.org/ValueSet/active-states"
+
+
+def _terminology(tmp_path: Path, inactive: bool | None) -> list[Path]:
+    concepts = [{"code": "on"}, {"code": "gone", "property": [{"code": "inactive", "valueBoolean": True}]},
+                {"code": "old", "property": [{"code": "status", "valueCode": "retired"}]}]
+    cs = {"resourceType": "CodeSystem", "url": _INACTIVE_CS, "status": "active", "content": "complete",
+          "concept": concepts}
+    compose: dict[str, object] = {"include": [{"system": _INACTIVE_CS}]}
+    if inactive is not None:
+        compose["inactive"] = inactive
+    vs = {"resourceType": "ValueSet", "url": _ACTIVE_VS, "status": "active", "compose": compose}
+    (tmp_path / "cs.json").write_text(json.dumps(cs), encoding="utf-8")
+    (tmp_path / "vs.json").write_text(json.dumps(vs), encoding="utf-8")
+    return [tmp_path / "cs.json", tmp_path / "vs.json"]
+
+
+def test_a_value_set_without_inactive_codes_rejects_them(tmp_path: Path) -> None:
+    for inactive, expected in ((False, {"on"}), (True, {"on", "gone", "old"}), (None, {"on", "gone", "old"})):
+        expansion = Terminology(load_definitions(_terminology(tmp_path, inactive))).expand(_ACTIVE_VS)
+        assert expansion is not None and expansion.codes[_INACTIVE_CS] == expected, inactive
