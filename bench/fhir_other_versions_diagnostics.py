@@ -54,7 +54,13 @@ VERSIONS = ("4.3", "5.0")  # and the version-less cases, R5 to HL7's runner
 # our defects that say the instance does not fit R4's definitions (when HL7's messages do not also name the element)
 # HL7's error messages its validator gives only from R5 on (R4 gets a warning): InstanceValidator.checkPrimitive,
 # TYPE_SPECIFIC_CHECKS_DT_BASE64_NO_WS_ERROR when VersionUtilities.isR5Plus, else ..._NO_WS_WARNING
-R5_ONLY_ERRORS = ("Base64 encoded values are not allowed to contain any whitespace",)
+R5_ONLY_ERRORS = ("Base64 encoded values are not allowed to contain any whitespace",
+                  # checkExtensionContext's EXTENSION_FHIR_VERSION_EARLIEST/_LATEST: judged against the FHIR version
+                  "specifies that the latest version it can be used with", "specifies that the earliest version")
+# an extension definition limited to some FHIR versions (ExtensionDefinitions.EXT_FHIRVERSION_SPECIFIC_USE): its
+# verdict depends on the version validated against
+VERSION_SPECIFIC_USE = re.compile(rb"(fhirversion|/version)-specific-use")
+R4_DISCRIMINATORS = frozenset({"value", "exists", "pattern", "type", "profile"})  # R5 added position
 R4_MISFIT = frozenset({"unknown-element", "unknown-resource-type", "choice-type", "xml", "resource-type"})
 
 
@@ -167,6 +173,13 @@ def artefact(case: LeftOut, r5: R5Core) -> str:
             resources = read_file(path) if path.exists() else []
         except DefinitionLoadError:
             return f"supporting file not readable as R4: {path.name}"
+        if path.exists() and VERSION_SPECIFIC_USE.search(path.read_bytes()):
+            return f"supporting {path.name}: an extension for some FHIR versions only"
+        kinds = {d.get("type") for r in resources if r.get("resourceType") == "StructureDefinition"
+                 for e in (r.get("differential") or {}).get("element", [])
+                 for d in (e.get("slicing") or {}).get("discriminator", [])}
+        if kinds - R4_DISCRIMINATORS:
+            return f"supporting {path.name}: a discriminator type R4 lacks: " + ",".join(sorted(map(str, kinds)))
         constrained = [r.get("type") for r in resources if r.get("resourceType") == "StructureDefinition"
                        and r.get("derivation") == "constraint"]
         lacking = _r4_lacks([*_resource_types(resources), *(t for t in constrained if isinstance(t, str))])
@@ -176,7 +189,7 @@ def artefact(case: LeftOut, r5: R5Core) -> str:
     if misfit:
         return "element R4 lacks: " + misfit[0][:100]
     if any(text in m for m in step.expected_messages for text in R5_ONLY_ERRORS):
-        return "an error HL7 gives from R5 on, a warning in R4"
+        return "an error HL7 gives by the FHIR version (from R5 on, or outside an extension's versions)"
     if any(r5.invariant_differs(m) for m in step.expected_messages):
         return "an invariant R5 rewrote"
     if any(_r4_regex_accepts(m) for m in step.expected_messages):
