@@ -33,6 +33,7 @@ is reported.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -49,6 +50,7 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache, read_source
 from conformance.fhirval.source import FHIR_BASE
+from conformance.fhirval.validate import validate_bytes
 
 VERSIONS = ("4.3", "5.0")  # and the version-less cases, R5 to HL7's runner
 # our defects that say the instance does not fit R4's definitions (when HL7's messages do not also name the element)
@@ -157,6 +159,19 @@ def _r4_regex_accepts(message: str) -> bool:
     return False
 
 
+@functools.cache
+def _unknown_elements(path: Path) -> str:
+    """The first element of a supporting file base R4 does not know (R5's ``binding.additional``...), or ''."""
+    found = [i for i in validate_bytes(path.read_bytes(), base_source()) if i.defect == "unknown-element"]
+    return f"{found[0].location}: {found[0].message[:60]}" if found else ""
+
+
+def _r4_has_extension(message: str) -> bool:
+    """HL7's 'The extension URL could not be found' for an extension base R4 defines (R5 moved it out of the core)."""
+    found = re.search(r"The extension (\S+) could not be found", message)
+    return found is not None and base_source().structure(found[1].split("|")[0]) is not None
+
+
 def artefact(case: LeftOut, r5: R5Core) -> str:
     """Why R4's definitions do not fit this step, or ''."""
     step = case.step
@@ -173,6 +188,8 @@ def artefact(case: LeftOut, r5: R5Core) -> str:
             resources = read_file(path) if path.exists() else []
         except DefinitionLoadError:
             return f"supporting file not readable as R4: {path.name}"
+        if path.exists() and (unknown := _unknown_elements(path)):
+            return f"supporting {path.name}: an element R4 lacks: {unknown}"
         if path.exists() and VERSION_SPECIFIC_USE.search(path.read_bytes()):
             return f"supporting {path.name}: an extension for some FHIR versions only"
         kinds = {d.get("type") for r in resources if r.get("resourceType") == "StructureDefinition"
@@ -192,6 +209,8 @@ def artefact(case: LeftOut, r5: R5Core) -> str:
         return "an error HL7 gives by the FHIR version (from R5 on, or outside an extension's versions)"
     if any(r5.invariant_differs(m) for m in step.expected_messages):
         return "an invariant R5 rewrote"
+    if any(_r4_has_extension(m) for m in step.expected_messages):
+        return "an extension R4 defines that HL7's R5 context lacks"
     if any(_r4_regex_accepts(m) for m in step.expected_messages):
         return "R5's regex for a primitive type, R4's accepts the value"
     differs = [m for m in step.messages if r5.differs(m)]
