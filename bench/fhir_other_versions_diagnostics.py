@@ -130,7 +130,8 @@ class R5Core:
             return False
         path, key = re.sub(r"\[\d+\]", "", found[1]), found[2]
         r4 = base_source().structure(path.split(".", 1)[0]) or {}
-        r4_element = next((e for e in r4.get("snapshot", {}).get("element", []) if e.get("path") == path), {})
+        r4_element: dict[str, Any] = next(
+            (e for e in r4.get("snapshot", {}).get("element", []) if e.get("path") == path), {})
         mine = {c.get("key"): c.get("expression") for c in r4_element.get("constraint", [])}
         theirs = {c.get("key"): c.get("expression") for c in (self.element(path) or {}).get("constraint", [])}
         return key in mine and key in theirs and mine[key] != theirs[key]
