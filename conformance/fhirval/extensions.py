@@ -352,6 +352,8 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     loc = frame.loc
     if contained:
         meta: Any = res.get("meta")
+        if res.get("id") is None:  # InstanceValidator: a contained resource's IdStatus is REQUIRED (RES_ID_MISSING)
+            w.sink.error("resource-id", loc, "a contained resource must have an id")
         if res.get("contained"):
             w.sink.error("invariant", loc, "constraint failed: dom-2: If the resource is contained in another "
                                            "resource, it SHALL NOT contain nested Resources")
@@ -380,9 +382,11 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     if not domain:
         return
     for i, c in enumerate(res.get("contained") or ()):
-        if isinstance(c, dict) and isinstance(c.get("id"), str) and "#" + c["id"] not in frame.local_refs:
+        # one without an id cannot be referenced: dom-3 fails for it too (HL7: "The contained resource 'null'...")
+        own: Any = c.get("id") if isinstance(c, dict) else False  # not a resource: judged elsewhere
+        if own is None or (isinstance(own, str) and "#" + own not in frame.local_refs):
             w.sink.error("contained-unreferenced", f"{loc}.contained[{i}]",
-                         f"constraint failed: dom-3: the contained resource {c['id']!r} is not referenced from "
+                         f"constraint failed: dom-3: the contained resource {own!r} is not referenced from "
                          "elsewhere in the containing resource, nor does it refer to the containing resource")
     text = res.get("text")
     if not (isinstance(text, dict) and text.get("div")) and w.frames[0] is frame:

@@ -23,7 +23,7 @@ ISSUE_TYPE: dict[str, str] = {
     "unknown-profile": "not-found", "profile-type": "structure",
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
     "null-value": "structure", "json-type": "structure", "json-duplicate-key": "invalid",
-    "element-order": "invalid", "object-expected": "structure",
+    "element-order": "invalid", "resource-id": "invalid", "object-expected": "structure",
     "primitive-format": "value", "empty-value": "value", "too-long": "too-long", "too-short": "value",
     "primitive-extension": "structure", "resource-type": "structure",
     "cardinality-min": "required", "cardinality-max": "structure",

@@ -226,3 +226,16 @@ def test_a_value_set_without_inactive_codes_rejects_them(tmp_path: Path) -> None
     for inactive, expected in ((False, {"on"}), (True, {"on", "gone", "old"}), (None, {"on", "gone", "old"})):
         expansion = Terminology(load_definitions(_terminology(tmp_path, inactive))).expand(_ACTIVE_VS)
         assert expansion is not None and expansion.codes[_INACTIVE_CS] == expected, inactive
+
+
+# ---- a contained resource needs an id (InstanceValidator: IdStatus.REQUIRED for CONTAINED, RESOURCE_RES_ID_MISSING)
+def test_a_contained_resource_without_an_id_is_an_error_and_unreferenced() -> None:
+    patient = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "name": "x"}]}
+    assert errors(json.dumps(patient).encode()) == [("resource-id", "Patient.contained[0]"),
+                                                    ("contained-unreferenced", "Patient.contained[0]")]
+
+
+def test_a_referenced_contained_resource_with_an_id_is_not() -> None:
+    patient = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o", "name": "x"}],
+               "managingOrganization": {"reference": "#o"}}
+    assert errors(json.dumps(patient).encode()) == []
