@@ -162,14 +162,19 @@ def _need_class(need: str) -> str:
     return need.split(":")[0] if need.startswith("packages") else need
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def diagnostics_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every diagnostics bench over fhir-test-cases shares."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
     parser.add_argument("--packages", type=Path, metavar="DIR", help="FHIR packages (a cache or .tgz files)")
     parser.add_argument("--verdicts", action="store_true", help="list only verdict disagreements")
     parser.add_argument("--summary", action="store_true", help="print the totals only")
     parser.add_argument("--need", help="list only the steps whose need starts with this")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = diagnostics_parser(__doc__).parse_args()
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = leftout_steps(args.cases, cache)
     _run(cases, cache)

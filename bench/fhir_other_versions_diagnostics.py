@@ -32,7 +32,6 @@ is reported.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import re
@@ -43,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fhir_leftout_diagnostics import LeftOut, _need_class, _run, case_steps, held_out_touched
+from fhir_leftout_diagnostics import LeftOut, _need_class, _run, case_steps, diagnostics_parser, held_out_touched
 from fhir_reference_agreement import report, select, show_step
 
 from conformance.fhirval.base import base_source
@@ -245,13 +244,8 @@ def other_version_steps(root: Path, cache: PackageCache) -> tuple[list[LeftOut],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
-    parser.add_argument("--packages", type=Path, metavar="DIR", help="FHIR packages (a cache or .tgz files)")
-    parser.add_argument("--verdicts", action="store_true", help="list only verdict disagreements")
-    parser.add_argument("--summary", action="store_true", help="print the totals only")
+    parser = diagnostics_parser(__doc__)
     parser.add_argument("--artefacts", action="store_true", help="list the version-artefact steps too")
-    parser.add_argument("--need", help="list only the steps whose need starts with this")
     args = parser.parse_args()
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = other_version_steps(args.cases, cache)
