@@ -385,9 +385,10 @@ class ValueWalker:
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
-            check_coding(self.model.term, item, loc, self.sink)
+            check_coding(self.model.term, item, loc, self.sink, binding=binding,
+                         in_codeable_concept=node.name == "coding")
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
-            check_quantity(self.model.term, item, loc, self.sink)
+            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(cast("Walker", self), item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):
