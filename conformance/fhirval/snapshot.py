@@ -369,14 +369,6 @@ def _by_path(diff: Json, seen: dict[str, str]) -> str:
     return _path_id(diff, seen)
 
 
-def _depth_differs(diff: Json) -> bool:
-    """Whether the element's id is at another depth than its path (``Observation.component:DiastolicBP`` given for
-    ``Observation.component.code``, HL7's own observation-bp-profile): HL7's generator matches by path and makes
-    the ids afresh (ProfileUtilities.setIds), so the pattern constrains the slice's code, not the slice."""
-    own = diff.get("id")
-    return isinstance(own, str) and path_of(own).count(".") != str(diff["path"]).count(".")
-
-
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
     for one that matches nothing in the base (differential.py uses these to judge the differential's order and
@@ -390,8 +382,6 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
         wanted, fallback = diff_id(diff, slices), _by_path(diff, seen)
-        if _depth_differs(diff):  # an id that names another element than its path: the path wins, as in HL7's
-            wanted, fallback = fallback, wanted
         try:
             try:
                 i = builder.resolve(wanted)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import load_definitions
-from conformance.fhirval.snapshot import generate_snapshot
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_bytes
 
@@ -98,38 +97,6 @@ def test_a_code_with_whitespace_other_than_single_spaces_is_an_error() -> None:
 def test_a_code_with_single_spaces_or_letters_beyond_ascii_is_not() -> None:
     for good in ("a b", "Caf\u00e9 au lait", "x"):
         assert errors(_status(good)) == [], good
-
-
-# ---- a differential element whose id names another depth than its path (HL7's generator matches by path) -------
-def _bp_profile() -> dict[str, object]:
-    coding = {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]}
-    return {
-        "resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/bp", "name": "Bp",
-        "status": "draft", "kind": "resource", "abstract": False, "type": "Observation", "derivation": "constraint",
-        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
-        "differential": {"element": [
-            {"id": "Observation.component", "path": "Observation.component", "slicing": {
-                "discriminator": [{"type": "pattern", "path": "code"}], "rules": "open"}},
-            {"id": "Observation.component:Dia", "path": "Observation.component", "sliceName": "Dia",
-             "min": 1, "max": "1"},
-            # the id repeats the slice's, the path says the slice's code (as in HL7's observation-bp-profile.xml)
-            {"id": "Observation.component:Dia", "path": "Observation.component.code", "patternCodeableConcept": coding},
-        ]}}
-
-
-def test_a_differential_id_at_another_depth_than_its_path_applies_by_path(tmp_path: Path) -> None:
-    snapshot = generate_snapshot(_bp_profile(), base_source())["snapshot"]["element"]
-    by_id = {e["id"]: e for e in snapshot}
-    assert "patternCodeableConcept" in by_id["Observation.component:Dia.code"]
-    assert "patternCodeableConcept" not in by_id["Observation.component:Dia"]
-    (tmp_path / "bp.json").write_text(json.dumps(_bp_profile()), encoding="utf-8")
-    source = load_definitions([tmp_path / "bp.json"])
-    component = {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]}, "valueString": "80"}
-    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "bp"}, "component": [component]}
-    profile = ["http://example.org/StructureDefinition/bp"]
-    assert [i.defect for i in validate_bytes(json.dumps(obs), source, profile) if i.is_error] == []
-    obs["component"] = [{**component, "code": {"text": "other"}}]  # the slice's minimum still counts
-    assert "slice-min" in [i.defect for i in validate_bytes(json.dumps(obs), source, profile) if i.is_error]
 
 
 # ---- a value discriminator whose path goes on past resolve() reads the target profile (evaluateDefinition) -------
