@@ -29,21 +29,6 @@ def test_xml_after_a_byte_order_mark_is_read_as_xml() -> None:
     assert errors(_BOM + b'{"resourceType": "Patient", "active": true}') == []
 
 
-# ---- a JSON property repeated in one object (elementmodel JsonParser.checkNotProcessed, DUPLICATE_JSON_PROPERTY_KEY)
-def test_a_repeated_json_property_is_an_error_and_the_first_value_is_kept() -> None:
-    assert errors(b'{"resourceType": "Patient", "active": true, "active": false}') == [
-        ("json-duplicate-key", "Patient")]
-    assert errors(b'{"resourceType": "Patient", "name": [{"family": "a", "family": "b"}]}') == [
-        ("json-duplicate-key", "Patient.name[0]")]
-    # the first value is the one judged: a bad repeat after a good value adds nothing else
-    assert errors(b'{"resourceType": "Patient", "active": true, "active": "yes"}') == [
-        ("json-duplicate-key", "Patient")]
-
-
-def test_the_same_property_in_different_objects_is_no_repeat() -> None:
-    assert errors(b'{"resourceType": "Patient", "name": [{"family": "a"}, {"family": "b"}]}') == []
-
-
 # ---- XML elements in their definition's order (InstanceValidator VALIDATION_VAL_PROFILE_OUTOFORDER) ------------
 def warnings(data: bytes) -> list[tuple[str, str]]:
     return [(i.defect, i.location) for i in validate_bytes(data, base_source()) if i.severity == "warning"]
@@ -81,22 +66,6 @@ def test_base64_characters_outside_the_alphabet_are_not_counted() -> None:
 def test_base64_whose_alphabet_is_not_in_quads_is_an_error() -> None:
     assert errors(_binary("MEKH....SD/")) == [("primitive-format", "Binary.data")]
     assert errors(_binary("aGVsbG8gd29ybGQ")) == [("primitive-format", "Binary.data")]
-
-
-# ---- a code's whitespace (InstanceValidator.passesCodeWhitespaceRules, TYPE_SPECIFIC_CHECKS_DT_CODE_WS) ----------
-def _status(code: str) -> bytes:
-    return json.dumps({"resourceType": "Basic", "code": {"coding": [{"system": "http://example.org/cs",
-                                                                     "code": code}]}}).encode()
-
-
-def test_a_code_with_whitespace_other_than_single_spaces_is_an_error() -> None:
-    for bad in ("CHEST\u00a0", "a\u00a0b", "a\tb", "a\u2003b"):
-        assert errors(_status(bad)) == [("primitive-format", "Basic.code.coding[0].code")], bad
-
-
-def test_a_code_with_single_spaces_or_letters_beyond_ascii_is_not() -> None:
-    for good in ("a b", "Caf\u00e9 au lait", "x"):
-        assert errors(_status(good)) == [], good
 
 
 # ---- a value discriminator whose path goes on past resolve() reads the target profile (evaluateDefinition) -------
