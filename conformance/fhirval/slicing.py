@@ -268,9 +268,15 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                     if matched is None:
                         maybe.setdefault(n, set()).add(id(s))
                         continue
+                    if matched and match is not None:
+                        # HL7's matchSlice tries every slice: a second one is VALIDATION_VAL_PROFILE_MATCHMULTIPLE
+                        # (re-slices, ``a`` and ``a/b``, are separate nodes here, never siblings)
+                        w.sink.error("slice-unmatched", iloc, f"this value matches more than one slice of "
+                                                              f"{node.path}: {match.slice_name}, {s.slice_name}")
+                        break
                     if matched:
                         match = s
-                        break
+                    continue
                 if not discriminators and node.is_choice and any(t.code == tcode for t in s.types):
                     match = s
                     break
@@ -298,6 +304,7 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
             continue
         if m is None:
             seen_unmatched = True
+            last = -1  # HL7's assignChildren compares a slice's index with the previous value's only (lastSlice)
             if rules == "closed" and items[i] is not None and i not in maybe:
                 w.sink.error("slice-unmatched", iloc, f"this value matches none of the slices of {node.path}, and the "
                                                       "slicing is closed")
