@@ -216,6 +216,8 @@ class Walker(ValueWalker):
         elif isinstance(value, dict):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
+        elif value is not None:  # a primitive against a profile of its type (a profile discriminator on ``text``)
+            probe.primitive(value, idx.root, idx.type, loc)
         return probe.sink.issues
 
     def place_of(self, target: Json) -> Place | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.fhirval.test_profile_rules import errors, profile
+from tests.fhirval.test_profile_rules import BASE, errors, profile
 
 
 def _two_slices(ordered: bool = False, rules: str = "open") -> dict[str, Any]:
@@ -46,3 +46,69 @@ def test_ordered_slices_after_an_unmatched_value(tmp_path: Path) -> None:
     assert errors(tmp_path, {"resourceType": "Patient", "identifier": [b, other, a]}, defs) == []
     assert errors(tmp_path, {"resourceType": "Patient", "identifier": [b, a]}, defs) == [
         ("slice-order", "Patient.identifier[1]")]
+
+
+def _typed_value(*profiles: str) -> dict[str, Any]:
+    return profile("typed-value", "Observation", [
+        {"id": "Observation.value[x]", "path": "Observation.value[x]",
+         "type": [{"code": "Quantity", "profile": list(profiles)}]}])
+
+
+OBS = {"resourceType": "Observation", "status": "final", "code": {"text": "weight"},
+       "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}
+SIMPLE = "http://hl7.org/fhir/StructureDefinition/SimpleQuantity"
+
+
+def test_unknown_type_profile(tmp_path: Path) -> None:
+    """checkChild: a type profile that cannot be found is VALIDATION_VAL_UNKNOWN_PROFILE, a rule (error) for one
+    profile and for each of several (was a warning here); a loaded one is walked as before."""
+    unknown = "https://conformance.example/fhir/StructureDefinition/not-loaded-quantity"
+    for sub in ("one", "two", "ok"):
+        (tmp_path / sub).mkdir()
+    at = "Observation.value.ofType(Quantity)"
+    assert errors(tmp_path / "one", OBS, [_typed_value(unknown)]) == [("unknown-profile", at)]
+    assert errors(tmp_path / "two", OBS, [_typed_value(SIMPLE, unknown)]) == [("unknown-profile", at)]
+    assert errors(tmp_path / "ok", OBS, [_typed_value(SIMPLE)]) == []
+
+
+def _string_profile(name: str, fixed: str) -> dict[str, Any]:
+    return {**profile(name, "string", [{"id": "string", "path": "string", "fixedString": fixed}]),
+            "kind": "primitive-type", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/string"}
+
+
+def test_profile_discriminator_on_a_primitive(tmp_path: Path) -> None:
+    """A profile discriminator on a primitive (``text``) tries the value against the string profile
+    (sliceMatches: ``text.conformsTo(p)``); the trial walked nothing for a primitive, so every string "conformed":
+    "A" fell in slice ``b`` and slice ``a`` (min 1) was short, a false alarm (fhir-test-cases
+    profile-slicing-missing-instance's pattern)."""
+    sliced = profile("text-slices", "Observation", [
+        {"id": "Observation.category", "path": "Observation.category",
+         "slicing": {"discriminator": [{"type": "profile", "path": "text"}], "rules": "open"}},
+        {"id": "Observation.category:b", "path": "Observation.category", "sliceName": "b", "min": 0, "max": "1"},
+        {"id": "Observation.category:b.text", "path": "Observation.category.text", "min": 1,
+         "type": [{"code": "string", "profile": [BASE + "text-b"]}]},
+        {"id": "Observation.category:a", "path": "Observation.category", "sliceName": "a", "min": 1, "max": "1"},
+        {"id": "Observation.category:a.text", "path": "Observation.category.text", "min": 1,
+         "type": [{"code": "string", "profile": [BASE + "text-a"]}]}])
+    defs = [sliced, _string_profile("text-a", "A"), _string_profile("text-b", "B")]
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    assert errors(tmp_path, {**obs, "category": [{"text": "A"}]}, defs) == []
+    assert errors(tmp_path, {**obs, "category": [{"text": "B"}]}, defs) == [("slice-min", "Observation")]
+
+
+def test_primitive_type_profile_is_walked(tmp_path: Path) -> None:
+    """checkChild walks a value into its type profile, a primitive's too: ``code.text`` typed as a string profile
+    that fixes "A" holds "A" only; a string profile not loaded is VALIDATION_VAL_UNKNOWN_PROFILE."""
+    def typed(url: str) -> dict[str, Any]:
+        return profile("typed-text", "Observation", [
+            {"id": "Observation.code.text", "path": "Observation.code.text",
+             "type": [{"code": "string", "profile": [url]}]}])
+
+    defs = [typed(BASE + "text-a"), _string_profile("text-a", "A")]
+    obs = {"resourceType": "Observation", "status": "final"}
+    for sub in ("good", "bad", "unknown"):
+        (tmp_path / sub).mkdir()
+    assert errors(tmp_path / "good", {**obs, "code": {"text": "A"}}, defs) == []
+    assert errors(tmp_path / "bad", {**obs, "code": {"text": "Z"}}, defs) == [("fixed-value", "Observation.code.text")]
+    assert errors(tmp_path / "unknown", {**obs, "code": {"text": "A"}}, [typed(BASE + "not-loaded")]) == [
+        ("unknown-profile", "Observation.code.text")]
