@@ -112,3 +112,23 @@ def test_primitive_type_profile_is_walked(tmp_path: Path) -> None:
     assert errors(tmp_path / "bad", {**obs, "code": {"text": "Z"}}, defs) == [("fixed-value", "Observation.code.text")]
     assert errors(tmp_path / "unknown", {**obs, "code": {"text": "A"}}, [typed(BASE + "not-loaded")]) == [
         ("unknown-profile", "Observation.code.text")]
+
+
+def test_fhir_type_extension_takes_a_uri() -> None:
+    """checkExtension's listExtensionTypes adds uri and url to structuredefinition-fhir-type's value types ("special
+    hacks"): a StructureDefinition giving ``valueUri`` there passes; another type is still the wrong one."""
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.validate import validate_resource
+
+    def sd(value: dict[str, Any]) -> dict[str, Any]:
+        ext = {"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type", **value}
+        return profile("typed-id", "Patient", [{"id": "Patient.active", "path": "Patient.active",
+                                                "type": [{"extension": [ext], "code": "boolean"}]}])
+
+    def errs(resource: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(i.defect, i.location) for i in validate_resource(resource, base_source()) if i.is_error]
+
+    at = "StructureDefinition.differential.element[0].type[0].extension[0]"
+    assert errs(sd({"valueUri": "boolean"})) == []
+    assert errs(sd({"valueUrl": "boolean"})) == []
+    assert errs(sd({"valueCode": "boolean"})) == [("choice-type", at + ".valueCode")]
