@@ -132,3 +132,18 @@ def test_fhir_type_extension_takes_a_uri() -> None:
     assert errs(sd({"valueUri": "boolean"})) == []
     assert errs(sd({"valueUrl": "boolean"})) == []
     assert errs(sd({"valueCode": "boolean"})) == [("choice-type", at + ".valueCode")]
+
+
+def test_slicing_that_cannot_be_evaluated(tmp_path: Path) -> None:
+    """A slice that gives its value discriminator nothing to test by (``code`` neither fixed, patterned nor bound):
+    HL7's sliceMatches throws "Could not match discriminator" and matchSlice reports SLICING_CANNOT_BE_EVALUATED
+    (an error) for a value there; its counts are then hints. No value, nothing evaluated: the minimum still holds."""
+    sliced = profile("unevaluable", "Patient", [
+        {"id": "Patient.identifier", "path": "Patient.identifier",
+         "slicing": {"discriminator": [{"type": "value", "path": "type"}], "rules": "open"}},
+        {"id": "Patient.identifier:a", "path": "Patient.identifier", "sliceName": "a", "min": 1, "max": "1"}])
+    for sub in ("one", "none"):
+        (tmp_path / sub).mkdir()
+    with_value = {"resourceType": "Patient", "identifier": [{"system": "urn:a", "value": "1"}]}
+    assert errors(tmp_path / "one", with_value, [sliced]) == [("structure-slicing", "Patient.identifier[0]")]
+    assert errors(tmp_path / "none", {"resourceType": "Patient"}, [sliced]) == [("slice-min", "Patient")]
