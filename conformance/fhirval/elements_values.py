@@ -227,6 +227,8 @@ class ValueWalker:
             return idx, target
         if tcode == "Extension" and not (tref and tref.profiles):
             return extensions.definition(cast("Walker", self), node, item, loc)
+        if tcode == "Reference" and node.is_choice:  # HL7's checkChild skips a choice's Reference profile ("a kludge
+            tref = None  # to get around versioning issues"); its targetProfile is judged by references.check
         if tref is not None and len(tref.profiles) > 1:
             chosen = self.profile_choice(item, tcode, tref.profiles, loc)
             if chosen is not None:
