@@ -28,7 +28,7 @@ from conformance.fhirval.narrative import (
     language_controls,
     unresolved_anchors,
 )
-from conformance.fhirval.primitives import PRIMITIVES, check_primitive
+from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
@@ -44,6 +44,8 @@ _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # (InstanceValidator.isLiteralScheme, TYPE_SPECIFIC_CHECKS_DT_XHTML_LITERAL_HREF)
 _NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']((?:urn|cid):[^"']*)["']""")
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
+# the types whose maxLength HL7's validator judges (InstanceValidator.checkPrimitive: not markdown, id, instant, time)
+_MAX_LENGTH_TYPES = frozenset({"string", "code", "uri", "url", "canonical", "oid", "uuid", "date", "dateTime"})
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
 # check, whether the type's own definition has FHIRPath constraints)
 Plan = tuple[int, TypeRef | None, tuple[StructureIndex, Node] | None, bool, bool]
@@ -316,13 +318,13 @@ class ValueWalker:
         if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
             problem = check_primitive(tcode, item)
             if problem is not None:
-                self.sink.error(problem[0], loc, problem[1])
+                report_primitive(self.sink, problem, node.binding, loc)
             return
         if node.resource_id:
             tcode = "id"
         problem = check_primitive(tcode, item)
         if problem is not None:
-            self.sink.error(problem[0], loc, problem[1])
+            report_primitive(self.sink, problem, node.binding, loc)
             return
         if tcode == "xhtml" and isinstance(item, str):
             for why in narrative_problems(item):
@@ -337,7 +339,7 @@ class ValueWalker:
                     self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
                                                       "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
-        if max_length is not None and isinstance(item, str) and len(item) > max_length:
+        if max_length is not None and isinstance(item, str) and len(item) > max_length and tcode in _MAX_LENGTH_TYPES:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
         if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
             check_text_rules(item, node.min_length, node.regex, loc, self.sink)
@@ -386,9 +388,10 @@ class ValueWalker:
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
-            check_coding(self.model.term, item, loc, self.sink)
+            check_coding(self.model.term, item, loc, self.sink, binding=binding,
+                         in_codeable_concept=node.name == "coding")
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
-            check_quantity(self.model.term, item, loc, self.sink)
+            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(cast("Walker", self), item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):

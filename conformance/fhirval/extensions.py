@@ -337,6 +337,8 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     """dom-2..dom-6, natively (see invariants.py for why)."""
     loc = frame.loc
     if contained:
+        if "id" not in res and "_id" not in res:  # HL7: a contained resource's id is REQUIRED (RESOURCE_RES_ID_MISSING)
+            w.sink.error("resource-id", loc, "a contained resource must have an id (nothing could reference it)")
         meta: Any = res.get("meta")
         if res.get("contained"):
             w.sink.error("invariant", loc, "constraint failed: dom-2: If the resource is contained in another "

@@ -24,6 +24,7 @@ ISSUE_TYPE: dict[str, str] = {
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
     "null-value": "structure", "json-type": "structure", "object-expected": "structure",
     "primitive-format": "value", "empty-value": "value", "too-long": "too-long", "too-short": "value",
+    "blank-value": "value", "json-duplicate": "structure", "resource-id": "required",
     "primitive-extension": "structure", "resource-type": "structure",
     "cardinality-min": "required", "cardinality-max": "structure",
     "choice-multiple": "structure", "choice-type": "structure",

@@ -141,6 +141,7 @@ class Terminology:
         # serves every thread of the web service: another thread's expansion is no self-import
         self._busy = threading.local()
         self._value_set_only: dict[str, bool] = {}
+        self._code_system_only: dict[str, bool] = {}
         self._supplement: dict[str, bool] = {}
         self._code_systems: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
@@ -243,6 +244,24 @@ class Terminology:
             hit = self.source.value_set(system) is not None and self.source.code_system(system) is None
             self._value_set_only[system] = hit
         return hit
+
+    def names_code_system_only(self, url: str) -> bool:
+        """Whether a binding's ``url`` is a CodeSystem we hold and no ValueSet is (the mistake HL7's validator
+        reports as TERMINOLOGY_TX_VALUESET_NOTFOUND_CS)."""
+        hit = self._code_system_only.get(url)
+        if hit is None:
+            hit = self.code_system(url) is not None and self.value_set(url) is None
+            self._code_system_only[url] = hit
+        return hit
+
+    def holds_version(self, system: str, version: str) -> bool:
+        """Whether the CodeSystem held for ``system`` is that version (or one it names in part: ``1.0`` for
+        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then)."""
+        cs = self.code_system(system)
+        if cs is None:
+            return True
+        held = cs.get("version")
+        return isinstance(held, str) and (held == version or held.startswith(version + "."))
 
     def code_in_system(self, system: str, code: str) -> bool | None:
         """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown).

@@ -33,7 +33,8 @@ from conformance.fhirval.source import DefinitionSource, Json
 FHIR_NS = "http://hl7.org/fhir"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
-_INTEGER = re.compile(r"[0]|[-+]?[1-9][0-9]*")
+# R4's integer regex: no "+" (HL7's Utilities.isInteger refuses it too), "-0" allowed; anything else stays a string
+_INTEGER = re.compile(r"-?([0]|[1-9][0-9]*)")
 _DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _INT_TYPES = {"integer", "positiveInt", "unsignedInt"}
 
@@ -46,10 +47,12 @@ class FhirXmlError(ValueError):
         super().__init__(f"line {line}: {message}" if line else message)
 
 
-def parse_xml(data: bytes) -> Any:
-    """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else."""
+def parse_xml(data: bytes, *, keep_pis: bool = False) -> Any:
+    """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else. ``keep_pis`` keeps
+    processing instructions for the validator to report (the conversion skips them)."""
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=not keep_pis,
+        huge_tree=False,
     )
     try:
         root = etree.fromstring(data, parser)
