@@ -3,7 +3,9 @@
 An extension's URL is looked up in the definitions: a known one is walked against its own
 StructureDefinition (which fixes its value type and nested extensions), checked against its
 ``context`` and its modifier flag; an unknown one cannot be checked, which the reference validator
-reports as a warning (an error for a modifierExtension, since a reader must understand it).
+reports as an error unless its domain is an example, tooling or allowed one (for a modifierExtension
+too: HL7's checkExtension does not tell them apart there), and a core-namespace one as a warning (not for
+a modifierExtension) while HL7's extensions package is not loaded.
 """
 
 from __future__ import annotations
@@ -105,14 +107,17 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         if (pending := w.model.unloaded(url)) is not None:
             w.sink.info("extension-unknown", loc, f"the {kind} {url} was not checked: it is under the canonical base "
                                                   f"of {pending}, a dependency that is not loaded")
-        elif not modifier and w.allows_unknown_extension(url):
-            w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
+        # HL7's checkExtension treats an unknown modifierExtension as it treats an unknown extension: allowed in
+        # its extension domains, example and tooling domains and the build tool's (allowUnknownExtension, with
+        # isModifier not consulted), an error elsewhere (EXTENSION_EXT_UNKNOWN_NOTHERE)
+        elif w.allows_unknown_extension(url):
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
-        elif not modifier and url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
-            w.sink.info("extension-unknown", loc, f"the extension {url} is one of HL7's build tool's, which its "
+        elif url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} is one of HL7's build tool's, which its "
                                                   "validator accepts unchecked")
-        elif not modifier and example_extension(url):
-            w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
+        elif example_extension(url):
+            w.sink.warning("extension-unknown", loc, f"the {kind} {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
         elif not modifier and url.startswith(CORE_NAMESPACE):
             w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
