@@ -39,9 +39,12 @@ def _steps(path: str) -> list[str]:
 def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
     """The element definition at ``steps`` below a slice (descending into types where it is not expanded)."""
     cur: Node | None = node
-    for step in steps:
+    for n, step in enumerate(steps):
         if cur is None:
             return None
+        if step == "resolve()" and n + 1 < len(steps):
+            cur = _resolved_root(w, cur)
+            continue
         if step == "resolve()" or _OFTYPE.fullmatch(step):
             continue
         children = cur.children
@@ -65,6 +68,14 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
             continue
         cur = children.get(step) or children.get(step + "[x]")
     return cur
+
+
+def _resolved_root(w: Walker, cur: Node) -> Node:
+    """A path going on past ``resolve()`` reads the reference's one target profile (FHIRPathEngine.evaluateDefinition:
+    ``focus`` becomes that profile's root; more targets, or none, it cannot follow, and we stay, as before)."""
+    targets = cur.types[0].target_profiles if len(cur.types) == 1 else ()
+    idx = w.model.index(targets[0]) if len(targets) == 1 else None
+    return idx.root if idx is not None and idx.root is not None else cur
 
 
 def _values(w: Walker, item: Any, steps: list[str], tcode: str, loc: str = "$") -> list[tuple[Any, str, str]]:
