@@ -1,0 +1,77 @@
+"""False alarms found on published guides' packages (issue 21, s-fvcorp3: the IG publisher's own output, its
+``package.tgz`` and QA report, for UDS+, PDex and CL Core; bench/fhir_examples_alarms.py --package), each pinned
+with a small synthetic resource that failed before its fix, next to one that must still fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.fhirval.test_agreement_classes import definitions, errors
+
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+EX = "http://example.org/sd/"
+
+
+def _income_profile() -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": EX + "Income", "name": "Income", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Observation", "derivation": "constraint",
+            "baseDefinition": CORE + "Observation", "differential": {"element": [
+                {"id": "Observation", "path": "Observation"},
+                {"id": "Observation.value[x]", "path": "Observation.value[x]",
+                 "type": [{"code": "Range"}, {"code": "Quantity"}]},
+                {"id": "Observation.value[x].extension:dataAbsentReason", "path": "Observation.value[x].extension",
+                 "sliceName": "dataAbsentReason", "max": "1",
+                 "type": [{"code": "Extension", "profile": [CORE + "data-absent-reason"]}]}]}}
+
+
+def _observation(**value: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "o", "meta": {"profile": [EX + "Income"]}, "status": "final",
+            "code": {"text": "income"}, **value}
+
+
+def test_a_choice_constrained_only_in_its_element_children_keeps_the_types_children(tmp_path: Path) -> None:
+    # UDS+'s income Observation: value[x] as Range or Quantity, with a slice on value[x].extension. The snapshot
+    # lists only Element's children under the choice, so a Range's low and high were "unrecognised"; HL7's
+    # InstanceValidator.validateElement merges the value's type's children in (mergeChildLists)
+    source = definitions(tmp_path, _income_profile())
+    assert errors(_observation(valueRange={"low": {"value": 101}, "high": {"value": 150}}), source) == []
+    assert errors(_observation(valueQuantity={"value": 3, "unit": "a"}), source) == []
+    assert errors(_observation(valueRange={"low": {"value": 1}, "middle": {"value": 2}}), source) == [
+        ("unknown-element", "Observation.value.ofType(Range).middle")]
+    assert errors(_observation(valueString="x"), source) == [("choice-type", "Observation.valueString")]
+
+
+def _race(url: str, base: str, fixed_url: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": url, "name": url.rpartition("/")[2], "status": "draft",
+            "kind": "complex-type", "abstract": False, "type": "Extension", "context": [
+                {"type": "element", "expression": "Patient"}], "derivation": "constraint", "baseDefinition": base,
+            "differential": {"element": [
+                {"id": "Extension", "path": "Extension", "max": "1"},
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": fixed_url},
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "string"}]}]}}
+
+
+def _patient_profile() -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": EX + "Pat", "name": "Pat", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+            "baseDefinition": CORE + "Patient", "differential": {"element": [
+                {"id": "Patient", "path": "Patient"},
+                {"id": "Patient.extension", "path": "Patient.extension",
+                 "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+                {"id": "Patient.extension:race", "path": "Patient.extension", "sliceName": "race", "min": 1,
+                 "max": "1", "type": [{"code": "Extension", "profile": [EX + "guide-race"]}]}]}}
+
+
+def test_an_extension_slice_matches_the_url_its_profile_fixes(tmp_path: Path) -> None:
+    # UDS+'s race extension is a constraint on US Core's race that keeps US Core's url (Extension.url fixed to
+    # it); its Patient profile requires a slice of that type, and every example's us-core-race extension missed
+    # the slice. HL7's getCriteriaForDiscriminator follows the slice's type profile to its url element's fixed value
+    core_race = EX + "core-race"
+    source = definitions(tmp_path, _race(core_race, CORE + "Extension", core_race),
+                         _race(EX + "guide-race", core_race, core_race), _patient_profile())
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p", "meta": {"profile": [EX + "Pat"]},
+                               "extension": [{"url": core_race, "valueString": "White"}]}
+    assert errors(patient, source) == []
+    patient["extension"][0]["url"] = EX + "other-race"
+    assert ("slice-min", "Patient") in errors(patient, source)
