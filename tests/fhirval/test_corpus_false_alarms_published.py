@@ -75,3 +75,40 @@ def test_an_extension_slice_matches_the_url_its_profile_fixes(tmp_path: Path) ->
     assert errors(patient, source) == []
     patient["extension"][0]["url"] = EX + "other-race"
     assert ("slice-min", "Patient") in errors(patient, source)
+
+
+def _status_parameters(value_min: int) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": EX + "Status", "name": "Status", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Parameters", "derivation": "constraint",
+            "baseDefinition": CORE + "Parameters", "differential": {"element": [
+                {"id": "Parameters", "path": "Parameters"},
+                {"id": "Parameters.parameter", "path": "Parameters.parameter", "slicing": {
+                    "discriminator": [{"type": "value", "path": "name"}], "rules": "open"}},
+                {"id": "Parameters.parameter:status", "path": "Parameters.parameter", "sliceName": "status",
+                 "min": 1, "max": "1"},
+                {"id": "Parameters.parameter:status.name", "path": "Parameters.parameter.name",
+                 "fixedString": "status"},
+                {"id": "Parameters.parameter:status.value[x]", "path": "Parameters.parameter.value[x]",
+                 "slicing": {"discriminator": [{"type": "type", "path": "$this"}], "rules": "open"},
+                 "min": value_min, "type": [{"code": "code"}]},
+                {"id": "Parameters.parameter:status.valueCode", "path": "Parameters.parameter.valueCode",
+                 "min": 0, "max": "1"}]}}
+
+
+def test_a_renamed_choice_beside_its_choice_is_a_type_slice_of_its_own_min(tmp_path: Path) -> None:
+    # old SUSHI (CEQ subscription-status, Directory Query's practitioner-qualification) writes value[x] min 1
+    # sliced by type, then valueCode min 0: HL7's ProfilePathProcessor takes both as a type slicing
+    # (diffsConstrainTypes) and names valueCode a slice, whose min is checked against nothing; the choice keeps 1
+    profile = _status_parameters(1)
+    assert errors(profile) == []
+    derived = {**profile, "url": EX + "Status2", "name": "Status2", "baseDefinition": EX + "Status",
+               "differential": {"element": [{"id": "Parameters", "path": "Parameters"}, {
+                   "id": "Parameters.parameter:status.valueCode", "path": "Parameters.parameter.valueCode", "min": 0}]}}
+    assert errors(derived, definitions(tmp_path, profile)) == [("snapshot", "StructureDefinition")]
+    source = definitions(tmp_path, profile)
+    given: dict[str, Any] = {"resourceType": "Parameters", "id": "s", "meta": {"profile": [EX + "Status"]},
+                             "parameter": [{"name": "status", "valueCode": "active"}]}
+    assert errors(given, source) == []
+    del given["parameter"][0]["valueCode"]
+    given["parameter"][0]["part"] = [{"name": "x", "valueString": "y"}]
+    assert ("cardinality-min", "Parameters.parameter[0]") in errors(given, source)
