@@ -112,3 +112,29 @@ def test_a_renamed_choice_beside_its_choice_is_a_type_slice_of_its_own_min(tmp_p
     del given["parameter"][0]["valueCode"]
     given["parameter"][0]["part"] = [{"name": "x", "valueString": "y"}]
     assert ("cardinality-min", "Parameters.parameter[0]") in errors(given, source)
+
+
+def test_a_profile_element_context_holds_in_a_resource_that_conforms_to_the_profile(tmp_path: Path) -> None:
+    # CL Agenda's Servicios extension has the context CorePrestadorCl#Practitioner (CL Core's profile): HL7's
+    # checkExtensionContext splits profile#element and checkConformsToProfile validates the resource against the
+    # profile; we matched the whole string as an element path and refused it everywhere
+    sexed = {"resourceType": "StructureDefinition", "url": EX + "Sexed", "name": "Sexed", "status": "draft",
+             "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+             "baseDefinition": CORE + "Patient", "differential": {"element": [
+                 {"id": "Patient", "path": "Patient"}, {"id": "Patient.gender", "path": "Patient.gender", "min": 1}]}}
+    ext = {"resourceType": "StructureDefinition", "url": EX + "nick", "name": "Nick", "status": "draft",
+           "kind": "complex-type", "abstract": False, "type": "Extension", "context": [
+               {"type": "element", "expression": EX + "Sexed#Patient"}], "derivation": "constraint",
+           "baseDefinition": CORE + "Extension", "differential": {"element": [
+               {"id": "Extension", "path": "Extension"},
+               {"id": "Extension.url", "path": "Extension.url", "fixedUri": EX + "nick"},
+               {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "string"}]}]}}
+    source = definitions(tmp_path, sexed, ext)
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "p", "gender": "other",
+                               "extension": [{"url": EX + "nick", "valueString": "Bo"}]}
+    assert errors(patient, source) == []
+    del patient["gender"]
+    assert errors(patient, source) == [("extension-context", "Patient.extension[0]")]
+    patient["gender"] = "other"
+    ext["context"][0]["expression"] = EX + "Unknown#Patient"  # a profile not found: HL7 says error too
+    assert errors(patient, definitions(tmp_path, sexed, ext)) == [("extension-context", "Patient.extension[0]")]
