@@ -1,5 +1,5 @@
 """False alarms found on published guides' packages (issue 21, s-fvcorp3: the IG publisher's own output, its
-``package.tgz`` and QA report, for UDS+, PDex and CL Core; bench/fhir_examples_alarms.py --package), each pinned
+``package.tgz`` and QA report: UDS+, CL Agenda, CEQ, Directory Query, FR Core and more; bench/fhir_examples_alarms.py --package), each pinned
 with a small synthetic resource that failed before its fix, next to one that must still fail."""
 
 from __future__ import annotations
@@ -13,16 +13,20 @@ CORE = "http://hl7.org/fhir/StructureDefinition/"
 EX = "http://example.org/sd/"
 
 
+def _profile(name: str, rtype: str, *elements: dict[str, Any]) -> dict[str, Any]:
+    """A constraint on a core resource: its root element first, then ``elements``."""
+    return {"resourceType": "StructureDefinition", "url": EX + name, "name": name, "status": "draft",
+            "kind": "resource", "abstract": False, "type": rtype, "derivation": "constraint",
+            "baseDefinition": CORE + rtype, "differential": {"element": [{"id": rtype, "path": rtype}, *elements]}}
+
+
 def _income_profile() -> dict[str, Any]:
-    return {"resourceType": "StructureDefinition", "url": EX + "Income", "name": "Income", "status": "draft",
-            "kind": "resource", "abstract": False, "type": "Observation", "derivation": "constraint",
-            "baseDefinition": CORE + "Observation", "differential": {"element": [
-                {"id": "Observation", "path": "Observation"},
-                {"id": "Observation.value[x]", "path": "Observation.value[x]",
-                 "type": [{"code": "Range"}, {"code": "Quantity"}]},
-                {"id": "Observation.value[x].extension:dataAbsentReason", "path": "Observation.value[x].extension",
-                 "sliceName": "dataAbsentReason", "max": "1",
-                 "type": [{"code": "Extension", "profile": [CORE + "data-absent-reason"]}]}]}}
+    return _profile("Income", "Observation",
+                    {"id": "Observation.value[x]", "path": "Observation.value[x]",
+                     "type": [{"code": "Range"}, {"code": "Quantity"}]},
+                    {"id": "Observation.value[x].extension:dataAbsentReason", "path": "Observation.value[x].extension",
+                     "sliceName": "dataAbsentReason", "max": "1",
+                     "type": [{"code": "Extension", "profile": [CORE + "data-absent-reason"]}]})
 
 
 def _observation(**value: Any) -> dict[str, Any]:
@@ -53,14 +57,11 @@ def _race(url: str, base: str, fixed_url: str) -> dict[str, Any]:
 
 
 def _patient_profile() -> dict[str, Any]:
-    return {"resourceType": "StructureDefinition", "url": EX + "Pat", "name": "Pat", "status": "draft",
-            "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
-            "baseDefinition": CORE + "Patient", "differential": {"element": [
-                {"id": "Patient", "path": "Patient"},
-                {"id": "Patient.extension", "path": "Patient.extension",
-                 "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
-                {"id": "Patient.extension:race", "path": "Patient.extension", "sliceName": "race", "min": 1,
-                 "max": "1", "type": [{"code": "Extension", "profile": [EX + "guide-race"]}]}]}}
+    return _profile("Pat", "Patient",
+                    {"id": "Patient.extension", "path": "Patient.extension",
+                     "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+                    {"id": "Patient.extension:race", "path": "Patient.extension", "sliceName": "race", "min": 1,
+                     "max": "1", "type": [{"code": "Extension", "profile": [EX + "guide-race"]}]})
 
 
 def test_an_extension_slice_matches_the_url_its_profile_fixes(tmp_path: Path) -> None:
@@ -78,21 +79,18 @@ def test_an_extension_slice_matches_the_url_its_profile_fixes(tmp_path: Path) ->
 
 
 def _status_parameters(value_min: int) -> dict[str, Any]:
-    return {"resourceType": "StructureDefinition", "url": EX + "Status", "name": "Status", "status": "draft",
-            "kind": "resource", "abstract": False, "type": "Parameters", "derivation": "constraint",
-            "baseDefinition": CORE + "Parameters", "differential": {"element": [
-                {"id": "Parameters", "path": "Parameters"},
-                {"id": "Parameters.parameter", "path": "Parameters.parameter", "slicing": {
-                    "discriminator": [{"type": "value", "path": "name"}], "rules": "open"}},
-                {"id": "Parameters.parameter:status", "path": "Parameters.parameter", "sliceName": "status",
-                 "min": 1, "max": "1"},
-                {"id": "Parameters.parameter:status.name", "path": "Parameters.parameter.name",
-                 "fixedString": "status"},
-                {"id": "Parameters.parameter:status.value[x]", "path": "Parameters.parameter.value[x]",
-                 "slicing": {"discriminator": [{"type": "type", "path": "$this"}], "rules": "open"},
-                 "min": value_min, "type": [{"code": "code"}]},
-                {"id": "Parameters.parameter:status.valueCode", "path": "Parameters.parameter.valueCode",
-                 "min": 0, "max": "1"}]}}
+    return _profile("Status", "Parameters",
+                    {"id": "Parameters.parameter", "path": "Parameters.parameter", "slicing": {
+                        "discriminator": [{"type": "value", "path": "name"}], "rules": "open"}},
+                    {"id": "Parameters.parameter:status", "path": "Parameters.parameter", "sliceName": "status",
+                     "min": 1, "max": "1"},
+                    {"id": "Parameters.parameter:status.name", "path": "Parameters.parameter.name",
+                     "fixedString": "status"},
+                    {"id": "Parameters.parameter:status.value[x]", "path": "Parameters.parameter.value[x]",
+                     "slicing": {"discriminator": [{"type": "type", "path": "$this"}], "rules": "open"},
+                     "min": value_min, "type": [{"code": "code"}]},
+                    {"id": "Parameters.parameter:status.valueCode", "path": "Parameters.parameter.valueCode",
+                     "min": 0, "max": "1"})
 
 
 def test_a_renamed_choice_beside_its_choice_is_a_type_slice_of_its_own_min(tmp_path: Path) -> None:
@@ -118,10 +116,7 @@ def test_a_profile_element_context_holds_in_a_resource_that_conforms_to_the_prof
     # CL Agenda's Servicios extension has the context CorePrestadorCl#Practitioner (CL Core's profile): HL7's
     # checkExtensionContext splits profile#element and checkConformsToProfile validates the resource against the
     # profile; we matched the whole string as an element path and refused it everywhere
-    sexed = {"resourceType": "StructureDefinition", "url": EX + "Sexed", "name": "Sexed", "status": "draft",
-             "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
-             "baseDefinition": CORE + "Patient", "differential": {"element": [
-                 {"id": "Patient", "path": "Patient"}, {"id": "Patient.gender", "path": "Patient.gender", "min": 1}]}}
+    sexed = _profile("Sexed", "Patient", {"id": "Patient.gender", "path": "Patient.gender", "min": 1})
     ext = {"resourceType": "StructureDefinition", "url": EX + "nick", "name": "Nick", "status": "draft",
            "kind": "complex-type", "abstract": False, "type": "Extension", "context": [
                {"type": "element", "expression": EX + "Sexed#Patient"}], "derivation": "constraint",
