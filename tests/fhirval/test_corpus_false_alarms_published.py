@@ -1,6 +1,7 @@
 """False alarms found on published guides' packages (issue 21, s-fvcorp3: the IG publisher's own output, its
-``package.tgz`` and QA report: UDS+, CL Agenda, CEQ, Directory Query, FR Core and more; bench/fhir_examples_alarms.py --package), each pinned
-with a small synthetic resource that failed before its fix, next to one that must still fail."""
+``package.tgz`` and QA report: UDS+, CL Agenda, CEQ, Directory Query, FR Core and more; checked with
+bench/fhir_examples_alarms.py --package), each pinned with a small synthetic resource that failed before its fix,
+next to one that must still fail."""
 
 from __future__ import annotations
 
