@@ -142,7 +142,7 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
                    "unless $CONFORMANCE_TERMINOLOGY_PACKAGE names one; never fetched.")
 @click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
               help="Extensions under this URL prefix that no loaded package defines are information, not errors "
-                   "(repeatable; 'any' for all; modifier extensions stay errors).")
+                   "(repeatable; 'any' for all; modifier extensions too, as HL7's -extension).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
 def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...],

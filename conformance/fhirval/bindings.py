@@ -14,8 +14,17 @@ from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.ucum import UCUM, problem
 
-__all__ = ["BOUND_TYPES", "QUANTITY_TYPES", "Expansion", "Terminology", "check_binding", "check_coding",
-           "check_quantity"]
+__all__ = [
+    "BOUND_TYPES",
+    "CODED_QUANTITY_TYPES",
+    "QUANTITY_TYPES",
+    "Expansion",
+    "Terminology",
+    "check_binding",
+    "check_coding",
+    "check_quantity",
+    "checks_system_form",
+]
 
 # ---- judging an element against its binding ------------------------------------------------------
 
@@ -29,21 +38,19 @@ def _vs_name(url: str) -> str:
 def check_binding(term: Terminology, binding: Json, type_code: str, item: object, loc: str, sink: Sink) -> None:
     """Judge a code / Coding / CodeableConcept (a Quantity's unit) against the element's binding."""
     strength, vs_url = binding.get("strength"), binding.get("valueSet")
-    if strength not in ("required", "extensible", "preferred") or not isinstance(vs_url, str):
+    if not isinstance(vs_url, str):
         return
-    codings: list[tuple[str | None, str]] = []
-    if type_code in ("code", "string", "uri"):
-        if isinstance(item, str):
-            codings = [(None, item)]
-    elif isinstance(item, dict):
-        if type_code == "CodeableConcept":
-            coding = item.get("coding")
-            for c in coding if isinstance(coding, list) else ():  # a non-list coding is reported by the walk
-                if isinstance(c, dict) and isinstance(c.get("code"), str):
-                    codings.append((c.get("system") if isinstance(c.get("system"), str) else None, c["code"]))
-        elif isinstance(item.get("code"), str):
-            system = item.get("system")
-            codings = [(system if isinstance(system, str) else None, item["code"])]
+    codings = _codings(type_code, item)
+    if codings or (type_code == "CodeableConcept" and isinstance(item, dict)):
+        if term.names_code_system_only(_vs_name(vs_url)):
+            # InstanceValidator.validateBindingCodeableConcept / validateBindingCodedElement / checkPrimitiveBinding:
+            # the value set does not resolve and a CodeSystem has its URL: TERMINOLOGY_TX_VALUESET_NOTFOUND_CS, an
+            # error whatever the strength (example included), for every value HL7 judges against the binding
+            sink.error("code-invalid", loc, f"the binding names the CodeSystem {_vs_name(vs_url)} where a ValueSet "
+                                            f"belongs")
+            return
+    if strength not in ("required", "extensible", "preferred"):
+        return
     max_vs = _max_value_set(binding) if strength == "extensible" else None
     if not codings:
         if type_code == "CodeableConcept" and strength == "required" and isinstance(item, dict):
@@ -84,6 +91,29 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         sink.warning("binding-preferred", loc, message)
 
 
+_PRIMITIVES = frozenset({"code", "string", "uri"})
+
+
+def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
+    """(system, code) of each coded value in a code / Coding / CodeableConcept / Quantity (a primitive's system
+    None); a Coding or Quantity without a code or a system gives none."""
+    codings: list[tuple[str | None, str]] = []
+    if type_code in _PRIMITIVES:
+        if isinstance(item, str) and item:
+            codings = [(None, item)]
+    elif isinstance(item, dict):
+        if type_code == "CodeableConcept":
+            coding = item.get("coding")
+            for c in coding if isinstance(coding, list) else ():  # a non-list coding is reported by the walk
+                if isinstance(c, dict) and isinstance(c.get("code"), str):
+                    codings.append((c.get("system") if isinstance(c.get("system"), str) else None, c["code"]))
+        elif isinstance(item.get("code"), str) and isinstance(item.get("system"), str):
+            # a Coding or Quantity is judged against its binding only with a system beside its code
+            # (InstanceValidator.checkCodedElement: ``theSystem != null && theCode != null``)
+            codings = [(item["system"], item["code"])]
+    return codings
+
+
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
 
 
@@ -103,6 +133,10 @@ def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, s
     InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
     held here, or a code whose system is not held, is not judged."""
     expansion = term.expand(max_vs)
+    if expansion is None and term.names_code_system_only(max_vs):  # checkMaxValueSet: _VALUESET_NOTFOUND_CS
+        sink.error("code-invalid", loc, f"the maximum value set names the CodeSystem {max_vs} where a ValueSet "
+                                        f"belongs")
+        return
     if expansion is None:
         sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
                                             + how_to_supply(max_vs))
@@ -125,10 +159,27 @@ def _plain_compose(vs: Json | None) -> bool:
                and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
 
 
-def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
-    """A Coding whose system we hold must use one of its codes, whatever the binding."""
+def checks_system_form(term: Terminology, binding: Json | None, in_codeable_concept: bool) -> bool:
+    """Whether HL7's validator judges a Coding's system form itself (InstanceValidator.checkCode: build.fhir.org,
+    ``.html``, a SNOMED/LOINC/UCUM/RxNorm URI with a tail, https). checkCoding skips a CodeableConcept's coding
+    whose element has no binding of its own (the CodeableConcept is judged whole by the terminology service,
+    where an unknown system is a warning, ``not-found``), and checkCodedElement reaches checkCode only when no
+    binding was checked: none, no value set, an example one, or a value set it could not resolve."""
+    if binding is None:
+        return not in_codeable_concept
+    vs_url = binding.get("valueSet")
+    if binding.get("strength") == "example" or not isinstance(vs_url, str):
+        return True
+    return term.expand(_vs_name(vs_url)) is None
+
+
+def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, binding: Json | None = None,
+                 in_codeable_concept: bool = False) -> None:
+    """A Coding whose system we hold must use one of its codes, whatever the binding. Its system is judged only
+    beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says."""
     system, code = coding.get("system"), coding.get("code")
-    if isinstance(system, str):
+    system_form = checks_system_form(term, binding, in_codeable_concept)
+    if isinstance(system, str) and isinstance(code, str):
         if ":" not in system:
             sink.error("coding-system", f"{loc}.system", f"Coding.system must be an absolute URI, not {system!r}")
             return
@@ -139,11 +190,18 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink) -> None:
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a CodeSystem supplement "
                                                          f"(it adds to another code system), not a code system")
             return
-        wrong = _system_problem(term, system)
+        wrong = _system_problem(term, system) if system_form else None
         if wrong is not None:
             sink.error("coding-system", f"{loc}.system", wrong)
             return
     if not isinstance(system, str) or not isinstance(code, str):
+        return
+    version = coding.get("version")
+    if isinstance(version, str) and not term.holds_version(system, version):
+        # ValueSetValidator.validateCode resolves the system at the Coding's version: another version than the one
+        # held is UNKNOWN_CODESYSTEM_VERSION (not-found: a warning unless a required binding), its codes unjudged
+        sink.info("code-system-unknown", loc, f"{system} version {version} is not held locally: the code was not "
+                                              f"checked")
         return
     known = term.code_in_system(system, code)
     if known is False:
@@ -191,13 +249,25 @@ def _system_problem(term: Terminology, system: str) -> str | None:
 
 
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity"})
+# the Quantity types whose system and code HL7's validator judges: InstanceValidator.checkChildByDefinition calls
+# checkQuantity for the type "Quantity" alone (SimpleQuantity and MoneyQuantity are profiles of it); an Age,
+# Count, Distance or Duration is left to its invariants (age-1, drt-1...), its unit never looked up
+CODED_QUANTITY_TYPES = frozenset({"Quantity", "SimpleQuantity", "MoneyQuantity"})
 
 
-def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink) -> None:
+def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, binding: Json | None = None,
+                   type_code: str = "Quantity") -> None:
     """A Quantity's code must be a code of its system when we can tell (UCUM by its grammar, or a loaded
-    CodeSystem); anything else (no system, a system we do not hold) is not judged."""
+    CodeSystem); anything else (no system, a system we do not hold) is not judged. Its system's form is judged
+    as a Coding's (InstanceValidator.checkQuantity hands system and code to checkCodedElement). An Age, Count,
+    Distance or Duration is not judged at all: see CODED_QUANTITY_TYPES."""
     system, code = quantity.get("system"), quantity.get("code")
-    if not isinstance(system, str) or not isinstance(code, str) or ":" not in system:
+    if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str) \
+            or ":" not in system:
+        return
+    wrong = _system_problem(term, system) if checks_system_form(term, binding, False) else None
+    if wrong is not None:
+        sink.error("coding-system", f"{loc}.system", wrong)
         return
     if term.code_in_system(system, code) is False:
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"

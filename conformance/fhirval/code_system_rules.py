@@ -11,6 +11,14 @@
   ``parent``, ``child``, ``partOf`` or ``synonym`` URI names a code of this system (``checkCodeProperty``,
   INTERNAL_CODE: CODESYSTEM_PROPERTY_BAD_INTERNAL_REFERENCE; each bad code once, as HL7's isSeenPropertyCode;
   a supplement's, which HL7 looks up in the supplemented system, is not judged here);
+- a property with one of HL7's twelve ``concept-properties`` URIs has that property's type, and a code that is
+  not another of the twelve (``checkPropertyDefinition``: CODESYSTEM_PROPERTY_URI_TYPE_MISMATCH, _URI_CODE_MISMATCH);
+- a supplement that states a ``count`` has as many concepts as the supplemented system's ``count`` says, as
+  HL7 compares them (``metaChecks``: CODESYSTEM_CS_COUNT_SUPPLEMENT_WRONG);
+- a supplement states no ``caseSensitive`` (the supplemented system's is the one that holds:
+  ``metaChecks``, CODESYSTEM_CS_HL7_PRESENT_ELEMENT_SUPPL), and a code-typed property value of a supplement that
+  HL7 checks as a code (``checkCodeProperty``: INTERNAL_CODE and INTERNAL_CODE_WARNING, an error for a supplement)
+  is a code of the supplemented system when that is held here;
 - a code is defined once, at any depth, compared exactly (CODESYSTEM_DUPLICATE_CODE, ``checkConcept``);
 - the ``valueSet`` said to hold all its codes, when held here, includes exactly this whole system
   (CODESYSTEM_CS_VS_INVALID, _WRONGSYSTEM, _INCLUDEDETAILS, and its expansion the same size: _EXP_MISMATCH).
@@ -21,14 +29,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.references import SCHEME
+from conformance.fhirval.references import is_absolute_url
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
 
+_CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties#"
 # HL7's KnownProperty Parent, Child, PartOf and Synonym get the INTERNAL_CODE rule (an error)
-_INTERNAL = frozenset("http://hl7.org/fhir/concept-properties#" + p for p in ("parent", "child", "partOf", "synonym"))
+_INTERNAL = frozenset(_CONCEPT_PROPERTIES + p for p in ("parent", "child", "partOf", "synonym"))
+# CodeSystemValidator.KnownProperty: each known property's code and type (getType)
+_KNOWN = {"status": "code", "inactive": "boolean", "effectiveDate": "dateTime", "deprecationDate": "dateTime",
+          "retirementDate": "dateTime", "notSelectable": "boolean", "parent": "code", "child": "code",
+          "partOf": "code", "synonym": "code", "comment": "string", "itemWeight": "decimal"}
+_PROPERTY_VALUE_SETS = ("http://hl7.org/fhir/StructureDefinition/codesystem-property-valueset",
+                        "http://hl7.org/fhir/6.0/StructureDefinition/extension-CodeSystem.property.valueSet")
 _VALUE_TYPES = {"valueCode": "code", "valueCoding": "Coding", "valueString": "string", "valueInteger": "integer",
                 "valueBoolean": "boolean", "valueDateTime": "dateTime", "valueDecimal": "decimal"}
 
@@ -58,6 +73,19 @@ def check(w: Walker, cs: Json, loc: str) -> None:
     elif isinstance(supplements, str):
         base = supplements.partition("|")[0]
         term = w.model.term
+        supplemented = term.code_system(base)
+        if content == "supplement" and isinstance(count, int) and count >= 0 and supplemented is not None \
+                and len(concepts) != supplemented.get("count", 0):
+            # metaChecks, CODESYSTEM_CS_COUNT_SUPPLEMENT_WRONG: the supplement's concepts against the supplemented
+            # system's stated count (0 when it states none), as HL7 compares them
+            w.sink.error("code-system-content", f"{loc}.count", f"the supplement has {len(concepts)} concepts, but "
+                                                                f"{base} states a count of "
+                                                                f"{supplemented.get('count', 0)}")
+        if "caseSensitive" in cs:
+            w.sink.error("code-system-content", f"{loc}.caseSensitive", "a supplement does not say whether codes "
+                                                                        "are case-sensitive: the supplemented "
+                                                                        "code system does")
+        _check_supplement_codes(w, cs, base, concepts)
         _check_hierarchy_meaning(w, cs, term.code_system(base), loc)
         for i, concept in enumerate(_list(cs.get("concept"))):  # the top-level concepts, as HL7's validator
             code = concept.get("code") if isinstance(concept, dict) else None
@@ -100,11 +128,12 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
             continue
         where, uri, code = f"{loc}.property[{i}]", prop.get("uri"), prop.get("code")
         if isinstance(uri, str):
-            if not SCHEME.match(uri):
+            if not is_absolute_url(uri):  # Utilities.isAbsoluteUrl: CODESYSTEM_PROPERTY_ABSOLUTE_URI
                 w.sink.error("code-system-content", f"{where}.uri", f"a property's uri is absolute (not {uri!r})")
             elif uri in uris:
                 w.sink.error("code-system-content", f"{where}.uri", f"another property already has the uri {uri}")
             uris.add(uri)
+        _check_known_property(w, uri, code, prop.get("type"), where)
         if isinstance(code, str):
             if code in codes:
                 w.sink.error("code-system-content", f"{where}.code", f"another property already has the code {code!r}")
@@ -129,21 +158,67 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
         _check_internal(w, internal, concepts)
 
 
+def _check_known_property(w: Walker, uri: Any, code: Any, ptype: Any, where: str) -> None:
+    """A property that names one of HL7's known concept properties by URI is that property: its type is the known
+    one, and its code is not the code of another known property (a consumer reading either would misread it)."""
+    if not isinstance(uri, str) or not uri.startswith(_CONCEPT_PROPERTIES):
+        return
+    known = uri[len(_CONCEPT_PROPERTIES):]
+    if known not in _KNOWN:
+        return
+    if isinstance(code, str) and code in _KNOWN and code != known:
+        w.sink.error("code-system-content", f"{where}.code", f"the property with the uri {uri} is the known property "
+                                                             f"{known!r}, but its code {code!r} names another one")
+    if isinstance(ptype, str) and ptype != _KNOWN[known]:
+        w.sink.error("code-system-content", f"{where}.type", f"the property with the uri {uri} has the type "
+                                                             f"{_KNOWN[known]}, not {ptype}")
+
+
+def _code_checked(prop: Json) -> bool:
+    """Whether HL7 checks a code-typed property's values as codes (INTERNAL_CODE or INTERNAL_CODE_WARNING) rather
+    than against a value set, or not at all (a known property other than parent/child/partOf/synonym). A URI with
+    a fragment whose code system is held may name a property bound to a value set: left alone here."""
+    uri = prop.get("uri")
+    if prop.get("type") != "code":
+        return False
+    if isinstance(uri, str) and uri.startswith(_CONCEPT_PROPERTIES) and uri[len(_CONCEPT_PROPERTIES):] in _KNOWN:
+        return uri in _INTERNAL
+    if any(isinstance(e, dict) and e.get("url") in _PROPERTY_VALUE_SETS for e in _list(prop.get("extension"))):
+        return False
+    return not (isinstance(uri, str) and "#" in uri)
+
+
+def _code_values(concepts: list[tuple[Json, str]], properties: set[str]) -> Iterator[tuple[str, str, str]]:
+    """(location, property code, code named) of each concept's ``valueCode`` under one of these properties."""
+    for concept, where in concepts:
+        for j, value in enumerate(_list(concept.get("property"))):
+            if isinstance(value, dict) and value.get("code") in properties and isinstance(value.get("valueCode"), str):
+                yield f"{where}.property[{j}]", value["code"], value["valueCode"]
+
+
+def _check_supplement_codes(w: Walker, cs: Json, base: str, concepts: list[tuple[Json, str]]) -> None:
+    """A supplement's code-typed property value names a code of the supplemented system (checkCodeProperty asks the
+    terminology for it, an error for a supplement, each code once); judged when that system is held here."""
+    checked = {p["code"] for p in _list(cs.get("property"))
+               if isinstance(p, dict) and isinstance(p.get("code"), str) and _code_checked(p)}
+    reported: set[str] = set()
+    for where, prop, target in _code_values(concepts, checked):
+        if target not in reported and w.model.term.code_in_system(base, target) is False:
+            reported.add(target)
+            w.sink.error("code-system-content", where, f"the property {prop!r} names the code {target!r}, which is "
+                                                       f"not a code of the supplemented code system {base}")
+
+
 def _check_internal(w: Walker, internal: set[str], concepts: list[tuple[Json, str]]) -> None:
     """A parent/child/partOf/synonym property names a concept of this very system: one that names no concept
     breaks the hierarchy every consumer builds from it."""
     defined = {c.get("code") for c, _ in concepts}
     reported: set[str] = set()
-    for concept, where in concepts:
-        for j, value in enumerate(_list(concept.get("property"))):
-            if not isinstance(value, dict) or value.get("code") not in internal:
-                continue
-            target = value.get("valueCode")
-            if isinstance(target, str) and target not in defined and target not in reported:
-                reported.add(target)
-                w.sink.error("code-system-content", f"{where}.property[{j}]",
-                             f"the property {value['code']!r} names the code {target!r}, which this CodeSystem "
-                             "does not define")
+    for where, prop, target in _code_values(concepts, internal):
+        if target not in defined and target not in reported:
+            reported.add(target)
+            w.sink.error("code-system-content", where, f"the property {prop!r} names the code {target!r}, which "
+                                                       "this CodeSystem does not define")
 
 
 def _check_value_set(w: Walker, cs: Json, count: int, loc: str) -> None:

@@ -3,8 +3,9 @@
 A map from or to a code its code system does not have can never be applied: HL7's validator reports it as
 an error when it holds that code system complete (ConceptMapValidator ``validateGroupElement`` and
 ``validateGroupElementTarget``: CONCEPTMAP_GROUP_SOURCE_CODE_INVALID / CONCEPTMAP_GROUP_TARGET_CODE_INVALID;
-a fragment makes it a warning, which is not reported here). Only a CodeSystem held here, at the version the
-group names if it names one, is consulted; systems judged by grammar or a checker of their own (SNOMED CT,
+a fragment makes it a warning, which is not reported here), comparing codes exactly (``CodeSystemUtilities
+.getCode``), not in any case as a value set does. Only a CodeSystem held here, at the version the group names if it
+names one, is consulted; systems judged by grammar or a checker of their own (SNOMED CT,
 LOINC, UCUM...) are left alone, as HL7 asks a terminology server about those. The map's own ``source`` and
 ``target`` name value sets, not code systems (CONCEPTMAP_VS_NOT_A_VS).
 """
@@ -40,19 +41,24 @@ def check(w: Walker, cm: Json, loc: str) -> None:
                 _code(w, target, tgt.get("code"), f"{here}.target[{k}].code", "target")
 
 
-def _held(w: Walker, group: Json, side: str) -> str | None:
-    """The group's source (target) system when a CodeSystem of it is held here, at the version named."""
+def _held(w: Walker, group: Json, side: str) -> tuple[str, set[str]] | None:
+    """The group's source (target) system and its codes when a complete CodeSystem of it is held here, at the
+    version named (one of other content gets only HL7's warning)."""
     system, version = group.get(side), group.get(f"{side}Version")
     if not isinstance(system, str) or system in GRAMMARS:
         return None
     cs = w.model.term.code_system(system)
     if cs is None or (isinstance(version, str) and version != cs.get("version")):
         return None
-    return system
+    codes = w.model.term.system_codes(system)
+    return (system, codes) if codes is not None else None
 
 
-def _code(w: Walker, system: str, code: Any, loc: str, side: str) -> None:
-    if isinstance(code, str) and w.model.term.code_in_system(system, code) is False:
+def _code(w: Walker, held: tuple[str, set[str]], code: Any, loc: str, side: str) -> None:
+    """Compared exactly, whatever the system's caseSensitive: HL7 looks the code up with
+    CodeSystemUtilities.getCode, which compares with equals."""
+    system, codes = held
+    if isinstance(code, str) and code not in codes:
         w.sink.error("code-unknown", loc, f"the {side} code {code!r} is not a code of the code system {system}")
 
 

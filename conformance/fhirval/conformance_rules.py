@@ -38,6 +38,7 @@ from conformance.fhirval import (
     type_profiles,
     value_set_parameters,
 )
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import search_parameter
 
 if TYPE_CHECKING:
@@ -103,19 +104,17 @@ def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
                                  f"{sp.get('type')}, but the type here is {param['type']}")
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
 def check_value_set(w: Walker, vs: Json, loc: str) -> None:
     """A ValueSet's include/exclude ``system`` is an absolute URI: a code system is named by its canonical URL
-    (a relative name, or ``#id`` of a contained CodeSystem, names none), as HL7's validator."""
+    (a relative name, or ``#id`` of a contained CodeSystem, names none), as HL7's validator: Utilities.isAbsoluteUrl
+    on the system without its ``|version`` (a lower-case scheme, no space: VALUESET_INCLUDE_SYSTEM_ABSOLUTE)."""
     compose = vs.get("compose")
     if not isinstance(compose, dict):
         return
     for part in ("include", "exclude"):
         for i, rule in enumerate(_list(compose.get(part))):
             system = rule.get("system") if isinstance(rule, dict) else None
-            if isinstance(system, str) and system and not _SCHEME.match(system):
+            if isinstance(system, str) and system and not is_absolute_url(system.partition("|")[0]):
                 w.sink.error("value-set-rule", f"{loc}.compose.{part}[{i}].system",
                              f"the system {system!r} must be an absolute URI (a code system's canonical URL)")
             if isinstance(system, str) and system.partition("|")[2]:
@@ -136,22 +135,29 @@ def _versioned_system(w: Walker, system: str, version: Any, where: str) -> None:
     w.sink.error("value-set-rule", where, f"the system {system!r} carries a version after '|': {said}")
 
 
-_INHERIT_OBLIGATIONS = "http://hl7.org/fhir/StructureDefinition/inherit-obligations"
-_OBLIGATION_PROFILE = "http://hl7.org/fhir/StructureDefinition/obligation-profile"
+# ExtensionDefinitions.EXT_OBLIGATION_INHERITS_NEW/_OLD and EXT_OBLIGATION_PROFILE_FLAG_NEW/_OLD: HL7 reads both
+_INHERIT_OBLIGATIONS = frozenset({"http://hl7.org/fhir/StructureDefinition/inherit-obligations",
+                                  "http://hl7.org/fhir/tools/StructureDefinition/inherit-obligations"})
+_OBLIGATION_PROFILE = frozenset({"http://hl7.org/fhir/StructureDefinition/obligation-profile",
+                                 "http://hl7.org/fhir/tools/StructureDefinition/obligation-profile"})
 
 
 def check_inherited_obligations(w: Walker, sd: Json, loc: str) -> None:
     """Obligations are inherited only from an obligation profile of the same base: one of another base, or a
-    plain profile, would put obligations on elements the profile does not have or never meant."""
+    plain profile, would put obligations on elements the profile does not have or never meant. Judged with the
+    structure's base loaded, as HL7's validateInheritsObligationProfile runs only then."""
+    base_url = sd.get("baseDefinition")
+    if not isinstance(base_url, str) or w.model.index(base_url) is None:
+        return
     for i, ext in enumerate(_list(sd.get("extension"))):
-        if not isinstance(ext, dict) or ext.get("url") != _INHERIT_OBLIGATIONS:
+        if not isinstance(ext, dict) or ext.get("url") not in _INHERIT_OBLIGATIONS:
             continue
         url = ext.get("valueCanonical")
         other = w.model.index(url.partition("|")[0]) if isinstance(url, str) else None
         if other is None:
             continue
         where = f"{loc}.extension[{i}]"
-        marked = any(isinstance(e, dict) and e.get("url") == _OBLIGATION_PROFILE and e.get("valueBoolean") is True
+        marked = any(isinstance(e, dict) and e.get("url") in _OBLIGATION_PROFILE and e.get("valueBoolean") is True
                      for e in _list(other.sd.get("extension")))
         if not marked:
             w.sink.error("obligation-profile", where, f"the profile {url} is not marked as an obligation profile "
@@ -207,8 +213,10 @@ def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
         w.sink.error("search-parameter", loc, f"the type {sp['type']} differs from the type {origin.get('type')} of "
                                               f"{origin_url}, which this SearchParameter is derived from")
     origin_bases = {b for b in _list(origin.get("base")) if isinstance(b, str)}
-    if origin_bases & _GENERIC_BASES:
-        return  # derived from a parameter on every resource: any base is one of its bases
+    if "Resource" in origin_bases:
+        # derived from a parameter on every resource: any base is one of its bases. Only Resource, as HL7's
+        # SEARCHPARAMETER_BASE_WRONG (`sp.hasBase(b) || sp.hasBase("Resource")`): DomainResource is matched as named
+        return
     for base in sorted(bases - origin_bases):
         w.sink.error("search-parameter", loc, f"the resource type {base} is not a base of {origin_url}, which "
                                                   "this SearchParameter is derived from")

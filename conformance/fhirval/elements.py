@@ -23,6 +23,7 @@ from conformance.fhirval.index import (
     FAST_COMPLEX,
     FAST_PRIMITIVE,
     FAST_PRIMITIVES,
+    FHIR_TYPE_EXT,
     Node,
     StructureIndex,
     choice_stem,
@@ -216,6 +217,8 @@ class Walker(ValueWalker):
         elif isinstance(value, dict):
             probe.object(value, idx, idx.root, loc, 1)
             probe.constraints(idx.root, value, idx.root.path, loc)
+        elif value is not None:  # a primitive against a profile of its type (a profile discriminator on ``text``)
+            probe.primitive(value, idx.root, idx.type, loc)
         return probe.sink.issues
 
     def place_of(self, target: Json) -> Place | None:
@@ -424,6 +427,8 @@ class Walker(ValueWalker):
             if child.is_choice and base.startswith(prefix) and base[len(prefix):][:1].isupper():
                 suffix = base[len(prefix):]
                 tname = suffix if self.model.is_type_name(suffix) else suffix[:1].lower() + suffix[1:]
+                if tname == "uri" and node.path == "Extension" and self.hosts[-1].get("url") == FHIR_TYPE_EXT:
+                    return child  # HL7's listExtensionTypes, "special hacks": fhir-type takes a uri as well as a url
                 if self.model.is_type_name(tname):
                     allowed = ", ".join(t.code for t in child.types)
                     self.sink.error("choice-type", f"{loc}.{key}",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, references, text_links
+from conformance.fhirval import extensions, references, text_links, type_profiles
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
@@ -28,7 +28,7 @@ from conformance.fhirval.narrative import (
     language_controls,
     unresolved_anchors,
 )
-from conformance.fhirval.primitives import PRIMITIVES, check_primitive
+from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import equals_fixed, matches_pattern, show
@@ -44,6 +44,8 @@ _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # (InstanceValidator.isLiteralScheme, TYPE_SPECIFIC_CHECKS_DT_XHTML_LITERAL_HREF)
 _NARRATIVE_URN = re.compile(r"""<a\s[^>]*\bhref\s*=\s*["']((?:urn|cid):[^"']*)["']""")
 _GENERAL, _RESOURCE, _LOCAL, _TYPED = range(4)
+# the types whose maxLength HL7's validator judges (InstanceValidator.checkPrimitive: not markdown, id, instant, time)
+_MAX_LENGTH_TYPES = frozenset({"string", "code", "uri", "url", "canonical", "oid", "uuid", "date", "dateTime"})
 # (kind, the element's TypeRef for the type, the definition walked for _TYPED, whether judge() has anything to
 # check, whether the type's own definition has FHIRPath constraints)
 Plan = tuple[int, TypeRef | None, tuple[StructureIndex, Node] | None, bool, bool]
@@ -231,6 +233,8 @@ class ValueWalker:
             return idx, target
         if tcode == "Extension" and not (tref and tref.profiles):
             return extensions.definition(cast("Walker", self), node, item, loc)
+        if tcode == "Reference" and node.is_choice:  # HL7's checkChild skips a choice's Reference profile ("a kludge
+            tref = None  # to get around versioning issues"); its targetProfile is judged by references.check
         if tref is not None and len(tref.profiles) > 1:
             chosen = self.profile_choice(item, tcode, tref.profiles, loc)
             if chosen is not None:
@@ -241,9 +245,7 @@ class ValueWalker:
                 defining = pidx.by_id.get(tref.profile_element) if tref.profile_element else pidx.root
                 if defining is not None:
                     return pidx, defining
-            if self.note_once("profile:" + tref.profiles[0]):
-                self.sink.warning("unknown-profile", loc, f"the type profile {tref.profiles[0]} is not known; "
-                                                          f"checked against {tcode} only")
+            type_profiles.unknown_type_profile(cast("Walker", self), tref.profiles[0], tcode, loc)
         if not tcode:
             return None
         tidx = self.model.index(tcode)
@@ -256,18 +258,16 @@ class ValueWalker:
         """A type with several profiles: the value conforms to one of them (the first it conforms to is walked).
         None of them: an error, the first is walked for the details, and the others' errors are reported too,
         each naming its profile (InstanceValidator.checkChild: VALIDATION_VAL_PROFILE_NOMATCH, then every bad
-        profile's messages "validating against"). A profile not loaded could be the one it meets, so then
-        nothing is said beyond a warning, and the type alone is walked (None)."""
+        profile's messages "validating against"). A profile not loaded is an error of its own (unknown_type_profile);
+        it could be the one the value meets, so no other is then said unmet, and the type alone is walked (None)."""
         known = [(p, i) for p in profiles if (i := self.model.index(p)) is not None and i.root is not None]
+        for missing in (p for p in profiles if p not in dict(known)):
+            type_profiles.unknown_type_profile(cast("Walker", self), missing, tcode, loc)
         for url, pidx in known:
             if self.conforms(item, tcode, url, loc):
                 assert pidx.root is not None
                 return pidx, pidx.root
         if len(known) < len(profiles):
-            missing = [p for p in profiles if p not in dict(known)]
-            if self.note_once("profile:" + missing[0]):
-                self.sink.warning("unknown-profile", loc, f"the type profile {missing[0]} is not known; checked "
-                                                          f"against {tcode} only")
             return None
         self.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
                                              f"{', '.join(profiles)}")
@@ -322,13 +322,13 @@ class ValueWalker:
         if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
             problem = check_primitive(tcode, item)
             if problem is not None:
-                self.sink.error(problem[0], loc, problem[1])
+                report_primitive(self.sink, problem, node.binding, loc)
             return
         if node.resource_id:
             tcode = "id"
         problem = check_primitive(tcode, item)
         if problem is not None:
-            self.sink.error(problem[0], loc, problem[1])
+            report_primitive(self.sink, problem, node.binding, loc)
             return
         if tcode == "xhtml" and isinstance(item, str):
             for why in narrative_problems(item):
@@ -343,7 +343,7 @@ class ValueWalker:
                     self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
                                                       "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
-        if max_length is not None and isinstance(item, str) and len(item) > max_length:
+        if max_length is not None and isinstance(item, str) and len(item) > max_length and tcode in _MAX_LENGTH_TYPES:
             self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
         if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
             check_text_rules(item, node.min_length, node.regex, loc, self.sink)
@@ -358,6 +358,9 @@ class ValueWalker:
             self.sink.error("canonical-relative", loc, f"the url of a canonical resource{where} must be an absolute "
                                                        f"URL (not {item!r})")
         self.judge(item, node, tcode, None, loc)
+        tref = node.type_for(tcode)
+        if tref is not None and tref.profiles:
+            type_profiles.primitive_profiles(cast("Walker", self), item, tref.profiles, tcode, loc)
 
     def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
         """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
@@ -389,9 +392,10 @@ class ValueWalker:
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
-            check_coding(self.model.term, item, loc, self.sink)
+            check_coding(self.model.term, item, loc, self.sink, binding=binding,
+                         in_codeable_concept=node.name == "coding")
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
-            check_quantity(self.model.term, item, loc, self.sink)
+            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(cast("Walker", self), item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):
@@ -485,7 +489,8 @@ def _quiet(node: Node) -> bool:
     lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
     return (bool(node.fast_type) and not node.resource_id and node.max_length is None
             and node.min_length is None and node.regex is None
-            and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type))
+            and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type)
+            and not any(t.profiles for t in node.types))
 
 
 def _typed_path(node: Node, tcode: str) -> str:

@@ -3,7 +3,9 @@
 An extension's URL is looked up in the definitions: a known one is walked against its own
 StructureDefinition (which fixes its value type and nested extensions), checked against its
 ``context`` and its modifier flag; an unknown one cannot be checked, which the reference validator
-reports as a warning (an error for a modifierExtension, since a reader must understand it).
+reports as an error unless its domain is an example, tooling or allowed one (for a modifierExtension
+too: HL7's checkExtension does not tell them apart there), and a core-namespace one as a warning (not for
+a modifierExtension) while HL7's extensions package is not loaded.
 """
 
 from __future__ import annotations
@@ -105,14 +107,17 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         if (pending := w.model.unloaded(url)) is not None:
             w.sink.info("extension-unknown", loc, f"the {kind} {url} was not checked: it is under the canonical base "
                                                   f"of {pending}, a dependency that is not loaded")
-        elif not modifier and w.allows_unknown_extension(url):
-            w.sink.info("extension-unknown", loc, f"the extension {url} could not be found: allowed by "
+        # HL7's checkExtension treats an unknown modifierExtension as it treats an unknown extension: allowed in
+        # its extension domains, example and tooling domains and the build tool's (allowUnknownExtension, with
+        # isModifier not consulted), an error elsewhere (EXTENSION_EXT_UNKNOWN_NOTHERE)
+        elif w.allows_unknown_extension(url):
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} could not be found: allowed by "
                                                   "--extension-domain, its content not checked")
-        elif not modifier and url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
-            w.sink.info("extension-unknown", loc, f"the extension {url} is one of HL7's build tool's, which its "
+        elif url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} is one of HL7's build tool's, which its "
                                                   "validator accepts unchecked")
-        elif not modifier and example_extension(url):
-            w.sink.warning("extension-unknown", loc, f"the extension {url} could not be found: an example or "
+        elif example_extension(url):
+            w.sink.warning("extension-unknown", loc, f"the {kind} {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
         elif not modifier and url.startswith(CORE_NAMESPACE):
             w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
@@ -238,6 +243,8 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             break
         if expr == "CanonicalResource" and host_path in CANONICAL_RESOURCES:
             break
+        if "." in expr and expr in _on_base_types(w, host_path):
+            break
     else:
         allowed = ", ".join(str(c.get("expression")) for c in contexts)
         message = f"the extension {url} is not allowed here ({host_path}); its context is: {allowed}"
@@ -265,6 +272,23 @@ def _conforms_for_context(w: Walker, profile: str) -> bool:
         w._targets[key] = None
         w._targets[key] = w.conforms(frame.resource, frame.type, profile, frame.loc)
     return w._targets[key] is not False
+
+
+def _on_base_types(w: Walker, host_path: str) -> set[str]:
+    """The host's path on each type its type derives from: ``Patient.meta`` is also ``DomainResource.meta`` and
+    ``Resource.meta``, so an extension whose context is ``Resource.meta`` is allowed on any resource's meta
+    (InstanceValidator.checkExtensionContext walks ``sd.getBaseDefinition()`` comparing ``type + rest``)."""
+    first, dot, rest = host_path.partition(".")
+    out: set[str] = set()
+    idx = w.model.index(first) if dot else None
+    while idx is not None and len(out) < 10:
+        base = idx.sd.get("baseDefinition")
+        if not isinstance(base, str):
+            break
+        idx = w.model.index(base)
+        if idx is not None:
+            out.add(f"{idx.type}.{rest}")
+    return out
 
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
@@ -354,6 +378,8 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     """dom-2..dom-6, natively (see invariants.py for why)."""
     loc = frame.loc
     if contained:
+        if "id" not in res and "_id" not in res:  # HL7: a contained resource's id is REQUIRED (RESOURCE_RES_ID_MISSING)
+            w.sink.error("resource-id", loc, "a contained resource must have an id (nothing could reference it)")
         meta: Any = res.get("meta")
         if res.get("contained"):
             w.sink.error("invariant", loc, "constraint failed: dom-2: If the resource is contained in another "
@@ -383,9 +409,11 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     if not domain:
         return
     for i, c in enumerate(res.get("contained") or ()):
-        if isinstance(c, dict) and isinstance(c.get("id"), str) and "#" + c["id"] not in frame.local_refs:
+        # one without an id cannot be referenced: dom-3 fails for it too (HL7: "The contained resource 'null'...")
+        own: Any = c.get("id") if isinstance(c, dict) else False  # not a resource: judged elsewhere
+        if own is None or (isinstance(own, str) and "#" + own not in frame.local_refs):
             w.sink.error("contained-unreferenced", f"{loc}.contained[{i}]",
-                         f"constraint failed: dom-3: the contained resource {c['id']!r} is not referenced from "
+                         f"constraint failed: dom-3: the contained resource {own!r} is not referenced from "
                          "elsewhere in the containing resource, nor does it refer to the containing resource")
     text = res.get("text")
     if not (isinstance(text, dict) and text.get("div")) and w.frames[0] is frame:

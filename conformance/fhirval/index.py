@@ -243,7 +243,8 @@ class StructureIndex:
             isinstance(e, dict) and e.get("url") in _RULE_EXTENSIONS for e in ed.get("extension") or ())
         node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
         max_length = ed.get("maxLength")
-        node.max_length = max_length if isinstance(max_length, int) and max_length < 1048576 else None
+        # 0 is no limit to HL7's validator ("context.getMaxLength() == 0 ||" in each of checkPrimitive's tests)
+        node.max_length = max_length if isinstance(max_length, int) and 0 < max_length < 1048576 else None
         for ext in ed.get("extension") or ():
             if isinstance(ext, dict) and ext.get("url") == _MIN_LENGTH and isinstance(ext.get("valueInteger"), int):
                 node.min_length = ext["valueInteger"]

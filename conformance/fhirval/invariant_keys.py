@@ -11,14 +11,18 @@ is loaded:
   differential element uses with another expression (ED_INVARIANT_KEY_ALREADY_USED);
 - in the snapshot, a key met twice with two expressions, ``ele-1`` aside (ED_INVARIANT_EXPRESSION_CONFLICT).
 
-HL7's validator also looks the key up in every core structure; here only the base's snapshot is read, so
-a clash with an unrelated core resource's key is not reported. A constraint without an expression is
-skipped, as HL7's validator does for R4.
+A key the base does not use is looked up, as HL7's ``findInvariantInBase`` does, in every base structure
+(``ContextUtilities.allBaseStructures``: the specializations that are not logical models); here those of base
+R4, and a key is a clash only when its expression is none of theirs (HL7 takes the first it meets, in an order
+this harness does not share). A constraint without an expression is skipped, as HL7's validator does for R4.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
+
+from conformance.fhirval.base import base_source
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -45,6 +49,22 @@ def _constraints(elements: list[Json], at: str) -> list[tuple[str, str, Json]]:
     return found
 
 
+@functools.cache
+def core_keys() -> dict[str, frozenset[str]]:
+    """Each invariant key of base R4's specializations (logical models aside) with the expressions it has there:
+    read once per process, on the first differential key its base does not use."""
+    source = base_source()
+    found: dict[str, set[str]] = {}
+    for url in source.urls():
+        summary = source.summary(url) or {}
+        if summary.get("derivation") != "specialization" or summary.get("kind") == "logical":
+            continue
+        sd = source.structure(url)
+        for key, _, c in _constraints(_elements(sd, "snapshot") if sd else [], ""):
+            found.setdefault(key, set()).add(c["expression"])
+    return {key: frozenset(expressions) for key, expressions in found.items()}
+
+
 def check(w: Walker, sd: Json, loc: str) -> None:
     base_url = sd.get("baseDefinition")
     try:
@@ -67,6 +87,9 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         elif key in inherited and inherited[key] != expression:
             w.sink.error("invariant-key", where, f"the key {key} is already used by the base, for the expression "
                                                  f"{inherited[key]!r}")
+        elif key not in inherited and expression not in core_keys().get(key, (expression,)):
+            w.sink.error("invariant-key", where, f"the key {key} is already used by a base FHIR structure, for "
+                                                 f"the expression {sorted(core_keys()[key])[0]!r}")
         elif key in seen and seen[key] != expression:
             w.sink.error("invariant-key", where, f"the key {key} is already used in this differential, for the "
                                                  f"expression {seen[key]!r}")

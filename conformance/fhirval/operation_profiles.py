@@ -14,6 +14,9 @@ of the profile's ``Parameters.parameter`` whose ``name`` is fixed (or patterned)
   _PROFILE_NOT_IN_PARAMS);
 - the profile is a profile on Parameters (OPDEF_PROFILE_NOT_PARAMETERS).
 
+And an operation does not derive from itself through the ``base`` chain of the loaded OperationDefinitions
+(``validateOperationDefinition``: OPDEF_CIRCULAR_DEFINITION; each base fetched and its url compared, as there).
+
 A profile that is not loaded is left alone (HL7's validator says it is not found; here that may be a
 package this harness lacks).
 """
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import split_canonical, version_matches
+from conformance.fhirval.source import canonical_resource, split_canonical, version_matches
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -38,6 +41,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def check(w: Walker, od: Json, loc: str) -> None:
+    _check_circular(w, od, loc)
     for key, use in (("inputProfile", "in"), ("outputProfile", "out")):
         url = od.get(key)
         if not isinstance(url, str):
@@ -54,6 +58,22 @@ def check(w: Walker, od: Json, loc: str) -> None:
                                                               f"{sd.get('type')}, not on Parameters")
             continue
         _compare(w, od, sd, use, url, loc)
+
+
+def _check_circular(w: Walker, od: Json, loc: str) -> None:
+    """An operation whose ``base`` chain, over the loaded OperationDefinitions, comes back to its own url."""
+    url, current = od.get("url"), od.get("base")
+    seen: set[str] = set()
+    while isinstance(url, str) and isinstance(current, str) and current not in seen:
+        seen.add(current)
+        found = canonical_resource(w.model.source, "OperationDefinition", current)
+        if not isinstance(found, dict):
+            return
+        if found.get("url") == url:
+            w.sink.error("operation-profile", f"{loc}.base", f"the operation {url} derives from itself (through "
+                                                             f"{od.get('base')})")
+            return
+        current = found.get("base")
 
 
 def _compare(w: Walker, od: Json, sd: Json, use: str, url: str, loc: str) -> None:

@@ -9,11 +9,11 @@ as the reference validator does.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import re
 from typing import Any
+
+from conformance.fhirval.issues import Sink
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
 _TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
@@ -45,9 +45,16 @@ _COMPILED = {name: re.compile(pattern, re.ASCII) for name, pattern in REGEX.item
 # HL7's validator replaces string's published regex by "any non-empty text" and exempts markdown
 # (FHIRPathExpressionFixer.fixRegex, InstanceValidator ID_EXEMPT_LIST): a form feed or vertical tab is no error.
 _COMPILED["string"] = _COMPILED["markdown"] = re.compile(r"[\s\S]+")
-# base64Binary is exempt from its regex there too (Base64Util.isValidBase64 ignores whitespace wherever it is, a
-# warning in R4): whitespace may split a quad; the decoding below still judges the alphabet, length and padding.
-_COMPILED["base64Binary"] = re.compile(r"[\s0-9a-zA-Z+/=]+")
+# HL7's time check is narrower than R4's published regex: no fractional seconds (InstanceValidator.checkPrimitive,
+# TYPE_SPECIFIC_CHECKS_DT_TIME_VALID, the regex below); dateTime and instant keep them.
+_COMPILED["time"] = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)", re.ASCII)
+# And its code check (passesCodeWhitespaceRules): no whitespace but single spaces between tokens, where R4's regex
+# allows a lone tab or newline. HL7's whitespace (Utilities.isWhitespace) also holds Unicode's spaces, NBSP among
+# them; those are left out here: R4's own CodeSystem-v2-0550 example has three codes ending in NBSP ('CHEST\xa0').
+_COMPILED["code"] = re.compile(r"[^\s]+( [^\s]+)*", re.ASCII)
+# base64Binary is exempt from its regex there too (InstanceValidator ID_EXEMPT_LIST): HL7 judges it only by
+# Base64Util.isValidBase64, below (whitespace anywhere is a warning in R4, an error from R5).
+del _COMPILED["base64Binary"]
 
 # The JSON shape of each primitive (json-type in the spec's terms).
 BOOLEAN = frozenset({"boolean"})
@@ -115,9 +122,10 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
         return f"a {fhir_type} value cannot be empty: leave the property out instead"
     if fhir_type == "xhtml":
         return None
-    # the 1 MB limit is string's (R4 datatypes: "strings SHALL NOT exceed 1MB"); bytes have none but a profile's
-    # maxSize (HL7's InstanceValidator: STRING_LENGTH on type "string", base64Binary only BASE64_TOO_LONG by maxSize)
-    if len(value) > MAX_STRING and fhir_type != "base64Binary":
+    # the 1 MB limit is string's (R4 datatypes: "strings SHALL NOT exceed 1MB"), and HL7's validator judges it on
+    # string alone (InstanceValidator.checkPrimitive: TYPE_SPECIFIC_CHECKS_DT_STRING_LENGTH in the "string" branch;
+    # not markdown, the uri types or code; base64Binary only BASE64_TOO_LONG by a profile's maxSize)
+    if len(value) > MAX_STRING and fhir_type == "string":
         return f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
     pattern = _COMPILED.get(fhir_type)
     if pattern is not None and not pattern.fullmatch(value):
@@ -126,12 +134,17 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
         return _check_day(fhir_type, value)
     if fhir_type in _URI_TYPES and isinstance(value, str):
         return uri_scheme_problem(fhir_type, value)
-    if fhir_type == "base64Binary":
-        try:
-            base64.b64decode("".join(value.split()), validate=True)
-        except (binascii.Error, ValueError):
-            return f"{_show(value)} is not a valid base64Binary value"
+    if fhir_type == "base64Binary" and not base64_valid(value):
+        return f"{_show(value)} is not a valid base64Binary value"
     return None
+
+
+def base64_valid(value: str) -> bool:
+    """HL7's Base64Util.isValidBase64, the whole of its base64Binary check (every FHIR version): the letters,
+    digits, ``+``, ``/`` and ``=`` come in quads; other characters (whitespace, a stray ``.``) are not counted.
+    Stricter decoding here called examples invalid that HL7's validator passes (a contained Binary's data)."""
+    count = sum(1 for c in value if c.isalnum() or c in "+/=")
+    return count % 4 == 0
 
 
 def _check_day(fhir_type: str, value: str) -> str | None:
@@ -193,18 +206,46 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
     if fhir_type in _SIMPLE_STRINGS and type(value) is str:
         if not value:
             return "empty-value", f"a {fhir_type} value cannot be empty: leave the property out instead"
-        if len(value) > MAX_STRING:
+        if len(value) > MAX_STRING and fhir_type == "string":  # string's limit alone, as in check_lexical
             return "too-long", f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
         if _COMPILED[fhir_type].fullmatch(value):
             if fhir_type in _URI_TYPES and value[:4] in ("urn:", "oid:", "uuid"):
                 why = uri_scheme_problem(fhir_type, value)
                 return ("primitive-format", why) if why else None
             return None
+        if value.isspace():
+            return BLANK, _blank(fhir_type)
         return "primitive-format", f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
     wrong = check_json_type(fhir_type, value)
     if wrong:
         return "json-type", wrong
     problem = check_lexical(fhir_type, value)
     if problem:
-        return ("empty-value" if value == "" else "primitive-format"), problem
+        if value == "":
+            return "empty-value", problem
+        if isinstance(value, str) and value.isspace():
+            return BLANK, _blank(fhir_type)
+        return "primitive-format", problem
     return None
+
+
+# A value of whitespace only is a warning to HL7's validator, whatever the type, and no other rule of the value is
+# judged (InstanceValidator.checkPrimitive: isBlank -> TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_WS, then return) except a
+# required binding, which such a value cannot meet (Terminology_TX_Code_ValueSet_MISSING).
+BLANK = "blank-value"
+
+
+def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, Any] | None, loc: str) -> None:
+    """An error for a bad value; a warning for a value of whitespace only (:data:`BLANK`), unless a required
+    binding asks for a code."""
+    defect, why = problem
+    if defect != BLANK:
+        sink.error(defect, loc, why)
+    elif binding is not None and binding.get("strength") == "required":
+        sink.error("code-invalid", loc, f"{why}; the element has a required binding, so it needs a code")
+    else:
+        sink.warning(defect, loc, why)
+
+
+def _blank(fhir_type: str) -> str:
+    return f"a {fhir_type} value of whitespace only is no value: leave the property out instead"

@@ -39,9 +39,12 @@ def _steps(path: str) -> list[str]:
 def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
     """The element definition at ``steps`` below a slice (descending into types where it is not expanded)."""
     cur: Node | None = node
-    for step in steps:
+    for n, step in enumerate(steps):
         if cur is None:
             return None
+        if step == "resolve()" and n + 1 < len(steps):
+            cur = _resolved_root(w, cur)
+            continue
         if step == "resolve()" or _OFTYPE.fullmatch(step):
             continue
         children = cur.children
@@ -65,6 +68,14 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
             continue
         cur = children.get(step) or children.get(step + "[x]")
     return cur
+
+
+def _resolved_root(w: Walker, cur: Node) -> Node:
+    """A path going on past ``resolve()`` reads the reference's one target profile (FHIRPathEngine.evaluateDefinition:
+    ``focus`` becomes that profile's root; more targets, or none, it cannot follow, and we stay, as before)."""
+    targets = cur.types[0].target_profiles if len(cur.types) == 1 else ()
+    idx = w.model.index(targets[0]) if len(targets) == 1 else None
+    return idx.root if idx is not None and idx.root is not None else cur
 
 
 def _values(w: Walker, item: Any, steps: list[str], tcode: str, loc: str = "$") -> list[tuple[Any, str, str]]:
@@ -117,13 +128,13 @@ _PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Can
 
 
 def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]],
-             loc: str = "$") -> bool | None:
+             loc: str = "$") -> bool | str | None:
     """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set).
 
     As HL7's sliceMatches, a discriminator the slice gives nothing to test by (no element at its path, or a value
     or pattern discriminator whose element fixes nothing, patterns nothing, is not prohibited and has no required
-    binding) is left out, and the others decide; a slice with nothing to test by at all matches nothing here (HL7's
-    reports the profile: "Could not match discriminator")."""
+    binding) is left out, and the others decide; a slice with nothing to test by at all is _UNEVALUABLE (HL7's
+    throws "Could not match discriminator", which matchSlice reports as SLICING_CANNOT_BE_EVALUATED)."""
     certain = True
     tested = False
     for d in discriminators:
@@ -176,11 +187,12 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
         else:
             return False
     if not tested:
-        return False
+        return _UNEVALUABLE
     return True if certain else None
 
 
 _UNTESTED: Final = "untested"  # a value or pattern discriminator whose element gives nothing to test by
+_UNEVALUABLE: Final = "unevaluable"  # a slice that gives none of the discriminators anything to test by
 
 
 def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | None:
@@ -270,6 +282,7 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
     rules = slicing.get("rules", "open")
     out: list[Node | None] = []
     maybe: dict[int, set[int]] = {}  # item -> the slices (by id) it might be in, when that cannot be told
+    unsupported = False  # a slice could not be evaluated: HL7's matchSlice then judges no slice counts or rules
     for n, item in enumerate(items):
         match = None
         if item is not None:
@@ -277,12 +290,23 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
             for s in node.slices:
                 if discriminators:
                     matched = _matches(w, s, item, tcode, discriminators, iloc)
+                    if matched == _UNEVALUABLE:
+                        if not unsupported:  # a flaw of the profile: said once for the element, not per value
+                            _cannot_evaluate(w, node, s, discriminators, iloc)
+                        unsupported = True
+                        continue
                     if matched is None:
                         maybe.setdefault(n, set()).add(id(s))
                         continue
+                    if matched and match is not None:
+                        # HL7's matchSlice tries every slice: a second one is VALIDATION_VAL_PROFILE_MATCHMULTIPLE
+                        # (re-slices, ``a`` and ``a/b``, are separate nodes here, never siblings)
+                        w.sink.error("slice-unmatched", iloc, f"this value matches more than one slice of "
+                                                              f"{node.path}: {match.slice_name}, {s.slice_name}")
+                        break
                     if matched:
                         match = s
-                        break
+                    continue
                 if not discriminators and node.is_choice and any(t.code == tcode for t in s.types):
                     match = s
                     break
@@ -290,6 +314,8 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                 maybe[n].add(id(match))
                 match = None
         out.append(match)
+    if unsupported:  # problematicPaths: the counts are hints, and no value is judged unmatched or out of order
+        return out
     for s in node.slices:
         count = sum(1 for m in out if m is s)
         if count < s.min and count + sum(1 for m in maybe.values() if id(s) in m) >= s.min:
@@ -310,6 +336,7 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
             continue
         if m is None:
             seen_unmatched = True
+            last = -1  # HL7's assignChildren compares a slice's index with the previous value's only (lastSlice)
             if rules == "closed" and items[i] is not None and i not in maybe:
                 w.sink.error("slice-unmatched", iloc, f"this value matches none of the slices of {node.path}, and the "
                                                       "slicing is closed")
@@ -323,6 +350,13 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
             w.sink.error("slice-order", iloc, f"{node.path}:{m.slice_name} is out of order (the slicing is ordered)")
         last = max(last, order[id(m)])
     return out
+
+
+def _cannot_evaluate(w: Walker, node: Node, s: Node, discriminators: list[dict[str, Any]], loc: str) -> None:
+    paths = ", ".join(f"{d.get('type')}:{d.get('path')}" for d in discriminators)
+    w.sink.error("structure-slicing", loc, f"the slicing of {node.path} cannot be evaluated: the slice {s.slice_name} "
+                                           f"gives its discriminators ({paths}) nothing to test by (no fixed value, "
+                                           "pattern, required binding or element at their paths)")
 
 
 def reslice(w: Walker, idx: StructureIndex, assigned: list[Node | None], items: list[Any], tcode: str, where: str,

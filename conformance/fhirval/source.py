@@ -41,8 +41,9 @@ def search_parameter(source: DefinitionSource, url: str) -> Json | None:
 
 
 def canonical_resource(source: DefinitionSource, kind: str, url: str) -> Json | None:
-    """A Questionnaire or Measure (``kind``) by canonical URL, from a source that holds them (an optional part of
-    the protocol, like search_parameter: loaded packages and files hold them, the base definitions do not)."""
+    """A Questionnaire, Measure or OperationDefinition (``kind``) by canonical URL, from a source that holds them
+    (an optional part of the protocol, like search_parameter: loaded packages and files hold them, the base
+    definitions do not)."""
     get = getattr(source, "canonical", None)
     found: Json | None = get(kind, url) if callable(get) else None
     return found
@@ -75,7 +76,8 @@ class MemorySource:
 
     def __init__(self, resources: Iterable[Json] = ()) -> None:
         self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
-                                                     "SearchParameter": {}, "Questionnaire": {}, "Measure": {}}
+                                                     "SearchParameter": {}, "Questionnaire": {}, "Measure": {},
+                                                     "OperationDefinition": {}}
         for resource in resources:
             self.add(resource)
 

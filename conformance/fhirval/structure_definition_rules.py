@@ -13,8 +13,9 @@ has its paths and slicing, differential.py its differential against the base):
 - a constraint's differential gives no element but an extension a ``meaningWhenMissing``
   (SD_ELEMENT_NOT_IN_CONSTRAINT);
 - a binding's ``valueSet`` is not a CodeSystem's URL (SD_ED_BIND_NOT_VS);
-- in the snapshot, an element below the root has a type or a contentReference (SD_NO_TYPES_OR_CONTENTREF),
-  and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types (SD_VALUE_TYPE_IILEGAL).
+- in the snapshot, an element whose ``id`` is below the root has a type or a contentReference
+  (SD_NO_TYPES_OR_CONTENTREF), and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types
+  (SD_VALUE_TYPE_IILEGAL); with the base loaded, as HL7 walks the element lists only then.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
     from conformance.fhirval.source import Json
 
 _CORE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/Extension"
+# ExtensionDefinitions.EXT_JSON_NAME and EXT_JSON_NAME_DEPRECATED (hasJsonName reads both)
 _JSON_NAMES = ("http://hl7.org/fhir/tools/StructureDefinition/json-name",
-               "http://hl7.org/fhir/tools/StructureDefinition/jsonName")
+               "http://hl7.org/fhir/tools/StructureDefinition/elementdefinition-json-name")
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _VALUES = ("defaultValue", "fixed", "pattern")
 
@@ -56,12 +58,12 @@ def check(w: Walker, sd: Json, loc: str) -> None:
                                                           f"type {base_type} of {base_url}")
     if isinstance(base_url, str):
         index = w.model.index(base_url)
-        if index is not None:
+        if index is not None:  # HL7 walks the element lists only with the base loaded (validateElementList)
             check_derivation(w, sd, index.sd, loc)
             if sd.get("derivation") == "constraint":
                 check_meaning_when_missing(w, sd, loc)
             check_binding_targets(w, sd, loc)
-    check_snapshot_values(w, sd, loc)
+            check_snapshot_values(w, sd, loc)
 
 
 def check_circular(w: Walker, sd: Json, loc: str) -> bool:
@@ -181,8 +183,10 @@ def _type_codes(ed: Json) -> set[str]:
 
 
 def check_snapshot_values(w: Walker, sd: Json, loc: str) -> None:
+    """SD_NO_TYPES_OR_CONTENTREF and SD_VALUE_TYPE_IILEGAL: HL7 judges a snapshot element by its ``id``
+    (``getIdBase``) only, so an element without an id, or the root, is not judged."""
     for i, ed in enumerate(_elements(sd, "snapshot")):
-        ident = ed.get("id") if isinstance(ed.get("id"), str) else ed.get("path")
+        ident = ed.get("id")
         if not isinstance(ident, str) or "." not in ident:
             continue
         where = f"{loc}.snapshot.element[{i}]"

@@ -45,6 +45,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     if sd.get("derivation") == "constraint":
         check_discriminators(w, sd, loc)
     check_sliceable(w, sd, loc)
+    if not isinstance(base_url, str) or not _loaded(w, base_url):
+        return  # HL7 walks the element lists (SD_PATH_TYPE_MISMATCH) only with the base loaded (validateElementList)
     name = rtype.rstrip("/").rsplit("/", 1)[-1] if absolute else rtype
     for part in ("differential", "snapshot"):
         holder: Any = sd.get(part)
@@ -59,6 +61,16 @@ def check(w: Walker, sd: Json, loc: str) -> None:
 
 
 _FIRST_STEP = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _loaded(w: Walker, url: str) -> bool:
+    """Whether a structure of that URL is held, as loaded (HL7's fetchResource): one whose own snapshot cannot be
+    generated here (its base is R5's Base, say) is still there."""
+    source = w.model.source
+    try:
+        return getattr(source, "raw_structure", source.structure)(url) is not None
+    except Exception:  # noqa: BLE001 - a structure that cannot be read is not there
+        return False
 
 
 def check_discriminators(w: Walker, sd: Json, loc: str) -> None:

@@ -141,6 +141,7 @@ class Terminology:
         # serves every thread of the web service: another thread's expansion is no self-import
         self._busy = threading.local()
         self._value_set_only: dict[str, bool] = {}
+        self._code_system_only: dict[str, bool] = {}
         self._supplement: dict[str, bool] = {}
         self._code_systems: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
@@ -244,6 +245,24 @@ class Terminology:
             self._value_set_only[system] = hit
         return hit
 
+    def names_code_system_only(self, url: str) -> bool:
+        """Whether a binding's ``url`` is a CodeSystem we hold and no ValueSet is (the mistake HL7's validator
+        reports as TERMINOLOGY_TX_VALUESET_NOTFOUND_CS)."""
+        hit = self._code_system_only.get(url)
+        if hit is None:
+            hit = self.code_system(url) is not None and self.value_set(url) is None
+            self._code_system_only[url] = hit
+        return hit
+
+    def holds_version(self, system: str, version: str) -> bool:
+        """Whether the CodeSystem held for ``system`` is that version (or one it names in part: ``1.0`` for
+        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then)."""
+        cs = self.code_system(system)
+        if cs is None:
+            return True
+        held = cs.get("version")
+        return isinstance(held, str) and (held == version or held.startswith(version + "."))
+
     def code_in_system(self, system: str, code: str) -> bool | None:
         """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown).
         A system not marked ``caseSensitive: true`` has the code in any case, as HL7's validator finds it
@@ -318,6 +337,10 @@ class Terminology:
         for exclude in as_list(compose.get("exclude")):
             if isinstance(exclude, dict):
                 subtract(out, self._include(exclude))
+        if compose.get("inactive") is False:  # R4: "the inactive codes will not be included in the expansion"
+            for system, codes in out.codes.items():
+                props = self.properties(system)
+                codes.difference_update({c for c in codes if _inactive(props.get(c, {}))})
         return out
 
     def _include(self, include: Json) -> Expansion:
@@ -358,6 +381,12 @@ class Terminology:
             selected = found if selected is None else selected & found
         out.add(system, selected or set())
         return out
+
+
+def _inactive(props: dict[str, set[str]]) -> bool:
+    """A concept HL7 counts inactive (CodeSystemUtilities.isInactive, which ValueSetValidator asks when the value
+    set's ``compose.inactive`` is false): ``status`` inactive or retired, or ``inactive`` true."""
+    return bool(props.get("status", set()) & {"inactive", "retired"}) or "true" in props.get("inactive", set())
 
 
 def _base_copy(found: Json, url: str, kind: str) -> bool:

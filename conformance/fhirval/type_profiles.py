@@ -17,6 +17,8 @@ can load:
 
 A named structure that is not loaded, or whose base type cannot be found, is left alone: HL7's
 validator warns of the first, and the second is a lack of this harness, never the profile's fault.
+
+An instance's element whose type profile is not loaded is judged here too (``unknown_type_profile``).
 """
 
 from __future__ import annotations
@@ -153,3 +155,33 @@ def _referenceable(sd: Json) -> bool:
         if e.get("url") == _LOGICAL_TARGET and e.get("valueBoolean") is True:
             return True
     return False
+
+
+def unknown_type_profile(w: Walker, url: str, tcode: str, loc: str) -> None:
+    """A type profile an element names that is not loaded: an error, as HL7's checkChild says it
+    (VALIDATION_VAL_UNKNOWN_PROFILE, a rule for one profile or each of several), unless a dependency the
+    harness could not load would define it (then not judged: information)."""
+    missing = w.missing_dependency(url)
+    if missing is not None:
+        if w.note_once("profile:" + url):
+            w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: it is (or derives from) a "
+                                                f"definition of {missing}, a dependency that is not loaded")
+        return
+    w.sink.error("unknown-profile", loc, f"the type profile {url} is not known (not in the loaded definitions); "
+                                         f"checked against {tcode} only")
+
+
+def primitive_profiles(w: Walker, item: Any, profiles: tuple[str, ...], tcode: str, loc: str) -> None:
+    """A primitive value whose element names profiles of its type (``text`` as a string profile that fixes it):
+    judged against the profile's own root, as HL7's checkChild walks any typed value into its type profile
+    (validateElement against the profile; VALIDATION_VAL_PROFILE_NOMATCH when none of several fits)."""
+    known = [(p, i) for p in profiles if (i := w.model.index(p)) is not None and i.root is not None]
+    for missing in (p for p in profiles if p not in dict(known)):
+        unknown_type_profile(w, missing, tcode, loc)
+    if len(known) == 1 and len(profiles) == 1:
+        root = known[0][1].root
+        assert root is not None
+        w.primitive(item, root, tcode, loc)
+    elif known and len(known) == len(profiles) and not any(w.conforms(item, tcode, p, loc) for p, _ in known):
+        w.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
+                                          f"{', '.join(profiles)}")

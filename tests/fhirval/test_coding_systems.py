@@ -1,7 +1,12 @@
 """Coding.system forms HL7's InstanceValidator.checkCode refuses when no code system answers for them (errors
-there, offline or not): each synthetic Coding fails without the rule; the forms beside them stay valid."""
+there, offline or not): each synthetic Coding fails without the rule; the forms beside them stay valid. checkCode
+judges a standalone Coding (here Meta.tag, bound only by example) but not a CodeableConcept's coding: checkCoding
+skips those unless their element has a binding of its own (the CodeableConcept goes whole to the terminology
+service, where an unknown system is a warning), nor a Coding checked against a binding's value set."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -9,21 +14,41 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.validate import validate_resource
 
 
-def system_errors(system: str, code: str = "x") -> list[tuple[str, str]]:
-    res = {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": system, "code": code}]}}
+def errors_of(res: dict[str, Any]) -> list[tuple[str, str]]:
     return [(i.defect, i.location) for i in validate_resource(res, base_source()) if i.is_error]
 
 
-@pytest.mark.parametrize("system", [
+def system_errors(system: str, code: str | None = "x") -> list[tuple[str, str]]:
+    tag = {"system": system} if code is None else {"system": system, "code": code}
+    return errors_of({"resourceType": "Observation", "meta": {"tag": [tag]}, "status": "final",
+                      "code": {"text": "x"}})
+
+
+REFUSED = [
     "http://build.fhir.org/codesystem-usage-context-type",  # TERMINOLOGY_TX_SYSTEM_WRONG_BUILD
     "http://hl7.org/fhir/observation-status.html",  # TERMINOLOGY_TX_SYSTEM_WRONG_HTML
     "http://snomed.info/sct/900000000000207008",  # TERMINOLOGY_TX_SYSTEM_INVALID
     "http://loinc.org/",
     "https://loinc.org",  # TERMINOLOGY_TX_SYSTEM_HTTPS (NO_HTTPS_LIST)
     "https://terminology.hl7.org/CodeSystem/v3-ActCode",  # https for a system held by http
-])
+]
+
+
+@pytest.mark.parametrize("system", REFUSED)
 def test_system_refused(system: str) -> None:
-    assert system_errors(system) == [("coding-system", "Observation.code.coding[0].system")]
+    assert system_errors(system) == [("coding-system", "Observation.meta.tag[0].system")]
+
+
+@pytest.mark.parametrize("system", REFUSED)
+def test_system_in_codeable_concept_left_to_the_service(system: str) -> None:
+    """InstanceValidator.checkCoding: ``if (!inCodeableConcept || theElementCntext.hasBinding())``."""
+    res = {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": system, "code": "x"}]}}
+    assert errors_of(res) == []
+
+
+def test_system_without_code_not_judged() -> None:
+    """checkCodedElement judges a Coding only when it has both a system and a code."""
+    assert system_errors("https://loinc.org", code=None) == []
 
 
 @pytest.mark.parametrize("system", [
@@ -35,3 +60,13 @@ def test_system_refused(system: str) -> None:
 ])
 def test_system_left_alone(system: str) -> None:
     assert system_errors(system) == []
+
+
+@pytest.mark.parametrize("system", ["https://unitsofmeasure.org", "http://unitsofmeasure.org/"])
+def test_quantity_system_refused(system: str) -> None:
+    """InstanceValidator.checkQuantity -> checkCodedElement -> checkCode: the same system forms as a Coding's."""
+    res = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "valueQuantity": {"value": 1, "system": system, "code": "mg"}}
+    assert errors_of(res) == [("coding-system", "Observation.value.ofType(Quantity).system")]
+    res["valueQuantity"]["system"] = "http://unitsofmeasure.org"
+    assert errors_of(res) == []

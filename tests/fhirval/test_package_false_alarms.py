@@ -185,7 +185,9 @@ def test_the_build_tools_extensions_pass_unchecked() -> None:
     assert errors({**PATIENT, "extension": [copyright_ext]}, base_source()) == []
     made_up = {"url": "http://hl7.org/fhir/build/StructureDefinition/not-a-build-one", "valueString": "x"}
     assert errors({**PATIENT, "extension": [made_up]}, base_source()) == [("extension-unknown", "Patient.extension[0]")]
-    assert errors({**PATIENT, "modifierExtension": [copyright_ext]}, base_source()) == [
+    # as a modifierExtension too: checkExtension's BuildExtensions branch does not consult isModifier (s-fvaud2)
+    assert errors({**PATIENT, "modifierExtension": [copyright_ext]}, base_source()) == []
+    assert errors({**PATIENT, "modifierExtension": [made_up]}, base_source()) == [
         ("extension-unknown", "Patient.modifierExtension[0]")]
 
 

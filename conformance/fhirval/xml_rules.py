@@ -1,0 +1,66 @@
+"""The rules of FHIR XML that its JSON form cannot show: judged on the parsed document, before conversion.
+
+:mod:`conformance.fhirval.xml` turns XML into FHIR JSON and drops what has no JSON form (processing
+instructions, namespaced attributes, the encoding declaration). HL7's validator reads XML with its own
+parser (``org.hl7.fhir.r5.elementmodel.XmlParser``, policy EVERYTHING) and reports those as errors; so does
+this module, so that an XML resource is judged as HL7 judges it:
+
+- ``checkHeader``: an ``encoding`` declared other than UTF-8 (XML_ENCODING_INVALID);
+- ``checkForProcessingInstruction``: a processing instruction beside the root
+  (NO_PROCESSING_INSTRUCTIONS_ALLOWED_IN_RESOURCES), and ``parseChildren``: one inside a FHIR element
+  (NODE_TYPE__IS_NOT_ALLOWED, node type 7);
+- ``parseChildren``' attribute loop: an attribute that is no property of the element, such as
+  ``xsi:schemaLocation`` or ``xml:lang`` (UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__). HL7 allows
+  ``xsi:schemaLocation`` only when ``allowXsiLocation`` is set, which neither its CLI nor its test runner
+  does (``InstanceValidator.validate`` passes its field, false unless a caller sets it).
+
+The narrative's XHTML is not FHIR content and is left to the XHTML rules.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from conformance.fhirval.issues import Issue
+from conformance.fhirval.xml import FHIR_NS
+
+# HL7 reads the first five characters after encoding=" (or ') and compares them to UTF-8, ignoring case
+_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding=["']([^"']*)""")
+
+
+def xml_document_issues(raw: bytes, root: Any) -> list[Issue]:
+    """Errors for the parts of an XML document (parsed keeping its processing instructions) FHIR forbids."""
+    issues: list[Issue] = []
+    declared = _ENCODING.match(raw)
+    if declared and declared.group(1)[:5].upper() != b"UTF-8":
+        name = declared.group(1).decode("latin-1")
+        issues.append(Issue("error", "xml", "", f"the XML declares the encoding {name!r}: FHIR XML must be UTF-8"))
+    around = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    if any(isinstance(node, etree._ProcessingInstruction) for node in around):
+        issues.append(Issue("error", "xml", "", "processing instructions are not allowed in a FHIR resource"))
+    _walk(root, etree.QName(root).localname, issues)
+    return issues
+
+
+def _walk(el: Any, path: str, issues: list[Issue]) -> None:
+    """Processing instructions and namespaced attributes inside FHIR-namespace elements, depth first."""
+    for name in el.attrib:
+        if name.startswith("{"):  # xsi:type only where a logical model's element says so, never in R4's
+            issues.append(Issue("error", "unknown-element", path, f"the attribute {_show(name)} is not allowed on "
+                                                                   f"<{etree.QName(el).localname}> (no FHIR property)"))
+    for child in el:
+        if isinstance(child, etree._ProcessingInstruction):
+            issues.append(Issue("error", "xml", path, "a processing instruction is not allowed inside a FHIR element"))
+        elif isinstance(child.tag, str) and etree.QName(child).namespace == FHIR_NS:
+            _walk(child, f"{path}.{etree.QName(child).localname}", issues)
+
+
+def _show(name: str) -> str:
+    """``xsi:schemaLocation`` rather than lxml's ``{namespace}schemaLocation``, for the usual prefixes."""
+    ns, _, local = name[1:].partition("}")
+    prefix = {"http://www.w3.org/2001/XMLSchema-instance": "xsi",
+              "http://www.w3.org/XML/1998/namespace": "xml"}.get(ns)
+    return f"{prefix}:{local}" if prefix else name
