@@ -298,6 +298,9 @@ class Loaded:
         """The canonical bases of the loaded guides (their ImplementationGuide's url before /ImplementationGuide/)."""
         return {base for package in self.packages for base in package.bases}
 
+    def resources(self) -> list[Json]:
+        return [r for p in self.packages for r in p.resources]
+
 
 def unloaded_in(source: object, url: str) -> str | None:
     """The dependency (id#version) of the packages behind ``source`` that could not be loaded and whose canonical
