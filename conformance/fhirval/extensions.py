@@ -232,6 +232,10 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             if ".extension.value" in host_path and len(w.hosts) >= 2 and w.hosts[-2].get("url") == expr:
                 break
             continue
+        if "#" in expr:  # profile#element: that element of a resource that conforms to the profile
+            profile, _, expr = expr.partition("#")
+            if profile != CORE_NAMESPACE + frame.type and not _conforms_for_context(w, profile):
+                continue
         expr = expr.removesuffix("[x]")
         if expr in _ANYWHERE or expr == host_path or expr in host_types:
             break
@@ -250,6 +254,24 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             w.sink.error("extension-context", loc, message)
         return
     _check_context_invariants(w, idx, url, loc, host, host_path)
+
+
+def _conforms_for_context(w: Walker, profile: str) -> bool:
+    """An element context ``profile#path`` holds only in a resource that conforms to that profile (HL7's
+    InstanceValidator.checkConformsToProfile, 2023-07-03): a profile not found fails it (an error there too),
+    one of another resource type is not checked (a warning there: allowed), and a resource being judged against
+    it already (the extension met again in that trial) is allowed. Judged once per resource and profile."""
+    frame = w.frames[-1]
+    pidx = w.model.index(profile)
+    if pidx is None or pidx.root is None:
+        return False
+    if pidx.type != frame.type:
+        return True
+    key = (id(frame.resource), "#" + profile)
+    if key not in w._targets:
+        w._targets[key] = None
+        w._targets[key] = w.conforms(frame.resource, frame.type, profile, frame.loc)
+    return w._targets[key] is not False
 
 
 def _on_base_types(w: Walker, host_path: str) -> set[str]:
