@@ -70,7 +70,7 @@ def _check_count(w: Walker, population: Json, where: str) -> None:
     target = w.resolve(ref)
     if isinstance(target, dict):
         kind = target.get("resourceType")
-        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if kind in _SUBJECT_TYPES else None
+        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if isinstance(kind, str) and kind in _SUBJECT_TYPES else None
     else:
         parts = ref.split("/")
         subjects = 1 if len(parts) == 2 and parts[0] in _SUBJECT_TYPES else None
@@ -151,7 +151,13 @@ def _first(code: Any) -> Json | None:
 
 
 def _codings(code: Any) -> set[tuple[Any, Any]]:
-    return {(c.get("system"), c.get("code")) for c in _list(code.get("coding"))} if isinstance(code, dict) else set()
+    """(system, code) of each Coding; a value of another shape (a list, an object) is taken as absent, never hashed."""
+    return ({(_text(c.get("system")), _text(c.get("code"))) for c in _list(code.get("coding"))}
+            if isinstance(code, dict) else set())
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _same_code(defined: Any, reported: Any, by_text: bool) -> bool:

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.fhirval.base import base_source
 from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import MemorySource
+from conformance.fhirval.snapshot import apply_differential
 from conformance.fhirval.terminology import Terminology
+from conformance.fhirval.validate import validate_resource
+from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
+from tests.fhirval.test_review2_mends import FHIR
 
 SCT = "http://snomed.info/sct"
 
@@ -38,3 +43,29 @@ def test_a_binding_to_another_code_system_is_still_the_mistake_hl7_reports() -> 
     cs = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs", "status": "active",
           "content": "not-present"}
     assert ("error", "code-invalid") in _judge("https://conformance.example/cs", "example", [cs])
+
+
+# ---- 2. a list or an object where a code belongs is reported, never a crash --------------------------------
+
+def test_a_concept_property_whose_code_is_a_list_does_not_crash() -> None:
+    supplement = {"resourceType": "CodeSystem", "url": f"{CS}-x", "status": "active", "content": "supplement",
+                  "supplements": CS, "property": [{"code": "p", "type": "code"}],
+                  "concept": [{"code": "pear", "property": [{"code": ["p"], "valueCode": "kiwi"}]}]}
+    assert errors_of(supplement)  # the list is a structural error: reported, not raised
+    parent = fruit(property=[{"code": "parent", "uri": "http://hl7.org/fhir/concept-properties#parent",
+                              "type": "code"}],
+                   concept=[{"code": ["apple"], "property": [{"code": {"x": 1}, "valueCode": "pear"}]},
+                            {"code": "pear", "property": [{"code": "parent", "valueCode": "apple"}]}])
+    assert errors_of(parent)
+
+
+def test_a_differential_id_or_an_obligation_url_that_is_a_list_does_not_crash() -> None:
+    sd = {"resourceType": "StructureDefinition", "url": "https://conformance.example/sd/p", "name": "P",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Patient",
+          "baseDefinition": FHIR + "Patient", "derivation": "constraint",
+          "extension": [{"url": ["http://hl7.org/fhir/StructureDefinition/obligation-profile"], "valueBoolean": True},
+                        {"url": ["http://hl7.org/fhir/StructureDefinition/inherit-obligations"],
+                         "valueCanonical": FHIR + "Patient"}],
+          "differential": {"element": [{"id": ["Patient.value[x]"], "path": "Patient.active", "min": 1}]}}
+    assert [i for i in validate_resource(sd, base_source()) if i.is_error]
+    apply_differential(sd, base_source())  # the snapshot builder reads the differential's ids too
