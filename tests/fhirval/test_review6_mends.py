@@ -9,12 +9,13 @@ from typing import Any
 from conformance.fhirval.base import base_source
 from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.snapshot import apply_differential
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_resource
 from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
-from tests.fhirval.test_review2_mends import FHIR
+from tests.fhirval.test_review2_mends import DIV, FHIR
 
 SCT = "http://snomed.info/sct"
 
@@ -69,3 +70,27 @@ def test_a_differential_id_or_an_obligation_url_that_is_a_list_does_not_crash() 
           "differential": {"element": [{"id": ["Patient.value[x]"], "path": "Patient.active", "min": 1}]}}
     assert [i for i in validate_resource(sd, base_source()) if i.is_error]
     apply_differential(sd, base_source())  # the snapshot builder reads the differential's ids too
+
+
+# ---- 3. a choice of several types takes only its type's first profile ---------------------------------------
+
+def _observation_profile(types: list[dict[str, Any]]) -> LayeredSource:
+    sd = {"resourceType": "StructureDefinition", "url": "https://conformance.example/sd/obs", "name": "Obs",
+          "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+          "baseDefinition": FHIR + "Observation", "derivation": "constraint",
+          "differential": {"element": [{"id": "Observation.value[x]", "path": "Observation.value[x]", "type": types}]}}
+    return LayeredSource([base_source(), MemorySource([sd])])
+
+
+def test_a_choice_of_several_types_judges_only_the_first_profile_of_its_type() -> None:
+    unloaded = ["https://conformance.example/sd/q1", "https://conformance.example/sd/q2"]
+    obs = {"resourceType": "Observation", "id": "o", "status": "final", "code": {"text": "x"}, "text": DIV,
+           "valueQuantity": {"value": 1, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}
+
+    def named(source: LayeredSource) -> list[str]:
+        return [u for i in validate_resource(obs, source, ("https://conformance.example/sd/obs",))
+                if i.is_error for u in unloaded if u in i.message]
+
+    assert named(_observation_profile([{"code": "Quantity", "profile": unloaded}, {"code": "string"}])) == unloaded[:1]
+    # a single type (HL7's first branch) takes every profile it names
+    assert sorted(named(_observation_profile([{"code": "Quantity", "profile": unloaded}]))) == unloaded
