@@ -94,3 +94,17 @@ def test_a_choice_of_several_types_judges_only_the_first_profile_of_its_type() -
     assert named(_observation_profile([{"code": "Quantity", "profile": unloaded}, {"code": "string"}])) == unloaded[:1]
     # a single type (HL7's first branch) takes every profile it names
     assert sorted(named(_observation_profile([{"code": "Quantity", "profile": unloaded}]))) == unloaded
+
+
+# ---- 4. a byte order mark does not hide the XML declaration's encoding -----------------------------------------
+
+def test_a_byte_order_mark_before_a_latin_1_declaration_is_still_judged() -> None:
+    from lxml import etree
+
+    from conformance.fhirval.xml_rules import xml_document_issues
+    body = b'<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"><id value="p"/></Patient>'
+    root = etree.fromstring(body)
+    for raw in (body, b"\xef\xbb\xbf" + body):
+        assert [i.defect for i in xml_document_issues(raw, root)] == ["xml"], raw[:4]
+    utf8 = b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><Patient xmlns="http://hl7.org/fhir"/>'
+    assert xml_document_issues(utf8, etree.fromstring(utf8)) == []
