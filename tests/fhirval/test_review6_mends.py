@@ -4,17 +4,20 @@ keys and slicing counts, XML order locations. Each test fails without its mend."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.bindings import check_binding
-from conformance.fhirval.issues import Sink
+from conformance.fhirval.issues import ISSUE_TYPE, Sink
 from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.snapshot import apply_differential
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_resource
 from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
+from tests.fhirval.test_profile_rules import errors as profile_errors
+from tests.fhirval.test_profile_rules import profile
 from tests.fhirval.test_review2_mends import DIV, FHIR
 
 SCT = "http://snomed.info/sct"
@@ -108,3 +111,24 @@ def test_a_byte_order_mark_before_a_latin_1_declaration_is_still_judged() -> Non
         assert [i.defect for i in xml_document_issues(raw, root)] == ["xml"], raw[:4]
     utf8 = b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><Patient xmlns="http://hl7.org/fhir"/>'
     assert xml_document_issues(utf8, etree.fromstring(utf8)) == []
+
+
+# ---- 5. slicing that cannot be evaluated is said per value; matching two slices has its own code -----------
+
+def _identifier_slices(*slices: dict[str, Any]) -> dict[str, Any]:
+    return profile("slices", "Patient", [
+        {"id": "Patient.identifier", "path": "Patient.identifier",
+         "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}}, *slices])
+
+
+def test_slicing_that_cannot_be_evaluated_is_an_error_for_each_value(tmp_path: Path) -> None:
+    sliced = _identifier_slices({"id": "Patient.identifier:a", "path": "Patient.identifier", "sliceName": "a"})
+    two = {"resourceType": "Patient", "identifier": [{"system": "urn:a", "value": "1"},
+                                                     {"system": "urn:b", "value": "2"}]}
+    assert profile_errors(tmp_path, two, [sliced]) == [("structure-slicing", "Patient.identifier[0]"),
+                                                       ("structure-slicing", "Patient.identifier[1]")]
+
+
+def test_a_value_in_two_slices_has_its_own_defect_code() -> None:
+    # VALIDATION_VAL_PROFILE_MATCHMULTIPLE is IssueType.INVALID (test_profile_audit.test_value_matching_two_slices)
+    assert ISSUE_TYPE["slice-multiple"] == "invalid"
