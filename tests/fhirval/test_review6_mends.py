@@ -132,3 +132,18 @@ def test_slicing_that_cannot_be_evaluated_is_an_error_for_each_value(tmp_path: P
 def test_a_value_in_two_slices_has_its_own_defect_code() -> None:
     # VALIDATION_VAL_PROFILE_MATCHMULTIPLE is IssueType.INVALID (test_profile_audit.test_value_matching_two_slices)
     assert ISSUE_TYPE["slice-multiple"] == "invalid"
+
+
+# ---- 6. an XML element out of order is located at the instance's path, not the type's -----------------------
+
+def test_an_out_of_order_xml_element_is_located_in_the_instance() -> None:
+    from conformance.fhirval.validate import validate_bytes
+    xml = (b'<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><fullUrl value="urn:uuid:1"/>'
+           b'<resource><Observation><status value="final"/><extension url="http://x"><valueString value="b"/>'
+           b'</extension><code><text value="x"/></code><contained><Patient><name><given value="a"/></name><name>'
+           b'<given value="x"/><family value="y"/></name></Patient></contained></Observation></resource></entry>'
+           b'</Bundle>')
+    found = {i.location for i in validate_bytes(xml, base_source()) if i.defect == "element-order"}
+    assert found == {"Bundle.entry[0].resource.extension[0]",
+                     "Bundle.entry[0].resource.contained[0]",
+                     "Bundle.entry[0].resource.contained[0].name[1].family"}
