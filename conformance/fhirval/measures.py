@@ -70,7 +70,8 @@ def _check_count(w: Walker, population: Json, where: str) -> None:
     target = w.resolve(ref)
     if isinstance(target, dict):
         kind = target.get("resourceType")
-        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if isinstance(kind, str) and kind in _SUBJECT_TYPES else None
+        person = isinstance(kind, str) and kind in _SUBJECT_TYPES
+        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if person else None
     else:
         parts = ref.split("/")
         subjects = 1 if len(parts) == 2 and parts[0] in _SUBJECT_TYPES else None

@@ -42,7 +42,8 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
     return sink.issues
 
 
-def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None) -> tuple[Any, Issue | None]:
+def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None
+               ) -> tuple[Any, Issue | None]:
     """The parsed document, or an issue saying why it cannot be read as JSON. ``duplicates`` collects each
     extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it)."""
     if len(data) > MAX_BYTES:

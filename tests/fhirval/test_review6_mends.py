@@ -11,8 +11,8 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.issues import ISSUE_TYPE, Sink
 from conformance.fhirval.layered import LayeredSource
-from conformance.fhirval.source import MemorySource
 from conformance.fhirval.snapshot import apply_differential
+from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_resource
 from tests.fhirval.test_code_system_rules import CS, errors_of, fruit
