@@ -147,3 +147,11 @@ def test_an_out_of_order_xml_element_is_located_in_the_instance() -> None:
     assert found == {"Bundle.entry[0].resource.extension[0]",
                      "Bundle.entry[0].resource.contained[0]",
                      "Bundle.entry[0].resource.contained[0].name[1].family"}
+
+
+def test_a_measure_report_population_coding_with_a_list_system_does_not_crash(tmp_path: Path) -> None:
+    from tests.fhirval.test_agreement_classes import definitions
+    from tests.fhirval.test_agreement_classes import errors as class_errors
+    from tests.fhirval.test_measure_groups import FULL, POP, measure, report
+    odd = [*FULL[:2], {"code": {"coding": [{"system": [POP], "code": "numerator"}]}, "count": 1}]
+    assert class_errors(report(odd, {"value": 0.5}), definitions(tmp_path, measure("proportion")))
