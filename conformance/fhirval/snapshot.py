@@ -84,7 +84,7 @@ class Builder:
         self.diff_slices = _slice_counts(sd)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
-                                                  else []) if isinstance(el, dict)}
+                                                  else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
