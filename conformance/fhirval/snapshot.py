@@ -209,17 +209,29 @@ class Builder:
         i = self.index(unsliced_id)
         assert i is not None
         template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
+        at = self.slices_end(i)
+        resliced = self.index(f"{unsliced_id}:{slice_name.rsplit('/', 1)[0]}") if "/" in slice_name else None
+        if resliced is not None:
+            # a re-slice ``a/b`` starts from slice ``a`` as generated so far (its type profile, fixed values,
+            # children), after ``a``'s earlier re-slices: ProfilePathProcessor, ``lid.contains("/")``: the template
+            # is getById(result, baseId), then setMin(0)
+            template = copy.deepcopy(self.elements[resliced : self.subtree_end(resliced)])
+            at = self.subtree_end(resliced)
+            earlier = f"{self.elements[resliced]['id']}/"
+            while at < len(self.elements) and self.elements[at]["id"].startswith(earlier):
+                at = self.subtree_end(at)
+            unsliced_id = str(self.elements[resliced]["id"])
+            slice_name = slice_name.rsplit("/", 1)[1]
         head = template[0]
         head.pop("slicing", None)
-        head["sliceName"] = slice_name
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
-        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1
+        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None
                          or any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)):
             head["min"] = 0
-        new_id = f"{unsliced_id}:{slice_name}"
+        new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
+        head["sliceName"] = new_id.rsplit(":", 1)[1]
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]
-        at = self.slices_end(i)
         self.elements[at:at] = template
         return new_id
 

@@ -82,3 +82,40 @@ def test_slicing_restated_with_rules_only_keeps_the_base_profiles_discriminator(
     assert slicing == {"discriminator": [{"type": "value", "path": "system"}], "rules": "closed"}
     assert errors(A_SLICED, b, {"identifier": [{"system": "http://mrn", "value": "1"}]}) == []
     assert errors(A_SLICED, b, {"identifier": [{"system": "http://other", "value": "1"}]}) != []
+
+
+LOINC = "http://loinc.org"
+
+
+def test_a_reslice_starts_from_its_slice() -> None:
+    """ProfilePathProcessor (``lid.contains("/")``): a re-slice ``loinc/bp`` is generated from slice ``loinc`` as
+    the profile has it (here: its display is required), not from the unsliced coding; the value the re-slice
+    holds is walked against it, so the slice's own constraints still hold."""
+    coding = "Observation.code.coding"
+    profile = {"resourceType": "StructureDefinition", "url": B, "name": "b", "status": "active",
+               "kind": "resource", "abstract": False, "type": "Observation", "derivation": "constraint",
+               "baseDefinition": FHIR + "Observation",
+               "differential": {"element": [
+                   {"id": coding, "path": coding,
+                    "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+                   {"id": f"{coding}:loinc", "path": coding, "sliceName": "loinc",
+                    "slicing": {"discriminator": [{"type": "value", "path": "code"}], "rules": "open"}},
+                   {"id": f"{coding}:loinc.system", "path": f"{coding}.system", "fixedUri": LOINC},
+                   {"id": f"{coding}:loinc.display", "path": f"{coding}.display", "min": 1},
+                   {"id": f"{coding}:loinc/bp", "path": coding, "sliceName": "loinc/bp"},
+                   {"id": f"{coding}:loinc/bp.code", "path": f"{coding}.code", "fixedCode": "2093-3"}]}}
+    source = LayeredSource([base_source(), MemorySource([profile])])
+    els = {e["id"]: e for e in generate_snapshot(profile, source)["snapshot"]["element"]}
+    assert els[f"{coding}:loinc/bp"]["sliceName"] == "loinc/bp" and els[f"{coding}:loinc/bp"]["min"] == 0
+    assert els[f"{coding}:loinc/bp.system"]["fixedUri"] == LOINC and els[f"{coding}:loinc/bp.display"]["min"] == 1
+    ids = list(els)
+    assert ids.index(f"{coding}:loinc.display") < ids.index(f"{coding}:loinc/bp") < ids.index(f"{coding}.code") \
+        if f"{coding}.code" in ids else True
+
+    def verdict(display: dict[str, str]) -> list[str]:
+        obs = {"resourceType": "Observation", "meta": {"profile": [B]}, "status": "final",
+               "code": {"coding": [{"system": LOINC, "code": "2093-3", **display}]}}
+        return [f"{i.defect} {i.location}" for i in validate_resource(obs, source) if i.is_error]
+
+    assert verdict({"display": "BP"}) == []
+    assert verdict({}) != []
