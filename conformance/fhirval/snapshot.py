@@ -304,11 +304,23 @@ class Builder:
             if diff["min"] < int(target.get("min", 0)):
                 self.problems.append(self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}"))
 
+    def check_binding(self, target: Json, diff: Json) -> None:
+        """A required binding cannot be weakened (``problems``; the derived strength is taken): ProfileUtilities.
+        updateFromDefinition, "illegal attempt to change the binding on ... from required to ...", an error the
+        validator reports on the profile itself (StructureDefinitionValidator keeps generateSnapshot's messages)."""
+        base, mine = target.get("binding"), diff.get("binding")
+        if not isinstance(base, dict) or not isinstance(mine, dict) or base.get("strength") != "required":
+            return
+        if mine.get("strength") not in (None, "required"):
+            self.problems.append(self.fail(str(target.get("id")), f"the binding cannot change from required to "
+                                                                  f"{mine['strength']}"))
+
     # --- merge ---------------------------------------------------------------------------------
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
         self.check_cardinality(target, diff)
+        self.check_binding(target, diff)
         for key, value in diff.items():
             if key in ("id", "path"):
                 continue
