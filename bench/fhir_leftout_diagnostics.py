@@ -83,13 +83,50 @@ def _need(root: Path, t: dict[str, Any], missing: list[str], held: list[Path]) -
     return next((k for k in NEEDS_MORE if k in t and k not in PACKAGES), "other")
 
 
+def held_out_touched(measured: list[Step]) -> tuple[set[str], set[Path]]:
+    """The case names and files (instance and supporting) of the measured held-out (odd-hash) steps, given the
+    bench's own ``select`` (and its hash split): a diagnostic case touching one is dropped unseen."""
+    held_cases = {s.name.rsplit(" [", 1)[0] for s in measured if s.held_out}
+    held_files = {p.resolve() for s in measured if s.held_out for p in (s.file, *s.supporting)}
+    return held_cases, held_files
+
+
+def case_steps(root: Path, t: dict[str, Any], cache: PackageCache, base_left: bool = True,
+               prof_left: bool = True) -> list[LeftOut]:
+    """A manifest case's base and/or profile step, each with its packages and the need the run ignores."""
+    held, available, missing = _packages(root, t, cache)
+    # supporting5: the case's supporting files written in R5 (HL7's runner loads them; ours reads them too)
+    supporting = [*t.get("supporting", []), *t.get("profiles", []), *t.get("supporting5", [])]
+    need = _need(root, t, missing, held)
+    steps: list[tuple[Step | None, str]] = []
+    if base_left:
+        steps.append((_step(root, t, t.get("java"), "base", supporting, None), need))
+    prof = t.get("profile")
+    if (prof_left and isinstance(prof, dict) and isinstance(prof.get("source"), str)
+            and prof.get("use-test") is not False):
+        p_held, p_avail, p_missing = _packages(root, prof, cache)
+        p_need = need if base_left else _need(root, {**prof, "module": t.get("module")}, p_missing, held)
+        step = _step(root, t, prof.get("java"), "profile",
+                     [*supporting, *prof.get("supporting", []), prof["source"]], prof["source"])
+        if step is not None:
+            step.packages, step.available = tuple(p_held), tuple(p_avail)
+        steps.append((step, p_need))
+    out: list[LeftOut] = []
+    for step, why in steps:
+        if step is None:
+            continue  # no recorded outcome
+        step.packages, step.available = (*held, *step.packages), (*available, *step.available)
+        step.terminology = t.get("module") in TERMINOLOGY_MODULES
+        out.append(LeftOut(step, why))
+    return out
+
+
 def leftout_steps(root: Path, cache: PackageCache) -> tuple[list[LeftOut], int, int]:
     """The left-out steps that may be looked at, how many were dropped for touching the held-out half, and how
     many cases cannot be run at all (not JSON or XML)."""
     measured, _ = select(root, cache)
     names = {s.name for s in measured}
-    held_cases = {s.name.rsplit(" [", 1)[0] for s in measured if s.held_out}
-    held_files = {p.resolve() for s in measured if s.held_out for p in (s.file, *s.supporting)}
+    held_cases, held_files = held_out_touched(measured)
     manifest: dict[str, Any] = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
     out: list[LeftOut] = []
     dropped = unrunnable = 0
@@ -108,27 +145,7 @@ def leftout_steps(root: Path, cache: PackageCache) -> tuple[list[LeftOut], int, 
         if t["name"] in held_cases or (root / "validator" / t["file"]).resolve() in held_files:
             dropped += 1  # never printed: it would show a held-out case
             continue
-        held, available, missing = _packages(root, t, cache)
-        # supporting5: the case's supporting files written in R5 (HL7's runner loads them; ours reads them too)
-        supporting = [*t.get("supporting", []), *t.get("profiles", []), *t.get("supporting5", [])]
-        need = _need(root, t, missing, held)
-        steps: list[tuple[Step | None, str]] = []
-        if base_left:
-            steps.append((_step(root, t, t.get("java"), "base", supporting, None), need))
-        if prof_left and isinstance(prof, dict):
-            p_held, p_avail, p_missing = _packages(root, prof, cache)
-            p_need = need if base_left else _need(root, {**prof, "module": t.get("module")}, p_missing, held)
-            step = _step(root, t, prof.get("java"), "profile",
-                         [*supporting, *prof.get("supporting", []), prof["source"]], prof["source"])
-            if step is not None:
-                step.packages, step.available = tuple(p_held), tuple(p_avail)
-            steps.append((step, p_need))
-        for step, why in steps:
-            if step is None:
-                continue  # no recorded outcome
-            step.packages, step.available = (*held, *step.packages), (*available, *step.available)
-            step.terminology = t.get("module") in TERMINOLOGY_MODULES
-            out.append(LeftOut(step, why))
+        out.extend(case_steps(root, t, cache, base_left, prof_left))
     return out, dropped, unrunnable
 
 
@@ -145,14 +162,19 @@ def _need_class(need: str) -> str:
     return need.split(":")[0] if need.startswith("packages") else need
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def diagnostics_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every diagnostics bench over fhir-test-cases shares."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, required=True, help="checkout of FHIR/fhir-test-cases")
     parser.add_argument("--packages", type=Path, metavar="DIR", help="FHIR packages (a cache or .tgz files)")
     parser.add_argument("--verdicts", action="store_true", help="list only verdict disagreements")
     parser.add_argument("--summary", action="store_true", help="print the totals only")
     parser.add_argument("--need", help="list only the steps whose need starts with this")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = diagnostics_parser(__doc__).parse_args()
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = leftout_steps(args.cases, cache)
     _run(cases, cache)

@@ -7,7 +7,8 @@ for every reference of every entry by BundleValidator.checkAllInterlinked). Two 
 several entries match (BUNDLE_BUNDLE_ENTRY_FOUND_MULTIPLE), and a relative reference that matches no
 fullUrl while an entry has that type and id (BUNDLE_BUNDLE_ENTRY_NOTFOUND_APPARENT / _CANNOT: the entry
 is known by another base, or by a ``urn:`` fullUrl). A reference that finds nothing at all is only a hint
-there. Other Bundles (collections, searches...) resolve ``Type/id`` more leniently: see bundles.resolve.
+there. Other Bundles (collections, searches...) resolve as BaseValidator.getFromBundle does (bundles.resolve): the
+same fullUrl rules, where a ``Type/id`` on another base is only a possible match, not an error.
 """
 
 from __future__ import annotations

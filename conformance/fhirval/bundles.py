@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import ABSOLUTE_REST, FULLURL_OPTIONAL, RELATIVE, SCHEME, is_absolute_url
+from conformance.fhirval.references import FULLURL_OPTIONAL, RELATIVE, is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -25,21 +25,17 @@ def _entries(bundle: Json) -> list[Json]:
 
 
 def index_entries(bundle: Json) -> dict[str, Json]:
-    """fullUrl -> resource, plus ``Type/id`` -> resource for entries reachable by a relative reference."""
+    """fullUrl -> resource, the only key a reference between entries resolves by (see ``resolve``); and, for a
+    versioned ``Type/id/_history/vid``, `` fullUrl/_history/versionId`` (a space first: no fullUrl has one)."""
     table: dict[str, Json] = {}
     for entry in _entries(bundle):
         res, full_url = entry.get("resource"), entry.get("fullUrl")
-        if not isinstance(res, dict):
-            continue
-        if isinstance(full_url, str):
+        if isinstance(res, dict) and isinstance(full_url, str):
             table.setdefault(full_url, res)
-        rtype, rid = res.get("resourceType"), res.get("id")
-        if isinstance(rtype, str) and isinstance(rid, str):
-            table.setdefault(f" {rtype}/{rid}", res)
-            if isinstance(full_url, str) and full_url.startswith("urn:"):
-                # in a document or message such an entry is not reachable as Type/id (HL7's validator: "same type
-                # and id, but it does not match"): see references.check
-                table.setdefault(f"?{rtype}/{rid}", res)
+            meta = res.get("meta")
+            version = meta.get("versionId") if isinstance(meta, dict) else None
+            if isinstance(version, str):  # a history holds several versions under one fullUrl
+                table.setdefault(f" {full_url}/_history/{version}", res)
     return table
 
 
@@ -54,19 +50,21 @@ def entry_full_url(bundle: Json, res: Json, host: Json) -> str | None:
 
 
 def resolve(table: dict[str, Json], ref: str, base_url: str | None) -> Json | None:
+    """The entry a reference finds as HL7's validator finds it (BaseValidator.getFromBundle): an absolute one by its
+    fullUrl; ``Type/id`` (optionally ``/_history/vid``, then of that meta.versionId) as the referring entry's base
+    plus ``Type/id`` (a RESTful fullUrl's base: all but its last two segments), or, from an entry known by a
+    ``urn:`` fullUrl, as that urn's namespace plus the id. Nothing else: an entry of that type and id on another
+    base is not the one meant (HL7 only warns of a possible match), so its target profiles are not judged."""
     hit = table.get(ref)
     if hit is not None:
         return hit
     m = RELATIVE.fullmatch(ref)
-    if m is None:
+    if m is None or not base_url:
         return None
-    if base_url:
-        b = ABSOLUTE_REST.fullmatch(base_url)
-        if b is not None:
-            hit = table.get(f"{b.group('base')}/{m.group('type')}/{m.group('id')}")
-            if hit is not None:
-                return hit
-    return table.get(f" {m.group('type')}/{m.group('id')}")
+    if base_url.startswith("urn:"):
+        return table.get(f"{base_url.rpartition(':')[0]}:{m.group('id')}") if m.group("vid") is None else None
+    target = f"{base_url.rstrip('/').rsplit('/', 2)[0]}/{m.group('type')}/{m.group('id')}"
+    return table.get(target) if m.group("vid") is None else table.get(f" {target}/_history/{m.group('vid')}")
 
 
 _PAGING = frozenset({"first", "previous", "next", "last"})
@@ -93,7 +91,9 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if not isinstance(entry, dict):
             continue
         full_url = entry.get("fullUrl")
-        if isinstance(full_url, str) and not SCHEME.match(full_url):
+        if isinstance(full_url, str) and full_url and not is_absolute_url(full_url):
+            # BundleValidator.validateBundle (BUNDLE_ENTRY_URL_ABSOLUTE), by Utilities.isAbsoluteUrl: a lowercase
+            # token scheme, so neither "HTTP://..." nor a relative "Patient/1" is a fullUrl
             w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]",
                          f"the fullUrl must be an absolute URL (not {full_url!r})")
         elif full_url is None:
@@ -118,7 +118,7 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
         if not isinstance(full_url, str) or not isinstance(res, dict):
             continue
         where = f"{loc}.entry[{i}]"
-        rest = REST_FULLURL.fullmatch(full_url) if SCHEME.match(full_url) else None
+        rest = REST_FULLURL.fullmatch(full_url) if is_absolute_url(full_url) else None
         named = rest.group("type") if rest is not None else None
         rid = res.get("id")
         # only a RESTful http(s) URL (its second-last segment a resource type) must end with type/id, as HL7's
@@ -208,10 +208,11 @@ def _searched_types(w: Walker, bundle: Json) -> set[str]:
     for link in links if isinstance(links, list) else ():
         if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str):
             # Split by hand: urlsplit raises on the placeholders examples use (UK Core's "https://[base]/...").
+            # As BundleValidator.readSearchResourceTypes: the path's last segment when it is a type, else _type
             path, _, query = link["url"].partition("#")[0].partition("?")
-            named = {t for v in parse_qs(query).get("_type", []) for t in v.split(",") if t}
-            if named:
-                return {t for t in named if w.model.is_resource_type(t)}
             last = path.rstrip("/").rsplit("/", 1)[-1]
-            return {last} if w.model.is_resource_type(last) else set()
+            if w.model.is_resource_type(last):
+                return {last}
+            named = {t for v in parse_qs(query).get("_type", []) for t in v.split(",") if t}
+            return {t for t in named if w.model.is_resource_type(t)}
     return set()

@@ -16,6 +16,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bundle_resolution import entry_maps, resolve_strict
+from conformance.fhirval.bundles import REST_FULLURL
+from conformance.fhirval.extensions import CANONICAL_RESOURCES
+from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -128,9 +131,21 @@ def check_references(w: Walker, bundle: Json, loc: str) -> None:
     for at, ref in found:
         target, problem = resolve_strict(maps, ref, base if isinstance(base, str) else None, head,
                                          w.model.is_resource_type)
-        if target is None and problem is None:  # a problem is reported where the reference stands (references.py)
+        # a problem is reported where the reference stands (references.py)
+        if target is None and problem is None and _must_be_entry(w, ref.partition("#")[0]):
             w.sink.error("reference-unresolved", at, f"{ref!r} is not in the {kind}: what its {wanted} refers to "
                                                      f"there must be one of the Bundle's entries")
+
+
+def _must_be_entry(w: Walker, ref: str) -> bool:
+    """Whether HL7's validator calls it an error that the reference finds no entry (BaseValidator.resolveInBundle,
+    BUNDLE_BUNDLE_ENTRY_NOTFOUND): an absolute one unless it is a RESTful URL of a canonical resource type (a
+    definition, not content of the document); a relative one only when it starts with a resource type."""
+    if ref.startswith(("http:", "urn:")) or is_absolute_url(ref):
+        rest = REST_FULLURL.fullmatch(ref)
+        return rest is None or rest.group("type") not in CANONICAL_RESOURCES
+    parts = ref.split("/")
+    return len(parts) >= 2 and w.model.is_resource_type(parts[0])
 
 
 def _links(holder: Json, where: str, names: tuple[tuple[str, bool], ...]) -> list[tuple[str, Any]]:

@@ -19,7 +19,7 @@ from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.identifiers import check_identifier
-from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef
+from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef, merged_choice
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.narrative import (
@@ -170,7 +170,7 @@ class ValueWalker:
             self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                               "children")
         if kind == _LOCAL:
-            self.object(item, idx, node, loc, depth)
+            self.object(item, idx, node if target is None else target[1], loc, depth)
             if judged:
                 self.judge(item, node, tcode, tref, loc)
             return
@@ -202,6 +202,10 @@ class ValueWalker:
         if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
             return _RESOURCE, tref, None, judged, False
         if node.children and not (tref is not None and tref.profile_element):
+            if len(node.types) > 1 and tcode and tcode not in PRIMITIVES:
+                tidx = self.model.index(tcode)
+                if tidx is not None and tidx.root is not None:
+                    return _LOCAL, tref, (tidx, merged_choice(node, tidx.root)), judged, False
             return _LOCAL, tref, None, judged, False
         if node.content_reference or not tcode or tcode == "Extension" or (tref is not None and tref.profiles):
             return _GENERAL, tref, None, judged, False

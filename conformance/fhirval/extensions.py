@@ -232,12 +232,18 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             if ".extension.value" in host_path and len(w.hosts) >= 2 and w.hosts[-2].get("url") == expr:
                 break
             continue
+        if "#" in expr:  # profile#element: that element of a resource that conforms to the profile
+            profile, _, expr = expr.partition("#")
+            if profile != CORE_NAMESPACE + frame.type and not _conforms_for_context(w, profile):
+                continue
         expr = expr.removesuffix("[x]")
         if expr in _ANYWHERE or expr == host_path or expr in host_types:
             break
         if expr in ("Resource", "DomainResource") and "." not in host_path:
             break
         if expr == "CanonicalResource" and host_path in CANONICAL_RESOURCES:
+            break
+        if "." in expr and expr in _on_base_types(w, host_path):
             break
     else:
         allowed = ", ".join(str(c.get("expression")) for c in contexts)
@@ -248,6 +254,41 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
             w.sink.error("extension-context", loc, message)
         return
     _check_context_invariants(w, idx, url, loc, host, host_path)
+
+
+def _conforms_for_context(w: Walker, profile: str) -> bool:
+    """An element context ``profile#path`` holds only in a resource that conforms to that profile (HL7's
+    InstanceValidator.checkConformsToProfile, 2023-07-03): a profile not found fails it (an error there too),
+    one of another resource type is not checked (a warning there: allowed), and a resource being judged against
+    it already (the extension met again in that trial) is allowed. Judged once per resource and profile."""
+    frame = w.frames[-1]
+    pidx = w.model.index(profile)
+    if pidx is None or pidx.root is None:
+        return False
+    if pidx.type != frame.type:
+        return True
+    key = (id(frame.resource), "#" + profile)
+    if key not in w._targets:
+        w._targets[key] = None
+        w._targets[key] = w.conforms(frame.resource, frame.type, profile, frame.loc)
+    return w._targets[key] is not False
+
+
+def _on_base_types(w: Walker, host_path: str) -> set[str]:
+    """The host's path on each type its type derives from: ``Patient.meta`` is also ``DomainResource.meta`` and
+    ``Resource.meta``, so an extension whose context is ``Resource.meta`` is allowed on any resource's meta
+    (InstanceValidator.checkExtensionContext walks ``sd.getBaseDefinition()`` comparing ``type + rest``)."""
+    first, dot, rest = host_path.partition(".")
+    out: set[str] = set()
+    idx = w.model.index(first) if dot else None
+    while idx is not None and len(out) < 10:
+        base = idx.sd.get("baseDefinition")
+        if not isinstance(base, str):
+            break
+        idx = w.model.index(base)
+        if idx is not None:
+            out.add(f"{idx.type}.{rest}")
+    return out
 
 
 def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
@@ -368,9 +409,11 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     if not domain:
         return
     for i, c in enumerate(res.get("contained") or ()):
-        if isinstance(c, dict) and isinstance(c.get("id"), str) and "#" + c["id"] not in frame.local_refs:
+        # one without an id cannot be referenced: dom-3 fails for it too (HL7: "The contained resource 'null'...")
+        own: Any = c.get("id") if isinstance(c, dict) else False  # not a resource: judged elsewhere
+        if own is None or (isinstance(own, str) and "#" + own not in frame.local_refs):
             w.sink.error("contained-unreferenced", f"{loc}.contained[{i}]",
-                         f"constraint failed: dom-3: the contained resource {c['id']!r} is not referenced from "
+                         f"constraint failed: dom-3: the contained resource {own!r} is not referenced from "
                          "elsewhere in the containing resource, nor does it refer to the containing resource")
     text = res.get("text")
     if not (isinstance(text, dict) and text.get("div")) and w.frames[0] is frame:

@@ -23,7 +23,13 @@ from fhirpathpy.engine.util import get_data, process_user_invocation_table
 from fhirpathpy.models import models
 from lxml import etree
 
-from conformance.fhirval import fhirpath_primitives
+from conformance.fhirval import (
+    fhirpath_boundaries,
+    fhirpath_primitives,
+    fhirpath_quantities,
+    fhirpath_scope,  # noqa: F401 - restores $this after each iteration (see there)
+    fhirpath_semantics,
+)
 from conformance.fhirval.xhtml_rules import structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
@@ -41,8 +47,9 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows
     # %resource / %rootResource as typed nodes: fhirpathpy types a bare dict as a System value, so
     # ``%resource.is(Questionnaire)`` (SDC's and R5's extension context invariants) was false
     env = {k: _typed(v) for k, v in env.items()}
-    ctx = {"dataRoot": root, "vars": {"context": node, "ucum": UCUM, **env}, "model": R4_MODEL,
-           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True}
+    ctx = {"dataRoot": root, "vars": fhirpath_semantics.Environment(context=node, ucum=UCUM, **env), "model": R4_MODEL,
+           "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True,
+           "$this": root}  # $this outside any iteration is the focus, as HL7's engine starts (fhirpathpy: KeyError)
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
     result = []
     for value in out if isinstance(out, list) else [out]:
@@ -109,9 +116,12 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
     ``"2023-06-21" <= "2023-06-21T06:20:00Z"`` is true; FHIRPath (and HL7's validator) make a comparison
     of values at different precisions that agree up to the shorter one empty, which fails per-1.
     """
-    def compare(left: list[Any], right: list[Any]) -> Any:
+    def compare(ctx: Any, left: list[Any], right: list[Any]) -> Any:
         if len(left) != 1 or len(right) != 1:
             return []
+        order = fhirpath_quantities.compare(left[0], right[0], R4_MODEL)  # before fhirpathpy, which cannot
+        if order is not False:
+            return op(order)
         quick = _same_shape_order(get_data(left[0]), get_data(right[0]))  # type: ignore[no-untyped-call]
         if quick is not None:
             return op(quick)
@@ -119,30 +129,13 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
         if isinstance(a, FP_DateTime) and isinstance(b, FP_DateTime):
             order = a.compare(b)  # type: ignore[no-untyped-call]
             return [] if order is None else op(order)
-        return original(None, left, right)
+        return original(ctx, left, right)
     return compare
-
-
-def _contains(inputs: list[Any], substring: Any) -> bool:
-    """String contains() as HL7's Java engine answers it (FHIRPathEngine.funcContains): false, not empty, unless
-    the input is one string and the argument a non-empty one. R4's bdl-8 (``fullUrl.contains('/_history/').not()``)
-    relies on it: an entry without fullUrl passes in Java, fails on fhirpathpy's empty answer."""
-    inputs = _values(inputs)
-    if len(inputs) != 1 or not isinstance(substring, str) or not substring:
-        return False
-    if not isinstance(inputs[0], str):
-        raise ValueError(f"contains: expected a string, got {inputs[0]!r}")
-    return substring in inputs[0]
 
 
 # Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
 _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
     "hasValue": {"fn": _has_value, "arity": {0: []}},
-    "contains": {"fn": _contains, "arity": {1: ["String"]}},
-    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
     # txt-1/txt-2 are checked natively (narrative_problem); the expression itself then passes.
     "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
 }}
@@ -185,6 +178,16 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 
 
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
+_TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, contains... (fhirpath_semantics.py)
+_TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
+# the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
+# entries process_user_invocation_table hands plain data
+_TABLE.update({
+    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+})  # =, !=, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
 
 

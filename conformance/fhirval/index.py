@@ -10,7 +10,7 @@ answers to ``valueQuantity`` and its siblings), its slices, and everything the w
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.fhirval.primitives import PRIMITIVES
@@ -270,6 +270,30 @@ class StructureIndex:
                 parent.json_names[prefix + t.code[:1].upper() + t.code[1:]] = (node, t.code)
         else:
             parent.json_names[node.name] = (node, "")
+
+
+def merged_choice(node: Node, type_root: Node) -> Node:
+    """A choice of several types whose profile constrains only the children every type has (``value[x].id``,
+    ``value[x].extension``: a snapshot cannot list a Range's ``low`` under a Range-or-Quantity choice), with the
+    value's type's own children added. HL7's InstanceValidator.validateElement does the same ("the profile
+    constrains the abstract children but leaves the choice open": mergeChildLists of the profile's children and
+    getActualTypeChildren, the profile's winning by name)."""
+    merged = replace(node, children=dict(node.children), json_names=dict(node.json_names),
+                     required=list(node.required), required_slices=list(node.required_slices), fast=0)
+    for name, child in type_root.children.items():
+        if name in node.children:
+            continue
+        merged.children[name] = child
+        if child in type_root.required:
+            merged.required.append(child)
+        if child in type_root.required_slices:
+            merged.required_slices.append(child)
+    for key, hit in type_root.json_names.items():
+        if hit[0].name not in node.children:
+            merged.json_names.setdefault(key, hit)
+    merged.required_keys = [(c, _keys_of(merged, c)) for c in merged.required]
+    merged.required_slice_keys = [(c, _keys_of(merged, c)) for c in merged.required_slices]
+    return merged
 
 
 _CACHE: dict[int, tuple[Json, StructureIndex]] = {}

@@ -40,9 +40,10 @@ def sections(div: str) -> list[str] | None:
         return None
     found = []
     for child in root:
+        # XhtmlValidator.isLangDiv: a child div with xml:lang (an HTML lang alone does not make a section)
         if isinstance(child.tag, str) and child.tag == f"{_XHTML}div":
-            lang = child.get(_XML_LANG) or child.get("lang")
-            if lang:
+            lang = child.get(_XML_LANG)
+            if lang is not None:
                 found.append(lang)
     return found
 
@@ -63,14 +64,19 @@ def check_language_control(controls: list[str], narrative: Any, resource: Json, 
         elif control == "_yes" and not langs:
             sink.error("narrative", loc, "the narrative has no language sections, but the profile requires them here "
                                          "(narrative-language-control _yes)")
+        elif not langs and control != "_no":
+            # InstanceValidator.checkNarrative: for _resource or a language, no sections at all is a warning
+            # (XHTML_CONTROL_LANGS_NONE, _NONE_NO_DEFAULT, _NONE2), a section missing among others an error
+            sink.warning("narrative", loc, f"the profile asks for language sections in this narrative "
+                                           f"(narrative-language-control {control}), but it has none")
         elif control == "_resource":
             language = resource.get("language")
             if isinstance(language, str) and language not in langs:
                 sink.error("narrative", loc, f"the profile requires a narrative section for the resource's language "
-                                             f"({language}), but there is none (found {shown or 'no sections'})")
+                                             f"({language}), but there is none (found {shown})")
         elif not control.startswith("_") and control not in langs:
             sink.error("narrative", loc, f"the profile requires a narrative section in {control}, but there is none "
-                                         f"(found {shown or 'no sections'})")
+                                         f"(found {shown})")
 
 
 SOURCE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-source-control"

@@ -149,11 +149,24 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             return
         rtype = parsed.type
         frame = w.frames[-1]
+        if parsed.kind == "conditional" and ref.count("/") not in (1, 3) and _entry_bundle_type(w) not in (
+                None, "", "transaction", "batch"):
+            # BaseValidator.getFromBundle (Reference_REF_Format2): outside a transaction or batch a Bundle entry's
+            # relative reference must be Type/id; a conditional reference is resolved only by a server processing
+            # a transaction (R4 http.html#trules)
+            w.sink.error("reference-format", f"{loc}.reference", f"{ref!r}: a conditional reference is allowed only "
+                                                                 "in a transaction or batch; in this Bundle a relative "
+                                                                 "reference must be Type/id")
         if parsed.kind != "local" and w.bundles:
             _check_entry_full_url(w, ref, parsed.kind in ("relative", "conditional"), loc)
         if parsed.kind == "local":
             frame.local_refs.add(ref)
-            if ref != "#":
+            if ref == "#" and not frame.contained:
+                # "#" is the container, seen from a contained resource; elsewhere HL7's localResolve finds nothing
+                # (it stops at a Bundle entry or a parameter) and checkReference reports REFERENCE_REF_CANTRESOLVE
+                w.sink.error("reference-unresolved", f"{loc}.reference", "'#' refers to the resource that contains "
+                                                                        "this one, but this resource is not contained")
+            elif ref != "#":
                 container = w.container()
                 resolved = next((c for c in container.resource.get("contained") or () if isinstance(c, dict)
                                  and c.get("id") == ref[1:]), None)
@@ -172,8 +185,8 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             elif resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
-            if resolved is None and parsed.kind == "relative":
-                _check_uuid_namesake(w, ref, loc)
+            if resolved is not None and parsed.kind == "relative":
+                _check_resolved_type(w, ref, resolved, loc)
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
             rtype = rtype or resolved["resourceType"]
     allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
@@ -260,20 +273,16 @@ def _check_aggregation(ref: str, resolved: Json | None, modes: tuple[str, ...], 
                                                    "not allow")
 
 
-def _check_uuid_namesake(w: Walker, ref: str, loc: str) -> None:
-    """A relative reference that resolves to nothing, while an entry's fullUrl is ``urn:uuid:`` (or ``urn:oid:``)
-    and the reference's id: that entry is the one meant (a uuid names one thing), so a resource of another type
-    there is a wrong target, as HL7's validator says ("matching reference ... has resourceType ...")."""
+def _check_resolved_type(w: Walker, ref: str, target: Json, loc: str) -> None:
+    """A ``Type/id`` reference from an entry known by a ``urn:`` fullUrl finds the entry named by that urn's
+    namespace and the id, whatever its type (bundles.resolve); one of another type is a wrong target, as HL7's
+    validator says (BaseValidator.getFromBundle, REFERENCE_REF_RESOURCETYPE: "matching reference ... has
+    resourceType ...")."""
     m = RELATIVE.fullmatch(ref)
-    if m is None:
-        return
-    for scheme in ("urn:uuid:", "urn:oid:"):
-        namesake = w.bundles[-1].get(scheme + m.group("id"))
-        found = namesake.get("resourceType") if namesake is not None else None
-        if isinstance(found, str) and found != m.group("type"):
-            w.sink.error("reference-target", loc, f"the entry {scheme}{m.group('id')} that {ref!r} names is a "
-                                                  f"{found}, not a {m.group('type')}")
-            return
+    found = target.get("resourceType")
+    if m is not None and isinstance(found, str) and found != m.group("type"):
+        w.sink.error("reference-target", loc, f"the entry that {ref!r} resolves to is a {found}, not a "
+                                              f"{m.group('type')}")
 
 
 # Bundles whose entries may go without a fullUrl, and refer from there: R4 (Bundle.entry.fullUrl) "fullUrl can be
@@ -305,11 +314,19 @@ def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None
 def _in_bundle_entry(w: Walker) -> bool:
     """Whether the reference is in a Bundle entry with a fullUrl (what a relative reference resolves against);
     the Bundle's own elements (its signature) excepted. A missing fullUrl is reported by the Bundle rules."""
+    return _entry_bundle_type(w) is not None
+
+
+def _entry_bundle_type(w: Walker) -> str | None:
+    """The type of the Bundle whose entry (one with a fullUrl) holds the reference ("" when it has none); None when
+    the reference is in no such entry."""
     if not w.bundles:
-        return False
-    for frame in reversed(w.frames):
+        return None
+    for k in range(len(w.frames) - 1, -1, -1):
+        frame = w.frames[k]
         if frame.type == "Bundle":
-            return False
+            return None
         if frame.full_url:
-            return True
-    return False
+            btype = w.frames[k - 1].resource.get("type") if k > 0 and w.frames[k - 1].type == "Bundle" else None
+            return btype if isinstance(btype, str) else ""
+    return None

@@ -39,9 +39,12 @@ def _steps(path: str) -> list[str]:
 def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
     """The element definition at ``steps`` below a slice (descending into types where it is not expanded)."""
     cur: Node | None = node
-    for step in steps:
+    for n, step in enumerate(steps):
         if cur is None:
             return None
+        if step == "resolve()" and n + 1 < len(steps):
+            cur = _resolved_root(w, cur)
+            continue
         if step == "resolve()" or _OFTYPE.fullmatch(step):
             continue
         children = cur.children
@@ -65,6 +68,14 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
             continue
         cur = children.get(step) or children.get(step + "[x]")
     return cur
+
+
+def _resolved_root(w: Walker, cur: Node) -> Node:
+    """A path going on past ``resolve()`` reads the reference's one target profile (FHIRPathEngine.evaluateDefinition:
+    ``focus`` becomes that profile's root; more targets, or none, it cannot follow, and we stay, as before)."""
+    targets = cur.types[0].target_profiles if len(cur.types) == 1 else ()
+    idx = w.model.index(targets[0]) if len(targets) == 1 else None
+    return idx.root if idx is not None and idx.root is not None else cur
 
 
 def _values(w: Walker, item: Any, steps: list[str], tcode: str, loc: str = "$") -> list[tuple[Any, str, str]]:
@@ -186,7 +197,8 @@ _UNEVALUABLE: Final = "unevaluable"  # a slice that gives none of the discrimina
 
 def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | None:
     if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
-        return any(v == target.types[0].profiles[0] for v, _ in values)
+        url = _extension_url(w, target.types[0].profiles[0])
+        return any(v == url for v, _ in values)
     if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (HL7's validator
         return not values  # tests max 0 before anything the element fixes: sliceMatches, "discriminator.empty()")
     fixed, pattern = target.fixed(), target.pattern()
@@ -205,6 +217,17 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
         answers = [_in_binding(w, binding, code, v) for v, _ in values]
         return False if False in answers else None if None in answers else True
     return _UNTESTED
+
+
+def _extension_url(w: Walker, profile: str) -> str:
+    """The url an extension slice's values carry: what its profile fixes ``Extension.url`` to, which for a
+    constraint on another extension (a guide's profile of US Core's race) is that extension's url, not the
+    profile's own canonical; the canonical when the profile is not loaded or fixes none. HL7's
+    getCriteriaForDiscriminator follows the type's profile to its ``url`` element and matches its fixed value."""
+    pidx = w.model.index(profile)
+    url_node = pidx.root.children.get("url") if pidx is not None and pidx.root is not None else None
+    fixed = url_node.fixed() if url_node is not None else None
+    return fixed[1] if fixed is not None and isinstance(fixed[1], str) else profile
 
 
 def _same(spec: Json, value: Any, keys: tuple[str, ...]) -> bool:

@@ -83,6 +83,9 @@ class Builder:
         # own validation reports them (differential.py); a profile in use is built with them
         self.problems: list[SnapshotError] = []
         self.diff_slices = _slice_counts(sd)
+        differential = sd.get("differential")
+        self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
+                                                  else []) if isinstance(el, dict)}
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
@@ -317,12 +320,23 @@ class Builder:
 
     # --- merge ---------------------------------------------------------------------------------
 
+    def renamed_type_slice(self, target: Json, diff: Json) -> bool:
+        """A renamed choice (``valueCode``) whose differential also states the choice (``value[x]``) itself: HL7's
+        ProfilePathProcessor takes the two as a type slicing (diffsConstrainTypes) and names the renamed one a slice
+        (``value[x]:valueCode``), so its min is the slice's, neither checked against the choice's min nor lowering
+        it (old SUSHI writes ``value[x]`` min 1, then ``valueCode`` min 0)."""
+        target_id = str(target.get("id"))
+        return (target_id.endswith("[x]") and not str(diff.get("path", "")).endswith("[x]")
+                and "sliceName" not in diff and target_id in self.diff_ids)
+
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
-        self.check_cardinality(target, diff)
+        type_slice = self.renamed_type_slice(target, diff)
+        if not type_slice:
+            self.check_cardinality(target, diff)
         self.check_binding(target, diff)
         for key, value in diff.items():
-            if key in ("id", "path"):
+            if key in ("id", "path") or (type_slice and key == "min"):
                 continue
             if key in APPENDED:
                 if not isinstance(value, list):

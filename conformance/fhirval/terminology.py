@@ -337,6 +337,10 @@ class Terminology:
         for exclude in as_list(compose.get("exclude")):
             if isinstance(exclude, dict):
                 subtract(out, self._include(exclude))
+        if compose.get("inactive") is False:  # R4: "the inactive codes will not be included in the expansion"
+            for system, codes in out.codes.items():
+                props = self.properties(system)
+                codes.difference_update({c for c in codes if _inactive(props.get(c, {}))})
         return out
 
     def _include(self, include: Json) -> Expansion:
@@ -377,6 +381,12 @@ class Terminology:
             selected = found if selected is None else selected & found
         out.add(system, selected or set())
         return out
+
+
+def _inactive(props: dict[str, set[str]]) -> bool:
+    """A concept HL7 counts inactive (CodeSystemUtilities.isInactive, which ValueSetValidator asks when the value
+    set's ``compose.inactive`` is false): ``status`` inactive or retired, or ``inactive`` true."""
+    return bool(props.get("status", set()) & {"inactive", "retired"}) or "true" in props.get("inactive", set())
 
 
 def _base_copy(found: Json, url: str, kind: str) -> bool:

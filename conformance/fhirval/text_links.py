@@ -5,7 +5,8 @@ the IPS') ties a part of the XHTML (``htmlid``: an id in the div) to the data it
 an element of the resource, or of a resource in the same Bundle). HL7's validator reports an ``htmlid`` the div
 lacks (TEXT_LINK_NO_ID), a link without ``data`` (TEXT_LINK_NO_DATA) and a ``#id`` that nothing has
 (TEXT_LINK_DATA_NOT_FOUND) or that several have (TEXT_LINK_DATA_MULTIPLE_MATCHES). A ``data`` URL to another
-resource (``Patient/x#y``) and the ``selector`` expression are not judged here.
+resource (``Patient/x#y``) must name an entry of the same Bundle (by Type/id or fullUrl), and its fragment an
+element there. The ``selector`` expression is not judged here.
 """
 
 from __future__ import annotations
@@ -69,12 +70,30 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
         if data is None:
             sink.error("narrative", loc, "a textLink extension has no data element")
         elif isinstance(data, str) and data.startswith("#"):
-            count = _count_ids(resource, data[1:]) + sum(
-                1 for e in _list(bundle.get("entry") if bundle else None)
-                if isinstance(e.get("resource"), dict) and e["resource"] is not resource
-                and e["resource"].get("id") == data[1:])
-            if count == 0:
-                sink.error("narrative", loc, f"the target of the textLink data reference {data!r} is not found in "
-                                             "the resource")
-            elif count > 1:
-                sink.error("narrative", loc, f"several targets match the textLink data reference {data!r}")
+            _report(_fragment_count(resource, bundle, data[1:]), data, loc, sink)
+        elif isinstance(data, str):
+            # another resource: an entry of the same Bundle, by Type/id or fullUrl (BaseValidator.getUrlMatches;
+            # outside a Bundle nothing matches), then the fragment after '#' inside the first match
+            url, hashed, fragment = data.partition("#")
+            targets = [e["resource"] for e in _list(bundle.get("entry") if bundle else None)
+                       if isinstance(e.get("resource"), dict) and url in (
+                           f"{e['resource'].get('resourceType')}/{e['resource'].get('id')}", e.get("fullUrl"))]
+            _report(len(targets), data, loc, sink)
+            if targets and hashed:
+                _report(_fragment_count(targets[0], bundle, fragment), data, loc, sink)
+
+
+def _fragment_count(resource: Json, bundle: Json | None, fragment: str) -> int:
+    """Elements of the resource with this id, and other entries of its Bundle with it (getFragmentMatches)."""
+    return _count_ids(resource, fragment) + sum(
+        1 for e in _list(bundle.get("entry") if bundle else None)
+        if isinstance(e.get("resource"), dict) and e["resource"] is not resource
+        and e["resource"].get("id") == fragment)
+
+
+def _report(count: int, data: str, loc: str, sink: Sink) -> None:
+    """TEXT_LINK_DATA_NOT_FOUND and TEXT_LINK_DATA_MULTIPLE_MATCHES, both errors."""
+    if count == 0:
+        sink.error("narrative", loc, f"the target of the textLink data reference {data!r} is not found")
+    elif count > 1:
+        sink.error("narrative", loc, f"several targets match the textLink data reference {data!r}")

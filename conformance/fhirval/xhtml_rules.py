@@ -24,6 +24,7 @@ comment inside br/img/hr is not counted as a child here (HL7's parser may keep i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from lxml import etree
@@ -55,6 +56,14 @@ _PARENTS = {
     "td": ("tr", "thead", "tfoot"), "li": ("ul", "ol"), "dd": ("dl",), "dt": ("dl",),
 }
 _URL_PUNCTUATION = frozenset(";?:@&=+$.,/%-_~#[]!'()*|")
+# MimeTypeUtil.checkValidMimeType, Java's \w being ASCII
+_MIME_TYPE = re.compile(r"(\w+|\*)/([\w+\-]+|\*)(;\s*\w+=\s*\S+)?", re.ASCII)
+
+
+def _base64_ok(text: str) -> bool:
+    """Base64Util.isValidBase64: the base64 characters (whitespace and anything else skipped) come in quads."""
+    count = sum(1 for ch in text if ch.isalnum() or ch in "/=+")
+    return count % 4 == 0
 
 
 def _name(el: etree._Element) -> str:
@@ -84,10 +93,18 @@ def url_problem(value: str) -> str | None:
         return "the URL is empty"
     if value.startswith("data:"):
         parts = value[5:].split(",")
+        while parts and not parts[-1]:  # as Java's String.split, which drops trailing empty strings
+            parts.pop()
         if len(parts) < 2:
             return f"no data found in the data: URL {value[:60]!r}"
         if len(parts) > 2:
             return f"comma found in the data portion of the data: URL {value[:60]!r}"
+        head = parts[0].strip() if parts[0].startswith(" ") else parts[0]
+        if head.endswith(";base64") and not _base64_ok(parts[1]):
+            return f"the data of the data: URL {value[:60]!r} is not valid base64"
+        media = head.rpartition(";")[0] if head.endswith(";base64") else head
+        if media.strip() and not _MIME_TYPE.fullmatch(media):
+            return f"the media type {media[:60]!r} of the data: URL is not valid"
         return None
     bad = sorted({ch for ch in value if not (ch.isalpha() or unicodedata.category(ch) == "Nd"
                                              or ch in _URL_PUNCTUATION)})

@@ -74,13 +74,18 @@ def xml_to_json(
     *,
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
+    out_of_order: list[tuple[str, str, str]] | None = None,
 ) -> Json:
     """Convert one FHIR XML resource (document bytes) to its FHIR JSON form.
 
     ``allow_no_namespace`` reads elements without any namespace as FHIR's: 9 of UK Core 2.0.2's
-    examples omit ``xmlns``. Off by default because FHIR XML requires the namespace.
+    examples omit ``xmlns``. Off by default because FHIR XML requires the namespace. ``out_of_order`` collects
+    (element path, name, the name it follows) for each child element met before one its definition comes after:
+    JSON's properties have no order, XML's elements follow the definition's (InstanceValidator
+    VALIDATION_VAL_PROFILE_OUTOFORDER, an error, for every element with a definition other than an XML attribute).
     """
-    return element_to_json(parse_xml(data), source, parse_float=parse_float, allow_no_namespace=allow_no_namespace)
+    return element_to_json(parse_xml(data), source, parse_float=parse_float, allow_no_namespace=allow_no_namespace,
+                           out_of_order=out_of_order)
 
 
 def element_to_json(
@@ -89,10 +94,12 @@ def element_to_json(
     *,
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
+    out_of_order: list[tuple[str, str, str]] | None = None,
 ) -> Json:
     """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
-    namespaces = (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,)
-    return _Converter(source, parse_float, namespaces).resource(root)
+    converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
+    converter.out_of_order = out_of_order
+    return converter.resource(root)
 
 
 def _local(el: Any) -> tuple[str | None, str]:
@@ -119,6 +126,25 @@ class _Converter:
         self.parse_float = parse_float
         self._children: dict[str, dict[str, dict[str, Json]]] = {}
         self._kinds: dict[str, str | None] = {}
+        self.out_of_order: list[tuple[str, str, str]] | None = None
+
+    def check_order(self, el: Any, defs: dict[str, Json], path: str) -> None:
+        """Record the child elements that come before one their definition follows (unknown ones are not judged)."""
+        if self.out_of_order is None:
+            return
+        position = {key: i for i, key in enumerate(defs)}
+        last, last_name = -1, ""
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            name = etree.QName(child).localname
+            found = self.match(name, defs)
+            if found is None:
+                continue
+            index = position.get(found[0]["path"].rsplit(".", 1)[-1], -1)
+            if index < last:
+                self.out_of_order.append((f"{path}.{name}", name, last_name))
+            last, last_name = index, name
 
     def kind(self, code: str) -> str | None:
         if code not in self._kinds:
@@ -166,6 +192,7 @@ class _Converter:
             groups.setdefault(etree.QName(child).localname, []).append(child)
         if el.text and el.text.strip():
             out["#text"] = el.text.strip()
+        self.check_order(el, defs, path)
         for name, elements in groups.items():
             self.member(out, name, elements, defs, type_name)
         return out

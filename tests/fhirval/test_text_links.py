@@ -42,3 +42,22 @@ def test_data_may_name_another_entry_of_the_bundle() -> None:
         {"fullUrl": "http://example.org/fhir/Organization/o1", "resource": {"resourceType": "Organization",
                                                                           "id": "o1", "name": "x"}}]}
     assert narrative(bundle) == []
+
+
+def test_data_naming_another_resource_must_find_an_entry() -> None:
+    """BaseValidator.getUrlMatches: an entry by Type/id or fullUrl; outside a Bundle nothing matches
+    (TEXT_LINK_DATA_NOT_FOUND); the fragment is then looked up in that entry."""
+    assert narrative(patient(("n1", "Organization/o1"))) == [("narrative", "Patient.text")]
+
+    def in_bundle(data: str) -> list[tuple[str, str]]:
+        bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "http://example.org/fhir/Patient/p1", "resource": patient(("n1", data))},
+            {"fullUrl": "http://example.org/fhir/Organization/o1", "resource": {
+                "resourceType": "Organization", "id": "o1", "name": "x", "contact": [{"id": "c1"}]}}]}
+        return narrative(bundle)
+
+    assert in_bundle("Organization/o1") == []
+    assert in_bundle("http://example.org/fhir/Organization/o1") == []
+    assert in_bundle("Organization/o1#c1") == []
+    assert in_bundle("Organization/o2") == [("narrative", "Bundle.entry[0].resource.text")]
+    assert in_bundle("Organization/o1#c2") == [("narrative", "Bundle.entry[0].resource.text")]

@@ -1,0 +1,113 @@
+"""Quantity comparison in FHIRPath as HL7's engine does it (FHIRPathEngine.opLessThan, qtyEqual).
+
+fhirpathpy 2.2.4 cannot order Quantities at all: a resource's Quantity (``Observation.value < 200
+'[lb_av]'``) raises "did not match type", and two literals (``6 days < 1 week``, ``1 'kg' < 2000 'g'``) raise
+TypeError inside FP_Quantity, so an invariant or a profile's constraint comparing quantities was never
+evaluated. Its equality converts only a few units (``1 'kg' = 1000 'g'`` was false).
+
+HL7's engine compares the values when the UCUM codes are the same and the canonical forms otherwise (its
+UCUM service); here the conversion is ucumvert's (bounds.convert, the same the min/max checks use). Units
+that measure different things are unequal, and ordering them is an error, as is a conversion that cannot be
+made (the invariant is then "not evaluated", never failed). Calendar durations (``1 week``) are their UCUM units for
+ordering, as HL7's engine reads them; their equality stays fhirpathpy's (calendar rules of FHIRPath 5.7).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fhirpathpy.engine.nodes import FP_Quantity, ResourceNode
+from fhirpathpy.engine.util import get_data
+
+from conformance.fhirval.bounds import convert, incommensurable
+
+UCUM = "http://unitsofmeasure.org"
+_CALENDAR = {"year": "a", "month": "mo", "week": "wk", "day": "d", "hour": "h", "minute": "min", "second": "s",
+             "millisecond": "ms"}
+_CALENDAR.update({k + "s": v for k, v in list(_CALENDAR.items())})
+
+
+class Quantity:
+    """A value with its UCUM code (None when not UCUM) and its display unit."""
+
+    __slots__ = ("calendar", "code", "unit", "value")
+
+    def __init__(self, value: Decimal, code: str | None, unit: str | None, calendar: bool = False) -> None:
+        self.value, self.code, self.unit, self.calendar = value, code, unit, calendar
+
+
+def _is_quantity_type(name: str, model: dict[str, Any]) -> bool:
+    parents: dict[str, str] = model.get("type2Parent", {})
+    while name:
+        if name == "Quantity":
+            return True
+        name = parents.get(name, "")
+    return False
+
+
+def quantity_of(item: Any, model: dict[str, Any]) -> Quantity | None:
+    """The item as a Quantity: a FHIRPath quantity literal, or a resource's Quantity (or Age, Duration...)."""
+    data = get_data(item)  # type: ignore[no-untyped-call]
+    if isinstance(data, FP_Quantity):
+        unit = str(data.unit)
+        calendar = not unit.startswith("'")
+        code = _CALENDAR.get(unit, unit) if calendar else unit.strip("'")
+        return Quantity(Decimal(str(data.value)), code, code, calendar)
+    if not (isinstance(item, ResourceNode) and isinstance(data, dict) and isinstance(item.path, str)
+            and _is_quantity_type(item.path, model)):
+        return None
+    value = data.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    ucum_code, shown_unit = data.get("code"), data.get("unit")
+    is_ucum = data.get("system") == UCUM and isinstance(ucum_code, str)
+    shown = shown_unit if isinstance(shown_unit, str) else None
+    return Quantity(Decimal(str(value)), ucum_code if is_ucum else None, shown)
+
+
+def _in_units_of(a: Quantity, b: Quantity) -> Decimal | None:
+    """a's value in b's unit; None when they measure different things. Raises when it cannot be told."""
+    if a.code is not None and a.code == b.code:
+        return a.value
+    if a.code is None or b.code is None:
+        if a.code is None and b.code is None and a.unit is not None and a.unit == b.unit:
+            return a.value
+        raise ValueError(f"cannot compare quantities in {a.code or a.unit!r} and {b.code or b.unit!r}")
+    converted = convert(float(a.value), a.code, b.code)
+    if converted is not None:
+        return Decimal(str(converted))
+    if incommensurable(a.code, b.code):
+        return None
+    raise ValueError(f"cannot convert {a.code!r} to {b.code!r}")
+
+
+def compare(left: Any, right: Any, model: dict[str, Any]) -> int | bool:
+    """-1/0/1 for two quantities; False when either is not a quantity (the caller then compares as before).
+    Raises for quantities of different dimensions: HL7's engine then orders their canonical magnitudes
+    whatever their units, an answer not worth copying, so the invariant is "not evaluated" here."""
+    a, b = quantity_of(left, model), quantity_of(right, model)
+    if a is None or b is None:
+        return False
+    value = _in_units_of(a, b)
+    if value is None:
+        raise ValueError(f"cannot order quantities in {a.code!r} and {b.code!r}")
+    return (value > b.value) - (value < b.value)
+
+
+def equal(left: Any, right: Any, model: dict[str, Any]) -> bool | str | None:
+    """Quantity equality (qtyEqual), or ``"other"`` when it is not a question for this module: either side is
+    not a quantity, or both are calendar durations (fhirpathpy's calendar rules answer)."""
+    a, b = quantity_of(left, model), quantity_of(right, model)
+    if a is None or b is None or a.calendar or b.calendar:
+        return "other"
+    return _equal_values(a, b)
+
+
+def _equal_values(a: Quantity, b: Quantity) -> bool | None:
+    try:
+        value = _in_units_of(a, b)
+    except ValueError:
+        return None  # HL7's qtyEqual: units it cannot relate make the answer empty
+    return False if value is None else value == b.value
+

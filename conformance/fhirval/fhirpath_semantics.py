@@ -1,0 +1,189 @@
+"""FHIRPath semantics fhirpathpy 2.2.4 (the newest release on PyPI) gets wrong, as HL7's engine has them.
+
+Each was found by the official FHIRPath R4 test suite (bench/fhirpath_suite.py) and is checked against
+HL7's Java engine (org.hl7.fhir.r5 fhirpath/FHIRPathEngine.java, model/BaseDateTimeType.java), which
+judges the invariants the reference validator reports. A wrong answer here is a false alarm or a missed
+error on any resource an invariant reaches:
+
+- ``=`` / ``!=`` (fhirpath_equality.py): collections compared by their first items only, dates at different
+  precisions unequal where FHIRPath says empty;
+- ``toString()`` writes booleans as Python does (``'True'``), and a decimal literal loses its decimal
+  point (``1.0`` is an Integer, ``1.0.toString()`` is ``'1'``); ``toBoolean()`` ignores decimals;
+- ``as`` / ``ofType`` take a FHIR primitive's ancestors (``gender.as(string)`` is the code), where HL7's
+  engine walks the ancestry of complex types only, and accept an unknown type name silently;
+- ``''.startsWith('')`` is false, where HL7's engine answers true; ``contains()`` (this replaces the
+  validator's earlier wrap, which answered false to ``''`` and to no input) is empty on no input, as in
+  HL7's funcContains (bdl-8 passes an entry without fullUrl through expression_fixes, as in HL7's);
+- ``~`` / ``!~`` compare collections in order, where equivalence ignores it (fhirpath_equality.py), and
+  ``matchesFull()`` is missing;
+- HL7's engine's own environment variables ``%sct``, ``%loinc``, ``%`vs-name``` and ``%`ext-name``` are
+  undefined.
+
+Only the validator's own evaluations are changed (contexts marked ``PRIMITIVES_WHOLE``, or entries of the
+validator's own function table); fhirpathpy behaves as before for any other caller.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from fhirpathpy.engine.evaluators import evaluators
+from fhirpathpy.engine.invocations import misc
+from fhirpathpy.engine.nodes import TypeInfo
+from fhirpathpy.engine.util import get_data
+
+from conformance.fhirval.fhirpath_equality import equal, equivalent, not_equivalent, unequal
+from conformance.fhirval.fhirpath_primitives import PRIMITIVES_WHOLE
+
+# ---- toString() and decimal literals ------------------------------------------------------------------
+
+def to_string(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """``toString()`` as FHIRPath writes values: booleans lower case, decimals as written."""
+    if len(inputs) != 1:
+        return []
+    value = get_data(inputs[0])  # type: ignore[no-untyped-call]
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, (dict, list)):
+        return []
+    return [str(value)]
+
+
+def _no_decimal_bits(inputs: list[Any]) -> list[Any]:
+    """Decimals 1.0 / 0.0 as the integers fhirpathpy's toBoolean() knows (it reads int and float only)."""
+    out = []
+    for item in inputs:
+        value = get_data(item)  # type: ignore[no-untyped-call]
+        out.append(int(value) if isinstance(value, Decimal) and value in (0, 1) else item)
+    return out
+
+
+def to_boolean(ctx: Any, inputs: list[Any]) -> Any:
+    return misc.to_boolean(ctx, _no_decimal_bits(inputs))  # type: ignore[no-untyped-call]
+
+
+def converts_to_boolean(ctx: Any, inputs: list[Any]) -> Any:
+    return _CONVERTS_TO_BOOLEAN(ctx, _no_decimal_bits(inputs))
+
+
+_CONVERTS_TO_BOOLEAN = misc.create_converts_to_fn(misc.to_boolean, "bool")  # type: ignore[no-untyped-call]
+_FHIRPATHPY_NUMBER = evaluators["NumberLiteral"]
+
+
+def _number_literal(ctx: Any, parent: Any, node: Any) -> list[Any]:
+    """A literal written with a decimal point is a Decimal (``1.0``), as FHIRPath's grammar types it."""
+    if ctx.get(PRIMITIVES_WHOLE) and "." in node["text"]:
+        return [Decimal(node["text"])]
+    result: list[Any] = _FHIRPATHPY_NUMBER(ctx, parent, node)
+    return result
+
+
+evaluators["NumberLiteral"] = _number_literal
+
+# ---- as / ofType on FHIR types (FHIRPathEngine.funcAs / funcOfType) ----------------------------------
+
+_SYSTEM_TYPES = frozenset({"String", "Boolean", "Integer", "Decimal", "Quantity", "DateTime", "Date", "Time"})
+
+
+def _type_matches(item: Any, wanted: TypeInfo) -> bool:
+    """``wanted`` is the item's type, or (complex types only) an ancestor; a primitive matches its own type
+    only (Java stops the walk at a PRIMITIVETYPE definition: ``gender.as(string)`` is empty)."""
+    model: dict[str, Any] = TypeInfo.model or {}
+    parents: dict[str, str] = model.get("type2Parent", {})
+    name = wanted.name
+    if wanted.namespace != TypeInfo.System and name not in parents and name not in _SYSTEM_TYPES:
+        raise ValueError(f"as/ofType: unknown type {name!r}")
+    have = TypeInfo.from_value(item)  # type: ignore[no-untyped-call]
+    if have is None:
+        return False
+    if have.namespace == TypeInfo.FHIR and name[:1].islower() and wanted.namespace != TypeInfo.System:
+        return bool(have.name == name)
+    return bool(have.is_(wanted))
+
+
+def as_fn(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
+    TypeInfo.model = ctx.get("model")
+    if len(inputs) > 1:
+        raise ValueError(f"as: expected a single item, got {len(inputs)}")
+    return [i for i in inputs if _type_matches(i, wanted)]
+
+
+def of_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
+    TypeInfo.model = ctx.get("model")
+    return [i for i in inputs if _type_matches(i, wanted)]
+
+
+# ---- string functions with an empty argument (FHIRPathEngine.funcContains / funcStartsWith) -----------
+
+def _string_of(inputs: list[Any], fn: str) -> str | None:
+    values = [v for v in (get_data(i) for i in inputs)  # type: ignore[no-untyped-call]
+              if not (isinstance(v, dict) and set(v) <= {"extension", "id"})]
+    if len(values) != 1:
+        return None
+    if not isinstance(values[0], str):
+        raise ValueError(f"{fn}: expected a string, got {values[0]!r}")
+    return values[0]
+
+
+def contains(ctx: Any, inputs: list[Any], substring: Any) -> list[Any]:
+    """Empty unless one string and one argument; an empty argument is contained in any string."""
+    text = _string_of(inputs, "contains")
+    if text is None or not isinstance(substring, str):
+        return []
+    return [substring in text]
+
+
+def starts_with(ctx: Any, inputs: list[Any], prefix: Any) -> list[Any]:
+    text = _string_of(inputs, "startsWith")
+    if text is None or not isinstance(prefix, str):
+        return []
+    return [text.startswith(prefix)]
+
+
+def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
+    """``matchesFull(regex)`` (FHIRPath 2.0, FHIRPathEngine.funcMatchesFull): the whole string matches;
+    fhirpathpy lacks it. ``matches()`` itself is a search in both engines (``find`` with DOTALL)."""
+    text = _string_of(inputs, "matchesFull")
+    if text is None or not isinstance(regex, str) or not regex:
+        return []
+    return [re.fullmatch(regex, text, re.DOTALL) is not None]
+
+
+# ---- HL7's environment variables (FHIRPathEngine.resolveConstant) -------------------------------------
+
+class Environment(dict[str, Any]):
+    """The variables of one evaluation, with the ones HL7's engine answers by name."""
+
+    def __missing__(self, name: str) -> Any:
+        if name == "sct":
+            return "http://snomed.info/sct"
+        if name == "loinc":
+            return "http://loinc.org"
+        if name.startswith("vs-"):
+            return "http://hl7.org/fhir/ValueSet/" + name[3:]
+        if name.startswith("ext-"):
+            return "http://hl7.org/fhir/StructureDefinition/" + name[4:]
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or (isinstance(name, str) and (
+            name in ("sct", "loinc") or name.startswith(("vs-", "ext-"))))
+
+
+TABLE: dict[str, dict[str, Any]] = {
+    "=": {"fn": equal, "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "!=": {"fn": unequal, "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "toString": {"fn": to_string},
+    "toBoolean": {"fn": to_boolean},
+    "convertsToBoolean": {"fn": converts_to_boolean},
+    "as": {"fn": as_fn, "arity": {1: ["TypeSpecifier"]}},
+    "asOp": {"fn": as_fn, "arity": {2: ["Any", "TypeSpecifier"]}},
+    "ofType": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
+    "contains": {"fn": contains, "arity": {1: ["String"]}, "nullable_input": True},
+    "startsWith": {"fn": starts_with, "arity": {1: ["String"]}, "nullable_input": True},
+    "matchesFull": {"fn": matches_full, "arity": {1: ["String"]}, "nullable_input": True},
+    "~": {"fn": equivalent, "arity": {2: ["Any", "Any"]}},
+    "!~": {"fn": not_equivalent, "arity": {2: ["Any", "Any"]}},
+}
