@@ -63,9 +63,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.default_packages import EXTENSIONS_R4, package_layer
+from conformance.fhirval.default_packages import EXTENSIONS_R4
 from conformance.fhirval.layered import LayeredSource, load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.package_layer import package_layer
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.terminology_packages import (

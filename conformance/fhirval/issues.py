@@ -37,7 +37,7 @@ ISSUE_TYPE: dict[str, str] = {
     "identifier": "code-invalid",
     "value-present": "required", "bundle-orphan": "invalid",
     "type-profile": "structure",
-    "slice-unmatched": "structure", "slice-order": "structure", "slice-min": "required",
+    "slice-unmatched": "structure", "slice-multiple": "invalid", "slice-order": "structure", "slice-min": "required",
     "slice-max": "structure",
     "invariant": "invariant", "invariant-not-evaluated": "informational", "narrative": "value",
     "code-invalid": "code-invalid", "binding-extensible": "code-invalid", "binding-preferred": "code-invalid",
