@@ -27,13 +27,15 @@ _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 
 def validate_resource(resource: dict[str, Any], source: DefinitionSource, profiles: Sequence[str] = (),
-                      *, max_issues: int = 10_000, extension_domains: Sequence[str] = ()) -> list[Issue]:
+                      *, max_issues: int = 10_000, extension_domains: Sequence[str] = (),
+                      wrong_displays: str = "warning") -> list[Issue]:
     """Every issue found in one resource (a Bundle's entries included), in the order the walk meets them:
     document order, except that an object's choice, sliced or ``_name``-shadowed elements come after its others.
 
     ``extension_domains``: URL prefixes (or "any") under which an extension with no loaded definition is
-    information rather than an error."""
-    sink = Sink(limit=max_issues)
+    information rather than an error. ``wrong_displays``: ``"error"`` judges a Coding's wrong display an error,
+    as HL7's validator does by default; ``"warning"`` (ours) reports it as a warning."""
+    sink = Sink(limit=max_issues, display_errors=wrong_displays == "error")
     walker = Walker(model_for(source), sink, extension_domains)
     try:
         asked.walk(walker, resource, profiles)
@@ -98,12 +100,12 @@ def _duplicate_issues(doc: dict[str, Any], duplicates: list[tuple[dict[str, Any]
 
 
 def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequence[str] = (),
-                   *, extension_domains: Sequence[str] = ()) -> list[Issue]:
+                   *, extension_domains: Sequence[str] = (), wrong_displays: str = "warning") -> list[Issue]:
     """Validate one input file's content (FHIR JSON; XML when the XML converter is available)."""
     # past a UTF-8 byte order mark, which HL7's XmlParser.checkHeader accepts before "<" (parse_json drops it too)
     body = data.removeprefix(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     if body.lstrip()[:1] in (b"<", "<"):
-        return _validate_xml(data, source, profiles, extension_domains)
+        return _validate_xml(data, source, profiles, extension_domains, wrong_displays)
     duplicates: list[tuple[dict[str, Any], str]] = []
     doc, problem = parse_json(data, duplicates)
     if problem is not None:
@@ -116,11 +118,12 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     # a property given twice in one object is an error to HL7's JSON parser (DUPLICATE_JSON_PROPERTY_KEY,
     # elementmodel.JsonParser.checkNotProcessed), which reads both; json.loads keeps only the last
     first = _duplicate_issues(doc, duplicates) if duplicates else []
-    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains)
+    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains,
+                                     wrong_displays=wrong_displays)
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
-                  extension_domains: Sequence[str]) -> list[Issue]:
+                  extension_domains: Sequence[str], wrong_displays: str) -> list[Issue]:
     try:
         from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
         from conformance.fhirval.xml_rules import xml_document_issues
@@ -155,7 +158,8 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     first.extend(Issue("warning", "element-order", where, f"the element '{name}' is out of order (found after "
                        f"'{after}'): FHIR XML gives elements in their definition's order")
                  for where, name, after in order)
-    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains)
+    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains,
+                                     wrong_displays=wrong_displays)
 
 
 def is_valid(issues: Sequence[Issue]) -> bool:
