@@ -63,9 +63,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.default_packages import EXTENSIONS_R4, package_layer
+from conformance.fhirval.default_packages import EXTENSIONS_R4
 from conformance.fhirval.layered import LayeredSource, load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.package_layer import package_layer
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.terminology_packages import (
@@ -111,6 +112,7 @@ class Step:
     available: tuple[Path, ...] = ()  # its package-map: packages offered for dependencies only
     renamed_outcome: bool = False  # the outcome file the manifest names is missing; R4.<name>-base.json read
     profile_url: str | None = None  # a profile step's source given by canonical URL: fetched from what is loaded
+    wrong_displays: str = "error"  # HL7's runner: an error unless the case says ``wrong-displays: warning``
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -149,7 +151,7 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
     return Step(f"{t['name']} [{label}]", folder / t["file"], count, digest % 2 == 1,
                 tuple(folder / s for s in supporting if s != url), folder / profile if profile and not url else None,
                 (domain,) if isinstance(domain, str) else (), expected_messages=msgs, renamed_outcome=renamed_used,
-                profile_url=url)
+                profile_url=url, wrong_displays="warning" if t.get("wrong-displays") == "warning" else "error")
 
 
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
@@ -174,8 +176,8 @@ def package_path(root: Path, spec: str, cache: PackageCache | None) -> Path | No
 
 
 def _offered(k: str, value: Any) -> bool:
-    """An option set to what ours does by default: examples true; wrong-displays warning (our code-display)."""
-    return (k == "examples" and value is True) or (k == "wrong-displays" and value == "warning")
+    """An option ours has: examples true (ours by default); wrong-displays, either way (``--wrong-displays``)."""
+    return (k == "examples" and value is True) or (k == "wrong-displays" and value in ("warning", "error"))
 
 
 def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], dict[str, list[str]]]:
@@ -327,7 +329,8 @@ def run(steps: list[Step], cache: PackageCache | None = None) -> float:
     for step in steps:
         try:
             source, profiles = _source(step, cache, generators)
-            issues = validate_bytes(step.file.read_bytes(), source, profiles, extension_domains=step.extension_domains)
+            issues = validate_bytes(step.file.read_bytes(), source, profiles, extension_domains=step.extension_domains,
+                                    wrong_displays=step.wrong_displays)
         except (DefinitionLoadError, OSError) as exc:
             step.problem = f"supporting files not loaded: {exc}"
             step.got_errors = -1

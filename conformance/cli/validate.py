@@ -143,10 +143,16 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
 @click.option("--extension-domain", "extension_domains", multiple=True, metavar="URL",
               help="Extensions under this URL prefix that no loaded package defines are information, not errors "
                    "(repeatable; 'any' for all; modifier extensions too, as HL7's -extension).")
+@click.option("--wrong-displays", "wrong_displays", type=click.Choice(["warning", "error"]), default="warning",
+              show_default=True,
+              help="How a Coding's display that its code system (held locally) does not give is judged: 'error' as "
+                   "HL7's validator does by default, 'warning' (ours: a display is for people, the code is what "
+                   "systems act on).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
 def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...],
-                  package_cache: Path | None, extension_domains: tuple[str, ...], as_json: bool) -> None:
+                  package_cache: Path | None, extension_domains: tuple[str, ...], wrong_displays: str,
+                  as_json: bool) -> None:
     """Validate FHIR R4 resources (JSON or XML files) against base R4 and profiles.
 
     Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
@@ -186,7 +192,8 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
             except OSError as exc:
                 click.echo(f"conformance: validate fhir: {path}: {exc.strerror or exc}", err=True)
                 return EXIT_USAGE
-            issues = validate_bytes(data, source, profiles, extension_domains=extension_domains)
+            issues = validate_bytes(data, source, profiles, extension_domains=extension_domains,
+                                    wrong_displays=wrong_displays)
             reports.append(report(str(path), issues))
         return emit(reports, as_json=as_json, many=len(paths) > 1, echo=click.echo)
 

@@ -192,8 +192,9 @@ def _code_values(concepts: list[tuple[Json, str]], properties: set[str]) -> Iter
     """(location, property code, code named) of each concept's ``valueCode`` under one of these properties."""
     for concept, where in concepts:
         for j, value in enumerate(_list(concept.get("property"))):
-            if isinstance(value, dict) and value.get("code") in properties and isinstance(value.get("valueCode"), str):
-                yield f"{where}.property[{j}]", value["code"], value["valueCode"]
+            code, target = (value.get("code"), value.get("valueCode")) if isinstance(value, dict) else (None, None)
+            if isinstance(code, str) and code in properties and isinstance(target, str):
+                yield f"{where}.property[{j}]", code, target
 
 
 def _check_supplement_codes(w: Walker, cs: Json, base: str, concepts: list[tuple[Json, str]]) -> None:
@@ -212,7 +213,7 @@ def _check_supplement_codes(w: Walker, cs: Json, base: str, concepts: list[tuple
 def _check_internal(w: Walker, internal: set[str], concepts: list[tuple[Json, str]]) -> None:
     """A parent/child/partOf/synonym property names a concept of this very system: one that names no concept
     breaks the hierarchy every consumer builds from it."""
-    defined = {c.get("code") for c, _ in concepts}
+    defined = {c["code"] for c, _ in concepts if isinstance(c.get("code"), str)}
     reported: set[str] = set()
     for where, prop, target in _code_values(concepts, internal):
         if target not in defined and target not in reported:

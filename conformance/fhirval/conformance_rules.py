@@ -150,15 +150,15 @@ def check_inherited_obligations(w: Walker, sd: Json, loc: str) -> None:
     if not isinstance(base_url, str) or w.model.index(base_url) is None:
         return
     for i, ext in enumerate(_list(sd.get("extension"))):
-        if not isinstance(ext, dict) or ext.get("url") not in _INHERIT_OBLIGATIONS:
+        if not isinstance(ext, dict) or not isinstance(ext.get("url"), str) or ext["url"] not in _INHERIT_OBLIGATIONS:
             continue
         url = ext.get("valueCanonical")
         other = w.model.index(url.partition("|")[0]) if isinstance(url, str) else None
         if other is None:
             continue
         where = f"{loc}.extension[{i}]"
-        marked = any(isinstance(e, dict) and e.get("url") in _OBLIGATION_PROFILE and e.get("valueBoolean") is True
-                     for e in _list(other.sd.get("extension")))
+        marked = any(isinstance(e, dict) and isinstance(e.get("url"), str) and e["url"] in _OBLIGATION_PROFILE
+                     and e.get("valueBoolean") is True for e in _list(other.sd.get("extension")))
         if not marked:
             w.sink.error("obligation-profile", where, f"the profile {url} is not marked as an obligation profile "
                                                       "(obligation-profile): obligations cannot come from it")

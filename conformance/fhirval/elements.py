@@ -198,7 +198,8 @@ class Walker(ValueWalker):
         idx = self.model.index(profile)
         if idx is None or idx.root is None:
             return None
-        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only), self.extension_domains)
+        probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only,
+                                        display_errors=self.sink.display_errors), self.extension_domains)
         kept, hosts = (self.frames[:place.depth] if place is not None else self.frames), self.hosts
         if kept:
             last = kept[-1]

@@ -235,7 +235,9 @@ class ValueWalker:
             return extensions.definition(cast("Walker", self), node, item, loc)
         if tcode == "Reference" and node.is_choice:  # HL7's checkChild skips a choice's Reference profile ("a kludge
             tref = None  # to get around versioning issues"); its targetProfile is judged by references.check
-        if tref is not None and len(tref.profiles) > 1:
+        if tref is not None and len(tref.profiles) > 1 and len(node.types) == 1:
+            # a choice of several types takes only its type's first profile (InstanceValidator.checkChild:
+            # ``profiles.add(t.getProfile().get(0))``); a single type takes all its profiles
             chosen = self.profile_choice(item, tcode, tref.profiles, loc)
             if chosen is not None:
                 return chosen

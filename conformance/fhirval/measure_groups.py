@@ -27,8 +27,14 @@ def _list(value: Any) -> list[Json]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _codings(code: Any) -> set[tuple[Any, Any]]:
-    return {(c.get("system"), c.get("code")) for c in _list(code.get("coding"))} if isinstance(code, dict) else set()
+def codings(code: Any) -> set[tuple[str | None, str | None]]:
+    """(system, code) of each Coding; a value of another shape (a list, an object) is taken as absent, never hashed."""
+    return ({(_text(c.get("system")), _text(c.get("code"))) for c in _list(code.get("coding"))}
+            if isinstance(code, dict) else set())
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def check_group(w: Walker, measure: Json, defined: Json, group: Json, report: Json, loc: str) -> None:
@@ -45,15 +51,15 @@ def check_populations(w: Walker, defined: Json, group: Json, loc: str) -> None:
         if not isinstance(code, dict):
             w.sink.error("measure-report", where, "a population of a report on a Measure has a code")
             continue
-        mine = _codings(code)
-        hit = next((k for k, p in enumerate(populations) if _codings(p.get("code")) & mine), None)
+        mine = codings(code)
+        hit = next((k for k, p in enumerate(populations) if codings(p.get("code")) & mine), None)
         if hit is None:
             w.sink.error("measure-report", where, "no population of the Measure's group has this code")
         elif hit in seen:
             w.sink.error("measure-report", where, "this population is reported twice")
         seen.add(hit if hit is not None else -1)
     for k, p in enumerate(populations):
-        codes = _codings(p.get("code"))
+        codes = codings(p.get("code"))
         if k not in seen and codes and (_POPULATION, "measure-observation") not in codes:
             label = next(iter(sorted(str(c[1]) for c in codes)))
             w.sink.error("measure-report", loc, f"the report has no population for the Measure's population {label!r}")

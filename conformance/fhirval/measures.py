@@ -70,7 +70,8 @@ def _check_count(w: Walker, population: Json, where: str) -> None:
     target = w.resolve(ref)
     if isinstance(target, dict):
         kind = target.get("resourceType")
-        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if kind in _SUBJECT_TYPES else None
+        person = isinstance(kind, str) and kind in _SUBJECT_TYPES
+        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if person else None
     else:
         parts = ref.split("/")
         subjects = 1 if len(parts) == 2 and parts[0] in _SUBJECT_TYPES else None
@@ -91,7 +92,7 @@ def _groups(w: Walker, measure: Json, report: Json, loc: str) -> list[tuple[Json
             if not any(c.get("system") and c.get("code") for c in _list(mine.get("coding"))):
                 w.sink.error("measure-report", f"{loc}.group[0]", "the group's code has no coding with a system and "
                                                                   "a code")
-            elif not _codings(mine) & _codings(theirs):
+            elif not measure_groups.codings(mine) & measure_groups.codings(theirs):
                 w.sink.error("measure-report", f"{loc}.group[0]", f"the group's code is not the code "
                                                                   f"{_label(theirs)!r} of the Measure's group")
         return [(defined[0], reported[0])]
@@ -150,16 +151,12 @@ def _first(code: Any) -> Json | None:
     return code if isinstance(code, dict) else None
 
 
-def _codings(code: Any) -> set[tuple[Any, Any]]:
-    return {(c.get("system"), c.get("code")) for c in _list(code.get("coding"))} if isinstance(code, dict) else set()
-
-
 def _same_code(defined: Any, reported: Any, by_text: bool) -> bool:
     """The definition's code shares a coding (system and code) with the reported one; for a stratifier, also
     both without codings and with the same text (getGroupStratifierForCode; getGroupForCode has no text case)."""
     if not isinstance(defined, dict) or not isinstance(reported, dict):
         return False
-    if {c for c in _codings(defined) if c[1]} & _codings(reported):
+    if {c for c in measure_groups.codings(defined) if c[1]} & measure_groups.codings(reported):
         return True
     return (by_text and not _list(defined.get("coding")) and not _list(reported.get("coding"))
             and bool(defined.get("text")) and defined.get("text") == reported.get("text"))

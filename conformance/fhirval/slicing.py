@@ -291,8 +291,8 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                 if discriminators:
                     matched = _matches(w, s, item, tcode, discriminators, iloc)
                     if matched == _UNEVALUABLE:
-                        if not unsupported:  # a flaw of the profile: said once for the element, not per value
-                            _cannot_evaluate(w, node, s, discriminators, iloc)
+                        # matchSlice, called for each slice and each value: SLICING_CANNOT_BE_EVALUATED at the value
+                        _cannot_evaluate(w, node, s, discriminators, iloc)
                         unsupported = True
                         continue
                     if matched is None:
@@ -301,8 +301,8 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                     if matched and match is not None:
                         # HL7's matchSlice tries every slice: a second one is VALIDATION_VAL_PROFILE_MATCHMULTIPLE
                         # (re-slices, ``a`` and ``a/b``, are separate nodes here, never siblings)
-                        w.sink.error("slice-unmatched", iloc, f"this value matches more than one slice of "
-                                                              f"{node.path}: {match.slice_name}, {s.slice_name}")
+                        w.sink.error("slice-multiple", iloc, f"this value matches more than one slice of "
+                                                             f"{node.path}: {match.slice_name}, {s.slice_name}")
                         break
                     if matched:
                         match = s

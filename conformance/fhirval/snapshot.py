@@ -17,7 +17,8 @@ element list. The algorithm, per the spec's "snapshot generation" rules:
      slice name (``valueBoolean:valueBoolean``, as R5-era definitions write it) is a type slice of
      ``value[x]``, which is sliced by type for it, as HL7's generator does;
 3. merge the differential element onto its match: every property it states replaces the base's,
-   except ``constraint`` and ``condition``, which are appended (same key replaces).
+   except ``constraint`` and ``condition``, which are appended (a key the base has keeps the base's), ``slicing``
+   on an element already sliced (merged), and ``fixed``/``pattern`` (each replaces only its own kind).
 
 Differences from HL7's Java generator are listed in tests/fhirval/test_snapshot_uscore.py.
 """
@@ -84,7 +85,7 @@ class Builder:
         self.diff_slices = _slice_counts(sd)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
-                                                  else []) if isinstance(el, dict)}
+                                                  else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
@@ -211,17 +212,29 @@ class Builder:
         i = self.index(unsliced_id)
         assert i is not None
         template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
+        at = self.slices_end(i)
+        resliced = self.index(f"{unsliced_id}:{slice_name.rsplit('/', 1)[0]}") if "/" in slice_name else None
+        if resliced is not None:
+            # a re-slice ``a/b`` starts from slice ``a`` as generated so far (its type profile, fixed values,
+            # children), after ``a``'s earlier re-slices: ProfilePathProcessor, ``lid.contains("/")``: the template
+            # is getById(result, baseId), then setMin(0)
+            template = copy.deepcopy(self.elements[resliced : self.subtree_end(resliced)])
+            at = self.subtree_end(resliced)
+            earlier = f"{self.elements[resliced]['id']}/"
+            while at < len(self.elements) and self.elements[at]["id"].startswith(earlier):
+                at = self.subtree_end(at)
+            unsliced_id = str(self.elements[resliced]["id"])
+            slice_name = slice_name.rsplit("/", 1)[1]
         head = template[0]
         head.pop("slicing", None)
-        head["sliceName"] = slice_name
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
-        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1
+        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None
                          or any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)):
             head["min"] = 0
-        new_id = f"{unsliced_id}:{slice_name}"
+        new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
+        head["sliceName"] = new_id.rsplit(":", 1)[1]
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]
-        at = self.slices_end(i)
         self.elements[at:at] = template
         return new_id
 
@@ -294,6 +307,17 @@ class Builder:
             if diff["min"] < int(target.get("min", 0)):
                 self.problems.append(self.fail(element_id, f"min {diff['min']} is below the base's {target['min']}"))
 
+    def check_binding(self, target: Json, diff: Json) -> None:
+        """A required binding cannot be weakened (``problems``; the derived strength is taken): ProfileUtilities.
+        updateFromDefinition, "illegal attempt to change the binding on ... from required to ...", an error the
+        validator reports on the profile itself (StructureDefinitionValidator keeps generateSnapshot's messages)."""
+        base, mine = target.get("binding"), diff.get("binding")
+        if not isinstance(base, dict) or not isinstance(mine, dict) or base.get("strength") != "required":
+            return
+        if mine.get("strength") not in (None, "required"):
+            self.problems.append(self.fail(str(target.get("id")), f"the binding cannot change from required to "
+                                                                  f"{mine['strength']}"))
+
     # --- merge ---------------------------------------------------------------------------------
 
     def renamed_type_slice(self, target: Json, diff: Json) -> bool:
@@ -310,28 +334,59 @@ class Builder:
         type_slice = self.renamed_type_slice(target, diff)
         if not type_slice:
             self.check_cardinality(target, diff)
+        self.check_binding(target, diff)
         for key, value in diff.items():
             if key in ("id", "path") or (type_slice and key == "min"):
                 continue
             if key in APPENDED:
                 if not isinstance(value, list):
                     raise self.fail(str(target.get("id")), f"{key} must be a list, not {type(value).__name__}")
-                merged = list(target.get(key, []))
-                for item in value:
-                    ident = item.get("key") if isinstance(item, dict) else item
-                    merged = [m for m in merged if (m.get("key") if isinstance(m, dict) else m) != ident]
-                    merged.append(copy.deepcopy(item))
-                target[key] = merged
+                target[key] = _appended(target.get(key, []), value)
+            elif key == "slicing" and isinstance(value, dict) and isinstance(target.get("slicing"), dict):
+                target[key] = _merged_slicing(target["slicing"], value)
             elif key == "binding" and isinstance(value, dict):
                 target[key] = {**target.get("binding", {}), **copy.deepcopy(value)}
                 if "valueSet" not in value and value.get("strength") == "example":
                     target[key].pop("valueSet", None)
             elif key.startswith(("fixed", "pattern")):
-                for old in [k for k in target if k.startswith(("fixed", "pattern"))]:
+                # a fixed value replaces the base's fixed one, a pattern its pattern; the other kind stays
+                # (ProfileUtilities.updateFromDefinition: setFixed, setPattern each leave the other alone)
+                kind = "fixed" if key.startswith("fixed") else "pattern"
+                for old in [k for k in target if k.startswith(kind)]:
                     del target[old]
                 target[key] = copy.deepcopy(value)
             else:
                 target[key] = copy.deepcopy(value)
+
+
+def _appended(base: list[Any], derived: list[Any]) -> list[Any]:
+    """The base's constraints (conditions) and the derived ones whose key the base does not have: a restated key
+    keeps the base's (ProfileUtilities.updateFromDefinition: ``if (!base.hasConstraint(s.getKey()))``)."""
+    def ident(item: Any) -> Any:
+        return item.get("key") if isinstance(item, dict) else item
+    merged = list(base)
+    for item in derived:
+        if all(ident(m) != ident(item) for m in merged):
+            merged.append(copy.deepcopy(item))
+    return merged
+
+
+def _merged_slicing(base: Json, derived: Json) -> Json:
+    """Slicing restated on an element the base already slices: ``ordered`` and ``rules`` as the derived says,
+    its discriminators added to the base's (ProfileUtilities.updateFromSlicing, from ProfilePathProcessor's
+    processPathWithSlicedBaseDefault); a restatement giving only ``rules`` keeps the base's discriminators."""
+    out = copy.deepcopy(base)
+    for key in ("ordered", "rules"):
+        if key in derived:
+            out[key] = copy.deepcopy(derived[key])
+    have = out.setdefault("discriminator", [])
+    for d in derived.get("discriminator", []) if isinstance(derived.get("discriminator"), list) else []:
+        if isinstance(d, dict) and not any(isinstance(h, dict) and (h.get("type"), h.get("path"))
+                                           == (d.get("type"), d.get("path")) for h in have):
+            have.append(copy.deepcopy(d))
+    if not have:
+        del out["discriminator"]
+    return out
 
 
 def _slice_counts(sd: Json) -> dict[str, int]:

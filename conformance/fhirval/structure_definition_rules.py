@@ -32,6 +32,9 @@ _JSON_NAMES = ("http://hl7.org/fhir/tools/StructureDefinition/json-name",
                "http://hl7.org/fhir/tools/StructureDefinition/elementdefinition-json-name")
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _VALUES = ("defaultValue", "fixed", "pattern")
+_CORE = "http://hl7.org/fhir/StructureDefinition/"
+# ExtensionDefinitions.EXT_FHIRVERSION_SPECIFIC_USE: a context meant for other FHIR versions than R4
+_VERSION_SPECIFIC = "http://hl7.org/fhir/StructureDefinition/version-specific-use"
 
 
 def _list(value: Any) -> list[Json]:
@@ -138,6 +141,7 @@ def check_binding_targets(w: Walker, sd: Json, loc: str) -> None:
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:
     if rtype == "Extension":
+        check_element_contexts(w, sd, loc)
         return
     if not _has_json_name(sd):
         for i, _ in enumerate(_list(sd.get("context"))):
@@ -147,6 +151,28 @@ def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:
     for i, _ in enumerate(invariants if isinstance(invariants, list) else []):
         w.sink.error("structure-type", f"{loc}.contextInvariant[{i}]",
                      f"a context invariant is only for an extension, and this structure's type is {rtype}")
+
+
+def check_element_contexts(w: Walker, sd: Json, loc: str) -> None:
+    """An ``element`` context names a type: its first step (before any ``.``) is a StructureDefinition of R4
+    (StructureDefinitionValidator.checkElementDefinition, SD_CONTEXT_SHOULD_ELEMENT_NOT_FOUND, 2025-07-25: the
+    url is ``http://hl7.org/fhir/StructureDefinition/`` + that step; CanonicalResource and MetadataResource,
+    which R4 lacks, stand for CodeSystem and PlanDefinition). Left unjudged: ``Base`` (R5's root type, a
+    context in HL7's own extensions package for R4), a ``profile#path`` context (its profile may sit in a
+    package not loaded), one limited to other FHIR versions (``version-specific-use``) and the steps after the
+    first (HL7 walks them with DefinitionNavigator). Found on FR Core 2.1.0's ``fr-core-organization-sae-category``
+    (context ``FRCoreOrganizationEtablissementProfile``, a profile's name), which HL7's publisher faulted."""
+    for i, ctx in enumerate(_list(sd.get("context"))):
+        path = ctx.get("expression")
+        if ctx.get("type") != "element" or not isinstance(path, str) or not path or "#" in path:
+            continue
+        if any(e.get("url") == _VERSION_SPECIFIC for e in _list(ctx.get("extension"))):
+            continue
+        first = path.split(".", 1)[0]
+        if first in ("CanonicalResource", "MetadataResource", "Base") or w.model.index(_CORE + first) is not None:
+            continue
+        w.sink.error("structure-type", f"{loc}.context[{i}]", f"the element context {path!r} names no element: "
+                                                              f"{first!r} is no FHIR R4 type")
 
 
 def _has_json_name(sd: Json) -> bool:

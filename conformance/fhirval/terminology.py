@@ -124,6 +124,16 @@ def subtract(out: Expansion, gone: Expansion) -> None:
         out.uncertain |= out.systems()
 
 
+def is_implicit_value_set(url: str) -> bool:
+    """Whether a binding's URL is one HL7's validator turns into a value set when none is held
+    (BaseValidator.resolveBindingReference falls back to ImplicitValueSets.generateImplicitValueSet, r5
+    terminologies/ImplicitValueSets.java:57-69): SNOMED CT's and LOINC's implicit value sets, all of UCUM, the
+    MIME types (also named by BCP 13's address). Never a CodeSystem named by mistake; judged only if held."""
+    return (url.startswith(("http://snomed.info/sct", "http://loinc.org/vs"))
+            or url in ("http://unitsofmeasure.org/vs", "http://hl7.org/fhir/ValueSet/mimetypes",
+                       "http://www.rfc-editor.org/bcp/bcp13.txt"))
+
+
 class Terminology:
     """Local code lookups and ValueSet expansions for one DefinitionSource, cached."""
 
@@ -250,7 +260,8 @@ class Terminology:
         reports as TERMINOLOGY_TX_VALUESET_NOTFOUND_CS)."""
         hit = self._code_system_only.get(url)
         if hit is None:
-            hit = self.code_system(url) is not None and self.value_set(url) is None
+            hit = (not is_implicit_value_set(url) and self.code_system(url) is not None
+                   and self.value_set(url) is None)
             self._code_system_only[url] = hit
         return hit
 

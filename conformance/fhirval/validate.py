@@ -27,13 +27,15 @@ _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 
 def validate_resource(resource: dict[str, Any], source: DefinitionSource, profiles: Sequence[str] = (),
-                      *, max_issues: int = 10_000, extension_domains: Sequence[str] = ()) -> list[Issue]:
+                      *, max_issues: int = 10_000, extension_domains: Sequence[str] = (),
+                      wrong_displays: str = "warning") -> list[Issue]:
     """Every issue found in one resource (a Bundle's entries included), in the order the walk meets them:
     document order, except that an object's choice, sliced or ``_name``-shadowed elements come after its others.
 
     ``extension_domains``: URL prefixes (or "any") under which an extension with no loaded definition is
-    information rather than an error."""
-    sink = Sink(limit=max_issues)
+    information rather than an error. ``wrong_displays``: ``"error"`` judges a Coding's wrong display an error,
+    as HL7's validator does by default; ``"warning"`` (ours) reports it as a warning."""
+    sink = Sink(limit=max_issues, display_errors=wrong_displays == "error")
     walker = Walker(model_for(source), sink, extension_domains)
     try:
         asked.walk(walker, resource, profiles)
@@ -42,9 +44,10 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
     return sink.issues
 
 
-def parse_json(data: bytes | str, duplicates: list[str] | None = None) -> tuple[Any, Issue | None]:
-    """The parsed document, or an issue saying why it cannot be read as JSON. ``duplicates`` collects the
-    names of properties given twice in one object (the last one is kept, as ``json.loads`` keeps it)."""
+def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None
+               ) -> tuple[Any, Issue | None]:
+    """The parsed document, or an issue saying why it cannot be read as JSON. ``duplicates`` collects each
+    extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it)."""
     if len(data) > MAX_BYTES:
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
     try:
@@ -62,25 +65,48 @@ def parse_json(data: bytes | str, duplicates: list[str] | None = None) -> tuple[
         return None, Issue("fatal", "too-deep", "", "the JSON is nested too deeply to read")
 
 
-def _pairs(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+def _pairs(pairs: list[tuple[str, Any]], duplicates: list[tuple[dict[str, Any], str]]) -> dict[str, Any]:
+    """Each extra occurrence of a name, with the object it is in (kept alive, so found again by identity)."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen and key != "resourceType":  # HL7 passes over a resource's resourceType (checkNotProcessed)
-                duplicates.append(key)
+                duplicates.append((obj, key))
             seen.add(key)
     return obj
 
 
+def _duplicate_issues(doc: dict[str, Any], duplicates: list[tuple[dict[str, Any], str]]) -> list[Issue]:
+    """One error per extra occurrence, at the path of the object holding it, as HL7's JsonParser reports
+    DUPLICATE_JSON_PROPERTY_KEY (at the parent element's path). Walked only when there are duplicates; an object
+    inside a value json.loads dropped for a later one has no path left: reported at the document."""
+    paths: dict[int, str] = {}
+    wanted = {id(obj) for obj, _ in duplicates}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            if id(value) in wanted:
+                paths[id(value)] = path
+            for key, child in value.items():
+                walk(child, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                walk(child, f"{path}[{i}]")
+
+    walk(doc, str(doc.get("resourceType")))
+    return [Issue("error", "json-duplicate", paths.get(id(obj), ""),
+                  f"the property {key!r} appears more than once in one JSON object") for obj, key in duplicates]
+
+
 def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequence[str] = (),
-                   *, extension_domains: Sequence[str] = ()) -> list[Issue]:
+                   *, extension_domains: Sequence[str] = (), wrong_displays: str = "warning") -> list[Issue]:
     """Validate one input file's content (FHIR JSON; XML when the XML converter is available)."""
     # past a UTF-8 byte order mark, which HL7's XmlParser.checkHeader accepts before "<" (parse_json drops it too)
     body = data.removeprefix(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     if body.lstrip()[:1] in (b"<", "<"):
-        return _validate_xml(data, source, profiles, extension_domains)
-    duplicates: list[str] = []
+        return _validate_xml(data, source, profiles, extension_domains, wrong_displays)
+    duplicates: list[tuple[dict[str, Any], str]] = []
     doc, problem = parse_json(data, duplicates)
     if problem is not None:
         return [problem]
@@ -91,13 +117,13 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
         return [Issue("fatal", "not-resource", "", "not a FHIR resource: the object has no resourceType")]
     # a property given twice in one object is an error to HL7's JSON parser (DUPLICATE_JSON_PROPERTY_KEY,
     # elementmodel.JsonParser.checkNotProcessed), which reads both; json.loads keeps only the last
-    first = [Issue("error", "json-duplicate", "", f"the property {name!r} appears more than once in one JSON object")
-             for name in dict.fromkeys(duplicates)]
-    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains)
+    first = _duplicate_issues(doc, duplicates) if duplicates else []
+    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains,
+                                     wrong_displays=wrong_displays)
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
-                  extension_domains: Sequence[str]) -> list[Issue]:
+                  extension_domains: Sequence[str], wrong_displays: str) -> list[Issue]:
     try:
         from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
         from conformance.fhirval.xml_rules import xml_document_issues
@@ -132,7 +158,8 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     first.extend(Issue("warning", "element-order", where, f"the element '{name}' is out of order (found after "
                        f"'{after}'): FHIR XML gives elements in their definition's order")
                  for where, name, after in order)
-    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains)
+    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains,
+                                     wrong_displays=wrong_displays)
 
 
 def is_valid(issues: Sequence[Issue]) -> bool:

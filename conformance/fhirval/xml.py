@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -99,12 +100,17 @@ def element_to_json(
     """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
     converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
     converter.out_of_order = out_of_order
-    return converter.resource(root)
+    return converter.resource(root, "")
 
 
 def _local(el: Any) -> tuple[str | None, str]:
     qname = etree.QName(el)
     return qname.namespace, qname.localname
+
+
+def _many(el: Json) -> bool:
+    """Whether the base definition repeats (a JSON array, indexed in a location)."""
+    return bool(el.get("base", {}).get("max", el.get("max")) != "1")
 
 
 def _type_code(t: Json) -> str:
@@ -128,22 +134,27 @@ class _Converter:
         self._kinds: dict[str, str | None] = {}
         self.out_of_order: list[tuple[str, str, str]] | None = None
 
-    def check_order(self, el: Any, defs: dict[str, Json], path: str) -> None:
-        """Record the child elements that come before one their definition follows (unknown ones are not judged)."""
+    def check_order(self, el: Any, defs: dict[str, Json], loc: str) -> None:
+        """Record the child elements that come before one their definition follows (unknown ones are not judged),
+        at the instance's path (``Patient.name[0].family``), as the JSON the validator walks names it."""
         if self.out_of_order is None:
             return
         position = {key: i for i, key in enumerate(defs)}
+        counts = Counter(etree.QName(c).localname for c in el if isinstance(c.tag, str))
+        seen: Counter[str] = Counter()
         last, last_name = -1, ""
         for child in el:
             if not isinstance(child.tag, str):
                 continue
             name = etree.QName(child).localname
+            seen[name] += 1
             found = self.match(name, defs)
             if found is None:
                 continue
             index = position.get(found[0]["path"].rsplit(".", 1)[-1], -1)
             if index < last:
-                self.out_of_order.append((f"{path}.{name}", name, last_name))
+                at = f"[{seen[name] - 1}]" if _many(found[0]) or counts[name] > 1 else ""
+                self.out_of_order.append((f"{loc}.{name}{at}", name, last_name))
             last, last_name = index, name
 
     def kind(self, code: str) -> str | None:
@@ -166,7 +177,8 @@ class _Converter:
             self._children[type_name] = table
         return table.get(path, {})
 
-    def resource(self, el: Any) -> Json:
+    def resource(self, el: Any, loc: str) -> Json:
+        """A resource; ``loc`` is where it sits in the document ("" for the document's own root)."""
         ns, name = _local(el)
         if ns not in self.namespaces:
             raise FhirXmlError(f"<{name}> is not in the FHIR namespace {FHIR_NS} (found {ns or 'none'})", el.sourceline)
@@ -174,10 +186,10 @@ class _Converter:
         if self.source.structure(name) is None:
             out.update(self.generic_children(el))
             return out
-        out.update(self.complex(el, name, name))
+        out.update(self.complex(el, name, name, loc or name))
         return out
 
-    def complex(self, el: Any, type_name: str, path: str) -> Json:
+    def complex(self, el: Any, type_name: str, path: str, loc: str) -> Json:
         """A complex element (or resource body): attributes and child elements."""
         defs = self.children(type_name, path)
         out: Json = {}
@@ -192,9 +204,9 @@ class _Converter:
             groups.setdefault(etree.QName(child).localname, []).append(child)
         if el.text and el.text.strip():
             out["#text"] = el.text.strip()
-        self.check_order(el, defs, path)
+        self.check_order(el, defs, loc)
         for name, elements in groups.items():
-            self.member(out, name, elements, defs, type_name)
+            self.member(out, name, elements, defs, type_name, loc)
         return out
 
     def match(self, name: str, defs: dict[str, Json]) -> tuple[Json, str] | None:
@@ -212,7 +224,8 @@ class _Converter:
                         return el, code
         return None
 
-    def member(self, out: Json, name: str, elements: list[Any], defs: dict[str, Json], type_name: str) -> None:
+    def member(self, out: Json, name: str, elements: list[Any], defs: dict[str, Json], type_name: str,
+               loc: str) -> None:
         for child in elements:
             ns, _ = _local(child)
             if ns not in self.namespaces and ns != XHTML_NS:
@@ -223,29 +236,30 @@ class _Converter:
             out[name] = values[0] if len(values) == 1 else values
             return
         el, code = found
-        many = el.get("base", {}).get("max", el.get("max")) != "1"
+        many = _many(el)
+        at = [f"{loc}.{name}[{i}]" if many or len(elements) > 1 else f"{loc}.{name}" for i in range(len(elements))]
         if "contentReference" in el:
             target = el["contentReference"].split("#", 1)[1]
-            values = [self.complex(child, type_name, target) for child in elements]
+            values = [self.complex(child, type_name, target, at[i]) for i, child in enumerate(elements)]
         elif code == "xhtml":
             values = [etree.tostring(child, encoding="unicode", with_tail=False) for child in elements]
         elif code == "Resource":
-            values = [self.contained(child) for child in elements]
+            values = [self.contained(child, at[i]) for i, child in enumerate(elements)]
         elif code in ("BackboneElement", "Element") and self.children(type_name, el["path"]):
-            values = [self.complex(child, type_name, el["path"]) for child in elements]
+            values = [self.complex(child, type_name, el["path"], at[i]) for i, child in enumerate(elements)]
         elif self.kind(code) == "primitive-type":
-            self.primitives(out, name, elements, code, many)
+            self.primitives(out, name, elements, code, many, at)
             return
         else:
-            values = [self.complex(child, code, code) for child in elements]
+            values = [self.complex(child, code, code, at[i]) for i, child in enumerate(elements)]
         out[name] = values if many else values[0] if len(values) == 1 else values
 
-    def primitives(self, out: Json, name: str, elements: list[Any], code: str, many: bool) -> None:
+    def primitives(self, out: Json, name: str, elements: list[Any], code: str, many: bool, at: list[str]) -> None:
         values: list[Any] = []
         extras: list[Json | None] = []
-        for child in elements:
+        for i, child in enumerate(elements):
             # Element's own definition gives @id and <extension>; anything else is kept for the validator
-            extra = self.complex(child, "Element", "Element")
+            extra = self.complex(child, "Element", "Element", at[i])
             raw = extra.pop("value", None)
             values.append(self.typed(raw, code) if raw is not None else (None if extra else ""))
             extras.append(extra or None)
@@ -272,11 +286,11 @@ class _Converter:
             return json.loads(raw, parse_float=self.parse_float)
         return raw
 
-    def contained(self, el: Any) -> Json:
+    def contained(self, el: Any, loc: str) -> Json:
         inner = [child for child in el if isinstance(child.tag, str)]
         if len(inner) != 1:
             raise FhirXmlError(f"<{_local(el)[1]}> must hold exactly one resource, found {len(inner)}", el.sourceline)
-        return self.resource(inner[0])
+        return self.resource(inner[0], loc)
 
     def generic(self, el: Any) -> Any:
         """An element no definition describes: keep its content in the plainest JSON shape."""

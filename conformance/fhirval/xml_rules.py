@@ -34,7 +34,8 @@ _ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding=["']([^"']*)""")
 def xml_document_issues(raw: bytes, root: Any) -> list[Issue]:
     """Errors for the parts of an XML document (parsed keeping its processing instructions) FHIR forbids."""
     issues: list[Issue] = []
-    declared = _ENCODING.match(raw)
+    # XmlParser.checkHeader skips a UTF-8 byte order mark, then reads the declaration after it
+    declared = _ENCODING.match(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
     if declared and declared.group(1)[:5].upper() != b"UTF-8":
         name = declared.group(1).decode("latin-1")
         issues.append(Issue("error", "xml", "", f"the XML declares the encoding {name!r}: FHIR XML must be UTF-8"))

@@ -111,3 +111,14 @@ def test_extension_domain_turns_unknown_extensions_into_information(tmp_path: Pa
     # an unknown modifier in an allowed domain is allowed too, as HL7's allowUnknownExtension (s-fvaud2)
     assert invoke("--extension-domain", "https://vendor.example/", path)[0] == 0
     assert invoke(path)[0] == 1
+
+
+def test_wrong_displays_error_fails_a_wrong_display_the_default_warns_of(tmp_path: Path) -> None:
+    patient = {"resourceType": "Patient", "id": "p", "meta": {"tag": [
+        {"system": "http://hl7.org/fhir/administrative-gender", "code": "male", "display": "Boy"}]}}
+    path = write(tmp_path, "display.json", json.dumps(patient))
+    code, out, _ = invoke(path)
+    assert code == 0 and "[code-display]" in out
+    code, out, _ = invoke("--wrong-displays", "error", path)
+    assert code == 1 and "[code-display]" in out
+    assert invoke("--wrong-displays", "loud", path)[0] == 2

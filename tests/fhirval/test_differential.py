@@ -127,3 +127,15 @@ def test_cardinality_outside_the_base_is_still_reported_in_the_profile_itself() 
     reports it (StructureDefinitionValidator reports the generator's error messages)."""
     sd = profile({"id": "Patient.gender", "path": "Patient.gender", "max": "*"})
     assert found(sd) == [("error", "snapshot", "StructureDefinition")]
+
+
+def test_a_required_binding_cannot_be_weakened() -> None:
+    """ProfileUtilities.updateFromDefinition: "illegal attempt to change the binding on ... from required to ..."
+    is an error message of the generator, which StructureDefinitionValidator reports on the profile; a required
+    binding restated, or an extensible one weakened, is not it."""
+    gender = {"id": "Patient.gender", "path": "Patient.gender"}
+    assert found(profile({**gender, "binding": {"strength": "extensible"}})) == [
+        ("error", "snapshot", "StructureDefinition")]
+    assert found(profile({**gender, "binding": {"strength": "required"}})) == []
+    language = {"id": "Patient.communication.language", "path": "Patient.communication.language"}
+    assert found(profile({**language, "binding": {"strength": "example"}})) == []

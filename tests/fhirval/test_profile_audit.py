@@ -31,7 +31,7 @@ def test_value_matching_two_slices(tmp_path: Path) -> None:
     official ``urn:b`` identifier is in ``b`` and in ``c``); one slice matched is fine."""
     defs = [_two_slices()]
     two = {"resourceType": "Patient", "identifier": [{"system": "urn:b", "use": "official", "value": "1"}]}
-    assert errors(tmp_path, two, defs) == [("slice-unmatched", "Patient.identifier[0]")]
+    assert errors(tmp_path, two, defs) == [("slice-multiple", "Patient.identifier[0]")]
     one = {"resourceType": "Patient", "identifier": [{"system": "urn:b", "use": "usual", "value": "1"},
                                                      {"system": "urn:a", "value": "2"}]}
     assert errors(tmp_path, one, defs) == []

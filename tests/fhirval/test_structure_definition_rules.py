@@ -53,6 +53,19 @@ def test_context_only_on_an_extension() -> None:
     assert rule_errors(sd) == ["StructureDefinition.context[0]", "StructureDefinition.contextInvariant[0]"]
 
 
+def test_an_element_context_names_a_fhir_type() -> None:
+    """StructureDefinitionValidator.checkElementDefinition (SD_CONTEXT_SHOULD_ELEMENT_NOT_FOUND): a profile's name
+    is no element; a core type, an R5 abstract type HL7 maps, a profile#path and a version-limited one pass."""
+    sd = extension()
+    sd["context"] = [{"type": "element", "expression": e} for e in (
+        "Patient", "Observation.value[x]", "Element", "Base", "CanonicalResource", "http://example.org/SD/p#Patient",
+        "SyntheticPatientProfile", "SyntheticPatientProfile.name")]
+    sd["context"].append({"type": "element", "expression": "ActorDefinition", "extension": [
+        {"url": CORE + "version-specific-use", "extension": [{"url": "startFhirVersion", "valueCode": "5.0.0"}]}]})
+    sd["context"].append({"type": "fhirpath", "expression": "SyntheticPatientProfile"})
+    assert rule_errors(sd) == ["StructureDefinition.context[6]", "StructureDefinition.context[7]"]
+
+
 def test_a_constraint_keeps_its_bases_type() -> None:
     assert rule_errors(profile("Observation", "Patient")) == ["StructureDefinition.type"]
 

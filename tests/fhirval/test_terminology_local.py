@@ -191,3 +191,23 @@ def test_a_system_not_marked_case_sensitive_has_its_codes_in_any_case() -> None:
         assert t.code_in_system(url, "apple") is True
         assert t.code_in_system(url, "APPLE") is found
         assert t.code_in_system(url, "pear") is False
+
+
+def test_a_wrong_display_is_an_error_when_asked_as_hl7s_validator_does_by_default() -> None:
+    """HL7's validator reports a wrong display as an error unless -display-issues-are-warnings
+    (InstanceValidator: invalid-display is lowered only under settings.isDisplayWarningMode)."""
+    cs = {**FRUIT, "concept": [{"code": "pear", "display": "Pear"}]}
+    t = Terminology(MemorySource([cs]), find_package=False)
+    sink = Sink(display_errors=True)
+    check_coding(t, {"system": CS, "code": "pear", "display": "Apple"}, "X", sink)
+    check_coding(t, {"system": CS, "code": "pear", "display": "pear"}, "Y", sink)
+    assert [(i.severity, i.defect, i.location) for i in sink.issues] == [("error", "code-display", "X.display")]
+
+
+def test_wrong_displays_reaches_the_whole_walk() -> None:
+    patient = {"resourceType": "Patient", "id": "p", "meta": {"tag": [
+        {"system": "http://hl7.org/fhir/administrative-gender", "code": "male", "display": "Boy"}]}}
+    for wanted in ("warning", "error"):
+        issues = validate_resource(patient, base_source(), wrong_displays=wanted)
+        assert [(i.severity, i.location) for i in issues if i.defect == "code-display"] == [
+            (wanted, "Patient.meta.tag[0].display")]
