@@ -67,7 +67,9 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"the {strength} binding was not checked"
                                             + how_to_supply(_vs_name(vs_url)))
         return
-    verdicts = [expansion.contains(system, code) for system, code in codings]
+    systemless = type_code == "CodeableConcept" and _every_include_names_system(term.value_set(_vs_name(vs_url)))
+    verdicts = [False if system is None and systemless else expansion.contains(system, code)
+                for system, code in codings]
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
@@ -77,7 +79,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         return
     message = f"{shown} is not in the value set {_vs_name(vs_url)} ({strength} binding)"
     if strength == "required":
-        if codings[0][0] is None and _plain_compose(term.value_set(_vs_name(vs_url))):
+        if type_code in _PRIMITIVES and codings[0][0] is None and _plain_compose(term.value_set(_vs_name(vs_url))):
             # a bare code is first placed in a system of the value set, and none has it: HL7's validator says so
             # as an error of its own (ValueSetValidator.systemForCodeInValueSet, UNABLE_TO_INFER_CODESYSTEM)
             sink.error("code-invalid", loc, f"no system of the value set {_vs_name(vs_url)} has the code "
@@ -157,6 +159,18 @@ def _plain_compose(vs: Json | None) -> bool:
         return False
     return all(isinstance(inc, dict) and isinstance(inc.get("system"), str) and not inc.get("filter")
                and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
+
+
+def _every_include_names_system(vs: Json | None) -> bool:
+    """Whether a CodeableConcept's coding without a system is outside the value set: HL7's
+    ValueSetValidator.validateCode(CodeableConcept) warns CODING_HAS_NO_SYSTEM__CANNOT_VALIDATE, then
+    codeInValueSet matches the null system against each include's system (inComponent), so no include matches
+    and, no other coding matching, the required binding fails (TX_GENERAL_CC_ERROR_MESSAGE, "None of the codings
+    provided are in the value set ... (codes = null#active)"). Judged only when every include names a system."""
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    includes = compose.get("include") if isinstance(compose, dict) else None
+    return isinstance(includes, list) and bool(includes) and all(
+        isinstance(inc, dict) and isinstance(inc.get("system"), str) for inc in includes)
 
 
 def checks_system_form(term: Terminology, binding: Json | None, in_codeable_concept: bool) -> bool:

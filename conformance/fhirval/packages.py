@@ -43,6 +43,7 @@ from conformance.fhirval.source import Json
 BASE_PACKAGE = ("hl7.fhir.r4.core", "4.0.1")
 _READ_KINDS = CONFORMANCE_KINDS | {"ImplementationGuide"}  # the guide's own resource: its dependencies' canonicals
 _TOO_BROAD = frozenset({"", "http://hl7.org/fhir"})  # a guide claiming the core's own base names no dependency
+_HL7_SPACES = ("http://hl7.org/", "https://hl7.org/", "http://terminology.hl7.org/", "http://www.hl7.org/")
 _HL7_PACKAGE = re.compile(r"hl7\.fhir\.([a-z]{2})\.([a-z0-9-]+)")  # hl7.fhir.us.core: http://hl7.org/fhir/us/core
 MAX_MEMBER_BYTES = 200_000_000
 
@@ -57,12 +58,16 @@ class Package:
     dependencies: dict[str, str] = field(default_factory=dict)
     resources: list[Json] = field(default_factory=list)
     canonicals: dict[str, str] = field(default_factory=dict)  # dependency package id -> its canonical base
+    bases: set[str] = field(default_factory=set)  # the guide's own canonical base(s), from its ImplementationGuide
 
     def see_guides(self, resources: Iterable[Json]) -> None:
         """Learn the canonical base of each dependency from the package's ImplementationGuide ``dependsOn``."""
         for guide in resources:
             if guide.get("resourceType") != "ImplementationGuide":
                 continue
+            own = guide.get("url")
+            if isinstance(own, str) and "/ImplementationGuide/" in own:
+                self.bases.add(own.partition("/ImplementationGuide/")[0])
             for dep in guide.get("dependsOn") or ():
                 uri, pid = (dep.get("uri"), dep.get("packageId")) if isinstance(dep, dict) else (None, None)
                 base = uri.partition("/ImplementationGuide/")[0] if isinstance(uri, str) else ""
@@ -274,13 +279,24 @@ class Loaded:
     packages: list[Package] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # canonical base -> id#version of a dependency not found
+    uncharted: list[str] = field(default_factory=list)  # id#version of missing dependencies of unknown canonical
 
     def unloaded(self, url: str) -> str | None:
-        """The dependency (id#version) not loaded under whose canonical base ``url`` lies, if any."""
+        """The dependency (id#version) not loaded under whose canonical base ``url`` lies, if any. A missing
+        dependency whose canonical base nobody declares (a guide's ``dependsOn.uri`` naming a registry page, not
+        the guide) may define any URL outside HL7's namespaces and the loaded guides' own bases: such a URL is
+        ascribed to it, as the harness cannot tell (HL7's publisher, holding the package, resolves it)."""
         for base, package in self.missing.items():
             if url.startswith(base + "/"):
                 return package
+        if self.uncharted and url.startswith(("http://", "https://")) and not url.startswith(_HL7_SPACES) \
+                and not any(url.startswith(base + "/") for base in self._own_bases()):
+            return self.uncharted[0]
         return None
+
+    def _own_bases(self) -> set[str]:
+        """The canonical bases of the loaded guides (their ImplementationGuide's url before /ImplementationGuide/)."""
+        return {base for package in self.packages for base in package.bases}
 
     def resources(self) -> list[Json]:
         return [r for p in self.packages for r in p.resources]
@@ -348,6 +364,8 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                     loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
                     if (canonical := package.canonical_of(dep)) is not None:
                         loaded.missing.setdefault(canonical, missing)
+                    else:
+                        loaded.uncharted.append(missing)
                     continue
                 found = read_source(where)
             add(found, (*chain, key))

@@ -128,8 +128,11 @@ def is_implicit_value_set(url: str) -> bool:
     """Whether a binding's URL is one HL7's validator turns into a value set when none is held
     (BaseValidator.resolveBindingReference falls back to ImplicitValueSets.generateImplicitValueSet, r5
     terminologies/ImplicitValueSets.java:57-69): SNOMED CT's and LOINC's implicit value sets, all of UCUM, the
-    MIME types (also named by BCP 13's address). Never a CodeSystem named by mistake; judged only if held."""
-    return (url.startswith(("http://snomed.info/sct", "http://loinc.org/vs"))
+    MIME types (also named by BCP 13's address). Never a CodeSystem named by mistake; judged only if held. SNOMED
+    CT's only with its ``?fhir_vs`` query: generateImplicitSnomedValueSet returns null for the bare system URI
+    (isImplicitSCTValueSet: ``?fhir_vs``), so a binding to ``http://snomed.info/sct`` is still the mistake
+    (TERMINOLOGY_TX_VALUESET_NOTFOUND_CS; publisher 1.6.13's qa.txt on SanteonNL shared-care-planning says so)."""
+    return ((url.startswith("http://snomed.info/sct") and "?fhir_vs" in url) or url.startswith("http://loinc.org/vs")
             or url in ("http://unitsofmeasure.org/vs", "http://hl7.org/fhir/ValueSet/mimetypes",
                        "http://www.rfc-editor.org/bcp/bcp13.txt"))
 

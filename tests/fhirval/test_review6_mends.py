@@ -36,8 +36,10 @@ def _judge(url: str, strength: str, resources: list[dict[str, Any]]) -> list[tup
 def test_a_binding_to_snomed_ct_is_an_implicit_value_set_not_a_code_system() -> None:
     sct = {"resourceType": "CodeSystem", "url": SCT, "status": "active", "content": "not-present"}
     for strength in ("example", "preferred", "required"):
-        for url in (SCT, SCT + "?fhir_vs", SCT + "?fhir_vs=isa/404684003"):
+        for url in (SCT + "?fhir_vs", SCT + "?fhir_vs=isa/404684003"):
             assert not [i for i in _judge(url, strength, [sct]) if i[0] == "error"], (url, strength)
+        # the bare system URI has no implicit value set (ImplicitValueSets.generateImplicitSnomedValueSet: null)
+        assert ("error", "code-invalid") in _judge(SCT, strength, [sct]), strength
     ucum = {"resourceType": "CodeSystem", "url": "http://unitsofmeasure.org/vs", "status": "active",
             "content": "not-present"}
     assert not [i for i in _judge("http://unitsofmeasure.org/vs", "required", [ucum]) if i[0] == "error"]
