@@ -57,3 +57,23 @@ def test_a_choice_value_in_two_of_its_slices_is_accepted(tmp_path: Path) -> None
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "weight"},
            "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}
     assert errors(tmp_path, obs, [_choice_slices()]) == []
+
+
+def test_a_cyclic_base_definition_ends_the_context_walk() -> None:
+    """_on_base_types walks baseDefinition like checkExtensionContext; a cycle (A's base B, B's base A) must end
+    it. Unreachable through real definitions (a cyclic pair has no snapshot), so a stub model stands in."""
+    from types import SimpleNamespace
+
+    from conformance.fhirval.extensions import _on_base_types
+
+    defs = {"A": SimpleNamespace(type="A", sd={"baseDefinition": "B"}),
+            "B": SimpleNamespace(type="B", sd={"baseDefinition": "A"})}
+    calls: list[str] = []
+
+    def index(key: str) -> Any:
+        calls.append(key)
+        assert len(calls) < 50, "the walk did not end"
+        return defs.get(key)
+
+    walker: Any = SimpleNamespace(model=SimpleNamespace(index=index))
+    assert _on_base_types(walker, "A.extension") == {"A.extension", "B.extension"}
