@@ -4,6 +4,7 @@ differs between the reference's rule and ours before the mend."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,24 @@ def test_a_cyclic_base_definition_ends_the_context_walk() -> None:
 
     walker: Any = SimpleNamespace(model=SimpleNamespace(index=index))
     assert _on_base_types(walker, "A.extension") == {"A.extension", "B.extension"}
+
+
+def _kg(value: float) -> dict[str, Any]:
+    return {"value": value, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}
+
+
+def test_a_resources_quantity_has_boundaries() -> None:
+    """FHIRPathEngine.funcLowBoundary / funcHighBoundary take a Quantity (``base.hasType("Quantity")``): a copy
+    with its value moved to the boundary; ours answered only a Quantity literal, so the invariant went unjudged."""
+    from conformance.fhirval.invariants import evaluate
+
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "weight"}, "valueQuantity": _kg(70.5),
+           "referenceRange": [{"low": _kg(1), "high": _kg(2)}, {"low": _kg(5), "high": _kg(2)}]}
+
+    def ours(expression: str) -> list[Any]:
+        return evaluate(expression, obs, "Observation", obs, obs)
+
+    assert ours("Observation.value.lowBoundary()") == [{**_kg(70.5), "value": Decimal("70.45000000")}]
+    assert ours("(Observation.value as Quantity).highBoundary(2).value") == [Decimal("70.55")]
+    assert ours("referenceRange[0].low.lowBoundary() <= referenceRange[0].high.highBoundary()") == [True]
+    assert ours("referenceRange[1].low.lowBoundary() <= referenceRange[1].high.highBoundary()") == [False]
