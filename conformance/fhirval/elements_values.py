@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, references, text_links, type_profiles
+from conformance.fhirval import extensions, references, text_links, type_profiles, value_presence
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
@@ -140,19 +140,19 @@ class ValueWalker:
                 self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                                   "children")
             else:
-                if _must_have_value(node.ed):
+                if value_presence.must_have_value(node.ed):
                     self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
                                                           "extensions alone (mustHaveValue)")
                 binding = node.binding
                 if binding is not None and binding.get("strength") == "required" and not self.unbound:
-                    _required_without_value(binding, shadow, loc, self.sink)
+                    value_presence.required_without_value(binding, shadow, loc, self.sink)
             if isinstance(shadow, dict) and shadow.get("extension"):
-                _check_alternatives(node, shadow, loc, self.sink)
+                value_presence.check_alternatives(node, shadow, loc, self.sink)
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
             if isinstance(shadow, dict) and shadow.get("extension") and node.has_rules:
-                _check_fixed_extensions(node, loc, self.sink)
+                value_presence.check_fixed_extensions(node, loc, self.sink)
             if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
                 self.empty_ele1(loc)
             return
@@ -352,7 +352,8 @@ class ValueWalker:
         if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not is_absolute_url(item):
             self.sink.error("canonical-relative", loc, f"a canonical URL must be absolute unless it is a fragment "
                                                        f"reference (not {item!r})")
-        elif node.name == "url" and isinstance(item, str) and _defining_url(node) and not is_absolute_url(item):
+        elif (node.name == "url" and isinstance(item, str) and value_presence.defining_url(node)
+              and not is_absolute_url(item)):
             # a canonical resource's own url (CodeSystem.url...) is its identity: HL7's validator asks for an absolute
             # one (InstanceValidator.checkPrimitive, isCanonicalURLElement: TYPE_SPECIFIC_CHECKS_CANONICAL_ABSOLUTE,
             # and _CONTAINED "if present" for one in a contained resource)
@@ -417,68 +418,6 @@ class ValueWalker:
         if found:
             frame = self.frames[-1]
             check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
-
-
-_MUST_HAVE_VALUE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.mustHaveValue"
-
-
-def _must_have_value(ed: Json) -> bool:
-    """R5's ElementDefinition.mustHaveValue, or its cross-version extension in an R4 profile."""
-    if ed.get("mustHaveValue") is True:
-        return True
-    return any(isinstance(e, dict) and e.get("url") == _MUST_HAVE_VALUE and e.get("valueBoolean") is True
-               for e in ed.get("extension") or ())
-
-
-_VALUE_ALTERNATIVES = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.valueAlternatives"
-
-
-def _check_alternatives(node: Node, shadow: Json, loc: str, sink: Sink) -> None:
-    """A primitive with no value must carry one of the extensions its profile names in R5's
-    ``valueAlternatives`` (or its cross-version extension) when it names any: InstanceValidator.checkPrimitive,
-    PRIMITIVE_VALUE_ALTERNATIVES_MESSAGE (an error)."""
-    ed = node.ed
-    named = [u for u in ed.get("valueAlternatives") or () if isinstance(u, str)]
-    named += [e["valueCanonical"] for e in ed.get("extension") or () if isinstance(e, dict)
-              and e.get("url") == _VALUE_ALTERNATIVES and isinstance(e.get("valueCanonical"), str)]
-    if not named:
-        return
-    present = {e.get("url") for e in shadow.get("extension") or () if isinstance(e, dict)}
-    if not present & set(named):
-        sink.error("value-present", loc, f"{node.path} has no value, and then it must carry one of the extensions "
-                                         f"{', '.join(named)} (valueAlternatives)")
-
-
-def _check_fixed_extensions(node: Node, loc: str, sink: Sink) -> None:
-    """A fixed value (not a pattern) that carries no extension of its own allows none on the value either:
-    InstanceValidator.checkFixedValue, EXTENSION_EXT_FIXED_BANNED (an error). A fixed primitive that carries
-    extensions itself (``_fixedCode``) is left alone."""
-    fixed = node.fixed()
-    if fixed is not None and not node.ed.get("_fixed" + fixed[0]):
-        sink.error("fixed-value", loc, f"{node.path} has a fixed value, which allows no extensions on it")
-
-
-def _defining_url(node: Node) -> bool:
-    """Whether the element is a canonical resource's own ``url`` (its base path ``ValueSet.url``...)."""
-    base = node.ed.get("base")
-    path = base.get("path") if isinstance(base, dict) else node.path
-    head, _, tail = path.partition(".") if isinstance(path, str) else ("", "", "")
-    return tail == "url" and head in extensions.CANONICAL_RESOURCES
-
-
-def _required_without_value(binding: Json, shadow: Any, loc: str, sink: Sink) -> None:
-    """A primitive under a required binding with extensions but no value (``_status`` alone) gives no code,
-    though one is required: HL7's validator says so as an error (InstanceValidator.checkPrimitive,
-    Terminology_TX_Code_ValueSet_MISSING), and as a warning when a cross-version extension carries the code
-    (a value of another FHIR version, Terminology_TX_Code_ValueSet_XVER_SOURCE)."""
-    urls = [e.get("url") for e in shadow.get("extension") or () if isinstance(e, dict)] if isinstance(shadow, dict) \
-        else []
-    vs = str(binding.get("valueSet") or "").split("|")[0]
-    if any(isinstance(u, str) and extensions.CROSS_VERSION.match(u) for u in urls):
-        sink.warning("code-invalid", loc, f"no code provided: a cross-version extension gives one in place of a code "
-                                          f"from the value set {vs}")
-    else:
-        sink.error("code-invalid", loc, f"no code provided, and a code is required from the value set {vs}")
 
 
 def _judged(node: Node, tcode: str) -> bool:
