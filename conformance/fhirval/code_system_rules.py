@@ -139,7 +139,7 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
                 w.sink.error("code-system-content", f"{where}.code", f"another property already has the code {code!r}")
             elif isinstance(prop.get("type"), str):
                 types[code] = prop["type"]
-                if uri in _INTERNAL and prop["type"] == "code" and "supplements" not in cs:
+                if isinstance(uri, str) and uri in _INTERNAL and prop["type"] == "code" and "supplements" not in cs:
                     internal.add(code)
             codes.add(code)
     if not types:

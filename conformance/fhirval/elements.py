@@ -120,7 +120,8 @@ class Walker(ValueWalker):
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
-            wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed or () if isinstance(p, str)]
+            claimed = claimed if isinstance(claimed, list) else ()  # a wrong JSON type is the walk's error
+            wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed if isinstance(p, str)]
             implied = implied_profile(res) if rtype == "Observation" else None
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))

@@ -31,7 +31,7 @@ from typing import Any
 
 from fhirpathpy.engine.evaluators import evaluators
 from fhirpathpy.engine.invocations import misc
-from fhirpathpy.engine.nodes import TypeInfo
+from fhirpathpy.engine.nodes import FP_TimeBase, TypeInfo
 from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.fhirpath_equality import equal, equivalent, not_equivalent, unequal
@@ -40,10 +40,15 @@ from conformance.fhirval.fhirpath_primitives import PRIMITIVES_WHOLE
 # ---- toString() and decimal literals ------------------------------------------------------------------
 
 def to_string(ctx: Any, inputs: list[Any]) -> list[Any]:
-    """``toString()`` as FHIRPath writes values: booleans lower case, decimals as written."""
+    """``toString()`` as FHIRPath writes values: booleans lower case, decimals as written, dates/times at
+    their own precision (HL7's convertToString gives the literal: ``@2020-01`` is ``'2020-01'``; str() of
+    fhirpathpy's FP_DateTime fills in a day from today's date)."""
     if len(inputs) != 1:
         return []
     value = get_data(inputs[0])  # type: ignore[no-untyped-call]
+    written = getattr(value, "asStr", None) if isinstance(value, FP_TimeBase) else None
+    if isinstance(written, str):
+        return [written]
     if isinstance(value, bool):
         return ["true" if value else "false"]
     if isinstance(value, (dict, list)):
@@ -104,9 +109,9 @@ def _type_matches(item: Any, wanted: TypeInfo) -> bool:
 
 
 def as_fn(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
+    """Filters the items like ofType: for R4 HL7's validator does not enforce the singleton rule on ``as``
+    (InstanceValidator ``fpe.setDoNotEnforceAsSingletonRule(!isR5Plus)``, FHIRPathEngine.funcAs)."""
     TypeInfo.model = ctx.get("model")
-    if len(inputs) > 1:
-        raise ValueError(f"as: expected a single item, got {len(inputs)}")
     return [i for i in inputs if _type_matches(i, wanted)]
 
 
@@ -115,40 +120,49 @@ def of_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
     return [i for i in inputs if _type_matches(i, wanted)]
 
 
-# ---- string functions with an empty argument (FHIRPathEngine.funcContains / funcStartsWith) -----------
+# ---- string functions (FHIRPathEngine.funcContains / funcStartsWith / funcMatchesFull) ---------------
 
-def _string_of(inputs: list[Any], fn: str) -> str | None:
-    values = [v for v in (get_data(i) for i in inputs)  # type: ignore[no-untyped-call]
-              if not (isinstance(v, dict) and set(v) <= {"extension", "id"})]
-    if len(values) != 1:
-        return None
-    if not isinstance(values[0], str):
-        raise ValueError(f"{fn}: expected a string, got {values[0]!r}")
-    return values[0]
+def _strings(inputs: list[Any]) -> list[Any]:
+    """The items' values, a primitive with no value (extensions only) left out."""
+    return [v for v in (get_data(i) for i in inputs)  # type: ignore[no-untyped-call]
+            if not (isinstance(v, dict) and set(v) <= {"extension", "id"})]
 
 
 def contains(ctx: Any, inputs: list[Any], substring: Any) -> list[Any]:
-    """Empty unless one string and one argument; an empty argument is contained in any string."""
-    text = _string_of(inputs, "contains")
-    if text is None or not isinstance(substring, str):
+    """Empty unless one item and one argument; an empty argument is contained in anything; a non-string
+    item is empty (funcContains: ``focus.size() != 1`` and no FHIR_TYPES_STRING answer nothing)."""
+    values = _strings(inputs)
+    if len(values) != 1 or not isinstance(substring, str):
         return []
-    return [substring in text]
+    if substring == "":
+        return [True]
+    return [substring in values[0]] if isinstance(values[0], str) else []
 
 
 def starts_with(ctx: Any, inputs: list[Any], prefix: Any) -> list[Any]:
-    text = _string_of(inputs, "startsWith")
-    if text is None or not isinstance(prefix, str):
+    """The first item judged (funcStartsWith reads focus.get(0): for R4 the singleton rule is not enforced,
+    InstanceValidator ``setDoNotEnforceAsSingletonRule(!isR5Plus)``); an empty prefix is true; a
+    non-string first item is empty."""
+    values = _strings(inputs)
+    if not values or not isinstance(prefix, str):
         return []
-    return [text.startswith(prefix)]
+    if prefix == "":
+        return [True]
+    return [values[0].startswith(prefix)] if isinstance(values[0], str) else []
 
 
 def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
     """``matchesFull(regex)`` (FHIRPath 2.0, FHIRPathEngine.funcMatchesFull): the whole string matches;
-    fhirpathpy lacks it. ``matches()`` itself is a search in both engines (``find`` with DOTALL)."""
-    text = _string_of(inputs, "matchesFull")
-    if text is None or not isinstance(regex, str) or not regex:
+    fhirpathpy lacks it. ``matches()`` itself is a search in both engines (``find`` with DOTALL). Not one
+    item, or an empty regex, is false in funcMatchesFull; a non-string item is empty."""
+    values = _strings(inputs)
+    if not isinstance(regex, str):
         return []
-    return [re.fullmatch(regex, text, re.DOTALL) is not None]
+    if len(values) != 1 or not regex:
+        return [False]
+    if not isinstance(values[0], str):
+        return []
+    return [values[0] != "" and re.fullmatch(regex, values[0], re.DOTALL) is not None]
 
 
 # ---- HL7's environment variables (FHIRPathEngine.resolveConstant) -------------------------------------
@@ -183,7 +197,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "ofType": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
     "contains": {"fn": contains, "arity": {1: ["String"]}, "nullable_input": True},
     "startsWith": {"fn": starts_with, "arity": {1: ["String"]}, "nullable_input": True},
-    "matchesFull": {"fn": matches_full, "arity": {1: ["String"]}, "nullable_input": True},
+    "matchesFull": {"fn": matches_full, "arity": {1: ["String"]}},  # no item: false (funcMatchesFull)
     "~": {"fn": equivalent, "arity": {2: ["Any", "Any"]}},
     "!~": {"fn": not_equivalent, "arity": {2: ["Any", "Any"]}},
 }

@@ -52,7 +52,8 @@ def check(w: Walker, vs: Json, loc: str) -> None:
             for j, f in enumerate(_list(rule.get("filter"))):
                 where = f"{loc}.compose.{part}[{i}].filter[{j}]"
                 prop = f.get("property")
-                if (prop in _PROPERTIES and "value" not in f and isinstance(f.get("_value"), dict)
+                if (isinstance(prop, str) and prop in _PROPERTIES and "value" not in f
+                        and isinstance(f.get("_value"), dict)
                         and _has_rules(w, rule.get("system"), str(prop))):
                     _filter(w, f["_value"], declared, where)
 
