@@ -280,11 +280,13 @@ def _on_base_types(w: Walker, host_path: str) -> set[str]:
     (InstanceValidator.checkExtensionContext walks ``sd.getBaseDefinition()`` comparing ``type + rest``)."""
     first, dot, rest = host_path.partition(".")
     out: set[str] = set()
+    seen: set[str] = set()  # each baseDefinition once: a cycle among a package's definitions ends the walk
     idx = w.model.index(first) if dot else None
-    while idx is not None and len(out) < 10:
+    while idx is not None:
         base = idx.sd.get("baseDefinition")
-        if not isinstance(base, str):
+        if not isinstance(base, str) or base in seen:
             break
+        seen.add(base)
         idx = w.model.index(base)
         if idx is not None:
             out.add(f"{idx.type}.{rest}")

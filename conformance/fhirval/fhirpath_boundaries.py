@@ -114,6 +114,9 @@ def time_boundary(value: str, precision: int, high: bool) -> str:
     return text[:_TIME_CUTS[precision]] + zone
 
 
+_QUANTITIES = ("Quantity", "SimpleQuantity", "Age", "Count", "Distance", "Duration", "MoneyQuantity")
+
+
 def _boundary(inputs: list[Any], precision: Any, high: bool) -> list[Any]:
     if not inputs:
         return []
@@ -131,6 +134,12 @@ def _boundary(inputs: list[Any], precision: Any, high: bool) -> list[Any]:
     if isinstance(value, FP_Quantity):
         text = decimal(str(value.value), 8 if precision is None else precision)
         return [FP_Quantity(Decimal(text), value.unit)]  # type: ignore[no-untyped-call]
+    if isinstance(value, dict) and path in _QUANTITIES:
+        # funcLowBoundary's ``base.hasType("Quantity")``: a copy of the resource's Quantity, its value moved
+        if "value" not in value:
+            return []
+        text = decimal(str(value["value"]), 8 if precision is None else precision)
+        return [ResourceNode.create_node({**value, "value": Decimal(text)}, path)]  # type: ignore[no-untyped-call]
     if isinstance(value, FP_Time):
         text = time_boundary(str(value.asStr).lstrip("T"), 9 if precision is None else precision, high)
         return [FP_Time(text)]  # type: ignore[no-untyped-call]

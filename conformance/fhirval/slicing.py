@@ -274,6 +274,12 @@ def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any) -> bo
     return None if all(i.severity == "information" for i in probe.issues) else False
 
 
+def _extends_choice(first: str, second: str) -> bool:
+    """InstanceValidator.matchSlice accepts a value in a second slice when the first's path ends in ``[x]`` and
+    the second's extends it (every slice of a choice element, ``value[x]``, has that path)."""
+    return first.endswith("[x]") and second.startswith(first[:-3])
+
+
 def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: str, where: str, loc: str,
            as_array: bool) -> list[Node | None]:
     """The slice of each item (None: none matched), after reporting the slicing rules' violations."""
@@ -297,6 +303,9 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                         continue
                     if matched is None:
                         maybe.setdefault(n, set()).add(id(s))
+                        continue
+                    if matched and match is not None and _extends_choice(match.path, s.path):
+                        match = s  # matchSlice's isOk: a choice's slices may overlap; the later one is kept
                         continue
                     if matched and match is not None:
                         # HL7's matchSlice tries every slice: a second one is VALIDATION_VAL_PROFILE_MATCHMULTIPLE

@@ -353,8 +353,8 @@ class Terminology:
                 subtract(out, self._include(exclude))
         if compose.get("inactive") is False:  # R4: "the inactive codes will not be included in the expansion"
             for system, codes in out.codes.items():
-                props = self.properties(system)
-                codes.difference_update({c for c in codes if _inactive(props.get(c, {}))})
+                concepts = self._concepts.get(system, {})
+                codes.difference_update({c for c in codes if _inactive(concepts.get(c))})
         return out
 
     def _include(self, include: Json) -> Expansion:
@@ -397,10 +397,31 @@ class Terminology:
         return out
 
 
-def _inactive(props: dict[str, set[str]]) -> bool:
+_STANDARDS_STATUS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+
+
+def _inactive(concept: Json | None) -> bool:
     """A concept HL7 counts inactive (CodeSystemUtilities.isInactive, which ValueSetValidator asks when the value
-    set's ``compose.inactive`` is false): ``status`` inactive or retired, or ``inactive`` true."""
-    return bool(props.get("status", set()) & {"inactive", "retired"}) or "true" in props.get("inactive", set())
+    set's ``compose.inactive`` is false): a withdrawn standards-status, else the FIRST ``status`` (inactive or
+    retired) or ``inactive`` (true) property decides; later properties are never read."""
+    if not isinstance(concept, dict):
+        return False
+    for ext in as_list(concept.get("extension")):
+        if isinstance(ext, dict) and ext.get("url") == _STANDARDS_STATUS:
+            if ext.get("valueCode") == "withdrawn":
+                return True
+            break  # readStringExtension reads the first such extension only
+    for p in as_list(concept.get("property")):
+        if not isinstance(p, dict):
+            continue
+        text = next((p[k] for k in ("valueString", "valueCode") if isinstance(p.get(k), str)), None)
+        if p.get("code") == "status" and text is not None:  # hasValueStringType: string and its subtype code
+            return text in ("inactive", "retired")
+        if p.get("code") == "inactive" and isinstance(p.get("valueBoolean"), bool):
+            return bool(p["valueBoolean"])
+        if p.get("code") == "inactive" and "valueCode" in p:
+            return p.get("valueCode") == "true"
+    return False
 
 
 def _base_copy(found: Json, url: str, kind: str) -> bool:
