@@ -180,18 +180,26 @@ def test_build_extensions_of_hl7s_publisher_are_not_errors() -> None:
 
 # ---- what a dependency that cannot be loaded defines is not judged (IPS 2.0.0 depends on hl7.fhir.uv.ipa) ----
 
-def _ig_with_missing_dependency(tmp_path: Path) -> Any:
+def guide_with_missing_dependency(tmp_path: Path, depends_uri: str, **guide: Any) -> Path:
+    """The package folder of a guide x.ig whose dependency x.dep (named by ``depends_uri``) is nowhere to load."""
     import json
-
-    from conformance.fhirval.layered import load_definitions
 
     folder = tmp_path / "x.ig" / "package"
     folder.mkdir(parents=True)
     (folder / "package.json").write_text(json.dumps(
         {"name": "x.ig", "version": "1.0.0", "dependencies": {"hl7.fhir.r4.core": "4.0.1", "x.dep": "1.0.0"}}))
     (folder / "ImplementationGuide-x.ig.json").write_text(json.dumps(
-        {"resourceType": "ImplementationGuide", "id": "x.ig", "packageId": "x.ig", "dependsOn": [
-            {"uri": "http://x.org/dep/ImplementationGuide/x.dep", "packageId": "x.dep", "version": "1.0.0"}]}))
+        {"resourceType": "ImplementationGuide", "id": "x.ig", **guide, "packageId": "x.ig", "dependsOn": [
+            {"uri": depends_uri, "packageId": "x.dep", "version": "1.0.0"}]}))
+    return folder
+
+
+def _ig_with_missing_dependency(tmp_path: Path) -> Any:
+    import json
+
+    from conformance.fhirval.layered import load_definitions
+
+    folder = guide_with_missing_dependency(tmp_path, "http://x.org/dep/ImplementationGuide/x.dep")
     derived = _profile("P", "Patient", [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}])
     derived["baseDefinition"] = "http://x.org/dep/StructureDefinition/dep-patient"
     (folder / "StructureDefinition-P.json").write_text(json.dumps(derived))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from tests.fhirval.test_agreement_classes import errors
+from tests.fhirval.test_ig_false_alarms import guide_with_missing_dependency
 
 
 def _condition(*codings: dict[str, str]) -> dict[str, Any]:
@@ -27,14 +27,8 @@ def _guide_with_uncharted_dependency(tmp_path: Path) -> Any:
     """A guide whose missing dependency's dependsOn.uri is a registry page: its canonical base is unknown."""
     from conformance.fhirval.layered import load_definitions
 
-    folder = tmp_path / "x.ig" / "package"
-    folder.mkdir(parents=True)
-    (folder / "package.json").write_text(json.dumps(
-        {"name": "x.ig", "version": "1.0.0", "dependencies": {"hl7.fhir.r4.core": "4.0.1", "x.dep": "1.0.0"}}))
-    (folder / "ImplementationGuide-x.ig.json").write_text(json.dumps(
-        {"resourceType": "ImplementationGuide", "id": "x.ig", "url": "http://x.org/ig/ImplementationGuide/x.ig",
-         "packageId": "x.ig", "dependsOn": [
-             {"uri": "https://registry.example/packages/x.dep", "packageId": "x.dep", "version": "1.0.0"}]}))
+    guide_with_missing_dependency(tmp_path, "https://registry.example/packages/x.dep",
+                                  url="http://x.org/ig/ImplementationGuide/x.ig")
     return load_definitions([tmp_path / "x.ig"], cache=None)
 
 
