@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.references import is_absolute_url
+from conformance.fhirval.source import items
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -48,12 +49,8 @@ _VALUE_TYPES = {"valueCode": "code", "valueCoding": "Coding", "valueString": "st
                 "valueBoolean": "boolean", "valueDateTime": "dateTime", "valueDecimal": "decimal"}
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _concepts(holder: Json, where: str, depth: int = 0) -> Iterator[tuple[Json, str]]:
-    for i, concept in enumerate(_list(holder.get("concept"))):
+    for i, concept in enumerate(items(holder.get("concept"))):
         if isinstance(concept, dict):
             yield concept, f"{where}.concept[{i}]"
             if depth < 64:
@@ -87,7 +84,7 @@ def check(w: Walker, cs: Json, loc: str) -> None:
                                                                         "code system does")
         _check_supplement_codes(w, cs, base, concepts)
         _check_hierarchy_meaning(w, cs, term.code_system(base), loc)
-        for i, concept in enumerate(_list(cs.get("concept"))):  # the top-level concepts, as HL7's validator
+        for i, concept in enumerate(items(cs.get("concept"))):  # the top-level concepts, as HL7's validator
             code = concept.get("code") if isinstance(concept, dict) else None
             where = f"{loc}.concept[{i}]"
             if isinstance(code, str) and term.code_in_system(base, code) is False:
@@ -123,7 +120,7 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
     uris: set[str] = set()
     codes: set[str] = set()
     internal: set[str] = set()
-    for i, prop in enumerate(_list(cs.get("property"))):
+    for i, prop in enumerate(items(cs.get("property"))):
         if not isinstance(prop, dict):
             continue
         where, uri, code = f"{loc}.property[{i}]", prop.get("uri"), prop.get("code")
@@ -145,7 +142,7 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
     if not types:
         return
     for concept, where in concepts:
-        for j, value in enumerate(_list(concept.get("property"))):
+        for j, value in enumerate(items(concept.get("property"))):
             code = value.get("code") if isinstance(value, dict) else None
             declared = types.get(code) if isinstance(code, str) else None
             if declared is None or not isinstance(value, dict):
@@ -183,7 +180,7 @@ def _code_checked(prop: Json) -> bool:
         return False
     if isinstance(uri, str) and uri.startswith(_CONCEPT_PROPERTIES) and uri[len(_CONCEPT_PROPERTIES):] in _KNOWN:
         return uri in _INTERNAL
-    if any(isinstance(e, dict) and e.get("url") in _PROPERTY_VALUE_SETS for e in _list(prop.get("extension"))):
+    if any(isinstance(e, dict) and e.get("url") in _PROPERTY_VALUE_SETS for e in items(prop.get("extension"))):
         return False
     return not (isinstance(uri, str) and "#" in uri)
 
@@ -191,7 +188,7 @@ def _code_checked(prop: Json) -> bool:
 def _code_values(concepts: list[tuple[Json, str]], properties: set[str]) -> Iterator[tuple[str, str, str]]:
     """(location, property code, code named) of each concept's ``valueCode`` under one of these properties."""
     for concept, where in concepts:
-        for j, value in enumerate(_list(concept.get("property"))):
+        for j, value in enumerate(items(concept.get("property"))):
             code, target = (value.get("code"), value.get("valueCode")) if isinstance(value, dict) else (None, None)
             if isinstance(code, str) and code in properties and isinstance(target, str):
                 yield f"{where}.property[{j}]", code, target
@@ -200,7 +197,7 @@ def _code_values(concepts: list[tuple[Json, str]], properties: set[str]) -> Iter
 def _check_supplement_codes(w: Walker, cs: Json, base: str, concepts: list[tuple[Json, str]]) -> None:
     """A supplement's code-typed property value names a code of the supplemented system (checkCodeProperty asks the
     terminology for it, an error for a supplement, each code once); judged when that system is held here."""
-    checked = {p["code"] for p in _list(cs.get("property"))
+    checked = {p["code"] for p in items(cs.get("property"))
                if isinstance(p, dict) and isinstance(p.get("code"), str) and _code_checked(p)}
     reported: set[str] = set()
     for where, prop, target in _code_values(concepts, checked):
@@ -230,7 +227,7 @@ def _check_value_set(w: Walker, cs: Json, count: int, loc: str) -> None:
     if vs is None:
         return
     compose = vs.get("compose")
-    includes = _list(compose.get("include")) if isinstance(compose, dict) else []
+    includes = items(compose.get("include")) if isinstance(compose, dict) else []
     if len(includes) != 1 or not isinstance(includes[0], dict):
         w.sink.error("code-system-content", f"{loc}.valueSet", f"the value set {vs_url} is said to hold all the "
                                                                "codes of this CodeSystem, but it does not include "
@@ -244,7 +241,7 @@ def _check_value_set(w: Walker, cs: Json, count: int, loc: str) -> None:
         w.sink.error("code-system-content", f"{loc}.valueSet", f"the value set {vs_url} includes only part of "
                                                                "this CodeSystem (concepts, filters or value sets)")
     expansion = vs.get("expansion")
-    if isinstance(expansion, dict) and "contains" in expansion and len(_list(expansion["contains"])) != count:
+    if isinstance(expansion, dict) and "contains" in expansion and len(items(expansion["contains"])) != count:
         w.sink.error("code-system-content", f"{loc}.valueSet", f"the expansion of {vs_url} has "
-                                                               f"{len(_list(expansion['contains']))} codes, this "
+                                                               f"{len(items(expansion['contains']))} codes, this "
                                                                f"CodeSystem {count}")

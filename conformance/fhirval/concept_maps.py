@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.source import objects
 from conformance.fhirval.terminology_grammars import GRAMMARS
 
 if TYPE_CHECKING:
@@ -21,23 +22,19 @@ if TYPE_CHECKING:
     from conformance.fhirval.source import Json
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def check(w: Walker, cm: Json, loc: str) -> None:
     _check_scopes(w, cm, loc)
-    for i, group in enumerate(_list(cm.get("group"))):
+    for i, group in enumerate(objects(cm.get("group"))):
         where = f"{loc}.group[{i}]"
         source = _held(w, group, "source")
         target = _held(w, group, "target")
-        for j, element in enumerate(_list(group.get("element"))):
+        for j, element in enumerate(objects(group.get("element"))):
             here = f"{where}.element[{j}]"
             if source is not None:
                 _code(w, source, element.get("code"), f"{here}.code", "source")
             if target is None:
                 continue
-            for k, tgt in enumerate(_list(element.get("target"))):
+            for k, tgt in enumerate(objects(element.get("target"))):
                 _code(w, target, tgt.get("code"), f"{here}.target[{k}].code", "target")
 
 

@@ -39,7 +39,7 @@ from conformance.fhirval import (
     value_set_parameters,
 )
 from conformance.fhirval.references import is_absolute_url
-from conformance.fhirval.source import search_parameter
+from conformance.fhirval.source import items, search_parameter
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -86,14 +86,10 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         operation_profiles.check(w, res, loc)
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
-    for i, rest in enumerate(_list(cs.get("rest"))):
-        for j, resource in enumerate(_list(rest.get("resource") if isinstance(rest, dict) else None)):
-            params = _list(resource.get("searchParam") if isinstance(resource, dict) else None)
+    for i, rest in enumerate(items(cs.get("rest"))):
+        for j, resource in enumerate(items(rest.get("resource") if isinstance(rest, dict) else None)):
+            params = items(resource.get("searchParam") if isinstance(resource, dict) else None)
             for k, param in enumerate(params):
                 if not isinstance(param, dict) or not isinstance(param.get("definition"), str):
                     continue
@@ -112,7 +108,7 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
     if not isinstance(compose, dict):
         return
     for part in ("include", "exclude"):
-        for i, rule in enumerate(_list(compose.get(part))):
+        for i, rule in enumerate(items(compose.get(part))):
             system = rule.get("system") if isinstance(rule, dict) else None
             if isinstance(system, str) and system and not is_absolute_url(system.partition("|")[0]):
                 w.sink.error("value-set-rule", f"{loc}.compose.{part}[{i}].system",
@@ -149,7 +145,7 @@ def check_inherited_obligations(w: Walker, sd: Json, loc: str) -> None:
     base_url = sd.get("baseDefinition")
     if not isinstance(base_url, str) or w.model.index(base_url) is None:
         return
-    for i, ext in enumerate(_list(sd.get("extension"))):
+    for i, ext in enumerate(items(sd.get("extension"))):
         if not isinstance(ext, dict) or not isinstance(ext.get("url"), str) or ext["url"] not in _INHERIT_OBLIGATIONS:
             continue
         url = ext.get("valueCanonical")
@@ -158,7 +154,7 @@ def check_inherited_obligations(w: Walker, sd: Json, loc: str) -> None:
             continue
         where = f"{loc}.extension[{i}]"
         marked = any(isinstance(e, dict) and isinstance(e.get("url"), str) and e["url"] in _OBLIGATION_PROFILE
-                     and e.get("valueBoolean") is True for e in _list(other.sd.get("extension")))
+                     and e.get("valueBoolean") is True for e in items(other.sd.get("extension")))
         if not marked:
             w.sink.error("obligation-profile", where, f"the profile {url} is not marked as an obligation profile "
                                                       "(obligation-profile): obligations cannot come from it")
@@ -190,7 +186,7 @@ def _union_parts(expression: str) -> list[str]:
 
 
 def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
-    bases = {b for b in _list(sp.get("base")) if isinstance(b, str)}
+    bases = {b for b in items(sp.get("base")) if isinstance(b, str)}
     expression = sp.get("expression")
     if isinstance(expression, str) and bases and not bases & _GENERIC_BASES:
         for part in _union_parts(expression):
@@ -201,7 +197,7 @@ def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
                              f"the expression starts from {named}, which is not one of the base types "
                              f"({', '.join(sorted(bases))})")
                 break
-    if sp.get("type") == "composite" and len(_list(sp.get("component"))) < 2:
+    if sp.get("type") == "composite" and len(items(sp.get("component"))) < 2:
         # SearchParameterValidator: SEARCHPARAMETER_MISSING_COMPONENTS (a composite of one part searches nothing
         # a plain parameter does not)
         w.sink.error("search-parameter", loc, "a composite search parameter needs at least two components")
@@ -212,7 +208,7 @@ def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
     if isinstance(sp.get("type"), str) and sp["type"] != origin.get("type"):
         w.sink.error("search-parameter", loc, f"the type {sp['type']} differs from the type {origin.get('type')} of "
                                               f"{origin_url}, which this SearchParameter is derived from")
-    origin_bases = {b for b in _list(origin.get("base")) if isinstance(b, str)}
+    origin_bases = {b for b in items(origin.get("base")) if isinstance(b, str)}
     if "Resource" in origin_bases:
         # derived from a parameter on every resource: any base is one of its bases. Only Resource, as HL7's
         # SEARCHPARAMETER_BASE_WRONG (`sp.hasBase(b) || sp.hasBase("Resource")`): DomainResource is matched as named

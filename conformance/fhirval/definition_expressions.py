@@ -23,14 +23,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.fhirpath_syntax import syntax_error
+from conformance.fhirval.source import items
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _report(w: Walker, where: str, what: str, expression: Any) -> None:
@@ -47,19 +44,19 @@ def check_structure(w: Walker, sd: Json, loc: str) -> None:
         return  # HL7 validates a structure's elements and context only with its base loaded
     url = sd.get("url")
     snapshot = sd.get("snapshot")
-    elements = _list(snapshot.get("element")) if isinstance(snapshot, dict) else []
+    elements = items(snapshot.get("element")) if isinstance(snapshot, dict) else []
     for i, ed in enumerate(elements):
-        for j, c in enumerate(_list(ed.get("constraint") if isinstance(ed, dict) else None)):
+        for j, c in enumerate(items(ed.get("constraint") if isinstance(ed, dict) else None)):
             if not isinstance(c, dict) or not c.get("key") or c.get("source") not in (None, "", url):
                 continue
             _report(w, f"{loc}.snapshot.element[{i}].constraint[{j}].expression",
                     f"expression of the invariant {c.get('key')}", c.get("expression"))
-    if not any(isinstance(c, dict) and c.get("type") in ("element", "extension") for c in _list(sd.get("context"))):
+    if not any(isinstance(c, dict) and c.get("type") in ("element", "extension") for c in items(sd.get("context"))):
         return  # HL7 finds no type to check it on (UNABLE_TO_DETERMINE_TYPE_CONTEXT_INV, a hint) and parses nothing
-    for i, invariant in enumerate(_list(sd.get("contextInvariant"))):
+    for i, invariant in enumerate(items(sd.get("contextInvariant"))):
         _report(w, f"{loc}.contextInvariant[{i}]", "context invariant", invariant)
 
 
 def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
-    if _list(sp.get("base")):
+    if items(sp.get("base")):
         _report(w, f"{loc}.expression", "search expression", sp.get("expression"))

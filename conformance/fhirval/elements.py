@@ -31,7 +31,7 @@ from conformance.fhirval.index import (
 )
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.primitives import PRIMITIVES
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, items
 from conformance.fhirval.values import show
 from conformance.fhirval.vitals import implied_profile
 
@@ -48,10 +48,6 @@ class Place:
     loc: str
     contained: bool
     full_url: str | None
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 class Walker(ValueWalker):
@@ -231,13 +227,13 @@ class Walker(ValueWalker):
         inner = next((k for k in range(len(self.frames) - 1, -1, -1) if not self.frames[k].contained), None)
         if inner is not None:
             frame = self.frames[inner]
-            for i, c in enumerate(_listed(frame.resource.get("contained"))):
+            for i, c in enumerate(items(frame.resource.get("contained"))):
                 if c is target:
                     return Place(inner + 1, f"{frame.loc}.contained[{i}]", True, None)
         bundle = next((k for k in range(len(self.frames) - 1, -1, -1) if self.frames[k].type == "Bundle"), None)
         if bundle is not None:
             frame = self.frames[bundle]
-            for i, e in enumerate(_listed(frame.resource.get("entry"))):
+            for i, e in enumerate(items(frame.resource.get("entry"))):
                 if isinstance(e, dict) and e.get("resource") is target:
                     full_url = e.get("fullUrl")
                     return Place(bundle + 1, f"{frame.loc}.entry[{i}].resource", False,

@@ -20,29 +20,26 @@ this harness does not share). A constraint without an expression is skipped, as 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _elements(sd: Json, part: str) -> list[Json]:
     holder = sd.get(part)
-    return _list(holder.get("element")) if isinstance(holder, dict) else []
+    return objects(holder.get("element")) if isinstance(holder, dict) else []
 
 
 def _constraints(elements: list[Json], at: str) -> list[tuple[str, str, Json]]:
     """(key, location, constraint) of each constraint with a key and an expression, in document order."""
     found = []
     for i, ed in enumerate(elements):
-        for j, c in enumerate(_list(ed.get("constraint"))):
+        for j, c in enumerate(objects(ed.get("constraint"))):
             key, expression = c.get("key"), c.get("expression")
             if isinstance(key, str) and key and isinstance(expression, str) and expression:
                 found.append((key, f"{at}[{i}].constraint[{j}]", c))

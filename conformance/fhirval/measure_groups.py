@@ -15,6 +15,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.source import objects
+
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
@@ -23,13 +25,9 @@ _POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 _ALTERNATE_SCORE = "http://hl7.org/fhir/us/davinci-deqm/StructureDefinition/extension-alternateScoreType"
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def codings(code: Any) -> set[tuple[str | None, str | None]]:
     """(system, code) of each Coding; a value of another shape (a list, an object) is taken as absent, never hashed."""
-    return ({(_text(c.get("system")), _text(c.get("code"))) for c in _list(code.get("coding"))}
+    return ({(_text(c.get("system")), _text(c.get("code"))) for c in objects(code.get("coding"))}
             if isinstance(code, dict) else set())
 
 
@@ -43,9 +41,9 @@ def check_group(w: Walker, measure: Json, defined: Json, group: Json, report: Js
 
 
 def check_populations(w: Walker, defined: Json, group: Json, loc: str) -> None:
-    populations = _list(defined.get("population"))
+    populations = objects(defined.get("population"))
     seen: set[int] = set()
-    for i, population in enumerate(_list(group.get("population"))):
+    for i, population in enumerate(objects(group.get("population"))):
         where = f"{loc}.population[{i}]"
         code = population.get("code")
         if not isinstance(code, dict):
@@ -66,7 +64,7 @@ def check_populations(w: Walker, defined: Json, group: Json, loc: str) -> None:
 
 
 def check_score(w: Walker, measure: Json, group: Json, report: Json, loc: str) -> None:
-    scoring_code = next(iter(_list(measure.get("scoring", {}).get("coding")
+    scoring_code = next(iter(objects(measure.get("scoring", {}).get("coding")
                                    if isinstance(measure.get("scoring"), dict) else None)), {}).get("code")
     score = group.get("measureScore")
     where = f"{loc}.measureScore"
@@ -82,7 +80,7 @@ def check_score(w: Walker, measure: Json, group: Json, report: Json, loc: str) -
         return
     value = score.get("value")
     if value is None:
-        alternate = next((e for e in _list(score.get("extension")) if e.get("url") == _ALTERNATE_SCORE), {})
+        alternate = next((e for e in objects(score.get("extension")) if e.get("url") == _ALTERNATE_SCORE), {})
         value = next((v for k, v in alternate.items() if k.startswith("value")), None)
     if value is None:
         w.sink.error("measure-report", where, f"a {scoring_code} measure's score has a value")

@@ -18,14 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import measure_groups
-from conformance.fhirval.source import Json, canonical_resource
+from conformance.fhirval.source import Json, canonical_resource, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
-
-
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def check_report(w: Walker, report: Json, loc: str) -> None:
@@ -33,7 +29,7 @@ def check_report(w: Walker, report: Json, loc: str) -> None:
     if not isinstance(url, str):
         return
     if url.startswith("#"):
-        measure = next((c for c in _list(report.get("contained")) if c.get("id") == url[1:]), None)
+        measure = next((c for c in objects(report.get("contained")) if c.get("id") == url[1:]), None)
     else:
         measure = canonical_resource(w.model.source, "Measure", url)
     if measure is None or measure.get("resourceType") != "Measure":
@@ -43,9 +39,9 @@ def check_report(w: Walker, report: Json, loc: str) -> None:
         if defined is None:
             continue
         where = f"{loc}.group[{i}]"
-        _stratifiers(w, _list(defined.get("stratifier")), _list(group.get("stratifier")), where)
+        _stratifiers(w, objects(defined.get("stratifier")), objects(group.get("stratifier")), where)
         measure_groups.check_group(w, measure, defined, group, report, where)
-        for j, population in enumerate(_list(group.get("population"))):
+        for j, population in enumerate(objects(group.get("population"))):
             if population.get("subjectResults") is None:
                 continue
             if not subject_list:
@@ -71,7 +67,7 @@ def _check_count(w: Walker, population: Json, where: str) -> None:
     if isinstance(target, dict):
         kind = target.get("resourceType")
         person = isinstance(kind, str) and kind in _SUBJECT_TYPES
-        subjects = len(_list(target.get("entry"))) if kind == "List" else 1 if person else None
+        subjects = len(objects(target.get("entry"))) if kind == "List" else 1 if person else None
     else:
         parts = ref.split("/")
         subjects = 1 if len(parts) == 2 and parts[0] in _SUBJECT_TYPES else None
@@ -83,13 +79,13 @@ def _check_count(w: Walker, population: Json, where: str) -> None:
 def _groups(w: Walker, measure: Json, report: Json, loc: str) -> list[tuple[Json | None, Json]]:
     """The report's groups, each with the Measure's group it reports on (None: none, reported here), in report
     order."""
-    defined, reported = _list(measure.get("group")), _list(report.get("group"))
+    defined, reported = objects(measure.get("group")), objects(report.get("group"))
     if not defined:
         return []  # "only validate the report groups if the measure has groups"
     if len(defined) == 1 and len(reported) == 1:
         mine, theirs = reported[0].get("code"), defined[0].get("code")
         if isinstance(mine, dict) and isinstance(theirs, dict):
-            if not any(c.get("system") and c.get("code") for c in _list(mine.get("coding"))):
+            if not any(c.get("system") and c.get("code") for c in objects(mine.get("coding"))):
                 w.sink.error("measure-report", f"{loc}.group[0]", "the group's code has no coding with a system and "
                                                                   "a code")
             elif not measure_groups.codings(mine) & measure_groups.codings(theirs):
@@ -158,12 +154,12 @@ def _same_code(defined: Any, reported: Any, by_text: bool) -> bool:
         return False
     if {c for c in measure_groups.codings(defined) if c[1]} & measure_groups.codings(reported):
         return True
-    return (by_text and not _list(defined.get("coding")) and not _list(reported.get("coding"))
+    return (by_text and not objects(defined.get("coding")) and not objects(reported.get("coding"))
             and bool(defined.get("text")) and defined.get("text") == reported.get("text"))
 
 
 def _label(code: Any) -> str:
     if not isinstance(code, dict):
         return ""
-    coding = next(iter(_list(code.get("coding"))), {})
+    coding = next(iter(objects(code.get("coding"))), {})
     return str(coding.get("code") or code.get("text") or "")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import canonical_resource, split_canonical, version_matches
+from conformance.fhirval.source import canonical_resource, items, split_canonical, version_matches
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 _ALLOWED_TYPE = "http://hl7.org/fhir/StructureDefinition/operationdefinition-allowed-type"
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _MANY = 1 << 31
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def check(w: Walker, od: Json, loc: str) -> None:
@@ -78,9 +74,9 @@ def _check_circular(w: Walker, od: Json, loc: str) -> None:
 
 def _compare(w: Walker, od: Json, sd: Json, use: str, url: str, loc: str) -> None:
     snapshot = sd.get("snapshot")
-    elements = {e.get("id"): e for e in _list(snapshot.get("element") if isinstance(snapshot, dict) else None)
+    elements = {e.get("id"): e for e in items(snapshot.get("element") if isinstance(snapshot, dict) else None)
                 if isinstance(e, dict)}
-    params = [p for p in _list(od.get("parameter")) if isinstance(p, dict)]
+    params = [p for p in items(od.get("parameter")) if isinstance(p, dict)]
     for sid, slice_ in elements.items():
         if not isinstance(sid, str) or not sid.startswith("Parameters.parameter:") or "." in sid[21:]:
             continue
@@ -115,21 +111,21 @@ def _parameter(w: Walker, param: Json, slice_: Json, kinds: list[Json | None], w
     if most > -1 and slice_most > -1 and most != slice_most:
         w.sink.error("operation-profile", where, f"the parameter {name!r} has max {param.get('max')} but the "
                                                  f"{use} profile {url} says {slice_.get('max')}")
-    allowed = [e.get("valueUri") or e.get("valueCode") for e in _list(param.get("extension"))
+    allowed = [e.get("valueUri") or e.get("valueCode") for e in items(param.get("extension"))
                if isinstance(e, dict) and e.get("url") == _ALLOWED_TYPE]
     if not allowed and isinstance(param.get("type"), str):
         allowed = [param["type"]]
-    targets = [t for t in _list(param.get("targetProfile")) if isinstance(t, str)]
+    targets = [t for t in items(param.get("targetProfile")) if isinstance(t, str)]
     types: list[str] = []
     profile_targets: list[str] = []
     value, resource, part = kinds
     for focus, others in ((value, (resource, part)), (resource, (value, part))):
         if focus is None or str(focus.get("max")) == "0" or any(o is not None and o.get("min", 0) > 0 for o in others):
             continue
-        for t in _list(focus.get("type")):
+        for t in items(focus.get("type")):
             code = _code(t)
             types.append(code)
-            profile_targets += [p for p in _list(t.get("targetProfile")) if isinstance(p, str)]
+            profile_targets += [p for p in items(t.get("targetProfile")) if isinstance(p, str)]
             if code not in allowed:
                 w.sink.error("operation-profile", where, f"the {use} profile {url} allows the type {code} for "
                                                          f"{name!r}, which the parameter does not")
@@ -150,6 +146,6 @@ def _parameter(w: Walker, param: Json, slice_: Json, kinds: list[Json | None], w
 
 def _code(t: Json) -> str:
     """The type's working code: its fhir-type extension for a primitive's value, else its code."""
-    ext = next((e for e in _list(t.get("extension")) if isinstance(e, dict) and e.get("url") == _FHIR_TYPE), None)
+    ext = next((e for e in items(t.get("extension")) if isinstance(e, dict) and e.get("url") == _FHIR_TYPE), None)
     found = (ext.get("valueUrl") or ext.get("valueUri")) if ext is not None else t.get("code")
     return str(found)

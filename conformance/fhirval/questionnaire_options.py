@@ -8,18 +8,14 @@ needs a terminology service and is not judged here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
 
 _EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
-
-
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def check_option(w: Walker, q_item: Json, answer: Json, given: str, count: int, where: str) -> None:
@@ -29,7 +25,7 @@ def check_option(w: Walker, q_item: Json, answer: Json, given: str, count: int, 
     or time is one of the options of its type, and with none of that type only open-choice may have it
     (_NOINTEGER, _NOOPTIONSINTEGER...); a string is one of the string options, unless open-choice
     (_NOSTRING, _NOOPTIONSSTRING). A question without options (a value set) is not judged here."""
-    options = _list(q_item.get("answerOption"))
+    options = objects(q_item.get("answerOption"))
     if not options:
         return
     link, value = q_item.get("linkId"), answer.get(f"value{given}")
@@ -47,7 +43,7 @@ def check_option(w: Walker, q_item: Json, answer: Json, given: str, count: int, 
             w.sink.error("questionnaire", where, f"the code {key[0]}#{key[1]} is not one of the options of "
                                                   f"the question {link!r}")
         elif count != 1 and any(e.get("url") == _EXCLUSIVE and e.get("valueBoolean") is True
-                                for e in _list(match.get("extension"))):
+                                for e in objects(match.get("extension"))):
             w.sink.error("questionnaire", where, f"the option {key[0]}#{key[1]} of {link!r} is exclusive: it "
                                                   "must be the only answer")
     elif given in ("Integer", "Date", "Time"):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.fhirval.bounds import decimal_places
 from conformance.fhirval.questionnaire_answers import check_answer, check_occurs
 from conformance.fhirval.questionnaire_options import check_option
-from conformance.fhirval.source import Json, canonical_resource
+from conformance.fhirval.source import Json, canonical_resource, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -49,21 +49,17 @@ _ANSWER_TYPES: dict[str, frozenset[str]] = {
 }
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def check_response(w: Walker, qr: Json, loc: str) -> None:
     url = qr.get("questionnaire")
     if not isinstance(url, str):
         return
     if url.startswith("#"):
-        q = next((c for c in _list(qr.get("contained")) if c.get("id") == url[1:]), None)
+        q = next((c for c in objects(qr.get("contained")) if c.get("id") == url[1:]), None)
     else:
         q = canonical_resource(w.model.source, "Questionnaire", url)
     if q is None or q.get("resourceType") != "Questionnaire":
         return
-    _Judge(w, qr, q).items(_list(q.get("item")), _list(qr.get("item")), loc, [qr])
+    _Judge(w, qr, q).items(objects(q.get("item")), objects(qr.get("item")), loc, [qr])
 
 
 class _Judge:
@@ -88,19 +84,19 @@ class _Judge:
             enabled = self.enabled(q_item, chain)
             if enabled is False:
                 for i, r in answered:
-                    if _list(r.get("answer")):
+                    if objects(r.get("answer")):
                         self.w.sink.error("questionnaire", f"{loc}.item[{i}]",
                                           f"the item {link!r} has an answer, but its enableWhen says it is not enabled")
                 continue
             for i, r in answered:
                 where = f"{loc}.item[{i}]"
                 self.answers(q_item, r, where, enabled is True)
-                sub = _list(q_item.get("item"))
+                sub = objects(q_item.get("item"))
                 if sub and _type(q_item) == "group":
-                    self.items(sub, _list(r.get("item")), where, [*chain, r])
+                    self.items(sub, objects(r.get("item")), where, [*chain, r])
                 elif sub:
-                    for j, answer in enumerate(_list(r.get("answer"))):
-                        self.items(sub, _list(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
+                    for j, answer in enumerate(objects(r.get("answer"))):
+                        self.items(sub, objects(answer.get("item")), f"{where}.answer[{j}]", [*chain, r, answer])
 
     def placement(self, q_items: list[Json], r_items: list[Json], loc: str) -> None:
         """Each response item of a level HL7's validator walks is a question of that level, in the
@@ -117,7 +113,7 @@ class _Judge:
                 continue
             k = order.get(link, -1)
             if k < 0:
-                elsewhere = _question(_list(self.q.get("item")), link) is not None
+                elsewhere = _question(objects(self.q.get("item")), link) is not None
                 self.w.sink.error("questionnaire", loc, f"the item {link!r} is in the wrong place" if elsewhere else
                                   f"the linkId {link!r} is not an item of the Questionnaire")
             else:  # QuestionnaireValidator: lastIndex follows every item, so one item moved is one error
@@ -129,7 +125,7 @@ class _Judge:
         """Where a response item's own items may be: a display item has none, a question has them only under
         its answers, and a required group has some (QUESTIONNAIRE_QR_ITEM_DISPLAY, _GROUP_ANSWER,
         _GROUP_REQUIRED), whatever the item's enableWhen says."""
-        kind, link, nested = _type(q_item), q_item.get("linkId"), _list(r.get("item"))
+        kind, link, nested = _type(q_item), q_item.get("linkId"), objects(r.get("item"))
         if kind == "display" and nested:
             self.w.sink.error("questionnaire", where, f"the display item {link!r} has items")
         elif kind not in ("group", "display", None) and nested:
@@ -156,7 +152,7 @@ class _Judge:
         link, text, kind = q_item.get("linkId"), r.get("text"), _type(q_item)
         if isinstance(text, str) and text and text != q_item.get("text"):
             self.w.sink.error("questionnaire", where, f"the item's text differs from the question's ({link!r})")
-        answers = _list(r.get("answer"))
+        answers = objects(r.get("answer"))
         if (enabled and not answers and q_item.get("required") is True and kind not in ("group", "display")
                 and self.qr.get("status") in ("completed", "amended")):
             self.w.sink.error("questionnaire", where, f"the question {link!r} is required, but this completed "
@@ -186,7 +182,7 @@ class _Judge:
         """The question's ``maxDecimalPlaces`` on a decimal or Quantity answer (QuestionnaireValidator's
         QUESTIONNAIRE_QR_ITEM_DECIMAL_MAX_DECIMALS: the places written after the point). The JSON number is read as a
         float, so trailing zeros are lost: "1.660" counts 2 places, never more than it was written with."""
-        limit = next((e.get("valueInteger") for e in _list(q_item.get("extension")) if e.get("url") == _MAX_PLACES),
+        limit = next((e.get("valueInteger") for e in objects(q_item.get("extension")) if e.get("url") == _MAX_PLACES),
                      None)
         quantity = answer.get("valueQuantity")
         value, kind = ((answer["valueDecimal"], "decimal") if "valueDecimal" in answer
@@ -201,13 +197,13 @@ class _Judge:
 
     def enabled(self, q_item: Json, chain: list[Json]) -> bool | None:
         """True, False, or None when it cannot be told."""
-        for ext in _list(q_item.get("extension")):
+        for ext in objects(q_item.get("extension")):
             key = _EXPRESSION_EXTENSIONS.get(str(ext.get("url")))
             if key is not None:
                 value = ext.get(key)
                 expression = value.get("expression") if isinstance(value, dict) else value
                 return self.expression(expression) if isinstance(expression, str) else None
-        conditions = _list(q_item.get("enableWhen"))
+        conditions = objects(q_item.get("enableWhen"))
         if not conditions:
             return True
         results = [self.condition(c, chain) for c in conditions]
@@ -252,7 +248,7 @@ def _question(q_items: list[Json], link: str) -> Json | None:
     for q_item in q_items:
         if q_item.get("linkId") == link:
             return q_item
-        found = _question(_list(q_item.get("item")), link)
+        found = _question(objects(q_item.get("item")), link)
         if found is not None:
             return found
     return None
@@ -261,7 +257,7 @@ def _question(q_items: list[Json], link: str) -> Json | None:
 def _find(node: Json, link: str) -> list[Json] | None:
     """Items with this linkId under ``node`` (its items and its answers' items, at any depth); None: none."""
     found: list[Json] = []
-    for child in _list(node.get("item")) + [i for a in _list(node.get("answer")) for i in _list(a.get("item"))]:
+    for child in objects(node.get("item")) + [i for a in objects(node.get("answer")) for i in objects(a.get("item"))]:
         if child.get("linkId") == link:
             found.append(child)
         else:
@@ -275,7 +271,7 @@ def _answers(question: str, chain: list[Json]) -> list[tuple[str, Any]]:
     for node in reversed(chain):
         items = _find(node, question)
         if items is not None:
-            return [(k[5:], v) for r in items for a in _list(r.get("answer")) for k, v in a.items()
+            return [(k[5:], v) for r in items for a in objects(r.get("answer")) for k, v in a.items()
                     if k.startswith("value")]
     return []
 

@@ -16,6 +16,16 @@ from typing import Any, Protocol
 
 Json = dict[str, Any]
 
+
+def items(value: Any) -> list[Any]:
+    """A JSON array's items; nothing for any other shape (hostile input never reaches a loop as a string or dict)."""
+    return value if isinstance(value, list) else []
+
+
+def objects(value: Any) -> list[Json]:
+    """The objects of a JSON array, skipping other items; nothing for any other shape."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
 FHIR_BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 

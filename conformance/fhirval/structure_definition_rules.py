@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.source import objects
+
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
@@ -37,13 +39,9 @@ _CORE = "http://hl7.org/fhir/StructureDefinition/"
 _VERSION_SPECIFIC = "http://hl7.org/fhir/StructureDefinition/version-specific-use"
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _elements(sd: Json, part: str) -> list[Json]:
     holder: Any = sd.get(part)
-    return _list(holder.get("element")) if isinstance(holder, dict) else []
+    return objects(holder.get("element")) if isinstance(holder, dict) else []
 
 
 def check(w: Walker, sd: Json, loc: str) -> None:
@@ -144,7 +142,7 @@ def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:
         check_element_contexts(w, sd, loc)
         return
     if not _has_json_name(sd):
-        for i, _ in enumerate(_list(sd.get("context"))):
+        for i, _ in enumerate(objects(sd.get("context"))):
             w.sink.error("structure-type", f"{loc}.context[{i}]",
                          f"a context is only for an extension, and this structure's type is {rtype}")
     invariants: Any = sd.get("contextInvariant")
@@ -162,11 +160,11 @@ def check_element_contexts(w: Walker, sd: Json, loc: str) -> None:
     package not loaded), one limited to other FHIR versions (``version-specific-use``) and the steps after the
     first (HL7 walks them with DefinitionNavigator). Found on FR Core 2.1.0's ``fr-core-organization-sae-category``
     (context ``FRCoreOrganizationEtablissementProfile``, a profile's name), which HL7's publisher faulted."""
-    for i, ctx in enumerate(_list(sd.get("context"))):
+    for i, ctx in enumerate(objects(sd.get("context"))):
         path = ctx.get("expression")
         if ctx.get("type") != "element" or not isinstance(path, str) or not path or "#" in path:
             continue
-        if any(e.get("url") == _VERSION_SPECIFIC for e in _list(ctx.get("extension"))):
+        if any(e.get("url") == _VERSION_SPECIFIC for e in objects(ctx.get("extension"))):
             continue
         first = path.split(".", 1)[0]
         if first in ("CanonicalResource", "MetadataResource", "Base") or w.model.index(_CORE + first) is not None:
@@ -177,7 +175,7 @@ def check_element_contexts(w: Walker, sd: Json, loc: str) -> None:
 
 def _has_json_name(sd: Json) -> bool:
     root = (_elements(sd, "snapshot") or _elements(sd, "differential") or [{}])[0]
-    return any(e.get("url") in _JSON_NAMES for e in _list(root.get("extension")))
+    return any(e.get("url") in _JSON_NAMES for e in objects(root.get("extension")))
 
 
 def check_extension_url(w: Walker, sd: Json, url: str, loc: str) -> None:
@@ -200,8 +198,8 @@ def _value(ed: Json, prefix: str) -> tuple[str, Any] | None:
 
 def _type_codes(ed: Json) -> set[str]:
     codes = set()
-    for t in _list(ed.get("type")):
-        code = next((e.get("valueUrl") or e.get("valueUri") for e in _list(t.get("extension"))
+    for t in objects(ed.get("type")):
+        code = next((e.get("valueUrl") or e.get("valueUri") for e in objects(t.get("extension"))
                      if e.get("url") == _FHIR_TYPE), None) or t.get("code")
         if isinstance(code, str):
             codes.add(code)

@@ -19,9 +19,10 @@ As HL7's validator, without its terminology server:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from conformance.fhirval import code_system_rules
+from conformance.fhirval.source import items
 from conformance.fhirval.terminology_grammars import GRAMMARS
 
 if TYPE_CHECKING:
@@ -37,16 +38,12 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         check_value_set(w, res, loc)
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def check_code_system(w: Walker, cs: Json, loc: str) -> None:
     content = cs.get("content")
     if isinstance(cs.get("supplements"), str) and isinstance(content, str) and content != "supplement":
         w.sink.error("code-system-content", f"{loc}.content",
                      f"a CodeSystem that supplements {cs['supplements']} has content 'supplement', not {content!r}")
-    if content == "not-present" and _list(cs.get("concept")):
+    if content == "not-present" and items(cs.get("concept")):
         w.sink.error("code-system-content", f"{loc}.concept[0]",
                      "the CodeSystem says its content is not-present, but it lists concepts")
 
@@ -57,17 +54,17 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
         return
     term = w.model.term
     for part in ("include", "exclude"):
-        for i, inc in enumerate(_list(compose.get(part))):
+        for i, inc in enumerate(items(compose.get(part))):
             system = inc.get("system") if isinstance(inc, dict) else None
             if isinstance(system, str):
                 _check_system(w, inc, system, f"{loc}.compose.{part}[{i}]")
-            if not isinstance(system, str) or not _list(inc.get("concept")):
+            if not isinstance(system, str) or not items(inc.get("concept")):
                 continue
             cs = term.code_system(system)
             version = inc.get("version")
             if system not in GRAMMARS and (cs is None or (isinstance(version, str) and version != cs.get("version"))):
                 continue  # not held, or held at another version than the one this include names
-            for j, concept in enumerate(_list(inc.get("concept"))):
+            for j, concept in enumerate(items(inc.get("concept"))):
                 code = concept.get("code") if isinstance(concept, dict) else None
                 if isinstance(code, str) and term.code_in_system(system, code) is False:
                     w.sink.error("code-unknown", f"{loc}.compose.{part}[{i}].concept[{j}]",
@@ -110,7 +107,7 @@ def _check_system(w: Walker, inc: Json, system: str, where: str) -> None:
     cs = term.code_system(system)
     if cs is None or system in _OWN_CHECKERS:
         return
-    for k, flt in enumerate(_list(inc.get("filter"))):
+    for k, flt in enumerate(items(inc.get("filter"))):
         if isinstance(flt, dict):
             _check_filter(w, cs, system, flt, f"{where}.filter[{k}]")
 
@@ -118,9 +115,9 @@ def _check_system(w: Walker, inc: Json, system: str, where: str) -> None:
 def _filter_rules(cs: Json, prop: str) -> tuple[str | None, bool, frozenset[str]] | None:
     """(value type, code must be the system's, allowed ops) for a filter property a held CodeSystem knows;
     None for a property it does not know (HL7's validator: a warning) or one with nothing to check."""
-    declared = frozenset(op for f in _list(cs.get("filter")) if isinstance(f, dict) and f.get("code") == prop
-                         for op in _list(f.get("operator")) if isinstance(op, str))
-    for p in _list(cs.get("property")):
+    declared = frozenset(op for f in items(cs.get("filter")) if isinstance(f, dict) and f.get("code") == prop
+                         for op in items(f.get("operator")) if isinstance(op, str))
+    for p in items(cs.get("property")):
         if isinstance(p, dict) and p.get("code") == prop and isinstance(p.get("type"), str):
             kind = {"boolean": "boolean", "code": "code", "dateTime": "dateTime", "decimal": "decimal",
                     "integer": "integer"}.get(p["type"])

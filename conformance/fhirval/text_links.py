@@ -17,13 +17,9 @@ from lxml import etree
 
 from conformance.fhirval.fhirpath import parse_div
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, objects
 
 TEXT_LINK = "http://hl7.org/fhir/StructureDefinition/textLink"
-
-
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _value(ext: Json) -> Any:
@@ -56,12 +52,12 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
     """``resource``: the enclosing resource, the container when the narrative is a contained resource's
     (InstanceValidator resets it only for Bundle entries and Parameters); ``bundle``: the Bundle that resource is
     an entry of, whose entries' resources a ``#id`` may name too."""
-    links = [e for e in _list(narrative.get("extension")) if e.get("url") == TEXT_LINK]
+    links = [e for e in objects(narrative.get("extension")) if e.get("url") == TEXT_LINK]
     if not links:
         return
     ids = _html_ids(narrative.get("div"))
     for link in links:
-        parts = _list(link.get("extension"))
+        parts = objects(link.get("extension"))
         for part in parts:
             html_id = _value(part) if part.get("url") == "htmlid" else None
             if isinstance(html_id, str) and ids is not None and html_id not in ids:
@@ -75,7 +71,7 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
             # another resource: an entry of the same Bundle, by Type/id or fullUrl (BaseValidator.getUrlMatches;
             # outside a Bundle nothing matches), then the fragment after '#' inside the first match
             url, hashed, fragment = data.partition("#")
-            targets = [e["resource"] for e in _list(bundle.get("entry") if bundle else None)
+            targets = [e["resource"] for e in objects(bundle.get("entry") if bundle else None)
                        if isinstance(e.get("resource"), dict) and url in (
                            f"{e['resource'].get('resourceType')}/{e['resource'].get('id')}", e.get("fullUrl"))]
             _report(len(targets), data, loc, sink)
@@ -86,7 +82,7 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
 def _fragment_count(resource: Json, bundle: Json | None, fragment: str) -> int:
     """Elements of the resource with this id, and other entries of its Bundle with it (getFragmentMatches)."""
     return _count_ids(resource, fragment) + sum(
-        1 for e in _list(bundle.get("entry") if bundle else None)
+        1 for e in objects(bundle.get("entry") if bundle else None)
         if isinstance(e.get("resource"), dict) and e["resource"] is not resource
         and e["resource"].get("id") == fragment)
 

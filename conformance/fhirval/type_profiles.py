@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.source import objects
+
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
@@ -42,10 +44,6 @@ _R4_CANONICAL = frozenset({
 _MAX_DEPTH = 32  # a baseDefinition chain longer than this is a loop
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def check(w: Walker, sd: Json, loc: str) -> None:
     base = sd.get("baseDefinition")
     if not isinstance(base, str) or _structure(w, base) is None:
@@ -53,12 +51,12 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     logical = sd.get("kind") == "logical"
     for part in ("differential", "snapshot"):
         holder = sd.get(part)
-        elements = _list(holder.get("element")) if isinstance(holder, dict) else []
+        elements = objects(holder.get("element")) if isinstance(holder, dict) else []
         for i, ed in enumerate(elements):
             path = ed.get("path")
             if not isinstance(path, str):
                 continue
-            for j, t in enumerate(_list(ed.get("type"))):
+            for j, t in enumerate(objects(ed.get("type"))):
                 code = t.get("code")
                 if isinstance(code, str) and code:
                     where = f"{loc}.{part}.element[{i}].type[{j}]"
@@ -79,7 +77,7 @@ def _profiles(w: Walker, t: Json, code: str, path: str, where: str) -> None:
                                                f"cannot constrain the {code} at {path}")
         elif base.get("type") == "Extension":
             snapshot = named.get("snapshot")
-            root = (_list(snapshot.get("element")) if isinstance(snapshot, dict) else []) or [{}]
+            root = (objects(snapshot.get("element")) if isinstance(snapshot, dict) else []) or [{}]
             modifier = root[0].get("isModifier") is True
             if modifier and not path.endswith(".modifierExtension"):
                 w.sink.error("structure-type", at, f"the extension {p} is a modifier extension: it belongs on a "
@@ -149,7 +147,7 @@ def _instance_of(w: Walker, sd: Json, code: str) -> bool:
 
 def _referenceable(sd: Json) -> bool:
     """A logical model's type that may be a reference target (isReferenceableTarget)."""
-    for e in _list(sd.get("extension")):
+    for e in objects(sd.get("extension")):
         if e.get("url") == _CHARACTERISTICS and e.get("valueCode") == "can-be-target":
             return True
         if e.get("url") == _LOGICAL_TARGET and e.get("valueBoolean") is True:

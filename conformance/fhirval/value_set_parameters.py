@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -33,13 +33,9 @@ _TOKEN = re.compile(r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|%
 _ENVIRONMENT = frozenset({"ucum", "sct", "loinc", "context", "resource", "rootResource", "now", "today"})
 
 
-def _list(value: Any) -> list[Json]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _parameters(vs: Json) -> set[str]:
-    return {str(n.get("valueCode") or n.get("valueString")) for e in _list(vs.get("extension"))
-            if e.get("url") == PARAMETER for n in _list(e.get("extension")) if n.get("url") == "name"}
+    return {str(n.get("valueCode") or n.get("valueString")) for e in objects(vs.get("extension"))
+            if e.get("url") == PARAMETER for n in objects(e.get("extension")) if n.get("url") == "name"}
 
 
 def check(w: Walker, vs: Json, loc: str) -> None:
@@ -48,8 +44,8 @@ def check(w: Walker, vs: Json, loc: str) -> None:
         return
     declared = _parameters(vs)
     for part in ("include", "exclude"):
-        for i, rule in enumerate(_list(compose.get(part))):
-            for j, f in enumerate(_list(rule.get("filter"))):
+        for i, rule in enumerate(objects(compose.get(part))):
+            for j, f in enumerate(objects(rule.get("filter"))):
                 where = f"{loc}.compose.{part}[{i}].filter[{j}]"
                 prop = f.get("property")
                 if (isinstance(prop, str) and prop in _PROPERTIES and "value" not in f
@@ -67,11 +63,12 @@ def _has_rules(w: Walker, system: Any, prop: str) -> bool:
     if prop in _NO_RULES.get(system, ()):
         return False
     cs = w.model.term.code_system(system)
-    return cs is None or not any(p.get("code") == prop and p.get("type") == "string" for p in _list(cs.get("property")))
+    return cs is None or not any(p.get("code") == prop and p.get("type") == "string"
+                                 for p in objects(cs.get("property")))
 
 
 def _filter(w: Walker, value: Json, declared: set[str], where: str) -> None:
-    for k, ext in enumerate(_list(value.get("extension"))):
+    for k, ext in enumerate(objects(value.get("extension"))):
         expr = ext.get("valueExpression") if ext.get("url") == EXPRESSION else None
         if not isinstance(expr, dict):
             continue
