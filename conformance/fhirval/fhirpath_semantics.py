@@ -108,14 +108,10 @@ def _type_matches(item: Any, wanted: TypeInfo) -> bool:
     return bool(have.is_(wanted))
 
 
-def as_fn(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
-    """Filters the items like ofType: for R4 HL7's validator does not enforce the singleton rule on ``as``
-    (InstanceValidator ``fpe.setDoNotEnforceAsSingletonRule(!isR5Plus)``, FHIRPathEngine.funcAs)."""
-    TypeInfo.model = ctx.get("model")
-    return [i for i in inputs if _type_matches(i, wanted)]
-
-
 def of_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
+    """The items of the type: ``ofType``, and ``as`` too, which for R4 filters the same way, HL7's validator not
+    enforcing the singleton rule on it (InstanceValidator ``fpe.setDoNotEnforceAsSingletonRule(!isR5Plus)``,
+    FHIRPathEngine.funcAs)."""
     TypeInfo.model = ctx.get("model")
     return [i for i in inputs if _type_matches(i, wanted)]
 
@@ -192,8 +188,8 @@ TABLE: dict[str, dict[str, Any]] = {
     "toString": {"fn": to_string},
     "toBoolean": {"fn": to_boolean},
     "convertsToBoolean": {"fn": converts_to_boolean},
-    "as": {"fn": as_fn, "arity": {1: ["TypeSpecifier"]}},
-    "asOp": {"fn": as_fn, "arity": {2: ["Any", "TypeSpecifier"]}},
+    "as": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
+    "asOp": {"fn": of_type, "arity": {2: ["Any", "TypeSpecifier"]}},
     "ofType": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
     "contains": {"fn": contains, "arity": {1: ["String"]}, "nullable_input": True},
     "startsWith": {"fn": starts_with, "arity": {1: ["String"]}, "nullable_input": True},
