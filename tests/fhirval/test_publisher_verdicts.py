@@ -1,0 +1,45 @@
+"""Rules calibrated on more guides' committed IG publisher output (qa.txt: HL7's own verdict per file, s-fvqa3),
+each pinned with a small synthetic resource that failed before its fix, next to one that must still fail."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.validate import validate_resource
+from tests.fhirval.test_agreement_classes import errors
+
+PRIORITY_CS = "http://terminology.hl7.org/CodeSystem/processpriority"
+
+
+def _eob(**more: Any) -> dict[str, Any]:
+    return {"resourceType": "ExplanationOfBenefit", "id": "e", "status": "active", "type": {"text": "t"},
+            "use": "claim", "patient": {"reference": "Patient/p"}, "created": "2024-01-01",
+            "insurer": {"reference": "Organization/o"}, "provider": {"reference": "Organization/o"},
+            "outcome": "complete", "insurance": [{"focal": True, "coverage": {"reference": "Coverage/c"}}], **more}
+
+
+def test_explanation_of_benefit_priority_is_judged_against_the_value_set_hl7_mends_it_to() -> None:
+    # R4 binds ExplanationOfBenefit.priority to the processpriority CodeSystem's URL; HL7's loader mends its context
+    # copy (StructureDefinitionHacker.fixSD) to ValueSet/process-priority, so PDex's prior authorisation example
+    # (HL7's qa.txt: 0 errors) was no TERMINOLOGY_TX_VALUESET_NOTFOUND_CS to HL7
+    eob = _eob(priority={"coding": [{"system": PRIORITY_CS, "code": "normal"}]})
+    assert errors(eob) == []
+    # the binding stays an example one: another system's code passes, a code the CodeSystem lacks does not
+    assert errors(_eob(priority={"coding": [{"system": "http://example.org/p", "code": "soon"}]})) == []
+    assert errors(_eob(priority={"coding": [{"system": PRIORITY_CS, "code": "whenever"}]})) == [
+        ("code-unknown", "ExplanationOfBenefit.priority.coding[0]")]
+
+
+def test_the_published_explanation_of_benefit_definition_still_names_a_code_system() -> None:
+    # the mend is HL7's context copy, not the file: R4's own StructureDefinition, validated as an instance,
+    # still binds a CodeSystem where a ValueSet belongs (SD_ED_BIND_NOT_VS)
+    sd = copy.deepcopy(base_source().structure("ExplanationOfBenefit"))
+    assert sd is not None
+    for ed in sd["snapshot"]["element"]:
+        if ed["path"] == "ExplanationOfBenefit.priority":
+            ed["binding"]["valueSet"] = PRIORITY_CS
+    found = [i for i in validate_resource(sd, base_source()) if i.severity == "error"
+             and "processpriority" in i.message]
+    assert [i.location.rsplit(".element", 1)[0] for i in found] == ["StructureDefinition.snapshot"]
