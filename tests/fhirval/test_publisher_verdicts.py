@@ -43,3 +43,34 @@ def test_the_published_explanation_of_benefit_definition_still_names_a_code_syst
     found = [i for i in validate_resource(sd, base_source()) if i.severity == "error"
              and "processpriority" in i.message]
     assert [i.location.rsplit(".element", 1)[0] for i in found] == ["StructureDefinition.snapshot"]
+
+
+def _search(expression: str, *bases: str) -> dict[str, Any]:
+    return {"resourceType": "SearchParameter", "id": "s", "url": "http://example.org/sp/s", "name": "s",
+            "status": "active", "description": "d", "code": "s", "base": list(bases), "type": "token",
+            "expression": expression}
+
+
+def test_a_search_expression_naming_an_element_its_base_lacks_is_an_error() -> None:
+    # Nigeria's immunization guide: 'Patient.birthdate', 'Immunization.vaccinecode' (HL7's qa.txt, publisher 2.0.7:
+    # "Error in search expression ...: The name 'birthdate' is not valid for any of the possible types",
+    # SearchParameterValidator.checkExpression -> FHIRPathEngine.checkOnTypes, FHIRPATH_UNKNOWN_NAME)
+    where = [("fhirpath-syntax", "SearchParameter.expression")]
+    assert errors(_search("Patient.birthdate", "Patient")) == where
+    assert errors(_search("Patient.name.famly", "Patient")) == where
+    assert errors(_search("Patient.name | Practitioner.nam", "Patient", "Practitioner")) == where
+    # names its types have: a choice by its stem or its typed name, a backbone's children, a datatype's,
+    # a name without the type in front, several bases
+    for ok in (_search("Patient.birthDate", "Patient"), _search("Observation.value", "Observation"),
+               _search("Observation.valueQuantity", "Observation"), _search("Patient.contact.name.family", "Patient"),
+               _search("name.given", "Patient"), _search("Patient.name | Practitioner.name", "Patient", "Practitioner"),
+               _search("Resource.id", "Resource"), _search("Questionnaire.item.item.linkId", "Questionnaire")):
+        assert errors(ok) == [], ok["expression"]
+
+
+def test_a_search_expression_is_not_judged_past_what_a_plain_path_can_say() -> None:
+    # past a primitive, through a Resource (every resource type to HL7), or with functions: HL7's type inference,
+    # not done here, so nothing is said
+    for unjudged in ("Patient.birthDate.whatever", "Bundle.entry.resource.whatever",
+                     "Patient.extension.where(url = 'x').valueFoo", "Patient.nameX.where(true)"):
+        assert errors(_search(unjudged, unjudged.split(".")[0])) == [], unjudged
