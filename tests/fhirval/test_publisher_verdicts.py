@@ -74,3 +74,24 @@ def test_a_search_expression_is_not_judged_past_what_a_plain_path_can_say() -> N
     for unjudged in ("Patient.birthDate.whatever", "Bundle.entry.resource.whatever",
                      "Patient.extension.where(url = 'x').valueFoo", "Patient.nameX.where(true)"):
         assert errors(_search(unjudged, unjudged.split(".")[0])) == [], unjudged
+
+
+def _nested_sections(path: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/Doc", "name": "Doc",
+            "status": "draft", "kind": "resource", "abstract": False, "type": "Composition",
+            "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Composition",
+            "differential": {"element": [
+                {"id": "Composition", "path": "Composition"},
+                {"id": path, "path": path,
+                 "slicing": {"discriminator": [{"type": "profile", "path": "resolve"}], "rules": "open"}}]}}
+
+
+def test_a_discriminator_below_a_content_reference_is_not_judged() -> None:
+    # Austrian trauma guide (publisher 1.8.15, 0 errors): a third-level section sliced by the path 'resolve'.
+    # StructureDefinitionValidator types a discriminator only when the base type's snapshot has the sliced path
+    # itself (getElementByPath); Composition.section.section.section is not there (section.section is a
+    # content reference), so nothing is judged
+    assert errors(_nested_sections("Composition.section.section.section")) == []
+    # where the path is in the base's snapshot, the same discriminator is still judged (SD_PATH_NOT_VALID)
+    assert errors(_nested_sections("Composition.section")) == [
+        ("structure-slicing", "StructureDefinition.differential.element[1].slicing.discriminator[0]")]
