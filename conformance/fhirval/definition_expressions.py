@@ -92,7 +92,9 @@ def _unknown_name(w: Walker, bases: list[str], names: list[str]) -> tuple[str, l
     for r in roots:
         focus += _child(r.root, first) if r is not None and r.root is not None else []
     if not focus:
-        return first, bases
+        # a resource type that is no base: conformance_rules.check_search_parameter's error already (or, on a
+        # generic base, left alone there); any other first name none of the bases has
+        return None if w.model.is_resource_type(first) else (first, bases)
     for name in names[1:]:
         nodes: list[Node] = []
         for node in focus:

@@ -59,6 +59,9 @@ def test_a_search_expression_naming_an_element_its_base_lacks_is_an_error() -> N
     assert errors(_search("Patient.birthdate", "Patient")) == where
     assert errors(_search("Patient.name.famly", "Patient")) == where
     assert errors(_search("Patient.name | Practitioner.nam", "Patient", "Practitioner")) == where
+    assert errors(_search("birthdate", "Patient")) == where
+    # a resource type that is no base is one error, the search-parameter rule's (HL7: one ED_SEARCH_EXPRESSION_ERROR)
+    assert errors(_search("Organization.name", "Patient")) == [("search-parameter", "SearchParameter.expression")]
     # names its types have: a choice by its stem or its typed name, a backbone's children, a datatype's,
     # a name without the type in front, several bases
     for ok in (_search("Patient.birthDate", "Patient"), _search("Observation.value", "Observation"),
