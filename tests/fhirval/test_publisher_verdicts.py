@@ -4,11 +4,12 @@ each pinned with a small synthetic resource that failed before its fix, next to 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.validate import validate_resource
-from tests.fhirval.test_agreement_classes import errors
+from tests.fhirval.test_agreement_classes import definitions, errors
 
 PRIORITY_CS = "http://terminology.hl7.org/CodeSystem/processpriority"
 
@@ -98,3 +99,42 @@ def test_a_discriminator_below_a_content_reference_is_not_judged() -> None:
     # where the path is in the base's snapshot, the same discriminator is still judged (SD_PATH_NOT_VALID)
     assert errors(_nested_sections("Composition.section")) == [
         ("structure-slicing", "StructureDefinition.differential.element[1].slicing.discriminator[0]")]
+
+
+def _participant_slices(rules: str) -> dict[str, Any]:
+    def slice_(name: str, code: str) -> list[dict[str, Any]]:
+        at = f"Encounter.participant:{name}"
+        return [{"id": at, "path": "Encounter.participant", "sliceName": name, "max": "1"},
+                {"id": f"{at}.type", "path": "Encounter.participant.type", "min": 1,
+                 "slicing": {"discriminator": [{"type": "pattern", "path": "$this"}], "rules": "open"}},
+                {"id": f"{at}.type:requiredType", "path": "Encounter.participant.type", "sliceName": "requiredType",
+                 "min": 1, "max": "1", "patternCodeableConcept": {"coding": [{"system": "http://loinc.org",
+                                                                             "code": code}]}}]
+    return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/Birth", "name": "Birth",
+            "status": "draft", "kind": "resource", "abstract": False, "type": "Encounter",
+            "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Encounter",
+            "differential": {"element": [
+                {"id": "Encounter", "path": "Encounter"},
+                {"id": "Encounter.participant", "path": "Encounter.participant",
+                 "slicing": {"discriminator": [{"type": "value", "path": "type"}], "rules": rules}},
+                *slice_("attendant", "87286-1"), *slice_("certifier", "87287-9")]}}
+
+
+def _encounter(*codes: str) -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": "e", "meta": {"profile": ["http://example.org/sd/Birth"]},
+            "status": "finished", "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                            "code": "IMP"},
+            "participant": [{"type": [{"coding": [{"system": "http://loinc.org", "code": c}]}]} for c in codes]}
+
+
+def test_a_discriminator_ending_on_a_sliced_element_reads_its_first_slice(tmp_path: Path) -> None:
+    # BFDR's Encounter-birth (publisher 1.5.14, 0 errors on its example): participant sliced by value:type, each
+    # slice's type re-sliced with a required slice whose pattern is the value. FHIRPathEngine.evaluateDefinition
+    # skips a child that has slicing, so reads the first slice (requiredType) and its pattern; we called both
+    # slices unevaluable
+    source = definitions(tmp_path, _participant_slices("open"))
+    assert errors(_encounter("87287-9", "87286-1"), source) == []
+    # the discriminator now tells the slices apart: a closed slicing refuses a participant of neither type
+    (tmp_path / "closed").mkdir()
+    closed = definitions(tmp_path / "closed", _participant_slices("closed"))
+    assert errors(_encounter("87287-9", "11111-1"), closed) == [("slice-unmatched", "Encounter.participant[1]")]
