@@ -37,6 +37,7 @@ from conformance.fhirval import (
     terminology_rules,
     type_profiles,
     value_set_parameters,
+    value_set_rules,
 )
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import items, search_parameter
@@ -75,6 +76,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     elif rtype == "ValueSet":
         check_value_set(w, res, loc)
         value_set_parameters.check(w, res, loc)
+        value_set_rules.check(w, res, loc)
         terminology_rules.check(w, res, rtype, loc)
     elif rtype == "CodeSystem":
         terminology_rules.check(w, res, rtype, loc)
