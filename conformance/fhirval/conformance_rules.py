@@ -33,6 +33,7 @@ from conformance.fhirval import (
     questionnaire_rules,
     questionnaires,
     structure_definition_rules,
+    structure_maps,
     structure_rules,
     terminology_rules,
     type_profiles,
@@ -86,6 +87,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         concept_maps.check(w, res, loc)
     elif rtype == "OperationDefinition":
         operation_profiles.check(w, res, loc)
+    elif rtype == "StructureMap":
+        structure_maps.check(w, res, loc)
 
 
 def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:
