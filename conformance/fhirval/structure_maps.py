@@ -11,8 +11,9 @@ The structural half of HL7's checks, those that need no type inference over the 
   structure, is not judged);
 - a source's ``context`` is a source variable, a target's a target variable, in scope where the rule stands
   (SM_SOURCE_CONTEXT_UNKNOWN, SM_TARGET_CONTEXT_UNKNOWN);
-- a context-free target ``create`` takes at most one parameter (SM_TARGET_TRANSFORM_PARAM_COUNT_RANGE) and
-  ``uuid`` none (SM_TARGET_TRANSFORM_MISSING_PARAMS);
+- a context-free target ``create`` takes at most one parameter (SM_TARGET_TRANSFORM_PARAM_COUNT_RANGE), a
+  FHIR type or a target structure's alias when it makes a named variable (SM_TARGET_TYPE_UNKNOWN; a URL is not
+  judged), and ``uuid`` none (SM_TARGET_TRANSFORM_MISSING_PARAMS);
 - a group's ``extends`` and a rule's ``dependent`` name a group of this map or of a map it imports
   (SM_RULEGROUP_NOT_FOUND), a dependent passes as many variables as that group has inputs
   (SM_RULEGROUP_PARAM_COUNT_MISMATCH), each a variable in scope of the input's mode (a target may stand
@@ -72,7 +73,7 @@ def check(w: Walker, sm: Json, loc: str) -> None:
         for j, inp in enumerate(objects(group.get("input"))):
             _input(w, sm, inp, scope, f"{where}.input[{j}]")
         for j, rule in enumerate(objects(group.get("rule"))):
-            _rule(w, rule, scope, inputs_of, f"{where}.rule[{j}]")
+            _rule(w, sm, rule, scope, inputs_of, f"{where}.rule[{j}]")
 
 
 def _group_inputs(w: Walker, sm: Json, groups: list[Json]) -> dict[str, list[str]] | None:
@@ -122,7 +123,7 @@ def _input(w: Walker, sm: Json, inp: Json, scope: _Scope, where: str) -> None:
                                              f"has the mode {smode}")
 
 
-def _rule(w: Walker, rule: Json, outer: _Scope, inputs_of: dict[str, list[str]] | None, where: str) -> None:
+def _rule(w: Walker, sm: Json, rule: Json, outer: _Scope, inputs_of: dict[str, list[str]] | None, where: str) -> None:
     _name(w, rule.get("name"), where, "rule")
     scope = outer.copy()
     for k, source in enumerate(objects(rule.get("source"))):
@@ -136,22 +137,28 @@ def _rule(w: Walker, rule: Json, outer: _Scope, inputs_of: dict[str, list[str]] 
         elif isinstance(variable, str):
             scope.add(variable, mode)
     for k, target in enumerate(objects(rule.get("target"))):
-        _target(w, target, scope, f"{where}.target[{k}]")
+        _target(w, sm, target, scope, f"{where}.target[{k}]")
     for k, child in enumerate(objects(rule.get("rule"))):
-        _rule(w, child, scope, inputs_of, f"{where}.rule[{k}]")
+        _rule(w, sm, child, scope, inputs_of, f"{where}.rule[{k}]")
     for k, dependent in enumerate(objects(rule.get("dependent"))):
         _dependent(w, dependent, scope, inputs_of, f"{where}.dependent[{k}]")
 
 
-def _target(w: Walker, target: Json, scope: _Scope, at: str) -> None:
+def _target(w: Walker, sm: Json, target: Json, scope: _Scope, at: str) -> None:
     context, variable = target.get("context"), target.get("variable")
     if context is None:
-        if variable is not None and _name(w, variable, at, "target variable") and isinstance(variable, str):
-            scope.add(variable, "target")
+        named = variable is not None and _name(w, variable, at, "target variable") and isinstance(variable, str)
+        if named:
+            scope.add(str(variable), "target")
         params = objects(target.get("parameter"))
         transform = target.get("transform")
         if transform == "create" and len(params) > 1:
             w.sink.error("structure-map", at, f"create takes 0 or 1 parameters, not {len(params)}")
+        elif transform == "create" and params and named:
+            made = next((v for k, v in params[0].items() if k.startswith("value")), None)
+            if isinstance(made, str) and _unknown_type(w, sm, made):
+                w.sink.error("structure-map", at, f"create({made!r}) names no FHIR type nor a target structure's "
+                                                  "alias")
         elif transform == "uuid" and params:
             w.sink.error("structure-map", at, "uuid takes no parameters")
         return
@@ -162,6 +169,14 @@ def _target(w: Walker, target: Json, scope: _Scope, at: str) -> None:
         w.sink.error("structure-map", at, f"the target context {context!r} is no target variable here")
     elif isinstance(variable, str):
         scope.add(variable, mode)
+
+
+def _unknown_type(w: Walker, sm: Json, made: str) -> bool:
+    """A create() type that is no FHIR type, no URL and no target structure's alias (resolveType, then
+    fetchTypeDefinition)."""
+    if any(c in made for c in "/:") or w.model.is_type_name(made):
+        return False
+    return not any(s.get("alias") == made and s.get("mode") == "target" for s in objects(sm.get("structure")))
 
 
 def _dependent(w: Walker, dependent: Json, scope: _Scope, inputs_of: dict[str, list[str]] | None, at: str) -> None:

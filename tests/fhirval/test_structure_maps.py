@@ -87,3 +87,12 @@ def test_context_free_transforms_take_their_parameters() -> None:
     assert sm_errors(copy.deepcopy(sm)) == ["StructureMap.group[0].rule[1].target[0]"]
     sm["group"][0]["rule"][1]["target"][0].update(transform="uuid", parameter=[{"valueString": "x"}])
     assert sm_errors(sm) == ["StructureMap.group[0].rule[1].target[0]"]
+
+
+def test_create_makes_a_known_type() -> None:
+    """SM_TARGET_TYPE_UNKNOWN: create('Persn') is no FHIR type; the target structure's alias Tgt is one."""
+    sm = copy.deepcopy(MAP)
+    sm["group"][0]["rule"][1]["target"][0]["parameter"] = [{"valueString": "Tgt"}]
+    assert sm_errors(copy.deepcopy(sm)) == []
+    sm["group"][0]["rule"][1]["target"][0]["parameter"] = [{"valueString": "Persn"}]
+    assert sm_errors(sm) == ["StructureMap.group[0].rule[1].target[0]"]
