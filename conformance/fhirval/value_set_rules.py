@@ -7,6 +7,8 @@
   only (VALUESET_BAD_FILTER_EXPR_OR_VALUE; an absent one is R4's 1..1, cardinality-min); a ``regex`` value
   that does not compile (VALUESET_BAD_FILTER_VALUE_VALID_REGEX). Systems with a checker of their own
   (SNOMED CT, LOINC, RxNorm, UCUM, CPT, BCP-47) are left to it.
+- ``validateValueSetInclude``: a ``urn:oid:`` system that is no CodeSystem's URL here but the identifier of
+  one or more held CodeSystems (VALUESET_INCLUDE_WRONG_CS_OID, _PLURAL): the system is that CodeSystem's URL;
 - ``validateValueSetExpansion``: a code of the expansion whose system has no version while the expansion's
   ``used-codesystem`` parameters name several versions of it (VALUESET_EXPANSION_PARAMETER_SYSTEM_MULTIPLE).
 
@@ -47,12 +49,24 @@ def check(w: Walker, vs: Json, loc: str) -> None:
         for part in ("include", "exclude"):
             for i, inc in enumerate(objects(compose.get(part))):
                 system = inc.get("system")
+                if isinstance(system, str) and system.startswith("urn:oid:"):
+                    _oid(w, system, f"{loc}.compose.{part}[{i}]")
                 for j, flt in enumerate(objects(inc.get("filter"))):
                     if _has_rules(w, system, flt.get("property")):
                         _filter(w, flt, f"{loc}.compose.{part}[{i}].filter[{j}]")
     expansion = vs.get("expansion")
     if isinstance(expansion, dict):
         _expansion(w, expansion, f"{loc}.expansion")
+
+
+def _oid(w: Walker, system: str, where: str) -> None:
+    term = w.model.term
+    if term.code_system(system) is not None:
+        return
+    named = term.code_systems_identified_as(system)
+    if named:
+        w.sink.error("value-set-rule", where, f"{system} is an identifier of the code system "
+                                              f"{' and '.join(named)}: the include names it by its URL")
 
 
 def _has_rules(w: Walker, system: Any, prop: Any) -> bool:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.source import MemorySource
 from conformance.fhirval.value_set_rules import regex_problem
 from tests.fhirval.test_agreement_classes import errors
 
@@ -61,3 +64,18 @@ def test_an_unversioned_system_in_an_expansion_names_one_used_version() -> None:
     del vs["expansion"]["contains"][0]["version"]
     vs["expansion"]["parameter"].pop()
     assert rule_errors(vs) == []
+
+
+def test_an_oid_system_that_identifies_a_held_code_system_names_its_url() -> None:
+    """VALUESET_INCLUDE_WRONG_CS_OID: the include names a held CodeSystem by its OID identifier, not its URL; an
+    OID no CodeSystem here carries is left alone."""
+    cs = {"resourceType": "CodeSystem", "url": "http://example.org/CodeSystem/oid", "status": "draft",
+          "content": "complete", "identifier": [{"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.3.4.5"}],
+          "concept": [{"code": "a"}]}
+    source = LayeredSource([base_source(), MemorySource([cs])])
+    vs = value_set(property="code", op="=", value="x")
+    vs["compose"]["include"] = [{"system": "urn:oid:1.2.3.4.5", "concept": [{"code": "a"}]}]
+    assert [loc for d, loc in errors(copy.deepcopy(vs), source) if d == "value-set-rule"] == [
+        "ValueSet.compose.include[0]"]
+    vs["compose"]["include"][0]["system"] = "urn:oid:1.2.3.4.6"
+    assert [loc for d, loc in errors(vs, source) if d == "value-set-rule"] == []
