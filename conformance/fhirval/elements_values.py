@@ -384,7 +384,8 @@ class ValueWalker:
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
                 check_source_control(ed, item, loc, self.sink)
-        if tcode == "Narrative" and isinstance(item, dict) and self.frames:
+        if tcode == "Narrative" and isinstance(item, dict) and self.frames and (
+                "extension" in item or "<img" in str(item.get("div", ""))):
             # a contained resource's #id is searched in its container (InstanceValidator ~7293-7298: the resource
             # changes only at Bundle entries and Parameters; BaseValidator.getFragmentMatches)
             at = next((i for i in range(len(self.frames) - 1, 0, -1) if not self.frames[i].contained), 0)
