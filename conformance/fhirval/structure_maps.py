@@ -127,15 +127,7 @@ def _rule(w: Walker, sm: Json, rule: Json, outer: _Scope, inputs_of: dict[str, l
     _name(w, rule.get("name"), where, "rule")
     scope = outer.copy()
     for k, source in enumerate(objects(rule.get("source"))):
-        at = f"{where}.source[{k}]"
-        context, variable = source.get("context"), source.get("variable")
-        if not _name(w, context, at, "source context") or not isinstance(context, str):
-            continue
-        mode = scope.mode_of(context, source=True)
-        if mode is None:
-            w.sink.error("structure-map", at, f"the source context {context!r} is no source variable here")
-        elif isinstance(variable, str):
-            scope.add(variable, mode)
+        _in_context(w, source, scope, f"{where}.source[{k}]", "source")
     for k, target in enumerate(objects(rule.get("target"))):
         _target(w, sm, target, scope, f"{where}.target[{k}]")
     for k, child in enumerate(objects(rule.get("rule"))):
@@ -162,11 +154,18 @@ def _target(w: Walker, sm: Json, target: Json, scope: _Scope, at: str) -> None:
         elif transform == "uuid" and params:
             w.sink.error("structure-map", at, "uuid takes no parameters")
         return
-    if not _name(w, context, at, "target context") or not isinstance(context, str):
+    _in_context(w, target, scope, at, "target")
+
+
+def _in_context(w: Walker, part: Json, scope: _Scope, at: str, side: str) -> None:
+    """A source or target read from or written to its ``context``: a variable of that side in scope; the part's
+    own ``variable`` then comes into scope with that variable's mode."""
+    context, variable = part.get("context"), part.get("variable")
+    if not _name(w, context, at, f"{side} context") or not isinstance(context, str):
         return
-    mode = scope.mode_of(context, source=False)
+    mode = scope.mode_of(context, source=side == "source")
     if mode is None:
-        w.sink.error("structure-map", at, f"the target context {context!r} is no target variable here")
+        w.sink.error("structure-map", at, f"the {side} context {context!r} is no {side} variable here")
     elif isinstance(variable, str):
         scope.add(variable, mode)
 
