@@ -12,6 +12,7 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
+from conformance.fhirval.terminology_readings import display_matches, special_code, systemless_member
 from conformance.fhirval.ucum import UCUM, problem
 
 __all__ = [
@@ -67,8 +68,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"the {strength} binding was not checked"
                                             + how_to_supply(_vs_name(vs_url)))
         return
-    systemless = type_code == "CodeableConcept" and _every_include_names_system(term.value_set(_vs_name(vs_url)))
-    verdicts = [False if system is None and systemless else expansion.contains(system, code)
+    verdicts = [systemless_member(term.value_set(_vs_name(vs_url)), code, term.value_set)
+                if system is None and type_code == "CodeableConcept" else expansion.contains(system, code)
                 for system, code in codings]
     if any(v is True for v in verdicts):
         return
@@ -161,18 +162,6 @@ def _plain_compose(vs: Json | None) -> bool:
                and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
 
 
-def _every_include_names_system(vs: Json | None) -> bool:
-    """Whether a CodeableConcept's coding without a system is outside the value set: HL7's
-    ValueSetValidator.validateCode(CodeableConcept) warns CODING_HAS_NO_SYSTEM__CANNOT_VALIDATE, then
-    codeInValueSet matches the null system against each include's system (inComponent), so no include matches
-    and, no other coding matching, the required binding fails (TX_GENERAL_CC_ERROR_MESSAGE, "None of the codings
-    provided are in the value set ... (codes = null#active)"). Judged only when every include names a system."""
-    compose = vs.get("compose") if isinstance(vs, dict) else None
-    includes = compose.get("include") if isinstance(compose, dict) else None
-    return isinstance(includes, list) and bool(includes) and all(
-        isinstance(inc, dict) and isinstance(inc.get("system"), str) for inc in includes)
-
-
 def checks_system_form(term: Terminology, binding: Json | None, in_codeable_concept: bool) -> bool:
     """Whether HL7's validator judges a Coding's system form itself (InstanceValidator.checkCode: build.fhir.org,
     ``.html``, a SNOMED/LOINC/UCUM/RxNorm URI with a tail, https). checkCoding skips a CodeableConcept's coding
@@ -188,9 +177,10 @@ def checks_system_form(term: Terminology, binding: Json | None, in_codeable_conc
 
 
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, binding: Json | None = None,
-                 in_codeable_concept: bool = False) -> None:
+                 in_codeable_concept: bool = False, language: str | None = None) -> None:
     """A Coding whose system we hold must use one of its codes, whatever the binding. Its system is judged only
-    beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says."""
+    beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says; its
+    display as ValueSetValidator compares it in ``language`` (the resource's, see display_matches)."""
     system, code = coding.get("system"), coding.get("code")
     system_form = checks_system_form(term, binding, in_codeable_concept)
     if isinstance(system, str) and isinstance(code, str):
@@ -218,18 +208,26 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
                                               f"checked")
         return
     known = term.code_in_system(system, code)
-    if known is False:
+    if known is False and not special_code(system, code):
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
     elif known is True and isinstance(coding.get("display"), str):
-        displays = term.displays(system, code)
-        given = " ".join(coding["display"].split()).lower()
-        if displays and given not in {" ".join(d.split()).lower() for d in displays}:
-            # a warning unless asked for an error (HL7's default): UK Core 2.0.2's own examples write 'In person'
-            # for 'In-person', and a display is for people; the code is what systems act on
-            sink.display("code-display", f"{loc}.display",
-                         f"wrong display {coding['display']!r} for {system}#{code}: "
-                         f"valid is {' or '.join(repr(d) for d in sorted(displays))}")
+        _check_display(term, system, code, coding["display"], loc, sink, language)
+
+
+def _check_display(term: Terminology, system: str, code: str, display: str, loc: str, sink: Sink,
+                   language: str | None) -> None:
+    """A wrong display: a warning unless asked for an error (HL7's default): UK Core 2.0.2's own examples write
+    'In person' for 'In-person', and a display is for people; the code is what systems act on."""
+    concept = term.concept(system, code)
+    cs = term.code_system(system)
+    if concept is None or cs is None or display_matches(display, concept, cs.get("language"), language):
+        return
+    valid = sorted({concept["display"]} if isinstance(concept.get("display"), str) else set())
+    sink.display("code-display", f"{loc}.display",
+                 f"wrong display {display!r} for {system}#{code}: "
+                 + (f"valid is {' or '.join(repr(d) for d in valid)}" if valid else "the code has no display")
+                 + (f" (in the language {language})" if language else ""))
 
 
 _CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.hl7.org/fhir/",

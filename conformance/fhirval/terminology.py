@@ -302,20 +302,15 @@ class Terminology:
             self._case_folded[system] = hit
         return hit
 
-    def displays(self, system: str, code: str) -> set[str]:
-        """The display and designations of a code in a CodeSystem we hold (empty when none is known). A code
-        in another case of a system that is not case-sensitive is the concept it matched: ValueSetValidator
-        checks the display against the concept findCodeInConcept found ignoring case."""
+    def concept(self, system: str, code: str) -> Json | None:
+        """The concept of a code in a CodeSystem we hold (None when not known). A code in another case of a
+        system that is not case-sensitive is the concept it matched: ValueSetValidator checks the display against
+        the concept findCodeInConcept found ignoring case."""
         concepts = self._concepts.get(system, {}) if self._table(system) is not None else {}
         concept = concepts.get(code)
         if concept is None and (same := self._folded(system).get(code.lower())) is not None:
             concept = concepts.get(same)
-        if concept is None:
-            return set()
-        found = {concept["display"]} if isinstance(concept.get("display"), str) else set()
-        found |= {d["value"] for d in as_list(concept.get("designation"))
-                  if isinstance(d, dict) and isinstance(d.get("value"), str)}
-        return found
+        return concept
 
     # ---- value sets ---------------------------------------------------------------------------------
 
