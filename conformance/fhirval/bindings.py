@@ -68,9 +68,11 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"the {strength} binding was not checked"
                                             + how_to_supply(_vs_name(vs_url)))
         return
+    versions = _versions(type_code, item)
     verdicts = [systemless_member(term.value_set(_vs_name(vs_url)), code, term.value_set)
-                if system is None and type_code == "CodeableConcept" else expansion.contains(system, code)
-                for system, code in codings]
+                if system is None and type_code == "CodeableConcept"
+                else None if system is not None and not term.holds_version(system, versions.get((system, code)))
+                else expansion.contains(system, code) for system, code in codings]
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
@@ -115,6 +117,17 @@ def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
             # (InstanceValidator.checkCodedElement: ``theSystem != null && theCode != null``)
             codings = [(item["system"], item["code"])]
     return codings
+
+
+def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]:
+    """The version a Coding (or a CodeableConcept's coding) names, by (system, code): ValueSetValidator.inComponent
+    resolves the CodeSystem at that version, and one not held answers null (UNKNOWN_CODESYSTEM_VERSION, not found),
+    so the code is not judged against the version held."""
+    if type_code not in ("Coding", "CodeableConcept") or not isinstance(item, dict):
+        return {}
+    found = item.get("coding") if type_code == "CodeableConcept" else [item]
+    return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)}
 
 
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"

@@ -268,11 +268,12 @@ class Terminology:
             self._code_system_only[url] = hit
         return hit
 
-    def holds_version(self, system: str, version: str) -> bool:
+    def holds_version(self, system: str, version: str | None) -> bool:
         """Whether the CodeSystem held for ``system`` is that version (or one it names in part: ``1.0`` for
-        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then)."""
+        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then) or
+        no version is named."""
         cs = self.code_system(system)
-        if cs is None:
+        if cs is None or version is None:
             return True
         held = cs.get("version")
         return isinstance(held, str) and (held == version or held.startswith(version + "."))

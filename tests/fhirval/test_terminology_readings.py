@@ -131,3 +131,25 @@ def test_a_display_for_a_code_that_has_none() -> None:
     check_coding(t, {"system": CS, "code": "apple", "display": "Apple"}, "X", sink)
     check_coding(t, {"system": CS, "code": "pear"}, "Y", sink)
     assert [(i.severity, i.location) for i in sink.issues] == [("error", "X.display")]
+
+
+@pytest.mark.parametrize(("type_code", "item", "expected"), [
+    # a version other than the one held: not judged against the one held (an error before)
+    ("Coding", {"system": CS, "version": "2.0", "code": "plum"}, [("information", "code-system-unknown")]),
+    ("CodeableConcept", {"coding": [{"system": CS, "version": "2.0", "code": "plum"}]},
+     [("information", "code-system-unknown")]),
+    # the version held (or named in part), or none named: judged
+    ("Coding", {"system": CS, "version": "1.0", "code": "plum"}, [("error", "code-invalid")]),
+    ("Coding", {"system": CS, "version": "1.0.2", "code": "plum"}, [("error", "code-invalid")]),
+    ("Coding", {"system": CS, "code": "plum"}, [("error", "code-invalid")]),
+    ("Coding", {"system": CS, "version": "2.0", "code": "apple"}, [("information", "code-system-unknown")]),
+])
+def test_a_coding_at_a_version_not_held(type_code: str, item: dict[str, Any],
+                                        expected: list[tuple[str, str]]) -> None:
+    """ValueSetValidator.inComponent: determineVersion takes the Coding's version, resolveCodeSystem finds none at
+    it, and the include answers null (UNKNOWN_CODESYSTEM_VERSION, not-found): the membership is not known."""
+    sink = Sink()
+    held = {**FRUIT, "version": "1.0.2"}
+    t = Terminology(MemorySource([held, _vs("urn:vs:whole", {"include": [{"system": CS}]})]), find_package=False)
+    check_binding(t, {"strength": "required", "valueSet": "urn:vs:whole"}, type_code, item, "X.code", sink)
+    assert [(i.severity, i.defect) for i in sink.issues if i.severity != "warning"] == expected
