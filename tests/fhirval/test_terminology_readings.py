@@ -153,3 +153,16 @@ def test_a_coding_at_a_version_not_held(type_code: str, item: dict[str, Any],
     t = Terminology(MemorySource([held, _vs("urn:vs:whole", {"include": [{"system": CS}]})]), find_package=False)
     check_binding(t, {"strength": "required", "valueSet": "urn:vs:whole"}, type_code, item, "X.code", sink)
     assert [(i.severity, i.defect) for i in sink.issues if i.severity != "warning"] == expected
+
+
+def test_a_display_in_example_content_is_not_judged() -> None:
+    """ValueSetValidator.validateCode(CodeableConcept) judges locally only a complete, fragment or supplement
+    CodeSystem; example content goes to HL7's server. The same wrong display in a complete one is wrong."""
+    from conformance.fhirval.bindings import check_coding
+
+    for content, issues in (("example", []), ("complete", [("error", "X.display")])):
+        cs = {**FRUIT, "content": content, "concept": [{"code": "apple", "display": "Apple"}]}
+        sink = Sink(display_errors=True)
+        check_coding(Terminology(MemorySource([cs]), find_package=False),
+                     {"system": CS, "code": "apple", "display": "Pear"}, "X", sink)
+        assert [(i.severity, i.location) for i in sink.issues if i.severity != "information"] == issues
