@@ -68,11 +68,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"the {strength} binding was not checked"
                                             + how_to_supply(_vs_name(vs_url)))
         return
-    versions = _versions(type_code, item)
-    verdicts = [systemless_member(term.value_set(_vs_name(vs_url)), code, term.value_set)
-                if system is None and type_code == "CodeableConcept"
-                else None if system is not None and not term.holds_version(system, versions.get((system, code)))
-                else expansion.contains(system, code) for system, code in codings]
+    verdicts = _verdicts(term, _vs_name(vs_url), expansion, type_code, item, codings)
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
@@ -91,7 +87,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
         if max_vs is not None:
-            _check_max(term, max_vs, codings, shown, loc, sink)
+            _check_max(term, max_vs, type_code, item, codings, shown, loc, sink)
     else:
         sink.warning("binding-preferred", loc, message)
 
@@ -143,8 +139,19 @@ def _max_value_set(binding: Json) -> str | None:
     return None
 
 
-def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, str]], shown: str, loc: str,
-               sink: Sink) -> None:
+def _verdicts(term: Terminology, vs_url: str, expansion: Expansion, type_code: str, item: object,
+              codings: list[tuple[str | None, str]]) -> list[bool | None]:
+    """Each coded value's membership, as ValueSetValidator.codeInValueSet answers it: a CodeableConcept's coding
+    without a system by its own rule (systemless_member), a Coding at a version not held unknown (_versions)."""
+    versions = _versions(type_code, item)
+    return [systemless_member(term.value_set(vs_url), code, term.value_set)
+            if system is None and type_code == "CodeableConcept"
+            else None if system is not None and not term.holds_version(system, versions.get((system, code)))
+            else expansion.contains(system, code) for system, code in codings]
+
+
+def _check_max(term: Terminology, max_vs: str, type_code: str, item: object, codings: list[tuple[str | None, str]],
+               shown: str, loc: str, sink: Sink) -> None:
     """Codes outside an extensible binding's value set must still be in its maximum value set:
     InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
     held here, or a code whose system is not held, is not judged."""
@@ -157,7 +164,7 @@ def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, s
         sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
                                             + how_to_supply(max_vs))
         return
-    verdicts = [expansion.contains(system, code) for system, code in codings]
+    verdicts = _verdicts(term, max_vs, expansion, type_code, item, codings)
     if all(v is False for v in verdicts):
         sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
                                         "allows other codes only within it)")

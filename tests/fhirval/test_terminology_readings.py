@@ -166,3 +166,18 @@ def test_a_display_in_example_content_is_not_judged() -> None:
         check_coding(Terminology(MemorySource([cs]), find_package=False),
                      {"system": CS, "code": "apple", "display": "Pear"}, "X", sink)
         assert [(i.severity, i.location) for i in sink.issues if i.severity != "information"] == issues
+
+
+@pytest.mark.parametrize(("max_vs", "code", "errors"), [
+    ("urn:vs:one-listed", "apple", 0), ("urn:vs:one-listed", "leek", 1),
+    ("urn:vs:two", "apple", 1),  # two includes: a coding without a system is in neither (no error before)
+])
+def test_the_maximum_value_set_reads_codings_as_the_binding_does(max_vs: str, code: str, errors: int) -> None:
+    """checkMaxValueSet hands the CodeableConcept to the same ValueSetValidator, so a coding without a system is
+    read there as under the binding (inComponent: only an only include listing the code takes it)."""
+    max_ext = {"url": "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet", "valueCanonical": max_vs}
+    binding = {"strength": "extensible", "valueSet": "urn:vs:whole", "extension": [max_ext]}
+    t = Terminology(MemorySource([FRUIT, VEGETABLES, *VALUE_SETS]), find_package=False)
+    sink = Sink()
+    check_binding(t, binding, "CodeableConcept", {"coding": [{"code": code}]}, "X.code", sink)
+    assert len([i for i in sink.issues if i.severity == "error"]) == errors
