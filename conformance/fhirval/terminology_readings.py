@@ -41,22 +41,24 @@ def systemless_member(value_set: object, code: str, resolve: object, seen: froze
     compose = value_set.get("compose")
     if not isinstance(compose, dict):
         return False
+    result = _any_part(compose.get("include"), code, resolve, seen)
+    gone = _any_part(compose.get("exclude"), code, resolve, seen)
+    if gone is True:
+        return False
+    return None if gone is None and result is False else result
+
+
+def _any_part(parts: object, code: str, resolve: object, seen: frozenset[str]) -> bool | None:
+    """codeInValueSet's loop over the includes (or the excludes): True at the first that has the code, else None
+    when one could not tell, else False."""
+    listed = [p for p in as_list(parts) if isinstance(p, dict)]
     result: bool | None = False
-    includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)]
-    for include in includes:
-        ok = _component(include, code, len(includes) == 1, resolve, seen)
-        if ok is None and result is False:
+    for part in listed:
+        ok = _component(part, code, len(listed) == 1, resolve, seen)
+        if ok:
+            return True
+        if ok is None:
             result = None
-        elif ok:
-            result = True
-            break
-    excludes = [e for e in as_list(compose.get("exclude")) if isinstance(e, dict)]
-    for exclude in excludes:
-        gone = _component(exclude, code, len(excludes) == 1, resolve, seen)
-        if gone is None and result is False:
-            result = None
-        elif gone:
-            result = False
     return result
 
 
