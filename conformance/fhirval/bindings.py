@@ -10,6 +10,7 @@ from __future__ import annotations
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
+from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.terminology_readings import display_matches, special_code, systemless_member
@@ -84,12 +85,31 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
             sink.error("code-invalid", loc, f"no system of the value set {_vs_name(vs_url)} has the code "
                                             f"{codings[0][1]!r}, so its system could not be determined")
         sink.error("code-invalid", loc, message)
+        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
+        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
         if max_vs is not None:
             _check_max(term, max_vs, type_code, item, codings, shown, loc, sink)
     else:
         sink.warning("binding-preferred", loc, message)
+        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
+
+
+def _inactive_codes(term: Terminology, vs_url: str, codings: list[tuple[str | None, str]], loc: str,
+                    sink: Sink) -> None:
+    """ValueSetValidator.inComponent: a value set whose compose says ``inactive: false`` refuses an inactive code of
+    an include's system with an error of its own (STATUS_CODE_WARNING_CODE, a code-rule issue InstanceValidator
+    keeps as an error whatever the binding's strength; under a required binding beside TERMINOLOGY_TX_NOVALID_12)."""
+    vs = term.value_set(vs_url)
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    if not isinstance(compose, dict) or compose.get("inactive") is not False:
+        return
+    systems = {i.get("system") for i in as_list(compose.get("include")) if isinstance(i, dict)}
+    for system, code in codings:
+        if system is not None and system in systems and term.is_inactive(system, code):
+            sink.error("code-invalid", loc, f"{system}#{code} is not active, and the value set {vs_url} takes "
+                                            f"active codes only (compose.inactive is false)")
 
 
 _PRIMITIVES = frozenset({"code", "string", "uri"})

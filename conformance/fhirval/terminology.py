@@ -313,6 +313,10 @@ class Terminology:
             concept = concepts.get(same)
         return concept
 
+    def is_inactive(self, system: str, code: str) -> bool:
+        """Whether a code of a CodeSystem we hold is inactive, as CodeSystemUtilities.isInactive reads it."""
+        return _inactive(self.concept(system, code))
+
     # ---- value sets ---------------------------------------------------------------------------------
 
     def expand(self, url: str) -> Expansion | None:

@@ -181,3 +181,22 @@ def test_the_maximum_value_set_reads_codings_as_the_binding_does(max_vs: str, co
     sink = Sink()
     check_binding(t, binding, "CodeableConcept", {"coding": [{"code": code}]}, "X.code", sink)
     assert len([i for i in sink.issues if i.severity == "error"]) == errors
+
+
+@pytest.mark.parametrize(("strength", "code", "errors"), [
+    ("extensible", "pear", 1), ("preferred", "pear", 1),  # a warning only before
+    ("required", "pear", 2),                              # and not in the value set (1 before)
+    ("extensible", "apple", 0),                           # active: a member
+])
+def test_an_inactive_code_where_the_value_set_wants_active_ones(strength: str, code: str, errors: int) -> None:
+    """ValueSetValidator.inComponent: ``compose.inactive: false`` and an inactive code of the include's system is
+    STATUS_CODE_WARNING_CODE, an error whatever the strength (a code-rule issue is not ignored by
+    InstanceValidator.isIgnoredTxIssueType)."""
+    cs = {**FRUIT, "concept": [{"code": "apple"},
+                               {"code": "pear", "property": [{"code": "status", "valueCode": "retired"}]}]}
+    active = _vs("urn:vs:active", {"inactive": False, "include": [{"system": CS}]})
+    sink = Sink()
+    check_binding(Terminology(MemorySource([cs, active]), find_package=False),
+                  {"strength": strength, "valueSet": "urn:vs:active"}, "Coding", {"system": CS, "code": code}, "X",
+                  sink)
+    assert len([i for i in sink.issues if i.severity == "error"]) == errors
