@@ -127,8 +127,16 @@ def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
         return issues
     if isinstance(java, dict):
         found: list[dict[str, Any]] = java.get("outcome", {}).get("issue", [])
-        return found
+        return found or [_output_issue(line) for line in java.get("output", []) if isinstance(line, str)]
     return None
+
+
+def _output_issue(line: str) -> dict[str, Any]:
+    """An issue of a manifest's ``output`` (``ERROR: List.entry[0]: message``), the case's only record of HL7's
+    messages when it gives no outcome (its ``errorCount`` then gives the count)."""
+    severity, _, rest = line.partition(": ")
+    where, _, text = rest.partition(": ")
+    return {"severity": severity.lower(), "expression": [where], "details": {"text": text}}
 
 
 def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list[str],

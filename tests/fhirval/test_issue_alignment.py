@@ -73,3 +73,10 @@ def test_the_tuning_corpus_never_holds_a_held_out_step(tmp_path: Path) -> None:
         {"name": f"c{odd}", "file": _named(odd), "version": "4.0", "java": "java/bad.json"} for odd in (True, False)]}))
     steps = _bench().corpora(tmp_path, PackageCache(v / "packages"), ["tune"])
     assert [s.name for _, s in steps] == ["cFalse [base]"] and steps[0][1].issues
+
+
+def test_a_manifest_output_line_is_an_issue() -> None:
+    bench = load_script("bench/fhir_reference_agreement.py")
+    found = bench._expected(Path("."), {"errorCount": 1, "output": ["ERROR: List.entry[0]: Object must have content"]})
+    assert found == [{"severity": "error", "expression": ["List.entry[0]"],
+                      "details": {"text": "Object must have content"}}]
