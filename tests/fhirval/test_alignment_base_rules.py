@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.validate import validate_resource
+from conformance.fhirval.validate import validate_bytes, validate_resource
 
 
 def _errors(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -29,3 +29,23 @@ def test_vs1_holds_a_period_and_a_day_and_fails_a_month() -> None:
     assert _errors(_heart_rate(effectivePeriod={"start": "2015-06-22"})) == []
     assert _errors(_heart_rate(effectiveDateTime="2015-06-22")) == []
     assert [e[0] for e in _errors(_heart_rate(effectiveDateTime="2015-06"))] == ["invariant"]
+
+
+def _xml_errors(body: bytes) -> list[tuple[str, str]]:
+    doc = (b'<Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><text value="x"/></code>' + body
+           + b"</Observation>")
+    return [(i.defect, i.location) for i in validate_bytes(doc, base_source()) if i.is_error]
+
+
+def test_a_value_child_element_of_an_xml_primitive_is_unknown_not_its_value() -> None:
+    # HL7: "Undefined element 'value'" (ILLEGAL_PROPERTY beside a primitive); ours read <value value="0"/> as the
+    # primitive's own value attribute and found nothing wrong
+    assert _xml_errors(b'<valueInteger><value value="0"/></valueInteger>') == [
+        ("unknown-element", "Observation.value.ofType(integer).value")]
+    assert _xml_errors(b'<valueInteger value="0"/>') == []
+
+
+def test_an_empty_xml_primitive_fails_ele1_not_its_json_type() -> None:
+    # HL7: ele-1 and TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_VALUEEXT; ours had also said "must be a JSON integer, not a
+    # JSON string ('')", a reason the XML does not have
+    assert _xml_errors(b"<valueInteger/>") == [("invariant", "Observation.value.ofType(integer)")]
