@@ -49,3 +49,13 @@ def test_an_empty_xml_primitive_fails_ele1_not_its_json_type() -> None:
     # HL7: ele-1 and TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_VALUEEXT; ours had also said "must be a JSON integer, not a
     # JSON string ('')", a reason the XML does not have
     assert _xml_errors(b"<valueInteger/>") == [("invariant", "Observation.value.ofType(integer)")]
+
+
+def test_a_national_identifier_type_nn_country_is_not_an_unknown_code() -> None:
+    # ValueSetValidator.findSpecialConcept: v2-0203's NN + ISO 3166 country code (NNFIN) is a concept HL7 knows;
+    # ISO 3166 is not held here, so it is left unjudged, while a code that is not of that form stays unknown
+    patient: dict[str, Any] = {"resourceType": "Patient", "identifier": [{"type": {"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "NNFIN"}]}, "value": "1"}]}
+    assert _errors(patient) == []
+    patient["identifier"][0]["type"]["coding"][0]["code"] = "XXFIN"
+    assert [e[0] for e in _errors(patient)] == ["code-unknown"]
