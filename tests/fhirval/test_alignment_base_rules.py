@@ -3,9 +3,12 @@ does not give (a latent false alarm) or one of HL7's we did not give (a latent m
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.validate import validate_bytes, validate_resource
 
 
@@ -59,3 +62,25 @@ def test_a_national_identifier_type_nn_country_is_not_an_unknown_code() -> None:
     assert _errors(patient) == []
     patient["identifier"][0]["type"]["coding"][0]["code"] = "XXFIN"
     assert [e[0] for e in _errors(patient)] == ["code-unknown"]
+
+
+def test_a_loaded_guides_global_profile_applies_to_every_resource_of_its_type(tmp_path: Path) -> None:
+    # InstanceValidator.start: each ImplementationGuide of getImplementationGuides() (the test runner's supporting
+    # guides, the CLI's -ig) holds every resource of a ``global`` type to that profile, unasked and unclaimed
+    url = "https://conformance.example/fhir/StructureDefinition/named-patient"
+    (tmp_path / "sd.json").write_text(json.dumps({
+        "resourceType": "StructureDefinition", "url": url, "name": "NamedPatient", "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "differential": {"element": [{"id": "Patient.name", "path": "Patient.name", "min": 1}]}}))
+    guide = {"resourceType": "ImplementationGuide", "url": "https://conformance.example/fhir/ImplementationGuide/g",
+             "name": "G", "status": "active", "packageId": "example.g", "fhirVersion": ["4.0.1"],
+             "global": [{"type": "Patient", "profile": url}]}
+    (tmp_path / "ig.json").write_text(json.dumps(guide))
+    source = load_definitions([tmp_path / "sd.json", tmp_path / "ig.json"])
+    found = [(i.defect, i.location) for i in validate_resource({"resourceType": "Patient"}, source) if i.is_error]
+    assert found == [("cardinality-min", "Patient")]
+    assert not [i for i in validate_resource({"resourceType": "Patient", "name": [{"family": "F"}]}, source)
+                if i.is_error]
+    assert not [i for i in validate_resource({"resourceType": "Patient"}, load_definitions([tmp_path / "sd.json"]))
+                if i.is_error]
