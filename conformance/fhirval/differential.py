@@ -11,6 +11,8 @@ generation" in the spec), each an error at the differential element concerned:
 - elements are in the order of the base's snapshot, or no snapshot generator can match them;
 - a binding only where a type can be bound (code, Coding, CodeableConcept, Quantity, string, uri...);
 - a fixed value the base already fixes is not changed;
+- an element sliced in the differential keeps that slicing: a later element of the same path and context (a
+  slice that re-slices) may repeat it but not state another (ProfilePathProcessor, ATTEMPT_TO_CHANGE_SLICING);
 - everything the snapshot generator itself refuses (an element the base does not have, a max that
   widens the base's...).
 
@@ -54,6 +56,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         if path == root and "slicing" in el:
             w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
     _fixed_against_base(w, sd, base, elements, at)
+    _redefined_slicing(w, elements, loc)
     try:
         builder, landed = apply_differential(sd, w.model.source)
     except SnapshotError as exc:
@@ -108,3 +111,31 @@ def _fixed_against_base(w: Walker, sd: Json, base: str, elements: list[Json], at
         if mine is not None and theirs is not None and mine != theirs:
             w.sink.error("fixed-value", f"{at}[{n}]", f"{el.get('path')}: the value {mine[1]!r} is fixed to "
                                                       f"{theirs[1]!r} in the base {base}")
+
+
+def _redefined_slicing(w: Walker, elements: list[Json], loc: str) -> None:
+    """ATTEMPT_TO_CHANGE_SLICING (ProfilePathProcessor.processSimplePathWithSlicing): of the differential elements
+    with one path in one context (the id up to its last segment: ``AuditEvent.agent`` for
+    ``AuditEvent.agent.extension:a``), the first defines the slicing; a later one stating another (slicingMatches:
+    another ordered or rules than stated first, or other discriminators) is an error of snapshot generation."""
+    first: dict[tuple[str, str], Json] = {}
+    for el in elements:
+        if not isinstance(el, dict) or not isinstance(el.get("path"), str):
+            continue
+        element_id = el.get("id") if isinstance(el.get("id"), str) else el["path"]
+        key = (str(element_id).rsplit(".", 1)[0], el["path"])
+        if key not in first:
+            first[key] = el
+            continue
+        s1, s2 = first[key].get("slicing"), el.get("slicing")
+        if isinstance(s1, dict) and isinstance(s2, dict) and not _same_slicing(s1, s2):
+            w.sink.error("snapshot", loc, f"the element {first[key].get('id', el['path'])} defines a slicing, but "
+                                          f"the element {element_id}, in that slicing, redefines it")
+
+
+def _same_slicing(s1: Json, s2: Json) -> bool:
+    """ProfilePathProcessor.slicingMatches: what the later slicing states agrees with the first."""
+    for name in ("ordered", "rules"):
+        if name in s2 and s1.get(name) != s2[name]:
+            return False
+    return bool(s1.get("discriminator") == s2.get("discriminator"))

@@ -84,3 +84,23 @@ def test_a_loaded_guides_global_profile_applies_to_every_resource_of_its_type(tm
                 if i.is_error]
     assert not [i for i in validate_resource({"resourceType": "Patient"}, load_definitions([tmp_path / "sd.json"]))
                 if i.is_error]
+
+
+def _resliced(slice_slicing: dict[str, Any]) -> dict[str, Any]:
+    ext = "http://hl7.org/fhir/StructureDefinition/"
+    return {"resourceType": "StructureDefinition", "url": "https://conformance.example/fhir/StructureDefinition/ae",
+            "name": "Ae", "status": "active", "fhirVersion": "4.0.1", "kind": "resource", "abstract": False,
+            "type": "AuditEvent", "derivation": "constraint", "baseDefinition": ext + "AuditEvent",
+            "differential": {"element": [
+                {"id": "AuditEvent.agent.extension", "path": "AuditEvent.agent.extension",
+                 "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+                {"id": "AuditEvent.agent.extension:a", "path": "AuditEvent.agent.extension", "sliceName": "a",
+                 "slicing": slice_slicing, "type": [{"code": "Extension", "profile": [ext + "patient-birthTime"]}]},
+            ]}}
+
+
+def test_a_slice_that_redefines_its_slicing_is_an_error() -> None:
+    # ProfilePathProcessor: ATTEMPT_TO_CHANGE_SLICING when a later element of the sliced path states other slicing
+    changed = _errors(_resliced({"discriminator": [{"type": "value", "path": "url"}], "rules": "closed"}))
+    assert [(d, loc) for d, loc, _ in changed] == [("snapshot", "StructureDefinition")]
+    assert _errors(_resliced({"discriminator": [{"type": "value", "path": "url"}], "rules": "open"})) == []
