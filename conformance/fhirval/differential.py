@@ -8,7 +8,8 @@ generation" in the spec), each an error at the differential element concerned:
 - an element's ``path`` is its ``id`` without slice names (``Observation.valueQuantity`` is not
   ``Observation.valueBla``);
 - no slicing on the root element (sdf-20 says so of the differential; this names the element);
-- elements are in the order of the base's snapshot, or no snapshot generator can match them;
+- elements are in the order of the base's snapshot, or no snapshot generator can match them (the one passed over
+  for a later element the base puts first is the one reported, as HL7's);
 - a binding only where a type can be bound (code, Coding, CodeableConcept, Quantity, string, uri...);
 - a fixed value the base already fixes is not changed;
 - an element sliced in the differential keeps that slicing: a later element of the same path and context (a
@@ -69,15 +70,13 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     for problem in builder.problems:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
     where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
-    last = -1
+    for n in _unmatched_by_order([None if i is None else where[i] for i in landed]):
+        w.sink.error("differential", f"{at}[{n}]", f"no match for {elements[n]['path']} in the generated snapshot: "
+                                                   "differential elements must follow the order of the base's "
+                                                   "elements (an element after it comes before it in the base)")
     for n, element_id in enumerate(landed):  # every element is an object with a path, or the generator raised
         if element_id is None:  # matched nothing in the base: one of builder.problems, reported above
             continue
-        pos = where[element_id]
-        if pos < last:
-            w.sink.error("differential", f"{at}[{n}]", f"{elements[n]['path']} is out of order: differential "
-                                                       "elements must follow the order of the base's elements")
-        last = max(last, pos)
         # the types the element states itself (the root: its type), as HL7's validator judges a differential's
         # binding (StructureDefinitionValidator: SD_ILLEGAL_CHARACTERISTICS "Binding" over the element's own
         # types; SD_ED_BIND_NO_BINDABLE only in a snapshot). A binding on an element whose inherited types cannot
@@ -139,3 +138,20 @@ def _same_slicing(s1: Json, s2: Json) -> bool:
         if name in s2 and s1.get(name) != s2[name]:
             return False
     return bool(s1.get("discriminator") == s2.get("discriminator"))
+
+
+def _unmatched_by_order(positions: list[int | None]) -> list[int]:
+    """The differential elements HL7's snapshot generator cannot match for their order: it walks the base in
+    order and takes each base element's match from the differential onwards, so an element with a later one
+    that the base puts before it is passed over (ProfileUtilities: "No match found for X in the generated
+    snapshot: check that the path and definitions are legal in the differential (including order)")."""
+    out: list[int] = []
+    lowest: int | None = None
+    for n in range(len(positions) - 1, -1, -1):
+        pos = positions[n]
+        if pos is None:
+            continue
+        if lowest is not None and lowest < pos:
+            out.append(n)
+        lowest = pos if lowest is None else min(lowest, pos)
+    return sorted(out)
