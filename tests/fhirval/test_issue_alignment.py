@@ -3,7 +3,6 @@ rest called extra (ours only) or missing (HL7's only); and a tuning run that nev
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from types import ModuleType
@@ -11,6 +10,7 @@ from types import ModuleType
 from conformance.fhirval.issues import Issue
 from conformance.fhirval.packages import PackageCache
 from tests.fhirval.scripts import load_script
+from tests.fhirval.test_leftout_diagnostics import _named
 
 TEMPLATES = """Reference_REF_CantResolve = Unable to resolve resource with reference ''{0}''
 Type_Specific_Checks_DT_DateTime_TZ = If a date has a time, it must have a timezone
@@ -55,11 +55,6 @@ def test_issues_pair_by_place_and_kind(tmp_path: Path) -> None:
     assert [(t.key, o.defect) for t, o in a.other] == [("Type_Specific_Checks_DT_DateTime_TZ", "invariant")]
     assert [i.defect for i in a.extra] == ["cardinality-min"] and [t.key for t in a.missing] == ["?"]
     assert "extra (ours only) 1; missing (HL7's only) 1" in bench.totals("tune base", [a])
-
-
-def _named(odd: bool) -> str:
-    return next(f"f{i}.json" for i in range(100)
-                if (int(hashlib.sha256(f"f{i}.json".encode()).hexdigest(), 16) % 2 == 1) == odd)
 
 
 def test_the_tuning_corpus_never_holds_a_held_out_step(tmp_path: Path) -> None:
