@@ -11,7 +11,6 @@ import threading
 from typing import Any
 
 from conformance.fhirval.bindings import Terminology
-from conformance.fhirval.default_packages import EXTENSIONS_R4
 from conformance.fhirval.index import StructureIndex, structure_index
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import DefinitionSource
@@ -30,10 +29,6 @@ class Model:
         self._type_of: dict[str, str] = {}
         self._is_type: dict[str, bool] = {}
         self.plans: dict[tuple[Any, str], Any] = {}  # (Node, type code) -> the walker's Plan for its values
-        # HL7's extensions package is loaded (default_packages.py): an unknown extension in HL7's core namespace is
-        # then one it does not define either
-        holds = getattr(source, "holds_package", None)
-        self.extensions_package: bool = bool(holds(EXTENSIONS_R4)) if callable(holds) else False
         # resource type -> the loaded guides' global profiles (LayeredSource.global_profiles; none for other sources)
         found = getattr(source, "global_profiles", None)
         self.global_profiles: dict[str, tuple[str, ...]] = found if isinstance(found, dict) else {}

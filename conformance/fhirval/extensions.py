@@ -119,8 +119,7 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif example_extension(url):
             w.sink.warning("extension-unknown", loc, f"the {kind} {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
-        elif not modifier and url.startswith(CORE_NAMESPACE) and not w.model.extensions_package:
-            # with HL7's extensions package loaded, one it does not define is EXTENSION_EXT_UNKNOWN_NOTHERE there too
+        elif not modifier and url.startswith(CORE_NAMESPACE):
             w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
                                                      "HL7's extensions package (hl7.fhir.uv.extensions.r4), which is "
                                                      "not loaded; install it in the FHIR package cache (then loaded "

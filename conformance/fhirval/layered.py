@@ -44,14 +44,6 @@ class LayeredSource:
     def warnings(self) -> list[str]:
         return self.loaded.warnings
 
-    def holds_package(self, package_id: str) -> bool:
-        """Whether a package of that id is loaded: given (packages, dependencies) or one HL7's validator loads by
-        itself (default_packages.py's layer)."""
-        given = (p.name for p in self.loaded.packages)
-        default = (n.partition("#")[0] for layer in self.layers if isinstance(layer, MemorySource)
-                   for n in layer.packages)
-        return any(name == package_id for name in (*given, *default))
-
     @functools.cached_property
     def global_profiles(self) -> dict[str, tuple[str, ...]]:
         """Resource type -> the profiles the loaded guides' ImplementationGuide resources declare ``global`` for

@@ -37,7 +37,7 @@ def _layer(paths: tuple[tuple[str, int, int], ...]) -> tuple[MemorySource, tuple
         package = read_source(Path(path))
         resources.extend(r for r in package.resources if not _base_owns(r))
         names.append(f"{package.name}#{package.version}" if package.name else path)
-    return MemorySource(resources, tuple(names)), tuple(names)
+    return MemorySource(resources), tuple(names)
 
 
 def package_layer(paths: Sequence[Path]) -> tuple[MemorySource, tuple[str, ...]]:

@@ -84,8 +84,7 @@ class MemorySource:
     Later additions win, so a profile package can override a base definition deliberately.
     """
 
-    def __init__(self, resources: Iterable[Json] = (), packages: tuple[str, ...] = ()) -> None:
-        self.packages = packages  # the ``id#version`` of the packages it was read from, where it says
+    def __init__(self, resources: Iterable[Json] = ()) -> None:
         self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
                                                      "SearchParameter": {}, "Questionnaire": {}, "Measure": {},
                                                      "OperationDefinition": {}}

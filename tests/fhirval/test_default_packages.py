@@ -145,14 +145,3 @@ def test_base_r4s_own_code_systems_and_value_sets_are_kept(tmp_path: Path) -> No
     assert (source.value_set(NEW_VS) or {}).get("version") == "5.3.0"
     male = {"resourceType": "Patient", "id": "p", "gender": "male"}  # not in the package's copy
     assert [i.defect for i in validate_resource(male, source) if i.is_error] == []
-
-
-def test_with_the_extensions_package_loaded_an_unknown_core_namespace_extension_is_an_error(tmp_path: Path) -> None:
-    # HL7's validator has its extensions package loaded: a core-namespace extension that package does not define
-    # either is EXTENSION_EXT_UNKNOWN_NOTHERE (an error); without the package ours cannot tell, a warning
-    unknown = {"url": "http://hl7.org/fhir/StructureDefinition/obligation-profile", "valueBoolean": True}
-    with_package = load_definitions([], defaults=[extensions_package(tmp_path)])
-    assert ("error", "extension-unknown", "Patient.extension[0]") in issues(patient(unknown), with_package)
-    assert ("warning", "extension-unknown", "Patient.extension[0]") in issues(patient(unknown), base_source())
-    given = load_definitions([extensions_package(tmp_path / "given")])  # given as a package, not by default
-    assert ("error", "extension-unknown", "Patient.extension[0]") in issues(patient(unknown), given)
