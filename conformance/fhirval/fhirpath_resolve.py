@@ -1,0 +1,98 @@
+"""``resolve()``, which fhirpathpy 2.2.4 lacks ("Not implemented: resolve"), as HL7's validator answers it.
+
+R4's ctm-1 (CareTeam: ``member.resolve().iif(empty(), true, ofType(Practitioner).exists())``) and SDC's sdc-t1
+(``focus.resolve() is ServiceRequest``) call it, so they were never evaluated. HL7's engine
+(FHIRPathEngine.funcResolve) takes each Reference's ``reference`` (or a primitive's value): ``#id`` is looked
+up in the containing resource's ``contained`` and is empty when absent; anything else goes to the validator's
+host services (InstanceValidator's ``resolveReference``), which search the enclosing Bundle by HL7's fullUrl
+rules (``resolveInBundle``) and then hand the URL to a fetcher: the IG publisher finds the guide's other
+resources there, the command-line validator's fetcher the web. Neither is here, so a reference that the
+resource and its Bundle do not resolve raises: the invariant is "not evaluated", never judged on a guess.
+A Reference with neither ``reference`` nor ``identifier`` resolves to nothing, as in funcResolve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhirpathpy.engine.nodes import ResourceNode
+from fhirpathpy.engine.util import get_data
+
+from conformance.fhirval.bundles import entry_full_url, index_entries, resolve
+
+
+def _data(value: Any) -> Any:
+    return value.data if isinstance(value, ResourceNode) else value
+
+
+def _reference(item: Any) -> str | bool | None:
+    """The URL an item refers by; None when it has no URL, False when it names nothing at all."""
+    data = get_data(item)  # type: ignore[no-untyped-call]
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict):
+        return False
+    ref = data.get("reference")
+    if isinstance(ref, str):
+        return ref
+    return None if "identifier" in data else False
+
+
+def _holds(container: Any, resource: Any) -> bool:
+    return isinstance(container, dict) and any(c is resource for c in container.get("contained") or ())
+
+
+def _container(resource: Any, root: Any) -> Any:
+    """The resource that is not itself contained around ``resource`` (findContainingResource): a contained
+    resource's ``#id`` finds its siblings in the container."""
+    if _holds(root, resource):
+        return root
+    if isinstance(root, dict) and root.get("resourceType") == "Bundle":
+        for entry in root.get("entry") or ():
+            held = entry.get("resource") if isinstance(entry, dict) else None
+            if _holds(held, resource):
+                return held
+    return resource
+
+
+def _contained(resource: Any, root: Any, ident: str) -> Any:
+    container = _container(resource, root)
+    for res in container.get("contained") or () if isinstance(container, dict) else ():
+        if isinstance(res, dict) and res.get("id") == ident:
+            return res
+    return None
+
+
+def _in_bundle(ref: str, resource: Any, root: Any) -> Any:
+    """The entry of the Bundle at the root that ``ref`` finds, from the entry holding ``resource``."""
+    if not (isinstance(root, dict) and root.get("resourceType") == "Bundle" and isinstance(resource, dict)):
+        return None
+    base = entry_full_url(root, resource, {}) if resource is not root else None
+    return resolve(index_entries(root), ref, base)
+
+
+def resolve_fn(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """The resources the items refer to, typed by their resourceType (``resolve() is Practitioner``)."""
+    env = ctx.get("vars") or {}
+    resource = _data(env.get("resource"))
+    root = _data(env.get("rootResource"))
+    out = []
+    for item in inputs:
+        ref = _reference(item)
+        if ref is False:
+            continue
+        if ref is None:
+            raise ValueError("resolve: a reference by identifier only cannot be resolved locally")
+        assert isinstance(ref, str)
+        if ref.startswith("#"):
+            found = _contained(resource, root, ref[1:])
+        else:
+            found = _in_bundle(ref, resource, root)
+            if found is None:
+                raise ValueError(f"resolve: {ref!r} is neither contained nor in the Bundle")
+        if isinstance(found, dict) and isinstance(found.get("resourceType"), str):
+            out.append(ResourceNode.create_node(found, found["resourceType"]))  # type: ignore[no-untyped-call]
+    return out
+
+
+TABLE: dict[str, dict[str, Any]] = {"resolve": {"fn": resolve_fn}}
