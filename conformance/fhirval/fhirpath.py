@@ -25,6 +25,7 @@ from lxml import etree
 
 from conformance.fhirval import (
     fhirpath_boundaries,
+    fhirpath_functions,
     fhirpath_primitives,
     fhirpath_quantities,
     fhirpath_resolve,
@@ -183,6 +184,7 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
 _TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
+_TABLE.update(fhirpath_functions.TABLE)  # sort, precision, comparable, round(), indexOf/replace on {} ...
 _TABLE.update(fhirpath_resolve.TABLE)  # resolve(): contained and Bundle references (fhirpath_resolve.py)
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
