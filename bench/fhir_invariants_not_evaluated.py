@@ -36,11 +36,13 @@ from fhir_examples_alarms import NOT_RESOURCES, load
 
 from conformance.fhirval import fhirpath, invariants
 from conformance.fhirval.expression_fixes import fixed
+from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.source import items, objects
 
 Finding = tuple[str, str, str]  # file, invariant, reason
 _CONSTANTS = frozenset({"resource", "rootResource", "context", "ucum", "sct", "loinc"})
 _CONSTANT_PREFIXES = ("vs-", "cs-", "ext-")
+_TYPE_FUNCTIONS = frozenset({"ofType", "as", "is"})
 _SYSTEM_TYPES = frozenset({"String", "Boolean", "Integer", "Decimal", "Quantity", "DateTime", "Date", "Time", "Any"})
 
 
@@ -76,7 +78,7 @@ def _function_problem(name: str, count: int) -> str | None:
 
 
 def _known_type(parts: list[str]) -> bool:
-    name = parts[-1]
+    name = parts[-1].strip("`")
     model = fhirpath.R4_MODEL
     return name in _SYSTEM_TYPES or name in model["type2Parent"] or name in model.get("path2Type", {}).values()
 
@@ -90,9 +92,12 @@ def problems(tree: Any) -> list[str]:
         kind, children = node.get("type"), node.get("children") or []
         if kind == "Functn" and children:
             params = children[1].get("children") or [] if len(children) > 1 else []
-            problem = _function_problem(str(children[0].get("text")), len(params))
+            name = str(children[0].get("text"))
+            problem = _function_problem(name, len(params))
             if problem:
                 found.append(problem)
+            if name in _TYPE_FUNCTIONS and len(params) == 1 and not _known_type(str(params[0].get("text")).split(".")):
+                found.append(f"type {params[0].get('text')} unknown")
         elif kind == "ExternalConstant" and children:
             name = str(children[0].get("text") or "").strip("`'")
             if name not in _CONSTANTS and not name.startswith(_CONSTANT_PREFIXES):
@@ -112,8 +117,9 @@ def static_findings(source: Any) -> tuple[int, list[tuple[str, str, str, str]]]:
     out = []
     for (key, text), url in sorted(found.items()):
         compiled = invariants._compile(text)
-        if isinstance(compiled, Exception):
-            out.append((key, text, url, f"does not parse: {str(compiled)[:80]}"))
+        error = str(compiled) if isinstance(compiled, Exception) else syntax_error(text)
+        if error is not None:  # fhirpathpy's parse() recovers silently from most errors: the grammar's own say
+            out.append((key, text, url, f"does not parse: {error[:80]}"))
             continue
         for why in problems(compiled.tree):
             out.append((key, text, url, why))
