@@ -9,8 +9,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from fhirpathpy.parser import parse
+
 from tests.fhirval.scripts import load_script
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -49,7 +49,8 @@ def test_counts_definitions_and_examples(bench: ModuleType, tmp_path: Path, caps
         {"key": "p-3", "expression": "name.exists()", **human}])))
     (tmp_path / "ex").mkdir()
     (tmp_path / "ex" / "Patient-a.json").write_text(json.dumps(
-        {"resourceType": "Patient", "id": "a", "meta": {"profile": ["http://example.org/sd/P"]}, "name": [{"text": "A"}]}))
+        {"resourceType": "Patient", "id": "a", "meta": {"profile": ["http://example.org/sd/P"]},
+         "name": [{"text": "A"}]}))
     assert bench.main(["--package", str(tmp_path / "guide"), "--examples", str(tmp_path / "ex")]) == 0
     out = capsys.readouterr().out
     assert "p-1          function frobnicate() missing" in out
