@@ -38,25 +38,27 @@ def _reference(item: Any) -> str | bool | None:
     return None if "identifier" in data else False
 
 
-def _holds(container: Any, resource: Any) -> bool:
-    return isinstance(container, dict) and any(c is resource for c in container.get("contained") or ())
+def _owner(root: Any, target: Any) -> Any:
+    """The resource, not itself contained, whose tree holds ``target`` (findContainingResource walks up to it):
+    a Bundle's own constraint reaching an entry's ``#id`` reference resolves in that entry's resource
+    (fhir-test-cases bundle-resolve-deep). None when ``target`` is not in ``root``."""
+    stack: list[tuple[Any, Any, bool]] = [(root, root, False)]
+    while stack:
+        node, owner, in_contained = stack.pop()
+        if node is target:
+            return owner
+        if isinstance(node, dict):
+            if isinstance(node.get("resourceType"), str) and not in_contained:
+                owner = node
+            stack.extend((v, owner, k == "contained") for k, v in node.items() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, owner, in_contained) for v in node if isinstance(v, (dict, list)))
+    return None
 
 
-def _container(resource: Any, root: Any) -> Any:
-    """The resource that is not itself contained around ``resource`` (findContainingResource): a contained
-    resource's ``#id`` finds its siblings in the container."""
-    if _holds(root, resource):
-        return root
-    if isinstance(root, dict) and root.get("resourceType") == "Bundle":
-        for entry in root.get("entry") or ():
-            held = entry.get("resource") if isinstance(entry, dict) else None
-            if _holds(held, resource):
-                return held
-    return resource
-
-
-def _contained(resource: Any, root: Any, ident: str) -> Any:
-    container = _container(resource, root)
+def _contained(item: Any, resource: Any, root: Any, ident: str) -> Any:
+    data = get_data(item)  # type: ignore[no-untyped-call]
+    container = (_owner(root, data) if isinstance(data, dict) else None) or _owner(root, resource) or resource
     for res in container.get("contained") or () if isinstance(container, dict) else ():
         if isinstance(res, dict) and res.get("id") == ident:
             return res
@@ -85,7 +87,7 @@ def resolve_fn(ctx: Any, inputs: list[Any]) -> list[Any]:
             raise ValueError("resolve: a reference by identifier only cannot be resolved locally")
         assert isinstance(ref, str)
         if ref.startswith("#"):
-            found = _contained(resource, root, ref[1:])
+            found = _contained(item, resource, root, ref[1:])
         else:
             found = _in_bundle(ref, resource, root)
             if found is None:

@@ -109,3 +109,16 @@ def test_a_reference_inside_a_contained_resource_finds_its_siblings() -> None:
 def test_hl7s_cs_constant() -> None:
     r = {"resourceType": "Patient"}
     assert evaluate("%`cs-administrative-gender`", r, "Patient", r, r) == ["http://hl7.org/fhir/administrative-gender"]
+
+
+def test_a_bundle_constraint_resolves_an_entrys_contained_reference() -> None:
+    # fhir-test-cases bundle-resolve-deep: a constraint on the Bundle reaching each Observation's ``#device``;
+    # findContainingResource walks up from the Reference to the entry's Observation, not to the Bundle
+    device = {"resourceType": "Device", "id": "dev"}
+    obs = {"resourceType": "Observation", "id": "o", "contained": [device], "device": {"reference": "#dev"}}
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"fullUrl": "http://example.org/Observation/o", "resource": obs}]}
+    expression = "entry.resource.ofType(Observation).all(device.resolve().exists())"
+    assert evaluate(expression, bundle, "Bundle", bundle, bundle) == [True]
+    obs["device"]["reference"] = "#other"
+    assert evaluate(expression, bundle, "Bundle", bundle, bundle) == [False]
