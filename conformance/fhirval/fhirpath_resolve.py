@@ -20,6 +20,10 @@ from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.bundles import entry_full_url, index_entries, resolve
 
+# the evaluation context's keys for what one evaluation builds once, on first use: _owners(%rootResource) and
+# the Bundle's entries by fullUrl
+_OWNERS, _ENTRIES = "fhirval_resolve_owners", "fhirval_resolve_entries"
+
 
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, ResourceNode) else value
@@ -38,39 +42,45 @@ def _reference(item: Any) -> str | bool | None:
     return None if "identifier" in data else False
 
 
-def _owner(root: Any, target: Any) -> Any:
-    """The resource, not itself contained, whose tree holds ``target`` (findContainingResource walks up to it):
-    a Bundle's own constraint reaching an entry's ``#id`` reference resolves in that entry's resource
-    (fhir-test-cases bundle-resolve-deep). None when ``target`` is not in ``root``."""
+def _owners(root: Any) -> dict[int, Any]:
+    """id of each object in ``root`` -> the resource, not itself contained, whose tree holds it (the resource
+    findContainingResource walks up to): a Bundle's own constraint reaching an entry's ``#id`` reference
+    resolves in that entry's resource (fhir-test-cases bundle-resolve-deep). One walk per evaluation."""
+    owners: dict[int, Any] = {}
     stack: list[tuple[Any, Any, bool]] = [(root, root, False)]
     while stack:
         node, owner, in_contained = stack.pop()
-        if node is target:
-            return owner
         if isinstance(node, dict):
             if isinstance(node.get("resourceType"), str) and not in_contained:
                 owner = node
+            owners[id(node)] = owner
             stack.extend((v, owner, k == "contained") for k, v in node.items() if isinstance(v, (dict, list)))
         elif isinstance(node, list):
             stack.extend((v, owner, in_contained) for v in node if isinstance(v, (dict, list)))
-    return None
+    return owners
 
 
-def _contained(item: Any, resource: Any, root: Any, ident: str) -> Any:
+def _contained(ctx: Any, item: Any, resource: Any, root: Any, ident: str) -> Any:
+    owners = ctx.get(_OWNERS)
+    if owners is None or owners[0] is not root:
+        owners = ctx[_OWNERS] = (root, _owners(root))
     data = get_data(item)  # type: ignore[no-untyped-call]
-    container = (_owner(root, data) if isinstance(data, dict) else None) or _owner(root, resource) or resource
+    container = owners[1].get(id(data)) or owners[1].get(id(resource)) or resource
     for res in container.get("contained") or () if isinstance(container, dict) else ():
         if isinstance(res, dict) and res.get("id") == ident:
             return res
     return None
 
 
-def _in_bundle(ref: str, resource: Any, root: Any) -> Any:
+def _in_bundle(ctx: Any, ref: str, resource: Any, root: Any) -> Any:
     """The entry of the Bundle at the root that ``ref`` finds, from the entry holding ``resource``."""
     if not (isinstance(root, dict) and root.get("resourceType") == "Bundle" and isinstance(resource, dict)):
         return None
+    table = ctx.get(_ENTRIES)
+    if table is None or table[0] is not root:
+        table = ctx[_ENTRIES] = (root, index_entries(root))
     base = entry_full_url(root, resource, {}) if resource is not root else None
-    return resolve(index_entries(root), ref, base)
+    return resolve(table[1], ref, base)
 
 
 def resolve_fn(ctx: Any, inputs: list[Any]) -> list[Any]:
@@ -87,9 +97,9 @@ def resolve_fn(ctx: Any, inputs: list[Any]) -> list[Any]:
             raise ValueError("resolve: a reference by identifier only cannot be resolved locally")
         assert isinstance(ref, str)
         if ref.startswith("#"):
-            found = _contained(item, resource, root, ref[1:])
+            found = _contained(ctx, item, resource, root, ref[1:])
         else:
-            found = _in_bundle(ref, resource, root)
+            found = _in_bundle(ctx, ref, resource, root)
             if found is None:
                 raise ValueError(f"resolve: {ref!r} is neither contained nor in the Bundle")
         if isinstance(found, dict) and isinstance(found.get("resourceType"), str):
