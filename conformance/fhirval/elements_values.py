@@ -384,13 +384,16 @@ class ValueWalker:
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
                 check_source_control(ed, item, loc, self.sink)
-        if tcode == "Narrative" and isinstance(item, dict) and "extension" in item:
+        if tcode == "Narrative" and isinstance(item, dict) and self.frames and (
+                "extension" in item or "<img" in str(item.get("div", ""))):
             # a contained resource's #id is searched in its container (InstanceValidator ~7293-7298: the resource
             # changes only at Bundle entries and Parameters; BaseValidator.getFragmentMatches)
             at = next((i for i in range(len(self.frames) - 1, 0, -1) if not self.frames[i].contained), 0)
-            enclosing = self.frames[at - 1] if at > 0 and self.frames[at - 1].type == "Bundle" else None
-            text_links.check(item, self.frames[at].resource, enclosing.resource if enclosing else None, loc,
-                             self.sink)
+            if "extension" in item:
+                enclosing = self.frames[at - 1] if at > 0 and self.frames[at - 1].type == "Bundle" else None
+                text_links.check(item, self.frames[at].resource, enclosing.resource if enclosing else None, loc,
+                                 self.sink)
+            text_links.check_images(item, self.frames[at].resource, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from conformance.fhirval import terminology_filters as filters
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, items
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 
@@ -160,6 +160,7 @@ class Terminology:
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
         self._case_folded: dict[str, dict[str, str]] = {}
         self._from_package: set[str] = set()  # systems whose CodeSystem is the terminology package's
+        self._identified: dict[str, list[str]] | None = None  # identifier value -> CodeSystem URLs
 
     # ---- definitions: the source first, then the terminology package --------------------------------
 
@@ -238,6 +239,21 @@ class Terminology:
         """Every code of a complete CodeSystem we hold; None otherwise."""
         table = self._table(system)
         return set(table[0]) if table is not None and table[1] == "complete" else None
+
+    def code_systems_identified_as(self, value: str) -> list[str]:
+        """URLs of the CodeSystems held (the source's, then the terminology package's, when they can list theirs)
+        with an ``identifier.value`` of ``value`` (ContextUtilities.fetchByIdentifier); the index is built once."""
+        if self._identified is None:
+            index: dict[str, list[str]] = {}
+            own, packaged = getattr(self.source, "urls", None), getattr(self._extra(), "code_system_urls", None)
+            urls = [*(own("CodeSystem") if callable(own) else ()), *(packaged() if callable(packaged) else ())]
+            for url in dict.fromkeys(urls):
+                cs = self.code_system(url)
+                for ident in items(cs.get("identifier")) if cs is not None else ():
+                    if isinstance(ident, dict) and isinstance(ident.get("value"), str):
+                        index.setdefault(ident["value"], []).append(url)
+            self._identified = index
+        return self._identified.get(value, [])
 
     def known_system(self, system: str) -> bool:
         return self.system_codes(system) is not None or system in GRAMMARS
