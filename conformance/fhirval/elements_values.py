@@ -399,7 +399,8 @@ class ValueWalker:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
             check_coding(self.model.term, item, loc, self.sink, binding=binding,
-                         in_codeable_concept=node.name == "coding")
+                         in_codeable_concept=node.name == "coding",
+                         language=self._language() if "display" in item else None)
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
@@ -415,6 +416,15 @@ class ValueWalker:
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
             self.constraints(node, item, _typed_path(node, tcode), loc)
 
+
+    def _language(self) -> str | None:
+        """The language a display is judged in: the nearest enclosing resource's ``language`` (InstanceValidator
+        checkLang sets the NodeStack's working language per resource; children inherit it), else None (en-US)."""
+        for frame in reversed(self.frames):
+            lang = frame.resource.get("language") if isinstance(frame.resource, dict) else None
+            if isinstance(lang, str) and lang:
+                return lang
+        return None
 
     def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
         found = constraints_of(node)
