@@ -27,6 +27,24 @@ from conformance.fhirval.source import FHIR_BASE, Json, split_canonical
 BASE_ZIP = Path(__file__).resolve().parent / "data" / "fhir-r4-base.zip"
 KINDS = ("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter")
 
+# R4 published ExplanationOfBenefit.priority bound to the processpriority CodeSystem's URL; HL7's loader mends
+# its own context copy (org.hl7.fhir.r5 conformance/StructureDefinitionHacker.fixSD, R4 only), so instances are
+# judged against the ValueSet (an example binding). The published file, validated as an instance, still fails.
+_EOB = "http://hl7.org/fhir/StructureDefinition/ExplanationOfBenefit"
+_PRIORITY_CS = "http://terminology.hl7.org/CodeSystem/processpriority"
+_PRIORITY_VS = "http://hl7.org/fhir/ValueSet/process-priority"
+
+
+def _hl7_context_fixes(resource: Json) -> Json:
+    """HL7's StructureDefinitionHacker corrections that apply to R4's own definitions, made once on loading."""
+    if resource.get("url") == _EOB:
+        for part in ("snapshot", "differential"):
+            for ed in (resource.get(part) or {}).get("element", []):
+                binding = ed.get("binding")
+                if isinstance(binding, dict) and binding.get("valueSet") == _PRIORITY_CS:
+                    binding["valueSet"] = _PRIORITY_VS
+    return resource
+
 
 class ZipSource:
     """A DefinitionSource over a zip of one JSON member per resource, parsed lazily.
@@ -54,7 +72,7 @@ class ZipSource:
                     # process reads through a handle of its own.
                     self._zip = zipfile.ZipFile(self.path)
                     self._pid = os.getpid()
-                cached = json.loads(self._zip.read(member))
+                cached = _hl7_context_fixes(json.loads(self._zip.read(member)))
                 self._cache[member] = cached
             return cached
 

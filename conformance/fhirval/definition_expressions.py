@@ -14,15 +14,20 @@ when it validates the definition itself and reports one that does not parse as a
   ED_SEARCH_EXPRESSION_ERROR.
 
 As in HL7's validator, a structure is judged so only when its base is loaded. HL7's engine then
-type-checks the parsed expression against the element's types (``checkOnTypes``); that half needs HL7's
-type inference and is not done here, so only a syntax error is reported.
+type-checks the parsed expression against the element's types (``checkOnTypes``); that needs HL7's type
+inference, so only its plainest case is done here: a search expression made of dotted names joined by ``|``
+(``Patient.birthdate``) whose names each some focus type has, from the parameter's bases on (a name none has
+is FHIRPATH_UNKNOWN_NAME, thrown by ``FHIRPathEngine.executeType`` and reported as ED_SEARCH_EXPRESSION_ERROR).
+A step past a primitive, or onto a type that is not loaded, ends the judgement (nothing is said).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.fhirpath_syntax import syntax_error
+from conformance.fhirval.index import CHOICE_SUFFIX, Node, structure_index
 from conformance.fhirval.source import items
 
 if TYPE_CHECKING:
@@ -58,5 +63,83 @@ def check_structure(w: Walker, sd: Json, loc: str) -> None:
 
 
 def check_search_parameter(w: Walker, sp: Json, loc: str) -> None:
-    if items(sp.get("base")):
-        _report(w, f"{loc}.expression", "search expression", sp.get("expression"))
+    bases = [b for b in items(sp.get("base")) if isinstance(b, str)]
+    expression = sp.get("expression")
+    if bases:
+        _report(w, f"{loc}.expression", "search expression", expression)
+    if not bases or not isinstance(expression, str) or not all(_CHAIN.match(c) for c in expression.split("|")):
+        return
+    for chain in expression.split("|"):
+        unknown = _unknown_name(w, bases, [n.strip() for n in chain.split(".")])
+        if unknown is not None:
+            w.sink.error("fhirpath-syntax", f"{loc}.expression", f"the search expression {expression!r} names "
+                                                                 f"{unknown[0]!r}, which is not valid for any of "
+                                                                 f"the possible types ({', '.join(unknown[1])})")
+            return  # HL7's type check stops at the first unknown name
+
+
+_CHAIN = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$")
+
+
+def _unknown_name(w: Walker, bases: list[str], names: list[str]) -> tuple[str, list[str]] | None:
+    """The first name no focus type has, with the focus types' names; None when all are known or undecidable."""
+    roots = [structure_index(w.model.source, b) for b in bases]
+    if any(r is None or r.root is None for r in roots):
+        return None
+    first = names[0]
+    focus: list[Node] = [r.root for r in roots if r is not None and r.root is not None
+                         and first[:1].isupper() and first in _type_and_ancestors(w, r.type)]
+    for r in roots:
+        focus += _child(r.root, first) if r is not None and r.root is not None else []
+    if not focus:
+        # a resource type that is no base: conformance_rules.check_search_parameter's error already (or, on a
+        # generic base, left alone there); any other first name none of the bases has
+        return None if w.model.is_resource_type(first) else (first, bases)
+    for name in names[1:]:
+        nodes: list[Node] = []
+        for node in focus:
+            holders = _holders(w, node)
+            if holders is None:
+                return None
+            for holder in holders:
+                nodes += _child(holder, name)
+        if not nodes:
+            return name, sorted({t.code for n in focus for t in n.types} or {n.path for n in focus})
+        focus = nodes
+    return None
+
+
+def _type_and_ancestors(w: Walker, type_name: str) -> set[str]:
+    found: set[str] = set()
+    sd = w.model.source.structure(type_name)
+    while isinstance(sd, dict) and sd.get("type") not in found and len(found) < 8:
+        found.add(str(sd.get("type")))
+        base = sd.get("baseDefinition")
+        sd = w.model.source.structure(base) if isinstance(base, str) else None
+    return found
+
+
+def _holders(w: Walker, node: Node) -> list[Node] | None:
+    """The nodes whose children a name after ``node`` is looked up in; None: a primitive or a type not loaded."""
+    if node.children:
+        return [node]
+    ref = node.content_reference
+    if ref is not None:
+        index = structure_index(w.model.source, ref.partition("#")[0] or node.path.partition(".")[0])
+        target = index.by_id.get(ref.partition("#")[2]) if index is not None else None
+        return [target] if target is not None else None
+    holders = []
+    for t in node.types:
+        # a Resource (Bundle.entry.resource) is every resource type to HL7 (getChildTypesByName): not judged
+        abstract = t.code in ("Resource", "DomainResource")
+        index = structure_index(w.model.source, t.code) if not t.primitive and not abstract else None
+        if index is None or index.root is None:
+            return None
+        holders.append(index.root)
+    return holders or None
+
+
+def _child(holder: Node, name: str) -> list[Node]:
+    hit = holder.children.get(name) or holder.children.get(name + CHOICE_SUFFIX) or \
+        (holder.json_names.get(name) or (None, ""))[0]
+    return [hit] if hit is not None else []

@@ -67,6 +67,11 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
             cur = next((s for s in ext.slices if any(url in t.profiles for t in s.types)), None) if ext else None
             continue
         cur = children.get(step) or children.get(step + "[x]")
+        if cur is not None and n == len(steps) - 1 and cur.slicing is not None and cur.slices:
+            # the element the path ends on is itself sliced: FHIRPathEngine.evaluateDefinition skips a child that
+            # has slicing (``tailMatches(t, name) && !t.hasSlicing()``) and so reads its first slice that has none
+            # (BFDR's Encounter.participant:attendant.type:requiredType, whose pattern is the discriminator's value)
+            cur = next((s for s in cur.slices if s.slicing is None), cur)
     return cur
 
 
