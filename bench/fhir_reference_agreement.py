@@ -56,7 +56,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,12 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
                 case_options(t), expected_messages=msgs, renamed_outcome=renamed_used, profile_url=url)
 
 
+def profile_options(options: Options, prof: dict[str, Any]) -> Options:
+    """A profile step's options: the case's, but assumeValidRestReferences from the profile's own entry (HL7's runner
+    sets it again before the profile step, false unless the profile says so)."""
+    return replace(options, assume_valid_rest_references=prof.get("assumeValidRestReferences") is True)
+
+
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
     """The case's packages and its package-map's, as local paths; None when one is not available locally."""
     found: list[list[Path]] = [[], []]
@@ -182,6 +188,7 @@ def _offered(k: str, value: Any) -> bool:
     HL7's enum constants, or for noHtmlInMarkdown and for-publication the key's presence or "true")."""
     return ((k in ("examples", "security-checks", "no-experimental-content") and isinstance(value, bool))
             or (k == "wrong-displays" and value in ("warning", "error"))
+            or (k == "assumeValidRestReferences" and isinstance(value, bool))
             or (k == "validateContains" and value in CONTAINED)
             or (k == "best-practice" and value in BEST_PRACTICE)
             or k in ("noHtmlInMarkdown", "for-publication"))
@@ -200,7 +207,8 @@ def case_options(t: dict[str, Any]) -> Options:
         allow_examples=t.get("examples") is not False,
         no_experimental_content=t.get("no-experimental-content") is True,
         for_publication=str(t.get("for-publication")).lower() == "true",
-        best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "warning"))
+        best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "warning"),
+        assume_valid_rest_references=t.get("assumeValidRestReferences") is True)
 
 
 def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], dict[str, list[str]]]:
@@ -242,6 +250,7 @@ def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], d
                 *supporting, *prof.get("supporting", []), prof["source"]], prof["source"])
             if step is not None and extra is not None:
                 step.packages, step.available = tuple(extra[0]), tuple(extra[1])
+                step.options = profile_options(step.options, prof)
                 case_steps.append(step)
         for step in case_steps:
             step.terminology = terminology

@@ -33,11 +33,15 @@ _FLAGS = (
     click.option("--for-publication", "for_publication", is_flag=True,
                  help="HL7's own publication rules: an HL7 canonical resource must name its work group "
                       "(HL7's -forPublication)."),
+    click.option("--assume-valid-rest-references/--no-assume-valid-rest-references", "assume_valid_rest_references",
+                 default=True, show_default=True,
+                 help="Judge the type a reference that does not resolve here names (Group/1) against the element's "
+                      "targets (HL7's -assumeValidRestReferences; its default leaves such a reference unjudged)."),
     click.option("--best-practice", "best_practice", type=click.Choice(BEST_PRACTICE_LEVELS), default="warning",
                  show_default=True, help="The level of a failed best-practice invariant (HL7's -best-practice)."),
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
-            "for_publication", "best_practice")
+            "for_publication", "best_practice", "assume_valid_rest_references")
 
 
 def option_flags(command: F) -> F:

@@ -31,7 +31,10 @@ class Options:
     unresolved (-allow-example-urls, [examples]; HL7's runner and ours allow them). ``no_experimental_content``:
     a canonical resource marked experimental is an error (-no-experimental-content). ``for_publication``: HL7's
     own publication rules, such as a work group for every HL7-published canonical resource ([for-publication]).
-    ``best_practice``: the level of a best-practice invariant (-best-practice; default warning)."""
+    ``best_practice``: the level of a best-practice invariant (-best-practice; default warning).
+    ``assume_valid_rest_references``: the type a relative reference that does not resolve here names (``Group/1``)
+    is judged against the element's target types (-assumeValidRestReferences, [assumeValidRestReferences]); ours
+    by default, HL7's validator only when asked (its default passes such a reference unjudged)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -42,6 +45,7 @@ class Options:
     no_experimental_content: bool = False
     for_publication: bool = False
     best_practice: str = "warning"
+    assume_valid_rest_references: bool = True
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),

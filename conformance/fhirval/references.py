@@ -197,6 +197,9 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                    f"{declared!r} is not a FHIR resource type")
     elif isinstance(declared, str) and rtype and declared != rtype and "/" not in declared:
         w.sink.error("reference-target", f"{loc}.type", f"the reference names a {rtype}, but type says {declared}")
+    if (resolved is None and rtype and not w.options.assume_valid_rest_references and isinstance(ref, str)
+            and not ref.startswith("#")):
+        rtype = None  # a type implied by a reference that does not resolve here: judged only when assumed valid
     rtype = rtype or (declared if isinstance(declared, str) else None)
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.error("reference-target", loc, f"the reference is to a {rtype}, but {node.path} may refer only to "

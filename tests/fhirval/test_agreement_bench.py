@@ -72,7 +72,9 @@ def test_options_ours_has_are_passed_on_and_others_listed(corpus: Path) -> None:
         {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
         {"name": "no-ex", "file": "bad.json", "version": "4.0", "examples": False, "validateContains": "IGNORE",
          "for-publication": "true", "best-practice": "Error", "noHtmlInMarkdown": True, "java": "java/bad.json"},
-        {"name": "odd", "file": "bad.json", "version": "4.0", "validateContains": "SOMETIMES", "java": "java/bad.json"}]
+        {"name": "odd", "file": "bad.json", "version": "4.0", "validateContains": "SOMETIMES", "java": "java/bad.json"},
+        {"name": "rest", "file": "bad.json", "version": "4.0", "java": "java/bad.json", "profile": {
+            "source": "flag.json", "assumeValidRestReferences": True, "java": "java/bad.json"}}]
     (v / "manifest.json").write_text(json.dumps(manifest))
     bench = _bench()
     steps, optioned = bench.select(corpus)
@@ -82,6 +84,9 @@ def test_options_ours_has_are_passed_on_and_others_listed(corpus: Path) -> None:
     assert (no_ex.allow_examples, no_ex.contained, no_ex.for_publication, no_ex.best_practice,
             no_ex.html_in_markdown) == (False, "ignore", True, "error", "error")
     assert by_name["bad [base]"].wrong_displays == "error"  # HL7's runner's default
+    # HL7's runner: assumeValidRestReferences false unless set, and for a profile step from the profile's entry
+    assert not by_name["rest [base]"].assume_valid_rest_references
+    assert by_name["rest [profile]"].assume_valid_rest_references
     assert optioned == {"validateReference": ["refs"], "validateContains": ["odd"]}
 
 

@@ -133,6 +133,19 @@ def test_best_practice_level_applies_to_best_practice_invariants(level: str, sev
     assert found == ([severity] if severity else [])
 
 
+def test_an_unresolved_references_implied_type_is_judged_unless_told_not_to() -> None:
+    """Ours judges Medication/1 against Observation.performer's targets (as HL7's validator with
+    -assumeValidRestReferences); with the option off, as HL7's default, such a reference is not judged."""
+    obs = {"resourceType": "Observation", "text": DIV, "status": "final", "code": {"text": "x"},
+           "performer": [{"reference": "Medication/1"}]}
+    assert _defects(obs) == [("error", "reference-target", "Observation.performer[0]")]
+    assert _defects(obs, assume_valid_rest_references=False) == []
+    # a reference that resolves (contained) is judged either way
+    local = obs | {"performer": [{"reference": "#m"}], "contained": [{"resourceType": "Medication", "id": "m"}]}
+    assert ("error", "reference-target", "Observation.performer[0]") in _defects(local,
+                                                                               assume_valid_rest_references=False)
+
+
 def test_options_from_folds_the_older_keywords_in() -> None:
     opts = options_from(Options(security_checks=True), ["http://x.org/"], "error")
     assert (opts.security_checks, opts.extension_domains, opts.wrong_displays) == (True, ("http://x.org/",), "error")
