@@ -117,6 +117,8 @@ class Walker(ValueWalker):
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
             if not self.profiled_as(rtype, profiles):
+                if self.options.crumb_trails:
+                    self.sink.info("signpost", loc, f"validate resource against profile {idx.url}")
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
@@ -295,6 +297,8 @@ class Walker(ValueWalker):
         if pidx.type != rtype:
             self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")
             return
+        if self.options.crumb_trails:  # HL7's -crumb-trails signposts (VALIDATION_VAL_PROFILE_SIGNPOST*)
+            self.sink.info("signpost", loc, f"validate resource against profile {url}{'' if asked else ' (per meta)'}")
         self.walk_root(res, pidx, loc, depth)
 
     def missing_dependency(self, url: str) -> str | None:

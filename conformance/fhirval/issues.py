@@ -53,7 +53,7 @@ ISSUE_TYPE: dict[str, str] = {
     "implementation-guide": "business-rule", "invariant-key": "invalid",
     "operation-profile": "invalid", "fhirpath-syntax": "invalid",
     "security": "security", "markdown-html": "invalid", "example-url": "invalid", "experimental": "business-rule",
-    "publication": "business-rule",
+    "publication": "business-rule", "signpost": "informational",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

@@ -41,7 +41,8 @@ def corpus(tmp_path: Path) -> Path:
         {"name": "good", "file": "good.json", "version": "4.0", "supporting": ["flag.json"], "java": "java/good.json"},
         {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
         {"name": "bad-said-valid", "file": "bad.json", "version": "4.0", "java": "java/good.json"},
-        {"name": "refs", "file": "bad.json", "version": "4.0", "validateReference": "CHECK_VALID", "java": "java/bad.json"},
+        {"name": "refs", "file": "bad.json", "version": "4.0", "validateReference": "CHECK_VALID",
+         "java": "java/bad.json"},
         {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"},
         {"name": "ig", "file": "bad.json", "version": "4.0", "packages": ["x#1"], "java": "java/bad.json"},
         {"name": "tx", "file": "bad.json", "version": "4.0", "module": "cda", "java": "java/bad.json"}]}
@@ -71,7 +72,8 @@ def test_options_ours_has_are_passed_on_and_others_listed(corpus: Path) -> None:
     manifest["test-cases"] += [
         {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
         {"name": "no-ex", "file": "bad.json", "version": "4.0", "examples": False, "validateContains": "IGNORE",
-         "for-publication": "true", "best-practice": "Error", "noHtmlInMarkdown": True, "java": "java/bad.json"},
+         "for-publication": "true", "best-practice": "Error", "noHtmlInMarkdown": True, "crumb-trail": True,
+         "java": "java/bad.json"},
         {"name": "odd", "file": "bad.json", "version": "4.0", "validateContains": "SOMETIMES", "java": "java/bad.json"},
         {"name": "rest", "file": "bad.json", "version": "4.0", "java": "java/bad.json", "profile": {
             "source": "flag.json", "assumeValidRestReferences": True, "java": "java/bad.json"}}]
@@ -82,7 +84,7 @@ def test_options_ours_has_are_passed_on_and_others_listed(corpus: Path) -> None:
     assert by_name["secure [base]"].security_checks and not by_name["bad [base]"].security_checks
     no_ex = by_name["no-ex [base]"]
     assert (no_ex.allow_examples, no_ex.contained, no_ex.for_publication, no_ex.best_practice,
-            no_ex.html_in_markdown) == (False, "ignore", True, "error", "error")
+            no_ex.html_in_markdown, no_ex.crumb_trails) == (False, "ignore", True, "error", "error", True)
     assert by_name["bad [base]"].wrong_displays == "error"  # HL7's runner's default
     # HL7's runner: assumeValidRestReferences false unless set, and for a profile step from the profile's entry
     assert not by_name["rest [base]"].assume_valid_rest_references

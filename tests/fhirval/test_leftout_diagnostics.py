@@ -32,7 +32,8 @@ def test_left_out_cases_run_with_their_need_and_held_out_files_are_dropped(tmp_p
         {"severity": "error", "code": "invalid", "details": {"text": "birthDate"}}]}))
     manifest = {"test-cases": [
         {"name": "measured-held-out", "file": held, "version": "4.0", "java": "java/bad.json"},
-        {"name": "same-file-option", "file": held, "version": "4.0", "validateReference": "CHECK_VALID", "java": "java/bad.json"},
+        {"name": "same-file-option", "file": held, "version": "4.0", "validateReference": "CHECK_VALID",
+         "java": "java/bad.json"},
         {"name": "option", "file": tune, "version": "4.0", "validateReference": "CHECK_VALID", "java": "java/bad.json"},
         {"name": "fetch", "file": tune, "version": "4.0", "fetcher": "standalone", "java": "java/bad.json"},
         {"name": "text", "file": "x.txt", "version": "4.0", "java": "java/bad.json"}]}

@@ -146,6 +146,19 @@ def test_an_unresolved_references_implied_type_is_judged_unless_told_not_to() ->
                                                                                assume_valid_rest_references=False)
 
 
+def test_crumb_trails_say_each_profile_walked_as_information() -> None:
+    patient = {"resourceType": "Patient", "text": DIV, "meta": {"profile": [
+        "http://hl7.org/fhir/StructureDefinition/bmi"]}}  # an Observation profile claimed by a Patient: not walked
+    assert not [i for i in _run(patient) if i.defect == "signpost"]
+    trails = [(i.severity, i.message) for i in _run(patient, crumb_trails=True) if i.defect == "signpost"]
+    assert trails == [("information", "validate resource against profile "
+                                      "http://hl7.org/fhir/StructureDefinition/Patient")]
+    vitals = {"resourceType": "Observation", "text": DIV, "status": "final", "code": {"text": "x"},
+              "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns"]}}
+    assert [m for _, m in ((i.severity, i.message) for i in _run(vitals, crumb_trails=True) if i.defect == "signpost")
+            ][-1].endswith("vitalsigns (per meta)")
+
+
 def test_options_from_folds_the_older_keywords_in() -> None:
     opts = options_from(Options(security_checks=True), ["http://x.org/"], "error")
     assert (opts.security_checks, opts.extension_domains, opts.wrong_displays) == (True, ("http://x.org/",), "error")
