@@ -191,7 +191,7 @@ def _offered(k: str, value: Any) -> bool:
             or (k == "assumeValidRestReferences" and isinstance(value, bool))
             or (k == "validateContains" and value in CONTAINED)
             or (k == "best-practice" and value in BEST_PRACTICE)
-            or (k == "crumb-trail" and isinstance(value, bool))
+            or (k in ("crumb-trail", "allow-comments") and isinstance(value, bool))
             or k in ("noHtmlInMarkdown", "for-publication"))
 
 
@@ -210,7 +210,8 @@ def case_options(t: dict[str, Any]) -> Options:
         for_publication=str(t.get("for-publication")).lower() == "true",
         best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "warning"),
         assume_valid_rest_references=t.get("assumeValidRestReferences") is True,
-        crumb_trails=t.get("crumb-trail") is True)
+        crumb_trails=t.get("crumb-trail") is True,
+        allow_comments=t.get("allow-comments") is True)
 
 
 def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], dict[str, list[str]]]:

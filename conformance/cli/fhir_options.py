@@ -37,13 +37,16 @@ _FLAGS = (
                  default=True, show_default=True,
                  help="Judge the type a reference that does not resolve here names (Group/1) against the element's "
                       "targets (HL7's -assumeValidRestReferences; its default leaves such a reference unjudged)."),
+    click.option("--allow-comments", "allow_comments", is_flag=True,
+                 help="JSON input may hold // and /* */ comments (HL7's -allow-comments)."),
     click.option("--crumb-trails", "crumb_trails", is_flag=True,
                  help="Say, as information, each profile a resource is validated against (HL7's -crumb-trails)."),
     click.option("--best-practice", "best_practice", type=click.Choice(BEST_PRACTICE_LEVELS), default="warning",
                  show_default=True, help="The level of a failed best-practice invariant (HL7's -best-practice)."),
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
-            "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails")
+            "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
+            "allow_comments")
 
 
 def option_flags(command: F) -> F:

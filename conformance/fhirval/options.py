@@ -35,7 +35,8 @@ class Options:
     ``assume_valid_rest_references``: the type a relative reference that does not resolve here names (``Group/1``)
     is judged against the element's target types (-assumeValidRestReferences, [assumeValidRestReferences]); ours
     by default, HL7's validator only when asked (its default passes such a reference unjudged). ``crumb_trails``:
-    an information issue names each profile a resource is walked against (-crumb-trails, [crumb-trail])."""
+    an information issue names each profile a resource is walked against (-crumb-trails, [crumb-trail]).
+    ``allow_comments``: JSON input may hold ``//`` and ``/* */`` comments (-allow-comments, [allow-comments])."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -48,6 +49,7 @@ class Options:
     best_practice: str = "warning"
     assume_valid_rest_references: bool = True
     crumb_trails: bool = False
+    allow_comments: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),

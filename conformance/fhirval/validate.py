@@ -10,6 +10,7 @@ that every input ends in an OperationOutcome and never in a traceback.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,14 +48,17 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
     return sink.issues
 
 
-def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None
-               ) -> tuple[Any, Issue | None]:
+def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None,
+               *, comments: bool = False) -> tuple[Any, Issue | None]:
     """The parsed document, or an issue saying why it cannot be read as JSON. ``duplicates`` collects each
-    extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it)."""
+    extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it).
+    ``comments``: ``//`` and ``/* */`` comments are read as white space (HL7's -allow-comments, its JsonLexer)."""
     if len(data) > MAX_BYTES:
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        if comments and "/" in text:
+            text = without_comments(text)
         if duplicates is not None:
             return safejson.loads(text, object_pairs_hook=lambda pairs: _pairs(pairs, duplicates)), None
         return safejson.loads(text), None
@@ -66,6 +70,16 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
         return None, Issue("fatal", "not-json", "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
         return None, Issue("fatal", "too-deep", "", "the JSON is nested too deeply to read")
+
+
+# a JSON string (kept), or a line or block comment (blanked): one pass, so "//" inside a string is no comment
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
+
+
+def without_comments(text: str) -> str:
+    """JSON with its comments blanked out (lines kept, so a parse error's position stays right), strings as they are."""
+    return _STRING_OR_COMMENT.sub(
+        lambda m: m.group() if m.group().startswith('"') else re.sub(r"[^\r\n]", " ", m.group()), text)
 
 
 def _pairs(pairs: list[tuple[str, Any]], duplicates: list[tuple[dict[str, Any], str]]) -> dict[str, Any]:
@@ -112,7 +126,7 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     if body.lstrip()[:1] in (b"<", "<"):
         return _validate_xml(data, source, profiles, opts)
     duplicates: list[tuple[dict[str, Any], str]] = []
-    doc, problem = parse_json(data, duplicates)
+    doc, problem = parse_json(data, duplicates, comments=opts.allow_comments)
     if problem is not None:
         return [problem]
     if not isinstance(doc, dict):

@@ -13,7 +13,7 @@ import pytest
 from conformance.fhirval.base import base_source
 from conformance.fhirval.issues import Issue
 from conformance.fhirval.options import Options, contains_html_tags, markdown_html, options_from
-from conformance.fhirval.validate import validate_bytes, validate_resource
+from conformance.fhirval.validate import validate_bytes, validate_resource, without_comments
 
 DIV = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">text</div>'}
 WG = "http://hl7.org/fhir/StructureDefinition/structuredefinition-wg"
@@ -157,6 +157,16 @@ def test_crumb_trails_say_each_profile_walked_as_information() -> None:
               "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns"]}}
     assert [m for _, m in ((i.severity, i.message) for i in _run(vitals, crumb_trails=True) if i.defect == "signpost")
             ][-1].endswith("vitalsigns (per meta)")
+
+
+def test_comments_in_json_only_when_allowed() -> None:
+    text = '{"resourceType": "Patient", // a comment\n "text": {"status": "generated", "div": "<div xmlns=\\"' \
+           'http://www.w3.org/1999/xhtml\\">a // b /* c */</div>"} /* block\n comment */}'
+    assert [i.defect for i in validate_bytes(text, base_source())] == ["not-json"]
+    issues = validate_bytes(text, base_source(), options=Options(allow_comments=True))
+    assert not [i for i in issues if i.is_error]
+    # a "//" or "/*" inside a string is text, and the lines stay where they were
+    assert without_comments('{"a": "x // y /* z */", // c\n"b": 1}') == '{"a": "x // y /* z */",     \n"b": 1}'
 
 
 def test_options_from_folds_the_older_keywords_in() -> None:
