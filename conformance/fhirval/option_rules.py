@@ -27,6 +27,9 @@ _EXAMPLE_OIDS = ("urn:oid:1.3.6.1.4.1.32473.", "urn:oid:2.999.")
 _EXEMPT_EXTENSIONS = frozenset({"http://hl7.org/fhir/tools/StructureDefinition/ig-page-name",
                                 "http://hl7.org/fhir/tools/StructureDefinition/web-source",
                                 "http://hl7.org/fhir/StructureDefinition/web-source"})
+# ... and the extensions whose value is checked elsewhere or not at all (its Extension.value[x] branch)
+_EXEMPT_VALUES = frozenset({"http://hl7.org/fhir/StructureDefinition/textLink",
+                            "http://hl7.org/fhir/uv/cql/StructureDefinition/cql-namespaceUri"})
 
 
 def is_example_url(url: str) -> bool:
@@ -78,8 +81,8 @@ def _judged_url(w: Walker, node: Node, tcode: str, url: str) -> bool:
     own = host.get("url") if isinstance(host, dict) else None
     if own in _EXEMPT_EXTENSIONS:
         return False
-    if path == "Extension.value[x]":
-        return isinstance(own, str)  # an extension value with no URL above it is exempt
+    if path == "Extension.value[x]":  # exempt with no URL above it, or in an extension judged elsewhere
+        return isinstance(own, str) and own not in _EXEMPT_VALUES
     return True
 
 
