@@ -98,6 +98,12 @@ def test_example_urls_refused_when_examples_are_not_allowed() -> None:
         ("error", "extension-unknown", "Patient.birthDate.extension[0]"),
         ("error", "example-url", "Patient.birthDate.extension[0].url"),
         ("error", "example-url", "Patient.photo[0].url")])
+    # an extension's uri value is judged, unless the extension is one HL7 checks elsewhere (textLink)
+    linked = {"resourceType": "Patient", "text": DIV, "extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/textLink", "valueUri": "http://example.org/a"},
+        {"url": "http://x.org/fhir/StructureDefinition/link", "valueUri": "http://example.org/b"}]}
+    assert [loc for _, d, loc in _defects(linked, allow_examples=False) if d == "example-url"] == [
+        "Patient.extension[1].value.ofType(uri)"]
     # a canonical resource's own url is its identity, not a link: not judged
     vs = {"resourceType": "ValueSet", "text": DIV, "url": "http://example.org/fhir/ValueSet/x", "status": "draft"}
     assert not [d for s, d, _ in _defects(vs, allow_examples=False) if s == "error"]
