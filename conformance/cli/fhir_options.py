@@ -33,10 +33,9 @@ _FLAGS = (
     click.option("--for-publication", "for_publication", is_flag=True,
                  help="HL7's own publication rules: an HL7 canonical resource must name its work group "
                       "(HL7's -forPublication)."),
-    click.option("--assume-valid-rest-references/--no-assume-valid-rest-references", "assume_valid_rest_references",
-                 default=True, show_default=True,
-                 help="Judge the type a reference that does not resolve here names (Group/1) against the element's "
-                      "targets (HL7's -assumeValidRestReferences; its default leaves such a reference unjudged)."),
+    click.option("--assume-valid-rest-references", "assume_valid_rest_references", is_flag=True,
+                 help="A reference that does not resolve here to a type the element does not allow (Group/1) is an "
+                      "error, not a warning (HL7's -assumeValidRestReferences)."),
     click.option("--allow-comments", "allow_comments", is_flag=True,
                  help="JSON input may hold // and /* */ comments (HL7's -allow-comments)."),
     click.option("--crumb-trails", "crumb_trails", is_flag=True,

@@ -33,8 +33,9 @@ class Options:
     own publication rules, such as a work group for every HL7-published canonical resource ([for-publication]).
     ``best_practice``: the level of a best-practice invariant (-best-practice; default warning).
     ``assume_valid_rest_references``: the type a relative reference that does not resolve here names (``Group/1``)
-    is judged against the element's target types (-assumeValidRestReferences, [assumeValidRestReferences]); ours
-    by default, HL7's validator only when asked (its default passes such a reference unjudged). ``crumb_trails``:
+    against the element's target types is an error, as HL7's validator with -assumeValidRestReferences
+    (REFERENCE_REF_BADTARGETTYPE2); without it a warning (HL7's default leaves it unjudged; R4 still says it is
+    wrong). ``crumb_trails``:
     an information issue names each profile a resource is walked against (-crumb-trails, [crumb-trail]).
     ``allow_comments``: JSON input may hold ``//`` and ``/* */`` comments (-allow-comments, [allow-comments])."""
 
@@ -47,7 +48,7 @@ class Options:
     no_experimental_content: bool = False
     for_publication: bool = False
     best_practice: str = "warning"
-    assume_valid_rest_references: bool = True
+    assume_valid_rest_references: bool = False
     crumb_trails: bool = False
     allow_comments: bool = False
 

@@ -139,17 +139,17 @@ def test_best_practice_level_applies_to_best_practice_invariants(level: str, sev
     assert found == ([severity] if severity else [])
 
 
-def test_an_unresolved_references_implied_type_is_judged_unless_told_not_to() -> None:
-    """Ours judges Medication/1 against Observation.performer's targets (as HL7's validator with
-    -assumeValidRestReferences); with the option off, as HL7's default, such a reference is not judged."""
+def test_an_unresolved_references_implied_type_is_an_error_only_when_assumed_valid() -> None:
+    """Medication/1 on Observation.performer resolves to nothing here: a warning by default (HL7's default judges it
+    not at all), an error with -assumeValidRestReferences (REFERENCE_REF_BADTARGETTYPE2)."""
     obs = {"resourceType": "Observation", "text": DIV, "status": "final", "code": {"text": "x"},
            "performer": [{"reference": "Medication/1"}]}
-    assert _defects(obs) == [("error", "reference-target", "Observation.performer[0]")]
-    assert _defects(obs, assume_valid_rest_references=False) == []
-    # a reference that resolves (contained) is judged either way
+    assert _defects(obs) == [("warning", "reference-target", "Observation.performer[0]")]
+    assert _defects(obs, assume_valid_rest_references=True) == [
+        ("error", "reference-target", "Observation.performer[0]")]
+    # a reference that resolves (contained) is judged an error either way
     local = obs | {"performer": [{"reference": "#m"}], "contained": [{"resourceType": "Medication", "id": "m"}]}
-    assert ("error", "reference-target", "Observation.performer[0]") in _defects(local,
-                                                                               assume_valid_rest_references=False)
+    assert ("error", "reference-target", "Observation.performer[0]") in _defects(local)
 
 
 def test_crumb_trails_say_each_profile_walked_as_information() -> None:
