@@ -41,6 +41,7 @@ from fhir_reference_agreement import (
     _step,
     needs_server,
     package_path,
+    profile_options,
     report,
     run,
     select,
@@ -110,6 +111,7 @@ def case_steps(root: Path, t: dict[str, Any], cache: PackageCache, base_left: bo
                      [*supporting, *prof.get("supporting", []), prof["source"]], prof["source"])
         if step is not None:
             step.packages, step.available = tuple(p_held), tuple(p_avail)
+            step.options = profile_options(step.options, prof)
         steps.append((step, p_need))
     out: list[LeftOut] = []
     for step, why in steps:

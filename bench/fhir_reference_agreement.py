@@ -56,7 +56,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ from conformance.fhirval.default_packages import EXTENSIONS_R4
 from conformance.fhirval.issues import Issue
 from conformance.fhirval.layered import LayeredSource, load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.options import DEFAULT, Options
 from conformance.fhirval.package_layer import package_layer
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
@@ -86,13 +87,17 @@ NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "
 TERMINOLOGY_MODULES = {"tx", "tx-advanced", "cda", "cdshooks", "shc"}
 LOCAL_TERMINOLOGY_MODULES = {"tx", "tx-advanced"}  # run when every code system they use is held locally
 UCUM = "http://unitsofmeasure.org"
-# Options of HL7's validator, set per case, that change what it reports and that ours does not have: such a
-# case's expected outcome is not the default behaviour, so it is left out (and listed with the option). The
-# one option both have, allowed-extension-domain (our --extension-domain), is passed on.
+# Options of HL7's validator, set per case (ValidationTests.java), that change what it reports. Those ours has
+# (conformance/fhirval/options.py, with the values ours takes: _offered) are passed on through Options; a case
+# setting any other is left out (and listed with the option): its expected outcome is not the default behaviour.
+# allowed-extension-domain (our --extension-domain) is always passed on.
 OPTIONS_NOT_OFFERED = ("security-checks", "validateReference", "validateContains", "allow-comments", "examples",
                        "r5-bundle-relative-reference-policy", "advisor", "noHtmlInMarkdown", "no-experimental-content",
                        "new-xver-mode", "assumeValidRestReferences", "best-practice", "wrong-displays", "language",
                        "for-publication", "crumb-trail", "enforceAggregationOutsideBundles", "ids-in-errors")
+# validateContains: HL7's ContainedReferenceValidationPolicy -> Options.contained
+CONTAINED = {"CHECK_VALID": "valid", "CHECK_TYPE": "type", "IGNORE": "ignore"}
+BEST_PRACTICE = {"Ignore": "ignore", "Hint": "hint", "Warning": "warning", "Error": "error"}
 
 
 @dataclass
@@ -103,7 +108,7 @@ class Step:
     held_out: bool
     supporting: tuple[Path, ...] = ()
     profile: Path | None = None
-    extension_domains: tuple[str, ...] = ()
+    options: Options = DEFAULT  # the case's options of HL7's validator that ours has (case_options)
     got_errors: int = 0
     messages: tuple[str, ...] = ()
     expected_messages: tuple[str, ...] = ()
@@ -113,7 +118,6 @@ class Step:
     available: tuple[Path, ...] = ()  # its package-map: packages offered for dependencies only
     renamed_outcome: bool = False  # the outcome file the manifest names is missing; R4.<name>-base.json read
     profile_url: str | None = None  # a profile step's source given by canonical URL: fetched from what is loaded
-    wrong_displays: str = "error"  # HL7's runner: an error unless the case says ``wrong-displays: warning``
     expected_issues: tuple[dict[str, Any], ...] = ()  # HL7's error and fatal issues, as recorded
     issues: tuple[Issue, ...] = ()  # our errors (bench/fhir_issue_alignment.py aligns the two)
 
@@ -155,15 +159,19 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
     digest = int(hashlib.sha256(t["file"].encode()).hexdigest(), 16)
     msgs = tuple(f"{(i.get('expression') or [''])[0]}: {(i.get('details') or {}).get('text', '')[:150]}"
                  for i in errors)
-    domain = t.get("allowed-extension-domain")
     folder = root / "validator"
     # HL7's runner fetches a profile source that is an absolute URL from its context (a package's), else loads the file
     url = profile if profile and re.match(r"^[a-z]+:", profile) else None
     return Step(f"{t['name']} [{label}]", folder / t["file"], count, digest % 2 == 1,
                 tuple(folder / s for s in supporting if s != url), folder / profile if profile and not url else None,
-                (domain,) if isinstance(domain, str) else (), expected_messages=msgs, expected_issues=tuple(errors),
-                renamed_outcome=renamed_used,
-                profile_url=url, wrong_displays="warning" if t.get("wrong-displays") == "warning" else "error")
+                case_options(t), expected_messages=msgs, expected_issues=tuple(errors),
+                renamed_outcome=renamed_used, profile_url=url)
+
+
+def profile_options(options: Options, prof: dict[str, Any]) -> Options:
+    """A profile step's options: the case's, but assumeValidRestReferences from the profile's own entry (HL7's runner
+    sets it again before the profile step, false unless the profile says so)."""
+    return replace(options, assume_valid_rest_references=prof.get("assumeValidRestReferences") is True)
 
 
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
@@ -188,8 +196,34 @@ def package_path(root: Path, spec: str, cache: PackageCache | None) -> Path | No
 
 
 def _offered(k: str, value: Any) -> bool:
-    """An option ours has: examples true (ours by default); wrong-displays, either way (``--wrong-displays``)."""
-    return (k == "examples" and value is True) or (k == "wrong-displays" and value in ("warning", "error"))
+    """An option ours has, with a value ours takes (ValidationTests.java reads each: a boolean, the name of one of
+    HL7's enum constants, or for noHtmlInMarkdown and for-publication the key's presence or "true")."""
+    return ((k in ("examples", "security-checks", "no-experimental-content") and isinstance(value, bool))
+            or (k == "wrong-displays" and value in ("warning", "error"))
+            or (k == "assumeValidRestReferences" and isinstance(value, bool))
+            or (k == "validateContains" and value in CONTAINED)
+            or (k == "best-practice" and value in BEST_PRACTICE)
+            or (k in ("crumb-trail", "allow-comments") and isinstance(value, bool))
+            or k in ("noHtmlInMarkdown", "for-publication"))
+
+
+def case_options(t: dict[str, Any]) -> Options:
+    """The options HL7's runner sets for a case (ValidationTests.java), as ours: its defaults where the case is
+    silent (examples allowed, wrong displays an error, contained resources validated)."""
+    domain = t.get("allowed-extension-domain")
+    return Options(
+        extension_domains=(domain,) if isinstance(domain, str) else (),
+        wrong_displays="warning" if t.get("wrong-displays") == "warning" else "error",
+        security_checks=t.get("security-checks") is True,
+        html_in_markdown="error" if "noHtmlInMarkdown" in t else "ignore",
+        contained=CONTAINED.get(str(t.get("validateContains")), "valid"),
+        allow_examples=t.get("examples") is not False,
+        no_experimental_content=t.get("no-experimental-content") is True,
+        for_publication=str(t.get("for-publication")).lower() == "true",
+        best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "warning"),
+        assume_valid_rest_references=t.get("assumeValidRestReferences") is True,
+        crumb_trails=t.get("crumb-trail") is True,
+        allow_comments=t.get("allow-comments") is True)
 
 
 def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], dict[str, list[str]]]:
@@ -231,6 +265,7 @@ def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], d
                 *supporting, *prof.get("supporting", []), prof["source"]], prof["source"])
             if step is not None and extra is not None:
                 step.packages, step.available = tuple(extra[0]), tuple(extra[1])
+                step.options = profile_options(step.options, prof)
                 case_steps.append(step)
         for step in case_steps:
             step.terminology = terminology
@@ -341,8 +376,7 @@ def run(steps: list[Step], cache: PackageCache | None = None) -> float:
     for step in steps:
         try:
             source, profiles = _source(step, cache, generators)
-            issues = validate_bytes(step.file.read_bytes(), source, profiles, extension_domains=step.extension_domains,
-                                    wrong_displays=step.wrong_displays)
+            issues = validate_bytes(step.file.read_bytes(), source, profiles, options=step.options)
         except (DefinitionLoadError, OSError) as exc:
             step.problem = f"supporting files not loaded: {exc}"
             step.got_errors = -1

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from conformance.cli.common import guard, main
+from conformance.cli.fhir_options import option_flags, options_of
 from conformance.session import EXIT_USAGE
 from conformance.validation import emit
 
@@ -148,19 +149,22 @@ def validate_hl7v2(paths: tuple[Path, ...], profile_ref: str | None, as_json: bo
               help="How a Coding's display that its code system (held locally) does not give is judged: 'error' as "
                    "HL7's validator does by default, 'warning' (ours: a display is for people, the code is what "
                    "systems act on).")
+@option_flags
 @click.option("--json", "as_json", is_flag=True,
               help="Print an OperationOutcome (an array with an \"id\" per input when there are several).")
 def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: tuple[str, ...],
                   package_cache: Path | None, extension_domains: tuple[str, ...], wrong_displays: str,
-                  as_json: bool) -> None:
+                  as_json: bool, **switches: Any) -> None:
     """Validate FHIR R4 resources (JSON or XML files) against base R4 and profiles.
 
     Every problem is reported with a FHIRPath location (Patient.name[0].given[1]). Exit 0 when every
     input is valid, 1 when any is not, 2 for a usage error such as a package that cannot be loaded.
     HL7's extensions package is loaded from the package cache when it is there, as HL7's validator does;
     codes of HL7's own code systems are judged when the HL7 Terminology package is there (or named by
-    $CONFORMANCE_TERMINOLOGY_PACKAGE), otherwise they are information.
+    $CONFORMANCE_TERMINOLOGY_PACKAGE), otherwise they are information. The switches after --wrong-displays
+    are HL7's validator's options of the same meaning, all off by default.
     """
+    options = options_of(extension_domains, wrong_displays, switches)
 
     def body() -> int:
         if package_cache:  # also where the HL7 Terminology package is looked for
@@ -192,8 +196,7 @@ def validate_fhir(paths: tuple[Path, ...], profiles: tuple[str, ...], packages: 
             except OSError as exc:
                 click.echo(f"conformance: validate fhir: {path}: {exc.strerror or exc}", err=True)
                 return EXIT_USAGE
-            issues = validate_bytes(data, source, profiles, extension_domains=extension_domains,
-                                    wrong_displays=wrong_displays)
+            issues = validate_bytes(data, source, profiles, options=options)
             reports.append(report(str(path), issues))
         return emit(reports, as_json=as_json, many=len(paths) > 1, echo=click.echo)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, documents, extensions, slicing
+from conformance.fhirval import bundles, conformance_rules, documents, extensions, option_rules, slicing
 from conformance.fhirval.asked import imposed
 from conformance.fhirval.bundle_resolution import STRICT_TYPES, EntryMaps, entry_maps, resolve_strict
 from conformance.fhirval.context import Model
@@ -30,6 +30,7 @@ from conformance.fhirval.index import (
     takes_shadow,
 )
 from conformance.fhirval.issues import Issue, Sink
+from conformance.fhirval.options import DEFAULT, Options, options_from
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import Json, items
 from conformance.fhirval.values import show
@@ -53,12 +54,15 @@ class Place:
 class Walker(ValueWalker):
     """Per-validation state over a shared :class:`Model`; see validate.py for the entry points."""
 
-    def __init__(self, model: Model, sink: Sink, extension_domains: Sequence[str] = ()) -> None:
+    def __init__(self, model: Model, sink: Sink, extension_domains: Sequence[str] = (), *,
+                 options: Options = DEFAULT) -> None:
         self.model = model
         self.sink = sink
+        self.options = options_from(options, extension_domains)
         # URL prefixes whose unknown (non-modifier) extensions are information, not errors ("any": all),
         # as HL7's validator's -extension option; by default an extension nobody defined is an error.
-        self.extension_domains = tuple(extension_domains)
+        self.extension_domains = self.options.extension_domains
+        self.screening = self.options.screens_strings or not self.options.allow_examples  # option_rules.screen_value
         self.frames: list[Frame] = []
         self.root: Json = {}
         self.bundles: list[dict[str, Json]] = []  # fullUrl -> resource, innermost Bundle last
@@ -113,6 +117,8 @@ class Walker(ValueWalker):
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
             if not self.profiled_as(rtype, profiles):
+                if self.options.crumb_trails:
+                    self.sink.info("signpost", loc, f"validate resource against profile {idx.url}")
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
@@ -134,6 +140,8 @@ class Walker(ValueWalker):
                     wanted += [(u, False) for u in imposed(self.model, url)]
             extensions.resource_rules(self, res, frame, contained)
             conformance_rules.check(self, res, rtype, loc)
+            if self.options.no_experimental_content or self.options.for_publication:
+                option_rules.canonical_rules(self, res, rtype, loc)
         finally:
             self.frames.pop()
             if rtype == "Bundle":
@@ -197,7 +205,8 @@ class Walker(ValueWalker):
         if idx is None or idx.root is None:
             return None
         probe = Walker(self.model, Sink(limit=limit, errors_only=errors_only,
-                                        display_errors=self.sink.display_errors), self.extension_domains)
+                                        display_errors=self.sink.display_errors,
+                                        best_practice_level=self.sink.best_practice_level), options=self.options)
         kept, hosts = (self.frames[:place.depth] if place is not None else self.frames), self.hosts
         if kept:
             last = kept[-1]
@@ -289,6 +298,8 @@ class Walker(ValueWalker):
         if pidx.type != rtype:
             self.sink.error("profile-type", loc, f"the profile {url} constrains {pidx.type}, not {rtype}")
             return
+        if self.options.crumb_trails:  # HL7's -crumb-trails signposts (VALIDATION_VAL_PROFILE_SIGNPOST*)
+            self.sink.info("signpost", loc, f"validate resource against profile {url}{'' if asked else ' (per meta)'}")
         self.walk_root(res, pidx, loc, depth)
 
     def missing_dependency(self, url: str) -> str | None:

@@ -28,6 +28,8 @@ from conformance.fhirval.narrative import (
     language_controls,
     unresolved_anchors,
 )
+from conformance.fhirval.option_rules import contained_type, screen_value
+from conformance.fhirval.options import Options
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
@@ -73,6 +75,8 @@ class ValueWalker:
     root: Json
     plans: dict[tuple[Node, str], Plan]
     unbound: int
+    options: Options
+    screening: bool
 
     def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
         raise NotImplementedError  # elements.Walker
@@ -161,7 +165,10 @@ class ValueWalker:
             plan = self.plans[(node, tcode)] = self.plan(node, tcode)
         kind, tref, target, judged, typed_checks = plan
         if kind == _RESOURCE:
-            self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
+            if self.options.contained == "valid":
+                self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
+            elif self.options.contained == "type":
+                contained_type(cast("Walker", self), item, loc)
             return
         if not isinstance(item, dict):
             self.sink.error("object-expected", loc, f"{node.path} must be a JSON object, not {show(item)}")
@@ -318,6 +325,8 @@ class ValueWalker:
             self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
                                               f"{'an object' if isinstance(item, dict) else 'an array'}")
             return
+        if self.screening and isinstance(item, str):  # an option asks for HTML or example URLs to be looked for
+            screen_value(cast("Walker", self), item, node, tcode, loc)
         quiet = node.quiet
         if quiet is None:
             quiet = node.quiet = _quiet(node)

@@ -60,9 +60,11 @@ _BUILD_NAMES = frozenset(
 CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
 
 
-def example_extension(url: str) -> bool:
-    """An extension URL HL7's validator lets pass unknown (example or tooling domain)."""
-    return any(d in url for d in _EXAMPLE_DOMAINS) or url.startswith(_TOOLING)
+def example_extension(url: str, allow_examples: bool = True) -> bool:
+    """An extension URL HL7's validator lets pass unknown (example or tooling domain). Without examples allowed
+    (-allow-example-urls off) only DICOM's and the tooling ones (InstanceValidator.allowUnknownExtension)."""
+    domains = _EXAMPLE_DOMAINS if allow_examples else _EXAMPLE_DOMAINS[2:]
+    return any(d in url for d in domains) or url.startswith(_TOOLING)
 
 
 def ext1(w: Walker, item: Json, loc: str) -> None:
@@ -116,7 +118,7 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif url.startswith(_BUILD) and url[len(_BUILD):] in _BUILD_NAMES:
             w.sink.info("extension-unknown", loc, f"the {kind} {url} is one of HL7's build tool's, which its "
                                                   "validator accepts unchecked")
-        elif example_extension(url):
+        elif example_extension(url, w.options.allow_examples):
             w.sink.warning("extension-unknown", loc, f"the {kind} {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
         elif not modifier and url.startswith(CORE_NAMESPACE):
@@ -398,8 +400,11 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
             if "#" in frame.local_refs and isinstance(res.get("id"), str):
                 parent.local_refs.add("#" + res["id"])
         return
+    # contained resources not walked (validateContains IGNORE / CHECK_TYPE): HL7 checks their ids only when it walks
+    # them, and dom-3 only once every one has been walked (InstanceValidator.checkContainedReferences, allDone)
+    walked = w.options.contained == "valid"
     ids: set[str] = set()
-    for i, c in enumerate(res.get("contained") or ()):
+    for i, c in enumerate((res.get("contained") or ()) if walked else ()):
         cid = c.get("id") if isinstance(c, dict) else None
         if isinstance(cid, str) and cid in ids:  # HL7's validator, validateContains: RESOURCE_DUPLICATE_CONTAINED_ID
             w.sink.error("duplicate-id", f"{loc}.contained[{i}]", f"another contained resource has the id {cid!r}: "
@@ -410,7 +415,7 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     domain = idx is not None and idx.root is not None and "text" in idx.root.children
     if not domain:
         return
-    for i, c in enumerate(res.get("contained") or ()):
+    for i, c in enumerate((res.get("contained") or ()) if walked else ()):
         # one without an id cannot be referenced: dom-3 fails for it too (HL7: "The contained resource 'null'...")
         own: Any = c.get("id") if isinstance(c, dict) else False  # not a resource: judged elsewhere
         if own is None or (isinstance(own, str) and "#" + own not in frame.local_refs):
@@ -419,5 +424,5 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
                          "elsewhere in the containing resource, nor does it refer to the containing resource")
     text = res.get("text")
     if not (isinstance(text, dict) and text.get("div")) and w.frames[0] is frame:
-        w.sink.warning("invariant", loc, "constraint failed: dom-6: A resource should have narrative for robust "
-                                         "management")
+        w.sink.best_practice("invariant", loc, "constraint failed: dom-6: A resource should have narrative for "
+                                               "robust management")

@@ -37,6 +37,7 @@ NATIVE = frozenset({"ele-1", "ext-1", "dom-2", "dom-3", "dom-4", "dom-5", "dom-6
                     "bdl-3", "bdl-4", "bdl-7"})
 
 BEST_PRACTICE = "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
+BEST_PRACTICE_SEVERITY = "best-practice"  # a constraint's severity, reported at the Sink's best-practice level
 Constraint = tuple[str, str, str, str]  # key, severity, expression, human
 _PARSED: dict[str, Any] = {}
 
@@ -51,7 +52,7 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
         key, expression = c.get("key", ""), c.get("expression")
         if key in NATIVE or not isinstance(expression, str) or not expression.strip():
             continue
-        severity = "warning" if _best_practice(c) else c.get("severity", "error")
+        severity = BEST_PRACTICE_SEVERITY if _best_practice(c) else c.get("severity", "error")
         out.append((key, severity, fixed(key, expression, node.fixes), c.get("human", "")))
     result = tuple(out)
     node.checks = result
@@ -59,8 +60,9 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
 
 
 def _best_practice(constraint: Any) -> bool:
-    """A best-practice invariant is a recommendation: HL7's validator reports it as a warning whatever its stated
-    severity (InstanceValidator.checkInvariant, EXT_BEST_PRACTICE, default BestPracticeWarningLevel.Warning)."""
+    """A best-practice invariant is a recommendation: HL7's validator reports it at its best-practice level (a
+    warning by default) whatever its stated severity (InstanceValidator.checkInvariant, EXT_BEST_PRACTICE,
+    BestPracticeWarningLevel; ours: Options.best_practice, carried by the Sink)."""
     return any(isinstance(x, dict) and x.get("url") == BEST_PRACTICE and x.get("valueBoolean") is True
                for x in constraint.get("extension") or ())
 
@@ -376,9 +378,13 @@ def check_constraints(
                 sink.info("invariant-not-evaluated", loc,
                           f"invariant {key} not evaluated: fhirpathpy cannot evaluate {expression!r} ({_brief(exc)})")
             continue
-        if _failed(result):
-            level = "warning" if severity == "warning" else "error"
-            sink.add(level, "invariant", loc, f"constraint failed: {key}: {human or expression}")
+        if not _failed(result):
+            continue
+        message = f"constraint failed: {key}: {human or expression}"
+        if severity == BEST_PRACTICE_SEVERITY:
+            sink.best_practice("invariant", loc, message)
+        else:
+            sink.add("warning" if severity == "warning" else "error", "invariant", loc, message)
 
 
 def _failed(result: list[Any]) -> bool:

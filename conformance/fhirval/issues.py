@@ -52,6 +52,8 @@ ISSUE_TYPE: dict[str, str] = {
     "value-set-rule": "invalid", "security-duplicate": "business-rule",
     "implementation-guide": "business-rule", "invariant-key": "invalid",
     "operation-profile": "invalid", "fhirpath-syntax": "invalid", "structure-map": "invalid",
+    "security": "security", "markdown-html": "invalid", "example-url": "invalid", "experimental": "business-rule",
+    "publication": "business-rule", "signpost": "informational",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})
@@ -103,6 +105,9 @@ class Sink:
     # a wrong display as an error, as HL7's validator by default (its -display-issues-are-warnings turns it off);
     # ours says warning unless asked (UK Core 2.0.2's own examples write 'In person' for 'In-person')
     display_errors: bool = False
+    # the level of a best-practice invariant (dom-6, con-3, a profile's): ignore | hint | warning | error, HL7's
+    # -best-practice (BestPracticeWarningLevel, default Warning); set from Options.best_practice
+    best_practice_level: str = "warning"
 
     def add(self, severity: str, defect: str, location: str, message: str) -> None:
         if self.errors_only and severity not in ERROR_SEVERITIES:
@@ -131,3 +136,10 @@ class Sink:
 
     def info(self, defect: str, location: str, message: str) -> None:
         self.add("information", defect, location, message)
+
+    def best_practice(self, defect: str, location: str, message: str) -> None:
+        """A failed best-practice rule, at the level asked for (HL7 appends "(Best Practice Recommendation)")."""
+        level = self.best_practice_level
+        if level != "ignore":
+            self.add("information" if level == "hint" else level, defect, location,
+                     message + " (best practice recommendation)")

@@ -198,8 +198,9 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     elif isinstance(declared, str) and rtype and declared != rtype and "/" not in declared:
         w.sink.error("reference-target", f"{loc}.type", f"the reference names a {rtype}, but type says {declared}")
     # only implied by a reference that resolves to nothing here: HL7's checkReference judges that type only under
-    # the option assumeValidRestReferences (REFERENCE_REF_BADTARGETTYPE2); R4 still says it is wrong: a warning
-    implied_only = resolved is None and not isinstance(declared, str)
+    # the option assumeValidRestReferences (REFERENCE_REF_BADTARGETTYPE2: an error; our
+    # Options.assume_valid_rest_references); R4 still says it is wrong: a warning otherwise
+    implied_only = resolved is None and not isinstance(declared, str) and not w.options.assume_valid_rest_references
     rtype = rtype or (declared if isinstance(declared, str) else None)
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.add("warning" if implied_only else "error", "reference-target", loc,

@@ -10,6 +10,7 @@ that every input ends in an OperationOutcome and never in a traceback.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from conformance.fhirval import asked
 from conformance.fhirval.context import model_for
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
+from conformance.fhirval.options import Options, options_from
 from conformance.fhirval.source import DefinitionSource
 from conformance.outcome import operation_outcome
 from conformance.validation import ValidationReport
@@ -28,15 +30,17 @@ _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 def validate_resource(resource: dict[str, Any], source: DefinitionSource, profiles: Sequence[str] = (),
                       *, max_issues: int = 10_000, extension_domains: Sequence[str] = (),
-                      wrong_displays: str = "warning") -> list[Issue]:
+                      wrong_displays: str | None = None, options: Options | None = None) -> list[Issue]:
     """Every issue found in one resource (a Bundle's entries included), in the order the walk meets them:
     document order, except that an object's choice, sliced or ``_name``-shadowed elements come after its others.
 
     ``extension_domains``: URL prefixes (or "any") under which an extension with no loaded definition is
     information rather than an error. ``wrong_displays``: ``"error"`` judges a Coding's wrong display an error,
-    as HL7's validator does by default; ``"warning"`` (ours) reports it as a warning."""
-    sink = Sink(limit=max_issues, display_errors=wrong_displays == "error")
-    walker = Walker(model_for(source), sink, extension_domains)
+    as HL7's validator does by default; ``"warning"`` (ours) reports it as a warning. ``options``: every switch
+    (options.py), these two included; the keywords add to it."""
+    opts = options_from(options, extension_domains, wrong_displays)
+    sink = Sink(limit=max_issues, display_errors=opts.wrong_displays == "error", best_practice_level=opts.best_practice)
+    walker = Walker(model_for(source), sink, options=opts)
     try:
         asked.walk(walker, resource, profiles)
     except RecursionError:
@@ -44,14 +48,17 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
     return sink.issues
 
 
-def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None
-               ) -> tuple[Any, Issue | None]:
+def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None,
+               *, comments: bool = False) -> tuple[Any, Issue | None]:
     """The parsed document, or an issue saying why it cannot be read as JSON. ``duplicates`` collects each
-    extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it)."""
+    extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it).
+    ``comments``: ``//`` and ``/* */`` comments are read as white space (HL7's -allow-comments, its JsonLexer)."""
     if len(data) > MAX_BYTES:
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        if comments and "/" in text:
+            text = without_comments(text)
         if duplicates is not None:
             return safejson.loads(text, object_pairs_hook=lambda pairs: _pairs(pairs, duplicates)), None
         return safejson.loads(text), None
@@ -63,6 +70,16 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
         return None, Issue("fatal", "not-json", "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
         return None, Issue("fatal", "too-deep", "", "the JSON is nested too deeply to read")
+
+
+# a JSON string (kept), or a line or block comment (blanked): one pass, so "//" inside a string is no comment
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
+
+
+def without_comments(text: str) -> str:
+    """JSON with its comments blanked out (lines kept, so a parse error's position stays right), strings as they are."""
+    return _STRING_OR_COMMENT.sub(
+        lambda m: m.group() if m.group().startswith('"') else re.sub(r"[^\r\n]", " ", m.group()), text)
 
 
 def _pairs(pairs: list[tuple[str, Any]], duplicates: list[tuple[dict[str, Any], str]]) -> dict[str, Any]:
@@ -100,14 +117,16 @@ def _duplicate_issues(doc: dict[str, Any], duplicates: list[tuple[dict[str, Any]
 
 
 def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequence[str] = (),
-                   *, extension_domains: Sequence[str] = (), wrong_displays: str = "warning") -> list[Issue]:
+                   *, extension_domains: Sequence[str] = (), wrong_displays: str | None = None,
+                   options: Options | None = None) -> list[Issue]:
     """Validate one input file's content (FHIR JSON; XML when the XML converter is available)."""
+    opts = options_from(options, extension_domains, wrong_displays)
     # past a UTF-8 byte order mark, which HL7's XmlParser.checkHeader accepts before "<" (parse_json drops it too)
     body = data.removeprefix(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     if body.lstrip()[:1] in (b"<", "<"):
-        return _validate_xml(data, source, profiles, extension_domains, wrong_displays)
+        return _validate_xml(data, source, profiles, opts)
     duplicates: list[tuple[dict[str, Any], str]] = []
-    doc, problem = parse_json(data, duplicates)
+    doc, problem = parse_json(data, duplicates, comments=opts.allow_comments)
     if problem is not None:
         return [problem]
     if not isinstance(doc, dict):
@@ -118,12 +137,11 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     # a property given twice in one object is an error to HL7's JSON parser (DUPLICATE_JSON_PROPERTY_KEY,
     # elementmodel.JsonParser.checkNotProcessed), which reads both; json.loads keeps only the last
     first = _duplicate_issues(doc, duplicates) if duplicates else []
-    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains,
-                                     wrong_displays=wrong_displays)
+    return first + validate_resource(doc, source, profiles, options=opts)
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
-                  extension_domains: Sequence[str], wrong_displays: str) -> list[Issue]:
+                  opts: Options) -> list[Issue]:
     try:
         from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
         from conformance.fhirval.xml_rules import xml_document_issues
@@ -158,8 +176,7 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     first.extend(Issue("warning", "element-order", where, f"the element '{name}' is out of order (found after "
                        f"'{after}'): FHIR XML gives elements in their definition's order")
                  for where, name, after in order)
-    return first + validate_resource(doc, source, profiles, extension_domains=extension_domains,
-                                     wrong_displays=wrong_displays)
+    return first + validate_resource(doc, source, profiles, options=opts)
 
 
 def is_valid(issues: Sequence[Issue]) -> bool:

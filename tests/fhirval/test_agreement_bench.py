@@ -41,7 +41,8 @@ def corpus(tmp_path: Path) -> Path:
         {"name": "good", "file": "good.json", "version": "4.0", "supporting": ["flag.json"], "java": "java/good.json"},
         {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
         {"name": "bad-said-valid", "file": "bad.json", "version": "4.0", "java": "java/good.json"},
-        {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
+        {"name": "refs", "file": "bad.json", "version": "4.0", "validateReference": "CHECK_VALID",
+         "java": "java/bad.json"},
         {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"},
         {"name": "ig", "file": "bad.json", "version": "4.0", "packages": ["x#1"], "java": "java/bad.json"},
         {"name": "tx", "file": "bad.json", "version": "4.0", "module": "cda", "java": "java/bad.json"}]}
@@ -53,7 +54,7 @@ def test_steps_load_supporting_files_and_list_options(corpus: Path, capsys: pyte
     bench = _bench()
     steps, optioned = bench.select(corpus)
     assert [s.name for s in steps] == ["good [base]", "bad [base]", "bad-said-valid [base]"]
-    assert optioned == {"security-checks": ["secure"]}
+    assert optioned == {"validateReference": ["refs"]}
     bench.run(steps)
     # the extension is defined only by the supporting file: without it, "good" would be a false alarm
     assert [s.got_errors for s in steps] == [0, 1, 1]
@@ -61,6 +62,34 @@ def test_steps_load_supporting_files_and_list_options(corpus: Path, capsys: pyte
     line = capsys.readouterr().out
     assert "verdict agreement 2/3" in line
     assert "false-valid (missed errors) 0; false-invalid (false alarms) 1" in line
+
+
+def test_options_ours_has_are_passed_on_and_others_listed(corpus: Path) -> None:
+    """A case setting an option ours has is run with it (HL7's runner's value); one ours lacks, or a value ours does
+    not take, is listed with the option."""
+    v = corpus / "validator"
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"] += [
+        {"name": "secure", "file": "bad.json", "version": "4.0", "security-checks": True, "java": "java/bad.json"},
+        {"name": "no-ex", "file": "bad.json", "version": "4.0", "examples": False, "validateContains": "IGNORE",
+         "for-publication": "true", "best-practice": "Error", "noHtmlInMarkdown": True, "crumb-trail": True,
+         "java": "java/bad.json"},
+        {"name": "odd", "file": "bad.json", "version": "4.0", "validateContains": "SOMETIMES", "java": "java/bad.json"},
+        {"name": "rest", "file": "bad.json", "version": "4.0", "java": "java/bad.json", "profile": {
+            "source": "flag.json", "assumeValidRestReferences": True, "java": "java/bad.json"}}]
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    steps, optioned = bench.select(corpus)
+    by_name = {s.name: s.options for s in steps}
+    assert by_name["secure [base]"].security_checks and not by_name["bad [base]"].security_checks
+    no_ex = by_name["no-ex [base]"]
+    assert (no_ex.allow_examples, no_ex.contained, no_ex.for_publication, no_ex.best_practice,
+            no_ex.html_in_markdown, no_ex.crumb_trails) == (False, "ignore", True, "error", "error", True)
+    assert by_name["bad [base]"].wrong_displays == "error"  # HL7's runner's default
+    # HL7's runner: assumeValidRestReferences false unless set, and for a profile step from the profile's entry
+    assert not by_name["rest [base]"].assume_valid_rest_references
+    assert by_name["rest [profile]"].assume_valid_rest_references
+    assert optioned == {"validateReference": ["refs"], "validateContains": ["odd"]}
 
 
 def test_cases_needing_more_are_counted_by_need(corpus: Path) -> None:

@@ -122,3 +122,31 @@ def test_wrong_displays_error_fails_a_wrong_display_the_default_warns_of(tmp_pat
     code, out, _ = invoke("--wrong-displays", "error", path)
     assert code == 1 and "[code-display]" in out
     assert invoke("--wrong-displays", "loud", path)[0] == 2
+
+
+def test_hl7s_switches_are_flags_each_off_by_default(tmp_path: Path) -> None:
+    """--security-checks, --contained, --no-example-urls, --no-experimental-content, --for-publication and
+    --best-practice reach the walk (tests/fhirval/test_options.py judges each rule)."""
+    div = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'}
+    cases = [
+        ({"resourceType": "Patient", "text": div, "name": [{"text": "<b>x<i>y"}]}, ["--security-checks"], "security"),
+        ({"resourceType": "Observation", "text": div, "status": "final", "code": {"text": "x"},
+          "note": [{"text": "a <b>bold</b> claim"}]}, ["--html-in-markdown", "error"], "markdown-html"),
+        ({"resourceType": "Patient", "text": div, "photo": [{"url": "http://example.org/p.png"}]},
+         ["--no-example-urls"], "example-url"),
+        ({"resourceType": "ValueSet", "text": div, "url": "http://x.org/vs", "status": "draft", "experimental": True},
+         ["--no-experimental-content"], "experimental"),
+        ({"resourceType": "CodeSystem", "text": div, "url": "http://hl7.org/fhir/cs", "status": "draft",
+          "content": "not-present"}, ["--for-publication"], "publication"),
+        ({"resourceType": "Patient"}, ["--best-practice", "error"], "invariant"),
+    ]
+    for i, (resource, flags, defect) in enumerate(cases):
+        path = write(tmp_path, f"r{i}.json", json.dumps(resource))
+        assert invoke(path)[0] == 0, flags
+        code, out, _ = invoke(*flags, path)
+        assert code == 1 and f"[{defect}]" in out, (flags, out)
+    contained = {"resourceType": "Condition", "text": div, "subject": {"reference": "Patient/1"},
+                 "contained": [{"resourceType": "Practitioner", "id": "x" * 65}]}
+    path = write(tmp_path, "contained.json", json.dumps(contained))
+    assert invoke(path)[0] == 1 and invoke("--contained", "ignore", path)[0] == 0
+    assert invoke("--contained", "sometimes", path)[0] == 2

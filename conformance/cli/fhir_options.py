@@ -1,0 +1,60 @@
+"""The FHIR validator's switches as ``conformance validate fhir`` flags: one decorator, one Options built from them.
+
+Each flag is HL7's validator's CLI option of the same meaning (named in its help); all are off by default,
+so a plain ``validate fhir`` judges as before. Kept apart from validate.py so that the command reads as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from conformance.fhirval.options import BEST_PRACTICE_LEVELS, CONTAINED_POLICIES, HTML_IN_MARKDOWN, Options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_FLAGS = (
+    click.option("--security-checks", "security_checks", is_flag=True,
+                 help="A string or markdown value holding what looks like HTML tags is an error (HL7's "
+                      "-security-checks)."),
+    click.option("--html-in-markdown", "html_in_markdown", type=click.Choice(HTML_IN_MARKDOWN), default="ignore",
+                 show_default=True, help="How markdown with embedded HTML is reported (HL7's -html-in-markdown)."),
+    click.option("--contained", "contained", type=click.Choice(CONTAINED_POLICIES), default="valid",
+                 show_default=True,
+                 help="Resources inside another (contained, Bundle entries, Parameters): validated, only their type "
+                      "checked, or passed over (HL7's validateContains policy)."),
+    click.option("--example-urls/--no-example-urls", "allow_examples", default=True, show_default=True,
+                 help="Whether example.org-style URLs (and extensions) pass unresolved; --no-example-urls makes them "
+                      "errors (HL7's -allow-example-urls, which its CLI leaves off and its test runner on)."),
+    click.option("--no-experimental-content", "no_experimental_content", is_flag=True,
+                 help="A canonical resource marked experimental is an error (HL7's -no-experimental-content)."),
+    click.option("--for-publication", "for_publication", is_flag=True,
+                 help="HL7's own publication rules: an HL7 canonical resource must name its work group "
+                      "(HL7's -forPublication)."),
+    click.option("--assume-valid-rest-references", "assume_valid_rest_references", is_flag=True,
+                 help="A reference that does not resolve here to a type the element does not allow (Group/1) is an "
+                      "error, not a warning (HL7's -assumeValidRestReferences)."),
+    click.option("--allow-comments", "allow_comments", is_flag=True,
+                 help="JSON input may hold // and /* */ comments (HL7's -allow-comments)."),
+    click.option("--crumb-trails", "crumb_trails", is_flag=True,
+                 help="Say, as information, each profile a resource is validated against (HL7's -crumb-trails)."),
+    click.option("--best-practice", "best_practice", type=click.Choice(BEST_PRACTICE_LEVELS), default="warning",
+                 show_default=True, help="The level of a failed best-practice invariant (HL7's -best-practice)."),
+)
+SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
+            "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
+            "allow_comments")
+
+
+def option_flags(command: F) -> F:
+    """The flags above, on a click command (its keyword arguments then include every name in SWITCHES)."""
+    for flag in reversed(_FLAGS):
+        command = flag(command)
+    return command
+
+
+def options_of(extension_domains: tuple[str, ...], wrong_displays: str, switches: dict[str, Any]) -> Options:
+    return Options(extension_domains=extension_domains, wrong_displays=wrong_displays,
+                   **{k: switches[k] for k in SWITCHES})
