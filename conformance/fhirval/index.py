@@ -209,6 +209,10 @@ class StructureIndex:
     def __init__(self, sd: Json) -> None:
         self.sd = sd
         self.url: str = sd.get("url", "")
+        version = sd.get("version")
+        # the profile a count is judged against, as HL7's cardinality messages end: "(from {versioned url})"; two
+        # profiles walked over one resource then give two errors, as HL7's (its duplicate check is on the text)
+        self.origin = f" (from {self.url}|{version})" if isinstance(version, str) else f" (from {self.url})"
         self.type: str = sd.get("type", "")
         self.kind: str = sd.get("kind", "")
         self.by_id: dict[str, Node] = {}

@@ -1,0 +1,77 @@
+"""Profile-step rules found by aligning our errors with HL7's issue by issue (bench/fhir_profile_alignment.py):
+each a small synthetic profile and resource that the rule changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.snapshot import generate_snapshot
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.validate import validate_resource
+
+P = "http://example.test/StructureDefinition/"
+LOINC = "http://loinc.org"
+
+
+def profile(name: str, *elements: dict[str, Any], base: str = "http://hl7.org/fhir/StructureDefinition/Observation",
+            kind: str = "Observation") -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": P + name, "name": name, "status": "draft",
+            "kind": "resource", "abstract": False, "type": kind, "baseDefinition": base, "derivation": "constraint",
+            "differential": {"element": list(elements)}}
+
+
+def sliced_components(name: str, code_id: str) -> dict[str, Any]:
+    """Observation.component sliced by pattern on code; the slice's code element carries ``code_id`` as its id."""
+    return profile(name,
+                   {"id": "Observation.component", "path": "Observation.component",
+                    "slicing": {"discriminator": [{"type": "pattern", "path": "code"}], "rules": "open"}},
+                   {"id": "Observation.component:dia", "path": "Observation.component", "sliceName": "dia",
+                    "min": 1, "max": "1"},
+                   {"id": code_id, "path": "Observation.component.code",
+                    "patternCodeableConcept": {"coding": [{"system": LOINC, "code": "8462-4"}]}})
+
+
+def observation(*components: str, profiles: tuple[str, ...] = ()) -> dict[str, Any]:
+    meta = {"meta": {"profile": list(profiles)}} if profiles else {}
+    return {"resourceType": "Observation", "status": "final", **meta,
+            "code": {"coding": [{"system": LOINC, "code": "1234-5"}]},
+            "component": [{"code": {"coding": [{"system": LOINC, "code": c}]}, "valueString": "x"}
+                          for c in components]}
+
+
+def errors(resource: dict[str, Any], *sds: dict[str, Any], asked: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    source = LayeredSource([base_source(), MemorySource(list(sds))])
+    return [(i.defect, i.location, i.message) for i in validate_resource(resource, source, asked) if i.is_error]
+
+
+def test_a_differential_element_goes_by_its_path_when_its_id_names_another_element() -> None:
+    # fhir-test-cases observation-bp-profile: the slice's code written with the slice's own id; HL7's generator
+    # matches by path (ProfileUtilities.getDiffMatches), so the pattern is on component:dia.code
+    stray = sliced_components("stray", "Observation.component:dia")
+    snapshot = {e["id"]: e for e in generate_snapshot(stray, base_source())["snapshot"]["element"]}
+    assert "patternCodeableConcept" in snapshot["Observation.component:dia.code"]
+    assert "patternCodeableConcept" not in snapshot["Observation.component:dia"]
+    assert errors(observation("8462-4"), stray, asked=(P + "stray",)) == []
+    # without the slice's component, the slice minimum (and only it) is reported
+    assert [e[0] for e in errors(observation("8480-6"), stray, asked=(P + "stray",))] == ["slice-min"]
+
+
+def test_a_choice_renamed_to_its_type_still_goes_by_its_id() -> None:
+    # Observation.value[x]:valueQuantity written on the path Observation.valueQuantity is the same element
+    sd = profile("typed", {"id": "Observation.value[x]:valueQuantity", "path": "Observation.valueQuantity",
+                           "sliceName": "valueQuantity", "min": 1})
+    snapshot = {e["id"]: e for e in generate_snapshot(sd, base_source())["snapshot"]["element"]}
+    assert snapshot["Observation.value[x]:valueQuantity"]["min"] == 1
+
+
+def test_each_profile_walked_reports_its_own_missing_slice() -> None:
+    # HL7's cardinality messages end "(from {profile})" and its duplicate check is on the text: a resource walked
+    # against two profiles that both require the slice has two errors (fhir-test-cases observation-bp-bad-*)
+    one = sliced_components("one", "Observation.component:dia.code")
+    two = sliced_components("two", "Observation.component:dia.code")
+    found = errors(observation("8480-6", profiles=(P + "two",)), one, two, asked=(P + "one",))
+    assert sorted(m for d, _, m in found if d == "slice-min") == [
+        f"Observation.component:dia: minimum required = 1, but only found 0 (from {P}one)",
+        f"Observation.component:dia: minimum required = 1, but only found 0 (from {P}two)"]
