@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.fhirval.primitives import PRIMITIVES
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, items, objects
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -203,6 +203,28 @@ def _parent_and_slice(element_id: str) -> tuple[str, str | None]:
     return head, None
 
 
+def _contained_profiles(sd: Json) -> dict[str, str]:
+    """``#id`` to the url of the profile's contained StructureDefinition of that id."""
+    found: dict[str, str] = {}
+    for inner in objects(sd.get("contained")):
+        if inner.get("resourceType") == "StructureDefinition" and isinstance(inner.get("id"), str) \
+                and isinstance(inner.get("url"), str):
+            found["#" + inner["id"]] = inner["url"]
+    return found
+
+
+def _local_targets(ed: Json, local: dict[str, str]) -> Json:
+    """The element with each ``#id`` targetProfile read as the contained profile it names: HL7's checkReference
+    finds ``#id`` among the profile's contained resources (InstanceValidator.resolveProfile), a url elsewhere."""
+    types = objects(ed.get("type"))
+    if not any(isinstance(p, str) and p in local for t in types for p in items(t.get("targetProfile"))):
+        return ed
+    retyped = [{**t, "targetProfile": [local.get(p, p) if isinstance(p, str) else p
+                                       for p in items(t.get("targetProfile"))]} if "targetProfile" in t else t
+               for t in types]
+    return {**ed, "type": retyped}
+
+
 class StructureIndex:
     """The snapshot of one StructureDefinition as a tree; ``root`` is the type's own element."""
 
@@ -218,8 +240,9 @@ class StructureIndex:
         self.by_id: dict[str, Node] = {}
         elements = (sd.get("snapshot") or {}).get("element") or []
         self.root: Node | None = None
+        local = _contained_profiles(sd)
         for ed in elements:
-            self._add(ed)
+            self._add(_local_targets(ed, local) if local else ed)
         for node in self.by_id.values():
             if node.slices and any(s.min > 0 for s in node.slices):
                 owner = self.by_id.get(_parent_and_slice(node.id)[0])

@@ -75,3 +75,21 @@ def test_each_profile_walked_reports_its_own_missing_slice() -> None:
     assert sorted(m for d, _, m in found if d == "slice-min") == [
         f"Observation.component:dia: minimum required = 1, but only found 0 (from {P}one)",
         f"Observation.component:dia: minimum required = 1, but only found 0 (from {P}two)"]
+
+
+def test_a_target_profile_given_as_hash_id_is_the_profile_s_contained_profile() -> None:
+    # HL7's InstanceValidator.resolveProfile: ``#id`` is found among the profile's contained resources
+    named = profile("org", {"id": "Organization.name", "path": "Organization.name", "min": 1},
+                    base="http://hl7.org/fhir/StructureDefinition/Organization", kind="Organization")
+    patient = profile("pat", {"id": "Patient.generalPractitioner", "path": "Patient.generalPractitioner",
+                              "type": [{"code": "Reference", "targetProfile": ["#org"]}]},
+                      base="http://hl7.org/fhir/StructureDefinition/Patient", kind="Patient")
+    patient["contained"] = [{**named, "id": "org"}]
+
+    def resource(org: dict[str, Any]) -> dict[str, Any]:
+        return {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o", **org}],
+                "generalPractitioner": [{"reference": "#o"}]}
+
+    assert errors(resource({"name": "Acme"}), patient, asked=(P + "pat",)) == []
+    nameless = resource({"identifier": [{"value": "1"}]})
+    assert [d for d, _, _ in errors(nameless, patient, asked=(P + "pat",))] == ["reference-target"]
