@@ -225,6 +225,66 @@ def _local_targets(ed: Json, local: dict[str, str]) -> Json:
     return {**ed, "type": retyped}
 
 
+def _is_value_rule(key: str) -> bool:
+    """``fixedCode``, ``patternCodeableConcept``...: a fixed or pattern value of some type."""
+    return (key.startswith("fixed") and key[5:6].isupper()) or (key.startswith("pattern") and key[7:8].isupper())
+
+
+def _slicer_ids(element_id: str) -> list[tuple[str, bool]]:
+    """The ids of the same element under each slicer above it (one slice name left out at a time), each with
+    whether the slice is the element itself (``A:s``) rather than an ancestor (``A:s.b``)."""
+    segments = element_id.split(".")
+    out = []
+    for n, segment in enumerate(segments):
+        if ":" in segment:
+            out.append((".".join([*segments[:n], segment.split(":", 1)[0], *segments[n + 1:]]), n == len(segments) - 1))
+    return out
+
+
+def _merged(ed: Json, slicer: Json, root: bool) -> Json:
+    """``ed`` with what its slicer's element adds: its invariants and fixed or pattern value, and below the slice
+    its tighter cardinality and maxLength (a slice's own min and max count among the slicer's, so not at the root)."""
+    merged = dict(ed)
+    keys = {c.get("key") for c in objects(ed.get("constraint"))}
+    extra = [c for c in objects(slicer.get("constraint")) if c.get("key") not in keys]
+    if extra:
+        merged["constraint"] = [*objects(ed.get("constraint")), *extra]
+    if not any(_is_value_rule(k) for k in ed):
+        merged.update({k: v for k, v in slicer.items() if _is_value_rule(k)})
+    if not root:
+        if isinstance(slicer.get("min"), int) and slicer["min"] > (ed.get("min") if isinstance(ed.get("min"), int)
+                                                                   else 0):
+            merged["min"] = slicer["min"]
+        if isinstance(slicer.get("max"), str) and slicer["max"].isdigit() and (
+                not isinstance(ed.get("max"), str) or not ed["max"].isdigit() or int(slicer["max"]) < int(ed["max"])):
+            merged["max"] = slicer["max"]
+        if isinstance(slicer.get("maxLength"), int) and (not isinstance(ed.get("maxLength"), int)
+                                                         or slicer["maxLength"] < ed["maxLength"]):
+            merged["maxLength"] = slicer["maxLength"]
+    return merged
+
+
+def with_slicer_rules(elements: list[Json]) -> list[Json]:
+    """The snapshot's elements, each in a slice also carrying its slicer's rules. HL7's validator checks a value in
+    a slice against the slice's definition and against the slicer's (InstanceValidator.checkChild: ``ei.definition``
+    and ``ei.slice``, which matchSlice sets to the slicer), and its generator builds a slice from the base, not from
+    the slicer (ProfileUtilities.processPaths), so a rule the profile puts on the slicer's element or its children
+    (``Patient.identifier.value`` min 1 before the slices) binds the values of every slice too."""
+    if not any(":" in str(e.get("id", "")) for e in elements if isinstance(e, dict)):
+        return elements
+    by_id = {e["id"]: e for e in elements if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    out = []
+    for ed in elements:
+        element_id = ed.get("id") if isinstance(ed, dict) else None
+        if isinstance(element_id, str) and ":" in element_id:
+            for slicer_id, root in _slicer_ids(element_id):
+                slicer = by_id.get(slicer_id)
+                if slicer is not None:
+                    ed = _merged(ed, slicer, root)
+        out.append(ed)
+    return out
+
+
 class StructureIndex:
     """The snapshot of one StructureDefinition as a tree; ``root`` is the type's own element."""
 
@@ -241,7 +301,7 @@ class StructureIndex:
         elements = (sd.get("snapshot") or {}).get("element") or []
         self.root: Node | None = None
         local = _contained_profiles(sd)
-        for ed in elements:
+        for ed in with_slicer_rules(elements):
             self._add(_local_targets(ed, local) if local else ed)
         for node in self.by_id.values():
             if node.slices and any(s.min > 0 for s in node.slices):

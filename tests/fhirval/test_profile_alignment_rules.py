@@ -93,3 +93,33 @@ def test_a_target_profile_given_as_hash_id_is_the_profile_s_contained_profile() 
     assert errors(resource({"name": "Acme"}), patient, asked=(P + "pat",)) == []
     nameless = resource({"identifier": [{"value": "1"}]})
     assert [d for d, _, _ in errors(nameless, patient, asked=(P + "pat",))] == ["reference-target"]
+
+
+def test_a_value_in_a_slice_keeps_the_rules_its_slicer_s_element_adds() -> None:
+    # HL7's checkChild checks a sliced value against the slice and the slicer (matchSlice sets ei.slice); the slice
+    # is built from the base, so the slicer's own child rule (identifier.value min 1) is not in the slice
+    sd = profile("ids", {"id": "Patient.identifier", "path": "Patient.identifier",
+                         "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+                 {"id": "Patient.identifier.value", "path": "Patient.identifier.value", "min": 1},
+                 {"id": "Patient.identifier:nhs", "path": "Patient.identifier", "sliceName": "nhs"},
+                 {"id": "Patient.identifier:nhs.system", "path": "Patient.identifier.system", "fixedUri": "urn:nhs"},
+                 base="http://hl7.org/fhir/StructureDefinition/Patient", kind="Patient")
+    for system in ("urn:other", "urn:nhs"):  # in no slice (was reported), in the slice (was not)
+        found = errors({"resourceType": "Patient", "identifier": [{"system": system}]}, sd, asked=(P + "ids",))
+        assert [(d, loc) for d, loc, _ in found] == [("cardinality-min", "Patient.identifier[0]")]
+    assert errors({"resourceType": "Patient", "identifier": [{"system": "urn:nhs", "value": "1"}]}, sd,
+                  asked=(P + "ids",)) == []
+
+
+def test_a_slicer_s_invariant_binds_each_value_of_its_slices() -> None:
+    tst = {"key": "tst-1", "severity": "error", "human": "a use", "expression": "use.exists()"}
+    sd = profile("tel", {"id": "Patient.telecom", "path": "Patient.telecom", "constraint": [tst],
+                         "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+                 {"id": "Patient.telecom:phone", "path": "Patient.telecom", "sliceName": "phone"},
+                 {"id": "Patient.telecom:phone.system", "path": "Patient.telecom.system", "fixedCode": "phone"},
+                 base="http://hl7.org/fhir/StructureDefinition/Patient", kind="Patient")
+    found = errors({"resourceType": "Patient", "telecom": [{"system": "phone", "value": "1"},
+                                                           {"system": "email", "value": "a@b"}]}, sd,
+                   asked=(P + "tel",))
+    assert sorted((d, loc) for d, loc, _ in found) == [("invariant", "Patient.telecom[0]"),
+                                                       ("invariant", "Patient.telecom[1]")]
