@@ -230,6 +230,20 @@ def _is_value_rule(key: str) -> bool:
     return (key.startswith("fixed") and key[5:6].isupper()) or (key.startswith("pattern") and key[7:8].isupper())
 
 
+def _is_bound(key: str) -> bool:
+    """``minValueInteger``, ``maxValueDate``...: a bound of some type."""
+    return key.startswith(("minValue", "maxValue")) and key[8:9].isupper()
+
+
+_STRENGTH = {"example": 0, "preferred": 1, "extensible": 2, "required": 3}
+
+
+def _strength(ed: Json) -> int:
+    binding = ed.get("binding")
+    strength = binding.get("strength") if isinstance(binding, dict) else None
+    return _STRENGTH.get(strength, -1) if isinstance(strength, str) else -1
+
+
 def _slicer_ids(element_id: str) -> list[tuple[str, bool]]:
     """The ids of the same element under each slicer above it (one slice name left out at a time), each with
     whether the slice is the element itself (``A:s``) rather than an ancestor (``A:s.b``)."""
@@ -242,8 +256,9 @@ def _slicer_ids(element_id: str) -> list[tuple[str, bool]]:
 
 
 def _merged(ed: Json, slicer: Json, root: bool) -> Json:
-    """``ed`` with what its slicer's element adds: its invariants and fixed or pattern value, and below the slice
-    its tighter cardinality and maxLength (a slice's own min and max count among the slicer's, so not at the root)."""
+    """``ed`` with what its slicer's element adds: its invariants, fixed or pattern value, min/max value and a stronger
+    binding, and below the slice its tighter cardinality and maxLength (a slice's own min and max count among the
+    slicer's, so not at the root)."""
     merged = dict(ed)
     keys = {c.get("key") for c in objects(ed.get("constraint"))}
     extra = [c for c in objects(slicer.get("constraint")) if c.get("key") not in keys]
@@ -251,6 +266,10 @@ def _merged(ed: Json, slicer: Json, root: bool) -> Json:
         merged["constraint"] = [*objects(ed.get("constraint")), *extra]
     if not any(_is_value_rule(k) for k in ed):
         merged.update({k: v for k, v in slicer.items() if _is_value_rule(k)})
+    if not any(_is_bound(k) for k in ed):
+        merged.update({k: v for k, v in slicer.items() if _is_bound(k)})
+    if _strength(slicer) > _strength(ed):  # HL7 checks both bindings: the stronger one decides
+        merged["binding"] = slicer["binding"]
     if not root:
         if isinstance(slicer.get("min"), int) and slicer["min"] > (ed.get("min") if isinstance(ed.get("min"), int)
                                                                    else 0):

@@ -123,3 +123,29 @@ def test_a_slicer_s_invariant_binds_each_value_of_its_slices() -> None:
                    asked=(P + "tel",))
     assert sorted((d, loc) for d, loc, _ in found) == [("invariant", "Patient.telecom[0]"),
                                                        ("invariant", "Patient.telecom[1]")]
+
+
+def test_a_slicer_s_bounds_and_stronger_binding_bind_its_slices_values() -> None:
+    rank = profile("rank", {"id": "Patient.telecom", "path": "Patient.telecom",
+                            "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+                   {"id": "Patient.telecom.rank", "path": "Patient.telecom.rank", "maxValuePositiveInt": 2},
+                   {"id": "Patient.telecom:phone", "path": "Patient.telecom", "sliceName": "phone"},
+                   {"id": "Patient.telecom:phone.system", "path": "Patient.telecom.system", "fixedCode": "phone"},
+                   base="http://hl7.org/fhir/StructureDefinition/Patient", kind="Patient")
+    found = errors({"resourceType": "Patient", "telecom": [{"system": "phone", "value": "1", "rank": 3}]}, rank,
+                   asked=(P + "rank",))
+    assert [d for d, _, _ in found] == ["max-value"]
+    # identifier.type is bound extensibly in R4; the slicer's required binding holds for the slice's value too
+    required = {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/identifier-type"}
+    typed = profile("typed", {"id": "Patient.identifier", "path": "Patient.identifier",
+                              "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+                    {"id": "Patient.identifier.type", "path": "Patient.identifier.type", "binding": required},
+                    {"id": "Patient.identifier:nhs", "path": "Patient.identifier", "sliceName": "nhs"},
+                    {"id": "Patient.identifier:nhs.system", "path": "Patient.identifier.system", "fixedUri": "urn:nhs"},
+                    base="http://hl7.org/fhir/StructureDefinition/Patient", kind="Patient")
+    local = {"coding": [{"system": "http://example.org/types", "code": "x"}]}
+    found = errors({"resourceType": "Patient", "identifier": [{"system": "urn:nhs", "value": "1", "type": local}]},
+                   typed, asked=(P + "typed",))
+    assert [(d, loc) for d, loc, _ in found] == [("code-invalid", "Patient.identifier[0].type")]
+    snapshot = {e["id"]: e for e in generate_snapshot(typed, base_source())["snapshot"]["element"]}
+    assert snapshot["Patient.identifier:nhs.type"]["binding"]["strength"] == "extensible"  # the snapshot stays HL7's
