@@ -149,3 +149,23 @@ def test_a_slicer_s_bounds_and_stronger_binding_bind_its_slices_values() -> None
     assert [(d, loc) for d, loc, _ in found] == [("code-invalid", "Patient.identifier[0].type")]
     snapshot = {e["id"]: e for e in generate_snapshot(typed, base_source())["snapshot"]["element"]}
     assert snapshot["Patient.identifier:nhs.type"]["binding"]["strength"] == "extensible"  # the snapshot stays HL7's
+
+
+def test_a_datatype_pattern_is_judged_property_by_property() -> None:
+    # HL7's checkFixedValue -> checkIdentifier: each property of the pattern is its own error where it stands
+    # (fhir-test-cases patient-patternidentifier-bad: 'Missing element type' and the system's 'fixed to')
+    mr = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
+    oid = "urn:oid:2.16.756.5.30.999999.1"
+    sd = profile("pid", {"id": "Patient.identifier", "path": "Patient.identifier",
+                         "patternIdentifier": {"type": mr, "system": oid}},
+                 base="http://hl7.org/fhir/StructureDefinition/Patient", kind="Patient")
+    found = errors({"resourceType": "Patient", "identifier": [{"system": oid + ".2", "value": "1"}]}, sd,
+                   asked=(P + "pid",))
+    assert [(d, loc) for d, loc, _ in found] == [("pattern-value", "Patient.identifier[0].type"),
+                                                 ("pattern-value", "Patient.identifier[0].system")]
+    wrong_type = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "DL"}]}
+    found = errors({"resourceType": "Patient", "identifier": [{"system": oid, "type": wrong_type}]}, sd,
+                   asked=(P + "pid",))  # a CodeableConcept is one error where it stands (checkCodeableConcept)
+    assert [(d, loc) for d, loc, _ in found] == [("pattern-value", "Patient.identifier[0].type")]
+    assert errors({"resourceType": "Patient", "identifier": [{"system": oid, "type": mr}]}, sd,
+                  asked=(P + "pid",)) == []
