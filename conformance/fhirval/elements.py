@@ -390,13 +390,13 @@ class Walker(ValueWalker):
                 if child in mistyped:
                     continue
                 self.sink.error("cardinality-min", loc,
-                                f"{child.path}: minimum required = {child.min}, but only found 0")
+                                f"{child.path}: minimum required = {child.min}, but only found 0{idx.origin}")
         for child, keys in node.required_slice_keys:
             if not any(key in obj for key in keys):
                 for s in child.slices:
                     if s.min > 0:
                         self.sink.error("slice-min", loc, f"{child.path}:{s.slice_name}: minimum required = "
-                                                          f"{s.min}, but only found 0")
+                                                          f"{s.min}, but only found 0{idx.origin}")
         self.hosts.pop()
 
     def shortcut(self, obj: Json, idx: StructureIndex, child: Node, fast: int, key: str, value: Any, loc: str,
@@ -479,10 +479,11 @@ class Walker(ValueWalker):
             shadow_items = (shadow_items + [None] * len(items))[:len(items)]
         count = len(items)
         if child.max is not None and count > child.max:
-            self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}")
+            self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}"
+                                                      f"{idx.origin}")
         if 0 < count < child.min:
             self.sink.error("cardinality-min", where, f"{child.path}: minimum required = {child.min}, but only "
-                                                      f"found {count}")
+                                                      f"found {count}{idx.origin}")
         if child.slices and child.slicing is not None:
             assigned = slicing.assign(self, idx, child, items, tcode, where, loc, as_array)
             assigned = slicing.reslice(self, idx, assigned, items, tcode, where, loc, as_array)

@@ -33,7 +33,7 @@ from conformance.fhirval.options import Options
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
-from conformance.fhirval.values import equals_fixed, matches_pattern, show
+from conformance.fhirval.values import differences, show
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -381,12 +381,13 @@ class ValueWalker:
         ed = node.ed
         if node.has_rules:
             fixed = node.fixed()
-            if fixed is not None and not equals_fixed(fixed[1], item):
-                self.sink.error("fixed-value", loc, f"value is {show(item)} but must be exactly {show(fixed[1])}")
+            if fixed is not None:
+                for where, why in differences(fixed[1], item, pattern=False):
+                    self.sink.error("fixed-value", loc + where, why)
             pattern = node.pattern()
-            if pattern is not None and not matches_pattern(pattern[1], item):
-                self.sink.error("pattern-value", loc,
-                                f"value {show(item)} does not match the pattern {show(pattern[1])}")
+            if pattern is not None:
+                for where, why in differences(pattern[1], item, pattern=True):
+                    self.sink.error("pattern-value", loc + where, why)
             check_bounds(item, tcode, ed, loc, self.sink)
             if tcode == "Narrative":
                 controls = language_controls(ed)

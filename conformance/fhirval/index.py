@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.fhirval.expression_fixes import structure_fixes
 from conformance.fhirval.primitives import PRIMITIVES
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, items, objects
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -206,20 +206,126 @@ def _parent_and_slice(element_id: str) -> tuple[str, str | None]:
     return head, None
 
 
+def _contained_profiles(sd: Json) -> dict[str, str]:
+    """``#id`` to the url of the profile's contained StructureDefinition of that id."""
+    found: dict[str, str] = {}
+    for inner in objects(sd.get("contained")):
+        if inner.get("resourceType") == "StructureDefinition" and isinstance(inner.get("id"), str) \
+                and isinstance(inner.get("url"), str):
+            found["#" + inner["id"]] = inner["url"]
+    return found
+
+
+def _local_targets(ed: Json, local: dict[str, str]) -> Json:
+    """The element with each ``#id`` targetProfile read as the contained profile it names: HL7's checkReference
+    finds ``#id`` among the profile's contained resources (InstanceValidator.resolveProfile), a url elsewhere."""
+    types = objects(ed.get("type"))
+    if not any(isinstance(p, str) and p in local for t in types for p in items(t.get("targetProfile"))):
+        return ed
+    retyped = [{**t, "targetProfile": [local.get(p, p) if isinstance(p, str) else p
+                                       for p in items(t.get("targetProfile"))]} if "targetProfile" in t else t
+               for t in types]
+    return {**ed, "type": retyped}
+
+
+def _is_value_rule(key: str) -> bool:
+    """``fixedCode``, ``patternCodeableConcept``...: a fixed or pattern value of some type."""
+    return (key.startswith("fixed") and key[5:6].isupper()) or (key.startswith("pattern") and key[7:8].isupper())
+
+
+def _is_bound(key: str) -> bool:
+    """``minValueInteger``, ``maxValueDate``...: a bound of some type."""
+    return key.startswith(("minValue", "maxValue")) and key[8:9].isupper()
+
+
+_STRENGTH = {"example": 0, "preferred": 1, "extensible": 2, "required": 3}
+
+
+def _strength(ed: Json) -> int:
+    binding = ed.get("binding")
+    strength = binding.get("strength") if isinstance(binding, dict) else None
+    return _STRENGTH.get(strength, -1) if isinstance(strength, str) else -1
+
+
+def _slicer_ids(element_id: str) -> list[tuple[str, bool]]:
+    """The ids of the same element under each slicer above it (one slice name left out at a time), each with
+    whether the slice is the element itself (``A:s``) rather than an ancestor (``A:s.b``)."""
+    segments = element_id.split(".")
+    out = []
+    for n, segment in enumerate(segments):
+        if ":" in segment:
+            out.append((".".join([*segments[:n], segment.split(":", 1)[0], *segments[n + 1:]]), n == len(segments) - 1))
+    return out
+
+
+def _merged(ed: Json, slicer: Json, root: bool) -> Json:
+    """``ed`` with what its slicer's element adds: its invariants, fixed or pattern value, min/max value and a stronger
+    binding, and below the slice its tighter cardinality and maxLength (a slice's own min and max count among the
+    slicer's, so not at the root)."""
+    merged = dict(ed)
+    keys = {c.get("key") for c in objects(ed.get("constraint"))}
+    extra = [c for c in objects(slicer.get("constraint")) if c.get("key") not in keys]
+    if extra:
+        merged["constraint"] = [*objects(ed.get("constraint")), *extra]
+    if not any(_is_value_rule(k) for k in ed):
+        merged.update({k: v for k, v in slicer.items() if _is_value_rule(k)})
+    if not any(_is_bound(k) for k in ed):
+        merged.update({k: v for k, v in slicer.items() if _is_bound(k)})
+    if _strength(slicer) > _strength(ed):  # HL7 checks both bindings: the stronger one decides
+        merged["binding"] = slicer["binding"]
+    if not root:
+        if isinstance(slicer.get("min"), int) and slicer["min"] > (ed.get("min") if isinstance(ed.get("min"), int)
+                                                                   else 0):
+            merged["min"] = slicer["min"]
+        if isinstance(slicer.get("max"), str) and slicer["max"].isdigit() and (
+                not isinstance(ed.get("max"), str) or not ed["max"].isdigit() or int(slicer["max"]) < int(ed["max"])):
+            merged["max"] = slicer["max"]
+        if isinstance(slicer.get("maxLength"), int) and (not isinstance(ed.get("maxLength"), int)
+                                                         or slicer["maxLength"] < ed["maxLength"]):
+            merged["maxLength"] = slicer["maxLength"]
+    return merged
+
+
+def with_slicer_rules(elements: list[Json]) -> list[Json]:
+    """The snapshot's elements, each in a slice also carrying its slicer's rules. HL7's validator checks a value in
+    a slice against the slice's definition and against the slicer's (InstanceValidator.checkChild: ``ei.definition``
+    and ``ei.slice``, which matchSlice sets to the slicer), and its generator builds a slice from the base, not from
+    the slicer (ProfileUtilities.processPaths), so a rule the profile puts on the slicer's element or its children
+    (``Patient.identifier.value`` min 1 before the slices) binds the values of every slice too."""
+    if not any(":" in str(e.get("id", "")) for e in elements if isinstance(e, dict)):
+        return elements
+    by_id = {e["id"]: e for e in elements if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    out = []
+    for ed in elements:
+        element_id = ed.get("id") if isinstance(ed, dict) else None
+        if isinstance(element_id, str) and ":" in element_id:
+            for slicer_id, root in _slicer_ids(element_id):
+                slicer = by_id.get(slicer_id)
+                if slicer is not None:
+                    ed = _merged(ed, slicer, root)
+        out.append(ed)
+    return out
+
+
 class StructureIndex:
     """The snapshot of one StructureDefinition as a tree; ``root`` is the type's own element."""
 
     def __init__(self, sd: Json) -> None:
         self.sd = sd
         self.url: str = sd.get("url", "")
+        version = sd.get("version")
+        # the profile a count is judged against, as HL7's cardinality messages end: "(from {versioned url})"; two
+        # profiles walked over one resource then give two errors, as HL7's (its duplicate check is on the text)
+        self.origin = f" (from {self.url}|{version})" if isinstance(version, str) else f" (from {self.url})"
         self.type: str = sd.get("type", "")
         self.kind: str = sd.get("kind", "")
         self.by_id: dict[str, Node] = {}
         self.fixes = structure_fixes(sd)
         elements = (sd.get("snapshot") or {}).get("element") or []
         self.root: Node | None = None
-        for ed in elements:
-            self._add(ed)
+        local = _contained_profiles(sd)
+        for ed in with_slicer_rules(elements):
+            self._add(_local_targets(ed, local) if local else ed)
         for node in self.by_id.values():
             if node.slices and any(s.min > 0 for s in node.slices):
                 owner = self.by_id.get(_parent_and_slice(node.id)[0])

@@ -337,10 +337,10 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                                           "not judged: a value set a value was matched by is not held here")
         elif count < s.min:
             w.sink.error("slice-min", loc, f"{node.path}:{s.slice_name}: minimum required = {s.min}, but only found "
-                                           f"{count}")
+                                           f"{count}{idx.origin}")
         if s.max is not None and count > s.max:
             w.sink.error("slice-max", where,
-                         f"{node.path}:{s.slice_name}: maximum allowed = {s.max}, but found {count}")
+                         f"{node.path}:{s.slice_name}: maximum allowed = {s.max}, but found {count}{idx.origin}")
     order = {id(s): i for i, s in enumerate(node.slices)}
     last = -1
     seen_unmatched = False

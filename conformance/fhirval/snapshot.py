@@ -438,6 +438,21 @@ def _by_path(diff: Json, seen: dict[str, str]) -> str:
     return _path_id(diff, seen)
 
 
+def _names_other_element(diff: Json) -> bool:
+    """Whether the element's id names another element than its path: HL7's generator matches differential
+    elements by path alone (ProfileUtilities.getDiffMatches compares ``getPath()``) and regenerates the ids after
+    (setIds), so fhir-test-cases' ``observation-bp-profile`` (id ``Observation.component:DiastolicBP`` on the path
+    ``Observation.component.code``) patterns the slice's code, not the slice. A choice renamed to its type
+    (``Observation.value[x]`` for ``Observation.valueQuantity``) is the same element."""
+    own = diff.get("id")
+    if not isinstance(own, str):
+        return False
+    named, path = _segments(path_of(own)), _segments(diff["path"])
+    return len(named) != len(path) or any(
+        a != b and not (a.endswith("[x]") and b.startswith(a[:-3]) and b[len(a) - 3:][:1].isupper())
+        for a, b in zip(named, path, strict=True))
+
+
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
     for one that matches nothing in the base (differential.py uses these to judge the differential's order and
@@ -451,6 +466,8 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
         wanted, fallback = diff_id(diff, slices), _by_path(diff, seen)
+        if _names_other_element(diff):
+            wanted, fallback = fallback, wanted  # HL7's generator goes by the path; the id is the fallback
         try:
             try:
                 i = builder.resolve(wanted)

@@ -99,6 +99,13 @@ class MemorySource:
             version = resource.get("version")
             if isinstance(version, str):
                 self._by_kind[kind][f"{url}|{version}"] = resource
+        if kind == "StructureDefinition":
+            # a profile's contained profiles, which its targetProfile names as ``#id`` (index.py): HL7's checkReference
+            # resolves them in the profile (InstanceValidator.resolveProfile); held by their url, never over another
+            for inner in objects(resource.get("contained")):
+                inner_url = inner.get("url")
+                if inner.get("resourceType") == kind and isinstance(inner_url, str):
+                    self._by_kind[kind].setdefault(inner_url, inner)
 
     def _get(self, kind: str, key: str) -> Json | None:
         table = self._by_kind[kind]

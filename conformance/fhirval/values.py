@@ -60,3 +60,36 @@ def children_named(item: Any, name: str) -> Iterator[tuple[Any, str | None]]:
 def show(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _conforms(expected: Any, value: Any, pattern: bool) -> bool:
+    return matches_pattern(expected, value) if pattern else equals_fixed(expected, value)
+
+
+def differences(expected: Any, value: Any, pattern: bool) -> list[tuple[str, str]]:
+    """Where a value departs from a fixed value or pattern, as HL7's checkFixedValue reports it: a datatype is
+    compared property by property (checkIdentifier, checkCoding, checkQuantity...), each departure an error at that
+    property ("Missing element 'type' - required by fixed value", "Value is 'x' but is fixed to 'y'"; for a fixed
+    value, a property it lacks is not allowed); a CodeableConcept (checkCodeableConcept), a repeating property or a
+    primitive is one error where it stands. Each is (location suffix, message); none when the value conforms."""
+    if _conforms(expected, value, pattern):
+        return []
+    kind = "pattern" if pattern else "fixed value"
+    if not isinstance(expected, dict) or not isinstance(value, dict) or "coding" in expected:
+        return [("", f"value {show(value)} does not match the pattern {show(expected)}" if pattern
+                 else f"value is {show(value)} but must be exactly {show(expected)}")]
+    out: list[tuple[str, str]] = []
+    for key, want in expected.items():
+        if key not in value:
+            out.append((f".{key}", f"missing element '{key}', required by the {kind} in the profile"))
+        elif isinstance(want, list) or isinstance(value[key], list):
+            if not _conforms(want, value[key], pattern):
+                out.append((f".{key}", f"{key} {show(value[key])} does not match the {kind} {show(want)}"))
+        elif isinstance(want, dict):
+            out.extend((f".{key}{where}", why) for where, why in differences(want, value[key], pattern))
+        elif not _same_scalar(want, value[key]):
+            out.append((f".{key}", f"value is {show(value[key])} but is fixed to {show(want)}"))
+    if not pattern:
+        out.extend((f".{key}", f"{key} is present in the instance but not allowed in the fixed value")
+                   for key in value if key not in expected and key != "id")
+    return out or [("", f"value {show(value)} does not match the {kind} {show(expected)}")]

@@ -26,11 +26,12 @@ def _by_fixed_coding() -> dict[str, Any]:
 def test_a_fixed_coding_discriminates_by_the_properties_it_gives(tmp_path: Path) -> None:
     """buildFixedExpression / buildCodingExpression: ``where(system = .. and code = ..).exists()``, so a coding with a
     display is in the slice, where the slice's fixed value then rejects the display (checkFixedValue,
-    PROFILE_VAL_NOTALLOWED). Compared whole, it fell in no slice of the open slicing and passed."""
+    PROFILE_VAL_NOTALLOWED, at the display: checkCoding compares property by property). Compared whole, it fell in
+    no slice of the open slicing and passed."""
     assert errors(tmp_path, _coded({"system": LOINC, "code": "1-1"}), [_by_fixed_coding()]) == []
     assert errors(tmp_path, _coded({"system": LOINC, "code": "2-2", "display": "x"}), [_by_fixed_coding()]) == []
     assert errors(tmp_path, _coded({"system": LOINC, "code": "1-1", "display": "x"}), [_by_fixed_coding()]) == [
-        ("fixed-value", "Observation.code.coding[0]")]
+        ("fixed-value", "Observation.code.coding[0].display")]
 
 
 def test_a_profile_discriminator_on_a_slice_without_a_profile_matches_anything(tmp_path: Path) -> None:
