@@ -67,7 +67,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"the {strength} binding was not checked"
                                             + how_to_supply(_vs_name(vs_url)))
         return
-    systemless = type_code == "CodeableConcept" and _every_include_names_system(term.value_set(_vs_name(vs_url)))
+    systemless = (type_code == "CodeableConcept" and any(system is None for system, _ in codings)  # its ValueSet
+                  and _every_include_names_system(term.value_set(_vs_name(vs_url))))  # read only when it can matter
     verdicts = [False if system is None and systemless else expansion.contains(system, code)
                 for system, code in codings]
     if any(v is True for v in verdicts):
