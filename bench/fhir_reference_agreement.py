@@ -64,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.default_packages import EXTENSIONS_R4
+from conformance.fhirval.issues import Issue
 from conformance.fhirval.layered import LayeredSource, load_definitions, with_cross_version
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.package_layer import package_layer
@@ -113,6 +114,8 @@ class Step:
     renamed_outcome: bool = False  # the outcome file the manifest names is missing; R4.<name>-base.json read
     profile_url: str | None = None  # a profile step's source given by canonical URL: fetched from what is loaded
     wrong_displays: str = "error"  # HL7's runner: an error unless the case says ``wrong-displays: warning``
+    expected_issues: tuple[dict[str, Any], ...] = ()  # HL7's error and fatal issues, as recorded
+    issues: tuple[Issue, ...] = ()  # our errors (bench/fhir_issue_alignment.py aligns the two)
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -124,8 +127,16 @@ def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
         return issues
     if isinstance(java, dict):
         found: list[dict[str, Any]] = java.get("outcome", {}).get("issue", [])
-        return found
+        return found or [_output_issue(line) for line in java.get("output", []) if isinstance(line, str)]
     return None
+
+
+def _output_issue(line: str) -> dict[str, Any]:
+    """An issue of a manifest's ``output`` (``ERROR: List.entry[0]: message``), the case's only record of HL7's
+    messages when it gives no outcome (its ``errorCount`` then gives the count)."""
+    severity, _, rest = line.partition(": ")
+    where, _, text = rest.partition(": ")
+    return {"severity": severity.lower(), "expression": [where], "details": {"text": text}}
 
 
 def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list[str],
@@ -150,7 +161,8 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
     url = profile if profile and re.match(r"^[a-z]+:", profile) else None
     return Step(f"{t['name']} [{label}]", folder / t["file"], count, digest % 2 == 1,
                 tuple(folder / s for s in supporting if s != url), folder / profile if profile and not url else None,
-                (domain,) if isinstance(domain, str) else (), expected_messages=msgs, renamed_outcome=renamed_used,
+                (domain,) if isinstance(domain, str) else (), expected_messages=msgs, expected_issues=tuple(errors),
+                renamed_outcome=renamed_used,
                 profile_url=url, wrong_displays="warning" if t.get("wrong-displays") == "warning" else "error")
 
 
@@ -337,6 +349,7 @@ def run(steps: list[Step], cache: PackageCache | None = None) -> float:
             continue
         errors = [i for i in issues if i.is_error]
         step.got_errors = len(errors)
+        step.issues = tuple(errors)
         step.messages = tuple(f"{i.location}: [{i.defect}] {i.message[:150]}" for i in errors)
     return time.perf_counter() - start
 

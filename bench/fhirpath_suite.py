@@ -77,7 +77,7 @@ def agrees(kind: str | None, expected: str, got: Any) -> bool:
     """Whether one actual item is the expected output (``kind`` the suite's type attribute)."""
     data = getattr(got, "data", got)
     text = shown(got)
-    if kind == "boolean":
+    if kind == "boolean" or (kind is None and isinstance(data, bool)):  # Comparable's outputs carry no type
         return isinstance(data, bool) and text == expected
     if kind == "integer":
         return isinstance(data, int) and not isinstance(data, bool) and text == expected

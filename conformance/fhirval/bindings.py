@@ -10,8 +10,10 @@ from __future__ import annotations
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
+from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
+from conformance.fhirval.terminology_readings import display_matches, special_code, systemless_member
 from conformance.fhirval.ucum import UCUM, problem
 
 __all__ = [
@@ -67,10 +69,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"the {strength} binding was not checked"
                                             + how_to_supply(_vs_name(vs_url)))
         return
-    systemless = (type_code == "CodeableConcept" and any(system is None for system, _ in codings)  # its ValueSet
-                  and _every_include_names_system(term.value_set(_vs_name(vs_url))))  # read only when it can matter
-    verdicts = [False if system is None and systemless else expansion.contains(system, code)
-                for system, code in codings]
+    verdicts = _verdicts(term, _vs_name(vs_url), expansion, type_code, item, codings)
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
@@ -86,12 +85,31 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
             sink.error("code-invalid", loc, f"no system of the value set {_vs_name(vs_url)} has the code "
                                             f"{codings[0][1]!r}, so its system could not be determined")
         sink.error("code-invalid", loc, message)
+        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
+        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
         if max_vs is not None:
-            _check_max(term, max_vs, codings, shown, loc, sink)
+            _check_max(term, max_vs, type_code, item, codings, shown, loc, sink)
     else:
         sink.warning("binding-preferred", loc, message)
+        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
+
+
+def _inactive_codes(term: Terminology, vs_url: str, codings: list[tuple[str | None, str]], loc: str,
+                    sink: Sink) -> None:
+    """ValueSetValidator.inComponent: a value set whose compose says ``inactive: false`` refuses an inactive code of
+    an include's system with an error of its own (STATUS_CODE_WARNING_CODE, a code-rule issue InstanceValidator
+    keeps as an error whatever the binding's strength; under a required binding beside TERMINOLOGY_TX_NOVALID_12)."""
+    vs = term.value_set(vs_url)
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    if not isinstance(compose, dict) or compose.get("inactive") is not False:
+        return
+    systems = {i.get("system") for i in as_list(compose.get("include")) if isinstance(i, dict)}
+    for system, code in codings:
+        if system is not None and system in systems and term.is_inactive(system, code):
+            sink.error("code-invalid", loc, f"{system}#{code} is not active, and the value set {vs_url} takes "
+                                            f"active codes only (compose.inactive is false)")
 
 
 _PRIMITIVES = frozenset({"code", "string", "uri"})
@@ -117,6 +135,17 @@ def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
     return codings
 
 
+def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]:
+    """The version a Coding (or a CodeableConcept's coding) names, by (system, code): ValueSetValidator.inComponent
+    resolves the CodeSystem at that version, and one not held answers null (UNKNOWN_CODESYSTEM_VERSION, not found),
+    so the code is not judged against the version held."""
+    if type_code not in ("Coding", "CodeableConcept") or not isinstance(item, dict):
+        return {}
+    found = item.get("coding") if type_code == "CodeableConcept" else [item]
+    return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)}
+
+
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
 
 
@@ -130,8 +159,19 @@ def _max_value_set(binding: Json) -> str | None:
     return None
 
 
-def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, str]], shown: str, loc: str,
-               sink: Sink) -> None:
+def _verdicts(term: Terminology, vs_url: str, expansion: Expansion, type_code: str, item: object,
+              codings: list[tuple[str | None, str]]) -> list[bool | None]:
+    """Each coded value's membership, as ValueSetValidator.codeInValueSet answers it: a CodeableConcept's coding
+    without a system by its own rule (systemless_member), a Coding at a version not held unknown (_versions)."""
+    versions = _versions(type_code, item)
+    return [systemless_member(term.value_set(vs_url), code, term.value_set)
+            if system is None and type_code == "CodeableConcept"
+            else None if system is not None and not term.holds_version(system, versions.get((system, code)))
+            else expansion.contains(system, code) for system, code in codings]
+
+
+def _check_max(term: Terminology, max_vs: str, type_code: str, item: object, codings: list[tuple[str | None, str]],
+               shown: str, loc: str, sink: Sink) -> None:
     """Codes outside an extensible binding's value set must still be in its maximum value set:
     InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
     held here, or a code whose system is not held, is not judged."""
@@ -144,7 +184,7 @@ def _check_max(term: Terminology, max_vs: str, codings: list[tuple[str | None, s
         sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
                                             + how_to_supply(max_vs))
         return
-    verdicts = [expansion.contains(system, code) for system, code in codings]
+    verdicts = _verdicts(term, max_vs, expansion, type_code, item, codings)
     if all(v is False for v in verdicts):
         sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
                                         "allows other codes only within it)")
@@ -162,18 +202,6 @@ def _plain_compose(vs: Json | None) -> bool:
                and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
 
 
-def _every_include_names_system(vs: Json | None) -> bool:
-    """Whether a CodeableConcept's coding without a system is outside the value set: HL7's
-    ValueSetValidator.validateCode(CodeableConcept) warns CODING_HAS_NO_SYSTEM__CANNOT_VALIDATE, then
-    codeInValueSet matches the null system against each include's system (inComponent), so no include matches
-    and, no other coding matching, the required binding fails (TX_GENERAL_CC_ERROR_MESSAGE, "None of the codings
-    provided are in the value set ... (codes = null#active)"). Judged only when every include names a system."""
-    compose = vs.get("compose") if isinstance(vs, dict) else None
-    includes = compose.get("include") if isinstance(compose, dict) else None
-    return isinstance(includes, list) and bool(includes) and all(
-        isinstance(inc, dict) and isinstance(inc.get("system"), str) for inc in includes)
-
-
 def checks_system_form(term: Terminology, binding: Json | None, in_codeable_concept: bool) -> bool:
     """Whether HL7's validator judges a Coding's system form itself (InstanceValidator.checkCode: build.fhir.org,
     ``.html``, a SNOMED/LOINC/UCUM/RxNorm URI with a tail, https). checkCoding skips a CodeableConcept's coding
@@ -189,9 +217,10 @@ def checks_system_form(term: Terminology, binding: Json | None, in_codeable_conc
 
 
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, binding: Json | None = None,
-                 in_codeable_concept: bool = False) -> None:
+                 in_codeable_concept: bool = False, language: str | None = None) -> None:
     """A Coding whose system we hold must use one of its codes, whatever the binding. Its system is judged only
-    beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says."""
+    beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says; its
+    display as ValueSetValidator compares it in ``language`` (the resource's, see display_matches)."""
     system, code = coding.get("system"), coding.get("code")
     system_form = checks_system_form(term, binding, in_codeable_concept)
     if isinstance(system, str) and isinstance(code, str):
@@ -219,18 +248,29 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
                                               f"checked")
         return
     known = term.code_in_system(system, code)
-    if known is False:
+    if known is False and not special_code(system, code):
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
     elif known is True and isinstance(coding.get("display"), str):
-        displays = term.displays(system, code)
-        given = " ".join(coding["display"].split()).lower()
-        if displays and given not in {" ".join(d.split()).lower() for d in displays}:
-            # a warning unless asked for an error (HL7's default): UK Core 2.0.2's own examples write 'In person'
-            # for 'In-person', and a display is for people; the code is what systems act on
-            sink.display("code-display", f"{loc}.display",
-                         f"wrong display {coding['display']!r} for {system}#{code}: "
-                         f"valid is {' or '.join(repr(d) for d in sorted(displays))}")
+        _check_display(term, system, code, coding["display"], loc, sink, language)
+
+
+def _check_display(term: Terminology, system: str, code: str, display: str, loc: str, sink: Sink,
+                   language: str | None) -> None:
+    """A wrong display: a warning unless asked for an error (HL7's default): UK Core 2.0.2's own examples write
+    'In person' for 'In-person', and a display is for people; the code is what systems act on."""
+    concept = term.concept(system, code)
+    cs = term.code_system(system)
+    if concept is None or cs is None or cs.get("content", "complete") not in ("complete", "fragment") \
+            or display_matches(display, concept, cs.get("language"), language):
+        # ValueSetValidator judges displays only in a CodeSystem it can use (complete, fragment): one with example
+        # content goes to HL7's terminology server, whose answer is not known here
+        return
+    valid = sorted({concept["display"]} if isinstance(concept.get("display"), str) else set())
+    sink.display("code-display", f"{loc}.display",
+                 f"wrong display {display!r} for {system}#{code}: "
+                 + (f"valid is {' or '.join(repr(d) for d in valid)}" if valid else "the code has no display")
+                 + (f" (in the language {language})" if language else ""))
 
 
 _CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.hl7.org/fhir/",

@@ -19,6 +19,10 @@
   ``metaChecks``, CODESYSTEM_CS_HL7_PRESENT_ELEMENT_SUPPL), and a code-typed property value of a supplement that
   HL7 checks as a code (``checkCodeProperty``: INTERNAL_CODE and INTERNAL_CODE_WARNING, an error for a supplement)
   is a code of the supplemented system when that is held here;
+- a code-typed property bound to a value set by the ``codesystem-property-valueset`` extension (and not one of
+  HL7's known properties by URI) has values of that value set, judged on a local expansion, each code once
+  (``checkCodeProperty``, VS_ERROR: CODESYSTEM_PROPERTY_BAD_PROPERTY_CODE; a value set not held, or not
+  expandable here, is not judged);
 - a code is defined once, at any depth, compared exactly (CODESYSTEM_DUPLICATE_CODE, ``checkConcept``);
 - the ``valueSet`` said to hold all its codes, when held here, includes exactly this whole system
   (CODESYSTEM_CS_VS_INVALID, _WRONGSYSTEM, _INCLUDEDETAILS, and its expansion the same size: _EXP_MISMATCH).
@@ -153,6 +157,30 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
                              f"the property {code!r} is a {declared}, but this value is a {found}")
     if internal:
         _check_internal(w, internal, concepts)
+    _check_bound_values(w, cs, concepts)
+
+
+def _check_bound_values(w: Walker, cs: Json, concepts: list[tuple[Json, str]]) -> None:
+    bound: dict[str, str] = {}
+    for prop in items(cs.get("property")):
+        uri = prop.get("uri") if isinstance(prop, dict) else None
+        if not isinstance(prop, dict) or prop.get("type") != "code" or not isinstance(prop.get("code"), str) \
+                or _known_uri(uri):
+            continue
+        vs = next((e.get("valueCanonical") or e.get("valueUri") for e in items(prop.get("extension"))
+                   if isinstance(e, dict) and e.get("url") in _PROPERTY_VALUE_SETS), None)
+        if isinstance(vs, str):
+            bound[prop["code"]] = vs
+    seen: set[tuple[str, str]] = set()
+    for where, prop_code, target in _code_values(concepts, set(bound)):
+        vs = bound[prop_code]
+        if (vs, target) in seen:
+            continue
+        seen.add((vs, target))
+        expansion = w.model.term.expand(vs)
+        if expansion is not None and expansion.contains(None, target) is False:
+            w.sink.error("code-system-content", where, f"the property {prop_code!r} has the code {target!r}, which "
+                                                       f"is not in the value set {vs} its definition binds it to")
 
 
 def _check_known_property(w: Walker, uri: Any, code: Any, ptype: Any, where: str) -> None:
@@ -178,11 +206,16 @@ def _code_checked(prop: Json) -> bool:
     uri = prop.get("uri")
     if prop.get("type") != "code":
         return False
-    if isinstance(uri, str) and uri.startswith(_CONCEPT_PROPERTIES) and uri[len(_CONCEPT_PROPERTIES):] in _KNOWN:
+    if _known_uri(uri):
         return uri in _INTERNAL
     if any(isinstance(e, dict) and e.get("url") in _PROPERTY_VALUE_SETS for e in items(prop.get("extension"))):
         return False
     return not (isinstance(uri, str) and "#" in uri)
+
+
+def _known_uri(uri: Any) -> bool:
+    """One of HL7's known concept properties, by URI (CodeSystemValidator's KnownProperty from the uri)."""
+    return isinstance(uri, str) and uri.startswith(_CONCEPT_PROPERTIES) and uri[len(_CONCEPT_PROPERTIES):] in _KNOWN
 
 
 def _code_values(concepts: list[tuple[Json, str]], properties: set[str]) -> Iterator[tuple[str, str, str]]:

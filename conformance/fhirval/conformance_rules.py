@@ -33,10 +33,12 @@ from conformance.fhirval import (
     questionnaire_rules,
     questionnaires,
     structure_definition_rules,
+    structure_maps,
     structure_rules,
     terminology_rules,
     type_profiles,
     value_set_parameters,
+    value_set_rules,
 )
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import items, search_parameter
@@ -75,6 +77,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     elif rtype == "ValueSet":
         check_value_set(w, res, loc)
         value_set_parameters.check(w, res, loc)
+        value_set_rules.check(w, res, loc)
         terminology_rules.check(w, res, rtype, loc)
     elif rtype == "CodeSystem":
         terminology_rules.check(w, res, rtype, loc)
@@ -84,6 +87,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         concept_maps.check(w, res, loc)
     elif rtype == "OperationDefinition":
         operation_profiles.check(w, res, loc)
+    elif rtype == "StructureMap":
+        structure_maps.check(w, res, loc)
 
 
 def check_capability_statement(w: Walker, cs: Json, loc: str) -> None:

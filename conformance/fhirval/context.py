@@ -29,6 +29,9 @@ class Model:
         self._type_of: dict[str, str] = {}
         self._is_type: dict[str, bool] = {}
         self.plans: dict[tuple[Any, str], Any] = {}  # (Node, type code) -> the walker's Plan for its values
+        # resource type -> the loaded guides' global profiles (LayeredSource.global_profiles; none for other sources)
+        found = getattr(source, "global_profiles", None)
+        self.global_profiles: dict[str, tuple[str, ...]] = found if isinstance(found, dict) else {}
 
     def index(self, key: str) -> StructureIndex | None:
         """The index of a StructureDefinition by canonical URL or base type name (None if unknown)."""

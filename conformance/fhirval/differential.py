@@ -8,9 +8,12 @@ generation" in the spec), each an error at the differential element concerned:
 - an element's ``path`` is its ``id`` without slice names (``Observation.valueQuantity`` is not
   ``Observation.valueBla``);
 - no slicing on the root element (sdf-20 says so of the differential; this names the element);
-- elements are in the order of the base's snapshot, or no snapshot generator can match them;
+- elements are in the order of the base's snapshot, or no snapshot generator can match them (the one passed over
+  for a later element the base puts first is the one reported, as HL7's);
 - a binding only where a type can be bound (code, Coding, CodeableConcept, Quantity, string, uri...);
 - a fixed value the base already fixes is not changed;
+- an element sliced in the differential keeps that slicing: a later element of the same path and context (a
+  slice that re-slices) may repeat it but not state another (ProfilePathProcessor, ATTEMPT_TO_CHANGE_SLICING);
 - everything the snapshot generator itself refuses (an element the base does not have, a max that
   widens the base's...).
 
@@ -54,6 +57,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         if path == root and "slicing" in el:
             w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
     _fixed_against_base(w, sd, base, elements, at)
+    _redefined_slicing(w, elements, loc)
     try:
         builder, landed = apply_differential(sd, w.model.source)
     except SnapshotError as exc:
@@ -66,15 +70,13 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     for problem in builder.problems:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
     where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
-    last = -1
+    for n in _unmatched_by_order([None if i is None else where[i] for i in landed]):
+        w.sink.error("differential", f"{at}[{n}]", f"no match for {elements[n]['path']} in the generated snapshot: "
+                                                   "differential elements must follow the order of the base's "
+                                                   "elements (an element after it comes before it in the base)")
     for n, element_id in enumerate(landed):  # every element is an object with a path, or the generator raised
         if element_id is None:  # matched nothing in the base: one of builder.problems, reported above
             continue
-        pos = where[element_id]
-        if pos < last:
-            w.sink.error("differential", f"{at}[{n}]", f"{elements[n]['path']} is out of order: differential "
-                                                       "elements must follow the order of the base's elements")
-        last = max(last, pos)
         # the types the element states itself (the root: its type), as HL7's validator judges a differential's
         # binding (StructureDefinitionValidator: SD_ILLEGAL_CHARACTERISTICS "Binding" over the element's own
         # types; SD_ED_BIND_NO_BINDABLE only in a snapshot). A binding on an element whose inherited types cannot
@@ -108,3 +110,48 @@ def _fixed_against_base(w: Walker, sd: Json, base: str, elements: list[Json], at
         if mine is not None and theirs is not None and mine != theirs:
             w.sink.error("fixed-value", f"{at}[{n}]", f"{el.get('path')}: the value {mine[1]!r} is fixed to "
                                                       f"{theirs[1]!r} in the base {base}")
+
+
+def _redefined_slicing(w: Walker, elements: list[Json], loc: str) -> None:
+    """ATTEMPT_TO_CHANGE_SLICING (ProfilePathProcessor.processSimplePathWithSlicing): of the differential elements
+    with one path in one context (the id up to its last segment: ``AuditEvent.agent`` for
+    ``AuditEvent.agent.extension:a``), the first defines the slicing; a later one stating another (slicingMatches:
+    another ordered or rules than stated first, or other discriminators) is an error of snapshot generation."""
+    first: dict[tuple[str, str], Json] = {}
+    for el in elements:
+        if not isinstance(el, dict) or not isinstance(el.get("path"), str):
+            continue
+        element_id = el.get("id") if isinstance(el.get("id"), str) else el["path"]
+        key = (str(element_id).rsplit(".", 1)[0], el["path"])
+        if key not in first:
+            first[key] = el
+            continue
+        s1, s2 = first[key].get("slicing"), el.get("slicing")
+        if isinstance(s1, dict) and isinstance(s2, dict) and not _same_slicing(s1, s2):
+            w.sink.error("snapshot", loc, f"the element {first[key].get('id', el['path'])} defines a slicing, but "
+                                          f"the element {element_id}, in that slicing, redefines it")
+
+
+def _same_slicing(s1: Json, s2: Json) -> bool:
+    """ProfilePathProcessor.slicingMatches: what the later slicing states agrees with the first."""
+    for name in ("ordered", "rules"):
+        if name in s2 and s1.get(name) != s2[name]:
+            return False
+    return bool(s1.get("discriminator") == s2.get("discriminator"))
+
+
+def _unmatched_by_order(positions: list[int | None]) -> list[int]:
+    """The differential elements HL7's snapshot generator cannot match for their order: it walks the base in
+    order and takes each base element's match from the differential onwards, so an element with a later one
+    that the base puts before it is passed over (ProfileUtilities: "No match found for X in the generated
+    snapshot: check that the path and definitions are legal in the differential (including order)")."""
+    out: list[int] = []
+    lowest: int | None = None
+    for n in range(len(positions) - 1, -1, -1):
+        pos = positions[n]
+        if pos is None:
+            continue
+        if lowest is not None and lowest < pos:
+            out.append(n)
+        lowest = pos if lowest is None else min(lowest, pos)
+    return sorted(out)

@@ -123,6 +123,7 @@ class Walker(ValueWalker):
             implied = implied_profile(res) if rtype == "Observation" else None
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))
+            wanted += [(p, False) for p in self.model.global_profiles.get(rtype, ())]  # a loaded guide's global
             done: set[str] = {idx.url}
             for url, asked in wanted:  # grows with the profiles each one imposes (asked.imposed)
                 if url in done:

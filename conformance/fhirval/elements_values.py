@@ -384,19 +384,23 @@ class ValueWalker:
                 if controls:
                     check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
                 check_source_control(ed, item, loc, self.sink)
-        if tcode == "Narrative" and isinstance(item, dict) and "extension" in item:
+        if tcode == "Narrative" and isinstance(item, dict) and self.frames and (
+                "extension" in item or "<img" in str(item.get("div", ""))):
             # a contained resource's #id is searched in its container (InstanceValidator ~7293-7298: the resource
             # changes only at Bundle entries and Parameters; BaseValidator.getFragmentMatches)
             at = next((i for i in range(len(self.frames) - 1, 0, -1) if not self.frames[i].contained), 0)
-            enclosing = self.frames[at - 1] if at > 0 and self.frames[at - 1].type == "Bundle" else None
-            text_links.check(item, self.frames[at].resource, enclosing.resource if enclosing else None, loc,
-                             self.sink)
+            if "extension" in item:
+                enclosing = self.frames[at - 1] if at > 0 and self.frames[at - 1].type == "Bundle" else None
+                text_links.check(item, self.frames[at].resource, enclosing.resource if enclosing else None, loc,
+                                 self.sink)
+            text_links.check_images(item, self.frames[at].resource, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
             check_coding(self.model.term, item, loc, self.sink, binding=binding,
-                         in_codeable_concept=node.name == "coding")
+                         in_codeable_concept=node.name == "coding",
+                         language=self._language() if "display" in item else None)
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
@@ -412,6 +416,15 @@ class ValueWalker:
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
             self.constraints(node, item, _typed_path(node, tcode), loc)
 
+
+    def _language(self) -> str | None:
+        """The language a display is judged in: the nearest enclosing resource's ``language`` (InstanceValidator
+        checkLang sets the NodeStack's working language per resource; children inherit it), else None (en-US)."""
+        for frame in reversed(self.frames):
+            lang = frame.resource.get("language") if isinstance(frame.resource, dict) else None
+            if isinstance(lang, str) and lang:
+                return lang
+        return None
 
     def constraints(self, node: Node, item: Any, base_path: str, loc: str) -> None:
         found = constraints_of(node)

@@ -12,6 +12,9 @@ FHIRPath here at all. Written by hand: HL7 keeps this list only as Java code, no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # by key (HL7 replaces the expression whatever its published text for an R4 resource)
 _BY_KEY = {
     "opd-3": "targetProfile.exists() implies (type = 'Reference' or type = 'canonical' or "
@@ -53,6 +56,24 @@ _BY_TEXT_OLDER = {
 }
 
 
-def fixed(key: str, expression: str) -> str:
-    """The expression HL7's validator evaluates for this R4 invariant (the published one when HL7 keeps it)."""
-    return _BY_KEY.get(key) or _BY_TEXT.get(expression) or _BY_TEXT_OLDER.get(expression) or expression
+# by key, in one StructureDefinition: HL7's StructureDefinitionHacker.fixSD (org.hl7.fhir.r5 conformance), which its
+# R4ToR5Loader runs on every R4 StructureDefinition it loads, rewrites vs-1 in the vital-signs profile and the
+# profiles whose baseDefinition it is (checkVSConstraint): the published ``($this as dateTime).toString().length()
+# >= 8`` is empty, so false, on an effectivePeriod, and a vital sign measured over a period would fail it
+VITAL_SIGNS = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
+_VITAL_SIGNS = {"vs-1": "$this is dateTime implies $this.toString().length() >= 10"}
+NO_FIXES: Mapping[str, str] = {}
+
+
+def structure_fixes(sd: Mapping[str, Any]) -> Mapping[str, str]:
+    """The replacements, by key, HL7 makes in this StructureDefinition's invariants when it loads it."""
+    base = sd.get("baseDefinition")
+    return _VITAL_SIGNS if VITAL_SIGNS in (sd.get("url"), base.split("|")[0] if isinstance(base, str) else None) \
+        else NO_FIXES
+
+
+def fixed(key: str, expression: str, in_structure: Mapping[str, str] = NO_FIXES) -> str:
+    """The expression HL7's validator evaluates for this R4 invariant (the published one when HL7 keeps it);
+    ``in_structure``: structure_fixes of the StructureDefinition the invariant was read from."""
+    return (in_structure.get(key) or _BY_KEY.get(key) or _BY_TEXT.get(expression) or _BY_TEXT_OLDER.get(expression)
+            or expression)

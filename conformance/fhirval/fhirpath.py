@@ -25,8 +25,10 @@ from lxml import etree
 
 from conformance.fhirval import (
     fhirpath_boundaries,
+    fhirpath_functions,
     fhirpath_primitives,
     fhirpath_quantities,
+    fhirpath_resolve,
     fhirpath_scope,  # noqa: F401 - restores $this after each iteration (see there)
     fhirpath_semantics,
 )
@@ -120,6 +122,8 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
         if len(left) != 1 or len(right) != 1:
             return []
         order = fhirpath_quantities.compare(left[0], right[0], R4_MODEL)  # before fhirpathpy, which cannot
+        if order is None:
+            return []
         if order is not False:
             return op(order)
         quick = _same_shape_order(get_data(left[0]), get_data(right[0]))  # type: ignore[no-untyped-call]
@@ -180,6 +184,8 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
 _TABLE["memberOf"] = {"fn": _member_of, "arity": {1: ["String"]}}
 _TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
+_TABLE.update(fhirpath_functions.TABLE)  # sort, precision, comparable, round(), indexOf/replace on {} ...
+_TABLE.update(fhirpath_resolve.TABLE)  # resolve(): contained and Bundle references (fhirpath_resolve.py)
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
 _TABLE.update({

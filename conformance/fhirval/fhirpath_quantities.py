@@ -29,12 +29,15 @@ _CALENDAR.update({k + "s": v for k, v in list(_CALENDAR.items())})
 
 
 class Quantity:
-    """A value with its UCUM code (None when not UCUM) and its display unit."""
+    """A value (None when absent) with its UCUM code (None when not UCUM), its display unit and its ``code``
+    whatever the system (``written``: what HL7's opLessThan compares before any conversion)."""
 
-    __slots__ = ("calendar", "code", "unit", "value")
+    __slots__ = ("calendar", "code", "unit", "value", "written")
 
-    def __init__(self, value: Decimal, code: str | None, unit: str | None, calendar: bool = False) -> None:
+    def __init__(self, value: Decimal | None, code: str | None, unit: str | None, calendar: bool = False,
+                 written: Any = None) -> None:
         self.value, self.code, self.unit, self.calendar = value, code, unit, calendar
+        self.written = code if written is None and calendar is False else written
 
 
 def _is_quantity_type(name: str, model: dict[str, Any]) -> bool:
@@ -53,17 +56,18 @@ def quantity_of(item: Any, model: dict[str, Any]) -> Quantity | None:
         unit = str(data.unit)
         calendar = not unit.startswith("'")
         code = _CALENDAR.get(unit, unit) if calendar else unit.strip("'")
-        return Quantity(Decimal(str(data.value)), code, code, calendar)
+        return Quantity(Decimal(str(data.value)), code, code, calendar, code)
     if not (isinstance(item, ResourceNode) and isinstance(data, dict) and isinstance(item.path, str)
             and _is_quantity_type(item.path, model)):
         return None
     value = data.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, type(None))):
         return None
     ucum_code, shown_unit = data.get("code"), data.get("unit")
     is_ucum = data.get("system") == UCUM and isinstance(ucum_code, str)
     shown = shown_unit if isinstance(shown_unit, str) else None
-    return Quantity(Decimal(str(value)), ucum_code if is_ucum else None, shown)
+    number = None if value is None else Decimal(str(value))
+    return Quantity(number, ucum_code if is_ucum else None, shown, written=ucum_code)
 
 
 def _in_units_of(a: Quantity, b: Quantity) -> Decimal | None:
@@ -74,7 +78,7 @@ def _in_units_of(a: Quantity, b: Quantity) -> Decimal | None:
         if a.code is None and b.code is None and a.unit is not None and a.unit == b.unit:
             return a.value
         raise ValueError(f"cannot compare quantities in {a.code or a.unit!r} and {b.code or b.unit!r}")
-    converted = convert(float(a.value), a.code, b.code)
+    converted = convert(float(a.value or 0), a.code, b.code)
     if converted is not None:
         return Decimal(str(converted))
     if incommensurable(a.code, b.code):
@@ -82,13 +86,20 @@ def _in_units_of(a: Quantity, b: Quantity) -> Decimal | None:
     raise ValueError(f"cannot convert {a.code!r} to {b.code!r}")
 
 
-def compare(left: Any, right: Any, model: dict[str, Any]) -> int | bool:
-    """-1/0/1 for two quantities; False when either is not a quantity (the caller then compares as before).
-    Raises for quantities of different dimensions: HL7's engine then orders their canonical magnitudes
-    whatever their units, an answer not worth copying, so the invariant is "not evaluated" here."""
+def compare(left: Any, right: Any, model: dict[str, Any]) -> int | bool | None:
+    """-1/0/1 for two quantities; None (empty) when either has no value; False when either is not a quantity
+    (the caller then compares as before). Quantities whose ``code`` is the same, or absent from both (a Range
+    of bare counts: rng-2 on genomics positions), compare by value whatever their systems, as opLessThan does
+    before it converts anything. Raises for quantities of different dimensions: HL7's engine then orders their
+    canonical magnitudes whatever their units, an answer not worth copying, so the invariant is "not
+    evaluated" here."""
     a, b = quantity_of(left, model), quantity_of(right, model)
     if a is None or b is None:
         return False
+    if a.value is None or b.value is None:
+        return None
+    if a.written == b.written:
+        return (a.value > b.value) - (a.value < b.value)
     value = _in_units_of(a, b)
     if value is None:
         raise ValueError(f"cannot order quantities in {a.code!r} and {b.code!r}")
@@ -99,7 +110,7 @@ def equal(left: Any, right: Any, model: dict[str, Any]) -> bool | str | None:
     """Quantity equality (qtyEqual), or ``"other"`` when it is not a question for this module: either side is
     not a quantity, or both are calendar durations (fhirpathpy's calendar rules answer)."""
     a, b = quantity_of(left, model), quantity_of(right, model)
-    if a is None or b is None or a.calendar or b.calendar:
+    if a is None or b is None or a.calendar or b.calendar or a.value is None or b.value is None:
         return "other"
     return _equal_values(a, b)
 

@@ -28,6 +28,9 @@ def make_param(ctx: dict[str, Any], parent: Any, node_type: Any, param: Any) -> 
     """fhirpathpy's make_param; for an iterated argument (``Expr``), one that gives ``$this`` back."""
     if not ctx.get(PRIMITIVES_WHOLE):
         return _FHIRPATHPY_MAKE_PARAM(ctx, parent, node_type, param)
+    if node_type == "SortKey":  # sort()'s key: a leading unary minus says descending (FHIRPathBaseSorter)
+        descending = param.get("type") == "PolarityExpression" and (param.get("terminalNodeText") or [""])[0] == "-"
+        return descending, make_param(ctx, parent, "Expr", param["children"][0] if descending else param)
     if node_type != "Expr":
         outer = ctx.get("$this", _UNSET)
         try:

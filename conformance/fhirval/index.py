@@ -10,9 +10,11 @@ answers to ``valueQuantity`` and its siblings), its slices, and everything the w
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conformance.fhirval.expression_fixes import structure_fixes
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.source import DefinitionSource, Json
 
@@ -77,6 +79,7 @@ class Node:
     min_length: int | None = None  # the minLength extension on the element definition
     regex: str | None = None  # the regex extension on the element definition (a type's own regex: primitives.py)
     checks: Any = None  # the FHIRPath constraints, filled in by invariants.constraints_of
+    fixes: Mapping[str, str] = field(default_factory=dict)  # HL7's rewrites of its SD's invariants (structure_fixes)
     # The walker's shortcut for an element of one type, not a choice, not sliced, allowed (see _shortcut):
     # one of the FAST_* kinds below; FAST_NONE: the general path.
     fast: int = 0
@@ -212,6 +215,7 @@ class StructureIndex:
         self.type: str = sd.get("type", "")
         self.kind: str = sd.get("kind", "")
         self.by_id: dict[str, Node] = {}
+        self.fixes = structure_fixes(sd)
         elements = (sd.get("snapshot") or {}).get("element") or []
         self.root: Node | None = None
         for ed in elements:
@@ -234,7 +238,7 @@ class StructureIndex:
             ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
             min=int(ed.get("min") or 0), max=_max(ed.get("max")),
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
-            slice_name=ed.get("sliceName"), is_choice=path.endswith(CHOICE_SUFFIX),
+            slice_name=ed.get("sliceName"), is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None

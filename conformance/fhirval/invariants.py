@@ -52,7 +52,7 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
         if key in NATIVE or not isinstance(expression, str) or not expression.strip():
             continue
         severity = "warning" if _best_practice(c) else c.get("severity", "error")
-        out.append((key, severity, fixed(key, expression), c.get("human", "")))
+        out.append((key, severity, fixed(key, expression, node.fixes), c.get("human", "")))
     result = tuple(out)
     node.checks = result
     return result

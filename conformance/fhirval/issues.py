@@ -51,7 +51,7 @@ ISSUE_TYPE: dict[str, str] = {
     "measure-report": "business-rule", "structure-type": "structure", "structure-slicing": "structure",
     "value-set-rule": "invalid", "security-duplicate": "business-rule",
     "implementation-guide": "business-rule", "invariant-key": "invalid",
-    "operation-profile": "invalid", "fhirpath-syntax": "invalid",
+    "operation-profile": "invalid", "fhirpath-syntax": "invalid", "structure-map": "invalid",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

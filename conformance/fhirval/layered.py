@@ -8,6 +8,7 @@ another loaded profile finds it) and cached. A profile whose snapshot cannot be 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -42,6 +43,20 @@ class LayeredSource:
     @property
     def warnings(self) -> list[str]:
         return self.loaded.warnings
+
+    @functools.cached_property
+    def global_profiles(self) -> dict[str, tuple[str, ...]]:
+        """Resource type -> the profiles the loaded guides' ImplementationGuide resources declare ``global`` for
+        it, which HL7's validator applies to every resource of that type (InstanceValidator.start, the guides of
+        getImplementationGuides(): its test runner's supporting files, the CLI's -ig). An examples package is
+        not a guide given: its ImplementationGuide examples declare nothing for the resources validated."""
+        found: dict[str, list[str]] = {}
+        for package in self.loaded.packages:
+            if is_examples_package(package):
+                continue
+            for rtype, profile in package.globals:
+                found.setdefault(rtype, []).append(profile)
+        return {k: tuple(dict.fromkeys(v)) for k, v in found.items()}
 
     # Each lookup below walks the layers top down in its own loop, on purpose: they run on the validator's hot
     # path, and one shared helper taking a lambda measured ~200 ns (~25%) slower a lookup (2026-12-06).

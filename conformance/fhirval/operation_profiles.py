@@ -12,7 +12,9 @@ of the profile's ``Parameters.parameter`` whose ``name`` is fixed (or patterned)
 - each of the parameter's ``targetProfile`` is one of the slice's, and (unless the parameter's type is
   Element) each of the slice's is one of the parameter's (OPDEF_PROFILE_PROFILE_NOT_IN_PROFILE,
   _PROFILE_NOT_IN_PARAMS);
-- the profile is a profile on Parameters (OPDEF_PROFILE_NOT_PARAMETERS).
+- the profile is a profile on Parameters (OPDEF_PROFILE_NOT_PARAMETERS);
+- each slice of ``Parameters.parameter`` in the profile's snapshot has a ``name`` element among its children
+  (OPDEF_PROFILE_NO_SLICE: DefinitionNavigator over the snapshot as loaded; a generated one always has it).
 
 And an operation does not derive from itself through the ``base`` chain of the loaded OperationDefinitions
 (``validateOperationDefinition``: OPDEF_CIRCULAR_DEFINITION; each base fetched and its url compared, as there).
@@ -53,7 +55,25 @@ def check(w: Walker, od: Json, loc: str) -> None:
             w.sink.error("operation-profile", f"{loc}.{key}", f"the {use} profile {url} is a profile on "
                                                               f"{sd.get('type')}, not on Parameters")
             continue
+        _check_slice_names(w, sd, use, f"{loc}.{key}")
         _compare(w, od, sd, use, url, loc)
+
+
+def _check_slice_names(w: Walker, sd: Json, use: str, where: str) -> None:
+    snapshot = sd.get("snapshot")
+    elements = [e for e in items(snapshot.get("element") if isinstance(snapshot, dict) else None)
+                if isinstance(e, dict) and isinstance(e.get("path"), str)]
+    for i, ed in enumerate(elements):
+        if ed["path"] != "Parameters.parameter" or not isinstance(ed.get("sliceName"), str):
+            continue
+        children = []
+        for child in elements[i + 1:]:
+            if not child["path"].startswith("Parameters.parameter."):
+                break
+            children.append(child["path"])
+        if "Parameters.parameter.name" not in children:
+            w.sink.error("operation-profile", where, f"the slice {ed['sliceName']!r} of the {use} profile "
+                                                     f"{sd.get('url')} has no name element to match a parameter by")
 
 
 def _check_circular(w: Walker, od: Json, loc: str) -> None:

@@ -59,9 +59,20 @@ class Package:
     resources: list[Json] = field(default_factory=list)
     canonicals: dict[str, str] = field(default_factory=dict)  # dependency package id -> its canonical base
     bases: set[str] = field(default_factory=set)  # the guide's own canonical base(s), from its ImplementationGuide
+    globals: list[tuple[str, str]] = field(default_factory=list)  # (type, profile): its guide's ``global`` profiles
+
+    def see_globals(self, resources: Iterable[Json]) -> None:
+        """Learn the profiles an ImplementationGuide among the resources declares ``global`` for a resource type."""
+        for guide in resources:
+            for g in guide.get("global") or () if guide.get("resourceType") == "ImplementationGuide" else ():
+                if isinstance(g, dict) and isinstance(g.get("type"), str) and isinstance(g.get("profile"), str):
+                    self.globals.append((g["type"], g["profile"]))
 
     def see_guides(self, resources: Iterable[Json]) -> None:
-        """Learn the canonical base of each dependency from the package's ImplementationGuide ``dependsOn``."""
+        """Learn the canonical base of each dependency from the package's ImplementationGuide ``dependsOn``, and
+        its global profiles."""
+        resources = list(resources)
+        self.see_globals(resources)
         for guide in resources:
             if guide.get("resourceType") != "ImplementationGuide":
                 continue
@@ -213,7 +224,9 @@ def read_source(path: Path) -> Package:
     if path.name.endswith((".tgz", ".tar.gz", ".tar")):
         return read_tgz(path)
     found = read_file(path)
-    return Package(str(path), resources=[r for r in found if r.get("resourceType") in CONFORMANCE_KINDS])
+    package = Package(str(path), resources=[r for r in found if r.get("resourceType") in CONFORMANCE_KINDS])
+    package.see_globals(found)  # a guide given as a file (HL7's test runner: a supporting ImplementationGuide)
+    return package
 
 
 VersionKey = tuple[tuple[tuple[int, str], ...], int, tuple[tuple[int, int, str], ...]]

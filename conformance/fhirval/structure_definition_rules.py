@@ -15,7 +15,14 @@ has its paths and slicing, differential.py its differential against the base):
 - a binding's ``valueSet`` is not a CodeSystem's URL (SD_ED_BIND_NOT_VS);
 - in the snapshot, an element whose ``id`` is below the root has a type or a contentReference
   (SD_NO_TYPES_OR_CONTENTREF), and its ``defaultValue``, ``fixed`` and ``pattern`` are of one of its types
-  (SD_VALUE_TYPE_IILEGAL); with the base loaded, as HL7 walks the element lists only then.
+  (SD_VALUE_TYPE_IILEGAL); with the base loaded, as HL7 walks the element lists only then;
+- a type states its code: a ``_code`` with extensions and no value names no type (SD_NO_TYPE_CODE_ON_CODE,
+  R4 on; the ``structuredefinition-fhir-type`` extension on the type stands in for it), in both lists;
+- a differential ``fixed[x]`` has the type of the base's fixed value where the base fixes one
+  (SD_ELEMENT_FIXED_WRONG_TYPE): the base element is the one whose ``id`` is the element's ``path``
+  (getDefinitionFromBase looks the path up as an id, after the id). Its twin for ``pattern[x]``
+  (SD_ELEMENT_PATTERN_WRONG_TYPE) sits where the base has no fixed value, after SD_ELEMENT_PATTERN_NO_FIXED has
+  failed, so HL7 never reaches it.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
                 check_meaning_when_missing(w, sd, loc)
             check_binding_targets(w, sd, loc)
             check_snapshot_values(w, sd, loc)
+            check_type_codes(w, sd, loc)
+            check_fixed_types(w, sd, index.sd, loc)
 
 
 def check_circular(w: Walker, sd: Json, loc: str) -> bool:
@@ -228,3 +237,32 @@ def check_snapshot_values(w: Walker, sd: Json, loc: str) -> None:
                 w.sink.error("structure-type", f"{where}.{prefix}{suffix}",
                              f"the element {ident} has a {prefix} value of type {suffix}, which is not one of its "
                              f"types ({', '.join(sorted(codes))})")
+
+
+def check_type_codes(w: Walker, sd: Json, loc: str) -> None:
+    """SD_NO_TYPE_CODE_ON_CODE: a type whose ``code`` is there (``_code``) but empty, with no fhir-type extension
+    to name the type instead (validateElementDefinition, R4 and later)."""
+    for part in ("differential", "snapshot"):
+        for i, ed in enumerate(_elements(sd, part)):
+            for j, t in enumerate(objects(ed.get("type"))):
+                if ("code" in t or "_code" in t) and not t.get("code") and not _type_codes({"type": [t]}):
+                    w.sink.error("structure-type", f"{loc}.{part}.element[{i}].type[{j}]",
+                                 f"a type of {ed.get('path')} has a code element without a value: it names no type")
+
+
+def check_fixed_types(w: Walker, sd: Json, base: Json, loc: str) -> None:
+    """SD_ELEMENT_FIXED_WRONG_TYPE: a differential fixed value of another type than the base element's fixed value
+    (the base element found by the element's path taken as an id, as getDefinitionFromBase)."""
+    by_id = {ed.get("id"): ed for ed in _elements(base, "snapshot")}
+    for i, ed in enumerate(_elements(sd, "differential")):
+        fixed, path = _value(ed, "fixed"), ed.get("path")
+        base_ed = by_id.get(path) if isinstance(path, str) else by_id.get(ed.get("id"))
+        base_fixed = _value(base_ed, "fixed") if base_ed is not None else None
+        if fixed is not None and base_fixed is not None and fixed[0] != base_fixed[0]:
+            w.sink.error("structure-type", f"{loc}.differential.element[{i}].fixed{fixed[0]}",
+                         f"the fixed value of {path} is a {_lower(fixed[0])}, but its base fixes a "
+                         f"{_lower(base_fixed[0])}")
+
+
+def _lower(suffix: str) -> str:
+    return suffix[0].lower() + suffix[1:]

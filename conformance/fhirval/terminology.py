@@ -18,11 +18,12 @@ import threading
 from dataclasses import dataclass, field
 
 from conformance.fhirval import terminology_filters as filters
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, items
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 
 THO_BASE = "http://terminology.hl7.org/"
+V2_0203 = THO_BASE + "CodeSystem/v2-0203"  # identifier types: findSpecialConcept knows its NNxxx codes
 
 # indexes of the terminology package's CodeSystems, shared by every Terminology of the process (one per
 # DefinitionSource: per step in a bench): the package's resources live as long as the process
@@ -160,6 +161,7 @@ class Terminology:
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
         self._case_folded: dict[str, dict[str, str]] = {}
         self._from_package: set[str] = set()  # systems whose CodeSystem is the terminology package's
+        self._identified: dict[str, list[str]] | None = None  # identifier value -> CodeSystem URLs
 
     # ---- definitions: the source first, then the terminology package --------------------------------
 
@@ -239,6 +241,21 @@ class Terminology:
         table = self._table(system)
         return set(table[0]) if table is not None and table[1] == "complete" else None
 
+    def code_systems_identified_as(self, value: str) -> list[str]:
+        """URLs of the CodeSystems held (the source's, then the terminology package's, when they can list theirs)
+        with an ``identifier.value`` of ``value`` (ContextUtilities.fetchByIdentifier); the index is built once."""
+        if self._identified is None:
+            index: dict[str, list[str]] = {}
+            own, packaged = getattr(self.source, "urls", None), getattr(self._extra(), "code_system_urls", None)
+            urls = [*(own("CodeSystem") if callable(own) else ()), *(packaged() if callable(packaged) else ())]
+            for url in dict.fromkeys(urls):
+                cs = self.code_system(url)
+                for ident in items(cs.get("identifier")) if cs is not None else ():
+                    if isinstance(ident, dict) and isinstance(ident.get("value"), str):
+                        index.setdefault(ident["value"], []).append(url)
+            self._identified = index
+        return self._identified.get(value, [])
+
     def known_system(self, system: str) -> bool:
         return self.system_codes(system) is not None or system in GRAMMARS
 
@@ -268,11 +285,12 @@ class Terminology:
             self._code_system_only[url] = hit
         return hit
 
-    def holds_version(self, system: str, version: str) -> bool:
+    def holds_version(self, system: str, version: str | None) -> bool:
         """Whether the CodeSystem held for ``system`` is that version (or one it names in part: ``1.0`` for
-        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then)."""
+        ``1.0.2``, as HL7's VersionUtilities matches); True when none is held (nothing is judged from it then) or
+        no version is named."""
         cs = self.code_system(system)
-        if cs is None:
+        if cs is None or version is None:
             return True
         held = cs.get("version")
         return isinstance(held, str) and (held == version or held.startswith(version + "."))
@@ -287,6 +305,10 @@ class Terminology:
             return judge(system, code)
         if code in table[0] or code.lower() in self._folded(system):
             return True
+        if system == V2_0203 and code.startswith("NN") and len(code) > 3:
+            # ValueSetValidator.findSpecialConcept: NN + an ISO 3166 country code is v2-0203's national person
+            # identifier (NNFIN, NNGBR), a concept the table does not list; ISO 3166 is not held here: not judged
+            return None
         return False if table[1] == "complete" else None
 
     def _folded(self, system: str) -> dict[str, str]:
@@ -302,20 +324,19 @@ class Terminology:
             self._case_folded[system] = hit
         return hit
 
-    def displays(self, system: str, code: str) -> set[str]:
-        """The display and designations of a code in a CodeSystem we hold (empty when none is known). A code
-        in another case of a system that is not case-sensitive is the concept it matched: ValueSetValidator
-        checks the display against the concept findCodeInConcept found ignoring case."""
+    def concept(self, system: str, code: str) -> Json | None:
+        """The concept of a code in a CodeSystem we hold (None when not known). A code in another case of a
+        system that is not case-sensitive is the concept it matched: ValueSetValidator checks the display against
+        the concept findCodeInConcept found ignoring case."""
         concepts = self._concepts.get(system, {}) if self._table(system) is not None else {}
         concept = concepts.get(code)
         if concept is None and (same := self._folded(system).get(code.lower())) is not None:
             concept = concepts.get(same)
-        if concept is None:
-            return set()
-        found = {concept["display"]} if isinstance(concept.get("display"), str) else set()
-        found |= {d["value"] for d in as_list(concept.get("designation"))
-                  if isinstance(d, dict) and isinstance(d.get("value"), str)}
-        return found
+        return concept
+
+    def is_inactive(self, system: str, code: str) -> bool:
+        """Whether a code of a CodeSystem we hold is inactive, as CodeSystemUtilities.isInactive reads it."""
+        return _inactive(self.concept(system, code))
 
     # ---- value sets ---------------------------------------------------------------------------------
 

@@ -90,6 +90,10 @@ class IndexedPackage:
     def value_set(self, url: str) -> Json | None:
         return self._get("ValueSet", url)
 
+    def code_system_urls(self) -> list[str]:
+        """The CodeSystem URLs the package's index lists (none when it is read by THO's file naming)."""
+        return [url for kind, url in self._index or () if kind == "CodeSystem" and url not in IGNORED]
+
     def code_system(self, url: str) -> Json | None:
         return self._get("CodeSystem", url)
 
@@ -138,6 +142,10 @@ class ArchivePackage(IndexedPackage):
     def member(self, name: str) -> bytes | None:
         return self._open().get(name)
 
+    def code_system_urls(self) -> list[str]:
+        self._open()
+        return super().code_system_urls()
+
     def _resources(self, name: str) -> list[Json]:
         data = self._open().get(name)  # kept (not popped): two lookups of one file must both find it
         return resources_from_bytes(data, f"{self.folder}!package/{name}", _KINDS) if data is not None else []
@@ -178,6 +186,9 @@ class WholePackage:
 
     def code_system(self, url: str) -> Json | None:
         return self._source().code_system(url) if url.split("|")[0] not in IGNORED else None
+
+    def code_system_urls(self) -> list[str]:
+        return [url for url in self._source().urls("CodeSystem") if url not in IGNORED]
 
     def structure(self, key: str) -> Json | None:
         return None

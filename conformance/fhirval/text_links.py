@@ -6,7 +6,13 @@ an element of the resource, or of a resource in the same Bundle). HL7's validato
 lacks (TEXT_LINK_NO_ID), a link without ``data`` (TEXT_LINK_NO_DATA) and a ``#id`` that nothing has
 (TEXT_LINK_DATA_NOT_FOUND) or that several have (TEXT_LINK_DATA_MULTIPLE_MATCHES). A ``data`` URL to another
 resource (``Patient/x#y``) must name an entry of the same Bundle (by Type/id or fullUrl), and its fragment an
-element there. The ``selector`` expression is not judged here.
+element there. A ``selector`` (FHIRPath selecting part of the data) must parse (TEXT_LINK_SELECTOR_INVALID; HL7
+then type-checks it against the data's type, which is not done here: syntax only).
+
+An image of the narrative taken from the resource (``<img src="#x">``) must name one thing: HL7 counts the
+elements of the enclosing resource with that id and the XHTML elements of its narratives with that id
+(BaseValidator.countFragmentMatches) and reports several (TYPE_SPECIFIC_CHECKS_DT_XHTML_MULTIPLE_MATCHES, an
+error for an image, InstanceValidator.checkImageSources; none is reported by narrative.py's wider search).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.fhirval.fhirpath import parse_div
+from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json, objects
 
@@ -62,6 +69,10 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
             html_id = _value(part) if part.get("url") == "htmlid" else None
             if isinstance(html_id, str) and ids is not None and html_id not in ids:
                 sink.error("narrative", loc, f"the html id {html_id!r} of a textLink is not found in the xhtml")
+        selector = next((_value(p) for p in parts if p.get("url") == "selector"), None)
+        problem = syntax_error(selector) if isinstance(selector, str) else None
+        if problem is not None:
+            sink.error("narrative", loc, f"the textLink selector {selector!r} is not valid FHIRPath ({problem})")
         data = next((_value(p) for p in parts if p.get("url") == "data"), None)
         if data is None:
             sink.error("narrative", loc, "a textLink extension has no data element")
@@ -93,3 +104,38 @@ def _report(count: int, data: str, loc: str, sink: Sink) -> None:
         sink.error("narrative", loc, f"the target of the textLink data reference {data!r} is not found")
     elif count > 1:
         sink.error("narrative", loc, f"several targets match the textLink data reference {data!r}")
+
+
+def check_images(narrative: Json, resource: Json, loc: str, sink: Sink) -> None:
+    """Each ``<img src="#x">`` of the div names at most one element or XHTML id of the enclosing resource."""
+    div = narrative.get("div")
+    if not isinstance(div, str) or "<img" not in div:
+        return
+    try:
+        root = parse_div(div)
+    except etree.XMLSyntaxError:
+        return
+    sources = {el.get("src", "")[1:]: None for el in root.iter("{http://www.w3.org/1999/xhtml}img", "img")
+               if el.get("src", "").startswith("#")}
+    for ref in sources:
+        if _count_ids(resource, ref) + _xhtml_ids(resource, ref) > 1:
+            sink.error("narrative", f"{loc}.div", f"several elements match the image source '#{ref}' in the resource")
+
+
+def _xhtml_ids(node: Any, wanted: str) -> int:
+    """XHTML elements with this id in every narrative under ``node`` (BaseValidator.countFragmentMatches)."""
+    if isinstance(node, dict):
+        return sum(_html_count(v, wanted) if k == "div" else _xhtml_ids(v, wanted) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(_xhtml_ids(v, wanted) for v in node)
+    return 0
+
+
+def _html_count(div: Any, wanted: str) -> int:
+    if not isinstance(div, str) or wanted not in div:
+        return 0
+    try:
+        root = parse_div(div)
+    except etree.XMLSyntaxError:
+        return 0
+    return sum(1 for el in root.iter() if isinstance(el.tag, str) and el.get("id") == wanted)

@@ -258,15 +258,21 @@ class _Converter:
         values: list[Any] = []
         extras: list[Json | None] = []
         for i, child in enumerate(elements):
-            # Element's own definition gives @id and <extension>; anything else is kept for the validator
+            # Element's own definition gives @id and <extension>; anything else is kept for the validator, a
+            # <value> child element too (HL7: ILLEGAL_PROPERTY / Undefined element 'value'), which complex() writes
+            # over the value attribute's copy: the attribute is read from the element itself
+            raw = child.get("value")
             extra = self.complex(child, "Element", "Element", at[i])
-            raw = extra.pop("value", None)
-            values.append(self.typed(raw, code) if raw is not None else (None if extra else ""))
-            extras.append(extra or None)
+            if not any(isinstance(c.tag, str) and etree.QName(c).localname == "value" for c in child):
+                extra.pop("value", None)
+            values.append(self.typed(raw, code) if raw is not None else None)
+            # {}: neither a value nor content, kept as an empty shadow so that ele-1 judges it (as HL7's ele-1 and
+            # TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_VALUEEXT do), not as an empty string of the wrong JSON type
+            extras.append(extra if extra or raw is None else None)
         if many:
             if any(v is not None for v in values):
                 out[name] = values
-            if any(extras):
+            if any(e is not None for e in extras):
                 out["_" + name] = extras
         else:
             if len(values) > 1:  # too many for the definition: keep all, the validator reports cardinality
@@ -274,7 +280,7 @@ class _Converter:
                 return
             if values[0] is not None:
                 out[name] = values[0]
-            if extras[0]:
+            if extras[0] is not None:
                 out["_" + name] = extras[0]
 
     def typed(self, raw: str, code: str) -> Any:

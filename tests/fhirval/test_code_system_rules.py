@@ -109,3 +109,17 @@ def test_a_supplement_keeps_its_systems_hierarchy_meaning() -> None:
     assert errors({**supplement, "hierarchyMeaning": "part-of"}) == [
         ("code-system-content", "CodeSystem.hierarchyMeaning")]
     assert errors_of({**supplement, "hierarchyMeaning": "part-of"}) == []  # the held system states none
+
+
+def test_a_property_bound_to_a_value_set_has_values_from_it() -> None:
+    """CODESYSTEM_PROPERTY_BAD_PROPERTY_CODE (checkCodeProperty, VS_ERROR): 'related' is bound to the fruit value
+    set by the codesystem-property-valueset extension; 'plum' is no fruit here, reported once for two uses."""
+    related = {"code": "related", "uri": "https://conformance.example/p#related", "type": "code", "extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/codesystem-property-valueset", "valueCanonical": VS}]}
+    concepts = [{"code": "apple", "property": [{"code": "related", "valueCode": "pear"}]},
+                {"code": "bramley"}, {"code": "pear", "property": [{"code": "related", "valueCode": "apple"}]}]
+    assert errors_of(fruit(property=[related], concept=concepts)) == []
+    bad = copy.deepcopy(concepts)
+    bad[0]["property"][0]["valueCode"] = bad[2]["property"][0]["valueCode"] = "plum"
+    assert errors_of(fruit(property=[related], concept=bad)) == [
+        ("code-system-content", "CodeSystem.concept[0].property[0]")]

@@ -144,10 +144,13 @@ def test_a_supplements_code_property_names_a_code_of_the_supplemented_system() -
     bad = _supplement(property=[prop], concept=[{"code": "pear", "property": [{"code": "sameAs",
                                                                               "valueCode": "kiwi"}]}])
     assert _cs_errors(bad) == [("code-system-content", "CodeSystem.concept[0].property[0]")]
-    # a property bound to a value set (codesystem-property-valueset) is HL7's VS rule, not judged here
+    # a property bound to a value set (codesystem-property-valueset) is judged by that value set instead
+    # (checkCodeProperty's VS branch, CODESYSTEM_PROPERTY_BAD_PROPERTY_CODE): kiwi is in no fruit value set
     bound = dict(prop, extension=[{"url": "http://hl7.org/fhir/StructureDefinition/codesystem-property-valueset",
                                    "valueCanonical": "https://conformance.example/vs/fruit"}])
-    assert _cs_errors(_supplement(property=[bound], concept=bad["concept"])) == []
+    assert _cs_errors(_supplement(property=[bound], concept=bad["concept"])) == [
+        ("code-system-content", "CodeSystem.concept[0].property[0]")]
+    assert _cs_errors(_supplement(property=[bound], concept=good["concept"])) == []
 
 
 # ---- validateElementDefinitionInvariant / findInvariantInBase: every base structure's keys -------------

@@ -57,7 +57,9 @@ def test_no_slicing_on_the_root() -> None:
 def test_elements_follow_the_base_order() -> None:
     sd = profile({"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1},
                  {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1})
-    assert found(sd) == [("error", "differential", f"{AT}[1]")]
+    # the element HL7's snapshot generator passes over (it walks the base in order, so birthDate before identifier
+    # leaves birthDate unmatched: "No match found for Patient.birthDate in the generated snapshot", at element[0])
+    assert found(sd) == [("error", "differential", f"{AT}[0]")]
 
 
 @pytest.mark.parametrize(("element", "type_code", "bad"), [

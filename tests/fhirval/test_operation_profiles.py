@@ -71,3 +71,19 @@ def test_types_and_targets_differ_from_the_profile(tmp_path: Path) -> None:
 
 def test_the_profile_is_on_parameters(tmp_path: Path) -> None:
     assert _op_errors(OPERATION, tmp_path, base="Basic") == [("operation-profile", "OperationDefinition.inputProfile")]
+
+
+def test_a_profile_slice_has_a_name_element(tmp_path: Path) -> None:
+    """OPDEF_PROFILE_NO_SLICE: a hand-written snapshot whose slice 'subject' lists no name child."""
+    profile = _in_profile()
+    profile["snapshot"] = {"element": [
+        {"id": "Parameters", "path": "Parameters", "min": 0, "max": "*"},
+        {"id": "Parameters.parameter", "path": "Parameters.parameter", "min": 0, "max": "*",
+         "type": [{"code": "BackboneElement"}],
+         "slicing": {"discriminator": [{"type": "value", "path": "name"}], "rules": "open"}},
+        {"id": "Parameters.parameter:subject", "path": "Parameters.parameter", "sliceName": "subject", "min": 1,
+         "max": "1", "type": [{"code": "BackboneElement"}]},
+        {"id": "Parameters.parameter:subject.value[x]", "path": "Parameters.parameter.value[x]", "min": 0,
+         "max": "1", "type": [{"code": "Reference", "targetProfile": [FHIR + "Patient"]}]}]}
+    found = [e for e in errors(OPERATION, definitions(tmp_path, profile)) if e[0] == "operation-profile"]
+    assert ("operation-profile", "OperationDefinition.inputProfile") in found

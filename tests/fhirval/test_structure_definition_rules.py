@@ -149,3 +149,27 @@ def test_a_base_named_by_the_structures_own_url_but_not_loaded_is_no_cycle() -> 
     sd["baseDefinition"] = URL
     assert all(loc != "StructureDefinition.baseDefinition" or d != "structure-type"
                for s, d, loc in found(sd) if s == "error")
+
+
+def test_a_type_states_its_code() -> None:
+    """SD_NO_TYPE_CODE_ON_CODE: a ``_code`` with only extensions names no type; the fhir-type extension on the
+    type (R4's own System-typed elements) names it instead."""
+    sd = profile()
+    sd["differential"]["element"].append({"id": "Patient.gender", "path": "Patient.gender", "type": [
+        {"_code": {"extension": [{"url": CORE + "structuredefinition-json-type", "valueString": "string"}]}}]})
+    assert rule_errors(copy.deepcopy(sd)) == ["StructureDefinition.differential.element[1].type[0]"]
+    sd["differential"]["element"][1]["type"][0]["extension"] = [
+        {"url": CORE + "structuredefinition-fhir-type", "valueUrl": "code"}]
+    assert rule_errors(sd) == []
+
+
+def test_a_fixed_value_keeps_the_type_of_the_bases_fixed_value() -> None:
+    """SD_ELEMENT_FIXED_WRONG_TYPE: a profile on R4's birthPlace extension (which fixes Extension.url as a uri)
+    fixing Extension.url as a string."""
+    sd = extension(fixed=None)
+    sd["baseDefinition"] = CORE + "patient-birthPlace"
+    sd["differential"]["element"][1]["fixedString"] = CORE + "patient-birthPlace"
+    assert "StructureDefinition.differential.element[1].fixedString" in rule_errors(copy.deepcopy(sd))
+    del sd["differential"]["element"][1]["fixedString"]
+    sd["differential"]["element"][1]["fixedUri"] = CORE + "patient-birthPlace"
+    assert "StructureDefinition.differential.element[1].fixedUri" not in rule_errors(sd)

@@ -170,14 +170,18 @@ def test_a_value_set_lists_only_codes_its_held_system_has() -> None:
 
 
 def test_a_wrong_display_is_a_warning_and_designations_count() -> None:
+    """Designations count in the language of the validation (ValueSetValidator.isOkLanguage: the resource's
+    language, else en-US; one without a language always), case ignored, whitespace not (DISPLAY_NAME_WS_...)."""
     cs = {**FRUIT, "concept": [{"code": "pear", "display": "Pear",
-                                "designation": [{"language": "fr", "value": "Poire"}]}]}
+                                "designation": [{"language": "fr", "value": "Poire"}, {"value": "Pear tree"}]}]}
     t = Terminology(MemorySource([cs]), find_package=False)
     sink = Sink()
-    for i, display in enumerate(["pear", "  Poire ", "Apple"]):
-        check_coding(t, {"system": CS, "code": "pear", "display": display}, f"X.coding[{i}]", sink)
+    for i, (display, language) in enumerate([("pear", None), ("poire", "fr"), ("PEAR TREE", None), ("Apple", None),
+                                             ("Poire", None), ("  Poire ", "fr")]):
+        check_coding(t, {"system": CS, "code": "pear", "display": display}, f"X.coding[{i}]", sink,
+                     language=language)
     assert [(i.severity, i.defect, i.location) for i in sink.issues] == [
-        ("warning", "code-display", "X.coding[2].display")]
+        ("warning", "code-display", f"X.coding[{n}].display") for n in (3, 4, 5)]
 
 
 def test_a_system_not_marked_case_sensitive_has_its_codes_in_any_case() -> None:

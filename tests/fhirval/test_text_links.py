@@ -61,3 +61,27 @@ def test_data_naming_another_resource_must_find_an_entry() -> None:
     assert in_bundle("Organization/o1#c1") == []
     assert in_bundle("Organization/o2") == [("narrative", "Bundle.entry[0].resource.text")]
     assert in_bundle("Organization/o1#c2") == [("narrative", "Bundle.entry[0].resource.text")]
+
+
+def test_a_selector_is_fhirpath() -> None:
+    """TEXT_LINK_SELECTOR_INVALID (syntax only: HL7's type check against the data is not done here)."""
+    p = patient(("n1", "#name1"))
+    parts = p["text"]["extension"][0]["extension"]
+    parts.append({"url": "selector", "valueString": "given.first()"})
+    assert narrative(p) == []
+    parts[-1]["valueString"] = "given.first("
+    assert narrative(p) == [("narrative", "Patient.text")]
+
+
+def image_patient(*ids: str) -> dict[str, Any]:
+    spans = "".join(f'<span id="{i}">x</span>' for i in ids)
+    return {"resourceType": "Patient", "id": "p1", "contained": [
+        {"resourceType": "Binary", "id": "pic", "contentType": "image/png", "data": "AAAA"}],
+        "text": {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{spans}'
+                                               '<img src="#pic" alt="a picture"/></div>'}}
+
+
+def test_an_image_source_names_one_thing() -> None:
+    """TYPE_SPECIFIC_CHECKS_DT_XHTML_MULTIPLE_MATCHES: the contained Binary and an XHTML id both named 'pic'."""
+    assert narrative(image_patient("other")) == []
+    assert narrative(image_patient("pic")) == [("narrative", "Patient.text.div")]

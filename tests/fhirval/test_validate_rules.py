@@ -92,13 +92,21 @@ def test_reference_to_unknown_type() -> None:
 
 
 def test_reference_target_type() -> None:
-    assert errors(patient(managingOrganization={"reference": "Patient/1"})) == [
-        ("reference-target", "Patient.managingOrganization")]
+    # the type only implied by a reference that resolves to nothing: HL7 judges it only under the option
+    # assumeValidRestReferences (checkReference, REFERENCE_REF_BADTARGETTYPE2), so a warning; a declared type is
+    # judged (REFERENCE_REF_WRONGTARGET), and so is a target that resolves (REFERENCE_REF_BADTARGETTYPE)
+    res = patient(managingOrganization={"reference": "Patient/1"})
+    assert errors(res) == [] and ("warning", "reference-target", "Patient.managingOrganization") in issues(res)
+    res = patient(managingOrganization={"reference": "Patient/1", "type": "Patient"})
+    assert errors(res) == [("reference-target", "Patient.managingOrganization")]
+    res = patient(managingOrganization={"reference": "#p"})
+    res["contained"] = [*res.get("contained", []), {"resourceType": "Patient", "id": "p"}]
+    assert errors(res) == [("reference-target", "Patient.managingOrganization")]
 
 
 def test_absolute_reference_target_type() -> None:
     res = patient(managingOrganization={"reference": "https://fhir.example/r4/Practitioner/7"})
-    assert errors(res) == [("reference-target", "Patient.managingOrganization")]
+    assert errors(res) == [] and ("warning", "reference-target", "Patient.managingOrganization") in issues(res)
 
 
 def test_reference_type_element_disagrees() -> None:

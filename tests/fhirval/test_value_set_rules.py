@@ -1,82 +1,81 @@
-"""A ValueSet's include system and filters against a CodeSystem held here (terminology_rules.py), as HL7's
-ValueSetValidator: each rule with a compose that breaks it and one that keeps it."""
+"""A ValueSet's filter values and stored expansion, as HL7's ValueSetValidator (VALUESET_BAD_FILTER_EXPR_AND_VALUE,
+_EXPR_OR_VALUE, VALUESET_BAD_FILTER_VALUE_VALID_REGEX, VALUESET_EXPANSION_PARAMETER_SYSTEM_MULTIPLE)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.source import MemorySource
-from conformance.fhirval.validate import validate_resource
+from conformance.fhirval.value_set_rules import regex_problem
+from tests.fhirval.test_agreement_classes import errors
 
-CS = "https://conformance.example/cs/fruit"
-FRUIT: dict[str, Any] = {
-    "resourceType": "CodeSystem", "url": CS, "status": "active", "content": "complete", "hierarchyMeaning": "is-a",
-    "property": [{"code": "sweet", "type": "boolean"}, {"code": "weight", "type": "decimal"},
-                 {"code": "grower", "type": "code"}],
-    "filter": [{"code": "sweet", "operator": ["="], "value": "true or false"}],
-    "concept": [{"code": "apple", "concept": [{"code": "bramley"}]}, {"code": "pear"}]}
-SUPPLEMENT: dict[str, Any] = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs/fruit-fr",
-                              "status": "active", "content": "supplement", "supplements": CS}
-NAMED_VS = "https://conformance.example/vs/named"
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'}
+SYSTEM = "http://example.org/CodeSystem/unheld"
+EXPRESSION = "http://hl7.org/fhir/StructureDefinition/cqf-expression"
 
 
-WHERE = "ValueSet.compose.include[0].filter[0]"
+def value_set(**flt: Any) -> dict[str, Any]:
+    return {"resourceType": "ValueSet", "text": NARRATIVE, "url": "http://example.org/ValueSet/synthetic",
+            "status": "draft", "compose": {"include": [{"system": SYSTEM, "filter": [flt]}]}}
 
 
-def errors_of(compose: dict[str, Any]) -> list[tuple[str, str]]:
-    named = {"resourceType": "ValueSet", "url": NAMED_VS, "status": "active",
-             "compose": {"include": [{"system": CS}]}}
-    source = LayeredSource([base_source(), MemorySource([FRUIT, SUPPLEMENT, named])])
-    vs = {"resourceType": "ValueSet", "url": "https://conformance.example/vs/t", "status": "active",
-          "compose": compose}
-    return [(i.defect, i.location) for i in validate_resource(vs, source) if i.is_error]
+def rule_errors(vs: dict[str, Any]) -> list[str]:
+    return [loc for d, loc in errors(vs) if d == "value-set-rule"]
 
 
-def _filter(prop: str, op: str, value: str) -> dict[str, Any]:
-    return {"include": [{"system": CS, "filter": [{"property": prop, "op": op, "value": value}]}]}
+def test_a_regex_filter_value_compiles() -> None:
+    assert rule_errors(value_set(property="code", op="regex", value="[A-Z]{2}[0-9]+")) == []
+    assert rule_errors(value_set(property="code", op="regex", value="([A-Z]")) == [
+        "ValueSet.compose.include[0].filter[0].value"]
+    # not a known filter property: HL7's checker has no rules for it, so nothing is judged
+    assert rule_errors(value_set(property="unknown", op="regex", value="([A-Z]")) == []
 
 
-def test_the_system_is_a_code_system_not_a_supplement_or_a_value_set() -> None:
-    assert errors_of({"include": [{"system": CS}]}) == []
-    assert errors_of({"include": [{"system": SUPPLEMENT["url"]}]}) == [
-        ("value-set-rule", "ValueSet.compose.include[0].system")]
-    assert errors_of({"include": [{"system": NAMED_VS}]}) == [("value-set-rule", "ValueSet.compose.include[0].system")]
+def test_only_failures_java_shares_count() -> None:
+    for bad in ("[a-", "*a", "a)", "z-a]".join("[]"), "a\\"):
+        assert regex_problem(bad) is not None, bad
+    # Java reads these (Unicode classes, a named group, inline flags mid-pattern, a backreference)
+    for java in ("\\p{L}+", "(?<year>[0-9]{4})", "a(?i)b", "(a)\\2", "[a-z&&[^q]]"):
+        assert regex_problem(java) is None, java
 
 
-def test_a_concept_filter_names_a_code_of_the_system_with_a_hierarchy_operator() -> None:
-    assert errors_of(_filter("concept", "is-a", "apple")) == []
-    assert errors_of(_filter("concept", "is-a", "kiwi")) == [("value-set-rule", f"{WHERE}.value")]
-    assert errors_of(_filter("concept", "regex", "a.*")) == [
-        ("value-set-rule", f"{WHERE}.op"),
-        ("value-set-rule", f"{WHERE}.property")]
-    assert errors_of(_filter("concept", "in", "apple,kiwi")) == [
-        ("value-set-rule", f"{WHERE}.value")]
+def test_a_filter_has_a_value_or_an_expression_not_both() -> None:
+    expression = {"extension": [{"url": EXPRESSION, "valueExpression": {"language": "text/fhirpath",
+                                                                         "expression": "'x'"}}]}
+    both = value_set(property="code", op="=", value="x", _value=copy.deepcopy(expression))
+    assert rule_errors(both) == ["ValueSet.compose.include[0].filter[0].value"]
+    neither = value_set(property="code", op="=", _value={"extension": [
+        {"url": "http://example.org/other", "valueString": "x"}]})
+    assert rule_errors(neither) == ["ValueSet.compose.include[0].filter[0].value"]
+    assert rule_errors(value_set(property="code", op="=", _value=expression)) == []
 
 
-def test_a_property_filter_uses_its_declared_operators_and_value_type() -> None:
-    assert errors_of(_filter("sweet", "=", "true")) == []
-    assert errors_of(_filter("sweet", "=", "yes")) == [("value-set-rule", f"{WHERE}.value")]
-    assert errors_of(_filter("sweet", "is-a", "true")) == [("value-set-rule", f"{WHERE}.op")]
-    assert errors_of(_filter("weight", "=", "1.5")) == []
-    assert errors_of(_filter("weight", "=", "heavy")) == [
-        ("value-set-rule", f"{WHERE}.value")]
-    assert errors_of(_filter("grower", "=", "anyone")) == []  # a code property: HL7 only warns on unknown codes
-    assert errors_of(_filter("grower", "exists", "maybe")) == [
-        ("value-set-rule", f"{WHERE}.value")]
+def test_an_unversioned_system_in_an_expansion_names_one_used_version() -> None:
+    vs = value_set(property="code", op="=", value="x")
+    vs["expansion"] = {"timestamp": "2026-01-01T00:00:00Z", "parameter": [
+        {"name": "used-codesystem", "valueUri": SYSTEM + "|1"}, {"name": "used-codesystem", "valueUri": SYSTEM + "|2"}],
+        "contains": [{"system": SYSTEM, "code": "x"}]}
+    assert rule_errors(copy.deepcopy(vs)) == ["ValueSet.expansion"]
+    vs["expansion"]["contains"][0]["version"] = "1"
+    assert rule_errors(copy.deepcopy(vs)) == []
+    del vs["expansion"]["contains"][0]["version"]
+    vs["expansion"]["parameter"].pop()
+    assert rule_errors(vs) == []
 
 
-def test_an_unknown_property_is_not_judged() -> None:
-    assert errors_of(_filter("colour", "=", "red")) == []
-
-
-def test_a_system_carries_no_version() -> None:
-    # VALUESET_REFERENCE_INVALID_TYPE_NO_VERSION_1/_2/_3: the version goes in include.version; '|' alone is a warning
-    other = "https://conformance.example/cs/other"
-    at = [("value-set-rule", "ValueSet.compose.include[0].system")]
-    assert errors_of({"include": [{"system": other, "version": "2"}]}) == []
-    assert errors_of({"include": [{"system": other + "|"}]}) == []
-    assert errors_of({"include": [{"system": other + "|2"}]}) == at
-    assert errors_of({"include": [{"system": other + "|2", "version": "3"}]}) == at
-    assert errors_of({"include": [{"system": other + "|2", "version": "2"}]}) == at
+def test_an_oid_system_that_identifies_a_held_code_system_names_its_url() -> None:
+    """VALUESET_INCLUDE_WRONG_CS_OID: the include names a held CodeSystem by its OID identifier, not its URL; an
+    OID no CodeSystem here carries is left alone."""
+    cs = {"resourceType": "CodeSystem", "url": "http://example.org/CodeSystem/oid", "status": "draft",
+          "content": "complete", "identifier": [{"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.3.4.5"}],
+          "concept": [{"code": "a"}]}
+    source = LayeredSource([base_source(), MemorySource([cs])])
+    vs = value_set(property="code", op="=", value="x")
+    vs["compose"]["include"] = [{"system": "urn:oid:1.2.3.4.5", "concept": [{"code": "a"}]}]
+    assert [loc for d, loc in errors(copy.deepcopy(vs), source) if d == "value-set-rule"] == [
+        "ValueSet.compose.include[0]"]
+    vs["compose"]["include"][0]["system"] = "urn:oid:1.2.3.4.6"
+    assert [loc for d, loc in errors(vs, source) if d == "value-set-rule"] == []

@@ -102,7 +102,8 @@ def test_a_new_backbone_is_a_complex_extension(r5: Path) -> None:
     stray = {"url": X + "Observation.triggeredBy", "extension": [{"url": "reason", "valueString": "x"}]}
     assert errors(r5, observation(stray)) != []
     wrong_target = {"url": X + "Observation.triggeredBy", "extension": [
-        {"url": "observation", "valueReference": {"reference": "Patient/a"}}]}
+        # a declared type (REFERENCE_REF_WRONGTARGET): a type only implied by an unresolved reference is a warning
+        {"url": "observation", "valueReference": {"reference": "Patient/a", "type": "Patient"}}]}
     assert errors(r5, observation(wrong_target)) != []
     valued = {"url": X + "Observation.triggeredBy", "valueString": "x"}
     assert errors(r5, observation(valued)) != []

@@ -1,0 +1,129 @@
+"""Where HL7's ValueSetValidator reads a coding otherwise than a lookup in an expansion would.
+
+Three readings of org.hl7.fhir.r5 terminologies/validation/ValueSetValidator.java (hapifhir/org.hl7.fhir.core
+b06c7ee), kept apart from bindings.py because each follows one method of it, condition by condition:
+
+- a CodeableConcept's coding without a system (``codeInValueSet`` / ``inComponent`` with a null system): a
+  member only through an include that is the value set's only one and lists the code;
+- a display against the code's display and designations (``validateCode(path, Coding, CodeSystem, ...)``):
+  case is ignored, whitespace is not, and a designation counts only in the language of the validation;
+- the special codes of HL7 v2 table 0203 (``findSpecialConcept``): ``NN`` and a country code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conformance.fhirval.source import Json
+from conformance.fhirval.terminology_filters import as_list
+
+__all__ = ["V2_0203", "display_matches", "special_code", "systemless_member"]
+
+
+# ---- a coding without a system ------------------------------------------------------------------
+
+
+def systemless_member(value_set: object, code: str, resolve: object, seen: frozenset[str] = frozenset()) -> bool | None:
+    """Whether HL7's ValueSetValidator.codeInValueSet puts a CodeableConcept's coding that has no system in the
+    value set: a stored expansion never matches (checkExpansion compares the null system), and of the compose
+    only an include that is the only include and lists the code does (inComponent: ``only && system == null``);
+    an include made only of imported value sets answers as they do; an exclude takes the code out the same way.
+    None when an imported value set is not held. ``resolve`` gives a ValueSet by URL (or None)."""
+    if not isinstance(value_set, dict):
+        return None
+    url = value_set.get("url")
+    if isinstance(url, str):
+        if url in seen:
+            return None
+        seen = seen | {url}
+    if value_set.get("expansion"):
+        return False
+    compose = value_set.get("compose")
+    if not isinstance(compose, dict):
+        return False
+    result = _any_part(compose.get("include"), code, resolve, seen)
+    gone = _any_part(compose.get("exclude"), code, resolve, seen)
+    if gone is True:
+        return False
+    return None if gone is None and result is False else result
+
+
+def _any_part(parts: object, code: str, resolve: object, seen: frozenset[str]) -> bool | None:
+    """codeInValueSet's loop over the includes (or the excludes): True at the first that has the code, else None
+    when one could not tell, else False."""
+    listed = [p for p in as_list(parts) if isinstance(p, dict)]
+    result: bool | None = False
+    for part in listed:
+        ok = _component(part, code, len(listed) == 1, resolve, seen)
+        if ok:
+            return True
+        if ok is None:
+            result = None
+    return result
+
+
+def _component(part: Json, code: str, only: bool, resolve: object, seen: frozenset[str]) -> bool | None:
+    """ValueSetValidator.inComponent for a null system: imported value sets first (each must have the code),
+    then the code listed in an only include; an include naming a system matches nothing else."""
+    ok: bool | None = True
+    for url in (u for u in as_list(part.get("valueSet")) if isinstance(u, str)):
+        found = resolve(url.split("|")[0]) if callable(resolve) else None
+        ok = systemless_member(found, code, resolve, seen)
+        if ok is not True:
+            return ok
+    if not isinstance(part.get("system"), str):
+        return ok
+    return only and any(isinstance(c, dict) and c.get("code") == code for c in as_list(part.get("concept")))
+
+
+# ---- displays -----------------------------------------------------------------------------------
+
+
+def _language_ok(working: str, language: object) -> bool:
+    """ValueSetValidator.isOkLanguage with the validation's one language (the resource's ``language``, else
+    en-US): no language is always fine (englishOk, true by default); else LanguageUtils.langsMatch, the working
+    language starting with the other (``en-US`` takes ``en`` and ``en-US``, not ``en-GB``)."""
+    if not isinstance(language, str):
+        return True
+    return working.startswith(language) or language == "*"
+
+
+def display_matches(display: str, concept: Json, cs_language: object, working: str | None) -> bool:
+    """Whether HL7's ValueSetValidator accepts a Coding's display for a concept: the concept's display when the
+    CodeSystem's language suits, or a designation in a suitable language, compared ignoring case
+    (equalsIgnoreCase) but not whitespace (a whitespace-only difference is DISPLAY_NAME_WS_FOR_..., still wrong).
+    When no display suits the language, one in the CodeSystem's own language is accepted (information,
+    NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK)."""
+    lang = working or "en-US"
+    given = display.lower()
+    own = concept.get("display")
+    suitable: list[str] = []
+    fallback: list[str] = []
+    if isinstance(own, str):
+        (suitable if _language_ok(lang, cs_language) else fallback).append(own)
+    for d in as_list(concept.get("designation")):
+        if not isinstance(d, dict) or not isinstance(d.get("value"), str):
+            continue
+        if _language_ok(lang, d.get("language")):
+            suitable.append(d["value"])
+        elif d.get("language") == cs_language:
+            fallback.append(d["value"])
+    if any(given == s.lower() for s in suitable):
+        return True
+    return not suitable and _any_equal(given, fallback)
+
+
+def _any_equal(given: str, texts: Iterable[str]) -> bool:
+    return any(given == t.lower() for t in texts)
+
+
+# ---- HL7 v2 table 0203's special codes ----------------------------------------------------------
+
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+
+
+def special_code(system: str, code: str) -> bool:
+    """A code HL7's ValueSetValidator.findSpecialConcept makes up: in v2-0203, ``NN`` and a country code
+    ("National Identifier for ..."), the country judged by ISO 3166 on HL7's terminology server. ISO 3166 is not
+    held here, so such a code is not judged (never called unknown)."""
+    return system == V2_0203 and code.startswith("NN") and len(code) > 3

@@ -1,0 +1,82 @@
+"""fhirpath_functions.py: FHIRPath functions fhirpathpy lacks or answers otherwise than HL7's FHIRPathEngine, each
+from the function's semantics on small inline resources, with fhirpathpy's own answer beside ours."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fhirpathpy import evaluate as fhirpathpy_evaluate
+
+from conformance.fhirval.invariants import evaluate
+
+PATIENT: dict[str, Any] = {
+    "resourceType": "Patient", "birthDate": "1974-12-25", "active": True,
+    "name": [{"use": "usual", "family": "Beta", "given": ["Jim"]}, {"use": "official", "family": "Alpha",
+                                                                     "given": ["Peter", "James"]}],
+}
+QTY: dict[str, Any] = {"resourceType": "Observation", "status": "final", "code": {"text": "w"},
+                       "valueQuantity": {"value": 70, "system": "http://unitsofmeasure.org", "code": "kg"}}
+
+
+def ours(expression: str, resource: dict[str, Any] = PATIENT) -> list[Any]:
+    return evaluate(expression, resource, resource["resourceType"], resource, resource)
+
+
+def test_fhirpathpy_lacks_them() -> None:
+    for expression in ("name.sort(family)", "birthDate.precision()", "1 'cm'.comparable(1 'm')"):
+        with pytest.raises(Exception, match="Not implemented"):
+            fhirpathpy_evaluate(PATIENT, expression)
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("name.sort(family).use", ["official", "usual"]),  # by a key
+    ("name.sort(-family).use", ["usual", "official"]),  # a leading minus: descending (FHIRPathBaseSorter)
+    ("name.given.sort()", ["James", "Jim", "Peter"]),  # by value
+    ("(3 | 1 | 2).sort(-$this)", [3, 2, 1]),
+    ("name.sort(use, -given.first()).family", ["Alpha", "Beta"]),
+    ("name.sort(period.start).family", ["Beta", "Alpha"]),  # no key on either: order kept
+    ("(true | false).sort()", [True, False]),  # HL7 compares "true"/"false" reversed on purpose
+])
+def test_sort(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+@pytest.mark.parametrize("expression", ["(1 | 'a').sort()", "name.sort(given)"])
+def test_sort_of_values_that_do_not_compare_or_of_a_key_with_several_values_is_an_error(expression: str) -> None:
+    with pytest.raises(ValueError):
+        ours(expression)
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("1.58700.precision()", [5]), ("birthDate.precision()", [8]), ("@2014.precision()", [4]),
+    ("@2014-01-05T10:30:00.000+10:00.precision()", [17]), ("@T10:30.precision()", [4]), ("{}.precision()", []),
+])
+def test_precision(expression: str, expected: list[Any]) -> None:
+    """funcPrecision: a decimal's digits after the point, a date's or time's digits (the zone not counted)."""
+    assert ours(expression) == expected
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("1 'cm'.comparable(1 '[in_i]')", [True]), ("1 'cm'.comparable(1 's')", [False]),
+    ("value.comparable(1 'g')", [True]), ("value.comparable(1 'mL')", [False]),
+    ("value.comparable(1 week)", [False]),  # a calendar duration has no UCUM code
+])
+def test_comparable(expression: str, expected: list[Any]) -> None:
+    assert ours(expression, QTY) == expected
+
+
+def test_round_without_places_and_string_functions_with_an_empty_argument() -> None:
+    with pytest.raises(Exception, match="arity"):
+        fhirpathpy_evaluate(PATIENT, "3.7.round()")
+    assert ours("3.7.round()") == [4]
+    assert ours("3.14159.round(3)") == [Decimal("3.142")]
+    with pytest.raises(TypeError):
+        fhirpathpy_evaluate(PATIENT, "'abc'.indexOf({})")
+    assert ours("'abc'.indexOf({})") == []
+    assert ours("'123'.replace('2', {})") == []
+    assert ours("'abc'.replaceMatches('', 'x')") == ["abc"]  # an empty regex is no pattern (funcReplaceMatches)
+    assert ours("'abc'.replaceMatches('b', 'x')") == ["axc"]
+    # several items: funcReplaceMatches gives the first back unreplaced (its else branch)
+    assert ours("name.family.replaceMatches('a', 'x')") == ["Beta"]

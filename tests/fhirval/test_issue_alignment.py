@@ -1,0 +1,77 @@
+"""bench/fhir_issue_alignment.py on synthetic steps: HL7's recorded issues paired with ours by place and kind, the
+rest called extra (ours only) or missing (HL7's only); and a tuning run that never takes a held-out step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import ModuleType
+
+from conformance.fhirval.issues import Issue
+from conformance.fhirval.packages import PackageCache
+from tests.fhirval.scripts import load_script
+from tests.fhirval.test_leftout_diagnostics import _named
+
+TEMPLATES = """Reference_REF_CantResolve = Unable to resolve resource with reference ''{0}''
+Type_Specific_Checks_DT_DateTime_TZ = If a date has a time, it must have a timezone
+"""
+
+
+def _bench() -> ModuleType:
+    return load_script("bench/fhir_issue_alignment.py")
+
+
+def _hl7(place: str, text: str) -> dict[str, object]:
+    return {"severity": "error", "code": "invalid", "details": {"text": text}, "expression": [place]}
+
+
+def test_places_are_normalised() -> None:
+    bench = _bench()
+    assert bench.place("Bundle.entry[0].resource/*Composition/1*/.type.coding[0]") == \
+        "Bundle.entry[0].resource.type.coding[0]"
+    assert bench.place("/f:Observation/f:component[2]/f:status") == "Observation.component[1].status"
+    assert bench.place("Observation.value.ofType(integer)") == "Observation.value"
+    assert bench.place("$") == bench.place("(xml)") == ""
+    assert bench.related("Observation.subject", "Observation.subject.reference")
+    assert not bench.related("Observation.subject", "Observation.subjectX")
+
+
+def test_issues_pair_by_place_and_kind(tmp_path: Path) -> None:
+    bench = _bench()
+    messages = tmp_path / "Messages.properties"
+    messages.write_text(TEMPLATES)
+    templates = bench.load_templates(messages)
+    step = bench.Step("case [base]", tmp_path / "x.json", 3, False, expected_issues=(
+        _hl7("Observation.subject", "Unable to resolve resource with reference 'Patient/1'"),
+        _hl7("Observation.issued", "If a date has a time, it must have a timezone"),
+        _hl7("Observation.code", "Something only HL7 says about this code")))
+    step.issues = (
+        Issue("error", "reference-unresolved", "Observation.subject.reference", "'Patient/1' does not resolve"),
+        Issue("error", "invariant", "Observation.issued", "constraint failed: obs-9: made up"),
+        Issue("error", "cardinality-min", "Observation.status", "minimum required = 1, but only found 0"))
+    marks = [("REFERENCE_REF_CANTRESOLVE", "reference-unresolved", "")]
+    a = bench.align(step, "tune", templates, marks)
+    assert [(t.key, o.defect) for t, o in a.matched] == [("Reference_REF_CantResolve", "reference-unresolved")]
+    assert [(t.key, o.defect) for t, o in a.other] == [("Type_Specific_Checks_DT_DateTime_TZ", "invariant")]
+    assert [i.defect for i in a.extra] == ["cardinality-min"] and [t.key for t in a.missing] == ["?"]
+    assert "extra (ours only) 1; missing (HL7's only) 1" in bench.totals("tune base", [a])
+
+
+def test_the_tuning_corpus_never_holds_a_held_out_step(tmp_path: Path) -> None:
+    v = tmp_path / "validator"
+    (v / "outcomes" / "java").mkdir(parents=True)
+    for odd in (True, False):
+        (v / _named(odd)).write_text(json.dumps({"resourceType": "Patient", "birthDate": "1980-13-01"}))
+    (v / "outcomes" / "java" / "bad.json").write_text(json.dumps({"resourceType": "OperationOutcome", "issue": [
+        _hl7("Patient.birthDate", "not a date")]}))
+    (v / "manifest.json").write_text(json.dumps({"test-cases": [
+        {"name": f"c{odd}", "file": _named(odd), "version": "4.0", "java": "java/bad.json"} for odd in (True, False)]}))
+    steps = _bench().corpora(tmp_path, PackageCache(v / "packages"), ["tune"])
+    assert [s.name for _, s in steps] == ["cFalse [base]"] and steps[0][1].issues
+
+
+def test_a_manifest_output_line_is_an_issue() -> None:
+    bench = load_script("bench/fhir_reference_agreement.py")
+    found = bench._expected(Path("."), {"errorCount": 1, "output": ["ERROR: List.entry[0]: Object must have content"]})
+    assert found == [{"severity": "error", "expression": ["List.entry[0]"],
+                      "details": {"text": "Object must have content"}}]
