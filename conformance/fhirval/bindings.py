@@ -143,7 +143,8 @@ def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]
         return {}
     found = item.get("coding") if type_code == "CodeableConcept" else [item]
     return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
-            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)}
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)
+            and isinstance(c.get("system"), (str, type(None)))}
 
 
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
