@@ -75,3 +75,23 @@ def test_a_manifest_output_line_is_an_issue() -> None:
     found = bench._expected(Path("."), {"errorCount": 1, "output": ["ERROR: List.entry[0]: Object must have content"]})
     assert found == [{"severity": "error", "expression": ["List.entry[0]"],
                       "details": {"text": "Object must have content"}}]
+
+
+def test_what_no_id_pairs_pairs_by_family(tmp_path: Path) -> None:
+    # HL7's slicing text no template names, and our slice-min a place away: one broad kind (the old profile bench's
+    # pass), counted apart from exact-kind pairs; "other" is no family, so it pairs only by place
+    bench = _bench()
+    step = bench.Step("case [profile]", tmp_path / "x.json", 2, False, expected_issues=(
+        _hl7("Observation.component", "Slice 'Observation.component:dia': a matching slice is required"),
+        _hl7("Observation.note", "Something only HL7 says")))
+    step.issues = (Issue("error", "slice-min", "Observation", "too few of one part"),
+                   Issue("error", "invariant", "Observation.code", "constraint failed: made up"))
+    a = bench.align(step, "tune", [], [])
+    assert [o.defect for _, o in a.family] == ["slice-min"] and not a.matched and not a.other
+    assert [i.defect for i in a.extra] == ["invariant"] and [t.place for t in a.missing] == ["Observation.note"]
+    assert "same family 1;" in bench.totals("tune profile", [a])
+    assert bench.by_family([a]) == ["extra (ours only), by family: invariant 1",
+                                    "missing (HL7's only), by family: other 1"]
+    assert bench.by_step([a], "invariant") == ["\n== tune: case [profile]",
+                                               "   extra   invariant: Observation.code: [invariant] "
+                                               "constraint failed: made up"]
