@@ -92,6 +92,25 @@ def test_what_no_id_pairs_pairs_by_family(tmp_path: Path) -> None:
     assert "same family 1;" in bench.totals("tune profile", [a])
     assert bench.by_family([a]) == ["extra (ours only), by family: invariant 1",
                                     "missing (HL7's only), by family: other 1"]
-    assert bench.by_step([a], "invariant") == ["\n== tune: case [profile]",
+    assert bench.by_step([a], "invariant") == ["\n== tune: case [profile] (x.json): HL7 2, ours 2",
                                                "   extra   invariant: Observation.code: [invariant] "
                                                "constraint failed: made up"]
+
+
+def test_the_root_pairs_by_place_only_with_itself() -> None:
+    # an unknown profile at Bundle is no "other reason" for a fixed value deep in an entry (the old profile bench's
+    # rule): it stays extra, and HL7's error missing
+    bench = _bench()
+    assert bench.nearby("Bundle", "Bundle") and bench.nearby("Bundle.entry[1]", "Bundle.entry[1].resource.status")
+    assert not bench.nearby("Bundle", "Bundle.entry[1].resource.status")
+
+
+def test_a_shared_url_is_no_shared_reason() -> None:
+    # an unknown profile and a fixed value named by one profile's URL (shc-bad-1): the URL's words are not the texts'
+    bench = _bench()
+    url = "http://hl7.org/fhir/uv/shc-vaccination/StructureDefinition/shc-vaccination-dm"
+    theirs = bench.Hl7Issue("Bundle.entry[1].resource.status", "?", f"Value is 'Completed' but is fixed to "
+                            f"'completed' in the profile {url}|0.6.2#Immunization.status")
+    ours = Issue("error", "unknown-profile", "Bundle", f"the profile {url} is not known")
+    assert not bench.same_kind(theirs, ours, [])
+    assert bench._words("slice Observation.component:dia") == {"slice", "observation", "component", "dia"}
