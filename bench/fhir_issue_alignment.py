@@ -122,10 +122,11 @@ def related(a: str, b: str) -> bool:
     return bool(short) and long.startswith(short) and long[len(short)] in ".["
 
 
-def nearby(a: str, b: str) -> bool:
-    """The same place, or one enclosing the other below the resource's root: the root encloses every place, so a
-    root-level error of one kind would pair with any error of another kind (an unknown profile with a fixed value)."""
-    return a == b or ("." in a and "." in b and related(a, b))
+def nearby(theirs: str, ours: str) -> bool:
+    """The same place, or one enclosing the other, ours below the resource's root: our root-level error (an unknown
+    profile) would pair with any of HL7's of another kind, while HL7 puts whole-resource findings at the root
+    (InstanceValidator's snapshot errors: ``Error generating Snapshot``) that one of ours deeper down may share."""
+    return theirs == ours or ("." in ours and related(theirs, ours))
 
 
 def hl7_issues(step: Step, templates: Templates) -> list[Hl7Issue]:
