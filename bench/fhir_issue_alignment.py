@@ -1,8 +1,8 @@
 """Right verdict for the right reason: our error issues aligned one by one with HL7's recorded ones (issue 21).
 
     .venv/bin/python bench/fhir_issue_alignment.py --cases PATH [--packages DIR] [--messages FILE|GITDIR]
-        [--corpus tune,leftout,other] [--kind base|profile] [--list extra,missing,other] [--only KEY] [--examples N]
-        [--summary]
+        [--corpus tune,leftout,other] [--kind base|profile] [--list extra,missing,family,other] [--only KEY]
+        [--examples N] [--summary] [--steps [--family FAMILY]]
 
 Verdict and error-count agreement (bench/fhir_reference_agreement.py) can hide a wrong reason: an error of ours
 that HL7 does not give, on a step that HL7 judges invalid for something else, is a false alarm waiting for a
@@ -12,8 +12,8 @@ of ours are paired, best first: the same place and the same kind; a place enclos
 same kind; the same kind anywhere in the step (HL7 reports some errors at a neighbour's place, e.g. every
 Bundle fullUrl at ``entry[0]``). What is left is then paired by broad kind (bench/fhir_issue_families.py:
 "family", a slicing error and a slicing error), at a place enclosing or within the other, then anywhere; last by
-place alone ("other": the same place, or one enclosing the other below the root, another
-reason). The rest is "extra" (ours only: latent false alarms) and
+place alone ("other": the same place, or one enclosing the other unless ours is the resource's
+root, another reason). The rest is "extra" (ours only: latent false alarms) and
 "missing" (HL7's only: latent misses). A step whose outcome is a count without HL7's issues (the manifest's
 ``errorCount``) has nothing to pair with and is left out. ``--steps`` lists the unaligned issues step by step,
 ``--family`` only those of one family.
