@@ -32,9 +32,10 @@ import collections
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,6 +44,8 @@ from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
 
 Error = tuple[str, str, str, str]  # file, defect, location, message
+T = TypeVar("T")
+R = TypeVar("R")
 NOT_RESOURCES = {"package.json", ".index.json"}
 _TEMPLATE = [
     (re.compile(r"\b(?:https?|urn|ftp):[^\s,;)']+"), "<url>"),
@@ -94,6 +97,15 @@ def errors_in(path: Path) -> list[Error]:
     return [(path.name, i.defect, i.location, i.message) for i in issues if i.is_error]
 
 
+def map_loaded(fn: Callable[[T], R], work: list[T], jobs: int, packages: list[str], cache: Path | None) -> list[R]:
+    """``fn`` over ``work``, in ``jobs`` worker processes that each load the same definitions first (``load``), or
+    here when ``jobs`` is 1 (this process has loaded them)."""
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs, initializer=load, initargs=(packages, cache)) as pool:
+            return list(pool.map(fn, work, chunksize=8))
+    return [fn(w) for w in work]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=Path, action="append", required=True, help="folder of valid examples")
@@ -112,11 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = PackageCache(args.package_cache) if args.package_cache else None
     print(f"loaded by default: {', '.join(p.name for p in default_packages(cache)) or 'none'}")
     cpu = time.process_time()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, initializer=load, initargs=(args.package, args.package_cache)) as pool:
-            results = list(pool.map(errors_in, paths, chunksize=8))
-    else:
-        results = [errors_in(p) for p in paths]
+    results = map_loaded(errors_in, paths, args.jobs, args.package, args.package_cache)
     classes: dict[str, list[Error]] = collections.defaultdict(list)
     for found in results:
         for error in found:

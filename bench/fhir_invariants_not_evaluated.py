@@ -26,13 +26,12 @@ import collections
 import sys
 import tarfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fhir_examples_alarms import NOT_RESOURCES, load
+from fhir_examples_alarms import NOT_RESOURCES, load, map_loaded
 
 from conformance.fhirval import fhirpath, invariants
 from conformance.fhirval.expression_fixes import fixed
@@ -177,11 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, text, url, why in static:
         print(f"  {key:12} {why:40} {url}  {' '.join(text.split())[:110]}")
     named = list(examples(args.examples))
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, initializer=load, initargs=(args.package, args.package_cache)) as pool:
-            results = list(pool.map(not_evaluated, named, chunksize=8))
-    else:
-        results = [not_evaluated(n) for n in named]
+    results = map_loaded(not_evaluated, named, args.jobs, args.package, args.package_cache)
     classes: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
     for found in results:
         for file, key, reason in found:

@@ -22,12 +22,11 @@ import argparse
 import collections
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fhir_examples_alarms import Error, errors_in, files, load
+from fhir_examples_alarms import Error, errors_in, files, load, map_loaded
 
 Hl7Error = tuple[str, str, str]  # file name, location, message
 _SECTION = re.compile(r"^== (.*) ==$")
@@ -112,11 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     for warning in load(args.package, args.package_cache):
         print(f"package: {warning}")
     paths = list(files(args.examples))
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, initializer=load, initargs=(args.package, args.package_cache)) as pool:
-            results = list(pool.map(errors_in, paths, chunksize=8))
-    else:
-        results = [errors_in(p) for p in paths]
+    results = map_loaded(errors_in, paths, args.jobs, args.package, args.package_cache)
     ours = [e for r in results for e in r]
     names = {p.name for p in paths}
     hl7 = [e for e in read_qa(args.qa.read_text(encoding="utf-8", errors="replace")) if e[0] in names]

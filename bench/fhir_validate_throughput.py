@@ -11,8 +11,9 @@ with --cases, the R4 JSON validator cases of a FHIR/fhir-test-cases checkout. Pe
 - jsonschema with the official FHIR R4 JSON Schema (../shared/data/fhir-r4/fhir.schema.json), the
   validator built once outside timing; jsonschema_rs on the same schema as an extra line when installed.
 
-Each reports resources/second (best of --repeat timed passes after one warm-up) and how many resources
-it judged invalid, which shows how much each one checks. Cold start: a fresh process validating one
+Each reports resources/second (best of --repeat timed passes after one warm-up; the validators' passes take
+turns, so a change in the machine's load falls on all of them) and how many resources it judged invalid, which
+shows how much each one checks. Cold start: a fresh process validating one
 file, ours through the CLI, the peer importing fhir.resources and validating the same file.
 Nothing here asserts a time: it prints the numbers and the ratios. ``--cpu`` times the passes in this
 process's CPU time (``time.process_time``) instead of the wall clock: every validator here runs on one
@@ -103,17 +104,21 @@ def json_schema_rs() -> Judge | None:
     return lambda r: bool(validator.is_valid(r))
 
 
-def throughput(judge: Judge, docs: list[dict[str, Any]], repeat: int,
-               clock: Callable[[], float] = time.perf_counter) -> tuple[float, int]:
-    invalid = sum(not judge(d) for d in docs)  # warm-up, and the verdicts
-    best = float("inf")
+def throughputs(judges: list[Judge], docs: list[dict[str, Any]], repeat: int,
+                clock: Callable[[], float] = time.perf_counter) -> list[tuple[float, int]]:
+    """Each judge's resources/second (best pass) and verdicts. The passes take turns, one of each judge per round,
+    so a change in the machine's load (other processes on a shared machine: even CPU time grows when they compete
+    for the cores' caches) falls on every judge alike instead of on whichever ran during it."""
+    invalid = [sum(not judge(d) for d in docs) for judge in judges]  # warm-up, and the verdicts
+    best = [float("inf")] * len(judges)
     for _ in range(repeat):
-        forget()
-        start = clock()
-        for doc in docs:
-            judge(doc)
-        best = min(best, clock() - start)
-    return len(docs) / best, invalid
+        for k, judge in enumerate(judges):
+            forget()
+            start = clock()
+            for doc in docs:
+                judge(doc)
+            best[k] = min(best[k], clock() - start)
+    return [(len(docs) / b, n) for b, n in zip(best, invalid, strict=True)]
 
 
 def cold(command: list[str], runs: int = 5) -> tuple[float, float]:
@@ -135,14 +140,12 @@ def main() -> None:
     clock = time.process_time if args.cpu else time.perf_counter
     print(f"{len(docs)} resources (UK Core 2.0.2 examples{' + fhir-test-cases R4 JSON' if args.cases else ''}), "
           f"base R4 only, best of {args.repeat}{', CPU time' if args.cpu else ''}")
-    rows: list[tuple[str, float, int]] = []
-    for name, make in (("conformance validate", ours), ("fhir.resources (pydantic)", fhir_resources),
-                       ("jsonschema (fhir.schema.json)", json_schema), ("jsonschema_rs (same schema)", json_schema_rs)):
-        judge = make()
-        if judge is None:
-            continue
-        rate, invalid = throughput(judge, docs, args.repeat, clock)
-        rows.append((name, rate, invalid))
+    made = [(name, make()) for name, make in (
+        ("conformance validate", ours), ("fhir.resources (pydantic)", fhir_resources),
+        ("jsonschema (fhir.schema.json)", json_schema), ("jsonschema_rs (same schema)", json_schema_rs))]
+    judges = [(name, judge) for name, judge in made if judge is not None]
+    measured = throughputs([judge for _, judge in judges], docs, args.repeat, clock)
+    rows = [(name, rate, invalid) for (name, _), (rate, invalid) in zip(judges, measured, strict=True)]
     mine = rows[0][1]
     print(f"{'validator':32} {'resources/s':>12} {'ours/peer':>10} {'judged invalid':>15}")
     for name, rate, invalid in rows:

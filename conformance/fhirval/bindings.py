@@ -13,7 +13,7 @@ from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
-from conformance.fhirval.terminology_readings import display_matches, special_code, systemless_member
+from conformance.fhirval.terminology_readings import display_matches, systemless_member
 from conformance.fhirval.ucum import UCUM, problem
 
 __all__ = [
@@ -143,7 +143,8 @@ def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]
         return {}
     found = item.get("coding") if type_code == "CodeableConcept" else [item]
     return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
-            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)}
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)
+            and isinstance(c.get("system"), (str, type(None)))}
 
 
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
@@ -248,7 +249,7 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
                                               f"checked")
         return
     known = term.code_in_system(system, code)
-    if known is False and not special_code(system, code):
+    if known is False:  # v2-0203's NN + country codes answer None there (Terminology.code_in_system)
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
     elif known is True and isinstance(coding.get("display"), str):

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.snapshot import SnapshotError, apply_differential, path_of
+from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -57,7 +58,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         if path == root and "slicing" in el:
             w.sink.error("differential", f"{at}[{n}]", "slicing is not allowed at the root of a profile")
     _fixed_against_base(w, sd, base, elements, at)
-    _redefined_slicing(w, elements, loc)
+    _redefined_slicing(w, elements, _parents(w.model.source.structure(base)), loc)
     try:
         builder, landed = apply_differential(sd, w.model.source)
     except SnapshotError as exc:
@@ -112,13 +113,13 @@ def _fixed_against_base(w: Walker, sd: Json, base: str, elements: list[Json], at
                                                       f"{theirs[1]!r} in the base {base}")
 
 
-def _redefined_slicing(w: Walker, elements: list[Json], loc: str) -> None:
+def _redefined_slicing(w: Walker, elements: list[Json], parents: set[str], loc: str) -> None:
     """ATTEMPT_TO_CHANGE_SLICING (ProfilePathProcessor.processSimplePathWithSlicing): of the differential elements
     with one path in one context (the id up to its last segment: ``AuditEvent.agent`` for
     ``AuditEvent.agent.extension:a``), the first defines the slicing; a later one stating another (slicingMatches:
     another ordered or rules than stated first, or other discriminators) is an error of snapshot generation."""
     first: dict[tuple[str, str], Json] = {}
-    for el in elements:
+    for n, el in enumerate(elements):
         if not isinstance(el, dict) or not isinstance(el.get("path"), str):
             continue
         element_id = el.get("id") if isinstance(el.get("id"), str) else el["path"]
@@ -126,10 +127,22 @@ def _redefined_slicing(w: Walker, elements: list[Json], loc: str) -> None:
         if key not in first:
             first[key] = el
             continue
+        if el.get("sliceName") is not None and (el["path"] in parents or elements[n - 1] is not first[key]):
+            # a slice stating slicing may reslice itself (component:systolic sliced again): HL7 reports the change
+            # only in processSimplePathWithSlicing's else branch, where the base element has no children and the
+            # slice follows its slicer at once (review8: Observation.component resliced is no error)
+            continue
         s1, s2 = first[key].get("slicing"), el.get("slicing")
         if isinstance(s1, dict) and isinstance(s2, dict) and not _same_slicing(s1, s2):
             w.sink.error("snapshot", loc, f"the element {first[key].get('id', el['path'])} defines a slicing, but "
                                           f"the element {element_id}, in that slicing, redefines it")
+
+
+def _parents(base_sd: Json | None) -> set[str]:
+    """The paths of the base snapshot's elements that have children listed there (a BackboneElement's)."""
+    snapshot = base_sd.get("snapshot") if isinstance(base_sd, dict) else None
+    paths = [e.get("path") for e in objects(snapshot.get("element") if isinstance(snapshot, dict) else None)]
+    return {p.rsplit(".", 1)[0] for p in paths if isinstance(p, str) and "." in p}
 
 
 def _same_slicing(s1: Json, s2: Json) -> bool:

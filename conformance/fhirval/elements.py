@@ -31,13 +31,14 @@ from conformance.fhirval.index import (
 )
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.options import DEFAULT, Options, options_from
-from conformance.fhirval.primitives import PRIMITIVES
+from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.source import Json, items
 from conformance.fhirval.values import show
 from conformance.fhirval.vitals import implied_profile
 
 MAX_DEPTH = 120
 _ABSENT: Any = object()
+_SCALARS = frozenset({str, bool, int, float})  # the JSON scalars json.loads gives (null aside)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ class Walker(ValueWalker):
         self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
         # (id of a referenced resource, target profile) -> conforms, None while judged or when it cannot be told
         self._targets: dict[tuple[int, str], bool | None] = {}
-        TERMINOLOGY.set(model.term)  # for memberOf() in invariants
+        if TERMINOLOGY.get() is not model.term:  # for memberOf() in invariants; set once per thread and model
+            TERMINOLOGY.set(model.term)
 
     def allows_unknown_extension(self, url: str) -> bool:
         return any(d == "any" or url.startswith(d) for d in self.extension_domains)
@@ -340,13 +342,11 @@ class Walker(ValueWalker):
         groups: dict[Node, list[tuple[str, str, Any]]] = {}
         shadows: dict[Node, tuple[str, Any]] = {}
         mistyped: set[Node | None] = set()  # choices present with a type they do not allow: not also missing
-        # a profile of a resource that says kind complex-type (as some in the wild) still describes a resource
-        is_resource = node is idx.root and (idx.kind == "resource" or self.model.is_resource_type(idx.type))
         element_id = obj.get("id")
         # An ElementDefinition's id is its place in the snapshot or the differential, which share ids by design
         # (sdf-* invariants keep each list's ids distinct), so it is not counted among the resource's element ids.
-        if isinstance(element_id, str) and not is_resource and self.frames and not (
-                node is idx.root and idx.type == "ElementDefinition"):
+        if isinstance(element_id, str) and self.frames and not (
+                node is idx.root and (idx.type == "ElementDefinition" or self.is_resource(idx))):
             # the same object met again (a profile's walk after the base's) is no duplicate: HL7's validateElement
             # reports DUPLICATE_ID only when the id is held by another element (stack.getIds().get(id) != element)
             seen = self.frames[-1].element_ids
@@ -357,6 +357,14 @@ class Walker(ValueWalker):
             if hit is not None:
                 child = hit[0]
                 fast = child.fast
+                if (fast == FAST_PRIMITIVE and child.quiet and not self.screening and type(value) in _SCALARS
+                        and value != "" and "_" + key not in obj):
+                    # shortcut()'s commonest case, inline: a JSON scalar whose lexical form is all there is to check
+                    # (its location is built only for a problem)
+                    problem = check_primitive(child.fast_type, value)
+                    if problem is not None:
+                        report_primitive(self.sink, problem, child.binding, f"{loc}.{key}")
+                    continue
                 if fast and self.shortcut(obj, idx, child, fast, key, value, loc, depth):
                     continue
                 entries = groups.get(child)
@@ -365,7 +373,7 @@ class Walker(ValueWalker):
                 else:
                     entries.append((key, hit[1], value))
                 continue
-            if key == "resourceType" and is_resource:
+            if key == "resourceType" and node is idx.root and self.is_resource(idx):
                 continue
             if key[:1] == "_":
                 hit = names.get(key[1:])
@@ -398,6 +406,11 @@ class Walker(ValueWalker):
                         self.sink.error("slice-min", loc, f"{child.path}:{s.slice_name}: minimum required = "
                                                           f"{s.min}, but only found 0{idx.origin}")
         self.hosts.pop()
+
+    def is_resource(self, idx: StructureIndex) -> bool:
+        """Whether a definition describes a resource: a profile of one that says kind complex-type (as some in the
+        wild) still does. Asked only where it matters (an object's id or resourceType), not for every object."""
+        return idx.kind == "resource" or self.model.is_resource_type(idx.type)
 
     def shortcut(self, obj: Json, idx: StructureIndex, child: Node, fast: int, key: str, value: Any, loc: str,
                  depth: int) -> bool:

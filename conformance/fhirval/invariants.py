@@ -235,6 +235,7 @@ def _atom_of(tree: Any) -> tuple[str, str, bool] | None:
 
 
 _CHOICES: Any = R4_MODEL["choiceTypePaths"]
+_WANTED: dict[tuple[str, str], frozenset[str]] = {}  # (name, element path) -> its JSON names, from the model
 
 
 def _atom(atom: tuple[str, str, bool], item: Any, base_path: str) -> list[Any] | None:
@@ -243,8 +244,11 @@ def _atom(atom: tuple[str, str, bool], item: Any, base_path: str) -> list[Any] |
     if not isinstance(item, dict):
         return None
     name, fn, negated = atom
-    choices = _CHOICES.get(f"{base_path}.{name}")
-    wanted = {name + t for t in choices} if choices else {name}  # value[x] is valueString..., never value
+    wanted = _WANTED.get((name, base_path))
+    if wanted is None:
+        choices = _CHOICES.get(f"{base_path}.{name}")
+        wanted = _WANTED[(name, base_path)] = (  # value[x] is valueString..., never value
+            frozenset(name + t for t in choices) if choices else frozenset({name}))
     values = []
     for key, value in item.items():
         if key in wanted:

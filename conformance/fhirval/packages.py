@@ -38,7 +38,7 @@ from conformance.fhirval.loaders import (
     read_folder,
     resources_from_bytes,
 )
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, items
 
 BASE_PACKAGE = ("hl7.fhir.r4.core", "4.0.1")
 _READ_KINDS = CONFORMANCE_KINDS | {"ImplementationGuide"}  # the guide's own resource: its dependencies' canonicals
@@ -64,7 +64,7 @@ class Package:
     def see_globals(self, resources: Iterable[Json]) -> None:
         """Learn the profiles an ImplementationGuide among the resources declares ``global`` for a resource type."""
         for guide in resources:
-            for g in guide.get("global") or () if guide.get("resourceType") == "ImplementationGuide" else ():
+            for g in items(guide.get("global")) if guide.get("resourceType") == "ImplementationGuide" else ():
                 if isinstance(g, dict) and isinstance(g.get("type"), str) and isinstance(g.get("profile"), str):
                     self.globals.append((g["type"], g["profile"]))
 

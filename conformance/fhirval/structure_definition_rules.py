@@ -253,10 +253,11 @@ def check_type_codes(w: Walker, sd: Json, loc: str) -> None:
 def check_fixed_types(w: Walker, sd: Json, base: Json, loc: str) -> None:
     """SD_ELEMENT_FIXED_WRONG_TYPE: a differential fixed value of another type than the base element's fixed value
     (the base element found by the element's path taken as an id, as getDefinitionFromBase)."""
-    by_id = {ed.get("id"): ed for ed in _elements(base, "snapshot")}
+    by_id = {ed["id"]: ed for ed in _elements(base, "snapshot") if isinstance(ed.get("id"), str)}
     for i, ed in enumerate(_elements(sd, "differential")):
         fixed, path = _value(ed, "fixed"), ed.get("path")
-        base_ed = by_id.get(path) if isinstance(path, str) else by_id.get(ed.get("id"))
+        key = path if isinstance(path, str) else ed.get("id")
+        base_ed = by_id.get(key) if isinstance(key, str) else None
         base_fixed = _value(base_ed, "fixed") if base_ed is not None else None
         if fixed is not None and base_fixed is not None and fixed[0] != base_fixed[0]:
             w.sink.error("structure-type", f"{loc}.differential.element[{i}].fixed{fixed[0]}",

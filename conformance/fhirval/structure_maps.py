@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import canonical_resource, objects
+from conformance.fhirval.source import canonical_resource, items, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -79,9 +79,9 @@ def check(w: Walker, sm: Json, loc: str) -> None:
 def _group_inputs(w: Walker, sm: Json, groups: list[Json]) -> dict[str, list[str]] | None:
     """Group name -> its inputs' modes, over this map and the maps it imports; None when an import is not held."""
     found: dict[str, list[str]] = {}
-    for url in sm.get("import") or ():
+    for url in items(sm.get("import")):
         imported = canonical_resource(w.model.source, "StructureMap", url) if isinstance(url, str) else None
-        if imported is None or "*" in url:
+        if imported is None or not isinstance(url, str) or "*" in url:
             return None
         for g in objects(imported.get("group")):
             found.setdefault(str(g.get("name")), [str(i.get("mode")) for i in objects(g.get("input"))])

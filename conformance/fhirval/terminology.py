@@ -343,8 +343,10 @@ class Terminology:
     def expand(self, url: str) -> Expansion | None:
         """The ValueSet's expansion, or None when the ValueSet is not held locally."""
         url = url.split("|")[0]
-        busy: set[str] = self._busy.__dict__.setdefault("urls", set())
-        if url in busy:
+        busy: set[str] | None = getattr(self._busy, "urls", None)  # no new set per call: most calls are cache hits
+        if busy is None:
+            busy = self._busy.urls = set()
+        elif url in busy:
             return Expansion(complete=False)  # a ValueSet importing itself: give up on that branch
         hit = self._expansions.get(url)
         if hit is not None:

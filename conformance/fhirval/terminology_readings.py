@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology_filters import as_list
 
-__all__ = ["V2_0203", "display_matches", "special_code", "systemless_member"]
+__all__ = ["display_matches", "systemless_member"]
 
 
 # ---- a coding without a system ------------------------------------------------------------------
@@ -115,15 +115,3 @@ def display_matches(display: str, concept: Json, cs_language: object, working: s
 
 def _any_equal(given: str, texts: Iterable[str]) -> bool:
     return any(given == t.lower() for t in texts)
-
-
-# ---- HL7 v2 table 0203's special codes ----------------------------------------------------------
-
-V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
-
-
-def special_code(system: str, code: str) -> bool:
-    """A code HL7's ValueSetValidator.findSpecialConcept makes up: in v2-0203, ``NN`` and a country code
-    ("National Identifier for ..."), the country judged by ISO 3166 on HL7's terminology server. ISO 3166 is not
-    held here, so such a code is not judged (never called unknown)."""
-    return system == V2_0203 and code.startswith("NN") and len(code) > 3

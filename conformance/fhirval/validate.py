@@ -73,7 +73,9 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
 
 
 # a JSON string (kept), or a line or block comment (blanked): one pass, so "//" inside a string is no comment
-_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
+# a string runs to its closing quote or, unterminated, to the end (json.loads then says where): were it left to
+# fail, the search would start again inside it at every escaped quote, quadratic in its length (review8)
+_STRING_OR_COMMENT = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"|\\?\Z)|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
 
 
 def without_comments(text: str) -> str:

@@ -124,8 +124,8 @@ def _expansion(w: Walker, expansion: Json, where: str) -> None:
                 unversioned[c["system"]] = None
             walk(c.get("contains"))
     walk(expansion.get("contains"))
-    used = {next((v for k, v in p.items() if k.startswith("value")), None) for p in objects(expansion.get("parameter"))
-            if p.get("name") == "used-codesystem"}
+    used = {v for p in objects(expansion.get("parameter")) if p.get("name") == "used-codesystem"
+            for v in [next((v for k, v in p.items() if k.startswith("value")), None)] if isinstance(v, str)}
     for system in unversioned:
         versions = sorted(u for u in used if isinstance(u, str) and u.startswith(system + "|"))
         if len(versions) > 1:
