@@ -1,8 +1,8 @@
 """Right verdict for the right reason: our error issues aligned one by one with HL7's recorded ones (issue 21).
 
     .venv/bin/python bench/fhir_issue_alignment.py --cases PATH [--packages DIR] [--messages FILE|GITDIR]
-        [--corpus tune,leftout,other] [--kind base|profile] [--list extra,missing,other] [--only KEY] [--examples N]
-        [--summary]
+        [--corpus tune,leftout,other] [--kind base|profile] [--list extra,missing,family,other] [--only KEY]
+        [--examples N] [--summary] [--steps [--family FAMILY]]
 
 Verdict and error-count agreement (bench/fhir_reference_agreement.py) can hide a wrong reason: an error of ours
 that HL7 does not give, on a step that HL7 judges invalid for something else, is a false alarm waiting for a
@@ -10,8 +10,13 @@ similar valid resource, and an HL7 error we miss there is a missed error hidden 
 whole OperationOutcome, so each step is compared issue by issue. An HL7 error (severity error or fatal) and one
 of ours are paired, best first: the same place and the same kind; a place enclosing or within the other and the
 same kind; the same kind anywhere in the step (HL7 reports some errors at a neighbour's place, e.g. every
-Bundle fullUrl at ``entry[0]``). What is left is then paired by place alone ("other": the same place, another
-reason). The rest is "extra" (ours only: latent false alarms) and "missing" (HL7's only: latent misses).
+Bundle fullUrl at ``entry[0]``). What is left is then paired by broad kind (bench/fhir_issue_families.py:
+"family", a slicing error and a slicing error), at a place enclosing or within the other, then anywhere; last by
+place alone ("other": the same place, or one enclosing the other unless ours is the resource's
+root, another reason). The rest is "extra" (ours only: latent false alarms) and
+"missing" (HL7's only: latent misses). A step whose outcome is a count without HL7's issues (the manifest's
+``errorCount``) has nothing to pair with and is left out. ``--steps`` lists the unaligned issues step by step,
+``--family`` only those of one family.
 
 Place: HL7's ``expression`` (else ``location``) and our location, both without ``/*Type/id*/`` comments and
 ``.ofType(X)``; an XPath (``/f:Observation/f:status``) becomes a dotted path with 0-based indexes. Kind: HL7's
@@ -39,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from fhir_issue_families import hl7_family, our_family, same_family
 from fhir_leftout_diagnostics import _run, leftout_steps
 from fhir_other_versions_diagnostics import R5Core, artefact, other_version_steps
 from fhir_qa_missed import Templates, message_id, read_templates
@@ -54,7 +60,8 @@ _COMMENT = re.compile(r"/\*.*?\*/")
 _OF_TYPE = re.compile(r"\.ofType\(\w+\)")
 _XPATH_STEP = re.compile(r"^(?:\w+:)?@?([\w-]+)(?:\[(\d+)\])?$")
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
-KINDS = ("extra", "missing", "other")
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|urn:)[^\s'\"()]+")
+KINDS = ("extra", "missing", "family", "other")
 WHOLE = ("$", "(xml)", "(json)")  # HL7's places for the input as a whole (a parser's message), ours ""
 # HL7 message ids the matrix (which lists the instance validator's rules) does not mark: its parsers' messages and
 # the Bundle reference rules, with the defect code of ours that gives the same finding
@@ -83,7 +90,9 @@ class Alignment:
 
     step: str
     corpus: str
+    file: str = ""
     matched: list[tuple[Hl7Issue, Issue]] = field(default_factory=list)
+    family: list[tuple[Hl7Issue, Issue]] = field(default_factory=list)
     other: list[tuple[Hl7Issue, Issue]] = field(default_factory=list)
     extra: list[Issue] = field(default_factory=list)
     missing: list[Hl7Issue] = field(default_factory=list)
@@ -113,6 +122,13 @@ def related(a: str, b: str) -> bool:
     return bool(short) and long.startswith(short) and long[len(short)] in ".["
 
 
+def nearby(theirs: str, ours: str) -> bool:
+    """The same place, or one enclosing the other, ours below the resource's root: our root-level error (an unknown
+    profile) would pair with any of HL7's of another kind, while HL7 puts whole-resource findings at the root
+    (InstanceValidator's snapshot errors: ``Error generating Snapshot``) that one of ours deeper down may share."""
+    return theirs == ours or ("." in ours and related(theirs, ours))
+
+
 def hl7_issues(step: Step, templates: Templates) -> list[Hl7Issue]:
     out = []
     for raw in step.expected_issues:
@@ -123,7 +139,8 @@ def hl7_issues(step: Step, templates: Templates) -> list[Hl7Issue]:
 
 
 def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
+    """The text's words, URLs left out: two messages naming one profile's URL share its words, not their reason."""
+    return set(_WORD.findall(_URL.sub(" ", text.lower())))
 
 
 def constant(key: str) -> str:
@@ -143,13 +160,15 @@ def same_kind(theirs: Hl7Issue, ours: Issue, marks: list[tuple[str, str, str]]) 
 
 def align(step: Step, corpus: str, templates: Templates, marks: list[tuple[str, str, str]]) -> Alignment:
     """Pair HL7's errors with ours, the closest kind of pairing first (see the module's docstring)."""
-    result = Alignment(step.name, corpus)
+    result = Alignment(step.name, corpus, step.file.name)
     theirs, ours = hl7_issues(step, templates), list(step.issues)
     passes: list[tuple[Callable[[Hl7Issue, Issue], bool], list[tuple[Hl7Issue, Issue]]]] = [
         (lambda t, o: t.place == place(o.location) and same_kind(t, o, marks), result.matched),
         (lambda t, o: related(t.place, place(o.location)) and same_kind(t, o, marks), result.matched),
         (lambda t, o: same_kind(t, o, marks), result.matched),
-        (lambda t, o: related(t.place, place(o.location)), result.other),
+        (lambda t, o: related(t.place, place(o.location)) and same_family(t.text, o.defect), result.family),
+        (lambda t, o: same_family(t.text, o.defect), result.family),
+        (lambda t, o: nearby(t.place, place(o.location)), result.other),
     ]
     for test, into in passes:
         for t in list(theirs):
@@ -179,7 +198,8 @@ def corpora(root: Path, cache: PackageCache, wanted: Iterable[str]) -> list[tupl
         r5 = R5Core(cache)
         out += [("other", c.step) for c in cases if not artefact(c, r5)]  # R4-compatible only
     assert not any(s.held_out for c, s in out if c == "tune"), "a held-out step of the measure is never aligned"
-    return [(c, s) for c, s in out if s.got_errors >= 0]
+    # a count without HL7's issues (the manifest's errorCount) leaves nothing to pair with
+    return [(c, s) for c, s in out if s.got_errors >= 0 and s.expected_errors == len(s.expected_issues)]
 
 
 def load_templates(source: Path | None) -> Templates:
@@ -195,10 +215,35 @@ def load_templates(source: Path | None) -> Templates:
 
 def totals(label: str, rows: list[Alignment]) -> str:
     n = collections.Counter({k: sum(len(getattr(a, k)) for a in rows) for k in ("matched", *KINDS)})
-    hl7, ours = n["matched"] + n["other"] + n["missing"], n["matched"] + n["other"] + n["extra"]
-    return (f"{label}: {len(rows)} steps; HL7 errors {hl7}, ours {ours}; matched {n['matched']}; "
-            f"same place, other reason {n['other']}; extra (ours only) {n['extra']}; missing (HL7's only) "
-            f"{n['missing']}; steps fully aligned {sum(not (a.other or a.extra or a.missing) for a in rows)}")
+    paired = n["matched"] + n["family"] + n["other"]
+    return (f"{label}: {len(rows)} steps; HL7 errors {paired + n['missing']}, ours {paired + n['extra']}; matched "
+            f"{n['matched']}; same family {n['family']}; same place, other reason {n['other']}; extra (ours only) "
+            f"{n['extra']}; missing (HL7's only) {n['missing']}; steps fully aligned "
+            f"{sum(not (a.family or a.other or a.extra or a.missing) for a in rows)}, with no extra or missing "
+            f"{sum(not (a.extra or a.missing) for a in rows)}")
+
+
+def by_family(rows: list[Alignment]) -> list[str]:
+    """The extra and missing issues counted by broad kind, most first."""
+    extra = collections.Counter(our_family(i.defect) for a in rows for i in a.extra)
+    missing = collections.Counter(hl7_family(t.text) for a in rows for t in a.missing)
+    return [f"{label}, by family: " + ", ".join(f"{k} {n}" for k, n in found.most_common())
+            for label, found in (("extra (ours only)", extra), ("missing (HL7's only)", missing))]
+
+
+def by_step(rows: list[Alignment], family: str | None) -> list[str]:
+    """Each step's extra and missing issues (of one family if given), the step named (never a held-out one)."""
+    lines = []
+    for a in rows:
+        extra = [i for i in a.extra if not family or our_family(i.defect) == family]
+        missing = [t for t in a.missing if not family or hl7_family(t.text) == family]
+        if extra or missing:
+            paired = len(a.matched) + len(a.family) + len(a.other)
+            hl7, ours = paired + len(a.missing), paired + len(a.extra)
+            lines.append(f"\n== {a.corpus}: {a.step} ({a.file}): HL7 {hl7}, ours {ours}")
+            lines += [f"   extra   {our_family(i.defect)}: {i.location}: [{i.defect}] {i.message[:200]}" for i in extra]
+            lines += [f"   missing {hl7_family(t.text)}: {t.place}: {t.text[:200]}" for t in missing]
+    return lines
 
 
 def _entries(a: Alignment, kind: str) -> list[tuple[str, str]]:
@@ -208,7 +253,7 @@ def _entries(a: Alignment, kind: str) -> list[tuple[str, str]]:
     if kind == "missing":
         return [(t.key, f"{a.step}: {t.place}: {t.text[:140]}") for t in a.missing]
     return [(f"{o.defect} / {t.key}", f"{a.step}: {t.place}: HL7 {t.text[:90]} | ours {o.message[:90]}")
-            for t, o in a.other]
+            for t, o in getattr(a, kind)]
 
 
 def classes(rows: list[Alignment], kind: str, marks: list[tuple[str, str, str]], only: str | None,
@@ -236,10 +281,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="HL7's Messages.properties, or a git mirror of org.hl7.fhir.core holding it")
     parser.add_argument("--corpus", default="tune,leftout,other", help="tune, leftout, other (comma-separated)")
     parser.add_argument("--kind", choices=["base", "profile"], help="base or profile steps only")
-    parser.add_argument("--list", default="extra,missing,other", help="classes to list: extra, missing, other")
+    parser.add_argument("--list", default="extra,missing,family,other",
+                        help="classes to list: extra, missing, family, other")
     parser.add_argument("--only", metavar="KEY", help="list only classes whose key contains this")
     parser.add_argument("--examples", type=int, default=3, metavar="N", help="examples per class (default 3)")
     parser.add_argument("--summary", action="store_true", help="print the totals only")
+    parser.add_argument("--steps", action="store_true", help="list the extra and missing issues step by step")
+    parser.add_argument("--family", help="with --steps, only the issues of this family (fhir_issue_families.py)")
     args = parser.parse_args(argv)
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     runner_terminology(args.cases, cache, None)
@@ -253,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         for kind in [args.kind] if args.kind else ["base", "profile"]:
             print(totals(f"{corpus} {kind}", [a for a in rows if a.corpus == corpus and a.step.endswith(f"[{kind}]")]))
     print(totals("all", rows))
+    print("\n".join(by_family(rows)))
     if args.summary:
+        return 0
+    if args.steps:
+        print("\n".join(by_step(rows, args.family)))
         return 0
     for kind in (k for k in args.list.split(",") if k in KINDS):
         print(f"\n{kind} by class:")

@@ -75,3 +75,44 @@ def test_a_manifest_output_line_is_an_issue() -> None:
     found = bench._expected(Path("."), {"errorCount": 1, "output": ["ERROR: List.entry[0]: Object must have content"]})
     assert found == [{"severity": "error", "expression": ["List.entry[0]"],
                       "details": {"text": "Object must have content"}}]
+
+
+def test_what_no_id_pairs_pairs_by_family(tmp_path: Path) -> None:
+    # HL7's slicing text no template names, and our slice-min a place away: one broad kind (the old profile bench's
+    # pass), counted apart from exact-kind pairs; "other" is no family, so it pairs only by place
+    bench = _bench()
+    step = bench.Step("case [profile]", tmp_path / "x.json", 2, False, expected_issues=(
+        _hl7("Observation.component", "Slice 'Observation.component:dia': a matching slice is required"),
+        _hl7("Observation.note", "Something only HL7 says")))
+    step.issues = (Issue("error", "slice-min", "Observation", "too few of one part"),
+                   Issue("error", "invariant", "Observation.code", "constraint failed: made up"))
+    a = bench.align(step, "tune", [], [])
+    assert [o.defect for _, o in a.family] == ["slice-min"] and not a.matched and not a.other
+    assert [i.defect for i in a.extra] == ["invariant"] and [t.place for t in a.missing] == ["Observation.note"]
+    assert "same family 1;" in bench.totals("tune profile", [a])
+    assert bench.by_family([a]) == ["extra (ours only), by family: invariant 1",
+                                    "missing (HL7's only), by family: other 1"]
+    assert bench.by_step([a], "invariant") == ["\n== tune: case [profile] (x.json): HL7 2, ours 2",
+                                               "   extra   invariant: Observation.code: [invariant] "
+                                               "constraint failed: made up"]
+
+
+def test_the_root_pairs_by_place_only_with_itself() -> None:
+    # an unknown profile at Bundle is no "other reason" for a fixed value deep in an entry (the old profile bench's
+    # rule): it stays extra, and HL7's error missing
+    bench = _bench()
+    assert bench.nearby("Bundle", "Bundle") and bench.nearby("Bundle.entry[1]", "Bundle.entry[1].resource.status")
+    assert not bench.nearby("Bundle.entry[1].resource.status", "Bundle")
+    # HL7's snapshot errors are at the root, ours in the differential (obs-mz): those pair
+    assert bench.nearby("StructureDefinition", "StructureDefinition.differential.element[0]")
+
+
+def test_a_shared_url_is_no_shared_reason() -> None:
+    # an unknown profile and a fixed value named by one profile's URL (shc-bad-1): the URL's words are not the texts'
+    bench = _bench()
+    url = "http://hl7.org/fhir/uv/shc-vaccination/StructureDefinition/shc-vaccination-dm"
+    theirs = bench.Hl7Issue("Bundle.entry[1].resource.status", "?", f"Value is 'Completed' but is fixed to "
+                            f"'completed' in the profile {url}|0.6.2#Immunization.status")
+    ours = Issue("error", "unknown-profile", "Bundle", f"the profile {url} is not known")
+    assert not bench.same_kind(theirs, ours, [])
+    assert bench._words("slice Observation.component:dia") == {"slice", "observation", "component", "dia"}

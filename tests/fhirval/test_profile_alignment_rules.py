@@ -1,5 +1,5 @@
-"""Profile-step rules found by aligning our errors with HL7's issue by issue (bench/fhir_profile_alignment.py):
-each a small synthetic profile and resource that the rule changes."""
+"""Profile-step rules found by aligning our errors with HL7's issue by issue
+(bench/fhir_issue_alignment.py --kind profile): each a small synthetic profile and resource that the rule changes."""
 
 from __future__ import annotations
 
