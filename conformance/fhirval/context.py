@@ -54,6 +54,22 @@ class Model:
 
         return unloaded_in(self.source, url)
 
+    def missing_dependency(self, url: str) -> str | None:
+        """The package (``id#version``), a dependency of a loaded one that could not be loaded, that defines ``url``
+        or the base it derives from; None when no missing dependency is involved."""
+        loaded = getattr(self.source, "loaded", None)
+        if loaded is None or not loaded.missing:
+            return None
+        raw = getattr(self.source, "raw_structure", None)
+        for _ in range(16):  # a derivation chain
+            found = self.unloaded(url)
+            sd = raw(url) if found is None and raw is not None else None
+            base = sd.get("baseDefinition") if isinstance(sd, dict) else None
+            if found is not None or not isinstance(base, str):
+                return found
+            url = base
+        return None
+
     def resource_index(self, name: str) -> StructureIndex | None:
         """The base definition of a concrete resource type, or None when ``name`` is not one."""
         hit = self._resource.get(name, _MISSING)

@@ -286,7 +286,7 @@ class Walker(ValueWalker):
     def walk_profile(self, res: Json, rtype: str, url: str, loc: str, depth: int, asked: bool) -> None:
         pidx = self.model.index(url)
         if pidx is None or pidx.root is None:
-            missing = self.missing_dependency(url)
+            missing = self.model.missing_dependency(url)
             if missing is not None:  # the harness lacks a package the profile's IG depends on: not judged
                 self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it is (or derives from) "
                                                        f"a definition of {missing}, a dependency that is not loaded")
@@ -303,22 +303,6 @@ class Walker(ValueWalker):
         if self.options.crumb_trails:  # HL7's -crumb-trails signposts (VALIDATION_VAL_PROFILE_SIGNPOST*)
             self.sink.info("signpost", loc, f"validate resource against profile {url}{'' if asked else ' (per meta)'}")
         self.walk_root(res, pidx, loc, depth)
-
-    def missing_dependency(self, url: str) -> str | None:
-        """The package (``id#version``), a dependency of a loaded one that could not be loaded, that defines ``url``
-        or the base it derives from; None when no missing dependency is involved."""
-        loaded = getattr(self.model.source, "loaded", None)
-        if loaded is None or not loaded.missing:
-            return None
-        raw = getattr(self.model.source, "raw_structure", None)
-        for _ in range(16):  # a derivation chain
-            found = self.model.unloaded(url)
-            sd = raw(url) if found is None and raw is not None else None
-            base = sd.get("baseDefinition") if isinstance(sd, dict) else None
-            if found is not None or not isinstance(base, str):
-                return found
-            url = base
-        return None
 
     def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
         """A profile nobody asked for (a vital sign's): its structure and invariants, not its own terminology

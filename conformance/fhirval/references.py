@@ -232,7 +232,7 @@ def _unresolved_target_profiles(w: Walker, target: Json, profiles: tuple[str, ..
         if idx is not None:
             typed = typed or idx.type == rtype
             continue
-        lacking = w.missing_dependency(url)
+        lacking = w.model.missing_dependency(url)
         if lacking is not None:
             w.sink.info("unknown-profile", loc, f"the target profile {p} cannot be used: it is (or derives from) a "
                                                 f"definition of {lacking}, a dependency that is not loaded")

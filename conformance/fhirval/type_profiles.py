@@ -159,7 +159,7 @@ def unknown_type_profile(w: Walker, url: str, tcode: str, loc: str) -> None:
     """A type profile an element names that is not loaded: an error, as HL7's checkChild says it
     (VALIDATION_VAL_UNKNOWN_PROFILE, a rule for one profile or each of several), unless a dependency the
     harness could not load would define it (then not judged: information)."""
-    missing = w.missing_dependency(url)
+    missing = w.model.missing_dependency(url)
     if missing is not None:
         if w.note_once("profile:" + url):
             w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: it is (or derives from) a "
