@@ -84,11 +84,11 @@ def contains_html_tags(text: str) -> bool:
     it (its own unit test: ``"<div>"`` alone is false, ``"<div><span>"`` true); the name is a letter then letters,
     digits or ``_``, ended by the ``>`` or whitespace."""
     start = text.find("<")
-    while start > -1:
-        text = text[start + 1:]
-        start = text.find("<")
-        end = text.find(">")
-        if -1 < end < start and _looks_like_tag(text[:end]):
+    while start > -1:  # by index, not by slicing the rest off each time (quadratic on a long value full of '<')
+        pos = start + 1
+        start = text.find("<", pos)
+        end = text.find(">", pos)
+        if -1 < end < start and _looks_like_tag(text[pos:end]):
             return True
     return False
 
