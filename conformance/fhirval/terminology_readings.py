@@ -1,13 +1,15 @@
 """Where HL7's ValueSetValidator reads a coding otherwise than a lookup in an expansion would.
 
-Three readings of org.hl7.fhir.r5 terminologies/validation/ValueSetValidator.java (hapifhir/org.hl7.fhir.core
+Two readings of org.hl7.fhir.r5 terminologies/validation/ValueSetValidator.java (hapifhir/org.hl7.fhir.core
 b06c7ee), kept apart from bindings.py because each follows one method of it, condition by condition:
 
 - a CodeableConcept's coding without a system (``codeInValueSet`` / ``inComponent`` with a null system): a
   member only through an include that is the value set's only one and lists the code;
 - a display against the code's display and designations (``validateCode(path, Coding, CodeSystem, ...)``):
-  case is ignored, whitespace is not, and a designation counts only in the language of the validation;
-- the special codes of HL7 v2 table 0203 (``findSpecialConcept``): ``NN`` and a country code.
+  case is ignored, whitespace is not, and a designation counts only in the language of the validation.
+
+(The special codes of HL7 v2 table 0203, ``findSpecialConcept``'s ``NN`` and a country code, are left unjudged by
+``Terminology.code_in_system``, for every caller.)
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def display_matches(display: str, concept: Json, cs_language: object, working: s
             suitable.append(d["value"])
         elif d.get("language") == cs_language:
             fallback.append(d["value"])
-    if any(given == s.lower() for s in suitable):
+    if _any_equal(given, suitable):
         return True
     return not suitable and _any_equal(given, fallback)
 
