@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.fhirval.expression_fixes import structure_fixes
 from conformance.fhirval.primitives import PRIMITIVES
-from conformance.fhirval.source import DefinitionSource, Json, items, objects
+from conformance.fhirval.source import DefinitionSource, Json, contained_key, items, objects
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -207,18 +207,27 @@ def _parent_and_slice(element_id: str) -> tuple[str, str | None]:
 
 
 def _contained_profiles(sd: Json) -> dict[str, str]:
-    """``#id`` to the url of the profile's contained StructureDefinition of that id."""
+    """``#id`` to the url of the profile's contained StructureDefinition of that id, and to the key of its contained
+    ValueSet of that id (source.contained_key)."""
     found: dict[str, str] = {}
     for inner in objects(sd.get("contained")):
         if inner.get("resourceType") == "StructureDefinition" and isinstance(inner.get("id"), str) \
                 and isinstance(inner.get("url"), str):
             found["#" + inner["id"]] = inner["url"]
+        elif inner.get("resourceType") == "ValueSet" and isinstance(inner.get("id"), str) \
+                and isinstance(sd.get("url"), str):
+            found["#" + inner["id"]] = contained_key(sd["url"], inner["id"])
     return found
 
 
 def _local_targets(ed: Json, local: dict[str, str]) -> Json:
     """The element with each ``#id`` targetProfile read as the contained profile it names: HL7's checkReference
-    finds ``#id`` among the profile's contained resources (InstanceValidator.resolveProfile), a url elsewhere."""
+    finds ``#id`` among the profile's contained resources (InstanceValidator.resolveProfile), a url elsewhere; and
+    a binding's ``#id`` value set as the contained ValueSet (BaseValidator.resolveBindingReference)."""
+    binding = ed.get("binding")
+    vs = binding.get("valueSet") if isinstance(binding, dict) else None
+    if isinstance(binding, dict) and isinstance(vs, str) and vs in local:
+        ed = {**ed, "binding": {**binding, "valueSet": local[vs]}}
     types = objects(ed.get("type"))
     if not any(isinstance(p, str) and p in local for t in types for p in items(t.get("targetProfile"))):
         return ed
