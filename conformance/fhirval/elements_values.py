@@ -85,7 +85,7 @@ class ValueWalker:
         raise NotImplementedError  # elements.Walker
 
     def resource(self, res: Any, loc: str, depth: int, profiles: Sequence[str] = (), *, contained: bool = False,
-                 full_url: str | None = None) -> None:
+                 full_url: str | None = None, slicer_profiles: Sequence[str] | None = None) -> None:
         raise NotImplementedError  # elements.Walker
 
     def note_once(self, key: str) -> bool:
@@ -180,7 +180,8 @@ class ValueWalker:
         kind, tref, target, judged, typed_checks = plan
         if kind == _RESOURCE:
             if self.options.contained == "valid":
-                self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
+                self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained",
+                              slicer_profiles=tref.slicer_profiles if tref else None)
             elif self.options.contained == "type":
                 contained_type(cast("Walker", self), item, loc)
             return
