@@ -428,9 +428,8 @@ def _path_id(diff: Json, slices: dict[str, str]) -> str:
 
 
 def _by_path(diff: Json, seen: dict[str, str], loose: set[str]) -> str:
-    """The id HL7's generator gives the element: its path under the active slices (ProfileUtilities.setIds: it
-    matches by path, getDiffMatches, and regenerates ids); an id that is its path stands, unless a slice was written
-    with its slicer's id (aggregation-profile-bundle): then it and the elements below it are the slice's."""
+    """The id HL7's generator gives the element (it matches by path, regenerating ids: setIds): its path under the
+    active slices; an id that is its path stands, but not below a slice written with its slicer's id, nor that."""
     own, path = diff.get("id"), diff["path"]
     if isinstance(own, str) and path_of(own) == path:
         name = diff.get("sliceName")
