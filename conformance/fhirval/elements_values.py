@@ -456,7 +456,8 @@ class ValueWalker:
         found = constraints_of(node)
         if found:
             frame = self.frames[-1]
-            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once,
+                              (node.profile, node.slice_name))
 
 
 def _judged(node: Node, tcode: str) -> bool:

@@ -68,6 +68,7 @@ class Node:
     is_array: bool  # JSON array: the *base* definition repeats (a profile narrowing max keeps the array)
     types: tuple[TypeRef, ...]
     slice_name: str | None = None
+    profile: str = ""  # the url of the StructureDefinition it is in (FHIRPath's %profile, slice())
     is_choice: bool = False
     children: dict[str, Node] = field(default_factory=dict)
     slices: list[Node] = field(default_factory=list)
@@ -372,7 +373,7 @@ class StructureIndex:
             ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
             min=int(ed.get("min") or 0), max=_max(ed.get("max")),
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
-            slice_name=ed.get("sliceName"), is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
+            slice_name=ed.get("sliceName"), profile=self.url, is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
