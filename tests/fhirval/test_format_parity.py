@@ -62,3 +62,40 @@ def test_fhirpath_context_is_judged_on_each_resource_own_nodes(tmp_path: Path) -
     assert errors(copy.deepcopy(res), source) == []
     res["address"][0]["use"] = "work"
     assert errors(res, source) == [("extension-context", "Patient.address[0].extension[0]")]
+
+
+# ---- what FHIR XML cannot mean and its JSON cannot show (XmlParser.parseChildren / checkElement) -----------
+
+_NS = 'xmlns="http://hl7.org/fhir"'
+_DIV = '<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml">x</div></text>'
+
+
+def _xml_errors(body: str) -> list[tuple[str, str]]:
+    issues = validate_bytes(f'<Patient {_NS}>{body}</Patient>'.encode(), base_source())
+    return sorted((i.defect, i.location) for i in issues if i.is_error)
+
+
+def test_an_id_attribute_on_a_resource_is_no_resource_id() -> None:
+    # Resource.id is an element (no xmlAttr): HL7 UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__; was read as the id
+    issues = validate_bytes(f'<Patient {_NS} id="x">{_DIV}<active value="true"/></Patient>'.encode(), base_source())
+    assert [(i.defect, i.location) for i in issues if i.is_error] == [("unknown-element", "Patient")]
+    assert _xml_errors(f'<id value="x"/>{_DIV}<active value="true"/>') == []
+
+
+def test_an_xml_attribute_property_given_as_an_element_is_undefined() -> None:
+    # Element.id and Extension.url are XML attributes: <id value=".."/> inside <name> is UNDEFINED_ELEMENT_ to HL7
+    assert _xml_errors(f'<id value="p"/>{_DIV}<name><id value="n1"/><family value="x"/></name>') == [
+        ("unknown-element", "Patient.name[0]")]
+    assert _xml_errors(f'<id value="p"/>{_DIV}<name id="n1"><family value="x"/></name>') == []
+
+
+def test_text_after_a_child_element_is_reported() -> None:
+    # HL7 reads all the element's direct text (TEXT_SHOULD_NOT_BE_PRESENT); only the text before the first child was
+    assert _xml_errors(f'<id value="p"/>{_DIV}<name><family value="x"/>stray</name>') == [
+        ("unknown-element", "Patient.name[0]")]
+
+
+def test_a_resource_with_no_content_is_an_error() -> None:
+    # XmlParser.checkElement: ELEMENT_MUST_HAVE_SOME_CONTENT, also on the root
+    issues = validate_bytes(f'<Patient {_NS}/>'.encode(), base_source())
+    assert [(i.defect, i.location) for i in issues if i.is_error] == [("xml", "Patient")]
