@@ -29,6 +29,7 @@ import argparse
 import collections
 import json
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -76,6 +77,7 @@ class Result:
     xml_valid: bool
     only_json: list[Finding] = field(default_factory=list)
     only_xml: list[Finding] = field(default_factory=list)
+    cpu: tuple[float, float] = (0.0, 0.0)  # CPU seconds validating the JSON, the XML
 
 
 def dump_json(value: Any) -> str:
@@ -105,17 +107,39 @@ def other_form(raw: bytes, source: DefinitionSource) -> tuple[bytes, bytes, str]
         return f"{type(exc).__name__}: {str(exc)[:80]}"
 
 
+def _without_divs(value: Any) -> Any:
+    """The content with each narrative div left out (its serialisation differs between the formats)."""
+    if isinstance(value, dict):
+        return {k: _without_divs(v) for k, v in value.items() if k != "div"}
+    if isinstance(value, list):
+        return [_without_divs(v) for v in value]
+    return value
+
+
+def same_content(json_raw: bytes, xml_raw: bytes, source: DefinitionSource) -> bool:
+    """Whether published twins say the same (narrative aside): a finding on one side only may be the content's."""
+    try:
+        j = json.loads(json_raw.decode("utf-8-sig"), parse_float=Decimal)
+        x = element_to_json(parse_xml(xml_raw), source, parse_float=Decimal, allow_no_namespace=True)
+    except (FhirXmlError, ValueError, RecursionError):
+        return False
+    return bool(_without_divs(j) == _without_divs(x))
+
+
 def findings(issues: Sequence[Issue]) -> collections.Counter[Finding]:
     return collections.Counter((i.severity, i.defect, i.location) for i in issues
                                if i.severity in ("fatal", "error", "warning"))
 
 
 def compare(pair: Pair) -> Result:
+    start = time.process_time()
     j = validate_bytes(pair.json, pair.source, pair.profiles, options=pair.options)
+    middle = time.process_time()
     x = validate_bytes(pair.xml, pair.source, pair.profiles, options=pair.options)
+    cpu = (middle - start, time.process_time() - middle)
     fj, fx = findings(j), findings(x)
     return Result(pair.label, not any(i.is_error for i in j), not any(i.is_error for i in x),
-                  sorted((fj - fx).elements()), sorted((fx - fj).elements()))
+                  sorted((fj - fx).elements()), sorted((fx - fj).elements()), cpu)
 
 
 def classify(finding: Finding, side: str, other: Sequence[Finding]) -> str:
@@ -147,13 +171,17 @@ def tune_pairs(cases: Path, cache: PackageCache) -> Iterator[Pair | tuple[str, s
 def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None) -> Iterator[Pair | tuple[str, str]]:
     """Every JSON/XML resource of a folder: published twins (same stem) paired, the rest converted."""
     files = sorted(p for p in folder.iterdir() if p.suffix in (".json", ".xml") and not p.name.startswith("."))
-    files = [p for p in files if p.name != "package.json"][:limit]
+    files = [p for p in files if p.name != "package.json"]
+    if limit is not None and limit < len(files):  # evenly spread over the folder, so every resource type has its turn
+        files = [files[i * len(files) // limit] for i in range(limit)]
     stems: dict[str, dict[str, Path]] = collections.defaultdict(dict)
     for p in files:
         stems[p.stem][p.suffix] = p
     for stem, forms in sorted(stems.items()):
         if ".json" in forms and ".xml" in forms:
-            yield Pair(stem, forms[".json"].read_bytes(), forms[".xml"].read_bytes(), source)
+            j, x = forms[".json"].read_bytes(), forms[".xml"].read_bytes()
+            label = stem if same_content(j, x, source) else f"{stem} (published twins differ in content)"
+            yield Pair(label, j, x, source)
             continue
         path = next(iter(forms.values()))
         made = other_form(path.read_bytes(), source)
@@ -188,6 +216,9 @@ def report(name: str, results: list[Result], skipped: list[tuple[str, str]], sho
             if show and (only is None or only == cls):
                 for line in examples[key][:show]:
                     print(f"           {line}")
+    slow = sorted(results, key=lambda r: -max(r.cpu))[:3]
+    print(f"  CPU validating: JSON {sum(r.cpu[0] for r in results):.1f} s, XML {sum(r.cpu[1] for r in results):.1f} s; "
+          "slowest " + ", ".join(f"{r.label} ({r.cpu[0]:.1f}/{r.cpu[1]:.1f} s)" for r in slow))
     if show and skipped:
         reasons = collections.Counter(why.split(":")[0] for _, why in skipped)
         print("  without a twin: " + ", ".join(f"{why} {n}" for why, n in reasons.most_common()))
@@ -218,7 +249,7 @@ def main() -> None:
                         / "ukcore-2.0.2", help="UK Core 2.0.2 package folder")
     parser.add_argument("--corpus", action="append", choices=["tune", "ftc-examples", "r4-examples", "ukcore"],
                         help="corpora to run (default: all)")
-    parser.add_argument("--limit", type=int, help="at most N files of each folder corpus")
+    parser.add_argument("--limit", type=int, help="N files of each folder corpus, evenly spread")
     parser.add_argument("--show", type=int, default=0, help="K instances of each class")
     parser.add_argument("--class", dest="only", choices=["content", "location", "xml-rule", "json-rule"],
                         help="with --show: instances of this class only")
@@ -237,8 +268,10 @@ def main() -> None:
             pairs = folder_pairs(args.packages / "r4ex" / "package", base, args.limit)
         else:
             pairs = ukcore_pairs(args.ukcore, args.limit)
+        cpu = time.process_time()
         results, skipped = run(pairs)
         report(name, results, skipped, args.show, args.only)
+        print(f"  ({time.process_time() - cpu:.1f} s CPU for both forms, conversion included)")
 
 
 if __name__ == "__main__":
