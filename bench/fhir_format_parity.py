@@ -18,9 +18,11 @@ twins published side by side (fhir-test-cases' ``r4/examples``) are paired as pu
 
 A finding is (severity, defect, location); errors and warnings are compared. A one-sided finding is classed:
 ``xml-rule`` / ``json-rule`` (a rule only one format can break: element order, XML's own syntax; a JSON type,
-array or null), ``location`` (the same rule on the other side at another location) and ``content`` (the rest:
+array or null), ``location`` (the same rule on the other side at another location), ``rule`` (another rule on the
+other side at the same element, same severity) and ``content`` (the rest:
 what the fixes are for). Prints the resources compared, those whose verdicts differ, the classes with counts,
-and ``--show K`` instances of each (defect and location, never a message of HL7's).
+and ``--show K`` instances of each (defect and location, never a message of HL7's). ``--mutate`` adds invalid twins:
+each JSON resource again with each fault of ``bench/fhir_format_mutations.py``. Files over 2 MB are not run.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fhir_format_mutations import mutations
 from fhir_reference_agreement import _source, runner_packages, runner_terminology, select
 
 from conformance.fhirval.issues import Issue
@@ -150,10 +153,12 @@ def classify(finding: Finding, side: str, other: Sequence[Finding]) -> str:
         return "json-rule"
     if any(o[0] == severity and o[1] == defect for o in other):
         return "location"
+    if any(o[2] == finding[2] and o[0] == severity for o in other):
+        return "rule"
     return "content"
 
 
-def tune_pairs(cases: Path, cache: PackageCache) -> Iterator[Pair | tuple[str, str]]:
+def tune_pairs(cases: Path, cache: PackageCache, mutate: bool = False) -> Iterator[Pair | tuple[str, str]]:
     """The tuning half's steps (even hash; never a held-out one), each file in its other form."""
     generators = generators_in(cache)
     steps, _ = select(cases, cache)
@@ -166,11 +171,18 @@ def tune_pairs(cases: Path, cache: PackageCache) -> Iterator[Pair | tuple[str, s
             yield step.name, made
             continue
         yield Pair(step.name, made[0], made[1], source, tuple(profiles), step.options, made[2])
+        if mutate and made[2] == "json->xml":
+            yield from mutated_pairs(step.name, made[0], source, tuple(profiles), step.options)
 
 
-def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None) -> Iterator[Pair | tuple[str, str]]:
-    """Every JSON/XML resource of a folder: published twins (same stem) paired, the rest converted."""
+def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None,
+                 max_bytes: int = 2_000_000, mutate: bool = False) -> Iterator[Pair | tuple[str, str]]:
+    """Every JSON/XML resource of a folder: published twins (same stem) paired, the rest converted; files over
+    ``max_bytes`` (the spec's 5-35 MB Bundles of every definition) are listed as too large, not run."""
     files = sorted(p for p in folder.iterdir() if p.suffix in (".json", ".xml") and not p.name.startswith("."))
+    for big in [p for p in files if p.stat().st_size > max_bytes]:
+        yield big.name, f"too large: {big.stat().st_size:,} bytes"
+    files = [p for p in files if p.stat().st_size <= max_bytes]
     files = [p for p in files if p.name != "package.json"]
     if limit is not None and limit < len(files):  # evenly spread over the folder, so every resource type has its turn
         files = [files[i * len(files) // limit] for i in range(limit)]
@@ -189,6 +201,21 @@ def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None) -> I
             yield path.name, made
             continue
         yield Pair(path.name, made[0], made[1], source, converted=made[2])
+        if mutate and made[2] == "json->xml":
+            yield from mutated_pairs(path.name, made[0], source)
+
+
+def mutated_pairs(label: str, raw: bytes, source: DefinitionSource, profiles: tuple[str, ...] = (),
+                  options: Options = DEFAULT) -> Iterator[Pair | tuple[str, str]]:
+    """The resource with each of fhir_format_mutations' faults, in both forms."""
+    doc = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+    for name, mutated in mutations(doc):
+        try:
+            xml = json_to_xml(mutated, source)
+        except (NotExpressible, ValueError) as exc:
+            yield f"{label} +{name}", f"{type(exc).__name__}: {str(exc)[:80]}"
+            continue
+        yield Pair(f"{label} +{name}", dump_json(mutated).encode(), xml, source, profiles, options, "json->xml")
 
 
 def report(name: str, results: list[Result], skipped: list[tuple[str, str]], show: int, only: str | None) -> None:
@@ -202,11 +229,13 @@ def report(name: str, results: list[Result], skipped: list[tuple[str, str]], sho
                 key = (classify(f, side, other), f"{side}-only {f[0]} {f[1]}")
                 classes[key] += 1
                 examples[key].append(f"{r.label}: {f[2] or '(document)'}")
-    print(f"{name}: {len(results)} resources compared, {len(skipped)} without a twin; verdicts differ on "
+    both = sum(not r.json_valid and not r.xml_valid for r in results)
+    print(f"{name}: {len(results)} resources compared ({both} invalid in both forms), {len(skipped)} without a "
+          f"twin; verdicts differ on "
           f"{len(differ)} (JSON valid/XML invalid {sum(r.json_valid for r in differ)}, "
           f"XML valid/JSON invalid {sum(r.xml_valid for r in differ)}); one-sided findings "
           f"{sum(classes.values())}")
-    for cls in ("content", "location", "xml-rule", "json-rule"):
+    for cls in ("content", "rule", "location", "xml-rule", "json-rule"):
         rows = {k: n for k, n in classes.items() if k[0] == cls}
         if not rows:
             continue
@@ -251,7 +280,9 @@ def main() -> None:
                         help="corpora to run (default: all)")
     parser.add_argument("--limit", type=int, help="N files of each folder corpus, evenly spread")
     parser.add_argument("--show", type=int, default=0, help="K instances of each class")
-    parser.add_argument("--class", dest="only", choices=["content", "location", "xml-rule", "json-rule"],
+    parser.add_argument("--mutate", action="store_true", help="also each JSON resource with each of "
+                        "fhir_format_mutations' faults (invalid twins)")
+    parser.add_argument("--class", dest="only", choices=["content", "rule", "location", "xml-rule", "json-rule"],
                         help="with --show: instances of this class only")
     args = parser.parse_args()
     cache = PackageCache(args.packages)
@@ -261,11 +292,11 @@ def main() -> None:
     corpora = args.corpus or ["tune", "ftc-examples", "r4-examples", "ukcore"]
     for name in corpora:
         if name == "tune":
-            pairs = tune_pairs(args.cases, cache)
+            pairs = tune_pairs(args.cases, cache, args.mutate)
         elif name == "ftc-examples":
-            pairs = folder_pairs(args.cases / "r4" / "examples", base, args.limit)
+            pairs = folder_pairs(args.cases / "r4" / "examples", base, args.limit, mutate=args.mutate)
         elif name == "r4-examples":
-            pairs = folder_pairs(args.packages / "r4ex" / "package", base, args.limit)
+            pairs = folder_pairs(args.packages / "r4ex" / "package", base, args.limit, mutate=args.mutate)
         else:
             pairs = ukcore_pairs(args.ukcore, args.limit)
         cpu = time.process_time()
