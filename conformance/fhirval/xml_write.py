@@ -75,16 +75,17 @@ class _Writer:
         if self.defs.source.structure(kind) is None:
             self.generic_members(el, {k: v for k, v in obj.items() if k != "resourceType"})
         else:
-            self.complex(el, obj, kind, kind)
+            self.complex(el, obj, kind, kind, resource=True)
         return el
 
-    def complex(self, el: Any, obj: Json, type_name: str, path: str) -> None:
-        """Write ``obj``'s properties into ``el``: attributes first, then children in definition order."""
+    def complex(self, el: Any, obj: Json, type_name: str, path: str, *, resource: bool = False) -> None:
+        """Write ``obj``'s properties into ``el``: attributes first, then children in definition order. A resource's
+        ``resourceType`` is its element's name; anywhere else (ExampleScenario.instance) it is an element."""
         defs = self.defs.children(type_name, path)
         position = {key: i for i, key in enumerate(defs)}
         members: list[tuple[int, int, str]] = []
         for order, key in enumerate(obj):
-            if key == "resourceType" or (key.startswith("_") and key[1:] in obj):
+            if (resource and key == "resourceType") or (key.startswith("_") and key[1:] in obj):
                 continue  # the shadow is written with its primitive
             base = key[1:] if key.startswith("_") else key
             attr = defs.get(key)

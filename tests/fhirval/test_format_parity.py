@@ -42,6 +42,13 @@ def test_writer_puts_elements_in_definition_order_and_keeps_decimals() -> None:
     assert [i for i in validate_bytes(xml.encode(), base_source()) if i.defect == "element-order"] == []
 
 
+def test_writer_keeps_an_element_named_resource_type() -> None:
+    # ExampleScenario.instance.resourceType is an element (the R4 spec's ExampleScenario-example lost it: 12 errors)
+    scenario = {"resourceType": "ExampleScenario", "status": "draft",
+                "instance": [{"resourceId": "a", "resourceType": "Patient"}]}
+    assert _round_trip(scenario) == scenario
+
+
 def test_writer_refuses_what_xml_cannot_say() -> None:
     try:
         json_to_xml({"resourceType": "Patient", "a b": 1}, base_source())
