@@ -31,7 +31,7 @@ def test_whitespace_and_narrative_text_are_not_text_content() -> None:
 def _transaction(method: str, btype: str = "transaction", full_url: str | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
                                           "code": {"text": "x"}, "subject": {"reference": "Patient/1"}},
-                             "request": {"method": method, "url": "Observation/o1" if method == "PUT" else "Observation"}}
+                             "request": {"method": method, "url": "Observation/o1"}}
     if full_url:
         entry["fullUrl"] = full_url
     return {"resourceType": "Bundle", "type": btype, "entry": [entry]}
