@@ -202,16 +202,21 @@ class _Converter:
                 continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
             out[attr] = value
         groups: dict[str, list[Any]] = {}
+        # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
+        # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
+        stray = self.stray_text
+        text = el.text
+        if text and not text.isspace():
+            if stray is None:
+                out["#text"] = text.strip()
+            else:
+                stray.append((loc, text.strip()))
         for child in el:
+            if stray is not None and (tail := child.tail) and not tail.isspace():
+                stray.append((loc, tail.strip()))
             if not isinstance(child.tag, str):
                 continue
             groups.setdefault(etree.QName(child).localname, []).append(child)
-        if self.stray_text is not None:
-            # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
-            # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
-            self.stray_text.extend((loc, t.strip()) for t in (el.text, *(c.tail for c in el)) if t and t.strip())
-        elif el.text and el.text.strip():
-            out["#text"] = el.text.strip()
         self.check_order(el, defs, loc)
         for name, elements in groups.items():
             self.member(out, name, elements, defs, type_name, loc)
