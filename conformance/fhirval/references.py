@@ -322,12 +322,14 @@ def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None
 
 
 def _posted_entry(bundle: Json, resource: Json) -> bool:
-    """Whether the entry holding ``resource`` is a POST (its request's method)."""
-    for entry in bundle.get("entry") or ():
-        if isinstance(entry, dict) and entry.get("resource") is resource:
-            request = entry.get("request")
-            return isinstance(request, dict) and request.get("method") == "POST"
-    return False
+    """Whether the entry holding ``resource`` is a POST."""
+    return any(isinstance(e, dict) and e.get("resource") is resource and posted(e) for e in bundle.get("entry") or ())
+
+
+def posted(entry: Json) -> bool:
+    """Whether a Bundle entry's request is a POST (R4 lets only a POST omit its fullUrl)."""
+    request = entry.get("request")
+    return isinstance(request, dict) and request.get("method") == "POST"
 
 
 def _in_bundle_entry(w: Walker) -> bool:
