@@ -18,7 +18,8 @@ type-checks the parsed expression against the element's types (``checkOnTypes``)
 inference, so only its plainest case is done here: a search expression made of dotted names joined by ``|``
 (``Patient.birthdate``) whose names each some focus type has, from the parameter's bases on (a name none has
 is FHIRPATH_UNKNOWN_NAME, thrown by ``FHIRPathEngine.executeType`` and reported as ED_SEARCH_EXPRESSION_ERROR).
-A step past a primitive, or onto a type that is not loaded, ends the judgement (nothing is said).
+A step past a primitive, or onto a type that is not loaded, ends the judgement (nothing is said). A
+profile's own invariants are typed further, on the element they sit on: constraint_types.
 """
 
 from __future__ import annotations
