@@ -20,7 +20,10 @@ name found on no type there is no error).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from fhirpathpy.parser import parse
 
 from conformance.fhirval.definition_expressions import _child, _holders, _type_and_ancestors
 
@@ -135,6 +138,12 @@ def _function_parts(functn: Any) -> tuple[str, list[Any]]:
     name = kids[0].get("text", "") if kids else ""
     params = (kids[1].get("children") or []) if len(kids) > 1 and kids[1].get("type") == "ParamList" else []
     return name, params
+
+
+@lru_cache(maxsize=4096)
+def parsed(expression: str) -> Any:
+    """fhirpathpy's parse tree (read only here; cached: profiles repeat their bases' invariants)."""
+    return parse(expression)  # type: ignore[no-untyped-call]
 
 
 def unknown_name(w: Walker, tree: Any, context: Node) -> UnknownName | None:

@@ -27,8 +27,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from fhirpathpy.parser import parse as fhirpath_parse
-
 from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.index import CHOICE_SUFFIX, Node, structure_index
 from conformance.fhirval.source import items
@@ -59,8 +57,7 @@ def _type_check(w: Walker, sd: Json, ed: Any, constraint: Json, where: str) -> N
         return
     from conformance.fhirval import constraint_types  # it types with this module's _holders and _child
 
-    tree = fhirpath_parse(constraint["expression"])  # type: ignore[no-untyped-call]
-    found = constraint_types.unknown_name(w, tree, context)
+    found = constraint_types.unknown_name(w, constraint_types.parsed(constraint["expression"]), context)
     if found is not None:
         w.sink.error("fhirpath-syntax", where, f"the expression of the invariant {constraint.get('key')} "
                                                f"{constraint['expression']!r} names {found.name!r}, which is not "
