@@ -86,10 +86,10 @@ def xml_to_json(
     JSON's properties have no order, XML's elements follow the definition's (InstanceValidator
     VALIDATION_VAL_PROFILE_OUTOFORDER, an error, for every element with a definition other than an XML attribute).
     ``undefined`` collects (element path, what) for what FHIR's XML form does not allow and JSON cannot show, left
-    out of the JSON: an attribute that is no ``xmlAttr`` property (``<Patient id="x">``: Resource.id is an element),
-    an ``xmlAttr`` property given as an element (``<extension><url value="..."/>``), and text directly inside a FHIR
-    element (XmlParser.parseChildren: UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__, UNDEFINED_ELEMENT_,
-    TEXT_SHOULD_NOT_BE_PRESENT, all errors). Without the list, they are kept in the JSON as unknown properties.
+    out of the JSON: an attribute that is no ``xmlAttr`` property (``<Patient id="x">``: Resource.id is an element)
+    and an ``xmlAttr`` property given as an element (``<extension><url value="..."/>``) (XmlParser.parseChildren:
+    UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__, UNDEFINED_ELEMENT_, both errors). Without the list, they are
+    kept in the JSON as unknown properties. (Text inside a FHIR element: :func:`element_to_json`'s ``stray_text``.)
     """
     return element_to_json(parse_xml(data), source, parse_float=parse_float, allow_no_namespace=allow_no_namespace,
                            out_of_order=out_of_order, undefined=undefined)
@@ -102,11 +102,14 @@ def element_to_json(
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
     out_of_order: list[tuple[str, str, str]] | None = None,
+    stray_text: list[tuple[str, str]] | None = None,
     undefined: list[tuple[str, str]] | None = None,
 ) -> Json:
-    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
+    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting).
+    ``stray_text`` collects (element path, text) for text content of FHIR elements, which is not kept."""
     converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
     converter.out_of_order = out_of_order
+    converter.stray_text = stray_text
     converter.undefined = undefined
     return converter.resource(root, "")
 
@@ -146,6 +149,7 @@ class _Converter:
         self._children: dict[str, dict[str, dict[str, Json]]] = {}
         self._kinds: dict[str, str | None] = {}
         self.out_of_order: list[tuple[str, str, str]] | None = None
+        self.stray_text: list[tuple[str, str]] | None = None
         self.undefined: list[tuple[str, str]] | None = None
 
     def check_order(self, el: Any, defs: dict[str, Json], loc: str) -> None:
@@ -217,16 +221,21 @@ class _Converter:
                 continue
             out[attr] = value
         groups: dict[str, list[Any]] = {}
+        # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
+        # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
+        stray = self.stray_text
+        text = el.text
+        if text and not text.isspace():
+            if stray is None:
+                out["#text"] = text.strip()
+            else:
+                stray.append((loc, text.strip()))
         for child in el:
+            if stray is not None and (tail := child.tail) and not tail.isspace():
+                stray.append((loc, tail.strip()))
             if not isinstance(child.tag, str):
                 continue
             groups.setdefault(etree.QName(child).localname, []).append(child)
-        # every text node directly inside (before the first child, and each child's tail), as XmlUtil.getDirectText
-        text = " ".join(t.strip() for t in (el.text, *(c.tail for c in el)) if t and t.strip())
-        if text and self.undefined is not None:
-            self.undefined.append((loc, f"text is not allowed directly inside <{_local(el)[1]}>: {text[:60]!r}"))
-        elif text:
-            out["#text"] = text
         self.check_order(el, defs, loc)
         for name, elements in groups.items():
             self.member(out, name, elements, defs, type_name, loc)

@@ -97,12 +97,6 @@ def test_an_xml_attribute_property_given_as_an_element_is_undefined() -> None:
     assert _xml_errors(f'<id value="p"/>{_DIV}<name id="n1"><family value="x"/></name>') == []
 
 
-def test_text_after_a_child_element_is_reported() -> None:
-    # HL7 reads all the element's direct text (TEXT_SHOULD_NOT_BE_PRESENT); only the text before the first child was
-    assert _xml_errors(f'<id value="p"/>{_DIV}<name><family value="x"/>stray</name>') == [
-        ("unknown-element", "Patient.name[0]")]
-
-
 def test_a_resource_with_no_content_is_an_error() -> None:
     # XmlParser.checkElement: ELEMENT_MUST_HAVE_SOME_CONTENT, also on the root
     issues = validate_bytes(f'<Patient {_NS}/>'.encode(), base_source())
