@@ -47,3 +47,36 @@ def test_a_value_set_listing_a_code_that_is_no_sctid() -> None:
           "compose": {"include": [{"system": SCT, "concept": [{"code": "1"}, {"code": "404684003"}]}]}}
     assert _errors(vs) == [("code-unknown", "ValueSet.compose.include[0].concept[0]")]
 
+
+def _filtered(system: str, *flts: tuple[str, str, str]) -> list[tuple[str, str]]:
+    vs = {"resourceType": "ValueSet", "url": "https://conformance.example/vs/f", "status": "active",
+          "compose": {"include": [{"system": system, "filter": [{"property": p, "op": o, "value": v}
+                                                                 for p, o, v in flts]}]}}
+    return _errors(vs)
+
+
+F = "ValueSet.compose.include[0].filter"
+
+
+def test_snomed_filters_as_hl7s_snomed_checker_judges_them() -> None:
+    # SnomedCTChecker.rulesForFilter / listPropertyNames, checked whether or not SNOMED CT is held
+    assert _filtered(SCT, ("concept", "is-a", "404684003"), ("concept", "descendent-of", "404684003"),
+                     ("363698007", "=", "39057004"), ("inactive", "=", "false"), ("constraint", "=", "<< 404684003"),
+                     ("not-a-listed-property", "not-in", "x")) == []
+    assert _filtered(SCT, ("1142143009", "not-in", "404684003")) == [("value-set-rule", f"{F}[0].op")]
+    assert _filtered(SCT, ("concept", "=", "404684003")) == [("value-set-rule", f"{F}[0].op")]
+    assert _filtered(SCT, ("expressions", "=", "1")) == [("value-set-rule", f"{F}[0].value")]
+    # the concept's value goes to HL7's server: one that is no SCTID is an unknown code there
+    assert _filtered(SCT, ("concept", "is-a", "something")) == [("value-set-rule", f"{F}[0].value")]
+    assert _filtered(SCT, ("concept", "in", "404684003,1")) == [("value-set-rule", f"{F}[0].value")]
+
+
+def test_filters_on_a_system_not_held_as_hl7s_general_checker_judges_them() -> None:
+    other = "https://conformance.example/cs/not-held"
+    assert _filtered(other, ("concept", "is-a", "x"), ("inactive", "=", "true"), ("parent", "regex", "1"),
+                     ("colour", "=", "red")) == []
+    assert _filtered(other, ("concept", "regex", "a.*")) == [("value-set-rule", f"{F}[0].op"),
+                                                           ("value-set-rule", f"{F}[0].property")]
+    assert _filtered(other, ("notSelectable", "=", "1")) == [("value-set-rule", f"{F}[0].value")]
+    assert _filtered(other, ("code", "exists", "yes")) == [("value-set-rule", f"{F}[0].op"),
+                                                         ("value-set-rule", f"{F}[0].value")]
