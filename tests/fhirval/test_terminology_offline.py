@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology_grammars import sctid
 from conformance.fhirval.validate import validate_resource
 
@@ -80,3 +82,28 @@ def test_filters_on_a_system_not_held_as_hl7s_general_checker_judges_them() -> N
     assert _filtered(other, ("notSelectable", "=", "1")) == [("value-set-rule", f"{F}[0].value")]
     assert _filtered(other, ("code", "exists", "yes")) == [("value-set-rule", f"{F}[0].op"),
                                                          ("value-set-rule", f"{F}[0].value")]
+
+
+CH = "https://conformance.example/cs/org-type"
+CH_CS: dict[str, Any] = {"resourceType": "CodeSystem", "url": CH, "status": "active", "content": "complete",
+                         "concept": [{"code": "med"}, {"code": "pharm"}, {"code": "vac"}]}
+CH_VS: dict[str, Any] = {"resourceType": "ValueSet", "url": "https://conformance.example/vs/org-type",
+                         "status": "active", "compose": {"include": [{"system": CH, "concept": [{"code": "pharm"},
+                                                                                                 {"code": "vac"}]}]}}
+
+
+def _map_errors(code: str, source: str) -> list[tuple[str, str]]:
+    cm = {"resourceType": "ConceptMap", "status": "draft", "sourceCanonical": source,
+          "group": [{"source": CH, "target": SCT, "element": [{"code": code, "target": [
+              {"code": "264358009", "equivalence": "equivalent"}]}]}]}
+    src = LayeredSource([base_source(), MemorySource([CH_CS, CH_VS])])
+    return [(i.defect, i.location) for i in validate_resource(cm, src) if i.is_error]
+
+
+def test_a_concept_maps_source_code_must_be_in_its_source_value_set() -> None:
+    # ConceptMapValidator.validateGroupElement: CONCEPTMAP_GROUP_SOURCE_CODE_INVALID_VS (withNoServer), an error
+    # for a complete code system
+    assert _map_errors("pharm", CH_VS["url"]) == []
+    assert _map_errors("med", CH_VS["url"]) == [("code-invalid", "ConceptMap.group[0].element[0].code")]
+    assert _map_errors("med", CH_VS["url"] + "|0.1.0") == [("code-invalid", "ConceptMap.group[0].element[0].code")]
+    assert _map_errors("med", "https://conformance.example/vs/not-held") == []
