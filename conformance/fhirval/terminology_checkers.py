@@ -37,8 +37,9 @@ _SNOMED_ATTRIBUTES = frozenset("""
     320091000221107
 """.split())
 _SNOMED: dict[str, Rule] = {
-    # SnomedCTChecker.rulesForFilter; ``constraint`` (ECL) goes to the server (checkFilterValue), not judged here
-    "constraint": ("string", False, frozenset({"="})),
+    # SnomedCTChecker.rulesForFilter; ``constraint`` (ECL) goes to the server (checkFilterValue), whose syntax
+    # errors are judged here for the simple forms (ecl.py)
+    "constraint": ("ecl", False, frozenset({"="})),
     "expressions": ("boolean", False, frozenset({"=", "in"})),
     "inactive": ("boolean", False, frozenset({"=", "in"})),
     "concept": ("code", True, frozenset({"is-a", "is-not-a", "in", "descendent-of", "descendent-leaf"})),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from conformance.fhirval import code_system_rules
+from conformance.fhirval import code_system_rules, ecl
 from conformance.fhirval.source import items
 from conformance.fhirval.terminology_checkers import GENERIC, Rule, has_own_checker, snomed_rule, unheld_rule
 from conformance.fhirval.terminology_grammars import GRAMMARS
@@ -160,6 +160,8 @@ def _check_filter(w: Walker, rule_for: Callable[[str], Rule | None], system: str
 def _value_problem(w: Walker, system: str, kind: str | None, own: bool, value: str) -> str | None:
     if kind == "boolean":
         return None if value in ("true", "false") else "must be true or false"
+    if kind == "ecl":
+        return ecl.problem(value)
     if kind == "code":
         if value.strip() != value:
             return "a code has no leading or trailing whitespace"

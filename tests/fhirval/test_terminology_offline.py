@@ -107,3 +107,16 @@ def test_a_concept_maps_source_code_must_be_in_its_source_value_set() -> None:
     assert _map_errors("med", CH_VS["url"]) == [("code-invalid", "ConceptMap.group[0].element[0].code")]
     assert _map_errors("med", CH_VS["url"] + "|0.1.0") == [("code-invalid", "ConceptMap.group[0].element[0].code")]
     assert _map_errors("med", "https://conformance.example/vs/not-held") == []
+
+
+@pytest.mark.parametrize(("value", "bad"), [
+    ("234234 << 234234", True), ("<< (", True), ("<< 404684003 )", True),
+    ("<< 404684003", False), ("<<404684003 |Clinical finding|", False), ("(< 19829001 OR < 301867009) MINUS 3", False),
+    ("^ 700043003", False), ("<< 404684003.363698007", False), ("*", False),
+    # forms this parser does not follow: not judged
+    ("<< 404684003 : 363698007 = << 39057004", False), ("descendantOf 404684003", False),
+    ("< 1 AND < 2 OR < 3", False), ('< 404684003 {{ term = "x" }}', False),
+])
+def test_a_snomed_constraint_filter_must_be_ecl(value: str, bad: bool) -> None:
+    # SnomedCTChecker.checkFilterValue: the server's ECL parse error, VALUESET_BAD_FILTER_VALUE_INVALID (an error)
+    assert _filtered(SCT, ("constraint", "=", value)) == ([("value-set-rule", f"{F}[0].value")] if bad else [])
