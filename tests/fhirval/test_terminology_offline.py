@@ -11,7 +11,7 @@ import pytest
 from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.source import MemorySource
-from conformance.fhirval.terminology_grammars import sctid
+from conformance.fhirval.terminology_grammars import loinc_code, sctid
 from conformance.fhirval.validate import validate_resource
 
 SCT = "http://snomed.info/sct"
@@ -29,6 +29,23 @@ def _errors(resource: dict[str, Any]) -> list[tuple[str, str]]:
 ])
 def test_an_sctid_is_six_to_eighteen_digits_with_a_verhoeff_check_digit(code: str, verdict: bool | None) -> None:
     assert sctid(code) is verdict
+
+
+@pytest.mark.parametrize(("code", "verdict"), [
+    ("8310-5", None), ("85354-9", None), ("LA6576-8", None), ("LP43571-6", None),  # well-formed: not judged here
+    ("8310-4", False),  # a wrong Mod 10 check digit
+    ("test", False), ("8310", False), ("8310-55", False),
+])
+def test_a_loinc_code_has_loincs_form(code: str, verdict: bool | None) -> None:
+    assert loinc_code(code) is verdict
+
+
+def test_a_loinc_supplement_listing_what_is_no_loinc_code() -> None:
+    # CodeSystemValidator: CODESYSTEM_CS_SUPP_INVALID_CODE, an error (HL7 asks its server about LOINC)
+    supplement = {"resourceType": "CodeSystem", "url": "https://conformance.example/cs/loinc-supp", "status": "active",
+                  "content": "supplement", "supplements": "http://loinc.org",
+                  "concept": [{"code": "8310-5"}, {"code": "test"}]}
+    assert [e for e in _errors(supplement) if e[0] == "code-unknown"] == [("code-unknown", "CodeSystem.concept[1]")]
 
 
 def _observation(code: str) -> dict[str, Any]:
