@@ -13,6 +13,7 @@ from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology_grammars import loinc_code, sctid
 from conformance.fhirval.validate import validate_resource
+from tests.fhirval.test_questionnaire_answers import UCUM, ext, judged, response
 
 SCT = "http://snomed.info/sct"
 
@@ -137,3 +138,20 @@ def test_a_concept_maps_source_code_must_be_in_its_source_value_set() -> None:
 def test_a_snomed_constraint_filter_must_be_ecl(value: str, bad: bool) -> None:
     # SnomedCTChecker.checkFilterValue: the server's ECL parse error, VALUESET_BAD_FILTER_VALUE_INVALID (an error)
     assert _filtered(SCT, ("constraint", "=", value)) == ([("value-set-rule", f"{F}[0].value")] if bad else [])
+
+
+def test_a_quantity_answers_unit_is_in_the_questions_unit_value_set() -> None:
+    # QuestionnaireValidator: validateCode(system, code, unitValueSet) not ok is
+    # QUESTIONNAIRE_QR_ITEM_DECIMAL_UNIT_FAIL_VS (an error), a unit without a code too; a value set not held is
+    # HL7's warning only
+    def answered(vs: str, quantity: dict[str, Any]) -> list[tuple[str, str]]:
+        item = {"type": "quantity", "extension": [ext("http://hl7.org/fhir/StructureDefinition/questionnaire-unitValueSet",
+                                                      valueCanonical=vs)]}
+        return judged(response(item, {"valueQuantity": {"value": 10, **quantity}}))
+
+    km = {"unit": "kilometer", "system": UCUM, "code": "km"}
+    where = [("questionnaire", "QuestionnaireResponse.item[0].answer[0].value.ofType(Quantity)")]
+    assert answered("http://hl7.org/fhir/ValueSet/ucum-units", km) == []
+    assert answered("http://hl7.org/fhir/ValueSet/jurisdiction", km) == where
+    assert answered("http://hl7.org/fhir/ValueSet/jurisdiction", {"unit": "kilometer", "system": UCUM}) == where
+    assert answered("https://conformance.example/vs/not-held", km) == []
