@@ -155,3 +155,24 @@ def test_a_quantity_answers_unit_is_in_the_questions_unit_value_set() -> None:
     assert answered("http://hl7.org/fhir/ValueSet/jurisdiction", km) == where
     assert answered("http://hl7.org/fhir/ValueSet/jurisdiction", {"unit": "kilometer", "system": UCUM}) == where
     assert answered("https://conformance.example/vs/not-held", km) == []
+
+
+def test_a_coding_answer_is_in_the_questions_answer_value_set() -> None:
+    # QuestionnaireValidator.validateAnswerCode: validateCode(coding, answerValueSet) not ok is
+    # QUESTIONNAIRE_QR_ITEM_BADOPTION, an error; a wrong display makes it not ok too (at the display's severity)
+    gender = "http://hl7.org/fhir/administrative-gender"
+    item = {"type": "choice", "answerValueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}
+    where = ("questionnaire", "QuestionnaireResponse.item[0].answer[0]")
+
+    def answered(coding: dict[str, Any], q_item: dict[str, Any] = item) -> list[tuple[str, str, str]]:
+        qr = response(q_item, {"valueCoding": coding})
+        return [(i.severity, i.defect, i.location) for i in validate_resource(qr, base_source())
+                if i.defect == "questionnaire"]
+
+    assert answered({"system": gender, "code": "male", "display": "Male"}) == []
+    assert answered({"system": gender, "code": "man"}) == [("error", *where)]
+    assert answered({"system": "http://hl7.org/fhir/item-type", "code": "string"}) == [("error", *where)]
+    assert answered({"system": gender, "code": "male", "display": "Australia"}) == [("warning", *where)]
+    assert answered({"display": "a man"}) == []  # no code: not judged here
+    not_held = {"type": "open-choice", "answerValueSet": "https://conformance.example/vs/not-held"}
+    assert answered({"system": gender, "code": "man"}, not_held) == []
