@@ -410,7 +410,7 @@ class ValueWalker:
         if tcode == "Coding" and isinstance(item, dict):
             check_coding(self.model.term, item, loc, self.sink, binding=binding,
                          in_codeable_concept=node.name == "coding",
-                         language=self._language() if "display" in item else None)
+                         language=self.language() if "display" in item else None)
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
@@ -427,7 +427,7 @@ class ValueWalker:
             self.constraints(node, item, _typed_path(node, tcode), loc)
 
 
-    def _language(self) -> str | None:
+    def language(self) -> str | None:
         """The language a display is judged in: the nearest enclosing resource's ``language`` (InstanceValidator
         checkLang sets the NodeStack's working language per resource; children inherit it), else None (en-US)."""
         for frame in reversed(self.frames):
