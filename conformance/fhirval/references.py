@@ -195,7 +195,8 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             resolved = fetch_checked(w, ref, loc)
             external = resolved is not None
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
-            rtype = rtype or resolved["resourceType"]
+            # a fetched target is of the type it has, whatever the reference says (checkReference: we.getType())
+            rtype = resolved["resourceType"] if external else rtype or resolved["resourceType"]
     allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
     if isinstance(declared, str) and not w.model.is_resource_type(declared) and "/" not in declared:
         # HL7's validator: an error only when the element's targets are restricted (REFERENCE_REF_WRONGTARGET);
