@@ -103,6 +103,9 @@ BEST_PRACTICE = {"Ignore": "ignore", "Hint": "hint", "Warning": "warning", "Erro
 REFERENCE_POLICY = {"IGNORE": "ignore", "CHECK_TYPE_IF_EXISTS": "check_type_if_exists", "CHECK_EXISTS": "check_exists",
                     "CHECK_EXISTS_AND_TYPE": "check_exists_and_type", "CHECK_VALID": "check_valid"}
 LATE_OPTIONS = ("validateReference", "enforceAggregationOutsideBundles")
+# HL7's runner's fetcher answers Patient/test with an empty Patient before it looks in the case folder: this folder
+# holds that one file, looked in first
+RUNNER_FETCH = Path(__file__).resolve().parent / "hl7_runner_fetch"
 
 
 @dataclass
@@ -220,7 +223,8 @@ def _offered(k: str, value: Any, t: dict[str, Any] | None = None) -> bool:
 def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
     """The options HL7's runner sets for a case (ValidationTests.java), as ours: its defaults where the case is
     silent (examples allowed, wrong displays an error, contained resources validated, references not fetched).
-    ``folder``: the case folder, where its fetcher finds a reference's file (ours: Options.reference_folder)."""
+    ``folder``: the case folder, where its fetcher finds a reference's file (ours: Options.reference_folders, after
+    RUNNER_FETCH)."""
     domain = t.get("allowed-extension-domain")
     return Options(
         extension_domains=(domain,) if isinstance(domain, str) else (),
@@ -236,7 +240,7 @@ def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
         crumb_trails=t.get("crumb-trail") is True,
         allow_comments=t.get("allow-comments") is True,
         validate_reference=REFERENCE_POLICY.get(str(t.get("validateReference")), "ignore"),
-        reference_folder=str(folder) if folder is not None else None,
+        reference_folders=(str(RUNNER_FETCH), str(folder)) if folder is not None else (),
         enforce_aggregation_outside_bundles=t.get("enforceAggregationOutsideBundles") is not False)
 
 

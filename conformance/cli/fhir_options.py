@@ -54,9 +54,10 @@ _FLAGS = (
                       "Parameters: check_exists and stronger look it up in --reference-folder (a missing one is an "
                       "error); check_exists_and_type also judges its type and aggregation, check_valid its target "
                       "profiles (HL7's ReferenceValidationPolicy)."),
-    click.option("--reference-folder", "reference_folder", type=click.Path(file_okay=False, exists=True),
-                 default=None, help="Local files references are looked up in, named as HL7's test runner names them "
-                                    "(Patient/x -> patient-x.json or .xml, then x.json); never a network call."),
+    click.option("--reference-folder", "reference_folders", type=click.Path(file_okay=False, exists=True),
+                 multiple=True, help="A folder of local files references are looked up in (repeatable: the first "
+                                     "that has one), named as HL7's test runner names them (Patient/x -> "
+                                     "patient-x.json or .xml, then x.json); never a network call."),
     click.option("--aggregation-outside-bundles/--no-aggregation-outside-bundles",
                  "enforce_aggregation_outside_bundles", default=True, show_default=True,
                  help="Whether a profile's 'bundled' aggregation binds outside a Bundle too (R4's reading; "
@@ -64,7 +65,7 @@ _FLAGS = (
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
             "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
-            "allow_comments", "validate_reference", "reference_folder", "enforce_aggregation_outside_bundles")
+            "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles")
 
 
 def option_flags(command: F) -> F:

@@ -43,7 +43,8 @@ class Options:
     ``allow_comments``: JSON input may hold ``//`` and ``/* */`` comments (-allow-comments, [allow-comments]).
     ``validate_reference``: what is checked of a reference that resolves neither contained nor in its Bundle or
     Parameters ([validateReference], HL7's ReferenceValidationPolicy; its runner's default IGNORE): ``check_exists``
-    and stronger fetch it from ``reference_folder`` (local files only, named as HL7's runner names them:
+    and stronger fetch it from ``reference_folders``, the first that has it (local files only, named as HL7's
+    runner names them:
     reference_fetch.py) and make one not found an error; ``check_exists_and_type`` and ``check_valid`` then judge its
     type against the element's targets and the aggregation modes, ``check_valid`` its target profiles too.
     ``enforce_aggregation_outside_bundles``: the ``bundled`` aggregation mode holds outside a Bundle too (HL7's
@@ -62,7 +63,7 @@ class Options:
     crumb_trails: bool = False
     allow_comments: bool = False
     validate_reference: str = "ignore"
-    reference_folder: str | None = None
+    reference_folders: tuple[str, ...] = ()
     enforce_aggregation_outside_bundles: bool = True
 
     def __post_init__(self) -> None:
@@ -72,6 +73,7 @@ class Options:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         object.__setattr__(self, "extension_domains", tuple(self.extension_domains))
+        object.__setattr__(self, "reference_folders", tuple(self.reference_folders))
 
     @property
     def fetches_references(self) -> bool:

@@ -3,7 +3,7 @@
 HL7's validator resolves a reference first where it stands (InstanceValidator.localResolve: ``#id`` in the
 container; otherwise up through the parents, a Bundle by its fullUrl rules, or the resources of a Parameters),
 and only then asks its fetcher (checkReference, resolve). Its test runner's fetcher reads the case folder
-(``fetch_file``); ours reads a folder the user names (Options.reference_folder) and nothing else: never a network.
+(``fetch_file``); ours reads the folders the user names (Options.reference_folders) and nothing else: never a network.
 A resource resolved any of these ways is judged against a target profile where it stands (``place_of``).
 """
 
@@ -119,7 +119,7 @@ class TargetWalker(ValueWalker):
         if not isinstance(ref, str) or ref.startswith("#"):
             return None
         local = self.resolve_here(ref)
-        return local if local is not None or self.options.reference_folder is None else self.fetch(ref)
+        return local if local is not None or not self.options.reference_folders else self.fetch(ref)
 
     def resolve_here(self, ref: str) -> Json | None:
         """A non-local reference resolved inside this document: up through the frames, the innermost Bundle
@@ -135,11 +135,12 @@ class TargetWalker(ValueWalker):
         return None
 
     def fetch(self, ref: str) -> Json | None:
-        """The resource the reference folder gives for ``ref`` (fetch_file), read once per validation; a reference
-        to the root resource by its Type/id is the root itself (HL7 seeds its fetch cache with it)."""
+        """The resource the first reference folder that has it gives for ``ref`` (fetch_file), read once per
+        validation; a reference to the root resource by its Type/id is the root itself (HL7 seeds its fetch cache
+        with it)."""
         if ref not in self.fetched:
-            folder = self.options.reference_folder
-            found = fetch_file(Path(folder), ref, self.model.source) if folder is not None else None
+            found = next((r for r in (fetch_file(Path(f), ref, self.model.source)
+                                      for f in self.options.reference_folders) if r is not None), None)
             self.fetched[ref] = found
             if found is not None:
                 self.external[id(found)] = ref

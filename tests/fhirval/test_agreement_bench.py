@@ -243,6 +243,6 @@ def test_validate_reference_is_offered_to_tuning_cases_only(corpus: Path) -> Non
     steps, optioned = _bench().select(corpus)
     tuned = next(s for s in steps if s.name == "tuned-refs [base]")
     assert not tuned.held_out and tuned.options.validate_reference == "check_exists_and_type"
-    assert tuned.options.reference_folder == str(v) and not tuned.options.enforce_aggregation_outside_bundles
+    assert tuned.options.reference_folders[-1] == str(v) and not tuned.options.enforce_aggregation_outside_bundles
     assert next(s for s in steps if s.name == "bad [base]").options.validate_reference == "ignore"
     assert optioned["validateReference"] == ["refs"]

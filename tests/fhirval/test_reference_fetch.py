@@ -84,11 +84,11 @@ def test_a_reference_is_looked_up_only_under_a_policy_that_asks_it_to_exist(tmp_
            "subject": {"reference": "Patient/gone"}, "performer": [{"reference": "Patient/here"}],
            "focus": [{"reference": "http://example.org/fhir/Patient/1"}]}
     assert _errors(obs, base_source()) == []  # IGNORE, HL7's runner's default
-    assert _errors(obs, base_source(), reference_folder=folder, validate_reference="check_type_if_exists") == []
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_type_if_exists") == []
     # REFERENCE_REF_CANTRESOLVE for the one not found; an example URL passes while examples are allowed
-    assert _errors(obs, base_source(), reference_folder=folder, validate_reference="check_exists") == [
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_exists") == [
         "reference-unresolved@Observation.subject.reference"]
-    assert _errors(obs, base_source(), reference_folder=folder, validate_reference="check_exists",
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_exists",
                    allow_examples=False) == ["reference-unresolved@Observation.focus[0].reference",
                                              "reference-unresolved@Observation.subject.reference"]
 
@@ -98,12 +98,12 @@ def test_a_fetched_targets_type_is_judged_only_by_a_policy_that_checks_types(tmp
                                                    "actual": True}})
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
            "subject": {"reference": "Patient/g"}, "performer": [{"reference": "Patient/g"}]}
-    assert _errors(obs, base_source(), reference_folder=folder, validate_reference="check_exists") == []
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_exists") == []
     # Observation.performer does not allow a Group (subject does): the Group found there is
     # REFERENCE_REF_BADTARGETTYPE and (not validating it) REFERENCE_REF_CANTMATCHTYPE
-    assert _errors(obs, base_source(), reference_folder=folder, validate_reference="check_exists_and_type") == [
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_exists_and_type") == [
         "reference-target@Observation.performer[0]", "reference-target@Observation.performer[0]"]
-    assert _errors(obs, base_source(), reference_folder=folder, validate_reference="check_valid") == [
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_valid") == [
         "reference-target@Observation.performer[0]"]
 
 
@@ -115,12 +115,12 @@ def test_check_valid_judges_a_fetched_target_against_the_target_profile(tmp_path
                                 "good-target.json": _patient("good-target", "other")})
     linked_bad = _patient("source", "other", "Patient/bad-target")
     linked_good = _patient("source", "other", "Patient/good-target")
-    opts: dict[str, Any] = {"reference_folder": folder, "validate_reference": "check_valid"}
+    opts: dict[str, Any] = {"reference_folders": (folder,), "validate_reference": "check_valid"}
     assert _errors(linked_bad, source, (_OTHER,)) == []  # not fetched by default
     assert _errors(linked_bad, source, (_OTHER,), **opts) == ["reference-target@Patient.link[0].other"]
     assert _errors(linked_good, source, (_OTHER,), **opts) == []
     # only type checked: the target profile is not validated (REFERENCE_REF_CANTMATCHTYPE needs a wrong type)
-    assert _errors(linked_bad, source, (_OTHER,), reference_folder=folder,
+    assert _errors(linked_bad, source, (_OTHER,), reference_folders=(folder,),
                    validate_reference="check_exists_and_type") == []
 
 
@@ -132,7 +132,7 @@ def test_a_circle_back_to_the_resource_being_validated_is_taken_as_valid(tmp_pat
     good_relay = _patient("relay2", "other", "Patient/source2")
     folder = _folder(tmp_path, {"relay1.json": bad_relay, "relay2.json": good_relay,
                                 "source2.json": _patient("source2", "male", "Patient/relay2")})
-    opts: dict[str, Any] = {"reference_folder": folder, "validate_reference": "check_valid"}
+    opts: dict[str, Any] = {"reference_folders": (folder,), "validate_reference": "check_valid"}
     # valid source, invalid relay that refers back: the relay fails the profile
     assert _errors(_patient("source1", "other", "Patient/relay1"), source, (_OTHER,), **opts) == [
         "reference-target@Patient.link[0].other"]
@@ -188,8 +188,8 @@ def test_a_fetched_target_meets_bundled_only_where_it_is_not_enforced(tmp_path: 
            "subject": {"reference": "Patient/p"}}
     aggregation = ["reference-aggregation@Encounter.subject"]
     assert _errors(enc, source, (_ENCOUNTER,)) == aggregation  # not found: REFERENCE_REF_NOTFOUND_BUNDLE
-    typed: dict[str, Any] = {"reference_folder": folder, "validate_reference": "check_exists_and_type"}
+    typed: dict[str, Any] = {"reference_folders": (folder,), "validate_reference": "check_exists_and_type"}
     assert _errors(enc, source, (_ENCOUNTER,), **typed) == aggregation  # external: REFERENCE_REF_AGGREGATION
     assert _errors(enc, source, (_ENCOUNTER,), enforce_aggregation_outside_bundles=False, **typed) == []
     # found, but a policy that does not check types does not judge aggregation (checkReference: pol.checkType())
-    assert _errors(enc, source, (_ENCOUNTER,), reference_folder=folder, validate_reference="check_exists") == []
+    assert _errors(enc, source, (_ENCOUNTER,), reference_folders=(folder,), validate_reference="check_exists") == []
