@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import Json
+from conformance.fhirval.index import TypeRef
+from conformance.fhirval.source import Json, canonical_resource, search_parameter
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -63,3 +64,41 @@ def check_aggregation(w: Walker, ref: str, kind: str | None, modes: tuple[str, .
         shown_kind = {"internal": "bundled", "external": "external (not in the Bundle)"}.get(kind, kind)
         w.sink.error("reference-aggregation", loc, f"{ref!r} is {shown_kind}, which the profile's aggregation "
                                                    f"({shown}) does not allow")
+
+
+_KINDS = ("StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "Questionnaire", "Measure",
+          "OperationDefinition")  # the canonical resources the definition sources index by url
+
+
+def _held_as(w: Walker, kind: str, url: str) -> bool:
+    source = w.model.source
+    if kind == "StructureDefinition":
+        return source.structure(url) is not None
+    if kind == "ValueSet":
+        return source.value_set(url) is not None
+    if kind == "CodeSystem":
+        return source.code_system(url) is not None
+    if kind == "SearchParameter":
+        return search_parameter(source, url) is not None
+    return canonical_resource(source, kind, url) is not None
+
+
+def check_canonical_type(w: Walker, url: str, tref: TypeRef | None, loc: str) -> None:
+    """Under a policy that checks types, a canonical found among the loaded definitions must be of a type its
+    element's target profiles allow (InstanceValidator.checkPrimitive, isCorrectCanonicalType:
+    TYPE_SPECIFIC_CHECKS_DT_CANONICAL_TYPE). No targets, or Resource / CanonicalResource, allow any; a target
+    profile not loaded, an example URL (HL7's runner does not resolve them) or a URL not held is not judged."""
+    if tref is None or not tref.target_profiles or url.startswith("#") or "example.org" in url:
+        return
+    allowed: set[str] = set()
+    for profile in tref.target_profiles:
+        name = w.model.sd_type(profile)
+        if name in ("Resource", "CanonicalResource", "MetadataResource") or not w.model.is_resource_type(name):
+            return
+        allowed.add(name)
+    if any(_held_as(w, kind, url) for kind in allowed if kind in _KINDS):
+        return
+    found = next((kind for kind in _KINDS if kind not in allowed and _held_as(w, kind, url)), None)
+    if found is not None:
+        w.sink.error("reference-target", loc, f"the canonical {url!r} is a {found}, but this element may refer only "
+                                              f"to {', '.join(sorted(allowed))}")

@@ -193,3 +193,22 @@ def test_a_fetched_target_meets_bundled_only_where_it_is_not_enforced(tmp_path: 
     assert _errors(enc, source, (_ENCOUNTER,), enforce_aggregation_outside_bundles=False, **typed) == []
     # found, but a policy that does not check types does not judge aggregation (checkReference: pol.checkType())
     assert _errors(enc, source, (_ENCOUNTER,), reference_folders=(folder,), validate_reference="check_exists") == []
+
+
+# ---- a canonical's target type, under a policy that checks types (TYPE_SPECIFIC_CHECKS_DT_CANONICAL_TYPE) -------
+
+def test_a_canonical_found_must_be_of_a_type_its_targets_allow() -> None:
+    gender_vs = "http://hl7.org/fhir/ValueSet/administrative-gender"
+    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": gender_vs, "status": "in-progress"}
+    assert _errors(qr, base_source()) == []
+    assert _errors(qr, base_source(), validate_reference="check_exists_and_type") == [
+        "reference-target@QuestionnaireResponse.questionnaire"]
+    assert _errors(qr, base_source(), validate_reference="check_exists") == []  # checks existence only
+    # canonical(ValueSet): a ValueSet passes, the CodeSystem of the same codes does not; an unknown URL is not judged
+    vs = {"resourceType": "ValueSet", "status": "draft", "compose": {"include": [{"valueSet": [gender_vs]}]}}
+    assert _errors(vs, base_source(), validate_reference="check_valid") == []
+    vs["compose"]["include"][0]["valueSet"] = ["http://hl7.org/fhir/administrative-gender"]
+    assert _errors(vs, base_source(), validate_reference="check_valid") == [
+        "reference-target@ValueSet.compose.include[0].valueSet[0]"]
+    vs["compose"]["include"][0]["valueSet"] = ["https://conformance.example/ValueSet/unknown"]
+    assert _errors(vs, base_source(), validate_reference="check_valid") == []
