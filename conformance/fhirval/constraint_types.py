@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fhirpathpy.parser import parse
 
-from conformance.fhirval.definition_expressions import _child, _holders, _type_and_ancestors
+from conformance.fhirval.type_names import child, holders, type_and_ancestors
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -116,11 +116,11 @@ class _Typer:
             return focus  # HL7's "special case for start up": the focus type's name or an ancestor's
         found: list[Node] = []
         for node in focus:
-            holders = _holders(self.w, node)
-            if holders is None:
+            owners = holders(self.w, node)
+            if owners is None:
                 return None  # a primitive, Resource or a type not loaded: HL7 knows more than we do here
-            for holder in holders:
-                found += _child(holder, name)
+            for holder in owners:
+                found += child(holder, name)
         if not found:
             raise UnknownName(name, sorted({t.code for n in focus for t in n.types} or {n.path for n in focus}))
         return found
@@ -129,7 +129,7 @@ class _Typer:
         names: set[str] = set()
         for node in focus:
             for code in ([node.path] if "." not in node.path else []) + [t.code for t in node.types]:
-                names |= _type_and_ancestors(self.w, code)
+                names |= type_and_ancestors(self.w, code)
         return names
 
 
