@@ -73,7 +73,7 @@ def _packages(root: Path, t: dict[str, Any], cache: PackageCache) -> tuple[list[
 
 def _need(root: Path, t: dict[str, Any], missing: list[str], held: list[Path]) -> str:
     """Why the measure leaves the case (or its profile step) out, as the bench decides it."""
-    options = [k for k in OPTIONS_NOT_OFFERED if k in t and not _offered(k, t[k])]
+    options = [k for k in OPTIONS_NOT_OFFERED if k in t and not _offered(k, t[k], t)]
     if options:
         return "option " + ",".join(options)
     if missing:

@@ -98,6 +98,14 @@ OPTIONS_NOT_OFFERED = ("security-checks", "validateReference", "validateContains
 # validateContains: HL7's ContainedReferenceValidationPolicy -> Options.contained
 CONTAINED = {"CHECK_VALID": "valid", "CHECK_TYPE": "type", "IGNORE": "ignore"}
 BEST_PRACTICE = {"Ignore": "ignore", "Hint": "hint", "Warning": "warning", "Error": "error"}
+# validateReference: HL7's ReferenceValidationPolicy -> Options.validate_reference (the runner's fetcher reads the
+# case folder: ours reads the same files, reference_targets.fetch_file)
+REFERENCE_POLICY = {"IGNORE": "ignore", "CHECK_TYPE_IF_EXISTS": "check_type_if_exists", "CHECK_EXISTS": "check_exists",
+                    "CHECK_EXISTS_AND_TYPE": "check_exists_and_type", "CHECK_VALID": "check_valid"}
+LATE_OPTIONS = ("validateReference", "enforceAggregationOutsideBundles")
+# HL7's runner's fetcher answers Patient/test with an empty Patient before it looks in the case folder: this folder
+# holds that one file, looked in first
+RUNNER_FETCH = Path(__file__).resolve().parent / "hl7_runner_fetch"
 
 
 @dataclass
@@ -164,7 +172,7 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
     url = profile if profile and re.match(r"^[a-z]+:", profile) else None
     return Step(f"{t['name']} [{label}]", folder / t["file"], count, digest % 2 == 1,
                 tuple(folder / s for s in supporting if s != url), folder / profile if profile and not url else None,
-                case_options(t), expected_messages=msgs, expected_issues=tuple(errors),
+                case_options(t, folder), expected_messages=msgs, expected_issues=tuple(errors),
                 renamed_outcome=renamed_used, profile_url=url)
 
 
@@ -195,9 +203,14 @@ def package_path(root: Path, spec: str, cache: PackageCache | None) -> Path | No
     return cache.find(name, version or None) if cache is not None else None
 
 
-def _offered(k: str, value: Any) -> bool:
+def _offered(k: str, value: Any, t: dict[str, Any] | None = None) -> bool:
     """An option ours has, with a value ours takes (ValidationTests.java reads each: a boolean, the name of one of
-    HL7's enum constants, or for noHtmlInMarkdown and for-publication the key's presence or "true")."""
+    HL7's enum constants, or for noHtmlInMarkdown and for-publication the key's presence or "true").
+    validateReference and enforceAggregationOutsideBundles are offered to a tuning (even-hash) case ``t`` only:
+    their odd-hash cases were run as diagnostics before ours had them, so they cannot count as unseen."""
+    if k in LATE_OPTIONS:
+        return t is not None and "file" in t and not _held_out(t) and (
+            value in REFERENCE_POLICY if k == "validateReference" else isinstance(value, bool))
     return ((k in ("examples", "security-checks", "no-experimental-content") and isinstance(value, bool))
             or (k == "wrong-displays" and value in ("warning", "error"))
             or (k == "assumeValidRestReferences" and isinstance(value, bool))
@@ -207,9 +220,11 @@ def _offered(k: str, value: Any) -> bool:
             or k in ("noHtmlInMarkdown", "for-publication"))
 
 
-def case_options(t: dict[str, Any]) -> Options:
+def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
     """The options HL7's runner sets for a case (ValidationTests.java), as ours: its defaults where the case is
-    silent (examples allowed, wrong displays an error, contained resources validated)."""
+    silent (examples allowed, wrong displays an error, contained resources validated, references not fetched).
+    ``folder``: the case folder, where its fetcher finds a reference's file (ours: Options.reference_folders, after
+    RUNNER_FETCH)."""
     domain = t.get("allowed-extension-domain")
     return Options(
         extension_domains=(domain,) if isinstance(domain, str) else (),
@@ -223,7 +238,15 @@ def case_options(t: dict[str, Any]) -> Options:
         best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "warning"),
         assume_valid_rest_references=t.get("assumeValidRestReferences") is True,
         crumb_trails=t.get("crumb-trail") is True,
-        allow_comments=t.get("allow-comments") is True)
+        allow_comments=t.get("allow-comments") is True,
+        validate_reference=REFERENCE_POLICY.get(str(t.get("validateReference")), "ignore"),
+        reference_folders=(str(RUNNER_FETCH), str(folder)) if folder is not None else (),
+        enforce_aggregation_outside_bundles=t.get("enforceAggregationOutsideBundles") is not False)
+
+
+def _held_out(t: dict[str, Any]) -> bool:
+    """The bench's split: a case whose file's hash is odd is held out."""
+    return int(hashlib.sha256(t["file"].encode()).hexdigest(), 16) % 2 == 1
 
 
 def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], dict[str, list[str]]]:
@@ -243,7 +266,7 @@ def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], d
         if terminology and (t.get("module") not in LOCAL_TERMINOLOGY_MODULES or t.get("tags")
                             or needs_server(root, t, packages[0])):
             continue
-        options = [k for k in OPTIONS_NOT_OFFERED if k in t and not _offered(k, t[k])]
+        options = [k for k in OPTIONS_NOT_OFFERED if k in t and not _offered(k, t[k], t)]
         if options:
             for k in options:
                 optioned.setdefault(k, []).append(t["name"])
@@ -258,7 +281,7 @@ def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], d
         if isinstance(prof, dict) and isinstance(prof.get("source"), str) and prof.get("use-test") is not False:
             extra = package_files(root, prof, cache) if any(k in prof for k in PACKAGES) else extra
             blocked = [k for k in (*NEEDS_MORE, *OPTIONS_NOT_OFFERED)
-                       if k in prof and not (k in PACKAGES and extra is not None) and not _offered(k, prof[k])]
+                       if k in prof and not (k in PACKAGES and extra is not None) and not _offered(k, prof[k], t)]
             for k in blocked:
                 optioned.setdefault(f"profile step: {k}", []).append(t["name"])
             step = None if blocked else _step(root, t, prof.get("java"), "profile", [

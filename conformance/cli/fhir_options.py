@@ -11,7 +11,13 @@ from typing import Any, TypeVar
 
 import click
 
-from conformance.fhirval.options import BEST_PRACTICE_LEVELS, CONTAINED_POLICIES, HTML_IN_MARKDOWN, Options
+from conformance.fhirval.options import (
+    BEST_PRACTICE_LEVELS,
+    CONTAINED_POLICIES,
+    HTML_IN_MARKDOWN,
+    REFERENCE_POLICIES,
+    Options,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,10 +48,24 @@ _FLAGS = (
                  help="Say, as information, each profile a resource is validated against (HL7's -crumb-trails)."),
     click.option("--best-practice", "best_practice", type=click.Choice(BEST_PRACTICE_LEVELS), default="warning",
                  show_default=True, help="The level of a failed best-practice invariant (HL7's -best-practice)."),
+    click.option("--validate-references", "validate_reference", type=click.Choice(REFERENCE_POLICIES),
+                 default="ignore", show_default=True,
+                 help="What is checked of a reference that resolves neither contained nor in its Bundle or "
+                      "Parameters: check_exists and stronger look it up in --reference-folder (a missing one is an "
+                      "error); check_exists_and_type also judges its type and aggregation, check_valid its target "
+                      "profiles (HL7's ReferenceValidationPolicy)."),
+    click.option("--reference-folder", "reference_folders", type=click.Path(file_okay=False, exists=True),
+                 multiple=True, help="A folder of local files references are looked up in (repeatable: the first "
+                                     "that has one), named as HL7's test runner names them (Patient/x -> "
+                                     "patient-x.json or .xml, then x.json); never a network call."),
+    click.option("--aggregation-outside-bundles/--no-aggregation-outside-bundles",
+                 "enforce_aggregation_outside_bundles", default=True, show_default=True,
+                 help="Whether a profile's 'bundled' aggregation binds outside a Bundle too (R4's reading; "
+                      "HL7's enforceAggregationOutsideBundles)."),
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
             "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
-            "allow_comments")
+            "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles")
 
 
 def option_flags(command: F) -> F:

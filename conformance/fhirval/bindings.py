@@ -258,21 +258,27 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
         _check_display(term, system, code, coding["display"], loc, sink, language, display_binding)
 
 
+def wrong_display(term: Terminology, system: str, code: str, display: str, language: str | None) -> bool:
+    """Whether ValueSetValidator finds the display wrong for a code of a CodeSystem held here."""
+    concept = term.concept(system, code)
+    cs = term.code_system(system)
+    # ValueSetValidator judges displays only in a CodeSystem it can use (complete, fragment): one with example
+    # content goes to HL7's terminology server, whose answer is not known here
+    return not (concept is None or cs is None or cs.get("content", "complete") not in ("complete", "fragment")
+                or display_matches(display, concept, cs.get("language"), language))
+
+
 def _check_display(term: Terminology, system: str, code: str, display: str, loc: str, sink: Sink,
                    language: str | None, binding: Json | None) -> None:
     """A wrong display: a warning unless asked for an error (HL7's default): UK Core 2.0.2's own examples write
     'In person' for 'In-person', and a display is for people; the code is what systems act on."""
-    concept = term.concept(system, code)
-    cs = term.code_system(system)
-    if concept is None or cs is None or cs.get("content", "complete") not in ("complete", "fragment") \
-            or display_matches(display, concept, cs.get("language"), language):
-        # ValueSetValidator judges displays only in a CodeSystem it can use (complete, fragment): one with example
-        # content goes to HL7's terminology server, whose answer is not known here
+    if not wrong_display(term, system, code, display, language):
         return
     vs_url = binding.get("valueSet") if binding is not None and binding.get("strength") != "example" else None
     if isinstance(vs_url, str) and value_set_display(term.value_set(_vs_name(vs_url)), system, code, display,
                                                      language, term.value_set):
         return  # ValueSetValidator validates against the bound value set, whose own display it accepts (R4 runner)
+    concept = term.concept(system, code) or {}
     valid = sorted({concept["display"]} if isinstance(concept.get("display"), str) else set())
     sink.display("code-display", f"{loc}.display",
                  f"wrong display {display!r} for {system}#{code}: "

@@ -7,7 +7,9 @@ a fragment makes it a warning, which is not reported here), comparing codes exac
 .getCode``), not in any case as a value set does. Only a CodeSystem held here, at the version the group names if it
 names one, is consulted; systems judged by grammar or a checker of their own (SNOMED CT,
 LOINC, UCUM...) are left alone, as HL7 asks a terminology server about those. The map's own ``source`` and
-``target`` name value sets, not code systems (CONCEPTMAP_VS_NOT_A_VS).
+``target`` name value sets, not code systems (CONCEPTMAP_VS_NOT_A_VS); a code of a held complete code system
+must also be in the map's source (target) value set where that one is held and answers locally
+(CONCEPTMAP_GROUP_SOURCE_CODE_INVALID_VS / _TARGET_CODE_INVALID_VS: ``validateCode`` with ``withNoServer``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from conformance.fhirval.terminology_grammars import GRAMMARS
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
+    from conformance.fhirval.terminology import Expansion
 
 
 def check(w: Walker, cm: Json, loc: str) -> None:
     _check_scopes(w, cm, loc)
+    scopes = {side: _scope(w, cm, side) for side in ("source", "target")}
     for i, group in enumerate(objects(cm.get("group"))):
         where = f"{loc}.group[{i}]"
         source = _held(w, group, "source")
@@ -31,11 +35,20 @@ def check(w: Walker, cm: Json, loc: str) -> None:
         for j, element in enumerate(objects(group.get("element"))):
             here = f"{where}.element[{j}]"
             if source is not None:
-                _code(w, source, element.get("code"), f"{here}.code", "source")
+                _code(w, source, element.get("code"), f"{here}.code", "source", scopes["source"])
             if target is None:
                 continue
             for k, tgt in enumerate(objects(element.get("target"))):
-                _code(w, target, tgt.get("code"), f"{here}.target[{k}].code", "target")
+                _code(w, target, tgt.get("code"), f"{here}.target[{k}].code", "target", scopes["target"])
+
+
+def _scope(w: Walker, cm: Json, side: str) -> tuple[str, Expansion] | None:
+    """The map's source (target) value set and its local expansion, when one is held (readVSReference)."""
+    value = cm.get(f"{side}Uri", cm.get(f"{side}Canonical"))
+    if not isinstance(value, str) or not value:
+        return None
+    expansion = w.model.term.expand(value.partition("|")[0])
+    return (value, expansion) if expansion is not None else None
 
 
 def _held(w: Walker, group: Json, side: str) -> tuple[str, set[str]] | None:
@@ -51,12 +64,19 @@ def _held(w: Walker, group: Json, side: str) -> tuple[str, set[str]] | None:
     return (system, codes) if codes is not None else None
 
 
-def _code(w: Walker, held: tuple[str, set[str]], code: Any, loc: str, side: str) -> None:
+def _code(w: Walker, held: tuple[str, set[str]], code: Any, loc: str, side: str,
+          scope: tuple[str, Expansion] | None) -> None:
     """Compared exactly, whatever the system's caseSensitive: HL7 looks the code up with
-    CodeSystemUtilities.getCode, which compares with equals."""
+    CodeSystemUtilities.getCode, which compares with equals. A code of the system is then looked for in the
+    map's value set for that side; one the value set cannot answer for here (a system it leaves open) is not
+    judged (HL7: CONCEPTMAP_GROUP_*_CODE_CANT_CHECK, a warning)."""
     system, codes = held
-    if isinstance(code, str) and code not in codes:
+    if not isinstance(code, str):
+        return
+    if code not in codes:
         w.sink.error("code-unknown", loc, f"the {side} code {code!r} is not a code of the code system {system}")
+    elif scope is not None and scope[1].contains(system, code) is False:
+        w.sink.error("code-invalid", loc, f"the {side} code {code!r} is not in the map's {side} value set {scope[0]}")
 
 
 def _check_scopes(w: Walker, cm: Json, loc: str) -> None:

@@ -10,14 +10,14 @@ walking into complex values). Recursion is bounded by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from conformance.fhirval import bundles, conformance_rules, documents, extensions, option_rules, slicing
 from conformance.fhirval.asked import imposed
-from conformance.fhirval.bundle_resolution import STRICT_TYPES, EntryMaps, entry_maps, resolve_strict
+from conformance.fhirval.bundle_resolution import EntryMaps
 from conformance.fhirval.context import Model
-from conformance.fhirval.elements_values import Frame, ValueWalker
+from conformance.fhirval.elements_values import Frame
 from conformance.fhirval.fhirpath import TERMINOLOGY
 from conformance.fhirval.index import (
     FAST_COMPLEX,
@@ -32,7 +32,8 @@ from conformance.fhirval.index import (
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.options import DEFAULT, Options, options_from
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
-from conformance.fhirval.source import Json, items
+from conformance.fhirval.reference_targets import Place, TargetWalker
+from conformance.fhirval.source import Json
 from conformance.fhirval.values import show
 from conformance.fhirval.vitals import implied_profile
 
@@ -41,18 +42,7 @@ _ABSENT: Any = object()
 _SCALARS = frozenset({str, bool, int, float})  # the JSON scalars json.loads gives (null aside)
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a resource stands in this walk: under its first ``depth`` frames, at ``loc``, contained or an entry
-    with ``full_url``."""
-
-    depth: int
-    loc: str
-    contained: bool
-    full_url: str | None
-
-
-class Walker(ValueWalker):
+class Walker(TargetWalker):
     """Per-validation state over a shared :class:`Model`; see validate.py for the entry points."""
 
     def __init__(self, model: Model, sink: Sink, extension_domains: Sequence[str] = (), *,
@@ -72,8 +62,9 @@ class Walker(ValueWalker):
         self.plans = model.plans
         self._noted: set[str] = set()
         self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
-        # (id of a referenced resource, target profile) -> conforms, None while judged or when it cannot be told
         self._targets: dict[tuple[int, str], bool | None] = {}
+        self.fetched: dict[str, Json | None] = {}
+        self.external: dict[int, str] = {}
         if TERMINOLOGY.get() is not model.term:  # for memberOf() in invariants; set once per thread and model
             TERMINOLOGY.set(model.term)
 
@@ -107,6 +98,9 @@ class Walker(ValueWalker):
             return
         if not self.frames:
             self.root = res
+            self.fetched.setdefault(f"{rtype}/{res.get('id')}", res)  # HL7 seeds its fetch cache with the root
+            for p in profiles:  # being judged against it: a reference back to it is taken as conforming (a circle)
+                self._targets.setdefault((id(res), p), None)
         if full_url is None and self.frames and self.frames[-1].type == "Bundle" and self.hosts:
             full_url = bundles.entry_full_url(self.frames[-1].resource, res, self.hosts[-1])
         frame = Frame(res, loc, rtype, contained, full_url=full_url)
@@ -150,44 +144,6 @@ class Walker(ValueWalker):
             if rtype == "Bundle":
                 self.bundles.pop()
 
-    def container(self) -> Frame:
-        """The resource whose contained list local references resolve in (not a contained one)."""
-        for frame in reversed(self.frames):
-            if not frame.contained:
-                return frame
-        return self.frames[0]
-
-    def resolve(self, ref: Any) -> Json | None:
-        """The resource a reference points to: a contained one (``#id``, in the nearest containing resource),
-        or a Bundle entry (by fullUrl, or relative to the current entry's base)."""
-        if isinstance(ref, str) and ref.startswith("#") and len(ref) > 1:
-            if not self.frames:
-                return None
-            found = [c for c in self.container().resource.get("contained") or ()
-                     if isinstance(c, dict) and c.get("id") == ref[1:]]
-            return found[0] if len(found) == 1 else None
-        if not isinstance(ref, str) or not self.bundles:
-            return None
-        return bundles.resolve(self.bundles[-1], ref, next((f.full_url for f in reversed(self.frames) if f.full_url),
-                                                           None))
-
-    def strict_entry(self, ref: str) -> tuple[Json | None, tuple[str, str] | None] | None:
-        """In a document or message Bundle's entry, what a reference finds by HL7's fullUrl rules and the error
-        they give (bundle_resolution.py); None elsewhere, where ``resolve`` applies."""
-        for k in range(len(self.frames) - 1, 0, -1):
-            if self.frames[k - 1].type != "Bundle":
-                continue
-            bundle, entry = self.frames[k - 1].resource, self.frames[k]
-            if bundle.get("type") not in STRICT_TYPES:
-                return None
-            cached = self._entry_maps.get(id(bundle))
-            if cached is None or cached[0] is not bundle:
-                cached = self._entry_maps[id(bundle)] = (bundle, entry_maps(bundle))
-            maps = cached[1]
-            found, problem = resolve_strict(maps, ref, entry.full_url, entry.resource, self.model.is_resource_type)
-            return (maps.resources[found] if found is not None else None), problem
-        return None
-
     def conforms(self, value: Any, vtype: str, profile: str, loc: str = "$") -> bool:
         """Whether a value conforms to a profile: a trial validation whose issues are kept apart. Only its
         first error is kept: a warning or information found first must not fill the probe and overflow it
@@ -219,7 +175,9 @@ class Walker(ValueWalker):
                 hosts = hosts[:at + 1]
         probe.frames, probe.root, probe.bundles, probe.hosts = kept, self.root, self.bundles, list(hosts)
         probe._noted = self._noted
-        probe._targets = self._targets
+        probe._targets, probe.fetched, probe.external = self._targets, self.fetched, self.external
+        if place is not None and place.depth == 0:  # a fetched resource stands alone: no Bundle, no host around it
+            probe.bundles, probe.hosts = [], []
         probe.unbound = self.unbound
         if place is not None:
             probe.resource(value, place.loc, 1, [profile], contained=place.contained, full_url=place.full_url)
@@ -231,40 +189,6 @@ class Walker(ValueWalker):
         elif value is not None:  # a primitive against a profile of its type (a profile discriminator on ``text``)
             probe.primitive(value, idx.root, idx.type, loc)
         return probe.sink.issues
-
-    def place_of(self, target: Json) -> Place | None:
-        """Where a resource a reference resolved to stands: contained in the nearest container, or an entry of the
-        innermost Bundle (where ``resolve`` and ``strict_entry`` find it). HL7's validator judges a target under
-        the node stack and host context of where it was found (ResolvedReference.getStack, hostContext), so its
-        own references resolve in its real container, or against its own entry's fullUrl."""
-        inner = next((k for k in range(len(self.frames) - 1, -1, -1) if not self.frames[k].contained), None)
-        if inner is not None:
-            frame = self.frames[inner]
-            for i, c in enumerate(items(frame.resource.get("contained"))):
-                if c is target:
-                    return Place(inner + 1, f"{frame.loc}.contained[{i}]", True, None)
-        bundle = next((k for k in range(len(self.frames) - 1, -1, -1) if self.frames[k].type == "Bundle"), None)
-        if bundle is not None:
-            frame = self.frames[bundle]
-            for i, e in enumerate(items(frame.resource.get("entry"))):
-                if isinstance(e, dict) and e.get("resource") is target:
-                    full_url = e.get("fullUrl")
-                    return Place(bundle + 1, f"{frame.loc}.entry[{i}].resource", False,
-                                 full_url if isinstance(full_url, str) else None)
-        return None
-
-    def target_conforms(self, target: Json, profile: str) -> bool | None:
-        """Whether a resource a reference resolves to conforms to a target profile, judged once per validation
-        where the target stands (``place_of``); None when it cannot be told (the profile not loaded, too many
-        issues, the target not found where references resolve, or judging it already: a cycle)."""
-        key = (id(target), profile)
-        if key not in self._targets:
-            self._targets[key] = None
-            place = self.place_of(target)
-            found = self.trial(target, profile, "$", 1000, place=place) if place is not None else None
-            if found is not None and not any(i.defect == "too-many-issues" for i in found):
-                self._targets[key] = not any(i.is_error for i in found)
-        return self._targets[key]
 
     def profiled_as(self, rtype: str, profiles: Sequence[str]) -> bool:
         """Whether a profile asked for (not merely claimed) is loaded and constrains ``rtype``: then, as in

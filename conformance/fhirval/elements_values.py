@@ -31,6 +31,7 @@ from conformance.fhirval.narrative import (
 from conformance.fhirval.option_rules import contained_type, screen_value
 from conformance.fhirval.options import Options
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
+from conformance.fhirval.reference_policy import TYPE_POLICIES, check_canonical_type
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import differences, show
@@ -386,6 +387,8 @@ class ValueWalker:
                                                        f"URL (not {item!r})")
         self.judge(item, node, tcode, None, loc)
         tref = node.type_for(tcode)
+        if tcode == "canonical" and isinstance(item, str) and self.options.validate_reference in TYPE_POLICIES:
+            check_canonical_type(cast("Walker", self), item, tref, loc)
         if tref is not None and tref.profiles:
             type_profiles.primitive_profiles(cast("Walker", self), item, tref.profiles, tcode, loc)
 
@@ -426,7 +429,7 @@ class ValueWalker:
             in_concept = node.name == "coding"
             check_coding(self.model.term, item, loc, self.sink, binding=binding, in_codeable_concept=in_concept,
                          display_binding=binding if binding is not None or not in_concept else self.concept_binding,
-                         language=self._language() if "display" in item else None)
+                         language=self.language() if "display" in item else None)
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):
@@ -443,7 +446,7 @@ class ValueWalker:
             self.constraints(node, item, _typed_path(node, tcode), loc)
 
 
-    def _language(self) -> str | None:
+    def language(self) -> str | None:
         """The language a display is judged in: the nearest enclosing resource's ``language`` (InstanceValidator
         checkLang sets the NodeStack's working language per resource; children inherit it), else None (en-US)."""
         for frame in reversed(self.frames):

@@ -284,7 +284,9 @@ def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[An
             if hit is not None:
                 return hit
     result = engine(term.tree, item, base_path, env)
-    if memo_key is not None:
+    # only values are kept: a result holding the item's own nodes (``address.where(use = 'home')``, read by an
+    # extension's fhirpath context for the node's identity) would hand a later resource the first one's nodes
+    if memo_key is not None and not any(isinstance(r, dict | list) for r in result):
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
         _MEMO[memo_key] = result

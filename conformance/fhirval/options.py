@@ -15,6 +15,9 @@ from dataclasses import dataclass, replace
 CONTAINED_POLICIES = ("valid", "type", "ignore")
 BEST_PRACTICE_LEVELS = ("ignore", "hint", "warning", "error")
 HTML_IN_MARKDOWN = ("ignore", "warning", "error")
+# HL7's ReferenceValidationPolicy, lower case: which of exists / type / valid a reference that does not resolve here
+# (not contained, not in the Bundle or Parameters) has checked against the resource the fetcher finds
+REFERENCE_POLICIES = ("ignore", "check_type_if_exists", "check_exists", "check_exists_and_type", "check_valid")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,15 @@ class Options:
     (REFERENCE_REF_BADTARGETTYPE2); without it a warning (HL7's default leaves it unjudged; R4 still says it is
     wrong). ``crumb_trails``:
     an information issue names each profile a resource is walked against (-crumb-trails, [crumb-trail]).
-    ``allow_comments``: JSON input may hold ``//`` and ``/* */`` comments (-allow-comments, [allow-comments])."""
+    ``allow_comments``: JSON input may hold ``//`` and ``/* */`` comments (-allow-comments, [allow-comments]).
+    ``validate_reference``: what is checked of a reference that resolves neither contained nor in its Bundle or
+    Parameters ([validateReference], HL7's ReferenceValidationPolicy; its runner's default IGNORE): ``check_exists``
+    and stronger fetch it from ``reference_folders``, the first that has it (local files only, named as HL7's
+    runner names them:
+    reference_fetch.py) and make one not found an error; ``check_exists_and_type`` and ``check_valid`` then judge its
+    type against the element's targets and the aggregation modes, ``check_valid`` its target profiles too.
+    ``enforce_aggregation_outside_bundles``: the ``bundled`` aggregation mode holds outside a Bundle too (HL7's
+    default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -51,13 +62,23 @@ class Options:
     assume_valid_rest_references: bool = False
     crumb_trails: bool = False
     allow_comments: bool = False
+    validate_reference: str = "ignore"
+    reference_folders: tuple[str, ...] = ()
+    enforce_aggregation_outside_bundles: bool = True
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),
-                              ("best_practice", BEST_PRACTICE_LEVELS), ("html_in_markdown", HTML_IN_MARKDOWN)):
+                              ("best_practice", BEST_PRACTICE_LEVELS), ("html_in_markdown", HTML_IN_MARKDOWN),
+                              ("validate_reference", REFERENCE_POLICIES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         object.__setattr__(self, "extension_domains", tuple(self.extension_domains))
+        object.__setattr__(self, "reference_folders", tuple(self.reference_folders))
+
+    @property
+    def fetches_references(self) -> bool:
+        """Whether a reference that does not resolve here is looked up (HL7's ReferenceValidationPolicy.checkExists)."""
+        return self.validate_reference in ("check_exists", "check_exists_and_type", "check_valid")
 
     @property
     def screens_strings(self) -> bool:

@@ -16,11 +16,14 @@ import binascii
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
+
+if TYPE_CHECKING:
+    from conformance.fhirval.terminology import Terminology
 
 _SD = "http://hl7.org/fhir/StructureDefinition/"
 MIN_VALUE, MAX_VALUE = _SD + "minValue", _SD + "maxValue"
@@ -30,6 +33,7 @@ MIME_TYPE, MAX_SIZE = _SD + "mimeType", _SD + "maxSize"
 _SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-"
 MIN_QUANTITY, MAX_QUANTITY = _SDC + "minQuantity", _SDC + "maxQuantity"
 UNIT_OPTION = _SD + "questionnaire-unitOption"
+UNIT_VALUE_SET = _SD + "questionnaire-unitValueSet"
 UCUM = "http://unitsofmeasure.org"
 
 # the answer types whose value is compared with minValue/maxValue, and with answerOption values of that type
@@ -62,8 +66,9 @@ def check_occurs(sink: Sink, q_item: Json, count: int, where: str) -> None:
         sink.error("questionnaire", where, f"the minimum number of answers is {low} but this has {count} answers")
 
 
-def check_answer(sink: Sink, q_item: Json, answer: Json, where: str) -> None:
-    """The answer's value against its question's limits and the options of a question of the value's type."""
+def check_answer(sink: Sink, q_item: Json, answer: Json, where: str, term: Terminology | None = None) -> None:
+    """The answer's value against its question's limits and the options of a question of the value's type;
+    ``term`` answers for a Quantity's unit value set."""
     kind, value = next(((k[5:], v) for k, v in answer.items() if k.startswith("value") and len(k) > 5), ("", None))
     loc = f"{where}.value.ofType({kind[:1].lower() + kind[1:] if kind not in ('Quantity', 'Attachment') else kind})"
     q_type = str(q_item.get("type"))
@@ -82,6 +87,8 @@ def check_answer(sink: Sink, q_item: Json, answer: Json, where: str) -> None:
             sink.error("questionnaire", loc, f"the {kind.lower()} {value!r} is not in the set of permitted values")
     if kind == "Quantity" and isinstance(value, dict):
         _unit_option(sink, q_item, value, loc)
+        if term is not None:
+            _unit_value_set(sink, term, q_item, value, loc)
         for url, is_min in ((MIN_QUANTITY, True), (MAX_QUANTITY, False)):
             bound = _first(q_item, url)
             if isinstance(bound, dict):
@@ -222,3 +229,20 @@ def _unit_option(sink: Sink, q_item: Json, value: Json, loc: str) -> None:
                            for c in options):
         sink.error("questionnaire", loc, f"the unit {value.get('unit') or value.get('code')!r} is not one of the "
                                          "question's unit options")
+
+
+def _unit_value_set(sink: Sink, term: Terminology, q_item: Json, value: Json, loc: str) -> None:
+    """A Quantity answer's unit is in the question's unitValueSet (QuestionnaireValidator: validateCode of the
+    answer's system and code against it, QUESTIONNAIRE_QR_ITEM_DECIMAL_UNIT_FAIL_VS, an error; a unit with no code
+    fails there too). Judged only where the value set is held and answers here; one not held is HL7's warning."""
+    url = _first(q_item, UNIT_VALUE_SET)
+    expansion = term.expand(url) if isinstance(url, str) else None
+    if expansion is None:
+        return
+    system, code = value.get("system"), value.get("code")
+    inside = expansion.contains(system if isinstance(system, str) else None, code) if isinstance(code, str) \
+        else False
+    if inside is False:
+        shown = value.get("unit") or code
+        sink.error("questionnaire", loc, f"the unit {shown!r} ({system}#{code}) is not in the question's unit "
+                                         f"value set {url}")

@@ -175,7 +175,7 @@ class _Judge:
             self.decimal_places(q_item, answer, f"{where}.answer[{j}]")
             if kind in ("choice", "open-choice") and given:
                 check_option(self.w, q_item, answer, given[0], len(answers), f"{where}.answer[{j}]")
-            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]")
+            check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]", self.w.model.term)
         check_occurs(self.w.sink, q_item, len(answers), where)
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:

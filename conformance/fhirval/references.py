@@ -21,6 +21,7 @@ from urllib.parse import unquote_plus
 
 from conformance.fhirval.index import Node, TypeRef
 from conformance.fhirval.primitives import REGEX
+from conformance.fhirval.reference_policy import TYPE_POLICIES, check_aggregation, fetch_checked
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     declared = item.get("type")
     resolved: Json | None = None
     rtype: str | None = None
+    external = False  # resolved by the reference folder (Options.validate_reference), not here
     if isinstance(ref, str):
         parsed = parse_reference(ref, w.model.is_resource_type)
         if parsed.problem:
@@ -179,7 +181,7 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                                                    "local reference is provided")
         elif w.bundles and parsed.kind != "conditional":
             strict = w.strict_entry(ref)
-            resolved = w.resolve(ref) if strict is None else strict[0]
+            resolved = w.resolve_here(ref) if strict is None else strict[0]
             if strict is not None and strict[1] is not None:
                 w.sink.error(strict[1][0], f"{loc}.reference", strict[1][1])
             elif resolved is None and parsed.kind in ("uuid", "oid"):
@@ -187,8 +189,14 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
             if resolved is not None and parsed.kind == "relative":
                 _check_resolved_type(w, ref, resolved, loc)
+        elif parsed.kind != "conditional":
+            resolved = w.resolve_here(ref)  # another parameter's resource, inside a Parameters
+        if resolved is None and parsed.kind not in ("local", "conditional"):
+            resolved = fetch_checked(w, ref, loc)
+            external = resolved is not None
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
-            rtype = rtype or resolved["resourceType"]
+            # a fetched target is of the type it has, whatever the reference says (checkReference: we.getType())
+            rtype = resolved["resourceType"] if external else rtype or resolved["resourceType"]
     allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
     if isinstance(declared, str) and not w.model.is_resource_type(declared) and "/" not in declared:
         # HL7's validator: an error only when the element's targets are restricted (REFERENCE_REF_WRONGTARGET);
@@ -200,16 +208,23 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
     # only implied by a reference that resolves to nothing here: HL7's checkReference judges that type only under
     # the option assumeValidRestReferences (REFERENCE_REF_BADTARGETTYPE2: an error; our
     # Options.assume_valid_rest_references); R4 still says it is wrong: a warning otherwise
-    implied_only = resolved is None and not isinstance(declared, str) and not w.options.assume_valid_rest_references
+    # a fetched target's type is judged only by a policy that checks types (checkReference: pol.checkType())
+    judged = resolved is not None and (not external or w.options.validate_reference in TYPE_POLICIES)
+    implied_only = not judged and not isinstance(declared, str) and not w.options.assume_valid_rest_references
     rtype = rtype or (declared if isinstance(declared, str) else None)
     if rtype and allowed is not None and rtype not in allowed:
         w.sink.add("warning" if implied_only else "error", "reference-target", loc,
                    f"the reference is to a {rtype}, but {node.path} may refer only to {', '.join(sorted(allowed))}")
-    if tref is not None and tref.aggregation and isinstance(ref, str):
-        _check_aggregation(ref, resolved, tref.aggregation, loc, w)
-    if resolved is not None and tref is not None and tref.target_profiles and isinstance(ref, str):
+        if judged and external and w.options.validate_reference != "check_valid":
+            # without validating it, HL7 also says no target profile is of its type (REFERENCE_REF_CANTMATCHTYPE)
+            w.sink.error("reference-target", loc, f"{ref!r} is a {rtype}, for which none of the target profiles is")
+    if tref is not None and tref.aggregation and isinstance(ref, str) and (judged or resolved is None):
+        check_aggregation(w, ref, None if resolved is None else "external" if external else "internal",
+                          tref.aggregation, loc)
+    if judged and resolved is not None and tref is not None and tref.target_profiles and isinstance(ref, str):
         _unresolved_target_profiles(w, resolved, tref.target_profiles, loc)
-        _check_target_profiles(w, resolved, tref.target_profiles, ref, loc)
+        if not external or w.options.validate_reference == "check_valid":
+            _check_target_profiles(w, resolved, tref.target_profiles, ref, loc)
 
 
 _CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -260,23 +275,6 @@ def _check_target_profiles(w: Walker, target: Json, profiles: tuple[str, ...], r
                                           f"({', '.join(matching)})")
 
 
-def _check_aggregation(ref: str, resolved: Json | None, modes: tuple[str, ...], loc: str, w: Walker) -> None:
-    """A profile's aggregation modes on a Reference, as HL7's validator reads them (InstanceValidator.checkReference):
-    one that resolves must be of a kind they allow (REFERENCE_REF_AGGREGATION: ``contained`` a ``#id``, ``bundled``
-    an entry of the Bundle, ``referenced`` anything not contained); one that resolves to nothing here needs
-    ``referenced`` (REFERENCE_REF_NOTFOUND_BUNDLE)."""
-    shown = ", ".join(modes)
-    if resolved is None and ref != "#":  # "#" is the container itself
-        if "referenced" not in modes:
-            w.sink.error("reference-aggregation", loc, f"{ref!r} is neither contained nor in the Bundle, as the "
-                                                       f"profile's aggregation ({shown}) requires")
-        return
-    kind = "contained" if ref.startswith("#") else "bundled"
-    if kind not in modes and not (kind == "bundled" and "referenced" in modes):
-        w.sink.error("reference-aggregation", loc, f"{ref!r} is {kind}, which the profile's aggregation ({shown}) does "
-                                                   "not allow")
-
-
 def _check_resolved_type(w: Walker, ref: str, target: Json, loc: str) -> None:
     """A ``Type/id`` reference from an entry known by a ``urn:`` fullUrl finds the entry named by that urn's
     namespace and the id, whatever its type (bundles.resolve); one of another type is a wrong target, as HL7's
@@ -293,26 +291,43 @@ def _check_resolved_type(w: Walker, ref: str, target: Json, loc: str) -> None:
 # empty on a POST", and a relative reference in a transaction or batch names a resource on the server it is sent
 # to; HL7's BundleValidator holds fullUrl optional in all of them, and its own comment in
 # BaseValidator.getFromBundle says the reference rule "doesn't apply for batches or transactions", though its code
-# exempts only their responses. A valid transaction is never judged invalid here. (bundles.py uses it too.)
+# exempts only their responses. bundles.py uses it for the fullUrl itself; a reference from an entry without one is
+# exempt only in a POST (_check_entry_full_url).
 FULLURL_OPTIONAL = frozenset({"batch", "batch-response", "transaction", "transaction-response"})
 
 
 def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None:
     """A reference (not ``#id``) in an entry that has no fullUrl: HL7's validator says the entry misses its fullUrl
     (InstanceValidator.localResolve, BUNDLE_BUNDLE_ENTRY_NOFULLURL); and a relative reference has nothing to
-    resolve against (BaseValidator.getFromBundle, BUNDLE_BUNDLE_FULLURL_MISSING). Transactions and batches are
-    exempt (``FULLURL_OPTIONAL``: R4 lets a POST omit the fullUrl, and their references resolve on the server)."""
+    resolve against (BaseValidator.getFromBundle, BUNDLE_BUNDLE_FULLURL_MISSING). HL7 exempts only the responses of
+    a transaction or batch; here a POST in a transaction or batch is exempt too, as R4 lets it omit the fullUrl
+    (Bundle.entry.fullUrl "SHALL have a value except that: fullUrl can be empty on a POST") and its references
+    resolve on the server. Any other entry of theirs (a PUT) is held to R4's "SHALL have a value", as HL7 holds it."""
     for k in range(len(w.frames) - 1, 0, -1):
         if w.frames[k - 1].type != "Bundle":
             continue
-        entry, bundle = w.frames[k], w.frames[k - 1].resource
-        if entry.full_url is not None or bundle.get("type") in FULLURL_OPTIONAL:
+        frame, bundle = w.frames[k], w.frames[k - 1].resource
+        btype = bundle.get("type")
+        if frame.full_url is not None or btype in ("batch-response", "transaction-response"):
+            return
+        if btype in FULLURL_OPTIONAL and _posted_entry(bundle, frame.resource):
             return
         w.sink.error("bundle-fullurl", f"{loc}.reference", f"{ref!r} is in a Bundle entry that has no fullUrl")
         if relative:
             w.sink.error("reference-unresolved", f"{loc}.reference",
                          f"the relative reference {ref!r} has nothing to resolve against: its entry has no fullUrl")
         return
+
+
+def _posted_entry(bundle: Json, resource: Json) -> bool:
+    """Whether the entry holding ``resource`` is a POST."""
+    return any(isinstance(e, dict) and e.get("resource") is resource and posted(e) for e in bundle.get("entry") or ())
+
+
+def posted(entry: Json) -> bool:
+    """Whether a Bundle entry's request is a POST (R4 lets only a POST omit its fullUrl)."""
+    request = entry.get("request")
+    return isinstance(request, dict) and request.get("method") == "POST"
 
 
 def _in_bundle_entry(w: Walker) -> bool:

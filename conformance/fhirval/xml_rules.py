@@ -47,7 +47,12 @@ def xml_document_issues(raw: bytes, root: Any) -> list[Issue]:
 
 
 def _walk(el: Any, path: str, issues: list[Issue]) -> None:
-    """Processing instructions and namespaced attributes inside FHIR-namespace elements, depth first."""
+    """Processing instructions and namespaced attributes inside FHIR-namespace elements, depth first; a resource
+    with no content at all (``<Patient xmlns="http://hl7.org/fhir"/>``: XmlParser.checkElement,
+    ELEMENT_MUST_HAVE_SOME_CONTENT; any other empty element already fails ele-1, and its JSON twin ``{}`` too)."""
+    local = etree.QName(el).localname
+    if local[:1].isupper() and not el.attrib and len(el) == 0 and not (el.text or "").strip():
+        issues.append(Issue("error", "xml", path, f"the element <{local}> must have some content"))
     for name in el.attrib:
         if name.startswith("{"):  # xsi:type only where a logical model's element says so, never in R4's
             issues.append(Issue("error", "unknown-element", path, f"the attribute {_show(name)} is not allowed on "

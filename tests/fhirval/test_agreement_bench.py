@@ -41,8 +41,8 @@ def corpus(tmp_path: Path) -> Path:
         {"name": "good", "file": "good.json", "version": "4.0", "supporting": ["flag.json"], "java": "java/good.json"},
         {"name": "bad", "file": "bad.json", "version": "4.0", "java": "java/bad.json"},
         {"name": "bad-said-valid", "file": "bad.json", "version": "4.0", "java": "java/good.json"},
-        {"name": "refs", "file": "bad.json", "version": "4.0", "validateReference": "CHECK_VALID",
-         "java": "java/bad.json"},
+        {"name": "refs", "file": "good.json", "version": "4.0", "validateReference": "CHECK_VALID",
+         "java": "java/good.json"},  # good.json's hash is odd: a held-out case, so the option is not offered
         {"name": "r5", "file": "bad.json", "version": "5.0", "java": "java/bad.json"},
         {"name": "ig", "file": "bad.json", "version": "4.0", "packages": ["x#1"], "java": "java/bad.json"},
         {"name": "tx", "file": "bad.json", "version": "4.0", "module": "cda", "java": "java/bad.json"}]}
@@ -228,3 +228,21 @@ def test_the_runners_extensions_package_is_loaded_for_every_step(corpus: Path, t
     assert [p.name for p in bench.runner_packages(plain.root)] == ["hl7.fhir.uv.extensions.r4-5.3.0-ballot-tc1.tgz"]
     bench.run(steps, plain)
     assert [s.got_errors for s in steps] == [1, 1]  # base-only steps and steps with files of their own
+
+
+def test_validate_reference_is_offered_to_tuning_cases_only(corpus: Path) -> None:
+    """validateReference and enforceAggregationOutsideBundles came after their cases were seen as diagnostics: an
+    even-hash (tuning) case runs with them, reading references from the case folder as HL7's runner's fetcher does;
+    an odd-hash one stays listed, so the held-out half is the same set of steps as before."""
+    v = corpus / "validator"
+    manifest = json.loads((v / "manifest.json").read_text())
+    manifest["test-cases"].append({"name": "tuned-refs", "file": "bad.json", "version": "4.0",
+                                   "validateReference": "CHECK_EXISTS_AND_TYPE",
+                                   "enforceAggregationOutsideBundles": False, "java": "java/bad.json"})
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    steps, optioned = _bench().select(corpus)
+    tuned = next(s for s in steps if s.name == "tuned-refs [base]")
+    assert not tuned.held_out and tuned.options.validate_reference == "check_exists_and_type"
+    assert tuned.options.reference_folders[-1] == str(v) and not tuned.options.enforce_aggregation_outside_bundles
+    assert next(s for s in steps if s.name == "bad [base]").options.validate_reference == "ignore"
+    assert optioned["validateReference"] == ["refs"]

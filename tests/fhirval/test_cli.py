@@ -150,3 +150,17 @@ def test_hl7s_switches_are_flags_each_off_by_default(tmp_path: Path) -> None:
     path = write(tmp_path, "contained.json", json.dumps(contained))
     assert invoke(path)[0] == 1 and invoke("--contained", "ignore", path)[0] == 0
     assert invoke("--contained", "sometimes", path)[0] == 2
+
+
+def test_validate_references_looks_references_up_in_a_local_folder(tmp_path: Path) -> None:
+    """--validate-references / --reference-folder (HL7's validateReference policy; local files, never a network)."""
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    (folder / "patient-here.json").write_text(json.dumps({"resourceType": "Patient", "id": "here"}))
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "subject": {"reference": "Patient/gone"}, "performer": [{"reference": "Patient/here"}]}
+    path = write(tmp_path, "obs.json", json.dumps(obs))
+    assert invoke(path)[0] == 0
+    code, out, _ = invoke("--validate-references", "check_exists", "--reference-folder", str(folder), path)
+    assert code == 1 and "Patient/gone" in out and "Patient/here" not in out
+    assert invoke("--validate-references", "sometimes", path)[0] == 2

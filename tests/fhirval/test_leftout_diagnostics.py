@@ -34,14 +34,14 @@ def test_left_out_cases_run_with_their_need_and_held_out_files_are_dropped(tmp_p
         {"name": "measured-held-out", "file": held, "version": "4.0", "java": "java/bad.json"},
         {"name": "same-file-option", "file": held, "version": "4.0", "validateReference": "CHECK_VALID",
          "java": "java/bad.json"},
-        {"name": "option", "file": tune, "version": "4.0", "validateReference": "CHECK_VALID", "java": "java/bad.json"},
+        {"name": "option", "file": tune, "version": "4.0", "advisor": "x.json", "java": "java/bad.json"},
         {"name": "fetch", "file": tune, "version": "4.0", "fetcher": "standalone", "java": "java/bad.json"},
         {"name": "text", "file": "x.txt", "version": "4.0", "java": "java/bad.json"}]}
     (v / "manifest.json").write_text(json.dumps(manifest))
     bench = _bench()
     cases, dropped, unrunnable = bench.leftout_steps(tmp_path, PackageCache(v / "packages"))
     assert (dropped, unrunnable) == (1, 1)
-    assert [(c.step.name, c.need) for c in cases] == [("option [base]", "option validateReference"),
+    assert [(c.step.name, c.need) for c in cases] == [("option [base]", "option advisor"),
                                                        ("fetch [base]", "fetcher")]
     bench._run(cases, PackageCache(v / "packages"))
     assert all(c.step.got_errors == c.step.expected_errors == 1 for c in cases)

@@ -36,7 +36,7 @@ def sliced_components(name: str, code_id: str) -> dict[str, Any]:
 def observation(*components: str, profiles: tuple[str, ...] = ()) -> dict[str, Any]:
     meta = {"meta": {"profile": list(profiles)}} if profiles else {}
     return {"resourceType": "Observation", "status": "final", **meta,
-            "code": {"coding": [{"system": LOINC, "code": "1234-5"}]},
+            "code": {"coding": [{"system": LOINC, "code": "1234-4"}]},
             "component": [{"code": {"coding": [{"system": LOINC, "code": c}]}, "valueString": "x"}
                           for c in components]}
 

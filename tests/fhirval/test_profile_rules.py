@@ -199,10 +199,10 @@ def _resliced() -> dict[str, Any]:
         {"id": "Observation.code.coding:loinc.system", "path": "Observation.code.coding.system", "fixedUri": loinc},
         {"id": "Observation.code.coding:loinc/a", "path": "Observation.code.coding", "sliceName": "loinc/a",
          "min": 0, "max": "1"},
-        {"id": "Observation.code.coding:loinc/a.code", "path": "Observation.code.coding.code", "fixedCode": "1-1"},
+        {"id": "Observation.code.coding:loinc/a.code", "path": "Observation.code.coding.code", "fixedCode": "1-8"},
         {"id": "Observation.code.coding:loinc/b", "path": "Observation.code.coding", "sliceName": "loinc/b",
          "min": 1, "max": "1"},
-        {"id": "Observation.code.coding:loinc/b.code", "path": "Observation.code.coding.code", "fixedCode": "2-2"}])
+        {"id": "Observation.code.coding:loinc/b.code", "path": "Observation.code.coding.code", "fixedCode": "2-6"}])
 
 
 def test_reslicing_in_one_profile(tmp_path: Path) -> None:
@@ -213,11 +213,11 @@ def test_reslicing_in_one_profile(tmp_path: Path) -> None:
         return {"resourceType": "Observation", "status": "final", "code": {"coding": [*codings, other]}}
 
     defs = [_resliced()]
-    assert errors(tmp_path, obs("2-2"), defs) == []
-    assert errors(tmp_path, obs("1-1", "2-2"), defs) == []
-    assert errors(tmp_path, obs("1-1"), defs) == [("slice-min", "Observation.code")]
-    assert errors(tmp_path, obs("2-2", "2-2"), defs) == [("slice-max", "Observation.code.coding")]
-    assert errors(tmp_path, obs("2-2", "3-3"), defs) == [("slice-unmatched", "Observation.code.coding[1]")]
+    assert errors(tmp_path, obs("2-6"), defs) == []
+    assert errors(tmp_path, obs("1-8", "2-6"), defs) == []
+    assert errors(tmp_path, obs("1-8"), defs) == [("slice-min", "Observation.code")]
+    assert errors(tmp_path, obs("2-6", "2-6"), defs) == [("slice-max", "Observation.code.coding")]
+    assert errors(tmp_path, obs("2-6", "3-4"), defs) == [("slice-unmatched", "Observation.code.coding[1]")]
 
 
 def test_profile_discriminator_matches_a_value_with_warnings(tmp_path: Path) -> None:

@@ -137,4 +137,4 @@ def test_a_discriminator_ending_on_a_sliced_element_reads_its_first_slice(tmp_pa
     # the discriminator now tells the slices apart: a closed slicing refuses a participant of neither type
     (tmp_path / "closed").mkdir()
     closed = definitions(tmp_path / "closed", _participant_slices("closed"))
-    assert errors(_encounter("87287-9", "11111-1"), closed) == [("slice-unmatched", "Encounter.participant[1]")]
+    assert errors(_encounter("87287-9", "11111-2"), closed) == [("slice-unmatched", "Encounter.participant[1]")]

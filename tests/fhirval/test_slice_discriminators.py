@@ -20,7 +20,7 @@ def _by_fixed_coding() -> dict[str, Any]:
         {"id": "Observation.code.coding", "path": "Observation.code.coding",
          "slicing": {"discriminator": [{"type": "value", "path": "$this"}], "rules": "open"}},
         {"id": "Observation.code.coding:a", "path": "Observation.code.coding", "sliceName": "a", "min": 0,
-         "max": "1", "fixedCoding": {"system": LOINC, "code": "1-1"}}])
+         "max": "1", "fixedCoding": {"system": LOINC, "code": "1-8"}}])
 
 
 def test_a_fixed_coding_discriminates_by_the_properties_it_gives(tmp_path: Path) -> None:
@@ -28,9 +28,9 @@ def test_a_fixed_coding_discriminates_by_the_properties_it_gives(tmp_path: Path)
     display is in the slice, where the slice's fixed value then rejects the display (checkFixedValue,
     PROFILE_VAL_NOTALLOWED, at the display: checkCoding compares property by property). Compared whole, it fell in
     no slice of the open slicing and passed."""
-    assert errors(tmp_path, _coded({"system": LOINC, "code": "1-1"}), [_by_fixed_coding()]) == []
-    assert errors(tmp_path, _coded({"system": LOINC, "code": "2-2", "display": "x"}), [_by_fixed_coding()]) == []
-    assert errors(tmp_path, _coded({"system": LOINC, "code": "1-1", "display": "x"}), [_by_fixed_coding()]) == [
+    assert errors(tmp_path, _coded({"system": LOINC, "code": "1-8"}), [_by_fixed_coding()]) == []
+    assert errors(tmp_path, _coded({"system": LOINC, "code": "2-6", "display": "x"}), [_by_fixed_coding()]) == []
+    assert errors(tmp_path, _coded({"system": LOINC, "code": "1-8", "display": "x"}), [_by_fixed_coding()]) == [
         ("fixed-value", "Observation.code.coding[0].display")]
 
 
