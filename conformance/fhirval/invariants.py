@@ -30,6 +30,8 @@ from fhirpathpy.parser import parse
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.index import Node
+from conformance.fhirval.invariant_natives import Comparison, PathAtom, comparison, path_atom
+from conformance.fhirval.invariant_natives import answer as native_answer
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 
@@ -74,6 +76,7 @@ class _Term:
     tree: Any
     names: frozenset[str] | None  # None: depends on more than the item's own properties
     atom: tuple[str, str, bool] | None = None  # (name, exists|empty|hasValue, negated): see _atom
+    native: PathAtom | Comparison | None = None  # answered from the JSON (invariant_natives.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +93,9 @@ class _Logic:
         """0 a native atom, 1 an operand that can be memoised, 2 a connective, 3 anything else."""
         if self.term is None:
             return 2
-        return 0 if self.term.atom is not None else 1 if self.term.names is not None else 3
+        if self.term.atom is not None or self.term.native is not None:
+            return 0
+        return 1 if self.term.names is not None else 3
 
     def leaves(self) -> list[_Term]:
         return [self.term] if self.term is not None else [t for p in self.parts for t in p.leaves()]
@@ -158,7 +163,9 @@ def _logic(node: Any) -> _Logic:
     words = node.get("terminalNodeText") or [""]
     op = _CONNECTIVES.get((node.get("type"), words[0]))
     if op is None or len(node.get("children") or ()) != 2:
-        return _Logic("leaf", term=_Term(node, _names(node), _atom_of(node)))
+        atom = _atom_of(node)
+        native = (path_atom(str(node.get("text") or "")) or comparison(node)) if atom is None else None
+        return _Logic("leaf", term=_Term(node, _names(node), atom, native))
     parts = [_logic(c) for c in node["children"]]
     if op == "implies":
         return _Logic(op, tuple(parts))
@@ -272,6 +279,10 @@ def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[An
     is a pure function of them, so it is computed once per distinct set of values."""
     if term.atom is not None:
         answer = _atom(term.atom, item, base_path)
+        if answer is not None:
+            return answer
+    elif term.native is not None:
+        answer = native_answer(term.native, item, base_path)
         if answer is not None:
             return answer
     memo_key: tuple[int, str, Any] | None = None
