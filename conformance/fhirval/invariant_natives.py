@@ -63,11 +63,13 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
-def answer(atom: PathAtom | Comparison, item: Any, base_path: str) -> list[Any] | None:
+def answer(atom: PathAtom | Comparison | Equality, item: Any, base_path: str) -> list[Any] | None:
     """The operand's value on a JSON object at ``base_path`` (the path fhirpathpy types it by), or None for
     fhirpathpy to decide (see the module's docstring)."""
     if isinstance(atom, Comparison):
         return _compare(atom, item, base_path)
+    if isinstance(atom, Equality):
+        return _equal(atom, item, base_path)
     plain = _PLAIN.get((atom, base_path))
     if plain is None:
         plain = _PLAIN[(atom, base_path)] = _plain(atom, base_path)
@@ -216,3 +218,45 @@ def _compare(atom: Comparison, item: Any, base_path: str) -> list[Any] | None:
     else:
         return None
     return None if order is None else [_ORDERS[atom.op](order)]
+
+
+# ---- name = 'literal' ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Equality:
+    """``type = 'document'``, ``mode != 'changes'``: one of the element's own strings against a string literal
+    (bdl-*, lst-*, the guides' status rules)."""
+
+    name: str
+    literal: str
+    negated: bool  # !=
+
+
+def equality(node: Any) -> Equality | None:
+    """The operand as an Equality, or None when it has another shape."""
+    words = node.get("terminalNodeText") or []
+    children = node.get("children") or []
+    if node.get("type") != "EqualityExpression" or words not in (["="], ["!="]) or len(children) != 2:
+        return None
+    name = _side(children[0])
+    literal_term = (children[1].get("children") or [{}])[0]
+    literal = (literal_term.get("children") or [{}])[0]
+    text = str(literal.get("text") or "")
+    if not isinstance(name, str) or literal_term.get("type") != "LiteralTerm" or literal.get("type") != "StringLiteral":
+        return None
+    if not re.fullmatch(r"'[^'\\]+'", text) or text[1].isdigit():
+        return None
+    return Equality(name, text[1:-1], words == ["!="])
+
+
+def _equal(atom: Equality, item: Any, base_path: str) -> list[Any] | None:
+    """Exact equality of a non-empty string that does not look like a date or number; empty when absent."""
+    if not isinstance(item, dict) or "_" + atom.name in item or _is_choice(base_path, atom.name):
+        return None
+    value = item.get(atom.name)
+    if value is None:
+        return None if atom.name in item else []
+    if not isinstance(value, str) or not value or value[0].isdigit():
+        return None
+    return [(value == atom.literal) != atom.negated]
