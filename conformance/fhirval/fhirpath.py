@@ -300,14 +300,18 @@ def _tree_problem(root: etree._Element) -> str | None:
     if root.tag != f"{{{XHTML_NS}}}div":
         return "the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        tag = el.tag  # lxml makes a new string at each read of it
+        if not isinstance(tag, str):
             continue
-        ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
+        ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
         if ns != XHTML_NS or local not in _ALLOWED:
             return f"txt-1: the narrative contains <{local}>, which is not a basic XHTML formatting element"
-        for attr in el.attrib:
+        attrib = el.attrib
+        if not attrib:
+            continue
+        for attr in attrib:
             name = attr.rpartition("}")[2].lower()
-            if name.startswith("on") or (name == "style" and "expression(" in el.attrib[attr]):
+            if name.startswith("on") or (name == "style" and "expression(" in attrib[attr]):
                 return f"txt-1: the narrative has an active attribute {name!r}"
     text = "".join(root.itertext()).strip()
     if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):

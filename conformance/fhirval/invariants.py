@@ -207,6 +207,19 @@ def _freeze(value: Any, budget: list[int]) -> Any:
     return (type(value).__name__, value)
 
 
+_READS: dict[tuple[frozenset[str], str], bool] = {}  # (an operand's names, a JSON key) -> whether it reads the key
+
+
+def _reads(names: frozenset[str], key: str) -> bool:
+    """Whether a JSON key is one of the names, or their shadow or choice (``_status``, ``valueString``); kept, as
+    the same few keys meet the same operands on every resource."""
+    bare = key[1:] if key.startswith("_") else key
+    read = bare in names or any(bare.startswith(n) and len(bare) > len(n) and bare[len(n)].isupper() for n in names)
+    if len(_READS) < _MEMO_LIMIT:
+        _READS[(names, key)] = read
+    return read
+
+
 def _projection(item: Json, names: frozenset[str]) -> Any:
     """The item's properties an operand can read (whole, nested values included), as a hashable key, or
     _NOT_MEMOISABLE when they are too large to be worth it. Conditions, allergies and observations carry
@@ -214,9 +227,10 @@ def _projection(item: Json, names: frozenset[str]) -> Any:
     out = []
     budget = [_FREEZE_BUDGET]
     for key, value in item.items():
-        bare = key[1:] if key.startswith("_") else key
-        if bare not in names and not any(bare.startswith(n) and len(bare) > len(n) and bare[len(n)].isupper()
-                                         for n in names):
+        read = _READS.get((names, key))
+        if read is None:
+            read = _reads(names, key)
+        if not read:
             continue
         if isinstance(value, _SCALARS):
             out.append((key, type(value).__name__, value))
@@ -257,12 +271,17 @@ def _atom(atom: tuple[str, str, bool], item: Any, base_path: str) -> list[Any] |
         choices = _CHOICES.get(f"{base_path}.{name}")
         wanted = _WANTED[(name, base_path)] = (  # value[x] is valueString..., never value
             frozenset(name + t for t in choices) if choices else frozenset({name}))
-    values = []
-    for key, value in item.items():
-        if key in wanted:
-            values.append(value)
-        elif key[:1] == "_" and key[1:].startswith(name):
+    if len(wanted) == 1 and name in wanted:  # not a choice: its own key and its shadow's, no scan of the others
+        if "_" + name in item:
             return None
+        values = [item[name]] if name in item else []
+    else:
+        values = []
+        for key, value in item.items():
+            if key in wanted:
+                values.append(value)
+            elif key[:1] == "_" and key[1:].startswith(name):
+                return None
     if any(v is None or v == [] or (isinstance(v, list) and None in v) for v in values):
         return None
     count = sum(len(v) if isinstance(v, list) else 1 for v in values)
