@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from conformance.fhirval.fhirpath import R4_MODEL, _same_shape_order
+from conformance.fhirval.fhirpath import R4_MODEL, UCUM, _same_shape_order
 
 _NAME = r"[a-z][A-Za-z0-9]*"
 # the parser's text of an operand: its tokens without the white space between them (``system='S'andcode='C'``)
@@ -63,13 +63,24 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
-def answer(atom: PathAtom | Comparison | Equality, item: Any, base_path: str) -> list[Any] | None:
+def native(node: Any) -> PathAtom | Comparison | Equality | Contains | Counts | None:
+    """The operand (a node of fhirpathpy's parse tree) as one of the shapes answered here, or None."""
+    text = str(node.get("text") or "")
+    return path_atom(text) or contains(text) or comparison(node) or equality(node) or counts(node)
+
+
+def answer(atom: PathAtom | Comparison | Equality | Contains | Counts, item: Any, base_path: str
+           ) -> list[Any] | None:
     """The operand's value on a JSON object at ``base_path`` (the path fhirpathpy types it by), or None for
     fhirpathpy to decide (see the module's docstring)."""
     if isinstance(atom, Comparison):
         return _compare(atom, item, base_path)
     if isinstance(atom, Equality):
         return _equal(atom, item, base_path)
+    if isinstance(atom, Contains):
+        return _contains(atom, item, base_path)
+    if isinstance(atom, Counts):
+        return _counts(atom, item, base_path)
     plain = _PLAIN.get((atom, base_path))
     if plain is None:
         plain = _PLAIN[(atom, base_path)] = _plain(atom, base_path)
@@ -240,6 +251,8 @@ def equality(node: Any) -> Equality | None:
     if node.get("type") != "EqualityExpression" or words not in (["="], ["!="]) or len(children) != 2:
         return None
     name = _side(children[0])
+    if isinstance(name, str) and children[1].get("text") == "%ucum":  # the one fixed external constant
+        return Equality(name, UCUM, words == ["!="])
     literal_term = (children[1].get("children") or [{}])[0]
     literal = (literal_term.get("children") or [{}])[0]
     text = str(literal.get("text") or "")
@@ -260,3 +273,83 @@ def _equal(atom: Equality, item: Any, base_path: str) -> list[Any] | None:
     if not isinstance(value, str) or not value or value[0].isdigit():
         return None
     return [(value == atom.literal) != atom.negated]
+
+
+# ---- name.contains('literal'), (a.count() + b.count()) > 0 --------------------------------------------------
+
+_CONTAINS = re.compile(rf"({_NAME})\.contains\('([^'\\]*)'\)(\.not\(\))?")
+
+
+@dataclass(frozen=True)
+class Contains:
+    """``fullUrl.contains('/_history/').not()`` (bdl-8): a substring of one of the element's own strings."""
+
+    name: str
+    literal: str
+    negated: bool
+
+
+def contains(text: str) -> Contains | None:
+    m = _CONTAINS.fullmatch(text)
+    return Contains(m.group(1), m.group(2), m.group(3) is not None) if m else None
+
+
+def _contains(atom: Contains, item: Any, base_path: str) -> list[Any] | None:
+    """fhirpath_semantics.contains on a plain string (empty when absent), negated by ``.not()``."""
+    if not isinstance(item, dict) or "_" + atom.name in item or _is_choice(base_path, atom.name):
+        return None
+    value = item.get(atom.name)
+    if value is None:
+        return None if atom.name in item else []
+    if not isinstance(value, str) or not value:
+        return None
+    return [(atom.literal in value) != atom.negated]
+
+
+_COUNTED = re.compile(rf"\(({_NAME}\.count\(\)(?:\+{_NAME}\.count\(\))*)\)")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """``(identifier.count() + name.count()) > 0`` (org-1): how many values some of the element's own elements
+    hold together, against a whole number."""
+
+    op: str
+    names: tuple[str, ...]
+    number: int
+
+
+def counts(node: Any) -> Counts | None:
+    words = node.get("terminalNodeText") or []
+    children = node.get("children") or []
+    if node.get("type") != "InequalityExpression" or len(words) != 1 or words[0] not in _ORDERS or len(children) != 2:
+        return None
+    m = _COUNTED.fullmatch(str(children[0].get("text") or ""))
+    number = _side(children[1])
+    if m is None or not isinstance(number, int):
+        return None
+    return Counts(words[0], tuple(part[:-len(".count()")] for part in m.group(1).split("+")), number)
+
+
+def _counts(atom: Counts, item: Any, base_path: str) -> list[Any] | None:
+    """The values counted as FHIRPath counts them (an array's items, one for anything else), when all are plain."""
+    if not isinstance(item, dict):
+        return None
+    total = 0
+    for name in atom.names:
+        if "_" + name in item or _is_choice(base_path, name):
+            return None
+        value = item.get(name)
+        if value is None:
+            if name in item:
+                return None
+            continue
+        if isinstance(value, list):
+            if any(_empty(v) for v in value):
+                return None
+            total += len(value)
+        elif _empty(value):
+            return None
+        else:
+            total += 1
+    return [_ORDERS[atom.op]((total > atom.number) - (total < atom.number))]

@@ -30,7 +30,7 @@ from fhirpathpy.parser import parse
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.index import Node
-from conformance.fhirval.invariant_natives import Comparison, Equality, PathAtom, comparison, equality, path_atom
+from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
 from conformance.fhirval.invariant_natives import answer as native_answer
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
@@ -76,7 +76,7 @@ class _Term:
     tree: Any
     names: frozenset[str] | None  # None: depends on more than the item's own properties
     atom: tuple[str, str, bool] | None = None  # (name, exists|empty|hasValue, negated): see _atom
-    native: PathAtom | Comparison | Equality | None = None  # answered from the JSON (invariant_natives.py)
+    native: PathAtom | Comparison | Equality | Contains | Counts | None = None  # answered from the JSON
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,9 +164,7 @@ def _logic(node: Any) -> _Logic:
     op = _CONNECTIVES.get((node.get("type"), words[0]))
     if op is None or len(node.get("children") or ()) != 2:
         atom = _atom_of(node)
-        native = None if atom is not None else (
-            path_atom(str(node.get("text") or "")) or comparison(node) or equality(node))
-        return _Logic("leaf", term=_Term(node, _names(node), atom, native))
+        return _Logic("leaf", term=_Term(node, _names(node), atom, None if atom is not None else native(node)))
     parts = [_logic(c) for c in node["children"]]
     if op == "implies":
         return _Logic(op, tuple(parts))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conformance.fhirval import invariants
 from conformance.fhirval.fhirpath import _instant_order
-from conformance.fhirval.invariant_natives import Comparison, Equality, PathAtom, answer
+from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, answer
 from conformance.fhirval.invariants import _compile, _run, _Term, evaluate
 
 
@@ -25,7 +25,7 @@ def _engine(expression: str, item: Any, base: str) -> list[Any]:
     return _run(_Term(term.tree, None), item, base, {"resource": item, "rootResource": item})
 
 
-def _native(expression: str, kind: type) -> Any:
+def _native(expression: str, kind: type | tuple[type, ...]) -> Any:
     native = _compile(expression).logic.term.native
     assert isinstance(native, kind), expression
     return native
@@ -61,7 +61,8 @@ def test_moments_not_alike_are_left_to_fp_datetime() -> None:
     assert _instant_order("2020-02-30T10:00:00Z", "2020-01-01T10:00:00+01:00") is None  # no such day
 
 
-_SCALAR = st.one_of(st.sampled_from(["home", "work", "c", "x", "", "2020", "http://x"]), st.integers(0, 2),
+_SCALAR = st.one_of(st.sampled_from(["home", "work", "c", "x", "", "2020", "http://x", "http://unitsofmeasure.org",
+                                     "a/_history/1"]), st.integers(0, 2),
                     st.booleans(), st.none())
 _CODING = st.dictionaries(st.sampled_from(["system", "code", "_code", "display"]), _SCALAR, max_size=3)
 _CODINGS = st.one_of(_CODING, st.lists(st.one_of(_CODING, st.none()), max_size=3), st.none())
@@ -118,10 +119,29 @@ def test_comparisons_agree_with_fhirpathpy(item: dict[str, Any], expression: str
 @given(item=st.fixed_dictionaries({}, optional={"type": _SCALAR, "_type": st.just({"extension": []}),
                                                 "value": _SCALAR, "valueString": _SCALAR,
                                                 "mode": st.one_of(_SCALAR, st.lists(_SCALAR, max_size=2))}),
-       expression=st.sampled_from(["type = 'home'", "type != 'home'", "mode = 'x'", "mode != 'c'", "value = 'c'"]),
+       expression=st.sampled_from(["type = 'home'", "type != 'home'", "mode = 'x'", "mode != 'c'", "value = 'c'",
+                                   "type = %ucum", "mode != %ucum"]),
        base=st.sampled_from(["Bundle", "List", "Observation", "Coding"]))
 def test_string_equalities_agree_with_fhirpathpy(item: dict[str, Any], expression: str, base: str) -> None:
     native = answer(_native(expression, Equality), item, base)
+    if native is not None:
+        assert native == _engine(expression, item, base), (expression, item, base)
+
+
+_LISTED: st.SearchStrategy[Any] = st.one_of(_SCALAR, st.lists(st.one_of(_SCALAR, st.just({"use": "x"})), max_size=3),
+                   st.just({"text": "n"}), st.just({}))
+
+
+@settings(max_examples=500, deadline=None)
+@given(item=st.fixed_dictionaries({}, optional={"fullUrl": _LISTED, "_fullUrl": st.just({"extension": []}),
+                                                "identifier": _LISTED, "name": _LISTED, "value": _LISTED,
+                                                "valueString": _LISTED}),
+       expression=st.sampled_from(["fullUrl.contains('/_history/')", "fullUrl.contains('/_history/').not()",
+                                   "name.contains('')", "(identifier.count() + name.count()) > 0",
+                                   "(name.count()) >= 2", "(value.count() + fullUrl.count()) < 1"]),
+       base=st.sampled_from(["Bundle.entry", "Organization", "Observation", "Extension"]))
+def test_contains_and_counts_agree_with_fhirpathpy(item: dict[str, Any], expression: str, base: str) -> None:
+    native = answer(_native(expression, (Contains, Counts)), item, base)
     if native is not None:
         assert native == _engine(expression, item, base), (expression, item, base)
 
@@ -141,5 +161,9 @@ def test_the_walk_answers_the_commonest_operands_without_fhirpathpy(monkeypatch:
                                                     "allergyintolerance-verification", "code": "entered-in-error"}]},
                  "clinicalStatus": {"text": "active"}}
     assert evaluate(ait2, erroneous, "AllergyIntolerance", {}, {}) == [False]
+    org = {"identifier": [{"value": "1"}], "name": "N"}
+    assert evaluate("(identifier.count() + name.count()) > 0", org, "Organization", {}, {}) == [True]  # org-1
+    assert evaluate("fullUrl.contains('/_history/').not()", {"fullUrl": "urn:uuid:1"}, "Bundle.entry", {}, {}) \
+        == [True]  # bdl-8
     entries = {"mode": "working", "entry": [{"deleted": True}, {"item": {"reference": "#a"}}]}
     assert evaluate("mode = 'changes' or entry.deleted.empty()", entries, "List", {}, {}) == [False]  # lst-1
