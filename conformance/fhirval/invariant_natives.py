@@ -63,6 +63,19 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
+def _values(node: Any, name: str) -> list[Any] | None:
+    """What a member of a JSON object gives FHIRPath (an array's items, else the value; none when absent), or None
+    when that is not plain: not an object, a ``_name`` shadow, a null, an empty string, object or array."""
+    if not isinstance(node, dict) or "_" + name in node:
+        return None
+    value = node.get(name)
+    if value is None:
+        return None if name in node else []
+    if isinstance(value, list):
+        return None if any(_empty(v) for v in value) else value
+    return None if _empty(value) else [value]
+
+
 def native(node: Any) -> PathAtom | Comparison | Equality | Contains | Counts | None:
     """The operand (a node of fhirpathpy's parse tree) as one of the shapes answered here, or None."""
     text = str(node.get("text") or "")
@@ -90,21 +103,10 @@ def answer(atom: PathAtom | Comparison | Equality | Contains | Counts, item: Any
     for name in atom.path:
         found = []
         for node in focus:
-            if not isinstance(node, dict) or "_" + name in node:
+            values = _values(node, name)
+            if values is None:
                 return None
-            value = node.get(name)
-            if value is None:
-                if name in node:
-                    return None
-                continue
-            if isinstance(value, list):
-                if any(_empty(v) for v in value):
-                    return None
-                found.extend(value)
-            elif _empty(value):
-                return None
-            else:
-                found.append(value)
+            found.extend(values)
         focus = found
     count = len(focus)
     if atom.where:
@@ -265,14 +267,18 @@ def equality(node: Any) -> Equality | None:
 
 def _equal(atom: Equality, item: Any, base_path: str) -> list[Any] | None:
     """Exact equality of a non-empty string that does not look like a date or number; empty when absent."""
-    if not isinstance(item, dict) or "_" + atom.name in item or _is_choice(base_path, atom.name):
+    values = _one_string(item, atom.name, base_path)
+    if not values:
+        return values
+    return None if values[0][0].isdigit() else [(values[0] == atom.literal) != atom.negated]
+
+
+def _one_string(item: Any, name: str, base_path: str) -> list[str] | None:
+    """The element's one non-empty string as [value], [] when absent, None when not that plain (an array...)."""
+    if not isinstance(item, dict) or isinstance(item.get(name), list) or _is_choice(base_path, name):
         return None
-    value = item.get(atom.name)
-    if value is None:
-        return None if atom.name in item else []
-    if not isinstance(value, str) or not value or value[0].isdigit():
-        return None
-    return [(value == atom.literal) != atom.negated]
+    values = _values(item, name)
+    return None if values is None or not all(isinstance(v, str) for v in values) else values
 
 
 # ---- name.contains('literal'), (a.count() + b.count()) > 0 --------------------------------------------------
@@ -296,14 +302,8 @@ def contains(text: str) -> Contains | None:
 
 def _contains(atom: Contains, item: Any, base_path: str) -> list[Any] | None:
     """fhirpath_semantics.contains on a plain string (empty when absent), negated by ``.not()``."""
-    if not isinstance(item, dict) or "_" + atom.name in item or _is_choice(base_path, atom.name):
-        return None
-    value = item.get(atom.name)
-    if value is None:
-        return None if atom.name in item else []
-    if not isinstance(value, str) or not value:
-        return None
-    return [(atom.literal in value) != atom.negated]
+    values = _one_string(item, atom.name, base_path)
+    return [(atom.literal in values[0]) != atom.negated] if values else values
 
 
 _COUNTED = re.compile(rf"\(({_NAME}\.count\(\)(?:\+{_NAME}\.count\(\))*)\)")
@@ -333,23 +333,10 @@ def counts(node: Any) -> Counts | None:
 
 def _counts(atom: Counts, item: Any, base_path: str) -> list[Any] | None:
     """The values counted as FHIRPath counts them (an array's items, one for anything else), when all are plain."""
-    if not isinstance(item, dict):
-        return None
     total = 0
     for name in atom.names:
-        if "_" + name in item or _is_choice(base_path, name):
+        values = None if _is_choice(base_path, name) else _values(item, name)
+        if values is None:
             return None
-        value = item.get(name)
-        if value is None:
-            if name in item:
-                return None
-            continue
-        if isinstance(value, list):
-            if any(_empty(v) for v in value):
-                return None
-            total += len(value)
-        elif _empty(value):
-            return None
-        else:
-            total += 1
+        total += len(values)
     return [_ORDERS[atom.op]((total > atom.number) - (total < atom.number))]
