@@ -71,7 +71,9 @@ ALIASES = {
     "UNRECOGNISED_PROPERTY_": "unknown-element", "DUPLICATE_JSON_PROPERTY_KEY": "json-duplicate",
     "ERROR_PARSING_XHTML_": "narrative", "BUNDLE_BUNDLE_ENTRY_NOTFOUND_CANNOT": "reference-unresolved",
     "BUNDLE_BUNDLE_ENTRY_NOTFOUND_APPARENT": "reference-unresolved", "INV_FAILED_SOURCE": "invariant",
-    "ELEMENT_MUST_HAVE_SOME_CONTENT": "invariant",
+    "ELEMENT_MUST_HAVE_SOME_CONTENT": "invariant", "TEXT_SHOULD_NOT_BE_PRESENT": "xml",
+    "REFERENCE_REF_FORMAT1": "reference-format", "REFERENCE_REF_FORMAT2": "reference-format",
+    "BUNDLE_BUNDLE_FULLURL_MISSING": "reference-unresolved",
 }
 
 

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from conformance.fhirval.references import FULLURL_OPTIONAL, RELATIVE, is_absolute_url
+from conformance.fhirval.references import FULLURL_OPTIONAL, RELATIVE, is_absolute_url, posted
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -76,11 +76,6 @@ REST_FULLURL = re.compile(r"(?:https?://(?:[A-Za-z0-9\\.:%$\-_]*/)*?)?(?P<type>[
                            r"(?:/_history/[A-Za-z0-9\-.]{1,64})?")
 
 
-def _posted(entry: Json) -> bool:
-    request = entry.get("request")
-    return isinstance(request, dict) and request.get("method") == "POST"
-
-
 def check_entries(w: Walker, bundle: Json, loc: str) -> None:
     """fullUrl agrees with the resource's type and id; fullUrl (+versionId) unique unless a history (bdl-7);
     entry.request only in batches/transactions/histories (bdl-3), entry.response only in their responses (bdl-4)."""
@@ -104,7 +99,7 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             if btype not in FULLURL_OPTIONAL:
                 w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has no fullUrl (only a transaction or "
                                                                     "batch may omit it)")
-            elif "resource" in entry and not _posted(entry):
+            elif "resource" in entry and not posted(entry):
                 w.sink.warning("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has a resource but no fullUrl "
                                                                       "(R4 expects one except on a POST)")
         if isinstance(btype, str):

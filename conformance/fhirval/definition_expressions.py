@@ -18,7 +18,8 @@ type-checks the parsed expression against the element's types (``checkOnTypes``)
 inference, so only its plainest case is done here: a search expression made of dotted names joined by ``|``
 (``Patient.birthdate``) whose names each some focus type has, from the parameter's bases on (a name none has
 is FHIRPATH_UNKNOWN_NAME, thrown by ``FHIRPathEngine.executeType`` and reported as ED_SEARCH_EXPRESSION_ERROR).
-A step past a primitive, or onto a type that is not loaded, ends the judgement (nothing is said).
+A step past a primitive, or onto a type that is not loaded, ends the judgement (nothing is said). A
+profile's own invariants are typed further, on the element they sit on: constraint_types.
 """
 
 from __future__ import annotations
@@ -35,12 +36,32 @@ if TYPE_CHECKING:
     from conformance.fhirval.source import Json
 
 
-def _report(w: Walker, where: str, what: str, expression: Any) -> None:
+def _report(w: Walker, where: str, what: str, expression: Any) -> bool:
+    """Reports an expression that does not parse; True when there is one that does."""
     if not isinstance(expression, str) or not expression.strip():
-        return
+        return False
     problem = syntax_error(expression)
     if problem is not None:
         w.sink.error("fhirpath-syntax", where, f"the {what} {expression!r} is not valid FHIRPath ({problem})")
+    return problem is None
+
+
+def _type_check(w: Walker, sd: Json, ed: Any, constraint: Json, where: str) -> None:
+    """HL7's checkOnTypes of a profile's own invariant, as far as constraint_types can type it."""
+    if sd.get("derivation") != "constraint" or sd.get("kind") not in ("resource", "complex-type"):
+        return  # a logical model's or a new type's elements are its own; not typed here
+    index = structure_index(w.model.source, str(sd.get("type")))
+    path = ed.get("path") if isinstance(ed, dict) else None
+    context = index.by_id.get(path) if index is not None and isinstance(path, str) else None
+    if context is None:
+        return
+    from conformance.fhirval import constraint_types  # it types with this module's _holders and _child
+
+    found = constraint_types.unknown_name(w, constraint_types.parsed(constraint["expression"]), context)
+    if found is not None:
+        w.sink.error("fhirpath-syntax", where, f"the expression of the invariant {constraint.get('key')} "
+                                               f"{constraint['expression']!r} names {found.name!r}, which is not "
+                                               f"valid for any of the possible types ({', '.join(found.types)})")
 
 
 def check_structure(w: Walker, sd: Json, loc: str) -> None:
@@ -54,8 +75,9 @@ def check_structure(w: Walker, sd: Json, loc: str) -> None:
         for j, c in enumerate(items(ed.get("constraint") if isinstance(ed, dict) else None)):
             if not isinstance(c, dict) or not c.get("key") or c.get("source") not in (None, "", url):
                 continue
-            _report(w, f"{loc}.snapshot.element[{i}].constraint[{j}].expression",
-                    f"expression of the invariant {c.get('key')}", c.get("expression"))
+            where = f"{loc}.snapshot.element[{i}].constraint[{j}].expression"
+            if _report(w, where, f"expression of the invariant {c.get('key')}", c.get("expression")):
+                _type_check(w, sd, ed, c, where)
     if not any(isinstance(c, dict) and c.get("type") in ("element", "extension") for c in items(sd.get("context"))):
         return  # HL7 finds no type to check it on (UNABLE_TO_DETERMINE_TYPE_CONTEXT_INV, a hint) and parses nothing
     for i, invariant in enumerate(items(sd.get("contextInvariant"))):

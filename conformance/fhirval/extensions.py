@@ -299,15 +299,21 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
     """Whether the element the extension is on is one the context expression selects in the resource (as HL7's
     validator: evaluated from the resource, the element among the results). Not evaluable: allowed. On a
     primitive (``_valueCode``), the host is its ``_name`` object, found among what the expression selects."""
+    from conformance.fhirval.definition_expressions import _type_and_ancestors
     from conformance.fhirval.invariants import evaluate, select
 
     frame = w.frames[-1]
     res = frame.resource
     expr = expression
-    if expr == frame.type:
-        return host is res
-    if expr.startswith(frame.type + "."):
-        expr = expr[len(frame.type) + 1:]  # fhirpathpy answers empty to a leading type name here
+    # a leading type name is the resource when it is its type or an ancestor's (FHIRPathEngine.execute's "special
+    # case for start up" walks baseDefinition: ``Resource`` is every resource); fhirpathpy answers empty to it
+    first = re.match(r"[A-Z][A-Za-z]*", expr)
+    if first is not None and first.group(0) in _type_and_ancestors(w, frame.type):
+        rest = expr[first.end():]
+        if not rest.strip():
+            return host is res
+        if rest.startswith("."):
+            expr = rest[1:]
     try:
         root = w.root if isinstance(w.root, dict) else res
         found = evaluate(expr, res, frame.type, res, root)

@@ -293,26 +293,43 @@ def _check_resolved_type(w: Walker, ref: str, target: Json, loc: str) -> None:
 # empty on a POST", and a relative reference in a transaction or batch names a resource on the server it is sent
 # to; HL7's BundleValidator holds fullUrl optional in all of them, and its own comment in
 # BaseValidator.getFromBundle says the reference rule "doesn't apply for batches or transactions", though its code
-# exempts only their responses. A valid transaction is never judged invalid here. (bundles.py uses it too.)
+# exempts only their responses. bundles.py uses it for the fullUrl itself; a reference from an entry without one is
+# exempt only in a POST (_check_entry_full_url).
 FULLURL_OPTIONAL = frozenset({"batch", "batch-response", "transaction", "transaction-response"})
 
 
 def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None:
     """A reference (not ``#id``) in an entry that has no fullUrl: HL7's validator says the entry misses its fullUrl
     (InstanceValidator.localResolve, BUNDLE_BUNDLE_ENTRY_NOFULLURL); and a relative reference has nothing to
-    resolve against (BaseValidator.getFromBundle, BUNDLE_BUNDLE_FULLURL_MISSING). Transactions and batches are
-    exempt (``FULLURL_OPTIONAL``: R4 lets a POST omit the fullUrl, and their references resolve on the server)."""
+    resolve against (BaseValidator.getFromBundle, BUNDLE_BUNDLE_FULLURL_MISSING). HL7 exempts only the responses of
+    a transaction or batch; here a POST in a transaction or batch is exempt too, as R4 lets it omit the fullUrl
+    (Bundle.entry.fullUrl "SHALL have a value except that: fullUrl can be empty on a POST") and its references
+    resolve on the server. Any other entry of theirs (a PUT) is held to R4's "SHALL have a value", as HL7 holds it."""
     for k in range(len(w.frames) - 1, 0, -1):
         if w.frames[k - 1].type != "Bundle":
             continue
-        entry, bundle = w.frames[k], w.frames[k - 1].resource
-        if entry.full_url is not None or bundle.get("type") in FULLURL_OPTIONAL:
+        frame, bundle = w.frames[k], w.frames[k - 1].resource
+        btype = bundle.get("type")
+        if frame.full_url is not None or btype in ("batch-response", "transaction-response"):
+            return
+        if btype in FULLURL_OPTIONAL and _posted_entry(bundle, frame.resource):
             return
         w.sink.error("bundle-fullurl", f"{loc}.reference", f"{ref!r} is in a Bundle entry that has no fullUrl")
         if relative:
             w.sink.error("reference-unresolved", f"{loc}.reference",
                          f"the relative reference {ref!r} has nothing to resolve against: its entry has no fullUrl")
         return
+
+
+def _posted_entry(bundle: Json, resource: Json) -> bool:
+    """Whether the entry holding ``resource`` is a POST."""
+    return any(isinstance(e, dict) and e.get("resource") is resource and posted(e) for e in bundle.get("entry") or ())
+
+
+def posted(entry: Json) -> bool:
+    """Whether a Bundle entry's request is a POST (R4 lets only a POST omit its fullUrl)."""
+    request = entry.get("request")
+    return isinstance(request, dict) and request.get("method") == "POST"
 
 
 def _in_bundle_entry(w: Walker) -> bool:

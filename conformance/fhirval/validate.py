@@ -155,18 +155,20 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
         return [Issue("fatal", "too-large", "", f"the input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
     first: list[Issue] = []
     order: list[tuple[str, str, str]] = []
+    stray: list[tuple[str, str]] = []
     try:
         root = parse_xml(raw, keep_pis=True)
         first.extend(xml_document_issues(raw, root))
         try:
-            doc = element_to_json(root, source, out_of_order=order)
+            doc = element_to_json(root, source, out_of_order=order, stray_text=stray)
         except FhirXmlError as exc:
             if "(found none)" not in str(exc):
                 raise
             # No xmlns at all (9 of UK Core 2.0.2's own examples): read it as FHIR, and say so. A warning,
             # not HL7's error: the content is still judged in full, and the defect is still reported.
             order.clear()
-            doc = element_to_json(root, source, allow_no_namespace=True, out_of_order=order)
+            stray.clear()
+            doc = element_to_json(root, source, allow_no_namespace=True, out_of_order=order, stray_text=stray)
             first.append(Issue("warning", "xml-namespace", "", f"the XML has no namespace: FHIR XML must be in "
                                                                f"http://hl7.org/fhir ({exc})"))
     except FhirXmlError as exc:
@@ -178,6 +180,9 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     first.extend(Issue("warning", "element-order", where, f"the element '{name}' is out of order (found after "
                        f"'{after}'): FHIR XML gives elements in their definition's order")
                  for where, name, after in order)
+    # HL7's XmlParser (TEXT_SHOULD_NOT_BE_PRESENT): FHIR XML has no text content outside the narrative
+    first.extend(Issue("error", "xml", where, f"text should not be present ({text[:60]!r}): FHIR XML carries "
+                       "values in value attributes") for where, text in stray)
     return first + validate_resource(doc, source, profiles, options=opts)
 
 

@@ -96,10 +96,13 @@ def element_to_json(
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
     out_of_order: list[tuple[str, str, str]] | None = None,
+    stray_text: list[tuple[str, str]] | None = None,
 ) -> Json:
-    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
+    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting).
+    ``stray_text`` collects (element path, text) for text content of FHIR elements, which is not kept."""
     converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
     converter.out_of_order = out_of_order
+    converter.stray_text = stray_text
     return converter.resource(root, "")
 
 
@@ -133,6 +136,7 @@ class _Converter:
         self._children: dict[str, dict[str, dict[str, Json]]] = {}
         self._kinds: dict[str, str | None] = {}
         self.out_of_order: list[tuple[str, str, str]] | None = None
+        self.stray_text: list[tuple[str, str]] | None = None
 
     def check_order(self, el: Any, defs: dict[str, Json], loc: str) -> None:
         """Record the child elements that come before one their definition follows (unknown ones are not judged),
@@ -198,12 +202,21 @@ class _Converter:
                 continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
             out[attr] = value
         groups: dict[str, list[Any]] = {}
+        # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
+        # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
+        stray = self.stray_text
+        text = el.text
+        if text and not text.isspace():
+            if stray is None:
+                out["#text"] = text.strip()
+            else:
+                stray.append((loc, text.strip()))
         for child in el:
+            if stray is not None and (tail := child.tail) and not tail.isspace():
+                stray.append((loc, tail.strip()))
             if not isinstance(child.tag, str):
                 continue
             groups.setdefault(etree.QName(child).localname, []).append(child)
-        if el.text and el.text.strip():
-            out["#text"] = el.text.strip()
         self.check_order(el, defs, loc)
         for name, elements in groups.items():
             self.member(out, name, elements, defs, type_name, loc)

@@ -49,6 +49,30 @@ def test_fhirpath_context_tells_primitives_apart(tmp_path: Path) -> None:
     assert errors(res, source) == [("extension-context", "Patient.gender.extension[0]")]
 
 
+def _context(res: dict[str, Any], source: Any) -> list[tuple[str, str]]:
+    return [e for e in errors(res, source) if e[0] == "extension-context"]
+
+
+def test_fhirpath_context_naming_an_ancestor_type_is_the_resource(tmp_path: Path) -> None:
+    # Nictiz zib2020's ext-Comment (publisher 1.4.16: 0 errors on its Consent): contexts "Resource" and
+    # "Resource.descendants()"; HL7's FHIRPathEngine.execute takes a capitalised first name as the resource when it
+    # is its type or an ancestor's (the "special case for start up" walks baseDefinition)
+    mark = [{"url": EXT, "valueBoolean": True}]
+    on_resource = _extension(tmp_path, [{"type": "fhirpath", "expression": "Resource"}])
+    # (fhirpathpy's answer to a bare "Resource" depended on what it had evaluated before: several types in turn)
+    for rtype in ("Consent", "Patient", "Consent", "Observation"):
+        res: dict[str, Any] = {"resourceType": rtype, "id": "c1", "extension": copy.deepcopy(mark)}
+        assert _context(res, on_resource) == [], rtype
+    source = _extension(tmp_path, [{"type": "fhirpath", "expression": "Resource.descendants()"}])
+    res = {"resourceType": "Patient", "id": "p1", "name": [{"family": "x", "extension": copy.deepcopy(mark)}]}
+    assert _context(res, source) == []  # Resource.descendants(): any element
+    source = _extension(tmp_path, [{"type": "fhirpath", "expression": "DomainResource"}])
+    assert _context(res, source) == [("extension-context", "Patient.name[0].extension[0]")]
+    source = _extension(tmp_path, [{"type": "fhirpath", "expression": "Observation"}])
+    assert _context({"resourceType": "Consent", "id": "c1", "extension": copy.deepcopy(mark)}, source) == [
+        ("extension-context", "Consent.extension[0]")]
+
+
 # ---- %resource.is(T) in a context invariant: fhirpathpy typed a bare resource as a System value ---------
 
 def test_context_invariant_tests_the_type_of_percent_resource(tmp_path: Path) -> None:
