@@ -43,12 +43,13 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     if not isinstance(vs_url, str):
         return
     codings = _codings(type_code, item)
+    vs_name = _vs_name(vs_url)
     if codings or (type_code == "CodeableConcept" and isinstance(item, dict)):
-        if term.names_code_system_only(_vs_name(vs_url)):
+        if term.names_code_system_only(vs_name):
             # InstanceValidator.validateBindingCodeableConcept / validateBindingCodedElement / checkPrimitiveBinding:
             # the value set does not resolve and a CodeSystem has its URL: TERMINOLOGY_TX_VALUESET_NOTFOUND_CS, an
             # error whatever the strength (example included), for every value HL7 judges against the binding
-            sink.error("code-invalid", loc, f"the binding names the CodeSystem {_vs_name(vs_url)} where a ValueSet "
+            sink.error("code-invalid", loc, f"the binding names the CodeSystem {vs_name} where a ValueSet "
                                             f"belongs")
             return
     if strength not in ("required", "extensible", "preferred"):
@@ -57,43 +58,43 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     if not codings:
         if type_code == "CodeableConcept" and strength == "required" and isinstance(item, dict):
             sink.error("code-invalid", loc,
-                       f"no code provided, and a code is required from the value set {_vs_name(vs_url)}")
+                       f"no code provided, and a code is required from the value set {vs_name}")
         elif type_code == "CodeableConcept" and max_vs is not None and isinstance(item, dict):
             # InstanceValidator.validateBindingCodeableConcept: TERMINOLOGY_TX_CODE_VALUESETMAX
             sink.error("code-invalid", loc, f"no code provided, and a code must be provided from the maximum value "
                                             f"set {max_vs}")
         return
-    expansion = term.expand(_vs_name(vs_url))
+    expansion = term.expand(vs_name)
     if expansion is None:
-        sink.info("value-set-unknown", loc, f"the value set {_vs_name(vs_url)} is not held locally: "
+        sink.info("value-set-unknown", loc, f"the value set {vs_name} is not held locally: "
                                             f"the {strength} binding was not checked"
-                                            + how_to_supply(_vs_name(vs_url)))
+                                            + how_to_supply(vs_name))
         return
-    verdicts = _verdicts(term, _vs_name(vs_url), expansion, type_code, item, codings)
+    verdicts = _verdicts(term, vs_name, expansion, type_code, item, codings)
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
     if any(v is None for v in verdicts):
         sink.info("code-system-unknown", loc, f"{shown}: cannot be checked locally against the {strength} value set "
-                                              f"{_vs_name(vs_url)} (a code system that is not held locally)")
+                                              f"{vs_name} (a code system that is not held locally)")
         return
-    message = f"{shown} is not in the value set {_vs_name(vs_url)} ({strength} binding)"
+    message = f"{shown} is not in the value set {vs_name} ({strength} binding)"
     if strength == "required":
-        if type_code in _PRIMITIVES and codings[0][0] is None and _plain_compose(term.value_set(_vs_name(vs_url))):
+        if type_code in _PRIMITIVES and codings[0][0] is None and _plain_compose(term.value_set(vs_name)):
             # a bare code is first placed in a system of the value set, and none has it: HL7's validator says so
             # as an error of its own (ValueSetValidator.systemForCodeInValueSet, UNABLE_TO_INFER_CODESYSTEM)
-            sink.error("code-invalid", loc, f"no system of the value set {_vs_name(vs_url)} has the code "
+            sink.error("code-invalid", loc, f"no system of the value set {vs_name} has the code "
                                             f"{codings[0][1]!r}, so its system could not be determined")
         sink.error("code-invalid", loc, message)
-        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
+        _inactive_codes(term, vs_name, codings, loc, sink)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, message)
-        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
+        _inactive_codes(term, vs_name, codings, loc, sink)
         if max_vs is not None:
             _check_max(term, max_vs, type_code, item, codings, shown, loc, sink)
     else:
         sink.warning("binding-preferred", loc, message)
-        _inactive_codes(term, _vs_name(vs_url), codings, loc, sink)
+        _inactive_codes(term, vs_name, codings, loc, sink)
 
 
 def _inactive_codes(term: Terminology, vs_url: str, codings: list[tuple[str | None, str]], loc: str,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from fhirpathpy.engine import do_eval
@@ -101,14 +102,35 @@ _DIGIT = str.maketrans("0123456789", "9999999999")
 def _same_shape_order(a: Any, b: Any) -> int | None:
     """-1/0/1 for two FHIR dates or dateTimes written alike (same precision and layout, same zone), where
     text order is time order; None for anything else (FP_DateTime then decides, at about 0.2 ms a pair)."""
-    if not (isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and _DATE_LIKE.fullmatch(a)
-            and _DATE_LIKE.fullmatch(b) and a.translate(_DIGIT) == b.translate(_DIGIT)):
+    if not (isinstance(a, str) and isinstance(b, str)):
         return None
+    if not (len(a) == len(b) and _DATE_LIKE.fullmatch(a) and _DATE_LIKE.fullmatch(b)
+            and a.translate(_DIGIT) == b.translate(_DIGIT)):
+        return _instant_order(a, b) if "T" in a and "T" in b else None
     if "T" in a:
         zone_a, zone_b = a[19:].lstrip(".0123456789"), b[19:].lstrip(".0123456789")
         if zone_a != zone_b or not zone_a:
-            return None
+            return _instant_order(a, b) if zone_a and zone_b else None
     return (a > b) - (a < b)
+
+
+# a dateTime to the second (a fraction allowed) with its zone: a moment in time
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _instant_order(a: str, b: str) -> int | None:
+    """-1/0/1 for two dateTimes to the second (fractions of as many digits) in different zones (a Period's
+    ``+00:00`` start and ``+01:00`` end, ``Z`` and ``+01:00``), as moments: what FP_DateTime answers, at a
+    hundredth of its cost; None for anything else (FP_DateTime then decides)."""
+    ma, mb = _INSTANT.fullmatch(a), _INSTANT.fullmatch(b)
+    if ma is None or mb is None or len(ma.group(1) or "") != len(mb.group(1) or ""):
+        return None
+    try:
+        ta = datetime.fromisoformat(a.replace("Z", "+00:00"))
+        tb = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:  # a day or hour that does not exist: FP_DateTime's answer stands
+        return None
+    return (ta > tb) - (ta < tb)
 
 
 def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Callable[..., Any]:
@@ -278,14 +300,18 @@ def _tree_problem(root: etree._Element) -> str | None:
     if root.tag != f"{{{XHTML_NS}}}div":
         return "the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        tag = el.tag  # lxml makes a new string at each read of it
+        if not isinstance(tag, str):
             continue
-        ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
+        ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
         if ns != XHTML_NS or local not in _ALLOWED:
             return f"txt-1: the narrative contains <{local}>, which is not a basic XHTML formatting element"
-        for attr in el.attrib:
+        attrib = el.attrib
+        if not attrib:
+            continue
+        for attr in attrib:
             name = attr.rpartition("}")[2].lower()
-            if name.startswith("on") or (name == "style" and "expression(" in el.attrib[attr]):
+            if name.startswith("on") or (name == "style" and "expression(" in attrib[attr]):
                 return f"txt-1: the narrative has an active attribute {name!r}"
     text = "".join(root.itertext()).strip()
     if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):

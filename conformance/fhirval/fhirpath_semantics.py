@@ -86,6 +86,25 @@ def _number_literal(ctx: Any, parent: Any, node: Any) -> list[Any]:
 
 
 evaluators["NumberLiteral"] = _number_literal
+_FHIRPATHPY_STRING = evaluators["StringLiteral"]
+_STRINGS: dict[str, str] = {}  # a literal's text (quotes and escapes) -> its value
+_STRINGS_LIMIT = 20_000
+
+
+def _string_literal(ctx: Any, parent: Any, node: Any) -> list[Any]:
+    """fhirpathpy's value of a string literal, worked out once per literal text: it strips the quotes and undoes
+    the escapes with two regular expressions and eight replacements at every evaluation, an eighth of the time
+    of ``coding.where(system = '...' and code = '...')``. The value depends on the text alone."""
+    text = node["text"]
+    value = _STRINGS.get(text)
+    if value is None:
+        value = _FHIRPATHPY_STRING(ctx, parent, node)[0]
+        if len(_STRINGS) < _STRINGS_LIMIT:
+            _STRINGS[text] = value
+    return [value]
+
+
+evaluators["StringLiteral"] = _string_literal
 
 # ---- as / ofType on FHIR types (FHIRPathEngine.funcAs / funcOfType) ----------------------------------
 

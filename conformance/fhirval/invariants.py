@@ -31,6 +31,8 @@ from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
 from conformance.fhirval.index import Node
+from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
+from conformance.fhirval.invariant_natives import answer as native_answer
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 
@@ -75,6 +77,7 @@ class _Term:
     tree: Any
     names: frozenset[str] | None  # None: depends on more than the item's own properties
     atom: tuple[str, str, bool] | None = None  # (name, exists|empty|hasValue, negated): see _atom
+    native: PathAtom | Comparison | Equality | Contains | Counts | None = None  # answered from the JSON
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +94,9 @@ class _Logic:
         """0 a native atom, 1 an operand that can be memoised, 2 a connective, 3 anything else."""
         if self.term is None:
             return 2
-        return 0 if self.term.atom is not None else 1 if self.term.names is not None else 3
+        if self.term.atom is not None or self.term.native is not None:
+            return 0
+        return 1 if self.term.names is not None else 3
 
     def leaves(self) -> list[_Term]:
         return [self.term] if self.term is not None else [t for p in self.parts for t in p.leaves()]
@@ -159,7 +164,8 @@ def _logic(node: Any) -> _Logic:
     words = node.get("terminalNodeText") or [""]
     op = _CONNECTIVES.get((node.get("type"), words[0]))
     if op is None or len(node.get("children") or ()) != 2:
-        return _Logic("leaf", term=_Term(node, _names(node), _atom_of(node)))
+        atom = _atom_of(node)
+        return _Logic("leaf", term=_Term(node, _names(node), atom, None if atom is not None else native(node)))
     parts = [_logic(c) for c in node["children"]]
     if op == "implies":
         return _Logic(op, tuple(parts))
@@ -200,6 +206,19 @@ def _freeze(value: Any, budget: list[int]) -> Any:
     return (type(value).__name__, value)
 
 
+_READS: dict[tuple[frozenset[str], str], bool] = {}  # (an operand's names, a JSON key) -> whether it reads the key
+
+
+def _reads(names: frozenset[str], key: str) -> bool:
+    """Whether a JSON key is one of the names, or their shadow or choice (``_status``, ``valueString``); kept, as
+    the same few keys meet the same operands on every resource."""
+    bare = key[1:] if key.startswith("_") else key
+    read = bare in names or any(bare.startswith(n) and len(bare) > len(n) and bare[len(n)].isupper() for n in names)
+    if len(_READS) < _MEMO_LIMIT:
+        _READS[(names, key)] = read
+    return read
+
+
 def _projection(item: Json, names: frozenset[str]) -> Any:
     """The item's properties an operand can read (whole, nested values included), as a hashable key, or
     _NOT_MEMOISABLE when they are too large to be worth it. Conditions, allergies and observations carry
@@ -207,9 +226,10 @@ def _projection(item: Json, names: frozenset[str]) -> Any:
     out = []
     budget = [_FREEZE_BUDGET]
     for key, value in item.items():
-        bare = key[1:] if key.startswith("_") else key
-        if bare not in names and not any(bare.startswith(n) and len(bare) > len(n) and bare[len(n)].isupper()
-                                         for n in names):
+        read = _READS.get((names, key))
+        if read is None:
+            read = _reads(names, key)
+        if not read:
             continue
         if isinstance(value, _SCALARS):
             out.append((key, type(value).__name__, value))
@@ -250,12 +270,17 @@ def _atom(atom: tuple[str, str, bool], item: Any, base_path: str) -> list[Any] |
         choices = _CHOICES.get(f"{base_path}.{name}")
         wanted = _WANTED[(name, base_path)] = (  # value[x] is valueString..., never value
             frozenset(name + t for t in choices) if choices else frozenset({name}))
-    values = []
-    for key, value in item.items():
-        if key in wanted:
-            values.append(value)
-        elif key[:1] == "_" and key[1:].startswith(name):
+    if len(wanted) == 1 and name in wanted:  # not a choice: its own key and its shadow's, no scan of the others
+        if "_" + name in item:
             return None
+        values = [item[name]] if name in item else []
+    else:
+        values = []
+        for key, value in item.items():
+            if key in wanted:
+                values.append(value)
+            elif key[:1] == "_" and key[1:].startswith(name):
+                return None
     if any(v is None or v == [] or (isinstance(v, list) and None in v) for v in values):
         return None
     count = sum(len(v) if isinstance(v, list) else 1 for v in values)
@@ -273,6 +298,10 @@ def _run(term: _Term, item: Any, base_path: str, env: dict[str, Any]) -> list[An
     is a pure function of them, so it is computed once per distinct set of values."""
     if term.atom is not None:
         answer = _atom(term.atom, item, base_path)
+        if answer is not None:
+            return answer
+    elif term.native is not None:
+        answer = native_answer(term.native, item, base_path)
         if answer is not None:
             return answer
     memo_key: tuple[int, str, Any] | None = None

@@ -80,7 +80,7 @@ def parse_reference(ref: str, is_type: Callable[[str], bool]) -> ParsedReference
         return ParsedReference("uuid", None)
     if ref.startswith("urn:oid:"):
         return ParsedReference("oid", None)
-    m = CONDITIONAL.fullmatch(ref)
+    m = CONDITIONAL.fullmatch(ref) if "?" in ref else None
     if m and is_type(m.group("type")):
         if not _search_query_ok(m.group("query")):
             return ParsedReference("conditional", None, f"{ref!r}: the query of a conditional reference is not a "

@@ -158,6 +158,7 @@ class Terminology:
         self._code_system_only: dict[str, bool] = {}
         self._supplement: dict[str, bool] = {}
         self._code_systems: dict[str, Json | None] = {}
+        self._value_sets: dict[str, Json | None] = {}
         self._concepts: dict[str, dict[str, Json]] = {}  # system -> code -> concept, filled with the table
         self._case_folded: dict[str, dict[str, str]] = {}
         self._from_package: set[str] = set()  # systems whose CodeSystem is the terminology package's
@@ -186,10 +187,15 @@ class Terminology:
         return found
 
     def value_set(self, url: str) -> Json | None:
+        """Kept per URL as code_system() keeps its answer: a binding's value set is read for every coded value
+        outside it (its compose says whether inactive codes are refused), a zip member lookup under a lock."""
+        if url in self._value_sets:
+            return self._value_sets[url]
         found = self.source.value_set(url)
         if (found is None or _base_copy(found, url, "ValueSet")) and (extra := self._extra()) is not None:
             found = extra.value_set(url) or found
-        return self._not_outdated(found, url, "ValueSet")
+        self._value_sets[url] = found = self._not_outdated(found, url, "ValueSet")
+        return found
 
     def _not_outdated(self, found: Json | None, url: str, kind: str) -> Json | None:
         """None for base R4's 2019 copy of an HL7 Terminology resource when the packages loaded depend on a THO
