@@ -13,7 +13,7 @@ from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
-from conformance.fhirval.terminology_readings import display_matches, systemless_member
+from conformance.fhirval.terminology_readings import display_matches, systemless_member, value_set_display
 from conformance.fhirval.ucum import UCUM, problem
 
 __all__ = [
@@ -219,10 +219,12 @@ def checks_system_form(term: Terminology, binding: Json | None, in_codeable_conc
 
 
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, binding: Json | None = None,
-                 in_codeable_concept: bool = False, language: str | None = None) -> None:
+                 in_codeable_concept: bool = False, language: str | None = None,
+                 display_binding: Json | None = None) -> None:
     """A Coding whose system we hold must use one of its codes, whatever the binding. Its system is judged only
     beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says; its
-    display as ValueSetValidator compares it in ``language`` (the resource's, see display_matches)."""
+    display as ValueSetValidator compares it in ``language`` (the resource's, see display_matches), or as the value
+    set of ``display_binding`` (the Coding's, or its CodeableConcept's) gives it."""
     system, code = coding.get("system"), coding.get("code")
     system_form = checks_system_form(term, binding, in_codeable_concept)
     if isinstance(system, str) and isinstance(code, str):
@@ -254,7 +256,7 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
     elif known is True and isinstance(coding.get("display"), str):
-        _check_display(term, system, code, coding["display"], loc, sink, language)
+        _check_display(term, system, code, coding["display"], loc, sink, language, display_binding)
 
 
 def wrong_display(term: Terminology, system: str, code: str, display: str, language: str | None) -> bool:
@@ -268,11 +270,15 @@ def wrong_display(term: Terminology, system: str, code: str, display: str, langu
 
 
 def _check_display(term: Terminology, system: str, code: str, display: str, loc: str, sink: Sink,
-                   language: str | None) -> None:
+                   language: str | None, binding: Json | None) -> None:
     """A wrong display: a warning unless asked for an error (HL7's default): UK Core 2.0.2's own examples write
     'In person' for 'In-person', and a display is for people; the code is what systems act on."""
     if not wrong_display(term, system, code, display, language):
         return
+    vs_url = binding.get("valueSet") if binding is not None and binding.get("strength") != "example" else None
+    if isinstance(vs_url, str) and value_set_display(term.value_set(_vs_name(vs_url)), system, code, display,
+                                                     language, term.value_set):
+        return  # ValueSetValidator validates against the bound value set, whose own display it accepts (R4 runner)
     concept = term.concept(system, code) or {}
     valid = sorted({concept["display"]} if isinstance(concept.get("display"), str) else set())
     sink.display("code-display", f"{loc}.display",

@@ -80,7 +80,7 @@ class Walker(TargetWalker):
     # ---- resources -----------------------------------------------------------------------------
 
     def resource(self, res: Any, loc: str, depth: int, profiles: Sequence[str] = (), *, contained: bool = False,
-                 full_url: str | None = None) -> None:
+                 full_url: str | None = None, slicer_profiles: Sequence[str] | None = None) -> None:
         if not isinstance(res, dict):
             self.sink.error("object-expected", loc or "", f"a resource must be a JSON object, not {show(res)}")
             return
@@ -112,14 +112,15 @@ class Walker(TargetWalker):
                 bundles.check_entries(self, res, loc)
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
-            if not self.profiled_as(rtype, profiles):
+            if not self.profiled_as(rtype, profiles) or slicer_profiles == ():  # a slicer without a profile: base
                 if self.options.crumb_trails:
                     self.sink.info("signpost", loc, f"validate resource against profile {idx.url}")
                 self.walk_root(res, idx, loc, depth)
             meta = res.get("meta")
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             claimed = claimed if isinstance(claimed, list) else ()  # a wrong JSON type is the walk's error
-            wanted = [(p, True) for p in profiles] + [(p, False) for p in claimed if isinstance(p, str)]
+            wanted = [(p, True) for p in (*profiles, *(slicer_profiles or ()))] + [
+                (p, False) for p in claimed if isinstance(p, str)]
             implied = implied_profile(res) if rtype == "Observation" else None
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))

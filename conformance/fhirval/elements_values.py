@@ -78,12 +78,15 @@ class ValueWalker:
     unbound: int
     options: Options
     screening: bool
+    # the binding of the CodeableConcept whose codings are being walked: its value set may give a coding's display
+    # (bindings.check_coding, HL7's useValueSetDisplays)
+    concept_binding: Json | None = None
 
     def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
         raise NotImplementedError  # elements.Walker
 
     def resource(self, res: Any, loc: str, depth: int, profiles: Sequence[str] = (), *, contained: bool = False,
-                 full_url: str | None = None) -> None:
+                 full_url: str | None = None, slicer_profiles: Sequence[str] | None = None) -> None:
         raise NotImplementedError  # elements.Walker
 
     def note_once(self, key: str) -> bool:
@@ -161,13 +164,25 @@ class ValueWalker:
             if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
                 self.empty_ele1(loc)
             return
+        if tcode != "CodeableConcept":
+            self.complex_item(item, idx, node, tcode, loc, depth)
+            return
+        outer, self.concept_binding = self.concept_binding, node.binding
+        try:
+            self.complex_item(item, idx, node, tcode, loc, depth)
+        finally:
+            self.concept_binding = outer
+
+    def complex_item(self, item: Any, idx: StructureIndex, node: Node, tcode: str, loc: str, depth: int) -> None:
+        """A value of a complex type or a resource: walked by the plan worked out once per element and type."""
         plan = self.plans.get((node, tcode))
         if plan is None:
             plan = self.plans[(node, tcode)] = self.plan(node, tcode)
         kind, tref, target, judged, typed_checks = plan
         if kind == _RESOURCE:
             if self.options.contained == "valid":
-                self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained")
+                self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained",
+                              slicer_profiles=tref.slicer_profiles if tref else None)
             elif self.options.contained == "type":
                 contained_type(cast("Walker", self), item, loc)
             return
@@ -411,8 +426,9 @@ class ValueWalker:
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
             check_binding(self.model.term, binding, tcode, item, loc, self.sink)
         if tcode == "Coding" and isinstance(item, dict):
-            check_coding(self.model.term, item, loc, self.sink, binding=binding,
-                         in_codeable_concept=node.name == "coding",
+            in_concept = node.name == "coding"
+            check_coding(self.model.term, item, loc, self.sink, binding=binding, in_codeable_concept=in_concept,
+                         display_binding=binding if binding is not None or not in_concept else self.concept_binding,
                          language=self.language() if "display" in item else None)
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
@@ -443,7 +459,8 @@ class ValueWalker:
         found = constraints_of(node)
         if found:
             frame = self.frames[-1]
-            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once)
+            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once,
+                              (node.profile, node.slice_name))
 
 
 def _judged(node: Node, tcode: str) -> bool:

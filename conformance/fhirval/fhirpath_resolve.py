@@ -9,6 +9,10 @@ rules (``resolveInBundle``) and then hand the URL to a fetcher: the IG publisher
 resources there, the command-line validator's fetcher the web. Neither is here, so a reference that the
 resource and its Bundle do not resolve raises: the invariant is "not evaluated", never judged on a guess.
 A Reference with neither ``reference`` nor ``identifier`` resolves to nothing, as in funcResolve.
+
+``slice(structure, name)``, HL7's extension function (InstanceValidator.executeSlice: the items the validator
+matched to that slice of that profile, ``%profile`` being the profile under way), is answered for the focus of an
+invariant, whose slice the walk knows (SLICE_PLACE, set by invariants.evaluate); any other item raises.
 """
 
 from __future__ import annotations
@@ -107,4 +111,27 @@ def resolve_fn(ctx: Any, inputs: list[Any]) -> list[Any]:
     return out
 
 
-TABLE: dict[str, dict[str, Any]] = {"resolve": {"fn": resolve_fn}}
+SLICE_PLACE = "fhirval_slice_place"  # the variable holding (profile url, slice name or None, id of the focus)
+
+
+def slice_fn(ctx: Any, inputs: list[Any], structure: Any, name: Any) -> list[Any]:
+    """The items in the slice ``name`` of the profile ``structure`` (e.hasSlice(sd, name)): known for the focus of
+    an invariant of the profile being walked, which is in the slice it was walked as, or in none."""
+    place = (ctx.get("vars") or {}).get(SLICE_PLACE)
+    structure = structure[0] if isinstance(structure, list) and len(structure) == 1 else structure
+    name = name[0] if isinstance(name, list) and len(name) == 1 else name
+    if not isinstance(place, tuple) or not isinstance(structure, str) or not isinstance(name, str):
+        raise ValueError("slice: no slicing known here")
+    if structure.split("|")[0] != place[0]:
+        raise ValueError(f"slice: {structure} is not the profile being walked")
+    out = []
+    for item in inputs:
+        if id(get_data(item)) != place[2]:  # type: ignore[no-untyped-call]
+            raise ValueError("slice: only the slice of the invariant's focus is known")
+        if place[1] == name:
+            out.append(item)
+    return out
+
+
+TABLE: dict[str, dict[str, Any]] = {"resolve": {"fn": resolve_fn},
+                                    "slice": {"fn": slice_fn, "arity": {2: ["String", "String"]}}}

@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.fhirval.expression_fixes import structure_fixes
 from conformance.fhirval.primitives import PRIMITIVES
-from conformance.fhirval.source import DefinitionSource, Json, items, objects
+from conformance.fhirval.source import DefinitionSource, Json, contained_key, items, objects
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -46,6 +46,9 @@ class TypeRef:
     # this one (a library of section definitions: ``Composition.section:codeA``), not the profile's root
     profile_element: str | None = None
     aggregation: tuple[str, ...] = ()  # a Reference's aggregation modes: contained, referenced, bundled
+    # in a slice, the profiles of its slicer's type of the same code when they differ (() : the type's own base
+    # definition); a resource there is walked against those too (with_slicer_rules); None outside a slice
+    slicer_profiles: tuple[str, ...] | None = None
 
     @property
     def primitive(self) -> bool:
@@ -65,6 +68,7 @@ class Node:
     is_array: bool  # JSON array: the *base* definition repeats (a profile narrowing max keeps the array)
     types: tuple[TypeRef, ...]
     slice_name: str | None = None
+    profile: str = ""  # the url of the StructureDefinition it is in (FHIRPath's %profile, slice())
     is_choice: bool = False
     children: dict[str, Node] = field(default_factory=dict)
     slices: list[Node] = field(default_factory=list)
@@ -167,12 +171,15 @@ def _type_refs(ed: Json) -> tuple[TypeRef, ...]:
             fhir_type = next((x.get("valueUrl") or x.get("valueUri") for x in t.get("extension", ())
                               if x.get("url") == FHIR_TYPE_EXT), None)
             code = fhir_type or _SYSTEM_TYPES.get(code[len(SYSTEM_PREFIX):], "string")
+        slicer = t.get(_SLICER_PROFILE)
         out.append(TypeRef(code, tuple(t.get("profile") or ()), tuple(t.get("targetProfile") or ()),
-                           _profile_element(t), tuple(a for a in t.get("aggregation") or () if isinstance(a, str))))
+                           _profile_element(t), tuple(a for a in t.get("aggregation") or () if isinstance(a, str)),
+                           tuple(slicer) if isinstance(slicer, list) else None))
     return tuple(out)
 
 
 _PROFILE_ELEMENT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-profile-element"
+_SLICER_PROFILE = "slicer-profile"  # not a FHIR name: set on the index's copy of a slice's type by _merged
 
 
 def _profile_element(t: Json) -> str | None:
@@ -207,18 +214,27 @@ def _parent_and_slice(element_id: str) -> tuple[str, str | None]:
 
 
 def _contained_profiles(sd: Json) -> dict[str, str]:
-    """``#id`` to the url of the profile's contained StructureDefinition of that id."""
+    """``#id`` to the url of the profile's contained StructureDefinition of that id, and to the key of its contained
+    ValueSet of that id (source.contained_key)."""
     found: dict[str, str] = {}
     for inner in objects(sd.get("contained")):
         if inner.get("resourceType") == "StructureDefinition" and isinstance(inner.get("id"), str) \
                 and isinstance(inner.get("url"), str):
             found["#" + inner["id"]] = inner["url"]
+        elif inner.get("resourceType") == "ValueSet" and isinstance(inner.get("id"), str) \
+                and isinstance(sd.get("url"), str):
+            found["#" + inner["id"]] = contained_key(sd["url"], inner["id"])
     return found
 
 
 def _local_targets(ed: Json, local: dict[str, str]) -> Json:
     """The element with each ``#id`` targetProfile read as the contained profile it names: HL7's checkReference
-    finds ``#id`` among the profile's contained resources (InstanceValidator.resolveProfile), a url elsewhere."""
+    finds ``#id`` among the profile's contained resources (InstanceValidator.resolveProfile), a url elsewhere; and
+    a binding's ``#id`` value set as the contained ValueSet (BaseValidator.resolveBindingReference)."""
+    binding = ed.get("binding")
+    vs = binding.get("valueSet") if isinstance(binding, dict) else None
+    if isinstance(binding, dict) and isinstance(vs, str) and vs in local:
+        ed = {**ed, "binding": {**binding, "valueSet": local[vs]}}
     types = objects(ed.get("type"))
     if not any(isinstance(p, str) and p in local for t in types for p in items(t.get("targetProfile"))):
         return ed
@@ -273,6 +289,8 @@ def _merged(ed: Json, slicer: Json, root: bool) -> Json:
         merged.update({k: v for k, v in slicer.items() if _is_bound(k)})
     if _strength(slicer) > _strength(ed):  # HL7 checks both bindings: the stronger one decides
         merged["binding"] = slicer["binding"]
+    if any(t.get("profile") for t in objects(ed.get("type"))):
+        merged["type"] = _with_slicer_profiles(objects(ed.get("type")), objects(slicer.get("type")))
     if not root:
         if isinstance(slicer.get("min"), int) and slicer["min"] > (ed.get("min") if isinstance(ed.get("min"), int)
                                                                    else 0):
@@ -284,6 +302,17 @@ def _merged(ed: Json, slicer: Json, root: bool) -> Json:
                                                          or slicer["maxLength"] < ed["maxLength"]):
             merged["maxLength"] = slicer["maxLength"]
     return merged
+
+
+def _with_slicer_profiles(types: list[Json], slicer_types: list[Json]) -> list[Json]:
+    """A slice's types, each with a profile noting its slicer's profiles for that type code when they differ:
+    checkChildByDefinition against the slicer validates a resource there against the slicer's type profile, or with
+    none its own type's definition (validateContains), besides the slice's profile (fhir-test-cases
+    aggregation-bundle-*: an entry in a typed slice gets the base Encounter's errors too, "(from ...Encounter)")."""
+    given = {t.get("code"): list(t.get("profile") or ()) for t in slicer_types}
+    return [{**t, _SLICER_PROFILE: given[t.get("code")]}
+            if t.get("profile") and t.get("code") in given and given[t.get("code")] != list(t.get("profile") or ())
+            else t for t in types]
 
 
 def with_slicer_rules(elements: list[Json]) -> list[Json]:
@@ -344,7 +373,7 @@ class StructureIndex:
             ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
             min=int(ed.get("min") or 0), max=_max(ed.get("max")),
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
-            slice_name=ed.get("sliceName"), is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
+            slice_name=ed.get("sliceName"), profile=self.url, is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
         )
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None

@@ -29,6 +29,7 @@ from fhirpathpy.parser import parse
 
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
+from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
 from conformance.fhirval.index import Node
 from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
 from conformance.fhirval.invariant_natives import answer as native_answer
@@ -109,7 +110,7 @@ class _Compiled:
 
 _UNMEMOISABLE_NODES = frozenset({"ThisInvocation", "IndexInvocation", "TotalInvocation"})
 _UNMEMOISABLE_FUNCTIONS = frozenset({"children", "descendants", "resolve", "repeat", "now", "today", "timeOfDay",
-                                     "conformsTo", "memberOf", "hasValue", "htmlChecks"})
+                                     "conformsTo", "memberOf", "hasValue", "htmlChecks", "slice"})
 # Functions whose argument is evaluated once per item of their input (FHIRPath section 5), so member
 # names inside it are that item's, not the invariant's element's: `coding.where(code = 'x')` reads
 # coding (whole, nested values included), never the element's own `code`.
@@ -339,8 +340,10 @@ def _typed_path(base_path: str) -> str:
     return typed
 
 
-def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: Json) -> list[Any]:
-    """Evaluate one expression on an element (typed by its path, for choice elements) of a resource.
+def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: Json,
+             place: tuple[str, str | None] | None = None) -> list[Any]:
+    """Evaluate one expression on an element (typed by its path, for choice elements) of a resource; ``place``, the
+    profile walked and the slice the element was walked as, gives ``%profile`` and ``slice()``.
 
     and / or / implies are applied here, as FHIRPath defines them, to operands fhirpathpy evaluates: or
     stops at a true operand, and at a false one, implies at a false antecedent, so a costly operand
@@ -351,7 +354,9 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     if isinstance(compiled, Exception):
         raise compiled
     base_path = _typed_path(base_path)
-    env = {"resource": resource, "rootResource": root}
+    env: dict[str, Any] = {"resource": resource, "rootResource": root}
+    if place is not None:
+        env.update({"profile": place[0], SLICE_PLACE: (*place, id(item))})
     logic = compiled.logic
     if logic.term is not None:
         return _run(logic.term, item, base_path, env)
@@ -402,12 +407,12 @@ def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> boo
 
 def check_constraints(
     constraints: tuple[Constraint, ...], item: Any, base_path: str, resource: Json, root: Json, loc: str, sink: Sink,
-    noted: Callable[[str], bool],
+    noted: Callable[[str], bool], place: tuple[str, str | None] | None = None,
 ) -> None:
     """Report each failing invariant at ``loc``; ``noted(key)`` is True the first time a key cannot be evaluated."""
     for key, severity, expression, human in constraints:
         try:
-            result = evaluate(expression, item, base_path, resource, root)
+            result = evaluate(expression, item, base_path, resource, root, place)
         except Exception as exc:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for unsupported features
             if noted("inv:" + key):
                 sink.info("invariant-not-evaluated", loc,

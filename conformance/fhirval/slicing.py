@@ -171,8 +171,7 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             allowed = {t.code for t in target.types}
             if steps and steps[-1] == "resolve()":  # the type of the resource referenced: the target profiles'
                 allowed = {w.model.sd_type(p) for t in target.types for p in t.target_profiles} or allowed
-            if not values or not all((vt or (str(v.get("resourceType")) if isinstance(v, dict) else "")) in allowed
-                                     for v, vt in values):
+            if not values or not all(_is_type(v, vt, allowed) for v, vt in values):
                 return False
         elif kind == "profile":
             # a reference's target profiles through resolve(), the type's own profiles otherwise (sliceMatches)
@@ -194,6 +193,17 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
     if not tested:
         return _UNEVALUABLE
     return True if certain else None
+
+
+def _is_type(value: Any, vtype: str, allowed: set[str]) -> bool:
+    """sliceMatches tests a type discriminator as FHIRPath ``is``, which takes subtypes: an element typed
+    ``Resource`` (a Bundle entry's resource) holds a resource of any type, ``DomainResource`` any but Bundle, Binary
+    and Parameters."""
+    rtype = value.get("resourceType") if isinstance(value, dict) else None
+    if not isinstance(rtype, str):
+        return vtype in allowed
+    return (vtype or rtype) in allowed or "Resource" in allowed or (
+        "DomainResource" in allowed and rtype not in ("Bundle", "Binary", "Parameters"))
 
 
 _UNTESTED: Final = "untested"  # a value or pattern discriminator whose element gives nothing to test by

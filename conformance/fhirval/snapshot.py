@@ -427,13 +427,20 @@ def _path_id(diff: Json, slices: dict[str, str]) -> str:
     return out
 
 
-def _by_path(diff: Json, seen: dict[str, str]) -> str:
-    """The id HL7's generator gives the element: its path under the active slices (ProfileUtilities.setIds,
-    generateIdForElement: it matches by path and regenerates ids); an id that is its path stands."""
-    own = diff.get("id")
-    if isinstance(own, str) and path_of(own) == diff["path"]:
-        if diff.get("sliceName"):
-            seen[diff["path"]] = own
+def _by_path(diff: Json, seen: dict[str, str], loose: set[str]) -> str:
+    """The id HL7's generator gives the element (it matches by path, regenerating ids: setIds): its path under the
+    active slices; an id that is its path stands, but not below a slice written with its slicer's id, nor that."""
+    own, path = diff.get("id"), diff["path"]
+    if isinstance(own, str) and path_of(own) == path:
+        name = diff.get("sliceName")
+        if name and not own.endswith(f":{name}"):
+            loose.add(path)
+            return _path_id(diff, seen)
+        if name:
+            loose.discard(path)
+            seen[path] = own
+        elif own == path and any(path.startswith(p + ".") for p in loose):
+            return _path_id(diff, seen)
         return own
     return _path_id(diff, seen)
 
@@ -461,12 +468,13 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     builder = Builder(sd, source)
     slices: dict[str, str] = {}
     seen: dict[str, str] = {}
+    loose: set[str] = set()  # paths of slices written with their slicer's id (_by_path)
     landed: list[str | None] = []
     for diff in sd.get("differential", {}).get("element", []):
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
-        wanted, fallback = diff_id(diff, slices), _by_path(diff, seen)
-        if _names_other_element(diff):
+        wanted, fallback = diff_id(diff, slices), _by_path(diff, seen, loose)
+        if _names_other_element(diff) or (fallback != wanted and diff.get("id") == diff["path"]):
             wanted, fallback = fallback, wanted  # HL7's generator goes by the path; the id is the fallback
         try:
             try:

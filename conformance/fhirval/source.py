@@ -65,6 +65,12 @@ def split_canonical(key: str) -> tuple[str, str | None]:
     return url, version or None
 
 
+def contained_key(container_url: str, inner_id: str) -> str:
+    """The key a profile's contained ValueSet is held by: HL7 resolves a binding's ``#id`` among the profile's own
+    contained resources (BaseValidator.resolveBindingReference), whatever their url, so the key is the profile's."""
+    return f"{container_url}#{inner_id}"
+
+
 def version_matches(wanted: str, have: Any) -> bool:
     """Whether a resource of version ``have`` answers a canonical asking for ``wanted``, as HL7's
     CanonicalResourceManager.get(url, version): the same version, or the same major.minor
@@ -106,6 +112,9 @@ class MemorySource:
                 inner_url = inner.get("url")
                 if inner.get("resourceType") == kind and isinstance(inner_url, str):
                     self._by_kind[kind].setdefault(inner_url, inner)
+                elif inner.get("resourceType") == "ValueSet" and isinstance(url, str) and isinstance(inner.get("id"),
+                                                                                                    str):
+                    self._by_kind["ValueSet"][contained_key(url, inner["id"])] = inner
 
     def _get(self, kind: str, key: str) -> Json | None:
         table = self._by_kind[kind]

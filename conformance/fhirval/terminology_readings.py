@@ -6,7 +6,9 @@ b06c7ee), kept apart from bindings.py because each follows one method of it, con
 - a CodeableConcept's coding without a system (``codeInValueSet`` / ``inComponent`` with a null system): a
   member only through an include that is the value set's only one and lists the code;
 - a display against the code's display and designations (``validateCode(path, Coding, CodeSystem, ...)``):
-  case is ignored, whitespace is not, and a designation counts only in the language of the validation.
+  case is ignored, whitespace is not, and a designation counts only in the language of the validation;
+- a display the bound value set itself gives the code (``findValueSetRef``, read when ``isUseValueSetDisplays``,
+  which HL7's test runner sets below R5).
 
 (The special codes of HL7 v2 table 0203, ``findSpecialConcept``'s ``NN`` and a country code, are left unjudged by
 ``Terminology.code_in_system``, for every caller.)
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology_filters import as_list
 
-__all__ = ["display_matches", "systemless_member"]
+__all__ = ["display_matches", "systemless_member", "value_set_display"]
 
 
 # ---- a coding without a system ------------------------------------------------------------------
@@ -117,3 +119,53 @@ def display_matches(display: str, concept: Json, cs_language: object, working: s
 
 def _any_equal(given: str, texts: Iterable[str]) -> bool:
     return any(given == t.lower() for t in texts)
+
+
+def value_set_display(value_set: object, system: str, code: str, display: str, working: str | None, resolve: object,
+                      seen: frozenset[str] = frozenset()) -> bool:
+    """Whether the value set a coding is validated against gives the code this display: HL7's
+    ValueSetValidator.validateCode, "also check to see if the value set has another display" when
+    ``options.isUseValueSetDisplays()`` (ValidationTests sets it for every R4 case), reads findValueSetRef: the
+    stored expansion's top-level ``contains``, else an include's listed ``concept`` for that system, else the
+    imported value sets in turn; that entry's display (in the value set's language) or a designation in a suitable
+    language is accepted, case ignored. A profile's own value set can so carry its translations and alternates."""
+    if not isinstance(value_set, dict):
+        return False
+    url = value_set.get("url")
+    if isinstance(url, str):
+        if url in seen:
+            return False
+        seen = seen | {url}
+    entry = _value_set_ref(value_set, system, code, resolve, seen)
+    if entry is None:
+        return False
+    lang = working or "en-US"
+    texts = [entry[1]["display"]] if isinstance(entry[1].get("display"), str) and _language_ok(
+        lang, entry[0].get("language")) else []
+    texts += [d["value"] for d in as_list(entry[1].get("designation"))
+              if isinstance(d, dict) and isinstance(d.get("value"), str) and _language_ok(lang, d.get("language"))]
+    return _any_equal(display.lower(), texts)
+
+
+def _value_set_ref(value_set: Json, system: str, code: str, resolve: object,
+                   seen: frozenset[str]) -> tuple[Json, Json] | None:
+    """findValueSetRef: the (value set, entry) that names the code first, or None."""
+    expansion = value_set.get("expansion")
+    for c in as_list(expansion.get("contains") if isinstance(expansion, dict) else None):
+        if isinstance(c, dict) and c.get("system") == system and c.get("code") == code:
+            return value_set, c
+    compose = value_set.get("compose")
+    for inc in as_list(compose.get("include") if isinstance(compose, dict) else None):
+        if not isinstance(inc, dict):
+            continue
+        if inc.get("system") == system:
+            for c in as_list(inc.get("concept")):
+                if isinstance(c, dict) and c.get("code") == code:
+                    return value_set, c
+        for u in (u for u in as_list(inc.get("valueSet")) if isinstance(u, str)):
+            found = resolve(u.split("|")[0]) if callable(resolve) else None
+            if isinstance(found, dict) and not (isinstance(found.get("url"), str) and found["url"] in seen):
+                hit = _value_set_ref(found, system, code, resolve, seen | {str(found.get("url"))})
+                if hit is not None:
+                    return hit
+    return None
