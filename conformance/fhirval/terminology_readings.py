@@ -24,6 +24,15 @@ from conformance.fhirval.terminology_filters import as_list
 __all__ = ["display_matches", "systemless_member", "value_set_display"]
 
 
+def _enter(value_set: Json, seen: frozenset[str]) -> frozenset[str] | None:
+    """The value sets on the way in, this one added; None when it was met already (an import cycle: nothing more
+    is learnt from it)."""
+    url = value_set.get("url")
+    if not isinstance(url, str):
+        return seen
+    return None if url in seen else seen | {url}
+
+
 # ---- a coding without a system ------------------------------------------------------------------
 
 
@@ -33,13 +42,10 @@ def systemless_member(value_set: object, code: str, resolve: object, seen: froze
     only an include that is the only include and lists the code does (inComponent: ``only && system == null``);
     an include made only of imported value sets answers as they do; an exclude takes the code out the same way.
     None when an imported value set is not held. ``resolve`` gives a ValueSet by URL (or None)."""
-    if not isinstance(value_set, dict):
+    entered = _enter(value_set, seen) if isinstance(value_set, dict) else None
+    if entered is None or not isinstance(value_set, dict):
         return None
-    url = value_set.get("url")
-    if isinstance(url, str):
-        if url in seen:
-            return None
-        seen = seen | {url}
+    seen = entered
     if value_set.get("expansion"):
         return False
     compose = value_set.get("compose")
@@ -129,13 +135,10 @@ def value_set_display(value_set: object, system: str, code: str, display: str, w
     stored expansion's top-level ``contains``, else an include's listed ``concept`` for that system, else the
     imported value sets in turn; that entry's display (in the value set's language) or a designation in a suitable
     language is accepted, case ignored. A profile's own value set can so carry its translations and alternates."""
-    if not isinstance(value_set, dict):
+    entered = _enter(value_set, seen) if isinstance(value_set, dict) else None
+    if entered is None or not isinstance(value_set, dict):
         return False
-    url = value_set.get("url")
-    if isinstance(url, str):
-        if url in seen:
-            return False
-        seen = seen | {url}
+    seen = entered
     entry = _value_set_ref(value_set, system, code, resolve, seen)
     if entry is None:
         return False
