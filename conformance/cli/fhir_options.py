@@ -57,7 +57,8 @@ _FLAGS = (
     click.option("--reference-folder", "reference_folders", type=click.Path(file_okay=False, exists=True),
                  multiple=True, help="A folder of local files references are looked up in (repeatable: the first "
                                      "that has one), named as HL7's test runner names them (Patient/x -> "
-                                     "patient-x.json or .xml, then x.json); never a network call."),
+                                     "patient-x.json or .xml, then x.json); also read by slicing's resolve(), "
+                                     "whatever the policy, as HL7's fetcher is; never a network call."),
     click.option("--aggregation-outside-bundles/--no-aggregation-outside-bundles",
                  "enforce_aggregation_outside_bundles", default=True, show_default=True,
                  help="Whether a profile's 'bundled' aggregation binds outside a Bundle too (R4's reading; "

@@ -45,6 +45,8 @@ def problem(value: str) -> str | None:
             raise _Fail(f"unexpected {tokens[parser.i][1]!r}")
     except _Fail as fail:
         return None if fail.unjudged else f"Invalid ECL: {fail}"
+    except RecursionError:  # nested past the interpreter's stack: only this value goes unjudged, not the resource
+        return None
     return None
 
 

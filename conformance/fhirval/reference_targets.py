@@ -41,14 +41,29 @@ def fetch_file(folder: Path, ref: str, source: DefinitionSource) -> Json | None:
     names = [ref.replace("/", "-").lower()]
     if "/" in ref:
         names.append(ref.split("/", 1)[1].replace("/", "-").lower())
+    try:
+        root = folder.resolve()
+    except (OSError, RuntimeError):  # a folder that cannot be resolved holds nothing to fetch
+        return None
     for name in names:
         if not name or name in (".", "..") or "\\" in name or "\0" in name:
             continue
         for ext in (".json", ".xml"):
-            path = folder / (name + ext)
-            if path.parent == folder and path.is_file():
+            path = _inside(root, name + ext)
+            if path is not None:
                 return _read(path, source)
     return None
+
+
+def _inside(root: Path, name: str) -> Path | None:
+    """``root/name`` when it is a file whose real path is inside ``root`` (a symlink pointing out of the folder is
+    not followed); None too when the name is one the file system refuses (too long: HL7's fetcher's failure is
+    "not found" as well, InstanceValidator.checkReference catching it)."""
+    try:
+        path = (root / name).resolve()
+        return path if path.parent == root and path.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _read(path: Path, source: DefinitionSource) -> Json | None:

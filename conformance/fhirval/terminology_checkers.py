@@ -56,8 +56,15 @@ GENERIC: dict[str, Rule] = {
     "parent": ("code", True, frozenset()), "child": ("code", True, frozenset()), "partOf": ("code", True, frozenset()),
     "synonym": ("code", False, frozenset()), "itemWeight": ("decimal", False, frozenset()),
 }
-# listPropertyNames of the base checker: parent, child and partOf have rules but are no names every system has
-_GENERIC_NAMES = frozenset(GENERIC) - {"parent", "child", "partOf"}
+# CodeSystemChecker.listPropertyNames: the names every code system has (``comment`` without rules; parent, child
+# and partOf have rules but are no such names)
+PROPERTY_NAMES = frozenset({"concept", "code", "status", "inactive", "effectiveDate", "deprecationDate",
+                            "retirementDate", "notSelectable", "synonym", "comment", "itemWeight"})
+_GENERIC_NAMES = PROPERTY_NAMES & frozenset(GENERIC)
+# Systems HL7's validator judges with a checker of its own (ValueSetValidator.getSystemValidator); of them only
+# SNOMED CT's filters are judged here (has_own_checker), the others' left alone
+OWN_CHECKERS = frozenset({"http://snomed.info/sct", "http://loinc.org", "http://www.nlm.nih.gov/research/umls/rxnorm",
+                          "http://unitsofmeasure.org", "http://www.ama-assn.org/go/cpt", "urn:ietf:bcp:47"})
 
 
 def snomed_rule(prop: str) -> Rule | None:

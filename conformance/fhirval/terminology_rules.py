@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING
 
 from conformance.fhirval import code_system_rules, ecl
 from conformance.fhirval.source import items
-from conformance.fhirval.terminology_checkers import GENERIC, Rule, has_own_checker, snomed_rule, unheld_rule
+from conformance.fhirval.terminology_checkers import (
+    GENERIC,
+    OWN_CHECKERS,
+    Rule,
+    has_own_checker,
+    snomed_rule,
+    unheld_rule,
+)
 from conformance.fhirval.terminology_grammars import GRAMMARS
 
 if TYPE_CHECKING:
@@ -76,10 +83,6 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
                                  f"the code {code!r} is not a code of the code system {system}")
 
 
-# Systems HL7's validator judges with a checker of its own (ValueSetValidator.getSystemValidator); SNOMED CT's
-# filters are judged as its checker does (terminology_checkers.py), the others' left alone
-_OWN_CHECKERS = frozenset({"http://snomed.info/sct", "http://loinc.org", "http://www.nlm.nih.gov/research/umls/rxnorm",
-                           "http://unitsofmeasure.org", "http://www.ama-assn.org/go/cpt", "urn:ietf:bcp:47"})
 _COMPARATOR = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _FORMS = {
     "dateTime": re.compile(r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|"
@@ -104,7 +107,7 @@ def _check_system(w: Walker, inc: Json, system: str, where: str) -> None:
     rules: Callable[[str], Rule | None]
     if has_own_checker(system):
         rules = snomed_rule
-    elif system in _OWN_CHECKERS:
+    elif system in OWN_CHECKERS:
         return
     elif cs is None:
         rules = unheld_rule  # GeneralCodeSystemChecker: the names and rules every code system has

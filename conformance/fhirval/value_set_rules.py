@@ -23,18 +23,16 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.source import objects
+from conformance.fhirval.terminology_checkers import GENERIC, OWN_CHECKERS, PROPERTY_NAMES
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
 
 EXPRESSION = "http://hl7.org/fhir/StructureDefinition/cqf-expression"
-# CodeSystemChecker.listPropertyNames, and the ones of them its rulesForFilter has no rules for
-_KNOWN = frozenset({"concept", "code", "status", "inactive", "effectiveDate", "deprecationDate", "retirementDate",
-                    "notSelectable", "synonym", "comment", "itemWeight"})
-_GENERIC_RULES = _KNOWN - {"comment"} | {"parent", "child", "partOf"}
-_OWN_CHECKERS = frozenset({"http://snomed.info/sct", "http://loinc.org", "http://www.nlm.nih.gov/research/umls/rxnorm",
-                           "http://unitsofmeasure.org", "http://www.ama-assn.org/go/cpt", "urn:ietf:bcp:47"})
+# CodeSystemChecker.listPropertyNames, and the properties its rulesForFilter has rules for (terminology_checkers)
+_KNOWN = PROPERTY_NAMES
+_GENERIC_RULES = frozenset(GENERIC)
 _RULED_TYPES = frozenset({"boolean", "code", "Coding", "dateTime", "decimal", "integer"})
 # Python's re failures that Java's Pattern shares
 _SHARED_FAILURES = ("missing ), unterminated subpattern", "unbalanced parenthesis", "unterminated character set",
@@ -71,7 +69,7 @@ def _oid(w: Walker, system: str, where: str) -> None:
 
 def _has_rules(w: Walker, system: Any, prop: Any) -> bool:
     """Whether HL7 reaches the value checks: the checker knows the property and has rules for it."""
-    if not isinstance(prop, str) or system in _OWN_CHECKERS:
+    if not isinstance(prop, str) or system in OWN_CHECKERS:
         return False
     cs = w.model.term.code_system(system) if isinstance(system, str) else None
     if cs is None:

@@ -78,6 +78,27 @@ def test_fetch_file_names_the_file_as_hl7s_runner_does(tmp_path: Path) -> None:
     assert fetch_file(folder, "..", base_source()) is None and fetch_file(folder, "x/../secret", base_source()) is None
 
 
+
+def test_a_symlink_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text(json.dumps(_patient("secret", "male")))
+    folder = Path(_folder(tmp_path, {"patient-in.json": _patient("in", "female")}))
+    (folder / "link.json").symlink_to(outside / "secret.json")
+    (folder / "inner.json").symlink_to(folder / "patient-in.json")  # a link that stays inside is a file like any
+    assert fetch_file(folder, "Patient/link", base_source()) is None
+    assert (fetch_file(folder, "Patient/inner", base_source()) or {}).get("id") == "in"
+
+
+def test_a_reference_too_long_for_a_file_name_is_not_found_not_a_crash(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"patient-a.json": _patient("a", "male")})
+    long_ref = "urn:uuid:" + "d" * 300  # past the file system's 255-byte name: OSError (ENAMETOOLONG) unguarded
+    assert fetch_file(Path(folder), long_ref, base_source()) is None
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "subject": {"reference": long_ref}}
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_exists") == [
+        "reference-unresolved@Observation.subject.reference"]
+
 def test_a_reference_is_looked_up_only_under_a_policy_that_asks_it_to_exist(tmp_path: Path) -> None:
     folder = _folder(tmp_path, {"patient-here.json": _patient("here", "male")})
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},

@@ -140,6 +140,16 @@ def test_a_snomed_constraint_filter_must_be_ecl(value: str, bad: bool) -> None:
     assert _filtered(SCT, ("constraint", "=", value)) == ([("value-set-rule", f"{F}[0].value")] if bad else [])
 
 
+
+def test_ecl_nested_past_the_stack_leaves_that_value_unjudged_not_the_resource() -> None:
+    # review9: the recursive descent ran out of stack and the whole ValueSet became "nested too deeply"; HL7
+    # judges only the filter value (VALUESET_BAD_FILTER_VALUE_INVALID or _CANT_CHECK)
+    from conformance.fhirval.ecl import problem
+
+    deep = "(" * 3000 + "<< 404684003" + ")" * 3000
+    assert problem(deep) is None
+    assert _filtered(SCT, ("constraint", "=", deep)) == []
+
 def test_a_quantity_answers_unit_is_in_the_questions_unit_value_set() -> None:
     # QuestionnaireValidator: validateCode(system, code, unitValueSet) not ok is
     # QUESTIONNAIRE_QR_ITEM_DECIMAL_UNIT_FAIL_VS (an error), a unit without a code too; a value set not held is
