@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fhirpathpy.parser import parse
 
-from conformance.fhirval.type_names import child, holders, type_and_ancestors
+from conformance.fhirval.type_names import focus_types, step, type_and_ancestors
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -114,15 +114,9 @@ class _Typer:
             return None
         if entry and name[:1].isupper() and name in self.type_names(focus):
             return focus  # HL7's "special case for start up": the focus type's name or an ancestor's
-        found: list[Node] = []
-        for node in focus:
-            owners = holders(self.w, node)
-            if owners is None:
-                return None  # a primitive, Resource or a type not loaded: HL7 knows more than we do here
-            for holder in owners:
-                found += child(holder, name)
-        if not found:
-            raise UnknownName(name, sorted({t.code for n in focus for t in n.types} or {n.path for n in focus}))
+        found = step(self.w, focus, name)
+        if found is not None and not found:
+            raise UnknownName(name, focus_types(focus))
         return found
 
     def type_names(self, focus: list[Node]) -> set[str]:

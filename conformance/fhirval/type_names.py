@@ -31,17 +31,31 @@ def unknown_name(w: Walker, bases: list[str], names: list[str]) -> tuple[str, li
         # generic base, left alone there); any other first name none of the bases has
         return None if w.model.is_resource_type(first) else (first, bases)
     for name in names[1:]:
-        nodes: list[Node] = []
-        for node in focus:
-            owners = holders(w, node)
-            if owners is None:
-                return None
-            for holder in owners:
-                nodes += child(holder, name)
+        nodes = step(w, focus, name)
+        if nodes is None:
+            return None
         if not nodes:
-            return name, sorted({t.code for n in focus for t in n.types} or {n.path for n in focus})
+            return name, focus_types(focus)
         focus = nodes
     return None
+
+
+def step(w: Walker, focus: list[Node], name: str) -> list[Node] | None:
+    """The nodes ``name`` reaches from the focus nodes (empty: none of their types has it); None when one of them
+    is a primitive, ``Resource`` or a type not loaded (HL7 knows more than we do there: nothing is judged)."""
+    found: list[Node] = []
+    for node in focus:
+        owners = holders(w, node)
+        if owners is None:
+            return None
+        for holder in owners:
+            found += child(holder, name)
+    return found
+
+
+def focus_types(focus: list[Node]) -> list[str]:
+    """The focus's types' names, as HL7's FHIRPATH_UNKNOWN_NAME lists them (an element's path when untyped)."""
+    return sorted({t.code for n in focus for t in n.types} or {n.path for n in focus})
 
 
 def type_and_ancestors(w: Walker, type_name: str) -> set[str]:
