@@ -179,16 +179,25 @@ class Comparison:
     right: str | int
 
 
-def comparison(node: Any) -> Comparison | None:
-    """The operand as a Comparison, or None when it has another shape."""
+def _inequality(node: Any) -> tuple[str, Any, Any] | None:
+    """An InequalityExpression's operator and its two operands' nodes, or None for any other node."""
     words = node.get("terminalNodeText") or []
     children = node.get("children") or []
     if node.get("type") != "InequalityExpression" or len(words) != 1 or words[0] not in _ORDERS or len(children) != 2:
         return None
-    left, right = _side(children[0]), _side(children[1])
+    return words[0], children[0], children[1]
+
+
+def comparison(node: Any) -> Comparison | None:
+    """The operand as a Comparison, or None when it has another shape."""
+    parts = _inequality(node)
+    if parts is None:
+        return None
+    op, left_node, right_node = parts
+    left, right = _side(left_node), _side(right_node)
     if left is None or right is None or (isinstance(left, int) and isinstance(right, int)):
         return None
-    return Comparison(words[0], left, right)
+    return Comparison(op, left, right)
 
 
 def _side(term: Any) -> str | int | None:
@@ -320,15 +329,15 @@ class Counts:
 
 
 def counts(node: Any) -> Counts | None:
-    words = node.get("terminalNodeText") or []
-    children = node.get("children") or []
-    if node.get("type") != "InequalityExpression" or len(words) != 1 or words[0] not in _ORDERS or len(children) != 2:
+    parts = _inequality(node)
+    if parts is None:
         return None
-    m = _COUNTED.fullmatch(str(children[0].get("text") or ""))
-    number = _side(children[1])
+    op, counted, bound = parts
+    m = _COUNTED.fullmatch(str(counted.get("text") or ""))
+    number = _side(bound)
     if m is None or not isinstance(number, int):
         return None
-    return Counts(words[0], tuple(part[:-len(".count()")] for part in m.group(1).split("+")), number)
+    return Counts(op, tuple(part[:-len(".count()")] for part in m.group(1).split("+")), number)
 
 
 def _counts(atom: Counts, item: Any, base_path: str) -> list[Any] | None:
