@@ -145,7 +145,7 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
                   opts: Options) -> list[Issue]:
     try:
-        from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
+        from conformance.fhirval.xml import FhirXmlError, XmlFindings, element_to_json, parse_xml
         from conformance.fhirval.xml_rules import xml_document_issues
     except ImportError:
         return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
@@ -154,39 +154,34 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     if len(raw) > MAX_BYTES:
         return [Issue("fatal", "too-large", "", f"the input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
     first: list[Issue] = []
-    order: list[tuple[str, str, str]] = []
-    undefined: list[tuple[str, str]] = []
-    stray: list[tuple[str, str]] = []
+    found = XmlFindings()
     try:
         root = parse_xml(raw, keep_pis=True)
         first.extend(xml_document_issues(raw, root))
         try:
-            doc = element_to_json(root, source, out_of_order=order, stray_text=stray, undefined=undefined)
+            doc = element_to_json(root, source, findings=found)
         except FhirXmlError as exc:
             if "(found none)" not in str(exc):
                 raise
             # No xmlns at all (9 of UK Core 2.0.2's own examples): read it as FHIR, and say so. A warning,
             # not HL7's error: the content is still judged in full, and the defect is still reported.
-            order.clear()
-            stray.clear()
-            undefined.clear()
-            doc = element_to_json(root, source, allow_no_namespace=True, out_of_order=order, stray_text=stray,
-                                  undefined=undefined)
+            found = XmlFindings()
+            doc = element_to_json(root, source, allow_no_namespace=True, findings=found)
             first.append(Issue("warning", "xml-namespace", "", f"the XML has no namespace: FHIR XML must be in "
                                                                f"http://hl7.org/fhir ({exc})"))
     except FhirXmlError as exc:
         return [Issue("fatal", "xml", "", f"not FHIR XML: {exc}")]
     except RecursionError:
         return [Issue("fatal", "too-deep", "", "the XML is nested too deeply to read")]
-    first.extend(Issue("error", "unknown-element", where, what) for where, what in undefined)
+    first.extend(Issue("error", "unknown-element", where, what) for where, what in found.undefined)
     # HL7 makes this an error (VALIDATION_VAL_PROFILE_OUTOFORDER); a warning here, as for a missing xmlns: the
     # content is judged in full, and three of UK Core 2.0.2's own XML examples put an element out of order
     first.extend(Issue("warning", "element-order", where, f"the element '{name}' is out of order (found after "
                        f"'{after}'): FHIR XML gives elements in their definition's order")
-                 for where, name, after in order)
+                 for where, name, after in found.out_of_order)
     # HL7's XmlParser (TEXT_SHOULD_NOT_BE_PRESENT): FHIR XML has no text content outside the narrative
     first.extend(Issue("error", "xml", where, f"text should not be present ({text[:60]!r}): FHIR XML carries "
-                       "values in value attributes") for where, text in stray)
+                       "values in value attributes") for where, text in found.stray_text)
     return first + validate_resource(doc, source, profiles, options=opts)
 
 

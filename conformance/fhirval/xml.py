@@ -25,6 +25,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -69,30 +70,38 @@ def parse_xml(data: bytes, *, keep_pis: bool = False) -> Any:
     return root
 
 
+@dataclass
+class XmlFindings:
+    """What FHIR XML says that its JSON form cannot show, collected while converting (HL7's XmlParser and
+    InstanceValidator report each): ``out_of_order`` (element path, name, the name it follows) for a child element
+    met before one its definition comes after (VALIDATION_VAL_PROFILE_OUTOFORDER; JSON's properties have no order);
+    ``undefined`` (element path, what) for an attribute that is no ``xmlAttr`` property (``<Patient id="x">``:
+    Resource.id is an element) and an ``xmlAttr`` property given as an element (``<extension><url value=".."/>``)
+    (UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__, UNDEFINED_ELEMENT_); ``stray_text`` (element path, text) for
+    text content of a FHIR element, before, between or after its children (TEXT_SHOULD_NOT_BE_PRESENT)."""
+
+    out_of_order: list[tuple[str, str, str]] = field(default_factory=list)
+    undefined: list[tuple[str, str]] = field(default_factory=list)
+    stray_text: list[tuple[str, str]] = field(default_factory=list)
+
+
 def xml_to_json(
     data: bytes,
     source: DefinitionSource,
     *,
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
-    out_of_order: list[tuple[str, str, str]] | None = None,
-    undefined: list[tuple[str, str]] | None = None,
+    findings: XmlFindings | None = None,
 ) -> Json:
     """Convert one FHIR XML resource (document bytes) to its FHIR JSON form.
 
     ``allow_no_namespace`` reads elements without any namespace as FHIR's: 9 of UK Core 2.0.2's
-    examples omit ``xmlns``. Off by default because FHIR XML requires the namespace. ``out_of_order`` collects
-    (element path, name, the name it follows) for each child element met before one its definition comes after:
-    JSON's properties have no order, XML's elements follow the definition's (InstanceValidator
-    VALIDATION_VAL_PROFILE_OUTOFORDER, an error, for every element with a definition other than an XML attribute).
-    ``undefined`` collects (element path, what) for what FHIR's XML form does not allow and JSON cannot show, left
-    out of the JSON: an attribute that is no ``xmlAttr`` property (``<Patient id="x">``: Resource.id is an element)
-    and an ``xmlAttr`` property given as an element (``<extension><url value="..."/>``) (XmlParser.parseChildren:
-    UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__, UNDEFINED_ELEMENT_, both errors). Without the list, they are
-    kept in the JSON as unknown properties. (Text inside a FHIR element: :func:`element_to_json`'s ``stray_text``.)
+    examples omit ``xmlns``. Off by default because FHIR XML requires the namespace. ``findings``, when
+    given, collects what FHIR's XML form says that its JSON form cannot (XmlFindings), left out of the JSON;
+    without it such content is kept in the JSON as unknown properties (``#text`` for text) and order is not judged.
     """
     return element_to_json(parse_xml(data), source, parse_float=parse_float, allow_no_namespace=allow_no_namespace,
-                           out_of_order=out_of_order, undefined=undefined)
+                           findings=findings)
 
 
 def element_to_json(
@@ -101,16 +110,11 @@ def element_to_json(
     *,
     parse_float: Callable[[str], Any] = float,
     allow_no_namespace: bool = False,
-    out_of_order: list[tuple[str, str, str]] | None = None,
-    stray_text: list[tuple[str, str]] | None = None,
-    undefined: list[tuple[str, str]] | None = None,
+    findings: XmlFindings | None = None,
 ) -> Json:
-    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting).
-    ``stray_text`` collects (element path, text) for text content of FHIR elements, which is not kept."""
+    """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
     converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
-    converter.out_of_order = out_of_order
-    converter.stray_text = stray_text
-    converter.undefined = undefined
+    converter.findings = findings
     return converter.resource(root, "")
 
 
@@ -148,14 +152,12 @@ class _Converter:
         self.parse_float = parse_float
         self._children: dict[str, dict[str, dict[str, Json]]] = {}
         self._kinds: dict[str, str | None] = {}
-        self.out_of_order: list[tuple[str, str, str]] | None = None
-        self.stray_text: list[tuple[str, str]] | None = None
-        self.undefined: list[tuple[str, str]] | None = None
+        self.findings: XmlFindings | None = None
 
     def check_order(self, el: Any, defs: dict[str, Json], loc: str) -> None:
         """Record the child elements that come before one their definition follows (unknown ones are not judged),
         at the instance's path (``Patient.name[0].family``), as the JSON the validator walks names it."""
-        if self.out_of_order is None:
+        if self.findings is None:
             return
         position = {key: i for i, key in enumerate(defs)}
         counts = Counter(etree.QName(c).localname for c in el if isinstance(c.tag, str))
@@ -172,7 +174,7 @@ class _Converter:
             index = position.get(found[0]["path"].rsplit(".", 1)[-1], -1)
             if index < last:
                 at = f"[{seen[name] - 1}]" if _many(found[0]) or counts[name] > 1 else ""
-                self.out_of_order.append((f"{loc}.{name}{at}", name, last_name))
+                self.findings.out_of_order.append((f"{loc}.{name}{at}", name, last_name))
             last, last_name = index, name
 
     def kind(self, code: str) -> str | None:
@@ -215,15 +217,15 @@ class _Converter:
         for attr, value in el.attrib.items():
             if attr.startswith("{"):
                 continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
-            if self.undefined is not None and not (value_attr and attr == "value") and not _xml_attr(defs.get(attr)):
-                self.undefined.append((loc, f"the attribute '{attr}' is not allowed on <{_local(el)[1]}> (no FHIR "
-                                            f"property of that name is an XML attribute)"))
+            if self.findings is not None and not (value_attr and attr == "value") and not _xml_attr(defs.get(attr)):
+                self.findings.undefined.append((loc, f"the attribute '{attr}' is not allowed on <{_local(el)[1]}> "
+                                                     f"(no FHIR property of that name is an XML attribute)"))
                 continue
             out[attr] = value
         groups: dict[str, list[Any]] = {}
         # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
         # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
-        stray = self.stray_text
+        stray = self.findings.stray_text if self.findings is not None else None
         text = el.text
         if text and not text.isspace():
             if stray is None:
@@ -263,9 +265,9 @@ class _Converter:
             if ns not in self.namespaces and ns != XHTML_NS:
                 raise FhirXmlError(f"<{name}> is in namespace {ns or 'none'}, not FHIR's", child.sourceline)
         found = self.match(name, defs)
-        if found is None and self.undefined is not None and _xml_attr(defs.get(name)):
-            self.undefined.append((loc, f"the element <{name}> is not allowed: '{name}' is written as an XML "
-                                        f"attribute"))
+        if found is None and self.findings is not None and _xml_attr(defs.get(name)):
+            self.findings.undefined.append((loc, f"the element <{name}> is not allowed: '{name}' is written as "
+                                                 f"an XML attribute"))
             return
         if found is None:
             values = [self.generic(child) for child in elements]
