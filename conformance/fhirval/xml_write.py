@@ -26,7 +26,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.fhirval.source import DefinitionSource, Json
-from conformance.fhirval.xml import FHIR_NS, _Converter
+from conformance.fhirval.xml import FHIR_NS, _Converter, _xml_attr
 
 _LAST = 10**6  # unknown properties come after every known one
 
@@ -88,8 +88,7 @@ class _Writer:
             if (resource and key == "resourceType") or (key.startswith("_") and key[1:] in obj):
                 continue  # the shadow is written with its primitive
             base = key[1:] if key.startswith("_") else key
-            attr = defs.get(key)
-            if attr is not None and "xmlAttr" in attr.get("representation", []) and isinstance(obj[key], str):
+            if _xml_attr(defs.get(key)) and isinstance(obj[key], str):
                 el.set(key, obj[key])
                 continue
             found = self.defs.match(base, defs)
