@@ -210,6 +210,7 @@ _TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, conta
 _TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
 _TABLE.update(fhirpath_functions.TABLE)  # sort, precision, comparable, round(), indexOf/replace on {} ...
 _TABLE.update(fhirpath_resolve.TABLE)  # resolve(): contained and Bundle references (fhirpath_resolve.py)
+_TABLE.update(fhirpath_quantities.TABLE)  # abs() of a Quantity
 _TABLE.update(fhirpath_dates.TABLE)  # date / time + quantity in the value's own zone and precision (dateAdd)
 _TABLE.update(fhirpath_logic.TABLE)  # not / single / where / exists / all / iif read booleans as HL7's asBool
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose

@@ -80,3 +80,20 @@ def test_round_without_places_and_string_functions_with_an_empty_argument() -> N
     assert ours("'abc'.replaceMatches('b', 'x')") == ["axc"]
     # several items: funcReplaceMatches gives the first back unreplaced (its else branch)
     assert ours("name.family.replaceMatches('a', 'x')") == ["Beta"]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("(-5.5 'mg').abs() = 5.5 'mg'", [True]),  # HL7: unary minus is 0 - x, and funcAbs takes a Quantity
+    ("(-5).abs()", [5]),
+    ("'1 \\'mo\\''.toQuantity() = 1 month", []),  # a calendar month has no UCUM code in HL7's parser: qtyEqual empty
+    ("1 'a' = 1 year", []),
+    ("1 'wk' = 1 week", [True]),  # a week is UCUM wk there
+])
+def test_quantity_negation_abs_and_calendar_years_and_months(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+def test_fhirpathpy_could_not_negate_a_quantity_and_equated_calendar_months() -> None:
+    with pytest.raises(Exception, match="Unary - can only be applied to a number"):
+        fhirpathpy_evaluate({}, "(-5.5 'mg').abs()")
+    assert fhirpathpy_evaluate({}, "1 'a' = 1 year") == [True]
