@@ -97,3 +97,21 @@ def test_fhirpathpy_could_not_negate_a_quantity_and_equated_calendar_months() ->
     with pytest.raises(Exception, match="Unary - can only be applied to a number"):
         fhirpathpy_evaluate({}, "(-5.5 'mg').abs()")
     assert fhirpathpy_evaluate({}, "1 'a' = 1 year") == [True]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("@2015.is(Date)", [True]),  # a date literal is a System Date (funcIs) ...
+    ("@2015-02-04 is DateTime", [True]),  # ... and a Date is a DateTime there
+    ("@2015-02-04T10:00.is(Date)", [False]),
+    ("name.is(HumanName)", []),  # funcIs: several items are empty
+    ("name is HumanName", [False]),  # opIs: several items are false
+    ("name.first() is HumanName", [True]),
+])
+def test_is_on_date_literals_and_on_several_items(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+def test_fhirpathpy_typed_date_literals_datetime_and_raised_on_several_items() -> None:
+    assert fhirpathpy_evaluate({}, "@2015.is(Date)") == [False]
+    with pytest.raises(ValueError, match="Expected singleton"):
+        fhirpathpy_evaluate(PATIENT, "Patient.name.is(HumanName)")
