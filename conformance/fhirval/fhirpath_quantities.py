@@ -13,7 +13,9 @@ ordering, as HL7's engine reads them; their equality stays fhirpathpy's (calenda
 that a calendar year or month against a UCUM quantity (``1 year = 1 'a'``) is empty: HL7's parser gives those
 two words no UCUM code, and qtyEqual answers empty for a code on one side only. A quantity can be negated
 (``-(5.5 'mg')``: HL7 parses unary minus as ``0 - x``, and opMinus takes a Quantity after 0) and ``abs()``
-takes one (funcAbs), where fhirpathpy accepted numbers only.
+takes one (funcAbs), and two UCUM quantities multiply and divide (opTimes / opDivideBy through the UCUM service:
+the product's unit is the units' product, ``cm.m``, compared through conversion; a division UCUM cannot make is
+empty), where fhirpathpy accepted numbers only.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fhirpathpy.engine import do_eval
+from fhirpathpy.engine import check_number_param, do_eval
 from fhirpathpy.engine.evaluators import evaluators
 from fhirpathpy.engine.invocations import math as fp_math
 from fhirpathpy.engine.nodes import FP_Quantity, ResourceNode
@@ -160,4 +162,27 @@ def _abs(ctx: Any, inputs: list[Any]) -> Any:
     return fp_math.abs(ctx, inputs)  # type: ignore[no-untyped-call]
 
 
-TABLE: dict[str, dict[str, Any]] = {"abs": {"fn": _abs}}
+def _product(sign: str, original: Any) -> Any:
+    """``*`` or ``/`` of two UCUM quantities (literals or a resource's); numbers as fhirpathpy's."""
+    def op(ctx: dict[str, Any], left: list[Any], right: list[Any]) -> Any:
+        if len(left) != 1 or len(right) != 1:
+            raise ValueError(f"{sign}: a singleton is needed on each side (FHIRPATH_LEFT_VALUE / FHIRPATH_RIGHT_VALUE)")
+        model = ctx.get("model") or {}
+        a, b = quantity_of(left[0], model), quantity_of(right[0], model)
+        if a is None or b is None:
+            return original(ctx, check_number_param(left[0]), check_number_param(right[0]))  # type: ignore[no-untyped-call]
+        if a.calendar or b.calendar or a.code is None or b.code is None or a.value is None or b.value is None:
+            raise ValueError(f"{sign}: quantities without UCUM units")  # HL7's qtyToPair: UCUM only
+        if sign == "*":
+            return FP_Quantity(a.value * b.value, f"'({a.code}).({b.code})'")  # type: ignore[no-untyped-call]
+        if b.value == 0:
+            return []  # UcumException: "just return nothing"
+        return FP_Quantity(a.value / b.value, f"'({a.code})/({b.code})'")  # type: ignore[no-untyped-call]
+    return op
+
+
+TABLE: dict[str, dict[str, Any]] = {
+    "abs": {"fn": _abs},
+    "*": {"fn": _product("*", fp_math.mul), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "/": {"fn": _product("/", fp_math.div), "arity": {2: ["Any", "Any"]}, "nullable": True},
+}

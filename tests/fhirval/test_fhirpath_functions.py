@@ -115,3 +115,19 @@ def test_fhirpathpy_typed_date_literals_datetime_and_raised_on_several_items() -
     assert fhirpathpy_evaluate({}, "@2015.is(Date)") == [False]
     with pytest.raises(ValueError, match="Expected singleton"):
         fhirpathpy_evaluate(PATIENT, "Patient.name.is(HumanName)")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("2.0 'cm' * 2.0 'm' = 0.040 'm2'", [True]),  # opTimes through UCUM: cm.m is 0.0001 m2
+    ("4.0 'g' / 2.0 'm' = 2 'g/m'", [True]),
+    ("1.0 'm' / 1.0 'm' = 1 '1'", [True]),
+    ("1 'm' / 0 'm'", []),  # a division UCUM cannot make: nothing
+    ("7 / 2", [Decimal("3.5")]),
+])
+def test_quantities_multiply_and_divide(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+def test_fhirpathpy_multiplied_numbers_only() -> None:
+    with pytest.raises(TypeError):
+        fhirpathpy_evaluate({}, "2.0 'cm' * 2.0 'm'")
