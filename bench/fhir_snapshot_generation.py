@@ -41,7 +41,9 @@ from conformance.fhirval.packages import read_tgz  # noqa: E402
 from conformance.fhirval.snapshot import SnapshotError, apply_differential  # noqa: E402
 from conformance.fhirval.source import Json, MemorySource  # noqa: E402
 
-CONTEXT_PACKAGES = ("hl7.fhir.r5.core-", "hl7.fhir.uv.sdc-")
+# HL7's test context: R5 core and the extensions package (TestingUtilities.getSharedWorkerContext), SDC (setUp); the
+# extensions package's R4 flavour is the one held locally (its extensions are the same definitions)
+CONTEXT_PACKAGES = ("hl7.fhir.r5.core-", "ig/hl7.fhir.uv.extensions.r4-", "hl7.fhir.uv.sdc-")
 
 
 @dataclass
@@ -93,7 +95,7 @@ def load_tests(folder: Path) -> list[Test]:
 
 
 def context(packages: Path | None, tests: list[Test]) -> list[MemorySource]:
-    """R5 core (and SDC) below the tests' registered files and expected outputs (HL7's getByUrl looks there first)."""
+    """R5 core (the extensions package, SDC) below the tests' registered files and expected outputs (HL7's getByUrl looks there first)."""
     layers = []
     for prefix in CONTEXT_PACKAGES:
         for tgz in sorted(packages.glob(f"{prefix}*.tgz")) if packages else []:
