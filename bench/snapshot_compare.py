@@ -10,28 +10,20 @@ mapping) is not compared: it does not change a verdict.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fhirval.snapshot_compare import props  # noqa: E402  (what the snapshot tests compare)
 
 Json = dict[str, Any]
 
 ATTRIBUTES = ("missing", "extra", "order", "path", "sliceName", "min", "max", "type", "fixed/pattern", "binding",
               "slicing", "mustSupport", "constraint")
-
-
-def _types(el: Json) -> Any:
-    return [(t.get("code"), sorted(t.get("profile") or []), sorted(t.get("targetProfile") or []))
-            for t in el.get("type") or [] if isinstance(t, dict)]
-
-
-def _values(el: Json) -> Any:
-    return sorted((k, repr(v)) for k, v in el.items() if k.startswith(("fixed", "pattern")))
-
-
-def _binding(el: Json) -> Any:
-    b = el.get("binding") or {}
-    return (b.get("strength"), b.get("valueSet")) if b else None
 
 
 def _slicing(el: Json) -> Any:
@@ -42,21 +34,16 @@ def _slicing(el: Json) -> Any:
             bool(s.get("ordered", False)))
 
 
-def _constraints(el: Json) -> Any:
-    return sorted(str(c.get("key")) for c in el.get("constraint") or [] if isinstance(c, dict))
+def _prop(name: str) -> Callable[[Json], Any]:
+    return lambda el: props(el).get(name)
 
 
 GETTERS: dict[str, Callable[[Json], Any]] = {
-    "path": lambda el: el.get("path"),
-    "sliceName": lambda el: el.get("sliceName"),
-    "min": lambda el: el.get("min"),
-    "max": lambda el: el.get("max"),
-    "type": _types,
-    "fixed/pattern": _values,
-    "binding": _binding,
+    **{name: _prop(name) for name in ("path", "sliceName", "min", "max", "type", "binding")},
+    "fixed/pattern": lambda el: sorted((k, repr(v)) for k, v in props(el).items() if k.startswith(("fixed", "pattern"))),
     "slicing": _slicing,
     "mustSupport": lambda el: bool(el.get("mustSupport")),
-    "constraint": _constraints,
+    "constraint": lambda el: sorted(str(c.get("key")) for c in el.get("constraint") or [] if isinstance(c, dict)),
 }
 
 
