@@ -33,13 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from snapshot_compare import ATTRIBUTES, compare  # noqa: E402
+from snapshot_compare import ATTRIBUTES, compare
 
-from conformance.fhirval.layered import LayeredSource  # noqa: E402
-from conformance.fhirval.loaders import DefinitionLoadError, read_file  # noqa: E402
-from conformance.fhirval.packages import read_tgz  # noqa: E402
-from conformance.fhirval.snapshot import SnapshotError, apply_differential  # noqa: E402
-from conformance.fhirval.source import Json, MemorySource  # noqa: E402
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.packages import read_tgz
+from conformance.fhirval.snapshot import SnapshotError, apply_differential
+from conformance.fhirval.source import Json, MemorySource
 
 # HL7's test context: R5 core and the extensions package (TestingUtilities.getSharedWorkerContext), SDC (setUp); the
 # extensions package's R4 flavour is the one held locally (its extensions are the same definitions)
@@ -95,7 +95,8 @@ def load_tests(folder: Path) -> list[Test]:
 
 
 def context(packages: Path | None, tests: list[Test]) -> list[MemorySource]:
-    """R5 core (the extensions package, SDC) below the tests' registered files and expected outputs (HL7's getByUrl looks there first)."""
+    """R5 core (the extensions package, SDC) below the tests' registered files and expected outputs (HL7's getByUrl
+    looks there first)."""
     layers = []
     for prefix in CONTEXT_PACKAGES:
         for tgz in sorted(packages.glob(f"{prefix}*.tgz")) if packages else []:

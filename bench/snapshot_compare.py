@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fhirval.snapshot_compare import props  # noqa: E402  (what the snapshot tests compare)
+from tests.fhirval.snapshot_compare import props
 
 Json = dict[str, Any]
 
@@ -40,7 +40,8 @@ def _prop(name: str) -> Callable[[Json], Any]:
 
 GETTERS: dict[str, Callable[[Json], Any]] = {
     **{name: _prop(name) for name in ("path", "sliceName", "min", "max", "type", "binding")},
-    "fixed/pattern": lambda el: sorted((k, repr(v)) for k, v in props(el).items() if k.startswith(("fixed", "pattern"))),
+    "fixed/pattern": lambda el: sorted((k, repr(v)) for k, v in props(el).items()
+                                       if k.startswith(("fixed", "pattern"))),
     "slicing": _slicing,
     "mustSupport": lambda el: bool(el.get("mustSupport")),
     "constraint": lambda el: sorted(str(c.get("key")) for c in el.get("constraint") or [] if isinstance(c, dict)),
@@ -57,12 +58,9 @@ def compare(expected: list[Json], ours: list[Json]) -> tuple[list[str], Counter[
     classes: Counter[str] = Counter()
     mine = {_id(el): el for el in ours}
     theirs = {_id(el): el for el in expected}
-    for key in theirs.keys() - mine.keys():
-        classes["missing"] += 1
-    for key in mine.keys() - theirs.keys():
-        classes["extra"] += 1
     missing = [k for k in theirs if k not in mine]
     extra = [k for k in mine if k not in theirs]
+    classes["missing"], classes["extra"] = len(missing), len(extra)
     if missing:
         lines.append(f"missing {len(missing)}: {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}")
     if extra:
