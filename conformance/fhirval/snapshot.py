@@ -29,6 +29,7 @@ import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
+from conformance.fhirval.snapshot_merge import appended, max_value, merged_slicing, slice_cardinality
 from conformance.fhirval.source import DefinitionSource, Json
 
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -83,6 +84,8 @@ class Builder:
         # own validation reports them (differential.py); a profile in use is built with them
         self.problems: list[SnapshotError] = []
         self.diff_slices = _slice_counts(sd)
+        # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
+        self.slicer_max: dict[str, str | None] = {}
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -228,10 +231,11 @@ class Builder:
         head = template[0]
         head.pop("slicing", None)
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
-        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None
-                         or any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)):
+        base_sliced = any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)
+        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
+        self.slicer_max[new_id] = None if base_sliced or resliced is not None else self.elements[i].get("max")
         head["sliceName"] = new_id.rsplit(":", 1)[1]
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]
@@ -301,7 +305,7 @@ class Builder:
         element_id = str(target.get("id"))
         if "sliceName" in target or "sliceName" in diff:
             return
-        if "max" in diff and "max" in target and _max(diff["max"]) > _max(target["max"]) >= 0:
+        if "max" in diff and "max" in target and max_value(diff["max"]) > max_value(target["max"]) >= 0:
             self.problems.append(self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}"))
         if "min" in diff and isinstance(diff["min"], int):
             if diff["min"] < int(target.get("min", 0)):
@@ -341,9 +345,9 @@ class Builder:
             if key in APPENDED:
                 if not isinstance(value, list):
                     raise self.fail(str(target.get("id")), f"{key} must be a list, not {type(value).__name__}")
-                target[key] = _appended(target.get(key, []), value)
+                target[key] = appended(target.get(key, []), value)
             elif key == "slicing" and isinstance(value, dict) and isinstance(target.get("slicing"), dict):
-                target[key] = _merged_slicing(target["slicing"], value)
+                target[key] = merged_slicing(target["slicing"], value)
             elif key == "binding" and isinstance(value, dict):
                 target[key] = {**target.get("binding", {}), **copy.deepcopy(value)}
                 if "valueSet" not in value and value.get("strength") == "example":
@@ -357,36 +361,9 @@ class Builder:
                 target[key] = copy.deepcopy(value)
             else:
                 target[key] = copy.deepcopy(value)
-
-
-def _appended(base: list[Any], derived: list[Any]) -> list[Any]:
-    """The base's constraints (conditions) and the derived ones whose key the base does not have: a restated key
-    keeps the base's (ProfileUtilities.updateFromDefinition: ``if (!base.hasConstraint(s.getKey()))``)."""
-    def ident(item: Any) -> Any:
-        return item.get("key") if isinstance(item, dict) else item
-    merged = list(base)
-    for item in derived:
-        if all(ident(m) != ident(item) for m in merged):
-            merged.append(copy.deepcopy(item))
-    return merged
-
-
-def _merged_slicing(base: Json, derived: Json) -> Json:
-    """Slicing restated on an element the base already slices: ``ordered`` and ``rules`` as the derived says,
-    its discriminators added to the base's (ProfileUtilities.updateFromSlicing, from ProfilePathProcessor's
-    processPathWithSlicedBaseDefault); a restatement giving only ``rules`` keeps the base's discriminators."""
-    out = copy.deepcopy(base)
-    for key in ("ordered", "rules"):
-        if key in derived:
-            out[key] = copy.deepcopy(derived[key])
-    have = out.setdefault("discriminator", [])
-    for d in derived.get("discriminator", []) if isinstance(derived.get("discriminator"), list) else []:
-        if isinstance(d, dict) and not any(isinstance(h, dict) and (h.get("type"), h.get("path"))
-                                           == (d.get("type"), d.get("path")) for h in have):
-            have.append(copy.deepcopy(d))
-    if not have:
-        del out["discriminator"]
-    return out
+        if target.get("id") in self.slicer_max:
+            slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]],
+                              base_sliced=self.slicer_max[target["id"]] is None)
 
 
 def _slice_counts(sd: Json) -> dict[str, int]:
@@ -399,10 +376,6 @@ def _slice_counts(sd: Json) -> dict[str, int]:
             key = own[: -len(name) - 1]
             counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def _max(value: Any) -> float:
-    return float("inf") if value == "*" else float(value) if isinstance(value, str) and value.isdigit() else -1.0
 
 
 def diff_id(diff: Json, slices: dict[str, str]) -> str:

@@ -207,6 +207,9 @@ KNOWN = {
     "catalog": "unsliced element dropped by HL7",
     # HL7 expanded extension slices the differential does not constrain below.
     "elementdefinition-de": "extension slices expanded by HL7",
+    # HL7's 4.0.1 generator left the slice ``versionNumber`` at the slicer's max (*); today's, which HL7's validator
+    # runs, gives a new extension slice its definition's max (1): ProfilePathProcessor, snapshot_merge.slice_cardinality
+    "clinicaldocument": "extension slice max from its definition, as HL7's current generator",
 }
 # ehrsrle-auditevent and picoelement regenerate exactly since the base is HL7's own package (with
 # Medplum's copy, AuditEvent.source.observer had extra targets and EvidenceVariable was R5's).
@@ -224,7 +227,7 @@ def test_official_profiles_regenerate_except_known_differences() -> None:
             continue
         (differ if differences(generated, sd["snapshot"]["element"]) else agree).append(sd["id"])
     assert sorted(differ) == sorted(KNOWN), set(differ) ^ set(KNOWN)
-    assert len(agree) == 26
+    assert len(agree) == 25
 
 
 def test_cardinality_outside_the_base_is_a_problem_the_snapshot_goes_on_past() -> None:
