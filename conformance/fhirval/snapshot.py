@@ -30,6 +30,7 @@ from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
 from conformance.fhirval.snapshot_merge import appended, max_value, merged_slicing, slice_cardinality
+from conformance.fhirval.snapshot_preprocess import preprocess
 from conformance.fhirval.source import DefinitionSource, Json
 
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -443,9 +444,16 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     seen: dict[str, str] = {}
     loose: set[str] = set()  # paths of slices written with their slicer's id (_by_path)
     landed: list[str | None] = []
-    for diff in sd.get("differential", {}).get("element", []):
+    elements = sd.get("differential", {}).get("element", [])
+    for diff in elements:
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
+    # what the differential says of all slices, given to each (snapshot_preprocess.py); not where ids name other
+    # elements than their paths (HL7 renames those first, setIds)
+    added: set[int] = set()
+    if not any(_names_other_element(diff) for diff in elements):
+        elements, added = preprocess(elements)
+    for diff in elements:
         wanted, fallback = diff_id(diff, slices), _by_path(diff, seen, loose)
         if _names_other_element(diff) or (fallback != wanted and diff.get("id") == diff["path"]):
             wanted, fallback = fallback, wanted  # HL7's generator goes by the path; the id is the fallback
@@ -458,10 +466,10 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
                 i = builder.resolve(fallback)
         except NotInBase as exc:
             builder.problems.append(exc)
-            landed.append(None)
+            landed += [] if id(diff) in added else [None]
             continue
         builder.merge(i, diff)
-        landed.append(str(builder.elements[i].get("id")))
+        landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
     return builder, landed
 
 
