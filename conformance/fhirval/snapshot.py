@@ -259,7 +259,10 @@ class Builder:
         ref = el.get("contentReference")
         if ref:
             target = ref.split("#", 1)[-1]
-            children = [e for e in self.elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
+            # the referenced element's children as the base has them, not as this differential has constrained them
+            # (PlanDefinition.action.action sliced and made 1..* does not make each slice's action 1..*):
+            # ProfilePathProcessor copies from ``cursors.base`` (resolveContentReference)
+            children = [e for e in self.base_elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
             root_path, root_id = target, target
         else:
             types = el.get("type", [])

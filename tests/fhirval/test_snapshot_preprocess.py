@@ -1,7 +1,8 @@
 """What a differential states for all slices (between the slicing and its first slice) is given to each slice
 (snapshot_preprocess.py), as HL7's SnapshotGenerationPreProcessor.processSlices does; found with HL7's generator
 test t22 (bench/fhir_snapshot_generation.py). Instances are not judged differently by it (the validator checks a
-slice's items against the unsliced element too): the generated snapshot, and the profiles built on it, are."""
+slice's items against the unsliced element too): the generated snapshot, and the profiles built on it, are.
+Also what a slice of a contentReference starts from (t21)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,21 @@ def test_the_profile_itself_is_not_changed_and_extension_slicing_is_left_alone()
                  el("Patient.extension.id", short="x"), el("Patient.extension:a", sliceName="a")]
     assert preprocess(extension)[1] == set()
 
+
+
+def test_a_content_reference_copies_the_bases_children_not_the_differentials() -> None:
+    """ProfilePathProcessor copies a contentReference's children from the base (resolveContentReference on
+    ``cursors.base``): ``PlanDefinition.action.action`` made 1..* does not make each slice's own ``action`` 1..*
+    (HL7's generator test t21); ours copied the constrained element, a false alarm on a slice without actions."""
+    slicing = {"discriminator": [{"type": "value", "path": "prefix"}], "rules": "open"}
+    sd = {"resourceType": "StructureDefinition", "url": URL, "name": "P", "status": "active", "kind": "resource",
+          "abstract": False, "type": "PlanDefinition", "derivation": "constraint",
+          "baseDefinition": "http://hl7.org/fhir/StructureDefinition/PlanDefinition", "differential": {"element": [
+              el("PlanDefinition.action.action", slicing=slicing, min=1),
+              el("PlanDefinition.action.action:a", sliceName="a", max="1"),
+              el("PlanDefinition.action.action:a.prefix", min=1, fixedString="a")]}}
+    builder, _ = apply_differential(sd, LayeredSource([base_source()]))
+    els = {e["id"]: e for e in builder.elements}
+    assert els["PlanDefinition.action.action"]["min"] == 1
+    assert els["PlanDefinition.action.action:a.action"]["min"] == 0
+    assert "slicing" not in els["PlanDefinition.action.action:a.action"]
