@@ -18,6 +18,14 @@ takes R4's. As HL7's SnapShotGenerationTests.getSD, a base is first looked for a
 and ``register``/``include`` files, then in the context (R5 core, SDC). Tests with ``sort="true"`` have HL7 sort
 the differential first (sortDifferential); ours is applied in the given order (our generator places by id).
 
+Not every difference is one from the generator HL7's validator runs: the tests set ``newSlicingProcessing``
+(SnapShotGenerationTests.testGen), which HL7's validator context does not (ContextUtilities.generateSnapshot), and
+it changes one thing, a type slice named by a renamed choice without the choice (``valueQuantity`` alone): with
+it HL7 keeps all the choice's types and opens the slicing (t44a, ts-case2, au3, dv1...), without it, as here and
+in the validator, the choice is narrowed to the slices' types, closed. Other differences are R4/R5 content (the
+extensions package here is R4's flavour: value[x] type lists, bindings) or R5-only features (logical models with
+R5 bases, additional bindings).
+
 A ``fail="true"`` test passes when we report the generation error (an exception or one of Builder.problems);
 another passes when every compared attribute of every element agrees (snapshot_compare.py says which).
 """
