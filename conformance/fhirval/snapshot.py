@@ -29,7 +29,14 @@ import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
-from conformance.fhirval.snapshot_merge import appended, max_value, merged_slicing, slice_cardinality
+from conformance.fhirval.snapshot_merge import (
+    appended,
+    extension_slicing,
+    max_value,
+    merged_slicing,
+    raise_to_slice_mins,
+    slice_cardinality,
+)
 from conformance.fhirval.snapshot_preprocess import preprocess
 from conformance.fhirval.source import DefinitionSource, Json
 
@@ -87,6 +94,7 @@ class Builder:
         self.diff_slices = _slice_counts(sd)
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
+        self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -233,6 +241,11 @@ class Builder:
         head.pop("slicing", None)
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
         base_sliced = any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)
+        unstated = unsliced_id not in self.diff_ids if base_sliced else "slicing" not in self.elements[i]
+        if resliced is None and unstated:
+            self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
+            if not base_sliced and self.elements[i]["path"].endswith((".extension", ".modifierExtension")):
+                self.elements[i]["slicing"] = extension_slicing()
         if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
@@ -473,6 +486,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
             continue
         builder.merge(i, diff)
         landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
+    raise_to_slice_mins(builder.elements, builder.auto_sliced)
     return builder, landed
 
 

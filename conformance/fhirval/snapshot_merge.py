@@ -95,3 +95,25 @@ def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer
         target["min"] = root["min"]  # the one slice of closed slicing: the definition's min, not the slicer's
     if slicer_max is not None and max_value(target.get("max")) > max_value(slicer_max) >= 0:
         target["max"] = slicer_max
+
+
+def extension_slicing() -> Json:
+    """The slicing HL7's generator gives an extension element a differential slices without stating one
+    (ProfileUtilities.makeExtensionSlicing: by the value of ``url``, unordered, open)."""
+    return {"discriminator": [{"type": "value", "path": "url"}], "ordered": False, "rules": "open"}
+
+
+def raise_to_slice_mins(elements: list[Json], auto: set[str]) -> None:
+    """An element whose slicing the generator added (``auto``: extension slicing the differential never stated, or
+    slices added to the base's without restating it) takes the sum of its slices' mins where that is more (a
+    repeating element only): ProfileUtilities.generateSnapshot, ``SNAPSHOT_auto_added_slicing`` ->
+    ``slice.getFocus().setMin(count)``; slicing the profile states is only told about it."""
+    for el in elements:
+        if el.get("id") not in auto or (el.get("base") or {}).get("max", el.get("max")) == "1":
+            continue
+        prefix = f"{el['id']}:"
+        count = sum(s.get("min", 0) for s in elements if isinstance(s.get("min"), int) and s.get("sliceName")
+                    and s["path"] == el["path"] and str(s.get("id")).startswith(prefix)
+                    and "." not in str(s["id"])[len(prefix):])
+        if count > int(el.get("min") or 0):
+            el["min"] = count

@@ -74,3 +74,14 @@ def test_a_repeated_extension_breaks_the_slice_as_hl7_judges_it() -> None:
     source = LayeredSource([base_source(), MemorySource([profile])])
     found = [f"{i.defect} {i.location}" for i in validate_resource(patient, source) if i.is_error]
     assert found == ["slice-max Patient.extension"]
+
+
+def test_extension_slices_without_slicing_get_hl7s_slicing_and_their_mins_sum() -> None:
+    """ProfileUtilities.makeExtensionSlicing (value:url, unordered, open) for an extension element sliced without a
+    stated slicing, and ``SNAPSHOT_auto_added_slicing``: that element's min rises to its slices' (HL7 test t12)."""
+    els = snapshot(sd(A, FHIR + "Patient", ext_slice("mn", MAIDEN_NAME, min=1), ext_slice("d", DISABILITY, min=1)))
+    assert els["Patient.extension"]["slicing"] == {"discriminator": [{"type": "value", "path": "url"}],
+                                                   "ordered": False, "rules": "open"}
+    assert els["Patient.extension"]["min"] == 2
+    stated = snapshot(sd(A, FHIR + "Patient", slicer(), ext_slice("mn", MAIDEN_NAME, min=1)))
+    assert stated["Patient.extension"]["min"] == 0  # slicing the profile states: HL7 only tells (a message)
