@@ -45,8 +45,6 @@ _READ_KINDS = CONFORMANCE_KINDS | {"ImplementationGuide"}  # the guide's own res
 _TOO_BROAD = frozenset({"", "http://hl7.org/fhir"})  # a guide claiming the core's own base names no dependency
 _HL7_SPACES = ("http://hl7.org/", "https://hl7.org/", "http://terminology.hl7.org/", "http://www.hl7.org/")
 _HL7_PACKAGE = re.compile(r"hl7\.fhir\.([a-z]{2})\.([a-z0-9-]+)")  # hl7.fhir.us.core: http://hl7.org/fhir/us/core
-# HL7's packages not named hl7.fhir.<realm>.<code>, each in its FHIR-version flavours (.r4, .r5...): their bases
-_HL7_NAMED = {"hl7.terminology": "http://terminology.hl7.org", "hl7.fhir.uv.extensions": "http://hl7.org/fhir/extensions"}
 MAX_MEMBER_BYTES = 200_000_000
 
 
@@ -91,9 +89,6 @@ class Package:
         """A dependency's canonical base: as the guide declares it, else by HL7's naming (hl7.fhir.<realm>.<code>)."""
         if dependency in self.canonicals:
             return self.canonicals[dependency]
-        named = _HL7_NAMED.get(re.sub(r"\.r\d+b?$", "", dependency))
-        if named is not None:
-            return named
         hl7 = _HL7_PACKAGE.fullmatch(dependency)
         return f"http://hl7.org/fhir/{hl7.group(1)}/{hl7.group(2)}" if hl7 else None
 
@@ -333,14 +328,6 @@ def _given(packages: Iterable[Package], name: str, version: str) -> Package | No
     return max(matching, key=lambda p: _version_key(p.version or "")) if matching else None
 
 
-def _base_of_another_version(packages: Iterable[Package], name: str) -> str | None:
-    """A missing dependency's canonical base, read off another version of the same package that is loaded: a
-    package keeps its base across versions (an extensions package built on THO 6.5.0 while THO 7.0.1 is given).
-    Without it the dependency is uncharted and every URL outside HL7's spaces goes unjudged."""
-    bases = {base for p in packages if p.name == name for base in p.bases}
-    return bases.pop() if len(bases) == 1 else None
-
-
 def _spec(spec: str | Path, cache: PackageCache) -> Package:
     path = Path(spec)
     if path.exists():
@@ -388,8 +375,7 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                 if where is None:
                     missing = f"{dep}#{version}"
                     loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
-                    canonical = package.canonical_of(dep) or _base_of_another_version([*offered, *loaded.packages], dep)
-                    if canonical is not None:
+                    if (canonical := package.canonical_of(dep)) is not None:
                         loaded.missing.setdefault(canonical, missing)
                     else:
                         loaded.uncharted.append(missing)
