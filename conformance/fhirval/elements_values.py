@@ -358,8 +358,8 @@ class ValueWalker:
             report_primitive(self.sink, problem, node.binding, loc)
             return
         if tcode == "xhtml" and isinstance(item, str):
-            for why in narrative_problems(item):
-                self.sink.error("narrative", loc, why)
+            for code, why in narrative_problems(item):
+                self.sink.error(code, loc, why)
             if "#" in item and self.frames:
                 self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
                 for anchor in unresolved_anchors(item, self.frames[-1].resource, self.root):
