@@ -143,10 +143,14 @@ class ValueWalker:
         if item is None:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
-            elif isinstance(shadow, dict) and not shadow.get("extension") and set(shadow) <= {"id", "extension"}:
-                # an id alone is neither value nor child (other keys are reported as unknown instead)
+            elif isinstance(shadow, dict) and not shadow.get("extension"):
+                # an id alone is neither value nor child; any other key is reported as unknown and dropped, as
+                # HL7's parser drops it, so it is no child either (fhir-test-cases Observation-ex-pain.xml)
                 self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                                   "children")
+                if "id" not in shadow:  # InstanceValidator.checkPrimitive: no value and no child at all
+                    self.sink.error("empty-value", loc, "a primitive must have a value or extensions (or leave it "
+                                                        "out)")
             else:
                 if value_presence.must_have_value(node.ed):
                     self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "

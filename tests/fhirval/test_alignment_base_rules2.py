@@ -55,3 +55,36 @@ def test_a_reference_answer_names_an_allowed_type_with_assume_valid_rest_referen
 def test_a_reference_answer_is_not_judged_without_the_option() -> None:
     # HL7 runs the rule only with assumeValidRestReferences (default off)
     assert _reference_answer("Organization/1", "Patient", assume=False) == []
+
+
+def test_an_oid_breaking_two_of_hl7s_uri_rules_is_two_errors() -> None:
+    # InstanceValidator.checkPrimitive runs each uri rule on its own (fhir-test-cases primitive-bad: 'oid:0.1.2.3'
+    # is TYPE_SPECIFIC_CHECKS_DT_URI_OID and _OID_START, 'urn:oid: 0.1.2.3' _URI_WS and _OID_VALID)
+    def oid_errors(value: str) -> list[tuple[str, str, str]]:
+        res = {"resourceType": "Basic", "code": {"text": "x"}, "identifier": [{"system": value, "value": "1"}]}
+        return [e for e in _errors(res) if e[0] == "primitive-format"]
+
+    assert len(oid_errors("oid:0.1.2.3")) == 1  # a uri, not an oid: no _OID_START
+    assert len(oid_errors("urn:oid: 0.1.2.3")) == 2
+    assert len(oid_errors("urn:oid:a0.1.2.3")) == 1 and oid_errors("urn:oid:2.16.840.1.113883") == []
+
+
+def test_an_oid_typed_value_without_its_scheme_is_one_error() -> None:
+    res = {"resourceType": "Parameters", "parameter": [{"name": "a", "valueOid": "0.1.2.3"},
+                                                       {"name": "b", "valueOid": "oid:0.1.2.3"}]}
+    found = [loc for d, loc, _ in _errors(res) if d == "primitive-format"]
+    assert found == ["Parameters.parameter[0].value.ofType(oid)"] + ["Parameters.parameter[1].value.ofType(oid)"] * 2
+
+
+def test_a_primitive_with_neither_value_nor_child_is_ele1_and_valueext() -> None:
+    # InstanceValidator.checkPrimitive: TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_VALUEEXT when the value is null and the
+    # element has no children; an id is a child (ele-1 alone); an unknown property is dropped by the parser, so it
+    # is none (fhir-test-cases Observation-ex-pain.xml: "Undefined element", ele-1 and VALUEEXT)
+    def found(shadow: dict[str, Any]) -> list[str]:
+        res = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "_valueInteger": shadow}
+        return sorted(d for d, loc, _ in _errors(res) if loc.startswith("Observation.value"))
+
+    assert found({}) == ["empty-value", "invariant"]
+    assert found({"value": 0}) == ["empty-value", "invariant", "unknown-element"]
+    assert found({"id": "a"}) == ["invariant"]
+    assert found({"extension": [{"url": "http://example.org/x", "valueString": "y"}]}) == []
