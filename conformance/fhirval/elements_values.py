@@ -143,9 +143,11 @@ class ValueWalker:
         if item is None:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
-            elif isinstance(shadow, dict) and not shadow.get("extension"):
+            elif isinstance(shadow, dict) and not shadow.get("extension") and "value" not in shadow:
                 # an id alone is neither value nor child; any other key is reported as unknown and dropped, as
-                # HL7's parser drops it, so it is no child either (fhir-test-cases Observation-ex-pain.xml)
+                # HL7's JsonParser drops it, so it is no child either, except "value": the primitive's own property,
+                # which it keeps as a child (InstanceValidator's ILLEGAL_PROPERTY "sanity check"; fhir-test-cases
+                # Observation-ex-pain.json: that error alone)
                 self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                                   "children")
                 if "id" not in shadow:  # InstanceValidator.checkPrimitive: no value and no child at all
