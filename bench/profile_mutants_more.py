@@ -1,0 +1,220 @@
+"""The profile mutation classes that need more than one element of the snapshot: required bindings (the
+ValueSet, enumerated raw), reference targets (the target profiles' types) and slicing (the slices beside the
+sliced element). See profile_mutants.py for the classes and what is skipped as ambiguous.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+from profile_mutants import (
+    CONTAINED,
+    SIMPLE_DISCRIMINATORS,
+    Json,
+    Mutant,
+    Profile,
+    as_list,
+    contains,
+    locate,
+    type_codes,
+)
+
+NOT_DOMAIN = {"Bundle", "Parameters", "Binary"}
+
+
+def binding_mutants(resource: Json, profile: Profile, element: Json) -> Iterator[Mutant]:
+    binding = element.get("binding", {})
+    url = binding.get("valueSet", "")
+    if binding.get("strength") != "required" or not url:
+        return
+    base = profile.base(element)
+    stated = (base or {}).get("binding", {})
+    if stated.get("strength") == "required" and stated.get("valueSet", "").split("|")[0] == url.split("|")[0]:
+        return  # base R4's own binding: a base step, not the profile's
+    members = profile.raw.expand(url)
+    if not members:
+        return
+    systems = {s for s, _ in members}
+    outside = _outside(profile, members, systems)
+    if not outside:
+        return
+    types = type_codes(element)
+    parts = element["path"].split(".")[1:]
+    doc = copy.deepcopy(resource)
+    spots = locate(doc, parts, types)
+    if not spots:
+        return
+    obj, key = spots[0]
+    items = as_list(obj[key])
+    if types == ["code"] and len(systems) == 1 and isinstance(items[0], str):
+        if isinstance(obj[key], list):
+            obj[key][0] = outside[next(iter(systems))]
+        else:
+            obj[key] = outside[next(iter(systems))]
+        yield Mutant("binding-required", element.get("id", ""), doc)
+        return
+    codings = items[0].get("coding") if types == ["CodeableConcept"] and isinstance(items[0], dict) else (
+        [items[0]] if types == ["Coding"] and isinstance(items[0], dict) else None)
+    if not codings or any(c.get("system") not in outside for c in codings):
+        return
+    for coding in codings:
+        coding["code"] = outside[coding["system"]]
+        coding.pop("display", None)
+    yield Mutant("binding-required", element.get("id", ""), doc)
+
+
+def _outside(profile: Profile, members: set[tuple[str, str]], systems: set[str]) -> dict[str, str]:
+    """A code of each system held complete that the ValueSet leaves out (systems wholly inside are left out)."""
+    found: dict[str, str] = {}
+    for system in systems:
+        rest = sorted((profile.raw.codes(system) or set()) - {c for s, c in members if s == system})
+        if rest:
+            found[system] = rest[0]
+    return found
+
+
+def reference_mutants(resource: Json, profile: Profile, element: Json) -> Iterator[Mutant]:
+    if resource.get("resourceType") in NOT_DOMAIN:
+        return
+    targets = [p for t in element.get("type", []) if t.get("code") == "Reference" for p in t.get("targetProfile", [])]
+    if not targets or type_codes(element) != ["Reference"]:
+        return
+    base = profile.base(element) or {}
+    base_targets = [p for t in base.get("type", []) for p in t.get("targetProfile", [])]
+    kinds = {profile.raw.sd_type(p) for p in targets}
+    if None in kinds or "Resource" in kinds or set(targets) == set(base_targets):
+        return
+    pick = next(((k, body) for k, body in CONTAINED if k not in kinds), None)
+    if pick is None:
+        return
+    doc = copy.deepcopy(resource)
+    spots = locate(doc, element["path"].split(".")[1:], ["Reference"])
+    items = [i for o, k in spots for i in as_list(o[k]) if isinstance(i, dict) and "reference" in i]
+    if not items:
+        return
+    items[0].clear()
+    items[0]["reference"] = "#mutant-target"
+    doc.setdefault("contained", []).append({"resourceType": pick[0], "id": "mutant-target", **pick[1]})
+    yield Mutant("reference-target", element.get("id", ""), doc)
+
+
+def slicing_mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
+    for element in profile.elements:
+        slicing = element.get("slicing")
+        if not slicing or not profile.plain(element, last_may_be_extension=True):
+            continue
+        discriminators = slicing.get("discriminator", [])
+        if not discriminators or any(d.get("type") not in SIMPLE_DISCRIMINATORS or "(" in d.get("path", "(")
+                                     for d in discriminators):
+            continue
+        slices = [e for e in profile.elements if e.get("id", "").startswith(element["id"] + ":")
+                  and "." not in e["id"][len(element["id"]) + 1:] and "/" not in e["id"]]
+        wants = {s["id"]: _wants(profile, s, discriminators) for s in slices}
+        parts = element["path"].split(".")[1:]
+        for s in slices:
+            want = wants[s["id"]]
+            if s.get("min", 0) >= 1 and want is not None:
+                yield from _slice_min(resource, element, parts, s, want)
+        if slicing.get("rules") == "closed" and all(w is not None for w in wants.values()):
+            yield from _closed(resource, element, parts, discriminators)
+
+
+def _wants(profile: Profile, slice_: Json, discriminators: list[Json]) -> dict[str, tuple[str, Any]] | None:
+    """Each discriminator path's fixed / pattern value in the slice, or None when one is not stated."""
+    found: dict[str, tuple[str, Any]] = {}
+    for d in discriminators:
+        path = d["path"]
+        target = slice_ if path == "$this" else profile.by_id.get(f"{slice_['id']}.{path}")
+        value = None
+        for prefix in ("fixed", "pattern"):
+            value = value if value is not None else (profile.fixed(target, prefix) if target else None)
+            if value is not None:
+                found[path] = (prefix, value)
+                break
+        if value is None and path == "url" and slice_["path"].endswith("xtension"):
+            urls = [p for t in slice_.get("type", []) for p in t.get("profile", [])]
+            if len(urls) == 1:
+                found[path] = ("fixed", urls[0])
+                continue
+        if path not in found:
+            return None
+    return found
+
+
+def _values(item: Any, path: str) -> list[Any]:
+    values = [item]
+    if path != "$this":
+        for step in path.split("."):
+            values = [v for x in values if isinstance(x, dict) for v in as_list(x.get(step))]
+    return values
+
+
+def _matches(item: Any, want: dict[str, tuple[str, Any]]) -> bool:
+    return all(any((v == value) if kind == "fixed" else contains(v, value) for v in _values(item, path))
+               for path, (kind, value) in want.items())
+
+
+def _slice_min(resource: Json, element: Json, parts: list[str], slice_: Json,
+               want: dict[str, tuple[str, Any]]) -> Iterator[Mutant]:
+    doc = copy.deepcopy(resource)
+    spots = locate(doc, parts, type_codes(element))
+    removed = 0
+    for obj, key in spots:
+        kept = [i for i in as_list(obj[key]) if not _matches(i, want)]
+        removed += len(as_list(obj[key])) - len(kept)
+        if kept:
+            obj[key] = kept if isinstance(obj[key], list) else kept[0]
+        else:
+            del obj[key]
+            if not obj:
+                return
+    if removed:
+        yield Mutant("slice-min", slice_["id"], doc)
+
+
+def _closed(resource: Json, element: Json, parts: list[str], discriminators: list[Json]) -> Iterator[Mutant]:
+    doc = copy.deepcopy(resource)
+    spots = [(o, k) for o, k in locate(doc, parts, type_codes(element)) if isinstance(o[k], list) and o[k]]
+    if not spots:
+        return
+    obj, key = spots[0]
+    extra = copy.deepcopy(obj[key][0])
+    for d in discriminators:
+        if d["path"] == "$this" and not isinstance(extra, dict):
+            return
+        for value in _values(extra, d["path"]) if d["path"] != "$this" else [extra]:
+            _scramble(value)
+        if d["path"] != "$this" and not _set_leaf(extra, d["path"].split(".")):
+            return
+    obj[key].append(extra)
+    yield Mutant("closed-slicing", element.get("id", ""), doc)
+
+
+def _scramble(value: Any) -> None:
+    """Every string of a complex value made one no slice states."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, str) and key not in ("display", "text"):
+                value[key] = "urn:mutant:unmatched"
+            else:
+                _scramble(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _scramble(inner)
+
+
+def _set_leaf(item: Json, steps: list[str]) -> bool:
+    """A primitive at the end of ``steps`` made one no slice states; False when the path holds none."""
+    objects: list[Any] = [item]
+    for step in steps[:-1]:
+        objects = [v for x in objects if isinstance(x, dict) for v in as_list(x.get(step))]
+    hit = False
+    for obj in objects:
+        if isinstance(obj, dict) and isinstance(obj.get(steps[-1]), str):
+            obj[steps[-1]] = "urn:mutant:unmatched"
+            hit = True
+        elif isinstance(obj, dict) and isinstance(obj.get(steps[-1]), (dict, list)):
+            hit = True
+    return hit
