@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import argparse
 import collections
+import copy
 import json
+import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fhir_examples_alarms as alarms
 from profile_mutants import Profile, mutants
-from profile_raw import RawDefinitions, tgz_resources
+from profile_raw import Json, RawDefinitions, tgz_resources
 
 from conformance.fhirval.validate import validate_bytes
 
@@ -40,13 +44,48 @@ Outcome = tuple[str, str, str, str, int, bool]  # guide, file, class, element, e
 
 def token(element: str) -> str:
     """The JSON name an error about the mutated element names (``category`` for ``Observation.category:x``)."""
-    return element.split(":")[0].rsplit(".", 1)[-1].removesuffix("[x]")
+    return re.sub(r":[^.>]*", "", element).rsplit(".", 1)[-1].removesuffix("[x]")
 
 
 def errors_of(data: bytes) -> list[str]:
     """The errors the validator (its definitions loaded by ``alarms.load``) reports, as ``location: message``."""
     issues = validate_bytes(data, alarms._SOURCE or alarms.base_source())
     return [f"{i.location}: {i.message}" for i in issues if i.is_error]
+
+
+def embedded(doc: Json, raw: RawDefinitions, own: set[str]) -> Iterator[tuple[str, Json, list[Any]]]:
+    """(profile URL, object, where) for what inside an example claims a profile: the example itself and its
+    Bundle entries by ``meta.profile`` (the guide's own profiles), every extension by its ``url`` (any loaded
+    extension with a snapshot); ``where`` is the keys and indexes from the example to the object."""
+    stack: list[tuple[Any, list[Any]]] = [(doc, [])]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, [*where, i]) for i, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "resourceType" in node and (not where or where[-1] == "resource"):
+            for url in node.get("meta", {}).get("profile", []):
+                if url.split("|")[0] in own:
+                    yield url, node, where
+        if isinstance(node.get("url"), str) and where and where[-2:-1] in (["extension"], ["modifierExtension"]):
+            sd = raw.get("StructureDefinition", node["url"])
+            if sd and sd.get("type") == "Extension":
+                yield node["url"], node, where
+        stack.extend((value, [*where, key]) for key, value in node.items() if key != "contained")
+
+
+def put(doc: Json, where: list[Any], value: Json) -> Json:
+    """A copy of ``doc`` with ``value`` at ``where``."""
+    if not where:
+        return value
+    copied = copy.deepcopy(doc)
+    node: Any = copied
+    for step in where[:-1]:
+        node = node[step]
+    node[where[-1]] = value
+    return copied
 
 
 def guide_mutants(guide: Path, raw: RawDefinitions, seen: set[tuple[str, str, str]],
@@ -56,21 +95,23 @@ def guide_mutants(guide: Path, raw: RawDefinitions, seen: set[tuple[str, str, st
            for url in [r.get("url", "")]}
     work: list[tuple[str, str, str, bytes]] = []
     for name, resource in tgz_resources(guide, "package/example/"):
-        claimed = [u for u in resource.get("meta", {}).get("profile", []) if u.split("|")[0] in own]
-        if not claimed:
+        claims = list(embedded(resource, raw, own))
+        if not any(not where for _, _, where in claims):
             continue
         if errors_of(json.dumps(resource).encode()):
             invalid.append(name)
             continue
-        for url in claimed:
+        for url, node, where in claims:
             sd = raw.get("StructureDefinition", url)
-            if sd is None or sd.get("type") != resource.get("resourceType") or not sd.get("snapshot"):
+            if sd is None or not sd.get("snapshot") or sd.get("type") != node.get("resourceType", "Extension"):
                 continue
-            for mutant in mutants(resource, Profile(sd, raw)):
+            for mutant in mutants(node, Profile(sd, raw)):
                 key = (url, mutant.cls, mutant.element)
                 if key not in seen:
                     seen.add(key)
-                    work.append((name, mutant.cls, mutant.element, json.dumps(mutant.doc).encode()))
+                    label = name + "".join(f"/{step}" for step in where)
+                    body = json.dumps(put(resource, where, mutant.doc)).encode()
+                    work.append((label, mutant.cls, mutant.element, body))
     return work
 
 

@@ -24,7 +24,7 @@ not enumerable from loaded content, codings of systems outside the ValueSet.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,24 @@ class Mutant:
     cls: str
     element: str  # the profile element's id
     doc: Json
+
+
+def whole(doc: Json) -> list[Json]:
+    return [doc]
+
+
+@dataclass
+class Site:
+    """Where an element's mutations apply: the objects it stands under in a copy (the resource, the items a
+    slice matches, the values a datatype profile constrains), its path below them, and its id."""
+
+    parts: list[str]
+    eid: str
+    scope: Callable[[Json], list[Json]] = whole
+
+    def find(self, doc: Json, types: list[str], parts: list[str] | None = None) -> list[tuple[Json, str]]:
+        return [spot for root in self.scope(doc) for spot in locate(root, self.parts if parts is None else parts,
+                                                                      types)]
 
 
 def cap(code: str) -> str:
@@ -134,6 +152,21 @@ class Profile:
             return False
         return not any(".".join(parts[:i]) in self.sliced for i in range(2, len(parts)))
 
+    def below(self, element: Json, root: Json) -> list[str] | None:
+        """``element``'s path below ``root`` (a slice) when nothing between is sliced, a slice, an extension or
+        a choice; else None."""
+        rid, eid = root.get("id", ""), element.get("id", "")
+        if not eid.startswith(rid + ".") or ":" in eid[len(rid):]:
+            return None
+        parts = element.get("path", "").split(".")[len(root.get("path", "").split(".")):]
+        if any("[x]" in p for p in parts[:-1]) or any(p in ("extension", "modifierExtension") for p in parts):
+            return None
+        inner = {e.get("id") for e in self.elements if e.get("slicing")}
+        steps = eid[len(rid) + 1:].split(".")
+        if any(f"{rid}.{'.'.join(steps[:i])}" in inner for i in range(1, len(steps))):
+            return None
+        return parts
+
     def base(self, element: Json) -> Json | None:
         return self.raw.base_element(element.get("base", {}).get("path", element.get("path", "")))
 
@@ -146,25 +179,32 @@ class Profile:
 
 def mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
     """Every mutant of ``resource`` the profile's snapshot decides (see the module docstring)."""
-    from profile_mutants_more import binding_mutants, reference_mutants, slicing_mutants
+    from profile_mutants_more import slicing_mutants
 
     for element in profile.elements:
-        if not profile.plain(element):
-            continue
-        yield from element_mutants(resource, profile, element)
-        yield from binding_mutants(resource, profile, element)
-        yield from reference_mutants(resource, profile, element)
+        if profile.plain(element) and element["path"] != "Extension.url":  # another url: another extension
+            yield from site_mutants(resource, profile, element, Site(element["path"].split(".")[1:], element["id"]))
     yield from slicing_mutants(resource, profile)
 
 
-def element_mutants(resource: Json, profile: Profile, element: Json) -> Iterator[Mutant]:
-    parts = element["path"].split(".")[1:]
+def site_mutants(resource: Json, profile: Profile, element: Json, site: Site) -> Iterator[Mutant]:
+    """Every class's mutants of one element at one site."""
+    from profile_mutants_more import binding_mutants, reference_mutants, type_profile_mutants
+
+    yield from element_mutants(resource, profile, element, site)
+    yield from binding_mutants(resource, profile, element, site)
+    yield from reference_mutants(resource, profile, element, site)
+    yield from type_profile_mutants(resource, profile, element, site)
+
+
+def element_mutants(resource: Json, profile: Profile, element: Json, site: Site) -> Iterator[Mutant]:
+    parts = site.parts
     types = type_codes(element)
     base = element.get("base", {})
-    eid = element.get("id", "")
+    eid = site.eid
 
     doc = copy.deepcopy(resource)
-    spots = locate(doc, parts, types)
+    spots = site.find(doc, types)
     if element.get("min", 0) >= 1 and base.get("min") == 0 and spots:
         for obj, key in spots:
             obj.pop(key, None)
@@ -175,7 +215,7 @@ def element_mutants(resource: Json, profile: Profile, element: Json) -> Iterator
     maximum = element.get("max", "*")
     if maximum not in ("*", "0") and base.get("max") == "*":
         doc = copy.deepcopy(resource)
-        lists = [(o, k) for o, k in locate(doc, parts, types) if isinstance(o[k], list) and "_" + k not in o]
+        lists = [(o, k) for o, k in site.find(doc, types) if isinstance(o[k], list) and "_" + k not in o]
         if lists and lists[0][0][lists[0][1]]:
             items = lists[0][0][lists[0][1]]
             while len(items) <= int(maximum):
@@ -183,14 +223,14 @@ def element_mutants(resource: Json, profile: Profile, element: Json) -> Iterator
             yield Mutant("max-exceeded", eid, doc)
 
     if maximum == "0" and base.get("max") != "0":
-        yield from _max0(resource, element, parts, types)
+        yield from _max0(resource, element, site, types)
 
     for prefix, cls in (("fixed", "fixed-changed"), ("pattern", "pattern-changed")):
         want = profile.fixed(element, prefix)
         if want is None:
             continue
         doc = copy.deepcopy(resource)
-        spots = locate(doc, parts, types)
+        spots = site.find(doc, types)
         if not spots:
             continue
         obj, key = spots[0]
@@ -204,32 +244,33 @@ def element_mutants(resource: Json, profile: Profile, element: Json) -> Iterator
         elif break_pattern(item, want):
             yield Mutant(cls, eid, doc)
 
-    if parts[-1].endswith("[x]"):
-        yield from _choice(resource, profile, element, parts, types)
+    if parts and parts[-1].endswith("[x]"):
+        yield from _choice(resource, profile, element, site, types)
 
 
-def _max0(resource: Json, element: Json, parts: list[str], types: list[str]) -> Iterator[Mutant]:
+def _max0(resource: Json, element: Json, site: Site, types: list[str]) -> Iterator[Mutant]:
     code = next((t for t in types if t in SAMPLES), None)
-    if code is None:
+    parts = site.parts
+    if code is None or not parts:
         return
     doc = copy.deepcopy(resource)
-    parents = [doc] if len(parts) == 1 else [
-        item for o, k in locate(doc, parts[:-1], []) for item in as_list(o[k]) if isinstance(item, dict)]
-    if not parents or locate(doc, parts, types):
+    parents = site.scope(doc) if len(parts) == 1 else [
+        item for o, k in site.find(doc, [], parts[:-1]) for item in as_list(o[k]) if isinstance(item, dict)]
+    if not parents or site.find(doc, types):
         return
     key = parts[-1][:-3] + cap(code) if parts[-1].endswith("[x]") else parts[-1]
     value = copy.deepcopy(SAMPLES[code])
     parents[0][key] = value if element.get("base", {}).get("max") == "1" else [value]
-    yield Mutant("max0-added", element.get("id", ""), doc)
+    yield Mutant("max0-added", site.eid, doc)
 
 
-def _choice(resource: Json, profile: Profile, element: Json, parts: list[str], types: list[str]) -> Iterator[Mutant]:
+def _choice(resource: Json, profile: Profile, element: Json, site: Site, types: list[str]) -> Iterator[Mutant]:
     base = profile.base(element)
     removed = [t for t in type_codes(base or {}) if t not in types and t in SAMPLES]
     if not removed:
         return
     doc = copy.deepcopy(resource)
-    spots = locate(doc, parts, types)
+    spots = site.find(doc, types)
     if not spots:
         return
     obj, key = spots[0]
@@ -237,5 +278,5 @@ def _choice(resource: Json, profile: Profile, element: Json, parts: list[str], t
         return
     del obj[key]
     obj.pop("_" + key, None)
-    obj[parts[-1][:-3] + cap(removed[0])] = copy.deepcopy(SAMPLES[removed[0]])
-    yield Mutant("choice-type-removed", element.get("id", ""), doc)
+    obj[site.parts[-1][:-3] + cap(removed[0])] = copy.deepcopy(SAMPLES[removed[0]])
+    yield Mutant("choice-type-removed", site.eid, doc)

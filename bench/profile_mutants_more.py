@@ -15,16 +15,18 @@ from profile_mutants import (
     Json,
     Mutant,
     Profile,
+    Site,
     as_list,
     contains,
     locate,
+    site_mutants,
     type_codes,
 )
 
 NOT_DOMAIN = {"Bundle", "Parameters", "Binary"}
 
 
-def binding_mutants(resource: Json, profile: Profile, element: Json) -> Iterator[Mutant]:
+def binding_mutants(resource: Json, profile: Profile, element: Json, site: Site) -> Iterator[Mutant]:
     binding = element.get("binding", {})
     url = binding.get("valueSet", "")
     if binding.get("strength") != "required" or not url:
@@ -41,9 +43,8 @@ def binding_mutants(resource: Json, profile: Profile, element: Json) -> Iterator
     if not outside:
         return
     types = type_codes(element)
-    parts = element["path"].split(".")[1:]
     doc = copy.deepcopy(resource)
-    spots = locate(doc, parts, types)
+    spots = site.find(doc, types)
     if not spots:
         return
     obj, key = spots[0]
@@ -53,7 +54,7 @@ def binding_mutants(resource: Json, profile: Profile, element: Json) -> Iterator
             obj[key][0] = outside[next(iter(systems))]
         else:
             obj[key] = outside[next(iter(systems))]
-        yield Mutant("binding-required", element.get("id", ""), doc)
+        yield Mutant("binding-required", site.eid, doc)
         return
     codings = items[0].get("coding") if types == ["CodeableConcept"] and isinstance(items[0], dict) else (
         [items[0]] if types == ["Coding"] and isinstance(items[0], dict) else None)
@@ -62,7 +63,7 @@ def binding_mutants(resource: Json, profile: Profile, element: Json) -> Iterator
     for coding in codings:
         coding["code"] = outside[coding["system"]]
         coding.pop("display", None)
-    yield Mutant("binding-required", element.get("id", ""), doc)
+    yield Mutant("binding-required", site.eid, doc)
 
 
 def _outside(profile: Profile, members: set[tuple[str, str]], systems: set[str]) -> dict[str, str]:
@@ -75,9 +76,9 @@ def _outside(profile: Profile, members: set[tuple[str, str]], systems: set[str])
     return found
 
 
-def reference_mutants(resource: Json, profile: Profile, element: Json) -> Iterator[Mutant]:
-    if resource.get("resourceType") in NOT_DOMAIN:
-        return
+def reference_mutants(resource: Json, profile: Profile, element: Json, site: Site) -> Iterator[Mutant]:
+    if resource.get("resourceType", "Bundle") in NOT_DOMAIN:
+        return  # not a DomainResource (an extension: its resource holds the contained)
     targets = [p for t in element.get("type", []) if t.get("code") == "Reference" for p in t.get("targetProfile", [])]
     if not targets or type_codes(element) != ["Reference"]:
         return
@@ -86,18 +87,69 @@ def reference_mutants(resource: Json, profile: Profile, element: Json) -> Iterat
     kinds = {profile.raw.sd_type(p) for p in targets}
     if None in kinds or "Resource" in kinds or set(targets) == set(base_targets):
         return
+    yield from _reference_profile(resource, profile, site, targets)
     pick = next(((k, body) for k, body in CONTAINED if k not in kinds), None)
     if pick is None:
         return
     doc = copy.deepcopy(resource)
-    spots = locate(doc, element["path"].split(".")[1:], ["Reference"])
+    spots = site.find(doc, ["Reference"])
     items = [i for o, k in spots for i in as_list(o[k]) if isinstance(i, dict) and "reference" in i]
     if not items:
         return
     items[0].clear()
     items[0]["reference"] = "#mutant-target"
     doc.setdefault("contained", []).append({"resourceType": pick[0], "id": "mutant-target", **pick[1]})
-    yield Mutant("reference-target", element.get("id", ""), doc)
+    yield Mutant("reference-target", site.eid, doc)
+
+
+def _reference_profile(resource: Json, profile: Profile, site: Site, targets: list[str]) -> Iterator[Mutant]:
+    """``reference-profile``: a contained resource of a target's type, valid to base R4 (bare: base R4 requires
+    nothing at its root) but missing what each target profile of that type requires at its root. HL7 checks a
+    contained target against the target profiles (``CHECK_VALID``) and fails it when none is met
+    (``REFERENCE_REF_CANTMATCHCHOICE``, not all base profiles)."""
+    by_type: dict[str, list[Json]] = {}
+    for url in targets:
+        sd = profile.raw.get("StructureDefinition", url)
+        if sd is None or not sd.get("snapshot"):
+            return
+        by_type.setdefault(sd.get("type", ""), []).append(sd)
+    for kind, sds in sorted(by_type.items()):
+        base_sd = profile.raw.r4.get(f"http://hl7.org/fhir/StructureDefinition/{kind}")
+        if base_sd is None or any(e.get("min", 0) >= 1 and e["path"].count(".") == 1
+                                  for e in base_sd.get("snapshot", {}).get("element", [])):
+            continue
+        if all(any(e.get("min", 0) >= 1 and e["path"].count(".") == 1 and ":" not in e["id"]
+                   for e in sd["snapshot"]["element"]) for sd in sds) and all(
+                sd.get("derivation") == "constraint" for sd in sds):
+            doc = copy.deepcopy(resource)
+            items = [i for o, k in site.find(doc, ["Reference"]) for i in as_list(o[k])
+                     if isinstance(i, dict) and "reference" in i]
+            if not items:
+                return
+            items[0].clear()
+            items[0]["reference"] = "#mutant-profile"
+            doc.setdefault("contained", []).append({"resourceType": kind, "id": "mutant-profile"})
+            yield Mutant("reference-profile", site.eid, doc)
+            return
+
+
+def type_profile_mutants(resource: Json, profile: Profile, element: Json, site: Site) -> Iterator[Mutant]:
+    """The mutations of a datatype profile the element's one type names, on the values at the site."""
+    types = element.get("type", [])
+    if len(types) != 1 or len(types[0].get("profile", [])) != 1 or types[0].get("code") in ("Extension", "Reference"):
+        return
+    sd = profile.raw.get("StructureDefinition", types[0]["profile"][0])
+    if not sd or sd.get("kind") != "complex-type" or not sd.get("snapshot") or sd.get("derivation") != "constraint":
+        return
+    inner = Profile(sd, profile.raw)
+
+    def values(doc: Json) -> list[Json]:
+        return [v for o, k in site.find(doc, type_codes(element)) for v in as_list(o[k]) if isinstance(v, dict)]
+
+    for dt_element in inner.elements:
+        if inner.plain(dt_element):
+            yield from site_mutants(resource, inner, dt_element, Site(
+                dt_element["path"].split(".")[1:], f"{site.eid}>{dt_element['id']}", values))
 
 
 def slicing_mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
@@ -117,8 +169,37 @@ def slicing_mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
             want = wants[s["id"]]
             if s.get("min", 0) >= 1 and want is not None:
                 yield from _slice_min(resource, element, parts, s, want)
+            if want is not None and all(w is not None for w in wants.values()):
+                others = [w for k, w in wants.items() if k != s["id"] and w is not None]
+                if s.get("max", "*") not in ("*", "0") and element.get("max") == "*":
+                    yield from _slice_max(resource, element, parts, s, want, others)
+                yield from _inside(resource, profile, element, s, want, others)
         if slicing.get("rules") == "closed" and all(w is not None for w in wants.values()):
             yield from _closed(resource, element, parts, discriminators)
+
+
+def _inside(resource: Json, profile: Profile, sliced: Json, slice_: Json, want: dict[str, tuple[str, Any]],
+            others: list[dict[str, tuple[str, Any]]]) -> Iterator[Mutant]:
+    """The element mutations of a slice's children, on the items only this slice matches."""
+    if sliced["path"].rsplit(".", 1)[-1] in ("extension", "modifierExtension") and (
+            profile.sd.get("type") != "Extension"):
+        return  # an extension slice's content is its own definition's (judged as an extension below)
+    parts = sliced["path"].split(".")[1:]
+
+    def matched(doc: Json) -> list[Json]:
+        items = [i for o, k in locate(doc, parts, type_codes(sliced)) for i in as_list(o[k]) if isinstance(i, dict)]
+        return [i for i in items if _matches(i, want) and not any(_matches(i, w) for w in others)]
+
+    if not matched(resource):
+        return
+    told = [d.split(".") for d in want if d != "$this"]
+    for element in profile.elements:
+        below = profile.below(element, slice_)
+        # a discriminator's own element changed or removed takes the item out of the slice (open slicing: valid)
+        if below and "$this" not in want and not any(
+                below[:len(d)] == d or d[:len(below)] == below for d in (
+                    [p.removesuffix("[x]") for p in t] for t in told)):
+            yield from site_mutants(resource, profile, element, Site(below, element["id"], matched))
 
 
 def _wants(profile: Profile, slice_: Json, discriminators: list[Json]) -> dict[str, tuple[str, Any]] | None:
@@ -172,6 +253,19 @@ def _slice_min(resource: Json, element: Json, parts: list[str], slice_: Json,
                 return
     if removed:
         yield Mutant("slice-min", slice_["id"], doc)
+
+
+def _slice_max(resource: Json, sliced: Json, parts: list[str], slice_: Json, want: dict[str, tuple[str, Any]],
+               others: list[dict[str, tuple[str, Any]]]) -> Iterator[Mutant]:
+    """``slice-max``: an item only this slice matches repeated past the slice's max."""
+    doc = copy.deepcopy(resource)
+    for obj, key in locate(doc, parts, type_codes(sliced)):
+        items = obj[key] if isinstance(obj[key], list) else []
+        hits = [i for i in items if _matches(i, want) and not any(_matches(i, w) for w in others)]
+        if hits:
+            items.extend(copy.deepcopy(hits[0]) for _ in range(int(slice_["max"]) + 1 - len(hits)))
+            yield Mutant("slice-max", slice_["id"], doc)
+            return
 
 
 def _closed(resource: Json, element: Json, parts: list[str], discriminators: list[Json]) -> Iterator[Mutant]:
