@@ -1,8 +1,8 @@
 """Missed errors on profile validation, measured without HL7's validator: valid guide examples, mutated so that
 their own claimed profile must reject them.
 
-    .venv/bin/python bench/fhir_profile_mutations.py [--guide IG.tgz ...] [--package SPEC ...] [--summary]
-        [--show K] [--jobs N]
+    .venv/bin/python bench/fhir_profile_mutations.py [--guide IG.tgz ...] [--examples DIR ...]
+        [--package SPEC ...] [--summary] [--show K] [--jobs N]
 
 Each guide (default: the implementation guides in /tmp/fhirpkgs/ig: AU Base, mCODE, genomics, IPS) is loaded
 with the support packages (default: HL7's extensions package and THO from the same folders), as
@@ -11,7 +11,9 @@ claims a profile of the guide in ``meta.profile`` and validates without errors a
 mutation class and profile element (profile_mutants.py says which classes, and what is skipped as
 ambiguous); a (profile, class, element) seen once is not mutated again in another example. The expected
 verdict of every mutant is at least one error, read from the profile's snapshot raw (profile_raw.py), never
-from the validator. Prints caught / mutants per class and guide; ``--show K`` lists K misses per class.
+from the validator. ``--examples DIR`` (the R4 examples package, say) judges a folder's examples by the
+profiles of R4 itself and the support packages they claim. Prints caught / mutants per class and guide;
+``--show K`` lists K misses per class.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fhir_examples_alarms as alarms
 from profile_mutants import Profile, mutants
+from profile_mutants_more import bundle_reference_mutants
 from profile_raw import Json, RawDefinitions, tgz_resources
 
 from conformance.fhirval.validate import validate_bytes
@@ -88,13 +91,40 @@ def put(doc: Json, where: list[Any], value: Json) -> Json:
     return copied
 
 
-def guide_mutants(guide: Path, raw: RawDefinitions, seen: set[tuple[str, str, str]],
-                  invalid: list[str]) -> list[tuple[str, str, str, bytes]]:
-    """(file, class, element, mutant) for the guide's examples valid as given (others listed in ``invalid``)."""
-    own = {url for _, r in tgz_resources(guide) if r.get("resourceType") == "StructureDefinition"
-           for url in [r.get("url", "")]}
+def entries(bundle: Json) -> list[tuple[str, str]]:
+    """(fullUrl, resource type) of a Bundle's entries."""
+    return [(e["fullUrl"], e["resource"].get("resourceType", "")) for e in bundle.get("entry", [])
+            if isinstance(e, dict) and isinstance(e.get("fullUrl"), str) and isinstance(e.get("resource"), dict)]
+
+
+def examples_of(source: Path) -> Iterator[tuple[str, Json]]:
+    """A guide's ``package/example`` resources, or the JSON files of a folder."""
+    if source.suffix == ".tgz":
+        yield from tgz_resources(source, "package/example/")
+        return
+    for path in sorted(source.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and path.name not in ("package.json", ".index.json"):
+            yield path.name, doc
+
+
+def source_mutants(source: Path, raw: RawDefinitions, invalid: list[str],
+                   control: bool = False) -> list[tuple[str, str, str, bytes]]:
+    """(file, class, element, mutant) for the examples valid as given (others listed in ``invalid``), each
+    (profile, class, element) once. A guide's examples are judged by its own profiles; a folder's by any
+    loaded constraint on a resource (R4's own: vitalsigns, shareablevalueset, ...). ``control``: the mutated
+    resource's ``meta.profile`` taken out (extensions left out), so only what base R4 rejects remains."""
+    if source.suffix == ".tgz":
+        own = {r.get("url", "") for _, r in tgz_resources(source) if r.get("resourceType") == "StructureDefinition"}
+    else:
+        own = {url for url, sd in raw.by_kind["StructureDefinition"].items()
+               if sd.get("derivation") == "constraint" and sd.get("kind") == "resource"}
+    seen: set[tuple[str, str, str]] = set()
     work: list[tuple[str, str, str, bytes]] = []
-    for name, resource in tgz_resources(guide, "package/example/"):
+    for name, resource in examples_of(source):
         claims = list(embedded(resource, raw, own))
         if not any(not where for _, _, where in claims):
             continue
@@ -102,26 +132,36 @@ def guide_mutants(guide: Path, raw: RawDefinitions, seen: set[tuple[str, str, st
             invalid.append(name)
             continue
         for url, node, where in claims:
+            if control and "resourceType" not in node:
+                continue
             sd = raw.get("StructureDefinition", url)
             if sd is None or not sd.get("snapshot") or sd.get("type") != node.get("resourceType", "Extension"):
                 continue
-            for mutant in mutants(node, Profile(sd, raw)):
+            more = bundle_reference_mutants(node, Profile(sd, raw), entries(resource)) if where else iter(())
+            for mutant in [*mutants(node, Profile(sd, raw)), *more]:
                 key = (url, mutant.cls, mutant.element)
                 if key not in seen:
                     seen.add(key)
+                    if control and isinstance(mutant.doc.get("meta"), dict):
+                        mutant.doc["meta"].pop("profile", None)
+                        if not mutant.doc["meta"]:
+                            del mutant.doc["meta"]
                     label = name + "".join(f"/{step}" for step in where)
                     body = json.dumps(put(resource, where, mutant.doc)).encode()
                     work.append((label, mutant.cls, mutant.element, body))
     return work
 
 
-def run_guide(guide: Path, support: list[Path], jobs: int) -> tuple[list[Outcome], list[str]]:
-    alarms.load([str(guide), *map(str, support)], None)
-    raw = RawDefinitions(R4, [*support, guide])
+def run_source(source: Path, support: list[Path], jobs: int,
+               control: bool = False) -> tuple[list[Outcome], list[str]]:
+    """Mutants of one guide's (or folder's) examples, judged with it and the support packages loaded."""
+    packages = [str(source), *map(str, support)] if source.suffix == ".tgz" else list(map(str, support))
+    alarms.load(packages, None)
+    raw = RawDefinitions(R4, [*support, source] if source.suffix == ".tgz" else support)
     invalid: list[str] = []
-    work = guide_mutants(guide, raw, set(), invalid)
-    found = alarms.map_loaded(errors_of, [w[3] for w in work], jobs, [str(guide), *map(str, support)], None)
-    label = guide.name.removesuffix(".tgz")
+    work = source_mutants(source, raw, invalid, control)
+    found = alarms.map_loaded(errors_of, [w[3] for w in work], jobs, packages, None)
+    label = source.name.removesuffix(".tgz")
     return [(label, f, c, e, len(errs), any(token(e) in err for err in errs))
             for (f, c, e, _), errs in zip(work, found, strict=True)], invalid
 
@@ -129,16 +169,20 @@ def run_guide(guide: Path, support: list[Path], jobs: int) -> tuple[list[Outcome
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guide", type=Path, action="append", help="an implementation guide .tgz (repeatable)")
+    parser.add_argument("--examples", type=Path, action="append", default=[],
+                        help="a folder of valid JSON examples judged by R4's own profiles (repeatable)")
     parser.add_argument("--package", type=Path, action="append", help="a support package .tgz (repeatable)")
+    parser.add_argument("--control", action="store_true",
+                        help="take the claim out of each mutant: what base R4 alone catches (the bench's control)")
     parser.add_argument("--summary", action="store_true", help="totals per class only")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="list K misses per class")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     args = parser.parse_args(argv)
-    guides = args.guide or sorted(p for p in IG.glob("*.tgz") if "extensions" not in p.name)
+    guides = args.guide or ([] if args.examples else sorted(p for p in IG.glob("*.tgz") if "extensions" not in p.name))
     cpu = time.process_time()
     outcomes: list[Outcome] = []
-    for guide in guides:
-        found, invalid = run_guide(guide, args.package or SUPPORT, args.jobs)
+    for guide in [*guides, *args.examples]:
+        found, invalid = run_source(guide, args.package or SUPPORT, args.jobs, args.control)
         outcomes += found
         print(f"{guide.name}: {len(found)} mutants; examples with errors as given (not mutated): {len(invalid)}")
     by_class: dict[str, list[Outcome]] = collections.defaultdict(list)

@@ -244,7 +244,7 @@ def element_mutants(resource: Json, profile: Profile, element: Json, site: Site)
         elif break_pattern(item, want):
             yield Mutant(cls, eid, doc)
 
-    if parts and parts[-1].endswith("[x]"):
+    if parts and parts[-1].endswith("[x]") and ":" not in eid.rsplit(".", 1)[-1]:
         yield from _choice(resource, profile, element, site, types)
 
 

@@ -158,6 +158,9 @@ def slicing_mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
         if not slicing or not profile.plain(element, last_may_be_extension=True):
             continue
         discriminators = slicing.get("discriminator", [])
+        if element["path"].endswith("[x]") and discriminators == [{"type": "type", "path": "$this"}]:
+            yield from _type_slices(resource, profile, element)
+            continue
         if not discriminators or any(d.get("type") not in SIMPLE_DISCRIMINATORS or "(" in d.get("path", "(")
                                      for d in discriminators):
             continue
@@ -176,6 +179,48 @@ def slicing_mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
                 yield from _inside(resource, profile, element, s, want, others)
         if slicing.get("rules") == "closed" and all(w is not None for w in wants.values()):
             yield from _closed(resource, element, parts, discriminators)
+
+
+def _type_slices(resource: Json, profile: Profile, element: Json) -> Iterator[Mutant]:
+    """A choice sliced by type (``value[x]:valueQuantity``): a slice is the choice given its one type, so its
+    constraints and its children's apply to that JSON name alone (no matching to guess)."""
+    parts = element["path"].split(".")[1:]
+    for slice_ in profile.elements:
+        if not slice_.get("id", "").startswith(element["id"] + ":") or "." in slice_["id"][len(element["id"]):]:
+            continue
+        codes = type_codes(slice_)
+        if len(codes) != 1:
+            continue
+        yield from site_mutants(resource, profile, slice_, Site(parts, slice_["id"]))
+
+        def values(doc: Json, code: str = codes[0]) -> list[Json]:
+            return [v for o, k in locate(doc, parts, [code]) for v in as_list(o[k]) if isinstance(v, dict)]
+
+        for child in profile.elements:
+            below = profile.below(child, slice_)
+            if below:
+                yield from site_mutants(resource, profile, child, Site(below, child["id"], values))
+
+
+def bundle_reference_mutants(resource: Json, profile: Profile, entries: list[tuple[str, str]]) -> Iterator[Mutant]:
+    """``bundle-reference-target``: a reference of an entry pointed at another entry's fullUrl whose type is
+    outside the element's target profiles. HL7 resolves it in the Bundle (``INTERNAL``: ``CHECK_VALID``) and
+    fails the type (``REFERENCE_REF_BADTARGETTYPE``)."""
+    for element in profile.elements:
+        if not profile.plain(element) or type_codes(element) != ["Reference"]:
+            continue
+        targets = [p for t in element.get("type", []) for p in t.get("targetProfile", [])]
+        kinds = {profile.raw.sd_type(p) for p in targets}
+        if not targets or None in kinds or "Resource" in kinds:
+            continue
+        elsewhere = next((url for url, kind in entries if kind not in kinds), None)
+        doc = copy.deepcopy(resource)
+        items = [i for o, k in locate(doc, element["path"].split(".")[1:], ["Reference"]) for i in as_list(o[k])
+                 if isinstance(i, dict) and "reference" in i]
+        if elsewhere and items:
+            items[0].clear()
+            items[0]["reference"] = elsewhere
+            yield Mutant("bundle-reference-target", element["id"], doc)
 
 
 def _inside(resource: Json, profile: Profile, sliced: Json, slice_: Json, want: dict[str, tuple[str, Any]],

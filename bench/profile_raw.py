@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 Json = dict[str, Any]
-R4_FILES = ("profiles-resources.json", "profiles-types.json", "valuesets.json", "v3-codesystems.json",
-            "v2-tables.json", "extension-definitions.json")
+R4_FILES = ("profiles-resources.json", "profiles-types.json", "profiles-others.json", "valuesets.json",
+            "v3-codesystems.json", "v2-tables.json", "extension-definitions.json")
 KINDS = ("StructureDefinition", "ValueSet", "CodeSystem")
 
 
