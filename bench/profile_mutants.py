@@ -6,6 +6,7 @@ A class, and what it does at the first element of the profile where it applies:
 - ``min-removed``: an element the profile makes min >= 1 (base min 0) removed wherever it stands;
 - ``max-exceeded``: an element the profile narrowed to max n (base ``*``) given n + 1 times;
 - ``max0-added``: an element the profile sets max = 0 (base allows it) added with a plain value;
+- ``maxLength-exceeded``: a string the profile gives a maxLength (base R4 none) made one character longer;
 - ``fixed-changed`` / ``pattern-changed``: a primitive of a fixed[x] / pattern[x] value changed in the instance;
 - ``binding-required``: a code bound ``required`` by the profile (not by base R4) replaced by one outside the
   ValueSet, when the set is enumerable from loaded packages (the replacement comes from the same CodeSystem);
@@ -224,6 +225,15 @@ def element_mutants(resource: Json, profile: Profile, element: Json, site: Site)
 
     if maximum == "0" and base.get("max") != "0":
         yield from _max0(resource, element, site, types)
+
+    length = element.get("maxLength")
+    if isinstance(length, int) and length > 0 and not (profile.base(element) or {}).get("maxLength"):
+        doc = copy.deepcopy(resource)
+        spots = [(o, k) for o, k in site.find(doc, types) if isinstance(o[k], str)]
+        if spots:
+            obj, key = spots[0]
+            obj[key] = (obj[key] * (length + 1))[:length + 1]
+            yield Mutant("maxLength-exceeded", eid, doc)
 
     for prefix, cls in (("fixed", "fixed-changed"), ("pattern", "pattern-changed")):
         want = profile.fixed(element, prefix)

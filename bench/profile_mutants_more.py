@@ -6,7 +6,7 @@ sliced element). See profile_mutants.py for the classes and what is skipped as a
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from profile_mutants import (
@@ -135,6 +135,16 @@ def _reference_profile(resource: Json, profile: Profile, site: Site, targets: li
 
 def type_profile_mutants(resource: Json, profile: Profile, element: Json, site: Site) -> Iterator[Mutant]:
     """The mutations of a datatype profile the element's one type names, on the values at the site."""
+
+    def values(doc: Json) -> list[Json]:
+        return [v for o, k in site.find(doc, type_codes(element)) for v in as_list(o[k]) if isinstance(v, dict)]
+
+    yield from _datatype(resource, profile, element, site.eid, values)
+
+
+def _datatype(resource: Json, profile: Profile, element: Json, eid: str, values: Callable[[Json], list[Json]],
+              told: tuple[list[str], ...] = ()) -> Iterator[Mutant]:
+    """``told``: a slice's discriminator paths, left alone (changed, the item leaves the slice)."""
     types = element.get("type", [])
     if len(types) != 1 or len(types[0].get("profile", [])) != 1 or types[0].get("code") in ("Extension", "Reference"):
         return
@@ -142,14 +152,17 @@ def type_profile_mutants(resource: Json, profile: Profile, element: Json, site: 
     if not sd or sd.get("kind") != "complex-type" or not sd.get("snapshot") or sd.get("derivation") != "constraint":
         return
     inner = Profile(sd, profile.raw)
-
-    def values(doc: Json) -> list[Json]:
-        return [v for o, k in site.find(doc, type_codes(element)) for v in as_list(o[k]) if isinstance(v, dict)]
-
     for dt_element in inner.elements:
-        if inner.plain(dt_element):
+        parts = dt_element["path"].split(".")[1:]
+        if inner.plain(dt_element) and not _overlaps(parts, told):
             yield from site_mutants(resource, inner, dt_element, Site(
-                dt_element["path"].split(".")[1:], f"{site.eid}>{dt_element['id']}", values))
+                parts, f"{eid}>{dt_element['id']}", values))
+
+
+def _overlaps(parts: list[str], told: tuple[list[str], ...]) -> bool:
+    """Whether a path is one of the discriminator paths, inside one or above one."""
+    bare = [p.removesuffix("[x]") for p in parts]
+    return any(bare[:len(d)] == d or d[:len(bare)] == bare for d in told)
 
 
 def slicing_mutants(resource: Json, profile: Profile) -> Iterator[Mutant]:
@@ -237,13 +250,13 @@ def _inside(resource: Json, profile: Profile, sliced: Json, slice_: Json, want: 
 
     if not matched(resource):
         return
-    told = [d.split(".") for d in want if d != "$this"]
+    told = tuple(d.split(".") for d in want if d != "$this")
+    if "$this" not in want:
+        yield from _datatype(resource, profile, slice_, slice_["id"], matched, told)
     for element in profile.elements:
         below = profile.below(element, slice_)
         # a discriminator's own element changed or removed takes the item out of the slice (open slicing: valid)
-        if below and "$this" not in want and not any(
-                below[:len(d)] == d or d[:len(below)] == below for d in (
-                    [p.removesuffix("[x]") for p in t] for t in told)):
+        if below and "$this" not in want and not _overlaps(below, told):
             yield from site_mutants(resource, profile, element, Site(below, element["id"], matched))
 
 
