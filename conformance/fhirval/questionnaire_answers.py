@@ -16,6 +16,7 @@ import binascii
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
@@ -35,6 +36,7 @@ MIN_QUANTITY, MAX_QUANTITY = _SDC + "minQuantity", _SDC + "maxQuantity"
 UNIT_OPTION = _SD + "questionnaire-unitOption"
 UNIT_VALUE_SET = _SD + "questionnaire-unitValueSet"
 UCUM = "http://unitsofmeasure.org"
+REFERENCE_RESOURCE = _SD + "questionnaire-referenceResource"  # HL7's ExtensionDefinitions.EXT_ALLOWEDRESOURCE
 
 # the answer types whose value is compared with minValue/maxValue, and with answerOption values of that type
 _ORDERED = {"Integer", "Decimal", "Date", "DateTime", "Time"}
@@ -246,3 +248,25 @@ def _unit_value_set(sink: Sink, term: Terminology, q_item: Json, value: Json, lo
         shown = value.get("unit") or code
         sink.error("questionnaire", loc, f"the unit {shown!r} ({system}#{code}) is not in the question's unit "
                                          f"value set {url}")
+
+
+def check_reference(sink: Sink, q_item: Json, answer: Json, where: str, is_resource_type: Callable[[str], bool]) -> None:
+    """A reference question's answer names a resource type the question allows (QuestionnaireValidator.
+    validateQuestionnaireResponseItemReference, run by HL7 only with assumeValidRestReferences): one of its
+    ``questionnaire-referenceResource`` codes (QUESTIONNAIRE_QR_ITEM_REF_INVALID), or with none, a resource type at
+    all (_REF_INVALID_GENERAL). The type is the URL's next-to-last segment (BaseValidator.extractResourceType); a
+    ``#id``, a search or a bare id (which HL7's code cannot split) and the version of ``/_history/`` are left alone."""
+    value = answer.get("valueReference")
+    ref = value.get("reference") if isinstance(value, dict) and q_item.get("type") == "reference" else None
+    if not isinstance(ref, str) or ref.startswith("#") or "?" in ref:
+        return
+    parts = ref.split("/_history/")[0].split("/")
+    if len(parts) < 2:
+        return
+    rt, loc = parts[-2], f"{where}.value.ofType(Reference)"
+    allowed = [c for c in _extensions(q_item, REFERENCE_RESOURCE) if isinstance(c, str)]
+    if allowed and rt not in allowed:
+        sink.error("questionnaire", loc, f"the resource type {rt!r} in the reference {ref} is not allowed "
+                                         f"(allowed = {','.join(allowed)})")
+    elif not allowed and not is_resource_type(rt):
+        sink.error("questionnaire", loc, f"the resource type {rt} in the reference {ref} is not valid")

@@ -1,0 +1,52 @@
+"""Rules of HL7's validator found through the last disagreements of the two diagnostic corpora
+(bench/fhir_leftout_diagnostics.py, bench/fhir_other_versions_diagnostics.py; issue 21, fvov), each checked on a
+small synthetic R4 resource that the validator judged wrongly before the rule, beside the case HL7 lets pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.options import Options
+from conformance.fhirval.validate import validate_bytes, validate_resource
+
+SD = "http://hl7.org/fhir/StructureDefinition/"
+ASSUME = Options(assume_valid_rest_references=True)
+
+
+def errors(resource: dict[str, Any], options: Options | None = None) -> list[tuple[str, str]]:
+    return [(i.defect, i.location) for i in validate_resource(resource, base_source(), options=options)
+            if i.is_error]
+
+
+def raw_errors(data: bytes | str) -> list[tuple[str, str, str]]:
+    return [(i.defect, i.location, i.message) for i in validate_bytes(data, base_source()) if i.is_error]
+
+
+# ---- a reference answer's resource type (QuestionnaireValidator.validateQuestionnaireResponseItemReference) ------
+def _response(item: dict[str, Any], *refs: str) -> dict[str, Any]:
+    q = {"resourceType": "Questionnaire", "id": "q1", "status": "active",
+         "item": [{"linkId": "q", "type": "reference", "repeats": True, **item}]}
+    return {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": "#q1", "contained": [q],
+            "item": [{"linkId": "q", "answer": [{"valueReference": {"reference": r}} for r in refs]}]}
+
+
+def _judged(qr: dict[str, Any], options: Options | None = ASSUME) -> list[tuple[str, str]]:
+    return [e for e in errors(qr, options) if e[0] == "questionnaire"]
+
+
+def test_a_reference_answer_names_a_resource_type_with_assume_valid_rest_references() -> None:
+    bad = _response({}, "https://example.org/Chicken/example")
+    assert _judged(bad) == [("questionnaire", "QuestionnaireResponse.item[0].answer[0].value.ofType(Reference)")]
+    assert _judged(bad, None) == []  # HL7 checks it only with the option
+    assert _judged(_response({}, "https://example.org/Patient/example", "Patient/1/_history/2", "#x",
+                             "Patient?identifier=1", "justanid")) == []
+
+
+def test_a_reference_answer_is_one_of_the_questions_reference_resources() -> None:
+    item = {"extension": [{"url": SD + "questionnaire-referenceResource", "valueCode": c}
+                          for c in ("Patient", "Practitioner")]}
+    assert _judged(_response(item, "Patient/a", "Practitioner/b")) == []
+    found = _judged(_response(item, "Patient/a", "Organization/b"))
+    assert found == [("questionnaire", "QuestionnaireResponse.item[0].answer[1].value.ofType(Reference)")]
