@@ -15,8 +15,8 @@ import base64
 import binascii
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
@@ -250,7 +250,8 @@ def _unit_value_set(sink: Sink, term: Terminology, q_item: Json, value: Json, lo
                                          f"value set {url}")
 
 
-def check_reference(sink: Sink, q_item: Json, answer: Json, where: str, is_resource_type: Callable[[str], bool]) -> None:
+def check_reference(sink: Sink, q_item: Json, answer: Json, where: str,
+                    is_resource_type: Callable[[str], bool]) -> None:
     """A reference question's answer names a resource type the question allows (QuestionnaireValidator.
     validateQuestionnaireResponseItemReference, run by HL7 only with assumeValidRestReferences): one of its
     ``questionnaire-referenceResource`` codes (QUESTIONNAIRE_QR_ITEM_REF_INVALID), or with none, a resource type at
