@@ -272,7 +272,7 @@ class Walker(TargetWalker):
                     # (its location is built only for a problem)
                     problem = check_primitive(child.fast_type, value)
                     if problem is not None:
-                        report_primitive(self.sink, problem, child.binding, f"{loc}.{key}")
+                        report_primitive(self.sink, problem, child.binding, f"{loc}.{key}", child.fast_type, value)
                     continue
                 if fast and self.shortcut(obj, idx, child, fast, key, value, loc, depth):
                     continue

@@ -349,13 +349,13 @@ class ValueWalker:
         if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
             problem = check_primitive(tcode, item)
             if problem is not None:
-                report_primitive(self.sink, problem, node.binding, loc)
+                report_primitive(self.sink, problem, node.binding, loc, tcode, item)
             return
         if node.resource_id:
             tcode = "id"
         problem = check_primitive(tcode, item)
         if problem is not None:
-            report_primitive(self.sink, problem, node.binding, loc)
+            report_primitive(self.sink, problem, node.binding, loc, tcode, item)
             return
         if tcode == "xhtml" and isinstance(item, str):
             for why in narrative_problems(item):

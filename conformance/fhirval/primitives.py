@@ -238,10 +238,34 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
 BLANK = "blank-value"
 
 
-def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, Any] | None, loc: str) -> None:
-    """An error for a bad value; a warning for a value of whitespace only (:data:`BLANK`), unless a required
-    binding asks for a code."""
+def uri_rules_broken(fhir_type: str, value: str) -> list[str]:
+    """Each of HL7's uri-type rules a value breaks, in InstanceValidator.checkPrimitive's order, one error apiece:
+    a bare ``oid:``/``uuid:`` (TYPE_SPECIFIC_CHECKS_DT_URI_OID/_UUID), a space (_URI_WS), an oid or uuid without
+    its ``urn:`` prefix (_OID_START/_UUID_STRAT), a ``urn:uuid:``/``urn:oid:`` that is not valid (_UUID_VALID/
+    _OID_VALID). HL7's oid:0.1.2.3 is two errors (primitive-bad), where one message said it all here."""
+    broken = [f"{_show(value)}: a URI cannot start with {p}" for p in ("oid:", "uuid:") if value.startswith(p)]
+    if value != value.strip().replace(" ", ""):
+        broken.append(f"{_show(value)}: a URI cannot have whitespace")
+    for kind, prefix in (("oid", "urn:oid:"), ("uuid", "urn:uuid:")):
+        if fhir_type == kind and not value.startswith(prefix):
+            broken.append(f"{_show(value)}: an {kind} must start with {prefix}")
+    if value.startswith(("urn:uuid:", "urn:oid:")):
+        scheme = uri_scheme_problem(fhir_type, value)
+        broken.extend([scheme] if scheme else [])
+    return broken
+
+
+def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, Any] | None, loc: str,
+                     fhir_type: str = "", value: Any = None) -> None:
+    """An error for a bad value (a uri-like value breaking several of HL7's rules: one for each); a warning for
+    a value of whitespace only (:data:`BLANK`), unless a required binding asks for a code."""
     defect, why = problem
+    if defect == "primitive-format" and fhir_type in _URI_TYPES and isinstance(value, str):
+        broken = uri_rules_broken(fhir_type, value)
+        for each in broken if len(broken) > 1 else ():
+            sink.error(defect, loc, each)
+        if len(broken) > 1:
+            return
     if defect != BLANK:
         sink.error(defect, loc, why)
     elif binding is not None and binding.get("strength") == "required":

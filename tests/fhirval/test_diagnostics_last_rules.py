@@ -50,3 +50,19 @@ def test_a_reference_answer_is_one_of_the_questions_reference_resources() -> Non
     assert _judged(_response(item, "Patient/a", "Practitioner/b")) == []
     found = _judged(_response(item, "Patient/a", "Organization/b"))
     assert found == [("questionnaire", "QuestionnaireResponse.item[0].answer[1].value.ofType(Reference)")]
+
+
+# ---- a uri-like value breaking several of checkPrimitive's uri rules: one error for each -----------------------
+def _params(kind: str, *values: str) -> dict[str, Any]:
+    key = "value" + kind[:1].upper() + kind[1:]
+    return {"resourceType": "Parameters", "parameter": [{"name": "p", key: v} for v in values]}
+
+
+def test_each_uri_rule_an_oid_or_uuid_breaks_is_its_own_error() -> None:
+    assert len(errors(_params("oid", "oid:0.1.2.3"))) == 2  # a bare oid:, and not urn:oid:
+    assert len(errors(_params("oid", "urn:oid: 0.1.2.3"))) == 2  # a space, and not a valid OID
+    assert len(errors(_params("oid", "urn:oid:a0.1.2.3", "0.1.2.3"))) == 2  # one each
+    assert len(errors(_params("uuid", "uuid:c757873d-ec9a-4326-a141-556f43239520"))) == 2
+    assert len(errors(_params("uri", "oid:0.1.2.3"))) == 1
+    assert errors(_params("oid", "urn:oid:1.3.6.1.4.1")) == []
+    assert errors(_params("uri", "urn:oid:2.16.840.1.113883")) == []
