@@ -33,7 +33,7 @@ from conformance.fhirval import (
     fhirpath_scope,  # noqa: F401 - restores $this after each iteration (see there)
     fhirpath_semantics,
 )
-from conformance.fhirval.xhtml_rules import structure_problems
+from conformance.fhirval.xhtml_rules import HTML_ELEMENTS, XHTML_NS, structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
 UCUM = "http://unitsofmeasure.org"
@@ -254,14 +254,6 @@ _PATH_TYPES: dict[str, str] = R4_MODEL["path2Type"]
 
 # ---- htmlChecks() for txt-1 / txt-2 -------------------------------------------------------------
 
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-# R4 narrative.html's list, as HL7's validator holds it (FHIRPathEngine.java checkHtmlNames, XhtmlValidator.java
-# HTML_ELEMENTS): address, bdo, kbd, map and area are basic formatting too.
-_ALLOWED = frozenset(
-    "a abbr acronym address area b bdo big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 h2 "
-    "h3 h4 h5 h6 hr i img kbd li map ol p pre q samp small span strong sub sup table tbody td tfoot th thead tr tt "
-    "ul var".split()
-)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -273,23 +265,21 @@ def parse_div(div: str) -> etree._Element:
 
 
 def narrative_problems(div: str) -> list[str]:
-    """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content); when it
-    does not, what else HL7's XhtmlValidator finds wrong in it (``xhtml_rules.py``). One parse for both."""
+    """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content), and beside
+    that, as HL7 reports both, what its XhtmlValidator finds wrong in it (``xhtml_rules.py``). One parse."""
     try:
         root = parse_div(div)
     except etree.XMLSyntaxError as exc:
         return [f"the narrative is not well-formed XHTML: {exc.msg}"]
+    if root.tag != f"{{{XHTML_NS}}}div":
+        return ["the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"]
     problem = _tree_problem(root)
-    if problem is not None:
-        if problem.startswith("txt-1: the narrative contains <"):  # and XhtmlValidator's own message, as HL7
-            return [problem, f"the element {problem.split('<')[1].split('>')[0]!r} is not allowed in XHTML narrative"]
-        return [problem]
     found = structure_problems(root)
-    if any(" is not allowed on <" in p for p in found):  # an attribute htmlChecks() rejects fails txt-1 too
-        found.insert(0, "txt-1: the narrative has an attribute a basic XHTML narrative does not allow")
-    return found
-
-
+    # an element or attribute htmlChecks() rejects fails txt-1 too (FHIRPathEngine.checkHtmlNames: the same lists)
+    if problem is None and any(" is not allowed on <" in p or " is not allowed in XHTML narrative" in p
+                               for p in found):
+        problem = "txt-1: the narrative has an element or attribute a basic XHTML narrative does not allow"
+    return [problem, *found] if problem is not None else found
 def narrative_problem(div: str) -> str | None:
     """The first of :func:`narrative_problems`, or None."""
     found = narrative_problems(div)
@@ -297,14 +287,15 @@ def narrative_problem(div: str) -> str | None:
 
 
 def _tree_problem(root: etree._Element) -> str | None:
-    if root.tag != f"{{{XHTML_NS}}}div":
-        return "the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
+    """txt-1 for an element outside the basic formatting ones, or an active attribute; else txt-2 for a div with
+    no content. Names are read without their namespace, as HL7's XhtmlNode keeps them (a wrong namespace is
+    XhtmlValidator's own error, xhtml_rules.py)."""
     for el in root.iter():
         tag = el.tag  # lxml makes a new string at each read of it
         if not isinstance(tag, str):
             continue
-        ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
-        if ns != XHTML_NS or local not in _ALLOWED:
+        local = tag.rpartition("}")[2]
+        if local not in HTML_ELEMENTS:
             return f"txt-1: the narrative contains <{local}>, which is not a basic XHTML formatting element"
         attrib = el.attrib
         if not attrib:

@@ -4,6 +4,9 @@ HL7's Java validator judges every ``Narrative.div`` with its ``XhtmlValidator`` 
 ``org.hl7.fhir.validation/.../instance/type/XhtmlValidator.java``) and ``InstanceValidator.checkReferences``;
 each rule here is one of theirs, an error there too:
 
+- an element outside ``HTML_ELEMENTS``, each one (``XHTML_XHTML_ELEMENT_ILLEGAL``), its attributes judged as any
+  other's; an element that changes the namespace to one that is not XHTML's (``checkInnerNS``,
+  ``XHTML_XHTML_NS_INVALID``: HL7's parser gives such an element an ``xmlns``), its local name judged as usual;
 - an attribute outside ``HTML_ATTRIBUTES`` / ``HTML_COMBO_LIST`` (``xmlns*`` always allowed, ``xml:space``
   only a hint): ``XHTML_XHTML_ATTRIBUTE_ILLEGAL`` (``checkInnerNames``);
 - a block element (div, blockquote, table, ol, ul, p) anywhere inside a ``<p>``:
@@ -30,6 +33,13 @@ import unicodedata
 from lxml import etree
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+# R4 narrative.html's list, as HL7's validator holds it (FHIRPathEngine.java checkHtmlNames, XhtmlValidator.java
+# HTML_ELEMENTS): address, bdo, kbd, map and area are basic formatting too.
+HTML_ELEMENTS = frozenset(
+    "a abbr acronym address area b bdo big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 h2 "
+    "h3 h4 h5 h6 hr i img kbd li map ol p pre q samp small span strong sub sup table tbody td tfoot th thead tr tt "
+    "ul var".split()
+)
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _ATTRIBUTES = frozenset(
     "title style class id lang xml:lang dir accesskey tabindex span width align valign char charoff abbr axis "
@@ -159,7 +169,7 @@ _WATCHED = _BLOCK_DESCENDANTS | _INLINE
 
 
 def structure_problems(root: etree._Element) -> list[str]:
-    """What HL7's XhtmlValidator finds wrong in a narrative div whose elements are all allowed ones. One walk:
+    """What HL7's XhtmlValidator finds wrong in a narrative div (each element, allowed or not). One walk:
     the rules about what an element may hold below it (no block in a paragraph or text element, no inline
     element in itself) are told from each element's open ancestors."""
     found: list[str] = []
@@ -171,13 +181,18 @@ def structure_problems(root: etree._Element) -> list[str]:
     entered = [0]
 
     def walk(el: etree._Element, parent: str, in_para: bool) -> None:
+        parent_ns = str(el.tag)[1:].partition("}")[0] if str(el.tag).startswith("{") else ""
         for child in el:
             tag = child.tag
             if not isinstance(tag, str):
                 if isinstance(child, etree._Comment) and (child.text or "").startswith("DOCTYPE"):
                     found.append("a DOCTYPE declaration is not allowed in a narrative")
                 continue
-            name = tag.rpartition("}")[2]
+            ns, _, name = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+            if ns != parent_ns and ns and ns != XHTML_NS:
+                found.append(f"<{name}> is in the namespace {ns!r}: a narrative's namespace is {XHTML_NS!r}")
+            if name not in HTML_ELEMENTS:
+                found.append(f"the element {name!r} is not allowed in XHTML narrative")
             if name in _SPECIAL or (in_para and name in _BLOCKS_IN_P) or len(child.attrib):
                 found.extend(_element_rules(child, name, parent, in_para))
             if name in _WATCHED:

@@ -66,3 +66,27 @@ def test_each_uri_rule_an_oid_or_uuid_breaks_is_its_own_error() -> None:
     assert len(errors(_params("uri", "oid:0.1.2.3"))) == 1
     assert errors(_params("oid", "urn:oid:1.3.6.1.4.1")) == []
     assert errors(_params("uri", "urn:oid:2.16.840.1.113883")) == []
+
+
+# ---- the narrative: txt-1 and XhtmlValidator's own errors, each as HL7 reports them ------------------------------
+def _narrative(div: str) -> list[str]:
+    basic = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": div}}
+    return [d for d, loc in errors(basic) if loc == "Basic.text.div"]
+
+
+def test_an_illegal_attribute_is_txt1_and_xhtml_validators_error() -> None:
+    assert len(_narrative('<div xmlns="http://www.w3.org/1999/xhtml"><p onClick="x()">a</p></div>')) == 2
+    assert len(_narrative('<div xmlns="http://www.w3.org/1999/xhtml"><p data-x="1">a</p></div>')) == 2
+    assert _narrative('<div xmlns="http://www.w3.org/1999/xhtml"><p title="t">a</p></div>') == []
+
+
+def test_every_illegal_element_and_its_attributes_are_reported() -> None:
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><object value="1">a</object><form>b</form></div>'
+    assert len(_narrative(div)) == 4  # txt-1 once; object, its value attribute, form
+
+
+def test_a_foreign_namespace_is_its_own_error_not_txt1() -> None:
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><n:p xmlns:n="http://www.w3.org/1999/xhtmlx">a</n:p></div>'
+    assert len(_narrative(div)) == 1
+    same = '<div xmlns="http://www.w3.org/1999/xhtml"><h:p xmlns:h="http://www.w3.org/1999/xhtml">a</h:p></div>'
+    assert _narrative(same) == []
