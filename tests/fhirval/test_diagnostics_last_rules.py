@@ -90,3 +90,21 @@ def test_a_foreign_namespace_is_its_own_error_not_txt1() -> None:
     assert len(_narrative(div)) == 1
     same = '<div xmlns="http://www.w3.org/1999/xhtml"><h:p xmlns:h="http://www.w3.org/1999/xhtml">a</h:p></div>'
     assert _narrative(same) == []
+
+
+# ---- a conditional reference with a bad query in a Bundle entry (BaseValidator.getFromBundle) ----------------------
+def _bundle(kind: str, ref: str) -> dict[str, Any]:
+    obs = {"resourceType": "Observation", "id": "o", "status": "final", "code": {"text": "x"},
+           "device": {"reference": ref}}
+    entry: dict[str, Any] = {"fullUrl": "http://example.org/Observation/o", "resource": obs}
+    if kind in ("transaction", "batch"):
+        entry["request"] = {"method": "POST", "url": "Observation"}
+    return {"resourceType": "Bundle", "type": kind, "entry": [entry]}
+
+
+def test_a_bad_conditional_query_in_a_transaction_is_also_no_search_url() -> None:
+    formats = [e for e in errors(_bundle("transaction", "Device?identifier=1234&?==")) if e[0] == "reference-format"]
+    assert len(formats) == 2  # REFERENCE_REF_QUERY_INVALID and Reference_REF_Format1
+    assert [e for e in errors(_bundle("transaction", "Device?identifier=1234")) if e[0] == "reference-format"] == []
+    for query, count in (("Device?identifier=1234&?==", 2), ("Device?identifier=1234", 1)):
+        assert len([e for e in errors(_bundle("collection", query)) if e[0] == "reference-format"]) == count
