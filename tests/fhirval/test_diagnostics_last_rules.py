@@ -108,3 +108,39 @@ def test_a_bad_conditional_query_in_a_transaction_is_also_no_search_url() -> Non
     assert [e for e in errors(_bundle("transaction", "Device?identifier=1234")) if e[0] == "reference-format"] == []
     for query, count in (("Device?identifier=1234&?==", 2), ("Device?identifier=1234", 1)):
         assert len([e for e in errors(_bundle("collection", query)) if e[0] == "reference-format"]) == count
+
+
+# ---- a #id URL names something in its resource (validateReference, TYPE_SPECIFIC_CHECKS_DT_URL_INTERNAL) -----------
+def _value_set(system: str, *contained: dict[str, Any]) -> dict[str, Any]:
+    vs: dict[str, Any] = {"resourceType": "ValueSet", "status": "active", "compose": {"include": [{"system": system}]}}
+    if contained:
+        vs["contained"] = list(contained)
+    return vs
+
+
+_CS = {"resourceType": "CodeSystem", "id": "cs", "status": "active", "content": "not-present"}
+
+
+def test_a_fragment_system_with_no_target_is_an_error_and_no_contained_code_system() -> None:
+    found = errors(_value_set("#cs1", _CS))
+    assert ("reference-unresolved", "ValueSet.compose.include[0].system") in found
+    assert ("value-set-rule", "ValueSet.compose.include[0]") in found  # VALUESET_INCLUDE_CS_NOT_FOUND
+    ok = errors(_value_set("#cs", _CS))
+    assert ("reference-unresolved", "ValueSet.compose.include[0].system") not in ok
+    assert ("value-set-rule", "ValueSet.compose.include[0]") not in ok
+    not_cs = errors(_value_set("#vs", {"resourceType": "ValueSet", "id": "vs", "status": "active"}))
+    assert ("value-set-rule", "ValueSet.compose.include[0]") in not_cs  # VALUESET_INCLUDE_CS_NOT_CS
+
+
+def test_a_fragment_canonical_is_an_error_a_fragment_uri_a_warning() -> None:
+    q = {"resourceType": "Questionnaire", "status": "active",
+         "item": [{"linkId": "a", "type": "choice", "answerValueSet": "#nowhere"}]}
+    assert ("reference-unresolved", "Questionnaire.item[0].answerValueSet") in errors(q)
+    q["contained"] = [{"resourceType": "ValueSet", "id": "nowhere", "status": "active"}]
+    assert ("reference-unresolved", "Questionnaire.item[0].answerValueSet") not in errors(q)
+    basic = {"resourceType": "Basic", "code": {"text": "x"}, "implicitRules": "#nothing"}
+    issues = validate_resource(basic, base_source())
+    assert [i.severity for i in issues if i.defect == "reference-unresolved"] == ["warning"]
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p id="nothing">x</p></div>'
+    basic["text"] = {"status": "generated", "div": div}
+    assert [i for i in validate_resource(basic, base_source()) if i.defect == "reference-unresolved"] == []
