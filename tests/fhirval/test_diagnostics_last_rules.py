@@ -144,3 +144,13 @@ def test_a_fragment_canonical_is_an_error_a_fragment_uri_a_warning() -> None:
     div = '<div xmlns="http://www.w3.org/1999/xhtml"><p id="nothing">x</p></div>'
     basic["text"] = {"status": "generated", "div": div}
     assert [i for i in validate_resource(basic, base_source()) if i.defect == "reference-unresolved"] == []
+
+
+# ---- ext-1 on what HL7's parser keeps (an unrecognised value… property is no value) -------------------------------
+def test_an_unrecognised_value_property_leaves_the_extension_without_a_value() -> None:
+    def found(ext: dict[str, Any]) -> list[tuple[str, str]]:
+        return errors({"resourceType": "Basic", "code": {"text": "x"}, "extension": [ext]})
+    assert ("invariant", "Basic.extension[0]") in found({"url": "http://acme.com/x", "valueCodeX": "a"})
+    assert found({"url": "http://acme.com/x", "valueCode": "a"}) == []
+    assert found({"url": "http://acme.com/x", "_valueCode": {"extension": [{"url": "http://acme.com/y",
+                                                                              "valueString": "b"}]}}) == []
