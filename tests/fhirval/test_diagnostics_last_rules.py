@@ -10,6 +10,7 @@ from typing import Any
 from conformance.fhirval.base import base_source
 from conformance.fhirval.options import Options
 from conformance.fhirval.validate import validate_bytes, validate_resource
+from conformance.fhirval.values import differences
 
 SD = "http://hl7.org/fhir/StructureDefinition/"
 ASSUME = Options(assume_valid_rest_references=True)
@@ -154,3 +155,16 @@ def test_an_unrecognised_value_property_leaves_the_extension_without_a_value() -
     assert found({"url": "http://acme.com/x", "valueCode": "a"}) == []
     assert found({"url": "http://acme.com/x", "_valueCode": {"extension": [{"url": "http://acme.com/y",
                                                                               "valueString": "b"}]}}) == []
+
+
+# ---- a fixed or pattern CodeableConcept, part by part (InstanceValidator.checkCodeableConcept) --------------------
+def test_a_fixed_codeable_concept_is_judged_by_its_text_and_each_coding() -> None:
+    fixed = {"coding": [{"system": "http://loinc.org", "code": "35200-5", "display": "Cholesterol"}]}
+    wrong = {"coding": [{"system": "http://loinc.org", "code": "13457-7", "display": "LDL"}], "text": "LDL"}
+    assert sorted(w for w, _ in differences(fixed, wrong, False)) == [".coding[0].code", ".coding[0].display", ".text"]
+    assert differences(fixed, {"coding": fixed["coding"]}, False) == []
+    assert len(differences(fixed, {"coding": fixed["coding"] * 2}, False)) == 1  # the coding count
+    # a pattern: each of its codings missing is one error; extra text and codings are allowed
+    pattern = {"coding": [{"system": "http://a", "code": "1"}, {"system": "http://b", "code": "2"}]}
+    assert len(differences(pattern, {"coding": [{"system": "http://c", "code": "3"}] * 2}, True)) == 2
+    assert differences(pattern, {"coding": pattern["coding"] + [{"code": "x"}], "text": "t"}, True) == []
