@@ -15,7 +15,9 @@ reading the instance and its supporting files against R4 before judging the verd
 (in the instance, a contained or entry resource, or a supporting file, or the type a supporting profile
 constrains), a supporting file or profile step source that cannot be loaded or resolved, or an element our R4
 validator calls unknown (``unknown-element``, ``unknown-resource-type``, ``choice-type``...) that HL7's
-recorded messages do not also name. What is left is compared as R4: a disagreement there is a missed error or
+recorded messages do not also name. An instance that cannot be read at all (JSON or XML syntax, a namespace, an
+encoding) is no artefact: every FHIR version's parser reads the same formats, so its errors are R4 material, unless
+its root element is no FHIR resource type (a CDA document: a logical model). What is left is compared as R4: a disagreement there is a missed error or
 a false alarm of a rule that is the same in R4, or a genuine R4/R5 difference of a shared element that the
 artefact test cannot see (so read each one before fixing anything).
 
