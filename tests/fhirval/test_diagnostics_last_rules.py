@@ -168,10 +168,3 @@ def test_a_fixed_codeable_concept_is_judged_by_its_text_and_each_coding() -> Non
     pattern = {"coding": [{"system": "http://a", "code": "1"}, {"system": "http://b", "code": "2"}]}
     assert len(differences(pattern, {"coding": [{"system": "http://c", "code": "3"}] * 2}, True)) == 2
     assert differences(pattern, {"coding": pattern["coding"] + [{"code": "x"}], "text": "t"}, True) == []
-
-
-def test_a_narrative_that_does_not_parse_also_fails_txt1_and_txt2() -> None:
-    # HL7's JsonParser keeps no XHTML after ERROR_PARSING_XHTML: htmlChecks() and htmlChecks2() fail on it too
-    assert len(_narrative('<div xmlns="http://www.w3.org/1999/xhtml"><p>a</pa></div>')) == 3
-    doctype = '<div xmlns="http://www.w3.org/1999/xhtml"><!DOCTYPE foo [ <!ENTITY x "y">]><p>a</p></div>'
-    assert len(_narrative(doctype)) == 2  # the DOCTYPE and txt-1: XhtmlParser reads past it, content is left
