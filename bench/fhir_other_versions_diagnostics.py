@@ -17,9 +17,9 @@ constrains), a supporting file or profile step source that cannot be loaded or r
 validator calls unknown (``unknown-element``, ``unknown-resource-type``, ``choice-type``...) that HL7's
 recorded messages do not also name. An instance that cannot be read at all (JSON or XML syntax, a namespace, an
 encoding) is no artefact: every FHIR version's parser reads the same formats, so its errors are R4 material, unless
-its root element is no FHIR resource type (a CDA document: a logical model). What is left is compared as R4: a disagreement there is a missed error or
-a false alarm of a rule that is the same in R4, or a genuine R4/R5 difference of a shared element that the
-artefact test cannot see (so read each one before fixing anything).
+its root element is no FHIR resource type (a CDA document: a logical model). What is left is compared as R4: a
+disagreement there is a missed error or a false alarm of a rule that is the same in R4, or a genuine R4/R5
+difference of a shared element that the artefact test cannot see (so read each one before fixing anything).
 
 Why not R5 definitions as the base: conformance/fhirval is R4 through and through beyond base.py's zip (the
 FHIRPath model, the cross-version tables, THO's R4 flavour, the vital-signs and xhtml tables, the
