@@ -120,6 +120,26 @@ def check_value_set(w: Walker, vs: Json, loc: str) -> None:
                              f"the system {system!r} must be an absolute URI (a code system's canonical URL)")
             if isinstance(system, str) and system.partition("|")[2]:
                 _versioned_system(w, system, rule.get("version"), f"{loc}.compose.{part}[{i}].system")
+            if isinstance(system, str) and system.startswith("#"):
+                _contained_system(w, vs, system, rule.get("version"), f"{loc}.compose.{part}[{i}]")
+
+
+def _contained_system(w: Walker, vs: Json, system: str, version: Any, where: str) -> None:
+    """A ``#id`` system names a contained CodeSystem all the same, and HL7 judges that too (ValueSetValidator.
+    validateValueSetInclude): a contained resource with that id that is no CodeSystem (VALUESET_INCLUDE_CS_NOT_CS),
+    none of the version asked for (_CS_NOT_FOUND / _CSVER_NOT_FOUND) or several (_CS_MULTI_FOUND)."""
+    found = []
+    for res in items(vs.get("contained")):
+        if isinstance(res, dict) and f"#{res.get('id')}" == system:
+            if res.get("resourceType") != "CodeSystem":
+                w.sink.error("value-set-rule", where, f"the system {system!r} names a contained "
+                                                      f"{res.get('resourceType')}, not a CodeSystem")
+            elif version is None or version == res.get("version"):
+                found.append(res)
+    if len(found) != 1:
+        w.sink.error("value-set-rule", where, f"{'no' if not found else 'more than one'} contained code system "
+                                              f"matches the system {system!r}"
+                                              + (f" version {version!r}" if version is not None else ""))
 
 
 def _versioned_system(w: Walker, system: str, version: Any, where: str) -> None:

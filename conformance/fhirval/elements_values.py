@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, references, text_links, type_profiles, value_presence
+from conformance.fhirval import extensions, internal_urls, references, text_links, type_profiles, value_presence
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
@@ -448,6 +448,7 @@ class ValueWalker:
             check_identifier(item, loc, self.sink)
         elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
             self.frames[-1].local_refs.add(item)
+            internal_urls.check(self.frames, node.path, tcode, item, loc, self.sink, self.options.for_publication)
         if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
             self.constraints(node, item, _typed_path(node, tcode), loc)
 

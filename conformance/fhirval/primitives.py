@@ -257,8 +257,8 @@ BLANK = "blank-value"
 
 
 def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, Any] | None, loc: str) -> None:
-    """An error for a bad value; a warning for a value of whitespace only (:data:`BLANK`), unless a required
-    binding asks for a code."""
+    """An error for a bad value (a uri-like value breaking several of HL7's rules: one for each); a warning for
+    a value of whitespace only (:data:`BLANK`), unless a required binding asks for a code."""
     defect, why = problem
     if defect != BLANK:
         for each in why.split("\n"):  # HL7's uri rules give one error each (uri_problems); a value is shown by repr

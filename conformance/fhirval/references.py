@@ -148,17 +148,13 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                 severity = "error"
                 problem += ": in a Bundle, a relative reference must be Type/id, to resolve against the fullUrl"
             w.sink.add(severity, "reference-format", f"{loc}.reference", problem)
+            if parsed.kind == "conditional":  # a bad query: HL7 resolves it in the Bundle all the same
+                _conditional_in_entry(w, ref, loc, False)
             return
         rtype = parsed.type
         frame = w.frames[-1]
-        if parsed.kind == "conditional" and ref.count("/") not in (1, 3) and _entry_bundle_type(w) not in (
-                None, "", "transaction", "batch"):
-            # BaseValidator.getFromBundle (Reference_REF_Format2): outside a transaction or batch a Bundle entry's
-            # relative reference must be Type/id; a conditional reference is resolved only by a server processing
-            # a transaction (R4 http.html#trules)
-            w.sink.error("reference-format", f"{loc}.reference", f"{ref!r}: a conditional reference is allowed only "
-                                                                 "in a transaction or batch; in this Bundle a relative "
-                                                                 "reference must be Type/id")
+        if parsed.kind == "conditional":
+            _conditional_in_entry(w, ref, loc, True)
         if parsed.kind != "local" and w.bundles:
             _check_entry_full_url(w, ref, parsed.kind in ("relative", "conditional"), loc)
         if parsed.kind == "local":
@@ -330,6 +326,23 @@ def posted(entry: Json) -> bool:
     """Whether a Bundle entry's request is a POST (R4 lets only a POST omit its fullUrl)."""
     request = entry.get("request")
     return isinstance(request, dict) and request.get("method") == "POST"
+
+
+def _conditional_in_entry(w: Walker, ref: str, loc: str, query_ok: bool) -> None:
+    """A conditional reference in a Bundle entry, as BaseValidator.getFromBundle resolves it: outside a transaction
+    or batch a relative reference must be Type/id (Reference_REF_Format2; a conditional reference is resolved only
+    by a server processing a transaction, R4 http.html#trules); inside one, a search URL too, which a bad query is
+    not (Reference_REF_Format1, beside REFERENCE_REF_QUERY_INVALID)."""
+    btype = _entry_bundle_type(w)
+    if ref.count("/") in (1, 3) or btype in (None, ""):
+        return
+    if btype not in ("transaction", "batch"):
+        w.sink.error("reference-format", f"{loc}.reference", f"{ref!r}: a conditional reference is allowed only in a "
+                                                             "transaction or batch; in this Bundle a relative "
+                                                             "reference must be Type/id")
+    elif not query_ok:
+        w.sink.error("reference-format", f"{loc}.reference", f"{ref!r}: a relative reference must be Type/id or a "
+                                                             "search URL (Type?name=value&...)")
 
 
 def _in_bundle_entry(w: Walker) -> bool:

@@ -33,13 +33,13 @@ def _value(ext: Json) -> Any:
     return next((v for k, v in ext.items() if k.startswith("value")), None)
 
 
-def _count_ids(node: Any, wanted: str) -> int:
+def count_ids(node: Any, wanted: str) -> int:
     """Elements (and resources, contained ones included) with this id, as BaseValidator.getFragmentMatches."""
     if isinstance(node, dict):
         own = 1 if node.get("id") == wanted else 0
-        return own + sum(_count_ids(v, wanted) for k, v in node.items() if k != "id")
+        return own + sum(count_ids(v, wanted) for k, v in node.items() if k != "id")
     if isinstance(node, list):
-        return sum(_count_ids(v, wanted) for v in node)
+        return sum(count_ids(v, wanted) for v in node)
     return 0
 
 
@@ -92,7 +92,7 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
 
 def _fragment_count(resource: Json, bundle: Json | None, fragment: str) -> int:
     """Elements of the resource with this id, and other entries of its Bundle with it (getFragmentMatches)."""
-    return _count_ids(resource, fragment) + sum(
+    return count_ids(resource, fragment) + sum(
         1 for e in objects(bundle.get("entry") if bundle else None)
         if isinstance(e.get("resource"), dict) and e["resource"] is not resource
         and e["resource"].get("id") == fragment)
@@ -118,16 +118,16 @@ def check_images(narrative: Json, resource: Json, loc: str, sink: Sink) -> None:
     sources = {el.get("src", "")[1:]: None for el in root.iter("{http://www.w3.org/1999/xhtml}img", "img")
                if el.get("src", "").startswith("#")}
     for ref in sources:
-        if _count_ids(resource, ref) + _xhtml_ids(resource, ref) > 1:
+        if count_ids(resource, ref) + xhtml_ids(resource, ref) > 1:
             sink.error("narrative", f"{loc}.div", f"several elements match the image source '#{ref}' in the resource")
 
 
-def _xhtml_ids(node: Any, wanted: str) -> int:
+def xhtml_ids(node: Any, wanted: str) -> int:
     """XHTML elements with this id in every narrative under ``node`` (BaseValidator.countFragmentMatches)."""
     if isinstance(node, dict):
-        return sum(_html_count(v, wanted) if k == "div" else _xhtml_ids(v, wanted) for k, v in node.items())
+        return sum(_html_count(v, wanted) if k == "div" else xhtml_ids(v, wanted) for k, v in node.items())
     if isinstance(node, list):
-        return sum(_xhtml_ids(v, wanted) for v in node)
+        return sum(xhtml_ids(v, wanted) for v in node)
     return 0
 
 

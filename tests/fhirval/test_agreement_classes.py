@@ -624,8 +624,9 @@ def test_value_set_systems_are_absolute() -> None:
                                                                       "concept": [{"code": "a"}]}]}}
     assert [e for e in errors(vs) if e[0] == "value-set-rule"] == []
     vs["compose"]["exclude"] = [{"system": "#local", "concept": [{"code": "b"}]}]
+    # and, as HL7's ValueSetValidator, no contained CodeSystem has the id (VALUESET_INCLUDE_CS_NOT_FOUND, fvov)
     assert [e for e in errors(vs) if e[0] == "value-set-rule"] == [
-        ("value-set-rule", "ValueSet.compose.exclude[0].system")]
+        ("value-set-rule", "ValueSet.compose.exclude[0].system"), ("value-set-rule", "ValueSet.compose.exclude[0]")]
 
 
 def test_a_required_element_left_out_also_misses_its_required_slice() -> None:

@@ -51,3 +51,27 @@ def test_other_version_cases_run_held_out_files_dropped_and_artefacts_labelled(t
     labels = [bench.artefact(c, r5core) for c in cases]
     assert labels[0] == "" and cases[0].step.got_errors == 1
     assert labels[1].startswith("element R4 lacks")
+
+
+def test_a_format_error_is_no_version_artefact_a_logical_root_is(tmp_path: Path) -> None:
+    """JSON/XML syntax, namespaces and encodings are read alike by every FHIR version (fvov): such a case is R4
+    material; a document whose root is no FHIR resource (CDA) stays apart, as does an R5 element."""
+    v = tmp_path / "validator"
+    (v / "outcomes" / "java").mkdir(parents=True)
+    names = [_named(False, k) for k in range(3)]
+    (v / names[0]).write_text('{"resourceType": "List", "status": "current" "mode": "working"}')
+    (v / names[1]).write_text('<?xml version="1.0"?>\n<!-- x -->\n<ClinicalDocument xmlns="urn:hl7-org:v3"><id/>'
+                              '</ClinicalDocument>')
+    (v / names[2]).write_text('<List xmlns="http://hl7.org/fhirx"><status value="current"/></List>')
+    (v / "outcomes" / "java" / "bad.json").write_text(json.dumps({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "invalid", "details": {"text": "syntax"}}]}))
+    manifest = {"test-cases": [{"name": f"c{k}", "file": names[k], "version": "5.0", "java": "java/bad.json"}
+                               for k in range(3)]}
+    (v / "manifest.json").write_text(json.dumps(manifest))
+    bench = _bench()
+    cache = PackageCache(v / "packages")
+    cases, _, _ = bench.other_version_steps(tmp_path, cache)
+    bench._run(cases, cache)
+    labels = [bench.artefact(c, bench.R5Core(cache)) for c in cases]
+    assert labels[0] == "" and labels[2] == ""
+    assert labels[1].startswith("not a FHIR resource")
