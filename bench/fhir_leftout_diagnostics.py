@@ -46,6 +46,7 @@ from fhir_reference_agreement import (
     run,
     select,
     show_step,
+    with_tx_cache,
 )
 
 from conformance.fhirval.packages import PackageCache
@@ -172,6 +173,8 @@ def diagnostics_parser(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--verdicts", action="store_true", help="list only verdict disagreements")
     parser.add_argument("--summary", action="store_true", help="print the totals only")
     parser.add_argument("--need", help="list only the steps whose need starts with this")
+    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
+                        help="HL7's recorded terminology-server answers (txCache/.../4.0.1), for the steps run")
     return parser
 
 
@@ -179,6 +182,7 @@ def main() -> None:
     args = diagnostics_parser(__doc__).parse_args()
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = leftout_steps(args.cases, cache)
+    with_tx_cache([c.step for c in cases], args.tx_cache)
     _run(cases, cache)
     not_run = [c for c in cases if c.step.got_errors < 0]  # the harness could not load what the step names
     cases = [c for c in cases if c.step.got_errors >= 0]

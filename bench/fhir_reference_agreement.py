@@ -55,7 +55,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -393,12 +393,16 @@ def main() -> None:
                              "hl7.terminology.r4 in the packages folder; none: without it)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
+    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
+                        help="HL7's recorded terminology-server answers (its runner's txCache/.../4.0.1 folder), "
+                             "consulted where local terminology cannot decide; the selection is unchanged")
     args = parser.parse_args()
     # never the user's own cache: without --packages, the test cases' own packages/ folder (a cache layout) serves
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     for line in runner_terminology(args.cases, cache, args.terminology):
         print(line)
     steps, optioned = select(args.cases, cache)
+    with_tx_cache(steps, args.tx_cache)
     versions = json.loads((args.cases / "validator" / "manifest.json").read_text(encoding="utf-8")).get("versions", {})
     loaded = package_layer(runner_packages(cache.root))[1]
     print(f"runner-wide packages loaded: {', '.join(loaded) or 'none'} (HL7's runner: "
@@ -427,6 +431,14 @@ def main() -> None:
             if args.show != "all" and s.held_out != (args.show == "heldout"):
                 continue
             show_step(s, args.verdicts)
+
+
+def with_tx_cache(steps: list[Step], folder: Path | None) -> None:
+    """Every step validated with HL7's recorded terminology answers (Options.tx_cache), as HL7's runner validates
+    with its TX_CACHE; the steps selected stay the same."""
+    if folder is not None:
+        for step in steps:
+            step.options = replace(step.options, tx_cache=str(folder))
 
 
 def show_step(s: Step, verdicts: bool, note: str = "") -> None:

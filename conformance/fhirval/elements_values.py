@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from conformance.fhirval import extensions, references, text_links, type_profiles, value_presence
 from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
+from conformance.fhirval.bindings import (
+    BOUND_TYPES,
+    QUANTITY_TYPES,
+    check_binding,
+    check_coding,
+    check_concept,
+    check_quantity,
+)
 from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
@@ -38,6 +45,7 @@ from conformance.fhirval.values import differences, show
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
+    from conformance.fhirval.tx_service import TerminologyService
 
 _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
                            "Narrative", *QUANTITY_TYPES})
@@ -81,6 +89,7 @@ class ValueWalker:
     # the binding of the CodeableConcept whose codings are being walked: its value set may give a coding's display
     # (bindings.check_coding, HL7's useValueSetDisplays)
     concept_binding: Json | None = None
+    tx: TerminologyService | None = None  # a terminology service (Options.tx_cache), asked where nothing held decides
 
     def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
         raise NotImplementedError  # elements.Walker
@@ -424,12 +433,16 @@ class ValueWalker:
             text_links.check_images(item, self.frames[at].resource, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
-            check_binding(self.model.term, binding, tcode, item, loc, self.sink)
+            check_binding(self.model.term, binding, tcode, item, loc, self.sink, tx=self.tx,
+                          language=self.language() if self.tx is not None else None)
         if tcode == "Coding" and isinstance(item, dict):
             in_concept = node.name == "coding"
             check_coding(self.model.term, item, loc, self.sink, binding=binding, in_codeable_concept=in_concept,
                          display_binding=binding if binding is not None or not in_concept else self.concept_binding,
-                         language=self.language() if "display" in item else None)
+                         language=self.language() if "display" in item or self.tx is not None else None,
+                         tx=self.tx)
+        elif tcode == "CodeableConcept" and self.tx is not None and isinstance(item, dict) and not self.unbound:
+            check_concept(self.model.term, item, loc, self.sink, binding=binding, tx=self.tx, language=self.language())
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
         elif tcode == "Reference" and isinstance(item, dict):

@@ -48,7 +48,9 @@ class Options:
     reference_fetch.py) and make one not found an error; ``check_exists_and_type`` and ``check_valid`` then judge its
     type against the element's targets and the aggregation modes, ``check_valid`` its target profiles too.
     ``enforce_aggregation_outside_bundles``: the ``bundled`` aggregation mode holds outside a Bundle too (HL7's
-    default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode)."""
+    default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode). ``tx_cache``: a
+    folder of HL7's recorded terminology-server answers (its test runner's txCache), consulted where no local
+    terminology decides (tx_cache.py); None: no server, those codes unjudged (HL7's -tx n/a)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -65,6 +67,7 @@ class Options:
     validate_reference: str = "ignore"
     reference_folders: tuple[str, ...] = ()
     enforce_aggregation_outside_bundles: bool = True
+    tx_cache: str | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),
