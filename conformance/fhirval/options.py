@@ -50,7 +50,8 @@ class Options:
     ``enforce_aggregation_outside_bundles``: the ``bundled`` aggregation mode holds outside a Bundle too (HL7's
     default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode). ``tx_cache``: a
     folder of HL7's recorded terminology-server answers (its test runner's txCache), consulted where no local
-    terminology decides (tx_cache.py); None: no server, those codes unjudged (HL7's -tx n/a)."""
+    terminology decides (tx_cache.py); ``tx_server``: a FHIR terminology server's base URL, asked the same
+    (tx_client.py, after the cache; HL7's -tx). Both None: no server, those codes unjudged (HL7's -tx n/a)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -68,6 +69,7 @@ class Options:
     reference_folders: tuple[str, ...] = ()
     enforce_aggregation_outside_bundles: bool = True
     tx_cache: str | None = None
+    tx_server: str | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),

@@ -136,20 +136,42 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_SERVICES: dict[str, TerminologyService] = {}
+_SERVICES: dict[tuple[str | None, str | None], TerminologyService] = {}
 _LOCK = threading.Lock()
 
 
 def service_for(options: Options) -> TerminologyService | None:
-    """The terminology service the options name (``tx_cache``: a folder of HL7's recorded answers), loaded once
-    per process; None when none is named (the default: no server, as before)."""
-    folder = options.tx_cache
-    if not folder:
+    """The terminology service the options name, made once per process: ``tx_cache`` (a folder of HL7's
+    recorded answers) asked first, then ``tx_server`` (a FHIR terminology server, tx_client.py); None when neither
+    is named (the default: no server, those codes unjudged as before)."""
+    key = (options.tx_cache, options.tx_server)
+    if key == (None, None):
         return None
     with _LOCK:
-        found = _SERVICES.get(folder)
+        found = _SERVICES.get(key)
         if found is None:
-            from conformance.fhirval.tx_cache import TxCache
+            services: list[TerminologyService] = []
+            if options.tx_cache:
+                from conformance.fhirval.tx_cache import TxCache
 
-            found = _SERVICES[folder] = TxCache.load(folder)
+                services.append(TxCache.load(options.tx_cache))
+            if options.tx_server:
+                from conformance.fhirval.tx_client import TxServer
+
+                services.append(TxServer(options.tx_server))
+            found = _SERVICES[key] = services[0] if len(services) == 1 else Chain(tuple(services))
         return found
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Several services, the first answer winning (the recorded answers before a live server)."""
+
+    services: tuple[TerminologyService, ...]
+
+    def validate(self, request: TxRequest) -> TxAnswer | None:
+        for service in self.services:
+            answer = service.validate(request)
+            if answer is not None:
+                return answer
+        return None

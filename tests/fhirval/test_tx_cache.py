@@ -138,3 +138,16 @@ def test_a_binding_the_local_terminology_cannot_expand_is_judged_by_the_answer(c
     assert _bound(cache_dir, "8310-5", "extensible") == [("warning", "binding-extensible")]
     assert _bound(cache_dir, "34133-9") == []
     assert _bound(cache_dir, "18842-5") == [("information", "code-system-unknown")]  # not recorded: unjudged, as before
+
+
+def test_validate_fhir_takes_a_tx_cache_folder(cache_dir: Path, tmp_path: Path) -> None:
+    """``conformance validate fhir --tx-cache DIR --wrong-displays error``: the recorded answer judges the display."""
+    from tests.fhirval.test_cli import invoke
+
+    path = tmp_path / "obs.json"
+    path.write_text(json.dumps({**_observation({"system": LOINC, "code": "2339-0", "display": "Glucose"}),
+                                "subject": {"display": "x"}}), encoding="utf-8")
+    assert invoke("--wrong-displays", "error", str(path))[0] == 0
+    code, out, _ = invoke("--wrong-displays", "error", "--tx-cache", str(cache_dir), str(path))
+    assert code == 1 and "Wrong Display Name 'Glucose'" in out
+    assert invoke("--tx-cache", str(tmp_path / "absent"), str(path))[0] == 2
