@@ -8,10 +8,12 @@ is a list of entries, each opened by a line of 85 dashes: the request (JSON, as
 ``e: {...}`` (the server failed; no answer here). TerminologyCache.loadNamedCache reads them so; HL7 keys an
 entry by a hash of the request's text. Here an entry is keyed by what the request means instead: the codings
 (system, code, version, display), Coding or CodeableConcept, the value set (``url`` + ``version``, or its
-``compose`` compared as canonical JSON) and the options that change the answer (membershipOnly, activeOnly
-strictly; the language and displayWarningMode as said in :meth:`TxCache.validate`). A request the cache does not
-hold has no answer (None): the code stays unjudged, never an error. The cache holds a server's answers, not a
-validator's outcomes; nothing here knows which test case an entry serves.
+``compose`` compared as canonical JSON) and the options that change the answer (membershipOnly, activeOnly and
+the expansion parameters such as ``system-version``, strictly; the language and displayWarningMode as said in
+:meth:`TxCache.validate`). One request may be recorded twice, answered by two servers (a case that names its own
+server): the answer of the server the folder's ``servers.ini`` names, the runner's own, is taken first. A request
+the cache does not hold has no answer (None): the code stays unjudged, never an error. The cache holds a
+server's answers, not a validator's outcomes; nothing here knows which test case an entry serves.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from conformance.fhirval.tx_service import (
 ENTRY_MARKER = "-" * 85  # TerminologyCache.ENTRY_MARKER
 BREAK = "####"  # TerminologyCache.BREAK
 
-Key = tuple[bool, tuple[TxCoding, ...], tuple[str | None, ...] | None, bool, bool]
+Key = tuple[bool, tuple[TxCoding, ...], tuple[str | None, ...] | None, bool, bool, tuple[tuple[str, str], ...]]
+# expansion parameters every request carries (the profile's id, the display language, matched as ``langs``)
+_ROUTINE = frozenset({"profile-url", "defaultDisplayLanguage", "displayLanguage"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class _Entry:
     language: str
     display_warning: bool
     version_flexible: bool
+    server: str | None
     answer: TxAnswer
 
 
@@ -69,7 +74,16 @@ def request_of(request: dict[str, Any]) -> TxRequest | None:
         vs = TxValueSet(url=request["valueSet"])
     return TxRequest(tuple(TxCoding.of(c) for c in (codings if isinstance(codings, list) else ())), concept, vs,
                      str(request.get("langs", "")), request.get("displayWarningMode") == "true",
-                     request.get("membershipOnly") == "true", request.get("activeOnly") == "true")
+                     request.get("membershipOnly") == "true", request.get("activeOnly") == "true",
+                     expansion_parameters(request.get("profile")))
+
+
+def expansion_parameters(profile: Any) -> tuple[tuple[str, str], ...]:
+    """The expansion parameters that change an answer (``system-version``...), sorted, as (name, value) text."""
+    found = profile.get("parameter") if isinstance(profile, dict) else None
+    return tuple(sorted((str(p.get("name")), canonical_json({k: v for k, v in p.items() if k != "name"}))
+                        for p in (found if isinstance(found, list) else ())
+                        if isinstance(p, dict) and p.get("name") not in _ROUTINE))
 
 
 def compose_key(value_set: dict[str, Any]) -> str:
@@ -86,7 +100,7 @@ def _flag_text(value: Any) -> str | None:
 
 def _key(request: TxRequest) -> Key:
     return (request.concept, request.codings, value_set_key(request.value_set), request.membership_only,
-            request.active_only)
+            request.active_only, request.parameters)
 
 
 class TxCache:
@@ -95,11 +109,16 @@ class TxCache:
     def __init__(self) -> None:
         self._entries: dict[Key, list[_Entry]] = {}
         self.size = 0
+        self.servers: frozenset[str] = frozenset()  # servers.ini: the server(s) the recording runner was set up with
 
     @classmethod
     def load(cls, folder: str | Path) -> TxCache:
         """Every ``*.cache`` file of the folder (the terminology-capabilities ones excepted, as HL7's load())."""
         cache = cls()
+        ini = Path(folder) / "servers.ini"
+        if ini.is_file():
+            cache.servers = frozenset(line.partition("=")[2].strip() for line in ini.read_text(encoding="utf-8")
+                                      .splitlines() if "=" in line and not line.lstrip().startswith(("[", ";")))
         for path in sorted(Path(folder).glob("*.cache")):
             if not path.name.startswith(".") and path.name != "validation.cache":
                 cache.read(path.read_text(encoding="utf-8"))
@@ -120,8 +139,9 @@ class TxCache:
             request = request_of(request_json) if isinstance(request_json, dict) else None
             if request is None or not isinstance(result_json, dict):
                 continue
-            entry = _Entry(request.language, request.display_warning,
-                           request_json.get("versionFlexible") == "true", answer_from(result_json))
+            server = result_json.get("server")
+            entry = _Entry(request.language, request.display_warning, request_json.get("versionFlexible") == "true",
+                           server if isinstance(server, str) else None, answer_from(result_json))
             self._entries.setdefault(_key(request), []).append(entry)
             self.size += 1
 
@@ -137,8 +157,11 @@ class TxCache:
         usable = [e for e in found if e.language == request.language or not displays]
         if not usable:
             return None
-        # the exact mode first, then a strict version match (versionFlexible false), the last recorded winning
-        usable.sort(key=lambda e: (e.display_warning == request.display_warning, not e.version_flexible))
+        # the exact mode first, then the runner's own server (servers.ini; a case may name another server, whose
+        # answers to the same request are recorded beside), then a strict version match (versionFlexible false),
+        # the last recorded winning (TerminologyCache.loadCacheEntry: a later duplicate replaces an earlier one)
+        usable.sort(key=lambda e: (e.display_warning == request.display_warning,
+                                   not self.servers or e.server in self.servers, not e.version_flexible))
         best = usable[-1]
         if best.display_warning == request.display_warning:
             return best.answer

@@ -65,6 +65,9 @@ class TxRequest:
     display_warning: bool = False
     membership_only: bool = False
     active_only: bool = False
+    # the expansion parameters beyond the language (HL7's ``profile``: ``system-version`` pinning a SNOMED CT
+    # edition...), as (name, value) pairs; the validator sets none
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,21 @@ def test_validate_fhir_takes_a_tx_cache_folder(cache_dir: Path, tmp_path: Path) 
     code, out, _ = invoke("--wrong-displays", "error", "--tx-cache", str(cache_dir), str(path))
     assert code == 1 and "Wrong Display Name 'Glucose'" in out
     assert invoke("--tx-cache", str(tmp_path / "absent"), str(path))[0] == 2
+
+
+def test_the_runners_own_server_answers_first_and_expansion_parameters_must_match(tmp_path: Path) -> None:
+    # one request recorded twice: by the server servers.ini names (unknown code) and, later, by another server a case
+    # named (found); and once more with a SNOMED CT edition pinned (system-version), which ours never asks for
+    request = {"code": {"system": SCT, "code": "50631000087105"}, "valueSet": None, **OPTIONS}
+    pinned = {**request, "code": {"system": SCT, "code": "24484000"}, "profile": {
+        "resourceType": "Parameters", "parameter": [{"name": "system-version",
+                                                     "valueCanonical": f"{SCT}|{SCT}/20611000087101"}]}}
+    unknown = {"severity": "error", "error": "Unknown code", "class": "UNKNOWN", "server": "https://tx.example/r4"}
+    found = {"code": "50631000087105", "system": SCT, "server": "https://other.example/fhir"}
+    (tmp_path / "servers.ini").write_text("[servers]\ntx.example.r4 = https://tx.example/r4\n", encoding="utf-8")
+    (tmp_path / "snomed.cache").write_text(
+        _entry(request, unknown) + _entry(request, found) + _entry(pinned, found), encoding="utf-8")
+    cache = TxCache.load(tmp_path)
+    answer = cache.validate(TxRequest((TxCoding(SCT, "50631000087105"),)))
+    assert answer is not None and not answer.ok
+    assert cache.validate(TxRequest((TxCoding(SCT, "24484000"),))) is None
