@@ -34,7 +34,7 @@ from conformance.fhirval.options import DEFAULT, Options, options_from
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.reference_targets import Place, TargetWalker
 from conformance.fhirval.source import Json
-from conformance.fhirval.tx_service import service_for
+from conformance.fhirval.tx_issues import service_for
 from conformance.fhirval.values import show
 from conformance.fhirval.vitals import implied_profile
 

@@ -19,11 +19,14 @@ nothing more for a CodeableConcept, a warning for a Coding; infrastructure class
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
-from conformance.fhirval.tx_cache import compose_key
+from conformance.fhirval.tx_cache import TxCache, compose_key
 from conformance.fhirval.tx_service import (
     DEFAULT_LANGUAGE,
     TerminologyService,
@@ -33,6 +36,9 @@ from conformance.fhirval.tx_service import (
     TxRequest,
     TxValueSet,
 )
+
+if TYPE_CHECKING:
+    from conformance.fhirval.options import Options
 
 INFRASTRUCTURE = frozenset({"NOSERVICE", "SERVER_ERROR", "VALUESET_UNSUPPORTED"})  # TerminologyServiceErrorClass
 UNSUPPORTED = frozenset({"CODESYSTEM_UNSUPPORTED", "CODESYSTEM_UNSUPPORTED_VERSION"})
@@ -164,3 +170,42 @@ def report_code(answer: TxAnswer, concept: bool, shown: str, loc: str, sink: Sin
         sink.warning("code-invalid", loc, text)
     else:
         sink.error("code-invalid", loc, text)
+
+
+_SERVICES: dict[tuple[str | None, str | None], TerminologyService] = {}
+_LOCK = threading.Lock()
+
+
+def service_for(options: Options) -> TerminologyService | None:
+    """The terminology service the options name, made once per process: ``tx_cache`` (a folder of HL7's
+    recorded answers) asked first, then ``tx_server`` (a FHIR terminology server, tx_client.py); None when neither
+    is named (the default: no server, those codes unjudged as before)."""
+    key = (options.tx_cache, options.tx_server)
+    if key == (None, None):
+        return None
+    with _LOCK:
+        found = _SERVICES.get(key)
+        if found is None:
+            services: list[TerminologyService] = []
+            if options.tx_cache:
+                services.append(TxCache.load(options.tx_cache))
+            if options.tx_server:
+                from conformance.fhirval.tx_client import TxServer
+
+                services.append(TxServer(options.tx_server))
+            found = _SERVICES[key] = services[0] if len(services) == 1 else Chain(tuple(services))
+        return found
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Several services, the first answer winning (the recorded answers before a live server)."""
+
+    services: tuple[TerminologyService, ...]
+
+    def validate(self, request: TxRequest) -> TxAnswer | None:
+        for service in self.services:
+            answer = service.validate(request)
+            if answer is not None:
+                return answer
+        return None

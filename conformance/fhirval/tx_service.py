@@ -7,19 +7,16 @@ server, so those codes were left unjudged. This module is the seam such answers 
 CodeableConcept, optionally a value set by ``url|version`` or by its ``compose``, and the validation options that
 change the answer), a :class:`TxAnswer` shaped as HL7's ``ValidationResult`` (severity, message, error class,
 the server's OperationOutcome issues). Implementations: tx_cache.py (HL7's recorded answers, the txCache folder
-its own test runner uses). The validator consults the seam only where it gives up for want of a server; no
+its own test runner uses), tx_client.py (a live server's ``$validate-code``); tx_issues.service_for picks them
+from the Options. The validator consults the seam only where it gives up for want of a server; no
 answer (``None``) leaves the code unjudged, as before. How an answer becomes issues: tx_issues.py.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from conformance.fhirval.options import Options
+from typing import Any, Protocol
 
 TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 MESSAGE_ID = "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id"
@@ -137,44 +134,3 @@ def _text(value: Any) -> str | None:
 def canonical_json(value: Any) -> str:
     """A JSON value as text independent of key order and spacing (a compose compared by meaning, not by text)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-_SERVICES: dict[tuple[str | None, str | None], TerminologyService] = {}
-_LOCK = threading.Lock()
-
-
-def service_for(options: Options) -> TerminologyService | None:
-    """The terminology service the options name, made once per process: ``tx_cache`` (a folder of HL7's
-    recorded answers) asked first, then ``tx_server`` (a FHIR terminology server, tx_client.py); None when neither
-    is named (the default: no server, those codes unjudged as before)."""
-    key = (options.tx_cache, options.tx_server)
-    if key == (None, None):
-        return None
-    with _LOCK:
-        found = _SERVICES.get(key)
-        if found is None:
-            services: list[TerminologyService] = []
-            if options.tx_cache:
-                from conformance.fhirval.tx_cache import TxCache
-
-                services.append(TxCache.load(options.tx_cache))
-            if options.tx_server:
-                from conformance.fhirval.tx_client import TxServer
-
-                services.append(TxServer(options.tx_server))
-            found = _SERVICES[key] = services[0] if len(services) == 1 else Chain(tuple(services))
-        return found
-
-
-@dataclass(frozen=True)
-class Chain:
-    """Several services, the first answer winning (the recorded answers before a live server)."""
-
-    services: tuple[TerminologyService, ...]
-
-    def validate(self, request: TxRequest) -> TxAnswer | None:
-        for service in self.services:
-            answer = service.validate(request)
-            if answer is not None:
-                return answer
-        return None
