@@ -2,7 +2,7 @@
 leaves out, run anyway with what they need ignored.
 
     .venv/bin/python bench/fhir_leftout_diagnostics.py --cases PATH [--packages DIR] [--verdicts] [--summary]
-        [--need NEED]
+        [--need NEED] [--tx-cache DIR]
 
 bench/fhir_reference_agreement.py measures only the cases our validator can run as HL7's runner did. The
 others (an option of HL7's validator we lack, a fetcher, a terminology server, a registry package not held
@@ -173,13 +173,14 @@ def diagnostics_parser(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--verdicts", action="store_true", help="list only verdict disagreements")
     parser.add_argument("--summary", action="store_true", help="print the totals only")
     parser.add_argument("--need", help="list only the steps whose need starts with this")
-    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
-                        help="HL7's recorded terminology-server answers (txCache/.../4.0.1), for the steps run")
     return parser
 
 
 def main() -> None:
-    args = diagnostics_parser(__doc__).parse_args()
+    parser = diagnostics_parser(__doc__)
+    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
+                        help="HL7's recorded terminology-server answers for R4 (its runner's txCache/.../4.0.1)")
+    args = parser.parse_args()
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = leftout_steps(args.cases, cache)
     with_tx_cache([c.step for c in cases], args.tx_cache)

@@ -1,7 +1,7 @@
 """Agreement with HL7's reference validator on its own published test cases (FHIR/fhir-test-cases).
 
     .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--packages DIR] [--terminology PATH|none]
-        [--show tune|heldout|all]
+        [--show tune|heldout|all] [--tx-cache DIR]
 
 PATH is a checkout (or an extract) of https://github.com/FHIR/fhir-test-cases holding
 ``validator/manifest.json``, the case files and ``validator/outcomes/java/``. Nothing of it is kept
@@ -43,6 +43,11 @@ dependencies. Dependencies come from the packages given or that folder, never th
 hash split and are also reported on their own lines ("base selection" / "package cases"), so the totals of
 the base selection stay comparable with earlier runs. So are the cases whose manifest names an outcome file the
 checkout lacks while the file HL7's runner writes, ``R4.<name>-base.json``, is there ("renamed outcome").
+
+``--tx-cache DIR``: HL7's runner validates every case with a terminology server whose answers are recorded in the
+core repository (``org.hl7.fhir.validation/src/test/resources/txCache/org.hl7.fhir.validation/4.0.1``); with that
+folder every step consults them where local terminology cannot decide (conformance/fhirval/tx_cache.py). The
+selection and the split are the same with or without it.
 """
 
 from __future__ import annotations
