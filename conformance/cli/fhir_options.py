@@ -16,6 +16,7 @@ from conformance.fhirval.options import (
     CONTAINED_POLICIES,
     HTML_IN_MARKDOWN,
     REFERENCE_POLICIES,
+    SNOMED_EDITIONS,
     Options,
 )
 
@@ -71,11 +72,14 @@ _FLAGS = (
     click.option("--tx-server", "tx_server", metavar="URL", default=None,
                  help="A FHIR terminology server asked $validate-code where nothing held here (nor --tx-cache) "
                       "decides (HL7's -tx). Off by default: without it the validator makes no network call."),
+    click.option("--sct", "sct", type=click.Choice(sorted(SNOMED_EDITIONS)), default=None,
+                 help="The SNOMED CT edition the terminology service is asked in (HL7's -sct; its module id is sent "
+                      "as the system-version expansion parameter)."),
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
             "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
             "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles",
-            "tx_cache", "tx_server")
+            "tx_cache", "tx_server", "sct")
 
 
 def option_flags(command: F) -> F:

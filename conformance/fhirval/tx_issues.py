@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.options import snomed_edition
 from conformance.fhirval.source import Json
 from conformance.fhirval.tx_cache import TxCache, compose_key
 from conformance.fhirval.tx_service import (
@@ -35,6 +36,7 @@ from conformance.fhirval.tx_service import (
     TxIssue,
     TxRequest,
     TxValueSet,
+    canonical_json,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 INFRASTRUCTURE = frozenset({"NOSERVICE", "SERVER_ERROR", "VALUESET_UNSUPPORTED"})  # TerminologyServiceErrorClass
 UNSUPPORTED = frozenset({"CODESYSTEM_UNSUPPORTED", "CODESYSTEM_UNSUPPORTED_VERSION"})
 _DEFECTS = {"invalid-code": "code-unknown", "not-found": "code-system-unknown", "invalid-display": "code-display"}
+SCT = "http://snomed.info/sct"
 _CODING = re.compile(r"^(?:CodeableConcept)?\.?coding\[(\d+)\]")
 
 
@@ -179,7 +182,8 @@ _LOCK = threading.Lock()
 def service_for(options: Options) -> TerminologyService | None:
     """The terminology service the options name, made once per process: ``tx_cache`` (a folder of HL7's
     recorded answers) asked first, then ``tx_server`` (a FHIR terminology server, tx_client.py); None when neither
-    is named (the default: no server, those codes unjudged as before)."""
+    is named (the default: no server, those codes unjudged as before). With ``sct``, every request carries that
+    SNOMED CT edition, as HL7's expansion parameters do."""
     key = (options.tx_cache, options.tx_server)
     if key == (None, None):
         return None
@@ -194,16 +198,22 @@ def service_for(options: Options) -> TerminologyService | None:
 
                 services.append(TxServer(options.tx_server))
             found = _SERVICES[key] = services[0] if len(services) == 1 else Chain(tuple(services))
-        return found
+    edition = snomed_edition(options.sct) if options.sct else None
+    return found if edition is None else Chain((found,), ((
+        "system-version", canonical_json({"valueCanonical": f"{SCT}|{SCT}/{edition}"})),))
 
 
 @dataclass(frozen=True)
 class Chain:
-    """Several services, the first answer winning (the recorded answers before a live server)."""
+    """Several services, the first answer winning (the recorded answers before a live server), each request with
+    the expansion parameters given."""
 
     services: tuple[TerminologyService, ...]
+    parameters: tuple[tuple[str, str], ...] = ()  # expansion parameters every request carries (HL7's context's)
 
     def validate(self, request: TxRequest) -> TxAnswer | None:
+        if self.parameters:
+            request = replace(request, parameters=tuple(sorted({*request.parameters, *self.parameters})))
         for service in self.services:
             answer = service.validate(request)
             if answer is not None:

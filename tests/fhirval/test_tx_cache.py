@@ -169,3 +169,24 @@ def test_the_runners_own_server_answers_first_and_expansion_parameters_must_matc
     answer = cache.validate(TxRequest((TxCoding(SCT, "50631000087105"),)))
     assert answer is not None and not answer.ok
     assert cache.validate(TxRequest((TxCoding(SCT, "24484000"),))) is None
+
+
+def test_a_snomed_edition_is_asked_for_as_hl7s_expansion_parameter(tmp_path: Path) -> None:
+    # HL7's -sct / [sct] (ValidationEngine.setSnomedExtension): every request carries system-version; the recorded
+    # answer in that edition is then the one given, and without the option only the plain request's
+    pinned = {"resourceType": "Parameters", "parameter": [
+        {"name": "profile-url", "valueString": "http://hl7.org/fhir/ExpansionProfile/x"},
+        {"name": "defaultDisplayLanguage", "valueCode": "en-US"},
+        {"name": "system-version", "valueCanonical": f"{SCT}|{SCT}/20611000087101"}]}
+    request = {"code": {"system": SCT, "code": "50631000087105"}, "valueSet": None, **OPTIONS}
+    unknown = {"severity": "error", "error": "Unknown code '50631000087105'", "class": "UNKNOWN", "issues": {
+        "resourceType": "OperationOutcome", "issue": [_issue("error", "invalid-code", "Unknown code '50631000087105'",
+                                                             "Coding.code", "code-invalid")]}}
+    (tmp_path / "snomed.cache").write_text(_entry(request, unknown) + _entry(
+        {**request, "profile": pinned}, {"code": "50631000087105", "system": SCT}), encoding="utf-8")
+    basic = {"resourceType": "Basic", "code": {"text": "x"}, "extension": [
+        {"url": "http://example.org/ext", "valueCoding": {"system": SCT, "code": "50631000087105"}}]}
+    assert [i[0] for i in _issues(basic, tmp_path)] == ["error"]
+    assert _issues(basic, tmp_path, sct="ca") == []
+    with pytest.raises(ValueError, match="sct"):
+        Options(sct="atlantis")
