@@ -22,10 +22,9 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.options import snomed_edition
+from conformance.fhirval.options import Options, snomed_edition
 from conformance.fhirval.source import Json
 from conformance.fhirval.tx_cache import TxCache, compose_key
 from conformance.fhirval.tx_service import (
@@ -38,9 +37,6 @@ from conformance.fhirval.tx_service import (
     TxValueSet,
     canonical_json,
 )
-
-if TYPE_CHECKING:
-    from conformance.fhirval.options import Options
 
 INFRASTRUCTURE = frozenset({"NOSERVICE", "SERVER_ERROR", "VALUESET_UNSUPPORTED"})  # TerminologyServiceErrorClass
 UNSUPPORTED = frozenset({"CODESYSTEM_UNSUPPORTED", "CODESYSTEM_UNSUPPORTED_VERSION"})
