@@ -397,11 +397,13 @@ CODED_QUANTITY_TYPES = frozenset({"Quantity", "SimpleQuantity", "MoneyQuantity"}
 
 
 def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, binding: Json | None = None,
-                   type_code: str = "Quantity") -> None:
+                   type_code: str = "Quantity", tx: TerminologyService | None = None, language: str | None = None
+                   ) -> None:
     """A Quantity's code must be a code of its system when we can tell (UCUM by its grammar, or a loaded
     CodeSystem); anything else (no system, a system we do not hold) is not judged. Its system's form is judged
     as a Coding's (InstanceValidator.checkQuantity hands system and code to checkCodedElement). An Age, Count,
-    Distance or Duration is not judged at all: see CODED_QUANTITY_TYPES."""
+    Distance or Duration is not judged at all: see CODED_QUANTITY_TYPES. A code of a system not held goes to ``tx``
+    as InstanceValidator.checkQuantity sends it (system and code, the unit not checked as a display)."""
     system, code = quantity.get("system"), quantity.get("code")
     if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str) \
             or ":" not in system:
@@ -410,9 +412,15 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
     if wrong is not None:
         sink.error("coding-system", f"{loc}.system", wrong)
         return
-    if term.code_in_system(system, code) is False:
+    known = term.code_in_system(system, code)
+    if known is False:
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
+    elif known is None and tx is not None and not binding_checked(term, binding):
+        # checkQuantity -> checkCodedElement -> checkCode: system and code to the server, the unit not as a display
+        answer = tx_issues.ask(tx, tx_issues.request({"system": system, "code": code}, False, None, language, sink))
+        if answer is not None:
+            tx_issues.report_code(answer, False, f"{system}#{code}", loc, sink, lambda _i: False)
 
 
 def _why(system: str, code: str) -> str:

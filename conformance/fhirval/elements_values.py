@@ -444,7 +444,8 @@ class ValueWalker:
         elif tcode == "CodeableConcept" and self.tx is not None and isinstance(item, dict) and not self.unbound:
             check_concept(self.model.term, item, loc, self.sink, binding=binding, tx=self.tx, language=self.language())
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
-            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
+            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode, tx=self.tx,
+                           language=self.language() if self.tx is not None else None)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(cast("Walker", self), item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):

@@ -190,3 +190,12 @@ def test_a_snomed_edition_is_asked_for_as_hl7s_expansion_parameter(tmp_path: Pat
     assert _issues(basic, tmp_path, sct="ca") == []
     with pytest.raises(ValueError, match="sct"):
         Options(sct="atlantis")
+
+
+def test_a_quantity_code_of_a_system_not_held_goes_to_the_server(cache_dir: Path) -> None:
+    # InstanceValidator.checkQuantity -> checkCodedElement -> checkCode: system and code, the unit no display
+    obs = {**_observation({"system": LOINC, "code": "2339-0"}),
+           "valueQuantity": {"value": 1, "unit": "x", "system": SCT, "code": "999999999999"}}
+    assert [i for i in _issues(obs, None) if i[0] == "error"] == []
+    assert [i for i in _issues(obs, cache_dir) if i[0] == "error"] == [
+        ("error", "code-unknown", "Observation.value.ofType(Quantity).code")]
