@@ -12,16 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, references, text_links, type_profiles, value_presence
+from conformance.fhirval import bindings, extensions, references, text_links, type_profiles, value_presence
 from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import (
-    BOUND_TYPES,
-    QUANTITY_TYPES,
-    check_binding,
-    check_coding,
-    check_concept,
-    check_quantity,
-)
+from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
 from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
@@ -47,8 +40,9 @@ if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.tx_service import TerminologyService
 
+# (a CodeableConcept: one without a binding may still go to a terminology service, bindings.check_concept)
 _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
-                           "Narrative", *QUANTITY_TYPES})
+                           "Narrative", "CodeableConcept", *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # a link a reader cannot follow: HL7's validator refuses the urn and cid schemes in a hyperlink
@@ -442,7 +436,8 @@ class ValueWalker:
                          language=self.language() if "display" in item or self.tx is not None else None,
                          tx=self.tx)
         elif tcode == "CodeableConcept" and self.tx is not None and isinstance(item, dict) and not self.unbound:
-            check_concept(self.model.term, item, loc, self.sink, binding=binding, tx=self.tx, language=self.language())
+            bindings.check_concept(self.model.term, item, loc, self.sink, binding=binding, tx=self.tx,
+                                   language=self.language())
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
             check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode, tx=self.tx,
                            language=self.language() if self.tx is not None else None)

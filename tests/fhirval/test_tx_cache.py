@@ -199,3 +199,12 @@ def test_a_quantity_code_of_a_system_not_held_goes_to_the_server(cache_dir: Path
     assert [i for i in _issues(obs, None) if i[0] == "error"] == []
     assert [i for i in _issues(obs, cache_dir) if i[0] == "error"] == [
         ("error", "code-unknown", "Observation.value.ofType(Quantity).code")]
+
+
+def test_a_codeable_concept_with_no_binding_at_all_goes_to_the_server(cache_dir: Path) -> None:
+    # checkCodeableConcept's general check runs for every CodeableConcept (an extension's value has no binding)
+    basic = {"resourceType": "Basic", "code": {"text": "x"}, "extension": [{"url": "http://example.org/ext",
+             "valueCodeableConcept": {"coding": [{"system": LOINC, "code": "2339-0", "display": "Glucose"}]}}]}
+    assert _issues(basic, None, wrong_displays="error") == []
+    assert _issues(basic, cache_dir, wrong_displays="error") == [
+        ("error", "code-display", "Basic.extension[0].value.ofType(CodeableConcept).coding[0].display")]
