@@ -26,7 +26,9 @@ from lxml import etree
 
 from conformance.fhirval import (
     fhirpath_boundaries,
+    fhirpath_dates,
     fhirpath_functions,
+    fhirpath_logic,
     fhirpath_primitives,
     fhirpath_quantities,
     fhirpath_resolve,
@@ -208,6 +210,9 @@ _TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, conta
 _TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
 _TABLE.update(fhirpath_functions.TABLE)  # sort, precision, comparable, round(), indexOf/replace on {} ...
 _TABLE.update(fhirpath_resolve.TABLE)  # resolve(): contained and Bundle references (fhirpath_resolve.py)
+_TABLE.update(fhirpath_quantities.TABLE)  # abs() of a Quantity
+_TABLE.update(fhirpath_dates.TABLE)  # date / time + quantity in the value's own zone and precision (dateAdd)
+_TABLE.update(fhirpath_logic.TABLE)  # not / single / where / exists / all / iif read booleans as HL7's asBool
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
 _TABLE.update({
