@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conformance.fhirval.options import Options
+from conformance.fhirval.options import Options, snomed_edition
 
 # Options of HL7's validator, set per case (ValidationTests.java), that change what it reports. Those ours has
 # (conformance/fhirval/options.py, with the values ours takes: _offered) are passed on through Options; a case
@@ -78,7 +78,8 @@ def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
         allow_comments=t.get("allow-comments") is True,
         validate_reference=REFERENCE_POLICY.get(str(t.get("validateReference")), "ignore"),
         reference_folders=(str(RUNNER_FETCH), str(folder)) if folder is not None else (),
-        enforce_aggregation_outside_bundles=t.get("enforceAggregationOutsideBundles") is not False)
+        enforce_aggregation_outside_bundles=t.get("enforceAggregationOutsideBundles") is not False,
+        sct=t["sct"] if isinstance(t.get("sct"), str) and snomed_edition(t["sct"]) else None)
 
 
 def _held_out(t: dict[str, Any]) -> bool:

@@ -48,7 +48,7 @@ from fhir_issue_families import hl7_family, our_family, same_family
 from fhir_leftout_diagnostics import _run, leftout_steps
 from fhir_other_versions_diagnostics import R5Core, artefact, other_version_steps
 from fhir_qa_missed import Templates, message_id, read_templates
-from fhir_reference_agreement import Step, run, runner_terminology, select
+from fhir_reference_agreement import Step, run, runner_terminology, select, with_tx_cache
 from hl7_rule_matrix import MARKS, load_marks, mark_of
 
 from conformance.fhirval.issues import Issue
@@ -183,15 +183,19 @@ def align(step: Step, corpus: str, templates: Templates, marks: list[tuple[str, 
     return result
 
 
-def corpora(root: Path, cache: PackageCache, wanted: Iterable[str]) -> list[tuple[str, Step]]:
-    """The steps that may be looked at, run, by corpus: never a held-out (odd-hash) step of the measure."""
+def corpora(root: Path, cache: PackageCache, wanted: Iterable[str],
+            tx_cache: Path | None = None) -> list[tuple[str, Step]]:
+    """The steps that may be looked at, run, by corpus: never a held-out (odd-hash) step of the measure.
+    ``tx_cache``: HL7's recorded terminology answers for the R4 corpora (tune, leftout)."""
     out: list[tuple[str, Step]] = []
     if "tune" in wanted:
         tune = [s for s in select(root, cache)[0] if not s.held_out]
+        with_tx_cache(tune, tx_cache)
         run(tune, cache)
         out += [("tune", s) for s in tune]
     if "leftout" in wanted:
         cases = leftout_steps(root, cache)[0]
+        with_tx_cache([c.step for c in cases], tx_cache)
         _run(cases, cache)
         out += [("leftout", c.step) for c in cases]
     if "other" in wanted:
@@ -288,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="KEY", help="list only classes whose key contains this")
     parser.add_argument("--examples", type=int, default=3, metavar="N", help="examples per class (default 3)")
     parser.add_argument("--summary", action="store_true", help="print the totals only")
+    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
+                        help="HL7's recorded terminology answers (txCache/.../4.0.1) for the tune and leftout corpora")
     parser.add_argument("--steps", action="store_true", help="list the extra and missing issues step by step")
     parser.add_argument("--family", help="with --steps, only the issues of this family (fhir_issue_families.py)")
     args = parser.parse_args(argv)
@@ -295,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     runner_terminology(args.cases, cache, None)
     templates, marks = load_templates(args.messages), load_marks(MARKS)
     wanted = args.corpus.split(",")
-    steps = [(c, s) for c, s in corpora(args.cases, cache, wanted)
+    steps = [(c, s) for c, s in corpora(args.cases, cache, wanted, args.tx_cache)
              if not args.kind or s.name.endswith(f"[{args.kind}]")]
     rows = [align(s, c, templates, marks) for c, s in steps]
     print(f"HL7 message templates: {len(templates)} ({args.messages or 'none: every id is ?'})")

@@ -2,7 +2,7 @@
 leaves out, run anyway with what they need ignored.
 
     .venv/bin/python bench/fhir_leftout_diagnostics.py --cases PATH [--packages DIR] [--verdicts] [--summary]
-        [--need NEED]
+        [--need NEED] [--tx-cache DIR]
 
 bench/fhir_reference_agreement.py measures only the cases our validator can run as HL7's runner did. The
 others (an option of HL7's validator we lack, a fetcher, a terminology server, a registry package not held
@@ -46,6 +46,7 @@ from fhir_reference_agreement import (
     run,
     select,
     show_step,
+    with_tx_cache,
 )
 
 from conformance.fhirval.packages import PackageCache
@@ -176,9 +177,13 @@ def diagnostics_parser(doc: str | None) -> argparse.ArgumentParser:
 
 
 def main() -> None:
-    args = diagnostics_parser(__doc__).parse_args()
+    parser = diagnostics_parser(__doc__)
+    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
+                        help="HL7's recorded terminology-server answers for R4 (its runner's txCache/.../4.0.1)")
+    args = parser.parse_args()
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     cases, dropped, unrunnable = leftout_steps(args.cases, cache)
+    with_tx_cache([c.step for c in cases], args.tx_cache)
     _run(cases, cache)
     not_run = [c for c in cases if c.step.got_errors < 0]  # the harness could not load what the step names
     cases = [c for c in cases if c.step.got_errors >= 0]

@@ -1,7 +1,7 @@
 """Agreement with HL7's reference validator on its own published test cases (FHIR/fhir-test-cases).
 
     .venv/bin/python bench/fhir_reference_agreement.py --cases PATH [--packages DIR] [--terminology PATH|none]
-        [--show tune|heldout|all]
+        [--show tune|heldout|all] [--tx-cache DIR]
 
 PATH is a checkout (or an extract) of https://github.com/FHIR/fhir-test-cases holding
 ``validator/manifest.json``, the case files and ``validator/outcomes/java/``. Nothing of it is kept
@@ -43,6 +43,11 @@ dependencies. Dependencies come from the packages given or that folder, never th
 hash split and are also reported on their own lines ("base selection" / "package cases"), so the totals of
 the base selection stay comparable with earlier runs. So are the cases whose manifest names an outcome file the
 checkout lacks while the file HL7's runner writes, ``R4.<name>-base.json``, is there ("renamed outcome").
+
+``--tx-cache DIR``: HL7's runner validates every case with a terminology server whose answers are recorded in the
+core repository (``org.hl7.fhir.validation/src/test/resources/txCache/org.hl7.fhir.validation/4.0.1``); with that
+folder every step consults them where local terminology cannot decide (conformance/fhirval/tx_cache.py). The
+selection and the split are the same with or without it.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -393,12 +398,16 @@ def main() -> None:
                              "hl7.terminology.r4 in the packages folder; none: without it)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
+    parser.add_argument("--tx-cache", type=Path, metavar="DIR",
+                        help="HL7's recorded terminology-server answers (its runner's txCache/.../4.0.1 folder), "
+                             "consulted where local terminology cannot decide; the selection is unchanged")
     args = parser.parse_args()
     # never the user's own cache: without --packages, the test cases' own packages/ folder (a cache layout) serves
     cache = PackageCache(args.packages or args.cases / "validator" / "packages")
     for line in runner_terminology(args.cases, cache, args.terminology):
         print(line)
     steps, optioned = select(args.cases, cache)
+    with_tx_cache(steps, args.tx_cache)
     versions = json.loads((args.cases / "validator" / "manifest.json").read_text(encoding="utf-8")).get("versions", {})
     loaded = package_layer(runner_packages(cache.root))[1]
     print(f"runner-wide packages loaded: {', '.join(loaded) or 'none'} (HL7's runner: "
@@ -427,6 +436,14 @@ def main() -> None:
             if args.show != "all" and s.held_out != (args.show == "heldout"):
                 continue
             show_step(s, args.verdicts)
+
+
+def with_tx_cache(steps: list[Step], folder: Path | None) -> None:
+    """Every step validated with HL7's recorded terminology answers (Options.tx_cache), as HL7's runner validates
+    with its TX_CACHE; the steps selected stay the same."""
+    if folder is not None:
+        for step in steps:
+            step.options = replace(step.options, tx_cache=str(folder))
 
 
 def show_step(s: Step, verdicts: bool, note: str = "") -> None:

@@ -16,6 +16,7 @@ from conformance.fhirval.options import (
     CONTAINED_POLICIES,
     HTML_IN_MARKDOWN,
     REFERENCE_POLICIES,
+    SNOMED_EDITIONS,
     Options,
 )
 
@@ -63,10 +64,22 @@ _FLAGS = (
                  "enforce_aggregation_outside_bundles", default=True, show_default=True,
                  help="Whether a profile's 'bundled' aggregation binds outside a Bundle too (R4's reading; "
                       "HL7's enforceAggregationOutsideBundles)."),
+    click.option("--tx-cache", "tx_cache", type=click.Path(file_okay=False, exists=True), default=None,
+                 help="A folder of HL7's recorded terminology-server answers (the txCache format of HL7's test "
+                      "runner, e.g. org.hl7.fhir.validation/src/test/resources/txCache/org.hl7.fhir.validation/"
+                      "4.0.1), consulted where no code system or value set held here decides; a request it does "
+                      "not hold stays unjudged. Never a network call."),
+    click.option("--tx-server", "tx_server", metavar="URL", default=None,
+                 help="A FHIR terminology server asked $validate-code where nothing held here (nor --tx-cache) "
+                      "decides (HL7's -tx). Off by default: without it the validator makes no network call."),
+    click.option("--sct", "sct", type=click.Choice(sorted(SNOMED_EDITIONS)), default=None,
+                 help="The SNOMED CT edition the terminology service is asked in (HL7's -sct; its module id is sent "
+                      "as the system-version expansion parameter)."),
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
             "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
-            "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles")
+            "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles",
+            "tx_cache", "tx_server", "sct")
 
 
 def option_flags(command: F) -> F:

@@ -7,6 +7,7 @@ in terminology.py; UCUM and the BCP tags are judged by their grammars (terminolo
 
 from __future__ import annotations
 
+from conformance.fhirval import tx_issues
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
@@ -14,6 +15,7 @@ from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.terminology_readings import display_matches, systemless_member, value_set_display
+from conformance.fhirval.tx_service import TerminologyService
 from conformance.fhirval.ucum import UCUM, problem
 
 __all__ = [
@@ -37,8 +39,10 @@ def _vs_name(url: str) -> str:
     return url.split("|")[0]
 
 
-def check_binding(term: Terminology, binding: Json, type_code: str, item: object, loc: str, sink: Sink) -> None:
-    """Judge a code / Coding / CodeableConcept (a Quantity's unit) against the element's binding."""
+def check_binding(term: Terminology, binding: Json, type_code: str, item: object, loc: str, sink: Sink, *,
+                  tx: TerminologyService | None = None, language: str | None = None) -> None:
+    """Judge a code / Coding / CodeableConcept (a Quantity's unit) against the element's binding; where the terminology
+    held here cannot decide, ``tx`` (a terminology service, in the resource's ``language``) may (tx_issues.py)."""
     strength, vs_url = binding.get("strength"), binding.get("valueSet")
     if not isinstance(vs_url, str):
         return
@@ -65,6 +69,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"set {max_vs}")
         return
     expansion = term.expand(vs_name)
+    if expansion is None and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc, sink, language):
+        return
     if expansion is None:
         sink.info("value-set-unknown", loc, f"the value set {vs_name} is not held locally: "
                                             f"the {strength} binding was not checked"
@@ -74,6 +80,9 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
+    if any(v is None for v in verdicts) and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc,
+                                                       sink, language):
+        return
     if any(v is None for v in verdicts):
         sink.info("code-system-unknown", loc, f"{shown}: cannot be checked locally against the {strength} value set "
                                               f"{vs_name} (a code system that is not held locally)")
@@ -95,6 +104,32 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     else:
         sink.warning("binding-preferred", loc, message)
         _inactive_codes(term, vs_name, codings, loc, sink)
+
+
+def _on_server(tx: TerminologyService | None, term: Terminology, vs_name: str, strength: str, type_code: str,
+               item: object, codings: list[tuple[str | None, str]], loc: str, sink: Sink, language: str | None) -> bool:
+    """Whether the terminology service answered for a binding the terminology held here cannot decide (its answer
+    then reported). Only a value set held here is sent, as HL7's validator sends the one it resolved; a Quantity's
+    unit is not (HL7 judges units by UCUM)."""
+    value_set = term.value_set(vs_name) if tx is not None and type_code not in QUANTITY_TYPES else None
+    if value_set is None:
+        return False
+    concept = type_code == "CodeableConcept"
+    answer = tx_issues.ask(tx, tx_issues.request(item, concept, value_set, language, sink))
+    if answer is None:
+        return False
+    shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
+    tx_issues.report_binding(answer, concept, strength, vs_name, shown, loc, sink,
+                             lambda i: concept and _held(term, item, i))
+    return True
+
+
+def _held(term: Terminology, concept: object, index: int) -> bool:
+    """Whether the CodeableConcept's coding at ``index`` is of a system whose codes are judged here."""
+    found = concept.get("coding") if isinstance(concept, dict) else None
+    coding = found[index] if isinstance(found, list) and 0 <= index < len(found) else None
+    system, code = (coding.get("system"), coding.get("code")) if isinstance(coding, dict) else (None, None)
+    return isinstance(system, str) and isinstance(code, str) and term.code_in_system(system, code) is not None
 
 
 def _inactive_codes(term: Terminology, vs_url: str, codings: list[tuple[str | None, str]], loc: str,
@@ -220,7 +255,7 @@ def checks_system_form(term: Terminology, binding: Json | None, in_codeable_conc
 
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, binding: Json | None = None,
                  in_codeable_concept: bool = False, language: str | None = None,
-                 display_binding: Json | None = None) -> None:
+                 display_binding: Json | None = None, tx: TerminologyService | None = None) -> None:
     """A Coding whose system we hold must use one of its codes, whatever the binding. Its system is judged only
     beside a code (InstanceValidator.checkCodedElement needs both), its form as checks_system_form says; its
     display as ValueSetValidator compares it in ``language`` (the resource's, see display_matches), or as the value
@@ -245,6 +280,12 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
     if not isinstance(system, str) or not isinstance(code, str):
         return
     version = coding.get("version")
+    if tx is not None and not in_codeable_concept and not binding_checked(term, binding) \
+            and not decides(term, system, code, version if isinstance(version, str) else None):
+        answer = tx_issues.ask(tx, tx_issues.request(coding, False, None, language, sink))
+        if answer is not None:
+            tx_issues.report_code(answer, False, f"{system}#{code}", loc, sink, lambda _i: False)
+            return
     if isinstance(version, str) and not term.holds_version(system, version):
         # ValueSetValidator.validateCode resolves the system at the Coding's version: another version than the one
         # held is UNKNOWN_CODESYSTEM_VERSION (not-found: a warning unless a required binding), its codes unjudged
@@ -257,6 +298,37 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
                                         + _why(system, code))
     elif known is True and isinstance(coding.get("display"), str):
         _check_display(term, system, code, coding["display"], loc, sink, language, display_binding)
+
+
+def binding_checked(term: Terminology, binding: Json | None) -> bool:
+    """Whether HL7's validator judges the value against its binding (then no general check follows): a value set
+    it resolves, a strength other than example (checkCodedElement / checkCodeableConcept's ``checked``)."""
+    vs_url = binding.get("valueSet") if binding is not None else None
+    return isinstance(vs_url, str) and binding is not None and binding.get("strength") != "example" \
+        and term.value_set(_vs_name(vs_url)) is not None
+
+
+def decides(term: Terminology, system: str, code: str, version: str | None) -> bool:
+    """Whether the terminology held here can tell if the code is in its system (at the version named)."""
+    return (version is None or term.holds_version(system, version)) and term.code_in_system(system, code) is not None
+
+
+def check_concept(term: Terminology, concept: Json, loc: str, sink: Sink, *, binding: Json | None,
+                  tx: TerminologyService | None, language: str | None) -> None:
+    """checkCodeableConcept's general check: a CodeableConcept whose binding was not checked is sent whole to the
+    server, without a value set. Only when one of its codings is of a system (or version) not held here; what the
+    answer says of the others is dropped (the local rules judged them)."""
+    if tx is None or binding_checked(term, binding):
+        return
+    undecided = [not decides(term, c["system"], c["code"], c.get("version") if isinstance(c.get("version"), str)
+                             else None) if isinstance(c, dict) and isinstance(c.get("system"), str)
+                 and isinstance(c.get("code"), str) else False for c in as_list(concept.get("coding"))]
+    if not any(undecided):
+        return
+    answer = tx_issues.ask(tx, tx_issues.request(concept, True, None, language, sink))
+    if answer is not None:
+        tx_issues.report_code(answer, True, "", loc, sink,
+                              lambda i: not (0 <= i < len(undecided) and undecided[i]))
 
 
 def wrong_display(term: Terminology, system: str, code: str, display: str, language: str | None) -> bool:
@@ -329,11 +401,13 @@ CODED_QUANTITY_TYPES = frozenset({"Quantity", "SimpleQuantity", "MoneyQuantity"}
 
 
 def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, binding: Json | None = None,
-                   type_code: str = "Quantity") -> None:
+                   type_code: str = "Quantity", tx: TerminologyService | None = None, language: str | None = None
+                   ) -> None:
     """A Quantity's code must be a code of its system when we can tell (UCUM by its grammar, or a loaded
     CodeSystem); anything else (no system, a system we do not hold) is not judged. Its system's form is judged
     as a Coding's (InstanceValidator.checkQuantity hands system and code to checkCodedElement). An Age, Count,
-    Distance or Duration is not judged at all: see CODED_QUANTITY_TYPES."""
+    Distance or Duration is not judged at all: see CODED_QUANTITY_TYPES. A code of a system not held goes to ``tx``
+    as InstanceValidator.checkQuantity sends it (system and code, the unit not checked as a display)."""
     system, code = quantity.get("system"), quantity.get("code")
     if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str) \
             or ":" not in system:
@@ -342,9 +416,15 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
     if wrong is not None:
         sink.error("coding-system", f"{loc}.system", wrong)
         return
-    if term.code_in_system(system, code) is False:
+    known = term.code_in_system(system, code)
+    if known is False:
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
+    elif known is None and tx is not None and not binding_checked(term, binding):
+        # checkQuantity -> checkCodedElement -> checkCode: system and code to the server, the unit not as a display
+        answer = tx_issues.ask(tx, tx_issues.request({"system": system, "code": code}, False, None, language, sink))
+        if answer is not None:
+            tx_issues.report_code(answer, False, f"{system}#{code}", loc, sink, lambda _i: False)
 
 
 def _why(system: str, code: str) -> str:

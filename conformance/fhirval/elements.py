@@ -34,6 +34,7 @@ from conformance.fhirval.options import DEFAULT, Options, options_from
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.reference_targets import Place, TargetWalker
 from conformance.fhirval.source import Json
+from conformance.fhirval.tx_issues import service_for
 from conformance.fhirval.values import show
 from conformance.fhirval.vitals import implied_profile
 
@@ -54,6 +55,7 @@ class Walker(TargetWalker):
         # as HL7's validator's -extension option; by default an extension nobody defined is an error.
         self.extension_domains = self.options.extension_domains
         self.screening = self.options.screens_strings or not self.options.allow_examples  # option_rules.screen_value
+        self.tx = service_for(self.options)  # None unless a terminology service is named (tx_service.py)
         self.frames: list[Frame] = []
         self.root: Json = {}
         self.bundles: list[dict[str, Json]] = []  # fullUrl -> resource, innermost Bundle last

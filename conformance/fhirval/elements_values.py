@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from conformance.fhirval import extensions, internal_urls, references, text_links, type_profiles, value_presence
 from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import BOUND_TYPES, QUANTITY_TYPES, check_binding, check_coding, check_quantity
+from conformance.fhirval.bindings import (
+    BOUND_TYPES,
+    QUANTITY_TYPES,
+    check_binding,
+    check_coding,
+    check_concept,
+    check_quantity,
+)
 from conformance.fhirval.bounds import check_bounds, check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
@@ -38,9 +45,11 @@ from conformance.fhirval.values import differences, show
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
+    from conformance.fhirval.tx_service import TerminologyService
 
+# (a CodeableConcept: one without a binding may still go to a terminology service, check_concept)
 _JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
-                           "Narrative", *QUANTITY_TYPES})
+                           "Narrative", "CodeableConcept", *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # a link a reader cannot follow: HL7's validator refuses the urn and cid schemes in a hyperlink
@@ -81,6 +90,7 @@ class ValueWalker:
     # the binding of the CodeableConcept whose codings are being walked: its value set may give a coding's display
     # (bindings.check_coding, HL7's useValueSetDisplays)
     concept_binding: Json | None = None
+    tx: TerminologyService | None = None  # a terminology service (Options.tx_cache), asked where nothing held decides
 
     def object(self, obj: Json, idx: StructureIndex, node: Node, loc: str, depth: int) -> None:
         raise NotImplementedError  # elements.Walker
@@ -430,14 +440,20 @@ class ValueWalker:
             text_links.check_images(item, self.frames[at].resource, loc, self.sink)
         binding = node.binding
         if binding is not None and tcode in BOUND_TYPES and not self.unbound:
-            check_binding(self.model.term, binding, tcode, item, loc, self.sink)
+            check_binding(self.model.term, binding, tcode, item, loc, self.sink, tx=self.tx,
+                          language=self.language() if self.tx is not None else None)
         if tcode == "Coding" and isinstance(item, dict):
             in_concept = node.name == "coding"
             check_coding(self.model.term, item, loc, self.sink, binding=binding, in_codeable_concept=in_concept,
                          display_binding=binding if binding is not None or not in_concept else self.concept_binding,
-                         language=self.language() if "display" in item else None)
+                         language=self.language() if "display" in item or self.tx is not None else None,
+                         tx=self.tx)
+        elif tcode == "CodeableConcept" and self.tx is not None and isinstance(item, dict) and not self.unbound:
+            check_concept(self.model.term, item, loc, self.sink, binding=binding, tx=self.tx,
+                                   language=self.language())
         elif tcode in QUANTITY_TYPES and isinstance(item, dict):
-            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode)
+            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode, tx=self.tx,
+                           language=self.language() if self.tx is not None else None)
         elif tcode == "Reference" and isinstance(item, dict):
             references.check(cast("Walker", self), item, node, tref, loc)
         elif tcode == "Extension" and isinstance(item, dict):

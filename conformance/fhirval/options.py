@@ -48,7 +48,13 @@ class Options:
     reference_fetch.py) and make one not found an error; ``check_exists_and_type`` and ``check_valid`` then judge its
     type against the element's targets and the aggregation modes, ``check_valid`` its target profiles too.
     ``enforce_aggregation_outside_bundles``: the ``bundled`` aggregation mode holds outside a Bundle too (HL7's
-    default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode)."""
+    default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode). ``tx_cache``: a
+    folder of HL7's recorded terminology-server answers (its test runner's txCache), consulted where no local
+    terminology decides (tx_cache.py); ``tx_server``: a FHIR terminology server's base URL, asked the same
+    (tx_client.py, after the cache; HL7's -tx). Both None: no server, those codes unjudged (HL7's -tx n/a).
+    ``sct``: the SNOMED CT edition the terminology service is asked in (HL7's -sct, [sct]: an alias such as ``ca``
+    or ``us``, or the edition's module id), sent with every request as HL7's ValidationEngine.setSnomedExtension
+    adds it to the expansion parameters (``system-version``)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -65,6 +71,9 @@ class Options:
     validate_reference: str = "ignore"
     reference_folders: tuple[str, ...] = ()
     enforce_aggregation_outside_bundles: bool = True
+    tx_cache: str | None = None
+    tx_server: str | None = None
+    sct: str | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),
@@ -72,6 +81,9 @@ class Options:
                               ("validate_reference", REFERENCE_POLICIES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        if self.sct is not None and snomed_edition(self.sct) is None:
+            raise ValueError(f"sct must be a SNOMED CT edition ({', '.join(SNOMED_EDITIONS)}) or its module id, "
+                             f"not {self.sct!r}")
         object.__setattr__(self, "extension_domains", tuple(self.extension_domains))
         object.__setattr__(self, "reference_folders", tuple(self.reference_folders))
 
@@ -84,6 +96,23 @@ class Options:
     def screens_strings(self) -> bool:
         """Whether primitive values are looked at for HTML (one test per value on the walk's hot path)."""
         return self.security_checks or self.html_in_markdown != "ignore"
+
+
+# HL7's SnomedUtilities.getCodeFromAlias: an edition's alias -> its module id
+SNOMED_EDITIONS = {
+    "intl": "900000000000207008", "us": "731000124108", "us+icd10cm": "5991000124107",
+    "uk/clinical": "999000021000000109", "uk": "83821000000107", "au": "32506021000036107", "at": "11000234105",
+    "ca": "20611000087101", "ca-en": "20621000087109", "ca-fr": "20611000087101", "nl": "11000146104",
+    "se": "45991000052106", "es": "449081005", "es-ES": "900000001000122104", "ar": "11000221109",
+    "dk": "554471000005108", "be": "11000172109", "ee": "11000181102", "fi": "11000229106", "de": "11000274103",
+    "in": "1121000189102", "ie": "11000220105", "nz": "21000210109", "no": "51000202101", "kr": "11000267109",
+    "ch": "2011000195101", "uy": "5631000179106"}
+
+
+def snomed_edition(value: str) -> str | None:
+    """The module id of a SNOMED CT edition given by alias or id (HL7's -sct takes either); None if neither."""
+    found = SNOMED_EDITIONS.get(value)
+    return found if found is not None else value if re.fullmatch(r"[1-9][0-9]{5,17}", value) else None
 
 
 DEFAULT = Options()
