@@ -1,0 +1,47 @@
+"""Several renamed choices of one ``[x]`` element in a differential make a type slicing (snapshot_choices)."""
+
+from __future__ import annotations
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.snapshot import apply_differential
+from tests.fhirval.test_snapshot import make, snap
+
+
+def test_two_renamed_choices_are_type_slices_covering_every_type_so_closed() -> None:
+    # Sehatuk's medication-dispense (IG publisher 1.2.15, no error): medicationCodeableConcept and
+    # medicationReference; HL7's snapshot slices medication[x] by type, both slices min 0, closed
+    sd = make("MedicationDispense",
+              {"path": "MedicationDispense.medicationCodeableConcept", "min": 0, "type": [{"code": "CodeableConcept"}]},
+              {"path": "MedicationDispense.medicationCodeableConcept.text", "min": 1},
+              {"path": "MedicationDispense.medicationReference", "min": 0, "type": [{"code": "Reference"}]})
+    builder, landed = apply_differential(sd, base_source())
+    assert builder.problems == [] and None not in landed
+    els = snap(sd)
+    choice = els["MedicationDispense.medication[x]"]
+    assert choice["min"] == 1 and [t["code"] for t in choice["type"]] == ["CodeableConcept", "Reference"]
+    assert choice["slicing"] == {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                                 "rules": "closed"}
+    concept = els["MedicationDispense.medication[x]:medicationCodeableConcept"]
+    assert concept["min"] == 0 and concept["sliceName"] == "medicationCodeableConcept"
+    assert els["MedicationDispense.medication[x]:medicationCodeableConcept.text"]["min"] == 1
+    assert [t["code"] for t in els["MedicationDispense.medication[x]:medicationReference"]["type"]] == ["Reference"]
+
+
+def test_renamed_choices_leaving_types_unnamed_keep_them_and_open_the_slicing() -> None:
+    # Task.input.value[x] has 50 types; naming two constrains those two, the rest stay allowed (R4 "short cut")
+    sd = make("Task",
+              {"path": "Task.input.valueString", "type": [{"code": "string"}], "maxLength": 10},
+              {"path": "Task.input.valueCodeableConcept", "type": [{"code": "CodeableConcept"}]})
+    builder, _ = apply_differential(sd, base_source())
+    assert builder.problems == []
+    els = snap(sd)
+    choice = els["Task.input.value[x]"]
+    assert choice["slicing"]["rules"] == "open" and len(choice["type"]) > 40
+    assert els["Task.input.value[x]:valueString"]["maxLength"] == 10
+    assert els["Task.input.value[x]:valueString"]["min"] == 0
+
+
+def test_one_renamed_choice_still_narrows_in_place() -> None:
+    els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
+    assert [t["code"] for t in els["Observation.value[x]"]["type"]] == ["Quantity"]
+    assert "Observation.value[x]:valueQuantity" not in els
