@@ -317,13 +317,15 @@ class Builder:
     # --- merge ---------------------------------------------------------------------------------
 
     def renamed_type_slice(self, target: Json, diff: Json) -> bool:
-        """A renamed choice (``valueCode``) whose differential also states the choice (``value[x]``) itself: HL7's
-        ProfilePathProcessor takes the two as a type slicing (diffsConstrainTypes) and names the renamed one a slice
+        """A renamed choice (``valueCode``), alone or after the choice (``value[x]``) itself: HL7's ProfilePathProcessor
+        takes it as implicit slicing (isImplicitSlicing, then diffsConstrainTypes) and names it a slice
         (``value[x]:valueCode``), so its min is the slice's, neither checked against the choice's min nor lowering
-        it (old SUSHI writes ``value[x]`` min 1, then ``valueCode`` min 0)."""
+        it (old SUSHI writes ``value[x]`` min 1, then ``valueCode`` min 0; QPath's ``eventCoding`` min 0 under
+        MessageDefinition's ``event[x]`` 1..1, no error from publisher 1.1.97); a min above 0 makes the choice
+        required (``elementDefinition.setMin(1)``)."""
         target_id = str(target.get("id"))
         return (target_id.endswith("[x]") and not str(diff.get("path", "")).endswith("[x]")
-                and "sliceName" not in diff and target_id in self.diff_ids)
+                and "sliceName" not in diff)
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
@@ -333,6 +335,8 @@ class Builder:
         self.check_binding(target, diff)
         for key, value in diff.items():
             if key in ("id", "path") or (type_slice and key == "min"):
+                if key == "min" and isinstance(value, int) and value > 0:
+                    target["min"] = 1  # a required type slice makes the choice required (HL7: setMin(1))
                 continue
             if key in APPENDED:
                 if not isinstance(value, list):

@@ -45,3 +45,18 @@ def test_one_renamed_choice_still_narrows_in_place() -> None:
     els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
     assert [t["code"] for t in els["Observation.value[x]"]["type"]] == ["Quantity"]
     assert "Observation.value[x]:valueQuantity" not in els
+
+
+def test_one_renamed_choice_is_a_type_slice_so_its_min_is_not_the_choices() -> None:
+    # QPath's MessageDefinition profiles (publisher 1.1.97, no error): ``eventCoding`` 0..1 under ``event[x]`` 1..1;
+    # HL7 takes it as implicit slicing (a slice ``event[x]:eventCoding`` of min 0), the choice stays required
+    sd = make("MessageDefinition", {"path": "MessageDefinition.eventCoding", "min": 0, "type": [{"code": "Coding"}]})
+    builder, _ = apply_differential(sd, base_source())
+    assert builder.problems == []
+    choice = snap(sd)["MessageDefinition.event[x]"]
+    assert choice["min"] == 1 and [t["code"] for t in choice["type"]] == ["Coding"]
+
+
+def test_a_required_renamed_choice_makes_the_choice_required() -> None:
+    els = snap(make("Observation", {"path": "Observation.valueQuantity", "min": 1, "type": [{"code": "Quantity"}]}))
+    assert els["Observation.value[x]"]["min"] == 1
