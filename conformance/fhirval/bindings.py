@@ -10,6 +10,7 @@ from __future__ import annotations
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
+from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
@@ -169,7 +170,23 @@ def _verdicts(term: Terminology, vs_url: str, expansion: Expansion, type_code: s
     return [systemless_member(term.value_set(vs_url), code, term.value_set)
             if system is None and type_code == "CodeableConcept"
             else None if system is not None and not term.holds_version(system, versions.get((system, code)))
-            else expansion.contains(system, code) for system, code in codings]
+            else _listed_only(term, system, expansion.contains(system, code)) for system, code in codings]
+
+
+def _listed_only(term: Terminology, system: str | None, verdict: bool | None) -> bool | None:
+    """A code the value set does not list, of a system nobody here or on HL7's server knows, is not known to be out:
+    ValueSetValidator.inComponent, on a system with no complete (or fragment) CodeSystem, asks the server with the
+    include alone and, the server not knowing the system either (CODESYSTEM_UNSUPPORTED), "takes it at face value":
+    a listed code is in, any other unknown (null: "Unable to check whether code is in value set", a warning). OSIRIS's
+    gene panels (publisher 1.2.23). Systems HL7's server holds (SNOMED CT, LOINC, THO, the core's) stay judged."""
+    if verdict is not False or system is None:
+        return verdict
+    cs = term.code_system(system)
+    if cs is not None and cs.get("content", "complete") in ("complete", "fragment"):
+        return verdict
+    if system in GRAMMARS or system in OWN_CHECKERS or system.startswith(_SERVER_KNOWN):
+        return verdict
+    return None
 
 
 def _check_max(term: Terminology, max_vs: str, type_code: str, item: object, codings: list[tuple[str | None, str]],
@@ -291,6 +308,8 @@ _CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.h
                   "https://www.hl7.org/fhir/")
 _EXTERNAL = ("http://snomed.info/sct", "http://loinc.org", "http://unitsofmeasure.org",
              "http://www.nlm.nih.gov/research/umls/rxnorm")
+# namespaces whose code systems HL7's terminology server holds (the core's, THO's, the ISO and IETF standards')
+_SERVER_KNOWN = (*_CORE_PREFIXES, "http://terminology.hl7.org/", "urn:ietf:", "urn:iso:", *_EXTERNAL)
 _NO_HTTPS = frozenset({"https://loinc.org", "https://unitsofmeasure.org", "https://snomed.info/sct",
                        "https://www.nlm.nih.gov/research/umls/rxnorm"})
 

@@ -3,9 +3,10 @@ small synthetic resource that failed before its fix, next to one that must still
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.fhirval.test_agreement_classes import errors
+from tests.fhirval.test_agreement_classes import definitions, errors
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 
@@ -30,3 +31,33 @@ def test_a_discriminator_on_contained_may_name_any_resources_element() -> None:
     # a backbone element's children are still judged
     assert errors(_sliced("DiagnosticReport", "media", "nonsense")) == [
         ("structure-slicing", "StructureDefinition.differential.element[1].slicing.discriminator[0]")]
+
+
+def _panel_profile(system: str) -> list[dict[str, Any]]:
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/panels", "status": "active",
+          "compose": {"include": [{"system": system, "concept": [{"code": "O10-1"}, {"code": "O10-2"}]}]}}
+    sd = {"resourceType": "StructureDefinition", "url": "http://example.org/sd/Dev", "name": "Dev", "status": "draft",
+          "kind": "resource", "abstract": False, "type": "Device", "derivation": "constraint",
+          "baseDefinition": CORE + "Device", "differential": {"element": [
+              {"id": "Device", "path": "Device"},
+              {"id": "Device.version.type.coding", "path": "Device.version.type.coding",
+               "binding": {"strength": "required", "valueSet": "http://example.org/vs/panels"}}]}}
+    return [vs, sd]
+
+
+def _device(system: str) -> dict[str, Any]:
+    return {"resourceType": "Device", "id": "d", "meta": {"profile": ["http://example.org/sd/Dev"]},
+            "version": [{"type": {"coding": [{"system": system, "code": "O10-0"}]}, "value": "n/a"}]}
+
+
+def test_a_code_of_a_system_nobody_knows_is_not_known_to_be_outside_a_listing_value_set(tmp_path: Path) -> None:
+    # OSIRIS's sequencing devices (publisher 1.2.23: "Unable to check whether code is in value set", a warning):
+    # the value set lists O10-1.. of https://github.com/siric-osiris/OSIRIS, a system no CodeSystem defines;
+    # HL7's ValueSetValidator.inComponent answers null for an unlisted code of a system no one holds
+    own = "https://github.com/siric-osiris/OSIRIS"
+    assert errors(_device(own), definitions(tmp_path, *_panel_profile(own))) == []
+    # a system HL7's server holds is still judged: LOINC's 'O10-0' is no LOINC code of the list
+    loinc = "http://loinc.org"
+    (tmp_path / "l").mkdir()
+    assert ("code-invalid", "Device.version[0].type.coding[0]") in errors(
+        _device(loinc), definitions(tmp_path / "l", *_panel_profile(loinc)))
