@@ -170,16 +170,18 @@ def _verdicts(term: Terminology, vs_url: str, expansion: Expansion, type_code: s
     return [systemless_member(term.value_set(vs_url), code, term.value_set)
             if system is None and type_code == "CodeableConcept"
             else None if system is not None and not term.holds_version(system, versions.get((system, code)))
-            else _listed_only(term, system, expansion.contains(system, code)) for system, code in codings]
+            else _listed_only(term, system, expansion, code) for system, code in codings]
 
 
-def _listed_only(term: Terminology, system: str | None, verdict: bool | None) -> bool | None:
+def _listed_only(term: Terminology, system: str | None, expansion: Expansion, code: str) -> bool | None:
     """A code the value set does not list, of a system nobody here or on HL7's server knows, is not known to be out:
     ValueSetValidator.inComponent, on a system with no complete (or fragment) CodeSystem, asks the server with the
     include alone and, the server not knowing the system either (CODESYSTEM_UNSUPPORTED), "takes it at face value":
     a listed code is in, any other unknown (null: "Unable to check whether code is in value set", a warning). OSIRIS's
-    gene panels (publisher 1.2.23). Systems HL7's server holds (SNOMED CT, LOINC, THO, the core's) stay judged."""
-    if verdict is not False or system is None:
+    gene panels (publisher 1.2.23). Systems HL7's server holds (SNOMED CT, LOINC, THO, the core's) stay judged, and
+    a system the value set does not include is out ("system not equals vsi.getSystem(): false")."""
+    verdict = expansion.contains(system, code)
+    if verdict is not False or system is None or expansion.kind(system) != "list":
         return verdict
     cs = term.code_system(system)
     if cs is not None and cs.get("content", "complete") in ("complete", "fragment"):
