@@ -72,6 +72,9 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             + how_to_supply(vs_name))
         return
     verdicts = _verdicts(term, vs_name, expansion, type_code, item, codings)
+    if strength == "required":
+        for why in _version_mismatches(term, vs_name, type_code, item):
+            sink.error("code-invalid", loc, why)
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
@@ -147,6 +150,29 @@ def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]
     return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
             if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)
             and isinstance(c.get("system"), (str, type(None)))}
+
+
+def _version_mismatches(term: Terminology, vs_url: str, type_code: str, item: object) -> list[str]:
+    """A Coding's ``version`` that is not the one every include of its system in the value set pins, the CodeSystem not
+    held (ValueSetValidator.determineVersion: ``cs == null && result != null && !versionCoding.equals(result)``,
+    VALUESET_VALUE_MISMATCH, an error; ProstateCancerSpec's ICD-10-GM 2026 codings against MII's 2025 include,
+    publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
+    the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
+    version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
+    vs = term.value_set(vs_url)
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
+    out = []
+    for (system, _code), version in _versions(type_code, item).items():
+        if system is None or term.code_system(system) is not None:
+            continue
+        named = [inc.get("version") for inc in includes if inc.get("system") == system]
+        pinned = [v for v in named if isinstance(v, str)]
+        if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
+            continue
+        out.append(f"the code system {system} version {pinned[0]!r} in the value set {vs_url}'s include is different "
+                   f"to the one in the value ({version!r})")
+    return out
 
 
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
