@@ -31,6 +31,15 @@ from typing import Any
 from conformance.fhirval.loaders import DefinitionLoadError
 from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut
 from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
+from conformance.fhirval.snapshot_merge import (
+    appended,
+    extension_slicing,
+    max_value,
+    merged_slicing,
+    raise_to_slice_mins,
+    slice_cardinality,
+)
+from conformance.fhirval.snapshot_preprocess import preprocess
 from conformance.fhirval.source import DefinitionSource, Json
 
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -72,6 +81,9 @@ class Builder:
         # own validation reports them (differential.py); a profile in use is built with them
         self.problems: list[SnapshotError] = []
         self.diff_slices = _slice_counts(sd)
+        # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
+        self.slicer_max: dict[str, str | None] = {}
+        self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -224,10 +236,16 @@ class Builder:
         head = template[0]
         head.pop("slicing", None)
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
-        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None
-                         or any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)):
+        base_sliced = any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)
+        unstated = unsliced_id not in self.diff_ids if base_sliced else "slicing" not in self.elements[i]
+        if resliced is None and unstated:
+            self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
+            if not base_sliced and self.elements[i]["path"].endswith((".extension", ".modifierExtension")):
+                self.elements[i]["slicing"] = extension_slicing()
+        if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
+        self.slicer_max[new_id] = None if base_sliced or resliced is not None else self.elements[i].get("max")
         head["sliceName"] = new_id.rsplit(":", 1)[1]
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]
@@ -250,7 +268,10 @@ class Builder:
         ref = el.get("contentReference")
         if ref:
             target = ref.split("#", 1)[-1]
-            children = [e for e in self.elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
+            # the referenced element's children as the base has them, not as this differential has constrained them
+            # (PlanDefinition.action.action sliced and made 1..* does not make each slice's action 1..*):
+            # ProfilePathProcessor copies from ``cursors.base`` (resolveContentReference)
+            children = [e for e in self.base_elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
             root_path, root_id = target, target
         else:
             types = el.get("type", [])
@@ -297,7 +318,7 @@ class Builder:
         element_id = str(target.get("id"))
         if "sliceName" in target or "sliceName" in diff:
             return
-        if "max" in diff and "max" in target and _max(diff["max"]) > _max(target["max"]) >= 0:
+        if "max" in diff and "max" in target and max_value(diff["max"]) > max_value(target["max"]) >= 0:
             self.problems.append(self.fail(element_id, f"max {diff['max']} widens the base's {target['max']}"))
         if "min" in diff and isinstance(diff["min"], int):
             if diff["min"] < int(target.get("min", 0)):
@@ -341,9 +362,9 @@ class Builder:
             if key in APPENDED:
                 if not isinstance(value, list):
                     raise self.fail(str(target.get("id")), f"{key} must be a list, not {type(value).__name__}")
-                target[key] = _appended(target.get(key, []), value)
+                target[key] = appended(target.get(key, []), value)
             elif key == "slicing" and isinstance(value, dict) and isinstance(target.get("slicing"), dict):
-                target[key] = _merged_slicing(target["slicing"], value)
+                target[key] = merged_slicing(target["slicing"], value)
             elif key == "binding" and isinstance(value, dict):
                 target[key] = {**target.get("binding", {}), **copy.deepcopy(value)}
                 if "valueSet" not in value and value.get("strength") == "example":
@@ -357,36 +378,9 @@ class Builder:
                 target[key] = copy.deepcopy(value)
             else:
                 target[key] = copy.deepcopy(value)
-
-
-def _appended(base: list[Any], derived: list[Any]) -> list[Any]:
-    """The base's constraints (conditions) and the derived ones whose key the base does not have: a restated key
-    keeps the base's (ProfileUtilities.updateFromDefinition: ``if (!base.hasConstraint(s.getKey()))``)."""
-    def ident(item: Any) -> Any:
-        return item.get("key") if isinstance(item, dict) else item
-    merged = list(base)
-    for item in derived:
-        if all(ident(m) != ident(item) for m in merged):
-            merged.append(copy.deepcopy(item))
-    return merged
-
-
-def _merged_slicing(base: Json, derived: Json) -> Json:
-    """Slicing restated on an element the base already slices: ``ordered`` and ``rules`` as the derived says,
-    its discriminators added to the base's (ProfileUtilities.updateFromSlicing, from ProfilePathProcessor's
-    processPathWithSlicedBaseDefault); a restatement giving only ``rules`` keeps the base's discriminators."""
-    out = copy.deepcopy(base)
-    for key in ("ordered", "rules"):
-        if key in derived:
-            out[key] = copy.deepcopy(derived[key])
-    have = out.setdefault("discriminator", [])
-    for d in derived.get("discriminator", []) if isinstance(derived.get("discriminator"), list) else []:
-        if isinstance(d, dict) and not any(isinstance(h, dict) and (h.get("type"), h.get("path"))
-                                           == (d.get("type"), d.get("path")) for h in have):
-            have.append(copy.deepcopy(d))
-    if not have:
-        del out["discriminator"]
-    return out
+        if target.get("id") in self.slicer_max:
+            slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]],
+                              base_sliced=self.slicer_max[target["id"]] is None)
 
 
 def _slice_counts(sd: Json) -> dict[str, int]:
@@ -401,10 +395,6 @@ def _slice_counts(sd: Json) -> dict[str, int]:
     return counts
 
 
-def _max(value: Any) -> float:
-    return float("inf") if value == "*" else float(value) if isinstance(value, str) and value.isdigit() else -1.0
-
-
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
     for one that matches nothing in the base (differential.py uses these to judge the differential's order and
@@ -415,9 +405,16 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     seen: dict[str, str] = {}
     loose: set[str] = set()  # paths of slices written with their slicer's id (snapshot_ids.by_path)
     landed: list[str | None] = []
-    for diff in sd.get("differential", {}).get("element", []):
+    elements = sd.get("differential", {}).get("element", [])
+    for diff in elements:
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
             raise SnapshotError(builder.url, "a differential element has no path")
+    # what the differential says of all slices, given to each (snapshot_preprocess.py); not where ids name other
+    # elements than their paths (HL7 renames those first, setIds)
+    added: set[int] = set()
+    if not any(names_other_element(diff) for diff in elements):
+        elements, added = preprocess(elements)
+    for diff in elements:
         wanted, fallback = diff_id(diff, slices), by_path(diff, seen, loose)
         if names_other_element(diff) or (fallback != wanted and diff.get("id") == diff["path"]):
             wanted, fallback = fallback, wanted  # HL7's generator goes by the path; the id is the fallback
@@ -430,10 +427,11 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
                 i = builder.resolve(fallback)
         except NotInBase as exc:
             builder.problems.append(exc)
-            landed.append(None)
+            landed += [] if id(diff) in added else [None]
             continue
         builder.merge(i, diff)
-        landed.append(str(builder.elements[i].get("id")))
+        landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
+    raise_to_slice_mins(builder.elements, builder.auto_sliced)
     return builder, landed
 
 

@@ -11,7 +11,8 @@ COMPARED = ("min", "max", "type", "binding", "mustSupport", "slicing", "sliceNam
 
 
 def _types(el: Json) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    return [(t["code"], tuple(t.get("profile", [])), tuple(t.get("targetProfile", []))) for t in el.get("type", [])]
+    return [(t.get("code", ""), tuple(t.get("profile", [])), tuple(t.get("targetProfile", [])))
+            for t in el.get("type", [])]
 
 
 def props(el: Json) -> dict[str, Any]:

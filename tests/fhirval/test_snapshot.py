@@ -207,6 +207,15 @@ KNOWN = {
     "catalog": "unsliced element dropped by HL7",
     # HL7 expanded extension slices the differential does not constrain below.
     "elementdefinition-de": "extension slices expanded by HL7",
+    # HL7's 4.0.1 generator left the slice ``versionNumber`` at the slicer's max (*); today's, which HL7's validator
+    # runs, gives a new extension slice its definition's max (1): ProfilePathProcessor, snapshot_merge.slice_cardinality
+    "clinicaldocument": "extension slice max from its definition, as HL7's current generator",
+    # the binding the differential gives ``Provenance.agent.type`` before the slice ``Author`` is given to the slice
+    # by today's generator (SnapshotGenerationPreProcessor.processSlices, 2025; snapshot_preprocess.py), not by 4.0.1's
+    "provenance-relevant-history": "shared slice constraints given to each slice, as HL7's current generator",
+    # the extension slicing 4.0.1's generator added kept min 0; today's raises it to its slices' (cdsHooksEndpoint):
+    # ProfileUtilities, SNAPSHOT_auto_added_slicing -> setMin(count); snapshot_merge.raise_to_slice_mins
+    "cdshooksserviceplandefinition": "added extension slicing takes its slices' min, as HL7's current generator",
 }
 # ehrsrle-auditevent and picoelement regenerate exactly since the base is HL7's own package (with
 # Medplum's copy, AuditEvent.source.observer had extra targets and EvidenceVariable was R5's).
@@ -224,7 +233,7 @@ def test_official_profiles_regenerate_except_known_differences() -> None:
             continue
         (differ if differences(generated, sd["snapshot"]["element"]) else agree).append(sd["id"])
     assert sorted(differ) == sorted(KNOWN), set(differ) ^ set(KNOWN)
-    assert len(agree) == 26
+    assert len(agree) == 23
 
 
 def test_cardinality_outside_the_base_is_a_problem_the_snapshot_goes_on_past() -> None:

@@ -1,0 +1,119 @@
+"""How a differential element merges onto its snapshot element (snapshot.py): lists appended, slicing merged, and
+what an extension slice takes from its extension definition.
+
+A differential that slices ``extension`` names each slice's definition (``type.profile``) and often no
+cardinality: HL7's generator then gives the slice the cardinality the definition's root element states (an
+extension defined ``0..1`` is a ``0..1`` slice), so a second occurrence breaks the profile. Found by
+bench/fhir_snapshot_generation.py (HL7's own generator tests t11, t17, t22, t45, ext-profile...).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance.fhirval.loaders import DefinitionLoadError
+from conformance.fhirval.source import DefinitionSource, Json
+
+
+def max_value(value: Any) -> float:
+    """A max as a number (``*`` infinite), -1 for a missing or malformed one."""
+    return float("inf") if value == "*" else float(value) if isinstance(value, str) and value.isdigit() else -1.0
+
+
+def appended(base: list[Any], derived: list[Any]) -> list[Any]:
+    """The base's constraints (conditions) and the derived ones whose key the base does not have: a restated key
+    keeps the base's (ProfileUtilities.updateFromDefinition: ``if (!base.hasConstraint(s.getKey()))``)."""
+    def ident(item: Any) -> Any:
+        return item.get("key") if isinstance(item, dict) else item
+    merged = list(base)
+    for item in derived:
+        if all(ident(m) != ident(item) for m in merged):
+            merged.append(copy.deepcopy(item))
+    return merged
+
+
+def merged_slicing(base: Json, derived: Json) -> Json:
+    """Slicing restated on an element the base already slices: ``ordered`` and ``rules`` as the derived says,
+    its discriminators added to the base's (ProfileUtilities.updateFromSlicing, from ProfilePathProcessor's
+    processPathWithSlicedBaseDefault); a restatement giving only ``rules`` keeps the base's discriminators."""
+    out = copy.deepcopy(base)
+    for key in ("ordered", "rules"):
+        if key in derived:
+            out[key] = copy.deepcopy(derived[key])
+    have = out.setdefault("discriminator", [])
+    for d in derived.get("discriminator", []) if isinstance(derived.get("discriminator"), list) else []:
+        if isinstance(d, dict) and not any(isinstance(h, dict) and (h.get("type"), h.get("path"))
+                                           == (d.get("type"), d.get("path")) for h in have):
+            have.append(copy.deepcopy(d))
+    if not have:
+        del out["discriminator"]
+    return out
+
+
+def _extension_root(diff: Json, source: DefinitionSource) -> Json | None:
+    """The root element of the one extension definition the differential element names, if it is loaded."""
+    types = diff.get("type")
+    if not isinstance(types, list) or len(types) != 1 or not isinstance(types[0], dict):
+        return None
+    profiles = types[0].get("profile")
+    if types[0].get("code") != "Extension" or not isinstance(profiles, list) or len(profiles) != 1:
+        return None
+    try:
+        sd = source.structure(str(profiles[0]))
+    except DefinitionLoadError:  # an unbuildable definition is the extension check's to report, not the slice's
+        return None
+    elements = (sd or {}).get("snapshot", {}).get("element") or []
+    return elements[0] if elements and isinstance(elements[0], dict) else None
+
+
+def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer_max: str | None,
+                      base_sliced: bool) -> None:
+    """Give a new extension slice (``target``, its differential merged) its definition's cardinality.
+
+    Slicing new in this profile (ProfilePathProcessor.processSimplePathWithOneMatchingElementInDifferential): the
+    slice starts from the definition's root element (``template = merge(src, slicerElement)``; min/max kept for an
+    Extension), the differential's own min/max override it, a slice without min of open slicing is optional (as
+    add_slice made it), and the slice's max is capped at the slicer's (``outcome.getMaxAsInt() >
+    slicerElement.getMaxAsInt()``). A slice added to the base's slicing (processPathWithSlicedBaseDefault): a
+    mandatory root makes it mandatory, a root that does not repeat caps its max (``edt.isMandatory()``,
+    ``!edt.repeats()``), whatever the differential says."""
+    if "sliceName" not in target:
+        return
+    root = _extension_root(diff, source)
+    if root is None:
+        return
+    if base_sliced:
+        if isinstance(root.get("min"), int) and root["min"] > 0 and not target.get("min"):
+            target["min"] = root["min"]
+        if 0 <= max_value(root.get("max")) <= 1 and max_value(target.get("max")) > 1:
+            target["max"] = root["max"]
+        return
+    if "max" not in diff and isinstance(root.get("max"), str):
+        target["max"] = root["max"]
+    if "min" not in diff and target.get("min") and isinstance(root.get("min"), int):
+        target["min"] = root["min"]  # the one slice of closed slicing: the definition's min, not the slicer's
+    if slicer_max is not None and max_value(target.get("max")) > max_value(slicer_max) >= 0:
+        target["max"] = slicer_max
+
+
+def extension_slicing() -> Json:
+    """The slicing HL7's generator gives an extension element a differential slices without stating one
+    (ProfileUtilities.makeExtensionSlicing: by the value of ``url``, unordered, open)."""
+    return {"discriminator": [{"type": "value", "path": "url"}], "ordered": False, "rules": "open"}
+
+
+def raise_to_slice_mins(elements: list[Json], auto: set[str]) -> None:
+    """An element whose slicing the generator added (``auto``: extension slicing the differential never stated, or
+    slices added to the base's without restating it) takes the sum of its slices' mins where that is more (a
+    repeating element only): ProfileUtilities.generateSnapshot, ``SNAPSHOT_auto_added_slicing`` ->
+    ``slice.getFocus().setMin(count)``; slicing the profile states is only told about it."""
+    for el in elements:
+        if el.get("id") not in auto or (el.get("base") or {}).get("max", el.get("max")) == "1":
+            continue
+        prefix = f"{el['id']}:"
+        count = sum(s.get("min", 0) for s in elements if isinstance(s.get("min"), int) and s.get("sliceName")
+                    and s["path"] == el["path"] and str(s.get("id")).startswith(prefix)
+                    and "." not in str(s["id"])[len(prefix):])
+        if count > int(el.get("min") or 0):
+            el["min"] = count

@@ -1,0 +1,87 @@
+"""An extension slice's cardinality from its extension definition (snapshot_merge.slice_cardinality), as HL7's
+generator gives it (ProfilePathProcessor); found with HL7's own generator tests (bench/fhir_snapshot_generation.py:
+t11, t17, t45, ext-profile)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import LayeredSource
+from conformance.fhirval.snapshot import generate_snapshot
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.validate import validate_resource
+
+FHIR = "http://hl7.org/fhir/StructureDefinition/"
+A, B = "https://conformance.example/fhir/StructureDefinition/a", "https://conformance.example/fhir/StructureDefinition/b"
+MAIDEN_NAME = FHIR + "patient-mothersMaidenName"  # root 0..1, on Patient
+DISABILITY = FHIR + "patient-disability"  # root 0..*
+SLICING = {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}
+
+
+def sd(url: str, base: str, *diff: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": url, "name": url.rsplit("/", 1)[-1], "status": "active",
+            "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+            "baseDefinition": base, "differential": {"element": list(diff)}}
+
+
+def ext_slice(name: str, profile: str, **more: Any) -> dict[str, Any]:
+    return {"id": f"Patient.extension:{name}", "path": "Patient.extension", "sliceName": name,
+            "type": [{"code": "Extension", "profile": [profile]}], **more}
+
+
+def slicer(**more: Any) -> dict[str, Any]:
+    return {"id": "Patient.extension", "path": "Patient.extension", "slicing": SLICING, **more}
+
+
+def snapshot(*profiles: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    source = LayeredSource([base_source(), MemorySource(profiles)])
+    built = source.structure(profiles[-1]["url"])
+    assert built is not None
+    return {e["id"]: e for e in built["snapshot"]["element"]}
+
+
+def test_a_new_slice_takes_its_definitions_max() -> None:
+    """``template = merge(src, slicerElement)``: the slice starts from the definition's root element (0..1)."""
+    els = snapshot(sd(A, FHIR + "Patient", slicer(), ext_slice("mn", MAIDEN_NAME), ext_slice("d", DISABILITY)))
+    assert (els["Patient.extension:mn"]["min"], els["Patient.extension:mn"]["max"]) == (0, "1")
+    assert els["Patient.extension:d"]["max"] == "*"
+
+
+def test_the_differentials_max_wins_and_the_slicers_max_caps() -> None:
+    """The differential's max overrides the definition's; no slice repeats more than its slicer allows
+    (``outcome.getMaxAsInt() > slicerElement.getMaxAsInt()``)."""
+    els = snapshot(sd(A, FHIR + "Patient", slicer(max="3"), ext_slice("mn", MAIDEN_NAME, max="*"),
+                      ext_slice("d", DISABILITY)))
+    assert els["Patient.extension:mn"]["max"] == "3"
+    assert els["Patient.extension:d"]["max"] == "3"
+
+
+def test_a_slice_added_to_the_bases_slicing_does_not_repeat_when_its_definition_does_not() -> None:
+    """processPathWithSlicedBaseDefault: ``if (!edt.repeats() && outcome.repeats()) outcome.setMax(edt.getMax())``."""
+    a = sd(A, FHIR + "Patient", slicer(), ext_slice("d", DISABILITY))
+    b = sd(B, A, ext_slice("mn", MAIDEN_NAME, max="*"))
+    source = LayeredSource([base_source(), MemorySource([a])])
+    source = LayeredSource([base_source(), MemorySource([generate_snapshot(a, source)])])
+    els = {e["id"]: e for e in generate_snapshot(b, source)["snapshot"]["element"]}
+    assert els["Patient.extension:mn"]["max"] == "1"
+
+
+def test_a_repeated_extension_breaks_the_slice_as_hl7_judges_it() -> None:
+    profile = sd(A, FHIR + "Patient", slicer(), ext_slice("mn", MAIDEN_NAME))
+    ext = {"url": MAIDEN_NAME, "valueString": "Smith"}
+    patient = {"resourceType": "Patient", "meta": {"profile": [A]}, "extension": [ext, ext]}
+    source = LayeredSource([base_source(), MemorySource([profile])])
+    found = [f"{i.defect} {i.location}" for i in validate_resource(patient, source) if i.is_error]
+    assert found == ["slice-max Patient.extension"]
+
+
+def test_extension_slices_without_slicing_get_hl7s_slicing_and_their_mins_sum() -> None:
+    """ProfileUtilities.makeExtensionSlicing (value:url, unordered, open) for an extension element sliced without a
+    stated slicing, and ``SNAPSHOT_auto_added_slicing``: that element's min rises to its slices' (HL7 test t12)."""
+    els = snapshot(sd(A, FHIR + "Patient", ext_slice("mn", MAIDEN_NAME, min=1), ext_slice("d", DISABILITY, min=1)))
+    assert els["Patient.extension"]["slicing"] == {"discriminator": [{"type": "value", "path": "url"}],
+                                                   "ordered": False, "rules": "open"}
+    assert els["Patient.extension"]["min"] == 2
+    stated = snapshot(sd(A, FHIR + "Patient", slicer(), ext_slice("mn", MAIDEN_NAME, min=1)))
+    assert stated["Patient.extension"]["min"] == 0  # slicing the profile states: HL7 only tells (a message)
