@@ -178,7 +178,7 @@ class Builder:
                 new_id = self.type_slice(str(el_id), name, [t for t in base_types if _type_name(t["code"]) == suffix])
                 found = self.index(new_id)
                 assert found is not None
-                settle_short_cut(el, self.elements[found], base_types, renamed)
+                settle_short_cut(el, self.elements[found])
                 return new_id
             matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
             if not matching:

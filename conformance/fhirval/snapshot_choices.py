@@ -6,15 +6,15 @@ on its own. HL7's ProfilePathProcessor takes two or more differential matches of
 all typed names as a type slicing (ProfileUtilities.diffsConstrainTypes, then
 processSimplePathWhereDiffsConstrainTypes, the "short cut" branch): each renamed element is a slice named after
 it (``medication[x]:medicationReference``), of min 0 when there is more than one ("typeSliceElement.setMin(0)");
-the choice is sliced by type on ``$this``, unordered, closed; in R4 the short cut constrains no type of the
-choice itself ("if there's no slice, there's no constraint on the slice types"), so a type no slice names stays
-allowed and the slicing is opened, except on an extension's ``value[x]``, where such types are removed.
+the choice is sliced by type on ``$this``, unordered, closed. Without ``newSlicingProcessing`` (the generator that
+HL7's validator context runs for a profile it validates against; only StructureDefinitionValidator and the IG
+publisher set it, whose shipped snapshots keep the unnamed types and open the slicing) the inserted slicer lists
+the slices' types, so the choice holds only those, closed: ``Builder.type_slice`` as for an explicit type slice.
 One renamed choice alone narrows the choice in place (``Builder.choice``).
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Collection
 
 from conformance.fhirval.source import Json
@@ -32,12 +32,7 @@ def renamed_types(diff_ids: Collection[object], parent_id: str, stem: str, offer
     return {tail for tail in tails if tail in names}
 
 
-def settle_short_cut(choice: Json, slice_: Json, base_types: list[Json], renamed: set[str]) -> None:
+def settle_short_cut(choice: Json, slice_: Json) -> None:
     """The choice and one of its type slices as HL7's short cut leaves them (the module's rules)."""
     slice_["min"] = 0
-    uncovered = any(_type_name(str(t.get("code", ""))) not in renamed for t in base_types if isinstance(t, dict))
-    extension_value = "xtension.value" in str(choice.get("path", ""))
-    choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
-                         "rules": "open" if uncovered and not extension_value else "closed"}
-    if not extension_value:  # an extension's value[x] keeps only its slices' types (Builder.type_slice narrows)
-        choice["type"] = copy.deepcopy(base_types)
+    choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False, "rules": "closed"}
