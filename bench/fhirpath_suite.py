@@ -1,7 +1,11 @@
 """The official FHIRPath R4 test suite run through the validator's own evaluation path.
 
     .venv/bin/python bench/fhirpath_suite.py --suite /tmp/ftc/r4/fhirpath/tests-fhir-r4.xml [--inputs DIR]
-        [--group NAME] [--quiet]
+        [--group NAME] [--quiet] [--r4-compatible]
+
+HL7's R5 suite (``r5/fhirpath/tests-fhir-r5.xml``, namespaced; its inputs in ``r5/``, given with ``--inputs``) is
+the one HL7's FHIRPathEngine is tested against (org.hl7.fhir.r5 FHIRPathTests, no test excluded); with
+``--r4-compatible`` the tests R4 content cannot reach are counted apart ("r5", see ``R5_ONLY_FUNCTIONS``).
 
 The suite is ``r4/fhirpath/tests-fhir-r4.xml`` of FHIR/fhir-test-cases (HL7's copy of the FHIRPath
 specification's tests); its input resources (``inputfile``) sit one folder up (``--inputs``, default the
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,7 +45,13 @@ from conformance.fhirval import invariants
 from conformance.fhirval.base import base_source
 from conformance.fhirval.xml import xml_to_json
 
-Outcome = tuple[str, str, str]  # verdict (pass|fail|error|static|later), test name, detail
+Outcome = tuple[str, str, str]  # verdict (pass|fail|error|static|later|r5), test name, detail
+
+# --r4-compatible (HL7's R5 suite, r5/fhirpath/tests-fhir-r5.xml): what R4 content cannot reach. Functions
+# FHIRPath 2.0.0 (R4's) lacks and HL7's engine adds for R5 or CDA (defineVariable, hasTemplateIdOf), the
+# %terminologies functions (mode "tx": a terminology server) and CDA inputs (mode "cda": not a FHIR model).
+R5_ONLY_FUNCTIONS = re.compile(r"\b(defineVariable|hasTemplateIdOf)\s*\(|%terminologies\b")
+R5_ONLY_MODES = ("cda", "tx")
 
 
 def load_input(folder: Path, name: str, cache: dict[str, Any]) -> Any:
@@ -93,17 +104,24 @@ def agrees(kind: str | None, expected: str, got: Any) -> bool:
     return isinstance(data, str) and text == expected
 
 
-def run_test(test: Any, folder: Path, cache: dict[str, Any]) -> Outcome:
+def r5_only(test: Any, expression: str) -> bool:
+    """Whether an R5-suite test needs what R4 content cannot use (see ``R5_ONLY_FUNCTIONS``)."""
+    return test.get("mode") in R5_ONLY_MODES or bool(R5_ONLY_FUNCTIONS.search(expression))
+
+
+def run_test(test: Any, folder: Path, cache: dict[str, Any], r4_compatible: bool = False) -> Outcome:
     """One ``<test>``: its verdict and, when not a pass, why."""
     name = test.get("name", "?")
-    expr_el = test.find("expression")
+    expr_el = test.find("{*}expression")
     expression = (expr_el.text or "").strip()
     invalid = expr_el.get("invalid")
-    outputs = [(o.get("type"), (o.text or "").strip()) for o in test.findall("output")]
+    outputs = [(o.get("type"), (o.text or "").strip()) for o in test.findall("{*}output")]
     if test.get("mode") == "strict" or expr_el.get("mode") == "strict" or invalid == "semantic":
         return "static", name, expression
     if test.get("version", "").startswith("2.1"):
         return "later", name, expression
+    if r4_compatible and r5_only(test, expression):
+        return "r5", name, expression
     inputfile = test.get("inputfile")
     resource = load_input(folder, inputfile, cache) if inputfile else {}
     base = resource.get("resourceType", "") if isinstance(resource, dict) else ""
@@ -134,28 +152,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inputs", type=Path, help="the folder of input files (default: the suite's parent's parent)")
     parser.add_argument("--group", help="only this group")
     parser.add_argument("--quiet", action="store_true", help="totals only")
+    parser.add_argument("--r4-compatible", action="store_true",
+                        help="set aside the tests R4 content cannot reach (R5-only functions, CDA, terminology server)")
     args = parser.parse_args(argv)
     folder = args.inputs or args.suite.resolve().parent.parent
     root = etree.parse(str(args.suite), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
     cache: dict[str, Any] = {}
     totals: collections.Counter[str] = collections.Counter()
     failures: list[tuple[str, Outcome]] = []
-    for group in root.iter("group"):
+    for group in root.iter("{*}group"):
         gname = group.get("name", "?")
         if args.group and gname != args.group:
             continue
         counts: collections.Counter[str] = collections.Counter()
         for test in group:
-            if test.tag not in ("test", "modeTest"):
+            tag = etree.QName(test).localname if isinstance(test.tag, str) else ""
+            if tag not in ("test", "modeTest"):
                 continue
-            outcome = run_test(test, folder, cache) if test.tag == "test" else ("static", test.get("name", "?"), "")
+            outcome = run_test(test, folder, cache, args.r4_compatible) if tag == "test" else (
+                "static", test.get("name", "?"), "")
             counts[outcome[0]] += 1
             if outcome[0] in ("fail", "error"):
                 failures.append((gname, outcome))
         totals.update(counts)
         if not args.quiet:
-            print(f"{gname:28} " + " ".join(f"{k} {counts[k]}" for k in ("pass", "fail", "error", "static", "later")
-                                            if counts[k]))
+            kinds = ("pass", "fail", "error", "static", "later", "r5")
+            print(f"{gname:28} " + " ".join(f"{k} {counts[k]}" for k in kinds if counts[k]))
     if not args.quiet:
         print()
         for gname, (verdict, name, detail) in failures:
@@ -163,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     judged = totals["pass"] + totals["fail"] + totals["error"]
     print(f"\ntotal {sum(totals.values())}: pass {totals['pass']}, fail {totals['fail']}, error {totals['error']} "
           f"of {judged} judged ({100 * totals['pass'] / max(judged, 1):.1f}%); static {totals['static']} "
-          f"(strict mode / semantic checks), later {totals['later']} (FHIRPath 2.1)")
+          f"(strict mode / semantic checks), later {totals['later']} (FHIRPath 2.1)"
+          + (f", r5 {totals['r5']} (not reachable from R4)" if args.r4_compatible else ""))
     return 0
 
 

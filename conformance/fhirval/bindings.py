@@ -348,7 +348,9 @@ def _system_problem(term: Terminology, system: str) -> str | None:
     (``.html``, _WRONG_HTML), SNOMED CT, LOINC, UCUM or RxNorm with something after their URI (_INVALID), and
     ``https`` for a system known by ``http`` (_HTTPS). Not judged: a core-namespace system R4 does not define
     (TERMINOLOGY_TX_SYSTEM_UNKNOWN is reached only when no terminology server supports it, and HL7's runs have one
-    that knows later versions' core systems), nor an IG's own."""
+    that knows later versions' core systems), nor an IG's own; but one written ``https://`` or ``www.`` no CodeSystem
+    and no server has, so HL7's checkCode says TERMINOLOGY_TX_SYSTEM_UNKNOWN (TraumaIG's pattern Coding
+    ``https://hl7.org/fhir/R4/v3/ActEncounterCode``, publisher 1.8.15)."""
     if term.code_system(system) is not None:
         return None
     if system.startswith(("http://build.fhir.org", "https://build.fhir.org")):
@@ -356,6 +358,8 @@ def _system_problem(term: Terminology, system: str) -> str | None:
     if system.startswith(_CORE_PREFIXES):
         if system.endswith(".html"):
             return f"{system} is a page of the FHIR specification, not a code system"
+        if not system.startswith("http://hl7.org/"):  # HL7 names its code systems http://hl7.org/fhir/...: none
+            return f"unknown code system {system} (HL7's code systems are http://hl7.org/fhir/..., never https or www)"
         return None
     if any(system.startswith(e) and system != e for e in _EXTERNAL):
         return f"{system} is not a valid code system URI ({next(e for e in _EXTERNAL if system.startswith(e))} is)"

@@ -143,10 +143,16 @@ class ValueWalker:
         if item is None:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
-            elif isinstance(shadow, dict) and not shadow.get("extension") and set(shadow) <= {"id", "extension"}:
-                # an id alone is neither value nor child (other keys are reported as unknown instead)
+            elif isinstance(shadow, dict) and not shadow.get("extension") and "value" not in shadow:
+                # an id alone is neither value nor child; any other key is reported as unknown and dropped, as
+                # HL7's JsonParser drops it, so it is no child either, except "value": the primitive's own property,
+                # which it keeps as a child (InstanceValidator's ILLEGAL_PROPERTY "sanity check"; fhir-test-cases
+                # Observation-ex-pain.json: that error alone)
                 self.sink.error("invariant", loc, "constraint failed: ele-1: All FHIR elements must have a @value or "
                                                   "children")
+                if "id" not in shadow:  # InstanceValidator.checkPrimitive: no value and no child at all
+                    self.sink.error("empty-value", loc, "a primitive must have a value or extensions (or leave it "
+                                                        "out)")
             else:
                 if value_presence.must_have_value(node.ed):
                     self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
@@ -358,8 +364,8 @@ class ValueWalker:
             report_primitive(self.sink, problem, node.binding, loc)
             return
         if tcode == "xhtml" and isinstance(item, str):
-            for why in narrative_problems(item):
-                self.sink.error("narrative", loc, why)
+            for code, why in narrative_problems(item):
+                self.sink.error(code, loc, why)
             if "#" in item and self.frames:
                 self.frames[-1].local_refs.update(_NARRATIVE_LOCAL.findall(item))
                 for anchor in unresolved_anchors(item, self.frames[-1].resource, self.root):

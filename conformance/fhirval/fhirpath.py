@@ -26,7 +26,9 @@ from lxml import etree
 
 from conformance.fhirval import (
     fhirpath_boundaries,
+    fhirpath_dates,
     fhirpath_functions,
+    fhirpath_logic,
     fhirpath_primitives,
     fhirpath_quantities,
     fhirpath_resolve,
@@ -208,6 +210,9 @@ _TABLE.update(fhirpath_semantics.TABLE)  # =, !=, ~, toString, as, ofType, conta
 _TABLE.update(fhirpath_boundaries.TABLE)  # lowBoundary / highBoundary, as HL7's engine computes them
 _TABLE.update(fhirpath_functions.TABLE)  # sort, precision, comparable, round(), indexOf/replace on {} ...
 _TABLE.update(fhirpath_resolve.TABLE)  # resolve(): contained and Bundle references (fhirpath_resolve.py)
+_TABLE.update(fhirpath_quantities.TABLE)  # abs() of a Quantity
+_TABLE.update(fhirpath_dates.TABLE)  # date / time + quantity in the value's own zone and precision (dateAdd)
+_TABLE.update(fhirpath_logic.TABLE)  # not / single / where / exists / all / iif read booleans as HL7's asBool
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
 _TABLE.update({
@@ -272,48 +277,63 @@ def parse_div(div: str) -> etree._Element:
     return etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER)
 
 
-def narrative_problems(div: str) -> list[str]:
-    """Why a ``Narrative.div`` breaks txt-1/txt-2 (XHTML div, basic formatting only, some content); when it
-    does not, what else HL7's XhtmlValidator finds wrong in it (``xhtml_rules.py``). One parse for both."""
+TXT_1 = "txt-1: the narrative has an element or attribute a basic XHTML narrative does not allow"
+TXT_2 = "txt-2: the narrative SHALL have some non-whitespace content"
+
+
+def narrative_problems(div: str) -> list[tuple[str, str]]:
+    """What HL7's validator finds wrong in a ``Narrative.div``, as (defect code, message), from one parse.
+
+    HL7 runs each of these on its own (hapifhir/org.hl7.fhir.core): the invariants txt-1 (FHIRPathEngine
+    ``funcHtmlChecks1`` / ``checkHtmlNames``: every element name, root included, and attribute on its list, no
+    DOCTYPE) and txt-2 (``checkForContent``: some text or an img), both failing on a div the parser could not
+    read (JsonParser leaves its XHTML null); XhtmlValidator's namespace (root and any inner declaration), root
+    name, every illegal element name and attribute (``checkInnerNames``) and the rules of ``xhtml_rules.py``.
+    A DOCTYPE, which lxml will not read inside a div, is HL7's ``XHTML_XHTML_DOCTYPE_ILLEGAL`` and txt-1."""
     try:
         root = parse_div(div)
     except etree.XMLSyntaxError as exc:
-        return [f"the narrative is not well-formed XHTML: {exc.msg}"]
-    problem = _tree_problem(root)
-    if problem is not None:
-        if problem.startswith("txt-1: the narrative contains <"):  # and XhtmlValidator's own message, as HL7
-            return [problem, f"the element {problem.split('<')[1].split('>')[0]!r} is not allowed in XHTML narrative"]
-        return [problem]
-    found = structure_problems(root)
-    if any(" is not allowed on <" in p for p in found):  # an attribute htmlChecks() rejects fails txt-1 too
-        found.insert(0, "txt-1: the narrative has an attribute a basic XHTML narrative does not allow")
+        if "<!DOCTYPE" in div:
+            return [("narrative", "a DOCTYPE declaration is not allowed in a narrative"), ("invariant", TXT_1)]
+        unread = "the narrative could not be read as XHTML, so htmlChecks() fails"
+        return [("narrative", f"the narrative is not well-formed XHTML: {exc.msg}"), ("invariant", f"txt-1: {unread}"),
+                ("invariant", f"txt-2: {unread}")]
+    found: list[tuple[str, str]] = []
+    ns, local = _split(root.tag)
+    if ns != XHTML_NS:
+        found.append(("narrative", f"the narrative's XHTML has the wrong namespace ({ns!r}, should be {XHTML_NS!r})"))
+    if local != "div":
+        found.append(("narrative", f"the narrative must be an XHTML div, not <{local}>"))
+    names_ok = local in _ALLOWED
+    for el in root.iterdescendants():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        el_ns, el_local = _split(tag)
+        if el_ns != XHTML_NS and el_ns != _split(el.getparent().tag)[0]:  # declared here
+            found.append(("narrative", f"the narrative's XHTML has the wrong namespace ({el_ns!r}, should be "
+                                       f"{XHTML_NS!r})"))
+        if el_local not in _ALLOWED:
+            names_ok = False
+            found.append(("narrative", f"the element {el_local!r} is not allowed in XHTML narrative"))
+    rules = structure_problems(root)
+    if not names_ok or any(" is not allowed on <" in p or p.startswith("a DOCTYPE") for p in rules):
+        found.insert(0, ("invariant", TXT_1))
+    found += [("narrative", p) for p in rules]
+    text = "".join(root.itertext()).strip()
+    if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):
+        found.append(("invariant", TXT_2))
     return found
 
 
 def narrative_problem(div: str) -> str | None:
-    """The first of :func:`narrative_problems`, or None."""
+    """The first message of :func:`narrative_problems`, or None."""
     found = narrative_problems(div)
-    return found[0] if found else None
+    return found[0][1] if found else None
 
 
-def _tree_problem(root: etree._Element) -> str | None:
-    if root.tag != f"{{{XHTML_NS}}}div":
-        return "the narrative must be an XHTML div (<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
-    for el in root.iter():
-        tag = el.tag  # lxml makes a new string at each read of it
-        if not isinstance(tag, str):
-            continue
-        ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
-        if ns != XHTML_NS or local not in _ALLOWED:
-            return f"txt-1: the narrative contains <{local}>, which is not a basic XHTML formatting element"
-        attrib = el.attrib
-        if not attrib:
-            continue
-        for attr in attrib:
-            name = attr.rpartition("}")[2].lower()
-            if name.startswith("on") or (name == "style" and "expression(" in attrib[attr]):
-                return f"txt-1: the narrative has an active attribute {name!r}"
-    text = "".join(root.itertext()).strip()
-    if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):
-        return "txt-2: the narrative SHALL have some non-whitespace content"
-    return None
+def _split(tag: Any) -> tuple[str, str]:
+    """An lxml tag's (namespace, local name)."""
+    text = str(tag)
+    ns, _, local = text[1:].partition("}") if text.startswith("{") else ("", "", text)
+    return ns, local

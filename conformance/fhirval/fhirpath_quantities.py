@@ -9,7 +9,13 @@ HL7's engine compares the values when the UCUM codes are the same and the canoni
 UCUM service); here the conversion is ucumvert's (bounds.convert, the same the min/max checks use). Units
 that measure different things are unequal, and ordering them is an error, as is a conversion that cannot be
 made (the invariant is then "not evaluated", never failed). Calendar durations (``1 week``) are their UCUM units for
-ordering, as HL7's engine reads them; their equality stays fhirpathpy's (calendar rules of FHIRPath 5.7).
+ordering, as HL7's engine reads them; their equality stays fhirpathpy's (calendar rules of FHIRPath 5.7), except
+that a calendar year or month against a UCUM quantity (``1 year = 1 'a'``) is empty: HL7's parser gives those
+two words no UCUM code, and qtyEqual answers empty for a code on one side only. A quantity can be negated
+(``-(5.5 'mg')``: HL7 parses unary minus as ``0 - x``, and opMinus takes a Quantity after 0) and ``abs()``
+takes one (funcAbs), and two UCUM quantities multiply and divide (opTimes / opDivideBy through the UCUM service:
+the product's unit is the units' product, ``cm.m``, compared through conversion; a division UCUM cannot make is
+empty), where fhirpathpy accepted numbers only.
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from fhirpathpy.engine import check_number_param, do_eval
+from fhirpathpy.engine.evaluators import evaluators
+from fhirpathpy.engine.invocations import math as fp_math
 from fhirpathpy.engine.nodes import FP_Quantity, ResourceNode
 from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.bounds import convert, incommensurable
+from conformance.fhirval.fhirpath_primitives import PRIMITIVES_WHOLE
 
 UCUM = "http://unitsofmeasure.org"
 _CALENDAR = {"year": "a", "month": "mo", "week": "wk", "day": "d", "hour": "h", "minute": "min", "second": "s",
@@ -110,7 +120,11 @@ def equal(left: Any, right: Any, model: dict[str, Any]) -> bool | str | None:
     """Quantity equality (qtyEqual), or ``"other"`` when it is not a question for this module: either side is
     not a quantity, or both are calendar durations (fhirpathpy's calendar rules answer)."""
     a, b = quantity_of(left, model), quantity_of(right, model)
-    if a is None or b is None or a.calendar or b.calendar or a.value is None or b.value is None:
+    if a is None or b is None or a.value is None or b.value is None:
+        return "other"
+    if a.calendar != b.calendar and (a if a.calendar else b).code in ("a", "mo"):
+        return None  # HL7's parser gives a calendar year or month no UCUM code, and qtyEqual then answers empty
+    if a.calendar or b.calendar:
         return "other"
     return _equal_values(a, b)
 
@@ -122,3 +136,53 @@ def _equal_values(a: Quantity, b: Quantity) -> bool | None:
         return None  # HL7's qtyEqual: units it cannot relate make the answer empty
     return False if value is None else value == b.value
 
+
+
+_FHIRPATHPY_POLARITY = evaluators["PolarityExpression"]
+
+
+def _polarity(ctx: dict[str, Any], parent: Any, node: Any) -> Any:
+    """Unary minus of one Quantity literal or element, negated; anything else fhirpathpy's."""
+    if ctx.get(PRIMITIVES_WHOLE) and node["terminalNodeText"][0] == "-":
+        items = do_eval(ctx, parent, node["children"][0])  # type: ignore[no-untyped-call]
+        if len(items) == 1 and isinstance(get_data(items[0]), FP_Quantity):  # type: ignore[no-untyped-call]
+            q = get_data(items[0])  # type: ignore[no-untyped-call]
+            return [FP_Quantity(-q.value, q.unit)]  # type: ignore[no-untyped-call]
+    return _FHIRPATHPY_POLARITY(ctx, parent, node)
+
+
+evaluators["PolarityExpression"] = _polarity
+
+
+def _abs(ctx: Any, inputs: list[Any]) -> Any:
+    """funcAbs: a Quantity's value made positive, its unit kept; numbers as fhirpathpy."""
+    if len(inputs) == 1 and isinstance(get_data(inputs[0]), FP_Quantity):  # type: ignore[no-untyped-call]
+        q = get_data(inputs[0])  # type: ignore[no-untyped-call]
+        return FP_Quantity(abs(q.value), q.unit)  # type: ignore[no-untyped-call]
+    return fp_math.abs(ctx, inputs)  # type: ignore[no-untyped-call]
+
+
+def _product(sign: str, original: Any) -> Any:
+    """``*`` or ``/`` of two UCUM quantities (literals or a resource's); numbers as fhirpathpy's."""
+    def op(ctx: dict[str, Any], left: list[Any], right: list[Any]) -> Any:
+        if len(left) != 1 or len(right) != 1:
+            raise ValueError(f"{sign}: a singleton is needed on each side (FHIRPATH_LEFT_VALUE / FHIRPATH_RIGHT_VALUE)")
+        model = ctx.get("model") or {}
+        a, b = quantity_of(left[0], model), quantity_of(right[0], model)
+        if a is None or b is None:
+            return original(ctx, check_number_param(left[0]), check_number_param(right[0]))  # type: ignore[no-untyped-call]
+        if a.calendar or b.calendar or a.code is None or b.code is None or a.value is None or b.value is None:
+            raise ValueError(f"{sign}: quantities without UCUM units")  # HL7's qtyToPair: UCUM only
+        if sign == "*":
+            return FP_Quantity(a.value * b.value, f"'({a.code}).({b.code})'")  # type: ignore[no-untyped-call]
+        if b.value == 0:
+            return []  # UcumException: "just return nothing"
+        return FP_Quantity(a.value / b.value, f"'({a.code})/({b.code})'")  # type: ignore[no-untyped-call]
+    return op
+
+
+TABLE: dict[str, dict[str, Any]] = {
+    "abs": {"fn": _abs},
+    "*": {"fn": _product("*", fp_math.mul), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "/": {"fn": _product("/", fp_math.div), "arity": {2: ["Any", "Any"]}, "nullable": True},
+}

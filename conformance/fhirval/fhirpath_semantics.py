@@ -30,8 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 from fhirpathpy.engine.evaluators import evaluators
-from fhirpathpy.engine.invocations import misc
-from fhirpathpy.engine.nodes import FP_TimeBase, TypeInfo
+from fhirpathpy.engine.invocations import misc, types
+from fhirpathpy.engine.nodes import FP_DateTime, FP_TimeBase, TypeInfo
 from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.fhirpath_equality import equal, equivalent, not_equivalent, unequal
@@ -135,6 +135,27 @@ def of_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
     return [i for i in inputs if _type_matches(i, wanted)]
 
 
+def is_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> Any:
+    """funcIs: empty unless there is exactly one item (fhirpathpy raised for several); a date literal without a time
+    (``@2015``) is a System Date, and a Date is also a DateTime (fhirpathpy typed every date literal DateTime)."""
+    if len(inputs) != 1:
+        return []
+    return _is_one(ctx, inputs, wanted)
+
+
+def is_operator(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> Any:
+    """opIs, the ``x is T`` form: as funcIs, except that several items are false, not empty."""
+    return [] if not inputs else (False if len(inputs) > 1 else _is_one(ctx, inputs, wanted))
+
+
+def _is_one(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> Any:
+    item = inputs[0]
+    if (isinstance(item, FP_DateTime) and "T" not in str(getattr(item, "asStr", item))
+            and wanted.namespace in (None, TypeInfo.System) and wanted.name in ("Date", "DateTime")):
+        return True
+    return types.is_fn(ctx, inputs, wanted)  # type: ignore[no-untyped-call]
+
+
 # ---- string functions (FHIRPathEngine.funcContains / funcStartsWith / funcMatchesFull) ---------------
 
 def _strings(inputs: list[Any]) -> list[Any]:
@@ -212,6 +233,8 @@ TABLE: dict[str, dict[str, Any]] = {
     "as": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
     "asOp": {"fn": of_type, "arity": {2: ["Any", "TypeSpecifier"]}},
     "ofType": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
+    "is": {"fn": is_type, "arity": {1: ["TypeSpecifier"]}},
+    "isOp": {"fn": is_operator, "arity": {2: ["Any", "TypeSpecifier"]}},
     "contains": {"fn": contains, "arity": {1: ["String"]}, "nullable_input": True},
     "startsWith": {"fn": starts_with, "arity": {1: ["String"]}, "nullable_input": True},
     "matchesFull": {"fn": matches_full, "arity": {1: ["String"]}},  # no item: false (funcMatchesFull)

@@ -29,6 +29,7 @@ from fhirpathpy.parser import parse
 
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
+from conformance.fhirval.fhirpath_logic import EvaluationError, as_bool
 from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
 from conformance.fhirval.index import Node
 from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
@@ -348,7 +349,8 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     and / or / implies are applied here, as FHIRPath defines them, to operands fhirpathpy evaluates: or
     stops at a true operand, and at a false one, implies at a false antecedent, so a costly operand
     (``%resource``...) is often never run. An operand that is not a boolean (FHIRPath's singleton rules
-    then apply) sends the whole expression to fhirpathpy.
+    then apply) sends the whole expression to fhirpathpy. An error HL7's engine raises too (``EvaluationError``)
+    propagates: the invariant then fails, as in checkInvariant.
     """
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
@@ -379,12 +381,10 @@ def select(expression: str, item: Any, base_path: str, resource: Json, root: Jso
 def _truth(logic: _Logic, item: Any, base_path: str, env: dict[str, Any]) -> bool | None:
     """True, False or None (empty) for a connective or operand."""
     if logic.term is not None:
-        result = _run(logic.term, item, base_path, env)
-        if not result:
-            return None
-        if len(result) == 1 and isinstance(result[0], bool):
-            return result[0]
-        raise _NotBoolean
+        try:  # one item that is not a boolean is true, as HL7's asBool reads it (fhirpath_logic)
+            return as_bool(_run(logic.term, item, base_path, env), "")
+        except EvaluationError:  # HL7 raises only if its left-to-right order reaches this operand: it decides
+            raise _NotBoolean from None
     if logic.op == "implies":
         antecedent, consequent = logic.parts
         if consequent.cost == 0 and _truth(consequent, item, base_path, env) is True:
@@ -413,6 +413,8 @@ def check_constraints(
     for key, severity, expression, human in constraints:
         try:
             result = evaluate(expression, item, base_path, resource, root, place)
+        except EvaluationError as exc:  # HL7's engine throws here too, and checkInvariant then fails the invariant
+            result, human = [], f"{human or expression} ({exc})"
         except Exception as exc:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for unsupported features
             if noted("inv:" + key):
                 sink.info("invariant-not-evaluated", loc,

@@ -127,13 +127,15 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
     # not markdown, the uri types or code; base64Binary only BASE64_TOO_LONG by a profile's maxSize)
     if len(value) > MAX_STRING and fhir_type == "string":
         return f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
+    if fhir_type in _URI_TYPES and isinstance(value, str) and _uri_suspect(fhir_type, value):
+        found = uri_problems(fhir_type, value)
+        if found:
+            return "\n".join(found)  # one error each (report_primitive)
     pattern = _COMPILED.get(fhir_type)
     if pattern is not None and fhir_type not in _ANY_TEXT and not pattern.fullmatch(value):
         return f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
     if fhir_type in ("date", "dateTime", "instant"):
         return _check_day(fhir_type, value)
-    if fhir_type in _URI_TYPES and isinstance(value, str):
-        return uri_scheme_problem(fhir_type, value)
     if fhir_type == "base64Binary" and not base64_valid(value):
         return f"{_show(value)} is not a valid base64Binary value"
     return None
@@ -178,23 +180,38 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _OID = re.compile(r"[0-2](\.(0|[1-9][0-9]*))+")
 
 
-def uri_scheme_problem(fhir_type: str, value: str) -> str | None:
-    """HL7's validator on any uri-like value (InstanceValidator.checkPrimitive): no bare ``oid:``/``uuid:``
-    scheme; a ``urn:uuid:`` is a lowercase UUID (UUIDUtilities.isValidUUID); a ``urn:oid:`` a valid OID whose
-    last arc starts past the 4th character unless under 1.3 (OIDUtilities.isValidOID, "roots shorter than 4
-    chars are almost never valid")."""
+def uri_problems(fhir_type: str, value: str) -> list[str]:
+    """InstanceValidator.checkPrimitive's rules on a uri-like value, in its order and each an error of its own (a
+    value may break two: 'oid:1.2' has a bare scheme and, as an oid, lacks urn:oid:): no bare ``oid:``/``uuid:``
+    scheme (TYPE_SPECIFIC_CHECKS_DT_URI_OID / _UUID); no space, nor whitespace at either end (Utilities.trimWS,
+    _URI_WS); an oid starts urn:oid:, a uuid urn:uuid: (_OID_START, _UUID_STRAT); a ``urn:uuid:`` is a lowercase
+    UUID (UUIDUtilities.isValidUUID); a ``urn:oid:`` a valid OID whose last arc starts past the 4th character
+    unless under 1.3 (OIDUtilities.isValidOID, "roots shorter than 4 chars are almost never valid"). HL7 runs the
+    type's regex only when none of these failed."""
+    found = []
     if value.startswith(("oid:", "uuid:")):
-        return f"{_show(value)}: a URI cannot start with {value.partition(':')[0]}: (urn:{value.partition(':')[0]}:)"
+        found.append(f"{_show(value)}: a URI cannot start with {value.partition(':')[0]}: "
+                     f"(urn:{value.partition(':')[0]}:)")
+    if " " in value or value != value.strip():
+        found.append(f"{_show(value)}: a URI cannot hold whitespace")
+    if fhir_type in ("oid", "uuid") and not value.startswith(f"urn:{fhir_type}:"):
+        found.append(f"{_show(value)}: an {fhir_type} must start with urn:{fhir_type}:")
     if value.startswith("urn:uuid:"):
         uuid = value.partition("#")[0][9:]
         uuid = uuid.rpartition("|")[0] if fhir_type == "canonical" and "|" in uuid else uuid
-        return None if _UUID.fullmatch(uuid) else f"{_show(value)}: a UUID must be valid and lowercase"
-    if value.startswith("urn:oid:"):
+        if not _UUID.fullmatch(uuid):
+            found.append(f"{_show(value)}: a UUID must be valid and lowercase")
+    elif value.startswith("urn:oid:"):
         oid = value[8:].partition("|")[0] if fhir_type == "canonical" else value[8:]
-        if _OID.fullmatch(oid) and (oid.rfind(".") >= 4 or oid.startswith("1.3")):
-            return None
-        return f"{_show(value)}: {oid!r} is not a valid OID"
-    return None
+        if not (_OID.fullmatch(oid) and (oid.rfind(".") >= 4 or oid.startswith("1.3"))):
+            found.append(f"{_show(value)}: {oid!r} is not a valid OID")
+    return found
+
+
+def _uri_suspect(fhir_type: str, value: str) -> bool:
+    """Whether a uri-like value may break a rule of :func:`uri_problems` (most do not: one cheap look)."""
+    return (value[:4] in ("urn:", "oid:", "uuid") or fhir_type in ("oid", "uuid") or " " in value
+            or value[:1].isspace() or value[-1:].isspace()) and not value.isspace()
 
 
 _STRING_LIKE = PRIMITIVES - BOOLEAN - INTEGERS - NUMBERS
@@ -211,10 +228,11 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
             return "empty-value", f"a {fhir_type} value cannot be empty: leave the property out instead"
         if len(value) > MAX_STRING and fhir_type == "string":  # string's limit alone, as in check_lexical
             return "too-long", f"the {fhir_type} is {len(value)} characters, more than the {MAX_STRING} allowed"
+        if fhir_type in _URI_TYPES and _uri_suspect(fhir_type, value):
+            found = uri_problems(fhir_type, value)
+            if found:
+                return "primitive-format", "\n".join(found)  # one error each (report_primitive)
         if fhir_type in _ANY_TEXT or _COMPILED[fhir_type].fullmatch(value):
-            if fhir_type in _URI_TYPES and value[:4] in ("urn:", "oid:", "uuid"):
-                why = uri_scheme_problem(fhir_type, value)
-                return ("primitive-format", why) if why else None
             return None
         if value.isspace():
             return BLANK, _blank(fhir_type)
@@ -243,7 +261,8 @@ def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, An
     binding asks for a code."""
     defect, why = problem
     if defect != BLANK:
-        sink.error(defect, loc, why)
+        for each in why.split("\n"):  # HL7's uri rules give one error each (uri_problems); a value is shown by repr
+            sink.error(defect, loc, each)
     elif binding is not None and binding.get("strength") == "required":
         sink.error("code-invalid", loc, f"{why}; the element has a required binding, so it needs a code")
     else:

@@ -15,6 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ MIN_QUANTITY, MAX_QUANTITY = _SDC + "minQuantity", _SDC + "maxQuantity"
 UNIT_OPTION = _SD + "questionnaire-unitOption"
 UNIT_VALUE_SET = _SD + "questionnaire-unitValueSet"
 UCUM = "http://unitsofmeasure.org"
+REFERENCE_RESOURCE = _SD + "questionnaire-referenceResource"  # R5 ExtensionDefinitions.EXT_ALLOWEDRESOURCE
 
 # the answer types whose value is compared with minValue/maxValue, and with answerOption values of that type
 _ORDERED = {"Integer", "Decimal", "Date", "DateTime", "Time"}
@@ -246,3 +248,25 @@ def _unit_value_set(sink: Sink, term: Terminology, q_item: Json, value: Json, lo
         shown = value.get("unit") or code
         sink.error("questionnaire", loc, f"the unit {shown!r} ({system}#{code}) is not in the question's unit "
                                          f"value set {url}")
+
+
+def check_reference_answer(sink: Sink, q_item: Json, answer: Json, where: str,
+                           is_resource_type: Callable[[str], bool]) -> None:
+    """A reference question's answer names a type its ``questionnaire-referenceResource`` codes allow, else any
+    resource type (QuestionnaireValidator.validateQuestionnaireResponseItemReference: QUESTIONNAIRE_QR_ITEM_REF_INVALID
+    and _INVALID_GENERAL, run by HL7 only with assumeValidRestReferences). The type is the segment before the last
+    (BaseValidator.extractResourceType), a version's ``/_history/n`` taken off first, where HL7 would read
+    "_history" as the type; a ``#local`` reference or one without a '/' (where HL7 throws) is not judged."""
+    value = answer.get("valueReference")
+    ref = value.get("reference") if isinstance(value, dict) else None
+    if q_item.get("type") != "reference" or not isinstance(ref, str) or ref.startswith("#") or "/" not in ref:
+        return
+    parts = ref.split("/_history/")[0].split("/")
+    rtype = parts[-2] if len(parts) > 1 else ""
+    loc = f"{where}.value.ofType(Reference)"
+    allowed = [v for v in _extensions(q_item, REFERENCE_RESOURCE) if isinstance(v, str)]
+    if allowed and rtype not in allowed:
+        sink.error("questionnaire", loc, f"the resource type {rtype!r} in the reference {ref} is not allowed "
+                                         f"(allowed = {','.join(allowed)})")
+    elif not allowed and not is_resource_type(rtype):
+        sink.error("questionnaire", loc, f"the resource type {rtype!r} in the reference {ref} is not a resource type")

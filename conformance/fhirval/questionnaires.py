@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import decimal_places
-from conformance.fhirval.questionnaire_answers import check_answer, check_occurs
+from conformance.fhirval.questionnaire_answers import check_answer, check_occurs, check_reference_answer
 from conformance.fhirval.questionnaire_options import check_option
 from conformance.fhirval.source import Json, canonical_resource, objects
 
@@ -176,6 +176,9 @@ class _Judge:
             if kind in ("choice", "open-choice") and given:
                 check_option(self.w, q_item, answer, given[0], len(answers), f"{where}.answer[{j}]")
             check_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]", self.w.model.term)
+            if self.w.options.assume_valid_rest_references:
+                check_reference_answer(self.w.sink, q_item, answer, f"{where}.answer[{j}]",
+                                       self.w.model.is_resource_type)
         check_occurs(self.w.sink, q_item, len(answers), where)
 
     def decimal_places(self, q_item: Json, answer: Json, where: str) -> None:

@@ -312,7 +312,9 @@ def _check_entry_full_url(w: Walker, ref: str, relative: bool, loc: str) -> None
             return
         if btype in FULLURL_OPTIONAL and _posted_entry(bundle, frame.resource):
             return
-        w.sink.error("bundle-fullurl", f"{loc}.reference", f"{ref!r} is in a Bundle entry that has no fullUrl")
+        # HL7 reports it on the entry (localResolve: focus.getParentForValidator().getPath()), once per entry
+        w.sink.error("bundle-fullurl", frame.loc.removesuffix(".resource"),
+                     "the entry has no fullUrl, which the references in its resource need")
         if relative:
             w.sink.error("reference-unresolved", f"{loc}.reference",
                          f"the relative reference {ref!r} has nothing to resolve against: its entry has no fullUrl")

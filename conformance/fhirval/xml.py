@@ -303,6 +303,10 @@ class _Converter:
             extra = self.complex(child, "Element", "Element", at[i], value_attr=True)
             if not any(isinstance(c.tag, str) and etree.QName(c).localname == "value" for c in child):
                 extra.pop("value", None)
+            elif self.findings is not None:  # XmlParser: "Undefined element 'value'", dropped (unlike JSON's)
+                extra.pop("value", None)
+                self.findings.undefined.append((at[i], "the element <value> is not allowed: a primitive's value is "
+                                                       "its value attribute"))
             values.append(self.typed(raw, code) if raw is not None else None)
             # {}: neither a value nor content, kept as an empty shadow so that ele-1 judges it (as HL7's ele-1 and
             # TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_VALUEEXT do), not as an empty string of the wrong JSON type

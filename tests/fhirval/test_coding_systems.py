@@ -31,6 +31,11 @@ REFUSED = [
     "http://loinc.org/",
     "https://loinc.org",  # TERMINOLOGY_TX_SYSTEM_HTTPS (NO_HTTPS_LIST)
     "https://terminology.hl7.org/CodeSystem/v3-ActCode",  # https for a system held by http
+    # TERMINOLOGY_TX_SYSTEM_UNKNOWN: under HL7's namespace written https or www (no CodeSystem and no terminology
+    # server has such a URL); TraumaIG's pattern Coding, an error in its qa.txt (publisher 1.8.15)
+    "https://hl7.org/fhir/R4/v3/ActEncounterCode",
+    "https://hl7.org/fhir/administrative-gender",
+    "http://www.hl7.org/fhir/observation-status",
 ]
 
 

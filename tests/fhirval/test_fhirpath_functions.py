@@ -80,3 +80,54 @@ def test_round_without_places_and_string_functions_with_an_empty_argument() -> N
     assert ours("'abc'.replaceMatches('b', 'x')") == ["axc"]
     # several items: funcReplaceMatches gives the first back unreplaced (its else branch)
     assert ours("name.family.replaceMatches('a', 'x')") == ["Beta"]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("(-5.5 'mg').abs() = 5.5 'mg'", [True]),  # HL7: unary minus is 0 - x, and funcAbs takes a Quantity
+    ("(-5).abs()", [5]),
+    ("'1 \\'mo\\''.toQuantity() = 1 month", []),  # a calendar month has no UCUM code in HL7's parser: qtyEqual empty
+    ("1 'a' = 1 year", []),
+    ("1 'wk' = 1 week", [True]),  # a week is UCUM wk there
+])
+def test_quantity_negation_abs_and_calendar_years_and_months(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+def test_fhirpathpy_could_not_negate_a_quantity_and_equated_calendar_months() -> None:
+    with pytest.raises(Exception, match="Unary - can only be applied to a number"):
+        fhirpathpy_evaluate({}, "(-5.5 'mg').abs()")
+    assert fhirpathpy_evaluate({}, "1 'a' = 1 year") == [True]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("@2015.is(Date)", [True]),  # a date literal is a System Date (funcIs) ...
+    ("@2015-02-04 is DateTime", [True]),  # ... and a Date is a DateTime there
+    ("@2015-02-04T10:00.is(Date)", [False]),
+    ("name.is(HumanName)", []),  # funcIs: several items are empty
+    ("name is HumanName", [False]),  # opIs: several items are false
+    ("name.first() is HumanName", [True]),
+])
+def test_is_on_date_literals_and_on_several_items(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+def test_fhirpathpy_typed_date_literals_datetime_and_raised_on_several_items() -> None:
+    assert fhirpathpy_evaluate({}, "@2015.is(Date)") == [False]
+    with pytest.raises(ValueError, match="Expected singleton"):
+        fhirpathpy_evaluate(PATIENT, "Patient.name.is(HumanName)")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("2.0 'cm' * 2.0 'm' = 0.040 'm2'", [True]),  # opTimes through UCUM: cm.m is 0.0001 m2
+    ("4.0 'g' / 2.0 'm' = 2 'g/m'", [True]),
+    ("1.0 'm' / 1.0 'm' = 1 '1'", [True]),
+    ("1 'm' / 0 'm'", []),  # a division UCUM cannot make: nothing
+    ("7 / 2", [Decimal("3.5")]),
+])
+def test_quantities_multiply_and_divide(expression: str, expected: list[Any]) -> None:
+    assert ours(expression) == expected
+
+
+def test_fhirpathpy_multiplied_numbers_only() -> None:
+    with pytest.raises(TypeError):
+        fhirpathpy_evaluate({}, "2.0 'cm' * 2.0 'm'")

@@ -40,8 +40,9 @@ def narrative_errors(inner: str) -> list[tuple[str, str]]:
     '<!--DOCTYPE html-->a',  # XHTML_XHTML_DOCTYPE_ILLEGAL
 ])
 def test_narrative_rule_broken(inner: str) -> None:
-    found = narrative_errors(inner)
-    assert found and set(found) == {("narrative", "Basic.text.div")}
+    found = narrative_errors(inner)  # and txt-1 (an invariant) where htmlChecks() rejects it too
+    assert ("narrative", "Basic.text.div") in found
+    assert set(found) <= {("narrative", "Basic.text.div"), ("invariant", "Basic.text.div")}
 
 
 @pytest.mark.parametrize("inner", [
@@ -99,8 +100,9 @@ def test_narrative_source_control_below_error_is_not_an_error(tmp_path: Path) ->
 def test_an_element_or_attribute_htmlchecks_rejects_is_two_errors_as_hl7() -> None:
     # HL7 reports txt-1 (FHIRPath htmlChecks) and XhtmlValidator's "Invalid element/attribute name" both
     # (fhir-test-cases pat-security-bad-xhtml, ips-htmlrefs-forwards)
-    assert narrative_errors("<script>x</script><p>a</p>") == [("narrative", "Basic.text.div")] * 2
-    assert narrative_errors('<table><tr idref="x"><td>a</td></tr></table>') == [("narrative", "Basic.text.div")] * 2
+    both = [("invariant", "Basic.text.div"), ("narrative", "Basic.text.div")]
+    assert narrative_errors("<script>x</script><p>a</p>") == both
+    assert narrative_errors('<table><tr idref="x"><td>a</td></tr></table>') == both
     assert narrative_errors('<table><tr id="x"><td>a</td></tr></table>') == []
 
 
@@ -115,3 +117,52 @@ def test_each_text_element_holding_a_block_is_one_finding_however_many_there_are
            + "".join(f"<dt>t{i}</dt><dd><p>x</p><ul><li>a</li></ul></dd>" for i in range(200)) + "</dl></div>")
     found = [f for f in structure_problems(etree.fromstring(xml)) if f.startswith("block structure")]
     assert len(found) == 200 and all(f.endswith("<dd>: ul") for f in found)
+
+
+# ---- each of HL7's narrative checks on its own (FHIRPathEngine.checkHtmlNames, XhtmlValidator.validate) ----------
+
+def _messages(inner: str) -> list[tuple[str, str]]:
+    res = {"resourceType": "Basic", "code": {"text": "x"}, "text": {"status": "generated", "div": DIV % inner}}
+    return [(i.defect, i.message) for i in validate_resource(res, base_source()) if i.is_error]
+
+
+def test_an_illegal_element_with_an_illegal_attribute_is_txt1_and_both_names() -> None:
+    """fhir-test-cases list-xhtml-element: txt-1, XHTML_XHTML_Element_Illegal and XHTML_XHTML_Attribute_Illegal."""
+    found = _messages('<object value="1">a</object>')
+    assert [d for d, _ in found] == ["invariant", "narrative", "narrative"]
+    assert "'object'" in found[1][1] and "'value'" in found[2][1]
+
+
+def test_an_event_attribute_is_txt1_and_an_illegal_attribute_name_case_kept() -> None:
+    """list-xhtml-attribute: HL7 names the attribute as written ('onClick') and fails txt-1 as well."""
+    found = _messages('<p onClick="x">a</p>')
+    assert [d for d, _ in found] == ["invariant", "narrative"] and "'onClick'" in found[1][1]
+
+
+def test_unreadable_xhtml_fails_txt1_and_txt2_too() -> None:
+    """list-xhtml-syntax: JsonParser leaves the div's XHTML null, so htmlChecks() fails for both invariants."""
+    found = _messages("<p>a</pa>")
+    assert [d for d, _ in found] == ["narrative", "invariant", "invariant"]
+    assert found[1][1].startswith("txt-1") and found[2][1].startswith("txt-2")
+
+
+def test_a_doctype_in_the_div_is_the_doctype_rule_and_txt1_not_a_parse_error() -> None:
+    """list-xhtml-xxe: XhtmlParser keeps the DOCTYPE; XHTML_XHTML_DOCTYPE_ILLEGAL and checkHtmlNames fail."""
+    found = _messages('\n<!DOCTYPE foo [ <!ENTITY xxe SYSTEM "file://x">]>\n<p>a &xxe;</p>')
+    assert [d for d, _ in found] == ["narrative", "invariant"] and "DOCTYPE" in found[0][1]
+
+
+def test_an_inner_element_in_another_namespace_is_one_namespace_error() -> None:
+    """list-xhtml-wrongns2: checkInnerNS only; htmlChecks() looks at local names, so <p> passes txt-1."""
+    found = _messages('<n:p xmlns:n="http://www.w3.org/1999/xhtmlx">a</n:p>')
+    assert len(found) == 1 and "namespace" in found[0][1]
+
+
+def test_a_style_with_expression_is_allowed_as_in_hl7() -> None:
+    """htmlChecks() and XhtmlValidator allow any style attribute: no rule of HL7's looks inside it."""
+    assert _messages('<p style="width:expression(1)">a</p>') == []
+
+
+def test_empty_narrative_with_an_illegal_element_fails_both_invariants() -> None:
+    """txt-1 and txt-2 are two constraints, each evaluated: an empty <object/> fails both."""
+    assert [d for d, _ in _messages("<object/>")] == ["invariant", "narrative", "invariant"]
