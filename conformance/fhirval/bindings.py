@@ -11,6 +11,7 @@ from conformance.fhirval import tx_issues
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
+from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS
 from conformance.fhirval.terminology_packages import how_to_supply
@@ -77,6 +78,9 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             + how_to_supply(vs_name))
         return
     verdicts = _verdicts(term, vs_name, expansion, type_code, item, codings)
+    if strength == "required":
+        for why in _version_mismatches(term, vs_name, type_code, item):
+            sink.error("code-invalid", loc, why)
     if any(v is True for v in verdicts):
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
@@ -183,6 +187,29 @@ def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]
             and isinstance(c.get("system"), (str, type(None)))}
 
 
+def _version_mismatches(term: Terminology, vs_url: str, type_code: str, item: object) -> list[str]:
+    """A Coding's ``version`` that is not the one every include of its system in the value set pins, the CodeSystem not
+    held (ValueSetValidator.determineVersion: ``cs == null && result != null && !versionCoding.equals(result)``,
+    VALUESET_VALUE_MISMATCH, an error; ProstateCancerSpec's ICD-10-GM 2026 codings against MII's 2025 include,
+    publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
+    the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
+    version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
+    vs = term.value_set(vs_url)
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
+    out = []
+    for (system, _code), version in _versions(type_code, item).items():
+        if system is None or term.code_system(system) is not None:
+            continue
+        named = [inc.get("version") for inc in includes if inc.get("system") == system]
+        pinned = [v for v in named if isinstance(v, str)]
+        if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
+            continue
+        out.append(f"the code system {system} version {pinned[0]!r} in the value set {vs_url}'s include is different "
+                   f"to the one in the value ({version!r})")
+    return out
+
+
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
 
 
@@ -204,7 +231,25 @@ def _verdicts(term: Terminology, vs_url: str, expansion: Expansion, type_code: s
     return [systemless_member(term.value_set(vs_url), code, term.value_set)
             if system is None and type_code == "CodeableConcept"
             else None if system is not None and not term.holds_version(system, versions.get((system, code)))
-            else expansion.contains(system, code) for system, code in codings]
+            else _listed_only(term, system, expansion, code) for system, code in codings]
+
+
+def _listed_only(term: Terminology, system: str | None, expansion: Expansion, code: str) -> bool | None:
+    """A code the value set does not list, of a system nobody here or on HL7's server knows, is not known to be out:
+    ValueSetValidator.inComponent, on a system with no complete (or fragment) CodeSystem, asks the server with the
+    include alone and, the server not knowing the system either (CODESYSTEM_UNSUPPORTED), "takes it at face value":
+    a listed code is in, any other unknown (null: "Unable to check whether code is in value set", a warning). OSIRIS's
+    gene panels (publisher 1.2.23). Systems HL7's server holds (SNOMED CT, LOINC, THO, the core's) stay judged, and
+    a system the value set does not include is out ("system not equals vsi.getSystem(): false")."""
+    verdict = expansion.contains(system, code)
+    if verdict is not False or system is None or expansion.kind(system) != "list":
+        return verdict
+    cs = term.code_system(system)
+    if cs is not None and cs.get("content", "complete") in ("complete", "fragment"):
+        return verdict
+    if system in GRAMMARS or system in OWN_CHECKERS or system.startswith(_SERVER_KNOWN):
+        return verdict
+    return None
 
 
 def _check_max(term: Terminology, max_vs: str, type_code: str, item: object, codings: list[tuple[str | None, str]],
@@ -363,6 +408,8 @@ _CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.h
                   "https://www.hl7.org/fhir/")
 _EXTERNAL = ("http://snomed.info/sct", "http://loinc.org", "http://unitsofmeasure.org",
              "http://www.nlm.nih.gov/research/umls/rxnorm")
+# namespaces whose code systems HL7's terminology server holds (the core's, THO's, the ISO and IETF standards')
+_SERVER_KNOWN = (*_CORE_PREFIXES, "http://terminology.hl7.org/", "urn:ietf:", "urn:iso:", *_EXTERNAL)
 _NO_HTTPS = frozenset({"https://loinc.org", "https://unitsofmeasure.org", "https://snomed.info/sct",
                        "https://www.nlm.nih.gov/research/umls/rxnorm"})
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.snapshot import SnapshotError, apply_differential, path_of
+from conformance.fhirval.snapshot import SnapshotError, apply_differential
+from conformance.fhirval.snapshot_ids import path_of
 from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:

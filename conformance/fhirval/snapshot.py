@@ -29,6 +29,8 @@ import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
+from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut
+from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
 from conformance.fhirval.snapshot_merge import (
     appended,
     extension_slicing,
@@ -53,19 +55,6 @@ class SnapshotError(DefinitionLoadError):
 class NotInBase(SnapshotError):
     """A differential element that matches nothing in the base: HL7's generator reports it ("No match found for
     ... in the generated snapshot") and builds the snapshot without it, so it is one of ``Builder.problems``."""
-
-
-def _segments(element_id: str) -> list[str]:
-    return element_id.split(".")
-
-
-def _name_slice(segment: str) -> tuple[str, str | None]:
-    name, _, slice_name = segment.partition(":")
-    return name, slice_name or None
-
-
-def path_of(element_id: str) -> str:
-    return ".".join(_name_slice(s)[0] for s in _segments(element_id))
 
 
 def _type_name(code: str) -> str:
@@ -137,18 +126,18 @@ class Builder:
 
     def resolve(self, element_id: str) -> int:
         """The index of the element with this id, creating slices/expansions/renames on the way."""
-        segments = _segments(element_id)
-        current = segments[0]
+        parts = segments(element_id)
+        current = parts[0]
         if self.index(current) is None:
             raise self.fail(element_id, f"root {current} does not match the base {self.elements[0]['id']}")
-        for segment in segments[1:]:
+        for segment in parts[1:]:
             current = self.step(current, segment, element_id)
         found = self.index(current)
         assert found is not None
         return found
 
     def step(self, parent_id: str, segment: str, full_id: str) -> str:
-        name, slice_name = _name_slice(segment)
+        name, slice_name = name_slice(segment)
         wanted = f"{parent_id}.{segment}"
         if self.index(wanted) is not None:
             return wanted
@@ -181,9 +170,16 @@ class Builder:
             if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
                 continue
             suffix = name[len(choice_name) :]
-            offered = el.get("type", [])
-            if slice_name and "slicing" in el:  # narrowed to its type slices so far: the base's types are offered
-                offered = (self.base_subtree(str(el_id)) or [el])[0].get("type", [])
+            base_types = (self.base_subtree(str(el_id)) or [el])[0].get("type", [])
+            # narrowed to its type slices so far: the base's types are offered
+            offered = base_types if slice_name and "slicing" in el else el.get("type", [])
+            renamed = set() if slice_name else renamed_types(self.diff_ids, parent_id, choice_name, base_types)
+            if len(renamed) > 1 and suffix in renamed:  # several renamed: a type slicing (snapshot_choices)
+                new_id = self.type_slice(str(el_id), name, [t for t in base_types if _type_name(t["code"]) == suffix])
+                found = self.index(new_id)
+                assert found is not None
+                settle_short_cut(el, self.elements[found])
+                return new_id
             matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
             if not matching:
                 continue
@@ -342,13 +338,15 @@ class Builder:
     # --- merge ---------------------------------------------------------------------------------
 
     def renamed_type_slice(self, target: Json, diff: Json) -> bool:
-        """A renamed choice (``valueCode``) whose differential also states the choice (``value[x]``) itself: HL7's
-        ProfilePathProcessor takes the two as a type slicing (diffsConstrainTypes) and names the renamed one a slice
+        """A renamed choice (``valueCode``), alone or after the choice (``value[x]``) itself: HL7's ProfilePathProcessor
+        takes it as implicit slicing (isImplicitSlicing, then diffsConstrainTypes) and names it a slice
         (``value[x]:valueCode``), so its min is the slice's, neither checked against the choice's min nor lowering
-        it (old SUSHI writes ``value[x]`` min 1, then ``valueCode`` min 0)."""
+        it (old SUSHI writes ``value[x]`` min 1, then ``valueCode`` min 0; QPath's ``eventCoding`` min 0 under
+        MessageDefinition's ``event[x]`` 1..1, no error from publisher 1.1.97); a min above 0 makes the choice
+        required (``elementDefinition.setMin(1)``)."""
         target_id = str(target.get("id"))
         return (target_id.endswith("[x]") and not str(diff.get("path", "")).endswith("[x]")
-                and "sliceName" not in diff and target_id in self.diff_ids)
+                and "sliceName" not in diff)
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
@@ -358,6 +356,8 @@ class Builder:
         self.check_binding(target, diff)
         for key, value in diff.items():
             if key in ("id", "path") or (type_slice and key == "min"):
+                if key == "min" and isinstance(value, int) and value > 0:
+                    target["min"] = 1  # a required type slice makes the choice required (HL7: setMin(1))
                 continue
             if key in APPENDED:
                 if not isinstance(value, list):
@@ -395,61 +395,6 @@ def _slice_counts(sd: Json) -> dict[str, int]:
     return counts
 
 
-def diff_id(diff: Json, slices: dict[str, str]) -> str:
-    """An id for differential elements written without one (older profiles): path + active slices."""
-    if isinstance(diff.get("id"), str):
-        return str(diff["id"])
-    return _path_id(diff, slices)
-
-
-def _path_id(diff: Json, slices: dict[str, str]) -> str:
-    path: str = diff["path"]
-    parts = path.split(".")
-    out = parts[0]
-    for n, part in enumerate(parts[1:], start=1):
-        out += "." + part
-        active = slices.get(".".join(parts[: n + 1]))
-        if active and n < len(parts) - 1:
-            out = active
-    if diff.get("sliceName"):
-        out = f"{out}:{diff['sliceName']}"
-        slices[path] = out
-    return out
-
-
-def _by_path(diff: Json, seen: dict[str, str], loose: set[str]) -> str:
-    """The id HL7's generator gives the element (it matches by path, regenerating ids: setIds): its path under the
-    active slices; an id that is its path stands, but not below a slice written with its slicer's id, nor that."""
-    own, path = diff.get("id"), diff["path"]
-    if isinstance(own, str) and path_of(own) == path:
-        name = diff.get("sliceName")
-        if name and not own.endswith(f":{name}"):
-            loose.add(path)
-            return _path_id(diff, seen)
-        if name:
-            loose.discard(path)
-            seen[path] = own
-        elif own == path and any(path.startswith(p + ".") for p in loose):
-            return _path_id(diff, seen)
-        return own
-    return _path_id(diff, seen)
-
-
-def _names_other_element(diff: Json) -> bool:
-    """Whether the element's id names another element than its path: HL7's generator matches differential
-    elements by path alone (ProfileUtilities.getDiffMatches compares ``getPath()``) and regenerates the ids after
-    (setIds), so fhir-test-cases' ``observation-bp-profile`` (id ``Observation.component:DiastolicBP`` on the path
-    ``Observation.component.code``) patterns the slice's code, not the slice. A choice renamed to its type
-    (``Observation.value[x]`` for ``Observation.valueQuantity``) is the same element."""
-    own = diff.get("id")
-    if not isinstance(own, str):
-        return False
-    named, path = _segments(path_of(own)), _segments(diff["path"])
-    return len(named) != len(path) or any(
-        a != b and not (a.endswith("[x]") and b.startswith(a[:-3]) and b[len(a) - 3:][:1].isupper())
-        for a, b in zip(named, path, strict=True))
-
-
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
     for one that matches nothing in the base (differential.py uses these to judge the differential's order and
@@ -458,7 +403,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     builder = Builder(sd, source)
     slices: dict[str, str] = {}
     seen: dict[str, str] = {}
-    loose: set[str] = set()  # paths of slices written with their slicer's id (_by_path)
+    loose: set[str] = set()  # paths of slices written with their slicer's id (snapshot_ids.by_path)
     landed: list[str | None] = []
     elements = sd.get("differential", {}).get("element", [])
     for diff in elements:
@@ -467,11 +412,11 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     # what the differential says of all slices, given to each (snapshot_preprocess.py); not where ids name other
     # elements than their paths (HL7 renames those first, setIds)
     added: set[int] = set()
-    if not any(_names_other_element(diff) for diff in elements):
+    if not any(names_other_element(diff) for diff in elements):
         elements, added = preprocess(elements)
     for diff in elements:
-        wanted, fallback = diff_id(diff, slices), _by_path(diff, seen, loose)
-        if _names_other_element(diff) or (fallback != wanted and diff.get("id") == diff["path"]):
+        wanted, fallback = diff_id(diff, slices), by_path(diff, seen, loose)
+        if names_other_element(diff) or (fallback != wanted and diff.get("id") == diff["path"]):
             wanted, fallback = fallback, wanted  # HL7's generator goes by the path; the id is the fallback
         try:
             try:

@@ -137,6 +137,10 @@ def _child_names(w: Walker, node: Node | None, ed: Json) -> set[str] | None:
     if len(codes) != 1:
         return None
     tidx = w.model.index(str(next(iter(codes))))
+    if tidx is not None and tidx.sd.get("abstract") is True:
+        # ``contained`` (Resource), sliced by ``code``: HL7 types a name on a type with all its descendants
+        # (FHIRPathEngine.getChildTypesByName, addTypeAndDescendents), so any resource's element will do; not judged
+        return None
     return set(tidx.root.children) if tidx is not None and tidx.root is not None and tidx.root.children else None
 
 

@@ -103,7 +103,14 @@ def test_a_renamed_choice_beside_its_choice_is_a_type_slice_of_its_own_min(tmp_p
     derived = {**profile, "url": EX + "Status2", "name": "Status2", "baseDefinition": EX + "Status",
                "differential": {"element": [{"id": "Parameters", "path": "Parameters"}, {
                    "id": "Parameters.parameter:status.valueCode", "path": "Parameters.parameter.valueCode", "min": 0}]}}
-    assert errors(derived, definitions(tmp_path, profile)) == [("snapshot", "StructureDefinition")]
+    # a renamed choice alone is implicit type slicing too (ProfileUtilities.isImplicitSlicing, since 2019: QPath's
+    # eventCoding 0..1 under event[x] 1..1, publisher 1.1.97, no error; s-fvqa5); a plain element below its base's
+    # min is still refused
+    assert errors(derived, definitions(tmp_path, profile)) == []
+    below = {**derived, "differential": {"element": [{"id": "Parameters", "path": "Parameters"}, {
+        "id": "Parameters.parameter:status.name", "path": "Parameters.parameter.name", "min": 0}]}}
+    (tmp_path / "b").mkdir()
+    assert errors(below, definitions(tmp_path / "b", profile)) == [("snapshot", "StructureDefinition")]
     source = definitions(tmp_path, profile)
     given: dict[str, Any] = {"resourceType": "Parameters", "id": "s", "meta": {"profile": [EX + "Status"]},
                              "parameter": [{"name": "status", "valueCode": "active"}]}

@@ -1,0 +1,77 @@
+"""Which snapshot element a differential element names: ids from paths and active slices (snapshot generation).
+
+HL7's generator matches differential elements by path and regenerates ids after (ProfileUtilities.setIds); older
+profiles write no ids at all. These give the id to look an element up by, and its fallback.
+"""
+
+from __future__ import annotations
+
+from conformance.fhirval.source import Json
+
+
+def segments(element_id: str) -> list[str]:
+    return element_id.split(".")
+
+
+def name_slice(segment: str) -> tuple[str, str | None]:
+    name, _, slice_name = segment.partition(":")
+    return name, slice_name or None
+
+
+def path_of(element_id: str) -> str:
+    return ".".join(name_slice(s)[0] for s in segments(element_id))
+
+
+def diff_id(diff: Json, slices: dict[str, str]) -> str:
+    """An id for differential elements written without one (older profiles): path + active slices."""
+    if isinstance(diff.get("id"), str):
+        return str(diff["id"])
+    return path_id(diff, slices)
+
+
+def path_id(diff: Json, slices: dict[str, str]) -> str:
+    path: str = diff["path"]
+    parts = path.split(".")
+    out = parts[0]
+    for n, part in enumerate(parts[1:], start=1):
+        out += "." + part
+        active = slices.get(".".join(parts[: n + 1]))
+        if active and n < len(parts) - 1:
+            out = active
+    if diff.get("sliceName"):
+        out = f"{out}:{diff['sliceName']}"
+        slices[path] = out
+    return out
+
+
+def by_path(diff: Json, seen: dict[str, str], loose: set[str]) -> str:
+    """The id HL7's generator gives the element (it matches by path, regenerating ids: setIds): its path under the
+    active slices; an id that is its path stands, but not below a slice written with its slicer's id, nor that."""
+    own, path = diff.get("id"), diff["path"]
+    if isinstance(own, str) and path_of(own) == path:
+        name = diff.get("sliceName")
+        if name and not own.endswith(f":{name}"):
+            loose.add(path)
+            return path_id(diff, seen)
+        if name:
+            loose.discard(path)
+            seen[path] = own
+        elif own == path and any(path.startswith(p + ".") for p in loose):
+            return path_id(diff, seen)
+        return own
+    return path_id(diff, seen)
+
+
+def names_other_element(diff: Json) -> bool:
+    """Whether the element's id names another element than its path: HL7's generator matches differential
+    elements by path alone (ProfileUtilities.getDiffMatches compares ``getPath()``) and regenerates the ids after
+    (setIds), so fhir-test-cases' ``observation-bp-profile`` (id ``Observation.component:DiastolicBP`` on the path
+    ``Observation.component.code``) patterns the slice's code, not the slice. A choice renamed to its type
+    (``Observation.value[x]`` for ``Observation.valueQuantity``) is the same element."""
+    own = diff.get("id")
+    if not isinstance(own, str):
+        return False
+    named, path = segments(path_of(own)), segments(diff["path"])
+    return len(named) != len(path) or any(
+        a != b and not (a.endswith("[x]") and b.startswith(a[:-3]) and b[len(a) - 3:][:1].isupper())
+        for a, b in zip(named, path, strict=True))

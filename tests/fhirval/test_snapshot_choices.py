@@ -1,0 +1,64 @@
+"""Several renamed choices of one ``[x]`` element in a differential make a type slicing (snapshot_choices)."""
+
+from __future__ import annotations
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.snapshot import apply_differential
+from tests.fhirval.test_snapshot import make, snap
+
+
+def test_two_renamed_choices_are_type_slices_covering_every_type_so_closed() -> None:
+    # Sehatuk's medication-dispense (IG publisher 1.2.15, no error): medicationCodeableConcept and
+    # medicationReference; HL7's snapshot slices medication[x] by type, both slices min 0, closed
+    sd = make("MedicationDispense",
+              {"path": "MedicationDispense.medicationCodeableConcept", "min": 0, "type": [{"code": "CodeableConcept"}]},
+              {"path": "MedicationDispense.medicationCodeableConcept.text", "min": 1},
+              {"path": "MedicationDispense.medicationReference", "min": 0, "type": [{"code": "Reference"}]})
+    builder, landed = apply_differential(sd, base_source())
+    assert builder.problems == [] and None not in landed
+    els = snap(sd)
+    choice = els["MedicationDispense.medication[x]"]
+    assert choice["min"] == 1 and [t["code"] for t in choice["type"]] == ["CodeableConcept", "Reference"]
+    assert choice["slicing"] == {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                                 "rules": "closed"}
+    concept = els["MedicationDispense.medication[x]:medicationCodeableConcept"]
+    assert concept["min"] == 0 and concept["sliceName"] == "medicationCodeableConcept"
+    assert els["MedicationDispense.medication[x]:medicationCodeableConcept.text"]["min"] == 1
+    assert [t["code"] for t in els["MedicationDispense.medication[x]:medicationReference"]["type"]] == ["Reference"]
+
+
+def test_renamed_choices_leaving_types_unnamed_narrow_the_choice_to_theirs() -> None:
+    # Task.input.value[x] has 50 types; naming two makes two slices of min 0 and, as HL7's validator generates a
+    # snapshot (no newSlicingProcessing), a choice of those two types, closed
+    sd = make("Task",
+              {"path": "Task.input.valueString", "type": [{"code": "string"}], "maxLength": 10},
+              {"path": "Task.input.valueCodeableConcept", "type": [{"code": "CodeableConcept"}]})
+    builder, _ = apply_differential(sd, base_source())
+    assert builder.problems == []
+    els = snap(sd)
+    choice = els["Task.input.value[x]"]
+    assert choice["slicing"]["rules"] == "closed"
+    assert sorted(t["code"] for t in choice["type"]) == ["CodeableConcept", "string"]
+    assert els["Task.input.value[x]:valueString"]["maxLength"] == 10
+    assert els["Task.input.value[x]:valueString"]["min"] == 0
+
+
+def test_one_renamed_choice_still_narrows_in_place() -> None:
+    els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
+    assert [t["code"] for t in els["Observation.value[x]"]["type"]] == ["Quantity"]
+    assert "Observation.value[x]:valueQuantity" not in els
+
+
+def test_one_renamed_choice_is_a_type_slice_so_its_min_is_not_the_choices() -> None:
+    # QPath's MessageDefinition profiles (publisher 1.1.97, no error): ``eventCoding`` 0..1 under ``event[x]`` 1..1;
+    # HL7 takes it as implicit slicing (a slice ``event[x]:eventCoding`` of min 0), the choice stays required
+    sd = make("MessageDefinition", {"path": "MessageDefinition.eventCoding", "min": 0, "type": [{"code": "Coding"}]})
+    builder, _ = apply_differential(sd, base_source())
+    assert builder.problems == []
+    choice = snap(sd)["MessageDefinition.event[x]"]
+    assert choice["min"] == 1 and [t["code"] for t in choice["type"]] == ["Coding"]
+
+
+def test_a_required_renamed_choice_makes_the_choice_required() -> None:
+    els = snap(make("Observation", {"path": "Observation.valueQuantity", "min": 1, "type": [{"code": "Quantity"}]}))
+    assert els["Observation.value[x]"]["min"] == 1
