@@ -84,8 +84,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         for why in _version_mismatches(term, vs_name, type_code, item):
             sink.error("code-invalid", loc, why)
     if any(v is True for v in verdicts):
-        if any(v is None for v in verdicts):
-            _partly_held(tx, term, vs_name, strength, type_code, item, loc, sink, language)
+        _partly_held(tx, term, vs_name, strength, type_code, item, loc, sink, language)
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
     if any(v is None for v in verdicts) and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc,
@@ -138,16 +137,24 @@ def _on_server(tx: TerminologyService | None, term: Terminology, vs_name: str, s
 
 def _partly_held(tx: TerminologyService | None, term: Terminology, vs_name: str, strength: str, type_code: str,
                  item: object, loc: str, sink: Sink, language: str | None) -> None:
-    """A CodeableConcept one of whose codings is in the value set here while another's system is not held: HL7's
-    validateBindingCodeableConcept sends the whole CodeableConcept (checkCodeOnServer), and the server's issues
+    """A CodeableConcept one of whose codings is in the value set here while another's code cannot be looked up
+    here (its system, or version, not held): HL7's validateBindingCodeableConcept sends the whole CodeableConcept
+    with the value set (checkCodeOnServer; the client side cannot judge every coding), and the server's issues
     about the codings not held (an unknown code, a wrong display) stand. Membership stays as judged here (a coding
     is in), so only the issues are kept."""
     value_set = term.value_set(vs_name) if tx is not None and type_code == "CodeableConcept" else None
-    if value_set is None:
+    count = len(as_list(item.get("coding"))) if isinstance(item, dict) else 0
+    if value_set is None or all(_held(term, item, i) or not _coded(item, i) for i in range(count)):
         return
     answer = tx_issues.ask(tx, tx_issues.request(item, True, value_set, language, sink))
     if answer is not None:
         tx_issues.report_issues(answer, loc, sink, strength, judged_here=lambda i: _held(term, item, i))
+
+
+def _coded(concept: object, index: int) -> bool:
+    """Whether the CodeableConcept's coding at ``index`` has a system and a code (what a server can look up)."""
+    coding = as_list(concept.get("coding"))[index] if isinstance(concept, dict) else None
+    return isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str)
 
 
 def _held(term: Terminology, concept: object, index: int) -> bool:
