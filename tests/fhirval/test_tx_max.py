@@ -94,3 +94,25 @@ def test_an_unknown_code_beside_a_coding_in_the_value_set_is_the_servers_error(t
     binding = {"strength": "required", "valueSet": MIXED_VS}
     assert _judge(None, binding, cc) == []
     assert _judge(tmp_path, binding, cc) == [("error", "code-unknown")]
+
+
+def test_a_coding_goes_to_the_maximum_value_set_alone_and_an_unanswerable_one_is_a_warning(tmp_path: Path) -> None:
+    # validateBindingCodedElement: a Coding not in the extensible value set, maxVS present: checkMaxValueSet with
+    # the Coding (NOVALID_10, an error), no NOVALID_13 beside it; an infrastructure class there is NOVALID_9
+    coding = {"system": LOINC, "code": "8867-4"}
+    failed = {"severity": "error", "error": "value set not supported", "class": "VALUESET_UNSUPPORTED"}
+    ask = {"code": coding, "version": "1", **OPTIONS}
+    (tmp_path / "loinc.cache").write_text(_entry({**ask, "url": LOINC_VS}, NOT_IN)
+                                          + _entry({**ask, "url": MAX_VS}, NOT_IN), encoding="utf-8")
+
+    def judged(folder: Path | None) -> list[tuple[str, str]]:
+        term, sink = Terminology(MemorySource(RESOURCES), find_package=False), Sink(display_errors=True)
+        check_binding(term, _extensible(LOINC_VS), "Coding", coding, "Observation.code.coding[0]", sink,
+                      tx=TxCache.load(folder) if folder else None)
+        return [(i.severity, i.defect) for i in sink.issues if i.severity != "information"]
+
+    assert judged(None) == []
+    assert judged(tmp_path) == [("error", "code-invalid")]
+    (tmp_path / "loinc.cache").write_text(_entry({**ask, "url": LOINC_VS}, NOT_IN)
+                                          + _entry({**ask, "url": MAX_VS}, failed), encoding="utf-8")
+    assert judged(tmp_path) == [("warning", "value-set-unknown")]
