@@ -19,8 +19,20 @@ from conformance.fhirval.options import (
     SNOMED_EDITIONS,
     Options,
 )
+from conformance.fhirval.tx_client import server_base
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _server_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--tx-server`` as the URL requests will go to (tx_client.server_base), or a usage error saying why not."""
+    if value is None:
+        return None
+    try:
+        return server_base(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
 
 _FLAGS = (
     click.option("--security-checks", "security_checks", is_flag=True,
@@ -69,9 +81,10 @@ _FLAGS = (
                       "runner, e.g. org.hl7.fhir.validation/src/test/resources/txCache/org.hl7.fhir.validation/"
                       "4.0.1), consulted where no code system or value set held here decides; a request it does "
                       "not hold stays unjudged. Never a network call."),
-    click.option("--tx-server", "tx_server", metavar="URL", default=None,
+    click.option("--tx-server", "tx_server", metavar="URL", default=None, callback=_server_url,
                  help="A FHIR terminology server asked $validate-code where nothing held here (nor --tx-cache) "
-                      "decides (HL7's -tx). Off by default: without it the validator makes no network call."),
+                      "decides (HL7's -tx). Off by default: without it the validator makes no network call. "
+                      "http:// becomes https:// (loopback aside); a URL with credentials is refused."),
     click.option("--sct", "sct", type=click.Choice(sorted(SNOMED_EDITIONS)), default=None,
                  help="The SNOMED CT edition the terminology service is asked in (HL7's -sct; its module id is sent "
                       "as the system-version expansion parameter)."),

@@ -86,7 +86,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     if any(v is True for v in verdicts):
         _partly_held(tx, term, vs_name, strength, type_code, item, loc, sink, language)
         return
-    shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
+    shown = _shown(codings)
     if any(v is None for v in verdicts) and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc,
                                                        sink, language, max_vs):
         return
@@ -113,6 +113,11 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         _inactive_codes(term, vs_name, codings, loc, sink)
 
 
+def _shown(codings: list[tuple[str | None, str]]) -> str:
+    """The codings as messages name them: ``system#code``, or a bare code quoted."""
+    return ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
+
+
 def _on_server(tx: TerminologyService | None, term: Terminology, vs_name: str, strength: str, type_code: str,
                item: object, codings: list[tuple[str | None, str]], loc: str, sink: Sink, language: str | None,
                max_vs: str | None = None) -> bool:
@@ -127,7 +132,7 @@ def _on_server(tx: TerminologyService | None, term: Terminology, vs_name: str, s
     answer = tx_issues.ask(tx, tx_issues.request(item, concept, value_set, language, sink))
     if answer is None:
         return False
-    shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
+    shown = _shown(codings)
     if tx_issues.report_binding(answer, concept, strength, vs_name, shown, loc, sink,
                                 lambda i: concept and _held(term, item, i), has_max=max_vs is not None) \
             and max_vs is not None:

@@ -40,10 +40,12 @@ def _matches(frames: list[Frame], fragment: str) -> int:
 def check(frames: list[Frame], path: str, tcode: str, url: str, loc: str, sink: Sink, for_publication: bool) -> None:
     """``url`` starts with ``#``; ``path`` is the element's definition path."""
     fragment = url[1:]
-    if not fragment or path.lower().endswith("meta.source") or _matches(frames, fragment):
+    if not fragment or _matches(frames, fragment):
         return
     why = f"the URL value {url!r} is invalid because there is no matching target in the resource"
-    if tcode == "canonical" or path in _HARD_PATHS or for_publication:
+    if path.lower().endswith("meta.source"):  # isNotHardErrorPathForInternal, "an exemption for HAPI"
+        (sink.warning if for_publication else sink.info)("reference-unresolved", loc, why)
+    elif tcode == "canonical" or path in _HARD_PATHS or for_publication:
         sink.error("reference-unresolved", loc, why)
     else:
         sink.warning("reference-unresolved", loc, why)

@@ -30,6 +30,7 @@ from conformance.fhirval.tx_service import (
     TxValueSet,
     answer_from,
     canonical_json,
+    text_value,
 )
 
 ENTRY_MARKER = "-" * 85  # TerminologyCache.ENTRY_MARKER
@@ -67,7 +68,7 @@ def request_of(request: dict[str, Any]) -> TxRequest | None:
     codings = code.get("coding") if concept else [code]
     vs: TxValueSet | None = None
     if isinstance(request.get("url"), str):
-        vs = TxValueSet(url=request["url"], version=_flag_text(request.get("version")))
+        vs = TxValueSet(url=request["url"], version=text_value(request.get("version")))
     elif isinstance(request.get("valueSet"), dict):
         vs = TxValueSet(compose=compose_key(request["valueSet"]))
     elif isinstance(request.get("valueSet"), str):  # TerminologyCache.extracted: a large value set by its url
@@ -83,7 +84,7 @@ def expansion_parameters(profile: Any) -> tuple[tuple[str, str], ...]:
     found = profile.get("parameter") if isinstance(profile, dict) else None
     return tuple(sorted((str(p.get("name")), canonical_json({k: v for k, v in p.items() if k != "name"}))
                         for p in (found if isinstance(found, list) else ())
-                        if isinstance(p, dict) and p.get("name") not in _ROUTINE))
+                        if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"] not in _ROUTINE))
 
 
 def compose_key(value_set: dict[str, Any]) -> str:
@@ -94,8 +95,13 @@ def compose_key(value_set: dict[str, Any]) -> str:
     return canonical_json({"compose": value_set.get("compose"), "contains": contains or None})
 
 
-def _flag_text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _text_of(path: Path) -> str:
+    """A cache file's text: unreadable bytes replaced (such an entry then fails to parse and is passed over), an
+    unreadable file read as empty."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _key(request: TxRequest) -> Key:
@@ -117,11 +123,11 @@ class TxCache:
         cache = cls()
         ini = Path(folder) / "servers.ini"
         if ini.is_file():
-            cache.servers = frozenset(line.partition("=")[2].strip() for line in ini.read_text(encoding="utf-8")
-                                      .splitlines() if "=" in line and not line.lstrip().startswith(("[", ";")))
+            cache.servers = frozenset(line.partition("=")[2].strip() for line in _text_of(ini).splitlines()
+                                      if "=" in line and not line.lstrip().startswith(("[", ";")))
         for path in sorted(Path(folder).glob("*.cache")):
-            if not path.name.startswith(".") and path.name != "validation.cache":
-                cache.read(path.read_text(encoding="utf-8"))
+            if not path.name.startswith(".") and path.name != "validation.cache" and path.is_file():
+                cache.read(_text_of(path))
         return cache
 
     def read(self, text: str) -> None:
@@ -131,18 +137,20 @@ class TxCache:
             result = result.strip()
             if not sep or not result.startswith("v:"):
                 continue  # no break, or ``e:`` (the server failed): no answer
-            try:
+            try:  # anything a damaged entry holds passes it over (TerminologyCache: "Error loading entry")
                 request_json = json.loads(request_text)
                 result_json = json.loads(result[2:])
-            except ValueError:
+                request = request_of(request_json) if isinstance(request_json, dict) else None
+                if request is None or not isinstance(result_json, dict):
+                    continue
+                server = result_json.get("server")
+                entry = _Entry(request.language, request.display_warning,
+                               request_json.get("versionFlexible") == "true",
+                               server if isinstance(server, str) else None, answer_from(result_json))
+                key = _key(request)
+            except (ValueError, TypeError, KeyError, RecursionError):
                 continue
-            request = request_of(request_json) if isinstance(request_json, dict) else None
-            if request is None or not isinstance(result_json, dict):
-                continue
-            server = result_json.get("server")
-            entry = _Entry(request.language, request.display_warning, request_json.get("versionFlexible") == "true",
-                           server if isinstance(server, str) else None, answer_from(result_json))
-            self._entries.setdefault(_key(request), []).append(entry)
+            self._entries.setdefault(key, []).append(entry)
             self.size += 1
 
     def validate(self, request: TxRequest) -> TxAnswer | None:

@@ -8,12 +8,14 @@ never makes a network call. The request is the one HL7's validator sends (Termin
 BaseWorkerContext.processValidationResult reads it: ``result``, ``message``, ``display``, the ``issues``
 OperationOutcome, ``x-caused-by-unknown-system`` (CODESYSTEM_UNSUPPORTED, with a version
 CODESYSTEM_UNSUPPORTED_VERSION) and ``cause``. A server that fails, or answers something else than Parameters,
-gives no answer: the code stays unjudged.
+gives HL7's SERVER_ERROR result: a warning that the code was not checked, never a verdict on it.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -66,7 +68,8 @@ def answer_of(out: Any) -> TxAnswer | None:
     if not isinstance(out, dict) or out.get("resourceType") != "Parameters":
         return None
     ok, record, cls = False, {}, "UNKNOWN"
-    for p in out.get("parameter") or ():
+    found = out.get("parameter")
+    for p in found if isinstance(found, list) else ():
         name = p.get("name") if isinstance(p, dict) else None
         if name == "result":
             ok = p.get("valueBoolean") is True
@@ -86,20 +89,93 @@ def answer_of(out: Any) -> TxAnswer | None:
     return answer_from(record)
 
 
-class TxServer:
-    """``$validate-code`` on a FHIR terminology server at ``base`` (one connection pool per validation process)."""
+_MAX_BODY = 4 * 1024 * 1024  # a $validate-code answer is a few KB: past this it is not read
+_DEADLINE = 60.0  # seconds for one request, every phase together (httpx's timeout is per phase)
+_FAILURES_DOWN = 3  # failures in a row after which the server is taken as down for the rest of the process
+_REMEMBERED = 20_000  # answers kept: HL7's client asks a request once (its in-memory TerminologyCache)
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
-    def __init__(self, base: str, client: httpx.Client | None = None, timeout: float = 30.0) -> None:
-        self.base = base.rstrip("/")
-        self._client = client or httpx.Client(timeout=timeout, headers={"Accept": "application/fhir+json"})
+
+def server_base(url: str) -> str:
+    """The base URL requests go to. As HL7's ManagedWebAccess.makeSecureRef, ``http://`` becomes ``https://``
+    (loopback aside, a server the user runs here), so a patient's codes never cross a network in clear text; a
+    URL carrying credentials (``user:secret@``) is refused, as they would be sent in clear and shown in messages."""
+    parsed = httpx.URL(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"a terminology server is an http(s) URL, not {url!r}")
+    if parsed.userinfo:
+        raise ValueError("a terminology server URL cannot carry credentials")
+    if parsed.scheme == "http" and parsed.host not in _LOOPBACK:
+        parsed = parsed.copy_with(scheme="https")
+    return str(parsed).rstrip("/")
+
+
+def failed(why: str) -> TxAnswer:
+    """What a failing server gives: HL7's SERVER_ERROR result (BaseWorkerContext.validateOnServer's catch), a
+    warning that the code was not checked, never a verdict on it."""
+    return TxAnswer(severity="error", message=why, error_class="SERVER_ERROR")
+
+
+class TxServer:
+    """``$validate-code`` on a FHIR terminology server at ``base`` (one connection pool per validation process).
+    Every request is answered: by the server, or, when it fails (unreachable, an HTTP error, more than
+    ``_MAX_BODY`` bytes, past ``_DEADLINE``, a body that is not Parameters), by :func:`failed`. Answers are kept,
+    so a request is sent once; a server that failed ``_FAILURES_DOWN`` times in a row is not asked again."""
+
+    def __init__(self, base: str, client: httpx.Client | None = None, timeout: float = 15.0) -> None:
+        self.base = server_base(base)
+        self._client = client or httpx.Client(timeout=timeout, headers={"Accept": "application/fhir+json"},
+                                              follow_redirects=False)
+        self._answers: dict[TxRequest, TxAnswer] = {}
+        self._failures = 0
+        self._down: str | None = None
+        self._lock = threading.Lock()
 
     def validate(self, request: TxRequest) -> TxAnswer | None:
         if not request.codings:
             return None
+        with self._lock:
+            known, down = self._answers.get(request), self._down
+        if known is not None:
+            return known
+        if down is not None:
+            return failed(down)
+        answer, ok = self._ask(request)
+        with self._lock:
+            self._failures = 0 if ok else self._failures + 1
+            if self._failures >= _FAILURES_DOWN and self._down is None:
+                self._down = f"{answer.message}; the server failed {_FAILURES_DOWN} times in a row and is not " \
+                             f"asked again"
+            if len(self._answers) < _REMEMBERED:
+                self._answers[request] = answer
+        return answer
+
+    def _ask(self, request: TxRequest) -> tuple[TxAnswer, bool]:
+        """The answer, and whether the server gave one."""
         kind = "ValueSet" if request.value_set is not None else "CodeSystem"
+        where = f"the terminology server {self.base}"
+        started = time.monotonic()
         try:
-            response = self._client.post(f"{self.base}/{kind}/$validate-code", json=parameters(request),
-                                         headers={"Content-Type": "application/fhir+json"})
-            return answer_of(response.json()) if response.status_code < 500 else None
-        except (httpx.HTTPError, ValueError):
-            return None  # no answer: unjudged, as without a server
+            with self._client.stream("POST", f"{self.base}/{kind}/$validate-code", json=parameters(request),
+                                     headers={"Content-Type": "application/fhir+json"}) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > _MAX_BODY:
+                        return failed(f"{where} answered more than {_MAX_BODY // 1024 // 1024} MB; the code was "
+                                      f"not checked"), False
+                    if time.monotonic() - started > _DEADLINE:
+                        return failed(f"{where} took more than {_DEADLINE:.0f} s; the code was not checked"), False
+                status = response.status_code
+        except httpx.HTTPError as exc:
+            return failed(f"{where} could not be reached ({type(exc).__name__}); the code was not checked"), False
+        if not 200 <= status < 300:
+            return failed(f"{where} answered HTTP {status}; the code was not checked"), False
+        try:
+            answer = answer_of(json.loads(bytes(body)))
+        except (ValueError, RecursionError):
+            answer = None
+        if answer is None:
+            return failed(f"{where} answered something other than a FHIR Parameters resource; the code was not "
+                          f"checked"), False
+        return answer, True

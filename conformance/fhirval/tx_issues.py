@@ -148,7 +148,7 @@ def report_binding(answer: TxAnswer, concept: bool, strength: str, vs_url: str, 
                 f"(terminology server)"
     if concept and cls == "CODESYSTEM_UNSUPPORTED":
         return False  # "we've already handled the warnings / errors about this"
-    if cls == "NOSERVICE" or (concept and cls in INFRASTRUCTURE):
+    if cls in INFRASTRUCTURE:  # a Coding too: TERMINOLOGY_TX_CONFIRM_4a / _5 (checkCodedElement), never "not in"
         if strength in ("required", "extensible"):  # TERMINOLOGY_TX_CONFIRM_1_CC / _2_CC (a hint with no service)
             (sink.warning if cls != "NOSERVICE" else sink.info)("value-set-unknown", loc, unchecked)
         return False
@@ -186,6 +186,9 @@ def report_code(answer: TxAnswer, concept: bool, shown: str, loc: str, sink: Sin
     """An unbound value judged by the server against its code systems: checkCodeableConcept's general check
     (the issues only), or checkCode for a Coding (its message too, when no issue carries it)."""
     report_issues(answer, loc, sink, None, judged_here=judged_here)
+    if concept and answer.error_class in INFRASTRUCTURE and answer.message and not answer.message_in_issues:
+        sink.warning("code-invalid", loc, f"{answer.message} ({shown}; terminology server)")  # TX_ERROR_CODEABLECONCEPT
+        return
     if concept or not answer.message or answer.message_in_issues:
         return
     text = f"{answer.message} ({shown}; terminology server)"

@@ -108,26 +108,31 @@ class TerminologyService(Protocol):
 
 
 def answer_from(result: dict[str, Any]) -> TxAnswer:
-    """A TxAnswer from HL7's ``v: {...}`` record (TerminologyCache.getCacheEntry) or a Parameters-derived dict."""
+    """A TxAnswer from HL7's ``v: {...}`` record (TerminologyCache.getCacheEntry) or a Parameters-derived dict.
+    Whatever a server or a cache file holds, a part that is not of its type is passed over, never raised on."""
     issues = []
     outcome = result.get("issues")
-    for issue in outcome.get("issue", ()) if isinstance(outcome, dict) else ():
-        if not isinstance(issue, dict):
-            continue
+    for issue in _dicts(outcome.get("issue") if isinstance(outcome, dict) else None):
         found = issue.get("details")
         details: dict[str, Any] = found if isinstance(found, dict) else {}
-        kind = next((c.get("code") for c in details.get("coding", ()) if isinstance(c, dict)
-                     and c.get("system") == TX_ISSUE_TYPE), None)
-        msg_id = next((e.get("valueString") for e in issue.get("extension", ()) if isinstance(e, dict)
-                       and e.get("url") == MESSAGE_ID), None)
-        expression = issue.get("expression") or issue.get("location") or [None]
+        kind = next((text_value(c.get("code")) for c in _dicts(details.get("coding"))
+                     if c.get("system") == TX_ISSUE_TYPE), None)
+        msg_id = next((text_value(e.get("valueString")) for e in _dicts(issue.get("extension"))
+                       if e.get("url") == MESSAGE_ID), None)
+        paths = issue.get("expression") or issue.get("location")
+        expression = text_value(paths[0]) if isinstance(paths, list) and paths else None
         issues.append(TxIssue(str(issue.get("severity", "error")), str(issue.get("code", "processing")), kind,
-                              str(details.get("text", "")), expression[0], msg_id))
-    return TxAnswer(_text(result.get("severity")), _text(result.get("error")), _text(result.get("class")),
-                    _text(result.get("display")), tuple(issues))
+                              str(details.get("text", "")), expression, msg_id))
+    return TxAnswer(text_value(result.get("severity")), text_value(result.get("error")),
+                    text_value(result.get("class")), text_value(result.get("display")), tuple(issues))
 
 
-def _text(value: Any) -> str | None:
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array; nothing for anything else."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def text_value(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 

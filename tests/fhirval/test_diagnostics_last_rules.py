@@ -168,3 +168,16 @@ def test_a_fixed_codeable_concept_is_judged_by_its_text_and_each_coding() -> Non
     pattern = {"coding": [{"system": "http://a", "code": "1"}, {"system": "http://b", "code": "2"}]}
     assert len(differences(pattern, {"coding": [{"system": "http://c", "code": "3"}] * 2}, True)) == 2
     assert differences(pattern, {"coding": pattern["coding"] + [{"code": "x"}], "text": "t"}, True) == []
+
+
+def test_an_unmatched_internal_meta_source_is_a_hint_or_with_for_publication_a_warning() -> None:
+    """InstanceValidator ~3957: Meta.source (isNotHardErrorPathForInternal) is hinted, warned for publication."""
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.options import Options
+    from conformance.fhirval.validate import validate_resource
+
+    patient = {"resourceType": "Patient", "meta": {"source": "#nope"}}
+    for options, severity in ((Options(), "information"), (Options(for_publication=True), "warning")):
+        found = [i.severity for i in validate_resource(patient, base_source(), options=options)
+                 if i.location == "Patient.meta.source"]
+        assert found == [severity]

@@ -53,13 +53,12 @@ def test_a_server_answer_is_read_as_hl7_reads_it(respx_mock: respx.MockRouter) -
 
 
 @respx.mock
-def test_a_failing_server_gives_no_answer(respx_mock: respx.MockRouter) -> None:
+def test_a_failing_server_gives_a_server_error_not_a_verdict(respx_mock: respx.MockRouter) -> None:
     respx_mock.post(f"{BASE}/ValueSet/$validate-code").mock(return_value=httpx.Response(500, text="down"))
     server = TxServer(BASE)
     request = TxRequest((TxCoding(LOINC, "2339-0"),), value_set=TxValueSet("http://x.org/vs", "1"))
-    assert server.validate(request) is None
-    respx_mock.post(f"{BASE}/ValueSet/$validate-code").mock(side_effect=httpx.ConnectError("refused"))
-    assert server.validate(request) is None
+    answer = server.validate(request)
+    assert answer is not None and answer.error_class == "SERVER_ERROR" and "HTTP 500" in (answer.message or "")
 
 
 def test_parameters_and_results() -> None:
