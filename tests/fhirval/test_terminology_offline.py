@@ -186,3 +186,24 @@ def test_a_coding_answer_is_in_the_questions_answer_value_set() -> None:
     assert answered({"display": "a man"}) == []  # no code: not judged here
     not_held = {"type": "open-choice", "answerValueSet": "https://conformance.example/vs/not-held"}
     assert answered({"system": gender, "code": "man"}, not_held) == []
+
+
+def test_a_pattern_codeable_concepts_code_in_a_profile_is_judged_as_an_instances() -> None:
+    # InstanceValidator walks a StructureDefinition's elements as any instance's: pattern[x] is a CodeableConcept
+    # with no binding, so checkCodeableConcept's general check sends it to the server, which answers "Unknown
+    # code" (an error). HL7's own record: LifestyleMedicine 0.1.0's package/other/validation-oo.json has exactly
+    # these errors for SNOMED 52087000 and LOINC 103211-4 (its qa.txt is of a later build, after the fix).
+    def profile(system: str, code: str) -> dict[str, Any]:
+        return {"resourceType": "StructureDefinition", "url": "https://conformance.example/sd/obs",
+                "name": "Obs", "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+                "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation", "derivation": "constraint",
+                "differential": {"element": [{"id": "Observation", "path": "Observation"},
+                                             {"id": "Observation.code", "path": "Observation.code",
+                                              "patternCodeableConcept": {"coding": [{"system": system,
+                                                                                     "code": code}]}}]}}
+
+    loc = "StructureDefinition.differential.element[1].pattern.ofType(CodeableConcept).coding[0]"
+    assert [e for e in _errors(profile(SCT, "52087000")) if e[0] == "code-unknown"] == [("code-unknown", loc)]
+    assert [e for e in _errors(profile("http://loinc.org", "103211-4")) if e[0] == "code-unknown"] \
+        == [("code-unknown", loc)]
+    assert _errors(profile(SCT, "52087004")) == [] and _errors(profile("http://loinc.org", "103211-9")) == []
