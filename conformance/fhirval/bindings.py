@@ -14,7 +14,7 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
-from conformance.fhirval.terminology_grammars import GRAMMARS
+from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.terminology_readings import display_matches, systemless_member, value_set_display
 from conformance.fhirval.tx_service import TerminologyService
@@ -380,6 +380,8 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
         sink.info("code-system-unknown", loc, f"{system} version {version} is not held locally: the code was not "
                                               f"checked")
         return
+    if isinstance(version, str) and system in SERVER_SIDE:
+        return  # a SNOMED CT / LOINC release HL7's server may not hold (UNKNOWN_CODESYSTEM_VERSION): not judged
     known = term.code_in_system(system, code)
     if known is False:  # v2-0203's NN + country codes answer None there (Terminology.code_in_system)
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
@@ -398,6 +400,8 @@ def binding_checked(term: Terminology, binding: Json | None) -> bool:
 
 def decides(term: Terminology, system: str, code: str, version: str | None) -> bool:
     """Whether the terminology held here can tell if the code is in its system (at the version named)."""
+    if version is not None and system in SERVER_SIDE:
+        return False  # a release named that only the server can say it holds
     return (version is None or term.holds_version(system, version)) and term.code_in_system(system, code) is not None
 
 

@@ -107,6 +107,12 @@ GRAMMARS: dict[str, Callable[[str], bool | None]] = {
     LOINC: loinc_code,
 }
 
+# Judged here by their identifiers' form only; HL7's validator asks its terminology server, which holds some of
+# their editions / releases: a version named that the server does not hold leaves the code unjudged there
+# (UNKNOWN_CODESYSTEM_VERSION; a ValueSet's listed codes then only warnings), so a code at a pinned version is not
+# judged here.
+SERVER_SIDE = frozenset({SNOMED_CT, LOINC})
+
 
 def judge(system: str, code: str) -> bool | None:
     """Whether ``code`` belongs to the grammar-defined ``system``; None for any other system."""

@@ -186,3 +186,42 @@ def test_a_coding_answer_is_in_the_questions_answer_value_set() -> None:
     assert answered({"display": "a man"}) == []  # no code: not judged here
     not_held = {"type": "open-choice", "answerValueSet": "https://conformance.example/vs/not-held"}
     assert answered({"system": gender, "code": "man"}, not_held) == []
+
+
+def test_a_pattern_codeable_concepts_code_in_a_profile_is_judged_as_an_instances() -> None:
+    # InstanceValidator walks a StructureDefinition's elements as any instance's: pattern[x] is a CodeableConcept
+    # with no binding, so checkCodeableConcept's general check sends it to the server, which answers "Unknown
+    # code" (an error). HL7's own record: LifestyleMedicine 0.1.0's package/other/validation-oo.json has exactly
+    # these errors for SNOMED 52087000 and LOINC 103211-4 (its qa.txt is of a later build, after the fix).
+    def profile(system: str, code: str) -> dict[str, Any]:
+        return {"resourceType": "StructureDefinition", "url": "https://conformance.example/sd/obs",
+                "name": "Obs", "status": "draft", "kind": "resource", "abstract": False, "type": "Observation",
+                "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation", "derivation": "constraint",
+                "differential": {"element": [{"id": "Observation", "path": "Observation"},
+                                             {"id": "Observation.code", "path": "Observation.code",
+                                              "patternCodeableConcept": {"coding": [{"system": system,
+                                                                                     "code": code}]}}]}}
+
+    loc = "StructureDefinition.differential.element[1].pattern.ofType(CodeableConcept).coding[0]"
+    assert [e for e in _errors(profile(SCT, "52087000")) if e[0] == "code-unknown"] == [("code-unknown", loc)]
+    assert [e for e in _errors(profile("http://loinc.org", "103211-4")) if e[0] == "code-unknown"] \
+        == [("code-unknown", loc)]
+    assert _errors(profile(SCT, "52087004")) == [] and _errors(profile("http://loinc.org", "103211-9")) == []
+
+
+def test_a_snomed_or_loinc_code_at_a_pinned_release_is_left_to_the_server() -> None:
+    # HL7's server holds some SNOMED CT editions / LOINC releases; one it does not hold leaves the code unjudged:
+    # UNKNOWN_CODESYSTEM_VERSION, and a ValueSet include's codes only warnings (Trauma 1.8.15's qa.txt for
+    # 'RecapProcedure' at http://snomed.info/sct/version/2025-02-01). Without a version the form still decides.
+    def vs(version: str | None) -> dict[str, Any]:
+        inc: dict[str, Any] = {"system": SCT, "concept": [{"code": "65653002"}, {"code": "RecapProcedure"}]}
+        if version is not None:
+            inc["version"] = version
+        return {"resourceType": "ValueSet", "url": "https://conformance.example/vs/v", "status": "active",
+                "compose": {"include": [inc]}}
+
+    assert _errors(vs(None)) == [("code-unknown", "ValueSet.compose.include[0].concept[1]")]
+    assert _errors(vs("http://snomed.info/sct/version/2025-02-01")) == []
+    obs = _observation("404684003x")
+    obs["code"]["coding"][0]["version"] = "http://snomed.info/sct/900000000000207008/version/20250201"
+    assert _errors(obs) == []
