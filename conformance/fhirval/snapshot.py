@@ -29,7 +29,7 @@ import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
-from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut
+from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut, settle_type_slicings
 from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
 from conformance.fhirval.snapshot_merge import (
     appended,
@@ -405,6 +405,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     seen: dict[str, str] = {}
     loose: set[str] = set()  # paths of slices written with their slicer's id (snapshot_ids.by_path)
     landed: list[str | None] = []
+    placed: dict[str, Json] = {}  # the differential element merged onto each element id
     elements = sd.get("differential", {}).get("element", [])
     for diff in elements:
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
@@ -430,8 +431,10 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
             landed += [] if id(diff) in added else [None]
             continue
         builder.merge(i, diff)
+        placed[str(builder.elements[i].get("id"))] = diff
         landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
     raise_to_slice_mins(builder.elements, builder.auto_sliced)
+    settle_type_slicings(builder.elements, builder.base_elements, placed)
     return builder, landed
 
 
