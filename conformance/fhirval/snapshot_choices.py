@@ -1,4 +1,4 @@
-"""A choice element sliced by type (snapshot generation): renamed choices as type slices, and how HL7 settles the slicing.
+"""A choice sliced by type (snapshot generation): renamed choices as type slices; how HL7 settles the slicing.
 
 A differential that names ``MedicationDispense.medicationCodeableConcept`` and ``medicationReference`` (UAE's
 Sehatuk core, Task's ``input.valueHumanName`` / ``valueAddress``...) constrains each type of ``medication[x]``
