@@ -237,10 +237,13 @@ class Builder:
         head.pop("slicing", None)
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
         base_sliced = any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)
-        unstated = unsliced_id not in self.diff_ids if base_sliced else "slicing" not in self.elements[i]
+        # sliced already (by the base, or by the datatype expanded here: R5's ``Address.extension``), the slicing is
+        # the generator's unless the differential states the element (processPathWithSlicedBaseDefault)
+        unstated = "slicing" not in self.elements[i] or unsliced_id not in self.diff_ids
         if resliced is None and unstated:
             self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
-            if not base_sliced and self.elements[i]["path"].endswith((".extension", ".modifierExtension")):
+            if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
+                                                                                        ".modifierExtension")):
                 self.elements[i]["slicing"] = extension_slicing()
         if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0

@@ -85,3 +85,14 @@ def test_extension_slices_without_slicing_get_hl7s_slicing_and_their_mins_sum() 
     assert els["Patient.extension"]["min"] == 2
     stated = snapshot(sd(A, FHIR + "Patient", slicer(), ext_slice("mn", MAIDEN_NAME, min=1)))
     assert stated["Patient.extension"]["min"] == 0  # slicing the profile states: HL7 only tells (a message)
+
+
+def test_a_mandatory_slice_of_a_datatypes_own_extension_slicing_makes_the_extension_required() -> None:
+    """R4's Address snapshot slices ``Address.extension`` itself; a differential that only adds a slice leaves that
+    slicing to the generator (processPathWithSlicedBaseDefault: a first match with a slice name and no slicing,
+    ``SNAPSHOT_auto_added_slicing``), so the slices' summed min raises it (HL7 tests t14, t34, t35)."""
+    address = "Patient.address.extension"
+    els = snapshot(sd(A, FHIR + "Patient", {"id": f"{address}:d", "path": address, "sliceName": "d", "min": 1,
+                                            "type": [{"code": "Extension", "profile": [DISABILITY]}]}))
+    assert els[address]["min"] == 1 and els[address]["slicing"]["discriminator"] == SLICING["discriminator"]
+    assert els[f"{address}:d"]["min"] == 1
