@@ -84,6 +84,7 @@ class Builder:
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
+        self.merged: set[str] = set()  # ids a differential element has been merged onto (one may have no id)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -239,7 +240,7 @@ class Builder:
         base_sliced = any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)
         # sliced already (by the base, or by the datatype expanded here: R5's ``Address.extension``), the slicing is
         # the generator's unless the differential states the element (processPathWithSlicedBaseDefault)
-        unstated = "slicing" not in self.elements[i] or unsliced_id not in self.diff_ids
+        unstated = "slicing" not in self.elements[i] or not ({unsliced_id} & (self.diff_ids | self.merged))
         if resliced is None and unstated:
             self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
             if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
@@ -353,6 +354,7 @@ class Builder:
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
+        self.merged.add(str(target.get("id")))
         type_slice = self.renamed_type_slice(target, diff)
         if not type_slice:
             self.check_cardinality(target, diff)

@@ -169,13 +169,28 @@ def _official(name: str) -> list[dict[str, Any]]:
     ]
 
 
+def _sub_extension_mins(elements: list[dict[str, Any]]) -> int:
+    return sum(int(e.get("min") or 0) for e in elements if str(e.get("id", "")).startswith("Extension.extension:")
+               and "." not in str(e["id"])[len("Extension.extension:"):])
+
+
 def test_all_393_official_extensions_regenerate_exactly() -> None:
+    """Exactly, but for one rule of HL7's current generator that 4.0.1's predates: a complex extension's
+    ``Extension.extension``, sliced by Extension's own snapshot and not restated by the differential, is slicing the
+    generator added (ProfilePathProcessor.processPathWithSlicedBaseDefault: ``SNAPSHOT_auto_added_slicing``), so its
+    min rises to its slices' summed min (ProfileUtilities.generateSnapshot, ``setMin(count)``; HL7's generator test
+    complex-extension2 expects it). 25 of the 393 have mandatory sub-extensions; 4.0.1 published 0."""
     sds = _official("extension-definitions.json")
     source = LayeredSource([base_source()])
     assert len(sds) == 393
+    raised = 0
     for sd in sds:
         generated = generate_snapshot(sd, source)["snapshot"]["element"]
-        assert differences(generated, sd["snapshot"]["element"]) == [], sd["url"]
+        found = differences(generated, sd["snapshot"]["element"])
+        newer = ("Extension.extension", "min", _sub_extension_mins(generated), 0)
+        raised += found == [newer]
+        assert found in ([], [newer]), sd["url"]
+    assert raised == 25
 
 
 # Profiles in profiles-others.json whose published snapshot we do not reproduce, and why.

@@ -96,3 +96,9 @@ def test_a_mandatory_slice_of_a_datatypes_own_extension_slicing_makes_the_extens
                                             "type": [{"code": "Extension", "profile": [DISABILITY]}]}))
     assert els[address]["min"] == 1 and els[address]["slicing"]["discriminator"] == SLICING["discriminator"]
     assert els[f"{address}:d"]["min"] == 1
+    # the differential stating that element (an element without an id, as HL7's document-structure writes them)
+    # makes the slicing the profile's: only a message, the min stays (ProfileUtilities.generateSnapshot)
+    stated = snapshot(sd(A, FHIR + "Patient", {"path": address, "slicing": SLICING},
+                         {"path": address, "sliceName": "d", "min": 1,
+                          "type": [{"code": "Extension", "profile": [DISABILITY]}]}))
+    assert stated[address]["min"] == 0 and stated[f"{address}:d"]["min"] == 1
