@@ -241,6 +241,8 @@ class Builder:
         # sliced already (by the base, or by the datatype expanded here: R5's ``Address.extension``), the slicing is
         # the generator's unless the differential states the element (processPathWithSlicedBaseDefault)
         unstated = "slicing" not in self.elements[i] or not ({unsliced_id} & (self.diff_ids | self.merged))
+        # and a slice of it is added to that slicing: its extension definition's root caps its max (slice_cardinality)
+        pre_sliced = base_sliced or ("slicing" in self.elements[i] and unstated)
         if resliced is None and unstated:
             self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
             if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
@@ -249,7 +251,7 @@ class Builder:
         if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
-        self.slicer_max[new_id] = None if base_sliced or resliced is not None else self.elements[i].get("max")
+        self.slicer_max[new_id] = None if pre_sliced or resliced is not None else self.elements[i].get("max")
         head["sliceName"] = new_id.rsplit(":", 1)[1]
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]

@@ -102,3 +102,18 @@ def test_a_mandatory_slice_of_a_datatypes_own_extension_slicing_makes_the_extens
                          {"path": address, "sliceName": "d", "min": 1,
                           "type": [{"code": "Extension", "profile": [DISABILITY]}]}))
     assert stated[address]["min"] == 0 and stated[f"{address}:d"]["min"] == 1
+
+
+def test_a_slice_of_a_datatypes_extension_slicing_does_not_repeat_when_its_definition_does_not() -> None:
+    """The slicing of R4's ``Address.extension`` is the base's to HL7 (processPathWithSlicedBaseDefault): a
+    geolocation slice (root 0..1) stays 0..1 whatever max the differential gives it (``!edt.repeats()``; HL7 tests
+    org2a, org2b), so a second geolocation in one address breaks the slice."""
+    address, geo = "Patient.address.extension", FHIR + "geolocation"
+    profile = sd(A, FHIR + "Patient", {"id": f"{address}:geo", "path": address, "sliceName": "geo", "max": "*",
+                                       "type": [{"code": "Extension", "profile": [geo]}]})
+    assert snapshot(profile)[f"{address}:geo"]["max"] == "1"
+    ext = {"url": geo, "extension": [{"url": "latitude", "valueDecimal": 1.5}, {"url": "longitude", "valueDecimal": 2}]}
+    patient = {"resourceType": "Patient", "meta": {"profile": [A]}, "address": [{"extension": [ext, ext]}]}
+    source = LayeredSource([base_source(), MemorySource([profile])])
+    found = [f"{i.defect} {i.location}" for i in validate_resource(patient, source) if i.is_error]
+    assert found == ["slice-max Patient.address[0].extension"]
