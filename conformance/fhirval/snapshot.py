@@ -279,6 +279,12 @@ class Builder:
             # ProfilePathProcessor copies from ``cursors.base`` (resolveContentReference)
             children = [e for e in self.base_elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
             root_path, root_id = target, target
+            # walked into, the element is the referenced one's kind: ProfileUtilities.replaceFromContentReference
+            # drops the reference and copies its target's types (BackboneElement), as HL7's snapshot has it
+            referenced = next((e for e in self.base_elements if e.get("id") == target), None)
+            if referenced is not None and referenced.get("type") and children:
+                el.pop("contentReference")
+                el["type"] = copy.deepcopy(referenced["type"])
         else:
             types = el.get("type", [])
             if not types:
