@@ -8,6 +8,7 @@ in terminology.py; UCUM and the BCP tags are judged by their grammars (terminolo
 from __future__ import annotations
 
 from conformance.fhirval import tx_issues
+from conformance.fhirval.coding_systems import SERVER_KNOWN, system_problem
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
@@ -70,7 +71,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             f"set {max_vs}")
         return
     expansion = term.expand(vs_name)
-    if expansion is None and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc, sink, language):
+    if expansion is None and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc, sink, language,
+                                        max_vs):
         return
     if expansion is None:
         sink.info("value-set-unknown", loc, f"the value set {vs_name} is not held locally: "
@@ -82,10 +84,11 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         for why in _version_mismatches(term, vs_name, type_code, item):
             sink.error("code-invalid", loc, why)
     if any(v is True for v in verdicts):
+        _partly_held(tx, term, vs_name, strength, type_code, item, loc, sink, language)
         return
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
     if any(v is None for v in verdicts) and _on_server(tx, term, vs_name, strength, type_code, item, codings, loc,
-                                                       sink, language):
+                                                       sink, language, max_vs):
         return
     if any(v is None for v in verdicts):
         sink.info("code-system-unknown", loc, f"{shown}: cannot be checked locally against the {strength} value set "
@@ -104,17 +107,19 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         sink.warning("binding-extensible", loc, message)
         _inactive_codes(term, vs_name, codings, loc, sink)
         if max_vs is not None:
-            _check_max(term, max_vs, type_code, item, codings, shown, loc, sink)
+            _check_max(term, max_vs, type_code, item, codings, shown, loc, sink, tx, language)
     else:
         sink.warning("binding-preferred", loc, message)
         _inactive_codes(term, vs_name, codings, loc, sink)
 
 
 def _on_server(tx: TerminologyService | None, term: Terminology, vs_name: str, strength: str, type_code: str,
-               item: object, codings: list[tuple[str | None, str]], loc: str, sink: Sink, language: str | None) -> bool:
+               item: object, codings: list[tuple[str | None, str]], loc: str, sink: Sink, language: str | None,
+               max_vs: str | None = None) -> bool:
     """Whether the terminology service answered for a binding the terminology held here cannot decide (its answer
-    then reported). Only a value set held here is sent, as HL7's validator sends the one it resolved; a Quantity's
-    unit is not (HL7 judges units by UCUM)."""
+    then reported, and the maximum value set judged where HL7 goes on to checkMaxValueSet). Only a value set held
+    here is sent, as HL7's validator sends the one it resolved; a Quantity's unit is not (HL7 judges units by
+    UCUM)."""
     value_set = term.value_set(vs_name) if tx is not None and type_code not in QUANTITY_TYPES else None
     if value_set is None:
         return False
@@ -123,9 +128,33 @@ def _on_server(tx: TerminologyService | None, term: Terminology, vs_name: str, s
     if answer is None:
         return False
     shown = ", ".join(f"{s}#{c}" if s else repr(c) for s, c in codings)
-    tx_issues.report_binding(answer, concept, strength, vs_name, shown, loc, sink,
-                             lambda i: concept and _held(term, item, i))
+    if tx_issues.report_binding(answer, concept, strength, vs_name, shown, loc, sink,
+                                lambda i: concept and _held(term, item, i), has_max=max_vs is not None) \
+            and max_vs is not None:
+        _check_max(term, max_vs, type_code, item, codings, shown, loc, sink, tx, language)
     return True
+
+
+def _partly_held(tx: TerminologyService | None, term: Terminology, vs_name: str, strength: str, type_code: str,
+                 item: object, loc: str, sink: Sink, language: str | None) -> None:
+    """A CodeableConcept one of whose codings is in the value set here while another's code cannot be looked up
+    here (its system, or version, not held): HL7's validateBindingCodeableConcept sends the whole CodeableConcept
+    with the value set (checkCodeOnServer; the client side cannot judge every coding), and the server's issues
+    about the codings not held (an unknown code, a wrong display) stand. Membership stays as judged here (a coding
+    is in), so only the issues are kept."""
+    value_set = term.value_set(vs_name) if tx is not None and type_code == "CodeableConcept" else None
+    count = len(as_list(item.get("coding"))) if isinstance(item, dict) else 0
+    if value_set is None or all(_held(term, item, i) or not _coded(item, i) for i in range(count)):
+        return
+    answer = tx_issues.ask(tx, tx_issues.request(item, True, value_set, language, sink))
+    if answer is not None:
+        tx_issues.report_issues(answer, loc, sink, strength, judged_here=lambda i: _held(term, item, i))
+
+
+def _coded(concept: object, index: int) -> bool:
+    """Whether the CodeableConcept's coding at ``index`` has a system and a code (what a server can look up)."""
+    coding = as_list(concept.get("coding"))[index] if isinstance(concept, dict) else None
+    return isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str)
 
 
 def _held(term: Terminology, concept: object, index: int) -> bool:
@@ -247,26 +276,35 @@ def _listed_only(term: Terminology, system: str | None, expansion: Expansion, co
     cs = term.code_system(system)
     if cs is not None and cs.get("content", "complete") in ("complete", "fragment"):
         return verdict
-    if system in GRAMMARS or system in OWN_CHECKERS or system.startswith(_SERVER_KNOWN):
+    if system in GRAMMARS or system in OWN_CHECKERS or system.startswith(SERVER_KNOWN):
         return verdict
     return None
 
 
 def _check_max(term: Terminology, max_vs: str, type_code: str, item: object, codings: list[tuple[str | None, str]],
-               shown: str, loc: str, sink: Sink) -> None:
+               shown: str, loc: str, sink: Sink, tx: TerminologyService | None = None,
+               language: str | None = None) -> None:
     """Codes outside an extensible binding's value set must still be in its maximum value set:
-    InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). A maximum value set not
-    held here, or a code whose system is not held, is not judged."""
+    InstanceValidator.checkMaxValueSet (TERMINOLOGY_TX_NOVALID_8 / _10 / _11, errors). What the terminology held
+    here cannot decide (a maximum value set it cannot expand, a code whose system is not held) goes to ``tx``
+    with the maximum value set, as checkMaxValueSet's checkCodeOnServer; without an answer it is not judged."""
+    value_set = term.value_set(max_vs) if tx is not None and type_code not in QUANTITY_TYPES else None
     expansion = term.expand(max_vs)
     if expansion is None and term.names_code_system_only(max_vs):  # checkMaxValueSet: _VALUESET_NOTFOUND_CS
         sink.error("code-invalid", loc, f"the maximum value set names the CodeSystem {max_vs} where a ValueSet "
                                         f"belongs")
         return
+    verdicts = _verdicts(term, max_vs, expansion, type_code, item, codings) if expansion is not None else [None]
+    if value_set is not None and not any(v is True for v in verdicts) and any(v is None for v in verdicts):
+        concept = type_code == "CodeableConcept"
+        answer = tx_issues.ask(tx, tx_issues.request(item, concept, value_set, language, sink))
+        if answer is not None:
+            tx_issues.report_max(answer, max_vs, shown, loc, sink, lambda i: concept and _held(term, item, i))
+            return
     if expansion is None:
         sink.info("value-set-unknown", loc, f"the maximum value set {max_vs} is not held locally: not checked"
                                             + how_to_supply(max_vs))
         return
-    verdicts = _verdicts(term, max_vs, expansion, type_code, item, codings)
     if all(v is False for v in verdicts):
         sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
                                         "allows other codes only within it)")
@@ -318,7 +356,7 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a CodeSystem supplement "
                                                          f"(it adds to another code system), not a code system")
             return
-        wrong = _system_problem(term, system) if system_form else None
+        wrong = system_problem(term, system) if system_form else None
         if wrong is not None:
             sink.error("coding-system", f"{loc}.system", wrong)
             return
@@ -404,42 +442,6 @@ def _check_display(term: Terminology, system: str, code: str, display: str, loc:
                  + (f" (in the language {language})" if language else ""))
 
 
-_CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.hl7.org/fhir/",
-                  "https://www.hl7.org/fhir/")
-_EXTERNAL = ("http://snomed.info/sct", "http://loinc.org", "http://unitsofmeasure.org",
-             "http://www.nlm.nih.gov/research/umls/rxnorm")
-# namespaces whose code systems HL7's terminology server holds (the core's, THO's, the ISO and IETF standards')
-_SERVER_KNOWN = (*_CORE_PREFIXES, "http://terminology.hl7.org/", "urn:ietf:", "urn:iso:", *_EXTERNAL)
-_NO_HTTPS = frozenset({"https://loinc.org", "https://unitsofmeasure.org", "https://snomed.info/sct",
-                       "https://www.nlm.nih.gov/research/umls/rxnorm"})
-
-
-def _system_problem(term: Terminology, system: str) -> str | None:
-    """What is wrong with a Coding.system no CodeSystem held here answers for, as InstanceValidator.checkCode says
-    (errors there): a build.fhir.org page (TERMINOLOGY_TX_SYSTEM_WRONG_BUILD), a page of the FHIR specification
-    (``.html``, _WRONG_HTML), SNOMED CT, LOINC, UCUM or RxNorm with something after their URI (_INVALID), and
-    ``https`` for a system known by ``http`` (_HTTPS). Not judged: a core-namespace system R4 does not define
-    (TERMINOLOGY_TX_SYSTEM_UNKNOWN is reached only when no terminology server supports it, and HL7's runs have one
-    that knows later versions' core systems), nor an IG's own; but one written ``https://`` or ``www.`` no CodeSystem
-    and no server has, so HL7's checkCode says TERMINOLOGY_TX_SYSTEM_UNKNOWN (TraumaIG's pattern Coding
-    ``https://hl7.org/fhir/R4/v3/ActEncounterCode``, publisher 1.8.15)."""
-    if term.code_system(system) is not None:
-        return None
-    if system.startswith(("http://build.fhir.org", "https://build.fhir.org")):
-        return f"{system} is a page of the FHIR build, not a code system"
-    if system.startswith(_CORE_PREFIXES):
-        if system.endswith(".html"):
-            return f"{system} is a page of the FHIR specification, not a code system"
-        if not system.startswith("http://hl7.org/"):  # HL7 names its code systems http://hl7.org/fhir/...: none
-            return f"unknown code system {system} (HL7's code systems are http://hl7.org/fhir/..., never https or www)"
-        return None
-    if any(system.startswith(e) and system != e for e in _EXTERNAL):
-        return f"{system} is not a valid code system URI ({next(e for e in _EXTERNAL if system.startswith(e))} is)"
-    if system in _NO_HTTPS or (system.startswith("https:") and term.code_system("http:" + system[6:]) is not None):
-        return f"{system}: the code system's URI is http:{system[6:]} (http, not https)"
-    return None
-
-
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity"})
 # the Quantity types whose system and code HL7's validator judges: InstanceValidator.checkChildByDefinition calls
 # checkQuantity for the type "Quantity" alone (SimpleQuantity and MoneyQuantity are profiles of it); an Age,
@@ -459,7 +461,7 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
     if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str) \
             or ":" not in system:
         return
-    wrong = _system_problem(term, system) if checks_system_form(term, binding, False) else None
+    wrong = system_problem(term, system) if checks_system_form(term, binding, False) else None
     if wrong is not None:
         sink.error("coding-system", f"{loc}.system", wrong)
         return

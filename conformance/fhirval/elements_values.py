@@ -12,44 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, internal_urls, references, text_links, type_profiles, value_presence
-from conformance.fhirval.attachments import check_attachment
-from conformance.fhirval.bindings import (
-    BOUND_TYPES,
-    QUANTITY_TYPES,
-    check_binding,
-    check_coding,
-    check_concept,
-    check_quantity,
-)
-from conformance.fhirval.bounds import check_bounds, check_text_rules
+from conformance.fhirval import extensions, type_profiles, value_judge, value_presence
+from conformance.fhirval.bounds import check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
-from conformance.fhirval.identifiers import check_identifier
-from conformance.fhirval.index import CHOICE_SUFFIX, Node, StructureIndex, TypeRef, merged_choice
+from conformance.fhirval.index import Node, StructureIndex, TypeRef, merged_choice
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
-from conformance.fhirval.narrative import (
-    check_language_control,
-    check_source_control,
-    language_controls,
-    unresolved_anchors,
-)
+from conformance.fhirval.narrative import unresolved_anchors
 from conformance.fhirval.option_rules import contained_type, screen_value
 from conformance.fhirval.options import Options
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.reference_policy import TYPE_POLICIES, check_canonical_type
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
-from conformance.fhirval.values import differences, show
+from conformance.fhirval.values import show
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.tx_service import TerminologyService
 
-# (a CodeableConcept: one without a binding may still go to a terminology service, check_concept)
-_JUDGED_TYPES = frozenset({"Coding", "Reference", "Extension", "canonical", "uri", "url", "Attachment", "Identifier",
-                           "Narrative", "CodeableConcept", *QUANTITY_TYPES})
 # a local link in narrative (``<a href="#id">``, ``<img src="#id">``) references a contained resource (dom-3)
 _NARRATIVE_LOCAL = re.compile(r"""(?:href|src)\s*=\s*["'](#[^"']+)["']""")
 # a link a reader cannot follow: HL7's validator refuses the urn and cid schemes in a hyperlink
@@ -237,7 +219,7 @@ class ValueWalker:
         the element's own children, its type's definition (known before any value is seen), or content()'s
         general answer (contentReference, an extension's definition, a type profile)."""
         tref = node.type_for(tcode) if tcode else None
-        judged = _judged(node, tcode)
+        judged = value_judge.judged(node, tcode)
         if tcode == "Resource" or (tcode and self.model.is_resource_type(tcode)):
             return _RESOURCE, tref, None, judged, False
         if node.children and not (tref is not None and tref.profile_element):
@@ -409,65 +391,8 @@ class ValueWalker:
             type_profiles.primitive_profiles(cast("Walker", self), item, tref.profiles, tcode, loc)
 
     def judge(self, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
-        """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
-        if not _judged(node, tcode):
-            return
-        ed = node.ed
-        if node.has_rules:
-            fixed = node.fixed()
-            if fixed is not None:
-                for where, why in differences(fixed[1], item, pattern=False):
-                    self.sink.error("fixed-value", loc + where, why)
-            pattern = node.pattern()
-            if pattern is not None:
-                for where, why in differences(pattern[1], item, pattern=True):
-                    self.sink.error("pattern-value", loc + where, why)
-            check_bounds(item, tcode, ed, loc, self.sink)
-            if tcode == "Narrative":
-                controls = language_controls(ed)
-                if controls:
-                    check_language_control(controls, item, self.frames[-1].resource, loc, self.sink)
-                check_source_control(ed, item, loc, self.sink)
-        if tcode == "Narrative" and isinstance(item, dict) and self.frames and (
-                "extension" in item or "<img" in str(item.get("div", ""))):
-            # a contained resource's #id is searched in its container (InstanceValidator ~7293-7298: the resource
-            # changes only at Bundle entries and Parameters; BaseValidator.getFragmentMatches)
-            at = next((i for i in range(len(self.frames) - 1, 0, -1) if not self.frames[i].contained), 0)
-            if "extension" in item:
-                enclosing = self.frames[at - 1] if at > 0 and self.frames[at - 1].type == "Bundle" else None
-                text_links.check(item, self.frames[at].resource, enclosing.resource if enclosing else None, loc,
-                                 self.sink)
-            text_links.check_images(item, self.frames[at].resource, loc, self.sink)
-        binding = node.binding
-        if binding is not None and tcode in BOUND_TYPES and not self.unbound:
-            check_binding(self.model.term, binding, tcode, item, loc, self.sink, tx=self.tx,
-                          language=self.language() if self.tx is not None else None)
-        if tcode == "Coding" and isinstance(item, dict):
-            in_concept = node.name == "coding"
-            check_coding(self.model.term, item, loc, self.sink, binding=binding, in_codeable_concept=in_concept,
-                         display_binding=binding if binding is not None or not in_concept else self.concept_binding,
-                         language=self.language() if "display" in item or self.tx is not None else None,
-                         tx=self.tx)
-        elif tcode == "CodeableConcept" and self.tx is not None and isinstance(item, dict) and not self.unbound:
-            check_concept(self.model.term, item, loc, self.sink, binding=binding, tx=self.tx,
-                                   language=self.language())
-        elif tcode in QUANTITY_TYPES and isinstance(item, dict):
-            check_quantity(self.model.term, item, loc, self.sink, binding=binding, type_code=tcode, tx=self.tx,
-                           language=self.language() if self.tx is not None else None)
-        elif tcode == "Reference" and isinstance(item, dict):
-            references.check(cast("Walker", self), item, node, tref, loc)
-        elif tcode == "Extension" and isinstance(item, dict):
-            extensions.ext1(cast("Walker", self), item, loc)
-        elif tcode == "Attachment":
-            check_attachment(item, loc, self.sink)
-        elif tcode == "Identifier":
-            check_identifier(item, loc, self.sink)
-        elif tcode in ("canonical", "uri", "url") and isinstance(item, str) and item.startswith("#"):
-            self.frames[-1].local_refs.add(item)
-            internal_urls.check(self.frames, node.path, tcode, item, loc, self.sink, self.options.for_publication)
-        if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
-            self.constraints(node, item, _typed_path(node, tcode), loc)
-
+        """Rules of the element definition itself (value_judge.py)."""
+        value_judge.judge(cast("Walker", self), item, node, tcode, tref, loc)
 
     def language(self) -> str | None:
         """The language a display is judged in: the nearest enclosing resource's ``language`` (InstanceValidator
@@ -486,26 +411,10 @@ class ValueWalker:
                               (node.profile, node.slice_name))
 
 
-def _judged(node: Node, tcode: str) -> bool:
-    """Whether judge() has anything to check for a value of this element and type."""
-    return bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
-
-
 def _quiet(node: Node) -> bool:
     """Whether a primitive value of the element's one type has nothing for primitive() to check after its
     lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
     return (bool(node.fast_type) and not node.resource_id and node.max_length is None
             and node.min_length is None and node.regex is None
-            and node.fast_type not in ("xhtml", "canonical") and not _judged(node, node.fast_type)
+            and node.fast_type not in ("xhtml", "canonical") and not value_judge.judged(node, node.fast_type)
             and not any(t.profiles for t in node.types))
-
-
-def _typed_path(node: Node, tcode: str) -> str:
-    """The path fhirpathpy types an element by: a primitive's or a choice's type name (``dateTime``), since
-    it types a primitive at a dotted path as a BackboneElement (``$this as dateTime`` was empty: vs-1
-    failed on every vital sign); the element path otherwise, which its model resolves."""
-    if tcode in PRIMITIVES or (tcode and node.path.endswith(CHOICE_SUFFIX) and tcode[:1].isupper()):
-        return tcode
-    return node.path
-
-

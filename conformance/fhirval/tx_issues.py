@@ -124,35 +124,61 @@ def _emit(issue: TxIssue, severity: str, where: str, sink: Sink) -> None:
 
 
 def report_binding(answer: TxAnswer, concept: bool, strength: str, vs_url: str, shown: str, loc: str,
-                   sink: Sink, judged_here: Callable[[int], bool]) -> None:
+                   sink: Sink, judged_here: Callable[[int], bool], *, has_max: bool = False) -> bool:
     """A bound value judged by the server: its issues, then the binding's own message when the answer is not ok
-    (validateBindingCodeableConcept for a CodeableConcept, validateBindingCodedElement for a Coding or code)."""
+    (validateBindingCodeableConcept for a CodeableConcept, validateBindingCodedElement for a Coding or code).
+    True when HL7 goes on to checkMaxValueSet (``has_max``: an extensible binding with a maximum value set, the
+    value not in the binding's; the caller judges it there, report_max)."""
     report_issues(answer, loc, sink, strength, judged_here=judged_here,
                   ignore_cant_infer=not concept and strength == "extensible")
     cls = answer.error_class
     if answer.ok:
         if answer.message and not answer.message_in_issues and answer.severity in ("information", "warning"):
             (sink.info if answer.severity == "information" else sink.warning)("code-invalid", loc, answer.message)
-        return
+        return False
+    if has_max and strength == "extensible" and cls != "NOSERVICE" and not (concept and cls in UNSUPPORTED):
+        # validateBindingCodeableConcept / validateBindingCodedElement: checkMaxValueSet in place of CONFIRM_2_CC /
+        # NOVALID_2_CC (a CodeableConcept keeps its extensible warning beside it)
+        if concept and cls not in INFRASTRUCTURE:
+            sink.warning("binding-extensible", loc, f"{shown} is not in the value set {vs_url} ({strength} binding; "
+                                                    f"terminology server)")
+        return True
     not_in = f"{shown} is not in the value set {vs_url} ({strength} binding; terminology server)"
     unchecked = f"{shown} could not be checked against the value set {vs_url}: {answer.message or cls} " \
                 f"(terminology server)"
     if concept and cls == "CODESYSTEM_UNSUPPORTED":
-        return  # "we've already handled the warnings / errors about this"
+        return False  # "we've already handled the warnings / errors about this"
     if cls == "NOSERVICE" or (concept and cls in INFRASTRUCTURE):
         if strength in ("required", "extensible"):  # TERMINOLOGY_TX_CONFIRM_1_CC / _2_CC (a hint with no service)
             (sink.warning if cls != "NOSERVICE" else sink.info)("value-set-unknown", loc, unchecked)
-        return
+        return False
     if not concept and strength == "required" and cls in UNSUPPORTED:
         if not any(i.message_id in ("UNKNOWN_CODESYSTEM", "CODESYSTEM_UNSUPPORTED_VERSION") for i in answer.issues):
             sink.warning("code-system-unknown", f"{loc}.system", unchecked)  # UNKNOWN_CODESYSTEM(_VERSION_UNK)
-        return
+        return False
     if strength == "required":  # NOVALID_1_CC; for a Coding CONFIRM_4a or NOVALID_12
         sink.error("code-invalid", loc, not_in)
     elif strength == "extensible":
         sink.warning("binding-extensible", loc, not_in)
     else:  # a hint, and only for a preferred binding a profile set (isBaseBinding)
         sink.info("binding-preferred", loc, not_in)
+    return False
+
+
+def report_max(answer: TxAnswer, max_vs: str, shown: str, loc: str, sink: Sink,
+               judged_here: Callable[[int], bool]) -> None:
+    """A value outside an extensible binding judged by the server against the maximum value set
+    (InstanceValidator.checkMaxValueSet): the answer's issues, then not ok an error (TERMINOLOGY_TX_NOVALID_8 /
+    _10 / _11), or a warning when the server could not tell (infrastructure classes: NOVALID_7 / _9)."""
+    report_issues(answer, loc, sink, None, judged_here=judged_here)
+    if answer.ok:
+        return
+    if answer.error_class in INFRASTRUCTURE:
+        sink.warning("value-set-unknown", loc, f"{shown} could not be checked against the maximum value set "
+                                               f"{max_vs}: {answer.message or answer.error_class} (terminology server)")
+    else:
+        sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
+                                        "allows other codes only within it; terminology server)")
 
 
 def report_code(answer: TxAnswer, concept: bool, shown: str, loc: str, sink: Sink,
