@@ -29,7 +29,7 @@ import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
-from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut
+from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut, settle_type_slicings
 from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
 from conformance.fhirval.snapshot_merge import (
     appended,
@@ -84,6 +84,7 @@ class Builder:
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
+        self.merged: set[str] = set()  # ids a differential element has been merged onto (one may have no id)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -237,15 +238,20 @@ class Builder:
         head.pop("slicing", None)
         closed = self.elements[i].get("slicing", {}).get("rules") == "closed"
         base_sliced = any(str(e.get("id")).startswith(unsliced_id + ":") for e in self.base_elements)
-        unstated = unsliced_id not in self.diff_ids if base_sliced else "slicing" not in self.elements[i]
+        # sliced already (by the base, or by the datatype expanded here: R5's ``Address.extension``), the slicing is
+        # the generator's unless the differential states the element (processPathWithSlicedBaseDefault)
+        unstated = "slicing" not in self.elements[i] or not ({unsliced_id} & (self.diff_ids | self.merged))
+        # and a slice of it is added to that slicing: its extension definition's root caps its max (slice_cardinality)
+        pre_sliced = base_sliced or ("slicing" in self.elements[i] and unstated)
         if resliced is None and unstated:
             self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
-            if not base_sliced and self.elements[i]["path"].endswith((".extension", ".modifierExtension")):
+            if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
+                                                                                        ".modifierExtension")):
                 self.elements[i]["slicing"] = extension_slicing()
         if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
-        self.slicer_max[new_id] = None if base_sliced or resliced is not None else self.elements[i].get("max")
+        self.slicer_max[new_id] = None if pre_sliced or resliced is not None else self.elements[i].get("max")
         head["sliceName"] = new_id.rsplit(":", 1)[1]
         for el in template:
             el["id"] = new_id + el["id"][len(unsliced_id) :]
@@ -273,6 +279,12 @@ class Builder:
             # ProfilePathProcessor copies from ``cursors.base`` (resolveContentReference)
             children = [e for e in self.base_elements if e["path"].startswith(target + ".") and e["id"] == e["path"]]
             root_path, root_id = target, target
+            # walked into, the element is the referenced one's kind: ProfileUtilities.replaceFromContentReference
+            # drops the reference and copies its target's types (BackboneElement), as HL7's snapshot has it
+            referenced = next((e for e in self.base_elements if e.get("id") == target), None)
+            if referenced is not None and referenced.get("type") and children:
+                el.pop("contentReference")
+                el["type"] = copy.deepcopy(referenced["type"])
         else:
             types = el.get("type", [])
             if not types:
@@ -350,6 +362,7 @@ class Builder:
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
+        self.merged.add(str(target.get("id")))
         type_slice = self.renamed_type_slice(target, diff)
         if not type_slice:
             self.check_cardinality(target, diff)
@@ -405,6 +418,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     seen: dict[str, str] = {}
     loose: set[str] = set()  # paths of slices written with their slicer's id (snapshot_ids.by_path)
     landed: list[str | None] = []
+    placed: dict[str, Json] = {}  # the differential element merged onto each element id
     elements = sd.get("differential", {}).get("element", [])
     for diff in elements:
         if not isinstance(diff, dict) or not isinstance(diff.get("path"), str):
@@ -430,8 +444,10 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
             landed += [] if id(diff) in added else [None]
             continue
         builder.merge(i, diff)
+        placed[str(builder.elements[i].get("id"))] = diff
         landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
     raise_to_slice_mins(builder.elements, builder.auto_sliced)
+    settle_type_slicings(builder.elements, builder.base_elements, placed)
     return builder, landed
 
 

@@ -1,4 +1,4 @@
-"""Several renamed choices of one choice element in a differential: a type slicing (snapshot generation).
+"""A choice sliced by type (snapshot generation): renamed choices as type slices; how HL7 settles the slicing.
 
 A differential that names ``MedicationDispense.medicationCodeableConcept`` and ``medicationReference`` (UAE's
 Sehatuk core, Task's ``input.valueHumanName`` / ``valueAddress``...) constrains each type of ``medication[x]``
@@ -36,3 +36,47 @@ def settle_short_cut(choice: Json, slice_: Json) -> None:
     """The choice and one of its type slices as HL7's short cut leaves them (the module's rules)."""
     slice_["min"] = 0
     choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False, "rules": "closed"}
+
+
+def _direct_slices(elements: list[Json], choice_id: str) -> list[Json]:
+    prefix = f"{choice_id}:"
+    return [e for e in elements if str(e.get("id", "")).startswith(prefix) and e.get("sliceName")
+            and not any(c in str(e["id"])[len(prefix):] for c in ".:/")]
+
+
+def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed: dict[str, Json]) -> None:
+    """A choice the differential slices by type, as HL7's generator leaves it whatever the differential's slicing says.
+
+    ProfilePathProcessor.processSimplePathWhereDiffsConstrainTypes (and ...WithSlicedBaseWhereDiffsConstrainTypes
+    on a choice the base already slices), taken whether or not ``newSlicingProcessing`` is set: the slicing is
+    "always closed" by type on ``$this``, unordered (a differential's ``rules`` of ``open`` "just means it's not
+    constraining the slices it doesn't mention"); a type slice of min above 0 (``diffMatches.get(i).getMin() > 0``)
+    fixes the choice to its type (``fixedType``) and, on an unsliced base, makes the choice required
+    (``elementDefinition.setMin(1)``); on an unsliced base, a type of the choice left without a slice opens the
+    slicing again (``allowedTypes``), except on an extension's value reached by the short cut (renamed choices
+    only), where those types are removed instead. ``placed``: the differential element merged onto each element id."""
+    base_sliced = {e.get("id") for e in base_elements if "slicing" in e}
+    for choice in elements:
+        choice_id = str(choice.get("id", ""))
+        if not choice_id.endswith("[x]") or "slicing" not in choice:
+            continue
+        slices = _direct_slices(elements, choice_id)
+        codes = [[t.get("code") for t in s.get("type", []) if isinstance(t, dict)] for s in slices]
+        if not any(str(s["id"]) in placed for s in slices) or any(len(c) != 1 for c in codes):
+            continue  # not sliced by this differential, or not a type slicing HL7 accepts
+        choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                             "rules": "closed"}
+        mandatory = [c[0] for s, c in zip(slices, codes, strict=True)
+                     if isinstance(placed.get(str(s["id"]), {}).get("min"), int) and placed[str(s["id"])]["min"] > 0]
+        if mandatory:
+            choice["type"] = [t for t in choice.get("type", []) if t.get("code") == mandatory[-1]]
+        if choice_id in base_sliced:
+            continue
+        if mandatory:
+            choice["min"] = max(int(choice.get("min") or 0), 1)
+        uncovered = {t.get("code") for t in choice.get("type", [])} - {c[0] for c in codes}
+        if uncovered and choice.get("max") != "0":
+            if "xtension.value" in choice_id and choice_id not in placed:
+                choice["type"] = [t for t in choice["type"] if t.get("code") not in uncovered]
+            else:
+                choice["slicing"]["rules"] = "open"

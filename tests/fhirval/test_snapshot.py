@@ -12,6 +12,7 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.snapshot import SnapshotError, apply_differential, generate_snapshot
 from conformance.fhirval.source import MemorySource
+from conformance.fhirval.validate import validate_resource
 from tests.fhirval.snapshot_compare import differences
 from tests.shared_data import SHARED_DATA
 
@@ -169,13 +170,28 @@ def _official(name: str) -> list[dict[str, Any]]:
     ]
 
 
+def _sub_extension_mins(elements: list[dict[str, Any]]) -> int:
+    return sum(int(e.get("min") or 0) for e in elements if str(e.get("id", "")).startswith("Extension.extension:")
+               and "." not in str(e["id"])[len("Extension.extension:"):])
+
+
 def test_all_393_official_extensions_regenerate_exactly() -> None:
+    """Exactly, but for one rule of HL7's current generator that 4.0.1's predates: a complex extension's
+    ``Extension.extension``, sliced by Extension's own snapshot and not restated by the differential, is slicing the
+    generator added (ProfilePathProcessor.processPathWithSlicedBaseDefault: ``SNAPSHOT_auto_added_slicing``), so its
+    min rises to its slices' summed min (ProfileUtilities.generateSnapshot, ``setMin(count)``; HL7's generator test
+    complex-extension2 expects it). 25 of the 393 have mandatory sub-extensions; 4.0.1 published 0."""
     sds = _official("extension-definitions.json")
     source = LayeredSource([base_source()])
     assert len(sds) == 393
+    raised = 0
     for sd in sds:
         generated = generate_snapshot(sd, source)["snapshot"]["element"]
-        assert differences(generated, sd["snapshot"]["element"]) == [], sd["url"]
+        found = differences(generated, sd["snapshot"]["element"])
+        newer = ("Extension.extension", "min", _sub_extension_mins(generated), 0)
+        raised += found == [newer]
+        assert found in ([], [newer]), sd["url"]
+    assert raised == 25
 
 
 # Profiles in profiles-others.json whose published snapshot we do not reproduce, and why.
@@ -247,3 +263,20 @@ def test_cardinality_outside_the_base_is_a_problem_the_snapshot_goes_on_past() -
         "http://x/SD/p: differential element Patient.gender: max * widens the base's 1"]
     builder, _ = apply_differential(make("Patient", {"path": "Patient.link.other", "min": 0}), source)
     assert "Patient.link.other: min 0 is below the base's 1" in str(builder.problems[0])
+
+
+def test_a_content_reference_walked_into_becomes_the_referenced_kind() -> None:
+    """ProfileUtilities.replaceFromContentReference: constrained below, ``Questionnaire.item.item`` loses its
+    contentReference and takes ``Questionnaire.item``'s type (HL7 tests t33, t36, eob-nested, uk-core-composition);
+    its own children, constrained, are what the validator walks."""
+    sd = make("Questionnaire", {"path": "Questionnaire.item.item.text", "min": 1})
+    els = snap(sd)
+    nested = els["Questionnaire.item.item"]
+    assert "contentReference" not in nested and nested["type"] == [{"code": "BackboneElement"}]
+    assert els["Questionnaire.item.item.text"]["min"] == 1
+    assert "contentReference" in els["Questionnaire.item.item.item"]  # not walked into: kept
+    q = {"resourceType": "Questionnaire", "meta": {"profile": [sd["url"]]}, "status": "draft",
+         "item": [{"linkId": "1", "type": "group", "text": "g", "item": [{"linkId": "1.1", "type": "string"}]}]}
+    source = LayeredSource([base_source(), MemorySource([sd])])
+    found = [f"{i.defect} {i.location}" for i in validate_resource(q, source) if i.is_error]
+    assert found == ["cardinality-min Questionnaire.item[0].item[0]"]

@@ -62,3 +62,37 @@ def test_one_renamed_choice_is_a_type_slice_so_its_min_is_not_the_choices() -> N
 def test_a_required_renamed_choice_makes_the_choice_required() -> None:
     els = snap(make("Observation", {"path": "Observation.valueQuantity", "min": 1, "type": [{"code": "Quantity"}]}))
     assert els["Observation.value[x]"]["min"] == 1
+
+
+_SLICE_CC = {"id": "Observation.value[x]:valueCodeableConcept", "path": "Observation.value[x]",
+             "sliceName": "valueCodeableConcept", "type": [{"code": "CodeableConcept"}]}
+_BY_TYPE = [{"type": "type", "path": "$this"}]
+
+
+def test_type_slicing_stated_open_covering_every_type_is_closed() -> None:
+    # HL7 test obs-2a: ProfilePathProcessor.processSimplePathWhereDiffsConstrainTypes, "type slicing is always
+    # closed; the differential might call it open"; every type the choice keeps has its slice
+    els = snap(make("Observation",
+                    {"id": "Observation.value[x]", "path": "Observation.value[x]", "slicing": {"rules": "open"},
+                     "type": [{"code": "CodeableConcept"}]}, _SLICE_CC))
+    assert els["Observation.value[x]"]["slicing"] == {"discriminator": _BY_TYPE, "ordered": False, "rules": "closed"}
+
+
+def test_type_slicing_leaving_types_unsliced_is_open_by_type() -> None:
+    # HL7 test obs-2: the differential's slicing names no discriminator; HL7's is type on $this, open because
+    # twelve of value[x]'s types have no slice (``allowedTypes``)
+    els = snap(make("Observation", {"id": "Observation.value[x]", "path": "Observation.value[x]",
+                                    "slicing": {"rules": "closed"}}, _SLICE_CC))
+    choice = els["Observation.value[x]"]
+    assert choice["slicing"] == {"discriminator": _BY_TYPE, "ordered": False, "rules": "open"}
+    assert len(choice["type"]) > 1 and choice["min"] == 0
+
+
+def test_a_mandatory_type_slice_fixes_the_choice_to_its_type() -> None:
+    # HL7 tests obs-2b, obs-4, zib-BodyHeight: ``diffMatches.get(i).getMin() > 0`` -> setMin(1) and fixedType
+    els = snap(make("Observation", {"id": "Observation.value[x]", "path": "Observation.value[x]",
+                                    "slicing": {"rules": "open"}}, {**_SLICE_CC, "min": 1}))
+    choice = els["Observation.value[x]"]
+    assert choice["min"] == 1 and [t["code"] for t in choice["type"]] == ["CodeableConcept"]
+    assert choice["slicing"] == {"discriminator": _BY_TYPE, "ordered": False, "rules": "closed"}
+    assert els["Observation.value[x]:valueCodeableConcept"]["min"] == 1

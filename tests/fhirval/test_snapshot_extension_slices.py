@@ -85,3 +85,35 @@ def test_extension_slices_without_slicing_get_hl7s_slicing_and_their_mins_sum() 
     assert els["Patient.extension"]["min"] == 2
     stated = snapshot(sd(A, FHIR + "Patient", slicer(), ext_slice("mn", MAIDEN_NAME, min=1)))
     assert stated["Patient.extension"]["min"] == 0  # slicing the profile states: HL7 only tells (a message)
+
+
+def test_a_mandatory_slice_of_a_datatypes_own_extension_slicing_makes_the_extension_required() -> None:
+    """R4's Address snapshot slices ``Address.extension`` itself; a differential that only adds a slice leaves that
+    slicing to the generator (processPathWithSlicedBaseDefault: a first match with a slice name and no slicing,
+    ``SNAPSHOT_auto_added_slicing``), so the slices' summed min raises it (HL7 tests t14, t34, t35)."""
+    address = "Patient.address.extension"
+    els = snapshot(sd(A, FHIR + "Patient", {"id": f"{address}:d", "path": address, "sliceName": "d", "min": 1,
+                                            "type": [{"code": "Extension", "profile": [DISABILITY]}]}))
+    assert els[address]["min"] == 1 and els[address]["slicing"]["discriminator"] == SLICING["discriminator"]
+    assert els[f"{address}:d"]["min"] == 1
+    # the differential stating that element (an element without an id, as HL7's document-structure writes them)
+    # makes the slicing the profile's: only a message, the min stays (ProfileUtilities.generateSnapshot)
+    stated = snapshot(sd(A, FHIR + "Patient", {"path": address, "slicing": SLICING},
+                         {"path": address, "sliceName": "d", "min": 1,
+                          "type": [{"code": "Extension", "profile": [DISABILITY]}]}))
+    assert stated[address]["min"] == 0 and stated[f"{address}:d"]["min"] == 1
+
+
+def test_a_slice_of_a_datatypes_extension_slicing_does_not_repeat_when_its_definition_does_not() -> None:
+    """The slicing of R4's ``Address.extension`` is the base's to HL7 (processPathWithSlicedBaseDefault): a
+    geolocation slice (root 0..1) stays 0..1 whatever max the differential gives it (``!edt.repeats()``; HL7 tests
+    org2a, org2b), so a second geolocation in one address breaks the slice."""
+    address, geo = "Patient.address.extension", FHIR + "geolocation"
+    profile = sd(A, FHIR + "Patient", {"id": f"{address}:geo", "path": address, "sliceName": "geo", "max": "*",
+                                       "type": [{"code": "Extension", "profile": [geo]}]})
+    assert snapshot(profile)[f"{address}:geo"]["max"] == "1"
+    ext = {"url": geo, "extension": [{"url": "latitude", "valueDecimal": 1.5}, {"url": "longitude", "valueDecimal": 2}]}
+    patient = {"resourceType": "Patient", "meta": {"profile": [A]}, "address": [{"extension": [ext, ext]}]}
+    source = LayeredSource([base_source(), MemorySource([profile])])
+    found = [f"{i.defect} {i.location}" for i in validate_resource(patient, source) if i.is_error]
+    assert found == ["slice-max Patient.address[0].extension"]
