@@ -44,6 +44,18 @@ def _direct_slices(elements: list[Json], choice_id: str) -> list[Json]:
             and not any(c in str(e["id"])[len(prefix):] for c in ".:/")]
 
 
+def _types(element: Json) -> list[Json]:
+    """An element's type entries that are objects (a damaged profile's others are not types)."""
+    found = element.get("type")
+    return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
+
+
+def _positive(element: Json) -> bool:
+    """Whether a differential element's min is a number above 0 (``true`` is no min, though Python counts it 1)."""
+    value = element.get("min")
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed: dict[str, Json]) -> None:
     """A choice the differential slices by type, as HL7's generator leaves it whatever the differential's slicing says.
 
@@ -61,22 +73,22 @@ def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed
         if not choice_id.endswith("[x]") or "slicing" not in choice:
             continue
         slices = _direct_slices(elements, choice_id)
-        codes = [[t.get("code") for t in s.get("type", []) if isinstance(t, dict)] for s in slices]
-        if not any(str(s["id"]) in placed for s in slices) or any(len(c) != 1 for c in codes):
+        codes = [[t.get("code") for t in _types(s)] for s in slices]
+        if not any(str(s["id"]) in placed for s in slices) or any(len(c) != 1 or not isinstance(c[0], str)
+                                                                  for c in codes):
             continue  # not sliced by this differential, or not a type slicing HL7 accepts
         choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
                              "rules": "closed"}
-        mandatory = [c[0] for s, c in zip(slices, codes, strict=True)
-                     if isinstance(placed.get(str(s["id"]), {}).get("min"), int) and placed[str(s["id"])]["min"] > 0]
+        mandatory = [c[0] for s, c in zip(slices, codes, strict=True) if _positive(placed.get(str(s["id"]), {}))]
         if mandatory:
-            choice["type"] = [t for t in choice.get("type", []) if t.get("code") == mandatory[-1]]
+            choice["type"] = [t for t in _types(choice) if t.get("code") == mandatory[-1]]
         if choice_id in base_sliced:
             continue
         if mandatory:
             choice["min"] = max(int(choice.get("min") or 0), 1)
-        uncovered = {t.get("code") for t in choice.get("type", [])} - {c[0] for c in codes}
+        uncovered = {t.get("code") for t in _types(choice)} - {c[0] for c in codes}
         if uncovered and choice.get("max") != "0":
             if "xtension.value" in choice_id and choice_id not in placed:
-                choice["type"] = [t for t in choice["type"] if t.get("code") not in uncovered]
+                choice["type"] = [t for t in _types(choice) if t.get("code") not in uncovered]
             else:
                 choice["slicing"]["rules"] = "open"

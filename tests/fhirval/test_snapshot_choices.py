@@ -96,3 +96,17 @@ def test_a_mandatory_type_slice_fixes_the_choice_to_its_type() -> None:
     assert choice["min"] == 1 and [t["code"] for t in choice["type"]] == ["CodeableConcept"]
     assert choice["slicing"] == {"discriminator": _BY_TYPE, "ordered": False, "rules": "closed"}
     assert els["Observation.value[x]:valueCodeableConcept"]["min"] == 1
+
+
+def test_a_damaged_type_slicing_is_generated_without_raising() -> None:
+    """review10: a choice whose ``type`` holds a string, a slice ``min: true`` or a type code that is no string
+    raised AttributeError in settle_type_slicings, or counted ``true`` as a min of 1."""
+    sliced = {"path": "Observation.value[x]",
+              "slicing": {"discriminator": [{"type": "type", "path": "$this"}], "rules": "open"}}
+    for choice, slice_extra in (({"type": ["x"]}, {"min": 1, "type": [{"code": "Quantity"}]}),
+                                ({}, {"min": True, "type": [{"code": "Quantity"}]}),
+                                ({}, {"min": 1, "type": [{"code": 5}]})):
+        sd = make("Observation", {**sliced, **choice},
+                  {"path": "Observation.value[x]", "sliceName": "vq", **slice_extra})
+        value = snap(sd)["Observation.value[x]"]
+        assert value.get("min") == (1 if choice else 0)  # a real min 1 on the slice makes the choice required
