@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.options import Options, snomed_edition
@@ -209,9 +210,10 @@ def service_for(options: Options) -> TerminologyService | None:
     recorded answers) asked first, then ``tx_server`` (a FHIR terminology server, tx_client.py); None when neither
     is named (the default: no server, those codes unjudged as before). With ``sct``, every request carries that
     SNOMED CT edition, as HL7's expansion parameters do."""
-    key = (options.tx_cache, options.tx_server)
-    if key == (None, None):
+    if options.tx_cache is None and options.tx_server is None:
         return None
+    # the folder by its real path: a relative one, or the same folder named two ways, is one service
+    key = (str(Path(options.tx_cache).resolve()) if options.tx_cache else None, options.tx_server)
     with _LOCK:
         found = _SERVICES.get(key)
         if found is None:

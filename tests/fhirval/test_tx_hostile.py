@@ -131,3 +131,15 @@ def test_answer_from_takes_any_json() -> None:
                    {"severity": 3, "error": ["x"], "class": {}}):
         answer = answer_from(record)
         assert answer.severity is None or isinstance(answer.severity, str)
+
+
+def test_one_cache_folder_named_two_ways_is_one_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review10: the process's services were keyed by the folder's text, so ``./tx`` after a change of directory
+    served another folder's answers, and one folder named two ways was loaded twice."""
+    from conformance.fhirval.tx_issues import service_for
+
+    (tmp_path / "tx").mkdir()
+    monkeypatch.chdir(tmp_path)
+    relative = service_for(Options(tx_cache="tx"))
+    absolute = service_for(Options(tx_cache=str(tmp_path / "tx")))
+    assert relative is not None and relative is absolute
