@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from conformance.fhirval.source import objects
 from conformance.fhirval.tx_service import TxAnswer, TxCoding, TxRequest, answer_from
 
 _CAUSES = {"unknown": "UNKNOWN", "not-found": "CODESYSTEM_UNSUPPORTED", "not-supported": "VALUESET_UNSUPPORTED"}
@@ -68,9 +69,8 @@ def answer_of(out: Any) -> TxAnswer | None:
     if not isinstance(out, dict) or out.get("resourceType") != "Parameters":
         return None
     ok, record, cls = False, {}, "UNKNOWN"
-    found = out.get("parameter")
-    for p in found if isinstance(found, list) else ():
-        name = p.get("name") if isinstance(p, dict) else None
+    for p in objects(out.get("parameter")):
+        name = p.get("name")
         if name == "result":
             ok = p.get("valueBoolean") is True
         elif name in ("message", "display"):

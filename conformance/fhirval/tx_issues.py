@@ -187,18 +187,11 @@ def report_code(answer: TxAnswer, concept: bool, shown: str, loc: str, sink: Sin
     """An unbound value judged by the server against its code systems: checkCodeableConcept's general check
     (the issues only), or checkCode for a Coding (its message too, when no issue carries it)."""
     report_issues(answer, loc, sink, None, judged_here=judged_here)
-    if concept and answer.error_class in INFRASTRUCTURE and answer.message and not answer.message_in_issues:
-        sink.warning("code-invalid", loc, f"{answer.message} ({shown}; terminology server)")  # TX_ERROR_CODEABLECONCEPT
-        return
-    if concept or not answer.message or answer.message_in_issues:
-        return
-    text = f"{answer.message} ({shown}; terminology server)"
-    if answer.ok:
-        sink.warning("code-invalid", loc, text)
-    elif answer.error_class in INFRASTRUCTURE:
-        sink.warning("code-invalid", loc, text)
-    else:
-        sink.error("code-invalid", loc, text)
+    infrastructure = answer.error_class in INFRASTRUCTURE
+    if not answer.message or answer.message_in_issues or (concept and not infrastructure):
+        return  # a CodeableConcept's message is its issues', unless the server failed (TX_ERROR_CODEABLECONCEPT)
+    text = f"{answer.message} ({shown + '; ' if shown else ''}terminology server)"
+    (sink.warning if answer.ok or infrastructure else sink.error)("code-invalid", loc, text)
 
 
 _SERVICES: dict[tuple[str | None, str | None], TerminologyService] = {}

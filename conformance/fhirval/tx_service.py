@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from conformance.fhirval.source import objects
+
 TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 MESSAGE_ID = "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id"
 DEFAULT_LANGUAGE = "en-US"  # InstanceValidator.getValidationOptionsLanguage: Locale.US when nothing else says
@@ -112,12 +114,12 @@ def answer_from(result: dict[str, Any]) -> TxAnswer:
     Whatever a server or a cache file holds, a part that is not of its type is passed over, never raised on."""
     issues = []
     outcome = result.get("issues")
-    for issue in _dicts(outcome.get("issue") if isinstance(outcome, dict) else None):
+    for issue in objects(outcome.get("issue") if isinstance(outcome, dict) else None):
         found = issue.get("details")
         details: dict[str, Any] = found if isinstance(found, dict) else {}
-        kind = next((text_value(c.get("code")) for c in _dicts(details.get("coding"))
+        kind = next((text_value(c.get("code")) for c in objects(details.get("coding"))
                      if c.get("system") == TX_ISSUE_TYPE), None)
-        msg_id = next((text_value(e.get("valueString")) for e in _dicts(issue.get("extension"))
+        msg_id = next((text_value(e.get("valueString")) for e in objects(issue.get("extension"))
                        if e.get("url") == MESSAGE_ID), None)
         paths = issue.get("expression") or issue.get("location")
         expression = text_value(paths[0]) if isinstance(paths, list) and paths else None
@@ -125,11 +127,6 @@ def answer_from(result: dict[str, Any]) -> TxAnswer:
                               str(details.get("text", "")), expression, msg_id))
     return TxAnswer(text_value(result.get("severity")), text_value(result.get("error")),
                     text_value(result.get("class")), text_value(result.get("display")), tuple(issues))
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    """The objects of a JSON array; nothing for anything else."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def text_value(value: Any) -> str | None:
