@@ -392,8 +392,7 @@ class Builder:
             else:
                 target[key] = copy.deepcopy(value)
         if target.get("id") in self.slicer_max:
-            slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]],
-                              base_sliced=self.slicer_max[target["id"]] is None)
+            slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]])
 
 
 def _slice_counts(sd: Json) -> dict[str, int]:

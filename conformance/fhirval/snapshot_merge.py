@@ -67,9 +67,9 @@ def _extension_root(diff: Json, source: DefinitionSource) -> Json | None:
     return elements[0] if elements and isinstance(elements[0], dict) else None
 
 
-def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer_max: str | None,
-                      base_sliced: bool) -> None:
-    """Give a new extension slice (``target``, its differential merged) its definition's cardinality.
+def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer_max: str | None) -> None:
+    """Give a new extension slice (``target``, its differential merged) its definition's cardinality;
+    ``slicer_max`` is the slicer's max when the slicing is new in this profile, None when the base sliced.
 
     Slicing new in this profile (ProfilePathProcessor.processSimplePathWithOneMatchingElementInDifferential): the
     slice starts from the definition's root element (``template = merge(src, slicerElement)``; min/max kept for an
@@ -83,7 +83,7 @@ def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer
     root = _extension_root(diff, source)
     if root is None:
         return
-    if base_sliced:
+    if slicer_max is None:
         if isinstance(root.get("min"), int) and root["min"] > 0 and not target.get("min"):
             target["min"] = root["min"]
         if 0 <= max_value(root.get("max")) <= 1 and max_value(target.get("max")) > 1:
@@ -93,7 +93,7 @@ def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer
         target["max"] = root["max"]
     if "min" not in diff and target.get("min") and isinstance(root.get("min"), int):
         target["min"] = root["min"]  # the one slice of closed slicing: the definition's min, not the slicer's
-    if slicer_max is not None and max_value(target.get("max")) > max_value(slicer_max) >= 0:
+    if max_value(target.get("max")) > max_value(slicer_max) >= 0:
         target["max"] = slicer_max
 
 
