@@ -79,3 +79,14 @@ def test_a_syntax_error_is_not_evaluated_as_something_else() -> None:
     with pytest.raises(Exception):  # noqa: B017
         ours("active.exists() and")
     assert ours("2 + 2 /* finished */") == [4]
+
+
+def test_html_checks_as_hl7s_func_html_checks1() -> None:
+    """funcHtmlChecks1: a narrative div or a string (read as a div's content) with basic XHTML names only; other
+    types and several items are empty (txt-1 / txt-2 themselves stay native). It answered true for anything."""
+    assert ours("text.div.htmlChecks()") == [True]
+    assert ours("'<b>bold</b> and <code>x</code>'.htmlChecks()") == [True]
+    assert ours("'<b>bold</b> <button>x</button>'.htmlChecks()") == [False]
+    assert ours("'<b>unclosed'.htmlChecks()") == [False]
+    assert ours("5.htmlChecks()") == []
+    assert ours("('a' | 'b').htmlChecks()") == []
