@@ -33,6 +33,7 @@ from fhirpathpy.engine.nodes import FP_DateTime, FP_Quantity, FP_Time
 from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.bounds import convert
+from conformance.fhirval.fhirpath_semantics import NOT_STRINGS
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 _DATE_LIKE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
@@ -154,16 +155,12 @@ def replace_matches(ctx: Any, inputs: list[Any], regex: Any, substitution: Any) 
 
 # ---- substring() / toInteger() (funcSubstring / funcToInteger) ------------------------------------------
 
-_NOT_STRINGS = frozenset({"date", "dateTime", "instant", "time", "boolean", "integer", "decimal", "positiveInt",
-                          "unsignedInt", "integer64"})  # FHIR primitives outside FHIR_TYPES_STRING
-
-
 def substring(ctx: Any, inputs: list[Any], start: Any, length: Any = None) -> list[Any]:
     if not inputs or start == [] or length == []:
         return []
     item = inputs[0]
     value = get_data(item)  # type: ignore[no-untyped-call]
-    if len(inputs) != 1 or not isinstance(value, str) or getattr(item, "path", None) in _NOT_STRINGS:
+    if len(inputs) != 1 or not isinstance(value, str) or getattr(item, "path", None) in NOT_STRINGS:
         return []
     first = int(start)
     if first < 0 or first >= len(value):
