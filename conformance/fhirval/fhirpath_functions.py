@@ -16,6 +16,8 @@ fhirpath/FHIRPathEngine.java, whose answers the reference validator's invariants
 - ``substring()`` (funcSubstring): one item of a FHIR string type (string, code, uri, id, markdown...: never a
   date or number, as the validator does no implicit string conversion), else empty where fhirpathpy raised
   (several items, a number) or cut a date's text; an empty result is no item (``'abc'.substring(1, 0)``);
+- ``length()`` (funcLength): one item of a FHIR string type, in UTF-16 units as Java counts; else empty, where
+  fhirpathpy raised (no item, several);
 - ``toInteger()`` (funcToInteger, Utilities.isInteger): an optional ``-`` and at most ten digits within Java's
   int, or the text ``true`` / ``false``; fhirpathpy took ``+5``, any length and a decimal's whole value.
 """
@@ -171,6 +173,13 @@ def substring(ctx: Any, inputs: list[Any], start: Any, length: Any = None) -> li
     return [text] if text else []
 
 
+def length(ctx: Any, inputs: list[Any]) -> list[Any]:
+    value = get_data(inputs[0]) if len(inputs) == 1 else None  # type: ignore[no-untyped-call]
+    if not isinstance(value, str) or getattr(inputs[0], "path", None) in NOT_STRINGS:
+        return []
+    return [len(value.encode("utf-16-le", "surrogatepass")) // 2]
+
+
 _INT_MAX = "2147483647"
 
 
@@ -199,4 +208,5 @@ TABLE: dict[str, dict[str, Any]] = {
     "replaceMatches": {"fn": replace_matches, "arity": {2: ["String", "String"]}, "nullable_input": True},
     "substring": {"fn": substring, "arity": {1: ["Integer"], 2: ["Integer", "Integer"]}},
     "toInteger": {"fn": to_integer},
+    "length": {"fn": length},
 }

@@ -159,3 +159,13 @@ def test_substring_as_hl7s_func_substring() -> None:
     assert ours("name.given.substring(0, 1)") == []  # several items: empty, not an error
     assert ours("name[0].family.substring(1, 2)") == ["et"]
     assert ours("'abc'.substring(3)") == [] and ours("'abc'.substring(1)") == ["bc"]
+
+
+def test_length_as_hl7s_func_length() -> None:
+    """funcLength: one string-typed item, in UTF-16 units; several items or none are empty (fhirpathpy raised)."""
+    with pytest.raises(Exception, match="Expected string"):
+        fhirpathpy_evaluate(PATIENT, "name.given.length()")
+    assert ours("name.given.length()") == []
+    assert ours("name[1].given[0].length()") == [5]
+    assert ours("birthDate.length()") == [] and ours("birthDate.toString().length()") == [10]
+    assert ours("'\U0001F600'.length()") == [2]
