@@ -71,6 +71,8 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         return
     for problem in builder.problems:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
+    for caution in builder.cautions:
+        w.sink.warning("snapshot", loc, f"generating the snapshot: {caution}")
     where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
     for n in _unmatched_by_order([None if i is None else where[i] for i in landed]):
         w.sink.error("differential", f"{at}[{n}]", f"no match for {elements[n]['path']} in the generated snapshot: "

@@ -87,6 +87,9 @@ class Builder:
         # below the base's, a max above it, are messages, and the derived value is taken): the differential's
         # own validation reports them (differential.py); a profile in use is built with them
         self.problems: list[SnapshotError] = []
+        # HL7's messages that published guides' profiles carry without their publisher saying so (a target profile
+        # outside the base's: snapshot_checks.check_types): a warning on the profile, never an error
+        self.cautions: list[SnapshotError] = []
         self.diff_slices = _slice_counts(sd)
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
@@ -422,7 +425,7 @@ class Builder:
         differential element or this generator set up (auto-added extension slicing, a choice sliced by type)."""
         element_id = str(target.get("id"))
         for problem in check_types(self.source, self.url, target, diff):
-            self.problems.append(self.fail(element_id, problem))
+            self.cautions.append(self.fail(element_id, problem))
         inherited = element_id not in self.merged | self.auto_sliced | self.made_slicing
         if inherited and isinstance(diff.get("slicing"), dict) and isinstance(target.get("slicing"), dict):
             check_slicing(self.url, element_id, target["slicing"], diff["slicing"], element_id.endswith("[x]"))
