@@ -157,3 +157,15 @@ def test_a_refused_type_profile_gets_the_no_snapshot_error() -> None:
     issues = validate_resource(res, _source(refused, patient), [patient["url"]])
     assert [(i.severity, i.location) for i in issues if i.defect == "profile-no-snapshot"] == [
         ("error", "Patient.name[0]")]
+
+
+def test_an_invariant_that_does_not_parse_is_an_error_on_the_instance() -> None:
+    """InstanceValidator.checkInvariant: fpe.parse throws, PROBLEM_PROCESSING_EXPRESSION__IN_PROFILE__PATH__, a rule
+    whatever the invariant's severity (FR Core's fr-core-patient-ins: "Premature ExpressionNode termination at
+    unexpected token ')'", an error in its publisher's qa.txt). fhirpathpy's parser drops the trailing ``)``."""
+    sd = make("Patient", {"path": "Patient", "constraint": [
+        {"key": "p-1", "severity": "warning", "human": "x", "expression": "name.exists())"}]})
+    issues = validate_resource({"resourceType": "Patient", "name": [{"family": "x"}]}, _source(sd), [sd["url"]])
+    found = [i for i in issues if "p-1" in i.message]
+    assert [(i.severity, i.defect, i.location) for i in found] == [("error", "invariant", "Patient")]
+    assert "problem processing expression" in found[0].message and sd["url"] in found[0].message
