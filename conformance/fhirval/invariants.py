@@ -31,8 +31,8 @@ from fhirpathpy.parser import parse
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.fhirpath_logic import EvaluationError, as_bool
-from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
+from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.index import Node
 from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
 from conformance.fhirval.invariant_natives import answer as native_answer

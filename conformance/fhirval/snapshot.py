@@ -421,8 +421,9 @@ class Builder:
 
     def check_refusals(self, target: Json, diff: Json) -> None:
         """What HL7's generator throws on at this element (snapshot_checks.py): a type the base does not allow, a
-        slicing restated against the base's (and the type's messages: a target profile outside the base's). The slicing compared is the one the base gave the element, not one a
-        differential element or this generator set up (auto-added extension slicing, a choice sliced by type)."""
+        slicing restated against the base's (and the type's messages, cautions: a target profile outside the base's).
+        The slicing compared is the one the base gave the element, not one a differential element or this generator
+        set up (auto-added extension slicing, a choice sliced by type)."""
         element_id = str(target.get("id"))
         for problem in check_types(self.source, self.url, target, diff):
             self.cautions.append(self.fail(element_id, problem))

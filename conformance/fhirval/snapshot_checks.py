@@ -152,7 +152,7 @@ def check_slicing(url: str, element_id: str, base: Json, derived: Json, choice: 
     mine, theirs = derived.get("discriminator") or [], base.get("discriminator") or []
     if mine and theirs and (len(mine) < len(theirs) or any(
             not isinstance(d, dict) or not isinstance(b, dict) or (d.get("type"), d.get("path"))
-            != (b.get("type"), b.get("path")) for d, b in zip(mine, theirs))):
+            != (b.get("type"), b.get("path")) for d, b in zip(mine, theirs, strict=False))):
         reason = "discriminator"
     rule, base_rule = derived.get("rules"), base.get("rules")
     if not choice and rule and base_rule and rule != base_rule and base_rule != "open" and not (

@@ -39,8 +39,8 @@ def test_a_type_the_base_element_does_not_allow_is_refused() -> None:
 
 def test_a_system_type_is_read_by_its_fhir_type() -> None:
     # Extension.url is System.String whose structuredefinition-fhir-type is uri (getWorkingCode): fixedUri fits it
-    ext = {"resourceType": "StructureDefinition", "url": "http://x/ext", "type": "Extension", "derivation": "constraint",
-           "baseDefinition": FHIR + "Extension", "differential": {"element": [
+    ext = {"resourceType": "StructureDefinition", "url": "http://x/ext", "type": "Extension",
+           "derivation": "constraint", "baseDefinition": FHIR + "Extension", "differential": {"element": [
                {"id": "Extension.url", "path": "Extension.url", "fixedUri": "http://x/ext"},
                {"id": "Extension.value[x]", "path": "Extension.value[x]", "type": [{"code": "string"}]}]}}
     assert problems(ext) == []
@@ -78,7 +78,8 @@ def test_slicing_restated_against_the_base_is_refused() -> None:
         return make("http://x/SD/sliced", {"path": "Observation.category", "slicing": slicing},
                     {"id": "Observation.category:b", "path": "Observation.category", "sliceName": "b"})
     with pytest.raises(Refused, match=r"\(discriminator\) do not match"):
-        problems(derived({"discriminator": [{"type": "value", "path": "coding.code"}], "rules": "open"}), _sliced_base())
+        other = {"discriminator": [{"type": "value", "path": "coding.code"}], "rules": "open"}
+        problems(derived(other), _sliced_base())
     with pytest.raises(Refused, match=r"\(rules\) do not match"):
         problems(derived({"rules": "open"}), _sliced_base("closed"))
     with pytest.raises(Refused, match=r"\(ordered\) do not match"):
@@ -131,7 +132,8 @@ def test_an_instance_against_a_refused_profile_gets_the_no_snapshot_error() -> N
     """InstanceValidator.startInner: VALIDATION_VAL_PROFILE_NOSNAPSHOT, a rule (error), for a profile HL7's generator
     threw on (ProfileUtilities.generateSnapshot set its snapshot to null); whether claimed or asked for."""
     refused = make("Observation", {"path": "Observation.value[x]", "type": [{"code": "ContactPoint"}]})
-    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "meta": {"profile": [refused["url"]]}}
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "meta": {"profile": [refused["url"]]}}
     issues = validate_resource(obs, _source(refused))
     assert [(i.severity, i.location) for i in issues if i.defect == "profile-no-snapshot"] == [("error", "Observation")]
     assert "has no snapshot" in next(i.message for i in issues if i.defect == "profile-no-snapshot")
