@@ -462,6 +462,10 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     # what the differential says of all slices, given to each (snapshot_preprocess.py); not where ids name other
     # elements than their paths (HL7 renames those first, setIds)
     check_type_slice_mins(builder.url, elements)
+    stated = [diff.get("id") for diff in elements if isinstance(diff.get("id"), str)]
+    for element_id in sorted({i for i in stated if stated.count(i) > 1}):  # ProfileUtilities.setIds: a message
+        builder.problems.append(builder.fail(element_id, "the same id is on more than one differential element "
+                                                         "(SAME_ID_ON_MULTIPLE_ELEMENTS)"))
     for diff in elements:
         if "." not in diff["path"] and "slicing" in diff:  # ProfilePathProcessor: "slicing at the root ... illegal"
             raise Refused(builder.url, f"differential element {diff.get('id') or diff['path']}: the profile has "

@@ -171,3 +171,12 @@ def test_an_invariant_that_does_not_parse_is_an_error_on_the_instance() -> None:
     found = [i for i in issues if "p-1" in i.message]
     assert [(i.severity, i.defect, i.location) for i in found] == [("error", "invariant", "Patient")]
     assert "problem processing expression" in found[0].message and sd["url"] in found[0].message
+
+
+def test_one_id_on_two_differential_elements_is_a_message() -> None:
+    """ProfileUtilities.setIds: SAME_ID_ON_MULTIPLE_ELEMENTS__IN_, an error message, the snapshot kept (HL7's sushi3)."""
+    twice = make("Observation", {"path": "Observation.component", "min": 1},
+                 {"path": "Observation.component", "min": 1, "max": "1"})
+    assert [p.split(": ", 1)[1] for p in problems(twice)] == [
+        "differential element Observation.component: the same id is on more than one differential element "
+        "(SAME_ID_ON_MULTIPLE_ELEMENTS)"]
