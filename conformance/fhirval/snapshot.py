@@ -31,14 +31,22 @@ from typing import Any
 from conformance.fhirval.snapshot_checks import (
     Refused,
     SnapshotError,
+    check_differential,
     check_slicing,
-    check_type_slice_mins,
     check_types,
     fixed_type_problem,
     must_support_problem,
+    unmatched_by_order,
 )
 from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut, settle_type_slicings
-from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
+from conformance.fhirval.snapshot_ids import (
+    by_path,
+    diff_id,
+    name_slice,
+    names_other_element,
+    segments,
+    slice_counts,
+)
 from conformance.fhirval.snapshot_merge import (
     appended,
     extension_slicing,
@@ -90,7 +98,7 @@ class Builder:
         # HL7's messages that published guides' profiles carry without their publisher saying so (a target profile
         # outside the base's: snapshot_checks.check_types): a warning on the profile, never an error
         self.cautions: list[SnapshotError] = []
-        self.diff_slices = _slice_counts(sd)
+        self.diff_slices = slice_counts(sd)
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
@@ -432,18 +440,6 @@ class Builder:
             check_slicing(self.url, element_id, target["slicing"], diff["slicing"], element_id.endswith("[x]"))
 
 
-def _slice_counts(sd: Json) -> dict[str, int]:
-    """How many slices the differential gives each sliced element id (``X.y:a``, ``X.y:b``: ``X.y`` 2)."""
-    counts: dict[str, int] = {}
-    for el in sd.get("differential", {}).get("element", []) if isinstance(sd.get("differential"), dict) else []:
-        name = el.get("sliceName") if isinstance(el, dict) else None
-        own = el.get("id") if isinstance(el, dict) else None
-        if isinstance(name, str) and isinstance(own, str) and own.endswith(":" + name):
-            key = own[: -len(name) - 1]
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
     """The base's elements with ``sd``'s differential applied, and the id each differential element landed on, None
     for one that matches nothing in the base (differential.py uses these to judge the differential's order and
@@ -461,15 +457,8 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
             raise SnapshotError(builder.url, "a differential element has no path")
     # what the differential says of all slices, given to each (snapshot_preprocess.py); not where ids name other
     # elements than their paths (HL7 renames those first, setIds)
-    check_type_slice_mins(builder.url, elements)
-    stated = [diff.get("id") for diff in elements if isinstance(diff.get("id"), str)]
-    for element_id in sorted({i for i in stated if stated.count(i) > 1}):  # ProfileUtilities.setIds: a message
-        builder.problems.append(builder.fail(element_id, "the same id is on more than one differential element "
-                                                         "(SAME_ID_ON_MULTIPLE_ELEMENTS)"))
-    for diff in elements:
-        if "." not in diff["path"] and "slicing" in diff:  # ProfilePathProcessor: "slicing at the root ... illegal"
-            raise Refused(builder.url, f"differential element {diff.get('id') or diff['path']}: the profile has "
-                                       "slicing at the root, which is illegal")
+    for element_id, problem in check_differential(builder.url, elements):
+        builder.problems.append(builder.fail(element_id, problem))
     added: set[int] = set()
     if not any(names_other_element(diff) for diff in elements):
         elements, added = preprocess(elements)
@@ -497,8 +486,15 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
 
 
 def generate_snapshot(sd: Json, source: DefinitionSource) -> Json:
-    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential."""
-    builder, _ = apply_differential(sd, source)
+    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential; elements out of the base's
+    order left out, as HL7's generator leaves them (unmatched_by_order), unless its base is a constraint (then HL7's
+    validator sorts the differential first: ContextUtilities.generateSnapshot)."""
+    builder, landed = apply_differential(sd, source)
+    differential, base = sd.get("differential"), source.structure(str(sd.get("baseDefinition")))
+    passed_over = set(unmatched_by_order(builder.elements, landed))
+    if passed_over and isinstance(differential, dict) and (base or {}).get("derivation") != "constraint":
+        kept = [e for n, e in enumerate(differential["element"]) if n not in passed_over]
+        builder, _ = apply_differential({**sd, "differential": {**differential, "element": kept}}, source)
     out: dict[str, Any] = {k: v for k, v in sd.items() if k != "snapshot"}
     out["snapshot"] = {"element": builder.elements}
     return out

@@ -180,6 +180,40 @@ def check_type_slice_mins(url: str, elements: list[Json]) -> None:
             seen[choice] = element_id
 
 
+def check_differential(url: str, elements: list[Json]) -> list[tuple[str, str]]:
+    """The differential as a whole: slicing on its root element is a refusal (ProfilePathProcessor, "The profile has
+    slicing at the root ... which is illegal"), so is a required type slice before another (check_type_slice_mins);
+    returned, (element id, message) for each id stated on more than one element (ProfileUtilities.setIds,
+    SAME_ID_ON_MULTIPLE_ELEMENTS__IN_, a message; HL7's sushi3)."""
+    check_type_slice_mins(url, elements)
+    for diff in elements:
+        if "." not in diff["path"] and "slicing" in diff:
+            raise Refused(url, f"differential element {diff.get('id') or diff['path']}: the profile has slicing at "
+                               "the root, which is illegal")
+    stated = [str(diff["id"]) for diff in elements if isinstance(diff.get("id"), str)]
+    return [(i, "the same id is on more than one differential element (SAME_ID_ON_MULTIPLE_ELEMENTS)")
+            for i in sorted({i for i in stated if stated.count(i) > 1})]
+
+
+def unmatched_by_order(elements: list[Json], landed: list[str | None]) -> list[int]:
+    """The differential elements (by index) HL7's snapshot generator cannot match for their order: it walks the base
+    in order and takes each base element's match from the differential onwards, so an element with a later one that
+    the base puts before it is passed over (ProfileUtilities: "No match found for X in the generated snapshot: check
+    that the path and definitions are legal in the differential (including order)", a message)."""
+    where = {str(e.get("id")): k for k, e in enumerate(elements)}
+    out: list[int] = []
+    lowest: int | None = None
+    for n in range(len(landed) - 1, -1, -1):
+        landed_id = landed[n]
+        pos = None if landed_id is None else where.get(landed_id)
+        if pos is None:
+            continue
+        if lowest is not None and lowest < pos:
+            out.append(n)
+        lowest = pos if lowest is None else min(lowest, pos)
+    return sorted(out)
+
+
 def fixed_type_problem(target: Json, root_type: str | None) -> str | None:
     """A fixed or pattern value of a type the element does not have (ProfileUtilities.checkTypeOk: a message, the
     snapshot kept). JSON names the value's type in the key (``fixedUri``); the root's type is the profile's."""

@@ -180,3 +180,16 @@ def test_one_id_on_two_differential_elements_is_a_message() -> None:
     assert [p.split(": ", 1)[1] for p in problems(twice)] == [
         "differential element Observation.component: the same id is on more than one differential element "
         "(SAME_ID_ON_MULTIPLE_ELEMENTS)"]
+
+
+def test_a_differential_element_out_of_the_base_order_is_not_applied() -> None:
+    """ProfileUtilities.generateSnapshot: "No match found for ... (including order)", a message; the snapshot is built
+    without that element (HL7's t23a). The validator's context sorts a differential first only when the base is a
+    constraint (ContextUtilities.generateSnapshot), so a profile on a core resource keeps the order it was given."""
+    unsorted = make("Patient", {"path": "Patient.gender", "min": 1}, {"path": "Patient.name", "max": "1"})
+    issues = validate_resource({"resourceType": "Patient", "name": [{"family": "x"}]}, _source(unsorted),
+                               [unsorted["url"]])
+    assert not [i for i in issues if i.is_error]  # gender 1..1 passed over, as HL7's generator passes it over
+    two_names = {"resourceType": "Patient", "name": [{"family": "x"}, {"family": "y"}]}
+    assert [i.location for i in validate_resource(two_names, _source(unsorted), [unsorted["url"]]) if i.is_error] \
+        == ["Patient.name"]  # name's max 1 is applied
