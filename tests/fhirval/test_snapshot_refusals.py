@@ -174,7 +174,7 @@ def test_an_invariant_that_does_not_parse_is_an_error_on_the_instance() -> None:
 
 
 def test_one_id_on_two_differential_elements_is_a_message() -> None:
-    """ProfileUtilities.setIds: SAME_ID_ON_MULTIPLE_ELEMENTS__IN_, an error message, the snapshot kept (HL7's sushi3)."""
+    """ProfileUtilities.setIds: SAME_ID_ON_MULTIPLE_ELEMENTS__IN_, a message, the snapshot kept (HL7's sushi3)."""
     twice = make("Observation", {"path": "Observation.component", "min": 1},
                  {"path": "Observation.component", "min": 1, "max": "1"})
     assert [p.split(": ", 1)[1] for p in problems(twice)] == [
