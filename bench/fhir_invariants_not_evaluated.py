@@ -148,8 +148,9 @@ FAILURES = [False]  # --failures (set before the workers fork)
 
 
 def _failed_key(message: str) -> str:
-    """The invariant's key in a failure message (``constraint failed: KEY: ...``, or a native rule's ``KEY: ...``)."""
-    return message.removeprefix("constraint failed: ").partition(":")[0].strip()
+    """The invariant's key in a failure message (``constraint failed: KEY: ...``, ``invariant KEY: problem processing
+    expression ...`` for one that does not parse, or a native rule's ``KEY: ...``)."""
+    return message.removeprefix("constraint failed: ").removeprefix("invariant ").partition(":")[0].strip()
 
 
 def not_evaluated(named: tuple[str, bytes]) -> list[Finding]:

@@ -72,7 +72,7 @@ def test_div_and_mod_as_names() -> None:
 
 def test_a_syntax_error_is_not_evaluated_as_something_else() -> None:
     """fhirpathpy's parse recovers (``2 + 2 /* not finished`` was empty); HL7's lexer reports an unfinished
-    comment, so the expression cannot run (the invariant is then not evaluated)."""
+    comment, so the expression cannot run (an error on the instance: invariants.Unparseable)."""
     assert theirs("2 + 2 /* not finished") == []  # evaluated, as some other expression
     with pytest.raises(Exception):  # noqa: B017 - ANTLR's or our listener's error
         parse("2 + 2 /* not finished")
