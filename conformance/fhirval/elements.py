@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, documents, extensions, option_rules, slicing
+from conformance.fhirval import bundles, conformance_rules, documents, extensions, meta_rules, option_rules, slicing
 from conformance.fhirval.asked import imposed
 from conformance.fhirval.bundle_resolution import EntryMaps
 from conformance.fhirval.context import Model
@@ -122,7 +122,8 @@ class Walker(TargetWalker):
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             claimed = claimed if isinstance(claimed, list) else ()  # a wrong JSON type is the walk's error
             wanted = [(p, True) for p in (*profiles, *(slicer_profiles or ()))] + [
-                (p, False) for p in claimed if isinstance(p, str)]
+                (p, False) for i, p in enumerate(claimed) if isinstance(p, str)
+                and not meta_rules.claimed_version_url(self, p, idx.url, f"{loc}.meta.profile[{i}]")]
             implied = implied_profile(res) if rtype == "Observation" else None
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))

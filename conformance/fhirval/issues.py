@@ -20,7 +20,7 @@ ISSUE_TYPE: dict[str, str] = {
     "not-json": "structure", "not-resource": "structure", "unknown-resource-type": "not-supported",
     "too-large": "too-costly", "too-deep": "too-costly", "too-many-issues": "too-costly",
     "xml-not-supported": "not-supported", "xml": "structure", "xml-namespace": "structure",
-    "unknown-profile": "not-found", "profile-type": "structure",
+    "unknown-profile": "not-found", "profile-type": "structure", "profile-version": "structure",
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
     "null-value": "structure", "json-type": "structure",
     "element-order": "invalid", "object-expected": "structure",
