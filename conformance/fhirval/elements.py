@@ -142,6 +142,8 @@ class Walker(TargetWalker):
             conformance_rules.check(self, res, rtype, loc)
             if self.options.no_experimental_content or self.options.for_publication:
                 option_rules.canonical_rules(self, res, rtype, loc)
+            if self.options.for_publication and not contained:
+                option_rules.shareable_rules(self, res, rtype, loc)
         finally:
             self.frames.pop()
             if rtype == "Bundle":
