@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, documents, extensions, meta_rules, option_rules, slicing
+from conformance.fhirval import (
+    bundles,
+    conformance_rules,
+    documents,
+    extensions,
+    meta_rules,
+    option_rules,
+    publisher_rules,
+    slicing,
+)
 from conformance.fhirval.asked import imposed
 from conformance.fhirval.bundle_resolution import EntryMaps
 from conformance.fhirval.context import Model
@@ -142,6 +151,7 @@ class Walker(TargetWalker):
             conformance_rules.check(self, res, rtype, loc)
             if self.options.no_experimental_content or self.options.for_publication:
                 option_rules.canonical_rules(self, res, rtype, loc)
+            publisher_rules.check(self, res, rtype, loc)
             if self.options.for_publication and not contained:
                 option_rules.shareable_rules(self, res, rtype, loc)
         finally:
