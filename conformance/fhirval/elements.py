@@ -18,6 +18,7 @@ from conformance.fhirval import (
     conformance_rules,
     documents,
     extensions,
+    matchetypes,
     meta_rules,
     option_rules,
     publisher_rules,
@@ -152,6 +153,7 @@ class Walker(TargetWalker):
             if self.options.no_experimental_content or self.options.for_publication:
                 option_rules.canonical_rules(self, res, rtype, loc)
             publisher_rules.check(self, res, rtype, loc)
+            matchetypes.check(self, res, loc)
             if self.options.for_publication and not contained:
                 option_rules.shareable_rules(self, res, rtype, loc)
         finally:
