@@ -22,6 +22,7 @@ from conformance.fhirval import (
     meta_rules,
     option_rules,
     publisher_rules,
+    signatures,
     slicing,
 )
 from conformance.fhirval.asked import imposed
@@ -124,6 +125,7 @@ class Walker(TargetWalker):
                 bundles.check_entries(self, res, loc)
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
+                signatures.check(self, res, loc)
             if not self.profiled_as(rtype, profiles) or slicer_profiles == ():  # a slicer without a profile: base
                 if self.options.crumb_trails:
                     self.sink.info("signpost", loc, f"validate resource against profile {idx.url}")

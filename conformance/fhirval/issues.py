@@ -21,7 +21,7 @@ ISSUE_TYPE: dict[str, str] = {
     "too-large": "too-costly", "too-deep": "too-costly", "too-many-issues": "too-costly",
     "xml-not-supported": "not-supported", "xml": "structure", "xml-namespace": "structure",
     "unknown-profile": "not-found", "profile-type": "structure", "profile-version": "structure",
-    "matchetype": "invalid",
+    "matchetype": "invalid", "signature": "invalid",
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
     "null-value": "structure", "json-type": "structure",
     "element-order": "invalid", "object-expected": "structure",
