@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.questionnaire_rules import find_item
 from conformance.fhirval.source import canonical_resource, objects
 
 if TYPE_CHECKING:
@@ -56,20 +57,9 @@ def _all_items(node: Json, loc: str) -> Iterator[tuple[Json, str]]:
         yield from _all_items(item, f"{loc}.item[{i}]")
 
 
-def _find(node: Json, link: Any) -> Json | None:
-    """Questionnaire.getQuestion: the first item with that linkId, depth first."""
-    for item in objects(node.get("item")):
-        if item.get("linkId") == link:
-            return item
-        found = _find(item, link)
-        if found is not None:
-            return found
-    return None
-
-
 def _item(w: Walker, source: Json, mode: str, item: Json, where: str) -> None:
     link, url = item.get("linkId"), source.get("url")
-    base = _find(source, link) if isinstance(link, str) else None
+    base = find_item(source, link) if isinstance(link, str) else None
     if base is None:
         if mode == "compliesWith":
             w.sink.error("questionnaire", where, f"the item {link!r} is not in {url}, which this complies with")
