@@ -48,7 +48,7 @@ def _pattern_extensions(w: Walker, value: Any, loc: str, top: bool = False) -> N
         if key in ("extension", "modifierExtension") and isinstance(item, list):
             for i, ext in enumerate(item):
                 url = ext.get("url") if isinstance(ext, dict) else None
-                if url in _PATTERN_EXTENSIONS:
+                if isinstance(url, str) and url in _PATTERN_EXTENSIONS:
                     w.sink.error("matchetype", f"{loc}.{key}[{i}]", f"the extension {url} is only allowed in a "
                                                                     "matchetype (a test pattern)")
         if isinstance(item, dict | list):

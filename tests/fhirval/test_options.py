@@ -147,7 +147,8 @@ def test_for_publication_an_hl7_terminology_resource_states_what_makes_it_sharea
     other = vs | {"url": "http://x.org/fhir/ValueSet/x"}  # not HL7's: nothing to say
     assert not [i for i in _run(other, for_publication=True) if i.defect == "publication"]
     measure = {"resourceType": "Measure", "text": DIV, "url": "http://hl7.org/fhir/Measure/x", "status": "draft",
-               "extension": wg, "version": "1", "name": "X", "experimental": False, "publisher": "HL7",
+               "extension": wg, "version": "1", "name": "X", "experimental": False,
+               "publisher": "HL7 International / Terminology Infrastructure",
                "description": "x"}
     assert [(s, d) for s, d, _ in _defects(measure, for_publication=True) if d == "publication"] == [
         ("warning", "publication")]  # the title
