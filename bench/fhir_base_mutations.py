@@ -1,0 +1,151 @@
+"""Missed errors on base R4 validation, measured without HL7's validator: valid resources, mutated so that the
+R4 specification (and HL7's Java validator, at the line each mutation class cites) must reject them.
+
+    .venv/bin/python bench/fhir_base_mutations.py [--examples DIR ...] [--xml-examples DIR ...] [--per-type N]
+        [--summary] [--show K] [--jobs N]
+
+Each JSON resource of ``--examples`` (default: the R4 examples package, /tmp/fhirpkgs/r4ex/package) and each
+XML resource of ``--xml-examples`` (default: UK Core 2.0.2's examples, converted to JSON with their
+``meta.profile`` taken out, so that base R4 alone judges them) that validates with no error as given is
+mutated by every class of base_mutants.py and base_mutants_more.py. A (class, R4 element) is mutated once, and
+at most ``--per-type`` times per class and resource type, in file order: deterministic and bounded. The
+expected verdict of every mutant is at least one error, read from R4's StructureDefinitions raw (profile_raw.py)
+and HL7's Java source, never from the validator. Two harmless classes (``reorder``, ``known-extension``) must
+give no error: their failures are false alarms. Prints caught / mutants per class and ``--show K`` misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fhir_examples_alarms as alarms
+from base_mutants import Mutant, all_site_mutants, root_unknown
+from base_mutants_more import (bundle_mutants, contained_mutants, extension_mutants, harmless_mutants,
+                               invariant_mutants)
+from base_sites import Types
+from fhir_profile_mutations import R4, errors_of
+from profile_raw import Json, RawDefinitions
+
+R4EX = Path("/tmp/fhirpkgs/r4ex/package")
+UKCORE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ukcore-2.0.2" / "examples"
+HARMLESS = {"reorder", "known-extension"}
+Work = tuple[str, str, str, bytes]  # file, class, element, mutant
+
+
+def resources(json_dirs: list[Path], xml_dirs: list[Path]) -> Iterator[tuple[str, Json]]:
+    """(label, resource) in file order: JSON as given, XML converted (profile claims taken out)."""
+    for folder in json_dirs:
+        for path in sorted(folder.glob("*.json")):
+            if path.name in alarms.NOT_RESOURCES:
+                continue
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                continue
+            if isinstance(doc, dict) and isinstance(doc.get("resourceType"), str):
+                yield path.name, doc
+    from conformance.fhirval.xml import xml_to_json
+
+    for folder in xml_dirs:
+        for path in sorted(folder.glob("*.xml")):
+            try:
+                doc = xml_to_json(path.read_bytes(), alarms.base_source(), allow_no_namespace=True)
+            except Exception:  # noqa: BLE001 - a file the converter cannot read is not a valid example
+                continue
+            if isinstance(doc.get("meta"), dict):
+                doc["meta"].pop("profile", None)
+                if not doc["meta"]:
+                    del doc["meta"]
+            yield path.name, doc
+
+
+class Picker:
+    """Which candidate mutants are made: a (class, element) once, at most ``per_type`` per (class, type)."""
+
+    def __init__(self, per_type: int) -> None:
+        self.per_type = per_type
+        self.seen: set[tuple[str, str]] = set()
+        self.count: collections.Counter[tuple[str, str]] = collections.Counter()
+
+    def __call__(self, cls: str, element: str, root: str) -> bool:
+        if (cls, element) in self.seen or self.count[(cls, root)] >= self.per_type:
+            return False
+        self.seen.add((cls, element))
+        self.count[(cls, root)] += 1
+        return True
+
+
+def mutants_of(doc: Json, types: Types, pick: Picker) -> Iterator[Mutant]:
+    sites = list(types.sites(doc))
+    root = doc["resourceType"]
+    yield from all_site_mutants(doc, types, pick)
+    extra = [root_unknown(doc), *contained_mutants(doc, sites, types), *invariant_mutants(doc, sites),
+             *extension_mutants(doc, sites), *harmless_mutants(doc, sites)]
+    if root == "Bundle":
+        extra += bundle_mutants(doc, sites)
+    for cls, element, make in extra:
+        if pick(cls, element if cls in ("invariant", "bundle-fullurl", "xhtml") else f"{root}:{element}", root):
+            yield cls, element, make
+
+
+def build(json_dirs: list[Path], xml_dirs: list[Path], per_type: int, invalid: list[str]) -> list[Work]:
+    types, pick = Types(RawDefinitions(R4, [])), Picker(per_type)
+    work: list[Work] = []
+    for label, doc in resources(json_dirs, xml_dirs):
+        if errors_of(json.dumps(doc).encode()):
+            invalid.append(label)
+            continue
+        for cls, element, make in mutants_of(doc, types, pick):
+            work.append((label, cls, element, json.dumps(make()).encode()))
+    return work
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", type=Path, action="append", help="a folder of valid JSON resources")
+    parser.add_argument("--xml-examples", type=Path, action="append", help="a folder of valid XML resources")
+    parser.add_argument("--per-type", type=int, default=2, help="mutants per class and resource type (default 2)")
+    parser.add_argument("--summary", action="store_true", help="totals per class only")
+    parser.add_argument("--show", type=int, default=0, metavar="K", help="list K misses (false alarms) per class")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    args = parser.parse_args(argv)
+    cpu = time.process_time()
+    alarms.load([], None)
+    invalid: list[str] = []
+    work = build(args.examples or [R4EX], args.xml_examples if args.xml_examples is not None else [UKCORE],
+                 args.per_type, invalid)
+    found = alarms.map_loaded(errors_of, [w[3] for w in work], args.jobs, [], None)
+    print(f"mutants: {len(work)}; resources with errors as given (not mutated): {len(invalid)}")
+    by_class: dict[str, list[tuple[Work, list[str]]]] = collections.defaultdict(list)
+    for w, errs in zip(work, found, strict=True):
+        by_class[w[1]].append((w, errs))
+    print("caught / mutants by class (harmless classes: clean / mutants):")
+    totals = collections.Counter[str]()
+    for cls, rows in sorted(by_class.items()):
+        harmless = cls in HARMLESS
+        good = [r for r in rows if bool(r[1]) != harmless]
+        bad = [r for r in rows if bool(r[1]) == harmless]
+        totals["harmless" if harmless else "harmful"] += len(rows)
+        totals["harmless ok" if harmless else "caught"] += len(good)
+        print(f"  {cls:26s} {len(good):5d} / {len(rows)}{'  (harmless)' if harmless else ''}")
+        for (file, _, element, _), errs in bad[:args.show] if not args.summary else []:
+            print(f"      {'false alarm' if harmless else 'missed'}: {file} {element}"
+                  + (f" -> {errs[0][:160]}" if errs else ""))
+    print(f"total: caught {totals['caught']} / {totals['harmful']} mutants; harmless clean "
+          f"{totals['harmless ok']} / {totals['harmless']}")
+    if args.jobs <= 1:
+        print(f"cpu seconds: {time.process_time() - cpu:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
