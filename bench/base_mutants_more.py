@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from base_mutants import Mutant
-from base_sites import Site, Types, edited
+from base_sites import Site, Types, edited, follow
 from profile_raw import Json
 
 XHTML = 'xmlns="http://www.w3.org/1999/xhtml"'
@@ -38,6 +38,7 @@ BAD_DIVS = [f"<div {XHTML}><script>alert(1)</script></div>", f"<p {XHTML}>mutant
             f"<div {XHTML}><p>mutant</div>"]
 UNKNOWN_MODIFIER = {"url": "http://mutant.test/fhir/StructureDefinition/unknown-modifier", "valueBoolean": True}
 KNOWN_EXTENSION = {"url": "http://hl7.org/fhir/StructureDefinition/rendering-style", "valueString": "color:red"}
+SUB_EXTENSION = {"url": "mutant", "valueString": "mutant"}
 ORPHAN = {"resourceType": "Basic", "id": "mutant-orphan", "code": {"text": "mutant"}}
 SiteEdit = Callable[[Json], bool]  # edits a site's value in place; False when it does not apply
 
@@ -91,10 +92,11 @@ def _bundle_edits(doc: Json) -> Iterator[tuple[str, Callable[[Json], bool]]]:
 
 def invariant_mutants(doc: Json, sites: list[Site]) -> Iterator[Mutant]:
     for site in sites:
-        if site.tcode in SITE_INVARIANTS and isinstance(site.value, dict):
+        first = site.value[0] if isinstance(site.value, list) and site.value else site.value
+        if site.tcode in SITE_INVARIANTS and isinstance(first, dict):
             key, edit = SITE_INVARIANTS[site.tcode]
-            trial = copy.deepcopy(site.value)
-            if edit(trial) and trial != site.value:
+            trial = copy.deepcopy(first)
+            if edit(trial) and trial != first:
                 yield "invariant", f"{key} {site.path}", lambda s=site, e=edit: _edit_value(doc, s, e)
         if site.path == "Observation.value[x]" and "dataAbsentReason" not in site.obj:
             yield "invariant", "obs-6", lambda s=site: _put_beside(doc, s, "dataAbsentReason", {"text": "mutant"})
@@ -104,8 +106,10 @@ def invariant_mutants(doc: Json, sites: list[Site]) -> Iterator[Mutant]:
 
 
 def _edit_value(doc: Json, site: Site, edit: SiteEdit) -> Json:
+    """``doc`` with ``edit`` applied to the site's value (its first item when it repeats)."""
     copied, obj = edited(doc, site)
-    edit(obj[site.key])
+    value = obj[site.key]
+    edit(value[0] if isinstance(value, list) else value)
     return copied
 
 
@@ -142,13 +146,18 @@ def contained_mutants(doc: Json, sites: list[Site], types: Types) -> Iterator[Mu
         resourceType="NotAResource"))
     by_id = {c.get("id"): i for i, c in enumerate(doc["contained"]) if isinstance(c, dict)}
     for site in sites:
-        ref = site.value.get("reference") if site.tcode == "Reference" and isinstance(site.value, dict) else None
-        targets = _targets(site)
+        ref, targets = _reference(site), _targets(site)
         if isinstance(ref, str) and ref.startswith("#") and ref[1:] in by_id and site.where[:1] != ["contained"] \
                 and targets and "Basic" not in targets and "Resource" not in targets:
             i = by_id[ref[1:]]
             yield "contained-target", site.path, lambda i=i: _whole(doc, lambda d: d["contained"].__setitem__(
                 i, {**ORPHAN, "id": d["contained"][i]["id"]}))
+
+
+def _reference(site: Site) -> Any:
+    """The reference string of a Reference site (its first item when it repeats)."""
+    first = site.value[0] if isinstance(site.value, list) and site.value else site.value
+    return first.get("reference") if site.tcode == "Reference" and isinstance(first, dict) else None
 
 
 def _targets(site: Site) -> set[str]:
@@ -162,8 +171,7 @@ def bundle_mutants(doc: Json, sites: list[Site]) -> Iterator[Mutant]:
     urls = {e["fullUrl"]: (e.get("resource") or {}).get("resourceType") for e in entries
             if isinstance(e.get("fullUrl"), str)}
     for site in sites:
-        ref = site.value.get("reference") if site.tcode == "Reference" and isinstance(site.value, dict) else None
-        targets = _targets(site)
+        ref, targets = _reference(site), _targets(site)
         if not isinstance(ref, str) or ref not in urls or not targets or "Resource" in targets or len(site.where) < 3:
             continue
         wrong = next((u for u, t in urls.items() if t and t not in targets), None)
@@ -189,8 +197,8 @@ def extension_mutants(doc: Json, sites: list[Site]) -> Iterator[Mutant]:
         if site.tcode == "Extension" and isinstance(site.value, list):
             for i, ext in enumerate(site.value):
                 if isinstance(ext, dict) and any(k.startswith("value") for k in ext) and "extension" not in ext:
-                    yield "ext-1", site.path, lambda s=site, i=i: _edit_value(doc, s, lambda v: bool(v[i].update(
-                        extension=[{"url": "mutant", "valueString": "mutant"}])) is False)
+                    yield "ext-1", site.path, lambda s=site, i=i: _whole(doc, lambda d: follow(d, [*s.where, s.key, i])
+                                                                         .update(extension=[SUB_EXTENSION]))
                     break
         if site.path.endswith(".text") and site.tcode == "Narrative" and isinstance(site.value, dict):
             for n, div in enumerate(BAD_DIVS):

@@ -29,8 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fhir_examples_alarms as alarms
 from base_mutants import Mutant, all_site_mutants, root_unknown
-from base_mutants_more import (bundle_mutants, contained_mutants, extension_mutants, harmless_mutants,
-                               invariant_mutants)
+from base_mutants_more import bundle_mutants, contained_mutants, extension_mutants, harmless_mutants, invariant_mutants
 from base_sites import Types
 from fhir_profile_mutations import R4, errors_of
 from profile_raw import Json, RawDefinitions
@@ -66,6 +65,14 @@ def resources(json_dirs: list[Path], xml_dirs: list[Path]) -> Iterator[tuple[str
                 if not doc["meta"]:
                     del doc["meta"]
             yield path.name, doc
+
+
+def judged(data: bytes) -> list[str]:
+    """The validator's errors, or the traceback's last line as one: no input may end in a crash."""
+    try:
+        return errors_of(data)
+    except Exception as exc:  # noqa: BLE001 - a crash is this bench's finding, reported as such
+        return [f"CRASH {type(exc).__name__}: {exc}"]
 
 
 class Picker:
@@ -123,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     invalid: list[str] = []
     work = build(args.examples or [R4EX], args.xml_examples if args.xml_examples is not None else [UKCORE],
                  args.per_type, invalid)
-    found = alarms.map_loaded(errors_of, [w[3] for w in work], args.jobs, [], None)
+    found = alarms.map_loaded(judged, [w[3] for w in work], args.jobs, [], None)
     print(f"mutants: {len(work)}; resources with errors as given (not mutated): {len(invalid)}")
     by_class: dict[str, list[tuple[Work, list[str]]]] = collections.defaultdict(list)
     for w, errs in zip(work, found, strict=True):
@@ -140,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         for (file, _, element, _), errs in bad[:args.show] if not args.summary else []:
             print(f"      {'false alarm' if harmless else 'missed'}: {file} {element}"
                   + (f" -> {errs[0][:160]}" if errs else ""))
+    crashes = [(w, e) for w, e in zip(work, found, strict=True) if e and e[0].startswith("CRASH")]
+    print(f"crashes: {len(crashes)}")
+    for (file, cls, element, _), errs in crashes[:args.show or 3]:
+        print(f"      {cls} {file} {element}: {errs[0][:200]}")
     print(f"total: caught {totals['caught']} / {totals['harmful']} mutants; harmless clean "
           f"{totals['harmless ok']} / {totals['harmless']}")
     if args.jobs <= 1:
