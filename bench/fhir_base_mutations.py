@@ -2,13 +2,13 @@
 R4 specification (and HL7's Java validator, at the line each mutation class cites) must reject them.
 
     .venv/bin/python bench/fhir_base_mutations.py [--examples DIR ...] [--xml-examples DIR ...] [--per-type N]
-        [--summary] [--show K] [--jobs N]
+        [--max-bytes B] [--summary] [--show K] [--jobs N]
 
 Each JSON resource of ``--examples`` (default: the R4 examples package, /tmp/fhirpkgs/r4ex/package) and each
 XML resource of ``--xml-examples`` (default: UK Core 2.0.2's examples, converted to JSON with their
-``meta.profile`` taken out, so that base R4 alone judges them) that validates with no error as given is
-mutated by every class of base_mutants.py and base_mutants_more.py. A (class, R4 element) is mutated once, and
-at most ``--per-type`` times per class and resource type, in file order: deterministic and bounded. The
+``meta.profile`` taken out, so that base R4 alone judges them) no larger than ``--max-bytes`` as JSON that
+validates with no error as given is mutated by every class of base_mutants.py and base_mutants_more.py.
+A (class, R4 element) is mutated once, and at most ``--per-type`` times per class and resource type, in file order: deterministic and bounded. The
 expected verdict of every mutant is at least one error, read from R4's StructureDefinitions raw (profile_raw.py)
 and HL7's Java source, never from the validator. Two harmless classes (``reorder``, ``known-extension``) must
 give no error: their failures are false alarms. Prints caught / mutants per class and ``--show K`` misses.
@@ -104,11 +104,17 @@ def mutants_of(doc: Json, types: Types, pick: Picker) -> Iterator[Mutant]:
             yield cls, element, make
 
 
-def build(json_dirs: list[Path], xml_dirs: list[Path], per_type: int, invalid: list[str]) -> list[Work]:
+def build(json_dirs: list[Path], xml_dirs: list[Path], per_type: int, invalid: list[str],
+          max_bytes: int = 50_000) -> list[Work]:
+    """The mutants, from the resources valid as given and no larger than ``max_bytes`` as JSON (a large
+    StructureDefinition or Bundle costs more to validate and adds few element paths)."""
     types, pick = Types(RawDefinitions(R4, [])), Picker(per_type)
     work: list[Work] = []
     for label, doc in resources(json_dirs, xml_dirs):
-        if errors_of(json.dumps(doc).encode()):
+        body = json.dumps(doc).encode()
+        if len(body) > max_bytes:
+            continue
+        if errors_of(body):
             invalid.append(label)
             continue
         for cls, element, make in mutants_of(doc, types, pick):
@@ -121,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=Path, action="append", help="a folder of valid JSON resources")
     parser.add_argument("--xml-examples", type=Path, action="append", help="a folder of valid XML resources")
     parser.add_argument("--per-type", type=int, default=2, help="mutants per class and resource type (default 2)")
+    parser.add_argument("--max-bytes", type=int, default=50_000, help="skip larger resources (default 50,000)")
     parser.add_argument("--summary", action="store_true", help="totals per class only")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="list K misses (false alarms) per class")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     alarms.load([], None)
     invalid: list[str] = []
     work = build(args.examples or [R4EX], args.xml_examples if args.xml_examples is not None else [UKCORE],
-                 args.per_type, invalid)
+                 args.per_type, invalid, args.max_bytes)
     found = alarms.map_loaded(judged, [w[3] for w in work], args.jobs, [], None)
     print(f"mutants: {len(work)}; resources with errors as given (not mutated): {len(invalid)}")
     by_class: dict[str, list[tuple[Work, list[str]]]] = collections.defaultdict(list)

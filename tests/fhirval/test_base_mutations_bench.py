@@ -67,3 +67,16 @@ def test_the_validator_rejects_every_mutant_and_passes_the_harmless(bench: Modul
     for cls, element, doc in made:
         errors = bench.judged(json.dumps(doc).encode())
         assert bool(errors) != (cls in bench.HARMLESS), (cls, element, errors)
+
+
+def test_a_bundle_type_given_as_an_array_is_an_error_not_a_crash() -> None:
+    # found by the bench (array-for-single on Bundle.type): reference_targets.strict_entry hashed the list
+    from conformance.fhirval.base import base_source
+    from conformance.fhirval.validate import validate_bytes
+
+    bundle = {"resourceType": "Bundle", "type": ["document", "document"], "entry": [
+        {"fullUrl": "urn:uuid:3f8a1c52-5f43-4b52-9b1a-0c2b6f0a7d11",
+         "resource": {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+                      "subject": {"reference": "urn:uuid:3f8a1c52-5f43-4b52-9b1a-0c2b6f0a7d12"}}}]}
+    errors = [i for i in validate_bytes(json.dumps(bundle).encode(), base_source()) if i.is_error]
+    assert any(i.location == "Bundle.type" for i in errors), errors
