@@ -77,6 +77,11 @@ def _bundle_edits(doc: Json) -> Iterator[tuple[str, Callable[[Json], bool]]]:
         yield "bdl-1", lambda d: d.setdefault("total", 1) == 1
         if entries:
             yield "bdl-2", lambda d: bool(d["entry"][0].update(search={"mode": "match"})) is False
+    if entries and "resource" in entries[0] and not {"request", "response"} & set(entries[0]):
+        yield "bdl-5", lambda d: d["entry"][0].pop("resource") is not None
+    full = entries[0].get("fullUrl") if entries else None
+    if isinstance(full, str) and full.startswith("http") and kind != "history":
+        yield "bdl-8", lambda d: bool(d["entry"][0].update(fullUrl=full + "/_history/1")) is False
     if kind in ("batch", "transaction", "history") and entries and "request" in entries[0]:
         yield "bdl-3", lambda d: d["entry"][0].pop("request") is not None
     if len(entries) > 1 and all("fullUrl" in e for e in entries[:2]) and kind != "history":

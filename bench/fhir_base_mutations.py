@@ -7,10 +7,11 @@ R4 specification (and HL7's Java validator, at the line each mutation class cite
 Each JSON resource of ``--examples`` (default: the R4 examples package, /tmp/fhirpkgs/r4ex/package) and each
 XML resource of ``--xml-examples`` (default: UK Core 2.0.2's examples, converted to JSON with their
 ``meta.profile`` taken out, so that base R4 alone judges them) no larger than ``--max-bytes`` as JSON that
-validates with no error as given is mutated by every class of base_mutants.py and base_mutants_more.py.
-A (class, R4 element) is mutated once, and at most ``--per-type`` times per class and resource type, in file order: deterministic and bounded. The
-expected verdict of every mutant is at least one error, read from R4's StructureDefinitions raw (profile_raw.py)
-and HL7's Java source, never from the validator. Two harmless classes (``reorder``, ``known-extension``) must
+validates with no error as given is mutated by every class of base_mutants.py, base_mutants_more.py,
+base_mutants_extra.py and base_invariants.py. A (class, R4 element) is mutated once, and at most
+``--per-type`` times per class and resource type, in file order: deterministic and bounded. The expected
+verdict of every mutant is at least one error, read from R4's StructureDefinitions raw (profile_raw.py) and
+HL7's Java source, never from the validator. Two harmless classes (``reorder``, ``known-extension``) must
 give no error: their failures are false alarms. Prints caught / mutants per class and ``--show K`` misses.
 """
 
@@ -28,7 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fhir_examples_alarms as alarms
+from base_invariants import invariant_shape_mutants
 from base_mutants import Mutant, all_site_mutants, root_unknown
+from base_mutants_extra import (
+    choice_mutants,
+    extension_definition_mutants,
+    foreign_system_mutants,
+    id_and_narrative_mutants,
+    reference_mutants,
+)
 from base_mutants_more import bundle_mutants, contained_mutants, extension_mutants, harmless_mutants, invariant_mutants
 from base_sites import Types
 from fhir_profile_mutations import R4, errors_of
@@ -96,11 +105,15 @@ def mutants_of(doc: Json, types: Types, pick: Picker) -> Iterator[Mutant]:
     root = doc["resourceType"]
     yield from all_site_mutants(doc, types, pick)
     extra = [root_unknown(doc), *contained_mutants(doc, sites, types), *invariant_mutants(doc, sites),
-             *extension_mutants(doc, sites), *harmless_mutants(doc, sites)]
+             *extension_mutants(doc, sites), *harmless_mutants(doc, sites), *reference_mutants(doc, sites),
+             *extension_definition_mutants(doc, sites), *choice_mutants(doc, sites),
+             *id_and_narrative_mutants(doc, sites), *foreign_system_mutants(doc, sites, types),
+             *invariant_shape_mutants(doc, sites, types)]
     if root == "Bundle":
         extra += bundle_mutants(doc, sites)
     for cls, element, make in extra:
-        if pick(cls, element if cls in ("invariant", "bundle-fullurl", "xhtml") else f"{root}:{element}", root):
+        global_key = cls in ("invariant", "invariant-shape", "bundle-fullurl", "reference-type")
+        if pick(cls, element if global_key else f"{root}:{element}", root):
             yield cls, element, make
 
 
