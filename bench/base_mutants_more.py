@@ -207,7 +207,7 @@ def extension_mutants(doc: Json, sites: list[Site]) -> Iterator[Mutant]:
                     break
         if site.path.endswith(".text") and site.tcode == "Narrative" and isinstance(site.value, dict):
             for n, div in enumerate(BAD_DIVS):
-                yield "xhtml", f"div-{n}", lambda s=site, d=div: _edit_value(doc, s, lambda v: bool(v.update(
+                yield "xhtml", f"Narrative.div {n}", lambda s=site, d=div: _edit_value(doc, s, lambda v: bool(v.update(
                     div=d)) is False)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -84,6 +85,18 @@ def judged(data: bytes) -> list[str]:
         return [f"CRASH {type(exc).__name__}: {exc}"]
 
 
+def named_in(element: str, errors: list[str]) -> bool:
+    """Whether an error names what was mutated: an element path's last name (``value`` for ``value[x]``) in
+    its location or message, or an invariant's key; other labels (a resource type, a fullUrl kind) always."""
+    first = element.split(" ", 1)[0]
+    if re.fullmatch(r"[a-z]+-\d+", first):
+        return any(first in e for e in errors)
+    if "." not in first:
+        return True
+    name = first.rsplit(".", 1)[1].removesuffix("[x]")
+    return any(name in e for e in errors)
+
+
 class Picker:
     """Which candidate mutants are made: a (class, element) once, at most ``per_type`` per (class, type)."""
 
@@ -120,18 +133,22 @@ def mutants_of(doc: Json, types: Types, pick: Picker) -> Iterator[Mutant]:
 def build(json_dirs: list[Path], xml_dirs: list[Path], per_type: int, invalid: list[str],
           max_bytes: int = 50_000) -> list[Work]:
     """The mutants, from the resources valid as given and no larger than ``max_bytes`` as JSON (a large
-    StructureDefinition or Bundle costs more to validate and adds few element paths)."""
-    types, pick = Types(RawDefinitions(R4, [])), Picker(per_type)
+    StructureDefinition or Bundle costs more to validate and adds few element paths). Each folder picks its
+    own mutants (a Picker each), so that a later folder's resources are not left out for the first's."""
+    types = Types(RawDefinitions(R4, []))
     work: list[Work] = []
-    for label, doc in resources(json_dirs, xml_dirs):
-        body = json.dumps(doc).encode()
-        if len(body) > max_bytes:
-            continue
-        if errors_of(body):
-            invalid.append(label)
-            continue
-        for cls, element, make in mutants_of(doc, types, pick):
-            work.append((label, cls, element, json.dumps(make()).encode()))
+    folders = [([d], []) for d in json_dirs] + [([], [d]) for d in xml_dirs]
+    for json_dir, xml_dir in folders:
+        pick = Picker(per_type)
+        for label, doc in resources(json_dir, xml_dir):
+            body = json.dumps(doc).encode()
+            if len(body) > max_bytes:
+                continue
+            if errors_of(body):
+                invalid.append(label)
+                continue
+            for cls, element, make in mutants_of(doc, types, pick):
+                work.append((label, cls, element, json.dumps(make()).encode()))
     return work
 
 
@@ -151,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     work = build(args.examples or [R4EX], args.xml_examples if args.xml_examples is not None else [UKCORE],
                  args.per_type, invalid, args.max_bytes)
     found = alarms.map_loaded(judged, [w[3] for w in work], args.jobs, [], None)
-    print(f"mutants: {len(work)}; resources with errors as given (not mutated): {len(invalid)}")
+    mutated = {w[0] for w in work}
+    print(f"mutants: {len(work)} of {len(mutated)} resources ({sum(1 for m in mutated if m.endswith('.xml'))} "
+          f"XML); resources with errors as given (not mutated): {len(invalid)} "
+          f"({sum(1 for m in invalid if m.endswith('.xml'))} XML)")
     by_class: dict[str, list[tuple[Work, list[str]]]] = collections.defaultdict(list)
     for w, errs in zip(work, found, strict=True):
         by_class[w[1]].append((w, errs))
@@ -163,10 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         bad = [r for r in rows if bool(r[1]) == harmless]
         totals["harmless" if harmless else "harmful"] += len(rows)
         totals["harmless ok" if harmless else "caught"] += len(good)
-        print(f"  {cls:26s} {len(good):5d} / {len(rows)}{'  (harmless)' if harmless else ''}")
+        named = [r for r in good if not harmless and named_in(r[0][2], r[1])]
+        print(f"  {cls:26s} {len(good):5d} / {len(rows):<5d}" + ("  (harmless)" if harmless else
+                                                               f" named: {len(named)}"))
         for (file, _, element, _), errs in bad[:args.show] if not args.summary else []:
             print(f"      {'false alarm' if harmless else 'missed'}: {file} {element}"
                   + (f" -> {errs[0][:160]}" if errs else ""))
+        for (file, _, element, _), errs in [r for r in good if r not in named][:args.show] if not harmless else []:
+            print(f"      caught, not named: {file} {element} -> {errs[0][:160]}")
     crashes = [(w, e) for w, e in zip(work, found, strict=True) if e and e[0].startswith("CRASH")]
     print(f"crashes: {len(crashes)}")
     for (file, cls, element, _), errs in crashes[:args.show or 3]:
