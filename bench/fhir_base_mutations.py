@@ -85,6 +85,11 @@ def judged(data: bytes) -> list[str]:
         return [f"CRASH {type(exc).__name__}: {exc}"]
 
 
+def crashed(errors: list[str]) -> bool:
+    """A crash is neither a catch nor a clean pass."""
+    return bool(errors) and errors[0].startswith("CRASH")
+
+
 def named_in(element: str, errors: list[str]) -> bool:
     """Whether an error names what was mutated: an element path's last name (``value`` for ``value[x]``) in
     its location or message, or an invariant's key; other labels (a resource type, a fullUrl kind) always."""
@@ -179,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     totals = collections.Counter[str]()
     for cls, rows in sorted(by_class.items()):
         harmless = cls in HARMLESS
-        good = [r for r in rows if bool(r[1]) != harmless]
-        bad = [r for r in rows if bool(r[1]) == harmless]
+        good = [r for r in rows if bool(r[1]) != harmless and not crashed(r[1])]
+        bad = [r for r in rows if r not in good]
         totals["harmless" if harmless else "harmful"] += len(rows)
         totals["harmless ok" if harmless else "caught"] += len(good)
         named = [r for r in good if not harmless and named_in(r[0][2], r[1])]
@@ -191,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                   + (f" -> {errs[0][:160]}" if errs else ""))
         for (file, _, element, _), errs in [r for r in good if r not in named][:args.show] if not harmless else []:
             print(f"      caught, not named: {file} {element} -> {errs[0][:160]}")
-    crashes = [(w, e) for w, e in zip(work, found, strict=True) if e and e[0].startswith("CRASH")]
+    crashes = [(w, e) for w, e in zip(work, found, strict=True) if crashed(e)]
     print(f"crashes: {len(crashes)}")
     for (file, cls, element, _), errs in crashes[:args.show or 3]:
         print(f"      {cls} {file} {element}: {errs[0][:200]}")
