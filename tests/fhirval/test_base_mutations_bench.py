@@ -80,3 +80,24 @@ def test_a_bundle_type_given_as_an_array_is_an_error_not_a_crash() -> None:
                       "subject": {"reference": "urn:uuid:3f8a1c52-5f43-4b52-9b1a-0c2b6f0a7d12"}}}]}
     errors = [i for i in validate_bytes(json.dumps(bundle).encode(), base_source()) if i.is_error]
     assert any(i.location == "Bundle.type" for i in errors), errors
+
+
+def test_invariant_shapes_are_read_from_the_fhirpath_text(bench: ModuleType) -> None:
+    # app-2 'start.exists() = end.exists()': with both present, end is taken out, and app-2 must fail
+    types = bench.Types(bench.RawDefinitions(bench.R4, []))
+    appointment: Json = {"resourceType": "Appointment", "status": "booked", "start": "2020-01-01T10:00:00Z",
+                         "end": "2020-01-01T11:00:00Z", "participant": [{"status": "accepted",
+                                                                         "actor": {"display": "x"}}]}
+    made = {key: make() for _, key, make in bench.invariant_shape_mutants(appointment, list(types.sites(appointment)),
+                                                                           types)}
+    assert "end" not in made["app-2"] and "start" in made["app-2"]
+    bench.alarms.load([], None)
+    assert bench.judged(json.dumps(appointment).encode()) == []
+    assert any("app-2" in e for e in bench.judged(json.dumps(made["app-2"]).encode()))
+
+
+def test_a_crash_is_neither_caught_nor_named(bench: ModuleType) -> None:
+    assert bench.crashed(["CRASH TypeError: x"]) and not bench.crashed(["Patient.gender: bad"])
+    assert bench.named_in("Patient.value[x]", ["Patient.valueString: wrong"])
+    assert bench.named_in("per-1 HumanName.period", ["HumanName.period: per-1 failed"])
+    assert not bench.named_in("Patient.gender", ["Patient.name: other"])
