@@ -1,0 +1,102 @@
+"""False alarms found on guides' committed IG publisher output, sixth batch (issue 21, s-fvqa6), each pinned with a
+small synthetic resource that failed before its fix, next to one that must still fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.packages import PackageCache
+from conformance.fhirval.validate import validate_resource
+from tests.fhirval.test_agreement_classes import definitions, errors
+
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+EX = "http://example.org/sd/"
+
+
+def _delivery(url: str, element: str) -> dict[str, Any]:
+    """A SupplyDelivery profile that requires ``element``."""
+    return {"resourceType": "StructureDefinition", "url": EX + url, "name": url, "status": "draft",
+            "kind": "resource", "abstract": False, "type": "SupplyDelivery", "derivation": "constraint",
+            "baseDefinition": CORE + "SupplyDelivery", "differential": {"element": [
+                {"id": "SupplyDelivery", "path": "SupplyDelivery"},
+                {"id": f"SupplyDelivery.{element}", "path": f"SupplyDelivery.{element}", "min": 1}]}}
+
+
+def _bundle_profile(*profiles: str) -> dict[str, Any]:
+    """A Bundle profile whose entry.resource may be a SupplyDelivery of any of ``profiles``."""
+    return {"resourceType": "StructureDefinition", "url": EX + "Deliveries", "name": "Deliveries",
+            "status": "draft", "kind": "resource", "abstract": False, "type": "Bundle", "derivation": "constraint",
+            "baseDefinition": CORE + "Bundle", "differential": {"element": [
+                {"id": "Bundle", "path": "Bundle"},
+                {"id": "Bundle.entry.resource", "path": "Bundle.entry.resource",
+                 "type": [{"code": "SupplyDelivery", "profile": [EX + p for p in profiles]}]}]}}
+
+
+def _bundle(delivery: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "id": "b", "meta": {"profile": [EX + "Deliveries"]}, "type": "collection",
+            "entry": [{"fullUrl": "http://example.org/fhir/SupplyDelivery/d",
+                       "resource": {"resourceType": "SupplyDelivery", "id": "d", "status": "completed",
+                                    **delivery}}]}
+
+
+def test_an_entry_resource_with_several_profiles_has_to_conform_to_one_of_them(tmp_path: Path) -> None:
+    # ANS's tracabilite-dmi 3.0.0 (publisher 2.1.1: "The entry resource matched more than one of the allowed
+    # profiles", a hint) lists five SupplyDelivery profiles for Bundle.entry.resource; we held the entry to all
+    # five. HL7's validateContains tries each and keeps none of their messages
+    # (BUNDLE_BUNDLE_ENTRY_MULTIPLE_PROFILES_NO_MATCH only when none fits)
+    source = definitions(tmp_path, _delivery("Line", "partOf"), _delivery("Header", "basedOn"),
+                         _bundle_profile("Line", "Header"))
+    ref = {"reference": "http://example.org/fhir/SupplyRequest/r"}
+    assert errors(_bundle({"partOf": [ref]}), source) == []
+    assert errors(_bundle({"basedOn": [ref]}), source) == []
+    # one that fits none is still wrong: one error where the entry stands
+    assert errors(_bundle({}), source) == [("type-profile", "Bundle.entry[0].resource")]
+
+
+def _guide(tmp_path: Path) -> Path:
+    """A guide that depends on US Core, declared with SUSHI's registry stand-in for its canonical."""
+    folder = tmp_path / "guide" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({
+        "name": "example.phr", "version": "1.0.0", "fhirVersions": ["4.0.1"],
+        "dependencies": {"hl7.fhir.r4.core": "4.0.1", "hl7.fhir.us.core": "5.0.x"}}))
+    (folder / "ImplementationGuide-example.phr.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "url": "http://phr.test/ImplementationGuide/example.phr",
+        "packageId": "example.phr", "dependsOn": [
+            {"uri": "http://fhir.org/packages/hl7.fhir.us.core/ImplementationGuide/hl7.fhir.us.core",
+             "packageId": "hl7.fhir.us.core", "version": "5.0.x"}]}))
+    report = {"resourceType": "StructureDefinition", "url": "http://phr.test/sd/Report", "name": "Report",
+              "status": "draft", "kind": "resource", "abstract": False, "type": "DiagnosticReport",
+              "derivation": "constraint", "baseDefinition": CORE + "DiagnosticReport", "differential": {"element": [
+                  {"id": "DiagnosticReport", "path": "DiagnosticReport"},
+                  {"id": "DiagnosticReport.resultsInterpreter", "path": "DiagnosticReport.resultsInterpreter",
+                   "type": [{"code": "Reference", "targetProfile": [
+                       "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner"]}]}]}}
+    (folder / "StructureDefinition-Report.json").write_text(json.dumps(report))
+    return tmp_path / "guide"
+
+
+def test_a_dependency_declared_by_its_registry_address_is_still_a_missing_dependency(tmp_path: Path) -> None:
+    # MHV PHR mapping 0.3.8 (publisher 1.6.16) declares US Core 5.0.x as http://fhir.org/packages/hl7.fhir.us.core/
+    # ImplementationGuide/..., SUSHI's stand-in when it does not know the canonical; without US Core here, its
+    # contained Practitioners' target profile us-core-practitioner was "unable to resolve", 150 errors
+    source = load_definitions([_guide(tmp_path)], cache=PackageCache(tmp_path / "empty-cache"))
+    report = {"resourceType": "DiagnosticReport", "id": "r", "meta": {"profile": ["http://phr.test/sd/Report"]},
+              "status": "final", "code": {"text": "x"},
+              "contained": [{"resourceType": "Practitioner", "id": "pr", "name": [{"family": "X"}]}],
+              "resultsInterpreter": [{"reference": "#pr"}]}
+    assert errors(report, source) == []
+    infos = [i for i in validate_resource(report, source) if i.defect == "unknown-profile"]
+    assert [i.severity for i in infos] == ["information"] and "hl7.fhir.us.core#5.0.x" in infos[0].message
+    # a target profile under no missing dependency's canonical is still unknown: an error
+    other = json.loads(json.dumps(report))
+    other["meta"]["profile"] = ["http://phr.test/sd/Other"]
+    sd = json.loads((tmp_path / "guide/package/StructureDefinition-Report.json").read_text())
+    sd["url"], sd["differential"]["element"][1]["type"][0]["targetProfile"] = (
+        "http://phr.test/sd/Other", ["http://phr.test/sd/NoSuchPractitioner"])
+    (tmp_path / "guide/package/StructureDefinition-Other.json").write_text(json.dumps(sd))
+    source = load_definitions([tmp_path / "guide"], cache=PackageCache(tmp_path / "empty-cache"))
+    assert ("unknown-profile", "DiagnosticReport.resultsInterpreter[0]") in errors(other, source)
