@@ -43,6 +43,9 @@ from conformance.fhirval.source import Json, items
 BASE_PACKAGE = ("hl7.fhir.r4.core", "4.0.1")
 _READ_KINDS = CONFORMANCE_KINDS | {"ImplementationGuide"}  # the guide's own resource: its dependencies' canonicals
 _TOO_BROAD = frozenset({"", "http://hl7.org/fhir"})  # a guide claiming the core's own base names no dependency
+# SUSHI's stand-in when it did not know a dependency's canonical: http://fhir.org/packages/<id>/ImplementationGuide/<id>
+# names the registry, not the guide (MHV PHR's US Core 5.0.x), so the canonical is found as if none were declared
+_REGISTRY = ("http://fhir.org/packages/", "https://fhir.org/packages/")
 _HL7_SPACES = ("http://hl7.org/", "https://hl7.org/", "http://terminology.hl7.org/", "http://www.hl7.org/")
 _HL7_PACKAGE = re.compile(r"hl7\.fhir\.([a-z]{2})\.([a-z0-9-]+)")  # hl7.fhir.us.core: http://hl7.org/fhir/us/core
 MAX_MEMBER_BYTES = 200_000_000
@@ -82,7 +85,7 @@ class Package:
             for dep in guide.get("dependsOn") or ():
                 uri, pid = (dep.get("uri"), dep.get("packageId")) if isinstance(dep, dict) else (None, None)
                 base = uri.partition("/ImplementationGuide/")[0] if isinstance(uri, str) else ""
-                if isinstance(pid, str) and base != uri and base not in _TOO_BROAD:
+                if isinstance(pid, str) and base != uri and base not in _TOO_BROAD and not base.startswith(_REGISTRY):
                     self.canonicals.setdefault(pid, base)
 
     def canonical_of(self, dependency: str) -> str | None:
