@@ -91,7 +91,12 @@ def test_a_dependency_declared_by_its_registry_address_is_still_a_missing_depend
     assert errors(report, source) == []
     infos = [i for i in validate_resource(report, source) if i.defect == "unknown-profile"]
     assert [i.severity for i in infos] == ["information"] and "hl7.fhir.us.core#5.0.x" in infos[0].message
-    # a target profile under no missing dependency's canonical is still unknown: an error
+    # nor one outside HL7's namespaces: the registry address does not say the canonical (FR Core 1.1.0's is
+    # http://interopsante.org/fhir, not HL7's naming), so the dependency may define it
+    fr = {**report, "extension": [{"url": "http://interopsante.org/fhir/StructureDefinition/FrOperator",
+                                   "valueString": "x"}]}
+    assert errors(fr, source) == []
+    # a target profile under the guide's own canonical is still unknown: an error
     other = json.loads(json.dumps(report))
     other["meta"]["profile"] = ["http://phr.test/sd/Other"]
     sd = json.loads((tmp_path / "guide/package/StructureDefinition-Report.json").read_text())
@@ -100,3 +105,27 @@ def test_a_dependency_declared_by_its_registry_address_is_still_a_missing_depend
     (tmp_path / "guide/package/StructureDefinition-Other.json").write_text(json.dumps(sd))
     source = load_definitions([tmp_path / "guide"], cache=PackageCache(tmp_path / "empty-cache"))
     assert ("unknown-profile", "DiagnosticReport.resultsInterpreter[0]") in errors(other, source)
+
+
+def test_hl7_terminology_not_loaded_at_its_version_leaves_other_extensions_judged(tmp_path: Path) -> None:
+    # a guide on HL7's extensions pack 5.3.0, which depends on hl7.terminology.r4 6.5.0 while its ImplementationGuide
+    # (R5) declares hl7.terminology.r5: the missing terminology had no canonical, so every extension outside HL7's
+    # namespaces was put down to it, not judged (US interstate profiles' https://geojson.org/, "could not be found")
+    folder = tmp_path / "guide" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({
+        "name": "example.ext", "version": "1.0.0", "fhirVersions": ["4.0.1"],
+        "dependencies": {"hl7.fhir.r4.core": "4.0.1", "hl7.terminology.r4": "6.5.0"}}))
+    (folder / "ImplementationGuide-example.ext.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "url": "http://ext.test/ImplementationGuide/example.ext",
+        "packageId": "example.ext", "dependsOn": [
+            {"uri": "http://terminology.hl7.org/ImplementationGuide/hl7.terminology",
+             "packageId": "hl7.terminology.r5", "version": "6.5.0"}]}))
+    source = load_definitions([tmp_path / "guide"], cache=PackageCache(tmp_path / "empty-cache"))
+    location = {"resourceType": "Location", "id": "l", "extension": [{"url": "https://geojson.org/",
+                                                                     "valueString": "x"}]}
+    assert errors(location, source) == [("extension-unknown", "Location.extension[0]")]
+    # what the missing terminology would define is still not judged
+    coded = {**location, "extension": [
+        {"url": "http://terminology.hl7.org/StructureDefinition/ext-later", "valueString": "x"}]}
+    assert errors(coded, source) == []
