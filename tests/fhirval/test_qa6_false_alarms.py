@@ -56,18 +56,25 @@ def test_an_entry_resource_with_several_profiles_has_to_conform_to_one_of_them(t
     assert errors(_bundle({}), source) == [("type-profile", "Bundle.entry[0].resource")]
 
 
-def _guide(tmp_path: Path) -> Path:
-    """A guide that depends on US Core, declared with SUSHI's registry stand-in for its canonical."""
+def _package(tmp_path: Path, name: str, dependency: str, declared: str, uri: str) -> Path:
+    """A guide's package folder with one dependency (``dependency`` in package.json, ``declared`` at ``uri`` in its
+    ImplementationGuide's dependsOn, at version 5.0.x)."""
     folder = tmp_path / "guide" / "package"
     folder.mkdir(parents=True)
     (folder / "package.json").write_text(json.dumps({
-        "name": "example.phr", "version": "1.0.0", "fhirVersions": ["4.0.1"],
-        "dependencies": {"hl7.fhir.r4.core": "4.0.1", "hl7.fhir.us.core": "5.0.x"}}))
-    (folder / "ImplementationGuide-example.phr.json").write_text(json.dumps({
-        "resourceType": "ImplementationGuide", "url": "http://phr.test/ImplementationGuide/example.phr",
-        "packageId": "example.phr", "dependsOn": [
-            {"uri": "http://fhir.org/packages/hl7.fhir.us.core/ImplementationGuide/hl7.fhir.us.core",
-             "packageId": "hl7.fhir.us.core", "version": "5.0.x"}]}))
+        "name": name, "version": "1.0.0", "fhirVersions": ["4.0.1"],
+        "dependencies": {"hl7.fhir.r4.core": "4.0.1", dependency: "5.0.x"}}))
+    (folder / f"ImplementationGuide-{name}.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "url": f"http://{name}.test/ImplementationGuide/{name}",
+        "packageId": name, "dependsOn": [{"uri": uri, "packageId": declared, "version": "5.0.x"}]}))
+    return folder
+
+
+def _guide(tmp_path: Path) -> Path:
+    """A guide that depends on US Core, declared with SUSHI's registry stand-in for its canonical."""
+    us_core = "hl7.fhir.us.core"
+    folder = _package(tmp_path, "phr", us_core, us_core,
+                      f"http://fhir.org/packages/{us_core}/ImplementationGuide/{us_core}")
     report = {"resourceType": "StructureDefinition", "url": "http://phr.test/sd/Report", "name": "Report",
               "status": "draft", "kind": "resource", "abstract": False, "type": "DiagnosticReport",
               "derivation": "constraint", "baseDefinition": CORE + "DiagnosticReport", "differential": {"element": [
@@ -111,16 +118,8 @@ def test_hl7_terminology_not_loaded_at_its_version_leaves_other_extensions_judge
     # a guide on HL7's extensions pack 5.3.0, which depends on hl7.terminology.r4 6.5.0 while its ImplementationGuide
     # (R5) declares hl7.terminology.r5: the missing terminology had no canonical, so every extension outside HL7's
     # namespaces was put down to it, not judged (US interstate profiles' https://geojson.org/, "could not be found")
-    folder = tmp_path / "guide" / "package"
-    folder.mkdir(parents=True)
-    (folder / "package.json").write_text(json.dumps({
-        "name": "example.ext", "version": "1.0.0", "fhirVersions": ["4.0.1"],
-        "dependencies": {"hl7.fhir.r4.core": "4.0.1", "hl7.terminology.r4": "6.5.0"}}))
-    (folder / "ImplementationGuide-example.ext.json").write_text(json.dumps({
-        "resourceType": "ImplementationGuide", "url": "http://ext.test/ImplementationGuide/example.ext",
-        "packageId": "example.ext", "dependsOn": [
-            {"uri": "http://terminology.hl7.org/ImplementationGuide/hl7.terminology",
-             "packageId": "hl7.terminology.r5", "version": "6.5.0"}]}))
+    _package(tmp_path, "ext", "hl7.terminology.r4", "hl7.terminology.r5",
+             "http://terminology.hl7.org/ImplementationGuide/hl7.terminology")
     source = load_definitions([tmp_path / "guide"], cache=PackageCache(tmp_path / "empty-cache"))
     location = {"resourceType": "Location", "id": "l", "extension": [{"url": "https://geojson.org/",
                                                                      "valueString": "x"}]}
