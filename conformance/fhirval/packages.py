@@ -68,7 +68,7 @@ class Package:
     resources: list[Json] = field(default_factory=list)
     canonicals: dict[str, str] = field(default_factory=dict)  # dependency package id -> its canonical base
     bases: set[str] = field(default_factory=set)  # the guide's own canonical base(s), from its ImplementationGuide
-    unsure: set[str] = field(default_factory=set)  # dependencies its guide declares by their registry address only
+    unsure: set[str] = field(default_factory=set)  # dependencies its guide declares by an address that is no canonical
     globals: list[tuple[str, str]] = field(default_factory=list)  # (type, profile): its guide's ``global`` profiles
 
     def see_globals(self, resources: Iterable[Json]) -> None:
@@ -92,9 +92,9 @@ class Package:
             for dep in guide.get("dependsOn") or ():
                 uri, pid = (dep.get("uri"), dep.get("packageId")) if isinstance(dep, dict) else (None, None)
                 base = uri.partition("/ImplementationGuide/")[0] if isinstance(uri, str) else ""
-                if isinstance(pid, str) and base.startswith(_REGISTRY):
-                    self.unsure.add(pid)
-                elif isinstance(pid, str) and base != uri and base not in _TOO_BROAD:
+                if isinstance(pid, str) and (base == uri or base.startswith(_REGISTRY)):
+                    self.unsure.add(pid)  # a registry or build page (SSASUR's CL Core: build.fhir.org/ig/HL7Chile/...)
+                elif isinstance(pid, str) and base not in _TOO_BROAD:
                     self.canonicals.setdefault(pid, base)
 
     def canonical_of(self, dependency: str) -> str | None:
@@ -102,11 +102,15 @@ class Package:
         naming (hl7.fhir.<realm>.<code>)."""
         if dependency in self.canonicals:
             return self.canonicals[dependency]
-        shared = m.group(1) if (m := _VERSIONED.fullmatch(dependency)) else dependency
-        if shared in _SHARED:
-            return _SHARED[shared]
+        if (shared := _shared(dependency)) is not None:
+            return shared
         hl7 = _HL7_PACKAGE.fullmatch(dependency)
         return f"http://hl7.org/fhir/{hl7.group(1)}/{hl7.group(2)}" if hl7 else None
+
+
+def _shared(dependency: str) -> str | None:
+    """The canonical base of one of HL7's shared packages (any FHIR version's), else None."""
+    return _SHARED.get(m.group(1) if (m := _VERSIONED.fullmatch(dependency)) else dependency)
 
 
 def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[str, str]]:
@@ -393,8 +397,8 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                     loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
                     if (canonical := package.canonical_of(dep)) is not None:
                         loaded.missing.setdefault(canonical, missing)
-                    if canonical is None or dep in package.unsure:  # HL7's naming a guess: FR Core 1.1.0's is
-                        loaded.uncharted.append(missing)  # http://interopsante.org/fhir, not .../fhir/fr/core
+                    if canonical is None or (dep in package.unsure and _shared(dep) is None):  # HL7's naming a guess:
+                        loaded.uncharted.append(missing)  # FR Core 1.1.0's is http://interopsante.org/fhir
                     continue
                 found = read_source(where)
             add(found, (*chain, key))

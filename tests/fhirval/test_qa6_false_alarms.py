@@ -128,3 +128,18 @@ def test_hl7_terminology_not_loaded_at_its_version_leaves_other_extensions_judge
     coded = {**location, "extension": [
         {"url": "http://terminology.hl7.org/StructureDefinition/ext-later", "valueString": "x"}]}
     assert errors(coded, source) == []
+
+
+def test_a_dependency_declared_by_its_build_page_may_define_urls_outside_hl7s_namespaces(tmp_path: Path) -> None:
+    # SSASUR's ASV (publisher 1.2.22) declares CL Core 'dev' as https://build.fhir.org/ig/HL7Chile/CL-Core/: no
+    # canonical, and HL7's naming (http://hl7.org/fhir/cl/corecl) is not CL Core's https://hl7chile.cl/fhir/ig/...;
+    # its Bundle's address extensions were "could not be found" once HL7 Terminology had its canonical
+    corecl = "hl7.fhir.cl.corecl"
+    _package(tmp_path, "asv", corecl, corecl, "https://build.fhir.org/ig/HL7Chile/CL-Core/")
+    source = load_definitions([tmp_path / "guide"], cache=PackageCache(tmp_path / "empty-cache"))
+    comuna = {"url": "https://hl7chile.cl/fhir/ig/corecl/StructureDefinition/ComunasCl", "valueString": "x"}
+    patient = {"resourceType": "Patient", "id": "p", "address": [{"city": "Osorno", "_city": {"extension": [comuna]}}]}
+    assert errors(patient, source) == []
+    # the guide's own namespace is still its own: an extension there that it does not define is unknown
+    own = {**comuna, "url": "http://asv.test/StructureDefinition/Nothing"}
+    assert errors({**patient, "extension": [own]}, source) == [("extension-unknown", "Patient.extension[0]")]
