@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, documents, extensions, option_rules, slicing
+from conformance.fhirval import (
+    bundles,
+    conformance_rules,
+    documents,
+    extensions,
+    matchetypes,
+    meta_rules,
+    option_rules,
+    publisher_rules,
+    signatures,
+    slicing,
+)
 from conformance.fhirval.asked import imposed
 from conformance.fhirval.bundle_resolution import EntryMaps
 from conformance.fhirval.context import Model
@@ -33,6 +44,7 @@ from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.options import DEFAULT, Options, options_from
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.reference_targets import Place, TargetWalker
+from conformance.fhirval.snapshot_checks import no_snapshot
 from conformance.fhirval.source import Json
 from conformance.fhirval.tx_issues import service_for
 from conformance.fhirval.values import show
@@ -114,6 +126,7 @@ class Walker(TargetWalker):
                 bundles.check_entries(self, res, loc)
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
+                signatures.check(self, res, loc)
             if not self.profiled_as(rtype, profiles) or slicer_profiles == ():  # a slicer without a profile: base
                 if self.options.crumb_trails:
                     self.sink.info("signpost", loc, f"validate resource against profile {idx.url}")
@@ -122,7 +135,8 @@ class Walker(TargetWalker):
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             claimed = claimed if isinstance(claimed, list) else ()  # a wrong JSON type is the walk's error
             wanted = [(p, True) for p in (*profiles, *(slicer_profiles or ()))] + [
-                (p, False) for p in claimed if isinstance(p, str)]
+                (p, False) for i, p in enumerate(claimed) if isinstance(p, str)
+                and not meta_rules.claimed_version_url(self, p, idx.url, f"{loc}.meta.profile[{i}]")]
             implied = implied_profile(res) if rtype == "Observation" else None
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))
@@ -141,6 +155,10 @@ class Walker(TargetWalker):
             conformance_rules.check(self, res, rtype, loc)
             if self.options.no_experimental_content or self.options.for_publication:
                 option_rules.canonical_rules(self, res, rtype, loc)
+            publisher_rules.check(self, res, rtype, loc)
+            matchetypes.check(self, res, loc)
+            if self.options.for_publication and not contained:
+                option_rules.shareable_rules(self, res, rtype, loc)
         finally:
             self.frames.pop()
             if rtype == "Bundle":
@@ -214,9 +232,12 @@ class Walker(TargetWalker):
         pidx = self.model.index(url)
         if pidx is None or pidx.root is None:
             missing = self.model.missing_dependency(url)
+            refused = self.model.refused(url)
             if missing is not None:  # the harness lacks a package the profile's IG depends on: not judged
                 self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it is (or derives from) "
                                                        f"a definition of {missing}, a dependency that is not loaded")
+            elif refused is not None:
+                no_snapshot(self.sink, url, refused, loc)
             elif asked:
                 self.sink.error("unknown-profile", loc, f"the profile {url} is not known (not in the loaded "
                                                         "definitions)")

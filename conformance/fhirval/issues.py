@@ -20,7 +20,8 @@ ISSUE_TYPE: dict[str, str] = {
     "not-json": "structure", "not-resource": "structure", "unknown-resource-type": "not-supported",
     "too-large": "too-costly", "too-deep": "too-costly", "too-many-issues": "too-costly",
     "xml-not-supported": "not-supported", "xml": "structure", "xml-namespace": "structure",
-    "unknown-profile": "not-found", "profile-type": "structure",
+    "unknown-profile": "not-found", "profile-type": "structure", "profile-version": "structure",
+    "matchetype": "invalid", "signature": "invalid",
     "unknown-element": "structure", "array-expected": "structure", "array-unexpected": "structure",
     "null-value": "structure", "json-type": "structure",
     "element-order": "invalid", "object-expected": "structure",
@@ -53,7 +54,7 @@ ISSUE_TYPE: dict[str, str] = {
     "implementation-guide": "business-rule", "invariant-key": "invalid",
     "operation-profile": "invalid", "fhirpath-syntax": "invalid", "structure-map": "invalid",
     "security": "security", "markdown-html": "invalid", "example-url": "invalid", "experimental": "business-rule",
-    "publication": "business-rule", "signpost": "informational",
+    "publication": "business-rule", "signpost": "informational", "profile-no-snapshot": "structure",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})
