@@ -83,20 +83,22 @@ def regenerate(sd: Json, source: DefinitionSource) -> Result:
     return Result(url, "fail" if diffs else "pass", diffs, classes)
 
 
-def held_packages(paths: list[Path]) -> dict[str, Package]:
-    """Every package given, by its npm name (a guide's dependencies are looked up here)."""
-    out: dict[str, Package] = {}
+def held_packages(paths: list[Path]) -> dict[tuple[str, str], Package]:
+    """Every package given, by npm name and version (a guide's dependencies are looked up here: another version of
+    one, mCODE 4.0.0's genomics-reporting, is not its context)."""
+    out: dict[tuple[str, str], Package] = {}
     for path in paths:
         package = read_tgz(path)
-        out.setdefault(package.name or str(path), package)
+        out.setdefault((package.name or str(path), package.version or ""), package)
     return out
 
 
-def context_for(package: Package, held: dict[str, Package], context: list[Package]) -> LayeredSource:
+def context_for(package: Package, held: dict[tuple[str, str], Package], context: list[Package]) -> LayeredSource:
     """Base R4, the context packages, the held packages it depends on, then the guide itself (later wins)."""
     layers: list[DefinitionSource] = [base_source()]
     layers += [MemorySource(p.resources) for p in context if p.name != package.name]
-    layers += [MemorySource(held[d].resources) for d in package.dependencies if d in held and d != package.name]
+    layers += [MemorySource(held[d].resources) for d in package.dependencies.items()
+               if d in held and d[0] != package.name]
     layers.append(MemorySource(package.resources))
     return LayeredSource(layers)
 
