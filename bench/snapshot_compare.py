@@ -1,11 +1,12 @@
 """Compare a generated snapshot with an expected one, element by element, by attribute class.
 
-For bench/fhir_snapshot_generation.py. Elements are matched by id (HL7's generator sets every snapshot element's
-id, ProfileUtilities.setIds); an expected element we lack is ``missing``, one we add is ``extra``, the common ones
-out of the expected order are ``order``. Each matched pair is compared on what the validator judges by: path,
-sliceName, min, max, types (code + profile + targetProfile), fixed[x]/pattern[x], binding strength + valueSet
-(canonicals without a pinned ``|version``), slicing (discriminators, rules, ordered), mustSupport and constraint keys. Text (short, definition, comment,
-mapping) is not compared: it does not change a verdict.
+For bench/fhir_snapshot_generation.py and bench/fhir_published_snapshots.py. Elements are matched by id (HL7's
+generator sets every snapshot element's id, ProfileUtilities.setIds); an expected element we lack is ``missing``,
+one we add is ``extra``, the common ones out of the expected order are ``order``. Each matched pair is compared on
+what the validator judges by: path, sliceName, min, max, types (code + profile + targetProfile),
+fixed[x]/pattern[x], binding strength + valueSet (canonicals without a pinned ``|version``), slicing
+(discriminators, rules, ordered), mustSupport and constraint keys. Text (short, definition, comment, mapping) is not
+compared: it does not change a verdict.
 """
 
 from __future__ import annotations

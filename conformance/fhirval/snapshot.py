@@ -33,8 +33,10 @@ from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut
 from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
 from conformance.fhirval.snapshot_merge import (
     appended,
+    bindable,
     extension_slicing,
     max_value,
+    merged_binding,
     merged_slicing,
     raise_to_slice_mins,
     slice_cardinality,
@@ -379,9 +381,7 @@ class Builder:
             elif key == "slicing" and isinstance(value, dict) and isinstance(target.get("slicing"), dict):
                 target[key] = merged_slicing(target["slicing"], value)
             elif key == "binding" and isinstance(value, dict):
-                target[key] = {**target.get("binding", {}), **copy.deepcopy(value)}
-                if "valueSet" not in value and value.get("strength") == "example":
-                    target[key].pop("valueSet", None)
+                target[key] = merged_binding(target.get("binding"), value)
             elif key.startswith(("fixed", "pattern")):
                 # a fixed value replaces the base's fixed one, a pattern its pattern; the other kind stays
                 # (ProfileUtilities.updateFromDefinition: setFixed, setPattern each leave the other alone)
@@ -393,6 +393,8 @@ class Builder:
                 target[key] = copy.deepcopy(value)
         if target.get("id") in self.slicer_max:
             slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]])
+        if "binding" in target and not bindable(target, self.source):
+            del target["binding"]
 
 
 def _slice_counts(sd: Json) -> dict[str, int]:
