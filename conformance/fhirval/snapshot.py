@@ -12,10 +12,10 @@ element list. The algorithm, per the spec's "snapshot generation" rules:
    - constraining below a complex datatype expands that element with the type's own elements (or
      the type's profile's, e.g. an extension definition), renamed under the element's id;
    - constraining below a ``contentReference`` copies the referenced element's children;
-   - a renamed choice (``valueQuantity``) narrows ``value[x]`` to that one type and constrains it
-     in place (HL7's R4 generator sometimes adds a one-type slice instead: same meaning); one with a
-     slice name (``valueBoolean:valueBoolean``, as R5-era definitions write it) is a type slice of
-     ``value[x]``, which is sliced by type for it, as HL7's generator does;
+   - a renamed choice (``valueQuantity``) is a type slice ``value[x]:valueQuantity``, as HL7's generator
+     names it (ProfilePathProcessor's short cut): ``value[x]`` is sliced by type, closed, and narrowed to
+     the slices' types unless the differential states ``value[x]`` itself; so is one with a slice name
+     (``valueBoolean:valueBoolean``, as R5-era definitions write it);
 3. merge the differential element onto its match: every property it states replaces the base's,
    except ``constraint`` and ``condition``, which are appended (a key the base has keeps the base's), ``slicing``
    on an element already sliced (merged), and ``fixed``/``pattern`` (each replaces only its own kind).
@@ -186,15 +186,16 @@ class Builder:
             matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
             if not matching:
                 continue
-            if slice_name:
-                return self.type_slice(str(el_id), slice_name, matching)
-            el["type"] = matching
-            return str(el_id)
+            # one renamed choice is a type slice too (diffsConstrainTypes, the short cut: HL7 names it
+            # ``value[x]:valueQuantity``); the choice keeps its types when the differential states it (not the short
+            # cut: settle_type_slicings opens the slicing for the types left without a slice)
+            return self.type_slice(str(el_id), slice_name or name, matching, narrow=el_id not in self.diff_ids)
         raise NotInBase(self.url, f"differential element {full_id}: no element {parent_id}.{name} in the base")
 
-    def type_slice(self, choice_id: str, slice_name: str, types: list[Json]) -> str:
+    def type_slice(self, choice_id: str, slice_name: str, types: list[Json], *, narrow: bool = True) -> str:
         """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
-        only its slices' types (as HL7's generator leaves ``address-official``'s value[x])."""
+        only its slices' types (as HL7's generator leaves ``address-official``'s value[x]) unless ``narrow`` is
+        false (the differential states the choice itself: its own types hold)."""
         new_id = f"{choice_id}:{slice_name}"
         if self.index(new_id) is None:
             i = self.index(choice_id)
@@ -203,8 +204,10 @@ class Builder:
             if "slicing" not in choice:
                 choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
                                      "rules": "closed"}
-                choice["type"] = []
-            choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
+                if narrow:
+                    choice["type"] = []
+            if narrow:
+                choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
             self.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
             found = self.index(new_id)
             assert found is not None

@@ -10,7 +10,9 @@ the choice is sliced by type on ``$this``, unordered, closed. Without ``newSlici
 HL7's validator context runs for a profile it validates against; only StructureDefinitionValidator and the IG
 publisher set it, whose shipped snapshots keep the unnamed types and open the slicing) the inserted slicer lists
 the slices' types, so the choice holds only those, closed: ``Builder.type_slice`` as for an explicit type slice.
-One renamed choice alone narrows the choice in place (``Builder.choice``).
+One renamed choice alone is a type slice the same way (``value[x]:valueQuantity``: R4's vital signs profiles,
+regenerated exactly); beside a differential element for the choice itself it is not the short cut, so the choice
+keeps its types.
 """
 
 from __future__ import annotations
@@ -70,9 +72,13 @@ def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed
     base_sliced = {e.get("id") for e in base_elements if "slicing" in e}
     for choice in elements:
         choice_id = str(choice.get("id", ""))
-        if not choice_id.endswith("[x]") or "slicing" not in choice:
+        if not choice_id.endswith("[x]"):
             continue
+        # a choice with slices is sliced by type even when the differential states no slicing (``value[x]`` and
+        # ``value[x]:valueQuantity`` alone, as SUSHI writes them): diffsConstrainTypes holds for any ``[x]`` path
         slices = _direct_slices(elements, choice_id)
+        if "slicing" not in choice and not slices:
+            continue
         codes = [[t.get("code") for t in _types(s)] for s in slices]
         if not any(str(s["id"]) in placed for s in slices) or any(len(c) != 1 or not isinstance(c[0], str)
                                                                   for c in codes):

@@ -43,10 +43,35 @@ def test_renamed_choices_leaving_types_unnamed_narrow_the_choice_to_theirs() -> 
     assert els["Task.input.value[x]:valueString"]["min"] == 0
 
 
-def test_one_renamed_choice_still_narrows_in_place() -> None:
-    els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
-    assert [t["code"] for t in els["Observation.value[x]"]["type"]] == ["Quantity"]
-    assert "Observation.value[x]:valueQuantity" not in els
+def test_one_renamed_choice_is_a_type_slice_of_the_narrowed_choice() -> None:
+    """ProfilePathProcessor.processSimplePathWhereDiffsConstrainTypes, the short cut (without newSlicingProcessing,
+    as HL7's validator context): a slicer with the renamed type, sliced by type, closed, and the differential's
+    constraints on the slice ``value[x]:valueQuantity`` (R4's vital signs, RTLS's ``eventCoding``)."""
+    els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}],
+                                    "mustSupport": True}))
+    choice = els["Observation.value[x]"]
+    assert [t["code"] for t in choice["type"]] == ["Quantity"] and choice["slicing"]["rules"] == "closed"
+    assert "mustSupport" not in choice and els["Observation.value[x]:valueQuantity"]["mustSupport"] is True
+
+
+def test_a_renamed_choice_beside_the_stated_choice_keeps_its_types_and_opens() -> None:
+    """Not the short cut when the differential states ``value[x]`` too: its own types hold, and the types left
+    without a slice open the slicing (``allowedTypes`` -> OPEN): a string value stays valid."""
+    els = snap(make("Observation", {"path": "Observation.value[x]", "mustSupport": True},
+                    {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
+    choice = els["Observation.value[x]"]
+    assert len(choice["type"]) > 1 and choice["slicing"]["rules"] == "open"
+    assert [t["code"] for t in els["Observation.value[x]:valueQuantity"]["type"]] == ["Quantity"]
+
+
+def test_a_type_slice_without_stated_slicing_slices_the_choice_by_type() -> None:
+    """``value[x]`` and ``value[x]:valueQuantity`` without slicing (SUSHI): diffsConstrainTypes holds for any ``[x]``
+    path, so the choice is sliced by type on ``$this``; the one type the choice keeps has its slice: closed."""
+    els = snap(make("Observation", {"path": "Observation.value[x]", "type": [{"code": "Quantity"}]},
+                    {"id": "Observation.value[x]:valueQuantity", "path": "Observation.value[x]",
+                     "sliceName": "valueQuantity", "type": [{"code": "Quantity"}]}))
+    assert els["Observation.value[x]"]["slicing"] == {"discriminator": [{"type": "type", "path": "$this"}],
+                                                      "ordered": False, "rules": "closed"}
 
 
 def test_one_renamed_choice_is_a_type_slice_so_its_min_is_not_the_choices() -> None:
