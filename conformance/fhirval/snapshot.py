@@ -186,11 +186,29 @@ class Builder:
             matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
             if not matching:
                 continue
+            if slice_name:
+                return self.type_slice(str(el_id), slice_name, matching)
+            if self.index(f"{el_id}:{name}") is not None:
+                return f"{el_id}:{name}"  # the type slice made when the differential named the renamed choice
+            if self.renamed_in_place(parent_id, name, full_id, el):
+                el["type"] = matching
+                return str(el_id)
             # one renamed choice is a type slice too (diffsConstrainTypes, the short cut: HL7 names it
             # ``value[x]:valueQuantity``); the choice keeps its types when the differential states it (not the short
             # cut: settle_type_slicings opens the slicing for the types left without a slice)
-            return self.type_slice(str(el_id), slice_name or name, matching, narrow=el_id not in self.diff_ids)
+            return self.type_slice(str(el_id), name, matching, narrow=el_id not in self.diff_ids)
         raise NotInBase(self.url, f"differential element {full_id}: no element {parent_id}.{name} in the base")
+
+    def renamed_in_place(self, parent_id: str, name: str, full_id: str, choice: Json) -> bool:
+        """Whether a renamed choice constrains the choice in place rather than as a type slice: when the differential
+        names only its children (``Extension.valueQuantity.value``: no differential element matches the choice, HL7
+        walks into it), or when it is a child of a slice in the base's own structure (``component:Systolic.
+        valueQuantity``): a slice's children are processed with its slicing done, and oneMatchingElementInDifferential
+        then takes one match as it is (R4's bp, publisher 1.8.26's myObservation)."""
+        renamed = f"{parent_id}.{name}"
+        if renamed != full_id and renamed not in self.diff_ids:
+            return True
+        return ":" in parent_id and any(e.get("path") == choice["path"] for e in self.base_elements)
 
     def type_slice(self, choice_id: str, slice_name: str, types: list[Json], *, narrow: bool = True) -> str:
         """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds

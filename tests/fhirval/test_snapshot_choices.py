@@ -135,3 +135,30 @@ def test_a_damaged_type_slicing_is_generated_without_raising() -> None:
                   {"path": "Observation.value[x]", "sliceName": "vq", **slice_extra})
         value = snap(sd)["Observation.value[x]"]
         assert value.get("min") == (1 if choice else 0)  # a real min 1 on the slice makes the choice required
+
+
+def test_a_renamed_choice_named_only_by_its_children_constrains_the_choice_in_place() -> None:
+    """No differential element matches ``valueQuantity`` itself (HL7's quantity-accuracy: ``value[x]`` typed
+    Quantity, then ``valueQuantity.value``): HL7 walks into the choice, no type slice."""
+    els = snap(make("Observation", {"path": "Observation.value[x]", "type": [{"code": "Quantity"}]},
+                    {"path": "Observation.valueQuantity.value", "min": 1}))
+    assert els["Observation.value[x].value"]["min"] == 1 and "Observation.value[x]:valueQuantity" not in els
+    assert "slicing" not in els["Observation.value[x]"]
+
+
+def test_a_renamed_choice_in_a_slice_of_the_base_structure_constrains_the_choice_in_place() -> None:
+    """A slice's own children are processed with its slicing done (ProfilePathProcessor: PathSlicingParams(true,
+    ...)), so oneMatchingElementInDifferential takes ``component:Systolic.valueQuantity`` as it is (R4's bp,
+    publisher 1.8.26's myObservation)."""
+    els = snap(make(
+        "Observation",
+        {"path": "Observation.component", "slicing": {"discriminator": [{"type": "pattern", "path": "code"}],
+                                                      "rules": "open"}},
+        {"id": "Observation.component:Systolic", "path": "Observation.component", "sliceName": "Systolic"},
+        {"id": "Observation.component:Systolic.valueQuantity", "path": "Observation.component.valueQuantity",
+         "type": [{"code": "Quantity"}]},
+        {"id": "Observation.component:Systolic.valueQuantity.value",
+         "path": "Observation.component.valueQuantity.value", "min": 1}))
+    choice = els["Observation.component:Systolic.value[x]"]
+    assert [t["code"] for t in choice["type"]] == ["Quantity"] and "slicing" not in choice
+    assert els["Observation.component:Systolic.value[x].value"]["min"] == 1
