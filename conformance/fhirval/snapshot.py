@@ -87,6 +87,7 @@ class Builder:
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
         self.merged: set[str] = set()  # ids a differential element has been merged onto (one may have no id)
+        self.walked_into: set[str] = set()  # slices given their children by expanding their own type (renamed_in_place)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -203,12 +204,14 @@ class Builder:
         """Whether a renamed choice constrains the choice in place rather than as a type slice: when the differential
         names only its children (``Extension.valueQuantity.value``: no differential element matches the choice, HL7
         walks into it), or when it is a child of a slice in the base's own structure (``component:Systolic.
-        valueQuantity``): a slice's children are processed with its slicing done, and oneMatchingElementInDifferential
-        then takes one match as it is (R4's bp, publisher 1.8.26's myObservation)."""
+        valueQuantity``, or a sub-extension slice a type profile brought, ``extension:CS.extension:code.
+        valueCodeableConcept``): a slice's children are processed with its slicing done, and oneMatchingElement-
+        InDifferential then takes one match as it is (R4's bp, publisher 1.8.26's myObservation, HL7 tests sushi1,
+        sushi2). A slice whose children come from walking into its own type starts again (PathSlicingParams())."""
         renamed = f"{parent_id}.{name}"
         if renamed != full_id and renamed not in self.diff_ids:
             return True
-        return ":" in parent_id and any(e.get("path") == choice["path"] for e in self.base_elements)
+        return ":" in segments(parent_id)[-1] and parent_id not in self.walked_into
 
     def type_slice(self, choice_id: str, slice_name: str, types: list[Json], *, narrow: bool = True) -> str:
         """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
@@ -294,6 +297,8 @@ class Builder:
     def expand(self, i: int, full_id: str) -> None:
         """Give element i the children of its type (or profile on the type, or contentReference)."""
         el = self.elements[i]
+        if ":" in segments(str(el["id"]))[-1]:
+            self.walked_into.add(str(el["id"]))
         ref = el.get("contentReference")
         if ref:
             target = ref.split("#", 1)[-1]

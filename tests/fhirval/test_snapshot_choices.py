@@ -162,3 +162,21 @@ def test_a_renamed_choice_in_a_slice_of_the_base_structure_constrains_the_choice
     choice = els["Observation.component:Systolic.value[x]"]
     assert [t["code"] for t in choice["type"]] == ["Quantity"] and "slicing" not in choice
     assert els["Observation.component:Systolic.value[x].value"]["min"] == 1
+
+
+def test_a_renamed_choice_in_a_sub_extension_slice_its_profile_brought_constrains_in_place() -> None:
+    """HL7 tests sushi1/sushi2: ``extension:CS.extension:code.valueCodeableConcept`` under patient-citizenship's
+    own ``code`` slice is processed with that slicing done, so the rebinding lands on ``value[x]`` itself; a
+    sub-extension slice new in the differential walks into its type afresh and slices by type (the short cut)."""
+    vs = "https://conformance.example/fhir/ValueSet/countries"
+    els = snap(make(
+        "Patient",
+        {"id": "Patient.extension:CS", "path": "Patient.extension", "sliceName": "CS",
+         "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/patient-citizenship"]}]},
+        {"id": "Patient.extension:CS.extension:code", "path": "Patient.extension.extension"},
+        {"id": "Patient.extension:CS.extension:code.valueCodeableConcept",
+         "path": "Patient.extension.extension.valueCodeableConcept", "type": [{"code": "CodeableConcept"}],
+         "binding": {"strength": "extensible", "valueSet": vs}}))
+    choice = els["Patient.extension:CS.extension:code.value[x]"]
+    assert choice["binding"]["valueSet"] == vs and "slicing" not in choice
+    assert "Patient.extension:CS.extension:code.value[x]:valueCodeableConcept" not in els
