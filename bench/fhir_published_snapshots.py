@@ -9,7 +9,9 @@ guide's own definitions (as published, snapshots included), the held packages it
 package (``--context``) and base R4 as context, and compared with the published one through
 bench/snapshot_compare.py's attribute classes; per package (with the publisher's version, from qa.txt beside the
 package when there is one, else the package's date) and per class. A profile whose base (or a type profile it
-needs) is not held is ``not runnable``, as is one whose published snapshot lacks ids.
+needs) is not held is ``not runnable``; a dependency not held at the version the guide names is listed (``not
+held``): a type profile from it is then missing and the generator falls back to the base type (TW Core's
+``Coding-tw`` mustSupport flags in tw.iii.ltc).
 
 Publishers of different years differ: a difference only an old publisher makes (qa.txt's ``IG Publisher Version``)
 is not ours to copy; R4's own published snapshots (4.0.1's generator) predate several of today's rules. The
@@ -38,6 +40,7 @@ from conformance.fhirval.packages import Package, read_tgz
 from conformance.fhirval.snapshot import SnapshotError, apply_differential
 from conformance.fhirval.source import DefinitionSource, Json, MemorySource
 
+SUPPLIED = {"hl7.fhir.r4.core", "hl7.terminology.r4", "hl7.terminology"}  # base R4; terminology has no profiles
 DEFAULT_CONTEXT = (Path("/tmp/fhirpkgs/ig/hl7.fhir.uv.extensions.r4-5.3.0-ballot-tc1.tgz"),)
 
 
@@ -130,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             profiles_by_class.update(r.classes.keys())
         classes += mine
         totals.update(verdicts)
+        lacking = [f"{d}#{v}" for d, v in package.dependencies.items()
+                   if (d, v) not in held and d not in SUPPLIED and d not in {p.name for p in context}]
         print(f"{package.name}#{package.version} ({publisher(tgz, package)}): {verdicts['pass']}/{len(results)} agree, "
-              f"{verdicts['error']} not runnable; " + ", ".join(f"{c} {n}" for c, n in mine.most_common()))
+              f"{verdicts['error']} not runnable; " + ", ".join(f"{c} {n}" for c, n in mine.most_common())
+              + (f" [not held: {', '.join(lacking)}]" if lacking else ""))
         for r in results if not args.summary else []:
             if r.verdict == "pass" or (args.classes and not set(args.classes) & set(r.classes)):
                 continue
