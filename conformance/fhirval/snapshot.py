@@ -29,7 +29,12 @@ import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
-from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut, settle_type_slicings
+from conformance.fhirval.snapshot_choices import (
+    renamed_in_place,
+    renamed_types,
+    settle_short_cut,
+    settle_type_slicings,
+)
 from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
 from conformance.fhirval.snapshot_merge import (
     appended,
@@ -191,7 +196,7 @@ class Builder:
                 return self.type_slice(str(el_id), slice_name, matching)
             if self.index(f"{el_id}:{name}") is not None:
                 return f"{el_id}:{name}"  # the type slice made when the differential named the renamed choice
-            if self.renamed_in_place(parent_id, name, full_id, el):
+            if renamed_in_place(f"{parent_id}.{name}", full_id, self.diff_ids, parent_id not in self.walked_into):
                 el["type"] = matching
                 return str(el_id)
             # one renamed choice is a type slice too (diffsConstrainTypes, the short cut: HL7 names it
@@ -199,19 +204,6 @@ class Builder:
             # cut: settle_type_slicings opens the slicing for the types left without a slice)
             return self.type_slice(str(el_id), name, matching, narrow=el_id not in self.diff_ids)
         raise NotInBase(self.url, f"differential element {full_id}: no element {parent_id}.{name} in the base")
-
-    def renamed_in_place(self, parent_id: str, name: str, full_id: str, choice: Json) -> bool:
-        """Whether a renamed choice constrains the choice in place rather than as a type slice: when the differential
-        names only its children (``Extension.valueQuantity.value``: no differential element matches the choice, HL7
-        walks into it), or when it is a child of a slice in the base's own structure (``component:Systolic.
-        valueQuantity``, or a sub-extension slice a type profile brought, ``extension:CS.extension:code.
-        valueCodeableConcept``): a slice's children are processed with its slicing done, and oneMatchingElement-
-        InDifferential then takes one match as it is (R4's bp, publisher 1.8.26's myObservation, HL7 tests sushi1,
-        sushi2). A slice whose children come from walking into its own type starts again (PathSlicingParams())."""
-        renamed = f"{parent_id}.{name}"
-        if renamed != full_id and renamed not in self.diff_ids:
-            return True
-        return ":" in segments(parent_id)[-1] and parent_id not in self.walked_into
 
     def type_slice(self, choice_id: str, slice_name: str, types: list[Json], *, narrow: bool = True) -> str:
         """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds

@@ -34,6 +34,21 @@ def renamed_types(diff_ids: Collection[object], parent_id: str, stem: str, offer
     return {tail for tail in tails if tail in names}
 
 
+def renamed_in_place(renamed_id: str, full_id: str, diff_ids: Collection[object], slicing_done: bool) -> bool:
+    """Whether a renamed choice (``renamed_id``, reached while placing ``full_id``) constrains the choice in place
+    rather than as a type slice: when the differential names only its children (``Extension.valueQuantity.value``:
+    no differential element matches the choice, HL7 walks into it), or when its parent is a slice whose children
+    come from the base's own structure or from a type profile an ancestor brought (``component:Systolic.
+    valueQuantity``, ``extension:CS.extension:code.valueCodeableConcept``; ``slicing_done``): a slice's children are
+    processed with its slicing done, and oneMatchingElementInDifferential then takes one match as it is (R4's bp,
+    publisher 1.8.26's myObservation, HL7 tests sushi1, sushi2). A slice whose children come from walking into its
+    own type starts again (``new PathSlicingParams()``)."""
+    if renamed_id != full_id and renamed_id not in diff_ids:
+        return True
+    parent = renamed_id.rsplit(".", 1)[0]
+    return ":" in parent.rsplit(".", 1)[-1] and slicing_done
+
+
 def settle_short_cut(choice: Json, slice_: Json) -> None:
     """The choice and one of its type slices as HL7's short cut leaves them (the module's rules)."""
     slice_["min"] = 0
