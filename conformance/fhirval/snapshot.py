@@ -93,6 +93,7 @@ class Builder:
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
         self.merged: set[str] = set()  # ids a differential element has been merged onto (one may have no id)
         self.walked_into: set[str] = set()  # slices given their children by expanding their own type (renamed_in_place)
+        self.expanded: dict[str, Json] = {}  # elements as expand() made them, before any merge (expanded_subtree)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -238,7 +239,7 @@ class Builder:
         slice of a closed slicing keeps the base min."""
         i = self.index(unsliced_id)
         assert i is not None
-        template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
+        template = copy.deepcopy(self.base_subtree(unsliced_id) or self.expanded_subtree(i))
         at = self.slices_end(i)
         resliced = self.index(f"{unsliced_id}:{slice_name.rsplit('/', 1)[0]}") if "/" in slice_name else None
         if resliced is not None:
@@ -325,6 +326,18 @@ class Builder:
             child["path"] = el["path"] + child["path"][len(root_path) :]
             copied.append(child)
         self.elements[i + 1 : i + 1] = copied
+        self.expanded.update((str(c["id"]), copy.deepcopy(c)) for c in copied)
+
+    def expanded_subtree(self, i: int) -> list[Json]:
+        """Element i and its descendants as its datatype (or type profile) defines them, before this differential
+        constrained them: a new slice of an element inside an expanded datatype starts from there, as one in the base's
+        own structure starts from the base (ProfilePathProcessor takes a slice's template from ``cursors.base``; HL7
+        test t22: ``type.coding:preferredCoding`` does not inherit ``type.coding``'s mustSupport). Elements the
+        differential made (slices below) are not part of it; without a record, the element as it stands."""
+        subtree = self.elements[i : self.subtree_end(i)]
+        if str(subtree[0]["id"]) not in self.expanded:
+            return subtree
+        return [self.expanded[str(e["id"])] for e in subtree if str(e["id"]) in self.expanded]
 
     def type_definition(self, type_: Json, full_id: str) -> Json:
         code = type_.get("code", "")

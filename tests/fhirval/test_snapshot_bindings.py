@@ -1,6 +1,7 @@
-"""How a differential's binding lands in the generated snapshot (ProfileUtilities.updateFromDefinition): merged onto
-the base's, and dropped from an element left without a bindable type. Found by bench/fhir_published_snapshots.py
-(AU Base 6.0.0's medication profiles, SDC's usagecontext, PDex's member-match groups)."""
+"""What a differential leaves in the generated snapshot (ProfileUtilities.updateFromDefinition, ProfilePathProcessor):
+a binding merged onto the base's and dropped from an element left without a bindable type, a new slice inside an
+expanded datatype started from the datatype's element. Found by bench/fhir_published_snapshots.py (AU Base 6.0.0's
+medication profiles, SDC's usagecontext, PDex's member-match groups) and HL7's generator test t22."""
 
 from __future__ import annotations
 
@@ -51,3 +52,17 @@ def test_an_element_narrowed_to_a_type_that_cannot_bind_loses_its_binding() -> N
     elements = snapshot("Observation", {"id": "Observation.value[x]", "type": [{"code": "integer"}], "binding": {
         "strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/observation-status"}})
     assert "binding" not in elements["Observation.value[x]"]
+
+
+def test_a_new_slice_inside_an_expanded_datatype_starts_from_the_datatypes_element() -> None:
+    """ProfilePathProcessor takes a new slice's template from the base (``cursors.base``), which inside an expanded
+    datatype is the datatype's own element, not the element as this differential constrained it (HL7 test t22:
+    ``type.coding:preferredCoding`` does not inherit ``type.coding``'s mustSupport)."""
+    elements = snapshot(
+        "Patient",
+        {"id": "Patient.maritalStatus.coding", "mustSupport": True, "max": "2", "slicing": {
+            "discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+        {"id": "Patient.maritalStatus.coding:a", "sliceName": "a"})
+    unsliced, sliced = elements["Patient.maritalStatus.coding"], elements["Patient.maritalStatus.coding:a"]
+    assert unsliced["mustSupport"] is True and unsliced["max"] == "2"
+    assert "mustSupport" not in sliced and sliced["max"] == "*" and "slicing" not in sliced
