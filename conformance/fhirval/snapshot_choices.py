@@ -9,7 +9,7 @@ it (``medication[x]:medicationReference``), of min 0 when there is more than one
 the choice is sliced by type on ``$this``, unordered, closed. Without ``newSlicingProcessing`` (the generator that
 HL7's validator context runs for a profile it validates against; only StructureDefinitionValidator and the IG
 publisher set it, whose shipped snapshots keep the unnamed types and open the slicing) the inserted slicer lists
-the slices' types, so the choice holds only those, closed: ``Builder.type_slice`` as for an explicit type slice.
+the slices' types, so the choice holds only those, closed: ``type_slice`` as for an explicit type slice.
 One renamed choice alone is a type slice the same way (``value[x]:valueQuantity``: R4's vital signs profiles,
 regenerated exactly); beside a differential element for the choice itself it is not the short cut, so the choice
 keeps its types.
@@ -17,9 +17,14 @@ keeps its types.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from conformance.fhirval.source import Json
+
+if TYPE_CHECKING:
+    from conformance.fhirval.snapshot import Builder
 
 
 def _type_name(code: str) -> str:
@@ -113,3 +118,66 @@ def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed
                 choice["type"] = [t for t in _types(choice) if t.get("code") not in uncovered]
             else:
                 choice["slicing"]["rules"] = "open"
+
+
+def place_choice(b: Builder, parent_id: str, name: str, slice_name: str | None, full_id: str) -> str | None:
+    """Where a renamed choice lands: ``valueQuantity`` a type slice of ``value[x]`` narrowed to it, or ``value[x]``
+    itself (renamed_in_place); with a slice name, a slice of ``value[x]`` of that one type (``value[x]`` sliced by
+    type). None when the parent has no such choice."""
+    for el in b.elements:
+        el_id = el["id"]
+        if not (el_id.startswith(parent_id + ".") and el_id.endswith("[x]")):
+            continue
+        choice_name = el_id[len(parent_id) + 1 : -3]
+        if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
+            continue
+        suffix = name[len(choice_name) :]
+        base_types = (b.base_subtree(str(el_id)) or [el])[0].get("type", [])
+        # narrowed to its type slices so far: the base's types are offered
+        offered = base_types if slice_name and "slicing" in el else el.get("type", [])
+        renamed = set() if slice_name else renamed_types(b.diff_ids, parent_id, choice_name, base_types)
+        if len(renamed) > 1 and suffix in renamed:  # several renamed: a type slicing (snapshot_choices)
+            new_id = type_slice(b, str(el_id), name, [t for t in base_types if _type_name(t["code"]) == suffix])
+            found = b.index(new_id)
+            assert found is not None
+            settle_short_cut(el, b.elements[found])
+            return new_id
+        matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
+        if not matching:
+            continue
+        if slice_name:
+            return type_slice(b, str(el_id), slice_name, matching)
+        if b.index(f"{el_id}:{name}") is not None:
+            return f"{el_id}:{name}"  # the type slice made when the differential named the renamed choice
+        if renamed_in_place(f"{parent_id}.{name}", full_id, b.diff_ids, parent_id not in b.walked_into):
+            el["type"] = matching
+            return str(el_id)
+        # one renamed choice is a type slice too (diffsConstrainTypes, the short cut: HL7 names it
+        # ``value[x]:valueQuantity``); the choice keeps its types when the differential states it (not the short
+        # cut: settle_type_slicings opens the slicing for the types left without a slice)
+        return type_slice(b, str(el_id), name, matching, narrow=el_id not in b.diff_ids)
+    return None
+
+
+def type_slice(b: Builder, choice_id: str, slice_name: str, types: list[Json], *, narrow: bool = True) -> str:
+    """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
+    only its slices' types (as HL7's generator leaves ``address-official``'s value[x]) unless ``narrow`` is
+    false (the differential states the choice itself: its own types hold)."""
+    new_id = f"{choice_id}:{slice_name}"
+    if b.index(new_id) is None:
+        i = b.index(choice_id)
+        assert i is not None
+        choice = b.elements[i]
+        if "slicing" not in choice:
+            b.made_slicing.add(choice_id)
+            choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                                 "rules": "closed"}
+            if narrow:
+                choice["type"] = []
+        if narrow:
+            choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
+        b.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
+        found = b.index(new_id)
+        assert found is not None
+        b.elements[found]["type"] = copy.deepcopy(types)
+    return new_id
