@@ -135,6 +135,7 @@ def _check_properties(w: Walker, cs: Json, concepts: list[tuple[Json, str]], loc
                 w.sink.error("code-system-content", f"{where}.uri", f"another property already has the uri {uri}")
             uris.add(uri)
         _check_known_property(w, uri, code, prop.get("type"), where)
+        _check_hl7_uri(w, cs, uri, where)
         if isinstance(code, str):
             if code in codes:
                 w.sink.error("code-system-content", f"{where}.code", f"another property already has the code {code!r}")
@@ -197,6 +198,25 @@ def _check_known_property(w: Walker, uri: Any, code: Any, ptype: Any, where: str
     if isinstance(ptype, str) and ptype != _KNOWN[known]:
         w.sink.error("code-system-content", f"{where}.type", f"the property with the uri {uri} has the type "
                                                              f"{_KNOWN[known]}, not {ptype}")
+
+
+def _check_hl7_uri(w: Walker, cs: Json, uri: Any, where: str) -> None:
+    """checkPropertyDefinition: a property URI in HL7's space (``://hl7.org/fhir``) is one of the twelve known
+    concept properties, unless the code system is one of the base specification's (``http://hl7.org/fhir/x``) or
+    the URI is its own (CODESYSTEM_PROPERTY_BAD_HL7_URI, an error). Calibrated: a URI that is ``<code system>#<code>``
+    for a code of a FHIR code system held here names a defined meaning, not a property HL7 forgot (R4's own
+    v3-AddressPartType uses ``http://hl7.org/fhir/codesystem-hierarchy-meaning#part-of``); it is let pass."""
+    if not isinstance(uri, str) or "://hl7.org/fhir" not in uri or _known_uri(uri):
+        return
+    url = cs.get("url")
+    if isinstance(url, str) and ((url.startswith("http://hl7.org/fhir/") and "/" not in url[20:])
+                                 or uri.startswith(url)):
+        return
+    system, _, code = uri.partition("#")
+    if code and w.model.term.concept(system, code) is not None:
+        return
+    w.sink.error("code-system-content", f"{where}.uri", f"the property uri {uri} is in HL7's space but is not one of "
+                                                        "HL7's known concept properties")
 
 
 def _code_checked(prop: Json) -> bool:

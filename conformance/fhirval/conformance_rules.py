@@ -30,6 +30,7 @@ from conformance.fhirval import (
     measures,
     meta_rules,
     operation_profiles,
+    questionnaire_derivation,
     questionnaire_rules,
     questionnaires,
     structure_definition_rules,
@@ -70,6 +71,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         check_capability_statement(w, res, loc)
     elif rtype == "Questionnaire":
         questionnaire_rules.check(w, res, loc)
+        questionnaire_derivation.check(w, res, loc)
     elif rtype == "QuestionnaireResponse":
         questionnaires.check_response(w, res, loc)
     elif rtype == "MeasureReport":

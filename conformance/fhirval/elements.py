@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from conformance.fhirval import bundles, conformance_rules, documents, extensions, option_rules, slicing
+from conformance.fhirval import (
+    bundles,
+    conformance_rules,
+    documents,
+    extensions,
+    matchetypes,
+    meta_rules,
+    option_rules,
+    publisher_rules,
+    signatures,
+    slicing,
+)
 from conformance.fhirval.asked import imposed
 from conformance.fhirval.bundle_resolution import EntryMaps
 from conformance.fhirval.context import Model
@@ -115,6 +126,7 @@ class Walker(TargetWalker):
                 bundles.check_entries(self, res, loc)
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
+                signatures.check(self, res, loc)
             if not self.profiled_as(rtype, profiles) or slicer_profiles == ():  # a slicer without a profile: base
                 if self.options.crumb_trails:
                     self.sink.info("signpost", loc, f"validate resource against profile {idx.url}")
@@ -123,7 +135,8 @@ class Walker(TargetWalker):
             claimed = meta.get("profile") if isinstance(meta, dict) else None
             claimed = claimed if isinstance(claimed, list) else ()  # a wrong JSON type is the walk's error
             wanted = [(p, True) for p in (*profiles, *(slicer_profiles or ()))] + [
-                (p, False) for p in claimed if isinstance(p, str)]
+                (p, False) for i, p in enumerate(claimed) if isinstance(p, str)
+                and not meta_rules.claimed_version_url(self, p, idx.url, f"{loc}.meta.profile[{i}]")]
             implied = implied_profile(res) if rtype == "Observation" else None
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))
@@ -142,6 +155,10 @@ class Walker(TargetWalker):
             conformance_rules.check(self, res, rtype, loc)
             if self.options.no_experimental_content or self.options.for_publication:
                 option_rules.canonical_rules(self, res, rtype, loc)
+            publisher_rules.check(self, res, rtype, loc)
+            matchetypes.check(self, res, loc)
+            if self.options.for_publication and not contained:
+                option_rules.shareable_rules(self, res, rtype, loc)
         finally:
             self.frames.pop()
             if rtype == "Bundle":

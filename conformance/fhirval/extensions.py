@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.extension_versions import context_applies, definition_window
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
@@ -222,9 +223,16 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
     host_types = _types_at(w, frame.type + _POSITION.sub("", rel))
     if host_types & _ANY_EXTENSION_HOSTS:
         return
+    for why in definition_window(idx.sd):  # EXTENSION_FHIR_VERSION_EARLIEST / _LATEST; the contexts still checked
+        w.sink.error("extension-context", loc, f"the extension {url} is not allowed here: {why}")
     host = w.hosts[-1] if w.hosts else {}
+    limited = False
     for ctx in contexts:
         kind, expr = ctx.get("type"), ctx.get("expression")
+        marked, applies = context_applies(ctx)
+        limited = limited or marked
+        if not applies:  # a context for other FHIR versions (checkExtensionContext's cok)
+            continue
         if not isinstance(expr, str):
             continue
         if kind == "fhirpath":
@@ -257,6 +265,8 @@ def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
         message = f"the extension {url} is not allowed here ({host_path}); its context is: {allowed}"
         if XVER_MARK in idx.sd:  # a generated one: contexts may be renamed between versions (..._CONTEXT_WRONG_XVER)
             w.sink.warning("extension-context", loc, f"{message} (a cross-version extension: a warning)")
+        elif limited:  # EXTENSION_EXTP_CONTEXT_WRONG_VER: some contexts hold only in other FHIR versions
+            w.sink.error("extension-context", loc, f"{message} (contexts limited to other FHIR versions left out)")
         else:
             w.sink.error("extension-context", loc, message)
         return

@@ -19,8 +19,8 @@ of the profile's ``Parameters.parameter`` whose ``name`` is fixed (or patterned)
 And an operation does not derive from itself through the ``base`` chain of the loaded OperationDefinitions
 (``validateOperationDefinition``: OPDEF_CIRCULAR_DEFINITION; each base fetched and its url compared, as there).
 
-A profile that is not loaded is left alone (HL7's validator says it is not found; here that may be a
-package this harness lacks).
+A profile that is not loaded is an error, as HL7's (OPDEF_PROFILE_NOT_FOUND): its test runner has only the case's
+packages and supporting files too; one in a dependency this harness could not load is information.
 """
 
 from __future__ import annotations
@@ -47,16 +47,30 @@ def check(w: Walker, od: Json, loc: str) -> None:
         try:
             sd = w.model.source.structure(url)
         except Exception:  # noqa: BLE001 - a profile whose snapshot cannot be built is not judged here
-            sd = None
+            continue
         version = split_canonical(url)[1]
         if sd is None or (version is not None and not version_matches(version, sd.get("version"))):
-            continue  # a version not loaded is not found (CanonicalResourceManager.get), so nothing is judged
+            _not_found(w, url, use, f"{loc}.{key}")  # a version not loaded is not found (CanonicalResourceManager.get)
+            continue
         if sd.get("type") != "Parameters":
             w.sink.error("operation-profile", f"{loc}.{key}", f"the {use} profile {url} is a profile on "
                                                               f"{sd.get('type')}, not on Parameters")
             continue
         _check_slice_names(w, sd, use, f"{loc}.{key}")
         _compare(w, od, sd, use, url, loc)
+
+
+def _not_found(w: Walker, url: str, use: str, where: str) -> None:
+    """OPDEF_PROFILE_NOT_FOUND (validateProfile: context.fetchResource finds no StructureDefinition), an error as
+    in HL7's validator, which has no more than its loaded packages either; information when the profile is in a
+    dependency of a loaded package that this harness could not load (Model.missing_dependency)."""
+    missing = w.model.missing_dependency(url)
+    if missing is not None:
+        w.sink.info("unknown-profile", where, f"the {use} profile {url} cannot be checked: it is in {missing}, "
+                                              "a dependency that is not loaded")
+    else:
+        w.sink.error("operation-profile", where, f"the {use} profile {url} is not known (not in the loaded "
+                                                 "definitions)")
 
 
 def _check_slice_names(w: Walker, sd: Json, use: str, where: str) -> None:

@@ -101,6 +101,32 @@ def canonical_rules(w: Walker, res: Json, rtype: str, loc: str) -> None:
                                          f"the {WORKGROUP} extension")
 
 
+# checkShareableCodeSystem / ValueSet / ConceptMap / Measure under -forPublication, for a resource that is not
+# contained and whose url holds "hl7" (BaseValidator.isHL7): each element missing is an error (*_SHAREABLE_MISSING_HL7;
+# a Measure's name too, its title only a warning); a CodeSystem's caseSensitive unless it is a supplement
+_SHAREABLE: dict[str, tuple[str, ...]] = {
+    "CodeSystem": ("url", "version", "title", "status", "experimental", "description", "content"),
+    "ValueSet": ("url", "version", "title", "status", "experimental", "description"),
+    "ConceptMap": ("url", "version", "title", "status", "experimental", "description"),
+    "Measure": ("url", "version", "name", "status", "experimental", "publisher", "description"),
+}
+
+
+def shareable_rules(w: Walker, res: Json, rtype: str, loc: str) -> None:
+    """An HL7 terminology or Measure resource to be published states what makes it shareable."""
+    wanted = _SHAREABLE.get(rtype)
+    url = res.get("url")
+    if wanted is None or not isinstance(url, str) or "hl7" not in url:
+        return
+    if rtype == "CodeSystem" and res.get("content") != "supplement":
+        wanted = (*wanted, "caseSensitive")
+    if rtype == "Measure" and "title" not in res and "_title" not in res:
+        w.sink.warning("publication", loc, "an HL7 Measure to be published should have a title")
+    for name in wanted:
+        if name not in res and f"_{name}" not in res:
+            w.sink.error("publication", loc, f"an HL7 {rtype} to be published must have a {name} (for-publication)")
+
+
 def _has_workgroup(res: Json) -> bool:
     return any(isinstance(x, dict) and x.get("url") == WORKGROUP and "valueCode" in x
                for x in res.get("extension") or ())

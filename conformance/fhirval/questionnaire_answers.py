@@ -87,6 +87,8 @@ def check_answer(sink: Sink, q_item: Json, answer: Json, where: str, term: Termi
         # QUESTIONNAIRE_QR_ITEM_NOSTRING / _NOINTEGER / _NODATE / _NOTIME / _NODECIMAL: one of the options of its type
         if options and not any(_same(kind, value, o) for o in options):
             sink.error("questionnaire", loc, f"the {kind.lower()} {value!r} is not in the set of permitted values")
+    if kind == "Decimal" and q_type == "decimal":
+        _decimal_options(sink, q_item, value, loc)
     if kind == "Quantity" and isinstance(value, dict):
         _unit_option(sink, q_item, value, loc)
         if term is not None:
@@ -97,6 +99,28 @@ def check_answer(sink: Sink, q_item: Json, answer: Json, where: str, term: Termi
                 _quantity(sink, value, bound, is_min, loc)
     if kind == "Attachment" and isinstance(value, dict):
         _attachment(sink, q_item, value, where)
+
+
+def _decimal_options(sink: Sink, q_item: Json, value: Any, loc: str) -> None:
+    """QUESTIONNAIRE_QR_ITEM_NODECIMAL: R4's que-5 lets a decimal question list ``answerOption`` (of integer, date,
+    time, string, Coding or Reference values: none decimal). HL7's validateQuestionnaireResponseItemDecimal reads
+    each option as a decimal (``new DecimalType(value.primitiveValue())``) and wants the answer's text among the
+    options' texts. Judged only when every option is a number: another value makes HL7's loop throw (no verdict).
+    The answer is read as a float (its written text lost), so it matches an option with a point of equal value."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    texts: list[str] = []
+    for option in q_item.get("answerOption") or ():
+        v = next((v for k, v in option.items() if k.startswith("value")), None) if isinstance(option, dict) else None
+        if isinstance(v, bool) or not isinstance(v, int | str) or _decimal(v) is None:
+            return
+        texts.append(str(v))
+    if isinstance(value, float):
+        found = any(("." in t or "e" in t.lower()) and _decimal(t) == _decimal(value) for t in texts)
+    else:
+        found = str(value) in texts
+    if texts and not found:
+        sink.error("questionnaire", loc, f"the decimal {value!r} is not in the set of permitted values")
 
 
 def _same(kind: str, value: Any, option: Any) -> bool:

@@ -21,12 +21,12 @@ def _items(node: Json) -> list[Json]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _find(node: Json, link: str) -> Json | None:
+def find_item(node: Json, link: str) -> Json | None:
     """The first item with this linkId under ``node``, depth first, as Java's ``getQuestionById``."""
     for item in _items(node):
         if item.get("linkId") == link:
             return item
-        found = _find(item, link)
+        found = find_item(item, link)
         if found is not None:
             return found
     return None
@@ -49,11 +49,11 @@ def _walk(w: Walker, q: Json, node: Json, loc: str) -> None:
 
 def _condition(w: Walker, q: Json, item: Json, link: str, where: str) -> None:
     own = item.get("linkId")
-    if _find(item, link) is not None:
+    if find_item(item, link) is not None:
         w.sink.error("questionnaire", where, f"the enableWhen of item {own!r} names {link!r}, an item within "
                      "itself: an item cannot be enabled by its own answers")
         return
-    target = _find(q, link)
+    target = find_item(q, link)
     if target is None:
         w.sink.error("questionnaire", where, f"the enableWhen of item {own!r} names the question {link!r}, "
                      "which is not in the questionnaire")

@@ -168,8 +168,8 @@ class TargetWalker(ValueWalker):
             if self.frames[k - 1].type != "Bundle":
                 continue
             bundle, entry = self.frames[k - 1].resource, self.frames[k]
-            if bundle.get("type") not in STRICT_TYPES:
-                return None
+            if not isinstance(kind := bundle.get("type"), str) or kind not in STRICT_TYPES:
+                return None  # a type that is not a string (an array, say) is the JSON parse's error
             cached = self._entry_maps.get(id(bundle))
             if cached is None or cached[0] is not bundle:
                 cached = self._entry_maps[id(bundle)] = (bundle, entry_maps(bundle))

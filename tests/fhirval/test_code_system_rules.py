@@ -123,3 +123,20 @@ def test_a_property_bound_to_a_value_set_has_values_from_it() -> None:
     bad[0]["property"][0]["valueCode"] = bad[2]["property"][0]["valueCode"] = "plum"
     assert errors_of(fruit(property=[related], concept=bad)) == [
         ("code-system-content", "CodeSystem.concept[0].property[0]")]
+
+
+def test_a_property_uri_in_hl7s_space_is_a_known_concept_property() -> None:
+    """CODESYSTEM_PROPERTY_BAD_HL7_URI (before: not judged); a FHIR code system's concept URI is let pass
+    (calibrated on R4's v3-AddressPartType)."""
+    def with_uri(uri: str, url: str = CS) -> list[tuple[str, str]]:
+        prop = [{"code": "p", "uri": uri, "type": "string"}]
+        cs = {**fruit(), "url": url, "property": prop, "concept": [{"code": "apple"}], "count": 1}
+        del cs["valueSet"]
+        return errors_of(cs)
+    bad = [("code-system-content", "CodeSystem.property[0].uri")]
+    assert with_uri("http://hl7.org/fhir/my-property") == bad
+    assert with_uri("http://hl7.org/fhir/concept-properties#comment") == []
+    assert with_uri("http://hl7.org/fhir/my-property", url="http://hl7.org/fhir/fruit") == []  # a base-spec system
+    assert with_uri("http://hl7.org/fhir/fruit#p", url="http://hl7.org/fhir/fruit") == []  # its own
+    assert with_uri("http://hl7.org/fhir/codesystem-hierarchy-meaning#part-of") == []
+    assert with_uri("http://hl7.org/fhir/codesystem-hierarchy-meaning#no-such-code") == bad

@@ -73,6 +73,12 @@ def test_the_profile_is_on_parameters(tmp_path: Path) -> None:
     assert _op_errors(OPERATION, tmp_path, base="Basic") == [("operation-profile", "OperationDefinition.inputProfile")]
 
 
+def test_a_profile_not_loaded_is_not_found(tmp_path: Path) -> None:
+    """OPDEF_PROFILE_NOT_FOUND: validateProfile's fetchResource finds no StructureDefinition (before: not judged)."""
+    op = {**OPERATION, "outputProfile": "http://example.org/StructureDefinition/syn-op-out"}
+    assert _op_errors(op, tmp_path) == [("operation-profile", "OperationDefinition.outputProfile")]
+
+
 def test_a_profile_slice_has_a_name_element(tmp_path: Path) -> None:
     """OPDEF_PROFILE_NO_SLICE: a hand-written snapshot whose slice 'subject' lists no name child."""
     profile = _in_profile()

@@ -121,7 +121,8 @@ def test_no_experimental_content_refuses_an_experimental_canonical_resource() ->
 
 def test_for_publication_needs_a_work_group_on_an_hl7_canonical_resource() -> None:
     cs = {"resourceType": "CodeSystem", "text": DIV, "url": "http://hl7.org/fhir/x-codes", "status": "draft",
-          "content": "not-present"}
+          "content": "not-present", "version": "1", "name": "X", "title": "X", "experimental": False,
+          "description": "x", "caseSensitive": True}  # all a shareable HL7 CodeSystem states (below)
     assert not [i for i in _run(cs) if i.defect == "publication"]
     assert [(s, d) for s, d, _ in _defects(cs, for_publication=True) if d == "publication"] == [
         ("error", "publication")]
@@ -129,6 +130,28 @@ def test_for_publication_needs_a_work_group_on_an_hl7_canonical_resource() -> No
     assert not [i for i in _run(with_wg, for_publication=True) if i.defect == "publication"]
     other = cs | {"url": "http://x.org/fhir/x-codes"}  # not HL7's: nothing to say
     assert not [i for i in _run(other, for_publication=True) if i.defect == "publication"]
+
+
+def test_for_publication_an_hl7_terminology_resource_states_what_makes_it_shareable() -> None:
+    """checkShareableValueSet / CodeSystem / ConceptMap / Measure: under -forPublication, an HL7 one (url holding
+    "hl7") that is not contained misses none of url, version, title, status, experimental, description (a
+    CodeSystem's content and caseSensitive, a Measure's name and publisher; its title only a warning)."""
+    wg = [{"url": WG, "valueCode": "vocab"}]
+    vs = {"resourceType": "ValueSet", "text": DIV, "url": "http://hl7.org/fhir/ValueSet/x", "status": "draft",
+          "extension": wg, "name": "X"}
+    assert not [i for i in _run(vs) if i.defect == "publication"]
+    found = [(s, d) for s, d, _ in _defects(vs, for_publication=True) if d == "publication"]
+    assert found == [("error", "publication")] * 4  # version, title, experimental, description
+    full = vs | {"version": "1", "title": "X", "experimental": False, "description": "x"}
+    assert not [i for i in _run(full, for_publication=True) if i.defect == "publication"]
+    other = vs | {"url": "http://x.org/fhir/ValueSet/x"}  # not HL7's: nothing to say
+    assert not [i for i in _run(other, for_publication=True) if i.defect == "publication"]
+    measure = {"resourceType": "Measure", "text": DIV, "url": "http://hl7.org/fhir/Measure/x", "status": "draft",
+               "extension": wg, "version": "1", "name": "X", "experimental": False,
+               "publisher": "HL7 International / Terminology Infrastructure",
+               "description": "x"}
+    assert [(s, d) for s, d, _ in _defects(measure, for_publication=True) if d == "publication"] == [
+        ("warning", "publication")]  # the title
 
 
 @pytest.mark.parametrize(("level", "severity"), [("warning", "warning"), ("error", "error"),

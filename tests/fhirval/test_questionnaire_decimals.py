@@ -39,3 +39,21 @@ def test_without_the_extension_any_places_are_fine(tmp_path: Path) -> None:
     q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
         {"linkId": "d", "type": "decimal"}, {"linkId": "q", "type": "quantity"}]}
     assert errors(response(1.666, 1.666), definitions(tmp_path, q)) == []
+
+
+def test_decimal_answer_among_a_decimal_questions_options(tmp_path: Path) -> None:
+    # R4's que-5 lets a decimal question list answerOption; HL7 wants the answer's text among the options'
+    # (validateQuestionnaireResponseItemDecimal, QUESTIONNAIRE_QR_ITEM_NODECIMAL)
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
+        {"linkId": "d", "type": "decimal", "answerOption": [{"valueInteger": 1}, {"valueString": "2.5"}]},
+        {"linkId": "q", "type": "quantity"}]}
+    source = definitions(tmp_path, q)
+    assert errors(response(1, 1), source) == []
+    assert errors(response(2.5, 1), source) == []
+    assert errors(response(3, 1), source) == [
+        ("questionnaire", "QuestionnaireResponse.item[0].answer[0].value.ofType(decimal)")]
+    assert errors(response(1.0, 1), source) == [  # "1.0" is not the text "1"
+        ("questionnaire", "QuestionnaireResponse.item[0].answer[0].value.ofType(decimal)")]
+    # an option that is no number makes HL7's loop throw: not judged
+    q["item"][0]["answerOption"] = [{"valueInteger": 1}, {"valueString": "many"}]  # type: ignore[index]
+    assert errors(response(3, 1), definitions(tmp_path, q)) == []

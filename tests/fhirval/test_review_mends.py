@@ -102,8 +102,9 @@ def test_lengths_count_utf16_units_and_options_only_for_their_own_question_type(
     assert len(judged(response(string, {"valueString": "free text"}))) == 1
 
 
-def test_an_operation_profile_version_not_loaded_is_not_judged(tmp_path: Path) -> None:
-    """OperationDefinitionValidator fetches the profile by url|version: another version loaded is not found."""
+def test_an_operation_profile_version_not_loaded_is_not_found(tmp_path: Path) -> None:
+    """OperationDefinitionValidator fetches the profile by url|version: another version loaded is not found
+    (OPDEF_PROFILE_NOT_FOUND, an error), and the parameters are not compared with it."""
     from tests.fhirval.test_operation_profiles import IN, OPERATION, _in_profile
 
     source = definitions(tmp_path, {**_in_profile(), "version": "1.0"})
@@ -112,4 +113,4 @@ def test_an_operation_profile_version_not_loaded_is_not_judged(tmp_path: Path) -
     def judged_op(canonical: str) -> list[tuple[str, str]]:
         return [e for e in errors({**op, "inputProfile": canonical}, source) if e[0] == "operation-profile"]
     assert judged_op(IN + "|1.0") != []
-    assert judged_op(IN + "|2.0") == []
+    assert judged_op(IN + "|2.0") == [("operation-profile", "OperationDefinition.inputProfile")]
