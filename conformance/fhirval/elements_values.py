@@ -179,7 +179,9 @@ class ValueWalker:
         kind, tref, target, judged, typed_checks = plan
         if kind == _RESOURCE:
             if self.options.contained == "valid":
-                self.resource(item, loc, depth + 1, tref.profiles if tref else (), contained=node.name == "contained",
+                profiles = type_profiles.resource_choice(cast("Walker", self), item, tref.profiles, loc) if tref \
+                    else ()
+                self.resource(item, loc, depth + 1, profiles, contained=node.name == "contained",
                               slicer_profiles=tref.slicer_profiles if tref else None)
             elif self.options.contained == "type":
                 contained_type(cast("Walker", self), item, loc)

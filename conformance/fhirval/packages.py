@@ -43,8 +43,17 @@ from conformance.fhirval.source import Json, items
 BASE_PACKAGE = ("hl7.fhir.r4.core", "4.0.1")
 _READ_KINDS = CONFORMANCE_KINDS | {"ImplementationGuide"}  # the guide's own resource: its dependencies' canonicals
 _TOO_BROAD = frozenset({"", "http://hl7.org/fhir"})  # a guide claiming the core's own base names no dependency
+# SUSHI's stand-in when it did not know a dependency's canonical: http://fhir.org/packages/<id>/ImplementationGuide/<id>
+# names the registry, not the guide (MHV PHR's US Core 5.0.x): the canonical is HL7's naming, if any, and anything
+# outside HL7's namespaces may be the dependency's too
+_REGISTRY = ("http://fhir.org/packages/", "https://fhir.org/packages/")
 _HL7_SPACES = ("http://hl7.org/", "https://hl7.org/", "http://terminology.hl7.org/", "http://www.hl7.org/")
 _HL7_PACKAGE = re.compile(r"hl7\.fhir\.([a-z]{2})\.([a-z0-9-]+)")  # hl7.fhir.us.core: http://hl7.org/fhir/us/core
+# HL7's shared packages, one per FHIR version (.r4, .r5...), whose canonical their id does not spell: a guide's
+# package.json names the .r4 one while its ImplementationGuide (written in R5) declares the .r5 (the extensions
+# pack 5.3.0 on HL7 Terminology 6.5.0), so their dependsOn is no help
+_SHARED = {"hl7.terminology": "http://terminology.hl7.org", "hl7.fhir.uv.extensions": "http://hl7.org/fhir/extensions"}
+_VERSIONED = re.compile(r"(.+)\.r[2-6]b?")
 MAX_MEMBER_BYTES = 200_000_000
 
 
@@ -59,6 +68,7 @@ class Package:
     resources: list[Json] = field(default_factory=list)
     canonicals: dict[str, str] = field(default_factory=dict)  # dependency package id -> its canonical base
     bases: set[str] = field(default_factory=set)  # the guide's own canonical base(s), from its ImplementationGuide
+    unsure: set[str] = field(default_factory=set)  # dependencies its guide declares by an address that is no canonical
     globals: list[tuple[str, str]] = field(default_factory=list)  # (type, profile): its guide's ``global`` profiles
 
     def see_globals(self, resources: Iterable[Json]) -> None:
@@ -82,15 +92,25 @@ class Package:
             for dep in guide.get("dependsOn") or ():
                 uri, pid = (dep.get("uri"), dep.get("packageId")) if isinstance(dep, dict) else (None, None)
                 base = uri.partition("/ImplementationGuide/")[0] if isinstance(uri, str) else ""
-                if isinstance(pid, str) and base != uri and base not in _TOO_BROAD:
+                if isinstance(pid, str) and (base == uri or base.startswith(_REGISTRY)):
+                    self.unsure.add(pid)  # a registry or build page (SSASUR's CL Core: build.fhir.org/ig/HL7Chile/...)
+                elif isinstance(pid, str) and base not in _TOO_BROAD:
                     self.canonicals.setdefault(pid, base)
 
     def canonical_of(self, dependency: str) -> str | None:
-        """A dependency's canonical base: as the guide declares it, else by HL7's naming (hl7.fhir.<realm>.<code>)."""
+        """A dependency's canonical base: as the guide declares it, else HL7's shared packages' own, else by HL7's
+        naming (hl7.fhir.<realm>.<code>)."""
         if dependency in self.canonicals:
             return self.canonicals[dependency]
+        if (shared := _shared(dependency)) is not None:
+            return shared
         hl7 = _HL7_PACKAGE.fullmatch(dependency)
         return f"http://hl7.org/fhir/{hl7.group(1)}/{hl7.group(2)}" if hl7 else None
+
+
+def _shared(dependency: str) -> str | None:
+    """The canonical base of one of HL7's shared packages (any FHIR version's), else None."""
+    return _SHARED.get(m.group(1) if (m := _VERSIONED.fullmatch(dependency)) else dependency)
 
 
 def _manifest(data: bytes, origin: str) -> tuple[str | None, str | None, dict[str, str]]:
@@ -377,8 +397,8 @@ def load_packages(specs: Iterable[str | Path], cache: PackageCache | None = None
                     loaded.warnings.append(f"{key}: dependency {missing} is not in the package cache {cache.root}")
                     if (canonical := package.canonical_of(dep)) is not None:
                         loaded.missing.setdefault(canonical, missing)
-                    else:
-                        loaded.uncharted.append(missing)
+                    if canonical is None or (dep in package.unsure and _shared(dep) is None):  # HL7's naming a guess:
+                        loaded.uncharted.append(missing)  # FR Core 1.1.0's is http://interopsante.org/fhir
                     continue
                 found = read_source(where)
             add(found, (*chain, key))

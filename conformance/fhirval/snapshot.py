@@ -12,10 +12,10 @@ element list. The algorithm, per the spec's "snapshot generation" rules:
    - constraining below a complex datatype expands that element with the type's own elements (or
      the type's profile's, e.g. an extension definition), renamed under the element's id;
    - constraining below a ``contentReference`` copies the referenced element's children;
-   - a renamed choice (``valueQuantity``) narrows ``value[x]`` to that one type and constrains it
-     in place (HL7's R4 generator sometimes adds a one-type slice instead: same meaning); one with a
-     slice name (``valueBoolean:valueBoolean``, as R5-era definitions write it) is a type slice of
-     ``value[x]``, which is sliced by type for it, as HL7's generator does;
+   - a renamed choice (``valueQuantity``) is a type slice ``value[x]:valueQuantity``, as HL7's generator
+     names it (ProfilePathProcessor's short cut): ``value[x]`` is sliced by type, closed, and narrowed to
+     the slices' types unless the differential states ``value[x]`` itself; so is one with a slice name
+     (``valueBoolean:valueBoolean``, as R5-era definitions write it);
 3. merge the differential element onto its match: every property it states replaces the base's,
    except ``constraint`` and ``condition``, which are appended (a key the base has keeps the base's), ``slicing``
    on an element already sliced (merged), and ``fixed``/``pattern`` (each replaces only its own kind).
@@ -38,7 +38,7 @@ from conformance.fhirval.snapshot_checks import (
     must_support_problem,
     unmatched_by_order,
 )
-from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut, settle_type_slicings
+from conformance.fhirval.snapshot_choices import place_choice, settle_type_slicings
 from conformance.fhirval.snapshot_ids import (
     by_path,
     diff_id,
@@ -49,8 +49,10 @@ from conformance.fhirval.snapshot_ids import (
 )
 from conformance.fhirval.snapshot_merge import (
     appended,
+    bindable,
     extension_slicing,
     max_value,
+    merged_binding,
     merged_slicing,
     raise_to_slice_mins,
     slice_cardinality,
@@ -70,10 +72,6 @@ __all__ = ["Builder", "NotInBase", "Refused", "SnapshotError", "apply_differenti
 class NotInBase(SnapshotError):
     """A differential element that matches nothing in the base: HL7's generator reports it ("No match found for
     ... in the generated snapshot") and builds the snapshot without it, so it is one of ``Builder.problems``."""
-
-
-def _type_name(code: str) -> str:
-    return code[:1].upper() + code[1:]
 
 
 class Builder:
@@ -103,6 +101,8 @@ class Builder:
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
         self.merged: set[str] = set()  # ids a differential element has been merged onto (one may have no id)
+        self.walked_into: set[str] = set()  # slices given their children by expanding their own type (renamed_in_place)
+        self.expanded: dict[str, Json] = {}  # elements as expand() made them, before any merge (expanded_subtree)
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
@@ -184,54 +184,11 @@ class Builder:
     # --- creation ------------------------------------------------------------------------------
 
     def choice(self, parent_id: str, name: str, slice_name: str | None, full_id: str) -> str:
-        """``valueQuantity``: the ``value[x]`` element itself, narrowed to that one type; with a slice name, a
-        slice of ``value[x]`` of that one type (``value[x]`` sliced by type)."""
-        for el in self.elements:
-            el_id = el["id"]
-            if not (el_id.startswith(parent_id + ".") and el_id.endswith("[x]")):
-                continue
-            choice_name = el_id[len(parent_id) + 1 : -3]
-            if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
-                continue
-            suffix = name[len(choice_name) :]
-            base_types = (self.base_subtree(str(el_id)) or [el])[0].get("type", [])
-            # narrowed to its type slices so far: the base's types are offered
-            offered = base_types if slice_name and "slicing" in el else el.get("type", [])
-            renamed = set() if slice_name else renamed_types(self.diff_ids, parent_id, choice_name, base_types)
-            if len(renamed) > 1 and suffix in renamed:  # several renamed: a type slicing (snapshot_choices)
-                new_id = self.type_slice(str(el_id), name, [t for t in base_types if _type_name(t["code"]) == suffix])
-                found = self.index(new_id)
-                assert found is not None
-                settle_short_cut(el, self.elements[found])
-                return new_id
-            matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
-            if not matching:
-                continue
-            if slice_name:
-                return self.type_slice(str(el_id), slice_name, matching)
-            el["type"] = matching
-            return str(el_id)
-        raise NotInBase(self.url, f"differential element {full_id}: no element {parent_id}.{name} in the base")
-
-    def type_slice(self, choice_id: str, slice_name: str, types: list[Json]) -> str:
-        """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
-        only its slices' types (as HL7's generator leaves ``address-official``'s value[x])."""
-        new_id = f"{choice_id}:{slice_name}"
-        if self.index(new_id) is None:
-            i = self.index(choice_id)
-            assert i is not None
-            choice = self.elements[i]
-            if "slicing" not in choice:
-                self.made_slicing.add(choice_id)
-                choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
-                                     "rules": "closed"}
-                choice["type"] = []
-            choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
-            self.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
-            found = self.index(new_id)
-            assert found is not None
-            self.elements[found]["type"] = copy.deepcopy(types)
-        return new_id
+        """``valueQuantity`` (or ``valueBoolean:valueBoolean``): where the renamed choice lands (place_choice)."""
+        found = place_choice(self, parent_id, name, slice_name, full_id)
+        if found is None:
+            raise NotInBase(self.url, f"differential element {full_id}: no element {parent_id}.{name} in the base")
+        return found
 
     def add_slice(self, unsliced_id: str, slice_name: str, *, optional: bool = True) -> str:
         """A new slice: the sliced element (minus slicing) and its children, after earlier slices.
@@ -244,7 +201,7 @@ class Builder:
         slice of a closed slicing keeps the base min."""
         i = self.index(unsliced_id)
         assert i is not None
-        template = copy.deepcopy(self.base_subtree(unsliced_id) or self.elements[i : self.subtree_end(i)])
+        template = copy.deepcopy(self.base_subtree(unsliced_id) or self.expanded_subtree(i))
         at = self.slices_end(i)
         resliced = self.index(f"{unsliced_id}:{slice_name.rsplit('/', 1)[0]}") if "/" in slice_name else None
         if resliced is not None:
@@ -295,6 +252,8 @@ class Builder:
     def expand(self, i: int, full_id: str) -> None:
         """Give element i the children of its type (or profile on the type, or contentReference)."""
         el = self.elements[i]
+        if ":" in segments(str(el["id"]))[-1]:
+            self.walked_into.add(str(el["id"]))
         ref = el.get("contentReference")
         if ref:
             target = ref.split("#", 1)[-1]
@@ -329,6 +288,18 @@ class Builder:
             child["path"] = el["path"] + child["path"][len(root_path) :]
             copied.append(child)
         self.elements[i + 1 : i + 1] = copied
+        self.expanded.update((str(c["id"]), copy.deepcopy(c)) for c in copied)
+
+    def expanded_subtree(self, i: int) -> list[Json]:
+        """Element i and its descendants as its datatype (or type profile) defines them, before this differential
+        constrained them: a new slice of an element inside an expanded datatype starts from there, as one in the base's
+        own structure starts from the base (ProfilePathProcessor takes a slice's template from ``cursors.base``; HL7
+        test t22: ``type.coding:preferredCoding`` does not inherit ``type.coding``'s mustSupport). Elements the
+        differential made (slices below) are not part of it; without a record, the element as it stands."""
+        subtree = self.elements[i : self.subtree_end(i)]
+        if str(subtree[0]["id"]) not in self.expanded:
+            return subtree
+        return [self.expanded[str(e["id"])] for e in subtree if str(e["id"]) in self.expanded]
 
     def type_definition(self, type_: Json, full_id: str) -> Json:
         code = type_.get("code", "")
@@ -407,9 +378,7 @@ class Builder:
             elif key == "slicing" and isinstance(value, dict) and isinstance(target.get("slicing"), dict):
                 target[key] = merged_slicing(target["slicing"], value)
             elif key == "binding" and isinstance(value, dict):
-                target[key] = {**target.get("binding", {}), **copy.deepcopy(value)}
-                if "valueSet" not in value and value.get("strength") == "example":
-                    target[key].pop("valueSet", None)
+                target[key] = merged_binding(target.get("binding"), value)
             elif key.startswith(("fixed", "pattern")):
                 # a fixed value replaces the base's fixed one, a pattern its pattern; the other kind stays
                 # (ProfileUtilities.updateFromDefinition: setFixed, setPattern each leave the other alone)
@@ -421,6 +390,8 @@ class Builder:
                 target[key] = copy.deepcopy(value)
         if target.get("id") in self.slicer_max:
             slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]])
+        if "binding" in target and not bindable(target, self.source):
+            del target["binding"]
         if any(k == "type" or k.startswith(("fixed", "pattern")) for k in diff):
             fixed_problem = fixed_type_problem(target, self.sd.get("type") if isinstance(self.sd.get("type"), str)
                                                else None)

@@ -9,15 +9,22 @@ it (``medication[x]:medicationReference``), of min 0 when there is more than one
 the choice is sliced by type on ``$this``, unordered, closed. Without ``newSlicingProcessing`` (the generator that
 HL7's validator context runs for a profile it validates against; only StructureDefinitionValidator and the IG
 publisher set it, whose shipped snapshots keep the unnamed types and open the slicing) the inserted slicer lists
-the slices' types, so the choice holds only those, closed: ``Builder.type_slice`` as for an explicit type slice.
-One renamed choice alone narrows the choice in place (``Builder.choice``).
+the slices' types, so the choice holds only those, closed: ``type_slice`` as for an explicit type slice.
+One renamed choice alone is a type slice the same way (``value[x]:valueQuantity``: R4's vital signs profiles,
+regenerated exactly); beside a differential element for the choice itself it is not the short cut, so the choice
+keeps its types.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from conformance.fhirval.source import Json
+
+if TYPE_CHECKING:
+    from conformance.fhirval.snapshot import Builder
 
 
 def _type_name(code: str) -> str:
@@ -30,6 +37,21 @@ def renamed_types(diff_ids: Collection[object], parent_id: str, stem: str, offer
     prefix = f"{parent_id}.{stem}"
     tails = (i[len(prefix):] for i in diff_ids if isinstance(i, str) and i.startswith(prefix))
     return {tail for tail in tails if tail in names}
+
+
+def renamed_in_place(renamed_id: str, full_id: str, diff_ids: Collection[object], slicing_done: bool) -> bool:
+    """Whether a renamed choice (``renamed_id``, reached while placing ``full_id``) constrains the choice in place
+    rather than as a type slice: when the differential names only its children (``Extension.valueQuantity.value``:
+    no differential element matches the choice, HL7 walks into it), or when its parent is a slice whose children
+    come from the base's own structure or from a type profile an ancestor brought (``component:Systolic.
+    valueQuantity``, ``extension:CS.extension:code.valueCodeableConcept``; ``slicing_done``): a slice's children are
+    processed with its slicing done, and oneMatchingElementInDifferential then takes one match as it is (R4's bp,
+    publisher 1.8.26's myObservation, HL7 tests sushi1, sushi2). A slice whose children come from walking into its
+    own type starts again (``new PathSlicingParams()``)."""
+    if renamed_id != full_id and renamed_id not in diff_ids:
+        return True
+    parent = renamed_id.rsplit(".", 1)[0]
+    return ":" in parent.rsplit(".", 1)[-1] and slicing_done
 
 
 def settle_short_cut(choice: Json, slice_: Json) -> None:
@@ -70,9 +92,13 @@ def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed
     base_sliced = {e.get("id") for e in base_elements if "slicing" in e}
     for choice in elements:
         choice_id = str(choice.get("id", ""))
-        if not choice_id.endswith("[x]") or "slicing" not in choice:
+        if not choice_id.endswith("[x]"):
             continue
+        # a choice with slices is sliced by type even when the differential states no slicing (``value[x]`` and
+        # ``value[x]:valueQuantity`` alone, as SUSHI writes them): diffsConstrainTypes holds for any ``[x]`` path
         slices = _direct_slices(elements, choice_id)
+        if "slicing" not in choice and not slices:
+            continue
         codes = [[t.get("code") for t in _types(s)] for s in slices]
         if not any(str(s["id"]) in placed for s in slices) or any(len(c) != 1 or not isinstance(c[0], str)
                                                                   for c in codes):
@@ -92,3 +118,66 @@ def settle_type_slicings(elements: list[Json], base_elements: list[Json], placed
                 choice["type"] = [t for t in _types(choice) if t.get("code") not in uncovered]
             else:
                 choice["slicing"]["rules"] = "open"
+
+
+def place_choice(b: Builder, parent_id: str, name: str, slice_name: str | None, full_id: str) -> str | None:
+    """Where a renamed choice lands: ``valueQuantity`` a type slice of ``value[x]`` narrowed to it, or ``value[x]``
+    itself (renamed_in_place); with a slice name, a slice of ``value[x]`` of that one type (``value[x]`` sliced by
+    type). None when the parent has no such choice."""
+    for el in b.elements:
+        el_id = el["id"]
+        if not (el_id.startswith(parent_id + ".") and el_id.endswith("[x]")):
+            continue
+        choice_name = el_id[len(parent_id) + 1 : -3]
+        if "." in choice_name or ":" in choice_name or not name.startswith(choice_name):
+            continue
+        suffix = name[len(choice_name) :]
+        base_types = (b.base_subtree(str(el_id)) or [el])[0].get("type", [])
+        # narrowed to its type slices so far: the base's types are offered
+        offered = base_types if slice_name and "slicing" in el else el.get("type", [])
+        renamed = set() if slice_name else renamed_types(b.diff_ids, parent_id, choice_name, base_types)
+        if len(renamed) > 1 and suffix in renamed:  # several renamed: a type slicing (snapshot_choices)
+            new_id = type_slice(b, str(el_id), name, [t for t in base_types if _type_name(t["code"]) == suffix])
+            found = b.index(new_id)
+            assert found is not None
+            settle_short_cut(el, b.elements[found])
+            return new_id
+        matching = [t for t in offered if _type_name(t.get("code", "")) == suffix]
+        if not matching:
+            continue
+        if slice_name:
+            return type_slice(b, str(el_id), slice_name, matching)
+        if b.index(f"{el_id}:{name}") is not None:
+            return f"{el_id}:{name}"  # the type slice made when the differential named the renamed choice
+        if renamed_in_place(f"{parent_id}.{name}", full_id, b.diff_ids, parent_id not in b.walked_into):
+            el["type"] = matching
+            return str(el_id)
+        # one renamed choice is a type slice too (diffsConstrainTypes, the short cut: HL7 names it
+        # ``value[x]:valueQuantity``); the choice keeps its types when the differential states it (not the short
+        # cut: settle_type_slicings opens the slicing for the types left without a slice)
+        return type_slice(b, str(el_id), name, matching, narrow=el_id not in b.diff_ids)
+    return None
+
+
+def type_slice(b: Builder, choice_id: str, slice_name: str, types: list[Json], *, narrow: bool = True) -> str:
+    """A slice of a choice element holding one of its types; the choice is sliced by type, closed, and holds
+    only its slices' types (as HL7's generator leaves ``address-official``'s value[x]) unless ``narrow`` is
+    false (the differential states the choice itself: its own types hold)."""
+    new_id = f"{choice_id}:{slice_name}"
+    if b.index(new_id) is None:
+        i = b.index(choice_id)
+        assert i is not None
+        choice = b.elements[i]
+        if "slicing" not in choice:
+            b.made_slicing.add(choice_id)
+            choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
+                                 "rules": "closed"}
+            if narrow:
+                choice["type"] = []
+        if narrow:
+            choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
+        b.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
+        found = b.index(new_id)
+        assert found is not None
+        b.elements[found]["type"] = copy.deepcopy(types)
+    return new_id

@@ -51,6 +51,44 @@ def merged_slicing(base: Json, derived: Json) -> Json:
     return out
 
 
+def merged_binding(base: Any, derived: Json) -> Json:
+    """A differential's binding on the base's: the base's (without its description and extensions) with the strength,
+    description, valueSet and extensions the differential states (ProfileUtilities.updateFromDefinition: ``nb =
+    base.getBinding().copy()``, ``if (d.hasValueSet()) nb.setValueSetElement(...)``): a binding restated as
+    ``example`` without a valueSet keeps the base's value set."""
+    kept = {k: v for k, v in base.items() if k not in ("description", "extension")} if isinstance(base, dict) else {}
+    return {**copy.deepcopy(kept), **copy.deepcopy(derived)}
+
+
+_BINDABLE = frozenset({"Coding", "CodeableConcept", "Quantity", "uri", "string", "code", "CodeableReference"})
+_BINDING_STYLE = "http://hl7.org/fhir/tools/StructureDefinition/elementdefinition-binding-style"
+_CHARACTERISTICS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-type-characteristics"
+
+
+def bindable(element: Json, source: DefinitionSource) -> bool:
+    """Whether one of the element's types can carry a binding; a merged element that has none loses its binding
+    (ProfileUtilities.updateFromDefinition, "check that we still have a bindable type; if not, delete the binding",
+    hasBindableType: the seven types, or a type definition marked binding-style or, first, ``can-bind``). A type
+    slice ``medication[x]:medicationReference`` does not keep ``medication[x]``'s binding."""
+    for t in element.get("type") or []:
+        code = t.get("code") if isinstance(t, dict) else None
+        if not isinstance(code, str):
+            continue
+        if code in _BINDABLE:
+            return True
+        try:
+            sd = None if code.startswith("http://hl7.org/fhirpath/") else source.structure(code)
+        except DefinitionLoadError:
+            sd = None
+        marks = [e for e in (sd or {}).get("extension") or [] if isinstance(e, dict)]
+        if any(e.get("url") == _BINDING_STYLE for e in marks):
+            return True
+        kinds = [e.get("valueCode") for e in marks if e.get("url") == _CHARACTERISTICS]
+        if kinds and kinds[0] == "can-bind":
+            return True
+    return False
+
+
 def _extension_root(diff: Json, source: DefinitionSource) -> Json | None:
     """The root element of the one extension definition the differential element names, if it is loaded."""
     types = diff.get("type")

@@ -188,3 +188,25 @@ def primitive_profiles(w: Walker, item: Any, profiles: tuple[str, ...], tcode: s
     elif known and len(known) == len(profiles) and not any(w.conforms(item, tcode, p, loc) for p, _ in known):
         w.sink.error("type-profile", loc, f"the value matches none of the profiles allowed for it: "
                                           f"{', '.join(profiles)}")
+
+
+def resource_choice(w: Walker, item: Any, profiles: tuple[str, ...], loc: str) -> tuple[str, ...]:
+    """The profiles a resource (a Bundle entry's, a contained or a Parameters resource) whose element names several
+    is walked against: it has to conform to one of them, not to all. HL7's validateContains (rule dated
+    2023-09-07) tries each and keeps none of their messages; none matching is one error
+    (BUNDLE_BUNDLE_ENTRY_MULTIPLE_PROFILES_NO_MATCH), the reasons only hints. So the first that fits is walked;
+    none fitting, the error and the base walk. One not loaded stays in, to be said unknown (or not judged)."""
+    if len(profiles) < 2:
+        return profiles
+    known = [p for p in profiles if (i := w.model.index(p)) is not None and i.root is not None]
+    unknown = tuple(p for p in profiles if p not in known)
+    rtype = item.get("resourceType") if isinstance(item, dict) else None
+    if not known or not isinstance(rtype, str):
+        return profiles
+    fitting = next((p for p in known if w.conforms(item, rtype, p, loc)), None)
+    if fitting is not None:
+        return (fitting, *unknown)
+    if not unknown:
+        w.sink.error("type-profile", loc, f"the {rtype} resource did not match any of the allowed profiles "
+                                          f"({', '.join(profiles)})")
+    return unknown

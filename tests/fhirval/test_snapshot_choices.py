@@ -43,10 +43,35 @@ def test_renamed_choices_leaving_types_unnamed_narrow_the_choice_to_theirs() -> 
     assert els["Task.input.value[x]:valueString"]["min"] == 0
 
 
-def test_one_renamed_choice_still_narrows_in_place() -> None:
-    els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
-    assert [t["code"] for t in els["Observation.value[x]"]["type"]] == ["Quantity"]
-    assert "Observation.value[x]:valueQuantity" not in els
+def test_one_renamed_choice_is_a_type_slice_of_the_narrowed_choice() -> None:
+    """ProfilePathProcessor.processSimplePathWhereDiffsConstrainTypes, the short cut (without newSlicingProcessing,
+    as HL7's validator context): a slicer with the renamed type, sliced by type, closed, and the differential's
+    constraints on the slice ``value[x]:valueQuantity`` (R4's vital signs, RTLS's ``eventCoding``)."""
+    els = snap(make("Observation", {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}],
+                                    "mustSupport": True}))
+    choice = els["Observation.value[x]"]
+    assert [t["code"] for t in choice["type"]] == ["Quantity"] and choice["slicing"]["rules"] == "closed"
+    assert "mustSupport" not in choice and els["Observation.value[x]:valueQuantity"]["mustSupport"] is True
+
+
+def test_a_renamed_choice_beside_the_stated_choice_keeps_its_types_and_opens() -> None:
+    """Not the short cut when the differential states ``value[x]`` too: its own types hold, and the types left
+    without a slice open the slicing (``allowedTypes`` -> OPEN): a string value stays valid."""
+    els = snap(make("Observation", {"path": "Observation.value[x]", "mustSupport": True},
+                    {"path": "Observation.valueQuantity", "type": [{"code": "Quantity"}]}))
+    choice = els["Observation.value[x]"]
+    assert len(choice["type"]) > 1 and choice["slicing"]["rules"] == "open"
+    assert [t["code"] for t in els["Observation.value[x]:valueQuantity"]["type"]] == ["Quantity"]
+
+
+def test_a_type_slice_without_stated_slicing_slices_the_choice_by_type() -> None:
+    """``value[x]`` and ``value[x]:valueQuantity`` without slicing (SUSHI): diffsConstrainTypes holds for any ``[x]``
+    path, so the choice is sliced by type on ``$this``; the one type the choice keeps has its slice: closed."""
+    els = snap(make("Observation", {"path": "Observation.value[x]", "type": [{"code": "Quantity"}]},
+                    {"id": "Observation.value[x]:valueQuantity", "path": "Observation.value[x]",
+                     "sliceName": "valueQuantity", "type": [{"code": "Quantity"}]}))
+    assert els["Observation.value[x]"]["slicing"] == {"discriminator": [{"type": "type", "path": "$this"}],
+                                                      "ordered": False, "rules": "closed"}
 
 
 def test_one_renamed_choice_is_a_type_slice_so_its_min_is_not_the_choices() -> None:
@@ -110,3 +135,48 @@ def test_a_damaged_type_slicing_is_generated_without_raising() -> None:
                   {"path": "Observation.value[x]", "sliceName": "vq", **slice_extra})
         value = snap(sd)["Observation.value[x]"]
         assert value.get("min") == (1 if choice else 0)  # a real min 1 on the slice makes the choice required
+
+
+def test_a_renamed_choice_named_only_by_its_children_constrains_the_choice_in_place() -> None:
+    """No differential element matches ``valueQuantity`` itself (HL7's quantity-accuracy: ``value[x]`` typed
+    Quantity, then ``valueQuantity.value``): HL7 walks into the choice, no type slice."""
+    els = snap(make("Observation", {"path": "Observation.value[x]", "type": [{"code": "Quantity"}]},
+                    {"path": "Observation.valueQuantity.value", "min": 1}))
+    assert els["Observation.value[x].value"]["min"] == 1 and "Observation.value[x]:valueQuantity" not in els
+    assert "slicing" not in els["Observation.value[x]"]
+
+
+def test_a_renamed_choice_in_a_slice_of_the_base_structure_constrains_the_choice_in_place() -> None:
+    """A slice's own children are processed with its slicing done (ProfilePathProcessor: PathSlicingParams(true,
+    ...)), so oneMatchingElementInDifferential takes ``component:Systolic.valueQuantity`` as it is (R4's bp,
+    publisher 1.8.26's myObservation)."""
+    els = snap(make(
+        "Observation",
+        {"path": "Observation.component", "slicing": {"discriminator": [{"type": "pattern", "path": "code"}],
+                                                      "rules": "open"}},
+        {"id": "Observation.component:Systolic", "path": "Observation.component", "sliceName": "Systolic"},
+        {"id": "Observation.component:Systolic.valueQuantity", "path": "Observation.component.valueQuantity",
+         "type": [{"code": "Quantity"}]},
+        {"id": "Observation.component:Systolic.valueQuantity.value",
+         "path": "Observation.component.valueQuantity.value", "min": 1}))
+    choice = els["Observation.component:Systolic.value[x]"]
+    assert [t["code"] for t in choice["type"]] == ["Quantity"] and "slicing" not in choice
+    assert els["Observation.component:Systolic.value[x].value"]["min"] == 1
+
+
+def test_a_renamed_choice_in_a_sub_extension_slice_its_profile_brought_constrains_in_place() -> None:
+    """HL7 tests sushi1/sushi2: ``extension:CS.extension:code.valueCodeableConcept`` under patient-citizenship's
+    own ``code`` slice is processed with that slicing done, so the rebinding lands on ``value[x]`` itself; a
+    sub-extension slice new in the differential walks into its type afresh and slices by type (the short cut)."""
+    vs = "https://conformance.example/fhir/ValueSet/countries"
+    els = snap(make(
+        "Patient",
+        {"id": "Patient.extension:CS", "path": "Patient.extension", "sliceName": "CS",
+         "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/patient-citizenship"]}]},
+        {"id": "Patient.extension:CS.extension:code", "path": "Patient.extension.extension"},
+        {"id": "Patient.extension:CS.extension:code.valueCodeableConcept",
+         "path": "Patient.extension.extension.valueCodeableConcept", "type": [{"code": "CodeableConcept"}],
+         "binding": {"strength": "extensible", "valueSet": vs}}))
+    choice = els["Patient.extension:CS.extension:code.value[x]"]
+    assert choice["binding"]["valueSet"] == vs and "slicing" not in choice
+    assert "Patient.extension:CS.extension:code.value[x]:valueCodeableConcept" not in els
