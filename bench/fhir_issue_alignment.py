@@ -62,7 +62,7 @@ _XPATH_STEP = re.compile(r"^(?:\w+:)?@?([\w-]+)(?:\[(\d+)\])?$")
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|urn:)[^\s'\"()]+")
 KINDS = ("extra", "missing", "family", "other")
-WHOLE = ("$", "(xml)", "(json)")  # HL7's places for the input as a whole (a parser's message), ours ""
+WHOLE = ("$", "(xml)", "(json)", "XML")  # HL7's places for the input as a whole (a parser's message), ours ""
 # HL7 message ids the matrix (which lists the instance validator's rules) does not mark: its parsers' messages and
 # the Bundle reference rules, with the defect code of ours that gives the same finding
 ALIASES = {
@@ -73,7 +73,9 @@ ALIASES = {
     "BUNDLE_BUNDLE_ENTRY_NOTFOUND_APPARENT": "reference-unresolved", "INV_FAILED_SOURCE": "invariant",
     "ELEMENT_MUST_HAVE_SOME_CONTENT": "invariant", "TEXT_SHOULD_NOT_BE_PRESENT": "xml",
     "REFERENCE_REF_FORMAT1": "reference-format", "REFERENCE_REF_FORMAT2": "reference-format",
-    "BUNDLE_BUNDLE_FULLURL_MISSING": "reference-unresolved",
+    "BUNDLE_BUNDLE_FULLURL_MISSING": "reference-unresolved", "XML_ENCODING_INVALID": "xml",
+    "WRONG_NAMESPACE__EXPECTED_": "xml-namespace", "XHTML_XHTML_NS_INVALID": "narrative",
+    "THIS_DOES_NOT_APPEAR_TO_BE_A_FHIR_RESOURCE_UNKNOWN_NAMESPACENAME_": "xml",
 }
 
 

@@ -1,0 +1,49 @@
+"""Third pass over the latent false alarms and misses of the issue alignment (issue 21, s-fvalign3): HL7's
+elementmodel.XmlParser, read at HEAD: a child element in another namespace is reported and still read
+(checkElement, WRONG_NAMESPACE__EXPECTED_), the encoding header is judged even when the parse then fails
+(checkHeader), and an XML 1.1 document may carry restricted characters as references (HL7's Java parser reads 1.1)."""
+
+from __future__ import annotations
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.validate import validate_bytes
+
+_OPEN = '<Patient xmlns="http://hl7.org/fhir">'
+
+
+def found(doc: str | bytes) -> list[tuple[str, str, str]]:
+    return sorted((i.severity, i.defect, i.location) for i in validate_bytes(doc, base_source()) if i.is_error)
+
+
+def test_a_child_in_another_namespace_is_one_error_and_is_still_read() -> None:
+    doc = f'{_OPEN}<id xmlns="http://hl7.org/fhir1" value="p1"/><gender value="male"/></Patient>'
+    assert found(doc) == [("error", "xml-namespace", "Patient.id")]  # was one fatal "not FHIR XML"
+    # read by its local name, as getElementProp's second scan does: its value is judged
+    bad = f'{_OPEN}<f1:gender xmlns:f1="urn:other" value="nope"/></Patient>'
+    assert ("error", "xml-namespace", "Patient.gender") in found(bad)
+    assert ("error", "code-invalid", "Patient.gender") in found(bad)
+    assert found(f'{_OPEN}<id value="p1"/></Patient>') == []
+
+
+def test_a_narrative_div_in_another_namespace_is_the_narrative_rule() -> None:
+    div = ('<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtmlx"><p>x</p></div></text>'
+           '<gender value="male"/>')
+    assert found(f"{_OPEN}{div}</Patient>") == [("error", "narrative", "Patient.text.div")]
+
+
+def test_the_declared_encoding_is_judged_beside_a_parse_failure() -> None:
+    doc = f'<?xml version="1.0" encoding="UTF-16"?>\n{_OPEN}<gender value="male"/></Patient>'.encode()
+    assert [d for _, d, _ in found(doc)] == ["xml", "xml"]  # was only the parse failure
+
+
+def test_a_utf16_byte_order_mark_is_xml_in_the_wrong_encoding() -> None:
+    doc = f'{_OPEN}<gender value="male"/></Patient>'
+    for raw in (b"\xff\xfe" + doc.encode("utf-16-le"), b"\xfe\xff" + doc.encode("utf-16-be")):
+        assert found(raw) == [("error", "xml", "")]  # was "not JSON"
+
+
+def test_xml_1_1_allows_restricted_characters_as_references() -> None:
+    body = f'{_OPEN}<name><family value="a&#x1D;b"/></name></Patient>'
+    assert found(f'<?xml version="1.1" encoding="UTF-8"?>\n{body}') == []  # was a fatal parse error
+    assert [s for s, _, _ in found(f'<?xml version="1.0" encoding="UTF-8"?>\n{body}')] == ["fatal"]
+    assert [s for s, _, _ in found(f'<?xml version="1.1"?>\n{body.replace("&#x1D;", "&#x0;")}')] == ["fatal"]
