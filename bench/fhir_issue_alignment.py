@@ -77,6 +77,8 @@ ALIASES = {
     "BUNDLE_BUNDLE_FULLURL_MISSING": "reference-unresolved", "XML_ENCODING_INVALID": "xml",
     "WRONG_NAMESPACE__EXPECTED_": "xml-namespace", "XHTML_XHTML_NS_INVALID": "narrative",
     "THIS_DOES_NOT_APPEAR_TO_BE_A_FHIR_RESOURCE_UNKNOWN_NAMESPACENAME_": "xml",
+    "JSON_COMMENTS_NOT_ALLOWED": "json-syntax", "JSON_COMMA_MISSING": "json-syntax", "JSON_COMMA_EXTRA": "json-syntax",
+    "JSON_PROPERTY_NO_QUOTES": "json-syntax", "JSON_PROPERTY_VALUE_NO_QUOTES": "json-syntax",
 }
 
 

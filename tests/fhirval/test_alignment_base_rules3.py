@@ -47,3 +47,48 @@ def test_xml_1_1_allows_restricted_characters_as_references() -> None:
     assert found(f'<?xml version="1.1" encoding="UTF-8"?>\n{body}') == []  # was a fatal parse error
     assert [s for s, _, _ in found(f'<?xml version="1.0" encoding="UTF-8"?>\n{body}')] == ["fatal"]
     assert [s for s, _, _ in found(f'<?xml version="1.1"?>\n{body.replace("&#x1D;", "&#x0;")}')] == ["fatal"]
+
+
+# ---- JSON as HL7's lenient reader reads it (json_lenient.py): each liberty an error in place, the rest judged --
+
+def _json(text: str, **options: bool) -> list[tuple[str, str]]:
+    from conformance.fhirval.options import Options
+    issues = validate_bytes(text, base_source(), options=Options(**options))  # type: ignore[arg-type]
+    return [(i.defect, i.location) for i in issues if i.is_error]
+
+
+def test_comments_are_errors_at_the_element_they_come_before() -> None:
+    # json-comments-2's shape: the second comment closes an object after an array, so the next element takes it
+    doc = '{"resourceType": "Patient",\n // one\n "id": "p1",\n "name": [{"given": ["A"]\n // two\n }],\n' \
+          ' "gender": "female"}'
+    assert _json(doc) == [("json-syntax", "Patient.id"), ("json-syntax", "Patient.gender")]  # was one "not JSON"
+    # JsonLexer has read one token past a primitive when its element takes the comments: one right after is its
+    assert _json('{"resourceType": "Patient", "gender": "male" // after\n}') == [("json-syntax", "Patient.gender")]
+    assert _json(doc, allow_comments=True) == []
+    # the rest is judged: a bad code beside a comment is still found
+    assert ("code-invalid", "Patient.gender") in _json(doc.replace('"female"', '"nope"'))
+
+
+def test_commas_missing_and_extra_are_errors_at_their_object_or_array() -> None:
+    assert _json('{"resourceType": "Patient", "name": [{"family": "F" "given": ["A"]}]}') == [
+        ("json-syntax", "Patient.name[0]")]
+    assert _json('{"resourceType": "Patient", "gender": "male",}') == [("json-syntax", "Patient")]
+    assert _json('{"resourceType": "Patient", "name": [{"given": ["A",]}]}') == [
+        ("json-syntax", "Patient.name[0].given")]
+    # between array items HL7's parser notes the missing comma and its element parser never reports it
+    assert _json('{"resourceType": "Patient", "name": [{"given": ["A" "B"]}]}') == []
+
+
+def test_what_the_lenient_reader_refuses_too_stays_not_json() -> None:
+    assert _json('{"resourceType": "Patient", /* block */ "gender": "male"}') == [("not-json", "")]
+    assert _json('{"resourceType": "Patient", "gender": "male"') == [("not-json", "")]
+    assert _json('{"resourceType": "Patient", "gender": "m\\ble"') == [("not-json", "")]  # JsonLexer: no \\b
+
+
+def test_unquoted_names_and_bad_numbers_are_read_and_judged() -> None:
+    assert _json('{"resourceType": "Patient", gender: "male"}') == [("json-syntax", "Patient")]
+    found = _json('{"resourceType": "Observation", "status": "final", "code": {"text": "x"},\n'
+                  ' "valueQuantity": {"value": 925.}}')
+    assert [d for d, _ in found] == ["json-type"]  # the element's type refuses the text 925.
+    dup = _json('{"resourceType": "Patient", "gender": "male", "gender": "male",}')
+    assert sorted(dup) == [("json-duplicate", "Patient"), ("json-syntax", "Patient")]
