@@ -92,3 +92,35 @@ def test_unquoted_names_and_bad_numbers_are_read_and_judged() -> None:
     assert [d for d, _ in found] == ["json-type"]  # the element's type refuses the text 925.
     dup = _json('{"resourceType": "Patient", "gender": "male", "gender": "male",}')
     assert sorted(dup) == [("json-duplicate", "Patient"), ("json-syntax", "Patient")]
+
+
+# ---- a profile's constraints beneath an extension slice on a primitive (its ``_name``) ------------------------
+
+def test_a_primitives_extensions_are_walked_by_the_profiles_children() -> None:
+    # string-extensions-and-constraints-example: HL7 walks the primitive's extensions against the profile's
+    # snapshot, so a maxLength on a sub-extension's value under an extension slice applies (was: the base type only)
+    import json
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from conformance.fhirval.layered import load_definitions
+    url, at = "http://example.test/StructureDefinition/p", "Patient.gender"
+    sd = {"resourceType": "StructureDefinition", "url": url, "name": "P", "status": "draft", "kind": "resource",
+          "abstract": False, "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+          "derivation": "constraint", "differential": {"element": [
+              {"id": f"{at}.extension", "path": f"{at}.extension",
+               "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+              {"id": f"{at}.extension:tr", "path": f"{at}.extension", "sliceName": "tr",
+               "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/translation"]}]},
+              {"id": f"{at}.extension:tr.extension:content.value[x]", "path": f"{at}.extension.extension.value[x]",
+               "maxLength": 2}]}}
+    ext = {"url": "http://hl7.org/fhir/StructureDefinition/translation",
+           "extension": [{"url": "lang", "valueCode": "en"}, {"url": "content", "valueString": "ddd"}]}
+    with TemporaryDirectory() as tmp:
+        (Path(tmp) / "p.json").write_text(json.dumps(sd))
+        src = load_definitions([Path(tmp) / "p.json"])
+    doc = {"resourceType": "Patient", "gender": "male", "_gender": {"extension": [ext]}}
+    issues = [(i.defect, i.location) for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error]
+    assert issues == [("too-long", "Patient.gender.extension[0].extension[1].value.ofType(string)")]
+    ext["extension"][1]["valueString"] = "dd"
+    assert [i for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error] == []
