@@ -157,6 +157,8 @@ class ValueWalker:
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
+            if shadow is None and node.requires_children:  # a required extension slice, absent with its "_name"
+                self.object({}, idx, node, loc, depth)
             if isinstance(shadow, dict) and shadow.get("extension") and node.has_rules:
                 value_presence.check_fixed_extensions(node, loc, self.sink)
             if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):

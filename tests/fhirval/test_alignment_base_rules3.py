@@ -124,3 +124,33 @@ def test_a_primitives_extensions_are_walked_by_the_profiles_children() -> None:
     assert issues == [("too-long", "Patient.gender.extension[0].extension[1].value.ofType(string)")]
     ext["extension"][1]["valueString"] = "dd"
     assert [i for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error] == []
+
+
+def test_a_required_extension_slice_on_a_primitive_is_required_without_its_name_too() -> None:
+    # HL7 walks the element against the profile's children whether or not it has a "_name": a required extension
+    # slice is missing from a primitive that has no extensions at all (was: not looked for without "_gender")
+    import json
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from conformance.fhirval.layered import load_definitions
+    url, at = "http://example.test/StructureDefinition/p", "Patient.gender"
+    sd = {"resourceType": "StructureDefinition", "url": url, "name": "P", "status": "draft", "kind": "resource",
+          "abstract": False, "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+          "derivation": "constraint", "differential": {"element": [
+              {"id": f"{at}.extension", "path": f"{at}.extension",
+               "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+              {"id": f"{at}.extension:tr", "path": f"{at}.extension", "sliceName": "tr", "min": 1,
+               "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/translation"]}]}]}}
+    with TemporaryDirectory() as tmp:
+        (Path(tmp) / "p.json").write_text(json.dumps(sd))
+        src = load_definitions([Path(tmp) / "p.json"])
+    ext = {"url": "http://hl7.org/fhir/StructureDefinition/translation",
+           "extension": [{"url": "lang", "valueCode": "en"}, {"url": "content", "valueString": "dd"}]}
+
+    def errors(doc: dict[str, object]) -> list[tuple[str, str]]:
+        return [(i.defect, i.location) for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error]
+
+    assert errors({"resourceType": "Patient", "gender": "male"}) == [("slice-min", "Patient.gender")]
+    assert errors({"resourceType": "Patient", "gender": "male", "_gender": {"extension": [ext]}}) == []
+    assert errors({"resourceType": "Patient"}) == []  # no gender, nothing of it required
