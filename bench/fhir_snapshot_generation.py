@@ -26,7 +26,8 @@ in the validator, the choice is narrowed to the slices' types, closed. Other dif
 extensions package here is R4's flavour: value[x] type lists, bindings) or R5-only features (logical models with
 R5 bases, additional bindings).
 
-A ``fail="true"`` test passes when we report the generation error (an exception or one of Builder.problems);
+A ``fail="true"`` test passes when we report the generation error (an exception, one of Builder.problems or of its
+cautions: HL7's messages ours only warns of);
 another passes when every compared attribute of every element agrees (snapshot_compare.py says which).
 """
 
@@ -122,7 +123,7 @@ def run_test(test: Test, layers: list[MemorySource]) -> Outcome:
     elements: list[Json] = []
     try:
         builder, _ = apply_differential(test.source, source)
-        problems = [str(p) for p in builder.problems]
+        problems = [str(p) for p in [*builder.problems, *builder.cautions]]
         elements = builder.elements
     except SnapshotError as exc:
         problems = [f"raised: {exc}"]

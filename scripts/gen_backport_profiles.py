@@ -63,6 +63,25 @@ def element(base: str, path: str, slices: dict[str, str]) -> tuple[str, str]:
     return ".".join(ids), ".".join(paths)
 
 
+def in_base_order(base: str, elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The differential in its base's element order, as SUSHI writes it: HL7's snapshot generator walks the base in
+    order and passes over an element that comes after one the base puts later ("No match found ... (including
+    order)"), so FSH's rule order (``channel.payload`` before ``channel.extension``) would lose constraints. Each
+    element goes by the base position of the longest path the base has that starts its path (a primitive's
+    ``.extension`` by the primitive's); ties keep the rule order."""
+    from conformance.fhirval.base import base_source
+
+    sd = base_source().structure(base) or {}
+    order = {e["path"]: n for n, e in enumerate(sd.get("snapshot", {}).get("element", []))}
+
+    def position(el: dict[str, Any]) -> int:
+        path = str(el["path"])
+        while path not in order and "." in path:
+            path = path.rsplit(".", 1)[0]
+        return order.get(path, 0)
+    return sorted(elements, key=position)
+
+
 def structure(item: dict[str, Any], urls: dict[str, str], value_sets: dict[str, str]) -> dict[str, Any]:
     is_ext = item["kind"] == "Extension"
     base = "Extension" if is_ext else item["parent"]
@@ -107,7 +126,7 @@ def structure(item: dict[str, Any], urls: dict[str, str], value_sets: dict[str, 
             el("value[x]").update(binding={"strength": "required", "valueSet": vs})
         else:
             raise SystemExit(f"{item['name']}: FSH rule this script does not read: {rule!r}")
-    differential = list(elements.values())
+    differential = in_base_order(base, list(elements.values()))
     if is_ext:
         differential = [{"id": "Extension", "path": "Extension"},
                         {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},

@@ -13,6 +13,7 @@ from typing import Any
 from conformance.fhirval.bindings import Terminology
 from conformance.fhirval.index import StructureIndex, structure_index
 from conformance.fhirval.primitives import PRIMITIVES
+from conformance.fhirval.snapshot_checks import Refused
 from conformance.fhirval.source import DefinitionSource
 
 _MISSING: Any = object()
@@ -25,6 +26,7 @@ class Model:
         self.source = source
         self.term = Terminology(source)
         self._index: dict[str, StructureIndex | None] = {}
+        self._refused: dict[str, str] = {}  # key -> why HL7's generator would throw on it (index() is None)
         self._resource: dict[str, StructureIndex | None] = {}
         self._type_of: dict[str, str] = {}
         self._is_type: dict[str, bool] = {}
@@ -39,11 +41,19 @@ class Model:
         if hit is _MISSING:
             try:
                 hit = structure_index(self.source, key)
+            except Refused as exc:  # HL7's generator throws on it: the profile is there, without a snapshot
+                self._refused[key] = str(exc)
+                hit = None
             except Exception:  # noqa: BLE001 - a definition that cannot be built (e.g. SnapshotError) is unknown here
                 hit = None
             self._index[key] = hit
         result: StructureIndex | None = hit
         return result
+
+    def refused(self, key: str) -> str | None:
+        """Why the snapshot of this loaded profile cannot be generated, when HL7's generator throws on it too
+        (snapshot_checks.Refused); None for a profile that is usable, unknown, or unbuilt for another reason."""
+        return self._refused.get(key) if self.index(key) is None else None
 
     def unloaded(self, url: str) -> str | None:
         """The dependency (id#version) that could not be loaded whose canonical base holds ``url``: what it

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.snapshot import SnapshotError, apply_differential
+from conformance.fhirval.snapshot_checks import unmatched_by_order
 from conformance.fhirval.snapshot_ids import path_of
 from conformance.fhirval.source import objects
 
@@ -71,8 +72,9 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         return
     for problem in builder.problems:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
-    where = {str(e.get("id")): k for k, e in enumerate(builder.elements)}
-    unmatched = _unmatched_by_order([None if i is None else where[i] for i in landed])
+    for caution in builder.cautions:
+        w.sink.warning("snapshot", loc, f"generating the snapshot: {caution}")
+    unmatched = unmatched_by_order(builder.elements, landed)
     for n in unmatched:  # ProfileUtilities.generateSnapshot: one error per unmatched element that has an id ...
         if "id" in elements[n]:
             w.sink.error("differential", f"{at}[{n}]", f"no match for {elements[n]['path']} in the generated "
@@ -161,20 +163,3 @@ def _same_slicing(s1: Json, s2: Json) -> bool:
         if name in s2 and s1.get(name) != s2[name]:
             return False
     return bool(s1.get("discriminator") == s2.get("discriminator"))
-
-
-def _unmatched_by_order(positions: list[int | None]) -> list[int]:
-    """The differential elements HL7's snapshot generator cannot match for their order: it walks the base in
-    order and takes each base element's match from the differential onwards, so an element with a later one
-    that the base puts before it is passed over (ProfileUtilities: "No match found for X in the generated
-    snapshot: check that the path and definitions are legal in the differential (including order)")."""
-    out: list[int] = []
-    lowest: int | None = None
-    for n in range(len(positions) - 1, -1, -1):
-        pos = positions[n]
-        if pos is None:
-            continue
-        if lowest is not None and lowest < pos:
-            out.append(n)
-        lowest = pos if lowest is None else min(lowest, pos)
-    return sorted(out)

@@ -33,6 +33,7 @@ from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.options import DEFAULT, Options, options_from
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.reference_targets import Place, TargetWalker
+from conformance.fhirval.snapshot_checks import no_snapshot
 from conformance.fhirval.source import Json
 from conformance.fhirval.tx_issues import service_for
 from conformance.fhirval.values import show
@@ -214,9 +215,12 @@ class Walker(TargetWalker):
         pidx = self.model.index(url)
         if pidx is None or pidx.root is None:
             missing = self.model.missing_dependency(url)
+            refused = self.model.refused(url)
             if missing is not None:  # the harness lacks a package the profile's IG depends on: not judged
                 self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it is (or derives from) "
                                                        f"a definition of {missing}, a dependency that is not loaded")
+            elif refused is not None:
+                no_snapshot(self.sink, url, refused, loc)
             elif asked:
                 self.sink.error("unknown-profile", loc, f"the profile {url} is not known (not in the loaded "
                                                         "definitions)")

@@ -13,7 +13,8 @@ instead, each deliberately (``NATIVE``):
 - ``bdl-7`` (fullUrl + versionId unique) is quadratic through ``isDistinct()`` on large Bundles, and
   ``bdl-3`` / ``bdl-4`` re-evaluate ``%resource.type`` for every entry (0.4 ms of a 0.5 ms two-entry Bundle).
 
-An expression fhirpathpy cannot parse or evaluate is skipped with an ``information`` issue naming it,
+An expression the FHIRPath grammar rejects is an error at each element it applies to, as HL7's checkInvariant
+reports it (``Unparseable``); one fhirpathpy cannot evaluate is skipped with an ``information`` issue naming it,
 never a crash. fhirpath.py runs fhirpathpy and holds its wraps; each case that needed one is recorded in
 ``tests/fhirval/test_validate_invariants.py``.
 """
@@ -31,6 +32,7 @@ from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.fhirpath_logic import EvaluationError, as_bool
 from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
+from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.index import Node
 from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
 from conformance.fhirval.invariant_natives import answer as native_answer
@@ -175,10 +177,20 @@ def _logic(node: Any) -> _Logic:
     return _Logic(op, tuple(flat))
 
 
+class Unparseable(Exception):
+    """An expression the FHIRPath grammar rejects (fhirpath_syntax: HL7's parser rejects it too, where fhirpathpy's
+    recovers silently): InstanceValidator.checkInvariant reports it, PROBLEM_PROCESSING_EXPRESSION__IN_PROFILE__
+    PATH__, an error whatever the invariant's severity, at each element the invariant is checked on."""
+
+
 def _compile(expression: str) -> Any:
     """The expression's connectives and operands (cached), or the parse error."""
     hit = _PARSED.get(expression)
     if hit is None:
+        problem = syntax_error(expression)
+        if problem is not None:
+            hit = _PARSED[expression] = Unparseable(problem)
+            return hit
         try:
             top = parse(expression)["children"][0]  # type: ignore[no-untyped-call]
             hit = _Compiled(_logic(top), top)
@@ -413,6 +425,10 @@ def check_constraints(
     for key, severity, expression, human in constraints:
         try:
             result = evaluate(expression, item, base_path, resource, root, place)
+        except Unparseable as exc:
+            where = f" in profile {place[0]}" if place is not None and place[0] else ""
+            sink.error("invariant", loc, f"invariant {key}: problem processing expression {expression!r}{where}: {exc}")
+            continue
         except EvaluationError as exc:  # HL7's engine throws here too, and checkInvariant then fails the invariant
             result, human = [], f"{human or expression} ({exc})"
         except Exception as exc:  # noqa: BLE001 - fhirpathpy raises plain Exceptions for unsupported features

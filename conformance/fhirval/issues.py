@@ -53,7 +53,7 @@ ISSUE_TYPE: dict[str, str] = {
     "implementation-guide": "business-rule", "invariant-key": "invalid",
     "operation-profile": "invalid", "fhirpath-syntax": "invalid", "structure-map": "invalid",
     "security": "security", "markdown-html": "invalid", "example-url": "invalid", "experimental": "business-rule",
-    "publication": "business-rule", "signpost": "informational",
+    "publication": "business-rule", "signpost": "informational", "profile-no-snapshot": "structure",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

@@ -28,9 +28,25 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance.fhirval.loaders import DefinitionLoadError
+from conformance.fhirval.snapshot_checks import (
+    Refused,
+    SnapshotError,
+    check_differential,
+    check_slicing,
+    check_types,
+    fixed_type_problem,
+    must_support_problem,
+    unmatched_by_order,
+)
 from conformance.fhirval.snapshot_choices import renamed_types, settle_short_cut, settle_type_slicings
-from conformance.fhirval.snapshot_ids import by_path, diff_id, name_slice, names_other_element, segments
+from conformance.fhirval.snapshot_ids import (
+    by_path,
+    diff_id,
+    name_slice,
+    names_other_element,
+    segments,
+    slice_counts,
+)
 from conformance.fhirval.snapshot_merge import (
     appended,
     extension_slicing,
@@ -48,8 +64,7 @@ _SYSTEM_PRIMITIVES = {"Boolean": "boolean", "String": "string", "Integer": "inte
 APPENDED = ("constraint", "condition")
 
 
-class SnapshotError(DefinitionLoadError):
-    """A snapshot that cannot be generated: names the profile (url) and the element."""
+__all__ = ["Builder", "NotInBase", "Refused", "SnapshotError", "apply_differential", "generate_snapshot"]
 
 
 class NotInBase(SnapshotError):
@@ -80,7 +95,10 @@ class Builder:
         # below the base's, a max above it, are messages, and the derived value is taken): the differential's
         # own validation reports them (differential.py); a profile in use is built with them
         self.problems: list[SnapshotError] = []
-        self.diff_slices = _slice_counts(sd)
+        # HL7's messages that published guides' profiles carry without their publisher saying so (a target profile
+        # outside the base's: snapshot_checks.check_types): a warning on the profile, never an error
+        self.cautions: list[SnapshotError] = []
+        self.diff_slices = slice_counts(sd)
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
@@ -88,6 +106,10 @@ class Builder:
         differential = sd.get("differential")
         self.diff_ids = {el.get("id") for el in (differential.get("element") or [] if isinstance(differential, dict)
                                                   else []) if isinstance(el, dict) and isinstance(el.get("id"), str)}
+        if sd.get("derivation") == "constraint" and isinstance(sd.get("type"), str) and sd["type"] != base.get("type"):
+            # ProfileUtilities.generateSnapshot: BASE__DERIVED_PROFILES_HAVE_DIFFERENT_TYPES____VS___ (a refusal)
+            raise Refused(self.url, f"it constrains {sd['type']}, but its base {base_url} is a {base.get('type')}")
+        self.made_slicing: set[str] = set()  # choices this generator sliced by type (type_slice)
         root = self.elements[0]["path"]
         own_type = sd.get("type") or root
         if sd.get("derivation") == "specialization" and own_type != root:
@@ -130,7 +152,8 @@ class Builder:
         parts = segments(element_id)
         current = parts[0]
         if self.index(current) is None:
-            raise self.fail(element_id, f"root {current} does not match the base {self.elements[0]['id']}")
+            raise Refused(self.url, f"differential element {element_id}: root {current} does not match the base "
+                                    f"{self.elements[0]['id']}")
         for segment in parts[1:]:
             current = self.step(current, segment, element_id)
         found = self.index(current)
@@ -199,6 +222,7 @@ class Builder:
             assert i is not None
             choice = self.elements[i]
             if "slicing" not in choice:
+                self.made_slicing.add(choice_id)
                 choice["slicing"] = {"discriminator": [{"type": "type", "path": "$this"}], "ordered": False,
                                      "rules": "closed"}
                 choice["type"] = []
@@ -362,11 +386,15 @@ class Builder:
 
     def merge(self, i: int, diff: Json) -> None:
         target = self.elements[i]
+        self.check_refusals(target, diff)
         self.merged.add(str(target.get("id")))
         type_slice = self.renamed_type_slice(target, diff)
         if not type_slice:
             self.check_cardinality(target, diff)
         self.check_binding(target, diff)
+        ms_problem = must_support_problem(target, diff)
+        if ms_problem:
+            self.problems.append(self.fail(str(target.get("id")), ms_problem))
         for key, value in diff.items():
             if key in ("id", "path") or (type_slice and key == "min"):
                 if key == "min" and isinstance(value, int) and value > 0:
@@ -393,18 +421,23 @@ class Builder:
                 target[key] = copy.deepcopy(value)
         if target.get("id") in self.slicer_max:
             slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]])
+        if any(k == "type" or k.startswith(("fixed", "pattern")) for k in diff):
+            fixed_problem = fixed_type_problem(target, self.sd.get("type") if isinstance(self.sd.get("type"), str)
+                                               else None)
+            if fixed_problem:
+                self.problems.append(self.fail(str(target.get("id")), fixed_problem))
 
-
-def _slice_counts(sd: Json) -> dict[str, int]:
-    """How many slices the differential gives each sliced element id (``X.y:a``, ``X.y:b``: ``X.y`` 2)."""
-    counts: dict[str, int] = {}
-    for el in sd.get("differential", {}).get("element", []) if isinstance(sd.get("differential"), dict) else []:
-        name = el.get("sliceName") if isinstance(el, dict) else None
-        own = el.get("id") if isinstance(el, dict) else None
-        if isinstance(name, str) and isinstance(own, str) and own.endswith(":" + name):
-            key = own[: -len(name) - 1]
-            counts[key] = counts.get(key, 0) + 1
-    return counts
+    def check_refusals(self, target: Json, diff: Json) -> None:
+        """What HL7's generator throws on at this element (snapshot_checks.py): a type the base does not allow, a
+        slicing restated against the base's (and the type's messages, cautions: a target profile outside the base's).
+        The slicing compared is the one the base gave the element, not one a differential element or this generator
+        set up (auto-added extension slicing, a choice sliced by type)."""
+        element_id = str(target.get("id"))
+        for problem in check_types(self.source, self.url, target, diff):
+            self.cautions.append(self.fail(element_id, problem))
+        inherited = element_id not in self.merged | self.auto_sliced | self.made_slicing
+        if inherited and isinstance(diff.get("slicing"), dict) and isinstance(target.get("slicing"), dict):
+            check_slicing(self.url, element_id, target["slicing"], diff["slicing"], element_id.endswith("[x]"))
 
 
 def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, list[str | None]]:
@@ -424,6 +457,8 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
             raise SnapshotError(builder.url, "a differential element has no path")
     # what the differential says of all slices, given to each (snapshot_preprocess.py); not where ids name other
     # elements than their paths (HL7 renames those first, setIds)
+    for element_id, problem in check_differential(builder.url, elements):
+        builder.problems.append(builder.fail(element_id, problem))
     added: set[int] = set()
     if not any(names_other_element(diff) for diff in elements):
         elements, added = preprocess(elements)
@@ -451,8 +486,15 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
 
 
 def generate_snapshot(sd: Json, source: DefinitionSource) -> Json:
-    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential."""
-    builder, _ = apply_differential(sd, source)
+    """A copy of ``sd`` with ``snapshot.element`` built from its base and its differential; elements out of the base's
+    order left out, as HL7's generator leaves them (unmatched_by_order), unless its base is a constraint (then HL7's
+    validator sorts the differential first: ContextUtilities.generateSnapshot)."""
+    builder, landed = apply_differential(sd, source)
+    differential, base = sd.get("differential"), source.structure(str(sd.get("baseDefinition")))
+    passed_over = set(unmatched_by_order(builder.elements, landed))
+    if passed_over and isinstance(differential, dict) and (base or {}).get("derivation") != "constraint":
+        kept = [e for n, e in enumerate(differential["element"]) if n not in passed_over]
+        builder, _ = apply_differential({**sd, "differential": {**differential, "element": kept}}, source)
     out: dict[str, Any] = {k: v for k, v in sd.items() if k != "snapshot"}
     out["snapshot"] = {"element": builder.elements}
     return out

@@ -75,3 +75,15 @@ def names_other_element(diff: Json) -> bool:
     return len(named) != len(path) or any(
         a != b and not (a.endswith("[x]") and b.startswith(a[:-3]) and b[len(a) - 3:][:1].isupper())
         for a, b in zip(named, path, strict=True))
+
+
+def slice_counts(sd: Json) -> dict[str, int]:
+    """How many slices the differential gives each sliced element id (``X.y:a``, ``X.y:b``: ``X.y`` 2)."""
+    counts: dict[str, int] = {}
+    for el in sd.get("differential", {}).get("element", []) if isinstance(sd.get("differential"), dict) else []:
+        name = el.get("sliceName") if isinstance(el, dict) else None
+        own = el.get("id") if isinstance(el, dict) else None
+        if isinstance(name, str) and isinstance(own, str) and own.endswith(":" + name):
+            key = own[: -len(name) - 1]
+            counts[key] = counts.get(key, 0) + 1
+    return counts

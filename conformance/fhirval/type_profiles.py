@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.snapshot_checks import no_snapshot
 from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:
@@ -160,6 +161,10 @@ def unknown_type_profile(w: Walker, url: str, tcode: str, loc: str) -> None:
     (VALIDATION_VAL_UNKNOWN_PROFILE, a rule for one profile or each of several), unless a dependency the
     harness could not load would define it (then not judged: information)."""
     missing = w.model.missing_dependency(url)
+    refused = w.model.refused(url) if missing is None else None
+    if refused is not None:  # loaded, but HL7's generator throws on it: no snapshot (checkChild's NOSNAPSHOT rule)
+        no_snapshot(w.sink, url, refused, loc)
+        return
     if missing is not None:
         if w.note_once("profile:" + url):
             w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: it is (or derives from) a "

@@ -248,15 +248,19 @@ def test_max_decimal_places_on_a_profile_element(tmp_path: Path) -> None:
     as_quantity = profile("one-place-quantity", "Observation", [{
         "id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity"}],
         "extension": [places]}])
-    as_decimal = profile("one-place-decimal", "Observation", [{
-        "id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "decimal"}],
-        "extension": [places]}])
+    # a decimal element (Observation.value[x] has no decimal: HL7's generator refuses such a profile, no snapshot)
+    as_decimal = profile("one-place-decimal", "RiskAssessment", [{
+        "id": "RiskAssessment.prediction.probability[x]", "path": "RiskAssessment.prediction.probability[x]",
+        "type": [{"code": "decimal"}], "extension": [places]}])
     assert errors(tmp_path, observation(valueQuantity={"value": 1.2}), [as_quantity]) == []
     assert errors(tmp_path, observation(valueQuantity={"value": 1.25}), [as_quantity]) == [
         ("max-value", "Observation.value.ofType(Quantity)")]
-    assert errors(tmp_path, observation(valueDecimal=7), [as_decimal], as_decimal["url"]) == []
-    assert errors(tmp_path, observation(valueDecimal=1.25), [as_decimal], as_decimal["url"]) == [
-        ("max-value", "Observation.value.ofType(decimal)")]
+    def risk(probability: float) -> dict[str, Any]:
+        return {"resourceType": "RiskAssessment", "status": "final", "subject": {"display": "x"},
+                "prediction": [{"probabilityDecimal": probability}]}
+    assert errors(tmp_path, risk(7), [as_decimal], as_decimal["url"]) == []
+    assert errors(tmp_path, risk(1.25), [as_decimal], as_decimal["url"]) == [
+        ("max-value", "RiskAssessment.prediction[0].probability.ofType(decimal)")]
 
 
 def test_bundle_entry_slice_by_a_core_profile_is_judged_where_it_stands(tmp_path: Path) -> None:
