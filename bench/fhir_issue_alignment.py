@@ -10,10 +10,11 @@ similar valid resource, and an HL7 error we miss there is a missed error hidden 
 whole OperationOutcome, so each step is compared issue by issue. An HL7 error (severity error or fatal) and one
 of ours are paired, best first: the same place and the same kind; a place enclosing or within the other and the
 same kind; the same kind anywhere in the step (HL7 reports some errors at a neighbour's place, e.g. every
-Bundle fullUrl at ``entry[0]``). What is left is then paired by broad kind (bench/fhir_issue_families.py:
-"family", a slicing error and a slicing error), at a place enclosing or within the other, then anywhere; last by
-place alone ("other": the same place, or one enclosing the other unless ours is the resource's
-root, another reason). The rest is "extra" (ours only: latent false alarms) and
+Bundle fullUrl at ``entry[0]``); away from the same place, with the kind known from HL7's message id first, then
+with a kind guessed from the words the two texts share. What is left is then paired by broad kind
+(bench/fhir_issue_families.py: "family", a slicing error and a slicing error), at a place enclosing or within
+the other, then anywhere; last by place alone ("other": the same place, or one enclosing the other unless ours is
+the resource's root, another reason). The rest is "extra" (ours only: latent false alarms) and
 "missing" (HL7's only: latent misses). A step whose outcome is a count without HL7's issues (the manifest's
 ``errorCount``) has nothing to pair with and is left out. ``--steps`` lists the unaligned issues step by step,
 ``--family`` only those of one family.
@@ -62,7 +63,7 @@ _XPATH_STEP = re.compile(r"^(?:\w+:)?@?([\w-]+)(?:\[(\d+)\])?$")
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|urn:)[^\s'\"()]+")
 KINDS = ("extra", "missing", "family", "other")
-WHOLE = ("$", "(xml)", "(json)")  # HL7's places for the input as a whole (a parser's message), ours ""
+WHOLE = ("$", "(xml)", "(json)", "XML")  # HL7's places for the input as a whole (a parser's message), ours ""
 # HL7 message ids the matrix (which lists the instance validator's rules) does not mark: its parsers' messages and
 # the Bundle reference rules, with the defect code of ours that gives the same finding
 ALIASES = {
@@ -73,7 +74,11 @@ ALIASES = {
     "BUNDLE_BUNDLE_ENTRY_NOTFOUND_APPARENT": "reference-unresolved", "INV_FAILED_SOURCE": "invariant",
     "ELEMENT_MUST_HAVE_SOME_CONTENT": "invariant", "TEXT_SHOULD_NOT_BE_PRESENT": "xml",
     "REFERENCE_REF_FORMAT1": "reference-format", "REFERENCE_REF_FORMAT2": "reference-format",
-    "BUNDLE_BUNDLE_FULLURL_MISSING": "reference-unresolved",
+    "BUNDLE_BUNDLE_FULLURL_MISSING": "reference-unresolved", "XML_ENCODING_INVALID": "xml",
+    "WRONG_NAMESPACE__EXPECTED_": "xml-namespace", "XHTML_XHTML_NS_INVALID": "narrative",
+    "THIS_DOES_NOT_APPEAR_TO_BE_A_FHIR_RESOURCE_UNKNOWN_NAMESPACENAME_": "xml",
+    "JSON_COMMENTS_NOT_ALLOWED": "json-syntax", "JSON_COMMA_MISSING": "json-syntax", "JSON_COMMA_EXTRA": "json-syntax",
+    "JSON_PROPERTY_NO_QUOTES": "json-syntax", "JSON_PROPERTY_VALUE_NO_QUOTES": "json-syntax",
 }
 
 
@@ -151,11 +156,14 @@ def constant(key: str) -> str:
     return re.sub(r"_(ONE|OTHER)$", "", key.upper())
 
 
-def same_kind(theirs: Hl7Issue, ours: Issue, marks: list[tuple[str, str, str]]) -> bool:
-    """The matrix marks HL7's id as covered by our code, or the two texts share most of their words."""
+def same_kind(theirs: Hl7Issue, ours: Issue, marks: list[tuple[str, str, str]], *, by_id: bool = False) -> bool:
+    """The matrix marks HL7's id as covered by our code, or (unless ``by_id``) the two texts share most of their
+    words."""
     key = constant(theirs.key)
     if theirs.key != "?" and ours.defect in [ALIASES.get(key), *re.split(r"[\s,/;]+", mark_of(key, marks)[0])]:
         return True
+    if by_id:
+        return False
     a, b = _words(theirs.text), _words(ours.message)
     return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.6
 
@@ -164,8 +172,13 @@ def align(step: Step, corpus: str, templates: Templates, marks: list[tuple[str, 
     """Pair HL7's errors with ours, the closest kind of pairing first (see the module's docstring)."""
     result = Alignment(step.name, corpus, step.file.name)
     theirs, ours = hl7_issues(step, templates), list(step.issues)
+    # away from the same place, a kind known by HL7's message id first, anywhere in the step, before a kind guessed
+    # from shared words: two messages about one URL share its words (a fullUrl HL7 reports at entry[0], a reference
+    # inside that entry)
     passes: list[tuple[Callable[[Hl7Issue, Issue], bool], list[tuple[Hl7Issue, Issue]]]] = [
         (lambda t, o: t.place == place(o.location) and same_kind(t, o, marks), result.matched),
+        (lambda t, o: related(t.place, place(o.location)) and same_kind(t, o, marks, by_id=True), result.matched),
+        (lambda t, o: same_kind(t, o, marks, by_id=True), result.matched),
         (lambda t, o: related(t.place, place(o.location)) and same_kind(t, o, marks), result.matched),
         (lambda t, o: same_kind(t, o, marks), result.matched),
         (lambda t, o: related(t.place, place(o.location)) and same_family(t.text, o.defect), result.family),

@@ -74,10 +74,19 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         w.sink.error("snapshot", loc, f"the snapshot cannot be generated from the differential: {problem}")
     for caution in builder.cautions:
         w.sink.warning("snapshot", loc, f"generating the snapshot: {caution}")
-    for n in unmatched_by_order(builder.elements, landed):
-        w.sink.error("differential", f"{at}[{n}]", f"no match for {elements[n]['path']} in the generated snapshot: "
-                                                   "differential elements must follow the order of the base's "
-                                                   "elements (an element after it comes before it in the base)")
+    unmatched = unmatched_by_order(builder.elements, landed)
+    for n in unmatched:  # ProfileUtilities.generateSnapshot: one error per unmatched element that has an id ...
+        if "id" in elements[n]:
+            w.sink.error("differential", f"{at}[{n}]", f"no match for {elements[n]['path']} in the generated "
+                                                       "snapshot: differential elements must follow the order of "
+                                                       "the base's elements (an element after it comes before it in "
+                                                       "the base)")
+    if unmatched:  # ... and one for the profile naming them all (handleError, at the profile)
+        named = ", ".join(f"id: {elements[n]['id']}" if "id" in elements[n] else f"path: {elements[n]['path']}"
+                          for n in unmatched)
+        w.sink.error("differential", loc, f"the profile {sd.get('url')} has {len(unmatched)} element"
+                                          f"{'s' * (len(unmatched) != 1)} in the differential ({named}) that match no "
+                                          "element in the snapshot")
     for n, element_id in enumerate(landed):  # every element is an object with a path, or the generator raised
         if element_id is None:  # matched nothing in the base: one of builder.problems, reported above
             continue

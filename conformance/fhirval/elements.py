@@ -437,8 +437,8 @@ class Walker(TargetWalker):
                 self.item(item, idx, target, tcode, f"{where}[{i}]" if as_array else where, depth + 1,
                           shadow_items[i] if shadow_items else None)
             return
-        if shadow is None and tcode in PRIMITIVES:  # the common case, without the general path's layers
-            self.primitives(items, child, tcode, where, as_array)
+        if shadow is None and tcode in PRIMITIVES and not child.requires_children:  # the common case, without
+            self.primitives(items, child, tcode, where, as_array)  # the general path's layers
             return
         for i, item in enumerate(items):
             self.item(item, idx, child, tcode, f"{where}[{i}]" if as_array else where, depth + 1,

@@ -131,7 +131,7 @@ class ValueWalker:
 
     def item(self, item: Any, idx: StructureIndex, node: Node, tcode: str, loc: str, depth: int, shadow: Any) -> None:
         if shadow is not None:
-            self.shadow(shadow, tcode, loc, depth)
+            self.shadow(shadow, idx, node, tcode, loc, depth)
         if item is None:
             if shadow is None:
                 self.sink.error("null-value", loc, "null is not a valid value: leave the property out")
@@ -157,6 +157,8 @@ class ValueWalker:
             return
         if tcode in PRIMITIVES:
             self.primitive(item, node, tcode, loc)
+            if shadow is None and node.requires_children:  # a required extension slice, absent with its "_name"
+                self.object({}, idx, node, loc, depth)
             if isinstance(shadow, dict) and shadow.get("extension") and node.has_rules:
                 value_presence.check_fixed_extensions(node, loc, self.sink)
             if item == "" and not (isinstance(shadow, dict) and shadow.get("extension")):
@@ -318,8 +320,11 @@ class ValueWalker:
                     reported.add((issue.location, issue.message))
                 self.sink.error(issue.defect, issue.location, f"{issue.message} (validating against {url})")
 
-    def shadow(self, shadow: Any, tcode: str, loc: str, depth: int) -> None:
-        """``_name``: the id and extensions of a primitive."""
+    def shadow(self, shadow: Any, idx: StructureIndex, node: Node, tcode: str, loc: str, depth: int) -> None:
+        """``_name``: the id and extensions of a primitive, walked by the element's own children where the profile
+        gives it some (its extension slices and what it constrains beneath them: HL7 walks the instance's element,
+        value and extensions alike, against the profile's snapshot; string-extensions-and-constraints-example),
+        else by the primitive type's definition."""
         if not isinstance(shadow, dict):
             self.sink.error("primitive-extension", loc, f"the id/extensions of a primitive must be a JSON object, "
                                                         f"not {show(shadow)}")
@@ -334,7 +339,10 @@ class ValueWalker:
         # the object itself where it can be: an extension context may select it (extensions._in_fhirpath_context)
         own = shadow if shadow.keys() <= {"id", "extension"} else {k: shadow[k] for k in ("id", "extension")
                                                                    if k in shadow}
-        self.object(own, tidx, tidx.root, loc, depth)
+        if "extension" in node.children:
+            self.object(own, idx, node, loc, depth)
+        else:
+            self.object(own, tidx, tidx.root, loc, depth)
 
     def primitive(self, item: Any, node: Node, tcode: str, loc: str) -> None:
         if isinstance(item, (dict, list)):

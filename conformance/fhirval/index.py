@@ -89,6 +89,8 @@ class Node:
     fast: int = 0
     fast_type: str = ""
     quiet: bool | None = None  # a primitive of fast_type with nothing to check beyond its lexical form (walker)
+    # a primitive whose profile requires a child of it (an extension slice with min > 0): walked even without "_name"
+    requires_children: bool = False
     # (child, the JSON properties that give it a value, "_name" shadows included) for each required child,
     # and for each child with a required slice: presence is then a few dict lookups on the instance
     required_keys: list[tuple[Node, tuple[str, ...]]] = field(default_factory=list)
@@ -144,8 +146,12 @@ def choice_stem(name: str) -> str:
 
 def _shortcut(node: Node) -> None:
     """Mark an element whose values can skip the walker's general path (choice, slices, max 0: the general
-    path's rules apply); set once the tree is whole, since slices are attached after their element."""
-    if node.is_choice or len(node.types) != 1 or node.slices or node.max == 0:
+    path's rules apply); set once the tree is whole, since slices are attached after their element. A primitive
+    whose profile requires a child of it (a required extension slice) takes the general path too: HL7 walks its
+    element against the profile's children whether or not it has extensions."""
+    node.requires_children = bool(node.children) and any(t.code in PRIMITIVES for t in node.types) and any(
+        c.min > 0 or any(s.min > 0 for s in c.slices) for c in node.children.values())
+    if node.is_choice or len(node.types) != 1 or node.slices or node.max == 0 or node.requires_children:
         return
     code = node.types[0].code
     primitive = code in PRIMITIVES

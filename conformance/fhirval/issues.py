@@ -26,7 +26,7 @@ ISSUE_TYPE: dict[str, str] = {
     "null-value": "structure", "json-type": "structure",
     "element-order": "invalid", "object-expected": "structure",
     "primitive-format": "value", "empty-value": "value", "too-long": "too-long", "too-short": "value",
-    "blank-value": "value", "json-duplicate": "structure", "resource-id": "required",
+    "blank-value": "value", "json-duplicate": "structure", "json-syntax": "structure", "resource-id": "required",
     "primitive-extension": "structure", "resource-type": "structure",
     "cardinality-min": "required", "cardinality-max": "structure",
     "choice-multiple": "structure", "choice-type": "structure",

@@ -19,6 +19,7 @@ from conformance.fhirval import asked
 from conformance.fhirval.context import model_for
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
+from conformance.fhirval.json_lenient import LenientJsonError, Liberty, read_lenient
 from conformance.fhirval.options import Options, options_from
 from conformance.fhirval.source import DefinitionSource
 from conformance.outcome import operation_outcome
@@ -49,12 +50,15 @@ def validate_resource(resource: dict[str, Any], source: DefinitionSource, profil
 
 
 def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] | None = None,
-               *, comments: bool = False) -> tuple[Any, Issue | None]:
+               *, comments: bool = False, liberties: list[Liberty] | None = None) -> tuple[Any, Issue | None]:
     """The parsed document, or an issue saying why it cannot be read as JSON. ``duplicates`` collects each
     extra occurrence of a name in one object, with that object (the last value is kept, as ``json.loads`` keeps it).
-    ``comments``: ``//`` and ``/* */`` comments are read as white space (HL7's -allow-comments, its JsonLexer)."""
+    ``comments``: ``//`` and ``/* */`` comments are read as white space (HL7's -allow-comments, its JsonLexer).
+    ``liberties``, when given: a document ``json.loads`` refuses is read as HL7 reads it (json_lenient.py) and
+    the liberties it takes are collected there (comments among them unless ``comments``)."""
     if len(data) > MAX_BYTES:
         return None, Issue("fatal", "too-large", "", f"the input is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+    text = ""
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
         if comments and "/" in text:
@@ -67,9 +71,19 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
     except UnicodeDecodeError as exc:
         return None, Issue("fatal", "not-json", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
     except json.JSONDecodeError as exc:
-        return None, Issue("fatal", "not-json", "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        refused = Issue("fatal", "not-json", "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
         return None, Issue("fatal", "too-deep", "", "the JSON is nested too deeply to read")
+    if liberties is None:
+        return None, refused
+    try:
+        doc, taken, repeated = read_lenient(text)
+    except LenientJsonError:
+        return None, refused
+    liberties.extend(t for t in taken if not (comments and t.key == "JSON_COMMENTS_NOT_ALLOWED"))
+    if duplicates is not None:
+        duplicates.extend(repeated)
+    return doc, None
 
 
 # a JSON string (kept), or a line or block comment (blanked): one pass, so "//" inside a string is no comment
@@ -125,10 +139,13 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     opts = options_from(options, extension_domains, wrong_displays)
     # past a UTF-8 byte order mark, which HL7's XmlParser.checkHeader accepts before "<" (parse_json drops it too)
     body = data.removeprefix(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    if body.lstrip()[:1] in (b"<", "<"):
+    # a UTF-16 byte order mark before XML too: HL7 reads the file as XML and reports its encoding (checkHeader)
+    if body.lstrip()[:1] in (b"<", "<") or (isinstance(body, bytes) and body[:2] in (b"\xfe\xff", b"\xff\xfe")
+                                             and body[2:4] in (b"\x00<", b"<\x00")):
         return _validate_xml(data, source, profiles, opts)
     duplicates: list[tuple[dict[str, Any], str]] = []
-    doc, problem = parse_json(data, duplicates, comments=opts.allow_comments)
+    liberties: list[Liberty] = []
+    doc, problem = parse_json(data, duplicates, comments=opts.allow_comments, liberties=liberties)
     if problem is not None:
         return [problem]
     if not isinstance(doc, dict):
@@ -139,25 +156,29 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     # a property given twice in one object is an error to HL7's JSON parser (DUPLICATE_JSON_PROPERTY_KEY,
     # elementmodel.JsonParser.checkNotProcessed), which reads both; json.loads keeps only the last
     first = _duplicate_issues(doc, duplicates) if duplicates else []
+    # what HL7's lenient JSON reader read past, each an error where its element parser reports it
+    root = doc["resourceType"] if isinstance(doc["resourceType"], str) else ""
+    first += [Issue("error", "json-syntax", root + t.path, t.message) for t in liberties]
     return first + validate_resource(doc, source, profiles, options=opts)
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
                   opts: Options) -> list[Issue]:
     try:
-        from conformance.fhirval.xml import FhirXmlError, XmlFindings, element_to_json, parse_xml
-        from conformance.fhirval.xml_rules import xml_document_issues
+        from conformance.fhirval.xml import FHIR_NS, FhirXmlError, XmlFindings, element_to_json, parse_xml
+        from conformance.fhirval.xml_rules import xml_document_issues, xml_header_issues
     except ImportError:
         return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
     # surrogatepass: a lone surrogate reaches the XML parser as an invalid character instead of raising here
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_BYTES:
         return [Issue("fatal", "too-large", "", f"the input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")]
-    first: list[Issue] = []
+    header = xml_header_issues(raw)  # checkHeader runs before the parse: reported beside a parse failure too
+    first = list(header)
     found = XmlFindings()
     try:
         root = parse_xml(raw, keep_pis=True)
-        first.extend(xml_document_issues(raw, root))
+        first.extend(xml_document_issues(root))
         try:
             doc = element_to_json(root, source, findings=found)
         except FhirXmlError as exc:
@@ -170,10 +191,12 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
             first.append(Issue("warning", "xml-namespace", "", f"the XML has no namespace: FHIR XML must be in "
                                                                f"http://hl7.org/fhir ({exc})"))
     except FhirXmlError as exc:
-        return [Issue("fatal", "xml", "", f"not FHIR XML: {exc}")]
+        return [*header, Issue("fatal", "xml", "", f"not FHIR XML: {exc}")]
     except RecursionError:
         return [Issue("fatal", "too-deep", "", "the XML is nested too deeply to read")]
     first.extend(Issue("error", "unknown-element", where, what) for where, what in found.undefined)
+    first.extend(Issue("error", "xml-namespace", where, f"wrong namespace {ns!r}: expected {FHIR_NS!r}")
+                 for where, ns in found.wrong_namespace)
     # HL7 makes this an error (VALIDATION_VAL_PROFILE_OUTOFORDER); a warning here, as for a missing xmlns: the
     # content is judged in full, and three of UK Core 2.0.2's own XML examples put an element out of order
     first.extend(Issue("warning", "element-order", where, f"the element '{name}' is out of order (found after "

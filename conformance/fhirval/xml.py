@@ -49,9 +49,38 @@ class FhirXmlError(ValueError):
         super().__init__(f"line {line}: {message}" if line else message)
 
 
+# XML 1.1 (section 2.2, 4.1) allows the restricted characters U+0001-U+001F (but tab, LF, CR) and U+007F-U+009F as
+# character references; libxml2 reads only XML 1.0, so for a 1.1 document each such reference is read as a stand-in
+# in Unicode's supplementary private use area B (U+10FF00 + code) and put back in the JSON (HL7's Java parser reads 1.1)
+_V11 = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml\s+version\s*=\s*["']1\.1["']""")
+_RESTRICTED_REF = re.compile(rb"&#(?:x0*([0-9a-fA-F]{1,2})|0*([0-9]{1,3}));")
+_STAND_IN = 0x10FF00
+_STAND_INS = re.compile("[\U0010ff01-\U0010ff9f]")
+
+
+def _restricted_ref(match: re.Match[bytes]) -> bytes:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    if (0 < code < 0x20 and code not in (9, 10, 13)) or 0x7F <= code <= 0x9F:
+        return chr(_STAND_IN + code).encode()
+    return match.group(0)
+
+
+def _restore(value: Any) -> Any:
+    """The restricted characters of an XML 1.1 document, back in place of their stand-ins."""
+    if isinstance(value, str):
+        return _STAND_INS.sub(lambda m: chr(ord(m.group(0)) - _STAND_IN), value)
+    if isinstance(value, list):
+        return [_restore(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _restore(v) for k, v in value.items()}
+    return value
+
+
 def parse_xml(data: bytes, *, keep_pis: bool = False) -> Any:
     """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else. ``keep_pis`` keeps
     processing instructions for the validator to report (the conversion skips them)."""
+    if _V11.match(data):
+        data = _RESTRICTED_REF.sub(_restricted_ref, data)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=not keep_pis,
         huge_tree=False,
@@ -78,11 +107,15 @@ class XmlFindings:
     ``undefined`` (element path, what) for an attribute that is no ``xmlAttr`` property (``<Patient id="x">``:
     Resource.id is an element) and an ``xmlAttr`` property given as an element (``<extension><url value=".."/>``)
     (UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__, UNDEFINED_ELEMENT_); ``stray_text`` (element path, text) for
-    text content of a FHIR element, before, between or after its children (TEXT_SHOULD_NOT_BE_PRESENT)."""
+    text content of a FHIR element, before, between or after its children (TEXT_SHOULD_NOT_BE_PRESENT);
+    ``wrong_namespace`` (element path, namespace found) for a known child element outside FHIR's namespace, which
+    HL7's XmlParser still reads by its local name (getElementProp's second scan) after checkElement reports it
+    (WRONG_NAMESPACE__EXPECTED_); without findings such an element stops the conversion."""
 
     out_of_order: list[tuple[str, str, str]] = field(default_factory=list)
     undefined: list[tuple[str, str]] = field(default_factory=list)
     stray_text: list[tuple[str, str]] = field(default_factory=list)
+    wrong_namespace: list[tuple[str, str]] = field(default_factory=list)
 
 
 def xml_to_json(
@@ -115,7 +148,8 @@ def element_to_json(
     """:func:`xml_to_json` for an element already parsed by :func:`parse_xml` (look before converting)."""
     converter = _Converter(source, parse_float, (FHIR_NS, None) if allow_no_namespace else (FHIR_NS,))
     converter.findings = findings
-    return converter.resource(root, "")
+    out = converter.resource(root, "")
+    return _restore(out) if root.getroottree().docinfo.xml_version == "1.1" else out
 
 
 def _local(el: Any) -> tuple[str | None, str]:
@@ -260,11 +294,12 @@ class _Converter:
 
     def member(self, out: Json, name: str, elements: list[Any], defs: dict[str, Json], type_name: str,
                loc: str) -> None:
-        for child in elements:
-            ns, _ = _local(child)
-            if ns not in self.namespaces and ns != XHTML_NS:
-                raise FhirXmlError(f"<{name}> is in namespace {ns or 'none'}, not FHIR's", child.sourceline)
         found = self.match(name, defs)
+        foreign = [(i, ns) for i, child in enumerate(elements) if (ns := _local(child)[0]) not in self.namespaces
+                   and ns != XHTML_NS]
+        if foreign and self.findings is None:
+            raise FhirXmlError(f"<{name}> is in namespace {foreign[0][1] or 'none'}, not FHIR's",
+                               elements[foreign[0][0]].sourceline)
         if found is None and self.findings is not None and _xml_attr(defs.get(name)):
             self.findings.undefined.append((loc, f"the element <{name}> is not allowed: '{name}' is written as "
                                                  f"an XML attribute"))
@@ -276,6 +311,8 @@ class _Converter:
         el, code = found
         many = _many(el)
         at = [f"{loc}.{name}[{i}]" if many or len(elements) > 1 else f"{loc}.{name}" for i in range(len(elements))]
+        if foreign and code != "xhtml" and self.findings is not None:  # a div's: the narrative's rules judge it
+            self.findings.wrong_namespace.extend((at[i], ns or "none") for i, ns in foreign)
         if "contentReference" in el:
             target = el["contentReference"].split("#", 1)[1]
             values = [self.complex(child, type_name, target, at[i]) for i, child in enumerate(elements)]

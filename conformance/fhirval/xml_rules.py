@@ -31,14 +31,23 @@ from conformance.fhirval.xml import FHIR_NS
 _ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding=["']([^"']*)""")
 
 
-def xml_document_issues(raw: bytes, root: Any) -> list[Issue]:
-    """Errors for the parts of an XML document (parsed keeping its processing instructions) FHIR forbids."""
-    issues: list[Issue] = []
-    # XmlParser.checkHeader skips a UTF-8 byte order mark, then reads the declaration after it
+def xml_header_issues(raw: bytes) -> list[Issue]:
+    """XmlParser.checkHeader, read before the document is parsed (HL7 reports it beside a parse failure too): past
+    a UTF-8 byte order mark, an ``encoding`` declared other than UTF-8; a UTF-16 byte order mark is no UTF-8 start
+    at all (checkHeader throws XML_ENCODING_INVALID, "not 'null'"). HL7 says that of any first byte other than
+    "<" too; leading whitespace is left alone here, as the rest of the validator reads past it."""
+    if raw[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return [Issue("error", "xml", "", "the XML is not UTF-8 (a UTF-16 byte order mark): FHIR XML must be UTF-8")]
     declared = _ENCODING.match(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
     if declared and declared.group(1)[:5].upper() != b"UTF-8":
         name = declared.group(1).decode("latin-1")
-        issues.append(Issue("error", "xml", "", f"the XML declares the encoding {name!r}: FHIR XML must be UTF-8"))
+        return [Issue("error", "xml", "", f"the XML declares the encoding {name!r}: FHIR XML must be UTF-8")]
+    return []
+
+
+def xml_document_issues(root: Any) -> list[Issue]:
+    """Errors for the parts of an XML document (parsed keeping its processing instructions) FHIR forbids."""
+    issues: list[Issue] = []
     around = [*root.itersiblings(preceding=True), *root.itersiblings()]
     if any(isinstance(node, etree._ProcessingInstruction) for node in around):
         issues.append(Issue("error", "xml", "", "processing instructions are not allowed in a FHIR resource"))

@@ -116,3 +116,23 @@ def test_a_shared_url_is_no_shared_reason() -> None:
     ours = Issue("error", "unknown-profile", "Bundle", f"the profile {url} is not known")
     assert not bench.same_kind(theirs, ours, [])
     assert bench._words("slice Observation.component:dia") == {"slice", "observation", "component", "dia"}
+
+
+def test_a_kind_known_by_id_pairs_before_one_guessed_from_words(tmp_path: Path) -> None:
+    # bundle-ea-testcase: HL7 reports both fullUrls at entry[0]; its second is no reference error inside that
+    # entry that shares the URL's words, but our fullUrl error at entry[1] (same id, another place)
+    bench = _bench()
+    messages = tmp_path / "Messages.properties"
+    messages.write_text("BUNDLE_ENTRY_URL_ABSOLUTE = The fullUrl must be an absolute URL (not ''{0}'')\n")
+    step = bench.Step("case [base]", tmp_path / "x.json", 2, False, expected_issues=(
+        _hl7("Bundle.entry[0]", "The fullUrl must be an absolute URL (not 'a-b')"),
+        _hl7("Bundle.entry[0]", "The fullUrl must be an absolute URL (not 'Patient/p-1')")))
+    step.issues = (
+        Issue("error", "bundle-fullurl", "Bundle.entry[0]", "the fullUrl must be an absolute URL (not 'a-b')"),
+        Issue("error", "reference-format", "Bundle.entry[0].resource.subject.reference",
+              "the reference must be an absolute URL (not 'Patient/p-1')"),
+        Issue("error", "bundle-fullurl", "Bundle.entry[1]", "the fullUrl must be an absolute URL (not 'Patient/p-1')"))
+    marks = [("BUNDLE_ENTRY_URL_ABSOLUTE", "bundle-fullurl", "")]
+    a = bench.align(step, "tune", bench.load_templates(messages), marks)
+    assert [o.location for _, o in a.matched] == ["Bundle.entry[0]", "Bundle.entry[1]"]
+    assert [i.defect for i in a.extra] == ["reference-format"]

@@ -106,15 +106,15 @@ def test_a_choice_of_several_types_judges_only_the_first_profile_of_its_type() -
 def test_a_byte_order_mark_before_a_latin_1_declaration_is_still_judged() -> None:
     from lxml import etree
 
-    from conformance.fhirval.xml_rules import xml_document_issues
+    from conformance.fhirval.xml_rules import xml_document_issues, xml_header_issues
     body = b'<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"><id value="p"/></Patient>'
     root = etree.fromstring(body)
     for raw in (body, b"\xef\xbb\xbf" + body):
-        assert [i.defect for i in xml_document_issues(raw, root)] == ["xml"], raw[:4]
+        assert [i.defect for i in xml_header_issues(raw) + xml_document_issues(root)] == ["xml"], raw[:4]
     # with content: an empty resource is its own error (ELEMENT_MUST_HAVE_SOME_CONTENT, test_format_parity)
     utf8 = b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><Patient xmlns="http://hl7.org/fhir"><id value="p"/>' \
         b'</Patient>'
-    assert xml_document_issues(utf8, etree.fromstring(utf8)) == []
+    assert xml_header_issues(utf8) + xml_document_issues(etree.fromstring(utf8)) == []
 
 
 # ---- 5. slicing that cannot be evaluated is said per value; matching two slices has its own code -----------
