@@ -14,7 +14,9 @@ An invariant that fhirpathpy cannot parse, or that throws, is reported ``invaria
   variable it does not define, or name a type it does not know;
 - **examples** (``--examples``: a folder of resources, or a package ``.tgz``, whose ``package/example/`` is read):
   each is validated as ``conformance validate fhir`` validates it, with the packages loaded, and every
-  ``invariant-not-evaluated`` is counted by invariant and reason.
+  ``invariant-not-evaluated`` is counted by invariant and reason; with ``--failures`` every failed invariant
+  (issue ``invariant``, error or warning) too, by invariant and severity: on examples HL7's publisher passed (the
+  R4 specification's, a guide's whose qa.txt is clean) each is our engine's divergence, or a rule of ours.
 
 The last line is the summary. Nothing of the packages or examples is kept in this repository.
 """
@@ -142,6 +144,15 @@ def examples(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
                         yield f"{path.name}:{name.rpartition('/')[2]}", handle.read()
 
 
+FAILURES = [False]  # --failures (set before the workers fork)
+
+
+def _failed_key(message: str) -> str:
+    """The invariant's key in a failure message (``constraint failed: KEY: ...``, ``invariant KEY: problem processing
+    expression ...`` for one that does not parse, or a native rule's ``KEY: ...``)."""
+    return message.removeprefix("constraint failed: ").removeprefix("invariant ").partition(":")[0].strip()
+
+
 def not_evaluated(named: tuple[str, bytes]) -> list[Finding]:
     import fhir_examples_alarms
 
@@ -155,6 +166,8 @@ def not_evaluated(named: tuple[str, bytes]) -> list[Finding]:
             head, _, tail = issue.message.partition(" not evaluated")
             reason = tail.rpartition("(")[2].rstrip(")") if "(" in tail else tail.strip(": ")
             out.append((name, head.removeprefix("invariant "), reason[:120]))
+        elif FAILURES[0] and issue.defect == "invariant" and issue.severity in ("error", "warning"):
+            out.append((name, _failed_key(issue.message), f"FAILS ({issue.severity})"))
     return out
 
 
@@ -166,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=Path, action="append", default=[], help="a folder or package .tgz")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the examples (default 1)")
     parser.add_argument("--show", type=int, default=3, metavar="K", help="files shown under each example class")
+    parser.add_argument("--failures", action="store_true", help="count the examples' failed invariants too")
     args = parser.parse_args(argv)
+    FAILURES[0] = args.failures
     for warning in load(args.package, args.package_cache):
         print(f"package: {warning}")
     import fhir_examples_alarms
@@ -185,9 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"examples: {len(named)} validated")
         for (key, reason), files in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             print(f"{len(files):6d}  {key:14} {reason}  [{', '.join(files[:args.show])}]")
+    unrun = [[f for f in r if not f[2].startswith("FAILS")] for r in results]
+    failed = [[f for f in r if f[2].startswith("FAILS")] for r in results]
+    if args.failures:
+        print(f"failed: {sum(map(len, failed))} failed invariants in {sum(1 for r in failed if r)} of {len(named)} "
+              f"examples ({len({k for k, why in classes if why.startswith('FAILS')})} invariants)")
     print(f"not evaluated: {len({(k, t) for k, t, _, _ in static})} of {total} expressions cannot run; "
-          f"{sum(len(r) for r in results)} invariant-not-evaluated in {sum(1 for r in results if r)} of "
-          f"{len(named)} examples ({len({k for k, _ in classes})} invariants)")
+          f"{sum(map(len, unrun))} invariant-not-evaluated in {sum(1 for r in unrun if r)} of "
+          f"{len(named)} examples ({len({k for k, why in classes if not why.startswith('FAILS')})} invariants)")
     return 0
 
 

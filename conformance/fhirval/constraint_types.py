@@ -23,8 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from fhirpathpy.parser import parse
-
+from conformance.fhirval.fhirpath_syntax import parse
 from conformance.fhirval.type_names import focus_types, step, type_and_ancestors
 
 if TYPE_CHECKING:
@@ -137,7 +136,7 @@ def _function_parts(functn: Any) -> tuple[str, list[Any]]:
 @lru_cache(maxsize=4096)
 def parsed(expression: str) -> Any:
     """fhirpathpy's parse tree (read only here; cached: profiles repeat their bases' invariants)."""
-    return parse(expression)  # type: ignore[no-untyped-call]
+    return parse(expression)
 
 
 def unknown_name(w: Walker, tree: Any, context: Node) -> UnknownName | None:

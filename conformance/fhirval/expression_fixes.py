@@ -20,6 +20,11 @@ _BY_KEY = {
     "opd-3": "targetProfile.exists() implies (type = 'Reference' or type = 'canonical' or "
              "type.memberOf('http://hl7.org/fhir/ValueSet/resource-types'))",
     "que-7": "operator = 'exists' implies (answer is boolean)",
+    # "clarification in FHIRPath spec" (before R5): matches() is a search, so the published eld-19 / eld-20 held for
+    # any path with one good character; HL7 anchors them (a logical model's ``Model.Part`` warns eld-20)
+    "eld-19": r"""path.matches('^[^\\s\\.,:;\\\'"\\/|?!@#$%&*()\\[\\]{}]{1,64}"""
+              r"""(\\.[^\\s\\.,:;\\\'"\\/|?!@#$%&*()\\[\\]{}]{1,64}(\\[x\\])?(\\:[^\\s\\.]+)?)*$')""",
+    "eld-20": r"path.matches('^[A-Za-z][A-Za-z0-9]*(\\.[a-z][A-Za-z0-9]*(\\[x])?)*$')",
 }
 
 _NAME = "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')"

@@ -4,7 +4,7 @@ Each wrap answers a case where fhirpathpy 2.2 is measured wrong or missing (reco
 own answer beside ours, in tests/fhirval/test_validate_invariants.py): ``hasValue()`` is missing;
 date/dateTime strings compare as text; ``htmlChecks()`` (txt-1 / txt-2) exists only in HL7's Java
 engine, so :func:`narrative_problem` checks the narrative's XHTML natively, with lxml (entities, DTDs
-and the network all off), and the expression itself then passes.
+and the network all off); ``htmlChecks()`` in any other invariant answers as HL7's funcHtmlChecks1.
 """
 
 from __future__ import annotations
@@ -164,8 +164,6 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
 # Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
 _OPTIONS: dict[str, Any] = {"traceFn": lambda label, value: None, "userInvocationTable": {
     "hasValue": {"fn": _has_value, "arity": {0: []}},
-    # txt-1/txt-2 are checked natively (narrative_problem); the expression itself then passes.
-    "htmlChecks": {"fn": lambda inputs: True, "arity": {0: []}},
 }}
 _TABLE = process_user_invocation_table(_OPTIONS["userInvocationTable"])  # type: ignore[no-untyped-call]
 
@@ -222,6 +220,7 @@ _TABLE.update({
     ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
 })  # =, !=, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
+_TABLE["htmlChecks"] = {"fn": lambda ctx, inputs: _html_checks(inputs), "arity": {0: []}}
 
 
 # ---- a type name as an expression's first step -------------------------------------------------------
@@ -324,6 +323,22 @@ def narrative_problems(div: str) -> list[tuple[str, str]]:
     if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):
         found.append(("invariant", TXT_2))
     return found
+
+
+def _html_checks(inputs: list[Any]) -> list[Any] | bool:
+    """``htmlChecks()`` as FHIRPathEngine.funcHtmlChecks1 answers it before R6: one xhtml item (a narrative's
+    div), or one ``string`` read as the content of a div, whose element and attribute names are all basic
+    narrative XHTML (txt-1's half of :func:`narrative_problems`; a text that does not parse is false); not one
+    item, or an item of another type, is empty. txt-1 / txt-2 themselves are checked natively."""
+    if len(inputs) != 1:
+        return []
+    item = inputs[0]
+    kind = item.path if isinstance(item, ResourceNode) else "string" if isinstance(item, str) else None
+    value = get_data(item)  # type: ignore[no-untyped-call]
+    if not isinstance(value, str) or kind not in ("xhtml", "string"):
+        return []
+    div = value if kind == "xhtml" else f'<div xmlns="{XHTML_NS}">{value}</div>'
+    return not any(code == "invariant" and text.startswith("txt-1") for code, text in narrative_problems(div))
 
 
 def narrative_problem(div: str) -> str | None:

@@ -9,7 +9,10 @@ quantity's integer part, except seconds, whose fraction is added as milliseconds
 words (singular or plural) and the UCUM ``wk d h min s ms``; UCUM ``a`` and ``mo`` raise
 FHIRPATH_ARITHMETIC_QTY and any other unit FHIRPATH_ARITHMETIC_UNIT (both errors here too).
 
-Only the validator's own evaluations (contexts marked ``PRIMITIVES_WHOLE``) are affected.
+Only the validator's own evaluations (contexts marked ``PRIMITIVES_WHOLE``) are affected. So are literals
+(``processDateConstant``): ``@2015T`` (a dateTime ending in ``T``, which fhirpath_syntax lets through as HL7's
+lexer does) is the date before it, as Java's ``split("T")`` makes it; a time literal with a zone raises
+(FHIRPATH_UNKNOWN_CONTEXT), where fhirpathpy read ``@T14:34:28Z`` as a time.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from fhirpathpy.engine.evaluators import evaluators
 from fhirpathpy.engine.invocations import math as fp_math
 from fhirpathpy.engine.nodes import FP_DateTime, FP_Quantity, FP_Time
 from fhirpathpy.engine.util import get_data, val_data_converted
@@ -113,3 +117,25 @@ TABLE: dict[str, dict[str, Any]] = {
     "+": {"fn": _arith(1, fp_math.plus), "arity": {2: ["Any", "Any"]}, "nullable": True},
     "-": {"fn": _arith(-1, fp_math.minus), "arity": {2: ["Any", "Any"]}, "nullable": True},
 }
+
+
+_FHIRPATHPY_DATETIME = evaluators["DateTimeLiteral"]
+_FHIRPATHPY_TIME = evaluators["TimeLiteral"]
+_ZONE = re.compile(r"[-+Z]")
+
+
+def _date_time_literal(ctx: Any, parent: Any, node: dict[str, Any]) -> Any:
+    text = str(node.get("text") or "")
+    if text.endswith("T") and ctx.get(PRIMITIVES_WHOLE):  # a partial dateTime: Java's split("T") keeps the date
+        node = {**node, "text": text[:-1]}
+    return _FHIRPATHPY_DATETIME(ctx, parent, node)
+
+
+def _time_literal(ctx: Any, parent: Any, node: dict[str, Any]) -> Any:
+    if ctx.get(PRIMITIVES_WHOLE) and _ZONE.search(str(node.get("text") or "")[2:]):
+        raise ValueError(f"a time literal has no time zone: {node.get('text')} (FHIRPATH_UNKNOWN_CONTEXT)")
+    return _FHIRPATHPY_TIME(ctx, parent, node)
+
+
+evaluators["DateTimeLiteral"] = _date_time_literal
+evaluators["TimeLiteral"] = _time_literal

@@ -12,7 +12,14 @@ fhirpath/FHIRPathEngine.java, whose answers the reference validator's invariants
 - ``round()`` without an argument (funcRound: zero places); fhirpathpy required one;
 - ``indexOf({})``, ``replace(x, {})``: an empty argument gives empty (funcIndexOf, funcReplace); fhirpathpy
   raised a TypeError; ``replaceMatches('', x)`` is the input unchanged (funcReplaceMatches: an empty regex is
-  no pattern), where Python's ``re.sub`` put ``x`` between every character.
+  no pattern), where Python's ``re.sub`` put ``x`` between every character;
+- ``substring()`` (funcSubstring): one item of a FHIR string type (string, code, uri, id, markdown...: never a
+  date or number, as the validator does no implicit string conversion), else empty where fhirpathpy raised
+  (several items, a number) or cut a date's text; an empty result is no item (``'abc'.substring(1, 0)``);
+- ``length()`` (funcLength): one item of a FHIR string type, in UTF-16 units as Java counts; else empty, where
+  fhirpathpy raised (no item, several);
+- ``toInteger()`` (funcToInteger, Utilities.isInteger): an optional ``-`` and at most ten digits within Java's
+  int, or the text ``true`` / ``false``; fhirpathpy took ``+5``, any length and a decimal's whole value.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from fhirpathpy.engine.nodes import FP_DateTime, FP_Quantity, FP_Time
 from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.bounds import convert
+from conformance.fhirval.fhirpath_semantics import NOT_STRINGS
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 _DATE_LIKE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
@@ -147,6 +155,49 @@ def replace_matches(ctx: Any, inputs: list[Any], regex: Any, substitution: Any) 
     return strings.replace_matches(ctx, inputs, regex, substitution)  # type: ignore[no-untyped-call]
 
 
+# ---- substring() / toInteger() (funcSubstring / funcToInteger) ------------------------------------------
+
+def substring(ctx: Any, inputs: list[Any], start: Any, length: Any = None) -> list[Any]:
+    if not inputs or start == [] or length == []:
+        return []
+    item = inputs[0]
+    value = get_data(item)  # type: ignore[no-untyped-call]
+    if len(inputs) != 1 or not isinstance(value, str) or getattr(item, "path", None) in NOT_STRINGS:
+        return []
+    first = int(start)
+    if first < 0 or first >= len(value):
+        return []
+    if length is not None and int(length) < 0:
+        raise ValueError("substring: a negative length (Java's StringIndexOutOfBoundsException)")
+    text = value[first:] if length is None else value[first:first + int(length)]
+    return [text] if text else []
+
+
+def length(ctx: Any, inputs: list[Any]) -> list[Any]:
+    value = get_data(inputs[0]) if len(inputs) == 1 else None  # type: ignore[no-untyped-call]
+    if not isinstance(value, str) or getattr(inputs[0], "path", None) in NOT_STRINGS:
+        return []
+    return [len(value.encode("utf-16-le", "surrogatepass")) // 2]
+
+
+_INT_MAX = "2147483647"
+
+
+def to_integer(ctx: Any, inputs: list[Any]) -> list[Any]:
+    values = [get_data(i) for i in inputs]  # type: ignore[no-untyped-call]
+    if len(values) != 1:  # Java joins several with ',': never an integer, nor 'true' / 'false'
+        return []
+    value = values[0]
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value) \
+        if isinstance(value, (str, int, float, Decimal)) else ""
+    digits = text.removeprefix("-")
+    if digits and digits.isdecimal() and len(digits) <= 10:
+        if len(digits) == 10 and digits > _INT_MAX and not text.startswith("-"):
+            return []
+        return [int(text)]
+    return [1] if text == "true" else [0] if text == "false" else []
+
+
 TABLE: dict[str, dict[str, Any]] = {
     "sort": {"fn": sort, "variadic": "SortKey"},
     "precision": {"fn": precision},
@@ -155,4 +206,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "indexOf": {"fn": index_of, "arity": {1: ["String"]}, "nullable_input": True},
     "replace": {"fn": replace, "arity": {2: ["String", "String"]}, "nullable_input": True},
     "replaceMatches": {"fn": replace_matches, "arity": {2: ["String", "String"]}, "nullable_input": True},
+    "substring": {"fn": substring, "arity": {1: ["Integer"], 2: ["Integer", "Integer"]}},
+    "toInteger": {"fn": to_integer},
+    "length": {"fn": length},
 }

@@ -201,6 +201,25 @@ def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
     return [values[0] != "" and re.fullmatch(regex, values[0], re.DOTALL) is not None]
 
 
+NOT_STRINGS = frozenset({"date", "dateTime", "instant", "time", "boolean", "integer", "decimal", "positiveInt",
+                          "unsignedInt", "integer64"})  # FHIR primitives outside FHIR_TYPES_STRING
+
+
+def matches(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
+    """funcMatches: no item or no regex is empty; several items, or a regex of no text, false (fhirpathpy raised on
+    several); one item not of a FHIR string type (a date, a number: the validator converts nothing implicitly) empty;
+    else a search (``find`` with DOTALL), an empty string false."""
+    values = _strings(inputs)
+    if not values or regex == [] or regex is None:
+        return []
+    if len(values) != 1 or not isinstance(regex, str) or regex == "":
+        return [False]
+    value = values[0]
+    if not isinstance(value, str) or getattr(inputs[0], "path", None) in NOT_STRINGS:
+        return []
+    return [value != "" and re.search(regex, value, re.DOTALL) is not None]
+
+
 # ---- HL7's environment variables (FHIRPathEngine.resolveConstant) -------------------------------------
 
 class Environment(dict[str, Any]):
@@ -237,6 +256,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "isOp": {"fn": is_operator, "arity": {2: ["Any", "TypeSpecifier"]}},
     "contains": {"fn": contains, "arity": {1: ["String"]}, "nullable_input": True},
     "startsWith": {"fn": starts_with, "arity": {1: ["String"]}, "nullable_input": True},
+    "matches": {"fn": matches, "arity": {1: ["String"]}, "nullable_input": True},
     "matchesFull": {"fn": matches_full, "arity": {1: ["String"]}},  # no item: false (funcMatchesFull)
     "~": {"fn": equivalent, "arity": {2: ["Any", "Any"]}},
     "!~": {"fn": not_equivalent, "arity": {2: ["Any", "Any"]}},

@@ -26,13 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fhirpathpy.parser import parse
-
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.fhirpath_logic import EvaluationError, as_bool
 from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
-from conformance.fhirval.fhirpath_syntax import syntax_error
+from conformance.fhirval.fhirpath_syntax import parse, syntax_error
 from conformance.fhirval.index import Node
 from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
 from conformance.fhirval.invariant_natives import answer as native_answer
@@ -192,7 +190,7 @@ def _compile(expression: str) -> Any:
             hit = _PARSED[expression] = Unparseable(problem)
             return hit
         try:
-            top = parse(expression)["children"][0]  # type: ignore[no-untyped-call]
+            top = parse(expression)["children"][0]
             hit = _Compiled(_logic(top), top)
         except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot evaluate"
             hit = exc

@@ -59,3 +59,21 @@ def test_tim_9_reads_a_repeating_when_value_by_value(when: list[str], bad: bool)
                "medicationCodeableConcept": {"text": "x"}, "subject": {"reference": "Patient/1"},
                "dosageInstruction": [{"timing": timing}]}
     assert _failed(request, "tim-9") is bad
+
+
+def _logical(*paths: str) -> dict[str, Any]:
+    return {"resourceType": "StructureDefinition", "url": "http://example.org/sd/M", "name": "M", "status": "draft",
+            "kind": "logical", "abstract": False, "type": "http://example.org/sd/M", "derivation": "specialization",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Base",
+            "differential": {"element": [{"id": p, "path": p} for p in paths]}}
+
+
+def test_eld_19_and_20_are_anchored() -> None:
+    """fixExpr (before R5, "clarification in FHIRPath spec"): eld-19 / eld-20 match the whole path; published, as
+    searches, they held for any path with one good character, so ``Model.Part`` (a capital after the dot) passed."""
+    def failed(sd: dict[str, Any], key: str) -> list[str]:
+        return [i.severity for i in validate_resource(sd, base_source()) if f"{key}:" in i.message]
+    assert failed(_logical("Model", "Model.part", "Model.part.valueA"), "eld-20") == []
+    assert failed(_logical("Model", "Model.Part"), "eld-20") == ["warning"]  # HL7: idea4rc's Osiris model, 641x
+    assert failed(_logical("Model", "Model.part"), "eld-19") == []
+    assert failed(_logical("Model", "Model.pa?rt"), "eld-19") == ["error"]

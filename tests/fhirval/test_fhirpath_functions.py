@@ -131,3 +131,41 @@ def test_quantities_multiply_and_divide(expression: str, expected: list[Any]) ->
 def test_fhirpathpy_multiplied_numbers_only() -> None:
     with pytest.raises(TypeError):
         fhirpathpy_evaluate({}, "2.0 'cm' * 2.0 'm'")
+
+
+@pytest.mark.parametrize(("expression", "theirs", "expected"), [
+    ("'+5'.toInteger()", [5], []),  # Utilities.isInteger: an optional '-' and digits only
+    ("'true'.toInteger()", [], [1]),  # funcToInteger reads the text true / false too
+    ("'12345678901'.toInteger()", [12345678901], []),  # more than ten digits
+    ("'2147483648'.toInteger()", [2147483648], []),  # past Java's int
+    ("5.0.toInteger()", [5], []),  # a decimal's text '5.0' is no integer
+    ("'-12'.toInteger()", [-12], [-12]),
+    ("active.toInteger()", [1], [1]),
+])
+def test_to_integer_as_hl7s_func_to_integer(expression: str, theirs: list[Any], expected: list[Any]) -> None:
+    assert list(fhirpathpy_evaluate(PATIENT, expression)) == theirs
+    assert ours(expression) == expected
+
+
+def test_substring_as_hl7s_func_substring() -> None:
+    """One item of a FHIR string type, no implicit conversion (a date is not cut), an empty cut is no item."""
+    assert list(fhirpathpy_evaluate(PATIENT, "birthDate.substring(0, 4)")) == ["1974"]
+    assert ours("birthDate.substring(0, 4)") == []
+    assert ours("birthDate.toString().substring(0, 4)") == ["1974"]
+    assert list(fhirpathpy_evaluate(PATIENT, "'abc'.substring(1, 0).exists()")) == [True]
+    assert ours("'abc'.substring(1, 0).exists()") == [False]
+    with pytest.raises(Exception, match="Expected string"):
+        fhirpathpy_evaluate(PATIENT, "name.given.substring(0, 1)")
+    assert ours("name.given.substring(0, 1)") == []  # several items: empty, not an error
+    assert ours("name[0].family.substring(1, 2)") == ["et"]
+    assert ours("'abc'.substring(3)") == [] and ours("'abc'.substring(1)") == ["bc"]
+
+
+def test_length_as_hl7s_func_length() -> None:
+    """funcLength: one string-typed item, in UTF-16 units; several items or none are empty (fhirpathpy raised)."""
+    with pytest.raises(Exception, match="Expected string"):
+        fhirpathpy_evaluate(PATIENT, "name.given.length()")
+    assert ours("name.given.length()") == []
+    assert ours("name[1].given[0].length()") == [5]
+    assert ours("birthDate.length()") == [] and ours("birthDate.toString().length()") == [10]
+    assert ours("'\U0001F600'.length()") == [2]

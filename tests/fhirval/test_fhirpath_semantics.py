@@ -189,3 +189,17 @@ def test_date_boundaries_and_r5s_period_invariant() -> None:
     assert evaluate(per1, ok, "Period", PATIENT, PATIENT) == [True]
     assert evaluate(per1, reversed_, "Period", PATIENT, PATIENT) == [False]
     assert ours("1.587.lowBoundary(39)") == []
+
+
+def test_matches_as_hl7s_func_matches() -> None:
+    """funcMatches: several items are false (fhirpathpy raised, so the invariant went unevaluated), a date is no
+    string (empty: no implicit conversion), a regex of no text is false; one string is a DOTALL search."""
+    with pytest.raises(Exception, match="Expected string"):
+        theirs("name.given.matches('P')")
+    assert ours("name.given.matches('P')") == [False]
+    assert theirs("birthDate.matches('19')") == [True]
+    assert ours("birthDate.matches('19')") == []
+    assert ours("birthDate.toString().matches('19')") == [True]
+    assert theirs("gender.matches('')") == []
+    assert ours("gender.matches('')") == [False]
+    assert ours("gender.matches('^m')") == [True] and ours("gender.matches({})") == []
