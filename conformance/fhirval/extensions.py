@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval import matchetypes
 from conformance.fhirval.extension_versions import context_applies, definition_window
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.references import is_absolute_url
@@ -84,6 +85,8 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
     base = w.model.index("Extension")
     fallback = (base, base.root) if base is not None and base.root is not None else None
     url = item.get("url")
+    if isinstance(url, str):
+        matchetypes.pattern_extension(w, url, loc)
     if not isinstance(url, str) or not url.strip():
         if "url" not in item or isinstance(url, str):  # an empty one is also reported as an empty value
             w.sink.error("extension-url", loc, "Extension.url is required to identify, use and validate the extension")

@@ -25,6 +25,19 @@ def test_pattern_extensions_outside_a_matchetype() -> None:
     plain = {"resourceType": "Patient",
              "_birthDate": {"extension": [{"url": TOOLS + "matchetype-optional", "valueBoolean": True}]},
              "name": [{"extension": [{"url": TOOLS + "matchetype-count", "valueInteger": 1}], "family": "x"}]}
-    assert found(plain) == [("matchetype", "Patient.birthDate.extension[0]"),
-                            ("matchetype", "Patient.name[0].extension[0]")]
+    assert sorted(found(plain)) == [("matchetype", "Patient.birthDate.extension[0]"),
+                                    ("matchetype", "Patient.name[0].extension[0]")]  # in the walker's order
     assert found({"resourceType": "Patient", "name": [{"family": "x"}]}) == []
+
+
+def test_pattern_extension_in_a_contained_matchetype_is_its_own() -> None:
+    """Each resource is judged by its own marker: a contained matchetype may use the pattern extensions, its
+    container (not a matchetype) may not."""
+    inner = {"resourceType": "Basic", "id": "m", "code": {"text": "x"},
+             "extension": [{"url": TOOLS + "matchetype", "valueCode": "partial"}],
+             "_created": {"extension": [{"url": TOOLS + "matchetype-optional", "valueBoolean": True}]}}
+    outer = {"resourceType": "Patient", "contained": [inner],
+             "generalPractitioner": [{"reference": "#m"}],
+             "_birthDate": {"extension": [{"url": TOOLS + "matchetype-value", "valueString": "$date$"}]}}
+    assert sorted(found(outer)) == [("matchetype", "Patient.birthDate.extension[0]"),
+                                    ("matchetype", "Patient.contained[0]")]
