@@ -96,7 +96,7 @@ def check_entries(w: Walker, bundle: Json, loc: str) -> None:
             # the method, and requires it of every other entry, with a resource or not, posted or not
             # (BundleValidator.java: fullUrlOptional, BUNDLE_BUNDLE_ENTRY_FULLURL_REQUIRED); R4's text asks for it
             # except on a POST: a warning there.
-            if btype not in FULLURL_OPTIONAL:
+            if not isinstance(btype, str) or btype not in FULLURL_OPTIONAL:
                 w.sink.error("bundle-fullurl", f"{loc}.entry[{i}]", "the entry has no fullUrl (only a transaction or "
                                                                     "batch may omit it)")
             elif "resource" in entry and not posted(entry):

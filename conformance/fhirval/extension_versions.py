@@ -49,6 +49,8 @@ def _bounds(holder: Json) -> tuple[str | None, str | None] | None:
                 value = next((v for k, v in sub.items() if k.startswith("value") and isinstance(v, str)), None)
                 if isinstance(sub.get("url"), str) and value is not None:
                     found[sub["url"]] = value
+            if not found.keys() & {"startFhirVersion", "endFhirVersion"}:
+                return None  # a malformed marker limits nothing
             return found.get("startFhirVersion"), found.get("endFhirVersion")
     return None
 

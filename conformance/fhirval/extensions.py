@@ -211,10 +211,12 @@ _ERRATA: dict[str, tuple[Json, ...]] = {
 
 
 def _check_context(w: Walker, idx: StructureIndex, url: str, loc: str) -> None:
-    contexts = idx.sd.get("context")
-    if not isinstance(contexts, list) or not contexts:
+    given = idx.sd.get("context")
+    # a malformed definition's context that is no object has nothing to judge by (review11: it crashed the walk)
+    contexts = [c for c in given if isinstance(c, dict)] if isinstance(given, list) else []
+    if not contexts:
         return
-    contexts = contexts + list(_ERRATA.get(url, ()))
+    contexts += list(_ERRATA.get(url, ()))
     frame = w.frames[-1]
     host_loc = loc.rpartition(".")[0]
     if host_loc == f"{frame.loc}.id":  # InstanceValidator.checkExtensionContext: FHIR_RESOURCE_ID_CANT_BE_EXTENDED

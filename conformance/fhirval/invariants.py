@@ -21,10 +21,11 @@ never a crash. fhirpath.py runs fhirpathpy and holds its wraps; each case that n
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
@@ -193,9 +194,19 @@ def _compile(expression: str) -> Any:
             top = parse(expression)["children"][0]
             hit = _Compiled(_logic(top), top)
         except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot evaluate"
-            hit = exc
+            hit = exc.with_traceback(None)
         _PARSED[expression] = hit
     return hit
+
+
+def _raise_cached(problem: Exception) -> NoReturn:
+    """Raise a copy of a cached parse failure: raising the cached object itself would grow its traceback with
+    every raise (keeping each validated resource alive through its frames) and share it between threads."""
+    try:
+        fresh = copy.copy(problem)
+    except Exception:  # noqa: BLE001 - an exception type that cannot be rebuilt from its args
+        fresh = RuntimeError(str(problem))
+    raise fresh.with_traceback(None)
 
 
 _SCALARS = (str, int, float, bool)
@@ -364,7 +375,7 @@ def evaluate(expression: str, item: Any, base_path: str, resource: Json, root: J
     """
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
-        raise compiled
+        _raise_cached(compiled)
     base_path = _typed_path(base_path)
     env: dict[str, Any] = {"resource": resource, "rootResource": root}
     if place is not None:
@@ -384,7 +395,7 @@ def select(expression: str, item: Any, base_path: str, resource: Json, root: Jso
     in the resource itself): so an extension on a primitive can be found among a context expression's results."""
     compiled = _compile(expression)
     if isinstance(compiled, Exception):
-        raise compiled
+        _raise_cached(compiled)
     return engine(compiled.tree, item, base_path, {"resource": resource, "rootResource": root}, shadows=True)
 
 

@@ -39,7 +39,7 @@ def pattern_extension(w: Walker, url: str, loc: str) -> None:
         return
     res = w.frames[-1].resource if w.frames else w.root
     marker = next((e for e in objects(res.get("extension")) if e.get("url") == MARKER), None)
-    if marker is not None and next((v for k, v in marker.items() if k.startswith("value")), None) in (
-            "partial", "complete", "true"):
+    value = next((v for k, v in marker.items() if k.startswith("value")), None) if marker is not None else None
+    if value is True or value in ("partial", "complete", "true"):  # HL7 reads primitiveValue(): valueBoolean too
         return
     w.sink.error("matchetype", loc, f"the extension {url} is only allowed in a matchetype (a test pattern)")

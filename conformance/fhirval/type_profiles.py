@@ -206,7 +206,12 @@ def resource_choice(w: Walker, item: Any, profiles: tuple[str, ...], loc: str) -
     fitting = next((p for p in known if w.conforms(item, rtype, p, loc)), None)
     if fitting is not None:
         return (fitting, *unknown)
-    if not unknown:
+    pending = [p for p in unknown if w.model.unloaded(p) is not None]
+    if pending:  # the harness lacks a profile that might fit: not judged (a lack is never the system's failure)
+        w.sink.info("type-profile", loc, f"the {rtype} resource matched none of the loaded profiles "
+                                         f"({', '.join(known)}); {', '.join(pending)} could not be tried: its "
+                                         "package is not loaded")
+    else:  # HL7 counts the known ones only: an unknown one is its own error besides (BUNDLE_ENTRY_NOPROFILE_TYPE)
         w.sink.error("type-profile", loc, f"the {rtype} resource did not match any of the allowed profiles "
                                           f"({', '.join(profiles)})")
     return unknown

@@ -78,7 +78,10 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
         return None, refused
     try:
         doc, taken, repeated = read_lenient(text)
-    except LenientJsonError:
+    except LenientJsonError as exc:
+        if "too deep" in str(exc):  # the strict parser stopped at the first liberty, before the depth
+            return None, Issue("fatal", "too-deep", "", f"the JSON is nested too deeply to read (the limit is "
+                                                        f"{safejson.MAX_DEPTH} levels)")
         return None, refused
     liberties.extend(t for t in taken if not (comments and t.key == "JSON_COMMENTS_NOT_ALLOWED"))
     if duplicates is not None:
@@ -158,7 +161,7 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     first = _duplicate_issues(doc, duplicates) if duplicates else []
     # what HL7's lenient JSON reader read past, each an error where its element parser reports it
     root = doc["resourceType"] if isinstance(doc["resourceType"], str) else ""
-    first += [Issue("error", "json-syntax", root + t.path, t.message) for t in liberties]
+    first += [Issue("error", "json-syntax", (root + t.path).lstrip("."), t.message) for t in liberties]
     return first + validate_resource(doc, source, profiles, options=opts)
 
 
