@@ -5,7 +5,13 @@ elementmodel.XmlParser, read at HEAD: a child element in another namespace is re
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
 
 _OPEN = '<Patient xmlns="http://hl7.org/fhir">'
@@ -96,61 +102,51 @@ def test_unquoted_names_and_bad_numbers_are_read_and_judged() -> None:
 
 # ---- a profile's constraints beneath an extension slice on a primitive (its ``_name``) ------------------------
 
-def test_a_primitives_extensions_are_walked_by_the_profiles_children() -> None:
-    # string-extensions-and-constraints-example: HL7 walks the primitive's extensions against the profile's
-    # snapshot, so a maxLength on a sub-extension's value under an extension slice applies (was: the base type only)
-    import json
-    from pathlib import Path
-    from tempfile import TemporaryDirectory
+_PROFILE = "http://example.test/StructureDefinition/p"
+_TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 
-    from conformance.fhirval.layered import load_definitions
-    url, at = "http://example.test/StructureDefinition/p", "Patient.gender"
-    sd = {"resourceType": "StructureDefinition", "url": url, "name": "P", "status": "draft", "kind": "resource",
+
+def _gender_slice_profile(slice_min: int, *more: dict[str, object]) -> DefinitionSource:
+    """A Patient profile slicing gender's extensions by url, with a ``tr`` slice (translation) and more elements."""
+    at = "Patient.gender"
+    sd = {"resourceType": "StructureDefinition", "url": _PROFILE, "name": "P", "status": "draft", "kind": "resource",
           "abstract": False, "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
           "derivation": "constraint", "differential": {"element": [
               {"id": f"{at}.extension", "path": f"{at}.extension",
                "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
-              {"id": f"{at}.extension:tr", "path": f"{at}.extension", "sliceName": "tr",
-               "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/translation"]}]},
-              {"id": f"{at}.extension:tr.extension:content.value[x]", "path": f"{at}.extension.extension.value[x]",
-               "maxLength": 2}]}}
-    ext = {"url": "http://hl7.org/fhir/StructureDefinition/translation",
-           "extension": [{"url": "lang", "valueCode": "en"}, {"url": "content", "valueString": "ddd"}]}
+              {"id": f"{at}.extension:tr", "path": f"{at}.extension", "sliceName": "tr", "min": slice_min,
+               "type": [{"code": "Extension", "profile": [_TRANSLATION]}]}, *more]}}
     with TemporaryDirectory() as tmp:
         (Path(tmp) / "p.json").write_text(json.dumps(sd))
-        src = load_definitions([Path(tmp) / "p.json"])
-    doc = {"resourceType": "Patient", "gender": "male", "_gender": {"extension": [ext]}}
-    issues = [(i.defect, i.location) for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error]
+        return load_definitions([Path(tmp) / "p.json"])
+
+
+def _translation(content: str) -> dict[str, object]:
+    return {"url": _TRANSLATION, "extension": [{"url": "lang", "valueCode": "en"},
+                                               {"url": "content", "valueString": content}]}
+
+
+def test_a_primitives_extensions_are_walked_by_the_profiles_children() -> None:
+    # string-extensions-and-constraints-example: HL7 walks the primitive's extensions against the profile's
+    # snapshot, so a maxLength on a sub-extension's value under an extension slice applies (was: the base type only)
+    src = _gender_slice_profile(0, {"id": "Patient.gender.extension:tr.extension:content.value[x]",
+                                    "path": "Patient.gender.extension.extension.value[x]", "maxLength": 2})
+    doc = {"resourceType": "Patient", "gender": "male", "_gender": {"extension": [_translation("ddd")]}}
+    issues = [(i.defect, i.location) for i in validate_bytes(json.dumps(doc), src, [_PROFILE]) if i.is_error]
     assert issues == [("too-long", "Patient.gender.extension[0].extension[1].value.ofType(string)")]
-    ext["extension"][1]["valueString"] = "dd"
-    assert [i for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error] == []
+    doc["_gender"] = {"extension": [_translation("dd")]}
+    assert [i for i in validate_bytes(json.dumps(doc), src, [_PROFILE]) if i.is_error] == []
 
 
 def test_a_required_extension_slice_on_a_primitive_is_required_without_its_name_too() -> None:
     # HL7 walks the element against the profile's children whether or not it has a "_name": a required extension
     # slice is missing from a primitive that has no extensions at all (was: not looked for without "_gender")
-    import json
-    from pathlib import Path
-    from tempfile import TemporaryDirectory
-
-    from conformance.fhirval.layered import load_definitions
-    url, at = "http://example.test/StructureDefinition/p", "Patient.gender"
-    sd = {"resourceType": "StructureDefinition", "url": url, "name": "P", "status": "draft", "kind": "resource",
-          "abstract": False, "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-          "derivation": "constraint", "differential": {"element": [
-              {"id": f"{at}.extension", "path": f"{at}.extension",
-               "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
-              {"id": f"{at}.extension:tr", "path": f"{at}.extension", "sliceName": "tr", "min": 1,
-               "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/translation"]}]}]}}
-    with TemporaryDirectory() as tmp:
-        (Path(tmp) / "p.json").write_text(json.dumps(sd))
-        src = load_definitions([Path(tmp) / "p.json"])
-    ext = {"url": "http://hl7.org/fhir/StructureDefinition/translation",
-           "extension": [{"url": "lang", "valueCode": "en"}, {"url": "content", "valueString": "dd"}]}
+    src = _gender_slice_profile(1)
 
     def errors(doc: dict[str, object]) -> list[tuple[str, str]]:
-        return [(i.defect, i.location) for i in validate_bytes(json.dumps(doc), src, [url]) if i.is_error]
+        return [(i.defect, i.location) for i in validate_bytes(json.dumps(doc), src, [_PROFILE]) if i.is_error]
 
     assert errors({"resourceType": "Patient", "gender": "male"}) == [("slice-min", "Patient.gender")]
+    ext = _translation("dd")
     assert errors({"resourceType": "Patient", "gender": "male", "_gender": {"extension": [ext]}}) == []
     assert errors({"resourceType": "Patient"}) == []  # no gender, nothing of it required
