@@ -398,6 +398,9 @@ def main() -> None:
                              "hl7.terminology.r4 in the packages folder; none: without it)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
+    parser.add_argument("--tuning-only", action="store_true",
+                        help="print the tuning half's totals only (implied by --show tune): the held-out ones are "
+                             "read only once a change is finished")
     parser.add_argument("--tx-cache", type=Path, metavar="DIR",
                         help="HL7's recorded terminology-server answers (its runner's txCache/.../4.0.1 folder), "
                              "consulted where local terminology cannot decide; the selection is unchanged")
@@ -420,8 +423,21 @@ def main() -> None:
     needing = left_out(args.cases, cache)
     print(f"left out, needing more than base R4 and the case's own files ({sum(map(len, needing.values()))}): "
           + "; ".join(f"{reason} {len(names)}" for reason, names in sorted(needing.items())))
-    for label, half in (("tuning half (even hash)", [s for s in steps if not s.held_out]),
-                        ("held out (odd hash, never seen)", [s for s in steps if s.held_out]), ("all", steps)):
+    summaries(steps, tuning_only=args.tuning_only or args.show == "tune")
+    if args.show:
+        for s in steps:
+            if args.show != "all" and s.held_out != (args.show == "heldout"):
+                continue
+            show_step(s, args.verdicts)
+
+
+def summaries(steps: list[Step], tuning_only: bool = False) -> None:
+    """The totals by half, kind and selection. ``tuning_only`` leaves out every line that counts a held-out step,
+    so that looking at the tuning half while working does not show the held-out totals too."""
+    halves = [("tuning half (even hash)", [s for s in steps if not s.held_out])]
+    if not tuning_only:
+        halves += [("held out (odd hash, never seen)", [s for s in steps if s.held_out]), ("all", steps)]
+    for label, half in halves:
         report(label, half)
         for kind in ("base", "profile"):
             report(f"  {kind} steps", [s for s in half if s.name.endswith(f"[{kind}]")])
@@ -430,12 +446,7 @@ def main() -> None:
             report(f"  {short}, base selection", [s for s in half if not s.packages and not s.renamed_outcome])
             report(f"  {short}, package cases", [s for s in half if s.packages])
             report(f"  {short}, renamed-outcome cases", [s for s in half if s.renamed_outcome and not s.packages])
-    report("of which terminology-module cases needing no server", [s for s in steps if s.terminology])
-    if args.show:
-        for s in steps:
-            if args.show != "all" and s.held_out != (args.show == "heldout"):
-                continue
-            show_step(s, args.verdicts)
+    report("of which terminology-module cases needing no server", [s for s in halves[-1][1] if s.terminology])
 
 
 def with_tx_cache(steps: list[Step], folder: Path | None) -> None:

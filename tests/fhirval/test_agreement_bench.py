@@ -246,3 +246,16 @@ def test_validate_reference_is_offered_to_tuning_cases_only(corpus: Path) -> Non
     assert tuned.options.reference_folders[-1] == str(v) and not tuned.options.enforce_aggregation_outside_bundles
     assert next(s for s in steps if s.name == "bad [base]").options.validate_reference == "ignore"
     assert optioned["validateReference"] == ["refs"]
+
+
+def test_the_tuning_view_prints_no_held_out_total(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--tuning-only (and --show tune) keep the held-out totals out of sight while a change is being made."""
+    bench = _bench()
+    steps, _ = bench.select(corpus)
+    bench.run(steps)
+    assert {s.held_out for s in steps} == {False, True}  # both halves present, so the test can fail
+    bench.summaries(steps, tuning_only=True)
+    shown = capsys.readouterr().out
+    assert "tuning half" in shown and "held out" not in shown and "\nall:" not in shown
+    bench.summaries(steps)
+    assert "held out (odd hash, never seen)" in capsys.readouterr().out
