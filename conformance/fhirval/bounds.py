@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import value_of
 from conformance.fhirval.ucum import problem
 from conformance.fhirval.values import show
 
@@ -73,7 +74,7 @@ def decimal_places(value: Any) -> int | None:
 def _limit(ed: dict[str, Any], url: str) -> int | None:
     for ext in ed.get("extension") or ():
         if isinstance(ext, dict) and ext.get("url") == url:
-            value = next((v for k, v in ext.items() if k.startswith("value")), None)
+            value = value_of(ext)
             if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
                 return int(value)
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -27,7 +27,7 @@ _PATTERN_EXTENSIONS = frozenset({_TOOLS + "matchetype-optional", _TOOLS + "match
 
 def check(w: Walker, res: Json, loc: str) -> None:
     """The marker on a resource: refused while matchetypes are disallowed (the default)."""
-    if any(e.get("url") == MARKER for e in objects(res.get("extension"))):
+    if _marker(res) is not None:
         w.sink.error("matchetype", loc, "a matchetype (a test pattern) is not allowed here")
 
 
@@ -37,9 +37,13 @@ def pattern_extension(w: Walker, url: str, loc: str) -> None:
     being walked carries the marker with partial, complete or true."""
     if url not in _PATTERN_EXTENSIONS:
         return
-    res = w.frames[-1].resource if w.frames else w.root
-    marker = next((e for e in objects(res.get("extension")) if e.get("url") == MARKER), None)
-    value = next((v for k, v in marker.items() if k.startswith("value")), None) if marker is not None else None
+    marker = _marker(w.frames[-1].resource if w.frames else w.root)
+    value = value_of(marker) if marker is not None else None
     if value is True or value in ("partial", "complete", "true"):  # HL7 reads primitiveValue(): valueBoolean too
         return
     w.sink.error("matchetype", loc, f"the extension {url} is only allowed in a matchetype (a test pattern)")
+
+
+def _marker(res: Json) -> Json | None:
+    """The resource's own matchetype marker extension, if it has one."""
+    return next((e for e in objects(res.get("extension")) if e.get("url") == MARKER), None)

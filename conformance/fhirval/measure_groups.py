@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -81,7 +81,7 @@ def check_score(w: Walker, measure: Json, group: Json, report: Json, loc: str) -
     value = score.get("value")
     if value is None:
         alternate = next((e for e in objects(score.get("extension")) if e.get("url") == _ALTERNATE_SCORE), {})
-        value = next((v for k, v in alternate.items() if k.startswith("value")), None)
+        value = value_of(alternate)
     if value is None:
         w.sink.error("measure-report", where, f"a {scoring_code} measure's score has a value")
         return

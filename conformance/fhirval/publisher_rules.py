@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from conformance.fhirval.extensions import CANONICAL_RESOURCES
 from conformance.fhirval.hl7_workgroups import NAMES, NAMES2
 from conformance.fhirval.option_rules import WORKGROUP
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -43,7 +43,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
     if len(groups) > 1:
         w.sink.error("publication", loc, f"a resource has at most one work group ({WORKGROUP}); this has "
                                          f"{len(groups)}")
-    wg = next((v for k, v in groups[0].items() if k.startswith("value")), None) if groups else None
+    wg = value_of(groups[0]) if groups else None
     if not isinstance(wg, str):  # a contained one without its own is its container's (or none at all)
         return
     name = NAMES.get(wg)

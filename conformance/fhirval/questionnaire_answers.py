@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.terminology import Terminology
@@ -45,7 +45,7 @@ _OPTIONED = {"Integer", "Decimal", "Date", "DateTime", "Time", "String"}
 
 def _extensions(item: Json, url: str) -> list[Any]:
     """The values of an item's extensions with this URL."""
-    return [next((v for k, v in e.items() if k.startswith("value")), None)
+    return [value_of(e)
             for e in item.get("extension") or () if isinstance(e, dict) and e.get("url") == url]
 
 
@@ -111,7 +111,7 @@ def _decimal_options(sink: Sink, q_item: Json, value: Any, loc: str) -> None:
         return
     texts: list[str] = []
     for option in q_item.get("answerOption") or ():
-        v = next((v for k, v in option.items() if k.startswith("value")), None) if isinstance(option, dict) else None
+        v = value_of(option) if isinstance(option, dict) else None
         if isinstance(v, bool) or not isinstance(v, int | str) or _decimal(v) is None:
             return
         texts.append(str(v))

@@ -26,6 +26,11 @@ def objects(value: Any) -> list[Json]:
     """The objects of a JSON array, skipping other items; nothing for any other shape."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
+
+def value_of(holder: Json) -> Any:
+    """The ``value[x]`` of an extension, parameter or option object (its first ``value...`` property), else None."""
+    return next((v for k, v in holder.items() if k.startswith("value")), None)
+
 FHIR_BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import canonical_resource, items, objects
+from conformance.fhirval.source import canonical_resource, items, objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -147,7 +147,7 @@ def _target(w: Walker, sm: Json, target: Json, scope: _Scope, at: str) -> None:
         if transform == "create" and len(params) > 1:
             w.sink.error("structure-map", at, f"create takes 0 or 1 parameters, not {len(params)}")
         elif transform == "create" and params and named:
-            made = next((v for k, v in params[0].items() if k.startswith("value")), None)
+            made = value_of(params[0])
             if isinstance(made, str) and _unknown_type(w, sm, made):
                 w.sink.error("structure-map", at, f"create({made!r}) names no FHIR type nor a target structure's "
                                                   "alias")

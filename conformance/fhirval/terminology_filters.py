@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, value_of
 
 # code -> child codes (the ``concept`` nesting and ``subsumedBy``/``parent`` properties)
 Hierarchy = dict[str, list[str]]
@@ -51,7 +51,7 @@ def walk_contains(contains: object) -> Iterator[tuple[Json, list[Json]]]:
 
 
 def _value_text(p: Json) -> str | None:
-    value = next((v for k, v in p.items() if k.startswith("value")), None)
+    value = value_of(p)
     if value is None:
         return None
     if isinstance(value, bool):

@@ -24,13 +24,9 @@ from lxml import etree
 from conformance.fhirval.fhirpath import parse_div
 from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.source import Json, objects
+from conformance.fhirval.source import Json, objects, value_of
 
 TEXT_LINK = "http://hl7.org/fhir/StructureDefinition/textLink"
-
-
-def _value(ext: Json) -> Any:
-    return next((v for k, v in ext.items() if k.startswith("value")), None)
 
 
 def count_ids(node: Any, wanted: str) -> int:
@@ -66,14 +62,14 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
     for link in links:
         parts = objects(link.get("extension"))
         for part in parts:
-            html_id = _value(part) if part.get("url") == "htmlid" else None
+            html_id = value_of(part) if part.get("url") == "htmlid" else None
             if isinstance(html_id, str) and ids is not None and html_id not in ids:
                 sink.error("narrative", loc, f"the html id {html_id!r} of a textLink is not found in the xhtml")
-        selector = next((_value(p) for p in parts if p.get("url") == "selector"), None)
+        selector = next((value_of(p) for p in parts if p.get("url") == "selector"), None)
         problem = syntax_error(selector) if isinstance(selector, str) else None
         if problem is not None:
             sink.error("narrative", loc, f"the textLink selector {selector!r} is not valid FHIRPath ({problem})")
-        data = next((_value(p) for p in parts if p.get("url") == "data"), None)
+        data = next((value_of(p) for p in parts if p.get("url") == "data"), None)
         if data is None:
             sink.error("narrative", loc, "a textLink extension has no data element")
         elif isinstance(data, str) and data.startswith("#"):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import objects, value_of
 from conformance.fhirval.terminology_checkers import GENERIC, OWN_CHECKERS, PROPERTY_NAMES
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def _expansion(w: Walker, expansion: Json, where: str) -> None:
             walk(c.get("contains"))
     walk(expansion.get("contains"))
     used = {v for p in objects(expansion.get("parameter")) if p.get("name") == "used-codesystem"
-            for v in [next((v for k, v in p.items() if k.startswith("value")), None)] if isinstance(v, str)}
+            for v in [value_of(p)] if isinstance(v, str)}
     for system in unversioned:
         versions = sorted(u for u in used if isinstance(u, str) and u.startswith(system + "|"))
         if len(versions) > 1:
