@@ -34,6 +34,10 @@ class LenientJsonError(ValueError):
     """Not even HL7's lenient reader can read it (the message says what and where)."""
 
 
+class LenientJsonTooDeep(LenientJsonError):
+    """Nested deeper than safejson.MAX_DEPTH: refused as the strict reader refuses it, whatever else is wrong."""
+
+
 @dataclass(frozen=True)
 class Liberty:
     """One liberty the document takes: ``path`` below the root ("" is the root, else ``.name[0]...``), HL7's
@@ -60,9 +64,9 @@ class _Reader:
         self.duplicates: list[tuple[dict[str, Any], str]] = []
         self.tok = self.lex()
 
-    def fail(self, what: str, at: int) -> LenientJsonError:
+    def fail(self, what: str, at: int, kind: type[LenientJsonError] = LenientJsonError) -> LenientJsonError:
         line = self.text.count("\n", 0, at) + 1
-        return LenientJsonError(f"{what} at line {line} column {at - (self.text.rfind(chr(10), 0, at) + 1) + 1}")
+        return kind(f"{what} at line {line} column {at - (self.text.rfind(chr(10), 0, at) + 1) + 1}")
 
     def lex(self) -> _Token:
         """The next token; the ``//`` comments skipped on the way are counted for the next element to take."""
@@ -120,7 +124,7 @@ class _Reader:
 
     def value(self, path: str, depth: int) -> Any:
         if depth > safejson.MAX_DEPTH:
-            raise self.fail("nesting too deep", self.tok.at)
+            raise self.fail("nesting too deep", self.tok.at, LenientJsonTooDeep)
         tok = self.tok
         if tok.kind in "{[":
             self.take_comments(path)  # JsonLexer has read up to the bracket, no further

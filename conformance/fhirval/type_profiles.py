@@ -206,7 +206,7 @@ def resource_choice(w: Walker, item: Any, profiles: tuple[str, ...], loc: str) -
     fitting = next((p for p in known if w.conforms(item, rtype, p, loc)), None)
     if fitting is not None:
         return (fitting, *unknown)
-    pending = [p for p in unknown if w.model.unloaded(p) is not None]
+    pending = [p for p in unknown if w.model.missing_dependency(p) is not None]  # as walk_profile will say of it
     if pending:  # the harness lacks a profile that might fit: not judged (a lack is never the system's failure)
         w.sink.info("type-profile", loc, f"the {rtype} resource matched none of the loaded profiles "
                                          f"({', '.join(known)}); {', '.join(pending)} could not be tried: its "

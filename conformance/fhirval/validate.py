@@ -19,7 +19,7 @@ from conformance.fhirval import asked
 from conformance.fhirval.context import model_for
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Issue, Sink
-from conformance.fhirval.json_lenient import LenientJsonError, Liberty, read_lenient
+from conformance.fhirval.json_lenient import LenientJsonError, LenientJsonTooDeep, Liberty, read_lenient
 from conformance.fhirval.options import Options, options_from
 from conformance.fhirval.source import DefinitionSource
 from conformance.outcome import operation_outcome
@@ -78,10 +78,10 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
         return None, refused
     try:
         doc, taken, repeated = read_lenient(text)
-    except LenientJsonError as exc:
-        if "too deep" in str(exc):  # the strict parser stopped at the first liberty, before the depth
-            return None, Issue("fatal", "too-deep", "", f"the JSON is nested too deeply to read (the limit is "
-                                                        f"{safejson.MAX_DEPTH} levels)")
+    except LenientJsonTooDeep:  # the strict parser stopped at the first liberty, before the depth
+        return None, Issue("fatal", "too-deep", "", f"the JSON is nested too deeply to read (the limit is "
+                                                    f"{safejson.MAX_DEPTH} levels)")
+    except LenientJsonError:
         return None, refused
     liberties.extend(t for t in taken if not (comments and t.key == "JSON_COMMENTS_NOT_ALLOWED"))
     if duplicates is not None:
