@@ -9,13 +9,13 @@ from __future__ import annotations
 from conformance.fhirval.terminology import Terminology
 
 CORE_PREFIXES = ("http://hl7.org/fhir/", "https://hl7.org/fhir/", "http://www.hl7.org/fhir/",
-                  "https://www.hl7.org/fhir/")
+                 "https://www.hl7.org/fhir/")
 EXTERNAL = ("http://snomed.info/sct", "http://loinc.org", "http://unitsofmeasure.org",
-             "http://www.nlm.nih.gov/research/umls/rxnorm")
+            "http://www.nlm.nih.gov/research/umls/rxnorm")
 # namespaces whose code systems HL7's terminology server holds (the core's, THO's, the ISO and IETF standards')
 SERVER_KNOWN = (*CORE_PREFIXES, "http://terminology.hl7.org/", "urn:ietf:", "urn:iso:", *EXTERNAL)
 NO_HTTPS = frozenset({"https://loinc.org", "https://unitsofmeasure.org", "https://snomed.info/sct",
-                       "https://www.nlm.nih.gov/research/umls/rxnorm"})
+                      "https://www.nlm.nih.gov/research/umls/rxnorm"})
 
 
 def system_problem(term: Terminology, system: str) -> str | None:
