@@ -225,6 +225,11 @@ class Runner:
             status, message = Status.SKIP, "writes to the target; runs only on targets marked sandbox = true"
         if status is Status.PASS:
             async with semaphore:
+                if self._probing is not None and not self._probing.done():
+                    # The target is suspected dead: start nothing until the re-probe decides. A dead
+                    # target refuses in a millisecond, so without this wait every check left would end
+                    # before the re-probe did, and the run would count as complete and be scored.
+                    await asyncio.wait({self._probing})
                 if self.stopped is not None:
                     status, message = Status.ERROR, self.stopped.message
                 else:

@@ -99,6 +99,28 @@ def test_target_that_stops_answering_aborts_the_run_after_a_failed_reprobe() -> 
     assert contexts[0].closed and contexts[0].closed_cut_short is True
 
 
+def test_no_check_starts_while_the_reprobe_is_deciding() -> None:
+    """A dead target refuses in a millisecond, a re-probe takes longer (a busy machine, a connect
+    timeout): checks that start meanwhile would all end before it decides, the run would count as
+    complete and its broken exchanges would be scored. So checks wait for the re-probe's answer."""
+    probes: list[int] = []
+
+    async def reprobe() -> str | None:
+        probes.append(1)
+        await asyncio.sleep(0.2)  # longer than the refused checks take; no time is asserted
+        return "the mllp endpoint 127.0.0.1:9 is unreachable (Connection refused)"
+
+    reg, _ = registry(quick=1, refused=SUSPECT_AFTER * 4, slow=0)
+    result, runner = run(reg, concurrency=1, reprobe=reprobe)
+    assert runner.stopped is not None and runner.stopped.kind == "unreachable"
+    assert result.run.aborted.startswith("the target stopped answering at ")
+    checks = by_id(result)
+    refused = [checks[f"s.refused.c{n}"] for n in range(SUSPECT_AFTER * 4)]
+    assert [r.message.startswith("not run: ") for r in refused] == [False] * SUSPECT_AFTER + [True] * (
+        SUSPECT_AFTER * 3)
+    assert len(probes) == 1
+
+
 def test_a_target_that_answers_the_reprobe_is_not_given_up() -> None:
     async def reprobe() -> str | None:
         return None

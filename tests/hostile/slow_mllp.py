@@ -1,9 +1,10 @@
-"""The sandbox's HL7 v2 receiver in its own process, slowed after a number of messages, to be killed mid-run.
+"""The sandbox's HL7 v2 receiver in its own process, holding a message unanswered, to be killed mid-run.
 
-``python -m tests.hostile.slow_mllp MARKER AFTER DELAY``: listens on a free loopback port (printed as
-``host:port`` on the first line), writes MARKER once AFTER messages have arrived, and from then on
-answers each message DELAY seconds late, so that the test knows the run is still going when it kills
-this process by pid.
+``python -m tests.hostile.slow_mllp MARKER AFTER``: listens on a free loopback port (printed as
+``host:port`` on the first line); the AFTER-th message and every one after it is never answered, and
+MARKER is written once the first is held. So the run is still inside a check when the test kills
+this process by pid, however busy the machine (a reply delayed by a fixed time let a loaded run
+finish its last checks before the kill landed).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from conformance.sandbox.hl7v2.receiver import SandboxReceiver
 from conformance.transports.mllp import MllpListener, Reply
 
 
-async def serve(marker: Path, after: int, delay: float) -> None:
+async def serve(marker: Path, after: int) -> None:
     receiver = SandboxReceiver(Faults())
     seen = 0
 
@@ -27,7 +28,7 @@ async def serve(marker: Path, after: int, delay: float) -> None:
         if seen >= after:
             if not marker.exists():
                 marker.write_text(str(seen))
-            await asyncio.sleep(delay)
+            await asyncio.Event().wait()  # held until the test kills this process
         return await receiver.handle(message)
 
     listener = await MllpListener(handle).start()
@@ -36,4 +37,4 @@ async def serve(marker: Path, after: int, delay: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])))
+    asyncio.run(serve(Path(sys.argv[1]), int(sys.argv[2])))

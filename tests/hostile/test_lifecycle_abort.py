@@ -165,7 +165,7 @@ def test_mllp_receiver_killed_mid_run_ends_aborted(tmp_path: Path) -> None:
     from conformance.sandbox.hl7v2 import sandbox_hl7v2_settings
 
     marker = tmp_path / "mllp-marker"
-    peer = subprocess.Popen([sys.executable, "-m", "tests.hostile.slow_mllp", str(marker), "3", "0.3"],
+    peer = subprocess.Popen([sys.executable, "-m", "tests.hostile.slow_mllp", str(marker), "3"],
                             stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
     try:
         assert peer.stdout is not None
