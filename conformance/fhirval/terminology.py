@@ -419,8 +419,10 @@ class Terminology:
         table = self._table(system)
         flts = [f for f in as_list(include.get("filter")) if isinstance(f, dict)]
         if table is None or table[1] != "complete":
-            if not flts and system in GRAMMARS:
+            if system in GRAMMARS:
                 out.grammar_systems.add(system)
+                if flts:  # a subset of the system: what its grammar refuses is in no subset, the rest unknown here
+                    out.uncertain.add(system)
             else:
                 out.open_systems.add(system)
             return out
