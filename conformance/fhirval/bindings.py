@@ -7,7 +7,7 @@ in terminology.py; UCUM and the BCP tags are judged by their grammars (terminolo
 
 from __future__ import annotations
 
-from conformance.fhirval import tx_issues
+from conformance.fhirval import terminology_versions, tx_issues
 from conformance.fhirval.coding_systems import SERVER_KNOWN, system_problem
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
@@ -377,6 +377,9 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
     if isinstance(version, str) and not term.holds_version(system, version):
         # ValueSetValidator.validateCode resolves the system at the Coding's version: another version than the one
         # held is UNKNOWN_CODESYSTEM_VERSION (not-found: a warning unless a required binding), its codes unjudged
+        if (held := terminology_versions.unknown_version(term, system, version)) is not None:
+            terminology_versions.report(term, system, version, held, loc, sink, display_binding)
+            return
         sink.info("code-system-unknown", loc, f"{system} version {version} is not held locally: the code was not "
                                               f"checked")
         return

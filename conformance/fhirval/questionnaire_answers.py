@@ -78,6 +78,8 @@ def check_answer(sink: Sink, q_item: Json, answer: Json, where: str, term: Termi
         _bounds(sink, q_item, kind, value, loc)
     if kind == "String" and q_type == "string" and isinstance(value, str):
         _text(sink, q_item, value, loc)
+        if term is not None:
+            _string_value_set(sink, term, q_item, value, loc)
     # a choice or open-choice question's options: questionnaire_options.py (HL7's CODING branch); here the
     # options a question of the value's own type lists (the type validators' "2024-05-07" rules)
     # (HL7 checks them only in the switch cases of those question types: not for a text question, say)
@@ -199,6 +201,18 @@ def _text(sink: Sink, q_item: Json, value: str, loc: str) -> None:
     pattern = compiled_regex(regex) if isinstance(regex, str) else None
     if pattern is not None and pattern.fullmatch(value) is None:
         sink.error("questionnaire", loc, f"the answer {value!r} does not match the required regex {regex!r}")
+
+
+def _string_value_set(sink: Sink, term: Terminology, q_item: Json, value: str, loc: str) -> None:
+    """A string question's ``answerValueSet``: QuestionnaireValidator.validateQuestionnaireResponseItemString
+    validates the answer as a bare code against it (``context.validateCode(settings, v.primitiveValue(), vs)``) and
+    not ok is QUESTIONNAIRE_QR_ITEM_VS_FAIL, an error. Judged only where the value set is held and tells here (a
+    code no include can have); one not held is HL7's warning (QUESTIONNAIRE_QR_ITEM_VS_BAD), left alone."""
+    url = q_item.get("answerValueSet")
+    expansion = term.expand(url) if isinstance(url, str) and not url.startswith("#") else None
+    if expansion is not None and expansion.contains(None, value) is False:
+        sink.error("questionnaire", loc, f"The value {value!r} is not in the list of allowed values (value set "
+                                         f"{url!r})")
 
 
 def _quantity(sink: Sink, value: Json, bound: Json, is_min: bool, loc: str) -> None:

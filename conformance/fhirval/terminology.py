@@ -301,6 +301,15 @@ class Terminology:
         held = cs.get("version")
         return isinstance(held, str) and (held == version or held.startswith(version + "."))
 
+    def versions_held(self, system: str) -> list[str]:
+        """Every version of the CodeSystem held here: the definitions' own copy and the terminology package's, as
+        HL7's context lists them (context.fetchResourceVersions, ValueSetValidator.resolveCodeSystemVersions)."""
+        if self.code_system(system) is None:
+            return []
+        extra = self._extra()
+        copies = (self.source.code_system(system), extra.code_system(system) if extra is not None else None)
+        return sorted({v for cs in copies if cs is not None and isinstance(v := cs.get("version"), str)})
+
     def code_in_system(self, system: str, code: str) -> bool | None:
         """True / False, or None when the system's codes cannot be known here (a fragment, a stub, unknown).
         A system not marked ``caseSensitive: true`` has the code in any case, as HL7's validator finds it
@@ -410,8 +419,10 @@ class Terminology:
         table = self._table(system)
         flts = [f for f in as_list(include.get("filter")) if isinstance(f, dict)]
         if table is None or table[1] != "complete":
-            if not flts and system in GRAMMARS:
+            if system in GRAMMARS:
                 out.grammar_systems.add(system)
+                if flts:  # a subset of the system: what its grammar refuses is in no subset, the rest unknown here
+                    out.uncertain.add(system)
             else:
                 out.open_systems.add(system)
             return out

@@ -10,10 +10,17 @@ SNOMED CT and LOINC are listed too, for their identifiers' form only: a code tha
 (LOINC code) can be no concept of any edition (release), which HL7's validator learns from its terminology server
 ("Unknown code"); a well-formed one is never judged here (None), so a whole-system include stays as open as
 before.
+
+ISO 3166 (countries, subdivisions), ISO 4217 (currencies) and UN M49 (regions) are listed for what their lists and
+code forms tell: a code on the current list is one (True), a code of the form the list lacks is not judged (None),
+and what has no code's form ('Australia' as a country code) is none (False). HL7's validator asks its server about
+all four (ValueSetValidator.SERVER_SIDE_LIST); their displays are not judged here (the server's display texts are
+not pycountry's: R4's own examples write ISO's 'United States of America (the)').
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -99,12 +106,61 @@ def loinc_code(code: str) -> bool | None:
     return None
 
 
+ISO3166 = "urn:iso:std:iso:3166"
+ISO3166_2 = "urn:iso:std:iso:3166:-2"
+ISO4217 = "urn:iso:std:iso:4217"
+M49 = "http://unstats.un.org/unsd/methods/m49/m49.htm"
+_COUNTRY_FORM = re.compile(r"[A-Za-z]{2,3}|[0-9]{3}")  # alpha-2, alpha-3, numeric (ISO 3166-1)
+_SUBDIVISION_FORM = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")  # ISO 3166-2: a country code, '-', up to 3
+_CURRENCY_FORM = re.compile(r"[A-Za-z]{3}|[0-9]{3}")  # ISO 4217: alphabetic and numeric codes
+_M49_FORM = re.compile(r"[0-9]{3}")  # UN M49: three digits
+
+
+@functools.cache
+def _iso_codes() -> dict[str, frozenset[str]]:
+    """The ISO code lists pycountry packages (the Debian iso-codes project's, already a dependency for GS1): current
+    countries' alpha-2, alpha-3 and numeric codes, subdivisions, currencies' alphabetic and numeric codes."""
+    import pycountry
+
+    countries = pycountry.countries
+    return {
+        ISO3166: frozenset(str(getattr(c, a)) for c in countries for a in ("alpha_2", "alpha_3", "numeric")
+                           if hasattr(c, a)),
+        ISO3166_2: frozenset(str(s.code) for s in pycountry.subdivisions),
+        ISO4217: frozenset(str(getattr(c, a)) for c in pycountry.currencies for a in ("alpha_3", "numeric")
+                           if hasattr(c, a)),
+    }
+
+
+def _listed_or_formed(system: str, form: re.Pattern[str]) -> Callable[[str], bool | None]:
+    """True for a code the current ISO list has; None for one of the code's form it lacks (a withdrawn, reserved or
+    newer code HL7's terminology server may hold); False for what has not even the form of a code of the system
+    (a name such as 'Australia'): no code of any release of the list, so HL7's server finds it in none."""
+    def judge_code(code: str) -> bool | None:
+        if code in _iso_codes()[system]:
+            return True
+        return None if form.fullmatch(code) else False
+    return judge_code
+
+
+def m49_code(code: str) -> bool | None:
+    """UN M49 codes are three digits: anything else is no code (HL7's server: "Code 'AU' not found"); which
+    three-digit codes M49 assigns is not held here (None)."""
+    return None if _M49_FORM.fullmatch(code) else False
+
+
 GRAMMARS: dict[str, Callable[[str], bool | None]] = {
     ucum.UCUM: ucum.is_unit,
     BCP47: language_tag,
     BCP13: media_type,
     SNOMED_CT: sctid,
     LOINC: loinc_code,
+    # HL7's ValueSetValidator sends these to its terminology server (SERVER_SIDE_LIST), whose answer on a code's
+    # membership follows from the ISO / UN lists: judged here by the list and the code's form, never a display
+    ISO3166: _listed_or_formed(ISO3166, _COUNTRY_FORM),
+    ISO3166_2: _listed_or_formed(ISO3166_2, _SUBDIVISION_FORM),
+    ISO4217: _listed_or_formed(ISO4217, _CURRENCY_FORM),
+    M49: m49_code,
 }
 
 # Judged here by their identifiers' form only; HL7's validator asks its terminology server, which holds some of

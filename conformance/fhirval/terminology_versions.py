@@ -1,0 +1,66 @@
+"""A Coding naming a version of a code system held here at other versions only: HL7's UNKNOWN_CODESYSTEM_VERSION.
+
+HL7's ValueSetValidator resolves a coding's system at the version the coding names
+(``resolveCodeSystem(c.getSystem(), version, ...)``). When no CodeSystem of that version is in its context, it says
+so: ``getUnknownCodeSystemMessage`` (validateCode for a CodeableConcept, the ``isNoTerminologyServer`` branch) and
+``checkSystem`` / the value set's include check (line "Set<String> versions = resolveCodeSystemVersions(system)") both
+raise UNKNOWN_CODESYSTEM_VERSION, "A definition for CodeSystem '{0}' version '{1}' could not be found, so the code
+cannot be validated. Valid versions: {2}", an ``error`` issue of tx-issue-type ``not-found`` at the coding's
+``system``, listing the versions its context holds (presentVersionList). InstanceValidator then sets its severity
+(``getTxIssueWithCalculatedSeverity``): an error under a required binding when the text names an HL7 code system
+(``http://hl7.org/fhir`` or ``http://terminology.hl7.org``), a warning otherwise (no binding, another strength, another
+system). The answer follows from what the context holds, so it is reached here without a server, as HL7's
+validator reaches it without one.
+
+Not for SNOMED CT and LOINC (terminology_grammars.SERVER_SIDE): their editions and releases are held by the server,
+not the validator's context, so only the server knows which it has (s-fvqareg's Trauma case); nor for a system not
+held at all (UNKNOWN_CODESYSTEM, the server's business), nor when the version named is one held here.
+"""
+
+from __future__ import annotations
+
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import Json
+from conformance.fhirval.terminology import Terminology
+from conformance.fhirval.terminology_grammars import SERVER_SIDE
+
+HL7_SYSTEMS = ("http://hl7.org/fhir", "http://terminology.hl7.org")  # getTxIssueWithCalculatedSeverity's isHL7
+
+
+def matches(held: str, version: str) -> bool:
+    """A held version the coding's names, whole or as a prefix (``1.0`` for ``1.0.2``), as Terminology.holds_version
+    compares them (HL7's VersionUtilities)."""
+    return held == version or held.startswith(version + ".")
+
+
+def unknown_version(term: Terminology, system: str, version: str) -> list[str] | None:
+    """The versions held when ``system`` is held here but not at ``version`` (so HL7's context has no CodeSystem for
+    it); None when the rule does not apply (not held, held at that version, or a SNOMED CT / LOINC release)."""
+    if system in SERVER_SIDE:
+        return None
+    held = term.versions_held(system)
+    if not held or any(matches(h, version) for h in held):
+        return None
+    return held
+
+
+def version_list(versions: list[str]) -> str:
+    """ValueSetProcessBase.presentVersionList: sorted, ", " between, " or " before the last."""
+    found = sorted(versions)
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " or " + found[-1]
+
+
+def report(term: Terminology, system: str, version: str, held: list[str], loc: str, sink: Sink,
+           binding: Json | None) -> None:
+    """UNKNOWN_CODESYSTEM_VERSION at the coding's system, at the severity getTxIssueWithCalculatedSeverity gives a
+    ``not-found`` issue: an error only under a required binding whose value set HL7 resolves (the coding is then
+    validated against it: validateBindingCodeableConcept / validateBindingCodedElement), for an HL7 code system."""
+    vs_url = binding.get("valueSet") if binding is not None else None
+    required = binding is not None and binding.get("strength") == "required" and isinstance(vs_url, str) \
+        and term.value_set(vs_url.split("|")[0]) is not None
+    text = (f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be "
+            f"validated. Valid versions: {version_list(held)}")
+    if required and any(h in text for h in HL7_SYSTEMS):
+        sink.error("code-system-unknown", f"{loc}.system", text)
+    else:
+        sink.warning("code-system-unknown", f"{loc}.system", text)
