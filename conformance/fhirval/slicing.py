@@ -250,11 +250,10 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
         return any((equals_fixed if exact else matches_pattern)(given[1], v) for v, _ in values)
     binding = target.ed.get("binding")
     if isinstance(binding, dict) and binding.get("strength") == "required" and binding.get("valueSet"):
-        if not values:  # "memberOf" of nothing
+        if len(values) != 1:  # FHIRPathEngine.funcMemberOf: empty (false) unless its focus is one item
             return False
         code = target.types[0].code if target.types else "code"
-        answers = [_in_binding(w, binding, code, v) for v, _ in values]
-        return False if False in answers else None if None in answers else True
+        return _in_binding(w, binding, code, values[0][0])
     return _UNTESTED
 
 

@@ -181,3 +181,21 @@ def test_a_profile_discriminator_over_two_values_matches_no_slice(tmp_path: Path
            "extension": [{"url": url, "valueBoolean": True}, {"url": url, "valueBoolean": False}]}
     assert errors(tmp_path, _observation(component=[two]), [sliced, ext]) == [
         ("slice-unmatched", "Observation.component[0]")]
+
+
+def test_a_required_binding_discriminator_over_two_values_matches_no_slice(tmp_path: Path) -> None:
+    """sliceMatches builds ``path memberOf 'vs'`` from a required binding; FHIRPathEngine.funcMemberOf returns empty
+    (false) unless its focus is one item, so a category with two codings, both in the value set, is in no slice by
+    ``coding.code`` (its minimum then short), where every coding being in the value set had matched."""
+    sliced = _sliced("binding-over-codings", "Observation", "Observation.category",
+                     {"type": "value", "path": "coding.code"}, [
+        {"id": "Observation.category:status", "path": "Observation.category", "sliceName": "status", "min": 1,
+         "max": "1"},
+        {"id": "Observation.category:status.coding.code", "path": "Observation.category.coding.code",
+         "binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/observation-status"}}])
+    system = "http://hl7.org/fhir/observation-status"
+    one = _observation(category=[{"coding": [{"system": system, "code": "final"}]}])
+    assert errors(tmp_path, one, [sliced]) == []
+    two = _observation(category=[{"coding": [{"system": system, "code": "final"}, {"system": system,
+                                                                                 "code": "amended"}]}])
+    assert errors(tmp_path, two, [sliced]) == [("slice-min", "Observation")]
