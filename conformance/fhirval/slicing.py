@@ -157,20 +157,22 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
     prohibited, a fixed or pattern value buildFixedExpression / buildPattternExpression cannot express)."""
     certain = True
     tested = False
-    for d in discriminators:
+    targets: list[tuple[str | None, list[str], Node]] = []
+    for d in discriminators:  # HL7 builds the whole expression before testing any value: what it throws on first
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
         target = _definition_at(w, slice_node, steps)
-        located = _values(w, item, steps, tcode, loc)
-        values = [(v, vt) for v, vt, _ in located]
         if target is None:
             continue
+        why = _cannot_build(slice_node, target, kind, path)
+        if why is not None:
+            return why
+        targets.append((kind, steps, target))
+    for kind, steps, target in targets:
+        located = _values(w, item, steps, tcode, loc)
+        values = [(v, vt) for v, vt, _ in located]
         tested, before = True, tested
         if kind == "exists":
-            if target.ed.get("max") != "0" and target.min < 1:
-                # sliceMatches: DISCRIMINATOR__IS_BASED_ON_ELEMENT_EXISTENCE_BUT_SLICE__NEITHER_SETS_MIN1_OR_MAX0
-                return Unevaluable(f"the discriminator exists:{path} is based on element existence, but the slice "
-                                   f"{slice_node.slice_name} neither sets min>=1 or max=0")
             if (target.min >= 1) != bool(values):
                 return False
             continue
@@ -183,8 +185,6 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             if matched == _UNTESTED:
                 tested = before
                 continue
-            if isinstance(matched, Unevaluable):
-                return matched
             if matched is False:
                 return False
             certain = certain and matched is True
@@ -216,6 +216,34 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
     return True if certain else None
 
 
+def _cannot_build(slice_node: Node, target: Node, kind: str | None, path: str) -> Unevaluable | None:
+    """What sliceMatches throws on while it builds the slice's expression, whatever the value (matchSlice reports it
+    as SLICING_CANNOT_BE_EVALUATED): an ``exists`` discriminator on an element neither required nor prohibited, a
+    fixed or pattern value buildFixedExpression / buildPattternExpression cannot express."""
+    if target.ed.get("max") == "0":  # ``discriminator.empty()``, before anything else
+        return None
+    if kind == "exists":
+        if target.min >= 1:
+            return None
+        # DISCRIMINATOR__IS_BASED_ON_ELEMENT_EXISTENCE_BUT_SLICE__NEITHER_SETS_MIN1_OR_MAX0
+        return Unevaluable(f"the discriminator exists:{path} is based on element existence, but the slice "
+                           f"{slice_node.slice_name} neither sets min>=1 or max=0")
+    if kind not in ("value", "pattern") or _extension_slice(target):
+        return None
+    for prefix, given in (("fixed", target.fixed()), ("pattern", target.pattern())):
+        if given is not None:
+            why = problem(target.ed, prefix, given[0], given[1])
+            return None if why is None else Unevaluable(
+                f"the {prefix} value of {target.path} cannot be used as a discriminator: {why}")
+    return None
+
+
+def _extension_slice(target: Node) -> bool:
+    """An extension slice whose url is its profile's (the value discriminator ``url`` read through the type)."""
+    return bool(target.types and target.types[0].code == "Extension" and target.types[0].profiles
+                and not target.children)
+
+
 def _is_type(value: Any, vtype: str, allowed: set[str]) -> bool:
     """sliceMatches tests a type discriminator as FHIRPath ``is``, which takes subtypes: an element typed
     ``Resource`` (a Bundle entry's resource) holds a resource of any type, ``DomainResource`` any but Bundle, Binary
@@ -230,8 +258,8 @@ def _is_type(value: Any, vtype: str, allowed: set[str]) -> bool:
 _UNTESTED: Final = "untested"  # a value or pattern discriminator whose element gives nothing to test by
 
 
-def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | Unevaluable | None:
-    if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
+def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | None:
+    if _extension_slice(target):
         url = _extension_url(w, target.types[0].profiles[0])
         return any(v == url for v, _ in values)
     if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (HL7's validator
@@ -240,10 +268,6 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
     for given, exact in ((fixed, True), (pattern, False)):
         if given is None:
             continue
-        why = problem(target.ed, "fixed" if exact else "pattern", given[0], given[1])
-        if why is not None:  # buildFixedExpression / buildPattternExpression throw: the slice cannot be evaluated
-            return Unevaluable(f"the {'fixed' if exact else 'pattern'} value of {target.path} cannot be used as a "
-                               f"discriminator: {why}")
         partial = _PARTIAL.get(given[0])
         if partial is not None and isinstance(given[1], dict):
             return any(partial(given[1], v) for v, _ in values)

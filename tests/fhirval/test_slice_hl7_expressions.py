@@ -199,3 +199,17 @@ def test_a_required_binding_discriminator_over_two_values_matches_no_slice(tmp_p
     two = _observation(category=[{"coding": [{"system": system, "code": "final"}, {"system": system,
                                                                                  "code": "amended"}]}])
     assert errors(tmp_path, two, [sliced]) == [("slice-min", "Observation")]
+
+
+def test_what_hl7_throws_on_is_found_whatever_the_other_discriminators_say(tmp_path: Path) -> None:
+    """sliceMatches builds the whole expression (every discriminator) before it tests a value, so the exists
+    discriminator it throws on makes the slice unevaluable even for an identifier the value discriminator before it
+    already rejects (it had been out of the slice, silently)."""
+    sliced = profile("value-then-exists", "Patient", [
+        {"id": "Patient.identifier", "path": "Patient.identifier",
+         "slicing": {"discriminator": [{"type": "value", "path": "system"}, {"type": "exists", "path": "period"}],
+                     "rules": "open"}},
+        {"id": "Patient.identifier:a", "path": "Patient.identifier", "sliceName": "a", "min": 0, "max": "*"},
+        {"id": "Patient.identifier:a.system", "path": "Patient.identifier.system", "fixedUri": "urn:a"}])
+    res = {"resourceType": "Patient", "identifier": [{"system": "urn:b"}]}
+    assert errors(tmp_path, res, [sliced]) == [(_SLICING, "Patient.identifier[0]")]
