@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.slice_expressions import problem
 from conformance.fhirval.source import Json
 from conformance.fhirval.values import children_named, equals_fixed, matches_pattern
 
@@ -132,24 +134,43 @@ _PRIMITIVE_CAPS = {"String", "Boolean", "Integer", "Decimal", "Uri", "Url", "Can
                    "Date", "DateTime", "Time", "Code", "Oid", "Id", "Markdown", "UnsignedInt", "PositiveInt", "Uuid"}
 
 
+@dataclass(frozen=True)
+class Unevaluable:
+    """HL7's sliceMatches throws for this slice (matchSlice: SLICING_CANNOT_BE_EVALUATED), and why."""
+
+    reason: str
+
+
+_NOTHING: Final = Unevaluable("the slice gives its discriminators nothing to test by (no fixed value, pattern, "
+                              "required binding or element at their paths)")
+
+
 def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators: list[dict[str, Any]],
-             loc: str = "$") -> bool | str | None:
+             loc: str = "$") -> bool | Unevaluable | None:
     """Whether the item is in the slice; None when a discriminator cannot tell (an unknown value set).
 
     As HL7's sliceMatches, a discriminator the slice gives nothing to test by (no element at its path, or a value
     or pattern discriminator whose element fixes nothing, patterns nothing, is not prohibited and has no required
-    binding) is left out, and the others decide; a slice with nothing to test by at all is _UNEVALUABLE (HL7's
-    throws "Could not match discriminator", which matchSlice reports as SLICING_CANNOT_BE_EVALUATED)."""
+    binding) is left out, and the others decide; a slice with nothing to test by at all is Unevaluable (HL7's
+    throws "Could not match discriminator", which matchSlice reports as SLICING_CANNOT_BE_EVALUATED), and so is a
+    slice whose discriminator HL7 throws on (an ``exists`` discriminator on an element neither required nor
+    prohibited, a fixed or pattern value buildFixedExpression / buildPattternExpression cannot express)."""
     certain = True
     tested = False
-    for d in discriminators:
+    targets: list[tuple[str | None, list[str], Node]] = []
+    for d in discriminators:  # HL7 builds the whole expression before testing any value: what it throws on first
         kind, path = d.get("type"), str(d.get("path", "$this"))
         steps = _steps(path)
         target = _definition_at(w, slice_node, steps)
-        located = _values(w, item, steps, tcode, loc)
-        values = [(v, vt) for v, vt, _ in located]
         if target is None:
             continue
+        why = _cannot_build(slice_node, target, kind, path)
+        if why is not None:
+            return why
+        targets.append((kind, steps, target))
+    for kind, steps, target in targets:
+        located = _values(w, item, steps, tcode, loc)
+        values = [(v, vt) for v, vt, _ in located]
         tested, before = True, tested
         if kind == "exists":
             if (target.min >= 1) != bool(values):
@@ -171,7 +192,7 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             allowed = {t.code for t in target.types}
             if steps and steps[-1] == "resolve()":  # the type of the resource referenced: the target profiles'
                 allowed = {w.model.sd_type(p) for t in target.types for p in t.target_profiles} or allowed
-            if not values or not all(_is_type(v, vt, allowed) for v, vt in values):
+            if len(values) != 1 or not _is_type(*values[0], allowed):  # FHIRPath ``is``: false unless one item
                 return False
         elif kind == "profile":
             # a reference's target profiles through resolve(), the type's own profiles otherwise (sliceMatches)
@@ -179,7 +200,7 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
             profiles = [p for t in target.types for p in (t.target_profiles if ref else t.profiles)]
             if not profiles:  # this slice names no profile at this path: HL7's sliceMatches adds no test for it
                 continue  # ("we don't have to find something"), so the other discriminators, or none, decide
-            if not values:
+            if len(values) != 1:  # FHIRPathEngine.funcConformsTo: false unless the focus is one item
                 return False
             unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
             for v, vt, vloc in located:  # each tried where it stands
@@ -191,8 +212,36 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
         else:
             return False
     if not tested:
-        return _UNEVALUABLE
+        return _NOTHING
     return True if certain else None
+
+
+def _cannot_build(slice_node: Node, target: Node, kind: str | None, path: str) -> Unevaluable | None:
+    """What sliceMatches throws on while it builds the slice's expression, whatever the value (matchSlice reports it
+    as SLICING_CANNOT_BE_EVALUATED): an ``exists`` discriminator on an element neither required nor prohibited, a
+    fixed or pattern value buildFixedExpression / buildPattternExpression cannot express."""
+    if target.ed.get("max") == "0":  # ``discriminator.empty()``, before anything else
+        return None
+    if kind == "exists":
+        if target.min >= 1:
+            return None
+        # DISCRIMINATOR__IS_BASED_ON_ELEMENT_EXISTENCE_BUT_SLICE__NEITHER_SETS_MIN1_OR_MAX0
+        return Unevaluable(f"the discriminator exists:{path} is based on element existence, but the slice "
+                           f"{slice_node.slice_name} neither sets min>=1 or max=0")
+    if kind not in ("value", "pattern") or _extension_slice(target):
+        return None
+    for prefix, given in (("fixed", target.fixed()), ("pattern", target.pattern())):
+        if given is not None:
+            why = problem(target.ed, prefix, given[0], given[1])
+            return None if why is None else Unevaluable(
+                f"the {prefix} value of {target.path} cannot be used as a discriminator: {why}")
+    return None
+
+
+def _extension_slice(target: Node) -> bool:
+    """An extension slice whose url is its profile's (the value discriminator ``url`` read through the type)."""
+    return bool(target.types and target.types[0].code == "Extension" and target.types[0].profiles
+                and not target.children)
 
 
 def _is_type(value: Any, vtype: str, allowed: set[str]) -> bool:
@@ -207,11 +256,10 @@ def _is_type(value: Any, vtype: str, allowed: set[str]) -> bool:
 
 
 _UNTESTED: Final = "untested"  # a value or pattern discriminator whose element gives nothing to test by
-_UNEVALUABLE: Final = "unevaluable"  # a slice that gives none of the discriminators anything to test by
 
 
 def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bool | str | None:
-    if target.types and target.types[0].code == "Extension" and target.types[0].profiles and not target.children:
+    if _extension_slice(target):
         url = _extension_url(w, target.types[0].profiles[0])
         return any(v == url for v, _ in values)
     if target.ed.get("max") == "0":  # prohibited in the slice: it matches values without it (HL7's validator
@@ -226,11 +274,10 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
         return any((equals_fixed if exact else matches_pattern)(given[1], v) for v, _ in values)
     binding = target.ed.get("binding")
     if isinstance(binding, dict) and binding.get("strength") == "required" and binding.get("valueSet"):
-        if not values:  # "memberOf" of nothing
+        if len(values) != 1:  # FHIRPathEngine.funcMemberOf: empty (false) unless its focus is one item
             return False
         code = target.types[0].code if target.types else "code"
-        answers = [_in_binding(w, binding, code, v) for v, _ in values]
-        return False if False in answers else None if None in answers else True
+        return _in_binding(w, binding, code, values[0][0])
     return _UNTESTED
 
 
@@ -256,9 +303,8 @@ def _coding(spec: Json, value: Any) -> bool:
 
 def _concept(spec: Json, value: Any) -> bool:
     """buildCodeableConceptExpression: each coding the profile gives is among the value's codings (its text and
-    any other property of the value are not compared)."""
-    if not isinstance(spec.get("coding"), list) or "text" in spec:  # HL7's cannot evaluate such a slice at all
-        return matches_pattern(spec, value)
+    any other property of the value are not compared; one with text or without codings HL7 cannot evaluate at all,
+    slice_expressions.problem)."""
     codings = value.get("coding") if isinstance(value, dict) else None
     held = codings if isinstance(codings, list) else []
     return all(any(_coding(c, h) for h in held) for c in spec.get("coding") or () if isinstance(c, dict))
@@ -311,9 +357,9 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
             for s in node.slices:
                 if discriminators:
                     matched = _matches(w, s, item, tcode, discriminators, iloc)
-                    if matched == _UNEVALUABLE:
+                    if isinstance(matched, Unevaluable):
                         # matchSlice, called for each slice and each value: SLICING_CANNOT_BE_EVALUATED at the value
-                        _cannot_evaluate(w, node, s, discriminators, iloc)
+                        _cannot_evaluate(w, node, s, discriminators, iloc, matched)
                         unsupported = True
                         continue
                     if matched is None:
@@ -372,15 +418,15 @@ def assign(w: Walker, idx: StructureIndex, node: Node, items: list[Any], tcode: 
                                                 "sliced values (openAtEnd)")
         if slicing.get("ordered") and order[id(m)] < last:
             w.sink.error("slice-order", iloc, f"{node.path}:{m.slice_name} is out of order (the slicing is ordered)")
-        last = max(last, order[id(m)])
+        last = order[id(m)]  # lastSlice = ei.getSliceindex(): the previous value's slice, not the highest seen
     return out
 
 
-def _cannot_evaluate(w: Walker, node: Node, s: Node, discriminators: list[dict[str, Any]], loc: str) -> None:
+def _cannot_evaluate(w: Walker, node: Node, s: Node, discriminators: list[dict[str, Any]], loc: str,
+                     why: Unevaluable) -> None:
     paths = ", ".join(f"{d.get('type')}:{d.get('path')}" for d in discriminators)
-    w.sink.error("structure-slicing", loc, f"the slicing of {node.path} cannot be evaluated: the slice {s.slice_name} "
-                                           f"gives its discriminators ({paths}) nothing to test by (no fixed value, "
-                                           "pattern, required binding or element at their paths)")
+    w.sink.error("structure-slicing", loc, f"the slicing of {node.path} ({paths}) cannot be evaluated at the slice "
+                                           f"{s.slice_name}: {why.reason}")
 
 
 def reslice(w: Walker, idx: StructureIndex, assigned: list[Node | None], items: list[Any], tcode: str, where: str,
