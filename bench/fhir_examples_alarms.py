@@ -9,8 +9,9 @@ hl7.fhir.r4.examples 4.0.1 (the 5,300 examples of the R4 specification, which HL
 folder of FHIR/fhir-test-cases. Nothing of them is kept in this repository. Each file is validated as
 ``conformance validate fhir FILE`` does (base R4 and the file's own ``meta.profile``, no profile asked for).
 
-As there, HL7's extensions package (``hl7.fhir.uv.extensions.r4``) is loaded when the package cache
-(``--package-cache``) holds it, as HL7's validator and publisher load it.
+As there, HL7's extensions package (``hl7.fhir.uv.extensions.r4``) and its cross-version tables
+(``hl7.fhir.xver-extensions``) are loaded when the package cache (``--package-cache``) holds them, as HL7's
+validator and publisher load them.
 
 ``--package SPEC`` (repeatable: a ``.tgz``, a folder or ``id#version``, as ``conformance validate fhir
 --package``) loads an implementation guide's definitions and their dependencies first, so that the
@@ -118,11 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     paths = list(files(args.examples))
     for warning in load(args.package, args.package_cache):
         print(f"package: {warning}")
-    from conformance.fhirval.default_packages import default_packages
+    from conformance.fhirval.default_packages import cross_version_generators, default_packages
     from conformance.fhirval.packages import PackageCache
 
     cache = PackageCache(args.package_cache) if args.package_cache else None
-    print(f"loaded by default: {', '.join(p.name for p in default_packages(cache)) or 'none'}")
+    names = [p.name for p in default_packages(cache)]
+    names += ["hl7.fhir.xver-extensions"] if cross_version_generators(cache) else []
+    print(f"loaded by default: {', '.join(names) or 'none'}")
     cpu = time.process_time()
     results = map_loaded(errors_in, paths, args.jobs, args.package, args.package_cache)
     classes: dict[str, list[Error]] = collections.defaultdict(list)

@@ -8,6 +8,9 @@ namespace since R4. Without it an extension such as ``organization-brand`` canno
 the same way when the FHIR package cache holds it (``--package-cache``, ``$FHIR_PACKAGE_CACHE``,
 ``~/.fhir/packages``), never from the network; without it nothing changes (such extensions stay a
 warning). The HL7 Terminology package, the other one HL7 loads, is found by terminology_packages.py.
+``ValidationEngine.initContext`` also always loads ``hl7.fhir.xver-extensions`` (CommonPackages.ID_XVER), the tables
+its cross-version extensions (``http://hl7.org/fhir/<v>/StructureDefinition/extension-...``) are generated from:
+taken from the cache too (cross_version_generators), as xver.py's generators, beneath everything else.
 
 A package loaded this way is one shared layer (read once per process), between base R4 and the packages
 and files given, so those win over it, and it wins over base R4's older copies of the same extensions
@@ -55,14 +58,41 @@ def default_packages(cache: PackageCache | None = None) -> list[Path]:
 def with_defaults(specs: Sequence[str | Path] = (), cache: PackageCache | None = None) -> LayeredSource | ZipSource:
     """What ``conformance validate fhir`` validates against: base R4, the packages HL7's validator loads by
     itself that the cache holds, then ``specs``; plain base R4 (shared, opened once) when there is neither."""
-    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.layered import LayeredSource, load_definitions
 
     defaults = [path for path in default_packages(cache) if _readable(path)]
+    generators = cross_version_generators(cache)
     if not specs and not defaults:
         from conformance.fhirval.base import base_source
 
-        return base_source()
-    return load_definitions(specs, cache=cache, defaults=defaults)
+        return LayeredSource([*generators, base_source()]) if generators else base_source()
+    source = load_definitions(specs, cache=cache, defaults=defaults)
+    return LayeredSource([*generators, *source.layers], source.loaded) if generators else source
+
+
+def cross_version_generators(cache: PackageCache | None = None) -> list[DefinitionSource]:
+    """The cross-version extension generators of HL7's tables when the package cache holds them: HL7's validator
+    always loads ``hl7.fhir.xver-extensions#0.1.0`` (ValidationEngine.initContext, CommonPackages.ID_XVER) and
+    generates from it every ``http://hl7.org/fhir/<v>/StructureDefinition/extension-...`` it meets (BaseValidator
+    .getXverExt, XVerExtensionManagerOld). Unreadable, it is left out (warned once), as the extensions package."""
+    from conformance.fhirval.packages import read_source
+    from conformance.fhirval.xver import generators_for
+    from conformance.fhirval.xver_tables import XVER_PACKAGE
+
+    found = (cache or PackageCache()).find(XVER_PACKAGE, None)
+    if found is None:
+        return []
+    try:
+        from conformance.fhirval.base import base_source
+
+        return generators_for(read_source(found), base_source())
+    except (DefinitionLoadError, OSError, ValueError) as exc:
+        with _LOCK:
+            first = str(found) not in _WARNED
+            _WARNED.add(str(found))
+        if first:
+            _LOG.warning("conformance: the default package %s cannot be read (%s); validating without it", found, exc)
+        return []
 
 
 def _readable(path: Path) -> bool:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.snapshot_checks import no_snapshot
 from conformance.fhirval.source import objects
+from conformance.fhirval.xver import XVER_URL, cross_version_status
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -169,6 +170,15 @@ def unknown_type_profile(w: Walker, url: str, tcode: str, loc: str) -> None:
         if w.note_once("profile:" + url):
             w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: it is (or derives from) a "
                                                 f"definition of {missing}, a dependency that is not loaded")
+        return
+    if XVER_URL.fullmatch(url.partition("|")[0]) and cross_version_status(w.model.source, url) is None:
+        # HL7's validator always loads hl7.fhir.xver-extensions (ValidationEngine.initContext, CommonPackages.ID_XVER)
+        # and generates this definition when asked (checkExtension -> BaseValidator.getXverExt,
+        # XVerExtensionManagerOld.getDefinition): without a generator of its version the harness cannot tell
+        if w.note_once("profile:" + url):
+            w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: a cross-version "
+                                                "extension, and no generator of its version is loaded (load "
+                                                "hl7.fhir.xver-extensions)")
         return
     w.sink.error("unknown-profile", loc, f"the type profile {url} is not known (not in the loaded definitions); "
                                          f"checked against {tcode} only")
