@@ -27,6 +27,7 @@ from conformance.fhirval import (
     differential,
     implementation_guides,
     invariant_keys,
+    measure_criteria,
     measures,
     meta_rules,
     operation_profiles,
@@ -74,6 +75,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         questionnaire_derivation.check(w, res, loc)
     elif rtype == "QuestionnaireResponse":
         questionnaires.check_response(w, res, loc)
+    elif rtype == "Measure":
+        measure_criteria.check_measure(w, res, loc)
     elif rtype == "MeasureReport":
         measures.check_report(w, res, loc)
     elif rtype == "ValueSet":

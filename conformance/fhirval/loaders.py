@@ -15,9 +15,10 @@ from conformance import safejson
 from conformance.fhirval.source import Json
 
 # What a DefinitionSource serves, plus what the issue asks loaders to carry (SearchParameter; Questionnaire and
-# Measure, for the responses and reports that name one; OperationDefinition, for an operation's base chain).
+# Measure, for the responses and reports that name one; OperationDefinition, for an operation's base chain; Library,
+# for the compiled CQL a Measure's criteria name: measure_criteria.py).
 CONFORMANCE_KINDS = frozenset({"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter", "Questionnaire",
-                               "Measure", "OperationDefinition"})
+                               "Measure", "OperationDefinition", "Library"})
 # JSON files in packages that are package metadata, not resources.
 NOT_RESOURCES = frozenset({"package.json", ".index.json", "package-lock.json", ".index.db"})
 

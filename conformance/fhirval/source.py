@@ -98,7 +98,7 @@ class MemorySource:
     def __init__(self, resources: Iterable[Json] = ()) -> None:
         self._by_kind: dict[str, dict[str, Json]] = {"StructureDefinition": {}, "ValueSet": {}, "CodeSystem": {},
                                                      "SearchParameter": {}, "Questionnaire": {}, "Measure": {},
-                                                     "OperationDefinition": {}}
+                                                     "OperationDefinition": {}, "Library": {}}
         for resource in resources:
             self.add(resource)
 

@@ -6,8 +6,13 @@ an element of the resource, or of a resource in the same Bundle). HL7's validato
 lacks (TEXT_LINK_NO_ID), a link without ``data`` (TEXT_LINK_NO_DATA) and a ``#id`` that nothing has
 (TEXT_LINK_DATA_NOT_FOUND) or that several have (TEXT_LINK_DATA_MULTIPLE_MATCHES). A ``data`` URL to another
 resource (``Patient/x#y``) must name an entry of the same Bundle (by Type/id or fullUrl), and its fragment an
-element there. A ``selector`` (FHIRPath selecting part of the data) must parse (TEXT_LINK_SELECTOR_INVALID; HL7
-then type-checks it against the data's type, which is not done here: syntax only).
+element there. A fragment is counted as BaseValidator.getFragmentMatches counts it: the elements of the resource
+searched with that id, the resource itself included, then every entry of its Bundle with that id, so a resource
+named by its own id inside a Bundle is matched twice (TEXT_LINK_DATA_MULTIPLE_MATCHES). A ``selector`` (FHIRPath
+selecting part of the data) must parse, and HL7 then type-checks it (FHIRPathEngine.check) on the type of the
+first match: an unknown name there is TEXT_LINK_SELECTOR_INVALID too. That type is known here when the first
+match is a resource (the one named, or an entry found by its id); a match inside a resource is not typed, and the
+names are judged as far as constraint_types types them (``typed``).
 
 An image of the narrative taken from the resource (``<img src="#x">``) must name one thing: HL7 counts the
 elements of the enclosing resource with that id and the XHTML elements of its narratives with that id
@@ -17,6 +22,7 @@ error for an image, InstanceValidator.checkImageSources; none is reported by nar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -51,10 +57,12 @@ def _html_ids(div: Any) -> set[str] | None:
     return {el.get("id", "") for el in root.iter() if isinstance(el.tag, str) and el.get("id") is not None}
 
 
-def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: Sink) -> None:
+def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: Sink,
+          typed: Callable[[str, str], str | None] | None = None) -> None:
     """``resource``: the enclosing resource, the container when the narrative is a contained resource's
     (InstanceValidator resets it only for Bundle entries and Parameters); ``bundle``: the Bundle that resource is
-    an entry of, whose entries' resources a ``#id`` may name too."""
+    an entry of, whose entries' resources a ``#id`` may name too; ``typed``: (selector, type) -> why a name of the
+    selector is unknown on that type, or None."""
     links = [e for e in objects(narrative.get("extension")) if e.get("url") == TEXT_LINK]
     if not links:
         return
@@ -70,10 +78,13 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
         if problem is not None:
             sink.error("narrative", loc, f"the textLink selector {selector!r} is not valid FHIRPath ({problem})")
         data = next((value_of(p) for p in parts if p.get("url") == "data"), None)
+        target: str | None = None  # the type of the first match, when it is a resource
         if data is None:
             sink.error("narrative", loc, "a textLink extension has no data element")
         elif isinstance(data, str) and data.startswith("#"):
-            _report(_fragment_count(resource, bundle, data[1:]), data, loc, sink)
+            count = _fragment_count(resource, bundle, data[1:])
+            _report(count, data, loc, sink)
+            target = _first_type(resource, bundle, data[1:]) if count else None
         elif isinstance(data, str):
             # another resource: an entry of the same Bundle, by Type/id or fullUrl (BaseValidator.getUrlMatches;
             # outside a Bundle nothing matches), then the fragment after '#' inside the first match
@@ -83,15 +94,39 @@ def check(narrative: Json, resource: Json, bundle: Json | None, loc: str, sink: 
                            f"{e['resource'].get('resourceType')}/{e['resource'].get('id')}", e.get("fullUrl"))]
             _report(len(targets), data, loc, sink)
             if targets and hashed:
-                _report(_fragment_count(targets[0], bundle, fragment), data, loc, sink)
+                count = _fragment_count(targets[0], bundle, fragment)
+                _report(count, data, loc, sink)
+                target = _first_type(targets[0], bundle, fragment) if count else None
+            elif targets:
+                target = _type(targets[0])
+        if problem is None and isinstance(selector, str) and target is not None and typed is not None:
+            unknown = typed(selector, target)
+            if unknown is not None:
+                sink.error("narrative", loc, f"the textLink selector {selector!r} is invalid: {unknown}")
 
 
 def _fragment_count(resource: Json, bundle: Json | None, fragment: str) -> int:
-    """Elements of the resource with this id, and other entries of its Bundle with it (getFragmentMatches)."""
+    """BaseValidator.getFragmentMatches(element, fragment, stack): the elements of the resource with this id,
+    itself included, then each entry of its Bundle with it, itself not excepted."""
     return count_ids(resource, fragment) + sum(
         1 for e in objects(bundle.get("entry") if bundle else None)
-        if isinstance(e.get("resource"), dict) and e["resource"] is not resource
-        and e["resource"].get("id") == fragment)
+        if isinstance(e.get("resource"), dict) and e["resource"].get("id") == fragment)
+
+
+def _first_type(resource: Json, bundle: Json | None, fragment: str) -> str | None:
+    """The type of getFragmentMatches' first match when it is a resource: the resource itself (its own id), or,
+    when nothing inside it has the id, the first entry of its Bundle that has it; None for an element inside."""
+    if resource.get("id") == fragment:
+        return _type(resource)
+    if count_ids(resource, fragment):
+        return None  # an element of the resource: not typed here
+    return next((_type(e["resource"]) for e in objects(bundle.get("entry") if bundle else None)
+                 if isinstance(e.get("resource"), dict) and e["resource"].get("id") == fragment), None)
+
+
+def _type(resource: Json) -> str | None:
+    kind = resource.get("resourceType")
+    return kind if isinstance(kind, str) else None
 
 
 def _report(count: int, data: str, loc: str, sink: Sink) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval import extensions, internal_urls, references, text_links
+from conformance.fhirval import constraint_types, extensions, internal_urls, references, text_links
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import (
     BOUND_TYPES,
@@ -69,7 +69,7 @@ def judge(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, lo
         if "extension" in item:
             enclosing = w.frames[at - 1] if at > 0 and w.frames[at - 1].type == "Bundle" else None
             text_links.check(item, w.frames[at].resource, enclosing.resource if enclosing else None, loc,
-                             w.sink)
+                             w.sink, typed=lambda selector, kind: _selector_unknown(w, selector, kind))
         text_links.check_images(item, w.frames[at].resource, loc, w.sink)
     binding = node.binding
     if binding is not None and tcode in BOUND_TYPES and not w.unbound:
@@ -99,6 +99,19 @@ def judge(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, lo
         internal_urls.check(w.frames, node.path, tcode, item, loc, w.sink, w.options.for_publication)
     if node.checks if node.checks is not None else constraints_of(node):  # most elements have none
         w.constraints(node, item, _typed_path(node, tcode), loc)
+
+
+def _selector_unknown(w: Walker, selector: str, kind: str) -> str | None:
+    """FHIRPathEngine.check of a textLink selector on the type of its data (InstanceValidator.checkNarrative):
+    FHIRPATH_UNKNOWN_NAME, as far as constraint_types types it; None when nothing is found or the type is not
+    loaded."""
+    index = w.model.index(kind)
+    if index is None or index.root is None:
+        return None
+    found = constraint_types.unknown_name(w, constraint_types.parsed(selector), index.root)
+    if found is None:
+        return None
+    return f"the name {found.name!r} is not valid for any of the possible types ({', '.join(found.types)})"
 
 
 def _typed_path(node: Node, tcode: str) -> str:
