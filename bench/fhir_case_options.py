@@ -79,7 +79,10 @@ def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
         validate_reference=REFERENCE_POLICY.get(str(t.get("validateReference")), "ignore"),
         reference_folders=(str(RUNNER_FETCH), str(folder)) if folder is not None else (),
         enforce_aggregation_outside_bundles=t.get("enforceAggregationOutsideBundles") is not False,
-        sct=t["sct"] if isinstance(t.get("sct"), str) and snomed_edition(t["sct"]) else None)
+        sct=t["sct"] if isinstance(t.get("sct"), str) and snomed_edition(t["sct"]) else None,
+        # ValidationTests: a "matchetype" that is a JSON primitive sets MatchetypeStatus.Required (an object names
+        # a pattern to compare the output with, after validation, and leaves the status Disallowed)
+        matchetype="required" if "matchetype" in t and not isinstance(t["matchetype"], (dict, list)) else "disallowed")
 
 
 def _held_out(t: dict[str, Any]) -> bool:

@@ -67,6 +67,8 @@ class Walker(TargetWalker):
         # as HL7's validator's -extension option; by default an extension nobody defined is an error.
         self.extension_domains = self.options.extension_domains
         self.screening = self.options.screens_strings or not self.options.allow_examples  # option_rules.screen_value
+        self.patterned = False  # the resource being walked is a matchetype: its "$" values are patterns
+        self.per_value = self.screening  # a primitive needs primitive()'s look even when its lexical form is all
         self.tx = service_for(self.options)  # None unless a terminology service is named (tx_service.py)
         self.frames: list[Frame] = []
         self.root: Json = {}
@@ -119,6 +121,9 @@ class Walker(TargetWalker):
             full_url = bundles.entry_full_url(self.frames[-1].resource, res, self.hosts[-1])
         frame = Frame(res, loc, rtype, contained, full_url=full_url)
         self.frames.append(frame)
+        outer = self.patterned  # each resource by its own marker (validateResource: valContext.setMatchetype)
+        self.patterned = matchetypes.is_matchetype(res)
+        self.per_value = self.screening or self.patterned
         if rtype == "Bundle":
             self.bundles.append(bundles.index_entries(res))
         try:
@@ -161,6 +166,7 @@ class Walker(TargetWalker):
                 option_rules.shareable_rules(self, res, rtype, loc)
         finally:
             self.frames.pop()
+            self.patterned, self.per_value = outer, self.screening or outer
             if rtype == "Bundle":
                 self.bundles.pop()
 
@@ -199,6 +205,7 @@ class Walker(TargetWalker):
         if place is not None and place.depth == 0:  # a fetched resource stands alone: no Bundle, no host around it
             probe.bundles, probe.hosts = [], []
         probe.unbound = self.unbound
+        probe.patterned, probe.per_value = self.patterned, self.per_value
         if place is not None:
             probe.resource(value, place.loc, 1, [profile], contained=place.contained, full_url=place.full_url)
         elif isinstance(value, dict) and "resourceType" in value:
@@ -289,7 +296,7 @@ class Walker(TargetWalker):
             if hit is not None:
                 child = hit[0]
                 fast = child.fast
-                if (fast == FAST_PRIMITIVE and child.quiet and not self.screening and type(value) in _SCALARS
+                if (fast == FAST_PRIMITIVE and child.quiet and not self.per_value and type(value) in _SCALARS
                         and value != "" and "_" + key not in obj):
                     # shortcut()'s commonest case, inline: a JSON scalar whose lexical form is all there is to check
                     # (its location is built only for a problem)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from conformance.fhirval import extensions, type_profiles, value_judge, value_presence
+from conformance.fhirval import extensions, matchetypes, type_profiles, value_judge, value_presence
 from conformance.fhirval.bounds import check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
@@ -69,6 +69,7 @@ class ValueWalker:
     unbound: int
     options: Options
     screening: bool
+    patterned: bool  # the resource being walked is a matchetype (matchetypes.is_matchetype)
     # the binding of the CodeableConcept whose codings are being walked: its value set may give a coding's display
     # (bindings.check_coding, HL7's useValueSetDisplays)
     concept_binding: Json | None = None
@@ -348,6 +349,9 @@ class ValueWalker:
         if isinstance(item, (dict, list)):
             self.sink.error("json-type", loc, f"{node.path} is a {tcode}: a JSON primitive is expected here, not "
                                               f"{'an object' if isinstance(item, dict) else 'an array'}")
+            return
+        if self.patterned and type(item) is str and item[:1] == "$" and not node.resource_id:
+            matchetypes.pattern_value(cast("Walker", self), tcode, item, loc)  # a pattern, not a value
             return
         if self.screening and isinstance(item, str):  # an option asks for HTML or example URLs to be looked for
             screen_value(cast("Walker", self), item, node, tcode, loc)

@@ -18,6 +18,8 @@ HTML_IN_MARKDOWN = ("ignore", "warning", "error")
 # HL7's ReferenceValidationPolicy, lower case: which of exists / type / valid a reference that does not resolve here
 # (not contained, not in the Bundle or Parameters) has checked against the resource the fetcher finds
 REFERENCE_POLICIES = ("ignore", "check_type_if_exists", "check_exists", "check_exists_and_type", "check_valid")
+# HL7's InstanceValidator.MatchetypeStatus, lower case
+MATCHETYPE_STATUSES = ("disallowed", "allowed", "required")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,10 @@ class Options:
     (tx_client.py, after the cache; HL7's -tx). Both None: no server, those codes unjudged (HL7's -tx n/a).
     ``sct``: the SNOMED CT edition the terminology service is asked in (HL7's -sct, [sct]: an alias such as ``ca``
     or ``us``, or the edition's module id), sent with every request as HL7's ValidationEngine.setSnomedExtension
-    adds it to the expansion parameters (``system-version``)."""
+    adds it to the expansion parameters (``system-version``). ``matchetype``: whether a resource may, or must, be a
+    matchetype (a test pattern marked with the tools ``matchetype`` extension): HL7's MatchetypeStatus, Disallowed
+    by default; its test runner sets Required for a case whose [matchetype] is a JSON primitive (HL7's CLI has no
+    flag for it)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -74,11 +79,12 @@ class Options:
     tx_cache: str | None = None
     tx_server: str | None = None
     sct: str | None = None
+    matchetype: str = "disallowed"
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),
                               ("best_practice", BEST_PRACTICE_LEVELS), ("html_in_markdown", HTML_IN_MARKDOWN),
-                              ("validate_reference", REFERENCE_POLICIES)):
+                              ("validate_reference", REFERENCE_POLICIES), ("matchetype", MATCHETYPE_STATUSES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         if self.sct is not None and snomed_edition(self.sct) is None:
