@@ -1,0 +1,90 @@
+"""fhirpath_collections.py: ``|`` / ``union()`` / ``distinct()`` return the items themselves, typed, as HL7's
+FHIRPathEngine.opUnion / funcDistinct do; fhirpathpy rebuilt them from their JSON alone, so a choice element
+after a union was never found and R4's qrs-2 held on every QuestionnaireResponse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhirpathpy.engine.invocations import existence
+from fhirpathpy.engine.nodes import ResourceNode
+
+from conformance.fhirval.invariants import check_constraints, evaluate
+from conformance.fhirval.issues import Sink
+
+OBS: dict[str, Any] = {
+    "resourceType": "Observation", "status": "final", "code": {"text": "bp"},
+    "valueQuantity": {"value": 1, "system": "http://unitsofmeasure.org", "code": "mg"},
+    "component": [{"code": {"text": "a"}, "valueString": "y"},
+                  {"code": {"text": "b"}, "valueQuantity": {"value": 2, "system": "http://unitsofmeasure.org",
+                                                            "code": "mg"}}],
+}
+
+
+def ours(expression: str, resource: dict[str, Any] = OBS) -> list[Any]:
+    return evaluate(expression, resource, resource["resourceType"], resource, resource)
+
+
+def test_fhirpathpy_rebuilt_the_nodes_without_their_type() -> None:
+    nodes = [ResourceNode.create_node(c, "Observation.component") for c in OBS["component"]]
+    rebuilt = existence.distinct_fn({}, nodes)  # type: ignore[no-untyped-call]
+    assert [n.path for n in rebuilt] == [None, None]
+
+
+def test_a_choice_element_is_found_after_a_union_or_distinct() -> None:
+    both = ["y", OBS["component"][1]["valueQuantity"]]
+    assert ours("component.value") == both
+    assert ours("(component | component).value") == both  # was []
+    assert ours("component.union(component).value") == both  # was []
+    assert ours("component.distinct().value") == both  # was []
+    assert ours("({} | component).value") == both
+
+
+def test_type_tests_see_the_type_after_a_union() -> None:
+    assert ours("(value | component.value).ofType(Quantity).value") == [1, 2]  # was []
+    assert ours("(component | component).value.ofType(string)") == ["y"]
+
+
+def test_union_keeps_the_first_of_equal_items_and_distinct_the_last() -> None:
+    doc = {"resourceType": "Patient", "name": [{"family": "A"}, {"family": "B"}, {"family": "A"}]}
+    assert ours("(name | name).family", doc) == ["A", "B"]  # opUnion: each once, in order
+    assert ours("name.distinct().family", doc) == ["B", "A"]  # funcDistinct: an item no later item equals
+    assert ours("(1 | 2 | 1)") == [1, 2]  # literals: fhirpathpy's own, as before
+    assert ours("name.family.distinct().count()", doc) == [2]
+
+
+def _qr(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"resourceType": "QuestionnaireResponse", "status": "completed", "item": [{"linkId": "g", "item": items}]}
+
+
+QRS_2 = "repeat(answer|item).select(item.where(answer.value.exists()).linkId.isDistinct()).allTrue()"
+SDCQR_2 = ("(QuestionnaireResponse|repeat(answer|item)).select(item.where(answer.value.exists()).linkId.isDistinct())"
+           ".allTrue()")
+
+
+def test_qrs_2_is_evaluated() -> None:
+    twice = _qr([{"linkId": "a", "answer": [{"valueString": "x"}]}, {"linkId": "a", "answer": [{"valueString": "y"}]}])
+    assert ours(QRS_2, twice) == [False]  # was [True]: answer.value was never found
+    once = _qr([{"linkId": "a", "answer": [{"valueString": "x"}]}, {"linkId": "b", "answer": [{"valueString": "y"}]}])
+    assert ours(QRS_2, once) == [True]
+    unanswered = _qr([{"linkId": "a", "answer": [{"valueString": "x"}]}, {"linkId": "a"}])
+    assert ours(QRS_2, unanswered) == [True]  # only items with an answer value count
+
+
+def _failed(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """SDC's sdcqr-2 (qrs-2 from the response itself) checked as the validator checks an invariant."""
+    sink = Sink()
+    check_constraints((("sdcqr-2", "error", SDCQR_2, "no repeated answered item"),), doc,
+                      "QuestionnaireResponse", doc, doc, "QuestionnaireResponse", sink, lambda key: True)
+    return [(i.severity, i.defect) for i in sink.issues]
+
+
+def test_sdcqr_2_fails_a_response_repeating_an_answered_item() -> None:
+    twice = _qr([{"linkId": "a", "answer": [{"valueString": "x"}]}, {"linkId": "a", "answer": [{"valueString": "y"}]}])
+    assert _failed(twice) == [("error", "invariant")]  # was []
+    top = {"resourceType": "QuestionnaireResponse", "status": "completed",
+           "item": [{"linkId": "a", "answer": [{"valueBoolean": True}]},
+                    {"linkId": "a", "answer": [{"valueDate": "2020"}]}]}
+    assert _failed(top) == [("error", "invariant")]  # the response's own items (QuestionnaireResponse | ...)
+    once = _qr([{"linkId": "a", "answer": [{"valueString": "x"}, {"valueString": "y"}]}])
+    assert _failed(once) == []
