@@ -12,6 +12,12 @@ HL7's engine (org.hl7.fhir.r5 fhirpath/FHIRPathEngine) returns the items themsel
 item only when no later item equals it. Items are told equal here as fhirpathpy told them before (its JSON
 text, ``util.uniq``); only which node is returned changes. A collection that is not all resource nodes (a
 literal among them) is left to fhirpathpy, as before.
+
+The membership operators, as ``opIn`` / ``opContains``: ``x in y`` with several items on the left throws in HL7's
+engine (FHIRPATH_LEFT_VALUE), so the invariant fails there (checkInvariant's catch), where fhirpathpy's plain
+exception left it "not evaluated"; ``x contains y`` with several items on the right is true when each is in ``x``
+(fhirpathpy raised). Items are equal as ``doEquals`` tells them (fhirpath_equality.item_equal: a date that agrees
+only as far as both are precise is no match).
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from typing import Any
 
 from fhirpathpy.engine.invocations import existence
 from fhirpathpy.engine.nodes import ResourceNode
+
+from conformance.fhirval.fhirpath_equality import item_equal
+from conformance.fhirval.fhirpath_logic import EvaluationError
 
 
 def _key(node: ResourceNode) -> str:
@@ -62,7 +71,32 @@ def distinct(ctx: Any, items: list[Any]) -> list[Any]:
     return [item for i, item in enumerate(items) if last[keys[i]] == i]
 
 
+def _member(ctx: Any, item: Any, collection: list[Any]) -> bool:
+    return any(item_equal(ctx, item, other) is True for other in collection)
+
+
+def member_in(ctx: Any, left: list[Any], right: list[Any]) -> list[Any]:
+    """``left in right`` (FHIRPathEngine.opIn): empty on no item, false against none, an error on several."""
+    if not left:
+        return []
+    if not right:
+        return [False]
+    if len(left) > 1:
+        raise EvaluationError(f"in: {len(left)} items on the left (FHIRPATH_LEFT_VALUE)")
+    return [_member(ctx, left[0], right)]
+
+
+def member_contains(ctx: Any, left: list[Any], right: list[Any]) -> list[Any]:
+    """``left contains right`` (FHIRPathEngine.opContains): empty on no item to look for, else whether every one is
+    in ``left`` (false when ``left`` is empty)."""
+    if not right:
+        return []
+    return [bool(left) and all(_member(ctx, item, left) for item in right)]
+
+
 TABLE: dict[str, dict[str, Any]] = {
+    "inOp": {"fn": member_in, "arity": {2: ["Any", "Any"]}},
+    "containsOp": {"fn": member_contains, "arity": {2: ["Any", "Any"]}},
     "|": {"fn": union, "arity": {2: ["Any", "Any"]}},
     "union": {"fn": union, "arity": {1: ["AnyAtRoot"]}},
     "distinct": {"fn": distinct},

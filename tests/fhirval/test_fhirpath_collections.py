@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from fhirpathpy import evaluate as fhirpathpy_evaluate
 from fhirpathpy.engine.invocations import existence
 from fhirpathpy.engine.nodes import ResourceNode
 
+from conformance.fhirval.fhirpath_logic import EvaluationError
 from conformance.fhirval.invariants import check_constraints, evaluate
 from conformance.fhirval.issues import Sink
 
@@ -88,3 +91,30 @@ def test_sdcqr_2_fails_a_response_repeating_an_answered_item() -> None:
     assert _failed(top) == [("error", "invariant")]  # the response's own items (QuestionnaireResponse | ...)
     once = _qr([{"linkId": "a", "answer": [{"valueString": "x"}, {"valueString": "y"}]}])
     assert _failed(once) == []
+
+
+def test_in_and_contains_as_hl7s_operators() -> None:
+    assert ours("(1 | 2 | 3) contains (1 | 2)") == [True]  # fhirpathpy: "Expected singleton on right side"
+    assert ours("(1 | 2) contains (1 | 4)") == [False]
+    assert ours("{} contains 1") == [False]
+    assert ours("(1 | 2) contains {}") == []
+    assert ours("status in ('final' | 'amended')") == [True]
+    assert ours("status in {}") == [False]
+    assert ours("{} in ('final')") == []
+    assert ours("@2020-01 in (@2020-01-01 | @2021)") == [False]  # an undecided date (doEquals null) is no match
+    with pytest.raises(EvaluationError, match="FHIRPATH_LEFT_VALUE"):
+        ours("component.code.text in ('a' | 'b')")
+
+
+def _fails_or_not(expression: str) -> list[tuple[str, str]]:
+    sink = Sink()
+    check_constraints((("x-1", "error", expression, "the rule"),), OBS, "Observation", OBS, OBS, "Observation", sink,
+                      lambda key: True)
+    return [(i.severity, i.defect) for i in sink.issues]
+
+
+def test_in_on_several_items_fails_the_invariant_as_in_hl7s_validator() -> None:
+    with pytest.raises(Exception, match="Expected singleton"):  # fhirpathpy's plain exception: "not evaluated"
+        fhirpathpy_evaluate(OBS, "Observation.component.code.text in ('a' | 'b')")
+    assert _fails_or_not("component.code.text in ('a' | 'b')") == [("error", "invariant")]
+    assert _fails_or_not("component.code.text contains 'a'") == []
