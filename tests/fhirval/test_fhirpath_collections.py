@@ -118,3 +118,13 @@ def test_in_on_several_items_fails_the_invariant_as_in_hl7s_validator() -> None:
         fhirpathpy_evaluate(OBS, "Observation.component.code.text in ('a' | 'b')")
     assert _fails_or_not("component.code.text in ('a' | 'b')") == [("error", "invariant")]
     assert _fails_or_not("component.code.text contains 'a'") == []
+
+
+def test_extension_url_finds_modifier_extensions_too() -> None:
+    """FHIRPathEngine.funcExtension reads an item's ``extension`` and ``modifierExtension`` children alike."""
+    doc = {"resourceType": "Patient", "modifierExtension": [{"url": "http://example.test/m", "valueBoolean": True}],
+           "extension": [{"url": "http://example.test/e", "valueString": "e"}]}
+    assert fhirpathpy_evaluate(doc, "Patient.modifierExtension.where(url = 'http://example.test/m').exists()") == [True]
+    assert ours("extension('http://example.test/m').value", doc) == [True]  # was []
+    assert ours("extension('http://example.test/e').value", doc) == ["e"]
+    assert ours("extension.where(url = 'http://example.test/m').exists()", doc) == [False]  # the member: extension only
