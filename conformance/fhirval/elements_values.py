@@ -421,8 +421,18 @@ class ValueWalker:
         found = constraints_of(node)
         if found:
             frame = self.frames[-1]
-            check_constraints(found, item, base_path, frame.resource, self.root, loc, self.sink, self.note_once,
-                              (node.profile, node.slice_name))
+            check_constraints(found, item, base_path, frame.resource, self.root_resource(), loc, self.sink,
+                              self.note_once, (node.profile, node.slice_name))
+
+    def root_resource(self) -> Json:
+        """FHIRPath's ``%rootResource`` where HL7's validator evaluates an expression (ValidationContext
+        .getRootResource): the resource itself, the resource that contains it (``forContained``), and for a Bundle
+        entry's or a parameter's resource that resource (``forEntry``: the root is reset at that boundary, not the
+        Bundle), so the nearest resource walked that is not a contained one."""
+        for frame in reversed(self.frames):
+            if not frame.contained:
+                return frame.resource
+        return self.root
 
 
 def _quiet(node: Node) -> bool:

@@ -335,7 +335,7 @@ def _in_fhirpath_context(w: Walker, expression: str, host: Any) -> bool:
         if rest.startswith("."):
             expr = rest[1:]
     try:
-        root = w.root if isinstance(w.root, dict) else res
+        root = w.root_resource()
         found = evaluate(expr, res, frame.type, res, root)
         if not any(f is host for f in found) and isinstance(host, dict) and host.keys() <= {"id", "extension"}:
             found = select(expr, res, frame.type, res, root)
@@ -356,8 +356,7 @@ def _check_context_invariants(w: Walker, idx: StructureIndex, url: str, loc: str
         if host is frame.resource and expr.startswith(frame.type + "."):
             expr = expr[len(frame.type) + 1:]
         try:
-            result = evaluate(expr, host, host_path, frame.resource,
-                              w.root if isinstance(w.root, dict) else frame.resource)
+            result = evaluate(expr, host, host_path, frame.resource, w.root_resource())
         except Exception:  # noqa: BLE001
             w.sink.info("invariant-not-evaluated", loc, f"context invariant of {url} not evaluated: {expression!r}")
             continue

@@ -26,6 +26,7 @@ from lxml import etree
 
 from conformance.fhirval import (
     fhirpath_boundaries,
+    fhirpath_collections,
     fhirpath_dates,
     fhirpath_functions,
     fhirpath_logic,
@@ -211,6 +212,7 @@ _TABLE.update(fhirpath_resolve.TABLE)  # resolve(): contained and Bundle referen
 _TABLE.update(fhirpath_quantities.TABLE)  # abs() of a Quantity
 _TABLE.update(fhirpath_dates.TABLE)  # date / time + quantity in the value's own zone and precision (dateAdd)
 _TABLE.update(fhirpath_logic.TABLE)  # not / single / where / exists / all / iif read booleans as HL7's asBool
+_TABLE.update(fhirpath_collections.TABLE)  # | / union() / distinct() return the items themselves, typed (opUnion)
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
 _TABLE.update({

@@ -119,6 +119,12 @@ def _item_equal(ctx: Any, a: Any, b: Any) -> bool | None:
     return answer
 
 
+def item_equal(ctx: Any, a: Any, b: Any) -> bool | None:
+    """Two items as HL7's ``doEquals`` tells them: True, False, or None where it gives no answer (dates that agree
+    only as far as both are precise); the item equality of ``=``, ``in`` and ``contains``."""
+    return _item_equal(ctx, a, b)
+
+
 def _equality(ctx: Any, left: list[Any], right: list[Any]) -> bool | None:
     """FHIRPath ``=`` on collections: each item equal, in order (fhirpathpy compares the first items only)."""
     if len(left) != len(right):

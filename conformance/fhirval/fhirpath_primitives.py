@@ -86,16 +86,19 @@ def member_invocation(ctx: dict[str, Any], parent_data: Any, node: Any) -> Any:
 
 
 def extension(ctx: Any, inputs: list[Any], url: Any) -> list[Any]:
-    """``extension(url)``: every extension with that url, on an element or on a primitive (its ``_name``)."""
+    """``extension(url)``: every extension with that url, on an element or on a primitive (its ``_name``), its
+    modifier extensions included, as FHIRPathEngine.funcExtension reads both ``extension`` and
+    ``modifierExtension`` (fhirpathpy's ``extension`` member only the first)."""
     out: list[Any] = []
     for item in inputs:
         element = get_data(item)  # type: ignore[no-untyped-call]
         if not isinstance(element, Mapping) and isinstance(item, ResourceNode) and isinstance(item._data, Mapping):
             element = item._data
         if isinstance(element, Mapping):
-            for ext in element.get("extension") or ():
-                if isinstance(ext, Mapping) and ext.get("url") == url:
-                    out.append(ResourceNode.create_node(ext, "Extension"))  # type: ignore[no-untyped-call]
+            for name in ("extension", "modifierExtension"):
+                for ext in element.get(name) or ():
+                    if isinstance(ext, Mapping) and ext.get("url") == url:
+                        out.append(ResourceNode.create_node(ext, "Extension"))  # type: ignore[no-untyped-call]
     return out
 
 

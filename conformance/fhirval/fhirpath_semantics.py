@@ -187,6 +187,11 @@ def starts_with(ctx: Any, inputs: list[Any], prefix: Any) -> list[Any]:
     return [values[0].startswith(prefix)] if isinstance(values[0], str) else []
 
 
+# HL7 runs java.util.regex with "(?s)" and no other flag: \w, \d, \s and \b are ASCII there (Python's, on text,
+# are Unicode: a no-break space is \s, an Arabic-Indic digit \d)
+_JAVA_FLAGS = re.DOTALL | re.ASCII
+
+
 def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
     """``matchesFull(regex)`` (FHIRPath 2.0, FHIRPathEngine.funcMatchesFull): the whole string matches;
     fhirpathpy lacks it. ``matches()`` itself is a search in both engines (``find`` with DOTALL). Not one
@@ -198,7 +203,7 @@ def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
         return [False]
     if not isinstance(values[0], str):
         return []
-    return [values[0] != "" and re.fullmatch(regex, values[0], re.DOTALL) is not None]
+    return [values[0] != "" and re.fullmatch(regex, values[0], _JAVA_FLAGS) is not None]
 
 
 NOT_STRINGS = frozenset({"date", "dateTime", "instant", "time", "boolean", "integer", "decimal", "positiveInt",
@@ -217,7 +222,7 @@ def matches(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
     value = values[0]
     if not isinstance(value, str) or getattr(inputs[0], "path", None) in NOT_STRINGS:
         return []
-    return [value != "" and re.search(regex, value, re.DOTALL) is not None]
+    return [value != "" and re.search(regex, value, _JAVA_FLAGS) is not None]
 
 
 # ---- HL7's environment variables (FHIRPathEngine.resolveConstant) -------------------------------------
