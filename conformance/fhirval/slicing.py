@@ -274,10 +274,11 @@ def _value_matches(w: Walker, target: Node, values: list[tuple[Any, str]]) -> bo
         return any((equals_fixed if exact else matches_pattern)(given[1], v) for v, _ in values)
     binding = target.ed.get("binding")
     if isinstance(binding, dict) and binding.get("strength") == "required" and binding.get("valueSet"):
-        if len(values) != 1:  # FHIRPathEngine.funcMemberOf: empty (false) unless its focus is one item
-            return False
+        # sliceMatches writes ``path memberOf 'vs'``: the infix operator (FHIRPathEngine.opMemberOf), true when
+        # any one item is in the value set, false for none; an item that cannot be told here leaves it open.
         code = target.types[0].code if target.types else "code"
-        return _in_binding(w, binding, code, values[0][0])
+        found = [_in_binding(w, binding, code, v) for v, _ in values]
+        return True if True in found else (None if None in found else False)
     return _UNTESTED
 
 

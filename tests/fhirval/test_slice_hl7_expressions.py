@@ -183,10 +183,10 @@ def test_a_profile_discriminator_over_two_values_matches_no_slice(tmp_path: Path
         ("slice-unmatched", "Observation.component[0]")]
 
 
-def test_a_required_binding_discriminator_over_two_values_matches_no_slice(tmp_path: Path) -> None:
-    """sliceMatches builds ``path memberOf 'vs'`` from a required binding; FHIRPathEngine.funcMemberOf returns empty
-    (false) unless its focus is one item, so a category with two codings, both in the value set, is in no slice by
-    ``coding.code`` (its minimum then short), where every coding being in the value set had matched."""
+def test_a_required_binding_discriminator_matches_when_any_value_is_in_the_value_set(tmp_path: Path) -> None:
+    """sliceMatches builds ``path memberOf 'vs'`` from a required binding: the infix operator
+    (FHIRPathEngine.opMemberOf), true when any one item is in the value set. A category whose codings are
+    final and amended, or final and a local code, is in the slice; one with no coding in it is not."""
     sliced = _sliced("binding-over-codings", "Observation", "Observation.category",
                      {"type": "value", "path": "coding.code"}, [
         {"id": "Observation.category:status", "path": "Observation.category", "sliceName": "status", "min": 1,
@@ -198,7 +198,14 @@ def test_a_required_binding_discriminator_over_two_values_matches_no_slice(tmp_p
     assert errors(tmp_path, one, [sliced]) == []
     two = _observation(category=[{"coding": [{"system": system, "code": "final"}, {"system": system,
                                                                                  "code": "amended"}]}])
-    assert errors(tmp_path, two, [sliced]) == [("slice-min", "Observation")]
+    assert errors(tmp_path, two, [sliced]) == []
+    local = _observation(category=[{"coding": [{"system": system, "code": "final"},
+                                               {"system": "urn:example:local", "code": "x"}]}])
+    assert ("slice-min", "Observation") not in errors(tmp_path, local, [sliced])  # in the slice: its binding then
+    # judges the local code itself, as HL7's does once the slice is matched
+    none = _observation(category=[{"coding": [{"system": system, "code": "no-such-status"},
+                                              {"system": system, "code": "nor-this"}]}])
+    assert ("slice-min", "Observation") in errors(tmp_path, none, [sliced])  # (and each unknown code, as HL7)
 
 
 def test_what_hl7_throws_on_is_found_whatever_the_other_discriminators_say(tmp_path: Path) -> None:
