@@ -44,7 +44,8 @@ def problem(ed: Json, kind: str, type_name: str, value: Any) -> str | None:
         return None if type_name in _FIXED_PRIMITIVES else f"UNSUPPORTED_FIXED_VALUE_TYPE ({type_name})"
     if type_name in _PATTERN_PRIMITIVES:
         # buildPrimitiveExpression: UNSUPPORTED_CODEABLECONCEPT_PATTERN__EXTENSIONS_ARE_NOT_ALLOWED
-        return "extensions are not allowed" if isinstance(ed.get(f"_pattern{type_name}"), dict) else None
+        # (p.hasExtension(): an element id alone on the pattern is no obstacle)
+        return "extensions are not allowed" if _extended(ed.get(f"_pattern{type_name}")) else None
     if type_name == "HumanName":
         return _properties(value, _NAME_KEYS, _NAME_UNSUPPORTED, "HumanName")
     if type_name == "Address":

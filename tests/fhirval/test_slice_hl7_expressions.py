@@ -220,3 +220,18 @@ def test_what_hl7_throws_on_is_found_whatever_the_other_discriminators_say(tmp_p
         {"id": "Patient.identifier:a.system", "path": "Patient.identifier.system", "fixedUri": "urn:a"}])
     res = {"resourceType": "Patient", "identifier": [{"system": "urn:b"}]}
     assert errors(tmp_path, res, [sliced]) == [(_SLICING, "Patient.identifier[0]")]
+
+
+def test_a_primitive_pattern_with_an_element_id_but_no_extension_is_evaluated(tmp_path: Path) -> None:
+    """buildPrimitiveExpression throws only when the pattern value has extensions (p.hasExtension()): a
+    ``_patternCode`` carrying only an element id is compared as usual, one with an extension cannot be
+    (review12 #6: any ``_pattern`` object had made the slice unevaluable)."""
+    def sliced(name: str, underscore: dict[str, Any]) -> dict[str, Any]:
+        return _sliced(name, "Patient", "Patient.identifier", {"type": "pattern", "path": "use"}, [
+            {"id": "Patient.identifier:a", "path": "Patient.identifier", "sliceName": "a", "min": 0, "max": "1"},
+            {"id": "Patient.identifier:a.use", "path": "Patient.identifier.use", "patternCode": "official",
+             "_patternCode": underscore}])
+    res = {"resourceType": "Patient", "identifier": [{"use": "official", "system": "urn:x"}]}
+    assert errors(tmp_path, res, [sliced("pattern-code-id", {"id": "u"})]) == []
+    extended = {"extension": [{"url": "http://example.org/x", "valueString": "y"}]}
+    assert errors(tmp_path, res, [sliced("pattern-code-ext", extended)]) == [(_SLICING, "Patient.identifier[0]")]
