@@ -46,6 +46,7 @@ from conformance.fhirval.snapshot_ids import (
     names_other_element,
     segments,
     slice_counts,
+    with_ids,
 )
 from conformance.fhirval.snapshot_merge import (
     appended,
@@ -85,7 +86,7 @@ class Builder:
         base = source.structure(base_url)
         if base is None:
             raise SnapshotError(self.url, f"base definition {base_url} is not loaded")
-        self.base_elements: list[Json] = base.get("snapshot", {}).get("element", [])
+        self.base_elements: list[Json] = with_ids(base.get("snapshot", {}).get("element", []))
         if not self.base_elements:
             raise SnapshotError(self.url, f"base definition {base_url} has no snapshot")
         self.elements: list[Json] = copy.deepcopy(self.base_elements)
