@@ -165,6 +165,10 @@ class Builder:
         name, slice_name = name_slice(segment)
         wanted = f"{parent_id}.{segment}"
         if self.index(wanted) is not None:
+            if slice_name and "/" not in slice_name and f"{parent_id}.{name}" not in self.diff_ids | self.merged:
+                # a slice the base already has, its slicer not stated: processPathWithSlicedBaseDefault's first
+                # match has a slice name and no slicing, SNAPSHOT_auto_added_slicing (raise_to_slice_mins)
+                self.auto_sliced.add(f"{parent_id}.{name}")
             return wanted
         parent = self.index(parent_id)
         assert parent is not None

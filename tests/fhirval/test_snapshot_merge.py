@@ -138,3 +138,20 @@ def test_a_base_snapshot_without_ids_is_matched_by_path() -> None:
     builder, landed = apply_differential(sd, LayeredSource([base_source(), MemorySource([base])]))
     assert landed == ["Extension.url"] and builder.elements[0]["id"] == "Extension"
     assert "id" not in old[0]  # the base itself is left as it was
+
+
+def test_a_base_slice_made_mandatory_without_restating_its_slicer_raises_the_slicers_min() -> None:
+    """ProfilePathProcessor.processPathWithSlicedBaseDefault: the base slices ``identifier``; the derived differential
+    names only the slice ``identifier:MRN`` (a slice name, no slicing), so the outcome is marked
+    SNAPSHOT_auto_added_slicing and ProfileUtilities.generateSnapshot raises its min to the slices' summed min
+    (``setMin(count)``). HL7's generator test au-med-k (``medication.concept.coding`` 0 -> 1)."""
+    slicing = {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}
+    a = sd(A, FHIR + "Patient", {"path": "Patient.identifier", "slicing": slicing},
+           {"id": "Patient.identifier:MRN", "path": "Patient.identifier", "sliceName": "MRN", "max": "1"},
+           {"id": "Patient.identifier:MRN.system", "path": "Patient.identifier.system", "fixedUri": "urn:mrn"})
+    b = sd(B, A, {"id": "Patient.identifier:MRN", "path": "Patient.identifier", "sliceName": "MRN", "min": 1})
+    els = snapshot_b(a, b)
+    assert els["Patient.identifier:MRN"]["min"] == 1 and els["Patient.identifier"]["min"] == 1
+    stated = sd(B, A, {"path": "Patient.identifier", "short": "stated"},
+                {"id": "Patient.identifier:MRN", "path": "Patient.identifier", "sliceName": "MRN", "min": 1})
+    assert snapshot_b(a, stated)["Patient.identifier"]["min"] == 0  # the slicer stated: only a message in HL7
