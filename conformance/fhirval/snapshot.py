@@ -234,6 +234,9 @@ class Builder:
             if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
                                                                                         ".modifierExtension")):
                 self.elements[i]["slicing"] = extension_slicing()
+        # the one type slice of a choice keeps its template's (the base's) min: type slicing is closed by then
+        # (ProfilePathProcessor: APPLY_PROPERTIES_FROM_SLICER false, ``template = currentBase.copy()``; HL7 telus-oo)
+        closed = closed or (unsliced_id.endswith("[x]") and self.diff_slices.get(unsliced_id, 0) == 1)
         if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"

@@ -202,3 +202,19 @@ def test_a_renamed_choice_in_a_new_slice_below_a_choice_constrained_in_place_is_
     assert choice["slicing"]["discriminator"] == [{"type": "type", "path": "$this"}]
     assert els[f"{lat}.value[x].extension:r.value[x]:valueString"]["mustSupport"] is True
     assert "slicing" not in els[f"{lat}.value[x]"]
+
+
+def test_the_one_type_slice_of_a_stated_choice_keeps_the_bases_min() -> None:
+    """HL7 test telus-oo: ``extension:m.value[x]`` and its one type slice ``value[x]:valueString`` (no min stated).
+    The slice starts from the base's element (ProfilePathProcessor: APPLY_PROPERTIES_FROM_SLICER is false,
+    ``template = currentBase.copy()``), and type slicing is closed, so it is not made optional: an extension whose
+    value is required (mothersMaidenName, value[x] 1..1) has a 1..1 slice. Ours made it 0..1."""
+    ext = "Patient.extension:m"
+    els = snap(make(
+        "Patient",
+        {"id": ext, "path": "Patient.extension", "sliceName": "m",
+         "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"]}]},
+        {"id": f"{ext}.value[x]", "path": "Patient.extension.value[x]", "type": [{"code": "string"}]},
+        {"id": f"{ext}.value[x]:valueString", "path": "Patient.extension.value[x]", "sliceName": "valueString",
+         "type": [{"code": "string"}]}))
+    assert els[f"{ext}.value[x]"]["min"] == 1 and els[f"{ext}.value[x]:valueString"]["min"] == 1
