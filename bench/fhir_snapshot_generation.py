@@ -109,7 +109,10 @@ def context(packages: Path | None, tests: list[Test]) -> list[MemorySource]:
     looks there first)."""
     layers = []
     for prefix in CONTEXT_PACKAGES:
-        for tgz in sorted(packages.glob(f"{prefix}*.tgz")) if packages else []:
+        found = sorted(packages.glob(f"{prefix}*.tgz")) if packages else []
+        if packages and not found:  # the IG packages may sit in the folder itself rather than its ig/
+            found = sorted(packages.glob(f"{prefix.removeprefix('ig/')}*.tgz"))
+        for tgz in found:
             layers.append(MemorySource(read_tgz(tgz).resources))
     layers.append(MemorySource([sd for t in tests for sd in t.included]))
     layers.append(MemorySource([t.expected for t in tests if t.expected is not None]))
