@@ -46,6 +46,7 @@ from conformance.fhirval.snapshot_ids import (
     names_other_element,
     segments,
     slice_counts,
+    with_ids,
 )
 from conformance.fhirval.snapshot_merge import (
     appended,
@@ -58,6 +59,7 @@ from conformance.fhirval.snapshot_merge import (
     slice_cardinality,
 )
 from conformance.fhirval.snapshot_preprocess import preprocess
+from conformance.fhirval.snapshot_special import add_specialized
 from conformance.fhirval.source import DefinitionSource, Json
 
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
@@ -74,6 +76,10 @@ class NotInBase(SnapshotError):
     ... in the generated snapshot") and builds the snapshot without it, so it is one of ``Builder.problems``."""
 
 
+class Untyped(SnapshotError):
+    """A differential element below one with no type (a logical model's root): only a specialization adds it."""
+
+
 class Builder:
     def __init__(self, sd: Json, source: DefinitionSource) -> None:
         self.sd = sd
@@ -85,7 +91,7 @@ class Builder:
         base = source.structure(base_url)
         if base is None:
             raise SnapshotError(self.url, f"base definition {base_url} is not loaded")
-        self.base_elements: list[Json] = base.get("snapshot", {}).get("element", [])
+        self.base_elements: list[Json] = with_ids(base.get("snapshot", {}).get("element", []))
         if not self.base_elements:
             raise SnapshotError(self.url, f"base definition {base_url} has no snapshot")
         self.elements: list[Json] = copy.deepcopy(self.base_elements)
@@ -111,7 +117,7 @@ class Builder:
             raise Refused(self.url, f"it constrains {sd['type']}, but its base {base_url} is a {base.get('type')}")
         self.made_slicing: set[str] = set()  # choices this generator sliced by type (type_slice)
         root = self.elements[0]["path"]
-        own_type = sd.get("type") or root
+        own_type = str(sd.get("type") or root).rsplit("/", 1)[-1]  # getTypeName: a logical model's URL type by its tail
         if sd.get("derivation") == "specialization" and own_type != root:
             self.rename_root(root, own_type)
 
@@ -164,6 +170,10 @@ class Builder:
         name, slice_name = name_slice(segment)
         wanted = f"{parent_id}.{segment}"
         if self.index(wanted) is not None:
+            if slice_name and "/" not in slice_name and f"{parent_id}.{name}" not in self.diff_ids | self.merged:
+                # a slice the base already has, its slicer not stated: processPathWithSlicedBaseDefault's first
+                # match has a slice name and no slicing, SNAPSHOT_auto_added_slicing (raise_to_slice_mins)
+                self.auto_sliced.add(f"{parent_id}.{name}")
             return wanted
         parent = self.index(parent_id)
         assert parent is not None
@@ -229,6 +239,9 @@ class Builder:
             if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
                                                                                         ".modifierExtension")):
                 self.elements[i]["slicing"] = extension_slicing()
+        # the one type slice of a choice keeps its template's (the base's) min: type slicing is closed by then
+        # (ProfilePathProcessor: APPLY_PROPERTIES_FROM_SLICER false, ``template = currentBase.copy()``; HL7 telus-oo)
+        closed = closed or (unsliced_id.endswith("[x]") and self.diff_slices.get(unsliced_id, 0) == 1)
         if optional and (not closed or self.diff_slices.get(unsliced_id, 0) > 1 or resliced is not None or base_sliced):
             head["min"] = 0
         new_id = f"{unsliced_id}{'/' if resliced is not None else ':'}{slice_name}"
@@ -271,7 +284,8 @@ class Builder:
         else:
             types = el.get("type", [])
             if not types:
-                raise self.fail(full_id, f"cannot constrain below {el['id']}: it has no type")
+                raise Untyped(self.url, f"differential element {full_id}: cannot constrain below {el['id']}: it has no "
+                                        "type")
             # several types: the children all of them have, Element's (id, extension), as HL7's ProfilePathProcessor
             # (getProfileForDataType("Element")); SDC constrains minValue's value[x].extension. One code named several
             # times (Reference with different profiles) is that type.
@@ -433,7 +447,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
     added: set[int] = set()
     if not any(names_other_element(diff) for diff in elements):
         elements, added = preprocess(elements)
-    for diff in elements:
+    for n, diff in enumerate(elements):
         wanted, fallback = diff_id(diff, slices), by_path(diff, seen, loose)
         if names_other_element(diff) or (fallback != wanted and diff.get("id") == diff["path"]):
             wanted, fallback = fallback, wanted  # HL7's generator goes by the path; the id is the fallback
@@ -444,9 +458,17 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
                 if fallback == wanted:
                     raise
                 i = builder.resolve(fallback)
-        except NotInBase as exc:
-            builder.problems.append(exc)
-            landed += [] if id(diff) in added else [None]
+        except SnapshotError as exc:
+            special = isinstance(exc, NotInBase | Untyped) and sd.get("derivation") == "specialization"
+            new = None if not special else add_specialized(
+                builder.url, builder.source, builder.elements, diff, wanted,
+                n + 1 < len(elements) and str(elements[n + 1]["path"]).startswith(diff["path"] + "."))
+            if new is None and not isinstance(exc, NotInBase):
+                raise
+            if new is None:
+                builder.problems.append(exc)
+            placed.update({wanted: diff} if new is not None else {})
+            landed += [] if id(diff) in added else [wanted if new is not None else None]
             continue
         builder.merge(i, diff)
         placed[str(builder.elements[i].get("id"))] = diff

@@ -47,8 +47,11 @@ def renamed_in_place(renamed_id: str, full_id: str, diff_ids: Collection[object]
     valueQuantity``, ``extension:CS.extension:code.valueCodeableConcept``; ``slicing_done``): a slice's children are
     processed with its slicing done, and oneMatchingElementInDifferential then takes one match as it is (R4's bp,
     publisher 1.8.26's myObservation, HL7 tests sushi1, sushi2). A slice whose children come from walking into its
-    own type starts again (``new PathSlicingParams()``)."""
-    if renamed_id != full_id and renamed_id not in diff_ids:
+    own type starts again (``new PathSlicingParams()``). The renamed choice is looked up as the differential
+    names it (``full_id``'s leading segments): an earlier renamed choice on the way there may already stand as
+    ``value[x]`` in ``renamed_id`` (HL7 test t16, ``latitude.valueDecimal.extension:rendered.valueString``)."""
+    own = ".".join(full_id.split(".")[: renamed_id.count(".") + 1])
+    if own != full_id and own not in diff_ids:
         return True
     parent = renamed_id.rsplit(".", 1)[0]
     return ":" in parent.rsplit(".", 1)[-1] and slicing_done

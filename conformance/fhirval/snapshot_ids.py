@@ -44,6 +44,24 @@ def path_id(diff: Json, slices: dict[str, str]) -> str:
     return out
 
 
+def with_ids(elements: list[Json]) -> list[Json]:
+    """A base snapshot's elements, each with an id: an old snapshot written without them (STU3-era profiles, HL7's
+    test ext-sort-issue) has ids made from paths and slice names as ProfileUtilities.setIds makes them (HL7's
+    generator matches a base by path, so it needs none; ours looks elements up by id). The list itself is returned
+    when every element has one; otherwise copies, the base's own elements left unchanged."""
+    if all(isinstance(el, dict) and isinstance(el.get("id"), str) for el in elements):
+        return elements
+    slices: dict[str, str] = {}
+    out = []
+    for el in elements:
+        if isinstance(el, dict) and not isinstance(el.get("id"), str) and isinstance(el.get("path"), str):
+            el = {**el, "id": path_id(el, slices)}
+        elif isinstance(el, dict) and isinstance(el.get("id"), str) and el.get("sliceName"):
+            slices[str(el.get("path"))] = el["id"]
+        out.append(el)
+    return out
+
+
 def by_path(diff: Json, seen: dict[str, str], loose: set[str]) -> str:
     """The id HL7's generator gives the element (it matches by path, regenerating ids: setIds): its path under the
     active slices; an id that is its path stands, but not below a slice written with its slicer's id, nor that."""

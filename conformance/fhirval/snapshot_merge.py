@@ -129,6 +129,12 @@ def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer
         return
     if "max" not in diff and isinstance(root.get("max"), str):
         target["max"] = root["max"]
+    # the template is the root itself (APPLY_PROPERTIES_FROM_SLICER false: ``merge`` returns ``src.copy()``), so the
+    # root's own invariants are the slice's (then fillOutFromBase adds the base element's keys it lacks)
+    keys = {c.get("key") for c in target.get("constraint", []) if isinstance(c, dict)}
+    extra = [copy.deepcopy(c) for c in root.get("constraint", []) if isinstance(c, dict) and c.get("key") not in keys]
+    if extra:
+        target["constraint"] = [*target.get("constraint", []), *extra]
     if "min" not in diff and target.get("min") and isinstance(root.get("min"), int):
         target["min"] = root["min"]  # the one slice of closed slicing: the definition's min, not the slicer's
     if max_value(target.get("max")) > max_value(slicer_max) >= 0:

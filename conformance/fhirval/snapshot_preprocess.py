@@ -104,11 +104,15 @@ def _slice_end(elements: list[Json], start: int) -> int:
 
 
 def _give(elements: list[Json], s: _Slicing, slice_el: Json) -> None:
-    """mergeElements: the shared elements into one slice's part of the differential."""
+    """mergeElements: the shared elements into one slice's part of the differential. Each shared element is
+    matched against the slice's part as the differential wrote it, never against a copy this merge inserted: HL7
+    collects the unmatched ones first (``handled``) and inserts a copy of each, so two re-slices' children of one
+    path (``extension:a/x.valueIdentifier`` and ``extension:a/y.valueIdentifier``) are both given."""
     at = next(n for n, el in enumerate(elements) if el is slice_el)
     end = _slice_end(elements, at)
+    written = elements[at + 1: end]
     for shared in s.shared:
-        own = [el for el in elements[at + 1: end] if _matches(el, shared)]
+        own = [el for el in written if _matches(el, shared)]
         for el in own:
             _merge(el, shared)
         if not own:

@@ -180,3 +180,41 @@ def test_a_renamed_choice_in_a_sub_extension_slice_its_profile_brought_constrain
     choice = els["Patient.extension:CS.extension:code.value[x]"]
     assert choice["binding"]["valueSet"] == vs and "slicing" not in choice
     assert "Patient.extension:CS.extension:code.value[x]:valueCodeableConcept" not in els
+
+
+def test_a_renamed_choice_in_a_new_slice_below_a_choice_constrained_in_place_is_a_type_slice() -> None:
+    """HL7 test t16: ``latitude.valueDecimal`` is named only by its children (constrained in place, now
+    ``value[x]``), and below it ``extension:r`` is a new slice walking into its own profile, so its
+    ``valueString`` is the short cut's type slice. Ours looked the renamed choice up by the id already rewritten to
+    ``value[x]``, found no differential element there, and took it as named only by its children (in place)."""
+    geo, lat = "Patient.address.extension:geo", "Patient.address.extension:geo.extension:latitude"
+    rendered = f"{lat}.valueDecimal.extension:r"
+    els = snap(make(
+        "Patient",
+        {"id": geo, "path": "Patient.address.extension", "sliceName": "geo",
+         "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/geolocation"]}]},
+        {"id": lat, "path": "Patient.address.extension.extension", "sliceName": "latitude"},
+        {"id": rendered, "path": "Patient.address.extension.extension.valueDecimal.extension", "sliceName": "r",
+         "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/rendered-value"]}]},
+        {"id": f"{rendered}.valueString", "path": "Patient.address.extension.extension.valueDecimal.extension."
+         "valueString", "mustSupport": True}))
+    choice = els[f"{lat}.value[x].extension:r.value[x]"]
+    assert choice["slicing"]["discriminator"] == [{"type": "type", "path": "$this"}]
+    assert els[f"{lat}.value[x].extension:r.value[x]:valueString"]["mustSupport"] is True
+    assert "slicing" not in els[f"{lat}.value[x]"]
+
+
+def test_the_one_type_slice_of_a_stated_choice_keeps_the_bases_min() -> None:
+    """HL7 test telus-oo: ``extension:m.value[x]`` and its one type slice ``value[x]:valueString`` (no min stated).
+    The slice starts from the base's element (ProfilePathProcessor: APPLY_PROPERTIES_FROM_SLICER is false,
+    ``template = currentBase.copy()``), and type slicing is closed, so it is not made optional: an extension whose
+    value is required (mothersMaidenName, value[x] 1..1) has a 1..1 slice. Ours made it 0..1."""
+    ext = "Patient.extension:m"
+    els = snap(make(
+        "Patient",
+        {"id": ext, "path": "Patient.extension", "sliceName": "m",
+         "type": [{"code": "Extension", "profile": ["http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName"]}]},
+        {"id": f"{ext}.value[x]", "path": "Patient.extension.value[x]", "type": [{"code": "string"}]},
+        {"id": f"{ext}.value[x]:valueString", "path": "Patient.extension.value[x]", "sliceName": "valueString",
+         "type": [{"code": "string"}]}))
+    assert els[f"{ext}.value[x]"]["min"] == 1 and els[f"{ext}.value[x]:valueString"]["min"] == 1

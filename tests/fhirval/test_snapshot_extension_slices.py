@@ -117,3 +117,25 @@ def test_a_slice_of_a_datatypes_extension_slicing_does_not_repeat_when_its_defin
     source = LayeredSource([base_source(), MemorySource([profile])])
     found = [f"{i.defect} {i.location}" for i in validate_resource(patient, source) if i.is_error]
     assert found == ["slice-max Patient.address[0].extension"]
+
+
+def test_a_new_slice_carries_its_definitions_root_invariants() -> None:
+    """ProfilePathProcessor.processSimplePathWithOneMatchingElementInDifferential: ``merge(src, slicerElement)``
+    returns ``src.copy()`` (APPLY_PROPERTIES_FROM_SLICER is false), so a new extension slice starts from the
+    definition's root with its own invariants, and fillOutFromBase adds the base element's keys it lacks (Plan-Net's
+    ``extension:newpatients`` has ``new-patients-characteristics``; HL7's on-questionnaire ``sdc-lcext-1``, ``var-1``).
+    An instance is told once, as before: the definition's root judges the extension too."""
+    rule = {"key": "e-1", "severity": "error", "human": "no x", "expression": "value.exists() implies value != 'x'"}
+    ext = {"resourceType": "StructureDefinition", "url": B, "name": "e", "status": "active", "kind": "complex-type",
+           "abstract": False, "type": "Extension", "derivation": "constraint",
+           "context": [{"type": "element", "expression": "Patient"}], "baseDefinition": FHIR + "Extension",
+           "differential": {"element": [{"id": "Extension", "path": "Extension", "constraint": [rule]},
+                                        {"id": "Extension.url", "path": "Extension.url", "fixedUri": B},
+                                        {"id": "Extension.value[x]", "path": "Extension.value[x]",
+                                         "type": [{"code": "string"}]}]}}
+    profile = sd(A, FHIR + "Patient", slicer(), ext_slice("e", B))
+    els = snapshot(ext, profile)
+    assert [c["key"] for c in els["Patient.extension:e"]["constraint"]] == ["ele-1", "ext-1", "e-1"]
+    source = LayeredSource([base_source(), MemorySource([ext, profile])])
+    patient = {"resourceType": "Patient", "meta": {"profile": [A]}, "extension": [{"url": B, "valueString": "x"}]}
+    assert [i.defect for i in validate_resource(patient, source) if i.is_error] == ["invariant"]

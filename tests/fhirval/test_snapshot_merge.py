@@ -8,7 +8,7 @@ from typing import Any
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.layered import LayeredSource
-from conformance.fhirval.snapshot import generate_snapshot
+from conformance.fhirval.snapshot import apply_differential, generate_snapshot
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.validate import validate_resource
 
@@ -119,3 +119,39 @@ def test_a_reslice_starts_from_its_slice() -> None:
 
     assert verdict({"display": "BP"}) == []
     assert verdict({}) != []
+
+
+def test_a_base_snapshot_without_ids_is_matched_by_path() -> None:
+    """HL7's generator matches a base's elements by path (its test ext-sort-issue registers an STU3-era extension
+    whose snapshot has no ids); ours looked them up by id and crashed (KeyError) on such a base. Ids are now made
+    from paths and slice names (snapshot_ids.with_ids, as ProfileUtilities.setIds makes them)."""
+    base_url = "https://conformance.example/fhir/StructureDefinition/old-ext"
+    r4 = LayeredSource([base_source()])
+    extension = r4.structure("http://hl7.org/fhir/StructureDefinition/Extension")
+    assert extension is not None
+    old = [{k: v for k, v in e.items() if k != "id"} for e in extension["snapshot"]["element"]]
+    base = {"resourceType": "StructureDefinition", "url": base_url, "type": "Extension", "kind": "complex-type",
+            "derivation": "constraint", "snapshot": {"element": old}}
+    sd = {"resourceType": "StructureDefinition", "url": base_url + "-derived", "type": "Extension",
+          "derivation": "constraint", "baseDefinition": base_url, "differential": {"element": [
+              {"id": "Extension.url", "path": "Extension.url", "mustSupport": True}]}}
+    builder, landed = apply_differential(sd, LayeredSource([base_source(), MemorySource([base])]))
+    assert landed == ["Extension.url"] and builder.elements[0]["id"] == "Extension"
+    assert "id" not in old[0]  # the base itself is left as it was
+
+
+def test_a_base_slice_made_mandatory_without_restating_its_slicer_raises_the_slicers_min() -> None:
+    """ProfilePathProcessor.processPathWithSlicedBaseDefault: the base slices ``identifier``; the derived differential
+    names only the slice ``identifier:MRN`` (a slice name, no slicing), so the outcome is marked
+    SNAPSHOT_auto_added_slicing and ProfileUtilities.generateSnapshot raises its min to the slices' summed min
+    (``setMin(count)``). HL7's generator test au-med-k (``medication.concept.coding`` 0 -> 1)."""
+    slicing = {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}
+    a = sd(A, FHIR + "Patient", {"path": "Patient.identifier", "slicing": slicing},
+           {"id": "Patient.identifier:MRN", "path": "Patient.identifier", "sliceName": "MRN", "max": "1"},
+           {"id": "Patient.identifier:MRN.system", "path": "Patient.identifier.system", "fixedUri": "urn:mrn"})
+    b = sd(B, A, {"id": "Patient.identifier:MRN", "path": "Patient.identifier", "sliceName": "MRN", "min": 1})
+    els = snapshot_b(a, b)
+    assert els["Patient.identifier:MRN"]["min"] == 1 and els["Patient.identifier"]["min"] == 1
+    stated = sd(B, A, {"path": "Patient.identifier", "short": "stated"},
+                {"id": "Patient.identifier:MRN", "path": "Patient.identifier", "sliceName": "MRN", "min": 1})
+    assert snapshot_b(a, stated)["Patient.identifier"]["min"] == 0  # the slicer stated: only a message in HL7

@@ -79,3 +79,29 @@ def test_a_content_reference_copies_the_bases_children_not_the_differentials() -
     assert els["PlanDefinition.action.action"]["min"] == 1
     assert els["PlanDefinition.action.action:a.action"]["min"] == 0
     assert "slicing" not in els["PlanDefinition.action.action:a.action"]
+
+
+def test_two_shared_slices_children_of_one_path_are_each_given() -> None:
+    """SnapshotGenerationPreProcessor.mergeElements matches each shared element against the slice's part as written
+    (``handled``) and inserts a copy of every one not matched: the children of two shared extension slices share a
+    path (``extension.value[x]``), and each slice gets both. Ours matched the second against the copy of the first it
+    had just inserted, so ``contact:c.extension:b.value[x]`` lost its fixed value (HL7's generator test slice23, the
+    re-slices ``extOtherId/npi`` and ``extOtherId/provider-id``)."""
+    slicing = {"discriminator": [{"type": "pattern", "path": "relationship"}], "rules": "open"}
+    ext = "http://hl7.org/fhir/StructureDefinition/"
+    sd = {**profile(), "differential": {"element": [
+        el("Patient.contact", slicing=slicing),
+        el("Patient.contact.extension", slicing={"discriminator": [{"type": "value", "path": "url"}],
+                                                  "ordered": False, "rules": "open"}),
+        el("Patient.contact.extension:a", sliceName="a", type=[{"code": "Extension",
+                                                                 "profile": [ext + "patient-mothersMaidenName"]}]),
+        el("Patient.contact.extension:a.value[x]", fixedString="A"),
+        el("Patient.contact.extension:b", sliceName="b", type=[{"code": "Extension",
+                                                                 "profile": [ext + "humanname-own-prefix"]}]),
+        el("Patient.contact.extension:b.value[x]", fixedString="B"),
+        el("Patient.contact:c", sliceName="c"),
+        el("Patient.contact:c.relationship", patternCodeableConcept={"text": "c"})]}}
+    builder, _ = apply_differential(sd, LayeredSource([base_source()]))
+    els = {e["id"]: e for e in builder.elements}
+    assert els["Patient.contact:c.extension:a.value[x]"]["fixedString"] == "A"
+    assert els["Patient.contact:c.extension:b.value[x]"]["fixedString"] == "B"
