@@ -69,7 +69,8 @@ def _libraries(w: Walker, measure: Json) -> list[Json] | None:
 
 
 def _criteria(w: Walker, libraries: list[Json], criteria: Json, where: str) -> None:
-    if criteria.get("language") not in _CQL:
+    language = criteria.get("language")
+    if not isinstance(language, str) or language not in _CQL:  # a list or object: the element walk reports it
         return  # other languages are HL7's warning MEASURE_M_CRITERIA_UNKNOWN
     ref = criteria.get("expression")
     if not isinstance(ref, str):

@@ -85,3 +85,13 @@ def test_population_criteria_are_not_read(tmp_path: Path) -> None:
     res = measure()
     res["group"] = [{"population": [{"criteria": {"language": "text/cql", "expression": "Screening.Missing"}}]}]
     assert errors(res, source) == []
+
+
+def test_a_criteria_language_that_is_no_string_is_reported_not_raised(tmp_path: Path) -> None:
+    """review12 #3: a list or object ``language`` reached a frozenset lookup and raised TypeError."""
+    for language in (["text/cql"], {"x": 1}):
+        res = measure("A", libraries=())
+        res["group"][0]["stratifier"][0]["criteria"]["language"] = language
+        found = errors(res)
+        assert crit(0) not in found
+        assert any(where.startswith("Measure.group[0].stratifier[0].criteria.language") for _, where in found)
