@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.fhirval.loaders import DefinitionLoadError
 from conformance.fhirval.source import FHIR_BASE, DefinitionSource, Json
 
 XVER_PACKAGE = "hl7.fhir.xver-extensions"  # HL7's tables (CommonPackages.ID_XVER)
@@ -47,25 +48,36 @@ def entry_of(row: Any) -> PathEntry:
 
 
 def read_tables(origin: str) -> dict[str, dict[str, PathEntry]]:
-    """version -> table, from HL7's xver-extensions package (a .tgz or a folder); its ``r2`` table is not a version."""
+    """version -> table, from HL7's xver-extensions package (a .tgz or a folder); its ``r2`` table is not a version.
+
+    Raises DefinitionLoadError naming the package when it cannot be read (a damaged archive, a table that is not
+    a JSON object): the CLI reports that as for any package, and the default loading leaves it out, warned once."""
     raw: dict[str, bytes] = {}
     path = Path(origin)
-    if path.is_dir():
-        for f in sorted((path / "package" / "other").glob("xver-paths-*.json")):
-            raw[f.name] = f.read_bytes()
-    elif path.is_file():
-        with tarfile.open(path, "r:*") as archive:
-            for m in archive.getmembers():
-                name = m.name.removeprefix("./")
-                if m.isfile() and name.startswith("package/other/xver-paths-") and name.endswith(".json"):
-                    member = archive.extractfile(m)
-                    if member is not None:
-                        raw[name.rsplit("/", 1)[-1]] = member.read()
+    try:
+        if path.is_dir():
+            for f in sorted((path / "package" / "other").glob("xver-paths-*.json")):
+                raw[f.name] = f.read_bytes()
+        elif path.is_file():
+            with tarfile.open(path, "r:*") as archive:
+                for m in archive.getmembers():
+                    name = m.name.removeprefix("./")
+                    if m.isfile() and name.startswith("package/other/xver-paths-") and name.endswith(".json"):
+                        member = archive.extractfile(m)
+                        if member is not None:
+                            raw[name.rsplit("/", 1)[-1]] = member.read()
+    except (OSError, tarfile.TarError) as exc:
+        raise DefinitionLoadError(origin, f"its cross-version tables cannot be read: {exc}") from None
     tables: dict[str, dict[str, PathEntry]] = {}
     for name, content in raw.items():
         version = name.removeprefix("xver-paths-").removesuffix(".json")
         if len(version) == 3 and version[0].isdigit() and version[1] == "." and version[2].isdigit():
-            rows = json.loads(content)
+            try:
+                rows = json.loads(content)
+            except ValueError as exc:
+                raise DefinitionLoadError(origin, f"{name} is not JSON: {exc}") from None
+            if not isinstance(rows, dict):
+                raise DefinitionLoadError(origin, f"{name} is not a JSON object of paths")
             tables[version] = {k: entry_of(v) for k, v in rows.items() if isinstance(v, dict)}
     return tables
 

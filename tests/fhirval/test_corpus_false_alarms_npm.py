@@ -75,3 +75,15 @@ def test_the_package_caches_cross_version_tables_are_loaded_by_default(tmp_path:
     assert [i.defect for i in judged if i.is_error] == ["extension-unknown"]
     unjudged = validate_resource(bad, with_defaults((), PackageCache(tmp_path / "empty")), ())
     assert [i.defect for i in unjudged if i.is_error] == []
+
+
+def test_damaged_cross_version_tables_in_the_cache_are_left_out_not_raised(tmp_path: Path) -> None:
+    """review12 #4: a table that is not a JSON object (or not JSON) in the cache's xver package aborted every
+    default validation with AttributeError; now the package is left out, as an unreadable default package is."""
+    bad = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "extension": [
+        {"url": XVER, "extension": [{"url": "nothing", "valueCode": "x"}]}]}
+    for n, text in enumerate(("[]", "{not json")):
+        root = _xver_cache(tmp_path / f"cache{n}")
+        (root / "hl7.fhir.xver-extensions#0.1.0" / "package" / "other" / "xver-paths-5.0.json").write_text(text)
+        issues = validate_resource(bad, with_defaults((), PackageCache(root)), ())
+        assert [i.defect for i in issues if i.is_error] == []  # unjudged, as with no tables at all
