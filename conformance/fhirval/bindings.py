@@ -377,7 +377,8 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
     if isinstance(version, str) and not term.holds_version(system, version):
         # ValueSetValidator.validateCode resolves the system at the Coding's version: another version than the one
         # held is UNKNOWN_CODESYSTEM_VERSION (not-found: a warning unless a required binding), its codes unjudged
-        if (held := terminology_versions.unknown_version(term, system, version)) is not None:
+        # (offline only: with a server HL7 sends the coding there, ValueSetValidator's isNoTerminologyServer branch)
+        if tx is None and (held := terminology_versions.unknown_version(term, system, version)) is not None:
             terminology_versions.report(term, system, version, held, loc, sink, display_binding)
             return
         sink.info("code-system-unknown", loc, f"{system} version {version} is not held locally: the code was not "

@@ -89,6 +89,12 @@ def version_matches(wanted: str, have: Any) -> bool:
 _MAJOR_MINOR = re.compile(r"\d+\.\d+")
 
 
+def version_resolves(held: str, version: str) -> bool:
+    """A CodeSystem held at ``held`` answers a coding's ``system|version`` (version_matches), or ``version`` names
+    it in part (``1`` for ``1.0.2``; lenient: a version judged unknown must be one HL7 cannot resolve either)."""
+    return held.startswith(version + ".") or version_matches(version, held)
+
+
 class MemorySource:
     """Definitions held in memory, indexed by canonical URL; the simplest DefinitionSource.
 

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from conformance.fhirval import terminology_filters as filters
-from conformance.fhirval.source import DefinitionSource, Json, items
+from conformance.fhirval.source import DefinitionSource, Json, items, version_resolves
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, judge
 
@@ -299,7 +299,11 @@ class Terminology:
         if cs is None or version is None:
             return True
         held = cs.get("version")
-        return isinstance(held, str) and (held == version or held.startswith(version + "."))
+        return isinstance(held, str) and version_resolves(held, version)
+
+    def has_terminology_package(self) -> bool:
+        """Whether the HL7 Terminology (THO) package was found, which HL7's validator always has loaded."""
+        return self._extra() is not None
 
     def versions_held(self, system: str) -> list[str]:
         """Every version of the CodeSystem held here: the definitions' own copy and the terminology package's, as

@@ -20,23 +20,43 @@ held at all (UNKNOWN_CODESYSTEM, the server's business), nor when the version na
 from __future__ import annotations
 
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, version_resolves
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.terminology_grammars import SERVER_SIDE
 
 HL7_SYSTEMS = ("http://hl7.org/fhir", "http://terminology.hl7.org")  # getTxIssueWithCalculatedSeverity's isHL7
 
 
+# ValueSetValidator.SERVER_SIDE_LIST: systems HL7's validator always sends to its server, whatever its context
+# holds (THO's stubs for NDC, RxNorm and the like included), so no version of theirs is judged from local copies.
+SERVER_SIDE_LIST = frozenset({
+    "http://fdasis.nlm.nih.gov", "http://hl7.org/fhir/sid/ndc", "http://loinc.org", "http://snomed.info/sct",
+    "http://unitsofmeasure.org", "http://unstats.un.org/unsd/methods/m49/m49.htm", "http://varnomen.hgvs.org",
+    "http://www.nlm.nih.gov/research/umls/rxnorm", "https://www.usps.com/", "urn:ietf:bcp:13", "urn:ietf:bcp:47",
+    "urn:ietf:rfc:3986", "urn:iso:std:iso:3166", "urn:iso:std:iso:4217", "urn:oid:1.2.36.1.2001.1005.17"})
+THO_SYSTEMS = "http://terminology.hl7.org/"
+_WILDCARDS = frozenset("xX*?")
+
+
 def matches(held: str, version: str) -> bool:
-    """A held version the coding's names, whole or as a prefix (``1.0`` for ``1.0.2``), as Terminology.holds_version
-    compares them (HL7's VersionUtilities)."""
-    return held == version or held.startswith(version + ".")
+    """Whether HL7's context resolves ``system|version`` to the CodeSystem held at ``held``: the rule of
+    Terminology.holds_version (source.version_matches, CanonicalResourceManager.get: the same version or the same
+    major.minor, so ``4.0.0`` finds ``4.0.1``), kept in one place."""
+    return version_resolves(held, version)
 
 
 def unknown_version(term: Terminology, system: str, version: str) -> list[str] | None:
     """The versions held when ``system`` is held here but not at ``version`` (so HL7's context has no CodeSystem for
-    it); None when the rule does not apply (not held, held at that version, or a SNOMED CT / LOINC release)."""
-    if system in SERVER_SIDE:
+    it); None when the rule does not apply: not held, held at that version, a version with wildcards (HL7 matches
+    them against every copy, VersionUtilities.versionMatches: left unjudged), a system HL7 leaves to its server, a
+    stub whose codes are not here, or an HL7 Terminology system while that package was not found (HL7's context
+    always holds THO's copy, so the versions held here would be an incomplete list)."""
+    if system in SERVER_SIDE or system in SERVER_SIDE_LIST or _WILDCARDS & set(version):
+        return None
+    if system.startswith(THO_SYSTEMS) and not term.has_terminology_package():
+        return None
+    cs = term.code_system(system)
+    if cs is None or cs.get("content") == "not-present":
         return None
     held = term.versions_held(system)
     if not held or any(matches(h, version) for h in held):
