@@ -45,6 +45,9 @@ class _Elm:
 
 
 def check_measure(w: Walker, measure: Json, loc: str) -> None:
+    """Each CQL stratifier criteria against its Libraries' ELM (MeasureValidator.validateMeasureCriteria); judged
+    only when every Library the Measure names is loaded, since a Library we lack is the harness's gap, not the
+    Measure's fault (HL7 then says MEASURE_M_NO_LIB... only where it has searched everything it could)."""
     libraries = _libraries(w, measure)
     if libraries is None:
         return
