@@ -228,11 +228,14 @@ def _version_mismatches(term: Terminology, vs_url: str, type_code: str, item: ob
     publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
     the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
     version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
+    versions = _versions(type_code, item)
+    if not versions:  # nearly every value: no coding names a version, so the value set is not read
+        return []
     vs = term.value_set(vs_url)
     compose = vs.get("compose") if isinstance(vs, dict) else None
     includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
     out = []
-    for (system, _code), version in _versions(type_code, item).items():
+    for (system, _code), version in versions.items():
         if system is None or term.code_system(system) is not None:
             continue
         named = [inc.get("version") for inc in includes if inc.get("system") == system]
