@@ -8,7 +8,7 @@ to keep each module readable; the two are one class at run time.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -198,20 +198,20 @@ class ValueWalker:
         if kind == _LOCAL:
             self.object(item, idx, node if target is None else target[1], loc, depth)
             if judged:
-                self.judge(item, node, tcode, tref, loc)
+                _judge_value(self, item, node, tcode, tref, loc)
             return
         if kind == _TYPED:
             assert target is not None
             self.object(item, target[0], target[1], loc, depth)
             if judged:
-                self.judge(item, node, tcode, tref, loc)
+                _judge_value(self, item, node, tcode, tref, loc)
             if typed_checks:
                 self.constraints(target[1], item, target[1].path, loc)
             return
         content = self.content(idx, node, tcode, tref, item, loc)
         if content is not None:
             self.object(item, content[0], content[1], loc, depth)
-        self.judge(item, node, tcode, tref, loc)
+        _judge(self, item, node, tcode, tref, loc)
         # a contentReference naming a structure (``http://...Questionnaire#Questionnaire.item``, as R5-era tooling
         # writes in profile snapshots): HL7 takes the children from that structure, but the referenced element's
         # invariants are not run (InstanceValidator.resolveNameReference matches only ``#id``)
@@ -397,7 +397,7 @@ class ValueWalker:
             where = " in a contained resource" if self.frames and self.frames[-1].contained else ""
             self.sink.error("canonical-relative", loc, f"the url of a canonical resource{where} must be an absolute "
                                                        f"URL (not {item!r})")
-        self.judge(item, node, tcode, None, loc)
+        _judge(self, item, node, tcode, None, loc)
         tref = node.type_for(tcode)
         if tcode == "canonical" and isinstance(item, str) and self.options.validate_reference in TYPE_POLICIES:
             check_canonical_type(cast("Walker", self), item, tref, loc)
@@ -433,6 +433,13 @@ class ValueWalker:
             if not frame.contained:
                 return frame.resource
         return self.root
+
+
+# value_judge's functions called straight from the walk (no method call in between): they take the Walker, which
+# a ValueWalker is
+_Judge = Callable[["ValueWalker", Any, Node, str, "TypeRef | None", str], None]
+_judge = cast(_Judge, value_judge.judge)
+_judge_value = cast(_Judge, value_judge.judge_value)
 
 
 def _quiet(node: Node) -> bool:

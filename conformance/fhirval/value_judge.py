@@ -43,8 +43,12 @@ def judged(node: Node, tcode: str) -> bool:
 
 def judge(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
     """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
-    if not judged(node, tcode):
-        return
+    if judged(node, tcode):
+        judge_value(w, item, node, tcode, tref, loc)
+
+
+def judge_value(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
+    """judge() where judged(node, tcode) is known to be true (the walker's plan for the element asked it once)."""
     ed = node.ed
     if node.has_rules:
         fixed = node.fixed()
