@@ -297,7 +297,8 @@ class Walker(TargetWalker):
                 child = hit[0]
                 fast = child.fast
                 if (fast == FAST_PRIMITIVE and child.quiet and not self.per_value and type(value) in _SCALARS
-                        and value != "" and "_" + key not in obj):
+                        and value != "" and "_" + key not in obj
+                        and not (child.hash_rule and type(value) is str and value[:1] == "#")):
                     # shortcut()'s commonest case, inline: a JSON scalar whose lexical form is all there is to check
                     # (its location is built only for a problem)
                     problem = check_primitive(child.fast_type, value)

@@ -358,7 +358,8 @@ class ValueWalker:
         quiet = node.quiet
         if quiet is None:
             quiet = node.quiet = _quiet(node)
-        if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
+        if quiet and tcode == node.fast_type and not (node.hash_rule and type(item) is str and item[:1] == "#"):
+            # most primitives: the lexical check is all there is
             problem = check_primitive(tcode, item)
             if problem is not None:
                 report_primitive(self.sink, problem, node.binding, loc)
@@ -444,8 +445,17 @@ _judge_value = cast(_Judge, value_judge.judge_value)
 
 def _quiet(node: Node) -> bool:
     """Whether a primitive value of the element's one type has nothing for primitive() to check after its
-    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
-    return (bool(node.fast_type) and not node.resource_id and node.max_length is None
+    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge(). A uri or url
+    (Coding.system, Extension.url...) whose only rule in judge() is the internal ``#id`` one (value_judge.local_only)
+    is quiet too, with ``hash_rule`` set: its values that start with "#" still take the whole path."""
+    if not (bool(node.fast_type) and not node.resource_id and node.max_length is None
             and node.min_length is None and node.regex is None
-            and node.fast_type not in ("xhtml", "canonical") and not value_judge.judged(node, node.fast_type)
-            and not any(t.profiles for t in node.types))
+            and node.fast_type not in ("xhtml", "canonical") and not any(t.profiles for t in node.types)):
+        return False
+    if not value_judge.judged(node, node.fast_type):
+        return True
+    if (node.fast_type in ("uri", "url") and value_judge.local_only(node)
+            and not (node.name == "url" and value_presence.defining_url(node))):
+        node.hash_rule = True
+        return True
+    return False
