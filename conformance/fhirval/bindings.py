@@ -148,8 +148,10 @@ def _partly_held(tx: TerminologyService | None, term: Terminology, vs_name: str,
     about the codings not held (an unknown code, a wrong display) stand. Membership stays as judged here (a coding
     is in), so only the issues are kept."""
     value_set = term.value_set(vs_name) if tx is not None and type_code == "CodeableConcept" else None
+    if value_set is None:  # no service, or nothing to send it
+        return
     count = len(as_list(item.get("coding"))) if isinstance(item, dict) else 0
-    if value_set is None or all(_held(term, item, i) or not _coded(item, i) for i in range(count)):
+    if all(_held(term, item, i) or not _coded(item, i) for i in range(count)):
         return
     answer = tx_issues.ask(tx, tx_issues.request(item, True, value_set, language, sink))
     if answer is not None:
@@ -228,11 +230,14 @@ def _version_mismatches(term: Terminology, vs_url: str, type_code: str, item: ob
     publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
     the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
     version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
+    versions = _versions(type_code, item)
+    if not versions:  # nearly every value: no coding names a version, so the value set is not read
+        return []
     vs = term.value_set(vs_url)
     compose = vs.get("compose") if isinstance(vs, dict) else None
     includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
     out = []
-    for (system, _code), version in _versions(type_code, item).items():
+    for (system, _code), version in versions.items():
         if system is None or term.code_system(system) is not None:
             continue
         named = [inc.get("version") for inc in includes if inc.get("system") == system]
@@ -349,7 +354,6 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
     display as ValueSetValidator compares it in ``language`` (the resource's, see display_matches), or as the value
     set of ``display_binding`` (the Coding's, or its CodeableConcept's) gives it."""
     system, code = coding.get("system"), coding.get("code")
-    system_form = checks_system_form(term, binding, in_codeable_concept)
     if isinstance(system, str) and isinstance(code, str):
         if ":" not in system:
             sink.error("coding-system", f"{loc}.system", f"Coding.system must be an absolute URI, not {system!r}")
@@ -361,7 +365,7 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a CodeSystem supplement "
                                                          f"(it adds to another code system), not a code system")
             return
-        wrong = system_problem(term, system) if system_form else None
+        wrong = system_problem(term, system) if checks_system_form(term, binding, in_codeable_concept) else None
         if wrong is not None:
             sink.error("coding-system", f"{loc}.system", wrong)
             return

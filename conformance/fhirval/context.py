@@ -31,6 +31,7 @@ class Model:
         self._type_of: dict[str, str] = {}
         self._is_type: dict[str, bool] = {}
         self.plans: dict[tuple[Any, str], Any] = {}  # (Node, type code) -> the walker's Plan for its values
+        self.targets: dict[tuple[str, ...], frozenset[str] | None] = {}  # targetProfiles -> types (references.py)
         # resource type -> the loaded guides' global profiles (LayeredSource.global_profiles; none for other sources)
         found = getattr(source, "global_profiles", None)
         self.global_profiles: dict[str, tuple[str, ...]] = found if isinstance(found, dict) else {}

@@ -297,7 +297,8 @@ class Walker(TargetWalker):
                 child = hit[0]
                 fast = child.fast
                 if (fast == FAST_PRIMITIVE and child.quiet and not self.per_value and type(value) in _SCALARS
-                        and value != "" and "_" + key not in obj):
+                        and value != "" and "_" + key not in obj
+                        and not (child.hash_rule and type(value) is str and value[:1] == "#")):
                     # shortcut()'s commonest case, inline: a JSON scalar whose lexical form is all there is to check
                     # (its location is built only for a problem)
                     problem = check_primitive(child.fast_type, value)
@@ -366,7 +367,10 @@ class Walker(TargetWalker):
         if fast == FAST_COMPLEX:
             if not isinstance(value, dict):
                 return False
-            self.item(value, idx, child, tcode, f"{loc}.{key}", depth + 1, None)
+            if tcode == "CodeableConcept":  # item() keeps its binding for its codings' displays
+                self.item(value, idx, child, tcode, f"{loc}.{key}", depth + 1, None)
+            else:  # what item() does with a complex value that has no shadow
+                self.complex_item(value, idx, child, tcode, f"{loc}.{key}", depth + 1)
             return True
         if (type(value) is not list or not value or len(value) < child.min
                 or (child.max is not None and len(value) > child.max)):
@@ -377,8 +381,12 @@ class Walker(TargetWalker):
                 return False
             self.primitives(value, child, tcode, where, True)
             return True
+        concept = tcode == "CodeableConcept"
         for i, v in enumerate(value):  # FAST_COMPLEXES
-            self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
+            if v is None or concept:  # item() reports a null, keeps a CodeableConcept's binding
+                self.item(v, idx, child, tcode, f"{where}[{i}]", depth + 1, None)
+            else:
+                self.complex_item(v, idx, child, tcode, f"{where}[{i}]", depth + 1)
         return True
 
     def unknown(self, node: Node, key: str, loc: str) -> Node | None:

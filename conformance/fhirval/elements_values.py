@@ -8,7 +8,7 @@ to keep each module readable; the two are one class at run time.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -198,20 +198,20 @@ class ValueWalker:
         if kind == _LOCAL:
             self.object(item, idx, node if target is None else target[1], loc, depth)
             if judged:
-                self.judge(item, node, tcode, tref, loc)
+                _judge_value(self, item, node, tcode, tref, loc)
             return
         if kind == _TYPED:
             assert target is not None
             self.object(item, target[0], target[1], loc, depth)
             if judged:
-                self.judge(item, node, tcode, tref, loc)
+                _judge_value(self, item, node, tcode, tref, loc)
             if typed_checks:
                 self.constraints(target[1], item, target[1].path, loc)
             return
         content = self.content(idx, node, tcode, tref, item, loc)
         if content is not None:
             self.object(item, content[0], content[1], loc, depth)
-        self.judge(item, node, tcode, tref, loc)
+        _judge(self, item, node, tcode, tref, loc)
         # a contentReference naming a structure (``http://...Questionnaire#Questionnaire.item``, as R5-era tooling
         # writes in profile snapshots): HL7 takes the children from that structure, but the referenced element's
         # invariants are not run (InstanceValidator.resolveNameReference matches only ``#id``)
@@ -358,7 +358,8 @@ class ValueWalker:
         quiet = node.quiet
         if quiet is None:
             quiet = node.quiet = _quiet(node)
-        if quiet and tcode == node.fast_type:  # most primitives: the lexical check is all there is
+        if quiet and tcode == node.fast_type and not (node.hash_rule and type(item) is str and item[:1] == "#"):
+            # most primitives: the lexical check is all there is
             problem = check_primitive(tcode, item)
             if problem is not None:
                 report_primitive(self.sink, problem, node.binding, loc)
@@ -397,7 +398,7 @@ class ValueWalker:
             where = " in a contained resource" if self.frames and self.frames[-1].contained else ""
             self.sink.error("canonical-relative", loc, f"the url of a canonical resource{where} must be an absolute "
                                                        f"URL (not {item!r})")
-        self.judge(item, node, tcode, None, loc)
+        _judge(self, item, node, tcode, None, loc)
         tref = node.type_for(tcode)
         if tcode == "canonical" and isinstance(item, str) and self.options.validate_reference in TYPE_POLICIES:
             check_canonical_type(cast("Walker", self), item, tref, loc)
@@ -435,10 +436,26 @@ class ValueWalker:
         return self.root
 
 
+# value_judge's functions called straight from the walk (no method call in between): they take the Walker, which
+# a ValueWalker is
+_Judge = Callable[["ValueWalker", Any, Node, str, "TypeRef | None", str], None]
+_judge = cast(_Judge, value_judge.judge)
+_judge_value = cast(_Judge, value_judge.judge_value)
+
+
 def _quiet(node: Node) -> bool:
     """Whether a primitive value of the element's one type has nothing for primitive() to check after its
-    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge()."""
-    return (bool(node.fast_type) and not node.resource_id and node.max_length is None
+    lexical form: no id rule, length, narrative or canonical rule, nor anything for judge(). A uri or url
+    (Coding.system, Extension.url...) whose only rule in judge() is the internal ``#id`` one (value_judge.local_only)
+    is quiet too, with ``hash_rule`` set: its values that start with "#" still take the whole path."""
+    if not (bool(node.fast_type) and not node.resource_id and node.max_length is None
             and node.min_length is None and node.regex is None
-            and node.fast_type not in ("xhtml", "canonical") and not value_judge.judged(node, node.fast_type)
-            and not any(t.profiles for t in node.types))
+            and node.fast_type not in ("xhtml", "canonical") and not any(t.profiles for t in node.types)):
+        return False
+    if not value_judge.judged(node, node.fast_type):
+        return True
+    if (node.fast_type in ("uri", "url") and value_judge.local_only(node)
+            and not (node.name == "url" and value_presence.defining_url(node))):
+        node.hash_rule = True
+        return True
+    return False

@@ -74,8 +74,12 @@ def ext1(w: Walker, item: Json, loc: str) -> None:
     unrecognised before the invariant is evaluated (fhir-test-cases list-extension2: both errors)."""
     base = w.model.index("Extension")
     names = base.root.json_names if base is not None and base.root is not None else None
-    has_value = any(k.lstrip("_").startswith("value") and len(k.lstrip("_")) > 5
-                    and (names is None or k.lstrip("_") in names) for k in item)
+    has_value = False
+    for k in item:  # value[x] or its _value[x] shadow (each key stripped once)
+        bare = k.lstrip("_")
+        if len(bare) > 5 and bare.startswith("value") and (names is None or bare in names):
+            has_value = True
+            break
     if bool(item.get("extension")) == has_value:
         w.sink.error("invariant", loc, "constraint failed: ext-1: Must have either extensions or value[x], not both")
 

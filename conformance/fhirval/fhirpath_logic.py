@@ -47,7 +47,10 @@ def as_bool(items: list[Any], where: str) -> bool | None:
         return None
     if len(items) > 1:
         raise EvaluationError(f"{where}: unable to evaluate {len(items)} items as a boolean (FHIRPATH_UNABLE_BOOLEAN)")
-    data = get_data(items[0])  # type: ignore[no-untyped-call]
+    first = items[0]
+    if first is True or first is False:  # the commonest answer (native atoms, the memo): no unwrapping needed
+        return first
+    data = get_data(first)  # type: ignore[no-untyped-call]
     if isinstance(data, bool):
         return data
     if _shadow(data):  # no value: HL7 reads a valueless boolean as empty; kept empty for any type

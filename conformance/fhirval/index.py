@@ -89,6 +89,8 @@ class Node:
     fast: int = 0
     fast_type: str = ""
     quiet: bool | None = None  # a primitive of fast_type with nothing to check beyond its lexical form (walker)
+    # quiet, except for a string value that starts with "#": value_judge's internal-URL rule (a uri or url, walker)
+    hash_rule: bool = False
     # a primitive whose profile requires a child of it (an extension slice with min > 0): walked even without "_name"
     requires_children: bool = False
     # (child, the JSON properties that give it a value, "_name" shadows included) for each required child,

@@ -44,7 +44,7 @@ def check(w: Walker, res: Json, loc: str) -> None:
     """The marker on a resource: refused while matchetypes are disallowed (the default); its absence refused while
     they are required (InstanceValidator.validateResource, RESOURCE_MATCHETYPE_DISALLOWED / _REQUIRED)."""
     status = w.options.matchetype
-    if _marker(res) is not None:
+    if "extension" in res and _marker(res) is not None:
         if status == "disallowed":
             w.sink.error("matchetype", loc, "a matchetype (a test pattern) is not allowed here")
     elif status == "required":

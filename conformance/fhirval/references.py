@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from conformance.fhirval.index import Node, TypeRef
@@ -26,6 +26,8 @@ from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
+
+_MISSING: Any = object()
 
 _ID = REGEX["id"]
 RELATIVE = re.compile(rf"(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})(/_history/(?P<vid>{_ID}))?")
@@ -193,7 +195,11 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
         if resolved is not None and isinstance(resolved.get("resourceType"), str):
             # a fetched target is of the type it has, whatever the reference says (checkReference: we.getType())
             rtype = resolved["resourceType"] if external else rtype or resolved["resourceType"]
-    allowed = target_types(tref.target_profiles if tref else (), w.model.sd_type, w.model.is_resource_type)
+    profiles = tref.target_profiles if tref else ()
+    allowed = w.model.targets.get(profiles, _MISSING)
+    if allowed is _MISSING:  # the same answer for every value of the element: worked out once per model
+        found = target_types(profiles, w.model.sd_type, w.model.is_resource_type)
+        allowed = w.model.targets[profiles] = frozenset(found) if found is not None else None
     if isinstance(declared, str) and not w.model.is_resource_type(declared) and "/" not in declared:
         # HL7's validator: an error only when the element's targets are restricted (REFERENCE_REF_WRONGTARGET);
         # otherwise only R4's extensible binding of Reference.type to the resource types speaks: a warning

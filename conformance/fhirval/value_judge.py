@@ -41,10 +41,20 @@ def judged(node: Node, tcode: str) -> bool:
     return bool(node.has_rules or node.binding is not None or tcode in _JUDGED_TYPES or constraints_of(node))
 
 
+def local_only(node: Node) -> bool:
+    """Whether judge_value() has nothing to check for a uri or url value of this element but the internal ``#id``
+    rule (internal_urls): no fixed/pattern/bounds, no binding, no FHIRPath constraint of its own."""
+    return not node.has_rules and node.binding is None and not constraints_of(node)
+
+
 def judge(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
     """Rules of the element definition itself: fixed, pattern, min/max value, binding, references, codes."""
-    if not judged(node, tcode):
-        return
+    if judged(node, tcode):
+        judge_value(w, item, node, tcode, tref, loc)
+
+
+def judge_value(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
+    """judge() where judged(node, tcode) is known to be true (the walker's plan for the element asked it once)."""
     ed = node.ed
     if node.has_rules:
         fixed = node.fixed()

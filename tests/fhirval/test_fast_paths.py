@@ -67,3 +67,23 @@ def test_ids_and_resource_types_are_judged_where_they_stand() -> None:
                "managingOrganization": {"reference": "#o"}}
     assert errors(patient) == [("duplicate-id", "Patient.name[1]"),
                                ("unknown-element", "Patient.contact[0].name.resourceType")]
+
+
+def test_a_quiet_uri_still_judges_its_internal_hash_urls() -> None:
+    """Coding.system and Identifier.system are quiet (their only value rule is the internal ``#id`` one,
+    Node.hash_rule): a value that starts with "#" still reaches internal_urls, on every walk; the first walk
+    (the general path) and the later ones (the quiet path for plain values) find the same."""
+    patient = {"resourceType": "Patient", "identifier": [{"system": "#nowhere", "value": "1"},
+                                                         {"system": "urn:oid:1.2.3.4.5", "value": "2"}],
+               "maritalStatus": {"coding": [{"system": "http://example.org/cs", "code": "M"}]}}
+    hashed = {"resourceType": "Patient", "maritalStatus": {"coding": [{"system": "#x", "code": "M"}]}}
+
+    def found(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(i.severity, i.defect, i.location) for i in validate_resource(resource, base_source())]
+
+    first_patient, first_hashed = found(patient), found(hashed)
+    assert ("warning", "reference-unresolved", "Patient.identifier[0].system") in first_patient
+    assert ("warning", "reference-unresolved", "Patient.maritalStatus.coding[0].system") in first_hashed
+    for _ in range(2):
+        assert found(patient) == first_patient
+        assert found(hashed) == first_hashed
