@@ -25,6 +25,28 @@ def _observation(**extra: Any) -> dict[str, Any]:
     return {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, **extra}
 
 
+def _extension(url: str, name: str, *types: str) -> dict[str, Any]:
+    """A repeating extension usable on any element, its value of ``types``."""
+    return {"resourceType": "StructureDefinition", "url": url, "name": name, "status": "active",
+            "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": False, "type": "Extension",
+            "context": [{"type": "element", "expression": "Element"}],
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
+            "differential": {"element": [{"id": "Extension", "path": "Extension", "max": "*"},
+                                         {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                                         {"id": "Extension.value[x]", "path": "Extension.value[x]",
+                                          "type": [{"code": t} for t in types]}]}}
+
+
+def _component_slice_by_extension(url: str) -> list[dict[str, Any]]:
+    """Observation.component slice ``s``, its extensions sliced by url with slice ``e`` of the extension ``url``."""
+    return [
+        {"id": "Observation.component:s", "path": "Observation.component", "sliceName": "s", "min": 0, "max": "*"},
+        {"id": "Observation.component:s.extension", "path": "Observation.component.extension",
+         "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+        {"id": "Observation.component:s.extension:e", "path": "Observation.component.extension", "sliceName": "e",
+         "min": 0, "max": "*", "type": [{"code": "Extension", "profile": [url]}]}]
+
+
 def _ordered() -> dict[str, Any]:
     slices: list[dict[str, Any]] = []
     for name in "abc":
@@ -132,21 +154,10 @@ def test_a_type_discriminator_over_two_values_matches_no_slice(tmp_path: Path) -
     a component whose discriminating extension repeats is in no slice (closed slicing: VALIDATION_VAL_PROFILE_NOTSLICE),
     where every item being of the type had matched."""
     url = BASE + "ext-any"
-    ext = {"resourceType": "StructureDefinition", "url": url, "name": "ExtAny", "status": "active",
-           "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": False, "type": "Extension",
-           "context": [{"type": "element", "expression": "Element"}],
-           "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
-           "differential": {"element": [{"id": "Extension", "path": "Extension", "max": "*"},
-                                        {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
-                                        {"id": "Extension.value[x]", "path": "Extension.value[x]",
-                                         "type": [{"code": "string"}, {"code": "boolean"}]}]}}
+    ext = _extension(url, "ExtAny", "string", "boolean")
     sliced = _sliced("type-over-extension", "Observation", "Observation.component",
                      {"type": "type", "path": f"extension('{url}').value"}, [
-        {"id": "Observation.component:s", "path": "Observation.component", "sliceName": "s", "min": 0, "max": "*"},
-        {"id": "Observation.component:s.extension", "path": "Observation.component.extension",
-         "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
-        {"id": "Observation.component:s.extension:e", "path": "Observation.component.extension", "sliceName": "e",
-         "min": 0, "max": "*", "type": [{"code": "Extension", "profile": [url]}]},
+        *_component_slice_by_extension(url),
         {"id": "Observation.component:s.extension:e.value[x]", "path": "Observation.component.extension.value[x]",
          "type": [{"code": "string"}]}], rules="closed")
     one = {"code": {"text": "c"}, "extension": [{"url": url, "valueString": "a"}]}
@@ -160,21 +171,10 @@ def test_a_profile_discriminator_over_two_values_matches_no_slice(tmp_path: Path
     """sliceMatches builds ``path.conformsTo('url')``; FHIRPathEngine.funcConformsTo is false unless its focus is one
     item, so a component carrying the discriminating extension twice is in no slice of the closed slicing."""
     url = BASE + "ext-flag"
-    ext = {"resourceType": "StructureDefinition", "url": url, "name": "ExtFlag", "status": "active",
-           "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": False, "type": "Extension",
-           "context": [{"type": "element", "expression": "Element"}],
-           "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
-           "differential": {"element": [{"id": "Extension", "path": "Extension", "max": "*"},
-                                        {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
-                                        {"id": "Extension.value[x]", "path": "Extension.value[x]",
-                                         "type": [{"code": "boolean"}]}]}}
+    ext = _extension(url, "ExtFlag", "boolean")
     sliced = _sliced("profile-over-extension", "Observation", "Observation.component",
-                     {"type": "profile", "path": f"extension('{url}')"}, [
-        {"id": "Observation.component:s", "path": "Observation.component", "sliceName": "s", "min": 0, "max": "*"},
-        {"id": "Observation.component:s.extension", "path": "Observation.component.extension",
-         "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
-        {"id": "Observation.component:s.extension:e", "path": "Observation.component.extension", "sliceName": "e",
-         "min": 0, "max": "*", "type": [{"code": "Extension", "profile": [url]}]}], rules="closed")
+                     {"type": "profile", "path": f"extension('{url}')"}, _component_slice_by_extension(url),
+                     rules="closed")
     one = {"code": {"text": "c"}, "extension": [{"url": url, "valueBoolean": True}]}
     assert errors(tmp_path, _observation(component=[one]), [sliced, ext]) == []
     two = {"code": {"text": "c"},
