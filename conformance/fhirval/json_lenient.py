@@ -146,6 +146,21 @@ class _Reader:
             return tok.text
         raise self.fail(f"unexpected {tok.text or 'end of the document'!r}", tok.at)
 
+    def separator(self, path: str, close: str, what: str) -> bool | None:
+        """After a member of an object or array: True when ``close`` ends it (a comma before it is HL7's
+        JSON_COMMA_EXTRA), False after a comma with more to come, None when neither a comma nor ``close`` follows."""
+        if self.tok.kind == ",":
+            self.advance()
+            if self.tok.kind != close:
+                return False
+            self.advance()
+            self.note(path, "JSON_COMMA_EXTRA", f"there is an extra comma at the end of the {what} in the JSON")
+            return True
+        if self.tok.kind == close:
+            self.advance()
+            return True
+        return None
+
     def obj(self, path: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.tok.kind == "}":
@@ -164,19 +179,13 @@ class _Reader:
                 self.duplicates.append((out, name.text))
             out[name.text] = value
             after = self.tok
-            if after.kind == ",":
-                self.advance()
-                if self.tok.kind == "}":
-                    self.advance()
-                    self.note(path, "JSON_COMMA_EXTRA", "there is an extra comma at the end of the object in the JSON")
-                    return out
-            elif after.kind == "}":
-                self.advance()
+            ended = self.separator(path, "}", "object")
+            if ended:
                 return out
-            elif after.kind in ("string", "word"):
+            if ended is None:
+                if after.kind not in ("string", "word"):
+                    raise self.fail("',' or '}' expected", after.at)
                 self.note(path, "JSON_COMMA_MISSING", "a comma is missing in the JSON")
-            else:
-                raise self.fail("',' or '}' expected", after.at)
 
     def array(self, path: str, depth: int) -> list[Any]:
         out: list[Any] = []
@@ -186,17 +195,12 @@ class _Reader:
         while True:
             out.append(self.value(f"{path}[{len(out)}]", depth + 1))
             after = self.tok
-            if after.kind == ",":
-                self.advance()
-                if self.tok.kind == "]":
-                    self.advance()
-                    self.note(path, "JSON_COMMA_EXTRA", "there is an extra comma at the end of the array in the JSON")
-                    return out
-            elif after.kind == "]":
-                self.advance()
+            ended = self.separator(path, "]", "array")
+            if ended:
                 return out
-            elif after.kind not in ("{", "[", "string", "word", "number"):  # no comma: read on, unreported
+            if ended is None and after.kind not in ("{", "[", "string", "word", "number"):
                 raise self.fail("',' or ']' expected", after.at)
+            # (no comma before another value: read on, unreported, as HL7's parser does)
 
 
 def read_lenient(text: str) -> tuple[dict[str, Any], list[Liberty], list[tuple[dict[str, Any], str]]]:
