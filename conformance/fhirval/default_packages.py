@@ -87,11 +87,7 @@ def cross_version_generators(cache: PackageCache | None = None) -> list[Definiti
 
         return generators_for(read_source(found), base_source())
     except (DefinitionLoadError, OSError, ValueError) as exc:
-        with _LOCK:
-            first = str(found) not in _WARNED
-            _WARNED.add(str(found))
-        if first:
-            _LOG.warning("conformance: the default package %s cannot be read (%s); validating without it", found, exc)
+        _warn_unreadable(found, exc)
         return []
 
 
@@ -103,13 +99,18 @@ def _readable(path: Path) -> bool:
     try:
         package_layer([path])
     except DefinitionLoadError as exc:
-        with _LOCK:
-            first = str(path) not in _WARNED
-            _WARNED.add(str(path))
-        if first:
-            _LOG.warning("conformance: the default package %s cannot be read (%s); validating without it", path, exc)
+        _warn_unreadable(path, exc)
         return False
     return True
+
+
+def _warn_unreadable(path: Path, exc: Exception) -> None:
+    """Once per process and package: a default package that cannot be read is left out, said on stderr."""
+    with _LOCK:
+        first = str(path) not in _WARNED
+        _WARNED.add(str(path))
+    if first:
+        _LOG.warning("conformance: the default package %s cannot be read (%s); validating without it", path, exc)
 
 
 def default_source(cache: PackageCache | None = None) -> DefinitionSource:

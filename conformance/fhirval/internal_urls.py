@@ -76,7 +76,8 @@ def _in_text_link(frames: list[Frame], loc: str) -> bool:
         m = _SEGMENT.fullmatch(name)
         if m is None or not isinstance(here, dict):
             return False
-        here = _step(here, m[1], m[2]) if isinstance(_step(here, m[1], m[2]), dict) else _step(here, "_" + m[1], m[2])
+        found = _step(here, m[1], m[2])
+        here = found if isinstance(found, dict) else _step(here, "_" + m[1], m[2])
         chain.append((m[1], here))
     for prop, obj in reversed(chain):
         if prop not in ("extension", "modifierExtension") or not isinstance(obj, dict):

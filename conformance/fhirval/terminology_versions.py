@@ -12,7 +12,7 @@ cannot be validated. Valid versions: {2}", an ``error`` issue of tx-issue-type `
 system). The answer follows from what the context holds, so it is reached here without a server, as HL7's
 validator reaches it without one.
 
-Not for SNOMED CT and LOINC (terminology_grammars.SERVER_SIDE): their editions and releases are held by the server,
+Not for SNOMED CT and LOINC (in SERVER_SIDE_LIST below): their editions and releases are held by the server,
 not the validator's context, so only the server knows which it has (s-fvqareg's Trauma case); nor for a system not
 held at all (UNKNOWN_CODESYSTEM, the server's business), nor when the version named is one held here.
 """
@@ -22,13 +22,13 @@ from __future__ import annotations
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json, version_resolves
 from conformance.fhirval.terminology import Terminology
-from conformance.fhirval.terminology_grammars import SERVER_SIDE
 
 HL7_SYSTEMS = ("http://hl7.org/fhir", "http://terminology.hl7.org")  # getTxIssueWithCalculatedSeverity's isHL7
 
 
 # ValueSetValidator.SERVER_SIDE_LIST: systems HL7's validator always sends to its server, whatever its context
-# holds (THO's stubs for NDC, RxNorm and the like included), so no version of theirs is judged from local copies.
+# holds (THO's stubs for NDC, RxNorm and the like included), so no version of theirs is judged from local copies
+# (terminology_grammars.SERVER_SIDE, SNOMED CT and LOINC, is the part of it whose releases the grammars leave alone).
 SERVER_SIDE_LIST = frozenset({
     "http://fdasis.nlm.nih.gov", "http://hl7.org/fhir/sid/ndc", "http://loinc.org", "http://snomed.info/sct",
     "http://unitsofmeasure.org", "http://unstats.un.org/unsd/methods/m49/m49.htm", "http://varnomen.hgvs.org",
@@ -38,20 +38,13 @@ THO_SYSTEMS = "http://terminology.hl7.org/"
 _WILDCARDS = frozenset("xX*?")
 
 
-def matches(held: str, version: str) -> bool:
-    """Whether HL7's context resolves ``system|version`` to the CodeSystem held at ``held``: the rule of
-    Terminology.holds_version (source.version_matches, CanonicalResourceManager.get: the same version or the same
-    major.minor, so ``4.0.0`` finds ``4.0.1``), kept in one place."""
-    return version_resolves(held, version)
-
-
 def unknown_version(term: Terminology, system: str, version: str) -> list[str] | None:
     """The versions held when ``system`` is held here but not at ``version`` (so HL7's context has no CodeSystem for
     it); None when the rule does not apply: not held, held at that version, a version with wildcards (HL7 matches
     them against every copy, VersionUtilities.versionMatches: left unjudged), a system HL7 leaves to its server, a
     stub whose codes are not here, or an HL7 Terminology system while that package was not found (HL7's context
     always holds THO's copy, so the versions held here would be an incomplete list)."""
-    if system in SERVER_SIDE or system in SERVER_SIDE_LIST or _WILDCARDS & set(version):
+    if system in SERVER_SIDE_LIST or _WILDCARDS & set(version):
         return None
     if system.startswith(THO_SYSTEMS) and not term.has_terminology_package():
         return None
@@ -59,7 +52,7 @@ def unknown_version(term: Terminology, system: str, version: str) -> list[str] |
     if cs is None or cs.get("content") == "not-present":
         return None
     held = term.versions_held(system)
-    if not held or any(matches(h, version) for h in held):
+    if not held or any(version_resolves(h, version) for h in held):
         return None
     return held
 
