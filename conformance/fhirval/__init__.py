@@ -3,3 +3,7 @@
 ``source.py`` is the seam between the two halves: loaders produce a :class:`DefinitionSource`, the
 validator consumes one. Neither half imports the other's internals.
 """
+
+from conformance.fhirval import native
+
+native.decide()  # before any compiled module is imported: compiled, or the sources when the build is stale or absent

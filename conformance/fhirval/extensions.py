@@ -11,6 +11,7 @@ a modifierExtension) while HL7's extensions package is not loaded.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import matchetypes
@@ -304,18 +305,26 @@ def _on_base_types(w: Walker, host_path: str) -> set[str]:
     """The host's path on each type its type derives from: ``Patient.meta`` is also ``DomainResource.meta`` and
     ``Resource.meta``, so an extension whose context is ``Resource.meta`` is allowed on any resource's meta
     (InstanceValidator.checkExtensionContext walks ``sd.getBaseDefinition()`` comparing ``type + rest``)."""
+    def lookup(key: str) -> tuple[str, object] | None:
+        idx = w.model.index(key)
+        return (idx.type, idx.sd.get("baseDefinition")) if idx is not None else None
+    return base_paths(host_path, lookup)
+
+
+def base_paths(host_path: str, lookup: Callable[[str], tuple[str, object] | None]) -> set[str]:
+    """_on_base_types over ``lookup`` (a definition's type and baseDefinition, by URL or type name)."""
     first, dot, rest = host_path.partition(".")
     out: set[str] = set()
     seen: set[str] = set()  # each baseDefinition once: a cycle among a package's definitions ends the walk
-    idx = w.model.index(first) if dot else None
-    while idx is not None:
-        base = idx.sd.get("baseDefinition")
+    found = lookup(first) if dot else None
+    while found is not None:
+        base = found[1]
         if not isinstance(base, str) or base in seen:
             break
         seen.add(base)
-        idx = w.model.index(base)
-        if idx is not None:
-            out.add(f"{idx.type}.{rest}")
+        found = lookup(base)
+        if found is not None:
+            out.add(f"{found[0]}.{rest}")
     return out
 
 

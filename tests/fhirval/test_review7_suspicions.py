@@ -61,23 +61,20 @@ def test_a_choice_value_in_two_of_its_slices_is_accepted(tmp_path: Path) -> None
 
 
 def test_a_cyclic_base_definition_ends_the_context_walk() -> None:
-    """_on_base_types walks baseDefinition like checkExtensionContext; a cycle (A's base B, B's base A) must end
-    it. Unreachable through real definitions (a cyclic pair has no snapshot), so a stub model stands in."""
-    from types import SimpleNamespace
+    """_on_base_types walks baseDefinition like checkExtensionContext (extensions.base_paths); a cycle (A's base B,
+    B's base A) must end it. Unreachable through real definitions (a cyclic pair has no snapshot), so a lookup
+    over two stub definitions stands in."""
+    from conformance.fhirval.extensions import base_paths
 
-    from conformance.fhirval.extensions import _on_base_types
-
-    defs = {"A": SimpleNamespace(type="A", sd={"baseDefinition": "B"}),
-            "B": SimpleNamespace(type="B", sd={"baseDefinition": "A"})}
+    defs: dict[str, tuple[str, object]] = {"A": ("A", "B"), "B": ("B", "A")}
     calls: list[str] = []
 
-    def index(key: str) -> Any:
+    def lookup(key: str) -> tuple[str, object] | None:
         calls.append(key)
         assert len(calls) < 50, "the walk did not end"
         return defs.get(key)
 
-    walker: Any = SimpleNamespace(model=SimpleNamespace(index=index))
-    assert _on_base_types(walker, "A.extension") == {"A.extension", "B.extension"}
+    assert base_paths("A.extension", lookup) == {"A.extension", "B.extension"}
 
 
 def _kg(value: float) -> dict[str, Any]:

@@ -1,0 +1,41 @@
+"""Build hook: the FHIR validator's hot path compiled with mypyc (why: conformance/fhirval/native.py).
+
+Everything else about the package is declared in pyproject.toml. The compiled build is an optimisation, never a
+requirement: with no C compiler or Python headers, or with CONFORMANCE_PURE_PYTHON=1 set, the install goes on
+without extensions and the same modules run from source (native.py decides which at import time).
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+from setuptools import setup
+
+HERE = Path(__file__).resolve().parent
+
+
+def ext_modules() -> list[Any]:
+    if os.environ.get("CONFORMANCE_PURE_PYTHON", "") not in ("", "0"):
+        return []
+    native = runpy.run_path(str(HERE / "conformance" / "fhirval" / "native.py"))
+    paths = [f"conformance/fhirval/{name}.py" for name in native["COMPILED"]]
+    try:
+        from mypyc.build import mypycify
+
+        # The build's isolated environment lacks the third-party packages (fhirpathpy...), which mypy then takes as
+        # Any: ignores written for their stubs are unused there, and a class derived from one derives from Any.
+        relaxed = ["--no-warn-unused-ignores", "--allow-subclassing-any"]
+        extensions = mypycify([*relaxed, *paths], opt_level="3", group_name=f"conformance.{native['GROUP']}")
+    except Exception as exc:  # noqa: BLE001 - any failure of the optional compile leaves the pure-Python install
+        print(f"conformance: not compiling the validator's hot path ({exc}); the sources will run", file=sys.stderr)
+        return []
+    for extension in extensions:
+        extension.optional = True  # a compiler error is a warning: native.py sees the build incomplete
+    return extensions
+
+
+setup(ext_modules=ext_modules())
