@@ -23,7 +23,8 @@
 Groups are walked in HL7's order: those whose inputs are all typed, then those a dependent gave typed
 parameters, then the rest. HL7 keeps a variable only as far as it can type it; here every variable a source
 or target declares is kept, untyped where HL7 drops it, so that this module says less than HL7, never more.
-Imports that are not loaded (or a wildcard) leave group names unjudged. SM_GROUP_NAME_DUPLICATE is not
+A group name found neither here nor in the imports is not judged when an import is not loaded (or a
+wildcard). SM_GROUP_NAME_DUPLICATE is not
 reachable in HL7's validator (a name is remembered only once found twice).
 """
 
@@ -229,9 +230,9 @@ def _dependent(ctx: MapContext, dependent: Json, variables: Vars, at: str) -> No
     if name == DEFAULT_GROUP:
         _default_group(ctx, variables, at)
         return
-    if ctx.imports is None:
-        return
     found = ctx.resolve_group(name)
+    if found is None and ctx.imports is None:
+        return  # perhaps a group of a map imported and not held
     if found is None:
         ctx.error(at, f"the group {name!r} is not a group of this map or of the maps it imports")
         return
@@ -308,10 +309,8 @@ def _default_group(ctx: MapContext, variables: Vars, at: str) -> None:
     if tgt_type is None:
         ctx.error(at, "the type of the target of the default group cannot be worked out")
         return
-    if ctx.imports is None:
-        return
     src_url, tgt_url = str(src.sd.get("url")), str(tgt.sd.get("url"))
-    for owner, local in [(ctx.sm, True)] + [(m, False) for m in ctx.imports]:
+    for owner, local in [(ctx.sm, True)] + [(m, False) for m in ctx.imports or ()]:
         for g in objects(owner.get("group")):
             inputs = objects(g.get("input"))
             if g.get("typeMode") not in ("types", "type-and-types") or len(inputs) != 2:
@@ -326,6 +325,8 @@ def _default_group(ctx: MapContext, variables: Vars, at: str) -> None:
             if (same_types(s, src_type) and same_types(t, tgt_type)) or (same_types(s, src_url)
                                                                          and same_types(t, tgt_url)):
                 return
+    if ctx.imports is None:
+        return  # perhaps in a map imported and not held
     ctx.error(at, f"no default group maps the source type {src_type} to the target type {tgt_type}")
 
 

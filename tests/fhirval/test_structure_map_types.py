@@ -164,6 +164,16 @@ def test_dependent_parameters_agree_in_mode_and_type() -> None:
     assert sm_errors(sm) == ["StructureMap.group[0].input[2]", f"{G0R0}.dependent[0].variable[1]"]
 
 
+def test_a_local_group_is_judged_when_an_import_is_not_held() -> None:
+    """resolveGroup looks in the map itself first: its own group is found whatever the imports."""
+    sm = _map()
+    sm["import"] = ["http://example.org/StructureMap/not-held"]
+    sm["group"][0]["rule"][0]["dependent"][0]["variable"] = ["n"]
+    assert sm_errors(copy.deepcopy(sm)) == [f"{G0R0}.dependent[0]"]
+    sm["group"][0]["rule"][0]["dependent"][0]["name"] = "elsewhere"  # perhaps in the import
+    assert sm_errors(sm) == []
+
+
 def _default(sm: dict[str, Any], source: dict[str, Any], target: dict[str, Any]) -> str:
     return _rule(sm, {"name": "d", "source": [source], "target": [target], "dependent": [
         {"name": "DefaultMappingGroupAnonymousAlias", "variable": ["vvv", "vvv"]}]})
