@@ -225,3 +225,15 @@ def test_a_group_extends_a_group_of_the_map() -> None:
     sm["group"][1]["extends"] = "mian"
     assert sm_errors(sm) == ["StructureMap.group[1].extends"]
     assert NARRATIVE["status"] == "generated"
+
+
+def test_a_typed_variable_has_a_plain_name() -> None:
+    """SM_NAME_INVALID on a source's and a target's variable under a typed context (HL7 checks it only there)."""
+    sm = _map()
+    sm["group"][0]["rule"][0]["source"][0]["variable"] = "n-1"
+    sm["group"][0]["rule"][0]["target"][0]["variable"] = "t_n"
+    sm["group"][0]["rule"][0]["dependent"] = []
+    assert sm_errors(copy.deepcopy(sm)) == [f"{G0R0}.source[0]", f"{G0R0}.target[0]"]
+    sm["structure"][0]["url"] = "http://example.org/StructureDefinition/Unknown"
+    sm["structure"][1]["url"] = "http://example.org/StructureDefinition/Unknown2"
+    assert sm_errors(sm) == []
