@@ -187,7 +187,7 @@ def _translate(ctx: MapContext, values: list[tuple[str | None, Any]], variables:
     source = values[0] if values and values[0][0] is not None else None
     if source is None:
         ctx.error(at, "translate is missing its source parameter")
-    elif source[0] == "id" and (not isinstance(source[1], str) or variables.get(source[1], True) is None):
+    elif source[0] == "id" and isinstance(source[1], str) and variables.get(source[1], True) is None:
         ctx.error(at, f"the source {source[1]!r} translate is given is no source variable here")
     mapped = values[1] if len(values) > 1 and values[1][0] is not None else None
     if mapped is None:
