@@ -237,3 +237,39 @@ def test_a_typed_variable_has_a_plain_name() -> None:
     sm["structure"][0]["url"] = "http://example.org/StructureDefinition/Unknown"
     sm["structure"][1]["url"] = "http://example.org/StructureDefinition/Unknown2"
     assert sm_errors(sm) == []
+
+
+def test_fhir_test_cases_map_general_test2_as_r4() -> None:
+    """fhir-test-cases validator/map-general-test2.fml (tuning half), compiled by hand to R4 JSON as HL7's FML
+    parser compiles it: HL7's recorded outcome has SM_MATCHING_RULEGROUP_NOT_FOUND at rule[1].dependent[0]
+    (``src.identifier : Identifier -> tgt.identifier``: no default group maps Identifier to Identifier) and
+    SM_GROUP_INPUT_MODE_MISMATCH at group[1].input[1]; its third error, SM_TARGET_TRANSFORM_EXPRESSION_ERROR at
+    rule[2].target[1] (the name r in the evaluated expression), comes from HL7's type check of the expression,
+    which is not ported."""
+    sm: dict[str, Any] = {
+        "resourceType": "StructureMap", "text": NARRATIVE, "url": "http://github.com/FHIR/fhir-test-cases/r5/fml/syntax",
+        "name": "Syntax", "status": "draft",
+        "structure": [{"url": FHIR + "Patient", "mode": "source", "alias": "Patient"},
+                      {"url": FHIR + "Basic", "mode": "target", "alias": "Basic"}],
+        "group": [
+            {"name": "Patient", "typeMode": "none", "input": [{"name": "src", "type": "Patient", "mode": "source"},
+                                                              {"name": "tgt", "type": "Basic", "mode": "target"}],
+             "rule": [
+                 {"name": "value", "source": [{"context": "src"}], "target": [
+                     _target("extension", variable="ext"),
+                     _target("value", "create", {"valueString": "Reference"}, variable="reference", context="ext"),
+                     _target("reference", "reference", {"valueId": "src"}, context="reference")]},
+                 {"name": "identifier", "source": [{"context": "src", "element": "identifier", "type": "Identifier",
+                                                    "variable": "vvv"}],
+                  "target": [_target("identifier", variable="vvv")],
+                  "dependent": [{"name": "DefaultMappingGroupAnonymousAlias", "variable": ["vvv", "vvv"]}]},
+                 {"name": "rootuuid", "source": [{"context": "src"}], "target": [
+                     _target("identifier", variable="ext"),
+                     _target("system", "evaluate", {"valueString": "('urn:uuid:' + r.lower())"}, context="ext")]}]},
+            {"name": "Patient2Patient", "typeMode": "none",
+             "input": [{"name": "src", "type": "Patient", "mode": "source"},
+                       {"name": "tgt", "type": "Patient", "mode": "target"}],
+             "rule": [{"name": "identifier", "source": [{"context": "src", "element": "identifier", "variable": "vvv"}],
+                       "target": [_target("identifier", variable="vvv")],
+                       "dependent": [{"name": "DefaultMappingGroupAnonymousAlias", "variable": ["vvv", "vvv"]}]}]}]}
+    assert sm_errors(sm) == ["StructureMap.group[0].rule[1].dependent[0]", "StructureMap.group[1].input[1]"]
