@@ -23,6 +23,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import (
+    complies_with,
     concept_maps,
     definition_expressions,
     differential,
@@ -68,6 +69,7 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         definition_expressions.check_structure(w, res, loc)
         check_inherited_obligations(w, res, loc)
         obligation_profiles.check(w, res, loc)
+        complies_with.check(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
         definition_expressions.check_search_parameter(w, res, loc)
