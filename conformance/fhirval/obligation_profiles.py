@@ -3,7 +3,7 @@ checks it (validateStructureDefinition, validateObligationProfileElement, valida
 2023-05-27; org.hl7.fhir.validation ...instance/type/StructureDefinitionValidator.java):
 
 A StructureDefinition whose ``obligation-profile`` extension (the core or the tools URL, HL7's
-``EXT_OBLIGATION_PROFILE_FLAG_NEW/_OLD``; the first one present is read) is ``true``, judged with its base loaded
+``EXT_OBLIGATION_PROFILE_FLAG_NEW/_OLD``; the core one read first) is ``true``, judged with its base loaded
 (the check sits inside ``if (sd != null && base != null)``):
 
 - it is a constraint (SD_OBGLIGATION_PROFILE_DERIVATION; then nothing more is judged);
@@ -44,8 +44,9 @@ _PURPOSES_NOT_ALLOWED = frozenset({"maximum", "required", "extensible"})
 
 
 def is_obligation_profile(sd: Json) -> bool:
-    """``src.getExtension(NEW, OLD)``: the first flag extension, ``true``."""
-    flag = next((e for e in objects(sd.get("extension")) if e.get("url") in FLAGS), None)
+    """``src.getExtension(NEW, OLD)``: the core URL's extension if there is one, else the tools URL's, ``true``."""
+    extensions = objects(sd.get("extension")) + objects(sd.get("modifierExtension"))
+    flag = next((e for url in FLAGS for e in extensions if e.get("url") == url), None)
     return flag is not None and flag.get("valueBoolean") is True
 
 

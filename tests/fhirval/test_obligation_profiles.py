@@ -91,3 +91,14 @@ def test_an_obligation_profile_on_a_base_not_loaded_is_not_judged() -> None:
     sd = obligation_profile({"id": "Patient.birthDate", "path": "Patient.birthDate", "short": "changed"})
     sd["baseDefinition"] = "http://example.org/StructureDefinition/not-loaded"
     assert op_errors(sd) == []
+
+
+def test_the_core_flag_is_read_before_the_tools_flag() -> None:
+    # src.getExtension(EXT_OBLIGATION_PROFILE_FLAG_NEW, _OLD): the core URL's extension wherever it stands
+    sd = obligation_profile({"id": "Patient.birthDate", "path": "Patient.birthDate", "short": "changed"},
+                            flag=TOOLS_FLAG)
+    sd["extension"].append({"url": FLAG, "valueBoolean": False})
+    assert op_errors(sd) == []
+    sd["extension"][1]["valueBoolean"] = True
+    sd["extension"][0]["valueBoolean"] = False
+    assert op_errors(sd) == ["StructureDefinition.differential.element[0].short"]
