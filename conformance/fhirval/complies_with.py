@@ -5,7 +5,8 @@ check sits inside ``if (sd != null && base != null)``):
 
 - the claimed profile is not loaded: SD_EXTENSION_COMPLIES_WITH_UNKNOWN, an error as HL7 grades it (its validator has
   no more than its loaded packages either), information when a dependency of a loaded package that this harness
-  could not load would define it (Model.missing_dependency), as for other profiles not loaded;
+  could not load would define it (Model.missing_dependency), as for other profiles not loaded; one loaded whose
+  snapshot HL7's generator refuses too is an error (its DefinitionNavigator throws: ERROR_PROCESSING_SNAPSHOT);
 - otherwise one error for each claim that fails (SD_EXTENSION_COMPLIES_WITH_ERROR, CompliesWithChecker's ERROR
   messages joined), over the structure's generated snapshot (constraints only: HL7 builds no snapshot of another
   structure and its DefinitionNavigator refuses one without) and the claimed profile's.
@@ -73,8 +74,11 @@ def check(w: Walker, sd: Json, loc: str) -> None:
 
 
 def _unknown(w: Walker, url: str, loc: str) -> None:
-    missing = w.model.missing_dependency(url)
-    if missing is not None:
+    missing, refused = w.model.missing_dependency(url), w.model.refused(url.partition("|")[0])
+    if refused is not None:  # loaded, no snapshot: DefinitionNavigator throws, ERROR_PROCESSING_SNAPSHOT
+        w.sink.error("complies-with", loc, f"the claimed profile {url} has no snapshot and none can be generated "
+                                           f"({refused}), so the claim cannot be checked")
+    elif missing is not None:
         w.sink.info("unknown-profile", loc, f"the claimed profile {url} (compliesWithProfile) cannot be checked: it "
                                             f"is in {missing}, a dependency that is not loaded")
     else:

@@ -92,3 +92,13 @@ def test_a_profile_derived_from_its_claim_complies(tmp_path: Path) -> None:
                               claims=(AUTHORITY,))
     claimee["baseDefinition"] = AUTHORITY
     assert claim_issues(claimee, source) == []
+
+
+def test_a_claimed_profile_whose_snapshot_cannot_be_generated_is_an_error() -> None:
+    # HL7's fetchResource finds it; its DefinitionNavigator refuses a structure without a snapshot
+    # (ERROR_PROCESSING_SNAPSHOT): an error, not an unknown profile
+    from tests.fhirval.test_snapshot_refusals import _source, make
+
+    refused = make("Patient", {"path": "Patient.gender", "type": [{"code": "ContactPoint"}]})
+    claimee = patient_profile("http://example.org/StructureDefinition/claimee", claims=(refused["url"],))
+    assert claim_issues(claimee, _source(refused)) == [("error", "complies-with", "StructureDefinition")]
