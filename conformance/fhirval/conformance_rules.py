@@ -11,7 +11,8 @@ search; each is only right if it agrees with the definition it points at. As HL7
 - a ValueSet's include/exclude system is an absolute URI, without a ``|version`` (that goes in ``version``);
 - a ConceptMap maps codes its held code systems have (concept_maps.py);
 - a profile that inherits obligations (``inherit-obligations``) inherits them from an obligation profile
-  (``obligation-profile`` true) with the same base as its own.
+  (``obligation-profile`` true) with the same base as its own; an obligation profile only adds obligations to its
+  base (obligation_profiles.py).
 
 A definition that is not loaded is left alone: nothing can be said about it.
 """
@@ -22,6 +23,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import (
+    complies_with,
     concept_maps,
     definition_expressions,
     differential,
@@ -30,6 +32,7 @@ from conformance.fhirval import (
     measure_criteria,
     measures,
     meta_rules,
+    obligation_profiles,
     operation_profiles,
     questionnaire_derivation,
     questionnaire_rules,
@@ -65,6 +68,8 @@ def check(w: Walker, res: Json, rtype: str, loc: str) -> None:
         invariant_keys.check(w, res, loc)
         definition_expressions.check_structure(w, res, loc)
         check_inherited_obligations(w, res, loc)
+        obligation_profiles.check(w, res, loc)
+        complies_with.check(w, res, loc)
     elif rtype == "SearchParameter":
         check_search_parameter(w, res, loc)
         definition_expressions.check_search_parameter(w, res, loc)
@@ -164,8 +169,7 @@ def _versioned_system(w: Walker, system: str, version: Any, where: str) -> None:
 # ExtensionDefinitions.EXT_OBLIGATION_INHERITS_NEW/_OLD and EXT_OBLIGATION_PROFILE_FLAG_NEW/_OLD: HL7 reads both
 _INHERIT_OBLIGATIONS = frozenset({"http://hl7.org/fhir/StructureDefinition/inherit-obligations",
                                   "http://hl7.org/fhir/tools/StructureDefinition/inherit-obligations"})
-_OBLIGATION_PROFILE = frozenset({"http://hl7.org/fhir/StructureDefinition/obligation-profile",
-                                 "http://hl7.org/fhir/tools/StructureDefinition/obligation-profile"})
+_OBLIGATION_PROFILE = frozenset(obligation_profiles.FLAGS)
 
 
 def check_inherited_obligations(w: Walker, sd: Json, loc: str) -> None:

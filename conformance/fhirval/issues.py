@@ -49,6 +49,7 @@ ISSUE_TYPE: dict[str, str] = {
     "searchset": "business-rule", "search-parameter": "business-rule", "differential": "structure",
     "snapshot": "structure", "snapshot-not-checked": "informational",
     "bundle-link": "invalid", "obligation-profile": "business-rule", "questionnaire": "business-rule",
+    "complies-with": "invalid",
     "measure-report": "business-rule", "measure-criteria": "invalid",
     "structure-type": "structure", "structure-slicing": "structure",
     "value-set-rule": "invalid", "security-duplicate": "business-rule",

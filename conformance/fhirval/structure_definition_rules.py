@@ -20,9 +20,13 @@ has its paths and slicing, differential.py its differential against the base):
   R4 on; the ``structuredefinition-fhir-type`` extension on the type stands in for it), in both lists;
 - a differential ``fixed[x]`` has the type of the base's fixed value where the base fixes one
   (SD_ELEMENT_FIXED_WRONG_TYPE): the base element is the one whose ``id`` is the element's ``path``
-  (getDefinitionFromBase looks the path up as an id, after the id). Its twin for ``pattern[x]``
+  (getDefinitionFromBase looks the path up as an id, after the id); a differential ``pattern[x]`` where that base
+  element has a pattern and no fixed value (SD_ELEMENT_PATTERN_NO_FIXED, validateElementDefinition's else branch:
+  HL7 wants a fixed value there, so even a pattern restated unchanged fails). Its twin for ``pattern[x]``
   (SD_ELEMENT_PATTERN_WRONG_TYPE) sits where the base has no fixed value, after SD_ELEMENT_PATTERN_NO_FIXED has
-  failed, so HL7 never reaches it.
+  failed, so HL7 never reaches it. Measured on published guides' profiles whose base is loaded (UK Core 2.0.2,
+  US Core 5.0.1's, SDC 4.0.0-ballot, IPS 2.0.0, AU Base 6.0.0, mCODE 4.0.0, the extensions package, THO 7.0.1 and
+  the R4 specification's own): it flags none of them.
 """
 
 from __future__ import annotations
@@ -252,17 +256,26 @@ def check_type_codes(w: Walker, sd: Json, loc: str) -> None:
 
 def check_fixed_types(w: Walker, sd: Json, base: Json, loc: str) -> None:
     """SD_ELEMENT_FIXED_WRONG_TYPE: a differential fixed value of another type than the base element's fixed value
-    (the base element found by the element's path taken as an id, as getDefinitionFromBase)."""
+    (the base element found by the element's path taken as an id, as getDefinitionFromBase);
+    SD_ELEMENT_PATTERN_NO_FIXED: a differential pattern where that base element has a pattern and no fixed value
+    (validateElementDefinition)."""
     by_id = {ed["id"]: ed for ed in _elements(base, "snapshot") if isinstance(ed.get("id"), str)}
     for i, ed in enumerate(_elements(sd, "differential")):
         fixed, path = _value(ed, "fixed"), ed.get("path")
         key = path if isinstance(path, str) else ed.get("id")
         base_ed = by_id.get(key) if isinstance(key, str) else None
-        base_fixed = _value(base_ed, "fixed") if base_ed is not None else None
+        if base_ed is None:
+            continue
+        base_fixed = _value(base_ed, "fixed")
         if fixed is not None and base_fixed is not None and fixed[0] != base_fixed[0]:
             w.sink.error("structure-type", f"{loc}.differential.element[{i}].fixed{fixed[0]}",
                          f"the fixed value of {path} is a {_lower(fixed[0])}, but its base fixes a "
                          f"{_lower(base_fixed[0])}")
+        pattern, base_pattern = _value(ed, "pattern"), _value(base_ed, "pattern")
+        if pattern is not None and base_fixed is None and base_pattern is not None:
+            w.sink.error("structure-type", f"{loc}.differential.element[{i}].pattern{pattern[0]}",
+                         f"the base element {key} has a pattern, so this element must have a fixed value, not a "
+                         f"pattern ({_lower(pattern[0])})")
 
 
 def _lower(suffix: str) -> str:

@@ -173,3 +173,32 @@ def test_a_fixed_value_keeps_the_type_of_the_bases_fixed_value() -> None:
     del sd["differential"]["element"][1]["fixedString"]
     sd["differential"]["element"][1]["fixedUri"] = CORE + "patient-birthPlace"
     assert "StructureDefinition.differential.element[1].fixedUri" not in rule_errors(sd)
+
+
+def test_a_pattern_over_a_base_pattern_is_an_error(tmp_path: Path) -> None:
+    """SD_ELEMENT_PATTERN_NO_FIXED (validateElementDefinition's else branch): where the base element (its path
+    taken as an id) has a pattern and no fixed value, a differential pattern fails, even one restating the base's;
+    a fixed value there, or a pattern where the base has none, does not."""
+    code = {"coding": [{"system": "http://loinc.org", "code": "8302-2"}]}
+    base = {"resourceType": "StructureDefinition", "url": URL + "-base", "name": "SyntheticBase", "status": "draft",
+            "kind": "resource", "abstract": False, "type": "Observation", "baseDefinition": CORE + "Observation",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Observation", "path": "Observation"},
+                {"id": "Observation.code", "path": "Observation.code", "patternCodeableConcept": code}]}}
+    source = definitions(tmp_path, base)
+
+    def derived(**element: Any) -> dict[str, Any]:
+        return {**base, "url": URL, "name": "Synthetic", "baseDefinition": base["url"], "differential": {"element": [
+            {"id": "Observation", "path": "Observation"}, {"id": "Observation.code", "path": "Observation.code",
+                                                           **element}]}}
+
+    def pattern_errors(sd: dict[str, Any]) -> list[str]:
+        return [loc for s, d, loc in found(sd, source) if s == "error" and d == "structure-type"]
+
+    assert pattern_errors(derived(patternCodeableConcept=code)) == [
+        "StructureDefinition.differential.element[1].patternCodeableConcept"]
+    assert pattern_errors(derived(fixedCodeableConcept=code)) == []
+    assert pattern_errors(derived(short="no value")) == []
+    on_core = derived(patternCodeableConcept=code)
+    on_core["baseDefinition"] = CORE + "Observation"  # R4's Observation.code has no pattern
+    assert pattern_errors(on_core) == []
