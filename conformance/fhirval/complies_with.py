@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.snapshot_checks import working_code
 from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
 # ExtensionDefinitions.EXT_SD_COMPLIES_WITH_PROFILE
 COMPLIES_WITH = "http://hl7.org/fhir/StructureDefinition/structuredefinition-compliesWithProfile"
-_FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _BINDABLE = frozenset({"CodeableConcept", "Coding", "code", "CodeableReference", "string", "uri", "Quantity"})
 _STRONG = ("required", "extensible")
 _MAX_INT = 2 ** 31 - 1
@@ -231,10 +231,10 @@ def _element(problems: list[str], at: str, claimee: Json, authority: Json, *, in
     inner = True
     if not (isinstance(base, dict) and base.get("path") == "Resource.id"):
         inner = not objects(claimee.get("type"))
-        theirs = [(_code(t), t.get("versioning")) for t in objects(authority.get("type"))]
+        theirs = [(working_code(t), t.get("versioning")) for t in objects(authority.get("type"))]
         for t in objects(claimee.get("type")):
-            if (_code(t), t.get("versioning")) not in theirs:
-                problems.append(f"the type {_code(t)!r} is not allowed in the claimed profile (at {at})")
+            if (working_code(t), t.get("versioning")) not in theirs:
+                problems.append(f"the type {working_code(t)!r} is not allowed in the claimed profile (at {at})")
     amax = _choice(authority, "maxValue")
     if amax is not None and _not_less_than(amax, _choice(claimee, "maxValue")):
         fail("maxValue", amax[1], (_choice(claimee, "maxValue") or (None, None))[1])
@@ -298,16 +298,6 @@ def _not_less_than(authority: tuple[str, Any], claimee: tuple[str, Any] | None) 
     return True
 
 
-def _code(t: Json) -> str | None:
-    for e in objects(t.get("extension")):
-        if e.get("url") == _FHIR_TYPE:
-            value = e.get("valueUrl") or e.get("valueUri")
-            if isinstance(value, str):
-                return value
-    code = t.get("code")
-    return code if isinstance(code, str) else None
-
-
 def _binding(fail: Any, claimee: Json, authority: Json) -> None:
     abinding: Any = authority.get("binding")
     if not isinstance(abinding, dict) or not isinstance(abinding.get("valueSet"), str) \
@@ -315,7 +305,7 @@ def _binding(fail: Any, claimee: Json, authority: Json) -> None:
         return
     cbinding: Any = claimee.get("binding")
     if not isinstance(cbinding, dict):
-        if any(_code(t) in _BINDABLE for t in objects(claimee.get("type"))):
+        if any(working_code(t) in _BINDABLE for t in objects(claimee.get("type"))):
             fail("binding", abinding["valueSet"], "null")
     elif cbinding.get("strength") not in _STRONG or (cbinding.get("strength") == "extensible"
                                                       and abinding.get("strength") == "required"):

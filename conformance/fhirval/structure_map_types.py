@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.index import FHIR_TYPE_EXT
+from conformance.fhirval.snapshot_checks import working_code as _working_code
 from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:
@@ -82,14 +82,8 @@ class Vars:
 
 
 def working_code(tr: Json) -> str:
-    """TypeRefComponent.getWorkingCode: the structuredefinition-fhir-type extension's value, else the code."""
-    for ext in objects(tr.get("extension")):
-        if ext.get("url") == FHIR_TYPE_EXT:
-            value = ext.get("valueUrl") or ext.get("valueUri")
-            if isinstance(value, str):
-                return value
-    code = tr.get("code")
-    return code if isinstance(code, str) else ""
+    """TypeRefComponent.getWorkingCode (snapshot_checks.working_code), "" for none."""
+    return _working_code(tr) or ""
 
 
 def type_codes(ed: Json) -> list[str]:
