@@ -73,20 +73,32 @@ def _unknown_type(ctx: MapContext, kind: str) -> bool:
     return not _absolute(kind) and "/" not in kind and not ctx.w.model.is_type_name(kind)
 
 
+def context_variable(ctx: MapContext, context: Any, variable: Any, variables: Vars, at: str, *, source: bool
+                     ) -> Var | None:
+    """A rule's source or target context variable when what is under it can be judged (typed); None when not: an
+    invalid name or no such variable (each an error), or an untyped variable, whose new ``variable`` is kept,
+    untyped (HL7 drops it), so that no use of it is judged."""
+    kind = "source" if source else "target"
+    if not ctx.name(context, at, f"{kind} context") or not isinstance(context, str):
+        return None
+    v = variables.get(context, source=source)
+    if v is None:
+        ctx.error(at, f"the {kind} context {context!r} is no {kind} variable here")
+        return None
+    if not v.typed:
+        if isinstance(variable, str):
+            variables.add(variable, v.mode)
+        return None
+    return v
+
+
 def check_target(ctx: MapContext, target: Json, variables: Vars, info: Rule, at: str) -> None:
     context, variable = target.get("context"), target.get("variable")
     if context is None:
         _free_target(ctx, target, variables, at)
         return
-    if not ctx.name(context, at, "target context") or not isinstance(context, str):
-        return
-    v = variables.get(context, source=False)
-    if v is None:
-        ctx.error(at, f"the target context {context!r} is no target variable here")
-        return
-    if not v.typed or v.sd is None or v.ed is None:
-        if isinstance(variable, str):
-            variables.add(variable, v.mode)  # HL7 drops it; kept, untyped, so that no use of it is judged
+    v = context_variable(ctx, context, variable, variables, at, source=False)
+    if v is None or v.sd is None or v.ed is None:
         return
     vn: Var | None = None
     if variable is not None and ctx.name(variable, at, "target variable") and isinstance(variable, str):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.source import canonical_resource, items, objects
-from conformance.fhirval.structure_map_targets import Rule, check_target
+from conformance.fhirval.structure_map_targets import Rule, check_target, context_variable
 from conformance.fhirval.structure_map_types import Types, Var, Vars, same_types, type_codes, type_matches, valid_id
 
 if TYPE_CHECKING:
@@ -183,15 +183,8 @@ def _source(ctx: MapContext, source: Json, variables: Vars, info: Rule, k: int, 
     if k > 0:
         info.def_variable = None
     context, variable = source.get("context"), source.get("variable")
-    if not ctx.name(context, at, "source context") or not isinstance(context, str):
-        return
-    v = variables.get(context, source=True)
+    v = context_variable(ctx, context, variable, variables, at, source=True)
     if v is None:
-        ctx.error(at, f"the source context {context!r} is no source variable here")
-        return
-    if not v.typed:
-        if isinstance(variable, str):
-            variables.add(variable, v.mode)
         return
     vn: Var | None = None
     if variable is not None:
