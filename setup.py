@@ -18,10 +18,16 @@ from setuptools import setup
 HERE = Path(__file__).resolve().parent
 
 
+# setuptools runs this file for metadata too (egg_info, dist_info: pip's "getting requirements" and "preparing
+# metadata" steps); compiling is for the build commands only.
+_METADATA_ONLY = {"egg_info", "dist_info"}
+
+
 def ext_modules() -> list[Any]:
-    if os.environ.get("CONFORMANCE_PURE_PYTHON", "") not in ("", "0"):
+    if os.environ.get("CONFORMANCE_PURE_PYTHON", "") not in ("", "0") or _METADATA_ONLY.issuperset(sys.argv[1:2]):
         return []
     native = runpy.run_path(str(HERE / "conformance" / "fhirval" / "native.py"))
+    package = HERE / "conformance" / "fhirval"
     paths = [f"conformance/fhirval/{name}.py" for name in native["COMPILED"]]
     try:
         from mypyc.build import mypycify
@@ -30,11 +36,13 @@ def ext_modules() -> list[Any]:
         # Any: ignores written for their stubs are unused there, and a class derived from one derives from Any.
         relaxed = ["--no-warn-unused-ignores", "--allow-subclassing-any"]
         extensions = mypycify([*relaxed, *paths], opt_level="3", group_name=f"conformance.{native['GROUP']}")
-    except Exception as exc:  # noqa: BLE001 - any failure of the optional compile leaves the pure-Python install
-        print(f"conformance: not compiling the validator's hot path ({exc}); the sources will run", file=sys.stderr)
+    except BaseException as exc:  # noqa: BLE001 - mypyc exits (SystemExit) on a type error; the compile is optional
+        print(f"conformance: not compiling the validator's hot path ({exc!r}); the sources will run", file=sys.stderr)
         return []
     for extension in extensions:
-        extension.optional = True  # a compiler error is a warning: native.py sees the build incomplete
+        extension.optional = True  # a compiler error is a warning: native.py then sees the build incomplete
+    # what the build is made from; native.py runs the extensions only while the sources still match it
+    (package / native["BUILD_RECORD"]).write_text(native["sources_digest"](package) + "\n", encoding="ascii")
     return extensions
 
 

@@ -60,12 +60,25 @@ def emit(reports: Sequence[ValidationReport], *, as_json: bool, many: bool, echo
 
     ``many``: --json prints an array whose items name their input (``id`` first); else the one object.
     """
+    def say(text: str) -> None:
+        echo(_encodable(text))
+
     if as_json:
         rows = [{"id": r.id, **r.document} if many else r.document for r in reports]
-        echo(json.dumps(rows if many else rows[0], indent=2, ensure_ascii=False))
+        say(json.dumps(rows if many else rows[0], indent=2, ensure_ascii=False))
     else:
         for report in reports:
-            echo(f"{report.lead}{report.summary}")
+            say(f"{report.lead}{report.summary}")
             for line in [*report.notes, *(i.line() for i in report.issues), *report.after]:
-                echo(f"{report.detail}{line}")
+                say(f"{report.detail}{line}")
     return 0 if all(r.valid for r in reports) else 1
+
+
+def _encodable(text: str) -> str:
+    """The text, with a lone surrogate (JSON's ``"\\ud800"`` in a property name or a value, which a report quotes)
+    written as its escape: UTF-8 cannot encode one, and the report must still print."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

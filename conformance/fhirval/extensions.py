@@ -18,7 +18,7 @@ from conformance.fhirval import matchetypes
 from conformance.fhirval.extension_versions import context_applies, definition_window
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.references import is_absolute_url
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, items
 from conformance.fhirval.xver import XVER_MARK
 
 if TYPE_CHECKING:
@@ -442,7 +442,7 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     # them, and dom-3 only once every one has been walked (InstanceValidator.checkContainedReferences, allDone)
     walked = w.options.contained == "valid"
     ids: set[str] = set()
-    for i, c in enumerate((res.get("contained") or ()) if walked else ()):
+    for i, c in enumerate(items(res.get("contained")) if walked else ()):
         cid = c.get("id") if isinstance(c, dict) else None
         if isinstance(cid, str) and cid in ids:  # HL7's validator, validateContains: RESOURCE_DUPLICATE_CONTAINED_ID
             w.sink.error("duplicate-id", f"{loc}.contained[{i}]", f"another contained resource has the id {cid!r}: "
@@ -453,7 +453,7 @@ def resource_rules(w: Walker, res: Json, frame: Frame, contained: bool) -> None:
     domain = idx is not None and idx.root is not None and "text" in idx.root.children
     if not domain:
         return
-    for i, c in enumerate((res.get("contained") or ()) if walked else ()):
+    for i, c in enumerate(items(res.get("contained")) if walked else ()):
         # one without an id cannot be referenced: dom-3 fails for it too (HL7: "The contained resource 'null'...")
         own: Any = c.get("id") if isinstance(c, dict) else False  # not a resource: judged elsewhere
         if own is None or (isinstance(own, str) and "#" + own not in frame.local_refs):

@@ -23,6 +23,7 @@ from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.bundles import entry_full_url, index_entries, resolve
+from conformance.fhirval.source import items
 
 # the evaluation context's keys for what one evaluation builds once, on first use: _owners(%rootResource) and
 # the Bundle's entries by fullUrl
@@ -70,7 +71,7 @@ def _contained(ctx: Any, item: Any, resource: Any, root: Any, ident: str) -> Any
         owners = ctx[_OWNERS] = (root, _owners(root))
     data = get_data(item)  # type: ignore[no-untyped-call]
     container = owners[1].get(id(data)) or owners[1].get(id(resource)) or resource
-    for res in container.get("contained") or () if isinstance(container, dict) else ():
+    for res in items(container.get("contained")) if isinstance(container, dict) else ():
         if isinstance(res, dict) and res.get("id") == ident:
             return res
     return None

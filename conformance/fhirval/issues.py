@@ -69,6 +69,10 @@ class Issue:
     location: str  # FHIRPath-style; "" for the input as a whole
     message: str
 
+    def __reduce__(self) -> tuple[type[Issue], tuple[str, str, str, str]]:
+        """Copied and pickled by its fields: compiled (native.py), a frozen dataclass has no other way."""
+        return Issue, (self.severity, self.defect, self.location, self.message)
+
     @property
     def code(self) -> str:
         return ISSUE_TYPE.get(self.defect, "invalid")

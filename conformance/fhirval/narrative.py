@@ -18,7 +18,7 @@ from lxml import etree
 
 from conformance.fhirval.fhirpath import parse_div
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, items
 
 LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -126,7 +126,7 @@ def unresolved_anchors(div: str, resource: Json, root: Json) -> list[str]:
     links = _ANCHOR_LINK.findall(div)
     if not links:
         return []
-    targets = set(_TARGET.findall(div)) | {c.get("id") for c in resource.get("contained") or ()
+    targets = set(_TARGET.findall(div)) | {c.get("id") for c in items(resource.get("contained"))
                                            if isinstance(c, dict)}
     missing = [x for x in dict.fromkeys(links) if x not in targets]
     if not missing:

@@ -10,28 +10,34 @@ setup.py compiles the modules listed here when the build has a C compiler and Py
 them the install still succeeds and the sources run.
 
 Why the guard: an editable install (``pip install -e .``) builds each extension beside its source, and
-Python's import takes an extension before a ``.py``. After an edit, a ``git checkout`` or a merge, the old
-build would silently run instead of the new code. So before any of these modules is imported, this module
-decides how they are loaded: compiled only when every one is built and no source is newer than the build;
-otherwise the sources, through a finder placed first on ``sys.meta_path``. Only the standard library is
-imported here: setup.py reads ``COMPILED`` without importing the package's dependencies.
+Python's import takes an extension before a ``.py``; the extensions are not in git, so they survive an edit, a
+``git checkout`` or a merge. The old build would silently run instead of the new code. So before any of these
+modules is imported, this module decides how they are loaded: compiled only when exactly the listed modules are
+built and the sources are byte for byte those the build was made from (``native_build.txt``, a digest setup.py
+writes when it compiles, of this package's modules and of ``conformance``'s top-level ones they import: compiled
+code also depends on the types of the modules it calls); otherwise the sources, through a finder placed first on
+``sys.meta_path``, for the listed modules and any other extension found here. Only the standard library is
+imported here: setup.py runs this file without importing the package's dependencies. (A commit from before this
+guard, checked out in a built tree, has no such finder: ``git clean -fX conformance`` first.)
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 
 PACKAGE = "conformance.fhirval"
-# The modules compiled, each a module of this package. invariants.py and the FHIRPath engine stay interpreted:
-# they catch exceptions by broad tuples and are replaced in tests (monkeypatch), which compiled calls bypass.
+# The modules compiled, each a module of this package. invariants.py and the FHIRPath layer stay interpreted: they
+# rely on Python's dynamism (an exception variable rebound across except clauses, functions swapped into fhirpathpy,
+# monkeypatched in tests), and compiled they gave other verdicts (docs/fhir-validator.md, "Twelfth session's passes").
 COMPILED: tuple[str, ...] = (
     "attachments", "bindings", "context", "elements", "elements_values", "extensions", "identifiers", "index",
     "issues", "primitives", "reference_targets", "references", "terminology", "terminology_grammars",
@@ -39,6 +45,7 @@ COMPILED: tuple[str, ...] = (
 )
 GROUP = "fhirval_native"  # mypyc's shared library (every compiled module's code): conformance/fhirval_native__mypyc
 PURE_ENV = "CONFORMANCE_PURE_PYTHON"
+BUILD_RECORD = "native_build.txt"  # the sources' digest at the build, written by setup.py beside this file
 _HERE = Path(__file__).resolve().parent
 _log = logging.getLogger(__name__)
 
@@ -46,38 +53,56 @@ MODE = "source"  # what decide() found: "compiled", or why the sources run
 _decided = False
 
 
-def _extension(folder: Path, stem: str) -> Path | None:
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = folder / f"{stem}{suffix}"
-        if path.is_file():
-            return path
-    return None
+def _extensions(folder: Path) -> dict[str, Path]:
+    """Every extension module in ``folder``, by module name."""
+    out: dict[str, Path] = {}
+    seen: set[Path] = set()
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:  # the most specific first (".cpython-311-...so", ".so")
+        for path in sorted(folder.glob(f"*{suffix}")):
+            if path not in seen:
+                seen.add(path)
+                out.setdefault(path.name[:-len(suffix)], path)
+    return out
+
+
+def sources_digest(package: Path) -> str:
+    """SHA-256 over the sources a build depends on: this package's modules and the top-level modules of
+    ``conformance`` (``package``'s parent) that they import (validation, outcome, safejson...)."""
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *package.parent.glob("*.py")]):
+        digest.update(f"{path.parent.name}/{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def mode_for(folder: Path, names: Sequence[str], group_lib: Path | None, pure: bool) -> str:
-    """"compiled", or the reason the sources must run: asked for, not built, built in part, or older than a
-    source (mtime: an edit, a checkout or a merge after the build). Strictly newer, so an install that gives
-    every file one time (a wheel unpacked) counts as fresh."""
+    """"compiled", or the reason the sources must run: asked for, not built, built in part or for another list
+    of modules, or from other sources than these (the recorded digest differs: an edit, a checkout or a merge
+    after the build)."""
     if pure:
         return f"source ({PURE_ENV} is set)"
-    built = {name: _extension(folder, name) for name in names}
-    present = [p for p in built.values() if p is not None]
-    if not present:
+    built = _extensions(folder)
+    if not built:
         return "source (not compiled: no C compiler or Python headers when installed, or built without them)"
-    if len(present) < len(names) or group_lib is None:
-        return "source (the compiled build is incomplete: reinstall with `pip install -e .`)"
-    oldest = min(p.stat().st_mtime for p in [*present, group_lib])
-    newer = [name for name in names if (folder / f"{name}.py").stat().st_mtime > oldest]
-    if newer:
-        return (f"source (the compiled build is older than {newer[0]}.py{' and others' if len(newer) > 1 else ''}: "
-                "rebuild with `pip install -e .`)")
+    if set(built) != set(names) or group_lib is None:
+        return "source (the compiled build is incomplete or for other modules: reinstall with `pip install -e .`)"
+    record = folder / BUILD_RECORD
+    recorded = record.read_text(encoding="ascii").strip() if record.is_file() else ""
+    if recorded != sources_digest(folder):
+        return "source (the sources changed since the compiled build: rebuild with `pip install -e .`)"
     return "compiled"
+
+
+def source_names(folder: Path, names: Sequence[str]) -> set[str]:
+    """The modules the finder loads from source: the listed ones and any other with an extension here (one dropped
+    from the list since the build: its old extension would otherwise still be imported, and fail)."""
+    return {*names, *(name for name in _extensions(folder) if (folder / f"{name}.py").is_file())}
 
 
 class _SourceFirst(importlib.abc.MetaPathFinder):
     """Loads the listed modules from their ``.py``, ahead of the extension beside them."""
 
-    def __init__(self, folder: Path, names: Sequence[str]) -> None:
+    def __init__(self, folder: Path, names: Iterable[str]) -> None:
         self.files = {f"{PACKAGE}.{name}": folder / f"{name}.py" for name in names}
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
@@ -95,10 +120,10 @@ def decide() -> str:
         return MODE
     _decided = True
     pure = os.environ.get(PURE_ENV, "") not in ("", "0")
-    MODE = mode_for(_HERE, COMPILED, _extension(_HERE.parent, f"{GROUP}__mypyc"), pure)
-    if MODE != "compiled":
-        sys.meta_path.insert(0, _SourceFirst(_HERE, COMPILED))
-        if "older than" in MODE or "incomplete" in MODE:  # a developer's tree: the right code runs, only slower
+    MODE = mode_for(_HERE, COMPILED, _extensions(_HERE.parent).get(f"{GROUP}__mypyc"), pure)
+    if MODE != "compiled":  # the listed modules, and any other built here (one since dropped from the list)
+        sys.meta_path.insert(0, _SourceFirst(_HERE, source_names(_HERE, COMPILED)))
+        if "changed" in MODE or "incomplete" in MODE:  # a developer's tree: the right code runs, only slower
             _log.info("conformance.fhirval runs from its sources: %s", MODE)
     return MODE
 

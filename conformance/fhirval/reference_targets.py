@@ -128,7 +128,7 @@ class TargetWalker(ValueWalker):
         if isinstance(ref, str) and ref.startswith("#") and len(ref) > 1:
             if not self.frames:
                 return None
-            found = [c for c in self.container().resource.get("contained") or ()
+            found = [c for c in items(self.container().resource.get("contained"))
                      if isinstance(c, dict) and c.get("id") == ref[1:]]
             return found[0] if len(found) == 1 else None
         if not isinstance(ref, str) or ref.startswith("#"):

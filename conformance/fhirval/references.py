@@ -22,7 +22,7 @@ from urllib.parse import unquote_plus
 from conformance.fhirval.index import Node, TypeRef
 from conformance.fhirval.primitives import REGEX
 from conformance.fhirval.reference_policy import TYPE_POLICIES, check_aggregation, fetch_checked
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, items
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -168,7 +168,7 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
                                                                         "this one, but this resource is not contained")
             elif ref != "#":
                 container = w.container()
-                resolved = next((c for c in container.resource.get("contained") or () if isinstance(c, dict)
+                resolved = next((c for c in items(container.resource.get("contained")) if isinstance(c, dict)
                                  and c.get("id") == ref[1:]), None)
                 if resolved is None:
                     # two errors, as HL7's validator: the reference cannot be resolved (checkReference,

@@ -70,7 +70,7 @@ def _create_type(ctx: MapContext, made: str) -> str:
 
 def _unknown_type(ctx: MapContext, kind: str) -> bool:
     """A type that is no FHIR type, no URL (which HL7 may resolve to a structure held there)."""
-    return not _absolute(kind) and "/" not in kind and not ctx.w.model.is_type_name(kind)
+    return not _absolute(kind) and "/" not in kind and not ctx.types.is_type(kind)
 
 
 def context_variable(ctx: MapContext, context: Any, variable: Any, variables: Vars, at: str, *, source: bool

@@ -111,6 +111,7 @@ class Types:
     """The structures a map's types name, looked up in the model's definitions."""
 
     model: Model
+    _type_names: dict[str, str] | None = field(default=None, repr=False)
 
     def structure(self, url: str) -> Json | None:
         """A StructureDefinition (with its snapshot) by canonical URL; None when not held."""
@@ -118,13 +119,46 @@ class Types:
         return idx.sd if idx is not None else None
 
     def type_definition(self, name: str | None) -> Json | None:
-        """fetchTypeDefinition: a URL, else the specialisation (not a constraint) whose type the name is."""
+        """fetchTypeDefinition: a URL, else the specialisation (not a constraint) whose type the name is: FHIR's
+        own first (the common case, one lookup), else TypeManager's index of every held one (``type_names``)."""
         if not name:
             return None
         if _absolute(name):
             return self.structure(name)
         sd = self.structure(FHIR_BASE + name) if name[:1].isalpha() else None
-        return sd if sd is not None and sd.get("derivation") != "constraint" else None
+        if sd is not None and sd.get("derivation") != "constraint":
+            return sd
+        url = self.type_names().get(name)
+        return self.structure(url) if url is not None else None
+
+    def type_names(self) -> dict[str, str]:
+        """TypeManager.see / fetchTypeDefinition over the held StructureDefinitions that are not constraints: by
+        ``type``, and a type that is a URL (a logical model's, CDA's ``http://hl7.org/cda/stu3/StructureDefinition/CD``)
+        by its last segment too; a name several define is the one of them in FHIR's namespace, and none when that
+        is not one (HL7 throws "Ambiguous type": nothing typed by it is judged)."""
+        if self._type_names is None:
+            found: dict[str, list[str]] = {}
+            source = self.model.source
+            listing = getattr(source, "urls", None)
+            raw = getattr(source, "raw_structure", None) or source.structure  # no snapshot is needed for this
+            for url in listing() if callable(listing) else ():
+                sd = raw(url)
+                kind = sd.get("type") if isinstance(sd, dict) else None
+                if not isinstance(kind, str) or sd is None or sd.get("derivation") == "constraint":
+                    continue
+                found.setdefault(kind, []).append(url)
+                if _absolute(kind):
+                    found.setdefault(kind.rstrip("/").rsplit("/", 1)[-1], []).append(url)
+            self._type_names = {}
+            for name, urls in found.items():
+                ours = urls if len(urls) == 1 else [u for u in urls if u.startswith(FHIR_BASE)]
+                if len(ours) == 1:
+                    self._type_names[name] = ours[0]
+        return self._type_names
+
+    def is_type(self, name: str) -> bool:
+        """A FHIR type's name, or one TypeManager would resolve (a logical model's type)."""
+        return self.model.is_type_name(name) or self.type_definition(name) is not None
 
     def base_chain(self, sd: Json | None) -> list[Json]:
         out: list[Json] = []

@@ -146,7 +146,7 @@ def _input(ctx: MapContext, inp: Json, variables: Vars, pvars: Vars | None, wher
         return
     structure = next((s for s in objects(ctx.sm.get("structure")) if s.get("alias") == kind), None)
     if structure is None:
-        if not ctx.w.model.is_type_name(kind) and not any(c in kind for c in "/:"):
+        if not ctx.types.is_type(kind) and not any(c in kind for c in "/:"):
             ctx.error(where, f"the input type {kind!r} is neither a structure's alias nor a FHIR type")
             return
         sd = ctx.types.type_definition(kind)
@@ -335,5 +335,5 @@ def _default_input_type(ctx: MapContext, owner: Json, inp: Json, local: bool) ->
                 return str(s["url"])
     sd = ctx.types.type_definition(kind)
     if sd is None:
-        return None if any(c in kind for c in "/:") or ctx.w.model.is_type_name(kind) else ""
+        return None if any(c in kind for c in "/:") or ctx.types.is_type(kind) else ""
     return str(sd.get("url"))

@@ -48,7 +48,8 @@ def implied_profile(observation: Any) -> str | None:
     codings = code.get("coding") if isinstance(code, dict) else None
     if not isinstance(codings, list):
         return None
-    pairs = [(c.get("system"), c.get("code")) for c in codings if isinstance(c, dict)]
+    pairs = [(c.get("system"), c.get("code")) for c in codings
+             if isinstance(c, dict) and isinstance(c.get("code"), str)]  # a code of another JSON type: the walk's error
     for column, system in ((1, LOINC), (2, SNOMED)):
         for row in _TABLE:
             codes: frozenset[str] = row[column]  # type: ignore[assignment]

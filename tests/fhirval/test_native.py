@@ -7,7 +7,6 @@ import importlib.machinery
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,21 @@ SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 NAMES = ("alpha", "beta")
 
 
-def _tree(tmp_path: Path, built: tuple[str, ...], *, lib: bool = True) -> tuple[Path, Path | None]:
-    """A package folder with alpha.py and beta.py, the extensions of ``built`` and (``lib``) the group's library,
-    every extension written after the sources."""
+def _tree(tmp_path: Path, built: tuple[str, ...], *, lib: bool = True, record: bool = True) -> tuple[Path, Path | None]:
+    """A package folder with alpha.py and beta.py, the extensions of ``built``, (``lib``) the group's library and
+    (``record``) the build's record of its sources, as setup.py writes it."""
     folder = tmp_path / "pkg"
     folder.mkdir()
     for name in NAMES:
         (folder / f"{name}.py").write_text("X = 1\n")
-    old = time.time() - 100
-    for name in NAMES:
-        os.utime(folder / f"{name}.py", (old, old))
+    (tmp_path / "top.py").write_text("Y = 1\n")  # a top-level module of the package above, in the digest too
     for name in built:
         (folder / f"{name}{SUFFIX}").write_bytes(b"")
     group = tmp_path / f"group__mypyc{SUFFIX}"
     if lib:
         group.write_bytes(b"")
+    if record:
+        (folder / native.BUILD_RECORD).write_text(native.sources_digest(folder) + "\n")
     return folder, group if lib else None
 
 
@@ -61,11 +60,40 @@ def test_a_partial_build_runs_the_sources(tmp_path: Path, built: tuple[str, ...]
     assert "incomplete" in native.mode_for(folder, NAMES, group, pure=False)
 
 
-def test_a_source_edited_after_the_build_runs_the_sources(tmp_path: Path) -> None:
+@pytest.mark.parametrize("edit", ["pkg/beta.py", "top.py"])
+def test_a_source_edited_after_the_build_runs_the_sources(tmp_path: Path, edit: str) -> None:
+    """By content, not mtime: an edit whose file keeps an old mtime (``cp -p``, ``rsync -a``, ``touch -d``) is seen;
+    a top-level module the compiled ones import counts (compiled code checks the types it gets from them)."""
     folder, lib = _tree(tmp_path, NAMES)
-    (folder / "beta.py").write_text("X = 2\n")  # now newer than every extension
+    path = tmp_path / edit
+    before = path.stat().st_mtime
+    path.write_text("X = 2\n")
+    os.utime(path, (before - 100, before - 100))
     mode = native.mode_for(folder, NAMES, lib, pure=False)
-    assert "older than beta.py" in mode and "pip install -e ." in mode
+    assert "sources changed" in mode and "pip install -e ." in mode
+
+
+def test_a_build_without_its_record_runs_the_sources(tmp_path: Path) -> None:
+    folder, lib = _tree(tmp_path, NAMES, record=False)
+    assert "sources changed" in native.mode_for(folder, NAMES, lib, pure=False)
+
+
+def test_an_extension_of_a_module_no_longer_listed_is_not_run(tmp_path: Path) -> None:
+    """A module dropped from COMPILED keeps its old extension beside it (not in git, not removed by a reinstall):
+    the build is not the listed one, and the finder covers that module too, so its source runs."""
+    folder, lib = _tree(tmp_path, (*NAMES, "gamma"))
+    (folder / "gamma.py").write_text("Z = 1\n")
+    (folder / native.BUILD_RECORD).write_text(native.sources_digest(folder) + "\n")
+    assert "for other modules" in native.mode_for(folder, NAMES, lib, pure=False)
+    assert native.source_names(folder, NAMES) == {"alpha", "beta", "gamma"}
+
+
+def test_a_wheel_unpacked_in_any_order_runs_compiled(tmp_path: Path) -> None:
+    """pip writes a wheel's extension before its ``.py``: content, not mtimes, decides."""
+    folder, lib = _tree(tmp_path, NAMES)
+    for name in NAMES:
+        os.utime(folder / f"{name}.py", None)  # now newer than the extensions
+    assert native.mode_for(folder, NAMES, lib, pure=False) == "compiled"
 
 
 def test_the_finder_loads_the_source_beside_an_extension(tmp_path: Path) -> None:
@@ -108,3 +136,15 @@ def test_the_compiled_build_gives_every_issue_the_sources_give() -> None:
     assert compiled_mode == "mode: compiled" and source_mode.startswith("mode: source")
     assert compiled.count('"') > 5000  # hundreds of steps, with their issues
     assert compiled == source
+
+
+def test_an_issue_copies_and_pickles_compiled_or_not() -> None:
+    """A compiled frozen dataclass refuses copy and pickle unless it says how (Issue.__reduce__)."""
+    import copy
+    import pickle
+
+    from conformance.fhirval.issues import Issue
+
+    issue = Issue("error", "invariant", "Patient.name[0]", "constraint failed")
+    assert copy.copy(issue) == issue and copy.deepcopy(issue) == issue
+    assert pickle.loads(pickle.dumps(issue)) == issue
