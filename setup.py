@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,7 +28,6 @@ def ext_modules() -> list[Any]:
     if os.environ.get("CONFORMANCE_PURE_PYTHON", "") not in ("", "0") or _METADATA_ONLY.issuperset(sys.argv[1:2]):
         return []
     native = runpy.run_path(str(HERE / "conformance" / "fhirval" / "native.py"))
-    package = HERE / "conformance" / "fhirval"
     paths = [f"conformance/fhirval/{name}.py" for name in native["COMPILED"]]
     try:
         from mypyc.build import mypycify
@@ -41,9 +41,32 @@ def ext_modules() -> list[Any]:
         return []
     for extension in extensions:
         extension.optional = True  # a compiler error is a warning: native.py then sees the build incomplete
-    # what the build is made from; native.py runs the extensions only while the sources still match it
-    (package / native["BUILD_RECORD"]).write_text(native["sources_digest"](package) + "\n", encoding="ascii")
     return extensions
 
 
-setup(ext_modules=ext_modules())
+class RecordedBuild(build_ext):  # type: ignore[misc]  # setuptools is untyped here
+    """build_ext that records what the build was made from (native.py's ``native_build.txt``: the sources' digest),
+    once every extension is built and only then. In place (an editable install) the old extensions and record are
+    removed first, so a compile that fails (each extension is optional) leaves the sources to run, never the last
+    build under a record that names the new sources."""
+
+    def run(self) -> None:
+        package = HERE / "conformance" / "fhirval"
+        native = runpy.run_path(str(package / "native.py"))
+        digest = native["sources_digest"](package)  # the sources as the compile reads them
+        in_tree = [HERE / self.get_ext_filename(ext.name) for ext in self.extensions]
+        if self.inplace:
+            (package / native["BUILD_RECORD"]).unlink(missing_ok=True)
+            for path in in_tree:
+                path.unlink(missing_ok=True)
+        super().run()
+        out = Path(self.build_lib)
+        built = in_tree if self.inplace else [out / self.get_ext_filename(ext.name) for ext in self.extensions]
+        if self.extensions and all(path.is_file() for path in built):
+            where = package if self.inplace else out / "conformance" / "fhirval"
+            (where / native["BUILD_RECORD"]).write_text(digest + "\n", encoding="ascii")
+        elif self.extensions:
+            print("conformance: the validator's hot path did not compile; the sources will run", file=sys.stderr)
+
+
+setup(ext_modules=ext_modules(), cmdclass={"build_ext": RecordedBuild})

@@ -31,6 +31,7 @@ from __future__ import annotations
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # the shell's own code for a process ended by SIGINT (128 + 2)
 EXIT_TERMINATED = 143  # ... and by SIGTERM (128 + 15)
+EXIT_BROKEN_PIPE = 141  # ... and by SIGPIPE (128 + 13): the reader of its output went away
 
 
 class Verdict(BaseException):

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from conformance import __version__
-from conformance.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError, exit_code
+from conformance.errors import EXIT_BROKEN_PIPE, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError, exit_code
 
 STORE_HELP = "Evidence store URL (default: sqlite:///reports/conformance.db under the working directory)."
 LATEST = "latest"
@@ -47,9 +47,11 @@ def guard(fn: Callable[[], int]) -> None:
         click.echo("conformance: interrupted", err=True)
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`conformance suites list | head`): not an error of ours to report.
+        # The reader went away (`conformance suites list | head`): nothing to report, but the output and the verdict
+        # it ended with were not all delivered, so not success either: 128 + SIGPIPE, as Unix tools end there
+        # (`set -o pipefail` then sees it).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
+        code = EXIT_BROKEN_PIPE
     except Exception as exc:
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise

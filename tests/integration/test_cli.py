@@ -147,3 +147,16 @@ def test_demo_hl7v2_faults_fail_over_loopback(tmp_path: Path) -> None:
     status = {r["id"]: r["status"] for r in report["results"]}
     assert all(status[c] == "fail" for f in faults for c in FAULTS[f].checks), status
     assert "error" not in status.values()
+
+
+def test_a_reader_that_goes_away_is_not_told_success(tmp_path: Path) -> None:
+    """`validate fhir bad.json | head -c 1` under `set -o pipefail`: the output and the verdict it ends with were not
+    delivered, so the command ends 141 (128 + SIGPIPE) as Unix tools do, not 0 (it was 0 before)."""
+    bad = {"resourceType": "Patient", **{f"x{i}": i for i in range(5000)}}  # 5,000 error lines: more than a pipe holds
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    script = (f'"{sys.executable}" -m conformance.cli validate fhir "{path}" | head -c 1 >/dev/null; '
+              'echo "${PIPESTATUS[0]}"')
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.strip() == "141", done.stderr[-2000:]
