@@ -97,9 +97,8 @@ def check_json_type(fhir_type: str, value: Any) -> str | None:
     got = _json_kind(value)
     if got == want or (want == "number" and got == "integer"):
         return None
-    if want == "string":
-        return f"the value of a {fhir_type} must be a JSON string, not a JSON {got} ({_show(value)})"
-    return f"the value of a {fhir_type} must be a JSON {want}, not a JSON {got} ({_show(value)})"
+    article = "an" if fhir_type[:1] in ("a", "e", "i", "o") else "a"  # an integer, an id; a uri, a uuid
+    return f"the value of {article} {fhir_type} must be a JSON {want}, not a JSON {got} ({_show(value)})"
 
 
 def check_lexical(fhir_type: str, value: Any) -> str | None:

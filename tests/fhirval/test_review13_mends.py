@@ -89,3 +89,11 @@ def test_a_lone_surrogate_in_a_property_name_is_printed_escaped(tmp_path: Path) 
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "error Patient.\\ud800: unrecognised property" in done.stdout and "internal error" not in done.stderr
+
+
+def test_a_json_type_message_takes_the_article_its_type_needs() -> None:
+    """The new-user trial's "the value of a integer": an integer, an id; a uri (said "you-ree")."""
+    from conformance.fhirval.primitives import check_json_type
+
+    assert check_json_type("integer", "1") == "the value of an integer must be a JSON integer, not a JSON string ('1')"
+    assert str(check_json_type("uri", 1)).startswith("the value of a uri must be a JSON string")
