@@ -1,0 +1,126 @@
+"""The invariant path's shortcuts (fvperf6) give what they replace: fhirpath_invoke's calls with a registry merged
+once answer as fhirpathpy's own doInvoke / infix_invoke, and source.deep_copy copies as copy.deepcopy does."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import fhirpathpy.engine as fp_engine
+import pytest
+
+from conformance.fhirval import fhirpath, fhirpath_invoke
+from conformance.fhirval.fhirpath import engine
+from conformance.fhirval.fhirpath_syntax import parse
+from conformance.fhirval.source import deep_copy
+
+PATIENT: dict[str, Any] = {
+    "resourceType": "Patient", "id": "p", "active": True, "birthDate": "1970-01-01",
+    "_birthDate": {"extension": [{"url": "http://x", "valueString": "t"}]},
+    "name": [{"use": "usual", "family": "Doe", "given": ["Jo", "Ann"]}, {"family": "Roe"}],
+    "telecom": [{"system": "phone", "value": "1"}, {"system": "email"}],
+}
+EXPRESSIONS = [
+    "name.where(use = 'usual').family", "name.given.count() > 2", "name.family.subsetOf(name.family)",
+    "telecom.all(value.exists())", "telecom.select(system).isDistinct()", "birthDate.toString().substring(0, 4)",
+    "iif(active, 'a', 'b') = 'a'", "name.first().given.union(name.last().given)", "(1 | 2 | 3).sum()",
+    "name.family.combine(name.given).distinct().count()", "birthDate < @2000-01-01", "%resource.id & '-' & id",
+    "name.exists(family.startsWith('D')) and telecom.exists(system = 'email') implies active",
+    "birthDate.extension('http://x').value", "telecom.value.hasValue()", "name.given.join(',')",
+]
+
+
+def _both(expression: str) -> tuple[Any, Any]:
+    """The expression's value through the merged registry, and through fhirpathpy's own doInvoke and infix_invoke
+    (put back for the second run)."""
+    tree = parse(expression)["children"][0]
+    env = {"resource": PATIENT, "rootResource": PATIENT}
+    ours = _outcome(lambda: engine(tree, PATIENT, "Patient", env))
+    try:
+        fp_engine.doInvoke = fhirpath_invoke._FHIRPATHPY_DO_INVOKE
+        fp_engine.infix_invoke = fhirpath_invoke._FHIRPATHPY_INFIX_INVOKE
+        theirs = _outcome(lambda: engine(tree, PATIENT, "Patient", env))
+    finally:
+        fp_engine.doInvoke, fp_engine.infix_invoke = fhirpath_invoke.do_invoke, fhirpath_invoke.infix_invoke
+    return ours, theirs
+
+
+def _outcome(run: Any) -> Any:
+    try:
+        return ("value", repr(run()))
+    except Exception as exc:  # the error is part of what must agree
+        return ("error", type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("expression", [*EXPRESSIONS, "name.noSuchFunction()", "name.count(1)", "name.empty(1)"])
+def test_calls_through_the_merged_registry_answer_as_fhirpathpy(expression: str) -> None:
+    ours, theirs = _both(expression)
+    assert ours == theirs
+
+
+def test_the_engine_context_carries_the_merged_registry_and_it_is_the_union() -> None:
+    merged = fhirpath_invoke.registry(fhirpath._TABLE)
+    assert merged is fhirpath_invoke.registry(fhirpath._TABLE)  # made once
+    assert set(merged) == set(fhirpath_invoke._BASE) | set(fhirpath._TABLE)
+    assert all(merged[k] is fhirpath._TABLE[k] for k in fhirpath._TABLE)  # the validator's entries win
+    seen: list[Any] = []
+    original = fhirpath._TABLE["hasValue"]["fn"]
+    fhirpath._TABLE["hasValue"]["fn"] = lambda ctx, inputs: seen.append(ctx) or original(ctx, inputs)  # type: ignore[func-returns-value]
+    try:
+        engine(parse("active.hasValue()")["children"][0], PATIENT, "Patient", {})
+    finally:
+        fhirpath._TABLE["hasValue"]["fn"] = original
+    assert seen and seen[0][fhirpath_invoke.REGISTRY] is merged
+
+
+def test_a_table_that_grows_is_merged_again() -> None:
+    table: dict[str, Any] = {"x": {"fn": len}}
+    first = fhirpath_invoke.registry(table)
+    table["y"] = {"fn": len}
+    assert "y" in fhirpath_invoke.registry(table) and "y" not in first
+
+
+def test_names_are_unquoted_as_fhirpathpy_unquotes_them() -> None:
+    from fhirpathpy.engine.evaluators import evaluators
+
+    for text in ['given', '"given"', '"a"b"', '`family`', '""', '"']:
+        node = {"text": text}
+        assert evaluators["Identifier"]({}, [], node) == fhirpath_invoke._FHIRPATHPY_IDENTIFIER({}, [], node)
+
+
+class _Odd:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@pytest.mark.parametrize("value", [
+    {"a": [1, 2.5, True, None, "s", {"b": []}]}, [[], {}], "text", 3, None,
+    {1: "int key"}, {("t",): [1]},
+])
+def test_deep_copy_is_deepcopy(value: Any) -> None:
+    copied = deep_copy(value)
+    assert copied == value == copy.deepcopy(value)
+    assert repr(copied) == repr(copy.deepcopy(value))
+    if isinstance(value, dict | list) and value:
+        assert copied is not value
+
+
+def test_deep_copy_copies_every_level_and_keeps_what_is_shared_shared() -> None:
+    shared = {"code": "x"}
+    value = {"type": [shared, shared], "other": shared, "deep": {"list": [[shared]]}}
+    copied = deep_copy(value)
+    reference = copy.deepcopy(value)
+    assert copied == reference
+    assert copied["type"][0] is copied["type"][1] is copied["other"] is copied["deep"]["list"][0][0]
+    assert copied["type"][0] is not shared and copied["deep"] is not value["deep"]
+    copied["other"]["code"] = "y"
+    assert shared["code"] == "x" and copied["type"][1]["code"] == "y"
+
+
+def test_deep_copy_hands_other_types_to_deepcopy() -> None:
+    odd = _Odd({"x": [1]})
+    copied = deep_copy({"k": odd, "again": odd})
+    assert isinstance(copied["k"], _Odd) and copied["k"] is not odd and copied["k"].value == {"x": [1]}
+    assert copied["again"] is copied["k"]  # one memo for both
+    keyed = {1: {"v": []}}
+    assert deep_copy(keyed) == keyed and deep_copy(keyed)[1] is not keyed[1]
