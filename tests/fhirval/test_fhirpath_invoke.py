@@ -124,3 +124,70 @@ def test_deep_copy_hands_other_types_to_deepcopy() -> None:
     assert copied["again"] is copied["k"]  # one memo for both
     keyed = {1: {"v": []}}
     assert deep_copy(keyed) == keyed and deep_copy(keyed)[1] is not keyed[1]
+
+
+SD: dict[str, Any] = {
+    "resourceType": "StructureDefinition", "kind": "resource", "type": "Patient",
+    "snapshot": {"element": [{"path": "Patient"}, {"path": "Patient.name"}, {"path": "Patient.active"}]},
+    "differential": {"element": [{"path": "Patient.name"}, {"path": "Other.x"}]},
+}
+
+
+@pytest.mark.parametrize("expression,kept", [
+    ("%resource.snapshot.element.first().path", True),
+    ("%resource.differential.element.first().path.replaceMatches('\\\\..*', '')", True),
+    ("%resource.snapshot.element.count()", True), ("%resource.type.substring(0, 3)", True),
+    ("%resource.snapshot.element.where(path = 'Patient')", False),  # iterates: sets $this and $index
+    ("%resource.snapshot.element.exists(path = 'Patient')", False), ("%resource.snapshot.element.exists()", True),
+    ("%resource.type.substring(0, $this.length())", False),  # an argument that reads the focus
+    ("%resource.type.startsWith(path)", False), ("snapshot.element.first().path", False),
+    ("%resource.snapshot.element.trace('x')", False), ("$this.path", False),
+])
+def test_only_a_path_from_a_variable_through_pure_steps_is_kept(expression: str, kept: bool) -> None:
+    from conformance.fhirval import fhirpath_hoist
+
+    assert fhirpath_hoist.closed(parse(expression)["children"][0]) is kept
+
+
+@pytest.mark.parametrize("expression", [
+    "snapshot.element.tail().all(path.startsWith(%resource.snapshot.element.first().path & '.'))",
+    "differential.element.all(path.startsWith(%resource.differential.element.first().path"
+    ".replaceMatches('\\\\..*', '') & '.'))",
+    "snapshot.element.select(%resource.snapshot.element.count() + path.length())",
+    "snapshot.element.where(path.startsWith(%resource.type)).count()",
+    "snapshot.element.select(%resource.snapshot.element.first().path.substring(0, 3) | path).distinct()",
+])
+def test_a_kept_path_gives_what_it_gives_evaluated_each_time(expression: str) -> None:
+    from fhirpathpy.engine.evaluators import evaluators
+
+    from conformance.fhirval import fhirpath_hoist
+
+    tree = parse(expression)["children"][0]
+    other = {**SD, "type": "Other", "snapshot": {"element": [{"path": "Other"}, {"path": "Other.x"}]}}
+    for resource in (SD, other):  # a new evaluation, a new value: nothing kept from the one before
+        env = {"resource": resource, "rootResource": resource}
+        kept = _outcome(lambda: engine(tree, SD, "StructureDefinition", env))  # noqa: B023 - called at once
+        evaluators["InvocationExpression"] = fhirpath_hoist._FHIRPATHPY_INVOCATION
+        try:
+            each = _outcome(lambda: engine(tree, SD, "StructureDefinition", env))  # noqa: B023 - called at once
+        finally:
+            evaluators["InvocationExpression"] = fhirpath_hoist.invocation_expression
+        assert kept == each
+
+
+def test_a_kept_path_is_evaluated_once_an_evaluation() -> None:
+    from conformance.fhirval import fhirpath_hoist
+
+    calls: list[Any] = []
+    original = fhirpath_hoist._FHIRPATHPY_INVOCATION
+
+    def counting(ctx: Any, parent: Any, node: Any) -> Any:
+        calls.append(node.get("text"))
+        return original(ctx, parent, node)
+    fhirpath_hoist._FHIRPATHPY_INVOCATION = counting
+    try:
+        tree = parse("snapshot.element.all(path.startsWith(%resource.snapshot.element.first().path))")["children"][0]
+        assert engine(tree, SD, "StructureDefinition", {"resource": SD, "rootResource": SD}) == [True]
+    finally:
+        fhirpath_hoist._FHIRPATHPY_INVOCATION = original
+    assert calls.count("%resource.snapshot.element.first().path") == 1
