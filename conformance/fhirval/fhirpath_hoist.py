@@ -1,7 +1,7 @@
 """A path from an environment variable evaluated once per evaluation, not once per item of an iteration.
 
 StructureDefinition's base invariants compare every element with the first one through ``%resource``:
-``element.tail().all(path.startsWith(%resource.snapshot.element.first().path & '.'))`` (sdf-?, eld-?: each
+``element.tail().all(path.startsWith(%resource.snapshot.element.first().path & '.'))`` (sdf-8, sdf-8a: each
 element's argument walks the whole snapshot again, quadratic in its size). fhirpathpy evaluates the argument for
 each element; its value cannot differ between them. Such a path (``%name`` then member names and argument-less
 or literal-argument calls of the functions in ``_PURE``) reads nothing but the variable, which is fixed for the
