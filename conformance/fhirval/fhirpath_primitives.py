@@ -27,12 +27,18 @@ PRIMITIVES_WHOLE = "conformancePrimitivesWhole"  # set in a fhirpathpy context: 
 _FHIRPATHPY_MEMBER = evaluators["MemberInvocation"]
 
 
+def _mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, a plain dict and None (the commonest values here) told without the ABC's
+    slower check."""
+    return value is not None and (type(value) is dict or isinstance(value, Mapping))
+
+
 def _pair(value: Any, shadow: Any, path: str, prop: str, index: int | None) -> ResourceNode | None:
     if value is None and shadow is None:
         return None
     if value is None:  # extensions and no value: the _name object, as fhirpathpy has it
         return ResourceNode(shadow, path, None, prop, index)  # type: ignore[no-untyped-call]
-    return ResourceNode(value, path, shadow if isinstance(shadow, Mapping) else None, prop, index)  # type: ignore[no-untyped-call]
+    return ResourceNode(value, path, shadow if _mapping(shadow) else None, prop, index)  # type: ignore[no-untyped-call]
 
 
 def _children(model: dict[str, Any], key: str, res: ResourceNode) -> list[ResourceNode] | None:
@@ -40,7 +46,7 @@ def _children(model: dict[str, Any], key: str, res: ResourceNode) -> list[Resour
     data, own = res.data, res._data
     child_path = f"{res.path}.{key}" if res.path else f"_.{key}"
     full_path = (f"{res.propName}.{key}" if res.propName else child_path).replace("_", "")
-    if isinstance(data, Mapping):
+    if _mapping(data):
         child_path = model["pathsDefinedElsewhere"].get(child_path, child_path)
         value, shadow = data.get(key), data.get(f"_{key}")
         for suffix in model["choiceTypePaths"].get(child_path) or ():
@@ -50,7 +56,7 @@ def _children(model: dict[str, Any], key: str, res: ResourceNode) -> list[Resour
                 break
         if key == "extension":
             child_path = "Extension"
-    elif isinstance(own, Mapping) and key in ("id", "extension"):  # a primitive's own id and extensions
+    elif _mapping(own) and key in ("id", "extension"):  # a primitive's own id and extensions
         value, shadow = own.get(key), None
         child_path = "Extension" if key == "extension" else "string"
     elif key == "value" and data is not None and not isinstance(data, list):

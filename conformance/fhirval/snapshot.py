@@ -25,7 +25,6 @@ Differences from HL7's Java generator are listed in tests/fhirval/test_snapshot_
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from conformance.fhirval.snapshot_checks import (
@@ -60,7 +59,7 @@ from conformance.fhirval.snapshot_merge import (
 )
 from conformance.fhirval.snapshot_preprocess import preprocess
 from conformance.fhirval.snapshot_special import add_specialized
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, deep_copy
 
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
 _SYSTEM_PRIMITIVES = {"Boolean": "boolean", "String": "string", "Integer": "integer", "Decimal": "decimal",
@@ -94,7 +93,7 @@ class Builder:
         self.base_elements: list[Json] = with_ids(base.get("snapshot", {}).get("element", []))
         if not self.base_elements:
             raise SnapshotError(self.url, f"base definition {base_url} has no snapshot")
-        self.elements: list[Json] = copy.deepcopy(self.base_elements)
+        self.elements: list[Json] = deep_copy(self.base_elements)
         # what HL7's generator reports and goes on past (ProfileUtilities.updateFromDefinition: a derived min
         # below the base's, a max above it, are messages, and the derived value is taken): the differential's
         # own validation reports them (differential.py); a profile in use is built with them
@@ -211,14 +210,14 @@ class Builder:
         slice of a closed slicing keeps the base min."""
         i = self.index(unsliced_id)
         assert i is not None
-        template = copy.deepcopy(self.base_subtree(unsliced_id) or self.expanded_subtree(i))
+        template = deep_copy(self.base_subtree(unsliced_id) or self.expanded_subtree(i))
         at = self.slices_end(i)
         resliced = self.index(f"{unsliced_id}:{slice_name.rsplit('/', 1)[0]}") if "/" in slice_name else None
         if resliced is not None:
             # a re-slice ``a/b`` starts from slice ``a`` as generated so far (its type profile, fixed values,
             # children), after ``a``'s earlier re-slices: ProfilePathProcessor, ``lid.contains("/")``: the template
             # is getById(result, baseId), then setMin(0)
-            template = copy.deepcopy(self.elements[resliced : self.subtree_end(resliced)])
+            template = deep_copy(self.elements[resliced : self.subtree_end(resliced)])
             at = self.subtree_end(resliced)
             earlier = f"{self.elements[resliced]['id']}/"
             while at < len(self.elements) and self.elements[at]["id"].startswith(earlier):
@@ -280,7 +279,7 @@ class Builder:
             referenced = next((e for e in self.base_elements if e.get("id") == target), None)
             if referenced is not None and referenced.get("type") and children:
                 el.pop("contentReference")
-                el["type"] = copy.deepcopy(referenced["type"])
+                el["type"] = deep_copy(referenced["type"])
         else:
             types = el.get("type", [])
             if not types:
@@ -297,12 +296,12 @@ class Builder:
             root_path = root_id = elements[0]["path"]
             children = elements[1:]
         copied = []
-        for child in copy.deepcopy(children):
+        for child in deep_copy(children):
             child["id"] = el["id"] + str(child.get("id") or child["path"])[len(root_id) :]
             child["path"] = el["path"] + child["path"][len(root_path) :]
             copied.append(child)
         self.elements[i + 1 : i + 1] = copied
-        self.expanded.update((str(c["id"]), copy.deepcopy(c)) for c in copied)
+        self.expanded.update((str(c["id"]), deep_copy(c)) for c in copied)
 
     def expanded_subtree(self, i: int) -> list[Json]:
         """Element i and its descendants as its datatype (or type profile) defines them, before this differential
@@ -399,9 +398,9 @@ class Builder:
                 kind = "fixed" if key.startswith("fixed") else "pattern"
                 for old in [k for k in target if k.startswith(kind)]:
                     del target[old]
-                target[key] = copy.deepcopy(value)
+                target[key] = deep_copy(value)
             else:
-                target[key] = copy.deepcopy(value)
+                target[key] = deep_copy(value)
         if target.get("id") in self.slicer_max:
             slice_cardinality(target, diff, self.source, self.slicer_max[target["id"]])
         if "binding" in target and not bindable(target, self.source):

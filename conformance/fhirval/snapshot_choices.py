@@ -17,11 +17,10 @@ keeps its types.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, deep_copy
 
 if TYPE_CHECKING:
     from conformance.fhirval.snapshot import Builder
@@ -178,9 +177,9 @@ def type_slice(b: Builder, choice_id: str, slice_name: str, types: list[Json], *
             if narrow:
                 choice["type"] = []
         if narrow:
-            choice["type"] += [copy.deepcopy(t) for t in types if t not in choice["type"]]
+            choice["type"] += [deep_copy(t) for t in types if t not in choice["type"]]
         b.add_slice(choice_id, slice_name, optional=False)  # closed, and HL7 keeps an extension's value min
         found = b.index(new_id)
         assert found is not None
-        b.elements[found]["type"] = copy.deepcopy(types)
+        b.elements[found]["type"] = deep_copy(types)
     return new_id

@@ -9,11 +9,10 @@ bench/fhir_snapshot_generation.py (HL7's own generator tests t11, t17, t22, t45,
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from conformance.fhirval.loaders import DefinitionLoadError
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, deep_copy
 
 
 def max_value(value: Any) -> float:
@@ -29,7 +28,7 @@ def appended(base: list[Any], derived: list[Any]) -> list[Any]:
     merged = list(base)
     for item in derived:
         if all(ident(m) != ident(item) for m in merged):
-            merged.append(copy.deepcopy(item))
+            merged.append(deep_copy(item))
     return merged
 
 
@@ -37,15 +36,15 @@ def merged_slicing(base: Json, derived: Json) -> Json:
     """Slicing restated on an element the base already slices: ``ordered`` and ``rules`` as the derived says,
     its discriminators added to the base's (ProfileUtilities.updateFromSlicing, from ProfilePathProcessor's
     processPathWithSlicedBaseDefault); a restatement giving only ``rules`` keeps the base's discriminators."""
-    out = copy.deepcopy(base)
+    out: Json = deep_copy(base)
     for key in ("ordered", "rules"):
         if key in derived:
-            out[key] = copy.deepcopy(derived[key])
+            out[key] = deep_copy(derived[key])
     have = out.setdefault("discriminator", [])
     for d in derived.get("discriminator", []) if isinstance(derived.get("discriminator"), list) else []:
         if isinstance(d, dict) and not any(isinstance(h, dict) and (h.get("type"), h.get("path"))
                                            == (d.get("type"), d.get("path")) for h in have):
-            have.append(copy.deepcopy(d))
+            have.append(deep_copy(d))
     if not have:
         del out["discriminator"]
     return out
@@ -57,7 +56,7 @@ def merged_binding(base: Any, derived: Json) -> Json:
     base.getBinding().copy()``, ``if (d.hasValueSet()) nb.setValueSetElement(...)``): a binding restated as
     ``example`` without a valueSet keeps the base's value set."""
     kept = {k: v for k, v in base.items() if k not in ("description", "extension")} if isinstance(base, dict) else {}
-    return {**copy.deepcopy(kept), **copy.deepcopy(derived)}
+    return {**deep_copy(kept), **deep_copy(derived)}
 
 
 _BINDABLE = frozenset({"Coding", "CodeableConcept", "Quantity", "uri", "string", "code", "CodeableReference"})
@@ -132,7 +131,7 @@ def slice_cardinality(target: Json, diff: Json, source: DefinitionSource, slicer
     # the template is the root itself (APPLY_PROPERTIES_FROM_SLICER false: ``merge`` returns ``src.copy()``), so the
     # root's own invariants are the slice's (then fillOutFromBase adds the base element's keys it lacks)
     keys = {c.get("key") for c in target.get("constraint", []) if isinstance(c, dict)}
-    extra = [copy.deepcopy(c) for c in root.get("constraint", []) if isinstance(c, dict) and c.get("key") not in keys]
+    extra = [deep_copy(c) for c in root.get("constraint", []) if isinstance(c, dict) and c.get("key") not in keys]
     if extra:
         target["constraint"] = [*target.get("constraint", []), *extra]
     if "min" not in diff and target.get("min") and isinstance(root.get("min"), int):

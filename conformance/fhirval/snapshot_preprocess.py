@@ -14,10 +14,9 @@ UNSUPPORTED_SLICING_COMPLEXITY), so it is left as it is here too.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, deep_copy
 
 # the properties SnapshotGenerationPreProcessor.merge copies from the shared element when the slice's lacks them
 # (prefixes for the typed ones: defaultValue[x], fixed[x], pattern[x], minValue[x], maxValue[x])
@@ -87,10 +86,10 @@ def _matches(e1: Json, e2: Json) -> bool:
 def _merge(focus: Json, shared: Json) -> None:
     for key, value in shared.items():
         if key in _MERGED and key not in focus:
-            focus[key] = copy.deepcopy(value)
+            focus[key] = deep_copy(value)
     for prefix in _TYPED:
         if not any(k.startswith(prefix) for k in focus):
-            focus.update({k: copy.deepcopy(v) for k, v in shared.items() if k.startswith(prefix)})
+            focus.update({k: deep_copy(v) for k, v in shared.items() if k.startswith(prefix)})
 
 
 def _slice_end(elements: list[Json], start: int) -> int:
@@ -116,7 +115,7 @@ def _give(elements: list[Json], s: _Slicing, slice_el: Json) -> None:
         for el in own:
             _merge(el, shared)
         if not own:
-            added = copy.deepcopy(shared)
+            added = deep_copy(shared)
             added["id"] = str(shared["id"]).replace(str(s.slicer["id"]), str(slice_el["id"]))
             elements.insert(end, added)
             end += 1
@@ -129,7 +128,7 @@ def preprocess(elements: list[Json]) -> tuple[list[Json], set[int]]:
     if not all(isinstance(el, dict) and isinstance(el.get("path"), str) and isinstance(el.get("id"), str)
                for el in elements):
         return elements, set()
-    out = copy.deepcopy(elements)
+    out = deep_copy(elements)
     slicings: list[_Slicing] = []
     for el in out:
         s = _open_slicing(slicings, el["path"])

@@ -12,10 +12,8 @@ generator tests logical2, logical3, logical-boo, cdshooks-*, lm-spec, xt-logical
 
 from __future__ import annotations
 
-import copy
-
 from conformance.fhirval.snapshot_checks import Refused
-from conformance.fhirval.source import DefinitionSource, Json
+from conformance.fhirval.source import DefinitionSource, Json, deep_copy
 
 
 def _last_child(elements: list[Json], parent_path: str) -> int | None:
@@ -37,7 +35,7 @@ def add_specialized(url: str, source: DefinitionSource, elements: list[Json], di
     at = _last_child(elements, path.rsplit(".", 1)[0]) if "." in path else None
     if at is None:
         return None
-    added = copy.deepcopy(diff)
+    added = deep_copy(diff)
     added["id"] = element_id
     elements.insert(at, added)
     types = [t for t in added.get("type", []) if isinstance(t, dict)] if isinstance(added.get("type"), list) else []
@@ -49,9 +47,9 @@ def add_specialized(url: str, source: DefinitionSource, elements: list[Json], di
     if inherited:
         root = str(inherited[0].get("path"))
         for el in inherited[1:]:
-            child = copy.deepcopy(el)
+            child = deep_copy(el)
             child["path"] = path + str(child["path"])[len(root):]
             child["id"] = element_id + str(child.get("id") or el["path"])[len(root):]
             elements.append(child)
-        added["constraint"] = [*added.get("constraint", []), *copy.deepcopy(inherited[0].get("constraint", []))]
+        added["constraint"] = [*added.get("constraint", []), *deep_copy(inherited[0].get("constraint", []))]
     return at

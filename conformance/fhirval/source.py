@@ -8,6 +8,7 @@ differential-only profiles (UK Core) generate the snapshot before handing it out
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -15,6 +16,40 @@ from pathlib import Path
 from typing import Any, Protocol
 
 Json = dict[str, Any]
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def deep_copy(value: Any) -> Any:
+    """``copy.deepcopy`` of a JSON value at a fraction of its cost (snapshot generation copies a base snapshot of
+    hundreds of elements for each profile it builds: ~60,000 deepcopy calls a pass of the throughput bench with
+    ``--cases``). The same copy: a dict or list met twice is copied once and shared, as deepcopy's memo shares
+    it; anything but exactly a dict, list, str, int, float, bool or None is handed to deepcopy with that memo."""
+    return _deep_copy(value, {})
+
+
+def _deep_copy(value: Any, memo: dict[int, Any]) -> Any:
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    done = memo.get(id(value))
+    if done is not None:
+        return done
+    if kind is dict:
+        if not all(type(k) is str for k in value):  # deepcopy copies keys too: only a str key is surely itself
+            return copy.deepcopy(value, memo)
+        out: Any = {}
+        memo[id(value)] = out
+        for k, v in value.items():
+            out[k] = v if type(v) in _ATOMS else _deep_copy(v, memo)
+        return out
+    if kind is list:
+        out = []
+        memo[id(value)] = out
+        out.extend(v if type(v) in _ATOMS else _deep_copy(v, memo) for v in value)
+        return out
+    return copy.deepcopy(value, memo)
 
 
 def items(value: Any) -> list[Any]:
