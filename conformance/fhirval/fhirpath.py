@@ -30,7 +30,6 @@ from conformance.fhirval import (
     fhirpath_dates,
     fhirpath_functions,
     fhirpath_hoist,
-    fhirpath_invoke,
     fhirpath_logic,
     fhirpath_primitives,
     fhirpath_quantities,
@@ -58,7 +57,6 @@ def engine(tree: Any, item: Any, base_path: str, env: dict[str, Any], *, shadows
     ctx = {"dataRoot": root, "vars": fhirpath_semantics.Environment(context=node, ucum=UCUM, **env), "model": R4_MODEL,
            "userInvocationTable": _TABLE, "traceFn": _OPTIONS["traceFn"], fhirpath_primitives.PRIMITIVES_WHOLE: True,
            "$this": root,  # $this outside any iteration is the focus, as HL7's engine starts (fhirpathpy: KeyError)
-           fhirpath_invoke.REGISTRY: fhirpath_invoke.registry(_TABLE),  # fhirpathpy's functions and ours, merged once
            fhirpath_hoist.HOISTED: {}}  # the %variable paths met in this evaluation, each evaluated once
     out = do_eval(ctx, root, tree)  # type: ignore[no-untyped-call]
     result = []
