@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.fhirpath_syntax import syntax_error
 from conformance.fhirval.source import objects
-from conformance.fhirval.structure_map_types import Var, Vars, same_types, type_codes
+from conformance.fhirval.structure_map_types import Var, Vars, absolute, same_types, type_codes
 
 if TYPE_CHECKING:
     from conformance.fhirval.source import Json
@@ -53,13 +53,9 @@ def _value(param: Json) -> tuple[str | None, Any]:
     return None, None
 
 
-def _absolute(url: str) -> bool:
-    return ":" in url
-
-
 def _create_type(ctx: MapContext, made: str) -> str:
     """create(X)'s type: an absolute URL; else a target structure's alias, as its URL; else a type's name."""
-    if _absolute(made):
+    if absolute(made):
         return made
     for s in objects(ctx.sm.get("structure")):
         if s.get("alias") == made and s.get("mode") == "target" and isinstance(s.get("url"), str):
@@ -70,7 +66,7 @@ def _create_type(ctx: MapContext, made: str) -> str:
 
 def _unknown_type(ctx: MapContext, kind: str) -> bool:
     """A type that is no FHIR type, no URL (which HL7 may resolve to a structure held there)."""
-    return not _absolute(kind) and "/" not in kind and not ctx.types.is_type(kind)
+    return not absolute(kind) and "/" not in kind and not ctx.types.is_type(kind)
 
 
 def context_variable(ctx: MapContext, context: Any, variable: Any, variables: Vars, at: str, *, source: bool

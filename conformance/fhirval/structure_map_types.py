@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.snapshot_checks import working_code as _working_code
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import FHIR_BASE, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.context import Model
     from conformance.fhirval.source import Json
 
-FHIR_BASE = "http://hl7.org/fhir/StructureDefinition/"
 _ID = re.compile(r"[a-zA-Z][a-zA-Z0-9]*")
 
 
@@ -90,7 +89,8 @@ def type_codes(ed: Json) -> list[str]:
     return [working_code(t) for t in objects(ed.get("type"))]
 
 
-def _absolute(url: str) -> bool:
+def absolute(url: str) -> bool:
+    """Utilities.isAbsoluteUrl as the map validator uses it: a scheme's colon."""
     return ":" in url
 
 
@@ -98,12 +98,12 @@ def same_types(a: str | None, b: str | None) -> bool:
     """sameTypes: equal once a bare type name is read as a FHIR base URL."""
     if a is None or b is None:
         return False
-    return (a if _absolute(a) else FHIR_BASE + a) == (b if _absolute(b) else FHIR_BASE + b)
+    return (a if absolute(a) else FHIR_BASE + a) == (b if absolute(b) else FHIR_BASE + b)
 
 
 def type_matches(t1: str, t2: str) -> bool:
     """typeMatches as HL7 has it: only ``t1`` is read as a FHIR URL (its second test reads t1 again)."""
-    return (t1 if _absolute(t1) else FHIR_BASE + t1) == t2
+    return (t1 if absolute(t1) else FHIR_BASE + t1) == t2
 
 
 @dataclass
@@ -123,7 +123,7 @@ class Types:
         own first (the common case, one lookup), else TypeManager's index of every held one (``type_names``)."""
         if not name:
             return None
-        if _absolute(name):
+        if absolute(name):
             return self.structure(name)
         sd = self.structure(FHIR_BASE + name) if name[:1].isalpha() else None
         if sd is not None and sd.get("derivation") != "constraint":
@@ -147,7 +147,7 @@ class Types:
                 if not isinstance(kind, str) or sd is None or sd.get("derivation") == "constraint":
                     continue
                 found.setdefault(kind, []).append(url)
-                if _absolute(kind):
+                if absolute(kind):
                     found.setdefault(kind.rstrip("/").rsplit("/", 1)[-1], []).append(url)
             self._type_names = {}
             for name, urls in found.items():

@@ -34,14 +34,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.source import canonical_resource, items, objects
-from conformance.fhirval.structure_map_targets import Rule, check_target, context_variable
+from conformance.fhirval.structure_map_targets import DEFAULT_GROUP, Rule, check_target, context_variable
 from conformance.fhirval.structure_map_types import Types, Var, Vars, same_types, type_codes, type_matches, valid_id
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
 
-DEFAULT_GROUP = "DefaultMappingGroupAnonymousAlias"  # StructureMapUtilities.DEF_GROUP_NAME
 AUTO_VAR = "vvv"  # StructureMapUtilities.AUTO_VAR_NAME
 
 
