@@ -34,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.snapshot_checks import working_code
+from conformance.fhirval.snapshot_merge import BINDABLE_TYPES  # the seven types, as CompliesWithChecker.isBindableType
 from conformance.fhirval.source import objects
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 # ExtensionDefinitions.EXT_SD_COMPLIES_WITH_PROFILE
 COMPLIES_WITH = "http://hl7.org/fhir/StructureDefinition/structuredefinition-compliesWithProfile"
-_BINDABLE = frozenset({"CodeableConcept", "Coding", "code", "CodeableReference", "string", "uri", "Quantity"})
 _STRONG = ("required", "extensible")
 _MAX_INT = 2 ** 31 - 1
 
@@ -305,7 +305,7 @@ def _binding(fail: Any, claimee: Json, authority: Json) -> None:
         return
     cbinding: Any = claimee.get("binding")
     if not isinstance(cbinding, dict):
-        if any(working_code(t) in _BINDABLE for t in objects(claimee.get("type"))):
+        if any(working_code(t) in BINDABLE_TYPES for t in objects(claimee.get("type"))):
             fail("binding", abinding["valueSet"], "null")
     elif cbinding.get("strength") not in _STRONG or (cbinding.get("strength") == "extensible"
                                                       and abinding.get("strength") == "required"):

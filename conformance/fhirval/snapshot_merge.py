@@ -59,7 +59,7 @@ def merged_binding(base: Any, derived: Json) -> Json:
     return {**deep_copy(kept), **deep_copy(derived)}
 
 
-_BINDABLE = frozenset({"Coding", "CodeableConcept", "Quantity", "uri", "string", "code", "CodeableReference"})
+BINDABLE_TYPES = frozenset({"Coding", "CodeableConcept", "Quantity", "uri", "string", "code", "CodeableReference"})
 _BINDING_STYLE = "http://hl7.org/fhir/tools/StructureDefinition/elementdefinition-binding-style"
 _CHARACTERISTICS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-type-characteristics"
 
@@ -73,7 +73,7 @@ def bindable(element: Json, source: DefinitionSource) -> bool:
         code = t.get("code") if isinstance(t, dict) else None
         if not isinstance(code, str):
             continue
-        if code in _BINDABLE:
+        if code in BINDABLE_TYPES:
             return True
         try:
             sd = None if code.startswith("http://hl7.org/fhirpath/") else source.structure(code)
