@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.snapshot_checks import working_code
 from conformance.fhirval.snapshot_merge import BINDABLE_TYPES  # the seven types, as CompliesWithChecker.isBindableType
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import objects, snapshot_elements
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -96,11 +96,6 @@ def _snapshot(w: Walker, sd: Json) -> list[Json]:
     return objects(generated["snapshot"].get("element"))
 
 
-def _elements(sd: Json) -> list[Json]:
-    snapshot: Any = sd.get("snapshot")
-    return objects(snapshot.get("element")) if isinstance(snapshot, dict) else []
-
-
 class _Node:
     """One element of a snapshot with its direct children by name and, for a sliced element, its slices
     (DefinitionNavigator over a snapshot: the element list after it, up to a path shorter than its own)."""
@@ -147,7 +142,7 @@ def _complies(claimee: Json, snapshot: list[Json], authority: Json) -> list[str]
     ctype, atype = claimee.get("type"), authority.get("type")
     if ctype != atype:
         return [f"the type found in the claimed profile is {ctype!r} not {atype!r}"]
-    others = _elements(authority)
+    others = snapshot_elements(authority)
     if not snapshot or not others:
         return []
     cnode, anode = _Node(snapshot, 0), _Node(others, 0)

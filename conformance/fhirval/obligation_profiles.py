@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import objects, snapshot_elements
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -59,9 +59,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         w.sink.error("obligation-profile", loc, "only a profile that constrains another profile can be marked as an "
                                                 "obligation profile (derivation is not constraint)")
         return
-    snapshot: Any = base.sd.get("snapshot")
-    by_id = {ed["id"]: ed for ed in objects(snapshot.get("element") if isinstance(snapshot, dict) else None)
-             if isinstance(ed.get("id"), str)}
+    by_id = {ed["id"]: ed for ed in snapshot_elements(base.sd) if isinstance(ed.get("id"), str)}
     versioned = base.url + (f"|{base.sd['version']}" if isinstance(base.sd.get("version"), str) else "")
     differential: Any = sd.get("differential")
     elements = objects(differential.get("element")) if isinstance(differential, dict) else []

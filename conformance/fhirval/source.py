@@ -52,6 +52,12 @@ def _deep_copy(value: Any, memo: dict[int, Any]) -> Any:
     return copy.deepcopy(value, memo)
 
 
+def snapshot_elements(sd: Json) -> list[Json]:
+    """A StructureDefinition's snapshot elements (the objects of ``snapshot.element``); nothing for any other shape."""
+    snapshot = sd.get("snapshot")
+    return objects(snapshot.get("element")) if isinstance(snapshot, dict) else []
+
+
 def items(value: Any) -> list[Any]:
     """A JSON array's items; nothing for any other shape (hostile input never reaches a loop as a string or dict)."""
     return value if isinstance(value, list) else []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.snapshot_checks import working_code as _working_code
-from conformance.fhirval.source import FHIR_BASE, objects
+from conformance.fhirval.source import FHIR_BASE, objects, snapshot_elements
 
 if TYPE_CHECKING:
     from conformance.fhirval.context import Model
@@ -231,7 +231,7 @@ class Types:
         """addElementsToResult."""
         if sdt is None or not (kind is None or type_matches(code, kind) or sdt.get("type") == kind):
             return
-        for t in _snapshot(sdt):
+        for t in snapshot_elements(sdt):
             if str(t.get("path") or "").count(".") == 1 and _name_base(t) == element:
                 result.append((sdt, t))
 
@@ -259,17 +259,13 @@ class Types:
         return all(self.type_definition(code) is not None for code in type_codes(ed))
 
 
-def _snapshot(sd: Json) -> list[Json]:
-    return objects((sd.get("snapshot") or {}).get("element"))
-
-
 def _name_base(ed: Json) -> str:
     """ElementDefinition.getNameBase: the last path segment, without [x]."""
     return str(ed.get("path") or "").rpartition(".")[2].replace("[x]", "")
 
 
 def _by_path_or_id(sd: Json, path: str) -> Json | None:
-    elements = _snapshot(sd)
+    elements = snapshot_elements(sd)
     return next((e for e in elements if e.get("path") == path), None) or next(
         (e for e in elements if e.get("id") == path), None)
 
@@ -279,11 +275,11 @@ def _child_list(sd: Json, ed: Json) -> list[Json]:
     children in the snapshot, from the element (by id) to the next element of its path (a next slice)."""
     ref = ed.get("contentReference")
     if isinstance(ref, str) and ref.startswith("#"):
-        ed = next((t for t in _snapshot(sd) if t.get("id") == ref[1:]), ed)
+        ed = next((t for t in snapshot_elements(sd) if t.get("id") == ref[1:]), ed)
     path, element_id = str(ed.get("path") or ""), ed.get("id")
     capturing = element_id is None
     out: list[Json] = []
-    for e in _snapshot(sd):
+    for e in snapshot_elements(sd):
         eid, p = e.get("id"), str(e.get("path") or "")
         if not capturing and element_id is not None and eid == element_id:
             capturing = True
