@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.snapshot_checks import working_code
 from conformance.fhirval.snapshot_merge import BINDABLE_TYPES  # the seven types, as CompliesWithChecker.isBindableType
-from conformance.fhirval.source import objects, snapshot_elements
+from conformance.fhirval.source import definition_elements, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -142,7 +142,7 @@ def _complies(claimee: Json, snapshot: list[Json], authority: Json) -> list[str]
     ctype, atype = claimee.get("type"), authority.get("type")
     if ctype != atype:
         return [f"the type found in the claimed profile is {ctype!r} not {atype!r}"]
-    others = snapshot_elements(authority)
+    others = definition_elements(authority)
     if not snapshot or not others:
         return []
     cnode, anode = _Node(snapshot, 0), _Node(others, 0)

@@ -23,16 +23,11 @@ import functools
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import definition_elements, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
     from conformance.fhirval.source import Json
-
-
-def _elements(sd: Json, part: str) -> list[Json]:
-    holder = sd.get(part)
-    return objects(holder.get("element")) if isinstance(holder, dict) else []
 
 
 def _constraints(elements: list[Json], at: str) -> list[tuple[str, str, Json]]:
@@ -57,7 +52,7 @@ def core_keys() -> dict[str, frozenset[str]]:
         if summary.get("derivation") != "specialization" or summary.get("kind") == "logical":
             continue
         sd = source.structure(url)
-        for key, _, c in _constraints(_elements(sd, "snapshot") if sd else [], ""):
+        for key, _, c in _constraints(definition_elements(sd, "snapshot") if sd else [], ""):
             found.setdefault(key, set()).add(c["expression"])
     return {key: frozenset(expressions) for key, expressions in found.items()}
 
@@ -71,12 +66,12 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     if base is None:
         return
     inherited: dict[str, str] = {}
-    for key, _, c in _constraints(_elements(base, "snapshot"), ""):
+    for key, _, c in _constraints(definition_elements(base, "snapshot"), ""):
         inherited.setdefault(key, c["expression"])
     url, version = sd.get("url"), sd.get("version")
     own = (url, f"{url}|{version}") if isinstance(version, str) else (url,)
     seen: dict[str, str] = {}
-    for key, where, c in _constraints(_elements(sd, "differential"), f"{loc}.differential.element"):
+    for key, where, c in _constraints(definition_elements(sd, "differential"), f"{loc}.differential.element"):
         source, expression = c.get("source"), c["expression"]
         if source is not None and source not in own:
             w.sink.error("invariant-key", where, f"the differential's invariant {key} has the source {source}: a "
@@ -93,7 +88,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         else:
             seen.setdefault(key, expression)
     first: dict[str, str] = {}
-    for key, where, c in _constraints(_elements(sd, "snapshot"), f"{loc}.snapshot.element"):
+    for key, where, c in _constraints(definition_elements(sd, "snapshot"), f"{loc}.snapshot.element"):
         expression = c["expression"]
         if key in first and first[key] != expression and key != "ele-1":
             w.sink.error("invariant-key", where, f"the key {key} names two expressions in this snapshot: "

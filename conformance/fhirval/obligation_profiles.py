@@ -24,9 +24,9 @@ here, and an element's ``_mustSupport`` is ``mustSupport``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import objects, snapshot_elements
+from conformance.fhirval.source import definition_elements, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -59,11 +59,9 @@ def check(w: Walker, sd: Json, loc: str) -> None:
         w.sink.error("obligation-profile", loc, "only a profile that constrains another profile can be marked as an "
                                                 "obligation profile (derivation is not constraint)")
         return
-    by_id = {ed["id"]: ed for ed in snapshot_elements(base.sd) if isinstance(ed.get("id"), str)}
+    by_id = {ed["id"]: ed for ed in definition_elements(base.sd) if isinstance(ed.get("id"), str)}
     versioned = base.url + (f"|{base.sd['version']}" if isinstance(base.sd.get("version"), str) else "")
-    differential: Any = sd.get("differential")
-    elements = objects(differential.get("element")) if isinstance(differential, dict) else []
-    for i, ed in enumerate(elements):
+    for i, ed in enumerate(definition_elements(sd, "differential")):
         _element(w, ed, by_id, versioned, f"{loc}.differential.element[{i}]")
 
 

@@ -52,10 +52,11 @@ def _deep_copy(value: Any, memo: dict[int, Any]) -> Any:
     return copy.deepcopy(value, memo)
 
 
-def snapshot_elements(sd: Json) -> list[Json]:
-    """A StructureDefinition's snapshot elements (the objects of ``snapshot.element``); nothing for any other shape."""
-    snapshot = sd.get("snapshot")
-    return objects(snapshot.get("element")) if isinstance(snapshot, dict) else []
+def definition_elements(sd: Json, part: str = "snapshot") -> list[Json]:
+    """A StructureDefinition's elements of ``part`` ("snapshot" or "differential": the objects of its ``element``);
+    nothing for any other shape."""
+    holder = sd.get(part)
+    return objects(holder.get("element")) if isinstance(holder, dict) else []
 
 
 def items(value: Any) -> list[Any]:

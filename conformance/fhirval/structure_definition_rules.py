@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import definition_elements, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -48,11 +48,6 @@ _VALUES = ("defaultValue", "fixed", "pattern")
 _CORE = "http://hl7.org/fhir/StructureDefinition/"
 # ExtensionDefinitions.EXT_FHIRVERSION_SPECIFIC_USE: a context meant for other FHIR versions than R4
 _VERSION_SPECIFIC = "http://hl7.org/fhir/StructureDefinition/version-specific-use"
-
-
-def _elements(sd: Json, part: str) -> list[Json]:
-    holder: Any = sd.get(part)
-    return objects(holder.get("element")) if isinstance(holder, dict) else []
 
 
 def check(w: Walker, sd: Json, loc: str) -> None:
@@ -123,7 +118,7 @@ def check_meaning_when_missing(w: Walker, sd: Json, loc: str) -> None:
     """A constraint cannot say what an absent element means (that is the base's to define, and every instance of
     the base would read differently), except on an extension, where it says what the extension's absence means
     (SD_ELEMENT_NOT_IN_CONSTRAINT, in the differential; StructureDefinitionValidator.meaningWhenMissingAllowed)."""
-    for i, ed in enumerate(_elements(sd, "differential")):
+    for i, ed in enumerate(definition_elements(sd, "differential")):
         path = ed.get("path")
         if "meaningWhenMissing" in ed and isinstance(path, str) and path != "Extension" \
                 and not path.endswith(".extension"):
@@ -139,7 +134,7 @@ def check_binding_targets(w: Walker, sd: Json, loc: str) -> None:
     it does in HL7's validator."""
     term = w.model.term
     for part in ("differential", "snapshot"):
-        for i, ed in enumerate(_elements(sd, part)):
+        for i, ed in enumerate(definition_elements(sd, part)):
             binding = ed.get("binding")
             ref = binding.get("valueSet") if isinstance(binding, dict) else None
             if not isinstance(ref, str):
@@ -187,13 +182,13 @@ def check_element_contexts(w: Walker, sd: Json, loc: str) -> None:
 
 
 def _has_json_name(sd: Json) -> bool:
-    root = (_elements(sd, "snapshot") or _elements(sd, "differential") or [{}])[0]
+    root = (definition_elements(sd, "snapshot") or definition_elements(sd, "differential") or [{}])[0]
     return any(e.get("url") in _JSON_NAMES for e in objects(root.get("extension")))
 
 
 def check_extension_url(w: Walker, sd: Json, url: str, loc: str) -> None:
-    fixed = next((_value(ed, "fixed") for ed in _elements(sd, "differential") if ed.get("path") == "Extension.url"),
-                 None)
+    fixed = next((_value(ed, "fixed") for ed in definition_elements(sd, "differential")
+                  if ed.get("path") == "Extension.url"), None)
     if fixed is None:
         w.sink.error("structure-type", loc, f"the extension {url} does not fix Extension.url to its URL in its "
                                             "differential")
@@ -222,7 +217,7 @@ def _type_codes(ed: Json) -> set[str]:
 def check_snapshot_values(w: Walker, sd: Json, loc: str) -> None:
     """SD_NO_TYPES_OR_CONTENTREF and SD_VALUE_TYPE_IILEGAL: HL7 judges a snapshot element by its ``id``
     (``getIdBase``) only, so an element without an id, or the root, is not judged."""
-    for i, ed in enumerate(_elements(sd, "snapshot")):
+    for i, ed in enumerate(definition_elements(sd, "snapshot")):
         ident = ed.get("id")
         if not isinstance(ident, str) or "." not in ident:
             continue
@@ -247,7 +242,7 @@ def check_type_codes(w: Walker, sd: Json, loc: str) -> None:
     """SD_NO_TYPE_CODE_ON_CODE: a type whose ``code`` is there (``_code``) but empty, with no fhir-type extension
     to name the type instead (validateElementDefinition, R4 and later)."""
     for part in ("differential", "snapshot"):
-        for i, ed in enumerate(_elements(sd, part)):
+        for i, ed in enumerate(definition_elements(sd, part)):
             for j, t in enumerate(objects(ed.get("type"))):
                 if ("code" in t or "_code" in t) and not t.get("code") and not _type_codes({"type": [t]}):
                     w.sink.error("structure-type", f"{loc}.{part}.element[{i}].type[{j}]",
@@ -259,8 +254,8 @@ def check_fixed_types(w: Walker, sd: Json, base: Json, loc: str) -> None:
     (the base element found by the element's path taken as an id, as getDefinitionFromBase);
     SD_ELEMENT_PATTERN_NO_FIXED: a differential pattern where that base element has a pattern and no fixed value
     (validateElementDefinition)."""
-    by_id = {ed["id"]: ed for ed in _elements(base, "snapshot") if isinstance(ed.get("id"), str)}
-    for i, ed in enumerate(_elements(sd, "differential")):
+    by_id = {ed["id"]: ed for ed in definition_elements(base, "snapshot") if isinstance(ed.get("id"), str)}
+    for i, ed in enumerate(definition_elements(sd, "differential")):
         fixed, path = _value(ed, "fixed"), ed.get("path")
         key = path if isinstance(path, str) else ed.get("id")
         base_ed = by_id.get(key) if isinstance(key, str) else None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.snapshot_checks import working_code as _working_code
-from conformance.fhirval.source import FHIR_BASE, objects, snapshot_elements
+from conformance.fhirval.source import FHIR_BASE, definition_elements, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.context import Model
@@ -231,7 +231,7 @@ class Types:
         """addElementsToResult."""
         if sdt is None or not (kind is None or type_matches(code, kind) or sdt.get("type") == kind):
             return
-        for t in snapshot_elements(sdt):
+        for t in definition_elements(sdt):
             if str(t.get("path") or "").count(".") == 1 and _name_base(t) == element:
                 result.append((sdt, t))
 
@@ -265,7 +265,7 @@ def _name_base(ed: Json) -> str:
 
 
 def _by_path_or_id(sd: Json, path: str) -> Json | None:
-    elements = snapshot_elements(sd)
+    elements = definition_elements(sd)
     return next((e for e in elements if e.get("path") == path), None) or next(
         (e for e in elements if e.get("id") == path), None)
 
@@ -275,11 +275,11 @@ def _child_list(sd: Json, ed: Json) -> list[Json]:
     children in the snapshot, from the element (by id) to the next element of its path (a next slice)."""
     ref = ed.get("contentReference")
     if isinstance(ref, str) and ref.startswith("#"):
-        ed = next((t for t in snapshot_elements(sd) if t.get("id") == ref[1:]), ed)
+        ed = next((t for t in definition_elements(sd) if t.get("id") == ref[1:]), ed)
     path, element_id = str(ed.get("path") or ""), ed.get("id")
     capturing = element_id is None
     out: list[Json] = []
-    for e in snapshot_elements(sd):
+    for e in definition_elements(sd):
         eid, p = e.get("id"), str(e.get("path") or "")
         if not capturing and element_id is not None and eid == element_id:
             capturing = True
