@@ -93,7 +93,7 @@ def _snapshot(w: Walker, sd: Json) -> list[Json]:
         generated = generate_snapshot(sd, w.model.source)
     except Exception:  # noqa: BLE001 - differential.py reports why the snapshot cannot be generated
         return []
-    return objects(generated["snapshot"].get("element"))
+    return definition_elements(generated)
 
 
 class _Node:
