@@ -17,6 +17,8 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
+PACKAGE = HERE / "conformance" / "fhirval"
+NATIVE = runpy.run_path(str(PACKAGE / "native.py"))  # COMPILED, GROUP, BUILD_RECORD, sources_digest (stdlib only)
 
 
 # setuptools runs this file for metadata too (egg_info, dist_info: pip's "getting requirements" and "preparing
@@ -27,15 +29,14 @@ _METADATA_ONLY = {"egg_info", "dist_info"}
 def ext_modules() -> list[Any]:
     if os.environ.get("CONFORMANCE_PURE_PYTHON", "") not in ("", "0") or _METADATA_ONLY.issuperset(sys.argv[1:2]):
         return []
-    native = runpy.run_path(str(HERE / "conformance" / "fhirval" / "native.py"))
-    paths = [f"conformance/fhirval/{name}.py" for name in native["COMPILED"]]
+    paths = [f"conformance/fhirval/{name}.py" for name in NATIVE["COMPILED"]]
     try:
         from mypyc.build import mypycify
 
         # The build's isolated environment lacks the third-party packages (fhirpathpy...), which mypy then takes as
         # Any: ignores written for their stubs are unused there, and a class derived from one derives from Any.
         relaxed = ["--no-warn-unused-ignores", "--allow-subclassing-any"]
-        extensions = mypycify([*relaxed, *paths], opt_level="3", group_name=f"conformance.{native['GROUP']}")
+        extensions = mypycify([*relaxed, *paths], opt_level="3", group_name=f"conformance.{NATIVE['GROUP']}")
     except BaseException as exc:  # noqa: BLE001 - mypyc exits (SystemExit) on a type error; the compile is optional
         print(f"conformance: not compiling the validator's hot path ({exc!r}); the sources will run", file=sys.stderr)
         return []
@@ -51,20 +52,19 @@ class RecordedBuild(build_ext):  # type: ignore[misc]  # setuptools is untyped h
     build under a record that names the new sources."""
 
     def run(self) -> None:
-        package = HERE / "conformance" / "fhirval"
-        native = runpy.run_path(str(package / "native.py"))
-        digest = native["sources_digest"](package)  # the sources as the compile reads them
+        record = NATIVE["BUILD_RECORD"]
+        digest = NATIVE["sources_digest"](PACKAGE)  # the sources as the compile reads them
         in_tree = [HERE / self.get_ext_filename(ext.name) for ext in self.extensions]
         if self.inplace:
-            (package / native["BUILD_RECORD"]).unlink(missing_ok=True)
+            (PACKAGE / record).unlink(missing_ok=True)
             for path in in_tree:
                 path.unlink(missing_ok=True)
         super().run()
         out = Path(self.build_lib)
         built = in_tree if self.inplace else [out / self.get_ext_filename(ext.name) for ext in self.extensions]
         if self.extensions and all(path.is_file() for path in built):
-            where = package if self.inplace else out / "conformance" / "fhirval"
-            (where / native["BUILD_RECORD"]).write_text(digest + "\n", encoding="ascii")
+            where = PACKAGE if self.inplace else out / "conformance" / "fhirval"
+            (where / record).write_text(digest + "\n", encoding="ascii")
         elif self.extensions:
             print("conformance: the validator's hot path did not compile; the sources will run", file=sys.stderr)
 
