@@ -81,6 +81,11 @@ class Model:
             url = base
         return None
 
+    def holds_package(self, name: str) -> bool:
+        """Whether a package of this id was loaded behind the source, given or by default (packages.Loaded.holds)."""
+        loaded = getattr(self.source, "loaded", None)
+        return loaded is not None and bool(loaded.holds(name))
+
     def resource_index(self, name: str) -> StructureIndex | None:
         """The base definition of a concrete resource type, or None when ``name`` is not one."""
         hit = self._resource.get(name, _MISSING)

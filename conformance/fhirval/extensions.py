@@ -60,7 +60,14 @@ _BUILD_NAMES = frozenset(
 # published since in its extensions package (hl7.fhir.uv.extensions), which HL7's validator loads by itself and
 # which is not shipped here (default_packages.py loads it from the package cache when it is there). Not knowing
 # it is the harness's lack, so a warning naming the package, not an error.
+# With the package loaded (as HL7's runner and CLI load it), one neither defines is HL7's error
+# (EXTENSION_EXT_UNKNOWN_NOTHERE; fhir-test-cases profile-patient-op1, bundle-urn).
 CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
+EXTENSIONS_PACKAGE = "hl7.fhir.uv.extensions"
+# HL7's validator's own definitions of extensions no package it loads defines (SpecialExtensions.KNOWN_EXTENSIONS;
+# the others of that list are in the extensions package or among the build tool's, _BUILD_NAMES)
+HL7_BUILT_IN = frozenset(CORE_NAMESPACE + name for name in (
+    "instance-name", "instance-description", "structuredefinition-rdf-type"))
 
 
 def example_extension(url: str, allow_examples: bool = True) -> bool:
@@ -135,7 +142,10 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif example_extension(url, w.options.allow_examples):
             w.sink.warning("extension-unknown", loc, f"the {kind} {url} could not be found: an example or "
                                                      "tooling URL, its content not checked")
-        elif not modifier and url.startswith(CORE_NAMESPACE):
+        elif url in HL7_BUILT_IN:
+            w.sink.info("extension-unknown", loc, f"the {kind} {url} is one HL7's validator defines itself, not "
+                                                  "published in a package: accepted, its content not checked")
+        elif not modifier and url.startswith(CORE_NAMESPACE) and not w.model.holds_package(EXTENSIONS_PACKAGE):
             w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
                                                      "HL7's extensions package (hl7.fhir.uv.extensions.r4), which is "
                                                      "not loaded; install it in the FHIR package cache (then loaded "

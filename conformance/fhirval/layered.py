@@ -173,7 +173,9 @@ def load_definitions(
     if defaults:
         from conformance.fhirval.package_layer import package_layer
 
-        layers.append(package_layer(defaults)[0])
+        layer, names = package_layer(defaults)
+        layers.append(layer)
+        loaded.defaults = list(names)
     layers.append(MemorySource([r for p in loaded.packages if not is_examples_package(p) for r in p.resources]))
     return LayeredSource(layers, loaded)
 

@@ -313,6 +313,13 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # canonical base -> id#version of a dependency not found
     uncharted: list[str] = field(default_factory=list)  # id#version of missing dependencies of unknown canonical
+    defaults: list[str] = field(default_factory=list)  # id#version of the packages loaded by default (package_layer)
+
+    def holds(self, name: str) -> bool:
+        """Whether a package of this id (any version; ``hl7.fhir.uv.extensions`` also matches its ``.r4`` flavour)
+        was loaded, given or by default."""
+        names = [*(p.name or "" for p in self.packages), *(d.partition("#")[0] for d in self.defaults)]
+        return any(n == name or n.startswith(name + ".") for n in names)
 
     def unloaded(self, url: str) -> str | None:
         """The dependency (id#version) not loaded under whose canonical base ``url`` lies, if any. A missing
