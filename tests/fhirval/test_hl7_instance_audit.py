@@ -44,8 +44,11 @@ def test_a_code_has_single_spaces_only_between_its_tokens() -> None:
     assert found(coded("a b")) == []
     for bad in ("a\tb", "a\nb"):  # R4's regex lets a lone tab or newline through; HL7's whitespace rule does not
         assert found(coded(bad)) == [("primitive-format", "Patient.maritalStatus.coding[0].code")]
-    # Unicode spaces are HL7's whitespace too, but R4's own v2-0550 CodeSystem example ends codes in NBSP: kept valid
-    assert found(coded("CHEST\u00a0")) == []
+    # Unicode spaces are HL7's whitespace too (Utilities.isWhitespace): R4's own v2-0550 CodeSystem example ends
+    # codes in NBSP, and HL7 judges it invalid (fhir-test-cases cs-v2-0550: "The code 'CHESTÂ ' is not valid")
+    for bad in ("CHEST\u00c2\u00a0", "a\u00a0b", "a\u2003b", "\u3000a", "a\u0085"):
+        assert found(coded(bad)) == [("primitive-format", "Patient.maritalStatus.coding[0].code")], repr(bad)
+    assert found(coded("a\u200bb")) == []  # a zero-width space is not among HL7's whitespace
 
 
 
