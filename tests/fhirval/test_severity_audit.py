@@ -53,3 +53,30 @@ def test_the_audit_sorts_ids_by_hl7s_kinds_against_ours() -> None:
     assert audit.verdict([("rule", "A:1"), ("warning", "A:2")], {"error"}) == "conditional"
     assert audit.verdict([("warningOrError", "A:1")], {"error"}) == "conditional"
     assert audit.verdict([("rule", "A:1")], set()) == "no site of ours"
+
+
+def test_too_many_issues_is_a_warning_and_keeps_the_verdict() -> None:
+    """HL7's InstanceValidator.validate sets no message limit by default (maxMessages null) and, under one, puts a
+    WARNING (VALIDATION_MAX_MESSAGES_EXCEEDED) in place of the last message: warnings past our bound must not
+    make a valid resource invalid, and an error past it must still make it invalid."""
+    from conformance.fhirval.issues import Sink
+
+    sink = Sink(limit=2)
+    for n in range(4):
+        sink.warning("w", f"Patient.x[{n}]", "a warning")
+    assert not any(i.is_error for i in sink.issues)
+    assert [i.severity for i in sink.issues if i.defect == "too-many-issues"] == ["warning"]
+    sink.error("e", "Patient.y", "an error past the bound")
+    sink.error("e", "Patient.z", "a second one")
+    assert [i.location for i in sink.issues if i.is_error] == ["Patient.y"]
+
+
+def test_a_resource_with_more_warnings_than_the_bound_is_still_valid() -> None:
+    import json
+
+    names = ", ".join('{"family": "x", "_family": {"extension": [{"url": "http://example.org/e%d", '
+                      '"valueString": "v"}]}}' % n for n in range(5))
+    patient = json.loads('{"resourceType": "Patient", "name": [' + names + ']}')
+    issues = validate_resource(patient, base_source(), max_issues=2)
+    assert any(i.defect == "too-many-issues" for i in issues)
+    assert not any(i.is_error for i in issues)
