@@ -80,3 +80,11 @@ def test_a_resource_with_more_warnings_than_the_bound_is_still_valid() -> None:
     issues = validate_resource(patient, base_source(), max_issues=2)
     assert any(i.defect == "too-many-issues" for i in issues)
     assert not any(i.is_error for i in issues)
+
+
+def test_the_agreement_bench_runs_a_case_with_best_practice_ignored_as_hl7s_runner() -> None:
+    """ValidationTests.java sets BestPracticeWarningLevel.Ignore before reading the case (a case's own
+    ``best-practice`` still wins): a failed best-practice invariant then gives nothing (checkInvariant)."""
+    options = load_script("bench/fhir_case_options.py")
+    assert options.case_options({}).best_practice == "ignore"
+    assert options.case_options({"best-practice": "Warning"}).best_practice == "warning"
