@@ -59,7 +59,8 @@ def _offered(k: str, value: Any, t: dict[str, Any] | None = None) -> bool:
 
 def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
     """The options HL7's runner sets for a case (ValidationTests.java), as ours: its defaults where the case is
-    silent (examples allowed, wrong displays an error, contained resources validated, references not fetched, best-practice invariants ignored).
+    silent (examples allowed, wrong displays an error, contained resources validated, references not fetched,
+    best-practice invariants ignored).
     ``folder``: the case folder, where its fetcher finds a reference's file (ours: Options.reference_folders, after
     RUNNER_FETCH)."""
     domain = t.get("allowed-extension-domain")
