@@ -72,11 +72,9 @@ def test_too_many_issues_is_a_warning_and_keeps_the_verdict() -> None:
 
 
 def test_a_resource_with_more_warnings_than_the_bound_is_still_valid() -> None:
-    import json
-
-    names = ", ".join('{"family": "x", "_family": {"extension": [{"url": "http://example.org/e%d", '
-                      '"valueString": "v"}]}}' % n for n in range(5))
-    patient = json.loads('{"resourceType": "Patient", "name": [' + names + ']}')
+    names = [{"family": "x", "_family": {"extension": [{"url": f"http://example.org/e{n}", "valueString": "v"}]}}
+             for n in range(5)]
+    patient = {"resourceType": "Patient", "name": names}
     issues = validate_resource(patient, base_source(), max_issues=2)
     assert any(i.defect == "too-many-issues" for i in issues)
     assert not any(i.is_error for i in issues)
