@@ -431,7 +431,8 @@ def check_constraints(
     constraints: tuple[Constraint, ...], item: Any, base_path: str, resource: Json, root: Json, loc: str, sink: Sink,
     noted: Callable[[str], bool], place: tuple[str, str | None] | None = None,
 ) -> None:
-    """Report each failing invariant at ``loc``; ``noted(key)`` is True the first time a key cannot be evaluated."""
+    """Report each failing invariant at ``loc``; ``noted(key)`` is True the first time a key cannot be evaluated.
+    One that does not parse is an error whatever its severity (PROBLEM_PROCESSING_EXPRESSION__IN_PROFILE__PATH__)."""
     for key, severity, expression, human in constraints:
         try:
             result = evaluate(expression, item, base_path, resource, root, place)
