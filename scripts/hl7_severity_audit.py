@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hl7_error_sites import CALL, ERROR_KINDS, ID, OURS, VALIDATION
 from hl7_rule_matrix import MARKS, MESSAGE, _arguments, _git, _strip_comments, category, load_marks, mark_of
 
-SINK = re.compile(r"\b(?:sink|self|w\.sink|walker\.sink)\.(error|warning|info|display|best_practice|add)\(\s*"
-                  r"(?:\"(error|warning|information|fatal)\"\s*,\s*)?(\"[^\"]*\"|[\w.]+)")
+SINK = re.compile(r"\b(?:sink|self|w\.sink|walker\.sink)\.(error|warning|info|display|best_practice|add)\(")
+LITERAL_SEVERITY = re.compile(r'\s*"(error|warning|information|fatal)"\s*')
 CONDITIONAL = frozenset({"warningOrError", "hintOrError"})
 SEVERITY = {"error": "error", "warning": "warning", "info": "information", "display": "display(error|warning)",
             "best_practice": "best-practice"}
@@ -60,14 +60,44 @@ def our_sites(root: Path = OURS) -> list[tuple[str, str, str, set[str]]]:
         for i, line in enumerate(lines):
             if line.lstrip().startswith(("def ", "async def ")):
                 start = i
-            window = "\n".join(lines[i:i + 3])
-            m = SINK.search(line) and SINK.search(window)
+            m = SINK.search(line)
             if not m:
                 continue
-            severity = m.group(2) if m.group(1) == "add" and m.group(2) else SEVERITY.get(m.group(1), "computed")
+            args = _top_level_args("\n".join(lines[i:i + 3])[m.end():])
+            if m.group(1) == "add":
+                literal = LITERAL_SEVERITY.fullmatch(args[0]) if args else None
+                severity = literal.group(1) if literal else "computed"
+                args = args[1:]
+            else:
+                severity = SEVERITY[m.group(1)]
+            defect = args[0].strip().strip('"') if args else "?"
             own = set(ID.findall("\n".join(lines[start:i + 1])))
-            out.append((f"{path.name}:{i + 1}", severity, m.group(3).strip('"'), own or module))
+            out.append((f"{path.name}:{i + 1}", severity, defect, own or module))
     return out
+
+
+def _top_level_args(text: str) -> list[str]:
+    """The arguments of a call whose text starts after its opening parenthesis, split at the commas outside brackets
+    and string literals, up to the closing parenthesis (or the end of the text given)."""
+    args: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote and text[i - 1] != "\\" else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                args.append(text[start:i])
+                return args
+            depth -= 1
+        elif ch == "," and depth == 0:
+            args.append(text[start:i])
+            start = i + 1
+    args.append(text[start:])
+    return args
 
 
 def verdict(hl7: list[tuple[str, str]], ours: set[str]) -> str:

@@ -86,3 +86,19 @@ def test_the_agreement_bench_runs_a_case_with_best_practice_ignored_as_hl7s_runn
     options = load_script("bench/fhir_case_options.py")
     assert options.case_options({}).best_practice == "ignore"
     assert options.case_options({"best-practice": "Warning"}).best_practice == "warning"
+
+
+def test_the_audit_reads_our_sites_with_their_severity_and_citations(tmp_path: Any) -> None:
+    (tmp_path / "m.py").write_text(
+        '"""A module citing MOD_RULE."""\n\n'
+        "def f(w):\n"
+        '    """Why: FUNC_RULE."""\n'
+        '    w.sink.warning("x-defect", "loc", "m")\n'
+        '    w.sink.add("error" if w else "warning", "y-defect", "loc", "m")\n\n'
+        "def g(sink):\n"
+        '    sink.info("z-defect", "loc", "m")\n'
+    )
+    found = {defect: (severity, ids) for _, severity, defect, ids in audit.our_sites(tmp_path)}
+    assert found["x-defect"] == ("warning", {"FUNC_RULE"})
+    assert found["y-defect"] == ("computed", {"FUNC_RULE"})
+    assert found["z-defect"] == ("information", {"MOD_RULE"})
