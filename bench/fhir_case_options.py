@@ -59,7 +59,8 @@ def _offered(k: str, value: Any, t: dict[str, Any] | None = None) -> bool:
 
 def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
     """The options HL7's runner sets for a case (ValidationTests.java), as ours: its defaults where the case is
-    silent (examples allowed, wrong displays an error, contained resources validated, references not fetched).
+    silent (examples allowed, wrong displays an error, contained resources validated, references not fetched,
+    best-practice invariants ignored).
     ``folder``: the case folder, where its fetcher finds a reference's file (ours: Options.reference_folders, after
     RUNNER_FETCH)."""
     domain = t.get("allowed-extension-domain")
@@ -72,7 +73,8 @@ def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
         allow_examples=t.get("examples") is not False,
         no_experimental_content=t.get("no-experimental-content") is True,
         for_publication=str(t.get("for-publication")).lower() == "true",
-        best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "warning"),
+        # the runner sets BestPracticeWarningLevel.Ignore before reading the case (ValidationTests.java)
+        best_practice=BEST_PRACTICE.get(str(t.get("best-practice")), "ignore"),
         assume_valid_rest_references=t.get("assumeValidRestReferences") is True,
         crumb_trails=t.get("crumb-trail") is True,
         allow_comments=t.get("allow-comments") is True,

@@ -57,7 +57,8 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
         key, expression = c.get("key", ""), c.get("expression")
         if key in NATIVE or not isinstance(expression, str) or not expression.strip():
             continue
-        severity = BEST_PRACTICE_SEVERITY if _best_practice(c) else c.get("severity", "error")
+        # a constraint with no severity keeps "" (reported only when it cannot be parsed: check_constraints)
+        severity = BEST_PRACTICE_SEVERITY if _best_practice(c) else c.get("severity", "")
         out.append((key, severity, fixed(key, expression, node.fixes), c.get("human", "")))
     result = tuple(out)
     node.checks = result
@@ -430,7 +431,8 @@ def check_constraints(
     constraints: tuple[Constraint, ...], item: Any, base_path: str, resource: Json, root: Json, loc: str, sink: Sink,
     noted: Callable[[str], bool], place: tuple[str, str | None] | None = None,
 ) -> None:
-    """Report each failing invariant at ``loc``; ``noted(key)`` is True the first time a key cannot be evaluated."""
+    """Report each failing invariant at ``loc``; ``noted(key)`` is True the first time a key cannot be evaluated.
+    One that does not parse is an error whatever its severity (PROBLEM_PROCESSING_EXPRESSION__IN_PROFILE__PATH__)."""
     for key, severity, expression, human in constraints:
         try:
             result = evaluate(expression, item, base_path, resource, root, place)
@@ -445,7 +447,10 @@ def check_constraints(
                 sink.info("invariant-not-evaluated", loc,
                           f"invariant {key} not evaluated: fhirpathpy cannot evaluate {expression!r} ({_brief(exc)})")
             continue
-        if not _failed(result):
+        if not _failed(result) or severity == "":
+            # InstanceValidator.checkInvariant reports a failure by the constraint's severity: ruleInv for ERROR,
+            # warningInv for WARNING, and nothing when it has none (getSeverity() null; parsed first, so an
+            # unparsable one is still PROBLEM_PROCESSING_EXPRESSION__IN_PROFILE__PATH__ above)
             continue
         message = f"constraint failed: {key}: {human or expression}"
         if severity == BEST_PRACTICE_SEVERITY:

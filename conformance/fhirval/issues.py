@@ -108,6 +108,7 @@ class Sink:
     issues: list[Issue] = field(default_factory=list)
     _seen: set[tuple[str, str, str, str]] = field(default_factory=set)
     overflowed: bool = False
+    _error_kept: bool = False  # past the bound: an error is among the issues kept
     errors_only: bool = False  # a probe asking only whether there is an error keeps nothing else
     # a wrong display as an error, as HL7's validator by default (its -display-issues-are-warnings turns it off);
     # ours says warning unless asked (UK Core 2.0.2's own examples write 'In person' for 'In-person')
@@ -123,13 +124,24 @@ class Sink:
         if key in self._seen:
             return
         if len(self.issues) >= self.limit:
-            if not self.overflowed:
-                self.overflowed = True
-                self.issues.append(Issue("error", "too-many-issues", "",
-                                         f"more than {self.limit} issues: stopped reporting"))
+            self._overflow(severity, defect, location, message)
             return
         self._seen.add(key)
         self.issues.append(Issue(severity, defect, location, message))
+
+    def _overflow(self, severity: str, defect: str, location: str, message: str) -> None:
+        """Past the bound: a warning says so, as HL7's VALIDATION_MAX_MESSAGES_EXCEEDED (InstanceValidator.validate,
+        IssueSeverity.WARNING, under a maxMessages HL7's runner does not set: it reports every message), so warnings
+        past it do not make a valid resource invalid; and the first error past it is still kept when none was
+        before, so the verdict is the one the whole list would give."""
+        if not self.overflowed:
+            self.overflowed = True
+            self._error_kept = any(i.severity in ERROR_SEVERITIES for i in self.issues)
+            self.issues.append(Issue("warning", "too-many-issues", "",
+                                     f"more than {self.limit} issues: stopped reporting"))
+        if severity in ERROR_SEVERITIES and not self._error_kept:
+            self._error_kept = True
+            self.issues.append(Issue(severity, defect, location, message))
 
     def error(self, defect: str, location: str, message: str) -> None:
         self.add("error", defect, location, message)
