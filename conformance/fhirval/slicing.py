@@ -327,8 +327,10 @@ _PARTIAL: dict[str, Callable[[Json, Any], bool]] = {"CodeableConcept": _concept,
 
 def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any) -> bool | None:
     """In the bound value set; None when that cannot be told here (the value set or code system not held)."""
-    from conformance.fhirval.bindings import check_binding
+    from conformance.fhirval.bindings import check_binding, has_codes
 
+    if code == "CodeableConcept" and isinstance(value, dict) and not has_codes(code, value):
+        return False  # FHIRPathEngine.opMemberOf: a concept without codings is in no value set, resolved or not
     probe = Sink()
     check_binding(w.model.term, binding, code, value, "", probe)
     if not probe.issues:

@@ -1,0 +1,61 @@
+"""Where the validator softens because something is not held, the softening follows what HL7's validator has: an
+error of HL7's that needs a resource it resolved is not raised without it, and a lack that is not there (a list
+held here) is not treated as one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.bindings import check_binding
+from conformance.fhirval.context import Model
+from conformance.fhirval.elements import Walker
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.slicing import _in_binding
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.terminology import Terminology
+
+CS = "https://conformance.example/cs/fruit"
+HELD = "https://conformance.example/vs/fruit"
+UNHELD = "https://conformance.example/vs/unheld"
+
+FRUIT: dict[str, Any] = {"resourceType": "CodeSystem", "url": CS, "status": "active", "content": "complete",
+                         "concept": [{"code": "apple"}, {"code": "pear"}]}
+FRUIT_VS: dict[str, Any] = {"resourceType": "ValueSet", "url": HELD, "status": "active",
+                            "compose": {"include": [{"system": CS}]}}
+
+
+def judged(binding: dict[str, Any], item: object) -> list[tuple[str, str]]:
+    sink = Sink()
+    check_binding(Terminology(MemorySource([FRUIT, FRUIT_VS]), find_package=False), binding, "CodeableConcept",
+                  item, "X.code", sink)
+    return [(i.severity, i.defect) for i in sink.issues]
+
+
+def test_a_concept_without_codings_is_judged_only_against_a_value_set_that_resolves() -> None:
+    """InstanceValidator.validateBindingCodeableConcept: TERMINOLOGY_TX_CODE_VALUESET (required) and
+    TERMINOLOGY_TX_CODE_VALUESETMAX (extensible with a maximum value set) are in the branch where the binding's
+    value set resolved; one that does not resolve gets TERMINOLOGY_TX_VALUESET_NOTFOUND, a warning, and nothing
+    more."""
+    text_only = {"text": "an apple"}
+    assert judged({"strength": "required", "valueSet": HELD}, text_only) == [("error", "code-invalid")]
+    assert judged({"strength": "required", "valueSet": UNHELD}, text_only) == [("information", "value-set-unknown")]
+    maximum = {"url": "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet", "valueCanonical": HELD}
+    assert judged({"strength": "extensible", "valueSet": HELD, "extension": [maximum]}, text_only) == [
+        ("error", "code-invalid")]
+    assert judged({"strength": "extensible", "valueSet": UNHELD, "extension": [maximum]}, text_only) == [
+        ("information", "value-set-unknown")]
+
+
+def test_an_implicit_value_set_resolves_for_hl7() -> None:
+    """BaseValidator.resolveBindingReference falls back to ImplicitValueSets.generateImplicitValueSet: LOINC's answer
+    lists resolve without being held, so a required one with no coding is TERMINOLOGY_TX_CODE_VALUESET."""
+    assert judged({"strength": "required", "valueSet": "http://loinc.org/vs/LL1-9"}, {"text": "x"}) == [
+        ("error", "code-invalid")]
+
+
+def test_a_concept_without_codings_stays_out_of_a_slice_bound_to_a_value_set_not_held() -> None:
+    """A binding discriminator is ``memberOf`` (FHIRPathEngine.opMemberOf): false for a concept without codings,
+    whether the value set resolves or not, so the value fills no slice (as before the binding change above)."""
+    w = Walker(Model(base_source()), Sink())
+    assert _in_binding(w, {"strength": "required", "valueSet": UNHELD}, "CodeableConcept", {"text": "x"}) is False
