@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from conformance.fhirval import terminology_filters as filters
 from conformance.fhirval.source import DefinitionSource, Json, items, version_resolves
 from conformance.fhirval.terminology_filters import as_list
-from conformance.fhirval.terminology_grammars import GRAMMARS, judge
+from conformance.fhirval.terminology_grammars import GRAMMARS, ISO3166, judge
 
 THO_BASE = "http://terminology.hl7.org/"
 V2_0203 = THO_BASE + "CodeSystem/v2-0203"  # identifier types: findSpecialConcept knows its NNxxx codes
@@ -326,8 +326,10 @@ class Terminology:
             return True
         if system == V2_0203 and code.startswith("NN") and len(code) > 3:
             # ValueSetValidator.findSpecialConcept: NN + an ISO 3166 country code is v2-0203's national person
-            # identifier (NNFIN, NNGBR), a concept the table does not list; ISO 3166 is not held here: not judged
-            return None
+            # identifier (NNFIN, NNGBR), a concept the table does not list. Its findCountryCode asks validateCode of
+            # urn:iso:std:iso:3166 (the server): the country list held here answers as terminology_grammars judges
+            # a code of it (listed: one; of no country code's form: none; another of the form: not judged)
+            return judge(ISO3166, code[2:])
         return False if table[1] == "complete" else None
 
     def _folded(self, system: str) -> dict[str, str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conformance.fhirval.base import base_source
 from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.context import Model
@@ -59,3 +61,16 @@ def test_a_concept_without_codings_stays_out_of_a_slice_bound_to_a_value_set_not
     whether the value set resolves or not, so the value fills no slice (as before the binding change above)."""
     w = Walker(Model(base_source()), Sink())
     assert _in_binding(w, {"strength": "required", "valueSet": UNHELD}, "CodeableConcept", {"text": "x"}) is False
+
+
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+
+
+@pytest.mark.parametrize(("code", "known"), [("NNFIN", True), ("NN246", True), ("NNUK", None), ("NN1234", False),
+                                             ("NNFI-1", False)])
+def test_a_national_identifier_is_judged_by_the_country_list_held_here(code: str, known: bool | None) -> None:
+    """ValueSetValidator.findSpecialConcept -> findCountryCode: v2-0203's NN + a code of urn:iso:std:iso:3166 (asked
+    of the server) is a concept; the ISO 3166 list held here (terminology_grammars) answers for it: a listed country
+    is one, what has no country code's form is none (an unknown code of v2-0203), another of the form is not judged
+    (a withdrawn or newer code the server may hold)."""
+    assert Terminology(base_source(), find_package=False).code_in_system(V2_0203, code) is known
