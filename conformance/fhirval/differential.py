@@ -17,7 +17,8 @@ generation" in the spec), each an error at the differential element concerned:
 - everything the snapshot generator itself refuses (an element the base does not have, a max that
   widens the base's...).
 
-A base that is not loaded is information (nothing can be said), never an error.
+A base that is not loaded is HL7's warning (UNABLE_TO_FIND_BASE__FOR_), information when a dependency the harness
+could not load would define it; never an error.
 """
 
 from __future__ import annotations
@@ -39,14 +40,16 @@ BINDABLE = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string",
 
 def check(w: Walker, sd: Json, loc: str) -> None:
     """Report why ``sd``'s differential does not apply to its base (constraining definitions only)."""
+    base = sd.get("baseDefinition")
+    if isinstance(base, str) and w.model.source.structure(base) is None:
+        _base_not_found(w, base, loc)
+        return
     diff = sd.get("differential")
     elements = diff.get("element") if isinstance(diff, dict) else None
     if sd.get("derivation") != "constraint" or not isinstance(elements, list) or not elements:
         return
-    base = sd.get("baseDefinition")
-    if not isinstance(base, str) or w.model.source.structure(base) is None:
-        w.sink.info("snapshot-not-checked", loc, f"the base definition {base} is not loaded, so the differential "
-                                                 "was not checked against it")
+    if not isinstance(base, str):
+        w.sink.info("snapshot-not-checked", loc, "no base definition is named, so the differential was not checked")
         return
     at = f"{loc}.differential.element"
     root = sd.get("type") if isinstance(sd.get("type"), str) else None
@@ -100,6 +103,27 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             w.sink.error("differential", f"{at}[{n}]", f"the element has a binding, but its types ({', '.join(codes)})"
                                                        " cannot be bound to a value set")
 
+
+def _base_not_found(w: Walker, base: str, loc: str) -> None:
+    """StructureDefinitionValidator.validateStructureDefinition: a base its context cannot fetch is
+    UNABLE_TO_FIND_BASE__FOR_ ("..., so can't check the differential"), a warning for any StructureDefinition. The
+    harness loads what HL7's runner loads, so the lack is HL7's too, unless the base is in a dependency of a loaded
+    package that could not be loaded (Model.missing_dependency): HL7, holding it, checks the differential."""
+    from conformance.fhirval.extensions import CORE_NAMESPACE, EXTENSIONS_PACKAGE
+    from conformance.fhirval.xver import XVER_URL, cross_version_status
+
+    missing = w.model.missing_dependency(base)
+    if missing is None and base.startswith(CORE_NAMESPACE) and not w.model.holds_package(EXTENSIONS_PACKAGE):
+        missing = "hl7.fhir.uv.extensions.r4"  # HL7's runner and CLI always load it (ValidationEngine.loadExt)
+    elif missing is None and XVER_URL.fullmatch(base.partition("|")[0]) \
+            and cross_version_status(w.model.source, base) is None:
+        missing = "hl7.fhir.xver-extensions"  # no generator of its version (xver.py): HL7's runner has them all
+    if missing is not None:
+        w.sink.info("snapshot-not-checked", loc, f"the base definition {base} is in {missing}, a package that is "
+                                                 "not loaded, so the differential was not checked against it")
+    else:
+        w.sink.warning("snapshot-not-checked", loc, f"unable to find the base definition {base}, so the differential "
+                                                    "cannot be checked")
 
 
 def _fixed_against_base(w: Walker, sd: Json, base: str, elements: list[Json], at: str) -> None:
