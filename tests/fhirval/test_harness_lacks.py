@@ -74,3 +74,16 @@ def test_a_national_identifier_is_judged_by_the_country_list_held_here(code: str
     is one, what has no country code's form is none (an unknown code of v2-0203), another of the form is not judged
     (a withdrawn or newer code the server may hold)."""
     assert Terminology(base_source(), find_package=False).code_in_system(V2_0203, code) is known
+
+
+@pytest.mark.parametrize(("url", "severity"), [("http://q.test/Questionnaire/none", "warning"),
+                                               ("http://example.org/Questionnaire/none", "information"),
+                                               ("#none", "warning")])
+def test_a_response_to_a_questionnaire_not_found_is_hl7s_warning(url: str, severity: str) -> None:
+    """QuestionnaireValidator.validateQuestionannaireResponse: QUESTIONNAIRE_QR_Q_NOTFOUND, a warning in HL7's default
+    QuestionnaireMode.CHECK (a hint for example.org): the Questionnaire is lacking for HL7 too; it was said nothing."""
+    from conformance.fhirval.validate import validate_resource
+
+    qr = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": url}
+    assert [(i.severity, i.location) for i in validate_resource(qr, base_source()) if i.defect == "questionnaire"] == [
+        (severity, "QuestionnaireResponse")]
