@@ -40,16 +40,17 @@ BINDABLE = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string",
 
 def check(w: Walker, sd: Json, loc: str) -> None:
     """Report why ``sd``'s differential does not apply to its base (constraining definitions only)."""
-    base = sd.get("baseDefinition")
-    if isinstance(base, str) and w.model.source.structure(base) is None:
-        _base_not_found(w, base, loc)
+    base, source = sd.get("baseDefinition"), w.model.source
+    if isinstance(base, str) and getattr(source, "raw_structure", source.structure)(base) is None:
+        _base_not_found(w, base, loc)  # as HL7's fetchResource finds it (held, whether its snapshot builds or not)
         return
     diff = sd.get("differential")
     elements = diff.get("element") if isinstance(diff, dict) else None
     if sd.get("derivation") != "constraint" or not isinstance(elements, list) or not elements:
         return
-    if not isinstance(base, str):
-        w.sink.info("snapshot-not-checked", loc, "no base definition is named, so the differential was not checked")
+    if not isinstance(base, str) or source.structure(base) is None:
+        w.sink.info("snapshot-not-checked", loc, f"the base definition {base} cannot be used, so the differential "
+                                                 "was not checked against it")
         return
     at = f"{loc}.differential.element"
     root = sd.get("type") if isinstance(sd.get("type"), str) else None
