@@ -4,6 +4,8 @@ held here) is not treated as one."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +15,11 @@ from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.slicing import _in_binding
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology import Terminology
+from conformance.fhirval.validate import validate_resource
 
 CS = "https://conformance.example/cs/fruit"
 HELD = "https://conformance.example/vs/fruit"
@@ -82,8 +86,47 @@ def test_a_national_identifier_is_judged_by_the_country_list_held_here(code: str
 def test_a_response_to_a_questionnaire_not_found_is_hl7s_warning(url: str, severity: str) -> None:
     """QuestionnaireValidator.validateQuestionannaireResponse: QUESTIONNAIRE_QR_Q_NOTFOUND, a warning in HL7's default
     QuestionnaireMode.CHECK (a hint for example.org): the Questionnaire is lacking for HL7 too; it was said nothing."""
-    from conformance.fhirval.validate import validate_resource
-
     qr = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": url}
     assert [(i.severity, i.location) for i in validate_resource(qr, base_source()) if i.defect == "questionnaire"] == [
         (severity, "QuestionnaireResponse")]
+
+
+GENDER_IDENTITY = "http://hl7.org/fhir/StructureDefinition/individual-genderIdentity"  # extensions package, not R4
+
+
+def _profiled(tmp_path: Path, ext_package: Path | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """A profile slicing Patient.extension by a type profile of HL7's extensions package; the issues of a Patient
+    claiming it (unknown-profile and extension-unknown only), and of a Reference to a Patient of that profile."""
+    profile = {
+        "resourceType": "StructureDefinition", "url": "http://p.test/StructureDefinition/p", "name": "P",
+        "status": "active", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "differential": {"element": [
+            {"id": "Patient.extension", "path": "Patient.extension",
+             "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+            {"id": "Patient.extension:gi", "path": "Patient.extension", "sliceName": "gi", "min": 0, "max": "1",
+             "type": [{"code": "Extension", "profile": [GENDER_IDENTITY]}]}]}}
+    (tmp_path / "p.json").write_text(json.dumps(profile))
+    source = load_definitions([tmp_path / "p.json"], defaults=[ext_package] if ext_package else None)
+    patient = {"resourceType": "Patient", "meta": {"profile": ["http://p.test/StructureDefinition/p"]},
+               "extension": [{"url": GENDER_IDENTITY, "valueCodeableConcept": {"text": "x"}}]}
+    shown = [(i.severity, i.defect) for i in validate_resource(patient, source)
+             if i.defect in ("unknown-profile", "extension-unknown")]
+    asked = [(i.severity, i.defect) for i in validate_resource({"resourceType": "Patient"}, source,
+                                                               profiles=["http://hl7.org/fhir/StructureDefinition/x"])
+             if i.defect == "unknown-profile"]
+    return shown, asked
+
+
+def test_a_type_profile_of_the_core_namespace_is_the_harness_lack_without_hl7s_extensions_package(
+        tmp_path: Path) -> None:
+    """HL7's runner and CLI always load hl7.fhir.uv.extensions (ValidationEngine.loadExt): a type profile of HL7's
+    core namespace that R4 lacks is VALIDATION_VAL_UNKNOWN_PROFILE (InstanceValidator.checkChild) only where the
+    package is loaded and does not define it either; without it, the harness cannot tell (information), as
+    extensions.definition already says of the extension itself (a warning naming the package)."""
+    assert _profiled(tmp_path, None) == ([("warning", "extension-unknown"), ("information", "unknown-profile")],
+                                         [("information", "unknown-profile")])
+    empty = tmp_path / "ext" / "package"  # the package loaded, without the definition: unknown to HL7 as well
+    empty.mkdir(parents=True)
+    (empty / "package.json").write_text(json.dumps({"name": "hl7.fhir.uv.extensions.r4", "version": "5.3.0"}))
+    assert _profiled(tmp_path, empty.parent) == ([("error", "extension-unknown"), ("error", "unknown-profile")],
+                                                 [("error", "unknown-profile")])
