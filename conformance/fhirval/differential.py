@@ -109,14 +109,12 @@ def _base_not_found(w: Walker, base: str, loc: str) -> None:
     """StructureDefinitionValidator.validateStructureDefinition: a base its context cannot fetch is
     UNABLE_TO_FIND_BASE__FOR_ ("..., so can't check the differential"), a warning for any StructureDefinition. The
     harness loads what HL7's runner loads, so the lack is HL7's too, unless the base is in a dependency of a loaded
-    package that could not be loaded (Model.missing_dependency): HL7, holding it, checks the differential."""
-    from conformance.fhirval.extensions import CORE_NAMESPACE, EXTENSIONS_PACKAGE
+    package that could not be loaded, or HL7's extensions package while it is not (Model.missing_dependency), or a
+    cross-version definition without its generator: HL7, holding them, checks the differential."""
     from conformance.fhirval.xver import XVER_URL, cross_version_status
 
-    missing = w.model.missing_dependency(base)
-    if missing is None and base.startswith(CORE_NAMESPACE) and not w.model.holds_package(EXTENSIONS_PACKAGE):
-        missing = "hl7.fhir.uv.extensions.r4"  # HL7's runner and CLI always load it (ValidationEngine.loadExt)
-    elif missing is None and XVER_URL.fullmatch(base.partition("|")[0]) \
+    missing = w.model.missing_dependency(base)  # HL7's extensions package not loaded included
+    if missing is None and XVER_URL.fullmatch(base.partition("|")[0]) \
             and cross_version_status(w.model.source, base) is None:
         missing = "hl7.fhir.xver-extensions"  # no generator of its version (xver.py): HL7's runner has them all
     if missing is not None:
