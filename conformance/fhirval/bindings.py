@@ -11,10 +11,10 @@ from conformance.fhirval import terminology_versions, tx_issues
 from conformance.fhirval.coding_systems import SERVER_KNOWN, system_problem
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json
-from conformance.fhirval.terminology import Expansion, Terminology, is_implicit_value_set
+from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
-from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE
+from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE, is_implicit_value_set
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.terminology_readings import display_matches, systemless_member, value_set_display
 from conformance.fhirval.tx_service import TerminologyService

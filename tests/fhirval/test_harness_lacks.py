@@ -15,7 +15,7 @@ from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.layered import LayeredSource, load_definitions
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.slicing import _in_binding
 from conformance.fhirval.source import MemorySource
@@ -157,3 +157,20 @@ def test_a_profile_discriminator_naming_a_profile_of_a_dependency_not_loaded_is_
     patient = {"resourceType": "Patient", "identifier": [{"system": "http://example.org/ids/two", "value": "1"}]}
     assert [(i.severity, i.defect) for i in validate_resource(patient, source, profiles=[url])
             if i.defect.startswith(("slice", "structure-slicing"))] == [("information", "slice-min")]
+
+
+@pytest.mark.parametrize(("compose", "code", "found"), [
+    ({"include": [{"system": V2_0203}]}, "NNFIN", []),
+    ({"include": [{"system": V2_0203}]}, "NN1234", [("error", "code-invalid")]),
+    ({"include": [{"system": V2_0203, "concept": [{"code": "DL"}]}]}, "NNFIN", [("error", "code-invalid")]),
+])
+def test_a_national_identifier_is_in_a_value_set_that_includes_v2_0203_whole(
+        compose: dict[str, Any], code: str, found: list[tuple[str, str]]) -> None:
+    """ValueSetValidator.inComponent validates a code of a whole-system include in the system, findSpecialConcept
+    included: NNFIN is in a value set of all v2-0203 (THO's v2-0203); a listed include has only its concepts."""
+    vs = {"resourceType": "ValueSet", "url": "urn:vs:ids", "status": "active", "compose": compose}
+    sink = Sink()
+    term = Terminology(LayeredSource([base_source(), MemorySource([vs])]), find_package=False)
+    check_binding(term, {"strength": "required", "valueSet": "urn:vs:ids"}, "CodeableConcept",
+                  {"coding": [{"system": V2_0203, "code": code}]}, "X", sink)
+    assert [(i.severity, i.defect) for i in sink.issues] == found
