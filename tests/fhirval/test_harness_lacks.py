@@ -174,3 +174,11 @@ def test_a_national_identifier_is_in_a_value_set_that_includes_v2_0203_whole(
     check_binding(term, {"strength": "required", "valueSet": "urn:vs:ids"}, "CodeableConcept",
                   {"coding": [{"system": V2_0203, "code": code}]}, "X", sink)
     assert [(i.severity, i.defect) for i in sink.issues] == found
+
+
+def test_a_questionnaire_derived_from_one_not_found_is_hl7s_warning() -> None:
+    """QuestionnaireValidator.checkDerivations: QUESTIONNAIRE_Q_UNKNOWN_DERIVATION, a warning at the derivedFrom; the
+    source is lacking for HL7 too. It was said nothing."""
+    q = {"resourceType": "Questionnaire", "status": "active", "derivedFrom": ["http://q.test/Questionnaire/none"]}
+    assert [(i.severity, i.location) for i in validate_resource(q, base_source()) if i.defect == "questionnaire"] == [
+        ("warning", "Questionnaire.derivedFrom[0]")]
