@@ -14,7 +14,7 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
-from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE
+from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE, is_implicit_value_set
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.terminology_readings import display_matches, systemless_member, value_set_display
 from conformance.fhirval.tx_service import TerminologyService
@@ -62,7 +62,13 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         return
     max_vs = _max_value_set(binding) if strength == "extensible" else None
     if not codings:
-        if type_code == "CodeableConcept" and strength == "required" and isinstance(item, dict):
+        if type_code == "CodeableConcept" and isinstance(item, dict) and not _resolves(term, vs_name):
+            # InstanceValidator.validateBindingCodeableConcept: both errors below are in the branch where the value
+            # set resolved; one HL7 cannot resolve is TERMINOLOGY_TX_VALUESET_NOTFOUND (a warning) and no more
+            if strength == "required" or max_vs is not None:
+                sink.info("value-set-unknown", loc, f"the value set {vs_name} is not held locally: the {strength} "
+                                                    "binding was not checked" + how_to_supply(vs_name))
+        elif type_code == "CodeableConcept" and strength == "required" and isinstance(item, dict):
             sink.error("code-invalid", loc,
                        f"no code provided, and a code is required from the value set {vs_name}")
         elif type_code == "CodeableConcept" and max_vs is not None and isinstance(item, dict):
@@ -81,7 +87,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         return
     verdicts = _verdicts(term, vs_name, expansion, type_code, item, codings)
     if strength == "required":
-        for why in _version_mismatches(term, vs_name, type_code, item):
+        for why in terminology_versions.version_mismatches(term, vs_name, type_code, item):
             sink.error("code-invalid", loc, why)
     if any(v is True for v in verdicts):
         _partly_held(tx, term, vs_name, strength, type_code, item, loc, sink, language)
@@ -111,6 +117,13 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
     else:
         sink.warning("binding-preferred", loc, message)
         _inactive_codes(term, vs_name, codings, loc, sink)
+
+
+def _resolves(term: Terminology, vs_name: str) -> bool:
+    """Whether HL7's validator would have the binding's value set (BaseValidator.resolveBindingReference): held,
+    one ImplicitValueSets generates, or a ``#id`` of the profile's contained ones (not resolved here; kept judged,
+    as a profile's own contained value set is there for HL7)."""
+    return term.value_set(vs_name) is not None or is_implicit_value_set(vs_name) or vs_name.startswith("#")
 
 
 def _shown(codings: list[tuple[str | None, str]]) -> str:
@@ -191,6 +204,11 @@ def _inactive_codes(term: Terminology, vs_url: str, codings: list[tuple[str | No
 _PRIMITIVES = frozenset({"code", "string", "uri"})
 
 
+def has_codes(type_code: str, item: object) -> bool:
+    """Whether a value has a coded value check_binding judges (a CodeableConcept with text alone has none)."""
+    return bool(_codings(type_code, item))
+
+
 def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
     """(system, code) of each coded value in a code / Coding / CodeableConcept / Quantity (a primitive's system
     None); a Coding or Quantity without a code or a system gives none."""
@@ -211,44 +229,6 @@ def _codings(type_code: str, item: object) -> list[tuple[str | None, str]]:
     return codings
 
 
-def _versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]:
-    """The version a Coding (or a CodeableConcept's coding) names, by (system, code): ValueSetValidator.inComponent
-    resolves the CodeSystem at that version, and one not held answers null (UNKNOWN_CODESYSTEM_VERSION, not found),
-    so the code is not judged against the version held."""
-    if type_code not in ("Coding", "CodeableConcept") or not isinstance(item, dict):
-        return {}
-    found = item.get("coding") if type_code == "CodeableConcept" else [item]
-    return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
-            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)
-            and isinstance(c.get("system"), (str, type(None)))}
-
-
-def _version_mismatches(term: Terminology, vs_url: str, type_code: str, item: object) -> list[str]:
-    """A Coding's ``version`` that is not the one every include of its system in the value set pins, the CodeSystem not
-    held (ValueSetValidator.determineVersion: ``cs == null && result != null && !versionCoding.equals(result)``,
-    VALUESET_VALUE_MISMATCH, an error; ProstateCancerSpec's ICD-10-GM 2026 codings against MII's 2025 include,
-    publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
-    the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
-    version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
-    versions = _versions(type_code, item)
-    if not versions:  # nearly every value: no coding names a version, so the value set is not read
-        return []
-    vs = term.value_set(vs_url)
-    compose = vs.get("compose") if isinstance(vs, dict) else None
-    includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
-    out = []
-    for (system, _code), version in versions.items():
-        if system is None or term.code_system(system) is not None:
-            continue
-        named = [inc.get("version") for inc in includes if inc.get("system") == system]
-        pinned = [v for v in named if isinstance(v, str)]
-        if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
-            continue
-        out.append(f"the code system {system} version {pinned[0]!r} in the value set {vs_url}'s include is different "
-                   f"to the one in the value ({version!r})")
-    return out
-
-
 _MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
 
 
@@ -265,8 +245,8 @@ def _max_value_set(binding: Json) -> str | None:
 def _verdicts(term: Terminology, vs_url: str, expansion: Expansion, type_code: str, item: object,
               codings: list[tuple[str | None, str]]) -> list[bool | None]:
     """Each coded value's membership, as ValueSetValidator.codeInValueSet answers it: a CodeableConcept's coding
-    without a system by its own rule (systemless_member), a Coding at a version not held unknown (_versions)."""
-    versions = _versions(type_code, item)
+    without a system by its own rule (systemless_member), a Coding at a version not held unknown (coding_versions)."""
+    versions = terminology_versions.coding_versions(type_code, item)
     return [systemless_member(term.value_set(vs_url), code, term.value_set)
             if system is None and type_code == "CodeableConcept"
             else None if system is not None and not term.holds_version(system, versions.get((system, code)))

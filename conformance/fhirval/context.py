@@ -67,14 +67,25 @@ class Model:
 
     def missing_dependency(self, url: str) -> str | None:
         """The package (``id#version``), a dependency of a loaded one that could not be loaded, that defines ``url``
-        or the base it derives from; None when no missing dependency is involved."""
+        or the base it derives from; None when no missing dependency is involved. HL7's extensions package counts as
+        one while it is not loaded: HL7's runner and CLI always load it (ValidationEngine.loadExt), so a structure of
+        HL7's core namespace that nothing here defines may be one of its (as extensions.definition says of an
+        extension); with it loaded, such a structure is unknown to HL7 too."""
+        from conformance.fhirval.extensions import CORE_NAMESPACE, EXTENSIONS_PACKAGE
+
         loaded = getattr(self.source, "loaded", None)
-        if loaded is None or not loaded.missing:
+        core_lacking = not self.holds_package(EXTENSIONS_PACKAGE)
+        if not core_lacking and (loaded is None or not loaded.missing):
             return None
-        raw = getattr(self.source, "raw_structure", None)
+        raw = getattr(self.source, "raw_structure", None) or self.source.structure
         for _ in range(16):  # a derivation chain
             found = self.unloaded(url)
-            sd = raw(url) if found is None and raw is not None else None
+            try:
+                sd = raw(url) if found is None else None
+            except Exception:  # noqa: BLE001 - held, but its snapshot cannot be generated: not lacking
+                sd = {}
+            if found is None and sd is None and core_lacking and url.startswith(CORE_NAMESPACE):
+                return EXTENSIONS_PACKAGE + ".r4"
             base = sd.get("baseDefinition") if isinstance(sd, dict) else None
             if found is not None or not isinstance(base, str):
                 return found

@@ -11,7 +11,8 @@ the same linkId (checkDerivations, validateQuestionnaireElementDerivation, all e
 - answer options stay options, and only the source's (_NC_ANSWER_TYPE, _DERIVED_ANSWER_OPTIONS,
   _ANSWER_OPTIONS_NEW); an answer value set stays a value set (_NC_ANSWER_TYPE).
 
-A source not loaded, or a derivation without the extension, is only a warning there, and not judged here.
+A source not loaded is HL7's warning (QUESTIONNAIRE_Q_UNKNOWN_DERIVATION; information when a dependency not loaded
+would define it); a derivation without the extension is only a warning there, and not judged here.
 """
 
 from __future__ import annotations
@@ -32,23 +33,38 @@ _OPTION_VALUES = ("valueInteger", "valueDate", "valueTime", "valueString", "valu
 
 
 def check(w: Walker, q: Json, loc: str) -> None:
-    sources = list(_derivations(w, q))
+    sources = list(_derivations(w, q, loc))
     if sources:
         for item, where in _all_items(q, loc):
             for source, mode in sources:
                 _item(w, source, mode, item, where)
 
 
-def _derivations(w: Walker, q: Json) -> Iterator[tuple[Json, str]]:
+def _derivations(w: Walker, q: Json, loc: str) -> Iterator[tuple[Json, str]]:
     urls, extras = q.get("derivedFrom"), q.get("_derivedFrom")
     for i, url in enumerate(urls if isinstance(urls, list) else ()):
         extra = extras[i] if isinstance(extras, list) and i < len(extras) and isinstance(extras[i], dict) else {}
         source = canonical_resource(w.model.source, "Questionnaire", url) if isinstance(url, str) else None
+        if source is None and isinstance(url, str):
+            _unknown_source(w, url, f"{loc}.derivedFrom[{i}]")
         ext = next((e for e in objects(extra.get("extension")) if e.get("url") == _TYPE_EXT), None)
         coding = ext.get("valueCoding") if ext is not None else None
         if source is not None and isinstance(coding, dict) and coding.get("system") == _TYPES \
                 and coding.get("code") in ("extends", "compliesWith"):
             yield source, coding["code"]
+
+
+def _unknown_source(w: Walker, url: str, loc: str) -> None:
+    """QuestionnaireValidator.checkDerivations: a derivedFrom its context cannot fetch is
+    QUESTIONNAIRE_Q_UNKNOWN_DERIVATION, a warning (nothing derived is judged); HL7 lacks it as the harness does, unless
+    a dependency not loaded here would define it (then information)."""
+    missing = w.model.missing_dependency(url)
+    if missing is not None:
+        w.sink.info("questionnaire", loc, f"the questionnaire {url} this one derives from is in {missing}, a "
+                                          "dependency that is not loaded, so the derivation was not checked")
+    else:
+        w.sink.warning("questionnaire", loc, f"the questionnaire {url} this one derives from could not be found, so "
+                                             "the derivation was not checked")
 
 
 def _all_items(node: Json, loc: str) -> Iterator[tuple[Json, str]]:

@@ -9,9 +9,10 @@ the FHIRPath subset profiles use: ``$this``, dotted names, ``extension('url')``,
 them after every sliced value; ``ordered`` keeps the slices' order.
 
 A required binding whose value set (or code system) is not held here, or a profile discriminator naming a
-profile not loaded, cannot say whether a value is in the slice: such a value is uncertain, counted in no
-slice, and a slice it might fill is not judged short of its minimum (information), nor the value
-unmatched by closed slicing; a harness's lack, not the instance's.
+profile of a package the harness lacks (a dependency, or HL7's extensions package, not loaded), cannot say whether
+a value is in the slice: such a value is uncertain, counted in no slice, and a slice it might fill is not judged
+short of its minimum (information), nor the value unmatched by closed slicing; a harness's lack, not the
+instance's. A profile nothing could define is HL7's lack too: its conformsTo throws, SLICING_CANNOT_BE_EVALUATED.
 """
 
 from __future__ import annotations
@@ -202,18 +203,44 @@ def _matches(w: Walker, slice_node: Node, item: Any, tcode: str, discriminators:
                 continue  # ("we don't have to find something"), so the other discriminators, or none, decide
             if len(values) != 1:  # FHIRPathEngine.funcConformsTo: false unless the focus is one item
                 return False
-            unloaded = any((pidx := w.model.index(p)) is None or pidx.root is None for p in profiles)
             for v, vt, vloc in located:  # each tried where it stands
-                if not any(w.conforms(v, vt, p, vloc) for p in profiles):
-                    if not unloaded:
-                        return False
-                    certain = False  # it may meet the profile that is not loaded: cannot tell
+                found = _conforms_to(w, v, vt, profiles, vloc)
+                if isinstance(found, Unevaluable) or found is False:
+                    return found
+                certain = certain and found is True
 
         else:
             return False
     if not tested:
         return _NOTHING
     return True if certain else None
+
+
+def _conforms_to(w: Walker, value: Any, vtype: str, profiles: list[str], loc: str) -> bool | Unevaluable | None:
+    """sliceMatches' ``conformsTo('a') or conformsTo('b')``, left to right, stopping at the first true (FHIRPathEngine's
+    preOperate). A profile HL7 cannot resolve makes InstanceValidator.conformsToProfile throw (UNABLE_TO_RESOLVE_),
+    which matchSlice reports as SLICING_CANNOT_BE_EVALUATED; only a profile the harness lacks (a dependency, or HL7's
+    extensions package, not loaded: Model.missing_dependency) is left open (None), as HL7 holding it could tell."""
+    open_ = False
+    for p in profiles:
+        pidx = w.model.index(p)
+        if pidx is not None and pidx.root is not None:
+            if w.conforms(value, vtype, p, loc):
+                return True
+        elif w.model.missing_dependency(p) is None and not _held(w, p):
+            return Unevaluable(f"unable to resolve the profile {p}")
+        else:
+            open_ = True  # it may meet the profile the harness lacks (or cannot build): cannot tell
+    return None if open_ else False
+
+
+def _held(w: Walker, url: str) -> bool:
+    """Whether a structure of that URL is held as loaded (HL7's fetchResource), whether its snapshot builds or not."""
+    source = w.model.source
+    try:
+        return getattr(source, "raw_structure", source.structure)(url) is not None
+    except Exception:  # noqa: BLE001 - held, but it cannot be read: not a structure HL7 lacks
+        return True
 
 
 def _cannot_build(slice_node: Node, target: Node, kind: str | None, path: str) -> Unevaluable | None:
@@ -327,8 +354,10 @@ _PARTIAL: dict[str, Callable[[Json, Any], bool]] = {"CodeableConcept": _concept,
 
 def _in_binding(w: Walker, binding: dict[str, Any], code: str, value: Any) -> bool | None:
     """In the bound value set; None when that cannot be told here (the value set or code system not held)."""
-    from conformance.fhirval.bindings import check_binding
+    from conformance.fhirval.bindings import check_binding, has_codes
 
+    if code == "CodeableConcept" and isinstance(value, dict) and not has_codes(code, value):
+        return False  # FHIRPathEngine.opMemberOf: a concept without codings is in no value set, resolved or not
     probe = Sink()
     check_binding(w.model.term, binding, code, value, "", probe)
     if not probe.issues:

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from conformance.fhirval import terminology_filters as filters
 from conformance.fhirval.source import DefinitionSource, Json, items, version_resolves
 from conformance.fhirval.terminology_filters import as_list
-from conformance.fhirval.terminology_grammars import GRAMMARS, judge
+from conformance.fhirval.terminology_grammars import GRAMMARS, is_implicit_value_set, judge, special_concept
 
 THO_BASE = "http://terminology.hl7.org/"
-V2_0203 = THO_BASE + "CodeSystem/v2-0203"  # identifier types: findSpecialConcept knows its NNxxx codes
 
 # indexes of the terminology package's CodeSystems, shared by every Terminology of the process (one per
 # DefinitionSource: per step in a bench): the package's resources live as long as the process
@@ -43,6 +42,7 @@ class Expansion:
     grammar_systems: set[str] = field(default_factory=set)
     uncertain: set[str] = field(default_factory=set)
     complete: bool = True  # False when part of the definition could not be followed (an unknown import)
+    whole: set[str] = field(default_factory=set)  # systems included whole: their special concepts are in too
 
     def add(self, system: str, codes: set[str]) -> None:
         self.codes.setdefault(system, set()).update(codes)
@@ -76,6 +76,8 @@ class Expansion:
         if kind == "grammar":
             verdict = judge(system, code)
             return None if verdict is True and system in self.uncertain else verdict
+        if system in self.whole and (special := special_concept(system, code)) is not False:
+            return None if special is True and system in self.uncertain else special
         return False if self.complete else None
 
     def merge(self, other: Expansion) -> None:
@@ -86,6 +88,7 @@ class Expansion:
         self.grammar_systems |= other.grammar_systems
         self.uncertain |= other.uncertain
         self.complete &= other.complete
+        self.whole |= other.whole
 
 
 def intersect(a: Expansion, b: Expansion) -> Expansion:
@@ -99,6 +102,7 @@ def intersect(a: Expansion, b: Expansion) -> Expansion:
             out.uncertain.add(system)
         if ka == kb == "list":
             out.add(system, a.codes[system] & b.codes[system])
+            out.whole |= {system} & a.whole & b.whole
         elif "list" in (ka, kb):
             listed = a.codes[system] if ka == "list" else b.codes[system]
             other = kb if ka == "list" else ka
@@ -123,19 +127,6 @@ def subtract(out: Expansion, gone: Expansion) -> None:
             out.uncertain.add(system)
     if not gone.complete:
         out.uncertain |= out.systems()
-
-
-def is_implicit_value_set(url: str) -> bool:
-    """Whether a binding's URL is one HL7's validator turns into a value set when none is held
-    (BaseValidator.resolveBindingReference falls back to ImplicitValueSets.generateImplicitValueSet, r5
-    terminologies/ImplicitValueSets.java:57-69): SNOMED CT's and LOINC's implicit value sets, all of UCUM, the
-    MIME types (also named by BCP 13's address). Never a CodeSystem named by mistake; judged only if held. SNOMED
-    CT's only with its ``?fhir_vs`` query: generateImplicitSnomedValueSet returns null for the bare system URI
-    (isImplicitSCTValueSet: ``?fhir_vs``), so a binding to ``http://snomed.info/sct`` is still the mistake
-    (TERMINOLOGY_TX_VALUESET_NOTFOUND_CS; publisher 1.6.13's qa.txt on SanteonNL shared-care-planning says so)."""
-    return ((url.startswith("http://snomed.info/sct") and "?fhir_vs" in url) or url.startswith("http://loinc.org/vs")
-            or url in ("http://unitsofmeasure.org/vs", "http://hl7.org/fhir/ValueSet/mimetypes",
-                       "http://www.rfc-editor.org/bcp/bcp13.txt"))
 
 
 class Terminology:
@@ -324,10 +315,8 @@ class Terminology:
             return judge(system, code)
         if code in table[0] or code.lower() in self._folded(system):
             return True
-        if system == V2_0203 and code.startswith("NN") and len(code) > 3:
-            # ValueSetValidator.findSpecialConcept: NN + an ISO 3166 country code is v2-0203's national person
-            # identifier (NNFIN, NNGBR), a concept the table does not list; ISO 3166 is not held here: not judged
-            return None
+        if (special := special_concept(system, code)) is not False:
+            return special
         return False if table[1] == "complete" else None
 
     def _folded(self, system: str) -> dict[str, str]:
@@ -438,6 +427,8 @@ class Terminology:
                 return out
             selected = found if selected is None else selected & found
         out.add(system, selected or set())
+        if not flts:
+            out.whole.add(system)  # ValueSetValidator.inComponent validates the code in the system itself
         return out
 
 

@@ -176,3 +176,30 @@ def judge(system: str, code: str) -> bool | None:
     """Whether ``code`` belongs to the grammar-defined ``system``; None for any other system."""
     rule = GRAMMARS.get(system)
     return rule(code) if rule is not None else None
+
+
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"  # identifier types: findSpecialConcept knows NNxxx
+
+
+def special_concept(system: str, code: str) -> bool | None:
+    """ValueSetValidator.findSpecialConcept, asked for a code the system's table lacks (in the system, and in a value
+    set that includes it whole): v2-0203's NN + an ISO 3166 country code is a national person identifier (NNFIN,
+    NNGBR). Its findCountryCode asks validateCode of urn:iso:std:iso:3166 (the server): the country list held here
+    answers as judge() does for a code of it (listed: one; of no country code's form: none, False;
+    another of the form: not judged, None). Any other code: False."""
+    if system == V2_0203 and code.startswith("NN") and len(code) > 3:
+        return judge(ISO3166, code[2:])
+    return False
+
+
+def is_implicit_value_set(url: str) -> bool:
+    """Whether a binding's URL is one HL7's validator turns into a value set when none is held
+    (BaseValidator.resolveBindingReference falls back to ImplicitValueSets.generateImplicitValueSet, r5
+    terminologies/ImplicitValueSets.java:57-69): SNOMED CT's and LOINC's implicit value sets, all of UCUM, the
+    MIME types (also named by BCP 13's address). Never a CodeSystem named by mistake; judged only if held. SNOMED
+    CT's only with its ``?fhir_vs`` query: generateImplicitSnomedValueSet returns null for the bare system URI
+    (isImplicitSCTValueSet: ``?fhir_vs``), so a binding to ``http://snomed.info/sct`` is still the mistake
+    (TERMINOLOGY_TX_VALUESET_NOTFOUND_CS; publisher 1.6.13's qa.txt on SanteonNL shared-care-planning says so)."""
+    return ((url.startswith("http://snomed.info/sct") and "?fhir_vs" in url) or url.startswith("http://loinc.org/vs")
+            or url in ("http://unitsofmeasure.org/vs", "http://hl7.org/fhir/ValueSet/mimetypes",
+                       "http://www.rfc-editor.org/bcp/bcp13.txt"))

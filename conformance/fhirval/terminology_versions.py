@@ -22,6 +22,7 @@ from __future__ import annotations
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json, version_resolves
 from conformance.fhirval.terminology import Terminology
+from conformance.fhirval.terminology_filters import as_list
 
 HL7_SYSTEMS = ("http://hl7.org/fhir", "http://terminology.hl7.org")  # getTxIssueWithCalculatedSeverity's isHL7
 
@@ -77,3 +78,41 @@ def report(term: Terminology, system: str, version: str, held: list[str], loc: s
         sink.error("code-system-unknown", f"{loc}.system", text)
     else:
         sink.warning("code-system-unknown", f"{loc}.system", text)
+
+
+def coding_versions(type_code: str, item: object) -> dict[tuple[str | None, str], str]:
+    """The version a Coding (or a CodeableConcept's coding) names, by (system, code): ValueSetValidator.inComponent
+    resolves the CodeSystem at that version, and one not held answers null (UNKNOWN_CODESYSTEM_VERSION, not found),
+    so the code is not judged against the version held."""
+    if type_code not in ("Coding", "CodeableConcept") or not isinstance(item, dict):
+        return {}
+    found = item.get("coding") if type_code == "CodeableConcept" else [item]
+    return {(c.get("system"), c["code"]): c["version"] for c in (found if isinstance(found, list) else ())
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("version"), str)
+            and isinstance(c.get("system"), (str, type(None)))}
+
+
+def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: object) -> list[str]:
+    """A Coding's ``version`` that is not the one every include of its system in the value set pins, the CodeSystem not
+    held (ValueSetValidator.determineVersion: ``cs == null && result != null && !versionCoding.equals(result)``,
+    VALUESET_VALUE_MISMATCH, an error; ProstateCancerSpec's ICD-10-GM 2026 codings against MII's 2025 include,
+    publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
+    the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
+    version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
+    versions = coding_versions(type_code, item)
+    if not versions:  # nearly every value: no coding names a version, so the value set is not read
+        return []
+    vs = term.value_set(vs_url)
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
+    out = []
+    for (system, _code), version in versions.items():
+        if system is None or term.code_system(system) is not None:
+            continue
+        named = [inc.get("version") for inc in includes if inc.get("system") == system]
+        pinned = [v for v in named if isinstance(v, str)]
+        if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
+            continue
+        out.append(f"the code system {system} version {pinned[0]!r} in the value set {vs_url}'s include is different "
+                   f"to the one in the value ({version!r})")
+    return out

@@ -59,7 +59,8 @@ def test_an_empty_xml_primitive_fails_ele1_not_its_json_type() -> None:
 
 def test_a_national_identifier_type_nn_country_is_not_an_unknown_code() -> None:
     # ValueSetValidator.findSpecialConcept: v2-0203's NN + ISO 3166 country code (NNFIN) is a concept HL7 knows;
-    # ISO 3166 is not held here, so it is left unjudged, while a code that is not of that form stays unknown
+    # its country is judged by the ISO 3166 list held here (FIN is one), while a code that is not of that form stays
+    # unknown
     patient: dict[str, Any] = {"resourceType": "Patient", "identifier": [{"type": {"coding": [
         {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "NNFIN"}]}, "value": "1"}]}
     assert _errors(patient) == []

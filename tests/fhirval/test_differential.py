@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_resource
 
@@ -91,9 +95,31 @@ def test_what_the_snapshot_generator_refuses_is_an_error() -> None:
     assert found(widened) == [("error", "snapshot", "StructureDefinition")]
 
 
-def test_an_unloaded_base_is_information_only() -> None:
+def test_an_unloaded_base_is_hl7s_warning() -> None:
+    """StructureDefinitionValidator.validateStructureDefinition: a base its context cannot fetch is
+    UNABLE_TO_FIND_BASE__FOR_ ("..., so can't check the differential"), a warning, for any StructureDefinition: the
+    harness holds what HL7's runner holds, so the lack is HL7's too (a dependency not loaded: test below)."""
     sd = profile({"id": "Patient.gender", "path": "Patient.gender"}, base="http://example.test/StructureDefinition/x")
-    assert found(sd) == [("information", "snapshot-not-checked", "StructureDefinition")]
+    assert found(sd) == [("warning", "snapshot-not-checked", "StructureDefinition")]
+    specialization = {**profile(base="http://example.test/StructureDefinition/x"), "derivation": "specialization"}
+    assert found(specialization) == [("warning", "snapshot-not-checked", "StructureDefinition")]
+
+
+def test_a_base_in_a_dependency_not_loaded_is_information_only(tmp_path: Path) -> None:
+    """A dependency of a loaded package that could not be loaded would define the base: HL7, holding it, checks the
+    differential; the harness cannot, and says so (information)."""
+    folder = tmp_path / "ig" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({
+        "name": "example.ig", "version": "1.0.0", "dependencies": {"example.dep": "1.0.0"}}))
+    (folder / "ImplementationGuide-example.ig.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "packageId": "example.ig", "url": "http://ig.test/ImplementationGuide/x",
+        "dependsOn": [{"uri": "http://dep.test/ImplementationGuide/dep", "packageId": "example.dep",
+                       "version": "1.0.0"}]}))
+    source = load_definitions([tmp_path / "ig"], cache=PackageCache(tmp_path / "empty-cache"))
+    sd = profile({"id": "Patient.gender", "path": "Patient.gender"}, base="http://dep.test/StructureDefinition/x")
+    assert [(i.severity, i.defect) for i in validate_resource(sd, source) if i.defect == "snapshot-not-checked"] == [
+        ("information", "snapshot-not-checked")]
 
 
 def test_specialisations_and_definitions_without_a_differential_are_left_alone() -> None:
@@ -146,3 +172,12 @@ def test_a_required_binding_cannot_be_weakened() -> None:
     assert found(profile({**gender, "binding": {"strength": "required"}})) == []
     language = {"id": "Patient.communication.language", "path": "Patient.communication.language"}
     assert found(profile({**language, "binding": {"strength": "example"}})) == []
+
+
+def test_a_base_hl7_generates_or_loads_by_itself_is_information_without_its_package() -> None:
+    """HL7's runner always loads its extensions package (ValidationEngine.loadExt) and generates cross-version
+    extensions (hl7.fhir.xver-extensions): with neither loaded here, a base of theirs is the harness's lack."""
+    for base in ("http://hl7.org/fhir/StructureDefinition/organization-brand",
+                 "http://hl7.org/fhir/5.0/StructureDefinition/extension-Patient.gender"):
+        sd = {**profile(base=base, kind="Extension"), "derivation": "specialization"}
+        assert found(sd) == [("information", "snapshot-not-checked", "StructureDefinition")]

@@ -85,7 +85,8 @@ def _patient(code: str, display: str | None = None, language: str | None = None)
 @pytest.mark.parametrize(("code", "errors"), [("NNGBR", 0), ("NNxxx", 0), ("NN", 1), ("XXGBR", 1)])
 def test_v2_0203_national_identifiers(code: str, errors: int) -> None:
     """ValueSetValidator.findSpecialConcept: v2-0203 ``NN`` + a country code is a concept ("National Identifier
-    for ..."), its country judged by ISO 3166 on HL7's server; not held here, it is not judged (an error before)."""
+    for ..."), its country judged by ISO 3166 on HL7's server; here by the country list held (GBR listed; xxx of a
+    country code's form, not listed: not judged)."""
     assert len(_errors(_patient(code))) == errors
 
 
