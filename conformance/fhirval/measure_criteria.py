@@ -13,9 +13,10 @@ parsed as XML (the last one parsed is kept; one that does not parse keeps its er
 - that Library has no ELM (_NO_ELM), ELM that does not parse (_ERROR), ELM whose root is not ``library`` in
   ``urn:hl7-org:elm:r1`` (_ELM_NOT_VALID), or no ``statements/def`` of the function's name (_NOT_FOUND).
 
-What HL7 knows of a Library depends on its packages. So the criteria are judged only when every Library the
-Measure names is among the loaded definitions, or when the Measure names none (then _NO_LIB is certain); a Library
-named and not loaded is HL7's hint MEASURE_M_LIB_UNKNOWN, and nothing is concluded here.
+A Library named and not found is HL7's hint MEASURE_M_LIB_UNKNOWN, and it is left out: the criteria are judged
+against the Libraries found (none: _NO_LIB), as HL7's runner judges a case that does not supply one. Only a Library
+under the canonical base of a dependency the harness could not load (Model.missing_dependency) leaves the criteria
+unjudged: HL7, holding that package, would find it.
 """
 
 from __future__ import annotations
@@ -45,10 +46,9 @@ class _Elm:
 
 
 def check_measure(w: Walker, measure: Json, loc: str) -> None:
-    """Each CQL stratifier criteria against its Libraries' ELM (MeasureValidator.validateMeasureCriteria); judged
-    only when every Library the Measure names is loaded, since a Library we lack is the harness's gap, not the
-    Measure's fault (HL7 then says MEASURE_M_NO_LIB... only where it has searched everything it could)."""
-    libraries = _libraries(w, measure)
+    """Each CQL stratifier criteria against the ELM of the Libraries found (MeasureValidator.validateMeasureCriteria);
+    not judged when a Library named lies in a dependency the harness lacks."""
+    libraries = _libraries(w, measure, loc)
     if libraries is None:
         return
     for i, group in enumerate(objects(measure.get("group"))):
@@ -58,15 +58,21 @@ def check_measure(w: Walker, measure: Json, loc: str) -> None:
                 _criteria(w, libraries, criteria, f"{loc}.group[{i}].stratifier[{j}].criteria")
 
 
-def _libraries(w: Walker, measure: Json) -> list[Json] | None:
-    """The Libraries the Measure names, all found; None when one named is not loaded (not judged)."""
+def _libraries(w: Walker, measure: Json, loc: str) -> list[Json] | None:
+    """The Libraries the Measure names that are found (validateMeasure: MeasureContext.seeLibrary for each
+    fetchResource that answers); None when one not found lies in a dependency the harness lacks (not judged)."""
     named = measure.get("library")
-    refs = [r for r in (named if isinstance(named, list) else [named]) if isinstance(r, str) and r]
+    refs = [(i, r) for i, r in enumerate(named if isinstance(named, list) else [named]) if isinstance(r, str) and r]
     found: list[Json] = []
-    for ref in refs:
+    for i, ref in refs:
         library = canonical_resource(w.model.source, "Library", ref)
         if library is None or library.get("resourceType") != "Library":
-            return None
+            if w.model.missing_dependency(ref) is not None:
+                return None
+            where = f"{loc}.library[{i}]" if isinstance(named, list) else f"{loc}.library"
+            w.sink.info("measure-library", where, f"the Library {ref} could not be found (MEASURE_M_LIB_UNKNOWN): "
+                                                  "its CQL criteria are judged without it")
+            continue
         found.append(library)
     return found
 

@@ -5,9 +5,12 @@ _NOT_FOUND). Synthetic resources."""
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.packages import PackageCache
 from tests.fhirval.test_agreement_classes import definitions, errors
 
 LIB = "http://example.org/Library/Screening"
@@ -74,10 +77,29 @@ def test_cql_without_any_library_but_not_other_languages(tmp_path: Path) -> None
     assert errors(measure("Patient.gender", libraries=(), language="text/fhirpath")) == []
 
 
-def test_a_library_not_loaded_is_not_judged(tmp_path: Path) -> None:
+def test_a_library_nothing_loaded_defines_is_passed_over_as_hl7_does(tmp_path: Path) -> None:
+    """validateMeasure: a Library not found is a hint (MEASURE_M_LIB_UNKNOWN) and left out of the context; the
+    criteria are then judged against the Libraries found (HL7's runner lacks what the case does not supply)."""
     source = definitions(tmp_path, library(LIB, "Screening", elm("A")))
-    assert errors(measure("Screening.Missing", libraries=(LIB, OTHER)), source) == []
-    assert errors(measure("Screening.Missing")) == []
+    assert errors(measure("Screening.A", libraries=(LIB, OTHER)), source) == []
+    assert errors(measure("Screening.Missing", libraries=(LIB, OTHER)), source) == [crit(0)]  # _NOT_FOUND
+    assert errors(measure("Other.A", libraries=(LIB, OTHER)), source) == [crit(0)]  # _LIB_NOT_FOUND
+    assert errors(measure("Screening.Missing")) == [crit(0)]  # _NO_LIB: none found
+
+
+def test_a_library_of_a_dependency_not_loaded_is_not_judged(tmp_path: Path) -> None:
+    """What HL7, holding the dependency, would find, the harness cannot judge (Model.missing_dependency)."""
+    folder = tmp_path / "ig" / "package"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({
+        "name": "example.ig", "version": "1.0.0", "dependencies": {"example.dep": "1.0.0"}}))
+    (folder / "ImplementationGuide-example.ig.json").write_text(json.dumps({
+        "resourceType": "ImplementationGuide", "packageId": "example.ig", "url": "http://ig.test/ImplementationGuide/x",
+        "dependsOn": [{"uri": "http://dep.test/ImplementationGuide/dep", "packageId": "example.dep",
+                       "version": "1.0.0"}]}))
+    source = load_definitions([tmp_path / "ig"], cache=PackageCache(tmp_path / "empty-cache"))
+    assert errors(measure("Screening.Missing", libraries=("http://dep.test/Library/Screening",)), source) == []
+    assert errors(measure("Screening.Missing", libraries=("http://ig.test/Library/Screening",)), source) == [crit(0)]
 
 
 def test_population_criteria_are_not_read(tmp_path: Path) -> None:
