@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.options import Options
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.validate import validate_resource
+from tests.fhirval.scripts import load_script
 
 CS = "https://conformance.example/cs/numbers"
 NUMBERS: dict[str, Any] = {"resourceType": "CodeSystem", "url": CS, "status": "active", "content": "complete",
@@ -86,3 +88,34 @@ def test_the_cli_flag_sets_the_limit(tmp_path: Path) -> None:
     assert run(main, ["validate", "fhir", str(path)]).exit_code == 0
     assert run(main, ["validate", "fhir", "--codesystem-validation-size-limit", "0", str(path)]).exit_code == 1
     assert run(main, ["validate", "fhir", "--codesystem-validation-size-limit", "-1", str(path)]).exit_code == 2
+
+
+def _case_options() -> ModuleType:
+    return load_script("bench/fhir_case_options.py")
+
+
+def test_the_bench_runs_a_silent_case_with_html_in_markdown_a_warning() -> None:
+    """ValidationTests sets HtmlInMarkdownCheck.ERROR for noHtmlInMarkdown and nothing otherwise, so its validator
+    keeps InstanceValidatorParameters' WARNING (ValidationEngine.getValidator -> initializeFromParameters)."""
+    options = _case_options().case_options
+    assert options({"name": "x", "file": "x.json"}).html_in_markdown == "warning"
+    assert options({"name": "x", "file": "x.json", "noHtmlInMarkdown": False}).html_in_markdown == "error"
+
+
+def test_the_bench_takes_both_extension_domain_keys() -> None:
+    """ValidationTests adds allowed-extension-domain and each of allowed-extension-domains."""
+    options = _case_options().case_options
+    assert options({"name": "x", "file": "x.json", "allowed-extension-domain": "http://a.org",
+                    "allowed-extension-domains": ["http://b.org", "http://c.org"]}).extension_domains == (
+        "http://a.org", "http://b.org", "http://c.org")
+
+
+def test_a_no_tx_case_runs_without_the_recorded_terminology(tmp_path: Path) -> None:
+    """ValidationTests: no-tx "true" sets NoTerminologyServer and no caching, so --tx-cache does not stand in."""
+    bench = load_script("bench/fhir_reference_agreement.py")
+    steps = [bench.Step("a [base]", tmp_path / "a.json", 0, False),
+             bench.Step("b [base]", tmp_path / "b.json", 0, False, no_tx=True)]
+    bench.with_tx_cache(steps, tmp_path)
+    assert [s.options.tx_cache for s in steps] == [str(tmp_path), None]
+    assert _case_options().runs_without_terminology({"no-tx": True})
+    assert not _case_options().runs_without_terminology({"no-tx": "false"})
