@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.fhirval.base import base_source
+from conformance.fhirval.bidi import unterminated
 from conformance.fhirval.layered import LayeredSource
 from conformance.fhirval.options import Options
 from conformance.fhirval.source import MemorySource
@@ -119,3 +120,37 @@ def test_a_no_tx_case_runs_without_the_recorded_terminology(tmp_path: Path) -> N
     assert [s.options.tx_cache for s in steps] == [str(tmp_path), None]
     assert _case_options().runs_without_terminology({"no-tx": True})
     assert not _case_options().runs_without_terminology({"no-tx": "false"})
+
+
+# noUnicodeBiDiControlChars (InstanceValidatorParameters default false; neither the runner nor HL7's CLI sets it):
+# InstanceValidator.checkPrimitive then warns UNICODE_BIDI_CONTROLS_CHARS_MATCH where UnicodeUtilities.
+# checkUnicodeWellFormed finds a control left open; no error.
+def _bidi(text: str, where: str = "text") -> list[tuple[str, str, str]]:
+    patient: dict[str, Any] = {"resourceType": "Patient", "name": [{where: text}] if where == "text" else [],
+                               "birthDate": "2000-01-01"}
+    if where != "text":
+        patient[where] = text
+    return [i for i in _issues(patient) if i[1] == "bidi"]
+
+
+def test_an_unterminated_bidi_override_is_a_warning() -> None:
+    assert _bidi("abcdefg\u202ehij") == [("warning", "bidi", "Patient.name[0].text")]
+    assert unterminated("abcdefg\u202ehij") == "Unicode Character RLO at index 7 has no terminating match " \
+                                                "(preceding text = 'cdefg')"
+
+
+def test_closed_controls_and_line_feeds_are_not() -> None:
+    assert _bidi("ab\u202ecd\u202cef") == []  # RLO ... PDF
+    assert _bidi("ab\u2067cd\u200f\u2069") == []  # RLI, RLM, PDI: back to the isolate
+    assert _bidi("ab\u202ecd\nef") == []  # HL7's PARA empties the stack
+    assert _bidi("caf\u00e9 \u05e9\u05dc\u05d5\u05dd") == []  # no control at all
+
+
+def test_hl7s_quirks_are_kept() -> None:
+    assert _bidi("\u05e9\u05dc\u05d5\u05dd\u200f") == [("warning", "bidi", "Patient.name[0].text")]  # a lone mark
+    assert unterminated("\u202bab\u202c") is None  # RLE is never pushed; PDF pops nothing
+    assert unterminated("\u202eab\u2069") is not None  # PDI pops only back to an isolate
+
+
+def test_every_primitive_is_looked_at() -> None:
+    assert _bidi("x\u202e", "gender") != []  # a code (also not a gender) gets the warning too
