@@ -60,15 +60,16 @@ def _offered(k: str, value: Any, t: dict[str, Any] | None = None) -> bool:
 def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
     """The options HL7's runner sets for a case (ValidationTests.java), as ours: its defaults where the case is
     silent (examples allowed, wrong displays an error, contained resources validated, references not fetched,
-    best-practice invariants ignored).
+    best-practice invariants ignored, HTML in markdown a warning).
     ``folder``: the case folder, where its fetcher finds a reference's file (ours: Options.reference_folders, after
     RUNNER_FETCH)."""
-    domain = t.get("allowed-extension-domain")
     return Options(
-        extension_domains=(domain,) if isinstance(domain, str) else (),
+        extension_domains=extension_domains(t),
         wrong_displays="warning" if t.get("wrong-displays") == "warning" else "error",
         security_checks=t.get("security-checks") is True,
-        html_in_markdown="error" if "noHtmlInMarkdown" in t else "ignore",
+        # the runner sets HtmlInMarkdownCheck.ERROR for noHtmlInMarkdown and nothing otherwise: its validator keeps
+        # InstanceValidatorParameters' default, WARNING (ValidationEngine.getValidator -> initializeFromParameters)
+        html_in_markdown="error" if "noHtmlInMarkdown" in t else "warning",
         contained=CONTAINED.get(str(t.get("validateContains")), "valid"),
         allow_examples=t.get("examples") is not False,
         no_experimental_content=t.get("no-experimental-content") is True,
@@ -85,6 +86,21 @@ def case_options(t: dict[str, Any], folder: Path | None = None) -> Options:
         # ValidationTests: a "matchetype" that is a JSON primitive sets MatchetypeStatus.Required (an object names
         # a pattern to compare the output with, after validation, and leaves the status Disallowed)
         matchetype="required" if "matchetype" in t and not isinstance(t["matchetype"], (dict, list)) else "disallowed")
+
+
+def extension_domains(t: dict[str, Any]) -> tuple[str, ...]:
+    """The extension domains a case allows: ValidationTests adds ``allowed-extension-domain`` and each of
+    ``allowed-extension-domains`` to the validator's extension domains."""
+    one, many = t.get("allowed-extension-domain"), t.get("allowed-extension-domains")
+    found = [one] if isinstance(one, str) else []
+    found += [d for d in many if isinstance(d, str)] if isinstance(many, list) else []
+    return tuple(found)
+
+
+def runs_without_terminology(t: dict[str, Any]) -> bool:
+    """A case with ``no-tx`` "true": ValidationTests sets the context's NoTerminologyServer (and no caching), so no
+    recorded terminology answer (the bench's --tx-cache) stands in for a server."""
+    return str(t.get("no-tx")).lower() == "true"
 
 
 def _held_out(t: dict[str, Any]) -> bool:

@@ -73,6 +73,7 @@ from fhir_case_options import (
     _offered,
     case_options,
     profile_options,
+    runs_without_terminology,
 )
 
 from conformance.fhirval.base import base_source
@@ -122,6 +123,7 @@ class Step:
     profile_url: str | None = None  # a profile step's source given by canonical URL: fetched from what is loaded
     expected_issues: tuple[dict[str, Any], ...] = ()  # HL7's error and fatal issues, as recorded
     issues: tuple[Issue, ...] = ()  # our errors (bench/fhir_issue_alignment.py aligns the two)
+    no_tx: bool = False  # the case's no-tx: HL7's runner validates it without a terminology server
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -166,7 +168,7 @@ def _step(root: Path, t: dict[str, Any], java: Any, label: str, supporting: list
     return Step(f"{t['name']} [{label}]", folder / t["file"], count, _held_out(t),
                 tuple(folder / s for s in supporting if s != url), folder / profile if profile and not url else None,
                 case_options(t, folder), expected_messages=msgs, expected_issues=tuple(errors),
-                renamed_outcome=renamed_used, profile_url=url)
+                renamed_outcome=renamed_used, profile_url=url, no_tx=runs_without_terminology(t))
 
 
 def package_files(root: Path, t: dict[str, Any], cache: PackageCache | None) -> tuple[list[Path], list[Path]] | None:
@@ -451,10 +453,12 @@ def summaries(steps: list[Step], tuning_only: bool = False) -> None:
 
 def with_tx_cache(steps: list[Step], folder: Path | None) -> None:
     """Every step validated with HL7's recorded terminology answers (Options.tx_cache), as HL7's runner validates
-    with its TX_CACHE; the steps selected stay the same."""
+    with its TX_CACHE; the steps selected stay the same. A step of a ``no-tx`` case stays without: HL7's runner
+    runs it with no terminology server (ValidationTests: setNoTerminologyServer, setCachingAllowed(false))."""
     if folder is not None:
         for step in steps:
-            step.options = replace(step.options, tx_cache=str(folder))
+            if not step.no_tx:
+                step.options = replace(step.options, tx_cache=str(folder))
 
 
 def show_step(s: Step, verdicts: bool, note: str = "") -> None:

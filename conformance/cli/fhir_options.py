@@ -88,11 +88,16 @@ _FLAGS = (
     click.option("--sct", "sct", type=click.Choice(sorted(SNOMED_EDITIONS)), default=None,
                  help="The SNOMED CT edition the terminology service is asked in (HL7's -sct; its module id is sent "
                       "as the system-version expansion parameter)."),
+    click.option("--codesystem-validation-size-limit", "code_system_validation_size_limit",
+                 type=click.IntRange(min=0), default=1000, show_default=True,
+                 help="A ValueSet include or a CodeSystem supplement with more concepts than this has none of them "
+                      "checked, information saying so instead; 0: no limit (HL7's "
+                      "-codesystem-validation-size-limit)."),
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
             "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
             "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles",
-            "tx_cache", "tx_server", "sct")
+            "tx_cache", "tx_server", "sct", "code_system_validation_size_limit")
 
 
 def option_flags(command: F) -> F:

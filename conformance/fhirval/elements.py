@@ -26,6 +26,7 @@ from conformance.fhirval import (
     slicing,
 )
 from conformance.fhirval.asked import imposed
+from conformance.fhirval.bidi import report_bidi
 from conformance.fhirval.bundle_resolution import EntryMaps
 from conformance.fhirval.context import Model
 from conformance.fhirval.elements_values import Frame
@@ -304,6 +305,8 @@ class Walker(TargetWalker):
                     problem = check_primitive(child.fast_type, value)
                     if problem is not None:
                         report_primitive(self.sink, problem, child.binding, f"{loc}.{key}")
+                    if type(value) is str and not value.isascii():
+                        report_bidi(self.sink, value, f"{loc}.{key}")
                     continue
                 if fast and self.shortcut(obj, idx, child, fast, key, value, loc, depth):
                     continue

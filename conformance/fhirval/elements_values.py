@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from conformance.fhirval import extensions, matchetypes, type_profiles, value_judge, value_presence
+from conformance.fhirval.bidi import report_bidi
 from conformance.fhirval.bounds import check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
@@ -355,6 +356,8 @@ class ValueWalker:
             return
         if self.screening and isinstance(item, str):  # an option asks for HTML or example URLs to be looked for
             screen_value(cast("Walker", self), item, node, tcode, loc)
+        if type(item) is str and not item.isascii():  # BiDi controls are all outside ASCII
+            report_bidi(self.sink, item, loc)
         quiet = node.quiet
         if quiet is None:
             quiet = node.quiet = _quiet(node)

@@ -57,6 +57,7 @@ ISSUE_TYPE: dict[str, str] = {
     "operation-profile": "invalid", "fhirpath-syntax": "invalid", "structure-map": "invalid",
     "security": "security", "markdown-html": "invalid", "example-url": "invalid", "experimental": "business-rule",
     "publication": "business-rule", "signpost": "informational", "profile-no-snapshot": "structure",
+    "too-many-codes": "business-rule", "bidi": "invalid",
 }
 
 ERROR_SEVERITIES = frozenset({"error", "fatal"})

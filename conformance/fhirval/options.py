@@ -59,7 +59,10 @@ class Options:
     adds it to the expansion parameters (``system-version``). ``matchetype``: whether a resource may, or must, be a
     matchetype (a test pattern marked with the tools ``matchetype`` extension): HL7's MatchetypeStatus, Disallowed
     by default; its test runner sets Required for a case whose [matchetype] is a JSON primitive (HL7's CLI has no
-    flag for it)."""
+    flag for it). ``code_system_validation_size_limit``: a ValueSet include or a CodeSystem supplement with more
+    concepts than this has none of them checked against the code system, information saying so instead (HL7's
+    -codesystem-validation-size-limit, ValidatorSettings.DEFAULT_CODESYSTEM_VALIDATION_SIZE_LIMIT 1000, which its
+    CLI and its test runner both leave; 0: no limit)."""
 
     extension_domains: tuple[str, ...] = ()
     wrong_displays: str = "warning"
@@ -80,6 +83,7 @@ class Options:
     tx_server: str | None = None
     sct: str | None = None
     matchetype: str = "disallowed"
+    code_system_validation_size_limit: int = 1000
 
     def __post_init__(self) -> None:
         for name, allowed in (("wrong_displays", ("warning", "error")), ("contained", CONTAINED_POLICIES),
@@ -87,6 +91,9 @@ class Options:
                               ("validate_reference", REFERENCE_POLICIES), ("matchetype", MATCHETYPE_STATUSES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        if self.code_system_validation_size_limit < 0:
+            raise ValueError("code_system_validation_size_limit must be 0 (no limit) or more, "
+                             f"not {self.code_system_validation_size_limit}")
         if self.sct is not None and snomed_edition(self.sct) is None:
             raise ValueError(f"sct must be a SNOMED CT edition ({', '.join(SNOMED_EDITIONS)}) or its module id, "
                              f"not {self.sct!r}")
@@ -97,6 +104,11 @@ class Options:
     def fetches_references(self) -> bool:
         """Whether a reference that does not resolve here is looked up (HL7's ReferenceValidationPolicy.checkExists)."""
         return self.validate_reference in ("check_exists", "check_exists_and_type", "check_valid")
+
+    def too_many_codes(self, count: int) -> bool:
+        """Whether ``count`` concepts are more than the size limit lets be checked (0: no limit)."""
+        limit = self.code_system_validation_size_limit
+        return 0 < limit < count
 
     @property
     def screens_strings(self) -> bool:
