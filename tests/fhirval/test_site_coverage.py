@@ -139,3 +139,21 @@ def test_a_proportion_score_with_a_unit_and_no_value_is_two_errors(tmp_path: Pat
     assert class_errors(report(FULL, {"unit": "%"}), source) == [
         ("measure-report", "MeasureReport.group[0].measureScore.unit"),
         ("measure-report", "MeasureReport.group[0].measureScore")]
+
+
+# StructureDefinitionValidator.validateAdditionalBindingExtension: SD_ED_BIND_NOT_VS at its third site, the R4
+# form of an additional binding (the tools additional-binding extension on a binding, its valueSet sub-extension)
+
+def test_an_additional_binding_extension_naming_a_code_system_is_an_error() -> None:
+    from tests.fhirval.test_structure_definition_rules import profile, rule_errors
+    sd = profile()
+    extra = {"url": "http://hl7.org/fhir/tools/StructureDefinition/additional-binding", "extension": [
+        {"url": "purpose", "valueCode": "extensible"},
+        {"url": "valueSet", "valueCanonical": "http://hl7.org/fhir/ValueSet/marital-status"}]}
+    marital = {"id": "Patient.maritalStatus", "path": "Patient.maritalStatus",
+               "binding": {"extension": [extra], "strength": "extensible",
+                           "valueSet": "http://hl7.org/fhir/ValueSet/marital-status"}}
+    sd["differential"]["element"].append(marital)
+    assert rule_errors(sd) == []
+    extra["extension"][1]["valueCanonical"] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus"
+    assert rule_errors(sd) == ["StructureDefinition.differential.element[1].binding.extension[0]"]
