@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval import type_characteristics
 from conformance.fhirval.source import definition_elements, objects, value_of
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             check_snapshot_values(w, sd, loc)
             check_type_codes(w, sd, loc)
             check_fixed_types(w, sd, index.sd, loc)
+            type_characteristics.check(w, sd, loc)
 
 
 def check_circular(w: Walker, sd: Json, loc: str) -> bool:

@@ -157,3 +157,38 @@ def test_an_additional_binding_extension_naming_a_code_system_is_an_error() -> N
     assert rule_errors(sd) == []
     extra["extension"][1]["valueCanonical"] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus"
     assert rule_errors(sd) == ["StructureDefinition.differential.element[1].binding.extension[0]"]
+
+
+# StructureDefinitionValidator.validateElementDefinition: SD_ILLEGAL_CHARACTERISTICS at its sites other than the
+# binding's (targetProfile, maxLength, minLength, minValue, maxValue, maxDecimalPlaces, maxSize)
+
+def test_constraints_a_type_cannot_have_are_errors() -> None:
+    from tests.fhirval.test_structure_definition_rules import profile, rule_errors
+    sd = profile()
+    elements = sd["differential"]["element"]
+    elements += [
+        {"id": "Patient.active", "path": "Patient.active", "type": [{"code": "boolean"}], "maxLength": 5},
+        {"id": "Patient.maritalStatus", "path": "Patient.maritalStatus", "type": [{"code": "CodeableConcept"}],
+         "minValueInteger": 1},
+        {"id": "Patient.photo", "path": "Patient.photo", "type": [{"code": "Attachment"}], "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 2}]},
+        {"id": "Patient.gender", "path": "Patient.gender", "type": [{"code": "code", "targetProfile": [
+            "http://hl7.org/fhir/StructureDefinition/Patient"]}]}]
+    at = "StructureDefinition.differential.element"
+    # the targetProfile on a code is also validateTargetProfile's SD_ED_TYPE_NO_TARGET_PROFILE, at the profile
+    assert sorted(rule_errors(sd)) == [f"{at}[1]", f"{at}[2]", f"{at}[3]", f"{at}[4]",
+                                       f"{at}[4].type[0].targetProfile[0]"]
+
+
+def test_constraints_the_types_allow_stay_valid() -> None:
+    from tests.fhirval.test_structure_definition_rules import profile, rule_errors
+    sd = profile()
+    sd["differential"]["element"] += [
+        {"id": "Patient.birthDate", "path": "Patient.birthDate", "type": [{"code": "date"}], "maxLength": 10,
+         "minValueDate": "1900-01-01"},
+        {"id": "Patient.photo", "path": "Patient.photo", "type": [{"code": "Attachment"}], "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/maxSize", "valueDecimal": 1000}]},
+        {"id": "Patient.generalPractitioner", "path": "Patient.generalPractitioner", "type": [
+            {"code": "Reference", "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Practitioner"]}]},
+        {"id": "Patient.name.family", "path": "Patient.name.family", "maxLength": 10}]  # no type stated
+    assert rule_errors(sd) == []
