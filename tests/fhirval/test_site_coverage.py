@@ -192,3 +192,18 @@ def test_constraints_the_types_allow_stay_valid() -> None:
             {"code": "Reference", "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Practitioner"]}]},
         {"id": "Patient.name.family", "path": "Patient.name.family", "maxLength": 10}]  # no type stated
     assert rule_errors(sd) == []
+
+
+# BundleValidator.validateBundle: BUNDLE_BUNDLE_ENTRY_NOFIRSTRESOURCE at its document and its message site
+
+def test_a_document_or_message_whose_first_entry_has_no_resource_is_that_error_too() -> None:
+    uuid = "urn:uuid:11111111-1111-1111-1111-111111111111"
+    document = {"resourceType": "Bundle", "type": "document", "identifier": {"system": "urn:x", "value": "1"},
+                "timestamp": "2020-01-01T00:00:00Z", "entry": [{"fullUrl": uuid}]}
+    message = {"resourceType": "Bundle", "type": "message", "timestamp": "2020-01-01T00:00:00Z",
+               "entry": [{"fullUrl": uuid}]}
+    for bundle in (document, message):
+        assert sorted(errors(bundle)) == [("invariant", "Bundle"), ("invariant", "Bundle.entry[0]"),
+                                          ("invariant", "Bundle.entry[0]")]  # bdl-11/12, bdl-5 and this
+    collection = {"resourceType": "Bundle", "type": "collection", "entry": [{"fullUrl": uuid}]}
+    assert errors(collection) == [("invariant", "Bundle.entry[0]")]  # bdl-5 only
