@@ -455,10 +455,19 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
     Distance or Duration is not judged at all: see CODED_QUANTITY_TYPES. A code of a system not held goes to ``tx``
     as InstanceValidator.checkQuantity sends it (system and code, the unit not checked as a display)."""
     system, code = quantity.get("system"), quantity.get("code")
-    if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str) \
-            or ":" not in system:
+    if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str):
         return
-    wrong = system_problem(term, system) if checks_system_form(term, binding, False) else None
+    form = checks_system_form(term, binding, False)
+    if form and (not system.startswith(("http:", "https:", "urn:")) or term.names_value_set_only(system)):
+        # checkCodedElement's site reached from checkQuantity when no binding checked the code (fvsite9):
+        # TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid), TERMINOLOGY_TX_SYSTEM_VALUESET2 (isValueSet)
+        relative = not system.startswith(("http:", "https:", "urn:"))
+        what = "not an http:, https: or urn: URI" if relative else "a value set, not a code system"
+        sink.error("coding-system", f"{loc}.system", f"Quantity.system {system!r} is {what}")
+        return
+    if ":" not in system:
+        return
+    wrong = system_problem(term, system) if form else None
     if wrong is not None:
         sink.error("coding-system", f"{loc}.system", wrong)
         return

@@ -31,6 +31,7 @@ from conformance.fhirval.values import show
 
 UCUM = "http://unitsofmeasure.org"
 _TEMPORAL = ("date", "dateTime", "instant")
+_QUANTITY = ("Quantity", "SimpleQuantity", "MoneyQuantity")  # checkChildByDefinition calls checkQuantity for these
 # UCUM time units a duration bound on a date may use, in days (a year and month as UCUM defines them)
 _DAYS = {"a": 365.25, "mo": 30.4375, "wk": 7.0, "d": 1.0, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 
@@ -46,6 +47,12 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
         if not key.startswith(("minValue", "maxValue")):
             continue
         is_min = key.startswith("min")
+        if tcode in _QUANTITY and not isinstance(bound, dict):
+            # InstanceValidator.checkQuantity, its minValue and its maxValue site: a Quantity with a value is
+            # compared with a Quantity bound only, any other is TYPE_SPECIFIC_CHECKS_DT_QTY_NO_QTY (fvsite9)
+            if isinstance(item, dict) and item.get("value") is not None:
+                sink.error(key[:3] + "-value", loc, f"the bound {key} of a Quantity must be a Quantity")
+            continue
         if isinstance(bound, dict) and is_min and tcode in _TEMPORAL:
             # a minimum duration on a date has no settled reading (before or after today?): not judged
             sink.info("min-value", loc, f"{key} on a {tcode} is not checked (a duration relative to today)")

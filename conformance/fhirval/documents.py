@@ -51,6 +51,17 @@ def _references(value: Any) -> Iterator[str]:
             yield from _references(item)
 
 
+def check_first_resource(w: Walker, bundle: Json, loc: str) -> None:
+    """A document's or a message's first entry has a resource: BundleValidator.validateBundle says so at both its
+    sites (BUNDLE_BUNDLE_ENTRY_NOFIRSTRESOURCE, document and message), besides the invariants bdl-5 and bdl-11 /
+    bdl-12 that fail with it (fvsite9)."""
+    entries = bundle.get("entry")
+    kind = bundle.get("type")
+    if kind in ("document", "message") and isinstance(entries, list) and entries and isinstance(entries[0], dict) \
+            and "resource" not in entries[0]:
+        w.sink.error("invariant", f"{loc}.entry[0]", f"the first entry of a {kind} must have a resource")
+
+
 def check_reachable(w: Walker, bundle: Json, loc: str) -> None:
     entries = bundle.get("entry")
     if bundle.get("type") != "document" or not isinstance(entries, list) or len(entries) < 2 or not w.bundles:

@@ -130,6 +130,7 @@ class Walker(TargetWalker):
         try:
             if rtype == "Bundle":
                 bundles.check_entries(self, res, loc)
+                documents.check_first_resource(self, res, loc)
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
                 signatures.check(self, res, loc)

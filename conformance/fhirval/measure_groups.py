@@ -7,7 +7,10 @@ Measure's group except ``measure-observation`` is reported (_MISSING_BY_CODE). T
 Measure's scoring: none in a ``data-collection`` report or for a ``cohort`` measure (MEASURE_MR_SCORE_
 PROHIBITED_RT / _MS); a ``proportion``, ``ratio`` or ``continuous-variable`` one has a score with a value
 (MEASURE_MR_SCORE_REQUIRED, _VALUE_REQUIRED), and a proportion is a number from 0 to 1 with no unit
-(_VALUE_INVALID_01, _UNIT_PROHIBITED).
+(_VALUE_INVALID_01, _UNIT_PROHIBITED: said of each unit part before the value is looked for, so a proportion's
+score with a unit and no value is both). A ``ratio`` or ``continuous-variable`` score whose Measure states its
+unit (the ``questionnaire-unit`` extension, a Coding) has that unit: code and system as stated, and a unit at all
+(MEASURE_MR_SCORE_FIXED, its three sites under each scoring; fvsite9).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 _POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 _ALTERNATE_SCORE = "http://hl7.org/fhir/us/davinci-deqm/StructureDefinition/extension-alternateScoreType"
+_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"  # ExtensionDefinitions.EXT_Q_UNIT
 
 
 def codings(code: Any) -> set[tuple[str | None, str | None]]:
@@ -82,17 +86,37 @@ def check_score(w: Walker, measure: Json, group: Json, report: Json, loc: str) -
     if value is None:
         alternate = next((e for e in objects(score.get("extension")) if e.get("url") == _ALTERNATE_SCORE), {})
         value = value_of(alternate)
+    if scoring_code == "proportion":
+        for part in ("unit", "system", "code"):
+            if part in score:
+                w.sink.error("measure-report", f"{where}.{part}", f"a proportion's score has no unit ({part})")
     if value is None:
         w.sink.error("measure-report", where, f"a {scoring_code} measure's score has a value")
         return
     if scoring_code != "proportion":
+        _stated_unit(w, measure, score, where)
         return
-    for part in ("unit", "system", "code"):
-        if part in score:
-            w.sink.error("measure-report", f"{where}.{part}", f"a proportion's score has no unit ({part})")
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return
     if not Decimal(0) <= number <= Decimal(1):
         w.sink.error("measure-report", f"{where}.value", f"a proportion's score is from 0 to 1, not {value}")
+
+
+def _stated_unit(w: Walker, measure: Json, score: Json, where: str) -> None:
+    """MeasureValidator.validateScore, ratio and continuous-variable alike: the Measure's questionnaire-unit Coding
+    fixes the score's code and system (MEASURE_MR_SCORE_FIXED), and a score without a code lacks it. A score with
+    a code and no system is left: HL7 reads the absent system there (a NullPointerException), no verdict."""
+    stated = next((e for e in objects(measure.get("extension")) if e.get("url") == _UNIT), None)
+    unit = stated.get("valueCoding") if stated is not None else None
+    if not isinstance(unit, dict) or not isinstance(unit.get("code"), str):
+        return
+    code, system = score.get("code"), score.get("system")
+    if code is None:
+        w.sink.error("measure-report", where, f"the score must be in the Measure's unit {unit['code']!r}")
+        return
+    if code != unit["code"]:
+        w.sink.error("measure-report", f"{where}.code", f"the score's unit must be {unit['code']!r}, the Measure's")
+    if system is not None and isinstance(unit.get("system"), str) and system != unit["system"]:
+        w.sink.error("measure-report", where, f"the score's unit system must be {unit['system']!r}, the Measure's")

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.source import definition_elements, objects
+from conformance.fhirval import type_characteristics
+from conformance.fhirval.source import definition_elements, objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -46,6 +47,7 @@ _JSON_NAMES = ("http://hl7.org/fhir/tools/StructureDefinition/json-name",
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _VALUES = ("defaultValue", "fixed", "pattern")
 _CORE = "http://hl7.org/fhir/StructureDefinition/"
+_ADDITIONAL_BINDING = "http://hl7.org/fhir/tools/StructureDefinition/additional-binding"  # EXT_BINDING_ADDITIONAL
 # ExtensionDefinitions.EXT_FHIRVERSION_SPECIFIC_USE: a context meant for other FHIR versions than R4
 _VERSION_SPECIFIC = "http://hl7.org/fhir/StructureDefinition/version-specific-use"
 
@@ -73,6 +75,7 @@ def check(w: Walker, sd: Json, loc: str) -> None:
             check_snapshot_values(w, sd, loc)
             check_type_codes(w, sd, loc)
             check_fixed_types(w, sd, index.sd, loc)
+            type_characteristics.check(w, sd, loc)
 
 
 def check_circular(w: Walker, sd: Json, loc: str) -> bool:
@@ -136,13 +139,21 @@ def check_binding_targets(w: Walker, sd: Json, loc: str) -> None:
     for part in ("differential", "snapshot"):
         for i, ed in enumerate(definition_elements(sd, part)):
             binding = ed.get("binding")
-            ref = binding.get("valueSet") if isinstance(binding, dict) else None
-            if not isinstance(ref, str):
+            if not isinstance(binding, dict):
                 continue
-            url = ref.partition("|")[0]
-            if term.value_set(url) is None and term.code_system(url) is not None:
-                w.sink.error("structure-type", f"{loc}.{part}.element[{i}].binding.valueSet",
-                             f"the binding of {ed.get('path')} names {ref}, which is a CodeSystem, not a ValueSet")
+            where = f"{loc}.{part}.element[{i}].binding"
+            named = [(f"{where}.valueSet", binding.get("valueSet"))]
+            # R4's form of an additional binding, its valueSet sub-extension: the third SD_ED_BIND_NOT_VS site
+            # (validateAdditionalBindingExtension; fvsite9)
+            named += [(f"{where}.extension[{j}]", value_of(sub))
+                      for j, ext in enumerate(binding.get("extension") or ()) if isinstance(ext, dict)
+                      and ext.get("url") == _ADDITIONAL_BINDING for sub in objects(ext.get("extension"))
+                      if sub.get("url") == "valueSet"]
+            for at, ref in named:
+                url = ref.partition("|")[0] if isinstance(ref, str) else None
+                if url is not None and term.value_set(url) is None and term.code_system(url) is not None:
+                    w.sink.error("structure-type", at,
+                                 f"the binding of {ed.get('path')} names {ref}, which is a CodeSystem, not a ValueSet")
 
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:

@@ -54,7 +54,9 @@ def test_populations_unknown_repeated_missing_or_without_code(tmp_path: Path) ->
 def test_proportion_score_required_unitless_and_within_0_to_1(tmp_path: Path) -> None:
     source = definitions(tmp_path, measure("proportion"))
     assert errors(report(FULL, None), source) == [("measure-report", "MeasureReport.group[0]")]
-    assert errors(report(FULL, {"unit": "%"}), source) == [("measure-report", "MeasureReport.group[0].measureScore")]
+    assert errors(report(FULL, {"unit": "%"}), source) == [  # the unit is said before the value is looked for
+        ("measure-report", "MeasureReport.group[0].measureScore.unit"),
+        ("measure-report", "MeasureReport.group[0].measureScore")]
     assert errors(report(FULL, {"value": 50, "unit": "%"}), source) == [
         ("measure-report", "MeasureReport.group[0].measureScore.unit"),
         ("measure-report", "MeasureReport.group[0].measureScore.value")]

@@ -84,5 +84,6 @@ def test_target_profiles_name_resources_or_canonical_resources() -> None:
 
 def test_only_references_and_canonicals_have_target_profiles() -> None:
     bad = _profile(_element("Observation.value[x]", code="string", targetProfile=[FHIR + "Patient"]))
-    assert _structure_type(bad) == [
+    assert _structure_type(bad) == [  # and at the element, validateElementDefinition's SD_ILLEGAL_CHARACTERISTICS
+        ("structure-type", "StructureDefinition.differential.element[1]"),
         ("structure-type", "StructureDefinition.differential.element[1].type[0].targetProfile[0]")]
