@@ -39,9 +39,9 @@ PACKAGE = "conformance.fhirval"
 # rely on Python's dynamism (an exception variable rebound across except clauses, functions swapped into fhirpathpy,
 # monkeypatched in tests), and compiled they gave other verdicts (docs/fhir-validator.md, "Twelfth session's passes").
 COMPILED: tuple[str, ...] = (
-    "attachments", "bindings", "context", "elements", "elements_values", "extensions", "identifiers", "index",
+    "attachments", "bidi", "bindings", "context", "elements", "elements_values", "extensions", "identifiers", "index",
     "issues", "primitives", "reference_targets", "references", "terminology", "terminology_grammars",
-    "validate", "value_judge", "values", "xhtml_rules",
+    "terminology_versions", "validate", "value_judge", "values", "xhtml_rules",
 )
 GROUP = "fhirval_native"  # mypyc's shared library (every compiled module's code): conformance/fhirval_native__mypyc
 PURE_ENV = "CONFORMANCE_PURE_PYTHON"
