@@ -21,6 +21,7 @@ import argparse
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,23 +38,30 @@ ID = re.compile(r"\b([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+)\b")
 SITE = re.compile(r"\bsink\.error\(\s*([^,]+),")
 
 
-def hl7_kinds(repo: Path, rev: str) -> dict[str, set[str]]:
-    """Message id -> the kinds of call (rule, warning, hint...) that raise it in HL7's validation module."""
-    kinds: dict[str, set[str]] = defaultdict(set)
+def hl7_calls(repo: Path, rev: str) -> Iterator[tuple[str, str, str, int]]:
+    """(Java file, message id, kind of call: rule, warning, hint..., line) of every call raising an id in HL7's
+    validation module."""
     files = _git(repo, "ls-tree", "-r", "--name-only", rev, "--", VALIDATION).split()
     for path in (f for f in files if f.endswith(".java")):
         text = _strip_comments(_git(repo, "show", f"{rev}:{path}"))
         for m in CALL.finditer(text):
             found = MESSAGE.search(_arguments(text, m.end() - 1))
             if found:
-                kinds[found.group(1)].add(m.group(1))
+                yield path, found.group(1), m.group(1), text.count("\n", 0, m.start()) + 1
+
+
+def hl7_kinds(repo: Path, rev: str) -> dict[str, set[str]]:
+    """Message id -> the kinds of call (rule, warning, hint...) that raise it in HL7's validation module."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for _path, message, kind, _line in hl7_calls(repo, rev):
+        kinds[message].add(kind)
     return kinds
 
 
-def sites(root: Path = OURS) -> list[tuple[str, int, str, set[str], set[str]]]:
-    """(file, line, defect argument, ids cited in the enclosing function, ids cited in the module's docstring)
-    for every sink.error call."""
-    out: list[tuple[str, int, str, set[str], set[str]]] = []
+def calls(root: Path, pattern: re.Pattern[str]) -> Iterator[tuple[Path, list[str], int, re.Match[str], set[str],
+                                                                  set[str]]]:
+    """Each line of our modules under ``root`` where ``pattern`` matches: (path, the module's lines, the line's index,
+    the match, ids cited in the enclosing function up to that line, ids cited in the module's docstring)."""
     for path in sorted(root.glob("*.py")):
         text = path.read_text()
         doc = re.match(r'\s*"""(.*?)"""', text, re.S)
@@ -63,11 +71,16 @@ def sites(root: Path = OURS) -> list[tuple[str, int, str, set[str], set[str]]]:
         for i, line in enumerate(lines):
             if line.lstrip().startswith(("def ", "async def ")):
                 start = i
-            m = SITE.search(line)
+            m = pattern.search(line)
             if m:
-                cited = set(ID.findall("\n".join(lines[start:i + 1])))
-                out.append((path.name, i + 1, m.group(1).strip(), cited, module))
-    return out
+                yield path, lines, i, m, set(ID.findall("\n".join(lines[start:i + 1]))), module
+
+
+def sites(root: Path = OURS) -> list[tuple[str, int, str, set[str], set[str]]]:
+    """(file, line, defect argument, ids cited in the enclosing function, ids cited in the module's docstring)
+    for every sink.error call."""
+    return [(path.name, i + 1, m.group(1).strip(), cited, module)
+            for path, _lines, i, m, cited, module in calls(root, SITE)]
 
 
 def grade(cited: set[str], kinds: dict[str, set[str]]) -> str:

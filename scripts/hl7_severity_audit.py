@@ -24,8 +24,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hl7_error_sites import CALL, ERROR_KINDS, ID, OURS, VALIDATION
-from hl7_rule_matrix import MARKS, MESSAGE, _arguments, _git, _strip_comments, category, load_marks, mark_of
+from hl7_error_sites import ERROR_KINDS, OURS, calls, hl7_calls
+from hl7_rule_matrix import MARKS, category, load_marks, mark_of
 
 SINK = re.compile(r"\b(?:sink|self|w\.sink|walker\.sink)\.(error|warning|info|display|best_practice|add)\(")
 LITERAL_SEVERITY = re.compile(r'\s*"(error|warning|information|fatal)"\s*')
@@ -37,42 +37,24 @@ SEVERITY = {"error": "error", "warning": "warning", "info": "information", "disp
 def hl7_sites(repo: Path, rev: str) -> dict[str, list[tuple[str, str]]]:
     """Message id -> (kind, file:line) of every call raising it in HL7's validation module."""
     out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    files = _git(repo, "ls-tree", "-r", "--name-only", rev, "--", VALIDATION).split()
-    for path in (f for f in files if f.endswith(".java")):
-        text = _strip_comments(_git(repo, "show", f"{rev}:{path}"))
-        for m in CALL.finditer(text):
-            found = MESSAGE.search(_arguments(text, m.end() - 1))
-            if found:
-                line = text.count("\n", 0, m.start()) + 1
-                out[found.group(1)].append((m.group(1), f"{Path(path).stem}:{line}"))
+    for path, message, kind, line in hl7_calls(repo, rev):
+        out[message].append((kind, f"{Path(path).stem}:{line}"))
     return out
 
 
 def our_sites(root: Path = OURS) -> list[tuple[str, str, str, set[str]]]:
     """(file:line, severity, defect, ids cited by the enclosing function or else the module docstring)."""
     out: list[tuple[str, str, str, set[str]]] = []
-    for path in sorted(root.glob("*.py")):
-        text = path.read_text()
-        doc = re.match(r'\s*"""(.*?)"""', text, re.S)
-        module = set(ID.findall(doc.group(1))) if doc else set()
-        lines = text.split("\n")
-        start = 0
-        for i, line in enumerate(lines):
-            if line.lstrip().startswith(("def ", "async def ")):
-                start = i
-            m = SINK.search(line)
-            if not m:
-                continue
-            args = _top_level_args("\n".join(lines[i:i + 3])[m.end():])
-            if m.group(1) == "add":
-                literal = LITERAL_SEVERITY.fullmatch(args[0]) if args else None
-                severity = literal.group(1) if literal else "computed"
-                args = args[1:]
-            else:
-                severity = SEVERITY[m.group(1)]
-            defect = args[0].strip().strip('"') if args else "?"
-            own = set(ID.findall("\n".join(lines[start:i + 1])))
-            out.append((f"{path.name}:{i + 1}", severity, defect, own or module))
+    for path, lines, i, m, own, module in calls(root, SINK):
+        args = _top_level_args("\n".join(lines[i:i + 3])[m.end():])
+        if m.group(1) == "add":
+            literal = LITERAL_SEVERITY.fullmatch(args[0]) if args else None
+            severity = literal.group(1) if literal else "computed"
+            args = args[1:]
+        else:
+            severity = SEVERITY[m.group(1)]
+        defect = args[0].strip().strip('"') if args else "?"
+        out.append((f"{path.name}:{i + 1}", severity, defect, own or module))
     return out
 
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.layered import load_definitions
-from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_resource
+from tests.fhirval.missing_dependency import guide_folder, loaded
 
 
 @functools.cache
@@ -108,15 +106,8 @@ def test_an_unloaded_base_is_hl7s_warning() -> None:
 def test_a_base_in_a_dependency_not_loaded_is_information_only(tmp_path: Path) -> None:
     """A dependency of a loaded package that could not be loaded would define the base: HL7, holding it, checks the
     differential; the harness cannot, and says so (information)."""
-    folder = tmp_path / "ig" / "package"
-    folder.mkdir(parents=True)
-    (folder / "package.json").write_text(json.dumps({
-        "name": "example.ig", "version": "1.0.0", "dependencies": {"example.dep": "1.0.0"}}))
-    (folder / "ImplementationGuide-example.ig.json").write_text(json.dumps({
-        "resourceType": "ImplementationGuide", "packageId": "example.ig", "url": "http://ig.test/ImplementationGuide/x",
-        "dependsOn": [{"uri": "http://dep.test/ImplementationGuide/dep", "packageId": "example.dep",
-                       "version": "1.0.0"}]}))
-    source = load_definitions([tmp_path / "ig"], cache=PackageCache(tmp_path / "empty-cache"))
+    guide_folder(tmp_path)
+    source = loaded(tmp_path)
     sd = profile({"id": "Patient.gender", "path": "Patient.gender"}, base="http://dep.test/StructureDefinition/x")
     assert [(i.severity, i.defect) for i in validate_resource(sd, source) if i.defect == "snapshot-not-checked"] == [
         ("information", "snapshot-not-checked")]

@@ -16,11 +16,11 @@ from conformance.fhirval.context import Model
 from conformance.fhirval.elements import Walker
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.layered import LayeredSource, load_definitions
-from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.slicing import _in_binding
 from conformance.fhirval.source import MemorySource
 from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_resource
+from tests.fhirval.missing_dependency import guide_folder, loaded
 
 CS = "https://conformance.example/cs/fruit"
 HELD = "https://conformance.example/vs/fruit"
@@ -136,14 +136,7 @@ def test_a_type_profile_of_the_core_namespace_is_the_harness_lack_without_hl7s_e
 def test_a_profile_discriminator_naming_a_profile_of_a_dependency_not_loaded_is_not_judged(tmp_path: Path) -> None:
     """sliceMatches' ``conformsTo('p')``: HL7, holding the dependency, can tell whether the value is in the slice; the
     harness cannot (Model.missing_dependency), so the value is uncertain and the slice's minimum not judged."""
-    folder = tmp_path / "ig" / "package"
-    folder.mkdir(parents=True)
-    (folder / "package.json").write_text(json.dumps({
-        "name": "example.ig", "version": "1.0.0", "dependencies": {"example.dep": "1.0.0"}}))
-    (folder / "ImplementationGuide-example.ig.json").write_text(json.dumps({
-        "resourceType": "ImplementationGuide", "packageId": "example.ig", "url": "http://ig.test/ImplementationGuide/x",
-        "dependsOn": [{"uri": "http://dep.test/ImplementationGuide/dep", "packageId": "example.dep",
-                       "version": "1.0.0"}]}))
+    folder = guide_folder(tmp_path)
     url = "http://ig.test/StructureDefinition/ids"
     (folder / "StructureDefinition-ids.json").write_text(json.dumps({
         "resourceType": "StructureDefinition", "url": url, "name": "Ids", "status": "draft", "kind": "resource",
@@ -153,7 +146,7 @@ def test_a_profile_discriminator_naming_a_profile_of_a_dependency_not_loaded_is_
              "slicing": {"discriminator": [{"type": "profile", "path": "$this"}], "rules": "open"}},
             {"id": "Patient.identifier:main", "path": "Patient.identifier", "sliceName": "main", "min": 1,
              "type": [{"code": "Identifier", "profile": ["http://dep.test/StructureDefinition/id"]}]}]}}))
-    source = load_definitions([tmp_path / "ig"], cache=PackageCache(tmp_path / "empty-cache"))
+    source = loaded(tmp_path)
     patient = {"resourceType": "Patient", "identifier": [{"system": "http://example.org/ids/two", "value": "1"}]}
     assert [(i.severity, i.defect) for i in validate_resource(patient, source, profiles=[url])
             if i.defect.startswith(("slice", "structure-slicing"))] == [("information", "slice-min")]

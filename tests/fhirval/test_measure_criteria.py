@@ -5,12 +5,10 @@ _NOT_FOUND). Synthetic resources."""
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from typing import Any
 
-from conformance.fhirval.layered import load_definitions
-from conformance.fhirval.packages import PackageCache
+from tests.fhirval.missing_dependency import guide_folder, loaded
 from tests.fhirval.test_agreement_classes import definitions, errors
 
 LIB = "http://example.org/Library/Screening"
@@ -89,15 +87,8 @@ def test_a_library_nothing_loaded_defines_is_passed_over_as_hl7_does(tmp_path: P
 
 def test_a_library_of_a_dependency_not_loaded_is_not_judged(tmp_path: Path) -> None:
     """What HL7, holding the dependency, would find, the harness cannot judge (Model.missing_dependency)."""
-    folder = tmp_path / "ig" / "package"
-    folder.mkdir(parents=True)
-    (folder / "package.json").write_text(json.dumps({
-        "name": "example.ig", "version": "1.0.0", "dependencies": {"example.dep": "1.0.0"}}))
-    (folder / "ImplementationGuide-example.ig.json").write_text(json.dumps({
-        "resourceType": "ImplementationGuide", "packageId": "example.ig", "url": "http://ig.test/ImplementationGuide/x",
-        "dependsOn": [{"uri": "http://dep.test/ImplementationGuide/dep", "packageId": "example.dep",
-                       "version": "1.0.0"}]}))
-    source = load_definitions([tmp_path / "ig"], cache=PackageCache(tmp_path / "empty-cache"))
+    guide_folder(tmp_path)
+    source = loaded(tmp_path)
     assert errors(measure("Screening.Missing", libraries=("http://dep.test/Library/Screening",)), source) == []
     assert errors(measure("Screening.Missing", libraries=("http://ig.test/Library/Screening",)), source) == [crit(0)]
 
