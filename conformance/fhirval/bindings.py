@@ -458,13 +458,17 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
     if type_code not in CODED_QUANTITY_TYPES or not isinstance(system, str) or not isinstance(code, str):
         return
     form = checks_system_form(term, binding, False)
-    if form and (not system.startswith(("http:", "https:", "urn:")) or term.names_value_set_only(system)):
-        # checkCodedElement's site reached from checkQuantity when no binding checked the code (fvsite9):
-        # TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid), TERMINOLOGY_TX_SYSTEM_VALUESET2 (isValueSet)
+    if form:
+        # checkCodedElement's site reached from checkQuantity when no binding checked the code (fvsite9): two rules,
+        # each at the Quantity, TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid) and
+        # TERMINOLOGY_TX_SYSTEM_VALUESET2 (isValueSet); the code is checked only when both pass
         relative = not system.startswith(("http:", "https:", "urn:"))
-        what = "not an http:, https: or urn: URI" if relative else "a value set, not a code system"
-        sink.error("coding-system", f"{loc}.system", f"Quantity.system {system!r} is {what}")
-        return
+        if relative:
+            sink.error("coding-system", loc, f"Quantity.system {system!r} is not an http:, https: or urn: URI")
+        if term.names_value_set_only(system):
+            sink.error("coding-system", loc, f"Quantity.system {system!r} is a value set, not a code system")
+        if relative or term.names_value_set_only(system):
+            return
     if ":" not in system:
         return
     wrong = system_problem(term, system) if form else None

@@ -80,7 +80,7 @@ def _unknown(w: Walker, url: str, loc: str) -> None:
                                            f"({refused}), so the claim cannot be checked")
     elif missing is not None:
         w.sink.info("unknown-profile", loc, f"the claimed profile {url} (compliesWithProfile) cannot be checked: it "
-                                            f"is in {missing}, a dependency that is not loaded")
+                                            f"may be in {missing}, a dependency that is not loaded")
     else:
         w.sink.error("unknown-profile", loc, f"the profile {url} cannot be found, so the validator cannot check that "
                                              "the profile does comply with it")

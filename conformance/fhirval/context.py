@@ -66,7 +66,7 @@ class Model:
         return unloaded_in(self.source, url)
 
     def missing_dependency(self, url: str) -> str | None:
-        """The package (``id#version``), a dependency of a loaded one that could not be loaded, that defines ``url``
+        """The package (``id#version``), a dependency of a loaded one that could not be loaded, that may define ``url``
         or the base it derives from; None when no missing dependency is involved. HL7's extensions package counts as
         one while it is not loaded: HL7's runner and CLI always load it (ValidationEngine.loadExt), so a structure of
         HL7's core namespace that nothing here defines may be one of its (as extensions.definition says of an

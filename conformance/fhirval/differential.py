@@ -118,7 +118,7 @@ def _base_not_found(w: Walker, base: str, loc: str) -> None:
             and cross_version_status(w.model.source, base) is None:
         missing = "hl7.fhir.xver-extensions"  # no generator of its version (xver.py): HL7's runner has them all
     if missing is not None:
-        w.sink.info("snapshot-not-checked", loc, f"the base definition {base} is in {missing}, a package that is "
+        w.sink.info("snapshot-not-checked", loc, f"the base definition {base} may be in {missing}, a package that is "
                                                  "not loaded, so the differential was not checked against it")
     else:
         w.sink.warning("snapshot-not-checked", loc, f"unable to find the base definition {base}, so the differential "

@@ -243,7 +243,7 @@ class Walker(TargetWalker):
             missing = self.model.missing_dependency(url)
             refused = self.model.refused(url)
             if missing is not None:  # the harness lacks a package the profile's IG depends on: not judged
-                self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it is (or derives from) "
+                self.sink.info("unknown-profile", loc, f"the profile {url} cannot be used: it may be (or derive from) "
                                                        f"a definition of {missing}, a dependency that is not loaded")
             elif refused is not None:
                 no_snapshot(self.sink, url, refused, loc)

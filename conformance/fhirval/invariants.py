@@ -58,7 +58,8 @@ def constraints_of(node: Node) -> tuple[Constraint, ...]:
         if key in NATIVE or not isinstance(expression, str) or not expression.strip():
             continue
         # a constraint with no severity keeps "" (reported only when it cannot be parsed: check_constraints)
-        severity = BEST_PRACTICE_SEVERITY if _best_practice(c) else c.get("severity", "")
+        given = c.get("severity")  # not a string (a number, a list): no severity HL7's parser reads
+        severity = BEST_PRACTICE_SEVERITY if _best_practice(c) else given if isinstance(given, str) else ""
         out.append((key, severity, fixed(key, expression, node.fixes), c.get("human", "")))
     result = tuple(out)
     node.checks = result

@@ -66,7 +66,7 @@ def _not_found(w: Walker, url: str, use: str, where: str) -> None:
     dependency of a loaded package that this harness could not load (Model.missing_dependency)."""
     missing = w.model.missing_dependency(url)
     if missing is not None:
-        w.sink.info("unknown-profile", where, f"the {use} profile {url} cannot be checked: it is in {missing}, "
+        w.sink.info("unknown-profile", where, f"the {use} profile {url} cannot be checked: it may be in {missing}, "
                                               "a dependency that is not loaded")
     else:
         w.sink.error("operation-profile", where, f"the {use} profile {url} is not known (not in the loaded "

@@ -91,7 +91,8 @@ class Options:
                               ("validate_reference", REFERENCE_POLICIES), ("matchetype", MATCHETYPE_STATUSES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
-        if self.code_system_validation_size_limit < 0:
+        limit = self.code_system_validation_size_limit
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise ValueError("code_system_validation_size_limit must be 0 (no limit) or more, "
                              f"not {self.code_system_validation_size_limit}")
         if self.sct is not None and snomed_edition(self.sct) is None:

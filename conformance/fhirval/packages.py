@@ -316,10 +316,10 @@ class Loaded:
     defaults: list[str] = field(default_factory=list)  # id#version of the packages loaded by default (package_layer)
 
     def holds(self, name: str) -> bool:
-        """Whether a package of this id (any version; ``hl7.fhir.uv.extensions`` also matches its ``.r4`` flavour)
-        was loaded, given or by default."""
+        """Whether a package of this id (any version; ``hl7.fhir.uv.extensions`` also matches its R4 flavour,
+        ``.r4``, and no other version's) was loaded, given or by default."""
         names = [*(p.name or "" for p in self.packages), *(d.partition("#")[0] for d in self.defaults)]
-        return any(n == name or n.startswith(name + ".") for n in names)
+        return any(n in (name, name + ".r4") for n in names)
 
     def unloaded(self, url: str) -> str | None:
         """The dependency (id#version) not loaded under whose canonical base ``url`` lies, if any. A missing

@@ -60,7 +60,7 @@ def _unknown_source(w: Walker, url: str, loc: str) -> None:
     a dependency not loaded here would define it (then information)."""
     missing = w.model.missing_dependency(url)
     if missing is not None:
-        w.sink.info("questionnaire", loc, f"the questionnaire {url} this one derives from is in {missing}, a "
+        w.sink.info("questionnaire", loc, f"the questionnaire {url} this one derives from may be in {missing}, a "
                                           "dependency that is not loaded, so the derivation was not checked")
     else:
         w.sink.warning("questionnaire", loc, f"the questionnaire {url} this one derives from could not be found, so "

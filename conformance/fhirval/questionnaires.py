@@ -69,8 +69,8 @@ def _not_found(w: Walker, url: str, loc: str) -> None:
     checked against it; HL7 lacks it as this harness does, unless a dependency not loaded here would define it."""
     missing = w.model.missing_dependency(url)
     if missing is not None:
-        w.sink.info("questionnaire", loc, f"the questionnaire {url} is in {missing}, a dependency that is not loaded, "
-                                          "so the response was not checked against it")
+        w.sink.info("questionnaire", loc, f"the questionnaire {url} may be in {missing}, a dependency that is not "
+                                          "loaded, so the response was not checked against it")
     elif url.startswith(("http://example.org", "https://example.org")):
         w.sink.info("questionnaire", loc, f"the questionnaire {url} could not be found, so the response was not "
                                           "checked against it")

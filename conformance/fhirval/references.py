@@ -251,7 +251,7 @@ def _unresolved_target_profiles(w: Walker, target: Json, profiles: tuple[str, ..
             continue
         lacking = w.model.missing_dependency(url)
         if lacking is not None:
-            w.sink.info("unknown-profile", loc, f"the target profile {p} cannot be used: it is (or derives from) a "
+            w.sink.info("unknown-profile", loc, f"the target profile {p} cannot be used: it may be (or derive from) a "
                                                 f"definition of {lacking}, a dependency that is not loaded")
             return
         missing.append(p)

@@ -168,7 +168,7 @@ def unknown_type_profile(w: Walker, url: str, tcode: str, loc: str) -> None:
         return
     if missing is not None:
         if w.note_once("profile:" + url):
-            w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: it is (or derives from) a "
+            w.sink.info("unknown-profile", loc, f"the type profile {url} was not checked: it may be (or derive from) a "
                                                 f"definition of {missing}, a dependency that is not loaded")
         return
     if XVER_URL.fullmatch(url.partition("|")[0]) and cross_version_status(w.model.source, url) is None:

@@ -30,6 +30,17 @@ def test_whitespace_only_is_a_warning() -> None:
     assert found({**_OBS, "effectiveDateTime": " "}) == []
 
 
+def test_a_no_break_space_alone_is_no_blank_value_to_hl7() -> None:
+    """StringUtils.isBlank tests Java's Character.isWhitespace, which NBSP, U+2007, U+202F and NEL are not: such a
+    value is judged by its type (for a code, TYPE_SPECIFIC_CHECKS_DT_CODE_WS), not passed over as blank."""
+    for odd in ("\u00a0", "\u0085", " \u202f "):
+        coded = {"resourceType": "Patient", "maritalStatus": {"coding": [{"system": "http://x.org/cs", "code": odd}]}}
+        assert found(coded) == [("primitive-format", "Patient.maritalStatus.coding[0].code")], repr(odd)
+    ideographic = {"resourceType": "Patient", "maritalStatus": {"coding": [{"system": "http://x.org/cs",
+                                                                            "code": "\u3000"}]}}
+    assert found(ideographic) == []  # Java's whitespace too: blank, a warning
+
+
 def test_whitespace_only_under_a_required_binding_is_an_error() -> None:
     assert found({"resourceType": "Patient", "gender": " "}) == [("code-invalid", "Patient.gender")]
 

@@ -39,13 +39,13 @@ def _profile(tmp_path: Path, rtype: str, *elements: dict[str, Any]) -> tuple[Lay
 
 def test_a_quantity_with_a_relative_system_is_an_error() -> None:
     found = errors(_obs(valueQuantity={"value": 1, "system": "ucum", "code": "kg"}))
-    assert ("coding-system", "Observation.value.ofType(Quantity).system") in found
+    assert found.count(("coding-system", "Observation.value.ofType(Quantity)")) == 1  # at the Quantity, as HL7's
 
 
 def test_a_quantity_whose_system_is_a_value_set_is_an_error() -> None:
     vs = "http://hl7.org/fhir/ValueSet/ucum-units"
     found = errors(_obs(valueQuantity={"value": 1, "system": vs, "code": "kg"}))
-    assert ("coding-system", "Observation.value.ofType(Quantity).system") in found
+    assert found.count(("coding-system", "Observation.value.ofType(Quantity)")) == 1
 
 
 def test_quantity_systems_that_stay_valid() -> None:
@@ -56,7 +56,7 @@ def test_quantity_systems_that_stay_valid() -> None:
     # an Age is not a Quantity to checkChildByDefinition: checkQuantity is not called
     pat = {"resourceType": "FamilyMemberHistory", "status": "completed", "patient": {"display": "x"},
            "relationship": {"text": "x"}, "ageAge": {"value": 3, "system": "ucum", "code": "a"}}
-    assert ("coding-system", "FamilyMemberHistory.age.ofType(Age).system") not in errors(pat)
+    assert ("coding-system", "FamilyMemberHistory.age.ofType(Age)") not in errors(pat)
 
 
 # InstanceValidator.checkQuantity: TYPE_SPECIFIC_CHECKS_DT_QTY_NO_QTY, at both the minValue and the maxValue site
