@@ -60,6 +60,12 @@ def test_an_include_over_the_limit_has_none_checked_and_a_hint_says_so() -> None
     assert ("information", "too-many-codes", "ValueSet.compose.include[0]") in found
 
 
+def test_a_limit_that_is_no_whole_number_is_refused_as_the_other_options() -> None:
+    for odd in (-1, 1.5, "10", True):
+        with pytest.raises(ValueError, match="code_system_validation_size_limit"):
+            Options(code_system_validation_size_limit=odd)  # type: ignore[arg-type]
+
+
 def test_a_limit_of_zero_checks_every_code_and_another_limit_is_kept() -> None:
     assert ("error", "code-unknown", "ValueSet.compose.include[0].concept[1000]") in _issues(
         _value_set(1001), Options(code_system_validation_size_limit=0))

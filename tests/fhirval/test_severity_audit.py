@@ -34,6 +34,11 @@ def test_a_failing_invariant_without_a_severity_is_not_reported() -> None:
     assert _invariant_issues({"key": "sev-1", "human": "x", "expression": "active = false"}) == []
 
 
+def test_a_severity_that_is_no_string_is_none() -> None:
+    for odd in (1, ["error"], None):
+        assert _invariant_issues({"key": "sev-1", "severity": odd, "human": "x", "expression": "active = false"}) == []
+
+
 def test_a_failing_invariant_keeps_its_stated_severity() -> None:
     for severity in ("error", "warning"):
         found = _invariant_issues({"key": "sev-1", "severity": severity, "human": "x", "expression": "active = false"})
