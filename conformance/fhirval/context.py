@@ -14,7 +14,7 @@ from conformance.fhirval.bindings import Terminology
 from conformance.fhirval.index import StructureIndex, structure_index
 from conformance.fhirval.primitives import PRIMITIVES
 from conformance.fhirval.snapshot_checks import Refused
-from conformance.fhirval.source import DefinitionSource
+from conformance.fhirval.source import DefinitionSource, as_loaded
 
 _MISSING: Any = object()
 
@@ -77,7 +77,7 @@ class Model:
         core_lacking = not self.holds_package(EXTENSIONS_PACKAGE)
         if not core_lacking and (loaded is None or not loaded.missing):
             return None
-        raw = getattr(self.source, "raw_structure", None) or self.source.structure
+        raw = as_loaded(self.source)
         for _ in range(16):  # a derivation chain
             found = self.unloaded(url)
             try:

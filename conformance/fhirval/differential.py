@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from conformance.fhirval.snapshot import SnapshotError, apply_differential
 from conformance.fhirval.snapshot_checks import unmatched_by_order
 from conformance.fhirval.snapshot_ids import path_of
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import as_loaded, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -41,7 +41,7 @@ BINDABLE = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string",
 def check(w: Walker, sd: Json, loc: str) -> None:
     """Report why ``sd``'s differential does not apply to its base (constraining definitions only)."""
     base, source = sd.get("baseDefinition"), w.model.source
-    if isinstance(base, str) and getattr(source, "raw_structure", source.structure)(base) is None:
+    if isinstance(base, str) and as_loaded(source)(base) is None:
         _base_not_found(w, base, loc)  # as HL7's fetchResource finds it (held, whether its snapshot builds or not)
         return
     diff = sd.get("differential")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.slice_expressions import problem
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, as_loaded
 from conformance.fhirval.values import children_named, equals_fixed, matches_pattern
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ def _held(w: Walker, url: str) -> bool:
     """Whether a structure of that URL is held as loaded (HL7's fetchResource), whether its snapshot builds or not."""
     source = w.model.source
     try:
-        return getattr(source, "raw_structure", source.structure)(url) is not None
+        return as_loaded(source)(url) is not None
     except Exception:  # noqa: BLE001 - held, but it cannot be read: not a structure HL7 lacks
         return True
 

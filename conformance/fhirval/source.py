@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,6 +50,13 @@ def _deep_copy(value: Any, memo: dict[int, Any]) -> Any:
         out.extend(v if type(v) in _ATOMS else _deep_copy(v, memo) for v in value)
         return out
     return copy.deepcopy(value, memo)
+
+
+def as_loaded(source: DefinitionSource) -> Callable[[str], Json | None]:
+    """The source's lookup of a StructureDefinition as loaded, its snapshot not generated (LayeredSource.raw_structure)
+    where it keeps one, else its ``structure``: what HL7's fetchResource finds, and never a generation that recurses."""
+    raw: Callable[[str], Json | None] | None = getattr(source, "raw_structure", None)
+    return raw if raw is not None else source.structure
 
 
 def definition_elements(sd: Json, part: str = "snapshot") -> list[Json]:

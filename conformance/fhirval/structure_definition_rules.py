@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import type_characteristics
-from conformance.fhirval.source import definition_elements, objects, value_of
+from conformance.fhirval.source import as_loaded, definition_elements, objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -84,7 +84,7 @@ def check_circular(w: Walker, sd: Json, loc: str) -> bool:
     the bases are followed as loaded (``raw_structure``), never generated, which would recurse."""
     url, current = sd.get("url"), sd.get("baseDefinition")
     source = w.model.source
-    lookup = getattr(source, "raw_structure", source.structure)
+    lookup = as_loaded(source)
     seen: set[str] = set()
     # As HL7: each base is fetched first and the FETCHED structure's url compared, so a baseDefinition naming
     # the structure's own url when no such structure is loaded (the instance itself is not) is no cycle.

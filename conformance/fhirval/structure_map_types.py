@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from conformance.fhirval.snapshot_checks import working_code as _working_code
-from conformance.fhirval.source import FHIR_BASE, definition_elements, objects
+from conformance.fhirval.source import FHIR_BASE, as_loaded, definition_elements, objects
 
 if TYPE_CHECKING:
     from conformance.fhirval.context import Model
@@ -140,7 +140,7 @@ class Types:
             found: dict[str, list[str]] = {}
             source = self.model.source
             listing = getattr(source, "urls", None)
-            raw = getattr(source, "raw_structure", None) or source.structure  # no snapshot is needed for this
+            raw = as_loaded(source)  # no snapshot is needed for this
             for url in listing() if callable(listing) else ():
                 sd = raw(url)
                 kind = sd.get("type") if isinstance(sd, dict) else None
