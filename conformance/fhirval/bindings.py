@@ -463,11 +463,12 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
         # each at the Quantity, TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid) and
         # TERMINOLOGY_TX_SYSTEM_VALUESET2 (isValueSet); the code is checked only when both pass
         relative = not system.startswith(("http:", "https:", "urn:"))
+        value_set = term.names_value_set_only(system)
         if relative:
             sink.error("coding-system", loc, f"Quantity.system {system!r} is not an http:, https: or urn: URI")
-        if term.names_value_set_only(system):
+        if value_set:
             sink.error("coding-system", loc, f"Quantity.system {system!r} is a value set, not a code system")
-        if relative or term.names_value_set_only(system):
+        if relative or value_set:
             return
     if ":" not in system:
         return

@@ -71,10 +71,11 @@ class Model:
         one while it is not loaded: HL7's runner and CLI always load it (ValidationEngine.loadExt), so a structure of
         HL7's core namespace that nothing here defines may be one of its (as extensions.definition says of an
         extension); with it loaded, such a structure is unknown to HL7 too."""
-        from conformance.fhirval.extensions import CORE_NAMESPACE, EXTENSIONS_PACKAGE
+        from conformance.fhirval.default_packages import EXTENSIONS_R4
+        from conformance.fhirval.extensions import CORE_NAMESPACE
 
         loaded = getattr(self.source, "loaded", None)
-        core_lacking = not self.holds_package(EXTENSIONS_PACKAGE)
+        core_lacking = not self.holds_package(EXTENSIONS_R4)
         if not core_lacking and (loaded is None or not loaded.missing):
             return None
         raw = as_loaded(self.source)
@@ -85,7 +86,7 @@ class Model:
             except Exception:  # noqa: BLE001 - held, but its snapshot cannot be generated: not lacking
                 sd = {}
             if found is None and sd is None and core_lacking and url.startswith(CORE_NAMESPACE):
-                return EXTENSIONS_PACKAGE + ".r4"
+                return EXTENSIONS_R4
             base = sd.get("baseDefinition") if isinstance(sd, dict) else None
             if found is not None or not isinstance(base, str):
                 return found

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import matchetypes
+from conformance.fhirval.default_packages import EXTENSIONS_R4
 from conformance.fhirval.extension_versions import context_applies, definition_window
 from conformance.fhirval.index import Node, StructureIndex
 from conformance.fhirval.references import is_absolute_url
@@ -63,7 +64,6 @@ _BUILD_NAMES = frozenset(
 # With the package loaded (as HL7's runner and CLI load it), one neither defines is HL7's error
 # (EXTENSION_EXT_UNKNOWN_NOTHERE; fhir-test-cases profile-patient-op1, bundle-urn).
 CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"
-EXTENSIONS_PACKAGE = "hl7.fhir.uv.extensions"
 # HL7's validator's own definitions of extensions no package it loads defines (SpecialExtensions.KNOWN_EXTENSIONS;
 # the others of that list are in the extensions package or among the build tool's, _BUILD_NAMES)
 HL7_BUILT_IN = frozenset(CORE_NAMESPACE + name for name in (
@@ -145,7 +145,7 @@ def definition(w: Walker, node: Node, item: Json, loc: str) -> tuple[StructureIn
         elif url in HL7_BUILT_IN:
             w.sink.info("extension-unknown", loc, f"the {kind} {url} is one HL7's validator defines itself, not "
                                                   "published in a package: accepted, its content not checked")
-        elif not modifier and url.startswith(CORE_NAMESPACE) and not w.model.holds_package(EXTENSIONS_PACKAGE):
+        elif not modifier and url.startswith(CORE_NAMESPACE) and not w.model.holds_package(EXTENSIONS_R4):
             w.sink.warning("extension-unknown", loc, f"the extension {url} is not an R4 one: it may be defined by "
                                                      "HL7's extensions package (hl7.fhir.uv.extensions.r4), which is "
                                                      "not loaded; install it in the FHIR package cache (then loaded "

@@ -316,10 +316,8 @@ class Loaded:
     defaults: list[str] = field(default_factory=list)  # id#version of the packages loaded by default (package_layer)
 
     def holds(self, name: str) -> bool:
-        """Whether a package of this id (any version; ``hl7.fhir.uv.extensions`` also matches its R4 flavour,
-        ``.r4``, and no other version's) was loaded, given or by default."""
-        names = [*(p.name or "" for p in self.packages), *(d.partition("#")[0] for d in self.defaults)]
-        return any(n in (name, name + ".r4") for n in names)
+        """Whether a package of this id (any version) was loaded, given or by default."""
+        return any(p.name == name for p in self.packages) or any(d.partition("#")[0] == name for d in self.defaults)
 
     def unloaded(self, url: str) -> str | None:
         """The dependency (id#version) not loaded under whose canonical base ``url`` lies, if any. A missing
