@@ -345,7 +345,13 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system} is a CodeSystem supplement "
                                                          f"(it adds to another code system), not a code system")
             return
-        wrong = system_problem(term, system) if checks_system_form(term, binding, in_codeable_concept) else None
+        judged = checks_system_form(term, binding, in_codeable_concept)
+        if judged and not system.startswith(("http:", "https:", "urn:")):
+            # checkCodedElement, no binding checked: TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid)
+            sink.error("coding-system", f"{loc}.system", f"Coding.system {system!r} is not an http:, https: or urn: "
+                                                         f"URI")
+            return
+        wrong = system_problem(term, system) if judged else None
         if wrong is not None:
             sink.error("coding-system", f"{loc}.system", wrong)
             return

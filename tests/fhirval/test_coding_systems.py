@@ -36,6 +36,10 @@ REFUSED = [
     "https://hl7.org/fhir/R4/v3/ActEncounterCode",
     "https://hl7.org/fhir/administrative-gender",
     "http://www.hl7.org/fhir/observation-status",
+    # TERMINOLOGY_TX_SYSTEM_RELATIVE (checkCodedElement, isCodeSystemReferenceValid): http:, https: or urn: only
+    # (oid: and uuid: are the uri type's own errors, TYPE_SPECIFIC_CHECKS_DT_URI_OID/_UUID)
+    "ftp://example.org/codes",
+    "tag:example.org,2026:codes",
 ]
 
 
