@@ -15,12 +15,14 @@ might remove *uncertain*. Membership is then None, which the binding check repor
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
 from conformance.fhirval import terminology_filters as filters
 from conformance.fhirval.source import DefinitionSource, Json, items, version_resolves
+from conformance.fhirval.terminology_expansion import Expansion, intersect, subtract
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, is_implicit_value_set, judge, special_concept
+
+__all__ = ["Expansion", "Terminology", "intersect", "subtract"]
 
 THO_BASE = "http://terminology.hl7.org/"
 
@@ -30,103 +32,6 @@ THO_BASE = "http://terminology.hl7.org/"
 # subsumedBy properties) cost tens of milliseconds each to index. Keyed by id, the resource kept beside it.
 _PACKAGE_TABLES: dict[int, tuple[Json, filters.Hierarchy, dict[str, Json]]] = {}
 _PACKAGE_PROPERTIES: dict[int, tuple[Json, filters.Properties]] = {}
-
-
-@dataclass
-class Expansion:
-    """Codes by system, with what is not enumerable: ``open_systems`` (any code may be in),
-    ``grammar_systems`` (whole grammar-defined systems), ``uncertain`` (an exclude not followed)."""
-
-    codes: dict[str, set[str]] = field(default_factory=dict)
-    open_systems: set[str] = field(default_factory=set)
-    grammar_systems: set[str] = field(default_factory=set)
-    uncertain: set[str] = field(default_factory=set)
-    complete: bool = True  # False when part of the definition could not be followed (an unknown import)
-    whole: set[str] = field(default_factory=set)  # systems included whole: their special concepts are in too
-
-    def add(self, system: str, codes: set[str]) -> None:
-        self.codes.setdefault(system, set()).update(codes)
-
-    def kind(self, system: str) -> str:
-        if system in self.open_systems:
-            return "open"
-        if system in self.grammar_systems:
-            return "grammar"
-        return "list" if system in self.codes else "absent"
-
-    def systems(self) -> set[str]:
-        return set(self.codes) | self.open_systems | self.grammar_systems
-
-    def contains(self, system: str | None, code: str) -> bool | None:
-        """True / False, or None when it cannot be known locally."""
-        if system is None:
-            if not (self.open_systems or self.grammar_systems or self.uncertain):  # the common case: lists only
-                if any(code in codes for codes in self.codes.values()):
-                    return True
-                return False if self.complete else None
-            verdicts = [self.contains(s, code) for s in self.systems()]
-            if any(v is True for v in verdicts):
-                return True
-            return None if any(v is None for v in verdicts) or not self.complete else False
-        kind = self.kind(system)
-        if code in self.codes.get(system, ()):
-            return None if system in self.uncertain else True
-        if kind == "open":
-            return None
-        if kind == "grammar":
-            verdict = judge(system, code)
-            return None if verdict is True and system in self.uncertain else verdict
-        if system in self.whole and (special := special_concept(system, code)) is not False:
-            return None if special is True and system in self.uncertain else special
-        return False if self.complete else None
-
-    def merge(self, other: Expansion) -> None:
-        """Union, in place."""
-        for system, codes in other.codes.items():
-            self.add(system, codes)
-        self.open_systems |= other.open_systems
-        self.grammar_systems |= other.grammar_systems
-        self.uncertain |= other.uncertain
-        self.complete &= other.complete
-        self.whole |= other.whole
-
-
-def intersect(a: Expansion, b: Expansion) -> Expansion:
-    """Codes in both (an include's system part and its imported ValueSets)."""
-    out = Expansion(complete=a.complete and b.complete)
-    for system in a.systems() | b.systems():
-        ka, kb = a.kind(system), b.kind(system)
-        if "absent" in (ka, kb):
-            continue
-        if system in a.uncertain or system in b.uncertain:
-            out.uncertain.add(system)
-        if ka == kb == "list":
-            out.add(system, a.codes[system] & b.codes[system])
-            out.whole |= {system} & a.whole & b.whole
-        elif "list" in (ka, kb):
-            listed = a.codes[system] if ka == "list" else b.codes[system]
-            other = kb if ka == "list" else ka
-            if other == "grammar":
-                out.add(system, {c for c in listed if judge(system, c) is not False})
-            else:  # open: which of the listed codes the other part has is not known
-                out.add(system, listed)
-                out.uncertain.add(system)
-        elif "open" in (ka, kb):
-            out.open_systems.add(system)
-        else:
-            out.grammar_systems.add(system)
-    return out
-
-
-def subtract(out: Expansion, gone: Expansion) -> None:
-    """Take an exclude's codes away, in place; what the exclude might remove but cannot list is uncertain."""
-    for system in gone.systems() & out.systems():
-        if gone.kind(system) == "list" and system not in gone.uncertain:
-            out.codes.get(system, set()).difference_update(gone.codes[system])
-        else:
-            out.uncertain.add(system)
-    if not gone.complete:
-        out.uncertain |= out.systems()
 
 
 class Terminology:
@@ -386,6 +291,9 @@ class Terminology:
             for system, codes in out.codes.items():
                 concepts = self._concepts.get(system, {})
                 codes.difference_update({c for c in codes if _inactive(concepts.get(c))})
+            # CodeSystemUtilities.isInactive(cs, code) finds the concept with equals: one in another case is none,
+            # and none counts as inactive, so inComponent refuses it
+            out.any_case.clear()
         return out
 
     def _include(self, include: Json) -> Expansion:
@@ -408,6 +316,8 @@ class Terminology:
         concepts = include.get("concept")
         if isinstance(concepts, list) and concepts:
             out.add(system, {c["code"] for c in concepts if isinstance(c, dict) and isinstance(c.get("code"), str)})
+            if (listed := self._table(system)) is not None and listed[1] == "fragment":
+                out.fragments.add(system)  # ValueSetValidator.inComponent: markFromFragment
             return out
         table = self._table(system)
         flts = [f for f in as_list(include.get("filter")) if isinstance(f, dict)]
@@ -420,13 +330,17 @@ class Terminology:
                 out.open_systems.add(system)
             return out
         selected: set[str] | None = set(table[0])
+        folds = self._folded(system)
+        any_case = set(table[0]) if folds else set()
         for f in flts:
             found = filters.apply(table[0], lambda: self.properties(system), f)
             if found is None:
                 out.open_systems.add(system)
                 return out
             selected = found if selected is None else selected & found
+            any_case &= filters.any_case(table[0], f) if folds else set()
         out.add(system, selected or set())
+        out.fold(system, folds, any_case & (selected or set()))
         if not flts:
             out.whole.add(system)  # ValueSetValidator.inComponent validates the code in the system itself
         return out

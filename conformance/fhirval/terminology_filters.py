@@ -181,3 +181,16 @@ def apply(children: Hierarchy, table: Callable[[], Properties], f: Json) -> set[
             return None
         return {c for c, p in props.items() if any(pattern.fullmatch(v) for v in p.get(column, ()))}
     return None
+
+
+def any_case(children: Hierarchy, f: Json) -> set[str]:
+    """The codes a filter selects when the instance writes them in another case, in a CodeSystem that is not
+    case-sensitive (ValueSetValidator.codeInConceptIsAFilter: the filter's own value compares with ``equals``,
+    its descendants are found by findCodeInConcept, which ignores case there): a ``concept`` is-a or descendent-of
+    filter's descendants, and for is-not-a every code that is not one (the value itself included). Any other
+    filter compares the code as written (codeInRegexFilter) or looks its concept up exactly (getProperty): none."""
+    op, prop, value = f.get("op"), f.get("property"), f.get("value")
+    if prop != "concept" or not isinstance(value, str) or op not in ("is-a", "descendent-of", "is-not-a"):
+        return set()
+    below = _descendants(children, value)
+    return set(children) - below if op == "is-not-a" else below

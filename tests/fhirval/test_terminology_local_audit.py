@@ -1,0 +1,147 @@
+"""Local code validation audited against HL7's ValueSetValidator (issue 21, fvtxv14): membership of a code written
+in another case in a CodeSystem that is not case-sensitive, and of a code of a CodeSystem with ``fragment`` content.
+Each case is a small synthetic CodeSystem / ValueSet judged through ``check_binding`` (and once through the whole
+walk); the ones marked failed on main c7d5a11."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.fhirval.bindings import check_binding
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.source import MemorySource
+from conformance.fhirval.terminology import Terminology
+
+CS = "https://conformance.example/cs/letters"
+SENSITIVE = "https://conformance.example/cs/letters-sensitive"
+FRAGMENT = "https://conformance.example/cs/letters-fragment"
+COMPLETE = "https://conformance.example/cs/letters-complete"
+
+_TREE = [{"code": "a", "display": "A", "concept": [{"code": "a1", "display": "A one"},
+                                                   {"code": "a2", "display": "A two",
+                                                    "concept": [{"code": "a21", "display": "A two one"}]}]},
+         {"code": "b", "display": "B"}]
+
+
+def _cs(url: str, **extra: Any) -> dict[str, Any]:
+    return {"resourceType": "CodeSystem", "url": url, "status": "active", "content": "complete",
+            "concept": _TREE, **extra}
+
+
+def _vs(name: str, compose: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "ValueSet", "url": f"urn:vs:{name}", "status": "active", "compose": compose}
+
+
+DEFINITIONS = [
+    _cs(CS),  # caseSensitive absent: CodeSystem.getCaseSensitive() is false
+    _cs(SENSITIVE, caseSensitive=True),
+    _cs(FRAGMENT, content="fragment", caseSensitive=True),
+    _cs(COMPLETE, caseSensitive=True),
+    _vs("whole", {"include": [{"system": CS}]}),
+    _vs("whole-sensitive", {"include": [{"system": SENSITIVE}]}),
+    _vs("listed", {"include": [{"system": CS, "concept": [{"code": "a1"}]}]}),
+    _vs("is-a", {"include": [{"system": CS, "filter": [{"property": "concept", "op": "is-a", "value": "a"}]}]}),
+    _vs("descendent-of", {"include": [{"system": CS, "filter": [
+        {"property": "concept", "op": "descendent-of", "value": "a"}]}]}),
+    _vs("is-not-a", {"include": [{"system": CS, "filter": [
+        {"property": "concept", "op": "is-not-a", "value": "a2"}]}]}),
+    _vs("regex", {"include": [{"system": CS, "filter": [{"property": "code", "op": "regex", "value": "a.*"}]}]}),
+    _vs("excluded", {"include": [{"system": CS}], "exclude": [{"system": CS, "concept": [{"code": "a1"}]}]}),
+    _vs("excluded-whole", {"include": [{"system": CS}], "exclude": [{"system": CS, "filter": [
+        {"property": "concept", "op": "is-a", "value": "a"}]}]}),
+    _vs("active-only", {"inactive": False, "include": [{"system": CS}]}),
+    _vs("fragment-listed", {"include": [{"system": FRAGMENT, "concept": [{"code": "a1"}]}]}),
+    _vs("complete-listed", {"include": [{"system": COMPLETE, "concept": [{"code": "a1"}]}]}),
+]
+
+
+def _judged(vs: str, system: str, code: str, strength: str = "required",
+            type_code: str = "CodeableConcept") -> list[tuple[str, str]]:
+    sink = Sink()
+    term = Terminology(MemorySource(DEFINITIONS), find_package=False)
+    coding = {"system": system, "code": code}
+    item = {"coding": [coding]} if type_code == "CodeableConcept" else coding
+    check_binding(term, {"strength": strength, "valueSet": f"urn:vs:{vs}"}, type_code, item, "X.code", sink)
+    return [(i.severity, i.defect) for i in sink.issues]
+
+
+OUT = [("error", "code-invalid")]
+
+
+@pytest.mark.parametrize(("vs", "system", "code", "expected"), [
+    # inComponent -> validateCodeInConceptList: equalsIgnoreCase unless the CodeSystem is case-sensitive (failed)
+    ("whole", CS, "A1", []),
+    ("whole", CS, "a1", []),
+    ("whole-sensitive", SENSITIVE, "A1", OUT),
+    # a listed concept compares with equals: still out
+    ("listed", CS, "A1", OUT),
+    # codeInConceptIsAFilter: findCodeInConcept ignores case for the descendants (failed) ...
+    ("is-a", CS, "A21", []),
+    ("descendent-of", CS, "A1", []),
+    # ... but the filter's value itself is compared with equals
+    ("is-a", CS, "A", OUT),
+    ("is-a", CS, "a", []),
+    # is-not-a: !codeInConceptIsAFilter, so another case of a code outside a2 is in (failed), a2's descendants out
+    ("is-not-a", CS, "B", []),
+    ("is-not-a", CS, "A21", OUT),
+    # codeInRegexFilter matches the code as written
+    ("regex", CS, "A1", OUT),
+    # an exclude's listed concept compares with equals: another case is not excluded (failed); a filter's is
+    ("excluded", CS, "A1", []),
+    ("excluded", CS, "a1", OUT),
+    ("excluded-whole", CS, "A1", OUT),
+    # compose.inactive false: CodeSystemUtilities.isInactive(cs, code) finds no concept by equals: refused
+    ("active-only", CS, "A1", OUT),
+])
+def test_a_code_in_another_case(vs: str, system: str, code: str, expected: list[tuple[str, str]]) -> None:
+    assert _judged(vs, system, code) == expected
+
+
+def test_another_case_under_an_extensible_binding_and_on_a_coding() -> None:
+    """The same membership for a Coding, and an extensible binding's warning is gone with the error (failed)."""
+    assert _judged("whole", CS, "A1", "extensible") == []
+    assert _judged("whole", CS, "A1", type_code="Coding") == []
+    assert _judged("listed", CS, "A1", type_code="Coding") == OUT
+
+
+@pytest.mark.parametrize(("vs", "system", "code", "errors"), [
+    # inComponent marks a fragment's answer (markFromFragment): no value set failure is reported (failed)
+    ("fragment-listed", FRAGMENT, "a2", []),
+    ("fragment-listed", FRAGMENT, "zz", []),
+    ("fragment-listed", FRAGMENT, "a1", []),
+    # a complete CodeSystem's code outside the listed concepts is out
+    ("complete-listed", COMPLETE, "a2", OUT),
+])
+def test_a_value_set_over_a_fragment(vs: str, system: str, code: str, errors: list[tuple[str, str]]) -> None:
+    assert [i for i in _judged(vs, system, code) if i[0] == "error"] == errors
+
+
+def test_whole_walk(tmp_path: Path) -> None:
+    """Through a profile's required binding on Observation.code: a case-differing code of a CodeSystem that is not
+    case-sensitive is valid (HL7: CODE_CASE_DIFFERENCE, information); an unknown code and a code of another system
+    are still errors."""
+    from conformance.fhirval.layered import load_definitions
+    from conformance.fhirval.validate import validate_resource
+
+    url = "https://conformance.example/sd/letters"
+    profile = {"resourceType": "StructureDefinition", "url": url, "name": "Letters", "status": "active",
+               "fhirVersion": "4.0.1", "kind": "resource", "abstract": False, "type": "Observation",
+               "derivation": "constraint", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+               "differential": {"element": [{"id": "Observation.code", "path": "Observation.code", "binding": {
+                   "strength": "required", "valueSet": "urn:vs:whole"}}]}}
+    for i, resource in enumerate([*DEFINITIONS, profile]):
+        (tmp_path / f"r{i}.json").write_text(json.dumps(resource))
+    source = load_definitions([tmp_path])
+
+    def errors(system: str, code: str) -> list[str]:
+        obs = {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": system,
+                                                                                       "code": code}]}}
+        return [i.defect for i in validate_resource(obs, source, (url,), wrong_displays="error") if i.is_error]
+
+    assert errors(CS, "A21") == []
+    assert errors(CS, "zz") == ["code-unknown", "code-invalid"]
+    assert errors(SENSITIVE, "a1") == ["code-invalid"]
