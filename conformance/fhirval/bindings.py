@@ -16,7 +16,7 @@ from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
 from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE, is_implicit_value_set
 from conformance.fhirval.terminology_packages import how_to_supply
-from conformance.fhirval.terminology_readings import display_matches, systemless_member, value_set_display
+from conformance.fhirval.terminology_readings import display_matches, systemless_member, unplaced, value_set_display
 from conformance.fhirval.tx_service import TerminologyService
 from conformance.fhirval.ucum import UCUM, problem
 
@@ -102,7 +102,7 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
         return
     message = f"{shown} is not in the value set {vs_name} ({strength} binding)"
     if strength == "required":
-        if type_code in _PRIMITIVES and codings[0][0] is None and _plain_compose(term.value_set(vs_name)):
+        if type_code in _PRIMITIVES and codings[0][0] is None and unplaced(term, vs_name, codings[0][1]):
             # a bare code is first placed in a system of the value set, and none has it: HL7's validator says so
             # as an error of its own (ValueSetValidator.systemForCodeInValueSet, UNABLE_TO_INFER_CODESYSTEM)
             sink.error("code-invalid", loc, f"no system of the value set {vs_name} has the code "
@@ -298,18 +298,6 @@ def _check_max(term: Terminology, max_vs: str, type_code: str, item: object, cod
     if all(v is False for v in verdicts):
         sink.error("code-invalid", loc, f"{shown} is not in the maximum value set {max_vs} (an extensible binding "
                                         "allows other codes only within it)")
-
-
-def _plain_compose(vs: Json | None) -> bool:
-    """Whether HL7's validator places a bare code by scanning the value set's includes alone: each names a
-    system with no filter and no imported value set (those take other paths, with other messages or none), and
-    none is a grammar-based system (BCP 47, MIME types), whose code providers answer differently."""
-    compose = vs.get("compose") if isinstance(vs, dict) else None
-    includes = compose.get("include") if isinstance(compose, dict) else None
-    if not isinstance(includes, list) or not includes:
-        return False
-    return all(isinstance(inc, dict) and isinstance(inc.get("system"), str) and not inc.get("filter")
-               and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
 
 
 def checks_system_form(term: Terminology, binding: Json | None, in_codeable_concept: bool) -> bool:

@@ -8,7 +8,9 @@ b06c7ee), kept apart from bindings.py because each follows one method of it, con
 - a display against the code's display and designations (``validateCode(path, Coding, CodeSystem, ...)``):
   case is ignored, whitespace is not, and a designation counts only in the language of the validation;
 - a display the bound value set itself gives the code (``findValueSetRef``, read when ``isUseValueSetDisplays``,
-  which HL7's test runner sets below R5).
+  which HL7's test runner sets below R5);
+- a bare code placed in a system of the value set (``systemForCodeInValueSet``): in any case where the CodeSystem
+  is not case-sensitive.
 
 (The special codes of HL7 v2 table 0203, ``findSpecialConcept``'s ``NN`` and a country code, are left unjudged by
 ``Terminology.code_in_system``, for every caller.)
@@ -17,11 +19,16 @@ b06c7ee), kept apart from bindings.py because each follows one method of it, con
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology_filters import as_list
 
-__all__ = ["display_matches", "systemless_member", "value_set_display"]
+if TYPE_CHECKING:
+    from conformance.fhirval.terminology import Terminology
+
+__all__ = ["display_matches", "places_code", "plain_compose", "systemless_member", "unplaced",
+           "value_set_display"]
 
 
 def _enter(value_set: Json, seen: frozenset[str]) -> frozenset[str] | None:
@@ -172,3 +179,48 @@ def _value_set_ref(value_set: Json, system: str, code: str, resolve: object,
                 if hit is not None:
                     return hit
     return None
+
+
+# ---- a bare code's system -----------------------------------------------------------------------
+
+
+def places_code(term: Terminology, value_set: object, code: str) -> bool:
+    """Whether ValueSetValidator.systemForCodeInValueSet finds a system for a bare code among a value set's includes
+    of a system (scanForCodeInValueSetInclude): of a complete CodeSystem, a listed concept equal to it (ignoring case
+    unless the CodeSystem is case-sensitive) or, with none listed, a concept of it (findCodeInConcept, the same
+    rule); of any other, a listed concept equal to it. None found is UNABLE_TO_INFER_CODESYSTEM."""
+    compose = value_set.get("compose") if isinstance(value_set, dict) else None
+    for inc in as_list(compose.get("include") if isinstance(compose, dict) else None):
+        system = inc.get("system") if isinstance(inc, dict) else None
+        if not isinstance(system, str):
+            continue
+        cs = term.code_system(system)
+        complete = cs is not None and cs.get("content", "complete") == "complete" and not cs.get("supplements")
+        folded = complete and cs is not None and cs.get("caseSensitive") is not True
+        listed = [c["code"] for c in as_list(inc.get("concept"))
+                  if isinstance(c, dict) and isinstance(c.get("code"), str)]
+        if any(c == code or (folded and c.lower() == code.lower()) for c in listed):
+            return True
+        if complete and not listed and term.code_in_system(system, code) is True:
+            return True
+    return False
+
+
+def plain_compose(vs: Json | None) -> bool:
+    """Whether HL7's validator places a bare code by scanning the value set's includes alone: each names a
+    system with no filter and no imported value set (those take other paths, with other messages or none), and
+    none is a grammar-based system (BCP 47, MIME types), whose code providers answer differently."""
+    compose = vs.get("compose") if isinstance(vs, dict) else None
+    includes = compose.get("include") if isinstance(compose, dict) else None
+    if not isinstance(includes, list) or not includes:
+        return False
+    return all(isinstance(inc, dict) and isinstance(inc.get("system"), str) and not inc.get("filter")
+               and not inc.get("valueSet") and not inc["system"].startswith("urn:ietf:") for inc in includes)
+
+
+def unplaced(term: Terminology, vs_url: str, code: str) -> bool:
+    """Whether HL7's validator says a bare code (a primitive under a binding) has no system in the value set
+    (UNABLE_TO_INFER_CODESYSTEM, an error of its own beside the binding's): a plain compose none of whose includes
+    places the code."""
+    value_set = term.value_set(vs_url)
+    return plain_compose(value_set) and not places_code(term, value_set, code)

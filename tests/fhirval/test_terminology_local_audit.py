@@ -145,3 +145,19 @@ def test_whole_walk(tmp_path: Path) -> None:
     assert errors(CS, "A21") == []
     assert errors(CS, "zz") == ["code-unknown", "code-invalid"]
     assert errors(SENSITIVE, "a1") == ["code-invalid"]
+
+
+@pytest.mark.parametrize(("vs", "code", "expected"), [
+    ("whole", "A1", []),  # placed in the system ignoring case, and in the value set (failed)
+    # scanForCodeInValueSetInclude places A1 by a listed a1 (equalsIgnoreCase: the CodeSystem is not case-sensitive),
+    # so no UNABLE_TO_INFER_CODESYSTEM; the listed concept then compares with equals: out (two errors before)
+    ("listed", "A1", OUT),
+    ("listed", "zz", OUT * 2),
+    ("whole-sensitive", "A1", OUT * 2),
+])
+def test_a_bare_code_in_another_case(vs: str, code: str, expected: list[tuple[str, str]]) -> None:
+    """checkPrimitiveBinding -> ValueSetValidator.systemForCodeInValueSet, then inComponent."""
+    sink = Sink()
+    term = Terminology(MemorySource(DEFINITIONS), find_package=False)
+    check_binding(term, {"strength": "required", "valueSet": f"urn:vs:{vs}"}, "code", code, "X.code", sink)
+    assert [(i.severity, i.defect) for i in sink.issues] == expected

@@ -281,7 +281,7 @@ def test_resource_in_bundle_with_unknown_type() -> None:
 def test_bare_code_system_not_inferred_only_for_plain_includes() -> None:
     """UNABLE_TO_INFER_CODESYSTEM comes from scanning includes that name a system; a value set built from a
     grammar (BCP 47 languages) or by filters takes other paths in HL7's validator, so only one error there."""
-    from conformance.fhirval.bindings import _plain_compose
+    from conformance.fhirval.terminology_readings import plain_compose as _plain_compose
 
     assert _plain_compose({"compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender"}]}})
     assert not _plain_compose({"compose": {"include": [{"system": "urn:ietf:bcp:47"}]}})
