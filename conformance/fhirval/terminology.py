@@ -277,8 +277,10 @@ class Terminology:
         return result
 
     def _expand(self, vs: Json) -> Expansion:
-        compose = vs.get("compose")
-        if not isinstance(compose, dict):
+        compose, stored = vs.get("compose"), vs.get("expansion")
+        if not isinstance(compose, dict) or (isinstance(stored, dict) and isinstance(stored.get("contains"), list)):
+            # ValueSetValidator.codeInValueSet: a stored expansion answers before the compose (checkExpansion); one
+            # without ``contains`` (HL7: every code out) or a page of a larger one is left to the compose / unknown
             return _stored_expansion(vs)
         out = Expansion()
         for include in as_list(compose.get("include")):

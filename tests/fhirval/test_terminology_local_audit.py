@@ -161,3 +161,27 @@ def test_a_bare_code_in_another_case(vs: str, code: str, expected: list[tuple[st
     term = Terminology(MemorySource(DEFINITIONS), find_package=False)
     check_binding(term, {"strength": "required", "valueSet": f"urn:vs:{vs}"}, "code", code, "X.code", sink)
     assert [(i.severity, i.defect) for i in sink.issues] == expected
+
+
+def _with_expansion(total: int | None) -> dict[str, Any]:
+    expansion: dict[str, Any] = {"timestamp": "2026-01-01T00:00:00Z", "contains": [{"system": CS, "code": "a1"}]}
+    if total is not None:
+        expansion["total"] = total
+    return {"resourceType": "ValueSet", "url": "urn:vs:expanded", "status": "active",
+            "compose": {"include": [{"system": CS}]}, "expansion": expansion}
+
+
+@pytest.mark.parametrize(("total", "code", "expected"), [
+    (None, "a1", []),
+    (None, "a2", OUT),  # in the compose, not in the stored expansion (failed)
+    (1, "a2", OUT),  # (failed)
+    (5, "a2", [("information", "code-system-unknown")]),  # a page of a larger expansion: not known here (failed)
+])
+def test_a_stored_expansion_answers_before_the_compose(total: int | None, code: str,
+                                                        expected: list[tuple[str, str]]) -> None:
+    """ValueSetValidator.codeInValueSet: ``if (valueset.hasExpansion()) return checkExpansion(...)``."""
+    sink = Sink()
+    term = Terminology(MemorySource([*DEFINITIONS, _with_expansion(total)]), find_package=False)
+    check_binding(term, {"strength": "required", "valueSet": "urn:vs:expanded"}, "CodeableConcept",
+                  {"coding": [{"system": CS, "code": code}]}, "X.code", sink)
+    assert [(i.severity, i.defect) for i in sink.issues] == expected
