@@ -86,9 +86,8 @@ def check_binding(term: Terminology, binding: Json, type_code: str, item: object
                                             + how_to_supply(vs_name))
         return
     verdicts = _verdicts(term, vs_name, expansion, type_code, item, codings)
-    if strength == "required":
-        for why in terminology_versions.version_mismatches(term, vs_name, type_code, item):
-            sink.error("code-invalid", loc, why)
+    for why in terminology_versions.version_mismatches(term, vs_name, type_code, item):  # an error at any strength
+        sink.error("code-invalid", loc, why)
     if any(v is True for v in verdicts):
         _partly_held(tx, term, vs_name, strength, type_code, item, loc, sink, language)
         return

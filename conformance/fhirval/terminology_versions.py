@@ -93,12 +93,15 @@ def coding_versions(type_code: str, item: object) -> dict[tuple[str | None, str]
 
 
 def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: object) -> list[str]:
-    """A Coding's ``version`` that is not the one every include of its system in the value set pins, the CodeSystem not
-    held (ValueSetValidator.determineVersion: ``cs == null && result != null && !versionCoding.equals(result)``,
-    VALUESET_VALUE_MISMATCH, an error; ProstateCancerSpec's ICD-10-GM 2026 codings against MII's 2025 include,
-    publisher 2.2.7). A coding version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and
-    the include that names the coding's own version is the one used (shouldUseThisVersion); an include that pins no
-    version, imports, or a held CodeSystem (whose version rules are HL7's longer path) are not judged."""
+    """A Coding's ``version`` that is not the one every include of its system in the value set pins
+    (ValueSetValidator.inComponent -> determineVersion, VALUESET_VALUE_MISMATCH: an ``invalid`` issue that
+    InstanceValidator keeps an error whatever the binding's strength). The CodeSystem not held at the pinned version:
+    ``cs == null && result != null && !versionCoding.equals(result)`` (ProstateCancerSpec's ICD-10-GM 2026 codings
+    against MII's 2025 include, publisher 2.2.7); held at it: ``!(versionCoding.equals(cs.getVersion()) ||
+    versionIsMoreDetailed(va, versionCoding, cs.getVersion()))`` then ``!versionVS.equals(versionCoding)``. A coding
+    version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and the include that names the
+    coding's own version is the one used (shouldUseThisVersion); an include that pins no version (whose version may
+    be implied by another's) and imports are not judged."""
     versions = coding_versions(type_code, item)
     if not versions:  # nearly every value: no coding names a version, so the value set is not read
         return []
@@ -107,12 +110,15 @@ def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: obj
     includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
     out = []
     for (system, _code), version in versions.items():
-        if system is None or term.code_system(system) is not None:
+        if system is None:
             continue
         named = [inc.get("version") for inc in includes if inc.get("system") == system]
         pinned = [v for v in named if isinstance(v, str)]
         if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
             continue
+        held = term.versions_held(system)  # none when the CodeSystem is not held
+        if any(version_resolves(h, version) for p in pinned for h in held if version_resolves(h, p)):
+            continue  # the CodeSystem held at the pinned version, which the coding's version names (in part)
         out.append(f"the code system {system} version {pinned[0]!r} in the value set {vs_url}'s include is different "
                    f"to the one in the value ({version!r})")
     return out

@@ -185,3 +185,33 @@ def test_a_stored_expansion_answers_before_the_compose(total: int | None, code: 
     check_binding(term, {"strength": "required", "valueSet": "urn:vs:expanded"}, "CodeableConcept",
                   {"coding": [{"system": CS, "code": code}]}, "X.code", sink)
     assert [(i.severity, i.defect) for i in sink.issues] == expected
+
+
+VERSIONED = "https://conformance.example/cs/versioned"
+NOT_HELD = "https://conformance.example/cs/not-held"
+
+
+@pytest.mark.parametrize(("pinned", "system", "version", "strength", "errors"), [
+    # determineVersion, the CodeSystem held at 1.0.0: the include pins it, the coding names another (failed)
+    ("1.0.0", VERSIONED, "2.0.0", "required", 1),
+    # the include pins a version not held, the coding names the one held: cs == null, versions differ (failed)
+    ("2.0.0", VERSIONED, "1.0.0", "required", 1),
+    # VALUESET_VALUE_MISMATCH is an ``invalid`` issue: an error whatever the strength (failed)
+    ("2025", NOT_HELD, "2026", "extensible", 1),
+    ("1.0.0", VERSIONED, "2.0.0", "preferred", 1),
+    # the same version, one the pinned version is named by in part, one more detailed than it: no mismatch
+    ("1.0.0", VERSIONED, "1.0.0", "required", 0),
+    ("1.0.0", VERSIONED, "1.0", "required", 0),
+    ("2025", NOT_HELD, "2025.1", "extensible", 0),
+])
+def test_a_coding_version_against_the_include_version(pinned: str, system: str, version: str, strength: str,
+                                                      errors: int) -> None:
+    held = {"resourceType": "CodeSystem", "url": VERSIONED, "version": "1.0.0", "status": "active",
+            "content": "complete", "caseSensitive": True, "concept": [{"code": "v"}]}
+    vs = {"resourceType": "ValueSet", "url": "urn:vs:pinned", "status": "active",
+          "compose": {"include": [{"system": system, "version": pinned}]}}
+    sink = Sink()
+    term = Terminology(MemorySource([held, vs]), find_package=False)
+    check_binding(term, {"strength": strength, "valueSet": "urn:vs:pinned"}, "CodeableConcept",
+                  {"coding": [{"system": system, "version": version, "code": "v"}]}, "X.code", sink)
+    assert len([i for i in sink.issues if i.severity == "error" and "include" in i.message]) == errors
