@@ -40,8 +40,8 @@ PACKAGE = "conformance.fhirval"
 # monkeypatched in tests), and compiled they gave other verdicts (docs/fhir-validator.md, "Twelfth session's passes").
 COMPILED: tuple[str, ...] = (
     "attachments", "bidi", "bindings", "context", "elements", "elements_values", "extensions", "identifiers", "index",
-    "issues", "primitives", "reference_targets", "references", "terminology", "terminology_grammars",
-    "terminology_versions", "validate", "value_judge", "values", "xhtml_rules",
+    "issues", "primitives", "reference_targets", "references", "terminology", "terminology_expansion",
+    "terminology_grammars", "terminology_versions", "validate", "value_judge", "values", "xhtml_rules",
 )
 GROUP = "fhirval_native"  # mypyc's shared library (every compiled module's code): conformance/fhirval_native__mypyc
 PURE_ENV = "CONFORMANCE_PURE_PYTHON"
