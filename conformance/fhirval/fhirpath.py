@@ -187,15 +187,14 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
     term = TERMINOLOGY.get()
     if isinstance(url, list):
         url = url[0] if len(url) == 1 else None
+    if len(_values(inputs)) != 1 or url is None:  # funcMemberOf: not one item or not one URL is empty, before the
+        return []  # value set is looked for
     if term is None or not isinstance(url, str):
         raise ValueError("memberOf: no terminology or value set URL")
     expansion = term.expand(url)
     if expansion is None:
         raise ValueError(f"memberOf: the value set {url} is not held")
-    values = [get_data(i) for i in inputs]  # type: ignore[no-untyped-call]
-    if len(values) != 1:
-        return []
-    value = values[0]
+    value = get_data(_values(inputs)[0])  # type: ignore[no-untyped-call]
     codings: list[tuple[Any, Any]]
     if isinstance(value, str):
         codings = [(None, value)]
@@ -204,7 +203,7 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
     elif isinstance(value, dict):
         codings = [(value.get("system"), value.get("code"))]
     else:
-        raise ValueError("memberOf: not a code, Coding or CodeableConcept")
+        return []  # funcMemberOf: an item of another type than code, string, uri, Coding or CodeableConcept
     answers = [expansion.contains(system, code) for system, code in codings if isinstance(code, str)]
     if True in answers:
         return True

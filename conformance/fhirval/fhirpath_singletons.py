@@ -15,12 +15,14 @@ in places where HL7's engine answers (empty, false, the first item), so such an 
 - string functions: ``upper()``, ``lower()``, ``toChars()``, ``trim()``, ``split()``, ``toQuantity()`` are empty on
   several items
   (and the first three on a non-string); ``endsWith()`` is false on several; ``indexOf()`` reads the first item;
-  ``replace()``, ``toString()`` and ``toDateTime()`` on several throw (FHIRPATH_NO_COLLECTION);
+  ``replace()``, ``toString()`` and ``toDateTime()`` on several throw (FHIRPATH_NO_COLLECTION); ``conformsTo()`` on
+  other than one item is false (one item needs a validation: not done, so "not evaluated" as before);
 - math functions (``abs`` ... ``truncate``, ``round``, ``lowBoundary``, ``highBoundary``, ``precision``): several
   items throw (FHIRPATH_FOCUS); one item that is not a number is empty (their ``makeException`` is built, not
   thrown);
 - a function name HL7's parser does not know (``ExpressionNode.Function.fromCode``, the validator's host functions
-  ``slice``, ``getResourceKey``, ``getReferenceKey``) is a parse error ("The name X is not a known function name").
+  ``slice``, ``getResourceKey``, ``getReferenceKey``), or a known one given a number of parameters
+  ``checkParameters`` does not allow, is a parse error.
 
 Only items whose type is certain are judged (a FHIR primitive by its element type, a FHIRPath literal by its
 Python type); anything else is left to the evaluation as before.
@@ -51,33 +53,54 @@ _MOMENTS = frozenset({"date", "dateTime", "instant"})
 _TEMPORAL_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(T[\d:.]*([Z+-][\d:]*)?)?|T?\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?")
 COMPLEX = "complex"  # a complex item (a Quantity too): HL7's isPrimitive() is false
 
-# HL7's ExpressionNode.Function.fromCode, and the validator's host functions (InstanceValidator.ValidatorHostServices
-# .resolveFunction); the CLI and the test runner give InstanceValidator no external host services
-KNOWN_FUNCTIONS = frozenset((
-    "empty not exists subsetOf supersetOf isDistinct distinct count where select all repeat aggregate item as is "
-    "single first last tail skip take union combine intersect exclude iif lower upper toChars indexOf substring "
-    "startsWith endsWith matches matchesFull replaceMatches contains replace length children descendants memberOf "
-    "trace defineVariable check today now resolve extension allFalse anyFalse allTrue anyTrue hasValue htmlChecks "
-    "htmlchecks htmlChecks2 comparable encode decode escape unescape trim split join ofType type toInteger toDecimal "
-    "toString toQuantity toBoolean toDateTime toTime convertsToInteger convertsToDecimal convertsToString "
-    "convertsToQuantity convertsToBoolean convertsToDateTime convertsToDate convertsToTime conformsTo round sqrt abs "
-    "ceiling exp floor ln log power truncate sort coalesce lowBoundary highBoundary precision hasTemplateIdOf debug "
-    "section entry slice getResourceKey getReferenceKey").split())
+# HL7's ExpressionNode.Function.fromCode and the parameter counts FHIRPathEngine.checkParameters allows each (None: no
+# upper bound), and the validator's host functions (InstanceValidator.ValidatorHostServices.resolveFunction; the CLI
+# and the test runner give InstanceValidator no external host services)
+ARITIES: dict[str, tuple[int, int | None]] = {
+    "abs": (0, 0), "aggregate": (1, 2), "all": (0, 1), "allFalse": (0, 0), "allTrue": (0, 0), "anyFalse": (0, 0),
+    "anyTrue": (0, 0), "as": (1, 1), "ceiling": (0, 0), "check": (2, 2), "children": (0, 0), "coalesce": (1, None),
+    "combine": (1, 1), "comparable": (1, 1), "conformsTo": (1, 1), "contains": (1, 1), "convertsToBoolean": (0, 0),
+    "convertsToDate": (0, 0), "convertsToDateTime": (0, 0), "convertsToDecimal": (0, 0), "convertsToInteger": (0, 0),
+    "convertsToQuantity": (0, 0), "convertsToString": (0, 0), "convertsToTime": (0, 0), "count": (0, 0),
+    "debug": (0, 1), "decode": (1, 1), "defineVariable": (1, 2), "descendants": (0, 0), "distinct": (0, 0),
+    "empty": (0, 0), "encode": (1, 1), "endsWith": (1, 1), "entry": (1, 1), "escape": (1, 1), "exclude": (1, 1),
+    "exists": (0, 1), "exp": (0, 0), "extension": (1, 1), "first": (0, 0), "floor": (0, 0),
+    "hasTemplateIdOf": (1, 1), "hasValue": (0, 0), "highBoundary": (0, 1), "htmlChecks": (0, 0),
+    "htmlChecks2": (0, 0), "htmlchecks": (0, 0), "iif": (2, 3), "indexOf": (1, 1), "intersect": (1, 1),
+    "is": (1, 1), "isDistinct": (0, 0), "item": (1, 1), "join": (0, 1), "last": (0, 0), "length": (0, 0),
+    "ln": (0, 0), "log": (1, 1), "lowBoundary": (0, 1), "lower": (0, 0), "matches": (1, 1), "matchesFull": (1, 1),
+    "memberOf": (1, 1), "not": (0, 0), "now": (0, 0), "ofType": (1, 1), "power": (1, 1), "precision": (0, 0),
+    "repeat": (1, 1), "replace": (2, 2), "replaceMatches": (2, 2), "resolve": (0, 0), "round": (0, 1),
+    "section": (1, 1), "select": (1, 1), "single": (0, 0), "skip": (1, 1), "sort": (0, 10), "split": (1, 1),
+    "sqrt": (0, 0), "startsWith": (1, 1), "subsetOf": (1, 1), "substring": (1, 2), "supersetOf": (1, 1),
+    "tail": (0, 0), "take": (1, 1), "toBoolean": (0, 0), "toChars": (0, 0), "toDateTime": (0, 0),
+    "toDecimal": (0, 0), "toInteger": (0, 0), "toQuantity": (0, 0), "toString": (0, 0), "toTime": (0, 0),
+    "today": (0, 0), "trace": (1, 2), "trim": (0, 0), "truncate": (0, 0), "type": (0, 0), "unescape": (1, 1),
+    "union": (1, 1), "upper": (0, 0), "where": (1, 1),
+    "slice": (2, 2), "getResourceKey": (0, 0), "getReferenceKey": (0, 1),
+}
 
 
-def unknown_function(tree: Any) -> str | None:
-    """The first function name in a parsed expression that HL7's parser rejects, or None."""
+def parse_problem(tree: Any) -> str | None:
+    """What HL7's parser rejects in a parsed expression (FHIRPathEngine.parse: "The name X is not a known function
+    name"; checkParamCount: "The function X requires N parameters"), or None."""
     stack = [tree]
     while stack:
         node = stack.pop()
         if not isinstance(node, dict):
             continue
-        if node.get("type") == "Functn":
-            ident = (node.get("children") or [{}])[0]
-            name = str(ident.get("text") or "").replace("`", "")
-            if name not in KNOWN_FUNCTIONS:
-                return name
-        stack.extend(node.get("children") or ())
+        children = node.get("children") or []
+        if node.get("type") == "Functn" and children:
+            name = str(children[0].get("text") or "").replace("`", "")
+            arity = ARITIES.get(name)
+            if arity is None:
+                return f"the name {name} is not a known function name"
+            given = len(children[1].get("children") or []) if len(children) > 1 else 0
+            low, high = arity
+            if given < low or (high is not None and given > high):
+                wanted = str(low) if low == high else f"between {low} and {high}"
+                return f"the function {name} requires {wanted} parameters"
+        stack.extend(children)
     return None
 
 
@@ -275,6 +298,7 @@ def install(table: dict[str, dict[str, Any]]) -> None:
     for name in ("lowBoundary", "highBoundary", "precision"):  # decimals, dates, times, quantities
         table[name] = _wrap(name, entry(name), _number_function(name, None))
     table["endsWith"] = _ends_with(entry("endsWith"))
+    table["conformsTo"] = {"fn": _conforms_to, "arity": {1: ["String"]}}
     table["indexOf"] = _index_of(entry("indexOf"))
 
 
@@ -306,3 +330,11 @@ def _index_of(entry: dict[str, Any]) -> dict[str, Any]:
         return inner(ctx, items[:1] if items else inputs, substring)
 
     return {**entry, "fn": run}
+
+
+def _conforms_to(ctx: Any, inputs: list[Any], url: Any) -> list[Any]:
+    """funcConformsTo: not one item is false; one item is a validation against the profile (hostServices
+    .conformsToProfile), which is not done inside an expression here: the invariant stays "not evaluated"."""
+    if len(_items(inputs)) != 1:
+        return [False]
+    raise NotImplementedError("conformsTo: a validation inside the expression is not done here")

@@ -202,3 +202,30 @@ def test_fixer_texts_of_any_version(key: str, text: str, expected: str) -> None:
 def test_ras_2_fix_is_keyed() -> None:
     text = "probability is decimal implies probability.as(decimal) <= 100"
     assert fixed("other", text) == text
+
+
+@pytest.mark.parametrize("expression", ["name.exists(given, family)", "name.family.substring()",
+                                        "name.family.toQuantity('mg').exists()", "gender.trace().exists()"])
+def test_a_wrong_number_of_parameters_is_an_error_whatever_the_severity(expression: str) -> None:
+    """FHIRPathEngine.checkParameters / checkParamCount: "The function X requires N parameters", at parse time
+    (toQuantity takes no unit there); fhirpathpy raised only when it ran, so the invariant was "not evaluated"."""
+    assert judged(expression, "warning") == [("error", "invariant")]
+
+
+# ---- memberOf() / conformsTo() on other than one item ------------------------------------------------------
+
+def test_member_of_several_items_is_empty_before_any_value_set_is_looked_for() -> None:
+    """funcMemberOf: ``nl.size() != 1 || focus.size() != 1`` is empty, before the value set is resolved; ours raised
+    for a value set not held (not evaluated), so ``.memberOf(...).not()`` style invariants went unjudged."""
+    assert ours("name.family.memberOf('http://example.org/ValueSet/not-held')") == []
+    assert judged("name.family.memberOf('http://example.org/ValueSet/not-held')") == [("error", "invariant")]
+    with pytest.raises(ValueError, match="memberOf"):  # one item and a value set not held: still not evaluated
+        ours("gender.memberOf('http://example.org/ValueSet/not-held')")
+
+
+def test_conforms_to_on_other_than_one_item_is_false() -> None:
+    """funcConformsTo: ``focus.size() != 1`` is false; one item needs a validation (not done: not evaluated)."""
+    assert ours("name.conformsTo('http://hl7.org/fhir/StructureDefinition/HumanName')") == [False]
+    assert ours("deceased.conformsTo('http://hl7.org/fhir/StructureDefinition/boolean')") == [False]
+    with pytest.raises(NotImplementedError):
+        ours("conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')")
