@@ -10,8 +10,8 @@ in places where HL7's engine answers (empty, false, the first item), so such an 
   several items on either side throw (FHIRPATH_LEFT_VALUE / FHIRPATH_RIGHT_VALUE); two primitives of types the
   operator does not combine throw (FHIRPATH_OP_INCOMPATIBLE; ``&`` FHIRPATH_LEFT/RIGHT_VALUE_WRONG_TYPE);
 - comparison (``opLessThan`` ... ``opGreaterOrEqual``): two primitives of kinds that do not compare throw
-  (FHIRPATH_CANT_COMPARE; ``opLessThan`` alone takes no unsignedInt / positiveInt); a primitive against a
-  non-Quantity complex item is empty;
+  (FHIRPATH_CANT_COMPARE; ``opLessThan`` alone takes no unsignedInt / positiveInt), and so does a primitive with no
+  value (extensions only: its null ``primitiveValue()``); a primitive against a non-Quantity complex item is empty;
 - string functions: ``upper()``, ``lower()``, ``toChars()``, ``trim()``, ``split()``, ``toQuantity()`` are empty on
   several items
   (and the first three on a non-string); ``endsWith()`` is false on several; ``indexOf()`` reads the first item;
@@ -204,6 +204,10 @@ def compare_check(op: str, left: Any, right: Any, quantity: Callable[[Any], bool
     (FHIRPATH_CANT_COMPARE); True where they are empty (a primitive against a complex item that is not a Quantity
     pair); False to compare as before."""
     lk, rk = kind(left), kind(right)
+    if (_valueless(left) and (rk in _PRIMITIVES or _valueless(right))) or (_valueless(right) and lk in _PRIMITIVES):
+        # each branch reads primitiveValue(), null here: String.compareTo, Double.valueOf and a date built from it
+        # throw (a NullPointerException, which checkInvariant catches as any other)
+        raise EvaluationError(f"{op}: a primitive without a value (extensions only) cannot be compared")
     if lk in _PRIMITIVES and rk in _PRIMITIVES:
         if not _comparable(op, lk, rk):
             raise EvaluationError(f"{op}: a {lk} and a {rk} cannot be compared (FHIRPATH_CANT_COMPARE)")
@@ -211,6 +215,12 @@ def compare_check(op: str, left: Any, right: Any, quantity: Callable[[Any], bool
     if lk is None or rk is None:
         return False
     return not (quantity(left) and quantity(right))
+
+
+def _valueless(item: Any) -> bool:
+    """A FHIR primitive with extensions and no value (fhirpathpy's item is its ``_name`` object)."""
+    return (isinstance(item, ResourceNode) and _SYSTEM.get(str(item.path), str(item.path)) in _PRIMITIVES
+            and isinstance(item.data, dict))
 
 
 # ---- functions --------------------------------------------------------------------------------------------

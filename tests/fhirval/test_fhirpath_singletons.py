@@ -229,3 +229,18 @@ def test_conforms_to_on_other_than_one_item_is_false() -> None:
     assert ours("deceased.conformsTo('http://hl7.org/fhir/StructureDefinition/boolean')") == [False]
     with pytest.raises(NotImplementedError):
         ours("conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')")
+
+
+def test_a_primitive_with_extensions_only_fails_a_comparison() -> None:
+    """opLessOrEqual reads ``primitiveValue()``, null for a primitive with only extensions: HL7's engine throws and
+    checkInvariant fails the invariant (fhirpathpy: "Type of {...} did not match", not evaluated)."""
+    period = {"resourceType": "Period", "end": "2020-01-01",
+              "_start": {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                                        "valueCode": "unknown"}]}}
+    with pytest.raises(EvaluationError, match="without a value"):
+        evaluate("start.exists() implies start <= end", period, "Period", period, period)
+    with_value = {**period, "start": "2019-01-01"}
+    assert evaluate("start <= end", with_value, "Period", with_value, with_value) == [True]
+    # per-1 guards with hasValue(): not reached
+    assert evaluate("start.hasValue().not() or end.hasValue().not() or (start <= end)", period, "Period", period,
+                    period) == [True]
