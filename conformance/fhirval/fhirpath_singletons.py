@@ -17,6 +17,8 @@ in places where HL7's engine answers (empty, false, the first item), so such an 
   (and the first three on a non-string); ``endsWith()`` is false on several; ``indexOf()`` reads the first item;
   ``replace()``, ``toString()`` and ``toDateTime()`` on several throw (FHIRPATH_NO_COLLECTION); ``conformsTo()`` on
   other than one item is false (one item needs a validation: not done, so "not evaluated" as before);
+- ``allTrue()``, ``anyTrue()``, ``allFalse()``, ``anyFalse()`` throw on an item that is not a boolean; ``toTime()``
+  always throws (FHIRPATH_NOT_IMPLEMENTED);
 - math functions (``abs`` ... ``truncate``, ``round``, ``lowBoundary``, ``highBoundary``, ``precision``): several
   items throw (FHIRPATH_FOCUS); one item that is not a number is empty (their ``makeException`` is built, not
   thrown);
@@ -309,7 +311,27 @@ def install(table: dict[str, dict[str, Any]]) -> None:
         table[name] = _wrap(name, entry(name), _number_function(name, None))
     table["endsWith"] = _ends_with(entry("endsWith"))
     table["conformsTo"] = {"fn": _conforms_to, "arity": {1: ["String"]}}
+    for name in ("allTrue", "anyTrue", "allFalse", "anyFalse"):
+        table[name] = _wrap(name, entry(name), _booleans_only(name))
+    table["toTime"] = {"fn": _to_time}
     table["indexOf"] = _index_of(entry("indexOf"))
+
+
+def _booleans_only(function: str) -> Callable[[list[Any]], list[Any] | None]:
+    """funcAllTrue / funcAnyTrue / funcAllFalse / funcAnyFalse: an item that is not a boolean (canConvertToBoolean:
+    ``isBooleanPrimitive()``) throws "Unable to convert '...' to a boolean"."""
+    def check(inputs: list[Any]) -> list[Any] | None:
+        for item in _items(inputs):
+            k = kind(item)
+            if k is not None and k != "boolean":
+                raise EvaluationError(f"{function}(): unable to convert a {k} to a boolean")
+        return None
+    return check
+
+
+def _to_time(ctx: Any, inputs: list[Any]) -> list[Any]:
+    """funcToTime always throws FHIRPATH_NOT_IMPLEMENTED in HL7's engine (fhirpathpy converts)."""
+    raise EvaluationError("toTime(): not implemented in HL7's engine (FHIRPATH_NOT_IMPLEMENTED)")
 
 
 def _ends_with(entry: dict[str, Any]) -> dict[str, Any]:

@@ -244,3 +244,19 @@ def test_a_primitive_with_extensions_only_fails_a_comparison() -> None:
     # per-1 guards with hasValue(): not reached
     assert evaluate("start.hasValue().not() or end.hasValue().not() or (start <= end)", period, "Period", period,
                     period) == [True]
+
+
+@pytest.mark.parametrize("expression", ["name.family.allTrue()", "(1 | 0).anyTrue()", "name.family.allFalse()",
+                                        "name.family.anyFalse()", "'10:00'.toTime().exists()"])
+def test_boolean_aggregates_of_non_booleans_and_to_time_fail_the_invariant(expression: str) -> None:
+    """funcAllTrue...: "Unable to convert '...' to a boolean" (canConvertToBoolean); funcToTime:
+    FHIRPATH_NOT_IMPLEMENTED. fhirpathpy raised a TypeError on the first (not evaluated) and converted the last."""
+    with pytest.raises(EvaluationError):
+        ours(expression)
+    assert judged(expression) == [("error", "invariant")]
+
+
+def test_boolean_aggregates_of_booleans_are_unchanged() -> None:
+    assert ours("(true | false).anyTrue()") == [True]
+    assert ours("(true | false).allTrue()") == [False]
+    assert ours("{}.allTrue()") == [True]
