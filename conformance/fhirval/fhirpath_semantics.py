@@ -16,7 +16,7 @@ error on any resource an invariant reaches:
   HL7's funcContains (bdl-8 passes an entry without fullUrl through expression_fixes, as in HL7's);
 - ``~`` / ``!~`` compare collections in order, where equivalence ignores it (fhirpath_equality.py), and
   ``matchesFull()`` is missing;
-- HL7's engine's own environment variables ``%sct``, ``%loinc``, ``%us-zip``, ``%`vs-name```, ``%`cs-name``` and
+- HL7's engine's own environment variables ``%sct``, ``%loinc``, ``%`vs-name```, ``%`cs-name``` and
   ``%`ext-name``` are undefined, and any other unknown one raised where HL7's validator answers it empty.
 
 Only the validator's own evaluations are changed (contexts marked ``PRIMITIVES_WHOLE``, or entries of the
@@ -241,8 +241,6 @@ class Environment(dict[str, Any]):
             return "http://hl7.org/fhir/" + name[3:]
         if name.startswith("ext-"):
             return "http://hl7.org/fhir/StructureDefinition/" + name[4:]
-        if name == "us-zip":
-            return "[0-9]{5}(-[0-9]{4}){0,1}"
         # any other name goes to the host services, and the validator's (InstanceValidator.ValidatorHostServices
         # .resolveConstant, no external host services in the CLI or the test runner) answer an empty list
         return []
