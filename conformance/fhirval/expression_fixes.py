@@ -5,9 +5,10 @@ Several R4 invariants were published with FHIRPath that does not say what their 
 ``ras-2`` casts a Range to a decimal). HL7's validator does not judge the published expressions: it replaces
 them, by key or by exact text, in ``FHIRPathExpressionFixer.fixExpr`` (org.hl7.fhir.validation, instance/utils),
 so a resource HL7 accepts was judged invalid here by a rule nobody applies (the spec's own Questionnaire-bb
-failed que-7). This table holds the replacements that apply to R4 content, keyed as HL7 keys them; entries
-for STU3 text or R5 keys are left out, and those our walker judges natively (ref-1, dom-6, txt-2) are not
-FHIRPath here at all. Written by hand: HL7 keeps this list only as Java code, not as data.
+failed que-7). This table holds the replacements that apply to R4 content, keyed as HL7 keys them: by key only for
+R4 (R5's opd-3 is left out), by text whatever version published it (fixExpr matches those for any version), and
+not those our walker judges natively (ref-1, dom-6, txt-2), which are not FHIRPath here at all. Written by hand:
+HL7 keeps this list only as Java code, not as data.
 """
 
 from __future__ import annotations
@@ -60,6 +61,47 @@ _BY_TEXT_OLDER = {
         "snapshot.element.all(id.exists()) and snapshot.element.id.trace('ids').isDistinct()",
 }
 
+# texts HL7 replaces whatever the version (fixExpr compares the text alone), published by R5 (eld-11's double-quoted
+# string, which no FHIRPath parser takes), its ballots or STU3, and still met in profiles that copied them
+_BY_TEXT_ANY_VERSION = {
+    "binding.empty() or type.code.empty() or type.code.contains(\":\") or type.select((code = 'code') or (code = "
+    "'Coding') or (code='CodeableConcept') or (code = 'Quantity') or (code = 'string') or (code = 'uri') or (code = "
+    "'Duration')).exists()":
+        "binding.empty() or type.code.empty() or type.code.contains(':') or type.select((code = 'code') or (code = "
+        "'Coding') or (code='CodeableConcept') or (code = 'Quantity') or (code = 'string') or (code = 'uri') or (code "
+        "= 'Duration')).exists()",
+    "url.matches('([^|#])*')": "$this.matches('([^|#])*')",
+    "((kind in 'resource' | 'complex-type') and (specialization = 'derivation')) implies differential.element.where("
+    "(min != 0 and min != 1) or (max != '1' and max != '*')).empty()":
+        "((kind in 'resource' | 'complex-type') and (derivation = 'specialization')) implies differential.element."
+        "where((min.exists() and min != 0 and min != 1) or (max.exists() and max != '1' and max != '*')).empty()",
+    "(%resource.kind = 'logical' or element.first().path.startsWith(%resource.type)) and (element.tail().not() or  "
+    "element.tail().all(path.startsWith(%resource.differential.element.first().path.replaceMatches('\\\\..*','')"
+    "&'.')))":
+        "(%resource.kind = 'logical' or element.first().path.startsWith(%resource.type)) and (element.tail().empty() "
+        "or  element.tail().all(path.startsWith(%resource.differential.element.first().path.replaceMatches('\\\\..*',"
+        "'')&'.')))",
+    "(code or value.empty()) and (system.empty() or system = 'urn:iso:std:iso:4217')":
+        "(code.exists() or value.empty()) and (system.empty() or system = 'urn:iso:std:iso:4217')",
+    "value.empty() or code!=component.code": "value.empty() or (code in component.code).not()",
+    "(code or value.empty()) and (system.empty() or system = %ucum) and (value.empty() or value > 0)":
+        "(code.exists() or value.empty()) and (system.empty() or system = %ucum) and (value.empty() or value > 0)",
+    "element.all(definition and min and max)": "element.all(definition.exists() and min.exists() and max.exists())",
+    "telecom or endpoint": "telecom.exists() or endpoint.exists()",
+    "searchType implies type = 'string'": "searchType.exists() implies type = 'string'",
+    "abatement.empty() or (abatement as boolean).not()  or clinicalStatus='resolved' or clinicalStatus='remission' or "
+    "clinicalStatus='inactive'":
+        "abatement.empty() or (abatement is boolean).not() or (abatement as boolean).not() or (clinicalStatus = "
+        "'resolved') or (clinicalStatus = 'remission') or (clinicalStatus = 'inactive')",
+    "(component.empty() and related.empty()) implies (dataAbsentReason or value)":
+        "(component.empty() and related.empty()) implies (dataAbsentReason.exists() or value.exists())",
+}
+# by key and text: ras-2 as R4B and R5 publish it
+_BY_KEY_AND_TEXT = {
+    ("ras-2", "probability is decimal implies probability.as(decimal) <= 100"):
+        "probability.empty() or (probability is decimal implies probability.as(decimal) <= 100)",
+}
+
 
 # by key, in one StructureDefinition: HL7's StructureDefinitionHacker.fixSD (org.hl7.fhir.r5 conformance), which its
 # R4ToR5Loader runs on every R4 StructureDefinition it loads, rewrites vs-1 in the vital-signs profile and the
@@ -81,4 +123,4 @@ def fixed(key: str, expression: str, in_structure: Mapping[str, str] = NO_FIXES)
     """The expression HL7's validator evaluates for this R4 invariant (the published one when HL7 keeps it);
     ``in_structure``: structure_fixes of the StructureDefinition the invariant was read from."""
     return (in_structure.get(key) or _BY_KEY.get(key) or _BY_TEXT.get(expression) or _BY_TEXT_OLDER.get(expression)
-            or expression)
+            or _BY_TEXT_ANY_VERSION.get(expression) or _BY_KEY_AND_TEXT.get((key, expression)) or expression)

@@ -36,6 +36,7 @@ from conformance.fhirval import (
     fhirpath_resolve,
     fhirpath_scope,  # noqa: F401 - restores $this after each iteration (see there)
     fhirpath_semantics,
+    fhirpath_singletons,
 )
 from conformance.fhirval.xhtml_rules import structure_problems
 
@@ -138,7 +139,7 @@ def _instant_order(a: str, b: str) -> int | None:
     return (ta > tb) - (ta < tb)
 
 
-def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Callable[..., Any]:
+def _comparison(symbol: str, op: Callable[[int], bool], original: Callable[..., Any]) -> Callable[..., Any]:
     """An inequality that compares FHIR date/dateTime strings as dates, not as text.
 
     fhirpathpy compares a Period's ``start <= end`` (untyped JSON strings) lexically, so
@@ -147,6 +148,8 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
     """
     def compare(ctx: Any, left: list[Any], right: list[Any]) -> Any:
         if len(left) != 1 or len(right) != 1:
+            return []
+        if fhirpath_singletons.compare_check(symbol, left[0], right[0], _is_quantity):  # HL7's types (opLessThan...)
             return []
         order = fhirpath_quantities.compare(left[0], right[0], R4_MODEL)  # before fhirpathpy, which cannot
         if order is None:
@@ -162,6 +165,10 @@ def _comparison(op: Callable[[int], bool], original: Callable[..., Any]) -> Call
             return [] if order is None else op(order)
         return original(ctx, left, right)
     return compare
+
+
+def _is_quantity(item: Any) -> bool:
+    return fhirpath_quantities.quantity_of(item, R4_MODEL) is not None
 
 
 # Functions fhirpathpy does not implement or gets wrong, supplied here (recorded in test_validate_invariants.py).
@@ -180,15 +187,14 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
     term = TERMINOLOGY.get()
     if isinstance(url, list):
         url = url[0] if len(url) == 1 else None
+    if len(_values(inputs)) != 1 or url is None:  # funcMemberOf: not one item or not one URL is empty, before the
+        return []  # value set is looked for
     if term is None or not isinstance(url, str):
         raise ValueError("memberOf: no terminology or value set URL")
     expansion = term.expand(url)
     if expansion is None:
         raise ValueError(f"memberOf: the value set {url} is not held")
-    values = [get_data(i) for i in inputs]  # type: ignore[no-untyped-call]
-    if len(values) != 1:
-        return []
-    value = values[0]
+    value = get_data(_values(inputs)[0])  # type: ignore[no-untyped-call]
     codings: list[tuple[Any, Any]]
     if isinstance(value, str):
         codings = [(None, value)]
@@ -197,7 +203,7 @@ def _member_of(ctx: Any, inputs: list[Any], url: Any) -> bool | list[Any]:
     elif isinstance(value, dict):
         codings = [(value.get("system"), value.get("code"))]
     else:
-        raise ValueError("memberOf: not a code, Coding or CodeableConcept")
+        return []  # funcMemberOf: an item of another type than code, string, uri, Coding or CodeableConcept
     answers = [expansion.contains(system, code) for system, code in codings if isinstance(code, str)]
     if True in answers:
         return True
@@ -218,13 +224,14 @@ _TABLE.update(fhirpath_collections.TABLE)  # | / union() / distinct() return the
 # the inequalities see the nodes (a resource's Quantity is told by its type), so they are not in _OPTIONS, whose
 # entries process_user_invocation_table hands plain data
 _TABLE.update({
-    "<": {"fn": _comparison(lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    "<=": {"fn": _comparison(lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">": {"fn": _comparison(lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
-    ">=": {"fn": _comparison(lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "<": {"fn": _comparison("<", lambda c: c < 0, equality.lt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    "<=": {"fn": _comparison("<=", lambda c: c <= 0, equality.lte), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">": {"fn": _comparison(">", lambda c: c > 0, equality.gt), "arity": {2: ["Any", "Any"]}, "nullable": True},
+    ">=": {"fn": _comparison(">=", lambda c: c >= 0, equality.gte), "arity": {2: ["Any", "Any"]}, "nullable": True},
 })  # =, !=, toString, as, ofType, contains... (fhirpath_semantics.py)
 _TABLE["extension"] = {"fn": fhirpath_primitives.extension, "arity": {1: ["String"]}}
 _TABLE["htmlChecks"] = {"fn": lambda ctx, inputs: _html_checks(inputs), "arity": {0: []}}
+fhirpath_singletons.install(_TABLE)  # HL7's errors and answers on several items or mismatched types, in front
 
 
 # ---- a type name as an expression's first step -------------------------------------------------------

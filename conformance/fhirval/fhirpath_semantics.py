@@ -17,7 +17,7 @@ error on any resource an invariant reaches:
 - ``~`` / ``!~`` compare collections in order, where equivalence ignores it (fhirpath_equality.py), and
   ``matchesFull()`` is missing;
 - HL7's engine's own environment variables ``%sct``, ``%loinc``, ``%`vs-name```, ``%`cs-name``` and
-  ``%`ext-name``` are undefined.
+  ``%`ext-name``` are undefined, and any other unknown one raised where HL7's validator answers it empty.
 
 Only the validator's own evaluations are changed (contexts marked ``PRIMITIVES_WHOLE``, or entries of the
 validator's own function table); fhirpathpy behaves as before for any other caller.
@@ -241,11 +241,12 @@ class Environment(dict[str, Any]):
             return "http://hl7.org/fhir/" + name[3:]
         if name.startswith("ext-"):
             return "http://hl7.org/fhir/StructureDefinition/" + name[4:]
-        raise KeyError(name)
+        # any other name goes to the host services, and the validator's (InstanceValidator.ValidatorHostServices
+        # .resolveConstant, no external host services in the CLI or the test runner) answer an empty list
+        return []
 
     def __contains__(self, name: object) -> bool:
-        return super().__contains__(name) or (isinstance(name, str) and (
-            name in ("sct", "loinc") or name.startswith(("vs-", "cs-", "ext-"))))
+        return isinstance(name, str)
 
 
 TABLE: dict[str, dict[str, Any]] = {

@@ -236,6 +236,10 @@ def _compare(atom: Comparison, item: Any, base_path: str) -> list[Any] | None:
     if isinstance(a, str) and isinstance(b, str):
         order = _same_shape_order(a, b)
     elif isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS) and not isinstance(a, bool) and not isinstance(b, bool):
+        member_int = (isinstance(a, int) and isinstance(atom.left, str)) or (isinstance(b, int)
+                                                                             and isinstance(atom.right, str))
+        if atom.op == "<" and member_int:
+            return None  # maybe a positiveInt / unsignedInt: HL7's opLessThan does not compare one (CANT_COMPARE)
         order = (a > b) - (a < b)
     else:
         return None

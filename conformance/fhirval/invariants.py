@@ -31,6 +31,7 @@ from conformance.fhirval.expression_fixes import fixed
 from conformance.fhirval.fhirpath import R4_MODEL, engine
 from conformance.fhirval.fhirpath_logic import EvaluationError, as_bool
 from conformance.fhirval.fhirpath_resolve import SLICE_PLACE
+from conformance.fhirval.fhirpath_singletons import parse_problem
 from conformance.fhirval.fhirpath_syntax import parse, syntax_error
 from conformance.fhirval.index import Node
 from conformance.fhirval.invariant_natives import Comparison, Contains, Counts, Equality, PathAtom, native
@@ -194,7 +195,8 @@ def _compile(expression: str) -> Any:
             return hit
         try:
             top = parse(expression)["children"][0]
-            hit = _Compiled(_logic(top), top)
+            problem = parse_problem(top)  # a function HL7's parser does not know, or the wrong number of parameters
+            hit = Unparseable(problem) if problem else _Compiled(_logic(top), top)
         except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot evaluate"
             hit = exc.with_traceback(None)
         _PARSED[expression] = hit
