@@ -432,7 +432,9 @@ class Walker(TargetWalker):
                 self.sink.error("array-unexpected", where, f"{child.path} is not a repeating element: it must not be "
                                                            "a JSON array")
                 as_array = True
-            elif not value:
+            elif not value and tcode not in PRIMITIVES:
+                # HL7's ARRAY_CANNOT_BE_EMPTY is JsonParser.parseChildComplex's alone: an empty array of a primitive
+                # (parseChildPrimitive) reads as no values, without a word
                 self.sink.error("array-unexpected", where, "an array must not be empty: leave the property out")
         else:
             items = [value]
@@ -445,7 +447,7 @@ class Walker(TargetWalker):
         if child.max is not None and count > child.max:
             self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}"
                                                       f"{idx.origin}")
-        if 0 < count < child.min:
+        if count < child.min:  # 0 from an empty array: no element, as HL7's parser reads it
             self.sink.error("cardinality-min", where, f"{child.path}: minimum required = {child.min}, but only "
                                                       f"found {count}{idx.origin}")
         if child.slices and child.slicing is not None:
