@@ -57,12 +57,14 @@ def xml_document_issues(root: Any) -> list[Issue]:
     return issues
 
 
-def _walk(el: Any, path: str, issues: list[Issue]) -> None:
+def _walk(el: Any, path: str, issues: list[Issue], root: bool = True) -> None:
     """Processing instructions and namespaced attributes inside FHIR-namespace elements, depth first; a resource
     with no content at all (``<Patient xmlns="http://hl7.org/fhir"/>``: XmlParser.checkElement,
-    ELEMENT_MUST_HAVE_SOME_CONTENT; any other empty element already fails ele-1, and its JSON twin ``{}`` too)."""
+    ELEMENT_MUST_HAVE_SOME_CONTENT; any other empty element already fails ele-1, and its JSON twin ``{}`` too).
+    Only the document's root: a resource inside ``contained``, ``entry.resource``... is read by
+    XmlParser.parseResource, straight to parseChildren, with no checkElement on its own element."""
     local = etree.QName(el).localname
-    if local[:1].isupper() and not el.attrib and len(el) == 0 and not (el.text or "").strip():
+    if root and not el.attrib and len(el) == 0 and not (el.text or "").strip():
         issues.append(Issue("error", "xml", path, f"the element <{local}> must have some content"))
     for name in el.attrib:
         if name.startswith("{"):  # xsi:type only where a logical model's element says so, never in R4's
@@ -72,7 +74,7 @@ def _walk(el: Any, path: str, issues: list[Issue]) -> None:
         if isinstance(child, etree._ProcessingInstruction):
             issues.append(Issue("error", "xml", path, "a processing instruction is not allowed inside a FHIR element"))
         elif isinstance(child.tag, str) and etree.QName(child).namespace == FHIR_NS:
-            _walk(child, f"{path}.{etree.QName(child).localname}", issues)
+            _walk(child, f"{path}.{etree.QName(child).localname}", issues, False)
 
 
 def _show(name: str) -> str:

@@ -93,3 +93,13 @@ def test_a_cdata_section_in_a_fhir_element_is_an_error() -> None:
     # the narrative's XHTML is the XHTML rules' business
     assert errors(xml('<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml">'
                       '<![CDATA[x]]></div></text>')) == []
+
+
+def test_only_the_root_resource_must_have_some_content() -> None:
+    # XmlParser.checkElement (ELEMENT_MUST_HAVE_SOME_CONTENT) runs on the root and on each child element it
+    # reads; a resource inside entry.resource or contained goes through parseResource, straight to parseChildren
+    bundle = ('<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><fullUrl value="urn:uuid:'
+              '2d7a4f5e-8f1c-4c3a-9a3e-0d6f1d2b7c11"/><resource><Patient%s</resource></entry></Bundle>')
+    assert errors((bundle % "/>").encode()) == []
+    assert errors((bundle % "> </Patient>").encode()) == []
+    assert errors(b'<Patient xmlns="http://hl7.org/fhir"/>') == [("xml", "Patient")]
