@@ -440,6 +440,10 @@ class Walker(TargetWalker):
             items = [value]
             if child.is_array:
                 self.sink.error("array-expected", where, f"{child.path} repeats: it must be a JSON array")
+            elif value is None and shadow is not None:
+                # a JSON null is no simple value, "_name" beside it or not (JsonParser.parseChildPrimitiveInstance:
+                # THIS_PROPERTY_MUST_BE_AN_SIMPLE_VALUE_NOT_); item() reads the null beside a shadow as absent
+                self.sink.error("null-value", where, "null is not a valid value: leave the property out")
         shadow_items = self.align_shadow(shadow, items, child.is_array, where) if shadow is not None else None
         if shadow_items is not None and len(shadow_items) != len(items):  # an array where one value belongs
             shadow_items = (shadow_items + [None] * len(items))[:len(items)]

@@ -78,6 +78,18 @@ def test_a_non_ascii_digit_or_letter_is_unexpected_content() -> None:
     assert ("error", "json-syntax") in _read_in_time(PATIENT % '"gender": male')
 
 
+def test_a_json_null_beside_a_primitives_shadow_is_an_error() -> None:
+    # JsonParser.parseChildPrimitiveInstance: a value that is no boolean, number or string (null) is
+    # THIS_PROPERTY_MUST_BE_AN_SIMPLE_VALUE_NOT_, and a fork that is no object (null)
+    # THIS_PROPERTY_MUST_BE_AN_OBJECT_NOT_, with a "_name" beside it or not; only an array's items may be null
+    ext = ('{"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", '
+           '"valueCode": "unknown"}]}')
+    assert errors(PATIENT % '"gender": "male", "_gender": null') == [("primitive-extension", "Patient.gender")]
+    assert ("null-value", "Patient.birthDate") in errors(PATIENT % f'"birthDate": null, "_birthDate": {ext}')
+    assert errors(PATIENT % f'"_birthDate": {ext}') == []
+    assert errors(PATIENT % f'"name": [{{"family": "F", "given": [null], "_given": [{ext}]}}]') == []
+
+
 # -- XML ---------------------------------------------------------------------------------------------------------
 
 def xml(body: str) -> bytes:
