@@ -372,10 +372,12 @@ class _Converter:
         return raw
 
     def contained(self, el: Any, loc: str) -> Json:
-        inner = [child for child in el if isinstance(child.tag, str)]
-        if len(inner) != 1:
-            raise FhirXmlError(f"<{_local(el)[1]}> must hold exactly one resource, found {len(inner)}", el.sourceline)
-        return self.resource(inner[0], loc)
+        """The resource a ``contained``, ``resource`` or ``outcome`` element holds: its first element, as HL7's
+        XmlParser.parseResource reads ``XMLUtil.getFirstChild(container)`` and nothing after it (no error)."""
+        inner = next((child for child in el if isinstance(child.tag, str)), None)
+        if inner is None:
+            raise FhirXmlError(f"<{_local(el)[1]}> must hold a resource, found none", el.sourceline)
+        return self.resource(inner, loc)
 
     def generic(self, el: Any) -> Any:
         """An element no definition describes: keep its content in the plainest JSON shape."""

@@ -115,3 +115,13 @@ def test_only_the_root_resource_must_have_some_content() -> None:
     assert errors((bundle % "/>").encode()) == []
     assert errors((bundle % "> </Patient>").encode()) == []
     assert errors(b'<Patient xmlns="http://hl7.org/fhir"/>') == [("xml", "Patient")]
+
+
+def test_a_resource_holder_is_read_for_its_first_resource_only() -> None:
+    # XmlParser.parseResource reads XMLUtil.getFirstChild(container) and nothing after it, without a word
+    bundle = ('<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><fullUrl value="urn:uuid:'
+              '2d7a4f5e-8f1c-4c3a-9a3e-0d6f1d2b7c11"/><resource><Patient><active value="true"/></Patient>'
+              '<Patient><active value="no"/></Patient></resource></entry></Bundle>')
+    assert errors(bundle.encode()) == []
+    assert [i.severity for i in issues(bundle.replace("<Patient><active value=\"true\"/></Patient>", "")
+                                       .replace("<Patient><active value=\"no\"/></Patient>", "").encode())] == ["fatal"]
