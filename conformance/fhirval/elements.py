@@ -317,7 +317,9 @@ class Walker(TargetWalker):
                 else:
                     entries.append((key, hit[1], value))
                 continue
-            if key == "resourceType" and node is idx.root and self.is_resource(idx):
+            # HL7's JsonParser.checkNotProcessed passes over both in a resource's object (resourceDefinition, R5's
+            # additional resources, is resolved at the document's root only: validate.validate_bytes)
+            if key in ("resourceType", "resourceDefinition") and node is idx.root and self.is_resource(idx):
                 continue
             if key[:1] == "_":
                 hit = names.get(key[1:])

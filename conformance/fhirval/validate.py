@@ -182,7 +182,22 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     # what HL7's lenient JSON reader read past, each an error where its element parser reports it
     root = doc["resourceType"] if isinstance(doc["resourceType"], str) else ""
     first += [Issue("error", "json-syntax", (root + t.path).lstrip("."), t.message) for t in liberties]
+    if "resourceDefinition" in doc:
+        first += _resource_definition(doc["resourceDefinition"], source, root)
     return first + validate_resource(doc, source, profiles, options=opts)
+
+
+def _resource_definition(value: Any, source: DefinitionSource, root: str) -> list[Issue]:
+    """HL7's JsonParser.parse(errors, object, statedPath): a root's ``resourceDefinition`` (R5's additional
+    resources) names the StructureDefinition to read it by; not a string is RESOURCEDEFINITION_PROPERTY_WRONG_TYPE,
+    a URL it cannot resolve RESOURCEDEFINITION_PROPERTY_UNKNOWN, both errors. One that resolves is read past here
+    (the resource is judged by its resourceType)."""
+    if not isinstance(value, str):
+        return [Issue("error", "resource-type", root, "resourceDefinition must be a JSON string")]
+    if source.structure(value) is None:
+        return [Issue("error", "resource-type", root, f"the resourceDefinition {value!r} is not a known "
+                                                     "StructureDefinition")]
+    return []
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],

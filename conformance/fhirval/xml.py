@@ -249,8 +249,10 @@ class _Converter:
         defs = self.children(type_name, path)
         out: Json = {}
         for attr, value in el.attrib.items():
-            if attr.startswith("{"):
-                continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
+            if attr.startswith("{") or attr == "resourceDefinition":
+                # namespaced attributes such as xsi:schemaLocation carry no FHIR content; resourceDefinition (R5's
+                # additional resources) is passed over on any element (XmlParser.parseChildren's attribute loop)
+                continue
             if self.findings is not None and not (value_attr and attr == "value") and not _xml_attr(defs.get(attr)):
                 self.findings.undefined.append((loc, f"the attribute '{attr}' is not allowed on <{_local(el)[1]}> "
                                                      f"(no FHIR property of that name is an XML attribute)"))

@@ -67,7 +67,9 @@ def _walk(el: Any, path: str, issues: list[Issue], root: bool = True) -> None:
     if root and not el.attrib and len(el) == 0 and not (el.text or "").strip():
         issues.append(Issue("error", "xml", path, f"the element <{local}> must have some content"))
     for name in el.attrib:
-        if name.startswith("{"):  # xsi:type only where a logical model's element says so, never in R4's
+        # xsi:type only where a logical model's element says so, never in R4's; resourceDefinition in any namespace
+        # is passed over (XmlParser.parseChildren: !existsInList(attr.getLocalName(), "resourceDefinition"))
+        if name.startswith("{") and not name.endswith("}resourceDefinition"):
             issues.append(Issue("error", "unknown-element", path, f"the attribute {_show(name)} is not allowed on "
                                                                    f"<{etree.QName(el).localname}> (no FHIR property)"))
     for child in el:

@@ -125,3 +125,19 @@ def test_a_resource_holder_is_read_for_its_first_resource_only() -> None:
     assert errors(bundle.encode()) == []
     assert [i.severity for i in issues(bundle.replace("<Patient><active value=\"true\"/></Patient>", "")
                                        .replace("<Patient><active value=\"no\"/></Patient>", "").encode())] == ["fatal"]
+
+
+def test_resource_definition_is_read_as_hl7s_parsers_read_it() -> None:
+    # JsonParser.parse: the root's resourceDefinition is resolved (RESOURCEDEFINITION_PROPERTY_WRONG_TYPE /
+    # _UNKNOWN otherwise); checkNotProcessed passes over it in any resource's object; XmlParser.parseChildren
+    # passes over an attribute of that local name on any element
+    sd = "http://hl7.org/fhir/StructureDefinition/Patient"
+    assert errors(PATIENT % f'"resourceDefinition": "{sd}"') == []
+    assert errors(PATIENT % '"resourceDefinition": "http://example.org/nothing"') == [("resource-type", "Patient")]
+    assert errors(PATIENT % '"resourceDefinition": 3') == [("resource-type", "Patient")]
+    assert errors(PATIENT % '"contained": [{"resourceType": "Patient", "id": "a", "resourceDefinition": 3}], '
+                            '"link": [{"other": {"reference": "#a"}, "type": "seealso"}]') == []
+    assert errors(PATIENT % '"name": [{"family": "F", "resourceDefinition": "x"}]') == [
+        ("unknown-element", "Patient.name[0].resourceDefinition")]
+    assert errors(f'<Patient xmlns="http://hl7.org/fhir" resourceDefinition="{sd}"><gender value="male"/>'
+                  '</Patient>'.encode()) == []
