@@ -13,7 +13,8 @@ an error:
 - ``empty-object`` / ``id-only``: a complex element made ``{}`` (JP 257 OBJECT_MUST_HAVE_SOME_CONTENT) or
   ``{"id": ...}`` (ele-1, evaluated as any invariant);
 - ``null-value``: a property's value made JSON ``null``: JP 611 THIS_PROPERTY_MUST_BE__NOT_;
-- ``empty-array``: a repeating element made ``[]``: JP 451 ARRAY_CANNOT_BE_EMPTY;
+- ``empty-array``: a repeating complex element made ``[]``: JP 451 ARRAY_CANNOT_BE_EMPTY (parseChildComplex's
+  alone: parseChildPrimitive reads a primitive's ``[]`` as no values, without a word);
 - ``unknown-element``: a property no definition has, on a complex element: JP 325 UNRECOGNISED_PROPERTY_;
 - ``choice-two-types``: a second type of a max-1 choice beside the first: IV 8148 VALIDATION_VAL_PROFILE_MAXIMUM;
 - ``binding-required``: a code bound ``required`` by R4 whose ValueSet is enumerable from R4's own content
@@ -118,7 +119,7 @@ def site_mutants(doc: Json, site: Site, types: Types) -> Iterator[Mutant]:
         yield "array-for-single", path, lambda: _set(doc, site, [value, value], drop_shadow=True)
     if site.many and isinstance(value, list) and len(value) == 1 and f"_{site.key}" not in site.obj:
         yield "object-for-array", path, lambda: _set(doc, site, value[0])
-    if site.many and isinstance(value, list):
+    if site.many and isinstance(value, list) and not site.primitive:
         yield "empty-array", path, lambda: _set(doc, site, [], drop_shadow=True)
     yield "null-value", path, lambda: _set(doc, site, None, drop_shadow=True)
     if site.primitive and site.key not in _SKIP_KEYS and f"_{site.key}" not in site.obj:

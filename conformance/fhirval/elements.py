@@ -317,7 +317,9 @@ class Walker(TargetWalker):
                 else:
                     entries.append((key, hit[1], value))
                 continue
-            if key == "resourceType" and node is idx.root and self.is_resource(idx):
+            # HL7's JsonParser.checkNotProcessed passes over both in a resource's object (resourceDefinition, R5's
+            # additional resources, is resolved at the document's root only: validate.validate_bytes)
+            if key in ("resourceType", "resourceDefinition") and node is idx.root and self.is_resource(idx):
                 continue
             if key[:1] == "_":
                 hit = names.get(key[1:])
@@ -432,12 +434,18 @@ class Walker(TargetWalker):
                 self.sink.error("array-unexpected", where, f"{child.path} is not a repeating element: it must not be "
                                                            "a JSON array")
                 as_array = True
-            elif not value:
+            elif not value and tcode not in PRIMITIVES:
+                # HL7's ARRAY_CANNOT_BE_EMPTY is JsonParser.parseChildComplex's alone: an empty array of a primitive
+                # (parseChildPrimitive) reads as no values, without a word
                 self.sink.error("array-unexpected", where, "an array must not be empty: leave the property out")
         else:
             items = [value]
             if child.is_array:
                 self.sink.error("array-expected", where, f"{child.path} repeats: it must be a JSON array")
+            elif value is None and shadow is not None:
+                # a JSON null is no simple value, "_name" beside it or not (JsonParser.parseChildPrimitiveInstance:
+                # THIS_PROPERTY_MUST_BE_AN_SIMPLE_VALUE_NOT_); item() reads the null beside a shadow as absent
+                self.sink.error("null-value", where, "null is not a valid value: leave the property out")
         shadow_items = self.align_shadow(shadow, items, child.is_array, where) if shadow is not None else None
         if shadow_items is not None and len(shadow_items) != len(items):  # an array where one value belongs
             shadow_items = (shadow_items + [None] * len(items))[:len(items)]
@@ -445,7 +453,7 @@ class Walker(TargetWalker):
         if child.max is not None and count > child.max:
             self.sink.error("cardinality-max", where, f"{child.path}: maximum allowed = {child.max}, but found {count}"
                                                       f"{idx.origin}")
-        if 0 < count < child.min:
+        if count < child.min:  # 0 from an empty array: no element, as HL7's parser reads it
             self.sink.error("cardinality-min", where, f"{child.path}: minimum required = {child.min}, but only "
                                                       f"found {count}{idx.origin}")
         if child.slices and child.slicing is not None:

@@ -122,6 +122,10 @@ class ValueWalker:
         if isinstance(value, list):
             self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not an array")
             return [None] * len(items)
+        if value is None and items[:1] != [None]:
+            # HL7's JsonParser.parseChildPrimitiveInstance: a fork that is no JsonObject (a JSON null too) is
+            # THIS_PROPERTY_MUST_BE_AN_OBJECT_NOT_, and the value is not read (alone, the null is item()'s error)
+            self.sink.error("primitive-extension", where, f"{key} must be a JSON object, not null")
         return [value]
 
     def empty_ele1(self, loc: str) -> None:

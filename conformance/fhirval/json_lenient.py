@@ -92,10 +92,12 @@ class _Reader:
                 raise self.fail("an unclosed string", at)
             self.pos = m.end()
             return _Token("string", self.unescape(m.group(1), at), at)
-        if ch.isdigit() or ch == "-":
+        # ASCII only, as JsonLexer.next (`ch >= '0' && ch <= '9'`, Utilities.isAlphabetic: a-z, A-Z): any other
+        # digit or letter (str.isdigit's '\u0663', str.isalpha's 'é') is "Unexpected content", a fatal read error
+        if "0" <= ch <= "9" or ch == "-":
             self.pos = _NUMBER.match(text, at).end()  # type: ignore[union-attr]
             return _Token("number", text[at:self.pos], at)
-        if ch.isalpha() or ch == "_":
+        if "a" <= ch <= "z" or "A" <= ch <= "Z" or ch == "_":
             self.pos = _WORD.match(text, at + 1).end()  # type: ignore[union-attr]
             return _Token("word", text[at:self.pos], at)
         raise self.fail(f"unexpected content {ch!r}", at)

@@ -61,11 +61,16 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
     text = ""
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        if "\ufeff" in text:  # HL7's JsonParser.parseJsonObject reads Utilities.stripBOM(source): every U+FEFF out
+            text = text.replace("\ufeff", "")
         if comments and "/" in text:
             text = without_comments(text)
         if duplicates is not None:
-            return safejson.loads(text, object_pairs_hook=lambda pairs: _pairs(pairs, duplicates)), None
-        return safejson.loads(text), None
+            doc = safejson.loads(text, object_pairs_hook=lambda pairs: _pairs(pairs, duplicates))
+        else:
+            doc = safejson.loads(text)
+        escape = _unknown_escape(text) if "\\b" in text or "\\f" in text else None
+        return (None, escape) if escape is not None else (doc, None)
     except safejson.JsonLimitError as exc:
         return None, Issue("fatal", "too-deep" if "nested" in str(exc) else "too-large", "", str(exc))
     except UnicodeDecodeError as exc:
@@ -88,6 +93,21 @@ def parse_json(data: bytes | str, duplicates: list[tuple[dict[str, Any], str]] |
         duplicates.extend(repeated)
     return doc, None
 
+
+def _unknown_escape(text: str) -> Issue | None:
+    """HL7's JsonLexer.next knows the escapes \\" \\' \\\\ \\/ \\n \\r \\t \\u, not JSON's \\b and \\f: either is
+    "unknown escape sequence", an IOException, which elementmodel.JsonParser.parse logs as the fatal
+    ERROR_PARSING_JSON_. Only called on text json.loads read, where every backslash opens an escape inside a
+    string, so the pairs are found in order."""
+    for m in _ESCAPE_PAIR.finditer(text):
+        if m.group(1) in "bf":
+            line = text.count("\n", 0, m.start()) + 1
+            return Issue("fatal", "not-json", "", f"not JSON as HL7 reads it: unknown escape sequence "
+                                                  f"\\{m.group(1)} at line {line}")
+    return None
+
+
+_ESCAPE_PAIR = re.compile(r"\\(.)", re.S)
 
 # a JSON string (kept), or a line or block comment (blanked): one pass, so "//" inside a string is no comment
 # a string runs to its closing quote or, unterminated, to the end (json.loads then says where): were it left to
@@ -162,14 +182,29 @@ def validate_bytes(data: bytes | str, source: DefinitionSource, profiles: Sequen
     # what HL7's lenient JSON reader read past, each an error where its element parser reports it
     root = doc["resourceType"] if isinstance(doc["resourceType"], str) else ""
     first += [Issue("error", "json-syntax", (root + t.path).lstrip("."), t.message) for t in liberties]
+    if "resourceDefinition" in doc:
+        first += _resource_definition(doc["resourceDefinition"], source, root)
     return first + validate_resource(doc, source, profiles, options=opts)
+
+
+def _resource_definition(value: Any, source: DefinitionSource, root: str) -> list[Issue]:
+    """HL7's JsonParser.parse(errors, object, statedPath): a root's ``resourceDefinition`` (R5's additional
+    resources) names the StructureDefinition to read it by; not a string is RESOURCEDEFINITION_PROPERTY_WRONG_TYPE,
+    a URL it cannot resolve RESOURCEDEFINITION_PROPERTY_UNKNOWN, both errors. One that resolves is read past here
+    (the resource is judged by its resourceType)."""
+    if not isinstance(value, str):
+        return [Issue("error", "resource-type", root, "resourceDefinition must be a JSON string")]
+    if source.structure(value) is None:
+        return [Issue("error", "resource-type", root, f"the resourceDefinition {value!r} is not a known "
+                                                     "StructureDefinition")]
+    return []
 
 
 def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequence[str],
                   opts: Options) -> list[Issue]:
     try:
         from conformance.fhirval.xml import FHIR_NS, FhirXmlError, XmlFindings, element_to_json, parse_xml
-        from conformance.fhirval.xml_rules import xml_document_issues, xml_header_issues
+        from conformance.fhirval.xml_rules import xml_cdata_issues, xml_document_issues, xml_header_issues
     except ImportError:
         return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
     # surrogatepass: a lone surrogate reaches the XML parser as an invalid character instead of raising here
@@ -182,6 +217,7 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     try:
         root = parse_xml(raw, keep_pis=True)
         first.extend(xml_document_issues(root))
+        first.extend(xml_cdata_issues(raw))
         try:
             doc = element_to_json(root, source, findings=found)
         except FhirXmlError as exc:

@@ -249,8 +249,10 @@ class _Converter:
         defs = self.children(type_name, path)
         out: Json = {}
         for attr, value in el.attrib.items():
-            if attr.startswith("{"):
-                continue  # namespaced attributes such as xsi:schemaLocation carry no FHIR content
+            if attr.startswith("{") or attr == "resourceDefinition":
+                # namespaced attributes such as xsi:schemaLocation carry no FHIR content; resourceDefinition (R5's
+                # additional resources) is passed over on any element (XmlParser.parseChildren's attribute loop)
+                continue
             if self.findings is not None and not (value_attr and attr == "value") and not _xml_attr(defs.get(attr)):
                 self.findings.undefined.append((loc, f"the attribute '{attr}' is not allowed on <{_local(el)[1]}> "
                                                      f"(no FHIR property of that name is an XML attribute)"))
@@ -372,10 +374,12 @@ class _Converter:
         return raw
 
     def contained(self, el: Any, loc: str) -> Json:
-        inner = [child for child in el if isinstance(child.tag, str)]
-        if len(inner) != 1:
-            raise FhirXmlError(f"<{_local(el)[1]}> must hold exactly one resource, found {len(inner)}", el.sourceline)
-        return self.resource(inner[0], loc)
+        """The resource a ``contained``, ``resource`` or ``outcome`` element holds: its first element, as HL7's
+        XmlParser.parseResource reads ``XMLUtil.getFirstChild(container)`` and nothing after it (no error)."""
+        inner = next((child for child in el if isinstance(child.tag, str)), None)
+        if inner is None:
+            raise FhirXmlError(f"<{_local(el)[1]}> must hold a resource, found none", el.sourceline)
+        return self.resource(inner, loc)
 
     def generic(self, el: Any) -> Any:
         """An element no definition describes: keep its content in the plainest JSON shape."""

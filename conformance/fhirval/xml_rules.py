@@ -9,6 +9,7 @@ this module, so that an XML resource is judged as HL7 judges it:
 - ``checkForProcessingInstruction``: a processing instruction beside the root
   (NO_PROCESSING_INSTRUCTIONS_ALLOWED_IN_RESOURCES), and ``parseChildren``: one inside a FHIR element
   (NODE_TYPE__IS_NOT_ALLOWED, node type 7);
+- ``parseChildren``: a CDATA section in a FHIR element, whatever it holds (CDATA_IS_NOT_ALLOWED);
 - ``parseChildren``' attribute loop: an attribute that is no property of the element, such as
   ``xsi:schemaLocation`` or ``xml:lang`` (UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__). HL7 allows
   ``xsi:schemaLocation`` only when ``allowXsiLocation`` is set, which neither its CLI nor its test runner
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from xml.parsers import expat
 
 from lxml import etree
 
@@ -55,22 +57,26 @@ def xml_document_issues(root: Any) -> list[Issue]:
     return issues
 
 
-def _walk(el: Any, path: str, issues: list[Issue]) -> None:
+def _walk(el: Any, path: str, issues: list[Issue], root: bool = True) -> None:
     """Processing instructions and namespaced attributes inside FHIR-namespace elements, depth first; a resource
     with no content at all (``<Patient xmlns="http://hl7.org/fhir"/>``: XmlParser.checkElement,
-    ELEMENT_MUST_HAVE_SOME_CONTENT; any other empty element already fails ele-1, and its JSON twin ``{}`` too)."""
+    ELEMENT_MUST_HAVE_SOME_CONTENT; any other empty element already fails ele-1, and its JSON twin ``{}`` too).
+    Only the document's root: a resource inside ``contained``, ``entry.resource``... is read by
+    XmlParser.parseResource, straight to parseChildren, with no checkElement on its own element."""
     local = etree.QName(el).localname
-    if local[:1].isupper() and not el.attrib and len(el) == 0 and not (el.text or "").strip():
+    if root and not el.attrib and len(el) == 0 and not (el.text or "").strip():
         issues.append(Issue("error", "xml", path, f"the element <{local}> must have some content"))
     for name in el.attrib:
-        if name.startswith("{"):  # xsi:type only where a logical model's element says so, never in R4's
+        # xsi:type only where a logical model's element says so, never in R4's; resourceDefinition in any namespace
+        # is passed over (XmlParser.parseChildren: !existsInList(attr.getLocalName(), "resourceDefinition"))
+        if name.startswith("{") and not name.endswith("}resourceDefinition"):
             issues.append(Issue("error", "unknown-element", path, f"the attribute {_show(name)} is not allowed on "
                                                                    f"<{etree.QName(el).localname}> (no FHIR property)"))
     for child in el:
         if isinstance(child, etree._ProcessingInstruction):
             issues.append(Issue("error", "xml", path, "a processing instruction is not allowed inside a FHIR element"))
         elif isinstance(child.tag, str) and etree.QName(child).namespace == FHIR_NS:
-            _walk(child, f"{path}.{etree.QName(child).localname}", issues)
+            _walk(child, f"{path}.{etree.QName(child).localname}", issues, False)
 
 
 def _show(name: str) -> str:
@@ -79,3 +85,34 @@ def _show(name: str) -> str:
     prefix = {"http://www.w3.org/2001/XMLSchema-instance": "xsi",
               "http://www.w3.org/XML/1998/namespace": "xml"}.get(ns)
     return f"{prefix}:{local}" if prefix else name
+
+
+def xml_cdata_issues(raw: bytes) -> list[Issue]:
+    """HL7's XmlParser.parseChildren: a CDATA section among a FHIR element's children is an error
+    (CDATA_IS_NOT_ALLOWED), empty or all whitespace too: its SAX-to-DOM transform keeps each section as a
+    CDATA_SECTION_NODE (its text, when not blank, is TEXT_SHOULD_NOT_BE_PRESENT besides). lxml merges CDATA into
+    text, so the sections are found with expat, and only when the bytes hold one. Called on a document lxml has
+    read (no DOCTYPE, so no entities); one expat cannot read (XML 1.1's character references) is passed over.
+    The narrative's XHTML is left to the XHTML rules."""
+    if b"<![CDATA[" not in raw:
+        return []
+    issues: list[Issue] = []
+    stack: list[tuple[str, bool]] = []  # (path, in FHIR's namespace)
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def start(name: str, _attrs: Any) -> None:
+        ns, _, local = name.rpartition(" ")
+        stack.append((f"{stack[-1][0]}.{local}" if stack else local, ns == FHIR_NS))
+
+    def cdata() -> None:
+        if stack and stack[-1][1]:
+            issues.append(Issue("error", "xml", stack[-1][0], "a CDATA section is not allowed in FHIR XML"))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda _name: stack.pop()
+    parser.StartCdataSectionHandler = cdata
+    try:
+        parser.Parse(raw, True)
+    except expat.ExpatError:
+        return []
+    return issues

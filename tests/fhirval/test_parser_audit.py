@@ -1,0 +1,143 @@
+"""HL7's element-model parsers, message by message (fvparse14): each divergence that changed a verdict.
+
+Sources (hapifhir/org.hl7.fhir.core @ b06c7ee): org.hl7.fhir.r5.elementmodel.JsonParser and XmlParser, and the
+org.hl7.fhir.utilities.json.parser JsonParser/JsonLexer the JSON one reads with (isJson5, allowDuplicates).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from conformance.fhirval.base import base_source
+from conformance.fhirval.issues import Issue
+from conformance.fhirval.validate import validate_bytes
+
+
+def issues(text: str | bytes) -> list[Issue]:
+    return [i for i in validate_bytes(text, base_source()) if i.is_error]
+
+
+def errors(text: str | bytes) -> list[tuple[str, str]]:
+    return sorted((i.defect, i.location) for i in issues(text))
+
+
+PATIENT = '{"resourceType": "Patient", %s}'
+
+
+# -- JSON --------------------------------------------------------------------------------------------------------
+
+def test_an_empty_array_of_a_primitive_is_no_error() -> None:
+    # parseChildPrimitive reads [] as no values; ARRAY_CANNOT_BE_EMPTY is parseChildComplex's alone
+    assert errors(PATIENT % '"name": [{"family": "F", "given": []}]') == []
+    assert errors(PATIENT % '"name": [{"family": "F", "given": [], "_given": []}]') == []
+    assert errors(PATIENT % '"name": []') == [("array-unexpected", "Patient.name")]
+    assert errors(PATIENT % '"name": [{"family": "F", "extension": []}]') == [
+        ("array-unexpected", "Patient.name[0].extension")]
+
+
+def test_an_empty_array_still_counts_nothing_towards_a_minimum() -> None:
+    # no element was read, so the InstanceValidator's minimum (VALIDATION_VAL_PROFILE_MINIMUM) is not met
+    text = ('{"resourceType": "CapabilityStatement", "status": "draft", "date": "2020", "kind": "instance", '
+            '"fhirVersion": "4.0.1", "format": [], "implementation": {"description": "x"}, '
+            '"rest": [{"mode": "server"}]}')
+    assert errors(text) == [("cardinality-min", "CapabilityStatement.format")]
+
+
+def test_json_escapes_hl7s_lexer_does_not_know_are_fatal() -> None:
+    # JsonLexer.next: \b and \f are "unknown escape sequence", an IOException the parser logs as fatal
+    # (ERROR_PARSING_JSON_); an escaped backslash before a "b" is no escape of b
+    for escape in ("\\b", "\\f"):
+        found = issues(PATIENT % f'"name": [{{"family": "a{escape}b"}}]')
+        assert [(i.severity, i.defect) for i in found] == [("fatal", "not-json")], escape
+    assert errors(PATIENT % '"name": [{"family": "a\\\\bb", "given": ["\\t\\n\\r\\/\\"\\u00e9"]}]') == []
+
+
+def test_every_byte_order_mark_character_is_taken_out_as_hl7_does() -> None:
+    # utilities JsonParser.parseJsonObject reads Utilities.stripBOM(source): every U+FEFF, not only a leading one
+    assert errors(PATIENT % '"gender": "male\ufeff"') == []
+    assert errors(("\ufeff\ufeff" + PATIENT % '"gender": "male"').encode()) == []
+    assert errors("\ufeff" + PATIENT % '"gender": "male"') == []
+
+
+def _read_in_time(text: str) -> list[tuple[str, str]]:
+    found: list[list[tuple[str, str]]] = []
+    worker = threading.Thread(target=lambda: found.append(sorted((i.severity, i.defect) for i in issues(text))),
+                              daemon=True)
+    worker.start()
+    worker.join(20)
+    assert found, "the lenient reader did not return"
+    return found[0]
+
+
+def test_a_non_ascii_digit_or_letter_is_unexpected_content() -> None:
+    # JsonLexer.next starts a number at '0'-'9' or '-', a word at Utilities.isAlphabetic (a-z, A-Z) or '_';
+    # anything else is "Unexpected content", fatal. (A non-ASCII digit used to loop for ever in an array.)
+    assert _read_in_time(PATIENT % '"name": [{"family": "x", "given": [\u0663]}]') == [("fatal", "not-json")]
+    assert _read_in_time(PATIENT % '"gender": \u00e9') == [("fatal", "not-json")]
+    # an unquoted ASCII word is still read, and reported (JSON_PROPERTY_VALUE_NO_QUOTES)
+    assert ("error", "json-syntax") in _read_in_time(PATIENT % '"gender": male')
+
+
+def test_a_json_null_beside_a_primitives_shadow_is_an_error() -> None:
+    # JsonParser.parseChildPrimitiveInstance: a value that is no boolean, number or string (null) is
+    # THIS_PROPERTY_MUST_BE_AN_SIMPLE_VALUE_NOT_, and a fork that is no object (null)
+    # THIS_PROPERTY_MUST_BE_AN_OBJECT_NOT_, with a "_name" beside it or not; only an array's items may be null
+    ext = ('{"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", '
+           '"valueCode": "unknown"}]}')
+    assert errors(PATIENT % '"gender": "male", "_gender": null') == [("primitive-extension", "Patient.gender")]
+    assert ("null-value", "Patient.birthDate") in errors(PATIENT % f'"birthDate": null, "_birthDate": {ext}')
+    assert errors(PATIENT % f'"_birthDate": {ext}') == []
+    assert errors(PATIENT % f'"name": [{{"family": "F", "given": [null], "_given": [{ext}]}}]') == []
+
+
+# -- XML ---------------------------------------------------------------------------------------------------------
+
+def xml(body: str) -> bytes:
+    return f'<Patient xmlns="http://hl7.org/fhir">{body}</Patient>'.encode()
+
+
+def test_a_cdata_section_in_a_fhir_element_is_an_error() -> None:
+    # XmlParser.parseChildren: a CDATA_SECTION_NODE child is CDATA_IS_NOT_ALLOWED, whatever it holds
+    assert errors(xml('<gender value="male"><![CDATA[ ]]></gender>')) == [("xml", "Patient.gender")]
+    assert errors(xml('<gender value="male"><![CDATA[]]></gender>')) == [("xml", "Patient.gender")]
+    assert errors(xml('<![CDATA[\n]]><gender value="male"/>')) == [("xml", "Patient")]
+    assert errors(xml('<gender value="male"/>')) == []
+    # the narrative's XHTML is the XHTML rules' business
+    assert errors(xml('<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml">'
+                      '<![CDATA[x]]></div></text>')) == []
+
+
+def test_only_the_root_resource_must_have_some_content() -> None:
+    # XmlParser.checkElement (ELEMENT_MUST_HAVE_SOME_CONTENT) runs on the root and on each child element it
+    # reads; a resource inside entry.resource or contained goes through parseResource, straight to parseChildren
+    bundle = ('<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><fullUrl value="urn:uuid:'
+              '2d7a4f5e-8f1c-4c3a-9a3e-0d6f1d2b7c11"/><resource><Patient%s</resource></entry></Bundle>')
+    assert errors((bundle % "/>").encode()) == []
+    assert errors((bundle % "> </Patient>").encode()) == []
+    assert errors(b'<Patient xmlns="http://hl7.org/fhir"/>') == [("xml", "Patient")]
+
+
+def test_a_resource_holder_is_read_for_its_first_resource_only() -> None:
+    # XmlParser.parseResource reads XMLUtil.getFirstChild(container) and nothing after it, without a word
+    bundle = ('<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><fullUrl value="urn:uuid:'
+              '2d7a4f5e-8f1c-4c3a-9a3e-0d6f1d2b7c11"/><resource><Patient><active value="true"/></Patient>'
+              '<Patient><active value="no"/></Patient></resource></entry></Bundle>')
+    assert errors(bundle.encode()) == []
+    assert [i.severity for i in issues(bundle.replace("<Patient><active value=\"true\"/></Patient>", "")
+                                       .replace("<Patient><active value=\"no\"/></Patient>", "").encode())] == ["fatal"]
+
+
+def test_resource_definition_is_read_as_hl7s_parsers_read_it() -> None:
+    # JsonParser.parse: the root's resourceDefinition is resolved (RESOURCEDEFINITION_PROPERTY_WRONG_TYPE /
+    # _UNKNOWN otherwise); checkNotProcessed passes over it in any resource's object; XmlParser.parseChildren
+    # passes over an attribute of that local name on any element
+    sd = "http://hl7.org/fhir/StructureDefinition/Patient"
+    assert errors(PATIENT % f'"resourceDefinition": "{sd}"') == []
+    assert errors(PATIENT % '"resourceDefinition": "http://example.org/nothing"') == [("resource-type", "Patient")]
+    assert errors(PATIENT % '"resourceDefinition": 3') == [("resource-type", "Patient")]
+    assert errors(PATIENT % '"contained": [{"resourceType": "Patient", "id": "a", "resourceDefinition": 3}], '
+                            '"link": [{"other": {"reference": "#a"}, "type": "seealso"}]') == []
+    assert errors(PATIENT % '"name": [{"family": "F", "resourceDefinition": "x"}]') == [
+        ("unknown-element", "Patient.name[0].resourceDefinition")]
+    assert errors(f'<Patient xmlns="http://hl7.org/fhir" resourceDefinition="{sd}"><gender value="male"/>'
+                  '</Patient>'.encode()) == []
