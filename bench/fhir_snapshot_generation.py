@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="these test ids only")
     parser.add_argument("--limit", type=int, default=8, help="differences shown per test")
     args = parser.parse_args(argv)
+    if not (args.tests / "manifest.xml").is_file():
+        parser.error(f"{args.tests} has no manifest.xml: extract fhir-test-cases' r5/snapshot-generation there first "
+                     "(see the instructions above)")
     tests = load_tests(args.tests)
     layers = context(args.packages, tests)
     outcomes = [run_test(t, layers) for t in tests if args.only is None or t.id in args.only]
