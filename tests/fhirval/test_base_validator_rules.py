@@ -1,18 +1,23 @@
 """Issue 21, HL7's BaseValidator rules audited call site by call site (fvbase14).
 
-BaseValidator.java's own rule() calls (getFromBundle, resolveInBundle, loadFoundResource) that ours lacked, each
+BaseValidator.java's own rule() calls (getFromBundle, resolveInBundle, loadFoundResource, getXverExt) that ours lacked, each
 pinned on both sides: the synthetic resource HL7's source calls invalid, and its valid twin.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.fhirval.base import base_source
 from conformance.fhirval.bundle_resolution import _target_url, fragment_matches, full_url_matches
-from conformance.fhirval.validate import validate_resource
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.packages import PackageCache
+from conformance.fhirval.validate import validate_bytes, validate_resource
+from tests.fhirval.test_definitions_packages import make_tgz
 
 NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic</div>'}
 BASE = "http://example.org/fhir/"
@@ -130,3 +135,45 @@ def test_a_contained_questionnaire_of_another_type_is_an_error() -> None:
 
 def test_a_contained_questionnaire_is_not() -> None:
     assert found(response({"resourceType": "Questionnaire", "id": "q", "status": "active"})) == []
+
+
+# ---- BaseValidator.getXverExt from StructureDefinitionValidator.validateTypeProfile: EXTENSION_EXT_VERSION_* ------
+
+def xver_tables(tmp_path: Path) -> Path:
+    return make_tgz(tmp_path / "hl7.fhir.xver-extensions-0.1.0.tgz", {
+        "package/package.json": {"name": "hl7.fhir.xver-extensions", "version": "0.1.0"},
+        "package/other/xver-paths-1.0.json": {"Patient.animal.species": {"types": ["CodeableConcept"]},
+                                              "Patient.gender": {}},
+    })
+
+
+def profile_naming(url: str) -> bytes:
+    return json.dumps({
+        "resourceType": "StructureDefinition", "url": "http://example.org/fhir/StructureDefinition/x", "name": "X",
+        "status": "draft", "kind": "resource", "abstract": False, "type": "Patient", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient", "differential": {"element": [
+            {"id": "Patient.extension", "path": "Patient.extension",
+             "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "open"}},
+            {"id": "Patient.extension:x", "path": "Patient.extension", "sliceName": "x",
+             "type": [{"code": "Extension", "profile": [url]}]}]}}).encode()
+
+
+V1 = "http://hl7.org/fhir/1.0/StructureDefinition/extension-"
+
+
+@pytest.mark.parametrize(("url", "refused"), [
+    (V1 + "Patient.nosuch", True),  # Unknown: EXTENSION_EXT_VERSION_INVALIDID
+    (V1 + "Patient.gender", True),  # a row with nothing: EXTENSION_EXT_VERSION_NOCHANGE
+    ("http://hl7.org/fhir/4.3/StructureDefinition/extension-Patient.gender", True),  # no table: _INVALID
+    (V1 + "Patient.animal.species", False),  # Valid: generated
+])
+def test_a_type_profile_hl7_cannot_generate_is_an_error(tmp_path: Path, url: str, refused: bool) -> None:
+    source = load_definitions([xver_tables(tmp_path)], cache=PackageCache(Path("/nonexistent-cache")))
+    found_ = [(i.defect, i.location) for i in validate_bytes(profile_naming(url), source, []) if i.is_error]
+    at = ("extension-unknown", "StructureDefinition.differential.element[1].type[0].profile[0]")
+    assert (at in found_) is refused
+
+
+def test_without_the_tables_a_cross_version_type_profile_is_not_judged() -> None:
+    found_ = [i for i in validate_bytes(profile_naming(V1 + "Patient.nosuch"), base_source(), []) if i.is_error]
+    assert found_ == []
