@@ -177,3 +177,23 @@ def test_a_type_profile_hl7_cannot_generate_is_an_error(tmp_path: Path, url: str
 def test_without_the_tables_a_cross_version_type_profile_is_not_judged() -> None:
     found_ = [i for i in validate_bytes(profile_naming(V1 + "Patient.nosuch"), base_source(), []) if i.is_error]
     assert found_ == []
+
+
+# ---- BaseValidator.resolveInBundle with isNLLink: BUNDLE_BUNDLE_ENTRY_NOTFOUND_FRAGMENT ---------------------------
+
+def linked_document(link: str, target: dict[str, Any]) -> dict[str, Any]:
+    b = document(target)
+    b["entry"][0]["resource"]["section"][0]["entry"] = [{"reference": BASE + "Patient/p1"}]
+    b["entry"][0]["resource"]["section"][0]["extension"] = [
+        {"url": "http://hl7.org/fhir/StructureDefinition/narrativeLink", "valueUrl": link}]
+    return b
+
+
+NL_AT = "Bundle.entry[0].resource.section[0].extension[0].valueUrl"
+
+
+@pytest.mark.parametrize(("fragment", "defect"), [("nosuch", "reference-unresolved"), ("n1", None)])
+def test_a_narrative_link_to_a_missing_fragment_is_an_error(fragment: str, defect: str | None) -> None:
+    errors = [i for i in found(linked_document(BASE + "Patient/p1#" + fragment, patient(
+        name=[{"id": "n1", "family": "a"}]))) if i[1] == NL_AT]
+    assert errors == ([(defect, NL_AT)] if defect else [])
