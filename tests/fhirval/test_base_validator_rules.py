@@ -1,7 +1,7 @@
 """Issue 21, HL7's BaseValidator rules audited call site by call site (fvbase14).
 
-BaseValidator.java's own rule() calls (getFromBundle, resolveInBundle, loadFoundResource, getXverExt) that ours lacked, each
-pinned on both sides: the synthetic resource HL7's source calls invalid, and its valid twin.
+BaseValidator.java's own rule() calls (getFromBundle, resolveInBundle, loadFoundResource, getXverExt) that ours
+lacked, each pinned on both sides: the synthetic resource HL7's source calls invalid, and its valid twin.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def test_a_fragment_finds_no_fullurl_there() -> None:
 
 def document(target: dict[str, Any]) -> dict[str, Any]:
     comp = {"resourceType": "Composition", "id": "c1", "text": NARRATIVE, "status": "final", "type": {"text": "t"},
-            "date": "2020-01-01", "author": [{"display": "a"}], "title": "t", "subject": {"reference": BASE + "Patient/p1"},
+            "date": "2020-01-01", "author": [{"display": "a"}], "title": "t",
+            "subject": {"reference": BASE + "Patient/p1"},
             "section": [{"title": "s", "text": NARRATIVE, "entry": [{"reference": BASE + "Patient/p1#n1"}]}]}
     return {"resourceType": "Bundle", "type": "document", "timestamp": "2020-01-01T00:00:00Z",
             "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:1b6e7d5c-8a61-4c2e-9e0b-2b7b5e3c1a11"},
