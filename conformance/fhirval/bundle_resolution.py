@@ -159,7 +159,7 @@ def _target_url(ref: str, full_url: str | None) -> tuple[str, str] | None:
     return base + ref, ""
 
 
-def full_url_matches(bundle: Json, ref: str, full_url: str | None) -> int:
+def full_url_matches(maps: EntryMaps, ref: str, full_url: str | None) -> int:
     """How many entries a reference finds by BaseValidator.getFromBundle's rules: those whose fullUrl is the target
     URL (``_target_url``) and, for a versioned reference, whose resource's meta.versionId is that version. More
     than one is an error there (BUNDLE_BUNDLE_MULTIPLEMATCHES: ``rule(..., match == null, ...)`` on each later
@@ -169,15 +169,4 @@ def full_url_matches(bundle: Json, ref: str, full_url: str | None) -> int:
     if target is None:
         return 0
     url, version = target
-    count = 0
-    for entry in bundle.get("entry") or () if isinstance(bundle.get("entry"), list) else ():
-        if not isinstance(entry, dict) or entry.get("fullUrl") != url:
-            continue
-        if not version:
-            count += 1
-            continue
-        res = entry.get("resource")
-        meta = res.get("meta") if isinstance(res, dict) else None
-        if isinstance(meta, dict) and meta.get("versionId") == version:
-            count += 1
-    return count
+    return len(maps.by_url.get(f"{url}/_history/{version}" if version else url, []))

@@ -194,7 +194,10 @@ class TargetWalker(ValueWalker):
             bundle = self.frames[k - 1].resource
             if isinstance(kind := bundle.get("type"), str) and kind in STRICT_TYPES:
                 return 0
-            return full_url_matches(bundle, ref, self.frames[k].full_url)
+            cached = self._entry_maps.get(id(bundle))
+            if cached is None or cached[0] is not bundle:
+                cached = self._entry_maps[id(bundle)] = (bundle, entry_maps(bundle))
+            return full_url_matches(cached[1], ref, self.frames[k].full_url)
         return 0
 
     def place_of(self, target: Json) -> Place | None:

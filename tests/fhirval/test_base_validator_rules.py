@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.fhirval.base import base_source
-from conformance.fhirval.bundle_resolution import _target_url, fragment_matches, full_url_matches
+from conformance.fhirval.bundle_resolution import _target_url, entry_maps, fragment_matches, full_url_matches
 from conformance.fhirval.layered import load_definitions
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.validate import validate_bytes, validate_resource
@@ -87,9 +87,9 @@ def test_the_target_url_is_getfrombundles(ref: str, full_url: str | None, target
 
 
 def test_a_fragment_finds_no_fullurl_there() -> None:
-    bundle = {"entry": [{"fullUrl": BASE + "Patient/p1"}, {"fullUrl": BASE + "Patient/p1"}]}
-    assert full_url_matches(bundle, BASE + "Patient/p1", None) == 2
-    assert full_url_matches(bundle, BASE + "Patient/p1#n1", None) == 0
+    maps = entry_maps({"entry": [{"fullUrl": BASE + "Patient/p1"}, {"fullUrl": BASE + "Patient/p1"}]})
+    assert full_url_matches(maps, BASE + "Patient/p1", None) == 2
+    assert full_url_matches(maps, BASE + "Patient/p1#n1", None) == 0
 
 
 # ---- BaseValidator.resolveInBundle: BUNDLE_BUNDLE_ENTRY_FOUND_MULTIPLE_FRAGMENT --------------------------------
