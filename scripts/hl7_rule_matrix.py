@@ -4,9 +4,9 @@
     .venv/bin/python scripts/hl7_rule_matrix.py /work/.mirror/hapifhir+org.hl7.fhir.core/repo \
         [--rev HEAD] [--marks scripts/hl7_rule_matrix.tsv] [--list] [--status missing]
 
-Reads every Java file under ``org.hl7.fhir.validation/.../validation/instance/`` of a git mirror of
-hapifhir/org.hl7.fhir.core (``git show REV:path``, no checkout needed) and lists each call that can
-raise an ERROR: ``rule``, ``rulePlural``, ``ruleInv``, ``ruleHtml``, ``txRule`` (always an error) and
+Reads every Java file under ``org.hl7.fhir.validation/.../validation/instance/``, and ``BaseValidator.java``
+beside it, of a git mirror of hapifhir/org.hl7.fhir.core (``git show REV:path``, no checkout needed) and lists
+each call that can raise an ERROR: ``rule``, ``rulePlural``, ``ruleInv``, ``ruleHtml``, ``txRule`` (always an error) and
 ``warningOrError`` / ``hintOrError`` (an error under a condition), with the message id, file and
 method. The hand-written marks file says, per message id (or id prefix ending in ``*``), which of our
 defect codes covers it, or why not: ``n/a`` (not R4, needs a terminology server, a fetcher or an
@@ -23,7 +23,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-INSTANCE = "org.hl7.fhir.validation/src/main/java/org/hl7/fhir/validation/instance/"
+VALIDATION = "org.hl7.fhir.validation/src/main/java/org/hl7/fhir/validation/"
+INSTANCE = VALIDATION + "instance/"
+# Java files directly under validation/ that raise errors themselves (git grep of rule/txRule/...OrError at
+# b06c7ee: only BaseValidator, whose resolveInBundle, getFromBundle, getXverExt and loadFoundResource the
+# instance package calls). The helper methods' own declarations and delegations are not call sites.
+BASE_FILES = ("BaseValidator.java",)
 ALWAYS = ("rule", "rulePlural", "ruleInv", "ruleHtml", "txRule")
 SOMETIMES = ("warningOrError", "hintOrError")
 CALL = re.compile(r"(?<![\w.])(" + "|".join(ALWAYS + SOMETIMES) + r")\s*\(")
@@ -31,6 +36,7 @@ METHOD = re.compile(
     r"^\s+(?:(?:public|private|protected|static|final|synchronized)\s+)+"
     r"(?:<[^>]*>\s*)?[\w<>\[\], .?]+?\s+(\w+)\s*\("
 )
+DECLARED = re.compile(r"\b(?:boolean|void)\s+$")
 MESSAGE = re.compile(r"I18nConstants\.(\w+)")
 MARKS = Path(__file__).with_name("hl7_rule_matrix.tsv")
 
@@ -108,6 +114,9 @@ def rules_in(text: str, file: str) -> list[Rule]:
         method_at.append(current)
     found: list[Rule] = []
     for m in CALL.finditer(text):
+        line_no = text.count("\n", 0, m.start()) + 1
+        if DECLARED.search(text, max(0, m.start() - 20), m.start()) or method_at[line_no - 1] in ALWAYS + SOMETIMES:
+            continue  # the helper's declaration, or its body handing on to an overload
         args = _arguments(text, m.end() - 1)
         ids = MESSAGE.findall(args)
         if ids:
@@ -115,17 +124,18 @@ def rules_in(text: str, file: str) -> list[Rule]:
         else:
             literal = re.search(r'"([^"]*)"', args.split(",", 6)[-1])
             message = f'"{literal.group(1)}"' if literal else "(computed)"
-        line_no = text.count("\n", 0, m.start()) + 1
         found.append(Rule(message, m.group(1), file, method_at[line_no - 1], line_no))
     return found
 
 
 def collect(repo: Path, rev: str) -> list[Rule]:
-    """All rules of the ``instance`` package at ``rev``."""
+    """All rules of the ``instance`` package and of BaseValidator at ``rev``."""
     files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", rev, INSTANCE).split() if f.endswith(".java")]
     rules: list[Rule] = []
     for f in files:
         rules += rules_in(_git(repo, "show", f"{rev}:{f}"), f[len(INSTANCE) :])
+    for name in BASE_FILES:
+        rules += rules_in(_git(repo, "show", f"{rev}:{VALIDATION}{name}"), name)
     return rules
 
 

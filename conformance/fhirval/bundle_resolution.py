@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from conformance.fhirval.bundles import REST_FULLURL
-from conformance.fhirval.references import SCHEME
+from conformance.fhirval.references import SCHEME, is_absolute_url
 from conformance.fhirval.source import Json
 
 STRICT_TYPES = frozenset({"document", "message"})
@@ -28,6 +29,7 @@ class EntryMaps:
     """Entry indexes by fullUrl (and fullUrl/_history/version) and by Type/id (and Type/id/_history/version)."""
 
     resources: list[Json | None] = field(default_factory=list)
+    entries: list[Json] = field(default_factory=list)
     by_url: dict[str, list[int]] = field(default_factory=dict)
     by_type_id: dict[str, list[int]] = field(default_factory=dict)
 
@@ -37,6 +39,7 @@ def entry_maps(bundle: Json) -> EntryMaps:
     entries = bundle.get("entry")
     for i, entry in enumerate(entries if isinstance(entries, list) else ()):
         entry = entry if isinstance(entry, dict) else {}
+        maps.entries.append(entry)
         res = entry.get("resource")
         maps.resources.append(res if isinstance(res, dict) else None)
         full_url = entry.get("fullUrl")
@@ -57,17 +60,52 @@ def entry_maps(bundle: Json) -> EntryMaps:
     return maps
 
 
+class _XhtmlIds(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.extend(v for k, v in attrs if k == "id" and v is not None)
+
+
+def fragment_matches(node: object, fragment: str) -> int:
+    """BaseValidator.countFragmentMatches over an entry: every element (the entry, its resource, contained ones,
+    any element) whose ``id`` is the fragment, and every XHTML element of a narrative whose ``id`` attribute is."""
+    if isinstance(node, list):
+        return sum(fragment_matches(v, fragment) for v in node)
+    if not isinstance(node, dict):
+        return 0
+    count = 1 if node.get("id") == fragment else 0
+    for key, value in node.items():
+        if key == "div" and isinstance(value, str):
+            parser = _XhtmlIds()
+            try:
+                parser.feed(value)
+                parser.close()
+            except Exception:  # noqa: BLE001 - a div that does not parse is the narrative rules' error
+                continue
+            count += parser.ids.count(fragment)
+        elif isinstance(value, (dict, list)):
+            count += fragment_matches(value, fragment)
+    return count
+
+
 def resolve_strict(maps: EntryMaps, ref: str, full_url: str | None, source: Json,
                    is_type: Callable[[str], bool]) -> tuple[int | None, tuple[str, str] | None]:
     """(the entry index the reference finds, or None; the error HL7's validator reports, as (defect, message)).
 
     ``full_url`` and ``source`` are the referring entry's fullUrl and resource."""
-    ref = ref.partition("#")[0]
+    ref, _, fragment = ref.partition("#")
     if SCHEME.match(ref):
         hits = maps.by_url.get(ref, [])
         if len(hits) > 1:
             return None, ("bundle-duplicate", f"{len(hits)} entries have the fullUrl {ref!r}: the reference is "
                                               "ambiguous")
+        if hits and fragment and (n := fragment_matches(maps.entries[hits[0]], fragment)) > 1:
+            # BaseValidator.resolveInBundle: BUNDLE_BUNDLE_ENTRY_FOUND_MULTIPLE_FRAGMENT, a rule
+            return hits[0], ("bundle-duplicate", f"{n} elements of the entry {ref!r} have the id {fragment!r}: the "
+                                                 "reference is ambiguous")
         return (hits[0] if hits else None), None
     tail = f"{source.get('resourceType')}/{source.get('id')}"
     hits = []
@@ -85,3 +123,50 @@ def resolve_strict(maps: EntryMaps, ref: str, full_url: str | None, source: Json
                       "that type and id, but not the fullUrl it resolves to (the referring entry's RESTful base plus "
                       "Type/id; an entry known by a urn: fullUrl is reached only by it)")
     return None, None
+
+
+def _java_split(text: str, sep: str) -> list[str]:
+    """String.split as Java does it: trailing empty strings dropped."""
+    parts = text.split(sep)
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _target_url(ref: str, full_url: str | None) -> tuple[str, str] | None:
+    """(target URL, version or "") that BaseValidator.getFromBundle looks for among the entries' fullUrls, or None
+    where it looks for none (no fullUrl to resolve against, a relative reference of neither 1 nor 3 segments'
+    slashes: errors of their own). An absolute reference with ``/_history/`` is cut, as HL7 cuts it, one
+    character before ``/_history/`` (``ref.indexOf("/_history/") - 1``)."""
+    if ref.startswith(("http:", "urn:")) or is_absolute_url(ref):
+        if "/_history/" in ref:
+            i = ref.index("/_history/")
+            return ref[:i - 1], ref[i + 10:]
+        return ref, ""
+    if full_url is None or ref.count("/") not in (1, 3):
+        return None
+    if full_url.startswith("urn"):
+        base = "".join(p + ":" for p in _java_split(full_url, ":")[:-1])
+    else:
+        base = "".join(p + "/" for p in _java_split(full_url, "/")[:-2])
+    if "/_history/" in ref:
+        i = ref.index("/_history/")
+        parts = _java_split(ref[:i], "/")
+        return (base + parts[0] + "/" + parts[1], ref[i + 10:]) if len(parts) >= 2 else None
+    if base.startswith("urn"):
+        parts = _java_split(ref, "/")
+        return (base + parts[1], "") if len(parts) >= 2 else None
+    return base + ref, ""
+
+
+def full_url_matches(maps: EntryMaps, ref: str, full_url: str | None) -> int:
+    """How many entries a reference finds by BaseValidator.getFromBundle's rules: those whose fullUrl is the target
+    URL (``_target_url``) and, for a versioned reference, whose resource's meta.versionId is that version. More
+    than one is an error there (BUNDLE_BUNDLE_MULTIPLEMATCHES: ``rule(..., match == null, ...)`` on each later
+    match), in a Bundle of any type; several entries may share a fullUrl in a history, or with different
+    meta.versionIds anywhere (bdl-7)."""
+    target = _target_url(ref, full_url)  # a fragment stays in it, as there: such a reference finds no fullUrl
+    if target is None:
+        return 0
+    url, version = target
+    return len(maps.by_url.get(f"{url}/_history/{version}" if version else url, []))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.bundle_resolution import entry_maps, resolve_strict
+from conformance.fhirval.bundle_resolution import entry_maps, fragment_matches, resolve_strict
 from conformance.fhirval.bundles import REST_FULLURL
 from conformance.fhirval.extensions import CANONICAL_RESOURCES
 from conformance.fhirval.references import is_absolute_url
@@ -180,3 +180,54 @@ def _sections(holder: Json, where: str, depth: int = 0) -> list[tuple[str, Any]]
             out += _links(section, here, _SECTION_LINKS)
             out += _sections(section, here, depth + 1)
     return out
+
+
+NARRATIVE_LINK = "http://hl7.org/fhir/StructureDefinition/narrativeLink"
+
+
+def check_narrative_links(w: Walker, bundle: Json, loc: str) -> None:
+    """A narrativeLink extension's valueUrl in an entry of a document or message, as BundleValidator.checkAllInterlinked
+    resolves it (BaseValidator.resolveInBundle with isNLLink): an absolute URL naming one entry, with a fragment that
+    is the id of no element or narrative XHTML element there, is an error (BUNDLE_BUNDLE_ENTRY_NOTFOUND_FRAGMENT,
+    hintOrError(isNLLink)); of several, an error too (BUNDLE_BUNDLE_ENTRY_FOUND_MULTIPLE_FRAGMENT). One naming no
+    entry is a hint there; one naming several entries is references.py's and resolve_strict's (_FOUND_MULTIPLE)."""
+    entries = bundle.get("entry")
+    kind = bundle.get("type")
+    if kind not in ("document", "message") or not isinstance(entries, list) or not entries or not w.bundles:
+        return
+    if kind == "message" and not (isinstance(entries[0], dict) and isinstance(entries[0].get("resource"), dict)):
+        return  # checkAllInterlinked runs for a message only when its first entry has a resource
+    maps = entry_maps(bundle)
+    for i, entry in enumerate(entries):
+        seen: set[str] = set()  # findReferences keeps each value once per entry (hasReference)
+        for at, url in _narrative_links(entry, f"{loc}.entry[{i}]"):
+            if url in seen:
+                continue
+            seen.add(url)
+            base, _, fragment = url.partition("#")
+            hits = maps.by_url.get(base, [])
+            if not fragment or len(hits) != 1 or not (base.startswith(("http:", "urn:")) or is_absolute_url(base)):
+                continue
+            n = fragment_matches(maps.entries[hits[0]], fragment)
+            if n != 1:
+                w.sink.error("reference-unresolved" if n == 0 else "bundle-duplicate", at,
+                             f"{n} elements of the entry {base!r} have the id {fragment!r} the narrative link names")
+
+
+def _narrative_links(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(path, valueUrl) of every narrativeLink in an ``extension`` (BundleValidator.isNLLink: the parent is named
+    extension), not into a Bundle inside the entry."""
+    if isinstance(value, dict):
+        if value.get("resourceType") == "Bundle":
+            return
+        for key, item in value.items():
+            if key == "extension" and isinstance(item, list):
+                for k, ext in enumerate(item):
+                    link = ext.get("valueUrl") if isinstance(ext, dict) and ext.get("url") == NARRATIVE_LINK else None
+                    if isinstance(link, str):
+                        yield f"{where}.extension[{k}].valueUrl", link
+            if isinstance(item, (dict, list)):
+                yield from _narrative_links(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            yield from _narrative_links(item, f"{where}[{k}]")

@@ -133,6 +133,7 @@ class Walker(TargetWalker):
                 documents.check_first_resource(self, res, loc)
                 documents.check_reachable(self, res, loc)
                 documents.check_references(self, res, loc)
+                documents.check_narrative_links(self, res, loc)
                 signatures.check(self, res, loc)
             if not self.profiled_as(rtype, profiles) or slicer_profiles == ():  # a slicer without a profile: base
                 if self.options.crumb_trails:

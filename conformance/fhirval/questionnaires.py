@@ -55,6 +55,11 @@ def check_response(w: Walker, qr: Json, loc: str) -> None:
         return
     if url.startswith("#"):
         q = next((c for c in objects(qr.get("contained")) if c.get("id") == url[1:]), None)
+        if q is not None and q.get("resourceType") != "Questionnaire":
+            # BaseValidator.loadFoundResource (through loadContainedResource, from QuestionnaireValidator.
+            # validateQuestionannaireResponse): REFERENCE_REF_WRONGTARGET_LOAD, a rule
+            w.sink.error("reference-target", f"{loc}.questionnaire", f"the contained resource {url!r} is a "
+                                                                     f"{q.get('resourceType')}, not a Questionnaire")
     else:
         q = canonical_resource(w.model.source, "Questionnaire", url)
     if q is None or q.get("resourceType") != "Questionnaire":

@@ -15,7 +15,13 @@ from typing import Any
 
 from conformance import safejson
 from conformance.fhirval import bundles
-from conformance.fhirval.bundle_resolution import STRICT_TYPES, EntryMaps, entry_maps, resolve_strict
+from conformance.fhirval.bundle_resolution import (
+    STRICT_TYPES,
+    EntryMaps,
+    entry_maps,
+    full_url_matches,
+    resolve_strict,
+)
 from conformance.fhirval.elements_values import Frame, ValueWalker
 from conformance.fhirval.issues import Issue
 from conformance.fhirval.source import DefinitionSource, Json, items
@@ -177,6 +183,22 @@ class TargetWalker(ValueWalker):
             found, problem = resolve_strict(maps, ref, entry.full_url, entry.resource, self.model.is_resource_type)
             return (maps.resources[found] if found is not None else None), problem
         return None
+
+    def entry_matches(self, ref: str) -> int:
+        """In an entry of a Bundle that is no document or message, how many entries the reference finds by
+        BaseValidator.getFromBundle's rules (bundle_resolution.full_url_matches); 0 outside an entry. Documents and
+        messages are judged by ``strict_entry``."""
+        for k in range(len(self.frames) - 1, 0, -1):
+            if self.frames[k - 1].type != "Bundle":
+                continue
+            bundle = self.frames[k - 1].resource
+            if isinstance(kind := bundle.get("type"), str) and kind in STRICT_TYPES:
+                return 0
+            cached = self._entry_maps.get(id(bundle))
+            if cached is None or cached[0] is not bundle:
+                cached = self._entry_maps[id(bundle)] = (bundle, entry_maps(bundle))
+            return full_url_matches(cached[1], ref, self.frames[k].full_url)
+        return 0
 
     def place_of(self, target: Json) -> Place | None:
         """Where a resource a reference resolved to stands: contained in the nearest container, an entry of the

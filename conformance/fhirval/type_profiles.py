@@ -71,9 +71,11 @@ def _profiles(w: Walker, t: Json, code: str, path: str, where: str) -> None:
     for k, p in enumerate(profiles if isinstance(profiles, list) else []):
         named = _structure(w, p) if isinstance(p, str) else None
         base = _base_type(w, named) if named is not None else None
+        at = f"{where}.profile[{k}]"
+        if named is None and isinstance(p, str):
+            _cross_version_refused(w, p, at)
         if named is None or base is None:
             continue
-        at = f"{where}.profile[{k}]"
         if not _instance_of(w, base, code):
             w.sink.error("structure-type", at, f"the profile {p} is a {base.get('type')}, not a {code}, so it "
                                                f"cannot constrain the {code} at {path}")
@@ -87,6 +89,26 @@ def _profiles(w: Walker, t: Json, code: str, path: str, where: str) -> None:
             elif not modifier and path.endswith(".modifierExtension"):
                 w.sink.error("structure-type", at, f"the extension {p} is not a modifier extension: it cannot be "
                                                    f"used on {path}")
+
+
+_REFUSED = {
+    "unknown": "names an element its FHIR version does not have",  # Extension_EXT_Version_InvalidId
+    "bad-version": "names a FHIR version HL7 has no cross-version definitions for",  # Extension_EXT_Version_Invalid
+    "no-change": "names an element R4 has unchanged: use the R4 element",  # Extension_EXT_Version_NoChange
+}
+
+
+def _cross_version_refused(w: Walker, url: str, at: str) -> None:
+    """A type profile that is a cross-version extension URL HL7 cannot generate a definition for: when no loaded
+    definition has it, StructureDefinitionValidator.validateTypeProfile asks BaseValidator.getXverExt, whose
+    rule for a bad version, an unknown element or an unchanged one is an error (EXTENSION_EXT_VERSION_INVALID,
+    _INVALIDID, _NOCHANGE), besides the warning SD_ED_TYPE_PROFILE_UNKNOWN. Unjudged without a generator of its
+    version (cross_version_status None)."""
+    if XVER_URL.fullmatch(url.partition("|")[0]) is None:
+        return
+    why = _REFUSED.get(cross_version_status(w.model.source, url) or "")
+    if why is not None:
+        w.sink.error("extension-unknown", at, f"the cross-version extension {url} {why}")
 
 
 def _targets(w: Walker, t: Json, code: str, logical: bool, where: str) -> None:
