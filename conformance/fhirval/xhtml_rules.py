@@ -100,6 +100,16 @@ def _has_text(el: etree._Element) -> bool:
     return bool(java_trim(el.text or "")) or any(bool(java_trim(c.tail or "")) for c in el)
 
 
+_SCHEME = re.compile(r"[a-z][a-z0-9_\[\]]*")  # Utilities.isToken (ASCII), lower case
+
+
+def is_absolute_url(href: str) -> bool:
+    """``Utilities.isAbsoluteUrl`` for what InstanceValidator.checkReferences asks of a hyperlink before judging its
+    scheme (active, literal): a lower-case token scheme, and something after the colon with no space in it."""
+    scheme, colon, details = href.partition(":")
+    return bool(colon and details and " " not in details and _SCHEME.fullmatch(scheme))
+
+
 def url_problem(value: str) -> str | None:
     """Why a hyperlink or image source is not a valid URL (``UrlUtil.checkValidUrl``), or None."""
     if not value:
@@ -156,7 +166,7 @@ def _element_rules(el: etree._Element, name: str, parent: str, in_para: bool) ->
             found.append(f"the hyperlink is not valid: {why}")
         if not href:
             found.append("a hyperlink (<a href>) is empty")
-        elif ":" in href and href.split(":", 1)[0] in ("javascript", "vbscript"):
+        elif is_absolute_url(href) and href.split(":", 1)[0] in ("javascript", "vbscript"):
             found.append(f"the hyperlink {href[:60]!r} has active content (scheme {href.split(':', 1)[0]!r}), "
                          "a security risk that is not allowed")
     elif name == "img" and el.get("src") not in (None, NO_VALUE):

@@ -121,3 +121,11 @@ def test_the_reader_itself() -> None:
     with pytest.raises(XhtmlParseError):
         parse("text<div/>")
     assert java_trim("\u00a0 \x01a\x1f ") == "\u00a0 \x01a"
+
+
+@pytest.mark.parametrize("href", ["javascript:", "urn:", "cid:"])
+def test_a_scheme_is_judged_only_on_an_absolute_url(href: str) -> None:
+    """InstanceValidator.checkReferences judges the scheme (ACTIVE_HREF, LITERAL_HREF) only where
+    Utilities.isAbsoluteUrl holds: something after the colon, and no space; UrlUtil.checkValidUrl takes these."""
+    assert errors(f'<div {X}><a href="{href}">a</a></div>') == []
+    assert len(errors(f'<div {X}><a href="{href}x">a</a></div>')) == 1
