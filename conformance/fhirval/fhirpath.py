@@ -40,7 +40,6 @@ from conformance.fhirval import (
 )
 from conformance.fhirval.xhtml_parser import DIVERGES
 from conformance.fhirval.xhtml_parser import parse as parse_as_hl7
-from conformance.fhirval.xhtml_reader import java_trim
 from conformance.fhirval.xhtml_rules import root_attribute_ok, structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
@@ -324,14 +323,15 @@ def narrative_problems(div: str) -> list[tuple[str, str]]:
                 ("invariant", f"txt-2: {unread}")]
     found: list[tuple[str, str]] = [
         ("narrative", f"the narrative uses the entity {name!r}: only XML's own (&amp; &lt; &gt; &quot; &apos;) "
-                      "are allowed in XHTML") for name in dict.fromkeys(entities)]
+                      "are allowed in XHTML") for name in dict.fromkeys(entities)] if entities else []
     ns, local = _split(root.tag)
     if ns != XHTML_NS:
         found.append(("narrative", f"the narrative's XHTML has the wrong namespace ({ns!r}, should be {XHTML_NS!r})"))
     if local != "div":
         found.append(("narrative", f"the narrative must be an XHTML div, not <{local}>"))
     # checkHtmlNames reads the root's attributes too (XhtmlValidator only its descendants')
-    names_ok = local in _ALLOWED and all(root_attribute_ok(local, str(a)) for a in root.keys())
+    names_ok = local in _ALLOWED and (not len(root.attrib)
+                                      or all(root_attribute_ok(local, str(a)) for a in root.keys()))
     for el in root.iterdescendants():
         tag = el.tag
         if not isinstance(tag, str):
@@ -348,7 +348,9 @@ def narrative_problems(div: str) -> list[tuple[str, str]]:
         found.insert(0, ("invariant", TXT_1))
     found += [("narrative", p) for p in rules]
     # checkForContent: a text node with something left after Java's trim() (not a CDATA section), or an img
-    text = any(java_trim(t) for t in root.itertext())  # without joining it all
+    # Java's trim() leaves something (xhtml_rules._has_text: no control character but tab, CR, LF is left in the
+    # tree, so all whitespace and ASCII is nothing), without joining it all
+    text = any(not t.isspace() or not t.isascii() for t in root.itertext() if t)
     if not text and not any(isinstance(el.tag, str) and _split(el.tag)[1] == "img" for el in root.iter()):
         found.append(("invariant", TXT_2))
     return found

@@ -31,14 +31,12 @@ def java_whitespace(ch: str) -> bool:
     return unicodedata.category(ch) in ("Zs", "Zl", "Zp") and ch not in "\u00a0\u2007\u202f"
 
 
+JAVA_TRIMMED = "".join(map(chr, range(0x21)))  # str.strip(JAVA_TRIMMED) is java_trim, inline
+
+
 def java_trim(text: str) -> str:
     """``String.trim()``: every character up to U+0020 off both ends (not a no-break space)."""
-    start, end = 0, len(text)
-    while start < end and text[start] <= " ":
-        start += 1
-    while end > start and text[end - 1] <= " ":
-        end -= 1
-    return text[start:end]
+    return text.strip(JAVA_TRIMMED)
 
 
 def letter_or_digit(ch: str) -> bool:

@@ -31,7 +31,6 @@ import unicodedata
 from lxml import etree
 
 from conformance.fhirval.xhtml_parser import NO_VALUE, raw_attribute
-from conformance.fhirval.xhtml_reader import java_trim
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -96,8 +95,13 @@ def _elements(el: etree._Element) -> list[etree._Element]:
 
 def _has_text(el: etree._Element) -> bool:
     """Whether the element holds text with content of its own (not its children's): XhtmlNode.hasContent, Java's
-    ``trim()`` (a no-break space is content)."""
-    return bool(java_trim(el.text or "")) or any(bool(java_trim(c.tail or "")) for c in el)
+    ``trim()``, which takes off only characters up to U+0020 (a no-break space is content). A tree here holds no
+    control character but tab, CR and LF (lxml refuses them, xhtml_parser makes them spaces), so text has content
+    when it is not all whitespace or holds a whitespace character beyond ASCII."""
+    text = el.text
+    if text and (not text.isspace() or not text.isascii()):
+        return True
+    return any((tail := c.tail) and (not tail.isspace() or not tail.isascii()) for c in el)
 
 
 _SCHEME = re.compile(r"[a-z][a-z0-9_\[\]]*")  # Utilities.isToken (ASCII), lower case
