@@ -38,7 +38,9 @@ from conformance.fhirval import (
     fhirpath_semantics,
     fhirpath_singletons,
 )
-from conformance.fhirval.xhtml_rules import structure_problems
+from conformance.fhirval.xhtml_parser import DIVERGES
+from conformance.fhirval.xhtml_parser import parse as parse_as_hl7
+from conformance.fhirval.xhtml_rules import root_attribute_ok, structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
 UCUM = "http://unitsofmeasure.org"
@@ -281,10 +283,22 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 
 def parse_div(div: str) -> etree._Element:
-    """A ``Narrative.div`` parsed (raises XMLSyntaxError). A lone surrogate (JSON ``"\\ud800"``) is passed on as
-    bytes that are no UTF-8, so the parser reports an invalid character, as HL7's XhtmlParser does, where
-    encoding it would raise UnicodeEncodeError."""
-    return etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER)
+    """A ``Narrative.div`` parsed (raises XMLSyntaxError), as HL7's validator reads one: see :func:`read_div`."""
+    return read_div(div)[0]
+
+
+def read_div(div: str) -> tuple[etree._Element, list[str]]:
+    """A ``Narrative.div`` read as HL7's JsonParser reads it (``XhtmlParser`` in XML mode), and the entities that
+    reader calls illegal (XHTML_XHTML_Entity_Illegal); raises XMLSyntaxError (``xhtml_parser.XhtmlParseError``)
+    where that reader throws. lxml reads it first; HL7's lenient reader (xhtml_parser.py) only a div lxml refuses
+    or one the two could read differently (``xhtml_parser.DIVERGES``)."""
+    if not DIVERGES.search(div):
+        try:
+            return etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER), []
+        except etree.XMLSyntaxError:
+            pass
+    root, entities = parse_as_hl7(div)
+    return root, entities
 
 
 TXT_1 = "txt-1: the narrative has an element or attribute a basic XHTML narrative does not allow"
@@ -299,22 +313,25 @@ def narrative_problems(div: str) -> list[tuple[str, str]]:
     DOCTYPE) and txt-2 (``checkForContent``: some text or an img), both failing on a div the parser could not
     read (JsonParser leaves its XHTML null); XhtmlValidator's namespace (root and any inner declaration), root
     name, every illegal element name and attribute (``checkInnerNames``) and the rules of ``xhtml_rules.py``.
-    A DOCTYPE, which lxml will not read inside a div, is HL7's ``XHTML_XHTML_DOCTYPE_ILLEGAL`` and txt-1."""
+    A div is read as HL7's JsonParser reads it (:func:`read_div`): an HTML entity is XHTML_XHTML_Entity_Illegal
+    (and read), what that reader throws on is ERROR_PARSING_XHTML_."""
     try:
-        root = parse_div(div)
+        root, entities = read_div(div)
     except etree.XMLSyntaxError as exc:
-        if "<!DOCTYPE" in div:
-            return [("narrative", "a DOCTYPE declaration is not allowed in a narrative"), ("invariant", TXT_1)]
         unread = "the narrative could not be read as XHTML, so htmlChecks() fails"
         return [("narrative", f"the narrative is not well-formed XHTML: {exc.msg}"), ("invariant", f"txt-1: {unread}"),
                 ("invariant", f"txt-2: {unread}")]
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str]] = [
+        ("narrative", f"the narrative uses the entity {name!r}: only XML's own (&amp; &lt; &gt; &quot; &apos;) "
+                      "are allowed in XHTML") for name in dict.fromkeys(entities)] if entities else []
     ns, local = _split(root.tag)
     if ns != XHTML_NS:
         found.append(("narrative", f"the narrative's XHTML has the wrong namespace ({ns!r}, should be {XHTML_NS!r})"))
     if local != "div":
         found.append(("narrative", f"the narrative must be an XHTML div, not <{local}>"))
-    names_ok = local in _ALLOWED
+    # checkHtmlNames reads the root's attributes too (XhtmlValidator only its descendants')
+    names_ok = local in _ALLOWED and (not len(root.attrib)
+                                      or all(root_attribute_ok(local, str(a)) for a in root.keys()))
     for el in root.iterdescendants():
         tag = el.tag
         if not isinstance(tag, str):
@@ -330,8 +347,11 @@ def narrative_problems(div: str) -> list[tuple[str, str]]:
     if not names_ok or any(" is not allowed on <" in p or p.startswith("a DOCTYPE") for p in rules):
         found.insert(0, ("invariant", TXT_1))
     found += [("narrative", p) for p in rules]
-    text = any(t.strip() for t in root.itertext())  # some non-whitespace text, without joining it all
-    if not text and not any(isinstance(el.tag, str) and el.tag.endswith("}img") for el in root.iter()):
+    # checkForContent: a text node with something left after Java's trim() (not a CDATA section), or an img
+    # Java's trim() leaves something (xhtml_rules._has_text: no control character but tab, CR, LF is left in the
+    # tree, so all whitespace and ASCII is nothing), without joining it all
+    text = any(not t.isspace() or not t.isascii() for t in root.itertext() if t)
+    if not text and not any(isinstance(el.tag, str) and _split(el.tag)[1] == "img" for el in root.iter()):
         found.append(("invariant", TXT_2))
     return found
 

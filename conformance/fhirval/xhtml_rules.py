@@ -18,8 +18,9 @@ each rule here is one of theirs, an error there too:
   ``XHTML_URL_INVALID``); an empty ``href`` (``TYPE_SPECIFIC_CHECKS_DT_XHTML_EMPTY_HREF``) and a ``javascript:``
   or ``vbscript:`` one (``TYPE_SPECIFIC_CHECKS_DT_XHTML_ACTIVE_HREF``).
 
-Text that is only whitespace is no content, as ``XhtmlNode.hasContent`` trims; a whitespace-only text or a
-comment inside br/img/hr is not counted as a child here (HL7's parser may keep it): a missed error at worst.
+Text that is only whitespace is no content, as ``XhtmlNode.hasContent`` trims (Java's ``trim()``); but any text,
+comment or instruction inside br/img/hr/area is a child (``XhtmlNode.hasChildren``: HL7's parser keeps every
+non-empty text node).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import re
 import unicodedata
 
 from lxml import etree
+
+from conformance.fhirval.xhtml_parser import NO_VALUE, raw_attribute
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -72,10 +75,18 @@ def _name(el: etree._Element) -> str:
 
 
 def _attribute(name: str) -> str:
-    """An attribute's name as HL7's parser keeps it: ``xml:lang``; any other namespace keeps its URI."""
+    """An attribute's name as HL7's parser keeps it: ``xml:lang``; any other namespace keeps its URI (lxml's
+    reading) or its prefix (xhtml_parser's)."""
     if name.startswith(f"{{{_XML_NS}}}"):
         return "xml:" + name.rpartition("}")[2]
-    return name
+    return raw_attribute(name)
+
+
+def root_attribute_ok(element: str, name: str) -> bool:
+    """An attribute FHIRPathEngine.checkHtmlNames (htmlChecks(), txt-1) allows: its list is XhtmlValidator's and
+    ``xml:space``; it reads the root's attributes too, XhtmlValidator only the descendants'."""
+    attr = _attribute(name)
+    return attr.startswith("xmlns") or attr in _ATTRIBUTES or f"{element}.{attr}" in _COMBOS or attr == "xml:space"
 
 
 def _elements(el: etree._Element) -> list[etree._Element]:
@@ -83,8 +94,24 @@ def _elements(el: etree._Element) -> list[etree._Element]:
 
 
 def _has_text(el: etree._Element) -> bool:
-    """Whether the element holds text with content of its own (not its children's)."""
-    return bool((el.text or "").strip()) or any(bool((c.tail or "").strip()) for c in el)
+    """Whether the element holds text with content of its own (not its children's): XhtmlNode.hasContent, Java's
+    ``trim()``, which takes off only characters up to U+0020 (a no-break space is content). A tree here holds no
+    control character but tab, CR and LF (lxml refuses them, xhtml_parser makes them spaces), so text has content
+    when it is not all whitespace or holds a whitespace character beyond ASCII."""
+    text = el.text
+    if text and (not text.isspace() or not text.isascii()):
+        return True
+    return any((tail := c.tail) and (not tail.isspace() or not tail.isascii()) for c in el)
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9_\[\]]*")  # Utilities.isToken (ASCII), lower case
+
+
+def is_absolute_url(href: str) -> bool:
+    """``Utilities.isAbsoluteUrl`` for what InstanceValidator.checkReferences asks of a hyperlink before judging its
+    scheme (active, literal): a lower-case token scheme, and something after the colon with no space in it."""
+    scheme, colon, details = href.partition(":")
+    return bool(colon and details and " " not in details and _SCHEME.fullmatch(scheme))
 
 
 def url_problem(value: str) -> str | None:
@@ -126,7 +153,7 @@ def _element_rules(el: etree._Element, name: str, parent: str, in_para: bool) ->
             found.append(f"the attribute {attr!r} is not allowed on <{name}> in a narrative")
     if in_para and name in _BLOCKS_IN_P:
         found.append(f"<{name}> is not allowed inside a paragraph (<p>)")
-    if name in _EMPTY and (_elements(el) or _has_text(el)):
+    if name in _EMPTY and (len(el) or el.text):  # XhtmlNode.hasChildren: any node, whitespace or a comment too
         found.append(f"<{name}> cannot have children")
     allowed = _ONLY_CHILDREN.get(name)
     if allowed is not None:
@@ -136,17 +163,17 @@ def _element_rules(el: etree._Element, name: str, parent: str, in_para: bool) ->
     parents = _PARENTS.get(name)
     if parents is not None and parent not in parents:
         found.append(f"<{name}> must be in {' or '.join(f'<{p}>' for p in parents)}, not in <{parent}>")
-    if name == "a" and el.get("href") is not None:
+    if name == "a" and el.get("href") not in (None, NO_VALUE):  # an attribute without a value is HL7's null
         href = el.get("href") or ""
         why = url_problem(href)
         if why:
             found.append(f"the hyperlink is not valid: {why}")
         if not href:
             found.append("a hyperlink (<a href>) is empty")
-        elif ":" in href and href.split(":", 1)[0] in ("javascript", "vbscript"):
+        elif is_absolute_url(href) and href.split(":", 1)[0] in ("javascript", "vbscript"):
             found.append(f"the hyperlink {href[:60]!r} has active content (scheme {href.split(':', 1)[0]!r}), "
                          "a security risk that is not allowed")
-    elif name == "img" and el.get("src") is not None:
+    elif name == "img" and el.get("src") not in (None, NO_VALUE):
         why = url_problem(el.get("src") or "")
         if why:
             found.append(f"the image source is not valid: {why}")

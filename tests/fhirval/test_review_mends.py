@@ -84,10 +84,12 @@ def test_html_ids_are_read_from_the_parsed_xhtml() -> None:
     assert _narrative_errors(basic(_narrative("a&amp;b", "#b", div_id="a&amp;b"))) == [("narrative", "Basic.text")]
 
 
-def test_a_lone_surrogate_in_a_narrative_is_reported_not_raised() -> None:
+def test_a_lone_surrogate_in_a_narrative_is_read_not_raised() -> None:
+    """HL7's JsonLexer makes ``\\ud800`` one char (``(char) Integer.parseInt(hex, 16)``) and XhtmlParser reads
+    any char as text: no error (fvxhtml14; it was reported as not well-formed, which HL7's reader never says)."""
     res = {"resourceType": "Basic", "id": "b", "code": {"text": "x"},
            "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">\ud800</div>'}}
-    assert ("narrative", "Basic.text.div") in errors(res)
+    assert errors(res) == []
 
 
 def test_lengths_count_utf16_units_and_options_only_for_their_own_question_type() -> None:

@@ -149,7 +149,8 @@ def test_unreadable_xhtml_fails_txt1_and_txt2_too() -> None:
 def test_a_doctype_in_the_div_is_the_doctype_rule_and_txt1_not_a_parse_error() -> None:
     """list-xhtml-xxe: XhtmlParser keeps the DOCTYPE; XHTML_XHTML_DOCTYPE_ILLEGAL and checkHtmlNames fail."""
     found = _messages('\n<!DOCTYPE foo [ <!ENTITY xxe SYSTEM "file://x">]>\n<p>a &xxe;</p>')
-    assert [d for d, _ in found] == ["narrative", "invariant"] and "DOCTYPE" in found[0][1]
+    assert sorted(d for d, _ in found) == ["invariant", "narrative"]
+    assert any(d == "narrative" and "DOCTYPE" in m for d, m in found)
 
 
 def test_an_inner_element_in_another_namespace_is_one_namespace_error() -> None:
