@@ -313,6 +313,11 @@ def checks_system_form(term: Terminology, binding: Json | None, in_codeable_conc
     return term.expand(_vs_name(vs_url)) is None
 
 
+def _no_value_set(binding: Json | None) -> bool:
+    """Whether no binding's value set can be checked whatever HL7 holds: none, an example one, or none named."""
+    return binding is None or binding.get("strength") == "example" or not isinstance(binding.get("valueSet"), str)
+
+
 def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, binding: Json | None = None,
                  in_codeable_concept: bool = False, language: str | None = None,
                  display_binding: Json | None = None, tx: TerminologyService | None = None) -> None:
@@ -333,8 +338,10 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
                                                          f"(it adds to another code system), not a code system")
             return
         judged = checks_system_form(term, binding, in_codeable_concept)
-        if judged and not system.startswith(("http:", "https:", "urn:")):
-            # checkCodedElement, no binding checked: TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid)
+        if judged and not system.startswith(("http:", "https:", "urn:")) and _no_value_set(binding):
+            # checkCodedElement, no binding checked: TERMINOLOGY_TX_SYSTEM_RELATIVE (isCodeSystemReferenceValid);
+            # a value set named but not expandable here may still be one HL7 resolves (its implicit LOINC / SNOMED
+            # value sets, a package not loaded here), and then only Utilities.isAbsoluteUrl is asked: not judged
             sink.error("coding-system", f"{loc}.system", f"Coding.system {system!r} is not an http:, https: or urn: "
                                                          f"URI")
             return

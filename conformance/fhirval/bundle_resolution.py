@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 from conformance.fhirval.bundles import REST_FULLURL
 from conformance.fhirval.references import SCHEME, is_absolute_url
 from conformance.fhirval.source import Json
+from conformance.fhirval.text_links import count_ids, xhtml_ids
 
 STRICT_TYPES = frozenset({"document", "message"})
 
@@ -60,35 +60,11 @@ def entry_maps(bundle: Json) -> EntryMaps:
     return maps
 
 
-class _XhtmlIds(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.ids.extend(v for k, v in attrs if k == "id" and v is not None)
-
-
 def fragment_matches(node: object, fragment: str) -> int:
     """BaseValidator.countFragmentMatches over an entry: every element (the entry, its resource, contained ones,
-    any element) whose ``id`` is the fragment, and every XHTML element of a narrative whose ``id`` attribute is."""
-    if isinstance(node, list):
-        return sum(fragment_matches(v, fragment) for v in node)
-    if not isinstance(node, dict):
-        return 0
-    count = 1 if node.get("id") == fragment else 0
-    for key, value in node.items():
-        if key == "div" and isinstance(value, str):
-            parser = _XhtmlIds()
-            try:
-                parser.feed(value)
-                parser.close()
-            except Exception:  # noqa: BLE001 - a div that does not parse is the narrative rules' error
-                continue
-            count += parser.ids.count(fragment)
-        elif isinstance(value, (dict, list)):
-            count += fragment_matches(value, fragment)
-    return count
+    any element) whose ``id`` is the fragment, and every XHTML element of a narrative whose ``id`` attribute is (the
+    one reading text_links uses for textLink fragments: XHTML's attribute names are case-sensitive)."""
+    return count_ids(node, fragment) + xhtml_ids(node, fragment)
 
 
 def resolve_strict(maps: EntryMaps, ref: str, full_url: str | None, source: Json,
@@ -164,9 +140,14 @@ def full_url_matches(maps: EntryMaps, ref: str, full_url: str | None) -> int:
     URL (``_target_url``) and, for a versioned reference, whose resource's meta.versionId is that version. More
     than one is an error there (BUNDLE_BUNDLE_MULTIPLEMATCHES: ``rule(..., match == null, ...)`` on each later
     match), in a Bundle of any type; several entries may share a fullUrl in a history, or with different
-    meta.versionIds anywhere (bdl-7)."""
+    meta.versionIds anywhere (bdl-7). An unversioned match sets ``match = r``, which is null for an entry without a
+    resource (a history's DELETE), so the match after such an entry is not counted against it: the answer is 1 plus
+    the matches whose previous match held a resource."""
     target = _target_url(ref, full_url)  # a fragment stays in it, as there: such a reference finds no fullUrl
     if target is None:
         return 0
     url, version = target
-    return len(maps.by_url.get(f"{url}/_history/{version}" if version else url, []))
+    if version:  # only entries whose resource has that meta.versionId are indexed under it
+        return len(maps.by_url.get(f"{url}/_history/{version}", []))
+    found = maps.by_url.get(url, [])
+    return min(len(found), 1) + sum(1 for prev in found[:-1] if maps.resources[prev] is not None)

@@ -116,6 +116,8 @@ def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: obj
         pinned = [v for v in named if isinstance(v, str)]
         if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
             continue
+        if any(_WILDCARDS & set(v) for v in pinned):  # 1.2.x: versionIsMoreDetailed's semver match, not judged
+            continue
         held = term.versions_held(system)  # none when the CodeSystem is not held
         if any(version_resolves(h, version) for p in pinned for h in held if version_resolves(h, p)):
             continue  # the CodeSystem held at the pinned version, which the coding's version names (in part)

@@ -56,6 +56,17 @@ def test_a_reference_matching_two_versions_in_a_history_is_an_error(ref: str) ->
     assert ("bundle-duplicate", REF_AT) in found(b)
 
 
+@pytest.mark.parametrize(("deleted_first", "errors"), [(True, []), (False, [("bundle-duplicate", REF_AT)])])
+def test_an_entry_without_a_resource_is_no_earlier_match(deleted_first: bool, errors: list[tuple[str, str]]) -> None:
+    """getFromBundle's ``match = r`` is null for an entry with no resource (a history's DELETE), so the match after it
+    passes ``rule(match == null)``: HL7's answer depends on the entries' order (review14)."""
+    deleted = {"fullUrl": BASE + "Patient/p1", "request": {"method": "DELETE", "url": "Patient/p1"},
+               "response": {"status": "204"}}
+    b = history((BASE + "Observation/o1", observation("Patient/p1")), (BASE + "Patient/p1", patient()))
+    b["entry"].insert(1 if deleted_first else 2, deleted)
+    assert [e for e in found(b) if e[0] == "bundle-duplicate"] == errors
+
+
 def test_a_versioned_reference_matching_one_version_is_not() -> None:
     b = history((BASE + "Observation/o1", observation("Patient/p1/_history/2")),
                 (BASE + "Patient/p1", patient(meta={"versionId": "1"})),
@@ -87,7 +98,8 @@ def test_the_target_url_is_getfrombundles(ref: str, full_url: str | None, target
 
 
 def test_a_fragment_finds_no_fullurl_there() -> None:
-    maps = entry_maps({"entry": [{"fullUrl": BASE + "Patient/p1"}, {"fullUrl": BASE + "Patient/p1"}]})
+    maps = entry_maps({"entry": [{"fullUrl": BASE + "Patient/p1", "resource": patient()},
+                                 {"fullUrl": BASE + "Patient/p1", "resource": patient()}]})
     assert full_url_matches(maps, BASE + "Patient/p1", None) == 2
     assert full_url_matches(maps, BASE + "Patient/p1#n1", None) == 0
 
@@ -120,6 +132,10 @@ def test_fragment_matches_counts_elements_resources_and_xhtml() -> None:
                                      "text": {"div": '<div><p id="x"/><span id="y">t</span></div>'}}}
     assert fragment_matches(entry, "x") == 4
     assert fragment_matches(entry, "y") == 1
+    # XHTML's attribute names are case-sensitive, and an id may be written with entities (review14)
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p ID="x">a</p><p id="x&amp;y">b</p></div>'
+    assert fragment_matches({"text": {"div": div}}, "x") == 0
+    assert fragment_matches({"text": {"div": div}}, "x&y") == 1
 
 
 # ---- BaseValidator.loadFoundResource: REFERENCE_REF_WRONGTARGET_LOAD --------------------------------------------

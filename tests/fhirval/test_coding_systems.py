@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.bindings import check_coding
+from conformance.fhirval.issues import Sink
+from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.validate import validate_resource
 
 
@@ -82,3 +85,17 @@ def test_quantity_system_refused(system: str) -> None:
     assert errors_of(res) == [("coding-system", "Observation.value.ofType(Quantity).system")]
     res["valueQuantity"]["system"] = "http://unitsofmeasure.org"
     assert errors_of(res) == []
+
+
+@pytest.mark.parametrize("vs", ["http://loinc.org/vs", "http://snomed.info/sct?fhir_vs", "http://example.org/vs/x"])
+def test_scheme_not_judged_under_a_value_set_hl7_may_resolve(vs: str) -> None:
+    """A value set this harness cannot expand may be one HL7 resolves (its implicit LOINC / SNOMED value sets, a
+    package not loaded here): the binding is then checked, and TERMINOLOGY_TX_SYSTEM_RELATIVE not reached (review14)."""
+    sink = Sink()
+    term = Terminology(base_source())
+    check_coding(term, {"system": "ftp://example.org/codes", "code": "x"}, "X.code", sink,
+                 binding={"strength": "extensible", "valueSet": vs})
+    assert [i.defect for i in sink.issues if i.is_error] == []
+    check_coding(term, {"system": "ftp://example.org/codes", "code": "x"}, "X.code", sink,
+                 binding={"strength": "example", "valueSet": vs})
+    assert [i.defect for i in sink.issues if i.is_error] == ["coding-system"]

@@ -203,6 +203,9 @@ NOT_HELD = "https://conformance.example/cs/not-held"
     ("1.0.0", VERSIONED, "1.0.0", "required", 0),
     ("1.0.0", VERSIONED, "1.0", "required", 0),
     ("2025", NOT_HELD, "2025.1", "extensible", 0),
+    # a wildcard include version (1.2.x) is matched by versionIsMoreDetailed's semver rule: not judged (review14)
+    ("1.2.x", NOT_HELD, "1.2.3", "required", 0),
+    ("1.x", VERSIONED, "1.2", "extensible", 0),
 ])
 def test_a_coding_version_against_the_include_version(pinned: str, system: str, version: str, strength: str,
                                                       errors: int) -> None:
