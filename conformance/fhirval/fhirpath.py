@@ -40,6 +40,7 @@ from conformance.fhirval import (
 )
 from conformance.fhirval.xhtml_parser import DIVERGES
 from conformance.fhirval.xhtml_parser import parse as parse_as_hl7
+from conformance.fhirval.xhtml_reader import XhtmlParseError
 from conformance.fhirval.xhtml_rules import root_attribute_ok, structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
@@ -294,11 +295,15 @@ def read_div(div: str) -> tuple[etree._Element, list[str]]:
     or one the two could read differently (``xhtml_parser.DIVERGES``)."""
     if not DIVERGES.search(div):
         try:
-            return etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER), []
+            root = etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER)
+            if root.getroottree().docinfo.internalDTD is None:  # HL7's reader stops a DOCTYPE at its first '>'
+                return root, []
         except etree.XMLSyntaxError:
             pass
-    root, entities = parse_as_hl7(div)
-    return root, entities
+    try:
+        return parse_as_hl7(div)
+    except (ValueError, TypeError, UnicodeError) as exc:  # a name or namespace lxml cannot hold: still no XHTML
+        raise XhtmlParseError(f"the narrative cannot be read as XHTML ({exc})") from exc
 
 
 TXT_1 = "txt-1: the narrative has an element or attribute a basic XHTML narrative does not allow"

@@ -41,10 +41,11 @@ _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _UNDEFINED_NS = "http://error/undefined-namespace"  # NamespaceNormalizationMap.getNamespaceForPrefix
 # lxml reads a div; these are where HL7's reader reads the same well-formed text otherwise: a CDATA section (a
 # node HL7's txt-2 does not count as text) and an end tag with whitespace before its '>' (HL7 compares the name
-# with it: "Malformed XHTML"). Matching more than needed costs only time. Left: a '>' inside a quoted attribute
-# value, where HL7's reader ends the tag (the value cut short, the rest text): matching it ("='...>") matched the
-# apostrophes of ordinary text in 211 of the R4 examples' narratives and took as long as lxml's parse.
-DIVERGES = re.compile(r"<!\[CDATA\[|</[^\s>]*\s")
+# with it: "Malformed XHTML"), and a '>' inside a quoted href or src, where HL7's reader ends the tag (the value
+# cut short, the rest text: review14b). Matching more than needed costs only time ('[^\s<>]': linear on a run of
+# '</'). Left: a '>' in any other quoted attribute value (title, alt): matching every attribute ("='...>") matched
+# the apostrophes of ordinary text in 211 of the R4 examples' narratives and took as long as lxml's parse.
+DIVERGES = re.compile(r"<!\[CDATA\[|</[^\s<>]*\s|(?:href|src)\s*=\s*(?:\"[^\"<]*>|'[^'<]*>)")
 
 
 def raw_attribute(name: str) -> str:

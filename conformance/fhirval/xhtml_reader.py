@@ -53,6 +53,8 @@ def _java_digit(ch: str, radix: int) -> int:
     value = unicodedata.decimal(ch, -1)
     if value < 0:
         low = ch.lower()
+        if len(low) != 1:  # 'İ'.lower() is two characters: no digit (Character.digit gives -1)
+            return -1
         if "a" <= low <= "z":
             value = ord(low) - ord("a") + 10
         elif "\uff41" <= low <= "\uff5a":

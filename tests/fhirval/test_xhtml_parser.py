@@ -129,3 +129,30 @@ def test_a_scheme_is_judged_only_on_an_absolute_url(href: str) -> None:
     Utilities.isAbsoluteUrl holds: something after the colon, and no space; UrlUtil.checkValidUrl takes these."""
     assert errors(f'<div {X}><a href="{href}">a</a></div>') == []
     assert len(errors(f'<div {X}><a href="{href}x">a</a></div>')) == 1
+
+
+# ---- review14b: what lxml cannot hold, and where HL7's reader reads the same text otherwise ---------------------
+
+@pytest.mark.parametrize("div", [
+    '<div xmlns="a b">a</div>',  # a namespace lxml refuses: HL7 XHTML_XHTML_NS_InValid, an error too
+    f'<div {X}><p xmlns="a{{b">a</p></div>',
+    f'<div {X}><p\u00b5>a</p\u00b5></div>',  # a name Java's isLetterOrDigit takes and lxml does not
+])
+def test_what_lxml_cannot_hold_is_an_error_never_an_exception(div: str) -> None:
+    assert "narrative" in [defect for defect, _ in errors(div)]
+
+
+def test_a_numeric_reference_with_a_dotted_capital_i_is_dropped() -> None:
+    """Character.digit('İ') is -1: the reference is dropped without a word (XhtmlParser.parseEntity)."""
+    assert errors(f'<div {X}>a&#\u0130;b</div>') == []
+
+
+def test_a_gt_in_a_quoted_href_ends_the_tag_as_hl7s_reader_does() -> None:
+    """XhtmlParser.parseAttributeValue stops at '>' inside quotes: the href is cut short, the rest is text."""
+    assert errors(f'<div {X}><a href="http://x.org/q?a>b">link</a></div>') == []
+
+
+def test_a_doctype_with_an_internal_subset_is_a_parse_error() -> None:
+    """XhtmlParser.readToDocTypeEnd stops at the DOCTYPE's first '>', then parse() finds no root tag."""
+    div = f'<!DOCTYPE div [<!ENTITY nbsp "&#160;">]><div {X}>a&nbsp;b</div>'
+    assert "narrative" in [defect for defect, _ in errors(div)]
