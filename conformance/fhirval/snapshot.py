@@ -37,7 +37,7 @@ from conformance.fhirval.snapshot_checks import (
     must_support_problem,
     unmatched_by_order,
 )
-from conformance.fhirval.snapshot_choices import place_choice, settle_type_slicings
+from conformance.fhirval.snapshot_choices import drop_prohibited_types, place_choice, settle_type_slicings
 from conformance.fhirval.snapshot_ids import (
     by_path,
     diff_id,
@@ -479,6 +479,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
         landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
     raise_to_slice_mins(builder.elements, builder.auto_sliced)
     settle_type_slicings(builder.elements, builder.base_elements, placed)
+    drop_prohibited_types(builder.elements)
     return builder, landed
 
 
