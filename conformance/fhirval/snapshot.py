@@ -37,7 +37,7 @@ from conformance.fhirval.snapshot_checks import (
     must_support_problem,
     unmatched_by_order,
 )
-from conformance.fhirval.snapshot_choices import place_choice, settle_type_slicings
+from conformance.fhirval.snapshot_choices import drop_prohibited_types, place_choice, settle_type_slicings
 from conformance.fhirval.snapshot_ids import (
     by_path,
     diff_id,
@@ -105,6 +105,7 @@ class Builder:
         # each slice made here: the slicer's max when the slicing is new in this profile, None when the base sliced
         self.slicer_max: dict[str, str | None] = {}
         self.auto_sliced: set[str] = set()  # slicing the generator added (raise_to_slice_mins)
+        self.made_extension_slicing: set[str] = set()  # extension slicing made here (makeExtensionSlicing)
         self.merged: set[str] = set()  # ids a differential element has been merged onto (one may have no id)
         self.walked_into: set[str] = set()  # slices given their children by expanding their own type (renamed_in_place)
         self.expanded: dict[str, Json] = {}  # elements as expand() made them, before any merge (expanded_subtree)
@@ -232,12 +233,16 @@ class Builder:
         # the generator's unless the differential states the element (processPathWithSlicedBaseDefault)
         unstated = "slicing" not in self.elements[i] or not ({unsliced_id} & (self.diff_ids | self.merged))
         # and a slice of it is added to that slicing: its extension definition's root caps its max (slice_cardinality)
-        pre_sliced = base_sliced or ("slicing" in self.elements[i] and unstated)
+        # (not slicing this generator made for an earlier slice: ProfilePathProcessor.processSimplePathDefault makes
+        # the extension slicing once, ``makeExtensionSlicing()``, and processes every slice of it against that slicer)
+        pre_sliced = base_sliced or ("slicing" in self.elements[i] and unstated
+                                     and unsliced_id not in self.made_extension_slicing)
         if resliced is None and unstated:
             self.auto_sliced.add(unsliced_id)  # ProfilePathProcessor: SNAPSHOT_auto_added_slicing
             if "slicing" not in self.elements[i] and self.elements[i]["path"].endswith((".extension",
                                                                                         ".modifierExtension")):
                 self.elements[i]["slicing"] = extension_slicing()
+                self.made_extension_slicing.add(unsliced_id)
         # the one type slice of a choice keeps its template's (the base's) min: type slicing is closed by then
         # (ProfilePathProcessor: APPLY_PROPERTIES_FROM_SLICER false, ``template = currentBase.copy()``; HL7 telus-oo)
         closed = closed or (unsliced_id.endswith("[x]") and self.diff_slices.get(unsliced_id, 0) == 1)
@@ -474,6 +479,7 @@ def apply_differential(sd: Json, source: DefinitionSource) -> tuple[Builder, lis
         landed += [] if id(diff) in added else [str(builder.elements[i].get("id"))]
     raise_to_slice_mins(builder.elements, builder.auto_sliced)
     settle_type_slicings(builder.elements, builder.base_elements, placed)
+    drop_prohibited_types(builder.elements)
     return builder, landed
 
 

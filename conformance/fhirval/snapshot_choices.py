@@ -183,3 +183,42 @@ def type_slice(b: Builder, choice_id: str, slice_name: str, types: list[Json], *
         assert found is not None
         b.elements[found]["type"] = deep_copy(types)
     return new_id
+
+
+def _path_matches(path: str, element: Json) -> bool:
+    """ProfileUtilities.pathMatches: the same path, or a renamed choice of it (``value[x]`` / ``valueQuantity``)."""
+    other = str(element.get("path", ""))
+    if other == path:
+        return True
+    stem = path[:-3] if path.endswith("[x]") else None
+    return stem is not None and other.startswith(stem) and len(other) > len(stem) and "." not in other[len(stem):]
+
+
+def drop_prohibited_types(elements: list[Json]) -> None:
+    """A type whose type slice is prohibited leaves the element: ProfileUtilities.generateSnapshot, after
+    processPaths, for every snapshot element of more than one type, removes each type for which findTypeSlice (the
+    first later element whose path matches, pathMatches, and whose one type is that code, typeMatches) is
+    ``prohibited()`` (max ``0``). A profile slicing ``effective[x]`` by type with ``effectivePeriod`` 0..0 leaves
+    ``effective[x]`` without Period (HL7 test type-slicing-exclusion)."""
+    single: dict[str, list[tuple[int, Json]]] = {}  # elements of one type, by their parent's path, in order
+    for j, later in enumerate(elements):
+        if len(_types(later)) == 1:
+            single.setdefault(str(later.get("path", "")).rsplit(".", 1)[0], []).append((j, later))
+    for i, element in enumerate(elements):
+        types = _types(element)
+        if len(types) <= 1:
+            continue
+        path = str(element.get("path", ""))
+        # a path that matches has this element's parent path: the same path, or its stem and a tail without a dot
+        candidates = [(j, e) for j, e in single.get(path.rsplit(".", 1)[0], []) if j > i and _path_matches(path, e)]
+        if not candidates:
+            continue
+        prohibited: list[Json] = []
+        for type_ in types:
+            for _, later in candidates:
+                if _types(later)[0].get("code") == type_.get("code"):
+                    if later.get("max") == "0":
+                        prohibited.append(type_)
+                    break
+        if prohibited:
+            element["type"] = [t for t in element["type"] if not any(t is p for p in prohibited)]

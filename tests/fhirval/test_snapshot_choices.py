@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.fhirval.base import base_source
 from conformance.fhirval.snapshot import apply_differential
 from tests.fhirval.test_snapshot import make, snap
@@ -218,3 +220,18 @@ def test_the_one_type_slice_of_a_stated_choice_keeps_the_bases_min() -> None:
         {"id": f"{ext}.value[x]:valueString", "path": "Patient.extension.value[x]", "sliceName": "valueString",
          "type": [{"code": "string"}]}))
     assert els[f"{ext}.value[x]"]["min"] == 1 and els[f"{ext}.value[x]:valueString"]["min"] == 1
+
+
+def test_a_prohibited_type_slice_removes_its_type_from_the_choice() -> None:
+    # HL7 test type-slicing-exclusion: ProfileUtilities.generateSnapshot removes from an element of several types each
+    # type whose type slice (findTypeSlice) is prohibited() (max 0); the slices themselves stay
+    eff = "Observation.effective[x]"
+
+    def type_slice(code: str, max_: str) -> dict[str, Any]:
+        name = "effective" + code[:1].upper() + code[1:]
+        return {"id": f"{eff}:{name}", "path": eff, "sliceName": name, "min": 0, "max": max_, "type": [{"code": code}]}
+
+    els = snap(make("Observation", {"id": eff, "path": eff, "slicing": {"discriminator": _BY_TYPE, "rules": "open"}},
+                    type_slice("instant", "0"), type_slice("Period", "0"), type_slice("dateTime", "1")))
+    assert [t["code"] for t in els[eff]["type"]] == ["dateTime", "Timing"]
+    assert els[f"{eff}:effectivePeriod"]["max"] == "0" and els[f"{eff}:effectivePeriod"]["type"] == [{"code": "Period"}]

@@ -139,3 +139,23 @@ def test_a_new_slice_carries_its_definitions_root_invariants() -> None:
     source = LayeredSource([base_source(), MemorySource([ext, profile])])
     patient = {"resourceType": "Patient", "meta": {"profile": [A]}, "extension": [{"url": B, "valueString": "x"}]}
     assert [i.defect for i in validate_resource(patient, source) if i.is_error] == ["invariant"]
+
+
+def test_every_slice_of_extension_slicing_the_generator_made_carries_its_definitions_root_invariants() -> None:
+    """ProfilePathProcessor.processSimplePathDefault makes an unstated extension slicing once
+    (``makeExtensionSlicing()``, ``SNAPSHOT_auto_added_slicing``) and processes every slice against that slicer
+    (processSimplePathWithOneMatchingElementInDifferential, ``merge(src, slicerElement)``): the second slice is as
+    new as the first, not a slice added to a base's slicing (HL7 test on-questionnaire:
+    ``item:group.extension:variable`` has ``var-1``)."""
+    rule = {"key": "e-1", "severity": "error", "human": "no x", "expression": "value.exists() implies value != 'x'"}
+    ext = {"resourceType": "StructureDefinition", "url": B, "name": "e", "status": "active", "kind": "complex-type",
+           "abstract": False, "type": "Extension", "derivation": "constraint",
+           "context": [{"type": "element", "expression": "Patient"}], "baseDefinition": FHIR + "Extension",
+           "differential": {"element": [{"id": "Extension", "path": "Extension", "constraint": [rule]},
+                                        {"id": "Extension.url", "path": "Extension.url", "fixedUri": B},
+                                        {"id": "Extension.value[x]", "path": "Extension.value[x]",
+                                         "type": [{"code": "string"}]}]}}
+    els = snapshot(ext, sd(A, FHIR + "Patient", ext_slice("mn", MAIDEN_NAME), ext_slice("e", B)))
+    assert els["Patient.extension"]["slicing"]["rules"] == "open"
+    assert [c["key"] for c in els["Patient.extension:e"]["constraint"]] == ["ele-1", "ext-1", "e-1"]
+    assert els["Patient.extension:mn"]["max"] == "1"
