@@ -119,20 +119,25 @@ def test_a_slice_of_a_datatypes_extension_slicing_does_not_repeat_when_its_defin
     assert found == ["slice-max Patient.address[0].extension"]
 
 
+def string_extension_with_invariant() -> dict[str, Any]:
+    """Extension B on Patient, a string value, with its own root invariant e-1 (no 'x')."""
+    rule = {"key": "e-1", "severity": "error", "human": "no x", "expression": "value.exists() implies value != 'x'"}
+    return {"resourceType": "StructureDefinition", "url": B, "name": "e", "status": "active", "kind": "complex-type",
+            "abstract": False, "type": "Extension", "derivation": "constraint",
+            "context": [{"type": "element", "expression": "Patient"}], "baseDefinition": FHIR + "Extension",
+            "differential": {"element": [{"id": "Extension", "path": "Extension", "constraint": [rule]},
+                                         {"id": "Extension.url", "path": "Extension.url", "fixedUri": B},
+                                         {"id": "Extension.value[x]", "path": "Extension.value[x]",
+                                          "type": [{"code": "string"}]}]}}
+
+
 def test_a_new_slice_carries_its_definitions_root_invariants() -> None:
     """ProfilePathProcessor.processSimplePathWithOneMatchingElementInDifferential: ``merge(src, slicerElement)``
     returns ``src.copy()`` (APPLY_PROPERTIES_FROM_SLICER is false), so a new extension slice starts from the
     definition's root with its own invariants, and fillOutFromBase adds the base element's keys it lacks (Plan-Net's
     ``extension:newpatients`` has ``new-patients-characteristics``; HL7's on-questionnaire ``sdc-lcext-1``, ``var-1``).
     An instance is told once, as before: the definition's root judges the extension too."""
-    rule = {"key": "e-1", "severity": "error", "human": "no x", "expression": "value.exists() implies value != 'x'"}
-    ext = {"resourceType": "StructureDefinition", "url": B, "name": "e", "status": "active", "kind": "complex-type",
-           "abstract": False, "type": "Extension", "derivation": "constraint",
-           "context": [{"type": "element", "expression": "Patient"}], "baseDefinition": FHIR + "Extension",
-           "differential": {"element": [{"id": "Extension", "path": "Extension", "constraint": [rule]},
-                                        {"id": "Extension.url", "path": "Extension.url", "fixedUri": B},
-                                        {"id": "Extension.value[x]", "path": "Extension.value[x]",
-                                         "type": [{"code": "string"}]}]}}
+    ext = string_extension_with_invariant()
     profile = sd(A, FHIR + "Patient", slicer(), ext_slice("e", B))
     els = snapshot(ext, profile)
     assert [c["key"] for c in els["Patient.extension:e"]["constraint"]] == ["ele-1", "ext-1", "e-1"]
@@ -147,14 +152,7 @@ def test_every_slice_of_extension_slicing_the_generator_made_carries_its_definit
     (processSimplePathWithOneMatchingElementInDifferential, ``merge(src, slicerElement)``): the second slice is as
     new as the first, not a slice added to a base's slicing (HL7 test on-questionnaire:
     ``item:group.extension:variable`` has ``var-1``)."""
-    rule = {"key": "e-1", "severity": "error", "human": "no x", "expression": "value.exists() implies value != 'x'"}
-    ext = {"resourceType": "StructureDefinition", "url": B, "name": "e", "status": "active", "kind": "complex-type",
-           "abstract": False, "type": "Extension", "derivation": "constraint",
-           "context": [{"type": "element", "expression": "Patient"}], "baseDefinition": FHIR + "Extension",
-           "differential": {"element": [{"id": "Extension", "path": "Extension", "constraint": [rule]},
-                                        {"id": "Extension.url", "path": "Extension.url", "fixedUri": B},
-                                        {"id": "Extension.value[x]", "path": "Extension.value[x]",
-                                         "type": [{"code": "string"}]}]}}
+    ext = string_extension_with_invariant()
     els = snapshot(ext, sd(A, FHIR + "Patient", ext_slice("mn", MAIDEN_NAME), ext_slice("e", B)))
     assert els["Patient.extension"]["slicing"]["rules"] == "open"
     assert [c["key"] for c in els["Patient.extension:e"]["constraint"]] == ["ele-1", "ext-1", "e-1"]
