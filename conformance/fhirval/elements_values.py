@@ -20,7 +20,7 @@ from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.index import Node, StructureIndex, TypeRef, merged_choice
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
-from conformance.fhirval.narrative import unresolved_anchors
+from conformance.fhirval.narrative import unresolved_anchors, without_comments
 from conformance.fhirval.option_rules import contained_type, screen_value
 from conformance.fhirval.options import Options
 from conformance.fhirval.primitives import PRIMITIVES, check_primitive, report_primitive
@@ -386,7 +386,8 @@ class ValueWalker:
                     self.sink.error("narrative", loc, f"the hyperlink '#{anchor}' does not resolve: nothing in the "
                                                       "narrative, the contained resources or the instance has that id")
             if "urn:" in item or "cid:" in item:
-                for link in filter(is_absolute_url, _NARRATIVE_URN.findall(item)):  # as checkReferences asks
+                links = _NARRATIVE_URN.findall(without_comments(item))
+                for link in filter(is_absolute_url, links):  # as checkReferences asks
                     self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
                                                       "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length

@@ -118,12 +118,34 @@ _ANCHOR_LINK = re.compile(r"""<(?:a\s[^>]*\bhref|img\s[^>]*\bsrc)\s*=\s*["']#([^
 _TARGET = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
+def without_comments(div: str) -> str:
+    """The div without its comments and CDATA sections, which hold no element: HL7's checkReferences visits only the
+    parsed XHTML's ``a`` and ``img`` elements, so a link written inside a comment is no link (review14b). One pass,
+    linear: an unterminated comment or section runs to the end."""
+    if "<!" not in div:
+        return div
+    out: list[str] = []
+    i = 0
+    while (j := div.find("<!", i)) >= 0:
+        out.append(div[i:j])
+        for opening, closing in (("<!--", "-->"), ("<![CDATA[", "]]>")):
+            if div.startswith(opening, j):
+                end = div.find(closing, j + len(opening))
+                i = len(div) if end < 0 else end + len(closing)
+                break
+        else:
+            out.append("<!")
+            i = j + 2
+    out.append(div[i:])
+    return "".join(out)
+
+
 def unresolved_anchors(div: str, resource: Json, root: Json) -> list[str]:
     """In-page links (``<a href="#x">``) of a narrative that lead nowhere: no element of the narrative has that id
     or name, no contained resource that id, and nothing else in the whole instance (a Bundle's other entries
     included) carries it as an id, an XHTML id or a name. HL7's validator says such a link "does not
     resolve"; the search is wide on purpose, so that only a link to nothing at all is reported."""
-    links = _ANCHOR_LINK.findall(div)
+    links = _ANCHOR_LINK.findall(without_comments(div))
     if not links:
         return []
     targets = set(_TARGET.findall(div)) | {c.get("id") for c in items(resource.get("contained"))

@@ -156,3 +156,12 @@ def test_a_doctype_with_an_internal_subset_is_a_parse_error() -> None:
     """XhtmlParser.readToDocTypeEnd stops at the DOCTYPE's first '>', then parse() finds no root tag."""
     div = f'<!DOCTYPE div [<!ENTITY nbsp "&#160;">]><div {X}>a&nbsp;b</div>'
     assert "narrative" in [defect for defect, _ in errors(div)]
+
+
+@pytest.mark.parametrize("link", ['<a href="#nowhere">x</a>', '<a href="urn:uuid:1234">x</a>'])
+@pytest.mark.parametrize("wrap", ["<!-- {} -->", "<![CDATA[{}]]>"])
+def test_a_link_inside_a_comment_or_cdata_is_no_link(link: str, wrap: str) -> None:
+    """InstanceValidator.checkReferences visits the parsed XHTML's a elements: a comment or a CDATA section holds
+    none (review14b); the same link outside them is still judged."""
+    assert errors(f'<div {X}><p>text</p>{wrap.format(link)}</div>') == []
+    assert "narrative" in [defect for defect, _ in errors(f'<div {X}><p>text</p>{link}</div>')]
