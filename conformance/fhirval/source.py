@@ -66,6 +66,14 @@ def definition_elements(sd: Json, part: str = "snapshot") -> list[Json]:
     return objects(holder.get("element")) if isinstance(holder, dict) else []
 
 
+def element_places(sd: Json, loc: str) -> Iterator[tuple[str, Json]]:
+    """Every element of a StructureDefinition's differential, then its snapshot, with its location under ``loc``
+    (``{loc}.differential.element[i]``): the rules that judge each element wherever a structure states it."""
+    for part in ("differential", "snapshot"):
+        for i, ed in enumerate(definition_elements(sd, part)):
+            yield f"{loc}.{part}.element[{i}]", ed
+
+
 def items(value: Any) -> list[Any]:
     """A JSON array's items; nothing for any other shape (hostile input never reaches a loop as a string or dict)."""
     return value if isinstance(value, list) else []

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import type_characteristics
-from conformance.fhirval.source import as_loaded, definition_elements, objects, value_of
+from conformance.fhirval.source import as_loaded, definition_elements, element_places, objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -136,24 +136,23 @@ def check_binding_targets(w: Walker, sd: Json, loc: str) -> None:
     patches that binding in its own copy (StructureDefinitionHacker), so a structure carrying it fails here as
     it does in HL7's validator."""
     term = w.model.term
-    for part in ("differential", "snapshot"):
-        for i, ed in enumerate(definition_elements(sd, part)):
-            binding = ed.get("binding")
-            if not isinstance(binding, dict):
-                continue
-            where = f"{loc}.{part}.element[{i}].binding"
-            named = [(f"{where}.valueSet", binding.get("valueSet"))]
-            # R4's form of an additional binding, its valueSet sub-extension: the third SD_ED_BIND_NOT_VS site
-            # (validateAdditionalBindingExtension; fvsite9)
-            named += [(f"{where}.extension[{j}]", value_of(sub))
-                      for j, ext in enumerate(binding.get("extension") or ()) if isinstance(ext, dict)
-                      and ext.get("url") == _ADDITIONAL_BINDING for sub in objects(ext.get("extension"))
-                      if sub.get("url") == "valueSet"]
-            for at, ref in named:
-                url = ref.partition("|")[0] if isinstance(ref, str) else None
-                if url is not None and term.value_set(url) is None and term.code_system(url) is not None:
-                    w.sink.error("structure-type", at,
-                                 f"the binding of {ed.get('path')} names {ref}, which is a CodeSystem, not a ValueSet")
+    for place, ed in element_places(sd, loc):
+        binding = ed.get("binding")
+        if not isinstance(binding, dict):
+            continue
+        where = f"{place}.binding"
+        named = [(f"{where}.valueSet", binding.get("valueSet"))]
+        # R4's form of an additional binding, its valueSet sub-extension: the third SD_ED_BIND_NOT_VS site
+        # (validateAdditionalBindingExtension; fvsite9)
+        named += [(f"{where}.extension[{j}]", value_of(sub))
+                  for j, ext in enumerate(binding.get("extension") or ()) if isinstance(ext, dict)
+                  and ext.get("url") == _ADDITIONAL_BINDING for sub in objects(ext.get("extension"))
+                  if sub.get("url") == "valueSet"]
+        for at, ref in named:
+            url = ref.partition("|")[0] if isinstance(ref, str) else None
+            if url is not None and term.value_set(url) is None and term.code_system(url) is not None:
+                w.sink.error("structure-type", at,
+                             f"the binding of {ed.get('path')} names {ref}, which is a CodeSystem, not a ValueSet")
 
 
 def check_context(w: Walker, sd: Json, rtype: Any, loc: str) -> None:
@@ -252,12 +251,11 @@ def check_snapshot_values(w: Walker, sd: Json, loc: str) -> None:
 def check_type_codes(w: Walker, sd: Json, loc: str) -> None:
     """SD_NO_TYPE_CODE_ON_CODE: a type whose ``code`` is there (``_code``) but empty, with no fhir-type extension
     to name the type instead (validateElementDefinition, R4 and later)."""
-    for part in ("differential", "snapshot"):
-        for i, ed in enumerate(definition_elements(sd, part)):
-            for j, t in enumerate(objects(ed.get("type"))):
-                if ("code" in t or "_code" in t) and not t.get("code") and not _type_codes({"type": [t]}):
-                    w.sink.error("structure-type", f"{loc}.{part}.element[{i}].type[{j}]",
-                                 f"a type of {ed.get('path')} has a code element without a value: it names no type")
+    for at, ed in element_places(sd, loc):
+        for j, t in enumerate(objects(ed.get("type"))):
+            if ("code" in t or "_code" in t) and not t.get("code") and not _type_codes({"type": [t]}):
+                w.sink.error("structure-type", f"{at}.type[{j}]",
+                             f"a type of {ed.get('path')} has a code element without a value: it names no type")
 
 
 def check_fixed_types(w: Walker, sd: Json, base: Json, loc: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conformance.fhirval.source import definition_elements, objects, value_of
+from conformance.fhirval.source import element_places, objects, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.elements import Walker
@@ -63,36 +63,34 @@ def _says(ed: Json, what: str) -> bool:
 
 
 def check(w: Walker, sd: Json, loc: str) -> None:
-    for part in ("differential", "snapshot"):
-        for i, ed in enumerate(definition_elements(sd, part)):
-            path = ed.get("path")
-            if not isinstance(path, str):
+    for where, ed in element_places(sd, loc):
+        path = ed.get("path")
+        if not isinstance(path, str):
+            continue
+        found: set[str] = set()
+        valid = False
+        if "." not in path:  # the root's type is the structure's (addCharacteristics(characteristics, path))
+            found |= set(_TABLE.get(path, ()))
+            valid = True
+        stated: list[str] = []
+        for t in objects(ed.get("type")):
+            code = next((value_of(e) for e in objects(t.get("extension")) if e.get("url") == _FHIR_TYPE),
+                        None) or t.get("code")
+            if not isinstance(code, str) or not code:
                 continue
-            where = f"{loc}.{part}.element[{i}]"
-            found: set[str] = set()
-            valid = False
-            if "." not in path:  # the root's type is the structure's (addCharacteristics(characteristics, path))
-                found |= set(_TABLE.get(path, ()))
-                valid = True
-            stated: list[str] = []
-            for t in objects(ed.get("type")):
-                code = next((value_of(e) for e in objects(t.get("extension")) if e.get("url") == _FHIR_TYPE),
-                            None) or t.get("code")
-                if not isinstance(code, str) or not code:
-                    continue
-                stated.append(code)
-                own = _characteristics(w, code)
-                if own is None:
-                    continue
-                valid = True
-                found |= own
-                if "targetProfile" in t and _TARGET not in own:
-                    w.sink.error("structure-type", where, f"a targetProfile is not allowed on the type {code} of "
-                                                          f"{path} (it has no target)")
-            if not valid or not (stated or "." not in path):
+            stated.append(code)
+            own = _characteristics(w, code)
+            if own is None:
                 continue
-            for what, needed in _NEEDS:
-                if needed not in found and _says(ed, what):
-                    said = what.rpartition("/")[2]
-                    w.sink.error("structure-type", where, f"{said} is not allowed on {path}: its types "
-                                                          f"({', '.join(stated or [path])}) are not {needed}")
+            valid = True
+            found |= own
+            if "targetProfile" in t and _TARGET not in own:
+                w.sink.error("structure-type", where, f"a targetProfile is not allowed on the type {code} of "
+                                                      f"{path} (it has no target)")
+        if not valid or not (stated or "." not in path):
+            continue
+        for what, needed in _NEEDS:
+            if needed not in found and _says(ed, what):
+                said = what.rpartition("/")[2]
+                w.sink.error("structure-type", where, f"{said} is not allowed on {path}: its types "
+                                                      f"({', '.join(stated or [path])}) are not {needed}")

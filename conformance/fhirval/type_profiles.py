@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval.snapshot_checks import no_snapshot
-from conformance.fhirval.source import objects
+from conformance.fhirval.source import element_places, objects
 from conformance.fhirval.xver import XVER_URL, cross_version_status
 
 if TYPE_CHECKING:
@@ -51,19 +51,16 @@ def check(w: Walker, sd: Json, loc: str) -> None:
     if not isinstance(base, str) or _structure(w, base) is None:
         return
     logical = sd.get("kind") == "logical"
-    for part in ("differential", "snapshot"):
-        holder = sd.get(part)
-        elements = objects(holder.get("element")) if isinstance(holder, dict) else []
-        for i, ed in enumerate(elements):
-            path = ed.get("path")
-            if not isinstance(path, str):
-                continue
-            for j, t in enumerate(objects(ed.get("type"))):
-                code = t.get("code")
-                if isinstance(code, str) and code:
-                    where = f"{loc}.{part}.element[{i}].type[{j}]"
-                    _profiles(w, t, code, path, where)
-                    _targets(w, t, code, logical, where)
+    for at, ed in element_places(sd, loc):
+        path = ed.get("path")
+        if not isinstance(path, str):
+            continue
+        for j, t in enumerate(objects(ed.get("type"))):
+            code = t.get("code")
+            if isinstance(code, str) and code:
+                where = f"{at}.type[{j}]"
+                _profiles(w, t, code, path, where)
+                _targets(w, t, code, logical, where)
 
 
 def _profiles(w: Walker, t: Json, code: str, path: str, where: str) -> None:
