@@ -30,6 +30,7 @@ import unicodedata
 
 from lxml import etree
 
+from conformance.fhirval.references import is_absolute_url  # Utilities.isAbsoluteUrl, asked before a scheme is judged
 from conformance.fhirval.xhtml_parser import NO_VALUE, raw_attribute
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -102,16 +103,6 @@ def _has_text(el: etree._Element) -> bool:
     if text and (not text.isspace() or not text.isascii()):
         return True
     return any((tail := c.tail) and (not tail.isspace() or not tail.isascii()) for c in el)
-
-
-_SCHEME = re.compile(r"[a-z][a-z0-9_\[\]]*")  # Utilities.isToken (ASCII), lower case
-
-
-def is_absolute_url(href: str) -> bool:
-    """``Utilities.isAbsoluteUrl`` for what InstanceValidator.checkReferences asks of a hyperlink before judging its
-    scheme (active, literal): a lower-case token scheme, and something after the colon with no space in it."""
-    scheme, colon, details = href.partition(":")
-    return bool(colon and details and " " not in details and _SCHEME.fullmatch(scheme))
 
 
 def url_problem(value: str) -> str | None:
