@@ -38,7 +38,7 @@ from conformance.fhirval import (
     fhirpath_semantics,
     fhirpath_singletons,
 )
-from conformance.fhirval.xhtml_parser import DIVERGES
+from conformance.fhirval.xhtml_parser import diverges
 from conformance.fhirval.xhtml_parser import parse as parse_as_hl7
 from conformance.fhirval.xhtml_reader import XhtmlParseError
 from conformance.fhirval.xhtml_rules import root_attribute_ok, structure_problems
@@ -292,8 +292,8 @@ def read_div(div: str) -> tuple[etree._Element, list[str]]:
     """A ``Narrative.div`` read as HL7's JsonParser reads it (``XhtmlParser`` in XML mode), and the entities that
     reader calls illegal (XHTML_XHTML_Entity_Illegal); raises XMLSyntaxError (``xhtml_parser.XhtmlParseError``)
     where that reader throws. lxml reads it first; HL7's lenient reader (xhtml_parser.py) only a div lxml refuses
-    or one the two could read differently (``xhtml_parser.DIVERGES``)."""
-    if not DIVERGES.search(div):
+    or one the two could read differently (``xhtml_parser.diverges``)."""
+    if not diverges(div):
         try:
             root = etree.fromstring(div.encode("utf-8", "surrogatepass"), _PARSER)
             if root.getroottree().docinfo.internalDTD is None:  # HL7's reader stops a DOCTYPE at its first '>'
