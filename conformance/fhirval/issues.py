@@ -27,6 +27,7 @@ ISSUE_TYPE: dict[str, str] = {
     "element-order": "invalid", "object-expected": "structure",
     "primitive-format": "value", "empty-value": "value", "too-long": "too-long", "too-short": "value",
     "blank-value": "value", "json-duplicate": "structure", "json-syntax": "structure", "resource-id": "required",
+    "base64-whitespace": "invalid",
     "primitive-extension": "structure", "resource-type": "structure",
     "cardinality-min": "required", "cardinality-max": "structure",
     "choice-multiple": "structure", "choice-type": "structure",

@@ -248,6 +248,9 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
         if isinstance(value, str) and java_blank(value):
             return BLANK, _blank(fhir_type)
         return "primitive-format", problem
+    if fhir_type == "base64Binary" and type(value) is str and _JAVA_SPACE.search(value):
+        return BASE64_SPACE, ("base64 encoded values SHOULD not contain any whitespace (per RFC 4648); "
+                              "non-validating readers are encouraged to accept whitespace anyway")
     return None
 
 
@@ -265,11 +268,21 @@ def java_blank(value: str) -> bool:
     return value.isspace() and _NOT_JAVA_WHITESPACE.isdisjoint(value)
 
 
+# A valid base64Binary value holding whitespace is a warning in R4 (an error from R5 on): InstanceValidator.
+# checkPrimitive, Base64Util.base64HasWhitespace -> TYPE_SPECIFIC_CHECKS_DT_BASE64_NO_WS_WARNING. Not a problem of the
+# value: the element's other rules are judged as for a valid one. Whitespace is Utilities.isWhitespace's.
+BASE64_SPACE = "base64-whitespace"
+_JAVA_SPACE = re.compile("[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
 def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, Any] | None, loc: str) -> None:
     """An error for a bad value (a uri-like value breaking several of HL7's rules: one for each); a warning for
-    a value of whitespace only (:data:`BLANK`), unless a required binding asks for a code."""
+    a value of whitespace only (:data:`BLANK`), unless a required binding asks for a code, and for base64 with
+    whitespace in it (:data:`BASE64_SPACE`)."""
     defect, why = problem
-    if defect != BLANK:
+    if defect == BASE64_SPACE:
+        sink.warning(defect, loc, why)
+    elif defect != BLANK:
         for each in why.split("\n"):  # HL7's uri rules give one error each (uri_problems); a value is shown by repr
             sink.error(defect, loc, each)
     elif binding is not None and binding.get("strength") == "required":

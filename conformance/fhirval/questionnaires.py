@@ -97,12 +97,14 @@ class _Judge:
         self.placement(q_items, r_items, loc)
         for q_item in q_items:
             link = q_item.get("linkId")
-            answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link]
+            answered = [(i, r) for i, r in enumerate(r_items) if r.get("linkId") == link and isinstance(link, str)
+                        and link]
             if not answered:
                 self.left_out(q_item, loc, chain)
                 continue
             for i, r in answered:
                 self.shape(q_item, r, f"{loc}.item[{i}]")
+                self.untyped_or_unanswered(q_item, r, f"{loc}.item[{i}]")
             enabled = self.enabled(q_item, chain)
             if enabled is False:
                 for i, r in answered:
@@ -124,7 +126,9 @@ class _Judge:
         """Each response item of a level HL7's validator walks is a question of that level, in the
         Questionnaire's order (``validateQuestionannaireResponseItems``: QUESTIONNAIRE_QR_ITEM_NOTFOUND, its
         "item is in the wrong place" for a linkId found elsewhere in the Questionnaire, QUESTIONNAIRE_QR_ITEM_ORDER;
-        a repeated item may follow itself). Reported on the level, as HL7's validator does."""
+        a repeated item may follow itself). Reported on the level, as HL7's validator does. A response item with no
+        linkId is matched to nothing, and said so (QUESTIONNAIRE_QR_ITEM_NOLINKID, "No LinkId, so can't be
+        validated", a ``rule`` beside the cardinality error of QuestionnaireResponse.item.linkId)."""
         order: dict[str, int] = {}
         for k, q_item in enumerate(q_items):
             order.setdefault(str(q_item.get("linkId")), k)
@@ -132,6 +136,8 @@ class _Judge:
         for r in r_items:
             link = r.get("linkId")
             if not isinstance(link, str) or not link:
+                self.w.sink.error("questionnaire", loc, "a response item with no linkId cannot be validated against "
+                                                        "the Questionnaire")
                 continue
             k = order.get(link, -1)
             if k < 0:
@@ -155,6 +161,20 @@ class _Judge:
                                                       "question's items go in answer.item)")
         elif kind == "group" and q_item.get("required") is True and not nested:
             self.w.sink.error("questionnaire", where, f"the required group {link!r} has no items")
+
+    def untyped_or_unanswered(self, q_item: Json, r: Json, where: str) -> None:
+        """What HL7's QuestionnaireValidator.validateQuestionnaireResponseItem says of every response item it
+        matches to a question, enabled or not: a response not yet completed or amended that leaves a required
+        question (any but a group) without an answer is warned of (QUESTIONNAIRE_QR_ITEM_MISSING, ``warning``
+        when ``notCompleted``; once completed the error is ``answers``'), and a question with no type is its
+        ``fail`` (FATAL): QUESTIONNAIRE_QR_ITEM_NOTYPE, "Definition for item {0} does not contain a type"."""
+        kind, link = _type(q_item), q_item.get("linkId")
+        if (self.qr.get("status") not in ("completed", "amended") and q_item.get("required") is True
+                and kind != "group" and not objects(r.get("answer"))):
+            self.w.sink.warning("questionnaire", where, f"no response answer found for the required item {link!r}")
+        if kind is None:
+            self.w.sink.add("fatal", "questionnaire", where, f"the definition of the item {link!r} in the "
+                                                             "Questionnaire does not contain a type")
 
     def left_out(self, q_item: Json, loc: str, chain: list[Json]) -> None:
         """A required item, enabled, that the response leaves out of a level: an error once the response is

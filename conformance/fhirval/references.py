@@ -152,6 +152,11 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
             w.sink.add(severity, "reference-format", f"{loc}.reference", problem)
             if parsed.kind == "conditional":  # a bad query: HL7 resolves it in the Bundle all the same
                 _conditional_in_entry(w, ref, loc, False)
+            elif parsed.kind not in ("local", "uuid", "oid") and not w.bundles and w.options.fetches_references:
+                # its form judged, HL7's checkReference still asks its fetcher for it under CHECK_EXISTS and
+                # stronger, and one not found is REFERENCE_REF_CANTRESOLVE whatever it looks like (HL7's
+                # ValidationEngineTests.testResolveRelativeFileError: 'patient/example-newborn-x')
+                fetch_checked(w, ref, loc)
             return
         rtype = parsed.type
         frame = w.frames[-1]

@@ -176,6 +176,18 @@ def test_base64_of_a_wrong_length_is_still_an_error() -> None:
     assert ("primitive-format", "Patient.photo[0].data") in errors(_with_photo("aGVsbG8gd29ybGQ"))
 
 
+def test_base64_with_whitespace_is_a_warning_in_r4() -> None:
+    # InstanceValidator.checkPrimitive: a valid value with whitespace (Base64Util.base64HasWhitespace) is
+    # TYPE_SPECIFIC_CHECKS_DT_BASE64_NO_WS_WARNING before R5; HL7's Base64UtilTest's values, on Binary.data
+    for spaced in ("AA AA BB BB ", "AAAA\nBBBB", "AAAA\u3000BBBB"):
+        binary = {"resourceType": "Binary", "contentType": "text/plain", "data": spaced}
+        assert issues(binary) == [("warning", "base64-whitespace", "Binary.data")]
+    assert issues({"resourceType": "Binary", "contentType": "text/plain", "data": "AAAABBBB"}) == []
+    # a value that is not valid base64 is its error alone
+    assert issues({"resourceType": "Binary", "contentType": "text/plain", "data": "A A="}) == [
+        ("error", "primitive-format", "Binary.data")]
+
+
 # ---- Reference.type that is not a resource type ---------------------------------------------------
 
 def test_reference_type_unknown_where_any_target_is_allowed_is_a_warning() -> None:

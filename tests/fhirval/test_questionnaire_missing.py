@@ -114,3 +114,44 @@ def test_a_required_group_has_items_and_a_display_item_none(tmp_path: Path) -> N
         ("questionnaire", "QuestionnaireResponse.item[0]")]
     assert errors(_qr(g, {"linkId": "d", "item": [{"linkId": "s"}]}), source) == [
         ("questionnaire", "QuestionnaireResponse.item[1]")]
+
+
+# ---- every matched response item, enabled or not (QuestionnaireValidator.validateQuestionnaireResponseItem):
+# QUESTIONNAIRE_QR_ITEM_MISSING as a warning before completion, QUESTIONNAIRE_QR_ITEM_NOTYPE (``fail``: fatal)
+
+def test_a_required_question_present_without_an_answer_is_a_warning_before_completion(tmp_path: Path) -> None:
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
+        {"linkId": "s", "type": "string", "required": True}, {"linkId": "o", "type": "string"},
+        {"linkId": "g", "type": "group", "required": True, "item": [{"linkId": "n", "type": "string"}]}]}
+    source = definitions(tmp_path, q)
+    group = {"linkId": "g", "item": [{"linkId": "n", "answer": [{"valueString": "x"}]}]}
+    issues = found(_qr({"linkId": "s"}, {"linkId": "o"}, group, status="in-progress"), source, ())
+    assert [i for i in issues if i[1] == "questionnaire"] == [
+        ("warning", "questionnaire", "QuestionnaireResponse.item[0]")]
+    # answered, nothing; completed, the error alone
+    assert found(_qr({"linkId": "s", "answer": [{"valueString": "x"}]}, group, status="in-progress"), source, ()) == []
+    assert [i for i in found(_qr({"linkId": "s"}, group), source, ()) if i[1] == "questionnaire"] == [
+        ("error", "questionnaire", "QuestionnaireResponse.item[0]")]
+
+
+def test_a_question_without_a_type_is_fatal_where_a_response_item_answers_it(tmp_path: Path) -> None:
+    # R4 holds Questionnaire.item.type 1..1; HL7 judges the response against the item as it finds it
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
+        {"linkId": "t", "type": "string"}, {"linkId": "untyped"}]}
+    source = definitions(tmp_path, q)
+    given = {"linkId": "untyped", "answer": [{"valueString": "FOO"}]}
+    issues = found(_qr({"linkId": "t", "answer": [{"valueString": "x"}]}, given), source, ())
+    assert issues == [("fatal", "questionnaire", "QuestionnaireResponse.item[1]")]
+    # an untyped question the response leaves out is not judged
+    assert found(_qr({"linkId": "t", "answer": [{"valueString": "x"}]}), source, ()) == []
+
+
+def test_a_response_item_without_a_linkid_is_said_so_and_matched_to_nothing(tmp_path: Path) -> None:
+    # QuestionnaireValidator.validateQuestionannaireResponseItems: QUESTIONNAIRE_QR_ITEM_NOLINKID on the level, beside
+    # R4's cardinality error; the item is not walked, even against a question that lacks a linkId too
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
+        {"type": "group", "item": [{"linkId": "b", "type": "boolean"}]}]}
+    source = definitions(tmp_path, q)
+    unlinked = {"item": [{"linkId": "b", "answer": [{"valueString": "not a boolean"}]}]}
+    assert errors(_qr(unlinked), source) == [("cardinality-min", "QuestionnaireResponse.item[0]"),
+                                             ("questionnaire", "QuestionnaireResponse")]

@@ -114,6 +114,19 @@ def test_a_reference_is_looked_up_only_under_a_policy_that_asks_it_to_exist(tmp_
                                              "reference-unresolved@Observation.subject.reference"]
 
 
+
+def test_a_reference_of_a_suspicious_form_is_still_looked_up(tmp_path: Path) -> None:
+    # checkReference warns of the form (REFERENCE_REF_SUSPICIOUS) and goes on: under CHECK_EXISTS its fetcher is
+    # asked, and not found is REFERENCE_REF_CANTRESOLVE (HL7's ValidationEngineTests.testResolveRelativeFileError)
+    folder = _folder(tmp_path, {"patient-here.json": _patient("here", "male")})
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+           "subject": {"reference": "patient/gone-x"}, "performer": [{"reference": "patient/here"}]}
+    assert _errors(obs, base_source()) == []
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_type_if_exists") == []
+    # the runner's fetcher names the file in lower case: 'patient/here' is patient-here.json
+    assert _errors(obs, base_source(), reference_folders=(folder,), validate_reference="check_exists") == [
+        "reference-unresolved@Observation.subject.reference"]
+
 def test_a_fetched_targets_type_is_judged_only_by_a_policy_that_checks_types(tmp_path: Path) -> None:
     folder = _folder(tmp_path, {"patient-g.json": {"resourceType": "Group", "id": "g", "type": "person",
                                                    "actual": True}})
