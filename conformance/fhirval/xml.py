@@ -30,6 +30,7 @@ from typing import Any
 
 from lxml import etree
 
+from conformance import safejson
 from conformance.fhirval.source import DefinitionSource, Json
 
 FHIR_NS = "http://hl7.org/fhir"
@@ -145,7 +146,7 @@ def xml_to_json(
     data: bytes,
     source: DefinitionSource,
     *,
-    parse_float: Callable[[str], Any] = float,
+    parse_float: Callable[[str], Any] = safejson.parse_float,
     allow_no_namespace: bool = False,
     findings: XmlFindings | None = None,
 ) -> Json:
@@ -164,7 +165,7 @@ def element_to_json(
     root: Any,
     source: DefinitionSource,
     *,
-    parse_float: Callable[[str], Any] = float,
+    parse_float: Callable[[str], Any] = safejson.parse_float,
     allow_no_namespace: bool = False,
     findings: XmlFindings | None = None,
 ) -> Json:

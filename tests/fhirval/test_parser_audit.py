@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from conformance.fhirval.base import base_source
 from conformance.fhirval.issues import Issue
 from conformance.fhirval.validate import validate_bytes
@@ -160,3 +162,57 @@ def test_resource_definition_is_read_as_hl7s_parsers_read_it() -> None:
         ("unknown-element", "Patient.name[0].resourceDefinition")]
     assert errors(f'<Patient xmlns="http://hl7.org/fhir" resourceDefinition="{sd}"><gender value="male"/>'
                   '</Patient>'.encode()) == []
+
+
+def _decimal(value: str, fmt: str = "json") -> list[tuple[str, str, str]]:
+    if fmt == "json":
+        data = ('{"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "text": {"status": '
+                '"generated", "div": "<div xmlns=\\"http://www.w3.org/1999/xhtml\\">x</div>"}, '
+                f'"valueQuantity": {{"value": {value}}}}}').encode()
+    else:
+        data = ('<Observation xmlns="http://hl7.org/fhir"><text><status value="generated"/><div '
+                'xmlns="http://www.w3.org/1999/xhtml">x</div></text><status value="final"/><code><text value="x"/>'
+                f'</code><valueQuantity><value value="{value}"/></valueQuantity></Observation>').encode()
+    return [(i.severity, i.defect, i.location) for i in validate_bytes(data, base_source())
+            if i.severity in ("fatal", "error", "warning")]
+
+
+RANGE = [("warning", "decimal-range", "Observation.value.ofType(Quantity).value")]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1e400", []),  # Utilities.checkDecimal OK: an exponent of 3 digits; was 'inf is not a valid decimal'
+    ("-1E+400", []),
+    ("1e-400", []),
+    ("1e10000", RANGE),  # an exponent of more than 4 digits: TYPE_SPECIFIC_CHECKS_DT_DECIMAL_RANGE, a warning
+    ("1e-00001", RANGE),
+    ("1234567890123456789", RANGE),  # more than 18 digits
+    ("1.2345678901234567890", RANGE),
+    ("123456789012345678", []),
+    ("1.5", []),
+])
+def test_a_decimal_is_judged_by_its_text(value: str, expected: list[tuple[str, str, str]], fmt: str) -> None:
+    """InstanceValidator.checkPrimitive, decimal: HL7 keeps a number's text and asks Utilities.checkDecimal; only
+    a syntax failure is an error (TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID), RANGE a warning (fvleft15). A double
+    would read 1e400 as infinity and 1e-400 as 0: the text is kept (safejson.FloatText)."""
+    assert _decimal(value, fmt) == expected
+
+
+def test_nan_and_infinity_stay_errors() -> None:
+    """NaN and Infinity are words, not numbers, to HL7's JsonParser (an unquoted value): still errors here."""
+    assert ("error", "primitive-format", "Observation.value.ofType(Quantity).value") in _decimal("Infinity")
+
+
+@pytest.mark.parametrize(("lead", "fatal"), [(b" ", False), (b"\n\t", False), (b"\xef\xbb\xbf", False),
+                                             (b"x", True), (b" <?xml version=\"1.0\"?>", True)])
+def test_what_comes_before_the_root_element(lead: bytes, fatal: bool) -> None:
+    """XmlParser.checkHeader logs XML_ENCODING_INVALID (an error) for any first byte other than '<' or a UTF-8
+    BOM, leading whitespace included; then the SAX parse reads past whitespace, and refuses other text ("Content
+    is not allowed in prolog", fatal) or a declaration after whitespace. Leading whitespace is left alone here
+    (UK Core 2.0.2's own IllicitDrugs example starts with a space, and the issue holds UK Core's examples valid);
+    other text is fatal in both."""
+    found = validate_bytes(lead + b'<Patient xmlns="http://hl7.org/fhir"><active value="true"/></Patient>',
+                           base_source())
+    assert any(i.severity == "fatal" for i in found) is fatal
+    assert fatal or not any(i.is_error for i in found)
