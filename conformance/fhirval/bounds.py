@@ -28,6 +28,7 @@ from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import value_of
 from conformance.fhirval.ucum import problem
 from conformance.fhirval.values import show
+from conformance.safejson import FloatText
 
 UCUM = "http://unitsofmeasure.org"
 _TEMPORAL = ("date", "dateTime", "instant")
@@ -121,10 +122,24 @@ def _diff(a: Any, b: Any) -> float | None:
     if isinstance(a, bool) or isinstance(b, bool):
         return None
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return float(a) - float(b)
+        if not (_finite(a) and _finite(b)):
+            return None
+        x, y = _exact(a), _exact(b)  # HL7 compares BigDecimals: 1.00000000000000000001 is more than 1
+        return float((x > y) - (x < y))
     if isinstance(a, str) and isinstance(b, str):
         return (a > b) - (a < b)
     return None
+
+
+def _finite(number: int | float) -> bool:
+    """Not NaN or a float's infinity (a FloatText's 1e400 is a number: its text is kept)."""
+    return isinstance(number, int | FloatText) or math.isfinite(number)
+
+
+def _exact(number: int | float) -> Decimal:
+    """A JSON number as written: the text a FloatText kept, else an int's digits or a float's shortest repr."""
+    return Decimal(number.text if isinstance(number, FloatText) else number if isinstance(number, int)
+                   else repr(number))
 
 
 def _quantity_diff(item: Any, tcode: str, bound: dict[str, Any], loc: str, sink: Sink,

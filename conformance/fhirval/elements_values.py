@@ -23,7 +23,7 @@ from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.narrative import unresolved_anchors, without_comments
 from conformance.fhirval.option_rules import contained_type, screen_value
 from conformance.fhirval.options import Options
-from conformance.fhirval.primitives import BASE64_SPACE, PRIMITIVES, check_primitive, report_primitive
+from conformance.fhirval.primitives import JUDGED_ON, PRIMITIVES, check_primitive, report_primitive
 from conformance.fhirval.reference_policy import TYPE_POLICIES, check_canonical_type
 from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
@@ -376,7 +376,7 @@ class ValueWalker:
         problem = check_primitive(tcode, item)
         if problem is not None:
             report_primitive(self.sink, problem, node.binding, loc)
-            if problem[0] != BASE64_SPACE:  # a warning only: the value is judged on
+            if problem[0] not in JUDGED_ON:  # a warning only: the value is judged on
                 return
         if tcode == "xhtml" and isinstance(item, str):
             for code, why in narrative_problems(item):

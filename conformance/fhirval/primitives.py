@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from conformance.fhirval.issues import Sink
+from conformance.safejson import FloatText
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
 _TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
@@ -114,8 +115,10 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
             return f"{value} is not a valid positiveInt (must be 1 or more)"
         return None
     if fhir_type == "decimal" or fhir_type == "boolean":
+        if isinstance(value, FloatText):
+            return None  # read from its text (decimal_range): no double's limit is HL7's
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-            return f"{value} is not a valid decimal"
+            return f"{value} is not a valid decimal"  # NaN, Infinity: words, not numbers, to HL7's JsonParser
         return None
     if not isinstance(value, str):
         return None
@@ -241,6 +244,9 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
     wrong = check_json_type(fhir_type, value)
     if wrong:
         return "json-type", wrong
+    if fhir_type == "decimal" and (type(value) is FloatText or type(value) is int) and decimal_range(value):
+        return DECIMAL_RANGE, f"The value '{value_text(value)}' is outside the range of commonly/reasonably " \
+                              "supported decimals"
     problem = check_lexical(fhir_type, value)
     if problem:
         if value == "":
@@ -252,6 +258,23 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
         return BASE64_SPACE, ("base64 encoded values SHOULD not contain any whitespace (per RFC 4648); "
                               "non-validating readers are encouraged to accept whitespace anyway")
     return None
+
+
+# InstanceValidator.checkPrimitive, decimal: Utilities.checkDecimal(value, true, false) RANGE (an exponent of more
+# than 4 digits, more than 18 digits before and after the point) is TYPE_SPECIFIC_CHECKS_DT_DECIMAL_RANGE, a warning;
+# HL7 judges the number's text, so a number too large for a double (1e400) is no error (fvleft15)
+DECIMAL_RANGE = "decimal-range"
+
+
+def value_text(value: int | float) -> str:
+    """A JSON number's text: kept for a FloatText, an int's digits."""
+    return value.text if isinstance(value, FloatText) else str(value)
+
+
+def decimal_range(value: int | float) -> bool:
+    """Utilities.checkDecimal's bounds on a JSON number's text (a valid number: only the counts are asked)."""
+    mantissa, _, exponent = value_text(value).lower().partition("e")
+    return len(exponent.lstrip("+-")) > 4 or len(mantissa.lstrip("+-").replace(".", "")) > 18
 
 
 # A value of whitespace only is a warning to HL7's validator, whatever the type, and no other rule of the value is
@@ -272,15 +295,17 @@ def java_blank(value: str) -> bool:
 # checkPrimitive, Base64Util.base64HasWhitespace -> TYPE_SPECIFIC_CHECKS_DT_BASE64_NO_WS_WARNING. Not a problem of the
 # value: the element's other rules are judged as for a valid one. Whitespace is Utilities.isWhitespace's.
 BASE64_SPACE = "base64-whitespace"
+# Warnings after which HL7's checkPrimitive judges the value on (DECIMAL_RANGE: its minValue/maxValue follow)
+JUDGED_ON = frozenset((BASE64_SPACE, DECIMAL_RANGE))
 _JAVA_SPACE = re.compile("[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
 def report_primitive(sink: Sink, problem: tuple[str, str], binding: dict[str, Any] | None, loc: str) -> None:
     """An error for a bad value (a uri-like value breaking several of HL7's rules: one for each); a warning for
     a value of whitespace only (:data:`BLANK`), unless a required binding asks for a code, and for base64 with
-    whitespace in it (:data:`BASE64_SPACE`)."""
+    whitespace in it or a decimal of too many digits (:data:`JUDGED_ON`)."""
     defect, why = problem
-    if defect == BASE64_SPACE:
+    if defect in JUDGED_ON:
         sink.warning(defect, loc, why)
     elif defect != BLANK:
         for each in why.split("\n"):  # HL7's uri rules give one error each (uri_problems); a value is shown by repr

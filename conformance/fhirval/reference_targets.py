@@ -185,15 +185,13 @@ class TargetWalker(ValueWalker):
         return None
 
     def entry_matches(self, ref: str) -> int:
-        """In an entry of a Bundle that is no document or message, how many entries the reference finds by
-        BaseValidator.getFromBundle's rules (bundle_resolution.full_url_matches); 0 outside an entry. Documents and
-        messages are judged by ``strict_entry``."""
+        """In an entry of a Bundle, how many entries the reference finds by BaseValidator.getFromBundle's rules
+        (bundle_resolution.full_url_matches); 0 outside an entry. InstanceValidator.resolve asks getFromBundle in a
+        Bundle of any type: in a document or message too, where ``strict_entry`` gives resolveInBundle's answer."""
         for k in range(len(self.frames) - 1, 0, -1):
             if self.frames[k - 1].type != "Bundle":
                 continue
             bundle = self.frames[k - 1].resource
-            if isinstance(kind := bundle.get("type"), str) and kind in STRICT_TYPES:
-                return 0
             cached = self._entry_maps.get(id(bundle))
             if cached is None or cached[0] is not bundle:
                 cached = self._entry_maps[id(bundle)] = (bundle, entry_maps(bundle))

@@ -185,13 +185,16 @@ def check(w: Walker, item: Json, node: Node, tref: TypeRef | None, loc: str) -> 
         elif w.bundles and parsed.kind != "conditional":
             strict = w.strict_entry(ref)
             resolved = w.resolve_here(ref) if strict is None else strict[0]
-            if strict is not None and strict[1] is not None:
-                w.sink.error(strict[1][0], f"{loc}.reference", strict[1][1])
-            elif strict is None and (n := w.entry_matches(ref)) > 1:
-                # BaseValidator.getFromBundle: BUNDLE_BUNDLE_MULTIPLEMATCHES, a rule on every match after the first
-                w.sink.error("bundle-duplicate", f"{loc}.reference", f"{n} entries match {ref!r} by the Bundle's "
-                                                                     "fullUrl rules: the reference is ambiguous")
-            elif resolved is None and parsed.kind in ("uuid", "oid"):
+            strict_error = strict[1] if strict is not None else None
+            if strict_error is not None:  # resolveInBundle (BundleValidator.checkAllInterlinked): documents, messages
+                w.sink.error(strict_error[0], f"{loc}.reference", strict_error[1])
+            if (n := w.entry_matches(ref)) > 1:
+                # BaseValidator.getFromBundle: BUNDLE_BUNDLE_MULTIPLEMATCHES, a rule on every match after the first;
+                # InstanceValidator.resolve calls it for a reference in any Bundle, a document's or message's too
+                # (beside resolveInBundle's BUNDLE_BUNDLE_ENTRY_FOUND_MULTIPLE there)
+                w.sink.error("bundle-duplicate", f"{loc}.reference", f"{n} entries have the fullUrl {ref!r} resolves "
+                                                                     "to (getFromBundle): the reference is ambiguous")
+            elif strict_error is None and resolved is None and parsed.kind in ("uuid", "oid"):
                 w.sink.warning("reference-unresolved", f"{loc}.reference",
                                f"{ref!r} is not the fullUrl of any entry in the Bundle")
             if resolved is not None and parsed.kind == "relative":

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from conformance.fhirval import semver
+
 Json = dict[str, Any]
 
 
@@ -147,9 +149,10 @@ _MAJOR_MINOR = re.compile(r"\d+\.\d+")
 
 
 def version_resolves(held: str, version: str) -> bool:
-    """A CodeSystem held at ``held`` answers a coding's ``system|version`` (version_matches), or ``version`` names
-    it in part (``1`` for ``1.0.2``; lenient: a version judged unknown must be one HL7 cannot resolve either)."""
-    return held.startswith(version + ".") or version_matches(version, held)
+    """A CodeSystem held at ``held`` is what HL7's context finds for a coding's ``system|version``
+    (CanonicalResourceManager.getByPackage: the same version, its major.minor.patch or major.minor, a semver
+    wildcard match): ``1.0`` finds ``1.0.2``, ``1`` does not (semver.resolve)."""
+    return semver.resolve((held,), version) is not None
 
 
 class MemorySource:

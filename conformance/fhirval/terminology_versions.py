@@ -19,6 +19,7 @@ held at all (UNKNOWN_CODESYSTEM, the server's business), nor when the version na
 
 from __future__ import annotations
 
+from conformance.fhirval import semver
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json, version_resolves
 from conformance.fhirval.terminology import Terminology
@@ -92,16 +93,38 @@ def coding_versions(type_code: str, item: object) -> dict[tuple[str | None, str]
             and isinstance(c.get("system"), (str, type(None)))}
 
 
+def determine_version(held: list[str], system: str, version_vs: str, version_coding: str) -> str | None:
+    """ValueSetValidator.determineVersion(path, system, vsi, versionVS, versionCoding, issues, va) for an include
+    pinning ``version_vs``, the CodeSystem held at ``held`` (none: not held): the message of the error it raises,
+    or None. A coding version more detailed than the include's (versionIsMoreDetailed: semver by versionMatches,
+    other versions by startsWith) is the one used; the CodeSystem is fetched at it (semver.resolve, as the
+    context's CanonicalResourceManager.getByPackage); found at another version than the coding's (and not one the
+    coding's is less detailed than), VALUESET_VALUE_MISMATCH_CHANGED when the version used was the coding's,
+    VALUESET_VALUE_MISMATCH when the include's differs from the coding's; not found, VALUESET_VALUE_MISMATCH when
+    the version used is not the coding's."""
+    result = version_coding if semver.more_detailed(version_vs, version_coding) else version_vs
+    cs_version = semver.resolve(held, result)
+    if cs_version is not None:
+        if version_coding == cs_version or semver.more_detailed(version_coding, cs_version):
+            return None
+        if result != version_vs:
+            return (f"The code system '{system}' version '{result}' resulting from the version '{version_vs}' in "
+                    f"the ValueSet include is different to the one in the value ('{version_coding}')")
+        if version_vs == version_coding:
+            return None
+    elif result == version_coding:
+        return None
+    return (f"The code system '{system}' version '{result}' in the ValueSet include is different to the one in the "
+            f"value ('{version_coding}')")
+
+
 def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: object) -> list[str]:
-    """A Coding's ``version`` that is not the one every include of its system in the value set pins
-    (ValueSetValidator.inComponent -> determineVersion, VALUESET_VALUE_MISMATCH: an ``invalid`` issue that
-    InstanceValidator keeps an error whatever the binding's strength). The CodeSystem not held at the pinned version:
-    ``cs == null && result != null && !versionCoding.equals(result)`` (ProstateCancerSpec's ICD-10-GM 2026 codings
-    against MII's 2025 include, publisher 2.2.7); held at it: ``!(versionCoding.equals(cs.getVersion()) ||
-    versionIsMoreDetailed(va, versionCoding, cs.getVersion()))`` then ``!versionVS.equals(versionCoding)``. A coding
-    version that starts with the pinned one is "more detailed" (versionIsMoreDetailed) and the include that names the
-    coding's own version is the one used (shouldUseThisVersion); an include that pins no version (whose version may
-    be implied by another's) and imports are not judged."""
+    """A Coding's ``version`` that no include of its system in the value set accepts (ValueSetValidator.inComponent
+    -> determineVersion, above: an ``invalid`` issue that InstanceValidator keeps an error whatever the binding's
+    strength). ProstateCancerSpec's ICD-10-GM 2026 codings against MII's 2025 include (publisher 2.2.7), the
+    CodeSystem not held. Judged only when every include of the system pins a version and none accepts the coding's
+    (an include naming the coding's own version is the one used, shouldUseThisVersion); an include that pins no
+    version (whose version may be implied by another's) and imports are not judged."""
     versions = coding_versions(type_code, item)
     if not versions:  # nearly every value: no coding names a version, so the value set is not read
         return []
@@ -114,13 +137,10 @@ def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: obj
             continue
         named = [inc.get("version") for inc in includes if inc.get("system") == system]
         pinned = [v for v in named if isinstance(v, str)]
-        if not named or len(pinned) < len(named) or any(version.startswith(v) for v in pinned):
-            continue
-        if any(_WILDCARDS & set(v) for v in pinned):  # 1.2.x: versionIsMoreDetailed's semver match, not judged
+        if not named or len(pinned) < len(named):
             continue
         held = term.versions_held(system)  # none when the CodeSystem is not held
-        if any(version_resolves(h, version) for p in pinned for h in held if version_resolves(h, p)):
-            continue  # the CodeSystem held at the pinned version, which the coding's version names (in part)
-        out.append(f"the code system {system} version {pinned[0]!r} in the value set {vs_url}'s include is different "
-                   f"to the one in the value ({version!r})")
+        found = [determine_version(held, system, p, version) for p in pinned]
+        if all(f is not None for f in found):
+            out.append(str(found[0]))
     return out

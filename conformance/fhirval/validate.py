@@ -204,7 +204,7 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
                   opts: Options) -> list[Issue]:
     try:
         from conformance.fhirval.xml import FHIR_NS, FhirXmlError, XmlFindings, element_to_json, parse_xml
-        from conformance.fhirval.xml_rules import xml_cdata_issues, xml_document_issues, xml_header_issues
+        from conformance.fhirval.xml_rules import xml_document_issues, xml_header_issues
     except ImportError:
         return [Issue("fatal", "xml-not-supported", "", "FHIR XML input is not yet supported: give FHIR JSON")]
     # surrogatepass: a lone surrogate reaches the XML parser as an invalid character instead of raising here
@@ -215,9 +215,8 @@ def _validate_xml(data: bytes | str, source: DefinitionSource, profiles: Sequenc
     first = list(header)
     found = XmlFindings()
     try:
-        root = parse_xml(raw, keep_pis=True)
+        root = parse_xml(raw, keep_pis=True, div_comments=True)
         first.extend(xml_document_issues(root))
-        first.extend(xml_cdata_issues(raw))
         try:
             doc = element_to_json(root, source, findings=found)
         except FhirXmlError as exc:

@@ -41,22 +41,19 @@ _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _UNDEFINED_NS = "http://error/undefined-namespace"  # NamespaceNormalizationMap.getNamespaceForPrefix
 # lxml reads a div; these are where HL7's reader reads the same well-formed text otherwise: a CDATA section (a
 # node HL7's txt-2 does not count as text), an end tag with whitespace before its '>' (HL7 compares the name with
-# it: "Malformed XHTML"), and a '>' inside a quoted href or src, where HL7's reader ends the tag (the value cut
-# short, the rest text: review14b). Matching more than needed costs only time. Each search starts with a literal
-# ('<', '='), which re scans for quickly: the three in one alternation cost twelve times as much. Left: a '>' in
-# another attribute's value (title, alt).
+# it: "Malformed XHTML"), and a '>' inside a quoted attribute value, where HL7's reader ends the tag
+# (XhtmlParser.parseAttributeValue stops at '>': the value cut short, the rest text; review14b for href and src;
+# fvleft15 for any attribute: ``<img alt="a>b"/>`` leaves the img open, "Malformed XHTML" at the parent's end tag).
+# Matching more than needed costs only time. Each search starts with a literal ('<', '='), which re scans for
+# quickly: the two in one alternation cost twelve times as much.
 DIVERGES = re.compile(r"<!\[CDATA\[|</[^\s<>]*\s")  # '[^\s<>]': linear on a run of '</'
-# any quoted value holding a '>' (rare): the attribute's name is asked after
+# any quoted value holding a '>' (rare), whatever the attribute
 _QUOTED_GT = re.compile(r"""=\s*(?:"[^"<]*>|'[^'<]*>)""")
 
 
 def diverges(div: str) -> bool:
     """Whether HL7's reader could read this div otherwise than lxml (see DIVERGES above)."""
-    if DIVERGES.search(div) is not None:
-        return True
-    # a bounded look back for the attribute's name: many matches must not each copy the text before them
-    return any(div[max(0, m.start() - 32):m.start()].rstrip().endswith(("href", "src"))
-               for m in _QUOTED_GT.finditer(div))
+    return DIVERGES.search(div) is not None or _QUOTED_GT.search(div) is not None
 
 
 def raw_attribute(name: str) -> str:

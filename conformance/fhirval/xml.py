@@ -30,6 +30,7 @@ from typing import Any
 
 from lxml import etree
 
+from conformance import safejson
 from conformance.fhirval.source import DefinitionSource, Json
 
 FHIR_NS = "http://hl7.org/fhir"
@@ -76,14 +77,18 @@ def _restore(value: Any) -> Any:
     return value
 
 
-def parse_xml(data: bytes, *, keep_pis: bool = False) -> Any:
+def parse_xml(data: bytes, *, keep_pis: bool = False, div_comments: bool = False) -> Any:
     """Parse bytes safely (no DTD, no entities, no network); FhirXmlError on anything else. ``keep_pis`` keeps
-    processing instructions for the validator to report (the conversion skips them)."""
+    processing instructions for the validator to report (the conversion skips them). ``div_comments`` keeps the
+    comments inside the narrative's XHTML, as HL7's XmlParser does (its SAX-to-DOM transform keeps comment nodes
+    and XhtmlParser.parseNode makes each a Comment node, which XhtmlValidator.checkInnerNames and txt-1 judge);
+    comments elsewhere are dropped as before."""
     if _V11.match(data):
         data = _RESTRICTED_REF.sub(_restricted_ref, data)
+    keep_comments = div_comments and b"<!--" in data
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=not keep_pis,
-        huge_tree=False,
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=not keep_comments,
+        remove_pis=not keep_pis, huge_tree=False,
     )
     try:
         root = etree.fromstring(data, parser)
@@ -96,7 +101,26 @@ def parse_xml(data: bytes, *, keep_pis: bool = False) -> Any:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise FhirXmlError("DOCTYPE declarations are not allowed in FHIR XML", 1)
+    if keep_comments:
+        for comment in [c for c in root.iter(etree.Comment) if not _in_xhtml(c)]:
+            _drop(comment)
     return root
+
+
+def _in_xhtml(node: Any) -> bool:
+    return any(isinstance(a.tag, str) and a.tag.startswith("{" + XHTML_NS + "}") for a in node.iterancestors())
+
+
+def _drop(node: Any) -> None:
+    """A node removed with its tail kept (lxml removes the tail with the node)."""
+    parent = node.getparent()
+    if node.tail:
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 @dataclass
@@ -122,7 +146,7 @@ def xml_to_json(
     data: bytes,
     source: DefinitionSource,
     *,
-    parse_float: Callable[[str], Any] = float,
+    parse_float: Callable[[str], Any] = safejson.parse_float,
     allow_no_namespace: bool = False,
     findings: XmlFindings | None = None,
 ) -> Json:
@@ -141,7 +165,7 @@ def element_to_json(
     root: Any,
     source: DefinitionSource,
     *,
-    parse_float: Callable[[str], Any] = float,
+    parse_float: Callable[[str], Any] = safejson.parse_float,
     allow_no_namespace: bool = False,
     findings: XmlFindings | None = None,
 ) -> Json:

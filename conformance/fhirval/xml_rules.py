@@ -9,20 +9,24 @@ this module, so that an XML resource is judged as HL7 judges it:
 - ``checkForProcessingInstruction``: a processing instruction beside the root
   (NO_PROCESSING_INSTRUCTIONS_ALLOWED_IN_RESOURCES), and ``parseChildren``: one inside a FHIR element
   (NODE_TYPE__IS_NOT_ALLOWED, node type 7);
-- ``parseChildren``: a CDATA section in a FHIR element, whatever it holds (CDATA_IS_NOT_ALLOWED);
 - ``parseChildren``' attribute loop: an attribute that is no property of the element, such as
   ``xsi:schemaLocation`` or ``xml:lang`` (UNDEFINED_ATTRIBUTE__ON__FOR_TYPE__PROPERTIES__). HL7 allows
   ``xsi:schemaLocation`` only when ``allowXsiLocation`` is set, which neither its CLI nor its test runner
   does (``InstanceValidator.validate`` passes its field, false unless a caller sets it).
 
 The narrative's XHTML is not FHIR content and is left to the XHTML rules.
+
+Not ported: ``parseChildren``' CDATA_IS_NOT_ALLOWED. The validator parses with policy EVERYTHING, through a SAX to
+DOM identity transform (``TransformerFactory.newInstance()``: the JDK's XSLTC or Saxon-HE), and neither builds a
+CDATA_SECTION_NODE: the section's text is merged into the text beside it, as lxml merges it (run on JDK 17 and 25
+and Saxon-HE 9.9 with XmlParser's factories and XmlLocationAnnotator's overrides; fvleft15). Only the non-validating
+DocumentBuilder path keeps the nodes. A non-blank section is TEXT_SHOULD_NOT_BE_PRESENT, as its text.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from xml.parsers import expat
 
 from lxml import etree
 
@@ -85,34 +89,3 @@ def _show(name: str) -> str:
     prefix = {"http://www.w3.org/2001/XMLSchema-instance": "xsi",
               "http://www.w3.org/XML/1998/namespace": "xml"}.get(ns)
     return f"{prefix}:{local}" if prefix else name
-
-
-def xml_cdata_issues(raw: bytes) -> list[Issue]:
-    """HL7's XmlParser.parseChildren: a CDATA section among a FHIR element's children is an error
-    (CDATA_IS_NOT_ALLOWED), empty or all whitespace too: its SAX-to-DOM transform keeps each section as a
-    CDATA_SECTION_NODE (its text, when not blank, is TEXT_SHOULD_NOT_BE_PRESENT besides). lxml merges CDATA into
-    text, so the sections are found with expat, and only when the bytes hold one. Called on a document lxml has
-    read (no DOCTYPE, so no entities); one expat cannot read (XML 1.1's character references) is passed over.
-    The narrative's XHTML is left to the XHTML rules."""
-    if b"<![CDATA[" not in raw:
-        return []
-    issues: list[Issue] = []
-    stack: list[tuple[str, bool]] = []  # (path, in FHIR's namespace)
-    parser = expat.ParserCreate(namespace_separator=" ")
-
-    def start(name: str, _attrs: Any) -> None:
-        ns, _, local = name.rpartition(" ")
-        stack.append((f"{stack[-1][0]}.{local}" if stack else local, ns == FHIR_NS))
-
-    def cdata() -> None:
-        if stack and stack[-1][1]:
-            issues.append(Issue("error", "xml", stack[-1][0], "a CDATA section is not allowed in FHIR XML"))
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda _name: stack.pop()
-    parser.StartCdataSectionHandler = cdata
-    try:
-        parser.Parse(raw, True)
-    except expat.ExpatError:
-        return []
-    return issues

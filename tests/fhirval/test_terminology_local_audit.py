@@ -199,10 +199,13 @@ NOT_HELD = "https://conformance.example/cs/not-held"
     # VALUESET_VALUE_MISMATCH is an ``invalid`` issue: an error whatever the strength (failed)
     ("2025", NOT_HELD, "2026", "extensible", 1),
     ("1.0.0", VERSIONED, "2.0.0", "preferred", 1),
-    # the same version, one the pinned version is named by in part, one more detailed than it: no mismatch
+    # the same version, one more detailed than the pinned one (not semver: startsWith): no mismatch
     ("1.0.0", VERSIONED, "1.0.0", "required", 0),
-    ("1.0.0", VERSIONED, "1.0", "required", 0),
-    ("2025", NOT_HELD, "2025.1", "extensible", 0),
+    ("2025", NOT_HELD, "2025-07", "extensible", 0),
+    # a less detailed coding version: versionIsMoreDetailed(va, "1.0", "1.0.0") is versionMatches, false (fvleft15)
+    ("1.0.0", VERSIONED, "1.0", "required", 1),
+    # a semver coding version (guessFormat) and a non-semver include: not "more detailed", a mismatch (fvleft15)
+    ("2025", NOT_HELD, "2025.1", "extensible", 1),
     # a wildcard include version (1.2.x) is matched by versionIsMoreDetailed's semver rule: not judged (review14)
     ("1.2.x", NOT_HELD, "1.2.3", "required", 0),
     ("1.x", VERSIONED, "1.2", "extensible", 0),
@@ -218,3 +221,41 @@ def test_a_coding_version_against_the_include_version(pinned: str, system: str, 
     check_binding(term, {"strength": strength, "valueSet": "urn:vs:pinned"}, "CodeableConcept",
                   {"coding": [{"system": system, "version": version, "code": "v"}]}, "X.code", sink)
     assert len([i for i in sink.issues if i.severity == "error" and "include" in i.message]) == errors
+
+
+SEMVER_HELD = "https://conformance.example/cs/semver"
+
+
+@pytest.mark.parametrize(("pinned", "version", "errors"), [
+    # ValueSetValidator.determineVersion, the CodeSystem held at 1.0.2 (fvleft15): the include's version finds it
+    # by its major.minor (CanonicalResourceManager.getByPackage), the coding names it: no mismatch
+    ("1.0", "1.0.2", 0),
+    ("1.0.0", "1.0.2", 0),  # 1.0.0 asked by its major.minor, 1.0.2 found: the coding's version
+    ("1.0.x", "1.0.2", 0),  # more detailed by versionMatches: the coding's version used
+    # 1.0.3 is not more detailed than 1.0 (versionMatches wants no patch): 1.0.2 found, VALUESET_VALUE_MISMATCH
+    ("1.0", "1.0.3", 1),
+    # 1 is not semver: no CodeSystem found at it, and it is not the coding's: VALUESET_VALUE_MISMATCH
+    ("1", "1.0.2", 1),
+    # 1.0.x names 1.0.3, found at 1.0.2 by its major.minor: VALUESET_VALUE_MISMATCH_CHANGED
+    ("1.0.x", "1.0.3", 1),
+])
+def test_a_partial_semver_include_version_as_version_matches(pinned: str, version: str, errors: int) -> None:
+    held = {"resourceType": "CodeSystem", "url": SEMVER_HELD, "version": "1.0.2", "status": "active",
+            "content": "complete", "caseSensitive": True, "concept": [{"code": "v"}]}
+    vs = {"resourceType": "ValueSet", "url": "urn:vs:semver", "status": "active",
+          "compose": {"include": [{"system": SEMVER_HELD, "version": pinned}]}}
+    sink = Sink()
+    term = Terminology(MemorySource([held, vs]), find_package=False)
+    check_binding(term, {"strength": "required", "valueSet": "urn:vs:semver"}, "CodeableConcept",
+                  {"coding": [{"system": SEMVER_HELD, "version": version, "code": "v"}]}, "X.code", sink)
+    assert len([i for i in sink.issues if i.severity == "error" and "include" in i.message]) == errors
+
+
+@pytest.mark.parametrize(("version", "held"), [("1.0", True), ("1.0.2", True), ("1.0.x", True), ("1", False),
+                                                ("1.1", False), ("1.0.2.1", False)])
+def test_a_coding_version_is_held_as_the_context_finds_it(version: str, held: bool) -> None:
+    """Terminology.holds_version: CanonicalResourceManager.getByPackage's lookup; ``1`` named ``1.0.2`` in part
+    before (fvleft15), which HL7's context does not find (UNKNOWN_CODESYSTEM_VERSION then)."""
+    cs = {"resourceType": "CodeSystem", "url": SEMVER_HELD, "version": "1.0.2", "status": "active",
+          "content": "complete", "concept": [{"code": "v"}]}
+    assert Terminology(MemorySource([cs]), find_package=False).holds_version(SEMVER_HELD, version) is held

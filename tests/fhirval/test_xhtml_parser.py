@@ -152,6 +152,18 @@ def test_a_gt_in_a_quoted_href_ends_the_tag_as_hl7s_reader_does() -> None:
     assert errors(f'<div {X}><a href="http://x.org/q?a>b">link</a></div>') == []
 
 
+@pytest.mark.parametrize("attribute", ["alt", "title", "class"])
+def test_a_gt_in_any_quoted_attribute_ends_the_tag_as_hl7s_reader_does(attribute: str) -> None:
+    """XhtmlParser.parseAttributeValue stops at '>' whatever the attribute (fvleft15; href and src before): an
+    ``<img .../>`` whose '/>' is then text stays open, and the parent's end tag is "Malformed XHTML"
+    (ERROR_PARSING_XHTML_); a ``<p>``'s rest is text, no error. lxml read both as written."""
+    div = f'<div {X}><p><img {attribute}="a>b" src="x.png"/></p></div>'
+    assert [d for d, m in errors(div) if "Malformed XHTML" in m] == ["narrative"]
+    cut = errors(f'<div {X}><p {attribute}="a">text</p></div>')  # txt-1 may refuse the attribute on a p: alt
+    assert errors(f'<div {X}><p {attribute}="a>b">text</p></div>') == cut
+    assert errors(f'<div {X}><p><img {attribute}="a&gt;b" src="x.png"/></p></div>') == []
+
+
 def test_a_doctype_with_an_internal_subset_is_a_parse_error() -> None:
     """XhtmlParser.readToDocTypeEnd stops at the DOCTYPE's first '>', then parse() finds no root tag."""
     div = f'<!DOCTYPE div [<!ENTITY nbsp "&#160;">]><div {X}>a&nbsp;b</div>'
