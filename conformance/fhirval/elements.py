@@ -146,6 +146,8 @@ class Walker(TargetWalker):
                 (p, False) for i, p in enumerate(claimed) if isinstance(p, str)
                 and not meta_rules.claimed_version_url(self, p, idx.url, f"{loc}.meta.profile[{i}]")]
             implied = implied_profile(res) if rtype == "Observation" else None
+            if any(p == implied for p, _ in wanted):  # claimed or asked as well: walked as such, bindings and all
+                implied = None  # (HL7: validateResource's meta.profile startInner, checkPrimitiveBinding; vitals.py)
             if implied is not None:  # a vital sign, held to its R4 profile as HL7's validator does (vitals.py)
                 wanted.append((implied, False))
             wanted += [(p, False) for p in self.model.global_profiles.get(rtype, ())]  # a loaded guide's global
