@@ -1,7 +1,6 @@
-"""A vital-signs profile the Observation claims in meta.profile is walked as a claimed profile, its bindings judged,
-even when its code also implies it (found by HAPI FHIR's FhirInstanceValidatorR4Test.testValidateWithUcum, whose
-claimed bodytemp Observation with unit 'Heck' fails the profile's required binding on valueQuantity.code). Synthetic
-resources only."""
+"""The primitive bindings of the vital-signs profile an Observation's code implies are judged, whether or not it also
+claims the profile (found by HAPI FHIR's FhirInstanceValidatorR4Test.testValidateWithUcum: a body temperature with
+unit 'Heck' fails bodytemp's required binding on valueQuantity.code). Synthetic resources only."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from conformance.fhirval.base import base_source
 from conformance.fhirval.validate import validate_resource
 
 BODYTEMP = "http://hl7.org/fhir/StructureDefinition/bodytemp"
+CODE = ("code-invalid", "Observation.value.ofType(Quantity).code")
 
 
 def _temperature(unit: str, *, claimed: bool) -> dict[str, Any]:
@@ -30,15 +30,20 @@ def _errors(resource: dict[str, Any]) -> list[tuple[str, str]]:
     return [(i.defect, i.location) for i in validate_resource(resource, base_source()) if i.is_error]
 
 
-def test_a_claimed_vital_profile_judges_its_binding_on_the_quantity_code() -> None:
-    # InstanceValidator.validateResource walks each meta.profile with startInner (the same validateElement as any
-    # profile); checkPrimitive -> checkPrimitiveBinding judges bodytemp's required ucum-bodytemp binding on
-    # Observation.value[x]:valueQuantity.code (TERMINOLOGY_TX_NOVALID_*: 'K' is not Cel or [degF])
-    assert ("code-invalid", "Observation.value.ofType(Quantity).code") in _errors(_temperature("K", claimed=True))
-    assert _errors(_temperature("Cel", claimed=True)) == []
-    assert _errors(_temperature("[degF]", claimed=True)) == []
+def test_a_vital_profile_judges_its_binding_on_the_quantity_code() -> None:
+    # InstanceValidator.checkPrimitive -> checkPrimitiveBinding judges bodytemp's required ucum-bodytemp binding on
+    # Observation.value[x]:valueQuantity.code in any profile walk ('K' is a UCUM unit, but not Cel or [degF]). The
+    # implied profile is walked first (startInner -> checkSpecials) and a claimed one reuses its outcome.
+    for claimed in (False, True):
+        assert CODE in _errors(_temperature("K", claimed=claimed))
+        assert _errors(_temperature("Cel", claimed=claimed)) == []
+        assert _errors(_temperature("[degF]", claimed=claimed)) == []
 
 
-def test_an_implied_vital_profile_alone_still_leaves_its_bindings() -> None:
-    # the earlier decision for a profile only implied by the code (vitals.py, Walker.walk_implied) stands
-    assert _errors(_temperature("K", claimed=False)) == []
+def test_a_vital_profile_still_leaves_its_quantity_level_bindings() -> None:
+    # the earlier pass's decision for bindings on a Quantity (component.value[x] to ucum-vitals-common) stands
+    for claimed in (False, True):
+        obs = _temperature("Cel", claimed=claimed)
+        obs["component"] = [{"code": {"text": "flow"}, "valueQuantity": {
+            "value": 2, "unit": "L/min", "system": "http://unitsofmeasure.org", "code": "L/min"}}]
+        assert _errors(obs) == []
