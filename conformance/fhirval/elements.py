@@ -78,7 +78,7 @@ class Walker(TargetWalker):
         self.hosts: list[Json] = []  # the objects being walked, innermost last
         self.plans = model.plans
         self._noted: set[str] = set()
-        self.unbound = 0  # > 0 while walking a profile whose bindings are not judged (walk_implied)
+        self.unbound = 0  # > 0 while walking a profile whose non-primitive bindings are not judged (walk_implied)
         self._targets: dict[tuple[int, str], bool | None] = {}
         self.fetched: dict[str, Json | None] = {}
         self.external: dict[int, str] = {}
@@ -263,9 +263,13 @@ class Walker(TargetWalker):
         self.walk_root(res, pidx, loc, depth)
 
     def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
-        """A profile nobody asked for (a vital sign's): its structure and invariants, not its own terminology
-        bindings, which HL7's validator was not seen to apply there (an ISO 11073 or L/min component value
-        passes it). The base walk has judged the base's bindings already."""
+        """A profile nobody asked for (a vital sign's): its structure and invariants, and of its own terminology
+        bindings only those on primitives (value_judge.judge_value): HL7's validator was not seen to apply its
+        Quantity / CodeableConcept-level ones there (an ISO 11073 or L/min component value passes it), while
+        checkPrimitiveBinding judges bodytemp's ``valueQuantity.code`` (HAPI's testValidateWithUcum). The same
+        walk when the profile is also claimed: HL7 validates the implied profiles first (startInner ->
+        checkSpecials) and a claimed one after it reuses that outcome (ResourceValidationTracker). The base walk
+        has judged the base's bindings already."""
         self.unbound += 1
         try:
             self.walk_profile(res, rtype, url, loc, depth, False)

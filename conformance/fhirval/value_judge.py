@@ -53,6 +53,9 @@ def judge(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, lo
         judge_value(w, item, node, tcode, tref, loc)
 
 
+PRIMITIVE_BOUND = frozenset({"code", "string", "uri"})  # the primitives of BOUND_TYPES
+
+
 def judge_value(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | None, loc: str) -> None:
     """judge() where judged(node, tcode) is known to be true (the walker's plan for the element asked it once)."""
     ed = node.ed
@@ -82,7 +85,9 @@ def judge_value(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | No
                              w.sink, typed=lambda selector, kind: _selector_unknown(w, selector, kind))
         text_links.check_images(item, w.frames[at].resource, loc, w.sink)
     binding = node.binding
-    if binding is not None and tcode in BOUND_TYPES and not w.unbound:
+    # an implied vital-signs profile's bindings on primitives too (Walker.walk_implied): InstanceValidator
+    # .checkPrimitive -> checkPrimitiveBinding (TERMINOLOGY_TX_NOVALID_*) runs in every profile walk
+    if binding is not None and tcode in BOUND_TYPES and (not w.unbound or tcode in PRIMITIVE_BOUND):
         check_binding(w.model.term, binding, tcode, item, loc, w.sink, tx=w.tx,
                       language=w.language() if w.tx is not None else None)
     if tcode == "Coding" and isinstance(item, dict):
