@@ -14,6 +14,7 @@ from conformance.fhirval.source import Json
 from conformance.fhirval.terminology import Expansion, Terminology
 from conformance.fhirval.terminology_checkers import OWN_CHECKERS
 from conformance.fhirval.terminology_filters import as_list
+from conformance.fhirval.terminology_fragments import fragment_warning
 from conformance.fhirval.terminology_grammars import GRAMMARS, SERVER_SIDE, is_implicit_value_set
 from conformance.fhirval.terminology_packages import how_to_supply
 from conformance.fhirval.terminology_readings import display_matches, systemless_member, unplaced, value_set_display
@@ -376,6 +377,8 @@ def check_coding(term: Terminology, coding: Json, loc: str, sink: Sink, *, bindi
                                         + _why(system, code))
     elif known is True and isinstance(coding.get("display"), str):
         _check_display(term, system, code, coding["display"], loc, sink, language, display_binding)
+    elif known is None:
+        fragment_warning(term, system, code, loc, sink)
 
 
 def binding_checked(term: Terminology, binding: Json | None) -> bool:
@@ -480,7 +483,8 @@ def check_quantity(term: Terminology, quantity: Json, loc: str, sink: Sink, *, b
     if known is False:
         sink.error("code-unknown", loc, f"unknown code {code!r} in the code system {system}"
                                         + _why(system, code))
-    elif known is None and tx is not None and not binding_checked(term, binding):
+    elif known is None and not fragment_warning(term, system, code, loc, sink) and tx is not None \
+            and not binding_checked(term, binding):
         # checkQuantity -> checkCodedElement -> checkCode: system and code to the server, the unit not as a display
         answer = tx_issues.ask(tx, tx_issues.request({"system": system, "code": code}, False, None, language, sink))
         if answer is not None:

@@ -85,8 +85,8 @@ class Builder:
         self.source = source
         self.url = str(sd.get("url") or sd.get("id") or "?")
         base_url = sd.get("baseDefinition")
-        if not base_url:
-            raise SnapshotError(self.url, "no snapshot and no baseDefinition to generate one from")
+        if not base_url:  # ContextUtilities.generateSnapshot throws PROFILE___HAS_NO_BASE_AND_NO_SNAPSHOT: a refusal
+            raise Refused(self.url, "no snapshot and no baseDefinition to generate one from")
         base = source.structure(base_url)
         if base is None:
             raise SnapshotError(self.url, f"base definition {base_url} is not loaded")

@@ -224,6 +224,13 @@ class Terminology:
             return special
         return False if table[1] == "complete" else None
 
+    def fragment_lacks(self, system: str, code: str) -> bool:
+        """Whether ``system`` is held as a CodeSystem with ``fragment`` content that lacks ``code``: HL7's
+        ValueSetValidator.validateCode(path, Coding, CodeSystem, ..) then warns UNKNOWN_CODE_IN_FRAGMENT (the code
+        may be in another fragment), where a complete CodeSystem's missing code is UNKNOWN_CODE_IN_VERSION."""
+        table = self._table(system)
+        return table is not None and table[1] == "fragment" and self.code_in_system(system, code) is None
+
     def _folded(self, system: str) -> dict[str, str]:
         """The lower-cased codes of a held system that is not case-sensitive, each to the code as the system has
         it (the first, when two differ only in case); empty for one that is."""
