@@ -264,9 +264,10 @@ class Walker(TargetWalker):
 
     def walk_implied(self, res: Json, rtype: str, url: str, loc: str, depth: int) -> None:
         """A profile nobody asked for (a vital sign's): its structure and invariants, and of its own terminology
-        bindings only those on primitives (value_judge.judge_value): HL7's validator was not seen to apply its
-        Quantity / CodeableConcept-level ones there (an ISO 11073 or L/min component value passes it), while
-        checkPrimitiveBinding judges bodytemp's ``valueQuantity.code`` (HAPI's testValidateWithUcum). The same
+        bindings only those on primitives (value_judge.judge_value; a required one given only by extensions too,
+        elements_values): HL7's validator was not seen to apply its Quantity / CodeableConcept-level ones there
+        (an ISO 11073 or L/min component value passes it), while checkPrimitive judges bodytemp's
+        ``valueQuantity.code`` (checkPrimitiveBinding, HAPI's testValidateWithUcum). The same
         walk when the profile is also claimed: HL7 validates the implied profiles first (startInner ->
         checkSpecials) and a claimed one after it reuses that outcome (ResourceValidationTracker). The base walk
         has judged the base's bindings already."""

@@ -67,7 +67,6 @@ class ValueWalker:
     frames: list[Frame]
     root: Json
     plans: dict[tuple[Node, str], Plan]
-    unbound: int
     options: Options
     screening: bool
     patterned: bool  # the resource being walked is a matchetype (matchetypes.is_matchetype)
@@ -156,7 +155,7 @@ class ValueWalker:
                     self.sink.error("value-present", loc, f"the profile requires {node.path} to have a value, not "
                                                           "extensions alone (mustHaveValue)")
                 binding = node.binding
-                if binding is not None and binding.get("strength") == "required" and not self.unbound:
+                if binding is not None and binding.get("strength") == "required":  # any walk: checkPrimitive
                     value_presence.required_without_value(binding, shadow, loc, self.sink)
             if isinstance(shadow, dict) and shadow.get("extension"):
                 value_presence.check_alternatives(node, shadow, loc, self.sink)

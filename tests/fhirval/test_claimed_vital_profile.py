@@ -47,3 +47,13 @@ def test_a_vital_profile_still_leaves_its_quantity_level_bindings() -> None:
         obs["component"] = [{"code": {"text": "flow"}, "valueQuantity": {
             "value": 2, "unit": "L/min", "system": "http://unitsofmeasure.org", "code": "L/min"}}]
         assert _errors(obs) == []
+
+
+def test_a_vital_profile_judges_a_required_bound_code_given_only_by_extensions() -> None:
+    # InstanceValidator.checkPrimitive, the same walk: a primitive with extensions but no value under a required
+    # binding is Terminology_TX_Code_ValueSet_MISSING (base R4's Quantity.code has no binding: bodytemp's alone)
+    obs = _temperature("Cel", claimed=False)
+    del obs["valueQuantity"]["code"]
+    obs["valueQuantity"]["_code"] = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                                                    "valueCode": "unknown"}]}
+    assert CODE in _errors(obs)
