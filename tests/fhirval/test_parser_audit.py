@@ -181,6 +181,7 @@ def _decimal(value: str, fmt: str = "json") -> list[tuple[str, str, str]]:
 
 
 RANGE = [("warning", "decimal-range", "Observation.value.ofType(Quantity).value")]
+FORMAT = [("error", "primitive-format", "Observation.value.ofType(Quantity).value")]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -199,6 +200,19 @@ def test_a_decimal_is_judged_by_its_text(value: str, expected: list[tuple[str, s
     """InstanceValidator.checkPrimitive, decimal: HL7 keeps a number's text and asks Utilities.checkDecimal; only
     a syntax failure is an error (TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID), RANGE a warning (fvleft15). A double
     would read 1e400 as infinity and 1e-400 as 0: the text is kept (safejson.FloatText)."""
+    assert _decimal(value, fmt) == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0e5", FORMAT), ("-0E1", FORMAT), ("0e00005", FORMAT),  # SYNTAX is decided before RANGE's counts
+    ("0.0e0", []), ("0", []), ("-0", []), ("0.5e1", []),
+])
+def test_a_zero_before_anything_but_a_point_is_no_decimal(value: str, expected: list[tuple[str, str, str]],
+                                                           fmt: str) -> None:
+    """Utilities.checkDecimal(text, true, allowLeadingZero false), as InstanceValidator.checkPrimitive calls it:
+    a '0' followed by anything but '.' is SYNTAX, TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID (an error); JSON can write
+    that only with an exponent (0e5), and HL7's JsonLexer keeps the text (review15)."""
     assert _decimal(value, fmt) == expected
 
 
