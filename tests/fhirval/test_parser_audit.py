@@ -216,6 +216,17 @@ def test_a_zero_before_anything_but_a_point_is_no_decimal(value: str, expected: 
     assert _decimal(value, fmt) == expected
 
 
+def test_an_xml_number_of_thousands_of_digits_is_judged_not_raised() -> None:
+    """XmlParser keeps a value's text; int() refuses more than 4,300 digits (a ValueError out of validate_bytes
+    before): a decimal's digits are checkDecimal's RANGE (a warning), an integer's Utilities.isInteger false
+    (TYPE_SPECIFIC_CHECKS_DT_INTEGER_VALID, an error) (review15)."""
+    assert _decimal("1" * 5000, "xml") == RANGE
+    data = ('<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/><div xmlns="http://www.w3.org/1999/'
+            'xhtml">x</div></text><multipleBirthInteger value="' + "1" * 5000 + '"/></Patient>').encode()
+    found = [(i.severity, i.location) for i in validate_bytes(data, base_source()) if i.is_error]
+    assert found == [("error", "Patient.multipleBirth.ofType(integer)")]
+
+
 def test_nan_and_infinity_stay_errors() -> None:
     """NaN and Infinity are words, not numbers, to HL7's JsonParser (an unquoted value): still errors here."""
     assert ("error", "primitive-format", "Observation.value.ofType(Quantity).value") in _decimal("Infinity")
