@@ -279,8 +279,9 @@ def decimal_range(value: int | float) -> bool:
 
 
 # Utilities.checkDecimal(value, true, allowLeadingZero false) is SYNTAX, before any count, for a '0' (signed or not)
-# followed by anything but '.': JSON's 0e5 and -0E1 (JsonLexer keeps the text) are TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID,
-# an error; only a number with an exponent can be so written in JSON, and it is a FloatText (review15)
+# followed by anything but '.': JSON's 0e5 and -0E1 (JsonLexer keeps the text) are
+# TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID, an error; only a number with an exponent can be so written in JSON, and it
+# is a FloatText (review15)
 _LEADING_ZERO = re.compile(r"[-+]?0[^.]")
 
 
