@@ -72,7 +72,12 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
 
 def decimal_places(value: Any) -> int | None:
     """The places after the point of a JSON number. It is read as a float, so trailing zeros are lost: "1.660"
-    counts 2, never more than it was written with (a missed error, never a false one)."""
+    counts 2, never more than it was written with (a missed error, never a false one). A number with an exponent
+    keeps its text (FloatText), counted as HL7 counts it (InstanceValidator.checkPrimitive / checkQuantity
+    TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS, QuestionnaireValidator.precision: the characters after the '.', none
+    without one): ``1e-7`` has no places, where its float (1e-07) had 7 (review15)."""
+    if isinstance(value, FloatText):
+        return len(value.text) - value.text.rfind(".") - 1 if "." in value.text else 0
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         return None
     exponent = Decimal(repr(value)).as_tuple().exponent

@@ -115,8 +115,8 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
             return f"{value} is not a valid positiveInt (must be 1 or more)"
         return None
     if fhir_type == "decimal" or fhir_type == "boolean":
-        if isinstance(value, FloatText):
-            return None  # read from its text (decimal_range): no double's limit is HL7's
+        if isinstance(value, FloatText):  # read from its text (decimal_range): no double's limit is HL7's
+            return f"The value '{value.text}' is not a valid decimal" if _zero_led(value) else None
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return f"{value} is not a valid decimal"  # NaN, Infinity: words, not numbers, to HL7's JsonParser
         return None
@@ -244,7 +244,8 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
     wrong = check_json_type(fhir_type, value)
     if wrong:
         return "json-type", wrong
-    if fhir_type == "decimal" and (type(value) is FloatText or type(value) is int) and decimal_range(value):
+    if fhir_type == "decimal" and (type(value) is FloatText or type(value) is int) and decimal_range(value) \
+            and not _zero_led(value):
         return DECIMAL_RANGE, f"The value '{value_text(value)}' is outside the range of commonly/reasonably " \
                               "supported decimals"
     problem = check_lexical(fhir_type, value)
@@ -275,6 +276,17 @@ def decimal_range(value: int | float) -> bool:
     """Utilities.checkDecimal's bounds on a JSON number's text (a valid number: only the counts are asked)."""
     mantissa, _, exponent = value_text(value).lower().partition("e")
     return len(exponent.lstrip("+-")) > 4 or len(mantissa.lstrip("+-").replace(".", "")) > 18
+
+
+# Utilities.checkDecimal(value, true, allowLeadingZero false) is SYNTAX, before any count, for a '0' (signed or not)
+# followed by anything but '.': JSON's 0e5 and -0E1 (JsonLexer keeps the text) are
+# TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID, an error; only a number with an exponent can be so written in JSON, and it
+# is a FloatText (review15)
+_LEADING_ZERO = re.compile(r"[-+]?0[^.]")
+
+
+def _zero_led(value: object) -> bool:
+    return type(value) is FloatText and _LEADING_ZERO.match(value.text) is not None
 
 
 # A value of whitespace only is a warning to HL7's validator, whatever the type, and no other rule of the value is

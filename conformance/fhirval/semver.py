@@ -104,8 +104,11 @@ def parse(version: str, wildcards: bool) -> Parts | None:
         return None
 
 
-def _integer(part: str | None) -> bool:  # Utilities.isInteger on a part of digits: at most 10 digits, int32
-    return part is not None and part.isdigit() and part.isascii() and int(part) <= 2147483647
+def _integer(part: str | None) -> bool:
+    """Utilities.isInteger on a part of digits: more than 10 digits is false before any number is made (a hostile
+    version of 5,000 digits would pass Python's int() limit), 10 compared as text with 2147483647."""
+    return part is not None and part.isdigit() and part.isascii() and (
+        len(part) < 10 or (len(part) == 10 and part <= "2147483647"))
 
 
 def is_semver(version: str | None, patch_optional: bool = True) -> bool:
@@ -215,7 +218,7 @@ def resolve(held: Iterable[str], version: str) -> str | None:
 def _order(version: str) -> tuple[int, tuple[int, ...], str]:
     """MetadataResourceVersionComparator, near enough: semver versions by their numbers, others by their text."""
     found = parse(version, False)
-    if found is not None and all(_integer(p) for p in found[:2]):
+    if found is not None and all(_integer(p) for p in found[:3] if p is not None):
         return 1, tuple(int(p) for p in found[:3] if p is not None), version
     return 0, (), version
 

@@ -132,15 +132,28 @@ def version_mismatches(term: Terminology, vs_url: str, type_code: str, item: obj
     compose = vs.get("compose") if isinstance(vs, dict) else None
     includes = [i for i in as_list(compose.get("include")) if isinstance(i, dict)] if isinstance(compose, dict) else []
     out = []
+    judged: dict[tuple[str, str], str | None] = {}  # codes of one system and version share the answer
     for (system, _code), version in versions.items():
         if system is None:
             continue
-        named = [inc.get("version") for inc in includes if inc.get("system") == system]
-        pinned = [v for v in named if isinstance(v, str)]
-        if not named or len(pinned) < len(named):
-            continue
-        held = term.versions_held(system)  # none when the CodeSystem is not held
-        found = [determine_version(held, system, p, version) for p in pinned]
-        if all(f is not None for f in found):
-            out.append(str(found[0]))
+        if (system, version) not in judged:
+            named = [inc.get("version") for inc in includes if inc.get("system") == system]
+            pinned = [v for v in named if isinstance(v, str)]
+            judged[system, version] = (None if not named or len(pinned) < len(named)
+                                       else _refused(term.versions_held(system), system, pinned, version))
+        if (found := judged[system, version]) is not None:
+            out.append(found)
     return out
+
+
+def _refused(held: list[str], system: str, pinned: list[str], version: str) -> str | None:
+    """The first include's message when no include accepts the coding's version, else None: each version the
+    includes pin asked once (a value set may include one system many times at one version), and the asking
+    stopped at the first that accepts (a value set of thousands of includes cost a second a coding before)."""
+    first = None
+    for p in dict.fromkeys(pinned):
+        found = determine_version(held, system, p, version)
+        if found is None:
+            return None
+        first = first or found
+    return first

@@ -123,6 +123,12 @@ def _drop(node: Any) -> None:
     parent.remove(node)
 
 
+def _decimal_int(text: str) -> int | float:
+    """A decimal written as an integer: an int, or past safejson.MAX_INT_DIGITS its text kept (a FloatText), which
+    HL7 judges by checkDecimal's counts (TYPE_SPECIFIC_CHECKS_DT_DECIMAL_RANGE, a warning) and int() would refuse."""
+    return int(text) if len(text) <= safejson.MAX_INT_DIGITS else safejson.FloatText(text)
+
+
 @dataclass
 class XmlFindings:
     """What FHIR XML says that its JSON form cannot show, collected while converting (HL7's XmlParser and
@@ -392,9 +398,11 @@ class _Converter:
         if code == "boolean" and raw in ("true", "false"):
             return raw == "true"
         if code in _INT_TYPES and _INTEGER.fullmatch(raw):
-            return int(raw)
+            # more digits than a JSON integer may hold (safejson.MAX_INT_DIGITS; int() raises past 4,300): kept as
+            # text, not an integer (HL7: Utilities.isInteger false, TYPE_SPECIFIC_CHECKS_DT_INTEGER_VALID)
+            return int(raw) if len(raw) <= safejson.MAX_INT_DIGITS else raw
         if code == "decimal" and _DECIMAL.fullmatch(raw):
-            return json.loads(raw, parse_float=self.parse_float)
+            return json.loads(raw, parse_float=self.parse_float, parse_int=_decimal_int)
         return raw
 
     def contained(self, el: Any, loc: str) -> Json:

@@ -434,3 +434,16 @@ def test_a_trial_keeps_the_walks_extension_domains(tmp_path: Path) -> None:
     assert [(i.defect, i.location) for i in validate_resource(obs, source, (_TARGETED,), extension_domains=["any"])
             if i.is_error] == []
     assert ("reference-target", "Observation.subject") in profile_errors(source, _TARGETED, obs)
+
+
+def test_max_decimal_places_counts_the_text_of_a_number_with_an_exponent() -> None:
+    """InstanceValidator.checkPrimitive (decimal) and checkQuantity count the characters after the '.' of the
+    value's text, none without one (TYPE_SPECIFIC_CHECKS_DT_DECIMAL_CHARS): JSON's 1e-7 has no places (its float,
+    1e-07, had 7: an error HL7 does not give), and 1.5e-3 has 4 ("5e-3"), as HL7 counts them (review15)."""
+    from conformance.safejson import loads
+
+    ed = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 2}]}
+    for text, wanted in (("1e-7", 0), ("2E+3", 0), ("1.5e-3", 1), ("2.5E+3", 1), ("1.25", 0), ("1.255", 1)):
+        sink = Sink()
+        check_size_rules(loads(text), "decimal", ed, "X.value", sink)
+        assert len([i for i in sink.issues if i.is_error]) == wanted, text

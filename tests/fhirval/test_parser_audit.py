@@ -181,6 +181,7 @@ def _decimal(value: str, fmt: str = "json") -> list[tuple[str, str, str]]:
 
 
 RANGE = [("warning", "decimal-range", "Observation.value.ofType(Quantity).value")]
+FORMAT = [("error", "primitive-format", "Observation.value.ofType(Quantity).value")]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -200,6 +201,30 @@ def test_a_decimal_is_judged_by_its_text(value: str, expected: list[tuple[str, s
     a syntax failure is an error (TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID), RANGE a warning (fvleft15). A double
     would read 1e400 as infinity and 1e-400 as 0: the text is kept (safejson.FloatText)."""
     assert _decimal(value, fmt) == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0e5", FORMAT), ("-0E1", FORMAT), ("0e00005", FORMAT),  # SYNTAX is decided before RANGE's counts
+    ("0.0e0", []), ("0", []), ("-0", []), ("0.5e1", []),
+])
+def test_a_zero_before_anything_but_a_point_is_no_decimal(value: str, expected: list[tuple[str, str, str]],
+                                                           fmt: str) -> None:
+    """Utilities.checkDecimal(text, true, allowLeadingZero false), as InstanceValidator.checkPrimitive calls it:
+    a '0' followed by anything but '.' is SYNTAX, TYPE_SPECIFIC_CHECKS_DT_DECIMAL_VALID (an error); JSON can write
+    that only with an exponent (0e5), and HL7's JsonLexer keeps the text (review15)."""
+    assert _decimal(value, fmt) == expected
+
+
+def test_an_xml_number_of_thousands_of_digits_is_judged_not_raised() -> None:
+    """XmlParser keeps a value's text; int() refuses more than 4,300 digits (a ValueError out of validate_bytes
+    before): a decimal's digits are checkDecimal's RANGE (a warning), an integer's Utilities.isInteger false
+    (TYPE_SPECIFIC_CHECKS_DT_INTEGER_VALID, an error) (review15)."""
+    assert _decimal("1" * 5000, "xml") == RANGE
+    data = ('<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/><div xmlns="http://www.w3.org/1999/'
+            'xhtml">x</div></text><multipleBirthInteger value="' + "1" * 5000 + '"/></Patient>').encode()
+    found = [(i.severity, i.location) for i in validate_bytes(data, base_source()) if i.is_error]
+    assert found == [("error", "Patient.multipleBirth.ofType(integer)")]
 
 
 def test_nan_and_infinity_stay_errors() -> None:

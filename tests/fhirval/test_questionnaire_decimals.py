@@ -57,3 +57,16 @@ def test_decimal_answer_among_a_decimal_questions_options(tmp_path: Path) -> Non
     # an option that is no number makes HL7's loop throw: not judged
     q["item"][0]["answerOption"] = [{"valueInteger": 1}, {"valueString": "many"}]  # type: ignore[index]
     assert errors(response(3, 1), definitions(tmp_path, q)) == []
+
+
+def test_max_decimal_places_counts_the_text_of_an_answer_with_an_exponent(tmp_path: Path) -> None:
+    """QuestionnaireValidator.precision counts the characters after the last '.' of the answer's text, none
+    without one: 1e-7 has no places (its float had 7: an error HL7 does not give) (review15)."""
+    from conformance.safejson import loads
+
+    q = {"resourceType": "Questionnaire", "url": Q_URL, "status": "active", "item": [
+        {"linkId": "d", "type": "decimal", "extension": [MAX]},
+        {"linkId": "q", "type": "quantity", "extension": [MAX]}]}
+    source = definitions(tmp_path, q)
+    data = json.dumps(response(1.5, 1.5)).replace("1.5,", "1e-7,", 1).replace("1.5,", "3E-9,", 1)
+    assert errors(loads(data), source) == []

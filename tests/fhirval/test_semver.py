@@ -131,3 +131,19 @@ def test_a_held_version_found_as_the_context_finds_it(held: list[str], version: 
 ])
 def test_more_detailed_as_version_is_more_detailed(criteria: str | None, candidate: str, expected: bool) -> None:
     assert semver.more_detailed(criteria, candidate) is expected
+
+
+@pytest.mark.parametrize("version", ["1" * 5000 + ".0", "1." + "2" * 5000, "1.0." + "3" * 5000, "9" * 5000])
+def test_a_version_of_thousands_of_digits_is_no_integer_and_no_crash(version: str) -> None:
+    """Utilities.isInteger says false for more than 10 digits before any number is made; Python's int() refuses a
+    text of more than 4,300 digits (ValueError), which a hostile coding version reached (review15)."""
+    assert not semver.is_semver(version)
+    assert semver.maj_min(version) is None and semver.maj_min_patch(version) is None
+    assert semver.resolve([version, "1.0.2"], "1.0") == "1.0.2"
+    assert semver.resolve(["1.0.2"], version) is None
+    # not semver (its part is no integer): guessFormat says Alpha, so versionIsMoreDetailed is startsWith
+    assert semver.more_detailed("1.0", version) is version.startswith("1.0")
+
+
+def test_ten_digits_are_compared_with_the_largest_int() -> None:
+    assert semver.is_semver("2147483647.0") and not semver.is_semver("2147483648.0")
