@@ -64,14 +64,19 @@ _FLAGS = (
     click.option("--validate-references", "validate_reference", type=click.Choice(REFERENCE_POLICIES),
                  default="ignore", show_default=True,
                  help="What is checked of a reference that resolves neither contained nor in its Bundle or "
-                      "Parameters: check_exists and stronger look it up in --reference-folder (a missing one is an "
-                      "error); check_exists_and_type also judges its type and aggregation, check_valid its target "
-                      "profiles (HL7's ReferenceValidationPolicy)."),
+                      "Parameters: check_exists and stronger look it up in --reference-folder and "
+                      "--resolution-context (a missing one is an error); check_exists_and_type also judges its "
+                      "type and aggregation, check_valid its target profiles (HL7's ReferenceValidationPolicy)."),
     click.option("--reference-folder", "reference_folders", type=click.Path(file_okay=False, exists=True),
                  multiple=True, help="A folder of local files references are looked up in (repeatable: the first "
                                      "that has one), named as HL7's test runner names them (Patient/x -> "
                                      "patient-x.json or .xml, then x.json); also read by slicing's resolve(), "
                                      "whatever the policy, as HL7's fetcher is; never a network call."),
+    click.option("--resolution-context", "resolution_context", type=click.Path(file_okay=False, exists=True),
+                 default=None, help="A folder references are also looked up in, after --reference-folder, as "
+                                    "HL7's CLI looks in its -resolution-context file:DIR (the name as given, "
+                                    "Type-id.json or .xml with the case kept, then the folder's files scanned for "
+                                    "the type and id); never a network call."),
     click.option("--aggregation-outside-bundles/--no-aggregation-outside-bundles",
                  "enforce_aggregation_outside_bundles", default=True, show_default=True,
                  help="Whether a profile's 'bundled' aggregation binds outside a Bundle too (R4's reading; "
@@ -96,7 +101,8 @@ _FLAGS = (
 )
 SWITCHES = ("security_checks", "html_in_markdown", "contained", "allow_examples", "no_experimental_content",
             "for_publication", "best_practice", "assume_valid_rest_references", "crumb_trails",
-            "allow_comments", "validate_reference", "reference_folders", "enforce_aggregation_outside_bundles",
+            "allow_comments", "validate_reference", "reference_folders", "resolution_context",
+            "enforce_aggregation_outside_bundles",
             "tx_cache", "tx_server", "sct", "code_system_validation_size_limit")
 
 

@@ -49,6 +49,9 @@ class Options:
     runner names them:
     reference_fetch.py) and make one not found an error; ``check_exists_and_type`` and ``check_valid`` then judge its
     type against the element's targets and the aggregation modes, ``check_valid`` its target profiles too.
+    ``resolution_context``: a folder looked in after ``reference_folders`` as HL7's CLI looks in its
+    ``-resolution-context file:`` folder (StandAloneValidatorFetcher: the name as given, ``Type-id`` with the case
+    kept, then a scan of the folder's files for the type and id; reference_targets.fetch_in_context).
     ``enforce_aggregation_outside_bundles``: the ``bundled`` aggregation mode holds outside a Bundle too (HL7's
     default for R4; [enforceAggregationOutsideBundles] false relaxes it, as R5 reads the mode). ``tx_cache``: a
     folder of HL7's recorded terminology-server answers (its test runner's txCache), consulted where no local
@@ -78,6 +81,7 @@ class Options:
     allow_comments: bool = False
     validate_reference: str = "ignore"
     reference_folders: tuple[str, ...] = ()
+    resolution_context: str | None = None
     enforce_aggregation_outside_bundles: bool = True
     tx_cache: str | None = None
     tx_server: str | None = None

@@ -3,7 +3,8 @@
 HL7's validator resolves a reference first where it stands (InstanceValidator.localResolve: ``#id`` in the
 container; otherwise up through the parents, a Bundle by its fullUrl rules, or the resources of a Parameters),
 and only then asks its fetcher (checkReference, resolve). Its test runner's fetcher reads the case folder
-(``fetch_file``); ours reads the folders the user names (Options.reference_folders) and nothing else: never a network.
+(``fetch_file``), its CLI's the ``-resolution-context file:`` folder (``fetch_in_context``); ours reads the folders
+the user names (Options.reference_folders, Options.resolution_context) and nothing else: never a network.
 A resource resolved any of these ways is judged against a target profile where it stands (``place_of``).
 """
 
@@ -59,6 +60,67 @@ def fetch_file(folder: Path, ref: str, source: DefinitionSource) -> Json | None:
             if path is not None:
                 return _read(path, source)
     return None
+
+
+def fetch_in_context(folder: Path, ref: str, source: DefinitionSource) -> Json | None:
+    """The resource HL7's CLI finds for a relative ``ref`` in its ``-resolution-context file:`` folder
+    (StandAloneValidatorFetcher.fetch): the file named by the reference as it is, then with ``.json``, ``.xml``;
+    for ``Type/id``, ``Type-id.json`` / ``.xml`` (case kept); then a scan of the folder's files for one holding
+    that resource type and id (isPossibleMatch, then the type and id read). None for an absolute URL (HL7 goes
+    to the web: ours never does) or when nothing matches."""
+    if ":" in ref.split("/", 1)[0] or not ref:
+        return None
+    try:
+        root = folder.resolve()
+    except (OSError, RuntimeError):  # a folder that cannot be resolved holds nothing to fetch
+        return None
+    for name in (ref, ref + ".json", ref + ".xml"):
+        path = _below(root, name)
+        if path is not None:
+            return _read(path, source)
+    parts = ref.split("/")
+    if len(parts) != 2:  # HL7: "was not understood - expecting type/id" (an exception: nothing fetched)
+        return None
+    rtype, rid = parts
+    for ext in (".json", ".xml"):
+        path = _inside(root, f"{rtype}-{rid}{ext}")
+        if path is not None:
+            return _read(path, source)
+    return _scan(root, rtype, rid, source)
+
+
+def _scan(root: Path, rtype: str, rid: str, source: DefinitionSource) -> Json | None:
+    """StandAloneValidatorFetcher's last resort: the first file of the folder (by name) whose text names the type
+    and the quoted id and that reads as that resource."""
+    try:
+        files = sorted(f for f in root.iterdir() if f.is_file())
+    except OSError:
+        return None
+    for f in files:
+        try:
+            if f.stat().st_size > MAX_FETCH_BYTES:
+                continue
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        head = f"<{rtype}" if f.name.endswith(".xml") else f'"{rtype}"'
+        if head in text and f'"{rid}"' in text:
+            found = _read(f, source)
+            if found is not None and found.get("resourceType") == rtype and found.get("id") == rid:
+                return found
+    return None
+
+
+def _below(root: Path, name: str) -> Path | None:
+    """``root/name`` (``name`` may name a sub-folder, as HL7's ``new File(rc, url)``) when it is a file inside
+    ``root``."""
+    if not name or "\\" in name or "\0" in name:
+        return None
+    try:
+        path = (root / name).resolve()
+        return path if root in path.parents and path.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _inside(root: Path, name: str) -> Path | None:
@@ -140,7 +202,9 @@ class TargetWalker(ValueWalker):
         if not isinstance(ref, str) or ref.startswith("#"):
             return None
         local = self.resolve_here(ref)
-        return local if local is not None or not self.options.reference_folders else self.fetch(ref)
+        if local is not None or not (self.options.reference_folders or self.options.resolution_context):
+            return local
+        return self.fetch(ref)
 
     def resolve_here(self, ref: str) -> Json | None:
         """A non-local reference resolved inside this document: up through the frames, the innermost Bundle
@@ -156,12 +220,14 @@ class TargetWalker(ValueWalker):
         return None
 
     def fetch(self, ref: str) -> Json | None:
-        """The resource the first reference folder that has it gives for ``ref`` (fetch_file), read once per
-        validation; a reference to the root resource by its Type/id is the root itself (HL7 seeds its fetch cache
-        with it)."""
+        """The resource the first reference folder that has it gives for ``ref`` (fetch_file), else the
+        resolution context's (fetch_in_context), read once per validation; a reference to the root resource by its
+        Type/id is the root itself (HL7 seeds its fetch cache with it)."""
         if ref not in self.fetched:
             found = next((r for r in (fetch_file(Path(f), ref, self.model.source)
                                       for f in self.options.reference_folders) if r is not None), None)
+            if found is None and self.options.resolution_context:
+                found = fetch_in_context(Path(self.options.resolution_context), ref, self.model.source)
             self.fetched[ref] = found
             if found is not None:
                 self.external[id(found)] = ref
