@@ -109,12 +109,18 @@ def _java_split(text: str, sep: str) -> list[str]:
     return parts
 
 
+def absolute_reference(ref: str) -> bool:
+    """A reference BaseValidator resolves in a Bundle as it stands, not against the referring entry's fullUrl:
+    ``ref.startsWith("http:") || ref.startsWith("urn:") || Utilities.isAbsoluteUrl(ref)``."""
+    return ref.startswith(("http:", "urn:")) or is_absolute_url(ref)
+
+
 def _target_url(ref: str, full_url: str | None) -> tuple[str, str] | None:
     """(target URL, version or "") that BaseValidator.getFromBundle looks for among the entries' fullUrls, or None
     where it looks for none (no fullUrl to resolve against, a relative reference of neither 1 nor 3 segments'
     slashes: errors of their own). An absolute reference with ``/_history/`` is cut, as HL7 cuts it, one
     character before ``/_history/`` (``ref.indexOf("/_history/") - 1``)."""
-    if ref.startswith(("http:", "urn:")) or is_absolute_url(ref):
+    if absolute_reference(ref):
         if "/_history/" in ref:
             i = ref.index("/_history/")
             return ref[:i - 1], ref[i + 10:]

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.bundle_resolution import entry_maps, fragment_matches, resolve_strict
+from conformance.fhirval.bundle_resolution import absolute_reference, entry_maps, fragment_matches, resolve_strict
 from conformance.fhirval.bundles import REST_FULLURL
 from conformance.fhirval.extensions import CANONICAL_RESOURCES
-from conformance.fhirval.references import is_absolute_url
 from conformance.fhirval.source import Json
 
 if TYPE_CHECKING:
@@ -152,7 +151,7 @@ def _must_be_entry(w: Walker, ref: str) -> bool:
     """Whether HL7's validator calls it an error that the reference finds no entry (BaseValidator.resolveInBundle,
     BUNDLE_BUNDLE_ENTRY_NOTFOUND): an absolute one unless it is a RESTful URL of a canonical resource type (a
     definition, not content of the document); a relative one only when it starts with a resource type."""
-    if ref.startswith(("http:", "urn:")) or is_absolute_url(ref):
+    if absolute_reference(ref):
         rest = REST_FULLURL.fullmatch(ref)
         return rest is None or rest.group("type") not in CANONICAL_RESOURCES
     parts = ref.split("/")
@@ -206,7 +205,7 @@ def check_narrative_links(w: Walker, bundle: Json, loc: str) -> None:
             seen.add(url)
             base, _, fragment = url.partition("#")
             hits = maps.by_url.get(base, [])
-            if not fragment or len(hits) != 1 or not (base.startswith(("http:", "urn:")) or is_absolute_url(base)):
+            if not fragment or len(hits) != 1 or not absolute_reference(base):
                 continue
             n = fragment_matches(maps.entries[hits[0]], fragment)
             if n != 1:

@@ -41,7 +41,7 @@ from conformance.fhirval import (
 from conformance.fhirval.xhtml_parser import diverges
 from conformance.fhirval.xhtml_parser import parse as parse_as_hl7
 from conformance.fhirval.xhtml_reader import XhtmlParseError
-from conformance.fhirval.xhtml_rules import root_attribute_ok, structure_problems
+from conformance.fhirval.xhtml_rules import has_content, root_attribute_ok, structure_problems
 
 R4_MODEL: dict[str, Any] = models["r4"]
 UCUM = "http://unitsofmeasure.org"
@@ -352,10 +352,9 @@ def narrative_problems(div: str) -> list[tuple[str, str]]:
     if not names_ok or any(" is not allowed on <" in p or p.startswith("a DOCTYPE") for p in rules):
         found.insert(0, ("invariant", TXT_1))
     found += [("narrative", p) for p in rules]
-    # checkForContent: a text node with something left after Java's trim() (not a CDATA section), or an img
-    # Java's trim() leaves something (xhtml_rules._has_text: no control character but tab, CR, LF is left in the
-    # tree, so all whitespace and ASCII is nothing), without joining it all
-    text = any(not t.isspace() or not t.isascii() for t in root.itertext() if t)
+    # checkForContent: a text node with something left after Java's trim() (not a CDATA section), or an img;
+    # without joining it all
+    text = any(has_content(t) for t in root.itertext())
     if not text and not any(isinstance(el.tag, str) and _split(el.tag)[1] == "img" for el in root.iter()):
         found.append(("invariant", TXT_2))
     return found

@@ -94,15 +94,19 @@ def _elements(el: etree._Element) -> list[etree._Element]:
     return [c for c in el if isinstance(c.tag, str)]
 
 
-def _has_text(el: etree._Element) -> bool:
-    """Whether the element holds text with content of its own (not its children's): XhtmlNode.hasContent, Java's
-    ``trim()``, which takes off only characters up to U+0020 (a no-break space is content). A tree here holds no
-    control character but tab, CR and LF (lxml refuses them, xhtml_parser makes them spaces), so text has content
+def has_content(text: str | None) -> bool:
+    """Whether a text node has something left after Java's ``trim()`` (XhtmlNode.hasContent, FHIRPathEngine.
+    checkForContent), which takes off only characters up to U+0020 (a no-break space is content). A tree here holds
+    no control character but tab, CR and LF (lxml refuses them, xhtml_parser makes them spaces), so text has content
     when it is not all whitespace or holds a whitespace character beyond ASCII."""
-    text = el.text
-    if text and (not text.isspace() or not text.isascii()):
-        return True
-    return any((tail := c.tail) and (not tail.isspace() or not tail.isascii()) for c in el)
+    if not text:
+        return False
+    return not text.isspace() or not text.isascii()
+
+
+def _has_text(el: etree._Element) -> bool:
+    """Whether the element holds text with content of its own (not its children's)."""
+    return has_content(el.text) or any(has_content(c.tail) for c in el)
 
 
 def url_problem(value: str) -> str | None:
