@@ -53,6 +53,7 @@ selection and the split are the same with or without it.
 from __future__ import annotations
 
 import argparse
+import collections
 import functools
 import json
 import os
@@ -124,6 +125,7 @@ class Step:
     expected_issues: tuple[dict[str, Any], ...] = ()  # HL7's error and fatal issues, as recorded
     issues: tuple[Issue, ...] = ()  # our errors (bench/fhir_issue_alignment.py aligns the two)
     no_tx: bool = False  # the case's no-tx: HL7's runner validates it without a terminology server
+    module: str = ""  # the manifest's module of the case (the issue counts disagreements by it)
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -235,6 +237,7 @@ def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], d
                 case_steps.append(step)
         for step in case_steps:
             step.terminology = terminology
+            step.module = str(t.get("module") or "general")
             step.packages, step.available = (*packages[0], *step.packages), (*packages[1], *step.available)
         steps.extend(case_steps)
     return steps, optioned
@@ -449,6 +452,21 @@ def summaries(steps: list[Step], tuning_only: bool = False) -> None:
             report(f"  {short}, package cases", [s for s in half if s.packages])
             report(f"  {short}, renamed-outcome cases", [s for s in half if s.renamed_outcome and not s.packages])
     report("of which terminology-module cases needing no server", [s for s in halves[-1][1] if s.terminology])
+    for label, half in halves[:-1] if len(halves) > 1 else halves:
+        print(f"verdict disagreements by module, {label.split(' (')[0]}: {by_module(half) or 'none'}")
+
+
+def by_module(steps: list[Step]) -> str:
+    """Missed errors and false alarms counted by the case's module, as the issue counted them: a count per
+    module, never a case's name (the held-out half is read as totals only)."""
+    missed: collections.Counter[str] = collections.Counter()
+    alarms: collections.Counter[str] = collections.Counter()
+    for s in steps:
+        if s.expected_errors > 0 and s.got_errors == 0:
+            missed[s.module] += 1
+        elif s.expected_errors == 0 and s.got_errors != 0:
+            alarms[s.module] += 1
+    return "; ".join(f"{m} {missed[m]} missed, {alarms[m]} false alarms" for m in sorted(missed | alarms))
 
 
 def with_tx_cache(steps: list[Step], folder: Path | None) -> None:
