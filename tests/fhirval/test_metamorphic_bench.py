@@ -84,3 +84,32 @@ def test_a_rewrite_that_breaks_validity_is_counted(bench: ModuleType, monkeypatc
     assert "reorder: 1 rewritten; valid both ways 1; valid as given, invalid rewritten 0" in out
     assert "break: 1 rewritten; valid both ways 0; valid as given, invalid rewritten 1" in out
     assert "code-invalid" in out and "p: Patient.gender" in out
+
+
+# ---- bench/fhirpath_differential.py: the recorder and the tally (fhirpath.js itself runs only in the bench) -----
+
+
+def test_recorder_keeps_each_invariant_call_with_our_answer() -> None:
+    sys.path.insert(0, str(BENCH))
+    diff = load_script("bench/fhirpath_differential.py")
+    from conformance.fhirval import invariants
+
+    patient = {**PATIENT, "name": [{"family": "Doe", "period": {"start": "2020-02-01", "end": "2020-01-01"}}]}
+    recorder = diff.Recorder(invariants.evaluate, "p")
+    real = invariants.evaluate
+    invariants.evaluate = recorder
+    try:
+        errors = _errors(patient)
+    finally:
+        invariants.evaluate = real
+    assert any("per-1" in e for e in errors)
+    per1 = [c for c in recorder.calls if "start <= end" in c.expr]
+    assert len(per1) == 1 and per1[0].fails and per1[0].item == {"start": "2020-02-01", "end": "2020-01-01"}
+    assert recorder.resources[per1[0].resource]["resourceType"] == "Patient"
+    tally = diff.Tally()
+    # fhirpath.js answering true where we failed is a latent false alarm; an empty answer agrees with a failure
+    tally.add(per1, [{"ok": True, "n": 1, "value": True, "text": "[true]"}])
+    tally.add(per1, [{"ok": True, "n": 0, "value": None, "text": "[]"}])
+    tally.add(per1, [{"ok": False, "error": "Invalid regular expression: x"}])
+    assert tally.agree == 1 and sum(map(len, tally.ours_only.values())) == 1
+    assert tally.not_run["Invalid regular expression"] == 1
