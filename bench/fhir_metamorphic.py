@@ -24,6 +24,8 @@ the rewritten form, or a missed error in the original. Rewrites:
   dom-5) are left out;
 - ``entry-order``: a Bundle's entries in reverse order (a document's or message's first entry kept first);
 - ``contained-order``: contained resources in reverse order;
+- ``asked``: the profiles the resource claims (``meta.profile``) removed from it and asked for instead, as a
+  profile step asks (Bundles left out: an asked profile of another type is tried on the first entry);
 - ``base-profile``: ``meta.profile`` given the core profile of the resource's own type (validated against it:
   the same definition as the base).
 
@@ -151,6 +153,25 @@ def base_profile(doc: Doc) -> Doc | None:
     return out
 
 
+def asked(doc: Doc) -> tuple[Doc, tuple[str, ...]] | None:
+    """The resource without its claimed profiles, each asked for instead (as a profile step asks: HL7's -profile;
+    validateResource walks an asked profile and a claimed one alike). A Bundle claiming a profile of another type
+    is left out (asked, such a profile is tried on the first entry: validateResource's Bundle special case)."""
+    meta = doc.get("meta")
+    listed = meta.get("profile") if isinstance(meta, dict) else None
+    if not isinstance(listed, list) or not listed or not all(isinstance(p, str) for p in listed):
+        return None
+    out = copy.deepcopy(doc)
+    rest = {k: v for k, v in out["meta"].items() if k not in ("profile", "_profile")}
+    if rest:
+        out["meta"] = rest
+    else:
+        del out["meta"]
+    if doc.get("resourceType") == "Bundle":
+        return None
+    return out, tuple(listed)
+
+
 ORDERLESS_BUNDLES = {"collection", "transaction", "batch", "searchset", "history", "transaction-response",
                      "batch-response"}
 
@@ -177,8 +198,10 @@ REWRITES: dict[str, Callable[[Doc], Doc | None]] = {
     "reorder": reorder, "bundle": bundle, "transaction": transaction, "searchset": searchset,
     "parameters": parameters, "contained": contained,
     "base-profile": base_profile, "entry-order": entry_order, "contained-order": contained_order,
+    "asked": lambda doc: None,  # run() asks for the claimed profiles (asked() gives the profiles too)
 }
-ROOTED = {"reorder", "entry-order", "contained-order"}  # rewrites a step's own profile still describes as asked
+# the rewrites a step's own profile still describes as it is asked for
+ROOTED = {"reorder", "entry-order", "contained-order", "asked"}
 
 
 def claim(doc: Doc, profiles: tuple[str, ...]) -> Doc | None:
@@ -277,7 +300,14 @@ def run(items: Iterator[Item | tuple[str, str]], rewrites: list[str], show: int)
                 if claimed is None:
                     continue
                 profiles, doc = (), claimed
-            out = REWRITES[name](doc)
+            out: Doc | None
+            if name == "asked":
+                made = asked(doc)
+                if made is None:
+                    continue
+                out, profiles = made[0], (*profiles, *made[1])
+            else:
+                out = REWRITES[name](doc)
             if out is None:
                 continue
             got = _errors(validate_bytes(dump_json(out).encode(), item.source, profiles, options=item.options))

@@ -41,8 +41,8 @@ def test_every_rewrite_of_a_valid_patient_is_valid(bench: ModuleType) -> None:
     assert _errors(PATIENT) == []
     for name, rewrite in bench.REWRITES.items():
         out = rewrite(PATIENT)
-        if name in ("entry-order", "contained-order"):
-            assert out is None, name  # nothing to reorder in a Patient without entries or contained resources
+        if name in ("entry-order", "contained-order", "asked"):
+            assert out is None, name  # nothing to reorder, no profile claimed (asked: run() asks for them)
             continue
         assert out is not None and json.dumps(out) != json.dumps(PATIENT), name  # order counts for reorder
         assert _errors(out) == [], name
@@ -65,6 +65,16 @@ def test_entry_order_keeps_a_documents_composition_first(bench: ModuleType) -> N
     assert [e["fullUrl"] for e in document["entry"]] == ["urn:uuid:a", "urn:uuid:c", "urn:uuid:b"]
     collection = bench.entry_order({"resourceType": "Bundle", "type": "collection", "entry": entries})
     assert [e["fullUrl"] for e in collection["entry"]] == ["urn:uuid:c", "urn:uuid:b", "urn:uuid:a"]
+
+
+def test_asked_moves_claimed_profiles_to_the_profiles_asked_for(bench: ModuleType) -> None:
+    us = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
+    out, profiles = bench.asked({**PATIENT, "meta": {"profile": [us], "versionId": "1"}})
+    assert profiles == (us,) and out["meta"] == {"versionId": "1"}
+    out, _ = bench.asked({**PATIENT, "meta": {"profile": [us]}})
+    assert "meta" not in out
+    assert bench.asked(PATIENT) is None
+    assert bench.asked({"resourceType": "Bundle", "type": "collection", "meta": {"profile": [us]}}) is None
 
 
 def test_claimed_profile_joins_those_already_claimed(bench: ModuleType) -> None:
