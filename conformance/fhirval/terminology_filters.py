@@ -8,10 +8,10 @@ not judged rather than judged wrongly.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from conformance.fhirval.bounds import compiled_regex
 from conformance.fhirval.source import Json, value_of
 
 # code -> child codes (the ``concept`` nesting and ``subsumedBy``/``parent`` properties)
@@ -174,10 +174,9 @@ def apply(children: Hierarchy, table: Callable[[], Properties], f: Json) -> set[
         wanted = {value} if op == "=" else _values(value)
         hit = {c for c, p in props.items() if p.get(column, set()) & wanted}
         return everything - hit if op == "not-in" else hit
-    if op == "regex":
-        try:
-            pattern = re.compile(value)
-        except re.error:
+    if op == "regex":  # HL7's PropertyFilter: RegexTimeout.matches, a Java regex (compiled_regex: its flags)
+        pattern = compiled_regex(value)
+        if pattern is None:
             return None
         return {c for c, p in props.items() if any(pattern.fullmatch(v) for v in p.get(column, ()))}
     return None

@@ -130,3 +130,25 @@ def test_a_java_only_regex_is_not_judged() -> None:
     assert compiled_regex(r"\p{Lu}+") is None  # Python cannot read it at all
     plain = compiled_regex("[A-Z][a-z]+")
     assert plain is not None and plain.fullmatch("Abc") and not plain.fullmatch("abc")
+
+
+@pytest.mark.parametrize(("regex", "family", "valid"), [
+    # R4 string's own regex, copied into a profile: Java's \S is every character but the six ASCII spaces, so a
+    # no-break space (French and German typesetting) and an em space are in it; Python's Unicode \S left them out
+    ("[ \\r\\n\\t\\S]+", "de\u00a0la\u00a0Cruz", True),
+    ("[^\\s]+", "Dupont\u2003", True),
+    ("\\S+", "Dupont\u00a0", True),
+    # and the other way: Java's \w and \d are ASCII, so a letter with a diacritic is not \w (HL7 fails it)
+    ("\\w+", "M\u00fcller", False),
+    ("\\w+", "Muller", True),
+    ("\\d{3}", "\u0661\u0662\u0663", False),  # Arabic-Indic digits
+])
+def test_a_profile_regex_has_javas_character_classes(tmp_path: Path, regex: str, family: str, valid: bool) -> None:
+    """HL7 matches a profile's regex with Pattern.matches and no flag (RegexTimeout.matches): \\s, \\d, \\w, \\b are
+    ASCII there (compiled_regex: re.ASCII)."""
+    source, url = _profile(tmp_path, "Patient", {
+        "id": "Patient.name.family", "path": "Patient.name.family",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/regex", "valueString": regex}]})
+    res = {"resourceType": "Patient", "name": [{"family": family}]}
+    errors = [(i.defect, i.location) for i in validate_resource(res, source, (url,)) if i.is_error]
+    assert errors == ([] if valid else [("primitive-format", "Patient.name[0].family")])

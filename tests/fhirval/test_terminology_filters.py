@@ -73,3 +73,18 @@ def test_a_flat_code_system_with_parent_properties_has_a_hierarchy() -> None:
         {"system": CS, "filter": [{"property": "concept", "op": "is-a", "value": "red"}]}]}}
     expansion = Terminology(MemorySource([flat, vs]), find_package=False).expand(VS)
     assert expansion is not None and expansion.codes[CS] == {"red", "crimson"}
+
+
+def test_a_regex_filter_has_javas_character_classes() -> None:
+    """HL7's PropertyFilter and RegexFilter match with RegexTimeout.matches, a Java regex with no flag: \\S takes a
+    no-break space and \\w is ASCII, so 'Bleu clair' (no-break space) is \\S+ and 'Écarlate' is not \\w+."""
+    system = {**CODE_SYSTEM, "concept": [{"code": "bleu", "display": "Bleu\u00a0clair"},
+                                         {"code": "ecarlate", "display": "\u00c9carlate"},
+                                         {"code": "vert", "display": "Vert"}]}
+    vs = {"resourceType": "ValueSet", "url": VS, "status": "active", "compose": {"include": [
+        {"system": CS, "filter": [{"property": "display", "op": "regex", "value": "\\S+"}]}]}}
+    expansion = Terminology(MemorySource([system, vs])).expand(VS)
+    assert expansion is not None and expansion.codes[CS] == {"bleu", "ecarlate", "vert"}
+    vs["compose"]["include"][0]["filter"][0]["value"] = "\\w+"
+    expansion = Terminology(MemorySource([system, vs])).expand(VS)
+    assert expansion is not None and expansion.codes[CS] == {"vert"}
