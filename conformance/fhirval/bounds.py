@@ -236,12 +236,19 @@ def _registry() -> Any:
     return PintUcumRegistry()
 
 
+def java_length(text: str) -> int:
+    """Java's ``String.length()``, which HL7's length rules read: UTF-16 code units, so a character beyond the Basic
+    Multilingual Plane (an emoji, a rare CJK ideograph) counts 2 where Python's ``len`` counts 1."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
 def check_text_rules(item: str, min_length: int | None, regex: str | None, loc: str, sink: Sink) -> None:
     """An element definition's ``minLength`` and ``regex`` extensions on a primitive value, as HL7's validator
-    (InstanceValidator.checkPrimitive: PRIMITIVE_TOO_SHORT, Type_Specific_Checks_DT_Primitive_Regex; the
-    regex matches the whole value, Java's ``String.matches``)."""
-    if min_length is not None and len(item) < min_length:
-        sink.error("too-short", loc, f"the value is {len(item)} characters, fewer than the minimum {min_length}")
+    (InstanceValidator.checkPrimitive: PRIMITIVE_TOO_SHORT on ``primitiveValue().length()``, Java's length,
+    Type_Specific_Checks_DT_Primitive_Regex; the regex matches the whole value, Java's ``String.matches``)."""
+    length = java_length(item)
+    if min_length is not None and length < min_length:
+        sink.error("too-short", loc, f"the value is {length} characters, fewer than the minimum {min_length}")
     pattern = compiled_regex(regex) if regex is not None else None
     if pattern is not None and pattern.fullmatch(item) is None:
         sink.error("primitive-format", loc, f"the value {item!r} does not match the profile's regex {regex!r}")

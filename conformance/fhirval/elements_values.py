@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from conformance.fhirval import extensions, matchetypes, type_profiles, value_judge, value_presence
 from conformance.fhirval.bidi import report_bidi
-from conformance.fhirval.bounds import check_text_rules
+from conformance.fhirval.bounds import check_text_rules, java_length
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.index import Node, StructureIndex, TypeRef, merged_choice
@@ -391,8 +391,12 @@ class ValueWalker:
                     self.sink.error("narrative", loc, f"the hyperlink {link!r} has the scheme {link[:3]!r}, which a "
                                                       "reader cannot follow (not a hyperlinkable scheme)")
         max_length = node.max_length
-        if max_length is not None and isinstance(item, str) and len(item) > max_length and tcode in _MAX_LENGTH_TYPES:
-            self.sink.error("too-long", loc, f"the value is {len(item)} characters, more than the {max_length} allowed")
+        # Java's length (UTF-16 units: an emoji is 2), as checkPrimitive's primitiveValue().length() reads it
+        if max_length is not None and isinstance(item, str) and tcode in _MAX_LENGTH_TYPES:
+            length = java_length(item)
+            if length > max_length:
+                self.sink.error("too-long", loc, f"the value is {length} characters, more than the {max_length} "
+                                                 "allowed")
         if (node.min_length is not None or node.regex is not None) and isinstance(item, str):
             check_text_rules(item, node.min_length, node.regex, loc, self.sink)
         if tcode == "canonical" and isinstance(item, str) and not item.startswith("#") and not is_absolute_url(item):

@@ -34,7 +34,7 @@ from fhirpathpy.engine.invocations import math, strings
 from fhirpathpy.engine.nodes import FP_DateTime, FP_Quantity, FP_Time
 from fhirpathpy.engine.util import get_data
 
-from conformance.fhirval.bounds import convert
+from conformance.fhirval.bounds import convert, java_length
 from conformance.fhirval.fhirpath_semantics import NOT_STRINGS
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
@@ -177,7 +177,7 @@ def length(ctx: Any, inputs: list[Any]) -> list[Any]:
     value = get_data(inputs[0]) if len(inputs) == 1 else None  # type: ignore[no-untyped-call]
     if not isinstance(value, str) or getattr(inputs[0], "path", None) in NOT_STRINGS:
         return []
-    return [len(value.encode("utf-16-le", "surrogatepass")) // 2]
+    return [java_length(value)]
 
 
 _INT_MAX = "2147483647"

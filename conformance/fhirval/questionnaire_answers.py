@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
+from conformance.fhirval.bounds import compiled_regex, convert, incommensurable, java_length
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.source import Json, value_of
 
@@ -192,7 +192,7 @@ def _text(sink: Sink, q_item: Json, value: str, loc: str) -> None:
     """minLength, maxLength and regex on a string answer (QUESTIONNAIRE_QR_ITEM_STRING_MIN_LENGTH, _MAX_LENGTH,
     _STRING_REGEX: Java's String.matches, the whole value; lengths in UTF-16 units, as String.length())."""
     low, high = _int(_first(q_item, MIN_LENGTH)), _int(q_item.get("maxLength"))
-    length = len(value.encode("utf-16-le", "surrogatepass")) // 2  # Java's String.length(): an emoji counts 2
+    length = java_length(value)  # Java's String.length(): an emoji counts 2
     if low is not None and length < low:
         sink.error("questionnaire", loc, f"the answer {value!r} is shorter than the required minimum length of {low}")
     if high is not None and high >= 0 and length > high:

@@ -152,3 +152,20 @@ def test_a_profile_regex_has_javas_character_classes(tmp_path: Path, regex: str,
     res = {"resourceType": "Patient", "name": [{"family": family}]}
     errors = [(i.defect, i.location) for i in validate_resource(res, source, (url,)) if i.is_error]
     assert errors == ([] if valid else [("primitive-format", "Patient.name[0].family")])
+
+
+def test_lengths_are_javas(tmp_path: Path) -> None:
+    """HL7 counts a value's length with Java's String.length() (UTF-16 units), minLength and maxLength alike: an
+    emoji is 2 there. Counted as Python's 1, a one-emoji value failed minLength 2 (a false alarm) and a two-emoji
+    one passed maxLength 3 (a miss)."""
+    source, url = _profile(tmp_path, "Patient", {
+        "id": "Patient.name.family", "path": "Patient.name.family", "maxLength": 3,
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/minLength", "valueInteger": 2}]})
+
+    def text_issues(family: str) -> list[tuple[str, str]]:
+        res = {"resourceType": "Patient", "name": [{"family": family}]}
+        return [(i.defect, i.location) for i in validate_resource(res, source, (url,)) if i.is_error]
+
+    assert text_issues("\U0001f600") == []
+    assert text_issues("\U0001f600\U0001f600") == [("too-long", "Patient.name[0].family")]
+    assert text_issues("ab") == [] and text_issues("a") == [("too-short", "Patient.name[0].family")]
