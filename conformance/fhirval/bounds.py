@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.java_regex import compile_java
 from conformance.fhirval.source import value_of
 from conformance.fhirval.ucum import problem
 from conformance.fhirval.values import show
@@ -261,14 +262,14 @@ _NESTED_CLASS = re.compile(r"\[[^\]]*\[")  # a '[' inside a character class (Jav
 def compiled_regex(regex: str) -> re.Pattern[str] | None:
     """A profile's regex, or None when Python cannot read it (then it is not judged: no verdict on a guess).
 
-    Profiles write Java regexes, which HL7 runs with ``Pattern.matches`` and no flag (RegexTimeout.matches): there
-    ``\\s``, ``\\d``, ``\\w`` and ``\\b`` are ASCII, as with ``re.ASCII`` (Python's are Unicode on text: a no-break
-    space is not ``\\S`` there, so R4 string's own ``[ \\r\\n\\t\\S]+`` copied into a profile failed French text).
+    Profiles write Java regexes, which HL7 runs with ``Pattern.matches`` and no flag (RegexTimeout.matches), read
+    here with Java's meaning (java_regex.py: ASCII classes, so R4 string's own ``[ \\r\\n\\t\\S]+`` copied into a
+    profile takes a no-break space as Java does; a hyphen after ``\\w`` in a class; Java's ``.``).
     Java's class intersection (``[a-z&&[^aeiou]]``) and nested classes compile in Python with another meaning (a
     literal ``[`` and ``&``), which would fail every valid value: those are not judged either."""
     if "&&" in regex or _NESTED_CLASS.search(regex):
         return None
     try:
-        return re.compile(regex, re.ASCII)
+        return compile_java(regex)
     except re.error:
         return None

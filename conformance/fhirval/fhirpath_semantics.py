@@ -25,7 +25,6 @@ validator's own function table); fhirpathpy behaves as before for any other call
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +35,7 @@ from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.fhirpath_equality import equal, equivalent, not_equivalent, unequal
 from conformance.fhirval.fhirpath_primitives import PRIMITIVES_WHOLE
+from conformance.fhirval.java_regex import compile_java
 
 # ---- toString() and decimal literals ------------------------------------------------------------------
 
@@ -187,9 +187,8 @@ def starts_with(ctx: Any, inputs: list[Any], prefix: Any) -> list[Any]:
     return [values[0].startswith(prefix)] if isinstance(values[0], str) else []
 
 
-# HL7 runs java.util.regex with "(?s)" and no other flag: \w, \d, \s and \b are ASCII there (Python's, on text,
-# are Unicode: a no-break space is \s, an Arabic-Indic digit \d)
-_JAVA_FLAGS = re.DOTALL | re.ASCII
+# HL7 runs java.util.regex with "(?s)" and no other flag: compile_java reads the regex with Java's meaning (\w, \d,
+# \s and \b ASCII: Python's, on text, are Unicode: a no-break space is \s, an Arabic-Indic digit \d)
 
 
 def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
@@ -203,7 +202,7 @@ def matches_full(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
         return [False]
     if not isinstance(values[0], str):
         return []
-    return [values[0] != "" and re.fullmatch(regex, values[0], _JAVA_FLAGS) is not None]
+    return [values[0] != "" and compile_java(regex, dotall=True).fullmatch(values[0]) is not None]
 
 
 NOT_STRINGS = frozenset({"date", "dateTime", "instant", "time", "boolean", "integer", "decimal", "positiveInt",
@@ -222,7 +221,7 @@ def matches(ctx: Any, inputs: list[Any], regex: Any) -> list[Any]:
     value = values[0]
     if not isinstance(value, str) or getattr(inputs[0], "path", None) in NOT_STRINGS:
         return []
-    return [value != "" and re.search(regex, value, _JAVA_FLAGS) is not None]
+    return [value != "" and compile_java(regex, dotall=True).search(value) is not None]
 
 
 # ---- HL7's environment variables (FHIRPathEngine.resolveConstant) -------------------------------------

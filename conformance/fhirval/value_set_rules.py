@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from conformance.fhirval.java_regex import compile_java
 from conformance.fhirval.source import objects, value_of
 from conformance.fhirval.terminology_checkers import GENERIC, OWN_CHECKERS, PROPERTY_NAMES
 
@@ -107,7 +108,7 @@ def regex_problem(pattern: str) -> str | None:
     if _ENGINE_SPECIFIC.search(pattern):
         return None
     try:
-        re.compile(pattern)
+        compile_java(pattern)  # Java's meaning where Python reads it otherwise ([\\w-.]: a hyphen there)
     except re.error as exc:
         return exc.msg if exc.msg.startswith(_SHARED_FAILURES) else None
     return None
