@@ -135,6 +135,41 @@ def of_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
     return [i for i in inputs if _type_matches(i, wanted)]
 
 
+# the System names FHIRPathEngine.isKnownType takes unqualified, and the FHIR type of a System value (fhirType())
+_KNOWN_SYSTEM = frozenset({"String", "Boolean", "Integer", "Decimal", "Quantity", "DateTime", "Time", "SimpleTypeInfo",
+                           "ClassInfo"})
+_SYSTEM_AS_FHIR = {"String": "string", "Boolean": "boolean", "Integer": "integer", "Decimal": "decimal",
+                   "DateTime": "dateTime", "Date": "date", "Time": "time", "Quantity": "Quantity"}
+
+
+def as_operator(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
+    """opAs, the ``x as T`` form, as HL7's engine runs it for R4 (FHIRPathEngine.initFlags: not R5, so
+    doNotEnforceAsCaseSensitive and doNotEnforceAsSingletonRule): the type name as written (``System.String``
+    qualified, ``String`` not) against each item's ``fhirType()`` ignoring case, and no inheritance. So ``value as
+    String`` keeps a FHIR string (``'String'.equalsIgnoreCase('string')``) and ``component.value as Integer`` an
+    integer, where fhirpathpy's strict reading gave nothing and the invariant failed (KBV's pat-de-kbv-1 in
+    fhir-test-cases' patient_as_operator_issue: "this error should occur in r5", and only there)."""
+    TypeInfo.model = ctx.get("model")
+    model: dict[str, Any] = TypeInfo.model or {}
+    name, space = wanted.name, wanted.namespace
+    fhir_types = model.get("type2Parent", {})  # every FHIR type but the roots (fetchTypeDefinition finds those too)
+    fhir_known = name in fhir_types or name in ("Element", "Resource")
+    known = (name in _KNOWN_SYSTEM or fhir_known if space is None
+             else name in _KNOWN_SYSTEM if space == TypeInfo.System else fhir_known)
+    if not known:
+        raise ValueError(f"as: unknown type {name!r}")  # HL7 throws FHIRPATH_INVALID_TYPE: not judged here
+    written = name if space is None else f"{space}.{name}"
+    out = []
+    for item in inputs:
+        have = TypeInfo.from_value(item)  # type: ignore[no-untyped-call]
+        if have is None:
+            continue
+        fhir_type = _SYSTEM_AS_FHIR.get(have.name, have.name) if have.namespace == TypeInfo.System else have.name
+        if written.lower() == str(fhir_type).lower():
+            out.append(item)
+    return out
+
+
 def is_type(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> Any:
     """funcIs: empty unless there is exactly one item (fhirpathpy raised for several); a date literal without a time
     (``@2015``) is a System Date, and a Date is also a DateTime (fhirpathpy typed every date literal DateTime)."""
@@ -255,7 +290,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "toBoolean": {"fn": to_boolean},
     "convertsToBoolean": {"fn": converts_to_boolean},
     "as": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
-    "asOp": {"fn": of_type, "arity": {2: ["Any", "TypeSpecifier"]}},
+    "asOp": {"fn": as_operator, "arity": {2: ["Any", "TypeSpecifier"]}},
     "ofType": {"fn": of_type, "arity": {1: ["TypeSpecifier"]}},
     "is": {"fn": is_type, "arity": {1: ["TypeSpecifier"]}},
     "isOp": {"fn": is_operator, "arity": {2: ["Any", "TypeSpecifier"]}},
