@@ -102,6 +102,13 @@ NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "
 TERMINOLOGY_MODULES = {"tx", "tx-advanced", "cda", "cdshooks", "shc"}
 LOCAL_TERMINOLOGY_MODULES = {"tx", "tx-advanced"}  # run when every code system they use is held locally
 UCUM = "http://unitsofmeasure.org"
+# Held-out instance files that were read while tuning, and when: a held-out step validating one of them is no longer
+# "never seen", so it is counted apart (``held out, read while tuning``) and the held-out totals are the unseen ones.
+SEEN = {
+    "patient_example_as_operator_issue.xml": "session 16 read it as the R5 case patient_as_operator_issue-r5, which "
+                                             "fhir_other_versions_diagnostics drops for sharing it with a held-out "
+                                             "step, after the held-out counts by module had pointed at invariants",
+}
 
 
 @dataclass
@@ -126,6 +133,7 @@ class Step:
     issues: tuple[Issue, ...] = ()  # our errors (bench/fhir_issue_alignment.py aligns the two)
     no_tx: bool = False  # the case's no-tx: HL7's runner validates it without a terminology server
     module: str = ""  # the manifest's module of the case (the issue counts disagreements by it)
+    seen: str = ""  # a held-out step whose file was read while tuning: why (SEEN); counted apart from the unseen
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -238,6 +246,7 @@ def select(root: Path, cache: PackageCache | None = None) -> tuple[list[Step], d
         for step in case_steps:
             step.terminology = terminology
             step.module = str(t.get("module") or "general")
+            step.seen = SEEN.get(t["file"], "") if step.held_out else ""
             step.packages, step.available = (*packages[0], *step.packages), (*packages[1], *step.available)
         steps.extend(case_steps)
     return steps, optioned
@@ -438,10 +447,12 @@ def main() -> None:
 
 def summaries(steps: list[Step], tuning_only: bool = False) -> None:
     """The totals by half, kind and selection. ``tuning_only`` leaves out every line that counts a held-out step,
-    so that looking at the tuning half while working does not show the held-out totals too."""
+    so that looking at the tuning half while working does not show the held-out totals too. A held-out step whose
+    file was read while tuning (SEEN) is counted apart, never in the held-out totals."""
     halves = [("tuning half (even hash)", [s for s in steps if not s.held_out])]
     if not tuning_only:
-        halves += [("held out (odd hash, never seen)", [s for s in steps if s.held_out]), ("all", steps)]
+        halves += [("held out (odd hash, never seen)", [s for s in steps if s.held_out and not s.seen]),
+                   ("all", steps)]
     for label, half in halves:
         report(label, half)
         for kind in ("base", "profile"):
@@ -451,9 +462,12 @@ def summaries(steps: list[Step], tuning_only: bool = False) -> None:
             report(f"  {short}, base selection", [s for s in half if not s.packages and not s.renamed_outcome])
             report(f"  {short}, package cases", [s for s in half if s.packages])
             report(f"  {short}, renamed-outcome cases", [s for s in half if s.renamed_outcome and not s.packages])
+    if not tuning_only:
+        report("held out, read while tuning (counted apart; SEEN)", [s for s in steps if s.held_out and s.seen])
     report("of which terminology-module cases needing no server", [s for s in halves[-1][1] if s.terminology])
-    for label, half in halves[:-1] if len(halves) > 1 else halves:
-        print(f"verdict disagreements by module, {label.split(' (')[0]}: {by_module(half) or 'none'}")
+    # by module for the tuning half only: the held-out half's counts by module pointed a session at one case's
+    # files (SEEN), which is what a held-out half must never do
+    print(f"verdict disagreements by module, tuning half: {by_module(halves[0][1]) or 'none'}")
 
 
 def by_module(steps: list[Step]) -> str:

@@ -259,3 +259,19 @@ def test_the_tuning_view_prints_no_held_out_total(corpus: Path, capsys: pytest.C
     assert "tuning half" in shown and "held out" not in shown and "\nall:" not in shown
     bench.summaries(steps)
     assert "held out (odd hash, never seen)" in capsys.readouterr().out
+
+
+def test_a_held_out_step_read_while_tuning_is_counted_apart(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A held-out step whose file was read (SEEN) leaves the held-out totals for a line of its own; held-out
+    disagreements are never counted by module."""
+    bench = _bench()
+    steps, _ = bench.select(corpus)
+    bench.run(steps)
+    held = [s for s in steps if s.held_out]
+    held[0].seen = "read in a test"
+    bench.summaries(steps)
+    shown = capsys.readouterr().out
+    unseen = f"{len(held) - 1} steps" if len(held) > 1 else "no steps"
+    assert f"held out (odd hash, never seen): {unseen}" in shown
+    assert "held out, read while tuning (counted apart; SEEN): 1 steps" in shown
+    assert "by module, held out" not in shown and "by module, tuning half" in shown
