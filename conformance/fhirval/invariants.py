@@ -49,20 +49,10 @@ _PARSED: dict[str, Any] = {}
 
 
 def constraints_of(node: Node) -> tuple[Constraint, ...]:
-    """The node's invariants that go through FHIRPath (cached per node).
-
-    An element defined by a ``#`` contentReference has none of its own here: HL7's checkChild runs the invariants
-    of the element referenced (``typeDefn``, found by resolveNameReference in the same snapshot), not the
-    element's (R4's TestScript.test.action.operation states tst-8 beside the tst-7 of the operation it refers to;
-    HL7 runs tst-7 only, and a profile's constraint on such an element is never run). The walker runs the
-    referenced element's constraints (elements_values: ``content``)."""
+    """The node's invariants that go through FHIRPath (cached per node)."""
     if node.checks is not None:
         checks: tuple[Constraint, ...] = node.checks
         return checks
-    reference = node.content_reference
-    if reference is not None and reference.startswith("#"):
-        node.checks = ()
-        return ()
     out = []
     for c in node.ed.get("constraint") or ():
         key, expression = c.get("key", ""), c.get("expression")
