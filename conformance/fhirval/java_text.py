@@ -13,6 +13,8 @@ the JDK on the machine when it has one).
 - :func:`alphabetic` is ``Character.isAlphabetic`` on a char: the letters, the letter numerals (Nl: ``Ⅻ``) and the
   marks Unicode calls Other_Alphabetic (the Indic vowel signs: ``ि`` in ``हिन्दी``), which Python's ``isalpha``
   refuses; a supplementary character (two surrogates to Java) is neither.
+- :func:`split` is ``String.split`` by one literal character: trailing empty strings are dropped (``"a,b,"`` is
+  two values to Java, three to Python's ``str.split``).
 - :func:`trim` is ``String.trim()``: every character up to U+0020 at either end, and nothing else (Python's
   ``strip()`` also takes the no-break space and the other Unicode spaces).
 - :func:`trim_ws` is ``Utilities.trimWS``, HL7's whitespace (:data:`HL7_WHITESPACE`, ``Utilities.isWhitespace``):
@@ -113,3 +115,14 @@ def trim(text: str) -> str:
 def trim_ws(text: str) -> str:
     """Utilities.trimWS: HL7's whitespace (:data:`HL7_WHITESPACE`) off both ends."""
     return text.strip(HL7_WHITESPACE)
+
+
+def split(text: str, separator: str) -> list[str]:
+    """String.split by a literal ``separator``: as str.split, less the trailing empty strings (all of them: ','
+    gives none), except that a text without the separator is itself (even when empty)."""
+    parts = text.split(separator)
+    if len(parts) == 1:
+        return parts
+    while parts and not parts[-1]:
+        parts.pop()
+    return parts

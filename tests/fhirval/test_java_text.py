@@ -213,3 +213,15 @@ def test_the_other_alphabetic_table_is_the_jdks(tmp_path: Path) -> None:
     jdk = {int(x) for x in done.stdout.split()}
     ours = {c for c in range(0x10000) if not 0xD800 <= c < 0xE000 and java_text.alphabetic(chr(c))}
     assert jdk <= ours and len(ours - jdk) < 60  # the few letters Unicode 14 added
+
+
+def test_a_value_set_filter_value_is_split_and_trimmed_as_java_does() -> None:
+    """ValueSetValidator: an 'in' value is value.split("\\\\,") (a trailing comma leaves no empty code), and a code
+    value is VALUESET_BAD_FILTER_VALUE_CODE when value.trim() differs (String.trim(): a no-break space stays)."""
+    from tests.fhirval.test_value_set_terminology_rules import WHERE, _filter, errors_of
+    assert java_text.split("a,b,", ",") == ["a", "b"] and java_text.split(",", ",") == []
+    assert java_text.split("", ",") == [""] and java_text.split("a,,b", ",") == ["a", "", "b"]
+    assert errors_of(_filter("concept", "in", "apple,pear,")) == []
+    assert errors_of(_filter("concept", "in", "apple,,pear")) == [("value-set-rule", f"{WHERE}.value")]
+    assert errors_of(_filter("grower", "=", "anyone\u00a0")) == []
+    assert errors_of(_filter("grower", "=", "anyone ")) == [("value-set-rule", f"{WHERE}.value")]
