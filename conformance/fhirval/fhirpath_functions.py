@@ -36,6 +36,7 @@ from fhirpathpy.engine.util import get_data
 
 from conformance.fhirval.bounds import convert, java_length
 from conformance.fhirval.fhirpath_semantics import NOT_STRINGS
+from conformance.fhirval.java_regex import compile_java, java_replace_all
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 _DATE_LIKE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
@@ -152,7 +153,10 @@ def replace_matches(ctx: Any, inputs: list[Any], regex: Any, substitution: Any) 
         return []
     if len(inputs) != 1 or regex == "":
         return [str(get_data(inputs[0]))]  # type: ignore[no-untyped-call]
-    return strings.replace_matches(ctx, inputs, regex, substitution)  # type: ignore[no-untyped-call]
+    # RegexTimeout.replaceAll: Pattern.compile(regex).matcher(s).replaceAll(repl), read with Java's meaning (no
+    # "(?s)": that is matches()'s alone) and Java's replacement syntax ($1, '\\' escapes: java_regex)
+    text = strings.ensure_string_singleton(inputs)  # type: ignore[no-untyped-call]
+    return java_replace_all(compile_java(str(regex)), text, str(substitution))
 
 
 # ---- substring() / toInteger() (funcSubstring / funcToInteger) ------------------------------------------

@@ -25,6 +25,7 @@ validator's own function table); fhirpathpy behaves as before for any other call
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -98,13 +99,38 @@ def _string_literal(ctx: Any, parent: Any, node: Any) -> list[Any]:
     text = node["text"]
     value = _STRINGS.get(text)
     if value is None:
-        value = _FHIRPATHPY_STRING(ctx, parent, node)[0]
+        value = process_constant(text) if "\\" in text else _FHIRPATHPY_STRING(ctx, parent, node)[0]
         if len(_STRINGS) < _STRINGS_LIMIT:
             _STRINGS[text] = value
     return [value]
 
 
 evaluators["StringLiteral"] = _string_literal
+
+_ESCAPED = {"t": "\t", "r": "\r", "n": "\n", "f": "\f", "'": "'", '"': '"', "`": "`", "\\": "\\", "/": "/"}
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+
+
+def process_constant(text: str) -> str:
+    """A quoted string literal's value as FHIRLexer.processConstant reads it: escapes undone left to right, so
+    ``'\\\\n'`` is a backslash and an 'n' (fhirpathpy replaced '\\n' before '\\\\' and made it a backslash and a
+    newline: a replaceMatches replacement then differed), ``\\/`` a slash, ``\\u`` four hex digits (fhirpathpy
+    took decimal digits only). An escape HL7 does not know (its lexer throws) is left as fhirpathpy leaves it."""
+    body, out, i = text[1:-1], [], 0
+    while i < len(body):
+        ch = body[i]
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        if ch == "\\" and nxt in _ESCAPED:
+            out.append(_ESCAPED[nxt])
+            i += 2
+        elif ch == "\\" and nxt == "u" and _HEX4.fullmatch(body, i + 2, i + 6):
+            out.append(chr(int(body[i + 2:i + 6], 16)))
+            i += 6
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
 
 # ---- as / ofType on FHIR types (FHIRPathEngine.funcAs / funcOfType) ----------------------------------
 

@@ -65,3 +65,47 @@ def to_python(pattern: str, dotall: bool = False) -> str:
 def compile_java(pattern: str, dotall: bool = False) -> re.Pattern[str]:
     """The compiled pattern (raises ``re.error`` where Python cannot read it)."""
     return re.compile(to_python(pattern, dotall), FLAGS | (re.DOTALL if dotall else 0))
+
+
+def java_replace_all(pattern: re.Pattern[str], text: str, replacement: str) -> str:
+    """Matcher.replaceAll(replacement) (appendExpandedReplacement): ``$n`` is group n, taking further digits while
+    the number stays a group of the pattern; ``${name}`` a named group; a backslash makes the next character
+    literal (``\\n`` is an 'n', not a newline, and ``\\1`` a '1'); an unmatched group adds nothing. A bad reference
+    raises ValueError, as Java throws IllegalArgumentException or IndexOutOfBoundsException."""
+
+    def expand(m: re.Match[str]) -> str:
+        out: list[str] = []
+        i, n = 0, len(replacement)
+        while i < n:
+            ch = replacement[i]
+            i += 1
+            if ch == "\\":
+                if i >= n:
+                    raise ValueError("character to be escaped is missing")
+                out.append(replacement[i])
+                i += 1
+            elif ch != "$":
+                out.append(ch)
+            elif i >= n:
+                raise ValueError("Illegal group reference: group index is missing")
+            elif replacement[i] == "{":
+                end = replacement.find("}", i)
+                name = replacement[i + 1:end] if end > i else ""
+                if not name or name not in pattern.groupindex:
+                    raise ValueError(f"No group with name {{{name}}}")
+                out.append(m.group(name) or "")
+                i = end + 1
+            elif "0" <= replacement[i] <= "9":
+                ref = int(replacement[i])
+                i += 1
+                while i < n and "0" <= replacement[i] <= "9" and ref * 10 + int(replacement[i]) <= pattern.groups:
+                    ref = ref * 10 + int(replacement[i])
+                    i += 1
+                if ref > pattern.groups:
+                    raise ValueError(f"No group {ref}")
+                out.append(m.group(ref) or "")
+            else:
+                raise ValueError("Illegal group reference")
+        return "".join(out)
+
+    return pattern.sub(expand, text)

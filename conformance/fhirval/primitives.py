@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.java_text import letter_or_digit, trim_ws
 from conformance.safejson import FloatText
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
@@ -148,15 +149,22 @@ def check_lexical(fhir_type: str, value: Any) -> str | None:
 def base64_valid(value: str) -> bool:
     """HL7's Base64Util.isValidBase64, the whole of its base64Binary check (every FHIR version): the letters,
     digits, ``+``, ``/`` and ``=`` come in quads; other characters (whitespace, a stray ``.``) are not counted.
-    Stricter decoding here called examples invalid that HL7's validator passes (a contained Binary's data)."""
-    count = sum(1 for c in value if c.isalnum() or c in "+/=")
-    return count % 4 == 0
+    Stricter decoding here called examples invalid that HL7's validator passes (a contained Binary's data).
+    A letter or digit is Java's (Character.isLetterOrDigit on each char: java_text.letter_or_digit), not
+    str.isalnum, which also counts '²' or '½' and a supplementary letter."""
+    if value.isascii():  # the common case: ASCII's letters and digits are the same to both
+        return sum(1 for c in value if c.isalnum() or c in "+/=") % 4 == 0
+    return sum(1 for c in value if letter_or_digit(c) or c in "+/=") % 4 == 0
 
 
 def _check_day(fhir_type: str, value: str) -> str | None:
+    """BaseDateTimeType.parse: the day no more than GregorianCalendar.getActualMaximum(DAY_OF_MONTH), a calendar
+    that is Julian before October 1582 (every fourth year a leap year: 1500-02-29 is a valid date to HL7, where
+    Python's proleptic Gregorian calendar has no such day)."""
     if len(value) >= 10 and value[8:10] > "28":  # the pattern allows months 01-12: each has a 28th
         year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
-        if day > calendar.monthrange(year, month)[1]:
+        last = 29 if month == 2 and year < 1582 and year % 4 == 0 else calendar.monthrange(year, month)[1]
+        if day > last:
             return f"{_show(value)} is not a valid {fhir_type}: there is no day {day} in {year}-{month:02d}"
     return None
 
@@ -196,7 +204,7 @@ def uri_problems(fhir_type: str, value: str) -> list[str]:
     if value.startswith(("oid:", "uuid:")):
         found.append(f"{_show(value)}: a URI cannot start with {value.partition(':')[0]}: "
                      f"(urn:{value.partition(':')[0]}:)")
-    if " " in value or value != value.strip():
+    if " " in value or value != trim_ws(value):  # Utilities.trimWS: not Python's strip(), which takes U+001C-1F
         found.append(f"{_show(value)}: a URI cannot hold whitespace")
     if fhir_type in ("oid", "uuid") and not value.startswith(f"urn:{fhir_type}:"):
         found.append(f"{_show(value)}: an {fhir_type} must start with urn:{fhir_type}:")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 
 from conformance.fhirval import terminology_filters as filters
+from conformance.fhirval.java_text import java_fold
 from conformance.fhirval.source import DefinitionSource, Json, items, version_resolves
 from conformance.fhirval.terminology_expansion import Expansion, intersect, subtract
 from conformance.fhirval.terminology_filters import as_list
@@ -218,7 +219,7 @@ class Terminology:
         table = self._table(system)
         if table is None:
             return judge(system, code)
-        if code in table[0] or code.lower() in self._folded(system):
+        if code in table[0] or java_fold(code) in self._folded(system):
             return True
         if (special := special_concept(system, code)) is not False:
             return special
@@ -240,7 +241,7 @@ class Terminology:
             hit = {}
             if cs is not None and table is not None and cs.get("caseSensitive") is not True:
                 for c in table[0]:
-                    hit.setdefault(c.lower(), c)
+                    hit.setdefault(java_fold(c), c)
             self._case_folded[system] = hit
         return hit
 
@@ -250,7 +251,7 @@ class Terminology:
         the concept findCodeInConcept found ignoring case."""
         concepts = self._concepts.get(system, {}) if self._table(system) is not None else {}
         concept = concepts.get(code)
-        if concept is None and (same := self._folded(system).get(code.lower())) is not None:
+        if concept is None and (same := self._folded(system).get(java_fold(code))) is not None:
             concept = concepts.get(same)
         return concept
 

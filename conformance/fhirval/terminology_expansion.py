@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from conformance.fhirval.java_text import java_fold
 from conformance.fhirval.terminology_grammars import judge, special_concept
 
 
@@ -58,7 +59,7 @@ class Expansion:
         kind = self.kind(system)
         if code in self.codes.get(system, ()):
             return None if system in self.uncertain else True
-        if system in self.any_case and (same := self.folds[system].get(code.lower())) not in (None, code) \
+        if system in self.any_case and (same := self.folds[system].get(java_fold(code))) not in (None, code) \
                 and same in self.any_case[system]:
             return None if system in self.uncertain else True
         if kind == "open":

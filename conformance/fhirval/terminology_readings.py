@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from conformance.fhirval.java_text import equals_ignore_case, java_fold
 from conformance.fhirval.source import Json
 from conformance.fhirval.terminology_filters import as_list
 
@@ -112,7 +113,7 @@ def display_matches(display: str, concept: Json, cs_language: object, working: s
     When no display suits the language, one in the CodeSystem's own language is accepted (information,
     NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK)."""
     lang = working or "en-US"
-    given = display.lower()
+    given = java_fold(display)
     own = concept.get("display")
     suitable: list[str] = []
     fallback: list[str] = []
@@ -131,7 +132,9 @@ def display_matches(display: str, concept: Json, cs_language: object, working: s
 
 
 def _any_equal(given: str, texts: Iterable[str]) -> bool:
-    return any(given == t.lower() for t in texts)
+    """Whether a text is String.equalsIgnoreCase to the folded ``given`` (java_text.java_fold: Python's lower()
+    told a micro sign from a Greek mu, where Java's equalsIgnoreCase does not)."""
+    return any(given == java_fold(t) for t in texts)
 
 
 def value_set_display(value_set: object, system: str, code: str, display: str, working: str | None, resolve: object,
@@ -154,7 +157,7 @@ def value_set_display(value_set: object, system: str, code: str, display: str, w
         lang, entry[0].get("language")) else []
     texts += [d["value"] for d in as_list(entry[1].get("designation"))
               if isinstance(d, dict) and isinstance(d.get("value"), str) and _language_ok(lang, d.get("language"))]
-    return _any_equal(display.lower(), texts)
+    return _any_equal(java_fold(display), texts)
 
 
 def _value_set_ref(value_set: Json, system: str, code: str, resolve: object,
@@ -199,7 +202,7 @@ def places_code(term: Terminology, value_set: object, code: str) -> bool:
         folded = complete and cs is not None and cs.get("caseSensitive") is not True
         listed = [c["code"] for c in as_list(inc.get("concept"))
                   if isinstance(c, dict) and isinstance(c.get("code"), str)]
-        if any(c == code or (folded and c.lower() == code.lower()) for c in listed):
+        if any(c == code or (folded and equals_ignore_case(c, code)) for c in listed):
             return True
         if complete and not listed and term.code_in_system(system, code) is True:
             return True

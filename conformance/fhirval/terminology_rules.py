@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from conformance.fhirval import code_system_rules, ecl
+from conformance.fhirval import code_system_rules, ecl, java_text
 from conformance.fhirval.source import items
 from conformance.fhirval.terminology_checkers import (
     GENERIC,
@@ -166,7 +166,8 @@ def _check_filter(w: Walker, rule_for: Callable[[str], Rule | None], system: str
         if prop == "concept":
             w.sink.error("value-set-rule", f"{where}.property", "the regex operator applies to 'code', not 'concept'")
         return
-    for item in value.split(",") if op in ("in", "not-in") else [value]:
+    # Java's value.split("\\,"): "a,b," is two values, no empty third (java_text.split)
+    for item in java_text.split(value, ",") if op in ("in", "not-in") else [value]:
         problem = _value_problem(w, system, kind, own, item)
         if problem:
             w.sink.error("value-set-rule", f"{where}.value", f"the value {item!r} of the filter on {prop!r}: {problem}")
@@ -178,7 +179,7 @@ def _value_problem(w: Walker, system: str, kind: str | None, own: bool, value: s
     if kind == "ecl":
         return ecl.problem(value)
     if kind == "code":
-        if value.strip() != value:
+        if java_text.trim(value) != value:  # value.trim().equals(value): String.trim(), not str.strip()
             return "a code has no leading or trailing whitespace"
         if own and w.model.term.code_in_system(system, value) is False:
             return f"is not a code of {system}"

@@ -26,10 +26,11 @@ non-empty text node).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from lxml import etree
 
+from conformance.fhirval.java_text import alphabetic, digit, trim, trim_ws
+from conformance.fhirval.primitives import base64_valid
 from conformance.fhirval.references import is_absolute_url  # Utilities.isAbsoluteUrl, asked before a scheme is judged
 from conformance.fhirval.xhtml_parser import NO_VALUE, raw_attribute
 
@@ -62,12 +63,6 @@ _PARENTS = {
 _URL_PUNCTUATION = frozenset(";?:@&=+$.,/%-_~#[]!'()*|")
 # MimeTypeUtil.checkValidMimeType, Java's \w being ASCII
 _MIME_TYPE = re.compile(r"(\w+|\*)/([\w+\-]+|\*)(;\s*\w+=\s*\S+)?", re.ASCII)
-
-
-def _base64_ok(text: str) -> bool:
-    """Base64Util.isValidBase64: the base64 characters (whitespace and anything else skipped) come in quads."""
-    count = sum(1 for ch in text if ch.isalnum() or ch in "/=+")
-    return count % 4 == 0
 
 
 def _name(el: etree._Element) -> str:
@@ -121,15 +116,18 @@ def url_problem(value: str) -> str | None:
             return f"no data found in the data: URL {value[:60]!r}"
         if len(parts) > 2:
             return f"comma found in the data portion of the data: URL {value[:60]!r}"
-        head = parts[0].strip() if parts[0].startswith(" ") else parts[0]
-        if head.endswith(";base64") and not _base64_ok(parts[1]):
+        # in UrlUtil's order: ';base64' read before the head is trimmed (Utilities.trimWS, and only when it starts
+        # with a space); the media type is judged unless String.trim() leaves nothing
+        if parts[0].endswith(";base64") and not base64_valid(parts[1]):
             return f"the data of the data: URL {value[:60]!r} is not valid base64"
+        head = trim_ws(parts[0]) if parts[0].startswith(" ") else parts[0]
         media = head.rpartition(";")[0] if head.endswith(";base64") else head
-        if media.strip() and not _MIME_TYPE.fullmatch(media):
+        if trim(media) and not _MIME_TYPE.fullmatch(media):
             return f"the media type {media[:60]!r} of the data: URL is not valid"
         return None
-    bad = sorted({ch for ch in value if not (ch.isalpha() or unicodedata.category(ch) == "Nd"
-                                             or ch in _URL_PUNCTUATION)})
+    # Character.isDigit or Character.isAlphabetic on each char (java_text: Python's isalpha refused the vowel
+    # signs of Indic scripts, which Java's isAlphabetic takes, and took a supplementary letter, two surrogates to Java)
+    bad = sorted({ch for ch in value if not (ch in _URL_PUNCTUATION or alphabetic(ch) or digit(ch))})
     if bad:
         return f"the URL {value[:80]!r} contains characters a URL cannot have: {', '.join(repr(c) for c in bad)}"
     return None

@@ -31,6 +31,7 @@ from typing import Any
 from lxml import etree
 
 from conformance import safejson
+from conformance.fhirval import java_text
 from conformance.fhirval.source import DefinitionSource, Json
 
 FHIR_NS = "http://hl7.org/fhir"
@@ -290,17 +291,18 @@ class _Converter:
             out[attr] = value
         groups: dict[str, list[Any]] = {}
         # HL7's XmlParser.parseChildren: every text node of a FHIR element that is not only whitespace, before,
-        # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content
+        # between or after its children, is an error (TEXT_SHOULD_NOT_BE_PRESENT); R4 has no text content. Whitespace
+        # is what Java's String.trim() takes (up to U+0020): a no-break space between elements is text to HL7
         stray = self.findings.stray_text if self.findings is not None else None
         text = el.text
-        if text and not text.isspace():
+        if text and (kept := java_text.trim(text)):
             if stray is None:
-                out["#text"] = text.strip()
+                out["#text"] = kept
             else:
-                stray.append((loc, text.strip()))
+                stray.append((loc, kept))
         for child in el:
-            if stray is not None and (tail := child.tail) and not tail.isspace():
-                stray.append((loc, tail.strip()))
+            if stray is not None and (tail := child.tail) and (kept := java_text.trim(tail)):
+                stray.append((loc, kept))
             if not isinstance(child.tag, str):
                 continue
             groups.setdefault(etree.QName(child).localname, []).append(child)

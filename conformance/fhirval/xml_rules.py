@@ -31,6 +31,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.fhirval.issues import Issue
+from conformance.fhirval.java_text import trim
 from conformance.fhirval.xml import FHIR_NS
 
 # HL7 reads the first five characters after encoding=" (or ') and compares them to UTF-8, ignoring case
@@ -68,7 +69,7 @@ def _walk(el: Any, path: str, issues: list[Issue], root: bool = True) -> None:
     Only the document's root: a resource inside ``contained``, ``entry.resource``... is read by
     XmlParser.parseResource, straight to parseChildren, with no checkElement on its own element."""
     local = etree.QName(el).localname
-    if root and not el.attrib and len(el) == 0 and not (el.text or "").strip():
+    if root and not el.attrib and len(el) == 0 and not trim(el.text or ""):  # getTextContent().trim(): Java's
         issues.append(Issue("error", "xml", path, f"the element <{local}> must have some content"))
     for name in el.attrib:
         # xsi:type only where a logical model's element says so, never in R4's; resourceDefinition in any namespace
