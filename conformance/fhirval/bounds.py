@@ -255,9 +255,6 @@ def check_text_rules(item: str, min_length: int | None, regex: str | None, loc: 
         sink.error("primitive-format", loc, f"the value {item!r} does not match the profile's regex {regex!r}")
 
 
-_NESTED_CLASS = re.compile(r"\[[^\]]*\[")  # a '[' inside a character class (Java: a nested class or union)
-
-
 @functools.lru_cache(maxsize=256)
 def compiled_regex(regex: str) -> re.Pattern[str] | None:
     """A profile's regex, or None when Python cannot read it (then it is not judged: no verdict on a guess).
@@ -266,9 +263,8 @@ def compiled_regex(regex: str) -> re.Pattern[str] | None:
     here with Java's meaning (java_regex.py: ASCII classes, so R4 string's own ``[ \\r\\n\\t\\S]+`` copied into a
     profile takes a no-break space as Java does; a hyphen after ``\\w`` in a class; Java's ``.``).
     Java's class intersection (``[a-z&&[^aeiou]]``) and nested classes compile in Python with another meaning (a
-    literal ``[`` and ``&``), which would fail every valid value: those are not judged either."""
-    if "&&" in regex or _NESTED_CLASS.search(regex):
-        return None
+    literal ``[`` and ``&``), which would fail every valid value: compile_java refuses them (inside a class only: an
+    escaped ``\\[`` in a class and ``&&`` outside one read alike), and they are not judged either."""
     try:
         return compile_java(regex)
     except re.error:

@@ -191,6 +191,8 @@ def as_operator(ctx: Any, inputs: list[Any], wanted: TypeInfo) -> list[Any]:
         if have is None:
             continue
         fhir_type = _SYSTEM_AS_FHIR.get(have.name, have.name) if have.namespace == TypeInfo.System else have.name
+        if isinstance(item, FP_DateTime) and "T" not in str(getattr(item, "asStr", item)):
+            fhir_type = "date"  # a date without a time (@2015, today()) is HL7's DateType: fhirType() 'date'
         if written.lower() == str(fhir_type).lower():
             out.append(item)
     return out

@@ -39,7 +39,9 @@ _RULED_TYPES = frozenset({"boolean", "code", "Coding", "dateTime", "decimal", "i
 _SHARED_FAILURES = ("missing ), unterminated subpattern", "unbalanced parenthesis", "unterminated character set",
                     "nothing to repeat", "bad character range", "bad escape (end of pattern)")
 # syntax one of the two engines reads and the other does not: such a pattern is not judged
-_ENGINE_SPECIFIC = re.compile(r"\\[pPhHRXzQEGeckKvV0-9]|\\x\{|\(\?[<a-zA-Z^-]|&&|\[[^\]]*\[")
+# (a quantifier on an anchor, ``^*`` or ``\\b?``: Java's Pattern.compile takes it, Python's "nothing to repeat")
+_ENGINE_SPECIFIC = re.compile(r"\\[pPhHRXzQEGeckKvV0-9]|\\x\{|\(\?[<a-zA-Z^-]|&&|\[[^\]]*\["
+                              r"|(?<![\\\[])[\^$][*+?{]|\\[bB][*+?{]")
 
 
 def check(w: Walker, vs: Json, loc: str) -> None:

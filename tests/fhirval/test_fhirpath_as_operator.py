@@ -31,6 +31,9 @@ OBS: dict[str, Any] = {"resourceType": "Observation", "id": "o", "status": "fina
     ("(value as System.String).exists()", [False]),  # the qualified name compared whole: 'System.String' != 'string'
     ("(value as FHIR.string).exists()", [False]),
     ("(code as CodeableConcept).exists()", [True]),
+    ("(@2015 as DateTime).exists()", [False]),  # a date literal is HL7's DateType, fhirType() 'date' (review16)
+    ("(today() as DateTime).exists()", [False]),  # funcToday: a DateType too
+    ("(@2015-01-01T10:00:00Z as DateTime).exists()", [True]),
 ])
 def test_as_operator_reads_type_names_as_hl7s_r4_engine(expression: str, answer: list[Any]) -> None:
     assert invariants.evaluate(expression, OBS, "Observation", OBS, OBS) == answer

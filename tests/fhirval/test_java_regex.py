@@ -35,12 +35,56 @@ JAVA = [
     ("[]a]", "]", True),
     ("[^]a]", "b", True),
     ("[.]", "\r", False),  # a dot in a class is a dot
+    ("\\bcaf\u00e9\\b", "caf\u00e9", True),  # Java 17's \b: Character.isLetterOrDigit, not \w (review16)
+    ("x\\B\u00e9", "x\u00e9", True),
+    ("\\v", "\n", True),  # Java's \v: vertical whitespace, not VT alone
+    ("[\\v]", "\u2028", True),
+    ("\\V", "\r", False),
+    ("[\\v-x]", "a", True),  # a range's start in a class: VT (0x0B) there
+    ("[\\v-x]", "\n", False),
+    ("[\\[\\]]+", "[]", True),  # escaped brackets in a class: no nested class
+    ("a&&b", "a&&b", True),  # '&&' outside a class is two ampersands
+]
+
+# (regex, input, Pattern.compile("(?s)" + regex).matcher(input).find()), FHIRPath matches() as HL7 runs it
+JAVA_FIND = [
+    ("^\\d+$", "123\r", True),  # Java's $: before a final line terminator of any kind (review16)
+    ("^\\d+$", "123\r\n", True),
+    ("^\\d+$", "123\u2028", True),
+    ("^\\d+$", "123\n", True),
+    ("^\\d+$", "123\n\n", False),
+    ("a$", "a\r\n", True),
+    ("a\\Z", "a\u0085", True),
+    ("\\d$\\r", "1\r", True),
+    ("^\\w+$", "ab\u00e9", False),
 ]
 
 
 @pytest.mark.parametrize(("regex", "text", "java"), JAVA)
 def test_reads_as_java_reads(regex: str, text: str, java: bool) -> None:
     assert (compile_java(regex).fullmatch(text) is not None) == java
+
+
+@pytest.mark.parametrize(("regex", "text", "java"), JAVA_FIND)
+def test_finds_as_java_finds(regex: str, text: str, java: bool) -> None:
+    assert (compile_java(regex, dotall=True).search(text) is not None) == java
+
+
+@pytest.mark.parametrize("regex", ["[a-z&&[^aeiou]]", "[a[bc]]", "(?u)\\w", "[\\V]"])
+def test_what_python_would_read_otherwise_is_refused(regex: str) -> None:
+    """A class intersection or union (Python: literal '&' and '['), Java's (?u) (Python: incompatible with
+    re.ASCII, a ValueError that escaped compiled_regex), \\V in a class: re.error, so no caller judges with it
+    (FHIRPath matches() included: the invariant is then not evaluated)."""
+    with pytest.raises(re.error):
+        compile_java(regex)
+    assert compiled_regex(regex) is None
+
+
+def test_a_quantified_anchor_is_not_called_invalid() -> None:
+    """Java's Pattern.compile takes ``^*`` and ``\\b?`` (ValueSetValidator: VALUESET_BAD_FILTER_VALUE_VALID_REGEX
+    only on a PatternSyntaxException); Python's "nothing to repeat" is not Java's verdict there."""
+    assert regex_problem("^*[a-z]+") is None and regex_problem("\\b?x") is None
+    assert regex_problem("*a") is not None  # a dangling '*': both refuse
 
 
 def test_dotall_leaves_the_dot_alone() -> None:
@@ -64,8 +108,8 @@ public class Check {
     for (String line : text.split("\\n")) {
       if (line.isEmpty()) continue;
       String[] c = line.split("\\t");
-      String re = unescape(c[0]), in = unescape(c[1]);
-      System.out.println(Pattern.matches(re, in));
+      String re = unescape(c[1]), in = unescape(c[2]);
+      System.out.println(c[0].equals("m") ? Pattern.matches(re, in) : Pattern.compile("(?s)" + re).matcher(in).find());
     }
   }
   static String unescape(String s) {
@@ -78,17 +122,18 @@ public class Check {
 
 
 def test_the_table_is_what_the_jdk_here_answers(tmp_path: Path) -> None:
-    """The table is Java's: re-asked of the machine's JDK (``java Check.java``, Java 11+ runs a source file)."""
+    """The tables are Java's: re-asked of the machine's JDK (``java Check.java``, Java 11+ runs a source file)."""
     java = shutil.which("java")
     if java is None:
         pytest.skip("no JDK on this machine: install one (Debian: default-jdk-headless) to re-check the table live")
     (tmp_path / "Check.java").write_text(JAVA_SOURCE)
-    hexed = "".join(f"{''.join(f'{ord(ch):04x}' for ch in r)}\t{''.join(f'{ord(ch):04x}' for ch in t)}\n"
-                    for r, t, _ in JAVA)
+    cases = [("m", *case) for case in JAVA] + [("f", *case) for case in JAVA_FIND]
+    hexed = "".join(f"{mode}\t{''.join(f'{ord(ch):04x}' for ch in r)}\t{''.join(f'{ord(ch):04x}' for ch in t)}\n"
+                    for mode, r, t, _ in cases)
     (tmp_path / "cases.txt").write_text(hexed)
     out = subprocess.run([java, str(tmp_path / "Check.java"), str(tmp_path / "cases.txt")], capture_output=True,
                          text=True, timeout=120, check=True).stdout.split()
-    assert [json.loads(v) for v in out] == [j for _, _, j in JAVA]
+    assert [json.loads(v) for v in out] == [j for _, _, _, j in cases]
 
 
 def test_python_alone_would_answer_otherwise() -> None:
