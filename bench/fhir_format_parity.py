@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fhir_format_mutations import mutations
-from fhir_reference_agreement import _source, runner_packages, runner_terminology, select
+from fhir_reference_agreement import runner_packages, runner_terminology, tuning_steps
 
 from conformance.fhirval.issues import Issue
 from conformance.fhirval.layered import load_definitions
@@ -52,7 +52,6 @@ from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
 from conformance.fhirval.xml import FhirXmlError, element_to_json, parse_xml
 from conformance.fhirval.xml_write import NotExpressible, json_to_xml
-from conformance.fhirval.xver import generators_in
 
 XML_RULES = frozenset({"element-order", "xml", "xml-namespace"})
 JSON_RULES = frozenset({"json-type", "json-duplicate", "array-expected", "array-unexpected", "null-value",
@@ -160,19 +159,14 @@ def classify(finding: Finding, side: str, other: Sequence[Finding]) -> str:
 
 def tune_pairs(cases: Path, cache: PackageCache, mutate: bool = False) -> Iterator[Pair | tuple[str, str]]:
     """The tuning half's steps (even hash; never a held-out one), each file in its other form."""
-    generators = generators_in(cache)
-    steps, _ = select(cases, cache)
-    for step in steps:
-        if step.held_out:
-            continue
-        source, profiles = _source(step, cache, generators)
+    for step, source, profiles in tuning_steps(cases, cache):
         made = other_form(step.file.read_bytes(), source)
         if isinstance(made, str):
             yield step.name, made
             continue
-        yield Pair(step.name, made[0], made[1], source, tuple(profiles), step.options, made[2])
+        yield Pair(step.name, made[0], made[1], source, profiles, step.options, made[2])
         if mutate and made[2] == "json->xml":
-            yield from mutated_pairs(step.name, made[0], source, tuple(profiles), step.options)
+            yield from mutated_pairs(step.name, made[0], source, profiles, step.options)
 
 
 def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None,

@@ -60,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fhir_format_parity import dump_json, other_form
-from fhir_reference_agreement import _source, runner_packages, runner_terminology, select
+from fhir_reference_agreement import runner_packages, runner_terminology, tuning_steps
 
 from conformance.fhirval.default_packages import with_defaults
 from conformance.fhirval.issues import Issue
@@ -69,7 +69,6 @@ from conformance.fhirval.options import DEFAULT, Options
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
-from conformance.fhirval.xver import generators_in
 
 Doc = dict[str, Any]
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -244,17 +243,12 @@ def _doc(raw: bytes, source: DefinitionSource) -> Doc | str:
 
 
 def tune_items(cases: Path, cache: PackageCache) -> Iterator[Item | tuple[str, str]]:
-    generators = generators_in(cache)
-    steps, _ = select(cases, cache)
-    for step in steps:
-        if step.held_out:
-            continue
-        source, profiles = _source(step, cache, generators)
+    for step, source, profiles in tuning_steps(cases, cache):
         doc = _doc(step.file.read_bytes(), source)
         if isinstance(doc, str):
             yield step.name, doc
             continue
-        yield Item(step.name, doc, source, tuple(profiles), step.options)
+        yield Item(step.name, doc, source, profiles, step.options)
 
 
 def folder_items(folder: Path, source: DefinitionSource, limit: int | None,

@@ -60,7 +60,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -346,6 +346,17 @@ def _source(step: Step, cache: PackageCache | None = None,
     defaults = runner_packages(cache.root) if cache is not None else ()  # never the user's own cache
     return with_cross_version(load_definitions(files, cache=cache, available=step.available, defaults=defaults),
                               generators), profiles
+
+
+def tuning_steps(root: Path, cache: PackageCache) -> Iterator[tuple[Step, DefinitionSource, tuple[str, ...]]]:
+    """The tuning half's steps (even hash; never a held-out one) with what each is validated against, as run()
+    validates it: for the benches that read or rewrite the tuning material (format parity, metamorphic rewrites,
+    the FHIRPath differential)."""
+    generators = generators_in(cache)
+    for step in select(root, cache)[0]:
+        if not step.held_out:
+            source, profiles = _source(step, cache, generators)
+            yield step, source, tuple(profiles)
 
 
 def run(steps: list[Step], cache: PackageCache | None = None) -> float:

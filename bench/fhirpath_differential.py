@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fhir_format_parity import dump_json
-from fhir_reference_agreement import _source, runner_packages, runner_terminology, select
+from fhir_reference_agreement import runner_packages, runner_terminology, tuning_steps
 
 from conformance.fhirval import invariants
 from conformance.fhirval.default_packages import with_defaults
@@ -47,7 +47,6 @@ from conformance.fhirval.options import DEFAULT, Options
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.validate import validate_bytes
-from conformance.fhirval.xver import generators_in
 
 NODE_SCRIPT = r"""
 const readline = require('readline');
@@ -134,12 +133,8 @@ def items(args: argparse.Namespace) -> Iterator[tuple[str, bytes, DefinitionSour
         for path in files_of(examples, args.limit):
             yield f"{folder.parent.name}/{path.name}", path.read_bytes(), source, (), DEFAULT
     if args.cases and cache is not None:
-        generators = generators_in(cache)
-        steps, _ = select(args.cases, cache)
-        for step in steps:
-            if not step.held_out:
-                step_source, profiles = _source(step, cache, generators)
-                yield step.name, step.file.read_bytes(), step_source, tuple(profiles), step.options
+        for step, step_source, profiles in tuning_steps(args.cases, cache):
+            yield step.name, step.file.read_bytes(), step_source, profiles, step.options
 
 
 def _hl7_fails(answer: dict[str, Any]) -> bool:

@@ -4,13 +4,12 @@ Each answer below is Java 17's String.replaceAll (recorded; re-asked of the JDK 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from conformance.fhirval.java_regex import compile_java, java_replace_all
+from tests.fhirval.jdk import ask_jdk, utf16_hex
 from tests.fhirval.test_fhirpath_functions import ours
 
 # (input, regex, replacement, input.replaceAll(regex, replacement)) as Java 17 answered
@@ -51,49 +50,15 @@ def test_replace_matches_in_fhirpath_reads_java() -> None:
     assert ours("'abc'.replaceMatches('(b)', 'x\\\\ny')") == ["axnyc"]
 
 
-JAVA_SOURCE = """
-public class Rep {
-  public static void main(String[] a) throws Exception {
-    String text = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(a[0])), "UTF-8");
-    for (String line : text.split("\\n")) {
-      if (line.isEmpty()) continue;
-      String[] c = line.split("\\t", -1);
-      try {
+def test_the_table_is_what_the_jdk_here_answers(tmp_path: Path) -> None:
+    rows = [(t, r, p) for t, r, p, _ in JAVA] + [("abc", "(a)(b)", b) for b in BAD]
+    per_line = """try {
         System.out.println(hex(unescape(c[0]).replaceAll(unescape(c[1]), unescape(c[2]))));
       } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
         System.out.println("error");
-      }
-    }
-  }
-  static String hex(String s) {
-    StringBuilder b = new StringBuilder();
-    for (char ch : s.toCharArray()) b.append(String.format("%04x", (int) ch));
-    return b.toString();
-  }
-  static String unescape(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length(); i += 4) b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-    return b.toString();
-  }
-}
-"""
-
-
-def _hex(text: str) -> str:
-    return text.encode("utf-16-be").hex()
-
-
-def test_the_table_is_what_the_jdk_here_answers(tmp_path: Path) -> None:
-    java = shutil.which("java")
-    if java is None:
-        pytest.skip("no JDK on this machine: the table above holds Java 17's answers")
-    rows = [(t, r, p) for t, r, p, _ in JAVA] + [("abc", "(a)(b)", b) for b in BAD]
-    (tmp_path / "cases.txt").write_text("".join(f"{_hex(t)}\t{_hex(r)}\t{_hex(p)}\n" for t, r, p in rows),
-                                        encoding="utf-8")
-    (tmp_path / "Rep.java").write_text(JAVA_SOURCE, encoding="utf-8")
-    done = subprocess.run([java, str(tmp_path / "Rep.java"), str(tmp_path / "cases.txt")], capture_output=True,
-                          text=True, timeout=120, check=True)
-    assert done.stdout.split("\n")[:-1] == [_hex(j) for *_, j in JAVA] + ["error"] * len(BAD)
+      }"""
+    out = ask_jdk(tmp_path, per_line, [f"{utf16_hex(t)}\t{utf16_hex(r)}\t{utf16_hex(p)}" for t, r, p in rows])
+    assert out == [utf16_hex(j) for *_, j in JAVA] + ["error"] * len(BAD)
 
 
 @pytest.mark.parametrize(("literal", "value"), [

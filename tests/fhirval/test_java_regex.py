@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from conformance.fhirval.bounds import compiled_regex
 from conformance.fhirval.java_regex import compile_java, to_python
 from conformance.fhirval.value_set_rules import regex_problem
+from tests.fhirval.jdk import ask_jdk, utf16_hex
 
 # (regex, input, Pattern.matches(regex, input)) as Java 17 answered them
 JAVA = [
@@ -100,39 +99,12 @@ def test_the_profile_regex_and_the_filter_check_use_it() -> None:
     assert regex_problem("[z-a]") is not None  # both engines refuse a reversed range
 
 
-JAVA_SOURCE = """
-import java.util.regex.*;
-public class Check {
-  public static void main(String[] a) throws Exception {
-    String text = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(a[0])), "UTF-8");
-    for (String line : text.split("\\n")) {
-      if (line.isEmpty()) continue;
-      String[] c = line.split("\\t");
-      String re = unescape(c[1]), in = unescape(c[2]);
-      System.out.println(c[0].equals("m") ? Pattern.matches(re, in) : Pattern.compile("(?s)" + re).matcher(in).find());
-    }
-  }
-  static String unescape(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length(); i += 4) b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-    return b.toString();
-  }
-}
-"""
-
-
 def test_the_table_is_what_the_jdk_here_answers(tmp_path: Path) -> None:
-    """The tables are Java's: re-asked of the machine's JDK (``java Check.java``, Java 11+ runs a source file)."""
-    java = shutil.which("java")
-    if java is None:
-        pytest.skip("no JDK on this machine: install one (Debian: default-jdk-headless) to re-check the table live")
-    (tmp_path / "Check.java").write_text(JAVA_SOURCE)
+    """The tables are Java's: re-asked of the machine's JDK (``Pattern.matches``, and ``find`` with ``(?s)``)."""
     cases = [("m", *case) for case in JAVA] + [("f", *case) for case in JAVA_FIND]
-    hexed = "".join(f"{mode}\t{''.join(f'{ord(ch):04x}' for ch in r)}\t{''.join(f'{ord(ch):04x}' for ch in t)}\n"
-                    for mode, r, t, _ in cases)
-    (tmp_path / "cases.txt").write_text(hexed)
-    out = subprocess.run([java, str(tmp_path / "Check.java"), str(tmp_path / "cases.txt")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout.split()
+    out = ask_jdk(tmp_path, 'String re = unescape(c[1]), in = unescape(c[2]); System.out.println(c[0].equals("m") '
+                            '? Pattern.matches(re, in) : Pattern.compile("(?s)" + re).matcher(in).find());',
+                  [f"{mode}\t{utf16_hex(r)}\t{utf16_hex(t)}" for mode, r, t, _ in cases], "import java.util.regex.*;")
     assert [json.loads(v) for v in out] == [j for _, _, _, j in cases]
 
 

@@ -18,6 +18,7 @@ from conformance.fhirval.terminology import Terminology
 from conformance.fhirval.terminology_readings import display_matches, value_set_display
 from conformance.fhirval.validate import validate_bytes
 from conformance.fhirval.xhtml_rules import url_problem
+from tests.fhirval.jdk import ask_jdk, utf16_hex
 
 # (a, b, a.equalsIgnoreCase(b)) as Java 17 answered
 EQUALS_IGNORE_CASE = [
@@ -137,15 +138,12 @@ def _base() -> Any:
     return base_source()
 
 
-JAVA_SOURCE = """
-import java.util.*;
-public class Check {
-  public static void main(String[] a) throws Exception {
-    String text = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(a[0])), "UTF-8");
-    for (String line : text.split("\\n")) {
-      if (line.isEmpty()) continue;
-      String[] c = line.split("\\t", -1);
-      String x = c[0].equals("cal") ? "" : unescape(c[1]);
+def test_the_tables_are_what_the_jdk_here_answers(tmp_path: Path) -> None:
+    lines = [f"eq\t{utf16_hex(a)}\t{utf16_hex(b)}" for a, b, _ in EQUALS_IGNORE_CASE]
+    lines += [f"ch\t{utf16_hex(c)}" for c, *_ in CHARACTERS]
+    lines += [f"trim\t{utf16_hex(t)}" for t, _ in TRIM]
+    lines += [f"cal\t{y}\t{m}" for y, m, _ in MONTH_DAYS]
+    per_line = """String x = c[0].equals("cal") ? "" : unescape(c[1]);
       switch (c[0]) {
         case "eq": System.out.println(x.equalsIgnoreCase(unescape(c[2]))); break;
         case "ch": char ch = x.charAt(0); System.out.println(Character.isLetterOrDigit(ch) + " "
@@ -158,44 +156,12 @@ public class Check {
           cal.set(Calendar.MONTH, Integer.parseInt(c[2]) - 1);
           cal.set(Calendar.DATE, 1);
           System.out.println(cal.getActualMaximum(Calendar.DAY_OF_MONTH));
-      }
-    }
-  }
-  static String hex(String s) {
-    StringBuilder b = new StringBuilder();
-    for (char ch : s.toCharArray()) b.append(String.format("%04x", (int) ch));
-    return b.toString();
-  }
-  static String unescape(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length(); i += 4) b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-    return b.toString();
-  }
-}
-"""
-
-
-def _hex(text: str) -> str:
-    return text.encode("utf-16-be").hex()
-
-
-def test_the_tables_are_what_the_jdk_here_answers(tmp_path: Path) -> None:
-    java = shutil.which("java")
-    if java is None:
-        pytest.skip("no JDK on this machine: the tables above hold Java 17's answers")
-    lines = [f"eq\t{_hex(a)}\t{_hex(b)}" for a, b, _ in EQUALS_IGNORE_CASE]
-    lines += [f"ch\t{_hex(c)}" for c, *_ in CHARACTERS]
-    lines += [f"trim\t{_hex(t)}" for t, _ in TRIM]
-    lines += [f"cal\t{y}\t{m}" for y, m, _ in MONTH_DAYS]
-    (tmp_path / "cases.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "Check.java").write_text(JAVA_SOURCE, encoding="utf-8")
-    done = subprocess.run([java, str(tmp_path / "Check.java"), str(tmp_path / "cases.txt")], capture_output=True,
-                          text=True, timeout=120, check=True)
+      }"""
     want = [str(j).lower() for *_, j in EQUALS_IGNORE_CASE]
     want += [f"{str(x).lower()} {str(y).lower()} {str(z).lower()}" for _, x, y, z in CHARACTERS]
-    want += [_hex(j) for _, j in TRIM]
+    want += [utf16_hex(j) for _, j in TRIM]
     want += [str(d) for *_, d in MONTH_DAYS]
-    assert done.stdout.split("\n")[:-1] == want
+    assert ask_jdk(tmp_path, per_line, lines, "import java.util.*;") == want
 
 
 def test_the_other_alphabetic_table_is_the_jdks(tmp_path: Path) -> None:
