@@ -91,12 +91,8 @@ def _elements(el: etree._Element) -> list[etree._Element]:
 
 def has_content(text: str | None) -> bool:
     """Whether a text node has something left after Java's ``trim()`` (XhtmlNode.hasContent, FHIRPathEngine.
-    checkForContent), which takes off only characters up to U+0020 (a no-break space is content). A tree here holds
-    no control character but tab, CR and LF (lxml refuses them, xhtml_parser makes them spaces), so text has content
-    when it is not all whitespace or holds a whitespace character beyond ASCII."""
-    if not text:
-        return False
-    return not text.isspace() or not text.isascii()
+    checkForContent), which takes off only characters up to U+0020 (a no-break space is content)."""
+    return text is not None and trim(text) != ""
 
 
 def _has_text(el: etree._Element) -> bool:
