@@ -17,6 +17,9 @@ the JDK on the machine when it has one).
   two values to Java, three to Python's ``str.split``).
 - :func:`trim` is ``String.trim()``: every character up to U+0020 at either end, and nothing else (Python's
   ``strip()`` also takes the no-break space and the other Unicode spaces).
+- :func:`is_blank` is commons-lang ``StringUtils.isBlank`` on a non-empty text, whitespace being
+  ``Character.isWhitespace``: Python's ``isspace`` also takes the no-break spaces and NEL, which Java does not (a
+  value of those is no blank value to HL7, and is judged by its type's rules).
 - :func:`trim_ws` is ``Utilities.trimWS``, HL7's whitespace (:data:`HL7_WHITESPACE`, ``Utilities.isWhitespace``):
   Python's ``strip()`` also takes U+001C..U+001F, which HL7's list does not hold.
 """
@@ -110,6 +113,15 @@ def digit(ch: str) -> bool:
 def trim(text: str) -> str:
     """String.trim()."""
     return text.strip(JAVA_TRIMMED)
+
+
+# Whitespace to str.isspace that Java's Character.isWhitespace is not: the no-break spaces and NEL
+_NOT_JAVA_WHITESPACE = frozenset("\x85\xa0\u2007\u202f")
+
+
+def is_blank(text: str) -> bool:
+    """StringUtils.isBlank for a non-empty text (HL7's checkPrimitive): whitespace only, in Java's sense."""
+    return text.isspace() and _NOT_JAVA_WHITESPACE.isdisjoint(text)
 
 
 def trim_ws(text: str) -> str:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.java_text import letter_or_digit, trim_ws
+from conformance.fhirval.java_text import is_blank, letter_or_digit, trim_ws
 from conformance.safejson import FloatText
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
@@ -246,7 +246,7 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
                 return "primitive-format", "\n".join(found)  # one error each (report_primitive)
         if fhir_type in _ANY_TEXT or _COMPILED[fhir_type].fullmatch(value):
             return None
-        if java_blank(value):
+        if is_blank(value):
             return BLANK, _blank(fhir_type)
         return "primitive-format", f"{_show(value)} is not a valid {fhir_type}{_hint(fhir_type)}"
     wrong = check_json_type(fhir_type, value)
@@ -260,7 +260,7 @@ def check_primitive(fhir_type: str, value: Any) -> tuple[str, str] | None:
     if problem:
         if value == "":
             return "empty-value", problem
-        if isinstance(value, str) and java_blank(value):
+        if isinstance(value, str) and is_blank(value):
             return BLANK, _blank(fhir_type)
         return "primitive-format", problem
     if fhir_type == "base64Binary" and type(value) is str and _JAVA_SPACE.search(value):
@@ -301,14 +301,6 @@ def _zero_led(value: object) -> bool:
 # judged (InstanceValidator.checkPrimitive: isBlank -> TYPE_SPECIFIC_CHECKS_DT_PRIMITIVE_WS, then return) except a
 # required binding, which such a value cannot meet (Terminology_TX_Code_ValueSet_MISSING).
 BLANK = "blank-value"
-# Whitespace to str.isspace that Java's Character.isWhitespace (commons-lang StringUtils.isBlank, HL7's test) is not:
-# the no-break spaces and NEL. A value of those is no blank value to HL7, and is judged by its type's rules.
-_NOT_JAVA_WHITESPACE = frozenset("\x85\xa0\u2007\u202f")
-
-
-def java_blank(value: str) -> bool:
-    """Whether HL7 reads a non-empty value as blank (StringUtils.isBlank: whitespace only, in Java's sense)."""
-    return value.isspace() and _NOT_JAVA_WHITESPACE.isdisjoint(value)
 
 
 # A valid base64Binary value holding whitespace is a warning in R4 (an error from R5 on): InstanceValidator.
