@@ -169,6 +169,26 @@ def tune_pairs(cases: Path, cache: PackageCache, mutate: bool = False) -> Iterat
             yield from mutated_pairs(step.name, made[0], source, profiles, step.options)
 
 
+def spread(files: list[Path], limit: int | None) -> list[Path]:
+    """``limit`` of the files, evenly spread over the (sorted) folder, so that every resource type has its turn."""
+    if limit is None or limit >= len(files):
+        return files
+    return [files[i * len(files) // limit] for i in range(limit)]
+
+
+def resource_files(folder: Path, suffixes: tuple[str, ...] = (".json", ".xml"), max_bytes: int | None = 2_000_000,
+                   limit: int | None = None) -> list[Path]:
+    """A folder's resource files (no package.json, no hidden file, none over ``max_bytes``), sorted and spread."""
+    files = sorted(p for p in folder.iterdir() if p.suffix in suffixes and not p.name.startswith(".")
+                   and p.name != "package.json" and (max_bytes is None or p.stat().st_size <= max_bytes))
+    return spread(files, limit)
+
+
+def examples_of(package: Path) -> Path:
+    """A guide package's examples: its ``example/`` folder, else the package folder itself."""
+    return package / "example" if (package / "example").is_dir() else package
+
+
 def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None,
                  max_bytes: int = 2_000_000, mutate: bool = False) -> Iterator[Pair | tuple[str, str]]:
     """Every JSON/XML resource of a folder: published twins (same stem) paired, the rest converted; files over
@@ -177,9 +197,7 @@ def folder_pairs(folder: Path, source: DefinitionSource, limit: int | None,
     for big in [p for p in files if p.stat().st_size > max_bytes]:
         yield big.name, f"too large: {big.stat().st_size:,} bytes"
     files = [p for p in files if p.stat().st_size <= max_bytes]
-    files = [p for p in files if p.name != "package.json"]
-    if limit is not None and limit < len(files):  # evenly spread over the folder, so every resource type has its turn
-        files = [files[i * len(files) // limit] for i in range(limit)]
+    files = spread([p for p in files if p.name != "package.json"], limit)
     stems: dict[str, dict[str, Path]] = collections.defaultdict(dict)
     for p in files:
         stems[p.stem][p.suffix] = p

@@ -59,7 +59,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fhir_format_parity import dump_json, other_form
+from fhir_format_parity import dump_json, examples_of, other_form, resource_files
 from fhir_reference_agreement import runner_packages, runner_terminology, tuning_steps
 
 from conformance.fhirval.default_packages import with_defaults
@@ -253,11 +253,7 @@ def tune_items(cases: Path, cache: PackageCache) -> Iterator[Item | tuple[str, s
 
 def folder_items(folder: Path, source: DefinitionSource, limit: int | None,
                  max_bytes: int = 2_000_000) -> Iterator[Item | tuple[str, str]]:
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".json", ".xml") and not p.name.startswith(".")
-                   and p.name != "package.json" and p.stat().st_size <= max_bytes)
-    if limit is not None and limit < len(files):
-        files = [files[i * len(files) // limit] for i in range(limit)]
-    for path in files:
+    for path in resource_files(folder, max_bytes=max_bytes, limit=limit):
         doc = _doc(path.read_bytes(), source)
         if isinstance(doc, str):
             yield path.name, doc
@@ -363,8 +359,7 @@ def main() -> None:
             for folder in map(Path, args.guide):
                 print(f"guide {folder.parent.name}")
                 source = with_defaults([folder], PackageCache(args.package_cache) if args.package_cache else None)
-                examples = folder / "example" if (folder / "example").is_dir() else folder
-                run(folder_items(examples, source, args.limit), rewrites, args.show)
+                run(folder_items(examples_of(folder), source, args.limit), rewrites, args.show)
             continue
         print(name)
         if name == "tune":

@@ -25,7 +25,10 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fhir_format_parity import examples_of, resource_files
 
 from conformance.fhirval.default_packages import with_defaults
 from conformance.fhirval.layered import LayeredSource
@@ -61,10 +64,7 @@ def run_guide(folder: Path, cache: PackageCache | None, limit: int | None, show:
     layers = list(getattr(published, "layers", [published]))
     loaded = getattr(published, "loaded", None)
     ours = LayeredSource([*layers, MemorySource(bare)], loaded)
-    examples = folder / "example" if (folder / "example").is_dir() else folder
-    files = sorted(p for p in examples.glob("*.json") if p.name != "package.json" and not p.name.startswith("."))
-    if limit is not None and limit < len(files):
-        files = [files[i * len(files) // limit] for i in range(limit)]
+    files = resource_files(examples_of(folder), (".json",), max_bytes=None, limit=limit)
     differ = only_ours = only_theirs = 0
     for path in files:
         raw = path.read_bytes()

@@ -37,7 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fhir_format_parity import dump_json
+from fhir_format_parity import dump_json, examples_of, resource_files
 from fhir_reference_agreement import runner_packages, runner_terminology, tuning_steps
 
 from conformance.fhirval import invariants
@@ -113,24 +113,15 @@ class Recorder:
         return result
 
 
-def files_of(folder: Path, limit: int | None) -> list[Path]:
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.name != "package.json"
-                   and not p.name.startswith(".") and p.stat().st_size <= 2_000_000)
-    if limit is not None and limit < len(files):
-        files = [files[i * len(files) // limit] for i in range(limit)]
-    return files
-
-
 def items(args: argparse.Namespace) -> Iterator[tuple[str, bytes, DefinitionSource, tuple[str, ...], Options]]:
     cache = PackageCache(args.packages) if args.packages else None
     base = load_definitions([], defaults=runner_packages(cache.root)) if cache else load_definitions([])
     for folder in map(Path, args.examples):
-        for path in files_of(folder, args.limit):
+        for path in resource_files(folder, (".json",), limit=args.limit):
             yield f"{folder.parent.name}/{path.name}", path.read_bytes(), base, (), DEFAULT
     for folder in map(Path, args.guide):
         source = with_defaults([folder], PackageCache(args.package_cache) if args.package_cache else None)
-        examples = folder / "example" if (folder / "example").is_dir() else folder
-        for path in files_of(examples, args.limit):
+        for path in resource_files(examples_of(folder), (".json",), limit=args.limit):
             yield f"{folder.parent.name}/{path.name}", path.read_bytes(), source, (), DEFAULT
     if args.cases and cache is not None:
         for step, step_source, profiles in tuning_steps(args.cases, cache):
