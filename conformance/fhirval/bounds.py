@@ -26,6 +26,7 @@ from typing import Any
 
 from conformance.fhirval.issues import Sink
 from conformance.fhirval.java_regex import compile_java
+from conformance.fhirval.java_text import java_length
 from conformance.fhirval.source import value_of
 from conformance.fhirval.ucum import problem
 from conformance.fhirval.values import show
@@ -235,12 +236,6 @@ def _registry() -> Any:
     except ImportError:  # not installed: units that differ are not compared (information)
         return None
     return PintUcumRegistry()
-
-
-def java_length(text: str) -> int:
-    """Java's ``String.length()``, which HL7's length rules read: UTF-16 code units, so a character beyond the Basic
-    Multilingual Plane (an emoji, a rare CJK ideograph) counts 2 where Python's ``len`` counts 1."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 def check_text_rules(item: str, min_length: int | None, regex: str | None, loc: str, sink: Sink) -> None:

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from conformance.fhirval import extensions, matchetypes, type_profiles, value_judge, value_presence
 from conformance.fhirval.bidi import report_bidi
-from conformance.fhirval.bounds import check_text_rules, java_length
+from conformance.fhirval.bounds import check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
 from conformance.fhirval.index import Node, StructureIndex, TypeRef, merged_choice
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
+from conformance.fhirval.java_text import java_length
 from conformance.fhirval.narrative import unresolved_anchors, without_comments
 from conformance.fhirval.option_rules import contained_type, screen_value
 from conformance.fhirval.options import Options

@@ -34,9 +34,10 @@ from fhirpathpy.engine.invocations import math, strings
 from fhirpathpy.engine.nodes import FP_DateTime, FP_Quantity, FP_Time
 from fhirpathpy.engine.util import get_data
 
-from conformance.fhirval.bounds import convert, java_length
+from conformance.fhirval.bounds import convert
 from conformance.fhirval.fhirpath_semantics import NOT_STRINGS
 from conformance.fhirval.java_regex import compile_java, java_replace_all
+from conformance.fhirval.java_text import java_length
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 _DATE_LIKE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")

@@ -15,6 +15,7 @@ the JDK on the machine when it has one).
   refuses; a supplementary character (two surrogates to Java) is neither.
 - :func:`split` is ``String.split`` by one literal character: trailing empty strings are dropped (``"a,b,"`` is
   two values to Java, three to Python's ``str.split``).
+- :func:`java_length` is ``String.length()``: UTF-16 units (an emoji is 2, one character to Python's ``len``).
 - :func:`trim` is ``String.trim()``: every character up to U+0020 at either end, and nothing else (Python's
   ``strip()`` also takes the no-break space and the other Unicode spaces).
 - :func:`is_blank` is commons-lang ``StringUtils.isBlank`` on a non-empty text, whitespace being
@@ -108,6 +109,12 @@ def alphabetic(ch: str) -> bool:
 def digit(ch: str) -> bool:
     """Character.isDigit(char): a decimal digit (Nd) of the Basic Multilingual Plane."""
     return ord(ch) < 0x10000 and unicodedata.category(ch) == "Nd"
+
+
+def java_length(text: str) -> int:
+    """Java's ``String.length()``, which HL7's length rules read: UTF-16 code units, so a character beyond the Basic
+    Multilingual Plane (an emoji, a rare CJK ideograph) counts 2 where Python's ``len`` counts 1."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 def trim(text: str) -> str:

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from conformance.fhirval.bounds import compiled_regex, convert, incommensurable, java_length
+from conformance.fhirval.bounds import compiled_regex, convert, incommensurable
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.java_text import java_length
 from conformance.fhirval.source import Json, value_of
 
 if TYPE_CHECKING:
