@@ -404,7 +404,16 @@ class StructureIndex:
         parent_id, sliced = _parent_and_slice(element_id)
         parent = self.by_id.get(parent_id)
         if parent is None:
-            return
+            if not (sliced and node.slice_name) or "/" in node.slice_name:
+                return
+            # A slice whose sliced element the snapshot lacks (CARIN RTPBC's MessageHeader profiles, built by a 2020
+            # publisher, have focus:rtpbc-request and no focus). HL7's assignChildren then has no slicer for it and
+            # matchSlice matches it by name, as the element itself; a second such slice would match the same
+            # values (MATCHMULTIPLE) and is left out here.
+            parent = self.by_id.get(_parent_and_slice(parent_id)[0])
+            if parent is None or node.name in parent.children:
+                return
+            sliced = None
         if sliced and node.slice_name:
             parent.slices.append(node)
             return
