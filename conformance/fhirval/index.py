@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.fhirval.expression_fixes import structure_fixes
 from conformance.fhirval.primitives import PRIMITIVES
+from conformance.fhirval.snapshot_ids import walk_ids
 from conformance.fhirval.source import DefinitionSource, Json, contained_key, items, objects
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
@@ -361,7 +362,7 @@ class StructureIndex:
         elements = (sd.get("snapshot") or {}).get("element") or []
         self.root: Node | None = None
         local = _contained_profiles(sd)
-        for ed in with_slicer_rules(elements):
+        for ed in with_slicer_rules(walk_ids(elements)):  # ids it can go by (snapshot_ids.walk_ids)
             self._add(_local_targets(ed, local) if local else ed)
         for node in self.by_id.values():
             if node.slices and any(s.min > 0 for s in node.slices):

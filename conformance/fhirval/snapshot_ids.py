@@ -62,6 +62,23 @@ def with_ids(elements: list[Json]) -> list[Json]:
     return out
 
 
+def walk_ids(elements: list[Json]) -> list[Json]:
+    """A snapshot's elements with ids the instance walk can go by. HL7's walk goes by path and position
+    (ProfileUtilities.getChildMap), never by id; ours by id. So the ids are kept when each names its own element
+    (unique, its path its element's, a choice renamed to its type aside); otherwise, when an old or hand-written
+    snapshot has none, repeats one or names another element than its path, every id is made again from paths and
+    slice names (as ProfileUtilities.setIds makes them), copies, the given elements left unchanged."""
+    seen: set[str] = set()
+    for el in elements:
+        own = el.get("id") if isinstance(el, dict) else None
+        if not isinstance(own, str) or own in seen or not isinstance(el.get("path"), str) or names_other_element(el):
+            break
+        seen.add(own)
+    else:
+        return elements
+    return with_ids([{k: v for k, v in el.items() if k != "id"} if isinstance(el, dict) else el for el in elements])
+
+
 def by_path(diff: Json, seen: dict[str, str], loose: set[str]) -> str:
     """The id HL7's generator gives the element (it matches by path, regenerating ids: setIds): its path under the
     active slices; an id that is its path stands, but not below a slice written with its slicer's id, nor that."""
