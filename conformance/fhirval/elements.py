@@ -437,8 +437,9 @@ class Walker(TargetWalker):
         elif isinstance(value, list):
             items = value
             if not child.is_array:
-                self.sink.error("array-unexpected", where, f"{child.path} is not a repeating element: it must not be "
-                                                           "a JSON array")
+                if not child.array_unknown:
+                    self.sink.error("array-unexpected", where, f"{child.path} is not a repeating element: it must not "
+                                                               "be a JSON array")
                 as_array = True
             elif not value and tcode not in PRIMITIVES:
                 # HL7's ARRAY_CANNOT_BE_EMPTY is JsonParser.parseChildComplex's alone: an empty array of a primitive

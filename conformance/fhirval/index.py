@@ -94,6 +94,9 @@ class Node:
     hash_rule: bool = False
     # a primitive whose profile requires a child of it (an extension slice with min > 0): walked even without "_name"
     requires_children: bool = False
+    # at most one, and no ``base`` to say whether the base repeats (a hand-written snapshot's): an array there is
+    # the base walk's to judge, as HL7's parser reads arrays by the core definitions, never a profile's
+    array_unknown: bool = False
     # (child, the JSON properties that give it a value, "_name" shadows included) for each required child,
     # and for each child with a required slice: presence is then a few dict lookups on the instance
     required_keys: list[tuple[Node, tuple[str, ...]]] = field(default_factory=list)
@@ -384,6 +387,8 @@ class StructureIndex:
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
             slice_name=ed.get("sliceName"), profile=self.url, is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
         )
+        node.array_unknown = not node.is_array and "." in path and not (
+            isinstance(ed.get("base"), dict) and "max" in ed["base"])
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
         # (narrative-language-control and -source-control extensions are rules too: see narrative.py)
