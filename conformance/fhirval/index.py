@@ -394,7 +394,11 @@ class StructureIndex:
         # (narrative-language-control and -source-control extensions are rules too: see narrative.py)
         node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
             isinstance(e, dict) and e.get("url") in _RULE_EXTENSIONS for e in ed.get("extension") or ())
-        node.resource_id = (ed.get("base") or {}).get("path") == "Resource.id"
+        base = ed.get("base")
+        # Resource.id, checked as an id though typed string: HL7 knows it by the core definition's base path
+        # (InstanceValidator: the parser's property); a snapshot with no base still has it as <Type>.id
+        node.resource_id = (base.get("path") == "Resource.id" if isinstance(base, dict) and "path" in base else
+                            self.kind == "resource" and path.count(".") == 1 and path.endswith(".id"))
         max_length = ed.get("maxLength")
         # 0 is no limit to HL7's validator ("context.getMaxLength() == 0 ||" in each of checkPrimitive's tests)
         node.max_length = max_length if isinstance(max_length, int) and 0 < max_length < 1048576 else None

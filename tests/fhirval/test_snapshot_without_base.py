@@ -56,3 +56,14 @@ def test_the_core_definition_still_wants_its_array_and_the_profile_its_maximum()
     assert single == errors(observation(CATEGORY), with_base=True)
     two = errors(observation([CATEGORY, CATEGORY]), with_base=False)
     assert [d for d, _, _ in two] == ["cardinality-max"]
+
+
+def test_resource_id_is_known_without_base_as_the_core_definition_knows_it() -> None:
+    from conformance.fhirval.index import StructureIndex
+
+    for with_base in (True, False):
+        index = StructureIndex(profile(with_base))
+        assert index.by_id["Observation.id"].resource_id
+        assert not index.by_id["Observation.component.id"].resource_id  # a backbone element's id: a string
+    bad = {**observation([CATEGORY]), "id": "a_b"}
+    assert errors(bad, with_base=False) == errors(bad, with_base=True) != []
