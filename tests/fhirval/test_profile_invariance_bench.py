@@ -18,6 +18,7 @@ from tests.fhirval.scripts import load_script
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 URL = "http://example.test/StructureDefinition/bp"
+R4_BP = "http://hl7.org/fhir/StructureDefinition/bp"
 LOINC = "http://loinc.org"
 
 
@@ -56,8 +57,6 @@ def guide(tmp_path: Path) -> Path:
     (package / "example" / "Observation-bad.json").write_text(json.dumps(observation("bad", "8480-6")))
     return package.parent
 
-
-R4_BP = "http://hl7.org/fhir/StructureDefinition/bp"
 
 
 def test_no_rewrite_moves_an_error(bench: ModuleType, guide: Path) -> None:
