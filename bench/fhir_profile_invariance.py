@@ -43,6 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fhir_examples_alarms import Error, errors_in, files, load
 
+from conformance.fhirval.base import base_source
+from conformance.fhirval.xml_write import json_to_xml
+
 Json = dict[str, Any]
 PROSE = ("short", "definition", "comment", "requirements", "alias", "mapping", "label", "code", "mustSupport",
          "isSummary", "isModifierReason", "example", "meaningWhenMissing", "orderMeaning")
@@ -119,9 +122,6 @@ def rewritten(guide: Path, name: str, into: Path) -> Path:
         if doc.get("resourceType") != "StructureDefinition":
             continue
         if name == "xml":
-            from conformance.fhirval.base import base_source
-            from conformance.fhirval.xml_write import json_to_xml
-
             path.unlink()
             path.with_suffix(".xml").write_bytes(json_to_xml(doc, base_source()))
             continue

@@ -380,24 +380,24 @@ class StructureIndex:
     def _add(self, ed: Json) -> None:
         path = ed.get("path", "")
         element_id = ed.get("id") or path
-        base_max = (ed.get("base") or {}).get("max", ed.get("max"))
+        given_base = ed.get("base")
+        base: Json = given_base if isinstance(given_base, dict) else {}  # a hand-written snapshot may have none
+        base_max = base.get("max", ed.get("max"))
         node = Node(
             ed=ed, id=element_id, path=path, name=path.rpartition(".")[2],
             min=int(ed.get("min") or 0), max=_max(ed.get("max")),
             is_array=_max(base_max) != 1 and "." in path, types=_type_refs(ed),
             slice_name=ed.get("sliceName"), profile=self.url, is_choice=path.endswith(CHOICE_SUFFIX), fixes=self.fixes,
         )
-        node.array_unknown = not node.is_array and "." in path and not (
-            isinstance(ed.get("base"), dict) and "max" in ed["base"])
+        node.array_unknown = not node.is_array and "." in path and "max" not in base
         binding = ed.get("binding")
         node.binding = binding if isinstance(binding, dict) else None
         # (narrative-language-control and -source-control extensions are rules too: see narrative.py)
         node.has_rules = any(k.startswith(("fixed", "pattern", "minValue", "maxValue")) for k in ed) or any(
             isinstance(e, dict) and e.get("url") in _RULE_EXTENSIONS for e in ed.get("extension") or ())
-        base = ed.get("base")
         # Resource.id, checked as an id though typed string: HL7 knows it by the core definition's base path
         # (InstanceValidator: the parser's property); a snapshot with no base still has it as <Type>.id
-        node.resource_id = (base.get("path") == "Resource.id" if isinstance(base, dict) and "path" in base else
+        node.resource_id = (base["path"] == "Resource.id" if "path" in base else
                             self.kind == "resource" and path.count(".") == 1 and path.endswith(".id"))
         max_length = ed.get("maxLength")
         # 0 is no limit to HL7's validator ("context.getMaxLength() == 0 ||" in each of checkPrimitive's tests)
