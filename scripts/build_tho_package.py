@@ -1,0 +1,138 @@
+"""Build an ``hl7.terminology.r4`` package archive from HL7's UTG source at a given commit.
+
+    .venv/bin/python scripts/build_tho_package.py --utg <git dir or checkout of github.com/HL7/UTG>
+        --commit <sha> --version <x.y.z> --out <file.tgz>
+
+Why: HL7's validator test runner loads the THO release that fhir-test-cases' manifest names
+(``versions.terminology``, 6.5.0 at the pinned commit), while the registries reachable here hold only a
+later release (7.0.1). Releases differ in codes, displays and in which code systems THO carries at all
+(7.0.0 dropped 318 ``not-present`` stubs, among them v2 tables that then fall back to base R4's 2019
+copies), so the agreement bench judged some codes against other terminology than HL7's runner did.
+THO's source of truth (``input/sourceOfTruth``, FHIR XML) is public in HL7/UTG with its history; the
+release's content is the source at the commit the release was published from.
+
+Only CodeSystems and ValueSets are written (the validator's terminology layer reads nothing else from
+THO), in R4 JSON, named as the published package names them (``CodeSystem-<id>.json``), without an
+``.index.json`` (the registry's copy of 7.0.1 has none). The conversion is the project's own FHIR XML
+reader against base R4's definitions. Checked: the source at the 7.0.1 publication commit (db4c8bbd0)
+gives the same concepts, displays, ``content``, ``caseSensitive`` and ValueSet ``compose`` as the
+published 7.0.1 package for every CodeSystem and ValueSet they share.
+
+Nothing of THO is kept in this repository; the archive is written where ``--out`` says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from conformance.fhirval.base import base_source  # noqa: E402
+from conformance.fhirval.xml import xml_to_json  # noqa: E402
+
+FOLDERS = ("input/sourceOfTruth", "input/resources")
+KINDS = ("CodeSystem", "ValueSet")
+
+
+def _git(git_dir: str, *args: str) -> bytes:
+    return subprocess.run(["git", f"--git-dir={git_dir}", *args], capture_output=True, check=True).stdout
+
+
+def source_files(utg: Path, commit: str) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """(path, bytes) of every XML/JSON file under THO's source folders at ``commit``, and the paths whose
+    content the repository copy lacks (a snapshot may leave its largest blobs out)."""
+    git_dir = str(utg / ".git") if (utg / ".git").exists() else str(utg)
+    listing = _git(git_dir, "ls-tree", "-r", "-z", commit, *FOLDERS)
+    wanted: list[tuple[str, str]] = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, path = record.split(b"\t", 1)
+        _, kind, sha = meta.split()
+        name = path.decode()
+        if kind == b"blob" and name.endswith((".xml", ".json")):
+            wanted.append((sha.decode(), name))
+    reader = subprocess.Popen(["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert reader.stdin is not None and reader.stdout is not None
+    found: list[tuple[str, bytes]] = []
+    missing: list[str] = []
+    try:
+        for sha, name in wanted:
+            reader.stdin.write(sha.encode() + b"\n")
+            reader.stdin.flush()
+            header = reader.stdout.readline().split()
+            if not header or header[-1] == b"missing":
+                missing.append(name)
+                continue
+            data = reader.stdout.read(int(header[2]))
+            reader.stdout.read(1)
+            found.append((name, data))
+    finally:
+        reader.stdin.close()
+        reader.wait()
+    return found, missing
+
+
+def resources(files: list[tuple[str, bytes]]) -> tuple[dict[str, dict[str, object]], list[str]]:
+    """File name in the package -> R4 JSON resource, for the CodeSystems and ValueSets; and the source files
+    that could not be read as FHIR."""
+    source = base_source()
+    out: dict[str, dict[str, object]] = {}
+    unreadable: list[str] = []
+    for name, data in files:
+        try:
+            res = json.loads(data) if name.endswith(".json") else xml_to_json(data, source)
+        except Exception:  # a source file that is not FHIR (a manifest, a history bundle) is only reported
+            unreadable.append(name)
+            continue
+        if not isinstance(res, dict) or res.get("resourceType") not in KINDS or not isinstance(res.get("id"), str):
+            continue
+        out[f"{res['resourceType']}-{res['id']}.json"] = res
+    return out, unreadable
+
+
+def write_archive(out: Path, version: str, members: dict[str, dict[str, object]]) -> None:
+    manifest = {"name": "hl7.terminology.r4", "version": version, "type": "IG", "fhirVersions": ["4.0.1"],
+                "canonical": "http://terminology.hl7.org", "dependencies": {"hl7.fhir.r4.core": "4.0.1"},
+                "description": "Built from HL7/UTG's source by scripts/build_tho_package.py (CodeSystems and "
+                               "ValueSets only)"}
+    with tarfile.open(out, "w:gz") as archive:
+        for name, body in [("package.json", manifest), *sorted(members.items())]:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size, info.mtime = len(data), int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--utg", type=Path, required=True, help="a git directory or checkout of HL7/UTG")
+    parser.add_argument("--commit", required=True, help="the commit the release was published from")
+    parser.add_argument("--version", required=True, help="the release's version, written to package.json")
+    parser.add_argument("--out", type=Path, required=True, help="the .tgz to write")
+    args = parser.parse_args(argv)
+    try:
+        files, missing = source_files(args.utg, args.commit)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"cannot read {args.commit} in {args.utg}: {exc}", file=sys.stderr)
+        return 2
+    members, unreadable = resources(files)
+    write_archive(args.out, args.version, members)
+    kinds = {k: sum(1 for n in members if n.startswith(k + "-")) for k in KINDS}
+    print(f"{args.out}: {kinds['CodeSystem']} CodeSystems, {kinds['ValueSet']} ValueSets from {len(files)} source "
+          f"files at {args.commit}; {len(missing)} absent from the repository copy {missing[:5]}; "
+          f"{len(unreadable)} not FHIR {unreadable[:5]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
