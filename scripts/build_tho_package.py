@@ -56,10 +56,10 @@ def source_files(utg: Path, commit: str) -> tuple[list[tuple[str, bytes]], list[
         if not record:
             continue
         meta, path = record.split(b"\t", 1)
-        _, kind, sha = meta.split()
+        _, kind, blob = meta.split()
         name = path.decode()
         if kind == b"blob" and name.endswith((".xml", ".json")):
-            wanted.append((sha.decode(), name))
+            wanted.append((blob.decode(), name))
     reader = subprocess.Popen(["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert reader.stdin is not None and reader.stdout is not None
@@ -91,7 +91,7 @@ def resources(files: list[tuple[str, bytes]]) -> tuple[dict[str, dict[str, objec
     for name, data in files:
         try:
             res = json.loads(data) if name.endswith(".json") else xml_to_json(data, source)
-        except Exception:  # a source file that is not FHIR (a manifest, a history bundle) is only reported
+        except ValueError:  # FhirXmlError and JSONDecodeError: a source file that is not FHIR is only reported
             unreadable.append(name)
             continue
         if not isinstance(res, dict) or res.get("resourceType") not in KINDS or not isinstance(res.get("id"), str):
