@@ -102,12 +102,34 @@ NEEDS_MORE = ("supporting5", "packages", "logical", "fetcher", "tx-dependent", "
 TERMINOLOGY_MODULES = {"tx", "tx-advanced", "cda", "cdshooks", "shc"}
 LOCAL_TERMINOLOGY_MODULES = {"tx", "tx-advanced"}  # run when every code system they use is held locally
 UCUM = "http://unitsofmeasure.org"
-# Held-out instance files that were read while tuning, and when: a held-out step validating one of them is no longer
-# "never seen", so it is counted apart (``held out, read while tuning``) and the held-out totals are the unseen ones.
+# Held-out instance files that were read while tuning (or whose names and old recorded outcomes were shown), and when:
+# a held-out step validating one of them is no longer "never seen", so it is counted apart (``held out, read while tuning``) and the held-out totals are the unseen ones.
+_LISTED_18 = ("session 18 printed its name and the errorCount an old manifest (2019-2020, commit 9a2fc51e) recorded"
+              ", listing cases the manifest has since dropped; the file was not read")
 SEEN = {
     "patient_example_as_operator_issue.xml": "session 16 read it as the R5 case patient_as_operator_issue-r5, which "
                                              "fhir_other_versions_diagnostics drops for sharing it with a held-out "
                                              "step, after the held-out counts by module had pointed at invariants",
+    "attachment-with-invalid-binary.json": _LISTED_18,
+    "attachment-with-wrong-size.json": _LISTED_18,
+    "bundle-ihe-bad.xml": _LISTED_18,
+    "bundle-ihe-good.xml": _LISTED_18,
+    "bundle-slice-bad2.xml": _LISTED_18,
+    "cda/example.xml": _LISTED_18,
+    "ch/mixed-valueset-dr.xml": _LISTED_18,
+    "no/Person-test-bad.xml": _LISTED_18,
+    "patient-bad-gender.xml": _LISTED_18,
+    "patient-circle1-good-alone.xml": _LISTED_18,
+    "patient-extension-bad.xml": _LISTED_18,
+    "patient-extension-complex-bad2.xml": _LISTED_18,
+    "patient-extension-complex.xml": _LISTED_18,
+    "patient-extension-simple.xml": _LISTED_18,
+    "patient-translated-codes.xml": _LISTED_18,
+    "profile-choice-3.xml": _LISTED_18,
+    "slice-by-polymorphic-type.xml": _LISTED_18,
+    "slicing-types-by-string.xml": _LISTED_18,
+    "snomed-ca.json": _LISTED_18,
+    "synthea.json": _LISTED_18,
 }
 
 
