@@ -88,6 +88,7 @@ from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.source import DefinitionSource
 from conformance.fhirval.terminology_packages import (
     ENV,
+    THO_NAMES,
     default_terminology_source,
     find_terminology_package,
     package_version,
@@ -418,7 +419,8 @@ def runner_terminology(root: Path, cache: PackageCache, terminology: str | None)
     """The HL7 Terminology package HL7's test runner loads into every case's context (TestUtilities.
     getValidationEngine), found the way the product finds it; one line on what was found (manifest
     ``versions.terminology``):
-    ``terminology`` is a package path or ``none``; by default the newest ``hl7.terminology.r4`` in ``cache``,
+    ``terminology`` is a package path or ``none``; by default the release the manifest names when ``cache`` holds
+    it (scripts/build_tho_package.py rebuilds one the registries lack), else the newest ``hl7.terminology.r4`` there,
     found by find_terminology_package, as the CLI finds it in ``--package-cache``."""
     manifest = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
     wanted = (manifest.get("versions") or {}).get("terminology", "?")
@@ -427,6 +429,8 @@ def runner_terminology(root: Path, cache: PackageCache, terminology: str | None)
         os.environ.pop(ENV, None)
         use_package_cache(PackageCache(root / "validator" / "no-such-cache"))  # nor the user's cache
         return [f"HL7 Terminology: not loaded (--terminology none; HL7's runner loads {wanted})"]
+    if not terminology and (same := cache.find(THO_NAMES[0], wanted)) is not None:
+        terminology = str(same)
     path = Path(terminology) if terminology else find_terminology_package(cache)
     if terminology and path is not None:
         os.environ[ENV] = str(path)  # the product's own seam for a package path the user gives

@@ -82,6 +82,26 @@ def test_the_bench_loads_tho_from_its_packages_folder_and_says_which(run_cache: 
     assert said[0].startswith("HL7 Terminology: not loaded") and find_terminology_package() is None
 
 
+def test_the_bench_takes_the_release_the_manifest_names_when_the_folder_holds_it(
+        run_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HL7's runner loads the manifest's ``versions.terminology``; beside a newer release, that one is used."""
+    monkeypatch.setenv(ENV, "")  # recorded as absent, so the path the bench sets is taken away afterwards
+    monkeypatch.delenv(ENV)
+    (tmp_path / "cases" / "validator").mkdir(parents=True)
+    (tmp_path / "cases" / "validator" / "manifest.json").write_text(json.dumps({
+        "versions": {"terminology": "6.5.0"}, "test-cases": []}))
+    bench = _bench()
+    write_cached(run_cache, version="6.5.0")
+    said = bench.runner_terminology(tmp_path / "cases", PackageCache(run_cache), None)
+    assert said == ["HL7 Terminology: hl7.terminology.r4#6.5.0 version 6.5.0 (HL7's runner loads 6.5.0)"]
+    assert find_terminology_package() == run_cache / "hl7.terminology.r4#6.5.0"
+    monkeypatch.delenv(ENV)
+    (tmp_path / "cases" / "validator" / "manifest.json").write_text(json.dumps({
+        "versions": {"terminology": "7.0.0"}, "test-cases": []}))
+    said = bench.runner_terminology(tmp_path / "cases", PackageCache(run_cache), None)
+    assert said == ["HL7 Terminology: hl7.terminology.r4#9.9.9 version 9.9.9 (HL7's runner loads 7.0.0)"]
+
+
 def test_code_systems_hl7_never_takes_from_tho_are_not_taken(run_cache: Path, tmp_path: Path) -> None:
     """CanonicalResourceManager.see drops THO's copies of SNOMED CT, DICOM and NUCC (INVALID_TERMINOLOGY_URLS)."""
     from conformance.fhirval.terminology_packages import open_package
