@@ -52,28 +52,28 @@ PROSE = ("short", "definition", "comment", "requirements", "alias", "mapping", "
 R4 = "http://hl7.org/fhir/StructureDefinition/"
 
 
-def _elements(sd: Json) -> list[Json]:
+def elements(sd: Json) -> list[Json]:
     return [e for e in (sd.get("snapshot") or {}).get("element") or [] if isinstance(e, dict)]
 
 
 def no_ids(sd: Json, versions: dict[str, str]) -> None:
-    for e in _elements(sd):
+    for e in elements(sd):
         e.pop("id", None)
 
 
 def ids_as_paths(sd: Json, versions: dict[str, str]) -> None:
-    for e in _elements(sd):
+    for e in elements(sd):
         if isinstance(e.get("path"), str):
             e["id"] = e["path"]
 
 
 def no_base(sd: Json, versions: dict[str, str]) -> None:
-    for e in _elements(sd):
+    for e in elements(sd):
         e.pop("base", None)
 
 
 def no_prose(sd: Json, versions: dict[str, str]) -> None:
-    for e in _elements(sd):
+    for e in elements(sd):
         for key in PROSE:
             e.pop(key, None)
 
@@ -87,7 +87,7 @@ def _versioned(url: Any, versions: dict[str, str]) -> Any:
 
 
 def versioned(sd: Json, versions: dict[str, str]) -> None:
-    for e in _elements(sd):
+    for e in elements(sd):
         for t in e.get("type") or []:
             for key in ("profile", "targetProfile"):
                 if isinstance(t, dict) and isinstance(t.get(key), list):
@@ -103,7 +103,7 @@ REWRITES: dict[str, Callable[[Json, dict[str, str]], None] | None] = {
 }
 
 
-def _read(path: Path) -> Json | None:
+def read(path: Path) -> Json | None:
     try:
         doc = json.loads(path.read_bytes())
     except (OSError, ValueError):
@@ -111,11 +111,13 @@ def _read(path: Path) -> Json | None:
     return doc if isinstance(doc, dict) else None
 
 
-def rewritten(guide: Path, name: str, into: Path) -> Path:
-    """A copy of the guide's package folder with its StructureDefinitions rewritten (the examples left as given)."""
+def rewritten(guide: Path, name: str, into: Path,
+              rewrite: Callable[[Json, dict[str, str]], None] | None = None) -> Path:
+    """A copy of the guide's package folder with its StructureDefinitions rewritten (the examples left as given):
+    by ``rewrite`` when given (bench/fhir_profile_relaxations.py), else by the rewrite ``name`` names."""
     out = into / name / "package"
     shutil.copytree(guide, out, ignore=shutil.ignore_patterns("example", ".index.json"))
-    docs = {p: d for p in out.glob("*.json") if (d := _read(p)) is not None}
+    docs = {p: d for p in out.glob("*.json") if (d := read(p)) is not None}
     versions = {d["url"]: d["version"] for d in docs.values()
                 if isinstance(d.get("url"), str) and isinstance(d.get("version"), str)}
     for path, doc in docs.items():
@@ -125,10 +127,10 @@ def rewritten(guide: Path, name: str, into: Path) -> Path:
             path.unlink()
             path.with_suffix(".xml").write_bytes(json_to_xml(doc, base_source()))
             continue
-        rewrite = REWRITES[name]
-        assert rewrite is not None
+        change = rewrite or REWRITES[name]
+        assert change is not None
         changed = copy.deepcopy(doc)
-        rewrite(changed, versions)
+        change(changed, versions)
         path.write_text(json.dumps(changed))
     return out
 
