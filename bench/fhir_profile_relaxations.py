@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fhir_profile_relaxations.py --guide FOLDER [--guide FOLDER ...] [--package-cache DIR]
         [--relax NAME ...] [--show K]
+    .venv/bin/python bench/fhir_profile_relaxations.py --cases <fhir-test-cases> --packages DIR [--relax NAME ...]
 
 The companion of bench/fhir_profile_invariance.py (same guides, same loading, same comparison): there a rewrite
 must move nothing; here each relaxation removes or widens a constraint of every StructureDefinition of the guide,
@@ -24,18 +25,25 @@ from HL7's InstanceValidator:
   code system is judged as before), ``no-target-profiles`` (``targetProfile`` removed, so any target type) and
   ``no-type-profiles`` (``type.profile`` removed from types other than Extension).
 
-A relaxation may rightly add errors in one way: a profile that a slice of another names (its ``type.profile`` or
+A relaxation may rightly add errors in two ways: a profile that a slice of another names (its ``type.profile`` or
 ``targetProfile``, read by a ``profile`` or ``type`` discriminator or by ``resolve().conformsTo``), loosened, may
 match elements it did not (a second slice matched, VALIDATION_VAL_PROFILE_MATCHMULTIPLE, and the first match kept);
-so such profiles are left as published. Read each added error before calling it a defect. Prints, per relaxation,
-the examples compared, those with added errors, the added errors by defect and ``--show K`` of them (file, defect,
-location). Errors that only the published form has are counted (what the relaxation removed) but not listed.
+an OperationDefinition's input or output profile is compared with its parameters (OperationDefinitionValidator).
+Such profiles are left as published (left_as_published). Read each added error before calling it a defect.
+
+With ``--cases``, the material is instead the agreement bench's tuning half (never a held-out step): each step
+whose own files hold StructureDefinitions is validated as that bench validates it, then with those
+StructureDefinitions relaxed as they are handed out (their snapshots, generated or given), each relaxation on a
+source of its own; base R4 and the packages are left as they are. Prints, per relaxation, the examples (steps)
+compared, those with added errors, the added errors by defect and ``--show K`` of them (file, defect, location).
+Errors that only the published form has are counted (what the relaxation removed) but not listed.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import copy
 import functools
 import sys
 import tempfile
@@ -44,9 +52,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fhir_examples_alarms import files
 from fhir_profile_invariance import Json, compare, elements, findings, read, rewritten
+
+from conformance.fhirval.loaders import DefinitionLoadError, read_file
+from conformance.fhirval.packages import PackageCache
+from conformance.fhirval.validate import validate_bytes
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 VALUE_KEYS = ("fixed", "pattern")
@@ -132,25 +145,49 @@ def no_type_profiles(sd: Json) -> None:
                 t.pop("profile", None)
 
 
-def discriminating(package: Path) -> set[str]:
-    """The canonicals of the guide's profiles that a slice of another names (``type.profile`` or ``targetProfile``
-    of a slice or an element under one): loosening one of them can rightly make an element match a second slice,
-    so they are left as published. Extension slices are matched by their url, so extensions stay in."""
+def in_slices(element_list: list[Json]) -> list[Json]:
+    """The elements of a snapshot or differential that are a slice or under one: by id (``:``), else, for a list
+    written without ids, by position (after an element with a ``sliceName``, those under its path)."""
+    found: list[Json] = []
+    sliced_at = ""
+    for e in element_list:
+        path = str(e.get("path", ""))
+        if e.get("sliceName"):
+            sliced_at = path
+        elif sliced_at and not (path == sliced_at or path.startswith(sliced_at + ".")):
+            sliced_at = ""
+        if ":" in str(e.get("id", "")) or e.get("sliceName") or sliced_at:
+            found.append(e)
+    return found
+
+
+def left_as_published(docs: list[Json]) -> set[str]:
+    """The canonicals of profiles that loosening could rightly make less valid material: those a slice names
+    (``type.profile`` or ``targetProfile`` of a slice or an element under one; loosened, one can match an element a
+    second slice matched, and the first match is kept) and those an OperationDefinition names as its
+    ``inputProfile`` / ``outputProfile`` (compared with its parameters, cardinality included). Extension slices
+    are matched by their url, so extensions stay in."""
     urls: set[str] = set()
-    for path in package.glob("*.json"):
-        doc = read(path)
-        if doc is None or doc.get("resourceType") != "StructureDefinition":
+    for doc in docs:
+        if doc.get("resourceType") == "OperationDefinition":
+            urls |= {str(doc[k]).split("|")[0] for k in ("inputProfile", "outputProfile") if doc.get(k)}
+        if doc.get("resourceType") != "StructureDefinition":
             continue
-        for e in elements(doc):
-            if ":" not in str(e.get("id", "")) and not e.get("sliceName"):
-                continue
+        differential = [e for e in (doc.get("differential") or {}).get("element") or [] if isinstance(e, dict)]
+        for e in in_slices(elements(doc)) + in_slices(differential):
             for t in e.get("type") or []:
-                if not isinstance(t, dict) or t.get("code") == "Extension":  # extension slices: by url, not profile
+                if not isinstance(t, dict) or t.get("code") == "Extension":
                     continue
                 for key in ("profile", "targetProfile"):
                     if isinstance(t.get(key), list):
                         urls |= {str(u).split("|")[0] for u in t[key]}
     return urls
+
+
+def discriminating(package: Path) -> set[str]:
+    """left_as_published() over a guide's package folder (its examples too: an OperationDefinition may be one)."""
+    paths = [*package.glob("*.json"), *(package / "example").glob("*.json")]
+    return left_as_published([doc for path in paths if (doc := read(path)) is not None])
 
 
 RELAXATIONS: dict[str, Callable[[Json], None]] = {
@@ -198,15 +235,88 @@ def run(guides: list[Path], names: list[str], cache: Path | None, show: int) -> 
     return added
 
 
+def own_resources(files: list[Path]) -> list[Json]:
+    """The resources of a step's own files (the instance, its supporting files and its profile)."""
+    found: list[Json] = []
+    for path in files:
+        try:
+            found += read_file(path)
+        except (DefinitionLoadError, OSError):
+            continue
+    return found
+
+
+def _errors(step: Any, source: Any, profiles: tuple[str, ...]) -> collections.Counter[tuple[str, str]]:
+    issues = validate_bytes(step.file.read_bytes(), source, list(profiles), options=step.options)
+    return collections.Counter((i.defect, i.location) for i in issues if i.is_error)
+
+
+def _relaxed_lookup(original: Callable[[str], Json | None], copies: dict[int, tuple[Json, Json]], urls: set[Any],
+                    relax: Callable[[Json], None], key: str) -> Json | None:
+    """``structure`` of a step's source with its own canonicals relaxed: one relaxed copy per original dict, kept with
+    it (the validator's indexes are keyed by the dict handed out)."""
+    sd = original(key)
+    if sd is None or sd.get("url") not in urls:
+        return sd
+    if id(sd) not in copies:
+        loose = copy.deepcopy(sd)
+        relax(loose)
+        copies[id(sd)] = (sd, loose)
+    return copies[id(sd)][1]
+
+
+def run_tuning(cases: Path, packages: Path, names: list[str], show: int) -> dict[str, list[Any]]:
+    """The relaxations over the agreement bench's tuning-half steps: per relaxation, (step, defect, location, n)
+    of each error added. A step's source is a LayeredSource (it hands out snapshots); its ``structure`` is
+    shadowed for the step's own canonicals by relaxed copies, one per original dict (indexes are keyed by it)."""
+    from fhir_reference_agreement import _source, generators_in, runner_terminology, tuning_steps
+
+    cache = PackageCache(packages)
+    runner_terminology(cases, cache, None)
+    generators = generators_in(cache)
+    added: dict[str, list[Any]] = {name: [] for name in names}
+    removed = dict.fromkeys(names, 0)
+    compared = 0
+    for step, source, profiles in tuning_steps(cases, cache):
+        docs = own_resources([step.file, *step.supporting, *([step.profile] if step.profile else [])])
+        urls = {d.get("url") for d in docs if d.get("resourceType") == "StructureDefinition"} - left_as_published(docs)
+        if not urls:
+            continue
+        before = _errors(step, source, profiles)
+        compared += 1
+        for name in names:
+            fresh, _ = _source(step, cache, generators)  # a source of its own: what it indexed stays with it
+            fresh.structure = functools.partial(  # type: ignore[attr-defined]
+                _relaxed_lookup, fresh.structure, {}, urls, RELAXATIONS[name])
+            after = _errors(step, fresh, profiles)
+            removed[name] += sum((before - after).values())
+            added[name] += [(step.name, defect, location, n) for (defect, location), n in (after - before).items()]
+    for name in names:
+        print(f"{name}: {compared} tuning steps with StructureDefinitions of their own; "
+              f"{len({a[0] for a in added[name]})} with errors added; {sum(a[3] for a in added[name])} errors added; "
+              f"{removed[name]} removed")
+        for step_name, defect, location, _ in added[name][:show]:
+            print(f"    {step_name} {defect} {location}")
+    return added
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--guide", type=Path, action="append", required=True, metavar="FOLDER",
+    parser.add_argument("--guide", type=Path, action="append", metavar="FOLDER",
                         help="a guide's package folder (repeatable)")
+    parser.add_argument("--cases", type=Path, help="FHIR/fhir-test-cases: relax the tuning half's own profiles")
+    parser.add_argument("--packages", type=Path, metavar="DIR", help="with --cases: the agreement bench's packages")
     parser.add_argument("--package-cache", type=Path, metavar="DIR", help="the FHIR package cache for dependencies")
     parser.add_argument("--relax", action="append", choices=list(RELAXATIONS), help="relaxations (default: all)")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="print K added errors of each relaxation")
     args = parser.parse_args(argv)
-    run(args.guide, args.relax or list(RELAXATIONS), args.package_cache, args.show)
+    if args.cases is not None:
+        run_tuning(args.cases, args.packages or args.cases / "validator" / "packages", args.relax or list(RELAXATIONS),
+                   args.show)
+    if args.guide:
+        run(args.guide, args.relax or list(RELAXATIONS), args.package_cache, args.show)
+    if args.cases is None and not args.guide:
+        parser.error("give --guide FOLDER or --cases PATH")
     return 0
 
 

@@ -98,3 +98,23 @@ def test_a_profile_a_slice_names_is_left_as_published(bench: ModuleType, guide: 
     other = profile(URL)
     bench._relaxed(other, {}, bench.min_zero, {NAMED})
     assert next(e for e in other["snapshot"]["element"] if e["id"] == "Patient.birthDate")["min"] == 0
+
+
+def test_slices_are_found_by_id_and_in_lists_without_ids(bench: ModuleType) -> None:
+    with_ids = [{"id": "Bundle.entry", "path": "Bundle.entry"}, {"id": "Bundle.entry:a", "path": "Bundle.entry"},
+                {"id": "Bundle.entry:a.resource", "path": "Bundle.entry.resource"}]
+    assert [e["id"] for e in bench.in_slices(with_ids)] == ["Bundle.entry:a", "Bundle.entry:a.resource"]
+    without = [{"path": "Bundle.entry"}, {"path": "Bundle.entry", "sliceName": "a"},
+               {"path": "Bundle.entry.resource"}, {"path": "Bundle.signature"}]
+    assert [e["path"] for e in bench.in_slices(without)] == ["Bundle.entry", "Bundle.entry.resource"]
+
+
+def test_profiles_a_slice_or_an_operation_names_are_left_as_published(bench: ModuleType) -> None:
+    bundle = {"resourceType": "StructureDefinition", "url": "http://example.test/b", "differential": {"element": [
+        {"path": "Bundle.entry", "sliceName": "a"},
+        {"path": "Bundle.entry.resource", "type": [{"code": "Patient", "profile": ["http://example.test/p|1"]}]},
+        {"path": "Bundle.identifier", "type": [{"code": "Identifier", "profile": ["http://example.test/id"]}]},
+        {"path": "Bundle.entry", "sliceName": "e"},
+        {"path": "Bundle.entry.extension", "type": [{"code": "Extension", "profile": ["http://example.test/x"]}]}]}}
+    operation = {"resourceType": "OperationDefinition", "inputProfile": "http://example.test/in"}
+    assert bench.left_as_published([bundle, operation]) == {"http://example.test/p", "http://example.test/in"}
