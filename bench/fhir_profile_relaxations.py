@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/fhir_profile_relaxations.py --guide FOLDER [--guide FOLDER ...] [--package-cache DIR]
         [--relax NAME ...] [--show K]
-    .venv/bin/python bench/fhir_profile_relaxations.py --cases <fhir-test-cases> --packages DIR [--relax NAME ...]
+    .venv/bin/python bench/fhir_profile_relaxations.py --cases <fhir-test-cases> --packages DIR
+        [--corpus tune,leftout,other] [--relax NAME ...]
 
 The companion of bench/fhir_profile_invariance.py (same guides, same loading, same comparison): there a rewrite
 must move nothing; here each relaxation removes or widens a constraint of every StructureDefinition of the guide,
@@ -31,7 +32,8 @@ match elements it did not (a second slice matched, VALIDATION_VAL_PROFILE_MATCHM
 an OperationDefinition's input or output profile is compared with its parameters (OperationDefinitionValidator).
 Such profiles are left as published (left_as_published). Read each added error before calling it a defect.
 
-With ``--cases``, the material is instead the agreement bench's tuning half (never a held-out step): each step
+With ``--cases``, the material is instead the agreement bench's tuning half (never a held-out step; with
+``--corpus`` also the left-out and the other versions' cases, as their diagnostics select them): each step
 whose own files hold StructureDefinitions is validated as that bench validates it, then with those
 StructureDefinitions relaxed as they are handed out (their snapshots, generated or given), each relaxation on a
 source of its own; base R4 and the packages are left as they are. Prints, per relaxation, the examples (steps)
@@ -265,11 +267,29 @@ def _relaxed_lookup(original: Callable[[str], Json | None], copies: dict[int, tu
     return copies[id(sd)][1]
 
 
-def run_tuning(cases: Path, packages: Path, names: list[str], show: int) -> dict[str, list[Any]]:
-    """The relaxations over the agreement bench's tuning-half steps: per relaxation, (step, defect, location, n)
+def corpus_steps(cases: Path, cache: PackageCache, corpus: str) -> list[Any]:
+    """The steps of one corpus that may be looked at: the agreement bench's tuning half (``tune``), the left-out
+    cases (``leftout``) or the other versions' cases (``other``), each as its own bench selects them (the last
+    two drop any case that shares a file or a name with a held-out step)."""
+    if corpus == "tune":
+        from fhir_reference_agreement import select
+
+        return [s for s in select(cases, cache)[0] if not s.held_out]
+    if corpus == "leftout":
+        from fhir_leftout_diagnostics import leftout_steps
+
+        return [c.step for c in leftout_steps(cases, cache)[0]]
+    from fhir_other_versions_diagnostics import other_version_steps
+
+    return [c.step for c in other_version_steps(cases, cache)[0]]
+
+
+def run_tuning(cases: Path, packages: Path, names: list[str], show: int,
+               corpora: tuple[str, ...] = ("tune",)) -> dict[str, list[Any]]:
+    """The relaxations over fhir-test-cases steps that may be looked at: per relaxation, (step, defect, location, n)
     of each error added. A step's source is a LayeredSource (it hands out snapshots); its ``structure`` is
     shadowed for the step's own canonicals by relaxed copies, one per original dict (indexes are keyed by it)."""
-    from fhir_reference_agreement import _source, generators_in, runner_terminology, tuning_steps
+    from fhir_reference_agreement import _source, generators_in, runner_terminology
 
     cache = PackageCache(packages)
     runner_terminology(cases, cache, None)
@@ -277,12 +297,17 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int) -> dict
     added: dict[str, list[Any]] = {name: [] for name in names}
     removed = dict.fromkeys(names, 0)
     compared = 0
-    for step, source, profiles in tuning_steps(cases, cache):
+    for step in [s for corpus in corpora for s in corpus_steps(cases, cache, corpus)]:
         docs = own_resources([step.file, *step.supporting, *([step.profile] if step.profile else [])])
         urls = {d.get("url") for d in docs if d.get("resourceType") == "StructureDefinition"} - left_as_published(docs)
         if not urls:
             continue
-        before = _errors(step, source, profiles)
+        try:
+            source, profiles = _source(step, cache, generators)
+            before = _errors(step, source, profiles)
+        except (DefinitionLoadError, OSError) as exc:
+            print(f"    {step.name}: not run ({exc})")
+            continue
         compared += 1
         for name in names:
             fresh, _ = _source(step, cache, generators)  # a source of its own: what it indexed stays with it
@@ -292,7 +317,7 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int) -> dict
             removed[name] += sum((before - after).values())
             added[name] += [(step.name, defect, location, n) for (defect, location), n in (after - before).items()]
     for name in names:
-        print(f"{name}: {compared} tuning steps with StructureDefinitions of their own; "
+        print(f"{name}: {compared} steps ({', '.join(corpora)}) with StructureDefinitions of their own; "
               f"{len({a[0] for a in added[name]})} with errors added; {sum(a[3] for a in added[name])} errors added; "
               f"{removed[name]} removed")
         for step_name, defect, location, _ in added[name][:show]:
@@ -306,13 +331,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="a guide's package folder (repeatable)")
     parser.add_argument("--cases", type=Path, help="FHIR/fhir-test-cases: relax the tuning half's own profiles")
     parser.add_argument("--packages", type=Path, metavar="DIR", help="with --cases: the agreement bench's packages")
+    parser.add_argument("--corpus", default="tune", help="with --cases: tune, leftout and/or other, comma-separated")
     parser.add_argument("--package-cache", type=Path, metavar="DIR", help="the FHIR package cache for dependencies")
     parser.add_argument("--relax", action="append", choices=list(RELAXATIONS), help="relaxations (default: all)")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="print K added errors of each relaxation")
     args = parser.parse_args(argv)
     if args.cases is not None:
+        corpora = tuple(c for c in args.corpus.split(",") if c)
+        if not set(corpora) <= {"tune", "leftout", "other"}:
+            parser.error(f"--corpus: tune, leftout or other, not {args.corpus}")
         run_tuning(args.cases, args.packages or args.cases / "validator" / "packages", args.relax or list(RELAXATIONS),
-                   args.show)
+                   args.show, corpora)
     if args.guide:
         run(args.guide, args.relax or list(RELAXATIONS), args.package_cache, args.show)
     if args.cases is None and not args.guide:
