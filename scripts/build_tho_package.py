@@ -82,12 +82,14 @@ def source_files(utg: Path, commit: str) -> tuple[list[tuple[str, bytes]], list[
     return found, missing
 
 
-def resources(files: list[tuple[str, bytes]]) -> tuple[dict[str, dict[str, object]], list[str]]:
-    """File name in the package -> R4 JSON resource, for the CodeSystems and ValueSets; and the source files
-    that could not be read as FHIR."""
+def resources(files: list[tuple[str, bytes]]) -> tuple[dict[str, dict[str, object]], list[str], list[str]]:
+    """File name in the package -> R4 JSON resource, for the CodeSystems and ValueSets; the source files that could
+    not be read as FHIR; and the package file names more than one source file gave (the last in path order is
+    kept: at 7.0.1's commit that choice gives the published package's content)."""
     source = base_source()
     out: dict[str, dict[str, object]] = {}
     unreadable: list[str] = []
+    repeated: list[str] = []
     for name, data in files:
         try:
             res = json.loads(data) if name.endswith(".json") else xml_to_json(data, source)
@@ -96,8 +98,11 @@ def resources(files: list[tuple[str, bytes]]) -> tuple[dict[str, dict[str, objec
             continue
         if not isinstance(res, dict) or res.get("resourceType") not in KINDS or not isinstance(res.get("id"), str):
             continue
-        out[f"{res['resourceType']}-{res['id']}.json"] = res
-    return out, unreadable
+        member = f"{res['resourceType']}-{res['id']}.json"
+        if member in out:
+            repeated.append(member)
+        out[member] = res
+    return out, unreadable, repeated
 
 
 def write_archive(out: Path, version: str, members: dict[str, dict[str, object]]) -> None:
@@ -125,12 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"cannot read {args.commit} in {args.utg}: {exc}", file=sys.stderr)
         return 2
-    members, unreadable = resources(files)
+    members, unreadable, repeated = resources(files)
     write_archive(args.out, args.version, members)
     kinds = {k: sum(1 for n in members if n.startswith(k + "-")) for k in KINDS}
     print(f"{args.out}: {kinds['CodeSystem']} CodeSystems, {kinds['ValueSet']} ValueSets from {len(files)} source "
           f"files at {args.commit}; {len(missing)} absent from the repository copy {missing[:5]}; "
-          f"{len(unreadable)} not FHIR {unreadable[:5]}")
+          f"{len(unreadable)} not FHIR {unreadable[:5]}; {len(repeated)} given twice (the last kept) {repeated[:5]}")
     return 0
 
 
