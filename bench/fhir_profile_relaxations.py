@@ -12,12 +12,15 @@ alarm of ours there or a missed error in the published form, in how profiles are
 from HL7's InstanceValidator:
 
 - ``min-zero``: every element's ``min`` 0 (the root aside). A minimum only ever reports "found fewer"
-  (checkCardinalities); slices are matched by their discriminators, never by their cardinality.
+  (checkCardinalities); slices are matched by their discriminators, not by their cardinality, except under an
+  ``exists`` discriminator (a slice there is told by min 1 or max 0), which is left as it is.
 - ``max-base``: every ``max`` raised to its ``base.max`` (a ``max`` of 0 kept: what is prohibited stays so, as its
   children may be left out of the snapshot). JSON array-ness is the core definitions' (HL7's parser).
 - ``open-slicing``: ``closed`` slicing made ``open``: an element matching no slice is then allowed
   (VALIDATION_VAL_PROFILE_NOTSLICE gone); slice matching is unchanged.
-- ``no-invariants``: each element's ``constraint``s whose ``source`` is not an R4 core definition removed.
+- ``no-invariants``: each element's ``constraint``s removed but those whose ``source`` is under
+  ``http://hl7.org/fhir/StructureDefinition/`` (R4's own, and HL7's extensions and core-namespace profiles;
+  a constraint without a source goes too). Either way a loosening.
 - ``no-bounds``: ``maxLength``, ``minValue[x]`` and ``maxValue[x]`` removed.
 - Outside any slicing (an element neither sliced, nor a slice, nor under either; and ``Extension.url`` of an
   extension kept), so that what a discriminator reads is untouched:
@@ -47,6 +50,8 @@ import argparse
 import collections
 import copy
 import functools
+import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -56,8 +61,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fhir_examples_alarms import files
-from fhir_profile_invariance import Json, compare, elements, findings, read, rewritten
+from fhir_examples_alarms import errors_in, files, load
+from fhir_profile_invariance import Json, elements, read, rewritten
 
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
@@ -72,8 +77,19 @@ def _not_root(e: Json) -> bool:
     return "." in str(e.get("path", ""))
 
 
+def _exists_sliced(sd: Json) -> list[str]:
+    """Paths sliced by an ``exists`` discriminator: there a slice is told by its cardinality (min 1 or max 0)."""
+    return [str(e.get("path")) for e in elements(sd)
+            if any(isinstance(d, dict) and d.get("type") == "exists"
+                   for d in (e.get("slicing") or {}).get("discriminator") or [])]
+
+
 def min_zero(sd: Json) -> None:
+    exists = _exists_sliced(sd)
     for e in elements(sd):
+        path = str(e.get("path", ""))
+        if any(path == p or path.startswith(p + ".") for p in exists):
+            continue
         if _not_root(e) and isinstance(e.get("min"), int) and e["min"] > 0:
             e["min"] = 0
 
@@ -149,33 +165,47 @@ def no_type_profiles(sd: Json) -> None:
 
 def in_slices(element_list: list[Json]) -> list[Json]:
     """The elements of a snapshot or differential that are a slice or under one: by id (``:``), else, for a list
-    written without ids, by position (after an element with a ``sliceName``, those under its path)."""
+    written without ids, by position (after an element with a ``sliceName``, those under its path; slices nest)."""
     found: list[Json] = []
-    sliced_at = ""
+    open_slices: list[str] = []
     for e in element_list:
         path = str(e.get("path", ""))
+        while open_slices and not (path.startswith(open_slices[-1] + ".") or
+                                   (path == open_slices[-1] and not e.get("sliceName"))):
+            open_slices.pop()
         if e.get("sliceName"):
-            sliced_at = path
-        elif sliced_at and not (path == sliced_at or path.startswith(sliced_at + ".")):
-            sliced_at = ""
-        if ":" in str(e.get("id", "")) or e.get("sliceName") or sliced_at:
+            open_slices.append(path)
+        if ":" in str(e.get("id", "")) or open_slices:
             found.append(e)
     return found
+
+
+_EXTENSION_CALL = re.compile(r"extension\(\s*'([^']+)'\s*\)")
 
 
 def left_as_published(docs: list[Json]) -> set[str]:
     """The canonicals of profiles that loosening could rightly make less valid material: those a slice names
     (``type.profile`` or ``targetProfile`` of a slice or an element under one; loosened, one can match an element a
-    second slice matched, and the first match is kept) and those an OperationDefinition names as its
-    ``inputProfile`` / ``outputProfile`` (compared with its parameters, cardinality included). Extension slices
-    are matched by their url, so extensions stay in."""
+    second slice matched, and the first match is kept), the extensions a discriminator path reads
+    (``extension('url').value``), every profile those name in turn (their own conformance decides the slice), and
+    those an OperationDefinition names as its ``inputProfile`` / ``outputProfile`` (compared with its parameters,
+    cardinality included). Extension slices themselves are matched by their url, so extensions stay in otherwise."""
     urls: set[str] = set()
+    named: dict[str, set[str]] = {}  # a StructureDefinition's url -> the profiles its elements name
     for doc in docs:
         if doc.get("resourceType") == "OperationDefinition":
             urls |= {str(doc[k]).split("|")[0] for k in ("inputProfile", "outputProfile") if doc.get(k)}
         if doc.get("resourceType") != "StructureDefinition":
             continue
         differential = [e for e in (doc.get("differential") or {}).get("element") or [] if isinstance(e, dict)]
+        everything = elements(doc) + differential
+        named[str(doc.get("url"))] = {str(u).split("|")[0] for e in everything for t in e.get("type") or []
+                                      if isinstance(t, dict)
+                                      for u in (t.get("profile") or []) + (t.get("targetProfile") or [])}
+        for e in everything:
+            for d in (e.get("slicing") or {}).get("discriminator") or []:
+                if isinstance(d, dict):
+                    urls |= set(_EXTENSION_CALL.findall(str(d.get("path", ""))))
         for e in in_slices(elements(doc)) + in_slices(differential):
             for t in e.get("type") or []:
                 if not isinstance(t, dict) or t.get("code") == "Extension":
@@ -183,6 +213,11 @@ def left_as_published(docs: list[Json]) -> set[str]:
                 for key in ("profile", "targetProfile"):
                     if isinstance(t.get(key), list):
                         urls |= {str(u).split("|")[0] for u in t[key]}
+    pending = list(urls)
+    while pending:  # what a kept profile names decides whether an element meets it
+        for url in named.get(pending.pop(), set()) - urls:
+            urls.add(url)
+            pending.append(url)
     return urls
 
 
@@ -199,16 +234,29 @@ RELAXATIONS: dict[str, Callable[[Json], None]] = {
 }
 
 
-def _relaxed(sd: Json, _versions: dict[str, str], relax: Callable[[Json], None], kept: set[str]) -> None:
+def _relaxed(sd: Json, _versions: dict[str, str], relax: Callable[[Json], None], kept: set[str],
+             changed: list[str]) -> None:
     if sd.get("url") not in kept:
+        before = json.dumps(sd, sort_keys=True)
         relax(sd)
+        if json.dumps(sd, sort_keys=True) != before:
+            changed.append(str(sd.get("url")))
+
+
+def _counted(package: Path, examples: list[Path], cache: Path | None) -> dict[str, collections.Counter[Any]]:
+    """Each example's errors as a multiset of (defect, location): a relaxation that adds a second error where one
+    was already reported is counted too."""
+    load([str(package)], cache)
+    return {p.name: collections.Counter((defect, location) for _, defect, location, _ in errors_in(p))
+            for p in examples}
 
 
 def run(guides: list[Path], names: list[str], cache: Path | None, show: int) -> dict[str, list[Any]]:
-    """Per relaxation, the errors it added: (guide, file, error)."""
+    """Per relaxation, the errors it added: (guide, file, (defect, location), n)."""
     added: dict[str, list[Any]] = {name: [] for name in names}
     removed = dict.fromkeys(names, 0)
     counted = dict.fromkeys(names, 0)
+    changed: dict[str, list[str]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         for guide in guides:
             package = guide / "package" if (guide / "package").is_dir() else guide
@@ -216,31 +264,31 @@ def run(guides: list[Path], names: list[str], cache: Path | None, show: int) -> 
             if not examples:
                 print(f"{guide}: no example/ folder, not compared")
                 continue
-            published = findings(package, examples, cache)
+            published = _counted(package, examples, cache)
             kept = discriminating(package)
-            print(f"{guide.name}: {len(examples)} examples; {len(kept)} profiles named by slices left as published")
+            print(f"{guide.name}: {len(examples)} examples; {len(kept)} profiles left as published")
             for name in names:
-                change = functools.partial(_relaxed, relax=RELAXATIONS[name], kept=kept)
-                other = findings(rewritten(package, name, Path(tmp) / guide.name, change), examples, cache)
+                change = functools.partial(_relaxed, relax=RELAXATIONS[name], kept=kept, changed=changed[name])
+                other = _counted(rewritten(package, name, Path(tmp) / guide.name, change), examples, cache)
                 counted[name] += len(examples)
-                for file, side, error in compare(published, other):
-                    if side == "rewritten":
-                        added[name].append((guide.name, file, error))
-                    else:
-                        removed[name] += 1
+                for file, errors in published.items():
+                    removed[name] += sum((errors - other[file]).values())
+                    added[name] += [(guide.name, file, key, n) for key, n in (other[file] - errors).items()]
     for name in names:
-        by_defect = collections.Counter(error[1] for _, _, error in added[name])
-        print(f"{name}: {counted[name]} examples compared; {len({(g, f) for g, f, _ in added[name]})} with errors "
-              f"added; {len(added[name])} errors added {dict(by_defect.most_common())}; {removed[name]} removed")
-        for guide_name, file, (_, defect, location, _) in added[name][:show]:
+        by_defect = collections.Counter(key[0] for _, _, key, _ in added[name])
+        print(f"{name}: {counted[name]} examples compared; {len(changed[name])} profiles changed; "
+              f"{len({(g, f) for g, f, _, _ in added[name]})} examples with errors added; "
+              f"{sum(n for *_, n in added[name])} errors added {dict(by_defect.most_common())}; "
+              f"{removed[name]} removed")
+        for guide_name, file, (defect, location), _ in added[name][:show]:
             print(f"    {guide_name} {file} {defect} {location}")
     return added
 
 
-def own_resources(files: list[Path]) -> list[Json]:
-    """The resources of a step's own files (the instance, its supporting files and its profile)."""
+def own_resources(paths: list[Path]) -> list[Json]:
+    """The resources of files of a step (its instance, its supporting files, its profile)."""
     found: list[Json] = []
-    for path in files:
+    for path in paths:
         try:
             found += read_file(path)
         except (DefinitionLoadError, OSError):
@@ -248,23 +296,31 @@ def own_resources(files: list[Path]) -> list[Json]:
     return found
 
 
-def _errors(step: Any, source: Any, profiles: tuple[str, ...]) -> collections.Counter[tuple[str, str]]:
-    issues = validate_bytes(step.file.read_bytes(), source, list(profiles), options=step.options)
+def _errors(step: Any, source: Any, profiles: list[str]) -> collections.Counter[tuple[str, str]]:
+    issues = validate_bytes(step.file.read_bytes(), source, profiles, options=step.options)
     return collections.Counter((i.defect, i.location) for i in issues if i.is_error)
 
 
-def _relaxed_lookup(original: Callable[[str], Json | None], copies: dict[int, tuple[Json, Json]], urls: set[Any],
-                    relax: Callable[[Json], None], key: str) -> Json | None:
+class RelaxedLookup:
     """``structure`` of a step's source with its own canonicals relaxed: one relaxed copy per original dict, kept with
-    it (the validator's indexes are keyed by the dict handed out)."""
-    sd = original(key)
-    if sd is None or sd.get("url") not in urls:
-        return sd
-    if id(sd) not in copies:
-        loose = copy.deepcopy(sd)
-        relax(loose)
-        copies[id(sd)] = (sd, loose)
-    return copies[id(sd)][1]
+    it (the validator's indexes are keyed by the dict handed out); ``changed`` says whether a profile handed out
+    differed from its original (else the relaxation had nothing to loosen there)."""
+
+    def __init__(self, original: Callable[[str], Json | None], urls: set[Any], relax: Callable[[Json], None]) -> None:
+        self.original, self.urls, self.relax = original, urls, relax
+        self.copies: dict[int, tuple[Json, Json]] = {}
+        self.changed = False
+
+    def __call__(self, key: str) -> Json | None:
+        sd = self.original(key)
+        if sd is None or sd.get("url") not in self.urls:
+            return sd
+        if id(sd) not in self.copies:
+            loose = copy.deepcopy(sd)
+            self.relax(loose)
+            self.copies[id(sd)] = (sd, loose)
+            self.changed = self.changed or loose != sd
+        return self.copies[id(sd)][1]
 
 
 def corpus_steps(cases: Path, cache: PackageCache, corpus: str) -> list[Any]:
@@ -289,17 +345,23 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int,
     """The relaxations over fhir-test-cases steps that may be looked at: per relaxation, (step, defect, location, n)
     of each error added. A step's source is a LayeredSource (it hands out snapshots); its ``structure`` is
     shadowed for the step's own canonicals by relaxed copies, one per original dict (indexes are keyed by it)."""
-    from fhir_reference_agreement import _source, generators_in, runner_terminology
+    from fhir_reference_agreement import _source, runner_terminology
+
+    from conformance.fhirval.xver import generators_in
 
     cache = PackageCache(packages)
     runner_terminology(cases, cache, None)
     generators = generators_in(cache)
     added: dict[str, list[Any]] = {name: [] for name in names}
     removed = dict.fromkeys(names, 0)
+    touched = dict.fromkeys(names, 0)
     compared = 0
     for step in [s for corpus in corpora for s in corpus_steps(cases, cache, corpus)]:
-        docs = own_resources([step.file, *step.supporting, *([step.profile] if step.profile else [])])
-        urls = {d.get("url") for d in docs if d.get("resourceType") == "StructureDefinition"} - left_as_published(docs)
+        # the step's own profiles: its supporting files and profile (the instance itself is never a definition the
+        # source holds, but an OperationDefinition instance names profiles to leave as published)
+        definitions = own_resources([*step.supporting, *([step.profile] if step.profile else [])])
+        urls = ({d.get("url") for d in definitions if d.get("resourceType") == "StructureDefinition"}
+                - left_as_published([*definitions, *own_resources([step.file])]))
         if not urls:
             continue
         try:
@@ -311,15 +373,18 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int,
         compared += 1
         for name in names:
             fresh, _ = _source(step, cache, generators)  # a source of its own: what it indexed stays with it
-            fresh.structure = functools.partial(  # type: ignore[attr-defined]
-                _relaxed_lookup, fresh.structure, {}, urls, RELAXATIONS[name])
+            if fresh is source:  # a shared source (a step without files): never shadowed
+                continue
+            lookup = RelaxedLookup(fresh.structure, urls, RELAXATIONS[name])
+            setattr(fresh, "structure", lookup)  # noqa: B010 (shadows the method on this one instance)
             after = _errors(step, fresh, profiles)
+            touched[name] += lookup.changed
             removed[name] += sum((before - after).values())
             added[name] += [(step.name, defect, location, n) for (defect, location), n in (after - before).items()]
     for name in names:
-        print(f"{name}: {compared} steps ({', '.join(corpora)}) with StructureDefinitions of their own; "
-              f"{len({a[0] for a in added[name]})} with errors added; {sum(a[3] for a in added[name])} errors added; "
-              f"{removed[name]} removed")
+        print(f"{name}: {compared} steps ({', '.join(corpora)}) with StructureDefinitions of their own, "
+              f"{touched[name]} where a profile handed out was loosened; {len({a[0] for a in added[name]})} with "
+              f"errors added; {sum(a[3] for a in added[name])} errors added; {removed[name]} removed")
         for step_name, defect, location, _ in added[name][:show]:
             print(f"    {step_name} {defect} {location}")
     return added
