@@ -157,7 +157,7 @@ class Step:
     issues: tuple[Issue, ...] = ()  # our errors (bench/fhir_issue_alignment.py aligns the two)
     no_tx: bool = False  # the case's no-tx: HL7's runner validates it without a terminology server
     module: str = ""  # the manifest's module of the case (the issue counts disagreements by it)
-    seen: str = ""  # a held-out step whose file was read while tuning: why (SEEN); counted apart from the unseen
+    seen: str = ""  # a held-out step whose file was read (or name shown) while tuning: why (SEEN); counted apart
 
 
 def _expected(root: Path, java: Any) -> list[dict[str, Any]] | None:
@@ -419,9 +419,10 @@ def runner_terminology(root: Path, cache: PackageCache, terminology: str | None)
     """The HL7 Terminology package HL7's test runner loads into every case's context (TestUtilities.
     getValidationEngine), found the way the product finds it; one line on what was found (manifest
     ``versions.terminology``):
-    ``terminology`` is a package path or ``none``; by default the release the manifest names when ``cache`` holds
-    it (scripts/build_tho_package.py rebuilds one the registries lack), else the newest ``hl7.terminology.r4`` there,
-    found by find_terminology_package, as the CLI finds it in ``--package-cache``."""
+    ``terminology`` is a package path or ``none``; by default a path in ``$CONFORMANCE_TERMINOLOGY_PACKAGE``, else
+    the release the manifest names when ``cache`` holds it (scripts/build_tho_package.py rebuilds one the registries
+    lack), else the newest ``hl7.terminology.r4`` there, found by find_terminology_package, as the CLI finds it in
+    ``--package-cache``."""
     manifest = json.loads((root / "validator" / "manifest.json").read_text(encoding="utf-8"))
     wanted = (manifest.get("versions") or {}).get("terminology", "?")
     use_package_cache(cache)
@@ -429,8 +430,8 @@ def runner_terminology(root: Path, cache: PackageCache, terminology: str | None)
         os.environ.pop(ENV, None)
         use_package_cache(PackageCache(root / "validator" / "no-such-cache"))  # nor the user's cache
         return [f"HL7 Terminology: not loaded (--terminology none; HL7's runner loads {wanted})"]
-    if not terminology and (same := cache.find(THO_NAMES[0], wanted)) is not None:
-        terminology = str(same)
+    if not terminology and not os.environ.get(ENV) and (same := cache.find(THO_NAMES[0], wanted)) is not None:
+        terminology = str(same)  # a package path the user exported still wins, as it does in the product
     path = Path(terminology) if terminology else find_terminology_package(cache)
     if terminology and path is not None:
         os.environ[ENV] = str(path)  # the product's own seam for a package path the user gives
@@ -446,8 +447,9 @@ def main() -> None:
                         help="FHIR packages for the cases that name them: a package cache, or npm-pack .tgz files "
                              "(default: the test cases' validator/packages)")
     parser.add_argument("--terminology", metavar="PATH|none",
-                        help="the HL7 Terminology package for every step (folder or .tgz; default: the newest "
-                             "hl7.terminology.r4 in the packages folder; none: without it)")
+                        help="the HL7 Terminology package for every step (folder or .tgz; default: the release the "
+                             "manifest names, else the newest hl7.terminology.r4, in the packages folder; none: "
+                             "without it)")
     parser.add_argument("--show", choices=["tune", "heldout", "all"], help="list the disagreements of one half")
     parser.add_argument("--verdicts", action="store_true", help="with --show: only verdict disagreements")
     parser.add_argument("--tuning-only", action="store_true",
@@ -501,7 +503,8 @@ def summaries(steps: list[Step], tuning_only: bool = False) -> None:
             report(f"  {short}, package cases", [s for s in half if s.packages])
             report(f"  {short}, renamed-outcome cases", [s for s in half if s.renamed_outcome and not s.packages])
     if not tuning_only:
-        report("held out, read while tuning (counted apart; SEEN)", [s for s in steps if s.held_out and s.seen])
+        report("held out, read or shown while tuning (counted apart; SEEN)",
+               [s for s in steps if s.held_out and s.seen])
     report("of which terminology-module cases needing no server", [s for s in halves[-1][1] if s.terminology])
     # by module for the tuning half only: the held-out half's counts by module pointed a session at one case's
     # files (SEEN), which is what a held-out half must never do

@@ -12,9 +12,10 @@ THO's source of truth (``input/sourceOfTruth``, FHIR XML) is public in HL7/UTG w
 release's content is the source at the commit the release was published from.
 
 Only CodeSystems and ValueSets are written (the validator's terminology layer reads nothing else from
-THO), in R4 JSON, named as the published package names them (``CodeSystem-<id>.json``), without an
-``.index.json`` (the registry's copy of 7.0.1 has none). The conversion is the project's own FHIR XML
-reader against base R4's definitions. Checked: the source at the 7.0.1 publication commit (db4c8bbd0)
+THO), in R4 JSON, named as the published package names them (``CodeSystem-<id>.json``), with an ``.index.json``
+as the publisher writes one (the registry's copy of 7.0.1 lacks it, so that copy's code systems whose URL is
+not ``http://terminology.hl7.org/CodeSystem/<id>`` cannot be found by it). The conversion is the project's own
+FHIR XML reader against base R4's definitions. Checked: the source at the 7.0.1 publication commit (db4c8bbd0)
 gives the same concepts, displays, ``content``, ``caseSensitive`` and ValueSet ``compose`` as the
 published 7.0.1 package for every CodeSystem and ValueSet they share.
 
@@ -24,12 +25,13 @@ Nothing of THO is kept in this repository; the archive is written where ``--out`
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import subprocess
 import sys
 import tarfile
-import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,7 @@ from conformance.fhirval.xml import xml_to_json  # noqa: E402
 
 FOLDERS = ("input/sourceOfTruth", "input/resources")
 KINDS = ("CodeSystem", "ValueSet")
+CANONICAL = "http://terminology.hl7.org"
 
 
 def _git(git_dir: str, *args: str) -> bytes:
@@ -82,39 +85,68 @@ def source_files(utg: Path, commit: str) -> tuple[list[tuple[str, bytes]], list[
     return found, missing
 
 
-def resources(files: list[tuple[str, bytes]]) -> tuple[dict[str, dict[str, object]], list[str], list[str]]:
-    """File name in the package -> R4 JSON resource, for the CodeSystems and ValueSets; the source files that could
-    not be read as FHIR; and the package file names more than one source file gave (the last in path order is
-    kept: at 7.0.1's commit that choice gives the published package's content)."""
+@dataclass
+class Built:
+    """What the source gave: package file name -> R4 JSON resource, and what was noticed on the way."""
+
+    members: dict[str, dict[str, object]] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)  # source files that are not FHIR (a manifest, a note)
+    repeated: list[str] = field(default_factory=list)  # package files two source files gave (the last kept)
+    filled: list[str] = field(default_factory=list)  # id or url filled in as the publisher fills them
+    no_id: list[str] = field(default_factory=list)  # neither an id nor a file name to take one from: left out
+
+
+def resources(files: list[tuple[str, bytes]]) -> Built:
+    """The CodeSystems and ValueSets of the source. As the IG publisher does, a resource without an ``id`` takes it
+    from its file name (``ValueSet-<id>.xml``) and one without a ``url`` gets ``<canonical>/<type>/<id>``; a
+    package file name that two source files give keeps the last in path order (at 7.0.1's commit that choice gives
+    the published package's content)."""
     source = base_source()
-    out: dict[str, dict[str, object]] = {}
-    unreadable: list[str] = []
-    repeated: list[str] = []
+    built = Built()
     for name, data in files:
         try:
             res = json.loads(data) if name.endswith(".json") else xml_to_json(data, source)
         except ValueError:  # FhirXmlError and JSONDecodeError: a source file that is not FHIR is only reported
-            unreadable.append(name)
+            built.unreadable.append(name)
             continue
-        if not isinstance(res, dict) or res.get("resourceType") not in KINDS or not isinstance(res.get("id"), str):
+        if not isinstance(res, dict) or res.get("resourceType") not in KINDS:
             continue
-        member = f"{res['resourceType']}-{res['id']}.json"
-        if member in out:
-            repeated.append(member)
-        out[member] = res
-    return out, unreadable, repeated
+        kind = str(res["resourceType"])
+        stem = Path(name).stem
+        if not isinstance(res.get("id"), str):
+            if not stem.startswith(kind + "-"):
+                built.no_id.append(name)
+                continue
+            res["id"] = stem[len(kind) + 1:]
+            built.filled.append(name)
+        if not isinstance(res.get("url"), str):
+            res["url"] = f"{CANONICAL}/{kind}/{res['id']}"
+            built.filled.append(name)
+        member = f"{kind}-{res['id']}.json"
+        if member in built.members:
+            built.repeated.append(member)
+        built.members[member] = res
+    return built
 
 
 def write_archive(out: Path, version: str, members: dict[str, dict[str, object]]) -> None:
+    """The package archive, with an ``.index.json`` as the publisher writes one (the registry's copies may lack it):
+    HL7's validator finds every canonical by its url, so ours must be able to, whatever the file is called.
+    Members carry no time stamp, so the same source gives the same archive."""
     manifest = {"name": "hl7.terminology.r4", "version": version, "type": "IG", "fhirVersions": ["4.0.1"],
-                "canonical": "http://terminology.hl7.org", "dependencies": {"hl7.fhir.r4.core": "4.0.1"},
+                "canonical": CANONICAL, "dependencies": {"hl7.fhir.r4.core": "4.0.1"},
                 "description": "Built from HL7/UTG's source by scripts/build_tho_package.py (CodeSystems and "
                                "ValueSets only)"}
-    with tarfile.open(out, "w:gz") as archive:
-        for name, body in [("package.json", manifest), *sorted(members.items())]:
+    index = {"index-version": 2, "files": [
+        {"filename": name, "resourceType": body["resourceType"], "id": body["id"], "url": body["url"],
+         **({"version": body["version"]} if isinstance(body.get("version"), str) else {})}
+        for name, body in sorted(members.items())]}
+    with out.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as packed, \
+            tarfile.open(fileobj=packed, mode="w") as archive:
+        for name, body in [("package.json", manifest), (".index.json", index), *sorted(members.items())]:
             data = json.dumps(body, ensure_ascii=False).encode()
             info = tarfile.TarInfo(f"package/{name}")
-            info.size, info.mtime = len(data), int(time.time())
+            info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
 
 
@@ -124,18 +156,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commit", required=True, help="the commit the release was published from")
     parser.add_argument("--version", required=True, help="the release's version, written to package.json")
     parser.add_argument("--out", type=Path, required=True, help="the .tgz to write")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="write the archive even when source files are absent from the repository copy")
     args = parser.parse_args(argv)
     try:
         files, missing = source_files(args.utg, args.commit)
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"cannot read {args.commit} in {args.utg}: {exc}", file=sys.stderr)
         return 2
-    members, unreadable, repeated = resources(files)
-    write_archive(args.out, args.version, members)
-    kinds = {k: sum(1 for n in members if n.startswith(k + "-")) for k in KINDS}
+    # a snapshot may leave its largest files out; a history bundle is no CodeSystem or ValueSet, anything else may be
+    lacking = [m for m in missing if "/history/" not in m]
+    if lacking and not args.allow_missing:
+        print(f"{len(lacking)} source files are absent from {args.utg} ({lacking[:5]}): the archive would lack what "
+              "they hold. Fetch a complete copy, or give --allow-missing to build without them.", file=sys.stderr)
+        return 3
+    built = resources(files)
+    write_archive(args.out, args.version, built.members)
+    kinds = {k: sum(1 for n in built.members if n.startswith(k + "-")) for k in KINDS}
     print(f"{args.out}: {kinds['CodeSystem']} CodeSystems, {kinds['ValueSet']} ValueSets from {len(files)} source "
           f"files at {args.commit}; {len(missing)} absent from the repository copy {missing[:5]}; "
-          f"{len(unreadable)} not FHIR {unreadable[:5]}; {len(repeated)} given twice (the last kept) {repeated[:5]}")
+          f"{len(built.unreadable)} not FHIR {built.unreadable[:5]}; {len(built.repeated)} given twice (the last "
+          f"kept) {built.repeated[:5]}; {len(built.filled)} with an id or url filled in {built.filled[:5]}; "
+          f"{len(built.no_id)} left out for want of an id {built.no_id[:5]}")
     return 0
 
 

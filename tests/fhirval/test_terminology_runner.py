@@ -100,6 +100,13 @@ def test_the_bench_takes_the_release_the_manifest_names_when_the_folder_holds_it
         "versions": {"terminology": "7.0.0"}, "test-cases": []}))
     said = bench.runner_terminology(tmp_path / "cases", PackageCache(run_cache), None)
     assert said == ["HL7 Terminology: hl7.terminology.r4#9.9.9 version 9.9.9 (HL7's runner loads 7.0.0)"]
+    # a package path the user exported wins over the manifest's release, as it does in the product
+    (tmp_path / "cases" / "validator" / "manifest.json").write_text(json.dumps({
+        "versions": {"terminology": "6.5.0"}, "test-cases": []}))
+    exported = write_tgz(tmp_path / "exported.tgz")
+    monkeypatch.setenv(ENV, str(exported))
+    said = bench.runner_terminology(tmp_path / "cases", PackageCache(run_cache), None)
+    assert said == ["HL7 Terminology: exported.tgz version 9.9.9 (HL7's runner loads 6.5.0)"]
 
 
 def test_code_systems_hl7_never_takes_from_tho_are_not_taken(run_cache: Path, tmp_path: Path) -> None:
