@@ -151,16 +151,24 @@ def compare(published: dict[str, set[Error]], other: dict[str, set[Error]]) -> l
     return out
 
 
+def guide_examples(guide: Path) -> tuple[Path, list[Path]] | None:
+    """A guide folder's package folder and its examples; None (and a line saying so) when it has none."""
+    package = guide / "package" if (guide / "package").is_dir() else guide
+    examples = list(files([package / "example"])) if (package / "example").is_dir() else []
+    if not examples:
+        print(f"{guide}: no example/ folder, not compared")
+        return None
+    return package, examples
+
+
 def run(guides: list[Path], names: list[str], cache: Path | None, show: int) -> dict[str, list[Any]]:
     moved: dict[str, list[Any]] = {name: [] for name in names}
     counted = dict.fromkeys(names, 0)
     with tempfile.TemporaryDirectory() as tmp:
         for guide in guides:
-            package = guide / "package" if (guide / "package").is_dir() else guide
-            examples = list(files([package / "example"])) if (package / "example").is_dir() else []
-            if not examples:
-                print(f"{guide}: no example/ folder, not compared")
+            if (found := guide_examples(guide)) is None:
                 continue
+            package, examples = found
             published = findings(package, examples, cache)
             for name in names:
                 other = findings(rewritten(package, name, Path(tmp) / guide.name), examples, cache)

@@ -61,8 +61,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fhir_examples_alarms import errors_in, files, load
-from fhir_profile_invariance import Json, elements, read, rewritten
+from fhir_examples_alarms import errors_in, load
+from fhir_profile_invariance import Json, elements, guide_examples, read, rewritten
 
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
@@ -259,11 +259,9 @@ def run(guides: list[Path], names: list[str], cache: Path | None, show: int) -> 
     changed: dict[str, list[str]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         for guide in guides:
-            package = guide / "package" if (guide / "package").is_dir() else guide
-            examples = list(files([package / "example"])) if (package / "example").is_dir() else []
-            if not examples:
-                print(f"{guide}: no example/ folder, not compared")
+            if (found := guide_examples(guide)) is None:
                 continue
+            package, examples = found
             published = _counted(package, examples, cache)
             kept = discriminating(package)
             print(f"{guide.name}: {len(examples)} examples; {len(kept)} profiles left as published")
@@ -401,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--relax", action="append", choices=list(RELAXATIONS), help="relaxations (default: all)")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="print K added errors of each relaxation")
     args = parser.parse_args(argv)
+    if args.cases is None and (args.packages is not None or args.corpus != "tune"):
+        parser.error("--packages and --corpus go with --cases")
     if args.cases is not None:
         corpora = tuple(c for c in args.corpus.split(",") if c)
         if not set(corpora) <= {"tune", "leftout", "other"}:

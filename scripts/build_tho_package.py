@@ -6,7 +6,7 @@
 Why: HL7's validator test runner loads the THO release that fhir-test-cases' manifest names
 (``versions.terminology``, 6.5.0 at the pinned commit), while the registries reachable here hold only a
 later release (7.0.1). Releases differ in codes, displays and in which code systems THO carries at all
-(7.0.0 dropped 318 ``not-present`` stubs, among them v2 tables that then fall back to base R4's 2019
+(7.0.0 dropped 318 code systems, all ``not-present`` stubs, among them v2 tables that then fall back to base R4's 2019
 copies), so the agreement bench judged some codes against other terminology than HL7's runner did.
 THO's source of truth (``input/sourceOfTruth``, FHIR XML) is public in HL7/UTG with its history; the
 release's content is the source at the commit the release was published from.
@@ -16,8 +16,8 @@ THO), in R4 JSON, named as the published package names them (``CodeSystem-<id>.j
 as the publisher writes one (the registry's copy of 7.0.1 lacks it, so that copy's code systems whose URL is
 not ``http://terminology.hl7.org/CodeSystem/<id>`` cannot be found by it). The conversion is the project's own
 FHIR XML reader against base R4's definitions. Checked: the source at the 7.0.1 publication commit (db4c8bbd0)
-gives the same concepts, displays, ``content``, ``caseSensitive`` and ValueSet ``compose`` as the
-published 7.0.1 package for every CodeSystem and ValueSet they share.
+gives every CodeSystem and ValueSet of the published 7.0.1 package, with the same concepts, displays,
+``content``, ``caseSensitive`` and ValueSet ``compose``.
 
 Nothing of THO is kept in this repository; the archive is written where ``--out`` says.
 """
