@@ -201,3 +201,13 @@ def test_profiles_a_slice_or_an_operation_names_are_left_as_published(bench: Mod
         {"id": "Observation.component", "path": "Observation.component", "slicing": {"discriminator": [
             {"type": "value", "path": "extension('http://example.test/kind').value"}], "rules": "open"}}]}}
     assert bench.left_as_published([by_value]) == {"http://example.test/kind"}
+
+
+def test_max_base_only_ever_widens(bench: ModuleType) -> None:
+    sd = {"snapshot": {"element": [
+        {"path": "Patient.name", "max": "1", "base": {"max": "*"}},
+        {"path": "Patient.link", "max": "0", "base": {"max": "*"}},
+        {"path": "Patient.photo", "max": "*", "base": {"max": "1"}},  # a snapshot giving more than its base
+        {"path": "Patient.contact", "max": "2", "base": {"max": "5"}}]}}
+    bench.max_base(sd)
+    assert [e["max"] for e in sd["snapshot"]["element"]] == ["*", "0", "*", "5"]
