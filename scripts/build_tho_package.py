@@ -1,7 +1,7 @@
 """Build an ``hl7.terminology.r4`` package archive from HL7's UTG source at a given commit.
 
     .venv/bin/python scripts/build_tho_package.py --utg <git dir or checkout of github.com/HL7/UTG>
-        --commit <sha> --version <x.y.z> --out <file.tgz>
+        --commit <sha> --version <x.y.z> --out <file.tgz> [--allow-missing]
 
 Why: HL7's validator test runner loads the THO release that fhir-test-cases' manifest names
 (``versions.terminology``, 6.5.0 at the pinned commit), while the registries reachable here hold only a
