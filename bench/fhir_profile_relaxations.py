@@ -4,6 +4,8 @@
         [--relax NAME ...] [--show K]
     .venv/bin/python bench/fhir_profile_relaxations.py --cases <fhir-test-cases> --packages DIR
         [--corpus tune,leftout,other] [--relax NAME ...]
+    .venv/bin/python bench/fhir_profile_relaxations.py --definitions DIR --examples DIR [--package-cache DIR]
+        [--profile-by-type PREFIX]
 
 The companion of bench/fhir_profile_invariance.py (same guides, same loading; errors as multisets): there a rewrite
 must move nothing; here each relaxation removes or widens a constraint of every StructureDefinition of the guide,
@@ -66,6 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fhir_examples_alarms import errors_in, load
 from fhir_profile_invariance import Json, elements, guide_examples, read, rewritten
 
+from conformance.fhirval.base import base_source
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
 from conformance.fhirval.validate import validate_bytes
@@ -398,6 +401,60 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int,
     return added
 
 
+def _asked(path: Path, prefix: str | None, urls: set[Any]) -> list[str]:
+    """The profile an example is validated against besides its own ``meta.profile``: ``prefix`` + its resource type,
+    when the definitions hold one (UK Core's examples claim none; its profiles are ``UKCore-<Type>``)."""
+    if prefix is None:
+        return []
+    try:
+        kind = next((r.get("resourceType") for r in read_file(path)), None)
+    except (DefinitionLoadError, OSError):
+        return []
+    return [f"{prefix}{kind}"] if f"{prefix}{kind}" in urls else []
+
+
+def run_definitions(definitions: Path, examples: Path, cache: Path | None, names: list[str], show: int,
+                    prefix: str | None = None) -> dict[str, list[Any]]:
+    """The relaxations on a folder of definitions in any layout ``conformance validate fhir --package`` takes (UK
+    Core's XML differentials, say: the guide mode rewrites only JSON snapshots) and a folder of examples, each
+    validated against its own ``meta.profile`` and, with ``prefix``, against ``prefix<resourceType>``: the profiles
+    are relaxed as the source hands them out (their snapshots, generated or given), each relaxation on a source of
+    its own. Per relaxation, (file, (defect, location), n) of each error added."""
+    import fhir_examples_alarms as alarms
+
+    docs = own_resources([p for p in sorted(definitions.rglob("*")) if p.suffix in (".json", ".xml")])
+    all_urls = {d.get("url") for d in docs if d.get("resourceType") == "StructureDefinition"}
+    urls = all_urls - left_as_published(docs)
+    files = sorted(p for p in examples.iterdir() if p.suffix in (".json", ".xml"))
+    asked = {p.name: _asked(p, prefix, all_urls) for p in files}
+
+    def errors(path: Path) -> collections.Counter[tuple[str, str]]:
+        issues = validate_bytes(path.read_bytes(), alarms._SOURCE or base_source(), asked[path.name])
+        return collections.Counter((i.defect, i.location) for i in issues if i.is_error)
+
+    alarms.load([str(definitions)], cache)
+    published = {p.name: errors(p) for p in files}
+    print(f"{definitions}: {len(files)} examples, {sum(bool(a) for a in asked.values())} asked a profile by type; "
+          f"{len(urls)} of {len(all_urls)} profiles relaxable; {sum(sum(c.values()) for c in published.values())} "
+          "errors as published")
+    added: dict[str, list[Any]] = {name: [] for name in names}
+    for name in names:
+        alarms.load([str(definitions)], cache)  # a source of its own: what it indexed stays with it
+        lookup = RelaxedLookup(alarms._SOURCE.structure, urls, RELAXATIONS[name])  # type: ignore[union-attr]
+        setattr(alarms._SOURCE, "structure", lookup)  # noqa: B010 (shadows the method on this one instance)
+        removed = 0
+        for p in files:
+            other = errors(p)
+            removed += sum((published[p.name] - other).values())
+            added[name] += [(p.name, key, n) for key, n in (other - published[p.name]).items()]
+        print(f"{name}: {len(files)} examples compared, a profile handed out loosened: {lookup.changed}; "
+              f"{len({f for f, _, _ in added[name]})} with errors added; {sum(n for *_, n in added[name])} errors "
+              f"added; {removed} removed")
+        for file, (defect, location), _ in added[name][:show]:
+            print(f"    {file} {defect} {location}")
+    return added
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guide", type=Path, action="append", metavar="FOLDER",
@@ -405,6 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=Path, help="FHIR/fhir-test-cases: relax the tuning half's own profiles")
     parser.add_argument("--packages", type=Path, metavar="DIR", help="with --cases: the agreement bench's packages")
     parser.add_argument("--corpus", default="tune", help="with --cases: tune, leftout and/or other, comma-separated")
+    parser.add_argument("--definitions", type=Path, metavar="DIR",
+                        help="definitions in any layout (UK Core's XML differentials), with --examples DIR")
+    parser.add_argument("--examples", type=Path, metavar="DIR", help="with --definitions: the examples")
+    parser.add_argument("--profile-by-type", metavar="PREFIX",
+                        help="with --definitions: also validate each example against PREFIX<resourceType>")
     parser.add_argument("--package-cache", type=Path, metavar="DIR", help="the FHIR package cache for dependencies")
     parser.add_argument("--relax", action="append", choices=list(RELAXATIONS), help="relaxations (default: all)")
     parser.add_argument("--show", type=int, default=0, metavar="K", help="print K added errors of each relaxation")
@@ -419,8 +481,13 @@ def main(argv: list[str] | None = None) -> int:
                    args.show, corpora)
     if args.guide:
         run(args.guide, args.relax or list(RELAXATIONS), args.package_cache, args.show)
-    if args.cases is None and not args.guide:
-        parser.error("give --guide FOLDER or --cases PATH")
+    if (args.definitions is None) != (args.examples is None):
+        parser.error("--definitions and --examples go together")
+    if args.definitions is not None:
+        run_definitions(args.definitions, args.examples, args.package_cache, args.relax or list(RELAXATIONS), args.show,
+                        args.profile_by_type)
+    if args.cases is None and not args.guide and args.definitions is None:
+        parser.error("give --guide FOLDER, --cases PATH or --definitions DIR --examples DIR")
     return 0
 
 

@@ -211,3 +211,16 @@ def test_max_base_only_ever_widens(bench: ModuleType) -> None:
         {"path": "Patient.contact", "max": "2", "base": {"max": "5"}}]}}
     bench.max_base(sd)
     assert [e["max"] for e in sd["snapshot"]["element"]] == ["*", "0", "*", "5"]
+
+
+def test_definitions_in_any_layout_are_relaxed_as_handed_out(bench: ModuleType, guide: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    package = guide / "package"
+    added = bench.run_definitions(package, package / "example", None, ["min-zero", "no-bounds"], 0,
+                                  "http://example.test/StructureDefinition/")
+    assert added == {"min-zero": [], "no-bounds": []}
+    out = capsys.readouterr().out
+    assert "0 asked a profile by type" in out  # the examples claim their profile; none is named <prefix>Patient
+    for name in ("min-zero", "no-bounds"):
+        line = next(x for x in out.splitlines() if x.startswith(f"{name}: "))
+        assert "loosened: True" in line and int(line.rsplit(";", 1)[1].split()[0]) >= 1, line
