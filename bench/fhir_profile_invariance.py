@@ -44,12 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fhir_examples_alarms import Error, errors_in, files, load
 
 from conformance.fhirval.base import base_source
+from conformance.fhirval.source import FHIR_BASE
 from conformance.fhirval.xml_write import json_to_xml
 
 Json = dict[str, Any]
 PROSE = ("short", "definition", "comment", "requirements", "alias", "mapping", "label", "code", "mustSupport",
          "isSummary", "isModifierReason", "example", "meaningWhenMissing", "orderMeaning")
-R4 = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def elements(sd: Json) -> list[Json]:
@@ -83,7 +83,7 @@ def _versioned(url: Any, versions: dict[str, str]) -> Any:
         return url
     if url in versions:
         return f"{url}|{versions[url]}"
-    return f"{url}|4.0.1" if url.startswith(R4) else url
+    return f"{url}|4.0.1" if url.startswith(FHIR_BASE) else url
 
 
 def versioned(sd: Json, versions: dict[str, str]) -> None:

@@ -68,12 +68,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fhir_examples_alarms import errors_in, load
 from fhir_profile_invariance import Json, elements, guide_examples, read, rewritten
 
-from conformance.fhirval.base import base_source
 from conformance.fhirval.loaders import DefinitionLoadError, read_file
 from conformance.fhirval.packages import PackageCache
+from conformance.fhirval.source import FHIR_BASE, split_canonical
 from conformance.fhirval.validate import validate_bytes
 
-CORE = "http://hl7.org/fhir/StructureDefinition/"
 VALUE_KEYS = ("fixed", "pattern")
 BOUND_KEYS = ("minValue", "maxValue")
 
@@ -125,7 +124,7 @@ def no_invariants(sd: Json) -> None:
     for e in elements(sd):
         if isinstance(e.get("constraint"), list):
             e["constraint"] = [c for c in e["constraint"]
-                               if isinstance(c, dict) and str(c.get("source", "")).startswith(CORE)]
+                               if isinstance(c, dict) and str(c.get("source", "")).startswith(FHIR_BASE)]
 
 
 def no_bounds(sd: Json) -> None:
@@ -207,12 +206,12 @@ def left_as_published(docs: list[Json]) -> set[str]:
     named: dict[str, set[str]] = {}  # a StructureDefinition's url -> the profiles its elements name
     for doc in docs:
         if doc.get("resourceType") == "OperationDefinition":
-            urls |= {str(doc[k]).split("|")[0] for k in ("inputProfile", "outputProfile") if doc.get(k)}
+            urls |= {split_canonical(str(doc[k]))[0] for k in ("inputProfile", "outputProfile") if doc.get(k)}
         if doc.get("resourceType") != "StructureDefinition":
             continue
         differential = [e for e in (doc.get("differential") or {}).get("element") or [] if isinstance(e, dict)]
         everything = elements(doc) + differential
-        named[str(doc.get("url"))] = {str(u).split("|")[0] for e in everything for t in e.get("type") or []
+        named[str(doc.get("url"))] = {split_canonical(str(u))[0] for e in everything for t in e.get("type") or []
                                       if isinstance(t, dict)
                                       for u in (t.get("profile") or []) + (t.get("targetProfile") or [])}
         for e in everything:
@@ -225,7 +224,7 @@ def left_as_published(docs: list[Json]) -> set[str]:
                     continue
                 for key in ("profile", "targetProfile"):
                     if isinstance(t.get(key), list):
-                        urls |= {str(u).split("|")[0] for u in t[key]}
+                        urls |= {split_canonical(str(u))[0] for u in t[key]}
     pending = list(urls)
     while pending:  # what a kept profile names decides whether an element meets it
         for url in named.get(pending.pop(), set()) - urls:
@@ -307,8 +306,9 @@ def own_resources(paths: list[Path]) -> list[Json]:
     return found
 
 
-def _errors(step: Any, source: Any, profiles: list[str]) -> collections.Counter[tuple[str, str]]:
-    issues = validate_bytes(step.file.read_bytes(), source, profiles, options=step.options)
+def _errors(path: Path, source: Any, profiles: list[str], options: Any = None) -> collections.Counter[tuple[str, str]]:
+    """One file's errors as a multiset of (defect, location), validated against ``source`` and ``profiles``."""
+    issues = validate_bytes(path.read_bytes(), source, profiles, options=options)
     return collections.Counter((i.defect, i.location) for i in issues if i.is_error)
 
 
@@ -377,7 +377,7 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int,
             continue
         try:
             source, profiles = _source(step, cache, generators)
-            before = _errors(step, source, profiles)
+            before = _errors(step.file, source, profiles, step.options)
         except (DefinitionLoadError, OSError) as exc:
             print(f"    {step.name}: not run ({exc})")
             continue
@@ -388,7 +388,7 @@ def run_tuning(cases: Path, packages: Path, names: list[str], show: int,
                 continue
             lookup = RelaxedLookup(fresh.structure, urls, RELAXATIONS[name])
             setattr(fresh, "structure", lookup)  # noqa: B010 (shadows the method on this one instance)
-            after = _errors(step, fresh, profiles)
+            after = _errors(step.file, fresh, profiles, step.options)
             touched[name] += lookup.changed
             removed[name] += sum((before - after).values())
             added[name] += [(step.name, defect, location, n) for (defect, location), n in (after - before).items()]
@@ -428,12 +428,8 @@ def run_definitions(definitions: Path, examples: Path, cache: Path | None, names
     files = sorted(p for p in examples.iterdir() if p.suffix in (".json", ".xml"))
     asked = {p.name: _asked(p, prefix, all_urls) for p in files}
 
-    def errors(path: Path) -> collections.Counter[tuple[str, str]]:
-        issues = validate_bytes(path.read_bytes(), alarms._SOURCE or base_source(), asked[path.name])
-        return collections.Counter((i.defect, i.location) for i in issues if i.is_error)
-
     alarms.load([str(definitions)], cache)
-    published = {p.name: errors(p) for p in files}
+    published = {p.name: _errors(p, alarms._SOURCE, asked[p.name]) for p in files}
     print(f"{definitions}: {len(files)} examples, {sum(bool(a) for a in asked.values())} asked a profile by type; "
           f"{len(urls)} of {len(all_urls)} profiles relaxable; {sum(sum(c.values()) for c in published.values())} "
           "errors as published")
@@ -444,7 +440,7 @@ def run_definitions(definitions: Path, examples: Path, cache: Path | None, names
         setattr(alarms._SOURCE, "structure", lookup)  # noqa: B010 (shadows the method on this one instance)
         removed = 0
         for p in files:
-            other = errors(p)
+            other = _errors(p, alarms._SOURCE, asked[p.name])
             removed += sum((published[p.name] - other).values())
             added[name] += [(p.name, key, n) for key, n in (other - published[p.name]).items()]
         print(f"{name}: {len(files)} examples compared, a profile handed out loosened: {lookup.changed}; "

@@ -20,3 +20,11 @@ def load_script(relative: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_bench(name: str) -> ModuleType:
+    """``bench/<name>.py`` loaded as load_script does, with bench/ on the import path first: the benches import
+    one another by module name (``from fhir_examples_alarms import ...``)."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
+    return load_script(f"bench/{name}.py")

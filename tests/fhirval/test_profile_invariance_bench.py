@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,9 +13,8 @@ from typing import Any
 import pytest
 
 from conformance.fhirval.base import base_source
-from tests.fhirval.scripts import load_script
+from tests.fhirval.scripts import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 URL = "http://example.test/StructureDefinition/bp"
 R4_BP = "http://hl7.org/fhir/StructureDefinition/bp"
 LOINC = "http://loinc.org"
@@ -24,8 +22,7 @@ LOINC = "http://loinc.org"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    return load_script("bench/fhir_profile_invariance.py")
+    return load_bench("fhir_profile_invariance")
 
 
 def component(code: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,17 +13,15 @@ from typing import Any
 import pytest
 
 from conformance.fhirval.base import base_source
-from tests.fhirval.scripts import load_script
+from tests.fhirval.scripts import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 URL = "http://example.test/StructureDefinition/patient"
 NAMED = "http://example.test/StructureDefinition/named-patient"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    return load_script("bench/fhir_profile_relaxations.py")
+    return load_bench("fhir_profile_relaxations")
 
 
 NAME = "http://example.test/StructureDefinition/name"
@@ -137,8 +134,7 @@ def test_a_tightening_is_counted_as_errors_added(bench: ModuleType, guide: Path,
                                                        ("Patient-bad.json", "cardinality-min")}
 
 
-def test_min_zero_leaves_what_an_exists_discriminator_reads() -> None:
-    bench = load_script("bench/fhir_profile_relaxations.py")
+def test_min_zero_leaves_what_an_exists_discriminator_reads(bench: ModuleType) -> None:
     sd = {"snapshot": {"element": [
         {"id": "Patient", "path": "Patient", "min": 0},
         {"id": "Patient.contact", "path": "Patient.contact", "min": 0,
