@@ -42,22 +42,27 @@ def _steps(path: str) -> list[str]:
 def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
     """The element definition at ``steps`` below a slice (descending into types where it is not expanded)."""
     cur: Node | None = node
+    narrowed = ""  # the type an ``ofType(T)`` step chose among the element's types
     for n, step in enumerate(steps):
         if cur is None:
             return None
         if step == "resolve()" and n + 1 < len(steps):
-            cur = _resolved_root(w, cur)
+            cur, narrowed = _resolved_root(w, cur), ""
             continue
-        if step == "resolve()" or _OFTYPE.fullmatch(step):
+        if step == "resolve()":
+            continue
+        of_type = _OFTYPE.fullmatch(step)
+        if of_type:
+            # FHIRPathEngine.evaluateDefinition: ofType(T) keeps the element typed T, or ends the path with nothing
+            # found (``okToNotResolve``) when T is none of its types; the next step reads T's definition
+            narrowed = of_type.group("type")
+            if cur.types and narrowed not in {t.code for t in cur.types}:
+                return None
             continue
         children = cur.children
-        if cur is not node and len(cur.slices) == 1 and cur.slices[0].children:
-            # a discriminator path through a re-sliced element with one slice (R4's bp profile: code.coding.code,
-            # fixed in component:SystolicBP.code.coding:SBPCode) reads that slice, as HL7's validator does
-            children = cur.slices[0].children
         defined_elsewhere = cur.types and cur.types[0].profile_element  # its definition is another profile's element
         if (not children or defined_elsewhere) and cur.types:
-            t = cur.types[0]
+            t = next((t for t in cur.types if t.code == narrowed), cur.types[0])
             if t.code == "Extension" and t.profiles and step == "url":
                 return cur  # the url of an extension slice is its profile's canonical
             idx = w.model.index(t.profiles[0] if t.profiles else t.code)
@@ -67,15 +72,53 @@ def _definition_at(w: Walker, node: Node, steps: list[str]) -> Node | None:
         if m:
             ext = children.get("extension")
             url = m.group("url")
-            cur = next((s for s in ext.slices if any(url in t.profiles for t in s.types)), None) if ext else None
+            cur = next((s for s in ext.slices if _extension_of(w, s, url)), None) if ext else None
+            narrowed = ""
             continue
-        cur = children.get(step) or children.get(step + "[x]")
-        if cur is not None and n == len(steps) - 1 and cur.slicing is not None and cur.slices:
-            # the element the path ends on is itself sliced: FHIRPathEngine.evaluateDefinition skips a child that
-            # has slicing (``tailMatches(t, name) && !t.hasSlicing()``) and so reads its first slice that has none
-            # (BFDR's Encounter.participant:attendant.type:requiredType, whose pattern is the discriminator's value)
-            cur = next((s for s in cur.slices if s.slicing is None), cur)
+        cur, narrowed = children.get(step) or children.get(step + "[x]"), ""
+        if cur is not None and cur.slicing is not None and cur.slices:
+            # a sliced element on the path: FHIRPathEngine.evaluateDefinition skips a child that has slicing
+            # (``tailMatches(t, name) && !t.hasSlicing()``) and so reads the first slice, in snapshot order, that has
+            # none, whatever its cardinality, wherever on the path (R4's bp profile: code.coding.code, fixed in
+            # component:SystolicBP.code.coding:SBPCode; BFDR's Encounter.participant:attendant.type:requiredType,
+            # whose pattern is the discriminator's value); a slice without children of its own is read through its
+            # type, as that step does for any element
+            cur = _first_unsliced(cur) or cur
     return cur
+
+
+def _extension_of(w: Walker, slice_node: Node, url: str) -> bool:
+    """Whether an extension slice is the one ``extension(url)`` names. FHIRPathEngine.evaluateDefinition follows the
+    slice's (first) type profile up its base definitions to the one that constrains Extension itself and compares
+    that one's url: a profile of another extension (a guide's constraint on US Core's race), or a profile given with
+    a ``|version``, still names the extension. The canonical as written is also taken, for a profile not held."""
+    if any(url in t.profiles for t in slice_node.types):
+        return True
+    profiles = slice_node.types[0].profiles if slice_node.types else ()
+    idx = w.model.index(profiles[0]) if profiles else None
+    for _ in range(16):  # a bounded walk: a base chain that loops ends here
+        if idx is None:
+            return bool(profiles) and profiles[0].split("|")[0] == url
+        base = str(idx.sd.get("baseDefinition") or "").split("|")[0]
+        if base in ("", _EXTENSION):
+            return idx.url == url
+        idx = w.model.index(base)
+    return False
+
+
+_EXTENSION: Final = "http://hl7.org/fhir/StructureDefinition/Extension"
+
+
+def _first_unsliced(node: Node) -> Node | None:
+    """The first slice of ``node`` in snapshot order that is not itself sliced: a re-sliced slice's re-slices follow
+    it in the snapshot, before the next slice."""
+    for s in node.slices:
+        if s.slicing is None:
+            return s
+        inner = _first_unsliced(s)
+        if inner is not None:
+            return inner
+    return None
 
 
 def _resolved_root(w: Walker, cur: Node) -> Node:
