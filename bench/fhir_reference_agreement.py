@@ -409,13 +409,17 @@ def report(label: str, steps: list[Step]) -> None:
         print(f"{label}: no steps")
         return
     n = len(steps)
-    verdict = sum((s.got_errors == 0) == (s.expected_errors == 0) for s in steps)
-    count = sum(s.got_errors == s.expected_errors for s in steps)
-    false_valid = sum(s.expected_errors > 0 and s.got_errors == 0 for s in steps)
-    false_invalid = sum(s.expected_errors == 0 and s.got_errors != 0 for s in steps)
+    # a step whose files the harness could not load (got_errors -1) gave no verdict: a disagreement, whichever HL7's
+    # verdict, counted on its own, neither a false alarm nor (for an invalid resource) an agreement
+    ran = [s for s in steps if s.got_errors >= 0]
+    verdict = sum((s.got_errors == 0) == (s.expected_errors == 0) for s in ran)
+    count = sum(s.got_errors == s.expected_errors for s in ran)
+    false_valid = sum(s.expected_errors > 0 and s.got_errors == 0 for s in ran)
+    false_invalid = sum(s.expected_errors == 0 and s.got_errors != 0 for s in ran)
+    not_run = f"; not run (files the harness could not load) {n - len(ran)}" if len(ran) < n else ""
     print(f"{label}: {n} steps; verdict agreement {verdict}/{n} = {100 * verdict / n:.1f}%; "
           f"error-count agreement {count}/{n} = {100 * count / n:.1f}%; "
-          f"false-valid (missed errors) {false_valid}; false-invalid (false alarms) {false_invalid}")
+          f"false-valid (missed errors) {false_valid}; false-invalid (false alarms) {false_invalid}{not_run}")
 
 
 def runner_terminology(root: Path, cache: PackageCache, terminology: str | None) -> list[str]:
@@ -520,6 +524,8 @@ def by_module(steps: list[Step]) -> str:
     missed: collections.Counter[str] = collections.Counter()
     alarms: collections.Counter[str] = collections.Counter()
     for s in steps:
+        if s.got_errors < 0:
+            continue
         if s.expected_errors > 0 and s.got_errors == 0:
             missed[s.module] += 1
         elif s.expected_errors == 0 and s.got_errors != 0:

@@ -275,3 +275,19 @@ def test_a_held_out_step_read_while_tuning_is_counted_apart(corpus: Path, capsys
     assert f"held out (odd hash, never seen): {unseen}" in shown
     assert "held out, read or shown while tuning (counted apart; SEEN): 1 steps" in shown
     assert "by module, held out" not in shown and "by module, tuning half" in shown
+
+
+def test_a_step_whose_files_cannot_be_loaded_is_not_run_never_a_verdict(corpus: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A supporting file the harness cannot read gives no verdict: counted apart as not run and as a disagreement,
+    neither a false alarm on a valid resource nor an agreement on an invalid one."""
+    bench = _bench()
+    (corpus / "validator" / "flag.json").write_text("{ not json")
+    steps, _ = bench.select(corpus)
+    bench.run(steps)
+    assert steps[0].got_errors == -1 and steps[0].problem
+    bench.report("all", steps)
+    line = capsys.readouterr().out
+    assert "verdict agreement 1/3" in line
+    assert "false-invalid (false alarms) 1; not run (files the harness could not load) 1" in line
+    assert "false-valid (missed errors) 0" in line
