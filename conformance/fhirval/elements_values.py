@@ -17,7 +17,7 @@ from conformance.fhirval.bidi import report_bidi
 from conformance.fhirval.bounds import check_text_rules
 from conformance.fhirval.context import Model
 from conformance.fhirval.fhirpath import narrative_problems
-from conformance.fhirval.index import Node, StructureIndex, TypeRef, merged_choice
+from conformance.fhirval.index import Node, StructureIndex, TypeRef, content_reference_profile, merged_choice
 from conformance.fhirval.invariants import check_constraints, constraints_of
 from conformance.fhirval.issues import Issue, Sink
 from conformance.fhirval.java_text import java_length
@@ -252,6 +252,12 @@ class ValueWalker:
             return idx, node
         ref = node.content_reference
         if ref:
+            profiled = content_reference_profile(node.ed)
+            if profiled is not None and profiled.partition("#")[2] in idx.by_id:
+                # the contentReferenceProfile extension: InstanceValidator.resolveElementReference takes the element
+                # of that id in the profile being walked (its fhirVersion-independent reading: the canonical before
+                # ``#`` is not fetched), and walks it as the element's definition, its children and invariants
+                return idx, idx.by_id[profiled.partition("#")[2]]
             url, _, fragment = ref.partition("#")
             named = self.model.index(url) if url else None  # that structure, as ProfileUtilities.getChildMap
             if named is not None and fragment in named.by_id:

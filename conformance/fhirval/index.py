@@ -482,3 +482,18 @@ def structure_index(source: DefinitionSource, key: str) -> StructureIndex | None
     if sd is None or not (sd.get("snapshot") or {}).get("element"):
         return None
     return index_of(sd)
+
+
+CONTENT_REFERENCE_PROFILE = "http://hl7.org/fhir/StructureDefinition/contentReferenceProfile"
+
+
+def content_reference_profile(ed: Json) -> str | None:
+    """The value of an element's contentReferenceProfile extension (FHIR-57265, read by HL7's validator since
+    2026-05: ExtensionDefinitions.EXT_CONTENT_PROFILE, a profile's element that a recursive element is held to,
+    ``canonical#element-id``), or None."""
+    for ext in ed.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == CONTENT_REFERENCE_PROFILE:
+            value = next((v for k, v in ext.items() if k.startswith("value") and isinstance(v, str)), None)
+            if value is not None:
+                return value
+    return None
