@@ -253,11 +253,16 @@ class ValueWalker:
         ref = node.content_reference
         if ref:
             profiled = content_reference_profile(node.ed)
-            if profiled is not None and profiled.partition("#")[2] in idx.by_id:
+            # the id is the text after the first ``#``, or the whole value without one (Java's substring(indexOf+1))
+            named_here = idx.by_id.get(profiled[profiled.find("#") + 1:]) if profiled is not None else None
+            if named_here is not None and named_here.children:
                 # the contentReferenceProfile extension: InstanceValidator.resolveElementReference takes the element
-                # of that id in the profile being walked (its fhirVersion-independent reading: the canonical before
-                # ``#`` is not fetched), and walks it as the element's definition, its children and invariants
-                return idx, idx.by_id[profiled.partition("#")[2]]
+                # of that id in the profile being walked (the canonical before ``#`` is not fetched), and walks it
+                # as the element's definition, its children and invariants
+                return idx, named_here
+            if named_here is not None and named_here.content_reference:
+                # an element with no children of its own: ProfileUtilities.getChildMap follows its contentReference
+                ref = named_here.content_reference
             url, _, fragment = ref.partition("#")
             named = self.model.index(url) if url else None  # that structure, as ProfileUtilities.getChildMap
             if named is not None and fragment in named.by_id:

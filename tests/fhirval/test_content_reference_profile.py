@@ -40,3 +40,23 @@ def test_a_nested_item_is_held_to_the_element_the_extension_names(tmp_path: Path
 
 def test_without_the_extension_the_content_reference_decides(tmp_path: Path) -> None:
     assert errors(tmp_path, _questionnaire(False), [_profile(False)]) == []
+
+
+def test_an_id_without_a_hash_is_read_whole(tmp_path: Path) -> None:
+    """resolveElementReference takes the text after ``#``: with none, Java's substring(indexOf("#") + 1) is the whole
+    value."""
+    definition = _profile(True)
+    nested = next(e for e in definition["differential"]["element"] if e["id"] == "Questionnaire.item.item")
+    nested["extension"][0]["valueCanonical"] = "Questionnaire.item:req"
+    assert errors(tmp_path, _questionnaire(False), [definition]) == [
+        ("fixed-value", "Questionnaire.item[0].item[0].required")]
+
+
+def test_an_element_named_without_children_is_walked_through_its_own_content_reference(tmp_path: Path) -> None:
+    """The extension names ``Questionnaire.item:req.item``, which has no children of its own but a contentReference
+    (``#Questionnaire.item``): ProfileUtilities.getChildMap follows it, so the nested item's properties are known.
+    Before, the nested item was walked against an element with no children: every property "unrecognised"."""
+    definition = _profile(True)
+    nested = next(e for e in definition["differential"]["element"] if e["id"] == "Questionnaire.item.item")
+    nested["extension"][0]["valueCanonical"] = BASE + "nested-required#Questionnaire.item:req.item"
+    assert errors(tmp_path, _questionnaire(False), [definition]) == []

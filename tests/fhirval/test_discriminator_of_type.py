@@ -17,6 +17,12 @@ DOSE = {"resourceType": "StructureDefinition", "url": BASE + "dose", "name": "Do
         "differential": {"element": [{"id": "Quantity.code", "path": "Quantity.code", "fixedCode": "mg"}]}}
 
 
+CONCEPT = {**DOSE, "url": BASE + "concept", "name": "Concept", "type": "CodeableConcept",
+           "baseDefinition": "http://hl7.org/fhir/StructureDefinition/CodeableConcept",
+           "differential": {"element": [{"id": "CodeableConcept.text", "path": "CodeableConcept.text",
+                                         "fixedString": "c"}]}}
+
+
 def _profile(path: str) -> dict[str, Any]:
     return profile("component-dose", "Observation", [
         {"id": "Observation.component", "path": "Observation.component",
@@ -24,7 +30,8 @@ def _profile(path: str) -> dict[str, Any]:
         {"id": "Observation.component:dose", "path": "Observation.component", "sliceName": "dose", "min": 0,
          "max": "*"},
         {"id": "Observation.component:dose.value[x]", "path": "Observation.component.value[x]",
-         "type": [{"code": "CodeableConcept"}, {"code": "Quantity", "profile": [DOSE["url"]]}]}])
+         "type": [{"code": "CodeableConcept", "profile": [CONCEPT["url"]]},
+                  {"code": "Quantity", "profile": [DOSE["url"]]}]}])
 
 
 def _observation(code: str) -> dict[str, Any]:
@@ -34,11 +41,14 @@ def _observation(code: str) -> dict[str, Any]:
 
 
 def test_the_step_after_of_type_reads_that_type_s_profile(tmp_path: Path) -> None:
-    definitions = [_profile("value.ofType(Quantity).code"), DOSE]
+    definitions = [_profile("value.ofType(Quantity).code"), DOSE, CONCEPT]
     assert errors(tmp_path, _observation("mg"), definitions) == []
     assert errors(tmp_path, _observation("g"), definitions) == [("slice-unmatched", "Observation.component[0]")]
 
 
 def test_a_type_the_element_does_not_allow_gives_nothing_to_test_by(tmp_path: Path) -> None:
-    found = errors(tmp_path, _observation("mg"), [_profile("value.ofType(Period).start"), DOSE])
+    """``ofType(Period)`` on an element of CodeableConcept or Quantity: the path ends with nothing found
+    (okToNotResolve), so the slice has nothing to test by, though the first type's profile, read as before, fixes
+    the ``text`` the path goes on to."""
+    found = errors(tmp_path, _observation("mg"), [_profile("value.ofType(Period).text"), DOSE, CONCEPT])
     assert [d for d, _ in found] == ["structure-slicing"]

@@ -49,3 +49,24 @@ def test_a_value_without_the_first_slice_s_value_is_outside_the_slice(tmp_path: 
     for first_min in (0, 1):
         assert errors(tmp_path, _component((Y, "2")), [_profile(first_min)]) == [
             ("slice-unmatched", "Observation.component[0]")]
+
+
+def test_a_re_sliced_first_slice_gives_its_first_re_slice(tmp_path: Path) -> None:
+    """getChildMap lists the re-slices among the children in snapshot order, so with the first slice (r) itself
+    sliced, the path goes on in its first re-slice (r/x, code 1), not in r and not in the next slice (y)."""
+    coding = "Observation.component:a.code.coding"
+    path = "Observation.component.code.coding"
+    definition = profile("through-re-slices", "Observation", [
+        {"id": "Observation.component", "path": "Observation.component",
+         "slicing": {"discriminator": [{"type": "value", "path": "code.coding.code"}], "rules": "closed"}},
+        {"id": "Observation.component:a", "path": "Observation.component", "sliceName": "a", "min": 0, "max": "1"},
+        {"id": coding, "path": path, "slicing": {"discriminator": [{"type": "value", "path": "system"}],
+                                                 "rules": "open"}},
+        {"id": f"{coding}:r", "path": path, "sliceName": "r", "min": 0, "max": "*",
+         "slicing": {"discriminator": [{"type": "value", "path": "code"}], "rules": "open"}},
+        {"id": f"{coding}:r.system", "path": f"{path}.system", "fixedUri": X},
+        {"id": f"{coding}:r/x", "path": path, "sliceName": "r/x", "min": 0, "max": "1"},
+        {"id": f"{coding}:r/x.code", "path": f"{path}.code", "fixedCode": "1"},
+        *_coding_slice("y", 0, Y, "2")])
+    assert errors(tmp_path, _component((X, "1")), [definition]) == []
+    assert errors(tmp_path, _component((Y, "2")), [definition]) == [("slice-unmatched", "Observation.component[0]")]
