@@ -5,10 +5,9 @@ HL7's validator does: same system and code compare directly; other UCUM units ar
 ``ucumvert`` (UCUM's grammar parsed into pint units, offline; ``pyucum`` calls the NLM's UCUM web
 API, a network call a validator must not make, and ``ucum`` is not on PyPI). Units that are not
 UCUM cannot be compared: that is information, never a verdict; two valid UCUM units that measure
-different things (``m`` against a bound in ``kg``) are an error, as in HL7's checkQuantity. A Quantity
-maximum on a date, dateTime or instant (R5's ``maxValueDuration`` on ``Patient.birthDate``: "not
-more than 10 years ahead") is today plus the duration; a minimum there is not judged, its reading
-(before or after today) being unsettled. A text value's own rules, the ``minLength`` and ``regex``
+different things (``m`` against a bound in ``kg``) are an error, as in HL7's checkQuantity. Bounds on a
+date, dateTime or instant are temporal_bounds.py's (compared as instants, a Quantity as a duration from
+now, as HL7's checkMinMaxValueDate / DateTime judge them). A text value's own rules, the ``minLength`` and ``regex``
 extensions on a profile's element, are here too (``check_text_rules``), and its size rules, the
 ``maxDecimalPlaces`` and ``maxSize`` extensions (``check_size_rules``).
 """
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import functools
 import math
 import re
@@ -28,6 +26,7 @@ from conformance.fhirval.issues import Sink
 from conformance.fhirval.java_regex import compile_java
 from conformance.fhirval.java_text import java_length
 from conformance.fhirval.source import value_of
+from conformance.fhirval.temporal_bounds import check_temporal_bounds
 from conformance.fhirval.ucum import problem
 from conformance.fhirval.values import show
 from conformance.safejson import FloatText
@@ -35,8 +34,6 @@ from conformance.safejson import FloatText
 UCUM = "http://unitsofmeasure.org"
 _TEMPORAL = ("date", "dateTime", "instant")
 _QUANTITY = ("Quantity", "SimpleQuantity", "MoneyQuantity")  # checkChildByDefinition calls checkQuantity for these
-# UCUM time units a duration bound on a date may use, in days (a year and month as UCUM defines them)
-_DAYS = {"a": 365.25, "mo": 30.4375, "wk": 7.0, "d": 1.0, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 
 
 MAX_DECIMALS = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
@@ -46,6 +43,9 @@ MAX_SIZE = "http://hl7.org/fhir/StructureDefinition/maxSize"
 def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink) -> None:
     if "extension" in ed:
         check_size_rules(item, tcode, ed, loc, sink)
+    if tcode in _TEMPORAL:
+        check_temporal_bounds(item, tcode, ed, loc, sink)
+        return
     for key, bound in ed.items():
         if not key.startswith(("minValue", "maxValue")):
             continue
@@ -55,10 +55,6 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
             # compared with a Quantity bound only, any other is TYPE_SPECIFIC_CHECKS_DT_QTY_NO_QTY (fvsite9)
             if isinstance(item, dict) and item.get("value") is not None:
                 sink.error(key[:3] + "-value", loc, f"the bound {key} of a Quantity must be a Quantity")
-            continue
-        if isinstance(bound, dict) and is_min and tcode in _TEMPORAL:
-            # a minimum duration on a date has no settled reading (before or after today?): not judged
-            sink.info("min-value", loc, f"{key} on a {tcode} is not checked (a duration relative to today)")
             continue
         if isinstance(bound, dict):
             diff = _quantity_diff(item, tcode, bound, loc, sink, key[:3] + "-value")
@@ -151,8 +147,6 @@ def _exact(number: int | float) -> Decimal:
 
 def _quantity_diff(item: Any, tcode: str, bound: dict[str, Any], loc: str, sink: Sink,
                    defect: str) -> float | None:
-    if tcode in _TEMPORAL and isinstance(item, str):
-        return _date_diff(item, bound)
     if not isinstance(item, dict):
         return None
     value, limit = _number(item.get("value")), _number(bound.get("value"))
@@ -184,20 +178,6 @@ def _number(value: Any) -> float | None:
         return float(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return None
-
-
-def _date_diff(item: str, bound: dict[str, Any]) -> float | None:
-    """Days from today + duration to the date (a date's own precision: its first day)."""
-    amount = _number(bound.get("value"))
-    days = _DAYS.get(str(bound.get("code"))) if bound.get("system") in (UCUM, None) else None
-    if amount is None or days is None:
-        return None
-    try:
-        day = dt.date.fromisoformat({4: item + "-01-01", 7: item + "-01"}.get(len(item), item[:10]))
-    except ValueError:
-        return None
-    limit = dt.date.today() + dt.timedelta(days=amount * days)
-    return float((day - limit).days)
 
 
 def convert(value: float, unit: str, to: str) -> float | None:

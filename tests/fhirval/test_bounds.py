@@ -88,11 +88,59 @@ def test_integer_bounds(tmp_path: Path) -> None:
         ("error", "max-value", "Patient.multipleBirth.ofType(integer)")]
 
 
-def test_min_duration_on_a_date_is_not_judged(tmp_path: Path) -> None:
+def test_min_duration_on_a_date_is_today_minus_it(tmp_path: Path) -> None:
+    """checkMinMaxValueDate: ``limit.subtract(qty)``, an error when the value is before it (HL7 since 2026-04)."""
     source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
                                                  "minValueQuantity": {"value": 10, "system": UCUM, "code": "a"}})
-    assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == [
-        ("information", "min-value", "Patient.birthDate")]
+    assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == []
+    assert found({"resourceType": "Patient", "birthDate": "1990-05-01"}, source, url) == [
+        ("error", "min-value", "Patient.birthDate")]
+
+
+@pytest.mark.parametrize("bound", [{"value": 10, "system": UCUM, "code": "a", "comparator": "<"},
+                                   {"value": 1.5, "system": UCUM, "code": "a"},
+                                   {"value": 10, "system": UCUM, "code": "kg"},
+                                   {"value": 10, "code": "a"}])
+def test_a_duration_bound_that_is_not_an_exact_time_is_an_error(tmp_path: Path, bound: dict[str, Any]) -> None:
+    """TYPE_SPECIFIC_CHECKS_DT_QTY_COMP and _QTY_VALUE: a comparator, or not Quantity.isExactTime (a UCUM time
+    unit; years, months and milliseconds in whole numbers)."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "maxValueQuantity": bound})
+    assert found({"resourceType": "Patient", "birthDate": "1990-05-01"}, source, url) == [
+        ("error", "max-value", "Patient.birthDate")]
+
+
+def test_temporal_bounds_compare_instants_not_text(tmp_path: Path) -> None:
+    """A year is its first moment (BaseDateTimeType.after on java.util.Date): ``2000`` is not before 2000-01-01,
+    as the text comparison said; ``1999`` is."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "minValueDate": "2000-01-01"})
+    assert found({"resourceType": "Patient", "birthDate": "2000"}, source, url) == []
+    assert found({"resourceType": "Patient", "birthDate": "1999-12"}, source, url) == [
+        ("error", "min-value", "Patient.birthDate")]
+    source, url = _profile(tmp_path, "Observation", {"id": "Observation.issued", "path": "Observation.issued",
+                                                     "minValueInstant": "2020-01-01T10:00:00Z"})
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    assert found({**obs, "issued": "2020-01-01T11:30:00+01:00"}, source, url) == []  # 10:30Z
+    assert found({**obs, "issued": "2020-01-01T10:30:00+01:00"}, source, url) == [  # 09:30Z
+        ("error", "min-value", "Observation.issued")]
+
+
+def test_a_temporal_maximum_is_a_warning_as_hl7_never_fails_it(tmp_path: Path) -> None:
+    """checkMinMaxValueDate / DateTime write the maximum rule ``max.hasValue() || !max.before(v)``: it always passes.
+    A value after the maximum is kept as a warning, and the resource is not failed where HL7 accepts it."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "maxValueDate": "2000-01-01"})
+    assert found({"resourceType": "Patient", "birthDate": "2000-01-01"}, source, url) == []
+    assert found({"resourceType": "Patient", "birthDate": "2001"}, source, url) == [
+        ("warning", "max-value", "Patient.birthDate")]
+
+
+def test_a_minimum_of_another_type_on_a_date_is_not_judged(tmp_path: Path) -> None:
+    """checkMinMaxValueDate reads only minValueDate (and a Quantity): a minValueDateTime on a date is left alone."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "minValueDateTime": "2000-01-01T00:00:00Z"})
+    assert found({"resourceType": "Patient", "birthDate": "1990"}, source, url) == []
 
 
 def test_without_ucumvert_units_that_differ_are_information(tmp_path: Path,
@@ -169,3 +217,13 @@ def test_lengths_are_javas(tmp_path: Path) -> None:
     assert text_issues("\U0001f600") == []
     assert text_issues("\U0001f600\U0001f600") == [("too-long", "Patient.name[0].family")]
     assert text_issues("ab") == [] and text_issues("a") == [("too-short", "Patient.name[0].family")]
+
+
+def test_a_bound_written_as_a_duration_is_a_quantity(tmp_path: Path) -> None:
+    """``maxValueDuration`` (R5's name, found in R4 profiles): HL7's hasMaxValueQuantity is ``instanceof Quantity``,
+    which a Duration is."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.birthDate", "path": "Patient.birthDate",
+                                                 "maxValueDuration": {"value": 10, "system": UCUM, "code": "a"}})
+    assert found({"resourceType": "Patient", "birthDate": "1990-05-01"}, source, url) == []
+    assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == [
+        ("error", "max-value", "Patient.birthDate")]
