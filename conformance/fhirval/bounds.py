@@ -36,6 +36,14 @@ _TEMPORAL = ("date", "dateTime", "instant")
 _QUANTITY = ("Quantity", "SimpleQuantity", "MoneyQuantity")  # checkChildByDefinition calls checkQuantity for these
 
 
+# the bound types InstanceValidator.checkPrimitive reads for each primitive type: ``instanceof IntegerType`` takes
+# positiveInt and unsignedInt too; a decimal takes a decimal bound, else an integer one; another bound is not judged
+_INTEGERS = ("Integer", "PositiveInt", "UnsignedInt")
+_PRIMITIVE_BOUNDS: dict[str, tuple[str, ...]] = {
+    "integer": _INTEGERS, "unsignedInt": _INTEGERS, "positiveInt": _INTEGERS, "integer64": ("Integer64",),
+    "decimal": ("Decimal", *_INTEGERS), "time": ("Time",)}
+
+
 MAX_DECIMALS = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 MAX_SIZE = "http://hl7.org/fhir/StructureDefinition/maxSize"
 
@@ -50,6 +58,8 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
         if not key.startswith(("minValue", "maxValue")):
             continue
         is_min = key.startswith("min")
+        if tcode in _PRIMITIVE_BOUNDS and key[8:] not in _PRIMITIVE_BOUNDS[tcode]:
+            continue  # checkPrimitive reads only these bound types for this type (hasMaxValueIntegerType...)
         if tcode in _QUANTITY and not isinstance(bound, dict):
             # InstanceValidator.checkQuantity, its minValue and its maxValue site: a Quantity with a value is
             # compared with a Quantity bound only, any other is TYPE_SPECIFIC_CHECKS_DT_QTY_NO_QTY (fvsite9)

@@ -227,3 +227,16 @@ def test_a_bound_written_as_a_duration_is_a_quantity(tmp_path: Path) -> None:
     assert found({"resourceType": "Patient", "birthDate": "1990-05-01"}, source, url) == []
     assert found({"resourceType": "Patient", "birthDate": "2990"}, source, url) == [
         ("error", "max-value", "Patient.birthDate")]
+
+
+def test_a_bound_of_a_type_hl7_does_not_read_for_the_element_is_not_judged(tmp_path: Path) -> None:
+    """checkPrimitive reads an integer's bounds only as integers (``instanceof IntegerType``): a maxValueDecimal on
+    an integer element is left alone; a decimal takes an integer bound."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.multipleBirth[x]", "path": "Patient.multipleBirth[x]",
+                                                 "maxValueDecimal": 2.5})
+    assert found({"resourceType": "Patient", "multipleBirthInteger": 3}, source, url) == []
+    source, url = _profile(tmp_path, "Observation", {"id": "Observation.value[x]", "path": "Observation.value[x]",
+                                                     "maxValuePositiveInt": 2})
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    assert found({**obs, "valueInteger": 3}, source, url) == [
+        ("error", "max-value", "Observation.value.ofType(integer)")]
