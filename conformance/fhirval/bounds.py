@@ -54,6 +54,8 @@ def check_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, sink: Sink
     if tcode in _TEMPORAL:
         check_temporal_bounds(item, tcode, ed, loc, sink)
         return
+    if tcode not in _QUANTITY and tcode not in _PRIMITIVE_BOUNDS:
+        return  # checkPrimitive reads bounds only for numbers, dates and times; checkQuantity for Quantities
     for key, bound in ed.items():
         if not key.startswith(("minValue", "maxValue")):
             continue

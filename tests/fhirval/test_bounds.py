@@ -240,3 +240,10 @@ def test_a_bound_of_a_type_hl7_does_not_read_for_the_element_is_not_judged(tmp_p
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
     assert found({**obs, "valueInteger": 3}, source, url) == [
         ("error", "max-value", "Observation.value.ofType(integer)")]
+
+
+def test_bounds_on_a_type_hl7_bounds_nothing_for_are_not_judged(tmp_path: Path) -> None:
+    """checkPrimitive reads bounds for numbers, dates and times only: a maxValueDate on a code is left alone."""
+    source, url = _profile(tmp_path, "Patient", {"id": "Patient.gender", "path": "Patient.gender",
+                                                 "maxValueDate": "2000-01-01"})
+    assert found({"resourceType": "Patient", "gender": "male"}, source, url) == []
