@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.fhirval import constraint_types, extensions, internal_urls, references, text_links
+from conformance.fhirval.additional_bindings import check_additional
 from conformance.fhirval.attachments import check_attachment
 from conformance.fhirval.bindings import (
     BOUND_TYPES,
@@ -90,6 +91,9 @@ def judge_value(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | No
     if binding is not None and tcode in BOUND_TYPES and (not w.unbound or tcode in PRIMITIVE_BOUND):
         check_binding(w.model.term, binding, tcode, item, loc, w.sink, tx=w.tx,
                       language=w.language() if w.tx is not None else None)
+        if "extension" in binding:  # R5's additional bindings, carried by an extension in R4
+            check_additional(w.model.term, binding, tcode, item, loc, w.sink, tx=w.tx,
+                             language=w.language() if w.tx is not None else None)
     if tcode == "Coding" and isinstance(item, dict):
         in_concept = node.name == "coding"
         check_coding(w.model.term, item, loc, w.sink, binding=binding, in_codeable_concept=in_concept,
