@@ -4,7 +4,8 @@ R5's ``ElementDefinition.binding.additional`` reaches an R4 profile as an extens
 two URLs (VersionConvertor 40_50 ElementDefinition40_50.convertElementDefinitionBindingComponent turns both into
 ``additional``): HL7's tools extension ``additional-binding`` and the cross-version
 ``extension-ElementDefinition.binding.additional``. InstanceValidator (checkCodeableConcept, checkTerminologyCoding,
-checkCodedElement) then judges each value against every additional binding that is testable (a value set, and a
+checkCodedElement: CodeableConcept, Coding, Quantity; never a primitive ``code``, whose checkPrimitiveBinding reads
+no additional binding) then judges each value against every additional binding that is testable (a value set, and a
 purpose convertPurposeToStrength maps: ``maximum`` and ``required`` as a required binding, ``extensible``,
 ``preferred``; ``current``, ``ui``, ``starter``, ``component`` are not tested) and in scope (``isInScope``: no
 ``usage``, or a usage the validator was told of or the data matches). A usage is judged out of scope here, never
@@ -40,7 +41,8 @@ def testable(binding: Json) -> list[tuple[str, str, str]]:
             continue
         parts = [p for p in ext.get("extension") or () if isinstance(p, dict)]
         purpose = next((_value(p) for p in parts if p.get("url") == "purpose"), None)
-        value_set = next((_value(p) for p in parts if p.get("url") == "valueSet"), None)
+        # convertAdditional casts the valueSet's value to CanonicalType: another type is no binding HL7 tests
+        value_set = next((p.get("valueCanonical") for p in parts if p.get("url") == "valueSet"), None)
         strength = _STRENGTH.get(purpose) if isinstance(purpose, str) else None
         if strength is None or not isinstance(value_set, str) or any(p.get("url") == "usage" for p in parts):
             continue
@@ -60,5 +62,7 @@ def check_additional(term: Terminology, binding: Json, type_code: str, item: obj
         check_binding(term, {"strength": strength, "valueSet": value_set}, type_code, item, loc, probe, tx=tx,
                       language=language)
         for issue in probe.issues:
-            sink.add(issue.severity, issue.defect, issue.location,
+            # a preferred binding's miss is txHint (information) where, as here, it is not the base binding
+            severity = "information" if strength == "preferred" and issue.severity == "warning" else issue.severity
+            sink.add(severity, issue.defect, issue.location,
                      f"{issue.message} (an additional binding, purpose {purpose})")

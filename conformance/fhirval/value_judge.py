@@ -91,7 +91,8 @@ def judge_value(w: Walker, item: Any, node: Node, tcode: str, tref: TypeRef | No
     if binding is not None and tcode in BOUND_TYPES and (not w.unbound or tcode in PRIMITIVE_BOUND):
         check_binding(w.model.term, binding, tcode, item, loc, w.sink, tx=w.tx,
                       language=w.language() if w.tx is not None else None)
-        if "extension" in binding:  # R5's additional bindings, carried by an extension in R4
+        if "extension" in binding and tcode not in PRIMITIVE_BOUND:
+            # R5's additional bindings, carried by an extension in R4; HL7's checkPrimitiveBinding reads none
             check_additional(w.model.term, binding, tcode, item, loc, w.sink, tx=w.tx,
                              language=w.language() if w.tx is not None else None)
     if tcode == "Coding" and isinstance(item, dict):

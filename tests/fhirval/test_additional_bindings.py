@@ -4,11 +4,14 @@ the instance, as HL7's InstanceValidator judges them (checkCodeableConcept's loo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.fhirval.layered import load_definitions
+from conformance.fhirval.validate import validate_resource
 from tests.fhirval.test_profile_rules import BASE, errors, profile
 
 CS = "http://example.test/CodeSystem/colours"
@@ -51,3 +54,38 @@ def test_a_usage_context_puts_it_out_of_scope(tmp_path: Path) -> None:
     usage = {"url": "usage", "valueUsageContext": {"code": {"system": BASE + "additional", "code": "jurisdiction"},
                                                    "valueCodeableConcept": {"text": "somewhere"}}}
     assert errors(tmp_path, _observation("blue"), [_profile("required", TOOLS, usage), CODE_SYSTEM, VALUE_SET]) == []
+
+
+def _on(element: str, purpose: str, rtype: str = "Encounter", value_key: str = "valueCanonical") -> dict[str, Any]:
+    additional = {"url": TOOLS, "extension": [{"url": "purpose", "valueCode": purpose},
+                                              {"url": "valueSet", value_key: VS}]}
+    return profile(f"additional-{element.split('.')[-1]}", rtype, [
+        {"id": element, "path": element, "binding": {"strength": "extensible",
+                                                     "valueSet": "http://terminology.hl7.org/ValueSet/v3-ActEncounterCode",
+                                                     "extension": [additional]}}])
+
+
+def test_a_coding_is_judged_a_primitive_code_never(tmp_path: Path) -> None:
+    """checkTerminologyCoding loops over the additional bindings; checkPrimitiveBinding never reads them."""
+    encounter = {"resourceType": "Encounter", "status": "finished", "class": {"system": CS, "code": "blue"}}
+    found = errors(tmp_path, encounter, [_on("Encounter.class", "required"), CODE_SYSTEM, VALUE_SET])
+    assert [d for d, _ in found] == ["code-invalid"]
+    assert errors(tmp_path, {**encounter, "class": {"system": CS, "code": "red"}},
+                  [_on("Encounter.class", "required"), CODE_SYSTEM, VALUE_SET]) == []
+    assert errors(tmp_path, encounter, [_on("Encounter.status", "required"), CODE_SYSTEM, VALUE_SET]) == []
+
+
+def test_a_value_set_given_as_other_than_a_canonical_is_no_binding(tmp_path: Path) -> None:
+    """convertAdditional casts the valueSet's value to CanonicalType."""
+    encounter = {"resourceType": "Encounter", "status": "finished", "class": {"system": CS, "code": "blue"}}
+    assert errors(tmp_path, encounter, [_on("Encounter.class", "required", value_key="valueUri"), CODE_SYSTEM,
+                                        VALUE_SET]) == []
+
+
+def test_a_preferred_additional_binding_missed_is_information(tmp_path: Path) -> None:
+    """validateBindingCodeableConcept: a preferred miss is txHint when the binding is not the base one."""
+    for i, definition in enumerate([_profile("preferred"), CODE_SYSTEM, VALUE_SET]):
+        (tmp_path / f"p{i}.json").write_text(json.dumps(definition))
+    issues = validate_resource(_observation("blue"), load_definitions([tmp_path]), (BASE + "additional",))
+    marked = [i.severity for i in issues if "an additional binding" in i.message]
+    assert marked and set(marked) == {"information"}
