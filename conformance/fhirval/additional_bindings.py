@@ -17,11 +17,11 @@ the additional binding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from conformance.fhirval.bindings import check_binding
 from conformance.fhirval.issues import Sink
-from conformance.fhirval.source import Json
+from conformance.fhirval.source import Json, value_of
 
 if TYPE_CHECKING:
     from conformance.fhirval.terminology import Terminology
@@ -40,7 +40,7 @@ def testable(binding: Json) -> list[tuple[str, str, str]]:
         if not isinstance(ext, dict) or ext.get("url") not in URLS:
             continue
         parts = [p for p in ext.get("extension") or () if isinstance(p, dict)]
-        purpose = next((_value(p) for p in parts if p.get("url") == "purpose"), None)
+        purpose = next((value_of(p) for p in parts if p.get("url") == "purpose"), None)
         # convertAdditional casts the valueSet's value to CanonicalType: another type is no binding HL7 tests
         value_set = next((p.get("valueCanonical") for p in parts if p.get("url") == "valueSet"), None)
         strength = _STRENGTH.get(purpose) if isinstance(purpose, str) else None
@@ -48,10 +48,6 @@ def testable(binding: Json) -> list[tuple[str, str, str]]:
             continue
         out.append((str(purpose), strength, value_set))
     return out
-
-
-def _value(part: Json) -> Any:
-    return next((v for k, v in part.items() if k.startswith("value")), None)
 
 
 def check_additional(term: Terminology, binding: Json, type_code: str, item: object, loc: str, sink: Sink, *,

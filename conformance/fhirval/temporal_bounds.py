@@ -34,8 +34,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from conformance.fhirval.issues import Sink
+from conformance.fhirval.ucum import UCUM
 
-UCUM: Final = "http://unitsofmeasure.org"
 # the temporal bound types each method reads, besides a Quantity
 _TEMPORAL_BOUNDS: Final = {"date": ("Date",), "dateTime": ("DateTime", "Date", "Instant"),
                            "instant": ("DateTime", "Date", "Instant")}
@@ -84,9 +84,10 @@ def check_temporal_bounds(item: Any, tcode: str, ed: dict[str, Any], loc: str, s
     value = moment(item)
     if value is None:
         return  # HL7 judges the bounds only of a value of valid form, which primitives.py reports otherwise
+    now = now or dt.datetime.now(dt.UTC)
     try:
         for side in ("max", "min"):
-            _side(item, value, tcode, side, ed, loc, sink, now or dt.datetime.now(dt.UTC))
+            _side(item, value, tcode, side, ed, loc, sink, now)
     except _Thrown as why:
         sink.error(f"{why.side}-value", loc, f"the {tcode} value {item} cannot be checked against its profile's "
                                              f"bounds: {why}")
